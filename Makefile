@@ -1,0 +1,64 @@
+# Cohort: the two commands are `make demo` and `make test`.
+# Everything else is CMake; this file only sequences it.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 20
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test test-asan bench demo fuzz fuzz-smoke clean help
+
+all: build
+
+help:
+	@echo "make demo        build, then run the demo (see README)"
+	@echo "make test        deps + build + ctest, then unit tests under ASan+UBSan"
+	@echo "make bench       every benchmark, JSON on stdout"
+	@echo "make fuzz-smoke  each libFuzzer target for $(FUZZ_SECONDS)s"
+	@echo "make deps        apt-get install the Debian packages that are missing"
+
+deps:
+	@bash .ci/deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) test-asan
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOHORT_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  COHORT_TEST_SANITIZED=1 ctest --output-on-failure -j $(JOBS) -L unit
+
+bench: build
+	$(BUILD)/cli/cohort bench all --json
+
+demo: build
+	$(BUILD)/cli/cohort demo
+
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOHORT_FUZZ=ON $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz-smoke: fuzz
+	@set -e; for f in $(FUZZ_BUILD)/tests/fuzz/fuzz_*; do \
+	  [ -x "$$f" ] || continue; n=$$(basename $$f); \
+	  corpus=tests/fuzz/corpus/$$n; work=$(FUZZ_BUILD)/corpus/$$n; \
+	  mkdir -p $$work; [ -d $$corpus ] && cp -n $$corpus/* $$work/ 2>/dev/null || true; \
+	  echo "fuzz-smoke: $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$work >$(FUZZ_BUILD)/$$n.log 2>&1 \
+	    || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+	  grep -E '^#[0-9]+ *DONE' $(FUZZ_BUILD)/$$n.log | tail -1; \
+	done
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

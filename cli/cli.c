@@ -1,0 +1,112 @@
+/*  cli/cli.c - top-level dispatch and shared argument helpers. */
+#include "cli.h"
+#include "cmd.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_command_t s_commands [] = {
+    { "bench",  "run a benchmark and print its figures (JSON with --json)", cli_cmd_bench },
+    { "demo",   "run the demonstration (make demo)", cli_cmd_demo },
+    { NULL, NULL, NULL }
+};
+
+void
+cli_error (const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    fputs ("cohort: error: ", stderr);
+    vfprintf (stderr, fmt, ap);
+    fputc ('\n', stderr);
+    va_end (ap);
+}
+
+bool
+cli_wants_help (int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv [i], "-h") == 0 || strcmp (argv [i], "--help") == 0)
+            return true;
+    return false;
+}
+
+int
+cli_parse_long (const char *option, const char *text, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = text? strtol (text, &end, 10): 0;
+    if (!text || *text == '\0' || *end != '\0' || errno == ERANGE) {
+        cli_error ("%s: '%s' is not an integer", option, text? text: "");
+        return -1;
+    }
+    if (v < min || v > max) {
+        cli_error ("%s: %ld is out of range [%ld, %ld]", option, v, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+cli_parse_double (const char *option, const char *text, double min, double max,
+                  double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = text? strtod (text, &end): 0;
+    if (!text || *text == '\0' || *end != '\0' || errno == ERANGE || !isfinite (v)) {
+        cli_error ("%s: '%s' is not a finite number", option, text? text: "");
+        return -1;
+    }
+    if (v < min || v > max) {
+        cli_error ("%s: %g is out of range [%g, %g]", option, v, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void
+s_list (const char *prog, const cli_command_t *commands, FILE *to)
+{
+    fprintf (to, "usage: %s <command> [options]\n\ncommands:\n", prog);
+    for (const cli_command_t *c = commands; c->name; c++)
+        fprintf (to, "  %-10s %s\n", c->name, c->summary);
+    fprintf (to, "\n`%s <command> --help` describes each command.\n", prog);
+}
+
+int
+cli_dispatch (const char *prog, const cli_command_t *commands, int argc, char **argv)
+{
+    if (argc < 2) {
+        s_list (prog, commands, stderr);
+        return CLI_USAGE;
+    }
+    const char *name = argv [1];
+    if (strcmp (name, "-h") == 0 || strcmp (name, "--help") == 0
+    ||  strcmp (name, "help") == 0) {
+        s_list (prog, commands, stdout);
+        return CLI_OK;
+    }
+    for (const cli_command_t *c = commands; c->name; c++)
+        if (strcmp (c->name, name) == 0)
+            return c->run (argc - 1, argv + 1);
+    cli_error ("%s: unknown command '%s' (try `%s --help`)", prog, name, prog);
+    return CLI_USAGE;
+}
+
+int
+cli_run (int argc, char **argv)
+{
+    if (argc >= 2 && strcmp (argv [1], "--version") == 0) {
+        puts ("cohort " COHORT_VERSION);
+        return CLI_OK;
+    }
+    return cli_dispatch ("cohort", s_commands, argc, argv);
+}

@@ -1,0 +1,51 @@
+/*  cli/cli.h - the `cohort` command: dispatch, shared argument parsing and
+    messages. Each subcommand lives in cli/cmd_<name>.c and is listed in the
+    table in cli/cli.c.
+
+    Exit codes: 0 success, 1 the command failed (bad file, crypto error, ...),
+    2 the command line was wrong (unknown option, bad number).
+*/
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_OK    0
+#define CLI_FAIL  1
+#define CLI_USAGE 2
+
+typedef int (cli_fn) (int argc, char **argv);
+
+typedef struct {
+    const char *name;           //  first word after `cohort`
+    const char *summary;        //  one line for `cohort --help`
+    cli_fn *run;                //  gets argv starting at the command name
+} cli_command_t;
+
+/*  Runs `cohort` with the given argv (argv[0] is the program). Returns the
+    process exit code. */
+int cli_run (int argc, char **argv);
+
+/*  Dispatches argv[1] among `commands` (NULL-terminated), printing a listing
+    for --help/-h/no argument. `prog` names the command group in messages
+    ("cohort keygen"). Returns the exit code. */
+int cli_dispatch (const char *prog, const cli_command_t *commands,
+                  int argc, char **argv);
+
+/*  Prints "cohort: error: <message>" on stderr. */
+void cli_error (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+
+/*  Strict number parsing for option values: the whole string must be a
+    number within [min, max]; otherwise prints an error naming the option
+    and returns -1. */
+int cli_parse_long (const char *option, const char *text, long min, long max,
+                    long *out);
+int cli_parse_double (const char *option, const char *text, double min,
+                      double max, double *out);
+
+/*  True if any argument is -h or --help. */
+bool cli_wants_help (int argc, char **argv);
+
+#endif

@@ -1,0 +1,8 @@
+/*  cli/cmd.h - the subcommands of `cohort`, one per cli/cmd_<name>.c. */
+#ifndef CLI_CMD_H
+#define CLI_CMD_H
+
+int cli_cmd_bench  (int argc, char **argv);
+int cli_cmd_demo   (int argc, char **argv);
+
+#endif

@@ -1,0 +1,67 @@
+/*  Unit tests for cli/main.c: the built `cohort` binary answers --help,
+    --version and `<cmd> --help`, and rejects unknown commands with exit 2. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define COHORT COHORT_BINARY_DIR "/cli/cohort"
+
+//  Runs the binary with `args`, returns its exit code and its stdout.
+static int
+s_run (const char *args, char *out, size_t outlen)
+{
+    char cmd [1024];
+    snprintf (cmd, sizeof cmd, "%s %s 2>/dev/null", COHORT, args);
+    FILE *p = popen (cmd, "r");
+    assert_non_null (p);
+    size_t n = fread (out, 1, outlen - 1, p);
+    out [n] = '\0';
+    int status = pclose (p);
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+static void
+test_help (void **state)
+{
+    (void) state;
+    char out [8192];
+    assert_int_equal (s_run ("--help", out, sizeof out), 0);
+    assert_non_null (strstr (out, "usage: cohort"));
+    assert_non_null (strstr (out, "bench"));
+    assert_int_equal (s_run ("--version", out, sizeof out), 0);
+    assert_non_null (strstr (out, "cohort "));
+    assert_int_equal (s_run ("bench --help", out, sizeof out), 0);
+    assert_non_null (strstr (out, "he"));
+    assert_int_equal (s_run ("bench he --help", out, sizeof out), 0);
+    assert_non_null (strstr (out, "--bits"));
+    assert_int_equal (s_run ("demo --help", out, sizeof out), 0);
+}
+
+static void
+test_usage_errors (void **state)
+{
+    (void) state;
+    char out [8192];
+    assert_int_equal (s_run ("", out, sizeof out), 2);
+    assert_int_equal (s_run ("frobnicate", out, sizeof out), 2);
+    assert_int_equal (s_run ("bench nosuch", out, sizeof out), 2);
+    assert_int_equal (s_run ("bench he --bits 77", out, sizeof out), 2);
+    assert_int_equal (s_run ("bench he --nosuch", out, sizeof out), 2);
+    assert_int_equal (s_run ("demo extra", out, sizeof out), 2);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_help),
+        cmocka_unit_test (test_usage_errors),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

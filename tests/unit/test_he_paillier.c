@@ -1,0 +1,257 @@
+/*  Unit tests for he/paillier.c: ISO/IEC 18033-6 known answers, both
+    encryption forms, CRT decryption, homomorphic operations, validation. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "he/paillier.h"
+
+static json_t *s_vectors;
+
+static void
+s_hex (mpz_t out, const char *key)
+{
+    const char *text = json_string_value (json_object_get (s_vectors, key));
+    assert_non_null (text);
+    assert_true (strncmp (text, "0x", 2) == 0);
+    assert_int_equal (mpz_set_str (out, text + 2, 16), 0);
+}
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    he_init ();
+    json_error_t err;
+    s_vectors = json_load_file (COHORT_SOURCE_DIR "/tests/data/paillier_iso18033-6_vectors.json",
+                                0, &err);
+    return s_vectors? 0: -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    json_decref (s_vectors);
+    return 0;
+}
+
+//  The textbook form reproduces ISO/IEC 18033-6 exactly: c1, c2, their
+//  product, and the decryption of the product.
+static void
+test_iso_vectors (void **state)
+{
+    (void) state;
+    mpz_t p, q, n, m1, r1, c1, m2, r2, c2, prod, sum, c, m;
+    mpz_inits (p, q, n, m1, r1, c1, m2, r2, c2, prod, sum, c, m, NULL);
+    s_hex (p, "p"); s_hex (q, "q"); s_hex (n, "n");
+    s_hex (m1, "m1"); s_hex (r1, "r1"); s_hex (c1, "c1");
+    s_hex (m2, "m2"); s_hex (r2, "r2"); s_hex (c2, "c2");
+    s_hex (prod, "c1_times_c2_mod_n2"); s_hex (sum, "m1_plus_m2");
+
+    he_seckey_t *sk = he_seckey_new (p, q, NULL);
+    assert_non_null (sk);
+    const he_pubkey_t *pk = he_seckey_pubkey (sk);
+    assert_int_equal (mpz_cmp (he_pubkey_n (pk), n), 0);
+    assert_int_equal (he_pubkey_bits (pk), 2048);
+
+    assert_int_equal (he_encrypt_textbook (c, pk, m1, r1), 0);
+    assert_int_equal (mpz_cmp (c, c1), 0);
+    assert_int_equal (he_encrypt_textbook (c, pk, m2, r2), 0);
+    assert_int_equal (mpz_cmp (c, c2), 0);
+    he_add (c, pk, c1, c2);
+    assert_int_equal (mpz_cmp (c, prod), 0);
+    assert_int_equal (he_decrypt (m, sk, c), 0);
+    assert_int_equal (mpz_cmp (m, sum), 0);
+    assert_int_equal (he_decrypt (m, sk, c1), 0);
+    assert_int_equal (mpz_cmp (m, m1), 0);
+    //  A negative vector: a changed ciphertext does not decrypt to m1.
+    mpz_add_ui (c, c1, 2);
+    assert_int_equal (he_decrypt (m, sk, c), 0);
+    assert_int_not_equal (mpz_cmp (m, m1), 0);
+
+    he_seckey_destroy (&sk);
+    assert_null (sk);
+    he_seckey_destroy (&sk);    //  safe twice
+    mpz_clears (p, q, n, m1, r1, c1, m2, r2, c2, prod, sum, c, m, NULL);
+}
+
+static void
+s_roundtrip (size_t bits)
+{
+    he_pubkey_t *pk;
+    he_seckey_t *sk;
+    assert_int_equal (he_keygen (&pk, &sk, bits), 0);
+    assert_int_equal (he_pubkey_bits (pk), bits);
+    assert_true (he_pubkey_equal (pk, he_seckey_pubkey (sk)));
+    mpz_t m, c, d, x;
+    mpz_inits (m, c, d, x, NULL);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal (he_random_below (m, he_pubkey_n (pk)), 0);
+        if (i == 0) mpz_set_ui (m, 0);
+        if (i == 1) mpz_sub_ui (m, he_pubkey_n (pk), 1);
+        assert_int_equal (he_encrypt_textbook (c, pk, m, NULL), 0);
+        assert_int_equal (he_decrypt (d, sk, c), 0);
+        assert_int_equal (mpz_cmp (d, m), 0);
+        assert_int_equal (he_encrypt (c, pk, m), 0);
+        assert_int_equal (he_check_ciphertext (pk, c), 0);
+        assert_int_equal (he_decrypt (d, sk, c), 0);
+        assert_int_equal (mpz_cmp (d, m), 0);
+    }
+    //  The fixed-base table gives the same ciphertext as a plain powm.
+    assert_int_equal (he_random_bits (x, bits / 2), 0);
+    mpz_set_ui (m, 12345);
+    assert_int_equal (he_encrypt_with_exponent (c, pk, m, x), 0);
+    assert_int_equal (he_pubkey_precompute (pk), 0);
+    assert_int_equal (he_pubkey_precompute (pk), 0);     //  idempotent
+    assert_int_equal (he_encrypt_with_exponent (d, pk, m, x), 0);
+    assert_int_equal (mpz_cmp (c, d), 0);
+    mpz_set_ui (x, 0);          //  x = 0 is in range and gives hs^0 = 1
+    assert_int_equal (he_encrypt_with_exponent (c, pk, m, x), 0);
+    assert_int_equal (he_decrypt (d, sk, c), 0);
+    assert_int_equal (mpz_cmp (d, m), 0);
+    mpz_setbit (x, bits / 2);   //  one bit too many
+    assert_int_equal (he_encrypt_with_exponent (c, pk, m, x), -1);
+    assert_non_null (strstr (he_last_error (), "|n|/2"));
+    mpz_clears (m, c, d, x, NULL);
+    he_pubkey_destroy (&pk);
+    he_seckey_destroy (&sk);
+}
+
+static void
+test_roundtrip_512 (void **state)  { (void) state; s_roundtrip (512); }
+static void
+test_roundtrip_1024 (void **state) { (void) state; s_roundtrip (1024); }
+
+static void
+test_homomorphic (void **state)
+{
+    (void) state;
+    he_pubkey_t *pk;
+    he_seckey_t *sk;
+    assert_int_equal (he_keygen (&pk, &sk, 512), 0);
+    mpz_t a, b, ca, cb, c, d, k, cs [5];
+    mpz_inits (a, b, ca, cb, c, d, k, NULL);
+    mpz_set_ui (a, 1000);
+    mpz_set_ui (b, 234);
+    assert_int_equal (he_encrypt (ca, pk, a), 0);
+    assert_int_equal (he_encrypt (cb, pk, b), 0);
+    he_add (c, pk, ca, cb);
+    assert_int_equal (he_decrypt (d, sk, c), 0);
+    assert_int_equal (mpz_get_ui (d), 1234);
+    mpz_set_si (k, -34);
+    he_add_plain (c, pk, ca, k);
+    assert_int_equal (he_decrypt (d, sk, c), 0);
+    assert_int_equal (mpz_get_ui (d), 966);
+    mpz_set_ui (k, 7);
+    he_mul_scalar (c, pk, cb, k);
+    assert_int_equal (he_decrypt (d, sk, c), 0);
+    assert_int_equal (mpz_get_ui (d), 7 * 234);
+    mpz_set_si (k, -1);         //  Enc(-b) = n - b mod n
+    he_mul_scalar (c, pk, cb, k);
+    he_add (c, pk, c, ca);
+    assert_int_equal (he_decrypt (d, sk, c), 0);
+    assert_int_equal (mpz_get_ui (d), 1000 - 234);
+    for (int i = 0; i < 5; i++) {
+        mpz_init (cs [i]);
+        mpz_set_ui (a, (unsigned long) (i + 1) * 11);
+        assert_int_equal (he_encrypt (cs [i], pk, a), 0);
+    }
+    assert_int_equal (he_sum (c, pk, cs, 5), 0);
+    assert_int_equal (he_decrypt (d, sk, c), 0);
+    assert_int_equal (mpz_get_ui (d), 11 * 15);
+    assert_int_equal (he_sum (c, pk, cs, 0), 0);
+    assert_int_equal (mpz_cmp_ui (c, 1), 0);
+    //  One bad ciphertext in the vector: refused, named by index.
+    mpz_set (cs [3], he_pubkey_n (pk));
+    assert_int_equal (he_sum (c, pk, cs, 5), -1);
+    assert_non_null (strstr (he_last_error (), "ciphertext 3 of 5"));
+    for (int i = 0; i < 5; i++)
+        mpz_clear (cs [i]);
+    mpz_clears (a, b, ca, cb, c, d, k, NULL);
+    he_pubkey_destroy (&pk);
+    he_seckey_destroy (&sk);
+}
+
+static void
+test_validation (void **state)
+{
+    (void) state;
+    he_pubkey_t *pk;
+    he_seckey_t *sk;
+    assert_int_equal (he_keygen (&pk, &sk, 512), 0);
+    mpz_t c, m, r;
+    mpz_inits (c, m, r, NULL);
+    //  Ciphertext range and unit checks, on both sides of each boundary.
+    mpz_set_ui (c, 0);
+    assert_int_equal (he_check_ciphertext (pk, c), -1);
+    assert_int_equal (he_decrypt (m, sk, c), -1);
+    mpz_set_ui (c, 1);
+    assert_int_equal (he_check_ciphertext (pk, c), 0);
+    mpz_set (c, he_pubkey_n2 (pk));
+    assert_int_equal (he_check_ciphertext (pk, c), -1);
+    mpz_sub_ui (c, c, 1);
+    assert_int_equal (he_check_ciphertext (pk, c), 0);
+    mpz_set (c, he_seckey_p (sk));  //  shares the factor p with n
+    assert_int_equal (he_check_ciphertext (pk, c), -1);
+    assert_non_null (strstr (he_last_error (), "factor"));
+    mpz_set_si (c, -5);
+    assert_int_equal (he_check_ciphertext (pk, c), -1);
+    //  Plaintext range.
+    mpz_set (m, he_pubkey_n (pk));
+    assert_int_equal (he_encrypt (c, pk, m), -1);
+    assert_int_equal (he_encrypt_textbook (c, pk, m, NULL), -1);
+    mpz_set_si (m, -1);
+    assert_int_equal (he_encrypt (c, pk, m), -1);
+    //  Randomness r must be a unit in (0, n).
+    mpz_set_ui (m, 5);
+    mpz_set_ui (r, 0);
+    assert_int_equal (he_encrypt_textbook (c, pk, m, r), -1);
+    mpz_set (r, he_seckey_q (sk));
+    assert_int_equal (he_encrypt_textbook (c, pk, m, r), -1);
+    mpz_set (r, he_pubkey_n (pk));
+    assert_int_equal (he_encrypt_textbook (c, pk, m, r), -1);
+    //  Bad public keys.
+    mpz_set_ui (m, 1000001);
+    assert_null (he_pubkey_new (m, NULL));                 //  too small
+    mpz_mul_ui (m, he_pubkey_n (pk), 2);
+    assert_null (he_pubkey_new (m, NULL));                 //  even
+    mpz_set (c, he_pubkey_n (pk));                          //  hs not a unit
+    assert_null (he_pubkey_new (he_pubkey_n (pk), c));
+    //  Bad secret keys: equal primes, composite, unequal sizes.
+    assert_null (he_seckey_new (he_seckey_p (sk), he_seckey_p (sk), NULL));
+    mpz_add_ui (m, he_seckey_p (sk), 2);
+    while (mpz_probab_prime_p (m, 30))
+        mpz_add_ui (m, m, 2);
+    assert_null (he_seckey_new (m, he_seckey_q (sk), NULL));
+    assert_non_null (strstr (he_last_error (), "not prime"));
+    mpz_set_ui (m, 65537);
+    assert_null (he_seckey_new (m, he_seckey_q (sk), NULL));
+    //  Bad key sizes.
+    he_pubkey_t *pk2;
+    he_seckey_t *sk2;
+    assert_int_equal (he_keygen (&pk2, &sk2, 500), -1);
+    assert_null (pk2);
+    assert_null (sk2);
+    assert_int_equal (he_keygen (&pk2, &sk2, 16384), -1);
+    mpz_clears (c, m, r, NULL);
+    he_pubkey_destroy (&pk);
+    he_seckey_destroy (&sk);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_iso_vectors),
+        cmocka_unit_test (test_roundtrip_512),
+        cmocka_unit_test (test_roundtrip_1024),
+        cmocka_unit_test (test_homomorphic),
+        cmocka_unit_test (test_validation),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
