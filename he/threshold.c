@@ -1,0 +1,491 @@
+/*  he/threshold.c - threshold Paillier (trusted dealer); see threshold.h. */
+#include "threshold.h"
+#include "he_internal.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROOF_HASH_BITS 256
+#define PROOF_DOMAIN    "cohort/he/partial-decryption-proof/v1"
+
+struct _he_share_t {
+    unsigned index, parties, threshold;
+    mpz_t n, n2, s, delta;
+    mpz_t v, vi;                //  public: needed to prove partial decryptions
+};
+
+struct _he_verify_t {
+    unsigned parties, threshold;
+    mpz_t n, n2, v, delta;
+    mpz_t *vks;                 //  vks[i-1] = v^(Delta s_i)
+};
+
+void he_proof_init (he_proof_t *proof) { mpz_inits (proof->e, proof->z, NULL); }
+void he_proof_clear (he_proof_t *proof) { mpz_clears (proof->e, proof->z, NULL); }
+
+static int
+s_check_params (const mpz_t n, unsigned parties, unsigned threshold)
+{
+    size_t bits = mpz_sizeinbase (n, 2);
+    if (mpz_sgn (n) <= 0 || !mpz_odd_p (n) || bits < HE_BITS_MIN || bits > HE_BITS_MAX
+    ||  bits % 64)
+        return he_error ("threshold key: modulus of %zu bits is not acceptable", bits);
+    if (parties < 1 || parties > HE_PARTIES_MAX)
+        return he_error ("threshold key: %u parties; need 1..%d", parties, HE_PARTIES_MAX);
+    if (threshold < 1 || threshold > parties)
+        return he_error ("threshold key: threshold %u; need 1..%u (parties)",
+                         threshold, parties);
+    return 0;
+}
+
+he_share_t *
+he_share_new (const mpz_t n, unsigned parties, unsigned threshold, unsigned index,
+              const mpz_t share, const mpz_t v, const mpz_t vi)
+{
+    if (s_check_params (n, parties, threshold))
+        return NULL;
+    if (index < 1 || index > parties) {
+        he_error ("key share: index %u out of range 1..%u", index, parties);
+        return NULL;
+    }
+    //  s_i = f(i) mod nm < n^2/4: anything negative or >= n^2 is corrupt.
+    mpz_t n2;
+    mpz_init (n2);
+    mpz_mul (n2, n, n);
+    mpz_t g;
+    mpz_init (g);
+    int bad = mpz_sgn (share) < 0 || mpz_cmp (share, n2) >= 0;
+    for (int k = 0; k < 2 && !bad; k++) {
+        mpz_srcptr x = k? vi: v;
+        mpz_gcd (g, x, n);
+        bad = mpz_sgn (x) <= 0 || mpz_cmp (x, n2) >= 0 || mpz_cmp_ui (g, 1) != 0;
+    }
+    mpz_clears (n2, g, NULL);
+    if (bad) {
+        he_error ("key share: a value is out of range (share, v or v_i)");
+        return NULL;
+    }
+    he_share_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        he_error ("out of memory");
+        return NULL;
+    }
+    self->index = index;
+    self->parties = parties;
+    self->threshold = threshold;
+    mpz_init_set (self->n, n);
+    mpz_init (self->n2);
+    mpz_mul (self->n2, n, n);
+    mpz_init_set (self->s, share);
+    mpz_init (self->delta);
+    mpz_fac_ui (self->delta, parties);
+    mpz_init_set (self->v, v);
+    mpz_init_set (self->vi, vi);
+    return self;
+}
+
+void
+he_share_destroy (he_share_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    he_share_t *self = *self_p;
+    mpz_clears (self->n, self->n2, self->s, self->delta, self->v, self->vi, NULL);
+    OPENSSL_cleanse (self, sizeof *self);
+    free (self);
+    *self_p = NULL;
+}
+
+he_verify_t *
+he_verify_new (const mpz_t n, unsigned parties, unsigned threshold, const mpz_t v,
+               const mpz_t *vks)
+{
+    if (s_check_params (n, parties, threshold))
+        return NULL;
+    he_verify_t *self = calloc (1, sizeof *self);
+    if (!self || !(self->vks = calloc (parties, sizeof (mpz_t)))) {
+        free (self);
+        he_error ("out of memory");
+        return NULL;
+    }
+    self->parties = parties;
+    self->threshold = threshold;
+    mpz_init_set (self->n, n);
+    mpz_init (self->n2);
+    mpz_mul (self->n2, n, n);
+    mpz_init_set (self->v, v);
+    mpz_init (self->delta);
+    mpz_fac_ui (self->delta, parties);
+    for (unsigned i = 0; i < parties; i++)
+        mpz_init_set (self->vks [i], vks [i]);
+    //  Every value must be a unit of Z*_{n^2}.
+    mpz_t g;
+    mpz_init (g);
+    int ok = 1;
+    for (unsigned i = 0; i <= parties && ok; i++) {
+        mpz_srcptr x = i == 0? self->v: self->vks [i - 1];
+        mpz_gcd (g, x, n);
+        ok = mpz_sgn (x) > 0 && mpz_cmp (x, self->n2) < 0 && mpz_cmp_ui (g, 1) == 0;
+        if (!ok)
+            he_error (i == 0? "verification key: v is not a unit modulo n^2"
+                            : "verification key: v_%u is not a unit modulo n^2", i);
+    }
+    mpz_clear (g);
+    if (!ok)
+        he_verify_destroy (&self);
+    return self;
+}
+
+void
+he_verify_destroy (he_verify_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    he_verify_t *self = *self_p;
+    for (unsigned i = 0; i < self->parties; i++)
+        mpz_clear (self->vks [i]);
+    free (self->vks);
+    mpz_clears (self->n, self->n2, self->v, self->delta, NULL);
+    free (self);
+    *self_p = NULL;
+}
+
+unsigned   he_share_index (const he_share_t *self)      { return self->index; }
+unsigned   he_share_parties (const he_share_t *self)    { return self->parties; }
+unsigned   he_share_threshold (const he_share_t *self)  { return self->threshold; }
+mpz_srcptr he_share_n (const he_share_t *self)          { return self->n; }
+mpz_srcptr he_share_secret (const he_share_t *self)     { return self->s; }
+mpz_srcptr he_share_v (const he_share_t *self)          { return self->v; }
+mpz_srcptr he_share_vi (const he_share_t *self)         { return self->vi; }
+unsigned   he_verify_parties (const he_verify_t *self)  { return self->parties; }
+unsigned   he_verify_threshold (const he_verify_t *self) { return self->threshold; }
+mpz_srcptr he_verify_n (const he_verify_t *self)        { return self->n; }
+mpz_srcptr he_verify_v (const he_verify_t *self)        { return self->v; }
+
+mpz_srcptr
+he_verify_key (const he_verify_t *self, unsigned index)
+{
+    return index >= 1 && index <= self->parties? self->vks [index - 1]: NULL;
+}
+
+int
+he_threshold_keygen (he_pubkey_t **pk, he_verify_t **vk, he_share_t ***shares,
+                     size_t bits, unsigned parties, unsigned threshold)
+{
+    *pk = NULL;
+    *vk = NULL;
+    *shares = NULL;
+    if (bits < HE_BITS_MIN || bits > HE_BITS_MAX || bits % 64)
+        return he_error ("key size %zu bits: need a multiple of 64 in [%d, %d]",
+                         bits, HE_BITS_MIN, HE_BITS_MAX);
+    if (parties < 1 || parties > HE_PARTIES_MAX || threshold < 1 || threshold > parties)
+        return he_error ("need 1 <= threshold (%u) <= parties (%u) <= %d",
+                         threshold, parties, HE_PARTIES_MAX);
+    int rc = -1;
+    mpz_t p, q, n, m, nm, d, t, v, delta, x, *coef = NULL, *vks = NULL;
+    mpz_inits (p, q, n, m, nm, d, t, v, delta, x, NULL);
+    he_share_t **out = calloc (parties, sizeof *out);
+    coef = calloc (threshold, sizeof (mpz_t));
+    vks = calloc (parties, sizeof (mpz_t));
+    if (!out || !coef || !vks) {
+        he_error ("out of memory");
+        goto cleanup;
+    }
+    for (unsigned k = 0; k < threshold; k++)
+        mpz_init (coef [k]);
+    for (unsigned i = 0; i < parties; i++)
+        mpz_init (vks [i]);
+
+    //  Safe primes p = 2p'+1, q = 2q'+1 with n of exactly `bits` bits.
+    do {
+        if (he_prime_generate (p, bits / 2, 1) || he_prime_generate (q, bits / 2, 1))
+            goto cleanup;
+        mpz_mul (n, p, q);
+    } while (mpz_cmp (p, q) == 0 || mpz_sizeinbase (n, 2) != bits);
+
+    mpz_sub_ui (m, p, 1);               //  m = p'q' = (p-1)(q-1)/4
+    mpz_sub_ui (t, q, 1);
+    mpz_mul (m, m, t);
+    mpz_tdiv_q_2exp (m, m, 2);
+    mpz_mul (nm, n, m);
+    //  d = 0 mod m and d = 1 mod n: d = m (m^-1 mod n).
+    if (!mpz_invert (d, m, n)) {
+        he_error ("threshold keygen: m not invertible mod n");
+        goto cleanup;
+    }
+    mpz_mul (d, d, m);
+    //  f(X) = d + a_1 X + ... + a_{t-1} X^{t-1} over Z_{nm}.
+    mpz_set (coef [0], d);
+    for (unsigned k = 1; k < threshold; k++)
+        if (he_random_below (coef [k], nm))
+            goto cleanup;
+    mpz_fac_ui (delta, parties);
+    //  v = r^2 for a random unit r of Z*_{n^2}: a generator of the squares
+    //  with overwhelming probability (DJ01 s.4.1).
+    mpz_mul (t, n, n);
+    do {
+        if (he_random_below (v, t))
+            goto cleanup;
+        mpz_gcd (x, v, n);
+    } while (mpz_sgn (v) == 0 || mpz_cmp_ui (x, 1) != 0);
+    mpz_powm_ui (v, v, 2, t);
+
+    for (unsigned i = 1; i <= parties; i++) {
+        //  Horner: s_i = f(i) mod nm.
+        mpz_set (x, coef [threshold - 1]);
+        for (unsigned k = threshold - 1; k-- > 0; ) {
+            mpz_mul_ui (x, x, i);
+            mpz_add (x, x, coef [k]);
+            mpz_mod (x, x, nm);
+        }
+        mpz_mul (d, x, delta);
+        mpz_powm_sec (vks [i - 1], v, d, t);
+        out [i - 1] = he_share_new (n, parties, threshold, i, x, v, vks [i - 1]);
+        if (!out [i - 1])
+            goto cleanup;
+    }
+    *vk = he_verify_new (n, parties, threshold, v, (const mpz_t *) vks);
+    *pk = he_pubkey_new (n, NULL);
+    if (!*vk || !*pk)
+        goto cleanup;
+    *shares = out;
+    out = NULL;
+    rc = 0;
+cleanup:
+    if (rc) {
+        he_pubkey_destroy (pk);
+        he_verify_destroy (vk);
+    }
+    if (out) {
+        for (unsigned i = 0; i < parties; i++)
+            he_share_destroy (&out [i]);
+        free (out);
+    }
+    if (coef) {
+        for (unsigned k = 0; k < threshold; k++)
+            mpz_clear (coef [k]);
+        free (coef);
+    }
+    if (vks) {
+        for (unsigned i = 0; i < parties; i++)
+            mpz_clear (vks [i]);
+        free (vks);
+    }
+    //  p, q, m, d and every coefficient are wiped by the GMP allocator.
+    mpz_clears (p, q, n, m, nm, d, t, v, delta, x, NULL);
+    return rc;
+}
+
+int
+he_partial_decrypt (mpz_t ci, const he_share_t *share, const mpz_t c)
+{
+    mpz_t g, e;
+    mpz_inits (g, e, NULL);
+    mpz_gcd (g, c, share->n);
+    int rc = -1;
+    if (mpz_sgn (c) <= 0 || mpz_cmp (c, share->n2) >= 0 || mpz_cmp_ui (g, 1) != 0)
+        he_error ("partial decryption: invalid ciphertext");
+    else {
+        mpz_mul (e, share->s, share->delta);
+        mpz_mul_2exp (e, e, 1);
+        if (mpz_sgn (e) == 0)
+            mpz_set_ui (ci, 1);
+        else
+            mpz_powm_sec (ci, c, e, share->n2);
+        rc = 0;
+    }
+    mpz_clears (g, e, NULL);
+    return rc;
+}
+
+//  Appends x to the hash as a 4-byte length and big-endian bytes.
+static void
+s_hash_mpz (EVP_MD_CTX *ctx, const mpz_t x)
+{
+    size_t len = (mpz_sizeinbase (x, 2) + 7) / 8;
+    unsigned char stackbuf [2048];
+    unsigned char *buf = len <= sizeof stackbuf? stackbuf: malloc (len);
+    size_t written = 0;
+    if (buf)
+        mpz_export (buf, &written, 1, 1, 0, 0, x);
+    unsigned char hdr [4] = {
+        (unsigned char) (written >> 24), (unsigned char) (written >> 16),
+        (unsigned char) (written >> 8), (unsigned char) written
+    };
+    EVP_DigestUpdate (ctx, hdr, 4);
+    if (buf)
+        EVP_DigestUpdate (ctx, buf, written);
+    if (buf != stackbuf)
+        free (buf);
+}
+
+//  e = SHA-256(domain, n, index, c^4, c_i^2, v, v_i, a, b) (Fiat-Shamir).
+static int
+s_challenge (mpz_t e, const mpz_t n, unsigned index, const mpz_t c4, const mpz_t ci2,
+             const mpz_t v, const mpz_t vi, const mpz_t a, const mpz_t b)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    unsigned char digest [32];
+    unsigned char idx [4] = {
+        (unsigned char) (index >> 24), (unsigned char) (index >> 16),
+        (unsigned char) (index >> 8), (unsigned char) index
+    };
+    if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
+        EVP_MD_CTX_free (ctx);
+        return he_error ("SHA-256 unavailable");
+    }
+    EVP_DigestUpdate (ctx, PROOF_DOMAIN, sizeof PROOF_DOMAIN);
+    s_hash_mpz (ctx, n);
+    EVP_DigestUpdate (ctx, idx, 4);
+    s_hash_mpz (ctx, c4);
+    s_hash_mpz (ctx, ci2);
+    s_hash_mpz (ctx, v);
+    s_hash_mpz (ctx, vi);
+    s_hash_mpz (ctx, a);
+    s_hash_mpz (ctx, b);
+    int ok = EVP_DigestFinal_ex (ctx, digest, NULL);
+    EVP_MD_CTX_free (ctx);
+    if (!ok)
+        return he_error ("SHA-256 failed");
+    mpz_import (e, sizeof digest, 1, 1, 0, 0, digest);
+    return 0;
+}
+
+//  The nonce r is PROOF_HASH_BITS * 2 bits longer than e * Delta * s_i can
+//  be, so z = r + e Delta s_i hides the share statistically (DJ01 s.4.1).
+static size_t
+s_nonce_bits (const mpz_t n2, const mpz_t delta)
+{
+    return mpz_sizeinbase (n2, 2) + mpz_sizeinbase (delta, 2) + 2 * PROOF_HASH_BITS;
+}
+
+int
+he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
+                  const mpz_t ci)
+{
+    mpz_t c4, ci2, r, a, b;
+    mpz_inits (c4, ci2, r, a, b, NULL);
+    int rc = -1;
+    mpz_powm_ui (c4, c, 4, share->n2);
+    mpz_powm_ui (ci2, ci, 2, share->n2);
+    if (he_random_bits (r, s_nonce_bits (share->n2, share->delta)))
+        goto cleanup;
+    mpz_setbit (r, 0);          //  mpz_powm_sec needs a positive exponent
+    mpz_powm_sec (a, c4, r, share->n2);
+    mpz_powm_sec (b, share->v, r, share->n2);
+    if (s_challenge (proof->e, share->n, share->index, c4, ci2, share->v, share->vi, a, b))
+        goto cleanup;
+    //  z = r + e Delta s_i over the integers.
+    mpz_mul (proof->z, proof->e, share->delta);
+    mpz_mul (proof->z, proof->z, share->s);
+    mpz_add (proof->z, proof->z, r);
+    rc = 0;
+cleanup:
+    mpz_clears (c4, ci2, r, a, b, NULL);     //  r wiped by the allocator
+    return rc;
+}
+
+int
+he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const mpz_t ci,
+                   const he_proof_t *proof)
+{
+    if (index < 1 || index > vk->parties)
+        return he_error ("partial decryption from party %u: no such party (1..%u)",
+                         index, vk->parties);
+    mpz_t g, c4, ci2, a, b, t, e;
+    mpz_inits (g, c4, ci2, a, b, t, e, NULL);
+    int rc = -1;
+    mpz_gcd (g, ci, vk->n);
+    if (mpz_sgn (ci) <= 0 || mpz_cmp (ci, vk->n2) >= 0 || mpz_cmp_ui (g, 1) != 0) {
+        he_error ("partial decryption from party %u is not a unit modulo n^2", index);
+        goto cleanup;
+    }
+    mpz_gcd (g, c, vk->n);
+    if (mpz_sgn (c) <= 0 || mpz_cmp (c, vk->n2) >= 0 || mpz_cmp_ui (g, 1) != 0) {
+        he_error ("partial decryption: the ciphertext itself is invalid");
+        goto cleanup;
+    }
+    if (mpz_sgn (proof->e) < 0 || mpz_sizeinbase (proof->e, 2) > PROOF_HASH_BITS
+    ||  mpz_sgn (proof->z) < 0
+    ||  mpz_sizeinbase (proof->z, 2) > s_nonce_bits (vk->n2, vk->delta) + 1) {
+        he_error ("proof from party %u has out-of-range values", index);
+        goto cleanup;
+    }
+    mpz_srcptr vi = vk->vks [index - 1];
+    mpz_powm_ui (c4, c, 4, vk->n2);
+    mpz_powm_ui (ci2, ci, 2, vk->n2);
+    //  a = (c^4)^z (c_i^2)^-e and b = v^z v_i^-e must hash back to e.
+    mpz_neg (e, proof->e);
+    mpz_powm (a, c4, proof->z, vk->n2);
+    mpz_powm (t, ci2, e, vk->n2);
+    mpz_mul (a, a, t);
+    mpz_mod (a, a, vk->n2);
+    mpz_powm (b, vk->v, proof->z, vk->n2);
+    mpz_powm (t, vi, e, vk->n2);
+    mpz_mul (b, b, t);
+    mpz_mod (b, b, vk->n2);
+    if (s_challenge (t, vk->n, index, c4, ci2, vk->v, vi, a, b))
+        goto cleanup;
+    if (mpz_cmp (t, proof->e) != 0) {
+        he_error ("proof from party %u does not verify: partial decryption is wrong", index);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    mpz_clears (g, c4, ci2, a, b, t, e, NULL);
+    return rc;
+}
+
+int
+he_combine (mpz_t m, const he_verify_t *vk, const unsigned *indices, const mpz_t *partials,
+            size_t count)
+{
+    unsigned t = vk->threshold;
+    if (count < t)
+        return he_error ("need %u partial decryptions, have %zu", t, count);
+    for (unsigned k = 0; k < t; k++) {
+        if (indices [k] < 1 || indices [k] > vk->parties)
+            return he_error ("partial decryption index %u out of range 1..%u",
+                             indices [k], vk->parties);
+        for (unsigned j = 0; j < k; j++)
+            if (indices [j] == indices [k])
+                return he_error ("party %u given twice", indices [k]);
+    }
+    mpz_t acc, lambda, den, term, four_delta2;
+    mpz_inits (acc, lambda, den, term, four_delta2, NULL);
+    mpz_set_ui (acc, 1);
+    for (unsigned k = 0; k < t; k++) {
+        //  lambda_i = Delta prod_{j != i} j / (j - i): an integer because
+        //  Delta = l! clears every denominator (Shoup 2000, s.2).
+        long i = indices [k];
+        mpz_set (lambda, vk->delta);
+        mpz_set_ui (den, 1);
+        for (unsigned j = 0; j < t; j++) {
+            if (j == k)
+                continue;
+            mpz_mul_ui (lambda, lambda, indices [j]);
+            mpz_mul_si (den, den, (long) indices [j] - i);
+        }
+        mpz_divexact (lambda, lambda, den);
+        mpz_mul_2exp (lambda, lambda, 1);
+        mpz_powm (term, partials [k], lambda, vk->n2);   //  inverse if lambda < 0
+        mpz_mul (acc, acc, term);
+        mpz_mod (acc, acc, vk->n2);
+    }
+    //  acc = c^(4 Delta^2 d) = 1 + 4 Delta^2 M n mod n^2.
+    int rc = 0;
+    mpz_mul (four_delta2, vk->delta, vk->delta);
+    mpz_mul_2exp (four_delta2, four_delta2, 2);
+    mpz_sub_ui (term, acc, 1);
+    if (!mpz_divisible_p (term, vk->n) || !mpz_invert (four_delta2, four_delta2, vk->n))
+        rc = he_error ("combination failed: partial decryptions are inconsistent");
+    else {
+        mpz_divexact (term, term, vk->n);
+        mpz_mul (term, term, four_delta2);
+        mpz_mod (m, term, vk->n);
+    }
+    mpz_clears (acc, lambda, den, term, four_delta2, NULL);
+    return rc;
+}

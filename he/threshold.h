@@ -1,0 +1,94 @@
+/*  he/threshold.h - t-of-l threshold Paillier with a trusted dealer.
+
+    The scheme is Shoup's threshold RSA (Eurocrypt 2000) carried to Paillier
+    by Fouque-Poupard-Stern (FC 2000) and Damgard-Jurik (PKC 2001, s.4.1),
+    with s = 1:
+
+      keygen   n = pq with safe primes p = 2p'+1, q = 2q'+1; m = p'q';
+               d = 0 mod m, d = 1 mod n; f(X) = d + a_1 X + ... + a_{t-1} X^{t-1}
+               over Z_{nm}; share s_i = f(i) for i = 1..l; Delta = l!;
+               v a random square in Z*_{n^2}; verification key v_i = v^(Delta s_i).
+      partial  c_i = c^(2 Delta s_i) mod n^2.
+      proof    equality of discrete logs log_{c^4}(c_i^2) = log_v(v_i), made
+               non-interactive with Fiat-Shamir over SHA-256 (DJ01 s.4.1).
+      combine  for a set S of t indices, lambda_i = Delta prod_{j in S, j!=i} j/(j-i);
+               c' = prod c_i^(2 lambda_i) = c^(4 Delta^2 d); m = L(c') (4 Delta^2)^-1 mod n.
+
+    The dealer (`cohort keygen`) holds p and q only while generating; they are
+    wiped before it returns. Shares are secret: mpz_powm_sec for every
+    exponentiation with a share or a proof nonce.
+*/
+#ifndef HE_THRESHOLD_H
+#define HE_THRESHOLD_H
+
+#include "he.h"
+#include "paillier.h"
+
+#define HE_PARTIES_MAX 64       //  Delta = l! stays a small integer
+
+typedef struct _he_share_t  he_share_t;     //  one party's secret share
+typedef struct _he_verify_t he_verify_t;    //  public verification keys
+
+/*  A proof that a partial decryption is correct: challenge e (256 bits) and
+    response z. */
+typedef struct {
+    mpz_t e, z;
+} he_proof_t;
+
+void he_proof_init (he_proof_t *proof);
+void he_proof_clear (he_proof_t *proof);
+
+/*  Deals a fresh key: *pk (the public key, with hs for fast encryption),
+    *vk (verification keys) and shares[0..parties-1] (share i+1 each; the
+    caller destroys each and frees the array). 1 <= threshold <= parties <=
+    HE_PARTIES_MAX; bits as for he_keygen. Safe-prime generation dominates
+    the time. Returns 0, or -1 with nothing allocated. */
+int he_threshold_keygen (he_pubkey_t **pk, he_verify_t **vk, he_share_t ***shares,
+                         size_t bits, unsigned parties, unsigned threshold) HE_WUR;
+
+/*  Builders used by the key-file parser (a share carries the public v and
+    v_i it needs for proofs); they validate ranges and sizes
+    against n and return NULL on error. */
+he_share_t *he_share_new (const mpz_t n, unsigned parties, unsigned threshold,
+                          unsigned index, const mpz_t share, const mpz_t v,
+                          const mpz_t vi);
+he_verify_t *he_verify_new (const mpz_t n, unsigned parties, unsigned threshold,
+                            const mpz_t v, const mpz_t *vks);
+
+void he_share_destroy (he_share_t **self_p);
+void he_verify_destroy (he_verify_t **self_p);
+
+unsigned   he_share_index (const he_share_t *self);
+unsigned   he_share_parties (const he_share_t *self);
+unsigned   he_share_threshold (const he_share_t *self);
+mpz_srcptr he_share_n (const he_share_t *self);
+mpz_srcptr he_share_secret (const he_share_t *self);
+mpz_srcptr he_share_v (const he_share_t *self);
+mpz_srcptr he_share_vi (const he_share_t *self);
+unsigned   he_verify_parties (const he_verify_t *self);
+unsigned   he_verify_threshold (const he_verify_t *self);
+mpz_srcptr he_verify_n (const he_verify_t *self);
+mpz_srcptr he_verify_v (const he_verify_t *self);
+/*  v_i for 1 <= index <= parties. */
+mpz_srcptr he_verify_key (const he_verify_t *self, unsigned index);
+
+/*  c_i = c^(2 Delta s_i) mod n^2 for a checked ciphertext c. Returns 0 or -1. */
+int he_partial_decrypt (mpz_t ci, const he_share_t *share, const mpz_t c) HE_WUR;
+
+/*  Proves c_i correct (non-interactive, Fiat-Shamir). Returns 0 or -1. */
+int he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
+                      const mpz_t ci) HE_WUR;
+
+/*  0 if `proof` shows that c_i is party `index`'s correct partial
+    decryption of c; -1 otherwise (with the reason). */
+int he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c,
+                       const mpz_t ci, const he_proof_t *proof) HE_WUR;
+
+/*  Combines partial decryptions from `count` distinct parties (indices[k]
+    gave partials[k]); needs count >= threshold and uses the first
+    `threshold` of them. Partials must have been verified. Returns 0 with
+    0 <= m < n, or -1 (too few, duplicate or out-of-range index). */
+int he_combine (mpz_t m, const he_verify_t *vk, const unsigned *indices,
+                const mpz_t *partials, size_t count) HE_WUR;
+
+#endif

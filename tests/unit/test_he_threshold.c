@@ -1,0 +1,275 @@
+/*  Unit tests for he/threshold.c. Keys are 512-bit: insecure test fixtures
+    chosen for speed; the scheme's code path is the same at 2048 bits. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "he/threshold.h"
+
+#define PARTIES   5
+#define THRESHOLD 3
+
+static he_pubkey_t *s_pk;
+static he_verify_t *s_vk;
+static he_share_t **s_shares;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    he_init ();
+    return he_threshold_keygen (&s_pk, &s_vk, &s_shares, 512, PARTIES, THRESHOLD);
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    for (int i = 0; i < PARTIES; i++)
+        he_share_destroy (&s_shares [i]);
+    free (s_shares);
+    he_verify_destroy (&s_vk);
+    he_pubkey_destroy (&s_pk);
+    return 0;
+}
+
+//  Every t-subset (and every larger subset) of parties decrypts.
+static void
+test_every_subset_decrypts (void **state)
+{
+    (void) state;
+    mpz_t m, c, out, partials [PARTIES];
+    mpz_inits (m, c, out, NULL);
+    assert_int_equal (he_random_below (m, he_pubkey_n (s_pk)), 0);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    for (int i = 0; i < PARTIES; i++) {
+        mpz_init (partials [i]);
+        assert_int_equal (he_partial_decrypt (partials [i], s_shares [i], c), 0);
+    }
+    int subsets = 0;
+    for (unsigned mask = 0; mask < (1u << PARTIES); mask++) {
+        unsigned idx [PARTIES];
+        mpz_t sel [PARTIES];
+        size_t k = 0;
+        for (int i = 0; i < PARTIES; i++)
+            if (mask & (1u << i)) {
+                idx [k] = (unsigned) i + 1;
+                mpz_init_set (sel [k], partials [i]);
+                k++;
+            }
+        int rc = he_combine (out, s_vk, idx, (const mpz_t *) sel, k);
+        if (k >= THRESHOLD) {
+            assert_int_equal (rc, 0);
+            assert_int_equal (mpz_cmp (out, m), 0);
+            subsets++;
+        }
+        else {
+            assert_int_equal (rc, -1);      //  t-1 shares are refused
+            assert_non_null (strstr (he_last_error (), "need 3 partial"));
+        }
+        for (size_t j = 0; j < k; j++)
+            mpz_clear (sel [j]);
+    }
+    assert_int_equal (subsets, 16);     //  C(5,3)+C(5,4)+C(5,5)
+    for (int i = 0; i < PARTIES; i++)
+        mpz_clear (partials [i]);
+    mpz_clears (m, c, out, NULL);
+}
+
+//  With t-1 shares the Lagrange combination does not give the plaintext:
+//  interpolating as if the threshold were t-1 yields garbage.
+static void
+test_fewer_than_t_learn_nothing_useful (void **state)
+{
+    (void) state;
+    mpz_t m, c, out, p [2], vks [PARTIES];
+    mpz_inits (m, c, out, p [0], p [1], NULL);
+    mpz_set_ui (m, 424242);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    for (int i = 0; i < PARTIES; i++)
+        mpz_init_set (vks [i], he_verify_key (s_vk, (unsigned) i + 1));
+    he_verify_t *weak = he_verify_new (he_pubkey_n (s_pk), PARTIES, THRESHOLD - 1,
+                                       he_verify_v (s_vk), (const mpz_t *) vks);
+    assert_non_null (weak);
+    unsigned idx [2] = { 1, 2 };
+    assert_int_equal (he_partial_decrypt (p [0], s_shares [0], c), 0);
+    assert_int_equal (he_partial_decrypt (p [1], s_shares [1], c), 0);
+    int rc = he_combine (out, weak, idx, (const mpz_t *) p, 2);
+    assert_true (rc == -1 || mpz_cmp (out, m) != 0);
+    he_verify_destroy (&weak);
+    for (int i = 0; i < PARTIES; i++)
+        mpz_clear (vks [i]);
+    mpz_clears (m, c, out, p [0], p [1], NULL);
+}
+
+//  Honest proofs verify; a corrupted partial decryption is caught by its
+//  proof, named, and excluded, and the remaining t valid shares decrypt.
+static void
+test_proofs_catch_corruption (void **state)
+{
+    (void) state;
+    mpz_t m, c, out, ci [PARTIES];
+    he_proof_t proofs [PARTIES];
+    mpz_inits (m, c, out, NULL);
+    mpz_set_ui (m, 987654321);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    for (int i = 0; i < PARTIES; i++) {
+        mpz_init (ci [i]);
+        he_proof_init (&proofs [i]);
+        assert_int_equal (he_partial_decrypt (ci [i], s_shares [i], c), 0);
+        assert_int_equal (he_partial_prove (&proofs [i], s_shares [i], c, ci [i]), 0);
+        assert_int_equal (he_partial_verify (s_vk, (unsigned) i + 1, c, ci [i], &proofs [i]), 0);
+    }
+    //  Party 2 cheats: its partial is multiplied by (1 + n), shifting the result.
+    mpz_add_ui (out, he_pubkey_n (s_pk), 1);
+    mpz_mul (ci [1], ci [1], out);
+    mpz_mod (ci [1], ci [1], he_pubkey_n2 (s_pk));
+    assert_int_equal (he_partial_verify (s_vk, 2, c, ci [1], &proofs [1]), -1);
+    assert_non_null (strstr (he_last_error (), "party 2"));
+    //  A proof replayed under another index, or for another ciphertext, fails.
+    assert_int_equal (he_partial_verify (s_vk, 3, c, ci [0], &proofs [0]), -1);
+    mpz_t c2;
+    mpz_init (c2);
+    assert_int_equal (he_encrypt (c2, s_pk, m), 0);
+    assert_int_equal (he_partial_verify (s_vk, 1, c2, ci [0], &proofs [0]), -1);
+    mpz_clear (c2);
+    //  Tampered z or e, out-of-range values, bad index.
+    mpz_add_ui (proofs [2].z, proofs [2].z, 1);
+    assert_int_equal (he_partial_verify (s_vk, 3, c, ci [2], &proofs [2]), -1);
+    mpz_sub_ui (proofs [2].z, proofs [2].z, 1);
+    assert_int_equal (he_partial_verify (s_vk, 3, c, ci [2], &proofs [2]), 0);
+    mpz_setbit (proofs [2].e, 300);
+    assert_int_equal (he_partial_verify (s_vk, 3, c, ci [2], &proofs [2]), -1);
+    assert_int_equal (he_partial_verify (s_vk, 0, c, ci [0], &proofs [0]), -1);
+    assert_int_equal (he_partial_verify (s_vk, PARTIES + 1, c, ci [0], &proofs [0]), -1);
+    mpz_set_ui (out, 0);
+    assert_int_equal (he_partial_verify (s_vk, 1, c, out, &proofs [0]), -1);
+
+    //  The coordinator's rule: keep the shares whose proofs verify.
+    unsigned idx [PARTIES];
+    mpz_t good [PARTIES];
+    size_t k = 0;
+    for (int i = 0; i < PARTIES; i++) {
+        he_proof_t fresh;
+        he_proof_init (&fresh);
+        assert_int_equal (i == 1? 0: he_partial_prove (&fresh, s_shares [i], c, ci [i]), 0);
+        if (i != 1 && he_partial_verify (s_vk, (unsigned) i + 1, c, ci [i], &fresh) == 0) {
+            idx [k] = (unsigned) i + 1;
+            mpz_init_set (good [k++], ci [i]);
+        }
+        he_proof_clear (&fresh);
+    }
+    assert_int_equal (k, PARTIES - 1);
+    assert_int_equal (he_combine (out, s_vk, idx, (const mpz_t *) good, k), 0);
+    assert_int_equal (mpz_cmp (out, m), 0);
+    //  Had the bad share been combined, the result would be wrong.
+    idx [0] = 2;
+    mpz_set (good [0], ci [1]);
+    assert_int_equal (he_combine (out, s_vk, idx, (const mpz_t *) good, THRESHOLD), 0);
+    assert_int_not_equal (mpz_cmp (out, m), 0);
+    for (size_t j = 0; j < k; j++)
+        mpz_clear (good [j]);
+    for (int i = 0; i < PARTIES; i++) {
+        mpz_clear (ci [i]);
+        he_proof_clear (&proofs [i]);
+    }
+    mpz_clears (m, c, out, NULL);
+}
+
+static void
+test_combine_bad_indices (void **state)
+{
+    (void) state;
+    mpz_t out, p [3];
+    mpz_inits (out, p [0], p [1], p [2], NULL);
+    mpz_set_ui (p [0], 1); mpz_set_ui (p [1], 1); mpz_set_ui (p [2], 1);
+    unsigned dup [3] = { 1, 2, 1 };
+    assert_int_equal (he_combine (out, s_vk, dup, (const mpz_t *) p, 3), -1);
+    assert_non_null (strstr (he_last_error (), "twice"));
+    unsigned range [3] = { 1, 2, 6 };
+    assert_int_equal (he_combine (out, s_vk, range, (const mpz_t *) p, 3), -1);
+    unsigned zero [3] = { 0, 1, 2 };
+    assert_int_equal (he_combine (out, s_vk, zero, (const mpz_t *) p, 3), -1);
+    mpz_clears (out, p [0], p [1], p [2], NULL);
+}
+
+static void
+test_homomorphic_sum_then_threshold (void **state)
+{
+    (void) state;
+    //  Three sites encrypt, the aggregate is decrypted by parties 2, 4, 5.
+    mpz_t cs [3], agg, m, ci [3];
+    mpz_inits (agg, m, NULL);
+    for (int i = 0; i < 3; i++) {
+        mpz_inits (cs [i], ci [i], NULL);
+        mpz_set_ui (m, 1000u * (unsigned) (i + 1));
+        assert_int_equal (he_encrypt (cs [i], s_pk, m), 0);
+    }
+    assert_int_equal (he_sum (agg, s_pk, (const mpz_t *) cs, 3), 0);
+    unsigned idx [3] = { 2, 4, 5 };
+    for (int k = 0; k < 3; k++)
+        assert_int_equal (he_partial_decrypt (ci [k], s_shares [idx [k] - 1], agg), 0);
+    assert_int_equal (he_combine (m, s_vk, idx, (const mpz_t *) ci, 3), 0);
+    assert_int_equal (mpz_get_ui (m), 6000);
+    for (int i = 0; i < 3; i++)
+        mpz_clears (cs [i], ci [i], NULL);
+    mpz_clears (agg, m, NULL);
+}
+
+static void
+test_bad_parameters (void **state)
+{
+    (void) state;
+    he_pubkey_t *pk;
+    he_verify_t *vk;
+    he_share_t **sh;
+    assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, 3, 4), -1);
+    assert_null (pk);
+    assert_null (vk);
+    assert_null (sh);
+    assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, 3, 0), -1);
+    assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, HE_PARTIES_MAX + 1, 2), -1);
+    assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 500, 3, 2), -1);
+    mpz_t x;
+    mpz_init (x);
+    const he_share_t *s1 = s_shares [0];
+    assert_null (he_share_new (he_pubkey_n (s_pk), PARTIES, THRESHOLD, 0,
+                               he_share_secret (s1), he_share_v (s1), he_share_vi (s1)));
+    assert_null (he_share_new (he_pubkey_n (s_pk), PARTIES, THRESHOLD, PARTIES + 1,
+                               he_share_secret (s1), he_share_v (s1), he_share_vi (s1)));
+    mpz_set_si (x, -1);
+    assert_null (he_share_new (he_pubkey_n (s_pk), PARTIES, THRESHOLD, 1,
+                               x, he_share_v (s1), he_share_vi (s1)));
+    mpz_set (x, he_pubkey_n (s_pk));
+    assert_null (he_share_new (he_pubkey_n (s_pk), PARTIES, THRESHOLD, 1,
+                               he_share_secret (s1), x, he_share_vi (s1)));
+    he_share_t *copy = he_share_new (he_pubkey_n (s_pk), PARTIES, THRESHOLD, 1,
+                                     he_share_secret (s1), he_share_v (s1), he_share_vi (s1));
+    assert_non_null (copy);
+    assert_int_equal (he_share_index (copy), 1);
+    he_share_destroy (&copy);
+    assert_null (copy);
+    he_share_destroy (&copy);
+    mpz_t c;
+    mpz_init_set_ui (c, 0);
+    assert_int_equal (he_partial_decrypt (x, s1, c), -1);
+    mpz_clears (x, c, NULL);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_every_subset_decrypts),
+        cmocka_unit_test (test_fewer_than_t_learn_nothing_useful),
+        cmocka_unit_test (test_proofs_catch_corruption),
+        cmocka_unit_test (test_combine_bad_indices),
+        cmocka_unit_test (test_homomorphic_sum_then_threshold),
+        cmocka_unit_test (test_bad_parameters),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
