@@ -22,6 +22,20 @@ he_error (const char *fmt, ...)
     return -1;
 }
 
+int
+he_error_context (const char *fmt, ...)
+{
+    char previous [sizeof s_error];
+    memcpy (previous, s_error, sizeof previous);
+    va_list ap;
+    va_start (ap, fmt);
+    int n = vsnprintf (s_error, sizeof s_error, fmt, ap);
+    va_end (ap);
+    if (n >= 0 && (size_t) n < sizeof s_error)
+        snprintf (s_error + n, sizeof s_error - (size_t) n, ": %s", previous);
+    return -1;
+}
+
 const char *
 he_last_error (void)
 {

@@ -1,0 +1,178 @@
+/*  he/serial.c - wire serialisation; see serial.h for the layouts. */
+#include "serial.h"
+#include "he_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t he_pubkey_serial_size (size_t bits) { return HE_SERIAL_HEADER + bits / 8 + bits / 4; }
+size_t he_ciphertext_serial_size (size_t bits) { return bits / 4; }
+
+//  Writes x as exactly `width` big-endian bytes (x < 256^width checked by
+//  the caller's invariants).
+static void
+s_put_fixed (uint8_t *dst, size_t width, const mpz_t x)
+{
+    size_t len = (mpz_sizeinbase (x, 2) + 7) / 8;
+    memset (dst, 0, width);
+    if (mpz_sgn (x))
+        mpz_export (dst + width - len, NULL, 1, 1, 0, 0, x);
+}
+
+static void
+s_put_header (uint8_t *dst, const char *magic, size_t bits)
+{
+    memcpy (dst, magic, 4);
+    dst [4] = HE_SERIAL_VERSION;
+    dst [5] = 0;
+    dst [6] = (uint8_t) (bits >> 8);
+    dst [7] = (uint8_t) bits;
+}
+
+//  Checks magic, version, reserved byte; returns the bit size or 0.
+static size_t
+s_get_header (const uint8_t *buf, size_t len, const char *magic, const char *what)
+{
+    if (len < HE_SERIAL_HEADER) {
+        he_error ("%s: %zu bytes is shorter than the %d-byte header", what, len,
+                  HE_SERIAL_HEADER);
+        return 0;
+    }
+    if (memcmp (buf, magic, 4) != 0) {
+        he_error ("%s: bad magic (not a Cohort %s)", what, what);
+        return 0;
+    }
+    if (buf [4] != HE_SERIAL_VERSION) {
+        he_error ("%s: version %u not supported (this build reads %d)", what, buf [4],
+                  HE_SERIAL_VERSION);
+        return 0;
+    }
+    if (buf [5] != 0) {
+        he_error ("%s: reserved byte is %u, must be 0", what, buf [5]);
+        return 0;
+    }
+    size_t bits = ((size_t) buf [6] << 8) | buf [7];
+    if (bits < HE_BITS_MIN || bits > HE_BITS_MAX || bits % 64) {
+        he_error ("%s: key size %zu bits not acceptable", what, bits);
+        return 0;
+    }
+    return bits;
+}
+
+int
+he_pubkey_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk)
+{
+    size_t bits = he_pubkey_bits (pk);
+    *len = he_pubkey_serial_size (bits);
+    *out = malloc (*len);
+    if (!*out)
+        return he_error ("out of memory");
+    s_put_header (*out, "CHPK", bits);
+    s_put_fixed (*out + HE_SERIAL_HEADER, bits / 8, he_pubkey_n (pk));
+    s_put_fixed (*out + HE_SERIAL_HEADER + bits / 8, bits / 4, he_pubkey_hs (pk));
+    return 0;
+}
+
+he_pubkey_t *
+he_pubkey_deserialize (const uint8_t *buf, size_t len)
+{
+    size_t bits = s_get_header (buf, len, "CHPK", "public key");
+    if (!bits)
+        return NULL;
+    if (len != he_pubkey_serial_size (bits)) {
+        he_error ("public key: %zu bytes, expected %zu for %zu bits", len,
+                  he_pubkey_serial_size (bits), bits);
+        return NULL;
+    }
+    mpz_t n, hs;
+    mpz_inits (n, hs, NULL);
+    mpz_import (n, bits / 8, 1, 1, 0, 0, buf + HE_SERIAL_HEADER);
+    mpz_import (hs, bits / 4, 1, 1, 0, 0, buf + HE_SERIAL_HEADER + bits / 8);
+    he_pubkey_t *pk = NULL;
+    if (mpz_sizeinbase (n, 2) != bits)
+        he_error ("public key: n has %zu bits, header says %zu", mpz_sizeinbase (n, 2), bits);
+    else
+        pk = he_pubkey_new (n, hs);
+    mpz_clears (n, hs, NULL);
+    return pk;
+}
+
+int
+he_vector_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk, const mpz_t *cts,
+                     size_t count)
+{
+    size_t bits = he_pubkey_bits (pk);
+    size_t width = he_ciphertext_serial_size (bits);
+    if (count > HE_VECTOR_MAX)
+        return he_error ("vector of %zu ciphertexts exceeds the maximum %u", count,
+                         HE_VECTOR_MAX);
+    for (size_t i = 0; i < count; i++)
+        if (mpz_sgn (cts [i]) < 0 || mpz_cmp (cts [i], he_pubkey_n2 (pk)) >= 0)
+            return he_error ("ciphertext %zu out of range for this key", i);
+    *len = HE_VECTOR_HEADER + count * width;
+    *out = malloc (*len);
+    if (!*out)
+        return he_error ("out of memory");
+    s_put_header (*out, "CHCV", bits);
+    uint8_t *p = *out + HE_SERIAL_HEADER;
+    p [0] = (uint8_t) (count >> 24);
+    p [1] = (uint8_t) (count >> 16);
+    p [2] = (uint8_t) (count >> 8);
+    p [3] = (uint8_t) count;
+    for (size_t i = 0; i < count; i++)
+        s_put_fixed (*out + HE_VECTOR_HEADER + i * width, width, cts [i]);
+    return 0;
+}
+
+int
+he_vector_deserialize (mpz_t **cts, size_t *count, const he_pubkey_t *pk,
+                       const uint8_t *buf, size_t len, size_t max_count)
+{
+    *cts = NULL;
+    *count = 0;
+    size_t bits = s_get_header (buf, len, "CHCV", "ciphertext vector");
+    if (!bits)
+        return -1;
+    if (bits != he_pubkey_bits (pk))
+        return he_error ("ciphertext vector: made for %zu-bit keys, this key has %zu",
+                         bits, he_pubkey_bits (pk));
+    if (len < HE_VECTOR_HEADER)
+        return he_error ("ciphertext vector: truncated header");
+    const uint8_t *p = buf + HE_SERIAL_HEADER;
+    size_t n = ((size_t) p [0] << 24) | ((size_t) p [1] << 16) | ((size_t) p [2] << 8) | p [3];
+    if (max_count == 0 || max_count > HE_VECTOR_MAX)
+        max_count = HE_VECTOR_MAX;
+    if (n > max_count)
+        return he_error ("ciphertext vector: count %zu exceeds the limit %zu", n, max_count);
+    size_t width = he_ciphertext_serial_size (bits);
+    //  n <= 2^20 and width <= 2048, so n * width cannot overflow size_t.
+    if (len - HE_VECTOR_HEADER != n * width)
+        return he_error ("ciphertext vector: %zu bytes of ciphertexts, expected %zu x %zu",
+                         len - HE_VECTOR_HEADER, n, width);
+    mpz_t *out = malloc ((n? n: 1) * sizeof (mpz_t));
+    if (!out)
+        return he_error ("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        mpz_init (out [i]);
+        mpz_import (out [i], width, 1, 1, 0, 0, buf + HE_VECTOR_HEADER + i * width);
+        if (he_check_ciphertext (pk, out [i])) {
+            he_error ("ciphertext vector: element %zu of %zu is not a valid ciphertext", i, n);
+            he_vector_free (&out, i + 1);
+            return -1;
+        }
+    }
+    *cts = out;
+    *count = n;
+    return 0;
+}
+
+void
+he_vector_free (mpz_t **cts, size_t count)
+{
+    if (!cts || !*cts)
+        return;
+    for (size_t i = 0; i < count; i++)
+        mpz_clear ((*cts) [i]);
+    free (*cts);
+    *cts = NULL;
+}

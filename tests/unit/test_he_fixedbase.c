@@ -1,0 +1,60 @@
+/*  Unit tests for he/fixedbase.c: agrees with mpz_powm on random and edge
+    exponents; refuses out-of-range exponents and bad parameters. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "he/fixedbase.h"
+
+static void
+test_matches_powm (void **state)
+{
+    (void) state;
+    mpz_t base, mod, e, want, got;
+    mpz_inits (base, mod, e, want, got, NULL);
+    assert_int_equal (he_random_bits (mod, 1024), 0);
+    mpz_setbit (mod, 1023);
+    mpz_setbit (mod, 0);
+    assert_int_equal (he_random_below (base, mod), 0);
+    const size_t sizes [] = { 1, 7, 8, 9, 63, 64, 65, 300, 512 };
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes [0]; s++) {
+        he_fixedbase_t *fb = he_fixedbase_new (base, mod, sizes [s]);
+        assert_non_null (fb);
+        assert_true (he_fixedbase_bytes (fb) > 0);
+        for (int i = 0; i < 30; i++) {
+            assert_int_equal (he_random_bits (e, sizes [s]), 0);
+            if (i == 0) mpz_set_ui (e, 0);
+            if (i == 1) { mpz_set_ui (e, 0); mpz_setbit (e, sizes [s]); mpz_sub_ui (e, e, 1); }
+            if (i == 2) mpz_set_ui (e, 1);
+            mpz_powm (want, base, e, mod);
+            assert_int_equal (he_fixedbase_pow (got, fb, e), 0);
+            assert_int_equal (mpz_cmp (got, want), 0);
+        }
+        mpz_set_ui (e, 0);
+        mpz_setbit (e, sizes [s]);          //  one bit too many
+        assert_int_equal (he_fixedbase_pow (got, fb, e), -1);
+        mpz_set_si (e, -1);
+        assert_int_equal (he_fixedbase_pow (got, fb, e), -1);
+        he_fixedbase_destroy (&fb);
+        assert_null (fb);
+        he_fixedbase_destroy (&fb);
+    }
+    mpz_set_ui (mod, 1);
+    assert_null (he_fixedbase_new (base, mod, 64));
+    mpz_set_ui (mod, 1000003);
+    assert_null (he_fixedbase_new (base, mod, 0));
+    assert_null (he_fixedbase_new (base, mod, 20000));
+    mpz_clears (base, mod, e, want, got, NULL);
+}
+
+int
+main (void)
+{
+    he_init ();
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_matches_powm),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

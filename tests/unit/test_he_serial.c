@@ -1,0 +1,145 @@
+/*  Unit tests for he/serial.c: round trips and every refusal. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "he/serial.h"
+
+static he_pubkey_t *s_pk;
+static he_seckey_t *s_sk;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    he_init ();
+    return he_keygen (&s_pk, &s_sk, 512);
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    he_pubkey_destroy (&s_pk);
+    he_seckey_destroy (&s_sk);
+    return 0;
+}
+
+static void
+test_pubkey (void **state)
+{
+    (void) state;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal (he_pubkey_serialize (&buf, &len, s_pk), 0);
+    assert_int_equal (len, he_pubkey_serial_size (512));
+    assert_int_equal (len, 8 + 64 + 128);
+    assert_memory_equal (buf, "CHPK\x01\x00\x02\x00", 8);
+    he_pubkey_t *pk = he_pubkey_deserialize (buf, len);
+    assert_non_null (pk);
+    assert_true (he_pubkey_equal (pk, s_pk));
+    he_pubkey_destroy (&pk);
+    //  Refusals: short, long, magic, version, reserved, bits, n size, hs.
+    assert_null (he_pubkey_deserialize (buf, 7));
+    assert_null (he_pubkey_deserialize (buf, len - 1));
+    assert_non_null (strstr (he_last_error (), "expected 200"));
+    uint8_t *bad = malloc (len + 1);
+    memcpy (bad, buf, len);
+    assert_null (he_pubkey_deserialize (bad, len + 1));
+    bad [0] = 'X';
+    assert_null (he_pubkey_deserialize (bad, len));
+    assert_non_null (strstr (he_last_error (), "bad magic"));
+    bad [0] = 'C'; bad [4] = 2;
+    assert_null (he_pubkey_deserialize (bad, len));
+    assert_non_null (strstr (he_last_error (), "version 2"));
+    bad [4] = 1; bad [5] = 1;
+    assert_null (he_pubkey_deserialize (bad, len));
+    bad [5] = 0; bad [7] = 1;
+    assert_null (he_pubkey_deserialize (bad, len));
+    bad [7] = 0; bad [8] = 0;                   //  n loses its top bit
+    assert_null (he_pubkey_deserialize (bad, len));
+    assert_non_null (strstr (he_last_error (), "n has"));
+    memcpy (bad, buf, len);
+    memset (bad + 8 + 64, 0, 128);              //  hs = 0
+    assert_null (he_pubkey_deserialize (bad, len));
+    free (bad);
+    free (buf);
+}
+
+static void
+test_vector (void **state)
+{
+    (void) state;
+    mpz_t cts [4], m;
+    mpz_init (m);
+    for (int i = 0; i < 4; i++) {
+        mpz_init (cts [i]);
+        mpz_set_ui (m, (unsigned long) i * 1000);
+        assert_int_equal (he_encrypt (cts [i], s_pk, m), 0);
+    }
+    mpz_set_ui (cts [3], 1);        //  a tiny ciphertext is padded to full width
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal (he_vector_serialize (&buf, &len, s_pk, (const mpz_t *) cts, 4), 0);
+    assert_int_equal (len, 12 + 4 * 128);
+    mpz_t *back;
+    size_t count;
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 10), 0);
+    assert_int_equal (count, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal (mpz_cmp (back [i], cts [i]), 0);
+    he_vector_free (&back, count);
+    assert_null (back);
+    //  Limits and refusals.
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 3), -1);
+    assert_non_null (strstr (he_last_error (), "exceeds the limit 3"));
+    assert_null (back);
+    assert_int_equal (count, 0);
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len - 1, 0), -1);
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, 10, 0), -1);
+    buf [11] = 5;                   //  count says 5, data has 4
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), -1);
+    buf [11] = 4;
+    memset (buf + 12 + 128, 0, 128);    //  element 1 = 0: invalid
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), -1);
+    assert_non_null (strstr (he_last_error (), "element 1 of 4"));
+    memset (buf + 12 + 128, 0xff, 128); //  element 1 >= n^2
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), -1);
+    buf [0] = 'Z';
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), -1);
+    free (buf);
+    //  A vector made for another key size; an empty vector.
+    he_pubkey_t *pk2;
+    he_seckey_t *sk2;
+    assert_int_equal (he_keygen (&pk2, &sk2, 576), 0);
+    assert_int_equal (he_vector_serialize (&buf, &len, pk2, (const mpz_t *) cts, 1), 0);
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), -1);
+    assert_non_null (strstr (he_last_error (), "576-bit"));
+    free (buf);
+    assert_int_equal (he_vector_serialize (&buf, &len, s_pk, (const mpz_t *) cts, 0), 0);
+    assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), 0);
+    assert_int_equal (count, 0);
+    he_vector_free (&back, count);
+    free (buf);
+    mpz_set (cts [0], he_pubkey_n2 (s_pk));
+    assert_int_equal (he_vector_serialize (&buf, &len, s_pk, (const mpz_t *) cts, 1), -1);
+    he_pubkey_destroy (&pk2);
+    he_seckey_destroy (&sk2);
+    for (int i = 0; i < 4; i++)
+        mpz_clear (cts [i]);
+    mpz_clear (m);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_pubkey),
+        cmocka_unit_test (test_vector),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
