@@ -57,7 +57,7 @@ fuzz-smoke: fuzz
 	  echo "fuzz-smoke: $$n for $(FUZZ_SECONDS)s"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$work >$(FUZZ_BUILD)/$$n.log 2>&1 \
 	    || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
-	  grep -E '^#[0-9]+ *DONE' $(FUZZ_BUILD)/$$n.log | tail -1; \
+	  grep -E '^Done [0-9]+ runs' $(FUZZ_BUILD)/$$n.log | tail -n 1; \
 	done
 
 clean:
