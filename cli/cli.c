@@ -10,6 +10,7 @@
 #include <string.h>
 
 static const cli_command_t s_commands [] = {
+    { "keygen", "generate keys (threshold Paillier)", cli_cmd_keygen },
     { "bench",  "run a benchmark and print its figures (JSON with --json)", cli_cmd_bench },
     { "demo",   "run the demonstration (make demo)", cli_cmd_demo },
     { NULL, NULL, NULL }

@@ -3,6 +3,7 @@
 #define CLI_CMD_H
 
 int cli_cmd_bench  (int argc, char **argv);
+int cli_cmd_keygen (int argc, char **argv);
 int cli_cmd_demo   (int argc, char **argv);
 
 #endif

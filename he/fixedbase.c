@@ -73,7 +73,11 @@ he_fixedbase_pow (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
     if (mpz_sgn (e) < 0 || mpz_sizeinbase (e, 2) > self->exp_bits)
         return he_error ("fixed-base exponent out of range (%zu bits allowed)",
                          self->exp_bits);
-    //  Walk the exponent a limb at a time, a byte at a time.
+    //  Walk the exponent a limb at a time, a byte at a time. Products go
+    //  through `wide` (sized once) so GMP never reallocates in the loop:
+    //  every reallocation would go through the wiping allocator.
+    mpz_t wide;
+    mpz_init2 (wide, 2 * mpz_sizeinbase (self->mod, 2) + 64);
     size_t limbs = mpz_size (e);
     const mp_limb_t *lp = mpz_limbs_read (e);
     int started = 0;
@@ -91,13 +95,14 @@ he_fixedbase_pow (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
                 started = 1;
             }
             else {
-                mpz_mul (out, out, *entry);
-                mpz_mod (out, out, self->mod);
+                mpz_mul (wide, out, *entry);
+                mpz_mod (out, wide, self->mod);
             }
         }
     }
     if (!started)
         mpz_set_ui (out, 1);
+    mpz_clear (wide);
     return 0;
 }
 
