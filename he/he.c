@@ -31,8 +31,17 @@ he_error_context (const char *fmt, ...)
     va_start (ap, fmt);
     int n = vsnprintf (s_error, sizeof s_error, fmt, ap);
     va_end (ap);
-    if (n >= 0 && (size_t) n < sizeof s_error)
-        snprintf (s_error + n, sizeof s_error - (size_t) n, ": %s", previous);
+    //  Append ": <previous>", truncated to fit (done by hand: the
+    //  truncation is intended and snprintf would warn about it).
+    if (n >= 0 && (size_t) n + 3 < sizeof s_error) {
+        size_t at = (size_t) n, room = sizeof s_error - at - 3;
+        size_t take = strnlen (previous, sizeof previous - 1);
+        if (take > room)
+            take = room;
+        memcpy (s_error + at, ": ", 2);
+        memcpy (s_error + at + 2, previous, take);
+        s_error [at + 2 + take] = '\0';
+    }
     return -1;
 }
 
