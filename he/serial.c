@@ -176,3 +176,109 @@ he_vector_free (mpz_t **cts, size_t count)
     free (*cts);
     *cts = NULL;
 }
+
+#define PROOF_E_BYTES 32
+
+int
+he_proofs_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk,
+                     const he_proof_t *proofs, size_t count)
+{
+    size_t bits = he_pubkey_bits (pk);
+    if (count > HE_VECTOR_MAX)
+        return he_error ("%zu proofs exceed the maximum %u", count, HE_VECTOR_MAX);
+    size_t zwidth = 1;
+    for (size_t i = 0; i < count; i++) {
+        if (mpz_sgn (proofs [i].e) < 0 || mpz_sizeinbase (proofs [i].e, 2) > 8 * PROOF_E_BYTES
+        ||  mpz_sgn (proofs [i].z) < 0)
+            return he_error ("proof %zu has out-of-range values", i);
+        size_t w = (mpz_sizeinbase (proofs [i].z, 2) + 7) / 8;
+        if (w > zwidth)
+            zwidth = w;
+    }
+    if (zwidth > bits / 4 + 128)
+        return he_error ("proof response too large for a %zu-bit key", bits);
+    size_t item = PROOF_E_BYTES + zwidth;
+    *len = HE_VECTOR_HEADER + 2 + count * item;
+    *out = malloc (*len);
+    if (!*out)
+        return he_error ("out of memory");
+    s_put_header (*out, "CHPF", bits);
+    uint8_t *p = *out + HE_SERIAL_HEADER;
+    p [0] = (uint8_t) (count >> 24);
+    p [1] = (uint8_t) (count >> 16);
+    p [2] = (uint8_t) (count >> 8);
+    p [3] = (uint8_t) count;
+    p [4] = (uint8_t) (zwidth >> 8);
+    p [5] = (uint8_t) zwidth;
+    for (size_t i = 0; i < count; i++) {
+        uint8_t *q = *out + HE_VECTOR_HEADER + 2 + i * item;
+        s_put_fixed (q, PROOF_E_BYTES, proofs [i].e);
+        s_put_fixed (q + PROOF_E_BYTES, zwidth, proofs [i].z);
+    }
+    return 0;
+}
+
+int
+he_proofs_deserialize (he_proof_t **proofs, size_t *count, const he_pubkey_t *pk,
+                       const uint8_t *buf, size_t len, size_t max_count)
+{
+    *proofs = NULL;
+    *count = 0;
+    size_t bits = s_get_header (buf, len, "CHPF", "proof vector");
+    if (!bits)
+        return -1;
+    if (bits != he_pubkey_bits (pk))
+        return he_error ("proof vector: made for %zu-bit keys, this key has %zu", bits,
+                         he_pubkey_bits (pk));
+    if (len < HE_VECTOR_HEADER + 2)
+        return he_error ("proof vector: truncated header");
+    const uint8_t *p = buf + HE_SERIAL_HEADER;
+    size_t n = ((size_t) p [0] << 24) | ((size_t) p [1] << 16) | ((size_t) p [2] << 8) | p [3];
+    size_t zwidth = ((size_t) p [4] << 8) | p [5];
+    if (max_count == 0 || max_count > HE_VECTOR_MAX)
+        max_count = HE_VECTOR_MAX;
+    if (n > max_count)
+        return he_error ("proof vector: count %zu exceeds the limit %zu", n, max_count);
+    if (zwidth < 1 || zwidth > bits / 4 + 128)
+        return he_error ("proof vector: response width %zu out of range", zwidth);
+    size_t item = PROOF_E_BYTES + zwidth;
+    //  n <= 2^20 and item <= 2^12, so n * item cannot overflow.
+    if (len - HE_VECTOR_HEADER - 2 != n * item)
+        return he_error ("proof vector: %zu bytes of proofs, expected %zu x %zu",
+                         len - HE_VECTOR_HEADER - 2, n, item);
+    he_proof_t *out = malloc ((n? n: 1) * sizeof *out);
+    if (!out)
+        return he_error ("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *q = buf + HE_VECTOR_HEADER + 2 + i * item;
+        he_proof_init (&out [i]);
+        mpz_import (out [i].e, PROOF_E_BYTES, 1, 1, 0, 0, q);
+        mpz_import (out [i].z, zwidth, 1, 1, 0, 0, q + PROOF_E_BYTES);
+    }
+    *proofs = out;
+    *count = n;
+    return 0;
+}
+
+void
+he_proofs_free (he_proof_t **proofs, size_t count)
+{
+    if (!proofs || !*proofs)
+        return;
+    for (size_t i = 0; i < count; i++)
+        he_proof_clear (&(*proofs) [i]);
+    free (*proofs);
+    *proofs = NULL;
+}
+
+void
+he_vector_accumulate (mpz_t *acc, const he_pubkey_t *pk, const mpz_t *cts, size_t count)
+{
+    mpz_t wide;
+    mpz_init2 (wide, 4 * he_pubkey_bits (pk) + 64);
+    for (size_t i = 0; i < count; i++) {
+        mpz_mul (wide, acc [i], cts [i]);
+        mpz_mod (acc [i], wide, he_pubkey_n2 (pk));
+    }
+    mpz_clear (wide);
+}

@@ -15,6 +15,7 @@
 #define HE_SERIAL_H
 
 #include "paillier.h"
+#include "threshold.h"
 
 #define HE_SERIAL_VERSION    1
 #define HE_SERIAL_HEADER     8          //  magic, version, reserved, bits
@@ -45,5 +46,25 @@ int he_vector_deserialize (mpz_t **cts, size_t *count, const he_pubkey_t *pk,
 
 /*  Clears and frees an array from he_vector_deserialize; sets *cts NULL. */
 void he_vector_free (mpz_t **cts, size_t count);
+
+/*  Partial-decryption proofs (one per ciphertext of a vector):
+      "CHPF" | version u8 | reserved u8 | bits u16 | count u32 | zwidth u16 |
+      count x (e: 32 bytes | z: zwidth bytes)
+    Writes a new buffer; 0 or -1. */
+int he_proofs_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk,
+                         const he_proof_t *proofs, size_t count) HE_WUR;
+
+/*  Parses proofs for key pk: *proofs becomes a new array of *count
+    initialised proofs (free with he_proofs_free). Bounds as for vectors;
+    zwidth may not exceed bits/4 + 128. 0 or -1. */
+int he_proofs_deserialize (he_proof_t **proofs, size_t *count, const he_pubkey_t *pk,
+                           const uint8_t *buf, size_t len, size_t max_count) HE_WUR;
+
+void he_proofs_free (he_proof_t **proofs, size_t count);
+
+/*  Element-wise homomorphic sum: acc[i] = acc[i] * cts[i] mod n^2 for
+    i < count (the coordinator adds one site's vector to the aggregate).
+    Inputs must have been validated (he_vector_deserialize does). */
+void he_vector_accumulate (mpz_t *acc, const he_pubkey_t *pk, const mpz_t *cts, size_t count);
 
 #endif

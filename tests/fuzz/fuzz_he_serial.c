@@ -1,4 +1,5 @@
-/*  libFuzzer target: wire decoders for public keys and ciphertext vectors.
+/*  libFuzzer target: wire decoders for public keys, ciphertext vectors and
+    partial-decryption proofs.
     Vectors are decoded against a fixed 512-bit test key (an insecure
     fixture: n = p q for two fixed 256-bit primes). */
 #include <stddef.h>
@@ -32,5 +33,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     size_t count;
     if (he_vector_deserialize (&cts, &count, s_pk, data, size, 64) == 0)
         he_vector_free (&cts, count);
+    he_proof_t *proofs;
+    if (he_proofs_deserialize (&proofs, &count, s_pk, data, size, 64) == 0)
+        he_proofs_free (&proofs, count);
     return 0;
 }

@@ -134,12 +134,82 @@ test_vector (void **state)
     mpz_clear (m);
 }
 
+static void
+test_proofs_and_accumulate (void **state)
+{
+    (void) state;
+    he_pubkey_t *pk;
+    he_verify_t *vk;
+    he_share_t **sh;
+    assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, 2, 2), 0);
+    mpz_t m, c [3], ci [3];
+    he_proof_t pr [3];
+    mpz_init (m);
+    for (int i = 0; i < 3; i++) {
+        mpz_inits (c [i], ci [i], NULL);
+        he_proof_init (&pr [i]);
+        mpz_set_ui (m, 10u + (unsigned) i);
+        assert_int_equal (he_encrypt (c [i], pk, m), 0);
+        assert_int_equal (he_partial_decrypt (ci [i], sh [0], c [i]), 0);
+        assert_int_equal (he_partial_prove (&pr [i], sh [0], c [i], ci [i]), 0);
+    }
+    uint8_t *buf;
+    size_t len, count;
+    assert_int_equal (he_proofs_serialize (&buf, &len, pk, pr, 3), 0);
+    he_proof_t *back;
+    assert_int_equal (he_proofs_deserialize (&back, &count, pk, buf, len, 8), 0);
+    assert_int_equal (count, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal (he_partial_verify (vk, 1, c [i], ci [i], &back [i]), 0);
+    he_proofs_free (&back, count);
+    assert_null (back);
+    //  Refusals: limit, truncation, width, key size.
+    assert_int_equal (he_proofs_deserialize (&back, &count, pk, buf, len, 2), -1);
+    assert_int_equal (he_proofs_deserialize (&back, &count, pk, buf, len - 1, 8), -1);
+    assert_int_equal (he_proofs_deserialize (&back, &count, pk, buf, 13, 8), -1);
+    uint8_t w0 = buf [12], w1 = buf [13];
+    buf [12] = 0xff;
+    assert_int_equal (he_proofs_deserialize (&back, &count, pk, buf, len, 8), -1);
+    assert_non_null (strstr (he_last_error (), "width"));
+    buf [12] = w0; buf [13] = w1;
+    assert_int_equal (he_proofs_deserialize (&back, &count, s_pk, buf, len, 8), 0);
+    he_proofs_free (&back, count);                 //  same size: parses, will not verify
+    buf [3] = 'X';
+    assert_int_equal (he_proofs_deserialize (&back, &count, pk, buf, len, 8), -1);
+    free (buf);
+    mpz_set_si (pr [1].z, -1);
+    assert_int_equal (he_proofs_serialize (&buf, &len, pk, pr, 3), -1);
+    //  Accumulate: element-wise sums.
+    he_vector_accumulate (c, pk, (const mpz_t *) c, 3);     //  doubles each
+    mpz_t out;
+    mpz_init (out);
+    unsigned idx [2] = { 1, 2 };
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal (he_partial_decrypt (ci [0], sh [0], c [i]), 0);
+        assert_int_equal (he_partial_decrypt (ci [1], sh [1], c [i]), 0);
+        assert_int_equal (he_combine (out, vk, idx, (const mpz_t *) ci, 2), 0);
+        assert_int_equal (mpz_get_ui (out), 2 * (10u + (unsigned) i));
+    }
+    mpz_clear (out);
+    for (int i = 0; i < 3; i++) {
+        mpz_clears (c [i], ci [i], NULL);
+        he_proof_clear (&pr [i]);
+    }
+    mpz_clear (m);
+    he_share_destroy (&sh [0]);
+    he_share_destroy (&sh [1]);
+    free (sh);
+    he_verify_destroy (&vk);
+    he_pubkey_destroy (&pk);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_pubkey),
         cmocka_unit_test (test_vector),
+        cmocka_unit_test (test_proofs_and_accumulate),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
