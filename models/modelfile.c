@@ -425,7 +425,8 @@ s_logistic (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     if (s_keys (ctx, "logistic.original_scale", o, okeys)
     ||  s_number (ctx, "logistic.original_scale.intercept", json_object_get (o, "intercept"), &v))
         goto done;
-    if (fabs (v - b0) > 1e-9 * (1 + fabs (b0))) {
+    //  `!(a <= b)` so that an overflowed (infinite) expectation fails too.
+    if (!(fabs (v - b0) <= 1e-9 * (1 + fabs (b0)))) {
         s_bad (ctx, "logistic.original_scale.intercept", "disagrees with the standardised model");
         goto done;
     }
@@ -445,7 +446,7 @@ s_logistic (s_ctx_t *ctx, model_file_t *mf, json_t *j)
         double want = gsl_vector_get (orig, c);
         if (s_number (ctx, path, x, &v))
             goto done;
-        if (fabs (v - want) > 1e-9 * (1 + fabs (want))) {
+        if (!(fabs (v - want) <= 1e-9 * (1 + fabs (want)))) {
             s_bad (ctx, path, "disagrees with the standardised model");
             goto done;
         }
