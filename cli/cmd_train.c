@@ -37,6 +37,11 @@ s_usage (FILE *to)
 static int
 s_split_list (const char *option, char *text, char **names, size_t max, size_t *count)
 {
+    size_t len = strlen (text);
+    if (len == 0 || text [0] == ',' || text [len - 1] == ',' || strstr (text, ",,")) {
+        cli_error ("%s: need a comma-separated list of names", option);
+        return -1;
+    }
     size_t n = 0;
     for (char *save = NULL, *tok = strtok_r (text, ",", &save); tok;
          tok = strtok_r (NULL, ",", &save)) {
@@ -45,10 +50,6 @@ s_split_list (const char *option, char *text, char **names, size_t max, size_t *
             return -1;
         }
         names [n++] = tok;
-    }
-    if (n == 0 || text [0] == ',' || text [strlen (text) - 1] == ',') {
-        cli_error ("%s: need a comma-separated list of names", option);
-        return -1;
     }
     *count = n;
     return 0;
@@ -94,7 +95,7 @@ cli_cmd_train (int argc, char **argv)
     };
     const char *data = NULL, *out = NULL, *model = NULL, *missing = "drop";
     const char *hidden = NULL, *l2 = NULL, *epochs = NULL, *lr = NULL, *seed = NULL;
-    char *features = NULL, *categorical = NULL;
+    const char *features = NULL, *categorical = NULL;
     model_load_spec_t spec = { 0 };
     optind = 1;
     opterr = 0;
@@ -173,21 +174,31 @@ cli_cmd_train (int argc, char **argv)
         }
         opts.seed = (unsigned long) seed_value;
     }
+    //  The lists are split in copies: argv stays as it was given.
     char *names [MODEL_CSV_MAX_COLS], *cats [MODEL_CSV_MAX_COLS];
-    if (features) {
-        if (s_split_list ("--features", features, names, MODEL_CSV_MAX_COLS, &spec.n_features))
-            return CLI_USAGE;
+    char *feature_copy = features? strdup (features): NULL;
+    char *categorical_copy = categorical? strdup (categorical): NULL;
+    int rc = CLI_USAGE;
+    if ((features && !feature_copy) || (categorical && !categorical_copy)) {
+        cli_error ("train: out of memory");
+        rc = CLI_FAIL;
+        goto usage;
+    }
+    if (feature_copy) {
+        if (s_split_list ("--features", feature_copy, names, MODEL_CSV_MAX_COLS,
+                          &spec.n_features))
+            goto usage;
         spec.features = (const char *const *) names;
     }
-    if (categorical) {
-        if (s_split_list ("--categorical", categorical, cats, MODEL_CSV_MAX_COLS,
+    if (categorical_copy) {
+        if (s_split_list ("--categorical", categorical_copy, cats, MODEL_CSV_MAX_COLS,
                           &spec.n_categorical))
-            return CLI_USAGE;
+            goto usage;
         spec.categorical = (const char *const *) cats;
     }
 
     model_init ();
-    int rc = CLI_FAIL;
+    rc = CLI_FAIL;
     model_csv_t *csv = NULL;
     model_dataset_t *ds = NULL;
     model_file_t *mf = NULL;
@@ -204,5 +215,8 @@ cli_cmd_train (int argc, char **argv)
     model_file_destroy (&mf);
     model_dataset_destroy (&ds);
     model_csv_destroy (&csv);
+usage:
+    free (feature_copy);
+    free (categorical_copy);
     return rc;
 }
