@@ -232,8 +232,9 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
     const char *file = model_csv_name (csv);
     size_t rows = model_csv_rows (csv);
     for (size_t c = 0; c < spec->n_categorical; c++)
-        if (!spec->features? model_csv_find (csv, spec->categorical [c]) < 0
-                           : !s_listed (spec->categorical [c], spec->features, spec->n_features))
+        if ((spec->label && strcmp (spec->categorical [c], spec->label) == 0)
+        ||  (!spec->features? model_csv_find (csv, spec->categorical [c]) < 0
+                            : !s_listed (spec->categorical [c], spec->features, spec->n_features)))
             return model_error_null ("%s: categorical column '%s' is not a selected feature",
                                      file, spec->categorical [c]);
     model_schema_t *schema = model_schema_new ();

@@ -226,6 +226,9 @@ test_load_errors (void **state)
     s_refuse ("a,b,y\n1,1,1\n", &badcat, "d.csv: categorical column 'b' is not a selected feature");
     model_load_spec_t nocat = { .label = "y", .categorical = cat, .n_categorical = 1 };
     s_refuse ("a,y\n1,1\n", &nocat, "d.csv: categorical column 'b' is not a selected feature");
+    const char *ycat [] = { "y" };
+    model_load_spec_t labelcat = { .label = "y", .categorical = ycat, .n_categorical = 1 };
+    s_refuse ("a,y\n1,1\n", &labelcat, "d.csv: categorical column 'y' is not a selected feature");
     model_load_spec_t half = { .label = "y", .positive = "p" };
     s_refuse ("a,y\n1,p\n", &half, "d.csv: give both label values or neither");
     model_load_spec_t same = { .label = "y", .positive = "p", .negative = "p" };
