@@ -130,8 +130,8 @@ test_round_trip_mlp_and_files (void **state)
     model_file_destroy (&mf);
 }
 
-//  Applies `edit` to a valid model's JSON at `path` ("a.b.c", or with [k]
-//  for arrays through json_path helpers below), then expects `message`.
+//  The node at `path` in root: keys joined by dots, "name[k]" for element k
+//  of an array ("features[1]", "preprocessing.std"). NULL if absent.
 static json_t *
 s_at (json_t *root, const char *path)
 {
@@ -151,6 +151,7 @@ s_at (json_t *root, const char *path)
     return node;
 }
 
+//  One edit of a valid model's JSON and the exact error it must cause.
 typedef struct {
     const char *parent;     //  object or array holding the key
     const char *key;        //  key to set or delete; "[k]" for an array slot
