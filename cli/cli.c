@@ -13,6 +13,9 @@ static const cli_command_t s_commands [] = {
     { "keygen", "generate keys (threshold Paillier)", cli_cmd_keygen },
     { "bench",  "run a benchmark and print its figures (JSON with --json)", cli_cmd_bench },
     { "demo",   "run the demonstration (make demo)", cli_cmd_demo },
+    { "train",    "fit a logistic regression or an MLP on a CSV file (model JSON)", cli_cmd_train },
+    { "predict",  "score the rows of a CSV file with a model", cli_cmd_predict },
+    { "evaluate", "AUC, accuracy, log-loss and Brier score of a model on a CSV file", cli_cmd_evaluate },
     { NULL, NULL, NULL }
 };
 

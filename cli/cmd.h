@@ -5,5 +5,8 @@
 int cli_cmd_bench  (int argc, char **argv);
 int cli_cmd_keygen (int argc, char **argv);
 int cli_cmd_demo   (int argc, char **argv);
+int cli_cmd_train    (int argc, char **argv);
+int cli_cmd_predict  (int argc, char **argv);
+int cli_cmd_evaluate (int argc, char **argv);
 
 #endif

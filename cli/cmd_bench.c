@@ -7,6 +7,7 @@
 
 static const cli_command_t s_areas [] = {
     { "he", "Paillier: keygen, encryption, decryption, threshold (--bits 2048|3072)", bench_he },
+    { "models", "per-example and clipped gradients (LR, 30-64-1 MLP), LR training", bench_models },
     { NULL, NULL, NULL }
 };
 

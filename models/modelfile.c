@@ -1,0 +1,600 @@
+/*  models/modelfile.c - the model JSON: writer and strict parser. */
+#include "modelfile.h"
+#include "models_internal.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define S_FORMAT "cohort-model"
+
+model_file_t *
+model_file_new (void)
+{
+    model_file_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return model_error_null ("out of memory");
+    return self;
+}
+
+void
+model_file_destroy (model_file_t **mf_p)
+{
+    if (!mf_p || !*mf_p)
+        return;
+    model_file_t *self = *mf_p;
+    free (self->label);
+    free (self->positive);
+    free (self->negative);
+    model_schema_destroy (&self->schema);
+    gsl_vector *vectors [] = { self->impute, self->mean, self->std, self->w };
+    for (size_t k = 0; k < sizeof vectors / sizeof vectors [0]; k++)
+        if (vectors [k])
+            gsl_vector_free (vectors [k]);
+    model_mlp_destroy (&self->mlp);
+    free (self);
+    *mf_p = NULL;
+}
+
+void
+model_file_original_scale (const model_file_t *mf, gsl_vector *coef, double *intercept)
+{
+    size_t p = mf->schema->n_cols;
+    double b = gsl_vector_get (mf->w, p);
+    for (size_t c = 0; c < p; c++) {
+        double k = gsl_vector_get (mf->w, c) / gsl_vector_get (mf->std, c);
+        gsl_vector_set (coef, c, k);
+        b -= k * gsl_vector_get (mf->mean, c);
+    }
+    *intercept = b;
+}
+
+//  --------------------------------------------------------------------------
+//  Writing
+
+static json_t *
+s_array (const double *x, size_t n)
+{
+    json_t *a = json_array ();
+    for (size_t k = 0; a && k < n; k++)
+        json_array_append_new (a, json_real (x [k]));
+    return a;
+}
+
+static json_t *
+s_vec (const gsl_vector *v)
+{
+    return s_array (v->data, v->size);
+}
+
+static json_t *
+s_string_or_null (const char *s)
+{
+    return s? json_string (s): json_null ();
+}
+
+char *
+model_file_to_json (const model_file_t *mf)
+{
+    const model_schema_t *schema = mf->schema;
+    json_t *root = json_object ();
+    json_object_set_new (root, "format", json_string (S_FORMAT));
+    json_object_set_new (root, "version", json_integer (MODEL_FILE_VERSION));
+    json_object_set_new (root, "type", json_string (mf->type == MODEL_TYPE_LOGISTIC?
+                                                    "logistic": "mlp"));
+    json_object_set_new (root, "label", json_pack ("{s:s, s:o, s:o}",
+        "column", mf->label, "positive", s_string_or_null (mf->positive),
+        "negative", s_string_or_null (mf->negative)));
+    json_t *features = json_array (), *columns = json_array ();
+    for (size_t k = 0; k < schema->n_features; k++) {
+        const model_feature_t *f = &schema->features [k];
+        json_t *entry = json_pack ("{s:s}", "name", f->name);
+        if (f->n_levels) {
+            json_t *levels = json_array ();
+            for (size_t l = 0; l < f->n_levels; l++)
+                json_array_append_new (levels, json_string (f->levels [l]));
+            json_object_set_new (entry, "levels", levels);
+        }
+        json_array_append_new (features, entry);
+    }
+    for (size_t c = 0; c < schema->n_cols; c++)
+        json_array_append_new (columns, json_string (schema->col_names [c]));
+    json_object_set_new (root, "features", features);
+    json_object_set_new (root, "columns", columns);
+    json_object_set_new (root, "preprocessing", json_pack ("{s:s, s:o, s:o, s:o}",
+        "missing", mf->missing == MODEL_MISSING_IMPUTE? "impute": "drop",
+        "impute", mf->impute? s_vec (mf->impute): json_null (),
+        "mean", s_vec (mf->mean), "std", s_vec (mf->std)));
+    json_object_set_new (root, "training", json_pack ("{s:f, s:I}",
+        "l2", mf->l2, "rows", (json_int_t) mf->train_rows));
+    if (mf->type == MODEL_TYPE_LOGISTIC) {
+        size_t p = schema->n_cols;
+        gsl_vector *coef = gsl_vector_alloc (p);
+        double b0 = 0;
+        json_t *named = json_object ();
+        if (coef) {
+            model_file_original_scale (mf, coef, &b0);
+            for (size_t c = 0; c < p; c++)
+                json_object_set_new (named, schema->col_names [c],
+                                     json_real (gsl_vector_get (coef, c)));
+            gsl_vector_free (coef);
+        }
+        json_object_set_new (root, "logistic", json_pack ("{s:f, s:o, s:{s:f, s:o}}",
+            "intercept", gsl_vector_get (mf->w, p),
+            "coefficients", s_array (mf->w->data, p),
+            "original_scale", "intercept", b0, "coefficients", named));
+    }
+    else {
+        json_t *hidden = json_array ();
+        for (size_t k = 0; k < model_mlp_n_hidden (mf->mlp); k++)
+            json_array_append_new (hidden, json_integer ((json_int_t) model_mlp_hidden (mf->mlp, k)));
+        json_object_set_new (root, "mlp", json_pack ("{s:s, s:o, s:o}",
+            "activation", model_mlp_activation (mf->mlp) == MODEL_ACT_RELU? "relu": "tanh",
+            "hidden", hidden,
+            "parameters", s_vec (model_mlp_params (mf->mlp))));
+    }
+    char *text = json_dumps (root, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17));
+    json_decref (root);
+    if (!text)
+        return model_error_null ("could not write the model as JSON");
+    return text;
+}
+
+int
+model_file_save (const model_file_t *mf, const char *path)
+{
+    char *text = model_file_to_json (mf);
+    if (!text)
+        return -1;
+    char *tmp = NULL;
+    if (asprintf (&tmp, "%s.tmp.%ld", path, (long) getpid ()) < 0) {
+        free (text);
+        return model_error ("out of memory");
+    }
+    int rc = -1;
+    FILE *file = fopen (tmp, "w");
+    if (!file)
+        model_error ("%s: cannot write: %s", path, strerror (errno));
+    else {
+        int bad = fputs (text, file) < 0 || fputc ('\n', file) == EOF;
+        bad |= fclose (file) != 0;
+        if (bad || rename (tmp, path) != 0) {
+            model_error ("%s: cannot write: %s", path, strerror (errno));
+            unlink (tmp);
+        }
+        else
+            rc = 0;
+    }
+    free (tmp);
+    free (text);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Strict parsing. Every helper records "name: path: reason" and returns -1.
+
+typedef struct {
+    const char *name;
+} s_ctx_t;
+
+static int
+s_bad (s_ctx_t *ctx, const char *path, const char *reason)
+{
+    return model_error ("%s: %s: %s", ctx->name, path, reason);
+}
+
+//  Refuses keys outside `allowed` (NULL-terminated) and requires those
+//  marked with a leading '!'.
+static int
+s_keys (s_ctx_t *ctx, const char *path, json_t *obj, const char *const *allowed)
+{
+    if (!json_is_object (obj))
+        return s_bad (ctx, path, "must be an object");
+    const char *key;
+    json_t *value;
+    json_object_foreach (obj, key, value) {
+        int known = 0;
+        for (const char *const *a = allowed; *a && !known; a++)
+            known = strcmp (*a + (**a == '!'), key) == 0;
+        if (!known) {
+            char msg [160];
+            snprintf (msg, sizeof msg, "unknown key '%.100s'", key);
+            return s_bad (ctx, path, msg);
+        }
+    }
+    for (const char *const *a = allowed; *a; a++)
+        if (**a == '!' && !json_object_get (obj, *a + 1)) {
+            char msg [160];
+            snprintf (msg, sizeof msg, "missing key '%s'", *a + 1);
+            return s_bad (ctx, path, msg);
+        }
+    return 0;
+}
+
+static int
+s_number (s_ctx_t *ctx, const char *path, json_t *j, double *out)
+{
+    if (!json_is_number (j) || !isfinite (json_number_value (j)))
+        return s_bad (ctx, path, "must be a finite number");
+    *out = json_number_value (j);
+    return 0;
+}
+
+static const char *
+s_string (s_ctx_t *ctx, const char *path, json_t *j)
+{
+    //  Strings cannot hold NUL: json_loadb is not given JSON_ALLOW_NUL.
+    if (!json_is_string (j) || json_string_length (j) == 0) {
+        s_bad (ctx, path, "must be a non-empty string");
+        return NULL;
+    }
+    return json_string_value (j);
+}
+
+//  A new vector of exactly n finite numbers (positive ones if `positive`).
+static gsl_vector *
+s_vector (s_ctx_t *ctx, const char *path, json_t *j, size_t n, int positive)
+{
+    if (!json_is_array (j) || json_array_size (j) != n) {
+        char msg [96];
+        snprintf (msg, sizeof msg, "must be an array of %zu numbers", n);
+        s_bad (ctx, path, msg);
+        return NULL;
+    }
+    gsl_vector *v = gsl_vector_alloc (n);
+    if (!v) {
+        model_error ("out of memory");
+        return NULL;
+    }
+    for (size_t k = 0; k < n; k++) {
+        double x;
+        char where [96];
+        snprintf (where, sizeof where, "%s[%zu]", path, k);
+        if (s_number (ctx, where, json_array_get (j, k), &x)
+        ||  (positive && !(x > 0) && s_bad (ctx, where, "must be a positive number"))) {
+            gsl_vector_free (v);
+            return NULL;
+        }
+        gsl_vector_set (v, k, x);
+    }
+    return v;
+}
+
+static int
+s_label (s_ctx_t *ctx, model_file_t *mf, json_t *j)
+{
+    static const char *const keys [] = { "!column", "!positive", "!negative", NULL };
+    if (s_keys (ctx, "label", j, keys))
+        return -1;
+    const char *column = s_string (ctx, "label.column", json_object_get (j, "column"));
+    if (!column)
+        return -1;
+    json_t *pos = json_object_get (j, "positive"), *neg = json_object_get (j, "negative");
+    if (json_is_null (pos) != json_is_null (neg))
+        return s_bad (ctx, "label", "positive and negative must both be null or both strings");
+    mf->label = strdup (column);
+    if (!json_is_null (pos)) {
+        const char *p = s_string (ctx, "label.positive", pos);
+        const char *n = p? s_string (ctx, "label.negative", neg): NULL;
+        if (!n)
+            return -1;
+        if (strcmp (p, n) == 0)
+            return s_bad (ctx, "label", "positive and negative are the same");
+        mf->positive = strdup (p);
+        mf->negative = strdup (n);
+        if (!mf->positive || !mf->negative)
+            return model_error ("out of memory");
+    }
+    return mf->label? 0: model_error ("out of memory");
+}
+
+static int
+s_features (s_ctx_t *ctx, model_file_t *mf, json_t *features, json_t *columns)
+{
+    if (!json_is_array (features) || json_array_size (features) == 0
+    ||  json_array_size (features) > MODEL_CSV_MAX_COLS)
+        return s_bad (ctx, "features", "must be an array of 1 to 4096 features");
+    mf->schema = model_schema_new ();
+    if (!mf->schema)
+        return -1;
+    static const char *const keys [] = { "!name", "levels", NULL };
+    const char *levels [MODEL_MAX_LEVELS];
+    for (size_t k = 0; k < json_array_size (features); k++) {
+        char path [64];
+        snprintf (path, sizeof path, "features[%zu]", k);
+        json_t *f = json_array_get (features, k);
+        if (s_keys (ctx, path, f, keys))
+            return -1;
+        strcat (path, ".name");
+        const char *name = s_string (ctx, path, json_object_get (f, "name"));
+        if (!name)
+            return -1;
+        json_t *lv = json_object_get (f, "levels");
+        size_t n_levels = lv? json_array_size (lv): 0;
+        snprintf (path, sizeof path, "features[%zu].levels", k);
+        if (lv && (!json_is_array (lv) || n_levels == 0 || n_levels > MODEL_MAX_LEVELS))
+            return s_bad (ctx, path, "must be an array of 1 to 256 strings");
+        for (size_t l = 0; l < n_levels; l++)
+            if (!(levels [l] = s_string (ctx, path, json_array_get (lv, l))))
+                return -1;
+        if (model_schema_add (mf->schema, name, levels, n_levels)) {
+            char reason [400];
+            snprintf (reason, sizeof reason, "%s", model_last_error ());
+            snprintf (path, sizeof path, "features[%zu]", k);
+            return s_bad (ctx, path, reason);
+        }
+    }
+    if (!json_is_array (columns) || json_array_size (columns) != mf->schema->n_cols)
+        return s_bad (ctx, "columns", "must list every encoded column of the features");
+    for (size_t c = 0; c < mf->schema->n_cols; c++) {
+        json_t *col = json_array_get (columns, c);
+        if (!json_is_string (col) || strcmp (json_string_value (col), mf->schema->col_names [c])) {
+            char path [64], msg [300];
+            snprintf (path, sizeof path, "columns[%zu]", c);
+            snprintf (msg, sizeof msg, "must be '%.200s'", mf->schema->col_names [c]);
+            return s_bad (ctx, path, msg);
+        }
+    }
+    return 0;
+}
+
+static int
+s_preprocessing (s_ctx_t *ctx, model_file_t *mf, json_t *j)
+{
+    static const char *const keys [] = { "!missing", "!impute", "!mean", "!std", NULL };
+    if (s_keys (ctx, "preprocessing", j, keys))
+        return -1;
+    size_t p = mf->schema->n_cols;
+    const char *missing = s_string (ctx, "preprocessing.missing", json_object_get (j, "missing"));
+    if (!missing)
+        return -1;
+    json_t *impute = json_object_get (j, "impute");
+    if (strcmp (missing, "impute") == 0) {
+        mf->missing = MODEL_MISSING_IMPUTE;
+        if (!(mf->impute = s_vector (ctx, "preprocessing.impute", impute, p, 0)))
+            return -1;
+    }
+    else
+    if (strcmp (missing, "drop") == 0) {
+        mf->missing = MODEL_MISSING_DROP;
+        if (!json_is_null (impute))
+            return s_bad (ctx, "preprocessing.impute", "must be null when missing is drop");
+    }
+    else
+        return s_bad (ctx, "preprocessing.missing", "must be \"drop\" or \"impute\"");
+    mf->mean = s_vector (ctx, "preprocessing.mean", json_object_get (j, "mean"), p, 0);
+    mf->std = mf->mean? s_vector (ctx, "preprocessing.std", json_object_get (j, "std"), p, 1)
+                      : NULL;
+    return mf->std? 0: -1;
+}
+
+static int
+s_training (s_ctx_t *ctx, model_file_t *mf, json_t *j)
+{
+    static const char *const keys [] = { "!l2", "!rows", NULL };
+    if (s_keys (ctx, "training", j, keys)
+    ||  s_number (ctx, "training.l2", json_object_get (j, "l2"), &mf->l2))
+        return -1;
+    if (mf->l2 < 0)
+        return s_bad (ctx, "training.l2", "must not be negative");
+    json_t *rows = json_object_get (j, "rows");
+    if (!json_is_integer (rows) || json_integer_value (rows) < 1)
+        return s_bad (ctx, "training.rows", "must be a positive integer");
+    mf->train_rows = (size_t) json_integer_value (rows);
+    return 0;
+}
+
+static int
+s_logistic (s_ctx_t *ctx, model_file_t *mf, json_t *j)
+{
+    static const char *const keys [] = { "!intercept", "!coefficients", "!original_scale", NULL };
+    static const char *const okeys [] = { "!intercept", "!coefficients", NULL };
+    size_t p = mf->schema->n_cols;
+    double b, b0;
+    if (s_keys (ctx, "logistic", j, keys)
+    ||  s_number (ctx, "logistic.intercept", json_object_get (j, "intercept"), &b))
+        return -1;
+    gsl_vector *coef = s_vector (ctx, "logistic.coefficients",
+                                 json_object_get (j, "coefficients"), p, 0);
+    if (!coef)
+        return -1;
+    mf->w = gsl_vector_alloc (p + 1);
+    gsl_vector *orig = gsl_vector_alloc (p);
+    if (!mf->w || !orig) {
+        gsl_vector_free (coef);
+        if (orig)
+            gsl_vector_free (orig);
+        return model_error ("out of memory");
+    }
+    for (size_t c = 0; c < p; c++)
+        gsl_vector_set (mf->w, c, gsl_vector_get (coef, c));
+    gsl_vector_set (mf->w, p, b);
+    gsl_vector_free (coef);
+    model_file_original_scale (mf, orig, &b0);
+    //  The original-scale block is derived data; it must agree so that
+    //  whoever applies it by hand gets the scores Cohort gets.
+    int rc = -1;
+    json_t *o = json_object_get (j, "original_scale");
+    json_t *named = json_object_get (o, "coefficients");
+    double v;
+    if (s_keys (ctx, "logistic.original_scale", o, okeys)
+    ||  s_number (ctx, "logistic.original_scale.intercept", json_object_get (o, "intercept"), &v))
+        goto done;
+    //  `!(a <= b)` so that an overflowed (infinite) expectation fails too.
+    if (!(fabs (v - b0) <= 1e-9 * (1 + fabs (b0)))) {
+        s_bad (ctx, "logistic.original_scale.intercept", "disagrees with the standardised model");
+        goto done;
+    }
+    if (!json_is_object (named) || json_object_size (named) != p) {
+        s_bad (ctx, "logistic.original_scale.coefficients", "must name every encoded column once");
+        goto done;
+    }
+    for (size_t c = 0; c < p; c++) {
+        char path [300];
+        snprintf (path, sizeof path, "logistic.original_scale.coefficients.%.200s",
+                  mf->schema->col_names [c]);
+        json_t *x = json_object_get (named, mf->schema->col_names [c]);
+        if (!x) {
+            s_bad (ctx, path, "missing");
+            goto done;
+        }
+        double want = gsl_vector_get (orig, c);
+        if (s_number (ctx, path, x, &v))
+            goto done;
+        if (!(fabs (v - want) <= 1e-9 * (1 + fabs (want)))) {
+            s_bad (ctx, path, "disagrees with the standardised model");
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    gsl_vector_free (orig);
+    return rc;
+}
+
+static int
+s_mlp (s_ctx_t *ctx, model_file_t *mf, json_t *j)
+{
+    static const char *const keys [] = { "!activation", "!hidden", "!parameters", NULL };
+    if (s_keys (ctx, "mlp", j, keys))
+        return -1;
+    const char *act = s_string (ctx, "mlp.activation", json_object_get (j, "activation"));
+    if (!act)
+        return -1;
+    model_activation_t activation = MODEL_ACT_RELU;
+    if (strcmp (act, "tanh") == 0)
+        activation = MODEL_ACT_TANH;
+    else
+    if (strcmp (act, "relu") != 0)
+        return s_bad (ctx, "mlp.activation", "must be \"relu\" or \"tanh\"");
+    json_t *hidden = json_object_get (j, "hidden");
+    size_t n_hidden = json_array_size (hidden);
+    if (!json_is_array (hidden) || n_hidden < 1 || n_hidden > MODEL_MLP_MAX_HIDDEN)
+        return s_bad (ctx, "mlp.hidden", "must be an array of 1 to 3 layer widths");
+    size_t widths [MODEL_MLP_MAX_HIDDEN];
+    //  Count parameters before allocating: every factor is bounded, so the
+    //  products fit in 64 bits.
+    size_t count = 0, prev = mf->schema->n_cols;
+    for (size_t k = 0; k < n_hidden; k++) {
+        json_t *w = json_array_get (hidden, k);
+        if (!json_is_integer (w) || json_integer_value (w) < 1
+        ||  json_integer_value (w) > MODEL_MLP_MAX_WIDTH)
+            return s_bad (ctx, "mlp.hidden", "widths must be integers in [1, 4096]");
+        widths [k] = (size_t) json_integer_value (w);
+        count += widths [k] * (prev + 1);
+        prev = widths [k];
+    }
+    count += prev + 1;
+    if (count > MODEL_FILE_MAX_PARAMS)
+        return s_bad (ctx, "mlp.hidden", "too many parameters");
+    mf->mlp = model_mlp_new (mf->schema->n_cols, widths, n_hidden, activation);
+    if (!mf->mlp) {
+        char reason [400];
+        snprintf (reason, sizeof reason, "%s", model_last_error ());
+        return s_bad (ctx, "mlp", reason);
+    }
+    gsl_vector *params = s_vector (ctx, "mlp.parameters", json_object_get (j, "parameters"),
+                                   model_mlp_n_params (mf->mlp), 0);
+    if (!params)
+        return -1;
+    gsl_vector_memcpy (model_mlp_params (mf->mlp), params);
+    gsl_vector_free (params);
+    return 0;
+}
+
+model_file_t *
+model_file_parse (const char *name, const char *data, size_t size)
+{
+    s_ctx_t ctx = { name? name: "<model>" };
+    if (size > MODEL_FILE_MAX_BYTES)
+        return model_error_null ("%s: %zu bytes, over the limit of %zu", ctx.name, size,
+                                 MODEL_FILE_MAX_BYTES);
+    json_error_t jerr;
+    json_t *root = json_loadb (data, size, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return model_error_null ("%s:%d:%d: %s", ctx.name, jerr.line, jerr.column, jerr.text);
+    model_file_t *mf = model_file_new ();
+    static const char *const keys [] = {
+        "!format", "!version", "!type", "!label", "!features", "!columns",
+        "!preprocessing", "!training", "logistic", "mlp", NULL
+    };
+    int rc = -1;
+    if (!mf || s_keys (&ctx, "(root)", root, keys))
+        goto done;
+    json_t *format = json_object_get (root, "format");
+    if (!json_is_string (format) || strcmp (json_string_value (format), S_FORMAT) != 0) {
+        s_bad (&ctx, "format", "must be \"" S_FORMAT "\"");
+        goto done;
+    }
+    json_t *version = json_object_get (root, "version");
+    if (!json_is_integer (version) || json_integer_value (version) != MODEL_FILE_VERSION) {
+        s_bad (&ctx, "version", "unsupported version (this build reads version 1)");
+        goto done;
+    }
+    const char *type = s_string (&ctx, "type", json_object_get (root, "type"));
+    if (!type)
+        goto done;
+    const char *block = NULL;
+    if (strcmp (type, "logistic") == 0)
+        mf->type = MODEL_TYPE_LOGISTIC, block = "logistic";
+    else
+    if (strcmp (type, "mlp") == 0)
+        mf->type = MODEL_TYPE_MLP, block = "mlp";
+    else {
+        s_bad (&ctx, "type", "must be \"logistic\" or \"mlp\"");
+        goto done;
+    }
+    const char *other = mf->type == MODEL_TYPE_LOGISTIC? "mlp": "logistic";
+    if (!json_object_get (root, block) || json_object_get (root, other)) {
+        s_bad (&ctx, "(root)", mf->type == MODEL_TYPE_LOGISTIC?
+               "a logistic model has a \"logistic\" block and no \"mlp\" block":
+               "an mlp model has an \"mlp\" block and no \"logistic\" block");
+        goto done;
+    }
+    if (s_label (&ctx, mf, json_object_get (root, "label"))
+    ||  s_features (&ctx, mf, json_object_get (root, "features"), json_object_get (root, "columns"))
+    ||  s_preprocessing (&ctx, mf, json_object_get (root, "preprocessing"))
+    ||  s_training (&ctx, mf, json_object_get (root, "training")))
+        goto done;
+    if (mf->type == MODEL_TYPE_LOGISTIC? s_logistic (&ctx, mf, json_object_get (root, block))
+                                       : s_mlp (&ctx, mf, json_object_get (root, block)))
+        goto done;
+    rc = 0;
+done:
+    json_decref (root);
+    if (rc)
+        model_file_destroy (&mf);
+    return mf;
+}
+
+model_file_t *
+model_file_load (const char *path)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return model_error_null ("%s: cannot open: %s", path, strerror (errno));
+    struct stat st;
+    if (fstat (fileno (file), &st) || !S_ISREG (st.st_mode)) {
+        fclose (file);
+        return model_error_null ("%s: not a regular file", path);
+    }
+    if ((unsigned long long) st.st_size > MODEL_FILE_MAX_BYTES) {
+        fclose (file);
+        return model_error_null ("%s: %lld bytes, over the limit of %zu", path,
+                                 (long long) st.st_size, MODEL_FILE_MAX_BYTES);
+    }
+    size_t size = (size_t) st.st_size;
+    char *data = malloc (size? size: 1);
+    size_t got = data? fread (data, 1, size, file): 0;
+    int failed = !data || ferror (file) || got != size;
+    fclose (file);
+    model_file_t *mf = failed? model_error_null ("%s: read error", path)
+                             : model_file_parse (path, data, size);
+    free (data);
+    return mf;
+}

@@ -1,0 +1,168 @@
+/*  Unit tests for cli/cmd_train.c: a model is written for both types, and
+    bad command lines exit 2 while bad data exits 1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "models/modelfile.h"
+
+static char s_dir [] = "/tmp/cohort-train-XXXXXX";
+static char s_data [256], s_model [256];
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    if (!mkdtemp (s_dir))
+        return -1;
+    snprintf (s_data, sizeof s_data, "%s/d.csv", s_dir);
+    snprintf (s_model, sizeof s_model, "%s/m.json", s_dir);
+    FILE *f = fopen (s_data, "w");
+    fputs ("age,sex,bp,outcome\n50,m,120,yes\n61,f,135,no\n70,f,140,yes\n45,m,130,no\n"
+           "52,f,118,no\n66,m,150,yes\n39,m,,no\n58,f,125,yes\n", f);
+    fclose (f);
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    unlink (s_data);
+    unlink (s_model);
+    return rmdir (s_dir);
+}
+
+//  Runs `cohort train` with the arguments (NULL-terminated), stdout muted.
+static int
+s_train (const char *first, ...)
+{
+    char *argv [40] = { "cohort", "train" };
+    int argc = 2;
+    va_list ap;
+    va_start (ap, first);
+    for (const char *a = first; a && argc < 39; a = va_arg (ap, const char *))
+        argv [argc++] = (char *) a;
+    va_end (ap);
+    argv [argc] = NULL;
+    fflush (stdout);
+    FILE *saved = stdout;
+    stdout = fopen ("/dev/null", "w");
+    int rc = cli_run (argc, argv);
+    fclose (stdout);
+    stdout = saved;
+    return rc;
+}
+
+static void
+test_train_logistic (void **state)
+{
+    (void) state;
+    unlink (s_model);
+    assert_int_equal (s_train ("--data", s_data, "--label", "outcome", "--positive", "yes",
+                               "--negative", "no", "--categorical", "sex", "--model",
+                               "logistic", "--l2", "0.5", "--missing", "impute",
+                               "--out", s_model, NULL), CLI_OK);
+    model_file_t *mf = model_file_load (s_model);
+    assert_non_null (mf);
+    assert_int_equal (mf->type, MODEL_TYPE_LOGISTIC);
+    assert_true (mf->l2 == 0.5);
+    assert_int_equal (mf->train_rows, 8);
+    assert_int_equal (mf->schema->n_cols, 4);
+    assert_string_equal (mf->positive, "yes");
+    model_file_destroy (&mf);
+    //  Feature selection and dropping.
+    assert_int_equal (s_train ("--data", s_data, "--label", "outcome", "--positive", "yes",
+                               "--negative", "no", "--features", "bp,age", "--model",
+                               "logistic", "--out", s_model, NULL), CLI_OK);
+    mf = model_file_load (s_model);
+    assert_int_equal (mf->schema->n_cols, 2);
+    assert_string_equal (mf->schema->col_names [0], "bp");
+    assert_int_equal (mf->train_rows, 7);
+    model_file_destroy (&mf);
+}
+
+static void
+test_train_mlp (void **state)
+{
+    (void) state;
+    assert_int_equal (s_train ("--data", s_data, "--label", "outcome", "--positive", "yes",
+                               "--negative", "no", "--features", "age,bp", "--model", "mlp",
+                               "--hidden", "4,3", "--epochs", "5", "--lr", "0.01",
+                               "--seed", "7", "--out", s_model, NULL), CLI_OK);
+    model_file_t *mf = model_file_load (s_model);
+    assert_non_null (mf);
+    assert_int_equal (mf->type, MODEL_TYPE_MLP);
+    assert_int_equal (model_mlp_n_hidden (mf->mlp), 2);
+    assert_int_equal (model_mlp_hidden (mf->mlp, 1), 3);
+    assert_true (mf->l2 == 10);
+    model_file_destroy (&mf);
+}
+
+static void
+test_usage_errors (void **state)
+{
+    (void) state;
+    assert_int_equal (s_train ("--help", NULL), CLI_OK);
+    assert_int_equal (s_train (NULL), CLI_USAGE);
+    assert_int_equal (s_train ("--data", s_data, "--label", "outcome", "--model", "logistic",
+                               NULL), CLI_USAGE);
+    const char *base [] = { "--data", s_data, "--label", "outcome", "--positive", "yes",
+                            "--negative", "no", "--out", s_model };
+#define TRAIN(...) s_train (base [0], base [1], base [2], base [3], base [4], base [5], \
+                            base [6], base [7], base [8], base [9], __VA_ARGS__, NULL)
+    assert_int_equal (TRAIN ("--model", "tree"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "logistic", "--missing", "zero"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "logistic", "--l2", "-1"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "logistic", "--l2", "x"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "logistic", "--epochs", "5"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "logistic", "--features", ",age"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "logistic", "--categorical", "sex,"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "logistic", "--nosuch"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "logistic", "stray"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "mlp", "--hidden", "1,2,3,4"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "mlp", "--hidden", "0"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "mlp", "--hidden", "4097"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "mlp", "--epochs", "0"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "mlp", "--lr", "0"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "mlp", "--seed", "-3"), CLI_USAGE);
+    assert_int_equal (TRAIN ("--model", "mlp", "--seed", "12x"), CLI_USAGE);
+    assert_int_equal (s_train ("--data", s_data, "--label", "outcome", "--positive", "yes",
+                               "--model", "logistic", "--out", s_model, NULL), CLI_USAGE);
+#undef TRAIN
+}
+
+static void
+test_data_errors (void **state)
+{
+    (void) state;
+    //  0/1 labels expected but the file says yes/no: the data is wrong.
+    assert_int_equal (s_train ("--data", s_data, "--label", "outcome", "--model", "logistic",
+                               "--out", s_model, NULL), CLI_FAIL);
+    assert_int_equal (s_train ("--data", "/nonexistent.csv", "--label", "outcome", "--model",
+                               "logistic", "--out", s_model, NULL), CLI_FAIL);
+    assert_int_equal (s_train ("--data", s_data, "--label", "nosuch", "--model", "logistic",
+                               "--out", s_model, NULL), CLI_FAIL);
+    assert_int_equal (s_train ("--data", s_data, "--label", "outcome", "--positive", "yes",
+                               "--negative", "no", "--model", "logistic",
+                               "--out", "/nonexistent/m.json", NULL), CLI_FAIL);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_train_logistic),
+        cmocka_unit_test (test_train_mlp),
+        cmocka_unit_test (test_usage_errors),
+        cmocka_unit_test (test_data_errors),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
