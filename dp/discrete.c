@@ -126,7 +126,7 @@ dp_dgauss_sample (const dp_dgauss_t *self, dp_rng_t *rng, int64_t *out)
         if (dp_dlaplace_sample (&lap, rng, &y))
             return -1;
         uint64_t x = y < 0? (uint64_t) -y: (uint64_t) y;
-        if (x <= self->xmax) {
+        if (self->gden && x <= self->xmax) {
             uint64_t xtd = x * td;
             uint64_t diff = xtd >= self->sigma2.num? xtd - self->sigma2.num
                                                    : self->sigma2.num - xtd;
