@@ -37,7 +37,7 @@ typedef enum {
 #define DP_ORDERS_MAX 10000         //  most orders a curve may hold
 
 /*  TensorFlow Privacy's default grid: 1.25, 1.5, 1.75, 2, 2.25, 2.5, 3,
-    3.5, 4, 4.5, 5, 6, ..., 63, 128, 256, 512 (69 orders). Sets *orders to
+    3.5, 4, 4.5, 5, 6, ..., 63, 128, 256, 512 (72 orders). Sets *orders to
     a static array and returns its length. */
 size_t dp_orders_default (const double **orders);
 
