@@ -12,23 +12,24 @@ s_check_c (double c)
     return 0;
 }
 
-//  Norm with scaling so that huge or tiny coordinates neither overflow nor
-//  underflow the sum of squares.
-static double
+//  Norm in long double with scaling, so that huge or tiny coordinates
+//  neither overflow nor underflow the sum of squares, and its rounding
+//  error (about d * 2^-64 relative) is far below double precision.
+static long double
 s_norm (const double *v, size_t d)
 {
-    double scale = 0;
+    long double scale = 0;
     for (size_t i = 0; i < d; i++)
-        if (fabs (v [i]) > scale)
-            scale = fabs (v [i]);
+        if (fabsl (v [i]) > scale)
+            scale = fabsl (v [i]);
     if (scale == 0)
         return 0;
-    double ss = 0;
+    long double ss = 0;
     for (size_t i = 0; i < d; i++) {
-        double x = v [i] / scale;
+        long double x = v [i] / scale;
         ss += x * x;
     }
-    return scale * sqrt (ss);
+    return scale * sqrtl (ss);
 }
 
 int
@@ -39,15 +40,18 @@ dp_clip_l2 (double *v, size_t d, double c, double *norm)
     for (size_t i = 0; i < d; i++)
         if (!isfinite (v [i]))
             return dp_error ("coordinate %zu is not finite", i);
-    double n = s_norm (v, d);
+    long double n = s_norm (v, d);
     if (norm)
-        *norm = n;
+        *norm = (double) n;
     if (n > c) {
-        //  The factor is < 1; rounding could leave the norm a hair above c,
-        //  so shrink by one ulp more.
-        double factor = nextafter (c / n, 0);
-        for (size_t i = 0; i < d; i++)
-            v [i] *= factor;
+        //  Scaling by c/n rounds each coordinate, which can leave the norm
+        //  a hair above c: shrink by a further 2^-40 until it is not.
+        double factor = (double) (c / n);
+        for (int tries = 0; s_norm (v, d) > c && tries < 64; tries++) {
+            for (size_t i = 0; i < d; i++)
+                v [i] *= factor;
+            factor = 1 - 0x1p-40;
+        }
     }
     return 0;
 }
