@@ -12,6 +12,7 @@
 static const cli_command_t s_commands [] = {
     { "bench",  "run a benchmark and print its figures (JSON with --json)", cli_cmd_bench },
     { "demo",   "run the demonstration (make demo)", cli_cmd_demo },
+    { "privacy", "privacy accounting, noise calibration, noise samples", cli_cmd_privacy },
     { NULL, NULL, NULL }
 };
 
