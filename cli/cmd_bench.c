@@ -7,6 +7,7 @@
 
 static const cli_command_t s_areas [] = {
     { "he", "Paillier: keygen, encryption, decryption, threshold (--bits 2048|3072)", bench_he },
+    { "dp", "exact noise samplers, RDP accountant, ledger charges (--quick)", bench_dp },
     { NULL, NULL, NULL }
 };
 
