@@ -10,8 +10,8 @@
         rdp_accountant;
       - unsampled Gaussian or discrete Gaussian queries through zCDP,
         RDP(alpha) = rho alpha with rho = Delta^2 / (2 sigma^2) (Bun and
-        Steinke 2016; Canonne, Kamath, Steinke 2020, Thm 4 for the discrete
-        Gaussian);
+        Steinke 2016; Canonne, Kamath, Steinke 2020, Sec. 2, for the
+        discrete Gaussian);
       - the distributed discrete Gaussian (Kairouz, Liu, Steinke 2021,
         Thm 1 / Prop 14), with its correction term tau, subsampled by the
         general Poisson-subsampling bound of Zhu and Wang 2019.
