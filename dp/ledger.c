@@ -412,6 +412,8 @@ dp_ledger_charge (dp_ledger_t *self, const char *study, const char *dataset,
 {
     if (s_check_names (study, dataset))
         return -1;
+    if (label && strnlen (label, DP_LEDGER_LABEL_MAX + 1) > DP_LEDGER_LABEL_MAX)
+        return dp_error ("ledger: charge label longer than %d characters", DP_LEDGER_LABEL_MAX);
     //  IMMEDIATE takes the write lock before reading, so no other process
     //  can charge between our check and our write.
     if (s_exec (self, "BEGIN IMMEDIATE"))

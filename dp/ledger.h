@@ -23,6 +23,7 @@
 
 #define DP_LEDGER_REFUSED 1     //  dp_ledger_charge: over budget, nothing charged
 #define DP_LEDGER_NAME_MAX 256  //  longest study or dataset name
+#define DP_LEDGER_LABEL_MAX 1024 //  longest charge label
 
 typedef struct _dp_ledger_t dp_ledger_t;
 
@@ -62,8 +63,9 @@ int dp_ledger_would_exceed (dp_ledger_t *self, const char *study, const char *da
 /*  Charges `request` if, added to the spend, it stays within the budget.
     Returns 0 (charged and durable), DP_LEDGER_REFUSED (nothing written;
     dp_last_error() names the budget, the spend and the request) or -1
-    (error; nothing written). `label` (may be NULL) is stored with the
-    charge for the audit trail. */
+    (error; nothing written). `label` (may be NULL, at most
+    DP_LEDGER_LABEL_MAX characters) is stored with the charge for the audit
+    trail. */
 int dp_ledger_charge (dp_ledger_t *self, const char *study, const char *dataset,
                       const dp_curve_t *request, const char *label) DP_WUR;
 

@@ -13,6 +13,8 @@
 
     Every draw returns 0, or -1 if the underlying generator failed (the
     stream then stays failed and every later draw fails too).
+
+    A stream is not shared between threads: give each thread its own.
 */
 #ifndef DP_RANDOM_H
 #define DP_RANDOM_H

@@ -160,6 +160,17 @@ test_charge_until_refused (void **state)
     assert_int_equal (dp_ledger_would_exceed (l, "study", "ds", odd, &exceed, NULL), -1);
     assert_int_equal (dp_ledger_charge_count (l, "study", "ds"), charged);
     dp_curve_destroy (&odd);
+    //  Labels are bounded: the limit is accepted, one more is not.
+    char label [DP_LEDGER_LABEL_MAX + 2];
+    memset (label, 'l', sizeof label - 1);
+    label [sizeof label - 1] = '\0';
+    assert_int_equal (dp_ledger_set_budget (l, "study", "labels", 2.0, 1e-5), 0);
+    assert_int_equal (dp_ledger_charge (l, "study", "labels", small, label), -1);
+    assert_non_null (strstr (dp_last_error (), "label"));
+    label [DP_LEDGER_LABEL_MAX] = '\0';
+    assert_int_equal (dp_ledger_charge (l, "study", "labels", small, label), 0);
+    assert_int_equal (dp_ledger_charge_count (l, "study", "labels"), 1);
+    assert_int_equal (dp_ledger_charge_count (l, "study", "ds"), charged);
     dp_curve_destroy (&small);
     //  Persistence: reopen and find the same spend.
     dp_ledger_destroy (&l);
