@@ -247,7 +247,7 @@ test_kill9_mid_charge (void **state)
         //  Wait until it has committed at least one more charge, then a
         //  little longer so that the kill lands at a different point of
         //  the transaction each round.
-        for (int i = 0; i < 2000 && dp_ledger_charge_count (l, "crash", "ds") <= last; i++)
+        for (int i = 0; i < 30000 && dp_ledger_charge_count (l, "crash", "ds") <= last; i++)
             usleep (1000);
         usleep ((useconds_t) (300 + 700 * round));
         assert_int_equal (kill (pid, SIGKILL), 0);
