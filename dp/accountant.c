@@ -118,10 +118,10 @@ s_log_a_frac (double q, double z, double alpha)
         if ((log_s0 > log_s1? log_s0: log_s1) < -30)
             break;
         //  The terms decay super-exponentially once i passes z0 and alpha;
-        //  this bound is never reached for finite inputs, it only guards
-        //  against NaN arithmetic looping forever.
-        if (i > 100000)
-            break;
+        //  a series still above e^-30 after 10^7 terms is reported as not
+        //  converged rather than truncated.
+        if (i > 10000000 || isnan (log_s0) || isnan (log_s1))
+            return NAN;
     }
     return s_log_add (log_a0, log_a1);
 }
@@ -133,15 +133,15 @@ dp_rdp_subsampled_gaussian (double q, double z, double alpha, double *rdp)
         return dp_error ("sampling rate %g outside [0, 1]", q);
     if (!(z > 0) || !isfinite (z))
         return dp_error ("noise multiplier %g must be positive and finite", z);
-    if (!(alpha > 1) || !isfinite (alpha))
-        return dp_error ("RDP order %g must be finite and > 1", alpha);
+    if (!(alpha > 1 && alpha <= DP_ORDER_MAX))
+        return dp_error ("RDP order %g outside (1, %g]", alpha, DP_ORDER_MAX);
     if (q == 0)
         *rdp = 0;
     else
     if (q == 1)
         *rdp = alpha / (2 * z * z);
     else
-    if (alpha == floor (alpha) && alpha < 1e9)
+    if (alpha == floor (alpha))
         *rdp = s_log_a_int (q, z, (long) alpha) / (alpha - 1);
     else
         *rdp = s_log_a_frac (q, z, alpha) / (alpha - 1);
@@ -187,8 +187,8 @@ dp_rdp_ddg (double q, double l2, double local_sigma2, uint32_t sites, size_t dim
                          local_sigma2);
     if (sites == 0 || dim == 0)
         return dp_error ("distributed discrete Gaussian needs sites >= 1 and dimension >= 1");
-    if (!(alpha > 1) || !isfinite (alpha))
-        return dp_error ("RDP order %g must be finite and > 1", alpha);
+    if (!(alpha > 1 && alpha <= DP_ORDER_MAX))
+        return dp_error ("RDP order %g outside (1, %g]", alpha, DP_ORDER_MAX);
     double tau = dp_ddg_tau (local_sigma2, sites);
     double plain = s_ddg_unsampled (l2, local_sigma2, sites, dim, tau, alpha);
     if (q == 1) {
@@ -226,8 +226,8 @@ dp_curve_new (const double *orders, size_t n)
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
-        if (!(orders [i] > 1) || !isfinite (orders [i])) {
-            dp_error ("RDP order %g (index %zu) must be finite and > 1", orders [i], i);
+        if (!(orders [i] > 1 && orders [i] <= DP_ORDER_MAX)) {
+            dp_error ("RDP order %g (index %zu) outside (1, %g]", orders [i], i, DP_ORDER_MAX);
             return NULL;
         }
     dp_curve_t *self = calloc (1, sizeof *self);

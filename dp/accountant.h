@@ -35,6 +35,7 @@ typedef enum {
 } dp_conversion_t;
 
 #define DP_ORDERS_MAX 10000         //  most orders a curve may hold
+#define DP_ORDER_MAX  10000.0       //  largest RDP order accepted
 
 /*  TensorFlow Privacy's default grid: 1.25, 1.5, 1.75, 2, 2.25, 2.5, 3,
     3.5, 4, 4.5, 5, 6, ..., 63, 128, 256, 512 (72 orders). Sets *orders to
@@ -43,15 +44,16 @@ size_t dp_orders_default (const double **orders);
 
 /*  Parses a comma-separated list of orders and ranges lo:hi:step, e.g.
     "1.1:10.9:0.1,12:63:1" (a range includes hi when it falls on the grid,
-    within 1e-9 step). Every order must be finite and > 1, every step > 0,
+    within 1e-9 step). Every order must be in (1, DP_ORDER_MAX], every step > 0,
     lo <= hi, and the total at most DP_ORDERS_MAX. On success *orders is a
     new array (caller frees) of *count orders. Returns 0 or -1 with an error
     naming the item and its column. */
 int dp_orders_parse (const char *text, double **orders, size_t *count) DP_WUR;
 
-/*  RDP at order alpha of one step of the Poisson-subsampled Gaussian
-    mechanism with sampling rate q in [0, 1] and noise multiplier z > 0
-    (sigma / sensitivity). Returns 0, or -1 for invalid arguments. */
+/*  RDP at order alpha in (1, DP_ORDER_MAX] of one step of the
+    Poisson-subsampled Gaussian mechanism with sampling rate q in [0, 1] and
+    noise multiplier z > 0 (sigma / sensitivity). Returns 0, or -1 for
+    invalid arguments or if the series does not converge numerically. */
 int dp_rdp_subsampled_gaussian (double q, double z, double alpha, double *rdp) DP_WUR;
 
 /*  RDP at order alpha of one step of the distributed discrete Gaussian
@@ -73,7 +75,7 @@ double dp_ddg_tau (double local_sigma2, uint32_t sites);
 typedef struct _dp_curve_t dp_curve_t;
 
 /*  A zero curve over a copy of orders[0..n). NULL (with an error) if n is
-    0 or above DP_ORDERS_MAX, or an order is not finite and > 1. */
+    0 or above DP_ORDERS_MAX, or an order is outside (1, DP_ORDER_MAX]. */
 dp_curve_t *dp_curve_new (const double *orders, size_t n);
 
 /*  A zero curve over the default grid. */

@@ -86,8 +86,9 @@ dp_orders_parse (const char *text, double **orders, size_t *count)
             }
             items = (size_t) span + 1;
         }
-        if (!(lo > 1)) {
-            dp_error ("orders '%.40s': order %g at column %d must be > 1", text, lo, column);
+        if (!(lo > 1) || !(hi <= DP_ORDER_MAX)) {
+            dp_error ("orders '%.40s': orders at column %d must be in (1, %g]", text, column,
+                      DP_ORDER_MAX);
             goto fail;
         }
         if (n + items > DP_ORDERS_MAX) {

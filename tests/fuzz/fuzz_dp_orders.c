@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         if (n == 0 || n > DP_ORDERS_MAX)
             abort ();
         for (size_t i = 0; i < n; i++)
-            if (!(orders [i] > 1) || !isfinite (orders [i]))
+            if (!(orders [i] > 1 && orders [i] <= DP_ORDER_MAX))
                 abort ();
         //  A parsed grid is always a valid curve.
         dp_curve_t *c = dp_curve_new (orders, n);

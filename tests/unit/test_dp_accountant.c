@@ -129,6 +129,13 @@ test_rdp_edges_and_errors (void **state)
     assert_int_equal (dp_rdp_subsampled_gaussian (0.1, INFINITY, 2, &r), -1);
     assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, 1, &r), -1);
     assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, INFINITY, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, DP_ORDER_MAX * 1.01, &r), -1);
+    assert_true (r == 42);
+    //  The largest order is accepted on both paths.
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, DP_ORDER_MAX, &r), 0);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, DP_ORDER_MAX - 0.5, &r), 0);
+    assert_true (isfinite (r) && r > 0);
+    r = 42;
     assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, NAN, &r), -1);
     assert_true (r == 42);
 }
@@ -221,11 +228,13 @@ test_curve_lifecycle_and_errors (void **state)
     const double bad1 [] = { 1.5, 1.0 };
     const double bad2 [] = { NAN };
     const double bad3 [] = { INFINITY };
+    const double bad4 [] = { DP_ORDER_MAX * 2 };
     assert_null (dp_curve_new (good, 0));
     assert_null (dp_curve_new (good, DP_ORDERS_MAX + 1));
     assert_null (dp_curve_new (bad1, 2));
     assert_null (dp_curve_new (bad2, 1));
     assert_null (dp_curve_new (bad3, 1));
+    assert_null (dp_curve_new (bad4, 1));
     dp_curve_t *a = dp_curve_new (good, 3);
     dp_curve_t *b = dp_curve_new_default ();
     assert_non_null (a);

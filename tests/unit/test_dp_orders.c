@@ -31,10 +31,12 @@ test_parse_good (void **state)
     assert_true (o [4] == 100);
     free (o);
     //  lo == hi: one order. Exactly DP_ORDERS_MAX orders is allowed.
+    assert_int_equal (dp_orders_parse ("10000", &o, &n), 0);           //  the largest order
+    free (o);
     assert_int_equal (dp_orders_parse ("5:5:1", &o, &n), 0);
     assert_int_equal (n, 1);
     free (o);
-    assert_int_equal (dp_orders_parse ("2:10001:1", &o, &n), 0);
+    assert_int_equal (dp_orders_parse ("5000.5:10000:0.5", &o, &n), 0);
     assert_int_equal (n, DP_ORDERS_MAX);
     free (o);
 }
@@ -56,9 +58,9 @@ test_parse_bad (void **state)
     (void) state;
     s_bad (NULL, "empty");
     s_bad ("", "empty");
-    s_bad ("1", "must be > 1");
-    s_bad ("0.5", "must be > 1");
-    s_bad ("-2", "must be > 1");
+    s_bad ("1", "must be in (1, 10000]");
+    s_bad ("0.5", "must be in (1, 10000]");
+    s_bad ("-2", "must be in (1, 10000]");
     s_bad ("2,", "bad number");
     s_bad (",2", "bad number");
     s_bad ("2,,3", "bad number");
@@ -74,8 +76,9 @@ test_parse_bad (void **state)
     s_bad ("2 ,3", "bad number");
     s_bad ("2x", "bad number");
     s_bad ("1--2", "not a finite number");
-    s_bad ("2:100000:1", "more than");
-    s_bad ("2:10002:1", "more than");
+    s_bad ("1.5:10000:0.5", "more than");
+    s_bad ("2:10000.5:1", "must be in (1, 10000]");
+    s_bad ("10000.5", "must be in (1, 10000]");
     s_bad ("2:5001:1,2:5002:1", "more than");
     char big [5000];
     memset (big, '2', sizeof big - 1);
