@@ -16,6 +16,7 @@ static const cli_command_t s_commands [] = {
     { "train",    "fit a logistic regression or an MLP on a CSV file (model JSON)", cli_cmd_train },
     { "predict",  "score the rows of a CSV file with a model", cli_cmd_predict },
     { "evaluate", "AUC, accuracy, log-loss and Brier score of a model on a CSV file", cli_cmd_evaluate },
+    { "privacy", "privacy accounting, noise calibration, noise samples", cli_cmd_privacy },
     { NULL, NULL, NULL }
 };
 

@@ -1,0 +1,122 @@
+/*  dp/accountant.h - Rényi DP accounting and conversion to (epsilon, delta).
+
+    An RDP curve is a list of orders alpha > 1 with the Rényi divergence
+    bound spent at each (Mironov 2017, "Rényi Differential Privacy"). Curves
+    compose by adding pointwise, across steps and across mechanisms:
+      - Poisson-subsampled Gaussian steps (Mironov, Talwar, Zhang 2019,
+        "Rényi Differential Privacy of the Sampled Gaussian Mechanism"),
+        integer orders by the binomial sum, fractional orders by the
+        two-sided erfc series, the same computation as TensorFlow Privacy's
+        rdp_accountant;
+      - unsampled Gaussian or discrete Gaussian queries through zCDP,
+        RDP(alpha) = rho alpha with rho = Delta^2 / (2 sigma^2) (Bun and
+        Steinke 2016; Canonne, Kamath, Steinke 2020, Sec. 2, for the
+        discrete Gaussian);
+      - the distributed discrete Gaussian (Kairouz, Liu, Steinke 2021,
+        Thm 1 / Prop 14), with its correction term tau, subsampled by the
+        general Poisson-subsampling bound of Zhu and Wang 2019.
+    Conversion to (epsilon, delta) takes the minimum over the orders of
+      classic:  RDP(alpha) + log(1/delta) / (alpha - 1)     (Mironov 2017, Prop 3)
+      improved: RDP(alpha) + log((alpha-1)/alpha) - (log delta + log alpha)/(alpha-1)
+                (Canonne, Kamath, Steinke 2020, Prop 12; Balle et al. 2020, Thm 21).
+    docs/privacy.md states each theorem and how the code applies it.
+*/
+#ifndef DP_ACCOUNTANT_H
+#define DP_ACCOUNTANT_H
+
+#include "dp.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    DP_CONVERSION_IMPROVED = 0,
+    DP_CONVERSION_CLASSIC  = 1
+} dp_conversion_t;
+
+#define DP_ORDERS_MAX 10000         //  most orders a curve may hold
+#define DP_ORDER_MAX  10000.0       //  largest RDP order accepted
+
+/*  TensorFlow Privacy's default grid: 1.25, 1.5, 1.75, 2, 2.25, 2.5, 3,
+    3.5, 4, 4.5, 5, 6, ..., 63, 128, 256, 512 (72 orders). Sets *orders to
+    a static array and returns its length. */
+size_t dp_orders_default (const double **orders);
+
+/*  Parses a comma-separated list of orders and ranges lo:hi:step, e.g.
+    "1.1:10.9:0.1,12:63:1" (a range includes hi when it falls on the grid,
+    within 1e-9 step). Every order must be in (1, DP_ORDER_MAX], every step > 0,
+    lo <= hi, and the total at most DP_ORDERS_MAX. On success *orders is a
+    new array (caller frees) of *count orders. Returns 0 or -1 with an error
+    naming the item and its column. */
+int dp_orders_parse (const char *text, double **orders, size_t *count) DP_WUR;
+
+/*  RDP at order alpha in (1, DP_ORDER_MAX] of one step of the
+    Poisson-subsampled Gaussian mechanism with sampling rate q in [0, 1] and
+    noise multiplier z > 0 (sigma / sensitivity). Returns 0, or -1 for
+    invalid arguments or if the series does not converge numerically. */
+int dp_rdp_subsampled_gaussian (double q, double z, double alpha, double *rdp) DP_WUR;
+
+/*  RDP at order alpha of one step of the distributed discrete Gaussian
+    (Kairouz, Liu, Steinke 2021): `sites` sites each add discrete Gaussian
+    noise of variance parameter local_sigma2 to a d-dimensional integer sum
+    whose L2 sensitivity is l2 (integer units, see dp_clip_sensitivity),
+    then Poisson subsampling at rate q. Unsampled (q = 1):
+      min( alpha l2^2 / (2 n s2) + tau d,  alpha/2 (l2 / sqrt(n s2) + tau sqrt(d))^2 ),
+      tau = 10 sum_{k=1}^{n-1} exp(-2 pi^2 s2 k / (k+1)),   n = sites, s2 = local_sigma2.
+    For q < 1 the general Zhu-Wang bound at the integer order ceil(alpha)
+    (RDP is non-decreasing in alpha, so this is an upper bound), and never
+    more than the unsampled value. Needs local_sigma2 >= 1/4. */
+int dp_rdp_ddg (double q, double l2, double local_sigma2, uint32_t sites,
+                size_t dim, double alpha, double *rdp) DP_WUR;
+
+/*  The correction term tau above. */
+double dp_ddg_tau (double local_sigma2, uint32_t sites);
+
+typedef struct _dp_curve_t dp_curve_t;
+
+/*  A zero curve over a copy of orders[0..n). NULL (with an error) if n is
+    0 or above DP_ORDERS_MAX, or an order is outside (1, DP_ORDER_MAX]. */
+dp_curve_t *dp_curve_new (const double *orders, size_t n);
+
+/*  A zero curve over the default grid. */
+dp_curve_t *dp_curve_new_default (void);
+
+/*  A copy, or NULL on OOM. */
+dp_curve_t *dp_curve_dup (const dp_curve_t *self);
+
+/*  Frees and sets *self_p to NULL. NULL-safe. */
+void dp_curve_destroy (dp_curve_t **self_p);
+
+size_t dp_curve_size (const dp_curve_t *self);
+const double *dp_curve_orders (const dp_curve_t *self);
+const double *dp_curve_rdp (const dp_curve_t *self);
+
+/*  Adds `steps` (>= 1) Poisson-subsampled Gaussian steps. */
+int dp_curve_add_subsampled_gaussian (dp_curve_t *self, double q, double z,
+                                      uint64_t steps) DP_WUR;
+
+/*  Adds an unsampled query that satisfies rho-zCDP: RDP(alpha) += rho alpha.
+    The (discrete) Gaussian mechanism with L2 sensitivity l2 and noise sigma
+    is rho = l2^2 / (2 sigma^2): see dp_curve_add_gaussian. */
+int dp_curve_add_zcdp (dp_curve_t *self, double rho) DP_WUR;
+int dp_curve_add_gaussian (dp_curve_t *self, double l2, double sigma) DP_WUR;
+
+/*  Adds `steps` distributed-discrete-Gaussian steps (see dp_rdp_ddg). */
+int dp_curve_add_ddg (dp_curve_t *self, double q, double l2, double local_sigma2,
+                      uint32_t sites, size_t dim, uint64_t steps) DP_WUR;
+
+/*  Adds another curve over the same orders, pointwise. */
+int dp_curve_add (dp_curve_t *self, const dp_curve_t *other) DP_WUR;
+
+/*  Replaces the values (rdp[0..size), each finite-or-+inf and >= 0). */
+int dp_curve_set_rdp (dp_curve_t *self, const double *rdp) DP_WUR;
+
+/*  The smallest epsilon over the orders at this delta in (0, 1), and the
+    order that attains it (order may be NULL). Returns 0 or -1. */
+int dp_curve_epsilon (const dp_curve_t *self, double delta, dp_conversion_t conversion,
+                      double *epsilon, double *order) DP_WUR;
+
+/*  "improved" or "classic". */
+const char *dp_conversion_name (dp_conversion_t conversion);
+
+#endif

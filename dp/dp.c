@@ -1,0 +1,23 @@
+/*  dp/dp.c - per-thread last error of the dp/ module. */
+#include "dp_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char s_error [512];
+
+int
+dp_error (const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (s_error, sizeof s_error, fmt, ap);
+    va_end (ap);
+    return -1;
+}
+
+const char *
+dp_last_error (void)
+{
+    return s_error;
+}

@@ -1,0 +1,284 @@
+/*  Unit tests for dp/accountant.c: golden values from TensorFlow Privacy's
+    grid, RDP terms against a slow long-double numerical integration, zCDP,
+    the distributed discrete Gaussian, conversions and bad input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+
+#include "dp/accountant.h"
+
+static void
+s_assert_rel (double got, double want, double rel)
+{
+    if (!(fabs (got - want) <= rel * fabs (want)))
+        fail_msg ("got %.10g, want %.10g (rel. error %.3g > %.3g)", got, want,
+                  fabs (got - want) / fabs (want), rel);
+}
+
+static double
+s_epsilon (double q, double z, uint64_t steps, double delta, dp_conversion_t conv,
+           double *order)
+{
+    dp_curve_t *c = dp_curve_new_default ();
+    assert_non_null (c);
+    assert_int_equal (dp_curve_add_subsampled_gaussian (c, q, z, steps), 0);
+    double eps;
+    assert_int_equal (dp_curve_epsilon (c, delta, conv, &eps, order), 0);
+    dp_curve_destroy (&c);
+    return eps;
+}
+
+//  The golden values (TF Privacy compute_rdp + improved conversion
+//  on its default grid); both are optimal at an integer order.
+static void
+test_golden (void **state)
+{
+    (void) state;
+    double order;
+    double eps = s_epsilon (150.0 / 60000, 1.3, 15 * 60000 / 150, 1e-5,
+                            DP_CONVERSION_IMPROVED, &order);
+    s_assert_rel (eps, 0.7242234, 1e-4);
+    assert_true (order == floor (order));
+    eps = s_epsilon (100.0 / 100000, 1.0, 30 * 100000 / 100, 1e-7,
+                     DP_CONVERSION_IMPROVED, &order);
+    s_assert_rel (eps, 1.4154988, 1e-4);
+    assert_true (order == floor (order));
+}
+
+//  Classic conversion: min over orders of RDP + log(1/delta)/(alpha-1),
+//  recomputed here from the curve; never below the improved one.
+static void
+test_classic (void **state)
+{
+    (void) state;
+    dp_curve_t *c = dp_curve_new_default ();
+    assert_int_equal (dp_curve_add_subsampled_gaussian (c, 0.0025, 1.3, 6000), 0);
+    double eps, order, best = INFINITY;
+    assert_int_equal (dp_curve_epsilon (c, 1e-5, DP_CONVERSION_CLASSIC, &eps, &order), 0);
+    for (size_t i = 0; i < dp_curve_size (c); i++) {
+        double v = dp_curve_rdp (c) [i] - log (1e-5) / (dp_curve_orders (c) [i] - 1);
+        if (v < best)
+            best = v;
+    }
+    s_assert_rel (eps, best, 1e-12);
+    double improved;
+    assert_int_equal (dp_curve_epsilon (c, 1e-5, DP_CONVERSION_IMPROVED, &improved, NULL), 0);
+    assert_true (improved < eps);
+    assert_string_equal (dp_conversion_name (DP_CONVERSION_CLASSIC), "classic");
+    assert_string_equal (dp_conversion_name (DP_CONVERSION_IMPROVED), "improved");
+    dp_curve_destroy (&c);
+}
+
+//  Slow reference: A_alpha = E_{x ~ N(0, z^2)} [((1-q) + q e^{(2x-1)/(2z^2)})^alpha],
+//  RDP = log(A) / (alpha - 1) (Mironov, Talwar, Zhang 2019, Sec. 3), by
+//  the trapezoid rule in long double (spectrally accurate for this smooth,
+//  rapidly decaying integrand).
+static double
+s_reference (double q, double z, double alpha)
+{
+    long double s2 = (long double) z * z;
+    long double lo = -30.0L * z - 10, hi = alpha + 30.0L * z + 10;
+    long double h = z / 400.0L, sum = 0;
+    long n = (long) ((hi - lo) / h);
+    for (long i = 0; i <= n; i++) {
+        long double x = lo + h * i;
+        long double ratio = (1 - q) + q * expl ((2 * x - 1) / (2 * s2));
+        long double f = expl (-x * x / (2 * s2) + alpha * logl (ratio))
+                      / sqrtl (2 * M_PI * s2);
+        sum += (i == 0 || i == n)? f / 2: f;
+    }
+    return (double) (logl (sum * h) / (alpha - 1));
+}
+
+static void
+test_rdp_against_integration (void **state)
+{
+    (void) state;
+    const double cases [][2] = { { 0.01, 1.0 }, { 0.1, 2.0 }, { 0.0025, 1.3 }, { 0.5, 0.8 } };
+    const double orders [] = { 1.25, 1.5, 2, 2.5, 3.7, 8, 20.3, 32 };
+    for (size_t c = 0; c < sizeof cases / sizeof cases [0]; c++)
+        for (size_t k = 0; k < sizeof orders / sizeof orders [0]; k++) {
+            double got;
+            assert_int_equal (dp_rdp_subsampled_gaussian (cases [c][0], cases [c][1],
+                                                          orders [k], &got), 0);
+            s_assert_rel (got, s_reference (cases [c][0], cases [c][1], orders [k]), 1e-6);
+        }
+}
+
+static void
+test_rdp_edges_and_errors (void **state)
+{
+    (void) state;
+    double r = -1;
+    assert_int_equal (dp_rdp_subsampled_gaussian (0, 1, 2, &r), 0);
+    assert_true (r == 0);
+    assert_int_equal (dp_rdp_subsampled_gaussian (1, 2, 3, &r), 0);
+    s_assert_rel (r, 3.0 / 8, 1e-15);
+    //  Just inside q = 1 approaches the unsampled value from below.
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.999999, 2, 3, &r), 0);
+    assert_true (r < 3.0 / 8 && r > 0.37);
+    r = 42;
+    assert_int_equal (dp_rdp_subsampled_gaussian (-0.1, 1, 2, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (1.1, 1, 2, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (NAN, 1, 2, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 0, 2, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, -1, 2, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, INFINITY, 2, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, 1, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, INFINITY, &r), -1);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, DP_ORDER_MAX * 1.01, &r), -1);
+    assert_true (r == 42);
+    //  The largest order is accepted on both paths.
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, DP_ORDER_MAX, &r), 0);
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, DP_ORDER_MAX - 0.5, &r), 0);
+    assert_true (isfinite (r) && r > 0);
+    r = 42;
+    assert_int_equal (dp_rdp_subsampled_gaussian (0.1, 1, NAN, &r), -1);
+    assert_true (r == 42);
+}
+
+static void
+test_zcdp (void **state)
+{
+    (void) state;
+    dp_curve_t *c = dp_curve_new_default ();
+    assert_int_equal (dp_curve_add_gaussian (c, 2, 4), 0);      //  rho = 4/32
+    assert_int_equal (dp_curve_add_zcdp (c, 0.375), 0);
+    for (size_t i = 0; i < dp_curve_size (c); i++)
+        s_assert_rel (dp_curve_rdp (c) [i], 0.5 * dp_curve_orders (c) [i], 1e-15);
+    assert_int_equal (dp_curve_add_zcdp (c, -1), -1);
+    assert_int_equal (dp_curve_add_zcdp (c, NAN), -1);
+    assert_int_equal (dp_curve_add_gaussian (c, 1, 0), -1);
+    assert_int_equal (dp_curve_add_gaussian (c, -1, 1), -1);
+    //  rho-zCDP is (rho + 2 sqrt(rho log(1/delta)), delta)-DP classically
+    //  (Bun-Steinke Prop 1.3); the classic conversion over a fine grid
+    //  gets within 1% of that closed form.
+    double orders [2000];
+    for (int i = 0; i < 2000; i++)
+        orders [i] = 1.01 + 0.05 * i;
+    dp_curve_t *fine = dp_curve_new (orders, 2000);
+    assert_int_equal (dp_curve_add_zcdp (fine, 0.01), 0);
+    double eps;
+    assert_int_equal (dp_curve_epsilon (fine, 1e-6, DP_CONVERSION_CLASSIC, &eps, NULL), 0);
+    s_assert_rel (eps, 0.01 + 2 * sqrt (0.01 * log (1e6)), 1e-2);
+    dp_curve_destroy (&fine);
+    dp_curve_destroy (&c);
+}
+
+static void
+test_ddg (void **state)
+{
+    (void) state;
+    //  tau = 10 sum_{k=1}^{n-1} exp(-2 pi^2 s2 k/(k+1)).
+    assert_true (dp_ddg_tau (1, 1) == 0);
+    s_assert_rel (dp_ddg_tau (0.25, 3), 10 * (exp (-M_PI * M_PI / 4) + exp (-M_PI * M_PI / 3)),
+                  1e-12);
+    double r, plain;
+    //  One site, tau = 0: the discrete Gaussian's zCDP, alpha l2^2 / (2 s2).
+    assert_int_equal (dp_rdp_ddg (1, 3, 9, 1, 10, 4, &r), 0);
+    s_assert_rel (r, 4 * 9.0 / 18, 1e-12);
+    //  Several sites, large variance: tau negligible, same as one site of
+    //  n times the variance.
+    assert_int_equal (dp_rdp_ddg (1, 3, 3, 3, 10, 4, &r), 0);
+    s_assert_rel (r, 4 * 9.0 / 18, 1e-9);
+    //  Small local variance: the correction is charged.
+    assert_int_equal (dp_rdp_ddg (1, 1, 0.25, 10, 100, 2, &plain), 0);
+    assert_true (plain > 2 * 1.0 / (2 * 2.5) * 1.01);
+    //  Subsampling only helps, and the Zhu-Wang bound (an upper bound for
+    //  any mechanism) is never below the exact subsampled Gaussian RDP.
+    for (int a = 2; a <= 32; a *= 2) {
+        double sampled, unsampled, exact;
+        assert_int_equal (dp_rdp_ddg (0.01, 1, 4, 1, 1, a, &sampled), 0);
+        assert_int_equal (dp_rdp_ddg (1, 1, 4, 1, 1, a, &unsampled), 0);
+        assert_int_equal (dp_rdp_subsampled_gaussian (0.01, 2, a, &exact), 0);
+        assert_true (sampled <= unsampled);
+        assert_true (sampled >= exact * (1 - 1e-12));
+        assert_true (sampled < unsampled / 10);
+    }
+    //  A fractional order is charged at ceil(alpha).
+    double frac, up;
+    assert_int_equal (dp_rdp_ddg (0.01, 1, 4, 1, 1, 2.5, &frac), 0);
+    assert_int_equal (dp_rdp_ddg (0.01, 1, 4, 1, 1, 3, &up), 0);
+    assert_true (frac == up);
+    //  Curve form composes steps.
+    dp_curve_t *c = dp_curve_new_default ();
+    assert_int_equal (dp_curve_add_ddg (c, 0.01, 1, 4, 3, 5, 100), 0);
+    assert_int_equal (dp_rdp_ddg (0.01, 1, 4, 3, 5, dp_curve_orders (c) [5], &r), 0);
+    s_assert_rel (dp_curve_rdp (c) [5], 100 * r, 1e-12);
+    assert_int_equal (dp_curve_add_ddg (c, 0.01, 1, 4, 3, 5, 0), -1);
+    assert_int_equal (dp_curve_add_ddg (c, 0.01, 1, 0.2, 3, 5, 1), -1);
+    dp_curve_destroy (&c);
+    assert_int_equal (dp_rdp_ddg (0, 1, 4, 3, 5, 2, &r), -1);
+    assert_int_equal (dp_rdp_ddg (1.5, 1, 4, 3, 5, 2, &r), -1);
+    assert_int_equal (dp_rdp_ddg (0.5, -1, 4, 3, 5, 2, &r), -1);
+    assert_int_equal (dp_rdp_ddg (0.5, 1, NAN, 3, 5, 2, &r), -1);
+    assert_int_equal (dp_rdp_ddg (0.5, 1, 4, 0, 5, 2, &r), -1);
+    assert_int_equal (dp_rdp_ddg (0.5, 1, 4, 3, 0, 2, &r), -1);
+    assert_int_equal (dp_rdp_ddg (0.5, 1, 4, 3, 5, 1, &r), -1);
+}
+
+static void
+test_curve_lifecycle_and_errors (void **state)
+{
+    (void) state;
+    const double good [] = { 1.5, 2, 64 };
+    const double bad1 [] = { 1.5, 1.0 };
+    const double bad2 [] = { NAN };
+    const double bad3 [] = { INFINITY };
+    const double bad4 [] = { DP_ORDER_MAX * 2 };
+    assert_null (dp_curve_new (good, 0));
+    assert_null (dp_curve_new (good, DP_ORDERS_MAX + 1));
+    assert_null (dp_curve_new (bad1, 2));
+    assert_null (dp_curve_new (bad2, 1));
+    assert_null (dp_curve_new (bad3, 1));
+    assert_null (dp_curve_new (bad4, 1));
+    dp_curve_t *a = dp_curve_new (good, 3);
+    dp_curve_t *b = dp_curve_new_default ();
+    assert_non_null (a);
+    assert_int_equal (dp_curve_add (a, b), -1);         //  different grids
+    assert_int_equal (dp_curve_add_subsampled_gaussian (a, 0.1, 1, 0), -1);
+    assert_int_equal (dp_curve_add_subsampled_gaussian (a, 2, 1, 1), -1);
+    assert_true (dp_curve_rdp (a) [0] == 0);           //  untouched on failure
+    assert_int_equal (dp_curve_add_subsampled_gaussian (a, 0.1, 1, 3), 0);
+    dp_curve_t *c = dp_curve_dup (a);
+    assert_int_equal (dp_curve_add (c, a), 0);
+    for (int i = 0; i < 3; i++)
+        s_assert_rel (dp_curve_rdp (c) [i], 2 * dp_curve_rdp (a) [i], 1e-15);
+    const double neg [] = { 0, -1, 0 }, ok [] = { 0, 1, INFINITY };
+    assert_int_equal (dp_curve_set_rdp (c, neg), -1);
+    assert_int_equal (dp_curve_set_rdp (c, ok), 0);
+    double eps, order;
+    assert_int_equal (dp_curve_epsilon (c, 0, DP_CONVERSION_IMPROVED, &eps, &order), -1);
+    assert_int_equal (dp_curve_epsilon (c, 1, DP_CONVERSION_IMPROVED, &eps, &order), -1);
+    assert_int_equal (dp_curve_epsilon (c, NAN, DP_CONVERSION_IMPROVED, &eps, &order), -1);
+    //  Zero spend at order 1.5: epsilon 0 (delta covers the KL bound).
+    assert_int_equal (dp_curve_epsilon (c, 1e-5, DP_CONVERSION_IMPROVED, &eps, &order), 0);
+    assert_true (eps == 0 && order == 1.5);
+    dp_curve_destroy (&a);
+    dp_curve_destroy (&b);
+    dp_curve_destroy (&c);
+    assert_null (c);
+    dp_curve_destroy (&c);
+    dp_curve_destroy (NULL);
+    const double *orders;
+    assert_int_equal (dp_orders_default (&orders), 72);
+    assert_true (orders [0] == 1.25 && orders [71] == 512);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_golden),
+        cmocka_unit_test (test_classic),
+        cmocka_unit_test (test_rdp_against_integration),
+        cmocka_unit_test (test_rdp_edges_and_errors),
+        cmocka_unit_test (test_zcdp),
+        cmocka_unit_test (test_ddg),
+        cmocka_unit_test (test_curve_lifecycle_and_errors),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,130 @@
+/*  Unit tests for dp/clip.c: L2 clipping, clip-and-sum, and the
+    fixed-point sensitivity bound. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "dp/clip.h"
+
+//  Exact enough: long double sum of squares of doubles of similar size.
+static long double
+s_norm (const double *v, size_t d)
+{
+    long double s = 0;
+    for (size_t i = 0; i < d; i++)
+        s += (long double) v [i] * v [i];
+    return sqrtl (s);
+}
+
+static void
+test_clip_l2 (void **state)
+{
+    (void) state;
+    double v [2] = { 3, 4 }, norm = 0;
+    assert_int_equal (dp_clip_l2 (v, 2, 10, &norm), 0);      //  within: unchanged
+    assert_true (v [0] == 3 && v [1] == 4 && norm == 5);
+    assert_int_equal (dp_clip_l2 (v, 2, 5, NULL), 0);        //  exactly at c
+    assert_true (v [0] == 3 && v [1] == 4);
+    assert_int_equal (dp_clip_l2 (v, 2, 1, &norm), 0);
+    assert_true (norm == 5);
+    assert_true (s_norm (v, 2) <= 1);
+    assert_true (fabs (v [0] - 0.6) < 1e-12 && fabs (v [1] - 0.8) < 1e-12);
+    //  Huge and tiny coordinates neither overflow nor underflow.
+    double big [3] = { 1e300, 1e300, -1e300 };
+    assert_int_equal (dp_clip_l2 (big, 3, 2, &norm), 0);
+    assert_true (isfinite (norm) && big [0] <= 2 && big [0] > 1.1);
+    double tiny [2] = { 1e-300, 1e-300 };
+    assert_int_equal (dp_clip_l2 (tiny, 2, 1e-301, NULL), 0);
+    assert_true (tiny [0] > 0 && tiny [0] < 1e-300);
+    double zero [2] = { 0, 0 };
+    assert_int_equal (dp_clip_l2 (zero, 2, 1, &norm), 0);
+    assert_true (norm == 0);
+    //  Random directions always land at or below c, never above.
+    for (int k = 1; k < 200; k++) {
+        double w [7];
+        for (int i = 0; i < 7; i++)
+            w [i] = sin (k * (i + 1.3)) * k;
+        assert_int_equal (dp_clip_l2 (w, 7, 0.37, NULL), 0);
+        assert_true (s_norm (w, 7) <= 0.37);
+    }
+    double bad [2] = { NAN, 1 }, inf [2] = { INFINITY, 1 };
+    assert_int_equal (dp_clip_l2 (bad, 2, 1, NULL), -1);
+    assert_int_equal (dp_clip_l2 (inf, 2, 1, NULL), -1);
+    assert_int_equal (dp_clip_l2 (v, 2, 0, NULL), -1);
+    assert_int_equal (dp_clip_l2 (v, 2, -1, NULL), -1);
+    assert_int_equal (dp_clip_l2 (v, 2, NAN, NULL), -1);
+    assert_int_equal (dp_clip_l2 (v, 2, INFINITY, NULL), -1);
+}
+
+static void
+test_clip_sum (void **state)
+{
+    (void) state;
+    const double ex [3][2] = { { 3, 4 }, { 0.1, 0 }, { -6, 8 } };
+    double sum [2] = { 1, 1 };
+    assert_int_equal (dp_clip_sum (&ex [0][0], 3, 2, 1, sum), 0);
+    //  1 + 0.6 + 0.1 - 0.6, 1 + 0.8 + 0 + 0.8
+    assert_true (fabs (sum [0] - 1.1) < 1e-9 && fabs (sum [1] - 2.6) < 1e-9);
+    assert_true (ex [0][0] == 3);                            //  input untouched
+    const double bad [2][2] = { { 1, 1 }, { NAN, 0 } };
+    assert_int_equal (dp_clip_sum (&bad [0][0], 2, 2, 1, sum), -1);
+    assert_non_null (strstr (dp_last_error (), "example 1"));
+    assert_int_equal (dp_clip_sum (&ex [0][0], 3, 2, 0, sum), -1);
+}
+
+static void
+test_clip_sum_fixed (void **state)
+{
+    (void) state;
+    const double ex [2][3] = { { 3, 4, 0 }, { 0.2, -0.2, 0.5 } };
+    int64_t sum [3] = { 0, 0, 0 };
+    //  c = 1, f = 4: rows become (0.6, 0.8, 0)*16 = (9.6, 12.8, 0) -> (10, 13, 0)
+    //  and (3.2, -3.2, 8) -> (3, -3, 8).
+    assert_int_equal (dp_clip_sum_fixed (&ex [0][0], 2, 3, 1, 4, sum), 0);
+    assert_true (sum [0] == 13 && sum [1] == 10 && sum [2] == 8);
+    //  Each rounded row is within the sensitivity bound.
+    double sens = dp_clip_sensitivity (1, 4, 3);
+    assert_true (fabs (sens - (16 + sqrt (3) / 2)) < 1e-12);
+    assert_true (sqrt (10 * 10 + 13 * 13) <= sens);
+    //  Worst case for rounding: every coordinate at .5 after scaling.
+    double half [4] = { 0.5 / 16, 0.5 / 16, 0.5 / 16, 0.5 / 16 };
+    int64_t s4 [4] = { 0, 0, 0, 0 };
+    assert_int_equal (dp_clip_sum_fixed (half, 1, 4, 1, 4, s4), 0);
+    assert_true (s4 [0] == 1);
+    assert_true (sqrt (4.0) <= dp_clip_sensitivity (1, 4, 4));
+    //  Overflow of the integer sum is refused.
+    int64_t top [3] = { INT64_MAX, 0, 0 };
+    assert_int_equal (dp_clip_sum_fixed (&ex [0][0], 1, 3, 1, 4, top), -1);
+    assert_int_equal (dp_clip_sum_fixed (&ex [0][0], 1, 3, 1, DP_CLIP_FRAC_BITS_MAX + 1, sum), -1);
+    assert_int_equal (dp_clip_sum_fixed (&ex [0][0], 1, 3, 0, 4, sum), -1);
+}
+
+static void
+test_sensitivity_bounds (void **state)
+{
+    (void) state;
+    assert_true (dp_clip_sensitivity (1, 0, 1) == 1.5);
+    assert_true (dp_clip_sensitivity (1, DP_CLIP_FRAC_BITS_MAX, 1) > 0);
+    assert_true (dp_clip_sensitivity (1024, DP_CLIP_FRAC_BITS_MAX, 1) > 0);    //  2^50: edge
+    assert_true (dp_clip_sensitivity (1025, DP_CLIP_FRAC_BITS_MAX, 1) < 0);
+    assert_true (dp_clip_sensitivity (1, DP_CLIP_FRAC_BITS_MAX + 1, 1) < 0);
+    assert_true (dp_clip_sensitivity (1, 4, 0) < 0);
+    assert_true (dp_clip_sensitivity (0, 4, 1) < 0);
+    assert_true (dp_clip_sensitivity (NAN, 4, 1) < 0);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_clip_l2),
+        cmocka_unit_test (test_clip_sum),
+        cmocka_unit_test (test_clip_sum_fixed),
+        cmocka_unit_test (test_sensitivity_bounds),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

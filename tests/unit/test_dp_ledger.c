@@ -1,0 +1,319 @@
+/*  Unit tests for dp/ledger.c: budgets, atomic charge-if-within-budget, the
+    pure would_exceed query, refusal messages, persistence, crash survival
+    (a child killed with SIGKILL mid-charge) and two concurrent writers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp/ledger.h"
+
+static char s_dir [64];
+static char s_path [128];
+static int s_serial;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    strcpy (s_dir, "/tmp/cohort-ledger-XXXXXX");
+    return mkdtemp (s_dir)? 0: -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    return system (cmd) == 0? 0: -1;
+}
+
+//  A fresh ledger path per test.
+static const char *
+s_fresh (void)
+{
+    snprintf (s_path, sizeof s_path, "%s/ledger-%d.db", s_dir, ++s_serial);
+    return s_path;
+}
+
+static dp_curve_t *
+s_request (double q, double z, uint64_t steps)
+{
+    dp_curve_t *c = dp_curve_new_default ();
+    assert_non_null (c);
+    assert_int_equal (dp_curve_add_subsampled_gaussian (c, q, z, steps), 0);
+    return c;
+}
+
+//  spent == count * one request, order by order.
+static void
+s_assert_consistent (dp_ledger_t *l, const char *study, const char *dataset,
+                     const dp_curve_t *one)
+{
+    long count = dp_ledger_charge_count (l, study, dataset);
+    assert_true (count >= 0);
+    dp_curve_t *spent = dp_ledger_spent (l, study, dataset);
+    assert_non_null (spent);
+    for (size_t i = 0; i < dp_curve_size (spent); i++) {
+        double want = (double) count * dp_curve_rdp (one) [i];
+        double got = dp_curve_rdp (spent) [i];
+        if (!(fabs (got - want) <= 1e-9 * want + 1e-300))
+            fail_msg ("order %g: spent %.12g but %ld charges of %.12g",
+                      dp_curve_orders (spent) [i], got, count, dp_curve_rdp (one) [i]);
+    }
+    dp_curve_destroy (&spent);
+}
+
+static void
+test_budget (void **state)
+{
+    (void) state;
+    dp_ledger_t *l = dp_ledger_open (s_fresh ());
+    assert_non_null (l);
+    double e, d;
+    assert_int_equal (dp_ledger_budget (l, "s", "d", &e, &d), -1);
+    assert_non_null (strstr (dp_last_error (), "no budget"));
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d", 1.0, 1e-5), 0);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d", 1.0, 1e-5), 0);      //  same: no-op
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d", 2.0, 1e-5), -1);     //  change refused
+    assert_non_null (strstr (dp_last_error (), "refusing"));
+    assert_int_equal (dp_ledger_budget (l, "s", "d", &e, &d), 0);
+    assert_true (e == 1.0 && d == 1e-5);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d2", 0, 1e-5), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d2", -1, 1e-5), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d2", NAN, 1e-5), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d2", INFINITY, 1e-5), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d2", 1, 0), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d2", 1, 1), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "", "d2", 1, 1e-5), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "s", NULL, 1, 1e-5), -1);
+    char longname [DP_LEDGER_NAME_MAX + 2];
+    memset (longname, 'n', sizeof longname - 1);
+    longname [sizeof longname - 1] = '\0';
+    assert_int_equal (dp_ledger_set_budget (l, longname, "d", 1, 1e-5), -1);
+    longname [DP_LEDGER_NAME_MAX] = '\0';                     //  exactly the limit
+    assert_int_equal (dp_ledger_set_budget (l, longname, "d", 1, 1e-5), 0);
+    dp_ledger_destroy (&l);
+    assert_null (l);
+    dp_ledger_destroy (&l);
+    dp_ledger_destroy (NULL);
+}
+
+static void
+test_charge_until_refused (void **state)
+{
+    (void) state;
+    dp_ledger_t *l = dp_ledger_open (s_fresh ());
+    assert_non_null (l);
+    dp_curve_t *one = s_request (0.01, 1.1, 100);
+    //  No budget: an error, not a refusal.
+    assert_int_equal (dp_ledger_charge (l, "study", "ds", one, "r0"), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "study", "ds", 2.0, 1e-5), 0);
+    double eps0;
+    assert_int_equal (dp_ledger_epsilon_spent (l, "study", "ds", &eps0), 0);
+    assert_true (eps0 == 0);
+    int charged = 0, rc;
+    while ((rc = dp_ledger_charge (l, "study", "ds", one, "round")) == 0)
+        charged++;
+    assert_int_equal (rc, DP_LEDGER_REFUSED);
+    assert_true (charged >= 2);
+    const char *msg = dp_last_error ();
+    assert_non_null (strstr (msg, "refused"));
+    assert_non_null (strstr (msg, "budget epsilon=2"));
+    assert_non_null (strstr (msg, "spent epsilon="));
+    assert_non_null (strstr (msg, "request epsilon="));
+    assert_non_null (strstr (msg, "study 'study' dataset 'ds'"));
+    assert_int_equal (dp_ledger_charge_count (l, "study", "ds"), charged);
+    double spent;
+    assert_int_equal (dp_ledger_epsilon_spent (l, "study", "ds", &spent), 0);
+    assert_true (spent <= 2.0 && spent > 0);
+    s_assert_consistent (l, "study", "ds", one);
+    //  A smaller request may still fit after a big one was refused.
+    dp_curve_t *small = s_request (0.01, 1.1, 1);
+    bool exceed = true;
+    double after;
+    assert_int_equal (dp_ledger_would_exceed (l, "study", "ds", small, &exceed, &after), 0);
+    assert_false (exceed);
+    assert_true (after > spent && after <= 2.0);
+    //  would_exceed is pure: nothing changed.
+    assert_int_equal (dp_ledger_charge_count (l, "study", "ds"), charged);
+    assert_int_equal (dp_ledger_would_exceed (l, "study", "ds", one, &exceed, &after), 0);
+    assert_true (exceed && after > 2.0);
+    assert_int_equal (dp_ledger_charge_count (l, "study", "ds"), charged);
+    //  Other datasets of the study are separate.
+    assert_int_equal (dp_ledger_would_exceed (l, "study", "other", one, &exceed, NULL), -1);
+    //  A request on another grid is an error.
+    const double orders [] = { 2, 3 };
+    dp_curve_t *odd = dp_curve_new (orders, 2);
+    assert_int_equal (dp_ledger_charge (l, "study", "ds", odd, NULL), -1);
+    assert_int_equal (dp_ledger_would_exceed (l, "study", "ds", odd, &exceed, NULL), -1);
+    assert_int_equal (dp_ledger_charge_count (l, "study", "ds"), charged);
+    dp_curve_destroy (&odd);
+    //  Labels are bounded: the limit is accepted, one more is not.
+    char label [DP_LEDGER_LABEL_MAX + 2];
+    memset (label, 'l', sizeof label - 1);
+    label [sizeof label - 1] = '\0';
+    assert_int_equal (dp_ledger_set_budget (l, "study", "labels", 2.0, 1e-5), 0);
+    assert_int_equal (dp_ledger_charge (l, "study", "labels", small, label), -1);
+    assert_non_null (strstr (dp_last_error (), "label"));
+    label [DP_LEDGER_LABEL_MAX] = '\0';
+    assert_int_equal (dp_ledger_charge (l, "study", "labels", small, label), 0);
+    assert_int_equal (dp_ledger_charge_count (l, "study", "labels"), 1);
+    assert_int_equal (dp_ledger_charge_count (l, "study", "ds"), charged);
+    dp_curve_destroy (&small);
+    //  Persistence: reopen and find the same spend.
+    dp_ledger_destroy (&l);
+    l = dp_ledger_open (s_path);
+    assert_non_null (l);
+    double again;
+    assert_int_equal (dp_ledger_epsilon_spent (l, "study", "ds", &again), 0);
+    assert_true (again == spent);
+    s_assert_consistent (l, "study", "ds", one);
+    assert_int_equal (dp_ledger_charge_count (l, "", "ds"), -1);
+    assert_null (dp_ledger_spent (l, "study", ""));
+    dp_curve_destroy (&one);
+    dp_ledger_destroy (&l);
+}
+
+static void
+test_open_errors (void **state)
+{
+    (void) state;
+    assert_null (dp_ledger_open (""));
+    assert_null (dp_ledger_open (NULL));
+    assert_null (dp_ledger_open ("/nonexistent-dir/x/ledger.db"));
+    //  Not a database.
+    const char *path = s_fresh ();
+    FILE *f = fopen (path, "w");
+    assert_non_null (f);
+    fputs ("this is not an SQLite database, just text long enough to be read......"
+           "..........................................................................", f);
+    fclose (f);
+    assert_null (dp_ledger_open (path));
+    //  A ledger written with another order grid is refused, not misread.
+    dp_ledger_t *l = dp_ledger_open (s_fresh ());
+    assert_non_null (l);
+    dp_ledger_destroy (&l);
+    sqlite3 *db;
+    assert_int_equal (sqlite3_open (s_path, &db), SQLITE_OK);
+    assert_int_equal (sqlite3_exec (db, "UPDATE meta SET value = '2,3' WHERE key = 'orders'",
+                                    NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close (db);
+    assert_null (dp_ledger_open (s_path));
+    assert_non_null (strstr (dp_last_error (), "orders"));
+}
+
+//  Charges forever in a child; the parent kills it with SIGKILL at a
+//  varying moment, then checks the ledger is consistent: every recorded
+//  charge is fully in the spend, and nothing half-written is.
+static void
+s_child_charge (const char *path, const char *study)
+{
+    dp_ledger_t *l = dp_ledger_open (path);
+    dp_curve_t *one = s_request (0.001, 2.0, 10);
+    if (!l || !one)
+        _exit (3);
+    for (;;)
+        if (dp_ledger_charge (l, study, "ds", one, "child") != 0)
+            _exit (4);
+}
+
+static void
+test_kill9_mid_charge (void **state)
+{
+    (void) state;
+    const char *path = s_fresh ();
+    dp_ledger_t *l = dp_ledger_open (path);
+    assert_non_null (l);
+    assert_int_equal (dp_ledger_set_budget (l, "crash", "ds", 1000, 1e-5), 0);
+    dp_curve_t *one = s_request (0.001, 2.0, 10);
+    long last = 0;
+    for (int round = 0; round < 6; round++) {
+        pid_t pid = fork ();
+        assert_true (pid >= 0);
+        if (pid == 0)
+            s_child_charge (path, "crash");
+        //  Wait until it has committed at least one more charge, then a
+        //  little longer so that the kill lands at a different point of
+        //  the transaction each round.
+        for (int i = 0; i < 30000 && dp_ledger_charge_count (l, "crash", "ds") <= last; i++)
+            usleep (1000);
+        usleep ((useconds_t) (300 + 700 * round));
+        assert_int_equal (kill (pid, SIGKILL), 0);
+        int status;
+        assert_int_equal (waitpid (pid, &status, 0), pid);
+        assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+        long now = dp_ledger_charge_count (l, "crash", "ds");
+        assert_true (now > last);
+        last = now;
+        s_assert_consistent (l, "crash", "ds", one);
+    }
+    //  And a fresh connection after the crashes sees the same.
+    dp_ledger_destroy (&l);
+    l = dp_ledger_open (path);
+    assert_non_null (l);
+    assert_int_equal (dp_ledger_charge_count (l, "crash", "ds"), last);
+    s_assert_consistent (l, "crash", "ds", one);
+    dp_curve_destroy (&one);
+    dp_ledger_destroy (&l);
+}
+
+//  Two processes charging the same budget at once never overspend it.
+static void
+test_concurrent_writers (void **state)
+{
+    (void) state;
+    const char *path = s_fresh ();
+    dp_ledger_t *l = dp_ledger_open (path);
+    assert_non_null (l);
+    assert_int_equal (dp_ledger_set_budget (l, "race", "ds", 1.0, 1e-5), 0);
+    pid_t pids [2];
+    for (int k = 0; k < 2; k++) {
+        pids [k] = fork ();
+        assert_true (pids [k] >= 0);
+        if (pids [k] == 0) {
+            dp_ledger_t *mine = dp_ledger_open (path);
+            dp_curve_t *one = s_request (0.01, 1.0, 5);
+            int rc;
+            while (mine && one && (rc = dp_ledger_charge (mine, "race", "ds", one, "w")) == 0)
+                ;
+            _exit (mine && one && rc == DP_LEDGER_REFUSED? 0: 5);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        int status;
+        assert_int_equal (waitpid (pids [k], &status, 0), pids [k]);
+        assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    }
+    double spent;
+    assert_int_equal (dp_ledger_epsilon_spent (l, "race", "ds", &spent), 0);
+    assert_true (spent <= 1.0);
+    dp_curve_t *one = s_request (0.01, 1.0, 5);
+    s_assert_consistent (l, "race", "ds", one);
+    dp_curve_destroy (&one);
+    dp_ledger_destroy (&l);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_budget),
+        cmocka_unit_test (test_charge_until_refused),
+        cmocka_unit_test (test_open_errors),
+        cmocka_unit_test (test_kill9_mid_charge),
+        cmocka_unit_test (test_concurrent_writers),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
