@@ -4,6 +4,7 @@
 #include "fixedbase.h"
 #include "he_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 struct _he_pubkey_t {
@@ -319,6 +320,25 @@ he_encrypt (mpz_t c, const he_pubkey_t *pk, const mpz_t m)
     return rc;
 }
 
+//  One CRT half: out = L_r(c^(r-1) mod r^2) h_r mod r (Paillier s.7). The
+//  exponent r - 1 is secret, so mpz_powm_sec.
+typedef struct {
+    mpz_ptr out;
+    mpz_srcptr c, r, r2, rm1, hr;
+} crt_half_t;
+
+static void *
+s_crt_half (void *arg)
+{
+    crt_half_t *h = arg;
+    mpz_mod (h->out, h->c, h->r2);
+    mpz_powm_sec (h->out, h->out, h->rm1, h->r2);
+    he_L (h->out, h->out, h->r);
+    mpz_mul (h->out, h->out, h->hr);
+    mpz_mod (h->out, h->out, h->r);
+    return NULL;
+}
+
 int
 he_decrypt (mpz_t m, const he_seckey_t *sk, const mpz_t c)
 {
@@ -326,18 +346,20 @@ he_decrypt (mpz_t m, const he_seckey_t *sk, const mpz_t c)
         return -1;
     mpz_t mp, mq;
     mpz_inits (mp, mq, NULL);
-    //  m_p = L_p(c^(p-1) mod p^2) h_p mod p, likewise m_q (Paillier s.7);
-    //  the exponents are secret, so mpz_powm_sec.
-    mpz_mod (mp, c, sk->p2);
-    mpz_powm_sec (mp, mp, sk->pm1, sk->p2);
-    he_L (mp, mp, sk->p);
-    mpz_mul (mp, mp, sk->hp);
-    mpz_mod (mp, mp, sk->p);
-    mpz_mod (mq, c, sk->q2);
-    mpz_powm_sec (mq, mq, sk->qm1, sk->q2);
-    he_L (mq, mq, sk->q);
-    mpz_mul (mq, mq, sk->hq);
-    mpz_mod (mq, mq, sk->q);
+    crt_half_t hp = { mp, c, sk->p, sk->p2, sk->pm1, sk->hp };
+    crt_half_t hq = { mq, c, sk->q, sk->q2, sk->qm1, sk->hq };
+    //  The halves are independent: at 2048 bits and above each is worth a
+    //  thread (two ~2 ms exponentiations against ~50 us to start a thread),
+    //  which halves the latency on a machine with a second core. GMP is
+    //  reentrant; each half writes only its own output.
+    pthread_t thread;
+    int threaded = sk->pk->bits >= HE_BITS_SECURE
+                && pthread_create (&thread, NULL, s_crt_half, &hq) == 0;
+    s_crt_half (&hp);
+    if (threaded)
+        pthread_join (thread, NULL);
+    else
+        s_crt_half (&hq);
     //  CRT: m = m_p + p * ((m_q - m_p) p^-1 mod q)
     mpz_sub (mq, mq, mp);
     mpz_mul (mq, mq, sk->pinv_q);

@@ -86,7 +86,9 @@ int he_encrypt (mpz_t c, const he_pubkey_t *pk, const mpz_t m) HE_WUR;
 int he_encrypt_with_exponent (mpz_t c, const he_pubkey_t *pk, const mpz_t m,
                               const mpz_t x) HE_WUR;
 
-/*  CRT decryption. Checks c first. Returns 0 with 0 <= m < n, or -1. */
+/*  CRT decryption. Checks c first. At 2048 bits and above the q half runs
+    on a second thread (joined before return). Returns 0 with 0 <= m < n,
+    or -1. */
 int he_decrypt (mpz_t m, const he_seckey_t *sk, const mpz_t c) HE_WUR;
 
 /*  0 if c is a valid ciphertext for pk: 0 < c < n^2 and gcd(c, n) = 1.
