@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static _Thread_local char s_error [512];
@@ -115,4 +116,30 @@ audit_hex_encode (char *out, const uint8_t *data, size_t len)
         *out++ = digits [data [i] & 15];
     }
     *out = '\0';
+}
+
+int
+audit_read_file (const char *path, size_t max, char **out, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return audit_error ("%s: cannot open: %m", path);
+    char *buf = malloc (max + 1);
+    if (!buf) {
+        fclose (f);
+        return audit_error ("%s: out of memory", path);
+    }
+    //  Read one byte past the limit to tell "exactly max" from "too long".
+    size_t n = fread (buf, 1, max + 1, f);
+    int failed = ferror (f);
+    fclose (f);
+    if (failed || n > max) {
+        free (buf);
+        return failed? audit_error ("%s: read error", path)
+                     : audit_error ("%s: longer than %zu bytes", path, max);
+    }
+    buf [n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
 }

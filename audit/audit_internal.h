@@ -27,4 +27,9 @@ int audit_b64_decode (uint8_t *out, size_t cap, size_t *out_len,
 /*  Lower-case hex of `len` bytes into `out` (2*len + 1 bytes). */
 void audit_hex_encode (char *out, const uint8_t *data, size_t len);
 
+/*  Reads the whole file at `path` into a new NUL-terminated buffer (the
+    caller frees it). Fails, naming the file, if it cannot be read or holds
+    more than `max` bytes. Returns 0 or -1. */
+int audit_read_file (const char *path, size_t max, char **out, size_t *len);
+
 #endif
