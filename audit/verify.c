@@ -236,8 +236,14 @@ s_check_entries (verify_t *v)
         uint64_t i = tree.size;
         int64_t idx = sqlite3_column_int64 (st, 0);
         if (idx < 0 || (uint64_t) idx != i) {
+            //  Rows come in key order from an intact b-tree: going back
+            //  means SQLite is reading zeroed or foreign pages.
             snprintf (text, sizeof text, "%lld", (long long) idx);
-            s_bad (v, i, "%s: entry %llu is missing (the next stored entry is %s)", text);
+            if (idx > 0 && (uint64_t) idx > i)
+                s_bad (v, i, "%s: entry %llu is missing (the next stored entry is %s)", text);
+            else
+                s_bad (v, i, "%s: entry %llu cannot be read: the file is truncated or corrupt "
+                       "(a stored entry %s is out of order)", text);
             goto done;
         }
         if (sqlite3_column_type (st, 1) != SQLITE_INTEGER
@@ -291,10 +297,24 @@ s_check_entries (verify_t *v)
                    "(the log's head records %s entries)", text);
         goto done;
     }
-    if (v->meta_edge.count != tree.count
-    ||  memcmp (v->meta_edge.hash, tree.hash, (size_t) tree.count * AUDIT_HASH_LEN) != 0) {
-        audit_error ("%s: the stored right edge of the tree does not match the entries", v->path);
+    if (v->meta_edge.count != tree.count) {
+        audit_error ("%s: the stored right edge of the tree is damaged", v->path);
         goto done;
+    }
+    //  Each right-edge hash covers one perfect subtree, largest first; the
+    //  first that differs bounds where the rewrite starts.
+    uint64_t start = 0;
+    for (int k = 0; k < tree.count; k++) {
+        uint64_t span = (uint64_t) 1 << (63 - __builtin_clzll (n - start));
+        if (memcmp (v->meta_edge.hash [k], tree.hash [k], AUDIT_HASH_LEN) != 0) {
+            v->result->first_bad = (int64_t) start;
+            audit_error ("%s: entries %llu..%llu were rewritten: the stored right edge of the "
+                         "tree does not match them (first bad entry is entry %llu or later)",
+                         v->path, (unsigned long long) start,
+                         (unsigned long long) (start + span - 1), (unsigned long long) start);
+            goto done;
+        }
+        start += span;
     }
     snprintf (v->result->head.origin, sizeof v->result->head.origin, "%s", v->origin);
     v->result->head.size = n;
@@ -325,9 +345,13 @@ audit_log_verify (const char *path, const audit_verifier_t *verifier, const char
         audit_error ("%s: cannot open: %s", path, v.db? sqlite3_errmsg (v.db): "out of memory");
         goto done;
     }
-    //  One read transaction: a concurrent appender cannot move the head
-    //  between the checks.
-    if (sqlite3_exec (v.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
+    //  writable_schema lets SQLite open a file shorter than its header
+    //  says (it refuses otherwise), so that a truncated log is read up to
+    //  the first lost entry, which can then be named. The connection is
+    //  read-only, so nothing is ever written. One read transaction: a
+    //  concurrent appender cannot move the head between the checks.
+    if (sqlite3_exec (v.db, "PRAGMA writable_schema=ON", NULL, NULL, NULL) != SQLITE_OK
+    ||  sqlite3_exec (v.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
     ||  s_read_meta (&v, verifier)
     ||  s_read_checkpoints (&v, note, note_len)
     ||  s_check_entries (&v))
