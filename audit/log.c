@@ -219,8 +219,10 @@ audit_log_open (const char *path, const char *origin)
         audit_log_destroy (&self);
         return NULL;
     }
-    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                          | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    //  Without an origin only an existing log can be meant: do not leave an
+    //  empty file behind for a mistyped path.
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (origin? SQLITE_OPEN_CREATE: 0);
+    if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK) {
         s_sql_error (self, "cannot open");
         audit_log_destroy (&self);
         return NULL;
@@ -469,6 +471,17 @@ fail:
     sqlite3_finalize (st);
     free (leaves);
     return NULL;
+}
+
+int
+audit_log_root_at (audit_log_t *self, uint64_t size, audit_hash_t root)
+{
+    audit_hash_t *leaves = s_load_leaves (self, size);
+    if (!leaves)
+        return -1;
+    int rc = audit_merkle_root (root, leaves, size);
+    free (leaves);
+    return rc;
 }
 
 int

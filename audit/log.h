@@ -41,10 +41,11 @@ typedef struct {
     const char *detail;     //  a JSON object with the particulars
 } audit_entry_t;
 
-/*  Opens the log at `path`, creating it if the file does not exist. A new
-    log needs `origin` (the checkpoint origin line, audit_checkpoint_origin
-    _ok); for an existing log `origin` may be NULL, or must match. Returns
-    the log, or NULL naming the file and the problem. */
+/*  Opens the log at `path`. With an `origin` (the checkpoint origin line,
+    see audit_checkpoint_origin_ok) a missing file is created as a new log,
+    and an existing log must have that origin; with NULL the log must
+    already exist. Returns the log, or NULL naming the file and the
+    problem. */
 audit_log_t *audit_log_open (const char *path, const char *origin);
 
 /*  Closes the log, sets *self_p to NULL. NULL-safe. */
@@ -68,6 +69,10 @@ const char *audit_log_origin (const audit_log_t *self);
 
 /*  The current head: origin, size and MTH. Returns 0 or -1. */
 int audit_log_head (audit_log_t *self, audit_checkpoint_t *head) AUDIT_WUR;
+
+/*  The head MTH of the tree of the first `size` entries (recomputed from
+    the stored leaf hashes). Returns 0, or -1 if size > the log. */
+int audit_log_root_at (audit_log_t *self, uint64_t size, audit_hash_t root) AUDIT_WUR;
 
 /*  Entry `index` as a JSON object text {"index", "time_ms", "kind",
     "actor", "detail"} (the caller frees it), or NULL if out of range. */

@@ -12,6 +12,7 @@
 static const cli_command_t s_commands [] = {
     { "bench",  "run a benchmark and print its figures (JSON with --json)", cli_cmd_bench },
     { "demo",   "run the demonstration (make demo)", cli_cmd_demo },
+    { "audit",  "the tamper-evident audit log: verify, prove, checkpoint, keygen", cli_cmd_audit },
     { NULL, NULL, NULL }
 };
 
