@@ -20,5 +20,6 @@ int bench_emit (json_t *report, bool json, FILE *out);
 
 /*  The areas. Each returns a process exit code (0, 1 failure, 2 usage). */
 int bench_he (int argc, char **argv);
+int bench_ingest (int argc, char **argv);
 
 #endif
