@@ -409,13 +409,13 @@ audit_log_entry_json (audit_log_t *self, uint64_t index)
         sqlite3_finalize (st);
         return NULL;
     }
-    const char *detail = (const char *) sqlite3_column_text (st, 3);
-    json_t *d = detail? json_loads (detail, 0, NULL): NULL;
-    json_t *j = json_pack ("{s:I, s:I, s:s?, s:s?, s:o?}", "index", (json_int_t) index,
+    //  detail stays the exact stored text, so that anyone can recompute
+    //  the leaf hash from this output.
+    json_t *j = json_pack ("{s:I, s:I, s:s?, s:s?, s:s?}", "index", (json_int_t) index,
                            "time_ms", (json_int_t) sqlite3_column_int64 (st, 0),
                            "kind", (const char *) sqlite3_column_text (st, 1),
                            "actor", (const char *) sqlite3_column_text (st, 2),
-                           "detail", d);
+                           "detail", (const char *) sqlite3_column_text (st, 3));
     if (j)
         text = json_dumps (j, JSON_PRESERVE_ORDER | JSON_COMPACT);
     if (!text)

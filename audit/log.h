@@ -75,7 +75,9 @@ int audit_log_head (audit_log_t *self, audit_checkpoint_t *head) AUDIT_WUR;
 int audit_log_root_at (audit_log_t *self, uint64_t size, audit_hash_t root) AUDIT_WUR;
 
 /*  Entry `index` as a JSON object text {"index", "time_ms", "kind",
-    "actor", "detail"} (the caller frees it), or NULL if out of range. */
+    "actor", "detail"} (the caller frees it), or NULL if out of range.
+    "detail" is the stored JSON text as a string, byte for byte, so the
+    leaf hash can be recomputed from it. */
 char *audit_log_entry_json (audit_log_t *self, uint64_t index);
 
 /*  The inclusion proof of entry `index` in the tree of the first `size`
