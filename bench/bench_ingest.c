@@ -1,9 +1,11 @@
-/*  bench/bench_ingest.c - `cohort bench ingest`: the audit log's durable
-    append rate (group commit and single appends) and the time to verify a
+/*  bench/bench_ingest.c - `cohort bench ingest`: the rate of opening
+    sealed records (parse, HKDF, AEAD), the audit log's durable append rate
+    (group commit and single appends) and the time to verify a
     1,000,000-entry log. Logs are written to a fresh temporary directory
     (under $TMPDIR, default /tmp) that is removed afterwards. */
 #include "bench.h"
 #include "audit/log.h"
+#include "site/frame.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -15,6 +17,8 @@ static void
 s_usage (FILE *to)
 {
     fputs ("usage: cohort bench ingest [--json] [--entries N] [--batch B] [--single S]\n"
+           "                          [--records R]\n"
+           "  --records R  sealed 64-byte-payload records to open (default 200000)\n"
            "  --entries N  entries in the log that is verified (default 1000000;\n"
            "               audit_verify_1m_s is reported only for 1000000)\n"
            "  --batch B    entries per durable transaction (default 1000)\n"
@@ -56,6 +60,43 @@ done:
     return t;
 }
 
+//  Seals `n` records with 64-byte payloads, then times parsing and opening
+//  them (AES-256-GCM). Returns opens per second, or -1.
+static double
+s_aead_open (long n)
+{
+    enum { PAYLOAD = 64, FRAME = SITE_HEADER_FIXED + 8 + PAYLOAD + SITE_TAG_LEN };
+    uint8_t secret [SITE_SECRET_LEN], payload [PAYLOAD], plain [PAYLOAD];
+    memset (secret, 0x42, sizeof secret);
+    memset (payload, '7', sizeof payload);
+    uint8_t *frames = malloc ((size_t) n * FRAME);
+    double rate = -1;
+    if (!frames)
+        return -1;
+    site_frame_header_t h = { .aead = SITE_AEAD_AES_256_GCM, .epoch = 1,
+                              .timestamp_ms = 1700000000000 };
+    snprintf (h.device_id, sizeof h.device_id, "dev-0001");
+    for (long i = 0; i < n; i++) {
+        size_t len = 0;
+        h.sequence = (uint64_t) i;
+        if (site_frame_seal (frames + i * FRAME, FRAME, &len, &h, payload, PAYLOAD, secret)
+        ||  len != FRAME)
+            goto done;
+    }
+    double t0 = bench_now ();
+    for (long i = 0; i < n; i++) {
+        site_frame_t f;
+        size_t plen = 0;
+        if (site_frame_parse (&f, frames + i * FRAME, FRAME) != SITE_OK
+        ||  site_frame_open (plain, sizeof plain, &plen, &f, secret) != SITE_OK)
+            goto done;
+    }
+    rate = (double) n / (bench_now () - t0);
+done:
+    free (frames);
+    return rate;
+}
+
 static void
 s_remove_dir (const char *dir)
 {
@@ -80,23 +121,26 @@ bench_ingest (int argc, char **argv)
         { "entries", required_argument, NULL, 'n' },
         { "batch",   required_argument, NULL, 'b' },
         { "single",  required_argument, NULL, 's' },
+        { "records", required_argument, NULL, 'r' },
         { "json",    no_argument,       NULL, 'j' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    long entries = 1000000, batch = 1000, single = 1000;
+    long entries = 1000000, batch = 1000, single = 1000, records = 200000;
     bool json = false;
     optind = 1;
     int opt;
     while ((opt = getopt_long (argc, argv, "h", options, NULL)) != -1) {
         char *end = NULL;
-        long *target = opt == 'n'? &entries: opt == 'b'? &batch: opt == 's'? &single: NULL;
+        long *target = opt == 'n'? &entries: opt == 'b'? &batch: opt == 's'? &single
+                     : opt == 'r'? &records: NULL;
         if (target) {
             *target = strtol (optarg, &end, 10);
             long max = opt == 'b'? AUDIT_BATCH_MAX: 100000000;
             if (*end || *target < 1 || *target > max) {
                 fprintf (stderr, "cohort: error: --%s: need an integer in [1, %ld]\n",
-                         opt == 'n'? "entries": opt == 'b'? "batch": "single", max);
+                         opt == 'n'? "entries": opt == 'b'? "batch": opt == 's'? "single"
+                         : "records", max);
                 return 2;
             }
         }
@@ -124,6 +168,14 @@ bench_ingest (int argc, char **argv)
     int rc = 1;
     json_t *report = json_object ();
     audit_log_t *log = NULL;
+
+    double open_rate = s_aead_open (records);
+    if (open_rate < 0) {
+        fprintf (stderr, "cohort: error: bench ingest: sealing or opening failed: %s\n",
+                 site_last_error ());
+        goto done;
+    }
+    json_object_set_new (report, "aead_open_per_s", json_real (open_rate));
 
     //  Single appends: one durable transaction (one WAL fsync) each.
     snprintf (path, sizeof path, "%s/single.db", dir);

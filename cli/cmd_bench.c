@@ -7,7 +7,7 @@
 
 static const cli_command_t s_areas [] = {
     { "he", "Paillier: keygen, encryption, decryption, threshold (--bits 2048|3072)", bench_he },
-    { "ingest", "audit log: durable appends, verify 1M entries (--entries N)", bench_ingest },
+    { "ingest", "sealed-record opens, audit log durable appends, verify 1M entries", bench_ingest },
     { NULL, NULL, NULL }
 };
 

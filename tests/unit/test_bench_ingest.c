@@ -39,13 +39,13 @@ test_quick_run (void **state)
 {
     (void) state;
     char *args [] = { "ingest", "--json", "--entries", "3000", "--batch", "500",
-                      "--single", "20", NULL };
+                      "--single", "20", "--records", "500", NULL };
     json_t *j = NULL;
-    assert_int_equal (s_run (args, 8, &j), 0);
+    assert_int_equal (s_run (args, 10, &j), 0);
     assert_non_null (j);
-    const char *keys [] = { "audit_appends_per_s", "audit_single_appends_per_s",
-                            "audit_verify_s" };
-    for (int i = 0; i < 3; i++) {
+    const char *keys [] = { "aead_open_per_s", "audit_appends_per_s",
+                            "audit_single_appends_per_s", "audit_verify_s" };
+    for (int i = 0; i < 4; i++) {
         json_t *v = json_object_get (j, keys [i]);
         assert_non_null (v);
         assert_true (json_real_value (v) > 0);
@@ -70,6 +70,9 @@ test_usage (void **state)
     json_decref (j);
     char *a3 [] = { "ingest", "--single", "5x", NULL };
     assert_int_equal (s_run (a3, 3, &j), 2);
+    json_decref (j);
+    char *a6 [] = { "ingest", "--records", "0", NULL };
+    assert_int_equal (s_run (a6, 3, &j), 2);
     json_decref (j);
     char *a4 [] = { "ingest", "--nosuch", NULL };
     assert_int_equal (s_run (a4, 2, &j), 2);
