@@ -17,6 +17,7 @@ static const cli_command_t s_commands [] = {
     { "predict",  "score the rows of a CSV file with a model", cli_cmd_predict },
     { "evaluate", "AUC, accuracy, log-loss and Brier score of a model on a CSV file", cli_cmd_evaluate },
     { "privacy", "privacy accounting, noise calibration, noise samples", cli_cmd_privacy },
+    { "audit",  "the tamper-evident audit log: verify, prove, checkpoint, keygen", cli_cmd_audit },
     { NULL, NULL, NULL }
 };
 

@@ -1,0 +1,52 @@
+/*  audit/checkpoint.h - signed tree heads in the C2SP signed-note format.
+
+    A checkpoint (C2SP tlog-checkpoint) is the text
+
+        <origin>\n
+        <tree size, decimal>\n
+        <base64 of the 32-byte tree head MTH>\n
+
+    optionally followed by non-empty extension lines, which are kept in the
+    signature but otherwise ignored. It travels as a signed note (C2SP
+    signed-note): the text, one blank line, then one or more lines
+
+        \u2014 <key name> <base64(key id || Ed25519 signature)>\n
+
+    ("\u2014" is the em dash, UTF-8 e2 80 94). The signature covers the text
+    including its final newline. A note may carry signatures by other keys;
+    those are checked for form only.
+*/
+#ifndef AUDIT_CHECKPOINT_H
+#define AUDIT_CHECKPOINT_H
+
+#include "audit.h"
+#include "key.h"
+#include "merkle.h"
+
+#define AUDIT_ORIGIN_MAX     255    //  bytes in the origin line
+#define AUDIT_NOTE_MAX      8192    //  bytes in a whole note
+#define AUDIT_NOTE_SIGS_MAX   16    //  signature lines in a note
+
+typedef struct {
+    char origin [AUDIT_ORIGIN_MAX + 1];
+    uint64_t size;
+    audit_hash_t root;
+} audit_checkpoint_t;
+
+/*  Is `origin` a valid origin line: 1..AUDIT_ORIGIN_MAX printable ASCII
+    characters, not starting or ending with a space? */
+int audit_checkpoint_origin_ok (const char *origin);
+
+/*  Signs the checkpoint with `signer` and returns the whole note text (the
+    caller frees it), or NULL if the origin is invalid or signing fails. */
+char *audit_checkpoint_sign (const audit_checkpoint_t *cp,
+                             const audit_signer_t *signer);
+
+/*  Parses the note `text[0:len]`, checks that it carries a valid signature
+    by `verifier` (and that every signature line is well formed), and fills
+    `out` from its checkpoint text. Returns 0, or -1 naming the first thing
+    that is wrong (line number and field); `out` is untouched on failure. */
+int audit_checkpoint_open (audit_checkpoint_t *out, const char *text, size_t len,
+                           const audit_verifier_t *verifier) AUDIT_WUR;
+
+#endif

@@ -1,0 +1,425 @@
+/*  audit/key.c - Ed25519 signer and verifier keys in signed-note text form. */
+#include "key.h"
+#include "merkle.h"
+#include "audit_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define S_ALG_ED25519 0x01
+#define S_PRIVATE_PREFIX "PRIVATE+KEY+"
+
+struct _audit_signer_t {
+    char name [AUDIT_KEY_NAME_MAX + 1];
+    uint8_t keyid [AUDIT_KEY_ID_LEN];
+    uint8_t seed [AUDIT_ED25519_LEN];
+    uint8_t pub [AUDIT_ED25519_LEN];
+    EVP_PKEY *pkey;
+};
+
+struct _audit_verifier_t {
+    char name [AUDIT_KEY_NAME_MAX + 1];
+    uint8_t keyid [AUDIT_KEY_ID_LEN];
+    uint8_t pub [AUDIT_ED25519_LEN];
+    EVP_PKEY *pkey;
+};
+
+static bool
+s_name_ok (const char *name, size_t len)
+{
+    if (len == 0 || len > AUDIT_KEY_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (name [i] <= 0x20 || name [i] >= 0x7f || name [i] == '+')
+            return false;
+    return true;
+}
+
+//  keyid = SHA-256(name || "\n" || 0x01 || pub)[0:4] (signed-note key id).
+static int
+s_keyid (uint8_t keyid [AUDIT_KEY_ID_LEN], const char *name,
+         const uint8_t pub [AUDIT_ED25519_LEN])
+{
+    size_t nlen = strlen (name);
+    uint8_t buf [AUDIT_KEY_NAME_MAX + 2 + AUDIT_ED25519_LEN];
+    memcpy (buf, name, nlen);
+    buf [nlen] = '\n';
+    buf [nlen + 1] = S_ALG_ED25519;
+    memcpy (buf + nlen + 2, pub, AUDIT_ED25519_LEN);
+    uint8_t digest [32];
+    unsigned int dlen = 0;
+    if (!EVP_Digest (buf, nlen + 2 + AUDIT_ED25519_LEN, digest, &dlen, EVP_sha256 (), NULL))
+        return audit_error ("OpenSSL SHA-256 failed");
+    memcpy (keyid, digest, AUDIT_KEY_ID_LEN);
+    return 0;
+}
+
+static audit_signer_t *
+s_signer_from_seed (const char *name, size_t nlen, const uint8_t seed [AUDIT_ED25519_LEN])
+{
+    if (!s_name_ok (name, nlen)) {
+        audit_error ("key name must be 1..%d printable characters without space or '+'",
+                     AUDIT_KEY_NAME_MAX);
+        return NULL;
+    }
+    audit_signer_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        audit_error ("out of memory");
+        return NULL;
+    }
+    memcpy (self->name, name, nlen);
+    memcpy (self->seed, seed, AUDIT_ED25519_LEN);
+    size_t plen = AUDIT_ED25519_LEN;
+    self->pkey = EVP_PKEY_new_raw_private_key (EVP_PKEY_ED25519, NULL, seed, AUDIT_ED25519_LEN);
+    if (!self->pkey
+    ||  !EVP_PKEY_get_raw_public_key (self->pkey, self->pub, &plen)
+    ||  plen != AUDIT_ED25519_LEN) {
+        audit_error ("OpenSSL could not load the Ed25519 key");
+        audit_signer_destroy (&self);
+        return NULL;
+    }
+    if (s_keyid (self->keyid, self->name, self->pub))
+        audit_signer_destroy (&self);
+    return self;
+}
+
+audit_signer_t *
+audit_signer_generate (const char *name)
+{
+    uint8_t seed [AUDIT_ED25519_LEN];
+    if (RAND_bytes (seed, sizeof seed) != 1) {
+        audit_error ("OpenSSL RAND_bytes failed");
+        return NULL;
+    }
+    audit_signer_t *self = s_signer_from_seed (name, name? strlen (name): 0, seed);
+    OPENSSL_cleanse (seed, sizeof seed);
+    return self;
+}
+
+//  Splits "<name>+<keyid hex>+<base64(0x01 || key)>" into its checked parts.
+static int
+s_parse_parts (const char *text, size_t len, char name [AUDIT_KEY_NAME_MAX + 1],
+               uint8_t keyid [AUDIT_KEY_ID_LEN], uint8_t key [AUDIT_ED25519_LEN])
+{
+    const char *plus1 = memchr (text, '+', len);
+    if (!plus1)
+        return audit_error ("key: expected <name>+<keyid>+<key>");
+    size_t nlen = (size_t) (plus1 - text);
+    if (!s_name_ok (text, nlen))
+        return audit_error ("key: name must be 1..%d printable characters without space or '+'",
+                            AUDIT_KEY_NAME_MAX);
+    const char *hex = plus1 + 1;
+    const char *end = text + len;
+    if (end - hex < 2 * AUDIT_KEY_ID_LEN + 1 || hex [2 * AUDIT_KEY_ID_LEN] != '+')
+        return audit_error ("key: key id must be %d hex digits followed by '+'",
+                            2 * AUDIT_KEY_ID_LEN);
+    for (int i = 0; i < AUDIT_KEY_ID_LEN; i++) {
+        int v = 0;
+        for (int j = 0; j < 2; j++) {
+            char c = hex [2 * i + j];
+            int d = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
+            if (d < 0)
+                return audit_error ("key: key id must be lower-case hex");
+            v = v * 16 + d;
+        }
+        keyid [i] = (uint8_t) v;
+    }
+    const char *b64 = hex + 2 * AUDIT_KEY_ID_LEN + 1;
+    uint8_t raw [1 + AUDIT_ED25519_LEN];
+    size_t rawlen = 0;
+    if (audit_b64_decode (raw, sizeof raw, &rawlen, b64, (size_t) (end - b64))
+    ||  rawlen != sizeof raw) {
+        OPENSSL_cleanse (raw, sizeof raw);
+        return audit_error ("key: key must be base64 of 33 bytes");
+    }
+    if (raw [0] != S_ALG_ED25519) {
+        OPENSSL_cleanse (raw, sizeof raw);
+        return audit_error ("key: algorithm byte %u is not Ed25519 (1)", raw [0]);
+    }
+    memcpy (name, text, nlen);
+    name [nlen] = '\0';
+    memcpy (key, raw + 1, AUDIT_ED25519_LEN);
+    OPENSSL_cleanse (raw, sizeof raw);
+    return 0;
+}
+
+audit_signer_t *
+audit_signer_parse (const char *text, size_t len)
+{
+    size_t plen = strlen (S_PRIVATE_PREFIX);
+    if (len > AUDIT_KEY_TEXT_MAX || len < plen || memcmp (text, S_PRIVATE_PREFIX, plen) != 0) {
+        audit_error ("signer key must start with '%s' and be at most %d characters",
+                     S_PRIVATE_PREFIX, AUDIT_KEY_TEXT_MAX);
+        return NULL;
+    }
+    char name [AUDIT_KEY_NAME_MAX + 1];
+    uint8_t keyid [AUDIT_KEY_ID_LEN], seed [AUDIT_ED25519_LEN];
+    if (s_parse_parts (text + plen, len - plen, name, keyid, seed))
+        return NULL;
+    audit_signer_t *self = s_signer_from_seed (name, strlen (name), seed);
+    OPENSSL_cleanse (seed, sizeof seed);
+    if (self && memcmp (keyid, self->keyid, AUDIT_KEY_ID_LEN) != 0) {
+        audit_error ("signer key: key id does not match the name and key");
+        audit_signer_destroy (&self);
+    }
+    return self;
+}
+
+//  Reads a one-line key file: the line, then exactly one "\n".
+static char *
+s_read_key_file (const char *path, size_t *len)
+{
+    char *text = NULL;
+    if (audit_read_file (path, AUDIT_KEY_TEXT_MAX + 1, &text, len))
+        return NULL;
+    if (*len == 0 || text [*len - 1] != '\n' || memchr (text, '\n', *len - 1)
+    ||  strlen (text) != *len) {
+        OPENSSL_cleanse (text, *len);
+        free (text);
+        audit_error ("%s: a key file holds exactly one line ending in a newline", path);
+        return NULL;
+    }
+    (*len)--;
+    return text;
+}
+
+//  Prefixes the last error with the file name (copied first: the message
+//  buffer cannot be both source and destination of one vsnprintf).
+static void
+s_prefix_error (const char *path)
+{
+    char why [512];
+    snprintf (why, sizeof why, "%s", audit_last_error ());
+    audit_error ("%s: %s", path, why);
+}
+
+audit_signer_t *
+audit_signer_load (const char *path)
+{
+    struct stat st;
+    if (stat (path, &st) != 0) {
+        audit_error ("%s: cannot open: %s", path, strerror (errno));
+        return NULL;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        audit_error ("%s: signer key file is accessible by group or others (mode %03o): "
+                     "chmod 600 it", path, (unsigned) (st.st_mode & 0777));
+        return NULL;
+    }
+    size_t len = 0;
+    char *text = s_read_key_file (path, &len);
+    if (!text)
+        return NULL;
+    audit_signer_t *self = audit_signer_parse (text, len);
+    OPENSSL_cleanse (text, len);
+    free (text);
+    if (!self)
+        s_prefix_error (path);
+    return self;
+}
+
+static char *
+s_format (const char *prefix, const char *name, const uint8_t keyid [AUDIT_KEY_ID_LEN],
+          const uint8_t key [AUDIT_ED25519_LEN])
+{
+    uint8_t raw [1 + AUDIT_ED25519_LEN];
+    raw [0] = S_ALG_ED25519;
+    memcpy (raw + 1, key, AUDIT_ED25519_LEN);
+    char b64 [AUDIT_B64_LEN (sizeof raw)], hex [2 * AUDIT_KEY_ID_LEN + 1];
+    audit_b64_encode (b64, raw, sizeof raw);
+    audit_hex_encode (hex, keyid, AUDIT_KEY_ID_LEN);
+    char *text = malloc (AUDIT_KEY_TEXT_MAX + 1);
+    if (text)
+        snprintf (text, AUDIT_KEY_TEXT_MAX + 1, "%s%s+%s+%s", prefix, name, hex, b64);
+    else
+        audit_error ("out of memory");
+    OPENSSL_cleanse (raw, sizeof raw);
+    OPENSSL_cleanse (b64, sizeof b64);
+    return text;
+}
+
+char *
+audit_signer_text (const audit_signer_t *self)
+{
+    return s_format (S_PRIVATE_PREFIX, self->name, self->keyid, self->seed);
+}
+
+char *
+audit_signer_verifier_text (const audit_signer_t *self)
+{
+    return s_format ("", self->name, self->keyid, self->pub);
+}
+
+void
+audit_key_text_free (char *text)
+{
+    if (text) {
+        OPENSSL_cleanse (text, strlen (text));
+        free (text);
+    }
+}
+
+int
+audit_signer_save (const audit_signer_t *self, const char *path)
+{
+    char *text = audit_signer_text (self);
+    if (!text)
+        return -1;
+    int rc = -1;
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        audit_error ("%s: cannot create: %s", path, strerror (errno));
+        goto cleanup;
+    }
+    size_t len = strlen (text);
+    text [len] = '\n';
+    if (write (fd, text, len + 1) != (ssize_t) (len + 1) || fsync (fd) != 0) {
+        audit_error ("%s: write failed: %s", path, strerror (errno));
+        close (fd);
+        unlink (path);
+        goto cleanup;
+    }
+    if (close (fd) != 0) {
+        audit_error ("%s: close failed: %s", path, strerror (errno));
+        unlink (path);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    OPENSSL_cleanse (text, AUDIT_KEY_TEXT_MAX + 1);
+    free (text);
+    return rc;
+}
+
+const char *
+audit_signer_name (const audit_signer_t *self)
+{
+    return self->name;
+}
+
+const uint8_t *
+audit_signer_keyid (const audit_signer_t *self)
+{
+    return self->keyid;
+}
+
+int
+audit_signer_sign (const audit_signer_t *self, uint8_t sig [AUDIT_SIGNATURE_LEN],
+                   const void *msg, size_t len)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    size_t siglen = AUDIT_SIGNATURE_LEN;
+    int ok = ctx
+          && EVP_DigestSignInit (ctx, NULL, NULL, NULL, self->pkey) == 1
+          && EVP_DigestSign (ctx, sig, &siglen, msg, len) == 1
+          && siglen == AUDIT_SIGNATURE_LEN;
+    EVP_MD_CTX_free (ctx);
+    return ok? 0: audit_error ("OpenSSL Ed25519 signing failed");
+}
+
+void
+audit_signer_destroy (audit_signer_t **self_p)
+{
+    if (self_p && *self_p) {
+        audit_signer_t *self = *self_p;
+        EVP_PKEY_free (self->pkey);
+        OPENSSL_cleanse (self, sizeof *self);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+audit_verifier_t *
+audit_verifier_parse (const char *text, size_t len)
+{
+    if (len > AUDIT_KEY_TEXT_MAX) {
+        audit_error ("verifier key longer than %d characters", AUDIT_KEY_TEXT_MAX);
+        return NULL;
+    }
+    audit_verifier_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        audit_error ("out of memory");
+        return NULL;
+    }
+    uint8_t keyid [AUDIT_KEY_ID_LEN];
+    if (s_parse_parts (text, len, self->name, keyid, self->pub)) {
+        audit_verifier_destroy (&self);
+        return NULL;
+    }
+    self->pkey = EVP_PKEY_new_raw_public_key (EVP_PKEY_ED25519, NULL, self->pub,
+                                              AUDIT_ED25519_LEN);
+    if (!self->pkey) {
+        audit_error ("verifier key: not a valid Ed25519 public key");
+        audit_verifier_destroy (&self);
+        return NULL;
+    }
+    if (s_keyid (self->keyid, self->name, self->pub)
+    ||  memcmp (keyid, self->keyid, AUDIT_KEY_ID_LEN) != 0) {
+        audit_error ("verifier key: key id does not match the name and key");
+        audit_verifier_destroy (&self);
+    }
+    return self;
+}
+
+audit_verifier_t *
+audit_verifier_load (const char *path)
+{
+    size_t len = 0;
+    char *text = s_read_key_file (path, &len);
+    if (!text)
+        return NULL;
+    audit_verifier_t *self = audit_verifier_parse (text, len);
+    free (text);
+    if (!self)
+        s_prefix_error (path);
+    return self;
+}
+
+char *
+audit_verifier_text (const audit_verifier_t *self)
+{
+    return s_format ("", self->name, self->keyid, self->pub);
+}
+
+const char *
+audit_verifier_name (const audit_verifier_t *self)
+{
+    return self->name;
+}
+
+const uint8_t *
+audit_verifier_keyid (const audit_verifier_t *self)
+{
+    return self->keyid;
+}
+
+int
+audit_verifier_verify (const audit_verifier_t *self, const uint8_t sig [AUDIT_SIGNATURE_LEN],
+                       const void *msg, size_t len)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    int ok = ctx
+          && EVP_DigestVerifyInit (ctx, NULL, NULL, NULL, self->pkey) == 1
+          && EVP_DigestVerify (ctx, sig, AUDIT_SIGNATURE_LEN, msg, len) == 1;
+    EVP_MD_CTX_free (ctx);
+    return ok? 0: audit_error ("Ed25519 signature by key '%s' does not verify", self->name);
+}
+
+void
+audit_verifier_destroy (audit_verifier_t **self_p)
+{
+    if (self_p && *self_p) {
+        EVP_PKEY_free ((*self_p)->pkey);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}

@@ -1,0 +1,226 @@
+/*  bench/bench_ingest.c - `cohort bench ingest`: the rate of opening
+    sealed records (parse, HKDF, AEAD), the audit log's durable append rate
+    (group commit and single appends) and the time to verify a
+    1,000,000-entry log. Logs are written to a fresh temporary directory
+    (under $TMPDIR, default /tmp) that is removed afterwards. */
+#include "bench.h"
+#include "audit/log.h"
+#include "site/frame.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+s_usage (FILE *to)
+{
+    fputs ("usage: cohort bench ingest [--json] [--entries N] [--batch B] [--single S]\n"
+           "                          [--records R]\n"
+           "  --records R  sealed 64-byte-payload records to open (default 200000)\n"
+           "  --entries N  entries in the log that is verified (default 1000000;\n"
+           "               audit_verify_1m_s is reported only for 1000000)\n"
+           "  --batch B    entries per durable transaction (default 1000)\n"
+           "  --single S   single durable appends to time (default 1000)\n"
+           "  --json       one JSON object on stdout\n", to);
+}
+
+//  A realistic entry: a gateway's record accepted for a device.
+static void
+s_entry (audit_entry_t *e, char *detail, size_t cap, long i)
+{
+    snprintf (detail, cap, "{\"device\":\"dev-%05ld\",\"seq\":%ld,\"result\":\"accepted\"}",
+              i % 10000, i);
+    *e = (audit_entry_t) { 0, "ingest.accept", "gateway:gw-01", detail };
+}
+
+//  Appends n entries in batches of `batch`. Returns seconds, or -1.
+static double
+s_fill (audit_log_t *log, long n, long batch)
+{
+    audit_entry_t *entries = calloc ((size_t) batch, sizeof *entries);
+    char (*details) [96] = calloc ((size_t) batch, sizeof *details);
+    double t = -1;
+    if (!entries || !details)
+        goto done;
+    double t0 = bench_now ();
+    for (long done = 0; done < n; ) {
+        long k = n - done < batch? n - done: batch;
+        for (long j = 0; j < k; j++)
+            s_entry (&entries [j], details [j], sizeof details [j], done + j);
+        if (audit_log_append_batch (log, entries, (size_t) k, NULL))
+            goto done;
+        done += k;
+    }
+    t = bench_now () - t0;
+done:
+    free (entries);
+    free (details);
+    return t;
+}
+
+//  Seals `n` records with 64-byte payloads, then times parsing and opening
+//  them (AES-256-GCM). Returns opens per second, or -1.
+static double
+s_aead_open (long n)
+{
+    enum { PAYLOAD = 64, FRAME = SITE_HEADER_FIXED + 8 + PAYLOAD + SITE_TAG_LEN };
+    uint8_t secret [SITE_SECRET_LEN], payload [PAYLOAD], plain [PAYLOAD];
+    memset (secret, 0x42, sizeof secret);
+    memset (payload, '7', sizeof payload);
+    uint8_t *frames = malloc ((size_t) n * FRAME);
+    double rate = -1;
+    if (!frames)
+        return -1;
+    site_frame_header_t h = { .aead = SITE_AEAD_AES_256_GCM, .epoch = 1,
+                              .timestamp_ms = 1700000000000 };
+    snprintf (h.device_id, sizeof h.device_id, "dev-0001");
+    for (long i = 0; i < n; i++) {
+        size_t len = 0;
+        h.sequence = (uint64_t) i;
+        if (site_frame_seal (frames + i * FRAME, FRAME, &len, &h, payload, PAYLOAD, secret)
+        ||  len != FRAME)
+            goto done;
+    }
+    double t0 = bench_now ();
+    for (long i = 0; i < n; i++) {
+        site_frame_t f;
+        size_t plen = 0;
+        if (site_frame_parse (&f, frames + i * FRAME, FRAME) != SITE_OK
+        ||  site_frame_open (plain, sizeof plain, &plen, &f, secret) != SITE_OK)
+            goto done;
+    }
+    rate = (double) n / (bench_now () - t0);
+done:
+    free (frames);
+    return rate;
+}
+
+static void
+s_remove_dir (const char *dir)
+{
+    DIR *d = opendir (dir);
+    struct dirent *e;
+    char path [4096];
+    while (d && (e = readdir (d))) {
+        if (strcmp (e->d_name, ".") && strcmp (e->d_name, "..")) {
+            snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink (path);
+        }
+    }
+    if (d)
+        closedir (d);
+    rmdir (dir);
+}
+
+int
+bench_ingest (int argc, char **argv)
+{
+    static const struct option options [] = {
+        { "entries", required_argument, NULL, 'n' },
+        { "batch",   required_argument, NULL, 'b' },
+        { "single",  required_argument, NULL, 's' },
+        { "records", required_argument, NULL, 'r' },
+        { "json",    no_argument,       NULL, 'j' },
+        { "help",    no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    long entries = 1000000, batch = 1000, single = 1000, records = 200000;
+    bool json = false;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "h", options, NULL)) != -1) {
+        char *end = NULL;
+        long *target = opt == 'n'? &entries: opt == 'b'? &batch: opt == 's'? &single
+                     : opt == 'r'? &records: NULL;
+        if (target) {
+            *target = strtol (optarg, &end, 10);
+            long max = opt == 'b'? AUDIT_BATCH_MAX: 100000000;
+            if (*end || *target < 1 || *target > max) {
+                fprintf (stderr, "cohort: error: --%s: need an integer in [1, %ld]\n",
+                         opt == 'n'? "entries": opt == 'b'? "batch": opt == 's'? "single"
+                         : "records", max);
+                return 2;
+            }
+        }
+        else
+        if (opt == 'j')
+            json = true;
+        else
+        if (opt == 'h') {
+            s_usage (stdout);
+            return 0;
+        }
+        else {
+            s_usage (stderr);
+            return 2;
+        }
+    }
+    const char *tmp = getenv ("TMPDIR");
+    char dir [1024], path [1100];
+    snprintf (dir, sizeof dir, "%s/cohort-bench-ingest-XXXXXX", tmp && *tmp? tmp: "/tmp");
+    if (!mkdtemp (dir)) {
+        fprintf (stderr, "cohort: error: bench ingest: cannot create a directory in %s\n",
+                 tmp && *tmp? tmp: "/tmp");
+        return 1;
+    }
+    int rc = 1;
+    json_t *report = json_object ();
+    audit_log_t *log = NULL;
+
+    double open_rate = s_aead_open (records);
+    if (open_rate < 0) {
+        fprintf (stderr, "cohort: error: bench ingest: sealing or opening failed: %s\n",
+                 site_last_error ());
+        goto done;
+    }
+    json_object_set_new (report, "aead_open_per_s", json_real (open_rate));
+
+    //  Single appends: one durable transaction (one WAL fsync) each.
+    snprintf (path, sizeof path, "%s/single.db", dir);
+    if (!(log = audit_log_open (path, "bench.example/single")))
+        goto done;
+    double t0 = bench_now ();
+    for (long i = 0; i < single; i++) {
+        char detail [96];
+        audit_entry_t e;
+        s_entry (&e, detail, sizeof detail, i);
+        if (audit_log_append (log, &e, NULL))
+            goto done;
+    }
+    double single_s = bench_now () - t0;
+    audit_log_destroy (&log);
+
+    //  Group commit: the verify log doubles as the append measurement.
+    snprintf (path, sizeof path, "%s/audit.db", dir);
+    if (!(log = audit_log_open (path, "bench.example/audit")))
+        goto done;
+    double fill_s = s_fill (log, entries, batch);
+    if (fill_s < 0)
+        goto done;
+    audit_log_destroy (&log);
+
+    audit_verify_result_t r;
+    t0 = bench_now ();
+    if (audit_log_verify (path, NULL, NULL, 0, &r))
+        goto done;
+    double verify_s = bench_now () - t0;
+
+    json_object_set_new (report, "audit_appends_per_s", json_real ((double) entries / fill_s));
+    json_object_set_new (report, "audit_append_batch", json_integer (batch));
+    json_object_set_new (report, "audit_single_appends_per_s", json_real ((double) single / single_s));
+    json_object_set_new (report, "audit_verify_entries", json_integer ((json_int_t) r.entries));
+    json_object_set_new (report, "audit_verify_s", json_real (verify_s));
+    if (entries == 1000000)
+        json_object_set_new (report, "audit_verify_1m_s", json_real (verify_s));
+    rc = bench_emit (report, json, stdout) == 0? 0: 1;
+    report = NULL;
+done:
+    if (rc)
+        fprintf (stderr, "cohort: error: bench ingest: %s\n", audit_last_error ());
+    json_decref (report);
+    audit_log_destroy (&log);
+    s_remove_dir (dir);
+    return rc;
+}

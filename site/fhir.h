@@ -1,0 +1,53 @@
+/*  site/fhir.h - validation of the FHIR R4 Observation carried by a sealed
+    record (one vital sign), with LOINC codes and UCUM units checked.
+
+    Accepted LOINC codes (system http://loinc.org) and their UCUM units
+    (valueQuantity.system http://unitsofmeasure.org, valueQuantity.code):
+
+        8867-4   heart rate                      /min
+        2708-6   oxygen saturation (arterial)    %
+        59408-5  oxygen saturation (pulse ox.)   %
+        8310-5   body temperature                Cel or [degF]
+        2339-0   glucose [mass/volume] in blood  mg/dL
+        85354-9  blood pressure panel: no valueQuantity; component[] holds
+                 exactly one 8480-6 (systolic) and one 8462-4 (diastolic),
+                 each a valueQuantity in mm[Hg]
+
+    The resource must also have resourceType "Observation", a status of
+    final, amended, corrected or preliminary, subject.reference equal to
+    the device's enrolled patient ("Patient/<id>"), and an effectiveDateTime
+    (or effectiveInstant) with a time and a zone, e.g.
+    2026-11-22T14:05:00Z or 2026-11-22T15:05:00.250+01:00. Values are
+    finite and >= 0 (percentages <= 100).
+*/
+#ifndef SITE_FHIR_H
+#define SITE_FHIR_H
+
+#include "site.h"
+
+typedef enum {
+    SITE_VITAL_HEART_RATE,
+    SITE_VITAL_SPO2,
+    SITE_VITAL_BODY_TEMPERATURE,
+    SITE_VITAL_GLUCOSE,
+    SITE_VITAL_BLOOD_PRESSURE
+} site_vital_t;
+
+typedef struct {
+    site_vital_t vital;
+    char loinc [16];            //  the code that matched
+    char unit [16];             //  UCUM code of the value(s)
+    int64_t effective_ms;       //  effective time, ms since the Unix epoch
+    double value;               //  the reading; systolic for blood pressure
+    double diastolic;           //  blood pressure only, else 0
+} site_observation_t;
+
+/*  Validates `len` bytes of untrusted JSON as one Observation for the
+    patient `patient_ref`. Returns SITE_OK and fills `out`, or one of
+    SITE_BAD_FHIR, SITE_UNIT_MISMATCH, SITE_SUBJECT_MISMATCH or
+    SITE_TOO_LARGE (over SITE_PAYLOAD_MAX bytes), with the field at fault
+    in site_last_error(); `out` is untouched on failure. */
+site_reason_t site_fhir_observation_check (site_observation_t *out, const char *json,
+                                           size_t len, const char *patient_ref) SITE_WUR;
+
+#endif

@@ -1,0 +1,43 @@
+/*  site/replay.h - the per-device anti-replay window (RFC 4303 s.3.4.3 and
+    Appendix A: a 64-entry sliding bitmap below the highest sequence number
+    seen).
+
+    Check before the tag is verified, update only after it verified, so a
+    forged frame can never move the window. A sequence number is accepted
+    once: if it is above the highest seen, or within the 64 below it and not
+    seen yet. Anything older than the window is a replay.
+*/
+#ifndef SITE_REPLAY_H
+#define SITE_REPLAY_H
+
+#include "site.h"
+
+#include <stdbool.h>
+
+#define SITE_REPLAY_WINDOW 64
+
+typedef struct {
+    uint64_t top;           //  highest sequence number accepted
+    uint64_t bitmap;        //  bit i: top - i was accepted
+    bool started;           //  false until the first accepted number
+} site_replay_t;
+
+/*  A window that has seen nothing: every sequence number is acceptable. */
+void site_replay_init (site_replay_t *self);
+
+/*  A window that treats every sequence number <= floor as seen: used after
+    a restart with the persisted high-water mark, so that no number accepted
+    before the restart can be accepted again. */
+void site_replay_restore (site_replay_t *self, uint64_t floor);
+
+/*  SITE_OK if `sequence` may be accepted, SITE_REPLAY (with the detail in
+    site_last_error()) if it was seen or is older than the window. Does not
+    change the window. */
+site_reason_t site_replay_check (const site_replay_t *self, uint64_t sequence) SITE_WUR;
+
+/*  Records `sequence` as accepted (call after its tag verified and only if
+    site_replay_check allowed it). Returns 0, or -1 if it was not allowed
+    (the window is then unchanged). */
+int site_replay_update (site_replay_t *self, uint64_t sequence) SITE_WUR;
+
+#endif

@@ -1,0 +1,267 @@
+/*  Unit tests for audit/checkpoint.c: signing checkpoints as C2SP signed
+    notes and opening them, with every rejection. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/checkpoint.h"
+#include "audit/audit_internal.h"
+
+#define SK "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+#define VK "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+
+typedef struct {
+    audit_signer_t *signer;
+    audit_verifier_t *verifier;
+    audit_checkpoint_t cp;
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    f->signer = audit_signer_parse (SK, strlen (SK));
+    f->verifier = audit_verifier_parse (VK, strlen (VK));
+    snprintf (f->cp.origin, sizeof f->cp.origin, "hospital-a.example/audit");
+    f->cp.size = 1234567;
+    for (int i = 0; i < AUDIT_HASH_LEN; i++)
+        f->cp.root [i] = (uint8_t) i;
+    *state = f;
+    return f->signer && f->verifier? 0: -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = *state;
+    audit_signer_destroy (&f->signer);
+    audit_verifier_destroy (&f->verifier);
+    free (f);
+    return 0;
+}
+
+static void
+test_sign_open (void **state)
+{
+    fixture_t *f = *state;
+    char *note = audit_checkpoint_sign (&f->cp, f->signer);
+    assert_non_null (note);
+    //  The exact text form: body, blank line, em-dash signature line.
+    const char *body = "hospital-a.example/audit\n1234567\n"
+                       "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n\n"
+                       "\xe2\x80\x94 PeterNeumann x08gow";
+    assert_memory_equal (note, body, strlen (body) - 6);
+    assert_non_null (strstr (note, "\n\n\xe2\x80\x94 PeterNeumann "));
+    assert_int_equal (note [strlen (note) - 1], '\n');
+    audit_checkpoint_t out;
+    memset (&out, 0, sizeof out);
+    assert_int_equal (audit_checkpoint_open (&out, note, strlen (note), f->verifier), 0);
+    assert_string_equal (out.origin, f->cp.origin);
+    assert_int_equal (out.size, f->cp.size);
+    assert_memory_equal (out.root, f->cp.root, AUDIT_HASH_LEN);
+    //  Another key's verifier does not accept it.
+    audit_signer_t *other = audit_signer_generate ("PeterNeumann");
+    char *vtext = audit_signer_verifier_text (other);
+    audit_verifier_t *ov = audit_verifier_parse (vtext, strlen (vtext));
+    assert_int_equal (audit_checkpoint_open (&out, note, strlen (note), ov), -1);
+    assert_non_null (strstr (audit_last_error (), "no signature by key"));
+    //  A cosigned note (a second signature by another key) still opens with
+    //  either verifier.
+    audit_checkpoint_t cp2 = f->cp;
+    char *n2 = audit_checkpoint_sign (&cp2, other);
+    const char *sigline = strstr (n2, "\n\n") + 2;
+    size_t len = strlen (note) + strlen (sigline);
+    char *both = malloc (len + 1);
+    snprintf (both, len + 1, "%s%s", note, sigline);
+    assert_int_equal (audit_checkpoint_open (&out, both, len, f->verifier), 0);
+    assert_int_equal (audit_checkpoint_open (&out, both, len, ov), 0);
+    assert_int_equal (audit_checkpoint_open (&out, note, strlen (note), NULL), -1);
+    free (both);
+    free (n2);
+    free (vtext);
+    audit_verifier_destroy (&ov);
+    audit_signer_destroy (&other);
+    free (note);
+}
+
+static void
+test_sizes_and_origins (void **state)
+{
+    fixture_t *f = *state;
+    audit_checkpoint_t cp = f->cp, out;
+    uint64_t sizes [] = { 0, 1, 9, 10, UINT64_MAX };
+    for (size_t i = 0; i < 5; i++) {
+        cp.size = sizes [i];
+        char *note = audit_checkpoint_sign (&cp, f->signer);
+        assert_int_equal (audit_checkpoint_open (&out, note, strlen (note), f->verifier), 0);
+        assert_true (out.size == sizes [i]);
+        free (note);
+    }
+    memset (cp.origin, 'o', AUDIT_ORIGIN_MAX);
+    cp.origin [AUDIT_ORIGIN_MAX] = '\0';
+    char *note = audit_checkpoint_sign (&cp, f->signer);
+    assert_non_null (note);
+    assert_int_equal (audit_checkpoint_open (&out, note, strlen (note), f->verifier), 0);
+    assert_string_equal (out.origin, cp.origin);
+    free (note);
+    assert_true (audit_checkpoint_origin_ok ("a b"));
+    assert_false (audit_checkpoint_origin_ok (""));
+    assert_false (audit_checkpoint_origin_ok (NULL));
+    assert_false (audit_checkpoint_origin_ok (" a"));
+    assert_false (audit_checkpoint_origin_ok ("a "));
+    assert_false (audit_checkpoint_origin_ok ("a\nb"));
+    assert_false (audit_checkpoint_origin_ok ("caf\xc3\xa9"));
+    snprintf (cp.origin, sizeof cp.origin, "bad\torigin");
+    assert_null (audit_checkpoint_sign (&cp, f->signer));
+}
+
+//  Signs `body` by hand as a note and expects audit_checkpoint_open to
+//  reject it with a message containing `why`.
+static void
+s_expect_body_rejected (fixture_t *f, const char *body, const char *why)
+{
+    uint8_t sig [AUDIT_KEY_ID_LEN + AUDIT_SIGNATURE_LEN];
+    memcpy (sig, audit_signer_keyid (f->signer), AUDIT_KEY_ID_LEN);
+    assert_int_equal (audit_signer_sign (f->signer, sig + AUDIT_KEY_ID_LEN, body, strlen (body)), 0);
+    char sig64 [AUDIT_B64_LEN (sizeof sig)];
+    audit_b64_encode (sig64, sig, sizeof sig);
+    char note [AUDIT_NOTE_MAX];
+    int len = snprintf (note, sizeof note, "%s\n\xe2\x80\x94 PeterNeumann %s\n", body, sig64);
+    audit_checkpoint_t out;
+    if (audit_checkpoint_open (&out, note, (size_t) len, f->verifier) == 0)
+        fail_msg ("accepted body: %s", body);
+    if (!strstr (audit_last_error (), why))
+        fail_msg ("body %s: message '%s' lacks '%s'", body, audit_last_error (), why);
+}
+
+static void
+test_body_rejects (void **state)
+{
+    fixture_t *f = *state;
+    const char *root = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    char body [512];
+    s_expect_body_rejected (f, "\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", "line 1");
+    s_expect_body_rejected (f, " o\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", "line 1");
+    s_expect_body_rejected (f, "o\n5\n", "needs origin, size and root");
+    s_expect_body_rejected (f, "o\n", "needs origin, size and root");
+    const char *sizes [] = { "", "05", "-5", "+5", "5a", "0x5", "18446744073709551616",
+                             "99999999999999999999", "123456789012345678901" };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes [0]; i++) {
+        snprintf (body, sizeof body, "o\n%s\n%s\n", sizes [i], root);
+        s_expect_body_rejected (f, body, "line 2");
+    }
+    const char *roots [] = { "", "AAEC", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+                             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8A=",
+                             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=",
+                             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=AAAA" };
+    for (size_t i = 0; i < sizeof roots / sizeof roots [0]; i++) {
+        snprintf (body, sizeof body, "o\n5\n%s\n", roots [i]);
+        s_expect_body_rejected (f, body, "line 3");
+    }
+    snprintf (body, sizeof body, "o\n5\n%s\n\nx\n", root);
+    s_expect_body_rejected (f, body, "must not be empty");
+    snprintf (body, sizeof body, "o\n5\n%s\nex\x01t\n", root);
+    s_expect_body_rejected (f, body, "printable");
+    snprintf (body, sizeof body, "caf\xc3\xa9\n5\n%s\n", root);
+    s_expect_body_rejected (f, body, "line 1: byte 0xc3");
+    //  Extension lines are allowed and covered by the signature.
+    snprintf (body, sizeof body, "o\n18446744073709551615\n%s\nextension one\n", root);
+    uint8_t sig [AUDIT_KEY_ID_LEN + AUDIT_SIGNATURE_LEN];
+    memcpy (sig, audit_signer_keyid (f->signer), AUDIT_KEY_ID_LEN);
+    assert_int_equal (audit_signer_sign (f->signer, sig + AUDIT_KEY_ID_LEN, body, strlen (body)), 0);
+    char sig64 [AUDIT_B64_LEN (sizeof sig)], note [1024];
+    audit_b64_encode (sig64, sig, sizeof sig);
+    int len = snprintf (note, sizeof note, "%s\n\xe2\x80\x94 PeterNeumann %s\n", body, sig64);
+    audit_checkpoint_t out;
+    assert_int_equal (audit_checkpoint_open (&out, note, (size_t) len, f->verifier), 0);
+    assert_true (out.size == UINT64_MAX);
+}
+
+//  Applies an edit to a good note and expects rejection mentioning `why`.
+static void
+s_expect_note_rejected (fixture_t *f, const char *note, size_t len, const char *why)
+{
+    audit_checkpoint_t out;
+    memset (&out, 0x5a, sizeof out);
+    if (audit_checkpoint_open (&out, note, len, f->verifier) == 0)
+        fail_msg ("accepted note: %.*s", (int) len, note);
+    if (!strstr (audit_last_error (), why))
+        fail_msg ("message '%s' lacks '%s'", audit_last_error (), why);
+    //  Output untouched on failure.
+    assert_int_equal (out.origin [0], 0x5a);
+}
+
+static void
+test_note_rejects (void **state)
+{
+    fixture_t *f = *state;
+    char *good = audit_checkpoint_sign (&f->cp, f->signer);
+    size_t len = strlen (good);
+    char note [AUDIT_NOTE_MAX + 16];
+    //  Every single changed byte of the body is caught by the signature or
+    //  the parser.
+    size_t body_len = (size_t) (strstr (good, "\n\n") - good) + 1;
+    for (size_t i = 0; i < body_len; i++) {
+        memcpy (note, good, len);
+        note [i] = note [i] == 'A'? 'B': 'A';
+        audit_checkpoint_t out;
+        assert_int_equal (audit_checkpoint_open (&out, note, len, f->verifier), -1);
+    }
+    //  A flipped signature bit.
+    memcpy (note, good, len);
+    note [len - 10] = note [len - 10] == 'A'? 'B': 'A';
+    s_expect_note_rejected (f, note, len, "does not verify");
+    //  No final newline; empty; too long.
+    s_expect_note_rejected (f, good, len - 1, "end with a newline");
+    s_expect_note_rejected (f, good, 0, "not within");
+    s_expect_note_rejected (f, good, AUDIT_NOTE_MAX + 1, "not within");
+    //  No blank line: just the body.
+    s_expect_note_rejected (f, good, body_len, "no blank line");
+    //  Blank line but no signatures.
+    s_expect_note_rejected (f, good, body_len + 1, "no signature lines");
+    //  Signature line without the em dash, with a hyphen instead.
+    memcpy (note, good, body_len + 1);
+    int n = snprintf (note + body_len + 1, sizeof note - body_len - 1, "- PeterNeumann %s",
+                      strrchr (good, ' ') + 1);
+    s_expect_note_rejected (f, note, body_len + 1 + (size_t) n, "em dash");
+    //  Missing signature part, bad name, bad base64, short signature.
+    const char *lines [] = {
+        "\xe2\x80\x94 PeterNeumann\n", "'<name> <signature>'",
+        "\xe2\x80\x94\n", "em dash",
+        "\xe2\x80\x94  abc\n", "'<name> <signature>'",
+        "\xe2\x80\x94 Peter+Neumann AAAA\n", "invalid character",
+        "\xe2\x80\x94 PeterNeumann AAA\n", "not base64",
+        "\xe2\x80\x94 PeterNeumann AAAA\n", "too short",
+        "\xe2\x80\x94 PeterNeumann x08goxxx\n", "must be 64 bytes",
+        "\xe2\x80\x94 PeterNeumann x08g\tAAA\n", "not printable",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines [0]; i += 2) {
+        memcpy (note, good, body_len + 1);
+        n = snprintf (note + body_len + 1, sizeof note - body_len - 1, "%s", lines [i]);
+        s_expect_note_rejected (f, note, body_len + 1 + (size_t) n, lines [i + 1]);
+    }
+    //  Too many signature lines (valid ones from an unknown key).
+    memcpy (note, good, len);
+    size_t at = len;
+    for (int i = 0; i < AUDIT_NOTE_SIGS_MAX; i++)
+        at += (size_t) snprintf (note + at, sizeof note - at, "\xe2\x80\x94 other AAAAAAAA\n");
+    s_expect_note_rejected (f, note, at, "more than");
+    free (good);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_sign_open, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sizes_and_origins, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_body_rejects, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_note_rejects, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,237 @@
+/*  Unit tests for site/fhir.c: every supported vital sign is accepted, and
+    every rejection (bad_fhir, unit_mismatch, subject_mismatch, too_large)
+    is reached by a minimal change to a good Observation. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "site/fhir.h"
+#include "site/frame.h"
+
+#define PATIENT "Patient/p-0042"
+
+//  A single-quantity Observation with the given pieces.
+static char *
+s_obs (const char *status, const char *loinc, const char *subject, const char *when,
+       const char *value, const char *system, const char *unit)
+{
+    static char buf [2048];
+    snprintf (buf, sizeof buf,
+              "{\"resourceType\":\"Observation\",\"status\":\"%s\","
+              "\"category\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+              "observation-category\",\"code\":\"vital-signs\"}]}],"
+              "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"%s\"}]},"
+              "\"subject\":{\"reference\":\"%s\"},\"effectiveDateTime\":\"%s\","
+              "\"valueQuantity\":{\"value\":%s,\"unit\":\"x\",\"system\":\"%s\",\"code\":\"%s\"}}",
+              status, loinc, subject, when, value, system, unit);
+    return buf;
+}
+
+#define UCUM "http://unitsofmeasure.org"
+#define WHEN "2026-11-22T14:05:00Z"
+
+static site_reason_t
+s_check (const char *json, site_observation_t *o)
+{
+    return site_fhir_observation_check (o, json, strlen (json), PATIENT);
+}
+
+static void
+test_vitals_accepted (void **state)
+{
+    (void) state;
+    site_observation_t o;
+    const struct { const char *loinc, *unit, *value; site_vital_t vital; } good [] = {
+        { "8867-4", "/min", "72", SITE_VITAL_HEART_RATE },
+        { "2708-6", "%", "97.5", SITE_VITAL_SPO2 },
+        { "59408-5", "%", "100", SITE_VITAL_SPO2 },
+        { "8310-5", "Cel", "36.8", SITE_VITAL_BODY_TEMPERATURE },
+        { "8310-5", "[degF]", "98.2", SITE_VITAL_BODY_TEMPERATURE },
+        { "2339-0", "mg/dL", "0", SITE_VITAL_GLUCOSE },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good [0]; i++) {
+        memset (&o, 0, sizeof o);
+        const char *json = s_obs ("final", good [i].loinc, PATIENT, WHEN, good [i].value, UCUM,
+                                  good [i].unit);
+        if (s_check (json, &o) != SITE_OK)
+            fail_msg ("%s rejected: %s", good [i].loinc, site_last_error ());
+        assert_int_equal (o.vital, good [i].vital);
+        assert_string_equal (o.loinc, good [i].loinc);
+        assert_string_equal (o.unit, good [i].unit);
+        assert_true (o.value == strtod (good [i].value, NULL));
+        assert_true (o.effective_ms == 1795356300000LL);
+    }
+    //  Other statuses that carry a reading; another coding before LOINC.
+    assert_int_equal (s_check (s_obs ("amended", "8867-4", PATIENT, WHEN, "60", UCUM, "/min"),
+                               &o), SITE_OK);
+    assert_int_equal (s_check (s_obs ("corrected", "8867-4", PATIENT, WHEN, "60", UCUM, "/min"),
+                               &o), SITE_OK);
+    assert_int_equal (s_check (s_obs ("preliminary", "8867-4", PATIENT, WHEN, "60", UCUM,
+                                      "/min"), &o), SITE_OK);
+    const char *two =
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":["
+        "{\"system\":\"http://snomed.info/sct\",\"code\":\"364075005\"},"
+        "{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},"
+        "\"subject\":{\"reference\":\"" PATIENT "\"},\"effectiveInstant\":\"2026-11-22T15:05:00.250+01:00\","
+        "\"valueQuantity\":{\"value\":61,\"system\":\"" UCUM "\",\"code\":\"/min\"}}";
+    assert_int_equal (s_check (two, &o), SITE_OK);
+    assert_true (o.effective_ms == 1795356300250LL);
+}
+
+static const char *s_bp =
+    "{\"resourceType\":\"Observation\",\"status\":\"final\","
+    "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"85354-9\"}]},"
+    "\"subject\":{\"reference\":\"" PATIENT "\"},\"effectiveDateTime\":\"" WHEN "\","
+    "\"component\":["
+    "{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]},"
+    "\"valueQuantity\":{\"value\":120,\"system\":\"" UCUM "\",\"code\":\"%s\"}},"
+    "{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"%s\"}]},"
+    "\"valueQuantity\":{\"value\":80,\"system\":\"" UCUM "\",\"code\":\"mm[Hg]\"}}%s]%s}";
+
+static site_reason_t
+s_check_bp (const char *sys_unit, const char *second, const char *extra_component,
+            const char *extra_field, site_observation_t *o)
+{
+    char json [4096];
+    snprintf (json, sizeof json, s_bp, sys_unit, second, extra_component, extra_field);
+    return s_check (json, o);
+}
+
+static void
+test_blood_pressure (void **state)
+{
+    (void) state;
+    site_observation_t o;
+    assert_int_equal (s_check_bp ("mm[Hg]", "8462-4", "", "", &o), SITE_OK);
+    assert_int_equal (o.vital, SITE_VITAL_BLOOD_PRESSURE);
+    assert_true (o.value == 120 && o.diastolic == 80);
+    assert_string_equal (o.unit, "mm[Hg]");
+    //  Unknown extra components are ignored.
+    assert_int_equal (s_check_bp ("mm[Hg]", "8462-4", ",{\"code\":{\"coding\":[{\"system\":"
+                                  "\"http://loinc.org\",\"code\":\"8478-0\"}]}}", "", &o), SITE_OK);
+    //  Wrong unit, missing diastolic, repeated systolic, valueQuantity on the
+    //  panel, no components.
+    assert_int_equal (s_check_bp ("%", "8462-4", "", "", &o), SITE_UNIT_MISMATCH);
+    assert_non_null (strstr (site_last_error (), "component[0]"));
+    assert_int_equal (s_check_bp ("mm[Hg]", "8478-0", "", "", &o), SITE_BAD_FHIR);
+    assert_non_null (strstr (site_last_error (), "needs components"));
+    assert_int_equal (s_check_bp ("mm[Hg]", "8480-6", "", "", &o), SITE_BAD_FHIR);
+    assert_non_null (strstr (site_last_error (), "repeats"));
+    assert_int_equal (s_check_bp ("mm[Hg]", "8462-4", "", ",\"valueQuantity\":{}", &o),
+                      SITE_BAD_FHIR);
+    const char *none = "{\"resourceType\":\"Observation\",\"status\":\"final\","
+        "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"85354-9\"}]},"
+        "\"subject\":{\"reference\":\"" PATIENT "\"},\"effectiveDateTime\":\"" WHEN "\"}";
+    assert_int_equal (s_check (none, &o), SITE_BAD_FHIR);
+    assert_non_null (strstr (site_last_error (), "component[] is missing"));
+}
+
+static void
+s_expect (site_reason_t want, const char *json, const char *why)
+{
+    site_observation_t o;
+    memset (&o, 0x5a, sizeof o);
+    site_reason_t got = s_check (json, &o);
+    if (got != want)
+        fail_msg ("got %s, want %s (%s) for %s", site_reason_name (got), site_reason_name (want),
+                  site_last_error (), json);
+    if (!strstr (site_last_error (), why))
+        fail_msg ("message '%s' lacks '%s'", site_last_error (), why);
+    assert_int_equal (((uint8_t *) &o) [0], 0x5a);      //  untouched
+}
+
+static void
+test_rejections (void **state)
+{
+    (void) state;
+    //  bad_fhir
+    s_expect (SITE_BAD_FHIR, "{", "line 1");
+    s_expect (SITE_BAD_FHIR, "[]", "not a JSON object");
+    s_expect (SITE_BAD_FHIR, "{\"resourceType\":\"Patient\"}", "resourceType");
+    s_expect (SITE_BAD_FHIR, "{\"resourceType\":\"Observation\",\"resourceType\":\"Observation\"}",
+              "duplicate");
+    s_expect (SITE_BAD_FHIR, s_obs ("registered", "8867-4", PATIENT, WHEN, "1", UCUM, "/min"),
+              "status");
+    s_expect (SITE_BAD_FHIR, s_obs ("entered-in-error", "8867-4", PATIENT, WHEN, "1", UCUM,
+                                    "/min"), "status");
+    s_expect (SITE_BAD_FHIR, s_obs ("final", "1234-5", PATIENT, WHEN, "1", UCUM, "/min"),
+              "no supported LOINC");
+    s_expect (SITE_BAD_FHIR, s_obs ("final", "8480-6", PATIENT, WHEN, "1", UCUM, "mm[Hg]"),
+              "no supported LOINC");
+    s_expect (SITE_BAD_FHIR, s_obs ("final", "8867-4", PATIENT, WHEN, "\"72\"", UCUM, "/min"),
+              "must be a number");
+    s_expect (SITE_BAD_FHIR, s_obs ("final", "8867-4", PATIENT, WHEN, "-1", UCUM, "/min"),
+              "out of range");
+    s_expect (SITE_BAD_FHIR, s_obs ("final", "2708-6", PATIENT, WHEN, "100.5", UCUM, "%"),
+              "out of range");
+    const char *bad_times [] = { "2026-11-22", "2026-11-22T14:05Z", "2026-11-22T14:05:00",
+                                 "2026-13-22T14:05:00Z", "2026-02-29T14:05:00Z",
+                                 "2026-11-22T24:00:00Z", "2026-11-22T14:05:60Z",
+                                 "2026-11-22T14:05:00.Z", "2026-11-22T14:05:00+1:00",
+                                 "1969-12-31T23:59:59Z", "2026-11-22 14:05:00Z",
+                                 "2026-11-22T14:05:00+15:00", "x" };
+    for (size_t i = 0; i < sizeof bad_times / sizeof bad_times [0]; i++)
+        s_expect (SITE_BAD_FHIR, s_obs ("final", "8867-4", PATIENT, bad_times [i], "1", UCUM,
+                                        "/min"), "effectiveDateTime");
+    //  2024 is a leap year.
+    site_observation_t o;
+    assert_int_equal (s_check (s_obs ("final", "8867-4", PATIENT, "2024-02-29T00:00:00-14:00",
+                                      "1", UCUM, "/min"), &o), SITE_OK);
+    const char *no_subject = "{\"resourceType\":\"Observation\",\"status\":\"final\","
+        "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]}}";
+    s_expect (SITE_BAD_FHIR, no_subject, "subject.reference is missing");
+    const char *no_value = "{\"resourceType\":\"Observation\",\"status\":\"final\","
+        "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},"
+        "\"subject\":{\"reference\":\"" PATIENT "\"},\"effectiveDateTime\":\"" WHEN "\"}";
+    s_expect (SITE_BAD_FHIR, no_value, "valueQuantity is missing");
+    //  unit_mismatch
+    s_expect (SITE_UNIT_MISMATCH, s_obs ("final", "8867-4", PATIENT, WHEN, "72", UCUM, "bpm"),
+              "not a UCUM unit for LOINC 8867-4");
+    s_expect (SITE_UNIT_MISMATCH, s_obs ("final", "8310-5", PATIENT, WHEN, "36", UCUM, "degC"),
+              "want Cel or [degF]");
+    s_expect (SITE_UNIT_MISMATCH, s_obs ("final", "2339-0", PATIENT, WHEN, "5", UCUM, "mmol/L"),
+              "2339-0");
+    s_expect (SITE_UNIT_MISMATCH, s_obs ("final", "8867-4", PATIENT, WHEN, "72",
+                                         "http://example.org", "/min"), "system");
+    //  subject_mismatch
+    s_expect (SITE_SUBJECT_MISMATCH, s_obs ("final", "8867-4", "Patient/p-0043", WHEN, "72",
+                                            UCUM, "/min"), "not the device's patient");
+    site_reason_t r = site_fhir_observation_check (&o, "{}", 2, NULL);
+    assert_int_equal (r, SITE_BAD_FHIR);
+    const char *ok = s_obs ("final", "8867-4", PATIENT, WHEN, "72", UCUM, "/min");
+    assert_int_equal (site_fhir_observation_check (&o, ok, strlen (ok), NULL),
+                      SITE_SUBJECT_MISMATCH);
+}
+
+static void
+test_too_large (void **state)
+{
+    (void) state;
+    char *big = malloc (SITE_PAYLOAD_MAX + 1);
+    memset (big, ' ', SITE_PAYLOAD_MAX + 1);
+    const char *ok = s_obs ("final", "8867-4", PATIENT, WHEN, "72", UCUM, "/min");
+    memcpy (big, ok, strlen (ok));
+    site_observation_t o;
+    //  Exactly the limit (padded with spaces) passes; one more byte does not.
+    assert_int_equal (site_fhir_observation_check (&o, big, SITE_PAYLOAD_MAX, PATIENT), SITE_OK);
+    assert_int_equal (site_fhir_observation_check (&o, big, SITE_PAYLOAD_MAX + 1, PATIENT),
+                      SITE_TOO_LARGE);
+    free (big);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_vitals_accepted),
+        cmocka_unit_test (test_blood_pressure),
+        cmocka_unit_test (test_rejections),
+        cmocka_unit_test (test_too_large),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

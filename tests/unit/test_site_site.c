@@ -1,0 +1,42 @@
+/*  Unit tests for site/site.c: reason names and per-thread errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "site/site_internal.h"
+
+static void
+test_reason_names (void **state)
+{
+    (void) state;
+    static const char *want [SITE_REASON_COUNT] = {
+        "accepted", "bad_tag", "replay", "unknown_device", "revoked_device",
+        "malformed_frame", "bad_fhir", "unit_mismatch", "subject_mismatch", "too_large" };
+    for (int r = 0; r < SITE_REASON_COUNT; r++)
+        assert_string_equal (site_reason_name ((site_reason_t) r), want [r]);
+    assert_string_equal (site_reason_name (SITE_REASON_COUNT), "unknown");
+    assert_string_equal (site_reason_name ((site_reason_t) -1), "unknown");
+}
+
+static void
+test_errors (void **state)
+{
+    (void) state;
+    assert_int_equal (site_error ("bad %d", 7), -1);
+    assert_string_equal (site_last_error (), "bad 7");
+    assert_int_equal (site_reject (SITE_REPLAY, "seq %d", 9), SITE_REPLAY);
+    assert_string_equal (site_last_error (), "seq 9");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_reason_names),
+        cmocka_unit_test (test_errors),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
