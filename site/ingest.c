@@ -42,6 +42,8 @@ struct _site_ingest_t {
     uint64_t counts [SITE_REASON_COUNT];
     sqlite3_stmt *insert;
     sqlite3_stmt *mark;
+    EVP_CIPHER *gcm;                    //  fetched once: no implicit fetch per record
+    EVP_CIPHER_CTX *ctx;
     uint8_t *payload;                   //  SITE_PAYLOAD_MAX scratch
     uint8_t *sealed;                    //  sealed record scratch
 };
@@ -79,39 +81,36 @@ s_exec (site_ingest_t *self, const char *sql)
 //  AES-256-GCM under the storage key: out = nonce || ciphertext || tag.
 //  `aad` binds the sealed value to its place.
 static int
-s_seal (const site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
+s_seal (site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
         const void *aad, size_t aad_len)
 {
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+    EVP_CIPHER_CTX *ctx = self->ctx;
     int n = 0, fin = 0;
-    int ok = ctx && RAND_bytes (out, S_NONCE) == 1
-          && EVP_EncryptInit_ex2 (ctx, EVP_aes_256_gcm (), self->key, out, NULL) == 1
+    int ok = RAND_bytes (out, S_NONCE) == 1
+          && EVP_EncryptInit_ex2 (ctx, self->gcm, self->key, out, NULL) == 1
           && EVP_EncryptUpdate (ctx, NULL, &n, aad, (int) aad_len) == 1
           && EVP_EncryptUpdate (ctx, out + S_NONCE, &n, in, (int) len) == 1
           && EVP_EncryptFinal_ex (ctx, out + S_NONCE + n, &fin) == 1
           && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_GET_TAG, SITE_TAG_LEN,
                                   out + S_NONCE + len) == 1;
-    EVP_CIPHER_CTX_free (ctx);
     return ok? 0: site_error ("%s: sealing under the storage key failed", self->path);
 }
 
 static int
-s_unseal (const site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
+s_unseal (site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
           const void *aad, size_t aad_len)
 {
     if (len < S_NONCE + SITE_TAG_LEN)
         return site_error ("%s: sealed value is too short", self->path);
     size_t clen = len - S_NONCE - SITE_TAG_LEN;
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+    EVP_CIPHER_CTX *ctx = self->ctx;
     int n = 0, fin = 0;
-    int ok = ctx
-          && EVP_DecryptInit_ex2 (ctx, EVP_aes_256_gcm (), self->key, in, NULL) == 1
+    int ok = EVP_DecryptInit_ex2 (ctx, self->gcm, self->key, in, NULL) == 1
           && EVP_DecryptUpdate (ctx, NULL, &n, aad, (int) aad_len) == 1
           && EVP_DecryptUpdate (ctx, out, &n, in + S_NONCE, (int) clen) == 1
           && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_SET_TAG, SITE_TAG_LEN,
                                   (void *) (in + S_NONCE + clen)) == 1
           && EVP_DecryptFinal_ex (ctx, out + n, &fin) == 1;
-    EVP_CIPHER_CTX_free (ctx);
     if (!ok) {
         OPENSSL_cleanse (out, clen);
         return site_error ("%s: a sealed value does not open under this storage key",
@@ -259,7 +258,9 @@ site_ingest_open (const char *path, const uint8_t storage_key [SITE_STORAGE_KEY_
 {
     site_ingest_t *self = calloc (1, sizeof *self);
     if (!self || !(self->path = strdup (path)) || !(self->payload = malloc (SITE_PAYLOAD_MAX))
-    ||  !(self->sealed = malloc (S_NONCE + SITE_PAYLOAD_MAX + SITE_TAG_LEN))) {
+    ||  !(self->sealed = malloc (S_NONCE + SITE_PAYLOAD_MAX + SITE_TAG_LEN))
+    ||  !(self->gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL))
+    ||  !(self->ctx = EVP_CIPHER_CTX_new ())) {
         site_error ("out of memory");
         site_ingest_destroy (&self);
         return NULL;
@@ -299,6 +300,8 @@ site_ingest_destroy (site_ingest_t **self_p)
         sqlite3_finalize (self->insert);
         sqlite3_finalize (self->mark);
         sqlite3_close (self->db);
+        EVP_CIPHER_CTX_free (self->ctx);
+        EVP_CIPHER_free (self->gcm);
         if (self->devices)
             OPENSSL_cleanse (self->devices, self->cap * sizeof *self->devices);
         free (self->devices);
