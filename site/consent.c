@@ -47,7 +47,7 @@ site_grant_reason_name (site_grant_reason_t reason)
 {
     static const char *names [SITE_GRANT_REASON_COUNT] = {
         "ok", "malformed", "unsigned", "unknown_authority", "bad_signature",
-        "inactive", "not_yet_valid", "expired", "denied" };
+        "inactive", "not_yet_valid", "expired", "denied", "superseded" };
     return (unsigned) reason < SITE_GRANT_REASON_COUNT? names [reason]: "unknown";
 }
 
@@ -446,14 +446,23 @@ s_holds (const period_t *p, int64_t t)
 }
 
 site_grant_reason_t
-site_consent_decide (const site_consent_t *c, const site_consent_query_t *q)
+site_consent_in_force (const site_consent_t *c, int64_t time_ms)
 {
     if (strcmp (c->status, "active") != 0)
         return s_fail (SITE_GRANT_INACTIVE, "consent %s: status is %s", c->id, c->status);
-    if (c->period.has_start && q->time_ms < c->period.start)
+    if (c->period.has_start && time_ms < c->period.start)
         return s_fail (SITE_GRANT_NOT_YET_VALID, "consent %s: not valid yet", c->id);
-    if (c->period.has_end && q->time_ms >= c->period.end)
+    if (c->period.has_end && time_ms >= c->period.end)
         return s_fail (SITE_GRANT_EXPIRED, "consent %s: expired", c->id);
+    return SITE_GRANT_OK;
+}
+
+site_grant_reason_t
+site_consent_decide (const site_consent_t *c, const site_consent_query_t *q)
+{
+    site_grant_reason_t r = site_consent_in_force (c, q->time_ms);
+    if (r != SITE_GRANT_OK)
+        return r;
     const char *why = NULL;
     if (!q->patient || strcmp (q->patient, c->patient) != 0)
         why = "it is for another patient";

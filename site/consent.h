@@ -38,6 +38,7 @@ typedef enum {
     SITE_GRANT_NOT_YET_VALID,       //  before provision.period.start
     SITE_GRANT_EXPIRED,             //  at or after provision.period.end
     SITE_GRANT_DENIED,              //  valid, but does not permit this use
+    SITE_GRANT_SUPERSEDED,          //  an equal or newer version is already held
     SITE_GRANT_REASON_COUNT
 } site_grant_reason_t;
 
@@ -56,7 +57,8 @@ typedef struct {
 } site_consent_query_t;
 
 /*  The reason's name ("ok", "malformed", "unsigned", "unknown_authority",
-    "bad_signature", "inactive", "not_yet_valid", "expired", "denied"). */
+    "bad_signature", "inactive", "not_yet_valid", "expired", "denied",
+    "superseded"). */
 const char *site_grant_reason_name (site_grant_reason_t reason);
 
 /*  Parses an unsigned Consent (untrusted JSON). Returns SITE_GRANT_OK and
@@ -86,6 +88,11 @@ char *site_grant_sign (const char *json, size_t len, const audit_signer_t *autho
     caller to ask item by item. */
 site_grant_reason_t site_consent_decide (const site_consent_t *self,
                                          const site_consent_query_t *q) SITE_WUR;
+
+/*  Whether the consent is in force at time_ms: SITE_GRANT_OK, or
+    INACTIVE (status not active), NOT_YET_VALID or EXPIRED. */
+site_grant_reason_t site_consent_in_force (const site_consent_t *self,
+                                           int64_t time_ms) SITE_WUR;
 
 /*  The consent's id, patient reference, status and dateTime (ms). */
 const char *site_consent_id (const site_consent_t *self);

@@ -305,7 +305,7 @@ test_reason_names (void **state)
 {
     (void) state;
     const char *want [] = { "ok", "malformed", "unsigned", "unknown_authority", "bad_signature",
-                            "inactive", "not_yet_valid", "expired", "denied" };
+                            "inactive", "not_yet_valid", "expired", "denied", "superseded" };
     for (int i = 0; i < SITE_GRANT_REASON_COUNT; i++)
         assert_string_equal (site_grant_reason_name ((site_grant_reason_t) i), want [i]);
     assert_string_equal (site_grant_reason_name (SITE_GRANT_REASON_COUNT), "unknown");
