@@ -5,5 +5,6 @@
 int cli_cmd_bench  (int argc, char **argv);
 int cli_cmd_demo   (int argc, char **argv);
 int cli_cmd_audit  (int argc, char **argv);
+int cli_cmd_ingest (int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /*  site/consent.c - FHIR R4 Consent grants: parsing, Ed25519 envelopes and
     the permit/deny decision. */
 #include "consent.h"
+#include "fhir.h"
 #include "site_internal.h"
 
 #include <jansson.h>

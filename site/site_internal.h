@@ -13,9 +13,4 @@ int site_error (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
 site_reason_t site_reject (site_reason_t reason, const char *fmt, ...)
     __attribute__((format (printf, 2, 3)));
 
-/*  Parses a FHIR dateTime or instant that has seconds and a zone,
-    YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm), from 1970 on, into ms
-    since the Unix epoch. Returns 0, or -1 if `s` is not one. */
-int site_fhir_datetime (const char *s, int64_t *ms);
-
 #endif
