@@ -591,12 +591,14 @@ site_ingest_record_payload (site_ingest_t *self, const char *device_id, uint64_t
 {
     sqlite3_stmt *st = NULL;
     int rc = -1;
+    if (!site_device_id_ok (device_id))
+        return site_error ("%s: invalid device id", self->path);
     if (sqlite3_prepare_v2 (self->db, "SELECT epoch, sealed FROM records WHERE device = ? AND"
                             " seq = ? ORDER BY epoch DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
         return s_sql_error (self, "reading a record");
     sqlite3_bind_text (st, 1, device_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 2, (sqlite3_int64) sequence);
-    if (sqlite3_step (st) != SQLITE_ROW || !site_device_id_ok (device_id)) {
+    if (sqlite3_step (st) != SQLITE_ROW) {
         site_error ("%s: no record %s/%llu", self->path, device_id,
                     (unsigned long long) sequence);
         goto done;

@@ -249,6 +249,9 @@ test_batch_and_restart (void **state)
     assert_memory_equal (payload, good, plen);
     assert_int_equal (site_ingest_record_payload (ing, "dev-1", 5, payload, sizeof payload,
                                                   &plen), -1);
+    assert_int_equal (site_ingest_record_payload (ing, NULL, 77, payload, sizeof payload,
+                                                  &plen), -1);
+    assert_int_equal (site_ingest_record_payload (ing, "dev-1", 77, payload, 10, &plen), -1);
     site_ingest_destroy (&ing);
 
     //  Sealed at rest: the payload text is nowhere in the (checkpointed)
