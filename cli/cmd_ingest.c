@@ -253,22 +253,29 @@ static int
 s_enroll_authority (int argc, char **argv)
 {
     static const char usage [] =
-        "usage: cohort ingest enroll-authority --store DB --key FILE.pub\n"
+        "usage: cohort ingest enroll-authority --store DB --key FILE.pub [--audit LOG]\n"
         "  Enrolls a consent authority by its verifier key (from `cohort audit keygen`):\n"
-        "  grants it signs are then taken by `cohort ingest grant`.\n";
+        "  grants it signs are then taken by `cohort ingest grant`.\n"
+        "  --audit LOG  an existing audit log that records the enrollment\n";
     static const struct option spec [] = {
         { "store", required_argument, NULL, 0 }, { "key", required_argument, NULL, 1 },
+        { "audit", required_argument, NULL, 2 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [2] = { NULL };
+    const char *v [3] = { NULL };
     int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest enroll-authority";
     if (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--key", v [1]))
         return CLI_USAGE;
+    audit_log_t *audit = NULL;
+    if (v [2] && !(audit = audit_log_open (v [2], NULL))) {
+        cli_error ("%s: %s", cmd, audit_last_error ());
+        return CLI_FAIL;
+    }
     audit_verifier_t *key = audit_verifier_load (v [1]);
     char *text = key? audit_verifier_text (key): NULL;
-    site_grants_t *g = text? site_grants_open (v [0]): NULL;
+    site_grants_t *g = text? site_grants_open (v [0], audit): NULL;
     rc = CLI_FAIL;
     if (!key)
         cli_error ("%s: %s", cmd, audit_last_error ());
@@ -280,6 +287,7 @@ s_enroll_authority (int argc, char **argv)
         rc = CLI_OK;
     }
     site_grants_destroy (&g);
+    audit_log_destroy (&audit);
     free (text);
     audit_verifier_destroy (&key);
     return rc;
@@ -340,13 +348,15 @@ s_grant (int argc, char **argv)
 {
     static const char usage [] =
         "usage: cohort ingest grant --store DB --file consent.json.sig [--now DATETIME]\n"
+        "         [--audit LOG]\n"
         "  Takes a signed consent grant. Prints `accepted`, or `rejected: <reason>`\n"
-        "  with the detail and exits 1. A newer version with status inactive revokes.\n";
+        "  with the detail and exits 1. A newer version with status inactive revokes.\n"
+        "  --audit LOG  an existing audit log that records the decision\n";
     static const struct option spec [] = {
         { "store", required_argument, NULL, 0 }, { "file", required_argument, NULL, 1 },
-        { "now", required_argument, NULL, 2 },
+        { "now", required_argument, NULL, 2 }, { "audit", required_argument, NULL, 3 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [3] = { NULL };
+    const char *v [4] = { NULL };
     int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
@@ -356,8 +366,13 @@ s_grant (int argc, char **argv)
     ||  s_time ("--now", v [2], &now))
         return CLI_USAGE;
     size_t len = 0;
+    audit_log_t *audit = NULL;
+    if (v [3] && !(audit = audit_log_open (v [3], NULL))) {
+        cli_error ("%s: %s", cmd, audit_last_error ());
+        return CLI_FAIL;
+    }
     char *env = s_read_file (v [1], &len);
-    site_grants_t *g = env? site_grants_open (v [0]): NULL;
+    site_grants_t *g = env? site_grants_open (v [0], audit): NULL;
     rc = CLI_FAIL;
     if (env && !g)
         cli_error ("%s: %s", cmd, site_last_error ());
@@ -372,6 +387,7 @@ s_grant (int argc, char **argv)
             printf ("rejected: %s: %s\n", site_grant_reason_name (r), site_last_error ());
     }
     site_grants_destroy (&g);
+    audit_log_destroy (&audit);
     free (env);
     return rc;
 }
@@ -398,7 +414,7 @@ s_select (int argc, char **argv)
     if (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--site", v [1])
     ||  cli_need (cmd, "--purpose", v [2]) || s_time ("--time", v [4], &q.time_ms))
         return CLI_USAGE;
-    site_grants_t *g = site_grants_open (v [0]);
+    site_grants_t *g = site_grants_open (v [0], NULL);
     char **patients = NULL;
     size_t npatients = 0, nrecords = 0;
     int64_t *ids = NULL;

@@ -3,6 +3,7 @@
 #include "grants.h"
 #include "site_internal.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 struct _site_grants_t {
     sqlite3 *db;
     char *path;
+    audit_log_t *audit;
     audit_verifier_t *keys [S_AUTHORITIES_MAX];
     size_t nkeys;
 };
@@ -63,7 +65,7 @@ s_load_keys (site_grants_t *self)
 }
 
 site_grants_t *
-site_grants_open (const char *path)
+site_grants_open (const char *path, audit_log_t *audit)
 {
     site_grants_t *self = calloc (1, sizeof *self);
     if (!self || !(self->path = strdup (path))) {
@@ -71,6 +73,7 @@ site_grants_open (const char *path)
         site_grants_destroy (&self);
         return NULL;
     }
+    self->audit = audit;
     char *err = NULL;
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                          | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -105,6 +108,26 @@ site_grants_destroy (site_grants_t **self_p)
     }
 }
 
+//  Appends one entry (kind, JSON detail built from `detail`, consumed) to
+//  the audit log, if there is one. Returns 0 or -1.
+static int
+s_audit (site_grants_t *self, const char *kind, json_t *detail)
+{
+    char *text = detail? json_dumps (detail, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
+    json_decref (detail);
+    int rc = 0;
+    if (!text)
+        rc = site_error ("out of memory");
+    else
+    if (self->audit) {
+        audit_entry_t e = { 0, kind, "site:grants", text };
+        if (audit_log_append (self->audit, &e, NULL))
+            rc = site_error ("%s: audit log: %s", self->path, audit_last_error ());
+    }
+    free (text);
+    return rc;
+}
+
 int
 site_grants_enroll_authority (site_grants_t *self, const char *verifier_key)
 {
@@ -127,7 +150,8 @@ site_grants_enroll_authority (site_grants_t *self, const char *verifier_key)
                     sqlite3_errmsg (self->db));
         goto done;
     }
-    rc = s_load_keys (self);
+    rc = s_load_keys (self) || s_audit (self, "authority.enroll",
+                                        json_pack ("{s:s}", "key", text))? -1: 0;
 done:
     sqlite3_finalize (st);
     free (text);
@@ -158,12 +182,16 @@ s_stored (site_grants_t *self, const char *id, int64_t *date_ms, char **patient)
     return rc;
 }
 
-site_grant_reason_t
-site_grants_add (site_grants_t *self, const char *envelope, size_t len, int64_t now_ms)
+//  Decides and (if accepted) stores a grant inside the caller's
+//  transaction; *c gets the opened consent when there is one.
+static site_grant_reason_t
+s_add (site_grants_t *self, const char *envelope, size_t len, int64_t now_ms,
+       site_consent_t **out)
 {
     site_consent_t *c = NULL;
     const audit_verifier_t *const *keys = (const audit_verifier_t *const *) self->keys;
     site_grant_reason_t r = site_grant_open (&c, envelope, len, keys, self->nkeys);
+    *out = c;
     if (r != SITE_GRANT_OK)
         return r;
     int64_t held_ms = 0;
@@ -210,7 +238,45 @@ site_grants_add (site_grants_t *self, const char *envelope, size_t len, int64_t 
 done:
     sqlite3_finalize (st);
     free (held_patient);
+    return r;
+}
+
+site_grant_reason_t
+site_grants_add (site_grants_t *self, const char *envelope, size_t len, int64_t now_ms)
+{
+    //  One transaction: the grant is stored only if its audit entry is
+    //  written (the audit log commits first, durably).
+    site_consent_t *c = NULL;
+    if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        s_sql_error (self, "starting a transaction");
+        return SITE_GRANT_MALFORMED;
+    }
+    site_grant_reason_t r = s_add (self, envelope, len, now_ms, &c);
+    char why [512];
+    snprintf (why, sizeof why, "%s", r == SITE_GRANT_OK? "": site_last_error ());
+    json_t *detail = json_pack ("{s:s}", "result", site_grant_reason_name (r));
+    if (detail && c) {
+        json_object_set_new (detail, "id", json_string (site_consent_id (c)));
+        json_object_set_new (detail, "patient", json_string (site_consent_patient (c)));
+        json_object_set_new (detail, "status", json_string (site_consent_status (c)));
+        json_object_set_new (detail, "date_ms", json_integer (site_consent_time (c)));
+    }
+    if (detail && r != SITE_GRANT_OK)
+        json_object_set_new (detail, "why", json_string (why));
     site_consent_destroy (&c);
+    if (s_audit (self, r == SITE_GRANT_OK? "grant.accept": "grant.reject", detail)) {
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return SITE_GRANT_MALFORMED;
+    }
+    if (sqlite3_exec (self->db, r == SITE_GRANT_OK? "COMMIT": "ROLLBACK", NULL, NULL, NULL)
+        != SQLITE_OK) {
+        s_sql_error (self, "committing a grant");
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return SITE_GRANT_MALFORMED;
+    }
+    //  The decision's detail stays the last error for the caller.
+    if (r != SITE_GRANT_OK)
+        site_error ("%s", why);
     return r;
 }
 

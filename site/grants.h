@@ -20,12 +20,15 @@
 #define SITE_GRANTS_H
 
 #include "consent.h"
+#include "audit/log.h"
 
 typedef struct _site_grants_t site_grants_t;
 
 /*  Opens the grants of the ingest store at `path` (creating the tables if
-    needed). Returns the handle or NULL. */
-site_grants_t *site_grants_open (const char *path);
+    needed). `audit` (may be NULL, borrowed) gets one entry per grant taken
+    or rejected (grant.accept, grant.reject) and per authority enrolled
+    (authority.enroll). Returns the handle or NULL. */
+site_grants_t *site_grants_open (const char *path, audit_log_t *audit);
 
 /*  Closes it, sets *self_p to NULL. NULL-safe. */
 void site_grants_destroy (site_grants_t **self_p);
@@ -37,7 +40,9 @@ int site_grants_enroll_authority (site_grants_t *self, const char *verifier_key)
 /*  Takes a signed grant envelope received at now_ms. Returns SITE_GRANT_OK
     (stored), or the reason it was rejected (site_last_error() has the
     detail): malformed, unsigned, unknown_authority, bad_signature,
-    expired, not_yet_valid, inactive (revokes nothing) or superseded. */
+    expired, not_yet_valid, inactive (revokes nothing) or superseded. If
+    the audit log cannot record the decision the grant is not stored and
+    the result is malformed with the audit error. */
 site_grant_reason_t site_grants_add (site_grants_t *self, const char *envelope, size_t len,
                                      int64_t now_ms) SITE_WUR;
 

@@ -212,9 +212,15 @@ test_grants (void **state)
                       1);
     assert_int_equal (s_run (f, "ingest sign-grant --key missing.key --file consent.json"
                                 " --out x.sig"), 1);
+    assert_int_equal (s_run (f, "audit append --log audit.db --origin o --kind log.start"
+                                " --actor site:a --detail {}"), 0);
     assert_int_equal (s_run (f, "ingest grant --store site.db --file consent.json.sig"
-                                " --now 2026-11-22T00:00:00Z"), 0);
+                                " --now 2026-11-22T00:00:00Z --audit missing.db"), 1);
+    assert_int_equal (s_run (f, "ingest grant --store site.db --file consent.json.sig"
+                                " --now 2026-11-22T00:00:00Z --audit audit.db"), 0);
     assert_non_null (strstr (f->out, "accepted"));
+    assert_int_equal (s_run (f, "audit prove --log audit.db --index 1"), 0);
+    assert_non_null (strstr (f->out, "grant.accept"));
     assert_int_equal (s_run (f, "ingest grant --store site.db --file consent.json.sig"), 1);
     assert_non_null (strstr (f->out, "rejected: superseded"));
     assert_int_equal (s_run (f, "ingest grant --store site.db --file missing.sig"), 1);

@@ -138,7 +138,10 @@ static void
 test_authorities_and_rejections (void **state)
 {
     fixture_t *f = *state;
-    site_grants_t *g = site_grants_open (f->path);
+    char audit_path [160];
+    snprintf (audit_path, sizeof audit_path, "%s/audit.db", f->dir);
+    audit_log_t *audit = audit_log_open (audit_path, "hospital-a.example/audit");
+    site_grants_t *g = site_grants_open (f->path, audit);
     assert_non_null (g);
     const char *c1 = s_consent ("c-1", "Patient/p-1", "active", "2026-11-01T00:00:00Z", PERIOD,
                                 "Organization/hospital-a", NULL);
@@ -179,16 +182,30 @@ test_authorities_and_rejections (void **state)
     assert_int_equal (site_grants_add (g, env, strlen (env), NOW), SITE_GRANT_BAD_SIGNATURE);
     free (env);
     assert_int_equal (site_grants_add (g, "{", 1, NOW), SITE_GRANT_MALFORMED);
+    assert_non_null (strstr (site_last_error (), "grant: line 1"));
     site_grants_destroy (&g);
     site_grants_destroy (&g);
     assert_null (g);
+    //  Every decision was audited: 1 authority, 1 accepted, 11 rejected.
+    int kinds [3] = { 0, 0, 0 };
+    for (uint64_t i = 0; i < audit_log_size (audit); i++) {
+        char *entry = audit_log_entry_json (audit, i);
+        kinds [0] += strstr (entry, "\"authority.enroll\"") != NULL;
+        kinds [1] += strstr (entry, "\"grant.accept\"") != NULL;
+        kinds [2] += strstr (entry, "\"grant.reject\"") != NULL;
+        free (entry);
+    }
+    assert_int_equal (kinds [0], 1);
+    assert_int_equal (kinds [1], 1);
+    assert_int_equal (kinds [2], 11);
+    audit_log_destroy (&audit);
     //  Authorities persist.
-    g = site_grants_open (f->path);
+    g = site_grants_open (f->path, NULL);
     assert_int_equal (s_add (g, f->authority, s_consent ("c-3", "Patient/p-2", "active",
                       "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
                       SITE_GRANT_OK);
     site_grants_destroy (&g);
-    assert_null (site_grants_open ("/nonexistent/dir/x.db"));
+    assert_null (site_grants_open ("/nonexistent/dir/x.db", NULL));
 }
 
 static void
@@ -225,7 +242,7 @@ static void
 test_selection (void **state)
 {
     fixture_t *f = *state;
-    site_grants_t *g = site_grants_open (f->path);
+    site_grants_t *g = site_grants_open (f->path, NULL);
     assert_int_equal (site_grants_enroll_authority (g, f->vkey), 0);
     site_consent_query_t q = { NULL, "Organization/hospital-a", "ResearchStudy/sepsis-1",
                                "HRESCH", NOW, NULL };
@@ -280,7 +297,7 @@ test_no_records_table (void **state)
     fixture_t *f = *state;
     char path [160];
     snprintf (path, sizeof path, "%s/bare.db", f->dir);
-    site_grants_t *g = site_grants_open (path);
+    site_grants_t *g = site_grants_open (path, NULL);
     assert_non_null (g);
     site_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
     int64_t *ids = NULL;
