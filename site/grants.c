@@ -254,6 +254,7 @@ site_grants_add (site_grants_t *self, const char *envelope, size_t len, int64_t 
     site_grant_reason_t r = s_add (self, envelope, len, now_ms, &c);
     char why [512];
     snprintf (why, sizeof why, "%s", r == SITE_GRANT_OK? "": site_last_error ());
+    site_printable (why);
     json_t *detail = json_pack ("{s:s}", "result", site_grant_reason_name (r));
     if (detail && c) {
         json_object_set_new (detail, "id", json_string (site_consent_id (c)));

@@ -489,16 +489,19 @@ static char *
 s_reject_detail (site_reason_t r, const uint8_t *buf, size_t len, const char *why)
 {
     site_frame_t f;
-    json_t *j = json_pack ("{s:s, s:s}", "reason", site_reason_name (r), "why", why);
+    char text [512];
+    snprintf (text, sizeof text, "%s", why);
+    site_printable (text);
+    json_t *j = json_pack ("{s:s, s:s}", "reason", site_reason_name (r), "why", text);
     //  Only a frame that parses has a device and sequence to name.
     if (j && r != SITE_MALFORMED_FRAME && r != SITE_TOO_LARGE
     &&  site_frame_parse (&f, buf, len) == SITE_OK) {
         json_object_set_new (j, "device", json_string (f.header.device_id));
         json_object_set_new (j, "sequence", json_integer ((json_int_t) f.header.sequence));
     }
-    char *text = j? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
+    char *out = j? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
     json_decref (j);
-    return text;
+    return out;
 }
 
 int

@@ -166,13 +166,19 @@ test_every_reason (void **state)
     assert_int_equal (s_submit_one (ing, fr, len), SITE_UNIT_MISMATCH);
     len = s_frame (fr, "dev-1", 1, 5, s1, s_observation ("Patient/p-0043", "/min"));
     assert_int_equal (s_submit_one (ing, fr, len), SITE_SUBJECT_MISMATCH);
+    //  A subject whose quoted prefix ends inside a UTF-8 sequence still
+    //  gets its answer and its audit entry.
+    //  ("Patient/p-" and 53 zeros: the first é starts at byte 63 of 64.)
+    len = s_frame (fr, "dev-1", 1, 5, s1, s_observation ("Patient/p-000000000000000000000000000"
+                   "00000000000000000000000000\u00e9\u00e9", "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), SITE_SUBJECT_MISMATCH);
     memset (fr, 0xff, 40);
     assert_int_equal (s_submit_one (ing, fr, 40), SITE_MALFORMED_FRAME);
     assert_int_equal (s_submit_one (ing, fr, SITE_FRAME_MAX + 1), SITE_TOO_LARGE);
 
     uint64_t counts [SITE_REASON_COUNT];
     site_ingest_counts (ing, counts);
-    const uint64_t want [SITE_REASON_COUNT] = { 3, 1, 1, 2, 3, 1, 1, 1, 1, 1 };
+    const uint64_t want [SITE_REASON_COUNT] = { 3, 1, 1, 2, 3, 1, 1, 1, 2, 1 };
     for (int r = 0; r < SITE_REASON_COUNT; r++)
         if (counts [r] != want [r])
             fail_msg ("%s: %llu, want %llu", site_reason_name ((site_reason_t) r),
@@ -181,8 +187,8 @@ test_every_reason (void **state)
     //  Rejected frames burn nothing: dev-1's rejected 3..5 are still free.
     len = s_frame (fr, "dev-1", 1, 3, s1, good);
     assert_int_equal (s_submit_one (ing, fr, len), SITE_OK);
-    //  Audit: 4 enrollments, 1 revocation, 12 rejections.
-    assert_int_equal (audit_log_size (audit), 4 + 1 + 12);
+    //  Audit: 4 enrollments, 1 revocation, 13 rejections.
+    assert_int_equal (audit_log_size (audit), 4 + 1 + 13);
     int kinds [3] = { 0, 0, 0 };
     for (uint64_t i = 0; i < audit_log_size (audit); i++) {
         char *entry = audit_log_entry_json (audit, i);
@@ -193,7 +199,7 @@ test_every_reason (void **state)
     }
     assert_int_equal (kinds [0], 4);
     assert_int_equal (kinds [1], 1);
-    assert_int_equal (kinds [2], 12);
+    assert_int_equal (kinds [2], 13);
     char *entry = audit_log_entry_json (audit, audit_log_size (audit) - 1);
     assert_non_null (strstr (entry, "ingest.reject"));
     assert_non_null (strstr (entry, "too_large"));
