@@ -347,10 +347,11 @@ site_ingest_enroll (site_ingest_t *self, const char *device_id, const char *pati
 {
     if (!site_device_id_ok (device_id))
         return site_error ("device id must be 1..%d of [A-Za-z0-9._-]", SITE_DEVICE_ID_MAX);
-    if (!patient || strncmp (patient, "Patient/", 8) != 0 || !patient [8]
-    ||  strlen (patient) > S_PATIENT_MAX)
-        return site_error ("patient must be \"Patient/<id>\" of at most %d characters",
-                           S_PATIENT_MAX);
+    size_t plen = patient? strlen (patient): 0;
+    if (plen < 9 || plen > S_PATIENT_MAX || strncmp (patient, "Patient/", 8) != 0
+    ||  strspn (patient + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                             "0123456789.-") != plen - 8)
+        return site_error ("patient must be \"Patient/<id>\", the id 1..64 of [A-Za-z0-9.-]");
     if (expires_ms < 0)
         return site_error ("expiry must not be negative");
     device_t *d = s_find (self, device_id);
@@ -373,6 +374,9 @@ site_ingest_enroll (site_ingest_t *self, const char *device_id, const char *pati
     if (s_seal (self, sealed, fresh.secret, SITE_SECRET_LEN, aad,
                 s_device_aad (aad, fresh.id, fresh.epoch)))
         goto done;
+    //  One transaction: the enrollment stands only if its audit entry does.
+    if (s_exec (self, "BEGIN IMMEDIATE"))
+        goto done;
     if (sqlite3_prepare_v2 (self->db, "INSERT OR REPLACE INTO devices (id, patient, epoch,"
                             " expires_ms, revoked, secret, mark) VALUES (?, ?, ?, ?, 0, ?, NULL)",
                             -1, &st, NULL) != SQLITE_OK) {
@@ -388,13 +392,17 @@ site_ingest_enroll (site_ingest_t *self, const char *device_id, const char *pati
         s_sql_error (self, "enrolling");
         goto done;
     }
+    if (s_audit_device (self, "device.enroll", &fresh) || s_exec (self, "COMMIT"))
+        goto done;
     if (!d && !(d = s_add (self)))
         goto done;
     *d = fresh;
     memcpy (secret, fresh.secret, SITE_SECRET_LEN);
     *epoch = fresh.epoch;
-    rc = s_audit_device (self, "device.enroll", d);
+    rc = 0;
 done:
+    if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
     OPENSSL_cleanse (&fresh, sizeof fresh);
     sqlite3_finalize (st);
     return rc;
@@ -407,16 +415,28 @@ site_ingest_revoke (site_ingest_t *self, const char *device_id)
     if (!d)
         return site_error ("device '%s' is not enrolled", device_id? device_id: "");
     sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (s_exec (self, "BEGIN IMMEDIATE"))
+        return -1;
     if (sqlite3_prepare_v2 (self->db, "UPDATE devices SET revoked = 1 WHERE id = ?", -1, &st,
-                            NULL) != SQLITE_OK)
-        return s_sql_error (self, "revoking");
+                            NULL) != SQLITE_OK) {
+        s_sql_error (self, "revoking");
+        goto done;
+    }
     sqlite3_bind_text (st, 1, d->id, -1, SQLITE_STATIC);
-    int step = sqlite3_step (st);
-    sqlite3_finalize (st);
-    if (step != SQLITE_DONE)
-        return s_sql_error (self, "revoking");
+    if (sqlite3_step (st) != SQLITE_DONE) {
+        s_sql_error (self, "revoking");
+        goto done;
+    }
+    if (s_audit_device (self, "device.revoke", d) || s_exec (self, "COMMIT"))
+        goto done;
     d->revoked = true;
-    return s_audit_device (self, "device.revoke", d);
+    rc = 0;
+done:
+    if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize (st);
+    return rc;
 }
 
 //  Decides one frame; on acceptance stores its record (inside the open

@@ -100,6 +100,9 @@ test_open_and_enroll (void **state)
     assert_int_equal (site_ingest_enroll (ing, "dev 2", PATIENT, 0, again, &epoch), -1);
     assert_int_equal (site_ingest_enroll (ing, "dev-2", "Person/x", 0, again, &epoch), -1);
     assert_int_equal (site_ingest_enroll (ing, "dev-2", "Patient/", 0, again, &epoch), -1);
+    assert_int_equal (site_ingest_enroll (ing, "dev-2", "Patient/p\xc3\xa9", 0, again, &epoch),
+                      -1);
+    assert_int_equal (site_ingest_enroll (ing, "dev-2", "Patient/p 1", 0, again, &epoch), -1);
     assert_int_equal (site_ingest_enroll (ing, "dev-2", PATIENT, -1, again, &epoch), -1);
     assert_int_equal (site_ingest_revoke (ing, "dev-9"), -1);
     assert_int_equal (site_ingest_revoke (ing, NULL), -1);
