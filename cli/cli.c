@@ -3,6 +3,7 @@
 #include "cmd.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ static const cli_command_t s_commands [] = {
     { "evaluate", "AUC, accuracy, log-loss and Brier score of a model on a CSV file", cli_cmd_evaluate },
     { "privacy", "privacy accounting, noise calibration, noise samples", cli_cmd_privacy },
     { "audit",  "the tamper-evident audit log: verify, prove, checkpoint, keygen", cli_cmd_audit },
+    { "ingest", "devices, storage key, consent authorities, grants, selection", cli_cmd_ingest },
     { NULL, NULL, NULL }
 };
 
@@ -115,4 +117,41 @@ cli_run (int argc, char **argv)
         return CLI_OK;
     }
     return cli_dispatch ("cohort", s_commands, argc, argv);
+}
+
+int
+cli_options (int argc, char **argv, const struct option *spec, const char *usage,
+             const char **values)
+{
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long (argc, argv, ":h", spec, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs (usage, stdout);
+            return -1;
+        }
+        if (opt == '?' || opt == ':') {
+            cli_error ("%s: %s option '%s'", argv [0],
+                       opt == ':'? "missing value for": "unknown", argv [optind - 1]);
+            fputs (usage, stderr);
+            return CLI_USAGE;
+        }
+        values [opt] = optarg? optarg: "";
+    }
+    if (optind < argc) {
+        cli_error ("%s: unexpected argument '%s'", argv [0], argv [optind]);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int
+cli_need (const char *cmd, const char *option, const char *value)
+{
+    if (!value) {
+        cli_error ("%s: %s is required (see --help)", cmd, option);
+        return -1;
+    }
+    return 0;
 }

@@ -45,6 +45,20 @@ int cli_parse_long (const char *option, const char *text, long min, long max,
 int cli_parse_double (const char *option, const char *text, double min,
                       double max, double *out);
 
+struct option;
+
+/*  Parses a subcommand's long options with getopt_long. Each option's
+    `val` is an index into `values` (below 'h'), where its argument (or ""
+    for a flag) is stored; --help prints `usage`. Returns CLI_OK, -1 after
+    printing help (the command should exit CLI_OK), or CLI_USAGE after
+    naming a wrong option or stray argument. */
+int cli_options (int argc, char **argv, const struct option *spec, const char *usage,
+                 const char **values);
+
+/*  Prints "<cmd>: <option> is required" and returns -1 if value is NULL;
+    returns 0 otherwise. */
+int cli_need (const char *cmd, const char *option, const char *value);
+
 /*  True if any argument is -h or --help. */
 bool cli_wants_help (int argc, char **argv);
 

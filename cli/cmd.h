@@ -10,5 +10,6 @@ int cli_cmd_predict  (int argc, char **argv);
 int cli_cmd_evaluate (int argc, char **argv);
 int cli_cmd_privacy (int argc, char **argv);
 int cli_cmd_audit  (int argc, char **argv);
+int cli_cmd_ingest (int argc, char **argv);
 
 #endif

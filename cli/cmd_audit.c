@@ -23,46 +23,6 @@ s_b64 (const uint8_t *hash)
     return json_string (text);
 }
 
-//  Parses the options of one subcommand. `spec` lists the long options;
-//  values land in `values` by the option's `val` index. Returns CLI_OK, or
-//  the exit code to return (help printed, or a usage error).
-static int
-s_options (int argc, char **argv, const struct option *spec, const char *usage,
-           const char **values)
-{
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long (argc, argv, ":h", spec, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs (usage, stdout);
-            return -1;
-        }
-        if (opt == '?' || opt == ':') {
-            cli_error ("%s: %s option '%s'", argv [0],
-                       opt == ':'? "missing value for": "unknown", argv [optind - 1]);
-            fputs (usage, stderr);
-            return CLI_USAGE;
-        }
-        values [opt] = optarg? optarg: "";
-    }
-    if (optind < argc) {
-        cli_error ("%s: unexpected argument '%s'", argv [0], argv [optind]);
-        return CLI_USAGE;
-    }
-    return CLI_OK;
-}
-
-static int
-s_need (const char *cmd, const char *option, const char *value)
-{
-    if (!value) {
-        cli_error ("%s: %s is required (see --help)", cmd, option);
-        return -1;
-    }
-    return 0;
-}
-
 static int
 s_keygen (int argc, char **argv)
 {
@@ -77,10 +37,10 @@ s_keygen (int argc, char **argv)
         { "name", required_argument, NULL, 0 }, { "out", required_argument, NULL, 1 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     const char *v [2] = { NULL, NULL };
-    int rc = s_options (argc, argv, spec, usage, v);
+    int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (s_need ("audit keygen", "--name", v [0]) || s_need ("audit keygen", "--out", v [1]))
+    if (cli_need ("audit keygen", "--name", v [0]) || cli_need ("audit keygen", "--out", v [1]))
         return CLI_USAGE;
     audit_signer_t *key = audit_signer_generate (v [0]);
     if (!key) {
@@ -136,11 +96,11 @@ s_append (int argc, char **argv)
         { "detail", required_argument, NULL, 4 }, { "time-ms", required_argument, NULL, 5 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     const char *v [6] = { NULL };
-    int rc = s_options (argc, argv, spec, usage, v);
+    int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (s_need ("audit append", "--log", v [0]) || s_need ("audit append", "--kind", v [2])
-    ||  s_need ("audit append", "--actor", v [3]) || s_need ("audit append", "--detail", v [4]))
+    if (cli_need ("audit append", "--log", v [0]) || cli_need ("audit append", "--kind", v [2])
+    ||  cli_need ("audit append", "--actor", v [3]) || cli_need ("audit append", "--detail", v [4]))
         return CLI_USAGE;
     long t = 0;
     if (v [5] && cli_parse_long ("--time-ms", v [5], 1, INT64_MAX, &t))
@@ -178,10 +138,10 @@ s_checkpoint (int argc, char **argv)
         { "out", required_argument, NULL, 2 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     const char *v [3] = { NULL };
-    int rc = s_options (argc, argv, spec, usage, v);
+    int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (s_need ("audit checkpoint", "--log", v [0]) || s_need ("audit checkpoint", "--key", v [1]))
+    if (cli_need ("audit checkpoint", "--log", v [0]) || cli_need ("audit checkpoint", "--key", v [1]))
         return CLI_USAGE;
     audit_signer_t *key = audit_signer_load (v [1]);
     audit_log_t *log = key? audit_log_open (v [0], NULL): NULL;
@@ -224,10 +184,10 @@ s_verify (int argc, char **argv)
         { "pubkey", required_argument, NULL, 2 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     const char *v [3] = { NULL };
-    int rc = s_options (argc, argv, spec, usage, v);
+    int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (s_need ("audit verify", "--log", v [0]))
+    if (cli_need ("audit verify", "--log", v [0]))
         return CLI_USAGE;
     audit_verifier_t *key = NULL;
     char *note = NULL;
@@ -285,10 +245,10 @@ s_prove (int argc, char **argv)
         { "old", required_argument, NULL, 2 }, { "size", required_argument, NULL, 3 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     const char *v [4] = { NULL };
-    int rc = s_options (argc, argv, spec, usage, v);
+    int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (s_need ("audit prove", "--log", v [0]))
+    if (cli_need ("audit prove", "--log", v [0]))
         return CLI_USAGE;
     if (!v [1] == !v [2]) {
         cli_error ("audit prove: give exactly one of --index and --old");

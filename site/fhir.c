@@ -97,10 +97,8 @@ s_digits (const char *s, int n, int *out)
     return true;
 }
 
-//  Parses a FHIR dateTime/instant with seconds and a zone into ms since
-//  the epoch: YYYY-MM-DDThh:mm:ss[.fff...](Z|+hh:mm|-hh:mm).
-static int
-s_datetime (const char *s, int64_t *ms)
+int
+site_fhir_datetime (const char *s, int64_t *ms)
 {
     int y, mo, d, h, mi, sec, zh = 0, zm = 0;
     size_t len = strlen (s);
@@ -213,7 +211,8 @@ s_check (json_t *root, site_observation_t *o, const char *patient_ref)
         when = json_object_get (root, "effectiveInstant");
         field = "effectiveInstant";
     }
-    if (!json_is_string (when) || s_datetime (json_string_value (when), &o->effective_ms))
+    if (!json_is_string (when)
+    ||  site_fhir_datetime (json_string_value (when), &o->effective_ms))
         return site_reject (SITE_BAD_FHIR, "fhir: %s must be a date and time with seconds and "
                             "a zone, from 1970 on", field);
     o->vital = spec->vital;

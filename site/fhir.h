@@ -42,6 +42,11 @@ typedef struct {
     double diastolic;           //  blood pressure only, else 0
 } site_observation_t;
 
+/*  Parses a FHIR dateTime or instant that has seconds and a zone,
+    YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm), from 1970 on, into ms
+    since the Unix epoch. Returns 0, or -1 if `s` is not one. */
+int site_fhir_datetime (const char *s, int64_t *ms) SITE_WUR;
+
 /*  Validates `len` bytes of untrusted JSON as one Observation for the
     patient `patient_ref`. Returns SITE_OK and fills `out`, or one of
     SITE_BAD_FHIR, SITE_UNIT_MISMATCH, SITE_SUBJECT_MISMATCH or

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_KEY_LEN 32
@@ -16,10 +17,27 @@ static const char s_salt [] = "cohort-ingest-v1";
 
 //  Algorithms are fetched once per process: implicit fetches on every
 //  record would cost more than the record's own cryptography.
+//  Contexts are kept per thread for the same reason; a key's destructor
+//  frees them when the thread ends.
 static EVP_KDF *s_hkdf;
 static EVP_CIPHER *s_gcm;
 static EVP_CIPHER *s_chacha;
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+static pthread_key_t s_ctx_key;
+typedef struct {
+    EVP_KDF_CTX *kdf;
+    EVP_CIPHER_CTX *cipher;
+} ctxs_t;
+static _Thread_local ctxs_t *s_ctxs;
+
+static void
+s_ctxs_free (void *p)
+{
+    ctxs_t *c = p;
+    EVP_KDF_CTX_free (c->kdf);
+    EVP_CIPHER_CTX_free (c->cipher);
+    free (c);
+}
 
 static void
 s_fetch (void)
@@ -27,6 +45,27 @@ s_fetch (void)
     s_hkdf = EVP_KDF_fetch (NULL, "HKDF", NULL);
     s_gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL);
     s_chacha = EVP_CIPHER_fetch (NULL, "ChaCha20-Poly1305", NULL);
+    if (pthread_key_create (&s_ctx_key, s_ctxs_free) != 0) {
+        EVP_KDF_free (s_hkdf);
+        s_hkdf = NULL;
+    }
+}
+
+//  This thread's contexts, or NULL on out of memory.
+static ctxs_t *
+s_thread_ctxs (void)
+{
+    pthread_once (&s_once, s_fetch);
+    if (!s_ctxs && s_hkdf) {
+        ctxs_t *c = calloc (1, sizeof *c);
+        if (c && (c->kdf = EVP_KDF_CTX_new (s_hkdf)) && (c->cipher = EVP_CIPHER_CTX_new ())
+        &&  pthread_setspecific (s_ctx_key, c) == 0)
+            s_ctxs = c;
+        else
+        if (c)
+            s_ctxs_free (c);
+    }
+    return s_ctxs;
 }
 
 bool
@@ -59,7 +98,7 @@ static int
 s_record_key (uint8_t key [S_KEY_LEN], uint8_t nonce [S_IV_LEN],
               const site_frame_header_t *h, const uint8_t secret [SITE_SECRET_LEN])
 {
-    pthread_once (&s_once, s_fetch);
+    ctxs_t *ctxs = s_thread_ctxs ();
     uint8_t info [6 + 2 + SITE_DEVICE_ID_MAX + 4 + 8];
     size_t idlen = strlen (h->device_id);
     memcpy (info, "record", 6);
@@ -77,9 +116,7 @@ s_record_key (uint8_t key [S_KEY_LEN], uint8_t nonce [S_IV_LEN],
         OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO, info, 20 + idlen),
         OSSL_PARAM_construct_end ()
     };
-    EVP_KDF_CTX *ctx = s_hkdf? EVP_KDF_CTX_new (s_hkdf): NULL;
-    int ok = ctx && EVP_KDF_derive (ctx, okm, sizeof okm, params) == 1;
-    EVP_KDF_CTX_free (ctx);
+    int ok = ctxs && EVP_KDF_derive (ctxs->kdf, okm, sizeof okm, params) == 1;
     if (ok) {
         memcpy (key, okm, S_KEY_LEN);
         memcpy (nonce, okm + S_KEY_LEN, S_IV_LEN);
@@ -136,7 +173,8 @@ site_frame_seal (uint8_t *out, size_t cap, size_t *out_len, const site_frame_hea
     if (s_record_key (key, nonce, h, secret))
         return -1;
     size_t hlen = s_header (out, h);
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+    ctxs_t *ctxs = s_thread_ctxs ();
+    EVP_CIPHER_CTX *ctx = ctxs? ctxs->cipher: NULL;
     int n = 0, fin = 0;
     int ok = ctx
           && EVP_EncryptInit_ex2 (ctx, cipher, key, nonce, NULL) == 1
@@ -146,7 +184,6 @@ site_frame_seal (uint8_t *out, size_t cap, size_t *out_len, const site_frame_hea
           && (size_t) (n + fin) == payload_len
           && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_GET_TAG, SITE_TAG_LEN,
                                   out + hlen + payload_len) == 1;
-    EVP_CIPHER_CTX_free (ctx);
     OPENSSL_cleanse (key, sizeof key);
     if (!ok)
         return site_error ("frame: OpenSSL AEAD encryption failed");
@@ -211,7 +248,8 @@ site_frame_open (uint8_t *payload, size_t cap, size_t *payload_len, const site_f
     uint8_t key [S_KEY_LEN], nonce [S_IV_LEN];
     if (s_record_key (key, nonce, &frame->header, secret))
         return site_reject (SITE_BAD_TAG, "frame: %s", "key derivation failed");
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+    ctxs_t *ctxs = s_thread_ctxs ();
+    EVP_CIPHER_CTX *ctx = ctxs? ctxs->cipher: NULL;
     int n = 0, fin = 0;
     int ok = ctx
           && EVP_DecryptInit_ex2 (ctx, cipher, key, nonce, NULL) == 1
@@ -221,7 +259,6 @@ site_frame_open (uint8_t *payload, size_t cap, size_t *payload_len, const site_f
           && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_SET_TAG, SITE_TAG_LEN,
                                   (void *) frame->tag) == 1
           && EVP_DecryptFinal_ex (ctx, payload + n, &fin) == 1;
-    EVP_CIPHER_CTX_free (ctx);
     OPENSSL_cleanse (key, sizeof key);
     if (!ok) {
         //  Decryption ran before the tag was checked: wipe what it wrote.

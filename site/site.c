@@ -49,3 +49,11 @@ site_reason_name (site_reason_t reason)
     };
     return (unsigned) reason < SITE_REASON_COUNT? names [reason]: "unknown";
 }
+
+void
+site_printable (char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char) *s < 0x20 || (unsigned char) *s > 0x7e)
+            *s = '?';
+}

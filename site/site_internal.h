@@ -13,4 +13,9 @@ int site_error (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
 site_reason_t site_reject (site_reason_t reason, const char *fmt, ...)
     __attribute__((format (printf, 2, 3)));
 
+/*  Replaces every byte of `s` outside printable ASCII with '?', so that a
+    message quoting untrusted input (possibly cut inside a UTF-8 sequence)
+    is always valid JSON text. */
+void site_printable (char *s);
+
 #endif

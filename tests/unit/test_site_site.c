@@ -31,12 +31,22 @@ test_errors (void **state)
     assert_string_equal (site_last_error (), "seq 9");
 }
 
+static void
+test_printable (void **state)
+{
+    (void) state;
+    char s [] = "ok \xc3\xa9\t\x7f~";
+    site_printable (s);
+    assert_string_equal (s, "ok ????~");
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_reason_names),
         cmocka_unit_test (test_errors),
+        cmocka_unit_test (test_printable),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,61 @@
+/*  site/grants.h - the site's consent grants and cohort selection.
+
+    Grants live in the ingest store's SQLite file (site/ingest.h), beside
+    the records they govern. A consent authority is enrolled by its verifier
+    key (audit/key.h); only grants it signed are taken (site/consent.h).
+
+    Versions: grants with the same Consent id are versions of one consent;
+    the site keeps the newest by dateTime. A newer version with status
+    inactive is a revocation and takes effect for every later selection.
+    An active grant already expired or not yet valid when it arrives, an
+    inactive one that revokes nothing, and a version not newer than the
+    one held are rejected with a reason.
+
+    Selection: a record is usable for (site, study, purpose, time) when a
+    current grant of its patient permits that use for the record's LOINC
+    code (site_consent_decide); a patient is usable when a current grant
+    permits the use at all.
+*/
+#ifndef SITE_GRANTS_H
+#define SITE_GRANTS_H
+
+#include "consent.h"
+#include "audit/log.h"
+
+typedef struct _site_grants_t site_grants_t;
+
+/*  Opens the grants of the ingest store at `path` (creating the tables if
+    needed). `audit` (may be NULL, borrowed) gets one entry per grant taken
+    or rejected (grant.accept, grant.reject) and per authority enrolled
+    (authority.enroll). Returns the handle or NULL. */
+site_grants_t *site_grants_open (const char *path, audit_log_t *audit);
+
+/*  Closes it, sets *self_p to NULL. NULL-safe. */
+void site_grants_destroy (site_grants_t **self_p);
+
+/*  Enrolls a consent authority by its verifier key line. Returns 0, or -1
+    if the key does not parse or is already enrolled. */
+int site_grants_enroll_authority (site_grants_t *self, const char *verifier_key) SITE_WUR;
+
+/*  Takes a signed grant envelope received at now_ms. Returns SITE_GRANT_OK
+    (stored), or the reason it was rejected (site_last_error() has the
+    detail): malformed, unsigned, unknown_authority, bad_signature,
+    expired, not_yet_valid, inactive (revokes nothing) or superseded. If
+    the audit log cannot record the decision the grant is not stored and
+    the result is malformed with the audit error. */
+site_grant_reason_t site_grants_add (site_grants_t *self, const char *envelope, size_t len,
+                                     int64_t now_ms) SITE_WUR;
+
+/*  The records usable for q's site, study, purpose and time (q->patient
+    and q->loinc are ignored): sets *ids to a new array (caller frees) of
+    *n record ids (the records table's ids, ascending). Returns 0 or -1. */
+int site_grants_select_records (site_grants_t *self, const site_consent_query_t *q,
+                                int64_t **ids, size_t *n) SITE_WUR;
+
+/*  The patients usable for q's site, study, purpose and time: sets
+    *patients to a new array of *n new strings (caller frees each and the
+    array), sorted. Returns 0 or -1. */
+int site_grants_select_patients (site_grants_t *self, const site_consent_query_t *q,
+                                 char ***patients, size_t *n) SITE_WUR;
+
+#endif

@@ -1,0 +1,253 @@
+/*  Unit tests for cli/cmd_ingest.c: `cohort ingest storage-keygen |
+    enroll-device | revoke-device | enroll-authority | sign-grant | grant |
+    select`, run as the built binary. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define COHORT COHORT_BINARY_DIR "/cli/cohort"
+
+typedef struct {
+    char dir [64];
+    char out [16384];
+} fixture_t;
+
+static int
+s_run (fixture_t *f, const char *fmt, ...)
+{
+    char args [2048], cmd [2400];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (args, sizeof args, fmt, ap);
+    va_end (ap);
+    snprintf (cmd, sizeof cmd, "cd '%s' && %s %s 2>&1", f->dir, COHORT, args);
+    FILE *p = popen (cmd, "r");
+    assert_non_null (p);
+    size_t n = fread (f->out, 1, sizeof f->out - 1, p);
+    f->out [n] = '\0';
+    int status = pclose (p);
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+static void
+s_write (fixture_t *f, const char *name, const char *text, mode_t mode)
+{
+    char path [160];
+    snprintf (path, sizeof path, "%s/%s", f->dir, name);
+    unlink (path);
+    FILE *fp = fopen (path, "wb");
+    assert_non_null (fp);
+    fputs (text, fp);
+    fclose (fp);
+    assert_int_equal (chmod (path, mode), 0);
+}
+
+static const char *s_consent =
+    "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"%s\","
+    "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/consentscope\","
+    "\"code\":\"research\"}]},\"patient\":{\"reference\":\"Patient/p-1\"},"
+    "\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\","
+    "\"period\":{\"start\":\"2026-01-01T00:00:00Z\",\"end\":\"2030-01-01T00:00:00Z\"},"
+    "\"actor\":[{\"reference\":{\"reference\":\"Organization/hospital-a\"}}],"
+    "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
+    "\"code\":\"HRESCH\"}]}}";
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-cli-ingest-XXXXXX");
+    if (!mkdtemp (f->dir))
+        return -1;
+    *state = f;
+    return s_run (f, "ingest storage-keygen --out storage.key");
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = *state;
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system (cmd);
+    free (f);
+    return rc == 0? 0: -1;
+}
+
+#define STORE "--store site.db --storage-key storage.key"
+
+static void
+test_help_and_usage (void **state)
+{
+    fixture_t *f = *state;
+    const char *cmds [] = { "storage-keygen", "enroll-device", "revoke-device",
+                            "enroll-authority", "sign-grant", "grant", "select" };
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal (s_run (f, "ingest %s --help", cmds [i]), 0);
+        assert_non_null (strstr (f->out, "usage: cohort ingest"));
+    }
+    assert_int_equal (s_run (f, "ingest"), 2);
+    assert_int_equal (s_run (f, "ingest nosuch"), 2);
+    assert_int_equal (s_run (f, "ingest storage-keygen"), 2);
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d"), 2);
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d --patient Patient/p"
+                                " --secret-out s --expires tomorrow"), 2);
+    assert_non_null (strstr (f->out, "--expires"));
+    assert_int_equal (s_run (f, "ingest revoke-device " STORE), 2);
+    assert_int_equal (s_run (f, "ingest enroll-authority --store site.db"), 2);
+    assert_int_equal (s_run (f, "ingest sign-grant --key k --file f"), 2);
+    assert_int_equal (s_run (f, "ingest grant --store site.db --file f --now x"), 2);
+    assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/a"), 2);
+    assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/a"
+                                " --purpose HRESCH --time x"), 2);
+}
+
+static void
+test_storage_key (void **state)
+{
+    fixture_t *f = *state;
+    char path [160];
+    snprintf (path, sizeof path, "%s/storage.key", f->dir);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    assert_int_equal (st.st_size, 65);
+    assert_int_equal (s_run (f, "ingest storage-keygen --out storage.key"), 1);
+    //  Strict key files.
+    const char *enroll = "ingest enroll-device --store site.db --storage-key %s --device-id d-1"
+                         " --patient Patient/p-1 --secret-out d-1.secret";
+    s_write (f, "loose.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+             0644);
+    assert_int_equal (s_run (f, enroll, "loose.key"), 1);
+    assert_non_null (strstr (f->out, "chmod 600"));
+    s_write (f, "short.key", "0011\n", 0600);
+    assert_int_equal (s_run (f, enroll, "short.key"), 1);
+    s_write (f, "upper.key", "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\n",
+             0600);
+    assert_int_equal (s_run (f, enroll, "upper.key"), 1);
+    s_write (f, "nonl.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+             0600);
+    assert_int_equal (s_run (f, enroll, "nonl.key"), 1);
+    assert_int_equal (s_run (f, enroll, "missing.key"), 1);
+    //  A well-formed key that is not the store's.
+    assert_int_equal (s_run (f, enroll, "storage.key"), 0);
+    s_write (f, "other.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+             0600);
+    assert_int_equal (s_run (f, "ingest revoke-device --store site.db --storage-key other.key"
+                                " --device-id d-1"), 1);
+    assert_non_null (strstr (f->out, "storage key"));
+}
+
+static void
+test_devices (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (s_run (f, "audit append --log audit.db --origin hospital-a.example/audit"
+                                " --kind log.start --actor site:hospital-a --detail {}"), 0);
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-1"
+                                " --patient Patient/p-1 --secret-out d-1.secret"
+                                " --expires 2027-06-30T00:00:00Z --audit audit.db"), 0);
+    assert_non_null (strstr (f->out, "key epoch 1"));
+    char path [160];
+    snprintf (path, sizeof path, "%s/d-1.secret", f->dir);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    assert_int_equal (st.st_size, 65);
+    //  Twice, an existing secret file, a bad patient, a missing audit log.
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-1"
+                                " --patient Patient/p-1 --secret-out d-1b.secret"), 1);
+    assert_non_null (strstr (f->out, "already enrolled"));
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
+                                " --patient Patient/p-2 --secret-out d-1.secret"), 1);
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
+                                " --patient p-2 --secret-out d-2.secret"), 1);
+    assert_int_equal (access ("d-2.secret", F_OK), -1);
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
+                                " --patient Patient/p-2 --secret-out d-2.secret"
+                                " --audit missing.db"), 1);
+    //  Revoke, then re-enroll with a new epoch.
+    assert_int_equal (s_run (f, "ingest revoke-device " STORE " --device-id d-1"
+                                " --audit audit.db"), 0);
+    assert_int_equal (s_run (f, "ingest revoke-device " STORE " --device-id d-9"), 1);
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-1"
+                                " --patient Patient/p-1 --secret-out d-1-epoch2.secret"), 0);
+    assert_non_null (strstr (f->out, "key epoch 2"));
+    //  The audit log recorded the enrollment and the revocation.
+    assert_int_equal (s_run (f, "audit verify --log audit.db"), 0);
+    assert_non_null (strstr (f->out, "3 entries"));
+}
+
+static void
+test_grants (void **state)
+{
+    fixture_t *f = *state;
+    //  Selection reads the ingest store's records: make the store first.
+    assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/hospital-a"
+                                " --purpose HRESCH"), 1);
+    assert_non_null (strstr (f->out, "ingest store"));
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-1"
+                                " --patient Patient/p-1 --secret-out d-1.secret"), 0);
+    assert_int_equal (s_run (f, "audit keygen --name consent-authority-1 --out auth.key"), 0);
+    assert_int_equal (s_run (f, "ingest enroll-authority --store site.db --key auth.key.pub"), 0);
+    assert_int_equal (s_run (f, "ingest enroll-authority --store site.db --key auth.key.pub"), 1);
+    assert_int_equal (s_run (f, "ingest enroll-authority --store site.db --key auth.key"), 1);
+    char json [4096];
+    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
+    s_write (f, "consent.json", json, 0644);
+    assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file consent.json"
+                                " --out consent.json.sig"), 0);
+    assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file consent.json"
+                                " --out consent.json.sig"), 1);
+    s_write (f, "bad.json", "{\"resourceType\":\"Consent\"}", 0644);
+    assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file bad.json --out bad.sig"),
+                      1);
+    assert_int_equal (s_run (f, "ingest sign-grant --key missing.key --file consent.json"
+                                " --out x.sig"), 1);
+    assert_int_equal (s_run (f, "audit append --log audit.db --origin o --kind log.start"
+                                " --actor site:a --detail {}"), 0);
+    assert_int_equal (s_run (f, "ingest grant --store site.db --file consent.json.sig"
+                                " --now 2026-11-22T00:00:00Z --audit missing.db"), 1);
+    assert_int_equal (s_run (f, "ingest grant --store site.db --file consent.json.sig"
+                                " --now 2026-11-22T00:00:00Z --audit audit.db"), 0);
+    assert_non_null (strstr (f->out, "accepted"));
+    assert_int_equal (s_run (f, "audit prove --log audit.db --index 1"), 0);
+    assert_non_null (strstr (f->out, "grant.accept"));
+    assert_int_equal (s_run (f, "ingest grant --store site.db --file consent.json.sig"), 1);
+    assert_non_null (strstr (f->out, "rejected: superseded"));
+    assert_int_equal (s_run (f, "ingest grant --store site.db --file missing.sig"), 1);
+    assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/hospital-a"
+                                " --purpose HRESCH --time 2026-11-22T00:00:00Z"), 0);
+    assert_non_null (strstr (f->out, "\"Patient/p-1\""));
+    assert_non_null (strstr (f->out, "\"records\": 0"));
+    assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/hospital-b"
+                                " --purpose HRESCH"), 0);
+    assert_non_null (strstr (f->out, "\"patients\": []"));
+    //  Revocation: a newer inactive version.
+    snprintf (json, sizeof json, s_consent, "inactive", "2026-11-20T00:00:00Z");
+    s_write (f, "revoke.json", json, 0644);
+    assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file revoke.json"
+                                " --out revoke.json.sig"), 0);
+    assert_int_equal (s_run (f, "ingest grant --store site.db --file revoke.json.sig"), 0);
+    assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/hospital-a"
+                                " --purpose HRESCH"), 0);
+    assert_non_null (strstr (f->out, "\"patients\": []"));
+}
+
+int
+main (void)
+{
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+    const struct CMUnitTest tests [] = {
+        T (test_help_and_usage), T (test_storage_key), T (test_devices), T (test_grants),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
