@@ -17,6 +17,10 @@ static const cli_command_t s_commands [] = {
     { "predict",  "score the rows of a CSV file with a model", cli_cmd_predict },
     { "evaluate", "AUC, accuracy, log-loss and Brier score of a model on a CSV file", cli_cmd_evaluate },
     { "privacy", "privacy accounting, noise calibration, noise samples", cli_cmd_privacy },
+    { "coordinator", "run the coordinator daemon (coordinator.cfg)", cli_cmd_coordinator },
+    { "site",   "run a site worker (site.cfg)", cli_cmd_site },
+    { "study",  "launch a study or show its status (analyst)", cli_cmd_study },
+    { "report", "fetch a study's report (analyst)", cli_cmd_report },
     { NULL, NULL, NULL }
 };
 

@@ -115,8 +115,7 @@ proto_validate (const proto_msg_t *m)
                 if (!*a->features [i])
                     return proto_error ("accept.features[%zu]: empty", i);
             }
-            if (a->train_records < 1 || a->train_records > PROTO_RECORDS_MAX
-            ||  a->test_records > PROTO_RECORDS_MAX)
+            if (a->train_records < 1 || a->train_records > PROTO_RECORDS_MAX)
                 return proto_error ("accept: record counts out of range");
             return 0;
         }
