@@ -253,6 +253,13 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
                 fullest = b;
             }
         }
+        //  ... and within that run, its fullest bin.
+        size_t in = fullest % PROTO_STATS_BINS;
+        if (in > 1 && h [fullest - 1] > h [fullest])
+            fullest--;
+        else
+        if (in + 1 < PROTO_STATS_BINS && h [fullest + 1] > h [fullest])
+            fullest++;
         //  The run of bins around the fullest one (same sign) that clear the
         //  threshold: isolated noise spikes elsewhere do not count.
         size_t half = fullest / PROTO_STATS_BINS * PROTO_STATS_BINS;
