@@ -42,9 +42,9 @@
 #define PROTO_MAX_PARTIES  64
 #define PROTO_STATS_BINS   32               //  per sign
 #define PROTO_STATS_EXP_MIN (-16)           //  bins: exponents -16 .. 15
-#define PROTO_HIST_BINS    20
-#define PROTO_STATS_SHARE  0.40
-#define PROTO_EVAL_SHARE   0.05
+#define PROTO_HIST_BINS    10
+#define PROTO_STATS_SHARE  0.35
+#define PROTO_EVAL_SHARE   0.10
 #define PROTO_KINDS        4                //  indexed by Cohort__RoundKind
 
 typedef struct {
