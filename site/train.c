@@ -32,13 +32,14 @@ s_stats (int64_t *out, const model_dataset_t *ds)
             double x = gsl_matrix_get (ds->X, i, j);
             if (isnan (x))
                 continue;
+            //  Bin k holds |x| in [2^(m + 2k), 2^(m + 2k + 2)), m = EXP_MIN;
+            //  the ends take everything below and above.
             int e = x != 0? (int) floor (log2 (fabs (x))): PROTO_STATS_EXP_MIN;
-            if (e < PROTO_STATS_EXP_MIN)
-                e = PROTO_STATS_EXP_MIN;
-            if (e > PROTO_STATS_EXP_MIN + PROTO_STATS_BINS - 1)
-                e = PROTO_STATS_EXP_MIN + PROTO_STATS_BINS - 1;
+            int k = e < PROTO_STATS_EXP_MIN? 0: (e - PROTO_STATS_EXP_MIN) / 2;
+            if (k > PROTO_STATS_BINS - 1)
+                k = PROTO_STATS_BINS - 1;
             size_t sign = x < 0? PROTO_STATS_BINS: 0;
-            out [j * per + sign + (size_t) (e - PROTO_STATS_EXP_MIN)]++;
+            out [j * per + sign + (size_t) k]++;
         }
 }
 

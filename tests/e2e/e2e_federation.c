@@ -180,7 +180,7 @@ s_study (e2e_t *c)
 {
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 4, 1, 20, false, 2, 2) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 4, 1, 20, false, 2, 2) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
@@ -233,7 +233,7 @@ s_kill_site (e2e_t *c)
 {
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 4, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 4, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, s_kill_c_after_step))
         return -1;
@@ -260,7 +260,7 @@ s_quorum (e2e_t *c)
 {
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 8, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 8, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, s_kill_two_after_step))
         return -1;
@@ -285,7 +285,7 @@ s_budget (e2e_t *c)
     c->budget [2] = 0.5;
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 3, 1, 1, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 1, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
@@ -321,7 +321,7 @@ s_bad_partial (e2e_t *c)
     free (text);
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 2, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 2, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
@@ -520,7 +520,7 @@ s_late_dup (e2e_t *c)
     zactor_t *rogue = zactor_new (s_rogue, &args);
     CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
            "the rogue did not connect");
-    CHECK (e2e_write_study (c, NULL, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     int rc = s_run_study (c, &report, NULL, NULL);
     zactor_destroy (&rogue);
@@ -546,7 +546,8 @@ s_late_dup (e2e_t *c)
 //  Label-skew split over 3 sites, a privacy-off and a DP study, each model
 //  evaluated on the pooled test rows with `cohort evaluate`, against
 //  `cohort train` on the pooled training rows. Environment: E2E_BITS
-//  (2048), E2E_OFF_STEPS, E2E_DP_STEPS, E2E_DP_Q, E2E_LR, E2E_DP_LR.
+//  (2048), E2E_OFF_STEPS, E2E_DP_STEPS, E2E_DP_Q, E2E_LR, E2E_DP_LR,
+//  E2E_OPTIMIZER (adam or sgd).
 static double
 s_env (const char *name, double fallback)
 {
@@ -578,15 +579,9 @@ s_acceptance_study (e2e_t *c, const char *label, bool off, unsigned steps, doubl
 {
     char extra [128];
     snprintf (extra, sizeof extra, "    l2 = 1\n");
-    CHECK (e2e_write_study (c, extra, steps, q, 1, off, 2, off? 0: 0) == 0, "study.cfg");
-    //  learning rate
-    char *text = s_read (e2e_path (c, "study.cfg"), NULL);
-    char *at = strstr (text, "learning_rate = 0.1");
-    FILE *f = fopen (e2e_path (c, "study.cfg"), "w");
-    fprintf (f, "%.*slearning_rate = %g%s", (int) (at - text), text, lr,
-             at + strlen ("learning_rate = 0.1"));
-    fclose (f);
-    free (text);
+    const char *optimizer = getenv ("E2E_OPTIMIZER");
+    CHECK (e2e_write_study (c, extra, optimizer? optimizer: "adam", lr, steps, q, 1, off, 2, 0)
+           == 0, "study.cfg");
     json_t *report;
     int64_t t0 = zclock_mono ();
     if (s_run_study (c, &report, NULL, NULL))

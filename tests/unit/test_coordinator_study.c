@@ -49,16 +49,17 @@ test_schedule_and_report (void **state)
         memset (v, 0, sizeof v);
         if (kind == COHORT__ROUND_KIND__ROUND_KIND_STATS) {
             assert_int_equal (coord_study_dim (st, kind), 2 * 2 * PROTO_STATS_BINS);
-            //  Feature a: 1000 values in [4, 8); b: 1000 in [-2, -1).
-            v [2 - PROTO_STATS_EXP_MIN] = 1000;
-            v [2 * PROTO_STATS_BINS + PROTO_STATS_BINS + 0 - PROTO_STATS_EXP_MIN] = 1000;
+            //  Feature a: 1000 values in [4, 16); b: 1000 in [-4, -1).
+            v [(2 - PROTO_STATS_EXP_MIN) / 2] = 1000;
+            v [2 * PROTO_STATS_BINS + PROTO_STATS_BINS + (0 - PROTO_STATS_EXP_MIN) / 2] = 1000;
         }
         else
         if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
             assert_int_equal (rs.n_params, 3);
             assert_int_equal (rs.n_mean, 2);
-            assert_true (fabs (rs.mean [0] - 6) < 1e-9);
-            assert_true (fabs (rs.mean [1] + 1.5) < 1e-9);
+            assert_true (fabs (rs.mean [0] - 10) < 1e-9);
+            assert_true (fabs (rs.mean [1] + 2.5) < 1e-9);
+            assert_true (fabs (rs.std [0] - sqrt (12)) < 1e-9);
             v [0] = 1 << PROTO_FRAC_BITS;        //  gradient +1 on a
         }
         else {

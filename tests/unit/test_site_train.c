@@ -64,12 +64,12 @@ test_stats (void **state)
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
     rs.kind = COHORT__ROUND_KIND__ROUND_KIND_STATS;
     assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, NULL), 0);
-    int z = -PROTO_STATS_EXP_MIN;     //  index of exponent 0
-    //  a: 1 -> [1,2), 5 and 6 -> [4,8).
+    int z = -PROTO_STATS_EXP_MIN / 2;     //  the bin [1, 4)
+    //  a: 1 -> [1,4), 5 and 6 -> [4,16).
     assert_int_equal (v [z + 0], 1);
-    assert_int_equal (v [z + 2], 2);
-    //  b: -3 -> negative [2,4); 0 -> the lowest positive bin; -0.5 -> negative [0.5,1).
-    assert_int_equal (v [per + PROTO_STATS_BINS + z + 1], 1);
+    assert_int_equal (v [z + 1], 2);
+    //  b: -3 -> negative [1,4); 0 -> the lowest positive bin; -0.5 -> negative [0.25,1).
+    assert_int_equal (v [per + PROTO_STATS_BINS + z], 1);
     assert_int_equal (v [per + 0], 1);
     assert_int_equal (v [per + PROTO_STATS_BINS + z - 1], 1);
     int64_t total = 0;
