@@ -199,7 +199,8 @@ coord_study_dim (const coord_study_t *self, Cohort__RoundKind kind)
 //  The released model: the average of the iterates over the second half of
 //  training (Polyak-Ruppert tail averaging; post-processing of the DP
 //  iterates, so free in privacy terms), which smooths out the noise the
-//  last iterate carries; the iterate itself until averaging starts.
+//  last iterate carries; the iterate itself until averaging starts, and
+//  always with privacy off (nothing to smooth).
 static const gsl_vector *
 s_released (const coord_study_t *self)
 {
@@ -250,6 +251,18 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
 static void
 s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
 {
+    if (self->plan.off) {
+        //  Exact sums: the pooled mean and (population) standard deviation.
+        double n = (double) self->n_records;
+        for (size_t j = 0; j < self->p; j++) {
+            double mean = ldexp ((double) v [j], -PROTO_OFF_BITS) / n;
+            double var = ldexp ((double) v [self->p + j], -PROTO_OFF_BITS) / n - mean * mean;
+            self->mean [j] = mean;
+            self->std [j] = var > 1e-24? sqrt (var): 1;
+        }
+        self->standardised = true;
+        return;
+    }
     const proto_plan_kind_t *k = &self->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS];
     double threshold = 2 * sqrt ((double) contributors * (double) k->local_sigma2) + 0.5;
     size_t per = 2 * PROTO_STATS_BINS;
@@ -305,7 +318,7 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         gsl_vector_free (g);
         if (rc)
             return coord_error ("optimiser: %s", model_last_error ());
-        if (2 * self->step > d->steps) {
+        if (!d->privacy_off && 2 * self->step > d->steps) {
             //  average += (params - average) / k
             self->averaged++;
             for (size_t i = 0; i < n; i++) {

@@ -14,6 +14,9 @@
                The coordinator derives the standardisation mean and standard
                deviation from it (a factor-4 resolution is enough to put the
                features on comparable scales for gradient descent).
+               With privacy off the vector is instead the exact sums of x
+               and x^2 per feature (fixed point 2^PROTO_OFF_BITS), so the
+               standardisation is the pooled one.
       train    the clipped per-example gradient sum (clip C), fixed point
                2^PROTO_FRAC_BITS, Poisson-subsampled at rate q:
                dp_clip_sensitivity(C, f, d).
@@ -38,6 +41,7 @@
 #include "proto/cohort.pb-c.h"
 
 #define PROTO_FRAC_BITS    12              //  training gradients
+#define PROTO_OFF_BITS     8               //  privacy-off statistics
 #define PROTO_VALUE_BITS   48
 #define PROTO_MAX_PARTIES  64
 #define PROTO_STATS_BINS   16               //  per sign, two octaves each

@@ -4,6 +4,7 @@
 #include "dp/clip.h"
 #include "models/logistic.h"
 #include "models/mlp.h"
+#include "proto/plan.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +21,33 @@ s_standardise (const gsl_matrix *X, const double *mean, const double *std)
             gsl_matrix_set (Z, i, j, isnan (x)? 0: (x - mean [j]) / std [j]);
         }
     return Z;
+}
+
+//  Privacy off: sum x and sum x^2 per feature, fixed point.
+static int
+s_sums (int64_t *out, const model_dataset_t *ds)
+{
+    size_t p = ds->X->size2;
+    double *s = calloc (2 * p, sizeof (double));
+    for (size_t i = 0; i < ds->n; i++)
+        for (size_t j = 0; j < p; j++) {
+            double x = gsl_matrix_get (ds->X, i, j);
+            if (!isnan (x)) {
+                s [j] += x;
+                s [p + j] += x * x;
+            }
+        }
+    int rc = 0;
+    for (size_t j = 0; j < 2 * p && !rc; j++) {
+        double v = ldexp (s [j], PROTO_OFF_BITS);
+        if (!(fabs (v) < ldexp (1, PROTO_VALUE_BITS - 2)))
+            rc = site_error ("stats: feature %zu: sum %g too large for the fixed-point range",
+                             j % p, s [j]);
+        else
+            out [j] = (int64_t) llround (v);
+    }
+    free (s);
+    return rc;
 }
 
 static void
@@ -152,6 +180,8 @@ site_round_vector (int64_t *out, const site_data_t *data, const proto_study_t *s
 {
     switch (rs->kind) {
         case COHORT__ROUND_KIND__ROUND_KIND_STATS:
+            if (plan->off)
+                return s_sums (out, data->train);
             s_stats (out, data->train);
             return 0;
         case COHORT__ROUND_KIND__ROUND_KIND_TRAIN:

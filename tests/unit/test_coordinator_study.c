@@ -123,6 +123,14 @@ test_privacy_off (void **state)
     assert_true (json_is_null (json_object_get (privacy, "epsilon")));
     assert_true (json_is_null (json_object_get (report, "model")));   //  not standardised yet
     json_decref (report);
+    //  Exact sums: 10 records, sum 30, sum of squares 100 -> mean 3, std 1.
+    int64_t sums [2] = { 30 << PROTO_OFF_BITS, 100 << PROTO_OFF_BITS };
+    json_t *metrics;
+    assert_int_equal (coord_study_apply (st, COHORT__ROUND_KIND__ROUND_KIND_STATS, sums, 1,
+                                         &metrics), 0);
+    Cohort__RoundStart rs2 = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, coord_study_next (st), &rs2), 0);
+    assert_true (fabs (rs2.mean [0] - 3) < 1e-12 && fabs (rs2.std [0] - 1) < 1e-12);
     coord_study_destroy (&st);
     //  An impossible plan fails at begin.
     st = coord_study_new ("s3", "study\n    name = u\n    dataset = d\n    label = y\n"

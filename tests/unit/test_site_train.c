@@ -132,12 +132,35 @@ test_train_and_eval (void **state)
     dp_rng_destroy (&rng);
 }
 
+static void
+test_sums_when_off (void **state)
+{
+    (void) state;
+    proto_study_t *off = proto_study_parse ("study\n    name = s\n    dataset = d\n"
+                                            "    label = y\n    steps = 1\n    sampling_rate = 1\n"
+                                            "    min_sites = 1\n    privacy\n        off = true\n",
+                                            "s.cfg");
+    proto_plan_t plan;
+    assert_int_equal (proto_plan_make (&plan, off, 2, 1), 0);
+    assert_int_equal (plan.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].dim, 4);
+    int64_t v [4];
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_STATS;
+    assert_int_equal (site_round_vector (v, s_data, off, &plan, &rs, NULL), 0);
+    //  a: 1 + 5 + 6 = 12, squares 62; b: -3.5, squares 9.25.
+    assert_true (v [0] == 12 << PROTO_OFF_BITS && v [2] == 62 << PROTO_OFF_BITS);
+    assert_true (v [1] == (int64_t) (-3.5 * (1 << PROTO_OFF_BITS)));
+    assert_true (v [3] == (int64_t) (9.25 * (1 << PROTO_OFF_BITS)));
+    proto_study_destroy (&off);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_stats),
         cmocka_unit_test (test_train_and_eval),
+        cmocka_unit_test (test_sums_when_off),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
