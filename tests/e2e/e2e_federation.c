@@ -15,7 +15,8 @@
       budget         a site whose budget is too small declines with the reason
       bad_partial    a site with a corrupted share: its partial decryptions
                      fail their proofs and are excluded
-    Exit 0 on success; on failure the consortium directory is kept.
+    Exit 0 on success; on failure (or with E2E_KEEP set) the consortium
+    directory is kept.
 */
 #include "consortium.h"
 #include "coordinator/client.h"
@@ -670,7 +671,7 @@ main (int argc, char **argv)
             return 1;
         }
         int rc = scenarios [i].run (&s_c);
-        e2e_teardown (&s_c, rc != 0);
+        e2e_teardown (&s_c, rc != 0 || getenv ("E2E_KEEP"));
         fprintf (stderr, "e2e %s: %s\n", scenario, rc? "FAILED": "passed");
         return rc? 1: 0;
     }
