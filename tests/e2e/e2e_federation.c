@@ -5,6 +5,7 @@
     Scenarios:
       unknown_cert   a client whose cert is not allowlisted gets no answer;
                      the allowlisted analyst does
+      impostor       an allowlisted site claiming another site's name is refused
       study          a DP study completes; the coordinator's files hold no
                      key share
       kill_site      a site killed mid-study: rounds complete with t sites
@@ -108,6 +109,43 @@ s_study_field (json_t *report, const char *key)
 }
 
 //  ---------------------------------------------------------------------
+
+//  An allowlisted site cannot register under another site's name.
+static int
+s_impostor (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    char cert [512], server [512], endpoint [64];
+    snprintf (cert, sizeof cert, "%s/certs/site-c_secret", c->dir);
+    snprintf (server, sizeof server, "%s/certs/coordinator", c->dir);
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", c->port);
+    zsock_t *sock = proto_client_new (endpoint, cert, server);
+    CHECK (sock, "client: %s", proto_last_error ());
+    Cohort__Hello hello = COHORT__HELLO__INIT;
+    hello.role = "site"; hello.name = "site-a"; hello.index = 1;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "";
+    msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
+    msg.hello = &hello;
+    CHECK (proto_send (sock, NULL, &msg) == 0, "send");
+    zsock_set_rcvtimeo (sock, 10000);
+    proto_msg_t *reply = proto_recv (sock, NULL);
+    CHECK (reply && reply->body_case == COHORT__ENVELOPE__BODY_ERROR, "no refusal");
+    CHECK (strstr (reply->error->message, "does not match"), "reply: %s", reply->error->message);
+    proto_free (&reply);
+    zsock_destroy (&sock);
+    CHECK (e2e_wait_log (c, "coordinator", "refused hello as 'site-a'", 5000), "no log line");
+    //  The real site-a still takes part.
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 1, 1, 20, false, 3, 0) == 0, "study.cfg");
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_decref (report);
+    return 0;
+}
 
 static int
 s_unknown_cert (e2e_t *c)
@@ -657,6 +695,7 @@ main (int argc, char **argv)
     } scenarios [] = {
         { "unknown_cert", s_unknown_cert, 10000 },
         { "study", s_study, 10000 },
+        { "impostor", s_impostor, 10000 },
         { "kill_site", s_kill_site, 4000 },
         { "quorum", s_quorum, 4000 },
         { "late_dup", s_late_dup, 10000 },
