@@ -81,6 +81,12 @@ s_new (zsock_t *pipe, const char *config_path)
         coord_error ("%s", he_last_error ());
         goto fail;
     }
+    //  Proof verification is the coordinator's main cost per round: a
+    //  fixed-base table for v takes one of its two long exponentiations.
+    if (he_verify_precompute (self->vk)) {
+        coord_error ("%s", he_last_error ());
+        goto fail;
+    }
     if (mpz_cmp (he_verify_n (self->vk), he_pubkey_n (self->pk))) {
         coord_error ("%s: the verification keys belong to another public key",
                      self->cfg->verify_key);

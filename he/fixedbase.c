@@ -5,52 +5,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WINDOW_BITS   8
-#define WINDOW_VALUES 255       //  non-zero byte values
-
 struct _he_fixedbase_t {
     mpz_t mod;
     size_t exp_bits;
-    size_t rows;                //  ceil(exp_bits / 8)
-    mpz_t *table;               //  rows * 255: table [i*255 + d-1] = g^(d 2^(8i))
+    unsigned window;            //  w bits per digit
+    size_t values;              //  2^w - 1 non-zero digits
+    size_t rows;                //  ceil(exp_bits / w)
+    mpz_t *table;               //  table [i*values + d-1] = g^(d 2^(w i))
 };
 
 he_fixedbase_t *
-he_fixedbase_new (const mpz_t base, const mpz_t mod, size_t exp_bits)
+he_fixedbase_new_window (const mpz_t base, const mpz_t mod, size_t exp_bits, unsigned window)
 {
-    if (mpz_cmp_ui (mod, 1) <= 0 || exp_bits == 0 || exp_bits > 16384) {
-        he_error ("fixed-base table: bad modulus or exponent size %zu", exp_bits);
+    if (mpz_cmp_ui (mod, 1) <= 0 || exp_bits == 0 || exp_bits > 16384
+    ||  window < 1 || window > 8) {
+        he_error ("fixed-base table: bad modulus, exponent size %zu or window %u",
+                  exp_bits, window);
         return NULL;
     }
     he_fixedbase_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->exp_bits = exp_bits;
-    self->rows = (exp_bits + WINDOW_BITS - 1) / WINDOW_BITS;
-    self->table = malloc (self->rows * WINDOW_VALUES * sizeof (mpz_t));
+    self->window = window;
+    self->values = ((size_t) 1 << window) - 1;
+    self->rows = (exp_bits + window - 1) / window;
+    self->table = malloc (self->rows * self->values * sizeof (mpz_t));
     if (!self->table) {
         free (self);
         he_error ("out of memory for the fixed-base table");
         return NULL;
     }
     mpz_init_set (self->mod, mod);
-    mpz_t row_base;                     //  g^(2^(8i))
+    mpz_t row_base, wide;               //  row_base = g^(2^(w i))
     mpz_init (row_base);
+    mpz_init2 (wide, 2 * mpz_sizeinbase (mod, 2) + 64);
     mpz_mod (row_base, base, mod);
     for (size_t i = 0; i < self->rows; i++) {
-        mpz_t *row = self->table + i * WINDOW_VALUES;
+        mpz_t *row = self->table + i * self->values;
         mpz_init_set (row [0], row_base);
-        for (size_t d = 1; d < WINDOW_VALUES; d++) {
+        for (size_t d = 1; d < self->values; d++) {
             mpz_init (row [d]);
-            mpz_mul (row [d], row [d - 1], row_base);
-            mpz_mod (row [d], row [d], mod);
+            mpz_mul (wide, row [d - 1], row_base);
+            mpz_mod (row [d], wide, mod);
         }
-        //  next row base = g^(256 * 2^(8i)) = row[254] * row_base
-        mpz_mul (row_base, row [WINDOW_VALUES - 1], row_base);
-        mpz_mod (row_base, row_base, mod);
+        //  next row base = g^(2^w 2^(w i)) = row[last] * row_base
+        mpz_mul (wide, row [self->values - 1], row_base);
+        mpz_mod (row_base, wide, mod);
     }
-    mpz_clear (row_base);
+    mpz_clears (row_base, wide, NULL);
     return self;
+}
+
+he_fixedbase_t *
+he_fixedbase_new (const mpz_t base, const mpz_t mod, size_t exp_bits)
+{
+    return he_fixedbase_new_window (base, mod, exp_bits, 8);
 }
 
 void
@@ -59,12 +69,24 @@ he_fixedbase_destroy (he_fixedbase_t **self_p)
     if (!self_p || !*self_p)
         return;
     he_fixedbase_t *self = *self_p;
-    for (size_t k = 0; k < self->rows * WINDOW_VALUES; k++)
+    for (size_t k = 0; k < self->rows * self->values; k++)
         mpz_clear (self->table [k]);
     free (self->table);
     mpz_clear (self->mod);
     free (self);
     *self_p = NULL;
+}
+
+//  The w-bit digit of e at bit offset `at` (w <= 8, so at most two limbs).
+static unsigned
+s_digit (const mp_limb_t *limbs, size_t nlimbs, size_t at, unsigned w)
+{
+    size_t li = at / GMP_NUMB_BITS;
+    unsigned shift = (unsigned) (at % GMP_NUMB_BITS);
+    mp_limb_t v = li < nlimbs? limbs [li] >> shift: 0;
+    if (shift + w > GMP_NUMB_BITS && li + 1 < nlimbs)
+        v |= limbs [li + 1] << (GMP_NUMB_BITS - shift);
+    return (unsigned) (v & (((mp_limb_t) 1 << w) - 1));
 }
 
 int
@@ -73,31 +95,26 @@ he_fixedbase_pow (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
     if (mpz_sgn (e) < 0 || mpz_sizeinbase (e, 2) > self->exp_bits)
         return he_error ("fixed-base exponent out of range (%zu bits allowed)",
                          self->exp_bits);
-    //  Walk the exponent a limb at a time, a byte at a time. Products go
-    //  through `wide` (sized once) so GMP never reallocates in the loop:
-    //  every reallocation would go through the wiping allocator.
+    //  One table entry per non-zero digit. Products go through `wide`
+    //  (sized once) so GMP never reallocates in the loop: every
+    //  reallocation would go through the wiping allocator.
     mpz_t wide;
     mpz_init2 (wide, 2 * mpz_sizeinbase (self->mod, 2) + 64);
-    size_t limbs = mpz_size (e);
-    const mp_limb_t *lp = mpz_limbs_read (e);
+    size_t nlimbs = mpz_size (e);
+    const mp_limb_t *limbs = mpz_limbs_read (e);
     int started = 0;
-    size_t row = 0;
-    for (size_t li = 0; li < limbs; li++) {
-        mp_limb_t limb = lp [li];
-        for (size_t b = 0; b < sizeof (mp_limb_t) && row < self->rows; b++, row++) {
-            unsigned d = (unsigned) (limb & 0xff);
-            limb >>= 8;
-            if (d == 0)
-                continue;
-            const mpz_t *entry = &self->table [row * WINDOW_VALUES + d - 1];
-            if (!started) {
-                mpz_set (out, *entry);
-                started = 1;
-            }
-            else {
-                mpz_mul (wide, out, *entry);
-                mpz_mod (out, wide, self->mod);
-            }
+    for (size_t row = 0; row < self->rows; row++) {
+        unsigned d = s_digit (limbs, nlimbs, row * self->window, self->window);
+        if (d == 0)
+            continue;
+        const mpz_t *entry = &self->table [row * self->values + d - 1];
+        if (!started) {
+            mpz_set (out, *entry);
+            started = 1;
+        }
+        else {
+            mpz_mul (wide, out, *entry);
+            mpz_mod (out, wide, self->mod);
         }
     }
     if (!started)
@@ -109,5 +126,5 @@ he_fixedbase_pow (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
 size_t
 he_fixedbase_bytes (const he_fixedbase_t *self)
 {
-    return self->rows * WINDOW_VALUES * mpz_size (self->mod) * sizeof (mp_limb_t);
+    return self->rows * self->values * mpz_size (self->mod) * sizeof (mp_limb_t);
 }

@@ -1,14 +1,16 @@
 /*  he/fixedbase.h - fixed-base modular exponentiation with a window table.
 
-    For a base g fixed once (the public key's hs) and exponents of at most
-    `exp_bits` bits, the table holds g^(d * 2^(8i)) for every byte position i
-    and byte value d = 1..255. g^x is then the product of one entry per
-    non-zero byte of x: exp_bits/8 modular products, no squarings (the
+    For a base g fixed once (the public key's hs, the verification base v)
+    and exponents of at most `exp_bits` bits, the table holds g^(d 2^(w i))
+    for every w-bit digit position i and digit d = 1..2^w-1. g^x is then the
+    product of one entry per non-zero digit of x: exp_bits/w modular
+    products, no squarings (the
     "fixed-base windowing" of Brickell-Gordon-McCurley-Wilson, Eurocrypt '92,
-    in its simplest form). Memory: exp_bits/8 * 255 residues.
+    in its simplest form). Memory: exp_bits/w * (2^w - 1) residues.
 
-    The lookups are indexed by the exponent's bytes and so are not constant
-    time; see docs/threat-model.md for why the fast encryption accepts this.
+    The lookups are indexed by the exponent's digits and so are not constant
+    time: use it for public exponents, or where docs/threat-model.md says
+    why the risk is accepted (the fast encryption).
 */
 #ifndef HE_FIXEDBASE_H
 #define HE_FIXEDBASE_H
@@ -17,9 +19,15 @@
 
 typedef struct _he_fixedbase_t he_fixedbase_t;
 
-/*  Precomputes the table for base mod `mod` and exponents < 2^exp_bits.
-    Returns NULL on bad arguments (mod <= 1, exp_bits 0 or > 16384). */
+/*  Precomputes the table for base mod `mod` and exponents < 2^exp_bits,
+    with 8-bit digits. Returns NULL on bad arguments (mod <= 1, exp_bits 0
+    or > 16384). */
 he_fixedbase_t *he_fixedbase_new (const mpz_t base, const mpz_t mod, size_t exp_bits);
+
+/*  The same with w-bit digits, 1 <= w <= 8: exp_bits/w products per power
+    and exp_bits/w * (2^w - 1) residues of memory. */
+he_fixedbase_t *he_fixedbase_new_window (const mpz_t base, const mpz_t mod,
+                                         size_t exp_bits, unsigned window);
 
 void he_fixedbase_destroy (he_fixedbase_t **self_p);
 

@@ -1,5 +1,6 @@
 /*  he/threshold.c - threshold Paillier (trusted dealer); see threshold.h. */
 #include "threshold.h"
+#include "fixedbase.h"
 #include "he_internal.h"
 
 #include <openssl/crypto.h>
@@ -20,6 +21,7 @@ struct _he_verify_t {
     unsigned parties, threshold;
     mpz_t n, n2, v, delta;
     mpz_t *vks;                 //  vks[i-1] = v^(Delta s_i)
+    he_fixedbase_t *vtable;     //  fixed-base table for v, or NULL
 };
 
 void he_proof_init (he_proof_t *proof) { mpz_inits (proof->e, proof->z, NULL); }
@@ -147,6 +149,7 @@ he_verify_destroy (he_verify_t **self_p)
     for (unsigned i = 0; i < self->parties; i++)
         mpz_clear (self->vks [i]);
     free (self->vks);
+    he_fixedbase_destroy (&self->vtable);
     mpz_clears (self->n, self->n2, self->v, self->delta, NULL);
     free (self);
     *self_p = NULL;
@@ -388,6 +391,17 @@ cleanup:
 }
 
 int
+he_verify_precompute (he_verify_t *vk)
+{
+    if (vk->vtable)
+        return 0;
+    //  z < 2^(nonce bits + 1) for every proof that passes the range check.
+    vk->vtable = he_fixedbase_new_window (vk->v, vk->n2,
+                                          s_nonce_bits (vk->n2, vk->delta) + 1, 5);
+    return vk->vtable? 0: -1;
+}
+
+int
 he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const mpz_t ci,
                    const he_proof_t *proof)
 {
@@ -422,7 +436,12 @@ he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const m
     mpz_powm (t, ci2, e, vk->n2);
     mpz_mul (a, a, t);
     mpz_mod (a, a, vk->n2);
-    mpz_powm (b, vk->v, proof->z, vk->n2);
+    if (vk->vtable) {
+        if (he_fixedbase_pow (b, vk->vtable, proof->z))
+            goto cleanup;
+    }
+    else
+        mpz_powm (b, vk->v, proof->z, vk->n2);
     mpz_powm (t, vi, e, vk->n2);
     mpz_mul (b, b, t);
     mpz_mod (b, b, vk->n2);

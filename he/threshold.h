@@ -79,6 +79,13 @@ int he_partial_decrypt (mpz_t ci, const he_share_t *share, const mpz_t c) HE_WUR
 int he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
                       const mpz_t ci) HE_WUR;
 
+/*  Builds a fixed-base table for v (about 15 MB at 2048 bits with 10
+    parties) so that he_partial_verify() spends one of its two long
+    exponentiations as table products: verification gets about 40% faster.
+    For verifiers (the coordinator); z is public, so the table's
+    data-dependent lookups leak nothing. Idempotent. Returns 0 or -1. */
+int he_verify_precompute (he_verify_t *vk) HE_WUR;
+
 /*  0 if `proof` shows that c_i is party `index`'s correct partial
     decryption of c; -1 otherwise (with the reason). */
 int he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c,

@@ -41,6 +41,22 @@ test_matches_powm (void **state)
         assert_null (fb);
         he_fixedbase_destroy (&fb);
     }
+    //  Every window size agrees with powm, including digits that straddle
+    //  a limb boundary (w = 3, 5, 7 do).
+    for (unsigned w = 1; w <= 8; w++) {
+        he_fixedbase_t *fb = he_fixedbase_new_window (base, mod, 200, w);
+        assert_non_null (fb);
+        for (int i = 0; i < 20; i++) {
+            assert_int_equal (he_random_bits (e, 200), 0);
+            if (i == 0) { mpz_set_ui (e, 0); mpz_setbit (e, 200); mpz_sub_ui (e, e, 1); }
+            mpz_powm (want, base, e, mod);
+            assert_int_equal (he_fixedbase_pow (got, fb, e), 0);
+            assert_int_equal (mpz_cmp (got, want), 0);
+        }
+        he_fixedbase_destroy (&fb);
+    }
+    assert_null (he_fixedbase_new_window (base, mod, 64, 0));
+    assert_null (he_fixedbase_new_window (base, mod, 64, 9));
     mpz_set_ui (mod, 1);
     assert_null (he_fixedbase_new (base, mod, 64));
     mpz_set_ui (mod, 1000003);
