@@ -20,6 +20,10 @@ static const cli_command_t s_commands [] = {
     { "privacy", "privacy accounting, noise calibration, noise samples", cli_cmd_privacy },
     { "audit",  "the tamper-evident audit log: verify, prove, checkpoint, keygen", cli_cmd_audit },
     { "ingest", "devices, storage key, consent authorities, grants, selection", cli_cmd_ingest },
+    { "coordinator", "run the coordinator daemon (coordinator.cfg)", cli_cmd_coordinator },
+    { "site",   "run a site worker (site.cfg)", cli_cmd_site },
+    { "study",  "launch a study or show its status (analyst)", cli_cmd_study },
+    { "report", "fetch a study's report (analyst)", cli_cmd_report },
     { NULL, NULL, NULL }
 };
 

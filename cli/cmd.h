@@ -11,5 +11,9 @@ int cli_cmd_evaluate (int argc, char **argv);
 int cli_cmd_privacy (int argc, char **argv);
 int cli_cmd_audit  (int argc, char **argv);
 int cli_cmd_ingest (int argc, char **argv);
+int cli_cmd_coordinator (int argc, char **argv);
+int cli_cmd_site (int argc, char **argv);
+int cli_cmd_study (int argc, char **argv);
+int cli_cmd_report (int argc, char **argv);
 
 #endif

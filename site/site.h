@@ -35,4 +35,7 @@ const char *site_reason_name (site_reason_t reason);
 /*  The last error message on this thread ("" if none). Borrowed. */
 const char *site_last_error (void);
 
+/*  Records a printf-style message as this thread's last error; returns -1. */
+int site_error (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+
 #endif
