@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "site/fhir.h"
+#include "site/endpoint.h"
 #include "site/grants.h"
 #include "site/ingest.h"
 
@@ -46,40 +47,15 @@ s_write_key (const char *path, const uint8_t key [32])
     return 0;
 }
 
-//  Reads a key file written by s_write_key: exactly 64 lower-case hex
-//  digits and a newline, not accessible by group or others.
+//  Reads a key file written by s_write_key (site_key_file_read's rules).
 static int
 s_read_key (const char *path, uint8_t key [32])
 {
-    struct stat st;
-    if (stat (path, &st) != 0) {
-        cli_error ("%s: cannot open: %s", path, strerror (errno));
+    if (site_key_file_read (path, key)) {
+        cli_error ("%s", site_last_error ());
         return -1;
     }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        cli_error ("%s: key file is accessible by group or others: chmod 600 it", path);
-        return -1;
-    }
-    char line [S_KEY_HEX + 3];
-    FILE *f = fopen (path, "rb");
-    size_t n = f? fread (line, 1, sizeof line, f): 0;
-    if (f)
-        fclose (f);
-    int ok = n == S_KEY_HEX + 1 && line [S_KEY_HEX] == '\n';
-    for (int i = 0; ok && i < 32; i++) {
-        unsigned v = 0;
-        for (int j = 0; j < 2; j++) {
-            char c = line [2 * i + j];
-            int d = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
-            ok &= d >= 0;
-            v = v * 16 + (unsigned) (d < 0? 0: d);
-        }
-        key [i] = (uint8_t) v;
-    }
-    OPENSSL_cleanse (line, sizeof line);
-    if (!ok)
-        cli_error ("%s: a key file holds exactly 64 lower-case hex digits and a newline", path);
-    return ok? 0: -1;
+    return 0;
 }
 
 //  Reads a whole small file into a new buffer.
