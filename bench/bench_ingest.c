@@ -381,6 +381,8 @@ bench_ingest (int argc, char **argv)
     json_object_set_new (report, "aead_open_per_s", json_real (open_rate));
     long ingest_batch = 1024, acked_batch = 1024, acked_window = 8;
     zsys_init ();
+    //  The endpoint's log lines must not mix with the JSON on stdout.
+    zsys_set_logstream (stderr);
     double ingest_rate = s_ingest (dir, records, ingest_batch);
     if (ingest_rate < 0) {
         fprintf (stderr, "cohort: error: bench ingest: ingesting failed: %s\n",
