@@ -170,12 +170,18 @@ site_config_load (const char *path)
     zconfig_t *ingest = zconfig_locate (site, "ingest");
     if (ingest && s_ingest (path, ingest, &self->ingest))
         goto done;
-    for (size_t i = 0; i < self->n_datasets; i++)
-        if (self->datasets [i].patient_column && !self->ingest) {
+    for (size_t i = 0; i < self->n_datasets; i++) {
+        site_dataset_t *d = &self->datasets [i];
+        if (!d->patient_column)
+            continue;
+        if (!self->ingest) {
             site_error ("%s: dataset %s: patient_column needs an ingest section (the grant "
-                        "store)", path, self->datasets [i].name);
+                        "store)", path, d->name);
             goto done;
         }
+        d->grant_store = strdup (self->ingest->store);
+        d->grant_site = zsys_sprintf ("Organization/%s", self->name);
+    }
     rc = 0;
 done:
     zconfig_destroy (&root);
@@ -196,6 +202,8 @@ site_config_destroy (site_config_t **self_p)
             free (s->datasets [i].path);
             free (s->datasets [i].test_path);
             free (s->datasets [i].patient_column);
+            free (s->datasets [i].grant_store);
+            zstr_free (&s->datasets [i].grant_site);
         }
         if (s->ingest) {
             site_ingest_config_t *in = s->ingest;

@@ -47,6 +47,8 @@ typedef struct {
     char *name, *path, *test_path;
     double test_fraction;
     char *patient_column;       //  NULL: every row, no consent filter
+    char *grant_store;          //  with patient_column: the ingest store
+    char *grant_site;           //  with patient_column: "Organization/<site name>"
 } site_dataset_t;
 
 typedef struct {
