@@ -35,8 +35,9 @@ site_gateway_new (const char *endpoint, const char *cert_path, const char *site_
     self->sock = zsock_new (ZMQ_DEALER);
     zsock_set_maxmsgsize (self->sock, 1 << 20);
     zsock_set_linger (self->sock, 1000);
-    //  Without a connection (a site that refuses this gateway) a send
-    //  would wait for ever.
+    //  Requests queue only on a completed (authenticated) connection, and
+    //  without one (a site that refuses this gateway) a send gives up.
+    zsock_set_immediate (self->sock, 1);
     zsock_set_sndtimeo (self->sock, SITE_GATEWAY_SEND_TIMEOUT_MS);
     zsock_set_sndhwm (self->sock, 100000);
     zsock_set_rcvhwm (self->sock, 100000);
