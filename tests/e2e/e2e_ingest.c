@@ -5,7 +5,11 @@
     a gateway that is not allowlisted gets no answer; the audit log holds
     the rejections and verifies.
 
-    usage: e2e_ingest SCENARIO COHORT SOURCE_DIR   (scenario: stream)
+    usage: e2e_ingest SCENARIO COHORT SOURCE_DIR   (scenario: stream, consent)
+
+    consent: a dataset with a patient_column at a site with signed grants;
+    a study trains on exactly the consenting patients' rows (a revocation
+    honoured) and a study nobody consented to is declined with the reason.
 */
 #include "consortium.h"
 
@@ -158,11 +162,127 @@ s_stream (void)
     return 0;
 }
 
+//  Prepends a pid column to DIR/data/<name>: row i belongs to patient
+//  p-(i mod patients). Writes the study's feature list (every column but
+//  the label) into features. Returns the rows, or -1.
+static long
+s_add_patients (const char *name, long patients, char *features, size_t cap)
+{
+    char path [512], tmp [520];
+    snprintf (path, sizeof path, "%s/data/%s", s_c.dir, name);
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    FILE *in = fopen (path, "r"), *out = fopen (tmp, "w");
+    static char line [16384];
+    long rows = -1;
+    if (in && out && fgets (line, sizeof line, in)) {
+        fprintf (out, "pid,%s", line);
+        if (features) {
+            features [0] = 0;
+            size_t len = 0;
+            for (char *tok = strtok (line, ",\r\n"); tok; tok = strtok (NULL, ",\r\n"))
+                if (strcmp (tok, "malignant"))
+                    len += (size_t) snprintf (features + len, cap - len, "%s%s",
+                                              len? ",": "", tok);
+        }
+        rows = 0;
+        while (fgets (line, sizeof line, in))
+            fprintf (out, "p-%ld,%s", rows++ % patients, line);
+    }
+    if (in)
+        fclose (in);
+    if (out && fclose (out))
+        rows = -1;
+    if (rows >= 0 && rename (tmp, path))
+        rows = -1;
+    return rows;
+}
+
+//  Signs and delivers a consent of patient p-i for `actor`.
+static int
+s_grant (int i, const char *status, const char *date, const char *actor)
+{
+    static char out [8192];
+    char json [2048], args [512];
+    snprintf (json, sizeof json,
+              "{\"resourceType\":\"Consent\",\"id\":\"c-%d\",\"status\":\"%s\","
+              "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+              "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":"
+              "\"Patient/p-%d\"},\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\","
+              "\"period\":{\"start\":\"2020-01-01T00:00:00Z\",\"end\":"
+              "\"2099-01-01T00:00:00Z\"},\"actor\":[{\"reference\":{\"reference\":\"%s\"}}],"
+              "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
+              "\"code\":\"HRESCH\"}]}}", i, status, i, date, actor);
+    FILE *f = fopen (e2e_path (&s_c, "consent.json"), "w");
+    CHECK (f, "consent.json");
+    fputs (json, f);
+    fclose (f);
+    unlink (e2e_path (&s_c, "consent.json.sig"));
+    CHECK (s_cohort (out, sizeof out, "ingest sign-grant --key authority.key --file "
+                     "consent.json --out consent.json.sig") == 0, "sign-grant: %s", out);
+    snprintf (args, sizeof args, "ingest grant --store sites/site-a.ingest.db --file "
+              "consent.json.sig");
+    CHECK (s_cohort (out, sizeof out, args) == 0 && strstr (out, "accepted"),
+           "grant: %s", out);
+    return 0;
+}
+
+//  Consent in the federation: the site trains only on the rows of
+//  consenting patients, and declines a study nobody consented to.
+static int
+s_consent (void)
+{
+    static char out [8192], features [8192], extra [8400];
+    CHECK (e2e_start_coordinator (&s_c) == 0, "the coordinator did not start");
+    long train = s_add_patients ("site-a.csv", 100, features, sizeof features);
+    CHECK (train > 100 && s_add_patients ("site-a-test.csv", 100, NULL, 0) > 0, "data");
+    FILE *f = fopen (e2e_path (&s_c, "sites/site-a.cfg"), "a");
+    CHECK (f, "site config");
+    fputs ("        patient_column = pid\n", f);
+    fclose (f);
+    unsigned port;
+    CHECK (s_setup_ingest (&port) == 0, "ingest set-up");
+    //  Patients p-0..p-29 consent to study e2e-lr; p-0 then revokes.
+    CHECK (s_cohort (out, sizeof out, "audit keygen --name consent-authority-1 --out "
+                     "authority.key") == 0, "keygen: %s", out);
+    CHECK (s_cohort (out, sizeof out, "ingest enroll-authority --store sites/site-a.ingest.db "
+                     "--key authority.key.pub") == 0, "enroll-authority: %s", out);
+    for (int i = 0; i < 30; i++)
+        if (s_grant (i, "active", "2026-01-01T00:00:00Z", "ResearchStudy/e2e-lr"))
+            return -1;
+    if (s_grant (0, "inactive", "2026-02-01T00:00:00Z", "ResearchStudy/e2e-lr"))
+        return -1;
+    CHECK (e2e_start_site (&s_c, 0) == 0, "the site did not start");
+    //  Rows i with i mod 100 in 1..29 remain.
+    long want = 0;
+    for (long i = 0; i < train; i++)
+        want += i % 100 >= 1 && i % 100 <= 29;
+    snprintf (extra, sizeof extra, "    features = %s\n", features);
+    CHECK (e2e_write_study (&s_c, extra, "adam", 0.1, 2, 1, 20, false, 1, 0) == 0, "study.cfg");
+    CHECK (s_cohort (out, sizeof out, "study launch study.cfg --analyst analyst.cfg --wait")
+           == 0, "study launch: %s", out);
+    char text [128];
+    snprintf (text, sizeof text, "accepted study");
+    CHECK (e2e_wait_log (&s_c, "site-a", text, 5000), "the site did not accept");
+    snprintf (text, sizeof text, "(e2e-lr): %ld training rows", want);
+    CHECK (e2e_wait_log (&s_c, "site-a", text, 1000), "the site did not train on %ld rows",
+           want);
+    //  The same data for a study nobody consented to: declined.
+    char cmd [700];
+    snprintf (cmd, sizeof cmd, "sed -i 's/name = e2e-lr/name = e2e-other/' '%s'",
+              e2e_path (&s_c, "study.cfg"));
+    CHECK (system (cmd) == 0, "sed");
+    s_cohort (out, sizeof out, "study launch study.cfg --analyst analyst.cfg --wait");
+    CHECK (e2e_wait_log (&s_c, "site-a", "consent: no row of dataset breast_cancer belongs to "
+                         "a patient whose grant permits ResearchStudy/e2e-other", 10000),
+           "the site did not decline for consent");
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
-    if (argc != 4 || strcmp (argv [1], "stream")) {
-        fprintf (stderr, "usage: e2e_ingest stream COHORT SOURCE_DIR\n");
+    if (argc != 4 || (strcmp (argv [1], "stream") && strcmp (argv [1], "consent"))) {
+        fprintf (stderr, "usage: e2e_ingest stream|consent COHORT SOURCE_DIR\n");
         return 2;
     }
     zsys_init ();
@@ -181,8 +301,8 @@ main (int argc, char **argv)
         return 1;
     }
     snprintf (s_c.dir, sizeof s_c.dir, "%s", own);
-    int rc = s_stream ();
+    int rc = strcmp (argv [1], "stream")? s_consent (): s_stream ();
     e2e_teardown (&s_c, rc != 0);
-    fprintf (stderr, "e2e ingest stream: %s\n", rc? "FAILED": "passed");
+    fprintf (stderr, "e2e ingest %s: %s\n", argv [1], rc? "FAILED": "passed");
     return rc? 1: 0;
 }
