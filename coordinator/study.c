@@ -248,6 +248,17 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
 //  That gives the mean and standard deviation within a small factor, which
 //  is what gradient descent needs to see comparable scales; the noise is
 //  that of the statistics round (docs/privacy.md).
+//  The output bias (the LR intercept, the MLP's last parameter) starts at
+//  the log-odds of the noisy share of positive labels, so that the first
+//  steps do not push every weight one way to fit the class balance.
+static void
+s_prior (coord_study_t *self, int64_t positives)
+{
+    double share = (double) positives / (double) self->n_records;
+    share = fmin (0.99, fmax (0.01, share));
+    gsl_vector_set (self->params, self->plan.n_params - 1, log (share / (1 - share)));
+}
+
 static void
 s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
 {
@@ -260,6 +271,7 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
             self->mean [j] = mean;
             self->std [j] = var > 1e-24? sqrt (var): 1;
         }
+        s_prior (self, v [2 * self->p]);
         self->standardised = true;
         return;
     }
@@ -292,6 +304,7 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
         self->std [j] = sqrt (fmax (var, 0.75 * pow (ldexp (1, 2 * (int) (fullest % PROTO_STATS_BINS)
                                                             + PROTO_STATS_EXP_MIN), 2)));
     }
+    s_prior (self, v [per * self->p]);
     self->standardised = true;
 }
 

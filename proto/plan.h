@@ -10,7 +10,8 @@
     Rounds and their vectors (integers):
       stats    per feature, a signed histogram of floor(log4 |x|) over
                PROTO_STATS_BINS bins for each sign (training rows): each
-               record adds 1 to one bin per feature, L2 sensitivity sqrt(p).
+               record adds 1 to one bin per feature, and the vector ends
+               with the count of positive labels: L2 sensitivity sqrt(p + 1).
                The coordinator derives the standardisation mean and standard
                deviation from it (a factor-4 resolution is enough to put the
                features on comparable scales for gradient descent).
@@ -47,8 +48,8 @@
 #define PROTO_STATS_BINS   16               //  per sign, two octaves each
 #define PROTO_STATS_EXP_MIN (-16)           //  bins: [2^-16, 2^-14) .. [2^14, 2^16)
 #define PROTO_HIST_BINS    10
-#define PROTO_STATS_SHARE  0.35
-#define PROTO_EVAL_SHARE   0.10
+#define PROTO_STATS_SHARE  0.40
+#define PROTO_EVAL_SHARE   0.05
 #define PROTO_KINDS        4                //  indexed by Cohort__RoundKind
 
 typedef struct {

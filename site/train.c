@@ -23,6 +23,15 @@ s_standardise (const gsl_matrix *X, const double *mean, const double *std)
     return Z;
 }
 
+static int64_t
+s_positives (const model_dataset_t *ds)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < ds->n; i++)
+        n += gsl_vector_get (ds->y, i) > 0.5;
+    return n;
+}
+
 //  Privacy off: sum x and sum x^2 per feature, fixed point.
 static int
 s_sums (int64_t *out, const model_dataset_t *ds)
@@ -47,6 +56,7 @@ s_sums (int64_t *out, const model_dataset_t *ds)
             out [j] = (int64_t) llround (v);
     }
     free (s);
+    out [2 * p] = s_positives (ds);
     return rc;
 }
 
@@ -54,7 +64,7 @@ static void
 s_stats (int64_t *out, const model_dataset_t *ds)
 {
     size_t p = ds->X->size2, per = 2 * PROTO_STATS_BINS;
-    memset (out, 0, per * p * sizeof (int64_t));
+    memset (out, 0, (per * p + 1) * sizeof (int64_t));
     for (size_t i = 0; i < ds->n; i++)
         for (size_t j = 0; j < p; j++) {
             double x = gsl_matrix_get (ds->X, i, j);
@@ -69,6 +79,7 @@ s_stats (int64_t *out, const model_dataset_t *ds)
             size_t sign = x < 0? PROTO_STATS_BINS: 0;
             out [j * per + sign + (size_t) k]++;
         }
+    out [per * p] = s_positives (ds);
 }
 
 //  Per-example gradients of the rows of Z, one row each in G (rows x n).

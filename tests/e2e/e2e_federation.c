@@ -5,6 +5,8 @@
     Scenarios:
       unknown_cert   a client whose cert is not allowlisted gets no answer;
                      the allowlisted analyst does
+      impostor       an allowlisted site claiming another site's name is refused
+      mlp            a small DP MLP study completes
       study          a DP study completes; the coordinator's files hold no
                      key share
       kill_site      a site killed mid-study: rounds complete with t sites
@@ -109,6 +111,43 @@ s_study_field (json_t *report, const char *key)
 
 //  ---------------------------------------------------------------------
 
+//  An allowlisted site cannot register under another site's name.
+static int
+s_impostor (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    char cert [512], server [512], endpoint [64];
+    snprintf (cert, sizeof cert, "%s/certs/site-c_secret", c->dir);
+    snprintf (server, sizeof server, "%s/certs/coordinator", c->dir);
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", c->port);
+    zsock_t *sock = proto_client_new (endpoint, cert, server);
+    CHECK (sock, "client: %s", proto_last_error ());
+    Cohort__Hello hello = COHORT__HELLO__INIT;
+    hello.role = "site"; hello.name = "site-a"; hello.index = 1;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "";
+    msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
+    msg.hello = &hello;
+    CHECK (proto_send (sock, NULL, &msg) == 0, "send");
+    zsock_set_rcvtimeo (sock, 10000);
+    proto_msg_t *reply = proto_recv (sock, NULL);
+    CHECK (reply && reply->body_case == COHORT__ENVELOPE__BODY_ERROR, "no refusal");
+    CHECK (strstr (reply->error->message, "does not match"), "reply: %s", reply->error->message);
+    proto_free (&reply);
+    zsock_destroy (&sock);
+    CHECK (e2e_wait_log (c, "coordinator", "refused hello as 'site-a'", 5000), "no log line");
+    //  The real site-a still takes part.
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 1, 1, 20, false, 3, 0) == 0, "study.cfg");
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_decref (report);
+    return 0;
+}
+
 static int
 s_unknown_cert (e2e_t *c)
 {
@@ -209,6 +248,35 @@ s_study (e2e_t *c)
     snprintf (cmd, sizeof cmd, "'%s' %s %s '%s' 2>&1 | grep -q 'share: unknown key'", argv [0],
               argv [1], argv [2], argv [3]);
     CHECK (system (cmd) == 0, "the coordinator accepted a share entry");
+    return 0;
+}
+
+//  A small DP MLP study end to end.
+static int
+s_mlp (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, "    model = mlp\n    hidden = 8\n", "adam", 0.05, 3, 1, 20,
+                            false, 2, 0) == 0, "study.cfg");
+    //  e2e_write_study wrote `model = logistic` first; drop that line.
+    char *text = s_read (e2e_path (c, "study.cfg"), NULL);
+    const char *line = "    model = logistic\n";
+    char *at = strstr (text, line);
+    CHECK (at, "study text");
+    memmove (at, at + strlen (line), strlen (at + strlen (line)) + 1);
+    FILE *f = fopen (e2e_path (c, "study.cfg"), "w");
+    fputs (text, f);
+    fclose (f);
+    free (text);
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_t *model = json_object_get (report, "model");
+    CHECK (!strcmp (json_string_value (json_object_get (model, "type")), "mlp"), "model type");
+    json_decref (report);
     return 0;
 }
 
@@ -657,6 +725,8 @@ main (int argc, char **argv)
     } scenarios [] = {
         { "unknown_cert", s_unknown_cert, 10000 },
         { "study", s_study, 10000 },
+        { "impostor", s_impostor, 10000 },
+        { "mlp", s_mlp, 10000 },
         { "kill_site", s_kill_site, 4000 },
         { "quorum", s_quorum, 4000 },
         { "late_dup", s_late_dup, 10000 },

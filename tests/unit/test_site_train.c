@@ -60,7 +60,7 @@ test_stats (void **state)
 {
     (void) state;
     size_t per = 2 * PROTO_STATS_BINS;
-    int64_t *v = calloc (2 * per, sizeof (int64_t));
+    int64_t *v = calloc (2 * per + 1, sizeof (int64_t));
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
     rs.kind = COHORT__ROUND_KIND__ROUND_KIND_STATS;
     assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, NULL), 0);
@@ -76,6 +76,7 @@ test_stats (void **state)
     for (size_t i = 0; i < 2 * per; i++)
         total += v [i];
     assert_int_equal (total, 6);
+    assert_int_equal (v [2 * per], 2);                  //  positive labels
     free (v);
 }
 
@@ -142,8 +143,8 @@ test_sums_when_off (void **state)
                                             "s.cfg");
     proto_plan_t plan;
     assert_int_equal (proto_plan_make (&plan, off, 2, 1), 0);
-    assert_int_equal (plan.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].dim, 4);
-    int64_t v [4];
+    assert_int_equal (plan.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].dim, 5);
+    int64_t v [5];
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
     rs.kind = COHORT__ROUND_KIND__ROUND_KIND_STATS;
     assert_int_equal (site_round_vector (v, s_data, off, &plan, &rs, NULL), 0);
@@ -151,6 +152,7 @@ test_sums_when_off (void **state)
     assert_true (v [0] == 12 << PROTO_OFF_BITS && v [2] == 62 << PROTO_OFF_BITS);
     assert_true (v [1] == (int64_t) (-3.5 * (1 << PROTO_OFF_BITS)));
     assert_true (v [3] == (int64_t) (9.25 * (1 << PROTO_OFF_BITS)));
+    assert_int_equal (v [4], 2);
     proto_study_destroy (&off);
 }
 
