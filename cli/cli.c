@@ -19,6 +19,7 @@ static const cli_command_t s_commands [] = {
     { "evaluate", "AUC, accuracy, log-loss and Brier score of a model on a CSV file", cli_cmd_evaluate },
     { "privacy", "privacy accounting, noise calibration, noise samples", cli_cmd_privacy },
     { "audit",  "the tamper-evident audit log: verify, prove, checkpoint, keygen", cli_cmd_audit },
+    { "device-sim", "stream sealed vital signs to a site as a gateway", cli_cmd_device_sim },
     { "ingest", "devices, storage key, consent authorities, grants, selection", cli_cmd_ingest },
     { "coordinator", "run the coordinator daemon (coordinator.cfg)", cli_cmd_coordinator },
     { "site",   "run a site worker (site.cfg)", cli_cmd_site },

@@ -11,6 +11,7 @@ int cli_cmd_evaluate (int argc, char **argv);
 int cli_cmd_privacy (int argc, char **argv);
 int cli_cmd_audit  (int argc, char **argv);
 int cli_cmd_ingest (int argc, char **argv);
+int cli_cmd_device_sim (int argc, char **argv);
 int cli_cmd_coordinator (int argc, char **argv);
 int cli_cmd_site (int argc, char **argv);
 int cli_cmd_study (int argc, char **argv);

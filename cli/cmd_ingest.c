@@ -4,6 +4,8 @@
 #include "cli.h"
 #include "cmd.h"
 #include "site/fhir.h"
+#include "site/config.h"
+#include "site/endpoint.h"
 #include "site/grants.h"
 #include "site/ingest.h"
 
@@ -46,40 +48,15 @@ s_write_key (const char *path, const uint8_t key [32])
     return 0;
 }
 
-//  Reads a key file written by s_write_key: exactly 64 lower-case hex
-//  digits and a newline, not accessible by group or others.
+//  Reads a key file written by s_write_key (site_key_file_read's rules).
 static int
 s_read_key (const char *path, uint8_t key [32])
 {
-    struct stat st;
-    if (stat (path, &st) != 0) {
-        cli_error ("%s: cannot open: %s", path, strerror (errno));
+    if (site_key_file_read (path, key)) {
+        cli_error ("%s", site_last_error ());
         return -1;
     }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        cli_error ("%s: key file is accessible by group or others: chmod 600 it", path);
-        return -1;
-    }
-    char line [S_KEY_HEX + 3];
-    FILE *f = fopen (path, "rb");
-    size_t n = f? fread (line, 1, sizeof line, f): 0;
-    if (f)
-        fclose (f);
-    int ok = n == S_KEY_HEX + 1 && line [S_KEY_HEX] == '\n';
-    for (int i = 0; ok && i < 32; i++) {
-        unsigned v = 0;
-        for (int j = 0; j < 2; j++) {
-            char c = line [2 * i + j];
-            int d = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
-            ok &= d >= 0;
-            v = v * 16 + (unsigned) (d < 0? 0: d);
-        }
-        key [i] = (uint8_t) v;
-    }
-    OPENSSL_cleanse (line, sizeof line);
-    if (!ok)
-        cli_error ("%s: a key file holds exactly 64 lower-case hex digits and a newline", path);
-    return ok? 0: -1;
+    return 0;
 }
 
 //  Reads a whole small file into a new buffer.
@@ -143,13 +120,13 @@ s_storage_keygen (int argc, char **argv)
 //  Opens the ingest store (and the audit log, if given) for a device command.
 static site_ingest_t *
 s_open_store (const char *store, const char *keyfile, const char *audit_path,
-              audit_log_t **audit)
+              const char *origin, audit_log_t **audit)
 {
     uint8_t key [SITE_STORAGE_KEY_LEN];
     *audit = NULL;
     if (s_read_key (keyfile, key))
         return NULL;
-    if (audit_path && !(*audit = audit_log_open (audit_path, NULL))) {
+    if (audit_path && !(*audit = audit_log_open (audit_path, origin))) {
         cli_error ("%s", audit_last_error ());
         OPENSSL_cleanse (key, sizeof key);
         return NULL;
@@ -163,54 +140,132 @@ s_open_store (const char *store, const char *keyfile, const char *audit_path,
     return ing;
 }
 
+//  Writes the provisioning file DIR/<device id>.device (JSON, mode 0600,
+//  never overwritten) that a device or its gateway is set up from.
+static int
+s_write_provision (const char *dir, const char *device, const char *patient, uint32_t epoch,
+                   const uint8_t secret [SITE_SECRET_LEN], char *path, size_t cap)
+{
+    char hex [2 * SITE_SECRET_LEN + 1];
+    for (int i = 0; i < SITE_SECRET_LEN; i++)
+        snprintf (hex + 2 * i, 3, "%02x", secret [i]);
+    snprintf (path, cap, "%s/%s.device", dir, device);
+    json_t *j = json_pack ("{s:s, s:s, s:i, s:s, s:s}", "device_id", device, "patient", patient,
+                           "epoch", (json_int_t) epoch, "aead", "aes-256-gcm", "secret", hex);
+    char *text = j? json_dumps (j, JSON_INDENT (2) | JSON_PRESERVE_ORDER): NULL;
+    json_decref (j);
+    OPENSSL_cleanse (hex, sizeof hex);
+    int fd = text? open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600): -1;
+    size_t len = text? strlen (text): 0;
+    int ok = fd >= 0 && write (fd, text, len) == (ssize_t) len && write (fd, "\n", 1) == 1
+          && fsync (fd) == 0;
+    if (fd >= 0 && close (fd) != 0)
+        ok = 0;
+    if (text) {
+        OPENSSL_cleanse (text, len);
+        free (text);
+    }
+    if (!ok) {
+        cli_error ("%s: cannot create: %s", path, strerror (errno));
+        if (fd >= 0)
+            unlink (path);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 s_enroll_device (int argc, char **argv)
 {
     static const char usage [] =
-        "usage: cohort ingest enroll-device --store DB --storage-key FILE --device-id ID\n"
-        "         --patient Patient/REF --secret-out FILE [--expires DATETIME] [--audit LOG]\n"
-        "  Enrolls a device for one patient and writes its new 256-bit secret to\n"
-        "  FILE (64 hex digits, mode 0600) for provisioning the device, once.\n"
-        "  Re-enrolling a revoked device starts a new key epoch.\n"
+        "usage: cohort ingest enroll-device (--site-config site.cfg | --store DB\n"
+        "         --storage-key FILE [--audit LOG]) --device-id ID --patient Patient/REF\n"
+        "         (--secret-out FILE | --provision-dir DIR) [--expires DATETIME]\n"
+        "  Enrolls a device for one patient and writes its new 256-bit secret, once,\n"
+        "  for provisioning the device. Re-enrolling a revoked device starts a new\n"
+        "  key epoch.\n"
+        "  --site-config FILE  take the store, storage key and audit log from the\n"
+        "                      ingest section of site.cfg\n"
+        "  --secret-out FILE   the secret alone: 64 hex digits, mode 0600\n"
+        "  --provision-dir DIR DIR/ID.device (JSON, mode 0600): device id, patient,\n"
+        "                      key epoch, aead and secret, as cohort device-sim reads\n"
         "  --expires DATETIME  e.g. 2027-06-30T00:00:00Z (default: no expiry)\n"
         "  --audit LOG         an existing audit log that records the enrollment\n";
     static const struct option spec [] = {
         { "store", required_argument, NULL, 0 }, { "storage-key", required_argument, NULL, 1 },
         { "device-id", required_argument, NULL, 2 }, { "patient", required_argument, NULL, 3 },
         { "secret-out", required_argument, NULL, 4 }, { "expires", required_argument, NULL, 5 },
-        { "audit", required_argument, NULL, 6 }, { "help", no_argument, NULL, 'h' },
+        { "audit", required_argument, NULL, 6 }, { "site-config", required_argument, NULL, 7 },
+        { "provision-dir", required_argument, NULL, 8 }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 } };
-    const char *v [7] = { NULL };
+    const char *v [9] = { NULL };
     int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest enroll-device";
     int64_t expires = 0;
-    if (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--storage-key", v [1])
-    ||  cli_need (cmd, "--device-id", v [2]) || cli_need (cmd, "--patient", v [3])
-    ||  cli_need (cmd, "--secret-out", v [4]) || (v [5] && s_time ("--expires", v [5], &expires)))
+    if (v [7] && (v [0] || v [1] || v [6])) {
+        cli_error ("%s: --site-config names the store, storage key and audit log: give it "
+                   "without --store, --storage-key and --audit", cmd);
         return CLI_USAGE;
-    if (access (v [4], F_OK) == 0) {
+    }
+    if (!!v [4] == !!v [8]) {
+        cli_error ("%s: give one of --secret-out and --provision-dir", cmd);
+        return CLI_USAGE;
+    }
+    if ((!v [7] && (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--storage-key", v [1])))
+    ||  cli_need (cmd, "--device-id", v [2]) || cli_need (cmd, "--patient", v [3])
+    ||  (v [5] && s_time ("--expires", v [5], &expires)))
+        return CLI_USAGE;
+    if (v [4] && access (v [4], F_OK) == 0) {
         cli_error ("%s: %s exists: not overwriting", cmd, v [4]);
         return CLI_FAIL;
     }
-    audit_log_t *audit = NULL;
-    site_ingest_t *ing = s_open_store (v [0], v [1], v [6], &audit);
-    if (!ing)
+    struct stat st;
+    if (v [8] && (stat (v [8], &st) || !S_ISDIR (st.st_mode))) {
+        cli_error ("%s: --provision-dir: '%s' is not a directory", cmd, v [8]);
         return CLI_FAIL;
+    }
+    site_config_t *cfg = NULL;
+    const char *store = v [0], *keyfile = v [1], *audit_path = v [6], *origin = NULL;
+    if (v [7]) {
+        if (!(cfg = site_config_load (v [7]))) {
+            cli_error ("%s: %s", cmd, site_last_error ());
+            return CLI_FAIL;
+        }
+        if (!cfg->ingest) {
+            cli_error ("%s: %s: no ingest section (site/ingest: store, storage_key, audit)",
+                       cmd, v [7]);
+            site_config_destroy (&cfg);
+            return CLI_FAIL;
+        }
+        store = cfg->ingest->store;
+        keyfile = cfg->ingest->storage_key;
+        audit_path = cfg->ingest->audit;
+        origin = cfg->ingest->audit_origin;
+    }
+    audit_log_t *audit = NULL;
+    site_ingest_t *ing = s_open_store (store, keyfile, audit_path, origin, &audit);
     uint8_t secret [SITE_SECRET_LEN];
     uint32_t epoch = 0;
+    char path [4200];
     rc = CLI_FAIL;
+    if (!ing)
+        ;
+    else
     if (site_ingest_enroll (ing, v [2], v [3], expires, secret, &epoch))
         cli_error ("%s: %s", cmd, site_last_error ());
     else
-    if (s_write_key (v [4], secret) == 0) {
-        printf ("enrolled %s for %s, key epoch %u; secret in %s\n", v [2], v [3], epoch, v [4]);
+    if (v [4]? s_write_key (v [4], secret) == 0
+             : s_write_provision (v [8], v [2], v [3], epoch, secret, path, sizeof path) == 0) {
+        printf ("enrolled %s for %s, key epoch %u; secret in %s\n", v [2], v [3], epoch,
+                v [4]? v [4]: path);
         rc = CLI_OK;
     }
     OPENSSL_cleanse (secret, sizeof secret);
     site_ingest_destroy (&ing);
     audit_log_destroy (&audit);
+    site_config_destroy (&cfg);
     return rc;
 }
 
@@ -234,7 +289,7 @@ s_revoke_device (int argc, char **argv)
     ||  cli_need (cmd, "--device-id", v [2]))
         return CLI_USAGE;
     audit_log_t *audit = NULL;
-    site_ingest_t *ing = s_open_store (v [0], v [1], v [3], &audit);
+    site_ingest_t *ing = s_open_store (v [0], v [1], v [3], NULL, &audit);
     if (!ing)
         return CLI_FAIL;
     rc = CLI_OK;

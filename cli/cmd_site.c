@@ -18,6 +18,8 @@ s_usage (FILE *to)
            "Runs a site worker: connects out to the coordinator over CURVE, accepts or\n"
            "declines study offers against its own privacy ledger, and contributes clipped,\n"
            "noised, encrypted updates and partial decryptions of round aggregates.\n"
+           "With an ingest section in site.cfg it also serves gateways: sealed vital-sign\n"
+           "records over CURVE, acknowledged once durable (docs/ingest.md).\n"
            "Stops on SIGINT or SIGTERM.\n"
            "  --config FILE   site.cfg (ZPL; see docs/protocol.md)\n", to);
 }

@@ -38,9 +38,39 @@ s_number (const char *path, zconfig_t *section, const char *key, double lo, doub
     return 0;
 }
 
+static const char *s_ingest_keys [] = {
+    "endpoint", "gateways", "store", "storage_key", "audit", "audit_origin", NULL
+};
+
+//  The optional ingest section.
+static int
+s_ingest (const char *path, zconfig_t *section, site_ingest_config_t **out)
+{
+    site_ingest_config_t *in = *out = calloc (1, sizeof *in);
+    for (zconfig_t *c = zconfig_child (section); c; c = zconfig_next (c)) {
+        int known = 0;
+        for (int i = 0; s_ingest_keys [i]; i++)
+            known |= !strcmp (zconfig_name (c), s_ingest_keys [i]);
+        if (!known)
+            return site_error ("%s: site/ingest/%s: unknown key", path, zconfig_name (c));
+    }
+    char **fields [] = { &in->endpoint, &in->gateways, &in->store, &in->storage_key,
+                         &in->audit, &in->audit_origin };
+    for (int i = 0; s_ingest_keys [i]; i++) {
+        const char *value = zconfig_get (section, s_ingest_keys [i], NULL);
+        if (!value || !*value) {
+            if (i == 5)
+                continue;
+            return site_error ("%s: site/ingest/%s: missing", path, s_ingest_keys [i]);
+        }
+        *fields [i] = i == 0 || i == 5? strdup (value): s_join (path, value);
+    }
+    return 0;
+}
+
 static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
-    "ledger", "allow_privacy_off", "budget", "dataset", NULL
+    "ledger", "allow_privacy_off", "budget", "dataset", "ingest", NULL
 };
 
 site_config_t *
@@ -125,11 +155,32 @@ site_config_load (const char *path)
         d->test_path = test && *test? s_join (path, test): NULL;
         if (s_number (path, c, "test_fraction", 0, 0.9, "0", &d->test_fraction))
             goto done;
+        const char *patients = zconfig_get (c, "patient_column", NULL);
+        if (patients && !*patients) {
+            site_error ("%s: dataset %s: patient_column is empty", path, name);
+            goto done;
+        }
+        d->patient_column = patients? strdup (patients): NULL;
         if (d->test_path && d->test_fraction > 0) {
             site_error ("%s: dataset %s: test_path and test_fraction exclude each other",
                         path, name);
             goto done;
         }
+    }
+    zconfig_t *ingest = zconfig_locate (site, "ingest");
+    if (ingest && s_ingest (path, ingest, &self->ingest))
+        goto done;
+    for (size_t i = 0; i < self->n_datasets; i++) {
+        site_dataset_t *d = &self->datasets [i];
+        if (!d->patient_column)
+            continue;
+        if (!self->ingest) {
+            site_error ("%s: dataset %s: patient_column needs an ingest section (the grant "
+                        "store)", path, d->name);
+            goto done;
+        }
+        d->grant_store = strdup (self->ingest->store);
+        d->grant_site = zsys_sprintf ("Organization/%s", self->name);
     }
     rc = 0;
 done:
@@ -150,6 +201,15 @@ site_config_destroy (site_config_t **self_p)
             free (s->datasets [i].name);
             free (s->datasets [i].path);
             free (s->datasets [i].test_path);
+            free (s->datasets [i].patient_column);
+            free (s->datasets [i].grant_store);
+            zstr_free (&s->datasets [i].grant_site);
+        }
+        if (s->ingest) {
+            site_ingest_config_t *in = s->ingest;
+            free (in->endpoint); free (in->gateways); free (in->store);
+            free (in->storage_key); free (in->audit); free (in->audit_origin);
+            free (in);
         }
         free (s);
         *self_p = NULL;

@@ -18,6 +18,20 @@
             path = ../data/hospital-a.csv
             test_path = ../data/hospital-a-test.csv     optional
             test_fraction = 0               optional: hold out this fraction of path
+            patient_column = patient_id     optional: use only rows whose patient
+                                            has a consent grant (see below)
+        ingest                              optional: the gateway endpoint
+            endpoint = tcp://0.0.0.0:7700   CURVE ROUTER for gateways (site cert)
+            gateways = ../certs/gateways    allowlist dir of gateway public certs
+            store = hospital-a.ingest.db    the ingest store (site/ingest.h)
+            storage_key = ../keys/storage.key
+            audit = hospital-a.audit.db     audit log (audit/log.h)
+            audit_origin = cohort.example/hospital-a    optional: create the
+                                            log with this origin if missing
+
+    With an ingest section, the store also holds the consent grants: a
+    dataset with a patient_column is filtered through the grant store
+    (site/grants.h) for each study (purpose research, this site, now).
 
     Relative paths are taken from the config file's directory.
 */
@@ -32,7 +46,14 @@
 typedef struct {
     char *name, *path, *test_path;
     double test_fraction;
+    char *patient_column;       //  NULL: every row, no consent filter
+    char *grant_store;          //  with patient_column: the ingest store
+    char *grant_site;           //  with patient_column: "Organization/<site name>"
 } site_dataset_t;
+
+typedef struct {
+    char *endpoint, *gateways, *store, *storage_key, *audit, *audit_origin;
+} site_ingest_config_t;
 
 typedef struct {
     char *name;
@@ -42,6 +63,7 @@ typedef struct {
     double budget_epsilon, budget_delta;
     site_dataset_t datasets [SITE_DATASETS_MAX];
     size_t n_datasets;
+    site_ingest_config_t *ingest;   //  NULL without an ingest section
 } site_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason". */

@@ -1,6 +1,9 @@
 /*  site/data.c - loading a dataset the way a study asks for it. */
 #include "data.h"
+#include "cohort.h"
 #include "site.h"
+
+#include <czmq.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +57,18 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
         site_error ("dataset: %s", model_last_error ());
         goto done;
     }
+    //  Only the rows of consenting patients (site/cohort.h).
+    int64_t now = zclock_time ();
+    if (site_cohort_filter (&all, csv, ds, study->name, now))
+        goto done;
     if (ds->test_path) {
         if (model_csv_load (&test_csv, ds->test_path, 0)
         ||  model_dataset_load (&self->test, test_csv, &spec, all->schema)) {
             site_error ("test dataset: %s", model_last_error ());
             goto done;
         }
+        if (site_cohort_filter (&self->test, test_csv, ds, study->name, now))
+            goto done;
         self->train = all;
         all = NULL;
     }

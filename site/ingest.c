@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define S_NONCE 12
+#define S_NONCE_POOL 256           //  nonces drawn per RAND_bytes call
 #define S_PATIENT_MAX 80
 #define S_SEALED_SECRET (S_NONCE + SITE_SECRET_LEN + SITE_TAG_LEN)
 static const char s_check_text [] = "cohort-ingest-storage-key-check";
@@ -44,6 +45,9 @@ struct _site_ingest_t {
     sqlite3_stmt *mark;
     EVP_CIPHER *gcm;                    //  fetched once: no implicit fetch per record
     EVP_CIPHER_CTX *ctx;
+    EVP_CIPHER_CTX *seal_ctx;           //  keyed once with the storage key
+    uint8_t nonces [S_NONCE * S_NONCE_POOL];    //  fresh random nonces, drawn in bulk
+    size_t nonces_left;
     uint8_t *payload;                   //  SITE_PAYLOAD_MAX scratch
     uint8_t *sealed;                    //  sealed record scratch
 };
@@ -84,10 +88,21 @@ static int
 s_seal (site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
         const void *aad, size_t aad_len)
 {
-    EVP_CIPHER_CTX *ctx = self->ctx;
+    //  The key schedule is done once (site_ingest_open); only the nonce
+    //  changes. Nonces are drawn S_NONCE_POOL at a time and used once (a
+    //  store handle, like its SQLite connection, never crosses a fork).
+    if (self->nonces_left == 0) {
+        if (RAND_bytes (self->nonces, sizeof self->nonces) != 1)
+            return site_error ("%s: no random nonce for sealing", self->path);
+        self->nonces_left = S_NONCE_POOL;
+    }
+    self->nonces_left--;
+    uint8_t *nonce = self->nonces + self->nonces_left * S_NONCE;
+    memcpy (out, nonce, S_NONCE);
+    OPENSSL_cleanse (nonce, S_NONCE);
+    EVP_CIPHER_CTX *ctx = self->seal_ctx;
     int n = 0, fin = 0;
-    int ok = RAND_bytes (out, S_NONCE) == 1
-          && EVP_EncryptInit_ex2 (ctx, self->gcm, self->key, out, NULL) == 1
+    int ok = EVP_EncryptInit_ex2 (ctx, NULL, NULL, out, NULL) == 1
           && EVP_EncryptUpdate (ctx, NULL, &n, aad, (int) aad_len) == 1
           && EVP_EncryptUpdate (ctx, out + S_NONCE, &n, in, (int) len) == 1
           && EVP_EncryptFinal_ex (ctx, out + S_NONCE + n, &fin) == 1
@@ -260,7 +275,9 @@ site_ingest_open (const char *path, const uint8_t storage_key [SITE_STORAGE_KEY_
     if (!self || !(self->path = strdup (path)) || !(self->payload = malloc (SITE_PAYLOAD_MAX))
     ||  !(self->sealed = malloc (S_NONCE + SITE_PAYLOAD_MAX + SITE_TAG_LEN))
     ||  !(self->gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL))
-    ||  !(self->ctx = EVP_CIPHER_CTX_new ())) {
+    ||  !(self->ctx = EVP_CIPHER_CTX_new ())
+    ||  !(self->seal_ctx = EVP_CIPHER_CTX_new ())
+    ||  EVP_EncryptInit_ex2 (self->seal_ctx, self->gcm, storage_key, NULL, NULL) != 1) {
         site_error ("out of memory");
         site_ingest_destroy (&self);
         return NULL;
@@ -301,6 +318,8 @@ site_ingest_destroy (site_ingest_t **self_p)
         sqlite3_finalize (self->mark);
         sqlite3_close (self->db);
         EVP_CIPHER_CTX_free (self->ctx);
+        EVP_CIPHER_CTX_free (self->seal_ctx);
+        OPENSSL_cleanse (self->nonces, sizeof self->nonces);
         EVP_CIPHER_free (self->gcm);
         if (self->devices)
             OPENSSL_cleanse (self->devices, self->cap * sizeof *self->devices);

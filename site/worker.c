@@ -2,6 +2,7 @@
 #include "worker.h"
 #include "config.h"
 #include "data.h"
+#include "endpoint.h"
 #include "site.h"
 #include "train.h"
 #include "dp/discrete.h"
@@ -36,6 +37,7 @@ struct _site_worker_t {
     uint32_t last_round, decrypted_round;
     uint64_t done [PROTO_KINDS];
     size_t expected_cts;
+    site_endpoint_t *endpoint;      //  gateways' ingest, if configured
 };
 
 site_worker_t *
@@ -72,6 +74,9 @@ site_worker_new (const char *config_path)
         site_error ("ledger: %s", dp_last_error ());
         goto fail;
     }
+    if (self->cfg->ingest
+    &&  !(self->endpoint = site_endpoint_new (self->cfg->ingest, self->cfg->cert)))
+        goto fail;
     self->rng = dp_rng_new ();
     self->sock = proto_client_new (self->cfg->coordinator, self->cfg->cert,
                                    self->cfg->coordinator_cert);
@@ -102,6 +107,7 @@ site_worker_destroy (site_worker_t **self_p)
     if (self_p && *self_p) {
         site_worker_t *self = *self_p;
         s_forget (self);
+        site_endpoint_destroy (&self->endpoint);
         zsock_destroy (&self->sock);
         dp_rng_destroy (&self->rng);
         dp_ledger_destroy (&self->ledger);

@@ -45,13 +45,14 @@ test_quick_run (void **state)
     assert_non_null (j);
     const char *keys [] = { "aead_open_per_s", "ingest_records_committed_per_s",
                             "audit_appends_per_s", "audit_single_appends_per_s",
-                            "audit_verify_s" };
-    for (int i = 0; i < 5; i++) {
+                            "audit_verify_s", "sealed_records_acked_per_s" };
+    for (int i = 0; i < 6; i++) {
         json_t *v = json_object_get (j, keys [i]);
         assert_non_null (v);
         assert_true (json_real_value (v) > 0);
     }
     assert_int_equal (json_integer_value (json_object_get (j, "audit_verify_entries")), 3000);
+    assert_true (json_integer_value (json_object_get (j, "acked_payload_bytes")) > 64);
     assert_int_equal (json_integer_value (json_object_get (j, "audit_append_batch")), 500);
     //  Only a 1,000,000-entry run reports the 1M figure.
     assert_null (json_object_get (j, "audit_verify_1m_s"));

@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,12 +244,75 @@ test_grants (void **state)
     assert_non_null (strstr (f->out, "\"patients\": []"));
 }
 
+//  enroll-device with the ingest section of site.cfg and a provisioning
+//  directory (what cohort device-sim reads).
+static void
+test_site_config (void **state)
+{
+    fixture_t *f = *state;
+    const char *site =
+        "site\n    name = a\n    index = 1\n    coordinator = tcp://127.0.0.1:1\n"
+        "    coordinator_cert = c.pub\n    cert = s_secret\n    share = s.key\n"
+        "    public_key = p.pub\n    ledger = l.db\n"
+        "    budget\n        epsilon = 1\n        delta = 1e-5\n%s";
+    char text [1024];
+    snprintf (text, sizeof text, site,
+              "    ingest\n        endpoint = tcp://127.0.0.1:7700\n        gateways = gw\n"
+              "        store = site.db\n        storage_key = storage.key\n"
+              "        audit = audit.db\n        audit_origin = hospital-a.example/audit\n");
+    s_write (f, "site.cfg", text, 0600);
+    snprintf (text, sizeof text, site, "");
+    s_write (f, "plain.cfg", text, 0600);
+    char prov [200], dev1 [220], dev2 [220];
+    snprintf (prov, sizeof prov, "%s/prov", f->dir);
+    snprintf (dev1, sizeof dev1, "%s/bed-1.device", prov);
+    snprintf (dev2, sizeof dev2, "%s/bed-2.device", prov);
+    assert_int_equal (mkdir (prov, 0700), 0);
+    const char *enroll = "ingest enroll-device --site-config %s --device-id %s"
+                         " --patient Patient/p-1 --provision-dir prov";
+    assert_int_equal (s_run (f, enroll, "site.cfg", "bed-1"), 0);
+    assert_non_null (strstr (f->out, "prov/bed-1.device"));
+    struct stat st;
+    assert_int_equal (stat (dev1, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    json_error_t err;
+    json_t *j = json_load_file (dev1, 0, &err);
+    assert_non_null (j);
+    assert_string_equal (json_string_value (json_object_get (j, "device_id")), "bed-1");
+    assert_string_equal (json_string_value (json_object_get (j, "patient")), "Patient/p-1");
+    assert_int_equal (json_integer_value (json_object_get (j, "epoch")), 1);
+    assert_int_equal (strlen (json_string_value (json_object_get (j, "secret"))), 64);
+    json_decref (j);
+    //  The enrollment went to the store and the audit log the config names.
+    assert_int_equal (s_run (f, "ingest revoke-device " STORE " --device-id bed-1"
+                                " --audit audit.db"), 0);
+    assert_int_equal (s_run (f, "audit verify --log audit.db"), 0);
+    assert_non_null (strstr (f->out, "2 entries"));
+    //  Refused: an existing provisioning file, no ingest section, a missing
+    //  directory, both or neither outputs, --site-config with --store.
+    assert_int_equal (s_run (f, enroll, "site.cfg", "bed-1"), 1);
+    assert_int_equal (s_run (f, enroll, "plain.cfg", "bed-2"), 1);
+    assert_non_null (strstr (f->out, "no ingest section"));
+    assert_int_equal (s_run (f, enroll, "missing.cfg", "bed-2"), 1);
+    assert_int_equal (s_run (f, "ingest enroll-device --site-config site.cfg --device-id bed-2"
+                                " --patient Patient/p-1 --provision-dir nodir"), 1);
+    assert_non_null (strstr (f->out, "not a directory"));
+    assert_int_equal (s_run (f, "ingest enroll-device --site-config site.cfg --device-id bed-2"
+                                " --patient Patient/p-1 --provision-dir prov --secret-out x"), 2);
+    assert_int_equal (s_run (f, "ingest enroll-device --site-config site.cfg --device-id bed-2"
+                                " --patient Patient/p-1"), 2);
+    assert_int_equal (s_run (f, "ingest enroll-device --site-config site.cfg " STORE
+                                " --device-id bed-2 --patient Patient/p-1 --secret-out x"), 2);
+    assert_int_equal (access (dev2, F_OK), -1);
+}
+
 int
 main (void)
 {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests [] = {
         T (test_help_and_usage), T (test_storage_key), T (test_devices), T (test_grants),
+        T (test_site_config),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -58,7 +58,7 @@ static void
 test_load (void **state)
 {
     (void) state;
-    site_dataset_t ds = { "d", s_csv, NULL, 0 };
+    site_dataset_t ds = { .name = "d", .path = s_csv };
     proto_study_t *st = s_study (NULL, "drop");
     site_data_t *data;
     assert_int_equal (site_data_load (&data, &ds, st), 0);
@@ -93,7 +93,7 @@ static void
 test_decline_reasons (void **state)
 {
     (void) state;
-    site_dataset_t ds = { "d", s_csv, NULL, 0 };
+    site_dataset_t ds = { .name = "d", .path = s_csv };
     site_data_t *data;
     proto_study_t *st = s_study ("a, c, d", "drop");
     assert_int_equal (site_data_load (&data, &ds, st), -1);

@@ -1,4 +1,5 @@
-/*  Unit tests for site/site.c: reason names and per-thread errors. */
+/*  Unit tests for site/site.c: reason names and the per-thread error
+    line. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -32,6 +33,14 @@ test_errors (void **state)
 }
 
 static void
+test_error (void **state)
+{
+    (void) state;
+    assert_int_equal (site_error ("budget: %g", 0.5), -1);
+    assert_string_equal (site_last_error (), "budget: 0.5");
+}
+
+static void
 test_printable (void **state)
 {
     (void) state;
@@ -46,6 +55,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_reason_names),
         cmocka_unit_test (test_errors),
+        cmocka_unit_test (test_error),
         cmocka_unit_test (test_printable),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -37,7 +37,7 @@ s_setup (void **state)
                                  "    steps = 2\n    sampling_rate = 1\n    clip = 1\n"
                                  "    min_sites = 1\n    privacy\n        epsilon = 10\n"
                                  "        delta = 1e-5\n", "s.cfg");
-    site_dataset_t ds = { "d", csv, test, 0 };
+    site_dataset_t ds = { .name = "d", .path = csv, .test_path = test };
     if (!s_study || site_data_load (&s_data, &ds, s_study)
     ||  proto_plan_make (&s_plan, s_study, 2, 1))
         return -1;

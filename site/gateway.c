@@ -1,0 +1,109 @@
+/*  site/gateway.c - a gateway's connection to a site's ingest endpoint. */
+#include "gateway.h"
+#include "endpoint.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct _site_gateway_t {
+    zsock_t *sock;
+    zpoller_t *poller;
+};
+
+static zcert_t *
+s_cert (const char *what, const char *path)
+{
+    struct stat st;
+    zcert_t *cert = path && stat (path, &st) == 0? zcert_load (path): NULL;
+    if (!cert)
+        site_error ("%s: cannot read certificate '%s'", what, path? path: "(none)");
+    return cert;
+}
+
+site_gateway_t *
+site_gateway_new (const char *endpoint, const char *cert_path, const char *site_cert_path)
+{
+    zcert_t *cert = s_cert ("gateway cert", cert_path);
+    zcert_t *site = cert? s_cert ("site cert", site_cert_path): NULL;
+    if (!site) {
+        zcert_destroy (&cert);
+        return NULL;
+    }
+    site_gateway_t *self = calloc (1, sizeof *self);
+    self->sock = zsock_new (ZMQ_DEALER);
+    zsock_set_maxmsgsize (self->sock, 1 << 20);
+    zsock_set_linger (self->sock, 1000);
+    //  Requests queue only on a completed (authenticated) connection, and
+    //  without one (a site that refuses this gateway) a send gives up.
+    zsock_set_immediate (self->sock, 1);
+    zsock_set_sndtimeo (self->sock, SITE_GATEWAY_SEND_TIMEOUT_MS);
+    zsock_set_sndhwm (self->sock, 100000);
+    zsock_set_rcvhwm (self->sock, 100000);
+    zcert_apply (cert, self->sock);
+    zsock_set_curve_serverkey (self->sock, zcert_public_txt (site));
+    zcert_destroy (&cert);
+    zcert_destroy (&site);
+    if (zsock_connect (self->sock, "%s", endpoint) < 0) {
+        site_error ("gateway: cannot connect to '%s'", endpoint);
+        site_gateway_destroy (&self);
+        return NULL;
+    }
+    self->poller = zpoller_new (self->sock, NULL);
+    return self;
+}
+
+void
+site_gateway_destroy (site_gateway_t **self_p)
+{
+    if (self_p && *self_p) {
+        zpoller_destroy (&(*self_p)->poller);
+        zsock_destroy (&(*self_p)->sock);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+int
+site_gateway_send (site_gateway_t *self, uint64_t id, const uint8_t *const *frames,
+                   const size_t *lens, size_t n)
+{
+    void *handle = zsock_resolve (self->sock);
+    int more = n? ZMQ_SNDMORE: 0;
+    if (zmq_send (handle, &id, sizeof id, more) < 0)
+        return site_error ("gateway: send: %s", zmq_errno () == EAGAIN
+                           ? "no connection to the site (is this gateway's certificate in the "
+                             "site's allowlist, and the site certificate right?)"
+                           : zmq_strerror (zmq_errno ()));
+    for (size_t i = 0; i < n; i++)
+        if (zmq_send (handle, frames [i], lens [i], i + 1 < n? ZMQ_SNDMORE: 0) < 0)
+            return site_error ("gateway: send: %s", zmq_strerror (zmq_errno ()));
+    return 0;
+}
+
+int
+site_gateway_recv (site_gateway_t *self, int timeout_ms, uint64_t *id, uint8_t *reasons,
+                   size_t cap, size_t *n)
+{
+    if (!zpoller_wait (self->poller, timeout_ms))
+        return site_error ("gateway: no answer from the site within %d ms%s", timeout_ms,
+                           zpoller_terminated (self->poller)? " (interrupted)"
+                           : " (is this gateway's certificate in the site's allowlist, and "
+                             "the site certificate right?)");
+    zmsg_t *msg = zmsg_recv (self->sock);
+    int rc = -1;
+    zframe_t *idf = msg? zmsg_first (msg): NULL;
+    zframe_t *rf = msg? zmsg_next (msg): NULL;
+    if (!msg || zmsg_size (msg) != 2 || zframe_size (idf) != sizeof *id
+    ||  zframe_size (rf) > cap)
+        site_error ("gateway: a malformed answer");
+    else {
+        memcpy (id, zframe_data (idf), sizeof *id);
+        memcpy (reasons, zframe_data (rf), zframe_size (rf));
+        *n = zframe_size (rf);
+        rc = 0;
+    }
+    zmsg_destroy (&msg);
+    return rc;
+}

@@ -1,0 +1,308 @@
+/*  tests/e2e/e2e_ingest.c - authenticated ingest over real processes: a
+    `cohort site` with an ingest section, devices enrolled with
+    `cohort ingest enroll-device --site-config`, and `cohort device-sim`
+    gateways. The site's answers must match the injected faults exactly;
+    a gateway that is not allowlisted gets no answer; the audit log holds
+    the rejections and verifies.
+
+    usage: e2e_ingest SCENARIO COHORT SOURCE_DIR   (scenario: stream, consent)
+
+    consent: a dataset with a patient_column at a site with signed grants;
+    a study trains on exactly the consenting patients' rows (a revocation
+    honoured) and a study nobody consented to is declined with the reason.
+*/
+#include "consortium.h"
+
+#include <czmq.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK(cond, ...) do { if (!(cond)) { fprintf (stderr, "e2e: FAILED: " __VA_ARGS__); \
+                                             fputc ('\n', stderr); return -1; } } while (0)
+
+static e2e_t s_c;
+
+//  Runs the cohort binary with `args` from the consortium directory;
+//  stdout (and stderr) into out. Returns the exit status.
+static int
+s_cohort (char *out, size_t cap, const char *args)
+{
+    char cmd [2048];
+    snprintf (cmd, sizeof cmd, "cd '%s' && '%s' %s 2>&1", s_c.dir, s_c.cohort, args);
+    FILE *p = popen (cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread (out, 1, cap - 1, p);
+    out [n] = 0;
+    int status = pclose (p);
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+static int
+s_setup_ingest (unsigned *port)
+{
+    static char out [8192];
+    CHECK (s_cohort (out, sizeof out, "ingest storage-keygen --out keys/storage.key") == 0,
+           "storage-keygen: %s", out);
+    CHECK (zsys_dir_create ("%s/certs/gateways", s_c.dir) == 0
+        && zsys_dir_create ("%s/prov", s_c.dir) == 0, "mkdir");
+    const char *names [] = { "gw-1", "gw-stranger" };
+    for (int i = 0; i < 2; i++) {
+        zcert_t *cert = zcert_new ();
+        char path [512];
+        snprintf (path, sizeof path, "%s/certs/%s", s_c.dir, names [i]);
+        CHECK (zcert_save (cert, path) == 0, "cert");
+        snprintf (path, sizeof path, "%s/certs/gateways/%s.pub", s_c.dir, names [i]);
+        if (i == 0)
+            CHECK (zcert_save_public (cert, path) == 0, "cert");
+        zcert_destroy (&cert);
+    }
+    //  A free port (the coordinator already holds its own).
+    zsock_t *probe = zsock_new (ZMQ_ROUTER);
+    int p = zsock_bind (probe, "tcp://127.0.0.1:*");
+    zsock_destroy (&probe);
+    CHECK (p > 0, "no free port");
+    *port = (unsigned) p;
+    FILE *f = fopen (e2e_path (&s_c, "sites/site-a.cfg"), "a");
+    CHECK (f, "site config");
+    fprintf (f, "    ingest\n"
+                "        endpoint = tcp://127.0.0.1:%u\n"
+                "        gateways = ../certs/gateways\n"
+                "        store = site-a.ingest.db\n"
+                "        storage_key = ../keys/storage.key\n"
+                "        audit = site-a.audit.db\n"
+                "        audit_origin = e2e.example/site-a\n", *port);
+    fclose (f);
+    for (int i = 1; i <= 4; i++) {
+        char args [512];
+        snprintf (args, sizeof args, "ingest enroll-device --site-config sites/site-a.cfg "
+                  "--device-id bed-%d --patient Patient/p-%d --provision-dir prov", i, i);
+        CHECK (s_cohort (out, sizeof out, args) == 0, "enroll-device: %s", out);
+    }
+    //  bed-4 is revoked: its frames are refused (revoked_device).
+    CHECK (s_cohort (out, sizeof out, "ingest revoke-device --store sites/site-a.ingest.db "
+                     "--storage-key keys/storage.key --device-id bed-4") == 0,
+           "revoke-device: %s", out);
+    return 0;
+}
+
+static json_t *
+s_sim (unsigned port, const char *gateway, const char *extra, int *status)
+{
+    static char out [65536];
+    char args [1024];
+    snprintf (args, sizeof args, "device-sim --gateway-cert certs/%s_secret "
+              "--site tcp://127.0.0.1:%u --site-cert certs/site-a --provision-dir prov %s",
+              gateway, port, extra);
+    *status = s_cohort (out, sizeof out, args);
+    json_error_t err;
+    json_t *j = json_loads (out, 0, &err);
+    if (!j)
+        fprintf (stderr, "e2e: device-sim printed: %s\n", out);
+    return j;
+}
+
+static long
+s_answer (json_t *j, const char *reason)
+{
+    return (long) json_integer_value (json_object_get (json_object_get (j, "answers"), reason));
+}
+
+static int
+s_stream (void)
+{
+    unsigned port;
+    //  The coordinator writes the site configs once its port is known;
+    //  the ingest section is added to them before the site starts.
+    CHECK (e2e_start_coordinator (&s_c) == 0, "the coordinator did not start");
+    CHECK (s_setup_ingest (&port) == 0, "ingest set-up");
+    CHECK (e2e_start_site (&s_c, 0) == 0, "the site did not start");
+    CHECK (e2e_wait_log (&s_c, "site-a", "ingest: gateways at", 10000), "no ingest endpoint");
+    //  3 devices x 50 readings/s x 2 s = 300 readings, with faults injected.
+    int status;
+    json_t *j = s_sim (port, "gw-1", "--devices 3 --rate 50 --duration 2 --inject-replays 7 "
+                       "--inject-bad-tags 5 --inject-bad-fhir 4 --batch 16 --json", &status);
+    CHECK (j && status == 0, "device-sim failed (%d)", status);
+    long readings = (long) json_integer_value (json_object_get (j, "readings"));
+    CHECK (readings == 300, "readings %ld", readings);
+    CHECK (s_answer (j, "accepted") == 300, "accepted %ld", s_answer (j, "accepted"));
+    CHECK (s_answer (j, "replay") == 7, "replay %ld", s_answer (j, "replay"));
+    CHECK (s_answer (j, "bad_tag") == 5, "bad_tag %ld", s_answer (j, "bad_tag"));
+    CHECK (s_answer (j, "bad_fhir") == 4, "bad_fhir %ld", s_answer (j, "bad_fhir"));
+    const char *others [] = { "unknown_device", "revoked_device", "malformed_frame",
+                              "unit_mismatch", "subject_mismatch", "too_large",
+                              "not_committed" };
+    for (int i = 0; i < 7; i++)
+        CHECK (s_answer (j, others [i]) == 0, "%s %ld", others [i], s_answer (j, others [i]));
+    json_decref (j);
+    //  A second run with the same devices: fresh sequence numbers, all
+    //  accepted; the revoked fourth device is refused.
+    j = s_sim (port, "gw-1", "--devices 4 --rate 20 --duration 1 --json", &status);
+    CHECK (j && status == 0, "second device-sim failed (%d)", status);
+    CHECK (s_answer (j, "accepted") == 60 && s_answer (j, "revoked_device") == 20,
+           "second run: accepted %ld, revoked %ld", s_answer (j, "accepted"),
+           s_answer (j, "revoked_device"));
+    json_decref (j);
+    //  A gateway whose certificate is not allowlisted gets no answer.
+    j = s_sim (port, "gw-stranger", "--devices 1 --rate 10 --duration 0.5 --timeout-ms 1500 "
+               "--json", &status);
+    CHECK (!j && status == 1, "the stranger gateway was answered (%d)", status);
+    //  The site logs its counts when it stops; the audit log verifies and
+    //  holds the 4 enrollments and 36 rejections.
+    e2e_kill (&s_c.site_pid [0], false);
+    CHECK (e2e_wait_log (&s_c, "site-a", "ingest: accepted 360, bad_tag 5, replay 7", 5000),
+           "the site's counts");
+    static char out [8192];
+    CHECK (s_cohort (out, sizeof out, "audit verify --log sites/site-a.audit.db") == 0,
+           "audit verify: %s", out);
+    CHECK (strstr (out, "40 entries"), "audit entries: %s", out);
+    return 0;
+}
+
+//  Prepends a pid column to DIR/data/<name>: row i belongs to patient
+//  p-(i mod patients). Writes the study's feature list (every column but
+//  the label) into features. Returns the rows, or -1.
+static long
+s_add_patients (const char *name, long patients, char *features, size_t cap)
+{
+    char path [512], tmp [520];
+    snprintf (path, sizeof path, "%s/data/%s", s_c.dir, name);
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    FILE *in = fopen (path, "r"), *out = fopen (tmp, "w");
+    static char line [16384];
+    long rows = -1;
+    if (in && out && fgets (line, sizeof line, in)) {
+        fprintf (out, "pid,%s", line);
+        if (features) {
+            features [0] = 0;
+            size_t len = 0;
+            for (char *tok = strtok (line, ",\r\n"); tok; tok = strtok (NULL, ",\r\n"))
+                if (strcmp (tok, "malignant"))
+                    len += (size_t) snprintf (features + len, cap - len, "%s%s",
+                                              len? ",": "", tok);
+        }
+        rows = 0;
+        while (fgets (line, sizeof line, in))
+            fprintf (out, "p-%ld,%s", rows++ % patients, line);
+    }
+    if (in)
+        fclose (in);
+    if (out && fclose (out))
+        rows = -1;
+    if (rows >= 0 && rename (tmp, path))
+        rows = -1;
+    return rows;
+}
+
+//  Signs and delivers a consent of patient p-i for `actor`.
+static int
+s_grant (int i, const char *status, const char *date, const char *actor)
+{
+    static char out [8192];
+    char json [2048], args [512];
+    snprintf (json, sizeof json,
+              "{\"resourceType\":\"Consent\",\"id\":\"c-%d\",\"status\":\"%s\","
+              "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+              "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":"
+              "\"Patient/p-%d\"},\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\","
+              "\"period\":{\"start\":\"2020-01-01T00:00:00Z\",\"end\":"
+              "\"2099-01-01T00:00:00Z\"},\"actor\":[{\"reference\":{\"reference\":\"%s\"}}],"
+              "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
+              "\"code\":\"HRESCH\"}]}}", i, status, i, date, actor);
+    FILE *f = fopen (e2e_path (&s_c, "consent.json"), "w");
+    CHECK (f, "consent.json");
+    fputs (json, f);
+    fclose (f);
+    unlink (e2e_path (&s_c, "consent.json.sig"));
+    CHECK (s_cohort (out, sizeof out, "ingest sign-grant --key authority.key --file "
+                     "consent.json --out consent.json.sig") == 0, "sign-grant: %s", out);
+    snprintf (args, sizeof args, "ingest grant --store sites/site-a.ingest.db --file "
+              "consent.json.sig");
+    CHECK (s_cohort (out, sizeof out, args) == 0 && strstr (out, "accepted"),
+           "grant: %s", out);
+    return 0;
+}
+
+//  Consent in the federation: the site trains only on the rows of
+//  consenting patients, and declines a study nobody consented to.
+static int
+s_consent (void)
+{
+    static char out [8192], features [8192], extra [8400];
+    CHECK (e2e_start_coordinator (&s_c) == 0, "the coordinator did not start");
+    long train = s_add_patients ("site-a.csv", 100, features, sizeof features);
+    CHECK (train > 100 && s_add_patients ("site-a-test.csv", 100, NULL, 0) > 0, "data");
+    FILE *f = fopen (e2e_path (&s_c, "sites/site-a.cfg"), "a");
+    CHECK (f, "site config");
+    fputs ("        patient_column = pid\n", f);
+    fclose (f);
+    unsigned port;
+    CHECK (s_setup_ingest (&port) == 0, "ingest set-up");
+    //  Patients p-0..p-29 consent to study e2e-lr; p-0 then revokes.
+    CHECK (s_cohort (out, sizeof out, "audit keygen --name consent-authority-1 --out "
+                     "authority.key") == 0, "keygen: %s", out);
+    CHECK (s_cohort (out, sizeof out, "ingest enroll-authority --store sites/site-a.ingest.db "
+                     "--key authority.key.pub") == 0, "enroll-authority: %s", out);
+    for (int i = 0; i < 30; i++)
+        if (s_grant (i, "active", "2026-01-01T00:00:00Z", "ResearchStudy/e2e-lr"))
+            return -1;
+    if (s_grant (0, "inactive", "2026-02-01T00:00:00Z", "ResearchStudy/e2e-lr"))
+        return -1;
+    CHECK (e2e_start_site (&s_c, 0) == 0, "the site did not start");
+    //  Rows i with i mod 100 in 1..29 remain.
+    long want = 0;
+    for (long i = 0; i < train; i++)
+        want += i % 100 >= 1 && i % 100 <= 29;
+    snprintf (extra, sizeof extra, "    features = %s\n", features);
+    CHECK (e2e_write_study (&s_c, extra, "adam", 0.1, 2, 1, 20, false, 1, 0) == 0, "study.cfg");
+    CHECK (s_cohort (out, sizeof out, "study launch study.cfg --analyst analyst.cfg --wait")
+           == 0, "study launch: %s", out);
+    char text [128];
+    snprintf (text, sizeof text, "accepted study");
+    CHECK (e2e_wait_log (&s_c, "site-a", text, 5000), "the site did not accept");
+    snprintf (text, sizeof text, "(e2e-lr): %ld training rows", want);
+    CHECK (e2e_wait_log (&s_c, "site-a", text, 1000), "the site did not train on %ld rows",
+           want);
+    //  The same data for a study nobody consented to: declined.
+    char cmd [700];
+    snprintf (cmd, sizeof cmd, "sed -i 's/name = e2e-lr/name = e2e-other/' '%s'",
+              e2e_path (&s_c, "study.cfg"));
+    CHECK (system (cmd) == 0, "sed");
+    s_cohort (out, sizeof out, "study launch study.cfg --analyst analyst.cfg --wait");
+    CHECK (e2e_wait_log (&s_c, "site-a", "consent: no row of dataset breast_cancer belongs to "
+                         "a patient whose grant permits ResearchStudy/e2e-other", 10000),
+           "the site did not decline for consent");
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc != 4 || (strcmp (argv [1], "stream") && strcmp (argv [1], "consent"))) {
+        fprintf (stderr, "usage: e2e_ingest stream|consent COHORT SOURCE_DIR\n");
+        return 2;
+    }
+    zsys_init ();
+    if (e2e_setup (&s_c, argv [2], argv [3], 1, 1, 512, 20000, false)) {
+        fprintf (stderr, "e2e: setup failed\n");
+        e2e_teardown (&s_c, true);
+        return 1;
+    }
+    //  The consortium moves to a directory of its own name: something on
+    //  the shared test machine sweeps /tmp/cohort-e2e-* while tests run.
+    char own [sizeof s_c.dir];
+    snprintf (own, sizeof own, "/tmp/cohort-ingest-e2e-XXXXXX");
+    if (!mkdtemp (own) || rename (s_c.dir, own)) {
+        fprintf (stderr, "e2e: cannot move %s to %s\n", s_c.dir, own);
+        e2e_teardown (&s_c, true);
+        return 1;
+    }
+    snprintf (s_c.dir, sizeof s_c.dir, "%s", own);
+    int rc = strcmp (argv [1], "stream")? s_consent (): s_stream ();
+    e2e_teardown (&s_c, rc != 0);
+    fprintf (stderr, "e2e ingest %s: %s\n", argv [1], rc? "FAILED": "passed");
+    return rc? 1: 0;
+}

@@ -1,0 +1,170 @@
+/*  Unit tests for site/gateway.c against a real endpoint on loopback:
+    requests in flight answered by id, an empty request, certificate
+    errors, no answer within the timeout, and a send that cannot go out. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "site/endpoint.h"
+#include "site/gateway.h"
+
+typedef struct {
+    char dir [64], store [128], key [128], audit [128], gateways [128];
+    char site [128], site_secret [128], gw [128], gw_secret [128];
+    uint8_t secret [SITE_SECRET_LEN];
+    site_ingest_config_t cfg;
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-gateway-XXXXXX");
+    if (!mkdtemp (f->dir))
+        return -1;
+    snprintf (f->store, sizeof f->store, "%s/ingest.db", f->dir);
+    snprintf (f->key, sizeof f->key, "%s/storage.key", f->dir);
+    snprintf (f->audit, sizeof f->audit, "%s/audit.db", f->dir);
+    snprintf (f->gateways, sizeof f->gateways, "%s/gateways", f->dir);
+    snprintf (f->site, sizeof f->site, "%s/site", f->dir);
+    snprintf (f->site_secret, sizeof f->site_secret, "%s/site_secret", f->dir);
+    snprintf (f->gw, sizeof f->gw, "%s/gw", f->dir);
+    snprintf (f->gw_secret, sizeof f->gw_secret, "%s/gw_secret", f->dir);
+    zsys_dir_create ("%s", f->gateways);
+    FILE *k = fopen (f->key, "w");
+    fputs ("3333333333333333333333333333333333333333333333333333333333333333\n", k);
+    fclose (k);
+    chmod (f->key, 0600);
+    zcert_t *cert = zcert_new ();
+    zcert_save (cert, f->site);
+    zcert_destroy (&cert);
+    cert = zcert_new ();
+    zcert_save (cert, f->gw);
+    char pub [160];
+    snprintf (pub, sizeof pub, "%s/gw.pub", f->gateways);
+    zcert_save_public (cert, pub);
+    zcert_destroy (&cert);
+    uint8_t key [SITE_STORAGE_KEY_LEN];
+    memset (key, 0x33, sizeof key);
+    uint32_t epoch;
+    site_ingest_t *ing = site_ingest_open (f->store, key, NULL);
+    if (!ing || site_ingest_enroll (ing, "pump-1", "Patient/p-1", 0, f->secret, &epoch))
+        return -1;
+    site_ingest_destroy (&ing);
+    f->cfg = (site_ingest_config_t) { "tcp://127.0.0.1:*", f->gateways, f->store, f->key,
+                                      f->audit, "cohort.example/gw" };
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = *state;
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system (cmd);
+    free (f);
+    return rc == 0? 0: -1;
+}
+
+static size_t
+s_frame (uint8_t *out, const fixture_t *f, uint64_t seq)
+{
+    static const char obs [] =
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+        "[{\"system\":\"http://loinc.org\",\"code\":\"2339-0\"}]},\"subject\":"
+        "{\"reference\":\"Patient/p-1\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
+        "\"valueQuantity\":{\"value\":98,\"system\":\"http://unitsofmeasure.org\","
+        "\"code\":\"mg/dL\"}}";
+    site_frame_header_t h = { .aead = SITE_AEAD_CHACHA20_POLY1305, .epoch = 1,
+                              .sequence = seq, .timestamp_ms = 1795356300000LL };
+    snprintf (h.device_id, sizeof h.device_id, "pump-1");
+    size_t len = 0;
+    assert_int_equal (site_frame_seal (out, 1024, &len, &h, (const uint8_t *) obs,
+                                       sizeof obs - 1, f->secret), 0);
+    return len;
+}
+
+static void
+test_requests_in_flight (void **state)
+{
+    fixture_t *f = *state;
+    site_endpoint_t *ep = site_endpoint_new (&f->cfg, f->site_secret);
+    assert_non_null (ep);
+    site_gateway_t *gw = site_gateway_new (site_endpoint_address (ep), f->gw_secret, f->site);
+    assert_non_null (gw);
+    uint8_t frames [6][1024];
+    const uint8_t *ptrs [6];
+    size_t lens [6];
+    for (int i = 0; i < 6; i++) {
+        lens [i] = s_frame (frames [i], f, (uint64_t) i + 1);
+        ptrs [i] = frames [i];
+    }
+    //  Three requests in flight; the last one repeats frame 1.
+    assert_int_equal (site_gateway_send (gw, 7, ptrs, lens, 3), 0);
+    assert_int_equal (site_gateway_send (gw, 8, ptrs + 3, lens + 3, 3), 0);
+    assert_int_equal (site_gateway_send (gw, 9, ptrs, lens, 1), 0);
+    uint8_t reasons [16];
+    uint64_t id;
+    size_t n;
+    uint64_t want [3] = { 7, 8, 9 };
+    for (int r = 0; r < 3; r++) {
+        assert_int_equal (site_gateway_recv (gw, 10000, &id, reasons, sizeof reasons, &n), 0);
+        assert_int_equal (id, want [r]);
+        assert_int_equal (n, r < 2? 3: 1);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal (reasons [i], r < 2? SITE_OK: SITE_REPLAY);
+    }
+    //  An empty request; an answer that does not fit the caller's buffer.
+    assert_int_equal (site_gateway_send (gw, 10, NULL, NULL, 0), 0);
+    assert_int_equal (site_gateway_recv (gw, 10000, &id, reasons, sizeof reasons, &n), 0);
+    assert_int_equal (id, 10);
+    assert_int_equal (n, 0);
+    assert_int_equal (site_gateway_send (gw, 11, ptrs, lens, 2), 0);
+    assert_int_equal (site_gateway_recv (gw, 10000, &id, reasons, 1, &n), -1);
+    assert_non_null (strstr (site_last_error (), "malformed answer"));
+    //  Nothing more to answer: a timeout naming the likely cause.
+    assert_int_equal (site_gateway_recv (gw, 200, &id, reasons, sizeof reasons, &n), -1);
+    assert_non_null (strstr (site_last_error (), "no answer from the site within 200 ms"));
+    site_gateway_destroy (&gw);
+    site_gateway_destroy (&gw);
+    site_endpoint_destroy (&ep);
+}
+
+static void
+test_errors (void **state)
+{
+    fixture_t *f = *state;
+    assert_null (site_gateway_new ("tcp://127.0.0.1:1", "/nonexistent", f->site));
+    assert_non_null (strstr (site_last_error (), "gateway cert"));
+    assert_null (site_gateway_new ("tcp://127.0.0.1:1", f->gw_secret, "/nonexistent"));
+    assert_non_null (strstr (site_last_error (), "site cert"));
+    assert_null (site_gateway_new ("nonsense", f->gw_secret, f->site));
+    assert_non_null (strstr (site_last_error (), "cannot connect"));
+    //  Nobody listening: the send gives up after its timeout.
+    site_gateway_t *gw = site_gateway_new ("tcp://127.0.0.1:1", f->gw_secret, f->site);
+    assert_non_null (gw);
+    assert_int_equal (site_gateway_send (gw, 1, NULL, NULL, 0), -1);
+    assert_non_null (strstr (site_last_error (), "no connection to the site"));
+    site_gateway_destroy (&gw);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_requests_in_flight, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_errors, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
