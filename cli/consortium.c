@@ -366,11 +366,13 @@ s_site_cfg (FILE *f, const cli_consortium_t *c, size_t site)
     rc = rc || s_kv (f, 4, "share", path, "this site's key share (keep 0600)")
             || s_kv (f, 4, "public_key", "../keys/paillier.pub", "threshold Paillier public key");
     snprintf (path, sizeof path, "%s.ledger.db", name);
-    rc = rc || s_kv (f, 4, "ledger", path, "privacy budget ledger (SQLite)");
+    rc = rc || s_kv (f, 4, "ledger", path, "privacy budget ledger (SQLite)")
+            || s_kv (f, 4, "allow_privacy_off", c->allow_privacy_off? "true": "false",
+                     "accept development studies without privacy");
     if (rc)
         return -1;
-    fputs ("    #   The total privacy budget this site grants; a study whose whole\n"
-           "    #   schedule does not fit is declined with the reason.\n"
+    fputs ("    #   The total privacy budget this site grants on each dataset; a study\n"
+           "    #   whose whole schedule does not fit is declined with the reason.\n"
            "    budget\n", f);
     rc = s_kvf (f, 8, "epsilon", NULL, "%.15g", c->budget_epsilon)
       || s_kvf (f, 8, "delta", NULL, "%.15g", c->budget_delta);
@@ -389,6 +391,13 @@ s_site_cfg (FILE *f, const cli_consortium_t *c, size_t site)
     else
         rc = rc || s_kv (f, 8, "test_fraction", "0.3",
                          "hold out this fraction of path for evaluation (seeded)");
+    for (size_t d = 0; d < c->n_extra && !rc; d++) {
+        fputs ("    dataset\n", f);
+        snprintf (path, sizeof path, "../data/%s-%s.csv", name, c->extra_datasets [d]);
+        rc = s_kv (f, 8, "name", c->extra_datasets [d], NULL)
+          || s_kv (f, 8, "path", path, NULL)
+          || s_kv (f, 8, "test_fraction", "0.3", NULL);
+    }
     return rc? -1: 0;
 }
 
@@ -499,6 +508,12 @@ cli_consortium_write (const cli_consortium_t *c)
     }
     //  Refuse values no config can hold before the slow key generation.
     const char *values [] = { c->name, c->endpoint, c->dataset, NULL };
+    for (size_t d = 0; d < c->n_extra; d++)
+        if (cli_consortium_check_site (c->extra_datasets [d])) {
+            cli_error ("keygen: dataset name '%s' must be a safe file name",
+                       c->extra_datasets [d]);
+            return -1;
+        }
     for (const char **v = values; *v; v++) {
         bool ok = **v != '\0';
         for (const char *p = *v; *p && ok; p++)

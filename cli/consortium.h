@@ -27,6 +27,9 @@ typedef struct {
     const char *endpoint;           //  coordinator endpoint, tcp://host:port
     const char *dataset;            //  dataset name every site registers
     bool test_files;                //  sites reference data/<site>-test.csv
+    char *const *extra_datasets;    //  more datasets: data/<site>-<name>.csv,
+    size_t n_extra;                 //  30 % held out for evaluation
+    bool allow_privacy_off;         //  sites accept `privacy off` studies
     double budget_epsilon;          //  each site's total budget
     double budget_delta;
     unsigned round_timeout_ms;

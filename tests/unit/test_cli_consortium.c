@@ -158,6 +158,7 @@ test_writes_a_consortium (void **state)
         assert_string_equal (zconfig_get (cfg, "site/coordinator", ""), "tcp://127.0.0.1:7777");
         assert_string_equal (zconfig_get (cfg, "site/budget/epsilon", ""), "2.5");
         assert_string_equal (zconfig_get (cfg, "site/budget/delta", ""), "1e-05");
+        assert_string_equal (zconfig_get (cfg, "site/allow_privacy_off", ""), "false");
         assert_string_equal (zconfig_get (cfg, "site/dataset/name", ""), "breast_cancer");
         char expect [128];
         snprintf (expect, sizeof expect, "../data/%s-test.csv", sites [i]);
@@ -197,6 +198,30 @@ test_writes_a_consortium (void **state)
     assert_string_equal (zconfig_get (cfg, "study/min_sites", ""), "2");
     assert_string_equal (zconfig_get (cfg, "study/privacy/off", ""), "false");
     zconfig_destroy (&cfg);
+
+    //  A second dataset and privacy-off studies allowed.
+    char *extra [] = { "pima", NULL };
+    c.extra_datasets = extra;
+    c.n_extra = 1;
+    c.allow_privacy_off = true;
+    c.test_files = false;
+    c.force = true;
+    assert_int_equal (cli_consortium_write (&c), 0);
+    cfg = s_config (sitedir, "hospital-c.cfg");
+    assert_string_equal (zconfig_get (cfg, "site/allow_privacy_off", ""), "true");
+    assert_string_equal (zconfig_get (cfg, "site/dataset/test_fraction", ""), "0.3");
+    zconfig_t *second = zconfig_next (zconfig_locate (cfg, "site/dataset"));
+    assert_non_null (second);
+    assert_string_equal (zconfig_name (second), "dataset");
+    assert_string_equal (zconfig_get (second, "name", ""), "pima");
+    assert_string_equal (zconfig_get (second, "path", ""), "../data/hospital-c-pima.csv");
+    zconfig_destroy (&cfg);
+    char *unsafe [] = { "../pima", NULL };
+    c.extra_datasets = unsafe;
+    assert_int_equal (cli_consortium_write (&c), -1);
+    c.extra_datasets = NULL;
+    c.n_extra = 0;
+    c.force = false;
 
     //  Without force nothing is replaced; with force everything is.
     assert_int_equal (cli_consortium_write (&c), -1);
