@@ -22,5 +22,6 @@ int bench_emit (json_t *report, bool json, FILE *out);
 int bench_he (int argc, char **argv);
 int bench_models (int argc, char **argv);
 int bench_dp (int argc, char **argv);
+int bench_federation (int argc, char **argv);
 
 #endif

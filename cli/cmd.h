@@ -9,5 +9,10 @@ int cli_cmd_train    (int argc, char **argv);
 int cli_cmd_predict  (int argc, char **argv);
 int cli_cmd_evaluate (int argc, char **argv);
 int cli_cmd_privacy (int argc, char **argv);
+int cli_cmd_coordinator (int argc, char **argv);
+int cli_cmd_site (int argc, char **argv);
+int cli_cmd_study (int argc, char **argv);
+int cli_cmd_simulate (int argc, char **argv);
+int cli_cmd_report (int argc, char **argv);
 
 #endif

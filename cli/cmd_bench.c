@@ -9,6 +9,7 @@ static const cli_command_t s_areas [] = {
     { "he", "Paillier: keygen, encryption, decryption, threshold (--bits 2048|3072)", bench_he },
     { "models", "per-example and clipped gradients (LR, 30-64-1 MLP), LR training", bench_models },
     { "dp", "exact noise samplers, RDP accountant, ledger charges (--quick)", bench_dp },
+    { "federation", "round overhead, MLP round, study wall time, coordinator memory", bench_federation },
     { NULL, NULL, NULL }
 };
 

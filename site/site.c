@@ -1,4 +1,4 @@
-/*  site/site.c - per-thread error messages for the site module. */
+/*  site/site.c - per-thread error messages for site/. */
 #include "site.h"
 
 #include <stdarg.h>

@@ -1,0 +1,722 @@
+/*  coordinator/actor.c - sockets, sites, analysts and the round loop. */
+#include "actor.h"
+#include "aggregate.h"
+#include "config.h"
+#include "coord.h"
+#include "journal.h"
+#include "state.h"
+#include "study.h"
+#include "he/keyfile.h"
+#include "proto/curve.h"
+#include "proto/message.h"
+
+#include <string.h>
+
+typedef struct {
+    char name [PROTO_NAME_MAX + 1];
+    unsigned index;
+    zframe_t *identity;
+} coord_site_t;
+
+typedef struct {
+    zsock_t *pipe;
+    coord_config_t *cfg;
+    proto_server_t *server;
+    he_pubkey_t *pk;
+    he_verify_t *vk;
+    he_codec_t codec;
+    coord_journal_t *journal;
+    coord_site_t sites [COORD_SLOTS];
+    unsigned n_sites;
+    coord_study_t *study;           //  the current or last study
+    coord_state_t state;
+    Cohort__RoundKind kind;
+    coord_agg_t *agg;
+    uint64_t accepted, contributors;
+    char **features;
+    size_t n_features;
+    uint64_t records;
+    json_t *entry;                  //  the current round's report entry
+    bool terminated;
+} self_t;
+
+static void
+s_destroy (self_t **self_p)
+{
+    self_t *self = *self_p;
+    if (!self)
+        return;
+    for (unsigned i = 0; i < self->n_sites; i++)
+        zframe_destroy (&self->sites [i].identity);
+    for (size_t i = 0; i < self->n_features; i++)
+        free (self->features [i]);
+    free (self->features);
+    json_decref (self->entry);
+    coord_agg_destroy (&self->agg);
+    coord_study_destroy (&self->study);
+    coord_journal_destroy (&self->journal);
+    proto_server_destroy (&self->server);
+    he_pubkey_destroy (&self->pk);
+    he_verify_destroy (&self->vk);
+    coord_config_destroy (&self->cfg);
+    free (self);
+    *self_p = NULL;
+}
+
+static self_t *
+s_new (zsock_t *pipe, const char *config_path)
+{
+    self_t *self = calloc (1, sizeof *self);
+    self->pipe = pipe;
+    self->cfg = coord_config_load (config_path);
+    if (!self->cfg)
+        goto fail;
+    self->pk = he_keyfile_load_public (self->cfg->public_key);
+    if (!self->pk) {
+        coord_error ("%s", he_last_error ());
+        goto fail;
+    }
+    self->vk = he_keyfile_load_verify (self->cfg->verify_key);
+    if (!self->vk) {
+        coord_error ("%s", he_last_error ());
+        goto fail;
+    }
+    if (mpz_cmp (he_verify_n (self->vk), he_pubkey_n (self->pk))) {
+        coord_error ("%s: the verification keys belong to another public key",
+                     self->cfg->verify_key);
+        goto fail;
+    }
+    if (he_codec_init (&self->codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
+                       PROTO_VALUE_BITS, PROTO_MAX_PARTIES)) {
+        coord_error ("codec: %s", he_last_error ());
+        goto fail;
+    }
+    self->journal = coord_journal_open (self->cfg->journal);
+    if (!self->journal)
+        goto fail;
+    self->server = proto_server_new (self->cfg->endpoint, self->cfg->cert, self->cfg->allowlist);
+    if (!self->server) {
+        coord_error ("%s", proto_last_error ());
+        goto fail;
+    }
+    return self;
+fail:
+    s_destroy (&self);
+    return NULL;
+}
+
+static void
+s_send (self_t *self, zframe_t *identity, const char *study_id, uint32_t round,
+        proto_msg_t *msg)
+{
+    msg->study_id = (char *) (study_id? study_id: "");
+    msg->round_id = round;
+    if (proto_send (proto_server_sock (self->server), identity, msg))
+        zsys_warning ("coordinator: cannot send %s: %s", proto_body_name (msg),
+                      proto_last_error ());
+}
+
+static void
+s_send_error (self_t *self, zframe_t *identity, const char *study_id, uint32_t round,
+              const char *text)
+{
+    Cohort__Error err = COHORT__ERROR__INIT;
+    err.message = (char *) text;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_ERROR;
+    msg.error = &err;
+    msg.study_id = (char *) (study_id? study_id: "");
+    msg.round_id = round;
+    //  An error echoes a valid study id only.
+    if (proto_validate (&msg))
+        study_id = "";
+    s_send (self, identity, study_id, round, &msg);
+}
+
+static void
+s_reply (self_t *self, zframe_t *identity, bool ok, json_t *json)
+{
+    char *text = json_dumps (json, JSON_COMPACT | JSON_REAL_PRECISION (17));
+    Cohort__AnalystReply reply = COHORT__ANALYST_REPLY__INIT;
+    reply.ok = ok;
+    reply.json = text;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_REPLY;
+    msg.reply = &reply;
+    s_send (self, identity, "", 0, &msg);
+    free (text);
+    json_decref (json);
+}
+
+static int
+s_slot_of (self_t *self, zframe_t *identity)
+{
+    for (unsigned i = 0; i < self->n_sites; i++)
+        if (self->sites [i].identity && zframe_eq (self->sites [i].identity, identity))
+            return (int) i;
+    return -1;
+}
+
+//  ---------------------------------------------------------------------
+//  Study flow
+
+static void s_next_round (self_t *self);
+
+static void
+s_journal (self_t *self)
+{
+    json_t *report = coord_study_report (self->study);
+    char *text = json_dumps (report, JSON_COMPACT | JSON_REAL_PRECISION (17));
+    json_t *status = json_object_get (json_object_get (report, "study"), "status");
+    if (coord_journal_study (self->journal, coord_study_id (self->study),
+                             coord_study_def (self->study)->name, json_string_value (status),
+                             coord_study_cfg (self->study), text))
+        zsys_error ("coordinator: %s", coord_last_error ());
+    free (text);
+    json_decref (report);
+}
+
+static void
+s_broadcast_result (self_t *self, bool ok, const char *detail, bool final)
+{
+    Cohort__RoundResult rr = COHORT__ROUND_RESULT__INIT;
+    rr.ok = ok;
+    rr.detail = (char *) detail;
+    rr.epsilon_spent = coord_study_epsilon (self->study);
+    rr.final = final;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_ROUND_RESULT;
+    msg.round_result = &rr;
+    for (unsigned i = 0; i < self->n_sites; i++)
+        if (self->accepted >> i & 1)
+            s_send (self, self->sites [i].identity, coord_study_id (self->study),
+                    self->state.round, &msg);
+}
+
+static void
+s_finish (self_t *self, const char *status, const char *detail)
+{
+    coord_study_finish (self->study, status, detail);
+    zsys_info ("coordinator: study %s %s: %s", coord_study_id (self->study), status, detail);
+    s_broadcast_result (self, !strcmp (status, "completed"), detail, true);
+    coord_state_enter (&self->state, "", 0, COORD_PHASE_IDLE, 0, 0);
+    coord_agg_destroy (&self->agg);
+    s_journal (self);
+}
+
+static void
+s_fail_round (self_t *self, const char *detail)
+{
+    json_object_set_new (self->entry, "status", json_string ("failed"));
+    json_object_set_new (self->entry, "detail", json_string (detail));
+    json_t *entry = coord_study_record (self->study, self->state.round, self->kind, self->entry);
+    self->entry = NULL;
+    char *text = json_dumps (entry, JSON_COMPACT);
+    if (coord_journal_round (self->journal, coord_study_id (self->study), self->state.round,
+                             proto_kind_name (self->kind), "failed",
+                             coord_study_epsilon (self->study), text))
+        zsys_error ("coordinator: %s", coord_last_error ());
+    free (text);
+    s_finish (self, "failed", detail);
+}
+
+static void
+s_offer_done (self_t *self)
+{
+    const proto_study_t *def = coord_study_def (self->study);
+    unsigned accepted = (unsigned) __builtin_popcountll (self->accepted);
+    char detail [256];
+    if (accepted < def->min_sites) {
+        snprintf (detail, sizeof detail, "offer: %u of %u required sites accepted",
+                  accepted, def->min_sites);
+        s_finish (self, "failed", detail);
+        return;
+    }
+    char *names [COORD_SLOTS];
+    size_t n = 0;
+    for (unsigned i = 0; i < self->n_sites; i++)
+        if (self->accepted >> i & 1)
+            names [n++] = self->sites [i].name;
+    if (coord_study_begin (self->study, self->features, self->n_features, self->records,
+                           names, n)) {
+        s_finish (self, "failed", coord_last_error ());
+        return;
+    }
+    const proto_plan_t *plan = coord_study_plan (self->study);
+    zsys_info ("coordinator: study %s: %zu sites, N = %llu, noise multiplier %.4f, "
+               "planned epsilon %.4f", coord_study_id (self->study), n,
+               (unsigned long long) self->records, plan->noise_multiplier, plan->epsilon);
+    s_next_round (self);
+}
+
+static void
+s_next_round (self_t *self)
+{
+    Cohort__RoundKind kind = coord_study_next (self->study);
+    if (!kind) {
+        s_finish (self, "completed", "all rounds completed");
+        return;
+    }
+    uint32_t round = self->state.round + 1;
+    self->kind = kind;
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    if (coord_study_round_start (self->study, kind, &rs)) {
+        s_finish (self, "failed", coord_last_error ());
+        return;
+    }
+    rs.deadline_ms = self->cfg->round_timeout_ms;
+    coord_agg_destroy (&self->agg);
+    self->agg = coord_agg_new (self->pk, self->vk, &self->codec,
+                               coord_study_dim (self->study, kind));
+    self->contributors = 0;
+    json_decref (self->entry);
+    self->entry = json_pack ("{s:[], s:[]}", "rejected", "excluded");
+    coord_state_enter (&self->state, coord_study_id (self->study), round, COORD_PHASE_COLLECT,
+                       self->accepted, zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_ROUND_START;
+    msg.round_start = &rs;
+    for (unsigned i = 0; i < self->n_sites; i++)
+        if (self->accepted >> i & 1)
+            s_send (self, self->sites [i].identity, coord_study_id (self->study), round, &msg);
+}
+
+static void
+s_collect_done (self_t *self)
+{
+    unsigned got = coord_agg_contributors (self->agg);
+    unsigned need = coord_study_def (self->study)->min_sites;
+    char detail [256];
+    if (got < need) {
+        snprintf (detail, sizeof detail, "round %u: %u of %u required sites answered",
+                  self->state.round, got, need);
+        s_fail_round (self, detail);
+        return;
+    }
+    uint8_t *buf;
+    size_t len;
+    if (coord_agg_serialize (self->agg, &buf, &len)) {
+        s_fail_round (self, coord_last_error ());
+        return;
+    }
+    Cohort__DecryptRequest dr = COHORT__DECRYPT_REQUEST__INIT;
+    dr.aggregate = (ProtobufCBinaryData) { len, buf };
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_DECRYPT_REQUEST;
+    msg.decrypt_request = &dr;
+    coord_state_enter (&self->state, coord_study_id (self->study), self->state.round,
+                       COORD_PHASE_DECRYPT, self->contributors,
+                       zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
+    for (unsigned i = 0; i < self->n_sites; i++)
+        if (self->contributors >> i & 1)
+            s_send (self, self->sites [i].identity, coord_study_id (self->study),
+                    self->state.round, &msg);
+    free (buf);
+}
+
+static void
+s_decrypt_done (self_t *self)
+{
+    unsigned valid = coord_agg_valid_partials (self->agg);
+    unsigned need = he_verify_threshold (self->vk);
+    char detail [256];
+    if (valid < need) {
+        snprintf (detail, sizeof detail, "round %u: %u of %u required partial decryptions "
+                  "verified", self->state.round, valid, need);
+        s_fail_round (self, detail);
+        return;
+    }
+    size_t dim = coord_study_dim (self->study, self->kind);
+    int64_t *values = malloc (dim * sizeof (int64_t));
+    json_t *metrics = NULL;
+    int rc = coord_agg_combine (self->agg, values)
+          || coord_study_apply (self->study, self->kind, values,
+                                coord_agg_contributors (self->agg), &metrics);
+    free (values);
+    if (rc) {
+        snprintf (detail, sizeof detail, "round %u: %s", self->state.round, coord_last_error ());
+        s_fail_round (self, detail);
+        return;
+    }
+    json_object_set_new (self->entry, "status", json_string ("ok"));
+    json_object_set_new (self->entry, "sites_contributed",
+                         json_integer (coord_agg_contributors (self->agg)));
+    if (metrics)
+        json_object_set_new (self->entry, "metrics", metrics);
+    json_t *entry = coord_study_record (self->study, self->state.round, self->kind, self->entry);
+    self->entry = NULL;
+    char *text = json_dumps (entry, JSON_COMPACT);
+    if (coord_journal_round (self->journal, coord_study_id (self->study), self->state.round,
+                             proto_kind_name (self->kind), "ok",
+                             coord_study_epsilon (self->study), text))
+        zsys_error ("coordinator: %s", coord_last_error ());
+    free (text);
+    s_journal (self);
+    s_broadcast_result (self, true, "round completed", false);
+    s_next_round (self);
+}
+
+static void
+s_check_deadline (self_t *self)
+{
+    if (self->state.phase == COORD_PHASE_IDLE || zclock_mono () < self->state.deadline)
+        return;
+    if (self->state.phase == COORD_PHASE_OFFER)
+        s_offer_done (self);
+    else
+    if (self->state.phase == COORD_PHASE_COLLECT)
+        s_collect_done (self);
+    else
+        s_decrypt_done (self);
+}
+
+//  ---------------------------------------------------------------------
+//  Messages
+
+static void
+s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg, const char *why)
+{
+    const char *site = slot >= 0? self->sites [slot].name: "(unknown)";
+    zsys_warning ("coordinator: rejected %s from %s (study %s round %u): %s",
+                  proto_body_name (msg), site, msg->study_id, msg->round_id, why);
+    if (self->entry && self->study && !strcmp (msg->study_id, coord_study_id (self->study))) {
+        json_t *item = json_pack ("{s:s, s:s, s:i, s:s}", "site", site, "message",
+                                  proto_body_name (msg), "round", (int) msg->round_id,
+                                  "reason", why);
+        json_array_append_new (json_object_get (self->entry, "rejected"), item);
+    }
+    s_send_error (self, identity, msg->study_id, msg->round_id, why);
+}
+
+static bool
+s_admit (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
+         coord_phase_t phase)
+{
+    coord_verdict_t verdict = coord_state_check (&self->state, msg->study_id, msg->round_id,
+                                                 phase, slot < 0? COORD_SLOTS: (unsigned) slot);
+    if (verdict == COORD_OK)
+        return true;
+    char why [256];
+    s_reject (self, identity, slot, msg, coord_verdict_text (verdict, &self->state,
+                                                             msg->round_id, why, sizeof why));
+    return false;
+}
+
+static void
+s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello)
+{
+    if (strcmp (hello->role, "site"))
+        return;
+    unsigned i;
+    for (i = 0; i < self->n_sites; i++)
+        if (!strcmp (self->sites [i].name, hello->name))
+            break;
+    for (unsigned k = 0; k < self->n_sites; k++)
+        if (k != i && self->sites [k].index == hello->index) {
+            s_send_error (self, identity, "", 0, "hello: that share index belongs to another site");
+            return;
+        }
+    if (i == self->n_sites) {
+        if (self->n_sites == COORD_SLOTS) {
+            s_send_error (self, identity, "", 0, "hello: too many sites");
+            return;
+        }
+        self->n_sites++;
+        snprintf (self->sites [i].name, sizeof self->sites [i].name, "%s", hello->name);
+        zsys_info ("coordinator: site %s (share %u) connected", hello->name, hello->index);
+    }
+    self->sites [i].index = hello->index;
+    zframe_destroy (&self->sites [i].identity);
+    self->sites [i].identity = zframe_dup (identity);
+}
+
+static void
+s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
+{
+    if (self->study && !coord_study_finished (self->study)) {
+        s_reply (self, identity, false, json_pack ("{s:s}", "error", "busy: another study "
+                                                   "is running"));
+        return;
+    }
+    zuuid_t *uuid = zuuid_new ();
+    char id [16];
+    snprintf (id, sizeof id, "s%.12s", zuuid_str_canonical (uuid));
+    zuuid_destroy (&uuid);
+    for (char *c = id; *c; c++)
+        if (*c == '-')
+            *c = 'x';
+    coord_study_t *study = coord_study_new (id, cfg_text);
+    if (!study) {
+        s_reply (self, identity, false, json_pack ("{s:s}", "error", coord_last_error ()));
+        return;
+    }
+    const proto_study_t *def = coord_study_def (study);
+    unsigned t = he_verify_threshold (self->vk), l = he_verify_parties (self->vk);
+    if (def->min_sites < t || def->min_sites > l) {
+        char why [200];
+        snprintf (why, sizeof why, "study/min_sites: %u is outside %u..%u (the key needs %u "
+                  "of %u shares)", def->min_sites, t, l, t, l);
+        coord_study_destroy (&study);
+        s_reply (self, identity, false, json_pack ("{s:s}", "error", why));
+        return;
+    }
+    coord_study_destroy (&self->study);
+    self->study = study;
+    for (size_t i = 0; i < self->n_features; i++)
+        free (self->features [i]);
+    free (self->features);
+    self->features = NULL;
+    self->n_features = 0;
+    self->records = 0;
+    self->accepted = 0;
+    uint64_t offered = 0;
+    for (unsigned i = 0; i < self->n_sites; i++)
+        offered |= (uint64_t) 1 << i;
+    coord_state_enter (&self->state, id, 0, COORD_PHASE_OFFER, offered,
+                       zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
+    Cohort__StudyOffer offer = COHORT__STUDY_OFFER__INIT;
+    offer.study_cfg = (char *) cfg_text;
+    offer.threshold = def->min_sites;
+    offer.sites = self->n_sites > def->min_sites? self->n_sites: def->min_sites;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_OFFER;
+    msg.offer = &offer;
+    for (unsigned i = 0; i < self->n_sites; i++)
+        s_send (self, self->sites [i].identity, id, 0, &msg);
+    zsys_info ("coordinator: study %s (%s) offered to %u sites", id, def->name, self->n_sites);
+    s_journal (self);
+    s_reply (self, identity, true, json_pack ("{s:s}", "id", id));
+}
+
+static void
+s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
+{
+    if (!s_admit (self, identity, slot, msg, COORD_PHASE_OFFER))
+        return;
+    coord_state_mark (&self->state, (unsigned) slot);
+    const Cohort__StudyAccept *a = msg->accept;
+    bool same = self->n_features == 0 || a->n_features == self->n_features;
+    for (size_t i = 0; same && self->n_features && i < a->n_features; i++)
+        same = !strcmp (a->features [i], self->features [i]);
+    if (!same)
+        coord_study_decline (self->study, self->sites [slot].name,
+                             "features: its columns differ from the other sites'");
+    else {
+        if (!self->n_features) {
+            self->features = calloc (a->n_features, sizeof (char *));
+            for (size_t i = 0; i < a->n_features; i++)
+                self->features [i] = strdup (a->features [i]);
+            self->n_features = a->n_features;
+        }
+        self->accepted |= (uint64_t) 1 << slot;
+        self->records += a->train_records;
+    }
+    if (coord_state_complete (&self->state))
+        s_offer_done (self);
+}
+
+static void
+s_on_decline (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
+{
+    if (!s_admit (self, identity, slot, msg, COORD_PHASE_OFFER))
+        return;
+    coord_state_mark (&self->state, (unsigned) slot);
+    zsys_info ("coordinator: site %s declined: %s", self->sites [slot].name,
+               msg->decline->reason);
+    coord_study_decline (self->study, self->sites [slot].name, msg->decline->reason);
+    if (coord_state_complete (&self->state))
+        s_offer_done (self);
+}
+
+static void
+s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
+{
+    //  A second update for the current round is a duplicate, whichever
+    //  phase the round has reached.
+    if (slot >= 0 && self->study && !strcmp (msg->study_id, coord_study_id (self->study))
+    &&  msg->round_id == self->state.round && (self->contributors >> slot & 1)) {
+        char why [128];
+        s_reject (self, identity, slot, msg, coord_verdict_text (COORD_REJECT_DUPLICATE,
+                  &self->state, msg->round_id, why, sizeof why));
+        return;
+    }
+    if (!s_admit (self, identity, slot, msg, COORD_PHASE_COLLECT))
+        return;
+    coord_state_mark (&self->state, (unsigned) slot);
+    ProtobufCBinaryData data = msg->update->ciphertexts;
+    if (coord_agg_add (self->agg, data.data, data.len))
+        s_reject (self, identity, slot, msg, coord_last_error ());
+    else
+        self->contributors |= (uint64_t) 1 << slot;
+    if (coord_state_complete (&self->state))
+        s_collect_done (self);
+}
+
+static void
+s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
+{
+    if (!s_admit (self, identity, slot, msg, COORD_PHASE_DECRYPT))
+        return;
+    coord_state_mark (&self->state, (unsigned) slot);
+    const Cohort__PartialDecryption *p = msg->partial;
+    char why [600];
+    why [0] = 0;
+    if (p->share_index != self->sites [slot].index)
+        snprintf (why, sizeof why, "partial: share index %u is not this site's (%u)",
+                  p->share_index, self->sites [slot].index);
+    else
+    if (coord_agg_add_partial (self->agg, p->share_index, p->partials.data, p->partials.len,
+                               p->proofs.data, p->proofs.len))
+        snprintf (why, sizeof why, "%s", coord_last_error ());
+    if (*why) {
+        zsys_warning ("coordinator: excluded %s: %s", self->sites [slot].name, why);
+        json_array_append_new (json_object_get (self->entry, "excluded"),
+                               json_pack ("{s:s, s:s}", "site", self->sites [slot].name,
+                                          "reason", why));
+    }
+    if (coord_state_complete (&self->state))
+        s_decrypt_done (self);
+}
+
+static json_t *
+s_lookup (self_t *self, const char *study_id, bool report)
+{
+    if (self->study && (!*study_id || !strcmp (study_id, coord_study_id (self->study))))
+        return report? coord_study_report (self->study): coord_study_status (self->study);
+    char *id = *study_id? strdup (study_id): coord_journal_latest (self->journal);
+    char *text = id? coord_journal_report (self->journal, id): NULL;
+    json_t *stored = text? json_loads (text, 0, NULL): NULL;
+    free (id);
+    free (text);
+    if (!stored || report)
+        return stored;
+    json_t *study = json_object_get (stored, "study");
+    json_t *status = json_pack ("{s:O, s:O, s:O, s:O, s:I, s:O}",
+        "id", json_object_get (study, "id"), "name", json_object_get (study, "name"),
+        "status", json_object_get (study, "status"),
+        "status_detail", json_object_get (study, "status_detail"),
+        "round", (json_int_t) json_array_size (json_object_get (stored, "rounds")),
+        "epsilon_spent", json_object_get (json_object_get (stored, "privacy"), "epsilon"));
+    json_decref (stored);
+    return status;
+}
+
+static void
+s_on_message (self_t *self)
+{
+    zframe_t *identity = NULL;
+    proto_msg_t *msg = proto_recv (proto_server_sock (self->server), &identity);
+    if (!msg) {
+        zsys_warning ("coordinator: dropped a message: %s", proto_last_error ());
+        if (identity)
+            s_send_error (self, identity, "", 0, proto_last_error ());
+        zframe_destroy (&identity);
+        return;
+    }
+    int slot = s_slot_of (self, identity);
+    switch (msg->body_case) {
+        case COHORT__ENVELOPE__BODY_HELLO:
+            s_on_hello (self, identity, msg->hello);
+            break;
+        case COHORT__ENVELOPE__BODY_HEARTBEAT:
+            break;
+        case COHORT__ENVELOPE__BODY_ACCEPT:
+            s_on_accept (self, identity, slot, msg);
+            break;
+        case COHORT__ENVELOPE__BODY_DECLINE:
+            s_on_decline (self, identity, slot, msg);
+            break;
+        case COHORT__ENVELOPE__BODY_UPDATE:
+            s_on_update (self, identity, slot, msg);
+            break;
+        case COHORT__ENVELOPE__BODY_PARTIAL:
+            s_on_partial (self, identity, slot, msg);
+            break;
+        case COHORT__ENVELOPE__BODY_ERROR:
+            zsys_warning ("coordinator: error from %s (study %s round %u): %s",
+                          slot >= 0? self->sites [slot].name: "(unknown)", msg->study_id,
+                          msg->round_id, msg->error->message);
+            break;
+        case COHORT__ENVELOPE__BODY_LAUNCH:
+            s_on_launch (self, identity, msg->launch->study_cfg);
+            break;
+        case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
+        case COHORT__ENVELOPE__BODY_REPORT_REQUEST: {
+            bool report = msg->body_case == COHORT__ENVELOPE__BODY_REPORT_REQUEST;
+            json_t *json = s_lookup (self, msg->study_id, report);
+            if (json)
+                s_reply (self, identity, true, json);
+            else
+                s_reply (self, identity, false, json_pack ("{s:s}", "error", "no such study"));
+            break;
+        }
+        default:
+            s_send_error (self, identity, msg->study_id, msg->round_id,
+                          "unexpected message for a coordinator");
+    }
+    proto_free (&msg);
+    zframe_destroy (&identity);
+}
+
+static void
+s_on_pipe (self_t *self)
+{
+    char *command = zstr_recv (self->pipe);
+    if (!command || !strcmp (command, "$TERM"))
+        self->terminated = true;
+    else
+    if (!strcmp (command, "ENDPOINT"))
+        zstr_send (self->pipe, proto_server_endpoint (self->server));
+    zstr_free (&command);
+}
+
+void
+coord_actor (zsock_t *pipe, void *args)
+{
+    self_t *self = s_new (pipe, (const char *) args);
+    zsock_signal (pipe, 0);
+    if (!self) {
+        zstr_sendf (pipe, "ERROR %s", coord_last_error ());
+        //  Wait for $TERM so the caller's zactor_destroy completes.
+        char *command = zstr_recv (pipe);
+        zstr_free (&command);
+        return;
+    }
+    zstr_send (pipe, "OK");
+    zpoller_t *poller = zpoller_new (pipe, proto_server_sock (self->server), NULL);
+    while (!self->terminated) {
+        int timeout = 1000;
+        if (self->state.phase != COORD_PHASE_IDLE) {
+            int64_t left = self->state.deadline - zclock_mono ();
+            timeout = left < 0? 0: left < 1000? (int) left + 1: 1000;
+        }
+        void *which = zpoller_wait (poller, timeout);
+        if (which == pipe)
+            s_on_pipe (self);
+        else
+        if (which)
+            s_on_message (self);
+        else
+        if (zpoller_terminated (poller))
+            break;
+        s_check_deadline (self);
+    }
+    zpoller_destroy (&poller);
+    s_destroy (&self);
+}
+
+zactor_t *
+coord_actor_new (const char *config_path)
+{
+    zactor_t *actor = zactor_new (coord_actor, (void *) config_path);
+    char *status = zstr_recv (actor);
+    if (!status || strcmp (status, "OK")) {
+        coord_error ("%s", status && !strncmp (status, "ERROR ", 6)? status + 6
+                                                                   : "coordinator did not start");
+        zstr_free (&status);
+        zactor_destroy (&actor);
+        return NULL;
+    }
+    zstr_free (&status);
+    return actor;
+}

@@ -1,0 +1,160 @@
+/*  coordinator/aggregate.c - homomorphic sum, verified partials, combine. */
+#include "aggregate.h"
+#include "coord.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct _coord_agg_t {
+    const he_pubkey_t *pk;
+    const he_verify_t *vk;
+    const he_codec_t *codec;
+    size_t count, ncts;
+    mpz_t *acc;                     //  the running product, Enc(0) = 1 to start
+    unsigned contributors;
+    unsigned indices [HE_PARTIES_MAX];
+    mpz_t *partials [HE_PARTIES_MAX];   //  verified, per party
+    unsigned valid;
+    unsigned seen [HE_PARTIES_MAX + 1]; //  indices that answered (valid or not)
+};
+
+coord_agg_t *
+coord_agg_new (const he_pubkey_t *pk, const he_verify_t *vk, const he_codec_t *codec,
+               size_t count)
+{
+    coord_agg_t *self = calloc (1, sizeof *self);
+    self->pk = pk;
+    self->vk = vk;
+    self->codec = codec;
+    self->count = count;
+    self->ncts = he_codec_plaintexts (codec, count);
+    self->acc = malloc (self->ncts * sizeof (mpz_t));
+    for (size_t i = 0; i < self->ncts; i++)
+        mpz_init_set_ui (self->acc [i], 1);
+    return self;
+}
+
+void
+coord_agg_destroy (coord_agg_t **self_p)
+{
+    if (self_p && *self_p) {
+        coord_agg_t *self = *self_p;
+        for (size_t i = 0; i < self->ncts; i++)
+            mpz_clear (self->acc [i]);
+        free (self->acc);
+        for (unsigned k = 0; k < self->valid; k++)
+            he_vector_free (&self->partials [k], self->ncts);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+coord_agg_add (coord_agg_t *self, const uint8_t *buf, size_t len)
+{
+    mpz_t *cts = NULL;
+    size_t n = 0;
+    if (he_vector_deserialize (&cts, &n, self->pk, buf, len, self->ncts))
+        return coord_error ("update: %s", he_last_error ());
+    if (n != self->ncts) {
+        he_vector_free (&cts, n);
+        return coord_error ("update: %zu ciphertexts, expected %zu", n, self->ncts);
+    }
+    he_vector_accumulate (self->acc, self->pk, cts, n);
+    he_vector_free (&cts, n);
+    self->contributors++;
+    return 0;
+}
+
+unsigned
+coord_agg_contributors (const coord_agg_t *self)
+{
+    return self->contributors;
+}
+
+int
+coord_agg_serialize (coord_agg_t *self, uint8_t **out, size_t *len)
+{
+    if (he_vector_serialize (out, len, self->pk, self->acc, self->ncts))
+        return coord_error ("aggregate: %s", he_last_error ());
+    return 0;
+}
+
+int
+coord_agg_add_partial (coord_agg_t *self, unsigned index, const uint8_t *partials,
+                       size_t plen, const uint8_t *proofs, size_t prlen)
+{
+    if (index < 1 || index > he_verify_parties (self->vk))
+        return coord_error ("partial: share index %u outside 1..%u", index,
+                            he_verify_parties (self->vk));
+    if (self->seen [index])
+        return coord_error ("partial: a second answer from share %u", index);
+    self->seen [index] = 1;
+    mpz_t *ci = NULL;
+    he_proof_t *pf = NULL;
+    size_t n = 0, np = 0;
+    int rc = -1;
+    if (he_vector_deserialize (&ci, &n, self->pk, partials, plen, self->ncts)) {
+        coord_error ("partial from share %u: %s", index, he_last_error ());
+        goto done;
+    }
+    if (he_proofs_deserialize (&pf, &np, self->pk, proofs, prlen, self->ncts)) {
+        coord_error ("proofs from share %u: %s", index, he_last_error ());
+        goto done;
+    }
+    if (n != self->ncts || np != self->ncts) {
+        coord_error ("partial from share %u: %zu partials and %zu proofs for %zu ciphertexts",
+                     index, n, np, self->ncts);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (he_partial_verify (self->vk, index, self->acc [i], ci [i], &pf [i])) {
+            coord_error ("partial from share %u: ciphertext %zu: proof does not verify (%s)",
+                         index, i, he_last_error ());
+            goto done;
+        }
+    self->indices [self->valid] = index;
+    self->partials [self->valid++] = ci;
+    ci = NULL;
+    rc = 0;
+done:
+    he_vector_free (&ci, n);
+    he_proofs_free (&pf, np);
+    return rc;
+}
+
+unsigned
+coord_agg_valid_partials (const coord_agg_t *self)
+{
+    return self->valid;
+}
+
+int
+coord_agg_combine (coord_agg_t *self, int64_t *values)
+{
+    unsigned t = he_verify_threshold (self->vk);
+    if (self->valid < t)
+        return coord_error ("combine: %u verified partial decryptions, %u needed", self->valid, t);
+    if (self->contributors == 0)
+        return coord_error ("combine: no contributions");
+    mpz_t *plains = malloc (self->ncts * sizeof (mpz_t));
+    mpz_t *column = malloc (t * sizeof (mpz_t));
+    int rc = 0;
+    for (size_t i = 0; i < self->ncts; i++) {
+        mpz_init (plains [i]);
+        for (unsigned k = 0; k < t; k++)
+            mpz_init_set (column [k], self->partials [k][i]);
+        if (!rc && he_combine (plains [i], self->vk, self->indices, (const mpz_t *) column, t))
+            rc = coord_error ("combine: ciphertext %zu: %s", i, he_last_error ());
+        for (unsigned k = 0; k < t; k++)
+            mpz_clear (column [k]);
+    }
+    if (!rc && he_codec_decode (values, self->count, (const mpz_t *) plains, self->ncts,
+                                self->contributors, self->codec))
+        rc = coord_error ("decode: %s", he_last_error ());
+    for (size_t i = 0; i < self->ncts; i++)
+        mpz_clear (plains [i]);
+    free (plains);
+    free (column);
+    return rc;
+}

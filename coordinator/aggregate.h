@@ -1,0 +1,50 @@
+/*  coordinator/aggregate.h - one round's encrypted aggregate: the
+    homomorphic sum of the sites' packed ciphertext vectors, the partial
+    decryptions of that sum with their proofs (each verified against the
+    consortium's verification keys; a share whose proof fails is excluded),
+    and the combination and unpacking of the plaintext sum.
+    The coordinator only ever decrypts this aggregate, with t partial
+    decryptions; it holds no share.
+*/
+#ifndef COORD_AGGREGATE_H
+#define COORD_AGGREGATE_H
+
+#include "he/codec.h"
+#include "he/serial.h"
+#include "he/threshold.h"
+
+#include <stdint.h>
+
+typedef struct _coord_agg_t coord_agg_t;
+
+/*  An empty aggregate of `count` values (packed per codec). Keys are
+    borrowed and must outlive it. */
+coord_agg_t *coord_agg_new (const he_pubkey_t *pk, const he_verify_t *vk,
+                            const he_codec_t *codec, size_t count);
+void coord_agg_destroy (coord_agg_t **self_p);
+
+/*  Adds one site's serialised vector. Refuses (-1, with the reason in
+    coord_last_error) a malformed vector or one of the wrong length. */
+int coord_agg_add (coord_agg_t *self, const uint8_t *buf, size_t len);
+
+/*  Vectors added so far. */
+unsigned coord_agg_contributors (const coord_agg_t *self);
+
+/*  The aggregate serialised for a decrypt request (new buffer). */
+int coord_agg_serialize (coord_agg_t *self, uint8_t **out, size_t *len);
+
+/*  Checks party `index`'s partial decryptions and proofs of the aggregate.
+    0 if every proof verifies (the partials are kept for combining), -1
+    (with the reason) otherwise: the share is excluded. A second partial
+    from the same index is refused. */
+int coord_agg_add_partial (coord_agg_t *self, unsigned index, const uint8_t *partials,
+                           size_t plen, const uint8_t *proofs, size_t prlen);
+
+/*  Verified partials so far. */
+unsigned coord_agg_valid_partials (const coord_agg_t *self);
+
+/*  Combines the first t verified partials and unpacks the slot sums of the
+    contributors' vectors into values[0 .. count). 0 or -1. */
+int coord_agg_combine (coord_agg_t *self, int64_t *values);
+
+#endif

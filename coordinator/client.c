@@ -1,0 +1,146 @@
+/*  coordinator/client.c - analyst requests over CURVE. */
+#include "client.h"
+#include "config.h"
+#include "coord.h"
+#include "proto/curve.h"
+#include "proto/message.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _coord_client_t {
+    zsock_t *sock;
+    int timeout_ms;
+};
+
+coord_client_t *
+coord_client_new (const char *path)
+{
+    zconfig_t *root = zconfig_load (path);
+    if (!root) {
+        coord_error ("%s: cannot read the config file", path);
+        return NULL;
+    }
+    coord_client_t *self = NULL;
+    const char *endpoint = zconfig_get (root, "analyst/coordinator", NULL);
+    const char *server = zconfig_get (root, "analyst/coordinator_cert", NULL);
+    const char *cert = zconfig_get (root, "analyst/cert", NULL);
+    const char *timeout = zconfig_get (root, "analyst/timeout_ms", "30000");
+    const char *missing = !endpoint? "coordinator": !server? "coordinator_cert"
+                        : !cert? "cert": NULL;
+    char *end;
+    long ms = strtol (timeout, &end, 10);
+    if (missing)
+        coord_error ("%s: analyst/%s: missing", path, missing);
+    else
+    if (*end || ms < 100 || ms > 86400000)
+        coord_error ("%s: analyst/timeout_ms: '%s' is not in 100..86400000", path, timeout);
+    else {
+        char *server_path = coord_path_join (path, server);
+        char *cert_path = coord_path_join (path, cert);
+        zsock_t *sock = proto_client_new (endpoint, cert_path, server_path);
+        if (!sock)
+            coord_error ("%s: %s", path, proto_last_error ());
+        else {
+            self = calloc (1, sizeof *self);
+            self->sock = sock;
+            self->timeout_ms = (int) ms;
+            zsock_set_rcvtimeo (sock, (int) ms);
+        }
+        free (server_path);
+        free (cert_path);
+    }
+    zconfig_destroy (&root);
+    return self;
+}
+
+void
+coord_client_destroy (coord_client_t **self_p)
+{
+    if (self_p && *self_p) {
+        zsock_destroy (&(*self_p)->sock);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  Sends msg and waits for the reply; *json gets the parsed answer.
+static int
+s_request (coord_client_t *self, proto_msg_t *msg, json_t **json)
+{
+    if (proto_send (self->sock, NULL, msg))
+        return coord_error ("request: %s", proto_last_error ());
+    while (true) {
+        proto_msg_t *reply = proto_recv (self->sock, NULL);
+        if (!reply)
+            return coord_error ("no answer from the coordinator within %d ms (is it running, "
+                                "and is this analyst's certificate in its allowlist?)",
+                                self->timeout_ms);
+        if (reply->body_case == COHORT__ENVELOPE__BODY_ERROR) {
+            coord_error ("coordinator: %s", reply->error->message);
+            proto_free (&reply);
+            return -1;
+        }
+        if (reply->body_case != COHORT__ENVELOPE__BODY_REPLY) {
+            proto_free (&reply);
+            continue;
+        }
+        json_error_t err;
+        json_t *answer = json_loads (reply->reply->json, 0, &err);
+        bool ok = reply->reply->ok;
+        proto_free (&reply);
+        if (!answer)
+            return coord_error ("coordinator: unreadable answer: %s", err.text);
+        if (!ok) {
+            const char *why = json_string_value (json_object_get (answer, "error"));
+            coord_error ("coordinator: %s", why? why: "request refused");
+            json_decref (answer);
+            return -1;
+        }
+        *json = answer;
+        return 0;
+    }
+}
+
+int
+coord_client_launch (coord_client_t *self, const char *study_cfg_text, char **study_id)
+{
+    Cohort__Launch launch = COHORT__LAUNCH__INIT;
+    launch.study_cfg = (char *) study_cfg_text;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "";
+    msg.body_case = COHORT__ENVELOPE__BODY_LAUNCH;
+    msg.launch = &launch;
+    json_t *answer;
+    if (s_request (self, &msg, &answer))
+        return -1;
+    const char *id = json_string_value (json_object_get (answer, "id"));
+    int rc = id? 0: coord_error ("coordinator: the answer has no study id");
+    if (id)
+        *study_id = strdup (id);
+    json_decref (answer);
+    return rc;
+}
+
+int
+coord_client_status (coord_client_t *self, const char *study_id, json_t **status)
+{
+    Cohort__StatusRequest req = COHORT__STATUS_REQUEST__INIT;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = (char *) (study_id? study_id: "");
+    msg.body_case = COHORT__ENVELOPE__BODY_STATUS_REQUEST;
+    msg.status_request = &req;
+    return s_request (self, &msg, status);
+}
+
+int
+coord_client_report (coord_client_t *self, const char *study_id, json_t **report)
+{
+    Cohort__ReportRequest req = COHORT__REPORT_REQUEST__INIT;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = (char *) (study_id? study_id: "");
+    msg.body_case = COHORT__ENVELOPE__BODY_REPORT_REQUEST;
+    msg.report_request = &req;
+    return s_request (self, &msg, report);
+}

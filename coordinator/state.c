@@ -1,0 +1,86 @@
+/*  coordinator/state.c - round bookkeeping and message verdicts. */
+#include "state.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+coord_state_enter (coord_state_t *self, const char *study_id, uint32_t round,
+                   coord_phase_t phase, uint64_t participants, int64_t deadline)
+{
+    snprintf (self->study_id, sizeof self->study_id, "%s", study_id);
+    self->round = round;
+    self->phase = phase;
+    self->participants = participants;
+    self->answered = 0;
+    self->deadline = deadline;
+}
+
+coord_verdict_t
+coord_state_check (const coord_state_t *self, const char *study_id, uint32_t round,
+                   coord_phase_t phase, unsigned slot)
+{
+    if (self->phase == COORD_PHASE_IDLE || strcmp (study_id, self->study_id))
+        return COORD_REJECT_STUDY;
+    if (slot >= COORD_SLOTS || !(self->participants >> slot & 1))
+        return COORD_REJECT_STRANGER;
+    if (round < self->round)
+        return COORD_REJECT_LATE;
+    if (round > self->round)
+        return COORD_REJECT_FUTURE;
+    if (phase != self->phase)
+        return COORD_REJECT_PHASE;
+    if (self->answered >> slot & 1)
+        return COORD_REJECT_DUPLICATE;
+    return COORD_OK;
+}
+
+void
+coord_state_mark (coord_state_t *self, unsigned slot)
+{
+    if (slot < COORD_SLOTS)
+        self->answered |= (uint64_t) 1 << slot;
+}
+
+bool
+coord_state_complete (const coord_state_t *self)
+{
+    return (self->answered & self->participants) == self->participants;
+}
+
+unsigned
+coord_state_answers (const coord_state_t *self)
+{
+    return (unsigned) __builtin_popcountll (self->answered);
+}
+
+const char *
+coord_verdict_text (coord_verdict_t verdict, const coord_state_t *self, uint32_t round,
+                    char *buf, size_t size)
+{
+    switch (verdict) {
+        case COORD_OK:
+            snprintf (buf, size, "accepted");
+            break;
+        case COORD_REJECT_STUDY:
+            snprintf (buf, size, "wrong study: not the study in progress");
+            break;
+        case COORD_REJECT_STRANGER:
+            snprintf (buf, size, "not a participant of this study or phase");
+            break;
+        case COORD_REJECT_LATE:
+            snprintf (buf, size, "late: round %u is over (current round %u)", round, self->round);
+            break;
+        case COORD_REJECT_FUTURE:
+            snprintf (buf, size, "wrong round: round %u has not started (current round %u)",
+                      round, self->round);
+            break;
+        case COORD_REJECT_PHASE:
+            snprintf (buf, size, "late: round %u is past that phase", round);
+            break;
+        case COORD_REJECT_DUPLICATE:
+            snprintf (buf, size, "duplicate: already received for round %u", round);
+            break;
+    }
+    return buf;
+}

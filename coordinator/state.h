@@ -1,0 +1,70 @@
+/*  coordinator/state.h - the round state machine's bookkeeping: which
+    study and round is current, which phase it is in (offer -> collect ->
+    decrypt, per round), who takes part and who has answered.
+
+    coord_state_check() decides, from the (study id, round id) every
+    envelope carries, whether a site's message belongs to the current phase:
+    a message for another study, an earlier round (late), a later round, the
+    wrong phase (an update after the collect deadline), from a site that is
+    not taking part, or a second answer from the same site (duplicate) is
+    rejected with its reason.
+*/
+#ifndef COORD_STATE_H
+#define COORD_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define COORD_SLOTS 64              //  sites a coordinator tracks
+
+typedef enum {
+    COORD_PHASE_IDLE,
+    COORD_PHASE_OFFER,              //  waiting for accept / decline
+    COORD_PHASE_COLLECT,            //  waiting for updates
+    COORD_PHASE_DECRYPT             //  waiting for partial decryptions
+} coord_phase_t;
+
+typedef enum {
+    COORD_OK,
+    COORD_REJECT_STUDY,
+    COORD_REJECT_STRANGER,
+    COORD_REJECT_LATE,
+    COORD_REJECT_FUTURE,
+    COORD_REJECT_PHASE,
+    COORD_REJECT_DUPLICATE
+} coord_verdict_t;
+
+typedef struct {
+    char study_id [65];
+    uint32_t round;                 //  0 while offering
+    coord_phase_t phase;
+    uint64_t participants;          //  bit per site slot
+    uint64_t answered;
+    int64_t deadline;               //  zclock_mono() milliseconds
+} coord_state_t;
+
+/*  Starts a phase: study, round, who takes part, the deadline. Clears the
+    answers. */
+void coord_state_enter (coord_state_t *self, const char *study_id, uint32_t round,
+                        coord_phase_t phase, uint64_t participants, int64_t deadline);
+
+/*  The verdict on a message of phase `phase` from site `slot`. */
+coord_verdict_t coord_state_check (const coord_state_t *self, const char *study_id,
+                                   uint32_t round, coord_phase_t phase, unsigned slot);
+
+/*  Records slot's answer. */
+void coord_state_mark (coord_state_t *self, unsigned slot);
+
+/*  Every participant answered. */
+bool coord_state_complete (const coord_state_t *self);
+
+/*  Number of answers so far. */
+unsigned coord_state_answers (const coord_state_t *self);
+
+/*  One-line reason for a verdict ("late: round 3 is over (current 4)"),
+    written into buf. Returns buf. */
+const char *coord_verdict_text (coord_verdict_t verdict, const coord_state_t *self,
+                                uint32_t round, char *buf, size_t size);
+
+#endif

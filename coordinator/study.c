@@ -1,0 +1,430 @@
+/*  coordinator/study.c - schedule, global model, accountant and report. */
+#include "study.h"
+#include "coord.h"
+#include "models/metrics.h"
+#include "models/modelfile.h"
+#include "models/optim.h"
+#include "proto/message.h"
+
+#include <czmq.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct _coord_study_t {
+    char *id, *cfg;
+    proto_study_t *def;
+    proto_plan_t plan;
+    bool begun, finished;
+    char *status, *detail;
+    char **features;
+    size_t p;
+    uint64_t n_records;
+    json_t *sites, *declined, *rounds, *final_metrics;
+    time_t started, ended;
+    int64_t started_ms, ended_ms;
+    //  Schedule.
+    int stage;                      //  0 scale, 1 moments, 2 training, 3 done
+    uint64_t step;                  //  training steps started
+    bool eval_due;
+    //  Model and preprocessing.
+    double *bounds, *mean, *std;
+    gsl_vector *params;
+    double *params_copy;            //  for RoundStart
+    double *penalty_mask;           //  1 for penalised parameters
+    model_optim_t *optim;
+    model_mlp_t *mlp;
+    dp_curve_t *spent;
+    double epsilon;
+};
+
+static char *
+s_iso (time_t t)
+{
+    char buf [32];
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return strdup (buf);
+}
+
+coord_study_t *
+coord_study_new (const char *id, const char *cfg_text)
+{
+    proto_study_t *def = proto_study_parse (cfg_text, "study");
+    if (!def) {
+        coord_error ("%s", proto_last_error ());
+        return NULL;
+    }
+    coord_study_t *self = calloc (1, sizeof *self);
+    self->id = strdup (id);
+    self->cfg = strdup (cfg_text);
+    self->def = def;
+    self->status = strdup ("running");
+    self->detail = strdup ("offered to the sites");
+    self->sites = json_array ();
+    self->declined = json_array ();
+    self->rounds = json_array ();
+    self->started = time (NULL);
+    self->started_ms = zclock_mono ();
+    self->spent = dp_curve_new_default ();
+    return self;
+}
+
+void
+coord_study_destroy (coord_study_t **self_p)
+{
+    if (self_p && *self_p) {
+        coord_study_t *s = *self_p;
+        free (s->id); free (s->cfg); free (s->status); free (s->detail);
+        proto_study_destroy (&s->def);
+        for (size_t i = 0; i < s->p; i++)
+            free (s->features [i]);
+        free (s->features);
+        json_decref (s->sites); json_decref (s->declined); json_decref (s->rounds);
+        json_decref (s->final_metrics);
+        free (s->bounds); free (s->mean); free (s->std);
+        if (s->params && !s->mlp)
+            gsl_vector_free (s->params);
+        free (s->params_copy); free (s->penalty_mask);
+        model_optim_destroy (&s->optim);
+        model_mlp_destroy (&s->mlp);
+        dp_curve_destroy (&s->spent);
+        free (s);
+        *self_p = NULL;
+    }
+}
+
+const char *coord_study_id (const coord_study_t *s) { return s->id; }
+const char *coord_study_cfg (const coord_study_t *s) { return s->cfg; }
+const proto_study_t *coord_study_def (const coord_study_t *s) { return s->def; }
+const proto_plan_t *coord_study_plan (const coord_study_t *s) { return &s->plan; }
+double coord_study_epsilon (const coord_study_t *s) { return s->epsilon; }
+bool coord_study_finished (const coord_study_t *s) { return s->finished; }
+
+void
+coord_study_decline (coord_study_t *self, const char *site, const char *reason)
+{
+    json_array_append_new (self->declined, json_pack ("{s:s, s:s}", "site", site,
+                                                      "reason", reason));
+}
+
+int
+coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_records,
+                   char **sites, size_t n_sites)
+{
+    const proto_study_t *d = self->def;
+    if (proto_plan_make (&self->plan, d, p, d->min_sites))
+        return coord_error ("%s", proto_last_error ());
+    self->features = calloc (p, sizeof (char *));
+    for (size_t i = 0; i < p; i++)
+        self->features [i] = strdup (features [i]);
+    self->p = p;
+    self->n_records = n_records;
+    for (size_t i = 0; i < n_sites; i++)
+        json_array_append_new (self->sites, json_string (sites [i]));
+    self->bounds = calloc (p, sizeof (double));
+    self->mean = calloc (p, sizeof (double));
+    self->std = calloc (p, sizeof (double));
+    for (size_t i = 0; i < p; i++)
+        self->bounds [i] = self->std [i] = 1;
+    size_t n = self->plan.n_params;
+    self->penalty_mask = calloc (n, sizeof (double));
+    if (d->model == PROTO_MODEL_LOGISTIC) {
+        self->params = gsl_vector_calloc (n);
+        for (size_t i = 0; i < p; i++)
+            self->penalty_mask [i] = 1;     //  not the intercept
+    }
+    else {
+        self->mlp = model_mlp_new (p, d->hidden, d->n_hidden, MODEL_ACT_RELU);
+        if (!self->mlp)
+            return coord_error ("model: %s", model_last_error ());
+        model_mlp_init (self->mlp, 1);
+        self->params = model_mlp_params (self->mlp);
+        //  Layer by layer: W (d_out x d_in) penalised, then b (d_out) not.
+        size_t at = 0, in = p;
+        for (size_t k = 0; k <= d->n_hidden; k++) {
+            size_t out = k < d->n_hidden? d->hidden [k]: 1;
+            for (size_t i = 0; i < out * in; i++)
+                self->penalty_mask [at++] = 1;
+            at += out;
+            in = out;
+        }
+    }
+    self->params_copy = calloc (n, sizeof (double));
+    self->optim = d->optimizer == PROTO_OPT_ADAM
+                ? model_optim_adam_new (n, d->learning_rate, 0.9, 0.999, 1e-8)
+                : model_optim_sgd_new (n, d->learning_rate, 0);
+    if (!self->optim)
+        return coord_error ("optimiser: %s", model_last_error ());
+    self->begun = true;
+    free (self->detail);
+    self->detail = strdup ("running");
+    return 0;
+}
+
+Cohort__RoundKind
+coord_study_next (coord_study_t *self)
+{
+    switch (self->stage) {
+        case 0:
+            self->stage = 1;
+            return COHORT__ROUND_KIND__ROUND_KIND_SCALE;
+        case 1:
+            self->stage = 2;
+            return COHORT__ROUND_KIND__ROUND_KIND_MOMENTS;
+        case 2:
+            if (self->eval_due) {
+                self->eval_due = false;
+                if (self->step == self->def->steps)
+                    self->stage = 3;
+                return COHORT__ROUND_KIND__ROUND_KIND_EVAL;
+            }
+            self->step++;
+            self->eval_due = proto_study_eval_after (self->def, self->step);
+            return COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
+        default:
+            return 0;
+    }
+}
+
+size_t
+coord_study_dim (const coord_study_t *self, Cohort__RoundKind kind)
+{
+    return self->plan.kind [kind].dim;
+}
+
+int
+coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__RoundStart *rs)
+{
+    rs->kind = kind;
+    rs->sampling_rate = self->plan.kind [kind].q;
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_MOMENTS) {
+        rs->n_bounds = self->p;
+        rs->bounds = self->bounds;
+    }
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN || kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL) {
+        memcpy (self->params_copy, self->params->data, self->plan.n_params * sizeof (double));
+        rs->n_params = self->plan.n_params;
+        rs->params = self->params_copy;
+        rs->n_mean = rs->n_std = self->p;
+        rs->mean = self->mean;
+        rs->std = self->std;
+    }
+    //  The sites charge their ledgers before their contribution leaves, so
+    //  the round counts from its start, whatever happens next.
+    dp_curve_t *c = proto_plan_curve (&self->plan, kind, 1);
+    if (!c || dp_curve_add (self->spent, c)) {
+        dp_curve_destroy (&c);
+        return coord_error ("accountant: %s", *proto_last_error ()? proto_last_error ()
+                                                                  : dp_last_error ());
+    }
+    dp_curve_destroy (&c);
+    if (!self->plan.off
+    &&  dp_curve_epsilon (self->spent, self->def->delta, DP_CONVERSION_IMPROVED,
+                          &self->epsilon, NULL))
+        return coord_error ("accountant: %s", dp_last_error ());
+    return 0;
+}
+
+static void
+s_apply_scale (coord_study_t *self, const int64_t *v, unsigned contributors)
+{
+    const proto_plan_kind_t *k = &self->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_SCALE];
+    //  A bin counts when its noisy count is above 3 noise standard deviations.
+    double threshold = 3 * sqrt ((double) contributors * (double) k->local_sigma2) + 0.5;
+    for (size_t j = 0; j < self->p; j++) {
+        int top = -1;
+        for (int b = PROTO_SCALE_BINS - 1; b >= 0 && top < 0; b--)
+            if ((double) v [j * PROTO_SCALE_BINS + b] > threshold)
+                top = b;
+        self->bounds [j] = top < 0? 1: ldexp (1, top + PROTO_SCALE_EXP_MIN + 1);
+    }
+}
+
+static void
+s_apply_moments (coord_study_t *self, const int64_t *v)
+{
+    size_t p = self->p;
+    for (size_t j = 0; j < p; j++) {
+        double b = self->bounds [j];
+        double s1 = ldexp ((double) v [j], -PROTO_MOMENT_BITS);
+        double s2 = ldexp ((double) v [p + j], -PROTO_MOMENT_BITS);
+        double n = ldexp ((double) v [2 * p + j], -PROTO_MOMENT_BITS);
+        if (n < 1)
+            n = 1;
+        double mean = b * fmax (-1, fmin (1, s1 / n));
+        double ex2 = b * b * fmax (0, fmin (1, s2 / n));
+        double var = ex2 - mean * mean;
+        //  A noisy variance can come out tiny or negative: floor the
+        //  standard deviation at 1% of the feature's scale.
+        double floor_std = 0.01 * b;
+        self->mean [j] = mean;
+        self->std [j] = var > floor_std * floor_std? sqrt (var): floor_std;
+    }
+}
+
+int
+coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v,
+                   unsigned contributors, json_t **metrics)
+{
+    *metrics = NULL;
+    const proto_study_t *d = self->def;
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_SCALE)
+        s_apply_scale (self, v, contributors);
+    else
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_MOMENTS)
+        s_apply_moments (self, v);
+    else
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
+        size_t n = self->plan.n_params;
+        gsl_vector *g = gsl_vector_alloc (n);
+        double q = d->sampling_rate;
+        //  Unbiased estimate of the gradient of L / N from a Poisson batch:
+        //  (sum_batch g_i / q + l2 w) / N = (sum + q l2 w) / (q N).
+        for (size_t i = 0; i < n; i++)
+            gsl_vector_set (g, i, ldexp ((double) v [i], -PROTO_FRAC_BITS)
+                                  + q * d->l2 * self->penalty_mask [i]
+                                    * gsl_vector_get (self->params, i));
+        int rc = model_optim_step (self->optim, self->params, g, 1 / (q * (double) self->n_records));
+        gsl_vector_free (g);
+        if (rc)
+            return coord_error ("optimiser: %s", model_last_error ());
+    }
+    else {
+        double pos [PROTO_HIST_BINS], neg [PROTO_HIST_BINS];
+        for (int b = 0; b < PROTO_HIST_BINS; b++) {
+            pos [b] = (double) v [b];
+            neg [b] = (double) v [PROTO_HIST_BINS + b];
+        }
+        model_metrics_t m;
+        if (model_metrics_from_histogram (&m, NULL, pos, neg, PROTO_HIST_BINS)) {
+            *metrics = json_pack ("{s:s}", "error", model_last_error ());
+            return 0;
+        }
+        *metrics = json_object ();
+        const char *names [] = { "auc", "accuracy", "log_loss", "brier" };
+        double values [] = { m.auc, m.accuracy, m.log_loss, m.brier };
+        for (int i = 0; i < 4; i++)
+            json_object_set_new (*metrics, names [i], isfinite (values [i])
+                                 ? json_real (values [i]): json_null ());
+        json_decref (self->final_metrics);
+        self->final_metrics = json_incref (*metrics);
+    }
+    return 0;
+}
+
+json_t *
+coord_study_record (coord_study_t *self, uint32_t round, Cohort__RoundKind kind, json_t *entry)
+{
+    json_object_set_new (entry, "round", json_integer (round));
+    json_object_set_new (entry, "kind", json_string (proto_kind_name (kind)));
+    json_object_set_new (entry, "epsilon_spent", self->plan.off? json_null ()
+                                                               : json_real (self->epsilon));
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN)
+        json_object_set_new (entry, "step", json_integer ((json_int_t) self->step));
+    json_array_append_new (self->rounds, entry);
+    return entry;
+}
+
+void
+coord_study_finish (coord_study_t *self, const char *status, const char *detail)
+{
+    free (self->status);
+    free (self->detail);
+    self->status = strdup (status);
+    self->detail = strdup (detail);
+    self->finished = true;
+    self->ended = time (NULL);
+    self->ended_ms = zclock_mono ();
+}
+
+static json_t *
+s_model (const coord_study_t *self)
+{
+    const proto_study_t *d = self->def;
+    model_file_t *mf = model_file_new ();
+    mf->type = d->model == PROTO_MODEL_LOGISTIC? MODEL_TYPE_LOGISTIC: MODEL_TYPE_MLP;
+    mf->label = strdup (d->label);
+    mf->schema = model_schema_new ();
+    for (size_t j = 0; j < self->p; j++)
+        if (model_schema_add (mf->schema, self->features [j], NULL, 0)) {
+            model_file_destroy (&mf);
+            return json_null ();
+        }
+    mf->missing = d->impute? MODEL_MISSING_IMPUTE: MODEL_MISSING_DROP;
+    mf->mean = gsl_vector_alloc (self->p);
+    mf->std = gsl_vector_alloc (self->p);
+    for (size_t j = 0; j < self->p; j++) {
+        gsl_vector_set (mf->mean, j, self->mean [j]);
+        gsl_vector_set (mf->std, j, self->std [j]);
+    }
+    if (d->impute) {
+        mf->impute = gsl_vector_alloc (self->p);
+        gsl_vector_memcpy (mf->impute, mf->mean);
+    }
+    mf->l2 = d->l2;
+    mf->train_rows = (size_t) self->n_records;
+    if (mf->type == MODEL_TYPE_LOGISTIC) {
+        mf->w = gsl_vector_alloc (self->plan.n_params);
+        gsl_vector_memcpy (mf->w, self->params);
+    }
+    else {
+        mf->mlp = model_mlp_new (self->p, d->hidden, d->n_hidden, MODEL_ACT_RELU);
+        gsl_vector_memcpy (model_mlp_params (mf->mlp), self->params);
+    }
+    char *text = model_file_to_json (mf);
+    model_file_destroy (&mf);
+    json_t *model = text? json_loads (text, 0, NULL): NULL;
+    free (text);
+    return model? model: json_null ();
+}
+
+json_t *
+coord_study_report (const coord_study_t *self)
+{
+    const proto_study_t *d = self->def;
+    json_t *features = json_array ();
+    for (size_t j = 0; j < self->p; j++)
+        json_array_append_new (features, json_string (self->features [j]));
+    char *started = s_iso (self->started);
+    char *finished = self->finished? s_iso (self->ended): NULL;
+    double wall = ((self->finished? self->ended_ms: zclock_mono ()) - self->started_ms) / 1000.0;
+    json_t *study = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:s, s:o, s:f}",
+        "id", self->id, "name", d->name, "status", self->status, "status_detail", self->detail,
+        "dataset", d->dataset, "label", d->label, "features", features,
+        "sites", self->sites, "declined", self->declined, "threshold", (int) d->min_sites,
+        "started", started, "finished", finished? json_string (finished): json_null (),
+        "wall_s", wall);
+    free (started);
+    free (finished);
+    bool off = d->privacy_off;
+    json_t *privacy = json_pack ("{s:b, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:f, s:I, s:f}",
+        "private", !off, "stamp", off? json_string ("NOT PRIVATE"): json_null (),
+        "epsilon", off? json_null (): json_real (self->epsilon),
+        "delta", off? json_null (): json_real (d->delta),
+        "target_epsilon", off? json_null (): json_real (d->epsilon),
+        "accountant", "RDP, Poisson-subsampled Gaussian (Mironov-Talwar-Zhang 2019), "
+                      "distributed discrete Gaussian (Kairouz-Liu-Steinke 2021)",
+        "conversion", "improved", "unit", "record",
+        "neighbouring", "add/remove one record at one site",
+        "noise_multiplier", off || !self->begun? json_null ()
+                                                : json_real (self->plan.noise_multiplier),
+        "sampling_rate", d->sampling_rate, "steps", (json_int_t) d->steps, "clip", d->clip);
+    json_t *report = json_pack ("{s:i, s:o, s:o, s:O, s:o, s:o}",
+        "cohort_report", 1, "study", study, "privacy", privacy, "rounds", self->rounds,
+        "final_metrics", self->final_metrics? json_incref (self->final_metrics): json_null (),
+        "model", self->begun && self->stage >= 2? s_model (self): json_null ());
+    return report;
+}
+
+json_t *
+coord_study_status (const coord_study_t *self)
+{
+    return json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o}",
+        "id", self->id, "name", self->def->name, "status", self->status,
+        "status_detail", self->detail, "round", (json_int_t) json_array_size (self->rounds),
+        "step", (json_int_t) self->step, "steps", (json_int_t) self->def->steps,
+        "epsilon_spent", self->def->privacy_off? json_null (): json_real (self->epsilon));
+}

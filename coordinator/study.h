@@ -1,0 +1,79 @@
+/*  coordinator/study.h - one study at the coordinator: its definition and
+    privacy plan, the participating sites, the round schedule (scale ->
+    moments -> training steps with evaluation rounds -> end), the global
+    model and its server optimiser, the accountant, and the report JSON
+    (docs/report.md).
+
+    Round results arrive as decrypted integer sums; coord_study_apply()
+    turns them into per-feature scales, standardisation means and standard
+    deviations, an optimiser step (DP-SGD with the expected batch q N as
+    denominator, N the sum of the training-record counts the sites declared
+    when they accepted), or DP metrics from the noised score histograms.
+*/
+#ifndef COORD_STUDY_H
+#define COORD_STUDY_H
+
+#include "proto/plan.h"
+#include "proto/study.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct _coord_study_t coord_study_t;
+
+/*  Parses the definition; `id` is the new study's id. NULL with the reason
+    (coord_last_error). */
+coord_study_t *coord_study_new (const char *id, const char *cfg_text);
+void coord_study_destroy (coord_study_t **self_p);
+
+const char *coord_study_id (const coord_study_t *self);
+const char *coord_study_cfg (const coord_study_t *self);
+const proto_study_t *coord_study_def (const coord_study_t *self);
+const proto_plan_t *coord_study_plan (const coord_study_t *self);
+
+/*  Records a site that declined (or was left out), with the reason. */
+void coord_study_decline (coord_study_t *self, const char *site, const char *reason);
+
+/*  Starts the schedule once sites have accepted: the features (encoded
+    columns, in order), the total declared training records N and the
+    participating sites' names. Builds the plan and the initial model.
+    0 or -1. */
+int coord_study_begin (coord_study_t *self, char **features, size_t n_features,
+                       uint64_t train_records, char **sites, size_t n_sites);
+
+/*  The next round's kind, or 0 when the schedule is over. Advances the
+    schedule. */
+Cohort__RoundKind coord_study_next (coord_study_t *self);
+
+/*  Fills the parameters of a RoundStart for `kind` (arrays borrowed from
+    the study, valid until the next apply) and charges the round to the
+    accountant. */
+int coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind,
+                             Cohort__RoundStart *rs);
+
+/*  Length of the integer vector of a round of `kind`. */
+size_t coord_study_dim (const coord_study_t *self, Cohort__RoundKind kind);
+
+/*  Applies a round's decrypted sum. *metrics gets a new object for an
+    evaluation round (else NULL). 0 or -1. */
+int coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *values,
+                       unsigned contributors, json_t **metrics);
+
+/*  Appends a finished round to the report (entry is consumed; epsilon_spent
+    is added). Returns the entry (borrowed). */
+json_t *coord_study_record (coord_study_t *self, uint32_t round, Cohort__RoundKind kind,
+                            json_t *entry);
+
+/*  Epsilon spent so far (0 when privacy is off). */
+double coord_study_epsilon (const coord_study_t *self);
+
+/*  Ends the study: "completed" or "failed" with a one-line detail. */
+void coord_study_finish (coord_study_t *self, const char *status, const char *detail);
+bool coord_study_finished (const coord_study_t *self);
+
+/*  New references. */
+json_t *coord_study_report (const coord_study_t *self);
+json_t *coord_study_status (const coord_study_t *self);
+
+#endif

@@ -1,0 +1,124 @@
+/*  proto/curve.c - CURVE server (ROUTER + zauth allowlist) and clients. */
+#include "curve.h"
+#include "message.h"
+
+#include <sys/stat.h>
+
+struct _proto_server_t {
+    zactor_t *auth;
+    zsock_t *router;
+    char *endpoint;
+};
+
+static zcert_t *
+s_load_cert (const char *what, const char *path)
+{
+    struct stat st;
+    if (!path || stat (path, &st)) {
+        proto_error ("%s: cannot read certificate '%s'", what, path? path: "(none)");
+        return NULL;
+    }
+    zcert_t *cert = zcert_load (path);
+    if (!cert)
+        proto_error ("%s: '%s' is not a certificate", what, path);
+    return cert;
+}
+
+proto_server_t *
+proto_server_new (const char *endpoint, const char *cert_path, const char *allowlist_dir)
+{
+    struct stat st;
+    if (!allowlist_dir || stat (allowlist_dir, &st) || !S_ISDIR (st.st_mode)) {
+        proto_error ("allowlist: '%s' is not a directory", allowlist_dir? allowlist_dir: "(none)");
+        return NULL;
+    }
+    zcert_t *cert = s_load_cert ("coordinator cert", cert_path);
+    if (!cert)
+        return NULL;
+    //  A certificate loaded from a public-only file has an all-zero secret.
+    const byte *secret = zcert_secret_key (cert);
+    int zero = 1;
+    for (int i = 0; i < 32; i++)
+        zero &= secret [i] == 0;
+    if (zero) {
+        zcert_destroy (&cert);
+        proto_error ("coordinator cert: '%s' holds no secret key", cert_path);
+        return NULL;
+    }
+    proto_server_t *self = calloc (1, sizeof *self);
+    self->auth = zactor_new (zauth, NULL);
+    if (!self->auth
+    ||  zstr_sendx (self->auth, "CURVE", allowlist_dir, NULL)
+    ||  zsock_wait (self->auth)) {
+        proto_error ("allowlist: cannot start the ZAP handler");
+        goto fail;
+    }
+    self->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_maxmsgsize (self->router, (int64_t) PROTO_MSG_MAX);
+    zsock_set_zap_domain (self->router, "cohort");
+    zsock_set_curve_server (self->router, 1);
+    zcert_apply (cert, self->router);
+    zsock_set_router_handover (self->router, 1);
+    if (zsock_bind (self->router, "%s", endpoint) < 0) {
+        proto_error ("endpoint: cannot bind '%s': %s", endpoint, zmq_strerror (zmq_errno ()));
+        goto fail;
+    }
+    self->endpoint = zsock_last_endpoint (self->router);
+    zcert_destroy (&cert);
+    return self;
+fail:
+    zcert_destroy (&cert);
+    proto_server_destroy (&self);
+    return NULL;
+}
+
+void
+proto_server_destroy (proto_server_t **self_p)
+{
+    if (self_p && *self_p) {
+        proto_server_t *self = *self_p;
+        zsock_destroy (&self->router);
+        zactor_destroy (&self->auth);
+        zstr_free (&self->endpoint);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+zsock_t *
+proto_server_sock (proto_server_t *self)
+{
+    return self->router;
+}
+
+const char *
+proto_server_endpoint (proto_server_t *self)
+{
+    return self->endpoint;
+}
+
+zsock_t *
+proto_client_new (const char *endpoint, const char *cert_path, const char *server_cert_path)
+{
+    zcert_t *cert = s_load_cert ("client cert", cert_path);
+    if (!cert)
+        return NULL;
+    zcert_t *server = s_load_cert ("server cert", server_cert_path);
+    if (!server) {
+        zcert_destroy (&cert);
+        return NULL;
+    }
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_set_maxmsgsize (sock, (int64_t) PROTO_MSG_MAX);
+    zsock_set_linger (sock, 200);
+    zcert_apply (cert, sock);
+    zsock_set_curve_serverkey (sock, zcert_public_txt (server));
+    zcert_destroy (&cert);
+    zcert_destroy (&server);
+    if (zsock_connect (sock, "%s", endpoint) < 0) {
+        proto_error ("endpoint: cannot connect to '%s'", endpoint);
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    return sock;
+}

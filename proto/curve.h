@@ -1,0 +1,45 @@
+/*  proto/curve.h - CurveZMQ sockets for the federation.
+
+    The coordinator binds one ROUTER socket as a CURVE server. A czmq zauth
+    actor answers ZAP requests and lets in only the clients whose public
+    certificates are in an allowlist directory (zcertstore format, as
+    written by zcert_save_public): sites and analysts. Everyone else is
+    refused during the handshake and never reaches the application.
+    Sites and analysts connect out with a DEALER socket as CURVE clients,
+    pinning the coordinator's public key. Every socket has ZMQ_MAXMSGSIZE =
+    PROTO_MSG_MAX, so an oversized message drops the connection instead of
+    being buffered.
+*/
+#ifndef PROTO_CURVE_H
+#define PROTO_CURVE_H
+
+#include "proto.h"
+
+#include <czmq.h>
+
+typedef struct _proto_server_t proto_server_t;
+
+/*  Loads the server's secret certificate (zcert_load; the file written by
+    zcert_save_secret or zcert_save as X_secret), starts a zauth actor
+    allowing the public certs in `allowlist_dir`, and binds a CURVE ROUTER
+    on `endpoint`. NULL with the reason on error. */
+proto_server_t *proto_server_new (const char *endpoint, const char *cert_path,
+                                  const char *allowlist_dir);
+
+/*  Stops zauth, closes the socket, sets *self_p NULL. NULL-safe. */
+void proto_server_destroy (proto_server_t **self_p);
+
+/*  The ROUTER socket (borrowed). */
+zsock_t *proto_server_sock (proto_server_t *self);
+
+/*  The endpoint actually bound (resolves "tcp://127.0.0.1:*"). Borrowed. */
+const char *proto_server_endpoint (proto_server_t *self);
+
+/*  A CURVE DEALER connected to `endpoint`, authenticated with the client's
+    secret certificate and pinning the server's public certificate. NULL
+    with the reason on error. (Connection itself is asynchronous: an
+    unknown client's messages are simply never delivered.) */
+zsock_t *proto_client_new (const char *endpoint, const char *cert_path,
+                           const char *server_cert_path);
+
+#endif

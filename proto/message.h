@@ -1,0 +1,68 @@
+/*  proto/message.h - Cohort envelopes on the wire: encoding, bounded
+    decoding with validation, and sending/receiving over czmq sockets.
+
+    Messages are the protobuf-c structures generated from proto/cohort.proto
+    (Cohort__Envelope and its bodies; build them with the generated __INIT
+    macros). proto_decode() refuses anything a peer could use to make the
+    receiver misbehave: a buffer over PROTO_MSG_MAX, no body, a study id
+    that is not 1..PROTO_ID_MAX characters of [A-Za-z0-9_-] (empty allowed
+    only for hello, heartbeat, error, launch and status requests), strings
+    over their limits or with control characters, repeated fields over their
+    counts, non-finite doubles, out-of-range rates, deadlines, kinds and
+    share indices. Each refusal is one line naming the field.
+*/
+#ifndef PROTO_MESSAGE_H
+#define PROTO_MESSAGE_H
+
+#include "proto.h"
+#include "proto/cohort.pb-c.h"
+
+#include <czmq.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_MSG_MAX        ((size_t) 16 << 20)  //  ZMQ_MAXMSGSIZE on every socket
+#define PROTO_ID_MAX         64                   //  study id characters
+#define PROTO_NAME_MAX       128                  //  hello name, role, feature names
+#define PROTO_TEXT_MAX       1024                 //  reasons, details, error messages
+#define PROTO_CFG_MAX        ((size_t) 64 << 10)  //  study.cfg text
+#define PROTO_JSON_MAX       ((size_t) 8 << 20)   //  analyst replies
+#define PROTO_FEATURES_MAX   4096                 //  features, bounds, means, stds
+#define PROTO_PARAMS_MAX     ((size_t) 1 << 22)   //  model parameters
+#define PROTO_PARAM_ABS_MAX  1e12                 //  |parameter| bound
+#define PROTO_DEADLINE_MAX   86400000ULL          //  one day, in ms
+#define PROTO_RECORDS_MAX    ((uint64_t) 1 << 40)
+
+typedef Cohort__Envelope proto_msg_t;
+
+/*  Checks every field of an envelope as described above. 0 or -1. */
+int proto_validate (const proto_msg_t *msg) PROTO_WUR;
+
+/*  Validates and serialises msg into a new buffer *out (caller frees) of
+    *len bytes. 0 or -1. */
+int proto_encode (const proto_msg_t *msg, uint8_t **out, size_t *len) PROTO_WUR;
+
+/*  Parses and validates len bytes. A new message (free with proto_free),
+    or NULL with the reason. */
+proto_msg_t *proto_decode (const uint8_t *buf, size_t len);
+
+/*  Frees a decoded message and sets *msg_p to NULL. NULL-safe. */
+void proto_free (proto_msg_t **msg_p);
+
+/*  Sends msg on sock, preceded by the routing identity frame when
+    identity is not NULL (ROUTER side). 0 or -1. */
+int proto_send (zsock_t *sock, zframe_t *identity, const proto_msg_t *msg) PROTO_WUR;
+
+/*  Receives one message. On a ROUTER socket pass identity (it gets a new
+    frame the caller destroys); on a DEALER pass NULL. A malformed message
+    is consumed and NULL returned with the reason (identity, if asked for,
+    is still set when it was read). */
+proto_msg_t *proto_recv (zsock_t *sock, zframe_t **identity);
+
+/*  Name of a body case for logs ("update", "partial", ...). */
+const char *proto_body_name (const proto_msg_t *msg);
+
+/*  Name of a round kind ("train", "eval", "scale", "moments"), or "?". */
+const char *proto_kind_name (Cohort__RoundKind kind);
+
+#endif

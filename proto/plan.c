@@ -1,0 +1,145 @@
+/*  proto/plan.c - calibrating the study's noise to its (epsilon, delta). */
+#include "plan.h"
+#include "dp/clip.h"
+#include "dp/rational.h"
+
+#include <math.h>
+#include <string.h>
+
+size_t
+proto_plan_params (const proto_study_t *study, size_t n_features)
+{
+    if (study->model == PROTO_MODEL_LOGISTIC)
+        return n_features + 1;
+    size_t n = 0, in = n_features;
+    for (size_t k = 0; k < study->n_hidden; k++) {
+        n += study->hidden [k] * in + study->hidden [k];
+        in = study->hidden [k];
+    }
+    return n + in + 1;
+}
+
+//  Each site's variance for a total sigma over t sites, rounded up.
+static int
+s_local (double sigma, unsigned t, uint64_t *local)
+{
+    double v = ceil (sigma * sigma / t);
+    if (!(v >= 1))
+        v = 1;
+    if (!(v <= (double) DP_RATIONAL_MAX))
+        return proto_error ("plan: noise variance %.3g passes the sampler's range 2^40 "
+                            "(raise epsilon or lower steps)", v);
+    *local = (uint64_t) v;
+    return 0;
+}
+
+dp_curve_t *
+proto_plan_curve (const proto_plan_t *plan, Cohort__RoundKind kind, uint64_t rounds)
+{
+    dp_curve_t *curve = dp_curve_new_default ();
+    if (!curve || plan->off || rounds == 0)
+        return curve;
+    const proto_plan_kind_t *k = &plan->kind [kind];
+    if (dp_curve_add_ddg (curve, k->q, k->l2, (double) k->local_sigma2, plan->threshold,
+                          k->dim, rounds)) {
+        proto_error ("plan: accountant: %s", dp_last_error ());
+        dp_curve_destroy (&curve);
+    }
+    return curve;
+}
+
+dp_curve_t *
+proto_plan_total (const proto_plan_t *plan)
+{
+    dp_curve_t *total = dp_curve_new_default ();
+    for (int kind = 1; total && kind < PROTO_KINDS; kind++) {
+        dp_curve_t *c = proto_plan_curve (plan, (Cohort__RoundKind) kind, plan->kind [kind].rounds);
+        if (!c || dp_curve_add (total, c))
+            dp_curve_destroy (&total);
+        dp_curve_destroy (&c);
+    }
+    if (!total && !*proto_last_error ())
+        proto_error ("plan: out of memory");
+    return total;
+}
+
+static int
+s_epsilon (const proto_plan_t *plan, double delta, double *epsilon)
+{
+    dp_curve_t *total = proto_plan_total (plan);
+    if (!total)
+        return -1;
+    int rc = dp_curve_epsilon (total, delta, DP_CONVERSION_IMPROVED, epsilon, NULL);
+    dp_curve_destroy (&total);
+    return rc? proto_error ("plan: accountant: %s", dp_last_error ()): 0;
+}
+
+int
+proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned t)
+{
+    memset (plan, 0, sizeof *plan);
+    if (p == 0 || t == 0)
+        return proto_error ("plan: no features or no quorum");
+    plan->off = s->privacy_off;
+    plan->threshold = t;
+    plan->n_features = p;
+    plan->n_params = proto_plan_params (s, p);
+    proto_plan_kind_t *scale = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_SCALE];
+    proto_plan_kind_t *moments = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_MOMENTS];
+    proto_plan_kind_t *train = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN];
+    proto_plan_kind_t *eval = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
+    *scale = (proto_plan_kind_t) { 1, 1, sqrt ((double) p), 0, PROTO_SCALE_BINS * p };
+    *moments = (proto_plan_kind_t) { 1, 1,
+        dp_clip_sensitivity (sqrt (3.0 * p), PROTO_MOMENT_BITS, 3 * p), 0, 3 * p };
+    *train = (proto_plan_kind_t) { s->steps, s->sampling_rate,
+        dp_clip_sensitivity (s->clip, PROTO_FRAC_BITS, plan->n_params), 0, plan->n_params };
+    *eval = (proto_plan_kind_t) { proto_study_eval_rounds (s), 1, 1, 0, 2 * PROTO_HIST_BINS };
+    if (plan->off)
+        return 0;
+
+    //  zCDP budget with epsilon = rho + 2 sqrt(rho log(1/delta)) (Bun-Steinke
+    //  2016, Prop 1.3), used only to split the budget between kinds; the
+    //  final check is the exact RDP composition below.
+    double L = log (1 / s->delta);
+    double r = sqrt (L + s->epsilon) - sqrt (L);
+    double rho = r * r;
+    double rho_stats = PROTO_STATS_SHARE * rho;
+    double rho_eval = PROTO_EVAL_SHARE * rho / (double) eval->rounds;
+    if (s_local (scale->l2 / sqrt (2 * rho_stats), t, &scale->local_sigma2)
+    ||  s_local (moments->l2 / sqrt (2 * rho_stats), t, &moments->local_sigma2)
+    ||  s_local (eval->l2 / sqrt (2 * rho_eval), t, &eval->local_sigma2))
+        return -1;
+
+    //  Bisection on the training noise multiplier z: epsilon is
+    //  non-increasing in z; keep the feasible end.
+    double lo = 1e-3, hi = 1e4, eps;
+    if (s_local (hi * train->l2, t, &train->local_sigma2) == 0) {
+        if (s_epsilon (plan, s->delta, &eps))
+            return -1;
+    }
+    else {
+        //  The largest representable noise still decides feasibility.
+        hi = sqrt (0.999 * (double) DP_RATIONAL_MAX * t) / train->l2;
+        if (s_local (hi * train->l2, t, &train->local_sigma2) || s_epsilon (plan, s->delta, &eps))
+            return -1;
+    }
+    if (eps > s->epsilon)
+        return proto_error ("plan: epsilon %.4g cannot be met: even noise multiplier %.4g "
+                            "gives %.4g over %llu steps at q = %g (raise epsilon, lower steps "
+                            "or q)", s->epsilon, hi, eps, (unsigned long long) s->steps,
+                            s->sampling_rate);
+    for (int i = 0; i < 60 && hi - lo > 1e-4 * hi; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (s_local (mid * train->l2, t, &train->local_sigma2) || s_epsilon (plan, s->delta, &eps))
+            return -1;
+        if (eps <= s->epsilon)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    if (s_local (hi * train->l2, t, &train->local_sigma2) || s_epsilon (plan, s->delta, &eps))
+        return -1;
+    plan->noise_multiplier = sqrt ((double) train->local_sigma2 * t) / train->l2;
+    plan->epsilon = eps;
+    return 0;
+}

@@ -1,0 +1,84 @@
+/*  proto/plan.h - the privacy plan of a study: for each round kind, how
+    many rounds, the sampling rate, the L2 sensitivity in integer units and
+    the discrete Gaussian noise each site adds; and the training noise
+    multiplier, calibrated so that the WHOLE schedule (standardisation
+    statistics, every training step and every evaluation) stays within the
+    study's (epsilon, delta). The coordinator and every site compute the
+    same plan from the study text, the feature count and the quorum t, so a
+    site never takes noise parameters from the coordinator.
+
+    Rounds and their vectors (integers, fixed point with PROTO_FRAC_BITS):
+      scale    per feature, a histogram of floor(log2 |x|) over
+               PROTO_SCALE_BINS exponents: each record adds 1 to one bin per
+               feature, L2 sensitivity sqrt(p).
+      moments  per feature, sums of clamp(x / B, -1, 1), its square and the
+               count of present values, fixed point: L2 sensitivity
+               dp_clip_sensitivity(sqrt(3p), 8, 3p).
+      train    the clipped per-example gradient sum (clip C), fixed point,
+               Poisson-subsampled at rate q: dp_clip_sensitivity(C, f, d).
+      eval     held-out scores, histograms of PROTO_HIST_BINS bins per
+               label: each record adds 1 to one bin, L2 sensitivity 1.
+    Noise: each site adds a discrete Gaussian of variance sigma^2 / t
+    (rounded up to an integer), so any t honest sites give at least sigma^2
+    (distributed discrete Gaussian, Kairouz-Liu-Steinke 2021); the
+    accountant charges dp_rdp_ddg with n = t, including its correction term.
+    Budget: scale and moments get PROTO_STATS_SHARE of the zCDP budget
+    rho(epsilon, delta) each, the evaluations PROTO_EVAL_SHARE together;
+    the training noise multiplier is then the smallest z (bisection) for
+    which the composed RDP curve converts (improved conversion) to at most
+    the target epsilon. Every record is counted in every kind (composition
+    over all of them), which is conservative.
+*/
+#ifndef PROTO_PLAN_H
+#define PROTO_PLAN_H
+
+#include "study.h"
+#include "dp/accountant.h"
+#include "proto/cohort.pb-c.h"
+
+#define PROTO_FRAC_BITS    12              //  training gradients
+#define PROTO_MOMENT_BITS  8               //  moments of x / B in [-1, 1]
+#define PROTO_VALUE_BITS   48
+#define PROTO_MAX_PARTIES  64
+#define PROTO_SCALE_BINS   32
+#define PROTO_SCALE_EXP_MIN (-16)           //  bins: exponents -16 .. 15
+#define PROTO_HIST_BINS    20
+#define PROTO_STATS_SHARE  0.05
+#define PROTO_EVAL_SHARE   0.10
+#define PROTO_KINDS        5                //  indexed by Cohort__RoundKind
+
+typedef struct {
+    uint64_t rounds;            //  planned rounds of this kind
+    double q;                   //  sampling rate (1 unless train)
+    double l2;                  //  L2 sensitivity, integer units
+    uint64_t local_sigma2;      //  each site's discrete Gaussian variance (0 when off)
+    size_t dim;                 //  vector length
+} proto_plan_kind_t;
+
+typedef struct {
+    bool off;                   //  privacy off: no noise, nothing charged
+    unsigned threshold;
+    size_t n_features, n_params;
+    proto_plan_kind_t kind [PROTO_KINDS];
+    double noise_multiplier;    //  training sigma / sensitivity (0 when off)
+    double epsilon;             //  total planned epsilon at the study's delta
+} proto_plan_t;
+
+/*  Parameters of the study's model over n_features inputs (LR: p + 1). */
+size_t proto_plan_params (const proto_study_t *study, size_t n_features);
+
+/*  Builds the plan. -1 with the reason if the target cannot be met (the
+    statistics and evaluations alone exceed it, or the noise would pass the
+    fixed-point range). */
+int proto_plan_make (proto_plan_t *plan, const proto_study_t *study, size_t n_features,
+                     unsigned threshold) PROTO_WUR;
+
+/*  The RDP curve (default order grid) of `rounds` rounds of `kind`; a zero
+    curve when privacy is off. NULL on error. */
+dp_curve_t *proto_plan_curve (const proto_plan_t *plan, Cohort__RoundKind kind,
+                              uint64_t rounds);
+
+/*  The curve of the whole planned schedule. NULL on error. */
+dp_curve_t *proto_plan_total (const proto_plan_t *plan);
+
+#endif

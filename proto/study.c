@@ -1,0 +1,273 @@
+/*  proto/study.c - strict parsing of study.cfg. */
+#include "study.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_keys [] = {
+    "name", "dataset", "label", "features", "categorical", "missing", "model", "hidden",
+    "optimizer", "learning_rate", "l2", "steps", "sampling_rate", "clip", "min_sites",
+    "eval_every", "privacy", NULL
+};
+static const char *s_privacy_keys [] = { "unit", "epsilon", "delta", "off", NULL };
+
+static int
+s_known (const char *name, const char **keys)
+{
+    for (int i = 0; keys [i]; i++)
+        if (!strcmp (name, keys [i]))
+            return 1;
+    return 0;
+}
+
+static const char *
+s_get (zconfig_t *root, const char *path)
+{
+    zconfig_t *item = zconfig_locate (root, path);
+    return item? zconfig_value (item): NULL;
+}
+
+static int
+s_number (const char *origin, zconfig_t *root, const char *path, double lo, double hi,
+          int required, double fallback, double *out)
+{
+    const char *text = s_get (root, path);
+    if (!text || !*text) {
+        if (required)
+            return proto_error ("%s: %s: missing", origin, path);
+        *out = fallback;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod (text, &end);
+    if (errno || end == text || *end || !isfinite (v) || v < lo || v > hi)
+        return proto_error ("%s: %s: '%s' is not a number in [%g, %g]", origin, path, text, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int
+s_name (const char *origin, zconfig_t *root, const char *path, char **out)
+{
+    const char *text = s_get (root, path);
+    if (!text || !*text)
+        return proto_error ("%s: %s: missing", origin, path);
+    if (strlen (text) > 128)
+        return proto_error ("%s: %s: longer than 128 characters", origin, path);
+    *out = strdup (text);
+    return 0;
+}
+
+//  Splits "a,b,c" (spaces around items ignored); an empty item is an error.
+static int
+s_list (const char *origin, const char *path, const char *text, char ***items, size_t *count)
+{
+    *items = NULL;
+    *count = 0;
+    char *copy = strdup (text), *save = NULL;
+    size_t n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == ',';
+    if (n > 4096) {
+        free (copy);
+        return proto_error ("%s: %s: more than 4096 items", origin, path);
+    }
+    char **list = calloc (n, sizeof *list);
+    size_t k = 0;
+    int rc = 0;
+    for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        size_t len = strlen (tok);
+        while (len && tok [len - 1] == ' ')
+            tok [--len] = 0;
+        if (!len || len > 128) {
+            rc = proto_error ("%s: %s: item %zu is empty or too long", origin, path, k + 1);
+            break;
+        }
+        list [k++] = strdup (tok);
+    }
+    if (!rc && (k == 0 || k != n))
+        rc = proto_error ("%s: %s: empty item in '%s'", origin, path, text);
+    free (copy);
+    if (rc) {
+        for (size_t i = 0; i < k; i++)
+            free (list [i]);
+        free (list);
+        return -1;
+    }
+    *items = list;
+    *count = k;
+    return 0;
+}
+
+static int
+s_choice (const char *origin, zconfig_t *root, const char *path, const char *a,
+          const char *b, int *out)
+{
+    const char *text = s_get (root, path);
+    if (!text || !*text || !strcmp (text, a))
+        *out = 0;
+    else
+    if (!strcmp (text, b))
+        *out = 1;
+    else
+        return proto_error ("%s: %s: '%s' is neither '%s' nor '%s'", origin, path, text, a, b);
+    return 0;
+}
+
+proto_study_t *
+proto_study_parse (const char *text, const char *origin)
+{
+    zconfig_t *root = zconfig_str_load (text);
+    if (!root || !zconfig_locate (root, "study")) {
+        zconfig_destroy (&root);
+        proto_error ("%s: not a study config (no 'study' section)", origin);
+        return NULL;
+    }
+    proto_study_t *s = calloc (1, sizeof *s);
+    int rc = -1, choice;
+    double v;
+    zconfig_t *study = zconfig_locate (root, "study");
+    for (zconfig_t *c = zconfig_child (study); c; c = zconfig_next (c))
+        if (!s_known (zconfig_name (c), s_keys)) {
+            proto_error ("%s: study/%s: unknown key", origin, zconfig_name (c));
+            goto done;
+        }
+    zconfig_t *privacy = zconfig_locate (root, "study/privacy");
+    for (zconfig_t *c = privacy? zconfig_child (privacy): NULL; c; c = zconfig_next (c))
+        if (!s_known (zconfig_name (c), s_privacy_keys)) {
+            proto_error ("%s: study/privacy/%s: unknown key", origin, zconfig_name (c));
+            goto done;
+        }
+    if (s_name (origin, root, "study/name", &s->name)
+    ||  s_name (origin, root, "study/dataset", &s->dataset)
+    ||  s_name (origin, root, "study/label", &s->label))
+        goto done;
+    const char *features = s_get (root, "study/features");
+    if (features && *features
+    &&  s_list (origin, "study/features", features, &s->features, &s->n_features))
+        goto done;
+    const char *categorical = s_get (root, "study/categorical");
+    if (categorical && *categorical) {
+        proto_error ("%s: study/categorical: categorical features are not supported in "
+                     "federated studies yet", origin);
+        goto done;
+    }
+    if (s_choice (origin, root, "study/missing", "drop", "impute", &choice))
+        goto done;
+    s->impute = choice;
+    if (s_choice (origin, root, "study/model", "logistic", "mlp", &choice))
+        goto done;
+    s->model = choice? PROTO_MODEL_MLP: PROTO_MODEL_LOGISTIC;
+    if (s->model == PROTO_MODEL_MLP) {
+        const char *hidden = s_get (root, "study/hidden");
+        char **items = NULL;
+        size_t n = 0;
+        if (!hidden || !*hidden)
+            hidden = "32";
+        if (s_list (origin, "study/hidden", hidden, &items, &n))
+            goto done;
+        int bad = n > PROTO_HIDDEN_MAX;
+        for (size_t i = 0; i < n; i++) {
+            char *end;
+            long w = strtol (items [i], &end, 10);
+            if (*end || w < 1 || w > 4096)
+                bad = 1;
+            else
+            if (i < PROTO_HIDDEN_MAX)
+                s->hidden [i] = (size_t) w;
+            free (items [i]);
+        }
+        free (items);
+        if (bad) {
+            proto_error ("%s: study/hidden: need 1..3 widths in 1..4096", origin);
+            goto done;
+        }
+        s->n_hidden = n;
+    }
+    if (s_choice (origin, root, "study/optimizer", "adam", "sgd", &choice))
+        goto done;
+    s->optimizer = choice? PROTO_OPT_SGD: PROTO_OPT_ADAM;
+    if (s_number (origin, root, "study/learning_rate", 1e-9, 100, 0, 0.05, &s->learning_rate)
+    ||  s_number (origin, root, "study/l2", 0, 1e6, 0, 1, &s->l2)
+    ||  s_number (origin, root, "study/steps", 1, PROTO_STUDY_STEPS_MAX, 1, 0, &v))
+        goto done;
+    s->steps = (uint64_t) v;
+    if (v != floor (v)) {
+        proto_error ("%s: study/steps: not a whole number", origin);
+        goto done;
+    }
+    if (s_number (origin, root, "study/sampling_rate", 1e-9, 1, 1, 0, &s->sampling_rate)
+    ||  s_number (origin, root, "study/clip", 1e-9, 1e6, 0, 1, &s->clip)
+    ||  s_number (origin, root, "study/min_sites", 1, 64, 1, 0, &v))
+        goto done;
+    s->min_sites = (unsigned) v;
+    if (s_number (origin, root, "study/eval_every", 0, PROTO_STUDY_STEPS_MAX, 0, 0, &v))
+        goto done;
+    s->eval_every = (uint64_t) v;
+    const char *unit = s_get (root, "study/privacy/unit");
+    if (unit && *unit && strcmp (unit, "record")) {
+        proto_error ("%s: study/privacy/unit: '%s' is not supported (only 'record'; "
+                     "site-level DP-FedAvg is not implemented)", origin, unit);
+        goto done;
+    }
+    const char *off = s_get (root, "study/privacy/off");
+    if (off && *off && strcmp (off, "true") && strcmp (off, "false")) {
+        proto_error ("%s: study/privacy/off: '%s' is neither 'true' nor 'false'", origin, off);
+        goto done;
+    }
+    s->privacy_off = off && !strcmp (off, "true");
+    if (s_number (origin, root, "study/privacy/epsilon", 1e-6, 1e4, !s->privacy_off, 0,
+                  &s->epsilon)
+    ||  s_number (origin, root, "study/privacy/delta", 1e-300, 0.5, !s->privacy_off, 0,
+                  &s->delta))
+        goto done;
+    if (!s->privacy_off && !(s->delta < 1)) {
+        proto_error ("%s: study/privacy/delta: must be below 1", origin);
+        goto done;
+    }
+    rc = 0;
+done:
+    zconfig_destroy (&root);
+    if (rc)
+        proto_study_destroy (&s);
+    return s;
+}
+
+void
+proto_study_destroy (proto_study_t **self_p)
+{
+    if (self_p && *self_p) {
+        proto_study_t *s = *self_p;
+        free (s->name);
+        free (s->dataset);
+        free (s->label);
+        for (size_t i = 0; i < s->n_features; i++)
+            free (s->features [i]);
+        free (s->features);
+        free (s);
+        *self_p = NULL;
+    }
+}
+
+int
+proto_study_eval_after (const proto_study_t *self, uint64_t step)
+{
+    if (step == self->steps)
+        return 1;
+    return self->eval_every && step % self->eval_every == 0;
+}
+
+uint64_t
+proto_study_eval_rounds (const proto_study_t *self)
+{
+    uint64_t n = self->eval_every? self->steps / self->eval_every: 0;
+    if (!self->eval_every || self->steps % self->eval_every)
+        n++;
+    return n;
+}

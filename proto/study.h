@@ -1,0 +1,77 @@
+/*  proto/study.h - the study definition (study.cfg, ZPL) shared by the
+    analyst, the coordinator and every site. The text travels whole (launch,
+    offer) and each side parses it with the same strict rules:
+
+    study
+        name = ...                  1..128 characters
+        dataset = ...               the name sites registered their data under
+        label = ...
+        features = a,b,c            optional; default every column but the label
+        categorical =               must be empty (not federated yet)
+        missing = drop | impute
+        model = logistic | mlp
+        hidden = 32,16              mlp: 1..3 widths
+        optimizer = adam | sgd
+        learning_rate = 0.05
+        l2 = 1                      optional L2 penalty of the summed objective (default 1)
+        steps = 200                 training rounds, 1..100000
+        sampling_rate = 0.05        Poisson rate q in (0, 1]
+        clip = 1.0                  L2 clip C > 0
+        min_sites = 2               quorum t, 1..64
+        eval_every = 50             0: evaluate only at the end
+        privacy
+            unit = record           record (site-level DP-FedAvg is not implemented)
+            epsilon = 1
+            delta = 1e-5
+            off = false             true: no clipping, no noise, NOT PRIVATE
+
+    Unknown keys are refused, so a typo cannot silently drop a setting.
+*/
+#ifndef PROTO_STUDY_H
+#define PROTO_STUDY_H
+
+#include "proto.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_STUDY_STEPS_MAX 100000
+#define PROTO_HIDDEN_MAX 3
+
+typedef enum { PROTO_MODEL_LOGISTIC, PROTO_MODEL_MLP } proto_model_t;
+typedef enum { PROTO_OPT_ADAM, PROTO_OPT_SGD } proto_optimizer_t;
+
+typedef struct {
+    char *name, *dataset, *label;
+    char **features;            //  NULL when every column but the label
+    size_t n_features;
+    bool impute;                //  missing = impute (else drop)
+    proto_model_t model;
+    size_t hidden [PROTO_HIDDEN_MAX];
+    size_t n_hidden;
+    proto_optimizer_t optimizer;
+    double learning_rate;
+    double l2;
+    uint64_t steps;
+    double sampling_rate;
+    double clip;
+    unsigned min_sites;
+    uint64_t eval_every;
+    double epsilon, delta;
+    bool privacy_off;
+} proto_study_t;
+
+/*  Parses study.cfg text; `origin` names it in errors. NULL with
+    "origin: key: reason" on error. */
+proto_study_t *proto_study_parse (const char *text, const char *origin);
+
+void proto_study_destroy (proto_study_t **self_p);
+
+/*  The training steps after which an evaluation round runs: every
+    eval_every steps and after the last one. Sets *count; returns 1 if step
+    s (1-based) is followed by an evaluation. */
+int proto_study_eval_after (const proto_study_t *self, uint64_t step);
+uint64_t proto_study_eval_rounds (const proto_study_t *self);
+
+#endif

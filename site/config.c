@@ -1,0 +1,166 @@
+/*  site/config.c - site.cfg. */
+#include "config.h"
+#include "site.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *
+s_join (const char *config_path, const char *value)
+{
+    if (value [0] == '/' || strstr (value, "://"))
+        return strdup (value);
+    char *copy = strdup (config_path);
+    char *joined = zsys_sprintf ("%s/%s", dirname (copy), value);
+    free (copy);
+    char *out = strdup (joined);
+    zstr_free (&joined);
+    return out;
+}
+
+static int
+s_number (const char *path, zconfig_t *section, const char *key, double lo, double hi,
+          const char *fallback, double *out)
+{
+    const char *text = zconfig_get (section, key, fallback);
+    if (!text || !*text)
+        return site_error ("%s: %s: missing", path, key);
+    char *end;
+    errno = 0;
+    double v = strtod (text, &end);
+    if (errno || *end || end == text || !isfinite (v) || v < lo || v > hi)
+        return site_error ("%s: %s: '%s' is not a number in [%g, %g]", path, key, text, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static const char *s_keys [] = {
+    "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
+    "ledger", "allow_privacy_off", "budget", "dataset", NULL
+};
+
+site_config_t *
+site_config_load (const char *path)
+{
+    zconfig_t *root = zconfig_load (path);
+    if (!root) {
+        site_error ("%s: cannot read the config file", path);
+        return NULL;
+    }
+    site_config_t *self = calloc (1, sizeof *self);
+    int rc = -1;
+    double v;
+    zconfig_t *site = zconfig_locate (root, "site");
+    if (!site) {
+        site_error ("%s: no 'site' section", path);
+        goto done;
+    }
+    for (zconfig_t *c = zconfig_child (site); c; c = zconfig_next (c)) {
+        int known = 0;
+        for (int i = 0; s_keys [i]; i++)
+            known |= !strcmp (zconfig_name (c), s_keys [i]);
+        if (!known) {
+            site_error ("%s: site/%s: unknown key", path, zconfig_name (c));
+            goto done;
+        }
+    }
+    const char *keys [] = { "name", "coordinator", "coordinator_cert", "cert", "share",
+                            "public_key", "ledger" };
+    char **fields [] = { &self->name, &self->coordinator, &self->coordinator_cert, &self->cert,
+                         &self->share, &self->public_key, &self->ledger };
+    for (int i = 0; i < 7; i++) {
+        const char *value = zconfig_get (site, keys [i], NULL);
+        if (!value || !*value) {
+            site_error ("%s: site/%s: missing", path, keys [i]);
+            goto done;
+        }
+        *fields [i] = i < 2? strdup (value): s_join (path, value);
+    }
+    if (strlen (self->name) > 128) {
+        site_error ("%s: site/name: longer than 128 characters", path);
+        goto done;
+    }
+    if (s_number (path, site, "index", 1, 64, NULL, &v))
+        goto done;
+    self->index = (unsigned) v;
+    if (v != floor (v)) {
+        site_error ("%s: index: not a whole number", path);
+        goto done;
+    }
+    const char *off = zconfig_get (site, "allow_privacy_off", "false");
+    if (strcmp (off, "true") && strcmp (off, "false")) {
+        site_error ("%s: site/allow_privacy_off: '%s' is neither true nor false", path, off);
+        goto done;
+    }
+    self->allow_privacy_off = !strcmp (off, "true");
+    zconfig_t *budget = zconfig_locate (site, "budget");
+    if (!budget) {
+        site_error ("%s: site/budget: missing", path);
+        goto done;
+    }
+    if (s_number (path, budget, "epsilon", 1e-6, 1e4, NULL, &self->budget_epsilon)
+    ||  s_number (path, budget, "delta", 1e-300, 0.5, NULL, &self->budget_delta))
+        goto done;
+    for (zconfig_t *c = zconfig_child (site); c; c = zconfig_next (c)) {
+        if (strcmp (zconfig_name (c), "dataset"))
+            continue;
+        if (self->n_datasets == SITE_DATASETS_MAX) {
+            site_error ("%s: more than %d datasets", path, SITE_DATASETS_MAX);
+            goto done;
+        }
+        site_dataset_t *d = &self->datasets [self->n_datasets++];
+        const char *name = zconfig_get (c, "name", NULL);
+        const char *data = zconfig_get (c, "path", NULL);
+        const char *test = zconfig_get (c, "test_path", NULL);
+        if (!name || !*name || !data || !*data) {
+            site_error ("%s: site/dataset: needs a name and a path", path);
+            goto done;
+        }
+        d->name = strdup (name);
+        d->path = s_join (path, data);
+        d->test_path = test && *test? s_join (path, test): NULL;
+        if (s_number (path, c, "test_fraction", 0, 0.9, "0", &d->test_fraction))
+            goto done;
+        if (d->test_path && d->test_fraction > 0) {
+            site_error ("%s: dataset %s: test_path and test_fraction exclude each other",
+                        path, name);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    zconfig_destroy (&root);
+    if (rc)
+        site_config_destroy (&self);
+    return self;
+}
+
+void
+site_config_destroy (site_config_t **self_p)
+{
+    if (self_p && *self_p) {
+        site_config_t *s = *self_p;
+        free (s->name); free (s->coordinator); free (s->coordinator_cert); free (s->cert);
+        free (s->share); free (s->public_key); free (s->ledger);
+        for (size_t i = 0; i < s->n_datasets; i++) {
+            free (s->datasets [i].name);
+            free (s->datasets [i].path);
+            free (s->datasets [i].test_path);
+        }
+        free (s);
+        *self_p = NULL;
+    }
+}
+
+const site_dataset_t *
+site_config_dataset (const site_config_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->n_datasets; i++)
+        if (!strcmp (self->datasets [i].name, name))
+            return &self->datasets [i];
+    return NULL;
+}

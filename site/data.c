@@ -1,0 +1,107 @@
+/*  site/data.c - loading a dataset the way a study asks for it. */
+#include "data.h"
+#include "site.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int
+s_check_columns (const model_csv_t *csv, const proto_study_t *study)
+{
+    char missing [400] = "";
+    size_t len = 0;
+    if (model_csv_find (csv, study->label) < 0)
+        len += snprintf (missing + len, sizeof missing - len, "%s (the label)", study->label);
+    for (size_t i = 0; i < study->n_features && len < sizeof missing; i++)
+        if (model_csv_find (csv, study->features [i]) < 0)
+            len += snprintf (missing + len, sizeof missing - len, "%s%s", len? ", ": "",
+                             study->features [i]);
+    if (len)
+        return site_error ("missing features: %s", missing);
+    return 0;
+}
+
+static int
+s_missing (model_dataset_t *ds, const proto_study_t *study, const char *what)
+{
+    if (study->impute)
+        return 0;
+    if (model_dataset_drop_incomplete (ds, NULL))
+        return site_error ("dataset: %s: no complete row", what);
+    return 0;
+}
+
+int
+site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t *study)
+{
+    *out = NULL;
+    model_csv_t *csv = NULL, *test_csv = NULL;
+    model_dataset_t *all = NULL;
+    site_data_t *self = calloc (1, sizeof *self);
+    int rc = -1;
+    if (model_csv_load (&csv, ds->path, 0)) {
+        site_error ("dataset: %s", model_last_error ());
+        goto done;
+    }
+    if (s_check_columns (csv, study))
+        goto done;
+    model_load_spec_t spec = {
+        .label = study->label,
+        .features = (const char *const *) study->features,
+        .n_features = study->n_features
+    };
+    if (model_dataset_load (&all, csv, &spec, NULL)) {
+        site_error ("dataset: %s", model_last_error ());
+        goto done;
+    }
+    if (ds->test_path) {
+        if (model_csv_load (&test_csv, ds->test_path, 0)
+        ||  model_dataset_load (&self->test, test_csv, &spec, all->schema)) {
+            site_error ("test dataset: %s", model_last_error ());
+            goto done;
+        }
+        self->train = all;
+        all = NULL;
+    }
+    else
+    if (ds->test_fraction > 0) {
+        if (model_dataset_split (all, ds->test_fraction, 1, &self->train, &self->test)) {
+            site_error ("dataset: %s", model_last_error ());
+            goto done;
+        }
+    }
+    else {
+        self->train = all;
+        all = NULL;
+    }
+    if (s_missing (self->train, study, ds->path)
+    ||  (self->test && s_missing (self->test, study, "test rows")))
+        goto done;
+    self->p = self->train->schema->n_cols;
+    rc = 0;
+done:
+    model_csv_destroy (&csv);
+    model_csv_destroy (&test_csv);
+    model_dataset_destroy (&all);
+    if (rc)
+        site_data_destroy (&self);
+    *out = self;
+    return rc;
+}
+
+void
+site_data_destroy (site_data_t **self_p)
+{
+    if (self_p && *self_p) {
+        model_dataset_destroy (&(*self_p)->train);
+        model_dataset_destroy (&(*self_p)->test);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+char **
+site_data_features (const site_data_t *self)
+{
+    return self->train->schema->col_names;
+}

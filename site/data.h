@@ -1,0 +1,28 @@
+/*  site/data.h - a study's view of one registered dataset: the label and
+    features the study names, the missing-value policy applied, and the
+    held-out test rows (a test file, or a seeded stratified fraction).
+    Loading failures are phrased as decline reasons ("missing features:
+    a, b", "dataset: file.csv:3:7: ...").
+*/
+#ifndef SITE_DATA_H
+#define SITE_DATA_H
+
+#include "config.h"
+#include "models/dataset.h"
+#include "proto/study.h"
+
+typedef struct {
+    model_dataset_t *train;
+    model_dataset_t *test;          //  NULL when the site holds no test rows
+    size_t p;                       //  encoded columns
+} site_data_t;
+
+/*  Loads ds for study. 0, or -1 with the decline reason in
+    site_last_error(). */
+int site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t *study);
+void site_data_destroy (site_data_t **self_p);
+
+/*  The encoded column names (borrowed). */
+char **site_data_features (const site_data_t *self);
+
+#endif

@@ -1,0 +1,185 @@
+/*  site/train.c - the integer vectors a site contributes. */
+#include "train.h"
+#include "site.h"
+#include "dp/clip.h"
+#include "models/logistic.h"
+#include "models/mlp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  Standardised copy of X (missing -> 0, the global mean).
+static gsl_matrix *
+s_standardise (const gsl_matrix *X, const double *mean, const double *std)
+{
+    gsl_matrix *Z = gsl_matrix_alloc (X->size1, X->size2);
+    for (size_t i = 0; i < X->size1; i++)
+        for (size_t j = 0; j < X->size2; j++) {
+            double x = gsl_matrix_get (X, i, j);
+            gsl_matrix_set (Z, i, j, isnan (x)? 0: (x - mean [j]) / std [j]);
+        }
+    return Z;
+}
+
+static void
+s_scale (int64_t *out, const model_dataset_t *ds)
+{
+    size_t p = ds->X->size2;
+    memset (out, 0, PROTO_SCALE_BINS * p * sizeof (int64_t));
+    for (size_t i = 0; i < ds->n; i++)
+        for (size_t j = 0; j < p; j++) {
+            double x = fabs (gsl_matrix_get (ds->X, i, j));
+            if (isnan (x))
+                continue;
+            int e = x > 0? (int) floor (log2 (x)): PROTO_SCALE_EXP_MIN;
+            if (e < PROTO_SCALE_EXP_MIN)
+                e = PROTO_SCALE_EXP_MIN;
+            if (e > PROTO_SCALE_EXP_MIN + PROTO_SCALE_BINS - 1)
+                e = PROTO_SCALE_EXP_MIN + PROTO_SCALE_BINS - 1;
+            out [j * PROTO_SCALE_BINS + (size_t) (e - PROTO_SCALE_EXP_MIN)]++;
+        }
+}
+
+static int
+s_moments (int64_t *out, const model_dataset_t *ds, const double *bounds)
+{
+    size_t p = ds->X->size2, d = 3 * p;
+    double *rows = calloc (ds->n * d, sizeof (double));
+    for (size_t i = 0; i < ds->n; i++)
+        for (size_t j = 0; j < p; j++) {
+            double x = gsl_matrix_get (ds->X, i, j);
+            if (isnan (x))
+                continue;
+            double u = fmax (-1, fmin (1, x / bounds [j]));
+            rows [i * d + j] = u;
+            rows [i * d + p + j] = u * u;
+            rows [i * d + 2 * p + j] = 1;
+        }
+    memset (out, 0, d * sizeof (int64_t));
+    int rc = dp_clip_sum_fixed (rows, ds->n, d, sqrt ((double) d), PROTO_MOMENT_BITS, out);
+    free (rows);
+    return rc? site_error ("moments: %s", dp_last_error ()): 0;
+}
+
+//  Per-example gradients of the rows of Z, one row each in G (rows x n).
+static int
+s_gradients (double *G, const proto_study_t *study, const proto_plan_t *plan,
+             const gsl_matrix *Z, const gsl_vector *y, const double *params)
+{
+    size_t k = Z->size1, n = plan->n_params;
+    gsl_matrix_view Gv = gsl_matrix_view_array (G, k, n);
+    gsl_vector_const_view w = gsl_vector_const_view_array (params, n);
+    if (study->model == PROTO_MODEL_LOGISTIC) {
+        model_lr_per_example (&Gv.matrix, &w.vector, Z, y);
+        return 0;
+    }
+    model_mlp_t *mlp = model_mlp_new (Z->size2, study->hidden, study->n_hidden, MODEL_ACT_RELU);
+    if (!mlp)
+        return site_error ("model: %s", model_last_error ());
+    gsl_vector_memcpy (model_mlp_params (mlp), &w.vector);
+    int rc = model_mlp_per_example (mlp, &Gv.matrix, Z, y);
+    model_mlp_destroy (&mlp);
+    return rc? site_error ("model: %s", model_last_error ()): 0;
+}
+
+static int
+s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
+         const proto_plan_t *plan, const Cohort__RoundStart *rs, dp_rng_t *rng)
+{
+    size_t n = plan->n_params;
+    memset (out, 0, n * sizeof (int64_t));
+    //  Poisson sampling: each row independently with probability q, from
+    //  53 uniform bits of the CSPRNG.
+    size_t *idx = malloc (ds->n * sizeof (size_t)), k = 0;
+    uint64_t cut = (uint64_t) ldexp (rs->sampling_rate, 53);
+    for (size_t i = 0; i < ds->n; i++) {
+        uint64_t u;
+        if (dp_rng_u64 (rng, &u)) {
+            free (idx);
+            return site_error ("sampling: %s", dp_last_error ());
+        }
+        if ((u >> 11) < cut || rs->sampling_rate >= 1)
+            idx [k++] = i;
+    }
+    if (k == 0) {
+        free (idx);
+        return 0;
+    }
+    gsl_matrix *Z = gsl_matrix_alloc (k, ds->X->size2);
+    gsl_vector *y = gsl_vector_alloc (k);
+    for (size_t r = 0; r < k; r++) {
+        for (size_t j = 0; j < ds->X->size2; j++) {
+            double x = gsl_matrix_get (ds->X, idx [r], j);
+            gsl_matrix_set (Z, r, j, isnan (x)? 0: (x - rs->mean [j]) / rs->std [j]);
+        }
+        gsl_vector_set (y, r, gsl_vector_get (ds->y, idx [r]));
+    }
+    free (idx);
+    double *G = malloc (k * n * sizeof (double));
+    //  Privacy off: a clip no gradient of standardised data reaches.
+    double clip = study->privacy_off? 1e6: study->clip;
+    int rc = s_gradients (G, study, plan, Z, y, rs->params);
+    if (!rc && dp_clip_sum_fixed (G, k, n, clip, PROTO_FRAC_BITS, out))
+        rc = site_error ("gradient: %s", dp_last_error ());
+    free (G);
+    gsl_matrix_free (Z);
+    gsl_vector_free (y);
+    return rc;
+}
+
+static int
+s_eval (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
+        const proto_plan_t *plan, const Cohort__RoundStart *rs)
+{
+    memset (out, 0, 2 * PROTO_HIST_BINS * sizeof (int64_t));
+    if (!ds)
+        return 0;
+    gsl_matrix *Z = s_standardise (ds->X, rs->mean, rs->std);
+    gsl_vector *s = gsl_vector_alloc (ds->n);
+    gsl_vector_const_view w = gsl_vector_const_view_array (rs->params, plan->n_params);
+    int rc = 0;
+    if (study->model == PROTO_MODEL_LOGISTIC)
+        model_lr_predict (s, &w.vector, Z);
+    else {
+        model_mlp_t *mlp = model_mlp_new (Z->size2, study->hidden, study->n_hidden,
+                                          MODEL_ACT_RELU);
+        if (!mlp)
+            rc = site_error ("model: %s", model_last_error ());
+        else {
+            gsl_vector_memcpy (model_mlp_params (mlp), &w.vector);
+            if (model_mlp_predict (mlp, s, Z))
+                rc = site_error ("model: %s", model_last_error ());
+            model_mlp_destroy (&mlp);
+        }
+    }
+    for (size_t i = 0; !rc && i < ds->n; i++) {
+        double score = gsl_vector_get (s, i);
+        size_t b = score >= 1? PROTO_HIST_BINS - 1: (size_t) (score * PROTO_HIST_BINS);
+        if (b >= PROTO_HIST_BINS)
+            b = PROTO_HIST_BINS - 1;
+        out [(gsl_vector_get (ds->y, i) > 0.5? 0: PROTO_HIST_BINS) + b]++;
+    }
+    gsl_matrix_free (Z);
+    gsl_vector_free (s);
+    return rc;
+}
+
+int
+site_round_vector (int64_t *out, const site_data_t *data, const proto_study_t *study,
+                   const proto_plan_t *plan, const Cohort__RoundStart *rs, dp_rng_t *rng)
+{
+    switch (rs->kind) {
+        case COHORT__ROUND_KIND__ROUND_KIND_SCALE:
+            s_scale (out, data->train);
+            return 0;
+        case COHORT__ROUND_KIND__ROUND_KIND_MOMENTS:
+            return s_moments (out, data->train, rs->bounds);
+        case COHORT__ROUND_KIND__ROUND_KIND_TRAIN:
+            return s_train (out, data->train, study, plan, rs, rng);
+        case COHORT__ROUND_KIND__ROUND_KIND_EVAL:
+            return s_eval (out, data->test, study, plan, rs);
+        default:
+            return site_error ("round: unknown kind %d", (int) rs->kind);
+    }
+}

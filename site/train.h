@@ -1,0 +1,28 @@
+/*  site/train.h - a site's contribution to one round, as integers, before
+    noise: the vectors of proto/plan.h for each round kind.
+      scale    histogram of floor(log2 |x|) per feature (training rows)
+      moments  sums of clamp(x / B, -1, 1), its square, and present counts,
+               rounded per row (dp_clip_sum_fixed, 2^PROTO_MOMENT_BITS)
+      train    Poisson sample at rate q (CSPRNG), per-example gradients on
+               the standardised rows, each clipped to C, rounded and summed
+               (dp_clip_sum_fixed, 2^PROTO_FRAC_BITS)
+      eval     scores of the held-out rows, histograms per label
+    Missing values (impute policy) are the global mean: 0 once standardised,
+    and they count for nothing in the scale and moments vectors.
+*/
+#ifndef SITE_TRAIN_H
+#define SITE_TRAIN_H
+
+#include "data.h"
+#include "dp/random.h"
+#include "proto/cohort.pb-c.h"
+#include "proto/plan.h"
+
+#include <stdint.h>
+
+/*  Fills out[0 .. plan->kind[kind].dim). rs carries the global values the
+    kind needs (checked by the caller). 0 or -1 (site_last_error). */
+int site_round_vector (int64_t *out, const site_data_t *data, const proto_study_t *study,
+                       const proto_plan_t *plan, const Cohort__RoundStart *rs, dp_rng_t *rng);
+
+#endif

@@ -1,0 +1,471 @@
+/*  site/worker.c - the site's message loop, ledger and crypto. */
+#include "worker.h"
+#include "config.h"
+#include "data.h"
+#include "site.h"
+#include "train.h"
+#include "dp/discrete.h"
+#include "dp/ledger.h"
+#include "he/codec.h"
+#include "he/keyfile.h"
+#include "he/serial.h"
+#include "proto/curve.h"
+#include "proto/message.h"
+
+#include <czmq.h>
+#include <math.h>
+#include <string.h>
+
+//  The ledger scope: one budget per dataset across every study.
+#define SITE_LEDGER_SCOPE "all-studies"
+
+struct _site_worker_t {
+    site_config_t *cfg;
+    he_pubkey_t *pk;
+    he_share_t *share;
+    he_codec_t codec;
+    dp_ledger_t *ledger;
+    dp_rng_t *rng;
+    zsock_t *sock;
+    //  The study in progress.
+    char study_id [PROTO_ID_MAX + 1];
+    proto_study_t *study;
+    proto_plan_t plan;
+    site_data_t *data;
+    const site_dataset_t *dataset;
+    uint32_t last_round, decrypted_round;
+    uint64_t done [PROTO_KINDS];
+    size_t expected_cts;
+};
+
+site_worker_t *
+site_worker_new (const char *config_path)
+{
+    site_worker_t *self = calloc (1, sizeof *self);
+    self->cfg = site_config_load (config_path);
+    if (!self->cfg)
+        goto fail;
+    self->pk = he_keyfile_load_public (self->cfg->public_key);
+    self->share = self->pk? he_keyfile_load_share (self->cfg->share): NULL;
+    if (!self->pk || !self->share) {
+        site_error ("%s", he_last_error ());
+        goto fail;
+    }
+    if (mpz_cmp (he_share_n (self->share), he_pubkey_n (self->pk))) {
+        site_error ("%s: the share belongs to another key than %s", self->cfg->share,
+                    self->cfg->public_key);
+        goto fail;
+    }
+    if (he_share_index (self->share) != self->cfg->index) {
+        site_error ("%s: share index %u, but the config says index = %u", self->cfg->share,
+                    he_share_index (self->share), self->cfg->index);
+        goto fail;
+    }
+    if (he_pubkey_precompute (self->pk)
+    ||  he_codec_init (&self->codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
+                       PROTO_VALUE_BITS, PROTO_MAX_PARTIES)) {
+        site_error ("keys: %s", he_last_error ());
+        goto fail;
+    }
+    self->ledger = dp_ledger_open (self->cfg->ledger);
+    if (!self->ledger) {
+        site_error ("ledger: %s", dp_last_error ());
+        goto fail;
+    }
+    self->rng = dp_rng_new ();
+    self->sock = proto_client_new (self->cfg->coordinator, self->cfg->cert,
+                                   self->cfg->coordinator_cert);
+    if (!self->rng || !self->sock) {
+        site_error ("%s", self->rng? proto_last_error (): "out of memory");
+        goto fail;
+    }
+    return self;
+fail:
+    site_worker_destroy (&self);
+    return NULL;
+}
+
+static void
+s_forget (site_worker_t *self)
+{
+    proto_study_destroy (&self->study);
+    site_data_destroy (&self->data);
+    self->study_id [0] = 0;
+    self->dataset = NULL;
+    self->last_round = self->decrypted_round = 0;
+    memset (self->done, 0, sizeof self->done);
+}
+
+void
+site_worker_destroy (site_worker_t **self_p)
+{
+    if (self_p && *self_p) {
+        site_worker_t *self = *self_p;
+        s_forget (self);
+        zsock_destroy (&self->sock);
+        dp_rng_destroy (&self->rng);
+        dp_ledger_destroy (&self->ledger);
+        he_share_destroy (&self->share);
+        he_pubkey_destroy (&self->pk);
+        site_config_destroy (&self->cfg);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_send (site_worker_t *self, const char *study_id, uint32_t round, proto_msg_t *msg)
+{
+    msg->study_id = (char *) study_id;
+    msg->round_id = round;
+    if (proto_send (self->sock, NULL, msg))
+        zsys_warning ("site %s: cannot send %s: %s", self->cfg->name, proto_body_name (msg),
+                      proto_last_error ());
+}
+
+static void
+s_hello (site_worker_t *self)
+{
+    Cohort__Hello hello = COHORT__HELLO__INIT;
+    hello.role = "site";
+    hello.name = self->cfg->name;
+    hello.index = self->cfg->index;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
+    msg.hello = &hello;
+    s_send (self, "", 0, &msg);
+}
+
+static void
+s_error_to (site_worker_t *self, const char *study_id, uint32_t round, const char *text)
+{
+    zsys_warning ("site %s: study %s round %u: %s", self->cfg->name, study_id, round, text);
+    Cohort__Error err = COHORT__ERROR__INIT;
+    err.message = (char *) text;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_ERROR;
+    msg.error = &err;
+    s_send (self, study_id, round, &msg);
+}
+
+static void
+s_decline (site_worker_t *self, const char *study_id, const char *reason)
+{
+    zsys_info ("site %s: declined study %s: %s", self->cfg->name, study_id, reason);
+    Cohort__StudyDecline decline = COHORT__STUDY_DECLINE__INIT;
+    char text [PROTO_TEXT_MAX + 1];
+    snprintf (text, sizeof text, "%s", reason);
+    decline.reason = text;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_DECLINE;
+    msg.decline = &decline;
+    s_send (self, study_id, 0, &msg);
+}
+
+//  Checks the whole planned schedule against the ledger. 0 if it fits,
+//  else -1 with the decline reason.
+static int
+s_check_budget (site_worker_t *self)
+{
+    if (self->plan.off)
+        return 0;
+    const char *dataset = self->dataset->name;
+    if (dp_ledger_set_budget (self->ledger, SITE_LEDGER_SCOPE, dataset,
+                              self->cfg->budget_epsilon, self->cfg->budget_delta))
+        return site_error ("budget: %s", dp_last_error ());
+    dp_curve_t *total = proto_plan_total (&self->plan);
+    bool exceed = true;
+    double after = 0, spent = 0;
+    int rc = total? dp_ledger_would_exceed (self->ledger, SITE_LEDGER_SCOPE, dataset, total,
+                                            &exceed, &after): -1;
+    dp_curve_destroy (&total);
+    if (rc)
+        return site_error ("budget: %s", dp_last_error ());
+    if (dp_ledger_epsilon_spent (self->ledger, SITE_LEDGER_SCOPE, dataset, &spent))
+        return site_error ("budget: %s", dp_last_error ());
+    if (exceed)
+        return site_error ("budget: the study would bring dataset %s to epsilon %.4g "
+                           "(already spent %.4g) over this site's budget %.4g at delta %g",
+                           dataset, after, spent, self->cfg->budget_epsilon,
+                           self->cfg->budget_delta);
+    return 0;
+}
+
+static void
+s_on_offer (site_worker_t *self, const proto_msg_t *msg)
+{
+    if (self->study)
+        zsys_info ("site %s: study %s replaced by a new offer", self->cfg->name, self->study_id);
+    s_forget (self);
+    const char *id = msg->study_id;
+    proto_study_t *study = proto_study_parse (msg->offer->study_cfg, "offer");
+    if (!study) {
+        s_decline (self, id, proto_last_error ());
+        return;
+    }
+    self->study = study;
+    snprintf (self->study_id, sizeof self->study_id, "%s", id);
+    self->dataset = site_config_dataset (self->cfg, study->dataset);
+    char reason [PROTO_TEXT_MAX];
+    if (!self->dataset)
+        snprintf (reason, sizeof reason, "unknown dataset: '%s' is not registered at this site",
+                  study->dataset);
+    else
+    if (study->privacy_off && !self->cfg->allow_privacy_off)
+        snprintf (reason, sizeof reason, "privacy: this site does not take part in studies "
+                  "with privacy off (allow_privacy_off = false)");
+    else
+    if (msg->offer->threshold != study->min_sites)
+        snprintf (reason, sizeof reason, "offer: quorum %u differs from the study's min_sites %u",
+                  msg->offer->threshold, study->min_sites);
+    else
+    if (site_data_load (&self->data, self->dataset, study))
+        snprintf (reason, sizeof reason, "%s", site_last_error ());
+    else
+    if (proto_plan_make (&self->plan, study, self->data->p, study->min_sites))
+        snprintf (reason, sizeof reason, "%s", proto_last_error ());
+    else
+    if (s_check_budget (self))
+        snprintf (reason, sizeof reason, "%s", site_last_error ());
+    else
+        reason [0] = 0;
+    if (*reason) {
+        s_decline (self, id, reason);
+        s_forget (self);
+        return;
+    }
+    Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
+    accept.n_features = self->data->p;
+    accept.features = site_data_features (self->data);
+    accept.train_records = self->data->train->n;
+    proto_msg_t out = COHORT__ENVELOPE__INIT;
+    out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
+    out.accept = &accept;
+    s_send (self, id, 0, &out);
+    zsys_info ("site %s: accepted study %s (%s): %zu training rows, %zu test rows, noise "
+               "multiplier %.4f, planned epsilon %.4f", self->cfg->name, id, study->name,
+               self->data->train->n, self->data->test? self->data->test->n: 0,
+               self->plan.noise_multiplier, self->plan.epsilon);
+}
+
+//  Checks a round start against this site's own plan. 0 or -1 + reason.
+static int
+s_check_round (site_worker_t *self, const proto_msg_t *msg)
+{
+    const Cohort__RoundStart *rs = msg->round_start;
+    if (!self->study || strcmp (msg->study_id, self->study_id))
+        return site_error ("round: not a study this site accepted");
+    if (msg->round_id <= self->last_round)
+        return site_error ("round: round %u already passed (last %u)", msg->round_id,
+                           self->last_round);
+    const proto_plan_kind_t *k = &self->plan.kind [rs->kind];
+    if (self->done [rs->kind] >= k->rounds)
+        return site_error ("round: a %s round beyond the %llu accepted", proto_kind_name (rs->kind),
+                           (unsigned long long) k->rounds);
+    if (fabs (rs->sampling_rate - k->q) > 1e-12)
+        return site_error ("round: sampling rate %g differs from the study's %g",
+                           rs->sampling_rate, k->q);
+    size_t p = self->data->p;
+    bool model = rs->kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN
+              || rs->kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL;
+    if (model && (rs->n_params != self->plan.n_params || rs->n_mean != p))
+        return site_error ("round: %zu parameters and %zu means, expected %zu and %zu",
+                           rs->n_params, rs->n_mean, self->plan.n_params, p);
+    if (rs->kind == COHORT__ROUND_KIND__ROUND_KIND_MOMENTS && rs->n_bounds != p)
+        return site_error ("round: %zu bounds, expected %zu", rs->n_bounds, p);
+    return 0;
+}
+
+static void
+s_on_round (site_worker_t *self, const proto_msg_t *msg)
+{
+    if (s_check_round (self, msg)) {
+        s_error_to (self, msg->study_id, msg->round_id, site_last_error ());
+        return;
+    }
+    const Cohort__RoundStart *rs = msg->round_start;
+    const proto_plan_kind_t *k = &self->plan.kind [rs->kind];
+    int64_t *v = calloc (k->dim, sizeof (int64_t));
+    mpz_t *cts = NULL;
+    size_t ncts = he_codec_plaintexts (&self->codec, k->dim);
+    char why [600] = "";
+    dp_curve_t *charge = NULL;
+    if (site_round_vector (v, self->data, self->study, &self->plan, rs, self->rng)) {
+        snprintf (why, sizeof why, "%s", site_last_error ());
+        goto done;
+    }
+    if (!self->plan.off) {
+        //  Charged (durably) before anything noised leaves this site.
+        char label [200];
+        snprintf (label, sizeof label, "study %s round %u %s", self->study_id, msg->round_id,
+                  proto_kind_name (rs->kind));
+        charge = proto_plan_curve (&self->plan, rs->kind, 1);
+        int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
+                                           charge, label): -1;
+        if (rc) {
+            snprintf (why, sizeof why, "budget: %s", rc == DP_LEDGER_REFUSED? dp_last_error ()
+                      : charge? dp_last_error (): proto_last_error ());
+            goto done;
+        }
+        dp_rational_t s2;
+        dp_dgauss_t gauss;
+        if (dp_rational_set (&s2, k->local_sigma2, 1) || dp_dgauss_init (&gauss, &s2)
+        ||  dp_dgauss_add (&gauss, self->rng, v, k->dim)) {
+            snprintf (why, sizeof why, "noise: %s", dp_last_error ());
+            goto done;
+        }
+    }
+    cts = malloc (ncts * sizeof (mpz_t));
+    for (size_t i = 0; i < ncts; i++)
+        mpz_init (cts [i]);
+    uint8_t *buf;
+    size_t len;
+    if (he_codec_encrypt (cts, self->pk, v, k->dim, &self->codec)
+    ||  he_vector_serialize (&buf, &len, self->pk, cts, ncts)) {
+        snprintf (why, sizeof why, "encrypt: %s", he_last_error ());
+        goto done;
+    }
+    Cohort__Update update = COHORT__UPDATE__INIT;
+    update.ciphertexts = (ProtobufCBinaryData) { len, buf };
+    proto_msg_t out = COHORT__ENVELOPE__INIT;
+    out.body_case = COHORT__ENVELOPE__BODY_UPDATE;
+    out.update = &update;
+    s_send (self, self->study_id, msg->round_id, &out);
+    free (buf);
+    self->last_round = msg->round_id;
+    self->done [rs->kind]++;
+    self->expected_cts = ncts;
+done:
+    //  The noised vector is wiped: only its encryption leaves.
+    memset (v, 0, k->dim * sizeof (int64_t));
+    free (v);
+    if (cts) {
+        for (size_t i = 0; i < ncts; i++)
+            mpz_clear (cts [i]);
+        free (cts);
+    }
+    dp_curve_destroy (&charge);
+    if (*why)
+        s_error_to (self, msg->study_id, msg->round_id, why);
+}
+
+static void
+s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
+{
+    if (!self->study || strcmp (msg->study_id, self->study_id)
+    ||  msg->round_id != self->last_round || self->decrypted_round == msg->round_id) {
+        s_error_to (self, msg->study_id, msg->round_id, "decrypt: only the aggregate of the "
+                    "current round this site contributed to is decrypted, once");
+        return;
+    }
+    self->decrypted_round = msg->round_id;
+    mpz_t *cts = NULL, *parts = NULL;
+    he_proof_t *proofs = NULL;
+    size_t n = 0;
+    uint8_t *pbuf = NULL, *fbuf = NULL;
+    size_t plen, flen;
+    const char *why = NULL;
+    ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
+    if (he_vector_deserialize (&cts, &n, self->pk, agg.data, agg.len, self->expected_cts)
+    ||  n != self->expected_cts) {
+        why = n != self->expected_cts && !*he_last_error ()? "decrypt: wrong size"
+                                                            : he_last_error ();
+        goto done;
+    }
+    parts = malloc (n * sizeof (mpz_t));
+    proofs = malloc (n * sizeof (he_proof_t));
+    for (size_t i = 0; i < n; i++) {
+        mpz_init (parts [i]);
+        he_proof_init (&proofs [i]);
+    }
+    for (size_t i = 0; i < n && !why; i++)
+        if (he_partial_decrypt (parts [i], self->share, cts [i])
+        ||  he_partial_prove (&proofs [i], self->share, cts [i], parts [i]))
+            why = he_last_error ();
+    if (!why && (he_vector_serialize (&pbuf, &plen, self->pk, parts, n)
+             ||  he_proofs_serialize (&fbuf, &flen, self->pk, proofs, n)))
+        why = he_last_error ();
+    if (!why) {
+        Cohort__PartialDecryption pd = COHORT__PARTIAL_DECRYPTION__INIT;
+        pd.share_index = he_share_index (self->share);
+        pd.partials = (ProtobufCBinaryData) { plen, pbuf };
+        pd.proofs = (ProtobufCBinaryData) { flen, fbuf };
+        proto_msg_t out = COHORT__ENVELOPE__INIT;
+        out.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
+        out.partial = &pd;
+        s_send (self, self->study_id, msg->round_id, &out);
+    }
+done:
+    if (parts) {
+        for (size_t i = 0; i < n; i++) {
+            mpz_clear (parts [i]);
+            he_proof_clear (&proofs [i]);
+        }
+    }
+    free (parts);
+    free (proofs);
+    free (pbuf);
+    free (fbuf);
+    he_vector_free (&cts, n);
+    if (why)
+        s_error_to (self, msg->study_id, msg->round_id, why);
+}
+
+static void
+s_on_message (site_worker_t *self)
+{
+    proto_msg_t *msg = proto_recv (self->sock, NULL);
+    if (!msg) {
+        zsys_warning ("site %s: dropped a message: %s", self->cfg->name, proto_last_error ());
+        return;
+    }
+    switch (msg->body_case) {
+        case COHORT__ENVELOPE__BODY_OFFER:
+            s_on_offer (self, msg);
+            break;
+        case COHORT__ENVELOPE__BODY_ROUND_START:
+            s_on_round (self, msg);
+            break;
+        case COHORT__ENVELOPE__BODY_DECRYPT_REQUEST:
+            s_on_decrypt (self, msg);
+            break;
+        case COHORT__ENVELOPE__BODY_ROUND_RESULT:
+            if (self->study && !strcmp (msg->study_id, self->study_id) && msg->round_result->final) {
+                zsys_info ("site %s: study %s ended: %s", self->cfg->name, self->study_id,
+                           msg->round_result->detail);
+                s_forget (self);
+            }
+            break;
+        case COHORT__ENVELOPE__BODY_ERROR:
+            zsys_warning ("site %s: coordinator: %s", self->cfg->name, msg->error->message);
+            break;
+        default:
+            break;
+    }
+    proto_free (&msg);
+}
+
+int
+site_worker_run (site_worker_t *self, volatile bool *stop)
+{
+    s_hello (self);
+    zsys_info ("site %s: connecting to %s", self->cfg->name, self->cfg->coordinator);
+    zpoller_t *poller = zpoller_new (self->sock, NULL);
+    int64_t next_hello = zclock_mono () + 2000;
+    while (!(stop && *stop) && !zsys_interrupted) {
+        void *which = zpoller_wait (poller, 500);
+        if (which)
+            s_on_message (self);
+        else
+        if (zpoller_terminated (poller))
+            break;
+        //  Hello doubles as the heartbeat and re-registers after a
+        //  coordinator restart.
+        if (zclock_mono () >= next_hello) {
+            s_hello (self);
+            next_hello = zclock_mono () + 2000;
+        }
+    }
+    zpoller_destroy (&poller);
+    return 0;
+}

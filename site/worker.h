@@ -1,0 +1,31 @@
+/*  site/worker.h - the site worker: `cohort site --config site.cfg`.
+
+    At start it loads its config, its key share (checked against the public
+    key and its configured index), the public key (with the fixed-base
+    table for fast encryption, built once) and its privacy ledger, then
+    connects out to the coordinator over CURVE and says hello.
+    On a study offer it checks the dataset, the study's label and features,
+    and its ledger for the WHOLE planned schedule (statistics, training and
+    evaluation); it accepts (declaring its features and training-record
+    count) or declines with the reason. In each round it computes its
+    vector (site/train.h), charges its ledger, adds its discrete Gaussian
+    noise share, encrypts and sends. It answers a decrypt request only for
+    the round it contributed to, once, with partial decryptions and proofs.
+*/
+#ifndef SITE_WORKER_H
+#define SITE_WORKER_H
+
+#include <stdbool.h>
+
+typedef struct _site_worker_t site_worker_t;
+
+/*  Loads everything and connects. NULL with the reason in
+    site_last_error(). */
+site_worker_t *site_worker_new (const char *config_path);
+void site_worker_destroy (site_worker_t **self_p);
+
+/*  Serves until *stop becomes true (checked between messages) or the
+    process is interrupted. Returns 0, or -1 on a fatal error. */
+int site_worker_run (site_worker_t *self, volatile bool *stop);
+
+#endif

@@ -1,0 +1,333 @@
+/*  tests/e2e/consortium.c - set-up and process control for e2e tests. */
+#include "consortium.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *
+e2e_path (e2e_t *c, const char *rel)
+{
+    static char buf [4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf (buf [k], sizeof buf [k], "%s/%s", c->dir, rel);
+    return buf [k];
+}
+
+static int
+s_run (char *const argv [])
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int null = open ("/dev/null", O_WRONLY);
+        dup2 (null, STDOUT_FILENO);
+        execv (argv [0], argv);
+        _exit (127);
+    }
+    int status;
+    waitpid (pid, &status, 0);
+    return WIFEXITED (status) && WEXITSTATUS (status) == 0? 0: -1;
+}
+
+static int
+s_cert (e2e_t *c, const char *name, bool allowed)
+{
+    zcert_t *cert = zcert_new ();
+    char path [512];
+    snprintf (path, sizeof path, "%s/certs/%s", c->dir, name);
+    int rc = zcert_save (cert, path);
+    if (allowed) {
+        snprintf (path, sizeof path, "%s/certs/allowed/%s.pub", c->dir, name);
+        rc |= zcert_save_public (cert, path);
+    }
+    zcert_destroy (&cert);
+    return rc;
+}
+
+//  Splits the breast-cancer rows: a fixed 70/30 split (every row whose
+//  index mod 10 is 0, 3 or 7 is a test row), then training rows to sites
+//  either round-robin or by label skew (site 0 gets most positives).
+static int
+s_split (e2e_t *c, bool label_skew)
+{
+    char src [512];
+    snprintf (src, sizeof src, "%s/datasets/breast_cancer_wisconsin.csv", c->source);
+    FILE *in = fopen (src, "r");
+    if (!in)
+        return -1;
+    char line [8192], header [8192];
+    if (!fgets (header, sizeof header, in)) {
+        fclose (in);
+        return -1;
+    }
+    FILE *train [E2E_SITES_MAX], *test [E2E_SITES_MAX];
+    for (unsigned i = 0; i < c->sites; i++) {
+        char p [512];
+        snprintf (p, sizeof p, "%s/data/%s.csv", c->dir, c->names [i]);
+        train [i] = fopen (p, "w");
+        snprintf (p, sizeof p, "%s/data/%s-test.csv", c->dir, c->names [i]);
+        test [i] = fopen (p, "w");
+        fputs (header, train [i]);
+        fputs (header, test [i]);
+    }
+    FILE *all_train = fopen (e2e_path (c, "data/pooled.csv"), "w");
+    FILE *all_test = fopen (e2e_path (c, "data/pooled-test.csv"), "w");
+    fputs (header, all_train);
+    fputs (header, all_test);
+    unsigned row = 0, k = 0, pos = 0, neg = 0;
+    while (fgets (line, sizeof line, in)) {
+        size_t len = strlen (line);
+        while (len && (line [len - 1] == '\n' || line [len - 1] == '\r'))
+            len--;
+        bool positive = len && line [len - 1] == '1';
+        unsigned m = row++ % 10;
+        if (m == 0 || m == 3 || m == 7) {
+            fputs (line, test [k % c->sites]);
+            fputs (line, all_test);
+            k++;
+            continue;
+        }
+        unsigned site;
+        if (label_skew && c->sites > 1) {
+            //  Positives: 70% to site 0; negatives: 70% spread over the others.
+            unsigned r = positive? pos++: neg++;
+            if (positive)
+                site = r % 10 < 7? 0: 1 + r % (c->sites - 1);
+            else
+                site = r % 10 < 3? 0: 1 + r % (c->sites - 1);
+        }
+        else
+            site = (pos + neg) % c->sites, pos++;
+        fputs (line, train [site]);
+        fputs (line, all_train);
+    }
+    fclose (in);
+    fclose (all_train);
+    fclose (all_test);
+    for (unsigned i = 0; i < c->sites; i++) {
+        fclose (train [i]);
+        fclose (test [i]);
+    }
+    return 0;
+}
+
+int
+e2e_write_site (e2e_t *c, unsigned i)
+{
+    char rel [64];
+    snprintf (rel, sizeof rel, "sites/%s.cfg", c->names [i]);
+    FILE *f = fopen (e2e_path (c, rel), "w");
+    if (!f)
+        return -1;
+    fprintf (f, "site\n"
+                "    name = %s\n"
+                "    index = %u\n"
+                "    coordinator = tcp://127.0.0.1:%u\n"
+                "    coordinator_cert = ../certs/coordinator\n"
+                "    cert = ../certs/%s_secret\n"
+                "    share = ../keys/share-%u.key\n"
+                "    public_key = ../keys/paillier.pub\n"
+                "    ledger = %s.ledger.db\n"
+                "    allow_privacy_off = true\n"
+                "    budget\n"
+                "        epsilon = %g\n"
+                "        delta = 1e-5\n"
+                "    dataset\n"
+                "        name = breast_cancer\n"
+                "        path = ../data/%s.csv\n"
+                "        test_path = ../data/%s-test.csv\n",
+             c->names [i], i + 1, c->port, c->names [i], i + 1, c->names [i], c->budget [i],
+             c->names [i], c->names [i]);
+    return fclose (f);
+}
+
+int
+e2e_write_study (e2e_t *c, const char *extra, unsigned steps, double q, double epsilon,
+                 bool off, unsigned min_sites, unsigned eval_every)
+{
+    FILE *f = fopen (e2e_path (c, "study.cfg"), "w");
+    if (!f)
+        return -1;
+    fprintf (f, "study\n"
+                "    name = e2e-lr\n"
+                "    dataset = breast_cancer\n"
+                "    label = malignant\n"
+                "    model = logistic\n"
+                "    optimizer = adam\n"
+                "    learning_rate = 0.1\n"
+                "    steps = %u\n"
+                "    sampling_rate = %g\n"
+                "    clip = 1\n"
+                "    min_sites = %u\n"
+                "    eval_every = %u\n"
+                "%s"
+                "    privacy\n"
+                "        epsilon = %g\n"
+                "        delta = 1e-5\n"
+                "        off = %s\n",
+             steps, q, min_sites, eval_every, extra? extra: "", epsilon, off? "true": "false");
+    return fclose (f);
+}
+
+int
+e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
+           unsigned threshold, unsigned bits, unsigned timeout_ms, bool label_skew)
+{
+    memset (c, 0, sizeof *c);
+    c->cohort = cohort;
+    c->source = source;
+    c->sites = sites;
+    c->threshold = threshold;
+    c->bits = bits;
+    c->timeout_ms = timeout_ms;
+    snprintf (c->dir, sizeof c->dir, "/tmp/cohort-e2e-XXXXXX");
+    if (!mkdtemp (c->dir))
+        return -1;
+    //  A free port: bind to an ephemeral one, note it, release it.
+    zsock_t *probe = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
+    zsock_destroy (&probe);
+    if (port < 0)
+        return -1;
+    c->port = (unsigned) port;
+    const char *dirs [] = { "certs", "certs/allowed", "keys", "data", "sites", "logs" };
+    for (int i = 0; i < 6; i++)
+        if (zsys_dir_create ("%s/%s", c->dir, dirs [i]))
+            return -1;
+    char nsites [16], nthr [16], nbits [16];
+    snprintf (nsites, sizeof nsites, "%u", sites);
+    snprintf (nthr, sizeof nthr, "%u", threshold);
+    snprintf (nbits, sizeof nbits, "%u", bits);
+    char *keygen [] = { (char *) cohort, "keygen", "threshold", "--sites", nsites,
+                        "--threshold", nthr, "--bits", nbits, "--insecure-test-key",
+                        "--out", (char *) e2e_path (c, "keys"), NULL };
+    if (s_run (keygen)) {
+        fprintf (stderr, "e2e: keygen failed\n");
+        return -1;
+    }
+    if (s_cert (c, "coordinator", false) || s_cert (c, "analyst", true)
+    ||  s_cert (c, "stranger", false))
+        return -1;
+    for (unsigned i = 0; i < sites; i++) {
+        snprintf (c->names [i], sizeof c->names [i], "site-%c", 'a' + i);
+        c->budget [i] = 100;
+        if (s_cert (c, c->names [i], true) || e2e_write_site (c, i))
+            return -1;
+    }
+    if (s_split (c, label_skew))
+        return -1;
+    FILE *f = fopen (e2e_path (c, "coordinator.cfg"), "w");
+    fprintf (f, "coordinator\n"
+                "    name = e2e\n"
+                "    endpoint = tcp://127.0.0.1:%u\n"
+                "    cert = certs/coordinator_secret\n"
+                "    allowlist = certs/allowed\n"
+                "    journal = coordinator.db\n"
+                "    public_key = keys/paillier.pub\n"
+                "    verify_key = keys/verify.key\n"
+                "    round_timeout_ms = %u\n", c->port, c->timeout_ms);
+    fclose (f);
+    const char *who [] = { "analyst", "stranger" };
+    for (int i = 0; i < 2; i++) {
+        char rel [64];
+        snprintf (rel, sizeof rel, "%s.cfg", who [i]);
+        f = fopen (e2e_path (c, rel), "w");
+        fprintf (f, "analyst\n"
+                    "    coordinator = tcp://127.0.0.1:%u\n"
+                    "    coordinator_cert = certs/coordinator\n"
+                    "    cert = certs/%s_secret\n"
+                    "    timeout_ms = %d\n", c->port, who [i], i? 2000: 20000);
+        fclose (f);
+    }
+    return 0;
+}
+
+static pid_t
+s_spawn (e2e_t *c, const char *log, const char *command, const char *config)
+{
+    char rel [64];
+    snprintf (rel, sizeof rel, "logs/%s.log", log);
+    const char *log_path = e2e_path (c, rel);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2 (fd, STDERR_FILENO);
+        dup2 (fd, STDOUT_FILENO);
+        execl (c->cohort, c->cohort, command, "--config", config, (char *) NULL);
+        _exit (127);
+    }
+    return pid;
+}
+
+int
+e2e_start_coordinator (e2e_t *c)
+{
+    c->coordinator = s_spawn (c, "coordinator", "coordinator", e2e_path (c, "coordinator.cfg"));
+    return c->coordinator > 0 && e2e_wait_log (c, "coordinator", "listening on", 20000)? 0: -1;
+}
+
+int
+e2e_start_site (e2e_t *c, unsigned i)
+{
+    char rel [64], text [64];
+    snprintf (rel, sizeof rel, "sites/%s.cfg", c->names [i]);
+    c->site_pid [i] = s_spawn (c, c->names [i], "site", e2e_path (c, rel));
+    snprintf (text, sizeof text, "site %s (share %u) connected", c->names [i], i + 1);
+    return c->site_pid [i] > 0 && e2e_wait_log (c, "coordinator", text, 30000)? 0: -1;
+}
+
+bool
+e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms)
+{
+    char rel [64];
+    snprintf (rel, sizeof rel, "logs/%s.log", log);
+    const char *path = e2e_path (c, rel);
+    int64_t end = zclock_mono () + timeout_ms;
+    while (zclock_mono () < end) {
+        FILE *f = fopen (path, "r");
+        if (f) {
+            char line [4096];
+            bool found = false;
+            while (!found && fgets (line, sizeof line, f))
+                found = strstr (line, text) != NULL;
+            fclose (f);
+            if (found)
+                return true;
+        }
+        zclock_sleep (50);
+    }
+    return false;
+}
+
+void
+e2e_kill (pid_t *pid, bool hard)
+{
+    if (*pid > 0) {
+        kill (*pid, hard? SIGKILL: SIGTERM);
+        waitpid (*pid, NULL, 0);
+        *pid = 0;
+    }
+}
+
+void
+e2e_teardown (e2e_t *c, bool keep)
+{
+    for (unsigned i = 0; i < c->sites; i++)
+        e2e_kill (&c->site_pid [i], false);
+    e2e_kill (&c->coordinator, false);
+    if (keep) {
+        fprintf (stderr, "e2e: kept %s for inspection\n", c->dir);
+        return;
+    }
+    char cmd [300];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", c->dir);
+    if (system (cmd))
+        fprintf (stderr, "e2e: could not remove %s\n", c->dir);
+}

@@ -1,0 +1,582 @@
+/*  tests/e2e/e2e_federation.c - end-to-end scenarios with real processes on
+    loopback: a coordinator and site workers (`cohort coordinator`, `cohort
+    site`), the analyst client, CURVE certificates and small insecure test
+    keys. Usage: e2e_federation SCENARIO COHORT_BINARY SOURCE_DIR
+    Scenarios:
+      unknown_cert   a client whose cert is not allowlisted gets no answer;
+                     the allowlisted analyst does
+      study          a DP study completes; the coordinator's files hold no
+                     key share
+      kill_site      a site killed mid-study: rounds complete with t sites
+      quorum         two of three sites killed: the round fails, the study
+                     reports it
+      late_dup       a rogue (but allowlisted) site sends duplicate and late
+                     updates: both rejected and reported
+      budget         a site whose budget is too small declines with the reason
+      bad_partial    a site with a corrupted share: its partial decryptions
+                     fail their proofs and are excluded
+    Exit 0 on success; on failure the consortium directory is kept.
+*/
+#include "consortium.h"
+#include "coordinator/client.h"
+#include "coordinator/coord.h"
+#include "he/codec.h"
+#include "he/keyfile.h"
+#include "he/serial.h"
+#include "proto/curve.h"
+#include "proto/message.h"
+#include "proto/plan.h"
+
+#include <czmq.h>
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CHECK(cond, ...) do { if (!(cond)) { fprintf (stderr, "e2e FAIL %s:%d: ", \
+    __FILE__, __LINE__); fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); \
+    return -1; } } while (0)
+
+static e2e_t s_c;
+
+static char *
+s_read (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return NULL;
+    fseek (f, 0, SEEK_END);
+    long n = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    char *buf = malloc ((size_t) n + 1);
+    size_t got = fread (buf, 1, (size_t) n, f);
+    fclose (f);
+    buf [got] = 0;
+    if (len)
+        *len = got;
+    return buf;
+}
+
+static int
+s_start_all (e2e_t *c)
+{
+    CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start");
+    for (unsigned i = 0; i < c->sites; i++)
+        if (c->site_pid [i] == 0 && c->names [i][0] != '!')
+            CHECK (e2e_start_site (c, i) == 0, "site %s did not connect", c->names [i]);
+    return 0;
+}
+
+//  Launches study.cfg, waits for its end; *report gets the report.
+static int
+s_run_study (e2e_t *c, json_t **report, char **id_out, void (*during) (e2e_t *, coord_client_t *,
+                                                                      const char *))
+{
+    coord_client_t *client = coord_client_new (e2e_path (c, "analyst.cfg"));
+    CHECK (client, "analyst: %s", coord_last_error ());
+    char *text = s_read (e2e_path (c, "study.cfg"), NULL), *id = NULL;
+    CHECK (coord_client_launch (client, text, &id) == 0, "launch: %s", coord_last_error ());
+    free (text);
+    if (during)
+        during (c, client, id);
+    int64_t end = zclock_mono () + 150000;
+    const char *state = "running";
+    json_t *status = NULL;
+    while (!strcmp (state, "running") && zclock_mono () < end) {
+        zclock_sleep (100);
+        json_decref (status);
+        CHECK (coord_client_status (client, id, &status) == 0, "status: %s", coord_last_error ());
+        state = json_string_value (json_object_get (status, "status"));
+    }
+    json_decref (status);
+    CHECK (coord_client_report (client, id, report) == 0, "report: %s", coord_last_error ());
+    coord_client_destroy (&client);
+    if (id_out)
+        *id_out = id;
+    else
+        free (id);
+    return 0;
+}
+
+static const char *
+s_study_field (json_t *report, const char *key)
+{
+    return json_string_value (json_object_get (json_object_get (report, "study"), key));
+}
+
+//  ---------------------------------------------------------------------
+
+static int
+s_unknown_cert (e2e_t *c)
+{
+    CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start");
+    coord_client_t *stranger = coord_client_new (e2e_path (c, "stranger.cfg"));
+    CHECK (stranger, "stranger config: %s", coord_last_error ());
+    json_t *status = NULL;
+    CHECK (coord_client_status (stranger, NULL, &status) == -1, "the unknown cert got an answer");
+    CHECK (strstr (coord_last_error (), "no answer"), "unexpected error: %s", coord_last_error ());
+    coord_client_destroy (&stranger);
+    coord_client_t *analyst = coord_client_new (e2e_path (c, "analyst.cfg"));
+    CHECK (analyst, "analyst config: %s", coord_last_error ());
+    //  The known analyst is answered (no study yet: a refusal, but an answer).
+    int rc = coord_client_status (analyst, NULL, &status);
+    CHECK (rc == 0 || strstr (coord_last_error (), "no such study"),
+           "the analyst got no answer: %s", coord_last_error ());
+    json_decref (status);
+    coord_client_destroy (&analyst);
+    CHECK (e2e_wait_log (c, "coordinator", "listening", 100), "no coordinator log");
+    return 0;
+}
+
+//  No file the coordinator reads or writes contains a share.
+static int
+s_no_share (e2e_t *c)
+{
+    const char *files [] = { "coordinator.cfg", "coordinator.db", "coordinator.db-wal",
+                             "keys/paillier.pub", "keys/verify.key", "certs/coordinator_secret",
+                             "logs/coordinator.log" };
+    char *shares [E2E_SITES_MAX];
+    for (unsigned i = 0; i < c->sites; i++) {
+        char rel [64];
+        snprintf (rel, sizeof rel, "keys/share-%u.key", i + 1);
+        he_share_t *share = he_keyfile_load_share (e2e_path (c, rel));
+        CHECK (share, "share %u: %s", i + 1, he_last_error ());
+        shares [i] = mpz_get_str (NULL, 16, he_share_secret (share));
+        he_share_destroy (&share);
+    }
+    int rc = 0;
+    for (size_t f = 0; f < sizeof files / sizeof files [0]; f++) {
+        size_t len;
+        char *text = s_read (e2e_path (c, files [f]), &len);
+        if (!text)
+            continue;
+        //  Compare case-insensitively as text (hex may be written either way).
+        for (size_t k = 0; k < len; k++)
+            text [k] = text [k]? (char) tolower ((unsigned char) text [k]): ' ';
+        if (strstr (text, "share"))
+            fprintf (stderr, "e2e: note: '%s' mentions the word share\n", files [f]);
+        if (strstr (text, "cohort-paillier-share"))
+            rc = -1, fprintf (stderr, "e2e FAIL: %s holds a share file\n", files [f]);
+        for (unsigned i = 0; i < c->sites; i++)
+            if (strstr (text, shares [i] + strlen (shares [i]) / 2))
+                rc = -1, fprintf (stderr, "e2e FAIL: %s holds share %u\n", files [f], i + 1);
+        free (text);
+    }
+    for (unsigned i = 0; i < c->sites; i++)
+        free (shares [i]);
+    //  And the config has no place for one.
+    char *cfg = s_read (e2e_path (c, "coordinator.cfg"), NULL);
+    FILE *f = fopen (e2e_path (c, "bad-coordinator.cfg"), "w");
+    fprintf (f, "%s    share = keys/share-1.key\n", cfg);
+    fclose (f);
+    free (cfg);
+    return rc;
+}
+
+static int
+s_study (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, NULL, 4, 1, 20, false, 2, 2) == 0, "study.cfg");
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_t *privacy = json_object_get (report, "privacy");
+    double eps = json_real_value (json_object_get (privacy, "epsilon"));
+    CHECK (eps > 0 && eps <= 20, "epsilon %g", eps);
+    json_t *rounds = json_object_get (report, "rounds");
+    //  scale, moments, 4 train, 2 eval.
+    CHECK (json_array_size (rounds) == 8, "%zu rounds", json_array_size (rounds));
+    json_t *last = json_array_get (rounds, 7);
+    CHECK (!strcmp (json_string_value (json_object_get (last, "kind")), "eval"), "last not eval");
+    CHECK (json_integer_value (json_object_get (last, "sites_contributed")) == 3, "contributed");
+    CHECK (json_is_object (json_object_get (report, "model")), "no model");
+    CHECK (json_is_number (json_object_get (json_object_get (report, "final_metrics"), "auc")),
+           "no auc");
+    json_decref (report);
+    if (s_no_share (c))
+        return -1;
+    //  The coordinator refuses a config with a share entry.
+    char *argv [] = { (char *) c->cohort, "coordinator", "--config",
+                      (char *) e2e_path (c, "bad-coordinator.cfg"), NULL };
+    char cmd [1024];
+    snprintf (cmd, sizeof cmd, "'%s' %s %s '%s' 2>&1 | grep -q 'share: unknown key'", argv [0],
+              argv [1], argv [2], argv [3]);
+    CHECK (system (cmd) == 0, "the coordinator accepted a share entry");
+    return 0;
+}
+
+static void
+s_kill_c_after_step (e2e_t *c, coord_client_t *client, const char *id)
+{
+    int64_t end = zclock_mono () + 60000;
+    while (zclock_mono () < end) {
+        json_t *status;
+        if (coord_client_status (client, id, &status) == 0) {
+            json_int_t step = json_integer_value (json_object_get (status, "step"));
+            json_decref (status);
+            if (step >= 2)
+                break;
+        }
+        zclock_sleep (20);
+    }
+    e2e_kill (&c->site_pid [2], true);
+}
+
+static int
+s_kill_site (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, NULL, 6, 1, 20, false, 2, 0) == 0, "study.cfg");
+    json_t *report;
+    if (s_run_study (c, &report, NULL, s_kill_c_after_step))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_t *rounds = json_object_get (report, "rounds"), *round;
+    size_t i, with_two = 0;
+    json_array_foreach (rounds, i, round)
+        with_two += json_integer_value (json_object_get (round, "sites_contributed")) == 2;
+    CHECK (with_two >= 1, "no round completed with 2 sites");
+    json_decref (report);
+    return 0;
+}
+
+static void
+s_kill_two_after_step (e2e_t *c, coord_client_t *client, const char *id)
+{
+    s_kill_c_after_step (c, client, id);
+    e2e_kill (&c->site_pid [1], true);
+}
+
+static int
+s_quorum (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, NULL, 8, 1, 20, false, 2, 0) == 0, "study.cfg");
+    json_t *report;
+    if (s_run_study (c, &report, NULL, s_kill_two_after_step))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "failed"), "status %s",
+           s_study_field (report, "status"));
+    const char *detail = s_study_field (report, "status_detail");
+    CHECK (strstr (detail, "1 of 2 required sites answered"), "detail: %s", detail);
+    json_t *rounds = json_object_get (report, "rounds");
+    json_t *last = json_array_get (rounds, json_array_size (rounds) - 1);
+    CHECK (!strcmp (json_string_value (json_object_get (last, "status")), "failed"),
+           "last round not failed");
+    json_decref (report);
+    return 0;
+}
+
+static int
+s_budget (e2e_t *c)
+{
+    c->budget [2] = 0.5;
+    CHECK (e2e_write_site (c, 2) == 0, "site config");
+    if (s_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, NULL, 3, 1, 1, false, 2, 0) == 0, "study.cfg");
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_t *declined = json_object_get (json_object_get (report, "study"), "declined");
+    CHECK (json_array_size (declined) == 1, "%zu declined", json_array_size (declined));
+    json_t *d = json_array_get (declined, 0);
+    CHECK (!strcmp (json_string_value (json_object_get (d, "site")), "site-c"), "who declined");
+    const char *reason = json_string_value (json_object_get (d, "reason"));
+    CHECK (!strncmp (reason, "budget:", 7), "reason: %s", reason);
+    CHECK (json_array_size (json_object_get (json_object_get (report, "study"), "sites")) == 2,
+           "participants");
+    json_decref (report);
+    return 0;
+}
+
+static int
+s_bad_partial (e2e_t *c)
+{
+    //  Site c's share value is altered (its verification key is not): its
+    //  partial decryptions are wrong and their proofs fail.
+    size_t len;
+    char *text = s_read (e2e_path (c, "keys/share-3.key"), &len);
+    CHECK (text, "share file");
+    char *line = strstr (text, "\nshare ");
+    CHECK (line, "no share line");
+    char *digit = line + 7;
+    *digit = *digit == '1'? '2': '1';
+    FILE *f = fopen (e2e_path (c, "keys/share-3.key"), "w");
+    fputs (text, f);
+    fclose (f);
+    free (text);
+    if (s_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, NULL, 2, 1, 20, false, 2, 0) == 0, "study.cfg");
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_t *round = json_array_get (json_object_get (report, "rounds"), 0);
+    json_t *excluded = json_object_get (round, "excluded");
+    CHECK (json_array_size (excluded) == 1, "%zu excluded", json_array_size (excluded));
+    const char *reason = json_string_value (json_object_get (json_array_get (excluded, 0),
+                                                             "reason"));
+    CHECK (strstr (reason, "proof does not verify"), "reason: %s", reason);
+    json_decref (report);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  The rogue site: allowlisted (site-c's cert and share) but misbehaving.
+
+typedef struct {
+    e2e_t *c;
+    volatile bool done;
+} rogue_args_t;
+
+static void
+s_rogue (zsock_t *pipe, void *args)
+{
+    rogue_args_t *a = args;
+    e2e_t *c = a->c;
+    zsock_signal (pipe, 0);
+    char cert [512], server [512];
+    snprintf (cert, sizeof cert, "%s/certs/site-c_secret", c->dir);
+    snprintf (server, sizeof server, "%s/certs/coordinator", c->dir);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", c->port);
+    zsock_t *sock = proto_client_new (endpoint, cert, server);
+    he_pubkey_t *pk = he_keyfile_load_public (e2e_path (c, "keys/paillier.pub"));
+    he_share_t *share = he_keyfile_load_share (e2e_path (c, "keys/share-3.key"));
+    he_codec_t codec;
+    if (!sock || !pk || !share
+    ||  he_codec_init (&codec, he_pubkey_bits (pk), PROTO_FRAC_BITS, PROTO_VALUE_BITS,
+                       PROTO_MAX_PARTIES))
+        goto done;
+    Cohort__Hello hello = COHORT__HELLO__INIT;
+    hello.role = "site"; hello.name = "site-c"; hello.index = 3;
+    proto_msg_t out = COHORT__ENVELOPE__INIT;
+    out.study_id = "";
+    out.body_case = COHORT__ENVELOPE__BODY_HELLO;
+    out.hello = &hello;
+    if (proto_send (sock, NULL, &out))
+        goto done;
+    proto_plan_t plan;
+    uint8_t *previous = NULL;
+    size_t previous_len = 0;
+    uint32_t previous_round = 0;
+    zpoller_t *poller = zpoller_new (sock, pipe, NULL);
+    while (true) {
+        void *which = zpoller_wait (poller, 200);
+        if (which == pipe || zpoller_terminated (poller))
+            break;
+        if (!which)
+            continue;
+        proto_msg_t *msg = proto_recv (sock, NULL);
+        if (!msg)
+            continue;
+        if (msg->body_case == COHORT__ENVELOPE__BODY_OFFER) {
+            //  The same columns as the honest sites (the CSV header but the label).
+            char *header = s_read (e2e_path (c, "data/site-c.csv"), NULL);
+            *strchr (header, '\n') = 0;
+            char *features [64];
+            size_t n = 0;
+            for (char *save = NULL, *tok = strtok_r (header, ",", &save); tok;
+                 tok = strtok_r (NULL, ",", &save))
+                if (strcmp (tok, "malignant"))
+                    features [n++] = tok;
+            proto_study_t *study = proto_study_parse (msg->offer->study_cfg, "offer");
+            if (!study || proto_plan_make (&plan, study, n, study->min_sites)) {
+                proto_study_destroy (&study);
+                free (header);
+                proto_free (&msg);
+                break;
+            }
+            proto_study_destroy (&study);
+            Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
+            accept.n_features = n;
+            accept.features = features;
+            accept.train_records = 100;
+            proto_msg_t reply = COHORT__ENVELOPE__INIT;
+            reply.study_id = msg->study_id;
+            reply.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
+            reply.accept = &accept;
+            if (proto_send (sock, NULL, &reply))
+                fprintf (stderr, "rogue: %s\n", proto_last_error ());
+            free (header);
+        }
+        else
+        if (msg->body_case == COHORT__ENVELOPE__BODY_ROUND_START) {
+            size_t dim = plan.kind [msg->round_start->kind].dim;
+            size_t ncts = he_codec_plaintexts (&codec, dim);
+            int64_t *zero = calloc (dim, sizeof (int64_t));
+            mpz_t *cts = malloc (ncts * sizeof (mpz_t));
+            for (size_t i = 0; i < ncts; i++)
+                mpz_init (cts [i]);
+            uint8_t *buf;
+            size_t len;
+            if (he_codec_encrypt (cts, pk, zero, dim, &codec) == 0
+            &&  he_vector_serialize (&buf, &len, pk, cts, ncts) == 0) {
+                Cohort__Update update = COHORT__UPDATE__INIT;
+                proto_msg_t reply = COHORT__ENVELOPE__INIT;
+                reply.study_id = msg->study_id;
+                reply.body_case = COHORT__ENVELOPE__BODY_UPDATE;
+                reply.update = &update;
+                //  Late: the previous round's update again, under its round.
+                if (previous) {
+                    update.ciphertexts = (ProtobufCBinaryData) { previous_len, previous };
+                    reply.round_id = previous_round;
+                    if (proto_send (sock, NULL, &reply))
+                        fprintf (stderr, "rogue: %s\n", proto_last_error ());
+                }
+                //  Then the update, twice.
+                update.ciphertexts = (ProtobufCBinaryData) { len, buf };
+                reply.round_id = msg->round_id;
+                for (int k = 0; k < 2; k++)
+                    if (proto_send (sock, NULL, &reply))
+                        fprintf (stderr, "rogue: %s\n", proto_last_error ());
+                free (previous);
+                previous = buf;
+                previous_len = len;
+                previous_round = msg->round_id;
+            }
+            for (size_t i = 0; i < ncts; i++)
+                mpz_clear (cts [i]);
+            free (cts);
+            free (zero);
+        }
+        else
+        if (msg->body_case == COHORT__ENVELOPE__BODY_DECRYPT_REQUEST) {
+            mpz_t *cts = NULL;
+            size_t n = 0;
+            ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
+            if (he_vector_deserialize (&cts, &n, pk, agg.data, agg.len, 1 << 20) == 0) {
+                mpz_t *parts = malloc (n * sizeof (mpz_t));
+                he_proof_t *proofs = malloc (n * sizeof (he_proof_t));
+                int bad = 0;
+                for (size_t i = 0; i < n; i++) {
+                    mpz_init (parts [i]);
+                    he_proof_init (&proofs [i]);
+                    bad |= he_partial_decrypt (parts [i], share, cts [i])
+                        || he_partial_prove (&proofs [i], share, cts [i], parts [i]);
+                }
+                uint8_t *pb = NULL, *fb = NULL;
+                size_t pl, fl;
+                if (!bad && he_vector_serialize (&pb, &pl, pk, parts, n) == 0
+                &&  he_proofs_serialize (&fb, &fl, pk, proofs, n) == 0) {
+                    Cohort__PartialDecryption pd = COHORT__PARTIAL_DECRYPTION__INIT;
+                    pd.share_index = 3;
+                    pd.partials = (ProtobufCBinaryData) { pl, pb };
+                    pd.proofs = (ProtobufCBinaryData) { fl, fb };
+                    proto_msg_t reply = COHORT__ENVELOPE__INIT;
+                    reply.study_id = msg->study_id;
+                    reply.round_id = msg->round_id;
+                    reply.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
+                    reply.partial = &pd;
+                    if (proto_send (sock, NULL, &reply))
+                        fprintf (stderr, "rogue: %s\n", proto_last_error ());
+                }
+                free (pb);
+                free (fb);
+                for (size_t i = 0; i < n; i++) {
+                    mpz_clear (parts [i]);
+                    he_proof_clear (&proofs [i]);
+                }
+                free (parts);
+                free (proofs);
+                he_vector_free (&cts, n);
+            }
+        }
+        proto_free (&msg);
+    }
+    free (previous);
+    zpoller_destroy (&poller);
+done:
+    a->done = true;
+    he_share_destroy (&share);
+    he_pubkey_destroy (&pk);
+    zsock_destroy (&sock);
+}
+
+static int
+s_late_dup (e2e_t *c)
+{
+    c->names [2][0] = '!';          //  not started as a real site
+    if (s_start_all (c))
+        return -1;
+    c->names [2][0] = 's';
+    rogue_args_t args = { c, false };
+    zactor_t *rogue = zactor_new (s_rogue, &args);
+    CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
+           "the rogue did not connect");
+    CHECK (e2e_write_study (c, NULL, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
+    json_t *report;
+    int rc = s_run_study (c, &report, NULL, NULL);
+    zactor_destroy (&rogue);
+    if (rc)
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    size_t i, k, late = 0, dup = 0;
+    json_t *round, *r;
+    json_array_foreach (json_object_get (report, "rounds"), i, round)
+        json_array_foreach (json_object_get (round, "rejected"), k, r) {
+            const char *reason = json_string_value (json_object_get (r, "reason"));
+            late += !strncmp (reason, "late", 4);
+            dup += !strncmp (reason, "duplicate", 9);
+        }
+    CHECK (dup >= 4, "%zu duplicates rejected", dup);
+    CHECK (late >= 3, "%zu late updates rejected", late);
+    json_decref (report);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf (stderr, "usage: e2e_federation SCENARIO COHORT SOURCE_DIR\n");
+        return 2;
+    }
+    he_init ();
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    signal (SIGPIPE, SIG_IGN);
+    const char *scenario = argv [1];
+    struct {
+        const char *name;
+        int (*run) (e2e_t *);
+        unsigned timeout_ms;        //  round deadline: short where sites die
+    } scenarios [] = {
+        { "unknown_cert", s_unknown_cert, 10000 },
+        { "study", s_study, 10000 },
+        { "kill_site", s_kill_site, 1500 },
+        { "quorum", s_quorum, 1500 },
+        { "late_dup", s_late_dup, 10000 },
+        { "budget", s_budget, 10000 },
+        { "bad_partial", s_bad_partial, 10000 },
+    };
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {
+        if (strcmp (scenario, scenarios [i].name))
+            continue;
+        if (e2e_setup (&s_c, argv [2], argv [3], 3, 2, 512, scenarios [i].timeout_ms, false)) {
+            fprintf (stderr, "e2e: set-up failed in %s\n", s_c.dir);
+            return 1;
+        }
+        int rc = scenarios [i].run (&s_c);
+        e2e_teardown (&s_c, rc != 0);
+        fprintf (stderr, "e2e %s: %s\n", scenario, rc? "FAILED": "passed");
+        return rc? 1: 0;
+    }
+    fprintf (stderr, "e2e: unknown scenario '%s'\n", scenario);
+    return 2;
+}

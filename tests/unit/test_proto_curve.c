@@ -1,0 +1,155 @@
+/*  Unit tests for proto/curve.c over real loopback TCP sockets: a client
+    whose public cert is in the allowlist gets through, an unknown client is
+    refused by the ZAP handler, and bad set-up is reported. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proto/curve.h"
+#include "proto/message.h"
+
+static char s_dir [] = "/tmp/cohort-curve-XXXXXX";
+static char s_path [512];
+
+static const char *
+s_file (const char *name)
+{
+    snprintf (s_path, sizeof s_path, "%s/%s", s_dir, name);
+    return s_path;
+}
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    if (!mkdtemp (s_dir))
+        return -1;
+    zsys_dir_create ("%s/allowed", s_dir);
+    const char *names [] = { "server", "known", "stranger" };
+    for (int i = 0; i < 3; i++) {
+        zcert_t *cert = zcert_new ();
+        char base [512];
+        snprintf (base, sizeof base, "%s/%s", s_dir, names [i]);
+        if (zcert_save (cert, base))
+            return -1;
+        if (i == 1) {
+            snprintf (base, sizeof base, "%s/allowed/known.pub", s_dir);
+            if (zcert_save_public (cert, base))
+                return -1;
+        }
+        zcert_destroy (&cert);
+    }
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    char cmd [600];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    return system (cmd) == 0? 0: -1;
+}
+
+static int
+s_hello (zsock_t *client, const char *name)
+{
+    Cohort__Hello h = COHORT__HELLO__INIT;
+    h.role = "site"; h.name = (char *) name; h.index = 1;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
+    msg.hello = &h;
+    return proto_send (client, NULL, &msg);
+}
+
+static void
+test_allowlist (void **state)
+{
+    (void) state;
+    char secret [512], allowed [512];
+    snprintf (secret, sizeof secret, "%s/server_secret", s_dir);
+    snprintf (allowed, sizeof allowed, "%s/allowed", s_dir);
+    proto_server_t *server = proto_server_new ("tcp://127.0.0.1:*", secret, allowed);
+    assert_non_null (server);
+    const char *endpoint = proto_server_endpoint (server);
+    zpoller_t *poller = zpoller_new (proto_server_sock (server), NULL);
+
+    char known [512], stranger [512], server_pub [512];
+    snprintf (known, sizeof known, "%s/known_secret", s_dir);
+    snprintf (stranger, sizeof stranger, "%s/stranger_secret", s_dir);
+    snprintf (server_pub, sizeof server_pub, "%s/server", s_dir);
+
+    //  The stranger speaks first: nothing may arrive.
+    zsock_t *bad = proto_client_new (endpoint, stranger, server_pub);
+    assert_non_null (bad);
+    assert_int_equal (s_hello (bad, "stranger"), 0);
+    assert_null (zpoller_wait (poller, 1500));
+
+    zsock_t *good = proto_client_new (endpoint, known, server_pub);
+    assert_non_null (good);
+    assert_int_equal (s_hello (good, "known"), 0);
+    assert_non_null (zpoller_wait (poller, 10000));
+    zframe_t *identity;
+    proto_msg_t *msg = proto_recv (proto_server_sock (server), &identity);
+    assert_non_null (msg);
+    assert_string_equal (msg->hello->name, "known");
+    //  And the server can answer on the same connection.
+    Cohort__Heartbeat hb = COHORT__HEARTBEAT__INIT;
+    proto_msg_t reply = COHORT__ENVELOPE__INIT;
+    reply.body_case = COHORT__ENVELOPE__BODY_HEARTBEAT;
+    reply.heartbeat = &hb;
+    assert_int_equal (proto_send (proto_server_sock (server), identity, &reply), 0);
+    zsock_set_rcvtimeo (good, 10000);
+    proto_msg_t *back = proto_recv (good, NULL);
+    assert_non_null (back);
+    proto_free (&back);
+    proto_free (&msg);
+    zframe_destroy (&identity);
+    //  Still nothing from the stranger.
+    assert_null (zpoller_wait (poller, 200));
+
+    zsock_destroy (&bad);
+    zsock_destroy (&good);
+    zpoller_destroy (&poller);
+    proto_server_destroy (&server);
+    assert_null (server);
+    proto_server_destroy (&server);
+}
+
+static void
+test_bad_setup (void **state)
+{
+    (void) state;
+    char secret [512], allowed [512], pub [512];
+    snprintf (secret, sizeof secret, "%s/server_secret", s_dir);
+    snprintf (allowed, sizeof allowed, "%s/allowed", s_dir);
+    snprintf (pub, sizeof pub, "%s/server", s_dir);
+    assert_null (proto_server_new ("tcp://127.0.0.1:*", secret, "/nonexistent"));
+    assert_non_null (strstr (proto_last_error (), "allowlist"));
+    assert_null (proto_server_new ("tcp://127.0.0.1:*", "/nonexistent", allowed));
+    assert_non_null (strstr (proto_last_error (), "cannot read certificate"));
+    char public_only [512];
+    snprintf (public_only, sizeof public_only, "%s/allowed/known.pub", s_dir);
+    assert_null (proto_server_new ("tcp://127.0.0.1:*", public_only, allowed));
+    assert_non_null (strstr (proto_last_error (), "no secret key"));
+    assert_null (proto_server_new ("bogus://x", secret, allowed));
+    assert_non_null (strstr (proto_last_error (), "cannot bind"));
+    assert_null (proto_client_new ("tcp://127.0.0.1:1", "/nonexistent", pub));
+    assert_null (proto_client_new ("tcp://127.0.0.1:1", s_file ("known_secret"), "/nonexistent"));
+    assert_non_null (strstr (proto_last_error (), "server cert"));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_allowlist),
+        cmocka_unit_test (test_bad_setup),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}

@@ -1,0 +1,238 @@
+/*  Unit tests for proto/message.c: round trips, and refusal of every
+    malformed field the validator knows about. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/message.h"
+
+//  Encodes msg without validation (to feed the decoder bad input).
+static uint8_t *
+s_pack (const proto_msg_t *msg, size_t *len)
+{
+    *len = cohort__envelope__get_packed_size (msg);
+    uint8_t *buf = malloc (*len + 1);
+    cohort__envelope__pack (msg, buf);
+    return buf;
+}
+
+static void
+s_refused (const proto_msg_t *msg, const char *needle)
+{
+    size_t len;
+    uint8_t *buf = s_pack (msg, &len);
+    proto_msg_t *out = proto_decode (buf, len);
+    assert_null (out);
+    if (!strstr (proto_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", proto_last_error (), needle);
+    free (buf);
+    uint8_t *enc;
+    assert_int_equal (proto_encode (msg, &enc, &len), -1);
+}
+
+static void
+test_round_start_roundtrip (void **state)
+{
+    (void) state;
+    double params [3] = { 0.5, -1, 2 }, mean [2] = { 1, 2 }, std [2] = { 1, 3 };
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
+    rs.n_params = 3; rs.params = params;
+    rs.n_mean = 2; rs.mean = mean; rs.n_std = 2; rs.std = std;
+    rs.sampling_rate = 0.05;
+    rs.deadline_ms = 1000;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "s-1";
+    msg.round_id = 7;
+    msg.body_case = COHORT__ENVELOPE__BODY_ROUND_START;
+    msg.round_start = &rs;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal (proto_encode (&msg, &buf, &len), 0);
+    proto_msg_t *out = proto_decode (buf, len);
+    assert_non_null (out);
+    assert_string_equal (out->study_id, "s-1");
+    assert_int_equal (out->round_id, 7);
+    assert_int_equal (out->round_start->n_params, 3);
+    assert_true (out->round_start->params [1] == -1);
+    assert_string_equal (proto_body_name (out), "round_start");
+    proto_free (&out);
+    assert_null (out);
+    proto_free (&out);
+    free (buf);
+
+    //  Each bad field, one at a time.
+    params [1] = NAN;
+    s_refused (&msg, "round_start.params[1]");
+    params [1] = 1e13;
+    s_refused (&msg, "round_start.params[1]");
+    params [1] = -1;
+    std [1] = 0;
+    s_refused (&msg, "round_start.std[1]");
+    std [1] = 3;
+    rs.n_std = 1;
+    s_refused (&msg, "2 means but 1 stds");
+    rs.n_std = 2;
+    rs.sampling_rate = 1.5;
+    s_refused (&msg, "sampling_rate");
+    rs.sampling_rate = 0;
+    s_refused (&msg, "sampling_rate");
+    rs.sampling_rate = 1;
+    rs.deadline_ms = 0;
+    s_refused (&msg, "deadline_ms");
+    rs.deadline_ms = PROTO_DEADLINE_MAX + 1;
+    s_refused (&msg, "deadline_ms");
+    rs.deadline_ms = PROTO_DEADLINE_MAX;
+    rs.kind = 9;
+    s_refused (&msg, "round_start.kind");
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_EVAL;
+    msg.round_id = 0;
+    s_refused (&msg, "round_id 0");
+    msg.round_id = 1;
+    msg.study_id = "";
+    s_refused (&msg, "study_id: missing");
+    msg.study_id = "a b";
+    s_refused (&msg, "study_id: character 1");
+    char longid [PROTO_ID_MAX + 2];
+    memset (longid, 'a', sizeof longid - 1);
+    longid [sizeof longid - 1] = 0;
+    msg.study_id = longid;
+    s_refused (&msg, "longer than 64");
+    longid [PROTO_ID_MAX] = 0;      //  exactly the limit is fine
+    assert_int_equal (proto_validate (&msg), 0);
+}
+
+static void
+test_hello_and_text (void **state)
+{
+    (void) state;
+    Cohort__Hello h = COHORT__HELLO__INIT;
+    h.role = "site"; h.name = "hospital-a"; h.index = 1;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
+    msg.hello = &h;
+    assert_int_equal (proto_validate (&msg), 0);
+    h.index = 0;
+    s_refused (&msg, "hello.index");
+    h.index = 65;
+    s_refused (&msg, "hello.index");
+    h.index = 64;
+    h.role = "admin";
+    s_refused (&msg, "hello.role");
+    h.role = "analyst";
+    h.name = "bad\x01name";
+    s_refused (&msg, "control character 0x01");
+    h.name = "";
+    s_refused (&msg, "hello.name: empty");
+
+    Cohort__StudyDecline d = COHORT__STUDY_DECLINE__INIT;
+    char reason [PROTO_TEXT_MAX + 2];
+    memset (reason, 'x', sizeof reason - 1);
+    reason [sizeof reason - 1] = 0;
+    d.reason = reason;
+    msg.study_id = "s";
+    msg.body_case = COHORT__ENVELOPE__BODY_DECLINE;
+    msg.decline = &d;
+    s_refused (&msg, "decline.reason: longer than 1024");
+    reason [PROTO_TEXT_MAX] = 0;
+    assert_int_equal (proto_validate (&msg), 0);
+}
+
+static void
+test_accept_partial_update (void **state)
+{
+    (void) state;
+    char *features [2] = { "a", "b" };
+    Cohort__StudyAccept a = COHORT__STUDY_ACCEPT__INIT;
+    a.n_features = 2; a.features = features; a.train_records = 10;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "s";
+    msg.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
+    msg.accept = &a;
+    assert_int_equal (proto_validate (&msg), 0);
+    a.train_records = 0;
+    s_refused (&msg, "record counts");
+    a.train_records = 10;
+    features [1] = "";
+    s_refused (&msg, "accept.features[1]: empty");
+    a.n_features = 0;
+    s_refused (&msg, "accept.features");
+
+    uint8_t bytes [4] = { 1, 2, 3, 4 };
+    Cohort__PartialDecryption p = COHORT__PARTIAL_DECRYPTION__INIT;
+    p.share_index = 2;
+    p.partials = (ProtobufCBinaryData) { 4, bytes };
+    p.proofs = (ProtobufCBinaryData) { 4, bytes };
+    msg.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
+    msg.partial = &p;
+    assert_int_equal (proto_validate (&msg), 0);
+    p.share_index = 0;
+    s_refused (&msg, "share_index");
+    p.share_index = 1;
+    p.proofs.len = 0;
+    s_refused (&msg, "partial.proofs: empty");
+
+    Cohort__Update u = COHORT__UPDATE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_UPDATE;
+    msg.update = &u;
+    s_refused (&msg, "update.ciphertexts: empty");
+    u.ciphertexts = (ProtobufCBinaryData) { 4, bytes };
+    assert_int_equal (proto_validate (&msg), 0);
+}
+
+static void
+test_garbage (void **state)
+{
+    (void) state;
+    uint8_t junk [8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    assert_null (proto_decode (junk, sizeof junk));
+    assert_non_null (strstr (proto_last_error (), "protobuf"));
+    //  An empty buffer decodes to an envelope without body.
+    assert_null (proto_decode (junk, 0));
+    assert_non_null (strstr (proto_last_error (), "no body"));
+    assert_null (proto_decode (junk, PROTO_MSG_MAX + 1));
+    assert_non_null (strstr (proto_last_error (), "more than"));
+    assert_string_equal (proto_kind_name (COHORT__ROUND_KIND__ROUND_KIND_SCALE), "scale");
+    assert_string_equal (proto_kind_name (0), "?");
+}
+
+static void
+test_socket_pair (void **state)
+{
+    (void) state;
+    zsock_t *a = zsock_new_pair ("@inproc://proto-test");
+    zsock_t *b = zsock_new_pair (">inproc://proto-test");
+    Cohort__Heartbeat hb = COHORT__HEARTBEAT__INIT;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_HEARTBEAT;
+    msg.heartbeat = &hb;
+    assert_int_equal (proto_send (a, NULL, &msg), 0);
+    proto_msg_t *got = proto_recv (b, NULL);
+    assert_non_null (got);
+    assert_string_equal (proto_body_name (got), "heartbeat");
+    proto_free (&got);
+    //  Two frames where one is expected.
+    zstr_sendx (a, "x", "y", NULL);
+    assert_null (proto_recv (b, NULL));
+    assert_non_null (strstr (proto_last_error (), "2 frames"));
+    zsock_destroy (&a);
+    zsock_destroy (&b);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_round_start_roundtrip),
+        cmocka_unit_test (test_hello_and_text),
+        cmocka_unit_test (test_accept_partial_update),
+        cmocka_unit_test (test_garbage),
+        cmocka_unit_test (test_socket_pair),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

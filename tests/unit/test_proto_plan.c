@@ -1,0 +1,115 @@
+/*  Unit tests for proto/plan.c: the schedule's epsilon never exceeds the
+    target, noise grows as epsilon shrinks, privacy off plans no noise, and
+    an impossible target is refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/plan.h"
+
+static proto_study_t *
+s_study (double eps, double q, int steps, int eval_every, const char *off)
+{
+    char text [1024];
+    snprintf (text, sizeof text,
+              "study\n    name = t\n    dataset = d\n    label = y\n    steps = %d\n"
+              "    sampling_rate = %g\n    min_sites = 2\n    eval_every = %d\n"
+              "    privacy\n        epsilon = %g\n        delta = 1e-5\n        off = %s\n",
+              steps, q, eval_every, eps, off);
+    proto_study_t *s = proto_study_parse (text, "t.cfg");
+    assert_non_null (s);
+    return s;
+}
+
+static void
+test_plan_meets_target (void **state)
+{
+    (void) state;
+    proto_study_t *s = s_study (1, 0.05, 200, 50, "false");
+    proto_plan_t plan;
+    int rc = proto_plan_make (&plan, s, 30, 2);
+    if (rc) printf ("# %s\n", proto_last_error ());
+    assert_int_equal (rc, 0);
+    assert_true (plan.epsilon <= 1.0);
+    assert_true (plan.epsilon > 0.9);
+    assert_true (plan.noise_multiplier > 1 && plan.noise_multiplier < 1e4);
+    assert_int_equal (plan.n_params, 31);
+    assert_int_equal (plan.kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL].rounds, 4);
+    assert_int_equal (plan.kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN].rounds, 200);
+    //  Recomputed total equals the plan's claim.
+    dp_curve_t *total = proto_plan_total (&plan);
+    double eps;
+    assert_int_equal (dp_curve_epsilon (total, 1e-5, DP_CONVERSION_IMPROVED, &eps, NULL), 0);
+    assert_true (fabs (eps - plan.epsilon) < 1e-12);
+    dp_curve_destroy (&total);
+    //  A smaller target needs more noise.
+    proto_study_t *s2 = s_study (0.5, 0.05, 200, 50, "false");
+    proto_plan_t plan2;
+    assert_int_equal (proto_plan_make (&plan2, s2, 30, 2), 0);
+    assert_true (plan2.noise_multiplier > plan.noise_multiplier);
+    assert_true (plan2.epsilon <= 0.5);
+    printf ("# eps 1: z %.4f eps %.4f; eps 0.5: z %.4f\n", plan.noise_multiplier,
+            plan.epsilon, plan2.noise_multiplier);
+    proto_study_destroy (&s);
+    proto_study_destroy (&s2);
+}
+
+static void
+test_plan_off (void **state)
+{
+    (void) state;
+    proto_study_t *s = s_study (1, 1, 10, 0, "true");
+    proto_plan_t plan;
+    assert_int_equal (proto_plan_make (&plan, s, 5, 1), 0);
+    assert_true (plan.off);
+    assert_int_equal (plan.kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN].local_sigma2, 0);
+    assert_int_equal (plan.kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL].rounds, 1);
+    dp_curve_t *c = proto_plan_total (&plan);
+    assert_non_null (c);
+    for (size_t i = 0; i < dp_curve_size (c); i++)
+        assert_true (dp_curve_rdp (c) [i] == 0);
+    dp_curve_destroy (&c);
+    proto_study_destroy (&s);
+}
+
+static void
+test_plan_impossible (void **state)
+{
+    (void) state;
+    proto_study_t *s = s_study (1e-5, 1, 100000, 1, "false");
+    proto_plan_t plan;
+    assert_int_equal (proto_plan_make (&plan, s, 30, 2), -1);
+    assert_non_null (strstr (proto_last_error (), "plan:"));
+    assert_int_equal (proto_plan_make (&plan, s, 0, 2), -1);
+    proto_study_destroy (&s);
+}
+
+static void
+test_plan_params (void **state)
+{
+    (void) state;
+    proto_study_t *s = proto_study_parse ("study\n    name = m\n    dataset = d\n    label = y\n"
+                                          "    model = mlp\n    hidden = 64\n    steps = 5\n"
+                                          "    sampling_rate = 0.1\n    min_sites = 1\n"
+                                          "    privacy\n        off = true\n", "m.cfg");
+    assert_non_null (s);
+    assert_int_equal (proto_plan_params (s, 30), 30 * 64 + 64 + 64 + 1);
+    proto_study_destroy (&s);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_plan_meets_target),
+        cmocka_unit_test (test_plan_off),
+        cmocka_unit_test (test_plan_impossible),
+        cmocka_unit_test (test_plan_params),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
