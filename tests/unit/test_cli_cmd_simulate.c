@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "cli/cli.h"
 #include "cli/simulate.h"
@@ -208,15 +211,107 @@ test_prepare (void **state)
     assert_int_equal (s_run (line), CLI_FAIL);
 }
 
+static json_t *
+s_json (const char *dir, const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    json_t *j = json_load_file (path, 0, NULL);
+    assert_non_null (j);
+    return j;
+}
+
+static char *
+s_text (const char *dir, const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen (path, "r");
+    assert_non_null (f);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream (&text, &len);
+    int ch;
+    while ((ch = fgetc (f)) != EOF)
+        fputc (ch, m);
+    fclose (m);
+    fclose (f);
+    return text;
+}
+
+//  A real consortium: coordinator and 3 site processes of the built binary.
+static void
+test_run (void **state)
+{
+    (void) state;
+    char out [256], line [1024], path [512];
+    snprintf (out, sizeof out, "%s/run", s_dir);
+    snprintf (line, sizeof line, "--data %s --label malignant --sites 3 --split size-skew "
+              "--steps 2 --eval-every 0 --sampling-rate 0.2 --bits 512 --insecure-test-key "
+              "--timeout 120 --out %s", S_BREAST, out);
+    assert_int_equal (s_run (line), CLI_OK);
+    json_t *report = s_json (out, "report.json");
+    json_t *study = json_object_get (report, "study");
+    assert_string_equal (json_string_value (json_object_get (study, "status")), "completed");
+    assert_int_equal (json_array_size (json_object_get (study, "sites")), 3);
+    json_t *privacy = json_object_get (report, "privacy");
+    assert_true (json_is_true (json_object_get (privacy, "private")));
+    double eps = json_number_value (json_object_get (privacy, "epsilon"));
+    assert_true (eps > 0 && eps <= 1 + 1e-9);
+    assert_true (json_array_size (json_object_get (report, "rounds")) >= 3);
+    json_decref (report);
+    char *html = s_text (out, "report.html");
+    assert_non_null (strstr (html, "<!DOCTYPE html>"));
+    assert_null (strstr (html, "NOT PRIVATE"));
+    assert_non_null (strstr (html, "add/remove one record at one site"));
+    free (html);
+    snprintf (path, sizeof path, "%s/model.json", out);
+    model_file_t *mf = model_file_load (path);
+    assert_non_null (mf);
+    model_file_destroy (&mf);
+    json_t *run = s_json (out, "run.json");
+    assert_true (json_number_value (json_object_get (run, "coordinator_rss_mb")) > 0);
+    assert_int_equal (json_integer_value (json_object_get (run, "sites")), 3);
+    //  The coordinator was stopped: nothing listens on its port any more.
+    int port = (int) json_integer_value (json_object_get (run, "port"));
+    json_decref (run);
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    assert_true (fd >= 0);
+    int one = 1;
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    assert_int_equal (listen (fd, 1), 0);
+    close (fd);
+
+    //  Privacy off: the report and the page say NOT PRIVATE.
+    snprintf (out, sizeof out, "%s/off", s_dir);
+    snprintf (line, sizeof line, "--data %s --label malignant --sites 2 --privacy off "
+              "--steps 2 --eval-every 0 --bits 512 --insecure-test-key --timeout 120 --out %s",
+              S_BREAST, out);
+    assert_int_equal (s_run (line), CLI_OK);
+    report = s_json (out, "report.json");
+    privacy = json_object_get (report, "privacy");
+    assert_false (json_is_true (json_object_get (privacy, "private")));
+    json_decref (report);
+    html = s_text (out, "report.html");
+    assert_non_null (strstr (html, "<div class=\"stamp\">NOT PRIVATE"));
+    free (html);
+}
+
 int
 main (void)
 {
     he_init ();
+    //  The coordinator and sites are processes of the built binary.
+    setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
     if (!mkdtemp (s_dir))
         return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_options),
         cmocka_unit_test (test_prepare),
+        cmocka_unit_test (test_run),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     char cmd [128];
