@@ -54,7 +54,8 @@ s_usage (FILE *to)
            "  --hidden W,...      MLP hidden widths (default 32,16)\n"
            "  --steps T           training rounds (default 200)\n"
            "  --sampling-rate Q   Poisson sampling rate per round (default 0.05)\n"
-           "  --learning-rate R   server optimiser (Adam) step (default 0.05)\n"
+           "  --optimizer NAME    server optimiser: adam (default) or sgd\n"
+           "  --learning-rate R   server optimiser step (default 0.05)\n"
            "  --clip C            L2 clip of each example's gradient (default 1)\n"
            "  --eval-every K      evaluation round every K steps and at the end\n"
            "                      (default: steps / 4)\n"
@@ -80,6 +81,7 @@ cli_simulate_defaults (cli_simulate_t *o)
     o->missing = "drop";
     o->split = SITE_SPLIT_IID;
     o->model = "logistic";
+    o->optimizer = "adam";
     o->steps = 200;
     o->sampling_rate = 0.05;
     o->learning_rate = 0.05;
@@ -105,6 +107,7 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
         { "split",             required_argument, NULL, 'S' },
         { "model",             required_argument, NULL, 'M' },
         { "hidden",            required_argument, NULL, 'H' },
+        { "optimizer",         required_argument, NULL, 'O' },
         { "epsilon",           required_argument, NULL, 'e' },
         { "delta",             required_argument, NULL, 'D' },
         { "privacy",           required_argument, NULL, 'p' },
@@ -160,6 +163,13 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
                 o->model = optarg;
                 break;
             case 'H': o->hidden = optarg; break;
+            case 'O':
+                if (strcmp (optarg, "adam") && strcmp (optarg, "sgd")) {
+                    cli_error ("--optimizer: '%s': expected adam or sgd", optarg);
+                    return CLI_USAGE;
+                }
+                o->optimizer = optarg;
+                break;
             case 'e':
                 if (cli_parse_double ("--epsilon", optarg, 1e-3, 1e3, &o->epsilon))
                     return CLI_USAGE;
@@ -380,6 +390,7 @@ cli_simulate_prepare (const cli_simulate_t *o, int port, char ***sites_out)
     s.missing = o->missing;
     s.model = o->model;
     s.hidden = o->hidden;
+    s.optimizer = o->optimizer;
     s.learning_rate = o->learning_rate;
     s.steps = o->steps;
     s.sampling_rate = o->sampling_rate;

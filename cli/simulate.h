@@ -16,7 +16,7 @@ typedef struct {
     const char *data, *test, *label, *features, *categorical, *missing;
     size_t sites;
     site_split_kind_t split;
-    const char *model, *hidden;
+    const char *model, *hidden, *optimizer;
     double epsilon, delta;
     bool privacy_off;
     unsigned steps;
@@ -31,7 +31,7 @@ typedef struct {
     const char *out;
 } cli_simulate_t;
 
-/*  Defaults: drop, iid, logistic, 200 steps, q 0.05, lr 0.05, C 1,
+/*  Defaults: drop, iid, logistic, adam, 200 steps, q 0.05, lr 0.05, C 1,
     (1, 1e-5), 2048 bits, seed 1, timeout 1800 s. */
 void cli_simulate_defaults (cli_simulate_t *o);
 

@@ -76,7 +76,8 @@ test_options (void **state)
                                "--model mlp --hidden 16 --epsilon 2 --delta 1e-6 --steps 40 "
                                "--sampling-rate 0.1 --threshold 3 --bits 3072 --seed 9 "
                                "--eval-every 0 --learning-rate 0.2 --clip 0.5 --missing impute "
-                               "--features a,b --timeout 60 --test t.csv", &o), CLI_OK);
+                               "--features a,b --timeout 60 --test t.csv --optimizer sgd", &o), CLI_OK);
+    assert_string_equal (o.optimizer, "sgd");
     assert_int_equal (o.split, SITE_SPLIT_SIZE_SKEW);
     assert_string_equal (o.model, "mlp");
     assert_string_equal (o.hidden, "16");
@@ -100,6 +101,7 @@ test_options (void **state)
         "--data d.csv --label y --sites 65 --out x",
         "--data d.csv --label y --sites 3 --out x --split random",
         "--data d.csv --label y --sites 3 --out x --model tree",
+        "--data d.csv --label y --sites 3 --out x --optimizer lbfgs",
         "--data d.csv --label y --sites 3 --out x --missing zero",
         "--data d.csv --label y --sites 3 --out x --privacy on",
         "--data d.csv --label y --sites 3 --out x --privacy off --epsilon 1",
