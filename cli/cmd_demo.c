@@ -128,8 +128,12 @@ cli_cmd_demo (int argc, char **argv)
         switch (opt) {
             case 'o': dir = optarg; break;
             case 'd': datasets = optarg; break;
-            case 'b': if (cli_parse_long ("--bits", optarg, 2048, 4096, &bits) || bits % 64)
+            case 'b': if (cli_parse_long ("--bits", optarg, 2048, 4096, &bits))
                           return CLI_USAGE;
+                      if (bits % 64) {
+                          cli_error ("--bits %ld: use 2048, 3072 or 4096", bits);
+                          return CLI_USAGE;
+                      }
                       break;
             case 'h': s_usage (stdout); return CLI_OK;
             default:  s_usage (stderr); return CLI_USAGE;
