@@ -69,6 +69,7 @@ s_usage (FILE *to)
            "  --bits B            Paillier modulus bits (default 2048)\n"
            "  --seed S            seed of the data split (default 1)\n"
            "  --timeout S         give up after S seconds (default 1800)\n"
+           "  --round-timeout MS  the coordinator's deadline per round (default 30000)\n"
            "  --prepare-only      write the consortium, data and study.cfg, then stop\n"
            "  --insecure-test-key allow --bits below 2048 (tests only)\n"
            "  --out DIR           output directory (created if missing)\n", to);
@@ -91,6 +92,7 @@ cli_simulate_defaults (cli_simulate_t *o)
     o->bits = HE_BITS_DEFAULT;
     o->seed = 1;
     o->timeout_s = 1800;
+    o->round_timeout_ms = 30000;
 }
 
 int
@@ -120,6 +122,7 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
         { "bits",              required_argument, NULL, 'b' },
         { "seed",              required_argument, NULL, 'R' },
         { "timeout",           required_argument, NULL, 'W' },
+        { "round-timeout",     required_argument, NULL, 'U' },
         { "prepare-only",      no_argument,       NULL, 'P' },
         { "insecure-test-key", no_argument,       NULL, 'i' },
         { "out",               required_argument, NULL, 'o' },
@@ -230,6 +233,11 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
                 if (cli_parse_double ("--timeout", optarg, 1, 86400, &o->timeout_s))
                     return CLI_USAGE;
                 break;
+            case 'U':
+                if (cli_parse_long ("--round-timeout", optarg, 100, 86400000, &v))
+                    return CLI_USAGE;
+                o->round_timeout_ms = (unsigned) v;
+                break;
             case 'P': o->prepare_only = true; break;
             case 'i': insecure = true; break;
             case 'o': o->out = optarg; break;
@@ -339,7 +347,7 @@ cli_simulate_prepare (const cli_simulate_t *o, int port, char ***sites_out)
     //  spare for rounding in the accountant; a real site sets its own.
     c.budget_epsilon = o->privacy_off? 1: 2 * o->epsilon;
     c.budget_delta = o->privacy_off? 1e-5: 2 * o->delta;
-    c.round_timeout_ms = 30000;
+    c.round_timeout_ms = o->round_timeout_ms;
     int rc = -1;
     char **train = calloc (o->sites, sizeof *train), **test = calloc (o->sites, sizeof *test);
     if (!train || !test) {

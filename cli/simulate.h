@@ -27,12 +27,13 @@ typedef struct {
     unsigned bits;
     uint64_t seed;
     double timeout_s;
+    unsigned round_timeout_ms;      //  the coordinator's deadline per round
     bool prepare_only;
     const char *out;
 } cli_simulate_t;
 
 /*  Defaults: drop, iid, logistic, adam, 200 steps, q 0.05, lr 0.05, C 1,
-    (1, 1e-5), 2048 bits, seed 1, timeout 1800 s. */
+    (1, 1e-5), 2048 bits, seed 1, timeout 1800 s, rounds 30 s. */
 void cli_simulate_defaults (cli_simulate_t *o);
 
 /*  Parses `cohort simulate` options into `o` (filled with defaults first by

@@ -76,7 +76,9 @@ test_options (void **state)
                                "--model mlp --hidden 16 --epsilon 2 --delta 1e-6 --steps 40 "
                                "--sampling-rate 0.1 --threshold 3 --bits 3072 --seed 9 "
                                "--eval-every 0 --learning-rate 0.2 --clip 0.5 --missing impute "
-                               "--features a,b --timeout 60 --test t.csv --optimizer sgd", &o), CLI_OK);
+                               "--features a,b --timeout 60 --test t.csv --optimizer sgd --round-timeout 5000", &o),
+                      CLI_OK);
+    assert_int_equal (o.round_timeout_ms, 5000);
     assert_string_equal (o.optimizer, "sgd");
     assert_int_equal (o.split, SITE_SPLIT_SIZE_SKEW);
     assert_string_equal (o.model, "mlp");
@@ -114,6 +116,7 @@ test_options (void **state)
         "--data d.csv --label y --sites 3 --out x --steps 0",
         "--data d.csv --label y --sites 3 --out x --sampling-rate 1.5",
         "--data d.csv --label y --sites 3 --out x --timeout 0",
+        "--data d.csv --label y --sites 3 --out x --round-timeout 99",
         "--data d.csv --label y --sites 3 --out x extra",
         "--data d.csv --label y --sites 3 --out x --nosuch",
         NULL
@@ -167,6 +170,11 @@ test_prepare (void **state)
     }
     assert_int_equal (rows, 398);
     assert_int_equal (test_rows, 171);
+    snprintf (path, sizeof path, "%s/coordinator.cfg", out);
+    zconfig_t *coord = zconfig_load (path);
+    assert_non_null (coord);
+    assert_string_equal (zconfig_get (coord, "coordinator/round_timeout_ms", ""), "30000");
+    zconfig_destroy (&coord);
     snprintf (path, sizeof path, "%s/study.cfg", out);
     zconfig_t *study = zconfig_load (path);
     assert_non_null (study);
