@@ -8,6 +8,7 @@
 
 #include <czmq.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,7 +17,7 @@ struct _coord_study_t {
     char *id, *cfg;
     proto_study_t *def;
     proto_plan_t plan;
-    bool begun, finished;
+    bool begun, finished, standardised;
     char *status, *detail;
     char **features;
     size_t p;
@@ -25,11 +26,11 @@ struct _coord_study_t {
     time_t started, ended;
     int64_t started_ms, ended_ms;
     //  Schedule.
-    int stage;                      //  0 scale, 1 moments, 2 training, 3 done
+    int stage;                      //  0 statistics, 1 training, 2 done
     uint64_t step;                  //  training steps started
     bool eval_due;
     //  Model and preprocessing.
-    double *bounds, *mean, *std;
+    double *mean, *std;
     gsl_vector *params;
     double *params_copy;            //  for RoundStart
     double *penalty_mask;           //  1 for penalised parameters
@@ -84,7 +85,7 @@ coord_study_destroy (coord_study_t **self_p)
         free (s->features);
         json_decref (s->sites); json_decref (s->declined); json_decref (s->rounds);
         json_decref (s->final_metrics);
-        free (s->bounds); free (s->mean); free (s->std);
+        free (s->mean); free (s->std);
         if (s->params && !s->mlp)
             gsl_vector_free (s->params);
         free (s->params_copy); free (s->penalty_mask);
@@ -124,11 +125,10 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
     self->n_records = n_records;
     for (size_t i = 0; i < n_sites; i++)
         json_array_append_new (self->sites, json_string (sites [i]));
-    self->bounds = calloc (p, sizeof (double));
     self->mean = calloc (p, sizeof (double));
     self->std = calloc (p, sizeof (double));
     for (size_t i = 0; i < p; i++)
-        self->bounds [i] = self->std [i] = 1;
+        self->std [i] = 1;
     size_t n = self->plan.n_params;
     self->penalty_mask = calloc (n, sizeof (double));
     if (d->model == PROTO_MODEL_LOGISTIC) {
@@ -170,15 +170,12 @@ coord_study_next (coord_study_t *self)
     switch (self->stage) {
         case 0:
             self->stage = 1;
-            return COHORT__ROUND_KIND__ROUND_KIND_SCALE;
+            return COHORT__ROUND_KIND__ROUND_KIND_STATS;
         case 1:
-            self->stage = 2;
-            return COHORT__ROUND_KIND__ROUND_KIND_MOMENTS;
-        case 2:
             if (self->eval_due) {
                 self->eval_due = false;
                 if (self->step == self->def->steps)
-                    self->stage = 3;
+                    self->stage = 2;
                 return COHORT__ROUND_KIND__ROUND_KIND_EVAL;
             }
             self->step++;
@@ -200,10 +197,6 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
 {
     rs->kind = kind;
     rs->sampling_rate = self->plan.kind [kind].q;
-    if (kind == COHORT__ROUND_KIND__ROUND_KIND_MOMENTS) {
-        rs->n_bounds = self->p;
-        rs->bounds = self->bounds;
-    }
     if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN || kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL) {
         memcpy (self->params_copy, self->params->data, self->plan.n_params * sizeof (double));
         rs->n_params = self->plan.n_params;
@@ -228,41 +221,70 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
     return 0;
 }
 
+//  Standardisation from the noisy signed octave histograms: per feature,
+//  the run of bins around the fullest one that clear 2 noise standard
+//  deviations is taken as the distribution of the values, each bin
+//  [L, 2L) as a uniform spread (mean 1.5 L, variance L^2 / 12). Octave
+//  resolution gives the mean and standard deviation within a small factor,
+//  which is what gradient descent needs to see comparable scales; the
+//  noise is that of the statistics round (docs/privacy.md).
 static void
-s_apply_scale (coord_study_t *self, const int64_t *v, unsigned contributors)
+s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
 {
-    const proto_plan_kind_t *k = &self->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_SCALE];
-    //  A bin counts when its noisy count is above 3 noise standard deviations.
-    double threshold = 3 * sqrt ((double) contributors * (double) k->local_sigma2) + 0.5;
+    const proto_plan_kind_t *k = &self->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS];
+    double threshold = 2 * sqrt ((double) contributors * (double) k->local_sigma2) + 0.5;
+    size_t per = 2 * PROTO_STATS_BINS;
     for (size_t j = 0; j < self->p; j++) {
-        int top = -1;
-        for (int b = PROTO_SCALE_BINS - 1; b >= 0 && top < 0; b--)
-            if ((double) v [j * PROTO_SCALE_BINS + b] > threshold)
-                top = b;
-        self->bounds [j] = top < 0? 1: ldexp (1, top + PROTO_SCALE_EXP_MIN + 1);
-    }
-}
-
-static void
-s_apply_moments (coord_study_t *self, const int64_t *v)
-{
-    size_t p = self->p;
-    for (size_t j = 0; j < p; j++) {
-        double b = self->bounds [j];
-        double s1 = ldexp ((double) v [j], -PROTO_MOMENT_BITS);
-        double s2 = ldexp ((double) v [p + j], -PROTO_MOMENT_BITS);
-        double n = ldexp ((double) v [2 * p + j], -PROTO_MOMENT_BITS);
-        if (n < 1)
-            n = 1;
-        double mean = b * fmax (-1, fmin (1, s1 / n));
-        double ex2 = b * b * fmax (0, fmin (1, s2 / n));
-        double var = ex2 - mean * mean;
-        //  A noisy variance can come out tiny or negative: floor the
-        //  standard deviation at 1% of the feature's scale.
-        double floor_std = 0.01 * b;
+        const int64_t *h = v + j * per;
+        //  The centre of the fullest run of three bins (one sign), leaving
+        //  out each sign's lowest bin (zeros and tiny values): three bins
+        //  hold most of a feature's values, and their sum rises above the
+        //  noise where one bin may not.
+        size_t fullest = 1;
+        int64_t best = INT64_MIN;
+        for (size_t b = 1; b < per; b++) {
+            size_t in = b % PROTO_STATS_BINS;
+            if (in == 0)
+                continue;
+            int64_t sum = h [b] + (in > 1? h [b - 1]: 0)
+                        + (in + 1 < PROTO_STATS_BINS? h [b + 1]: 0);
+            if (sum > best) {
+                best = sum;
+                fullest = b;
+            }
+        }
+        //  ... and within that run, its fullest bin.
+        size_t in = fullest % PROTO_STATS_BINS;
+        if (in > 1 && h [fullest - 1] > h [fullest])
+            fullest--;
+        else
+        if (in + 1 < PROTO_STATS_BINS && h [fullest + 1] > h [fullest])
+            fullest++;
+        //  The run of bins around the fullest one (same sign) that clear the
+        //  threshold: isolated noise spikes elsewhere do not count.
+        size_t half = fullest / PROTO_STATS_BINS * PROTO_STATS_BINS;
+        size_t first = fullest, last = fullest;
+        while (first > half && (double) h [first - 1] > threshold)
+            first--;
+        while (last + 1 < half + PROTO_STATS_BINS && (double) h [last + 1] > threshold)
+            last++;
+        double n = 0, s1 = 0, s2 = 0;
+        for (size_t b = first; b <= last; b++) {
+            double c = fmax ((double) h [b], 1);
+            double lo = ldexp (1, (int) (b % PROTO_STATS_BINS) + PROTO_STATS_EXP_MIN);
+            double mid = (b < PROTO_STATS_BINS? 1: -1) * 1.5 * lo;
+            n += c;
+            s1 += c * mid;
+            s2 += c * (mid * mid + lo * lo / 12);
+        }
+        //  At least a quarter of the fullest bin's lower edge: a feature is
+        //  never blown up by a near-zero spread.
+        double mean = s1 / n, var = s2 / n - mean * mean;
+        double floor_std = ldexp (1, (int) (fullest % PROTO_STATS_BINS) + PROTO_STATS_EXP_MIN) / 4;
         self->mean [j] = mean;
         self->std [j] = var > floor_std * floor_std? sqrt (var): floor_std;
     }
+    self->standardised = true;
 }
 
 int
@@ -271,11 +293,8 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
 {
     *metrics = NULL;
     const proto_study_t *d = self->def;
-    if (kind == COHORT__ROUND_KIND__ROUND_KIND_SCALE)
-        s_apply_scale (self, v, contributors);
-    else
-    if (kind == COHORT__ROUND_KIND__ROUND_KIND_MOMENTS)
-        s_apply_moments (self, v);
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_STATS)
+        s_apply_stats (self, v, contributors);
     else
     if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
         size_t n = self->plan.n_params;
@@ -415,7 +434,7 @@ coord_study_report (const coord_study_t *self)
     json_t *report = json_pack ("{s:i, s:o, s:o, s:O, s:o, s:o}",
         "cohort_report", 1, "study", study, "privacy", privacy, "rounds", self->rounds,
         "final_metrics", self->final_metrics? json_incref (self->final_metrics): json_null (),
-        "model", self->begun && self->stage >= 2? s_model (self): json_null ());
+        "model", self->standardised? s_model (self): json_null ());
     return report;
 }
 

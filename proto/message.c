@@ -124,14 +124,12 @@ proto_validate (const proto_msg_t *m)
         case COHORT__ENVELOPE__BODY_ROUND_START: {
             const Cohort__RoundStart *r = m->round_start;
             if (r->kind < COHORT__ROUND_KIND__ROUND_KIND_TRAIN
-            ||  r->kind > COHORT__ROUND_KIND__ROUND_KIND_MOMENTS)
+            ||  r->kind > COHORT__ROUND_KIND__ROUND_KIND_STATS)
                 return proto_error ("round_start.kind: %d is not a round kind", (int) r->kind);
             if (m->round_id == 0)
                 return proto_error ("round_start: round_id 0");
             if (s_check_doubles ("round_start.params", r->params, r->n_params,
                                  PROTO_PARAMS_MAX, PROTO_PARAM_ABS_MAX, 0)
-            ||  s_check_doubles ("round_start.bounds", r->bounds, r->n_bounds,
-                                 PROTO_FEATURES_MAX, PROTO_PARAM_ABS_MAX, 1)
             ||  s_check_doubles ("round_start.mean", r->mean, r->n_mean,
                                  PROTO_FEATURES_MAX, PROTO_PARAM_ABS_MAX, 0)
             ||  s_check_doubles ("round_start.std", r->std, r->n_std,
@@ -297,8 +295,7 @@ proto_kind_name (Cohort__RoundKind kind)
     switch (kind) {
         case COHORT__ROUND_KIND__ROUND_KIND_TRAIN:   return "train";
         case COHORT__ROUND_KIND__ROUND_KIND_EVAL:    return "eval";
-        case COHORT__ROUND_KIND__ROUND_KIND_SCALE:   return "scale";
-        case COHORT__ROUND_KIND__ROUND_KIND_MOMENTS: return "moments";
+        case COHORT__ROUND_KIND__ROUND_KIND_STATS:   return "stats";
         default:                                     return "?";
     }
 }

@@ -84,13 +84,10 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     plan->threshold = t;
     plan->n_features = p;
     plan->n_params = proto_plan_params (s, p);
-    proto_plan_kind_t *scale = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_SCALE];
-    proto_plan_kind_t *moments = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_MOMENTS];
+    proto_plan_kind_t *stats = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_STATS];
     proto_plan_kind_t *train = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN];
     proto_plan_kind_t *eval = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
-    *scale = (proto_plan_kind_t) { 1, 1, sqrt ((double) p), 0, PROTO_SCALE_BINS * p };
-    *moments = (proto_plan_kind_t) { 1, 1,
-        dp_clip_sensitivity (sqrt (3.0 * p), PROTO_MOMENT_BITS, 3 * p), 0, 3 * p };
+    *stats = (proto_plan_kind_t) { 1, 1, sqrt ((double) p), 0, 2 * PROTO_STATS_BINS * p };
     *train = (proto_plan_kind_t) { s->steps, s->sampling_rate,
         dp_clip_sensitivity (s->clip, PROTO_FRAC_BITS, plan->n_params), 0, plan->n_params };
     *eval = (proto_plan_kind_t) { proto_study_eval_rounds (s), 1, 1, 0, 2 * PROTO_HIST_BINS };
@@ -105,8 +102,7 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     double rho = r * r;
     double rho_stats = PROTO_STATS_SHARE * rho;
     double rho_eval = PROTO_EVAL_SHARE * rho / (double) eval->rounds;
-    if (s_local (scale->l2 / sqrt (2 * rho_stats), t, &scale->local_sigma2)
-    ||  s_local (moments->l2 / sqrt (2 * rho_stats), t, &moments->local_sigma2)
+    if (s_local (stats->l2 / sqrt (2 * rho_stats), t, &stats->local_sigma2)
     ||  s_local (eval->l2 / sqrt (2 * rho_eval), t, &eval->local_sigma2))
         return -1;
 

@@ -7,27 +7,28 @@
     same plan from the study text, the feature count and the quorum t, so a
     site never takes noise parameters from the coordinator.
 
-    Rounds and their vectors (integers, fixed point with PROTO_FRAC_BITS):
-      scale    per feature, a histogram of floor(log2 |x|) over
-               PROTO_SCALE_BINS exponents: each record adds 1 to one bin per
-               feature, L2 sensitivity sqrt(p).
-      moments  per feature, sums of clamp(x / B, -1, 1), its square and the
-               count of present values, fixed point: L2 sensitivity
-               dp_clip_sensitivity(sqrt(3p), 8, 3p).
-      train    the clipped per-example gradient sum (clip C), fixed point,
-               Poisson-subsampled at rate q: dp_clip_sensitivity(C, f, d).
+    Rounds and their vectors (integers):
+      stats    per feature, a signed histogram of floor(log2 |x|) over
+               PROTO_STATS_BINS exponents for each sign (training rows): each
+               record adds 1 to one bin per feature, L2 sensitivity sqrt(p).
+               The coordinator derives the standardisation mean and standard
+               deviation from it (octave resolution is enough to put the
+               features on comparable scales for gradient descent).
+      train    the clipped per-example gradient sum (clip C), fixed point
+               2^PROTO_FRAC_BITS, Poisson-subsampled at rate q:
+               dp_clip_sensitivity(C, f, d).
       eval     held-out scores, histograms of PROTO_HIST_BINS bins per
                label: each record adds 1 to one bin, L2 sensitivity 1.
     Noise: each site adds a discrete Gaussian of variance sigma^2 / t
     (rounded up to an integer), so any t honest sites give at least sigma^2
     (distributed discrete Gaussian, Kairouz-Liu-Steinke 2021); the
     accountant charges dp_rdp_ddg with n = t, including its correction term.
-    Budget: scale and moments get PROTO_STATS_SHARE of the zCDP budget
-    rho(epsilon, delta) each, the evaluations PROTO_EVAL_SHARE together;
-    the training noise multiplier is then the smallest z (bisection) for
-    which the composed RDP curve converts (improved conversion) to at most
-    the target epsilon. Every record is counted in every kind (composition
-    over all of them), which is conservative.
+    Budget: the statistics round gets PROTO_STATS_SHARE of the zCDP budget
+    rho(epsilon, delta), the evaluations PROTO_EVAL_SHARE together; the
+    training noise multiplier is then the smallest z (bisection) for which
+    the composed RDP curve converts (improved conversion) to at most the
+    target epsilon. Every record is counted in every kind (composition over
+    all of them), which is conservative.
 */
 #ifndef PROTO_PLAN_H
 #define PROTO_PLAN_H
@@ -37,15 +38,14 @@
 #include "proto/cohort.pb-c.h"
 
 #define PROTO_FRAC_BITS    12              //  training gradients
-#define PROTO_MOMENT_BITS  8               //  moments of x / B in [-1, 1]
 #define PROTO_VALUE_BITS   48
 #define PROTO_MAX_PARTIES  64
-#define PROTO_SCALE_BINS   32
-#define PROTO_SCALE_EXP_MIN (-16)           //  bins: exponents -16 .. 15
-#define PROTO_HIST_BINS    20
-#define PROTO_STATS_SHARE  0.05
+#define PROTO_STATS_BINS   32               //  per sign
+#define PROTO_STATS_EXP_MIN (-16)           //  bins: exponents -16 .. 15
+#define PROTO_HIST_BINS    10
+#define PROTO_STATS_SHARE  0.35
 #define PROTO_EVAL_SHARE   0.10
-#define PROTO_KINDS        5                //  indexed by Cohort__RoundKind
+#define PROTO_KINDS        4                //  indexed by Cohort__RoundKind
 
 typedef struct {
     uint64_t rounds;            //  planned rounds of this kind

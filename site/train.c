@@ -23,43 +23,23 @@ s_standardise (const gsl_matrix *X, const double *mean, const double *std)
 }
 
 static void
-s_scale (int64_t *out, const model_dataset_t *ds)
+s_stats (int64_t *out, const model_dataset_t *ds)
 {
-    size_t p = ds->X->size2;
-    memset (out, 0, PROTO_SCALE_BINS * p * sizeof (int64_t));
-    for (size_t i = 0; i < ds->n; i++)
-        for (size_t j = 0; j < p; j++) {
-            double x = fabs (gsl_matrix_get (ds->X, i, j));
-            if (isnan (x))
-                continue;
-            int e = x > 0? (int) floor (log2 (x)): PROTO_SCALE_EXP_MIN;
-            if (e < PROTO_SCALE_EXP_MIN)
-                e = PROTO_SCALE_EXP_MIN;
-            if (e > PROTO_SCALE_EXP_MIN + PROTO_SCALE_BINS - 1)
-                e = PROTO_SCALE_EXP_MIN + PROTO_SCALE_BINS - 1;
-            out [j * PROTO_SCALE_BINS + (size_t) (e - PROTO_SCALE_EXP_MIN)]++;
-        }
-}
-
-static int
-s_moments (int64_t *out, const model_dataset_t *ds, const double *bounds)
-{
-    size_t p = ds->X->size2, d = 3 * p;
-    double *rows = calloc (ds->n * d, sizeof (double));
+    size_t p = ds->X->size2, per = 2 * PROTO_STATS_BINS;
+    memset (out, 0, per * p * sizeof (int64_t));
     for (size_t i = 0; i < ds->n; i++)
         for (size_t j = 0; j < p; j++) {
             double x = gsl_matrix_get (ds->X, i, j);
             if (isnan (x))
                 continue;
-            double u = fmax (-1, fmin (1, x / bounds [j]));
-            rows [i * d + j] = u;
-            rows [i * d + p + j] = u * u;
-            rows [i * d + 2 * p + j] = 1;
+            int e = x != 0? (int) floor (log2 (fabs (x))): PROTO_STATS_EXP_MIN;
+            if (e < PROTO_STATS_EXP_MIN)
+                e = PROTO_STATS_EXP_MIN;
+            if (e > PROTO_STATS_EXP_MIN + PROTO_STATS_BINS - 1)
+                e = PROTO_STATS_EXP_MIN + PROTO_STATS_BINS - 1;
+            size_t sign = x < 0? PROTO_STATS_BINS: 0;
+            out [j * per + sign + (size_t) (e - PROTO_STATS_EXP_MIN)]++;
         }
-    memset (out, 0, d * sizeof (int64_t));
-    int rc = dp_clip_sum_fixed (rows, ds->n, d, sqrt ((double) d), PROTO_MOMENT_BITS, out);
-    free (rows);
-    return rc? site_error ("moments: %s", dp_last_error ()): 0;
 }
 
 //  Per-example gradients of the rows of Z, one row each in G (rows x n).
@@ -170,11 +150,9 @@ site_round_vector (int64_t *out, const site_data_t *data, const proto_study_t *s
                    const proto_plan_t *plan, const Cohort__RoundStart *rs, dp_rng_t *rng)
 {
     switch (rs->kind) {
-        case COHORT__ROUND_KIND__ROUND_KIND_SCALE:
-            s_scale (out, data->train);
+        case COHORT__ROUND_KIND__ROUND_KIND_STATS:
+            s_stats (out, data->train);
             return 0;
-        case COHORT__ROUND_KIND__ROUND_KIND_MOMENTS:
-            return s_moments (out, data->train, rs->bounds);
         case COHORT__ROUND_KIND__ROUND_KIND_TRAIN:
             return s_train (out, data->train, study, plan, rs, rng);
         case COHORT__ROUND_KIND__ROUND_KIND_EVAL:

@@ -1,14 +1,12 @@
 /*  site/train.h - a site's contribution to one round, as integers, before
     noise: the vectors of proto/plan.h for each round kind.
-      scale    histogram of floor(log2 |x|) per feature (training rows)
-      moments  sums of clamp(x / B, -1, 1), its square, and present counts,
-               rounded per row (dp_clip_sum_fixed, 2^PROTO_MOMENT_BITS)
+      stats    signed histogram of floor(log2 |x|) per feature (training rows)
       train    Poisson sample at rate q (CSPRNG), per-example gradients on
                the standardised rows, each clipped to C, rounded and summed
                (dp_clip_sum_fixed, 2^PROTO_FRAC_BITS)
       eval     scores of the held-out rows, histograms per label
     Missing values (impute policy) are the global mean: 0 once standardised,
-    and they count for nothing in the scale and moments vectors.
+    and they count for nothing in the statistics.
 */
 #ifndef SITE_TRAIN_H
 #define SITE_TRAIN_H

@@ -124,7 +124,7 @@ e2e_write_site (e2e_t *c, unsigned i)
     char rel [64];
     snprintf (rel, sizeof rel, "sites/%s.cfg", c->names [i]);
     FILE *f = fopen (e2e_path (c, rel), "w");
-    if (!f)
+    if (!f || !c->port)
         return -1;
     fprintf (f, "site\n"
                 "    name = %s\n"
@@ -190,13 +190,6 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
     snprintf (c->dir, sizeof c->dir, "/tmp/cohort-e2e-XXXXXX");
     if (!mkdtemp (c->dir))
         return -1;
-    //  A free port: bind to an ephemeral one, note it, release it.
-    zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
-    zsock_destroy (&probe);
-    if (port < 0)
-        return -1;
-    c->port = (unsigned) port;
     const char *dirs [] = { "certs", "certs/allowed", "keys", "data", "sites", "logs" };
     for (int i = 0; i < 6; i++)
         if (zsys_dir_create ("%s/%s", c->dir, dirs [i]))
@@ -218,34 +211,45 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
     for (unsigned i = 0; i < sites; i++) {
         snprintf (c->names [i], sizeof c->names [i], "site-%c", 'a' + i);
         c->budget [i] = 100;
-        if (s_cert (c, c->names [i], true) || e2e_write_site (c, i))
+        if (s_cert (c, c->names [i], true))
             return -1;
     }
     if (s_split (c, label_skew))
         return -1;
+    //  The coordinator binds an ephemeral port; site and analyst configs
+    //  are written once it is known (e2e_start_coordinator).
     FILE *f = fopen (e2e_path (c, "coordinator.cfg"), "w");
     fprintf (f, "coordinator\n"
                 "    name = e2e\n"
-                "    endpoint = tcp://127.0.0.1:%u\n"
+                "    endpoint = tcp://127.0.0.1:*\n"
                 "    cert = certs/coordinator_secret\n"
                 "    allowlist = certs/allowed\n"
                 "    journal = coordinator.db\n"
                 "    public_key = keys/paillier.pub\n"
                 "    verify_key = keys/verify.key\n"
-                "    round_timeout_ms = %u\n", c->port, c->timeout_ms);
-    fclose (f);
+                "    round_timeout_ms = %u\n", c->timeout_ms);
+    return fclose (f);
+}
+
+static int
+s_write_analysts (e2e_t *c)
+{
     const char *who [] = { "analyst", "stranger" };
     for (int i = 0; i < 2; i++) {
         char rel [64];
         snprintf (rel, sizeof rel, "%s.cfg", who [i]);
-        f = fopen (e2e_path (c, rel), "w");
+        FILE *f = fopen (e2e_path (c, rel), "w");
         fprintf (f, "analyst\n"
                     "    coordinator = tcp://127.0.0.1:%u\n"
                     "    coordinator_cert = certs/coordinator\n"
                     "    cert = certs/%s_secret\n"
                     "    timeout_ms = %d\n", c->port, who [i], i? 2000: 20000);
-        fclose (f);
+        if (fclose (f))
+            return -1;
     }
+    for (unsigned i = 0; i < c->sites; i++)
+        if (e2e_write_site (c, i))
+            return -1;
     return 0;
 }
 
@@ -270,7 +274,20 @@ int
 e2e_start_coordinator (e2e_t *c)
 {
     c->coordinator = s_spawn (c, "coordinator", "coordinator", e2e_path (c, "coordinator.cfg"));
-    return c->coordinator > 0 && e2e_wait_log (c, "coordinator", "listening on", 20000)? 0: -1;
+    if (c->coordinator <= 0 || !e2e_wait_log (c, "coordinator", "listening on", 20000))
+        return -1;
+    char *log = NULL;
+    FILE *f = fopen (e2e_path (c, "logs/coordinator.log"), "r");
+    char line [1024];
+    while (f && fgets (line, sizeof line, f))
+        if ((log = strstr (line, "listening on tcp://127.0.0.1:")))
+            break;
+    if (f)
+        fclose (f);
+    if (!log)
+        return -1;
+    c->port = (unsigned) atoi (log + strlen ("listening on tcp://127.0.0.1:"));
+    return s_write_analysts (c);
 }
 
 int

@@ -190,9 +190,9 @@ s_study (e2e_t *c)
     double eps = json_real_value (json_object_get (privacy, "epsilon"));
     CHECK (eps > 0 && eps <= 20, "epsilon %g", eps);
     json_t *rounds = json_object_get (report, "rounds");
-    //  scale, moments, 4 train, 2 eval.
-    CHECK (json_array_size (rounds) == 8, "%zu rounds", json_array_size (rounds));
-    json_t *last = json_array_get (rounds, 7);
+    //  stats, 4 train, 2 eval.
+    CHECK (json_array_size (rounds) == 7, "%zu rounds", json_array_size (rounds));
+    json_t *last = json_array_get (rounds, 6);
     CHECK (!strcmp (json_string_value (json_object_get (last, "kind")), "eval"), "last not eval");
     CHECK (json_integer_value (json_object_get (last, "sites_contributed")) == 3, "contributed");
     CHECK (json_is_object (json_object_get (report, "model")), "no model");
@@ -233,7 +233,7 @@ s_kill_site (e2e_t *c)
 {
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 6, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, 4, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, s_kill_c_after_step))
         return -1;
@@ -267,7 +267,10 @@ s_quorum (e2e_t *c)
     CHECK (!strcmp (s_study_field (report, "status"), "failed"), "status %s",
            s_study_field (report, "status"));
     const char *detail = s_study_field (report, "status_detail");
-    CHECK (strstr (detail, "1 of 2 required sites answered"), "detail: %s", detail);
+    //  Killed before or after their update: too few updates or too few
+    //  partial decryptions.
+    CHECK (strstr (detail, "1 of 2 required sites answered")
+           || strstr (detail, "1 of 2 required partial decryptions"), "detail: %s", detail);
     json_t *rounds = json_object_get (report, "rounds");
     json_t *last = json_array_get (rounds, json_array_size (rounds) - 1);
     CHECK (!strcmp (json_string_value (json_object_get (last, "status")), "failed"),
@@ -280,7 +283,6 @@ static int
 s_budget (e2e_t *c)
 {
     c->budget [2] = 0.5;
-    CHECK (e2e_write_site (c, 2) == 0, "site config");
     if (s_start_all (c))
         return -1;
     CHECK (e2e_write_study (c, NULL, 3, 1, 1, false, 2, 0) == 0, "study.cfg");
@@ -540,6 +542,104 @@ s_late_dup (e2e_t *c)
     return 0;
 }
 
+//  Not a ctest scenario: the acceptance measurement (docs/protocol.md).
+//  Label-skew split over 3 sites, a privacy-off and a DP study, each model
+//  evaluated on the pooled test rows with `cohort evaluate`, against
+//  `cohort train` on the pooled training rows. Environment: E2E_BITS
+//  (2048), E2E_OFF_STEPS, E2E_DP_STEPS, E2E_DP_Q, E2E_LR, E2E_DP_LR.
+static double
+s_env (const char *name, double fallback)
+{
+    const char *v = getenv (name);
+    return v? atof (v): fallback;
+}
+
+static double
+s_evaluate (e2e_t *c, const char *model)
+{
+    char cmd [2048];
+    snprintf (cmd, sizeof cmd, "'%s' evaluate --model '%s' --data '%s' --label malignant --json",
+              c->cohort, model, e2e_path (c, "data/pooled-test.csv"));
+    FILE *p = popen (cmd, "r");
+    char out [8192];
+    size_t n = p? fread (out, 1, sizeof out - 1, p): 0;
+    if (p)
+        pclose (p);
+    out [n] = 0;
+    char *auc = strstr (out, "\"auc\"");
+    if (!auc)
+        auc = strstr (out, "auc");
+    return auc? atof (strpbrk (auc, "0123456789")): -1;
+}
+
+static int
+s_acceptance_study (e2e_t *c, const char *label, bool off, unsigned steps, double q,
+                    double lr, json_t *out)
+{
+    char extra [128];
+    snprintf (extra, sizeof extra, "    l2 = 1\n");
+    CHECK (e2e_write_study (c, extra, steps, q, 1, off, 2, off? 0: 0) == 0, "study.cfg");
+    //  learning rate
+    char *text = s_read (e2e_path (c, "study.cfg"), NULL);
+    char *at = strstr (text, "learning_rate = 0.1");
+    FILE *f = fopen (e2e_path (c, "study.cfg"), "w");
+    fprintf (f, "%.*slearning_rate = %g%s", (int) (at - text), text, lr,
+             at + strlen ("learning_rate = 0.1"));
+    fclose (f);
+    free (text);
+    json_t *report;
+    int64_t t0 = zclock_mono ();
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    double wall = (zclock_mono () - t0) / 1000.0;
+    char rel [64];
+    snprintf (rel, sizeof rel, "%s-model.json", label);
+    json_dump_file (json_object_get (report, "model"), e2e_path (c, rel), JSON_INDENT (1));
+    snprintf (rel, sizeof rel, "%s-report.json", label);
+    json_dump_file (report, e2e_path (c, rel), JSON_INDENT (1));
+    snprintf (rel, sizeof rel, "%s-model.json", label);
+    json_t *privacy = json_object_get (report, "privacy");
+    json_object_set_new (out, label, json_pack ("{s:s, s:f, s:O, s:O, s:f, s:I, s:f, s:O}",
+        "status", s_study_field (report, "status"),
+        "test_auc", s_evaluate (c, e2e_path (c, rel)),
+        "epsilon", json_object_get (privacy, "epsilon"),
+        "noise_multiplier", json_object_get (privacy, "noise_multiplier"),
+        "sampling_rate", q, "steps", (json_int_t) steps,
+        "wall_s", wall, "dp_final_metrics", json_object_get (report, "final_metrics")));
+    json_decref (report);
+    return 0;
+}
+
+static int
+s_acceptance (const char *cohort, const char *source)
+{
+    e2e_t *c = &s_c;
+    unsigned bits = (unsigned) s_env ("E2E_BITS", 2048);
+    if (e2e_setup (c, cohort, source, 3, 2, bits, 60000, true))
+        return -1;
+    int rc = s_start_all (c);
+    json_t *out = json_object ();
+    char cmd [2048];
+    snprintf (cmd, sizeof cmd, "'%s' train --data '%s' --label malignant --model logistic "
+              "--l2 1 --out '%s' > /dev/null", cohort, e2e_path (c, "data/pooled.csv"),
+              e2e_path (c, "pooled-model.json"));
+    if (!rc && system (cmd) == 0)
+        json_object_set_new (out, "pooled_test_auc",
+                             json_real (s_evaluate (c, e2e_path (c, "pooled-model.json"))));
+    if (!rc)
+        rc = s_acceptance_study (c, "privacy_off", true, (unsigned) s_env ("E2E_OFF_STEPS", 200),
+                                 1, s_env ("E2E_LR", 0.1), out);
+    if (!rc)
+        rc = s_acceptance_study (c, "dp_eps1", false, (unsigned) s_env ("E2E_DP_STEPS", 40),
+                                 s_env ("E2E_DP_Q", 1), s_env ("E2E_DP_LR", 0.1), out);
+    json_object_set_new (out, "bits", json_integer (bits));
+    json_dumpf (out, stdout, JSON_INDENT (2));
+    putchar ('\n');
+    json_decref (out);
+    e2e_teardown (c, true);
+    return rc;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -552,6 +652,8 @@ main (int argc, char **argv)
     zsys_set_logstream (stderr);
     signal (SIGPIPE, SIG_IGN);
     const char *scenario = argv [1];
+    if (!strcmp (scenario, "acceptance"))
+        return s_acceptance (argv [2], argv [3])? 1: 0;
     struct {
         const char *name;
         int (*run) (e2e_t *);
@@ -559,8 +661,8 @@ main (int argc, char **argv)
     } scenarios [] = {
         { "unknown_cert", s_unknown_cert, 10000 },
         { "study", s_study, 10000 },
-        { "kill_site", s_kill_site, 1500 },
-        { "quorum", s_quorum, 1500 },
+        { "kill_site", s_kill_site, 4000 },
+        { "quorum", s_quorum, 4000 },
         { "late_dup", s_late_dup, 10000 },
         { "budget", s_budget, 10000 },
         { "bad_partial", s_bad_partial, 10000 },

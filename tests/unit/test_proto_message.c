@@ -197,7 +197,7 @@ test_garbage (void **state)
     assert_non_null (strstr (proto_last_error (), "no body"));
     assert_null (proto_decode (junk, PROTO_MSG_MAX + 1));
     assert_non_null (strstr (proto_last_error (), "more than"));
-    assert_string_equal (proto_kind_name (COHORT__ROUND_KIND__ROUND_KIND_SCALE), "scale");
+    assert_string_equal (proto_kind_name (COHORT__ROUND_KIND__ROUND_KIND_STATS), "stats");
     assert_string_equal (proto_kind_name (0), "?");
 }
 

@@ -1,0 +1,149 @@
+/*  Unit tests for coordinator/aggregate.c with a small insecure 2-of-3 key:
+    sums decode exactly, a corrupted partial fails its proof and is
+    excluded, malformed input is refused, too few partials cannot combine. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/aggregate.h"
+#include "coordinator/coord.h"
+
+static he_pubkey_t *s_pk;
+static he_verify_t *s_vk;
+static he_share_t **s_shares;
+static he_codec_t s_codec;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    he_init ();
+    if (he_threshold_keygen (&s_pk, &s_vk, &s_shares, 512, 3, 2))
+        return -1;
+    return he_codec_init (&s_codec, 512, 12, 48, 64);
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    for (int i = 0; i < 3; i++)
+        he_share_destroy (&s_shares [i]);
+    free (s_shares);
+    he_pubkey_destroy (&s_pk);
+    he_verify_destroy (&s_vk);
+    return 0;
+}
+
+static void
+s_vector (const int64_t *v, size_t n, uint8_t **buf, size_t *len)
+{
+    size_t ncts = he_codec_plaintexts (&s_codec, n);
+    mpz_t *cts = malloc (ncts * sizeof (mpz_t));
+    for (size_t i = 0; i < ncts; i++)
+        mpz_init (cts [i]);
+    assert_int_equal (he_codec_encrypt (cts, s_pk, v, n, &s_codec), 0);
+    assert_int_equal (he_vector_serialize (buf, len, s_pk, cts, ncts), 0);
+    for (size_t i = 0; i < ncts; i++)
+        mpz_clear (cts [i]);
+    free (cts);
+}
+
+//  Share k's partials and proofs of the serialised aggregate; corrupt
+//  flips the first partial.
+static void
+s_partial (coord_agg_t *agg, int k, int corrupt, int expect)
+{
+    uint8_t *abuf;
+    size_t alen, n;
+    assert_int_equal (coord_agg_serialize (agg, &abuf, &alen), 0);
+    mpz_t *cts;
+    assert_int_equal (he_vector_deserialize (&cts, &n, s_pk, abuf, alen, 100), 0);
+    mpz_t *parts = malloc (n * sizeof (mpz_t));
+    he_proof_t *proofs = malloc (n * sizeof (he_proof_t));
+    for (size_t i = 0; i < n; i++) {
+        mpz_init (parts [i]);
+        he_proof_init (&proofs [i]);
+        assert_int_equal (he_partial_decrypt (parts [i], s_shares [k], cts [i]), 0);
+        assert_int_equal (he_partial_prove (&proofs [i], s_shares [k], cts [i], parts [i]), 0);
+    }
+    if (corrupt)
+        he_mul_scalar (parts [0], s_pk, parts [0], (mpz_srcptr) parts [0]);
+    uint8_t *pb, *fb;
+    size_t pl, fl;
+    assert_int_equal (he_vector_serialize (&pb, &pl, s_pk, parts, n), 0);
+    assert_int_equal (he_proofs_serialize (&fb, &fl, s_pk, proofs, n), 0);
+    assert_int_equal (coord_agg_add_partial (agg, he_share_index (s_shares [k]), pb, pl, fb, fl),
+                      expect);
+    for (size_t i = 0; i < n; i++) {
+        mpz_clear (parts [i]);
+        he_proof_clear (&proofs [i]);
+    }
+    free (parts);
+    free (proofs);
+    free (pb);
+    free (fb);
+    free (abuf);
+    he_vector_free (&cts, n);
+}
+
+static void
+test_sum_and_exclusion (void **state)
+{
+    (void) state;
+    enum { N = 20 };
+    int64_t a [N], b [N], out [N];
+    for (int i = 0; i < N; i++) {
+        a [i] = i * 1000 - 7;
+        b [i] = -i * 3 + ((int64_t) 1 << 40);
+    }
+    coord_agg_t *agg = coord_agg_new (s_pk, s_vk, &s_codec, N);
+    uint8_t *buf;
+    size_t len;
+    s_vector (a, N, &buf, &len);
+    assert_int_equal (coord_agg_add (agg, buf, len), 0);
+    free (buf);
+    s_vector (b, N, &buf, &len);
+    assert_int_equal (coord_agg_add (agg, buf, len), 0);
+    //  Truncated: refused, nothing added.
+    assert_int_equal (coord_agg_add (agg, buf, len - 1), -1);
+    assert_non_null (strstr (coord_last_error (), "update"));
+    free (buf);
+    //  A vector of the wrong length.
+    s_vector (a, 5, &buf, &len);
+    assert_int_equal (coord_agg_add (agg, buf, len), -1);
+    free (buf);
+    assert_int_equal (coord_agg_contributors (agg), 2);
+
+    assert_int_equal (coord_agg_combine (agg, out), -1);      //  no partials yet
+    s_partial (agg, 0, 1, -1);                                //  share 1 corrupted
+    assert_non_null (strstr (coord_last_error (), "proof does not verify"));
+    s_partial (agg, 0, 0, -1);                                //  a second answer from 1
+    assert_non_null (strstr (coord_last_error (), "second answer"));
+    s_partial (agg, 1, 0, 0);
+    assert_int_equal (coord_agg_valid_partials (agg), 1);
+    assert_int_equal (coord_agg_combine (agg, out), -1);      //  1 of 2
+    s_partial (agg, 2, 0, 0);
+    assert_int_equal (coord_agg_combine (agg, out), 0);
+    for (int i = 0; i < N; i++)
+        assert_true (out [i] == a [i] + b [i]);
+    uint8_t junk [1] = { 0 };
+    assert_int_equal (coord_agg_add_partial (agg, 9, junk, 1, junk, 1), -1);
+    assert_non_null (strstr (coord_last_error (), "outside 1..3"));
+    coord_agg_destroy (&agg);
+    assert_null (agg);
+    coord_agg_destroy (&agg);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_sum_and_exclusion),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}

@@ -1,0 +1,100 @@
+/*  Unit tests for coordinator/config.c: a full config, relative paths, and
+    every refusal, including a key-share entry. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coordinator/config.h"
+#include "coordinator/coord.h"
+
+static const char *s_good =
+    "coordinator\n"
+    "    name = demo\n"
+    "    endpoint = tcp://127.0.0.1:7600\n"
+    "    cert = certs/coordinator.secret\n"
+    "    allowlist = certs/allowed\n"
+    "    journal = coordinator.db\n"
+    "    public_key = /abs/paillier.pub\n"
+    "    verify_key = keys/verify.key\n"
+    "    round_timeout_ms = 5000\n";
+
+static coord_config_t *
+s_load (const char *text)
+{
+    char path [] = "/tmp/cohort-coordcfg-XXXXXX";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+    close (fd);
+    coord_config_t *cfg = coord_config_load (path);
+    unlink (path);
+    return cfg;
+}
+
+static void
+test_good (void **state)
+{
+    (void) state;
+    coord_config_t *cfg = s_load (s_good);
+    assert_non_null (cfg);
+    assert_string_equal (cfg->name, "demo");
+    assert_string_equal (cfg->endpoint, "tcp://127.0.0.1:7600");
+    assert_string_equal (cfg->cert, "/tmp/certs/coordinator.secret");
+    assert_string_equal (cfg->public_key, "/abs/paillier.pub");
+    assert_int_equal (cfg->round_timeout_ms, 5000);
+    coord_config_destroy (&cfg);
+    assert_null (cfg);
+    coord_config_destroy (&cfg);
+    char *joined = coord_path_join ("/a/b/c.cfg", "tcp://x:1");
+    assert_string_equal (joined, "tcp://x:1");
+    free (joined);
+    joined = coord_path_join ("rel.cfg", "d/e");
+    assert_string_equal (joined, "./d/e");
+    free (joined);
+}
+
+static void
+s_bad (const char *from, const char *to, const char *needle)
+{
+    char text [2048];
+    const char *at = strstr (s_good, from);
+    assert_non_null (at);
+    snprintf (text, sizeof text, "%.*s%s%s", (int) (at - s_good), s_good, to, at + strlen (from));
+    coord_config_t *cfg = s_load (text);
+    if (cfg)
+        fail_msg ("accepted: %s", to);
+    if (!strstr (coord_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", coord_last_error (), needle);
+}
+
+static void
+test_bad (void **state)
+{
+    (void) state;
+    s_bad ("    journal = coordinator.db\n", "    journal = coordinator.db\n    share = s.key\n",
+           "coordinator/share: unknown key (a coordinator holds no key share)");
+    s_bad ("    name = demo\n", "", "coordinator/name: missing");
+    s_bad ("    verify_key = keys/verify.key\n", "", "coordinator/verify_key: missing");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 99", "round_timeout_ms");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 86400001", "round_timeout_ms");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5s", "round_timeout_ms");
+    s_bad ("coordinator\n", "site\n", "no 'coordinator' section");
+    assert_null (coord_config_load ("/nonexistent/coordinator.cfg"));
+    assert_non_null (strstr (coord_last_error (), "cannot read"));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_good),
+        cmocka_unit_test (test_bad),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

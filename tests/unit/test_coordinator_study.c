@@ -1,0 +1,145 @@
+/*  Unit tests for coordinator/study.c: the schedule, the statistics and
+    training steps applied to known sums, evaluation metrics, the
+    accountant and the report JSON. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "coordinator/coord.h"
+#include "coordinator/study.h"
+
+static const char *s_cfg =
+    "study\n    name = unit\n    dataset = d\n    label = y\n    steps = 3\n"
+    "    sampling_rate = 1\n    min_sites = 2\n    eval_every = 2\n"
+    "    learning_rate = 0.1\n    privacy\n        epsilon = 5\n        delta = 1e-5\n";
+
+static void
+test_schedule_and_report (void **state)
+{
+    (void) state;
+    assert_null (coord_study_new ("x", "study\n    name = y\n"));
+    assert_non_null (strstr (coord_last_error (), "missing"));
+    coord_study_t *st = coord_study_new ("s1", s_cfg);
+    assert_non_null (st);
+    assert_string_equal (coord_study_id (st), "s1");
+    char *features [2] = { "a", "b" }, *sites [2] = { "x", "y" };
+    coord_study_decline (st, "z", "budget: too small");
+    assert_int_equal (coord_study_begin (st, features, 2, 100, sites, 2), 0);
+    const proto_plan_t *plan = coord_study_plan (st);
+    assert_true (plan->epsilon <= 5 && plan->epsilon > 4);
+
+    Cohort__RoundKind expect [] = {
+        COHORT__ROUND_KIND__ROUND_KIND_STATS, COHORT__ROUND_KIND__ROUND_KIND_TRAIN,
+        COHORT__ROUND_KIND__ROUND_KIND_TRAIN, COHORT__ROUND_KIND__ROUND_KIND_EVAL,
+        COHORT__ROUND_KIND__ROUND_KIND_TRAIN, COHORT__ROUND_KIND__ROUND_KIND_EVAL, 0 };
+    int64_t v [2 * PROTO_STATS_BINS * 2];
+    json_t *metrics;
+    for (int r = 0; r < 7; r++) {
+        Cohort__RoundKind kind = coord_study_next (st);
+        assert_int_equal (kind, expect [r]);
+        if (!kind)
+            break;
+        Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+        assert_int_equal (coord_study_round_start (st, kind, &rs), 0);
+        memset (v, 0, sizeof v);
+        if (kind == COHORT__ROUND_KIND__ROUND_KIND_STATS) {
+            assert_int_equal (coord_study_dim (st, kind), 2 * 2 * PROTO_STATS_BINS);
+            //  Feature a: 1000 values in [4, 8); b: 1000 in [-2, -1).
+            v [2 - PROTO_STATS_EXP_MIN] = 1000;
+            v [2 * PROTO_STATS_BINS + PROTO_STATS_BINS + 0 - PROTO_STATS_EXP_MIN] = 1000;
+        }
+        else
+        if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
+            assert_int_equal (rs.n_params, 3);
+            assert_int_equal (rs.n_mean, 2);
+            assert_true (fabs (rs.mean [0] - 6) < 1e-9);
+            assert_true (fabs (rs.mean [1] + 1.5) < 1e-9);
+            v [0] = 1 << PROTO_FRAC_BITS;        //  gradient +1 on a
+        }
+        else {
+            //  Perfect separation: positives in the top bin, negatives in the bottom.
+            v [PROTO_HIST_BINS - 1] = 50;
+            v [PROTO_HIST_BINS] = 50;
+        }
+        assert_int_equal (coord_study_apply (st, kind, v, 2, &metrics), 0);
+        json_t *entry = json_object ();
+        if (metrics) {
+            assert_true (json_real_value (json_object_get (metrics, "auc")) == 1.0);
+            json_object_set_new (entry, "metrics", metrics);
+        }
+        coord_study_record (st, (uint32_t) r + 1, kind, entry);
+    }
+    assert_true (coord_study_epsilon (st) > 0 && coord_study_epsilon (st) <= 5);
+    assert_false (coord_study_finished (st));
+    coord_study_finish (st, "completed", "all rounds completed");
+    assert_true (coord_study_finished (st));
+    json_t *report = coord_study_report (st);
+    assert_int_equal (json_integer_value (json_object_get (report, "cohort_report")), 1);
+    json_t *study = json_object_get (report, "study");
+    assert_string_equal (json_string_value (json_object_get (study, "status")), "completed");
+    assert_int_equal (json_array_size (json_object_get (study, "declined")), 1);
+    json_t *privacy = json_object_get (report, "privacy");
+    assert_true (json_is_true (json_object_get (privacy, "private")));
+    assert_true (json_is_null (json_object_get (privacy, "stamp")));
+    assert_int_equal (json_array_size (json_object_get (report, "rounds")), 6);
+    json_t *model = json_object_get (report, "model");
+    assert_true (json_is_object (model));
+    //  Three Adam steps of size 0.1 against a positive gradient on a.
+    json_t *w = json_object_get (json_object_get (model, "logistic"), "coefficients");
+    assert_true (json_real_value (json_array_get (w, 0)) < 0);
+    json_t *status = coord_study_status (st);
+    assert_int_equal (json_integer_value (json_object_get (status, "step")), 3);
+    json_decref (status);
+    json_decref (report);
+    coord_study_destroy (&st);
+    assert_null (st);
+}
+
+static void
+test_privacy_off (void **state)
+{
+    (void) state;
+    char cfg [512];
+    snprintf (cfg, sizeof cfg, "study\n    name = u\n    dataset = d\n    label = y\n"
+              "    steps = 1\n    sampling_rate = 1\n    min_sites = 1\n"
+              "    privacy\n        off = true\n");
+    coord_study_t *st = coord_study_new ("s2", cfg);
+    assert_non_null (st);
+    char *features [1] = { "a" }, *sites [1] = { "x" };
+    assert_int_equal (coord_study_begin (st, features, 1, 10, sites, 1), 0);
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, coord_study_next (st), &rs), 0);
+    assert_true (coord_study_epsilon (st) == 0);
+    json_t *report = coord_study_report (st);
+    json_t *privacy = json_object_get (report, "privacy");
+    assert_true (json_is_false (json_object_get (privacy, "private")));
+    assert_string_equal (json_string_value (json_object_get (privacy, "stamp")), "NOT PRIVATE");
+    assert_true (json_is_null (json_object_get (privacy, "epsilon")));
+    assert_true (json_is_null (json_object_get (report, "model")));   //  not standardised yet
+    json_decref (report);
+    coord_study_destroy (&st);
+    //  An impossible plan fails at begin.
+    st = coord_study_new ("s3", "study\n    name = u\n    dataset = d\n    label = y\n"
+                          "    steps = 100000\n    sampling_rate = 1\n    min_sites = 1\n"
+                          "    eval_every = 1\n    privacy\n        epsilon = 0.00001\n"
+                          "        delta = 1e-5\n");
+    assert_non_null (st);
+    assert_int_equal (coord_study_begin (st, features, 1, 10, sites, 1), -1);
+    assert_non_null (strstr (coord_last_error (), "plan"));
+    coord_study_destroy (&st);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_schedule_and_report),
+        cmocka_unit_test (test_privacy_off),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,118 @@
+/*  Unit tests for site/config.c: a full site.cfg and each refusal. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "site/config.h"
+#include "site/site.h"
+
+static const char *s_good =
+    "site\n"
+    "    name = hospital-a\n"
+    "    index = 2\n"
+    "    coordinator = tcp://127.0.0.1:7600\n"
+    "    coordinator_cert = ../certs/coordinator.pub\n"
+    "    cert = ../certs/a.secret\n"
+    "    share = ../keys/share-2.key\n"
+    "    public_key = ../keys/paillier.pub\n"
+    "    ledger = a.ledger.db\n"
+    "    budget\n"
+    "        epsilon = 4\n"
+    "        delta = 1e-5\n"
+    "    dataset\n"
+    "        name = bc\n"
+    "        path = ../data/a.csv\n"
+    "        test_path = ../data/a-test.csv\n"
+    "    dataset\n"
+    "        name = pima\n"
+    "        path = /data/p.csv\n"
+    "        test_fraction = 0.25\n";
+
+static site_config_t *
+s_load (const char *text)
+{
+    char path [] = "/tmp/cohort-sitecfg-XXXXXX";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+    close (fd);
+    site_config_t *cfg = site_config_load (path);
+    unlink (path);
+    return cfg;
+}
+
+static void
+test_good (void **state)
+{
+    (void) state;
+    site_config_t *cfg = s_load (s_good);
+    assert_non_null (cfg);
+    assert_string_equal (cfg->name, "hospital-a");
+    assert_int_equal (cfg->index, 2);
+    assert_string_equal (cfg->share, "/tmp/../keys/share-2.key");
+    assert_false (cfg->allow_privacy_off);
+    assert_true (cfg->budget_epsilon == 4);
+    assert_int_equal (cfg->n_datasets, 2);
+    const site_dataset_t *d = site_config_dataset (cfg, "pima");
+    assert_non_null (d);
+    assert_string_equal (d->path, "/data/p.csv");
+    assert_null (d->test_path);
+    assert_true (d->test_fraction == 0.25);
+    assert_non_null (site_config_dataset (cfg, "bc")->test_path);
+    assert_null (site_config_dataset (cfg, "other"));
+    site_config_destroy (&cfg);
+    assert_null (cfg);
+    site_config_destroy (&cfg);
+}
+
+static void
+s_bad (const char *from, const char *to, const char *needle)
+{
+    char text [4096];
+    const char *at = strstr (s_good, from);
+    assert_non_null (at);
+    snprintf (text, sizeof text, "%.*s%s%s", (int) (at - s_good), s_good, to, at + strlen (from));
+    site_config_t *cfg = s_load (text);
+    if (cfg)
+        fail_msg ("accepted: %s", to);
+    if (!strstr (site_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", site_last_error (), needle);
+}
+
+static void
+test_bad (void **state)
+{
+    (void) state;
+    s_bad ("index = 2", "index = 0", "index");
+    s_bad ("index = 2", "index = 65", "index");
+    s_bad ("index = 2", "index = 1.5", "whole number");
+    s_bad ("    ledger = a.ledger.db\n", "", "site/ledger: missing");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    colour = red\n", "unknown key");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    allow_privacy_off = yes\n",
+           "allow_privacy_off");
+    s_bad ("epsilon = 4", "epsilon = 0", "epsilon");
+    s_bad ("delta = 1e-5", "delta = 0.9", "delta");
+    s_bad ("    budget\n        epsilon = 4\n        delta = 1e-5\n", "", "site/budget: missing");
+    s_bad ("        test_fraction = 0.25\n", "        test_fraction = 0.95\n", "test_fraction");
+    s_bad ("        test_path = ../data/a-test.csv\n",
+           "        test_path = t.csv\n        test_fraction = 0.1\n", "exclude each other");
+    s_bad ("        path = /data/p.csv\n", "", "needs a name and a path");
+    s_bad ("site\n", "coordinator\n", "no 'site' section");
+    assert_null (site_config_load ("/nonexistent.cfg"));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_good),
+        cmocka_unit_test (test_bad),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,128 @@
+/*  Unit tests for site/data.c: loading a study's view of a dataset (label,
+    features, missing values, held-out rows) and the decline reasons. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "site/data.h"
+#include "site/site.h"
+
+static char s_dir [] = "/tmp/cohort-sitedata-XXXXXX";
+static char s_csv [300], s_test [300];
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    if (!mkdtemp (s_dir))
+        return -1;
+    snprintf (s_csv, sizeof s_csv, "%s/d.csv", s_dir);
+    snprintf (s_test, sizeof s_test, "%s/t.csv", s_dir);
+    FILE *f = fopen (s_csv, "w");
+    fputs ("a,b,y\n1,2,0\n3,,1\n5,6,1\n7,8,0\n9,10,1\n11,12,0\n", f);
+    fclose (f);
+    f = fopen (s_test, "w");
+    fputs ("a,b,y\n1,2,1\n", f);
+    fclose (f);
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    char cmd [300];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    return system (cmd) == 0? 0: -1;
+}
+
+static proto_study_t *
+s_study (const char *features, const char *missing)
+{
+    char text [512];
+    snprintf (text, sizeof text, "study\n    name = s\n    dataset = d\n    label = y\n"
+              "%s%s%s    missing = %s\n    steps = 1\n    sampling_rate = 1\n    min_sites = 1\n"
+              "    privacy\n        off = true\n", features? "    features = ": "",
+              features? features: "", features? "\n": "", missing);
+    proto_study_t *s = proto_study_parse (text, "s.cfg");
+    assert_non_null (s);
+    return s;
+}
+
+static void
+test_load (void **state)
+{
+    (void) state;
+    site_dataset_t ds = { "d", s_csv, NULL, 0 };
+    proto_study_t *st = s_study (NULL, "drop");
+    site_data_t *data;
+    assert_int_equal (site_data_load (&data, &ds, st), 0);
+    assert_int_equal (data->p, 2);
+    assert_int_equal (data->train->n, 5);          //  the incomplete row dropped
+    assert_null (data->test);
+    assert_string_equal (site_data_features (data) [1], "b");
+    site_data_destroy (&data);
+    assert_null (data);
+    proto_study_destroy (&st);
+
+    st = s_study ("b", "impute");
+    ds.test_path = s_test;
+    assert_int_equal (site_data_load (&data, &ds, st), 0);
+    assert_int_equal (data->p, 1);
+    assert_int_equal (data->train->n, 6);          //  kept: imputed later
+    assert_int_equal (data->test->n, 1);
+    site_data_destroy (&data);
+    proto_study_destroy (&st);
+
+    st = s_study (NULL, "drop");
+    ds.test_path = NULL;
+    ds.test_fraction = 0.4;
+    assert_int_equal (site_data_load (&data, &ds, st), 0);
+    assert_non_null (data->test);
+    assert_int_equal (data->train->n + data->test->n, 5);
+    site_data_destroy (&data);
+    proto_study_destroy (&st);
+}
+
+static void
+test_decline_reasons (void **state)
+{
+    (void) state;
+    site_dataset_t ds = { "d", s_csv, NULL, 0 };
+    site_data_t *data;
+    proto_study_t *st = s_study ("a, c, d", "drop");
+    assert_int_equal (site_data_load (&data, &ds, st), -1);
+    assert_null (data);
+    assert_string_equal (site_last_error (), "missing features: c, d");
+    proto_study_destroy (&st);
+    st = proto_study_parse ("study\n    name = s\n    dataset = d\n    label = z\n    steps = 1\n"
+                            "    sampling_rate = 1\n    min_sites = 1\n    privacy\n"
+                            "        off = true\n", "s.cfg");
+    assert_int_equal (site_data_load (&data, &ds, st), -1);
+    assert_non_null (strstr (site_last_error (), "z (the label)"));
+    proto_study_destroy (&st);
+    st = s_study (NULL, "drop");
+    ds.path = "/nonexistent.csv";
+    assert_int_equal (site_data_load (&data, &ds, st), -1);
+    assert_non_null (strstr (site_last_error (), "dataset:"));
+    ds.path = s_csv;
+    ds.test_path = "/nonexistent-test.csv";
+    assert_int_equal (site_data_load (&data, &ds, st), -1);
+    assert_non_null (strstr (site_last_error (), "test dataset:"));
+    proto_study_destroy (&st);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_load),
+        cmocka_unit_test (test_decline_reasons),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}

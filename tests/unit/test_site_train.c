@@ -1,0 +1,143 @@
+/*  Unit tests for site/train.c: each round kind's integer vector on a small
+    dataset with known answers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "site/site.h"
+#include "site/train.h"
+
+static char s_dir [] = "/tmp/cohort-sitetrain-XXXXXX";
+static site_data_t *s_data;
+static proto_study_t *s_study;
+static proto_plan_t s_plan;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    if (!mkdtemp (s_dir))
+        return -1;
+    char csv [300], test [300];
+    snprintf (csv, sizeof csv, "%s/d.csv", s_dir);
+    snprintf (test, sizeof test, "%s/t.csv", s_dir);
+    FILE *f = fopen (csv, "w");
+    fputs ("a,b,y\n1,-3,0\n5,0,1\n6,-0.5,1\n", f);
+    fclose (f);
+    f = fopen (test, "w");
+    fputs ("a,b,y\n1,0,1\n2,0,0\n3,0,0\n", f);
+    fclose (f);
+    s_study = proto_study_parse ("study\n    name = s\n    dataset = d\n    label = y\n"
+                                 "    steps = 2\n    sampling_rate = 1\n    clip = 1\n"
+                                 "    min_sites = 1\n    privacy\n        epsilon = 10\n"
+                                 "        delta = 1e-5\n", "s.cfg");
+    site_dataset_t ds = { "d", csv, test, 0 };
+    if (!s_study || site_data_load (&s_data, &ds, s_study)
+    ||  proto_plan_make (&s_plan, s_study, 2, 1))
+        return -1;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    site_data_destroy (&s_data);
+    proto_study_destroy (&s_study);
+    char cmd [300];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    return system (cmd) == 0? 0: -1;
+}
+
+static void
+test_stats (void **state)
+{
+    (void) state;
+    size_t per = 2 * PROTO_STATS_BINS;
+    int64_t *v = calloc (2 * per, sizeof (int64_t));
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_STATS;
+    assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, NULL), 0);
+    int z = -PROTO_STATS_EXP_MIN;     //  index of exponent 0
+    //  a: 1 -> [1,2), 5 and 6 -> [4,8).
+    assert_int_equal (v [z + 0], 1);
+    assert_int_equal (v [z + 2], 2);
+    //  b: -3 -> negative [2,4); 0 -> the lowest positive bin; -0.5 -> negative [0.5,1).
+    assert_int_equal (v [per + PROTO_STATS_BINS + z + 1], 1);
+    assert_int_equal (v [per + 0], 1);
+    assert_int_equal (v [per + PROTO_STATS_BINS + z - 1], 1);
+    int64_t total = 0;
+    for (size_t i = 0; i < 2 * per; i++)
+        total += v [i];
+    assert_int_equal (total, 6);
+    free (v);
+}
+
+static void
+test_train_and_eval (void **state)
+{
+    (void) state;
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 1);
+    double params [3] = { 0, 0, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
+    rs.params = params; rs.n_params = 3;
+    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
+    rs.sampling_rate = 1;
+    int64_t v [3];
+    assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, rng), 0);
+    //  At w = 0 each gradient is (0.5 - y) [a, b, 1], clipped to norm 1 and
+    //  scaled by 2^12: row 1 (y=0): [1,-3,1]/sqrt(11) * 0.5 ... norm < 1 so
+    //  only rows with norm > 2 are clipped.
+    double g [3] = { 0, 0, 0 }, rows [3][3] = { { 1, -3, 1 }, { 5, 0, 1 }, { 6, -0.5, 1 } };
+    double y [3] = { 0, 1, 1 };
+    for (int i = 0; i < 3; i++) {
+        double r [3], norm = 0;
+        for (int k = 0; k < 3; k++) {
+            r [k] = (0.5 - y [i]) * rows [i][k];
+            norm += r [k] * r [k];
+        }
+        norm = sqrt (norm);
+        for (int k = 0; k < 3; k++)
+            g [k] += round (ldexp (r [k] * (norm > 1? 1 / norm: 1), PROTO_FRAC_BITS));
+    }
+    for (int k = 0; k < 3; k++)
+        assert_true (llabs (v [k] - (int64_t) g [k]) <= 1);
+    //  A tiny rate samples (almost surely) nobody: all zero.
+    rs.sampling_rate = 1e-9;
+    assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, rng), 0);
+    assert_true (v [0] == 0 && v [1] == 0 && v [2] == 0);
+    //  Evaluation: scores from w = (1, 0, -2.5): sigmoid(-1.5), sigmoid(-0.5), sigmoid(0.5).
+    params [0] = 1;
+    params [2] = -2.5;
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_EVAL;
+    rs.sampling_rate = 1;
+    int64_t h [2 * PROTO_HIST_BINS];
+    assert_int_equal (site_round_vector (h, s_data, s_study, &s_plan, &rs, rng), 0);
+    int bin1 = (int) (1 / (1 + exp (1.5)) * PROTO_HIST_BINS);
+    int bin2 = (int) (1 / (1 + exp (0.5)) * PROTO_HIST_BINS);
+    int bin3 = (int) (1 / (1 + exp (-0.5)) * PROTO_HIST_BINS);
+    assert_int_equal (h [bin1], 1);                     //  the positive row
+    assert_int_equal (h [PROTO_HIST_BINS + bin2], 1);
+    assert_int_equal (h [PROTO_HIST_BINS + bin3], 1);
+    rs.kind = 9;
+    assert_int_equal (site_round_vector (h, s_data, s_study, &s_plan, &rs, rng), -1);
+    assert_non_null (strstr (site_last_error (), "unknown kind"));
+    dp_rng_destroy (&rng);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_stats),
+        cmocka_unit_test (test_train_and_eval),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
