@@ -11,7 +11,10 @@
 #include "he/paillier.h"
 #include "models/csv.h"
 #include "models/models.h"
+#include "models/dataset.h"
+#include "models/metrics.h"
 #include "models/modelfile.h"
+#include "models/pipeline.h"
 #include "site/site.h"
 #include "site/split.h"
 
@@ -500,7 +503,7 @@ cli_simulate_summary (const json_t *report, FILE *out)
              detail? detail: "");
     json_t *auc = json_object_get (final, "auc");
     if (json_is_number (auc))
-        fprintf (out, "  test AUC   %.4f (accuracy %.4f, log-loss %.4f)\n",
+        fprintf (out, "  test AUC   %.4f (accuracy %.4f, log-loss %.4f; DP estimate)\n",
                  json_number_value (auc), json_number_value (json_object_get (final, "accuracy")),
                  json_number_value (json_object_get (final, "log_loss")));
     if (json_is_true (json_object_get (privacy, "private")))
@@ -519,6 +522,68 @@ cli_simulate_summary (const json_t *report, FILE *out)
     json_t *wall = json_object_get (study, "wall_s");
     if (json_is_number (wall))
         fprintf (out, "  wall time  %.1f s\n", json_number_value (wall));
+}
+
+int
+cli_simulate_exact (const char *model_path, const char *test_csv, double *auc, double *accuracy)
+{
+    model_file_t *mf = model_file_load (model_path);
+    model_csv_t *csv = NULL;
+    model_dataset_t *ds = NULL;
+    gsl_vector *scores = NULL;
+    double *s = NULL, *y = NULL;
+    char **why = NULL;
+    int rc = -1;
+    if (!mf || model_csv_load (&csv, test_csv, 0)) {
+        cli_error ("%s", model_last_error ());
+        goto cleanup;
+    }
+    model_load_spec_t spec = { .label = mf->label, .positive = mf->positive,
+                               .negative = mf->negative };
+    if (model_dataset_load (&ds, csv, &spec, mf->schema)) {
+        cli_error ("%s", model_last_error ());
+        goto cleanup;
+    }
+    scores = gsl_vector_alloc (ds->n);
+    why = calloc (ds->n, sizeof *why);
+    s = malloc (ds->n * sizeof *s);
+    y = malloc (ds->n * sizeof *y);
+    if (!scores || !why || !s || !y) {
+        cli_error ("out of memory");
+        goto cleanup;
+    }
+    if (model_score (mf, ds, test_csv, scores, why) < 0) {
+        cli_error ("%s", model_last_error ());
+        goto cleanup;
+    }
+    //  Rows that cannot be scored (a missing value under `drop`) are left out.
+    size_t k = 0;
+    for (size_t i = 0; i < ds->n; i++)
+        if (!why [i]) {
+            s [k] = gsl_vector_get (scores, i);
+            y [k++] = gsl_vector_get (ds->y, i);
+        }
+    model_metrics_t m;
+    if (k == 0 || model_metrics_compute (&m, s, y, k)) {
+        cli_error ("%s: no metrics: %s", test_csv, k? model_last_error (): "no row scored");
+        goto cleanup;
+    }
+    *auc = m.auc;
+    *accuracy = m.accuracy;
+    rc = 0;
+cleanup:
+    if (why)
+        for (size_t i = 0; i < ds->n; i++)
+            free (why [i]);
+    free (why);
+    free (s);
+    free (y);
+    if (scores)
+        gsl_vector_free (scores);
+    model_dataset_destroy (&ds);
+    model_csv_destroy (&csv);
+    model_file_destroy (&mf);
+    return rc;
 }
 
 static double
@@ -597,6 +662,11 @@ cli_cmd_simulate (int argc, char **argv)
             printf ("study %s\n", json_string_value (json_object_get (
                                       json_object_get (report, "study"), "name")));
             cli_simulate_summary (report, stdout);
+            double auc, acc;
+            snprintf (path, sizeof path, "%s/model.json", o.out);
+            if (o.test && cli_simulate_exact (path, o.test, &auc, &acc) == 0)
+                printf ("  exact      AUC %.4f, accuracy %.4f on all of %s (not private: "
+                        "a check of the DP estimate above)\n", auc, acc, o.test);
             printf ("  report     %s/report.html (and report.json, model.json)\n", o.out);
             rc = status && strcmp (status, "completed") == 0? CLI_OK: CLI_FAIL;
         }

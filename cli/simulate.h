@@ -55,4 +55,11 @@ int cli_simulate_write_outputs (const json_t *report, const char *dir);
 /*  A few lines for people: status, test AUC, epsilon spent, wall time. */
 void cli_simulate_summary (const json_t *report, FILE *out);
 
+/*  The exact (not private) metrics of the model file at `model_path` on
+    every row of `test_csv`: a simulation holds all the data, so it can
+    check what the DP evaluation estimated. *auc and *accuracy are set.
+    Returns 0 or -1 (message printed). */
+int cli_simulate_exact (const char *model_path, const char *test_csv, double *auc,
+                        double *accuracy);
+
 #endif
