@@ -189,14 +189,14 @@ bench_federation (int argc, char **argv)
         fprintf (stderr, "cohort: error: bench federation: cannot create a directory in /tmp\n");
         return 1;
     }
-    //  The demo's LR study: 20 steps at q = 0.3, epsilon 1, 3 sites,
+    //  The demo's LR study: 10 steps at q = 0.5, epsilon 1, 3 sites,
     //  label-skew. The short twin differs only in its step count.
     const char *bits = quick? "512": "2048";
-    const char *lr_long = quick? "3": "20", *lr_short = quick? "1": "5";
+    const char *lr_long = quick? "3": "10", *lr_short = quick? "1": "2";
     const char *mlp_long = quick? "2": "3", *mlp_short = "1";
     const char *many = quick? "4": "20";
     char *common [] = { "--data", (char *) data, "--label", "malignant", "--split", "label-skew",
-                        "--sampling-rate", "0.3", "--learning-rate", "0.1", "--eval-every", "0",
+                        "--sampling-rate", "0.5", "--learning-rate", "0.2", "--eval-every", "0",
                         "--epsilon", "1", "--delta", "1e-5", "--bits", (char *) bits,
                         "--timeout", "1800", "--round-timeout", "600000", NULL };
     //  The many-site run measures memory only: one step, and rounds may take
@@ -249,7 +249,7 @@ bench_federation (int argc, char **argv)
     double mlp_round_ms = (mlp_l - mlp_s) / (atof (mlp_long) - atof (mlp_short)) * 1e3;
     //  The consortium's expected batch: q x the 569 rows less each site's
     //  30 % evaluation hold-out.
-    double local_ms = s_local_gradient_ms (data, (size_t) (0.3 * 569 * 0.7 + 0.5),
+    double local_ms = s_local_gradient_ms (data, (size_t) (0.5 * 569 * 0.7 + 0.5),
                                            quick? 0.01: 0.5);
     if (local_ms < 0)
         goto cleanup;

@@ -450,12 +450,14 @@ s_write_report (const json_t *report, const char *dir, const char *name, const c
         return -1;
     }
     int rc = coord_render (report, format, f);
-    if (fclose (f) && rc == 0) {
-        cli_error ("cannot write %s", path);
-        return -1;
-    }
     if (rc)
         cli_error ("%s: %s", path, coord_last_error ());
+    if (fclose (f) && rc == 0) {
+        cli_error ("cannot write %s", path);
+        rc = -1;
+    }
+    if (rc)
+        unlink (path);
     return rc;
 }
 

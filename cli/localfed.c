@@ -274,14 +274,34 @@ cli_fed_run (cli_fed_t *self, const char *study_text, double timeout_s, bool pro
     }
     double until = s_now () + timeout_s;
     int rc = -1;
-    bool line = false;
+    bool line = false, busy = false;
     while (true) {
         if (s_check_alive (self))
             goto done;
         json_t *status = NULL;
         if (coord_client_status (self->client, id, &status)) {
-            cli_error ("status of study %s: %s", id, coord_last_error ());
-            goto done;
+            //  The launch was answered, so the coordinator knows this
+            //  analyst: a status that times out means it is busy (it
+            //  answers between rounds). Keep asking until the deadline.
+            if (s_now () > until) {
+                cli_error ("status of study %s: %s", id, coord_last_error ());
+                goto done;
+            }
+            if (!busy)
+                fprintf (stderr, "%s  (the coordinator is busy: %s; still waiting)\n",
+                         line? "\n": "", coord_last_error ());
+            busy = true;
+            line = false;
+            //  The late answer to the request that timed out would be
+            //  taken for the answer to the next one: start a new client.
+            coord_client_destroy (&self->client);
+            snprintf (path, sizeof path, "%s/analyst.cfg", self->dir);
+            self->client = coord_client_new (path);
+            if (!self->client) {
+                cli_error ("analyst: %s", coord_last_error ());
+                goto done;
+            }
+            continue;
         }
         const char *state = json_string_value (json_object_get (status, "status"));
         bool over = state && (strcmp (state, "completed") == 0 || strcmp (state, "failed") == 0);
