@@ -402,11 +402,34 @@ s_admit (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
     return false;
 }
 
+//  A site's name must be that of the allowlisted certificate it connected
+//  with: <allowlist>/<name>.pub holds the same public key.
+static bool
+s_name_matches_key (self_t *self, const char *name, const char *user_id)
+{
+    for (const char *c = name; *c; c++)
+        if (*c == '/' || (*c == '.' && c == name))
+            return false;
+    char path [1024];
+    snprintf (path, sizeof path, "%s/%s.pub", self->cfg->allowlist, name);
+    zcert_t *cert = zcert_load (path);
+    bool same = cert && !strcmp (zcert_public_txt (cert), user_id);
+    zcert_destroy (&cert);
+    return same;
+}
+
 static void
-s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello)
+s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const char *user_id)
 {
     if (strcmp (hello->role, "site"))
         return;
+    if (!s_name_matches_key (self, hello->name, user_id)) {
+        zsys_warning ("coordinator: refused hello as '%s': not the certificate %s/%s.pub",
+                      hello->name, self->cfg->allowlist, hello->name);
+        s_send_error (self, identity, "", 0, "hello: the site name does not match the "
+                      "certificate it connected with");
+        return;
+    }
     unsigned i;
     for (i = 0; i < self->n_sites; i++)
         if (!strcmp (self->sites [i].name, hello->name))
@@ -605,7 +628,9 @@ static void
 s_on_message (self_t *self)
 {
     zframe_t *identity = NULL;
-    proto_msg_t *msg = proto_recv (proto_server_sock (self->server), &identity);
+    char user_id [64];
+    proto_msg_t *msg = proto_recv_user (proto_server_sock (self->server), &identity, user_id,
+                                        sizeof user_id);
     if (!msg) {
         zsys_warning ("coordinator: dropped a message: %s", proto_last_error ());
         if (identity)
@@ -616,7 +641,7 @@ s_on_message (self_t *self)
     int slot = s_slot_of (self, identity);
     switch (msg->body_case) {
         case COHORT__ENVELOPE__BODY_HELLO:
-            s_on_hello (self, identity, msg->hello);
+            s_on_hello (self, identity, msg->hello, user_id);
             break;
         case COHORT__ENVELOPE__BODY_HEARTBEAT:
             break;

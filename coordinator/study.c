@@ -8,7 +8,6 @@
 
 #include <czmq.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +32,8 @@ struct _coord_study_t {
     double *mean, *std;
     gsl_vector *params;
     double *params_copy;            //  for RoundStart
+    gsl_vector *average;            //  tail average of the iterates (the released model)
+    uint64_t averaged;              //  iterates in it
     double *penalty_mask;           //  1 for penalised parameters
     model_optim_t *optim;
     model_mlp_t *mlp;
@@ -89,6 +90,8 @@ coord_study_destroy (coord_study_t **self_p)
         if (s->params && !s->mlp)
             gsl_vector_free (s->params);
         free (s->params_copy); free (s->penalty_mask);
+        if (s->average)
+            gsl_vector_free (s->average);
         model_optim_destroy (&s->optim);
         model_mlp_destroy (&s->mlp);
         dp_curve_destroy (&s->spent);
@@ -153,6 +156,7 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
         }
     }
     self->params_copy = calloc (n, sizeof (double));
+    self->average = gsl_vector_calloc (n);
     self->optim = d->optimizer == PROTO_OPT_ADAM
                 ? model_optim_adam_new (n, d->learning_rate, 0.9, 0.999, 1e-8)
                 : model_optim_sgd_new (n, d->learning_rate, 0);
@@ -192,13 +196,28 @@ coord_study_dim (const coord_study_t *self, Cohort__RoundKind kind)
     return self->plan.kind [kind].dim;
 }
 
+//  The released model: the average of the iterates over the second half of
+//  training (Polyak-Ruppert tail averaging; post-processing of the DP
+//  iterates, so free in privacy terms), which smooths out the noise the
+//  last iterate carries; the iterate itself until averaging starts, and
+//  always with privacy off (nothing to smooth).
+static const gsl_vector *
+s_released (const coord_study_t *self)
+{
+    return self->averaged? self->average: self->params;
+}
+
 int
 coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__RoundStart *rs)
 {
     rs->kind = kind;
     rs->sampling_rate = self->plan.kind [kind].q;
     if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN || kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL) {
-        memcpy (self->params_copy, self->params->data, self->plan.n_params * sizeof (double));
+        //  Training rounds see the optimiser's iterate, evaluations the
+        //  model that will be released.
+        const gsl_vector *w = kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL? s_released (self)
+                                                                        : self->params;
+        memcpy (self->params_copy, w->data, self->plan.n_params * sizeof (double));
         rs->n_params = self->plan.n_params;
         rs->params = self->params_copy;
         rs->n_mean = rs->n_std = self->p;
@@ -221,47 +240,50 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
     return 0;
 }
 
-//  Standardisation from the noisy signed octave histograms: per feature,
-//  the run of bins around the fullest one that clear 2 noise standard
-//  deviations is taken as the distribution of the values, each bin
-//  [L, 2L) as a uniform spread (mean 1.5 L, variance L^2 / 12). Octave
-//  resolution gives the mean and standard deviation within a small factor,
-//  which is what gradient descent needs to see comparable scales; the
-//  noise is that of the statistics round (docs/privacy.md).
+//  Standardisation from the noisy signed histograms (bins of a factor 4):
+//  per feature, the fullest bin (each sign's lowest bin, zeros and tiny
+//  values, left out) and the run of bins around it whose noisy counts clear
+//  2 noise standard deviations are taken as the distribution of the values,
+//  each bin [L, 4L) as a uniform spread (mean 2.5 L, variance 0.75 L^2).
+//  That gives the mean and standard deviation within a small factor, which
+//  is what gradient descent needs to see comparable scales; the noise is
+//  that of the statistics round (docs/privacy.md).
+//  The output bias (the LR intercept, the MLP's last parameter) starts at
+//  the log-odds of the noisy share of positive labels, so that the first
+//  steps do not push every weight one way to fit the class balance.
+static void
+s_prior (coord_study_t *self, int64_t positives)
+{
+    double share = (double) positives / (double) self->n_records;
+    share = fmin (0.99, fmax (0.01, share));
+    gsl_vector_set (self->params, self->plan.n_params - 1, log (share / (1 - share)));
+}
+
 static void
 s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
 {
+    if (self->plan.off) {
+        //  Exact sums: the pooled mean and (population) standard deviation.
+        double n = (double) self->n_records;
+        for (size_t j = 0; j < self->p; j++) {
+            double mean = ldexp ((double) v [j], -PROTO_OFF_BITS) / n;
+            double var = ldexp ((double) v [self->p + j], -PROTO_OFF_BITS) / n - mean * mean;
+            self->mean [j] = mean;
+            self->std [j] = var > 1e-24? sqrt (var): 1;
+        }
+        s_prior (self, v [2 * self->p]);
+        self->standardised = true;
+        return;
+    }
     const proto_plan_kind_t *k = &self->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS];
     double threshold = 2 * sqrt ((double) contributors * (double) k->local_sigma2) + 0.5;
     size_t per = 2 * PROTO_STATS_BINS;
     for (size_t j = 0; j < self->p; j++) {
         const int64_t *h = v + j * per;
-        //  The centre of the fullest run of three bins (one sign), leaving
-        //  out each sign's lowest bin (zeros and tiny values): three bins
-        //  hold most of a feature's values, and their sum rises above the
-        //  noise where one bin may not.
         size_t fullest = 1;
-        int64_t best = INT64_MIN;
-        for (size_t b = 1; b < per; b++) {
-            size_t in = b % PROTO_STATS_BINS;
-            if (in == 0)
-                continue;
-            int64_t sum = h [b] + (in > 1? h [b - 1]: 0)
-                        + (in + 1 < PROTO_STATS_BINS? h [b + 1]: 0);
-            if (sum > best) {
-                best = sum;
+        for (size_t b = 1; b < per; b++)
+            if (b % PROTO_STATS_BINS && h [b] > h [fullest])
                 fullest = b;
-            }
-        }
-        //  ... and within that run, its fullest bin.
-        size_t in = fullest % PROTO_STATS_BINS;
-        if (in > 1 && h [fullest - 1] > h [fullest])
-            fullest--;
-        else
-        if (in + 1 < PROTO_STATS_BINS && h [fullest + 1] > h [fullest])
-            fullest++;
-        //  The run of bins around the fullest one (same sign) that clear the
-        //  threshold: isolated noise spikes elsewhere do not count.
         size_t half = fullest / PROTO_STATS_BINS * PROTO_STATS_BINS;
         size_t first = fullest, last = fullest;
         while (first > half && (double) h [first - 1] > threshold)
@@ -271,19 +293,18 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
         double n = 0, s1 = 0, s2 = 0;
         for (size_t b = first; b <= last; b++) {
             double c = fmax ((double) h [b], 1);
-            double lo = ldexp (1, (int) (b % PROTO_STATS_BINS) + PROTO_STATS_EXP_MIN);
-            double mid = (b < PROTO_STATS_BINS? 1: -1) * 1.5 * lo;
+            double lo = ldexp (1, 2 * (int) (b % PROTO_STATS_BINS) + PROTO_STATS_EXP_MIN);
+            double mid = (b < PROTO_STATS_BINS? 1: -1) * 2.5 * lo;
             n += c;
             s1 += c * mid;
-            s2 += c * (mid * mid + lo * lo / 12);
+            s2 += c * (mid * mid + 0.75 * lo * lo);
         }
-        //  At least a quarter of the fullest bin's lower edge: a feature is
-        //  never blown up by a near-zero spread.
         double mean = s1 / n, var = s2 / n - mean * mean;
-        double floor_std = ldexp (1, (int) (fullest % PROTO_STATS_BINS) + PROTO_STATS_EXP_MIN) / 4;
         self->mean [j] = mean;
-        self->std [j] = var > floor_std * floor_std? sqrt (var): floor_std;
+        self->std [j] = sqrt (fmax (var, 0.75 * pow (ldexp (1, 2 * (int) (fullest % PROTO_STATS_BINS)
+                                                            + PROTO_STATS_EXP_MIN), 2)));
     }
+    s_prior (self, v [per * self->p]);
     self->standardised = true;
 }
 
@@ -310,6 +331,15 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         gsl_vector_free (g);
         if (rc)
             return coord_error ("optimiser: %s", model_last_error ());
+        if (!d->privacy_off && 2 * self->step > d->steps) {
+            //  average += (params - average) / k
+            self->averaged++;
+            for (size_t i = 0; i < n; i++) {
+                double a = gsl_vector_get (self->average, i);
+                gsl_vector_set (self->average, i, a + (gsl_vector_get (self->params, i) - a)
+                                                      / (double) self->averaged);
+            }
+        }
     }
     else {
         double pos [PROTO_HIST_BINS], neg [PROTO_HIST_BINS];
@@ -387,11 +417,11 @@ s_model (const coord_study_t *self)
     mf->train_rows = (size_t) self->n_records;
     if (mf->type == MODEL_TYPE_LOGISTIC) {
         mf->w = gsl_vector_alloc (self->plan.n_params);
-        gsl_vector_memcpy (mf->w, self->params);
+        gsl_vector_memcpy (mf->w, s_released (self));
     }
     else {
         mf->mlp = model_mlp_new (self->p, d->hidden, d->n_hidden, MODEL_ACT_RELU);
-        gsl_vector_memcpy (model_mlp_params (mf->mlp), self->params);
+        gsl_vector_memcpy (model_mlp_params (mf->mlp), s_released (self));
     }
     char *text = model_file_to_json (mf);
     model_file_destroy (&mf);

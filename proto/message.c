@@ -246,6 +246,14 @@ proto_send (zsock_t *sock, zframe_t *identity, const proto_msg_t *msg)
 proto_msg_t *
 proto_recv (zsock_t *sock, zframe_t **identity)
 {
+    return proto_recv_user (sock, identity, NULL, 0);
+}
+
+proto_msg_t *
+proto_recv_user (zsock_t *sock, zframe_t **identity, char *user_id, size_t size)
+{
+    if (user_id && size)
+        user_id [0] = 0;
     if (identity)
         *identity = NULL;
     zmsg_t *zmsg = zmsg_recv (sock);
@@ -261,6 +269,9 @@ proto_recv (zsock_t *sock, zframe_t **identity)
     else {
         zframe_t *frame = zmsg_first (zmsg);
         msg = proto_decode (zframe_data (frame), zframe_size (frame));
+        const char *user = user_id? zframe_meta (frame, "User-Id"): NULL;
+        if (user && size)
+            snprintf (user_id, size, "%s", user);
     }
     zmsg_destroy (&zmsg);
     return msg;

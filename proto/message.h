@@ -59,6 +59,11 @@ int proto_send (zsock_t *sock, zframe_t *identity, const proto_msg_t *msg) PROTO
     is still set when it was read). */
 proto_msg_t *proto_recv (zsock_t *sock, zframe_t **identity);
 
+/*  The same, and the CURVE public key (Z85, 40 characters) the ZAP handler
+    authenticated the sender with, copied into user_id[size] ("" if the
+    socket is not a CURVE server). */
+proto_msg_t *proto_recv_user (zsock_t *sock, zframe_t **identity, char *user_id, size_t size);
+
 /*  Name of a body case for logs ("update", "partial", ...). */
 const char *proto_body_name (const proto_msg_t *msg);
 

@@ -87,7 +87,10 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     proto_plan_kind_t *stats = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_STATS];
     proto_plan_kind_t *train = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN];
     proto_plan_kind_t *eval = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
-    *stats = (proto_plan_kind_t) { 1, 1, sqrt ((double) p), 0, 2 * PROTO_STATS_BINS * p };
+    //  Privacy off: exact sums of x and x^2 instead of the histograms. Both
+    //  end with the count of positive labels.
+    *stats = (proto_plan_kind_t) { 1, 1, sqrt ((double) p + 1), 0,
+                                   (s->privacy_off? 2: 2 * PROTO_STATS_BINS) * p + 1 };
     *train = (proto_plan_kind_t) { s->steps, s->sampling_rate,
         dp_clip_sensitivity (s->clip, PROTO_FRAC_BITS, plan->n_params), 0, plan->n_params };
     *eval = (proto_plan_kind_t) { proto_study_eval_rounds (s), 1, 1, 0, 2 * PROTO_HIST_BINS };

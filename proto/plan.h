@@ -8,12 +8,16 @@
     site never takes noise parameters from the coordinator.
 
     Rounds and their vectors (integers):
-      stats    per feature, a signed histogram of floor(log2 |x|) over
-               PROTO_STATS_BINS exponents for each sign (training rows): each
-               record adds 1 to one bin per feature, L2 sensitivity sqrt(p).
+      stats    per feature, a signed histogram of floor(log4 |x|) over
+               PROTO_STATS_BINS bins for each sign (training rows): each
+               record adds 1 to one bin per feature, and the vector ends
+               with the count of positive labels: L2 sensitivity sqrt(p + 1).
                The coordinator derives the standardisation mean and standard
-               deviation from it (octave resolution is enough to put the
+               deviation from it (a factor-4 resolution is enough to put the
                features on comparable scales for gradient descent).
+               With privacy off the vector is instead the exact sums of x
+               and x^2 per feature (fixed point 2^PROTO_OFF_BITS), so the
+               standardisation is the pooled one.
       train    the clipped per-example gradient sum (clip C), fixed point
                2^PROTO_FRAC_BITS, Poisson-subsampled at rate q:
                dp_clip_sensitivity(C, f, d).
@@ -38,13 +42,14 @@
 #include "proto/cohort.pb-c.h"
 
 #define PROTO_FRAC_BITS    12              //  training gradients
+#define PROTO_OFF_BITS     8               //  privacy-off statistics
 #define PROTO_VALUE_BITS   48
 #define PROTO_MAX_PARTIES  64
-#define PROTO_STATS_BINS   32               //  per sign
-#define PROTO_STATS_EXP_MIN (-16)           //  bins: exponents -16 .. 15
+#define PROTO_STATS_BINS   16               //  per sign, two octaves each
+#define PROTO_STATS_EXP_MIN (-16)           //  bins: [2^-16, 2^-14) .. [2^14, 2^16)
 #define PROTO_HIST_BINS    10
-#define PROTO_STATS_SHARE  0.35
-#define PROTO_EVAL_SHARE   0.10
+#define PROTO_STATS_SHARE  0.40
+#define PROTO_EVAL_SHARE   0.05
 #define PROTO_KINDS        4                //  indexed by Cohort__RoundKind
 
 typedef struct {

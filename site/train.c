@@ -4,6 +4,7 @@
 #include "dp/clip.h"
 #include "models/logistic.h"
 #include "models/mlp.h"
+#include "proto/plan.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -22,24 +23,63 @@ s_standardise (const gsl_matrix *X, const double *mean, const double *std)
     return Z;
 }
 
+static int64_t
+s_positives (const model_dataset_t *ds)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < ds->n; i++)
+        n += gsl_vector_get (ds->y, i) > 0.5;
+    return n;
+}
+
+//  Privacy off: sum x and sum x^2 per feature, fixed point.
+static int
+s_sums (int64_t *out, const model_dataset_t *ds)
+{
+    size_t p = ds->X->size2;
+    double *s = calloc (2 * p, sizeof (double));
+    for (size_t i = 0; i < ds->n; i++)
+        for (size_t j = 0; j < p; j++) {
+            double x = gsl_matrix_get (ds->X, i, j);
+            if (!isnan (x)) {
+                s [j] += x;
+                s [p + j] += x * x;
+            }
+        }
+    int rc = 0;
+    for (size_t j = 0; j < 2 * p && !rc; j++) {
+        double v = ldexp (s [j], PROTO_OFF_BITS);
+        if (!(fabs (v) < ldexp (1, PROTO_VALUE_BITS - 2)))
+            rc = site_error ("stats: feature %zu: sum %g too large for the fixed-point range",
+                             j % p, s [j]);
+        else
+            out [j] = (int64_t) llround (v);
+    }
+    free (s);
+    out [2 * p] = s_positives (ds);
+    return rc;
+}
+
 static void
 s_stats (int64_t *out, const model_dataset_t *ds)
 {
     size_t p = ds->X->size2, per = 2 * PROTO_STATS_BINS;
-    memset (out, 0, per * p * sizeof (int64_t));
+    memset (out, 0, (per * p + 1) * sizeof (int64_t));
     for (size_t i = 0; i < ds->n; i++)
         for (size_t j = 0; j < p; j++) {
             double x = gsl_matrix_get (ds->X, i, j);
             if (isnan (x))
                 continue;
+            //  Bin k holds |x| in [2^(m + 2k), 2^(m + 2k + 2)), m = EXP_MIN;
+            //  the ends take everything below and above.
             int e = x != 0? (int) floor (log2 (fabs (x))): PROTO_STATS_EXP_MIN;
-            if (e < PROTO_STATS_EXP_MIN)
-                e = PROTO_STATS_EXP_MIN;
-            if (e > PROTO_STATS_EXP_MIN + PROTO_STATS_BINS - 1)
-                e = PROTO_STATS_EXP_MIN + PROTO_STATS_BINS - 1;
+            int k = e < PROTO_STATS_EXP_MIN? 0: (e - PROTO_STATS_EXP_MIN) / 2;
+            if (k > PROTO_STATS_BINS - 1)
+                k = PROTO_STATS_BINS - 1;
             size_t sign = x < 0? PROTO_STATS_BINS: 0;
-            out [j * per + sign + (size_t) (e - PROTO_STATS_EXP_MIN)]++;
+            out [j * per + sign + (size_t) k]++;
         }
+    out [per * p] = s_positives (ds);
 }
 
 //  Per-example gradients of the rows of Z, one row each in G (rows x n).
@@ -151,6 +191,8 @@ site_round_vector (int64_t *out, const site_data_t *data, const proto_study_t *s
 {
     switch (rs->kind) {
         case COHORT__ROUND_KIND__ROUND_KIND_STATS:
+            if (plan->off)
+                return s_sums (out, data->train);
             s_stats (out, data->train);
             return 0;
         case COHORT__ROUND_KIND__ROUND_KIND_TRAIN:

@@ -1,6 +1,7 @@
 /*  site/train.h - a site's contribution to one round, as integers, before
     noise: the vectors of proto/plan.h for each round kind.
-      stats    signed histogram of floor(log2 |x|) per feature (training rows)
+      stats    signed histogram of floor(log4 |x|) per feature (training rows),
+               then the count of positive labels
       train    Poisson sample at rate q (CSPRNG), per-example gradients on
                the standardised rows, each clipped to C, rounded and summed
                (dp_clip_sum_fixed, 2^PROTO_FRAC_BITS)

@@ -149,8 +149,9 @@ e2e_write_site (e2e_t *c, unsigned i)
 }
 
 int
-e2e_write_study (e2e_t *c, const char *extra, unsigned steps, double q, double epsilon,
-                 bool off, unsigned min_sites, unsigned eval_every)
+e2e_write_study (e2e_t *c, const char *extra, const char *optimizer, double lr,
+                 unsigned steps, double q, double epsilon, bool off, unsigned min_sites,
+                 unsigned eval_every)
 {
     FILE *f = fopen (e2e_path (c, "study.cfg"), "w");
     if (!f)
@@ -160,8 +161,8 @@ e2e_write_study (e2e_t *c, const char *extra, unsigned steps, double q, double e
                 "    dataset = breast_cancer\n"
                 "    label = malignant\n"
                 "    model = logistic\n"
-                "    optimizer = adam\n"
-                "    learning_rate = 0.1\n"
+                "    optimizer = %s\n"
+                "    learning_rate = %g\n"
                 "    steps = %u\n"
                 "    sampling_rate = %g\n"
                 "    clip = 1\n"
@@ -172,7 +173,8 @@ e2e_write_study (e2e_t *c, const char *extra, unsigned steps, double q, double e
                 "        epsilon = %g\n"
                 "        delta = 1e-5\n"
                 "        off = %s\n",
-             steps, q, min_sites, eval_every, extra? extra: "", epsilon, off? "true": "false");
+             optimizer, lr, steps, q, min_sites, eval_every, extra? extra: "", epsilon,
+             off? "true": "false");
     return fclose (f);
 }
 

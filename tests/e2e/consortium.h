@@ -33,9 +33,10 @@ int e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
 /*  (Re)writes DIR/sites/<name>.cfg of site i (after a budget change). */
 int e2e_write_site (e2e_t *c, unsigned i);
 
-/*  Writes DIR/study.cfg. */
-int e2e_write_study (e2e_t *c, const char *extra, unsigned steps, double q, double epsilon,
-                     bool privacy_off, unsigned min_sites, unsigned eval_every);
+/*  Writes DIR/study.cfg (logistic regression on breast_cancer). */
+int e2e_write_study (e2e_t *c, const char *extra, const char *optimizer, double lr,
+                     unsigned steps, double q, double epsilon, bool privacy_off,
+                     unsigned min_sites, unsigned eval_every);
 
 /*  Starts the coordinator / site i. 0 or -1. */
 int e2e_start_coordinator (e2e_t *c);

@@ -5,6 +5,7 @@
     Scenarios:
       unknown_cert   a client whose cert is not allowlisted gets no answer;
                      the allowlisted analyst does
+      impostor       an allowlisted site claiming another site's name is refused
       study          a DP study completes; the coordinator's files hold no
                      key share
       kill_site      a site killed mid-study: rounds complete with t sites
@@ -15,7 +16,8 @@
       budget         a site whose budget is too small declines with the reason
       bad_partial    a site with a corrupted share: its partial decryptions
                      fail their proofs and are excluded
-    Exit 0 on success; on failure the consortium directory is kept.
+    Exit 0 on success; on failure (or with E2E_KEEP set) the consortium
+    directory is kept.
 */
 #include "consortium.h"
 #include "coordinator/client.h"
@@ -108,6 +110,43 @@ s_study_field (json_t *report, const char *key)
 
 //  ---------------------------------------------------------------------
 
+//  An allowlisted site cannot register under another site's name.
+static int
+s_impostor (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    char cert [512], server [512], endpoint [64];
+    snprintf (cert, sizeof cert, "%s/certs/site-c_secret", c->dir);
+    snprintf (server, sizeof server, "%s/certs/coordinator", c->dir);
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", c->port);
+    zsock_t *sock = proto_client_new (endpoint, cert, server);
+    CHECK (sock, "client: %s", proto_last_error ());
+    Cohort__Hello hello = COHORT__HELLO__INIT;
+    hello.role = "site"; hello.name = "site-a"; hello.index = 1;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "";
+    msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
+    msg.hello = &hello;
+    CHECK (proto_send (sock, NULL, &msg) == 0, "send");
+    zsock_set_rcvtimeo (sock, 10000);
+    proto_msg_t *reply = proto_recv (sock, NULL);
+    CHECK (reply && reply->body_case == COHORT__ENVELOPE__BODY_ERROR, "no refusal");
+    CHECK (strstr (reply->error->message, "does not match"), "reply: %s", reply->error->message);
+    proto_free (&reply);
+    zsock_destroy (&sock);
+    CHECK (e2e_wait_log (c, "coordinator", "refused hello as 'site-a'", 5000), "no log line");
+    //  The real site-a still takes part.
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 1, 1, 20, false, 3, 0) == 0, "study.cfg");
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_decref (report);
+    return 0;
+}
+
 static int
 s_unknown_cert (e2e_t *c)
 {
@@ -180,7 +219,7 @@ s_study (e2e_t *c)
 {
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 4, 1, 20, false, 2, 2) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 4, 1, 20, false, 2, 2) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
@@ -233,7 +272,7 @@ s_kill_site (e2e_t *c)
 {
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 4, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 4, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, s_kill_c_after_step))
         return -1;
@@ -260,7 +299,7 @@ s_quorum (e2e_t *c)
 {
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 8, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 8, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, s_kill_two_after_step))
         return -1;
@@ -285,7 +324,7 @@ s_budget (e2e_t *c)
     c->budget [2] = 0.5;
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 3, 1, 1, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 1, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
@@ -321,7 +360,7 @@ s_bad_partial (e2e_t *c)
     free (text);
     if (s_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, 2, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 2, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
@@ -520,7 +559,7 @@ s_late_dup (e2e_t *c)
     zactor_t *rogue = zactor_new (s_rogue, &args);
     CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
            "the rogue did not connect");
-    CHECK (e2e_write_study (c, NULL, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
     int rc = s_run_study (c, &report, NULL, NULL);
     zactor_destroy (&rogue);
@@ -546,7 +585,8 @@ s_late_dup (e2e_t *c)
 //  Label-skew split over 3 sites, a privacy-off and a DP study, each model
 //  evaluated on the pooled test rows with `cohort evaluate`, against
 //  `cohort train` on the pooled training rows. Environment: E2E_BITS
-//  (2048), E2E_OFF_STEPS, E2E_DP_STEPS, E2E_DP_Q, E2E_LR, E2E_DP_LR.
+//  (2048), E2E_OFF_STEPS, E2E_DP_STEPS, E2E_DP_Q, E2E_LR, E2E_DP_LR,
+//  E2E_OPTIMIZER (adam or sgd).
 static double
 s_env (const char *name, double fallback)
 {
@@ -578,15 +618,9 @@ s_acceptance_study (e2e_t *c, const char *label, bool off, unsigned steps, doubl
 {
     char extra [128];
     snprintf (extra, sizeof extra, "    l2 = 1\n");
-    CHECK (e2e_write_study (c, extra, steps, q, 1, off, 2, off? 0: 0) == 0, "study.cfg");
-    //  learning rate
-    char *text = s_read (e2e_path (c, "study.cfg"), NULL);
-    char *at = strstr (text, "learning_rate = 0.1");
-    FILE *f = fopen (e2e_path (c, "study.cfg"), "w");
-    fprintf (f, "%.*slearning_rate = %g%s", (int) (at - text), text, lr,
-             at + strlen ("learning_rate = 0.1"));
-    fclose (f);
-    free (text);
+    const char *optimizer = getenv ("E2E_OPTIMIZER");
+    CHECK (e2e_write_study (c, extra, optimizer? optimizer: "adam", lr, steps, q, 1, off, 2, 0)
+           == 0, "study.cfg");
     json_t *report;
     int64_t t0 = zclock_mono ();
     if (s_run_study (c, &report, NULL, NULL))
@@ -661,6 +695,7 @@ main (int argc, char **argv)
     } scenarios [] = {
         { "unknown_cert", s_unknown_cert, 10000 },
         { "study", s_study, 10000 },
+        { "impostor", s_impostor, 10000 },
         { "kill_site", s_kill_site, 4000 },
         { "quorum", s_quorum, 4000 },
         { "late_dup", s_late_dup, 10000 },
@@ -675,7 +710,7 @@ main (int argc, char **argv)
             return 1;
         }
         int rc = scenarios [i].run (&s_c);
-        e2e_teardown (&s_c, rc != 0);
+        e2e_teardown (&s_c, rc != 0 || getenv ("E2E_KEEP"));
         fprintf (stderr, "e2e %s: %s\n", scenario, rc? "FAILED": "passed");
         return rc? 1: 0;
     }

@@ -37,7 +37,7 @@ test_schedule_and_report (void **state)
         COHORT__ROUND_KIND__ROUND_KIND_STATS, COHORT__ROUND_KIND__ROUND_KIND_TRAIN,
         COHORT__ROUND_KIND__ROUND_KIND_TRAIN, COHORT__ROUND_KIND__ROUND_KIND_EVAL,
         COHORT__ROUND_KIND__ROUND_KIND_TRAIN, COHORT__ROUND_KIND__ROUND_KIND_EVAL, 0 };
-    int64_t v [2 * PROTO_STATS_BINS * 2];
+    int64_t v [2 * PROTO_STATS_BINS * 2 + 1];
     json_t *metrics;
     for (int r = 0; r < 7; r++) {
         Cohort__RoundKind kind = coord_study_next (st);
@@ -48,17 +48,21 @@ test_schedule_and_report (void **state)
         assert_int_equal (coord_study_round_start (st, kind, &rs), 0);
         memset (v, 0, sizeof v);
         if (kind == COHORT__ROUND_KIND__ROUND_KIND_STATS) {
-            assert_int_equal (coord_study_dim (st, kind), 2 * 2 * PROTO_STATS_BINS);
-            //  Feature a: 1000 values in [4, 8); b: 1000 in [-2, -1).
-            v [2 - PROTO_STATS_EXP_MIN] = 1000;
-            v [2 * PROTO_STATS_BINS + PROTO_STATS_BINS + 0 - PROTO_STATS_EXP_MIN] = 1000;
+            assert_int_equal (coord_study_dim (st, kind), 2 * 2 * PROTO_STATS_BINS + 1);
+            v [2 * 2 * PROTO_STATS_BINS] = 25;          //  25 of 100 positive
+            //  Feature a: 1000 values in [4, 16); b: 1000 in [-4, -1).
+            v [(2 - PROTO_STATS_EXP_MIN) / 2] = 1000;
+            v [2 * PROTO_STATS_BINS + PROTO_STATS_BINS + (0 - PROTO_STATS_EXP_MIN) / 2] = 1000;
         }
         else
         if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
             assert_int_equal (rs.n_params, 3);
+            if (r == 1)     //  the intercept starts at log(0.25 / 0.75)
+                assert_true (fabs (rs.params [2] - log (1.0 / 3)) < 1e-12);
             assert_int_equal (rs.n_mean, 2);
-            assert_true (fabs (rs.mean [0] - 6) < 1e-9);
-            assert_true (fabs (rs.mean [1] + 1.5) < 1e-9);
+            assert_true (fabs (rs.mean [0] - 10) < 1e-9);
+            assert_true (fabs (rs.mean [1] + 2.5) < 1e-9);
+            assert_true (fabs (rs.std [0] - sqrt (12)) < 1e-9);
             v [0] = 1 << PROTO_FRAC_BITS;        //  gradient +1 on a
         }
         else {
@@ -122,6 +126,15 @@ test_privacy_off (void **state)
     assert_true (json_is_null (json_object_get (privacy, "epsilon")));
     assert_true (json_is_null (json_object_get (report, "model")));   //  not standardised yet
     json_decref (report);
+    //  Exact sums: 10 records, sum 30, sum of squares 100 -> mean 3, std 1.
+    int64_t sums [3] = { 30 << PROTO_OFF_BITS, 100 << PROTO_OFF_BITS, 5 };
+    json_t *metrics;
+    assert_int_equal (coord_study_apply (st, COHORT__ROUND_KIND__ROUND_KIND_STATS, sums, 1,
+                                         &metrics), 0);
+    Cohort__RoundStart rs2 = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, coord_study_next (st), &rs2), 0);
+    assert_true (fabs (rs2.mean [0] - 3) < 1e-12 && fabs (rs2.std [0] - 1) < 1e-12);
+    assert_true (fabs (rs2.params [1]) < 1e-12);      //  5 of 10: log-odds 0
     coord_study_destroy (&st);
     //  An impossible plan fails at begin.
     st = coord_study_new ("s3", "study\n    name = u\n    dataset = d\n    label = y\n"

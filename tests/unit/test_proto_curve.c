@@ -95,9 +95,14 @@ test_allowlist (void **state)
     assert_int_equal (s_hello (good, "known"), 0);
     assert_non_null (zpoller_wait (poller, 10000));
     zframe_t *identity;
-    proto_msg_t *msg = proto_recv (proto_server_sock (server), &identity);
+    char user [64];
+    proto_msg_t *msg = proto_recv_user (proto_server_sock (server), &identity, user, sizeof user);
     assert_non_null (msg);
     assert_string_equal (msg->hello->name, "known");
+    //  The ZAP handler names the sender by its public key.
+    zcert_t *known_cert = zcert_load (known);
+    assert_string_equal (user, zcert_public_txt (known_cert));
+    zcert_destroy (&known_cert);
     //  And the server can answer on the same connection.
     Cohort__Heartbeat hb = COHORT__HEARTBEAT__INIT;
     proto_msg_t reply = COHORT__ENVELOPE__INIT;

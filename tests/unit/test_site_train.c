@@ -60,22 +60,23 @@ test_stats (void **state)
 {
     (void) state;
     size_t per = 2 * PROTO_STATS_BINS;
-    int64_t *v = calloc (2 * per, sizeof (int64_t));
+    int64_t *v = calloc (2 * per + 1, sizeof (int64_t));
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
     rs.kind = COHORT__ROUND_KIND__ROUND_KIND_STATS;
     assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, NULL), 0);
-    int z = -PROTO_STATS_EXP_MIN;     //  index of exponent 0
-    //  a: 1 -> [1,2), 5 and 6 -> [4,8).
+    int z = -PROTO_STATS_EXP_MIN / 2;     //  the bin [1, 4)
+    //  a: 1 -> [1,4), 5 and 6 -> [4,16).
     assert_int_equal (v [z + 0], 1);
-    assert_int_equal (v [z + 2], 2);
-    //  b: -3 -> negative [2,4); 0 -> the lowest positive bin; -0.5 -> negative [0.5,1).
-    assert_int_equal (v [per + PROTO_STATS_BINS + z + 1], 1);
+    assert_int_equal (v [z + 1], 2);
+    //  b: -3 -> negative [1,4); 0 -> the lowest positive bin; -0.5 -> negative [0.25,1).
+    assert_int_equal (v [per + PROTO_STATS_BINS + z], 1);
     assert_int_equal (v [per + 0], 1);
     assert_int_equal (v [per + PROTO_STATS_BINS + z - 1], 1);
     int64_t total = 0;
     for (size_t i = 0; i < 2 * per; i++)
         total += v [i];
     assert_int_equal (total, 6);
+    assert_int_equal (v [2 * per], 2);                  //  positive labels
     free (v);
 }
 
@@ -132,12 +133,36 @@ test_train_and_eval (void **state)
     dp_rng_destroy (&rng);
 }
 
+static void
+test_sums_when_off (void **state)
+{
+    (void) state;
+    proto_study_t *off = proto_study_parse ("study\n    name = s\n    dataset = d\n"
+                                            "    label = y\n    steps = 1\n    sampling_rate = 1\n"
+                                            "    min_sites = 1\n    privacy\n        off = true\n",
+                                            "s.cfg");
+    proto_plan_t plan;
+    assert_int_equal (proto_plan_make (&plan, off, 2, 1), 0);
+    assert_int_equal (plan.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].dim, 5);
+    int64_t v [5];
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_STATS;
+    assert_int_equal (site_round_vector (v, s_data, off, &plan, &rs, NULL), 0);
+    //  a: 1 + 5 + 6 = 12, squares 62; b: -3.5, squares 9.25.
+    assert_true (v [0] == 12 << PROTO_OFF_BITS && v [2] == 62 << PROTO_OFF_BITS);
+    assert_true (v [1] == (int64_t) (-3.5 * (1 << PROTO_OFF_BITS)));
+    assert_true (v [3] == (int64_t) (9.25 * (1 << PROTO_OFF_BITS)));
+    assert_int_equal (v [4], 2);
+    proto_study_destroy (&off);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_stats),
         cmocka_unit_test (test_train_and_eval),
+        cmocka_unit_test (test_sums_when_off),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
