@@ -107,7 +107,7 @@ s_study (cli_fed_t *fed, const cli_study_t *study, const char *dir, const char *
         snprintf (model, sizeof model, "%s/model.json", out);
         if (cli_simulate_exact (model, test, &auc, &acc) == 0)
             printf ("  exact      AUC %.4f, accuracy %.4f on the %zu held-out rows (computed by\n"
-                    "             the demo, which holds all the data: a check of the DP estimate)\n",
+                    "             the demo, which holds all the data: a check of the estimate)\n",
                     auc, acc, n_test);
         printf ("  report     %s/report.html\n", out);
         const char *status = json_string_value (json_object_get (json_object_get (report, "study"),

@@ -504,11 +504,13 @@ cli_simulate_summary (const json_t *report, FILE *out)
     fprintf (out, "  status     %s%s%s\n", status? status: "?", detail && *detail? ": ": "",
              detail? detail: "");
     json_t *auc = json_object_get (final, "auc");
+    bool private = json_is_true (json_object_get (privacy, "private"));
     if (json_is_number (auc))
-        fprintf (out, "  test AUC   %.4f (accuracy %.4f, log-loss %.4f; DP estimate)\n",
+        fprintf (out, "  test AUC   %.4f (accuracy %.4f, log-loss %.4f; %s)\n",
                  json_number_value (auc), json_number_value (json_object_get (final, "accuracy")),
-                 json_number_value (json_object_get (final, "log_loss")));
-    if (json_is_true (json_object_get (privacy, "private")))
+                 json_number_value (json_object_get (final, "log_loss")),
+                 private? "DP estimate": "from score histograms");
+    if (private)
         fprintf (out, "  privacy    epsilon %.3f of %.3g, delta %.3g (%s, noise multiplier %.3g, "
                       "q %.3g, %lld steps)\n",
                  json_number_value (json_object_get (privacy, "epsilon")),
@@ -667,8 +669,8 @@ cli_cmd_simulate (int argc, char **argv)
             double auc, acc;
             snprintf (path, sizeof path, "%s/model.json", o.out);
             if (o.test && cli_simulate_exact (path, o.test, &auc, &acc) == 0)
-                printf ("  exact      AUC %.4f, accuracy %.4f on all of %s (not private: "
-                        "a check of the DP estimate above)\n", auc, acc, o.test);
+                printf ("  exact      AUC %.4f, accuracy %.4f on all of %s (computed here, "
+                        "not private: a check of the estimate above)\n", auc, acc, o.test);
             printf ("  report     %s/report.html (and report.json, model.json)\n", o.out);
             rc = status && strcmp (status, "completed") == 0? CLI_OK: CLI_FAIL;
         }
