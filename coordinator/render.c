@@ -224,7 +224,7 @@ s_render_csv (const json_t *report, FILE *out)
 
     const char *metrics [S_METRICS_MAX];
     size_t n_metrics = s_metric_names (report, metrics);
-    fputs ("round,kind,status,epsilon_spent,sites_contributed,excluded", out);
+    fputs ("round,kind,step,status,detail,epsilon_spent,sites_contributed,excluded,rejected", out);
     for (size_t j = 0; j < n_metrics; j++) {
         fputc (',', out);
         s_csv_text (out, metrics [j]);
@@ -233,8 +233,8 @@ s_render_csv (const json_t *report, FILE *out)
     size_t i;
     json_t *r;
     json_array_foreach (json_object_get (report, "rounds"), i, r) {
-        const char *cols [] = { "round", "kind", "status", "epsilon_spent",
-                                "sites_contributed", "excluded", NULL };
+        const char *cols [] = { "round", "kind", "step", "status", "detail", "epsilon_spent",
+                                "sites_contributed", "excluded", "rejected", NULL };
         for (const char **c = cols; *c; c++) {
             if (c != cols)
                 fputc (',', out);
@@ -300,6 +300,12 @@ s_html_value (FILE *out, const json_t *v, const char *missing)
                 fputs (", ", out);
             s_html_value (out, e, "?");
         }
+    }
+    else
+    if (json_is_object (v) && s_str (v, "site") && s_str (v, "reason")) {
+        s_esc (out, s_str (v, "site"));
+        fputs (": ", out);
+        s_esc (out, s_str (v, "reason"));
     }
     else
     if (json_is_object (v)) {
@@ -724,8 +730,9 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
         fputs ("<p class=\"missing\">No rounds were run.</p>\n", out);
         return;
     }
-    fputs ("<table class=\"rounds\">\n<tr><th>round</th><th>kind</th><th>status</th>"
-           "<th>&#949; spent</th><th>sites</th><th>excluded</th>", out);
+    fputs ("<table class=\"rounds\">\n<tr><th>round</th><th>kind</th><th>step</th>"
+           "<th>status</th><th>&#949; spent</th><th>sites</th><th>excluded</th>"
+           "<th>rejected messages</th>", out);
     for (size_t j = 0; j < n_names; j++) {
         fputs ("<th>", out);
         s_esc (out, names [j]);
@@ -738,8 +745,8 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
         const char *status = s_str (r, "status");
         bool failed = status && strcmp (status, "ok") != 0;
         fprintf (out, "<tr%s>", failed? " class=\"failed\"": "");
-        const char *cols [] = { "round", "kind", "status", "epsilon_spent",
-                                "sites_contributed", "excluded", NULL };
+        const char *cols [] = { "round", "kind", "step", "status", "epsilon_spent",
+                                "sites_contributed", "excluded", "rejected", NULL };
         for (const char **c = cols; *c; c++) {
             fputs ("<td>", out);
             json_t *v = json_object_get (r, *c);
@@ -747,6 +754,12 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
                 fputs ("&ndash;", out);
             else
                 s_html_value (out, v, "&ndash;");
+            //  A failed round says why next to its status.
+            const char *detail = s_str (r, "detail");
+            if (strcmp (*c, "status") == 0 && detail && *detail) {
+                fputs (": ", out);
+                s_esc (out, detail);
+            }
             fputs ("</td>", out);
         }
         json_t *m = json_object_get (r, "metrics");

@@ -83,11 +83,12 @@ test_csv (void **state)
     //  The accountant text has commas: quoted.
     assert_non_null (strstr (text, "\r\nprivacy.accountant,\"RDP, Poisson"));
     //  Rounds table: header with the metric columns, one row per round.
-    assert_non_null (strstr (text, "\r\n\r\nround,kind,status,epsilon_spent,sites_contributed,"
-                                   "excluded,auc,accuracy,log_loss\r\n"));
-    assert_non_null (strstr (text, "\r\n7,train,failed,"));
-    assert_non_null (strstr (text, ",2,hospital-c,,,\r\n"));
-    assert_non_null (strstr (text, "\r\n20,eval,ok,0.9,3,,0.9"));
+    assert_non_null (strstr (text, "\r\n\r\nround,kind,step,status,detail,epsilon_spent,"
+                                   "sites_contributed,excluded,rejected,auc,accuracy,log_loss\r\n"));
+    assert_non_null (strstr (text, "\r\n7,train,7,failed,1 of 2 required sites answered,"));
+    assert_non_null (strstr (text, ",2,hospital-c,hospital-c: late: round 11 is over "
+                                   "(current round 12),,,\r\n"));
+    assert_non_null (strstr (text, "\r\n20,eval,,ok,,0.9,3,,,0.9"));
     const char *table = strstr (text, "\r\n\r\n");
     assert_int_equal (s_count (table, "\r\n"), 2 + 1 + 20);
     free (text);
@@ -133,6 +134,8 @@ test_html_private (void **state)
     assert_int_equal (s_count (html, "<tr class=\"failed\">"), 1);
     assert_non_null (strstr (html, "<title>round 7: 1 sites, failed</title>"));
     assert_non_null (strstr (html, "round 7 failed: 1 of 2 required sites answered"));
+    assert_non_null (strstr (html, "<td>failed: 1 of 2 required sites answered</td>"));
+    assert_non_null (strstr (html, "<td>hospital-c: late: round 11 is over (current round 12)</td>"));
     assert_non_null (strstr (html, "class=\"legend\">t = 2</text>"));
     assert_non_null (strstr (html, "fill=\"#d62728\">&#949; = 1</text>"));
     //  The model: original-scale coefficients.
@@ -203,6 +206,8 @@ test_html_escaping (void **state)
     json_object_set_new (r5, "kind", json_string (evil));
     json_object_set_new (r5, "status", json_string (evil));
     json_object_set_new (r5, "excluded", json_pack ("[s]", evil));
+    json_object_set_new (r5, "detail", json_string (evil));
+    json_object_set_new (r5, "rejected", json_pack ("[{s:s,s:s}]", "site", evil, "reason", evil));
     json_object_set_new (json_object_get (r5, "metrics"), evil, json_real (0.5));
     json_object_set_new (json_object_get (r, "final_metrics"), evil, json_real (0.5));
     json_t *model = json_object_get (r, "model");
@@ -225,7 +230,7 @@ test_html_escaping (void **state)
     //  stamp, round kind + status + excluded + participation title, metric
     //  name in the legend, the point titles, the table header, the final
     //  metrics, model type and coefficient.
-    assert_true (s_count (html, escaped) >= 25);
+    assert_true (s_count (html, escaped) >= 28);
     free (html);
     json_decref (r);
 }
@@ -248,8 +253,8 @@ test_html_edge_cases (void **state)
     free (html);
     char *csv = s_render (r, "csv");
     assert_non_null (csv);
-    assert_non_null (strstr (csv, "\r\n\r\nround,kind,status,epsilon_spent,sites_contributed,"
-                                  "excluded\r\n"));
+    assert_non_null (strstr (csv, "\r\n\r\nround,kind,step,status,detail,epsilon_spent,"
+                                  "sites_contributed,excluded,rejected\r\n"));
     free (csv);
     //  One round, all sites failed, zero epsilon: charts still drawn.
     json_array_append_new (json_object_get (r, "rounds"),
