@@ -6,6 +6,7 @@
       unknown_cert   a client whose cert is not allowlisted gets no answer;
                      the allowlisted analyst does
       impostor       an allowlisted site claiming another site's name is refused
+      mlp            a small DP MLP study completes
       study          a DP study completes; the coordinator's files hold no
                      key share
       kill_site      a site killed mid-study: rounds complete with t sites
@@ -247,6 +248,35 @@ s_study (e2e_t *c)
     snprintf (cmd, sizeof cmd, "'%s' %s %s '%s' 2>&1 | grep -q 'share: unknown key'", argv [0],
               argv [1], argv [2], argv [3]);
     CHECK (system (cmd) == 0, "the coordinator accepted a share entry");
+    return 0;
+}
+
+//  A small DP MLP study end to end.
+static int
+s_mlp (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, "    model = mlp\n    hidden = 8\n", "adam", 0.05, 3, 1, 20,
+                            false, 2, 0) == 0, "study.cfg");
+    //  e2e_write_study wrote `model = logistic` first; drop that line.
+    char *text = s_read (e2e_path (c, "study.cfg"), NULL);
+    const char *line = "    model = logistic\n";
+    char *at = strstr (text, line);
+    CHECK (at, "study text");
+    memmove (at, at + strlen (line), strlen (at + strlen (line)) + 1);
+    FILE *f = fopen (e2e_path (c, "study.cfg"), "w");
+    fputs (text, f);
+    fclose (f);
+    free (text);
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    json_t *model = json_object_get (report, "model");
+    CHECK (!strcmp (json_string_value (json_object_get (model, "type")), "mlp"), "model type");
+    json_decref (report);
     return 0;
 }
 
@@ -696,6 +726,7 @@ main (int argc, char **argv)
         { "unknown_cert", s_unknown_cert, 10000 },
         { "study", s_study, 10000 },
         { "impostor", s_impostor, 10000 },
+        { "mlp", s_mlp, 10000 },
         { "kill_site", s_kill_site, 4000 },
         { "quorum", s_quorum, 4000 },
         { "late_dup", s_late_dup, 10000 },
