@@ -23,5 +23,6 @@ int bench_he (int argc, char **argv);
 int bench_models (int argc, char **argv);
 int bench_dp (int argc, char **argv);
 int bench_ingest (int argc, char **argv);
+int bench_federation (int argc, char **argv);
 
 #endif

@@ -13,7 +13,8 @@
 static const cli_command_t s_commands [] = {
     { "keygen", "generate keys (threshold Paillier)", cli_cmd_keygen },
     { "bench",  "run a benchmark and print its figures (JSON with --json)", cli_cmd_bench },
-    { "demo",   "run the demonstration (make demo)", cli_cmd_demo },
+    { "demo",   "a consortium of 3 hospitals on loopback: DP LR and MLP studies (make demo)",
+                cli_cmd_demo },
     { "train",    "fit a logistic regression or an MLP on a CSV file (model JSON)", cli_cmd_train },
     { "predict",  "score the rows of a CSV file with a model", cli_cmd_predict },
     { "evaluate", "AUC, accuracy, log-loss and Brier score of a model on a CSV file", cli_cmd_evaluate },
@@ -25,6 +26,7 @@ static const cli_command_t s_commands [] = {
     { "site",   "run a site worker (site.cfg)", cli_cmd_site },
     { "study",  "launch a study or show its status (analyst)", cli_cmd_study },
     { "report", "fetch a study's report (analyst)", cli_cmd_report },
+    { "simulate", "run one study on a throwaway consortium of local processes", cli_cmd_simulate },
     { NULL, NULL, NULL }
 };
 

@@ -15,6 +15,7 @@ int cli_cmd_device_sim (int argc, char **argv);
 int cli_cmd_coordinator (int argc, char **argv);
 int cli_cmd_site (int argc, char **argv);
 int cli_cmd_study (int argc, char **argv);
+int cli_cmd_simulate (int argc, char **argv);
 int cli_cmd_report (int argc, char **argv);
 
 #endif

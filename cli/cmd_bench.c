@@ -10,6 +10,7 @@ static const cli_command_t s_areas [] = {
     { "models", "per-example and clipped gradients (LR, 30-64-1 MLP), LR training", bench_models },
     { "dp", "exact noise samplers, RDP accountant, ledger charges (--quick)", bench_dp },
     { "ingest", "sealed-record opens, audit log durable appends, verify 1M entries", bench_ingest },
+    { "federation", "round overhead, MLP round, study wall time, coordinator memory", bench_federation },
     { NULL, NULL, NULL }
 };
 

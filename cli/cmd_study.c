@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "coordinator/client.h"
+#include "coordinator/render.h"
 #include "coordinator/coord.h"
 
 #include <czmq.h>
@@ -34,9 +35,10 @@ s_status_usage (FILE *to)
 static void
 s_report_usage (FILE *to)
 {
-    fputs ("usage: cohort report ID [--format json] [--out FILE] [--analyst analyst.cfg]\n"
+    fputs ("usage: cohort report ID [--format json|csv|html] [--out FILE] [--analyst analyst.cfg]\n"
            "Fetches the report of study ID (docs/report.md) and writes it to FILE or stdout.\n"
-           "  --format F      json (default)\n", to);
+           "  --format F      json (default), csv (spreadsheets) or html (one self-contained\n"
+           "                  page with charts; docs/report.md)\n", to);
 }
 
 static char *
@@ -192,10 +194,8 @@ cli_cmd_study (int argc, char **argv)
     return cli_dispatch ("cohort study", commands, argc, argv);
 }
 
-//  The report formats. json only until coordinator/render.h (coord_render,
-//  json|csv|html) is merged; then this list grows and s_write_report calls
-//  coord_render.
-static const char *s_formats [] = { "json", NULL };
+//  The report formats coord_render writes.
+static const char *s_formats [] = { "json", "csv", "html", NULL };
 
 static bool
 s_format_known (const char *format)
@@ -209,9 +209,10 @@ s_format_known (const char *format)
 static int
 s_write_report (const json_t *report, const char *format, FILE *out)
 {
-    (void) format;
-    json_dumpf (report, out, JSON_INDENT (2) | JSON_REAL_PRECISION (17));
-    fputc ('\n', out);
+    if (coord_render (report, format, out)) {
+        cli_error ("report: %s", coord_last_error ());
+        return CLI_FAIL;
+    }
     return CLI_OK;
 }
 
@@ -242,7 +243,7 @@ cli_cmd_report (int argc, char **argv)
         return CLI_USAGE;
     }
     if (!s_format_known (format)) {
-        cli_error ("--format: '%s' is not supported (json)", format);
+        cli_error ("--format: '%s' is not supported (json, csv or html)", format);
         return CLI_USAGE;
     }
     coord_client_t *client = coord_client_new (analyst);

@@ -100,6 +100,80 @@ test_bad_command_lines (void **state)
     assert_int_equal (cli_run (3, argv), CLI_USAGE);
 }
 
+static int
+s_consortium (const char *extra)
+{
+    char line [512];
+    snprintf (line, sizeof line, "cohort keygen consortium %s", extra);
+    char *argv [32];
+    int argc = 0;
+    for (char *tok = strtok (line, " "); tok && argc < 31; tok = strtok (NULL, " "))
+        argv [argc++] = tok;
+    argv [argc] = NULL;
+    return cli_run (argc, argv);
+}
+
+static void
+test_consortium (void **state)
+{
+    (void) state;
+    char args [512], path [400];
+    snprintf (args, sizeof args, "--sites north,south --threshold 2 --bits 512 "
+              "--insecure-test-key --name lab --endpoint tcp://127.0.0.1:7123 --out %s/cons",
+              s_dir);
+    assert_int_equal (s_consortium (args), CLI_OK);
+    snprintf (path, sizeof path, "%s/cons/sites/south.cfg", s_dir);
+    FILE *f = fopen (path, "r");
+    assert_non_null (f);
+    char text [4096];
+    size_t n = fread (text, 1, sizeof text - 1, f);
+    fclose (f);
+    text [n] = '\0';
+    assert_non_null (strstr (text, "index = 2"));
+    assert_non_null (strstr (text, "coordinator = tcp://127.0.0.1:7123"));
+    assert_non_null (strstr (text, "share = ../keys/share-2.key"));
+    snprintf (path, sizeof path, "%s/cons/coordinator.cfg", s_dir);
+    f = fopen (path, "r");
+    assert_non_null (f);
+    n = fread (text, 1, sizeof text - 1, f);
+    fclose (f);
+    text [n] = '\0';
+    assert_non_null (strstr (text, "name = lab"));
+    //  Again: refused; with --force: replaced.
+    assert_int_equal (s_consortium (args), CLI_FAIL);
+    strcat (args, " --force");
+    assert_int_equal (s_consortium (args), CLI_OK);
+}
+
+static void
+test_consortium_bad_command_lines (void **state)
+{
+    (void) state;
+    assert_int_equal (s_consortium ("--sites a,b --threshold 2"), CLI_USAGE);     //  no --out
+    assert_int_equal (s_consortium ("--threshold 2 --out /tmp/x"), CLI_USAGE);    //  no --sites
+    assert_int_equal (s_consortium ("--sites a,b --out /tmp/x"), CLI_USAGE);      //  no --threshold
+    assert_int_equal (s_consortium ("--sites a,b --threshold 3 --bits 512 --insecure-test-key "
+                                    "--out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,a --threshold 1 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,../b --threshold 1 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,,b --threshold 1 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,analyst --threshold 1 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,b --threshold 0 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,b --threshold 2 --bits 1024 --out /tmp/x"),
+                      CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,b --threshold 2 --bits 2050 --out /tmp/x"),
+                      CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,b --threshold 2 --endpoint udp://x:1 --out /tmp/x"),
+                      CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,b --threshold 2 --endpoint tcp://x --out /tmp/x"),
+                      CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,b --threshold 2 --out /tmp/x extra"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--nosuch"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--help"), CLI_OK);
+    assert_int_equal (s_consortium ("--sites a,b --threshold 1 --bits 512 --insecure-test-key "
+                                    "--out /nonexistent/dir/cons"), CLI_FAIL);
+}
+
 int
 main (void)
 {
@@ -109,6 +183,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_writes_working_keys),
         cmocka_unit_test (test_bad_command_lines),
+        cmocka_unit_test (test_consortium),
+        cmocka_unit_test (test_consortium_bad_command_lines),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     char cmd [128];

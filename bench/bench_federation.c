@@ -1,0 +1,271 @@
+/*  bench/bench_federation.c - `cohort bench federation`: the cost of the
+    federation itself, measured end to end with `cohort simulate` runs
+    (real coordinator and site processes on loopback, CURVE, 2048-bit
+    threshold Paillier) on the breast cancer data.
+
+    Per-round figures are differences: a study of T_long steps minus one of
+    T_short steps, divided by T_long - T_short, so that the offer, the final
+    evaluation and the report fall out. round_overhead_ms then subtracts the
+    local gradient time of a round (the clipped per-example gradient sum of
+    the consortium's whole Poisson batch, timed in this process: an upper
+    bound, since the sites compute in parallel). */
+#include "bench.h"
+#include "models/csv.h"
+#include "models/dataset.h"
+#include "models/logistic.h"
+#include "models/models.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void
+s_usage (FILE *to)
+{
+    fputs ("usage: cohort bench federation [--quick] [--json]\n"
+           "  Runs `cohort simulate` studies (3 sites, then 20) and reports:\n"
+           "    round_overhead_ms      crypto + network per LR round (local gradient\n"
+           "                           time subtracted)\n"
+           "    mlp_round_ms           per round of a 30-64-1 MLP\n"
+           "    study_wall_s           the demo's DP logistic regression study\n"
+           "    coordinator_rss_mb_3_sites, coordinator_rss_mb_20_sites\n"
+           "                           peak resident memory of the coordinator\n"
+           "  --quick    512-bit test keys, 1 to 3 steps, 3 and 4 sites (for tests)\n"
+           "  --json     one JSON object on stdout\n"
+           "  The `cohort` binary run is this program, or $COHORT_BIN.\n", to);
+}
+
+static int
+s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st; (void) flag; (void) ftw;
+    return remove (path);
+}
+
+//  Runs `cohort simulate <args>` into dir/<name>; output to dir/<name>.log.
+//  Returns 0 if it exited with 0.
+static int
+s_simulate (const char *dir, const char *name, char *const *args)
+{
+    const char *bin = getenv ("COHORT_BIN");
+    if (!bin || !*bin)
+        bin = "/proc/self/exe";
+    char out [4096], log [4096];
+    snprintf (out, sizeof out, "%s/%s", dir, name);
+    snprintf (log, sizeof log, "%s/%s.log", dir, name);
+    char *argv [64];
+    int argc = 0;
+    argv [argc++] = "cohort";
+    argv [argc++] = "simulate";
+    for (char *const *a = args; *a && argc < 60; a++)
+        argv [argc++] = *a;
+    argv [argc++] = "--out";
+    argv [argc++] = out;
+    argv [argc] = NULL;
+    fflush (NULL);
+    pid_t pid = fork ();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || dup2 (fd, 1) < 0 || dup2 (fd, 2) < 0)
+            _exit (127);
+        execv (bin, argv);
+        _exit (127);
+    }
+    int status;
+    while (waitpid (pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+        fprintf (stderr, "cohort: error: bench federation: `cohort simulate` (%s) failed; "
+                 "its output:\n", name);
+        FILE *f = fopen (log, "r");
+        char line [512];
+        while (f && fgets (line, sizeof line, f))
+            fputs (line, stderr);
+        if (f)
+            fclose (f);
+        return -1;
+    }
+    return 0;
+}
+
+//  A number from dir/name/file at "a.b" (one level of nesting at most).
+static double
+s_read (const char *dir, const char *name, const char *file, const char *outer,
+        const char *key)
+{
+    char path [4096];
+    snprintf (path, sizeof path, "%s/%s/%s", dir, name, file);
+    json_t *j = json_load_file (path, 0, NULL);
+    json_t *v = json_object_get (outer? json_object_get (j, outer): j, key);
+    double d = json_is_number (v)? json_number_value (v): -1;
+    json_decref (j);
+    return d;
+}
+
+//  Milliseconds to compute the clipped LR gradient sum of `rows` rows of
+//  the standardised data (the local work of one round).
+static double
+s_local_gradient_ms (const char *data, size_t rows, double seconds)
+{
+    model_init ();
+    model_csv_t *csv = NULL;
+    model_dataset_t *ds = NULL;
+    model_load_spec_t spec = { .label = "malignant" };
+    double ms = -1;
+    if (model_csv_load (&csv, data, 0) || model_dataset_load (&ds, csv, &spec, NULL)) {
+        fprintf (stderr, "cohort: error: bench federation: %s\n", model_last_error ());
+        goto cleanup;
+    }
+    size_t p = ds->schema->n_cols;
+    if (rows > ds->n)
+        rows = ds->n;
+    if (rows == 0)
+        rows = 1;
+    gsl_matrix_view X = gsl_matrix_submatrix (ds->X, 0, 0, rows, p);
+    gsl_vector_view y = gsl_vector_subvector (ds->y, 0, rows);
+    gsl_vector *w = gsl_vector_calloc (p + 1), *sum = gsl_vector_alloc (p + 1);
+    if (!w || !sum) {
+        if (w) gsl_vector_free (w);
+        if (sum) gsl_vector_free (sum);
+        goto cleanup;
+    }
+    gsl_vector_set_all (w, 0.1);
+    size_t reps = 0;
+    double t0 = bench_now (), elapsed;
+    do {
+        model_lr_clipped_sum (sum, w, &X.matrix, &y.vector, 1.0, NULL);
+        reps++;
+        elapsed = bench_now () - t0;
+    } while (elapsed < seconds);
+    ms = elapsed / (double) reps * 1e3;
+    gsl_vector_free (w);
+    gsl_vector_free (sum);
+cleanup:
+    model_dataset_destroy (&ds);
+    model_csv_destroy (&csv);
+    return ms;
+}
+
+int
+bench_federation (int argc, char **argv)
+{
+    static const struct option options [] = {
+        { "quick", no_argument, NULL, 'q' },
+        { "json",  no_argument, NULL, 'j' },
+        { "help",  no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    bool json = false, quick = false;
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "h", options, NULL)) != -1) {
+        if (opt == 'q') quick = true;
+        else if (opt == 'j') json = true;
+        else if (opt == 'h') {
+            s_usage (stdout);
+            return 0;
+        }
+        else {
+            s_usage (stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        s_usage (stderr);
+        return 2;
+    }
+    const char *data = COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv";
+    char dir [] = "/tmp/cohort-bench-federation-XXXXXX";
+    if (!mkdtemp (dir)) {
+        fprintf (stderr, "cohort: error: bench federation: cannot create a directory in /tmp\n");
+        return 1;
+    }
+    //  The demo's LR study: 10 steps at q = 0.5, epsilon 1, 3 sites,
+    //  label-skew. The short twin differs only in its step count.
+    const char *bits = quick? "512": "2048";
+    const char *lr_long = quick? "3": "10", *lr_short = quick? "1": "2";
+    const char *mlp_long = quick? "2": "3", *mlp_short = "1";
+    const char *many = quick? "4": "20";
+    char *common [] = { "--data", (char *) data, "--label", "malignant", "--split", "label-skew",
+                        "--sampling-rate", "0.5", "--learning-rate", "0.2", "--eval-every", "0",
+                        "--epsilon", "1", "--delta", "1e-5", "--bits", (char *) bits,
+                        "--timeout", "1800", "--round-timeout", "600000", NULL };
+    //  The many-site run measures memory only: one step, and rounds may take
+    //  long when 20 site processes share a few cores.
+    struct {
+        const char *name, *sites, *steps, *model;
+    } runs [] = {
+        { "lr-long",  "3", lr_long,   "logistic" },
+        { "lr-short", "3", lr_short,  "logistic" },
+        { "mlp-long", "3", mlp_long,  "mlp" },
+        { "mlp-short","3", mlp_short, "mlp" },
+        { "lr-many",  many, "1",      "logistic" },
+    };
+    int rc = 1;
+    for (size_t r = 0; r < sizeof runs / sizeof runs [0]; r++) {
+        char *args [64];
+        size_t n = 0;
+        for (char **c = common; *c; c++)
+            args [n++] = *c;
+        if (quick)
+            args [n++] = "--insecure-test-key";
+        args [n++] = "--sites";
+        args [n++] = (char *) runs [r].sites;
+        args [n++] = "--steps";
+        args [n++] = (char *) runs [r].steps;
+        args [n++] = "--model";
+        args [n++] = (char *) runs [r].model;
+        if (strcmp (runs [r].model, "mlp") == 0) {
+            args [n++] = "--hidden";
+            args [n++] = "64";
+        }
+        args [n] = NULL;
+        if (s_simulate (dir, runs [r].name, args)) {
+            fprintf (stderr, "cohort: error: bench federation: kept %s for a look\n", dir);
+            return 1;
+        }
+    }
+    double lr_l = s_read (dir, "lr-long", "report.json", "study", "wall_s");
+    double lr_s = s_read (dir, "lr-short", "report.json", "study", "wall_s");
+    double mlp_l = s_read (dir, "mlp-long", "report.json", "study", "wall_s");
+    double mlp_s = s_read (dir, "mlp-short", "report.json", "study", "wall_s");
+    double rss3 = s_read (dir, "lr-long", "run.json", NULL, "coordinator_rss_mb");
+    double rss_many = s_read (dir, "lr-many", "run.json", NULL, "coordinator_rss_mb");
+    if (lr_l < 0 || lr_s < 0 || mlp_l < 0 || mlp_s < 0 || rss3 < 0 || rss_many < 0) {
+        fprintf (stderr, "cohort: error: bench federation: a report lacks study.wall_s or "
+                 "run.json lacks coordinator_rss_mb (see %s)\n", dir);
+        goto cleanup;
+    }
+    double lr_round_ms = (lr_l - lr_s) / (atof (lr_long) - atof (lr_short)) * 1e3;
+    double mlp_round_ms = (mlp_l - mlp_s) / (atof (mlp_long) - atof (mlp_short)) * 1e3;
+    //  The consortium's expected batch: q x the 569 rows less each site's
+    //  30 % evaluation hold-out.
+    double local_ms = s_local_gradient_ms (data, (size_t) (0.5 * 569 * 0.7 + 0.5),
+                                           quick? 0.01: 0.5);
+    if (local_ms < 0)
+        goto cleanup;
+    char rss_many_key [64];
+    snprintf (rss_many_key, sizeof rss_many_key, "coordinator_rss_mb_%s_sites", many);
+    json_t *report = json_pack ("{s:s,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
+        "paillier_bits", bits, "sites", 3,
+        "round_overhead_ms", lr_round_ms - local_ms,
+        "lr_round_ms", lr_round_ms,
+        "local_gradient_ms", local_ms,
+        "mlp_round_ms", mlp_round_ms,
+        "study_wall_s", lr_l,
+        "coordinator_rss_mb_3_sites", rss3,
+        rss_many_key, rss_many);
+    rc = report && bench_emit (report, json, stdout) == 0? 0: 1;
+cleanup:
+    nftw (dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
+}

@@ -1,0 +1,573 @@
+/*  cli/consortium.c - a consortium on disk: threshold Paillier key (he/),
+    CURVE certificates (czmq zcert), allowlist and ZPL configs. */
+#include "consortium.h"
+#include "cli.h"
+#include "he/keyfile.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define S_PATH_MAX 4096
+
+void
+cli_consortium_defaults (cli_consortium_t *c)
+{
+    memset (c, 0, sizeof *c);
+    c->threshold = 2;
+    c->bits = HE_BITS_DEFAULT;
+    c->name = "demo-consortium";
+    c->endpoint = "tcp://127.0.0.1:7600";
+    c->dataset = "breast_cancer";
+    c->budget_epsilon = 4;
+    c->budget_delta = 1e-5;
+    c->round_timeout_ms = 30000;
+}
+
+int
+cli_consortium_check_site (const char *name)
+{
+    size_t len = name? strlen (name): 0;
+    if (len == 0 || len > CLI_SITE_NAME_MAX) {
+        cli_error ("site name '%s': must be 1 to %d characters", name? name: "",
+                   CLI_SITE_NAME_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char ch = name [i];
+        int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+                 || (ch >= '0' && ch <= '9');
+        if (!alnum && !(i > 0 && (ch == '-' || ch == '_'))) {
+            cli_error ("site name '%s': character %zu ('%c') is not allowed "
+                       "(use letters, digits, '-' and '_', starting with a letter or digit)",
+                       name, i + 1, ch >= 32 && ch < 127? ch: '?');
+            return -1;
+        }
+    }
+    //  These name the coordinator's and the analyst's certificates.
+    if (strcmp (name, "coordinator") == 0 || strcmp (name, "analyst") == 0) {
+        cli_error ("site name '%s' is reserved", name);
+        return -1;
+    }
+    return 0;
+}
+
+void
+cli_consortium_free_sites (char ***names_p)
+{
+    if (!names_p || !*names_p)
+        return;
+    for (char **n = *names_p; *n; n++)
+        free (*n);
+    free (*names_p);
+    *names_p = NULL;
+}
+
+int
+cli_consortium_parse_sites (const char *list, char ***names, size_t *count)
+{
+    *names = NULL;
+    *count = 0;
+    if (!list || !*list) {
+        cli_error ("--sites: empty site list");
+        return -1;
+    }
+    size_t n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    if (n > HE_PARTIES_MAX) {
+        cli_error ("--sites: %zu sites, at most %d", n, HE_PARTIES_MAX);
+        return -1;
+    }
+    char **out = calloc (n + 1, sizeof *out);
+    if (!out) {
+        cli_error ("out of memory");
+        return -1;
+    }
+    const char *p = list;
+    for (size_t i = 0; i < n; i++) {
+        const char *end = strchr (p, ',');
+        size_t len = end? (size_t) (end - p): strlen (p);
+        out [i] = strndup (p, len);
+        if (!out [i]) {
+            cli_error ("out of memory");
+            cli_consortium_free_sites (&out);
+            return -1;
+        }
+        if (cli_consortium_check_site (out [i])) {
+            cli_consortium_free_sites (&out);
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (out [j], out [i]) == 0) {
+                cli_error ("--sites: site '%s' is listed twice", out [i]);
+                cli_consortium_free_sites (&out);
+                return -1;
+            }
+        p = end? end + 1: p + len;
+    }
+    *names = out;
+    *count = n;
+    return 0;
+}
+
+static int
+s_mkdir (const char *dir, const char *sub, mode_t mode)
+{
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s%s%s", dir, sub? "/": "", sub? sub: "");
+    if (mkdir (path, mode) && errno != EEXIST) {
+        cli_error ("cannot create directory %s: %s", path, strerror (errno));
+        return -1;
+    }
+    return 0;
+}
+
+//  Writes `text` (consumed and wiped) to dir/name with `mode`.
+static int
+s_write (const char *dir, const char *name, char *text, unsigned mode, bool force)
+{
+    if (!text) {
+        cli_error ("keygen: cannot format %s", name);
+        return -1;
+    }
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    int rc = he_keyfile_write (path, text, mode, force);
+    if (rc)
+        cli_error ("%s", he_last_error ());
+    OPENSSL_cleanse (text, strlen (text));
+    free (text);
+    return rc;
+}
+
+//  Every file the consortium writes, for the refusal check before dealing.
+static int
+s_check_free (const cli_consortium_t *c)
+{
+    const char *fixed [] = {
+        "coordinator.cfg", "analyst.cfg", "study-example.cfg", "keys/paillier.pub",
+        "keys/verify.key", "certs/coordinator.pub", "certs/coordinator.secret",
+        "certs/analyst.pub", "certs/analyst.secret", "certs/allowed/analyst.pub", NULL
+    };
+    char path [S_PATH_MAX];
+    for (const char **f = fixed; *f; f++) {
+        snprintf (path, sizeof path, "%s/%s", c->out, *f);
+        if (access (path, F_OK) == 0)
+            goto exists;
+    }
+    for (size_t i = 0; i < c->n_sites; i++) {
+        const char *fmt [] = { "%s/sites/%s.cfg", "%s/certs/%s.pub", "%s/certs/%s.secret",
+                               "%s/certs/allowed/%s.pub", NULL };
+        for (const char **f = fmt; *f; f++) {
+            snprintf (path, sizeof path, *f, c->out, c->sites [i]);
+            if (access (path, F_OK) == 0)
+                goto exists;
+        }
+        snprintf (path, sizeof path, "%s/keys/share-%zu.key", c->out, i + 1);
+        if (access (path, F_OK) == 0)
+            goto exists;
+    }
+    return 0;
+exists:
+    cli_error ("keygen: %s already exists (use --force to replace the consortium)", path);
+    return -1;
+}
+
+//  Saves a new CURVE certificate as certs/<name>.pub and certs/<name>.secret
+//  (0600, created with that mode before czmq writes into it), and copies the
+//  public part to certs/allowed/<name>.pub when `allow`.
+static int
+s_cert (const cli_consortium_t *c, const char *name, const char *role, bool allow)
+{
+    zcert_t *cert = zcert_new ();
+    if (!cert) {
+        cli_error ("keygen: cannot create a CURVE certificate for %s", name);
+        return -1;
+    }
+    zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "role", "%s", role);
+    zcert_set_meta (cert, "consortium", "%s", c->name);
+    int rc = -1;
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/certs/%s.secret", c->out, name);
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod (fd, 0600) || close (fd)) {
+        cli_error ("keygen: cannot create %s: %s", path, strerror (errno));
+        goto cleanup;
+    }
+    if (zcert_save_secret (cert, path)) {
+        cli_error ("keygen: cannot write %s", path);
+        goto cleanup;
+    }
+    snprintf (path, sizeof path, "%s/certs/%s.pub", c->out, name);
+    if (zcert_save_public (cert, path)) {
+        cli_error ("keygen: cannot write %s", path);
+        goto cleanup;
+    }
+    if (allow) {
+        snprintf (path, sizeof path, "%s/certs/allowed/%s.pub", c->out, name);
+        if (zcert_save_public (cert, path)) {
+            cli_error ("keygen: cannot write %s", path);
+            goto cleanup;
+        }
+    }
+    rc = 0;
+cleanup:
+    zcert_destroy (&cert);
+    return rc;
+}
+
+//  A ZPL value: bare when it is a plain token, else double-quoted. Values
+//  with a double quote or a control character cannot be written.
+static int
+s_value (FILE *f, const char *v)
+{
+    v = v? v: "";
+    bool plain = true;
+    for (const char *p = v; *p; p++) {
+        if ((unsigned char) *p < 32 || *p == '"') {
+            cli_error ("config value '%s': quotes and control characters are not allowed", v);
+            return -1;
+        }
+        if (*p == ' ' || *p == '#' || *p == '\'')
+            plain = false;
+    }
+    //  An empty bare value followed by a comment would read as the comment.
+    if (!*v)
+        plain = false;
+    if (plain)
+        fputs (v, f);
+    else
+        fprintf (f, "\"%s\"", v);
+    return 0;
+}
+
+//  One "key = value" line at `indent` spaces with an aligned comment.
+static int
+s_kv (FILE *f, int indent, const char *key, const char *value, const char *comment)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream (&line, &len);
+    if (!m) {
+        cli_error ("out of memory");
+        return -1;
+    }
+    fprintf (m, "%*s%s = ", indent, "", key);
+    int rc = s_value (m, value);
+    fclose (m);
+    if (rc == 0) {
+        if (comment && *comment)
+            fprintf (f, "%-44s # %s\n", line, comment);
+        else
+            fprintf (f, "%s\n", line);
+    }
+    free (line);
+    return rc;
+}
+
+static int
+s_kvf (FILE *f, int indent, const char *key, const char *comment, const char *fmt, ...)
+    __attribute__((format (printf, 5, 6)));
+
+static int
+s_kvf (FILE *f, int indent, const char *key, const char *comment, const char *fmt, ...)
+{
+    char value [256];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (value, sizeof value, fmt, ap);
+    va_end (ap);
+    return s_kv (f, indent, key, value, comment);
+}
+
+//  Runs `fn` into a memory stream and returns the text (NULL on error).
+typedef int (s_writer_fn) (FILE *f, const cli_consortium_t *c, size_t site);
+
+static char *
+s_text (s_writer_fn *fn, const cli_consortium_t *c, size_t site)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream (&text, &len);
+    if (!m) {
+        cli_error ("out of memory");
+        return NULL;
+    }
+    int rc = fn (m, c, site);
+    if (fclose (m))
+        rc = -1;
+    if (rc) {
+        free (text);
+        return NULL;
+    }
+    return text;
+}
+
+static int
+s_coordinator_cfg (FILE *f, const cli_consortium_t *c, size_t site)
+{
+    (void) site;
+    fputs ("#   The coordinator of the consortium (cohort coordinator --config coordinator.cfg).\n"
+           "#   Paths are relative to this file's directory. The coordinator holds no\n"
+           "#   decryption key share: there is no place for one here.\n"
+           "coordinator\n", f);
+    int rc = s_kv (f, 4, "name", c->name, "consortium name, shown in reports")
+          || s_kv (f, 4, "endpoint", c->endpoint, "ROUTER binds here (CURVE server)")
+          || s_kv (f, 4, "cert", "certs/coordinator.secret", "its CURVE certificate (secret part)")
+          || s_kv (f, 4, "allowlist", "certs/allowed", "public certs of sites + analysts (ZAP)")
+          || s_kv (f, 4, "journal", "coordinator.db", "SQLite journal of studies and rounds")
+          || s_kv (f, 4, "public_key", "keys/paillier.pub", "threshold Paillier public key")
+          || s_kv (f, 4, "verify_key", "keys/verify.key", "checks the sites' decryption proofs")
+          || s_kvf (f, 4, "round_timeout_ms", "a round's deadline for updates", "%u",
+                    c->round_timeout_ms);
+    return rc? -1: 0;
+}
+
+static int
+s_analyst_cfg (FILE *f, const cli_consortium_t *c, size_t site)
+{
+    (void) site;
+    fputs ("#   The analyst's side (cohort study launch / status, cohort report).\n"
+           "#   Paths are relative to this file's directory.\n"
+           "analyst\n", f);
+    int rc = s_kv (f, 4, "coordinator", c->endpoint, "where the coordinator listens")
+          || s_kv (f, 4, "coordinator_cert", "certs/coordinator.pub", "coordinator's public cert")
+          || s_kv (f, 4, "cert", "certs/analyst.secret", "the analyst's CURVE certificate");
+    return rc? -1: 0;
+}
+
+static int
+s_site_cfg (FILE *f, const cli_consortium_t *c, size_t site)
+{
+    const char *name = c->sites [site];
+    char path [S_PATH_MAX];
+    fprintf (f, "#   Site worker %s (cohort site --config sites/%s.cfg). Copy this file with\n"
+                "#   its certificate, its key share and the public keys to the site's host.\n"
+                "#   Paths are relative to this file's directory.\n"
+                "site\n", name, name);
+    int rc = s_kv (f, 4, "name", name, "how the consortium knows this site")
+          || s_kvf (f, 4, "index", "its threshold share index (1..parties)", "%zu", site + 1)
+          || s_kv (f, 4, "coordinator", c->endpoint, "DEALER connects out to it")
+          || s_kv (f, 4, "coordinator_cert", "../certs/coordinator.pub",
+                   "coordinator's public cert");
+    if (rc)
+        return -1;
+    snprintf (path, sizeof path, "../certs/%s.secret", name);
+    rc = s_kv (f, 4, "cert", path, "this site's CURVE certificate (secret)");
+    snprintf (path, sizeof path, "../keys/share-%zu.key", site + 1);
+    rc = rc || s_kv (f, 4, "share", path, "this site's key share (keep 0600)")
+            || s_kv (f, 4, "public_key", "../keys/paillier.pub", "threshold Paillier public key");
+    snprintf (path, sizeof path, "%s.ledger.db", name);
+    rc = rc || s_kv (f, 4, "ledger", path, "privacy budget ledger (SQLite)")
+            || s_kv (f, 4, "allow_privacy_off", c->allow_privacy_off? "true": "false",
+                     "accept development studies without privacy");
+    if (rc)
+        return -1;
+    fputs ("    #   The total privacy budget this site grants on each dataset; a study\n"
+           "    #   whose whole schedule does not fit is declined with the reason.\n"
+           "    budget\n", f);
+    rc = s_kvf (f, 8, "epsilon", NULL, "%.15g", c->budget_epsilon)
+      || s_kvf (f, 8, "delta", NULL, "%.15g", c->budget_delta);
+    if (rc)
+        return -1;
+    fputs ("    #   A dataset this site offers (repeat the block for more).\n"
+           "    dataset\n", f);
+    rc = s_kv (f, 8, "name", c->dataset, "studies refer to datasets by name");
+    snprintf (path, sizeof path, "../data/%s.csv", name);
+    rc = rc || s_kv (f, 8, "path", path, "CSV with a header line");
+    if (c->test_files) {
+        snprintf (path, sizeof path, "../data/%s-test.csv", name);
+        rc = rc || s_kv (f, 8, "test_path", path, "held-out rows for evaluation")
+                || s_kv (f, 8, "test_fraction", "0", "no fraction of path held out");
+    }
+    else
+        rc = rc || s_kv (f, 8, "test_fraction", "0.3",
+                         "hold out this fraction of path for evaluation (seeded)");
+    for (size_t d = 0; d < c->n_extra && !rc; d++) {
+        fputs ("    dataset\n", f);
+        snprintf (path, sizeof path, "../data/%s-%s.csv", name, c->extra_datasets [d]);
+        rc = s_kv (f, 8, "name", c->extra_datasets [d], NULL)
+          || s_kv (f, 8, "path", path, NULL)
+          || s_kv (f, 8, "test_fraction", "0.3", NULL);
+    }
+    return rc? -1: 0;
+}
+
+static int
+s_study_cfg (FILE *f, const cli_consortium_t *c, size_t site)
+{
+    (void) site;
+    cli_study_t s;
+    cli_study_defaults (&s);
+    s.dataset = c->dataset;
+    s.min_sites = c->threshold;
+    return cli_study_format (&s, f);
+}
+
+void
+cli_study_defaults (cli_study_t *s)
+{
+    memset (s, 0, sizeof *s);
+    s->name = "breast-cancer-lr";
+    s->dataset = "breast_cancer";
+    s->label = "malignant";
+    s->missing = "drop";
+    s->model = "logistic";
+    s->optimizer = "adam";
+    s->learning_rate = 0.05;
+    s->steps = 200;
+    s->sampling_rate = 0.05;
+    s->clip = 1.0;
+    s->min_sites = 2;
+    s->eval_every = 50;
+    s->unit = "record";
+    s->epsilon = 1;
+    s->delta = 1e-5;
+}
+
+int
+cli_study_format (const cli_study_t *s, FILE *f)
+{
+    fputs ("#   A study definition (cohort study launch study.cfg): sent whole to the\n"
+           "#   coordinator, which offers it to every site.\n"
+           "study\n", f);
+    int rc = s_kv (f, 4, "name", s->name, "shown in reports")
+          || s_kv (f, 4, "dataset", s->dataset, "dataset name registered at the sites")
+          || s_kv (f, 4, "label", s->label, "0/1 label column")
+          || s_kv (f, 4, "features", s->features, "optional; default all columns but the label")
+          || s_kv (f, 4, "categorical", s->categorical, "optional; one-hot encoded columns")
+          || s_kv (f, 4, "missing", s->missing, "drop | impute")
+          || s_kv (f, 4, "model", s->model, "logistic | mlp");
+    if (!rc && strcmp (s->model, "mlp") == 0)
+        rc = s_kv (f, 4, "hidden", s->hidden && *s->hidden? s->hidden: "32,16",
+                   "hidden layer widths");
+    rc = rc || s_kv (f, 4, "optimizer", s->optimizer, "adam | sgd (server side)")
+            || s_kvf (f, 4, "learning_rate", NULL, "%.15g", s->learning_rate)
+            || s_kvf (f, 4, "steps", "training rounds", "%u", s->steps)
+            || s_kvf (f, 4, "sampling_rate", "Poisson rate q per round (record unit)",
+                      "%.15g", s->sampling_rate)
+            || s_kvf (f, 4, "clip", "L2 clip C of each example's gradient", "%.15g", s->clip)
+            || s_kvf (f, 4, "min_sites", "quorum t (>= key threshold)", "%u", s->min_sites)
+            || s_kvf (f, 4, "eval_every", "evaluation round every N steps, and at the end",
+                      "%u", s->eval_every);
+    if (rc)
+        return -1;
+    fputs ("    privacy\n", f);
+    rc = s_kv (f, 8, "unit", s->unit, "record | site")
+      || s_kvf (f, 8, "epsilon", "target epsilon of the whole study", "%.15g", s->epsilon)
+      || s_kvf (f, 8, "delta", NULL, "%.15g", s->delta)
+      || s_kv (f, 8, "off", s->privacy_off? "true": "false",
+               "true only for development: report stamped NOT PRIVATE");
+    return rc? -1: 0;
+}
+
+char *
+cli_study_text (const cli_study_t *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream (&text, &len);
+    if (!m) {
+        cli_error ("out of memory");
+        return NULL;
+    }
+    int rc = cli_study_format (s, m);
+    if (fclose (m))
+        rc = -1;
+    if (rc) {
+        free (text);
+        return NULL;
+    }
+    return text;
+}
+
+int
+cli_consortium_write (const cli_consortium_t *c)
+{
+    if (!c->n_sites || c->n_sites > HE_PARTIES_MAX || !c->threshold
+    ||  c->threshold > c->n_sites) {
+        cli_error ("keygen: threshold %u of %zu sites is not possible", c->threshold, c->n_sites);
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_sites; i++) {
+        if (cli_consortium_check_site (c->sites [i]))
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (c->sites [i], c->sites [j]) == 0) {
+                cli_error ("keygen: site '%s' is listed twice", c->sites [i]);
+                return -1;
+            }
+    }
+    //  Refuse values no config can hold before the slow key generation.
+    const char *values [] = { c->name, c->endpoint, c->dataset, NULL };
+    for (size_t d = 0; d < c->n_extra; d++)
+        if (cli_consortium_check_site (c->extra_datasets [d])) {
+            cli_error ("keygen: dataset name '%s' must be a safe file name",
+                       c->extra_datasets [d]);
+            return -1;
+        }
+    for (const char **v = values; *v; v++) {
+        bool ok = **v != '\0';
+        for (const char *p = *v; *p && ok; p++)
+            ok = (unsigned char) *p >= 32 && *p != '"';
+        if (!ok) {
+            cli_error ("keygen: config value '%s': must be non-empty, without quotes or "
+                       "control characters", *v);
+            return -1;
+        }
+    }
+    if (s_mkdir (c->out, NULL, 0755) || s_mkdir (c->out, "certs", 0700)
+    ||  s_mkdir (c->out, "certs/allowed", 0755) || s_mkdir (c->out, "keys", 0700)
+    ||  s_mkdir (c->out, "sites", 0755))
+        return -1;
+    if (!c->force && s_check_free (c))
+        return -1;
+
+    he_pubkey_t *pk = NULL;
+    he_verify_t *vk = NULL;
+    he_share_t **shares = NULL;
+    if (he_threshold_keygen (&pk, &vk, &shares, c->bits, (unsigned) c->n_sites, c->threshold)) {
+        cli_error ("keygen: %s", he_last_error ());
+        return -1;
+    }
+    int rc = 0;
+    char name [CLI_SITE_NAME_MAX + 32];
+    //  Shares first: if anything fails, no public key announces a key whose
+    //  shares are missing.
+    for (size_t i = 0; i < c->n_sites && rc == 0; i++) {
+        snprintf (name, sizeof name, "keys/share-%zu.key", i + 1);
+        rc = s_write (c->out, name, he_keyfile_format_share (shares [i]), 0600, c->force);
+    }
+    rc = rc || s_write (c->out, "keys/verify.key", he_keyfile_format_verify (vk), 0644, c->force)
+            || s_write (c->out, "keys/paillier.pub", he_keyfile_format_public (pk), 0644,
+                        c->force);
+    for (size_t i = 0; i < c->n_sites; i++)
+        he_share_destroy (&shares [i]);
+    free (shares);
+    he_verify_destroy (&vk);
+    he_pubkey_destroy (&pk);
+
+    rc = rc || s_cert (c, "coordinator", "coordinator", false)
+            || s_cert (c, "analyst", "analyst", true);
+    for (size_t i = 0; i < c->n_sites && rc == 0; i++)
+        rc = s_cert (c, c->sites [i], "site", true);
+
+    rc = rc || s_write (c->out, "coordinator.cfg", s_text (s_coordinator_cfg, c, 0), 0644,
+                        c->force)
+            || s_write (c->out, "analyst.cfg", s_text (s_analyst_cfg, c, 0), 0644, c->force)
+            || s_write (c->out, "study-example.cfg", s_text (s_study_cfg, c, 0), 0644,
+                        c->force);
+    for (size_t i = 0; i < c->n_sites && rc == 0; i++) {
+        snprintf (name, sizeof name, "sites/%s.cfg", c->sites [i]);
+        rc = s_write (c->out, name, s_text (s_site_cfg, c, i), 0644, c->force);
+    }
+    return rc? -1: 0;
+}

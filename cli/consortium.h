@@ -1,0 +1,95 @@
+/*  cli/consortium.h - writes a consortium's key material and ready-to-edit
+    ZPL configs (the layout of docs/federation-contracts: coordinator.cfg,
+    analyst.cfg, sites/<name>.cfg, certs/, keys/, study-example.cfg), and
+    formats study definitions. Used by `cohort keygen consortium`,
+    `cohort simulate` and `cohort demo`.
+
+    Errors are printed with cli_error() (one line naming the file or the
+    argument) and the functions return -1.
+*/
+#ifndef CLI_CONSORTIUM_H
+#define CLI_CONSORTIUM_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+
+#define CLI_SITE_NAME_MAX 64        //  characters in a site name
+
+typedef struct {
+    const char *out;                //  directory (created if missing)
+    char **sites;                   //  site names, share index order (1..n)
+    size_t n_sites;
+    unsigned threshold;             //  sites needed to decrypt
+    unsigned bits;                  //  Paillier modulus size
+    bool force;                     //  replace existing files
+    const char *name;               //  consortium name (coordinator.cfg)
+    const char *endpoint;           //  coordinator endpoint, tcp://host:port
+    const char *dataset;            //  dataset name every site registers
+    bool test_files;                //  sites reference data/<site>-test.csv
+    char *const *extra_datasets;    //  more datasets: data/<site>-<name>.csv,
+    size_t n_extra;                 //  30 % held out for evaluation
+    bool allow_privacy_off;         //  sites accept `privacy off` studies
+    double budget_epsilon;          //  each site's total budget
+    double budget_delta;
+    unsigned round_timeout_ms;
+} cli_consortium_t;
+
+/*  Fills `c` with the defaults (name demo-consortium, endpoint
+    tcp://127.0.0.1:7600, dataset breast_cancer, budget (4, 1e-5),
+    threshold 2, 2048 bits, round timeout 30000 ms). */
+void cli_consortium_defaults (cli_consortium_t *c);
+
+/*  Checks that `name` is a safe site name: 1..CLI_SITE_NAME_MAX characters
+    of [A-Za-z0-9_-], starting with a letter or digit, and not one of the
+    reserved cert names "coordinator" and "analyst". Returns 0 or -1. */
+int cli_consortium_check_site (const char *name);
+
+/*  Splits a comma-separated site list into *names (a NULL-terminated array
+    of new strings; free with cli_consortium_free_sites) and *count, checking
+    every name and that they are unique. Returns 0 or -1. */
+int cli_consortium_parse_sites (const char *list, char ***names, size_t *count);
+void cli_consortium_free_sites (char ***names_p);
+
+/*  Deals the threshold Paillier key, creates the CURVE certificates and
+    writes every file of the consortium into c->out. Without c->force,
+    refuses (before the slow key generation) if any output file exists.
+    Secrets (certs/<x>.secret, keys/share-<i>.key) are mode 0600. */
+int cli_consortium_write (const cli_consortium_t *c);
+
+/*  A study definition (study.cfg). Strings may be NULL or "" for the
+    optional keys (features, categorical, hidden). */
+typedef struct {
+    const char *name;
+    const char *dataset;
+    const char *label;
+    const char *features;
+    const char *categorical;
+    const char *missing;            //  drop | impute
+    const char *model;              //  logistic | mlp
+    const char *hidden;             //  "32,16" (mlp)
+    const char *optimizer;          //  adam | sgd
+    double learning_rate;
+    unsigned steps;
+    double sampling_rate;
+    double clip;
+    unsigned min_sites;
+    unsigned eval_every;
+    const char *unit;               //  record | site
+    double epsilon;
+    double delta;
+    bool privacy_off;
+} cli_study_t;
+
+/*  The defaults of study-example.cfg (breast-cancer-lr on breast_cancer,
+    label malignant, logistic, adam 0.05, 200 steps, q 0.05, C 1, 2 sites,
+    eval every 50, record-level (1, 1e-5)). */
+void cli_study_defaults (cli_study_t *s);
+
+/*  Writes the study as commented ZPL to `out`. Returns 0 or -1. */
+int cli_study_format (const cli_study_t *s, FILE *out);
+
+/*  The same into a new string (caller frees); NULL on error. */
+char *cli_study_text (const cli_study_t *s);
+
+#endif

@@ -1,0 +1,884 @@
+/*  coordinator/render.c - report rendering: JSON, CSV and one self-contained
+    HTML page with inline SVG charts. The report layout is docs/report.md. */
+#include "render.h"
+#include "coord.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define S_METRICS_MAX 16            //  distinct metric names charted/tabled
+#define S_CHART_W     720
+#define S_CHART_H     220
+#define S_PAD_L       56
+#define S_PAD_R       110
+#define S_PAD_T       16
+#define S_PAD_B       36
+
+//  ---------------------------------------------------------------------------
+//  Structure checks
+
+static int
+s_check (const json_t *report)
+{
+    if (!json_is_object (report))
+        return coord_error ("report: expected a JSON object");
+    json_t *version = json_object_get (report, "cohort_report");
+    if (!json_is_integer (version) || json_integer_value (version) != 1)
+        return coord_error ("report: cohort_report: expected version 1");
+    const char *objects [] = { "study", "privacy", NULL };
+    for (const char **k = objects; *k; k++) {
+        json_t *v = json_object_get (report, *k);
+        if (!json_is_object (v))
+            return coord_error ("report: %s: expected an object", *k);
+    }
+    json_t *final = json_object_get (report, "final_metrics");
+    if (final && !json_is_object (final) && !json_is_null (final))
+        return coord_error ("report: final_metrics: expected an object or null");
+    json_t *rounds = json_object_get (report, "rounds");
+    if (!json_is_array (rounds))
+        return coord_error ("report: rounds: expected an array");
+    size_t i;
+    json_t *r;
+    json_array_foreach (rounds, i, r) {
+        if (!json_is_object (r))
+            return coord_error ("report: rounds[%zu]: expected an object", i);
+        json_t *m = json_object_get (r, "metrics");
+        if (m && !json_is_object (m) && !json_is_null (m))
+            return coord_error ("report: rounds[%zu].metrics: expected an object or null", i);
+        json_t *x = json_object_get (r, "excluded");
+        if (x && !json_is_array (x) && !json_is_null (x))
+            return coord_error ("report: rounds[%zu].excluded: expected an array or null", i);
+    }
+    return 0;
+}
+
+static bool
+s_num (const json_t *obj, const char *key, double *out)
+{
+    json_t *v = json_object_get (obj, key);
+    if (!json_is_number (v))
+        return false;
+    double d = json_number_value (v);
+    if (!isfinite (d))
+        return false;
+    *out = d;
+    return true;
+}
+
+static const char *
+s_str (const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get (obj, key);
+    return json_is_string (v)? json_string_value (v): NULL;
+}
+
+//  Collects the distinct metric names of the rounds, in order of first
+//  appearance. Returns the count.
+static size_t
+s_metric_names (const json_t *report, const char *names [S_METRICS_MAX])
+{
+    size_t n = 0;
+    json_t *rounds = json_object_get (report, "rounds");
+    size_t count = json_array_size (rounds);
+    for (size_t i = 0; i < count; i++) {
+        json_t *m = json_object_get (json_array_get (rounds, i), "metrics");
+        const char *key;
+        json_t *v;
+        json_object_foreach (m, key, v) {
+            if (!json_is_number (v))
+                continue;
+            size_t j = 0;
+            while (j < n && strcmp (names [j], key))
+                j++;
+            if (j == n && n < S_METRICS_MAX)
+                names [n++] = key;
+        }
+    }
+    return n;
+}
+
+//  ---------------------------------------------------------------------------
+//  JSON
+
+static int
+s_render_json (const json_t *report, FILE *out)
+{
+    if (json_dumpf (report, out, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17)))
+        return coord_error ("report: cannot write JSON");
+    fputc ('\n', out);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------
+//  CSV (RFC 4180)
+
+//  The shortest of %.15g and %.17g that reads back as the same double.
+static void
+s_csv_real (FILE *out, double d)
+{
+    char buf [40];
+    snprintf (buf, sizeof buf, "%.15g", d);
+    if (strtod (buf, NULL) != d)
+        snprintf (buf, sizeof buf, "%.17g", d);
+    fputs (buf, out);
+}
+
+//  A text cell: quoted when it holds a comma, quote or line break; a cell a
+//  spreadsheet would evaluate (=, +, -, @, tab, CR first) gets a leading '.
+static void
+s_csv_text (FILE *out, const char *text)
+{
+    bool formula = strchr ("=+-@\t\r", text [0]) && text [0];
+    bool quote = formula || strpbrk (text, ",\"\r\n") != NULL;
+    if (quote)
+        fputc ('"', out);
+    if (formula)
+        fputc ('\'', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc ('"', out);
+        fputc (*p, out);
+    }
+    if (quote)
+        fputc ('"', out);
+}
+
+//  Any JSON value as one cell: numbers as numbers, arrays joined with "; "
+//  (objects inside as "site: reason" or compact JSON), null as empty.
+static void
+s_csv_value (FILE *out, const json_t *v)
+{
+    if (json_is_string (v))
+        s_csv_text (out, json_string_value (v));
+    else
+    if (json_is_integer (v))
+        fprintf (out, "%lld", (long long) json_integer_value (v));
+    else
+    if (json_is_real (v))
+        s_csv_real (out, json_real_value (v));
+    else
+    if (json_is_true (v) || json_is_false (v))
+        fputs (json_is_true (v)? "true": "false", out);
+    else
+    if (json_is_array (v) || json_is_object (v)) {
+        char *joined = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream (&joined, &len);
+        if (!m)
+            return;
+        size_t i;
+        json_t *e;
+        if (json_is_array (v))
+            json_array_foreach (v, i, e) {
+                if (i)
+                    fputs ("; ", m);
+                if (json_is_string (e))
+                    fputs (json_string_value (e), m);
+                else
+                if (json_is_object (e) && s_str (e, "site") && s_str (e, "reason"))
+                    fprintf (m, "%s: %s", s_str (e, "site"), s_str (e, "reason"));
+                else {
+                    char *dump = json_dumps (e, JSON_COMPACT | JSON_ENCODE_ANY);
+                    fputs (dump? dump: "", m);
+                    free (dump);
+                }
+            }
+        else {
+            char *dump = json_dumps (v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            fputs (dump? dump: "", m);
+            free (dump);
+        }
+        fclose (m);
+        s_csv_text (out, joined? joined: "");
+        free (joined);
+    }
+}
+
+static void
+s_csv_fields (FILE *out, const char *prefix, const json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *) obj, key, v) {
+        char name [256];
+        snprintf (name, sizeof name, "%s.%s", prefix, key);
+        s_csv_text (out, name);
+        fputc (',', out);
+        s_csv_value (out, v);
+        fputs ("\r\n", out);
+    }
+}
+
+static int
+s_render_csv (const json_t *report, FILE *out)
+{
+    fputs ("field,value\r\ncohort_report,1\r\n", out);
+    s_csv_fields (out, "study", json_object_get (report, "study"));
+    s_csv_fields (out, "privacy", json_object_get (report, "privacy"));
+    json_t *final = json_object_get (report, "final_metrics");
+    if (json_is_object (final))
+        s_csv_fields (out, "final_metrics", final);
+    fputs ("\r\n", out);
+
+    const char *metrics [S_METRICS_MAX];
+    size_t n_metrics = s_metric_names (report, metrics);
+    fputs ("round,kind,step,status,detail,epsilon_spent,sites_contributed,excluded,rejected", out);
+    for (size_t j = 0; j < n_metrics; j++) {
+        fputc (',', out);
+        s_csv_text (out, metrics [j]);
+    }
+    fputs ("\r\n", out);
+    size_t i;
+    json_t *r;
+    json_array_foreach (json_object_get (report, "rounds"), i, r) {
+        const char *cols [] = { "round", "kind", "step", "status", "detail", "epsilon_spent",
+                                "sites_contributed", "excluded", "rejected", NULL };
+        for (const char **c = cols; *c; c++) {
+            if (c != cols)
+                fputc (',', out);
+            s_csv_value (out, json_object_get (r, *c));
+        }
+        json_t *m = json_object_get (r, "metrics");
+        for (size_t j = 0; j < n_metrics; j++) {
+            fputc (',', out);
+            s_csv_value (out, json_object_get (m, metrics [j]));
+        }
+        fputs ("\r\n", out);
+    }
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------
+//  HTML
+
+//  Every string from the report goes through here.
+static void
+s_esc (FILE *out, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        switch (*p) {
+            case '&':  fputs ("&amp;", out);  break;
+            case '<':  fputs ("&lt;", out);   break;
+            case '>':  fputs ("&gt;", out);   break;
+            case '"':  fputs ("&quot;", out); break;
+            case '\'': fputs ("&#39;", out);  break;
+            default:
+                //  Control characters have no place in the page.
+                if (*p < 32 && *p != '\n' && *p != '\t')
+                    fputc ('?', out);
+                else
+                    fputc (*p, out);
+        }
+    }
+}
+
+//  A scalar (or an array of scalars) for display, escaped; `missing` if absent.
+static void
+s_html_value (FILE *out, const json_t *v, const char *missing)
+{
+    if (json_is_string (v))
+        s_esc (out, json_string_value (v));
+    else
+    if (json_is_integer (v))
+        fprintf (out, "%lld", (long long) json_integer_value (v));
+    else
+    if (json_is_real (v))
+        fprintf (out, "%.4g", json_real_value (v));
+    else
+    if (json_is_boolean (v))
+        fputs (json_is_true (v)? "yes": "no", out);
+    else
+    if (json_is_array (v)) {
+        size_t i;
+        json_t *e;
+        if (json_array_size (v) == 0)
+            fputs ("none", out);
+        json_array_foreach (v, i, e) {
+            if (i)
+                fputs (", ", out);
+            s_html_value (out, e, "?");
+        }
+    }
+    else
+    if (json_is_object (v) && s_str (v, "site") && s_str (v, "reason")) {
+        s_esc (out, s_str (v, "site"));
+        fputs (": ", out);
+        s_esc (out, s_str (v, "reason"));
+    }
+    else
+    if (json_is_object (v)) {
+        char *dump = json_dumps (v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        s_esc (out, dump? dump: "");
+        free (dump);
+    }
+    else
+        fprintf (out, "<span class=\"missing\">%s</span>", missing);
+}
+
+static void
+s_row (FILE *out, const char *label, const json_t *v, const char *missing)
+{
+    fprintf (out, "<tr><th>%s</th><td>", label);
+    s_html_value (out, v, missing);
+    fputs ("</td></tr>\n", out);
+}
+
+static const char *s_colors [] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+                                   "#8c564b", "#e377c2", "#7f7f7f" };
+#define S_COLORS (sizeof s_colors / sizeof s_colors [0])
+
+//  A chart maps rounds x in [x_lo, x_hi] and values y in [y_lo, y_hi] onto
+//  the plot area; the y axis gets 4 equal steps.
+typedef struct {
+    double x_lo, x_hi, y_lo, y_hi;
+} s_axes_t;
+
+//  The smallest "round" step (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of
+//  ten) at least `raw`, so that tick labels stay short.
+static double
+s_nice_step (double raw)
+{
+    static const double mult [] = { 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 };
+    if (!(raw > 0))
+        return 1;
+    double p = pow (10, floor (log10 (raw)));
+    for (size_t i = 0; i < sizeof mult / sizeof mult [0]; i++)
+        if (mult [i] * p >= raw * (1 - 1e-12))
+            return mult [i] * p;
+    return 10 * p;
+}
+
+//  Widens [y_lo, y_hi] to 4 round steps from y_lo (integer steps if `whole`).
+static void
+s_nice_y (s_axes_t *a, bool whole)
+{
+    double step = s_nice_step ((a->y_hi - a->y_lo) / 4);
+    if (whole && step < 1)
+        step = 1;
+    if (whole)
+        step = ceil (step);
+    a->y_hi = a->y_lo + 4 * step;
+}
+
+static double
+s_px (const s_axes_t *a, double x)
+{
+    double span = a->x_hi > a->x_lo? a->x_hi - a->x_lo: 1;
+    return S_PAD_L + (x - a->x_lo) / span * (S_CHART_W - S_PAD_L - S_PAD_R);
+}
+
+static double
+s_py (const s_axes_t *a, double y)
+{
+    double span = a->y_hi > a->y_lo? a->y_hi - a->y_lo: 1;
+    return S_CHART_H - S_PAD_B - (y - a->y_lo) / span * (S_CHART_H - S_PAD_T - S_PAD_B);
+}
+
+static void
+s_chart_open (FILE *out, const char *title, const char *ylabel, const s_axes_t *a)
+{
+    fprintf (out, "<figure><figcaption>%s</figcaption>\n"
+                  "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+                  "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">\n",
+             title, S_CHART_W, S_CHART_H, S_CHART_W, S_CHART_H, title);
+    fprintf (out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
+                  "stroke=\"#bbb\"/>\n", S_PAD_L, S_PAD_T, S_CHART_W - S_PAD_L - S_PAD_R,
+             S_CHART_H - S_PAD_T - S_PAD_B);
+    for (int k = 0; k <= 4; k++) {
+        double y = a->y_lo + (a->y_hi - a->y_lo) * k / 4;
+        double py = s_py (a, y);
+        fprintf (out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
+                      "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%.3g</text>\n",
+                 S_PAD_L, py, S_CHART_W - S_PAD_R, py, S_PAD_L - 6, py + 4, y);
+    }
+    //  Round ticks: first and last round and up to three between.
+    double first = ceil (a->x_lo), last = floor (a->x_hi);
+    int ticks = last - first + 1 < 5? (int) (last - first + 1): 5;
+    for (int k = 0; k < ticks; k++) {
+        double x = ticks > 1? first + (last - first) * k / (ticks - 1): first;
+        x = floor (x + 0.5);
+        fprintf (out, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.0f</text>\n",
+                 s_px (a, x), S_CHART_H - S_PAD_B + 16, x);
+    }
+    fprintf (out, "<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">round</text>\n"
+                  "<text x=\"14\" y=\"%d\" class=\"axis\" text-anchor=\"middle\" "
+                  "transform=\"rotate(-90 14 %d)\">%s</text>\n",
+             (S_CHART_W - S_PAD_R + S_PAD_L) / 2, S_CHART_H - 4, S_CHART_H / 2, S_CHART_H / 2,
+             ylabel);
+}
+
+static void
+s_chart_close (FILE *out)
+{
+    fputs ("</svg></figure>\n", out);
+}
+
+static void
+s_no_data (FILE *out, const char *title, const char *why)
+{
+    fprintf (out, "<figure><figcaption>%s</figcaption><p class=\"missing\">%s</p></figure>\n",
+             title, why);
+}
+
+//  The largest round number (or the count of rounds when none is numbered).
+static double
+s_last_round (const json_t *rounds)
+{
+    double last = 1, r;
+    size_t i;
+    json_t *e;
+    json_array_foreach (rounds, i, e)
+        if (s_num (e, "round", &r) && r > last)
+            last = r;
+    return last;
+}
+
+static void
+s_chart_metrics (FILE *out, const json_t *report, const char **names, size_t n_names)
+{
+    const char *title = "Evaluation metrics per round";
+    json_t *rounds = json_object_get (report, "rounds");
+    s_axes_t a = { 1, s_last_round (rounds), 0, 1 };
+    size_t points = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach (rounds, i, e) {
+        json_t *m = json_object_get (e, "metrics");
+        double v, r;
+        for (size_t j = 0; j < n_names; j++)
+            if (s_num (e, "round", &r) && s_num (m, names [j], &v)) {
+                points++;
+                if (v > a.y_hi)
+                    a.y_hi = ceil (v);
+                if (v < a.y_lo)
+                    a.y_lo = floor (v);
+            }
+    }
+    if (points == 0) {
+        s_no_data (out, title, "No evaluation round reported metrics.");
+        return;
+    }
+    s_nice_y (&a, false);
+    s_chart_open (out, title, "value", &a);
+    for (size_t j = 0; j < n_names; j++) {
+        const char *color = s_colors [j % S_COLORS];
+        fprintf (out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
+        json_array_foreach (rounds, i, e) {
+            double v, r;
+            if (s_num (e, "round", &r) && s_num (json_object_get (e, "metrics"), names [j], &v))
+                fprintf (out, "%.1f,%.1f ", s_px (&a, r), s_py (&a, v));
+        }
+        fputs ("\"/>\n", out);
+        json_array_foreach (rounds, i, e) {
+            double v, r;
+            if (s_num (e, "round", &r) && s_num (json_object_get (e, "metrics"), names [j], &v)) {
+                fprintf (out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>",
+                         s_px (&a, r), s_py (&a, v), color);
+                s_esc (out, names [j]);
+                fprintf (out, " %.4g at round %.0f</title></circle>\n", v, r);
+            }
+        }
+        //  Legend, in the right margin.
+        double lx = S_CHART_W - S_PAD_R + 10, ly = S_PAD_T + 14 + 16 * (double) j;
+        fprintf (out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"4\" fill=\"%s\"/>"
+                      "<text x=\"%.0f\" y=\"%.0f\" class=\"legend\">", lx, ly - 4, color,
+                 lx + 18, ly);
+        s_esc (out, names [j]);
+        fputs ("</text>\n", out);
+    }
+    s_chart_close (out);
+}
+
+static void
+s_chart_epsilon (FILE *out, const json_t *report)
+{
+    const char *title = "Privacy spent: cumulative &#949; after each round";
+    json_t *rounds = json_object_get (report, "rounds");
+    json_t *privacy = json_object_get (report, "privacy");
+    s_axes_t a = { 1, s_last_round (rounds), 0, 0 };
+    double target = 0, v, r;
+    bool has_target = s_num (privacy, "target_epsilon", &target) && target > 0;
+    if (has_target)
+        a.y_hi = target;
+    size_t points = 0, i;
+    json_t *e;
+    json_array_foreach (rounds, i, e)
+        if (s_num (e, "round", &r) && s_num (e, "epsilon_spent", &v)) {
+            points++;
+            if (v > a.y_hi)
+                a.y_hi = v;
+        }
+    if (points == 0) {
+        s_no_data (out, title, "No round reported the privacy spent.");
+        return;
+    }
+    if (a.y_hi <= 0)
+        a.y_hi = 1;
+    s_nice_y (&a, false);
+    s_chart_open (out, title, "&#949;", &a);
+    if (has_target)
+        fprintf (out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d62728\" "
+                      "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" class=\"legend\" "
+                      "fill=\"#d62728\">target</text><text x=\"%d\" y=\"%.1f\" "
+                      "class=\"legend\" fill=\"#d62728\">&#949; = %.4g</text>\n",
+                 S_PAD_L, s_py (&a, target), S_CHART_W - S_PAD_R, s_py (&a, target),
+                 S_CHART_W - S_PAD_R + 10, s_py (&a, target) - 2,
+                 S_CHART_W - S_PAD_R + 10, s_py (&a, target) + 12, target);
+    fputs ("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"", out);
+    json_array_foreach (rounds, i, e)
+        if (s_num (e, "round", &r) && s_num (e, "epsilon_spent", &v))
+            fprintf (out, "%.1f,%.1f ", s_px (&a, r), s_py (&a, v));
+    fputs ("\"/>\n", out);
+    s_chart_close (out);
+}
+
+static void
+s_chart_participation (FILE *out, const json_t *report)
+{
+    const char *title = "Participation: sites contributing to each round";
+    json_t *rounds = json_object_get (report, "rounds");
+    json_t *study = json_object_get (report, "study");
+    double threshold = 0, v, r;
+    bool has_threshold = s_num (study, "threshold", &threshold);
+    double sites = (double) json_array_size (json_object_get (study, "sites"));
+    //  Bars are centred on their round: half a round of room at each end.
+    double last = s_last_round (rounds);
+    s_axes_t a = { 0.5, last + 0.5, 0, sites > threshold? sites: threshold };
+    size_t points = 0, i;
+    json_t *e;
+    json_array_foreach (rounds, i, e)
+        if (s_num (e, "round", &r)) {
+            points++;
+            if (s_num (e, "sites_contributed", &v) && v > a.y_hi)
+                a.y_hi = v;
+        }
+    if (points == 0) {
+        s_no_data (out, title, "No rounds were run.");
+        return;
+    }
+    if (a.y_hi < 1)
+        a.y_hi = 1;
+    s_nice_y (&a, true);
+    s_chart_open (out, title, "sites", &a);
+    //  One bar per round; failed rounds in red.
+    double plot_w = S_CHART_W - S_PAD_L - S_PAD_R;
+    double bar = plot_w / last * 0.8;
+    if (bar > 24)
+        bar = 24;
+    if (bar < 1)
+        bar = 1;
+    json_array_foreach (rounds, i, e) {
+        if (!s_num (e, "round", &r))
+            continue;
+        if (!s_num (e, "sites_contributed", &v))
+            v = 0;
+        const char *status = s_str (e, "status");
+        bool failed = status && strcmp (status, "ok") != 0;
+        double x = s_px (&a, r) - bar / 2, y = s_py (&a, v);
+        fprintf (out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+                      "<title>round %.0f: %.0f sites, ", x, y, bar, s_py (&a, 0) - y,
+                 failed? "#d62728": "#2ca02c", r, v);
+        s_esc (out, status? status: "status not stated");
+        fputs ("</title></rect>\n", out);
+        if (failed)
+            fprintf (out, "<text x=\"%.1f\" y=\"%.1f\" class=\"fail\" text-anchor=\"middle\">"
+                          "&#10007;</text>\n", s_px (&a, r), y - 4);
+    }
+    if (has_threshold)
+        fprintf (out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#444\" "
+                      "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" class=\"legend\">"
+                      "threshold</text><text x=\"%d\" y=\"%.1f\" class=\"legend\">"
+                      "t = %.0f</text>\n",
+                 S_PAD_L, s_py (&a, threshold), S_CHART_W - S_PAD_R, s_py (&a, threshold),
+                 S_CHART_W - S_PAD_R + 10, s_py (&a, threshold) - 2,
+                 S_CHART_W - S_PAD_R + 10, s_py (&a, threshold) + 12, threshold);
+    s_chart_close (out);
+}
+
+static const char s_css [] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:60rem;"
+    "margin:2rem auto;padding:0 1rem;color:#222;line-height:1.4}"
+    "h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;"
+    "border-bottom:1px solid #ddd;padding-bottom:.2rem}"
+    "table{border-collapse:collapse;margin:.5rem 0}th,td{text-align:left;padding:.2rem .8rem "
+    ".2rem 0;vertical-align:top}th{font-weight:600;color:#444}"
+    "table.rounds td,table.rounds th{border-bottom:1px solid #eee;padding:.15rem .6rem}"
+    "tr.failed td{color:#b00020;background:#fff0f0}"
+    ".stamp{border:4px solid #d00;color:#d00;font-weight:800;font-size:2rem;letter-spacing:.2rem;"
+    "text-align:center;padding:.5rem;margin:1rem 0;transform:rotate(-1deg)}"
+    ".stamp small{display:block;font-size:.9rem;letter-spacing:0;font-weight:400}"
+    ".privacy{border:2px solid #1f77b4;border-radius:6px;padding:.5rem 1rem;background:#f5f9fd}"
+    ".privacy.off{border-color:#d00;background:#fff5f5}"
+    ".status-completed{color:#1b7f2a;font-weight:600}.status-failed{color:#b00020;"
+    "font-weight:600}.status-running{color:#a06000;font-weight:600}"
+    ".missing{color:#b00020;font-style:italic}"
+    "figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}"
+    "svg text{font-size:11px;fill:#333}svg .axis{font-size:12px}svg .legend{font-size:12px}"
+    "svg .fail{fill:#d62728;font-size:12px}"
+    "footer{margin-top:2rem;color:#777;font-size:.85rem}";
+
+static void
+s_html_study (FILE *out, const json_t *study)
+{
+    const char *status = s_str (study, "status");
+    fputs ("<h2>Study</h2>\n<table>\n", out);
+    s_row (out, "Name", json_object_get (study, "name"), "not stated");
+    s_row (out, "Study id", json_object_get (study, "id"), "not stated");
+    fputs ("<tr><th>Status</th><td>", out);
+    if (status) {
+        fputs ("<span class=\"status-", out);
+        fputs (strcmp (status, "completed") == 0? "completed":
+               strcmp (status, "failed") == 0? "failed": "running", out);
+        fputs ("\">", out);
+        s_esc (out, status);
+        fputs ("</span>", out);
+    }
+    else
+        fputs ("<span class=\"missing\">not stated</span>", out);
+    const char *detail = s_str (study, "status_detail");
+    if (detail && *detail) {
+        fputs (" &mdash; ", out);
+        s_esc (out, detail);
+    }
+    fputs ("</td></tr>\n", out);
+    s_row (out, "Dataset", json_object_get (study, "dataset"), "not stated");
+    s_row (out, "Label", json_object_get (study, "label"), "not stated");
+    s_row (out, "Features", json_object_get (study, "features"), "not stated");
+    s_row (out, "Sites", json_object_get (study, "sites"), "not stated");
+    json_t *declined = json_object_get (study, "declined");
+    if (json_array_size (declined)) {
+        fputs ("<tr><th>Declined</th><td>", out);
+        size_t i;
+        json_t *d;
+        json_array_foreach (declined, i, d) {
+            if (i)
+                fputs ("<br>", out);
+            s_html_value (out, json_object_get (d, "site"), "?");
+            fputs (": ", out);
+            s_html_value (out, json_object_get (d, "reason"), "no reason given");
+        }
+        fputs ("</td></tr>\n", out);
+    }
+    s_row (out, "Threshold (sites to decrypt)", json_object_get (study, "threshold"), "not stated");
+    s_row (out, "Started", json_object_get (study, "started"), "not stated");
+    s_row (out, "Finished", json_object_get (study, "finished"), "not finished");
+    double wall;
+    if (s_num (study, "wall_s", &wall))
+        fprintf (out, "<tr><th>Wall time</th><td>%.1f s</td></tr>\n", wall);
+    fputs ("</table>\n", out);
+}
+
+static void
+s_html_privacy (FILE *out, const json_t *privacy, bool private)
+{
+    fprintf (out, "<h2>Privacy</h2>\n<div class=\"privacy%s\">\n", private? "": " off");
+    if (!private) {
+        fputs ("<div class=\"stamp\">NOT PRIVATE<small>", out);
+        const char *stamp = s_str (privacy, "stamp");
+        if (stamp && strcmp (stamp, "NOT PRIVATE")) {
+            s_esc (out, stamp);
+            fputs (": ", out);
+        }
+        fputs ("differential privacy was switched off for this study. Its results carry "
+               "no privacy guarantee and must not leave the development setting.</small></div>\n",
+               out);
+    }
+    const char *missing = "not stated in the report";
+    fputs ("<table>\n", out);
+    s_row (out, "&#949; spent (epsilon)", json_object_get (privacy, "epsilon"), missing);
+    s_row (out, "&#948; (delta)", json_object_get (privacy, "delta"), missing);
+    s_row (out, "Target &#949;", json_object_get (privacy, "target_epsilon"), missing);
+    s_row (out, "Accountant", json_object_get (privacy, "accountant"), missing);
+    s_row (out, "Conversion to (&#949;, &#948;)", json_object_get (privacy, "conversion"), missing);
+    s_row (out, "Privacy unit", json_object_get (privacy, "unit"), missing);
+    s_row (out, "Neighbouring datasets", json_object_get (privacy, "neighbouring"), missing);
+    s_row (out, "Noise multiplier &#963;/C", json_object_get (privacy, "noise_multiplier"), missing);
+    s_row (out, "Sampling rate q", json_object_get (privacy, "sampling_rate"), missing);
+    s_row (out, "Steps", json_object_get (privacy, "steps"), missing);
+    s_row (out, "Clip C (L2)", json_object_get (privacy, "clip"), missing);
+    fputs ("</table>\n</div>\n", out);
+}
+
+static void
+s_html_metrics (FILE *out, const json_t *final)
+{
+    fputs ("<h2>Final metrics</h2>\n", out);
+    if (!json_is_object (final) || json_object_size (final) == 0) {
+        fputs ("<p class=\"missing\">No final evaluation in the report.</p>\n", out);
+        return;
+    }
+    fputs ("<table>\n", out);
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *) final, key, v) {
+        fputs ("<tr><th>", out);
+        s_esc (out, key);
+        fputs ("</th><td>", out);
+        s_html_value (out, v, "?");
+        fputs ("</td></tr>\n", out);
+    }
+    fputs ("</table>\n", out);
+}
+
+static void
+s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_names)
+{
+    fputs ("<h2>Rounds</h2>\n", out);
+    if (json_array_size (rounds) == 0) {
+        fputs ("<p class=\"missing\">No rounds were run.</p>\n", out);
+        return;
+    }
+    fputs ("<table class=\"rounds\">\n<tr><th>round</th><th>kind</th><th>step</th>"
+           "<th>status</th><th>&#949; spent</th><th>sites</th><th>excluded</th>"
+           "<th>rejected messages</th>", out);
+    for (size_t j = 0; j < n_names; j++) {
+        fputs ("<th>", out);
+        s_esc (out, names [j]);
+        fputs ("</th>", out);
+    }
+    fputs ("</tr>\n", out);
+    size_t i;
+    json_t *r;
+    json_array_foreach (rounds, i, r) {
+        const char *status = s_str (r, "status");
+        bool failed = status && strcmp (status, "ok") != 0;
+        fprintf (out, "<tr%s>", failed? " class=\"failed\"": "");
+        const char *cols [] = { "round", "kind", "step", "status", "epsilon_spent",
+                                "sites_contributed", "excluded", "rejected", NULL };
+        for (const char **c = cols; *c; c++) {
+            fputs ("<td>", out);
+            json_t *v = json_object_get (r, *c);
+            if (json_is_array (v) && json_array_size (v) == 0)
+                fputs ("&ndash;", out);
+            else
+                s_html_value (out, v, "&ndash;");
+            //  A failed round says why next to its status.
+            const char *detail = s_str (r, "detail");
+            if (strcmp (*c, "status") == 0 && detail && *detail) {
+                fputs (": ", out);
+                s_esc (out, detail);
+            }
+            fputs ("</td>", out);
+        }
+        json_t *m = json_object_get (r, "metrics");
+        for (size_t j = 0; j < n_names; j++) {
+            fputs ("<td>", out);
+            s_html_value (out, json_object_get (m, names [j]), "");
+            fputs ("</td>", out);
+        }
+        fputs ("</tr>\n", out);
+    }
+    fputs ("</table>\n", out);
+}
+
+static void
+s_html_model (FILE *out, const json_t *model)
+{
+    fputs ("<h2>Model</h2>\n", out);
+    if (!json_is_object (model)) {
+        fputs ("<p class=\"missing\">The report holds no model.</p>\n", out);
+        return;
+    }
+    const char *type = s_str (model, "type");
+    fputs ("<p>Type: ", out);
+    s_esc (out, type? type: "not stated");
+    fputs (". The full model file (docs/model-format.md) is the report's "
+           "<code>model</code> member; <code>cohort predict</code> applies it.</p>\n", out);
+    json_t *lr = json_object_get (model, "logistic");
+    json_t *orig = json_object_get (lr, "original_scale");
+    json_t *coefs = json_object_get (orig, "coefficients");
+    if (json_is_object (coefs)) {
+        fputs ("<p>Logistic regression on the original (unstandardised) scale: "
+               "p = sigmoid(intercept + &sum; coefficient &times; value).</p>\n"
+               "<table>\n", out);
+        s_row (out, "intercept", json_object_get (orig, "intercept"), "?");
+        const char *key;
+        json_t *v;
+        json_object_foreach (coefs, key, v) {
+            fputs ("<tr><td>", out);
+            s_esc (out, key);
+            fputs ("</td><td>", out);
+            s_html_value (out, v, "?");
+            fputs ("</td></tr>\n", out);
+        }
+        fputs ("</table>\n", out);
+    }
+    json_t *mlp = json_object_get (model, "mlp");
+    if (json_is_object (mlp)) {
+        fputs ("<table>\n", out);
+        s_row (out, "Hidden layers", json_object_get (mlp, "hidden"), "?");
+        s_row (out, "Activation", json_object_get (mlp, "activation"), "?");
+        fprintf (out, "<tr><th>Parameters</th><td>%zu</td></tr>\n</table>\n",
+                 json_array_size (json_object_get (mlp, "parameters")));
+    }
+}
+
+static int
+s_render_html (const json_t *report, FILE *out)
+{
+    json_t *study = json_object_get (report, "study");
+    json_t *privacy = json_object_get (report, "privacy");
+    json_t *rounds = json_object_get (report, "rounds");
+    //  Anything but an explicit `private: true` is shown as not private.
+    bool private = json_is_true (json_object_get (privacy, "private"));
+    const char *name = s_str (study, "name");
+
+    fputs ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+           "style-src 'unsafe-inline'; img-src data:\">\n<title>", out);
+    if (!private)
+        fputs ("NOT PRIVATE &mdash; ", out);
+    fputs ("Cohort report: ", out);
+    s_esc (out, name? name: "unnamed study");
+    fprintf (out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>Cohort report: ", s_css);
+    s_esc (out, name? name: "unnamed study");
+    fputs ("</h1>\n", out);
+    if (!private)
+        fputs ("<div class=\"stamp\">NOT PRIVATE<small>Differential privacy was off: "
+               "development use only.</small></div>\n", out);
+    double eps, delta;
+    if (private && s_num (privacy, "epsilon", &eps) && s_num (privacy, "delta", &delta))
+        fprintf (out, "<p>Differentially private: (&#949; = %.4g, &#948; = %.3g) spent.</p>\n",
+                 eps, delta);
+
+    s_html_study (out, study);
+    s_html_privacy (out, privacy, private);
+    s_html_metrics (out, json_object_get (report, "final_metrics"));
+
+    fputs ("<h2>Charts</h2>\n", out);
+    const char *names [S_METRICS_MAX];
+    size_t n_names = s_metric_names (report, names);
+    s_chart_metrics (out, report, names, n_names);
+    s_chart_epsilon (out, report);
+    s_chart_participation (out, report);
+    s_html_rounds (out, rounds, names, n_names);
+    s_html_model (out, json_object_get (report, "model"));
+    fputs ("<footer>Written by Cohort from a version 1 report (cohort_report: 1).</footer>\n"
+           "</body>\n</html>\n", out);
+    return 0;
+}
+
+int
+coord_render (const json_t *report, const char *format, FILE *out)
+{
+    if (!format)
+        return coord_error ("render: no format given");
+    int (*fn) (const json_t *, FILE *) =
+        strcmp (format, "json") == 0? s_render_json:
+        strcmp (format, "csv") == 0?  s_render_csv:
+        strcmp (format, "html") == 0? s_render_html: NULL;
+    if (!fn)
+        return coord_error ("render: unknown format '%s' (json, csv or html)", format);
+    if (!out)
+        return coord_error ("render: no output stream");
+    if (s_check (report))
+        return -1;
+    if (fn (report, out))
+        return -1;
+    if (fflush (out) || ferror (out))
+        return coord_error ("render: write error");
+    return 0;
+}

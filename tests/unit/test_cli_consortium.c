@@ -1,0 +1,312 @@
+/*  Unit tests for cli/consortium.c: site-name rules, the files of a
+    consortium (modes, configs that zconfig reads and whose paths lead to
+    loadable keys and certificates) and study formatting. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/consortium.h"
+#include "he/he.h"
+#include "he/keyfile.h"
+
+static char s_dir [] = "/tmp/cohort-consortium-XXXXXX";
+
+static void
+test_site_names (void **state)
+{
+    (void) state;
+    assert_int_equal (cli_consortium_check_site ("hospital-a"), 0);
+    assert_int_equal (cli_consortium_check_site ("A_1"), 0);
+    assert_int_equal (cli_consortium_check_site ("9"), 0);
+    char longest [CLI_SITE_NAME_MAX + 2];
+    memset (longest, 'x', sizeof longest);
+    longest [CLI_SITE_NAME_MAX] = '\0';
+    assert_int_equal (cli_consortium_check_site (longest), 0);
+    longest [CLI_SITE_NAME_MAX] = 'x';
+    longest [CLI_SITE_NAME_MAX + 1] = '\0';
+    assert_int_equal (cli_consortium_check_site (longest), -1);
+    assert_int_equal (cli_consortium_check_site (""), -1);
+    assert_int_equal (cli_consortium_check_site (NULL), -1);
+    assert_int_equal (cli_consortium_check_site ("-a"), -1);
+    assert_int_equal (cli_consortium_check_site ("_a"), -1);
+    assert_int_equal (cli_consortium_check_site ("a/b"), -1);
+    assert_int_equal (cli_consortium_check_site (".."), -1);
+    assert_int_equal (cli_consortium_check_site ("a b"), -1);
+    assert_int_equal (cli_consortium_check_site ("a\nb"), -1);
+    assert_int_equal (cli_consortium_check_site ("coordinator"), -1);
+    assert_int_equal (cli_consortium_check_site ("analyst"), -1);
+
+    char **names = NULL;
+    size_t n = 0;
+    assert_int_equal (cli_consortium_parse_sites ("a,b,c", &names, &n), 0);
+    assert_int_equal (n, 3);
+    assert_string_equal (names [0], "a");
+    assert_string_equal (names [2], "c");
+    assert_null (names [3]);
+    cli_consortium_free_sites (&names);
+    assert_null (names);
+    cli_consortium_free_sites (&names);
+    assert_int_equal (cli_consortium_parse_sites ("solo", &names, &n), 0);
+    assert_int_equal (n, 1);
+    cli_consortium_free_sites (&names);
+    assert_int_equal (cli_consortium_parse_sites ("", &names, &n), -1);
+    assert_null (names);
+    assert_int_equal (cli_consortium_parse_sites (NULL, &names, &n), -1);
+    assert_int_equal (cli_consortium_parse_sites ("a,", &names, &n), -1);
+    assert_int_equal (cli_consortium_parse_sites (",a", &names, &n), -1);
+    assert_int_equal (cli_consortium_parse_sites ("a,b,a", &names, &n), -1);
+    assert_int_equal (cli_consortium_parse_sites ("a,b/c", &names, &n), -1);
+    //  64 sites are accepted, 65 are not.
+    char list [1024] = "";
+    for (int i = 0; i < 65; i++)
+        sprintf (list + strlen (list), "%ss%d", i? ",": "", i);
+    assert_int_equal (cli_consortium_parse_sites (list, &names, &n), -1);
+    *strrchr (list, ',') = '\0';
+    assert_int_equal (cli_consortium_parse_sites (list, &names, &n), 0);
+    assert_int_equal (n, 64);
+    cli_consortium_free_sites (&names);
+}
+
+static zconfig_t *
+s_config (const char *dir, const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    zconfig_t *cfg = zconfig_load (path);
+    assert_non_null (cfg);
+    return cfg;
+}
+
+static void
+s_mode (const char *dir, const char *name, unsigned mode)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, mode);
+}
+
+static void
+test_writes_a_consortium (void **state)
+{
+    (void) state;
+    char out [256];
+    snprintf (out, sizeof out, "%s/c1", s_dir);
+    char *sites [] = { "hospital-a", "hospital-b", "hospital-c", NULL };
+    cli_consortium_t c;
+    cli_consortium_defaults (&c);
+    c.out = out;
+    c.sites = sites;
+    c.n_sites = 3;
+    c.threshold = 2;
+    c.bits = 512;
+    c.endpoint = "tcp://127.0.0.1:7777";
+    c.test_files = true;
+    c.budget_epsilon = 2.5;
+    assert_int_equal (cli_consortium_write (&c), 0);
+
+    //  Secrets 0600, public files readable.
+    s_mode (out, "certs/coordinator.secret", 0600);
+    s_mode (out, "certs/analyst.secret", 0600);
+    s_mode (out, "certs/hospital-b.secret", 0600);
+    s_mode (out, "keys/share-1.key", 0600);
+    s_mode (out, "keys/share-3.key", 0600);
+    s_mode (out, "keys/paillier.pub", 0644);
+    s_mode (out, "coordinator.cfg", 0644);
+
+    //  The coordinator config leads to its cert, the allowlist and the keys.
+    char path [512];
+    zconfig_t *cfg = s_config (out, "coordinator.cfg");
+    assert_string_equal (zconfig_get (cfg, "coordinator/endpoint", ""), "tcp://127.0.0.1:7777");
+    assert_string_equal (zconfig_get (cfg, "coordinator/name", ""), "demo-consortium");
+    assert_null (zconfig_locate (cfg, "coordinator/share"));
+    snprintf (path, sizeof path, "%s/%s", out, zconfig_get (cfg, "coordinator/cert", ""));
+    zcert_t *coord = zcert_load (path);
+    assert_non_null (coord);
+    snprintf (path, sizeof path, "%s/%s", out, zconfig_get (cfg, "coordinator/public_key", ""));
+    he_pubkey_t *pk = he_keyfile_load_public (path);
+    assert_non_null (pk);
+    he_pubkey_destroy (&pk);
+    snprintf (path, sizeof path, "%s/%s", out, zconfig_get (cfg, "coordinator/verify_key", ""));
+    he_verify_t *vk = he_keyfile_load_verify (path);
+    assert_non_null (vk);
+    he_verify_destroy (&vk);
+    snprintf (path, sizeof path, "%s/%s", out, zconfig_get (cfg, "coordinator/allowlist", ""));
+    zcertstore_t *store = zcertstore_new (path);
+    assert_non_null (store);
+    zconfig_destroy (&cfg);
+
+    //  Each site's config: its own share index, its cert in the allowlist,
+    //  the coordinator's public cert, the budget and the data paths.
+    char sitedir [300];
+    snprintf (sitedir, sizeof sitedir, "%s/sites", out);
+    for (int i = 0; i < 3; i++) {
+        char name [64];
+        snprintf (name, sizeof name, "%s.cfg", sites [i]);
+        cfg = s_config (sitedir, name);
+        assert_string_equal (zconfig_get (cfg, "site/name", ""), sites [i]);
+        assert_int_equal (atoi (zconfig_get (cfg, "site/index", "0")), i + 1);
+        assert_string_equal (zconfig_get (cfg, "site/coordinator", ""), "tcp://127.0.0.1:7777");
+        assert_string_equal (zconfig_get (cfg, "site/budget/epsilon", ""), "2.5");
+        assert_string_equal (zconfig_get (cfg, "site/budget/delta", ""), "1e-05");
+        assert_string_equal (zconfig_get (cfg, "site/allow_privacy_off", ""), "false");
+        assert_string_equal (zconfig_get (cfg, "site/dataset/name", ""), "breast_cancer");
+        char expect [128];
+        snprintf (expect, sizeof expect, "../data/%s-test.csv", sites [i]);
+        assert_string_equal (zconfig_get (cfg, "site/dataset/test_path", ""), expect);
+        snprintf (path, sizeof path, "%s/%s", sitedir, zconfig_get (cfg, "site/share", ""));
+        he_share_t *share = he_keyfile_load_share (path);
+        assert_non_null (share);
+        he_share_destroy (&share);
+        snprintf (path, sizeof path, "%s/%s", sitedir, zconfig_get (cfg, "site/cert", ""));
+        zcert_t *cert = zcert_load (path);
+        assert_non_null (cert);
+        assert_non_null (zcertstore_lookup (store, zcert_public_txt (cert)));
+        assert_string_equal (zcert_meta (cert, "name"), sites [i]);
+        zcert_destroy (&cert);
+        snprintf (path, sizeof path, "%s/%s", sitedir,
+                  zconfig_get (cfg, "site/coordinator_cert", ""));
+        cert = zcert_load (path);
+        assert_non_null (cert);
+        assert_string_equal (zcert_public_txt (cert), zcert_public_txt (coord));
+        zcert_destroy (&cert);
+        zconfig_destroy (&cfg);
+    }
+    //  The analyst is admitted; the coordinator's own key is not a client.
+    cfg = s_config (out, "analyst.cfg");
+    snprintf (path, sizeof path, "%s/%s", out, zconfig_get (cfg, "analyst/cert", ""));
+    zcert_t *analyst = zcert_load (path);
+    assert_non_null (analyst);
+    assert_non_null (zcertstore_lookup (store, zcert_public_txt (analyst)));
+    assert_null (zcertstore_lookup (store, zcert_public_txt (coord)));
+    zcert_destroy (&analyst);
+    zconfig_destroy (&cfg);
+    zcertstore_destroy (&store);
+    zcert_destroy (&coord);
+
+    cfg = s_config (out, "study-example.cfg");
+    assert_string_equal (zconfig_get (cfg, "study/dataset", ""), "breast_cancer");
+    assert_string_equal (zconfig_get (cfg, "study/min_sites", ""), "2");
+    assert_string_equal (zconfig_get (cfg, "study/privacy/off", ""), "false");
+    zconfig_destroy (&cfg);
+
+    //  A second dataset and privacy-off studies allowed.
+    char *extra [] = { "pima", NULL };
+    c.extra_datasets = extra;
+    c.n_extra = 1;
+    c.allow_privacy_off = true;
+    c.test_files = false;
+    c.force = true;
+    assert_int_equal (cli_consortium_write (&c), 0);
+    cfg = s_config (sitedir, "hospital-c.cfg");
+    assert_string_equal (zconfig_get (cfg, "site/allow_privacy_off", ""), "true");
+    assert_string_equal (zconfig_get (cfg, "site/dataset/test_fraction", ""), "0.3");
+    zconfig_t *second = zconfig_next (zconfig_locate (cfg, "site/dataset"));
+    assert_non_null (second);
+    assert_string_equal (zconfig_name (second), "dataset");
+    assert_string_equal (zconfig_get (second, "name", ""), "pima");
+    assert_string_equal (zconfig_get (second, "path", ""), "../data/hospital-c-pima.csv");
+    zconfig_destroy (&cfg);
+    char *unsafe [] = { "../pima", NULL };
+    c.extra_datasets = unsafe;
+    assert_int_equal (cli_consortium_write (&c), -1);
+    c.extra_datasets = NULL;
+    c.n_extra = 0;
+    c.force = false;
+
+    //  Without force nothing is replaced; with force everything is.
+    assert_int_equal (cli_consortium_write (&c), -1);
+    c.force = true;
+    assert_int_equal (cli_consortium_write (&c), 0);
+
+    //  Impossible thresholds and bad or repeated names are refused.
+    c.threshold = 4;
+    assert_int_equal (cli_consortium_write (&c), -1);
+    c.threshold = 0;
+    assert_int_equal (cli_consortium_write (&c), -1);
+    c.threshold = 1;
+    char *bad [] = { "a", "a", NULL };
+    c.sites = bad;
+    c.n_sites = 2;
+    assert_int_equal (cli_consortium_write (&c), -1);
+    char *worse [] = { "a", "b/../c", NULL };
+    c.sites = worse;
+    assert_int_equal (cli_consortium_write (&c), -1);
+    //  A name that cannot be written into a config.
+    c.sites = sites;
+    c.n_sites = 3;
+    c.name = "say \"hi\"";
+    assert_int_equal (cli_consortium_write (&c), -1);
+    //  An unwritable directory.
+    c.name = "x";
+    c.out = "/nonexistent/dir/c";
+    assert_int_equal (cli_consortium_write (&c), -1);
+}
+
+static void
+test_study_format (void **state)
+{
+    (void) state;
+    cli_study_t s;
+    cli_study_defaults (&s);
+    s.model = "mlp";
+    s.hidden = "64";
+    s.features = "mean_radius,mean_texture";
+    s.name = "two words";
+    s.privacy_off = true;
+    s.epsilon = 0.5;
+    char *text = cli_study_text (&s);
+    assert_non_null (text);
+    zchunk_t *chunk = zchunk_new (text, strlen (text));
+    zconfig_t *cfg = zconfig_chunk_load (chunk);
+    assert_non_null (cfg);
+    assert_string_equal (zconfig_get (cfg, "study/name", ""), "two words");
+    assert_string_equal (zconfig_get (cfg, "study/hidden", ""), "64");
+    assert_string_equal (zconfig_get (cfg, "study/features", ""), "mean_radius,mean_texture");
+    assert_string_equal (zconfig_get (cfg, "study/categorical", "?"), "");
+    assert_string_equal (zconfig_get (cfg, "study/privacy/off", ""), "true");
+    assert_string_equal (zconfig_get (cfg, "study/privacy/epsilon", ""), "0.5");
+    assert_string_equal (zconfig_get (cfg, "study/sampling_rate", ""), "0.05");
+    zconfig_destroy (&cfg);
+    zchunk_destroy (&chunk);
+    free (text);
+
+    //  Logistic: no hidden key. A value with a quote cannot be written.
+    s.model = "logistic";
+    text = cli_study_text (&s);
+    assert_non_null (text);
+    assert_null (strstr (text, "hidden"));
+    free (text);
+    s.label = "a\"b";
+    assert_null (cli_study_text (&s));
+    s.label = "a\tb";
+    assert_null (cli_study_text (&s));
+}
+
+int
+main (void)
+{
+    he_init ();
+    if (!mkdtemp (s_dir))
+        return 1;
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_site_names),
+        cmocka_unit_test (test_writes_a_consortium),
+        cmocka_unit_test (test_study_format),
+    };
+    int rc = cmocka_run_group_tests (tests, NULL, NULL);
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    if (system (cmd) != 0)
+        return 1;
+    return rc;
+}

@@ -1,0 +1,160 @@
+/*  Unit tests for cli/localfed.c: a consortium of real processes (the built
+    binary, 512-bit test keys) is started, runs a study, answers `cohort
+    report` in every format, and is stopped; failures to start or launch are
+    reported, never left running. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/consortium.h"
+#include "cli/localfed.h"
+#include "cli/simulate.h"
+#include "he/he.h"
+
+static char s_dir [] = "/tmp/cohort-localfed-XXXXXX";
+
+static bool
+s_port_free (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    assert_true (fd >= 0);
+    int one = 1;
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    bool ok = bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0 && listen (fd, 1) == 0;
+    close (fd);
+    return ok;
+}
+
+static char *
+s_file (const char *path)
+{
+    FILE *f = fopen (path, "r");
+    assert_non_null (f);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream (&text, &len);
+    int ch;
+    while ((ch = fgetc (f)) != EOF)
+        fputc (ch, m);
+    fclose (m);
+    fclose (f);
+    return text;
+}
+
+static void
+test_study_and_report (void **state)
+{
+    (void) state;
+    int port = cli_fed_free_port ();
+    assert_true (port > 0 && port < 65536);
+    char out [256];
+    snprintf (out, sizeof out, "%s/fed", s_dir);
+    assert_int_equal (mkdir (out, 0700), 0);
+    cli_simulate_t o;
+    cli_simulate_defaults (&o);
+    o.data = COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv";
+    o.label = "malignant";
+    o.sites = 3;
+    o.threshold = 2;
+    o.bits = 512;
+    o.steps = 2;
+    o.eval_every = 0;
+    o.sampling_rate = 0.3;
+    o.out = out;
+    char **sites = NULL;
+    assert_int_equal (cli_simulate_prepare (&o, port, &sites), 0);
+    cli_fed_t *fed = cli_fed_start (out, port, sites, 3);
+    assert_non_null (fed);
+    assert_false (s_port_free (port));
+    assert_true (cli_fed_coordinator_rss_mb (fed) > 0);
+
+    char path [512];
+    snprintf (path, sizeof path, "%s/study.cfg", out);
+    char *study = s_file (path);
+    json_t *report = NULL;
+    assert_int_equal (cli_fed_run (fed, study, 120, false, &report), 0);
+    json_t *st = json_object_get (report, "study");
+    assert_string_equal (json_string_value (json_object_get (st, "status")), "completed");
+    char id [128];
+    snprintf (id, sizeof id, "%s", json_string_value (json_object_get (st, "id")));
+    json_decref (report);
+
+    //  `cohort report` in each format, over CURVE with the analyst's cert.
+    char analyst [512], file [512];
+    snprintf (analyst, sizeof analyst, "%s/analyst.cfg", out);
+    const char *formats [] = { "json", "csv", "html" };
+    const char *expect [] = { "\"cohort_report\": 1", "field,value\r\ncohort_report,1",
+                              "<!DOCTYPE html>" };
+    for (int f = 0; f < 3; f++) {
+        snprintf (file, sizeof file, "%s/report.%s", s_dir, formats [f]);
+        char *argv [] = { "cohort", "report", id, "--format", (char *) formats [f],
+                          "--analyst", analyst, "--out", file, NULL };
+        assert_int_equal (cli_run (9, argv), CLI_OK);
+        char *text = s_file (file);
+        assert_non_null (strstr (text, expect [f]));
+        free (text);
+    }
+
+    //  A study the coordinator refuses: launch fails, the consortium lives on.
+    assert_int_equal (cli_fed_run (fed, "study\n    name = x\n", 60, false, &report), -1);
+    assert_null (report);
+    assert_int_equal (cli_fed_run (fed, study, 120, false, &report), 0);
+    json_decref (report);
+    free (study);
+
+    cli_fed_stop (&fed);
+    assert_null (fed);
+    cli_fed_stop (&fed);
+    assert_true (s_port_free (port));
+    cli_consortium_free_sites (&sites);
+}
+
+static void
+test_start_failures (void **state)
+{
+    (void) state;
+    //  No consortium in the directory: the coordinator exits at once.
+    char empty [256];
+    snprintf (empty, sizeof empty, "%s/empty", s_dir);
+    assert_int_equal (mkdir (empty, 0700), 0);
+    char *sites [] = { "a", NULL };
+    int port = cli_fed_free_port ();
+    assert_null (cli_fed_start (empty, port, sites, 1));
+    assert_true (s_port_free (port));
+    //  A directory that cannot hold the logs.
+    assert_null (cli_fed_start ("/nonexistent/dir", port, sites, 1));
+    cli_fed_stop (NULL);
+}
+
+int
+main (void)
+{
+    he_init ();
+    setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
+    if (!mkdtemp (s_dir))
+        return 1;
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_start_failures),
+        cmocka_unit_test (test_study_and_report),
+    };
+    int rc = cmocka_run_group_tests (tests, NULL, NULL);
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    if (system (cmd) != 0)
+        return 1;
+    return rc;
+}
