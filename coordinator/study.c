@@ -454,8 +454,8 @@ coord_study_report (const coord_study_t *self)
         "epsilon", off? json_null (): json_real (self->epsilon),
         "delta", off? json_null (): json_real (d->delta),
         "target_epsilon", off? json_null (): json_real (d->epsilon),
-        "accountant", "RDP, Poisson-subsampled Gaussian (Mironov-Talwar-Zhang 2019), "
-                      "distributed discrete Gaussian (Kairouz-Liu-Steinke 2021)",
+        "accountant", "RDP of the distributed discrete Gaussian (Kairouz-Liu-Steinke 2021), "
+                      "Poisson subsampling by the general bound of Zhu-Wang 2019",
         "conversion", "improved", "unit", "record",
         "neighbouring", "add/remove one record at one site",
         "noise_multiplier", off || !self->begun? json_null ()
