@@ -55,8 +55,9 @@ s_usage (FILE *to)
            "model\n"
            "  --model TYPE        logistic (default) or mlp\n"
            "  --hidden W,...      MLP hidden widths (default 32,16)\n"
-           "  --steps T           training rounds (default 200)\n"
-           "  --sampling-rate Q   Poisson sampling rate per round (default 0.05)\n"
+           "  --steps T           training rounds (default 20)\n"
+           "  --sampling-rate Q   Poisson sampling rate per round (default 0.5: the\n"
+           "                      accountant amplifies small rates weakly, see docs/privacy.md)\n"
            "  --optimizer NAME    server optimiser: adam (default) or sgd\n"
            "  --learning-rate R   server optimiser step (default 0.05)\n"
            "  --clip C            L2 clip of each example's gradient (default 1)\n"
@@ -86,8 +87,8 @@ cli_simulate_defaults (cli_simulate_t *o)
     o->split = SITE_SPLIT_IID;
     o->model = "logistic";
     o->optimizer = "adam";
-    o->steps = 200;
-    o->sampling_rate = 0.05;
+    o->steps = 20;
+    o->sampling_rate = 0.5;
     o->learning_rate = 0.05;
     o->clip = 1;
     o->epsilon = 1;

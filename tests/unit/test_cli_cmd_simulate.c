@@ -64,8 +64,8 @@ test_options (void **state)
     cli_simulate_t o;
     assert_int_equal (s_parse ("--data d.csv --label y --sites 3 --out x", &o), CLI_OK);
     assert_int_equal (o.threshold, 2);
-    assert_int_equal (o.steps, 200);
-    assert_int_equal (o.eval_every, 50);
+    assert_int_equal (o.steps, 20);
+    assert_int_equal (o.eval_every, 5);
     assert_int_equal (o.split, SITE_SPLIT_IID);
     assert_false (o.privacy_off);
     assert_true (o.epsilon == 1 && o.delta == 1e-5);

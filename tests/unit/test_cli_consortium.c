@@ -275,7 +275,7 @@ test_study_format (void **state)
     assert_string_equal (zconfig_get (cfg, "study/categorical", "?"), "");
     assert_string_equal (zconfig_get (cfg, "study/privacy/off", ""), "true");
     assert_string_equal (zconfig_get (cfg, "study/privacy/epsilon", ""), "0.5");
-    assert_string_equal (zconfig_get (cfg, "study/sampling_rate", ""), "0.05");
+    assert_string_equal (zconfig_get (cfg, "study/sampling_rate", ""), "0.5");
     zconfig_destroy (&cfg);
     zchunk_destroy (&chunk);
     free (text);

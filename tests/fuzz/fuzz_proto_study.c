@@ -1,0 +1,23 @@
+/*  libFuzzer target for proto/study.c: the study definition arrives from an
+    analyst over the network, so any text must be refused or accepted
+    without crashing or leaking. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/study.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    char *text = malloc (size + 1);
+    if (!text)
+        return 0;
+    memcpy (text, data, size);
+    text [size] = '\0';
+    proto_study_t *study = proto_study_parse (text, "fuzz");
+    proto_study_destroy (&study);
+    free (text);
+    return 0;
+}
