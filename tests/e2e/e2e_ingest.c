@@ -275,6 +275,44 @@ s_consent (void)
     CHECK (e2e_wait_log (&s_c, "site-a", "consent: no row of dataset breast_cancer belongs to "
                          "a patient whose grant permits ResearchStudy/e2e-other", 10000),
            "the site did not decline for consent");
+    //  The worker audited into the endpoint's log (two handles on one
+    //  file): the acceptance, each contribution, partial decryption and
+    //  ledger charge, and the decline with its reason; the log verifies.
+    e2e_kill (&s_c.site_pid [0], false);
+    CHECK (s_cohort (out, sizeof out, "audit verify --log sites/site-a.audit.db") == 0,
+           "audit verify: %s", out);
+    long n = 0;
+    CHECK (sscanf (out, "ok: %*s %ld entries", &n) == 1 && n > 0, "audit verify: %s", out);
+    const char *kinds [] = { "study.accept", "round.contribution", "round.partial_decryption",
+                             "budget.charge", "study.decline" };
+    long seen [5] = { 0 };
+    for (long i = 0; i < n; i++) {
+        char args [128];
+        snprintf (args, sizeof args, "audit prove --log sites/site-a.audit.db --index %ld", i);
+        CHECK (s_cohort (out, sizeof out, args) == 0, "audit prove %ld: %s", i, out);
+        json_t *j = json_loads (out, 0, NULL);
+        json_t *entry = json_object_get (j, "entry");
+        const char *kind = json_string_value (json_object_get (entry, "kind"));
+        const char *detail = json_string_value (json_object_get (entry, "detail"));
+        CHECK (kind && detail, "audit entry %ld: %s", i, out);
+        for (int k = 0; k < 5; k++)
+            if (!strcmp (kind, kinds [k])) {
+                seen [k]++;
+                CHECK (!strcmp (json_string_value (json_object_get (entry, "actor")),
+                                "site:site-a"), "actor of %s", kind);
+                CHECK (strstr (detail, "\"study\":\"") && !strstr (detail, "p-1"),
+                       "%s detail: %s", kind, detail);
+            }
+        if (!strcmp (kind, "study.decline"))
+            CHECK (strstr (detail, "consent: no row"), "decline detail: %s", detail);
+        if (!strcmp (kind, "budget.charge"))
+            CHECK (strstr (detail, "\"epsilon\":"), "charge detail: %s", detail);
+        json_decref (j);
+    }
+    //  Stats, 2 train and 1 eval round: each contributed, decrypted, charged.
+    CHECK (seen [0] == 1 && seen [4] == 1, "accept %ld, decline %ld", seen [0], seen [4]);
+    CHECK (seen [1] >= 3 && seen [2] == seen [1] && seen [3] == seen [1],
+           "contributions %ld, partials %ld, charges %ld", seen [1], seen [2], seen [3]);
     return 0;
 }
 
