@@ -350,10 +350,12 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
             goto done;
         }
         double eps = 0, order = 0;
-        json_t *d = json_pack ("{s:s, s:i, s:s, s:s, s:s}", "study", self->study_id,
-                               "round", (int) msg->round_id, "kind", proto_kind_name (rs->kind),
+        json_t *d = json_pack ("{s:s, s:I, s:s, s:s, s:s}", "study", self->study_id,
+                               "round", (json_int_t) msg->round_id,
+                               "kind", proto_kind_name (rs->kind),
                                "dataset", self->dataset->name, "label", label);
-        json_object_set_new (d, "curve_orders", json_integer ((json_int_t) dp_curve_size (charge)));
+        json_object_set_new (d, "curve_orders",
+                             json_integer ((json_int_t) dp_curve_size (charge)));
         if (dp_curve_epsilon (charge, self->cfg->budget_delta, DP_CONVERSION_IMPROVED,
                               &eps, &order) == 0) {
             json_object_set_new (d, "epsilon", json_real (eps));
@@ -385,9 +387,9 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     out.body_case = COHORT__ENVELOPE__BODY_UPDATE;
     out.update = &update;
     s_send (self, self->study_id, msg->round_id, &out);
-    s_audit (self, "round.contribution", json_pack ("{s:s, s:i, s:s, s:I, s:I}",
+    s_audit (self, "round.contribution", json_pack ("{s:s, s:I, s:s, s:I, s:I}",
                                                     "study", self->study_id,
-                                                    "round", (int) msg->round_id,
+                                                    "round", (json_int_t) msg->round_id,
                                                     "kind", proto_kind_name (rs->kind),
                                                     "ciphertexts", (json_int_t) ncts,
                                                     "bytes", (json_int_t) len));
@@ -454,9 +456,9 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         out.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
         out.partial = &pd;
         s_send (self, self->study_id, msg->round_id, &out);
-        s_audit (self, "round.partial_decryption", json_pack ("{s:s, s:i, s:i, s:I}",
+        s_audit (self, "round.partial_decryption", json_pack ("{s:s, s:I, s:i, s:I}",
                                                         "study", self->study_id,
-                                                        "round", (int) msg->round_id,
+                                                        "round", (json_int_t) msg->round_id,
                                                         "share_index",
                                                         (int) pd.share_index,
                                                         "ciphertexts", (json_int_t) n));

@@ -144,10 +144,12 @@ test_audit (void **state)
     assert_string_equal (cfg->audit, "/tmp/a.audit.db");
     assert_string_equal (cfg->audit_origin, "cohort.example/a");
     site_config_destroy (&cfg);
-    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    audit = \n", "site/audit: is empty");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    audit = \n",
+           "site/audit: is empty");
     s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    audit_origin = o\n",
            "site/audit: missing");
-    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    audit = x.db\n    audit_origin = \n",
+    s_bad ("    ledger = a.ledger.db\n",
+           "    ledger = a.db\n    audit = x.db\n    audit_origin = \n",
            "site/audit_origin: is empty");
     //  Both: refused, the log would be ambiguous.
     snprintf (text, sizeof text, "%s    audit = top.audit.db\n%s", s_good, s_ingest);
