@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "site/fhir.h"
+#include "site/gateway.h"
 #include "site/config.h"
 #include "site/endpoint.h"
 #include "site/grants.h"
@@ -398,27 +399,79 @@ s_sign_grant (int argc, char **argv)
     return rc;
 }
 
+//  Sends the grant in `file` through a site's ingest endpoint as a gateway.
+static int
+s_grant_remote (const char *const *v)
+{
+    const char *cmd = "ingest grant";
+    if (v [0] || v [2] || v [3]) {
+        cli_error ("%s: --endpoint excludes --store, --now and --audit (the site decides)", cmd);
+        return CLI_USAGE;
+    }
+    if (cli_need (cmd, "--gateway-cert", v [5]) || cli_need (cmd, "--site-cert", v [6]))
+        return CLI_USAGE;
+    long timeout = 10000;
+    if (v [7] && cli_parse_long ("--timeout-ms", v [7], 1, 3600000, &timeout))
+        return CLI_USAGE;
+    size_t len = 0;
+    char *env = s_read_file (v [1], &len);
+    if (!env)
+        return CLI_FAIL;
+    site_gateway_t *gw = site_gateway_new (v [4], v [5], v [6]);
+    site_grant_reason_t r = SITE_GRANT_MALFORMED;
+    char detail [1024];
+    int rc = CLI_FAIL;
+    if (!gw || site_gateway_grant (gw, (const uint8_t *) env, len, (int) timeout, &r, detail,
+                                   sizeof detail))
+        cli_error ("%s: %s", cmd, site_last_error ());
+    else
+    if (r == SITE_GRANT_OK) {
+        puts ("accepted");
+        rc = CLI_OK;
+    }
+    else
+        printf ("rejected: %s: %s\n", site_grant_reason_name (r), detail);
+    site_gateway_destroy (&gw);
+    free (env);
+    return rc;
+}
+
 static int
 s_grant (int argc, char **argv)
 {
     static const char usage [] =
         "usage: cohort ingest grant --store DB --file consent.json.sig [--now DATETIME]\n"
         "         [--audit LOG]\n"
+        "       cohort ingest grant --endpoint ENDPOINT --gateway-cert GW.secret\n"
+        "         --site-cert SITE.pub --file consent.json.sig [--timeout-ms MS]\n"
         "  Takes a signed consent grant. Prints `accepted`, or `rejected: <reason>`\n"
         "  with the detail and exits 1. A newer version with status inactive revokes.\n"
-        "  --audit LOG  an existing audit log that records the decision\n";
+        "  --audit LOG  an existing audit log that records the decision\n"
+        "  --endpoint   deliver it to a running site's ingest endpoint as a gateway\n"
+        "               (the site decides it the same way and audits it)\n";
     static const struct option spec [] = {
         { "store", required_argument, NULL, 0 }, { "file", required_argument, NULL, 1 },
         { "now", required_argument, NULL, 2 }, { "audit", required_argument, NULL, 3 },
+        { "endpoint", required_argument, NULL, 4 },
+        { "gateway-cert", required_argument, NULL, 5 },
+        { "site-cert", required_argument, NULL, 6 },
+        { "timeout-ms", required_argument, NULL, 7 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [4] = { NULL };
+    const char *v [8] = { NULL };
     int rc = cli_options (argc, argv, spec, usage, v);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest grant";
+    if (cli_need (cmd, "--file", v [1]))
+        return CLI_USAGE;
+    if (v [4])
+        return s_grant_remote (v);
+    if (v [5] || v [6] || v [7]) {
+        cli_error ("%s: --gateway-cert, --site-cert and --timeout-ms need --endpoint", cmd);
+        return CLI_USAGE;
+    }
     int64_t now = 0;
-    if (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--file", v [1])
-    ||  s_time ("--now", v [2], &now))
+    if (cli_need (cmd, "--store", v [0]) || s_time ("--now", v [2], &now))
         return CLI_USAGE;
     size_t len = 0;
     audit_log_t *audit = NULL;

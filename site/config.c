@@ -70,7 +70,8 @@ s_ingest (const char *path, zconfig_t *section, site_ingest_config_t **out)
 
 static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
-    "ledger", "allow_privacy_off", "budget", "dataset", "ingest", NULL
+    "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
+    NULL
 };
 
 site_config_t *
@@ -170,6 +171,28 @@ site_config_load (const char *path)
     zconfig_t *ingest = zconfig_locate (site, "ingest");
     if (ingest && s_ingest (path, ingest, &self->ingest))
         goto done;
+    const char *audit = zconfig_get (site, "audit", NULL);
+    const char *origin = zconfig_get (site, "audit_origin", NULL);
+    if (ingest && (audit || origin)) {
+        site_error ("%s: site/%s: with an ingest section the audit log is ingest/audit",
+                    path, audit? "audit": "audit_origin");
+        goto done;
+    }
+    if ((audit && !*audit) || (origin && !*origin) || (origin && !audit)) {
+        site_error ("%s: site/%s: %s", path, audit && *audit? "audit_origin": "audit",
+                    audit? "is empty": "missing (audit_origin needs it)");
+        goto done;
+    }
+    if (self->ingest) {
+        self->audit = strdup (self->ingest->audit);
+        self->audit_origin = self->ingest->audit_origin? strdup (self->ingest->audit_origin)
+                                                       : NULL;
+    }
+    else
+    if (audit) {
+        self->audit = s_join (path, audit);
+        self->audit_origin = origin? strdup (origin): NULL;
+    }
     for (size_t i = 0; i < self->n_datasets; i++) {
         site_dataset_t *d = &self->datasets [i];
         if (!d->patient_column)
@@ -197,6 +220,7 @@ site_config_destroy (site_config_t **self_p)
         site_config_t *s = *self_p;
         free (s->name); free (s->coordinator); free (s->coordinator_cert); free (s->cert);
         free (s->share); free (s->public_key); free (s->ledger);
+        free (s->audit); free (s->audit_origin);
         for (size_t i = 0; i < s->n_datasets; i++) {
             free (s->datasets [i].name);
             free (s->datasets [i].path);

@@ -10,6 +10,8 @@
         public_key = ../keys/paillier.pub
         ledger = hospital-a.ledger.db       dp/ ledger (SQLite)
         allow_privacy_off = false           optional: accept `privacy off` studies
+        audit = hospital-a.audit.db         optional, only without an ingest
+        audit_origin = cohort.example/hospital-a    section: the audit log
         budget
             epsilon = 4                     the site's total for each dataset
             delta = 1e-5
@@ -28,6 +30,10 @@
             audit = hospital-a.audit.db     audit log (audit/log.h)
             audit_origin = cohort.example/hospital-a    optional: create the
                                             log with this origin if missing
+
+    The worker audits study acceptances and declines, contributions,
+    partial decryptions and ledger charges into the audit log: ingest/audit
+    with an ingest section, else the top-level audit key (none: no audit).
 
     With an ingest section, the store also holds the consent grants: a
     dataset with a patient_column is filtered through the grant store
@@ -64,6 +70,7 @@ typedef struct {
     site_dataset_t datasets [SITE_DATASETS_MAX];
     size_t n_datasets;
     site_ingest_config_t *ingest;   //  NULL without an ingest section
+    char *audit, *audit_origin;     //  the audit log (NULL: none) and origin
 } site_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason". */

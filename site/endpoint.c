@@ -1,5 +1,6 @@
 /*  site/endpoint.c - the CURVE ingest endpoint actor. */
 #include "endpoint.h"
+#include "grants.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -27,6 +28,7 @@ typedef struct {
     zsock_t *router;
     audit_log_t *audit;
     site_ingest_t *ingest;
+    site_grants_t *grants;          //  the store's grants, for grant requests
     //  The requests of one group commit and their frames.
     zmsg_t *msgs [S_GROUP_MSGS];
     size_t nmsgs;
@@ -74,6 +76,7 @@ s_server_close (s_server_t *s)
 {
     zsock_destroy (&s->router);
     zactor_destroy (&s->auth);
+    site_grants_destroy (&s->grants);
     site_ingest_destroy (&s->ingest);
     audit_log_destroy (&s->audit);
     free (s->frames);
@@ -111,6 +114,9 @@ s_server_open (s_server_t *s, const site_ingest_config_t *cfg, const char *cert_
     }
     s->ingest = site_ingest_open (cfg->store, key, s->audit);
     if (!s->ingest)
+        goto done;
+    s->grants = site_grants_open (cfg->store, s->audit);
+    if (!s->grants)
         goto done;
     s->auth = zactor_new (zauth, NULL);
     if (!s->auth || zstr_sendx (s->auth, "CURVE", cfg->gateways, NULL) || zsock_wait (s->auth)) {
@@ -176,13 +182,57 @@ s_flush (s_server_t *s)
     s->nmsgs = s->nframes = 0;
 }
 
+//  True if msg (identity, id, ...) is a grant request.
+static bool
+s_is_grant (zmsg_t *msg)
+{
+    if (zmsg_size (msg) != 4)
+        return false;
+    zmsg_first (msg);
+    zmsg_next (msg);
+    zframe_t *marker = zmsg_next (msg);
+    return zframe_streq (marker, SITE_ENDPOINT_GRANT);
+}
+
+//  Decides one grant request (site_grants_add, as `cohort ingest grant`
+//  does; it audits the decision) and answers it at once.
+static void
+s_grant (s_server_t *s, zmsg_t *msg)
+{
+    zframe_t *identity = zmsg_pop (msg);
+    zframe_t *id = zmsg_pop (msg);
+    zframe_t *marker = zmsg_pop (msg);
+    zframe_t *envelope = zmsg_pop (msg);
+    site_grant_reason_t r = site_grants_add (s->grants, (const char *) zframe_data (envelope),
+                                             zframe_size (envelope), zclock_time ());
+    byte code = (byte) r;
+    const char *detail = r == SITE_GRANT_OK? "": site_last_error ();
+    zmsg_t *out = zmsg_new ();
+    zmsg_append (out, &identity);
+    zmsg_append (out, &id);
+    zmsg_append (out, &marker);
+    zmsg_addmem (out, &code, 1);
+    zmsg_addmem (out, detail, strlen (detail));
+    if (zmsg_send (&out, s->router))
+        zmsg_destroy (&out);
+    zframe_destroy (&envelope);
+    zmsg_destroy (&msg);
+}
+
 //  Takes one request off the router into the group. A message without an
-//  id part is not a request: it is dropped.
+//  id part is not a request: it is dropped. A grant request is decided at
+//  once, after the frames gathered before it.
 static int
 s_take (s_server_t *s, zmsg_t *msg)
 {
     if (zmsg_size (msg) < 2) {
         zmsg_destroy (&msg);
+        return 0;
+    }
+    if (s_is_grant (msg)) {
+        if (s->nmsgs)
+            s_flush (s);
+        s_grant (s, msg);
         return 0;
     }
     size_t n = zmsg_size (msg) - 2;

@@ -23,6 +23,17 @@
     was not stored and the gateway must send it again. A request of more
     than SITE_INGEST_BATCH_MAX frames is committed in several transactions.
 
+    A grant request carries one signed consent grant (the envelope that
+    `cohort ingest grant --file consent.json.sig` reads, site/consent.h):
+
+        request:  [ request id ] [ "cohort-grant-1" ] [ envelope ]
+        answer:   [ request id ] [ "cohort-grant-1" ] [ code ] [ detail ]
+
+    It is decided by site_grants_add() (signature, authority, status,
+    period, version; the decision is audited) right away, after any frames
+    gathered before it. `code` is one byte, a site_grant_reason_t (0 =
+    accepted); `detail` the reason text (empty when accepted).
+
     Group commit: the actor takes every request already waiting (up to
     SITE_INGEST_BATCH_MAX frames) into one durable transaction, and answers
     only after it committed, so an accepted answer means the record is on
@@ -36,6 +47,7 @@
 
 #define SITE_ENDPOINT_PART_MAX (2 * SITE_FRAME_MAX)
 #define SITE_ENDPOINT_RESEND 255
+#define SITE_ENDPOINT_GRANT "cohort-grant-1"
 
 typedef struct _site_endpoint_t site_endpoint_t;
 

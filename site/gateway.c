@@ -107,3 +107,48 @@ site_gateway_recv (site_gateway_t *self, int timeout_ms, uint64_t *id, uint8_t *
     zmsg_destroy (&msg);
     return rc;
 }
+
+int
+site_gateway_grant (site_gateway_t *self, const uint8_t *envelope, size_t len,
+                    int timeout_ms, site_grant_reason_t *reason, char *detail, size_t cap)
+{
+    //  A request id no frame request of this process uses: the top bit set.
+    static uint64_t s_next = 1;
+    uint64_t id = (uint64_t) 1 << 63 | s_next++;
+    const char *marker = SITE_ENDPOINT_GRANT;
+    const uint8_t *parts [] = { (const uint8_t *) marker, envelope };
+    size_t lens [] = { strlen (marker), len };
+    if (site_gateway_send (self, id, parts, lens, 2))
+        return -1;
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0 || !zpoller_wait (self->poller, (int) left))
+            return site_error ("gateway: no answer to the grant within %d ms%s", timeout_ms,
+                               zpoller_terminated (self->poller)? " (interrupted)"
+                               : " (is this gateway's certificate in the site's allowlist, "
+                                 "and the site certificate right?)");
+        zmsg_t *msg = zmsg_recv (self->sock);
+        zframe_t *idf = msg? zmsg_first (msg): NULL;
+        if (!msg || zframe_size (idf) != sizeof id || memcmp (zframe_data (idf), &id, sizeof id)) {
+            zmsg_destroy (&msg);
+            continue;
+        }
+        zframe_t *mf = zmsg_next (msg);
+        zframe_t *code = zmsg_next (msg);
+        zframe_t *text = zmsg_next (msg);
+        int rc = -1;
+        if (zmsg_size (msg) != 4 || !zframe_streq (mf, SITE_ENDPOINT_GRANT)
+        ||  zframe_size (code) != 1 || zframe_data (code) [0] >= SITE_GRANT_REASON_COUNT)
+            site_error ("gateway: a malformed answer to the grant");
+        else {
+            *reason = (site_grant_reason_t) zframe_data (code) [0];
+            size_t n = zframe_size (text) < cap? zframe_size (text): cap - 1;
+            memcpy (detail, zframe_data (text), n);
+            detail [n] = 0;
+            rc = 0;
+        }
+        zmsg_destroy (&msg);
+        return rc;
+    }
+}

@@ -7,6 +7,7 @@
 #ifndef SITE_GATEWAY_H
 #define SITE_GATEWAY_H
 
+#include "consent.h"
 #include "site.h"
 
 #define SITE_GATEWAY_SEND_TIMEOUT_MS 5000
@@ -33,5 +34,15 @@ int site_gateway_send (site_gateway_t *self, uint64_t id, const uint8_t *const *
     cap). Returns 0, or -1 on timeout or a malformed answer. */
 int site_gateway_recv (site_gateway_t *self, int timeout_ms, uint64_t *id, uint8_t *reasons,
                        size_t cap, size_t *n) SITE_WUR;
+
+/*  Sends one signed consent grant (the envelope bytes, a grant request in
+    site/endpoint.h) and waits up to timeout_ms for its answer: *reason
+    gets the site's decision (SITE_GRANT_OK = accepted) and detail (capacity
+    cap, NUL-terminated, may be cut) its reason text. Other answers that
+    arrive meanwhile are dropped. Returns 0, or -1 on no connection, a
+    timeout or a malformed answer (site_last_error()). */
+int site_gateway_grant (site_gateway_t *self, const uint8_t *envelope, size_t len,
+                        int timeout_ms, site_grant_reason_t *reason, char *detail,
+                        size_t cap) SITE_WUR;
 
 #endif

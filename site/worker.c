@@ -5,6 +5,7 @@
 #include "endpoint.h"
 #include "site.h"
 #include "train.h"
+#include "audit/log.h"
 #include "dp/discrete.h"
 #include "dp/ledger.h"
 #include "he/codec.h"
@@ -14,6 +15,7 @@
 #include "proto/message.h"
 
 #include <czmq.h>
+#include <jansson.h>
 #include <math.h>
 #include <string.h>
 
@@ -38,6 +40,8 @@ struct _site_worker_t {
     uint64_t done [PROTO_KINDS];
     size_t expected_cts;
     site_endpoint_t *endpoint;      //  gateways' ingest, if configured
+    audit_log_t *audit;             //  this thread's handle, if configured
+    char actor [AUDIT_ACTOR_MAX];
 };
 
 site_worker_t *
@@ -77,6 +81,16 @@ site_worker_new (const char *config_path)
     if (self->cfg->ingest
     &&  !(self->endpoint = site_endpoint_new (self->cfg->ingest, self->cfg->cert)))
         goto fail;
+    if (self->cfg->audit) {
+        //  Its own handle: appends re-read the head, so they interleave
+        //  safely with the endpoint's.
+        self->audit = audit_log_open (self->cfg->audit, self->cfg->audit_origin);
+        if (!self->audit) {
+            site_error ("audit: %s", audit_last_error ());
+            goto fail;
+        }
+        snprintf (self->actor, sizeof self->actor, "site:%s", self->cfg->name);
+    }
     self->rng = dp_rng_new ();
     self->sock = proto_client_new (self->cfg->coordinator, self->cfg->cert,
                                    self->cfg->coordinator_cert);
@@ -88,6 +102,21 @@ site_worker_new (const char *config_path)
 fail:
     site_worker_destroy (&self);
     return NULL;
+}
+
+//  Appends one entry (detail: a JSON object, consumed) if the site keeps an
+//  audit log. A failed append is logged; the study goes on.
+static void
+s_audit (site_worker_t *self, const char *kind, json_t *detail)
+{
+    char *text = detail? json_dumps (detail, JSON_COMPACT | JSON_SORT_KEYS): NULL;
+    json_decref (detail);
+    if (self->audit) {
+        audit_entry_t e = { 0, kind, self->actor, text? text: "{}" };
+        if (audit_log_append (self->audit, &e, NULL))
+            zsys_error ("site %s: audit %s: %s", self->cfg->name, kind, audit_last_error ());
+    }
+    free (text);
 }
 
 static void
@@ -108,6 +137,7 @@ site_worker_destroy (site_worker_t **self_p)
         site_worker_t *self = *self_p;
         s_forget (self);
         site_endpoint_destroy (&self->endpoint);
+        audit_log_destroy (&self->audit);
         zsock_destroy (&self->sock);
         dp_rng_destroy (&self->rng);
         dp_ledger_destroy (&self->ledger);
@@ -166,6 +196,8 @@ s_decline (site_worker_t *self, const char *study_id, const char *reason)
     msg.body_case = COHORT__ENVELOPE__BODY_DECLINE;
     msg.decline = &decline;
     s_send (self, study_id, 0, &msg);
+    s_audit (self, "study.decline", json_pack ("{s:s, s:s}", "study", study_id,
+                                               "reason", text));
 }
 
 //  Checks the whole planned schedule against the ledger. 0 if it fits,
@@ -248,6 +280,12 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
     out.accept = &accept;
     s_send (self, id, 0, &out);
+    s_audit (self, "study.accept", json_pack ("{s:s, s:s, s:s, s:I, s:f}", "study", id,
+                                              "name", study->name,
+                                              "dataset", self->dataset->name,
+                                              "train_records",
+                                              (json_int_t) self->data->train->n,
+                                              "planned_epsilon", self->plan.epsilon));
     zsys_info ("site %s: accepted study %s (%s): %zu training rows, %zu test rows, noise "
                "multiplier %.4f, planned epsilon %.4f", self->cfg->name, id, study->name,
                self->data->train->n, self->data->test? self->data->test->n: 0,
@@ -311,6 +349,20 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
                       : charge? dp_last_error (): proto_last_error ());
             goto done;
         }
+        double eps = 0, order = 0;
+        json_t *d = json_pack ("{s:s, s:I, s:s, s:s, s:s}", "study", self->study_id,
+                               "round", (json_int_t) msg->round_id,
+                               "kind", proto_kind_name (rs->kind),
+                               "dataset", self->dataset->name, "label", label);
+        json_object_set_new (d, "curve_orders",
+                             json_integer ((json_int_t) dp_curve_size (charge)));
+        if (dp_curve_epsilon (charge, self->cfg->budget_delta, DP_CONVERSION_IMPROVED,
+                              &eps, &order) == 0) {
+            json_object_set_new (d, "epsilon", json_real (eps));
+            json_object_set_new (d, "delta", json_real (self->cfg->budget_delta));
+            json_object_set_new (d, "order", json_real (order));
+        }
+        s_audit (self, "budget.charge", d);
         dp_rational_t s2;
         dp_dgauss_t gauss;
         if (dp_rational_set (&s2, k->local_sigma2, 1) || dp_dgauss_init (&gauss, &s2)
@@ -335,6 +387,12 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     out.body_case = COHORT__ENVELOPE__BODY_UPDATE;
     out.update = &update;
     s_send (self, self->study_id, msg->round_id, &out);
+    s_audit (self, "round.contribution", json_pack ("{s:s, s:I, s:s, s:I, s:I}",
+                                                    "study", self->study_id,
+                                                    "round", (json_int_t) msg->round_id,
+                                                    "kind", proto_kind_name (rs->kind),
+                                                    "ciphertexts", (json_int_t) ncts,
+                                                    "bytes", (json_int_t) len));
     free (buf);
     self->last_round = msg->round_id;
     self->done [rs->kind]++;
@@ -398,6 +456,12 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         out.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
         out.partial = &pd;
         s_send (self, self->study_id, msg->round_id, &out);
+        s_audit (self, "round.partial_decryption", json_pack ("{s:s, s:I, s:i, s:I}",
+                                                        "study", self->study_id,
+                                                        "round", (json_int_t) msg->round_id,
+                                                        "share_index",
+                                                        (int) pd.share_index,
+                                                        "ciphertexts", (json_int_t) n));
     }
 done:
     if (parts) {

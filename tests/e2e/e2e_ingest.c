@@ -197,12 +197,12 @@ s_add_patients (const char *name, long patients, char *features, size_t cap)
     return rows;
 }
 
-//  Signs and delivers a consent of patient p-i for `actor`.
+//  Signs a consent of patient p-i for `actor` into consent.json.sig.
 static int
-s_grant (int i, const char *status, const char *date, const char *actor)
+s_sign_grant (int i, const char *status, const char *date, const char *actor)
 {
     static char out [8192];
-    char json [2048], args [512];
+    char json [2048];
     snprintf (json, sizeof json,
               "{\"resourceType\":\"Consent\",\"id\":\"c-%d\",\"status\":\"%s\","
               "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
@@ -219,6 +219,17 @@ s_grant (int i, const char *status, const char *date, const char *actor)
     unlink (e2e_path (&s_c, "consent.json.sig"));
     CHECK (s_cohort (out, sizeof out, "ingest sign-grant --key authority.key --file "
                      "consent.json --out consent.json.sig") == 0, "sign-grant: %s", out);
+    return 0;
+}
+
+//  Signs and delivers a consent of patient p-i for `actor` to the store.
+static int
+s_grant (int i, const char *status, const char *date, const char *actor)
+{
+    static char out [8192];
+    char args [512];
+    if (s_sign_grant (i, status, date, actor))
+        return -1;
     snprintf (args, sizeof args, "ingest grant --store sites/site-a.ingest.db --file "
               "consent.json.sig");
     CHECK (s_cohort (out, sizeof out, args) == 0 && strstr (out, "accepted"),
@@ -275,6 +286,79 @@ s_consent (void)
     CHECK (e2e_wait_log (&s_c, "site-a", "consent: no row of dataset breast_cancer belongs to "
                          "a patient whose grant permits ResearchStudy/e2e-other", 10000),
            "the site did not decline for consent");
+    //  Grants through the running site's endpoint, as gateway gw-1: a good
+    //  one is accepted, one with an altered signature refused with the
+    //  reason; both decisions are audited (grant.accept, grant.reject).
+    if (s_sign_grant (40, "active", "2026-01-01T00:00:00Z", "ResearchStudy/e2e-remote"))
+        return -1;
+    char remote [512];
+    snprintf (remote, sizeof remote, "ingest grant --endpoint tcp://127.0.0.1:%u --gateway-cert "
+              "certs/gw-1_secret --site-cert certs/site-a --file consent.json.sig", port);
+    CHECK (s_cohort (out, sizeof out, remote) == 0 && !strcmp (out, "accepted\n"),
+           "grant via the endpoint: %s", out);
+    //  The same again: the site already holds this version.
+    CHECK (s_cohort (out, sizeof out, remote) == 1 && strstr (out, "rejected: superseded"),
+           "the same grant again: %s", out);
+    if (s_sign_grant (41, "active", "2026-01-01T00:00:00Z", "ResearchStudy/e2e-remote"))
+        return -1;
+    static char env [16384];
+    f = fopen (e2e_path (&s_c, "consent.json.sig"), "r");
+    CHECK (f, "consent.json.sig");
+    size_t elen = fread (env, 1, sizeof env - 1, f);
+    fclose (f);
+    env [elen] = 0;
+    char *sig = strstr (env, "\"signature\": \"");
+    CHECK (sig, "no signature in the envelope");
+    sig += strlen ("\"signature\": \"");
+    *sig = *sig == 'A'? 'B': 'A';
+    f = fopen (e2e_path (&s_c, "consent.json.sig"), "w");
+    CHECK (f, "consent.json.sig");
+    fwrite (env, 1, elen, f);
+    fclose (f);
+    CHECK (s_cohort (out, sizeof out, remote) == 1 && strstr (out, "rejected: bad_signature"),
+           "a wrongly signed grant via the endpoint: %s", out);
+    //  The worker audited into the endpoint's log (two handles on one
+    //  file): the acceptance, each contribution, partial decryption and
+    //  ledger charge, and the decline with its reason; the log verifies.
+    e2e_kill (&s_c.site_pid [0], false);
+    CHECK (s_cohort (out, sizeof out, "audit verify --log sites/site-a.audit.db") == 0,
+           "audit verify: %s", out);
+    long n = 0;
+    CHECK (sscanf (out, "ok: %*s %ld entries", &n) == 1 && n > 0, "audit verify: %s", out);
+    const char *kinds [] = { "study.accept", "round.contribution", "round.partial_decryption",
+                             "budget.charge", "study.decline" };
+    long seen [5] = { 0 }, grants [2] = { 0 };
+    for (long i = 0; i < n; i++) {
+        char args [128];
+        snprintf (args, sizeof args, "audit prove --log sites/site-a.audit.db --index %ld", i);
+        CHECK (s_cohort (out, sizeof out, args) == 0, "audit prove %ld: %s", i, out);
+        json_t *j = json_loads (out, 0, NULL);
+        json_t *entry = json_object_get (j, "entry");
+        const char *kind = json_string_value (json_object_get (entry, "kind"));
+        const char *detail = json_string_value (json_object_get (entry, "detail"));
+        CHECK (kind && detail, "audit entry %ld: %s", i, out);
+        for (int k = 0; k < 5; k++)
+            if (!strcmp (kind, kinds [k])) {
+                seen [k]++;
+                CHECK (!strcmp (json_string_value (json_object_get (entry, "actor")),
+                                "site:site-a"), "actor of %s", kind);
+                CHECK (strstr (detail, "\"study\":\"") && !strstr (detail, "p-1"),
+                       "%s detail: %s", kind, detail);
+            }
+        if (!strcmp (kind, "grant.accept") || !strcmp (kind, "grant.reject"))
+            grants [kind [6] == 'r']++;
+        if (!strcmp (kind, "study.decline"))
+            CHECK (strstr (detail, "consent: no row"), "decline detail: %s", detail);
+        if (!strcmp (kind, "budget.charge"))
+            CHECK (strstr (detail, "\"epsilon\":"), "charge detail: %s", detail);
+        json_decref (j);
+    }
+    //  Stats, 2 train and 1 eval round: each contributed, decrypted, charged.
+    CHECK (seen [0] == 1 && seen [4] == 1, "accept %ld, decline %ld", seen [0], seen [4]);
+    CHECK (grants [0] == 1 && grants [1] == 2, "endpoint grants: accept %ld, reject %ld",
+           grants [0], grants [1]);
+    CHECK (seen [1] >= 3 && seen [2] == seen [1] && seen [3] == seen [1],
+           "contributions %ld, partials %ld, charges %ld", seen [1], seen [2], seen [3]);
     return 0;
 }
 

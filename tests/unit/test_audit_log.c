@@ -254,8 +254,22 @@ test_two_handles (void **state)
     assert_int_equal (ha.size, 20);
     assert_int_equal (hb.size, 20);
     assert_memory_equal (ha.root, hb.root, AUDIT_HASH_LEN);
+    //  A batch on one handle, then single appends on the other (the site
+    //  worker and the ingest endpoint's actor share a file this way).
+    audit_entry_t batch [3] = { e, e, e };
+    uint64_t first = 0;
+    assert_int_equal (audit_log_append_batch (b, batch, 3, &first), 0);
+    assert_int_equal (first, 20);
+    assert_int_equal (audit_log_append (a, &e, &ia), 0);
+    assert_int_equal (ia, 23);
+    assert_int_equal (audit_log_size (a), 24);
     audit_log_destroy (&a);
     audit_log_destroy (&b);
+    //  The interleaved log verifies: every leaf, the head and the stored edge.
+    audit_verify_result_t r;
+    assert_int_equal (audit_log_verify (f->path, NULL, NULL, 0, &r), 0);
+    assert_int_equal (r.entries, 24);
+    assert_memory_not_equal (r.head.root, hb.root, AUDIT_HASH_LEN);
 }
 
 static void

@@ -107,6 +107,19 @@ test_help_and_usage (void **state)
     assert_int_equal (s_run (f, "ingest enroll-authority --store site.db"), 2);
     assert_int_equal (s_run (f, "ingest sign-grant --key k --file f"), 2);
     assert_int_equal (s_run (f, "ingest grant --store site.db --file f --now x"), 2);
+    //  Delivery through an endpoint: its options, and not with the local ones.
+    assert_int_equal (s_run (f, "ingest grant --endpoint tcp://127.0.0.1:1 --store site.db"
+                                " --gateway-cert g --site-cert s --file f"), 2);
+    assert_non_null (strstr (f->out, "--endpoint excludes"));
+    assert_int_equal (s_run (f, "ingest grant --endpoint tcp://127.0.0.1:1 --site-cert s"
+                                " --file f"), 2);
+    assert_non_null (strstr (f->out, "--gateway-cert"));
+    assert_int_equal (s_run (f, "ingest grant --endpoint tcp://127.0.0.1:1 --gateway-cert g"
+                                " --site-cert s --file f --timeout-ms 0"), 2);
+    assert_int_equal (s_run (f, "ingest grant --store site.db --gateway-cert g --file f"), 2);
+    assert_non_null (strstr (f->out, "need --endpoint"));
+    assert_int_equal (s_run (f, "ingest grant --endpoint tcp://127.0.0.1:1 --gateway-cert g"
+                                " --site-cert s --file missing.sig"), 1);
     assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/a"), 2);
     assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/a"
                                 " --purpose HRESCH --time x"), 2);

@@ -81,7 +81,7 @@ test_csv (void **state)
     assert_non_null (strstr (text, "\r\nprivacy.stamp,\r\n"));
     assert_non_null (strstr (text, "\r\nfinal_metrics.brier,0.041\r\n"));
     //  The accountant text has commas: quoted.
-    assert_non_null (strstr (text, "\r\nprivacy.accountant,\"RDP, Poisson"));
+    assert_non_null (strstr (text, "\r\nprivacy.accountant,\"RDP of the distributed discrete Gaussian"));
     //  Rounds table: header with the metric columns, one row per round.
     assert_non_null (strstr (text, "\r\n\r\nround,kind,step,status,detail,epsilon_spent,"
                                    "sites_contributed,excluded,rejected,auc,accuracy,log_loss\r\n"));
@@ -119,7 +119,7 @@ test_html_private (void **state)
     //  The privacy block states all six required facts.
     assert_non_null (strstr (html, "<th>&#949; spent (epsilon)</th><td>0.9</td>"));
     assert_non_null (strstr (html, "<th>&#948; (delta)</th><td>1e-05</td>"));
-    assert_non_null (strstr (html, "Mironov-Talwar-Zhang 2019"));
+    assert_non_null (strstr (html, "Zhu-Wang 2019"));
     assert_non_null (strstr (html, "<th>Conversion to (&#949;, &#948;)</th><td>improved</td>"));
     assert_non_null (strstr (html, "<th>Privacy unit</th><td>record</td>"));
     assert_non_null (strstr (html, "add/remove one record at one site"));

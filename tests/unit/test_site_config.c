@@ -66,6 +66,8 @@ test_good (void **state)
     assert_true (d->test_fraction == 0.25);
     assert_non_null (site_config_dataset (cfg, "bc")->test_path);
     assert_null (site_config_dataset (cfg, "other"));
+    assert_null (cfg->audit);
+    assert_null (cfg->audit_origin);
     site_config_destroy (&cfg);
     assert_null (cfg);
     site_config_destroy (&cfg);
@@ -107,12 +109,62 @@ test_bad (void **state)
     assert_null (site_config_load ("/nonexistent.cfg"));
 }
 
+static const char *s_ingest =
+    "    ingest\n"
+    "        endpoint = tcp://127.0.0.1:7700\n"
+    "        gateways = ../certs/gateways\n"
+    "        store = a.ingest.db\n"
+    "        storage_key = ../keys/storage.key\n"
+    "        audit = a.audit.db\n"
+    "        audit_origin = cohort.example/a\n";
+
+static void
+test_audit (void **state)
+{
+    (void) state;
+    char text [4096];
+    //  A top-level audit log, relative to the config's directory.
+    snprintf (text, sizeof text, "%s    audit = top.audit.db\n    audit_origin = o.example/a\n",
+              s_good);
+    site_config_t *cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_string_equal (cfg->audit, "/tmp/top.audit.db");
+    assert_string_equal (cfg->audit_origin, "o.example/a");
+    site_config_destroy (&cfg);
+    snprintf (text, sizeof text, "%s    audit = /var/top.audit.db\n", s_good);
+    cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_string_equal (cfg->audit, "/var/top.audit.db");
+    assert_null (cfg->audit_origin);
+    site_config_destroy (&cfg);
+    //  With an ingest section, its log is the site's log.
+    snprintf (text, sizeof text, "%s%s", s_good, s_ingest);
+    cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_string_equal (cfg->audit, "/tmp/a.audit.db");
+    assert_string_equal (cfg->audit_origin, "cohort.example/a");
+    site_config_destroy (&cfg);
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    audit = \n",
+           "site/audit: is empty");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    audit_origin = o\n",
+           "site/audit: missing");
+    s_bad ("    ledger = a.ledger.db\n",
+           "    ledger = a.db\n    audit = x.db\n    audit_origin = \n",
+           "site/audit_origin: is empty");
+    //  Both: refused, the log would be ambiguous.
+    snprintf (text, sizeof text, "%s    audit = top.audit.db\n%s", s_good, s_ingest);
+    cfg = s_load (text);
+    assert_null (cfg);
+    assert_non_null (strstr (site_last_error (), "the audit log is ingest/audit"));
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_good),
         cmocka_unit_test (test_bad),
+        cmocka_unit_test (test_audit),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

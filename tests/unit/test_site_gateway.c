@@ -14,6 +14,9 @@
 
 #include "site/endpoint.h"
 #include "site/gateway.h"
+#include "site/grants.h"
+#include "audit/key.h"
+#include "audit/log.h"
 
 typedef struct {
     char dir [64], store [128], key [128], audit [128], gateways [128];
@@ -157,12 +160,116 @@ test_errors (void **state)
     site_gateway_destroy (&gw);
 }
 
+//  A grant request: accepted, the same again superseded, one with an altered
+//  signature and one unsigned refused with the reason; a frame answer in
+//  between is skipped; every decision is in the audit log.
+static void
+test_grant (void **state)
+{
+    fixture_t *f = *state;
+    audit_signer_t *authority = audit_signer_generate ("consent-authority-1");
+    assert_non_null (authority);
+    char *verifier = audit_signer_verifier_text (authority);
+    site_grants_t *g = site_grants_open (f->store, NULL);
+    assert_non_null (g);
+    assert_int_equal (site_grants_enroll_authority (g, verifier), 0);
+    site_grants_destroy (&g);
+    free (verifier);
+    const char *consent =
+        "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"active\","
+        "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+        "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":"
+        "\"Patient/p-1\"},\"dateTime\":\"2026-01-01T00:00:00Z\",\"provision\":{\"type\":"
+        "\"permit\",\"period\":{\"start\":\"2020-01-01T00:00:00Z\",\"end\":"
+        "\"2099-01-01T00:00:00Z\"},\"actor\":[{\"reference\":{\"reference\":"
+        "\"Organization/a\"}}],\"purpose\":[{\"system\":\"http://terminology.hl7.org/"
+        "CodeSystem/v3-ActReason\",\"code\":\"HRESCH\"}]}}";
+    char *env = site_grant_sign (consent, strlen (consent), authority);
+    assert_non_null (env);
+    audit_signer_destroy (&authority);
+    site_endpoint_t *ep = site_endpoint_new (&f->cfg, f->site_secret);
+    assert_non_null (ep);
+    site_gateway_t *gw = site_gateway_new (site_endpoint_address (ep), f->gw_secret, f->site);
+    assert_non_null (gw);
+    site_grant_reason_t r = SITE_GRANT_MALFORMED;
+    char detail [256];
+    //  A frame request still in flight: its answer is not the grant's.
+    uint8_t frame [1024];
+    const uint8_t *ptr = frame;
+    size_t len = s_frame (frame, f, 1);
+    assert_int_equal (site_gateway_send (gw, 5, &ptr, &len, 1), 0);
+    assert_int_equal (site_gateway_grant (gw, (const uint8_t *) env, strlen (env), 10000, &r,
+                                          detail, sizeof detail), 0);
+    assert_int_equal (r, SITE_GRANT_OK);
+    assert_string_equal (detail, "");
+    assert_int_equal (site_gateway_grant (gw, (const uint8_t *) env, strlen (env), 10000, &r,
+                                          detail, sizeof detail), 0);
+    assert_int_equal (r, SITE_GRANT_SUPERSEDED);
+    assert_true (strlen (detail) > 0);
+    char *sig = strstr (env, "\"signature\": \"");
+    assert_non_null (sig);
+    sig += strlen ("\"signature\": \"");
+    *sig = *sig == 'A'? 'B': 'A';
+    assert_int_equal (site_gateway_grant (gw, (const uint8_t *) env, strlen (env), 10000, &r,
+                                          detail, 8), 0);
+    assert_int_equal (r, SITE_GRANT_BAD_SIGNATURE);
+    assert_int_equal (strlen (detail), 7);
+    assert_int_equal (site_gateway_grant (gw, (const uint8_t *) "{}", 2, 10000, &r, detail,
+                                          sizeof detail), 0);
+    assert_int_equal (r, SITE_GRANT_MALFORMED);
+    site_gateway_destroy (&gw);
+    site_endpoint_destroy (&ep);
+    free (env);
+    //  One frame accepted (not audited) and four grant decisions.
+    audit_verify_result_t v;
+    assert_int_equal (audit_log_verify (f->audit, NULL, NULL, 0, &v), 0);
+    assert_int_equal (v.entries, 4);
+    audit_log_t *log = audit_log_open (f->audit, NULL);
+    assert_non_null (log);
+    const char *kinds [] = { "grant.accept", "grant.reject", "grant.reject", "grant.reject" };
+    for (uint64_t i = 0; i < 4; i++) {
+        char *e = audit_log_entry_json (log, i);
+        assert_non_null (e);
+        char want [64];
+        snprintf (want, sizeof want, "\"kind\":\"%s\"", kinds [i]);
+        if (!strstr (e, want))
+            fail_msg ("entry %llu: %s", (unsigned long long) i, e);
+        free (e);
+    }
+    audit_log_destroy (&log);
+}
+
+//  A gateway the site does not allow gets no answer to a grant.
+static void
+test_grant_refused_gateway (void **state)
+{
+    fixture_t *f = *state;
+    site_endpoint_t *ep = site_endpoint_new (&f->cfg, f->site_secret);
+    assert_non_null (ep);
+    zcert_t *stranger = zcert_new ();
+    char path [160];
+    snprintf (path, sizeof path, "%s/stranger", f->dir);
+    zcert_save (stranger, path);
+    zcert_destroy (&stranger);
+    snprintf (path, sizeof path, "%s/stranger_secret", f->dir);
+    site_gateway_t *gw = site_gateway_new (site_endpoint_address (ep), path, f->site);
+    assert_non_null (gw);
+    site_grant_reason_t r;
+    char detail [64];
+    assert_int_equal (site_gateway_grant (gw, (const uint8_t *) "{}", 2, 300, &r, detail,
+                                          sizeof detail), -1);
+    site_gateway_destroy (&gw);
+    site_endpoint_destroy (&ep);
+}
+
 int
 main (void)
 {
     zsys_init ();
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_grant, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_grant_refused_gateway, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_requests_in_flight, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_errors, s_setup, s_teardown),
     };
