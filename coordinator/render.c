@@ -2,6 +2,7 @@
     HTML page with inline SVG charts. The report layout is docs/report.md. */
 #include "render.h"
 #include "coord.h"
+#include "render_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,12 +10,6 @@
 #include <string.h>
 
 #define S_METRICS_MAX 16            //  distinct metric names charted/tabled
-#define S_CHART_W     720
-#define S_CHART_H     220
-#define S_PAD_L       56
-#define S_PAD_R       110
-#define S_PAD_T       16
-#define S_PAD_B       36
 
 //  ---------------------------------------------------------------------------
 //  Structure checks
@@ -54,8 +49,8 @@ s_check (const json_t *report)
     return 0;
 }
 
-static bool
-s_num (const json_t *obj, const char *key, double *out)
+bool
+coord_render_num (const json_t *obj, const char *key, double *out)
 {
     json_t *v = json_object_get (obj, key);
     if (!json_is_number (v))
@@ -67,8 +62,8 @@ s_num (const json_t *obj, const char *key, double *out)
     return true;
 }
 
-static const char *
-s_str (const json_t *obj, const char *key)
+const char *
+coord_render_str (const json_t *obj, const char *key)
 {
     json_t *v = json_object_get (obj, key);
     return json_is_string (v)? json_string_value (v): NULL;
@@ -177,8 +172,8 @@ s_csv_value (FILE *out, const json_t *v)
                 if (json_is_string (e))
                     fputs (json_string_value (e), m);
                 else
-                if (json_is_object (e) && s_str (e, "site") && s_str (e, "reason"))
-                    fprintf (m, "%s: %s", s_str (e, "site"), s_str (e, "reason"));
+                if (json_is_object (e) && coord_render_str (e, "site") && coord_render_str (e, "reason"))
+                    fprintf (m, "%s: %s", coord_render_str (e, "site"), coord_render_str (e, "reason"));
                 else {
                     char *dump = json_dumps (e, JSON_COMPACT | JSON_ENCODE_ANY);
                     fputs (dump? dump: "", m);
@@ -254,8 +249,8 @@ s_render_csv (const json_t *report, FILE *out)
 //  HTML
 
 //  Every string from the report goes through here.
-static void
-s_esc (FILE *out, const char *text)
+void
+coord_render_esc (FILE *out, const char *text)
 {
     for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
         switch (*p) {
@@ -279,7 +274,7 @@ static void
 s_html_value (FILE *out, const json_t *v, const char *missing)
 {
     if (json_is_string (v))
-        s_esc (out, json_string_value (v));
+        coord_render_esc (out, json_string_value (v));
     else
     if (json_is_integer (v))
         fprintf (out, "%lld", (long long) json_integer_value (v));
@@ -302,15 +297,15 @@ s_html_value (FILE *out, const json_t *v, const char *missing)
         }
     }
     else
-    if (json_is_object (v) && s_str (v, "site") && s_str (v, "reason")) {
-        s_esc (out, s_str (v, "site"));
+    if (json_is_object (v) && coord_render_str (v, "site") && coord_render_str (v, "reason")) {
+        coord_render_esc (out, coord_render_str (v, "site"));
         fputs (": ", out);
-        s_esc (out, s_str (v, "reason"));
+        coord_render_esc (out, coord_render_str (v, "reason"));
     }
     else
     if (json_is_object (v)) {
         char *dump = json_dumps (v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        s_esc (out, dump? dump: "");
+        coord_render_esc (out, dump? dump: "");
         free (dump);
     }
     else
@@ -323,278 +318,6 @@ s_row (FILE *out, const char *label, const json_t *v, const char *missing)
     fprintf (out, "<tr><th>%s</th><td>", label);
     s_html_value (out, v, missing);
     fputs ("</td></tr>\n", out);
-}
-
-static const char *s_colors [] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
-                                   "#8c564b", "#e377c2", "#7f7f7f" };
-#define S_COLORS (sizeof s_colors / sizeof s_colors [0])
-
-//  A chart maps rounds x in [x_lo, x_hi] and values y in [y_lo, y_hi] onto
-//  the plot area; the y axis gets 4 equal steps.
-typedef struct {
-    double x_lo, x_hi, y_lo, y_hi;
-} s_axes_t;
-
-//  The smallest "round" step (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of
-//  ten) at least `raw`, so that tick labels stay short.
-static double
-s_nice_step (double raw)
-{
-    static const double mult [] = { 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 };
-    if (!(raw > 0))
-        return 1;
-    double p = pow (10, floor (log10 (raw)));
-    for (size_t i = 0; i < sizeof mult / sizeof mult [0]; i++)
-        if (mult [i] * p >= raw * (1 - 1e-12))
-            return mult [i] * p;
-    return 10 * p;
-}
-
-//  Widens [y_lo, y_hi] to 4 round steps from y_lo (integer steps if `whole`).
-static void
-s_nice_y (s_axes_t *a, bool whole)
-{
-    double step = s_nice_step ((a->y_hi - a->y_lo) / 4);
-    if (whole && step < 1)
-        step = 1;
-    if (whole)
-        step = ceil (step);
-    a->y_hi = a->y_lo + 4 * step;
-}
-
-static double
-s_px (const s_axes_t *a, double x)
-{
-    double span = a->x_hi > a->x_lo? a->x_hi - a->x_lo: 1;
-    return S_PAD_L + (x - a->x_lo) / span * (S_CHART_W - S_PAD_L - S_PAD_R);
-}
-
-static double
-s_py (const s_axes_t *a, double y)
-{
-    double span = a->y_hi > a->y_lo? a->y_hi - a->y_lo: 1;
-    return S_CHART_H - S_PAD_B - (y - a->y_lo) / span * (S_CHART_H - S_PAD_T - S_PAD_B);
-}
-
-static void
-s_chart_open (FILE *out, const char *title, const char *ylabel, const s_axes_t *a)
-{
-    fprintf (out, "<figure><figcaption>%s</figcaption>\n"
-                  "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-                  "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">\n",
-             title, S_CHART_W, S_CHART_H, S_CHART_W, S_CHART_H, title);
-    fprintf (out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
-                  "stroke=\"#bbb\"/>\n", S_PAD_L, S_PAD_T, S_CHART_W - S_PAD_L - S_PAD_R,
-             S_CHART_H - S_PAD_T - S_PAD_B);
-    for (int k = 0; k <= 4; k++) {
-        double y = a->y_lo + (a->y_hi - a->y_lo) * k / 4;
-        double py = s_py (a, y);
-        fprintf (out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
-                      "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%.3g</text>\n",
-                 S_PAD_L, py, S_CHART_W - S_PAD_R, py, S_PAD_L - 6, py + 4, y);
-    }
-    //  Round ticks: first and last round and up to three between.
-    double first = ceil (a->x_lo), last = floor (a->x_hi);
-    int ticks = last - first + 1 < 5? (int) (last - first + 1): 5;
-    for (int k = 0; k < ticks; k++) {
-        double x = ticks > 1? first + (last - first) * k / (ticks - 1): first;
-        x = floor (x + 0.5);
-        fprintf (out, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.0f</text>\n",
-                 s_px (a, x), S_CHART_H - S_PAD_B + 16, x);
-    }
-    fprintf (out, "<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">round</text>\n"
-                  "<text x=\"14\" y=\"%d\" class=\"axis\" text-anchor=\"middle\" "
-                  "transform=\"rotate(-90 14 %d)\">%s</text>\n",
-             (S_CHART_W - S_PAD_R + S_PAD_L) / 2, S_CHART_H - 4, S_CHART_H / 2, S_CHART_H / 2,
-             ylabel);
-}
-
-static void
-s_chart_close (FILE *out)
-{
-    fputs ("</svg></figure>\n", out);
-}
-
-static void
-s_no_data (FILE *out, const char *title, const char *why)
-{
-    fprintf (out, "<figure><figcaption>%s</figcaption><p class=\"missing\">%s</p></figure>\n",
-             title, why);
-}
-
-//  The largest round number (or the count of rounds when none is numbered).
-static double
-s_last_round (const json_t *rounds)
-{
-    double last = 1, r;
-    size_t i;
-    json_t *e;
-    json_array_foreach (rounds, i, e)
-        if (s_num (e, "round", &r) && r > last)
-            last = r;
-    return last;
-}
-
-static void
-s_chart_metrics (FILE *out, const json_t *report, const char **names, size_t n_names)
-{
-    const char *title = "Evaluation metrics per round";
-    json_t *rounds = json_object_get (report, "rounds");
-    s_axes_t a = { 1, s_last_round (rounds), 0, 1 };
-    size_t points = 0;
-    size_t i;
-    json_t *e;
-    json_array_foreach (rounds, i, e) {
-        json_t *m = json_object_get (e, "metrics");
-        double v, r;
-        for (size_t j = 0; j < n_names; j++)
-            if (s_num (e, "round", &r) && s_num (m, names [j], &v)) {
-                points++;
-                if (v > a.y_hi)
-                    a.y_hi = ceil (v);
-                if (v < a.y_lo)
-                    a.y_lo = floor (v);
-            }
-    }
-    if (points == 0) {
-        s_no_data (out, title, "No evaluation round reported metrics.");
-        return;
-    }
-    s_nice_y (&a, false);
-    s_chart_open (out, title, "value", &a);
-    for (size_t j = 0; j < n_names; j++) {
-        const char *color = s_colors [j % S_COLORS];
-        fprintf (out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
-        json_array_foreach (rounds, i, e) {
-            double v, r;
-            if (s_num (e, "round", &r) && s_num (json_object_get (e, "metrics"), names [j], &v))
-                fprintf (out, "%.1f,%.1f ", s_px (&a, r), s_py (&a, v));
-        }
-        fputs ("\"/>\n", out);
-        json_array_foreach (rounds, i, e) {
-            double v, r;
-            if (s_num (e, "round", &r) && s_num (json_object_get (e, "metrics"), names [j], &v)) {
-                fprintf (out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>",
-                         s_px (&a, r), s_py (&a, v), color);
-                s_esc (out, names [j]);
-                fprintf (out, " %.4g at round %.0f</title></circle>\n", v, r);
-            }
-        }
-        //  Legend, in the right margin.
-        double lx = S_CHART_W - S_PAD_R + 10, ly = S_PAD_T + 14 + 16 * (double) j;
-        fprintf (out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"4\" fill=\"%s\"/>"
-                      "<text x=\"%.0f\" y=\"%.0f\" class=\"legend\">", lx, ly - 4, color,
-                 lx + 18, ly);
-        s_esc (out, names [j]);
-        fputs ("</text>\n", out);
-    }
-    s_chart_close (out);
-}
-
-static void
-s_chart_epsilon (FILE *out, const json_t *report)
-{
-    const char *title = "Privacy spent: cumulative &#949; after each round";
-    json_t *rounds = json_object_get (report, "rounds");
-    json_t *privacy = json_object_get (report, "privacy");
-    s_axes_t a = { 1, s_last_round (rounds), 0, 0 };
-    double target = 0, v, r;
-    bool has_target = s_num (privacy, "target_epsilon", &target) && target > 0;
-    if (has_target)
-        a.y_hi = target;
-    size_t points = 0, i;
-    json_t *e;
-    json_array_foreach (rounds, i, e)
-        if (s_num (e, "round", &r) && s_num (e, "epsilon_spent", &v)) {
-            points++;
-            if (v > a.y_hi)
-                a.y_hi = v;
-        }
-    if (points == 0) {
-        s_no_data (out, title, "No round reported the privacy spent.");
-        return;
-    }
-    if (a.y_hi <= 0)
-        a.y_hi = 1;
-    s_nice_y (&a, false);
-    s_chart_open (out, title, "&#949;", &a);
-    if (has_target)
-        fprintf (out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d62728\" "
-                      "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" class=\"legend\" "
-                      "fill=\"#d62728\">target</text><text x=\"%d\" y=\"%.1f\" "
-                      "class=\"legend\" fill=\"#d62728\">&#949; = %.4g</text>\n",
-                 S_PAD_L, s_py (&a, target), S_CHART_W - S_PAD_R, s_py (&a, target),
-                 S_CHART_W - S_PAD_R + 10, s_py (&a, target) - 2,
-                 S_CHART_W - S_PAD_R + 10, s_py (&a, target) + 12, target);
-    fputs ("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"", out);
-    json_array_foreach (rounds, i, e)
-        if (s_num (e, "round", &r) && s_num (e, "epsilon_spent", &v))
-            fprintf (out, "%.1f,%.1f ", s_px (&a, r), s_py (&a, v));
-    fputs ("\"/>\n", out);
-    s_chart_close (out);
-}
-
-static void
-s_chart_participation (FILE *out, const json_t *report)
-{
-    const char *title = "Participation: sites contributing to each round";
-    json_t *rounds = json_object_get (report, "rounds");
-    json_t *study = json_object_get (report, "study");
-    double threshold = 0, v, r;
-    bool has_threshold = s_num (study, "threshold", &threshold);
-    double sites = (double) json_array_size (json_object_get (study, "sites"));
-    //  Bars are centred on their round: half a round of room at each end.
-    double last = s_last_round (rounds);
-    s_axes_t a = { 0.5, last + 0.5, 0, sites > threshold? sites: threshold };
-    size_t points = 0, i;
-    json_t *e;
-    json_array_foreach (rounds, i, e)
-        if (s_num (e, "round", &r)) {
-            points++;
-            if (s_num (e, "sites_contributed", &v) && v > a.y_hi)
-                a.y_hi = v;
-        }
-    if (points == 0) {
-        s_no_data (out, title, "No rounds were run.");
-        return;
-    }
-    if (a.y_hi < 1)
-        a.y_hi = 1;
-    s_nice_y (&a, true);
-    s_chart_open (out, title, "sites", &a);
-    //  One bar per round; failed rounds in red.
-    double plot_w = S_CHART_W - S_PAD_L - S_PAD_R;
-    double bar = plot_w / last * 0.8;
-    if (bar > 24)
-        bar = 24;
-    if (bar < 1)
-        bar = 1;
-    json_array_foreach (rounds, i, e) {
-        if (!s_num (e, "round", &r))
-            continue;
-        if (!s_num (e, "sites_contributed", &v))
-            v = 0;
-        const char *status = s_str (e, "status");
-        bool failed = status && strcmp (status, "ok") != 0;
-        double x = s_px (&a, r) - bar / 2, y = s_py (&a, v);
-        fprintf (out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-                      "<title>round %.0f: %.0f sites, ", x, y, bar, s_py (&a, 0) - y,
-                 failed? "#d62728": "#2ca02c", r, v);
-        s_esc (out, status? status: "status not stated");
-        fputs ("</title></rect>\n", out);
-        if (failed)
-            fprintf (out, "<text x=\"%.1f\" y=\"%.1f\" class=\"fail\" text-anchor=\"middle\">"
-                          "&#10007;</text>\n", s_px (&a, r), y - 4);
-    }
-    if (has_threshold)
-        fprintf (out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#444\" "
-                      "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" class=\"legend\">"
-                      "threshold</text><text x=\"%d\" y=\"%.1f\" class=\"legend\">"
-                      "t = %.0f</text>\n",
-                 S_PAD_L, s_py (&a, threshold), S_CHART_W - S_PAD_R, s_py (&a, threshold),
-                 S_CHART_W - S_PAD_R + 10, s_py (&a, threshold) - 2,
-                 S_CHART_W - S_PAD_R + 10, s_py (&a, threshold) + 12, threshold);
-    s_chart_close (out);
 }
 
 static const char s_css [] =
@@ -622,7 +345,7 @@ static const char s_css [] =
 static void
 s_html_study (FILE *out, const json_t *study)
 {
-    const char *status = s_str (study, "status");
+    const char *status = coord_render_str (study, "status");
     fputs ("<h2>Study</h2>\n<table>\n", out);
     s_row (out, "Name", json_object_get (study, "name"), "not stated");
     s_row (out, "Study id", json_object_get (study, "id"), "not stated");
@@ -632,15 +355,15 @@ s_html_study (FILE *out, const json_t *study)
         fputs (strcmp (status, "completed") == 0? "completed":
                strcmp (status, "failed") == 0? "failed": "running", out);
         fputs ("\">", out);
-        s_esc (out, status);
+        coord_render_esc (out, status);
         fputs ("</span>", out);
     }
     else
         fputs ("<span class=\"missing\">not stated</span>", out);
-    const char *detail = s_str (study, "status_detail");
+    const char *detail = coord_render_str (study, "status_detail");
     if (detail && *detail) {
         fputs (" &mdash; ", out);
-        s_esc (out, detail);
+        coord_render_esc (out, detail);
     }
     fputs ("</td></tr>\n", out);
     s_row (out, "Dataset", json_object_get (study, "dataset"), "not stated");
@@ -665,7 +388,7 @@ s_html_study (FILE *out, const json_t *study)
     s_row (out, "Started", json_object_get (study, "started"), "not stated");
     s_row (out, "Finished", json_object_get (study, "finished"), "not finished");
     double wall;
-    if (s_num (study, "wall_s", &wall))
+    if (coord_render_num (study, "wall_s", &wall))
         fprintf (out, "<tr><th>Wall time</th><td>%.1f s</td></tr>\n", wall);
     fputs ("</table>\n", out);
 }
@@ -676,9 +399,9 @@ s_html_privacy (FILE *out, const json_t *privacy, bool private)
     fprintf (out, "<h2>Privacy</h2>\n<div class=\"privacy%s\">\n", private? "": " off");
     if (!private) {
         fputs ("<div class=\"stamp\">NOT PRIVATE<small>", out);
-        const char *stamp = s_str (privacy, "stamp");
+        const char *stamp = coord_render_str (privacy, "stamp");
         if (stamp && strcmp (stamp, "NOT PRIVATE")) {
-            s_esc (out, stamp);
+            coord_render_esc (out, stamp);
             fputs (": ", out);
         }
         fputs ("differential privacy was switched off for this study. Its results carry "
@@ -714,7 +437,7 @@ s_html_metrics (FILE *out, const json_t *final)
     json_t *v;
     json_object_foreach ((json_t *) final, key, v) {
         fputs ("<tr><th>", out);
-        s_esc (out, key);
+        coord_render_esc (out, key);
         fputs ("</th><td>", out);
         s_html_value (out, v, "?");
         fputs ("</td></tr>\n", out);
@@ -735,14 +458,14 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
            "<th>rejected messages</th>", out);
     for (size_t j = 0; j < n_names; j++) {
         fputs ("<th>", out);
-        s_esc (out, names [j]);
+        coord_render_esc (out, names [j]);
         fputs ("</th>", out);
     }
     fputs ("</tr>\n", out);
     size_t i;
     json_t *r;
     json_array_foreach (rounds, i, r) {
-        const char *status = s_str (r, "status");
+        const char *status = coord_render_str (r, "status");
         bool failed = status && strcmp (status, "ok") != 0;
         fprintf (out, "<tr%s>", failed? " class=\"failed\"": "");
         const char *cols [] = { "round", "kind", "step", "status", "epsilon_spent",
@@ -755,10 +478,10 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
             else
                 s_html_value (out, v, "&ndash;");
             //  A failed round says why next to its status.
-            const char *detail = s_str (r, "detail");
+            const char *detail = coord_render_str (r, "detail");
             if (strcmp (*c, "status") == 0 && detail && *detail) {
                 fputs (": ", out);
-                s_esc (out, detail);
+                coord_render_esc (out, detail);
             }
             fputs ("</td>", out);
         }
@@ -781,9 +504,9 @@ s_html_model (FILE *out, const json_t *model)
         fputs ("<p class=\"missing\">The report holds no model.</p>\n", out);
         return;
     }
-    const char *type = s_str (model, "type");
+    const char *type = coord_render_str (model, "type");
     fputs ("<p>Type: ", out);
-    s_esc (out, type? type: "not stated");
+    coord_render_esc (out, type? type: "not stated");
     fputs (". The full model file (docs/model-format.md) is the report's "
            "<code>model</code> member; <code>cohort predict</code> applies it.</p>\n", out);
     json_t *lr = json_object_get (model, "logistic");
@@ -798,7 +521,7 @@ s_html_model (FILE *out, const json_t *model)
         json_t *v;
         json_object_foreach (coefs, key, v) {
             fputs ("<tr><td>", out);
-            s_esc (out, key);
+            coord_render_esc (out, key);
             fputs ("</td><td>", out);
             s_html_value (out, v, "?");
             fputs ("</td></tr>\n", out);
@@ -823,7 +546,7 @@ s_render_html (const json_t *report, FILE *out)
     json_t *rounds = json_object_get (report, "rounds");
     //  Anything but an explicit `private: true` is shown as not private.
     bool private = json_is_true (json_object_get (privacy, "private"));
-    const char *name = s_str (study, "name");
+    const char *name = coord_render_str (study, "name");
 
     fputs ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -832,15 +555,15 @@ s_render_html (const json_t *report, FILE *out)
     if (!private)
         fputs ("NOT PRIVATE &mdash; ", out);
     fputs ("Cohort report: ", out);
-    s_esc (out, name? name: "unnamed study");
+    coord_render_esc (out, name? name: "unnamed study");
     fprintf (out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>Cohort report: ", s_css);
-    s_esc (out, name? name: "unnamed study");
+    coord_render_esc (out, name? name: "unnamed study");
     fputs ("</h1>\n", out);
     if (!private)
         fputs ("<div class=\"stamp\">NOT PRIVATE<small>Differential privacy was off: "
                "development use only.</small></div>\n", out);
     double eps, delta;
-    if (private && s_num (privacy, "epsilon", &eps) && s_num (privacy, "delta", &delta))
+    if (private && coord_render_num (privacy, "epsilon", &eps) && coord_render_num (privacy, "delta", &delta))
         fprintf (out, "<p>Differentially private: (&#949; = %.4g, &#948; = %.3g) spent.</p>\n",
                  eps, delta);
 
@@ -851,9 +574,9 @@ s_render_html (const json_t *report, FILE *out)
     fputs ("<h2>Charts</h2>\n", out);
     const char *names [S_METRICS_MAX];
     size_t n_names = s_metric_names (report, names);
-    s_chart_metrics (out, report, names, n_names);
-    s_chart_epsilon (out, report);
-    s_chart_participation (out, report);
+    coord_chart_metrics (out, report, names, n_names);
+    coord_chart_epsilon (out, report);
+    coord_chart_participation (out, report);
     s_html_rounds (out, rounds, names, n_names);
     s_html_model (out, json_object_get (report, "model"));
     fputs ("<footer>Written by Cohort from a version 1 report (cohort_report: 1).</footer>\n"
