@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CONFIG_MAX_BYTES (1 << 20)
+
 char *
 coord_path_join (const char *config_path, const char *value)
 {
@@ -29,9 +31,22 @@ static const char *s_keys [] = {
 coord_config_t *
 coord_config_load (const char *path)
 {
-    zconfig_t *root = zconfig_load (path);
-    if (!root) {
+    //  Read with a size bound, then parse from memory (zconfig_load leaks
+    //  its file object when the text does not parse; found by fuzzing).
+    zchunk_t *text = zchunk_slurp (path, CONFIG_MAX_BYTES + 1);
+    if (!text) {
         coord_error ("%s: cannot read the config file", path);
+        return NULL;
+    }
+    if (zchunk_size (text) > CONFIG_MAX_BYTES) {
+        zchunk_destroy (&text);
+        coord_error ("%s: larger than %d bytes: not a config file", path, CONFIG_MAX_BYTES);
+        return NULL;
+    }
+    zconfig_t *root = zconfig_chunk_load (text);
+    zchunk_destroy (&text);
+    if (!root) {
+        coord_error ("%s: not valid ZPL (see the line the parser reported above)", path);
         return NULL;
     }
     coord_config_t *self = calloc (1, sizeof *self);

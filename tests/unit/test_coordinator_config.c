@@ -85,6 +85,7 @@ test_bad (void **state)
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 86400001", "round_timeout_ms");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5s", "round_timeout_ms");
     s_bad ("coordinator\n", "site\n", "no 'coordinator' section");
+    s_bad ("    name = demo\n", "    name = \"demo\n", "not valid ZPL");
     assert_null (coord_config_load ("/nonexistent/coordinator.cfg"));
     assert_non_null (strstr (coord_last_error (), "cannot read"));
 }

@@ -106,7 +106,20 @@ test_bad (void **state)
            "        test_path = t.csv\n        test_fraction = 0.1\n", "exclude each other");
     s_bad ("        path = /data/p.csv\n", "", "needs a name and a path");
     s_bad ("site\n", "coordinator\n", "no 'site' section");
+    s_bad ("index = 2", "index = \"2", "not valid ZPL");
     assert_null (site_config_load ("/nonexistent.cfg"));
+    assert_non_null (strstr (site_last_error (), "cannot read"));
+    //  Over the 1 MiB bound: refused before parsing.
+    char path [] = "/tmp/cohort-site-big-XXXXXX";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    FILE *f = fdopen (fd, "w");
+    for (int i = 0; i < (1 << 20) / 64 + 2; i++)
+        fprintf (f, "# %061d\n", i);
+    fclose (f);
+    assert_null (site_config_load (path));
+    assert_non_null (strstr (site_last_error (), "larger than"));
+    unlink (path);
 }
 
 static const char *s_ingest =
