@@ -17,11 +17,9 @@ struct _coord_client_t {
 coord_client_t *
 coord_client_new (const char *path)
 {
-    zconfig_t *root = zconfig_load (path);
-    if (!root) {
-        coord_error ("%s: cannot read the config file", path);
+    zconfig_t *root = coord_config_read (path);
+    if (!root)
         return NULL;
-    }
     coord_client_t *self = NULL;
     const char *endpoint = zconfig_get (root, "analyst/coordinator", NULL);
     const char *server = zconfig_get (root, "analyst/coordinator_cert", NULL);

@@ -28,8 +28,8 @@ static const char *s_keys [] = {
     "round_timeout_ms", NULL
 };
 
-coord_config_t *
-coord_config_load (const char *path)
+zconfig_t *
+coord_config_read (const char *path)
 {
     //  Read with a size bound, then parse from memory (zconfig_load leaks
     //  its file object when the text does not parse; found by fuzzing).
@@ -45,10 +45,17 @@ coord_config_load (const char *path)
     }
     zconfig_t *root = zconfig_chunk_load (text);
     zchunk_destroy (&text);
-    if (!root) {
+    if (!root)
         coord_error ("%s: not valid ZPL (see the line the parser reported above)", path);
+    return root;
+}
+
+coord_config_t *
+coord_config_load (const char *path)
+{
+    zconfig_t *root = coord_config_read (path);
+    if (!root)
         return NULL;
-    }
     coord_config_t *self = calloc (1, sizeof *self);
     int rc = -1;
     zconfig_t *section = zconfig_locate (root, "coordinator");

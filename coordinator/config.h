@@ -17,12 +17,17 @@
 #ifndef COORD_CONFIG_H
 #define COORD_CONFIG_H
 
+#include <czmq.h>
 #include <stdint.h>
 
 typedef struct {
     char *name, *endpoint, *cert, *allowlist, *journal, *public_key, *verify_key;
     uint64_t round_timeout_ms;
 } coord_config_t;
+
+/*  Reads a ZPL file of at most 1 MiB and parses it (also used for
+    analyst.cfg). NULL with "path: reason" on error. */
+zconfig_t *coord_config_read (const char *path);
 
 /*  Loads and checks the file. NULL with "path: key: reason" on error. */
 coord_config_t *coord_config_load (const char *path);
