@@ -1,6 +1,7 @@
 /*  coordinator/study.c - schedule, global model, accountant and report. */
 #include "study.h"
 #include "coord.h"
+#include "dp/postprocess.h"
 #include "models/metrics.h"
 #include "models/modelfile.h"
 #include "models/optim.h"
@@ -280,10 +281,20 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
     size_t per = 2 * PROTO_STATS_BINS;
     for (size_t j = 0; j < self->p; j++) {
         const int64_t *h = v + j * per;
+        //  The fullest pair of neighbouring bins, then the fuller of the
+        //  two: a pair holds most of a feature's mass even when it straddles
+        //  a bin edge, and the sum of two noisy bins beats a lone noise
+        //  spike far more often than one bin does.
         size_t fullest = 1;
-        for (size_t b = 1; b < per; b++)
-            if (b % PROTO_STATS_BINS && h [b] > h [fullest])
-                fullest = b;
+        int64_t best = INT64_MIN;
+        for (size_t b = 1; b + 1 < per; b++) {
+            if (b % PROTO_STATS_BINS == 0 || (b + 1) % PROTO_STATS_BINS == 0)
+                continue;
+            if (h [b] + h [b + 1] > best) {
+                best = h [b] + h [b + 1];
+                fullest = h [b + 1] > h [b]? b + 1: b;
+            }
+        }
         size_t half = fullest / PROTO_STATS_BINS * PROTO_STATS_BINS;
         size_t first = fullest, last = fullest;
         while (first > half && (double) h [first - 1] > threshold)
@@ -347,8 +358,12 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
             pos [b] = (double) v [b];
             neg [b] = (double) v [PROTO_HIST_BINS + b];
         }
+        //  The noisy histograms through Norm-Sub (post-processing): the
+        //  noise in the many near-empty bins no longer drags the AUC
+        //  towards 0.5 (docs/privacy.md).
         model_metrics_t m;
-        if (model_metrics_from_histogram (&m, NULL, pos, neg, PROTO_HIST_BINS)) {
+        if (dp_norm_sub (pos, PROTO_HIST_BINS) || dp_norm_sub (neg, PROTO_HIST_BINS)
+        ||  model_metrics_from_histogram (&m, NULL, pos, neg, PROTO_HIST_BINS)) {
             *metrics = json_pack ("{s:s}", "error", model_last_error ());
             return 0;
         }
@@ -413,6 +428,7 @@ s_model (const coord_study_t *self)
         mf->impute = gsl_vector_alloc (self->p);
         gsl_vector_memcpy (mf->impute, mf->mean);
     }
+    mf->clip = self->plan.off? 0: PROTO_Z_CLIP;
     mf->l2 = d->l2;
     mf->train_rows = (size_t) self->n_records;
     if (mf->type == MODEL_TYPE_LOGISTIC) {

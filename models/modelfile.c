@@ -106,10 +106,13 @@ model_file_to_json (const model_file_t *mf)
         json_array_append_new (columns, json_string (schema->col_names [c]));
     json_object_set_new (root, "features", features);
     json_object_set_new (root, "columns", columns);
-    json_object_set_new (root, "preprocessing", json_pack ("{s:s, s:o, s:o, s:o}",
+    json_t *pre = json_pack ("{s:s, s:o, s:o, s:o}",
         "missing", mf->missing == MODEL_MISSING_IMPUTE? "impute": "drop",
         "impute", mf->impute? s_vec (mf->impute): json_null (),
-        "mean", s_vec (mf->mean), "std", s_vec (mf->std)));
+        "mean", s_vec (mf->mean), "std", s_vec (mf->std));
+    if (pre && mf->clip > 0)
+        json_object_set_new (pre, "clip", json_real (mf->clip));
+    json_object_set_new (root, "preprocessing", pre);
     json_object_set_new (root, "training", json_pack ("{s:f, s:I}",
         "l2", mf->l2, "rows", (json_int_t) mf->train_rows));
     if (mf->type == MODEL_TYPE_LOGISTIC) {
@@ -346,7 +349,7 @@ s_features (s_ctx_t *ctx, model_file_t *mf, json_t *features, json_t *columns)
 static int
 s_preprocessing (s_ctx_t *ctx, model_file_t *mf, json_t *j)
 {
-    static const char *const keys [] = { "!missing", "!impute", "!mean", "!std", NULL };
+    static const char *const keys [] = { "!missing", "!impute", "!mean", "!std", "clip", NULL };
     if (s_keys (ctx, "preprocessing", j, keys))
         return -1;
     size_t p = mf->schema->n_cols;
@@ -367,6 +370,13 @@ s_preprocessing (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     }
     else
         return s_bad (ctx, "preprocessing.missing", "must be \"drop\" or \"impute\"");
+    json_t *clip = json_object_get (j, "clip");
+    if (clip && !json_is_null (clip)) {
+        if (!json_is_number (clip) || !(json_number_value (clip) > 0)
+        ||  !isfinite (json_number_value (clip)))
+            return s_bad (ctx, "preprocessing.clip", "must be a positive number or null");
+        mf->clip = json_number_value (clip);
+    }
     mf->mean = s_vector (ctx, "preprocessing.mean", json_object_get (j, "mean"), p, 0);
     mf->std = mf->mean? s_vector (ctx, "preprocessing.std", json_object_get (j, "std"), p, 1)
                       : NULL;

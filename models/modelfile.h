@@ -44,6 +44,7 @@ typedef struct {
     gsl_vector *impute;         //  per encoded column; NULL unless IMPUTE
     gsl_vector *mean;           //  standardisation, per encoded column
     gsl_vector *std;
+    double clip;                //  > 0: standardised values clamped to [-clip, clip]; 0: none
     double l2;                  //  the penalty it was trained with
     size_t train_rows;          //  rows it was trained on
     gsl_vector *w;              //  logistic: coefficients then intercept (standardised scale)

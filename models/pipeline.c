@@ -219,8 +219,10 @@ model_score (const model_file_t *mf, const model_dataset_t *ds, const char *name
                 if (!gap)
                     gap = mf->schema->col_names [c];
             }
-            gsl_matrix_set (X, k, c, (x - gsl_vector_get (mf->mean, c))
-                                     / gsl_vector_get (mf->std, c));
+            double z = (x - gsl_vector_get (mf->mean, c)) / gsl_vector_get (mf->std, c);
+            if (mf->clip > 0)
+                z = fmin (fmax (z, -mf->clip), mf->clip);
+            gsl_matrix_set (X, k, c, z);
         }
         if (gap) {
             //  A one-hot column is named feature=level; report the feature.

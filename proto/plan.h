@@ -51,6 +51,7 @@
 #define PROTO_STATS_SHARE  0.40
 #define PROTO_EVAL_SHARE   0.05
 #define PROTO_KINDS        4                //  indexed by Cohort__RoundKind
+#define PROTO_Z_CLIP       4.0              //  |standardised value| bound under DP
 
 typedef struct {
     uint64_t rounds;            //  planned rounds of this kind
@@ -85,5 +86,23 @@ dp_curve_t *proto_plan_curve (const proto_plan_t *plan, Cohort__RoundKind kind,
 
 /*  The curve of the whole planned schedule. NULL on error. */
 dp_curve_t *proto_plan_total (const proto_plan_t *plan);
+
+/*  A standardised value as the sites train and evaluate on it: missing
+    values become 0 (the global mean); under DP the value is clamped to
+    [-PROTO_Z_CLIP, PROTO_Z_CLIP]. The statistics behind mean and std are
+    noisy: a feature whose estimate went wrong then becomes a nearly
+    constant column instead of values in the thousands that would swamp
+    every clipped gradient. The released model file carries the same clamp
+    (preprocessing.clip). */
+static inline double
+proto_z (double x, double mean, double std, bool clamp)
+{
+    if (x != x)
+        return 0;
+    double z = (x - mean) / std;
+    if (clamp)
+        z = z < -PROTO_Z_CLIP? -PROTO_Z_CLIP: z > PROTO_Z_CLIP? PROTO_Z_CLIP: z;
+    return z;
+}
 
 #endif

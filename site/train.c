@@ -10,16 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Standardised copy of X (missing -> 0, the global mean).
+//  Standardised copy of X (see proto_z).
 static gsl_matrix *
-s_standardise (const gsl_matrix *X, const double *mean, const double *std)
+s_standardise (const gsl_matrix *X, const double *mean, const double *std, bool clamp)
 {
     gsl_matrix *Z = gsl_matrix_alloc (X->size1, X->size2);
     for (size_t i = 0; i < X->size1; i++)
-        for (size_t j = 0; j < X->size2; j++) {
-            double x = gsl_matrix_get (X, i, j);
-            gsl_matrix_set (Z, i, j, isnan (x)? 0: (x - mean [j]) / std [j]);
-        }
+        for (size_t j = 0; j < X->size2; j++)
+            gsl_matrix_set (Z, i, j, proto_z (gsl_matrix_get (X, i, j), mean [j], std [j], clamp));
     return Z;
 }
 
@@ -130,8 +128,8 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
     gsl_vector *y = gsl_vector_alloc (k);
     for (size_t r = 0; r < k; r++) {
         for (size_t j = 0; j < ds->X->size2; j++) {
-            double x = gsl_matrix_get (ds->X, idx [r], j);
-            gsl_matrix_set (Z, r, j, isnan (x)? 0: (x - rs->mean [j]) / rs->std [j]);
+            gsl_matrix_set (Z, r, j, proto_z (gsl_matrix_get (ds->X, idx [r], j), rs->mean [j],
+                                              rs->std [j], !plan->off));
         }
         gsl_vector_set (y, r, gsl_vector_get (ds->y, idx [r]));
     }
@@ -155,7 +153,7 @@ s_eval (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
     memset (out, 0, 2 * PROTO_HIST_BINS * sizeof (int64_t));
     if (!ds)
         return 0;
-    gsl_matrix *Z = s_standardise (ds->X, rs->mean, rs->std);
+    gsl_matrix *Z = s_standardise (ds->X, rs->mean, rs->std, !plan->off);
     gsl_vector *s = gsl_vector_alloc (ds->n);
     gsl_vector_const_view w = gsl_vector_const_view_array (rs->params, plan->n_params);
     int rc = 0;

@@ -66,9 +66,16 @@ test_schedule_and_report (void **state)
             v [0] = 1 << PROTO_FRAC_BITS;        //  gradient +1 on a
         }
         else {
-            //  Perfect separation: positives in the top bin, negatives in the bottom.
+            //  Perfect separation: positives in the top bin, negatives in
+            //  the bottom, and +-6 of noise in every other bin. Norm-Sub
+            //  removes it (clamping at zero would leave 6 in half the
+            //  bins and an AUC below 1).
             v [PROTO_HIST_BINS - 1] = 50;
             v [PROTO_HIST_BINS] = 50;
+            for (int b = 0; b < PROTO_HIST_BINS - 1; b++)
+                v [b] = b % 2? 6: -6;
+            for (int b = 1; b < PROTO_HIST_BINS; b++)
+                v [PROTO_HIST_BINS + b] = b % 2? -6: 6;
         }
         assert_int_equal (coord_study_apply (st, kind, v, 2, &metrics), 0);
         json_t *entry = json_object ();
@@ -93,6 +100,9 @@ test_schedule_and_report (void **state)
     assert_int_equal (json_array_size (json_object_get (report, "rounds")), 6);
     json_t *model = json_object_get (report, "model");
     assert_true (json_is_object (model));
+    //  The sites clamp standardised values under DP; the model says so.
+    assert_true (json_real_value (json_object_get (json_object_get (model, "preprocessing"),
+                                                   "clip")) == PROTO_Z_CLIP);
     //  Three Adam steps of size 0.1 against a positive gradient on a.
     json_t *w = json_object_get (json_object_get (model, "logistic"), "coefficients");
     assert_true (json_real_value (json_array_get (w, 0)) < 0);
@@ -147,12 +157,46 @@ test_privacy_off (void **state)
     coord_study_destroy (&st);
 }
 
+//  The statistics round picks the fullest pair of neighbouring bins: a
+//  feature whose 900 values straddle a bin edge (450 + 450) is not lost to
+//  a lone spike of 600 (noise) in a far bin, which the fullest single bin
+//  would pick.
+static void
+test_stats_pair_beats_spike (void **state)
+{
+    (void) state;
+    coord_study_t *st = coord_study_new ("s3", s_cfg);
+    assert_non_null (st);
+    char *features [2] = { "a", "b" }, *sites [2] = { "x", "y" };
+    assert_int_equal (coord_study_begin (st, features, 2, 900, sites, 2), 0);
+    Cohort__RoundKind kind = coord_study_next (st);
+    assert_int_equal (kind, COHORT__ROUND_KIND__ROUND_KIND_STATS);
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, kind, &rs), 0);
+    int64_t v [2 * PROTO_STATS_BINS * 2 + 1];
+    memset (v, 0, sizeof v);
+    size_t per = 2 * PROTO_STATS_BINS;
+    v [(2 - PROTO_STATS_EXP_MIN) / 2] = 450;        //  a: [4, 16)
+    v [(4 - PROTO_STATS_EXP_MIN) / 2] = 450;        //  a: [16, 64)
+    v [1] = 600;                                    //  a: a spike at [2^-14, 2^-12)
+    v [per + (0 - PROTO_STATS_EXP_MIN) / 2] = 900;  //  b: [1, 4)
+    v [2 * per] = 300;
+    json_t *metrics;
+    assert_int_equal (coord_study_apply (st, kind, v, 2, &metrics), 0);
+    assert_int_equal (coord_study_round_start (st, coord_study_next (st), &rs), 0);
+    assert_true (rs.mean [0] > 4 && rs.mean [0] < 64);
+    assert_true (rs.std [0] > 1);
+    assert_true (rs.mean [1] > 1 && rs.mean [1] < 4);
+    coord_study_destroy (&st);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_schedule_and_report),
         cmocka_unit_test (test_privacy_off),
+        cmocka_unit_test (test_stats_pair_beats_spike),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

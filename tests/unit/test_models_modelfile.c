@@ -101,6 +101,62 @@ test_round_trip_logistic (void **state)
     model_file_destroy (&mf);
 }
 
+//  preprocessing.clip: written only when set, read back, and applied when
+//  scoring: a value far outside the training range scores like the clip.
+static void
+test_clip (void **state)
+{
+    (void) state;
+    model_file_t *mf = s_train (MODEL_TYPE_LOGISTIC);
+    char *plain = model_file_to_json (mf);
+    assert_null (strstr (plain, "\"clip\""));
+    mf->clip = 1.5;
+    char *text = model_file_to_json (mf);
+    assert_non_null (strstr (text, "\"clip\""));
+    model_file_t *back = s_reparse (text);
+    assert_non_null (back);
+    assert_true (back->clip == 1.5);
+    const char *rows =
+        "age,sex,bp\n"
+        "1000,m,120\n"     //  age far above the range: z clamped to 1.5
+        "0,m,120\n";       //  and far below: clamped to -1.5
+    model_csv_t *csv = NULL;
+    assert_int_equal (model_csv_parse (&csv, "r.csv", rows, strlen (rows), 0), 0);
+    model_dataset_t *ds = NULL;
+    assert_int_equal (model_load_for (&ds, csv, back, false), 0);
+    gsl_vector *scores = gsl_vector_alloc (2);
+    char *why [2] = { NULL, NULL };
+    assert_int_equal (model_score (back, ds, "r.csv", scores, why), 2);
+    //  The expected scores from the clamped standardised rows.
+    gsl_matrix *X = gsl_matrix_alloc (2, 4);
+    double raw [2][4] = { { 1000, 0, 1, 120 }, { 0, 0, 1, 120 } };
+    for (size_t i = 0; i < 2; i++)
+        for (size_t c = 0; c < 4; c++) {
+            double z = (raw [i][c] - gsl_vector_get (back->mean, c)) / gsl_vector_get (back->std, c);
+            gsl_matrix_set (X, i, c, fmin (fmax (z, -1.5), 1.5));
+        }
+    assert_true (gsl_matrix_get (X, 0, 0) == 1.5 && gsl_matrix_get (X, 1, 0) == -1.5);
+    gsl_vector *want = gsl_vector_alloc (2);
+    model_lr_predict (want, back->w, X);
+    for (size_t i = 0; i < 2; i++)
+        assert_true (fabs (gsl_vector_get (scores, i) - gsl_vector_get (want, i)) < 1e-12);
+    //  Without the clip the first row scores differently.
+    back->clip = 0;
+    gsl_vector *unclipped = gsl_vector_alloc (2);
+    assert_int_equal (model_score (back, ds, "r.csv", unclipped, why), 2);
+    assert_true (fabs (gsl_vector_get (unclipped, 0) - gsl_vector_get (want, 0)) > 1e-6);
+    gsl_vector_free (unclipped);
+    gsl_vector_free (want);
+    gsl_vector_free (scores);
+    gsl_matrix_free (X);
+    model_dataset_destroy (&ds);
+    model_csv_destroy (&csv);
+    model_file_destroy (&back);
+    free (text);
+    free (plain);
+    model_file_destroy (&mf);
+}
+
 static void
 test_round_trip_mlp_and_files (void **state)
 {
@@ -228,6 +284,9 @@ test_refusals_logistic (void **state)
         { "preprocessing.std", "[0]", "0", "m.json: preprocessing.std[0]: must be a positive number" },
         { "preprocessing.std", "[3]", "-1.5", "m.json: preprocessing.std[3]: must be a positive number" },
         { "preprocessing", "scale", "1", "m.json: preprocessing: unknown key 'scale'" },
+        { "preprocessing", "clip", "0", "m.json: preprocessing.clip: must be a positive number or null" },
+        { "preprocessing", "clip", "-4", "m.json: preprocessing.clip: must be a positive number or null" },
+        { "preprocessing", "clip", "\"4\"", "m.json: preprocessing.clip: must be a positive number or null" },
         { "training", "l2", "-1", "m.json: training.l2: must not be negative" },
         { "training", "rows", "0", "m.json: training.rows: must be a positive integer" },
         { "training", "rows", NULL, "m.json: training: missing key 'rows'" },
@@ -287,6 +346,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_round_trip_logistic),
         cmocka_unit_test (test_round_trip_mlp_and_files),
+        cmocka_unit_test (test_clip),
         cmocka_unit_test (test_refusals_logistic),
         cmocka_unit_test (test_refusals_mlp),
         cmocka_unit_test (test_syntax_and_size),

@@ -95,8 +95,10 @@ test_train_and_eval (void **state)
     assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, rng), 0);
     //  At w = 0 each gradient is (0.5 - y) [a, b, 1], clipped to norm 1 and
     //  scaled by 2^12: row 1 (y=0): [1,-3,1]/sqrt(11) * 0.5 ... norm < 1 so
-    //  only rows with norm > 2 are clipped.
-    double g [3] = { 0, 0, 0 }, rows [3][3] = { { 1, -3, 1 }, { 5, 0, 1 }, { 6, -0.5, 1 } };
+    //  only rows with norm > 2 are clipped. Under DP the standardised values
+    //  are clamped to +-PROTO_Z_CLIP first: 5 and 6 become 4.
+    assert_true (PROTO_Z_CLIP == 4.0);
+    double g [3] = { 0, 0, 0 }, rows [3][3] = { { 1, -3, 1 }, { 4, 0, 1 }, { 4, -0.5, 1 } };
     double y [3] = { 0, 1, 1 };
     for (int i = 0; i < 3; i++) {
         double r [3], norm = 0;
