@@ -511,6 +511,11 @@ cli_simulate_summary (const json_t *report, FILE *out)
                  json_number_value (auc), json_number_value (json_object_get (final, "accuracy")),
                  json_number_value (json_object_get (final, "log_loss")),
                  private? "DP estimate": "from score histograms");
+    else
+    if (private && final && json_is_null (auc))
+        fputs ("  test AUC   n/a (DP estimate: after the noise one label's score histogram is\n"
+               "             empty; too few held-out rows for the evaluation's share of epsilon)\n",
+               out);
     if (private)
         fprintf (out, "  privacy    epsilon %.3f of %.3g, delta %.3g (%s, noise multiplier %.3g, "
                       "q %.3g, %lld steps)\n",

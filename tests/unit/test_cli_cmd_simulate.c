@@ -310,6 +310,38 @@ test_run (void **state)
     free (html);
 }
 
+//  The summary's lines for a private report with and without a DP AUC.
+static void
+test_summary (void **state)
+{
+    (void) state;
+    const char *with =
+        "{\"study\": {\"status\": \"completed\", \"wall_s\": 12.5},"
+        " \"privacy\": {\"private\": true, \"epsilon\": 1, \"target_epsilon\": 1,"
+        " \"delta\": 1e-5, \"unit\": \"record\", \"noise_multiplier\": 15,"
+        " \"sampling_rate\": 0.5, \"steps\": 10},"
+        " \"final_metrics\": {\"auc\": 0.9, \"accuracy\": 0.8, \"log_loss\": 0.4}}";
+    json_t *report = json_loads (with, 0, NULL);
+    assert_non_null (report);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    cli_simulate_summary (report, out);
+    fclose (out);
+    assert_non_null (strstr (text, "test AUC   0.9000 (accuracy 0.8000, log-loss 0.4000; DP estimate)"));
+    assert_non_null (strstr (text, "epsilon 1.000 of 1, delta 1e-05 (record"));
+    assert_non_null (strstr (text, "wall time  12.5 s"));
+    free (text);
+    //  Norm-Sub left one label empty: the AUC is null, and the summary says why.
+    json_object_set_new (json_object_get (report, "final_metrics"), "auc", json_null ());
+    out = open_memstream (&text, &size);
+    cli_simulate_summary (report, out);
+    fclose (out);
+    assert_non_null (strstr (text, "test AUC   n/a (DP estimate"));
+    free (text);
+    json_decref (report);
+}
+
 int
 main (void)
 {
@@ -322,6 +354,7 @@ main (void)
         cmocka_unit_test (test_options),
         cmocka_unit_test (test_prepare),
         cmocka_unit_test (test_run),
+        cmocka_unit_test (test_summary),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     char cmd [128];
