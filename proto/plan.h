@@ -48,8 +48,8 @@
 #define PROTO_STATS_BINS   16               //  per sign, two octaves each
 #define PROTO_STATS_EXP_MIN (-16)           //  bins: [2^-16, 2^-14) .. [2^14, 2^16)
 #define PROTO_HIST_BINS    10
-#define PROTO_STATS_SHARE  0.40
-#define PROTO_EVAL_SHARE   0.05
+#define PROTO_STATS_SHARE  0.30
+#define PROTO_EVAL_SHARE   0.15
 #define PROTO_KINDS        4                //  indexed by Cohort__RoundKind
 #define PROTO_Z_CLIP       4.0              //  |standardised value| bound under DP
 
