@@ -94,6 +94,12 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     *train = (proto_plan_kind_t) { s->steps, s->sampling_rate,
         dp_clip_sensitivity (s->clip, PROTO_FRAC_BITS, plan->n_params), 0, plan->n_params };
     *eval = (proto_plan_kind_t) { proto_study_eval_rounds (s), 1, 1, 0, 2 * PROTO_HIST_BINS };
+    if (s->unit == PROTO_UNIT_SITE) {
+        //  A site's histograms are normalised to mass M each (site/train.c),
+        //  so zeroing its whole dataset moves each by at most M in L2.
+        stats->l2 *= PROTO_SITE_MASS;
+        eval->l2 *= PROTO_SITE_MASS;
+    }
     if (plan->off)
         return 0;
 

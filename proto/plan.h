@@ -23,6 +23,16 @@
                dp_clip_sensitivity(C, f, d).
       eval     held-out scores, histograms of PROTO_HIST_BINS bins per
                label: each record adds 1 to one bin, L2 sensitivity 1.
+    Privacy unit = site (DP-FedAvg, zero-out neighbours: one site's whole
+    dataset replaced by nothing): every vector above is one site's whole
+    contribution, so
+      stats    each histogram (one per feature) is normalised to mass
+               PROTO_SITE_MASS: bin = floor(M count / n_site), and so is the
+               positive-label count: L2 sensitivity M sqrt(p + 1)
+      train    the site's clipped model delta (E local epochs of minibatch
+               SGD): dp_clip_sensitivity(C, f, d), q = 1
+      eval     both label histograms normalised together to mass M
+               (bin = floor(M count / n_test)): L2 sensitivity M
     Noise: each site adds a discrete Gaussian of variance sigma^2 / t
     (rounded up to an integer), so any t honest sites give at least sigma^2
     (distributed discrete Gaussian, Kairouz-Liu-Steinke 2021); the
@@ -51,6 +61,7 @@
 #define PROTO_STATS_SHARE  0.40
 #define PROTO_EVAL_SHARE   0.05
 #define PROTO_KINDS        4                //  indexed by Cohort__RoundKind
+#define PROTO_SITE_MASS    1024             //  unit = site: mass M of each histogram
 
 typedef struct {
     uint64_t rounds;            //  planned rounds of this kind

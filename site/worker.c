@@ -275,7 +275,11 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
     accept.n_features = self->data->p;
     accept.features = site_data_features (self->data);
-    accept.train_records = self->data->train->n;
+    //  Site-level DP protects the site's whole dataset, its size included:
+    //  the count is then not disclosed (1 stands in; the coordinator does
+    //  not use it under unit = site). Record level (and privacy off) send it.
+    accept.train_records = study->unit == PROTO_UNIT_SITE && !study->privacy_off
+                         ? 1: self->data->train->n;
     proto_msg_t out = COHORT__ENVELOPE__INIT;
     out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
     out.accept = &accept;
