@@ -404,7 +404,11 @@ cli_simulate_prepare (const cli_simulate_t *o, int port, char ***sites_out)
     c.allow_privacy_off = o->privacy_off;
     //  Each site grants exactly what one study plans to spend, with room to
     //  spare for rounding in the accountant; a real site sets its own.
-    c.budget_epsilon = o->privacy_off? 1: 2 * o->epsilon;
+    //  Under unit = site the ledgers are charged for one record's change,
+    //  at most 4 times the study's RDP curve (proto_plan_ledger_curve), so
+    //  below 4 epsilon.
+    bool site = strcmp (o->unit, "site") == 0;
+    c.budget_epsilon = o->privacy_off? 1: (site? 4: 2) * o->epsilon;
     c.budget_delta = o->privacy_off? 1e-5: 2 * o->delta;
     c.round_timeout_ms = o->round_timeout_ms;
     int rc = -1;

@@ -69,6 +69,7 @@ typedef struct {
     double l2;                  //  L2 sensitivity, integer units
     uint64_t local_sigma2;      //  each site's discrete Gaussian variance (0 when off)
     size_t dim;                 //  vector length
+    double ledger_l2;           //  L2 bound for the sites' ledgers (proto_plan_ledger_curve)
 } proto_plan_kind_t;
 
 typedef struct {
@@ -96,5 +97,19 @@ dp_curve_t *proto_plan_curve (const proto_plan_t *plan, Cohort__RoundKind kind,
 
 /*  The curve of the whole planned schedule. NULL on error. */
 dp_curve_t *proto_plan_total (const proto_plan_t *plan);
+
+/*  What a site's budget ledger is charged. A ledger holds one record-level
+    budget per dataset for every study, so each round is charged for the
+    change of one record at one site: at record level that is the curve
+    above (ledger_l2 = l2). Under unit = site the study's own guarantee is
+    for zero-out neighbours, but one record added, removed or changed moves
+    the site's contribution from one possible value to another: up to 2 l2
+    for the clipped delta (two vectors within l2 of 0), and sqrt 2 l2 for
+    the normalised histograms (two nonnegative vectors of norm <= l2 are
+    within sqrt 2 l2). The ledger curves use those bounds, so a site-level
+    study never under-charges the records' budget. NULL on error. */
+dp_curve_t *proto_plan_ledger_curve (const proto_plan_t *plan, Cohort__RoundKind kind,
+                                     uint64_t rounds);
+dp_curve_t *proto_plan_ledger_total (const proto_plan_t *plan);
 
 #endif

@@ -211,7 +211,7 @@ s_check_budget (site_worker_t *self)
     if (dp_ledger_set_budget (self->ledger, SITE_LEDGER_SCOPE, dataset,
                               self->cfg->budget_epsilon, self->cfg->budget_delta))
         return site_error ("budget: %s", dp_last_error ());
-    dp_curve_t *total = proto_plan_total (&self->plan);
+    dp_curve_t *total = proto_plan_ledger_total (&self->plan);
     bool exceed = true;
     double after = 0, spent = 0;
     int rc = total? dp_ledger_would_exceed (self->ledger, SITE_LEDGER_SCOPE, dataset, total,
@@ -345,7 +345,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         char label [200];
         snprintf (label, sizeof label, "study %s round %u %s", self->study_id, msg->round_id,
                   proto_kind_name (rs->kind));
-        charge = proto_plan_curve (&self->plan, rs->kind, 1);
+        charge = proto_plan_ledger_curve (&self->plan, rs->kind, 1);
         int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
                                            charge, label): -1;
         if (rc) {

@@ -157,6 +157,31 @@ test_plan_site (void **state)
     assert_int_equal (dp_curve_epsilon (total, 1e-5, DP_CONVERSION_IMPROVED, &eps, NULL), 0);
     assert_true (fabs (eps - sp.epsilon) < 1e-12 && eps <= 10);
     dp_curve_destroy (&total);
+    //  The ledgers are charged for one record's change: under unit = site
+    //  twice the delta's bound and sqrt 2 times the histograms'; at record
+    //  level the study's own curve.
+    assert_true (tr->ledger_l2 == 2 * tr->l2);
+    assert_true (fabs (st->ledger_l2 - sqrt (2) * st->l2) < 1e-9);
+    assert_true (fabs (ev->ledger_l2 - sqrt (2) * ev->l2) < 1e-9);
+    dp_curve_t *ledger = proto_plan_ledger_total (&sp);
+    total = proto_plan_total (&sp);
+    assert_non_null (ledger);
+    for (size_t i = 0; i < dp_curve_size (ledger); i++)
+        assert_true (dp_curve_rdp (ledger) [i] > dp_curve_rdp (total) [i]);
+    double ledger_eps;
+    assert_int_equal (dp_curve_epsilon (ledger, 1e-5, DP_CONVERSION_IMPROVED, &ledger_eps, NULL),
+                      0);
+    //  At most 4 times the RDP: below 4 epsilon.
+    assert_true (ledger_eps > 10 && ledger_eps < 40);
+    printf ("# site eps 10: the ledgers are charged epsilon %.4f\n", ledger_eps);
+    dp_curve_destroy (&ledger);
+    dp_curve_destroy (&total);
+    dp_curve_t *one = proto_plan_ledger_curve (&rp, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, 3);
+    dp_curve_t *same = proto_plan_curve (&rp, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, 3);
+    for (size_t i = 0; i < dp_curve_size (one); i++)
+        assert_true (dp_curve_rdp (one) [i] == dp_curve_rdp (same) [i]);
+    dp_curve_destroy (&one);
+    dp_curve_destroy (&same);
     //  The statistics and evaluations are noisier under unit = site, so the
     //  training rounds get less budget: a larger noise multiplier.
     assert_true (sp.noise_multiplier > rp.noise_multiplier);
