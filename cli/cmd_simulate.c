@@ -67,6 +67,14 @@ s_usage (FILE *to)
            "  --epsilon E         target epsilon of the study (default 1)\n"
            "  --delta D           target delta (default 1e-5)\n"
            "  --privacy off       no clipping or noise: the report is stamped NOT PRIVATE\n"
+           "  --unit UNIT         record (default: DP-FedSGD, one record's influence is\n"
+           "                      bounded) or site (DP-FedAvg: each site trains locally,\n"
+           "                      its whole delta is clipped to --clip; sites are not\n"
+           "                      sampled, so the sampling rate is 1)\n"
+           "  --local-epochs E    unit site: local epochs per round (1..100, default 1)\n"
+           "  --local-learning-rate R\n"
+           "                      unit site: local SGD step (default 0.1)\n"
+           "  --local-batch B     unit site: local minibatch size (default 32)\n"
            "consortium\n"
            "  --threshold T       sites needed to decrypt, also the quorum (default 2, or 1\n"
            "                      with one site)\n"
@@ -93,6 +101,10 @@ cli_simulate_defaults (cli_simulate_t *o)
     o->clip = 1;
     o->epsilon = 1;
     o->delta = 1e-5;
+    o->unit = "record";
+    o->local_epochs = 1;
+    o->local_learning_rate = 0.1;
+    o->local_batch = 32;
     o->bits = HE_BITS_DEFAULT;
     o->seed = 1;
     o->timeout_s = 1800;
@@ -127,6 +139,10 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
         { "seed",              required_argument, NULL, 'R' },
         { "timeout",           required_argument, NULL, 'W' },
         { "round-timeout",     required_argument, NULL, 'U' },
+        { "unit",              required_argument, NULL, 'u' },
+        { "local-epochs",      required_argument, NULL, 'L' },
+        { "local-learning-rate", required_argument, NULL, 'G' },
+        { "local-batch",       required_argument, NULL, 'B' },
         { "prepare-only",      no_argument,       NULL, 'P' },
         { "insecure-test-key", no_argument,       NULL, 'i' },
         { "out",               required_argument, NULL, 'o' },
@@ -134,7 +150,7 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
         { NULL, 0, NULL, 0 }
     };
     long v;
-    bool eps_given = false, insecure = false;
+    bool eps_given = false, insecure = false, q_given = false, local_given = false;
     optind = 1;
     int opt;
     while ((opt = getopt_long (argc, argv, "h", options, NULL)) != -1) {
@@ -203,6 +219,32 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
             case 'q':
                 if (cli_parse_double ("--sampling-rate", optarg, 1e-6, 1, &o->sampling_rate))
                     return CLI_USAGE;
+                q_given = true;
+                break;
+            case 'u':
+                if (strcmp (optarg, "record") && strcmp (optarg, "site")) {
+                    cli_error ("--unit: '%s': expected record or site", optarg);
+                    return CLI_USAGE;
+                }
+                o->unit = optarg;
+                break;
+            case 'L':
+                if (cli_parse_long ("--local-epochs", optarg, 1, 100, &v))
+                    return CLI_USAGE;
+                o->local_epochs = (unsigned) v;
+                local_given = true;
+                break;
+            case 'G':
+                if (cli_parse_double ("--local-learning-rate", optarg, 1e-9, 100,
+                                      &o->local_learning_rate))
+                    return CLI_USAGE;
+                local_given = true;
+                break;
+            case 'B':
+                if (cli_parse_long ("--local-batch", optarg, 1, 1000000, &v))
+                    return CLI_USAGE;
+                o->local_batch = (unsigned) v;
+                local_given = true;
                 break;
             case 'r':
                 if (cli_parse_double ("--learning-rate", optarg, 1e-9, 100, &o->learning_rate))
@@ -261,6 +303,19 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
         cli_error ("simulate: --privacy off cannot be combined with --epsilon or --delta");
         return CLI_USAGE;
     }
+    bool site = strcmp (o->unit, "site") == 0;
+    if (local_given && !site) {
+        cli_error ("simulate: --local-epochs, --local-learning-rate and --local-batch need "
+                   "--unit site");
+        return CLI_USAGE;
+    }
+    if (site && q_given && o->sampling_rate != 1) {
+        cli_error ("simulate: --sampling-rate must be 1 with --unit site (sites are not "
+                   "sampled)");
+        return CLI_USAGE;
+    }
+    if (site)
+        o->sampling_rate = 1;
     if (!o->threshold)
         o->threshold = o->sites >= 2? 2: 1;
     if (o->threshold > o->sites) {
@@ -349,7 +404,11 @@ cli_simulate_prepare (const cli_simulate_t *o, int port, char ***sites_out)
     c.allow_privacy_off = o->privacy_off;
     //  Each site grants exactly what one study plans to spend, with room to
     //  spare for rounding in the accountant; a real site sets its own.
-    c.budget_epsilon = o->privacy_off? 1: 2 * o->epsilon;
+    //  Under unit = site the ledgers are charged for one record's change,
+    //  at most 4 times the study's RDP curve (proto_plan_ledger_curve), so
+    //  below 4 epsilon.
+    bool site = strcmp (o->unit, "site") == 0;
+    c.budget_epsilon = o->privacy_off? 1: (site? 4: 2) * o->epsilon;
     c.budget_delta = o->privacy_off? 1e-5: 2 * o->delta;
     c.round_timeout_ms = o->round_timeout_ms;
     int rc = -1;
@@ -412,6 +471,10 @@ cli_simulate_prepare (const cli_simulate_t *o, int port, char ***sites_out)
     s.epsilon = o->epsilon;
     s.delta = o->delta;
     s.privacy_off = o->privacy_off;
+    s.unit = o->unit;
+    s.local_epochs = o->local_epochs;
+    s.local_learning_rate = o->local_learning_rate;
+    s.local_batch = o->local_batch;
     snprintf (path, sizeof path, "%s/study.cfg", o->out);
     FILE *f = fopen (path, "w");
     if (!f) {

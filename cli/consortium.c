@@ -431,6 +431,9 @@ cli_study_defaults (cli_study_t *s)
     s->min_sites = 2;
     s->eval_every = 10;
     s->unit = "record";
+    s->local_epochs = 1;
+    s->local_learning_rate = 0.1;
+    s->local_batch = 32;
     s->epsilon = 1;
     s->delta = 1e-5;
 }
@@ -460,6 +463,13 @@ cli_study_format (const cli_study_t *s, FILE *f)
             || s_kvf (f, 4, "min_sites", "quorum t (>= key threshold)", "%u", s->min_sites)
             || s_kvf (f, 4, "eval_every", "evaluation round every N steps, and at the end",
                       "%u", s->eval_every);
+    if (!rc && s->unit && strcmp (s->unit, "site") == 0)
+        rc = s_kvf (f, 4, "local_epochs", "DP-FedAvg: local epochs per round", "%u",
+                    s->local_epochs)
+          || s_kvf (f, 4, "local_learning_rate", "DP-FedAvg: local SGD step", "%.15g",
+                    s->local_learning_rate)
+          || s_kvf (f, 4, "local_batch", "DP-FedAvg: local minibatch size", "%u",
+                    s->local_batch);
     if (rc)
         return -1;
     fputs ("    privacy\n", f);

@@ -76,6 +76,9 @@ typedef struct {
     unsigned min_sites;
     unsigned eval_every;
     const char *unit;               //  record | site
+    unsigned local_epochs;          //  unit = site: written only then
+    double local_learning_rate;
+    unsigned local_batch;
     double epsilon;
     double delta;
     bool privacy_off;
@@ -83,7 +86,8 @@ typedef struct {
 
 /*  The defaults of study-example.cfg (breast-cancer-lr on breast_cancer,
     label malignant, logistic, adam 0.05, 200 steps, q 0.05, C 1, 2 sites,
-    eval every 50, record-level (1, 1e-5)). */
+    eval every 50, record-level (1, 1e-5); for unit = site: 1 local epoch,
+    local learning rate 0.1, local batch 32). */
 void cli_study_defaults (cli_study_t *s);
 
 /*  Writes the study as commented ZPL to `out`. Returns 0 or -1. */

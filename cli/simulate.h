@@ -23,6 +23,10 @@ typedef struct {
     double sampling_rate, learning_rate, clip;
     unsigned eval_every;
     bool eval_every_set;
+    const char *unit;               //  record | site (DP-FedAvg)
+    unsigned local_epochs;          //  unit = site: local training per round
+    double local_learning_rate;
+    unsigned local_batch;
     unsigned threshold;             //  0: 2 (1 with one site)
     unsigned bits;
     uint64_t seed;
@@ -33,7 +37,8 @@ typedef struct {
 } cli_simulate_t;
 
 /*  Defaults: drop, iid, logistic, adam, 200 steps, q 0.05, lr 0.05, C 1,
-    (1, 1e-5), 2048 bits, seed 1, timeout 1800 s, rounds 30 s. */
+    (1, 1e-5), unit record (site: 1 local epoch, local lr 0.1, local batch
+    32), 2048 bits, seed 1, timeout 1800 s, rounds 30 s. */
 void cli_simulate_defaults (cli_simulate_t *o);
 
 /*  Parses `cohort simulate` options into `o` (filled with defaults first by

@@ -253,9 +253,13 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
 //  the log-odds of the noisy share of positive labels, so that the first
 //  steps do not push every weight one way to fit the class balance.
 static void
-s_prior (coord_study_t *self, int64_t positives)
+s_prior (coord_study_t *self, int64_t positives, unsigned contributors)
 {
-    double share = (double) positives / (double) self->n_records;
+    //  unit = site (private): each site sent its share of positives as a
+    //  mass out of PROTO_SITE_MASS, so the sites weigh equally.
+    double of = self->def->unit == PROTO_UNIT_SITE && !self->plan.off
+              ? (double) contributors * PROTO_SITE_MASS: (double) self->n_records;
+    double share = (double) positives / of;
     share = fmin (0.99, fmax (0.01, share));
     gsl_vector_set (self->params, self->plan.n_params - 1, log (share / (1 - share)));
 }
@@ -272,7 +276,7 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
             self->mean [j] = mean;
             self->std [j] = var > 1e-24? sqrt (var): 1;
         }
-        s_prior (self, v [2 * self->p]);
+        s_prior (self, v [2 * self->p], contributors);
         self->standardised = true;
         return;
     }
@@ -315,7 +319,7 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
         self->std [j] = sqrt (fmax (var, 0.75 * pow (ldexp (1, 2 * (int) (fullest % PROTO_STATS_BINS)
                                                             + PROTO_STATS_EXP_MIN), 2)));
     }
-    s_prior (self, v [per * self->p]);
+    s_prior (self, v [per * self->p], contributors);
     self->standardised = true;
 }
 
@@ -331,14 +335,32 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
     if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
         size_t n = self->plan.n_params;
         gsl_vector *g = gsl_vector_alloc (n);
-        double q = d->sampling_rate;
-        //  Unbiased estimate of the gradient of L / N from a Poisson batch:
-        //  (sum_batch g_i / q + l2 w) / N = (sum + q l2 w) / (q N).
-        for (size_t i = 0; i < n; i++)
-            gsl_vector_set (g, i, ldexp ((double) v [i], -PROTO_FRAC_BITS)
-                                  + q * d->l2 * self->penalty_mask [i]
-                                    * gsl_vector_get (self->params, i));
-        int rc = model_optim_step (self->optim, self->params, g, 1 / (q * (double) self->n_records));
+        double q = d->sampling_rate, scale;
+        if (d->unit == PROTO_UNIT_SITE && contributors == 0) {
+            gsl_vector_free (g);
+            return coord_error ("train round: no contributing site to average over");
+        }
+        if (d->unit == PROTO_UNIT_SITE) {
+            //  DP-FedAvg: the mean of the contributors' (noisy, clipped)
+            //  deltas, each site weighted equally, taken as the negative
+            //  pseudo-gradient of the server optimiser, so sgd with
+            //  learning_rate 1 is plain FedAvg. The sites' local objective
+            //  already carries the l2 penalty.
+            for (size_t i = 0; i < n; i++)
+                gsl_vector_set (g, i, -ldexp ((double) v [i], -PROTO_FRAC_BITS)
+                                      / (double) contributors);
+            scale = 1;
+        }
+        else {
+            //  Unbiased estimate of the gradient of L / N from a Poisson
+            //  batch: (sum_batch g_i / q + l2 w) / N = (sum + q l2 w) / (q N).
+            for (size_t i = 0; i < n; i++)
+                gsl_vector_set (g, i, ldexp ((double) v [i], -PROTO_FRAC_BITS)
+                                      + q * d->l2 * self->penalty_mask [i]
+                                        * gsl_vector_get (self->params, i));
+            scale = 1 / (q * (double) self->n_records);
+        }
+        int rc = model_optim_step (self->optim, self->params, g, scale);
         gsl_vector_free (g);
         if (rc)
             return coord_error ("optimiser: %s", model_last_error ());
@@ -472,8 +494,11 @@ coord_study_report (const coord_study_t *self)
         "target_epsilon", off? json_null (): json_real (d->epsilon),
         "accountant", "RDP of the distributed discrete Gaussian (Kairouz-Liu-Steinke 2021), "
                       "Poisson subsampling by the general bound of Zhu-Wang 2019",
-        "conversion", "improved", "unit", "record",
-        "neighbouring", "add/remove one record at one site",
+        "conversion", "improved", "unit", d->unit == PROTO_UNIT_SITE? "site": "record",
+        "neighbouring", d->unit == PROTO_UNIT_SITE
+                        ? "zero-out: one site's entire dataset replaced by nothing (the site "
+                          "still takes part and adds its noise share)"
+                        : "add/remove one record at one site",
         "noise_multiplier", off || !self->begun? json_null ()
                                                 : json_real (self->plan.noise_multiplier),
         "sampling_rate", d->sampling_rate, "steps", (json_int_t) d->steps, "clip", d->clip);

@@ -33,27 +33,29 @@ s_local (double sigma, unsigned t, uint64_t *local)
     return 0;
 }
 
-dp_curve_t *
-proto_plan_curve (const proto_plan_t *plan, Cohort__RoundKind kind, uint64_t rounds)
+//  The curve of `rounds` rounds of `kind` at the study's sensitivity or,
+//  with `ledger`, at the ledgers' (proto_plan_ledger_curve).
+static dp_curve_t *
+s_curve (const proto_plan_t *plan, Cohort__RoundKind kind, uint64_t rounds, bool ledger)
 {
     dp_curve_t *curve = dp_curve_new_default ();
     if (!curve || plan->off || rounds == 0)
         return curve;
     const proto_plan_kind_t *k = &plan->kind [kind];
-    if (dp_curve_add_ddg (curve, k->q, k->l2, (double) k->local_sigma2, plan->threshold,
-                          k->dim, rounds)) {
+    if (dp_curve_add_ddg (curve, k->q, ledger? k->ledger_l2: k->l2, (double) k->local_sigma2,
+                          plan->threshold, k->dim, rounds)) {
         proto_error ("plan: accountant: %s", dp_last_error ());
         dp_curve_destroy (&curve);
     }
     return curve;
 }
 
-dp_curve_t *
-proto_plan_total (const proto_plan_t *plan)
+static dp_curve_t *
+s_total (const proto_plan_t *plan, bool ledger)
 {
     dp_curve_t *total = dp_curve_new_default ();
     for (int kind = 1; total && kind < PROTO_KINDS; kind++) {
-        dp_curve_t *c = proto_plan_curve (plan, (Cohort__RoundKind) kind, plan->kind [kind].rounds);
+        dp_curve_t *c = s_curve (plan, (Cohort__RoundKind) kind, plan->kind [kind].rounds, ledger);
         if (!c || dp_curve_add (total, c))
             dp_curve_destroy (&total);
         dp_curve_destroy (&c);
@@ -61,6 +63,30 @@ proto_plan_total (const proto_plan_t *plan)
     if (!total && !*proto_last_error ())
         proto_error ("plan: out of memory");
     return total;
+}
+
+dp_curve_t *
+proto_plan_curve (const proto_plan_t *plan, Cohort__RoundKind kind, uint64_t rounds)
+{
+    return s_curve (plan, kind, rounds, false);
+}
+
+dp_curve_t *
+proto_plan_total (const proto_plan_t *plan)
+{
+    return s_total (plan, false);
+}
+
+dp_curve_t *
+proto_plan_ledger_curve (const proto_plan_t *plan, Cohort__RoundKind kind, uint64_t rounds)
+{
+    return s_curve (plan, kind, rounds, true);
+}
+
+dp_curve_t *
+proto_plan_ledger_total (const proto_plan_t *plan)
+{
+    return s_total (plan, true);
 }
 
 static int
@@ -90,10 +116,22 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     //  Privacy off: exact sums of x and x^2 instead of the histograms. Both
     //  end with the count of positive labels.
     *stats = (proto_plan_kind_t) { 1, 1, sqrt ((double) p + 1), 0,
-                                   (s->privacy_off? 2: 2 * PROTO_STATS_BINS) * p + 1 };
+                                   (s->privacy_off? 2: 2 * PROTO_STATS_BINS) * p + 1, 0 };
     *train = (proto_plan_kind_t) { s->steps, s->sampling_rate,
-        dp_clip_sensitivity (s->clip, PROTO_FRAC_BITS, plan->n_params), 0, plan->n_params };
-    *eval = (proto_plan_kind_t) { proto_study_eval_rounds (s), 1, 1, 0, 2 * PROTO_HIST_BINS };
+        dp_clip_sensitivity (s->clip, PROTO_FRAC_BITS, plan->n_params), 0, plan->n_params, 0 };
+    *eval = (proto_plan_kind_t) { proto_study_eval_rounds (s), 1, 1, 0, 2 * PROTO_HIST_BINS, 0 };
+    for (int k = 0; k < PROTO_KINDS; k++)
+        plan->kind [k].ledger_l2 = plan->kind [k].l2;
+    if (s->unit == PROTO_UNIT_SITE) {
+        //  A site's histograms are normalised to mass M each (site/train.c),
+        //  so zeroing its whole dataset moves each by at most M in L2.
+        stats->l2 *= PROTO_SITE_MASS;
+        eval->l2 *= PROTO_SITE_MASS;
+        //  The ledgers' bounds: any two of one site's contributions.
+        stats->ledger_l2 = sqrt (2) * stats->l2;
+        eval->ledger_l2 = sqrt (2) * eval->l2;
+        train->ledger_l2 = 2 * train->l2;
+    }
     if (plan->off)
         return 0;
 

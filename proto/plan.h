@@ -23,6 +23,16 @@
                dp_clip_sensitivity(C, f, d).
       eval     held-out scores, histograms of PROTO_HIST_BINS bins per
                label: each record adds 1 to one bin, L2 sensitivity 1.
+    Privacy unit = site (DP-FedAvg, zero-out neighbours: one site's whole
+    dataset replaced by nothing): every vector above is one site's whole
+    contribution, so
+      stats    each histogram (one per feature) is normalised to mass
+               PROTO_SITE_MASS: bin = floor(M count / n_site), and so is the
+               positive-label count: L2 sensitivity M sqrt(p + 1)
+      train    the site's clipped model delta (E local epochs of minibatch
+               SGD): dp_clip_sensitivity(C, f, d), q = 1
+      eval     both label histograms normalised together to mass M
+               (bin = floor(M count / n_test)): L2 sensitivity M
     Noise: each site adds a discrete Gaussian of variance sigma^2 / t
     (rounded up to an integer), so any t honest sites give at least sigma^2
     (distributed discrete Gaussian, Kairouz-Liu-Steinke 2021); the
@@ -52,6 +62,7 @@
 #define PROTO_EVAL_SHARE   0.15
 #define PROTO_KINDS        4                //  indexed by Cohort__RoundKind
 #define PROTO_Z_CLIP       4.0              //  |standardised value| bound under DP
+#define PROTO_SITE_MASS    1024             //  unit = site: mass M of each histogram
 
 typedef struct {
     uint64_t rounds;            //  planned rounds of this kind
@@ -59,6 +70,7 @@ typedef struct {
     double l2;                  //  L2 sensitivity, integer units
     uint64_t local_sigma2;      //  each site's discrete Gaussian variance (0 when off)
     size_t dim;                 //  vector length
+    double ledger_l2;           //  L2 bound for the sites' ledgers (proto_plan_ledger_curve)
 } proto_plan_kind_t;
 
 typedef struct {
@@ -104,5 +116,19 @@ proto_z (double x, double mean, double std, bool clamp)
         z = z < -PROTO_Z_CLIP? -PROTO_Z_CLIP: z > PROTO_Z_CLIP? PROTO_Z_CLIP: z;
     return z;
 }
+
+/*  What a site's budget ledger is charged. A ledger holds one record-level
+    budget per dataset for every study, so each round is charged for the
+    change of one record at one site: at record level that is the curve
+    above (ledger_l2 = l2). Under unit = site the study's own guarantee is
+    for zero-out neighbours, but one record added, removed or changed moves
+    the site's contribution from one possible value to another: up to 2 l2
+    for the clipped delta (two vectors within l2 of 0), and sqrt 2 l2 for
+    the normalised histograms (two nonnegative vectors of norm <= l2 are
+    within sqrt 2 l2). The ledger curves use those bounds, so a site-level
+    study never under-charges the records' budget. NULL on error. */
+dp_curve_t *proto_plan_ledger_curve (const proto_plan_t *plan, Cohort__RoundKind kind,
+                                     uint64_t rounds);
+dp_curve_t *proto_plan_ledger_total (const proto_plan_t *plan);
 
 #endif

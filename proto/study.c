@@ -10,7 +10,7 @@
 static const char *s_keys [] = {
     "name", "dataset", "label", "features", "categorical", "missing", "model", "hidden",
     "optimizer", "learning_rate", "l2", "steps", "sampling_rate", "clip", "min_sites",
-    "eval_every", "privacy", NULL
+    "eval_every", "local_epochs", "local_learning_rate", "local_batch", "privacy", NULL
 };
 static const char *s_privacy_keys [] = { "unit", "epsilon", "delta", "off", NULL };
 
@@ -120,6 +120,38 @@ s_choice (const char *origin, zconfig_t *root, const char *path, const char *a,
     return 0;
 }
 
+//  The local-training keys of DP-FedAvg: meaningful (and accepted) only
+//  with privacy/unit = site, so a record-level study cannot carry a
+//  setting that silently does nothing.
+static int
+s_local (const char *origin, zconfig_t *root, proto_study_t *s)
+{
+    static const char *keys [] = { "local_epochs", "local_learning_rate", "local_batch" };
+    if (s->unit == PROTO_UNIT_RECORD) {
+        for (int i = 0; i < 3; i++) {
+            char path [64];
+            snprintf (path, sizeof path, "study/%s", keys [i]);
+            if (zconfig_locate (root, path))
+                return proto_error ("%s: %s: only for privacy/unit = site (record-level "
+                                    "training has no local epochs)", origin, path);
+        }
+        return 0;
+    }
+    double epochs, batch;
+    if (s_number (origin, root, "study/local_epochs", 1, PROTO_LOCAL_EPOCHS_MAX, 0, 1, &epochs)
+    ||  s_number (origin, root, "study/local_learning_rate", 1e-9, 100, 0, 0.1,
+                  &s->local_learning_rate)
+    ||  s_number (origin, root, "study/local_batch", 1, PROTO_LOCAL_BATCH_MAX, 0, 32, &batch))
+        return -1;
+    if (epochs != floor (epochs))
+        return proto_error ("%s: study/local_epochs: not a whole number", origin);
+    if (batch != floor (batch))
+        return proto_error ("%s: study/local_batch: not a whole number", origin);
+    s->local_epochs = (unsigned) epochs;
+    s->local_batch = (size_t) batch;
+    return 0;
+}
+
 proto_study_t *
 proto_study_parse (const char *text, const char *origin)
 {
@@ -202,20 +234,36 @@ proto_study_parse (const char *text, const char *origin)
         proto_error ("%s: study/steps: not a whole number", origin);
         goto done;
     }
-    if (s_number (origin, root, "study/sampling_rate", 1e-9, 1, 1, 0, &s->sampling_rate)
-    ||  s_number (origin, root, "study/clip", 1e-9, 1e6, 0, 1, &s->clip)
+    //  The unit decides what the sampling rate and the local keys mean.
+    const char *unit = s_get (root, "study/privacy/unit");
+    if (!unit || !*unit || !strcmp (unit, "record"))
+        s->unit = PROTO_UNIT_RECORD;
+    else
+    if (!strcmp (unit, "site"))
+        s->unit = PROTO_UNIT_SITE;
+    else {
+        proto_error ("%s: study/privacy/unit: '%s' is neither 'record' nor 'site'", origin, unit);
+        goto done;
+    }
+    if (s_number (origin, root, "study/sampling_rate", 1e-9, 1, s->unit == PROTO_UNIT_RECORD, 1,
+                  &s->sampling_rate))
+        goto done;
+    //  Site-level DP-FedAvg: every site contributes every round; no
+    //  amplification by sampling sites is claimed (docs/privacy.md).
+    if (s->unit == PROTO_UNIT_SITE && s->sampling_rate != 1) {
+        proto_error ("%s: study/sampling_rate: must be 1 with privacy/unit = site (sites are "
+                     "not sampled)", origin);
+        goto done;
+    }
+    if (s_local (origin, root, s))
+        goto done;
+    if (s_number (origin, root, "study/clip", 1e-9, 1e6, 0, 1, &s->clip)
     ||  s_number (origin, root, "study/min_sites", 1, 64, 1, 0, &v))
         goto done;
     s->min_sites = (unsigned) v;
     if (s_number (origin, root, "study/eval_every", 0, PROTO_STUDY_STEPS_MAX, 0, 0, &v))
         goto done;
     s->eval_every = (uint64_t) v;
-    const char *unit = s_get (root, "study/privacy/unit");
-    if (unit && *unit && strcmp (unit, "record")) {
-        proto_error ("%s: study/privacy/unit: '%s' is not supported (only 'record'; "
-                     "site-level DP-FedAvg is not implemented)", origin, unit);
-        goto done;
-    }
     const char *off = s_get (root, "study/privacy/off");
     if (off && *off && strcmp (off, "true") && strcmp (off, "false")) {
         proto_error ("%s: study/privacy/off: '%s' is neither 'true' nor 'false'", origin, off);

@@ -15,12 +15,16 @@
         learning_rate = 0.05
         l2 = 1                      optional L2 penalty of the summed objective (default 1)
         steps = 200                 training rounds, 1..100000
-        sampling_rate = 0.05        Poisson rate q in (0, 1]
+        sampling_rate = 0.05        Poisson rate q in (0, 1]; unit = site: must be 1
+                                    (the default there)
         clip = 1.0                  L2 clip C > 0
         min_sites = 2               quorum t, 1..64
         eval_every = 50             0: evaluate only at the end
+        local_epochs = 1            unit = site only: E local epochs, 1..100 (default 1)
+        local_learning_rate = 0.1   unit = site only: local SGD step > 0 (default 0.1)
+        local_batch = 32            unit = site only: local minibatch size >= 1 (default 32)
         privacy
-            unit = record           record (site-level DP-FedAvg is not implemented)
+            unit = record           record (DP-FedSGD, default) or site (DP-FedAvg)
             epsilon = 1
             delta = 1e-5
             off = false             true: no clipping, no noise, NOT PRIVATE
@@ -41,6 +45,10 @@
 
 typedef enum { PROTO_MODEL_LOGISTIC, PROTO_MODEL_MLP } proto_model_t;
 typedef enum { PROTO_OPT_ADAM, PROTO_OPT_SGD } proto_optimizer_t;
+typedef enum { PROTO_UNIT_RECORD, PROTO_UNIT_SITE } proto_unit_t;
+
+#define PROTO_LOCAL_EPOCHS_MAX 100
+#define PROTO_LOCAL_BATCH_MAX  1000000
 
 typedef struct {
     char *name, *dataset, *label;
@@ -60,6 +68,11 @@ typedef struct {
     uint64_t eval_every;
     double epsilon, delta;
     bool privacy_off;
+    proto_unit_t unit;          //  privacy/unit
+    //  DP-FedAvg (unit = site): each site's local training per round.
+    unsigned local_epochs;
+    double local_learning_rate;
+    size_t local_batch;
 } proto_study_t;
 
 /*  Parses study.cfg text; `origin` names it in errors. NULL with

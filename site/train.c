@@ -1,5 +1,6 @@
 /*  site/train.c - the integer vectors a site contributes. */
 #include "train.h"
+#include "fedavg.h"
 #include "site.h"
 #include "dp/clip.h"
 #include "models/logistic.h"
@@ -58,8 +59,17 @@ s_sums (int64_t *out, const model_dataset_t *ds)
     return rc;
 }
 
+//  unit = site: each histogram of h[0 .. len) over n rows becomes
+//  floor(M h / n), nonnegative integers summing to at most M (proto/plan.h).
 static void
-s_stats (int64_t *out, const model_dataset_t *ds)
+s_normalise (int64_t *h, size_t len, size_t n)
+{
+    for (size_t b = 0; b < len && n; b++)
+        h [b] = h [b] * PROTO_SITE_MASS / (int64_t) n;
+}
+
+static void
+s_stats (int64_t *out, const model_dataset_t *ds, bool site)
 {
     size_t p = ds->X->size2, per = 2 * PROTO_STATS_BINS;
     memset (out, 0, (per * p + 1) * sizeof (int64_t));
@@ -78,6 +88,11 @@ s_stats (int64_t *out, const model_dataset_t *ds)
             out [j * per + sign + (size_t) k]++;
         }
     out [per * p] = s_positives (ds);
+    if (site) {
+        for (size_t j = 0; j < p; j++)
+            s_normalise (out + j * per, per, ds->n);
+        s_normalise (out + per * p, 1, ds->n);
+    }
 }
 
 //  Per-example gradients of the rows of Z, one row each in G (rows x n).
@@ -101,10 +116,33 @@ s_gradients (double *G, const proto_study_t *study, const proto_plan_t *plan,
     return rc? site_error ("model: %s", model_last_error ()): 0;
 }
 
+//  unit = site: the site's whole model delta after its local epochs,
+//  clipped to C as one "example" and scaled like a record's gradient, so
+//  the plan's dp_clip_sensitivity(C, f, d) bounds it (zero-out neighbours).
+static int
+s_train_site (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
+              const proto_plan_t *plan, const Cohort__RoundStart *rs, dp_rng_t *rng)
+{
+    size_t n = plan->n_params;
+    memset (out, 0, n * sizeof (int64_t));
+    gsl_matrix *Z = s_standardise (ds->X, rs->mean, rs->std, !plan->off);
+    double *delta = malloc (n * sizeof (double));
+    //  Privacy off: plain FedAvg, a clip no delta of standardised data reaches.
+    double clip = study->privacy_off? 1e6: study->clip;
+    int rc = site_fedavg_delta (delta, study, n, Z, ds->y, rs->params, rng);
+    if (!rc && dp_clip_sum_fixed (delta, 1, n, clip, PROTO_FRAC_BITS, out))
+        rc = site_error ("delta: %s", dp_last_error ());
+    free (delta);
+    gsl_matrix_free (Z);
+    return rc;
+}
+
 static int
 s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
          const proto_plan_t *plan, const Cohort__RoundStart *rs, dp_rng_t *rng)
 {
+    if (study->unit == PROTO_UNIT_SITE)
+        return s_train_site (out, ds, study, plan, rs, rng);
     size_t n = plan->n_params;
     memset (out, 0, n * sizeof (int64_t));
     //  Poisson sampling: each row independently with probability q, from
@@ -178,6 +216,10 @@ s_eval (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
             b = PROTO_HIST_BINS - 1;
         out [(gsl_vector_get (ds->y, i) > 0.5? 0: PROTO_HIST_BINS) + b]++;
     }
+    //  unit = site: both label histograms together to mass M, so the
+    //  site's label balance is kept and its L2 stays within M.
+    if (!rc && !plan->off && study->unit == PROTO_UNIT_SITE)
+        s_normalise (out, 2 * PROTO_HIST_BINS, ds->n);
     gsl_matrix_free (Z);
     gsl_vector_free (s);
     return rc;
@@ -191,7 +233,7 @@ site_round_vector (int64_t *out, const site_data_t *data, const proto_study_t *s
         case COHORT__ROUND_KIND__ROUND_KIND_STATS:
             if (plan->off)
                 return s_sums (out, data->train);
-            s_stats (out, data->train);
+            s_stats (out, data->train, study->unit == PROTO_UNIT_SITE);
             return 0;
         case COHORT__ROUND_KIND__ROUND_KIND_TRAIN:
             return s_train (out, data->train, study, plan, rs, rng);

@@ -6,6 +6,9 @@
                the standardised rows, each clipped to C, rounded and summed
                (dp_clip_sum_fixed, 2^PROTO_FRAC_BITS)
       eval     scores of the held-out rows, histograms per label
+    With privacy unit = site (and privacy on) the histograms are normalised
+    to mass PROTO_SITE_MASS per histogram, and the train vector is the
+    site's clipped local-training delta (site/fedavg.h): see proto/plan.h.
     Missing values (impute policy) are the global mean: 0 once standardised,
     and they count for nothing in the statistics.
 */

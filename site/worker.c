@@ -211,7 +211,7 @@ s_check_budget (site_worker_t *self)
     if (dp_ledger_set_budget (self->ledger, SITE_LEDGER_SCOPE, dataset,
                               self->cfg->budget_epsilon, self->cfg->budget_delta))
         return site_error ("budget: %s", dp_last_error ());
-    dp_curve_t *total = proto_plan_total (&self->plan);
+    dp_curve_t *total = proto_plan_ledger_total (&self->plan);
     bool exceed = true;
     double after = 0, spent = 0;
     int rc = total? dp_ledger_would_exceed (self->ledger, SITE_LEDGER_SCOPE, dataset, total,
@@ -275,7 +275,11 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
     accept.n_features = self->data->p;
     accept.features = site_data_features (self->data);
-    accept.train_records = self->data->train->n;
+    //  Site-level DP protects the site's whole dataset, its size included:
+    //  the count is then not disclosed (1 stands in; the coordinator does
+    //  not use it under unit = site). Record level (and privacy off) send it.
+    accept.train_records = study->unit == PROTO_UNIT_SITE && !study->privacy_off
+                         ? 1: self->data->train->n;
     proto_msg_t out = COHORT__ENVELOPE__INIT;
     out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
     out.accept = &accept;
@@ -341,7 +345,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         char label [200];
         snprintf (label, sizeof label, "study %s round %u %s", self->study_id, msg->round_id,
                   proto_kind_name (rs->kind));
-        charge = proto_plan_curve (&self->plan, rs->kind, 1);
+        charge = proto_plan_ledger_curve (&self->plan, rs->kind, 1);
         int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
                                            charge, label): -1;
         if (rc) {

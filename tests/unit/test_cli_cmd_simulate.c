@@ -93,6 +93,24 @@ test_options (void **state)
                       CLI_OK);
     assert_true (o.privacy_off);
     assert_int_equal (s_parse ("--help", &o), -1);
+    //  Privacy unit: record by default; site sets q = 1 and takes the
+    //  local-training options.
+    assert_int_equal (s_parse ("--data d.csv --label y --sites 3 --out x", &o), CLI_OK);
+    assert_string_equal (o.unit, "record");
+    assert_true (o.sampling_rate == 0.5);
+    assert_int_equal (s_parse ("--data d.csv --label y --sites 3 --out x --unit site", &o),
+                      CLI_OK);
+    assert_string_equal (o.unit, "site");
+    assert_true (o.sampling_rate == 1);
+    assert_int_equal (o.local_epochs, 1);
+    assert_true (o.local_learning_rate == 0.1);
+    assert_int_equal (o.local_batch, 32);
+    assert_int_equal (s_parse ("--data d.csv --label y --sites 3 --out x --unit site "
+                               "--sampling-rate 1 --local-epochs 100 --local-learning-rate 0.05 "
+                               "--local-batch 1", &o), CLI_OK);
+    assert_int_equal (o.local_epochs, 100);
+    assert_true (o.local_learning_rate == 0.05);
+    assert_int_equal (o.local_batch, 1);
 
     const char *bad [] = {
         "--label y --sites 3 --out x",
@@ -119,6 +137,15 @@ test_options (void **state)
         "--data d.csv --label y --sites 3 --out x --round-timeout 99",
         "--data d.csv --label y --sites 3 --out x extra",
         "--data d.csv --label y --sites 3 --out x --nosuch",
+        "--data d.csv --label y --sites 3 --out x --unit group",
+        "--data d.csv --label y --sites 3 --out x --unit site --sampling-rate 0.5",
+        "--data d.csv --label y --sites 3 --out x --local-epochs 2",
+        "--data d.csv --label y --sites 3 --out x --unit record --local-batch 8",
+        "--data d.csv --label y --sites 3 --out x --local-learning-rate 0.1",
+        "--data d.csv --label y --sites 3 --out x --unit site --local-epochs 0",
+        "--data d.csv --label y --sites 3 --out x --unit site --local-epochs 101",
+        "--data d.csv --label y --sites 3 --out x --unit site --local-learning-rate 0",
+        "--data d.csv --label y --sites 3 --out x --unit site --local-batch 0",
         NULL
     };
     for (const char **b = bad; *b; b++)
@@ -185,6 +212,21 @@ test_prepare (void **state)
     assert_string_equal (zconfig_get (study, "study/eval_every", ""), "5");
     assert_string_equal (zconfig_get (study, "study/min_sites", ""), "2");
     assert_string_equal (zconfig_get (study, "study/privacy/off", ""), "false");
+    assert_string_equal (zconfig_get (study, "study/privacy/unit", ""), "record");
+    assert_null (zconfig_locate (study, "study/local_epochs"));
+    zconfig_destroy (&study);
+    //  unit = site: the local-training keys, q = 1.
+    snprintf (line, sizeof line, "--data %s --label malignant --sites 3 --unit site "
+              "--local-epochs 4 --local-learning-rate 0.2 --local-batch 16 --epsilon 10 "
+              "--bits 512 --insecure-test-key --prepare-only --out %s", train, out);
+    assert_int_equal (s_run (line), CLI_OK);
+    study = zconfig_load (path);
+    assert_non_null (study);
+    assert_string_equal (zconfig_get (study, "study/privacy/unit", ""), "site");
+    assert_string_equal (zconfig_get (study, "study/sampling_rate", ""), "1");
+    assert_string_equal (zconfig_get (study, "study/local_epochs", ""), "4");
+    assert_string_equal (zconfig_get (study, "study/local_learning_rate", ""), "0.2");
+    assert_string_equal (zconfig_get (study, "study/local_batch", ""), "16");
     zconfig_destroy (&study);
     //  Privacy off: the sites must accept it.
     snprintf (line, sizeof line, "--data %s --label malignant --sites 2 --privacy off --bits 512 "

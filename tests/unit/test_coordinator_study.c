@@ -190,6 +190,84 @@ test_stats_pair_beats_spike (void **state)
     coord_study_destroy (&st);
 }
 
+//  privacy/unit = site: the prior from normalised histograms, the FedAvg
+//  step (mean delta over the contributors into the server optimiser) and
+//  the report's unit and neighbouring relation.
+static void
+test_site_unit (void **state)
+{
+    (void) state;
+    coord_study_t *st = coord_study_new ("s4", "study\n    name = f\n    dataset = d\n"
+        "    label = y\n    steps = 2\n    min_sites = 2\n    optimizer = sgd\n"
+        "    learning_rate = 1\n    local_epochs = 2\n    privacy\n        unit = site\n"
+        "        epsilon = 10\n        delta = 1e-5\n");
+    assert_non_null (st);
+    char *features [2] = { "a", "b" }, *sites [3] = { "x", "y", "z" };
+    //  Sites under unit = site declare 1 record each (no count disclosed).
+    assert_int_equal (coord_study_begin (st, features, 2, 3, sites, 3), 0);
+    const proto_plan_t *plan = coord_study_plan (st);
+    assert_true (plan->kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].l2
+                 == PROTO_SITE_MASS * sqrt (3));
+    json_t *metrics;
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, coord_study_next (st), &rs), 0);
+    //  Three sites, normalised: a 1/4 share of positives each. Feature
+    //  masses as in the record-level test, scaled.
+    int64_t v [2 * 2 * PROTO_STATS_BINS + 1];
+    memset (v, 0, sizeof v);
+    v [2 * 2 * PROTO_STATS_BINS] = 3 * PROTO_SITE_MASS / 4;
+    v [(2 - PROTO_STATS_EXP_MIN) / 2] = 3 * PROTO_SITE_MASS;
+    v [2 * PROTO_STATS_BINS + PROTO_STATS_BINS + (0 - PROTO_STATS_EXP_MIN) / 2] = 3 * PROTO_SITE_MASS;
+    assert_int_equal (coord_study_apply (st, COHORT__ROUND_KIND__ROUND_KIND_STATS, v, 3,
+                                         &metrics), 0);
+    Cohort__RoundStart tr = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, coord_study_next (st), &tr), 0);
+    assert_int_equal (tr.kind, COHORT__ROUND_KIND__ROUND_KIND_TRAIN);
+    assert_true (tr.sampling_rate == 1);
+    assert_true (fabs (tr.params [2] - log (1.0 / 3)) < 1e-12);     //  prior 1/4
+    assert_true (fabs (tr.mean [0] - 10) < 1e-9 && fabs (tr.mean [1] + 2.5) < 1e-9);
+    //  Deltas summing to (3, -1.5, 0.75) over 3 sites: mean (1, -0.5, 0.25);
+    //  sgd with learning rate 1 adds it (no server-side penalty).
+    double before [3] = { tr.params [0], tr.params [1], tr.params [2] };
+    int64_t d [3] = { 3 << PROTO_FRAC_BITS, -(3 << PROTO_FRAC_BITS) / 2,
+                      (3 << PROTO_FRAC_BITS) / 4 };
+    assert_int_equal (coord_study_apply (st, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, d, 3,
+                                         &metrics), 0);
+    assert_null (metrics);
+    Cohort__RoundStart tr2 = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, coord_study_next (st), &tr2), 0);
+    assert_true (fabs (tr2.params [0] - (before [0] + 1)) < 1e-12);
+    assert_true (fabs (tr2.params [1] - (before [1] - 0.5)) < 1e-12);
+    assert_true (fabs (tr2.params [2] - (before [2] + 0.25)) < 1e-12);
+    //  Two contributors: the same sum averages to twice the step.
+    assert_int_equal (coord_study_apply (st, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, d, 2,
+                                         &metrics), 0);
+    Cohort__RoundStart ev = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, coord_study_next (st), &ev), 0);
+    assert_int_equal (ev.kind, COHORT__ROUND_KIND__ROUND_KIND_EVAL);
+    //  No contributor: nothing to average.
+    assert_int_equal (coord_study_apply (st, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, d, 0,
+                                         &metrics), -1);
+    assert_non_null (strstr (coord_last_error (), "no contributing site"));
+    json_t *report = coord_study_report (st);
+    json_t *privacy = json_object_get (report, "privacy");
+    assert_string_equal (json_string_value (json_object_get (privacy, "unit")), "site");
+    assert_non_null (strstr (json_string_value (json_object_get (privacy, "neighbouring")),
+                             "zero-out: one site's entire dataset"));
+    assert_true (json_real_value (json_object_get (privacy, "sampling_rate")) == 1);
+    json_decref (report);
+    coord_study_destroy (&st);
+    //  Record level keeps its relation.
+    st = coord_study_new ("s5", s_cfg);
+    report = coord_study_report (st);
+    privacy = json_object_get (report, "privacy");
+    assert_string_equal (json_string_value (json_object_get (privacy, "unit")), "record");
+    assert_string_equal (json_string_value (json_object_get (privacy, "neighbouring")),
+                         "add/remove one record at one site");
+    json_decref (report);
+    coord_study_destroy (&st);
+}
+
 int
 main (void)
 {
@@ -197,6 +275,7 @@ main (void)
         cmocka_unit_test (test_schedule_and_report),
         cmocka_unit_test (test_privacy_off),
         cmocka_unit_test (test_stats_pair_beats_spike),
+        cmocka_unit_test (test_site_unit),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -102,6 +102,95 @@ test_plan_params (void **state)
     proto_study_destroy (&s);
 }
 
+//  unit = site: the statistics and evaluation sensitivities grow by the
+//  histogram mass M, training keeps the clip rule with q = 1, and the
+//  calibrated schedule still meets epsilon.
+static void
+test_plan_site (void **state)
+{
+    (void) state;
+    const char *fmt = "study\n    name = t\n    dataset = d\n    label = y\n    steps = 10\n"
+                      "    min_sites = 2\n    clip = 1\n    eval_every = 5\n"
+                      "    privacy\n        unit = %s\n        epsilon = %g\n"
+                      "        delta = 1e-5\n";
+    char text [512];
+    snprintf (text, sizeof text, fmt, "site", 10.0);
+    proto_study_t *site = proto_study_parse (text, "t.cfg");
+    assert_non_null (site);
+    proto_plan_t sp, rp;
+    int rc = proto_plan_make (&sp, site, 30, 2);
+    if (rc) printf ("# %s\n", proto_last_error ());
+    assert_int_equal (rc, 0);
+    //  The same schedule at record level (q = 1 given explicitly).
+    snprintf (text, sizeof text, fmt, "record", 10.0);
+    char *q = strstr (text, "    min_sites");
+    char with_q [600];
+    snprintf (with_q, sizeof with_q, "%.*s    sampling_rate = 1\n%s", (int) (q - text), text, q);
+    proto_study_t *record = proto_study_parse (with_q, "t.cfg");
+    assert_non_null (record);
+    assert_int_equal (proto_plan_make (&rp, record, 30, 2), 0);
+    const proto_plan_kind_t *st = &sp.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS];
+    const proto_plan_kind_t *tr = &sp.kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN];
+    const proto_plan_kind_t *ev = &sp.kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
+    assert_true (fabs (st->l2 - PROTO_SITE_MASS * sqrt (31)) < 1e-9);
+    assert_true (st->l2 == PROTO_SITE_MASS * rp.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].l2);
+    assert_true (ev->l2 == PROTO_SITE_MASS);
+    assert_true (tr->l2 == rp.kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN].l2);
+    assert_true (tr->q == 1 && st->q == 1 && ev->q == 1);
+    assert_int_equal (tr->rounds, 10);
+    assert_int_equal (ev->rounds, 2);
+    //  Noise grows with the sensitivity: the variance by M^2. Each is
+    //  rounded up from x (record) and M^2 x (site), so
+    //  M^2 (ceil(x) - 1) < ceil(M^2 x) <= M^2 ceil(x).
+    uint64_t m2 = (uint64_t) PROTO_SITE_MASS * PROTO_SITE_MASS;
+    int kinds [2] = { COHORT__ROUND_KIND__ROUND_KIND_STATS, COHORT__ROUND_KIND__ROUND_KIND_EVAL };
+    for (int i = 0; i < 2; i++) {
+        int k = kinds [i];
+        uint64_t rec = rp.kind [k].local_sigma2;
+        assert_true (sp.kind [k].local_sigma2 > m2 * (rec - 1));
+        assert_true (sp.kind [k].local_sigma2 <= m2 * rec);
+    }
+    //  The calibrated schedule meets the target, and recomputes to it.
+    assert_true (sp.epsilon <= 10 && sp.epsilon > 9.9);
+    dp_curve_t *total = proto_plan_total (&sp);
+    double eps;
+    assert_int_equal (dp_curve_epsilon (total, 1e-5, DP_CONVERSION_IMPROVED, &eps, NULL), 0);
+    assert_true (fabs (eps - sp.epsilon) < 1e-12 && eps <= 10);
+    dp_curve_destroy (&total);
+    //  The ledgers are charged for one record's change: under unit = site
+    //  twice the delta's bound and sqrt 2 times the histograms'; at record
+    //  level the study's own curve.
+    assert_true (tr->ledger_l2 == 2 * tr->l2);
+    assert_true (fabs (st->ledger_l2 - sqrt (2) * st->l2) < 1e-9);
+    assert_true (fabs (ev->ledger_l2 - sqrt (2) * ev->l2) < 1e-9);
+    dp_curve_t *ledger = proto_plan_ledger_total (&sp);
+    total = proto_plan_total (&sp);
+    assert_non_null (ledger);
+    for (size_t i = 0; i < dp_curve_size (ledger); i++)
+        assert_true (dp_curve_rdp (ledger) [i] > dp_curve_rdp (total) [i]);
+    double ledger_eps;
+    assert_int_equal (dp_curve_epsilon (ledger, 1e-5, DP_CONVERSION_IMPROVED, &ledger_eps, NULL),
+                      0);
+    //  At most 4 times the RDP: below 4 epsilon.
+    assert_true (ledger_eps > 10 && ledger_eps < 40);
+    printf ("# site eps 10: the ledgers are charged epsilon %.4f\n", ledger_eps);
+    dp_curve_destroy (&ledger);
+    dp_curve_destroy (&total);
+    dp_curve_t *one = proto_plan_ledger_curve (&rp, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, 3);
+    dp_curve_t *same = proto_plan_curve (&rp, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, 3);
+    for (size_t i = 0; i < dp_curve_size (one); i++)
+        assert_true (dp_curve_rdp (one) [i] == dp_curve_rdp (same) [i]);
+    dp_curve_destroy (&one);
+    dp_curve_destroy (&same);
+    //  The statistics and evaluations are noisier under unit = site, so the
+    //  training rounds get less budget: a larger noise multiplier.
+    assert_true (sp.noise_multiplier > rp.noise_multiplier);
+    printf ("# site eps 10: z %.4f (record q=1: %.4f), stats sigma^2/t %llu\n",
+            sp.noise_multiplier, rp.noise_multiplier, (unsigned long long) st->local_sigma2);
+    proto_study_destroy (&site);
+    proto_study_destroy (&record);
+}
+
 int
 main (void)
 {
@@ -110,6 +199,7 @@ main (void)
         cmocka_unit_test (test_plan_off),
         cmocka_unit_test (test_plan_impossible),
         cmocka_unit_test (test_plan_params),
+        cmocka_unit_test (test_plan_site),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -88,7 +88,14 @@ test_bad (void **state)
     s_bad ("missing = impute", "missing = guess", "study/missing");
     s_bad ("model = logistic", "model = forest", "study/model");
     s_bad ("categorical =", "categorical = a", "study/categorical");
-    s_bad ("unit = record", "unit = site", "not implemented");
+    s_bad ("unit = record", "unit = site", "study/sampling_rate: must be 1 with privacy/unit = site");
+    s_bad ("unit = record", "unit = group", "study/privacy/unit: 'group' is neither");
+    s_bad ("    clip = 2\n", "    clip = 2\n    local_epochs = 2\n",
+           "study/local_epochs: only for privacy/unit = site");
+    s_bad ("    clip = 2\n", "    clip = 2\n    local_learning_rate = 0.1\n",
+           "study/local_learning_rate: only for privacy/unit = site");
+    s_bad ("    clip = 2\n", "    clip = 2\n    local_batch = 8\n",
+           "study/local_batch: only for privacy/unit = site");
     s_bad ("off = false", "off = maybe", "study/privacy/off");
     s_bad ("epsilon = 1", "epsilon = -1", "study/privacy/epsilon");
     s_bad ("delta = 1e-5", "delta = 0.9", "study/privacy/delta");
@@ -118,6 +125,72 @@ test_mlp_and_off (void **state)
     proto_study_destroy (&s);
 }
 
+//  privacy/unit = site: DP-FedAvg with its local-training keys.
+static const char *s_site =
+    "study\n    name = f\n    dataset = d\n    label = y\n    steps = 10\n"
+    "    min_sites = 2\n%s    privacy\n        unit = site\n        epsilon = 10\n"
+    "        delta = 1e-5\n";
+
+static proto_study_t *
+s_site_parse (const char *extra)
+{
+    char text [1024];
+    snprintf (text, sizeof text, s_site, extra);
+    return proto_study_parse (text, "f.cfg");
+}
+
+static void
+s_site_bad (const char *extra, const char *needle)
+{
+    proto_study_t *s = s_site_parse (extra);
+    if (s)
+        fail_msg ("accepted: %s", extra);
+    if (!strstr (proto_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", proto_last_error (), needle);
+}
+
+static void
+test_site_unit (void **state)
+{
+    (void) state;
+    //  Defaults: no sampling (q = 1), one local epoch, 0.1, batches of 32.
+    proto_study_t *s = s_site_parse ("");
+    assert_non_null (s);
+    assert_int_equal (s->unit, PROTO_UNIT_SITE);
+    assert_true (s->sampling_rate == 1);
+    assert_int_equal (s->local_epochs, 1);
+    assert_true (s->local_learning_rate == 0.1);
+    assert_int_equal (s->local_batch, 32);
+    proto_study_destroy (&s);
+    //  Explicit values, both ends of the ranges.
+    s = s_site_parse ("    sampling_rate = 1\n    local_epochs = 100\n"
+                      "    local_learning_rate = 0.5\n    local_batch = 1\n");
+    assert_non_null (s);
+    assert_int_equal (s->local_epochs, 100);
+    assert_true (s->local_learning_rate == 0.5);
+    assert_int_equal (s->local_batch, 1);
+    proto_study_destroy (&s);
+    s = s_site_parse ("    local_epochs = 1\n");
+    assert_non_null (s);
+    proto_study_destroy (&s);
+    //  Record level stays the default, without the local settings.
+    s = proto_study_parse (s_full, "s.cfg");
+    assert_int_equal (s->unit, PROTO_UNIT_RECORD);
+    assert_int_equal (s->local_epochs, 0);
+    proto_study_destroy (&s);
+    s_site_bad ("    sampling_rate = 0.5\n", "study/sampling_rate: must be 1");
+    s_site_bad ("    sampling_rate = 0.999999\n", "study/sampling_rate: must be 1");
+    s_site_bad ("    local_epochs = 0\n", "study/local_epochs");
+    s_site_bad ("    local_epochs = 101\n", "study/local_epochs");
+    s_site_bad ("    local_epochs = 2.5\n", "study/local_epochs: not a whole number");
+    s_site_bad ("    local_epochs = many\n", "study/local_epochs");
+    s_site_bad ("    local_learning_rate = 0\n", "study/local_learning_rate");
+    s_site_bad ("    local_learning_rate = -1\n", "study/local_learning_rate");
+    s_site_bad ("    local_batch = 0\n", "study/local_batch");
+    s_site_bad ("    local_batch = 1.5\n", "study/local_batch: not a whole number");
+    s_site_bad ("    local_rounds = 3\n", "study/local_rounds: unknown key");
+}
+
 int
 main (void)
 {
@@ -125,6 +198,7 @@ main (void)
         cmocka_unit_test (test_full),
         cmocka_unit_test (test_bad),
         cmocka_unit_test (test_mlp_and_off),
+        cmocka_unit_test (test_site_unit),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "site/fedavg.h"
 #include "site/site.h"
 #include "site/train.h"
 
@@ -158,6 +159,136 @@ test_sums_when_off (void **state)
     proto_study_destroy (&off);
 }
 
+//  privacy/unit = site: a study on the same data.
+static proto_study_t *
+s_site_study (double clip, proto_plan_t *plan)
+{
+    char text [512];
+    snprintf (text, sizeof text, "study\n    name = s\n    dataset = d\n    label = y\n"
+              "    steps = 2\n    clip = %g\n    min_sites = 1\n    local_epochs = 3\n"
+              "    local_learning_rate = 0.5\n    local_batch = 2\n    privacy\n"
+              "        unit = site\n        epsilon = 10\n        delta = 1e-5\n", clip);
+    proto_study_t *st = proto_study_parse (text, "s.cfg");
+    assert_non_null (st);
+    assert_int_equal (proto_plan_make (plan, st, 2, 1), 0);
+    return st;
+}
+
+static void
+test_site_histograms (void **state)
+{
+    (void) state;
+    proto_plan_t plan;
+    proto_study_t *st = s_site_study (1, &plan);
+    size_t per = 2 * PROTO_STATS_BINS;
+    int64_t v [2 * 2 * PROTO_STATS_BINS + 1];
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_STATS;
+    assert_int_equal (site_round_vector (v, s_data, st, &plan, &rs, NULL), 0);
+    //  Three rows: each count c becomes floor(M c / 3).
+    int z = -PROTO_STATS_EXP_MIN / 2;
+    const int64_t one = PROTO_SITE_MASS / 3, two = 2 * PROTO_SITE_MASS / 3;
+    assert_int_equal (v [z], one);
+    assert_int_equal (v [z + 1], two);
+    assert_int_equal (v [per + PROTO_STATS_BINS + z], one);
+    assert_int_equal (v [per + 0], one);
+    assert_int_equal (v [per + PROTO_STATS_BINS + z - 1], one);
+    assert_int_equal (v [2 * per], two);                //  2 of 3 positive
+    //  Every histogram: entries >= 0, mass <= M (so L2 <= M).
+    for (size_t j = 0; j < 2; j++) {
+        int64_t mass = 0;
+        for (size_t b = 0; b < per; b++) {
+            assert_true (v [j * per + b] >= 0);
+            mass += v [j * per + b];
+        }
+        assert_true (mass <= PROTO_SITE_MASS && mass > PROTO_SITE_MASS - (int64_t) per);
+    }
+    //  Evaluation: both label histograms together to mass M.
+    double params [3] = { 1, 0, -2.5 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_EVAL;
+    rs.params = params; rs.n_params = 3;
+    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
+    rs.sampling_rate = 1;
+    int64_t h [2 * PROTO_HIST_BINS];
+    assert_int_equal (site_round_vector (h, s_data, st, &plan, &rs, NULL), 0);
+    int64_t mass = 0;
+    for (int b = 0; b < 2 * PROTO_HIST_BINS; b++) {
+        assert_true (h [b] == 0 || h [b] == one);
+        mass += h [b];
+    }
+    assert_int_equal (mass, 3 * one);
+    assert_int_equal (h [(int) (1 / (1 + exp (1.5)) * PROTO_HIST_BINS)], one);
+    proto_study_destroy (&st);
+}
+
+//  The train vector is the local delta (site/fedavg.c, same random
+//  stream) on the standardised rows, clamped to +-PROTO_Z_CLIP under DP
+//  (mean 0, std 1 here), clipped to C and scaled to 2^PROTO_FRAC_BITS.
+static void
+s_expected_delta (double *delta, const proto_study_t *st, const double *params)
+{
+    const gsl_matrix *X = s_data->train->X;
+    gsl_matrix *Z = gsl_matrix_alloc (X->size1, X->size2);
+    for (size_t i = 0; i < X->size1; i++)
+        for (size_t j = 0; j < X->size2; j++)
+            gsl_matrix_set (Z, i, j, fmin (fmax (gsl_matrix_get (X, i, j), -PROTO_Z_CLIP),
+                                           PROTO_Z_CLIP));
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 2);
+    assert_int_equal (site_fedavg_delta (delta, st, 3, Z, s_data->train->y, params, rng), 0);
+    dp_rng_destroy (&rng);
+    gsl_matrix_free (Z);
+}
+
+static void
+test_site_delta (void **state)
+{
+    (void) state;
+    double params [3] = { 0.1, -0.2, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
+    rs.params = params; rs.n_params = 3;
+    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
+    rs.sampling_rate = 1;
+    int64_t v [3];
+    double delta [3], norm = 0;
+    //  Over the clip: scaled to norm C exactly (before rounding).
+    proto_plan_t plan;
+    proto_study_t *st = s_site_study (0.5, &plan);
+    s_expected_delta (delta, st, params);
+    for (int k = 0; k < 3; k++)
+        norm += delta [k] * delta [k];
+    norm = sqrt (norm);
+    printf ("# local delta norm %.4f\n", norm);
+    assert_true (norm > 0.5);
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 2);
+    assert_int_equal (site_round_vector (v, s_data, st, &plan, &rs, rng), 0);
+    double vn = 0;
+    for (int k = 0; k < 3; k++) {
+        assert_true (llabs (v [k] - llround (ldexp (0.5 * delta [k] / norm, PROTO_FRAC_BITS)))
+                     <= 1);
+        vn += (double) v [k] * (double) v [k];
+    }
+    assert_true (fabs (sqrt (vn) - ldexp (0.5, PROTO_FRAC_BITS)) <= sqrt (3) / 2);
+    dp_rng_destroy (&rng);
+    proto_study_destroy (&st);
+    //  Under the clip: untouched, only rounded.
+    st = s_site_study (10, &plan);
+    rng = dp_rng_new_seeded_for_tests ("t", 2);
+    assert_int_equal (site_round_vector (v, s_data, st, &plan, &rs, rng), 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal (v [k], llround (ldexp (delta [k], PROTO_FRAC_BITS)));
+    //  The global parameters are the starting point: another start,
+    //  another delta.
+    params [0] = 2;
+    int64_t u [3];
+    dp_rng_destroy (&rng);
+    rng = dp_rng_new_seeded_for_tests ("t", 2);
+    assert_int_equal (site_round_vector (u, s_data, st, &plan, &rs, rng), 0);
+    assert_memory_not_equal (u, v, sizeof u);
+    dp_rng_destroy (&rng);
+    proto_study_destroy (&st);
+}
+
 int
 main (void)
 {
@@ -165,6 +296,8 @@ main (void)
         cmocka_unit_test (test_stats),
         cmocka_unit_test (test_train_and_eval),
         cmocka_unit_test (test_sums_when_off),
+        cmocka_unit_test (test_site_histograms),
+        cmocka_unit_test (test_site_delta),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
