@@ -15,6 +15,12 @@ struct _he_share_t {
     unsigned index, parties, threshold;
     mpz_t n, n2, s, delta;
     mpz_t v, vi;                //  public: needed to prove partial decryptions
+    he_fixedbase_t *vtable;     //  constant-time fixed-base table for v, or NULL
+};
+
+struct _he_nonce_t {
+    mpz_t r;                    //  secret
+    mpz_t b;                    //  v^r
 };
 
 struct _he_verify_t {
@@ -95,6 +101,7 @@ he_share_destroy (he_share_t **self_p)
         return;
     he_share_t *self = *self_p;
     mpz_clears (self->n, self->n2, self->s, self->delta, self->v, self->vi, NULL);
+    he_fixedbase_destroy (&self->vtable);
     OPENSSL_cleanse (self, sizeof *self);
     free (self);
     *self_p = NULL;
@@ -365,29 +372,88 @@ s_nonce_bits (const mpz_t n2, const mpz_t delta)
 }
 
 int
-he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
-                  const mpz_t ci)
+he_share_precompute (he_share_t *share)
 {
-    mpz_t c4, ci2, r, a, b;
-    mpz_inits (c4, ci2, r, a, b, NULL);
+    if (share->vtable)
+        return 0;
+    share->vtable = he_fixedbase_new_sec (share->v, share->n2,
+                                          s_nonce_bits (share->n2, share->delta), 5);
+    return share->vtable? 0: -1;
+}
+
+he_nonce_t *
+he_nonce_new (const he_share_t *share)
+{
+    he_nonce_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        he_error ("out of memory");
+        return NULL;
+    }
+    mpz_inits (self->r, self->b, NULL);
+    if (he_random_bits (self->r, s_nonce_bits (share->n2, share->delta)))
+        goto fail;
+    mpz_setbit (self->r, 0);    //  mpz_powm_sec needs a positive exponent
+    if (share->vtable) {
+        if (he_fixedbase_pow_sec (self->b, share->vtable, self->r))
+            goto fail;
+    }
+    else
+        mpz_powm_sec (self->b, share->v, self->r, share->n2);
+    return self;
+fail:
+    he_nonce_destroy (&self);
+    return NULL;
+}
+
+void
+he_nonce_destroy (he_nonce_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    he_nonce_t *self = *self_p;
+    mpz_clears (self->r, self->b, NULL);     //  r wiped by the allocator
+    OPENSSL_cleanse (self, sizeof *self);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+he_partial_prove_nonce (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                        const mpz_t c, const mpz_t ci)
+{
+    he_nonce_t *k = *nonce;
+    *nonce = NULL;
+    mpz_t c4, ci2, a;
+    mpz_inits (c4, ci2, a, NULL);
     int rc = -1;
+    if (!k) {
+        he_error ("proof: no nonce");
+        goto cleanup;
+    }
     mpz_powm_ui (c4, c, 4, share->n2);
     mpz_powm_ui (ci2, ci, 2, share->n2);
-    if (he_random_bits (r, s_nonce_bits (share->n2, share->delta)))
-        goto cleanup;
-    mpz_setbit (r, 0);          //  mpz_powm_sec needs a positive exponent
-    mpz_powm_sec (a, c4, r, share->n2);
-    mpz_powm_sec (b, share->v, r, share->n2);
-    if (s_challenge (proof->e, share->n, share->index, c4, ci2, share->v, share->vi, a, b))
+    mpz_powm_sec (a, c4, k->r, share->n2);
+    if (s_challenge (proof->e, share->n, share->index, c4, ci2, share->v, share->vi, a, k->b))
         goto cleanup;
     //  z = r + e Delta s_i over the integers.
     mpz_mul (proof->z, proof->e, share->delta);
     mpz_mul (proof->z, proof->z, share->s);
-    mpz_add (proof->z, proof->z, r);
+    mpz_add (proof->z, proof->z, k->r);
     rc = 0;
 cleanup:
-    mpz_clears (c4, ci2, r, a, b, NULL);     //  r wiped by the allocator
+    he_nonce_destroy (&k);
+    mpz_clears (c4, ci2, a, NULL);
     return rc;
+}
+
+int
+he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
+                  const mpz_t ci)
+{
+    he_nonce_t *nonce = he_nonce_new (share);
+    if (!nonce)
+        return -1;
+    return he_partial_prove_nonce (proof, share, &nonce, c, ci);
 }
 
 int

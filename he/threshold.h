@@ -75,9 +75,37 @@ mpz_srcptr he_verify_key (const he_verify_t *self, unsigned index);
 /*  c_i = c^(2 Delta s_i) mod n^2 for a checked ciphertext c. Returns 0 or -1. */
 int he_partial_decrypt (mpz_t ci, const he_share_t *share, const mpz_t c) HE_WUR;
 
-/*  Proves c_i correct (non-interactive, Fiat-Shamir). Returns 0 or -1. */
+/*  Proves c_i correct (non-interactive, Fiat-Shamir). Draws a fresh nonce
+    (he_nonce_new) and spends it (he_partial_prove_nonce). Returns 0 or -1. */
 int he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
                       const mpz_t ci) HE_WUR;
+
+/*  Builds the prover's constant-time fixed-base table for v (about 15 MB
+    at 2048 bits) so that he_nonce_new() computes v^r as table products
+    (he_fixedbase_pow_sec: every entry touched, no digit-dependent
+    timing) instead of a full mpz_powm_sec. For a site that proves many
+    partial decryptions. Idempotent. Returns 0 or -1. */
+int he_share_precompute (he_share_t *share) HE_WUR;
+
+/*  A proof nonce prepared ahead of a decryption request: a fresh secret r
+    from the CSPRNG and the commitment b = v^r (DJ01 s.4.1), so that a
+    proof then only needs (c^4)^r and the response. It is secret: it is
+    spent by exactly one proof, which destroys it, and wiped when
+    destroyed. */
+typedef struct _he_nonce_t he_nonce_t;
+
+/*  A fresh nonce for proofs with `share` (uses the share's table when
+    he_share_precompute() built one). Returns it, or NULL (he_last_error). */
+he_nonce_t *he_nonce_new (const he_share_t *share);
+
+/*  Wipes and frees a nonce; NULL-safe, sets *self_p to NULL. */
+void he_nonce_destroy (he_nonce_t **self_p);
+
+/*  As he_partial_prove with a prepared nonce, which is consumed (*nonce is
+    destroyed and set to NULL on every path, so it can never serve twice).
+    Returns 0 or -1. */
+int he_partial_prove_nonce (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                            const mpz_t c, const mpz_t ci) HE_WUR;
 
 /*  Builds a fixed-base table for v (about 15 MB at 2048 bits with 10
     parties) so that he_partial_verify() spends one of its two long

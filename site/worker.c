@@ -39,6 +39,10 @@ struct _site_worker_t {
     uint32_t last_round, decrypted_round;
     uint64_t done [PROTO_KINDS];
     size_t expected_cts;
+    //  Proof nonces prepared for the next decryption request (secret;
+    //  each is spent by one proof).
+    he_nonce_t **nonces;
+    size_t n_nonces;
     site_endpoint_t *endpoint;      //  gateways' ingest, if configured
     audit_log_t *audit;             //  this thread's handle, if configured
     char actor [AUDIT_ACTOR_MAX];
@@ -67,7 +71,7 @@ site_worker_new (const char *config_path)
                     he_share_index (self->share), self->cfg->index);
         goto fail;
     }
-    if (he_pubkey_precompute (self->pk)
+    if (he_pubkey_precompute (self->pk) || he_share_precompute (self->share)
     ||  he_codec_init (&self->codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
                        PROTO_VALUE_BITS, PROTO_MAX_PARTIES)) {
         site_error ("keys: %s", he_last_error ());
@@ -136,6 +140,9 @@ site_worker_destroy (site_worker_t **self_p)
     if (self_p && *self_p) {
         site_worker_t *self = *self_p;
         s_forget (self);
+        for (size_t i = 0; i < self->n_nonces; i++)
+            he_nonce_destroy (&self->nonces [i]);
+        free (self->nonces);
         site_endpoint_destroy (&self->endpoint);
         audit_log_destroy (&self->audit);
         zsock_destroy (&self->sock);
@@ -318,6 +325,39 @@ s_check_round (site_worker_t *self, const proto_msg_t *msg)
     return 0;
 }
 
+//  Prepares proof nonces (fresh r, v^r) until `count` are ready, so that a
+//  decryption request only pays for (c^4)^r and the response. Called once
+//  the site's update has left, off the request path. On failure the
+//  missing nonces are drawn when the request comes.
+static void
+s_prepare_nonces (site_worker_t *self, size_t count)
+{
+    if (count > self->n_nonces) {
+        he_nonce_t **grown = realloc (self->nonces, count * sizeof *grown);
+        if (!grown)
+            return;
+        for (size_t i = self->n_nonces; i < count; i++)
+            grown [i] = NULL;
+        self->nonces = grown;
+        self->n_nonces = count;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (!self->nonces [i] && !(self->nonces [i] = he_nonce_new (self->share)))
+            zsys_warning ("site %s: proof nonce: %s", self->cfg->name, he_last_error ());
+}
+
+//  The i-th prepared nonce (the caller's now), or a fresh one.
+static he_nonce_t *
+s_take_nonce (site_worker_t *self, size_t i)
+{
+    he_nonce_t *nonce = NULL;
+    if (i < self->n_nonces) {
+        nonce = self->nonces [i];
+        self->nonces [i] = NULL;
+    }
+    return nonce? nonce: he_nonce_new (self->share);
+}
+
 static void
 s_on_round (site_worker_t *self, const proto_msg_t *msg)
 {
@@ -397,6 +437,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     self->last_round = msg->round_id;
     self->done [rs->kind]++;
     self->expected_cts = ncts;
+    s_prepare_nonces (self, ncts);
 done:
     //  The noised vector is wiped: only its encryption leaves.
     memset (v, 0, k->dim * sizeof (int64_t));
@@ -440,10 +481,13 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         mpz_init (parts [i]);
         he_proof_init (&proofs [i]);
     }
-    for (size_t i = 0; i < n && !why; i++)
-        if (he_partial_decrypt (parts [i], self->share, cts [i])
-        ||  he_partial_prove (&proofs [i], self->share, cts [i], parts [i]))
+    for (size_t i = 0; i < n && !why; i++) {
+        he_nonce_t *nonce = s_take_nonce (self, i);
+        if (he_partial_decrypt (parts [i], self->share, cts [i]) || !nonce
+        ||  he_partial_prove_nonce (&proofs [i], self->share, &nonce, cts [i], parts [i]))
             why = he_last_error ();
+        he_nonce_destroy (&nonce);
+    }
     if (!why && (he_vector_serialize (&pbuf, &plen, self->pk, parts, n)
              ||  he_proofs_serialize (&fbuf, &flen, self->pk, proofs, n)))
         why = he_last_error ();

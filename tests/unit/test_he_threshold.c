@@ -185,6 +185,75 @@ test_proofs_catch_corruption (void **state)
     mpz_clears (m, c, out, NULL);
 }
 
+//  The commitment b = v^z v_i^-e that a proof was made with (anyone can
+//  recompute it from the public proof).
+static void
+s_commitment (mpz_t b, unsigned index, const he_proof_t *proof)
+{
+    mpz_t t, e;
+    mpz_inits (t, e, NULL);
+    mpz_powm (b, he_verify_v (s_vk), proof->z, he_pubkey_n2 (s_pk));
+    mpz_neg (e, proof->e);
+    mpz_powm (t, he_verify_key (s_vk, index), e, he_pubkey_n2 (s_pk));
+    mpz_mul (b, b, t);
+    mpz_mod (b, b, he_pubkey_n2 (s_pk));
+    mpz_clears (t, e, NULL);
+}
+
+//  Prepared nonces: proofs made with them (with and without the prover's
+//  constant-time table) verify, a nonce is consumed by its proof, and no
+//  two proofs share a commitment, even for the same partial.
+static void
+test_prepared_nonces (void **state)
+{
+    (void) state;
+    mpz_t m, c, ci, b [4];
+    mpz_inits (m, c, ci, NULL);
+    mpz_set_ui (m, 4242);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    he_share_t *share = s_shares [3];
+    assert_int_equal (he_partial_decrypt (ci, share, c), 0);
+    for (int k = 0; k < 4; k++) {
+        //  Two proofs without the table, then two with it.
+        if (k == 2) {
+            assert_int_equal (he_share_precompute (share), 0);
+            assert_int_equal (he_share_precompute (share), 0);
+        }
+        he_nonce_t *nonce = he_nonce_new (share);
+        assert_non_null (nonce);
+        he_proof_t proof;
+        he_proof_init (&proof);
+        assert_int_equal (he_partial_prove_nonce (&proof, share, &nonce, c, ci), 0);
+        assert_null (nonce);
+        assert_int_equal (he_partial_verify (s_vk, 4, c, ci, &proof), 0);
+        mpz_init (b [k]);
+        s_commitment (b [k], 4, &proof);
+        for (int j = 0; j < k; j++)
+            assert_int_not_equal (mpz_cmp (b [j], b [k]), 0);
+        //  A spent nonce cannot prove again.
+        assert_int_equal (he_partial_prove_nonce (&proof, share, &nonce, c, ci), -1);
+        he_proof_clear (&proof);
+    }
+    //  A nonce for the wrong partial gives a proof that fails.
+    he_nonce_t *nonce = he_nonce_new (share);
+    he_proof_t proof;
+    he_proof_init (&proof);
+    mpz_add_ui (m, he_pubkey_n (s_pk), 1);
+    mpz_mul (m, m, ci);
+    mpz_mod (m, m, he_pubkey_n2 (s_pk));
+    assert_int_equal (he_partial_prove_nonce (&proof, share, &nonce, c, m), 0);
+    assert_int_equal (he_partial_verify (s_vk, 4, c, m, &proof), -1);
+    //  Destroying an unused nonce is NULL-safe and clears the pointer.
+    nonce = he_nonce_new (share);
+    he_nonce_destroy (&nonce);
+    assert_null (nonce);
+    he_nonce_destroy (&nonce);
+    he_proof_clear (&proof);
+    for (int k = 0; k < 4; k++)
+        mpz_clear (b [k]);
+    mpz_clears (m, c, ci, NULL);
+}
+
 static void
 test_combine_bad_indices (void **state)
 {
@@ -272,6 +341,7 @@ main (void)
         cmocka_unit_test (test_every_subset_decrypts),
         cmocka_unit_test (test_fewer_than_t_learn_nothing_useful),
         cmocka_unit_test (test_proofs_catch_corruption),
+        cmocka_unit_test (test_prepared_nonces),
         cmocka_unit_test (test_combine_bad_indices),
         cmocka_unit_test (test_homomorphic_sum_then_threshold),
         cmocka_unit_test (test_bad_parameters),
