@@ -603,7 +603,10 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
                                json_pack ("{s:s, s:s}", "site", self->sites [slot].name,
                                           "reason", why));
     }
-    if (coord_state_complete (&self->state))
+    //  Combine as soon as t partials have verified: the others are not
+    //  needed, and any that arrive later are stale (docs/protocol.md).
+    if (coord_agg_valid_partials (self->agg) >= he_verify_threshold (self->vk)
+    ||  coord_state_complete (&self->state))
         s_decrypt_done (self);
 }
 

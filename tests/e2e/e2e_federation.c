@@ -16,7 +16,8 @@
                      updates: both rejected and reported
       budget         a site whose budget is too small declines with the reason
       bad_partial    a site with a corrupted share: its partial decryptions
-                     fail their proofs and are excluded
+                     fail their proofs and are excluded (named when the
+                     coordinator needs them; never combined)
     Exit 0 on success; on failure (or with E2E_KEEP set) the consortium
     directory is kept.
 */
@@ -388,20 +389,47 @@ s_bad_partial (e2e_t *c)
     fputs (text, f);
     fclose (f);
     free (text);
-    if (s_start_all (c))
-        return -1;
-    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 2, 1, 20, false, 2, 0) == 0, "study.cfg");
+    //  First only a and c: the coordinator needs t = 2 verified partials,
+    //  so it must check c's, names it by its proof, and the round fails.
+    CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start");
+    CHECK (e2e_start_site (c, 0) == 0, "site a did not connect");
+    CHECK (e2e_start_site (c, 2) == 0, "site c did not connect");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 1, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "failed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    CHECK (strstr (s_study_field (report, "status_detail"),
+                   "1 of 2 required partial decryptions verified"), "detail: %s",
+           s_study_field (report, "status_detail"));
+    json_t *round = json_array_get (json_object_get (report, "rounds"), 0);
+    json_t *excluded = json_object_get (round, "excluded");
+    CHECK (json_array_size (excluded) == 1, "%zu excluded", json_array_size (excluded));
+    json_t *item = json_array_get (excluded, 0);
+    CHECK (!strcmp (json_string_value (json_object_get (item, "site")), c->names [2]),
+           "excluded %s", json_string_value (json_object_get (item, "site")));
+    const char *reason = json_string_value (json_object_get (item, "reason"));
+    CHECK (strstr (reason, "proof does not verify"), "reason: %s", reason);
+    json_decref (report);
+    //  With b too the study completes: the coordinator combines the first
+    //  two partials that verify. Whenever c's arrived before those, it is
+    //  named by its proof; a later one is stale. It is never combined.
+    CHECK (e2e_start_site (c, 1) == 0, "site b did not connect");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
     CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
            s_study_field (report, "status"), s_study_field (report, "status_detail"));
-    json_t *round = json_array_get (json_object_get (report, "rounds"), 0);
-    json_t *excluded = json_object_get (round, "excluded");
-    CHECK (json_array_size (excluded) == 1, "%zu excluded", json_array_size (excluded));
-    const char *reason = json_string_value (json_object_get (json_array_get (excluded, 0),
-                                                             "reason"));
-    CHECK (strstr (reason, "proof does not verify"), "reason: %s", reason);
+    size_t i, k;
+    json_array_foreach (json_object_get (report, "rounds"), i, round) {
+        json_array_foreach (json_object_get (round, "excluded"), k, item) {
+            const char *site = json_string_value (json_object_get (item, "site"));
+            reason = json_string_value (json_object_get (item, "reason"));
+            CHECK (!strcmp (site, c->names [2]) && strstr (reason, "proof does not verify"),
+                   "round %zu excluded %s: %s", i + 1, site, reason);
+        }
+    }
     json_decref (report);
     return 0;
 }
