@@ -594,8 +594,8 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
         snprintf (why, sizeof why, "partial: share index %u is not this site's (%u)",
                   p->share_index, self->sites [slot].index);
     else
-    if (coord_agg_add_partial (self->agg, p->share_index, p->partials.data, p->partials.len,
-                               p->proofs.data, p->proofs.len))
+    if (coord_agg_add_partial (self->agg, p->share_index, msg->study_id, msg->round_id,
+                               p->partials.data, p->partials.len, p->proof.data, p->proof.len))
         snprintf (why, sizeof why, "%s", coord_last_error ());
     if (*why) {
         zsys_warning ("coordinator: excluded %s: %s", self->sites [slot].name, why);

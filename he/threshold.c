@@ -10,6 +10,9 @@
 
 #define PROOF_HASH_BITS 256
 #define PROOF_DOMAIN    "cohort/he/partial-decryption-proof/v1"
+#define BATCH_DOMAIN    "cohort/he/batched-partial-decryption-proof/v1"
+#define RHO_DOMAIN      "cohort/he/batch-coefficients/v1"
+#define RHO_BITS        128
 
 struct _he_share_t {
     unsigned index, parties, threshold;
@@ -333,8 +336,8 @@ s_hash_mpz (EVP_MD_CTX *ctx, const mpz_t x)
 
 //  e = SHA-256(domain, n, index, c^4, c_i^2, v, v_i, a, b) (Fiat-Shamir).
 static int
-s_challenge (mpz_t e, const mpz_t n, unsigned index, const mpz_t c4, const mpz_t ci2,
-             const mpz_t v, const mpz_t vi, const mpz_t a, const mpz_t b)
+s_challenge (mpz_t e, const char *domain, const mpz_t n, unsigned index, const mpz_t c4,
+             const mpz_t ci2, const mpz_t v, const mpz_t vi, const mpz_t a, const mpz_t b)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
     unsigned char digest [32];
@@ -346,7 +349,7 @@ s_challenge (mpz_t e, const mpz_t n, unsigned index, const mpz_t c4, const mpz_t
         EVP_MD_CTX_free (ctx);
         return he_error ("SHA-256 unavailable");
     }
-    EVP_DigestUpdate (ctx, PROOF_DOMAIN, sizeof PROOF_DOMAIN);
+    EVP_DigestUpdate (ctx, domain, strlen (domain) + 1);
     s_hash_mpz (ctx, n);
     EVP_DigestUpdate (ctx, idx, 4);
     s_hash_mpz (ctx, c4);
@@ -417,9 +420,11 @@ he_nonce_destroy (he_nonce_t **self_p)
     *self_p = NULL;
 }
 
-int
-he_partial_prove_nonce (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
-                        const mpz_t c, const mpz_t ci)
+//  The proof of log_{c^4}(c_i^2) = log_v(v_i) with nonce k (consumed) and
+//  the Fiat-Shamir domain `domain`.
+static int
+s_prove (he_proof_t *proof, const char *domain, const he_share_t *share, he_nonce_t **nonce,
+         const mpz_t c, const mpz_t ci)
 {
     he_nonce_t *k = *nonce;
     *nonce = NULL;
@@ -433,7 +438,8 @@ he_partial_prove_nonce (he_proof_t *proof, const he_share_t *share, he_nonce_t *
     mpz_powm_ui (c4, c, 4, share->n2);
     mpz_powm_ui (ci2, ci, 2, share->n2);
     mpz_powm_sec (a, c4, k->r, share->n2);
-    if (s_challenge (proof->e, share->n, share->index, c4, ci2, share->v, share->vi, a, k->b))
+    if (s_challenge (proof->e, domain, share->n, share->index, c4, ci2, share->v, share->vi,
+                     a, k->b))
         goto cleanup;
     //  z = r + e Delta s_i over the integers.
     mpz_mul (proof->z, proof->e, share->delta);
@@ -444,6 +450,13 @@ cleanup:
     he_nonce_destroy (&k);
     mpz_clears (c4, ci2, a, NULL);
     return rc;
+}
+
+int
+he_partial_prove_nonce (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                        const mpz_t c, const mpz_t ci)
+{
+    return s_prove (proof, PROOF_DOMAIN, share, nonce, c, ci);
 }
 
 int
@@ -467,32 +480,19 @@ he_verify_precompute (he_verify_t *vk)
     return vk->vtable? 0: -1;
 }
 
-int
-he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const mpz_t ci,
-                   const he_proof_t *proof)
+//  Checks proof against (c, c_i) and party index's verification key under
+//  the Fiat-Shamir domain `domain`; c and c_i already checked as units.
+static int
+s_verify (const he_verify_t *vk, const char *domain, unsigned index, const mpz_t c,
+          const mpz_t ci, const he_proof_t *proof)
 {
-    if (index < 1 || index > vk->parties)
-        return he_error ("partial decryption from party %u: no such party (1..%u)",
-                         index, vk->parties);
-    mpz_t g, c4, ci2, a, b, t, e;
-    mpz_inits (g, c4, ci2, a, b, t, e, NULL);
-    int rc = -1;
-    mpz_gcd (g, ci, vk->n);
-    if (mpz_sgn (ci) <= 0 || mpz_cmp (ci, vk->n2) >= 0 || mpz_cmp_ui (g, 1) != 0) {
-        he_error ("partial decryption from party %u is not a unit modulo n^2", index);
-        goto cleanup;
-    }
-    mpz_gcd (g, c, vk->n);
-    if (mpz_sgn (c) <= 0 || mpz_cmp (c, vk->n2) >= 0 || mpz_cmp_ui (g, 1) != 0) {
-        he_error ("partial decryption: the ciphertext itself is invalid");
-        goto cleanup;
-    }
     if (mpz_sgn (proof->e) < 0 || mpz_sizeinbase (proof->e, 2) > PROOF_HASH_BITS
     ||  mpz_sgn (proof->z) < 0
-    ||  mpz_sizeinbase (proof->z, 2) > s_nonce_bits (vk->n2, vk->delta) + 1) {
-        he_error ("proof from party %u has out-of-range values", index);
-        goto cleanup;
-    }
+    ||  mpz_sizeinbase (proof->z, 2) > s_nonce_bits (vk->n2, vk->delta) + 1)
+        return he_error ("proof from party %u has out-of-range values", index);
+    mpz_t c4, ci2, a, b, t, e;
+    mpz_inits (c4, ci2, a, b, t, e, NULL);
+    int rc = -1;
     mpz_srcptr vi = vk->vks [index - 1];
     mpz_powm_ui (c4, c, 4, vk->n2);
     mpz_powm_ui (ci2, ci, 2, vk->n2);
@@ -511,7 +511,7 @@ he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const m
     mpz_powm (t, vi, e, vk->n2);
     mpz_mul (b, b, t);
     mpz_mod (b, b, vk->n2);
-    if (s_challenge (t, vk->n, index, c4, ci2, vk->v, vi, a, b))
+    if (s_challenge (t, domain, vk->n, index, c4, ci2, vk->v, vi, a, b))
         goto cleanup;
     if (mpz_cmp (t, proof->e) != 0) {
         he_error ("proof from party %u does not verify: partial decryption is wrong", index);
@@ -519,7 +519,173 @@ he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const m
     }
     rc = 0;
 cleanup:
-    mpz_clears (g, c4, ci2, a, b, t, e, NULL);
+    mpz_clears (c4, ci2, a, b, t, e, NULL);
+    return rc;
+}
+
+//  1 if x is a unit of Z*_{n^2} below n^2.
+static int
+s_is_unit (const mpz_t x, const mpz_t n, const mpz_t n2)
+{
+    if (mpz_sgn (x) <= 0 || mpz_cmp (x, n2) >= 0)
+        return 0;
+    mpz_t g;
+    mpz_init (g);
+    mpz_gcd (g, x, n);
+    int unit = mpz_cmp_ui (g, 1) == 0;
+    mpz_clear (g);
+    return unit;
+}
+
+int
+he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const mpz_t ci,
+                   const he_proof_t *proof)
+{
+    if (index < 1 || index > vk->parties)
+        return he_error ("partial decryption from party %u: no such party (1..%u)",
+                         index, vk->parties);
+    if (!s_is_unit (ci, vk->n, vk->n2))
+        return he_error ("partial decryption from party %u is not a unit modulo n^2", index);
+    if (!s_is_unit (c, vk->n, vk->n2))
+        return he_error ("partial decryption: the ciphertext itself is invalid");
+    return s_verify (vk, PROOF_DOMAIN, index, c, ci, proof);
+}
+
+//  ---------------------------------------------------------------------
+//  Batched proof over a vector (docs/protocol.md, "Batched proof").
+
+//  The batch coefficients rho_j (RHO_BITS each): seed = SHA-256(RHO_DOMAIN,
+//  n, v, v_i, index, study id, round, count, c_1..c_m, p_1..p_m) and
+//  rho_j = the first 128 bits of SHA-256(seed, j). Then C* = prod c_j^rho_j
+//  and P* = prod p_j^rho_j mod n^2, by interleaved square-and-multiply
+//  (the rho_j are public: one squaring per bit for all j together).
+static int
+s_batch_combine (mpz_t cstar, mpz_t pstar, const mpz_t n, const mpz_t n2, const mpz_t v,
+                 const mpz_t vi, unsigned index, const char *study_id, uint32_t round,
+                 const mpz_t *cts, const mpz_t *parts, size_t count)
+{
+    unsigned char seed [32], digest [32];
+    unsigned char be [12] = {
+        (unsigned char) (index >> 24), (unsigned char) (index >> 16),
+        (unsigned char) (index >> 8), (unsigned char) index,
+        (unsigned char) (round >> 24), (unsigned char) (round >> 16),
+        (unsigned char) (round >> 8), (unsigned char) round,
+        (unsigned char) (count >> 24), (unsigned char) (count >> 16),
+        (unsigned char) (count >> 8), (unsigned char) count
+    };
+    uint32_t slen = (uint32_t) strlen (study_id);
+    unsigned char lenb [4] = {
+        (unsigned char) (slen >> 24), (unsigned char) (slen >> 16),
+        (unsigned char) (slen >> 8), (unsigned char) slen
+    };
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
+        EVP_MD_CTX_free (ctx);
+        return he_error ("SHA-256 unavailable");
+    }
+    EVP_DigestUpdate (ctx, RHO_DOMAIN, sizeof RHO_DOMAIN);
+    s_hash_mpz (ctx, n);
+    s_hash_mpz (ctx, v);
+    s_hash_mpz (ctx, vi);
+    EVP_DigestUpdate (ctx, be, sizeof be);
+    EVP_DigestUpdate (ctx, lenb, 4);
+    EVP_DigestUpdate (ctx, study_id, slen);
+    for (size_t j = 0; j < count; j++)
+        s_hash_mpz (ctx, cts [j]);
+    for (size_t j = 0; j < count; j++)
+        s_hash_mpz (ctx, parts [j]);
+    int ok = EVP_DigestFinal_ex (ctx, seed, NULL);
+    mpz_t *rho = calloc (count, sizeof (mpz_t));
+    for (size_t j = 0; rho && j < count; j++)
+        mpz_init (rho [j]);
+    for (size_t j = 0; rho && ok && j < count; j++) {
+        unsigned char jb [4] = {
+            (unsigned char) (j >> 24), (unsigned char) (j >> 16),
+            (unsigned char) (j >> 8), (unsigned char) j
+        };
+        ok = EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)
+          && EVP_DigestUpdate (ctx, seed, sizeof seed)
+          && EVP_DigestUpdate (ctx, jb, 4)
+          && EVP_DigestFinal_ex (ctx, digest, NULL);
+        mpz_import (rho [j], RHO_BITS / 8, 1, 1, 0, 0, digest);
+    }
+    EVP_MD_CTX_free (ctx);
+    if (!rho || !ok) {
+        for (size_t j = 0; rho && j < count; j++)
+            mpz_clear (rho [j]);
+        free (rho);
+        return he_error (rho? "SHA-256 failed": "out of memory");
+    }
+    mpz_t wide;
+    mpz_init2 (wide, 2 * mpz_sizeinbase (n2, 2) + 64);
+    mpz_set_ui (cstar, 1);
+    mpz_set_ui (pstar, 1);
+    for (size_t bit = RHO_BITS; bit-- > 0; ) {
+        mpz_mul (wide, cstar, cstar);
+        mpz_mod (cstar, wide, n2);
+        mpz_mul (wide, pstar, pstar);
+        mpz_mod (pstar, wide, n2);
+        for (size_t j = 0; j < count; j++)
+            if (mpz_tstbit (rho [j], bit)) {
+                mpz_mul (wide, cstar, cts [j]);
+                mpz_mod (cstar, wide, n2);
+                mpz_mul (wide, pstar, parts [j]);
+                mpz_mod (pstar, wide, n2);
+            }
+    }
+    mpz_clear (wide);
+    for (size_t j = 0; j < count; j++)
+        mpz_clear (rho [j]);
+    free (rho);
+    return 0;
+}
+
+int
+he_batch_prove (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                const char *study_id, uint32_t round, const mpz_t *cts,
+                const mpz_t *partials, size_t count)
+{
+    if (count < 1 || count > HE_BATCH_MAX) {
+        he_nonce_destroy (nonce);
+        return he_error ("batched proof: %zu partial decryptions; need 1..%d", count,
+                         HE_BATCH_MAX);
+    }
+    mpz_t cstar, pstar;
+    mpz_inits (cstar, pstar, NULL);
+    int rc = -1;
+    if (s_batch_combine (cstar, pstar, share->n, share->n2, share->v, share->vi,
+                         share->index, study_id, round, cts, partials, count))
+        he_nonce_destroy (nonce);
+    else
+        rc = s_prove (proof, BATCH_DOMAIN, share, nonce, cstar, pstar);
+    mpz_clears (cstar, pstar, NULL);
+    return rc;
+}
+
+int
+he_batch_verify (const he_verify_t *vk, unsigned index, const char *study_id, uint32_t round,
+                 const mpz_t *cts, const mpz_t *partials, size_t count,
+                 const he_proof_t *proof)
+{
+    if (index < 1 || index > vk->parties)
+        return he_error ("partial decryption from party %u: no such party (1..%u)",
+                         index, vk->parties);
+    if (count < 1 || count > HE_BATCH_MAX)
+        return he_error ("batched proof from party %u: %zu partial decryptions; need 1..%d",
+                         index, count, HE_BATCH_MAX);
+    for (size_t j = 0; j < count; j++) {
+        if (!s_is_unit (partials [j], vk->n, vk->n2))
+            return he_error ("partial decryption %zu from party %u is not a unit modulo n^2",
+                             j, index);
+        if (!s_is_unit (cts [j], vk->n, vk->n2))
+            return he_error ("partial decryption: ciphertext %zu itself is invalid", j);
+    }
+    mpz_t cstar, pstar;
+    mpz_inits (cstar, pstar, NULL);
+    int rc = s_batch_combine (cstar, pstar, vk->n, vk->n2, vk->v, vk->vks [index - 1], index,
+                              study_id, round, cts, partials, count)
+          || s_verify (vk, BATCH_DOMAIN, index, cstar, pstar, proof)? -1: 0;
+    mpz_clears (cstar, pstar, NULL);
     return rc;
 }
 

@@ -25,6 +25,7 @@
 #include "paillier.h"
 
 #define HE_PARTIES_MAX 64       //  Delta = l! stays a small integer
+#define HE_BATCH_MAX   (1u << 20)   //  partial decryptions under one batched proof
 
 typedef struct _he_share_t  he_share_t;     //  one party's secret share
 typedef struct _he_verify_t he_verify_t;    //  public verification keys
@@ -118,6 +119,27 @@ int he_verify_precompute (he_verify_t *vk) HE_WUR;
     decryption of c; -1 otherwise (with the reason). */
 int he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c,
                        const mpz_t ci, const he_proof_t *proof) HE_WUR;
+
+/*  Batched proof for a vector (docs/protocol.md, "Batched proof"): one
+    proof that partials[j] is this share's partial decryption of cts[j] for
+    every j < count. With rho_j = 128-bit coefficients derived by SHA-256
+    from (n, v, v_i, index, study_id, round, count, every c_j, every p_j),
+    C* = prod c_j^rho_j and P* = prod p_j^rho_j mod n^2, it is the proof of
+    log_{C*^4}(P*^2) = log_v(v_i) (its own Fiat-Shamir domain). A wrong p_j
+    passes with probability <= 2^-128 per hash query. Consumes the nonce
+    (*nonce NULL on every path). 1 <= count <= HE_BATCH_MAX; the partials
+    must be this share's (the prover does not re-check them). 0 or -1. */
+int he_batch_prove (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                    const char *study_id, uint32_t round, const mpz_t *cts,
+                    const mpz_t *partials, size_t count) HE_WUR;
+
+/*  0 if `proof` shows that partials[0..count) are party `index`'s correct
+    partial decryptions of cts[0..count) for this study and round; -1
+    otherwise (with the reason): a wrong or reordered partial, a value that
+    is not a unit modulo n^2, another study, round, party or vector. */
+int he_batch_verify (const he_verify_t *vk, unsigned index, const char *study_id,
+                     uint32_t round, const mpz_t *cts, const mpz_t *partials, size_t count,
+                     const he_proof_t *proof) HE_WUR;
 
 /*  Combines partial decryptions from `count` distinct parties (indices[k]
     gave partials[k]); needs count >= threshold and uses the first

@@ -39,10 +39,9 @@ struct _site_worker_t {
     uint32_t last_round, decrypted_round;
     uint64_t done [PROTO_KINDS];
     size_t expected_cts;
-    //  Proof nonces prepared for the next decryption request (secret;
-    //  each is spent by one proof).
-    he_nonce_t **nonces;
-    size_t n_nonces;
+    //  The proof nonce prepared for the next decryption request (secret;
+    //  spent by one proof).
+    he_nonce_t *nonce;
     site_endpoint_t *endpoint;      //  gateways' ingest, if configured
     audit_log_t *audit;             //  this thread's handle, if configured
     char actor [AUDIT_ACTOR_MAX];
@@ -140,9 +139,7 @@ site_worker_destroy (site_worker_t **self_p)
     if (self_p && *self_p) {
         site_worker_t *self = *self_p;
         s_forget (self);
-        for (size_t i = 0; i < self->n_nonces; i++)
-            he_nonce_destroy (&self->nonces [i]);
-        free (self->nonces);
+        he_nonce_destroy (&self->nonce);
         site_endpoint_destroy (&self->endpoint);
         audit_log_destroy (&self->audit);
         zsock_destroy (&self->sock);
@@ -325,37 +322,15 @@ s_check_round (site_worker_t *self, const proto_msg_t *msg)
     return 0;
 }
 
-//  Prepares proof nonces (fresh r, v^r) until `count` are ready, so that a
-//  decryption request only pays for (c^4)^r and the response. Called once
-//  the site's update has left, off the request path. On failure the
-//  missing nonces are drawn when the request comes.
+//  Prepares the proof nonce (fresh r, v^r) of the next decryption request,
+//  so that the request only pays for (C*^4)^r and the response. Called off
+//  the request path: once the site's update has left and after each
+//  decryption. On failure the nonce is drawn when the request comes.
 static void
-s_prepare_nonces (site_worker_t *self, size_t count)
+s_prepare_nonce (site_worker_t *self)
 {
-    if (count > self->n_nonces) {
-        he_nonce_t **grown = realloc (self->nonces, count * sizeof *grown);
-        if (!grown)
-            return;
-        for (size_t i = self->n_nonces; i < count; i++)
-            grown [i] = NULL;
-        self->nonces = grown;
-        self->n_nonces = count;
-    }
-    for (size_t i = 0; i < count; i++)
-        if (!self->nonces [i] && !(self->nonces [i] = he_nonce_new (self->share)))
-            zsys_warning ("site %s: proof nonce: %s", self->cfg->name, he_last_error ());
-}
-
-//  The i-th prepared nonce (the caller's now), or a fresh one.
-static he_nonce_t *
-s_take_nonce (site_worker_t *self, size_t i)
-{
-    he_nonce_t *nonce = NULL;
-    if (i < self->n_nonces) {
-        nonce = self->nonces [i];
-        self->nonces [i] = NULL;
-    }
-    return nonce? nonce: he_nonce_new (self->share);
+    if (!self->nonce && !(self->nonce = he_nonce_new (self->share)))
+        zsys_warning ("site %s: proof nonce: %s", self->cfg->name, he_last_error ());
 }
 
 static void
@@ -437,7 +412,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     self->last_round = msg->round_id;
     self->done [rs->kind]++;
     self->expected_cts = ncts;
-    s_prepare_nonces (self, ncts);
+    s_prepare_nonce (self);
 done:
     //  The noised vector is wiped: only its encryption leaves.
     memset (v, 0, k->dim * sizeof (int64_t));
@@ -463,7 +438,9 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     }
     self->decrypted_round = msg->round_id;
     mpz_t *cts = NULL, *parts = NULL;
-    he_proof_t *proofs = NULL;
+    he_nonce_t *nonce = NULL;
+    he_proof_t proof;
+    he_proof_init (&proof);
     size_t n = 0;
     uint8_t *pbuf = NULL, *fbuf = NULL;
     size_t plen, flen;
@@ -476,26 +453,26 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         goto done;
     }
     parts = malloc (n * sizeof (mpz_t));
-    proofs = malloc (n * sizeof (he_proof_t));
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         mpz_init (parts [i]);
-        he_proof_init (&proofs [i]);
-    }
-    for (size_t i = 0; i < n && !why; i++) {
-        he_nonce_t *nonce = s_take_nonce (self, i);
-        if (he_partial_decrypt (parts [i], self->share, cts [i]) || !nonce
-        ||  he_partial_prove_nonce (&proofs [i], self->share, &nonce, cts [i], parts [i]))
+    for (size_t i = 0; i < n && !why; i++)
+        if (he_partial_decrypt (parts [i], self->share, cts [i]))
             why = he_last_error ();
-        he_nonce_destroy (&nonce);
-    }
+    //  One batched proof for the whole vector, bound to this study and round.
+    nonce = self->nonce? self->nonce: he_nonce_new (self->share);
+    self->nonce = NULL;
+    if (!why && (!nonce || he_batch_prove (&proof, self->share, &nonce, self->study_id,
+                                           msg->round_id, (const mpz_t *) cts,
+                                           (const mpz_t *) parts, n)))
+        why = he_last_error ();
     if (!why && (he_vector_serialize (&pbuf, &plen, self->pk, parts, n)
-             ||  he_proofs_serialize (&fbuf, &flen, self->pk, proofs, n)))
+             ||  he_proofs_serialize (&fbuf, &flen, self->pk, &proof, 1)))
         why = he_last_error ();
     if (!why) {
         Cohort__PartialDecryption pd = COHORT__PARTIAL_DECRYPTION__INIT;
         pd.share_index = he_share_index (self->share);
         pd.partials = (ProtobufCBinaryData) { plen, pbuf };
-        pd.proofs = (ProtobufCBinaryData) { flen, fbuf };
+        pd.proof = (ProtobufCBinaryData) { flen, fbuf };
         proto_msg_t out = COHORT__ENVELOPE__INIT;
         out.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
         out.partial = &pd;
@@ -508,19 +485,19 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
                                                         "ciphertexts", (json_int_t) n));
     }
 done:
+    he_nonce_destroy (&nonce);
     if (parts) {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++)
             mpz_clear (parts [i]);
-            he_proof_clear (&proofs [i]);
-        }
     }
+    he_proof_clear (&proof);
     free (parts);
-    free (proofs);
     free (pbuf);
     free (fbuf);
     he_vector_free (&cts, n);
     if (why)
         s_error_to (self, msg->study_id, msg->round_id, why);
+    s_prepare_nonce (self);
 }
 
 static void

@@ -560,22 +560,26 @@ s_rogue (zsock_t *pipe, void *args)
             ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
             if (he_vector_deserialize (&cts, &n, pk, agg.data, agg.len, 1 << 20) == 0) {
                 mpz_t *parts = malloc (n * sizeof (mpz_t));
-                he_proof_t *proofs = malloc (n * sizeof (he_proof_t));
+                he_proof_t proof;
+                he_proof_init (&proof);
                 int bad = 0;
                 for (size_t i = 0; i < n; i++) {
                     mpz_init (parts [i]);
-                    he_proof_init (&proofs [i]);
-                    bad |= he_partial_decrypt (parts [i], share, cts [i])
-                        || he_partial_prove (&proofs [i], share, cts [i], parts [i]);
+                    bad |= he_partial_decrypt (parts [i], share, cts [i]);
                 }
+                he_nonce_t *nonce = he_nonce_new (share);
+                bad = bad || !nonce
+                   || he_batch_prove (&proof, share, &nonce, msg->study_id, msg->round_id,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, n);
+                he_nonce_destroy (&nonce);
                 uint8_t *pb = NULL, *fb = NULL;
                 size_t pl, fl;
                 if (!bad && he_vector_serialize (&pb, &pl, pk, parts, n) == 0
-                &&  he_proofs_serialize (&fb, &fl, pk, proofs, n) == 0) {
+                &&  he_proofs_serialize (&fb, &fl, pk, &proof, 1) == 0) {
                     Cohort__PartialDecryption pd = COHORT__PARTIAL_DECRYPTION__INIT;
                     pd.share_index = 3;
                     pd.partials = (ProtobufCBinaryData) { pl, pb };
-                    pd.proofs = (ProtobufCBinaryData) { fl, fb };
+                    pd.proof = (ProtobufCBinaryData) { fl, fb };
                     proto_msg_t reply = COHORT__ENVELOPE__INIT;
                     reply.study_id = msg->study_id;
                     reply.round_id = msg->round_id;
@@ -586,12 +590,10 @@ s_rogue (zsock_t *pipe, void *args)
                 }
                 free (pb);
                 free (fb);
-                for (size_t i = 0; i < n; i++) {
+                for (size_t i = 0; i < n; i++)
                     mpz_clear (parts [i]);
-                    he_proof_clear (&proofs [i]);
-                }
+                he_proof_clear (&proof);
                 free (parts);
-                free (proofs);
                 he_vector_free (&cts, n);
             }
         }

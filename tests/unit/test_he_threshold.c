@@ -254,6 +254,139 @@ test_prepared_nonces (void **state)
     mpz_clears (m, c, ci, NULL);
 }
 
+#define BATCH 5
+
+//  Fills cts with encryptions of 1000 + j and parts with party `index`'s
+//  partial decryptions; returns its batched proof for study "s1" round 7.
+static void
+s_batch_fixture (mpz_t *cts, mpz_t *parts, he_proof_t *proof, unsigned index)
+{
+    mpz_t m;
+    mpz_init (m);
+    for (int j = 0; j < BATCH; j++) {
+        mpz_set_ui (m, 1000 + (unsigned) j);
+        mpz_inits (cts [j], parts [j], NULL);
+        assert_int_equal (he_encrypt (cts [j], s_pk, m), 0);
+        assert_int_equal (he_partial_decrypt (parts [j], s_shares [index - 1], cts [j]), 0);
+    }
+    mpz_clear (m);
+    he_proof_init (proof);
+    he_nonce_t *nonce = he_nonce_new (s_shares [index - 1]);
+    assert_int_equal (he_batch_prove (proof, s_shares [index - 1], &nonce, "s1", 7,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, BATCH), 0);
+    assert_null (nonce);
+}
+
+#define VERIFY(idx, study, round, cts, parts, count, proof) \
+    he_batch_verify (s_vk, idx, study, round, (const mpz_t *) (cts), \
+                     (const mpz_t *) (parts), count, proof)
+
+//  One proof for a vector of partials: good batches verify; any single
+//  corrupted partial, a swap, another study, round, party, length or vector
+//  fails; the partials it accepts combine to the plaintexts.
+static void
+test_batch_proof (void **state)
+{
+    (void) state;
+    mpz_t cts [BATCH], parts [BATCH], t;
+    he_proof_t proof;
+    mpz_init (t);
+    s_batch_fixture (cts, parts, &proof, 2);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    //  Each position, corrupted by a factor (1 + n): fails.
+    mpz_add_ui (t, he_pubkey_n (s_pk), 1);
+    for (int j = 0; j < BATCH; j++) {
+        mpz_t saved;
+        mpz_init_set (saved, parts [j]);
+        mpz_mul (parts [j], parts [j], t);
+        mpz_mod (parts [j], parts [j], he_pubkey_n2 (s_pk));
+        assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+        assert_non_null (strstr (he_last_error (), "does not verify"));
+        mpz_set (parts [j], saved);
+        mpz_clear (saved);
+    }
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    //  Swapped partials, and swapped ciphertexts, fail.
+    mpz_swap (parts [1], parts [3]);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_swap (cts [1], cts [3]);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_swap (parts [1], parts [3]);
+    mpz_swap (cts [1], cts [3]);
+    //  Another study, round, party; a prefix of the vector.
+    assert_int_equal (VERIFY (2, "s2", 7, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (2, "s1", 8, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (3, "s1", 7, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH - 1, &proof), -1);
+    //  Bad arguments: no such party, empty vector, a partial that is not a unit.
+    assert_int_equal (VERIFY (0, "s1", 7, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (PARTIES + 1, "s1", 7, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, 0, &proof), -1);
+    mpz_set (t, parts [2]);
+    mpz_set_ui (parts [2], 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    assert_non_null (strstr (he_last_error (), "not a unit"));
+    mpz_set (parts [2], t);
+    //  Tampered response, out-of-range challenge.
+    mpz_add_ui (proof.z, proof.z, 1);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_sub_ui (proof.z, proof.z, 1);
+    mpz_setbit (proof.e, 300);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_clrbit (proof.e, 300);
+    //  A batch of one is a proof too; a per-ciphertext proof is not a
+    //  batched one (separate Fiat-Shamir domains).
+    he_proof_t one;
+    he_proof_init (&one);
+    he_nonce_t *nonce = he_nonce_new (s_shares [1]);
+    assert_int_equal (he_batch_prove (&one, s_shares [1], &nonce, "s1", 7,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, 1), 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, 1, &one), 0);
+    assert_int_equal (he_partial_prove (&one, s_shares [1], cts [0], parts [0]), 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, 1, &one), -1);
+    nonce = he_nonce_new (s_shares [1]);
+    assert_int_equal (he_batch_prove (&one, s_shares [1], &nonce, "s1", 7,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, 0), -1);
+    assert_null (nonce);
+    he_proof_clear (&one);
+
+    //  What the proof accepts is what combining needs: every accepted
+    //  partial combines to its plaintext. (A partial times -1, an
+    //  element of order 2, has the same square: a proof over it passes and
+    //  it still combines correctly, since combining uses p_j^(2 lambda).)
+    mpz_t cts4 [BATCH], parts4 [BATCH], m;
+    he_proof_t proof4;
+    s_batch_fixture (cts4, parts4, &proof4, 4);
+    mpz_init (m);
+    mpz_neg (parts [0], parts [0]);
+    mpz_add (parts [0], parts [0], he_pubkey_n2 (s_pk));
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    nonce = he_nonce_new (s_shares [1]);
+    assert_int_equal (he_batch_prove (&proof, s_shares [1], &nonce, "s1", 7,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, BATCH), 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    for (int j = 0; j < BATCH; j++) {
+        //  Party 2's accepted partial with parties 4 and 5 (t = 3).
+        mpz_t full [THRESHOLD];
+        unsigned fidx [THRESHOLD] = { 2, 4, 5 };
+        mpz_init_set (full [0], parts [j]);
+        mpz_inits (full [1], full [2], NULL);
+        assert_int_equal (he_partial_decrypt (full [1], s_shares [3], cts [j]), 0);
+        assert_int_equal (he_partial_decrypt (full [2], s_shares [4], cts [j]), 0);
+        assert_int_equal (he_combine (m, s_vk, fidx, (const mpz_t *) full, THRESHOLD), 0);
+        assert_int_equal (mpz_get_ui (m), 1000 + (unsigned) j);
+        mpz_clears (full [0], full [1], full [2], NULL);
+    }
+    assert_int_equal (VERIFY (4, "s1", 7, cts4, parts4, BATCH, &proof4), 0);
+    //  Party 4's proof does not vouch for party 2's partials.
+    assert_int_equal (VERIFY (4, "s1", 7, cts, parts, BATCH, &proof4), -1);
+    for (int j = 0; j < BATCH; j++)
+        mpz_clears (cts [j], parts [j], cts4 [j], parts4 [j], NULL);
+    he_proof_clear (&proof);
+    he_proof_clear (&proof4);
+    mpz_clears (t, m, NULL);
+}
+
 static void
 test_combine_bad_indices (void **state)
 {
@@ -342,6 +475,7 @@ main (void)
         cmocka_unit_test (test_fewer_than_t_learn_nothing_useful),
         cmocka_unit_test (test_proofs_catch_corruption),
         cmocka_unit_test (test_prepared_nonces),
+        cmocka_unit_test (test_batch_proof),
         cmocka_unit_test (test_combine_bad_indices),
         cmocka_unit_test (test_homomorphic_sum_then_threshold),
         cmocka_unit_test (test_bad_parameters),
