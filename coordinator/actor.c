@@ -82,8 +82,10 @@ s_new (zsock_t *pipe, const char *config_path)
         goto fail;
     }
     //  Proof verification is the coordinator's main cost per round: a
-    //  fixed-base table for v takes one of its two long exponentiations.
-    if (he_verify_precompute (self->vk)) {
+    //  fixed-base table for v takes one of its two long exponentiations,
+    //  and each check runs on two threads: the long exponentiation beside
+    //  the rest.
+    if (he_verify_precompute (self->vk) || he_verify_set_threads (self->vk, 2)) {
         coord_error ("%s", he_last_error ());
         goto fail;
     }

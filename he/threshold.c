@@ -5,6 +5,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,7 @@ struct _he_verify_t {
     mpz_t n, n2, v, delta;
     mpz_t *vks;                 //  vks[i-1] = v^(Delta s_i)
     he_fixedbase_t *vtable;     //  fixed-base table for v, or NULL
+    unsigned threads;           //  1, or 2: a proof check runs on two threads
 };
 
 void he_proof_init (he_proof_t *proof) { mpz_inits (proof->e, proof->z, NULL); }
@@ -124,6 +127,7 @@ he_verify_new (const mpz_t n, unsigned parties, unsigned threshold, const mpz_t 
     }
     self->parties = parties;
     self->threshold = threshold;
+    self->threads = 1;
     mpz_init_set (self->n, n);
     mpz_init (self->n2);
     mpz_mul (self->n2, n, n);
@@ -480,38 +484,100 @@ he_verify_precompute (he_verify_t *vk)
     return vk->vtable? 0: -1;
 }
 
-//  Checks proof against (c, c_i) and party index's verification key under
-//  the Fiat-Shamir domain `domain`; c and c_i already checked as units.
+int
+he_verify_set_threads (he_verify_t *vk, unsigned threads)
+{
+    if (threads < 1 || threads > 2)
+        return he_error ("proof verification: %u threads; need 1 or 2", threads);
+    vk->threads = threads;
+    return 0;
+}
+
+//  out = prod bases[j]^rho[j] mod n2 by interleaved square-and-multiply
+//  over the RHO_BITS bits of the public rho_j: one squaring per bit for
+//  all j together, one product per set bit.
+static void
+s_multiexp (mpz_t out, const mpz_t *bases, const mpz_t *rho, size_t count, const mpz_t n2)
+{
+    mpz_t wide;
+    mpz_init2 (wide, 2 * mpz_sizeinbase (n2, 2) + 64);
+    mpz_set_ui (out, 1);
+    for (size_t bit = RHO_BITS; bit-- > 0; ) {
+        mpz_mul (wide, out, out);
+        mpz_mod (out, wide, n2);
+        for (size_t j = 0; j < count; j++)
+            if (mpz_tstbit (rho [j], bit)) {
+                mpz_mul (wide, out, bases [j]);
+                mpz_mod (out, wide, n2);
+            }
+    }
+    mpz_clear (wide);
+}
+
+//  One side of a proof check: X = prod bases[j]^rho[j] (or bases[0] when
+//  rho is NULL), power = X^square, out = power^exp mod n2. The ciphertext
+//  side (square 4, exp z) is the long one; with two threads it runs beside
+//  the partial side (square 2, exp -e) and v^z v_i^-e. Only public values.
+typedef struct {
+    const mpz_t *bases;
+    const mpz_t *rho;
+    size_t count;
+    mpz_srcptr n2, exp;
+    unsigned long square;
+    mpz_t power, out;
+} s_side_t;
+
+static void *
+s_side_run (void *arg)
+{
+    s_side_t *side = arg;
+    if (side->rho)
+        s_multiexp (side->power, side->bases, side->rho, side->count, side->n2);
+    else
+        mpz_set (side->power, side->bases [0]);
+    mpz_powm_ui (side->power, side->power, side->square, side->n2);
+    mpz_powm (side->out, side->power, side->exp, side->n2);
+    return NULL;
+}
+
+//  Checks proof of log_{C^4}(P^2) = log_v(v_i) for party index under the
+//  Fiat-Shamir domain `domain`, where C, P are cts[0], parts[0] (rho NULL)
+//  or the rho-combinations of cts and parts; every value already checked
+//  as a unit: a = (C^4)^z (P^2)^-e and b = v^z v_i^-e must hash back to e.
 static int
-s_verify (const he_verify_t *vk, const char *domain, unsigned index, const mpz_t c,
-          const mpz_t ci, const he_proof_t *proof)
+s_verify (const he_verify_t *vk, const char *domain, unsigned index, const mpz_t *cts,
+          const mpz_t *parts, const mpz_t *rho, size_t count, const he_proof_t *proof)
 {
     if (mpz_sgn (proof->e) < 0 || mpz_sizeinbase (proof->e, 2) > PROOF_HASH_BITS
     ||  mpz_sgn (proof->z) < 0
     ||  mpz_sizeinbase (proof->z, 2) > s_nonce_bits (vk->n2, vk->delta) + 1)
         return he_error ("proof from party %u has out-of-range values", index);
-    mpz_t c4, ci2, a, b, t, e;
-    mpz_inits (c4, ci2, a, b, t, e, NULL);
+    mpz_t a, b, t, e;
+    mpz_inits (a, b, t, e, NULL);
+    mpz_neg (e, proof->e);
+    s_side_t cside = { .bases = cts, .rho = rho, .count = count, .n2 = vk->n2,
+                       .exp = proof->z, .square = 4 };
+    s_side_t pside = { .bases = parts, .rho = rho, .count = count, .n2 = vk->n2,
+                       .exp = e, .square = 2 };
+    mpz_inits (cside.power, cside.out, pside.power, pside.out, NULL);
     int rc = -1;
     mpz_srcptr vi = vk->vks [index - 1];
-    mpz_powm_ui (c4, c, 4, vk->n2);
-    mpz_powm_ui (ci2, ci, 2, vk->n2);
-    //  a = (c^4)^z (c_i^2)^-e and b = v^z v_i^-e must hash back to e.
-    mpz_neg (e, proof->e);
-    mpz_powm (a, c4, proof->z, vk->n2);
-    mpz_powm (t, ci2, e, vk->n2);
-    mpz_mul (a, a, t);
-    mpz_mod (a, a, vk->n2);
-    if (vk->vtable) {
-        if (he_fixedbase_pow (b, vk->vtable, proof->z))
-            goto cleanup;
-    }
-    else
+    pthread_t thread;
+    bool threaded = vk->threads > 1 && pthread_create (&thread, NULL, s_side_run, &cside) == 0;
+    if (!threaded)
+        s_side_run (&cside);
+    s_side_run (&pside);
+    //  z passed the range check, so the table power cannot fail.
+    if (!vk->vtable || he_fixedbase_pow (b, vk->vtable, proof->z))
         mpz_powm (b, vk->v, proof->z, vk->n2);
     mpz_powm (t, vi, e, vk->n2);
     mpz_mul (b, b, t);
     mpz_mod (b, b, vk->n2);
-    if (s_challenge (t, domain, vk->n, index, c4, ci2, vk->v, vi, a, b))
+    if (threaded)
+        pthread_join (thread, NULL);
+    mpz_mul (a, cside.out, pside.out);
+    mpz_mod (a, a, vk->n2);
+    if (s_challenge (t, domain, vk->n, index, cside.power, pside.power, vk->v, vi, a, b))
         goto cleanup;
     if (mpz_cmp (t, proof->e) != 0) {
         he_error ("proof from party %u does not verify: partial decryption is wrong", index);
@@ -519,7 +585,7 @@ s_verify (const he_verify_t *vk, const char *domain, unsigned index, const mpz_t
     }
     rc = 0;
 cleanup:
-    mpz_clears (c4, ci2, a, b, t, e, NULL);
+    mpz_clears (cside.power, cside.out, pside.power, pside.out, a, b, t, e, NULL);
     return rc;
 }
 
@@ -548,21 +614,30 @@ he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const m
         return he_error ("partial decryption from party %u is not a unit modulo n^2", index);
     if (!s_is_unit (c, vk->n, vk->n2))
         return he_error ("partial decryption: the ciphertext itself is invalid");
-    return s_verify (vk, PROOF_DOMAIN, index, c, ci, proof);
+    return s_verify (vk, PROOF_DOMAIN, index, (const mpz_t *) c, (const mpz_t *) ci, NULL, 1,
+                     proof);
 }
 
 //  ---------------------------------------------------------------------
 //  Batched proof over a vector (docs/protocol.md, "Batched proof").
 
-//  The batch coefficients rho_j (RHO_BITS each): seed = SHA-256(RHO_DOMAIN,
-//  n, v, v_i, index, study id, round, count, c_1..c_m, p_1..p_m) and
-//  rho_j = the first 128 bits of SHA-256(seed, j). Then C* = prod c_j^rho_j
-//  and P* = prod p_j^rho_j mod n^2, by interleaved square-and-multiply
-//  (the rho_j are public: one squaring per bit for all j together).
-static int
-s_batch_combine (mpz_t cstar, mpz_t pstar, const mpz_t n, const mpz_t n2, const mpz_t v,
-                 const mpz_t vi, unsigned index, const char *study_id, uint32_t round,
-                 const mpz_t *cts, const mpz_t *parts, size_t count)
+static void
+s_rho_free (mpz_t **rho, size_t count)
+{
+    for (size_t j = 0; *rho && j < count; j++)
+        mpz_clear ((*rho) [j]);
+    free (*rho);
+    *rho = NULL;
+}
+
+//  The batch coefficients (a new array of count values of RHO_BITS bits, or
+//  NULL): seed = SHA-256(RHO_DOMAIN, n, v, v_i, index, round, count, study
+//  id, c_1..c_m, p_1..p_m) and rho_j = the first 128 bits of
+//  SHA-256(seed, j).
+static mpz_t *
+s_batch_rho (const mpz_t n, const mpz_t v, const mpz_t vi, unsigned index,
+             const char *study_id, uint32_t round, const mpz_t *cts, const mpz_t *parts,
+             size_t count)
 {
     unsigned char seed [32], digest [32];
     unsigned char be [12] = {
@@ -581,7 +656,8 @@ s_batch_combine (mpz_t cstar, mpz_t pstar, const mpz_t n, const mpz_t n2, const 
     EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
     if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
         EVP_MD_CTX_free (ctx);
-        return he_error ("SHA-256 unavailable");
+        he_error ("SHA-256 unavailable");
+        return NULL;
     }
     EVP_DigestUpdate (ctx, RHO_DOMAIN, sizeof RHO_DOMAIN);
     s_hash_mpz (ctx, n);
@@ -611,33 +687,11 @@ s_batch_combine (mpz_t cstar, mpz_t pstar, const mpz_t n, const mpz_t n2, const 
     }
     EVP_MD_CTX_free (ctx);
     if (!rho || !ok) {
-        for (size_t j = 0; rho && j < count; j++)
-            mpz_clear (rho [j]);
-        free (rho);
-        return he_error (rho? "SHA-256 failed": "out of memory");
+        s_rho_free (&rho, count);
+        he_error (ok? "out of memory": "SHA-256 failed");
+        return NULL;
     }
-    mpz_t wide;
-    mpz_init2 (wide, 2 * mpz_sizeinbase (n2, 2) + 64);
-    mpz_set_ui (cstar, 1);
-    mpz_set_ui (pstar, 1);
-    for (size_t bit = RHO_BITS; bit-- > 0; ) {
-        mpz_mul (wide, cstar, cstar);
-        mpz_mod (cstar, wide, n2);
-        mpz_mul (wide, pstar, pstar);
-        mpz_mod (pstar, wide, n2);
-        for (size_t j = 0; j < count; j++)
-            if (mpz_tstbit (rho [j], bit)) {
-                mpz_mul (wide, cstar, cts [j]);
-                mpz_mod (cstar, wide, n2);
-                mpz_mul (wide, pstar, parts [j]);
-                mpz_mod (pstar, wide, n2);
-            }
-    }
-    mpz_clear (wide);
-    for (size_t j = 0; j < count; j++)
-        mpz_clear (rho [j]);
-    free (rho);
-    return 0;
+    return rho;
 }
 
 int
@@ -650,15 +704,19 @@ he_batch_prove (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
         return he_error ("batched proof: %zu partial decryptions; need 1..%d", count,
                          HE_BATCH_MAX);
     }
+    mpz_t *rho = s_batch_rho (share->n, share->v, share->vi, share->index, study_id, round,
+                              cts, partials, count);
+    if (!rho) {
+        he_nonce_destroy (nonce);
+        return -1;
+    }
     mpz_t cstar, pstar;
     mpz_inits (cstar, pstar, NULL);
-    int rc = -1;
-    if (s_batch_combine (cstar, pstar, share->n, share->n2, share->v, share->vi,
-                         share->index, study_id, round, cts, partials, count))
-        he_nonce_destroy (nonce);
-    else
-        rc = s_prove (proof, BATCH_DOMAIN, share, nonce, cstar, pstar);
+    s_multiexp (cstar, cts, (const mpz_t *) rho, count, share->n2);
+    s_multiexp (pstar, partials, (const mpz_t *) rho, count, share->n2);
+    int rc = s_prove (proof, BATCH_DOMAIN, share, nonce, cstar, pstar);
     mpz_clears (cstar, pstar, NULL);
+    s_rho_free (&rho, count);
     return rc;
 }
 
@@ -680,12 +738,13 @@ he_batch_verify (const he_verify_t *vk, unsigned index, const char *study_id, ui
         if (!s_is_unit (cts [j], vk->n, vk->n2))
             return he_error ("partial decryption: ciphertext %zu itself is invalid", j);
     }
-    mpz_t cstar, pstar;
-    mpz_inits (cstar, pstar, NULL);
-    int rc = s_batch_combine (cstar, pstar, vk->n, vk->n2, vk->v, vk->vks [index - 1], index,
-                              study_id, round, cts, partials, count)
-          || s_verify (vk, BATCH_DOMAIN, index, cstar, pstar, proof)? -1: 0;
-    mpz_clears (cstar, pstar, NULL);
+    mpz_t *rho = s_batch_rho (vk->n, vk->v, vk->vks [index - 1], index, study_id, round, cts,
+                              partials, count);
+    if (!rho)
+        return -1;
+    int rc = s_verify (vk, BATCH_DOMAIN, index, cts, partials, (const mpz_t *) rho, count,
+                       proof);
+    s_rho_free (&rho, count);
     return rc;
 }
 

@@ -115,6 +115,12 @@ int he_partial_prove_nonce (he_proof_t *proof, const he_share_t *share, he_nonce
     data-dependent lookups leak nothing. Idempotent. Returns 0 or -1. */
 int he_verify_precompute (he_verify_t *vk) HE_WUR;
 
+/*  Lets proof verification (he_partial_verify, he_batch_verify) run on two
+    threads: the long side of the check, (C^4)^z, beside the rest. For a
+    verifier with a core to spare (the coordinator). threads is 1 (the
+    default) or 2. Returns 0 or -1. */
+int he_verify_set_threads (he_verify_t *vk, unsigned threads) HE_WUR;
+
 /*  0 if `proof` shows that c_i is party `index`'s correct partial
     decryption of c; -1 otherwise (with the reason). */
 int he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c,

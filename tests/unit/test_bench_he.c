@@ -48,6 +48,7 @@ test_prints_every_key (void **state)
         "slots_per_ciphertext", "encrypt_values_per_s", "decrypt_ms", "decrypt_values_per_s",
         "add_us", "partial_decrypt_ms", "combine_ms", "proof_verify_ms", "proof_prove_ms",
         "proof_nonce_ms", "proof_prove_prepared_ms", "batch_prove_ms", "batch_verify_ms",
+        "batch_verify_2threads_ms",
         "batch_ciphertexts"
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {

@@ -306,6 +306,21 @@ test_batch_proof (void **state)
         mpz_clear (saved);
     }
     assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    //  On two threads the verdicts are the same.
+    assert_int_equal (he_verify_set_threads (s_vk, 0), -1);
+    assert_int_equal (he_verify_set_threads (s_vk, 3), -1);
+    assert_int_equal (he_verify_set_threads (s_vk, 2), 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    mpz_swap (parts [0], parts [4]);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_swap (parts [0], parts [4]);
+    he_proof_t single;
+    he_proof_init (&single);
+    assert_int_equal (he_partial_prove (&single, s_shares [1], cts [0], parts [0]), 0);
+    assert_int_equal (he_partial_verify (s_vk, 2, cts [0], parts [0], &single), 0);
+    assert_int_equal (he_partial_verify (s_vk, 2, cts [1], parts [0], &single), -1);
+    he_proof_clear (&single);
+    assert_int_equal (he_verify_set_threads (s_vk, 1), 0);
     //  Swapped partials, and swapped ciphertexts, fail.
     mpz_swap (parts [1], parts [3]);
     assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
