@@ -16,8 +16,7 @@
                      updates: both rejected and reported
       budget         a site whose budget is too small declines with the reason
       bad_partial    a site with a corrupted share: its partial decryptions
-                     fail their proofs and are excluded (named when the
-                     coordinator needs them; never combined)
+                     fail their proofs and are excluded
     Exit 0 on success; on failure (or with E2E_KEEP set) the consortium
     directory is kept.
 */
