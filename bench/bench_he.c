@@ -222,6 +222,7 @@ s_bench_threshold (json_t *r, const opts_t *o)
     mpz_t m, c, out, ci [HE_PARTIES_MAX];
     he_proof_t proof;
     he_proof_init (&proof);
+    he_nonce_t *nonces [5] = { NULL }, *nonce = NULL;
     mpz_inits (m, c, out, NULL);
     unsigned idx [HE_PARTIES_MAX];
     for (unsigned i = 0; i < t; i++) {
@@ -235,7 +236,7 @@ s_bench_threshold (json_t *r, const opts_t *o)
         if (he_partial_decrypt (ci [i], shares [i], c))
             goto done;
     json_object_set_new (r, "partial_decrypt_ms", json_real ((bench_now () - t0) * 1e3 / t));
-    const int proofs = 5;
+    const int proofs = (int) (sizeof nonces / sizeof nonces [0]);
     t0 = bench_now ();
     for (int k = 0; k < proofs; k++)
         if (he_partial_prove (&proof, shares [0], c, ci [0]))
@@ -257,6 +258,53 @@ s_bench_threshold (json_t *r, const opts_t *o)
         if (he_partial_verify (vk, 1, c, ci [0], &proof))
             goto done;
     json_object_set_new (r, "proof_verify_ms", json_real ((bench_now () - t0) * 1e3 / proofs));
+    //  A site: nonces prepared off the request path with its constant-time
+    //  table for v, then the request-path part of a proof.
+    if (he_share_precompute (shares [0]))
+        goto done;
+    t0 = bench_now ();
+    for (int k = 0; k < proofs; k++)
+        if (!(nonces [k] = he_nonce_new (shares [0])))
+            goto done;
+    json_object_set_new (r, "proof_nonce_ms", json_real ((bench_now () - t0) * 1e3 / proofs));
+    t0 = bench_now ();
+    for (int k = 0; k < proofs; k++)
+        if (he_partial_prove_nonce (&proof, shares [0], &nonces [k], c, ci [0]))
+            goto done;
+    json_object_set_new (r, "proof_prove_prepared_ms",
+                         json_real ((bench_now () - t0) * 1e3 / proofs));
+    if (he_partial_verify (vk, 1, c, ci [0], &proof)) {
+        s_wrong = "a proof with a prepared nonce did not verify";
+        goto done;
+    }
+    //  One batched proof for BATCH partials (the MLP's 36 ciphertexts).
+    enum { BATCH = 36 };
+    mpz_t bc [BATCH], bp [BATCH];
+    for (int j = 0; j < BATCH; j++) {
+        mpz_init_set (bc [j], c);
+        mpz_init_set (bp [j], ci [0]);
+    }
+    nonce = he_nonce_new (shares [0]);
+    t0 = bench_now ();
+    int bad = !nonce || he_batch_prove (&proof, shares [0], &nonce, "bench", 1,
+                                        (const mpz_t *) bc, (const mpz_t *) bp, BATCH);
+    json_object_set_new (r, "batch_prove_ms", json_real ((bench_now () - t0) * 1e3));
+    t0 = bench_now ();
+    bad = bad || he_batch_verify (vk, 1, "bench", 1, (const mpz_t *) bc, (const mpz_t *) bp,
+                                  BATCH, &proof);
+    json_object_set_new (r, "batch_verify_ms", json_real ((bench_now () - t0) * 1e3));
+    //  The coordinator's setting: each check on two threads.
+    bad = bad || he_verify_set_threads (vk, 2);
+    t0 = bench_now ();
+    bad = bad || he_batch_verify (vk, 1, "bench", 1, (const mpz_t *) bc, (const mpz_t *) bp,
+                                  BATCH, &proof);
+    json_object_set_new (r, "batch_verify_2threads_ms", json_real ((bench_now () - t0) * 1e3));
+    bad = bad || he_verify_set_threads (vk, 1);
+    json_object_set_new (r, "batch_ciphertexts", json_integer (BATCH));
+    for (int j = 0; j < BATCH; j++)
+        mpz_clears (bc [j], bp [j], NULL);
+    if (bad)
+        goto done;
     t0 = bench_now ();
     if (he_combine (out, vk, idx, (const mpz_t *) ci, t))
         goto done;
@@ -271,6 +319,9 @@ done:
         mpz_clear (ci [i]);
     mpz_clears (m, c, out, NULL);
     he_proof_clear (&proof);
+    for (size_t k = 0; k < sizeof nonces / sizeof nonces [0]; k++)
+        he_nonce_destroy (&nonces [k]);
+    he_nonce_destroy (&nonce);
     for (unsigned i = 0; i < parties; i++)
         he_share_destroy (&shares [i]);
     free (shares);

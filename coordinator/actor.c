@@ -82,8 +82,10 @@ s_new (zsock_t *pipe, const char *config_path)
         goto fail;
     }
     //  Proof verification is the coordinator's main cost per round: a
-    //  fixed-base table for v takes one of its two long exponentiations.
-    if (he_verify_precompute (self->vk)) {
+    //  fixed-base table for v takes one of its two long exponentiations,
+    //  and each check runs on two threads: the long exponentiation beside
+    //  the rest.
+    if (he_verify_precompute (self->vk) || he_verify_set_threads (self->vk, 2)) {
         coord_error ("%s", he_last_error ());
         goto fail;
     }
@@ -594,8 +596,8 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
         snprintf (why, sizeof why, "partial: share index %u is not this site's (%u)",
                   p->share_index, self->sites [slot].index);
     else
-    if (coord_agg_add_partial (self->agg, p->share_index, p->partials.data, p->partials.len,
-                               p->proofs.data, p->proofs.len))
+    if (coord_agg_add_partial (self->agg, p->share_index, msg->study_id, msg->round_id,
+                               p->partials.data, p->partials.len, p->proof.data, p->proof.len))
         snprintf (why, sizeof why, "%s", coord_last_error ());
     if (*why) {
         zsys_warning ("coordinator: excluded %s: %s", self->sites [slot].name, why);
@@ -603,7 +605,10 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
                                json_pack ("{s:s, s:s}", "site", self->sites [slot].name,
                                           "reason", why));
     }
-    if (coord_state_complete (&self->state))
+    //  Combine as soon as t partials have verified: the others are not
+    //  needed, and any that arrive later are stale (docs/protocol.md).
+    if (coord_agg_valid_partials (self->agg) >= he_verify_threshold (self->vk)
+    ||  coord_state_complete (&self->state))
         s_decrypt_done (self);
 }
 

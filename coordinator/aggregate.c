@@ -81,8 +81,9 @@ coord_agg_serialize (coord_agg_t *self, uint8_t **out, size_t *len)
 }
 
 int
-coord_agg_add_partial (coord_agg_t *self, unsigned index, const uint8_t *partials,
-                       size_t plen, const uint8_t *proofs, size_t prlen)
+coord_agg_add_partial (coord_agg_t *self, unsigned index, const char *study_id, uint32_t round,
+                       const uint8_t *partials, size_t plen, const uint8_t *proof,
+                       size_t prlen)
 {
     if (index < 1 || index > he_verify_parties (self->vk))
         return coord_error ("partial: share index %u outside 1..%u", index,
@@ -98,21 +99,21 @@ coord_agg_add_partial (coord_agg_t *self, unsigned index, const uint8_t *partial
         coord_error ("partial from share %u: %s", index, he_last_error ());
         goto done;
     }
-    if (he_proofs_deserialize (&pf, &np, self->pk, proofs, prlen, self->ncts)) {
-        coord_error ("proofs from share %u: %s", index, he_last_error ());
+    if (he_proofs_deserialize (&pf, &np, self->pk, proof, prlen, 1)) {
+        coord_error ("proof from share %u: %s", index, he_last_error ());
         goto done;
     }
-    if (n != self->ncts || np != self->ncts) {
-        coord_error ("partial from share %u: %zu partials and %zu proofs for %zu ciphertexts",
-                     index, n, np, self->ncts);
+    if (n != self->ncts || np != 1) {
+        coord_error ("partial from share %u: %zu partials and %zu proofs for %zu ciphertexts "
+                     "(one batched proof expected)", index, n, np, self->ncts);
         goto done;
     }
-    for (size_t i = 0; i < n; i++)
-        if (he_partial_verify (self->vk, index, self->acc [i], ci [i], &pf [i])) {
-            coord_error ("partial from share %u: ciphertext %zu: proof does not verify (%s)",
-                         index, i, he_last_error ());
-            goto done;
-        }
+    if (he_batch_verify (self->vk, index, study_id, round, (const mpz_t *) self->acc,
+                         (const mpz_t *) ci, n, &pf [0])) {
+        coord_error ("partial from share %u: batched proof does not verify (%s)", index,
+                     he_last_error ());
+        goto done;
+    }
     self->indices [self->valid] = index;
     self->partials [self->valid++] = ci;
     ci = NULL;

@@ -1,7 +1,8 @@
 /*  coordinator/aggregate.h - one round's encrypted aggregate: the
     homomorphic sum of the sites' packed ciphertext vectors, the partial
-    decryptions of that sum with their proofs (each verified against the
-    consortium's verification keys; a share whose proof fails is excluded),
+    decryptions of that sum with one batched proof per share (verified
+    against the consortium's verification keys; a share whose proof fails
+    is excluded),
     and the combination and unpacking of the plaintext sum.
     The coordinator only ever decrypts this aggregate, with t partial
     decryptions; it holds no share.
@@ -33,12 +34,14 @@ unsigned coord_agg_contributors (const coord_agg_t *self);
 /*  The aggregate serialised for a decrypt request (new buffer). */
 int coord_agg_serialize (coord_agg_t *self, uint8_t **out, size_t *len);
 
-/*  Checks party `index`'s partial decryptions and proofs of the aggregate.
-    0 if every proof verifies (the partials are kept for combining), -1
-    (with the reason) otherwise: the share is excluded. A second partial
-    from the same index is refused. */
-int coord_agg_add_partial (coord_agg_t *self, unsigned index, const uint8_t *partials,
-                           size_t plen, const uint8_t *proofs, size_t prlen);
+/*  Checks party `index`'s partial decryptions of the aggregate against its
+    one batched proof (he_batch_verify, bound to study_id and round). 0 if
+    it verifies (the partials are kept for combining), -1 (with the reason)
+    otherwise: the share is excluded for the round. A second partial from
+    the same index is refused. */
+int coord_agg_add_partial (coord_agg_t *self, unsigned index, const char *study_id,
+                           uint32_t round, const uint8_t *partials, size_t plen,
+                           const uint8_t *proof, size_t prlen);
 
 /*  Verified partials so far. */
 unsigned coord_agg_valid_partials (const coord_agg_t *self);

@@ -2,6 +2,7 @@
 #include "fixedbase.h"
 #include "he_internal.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,11 @@ struct _he_fixedbase_t {
     size_t values;              //  2^w - 1 non-zero digits
     size_t rows;                //  ceil(exp_bits / w)
     mpz_t *table;               //  table [i*values + d-1] = g^(d 2^(w i))
+    //  The constant-time form instead holds, per row, 2^w entries of nl
+    //  limbs: limbs [(i 2^w + d) nl ..] = g^(d 2^(w i)), d = 0..2^w-1.
+    mp_limb_t *limbs;
+    mp_limb_t *modl;            //  mod as nl limbs
+    size_t nl;
 };
 
 he_fixedbase_t *
@@ -63,15 +69,51 @@ he_fixedbase_new (const mpz_t base, const mpz_t mod, size_t exp_bits)
     return he_fixedbase_new_window (base, mod, exp_bits, 8);
 }
 
+he_fixedbase_t *
+he_fixedbase_new_sec (const mpz_t base, const mpz_t mod, size_t exp_bits, unsigned window)
+{
+    he_fixedbase_t *self = he_fixedbase_new_window (base, mod, exp_bits, window);
+    if (!self)
+        return NULL;
+    size_t nl = mpz_size (mod), entries = self->values + 1;
+    self->limbs = calloc (self->rows * entries * nl, sizeof (mp_limb_t));
+    self->modl = calloc (nl, sizeof (mp_limb_t));
+    if (!self->limbs || !self->modl) {
+        he_fixedbase_destroy (&self);
+        he_error ("out of memory for the fixed-base table");
+        return NULL;
+    }
+    self->nl = nl;
+    mpz_export (self->modl, NULL, -1, sizeof (mp_limb_t), 0, 0, mod);
+    //  Entries are reduced (< mod), so each fits nl limbs; the rest stays 0.
+    for (size_t i = 0; i < self->rows; i++) {
+        mp_limb_t *row = self->limbs + i * entries * nl;
+        row [0] = 1;
+        for (size_t d = 1; d < entries; d++) {
+            mpz_t *e = &self->table [i * self->values + d - 1];
+            mpz_export (row + d * nl, NULL, -1, sizeof (mp_limb_t), 0, 0, *e);
+        }
+    }
+    //  The mpz form is not used by the constant-time power: free it.
+    for (size_t k = 0; k < self->rows * self->values; k++)
+        mpz_clear (self->table [k]);
+    free (self->table);
+    self->table = NULL;
+    return self;
+}
+
 void
 he_fixedbase_destroy (he_fixedbase_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     he_fixedbase_t *self = *self_p;
-    for (size_t k = 0; k < self->rows * self->values; k++)
-        mpz_clear (self->table [k]);
+    if (self->table)
+        for (size_t k = 0; k < self->rows * self->values; k++)
+            mpz_clear (self->table [k]);
     free (self->table);
+    free (self->limbs);
+    free (self->modl);
     mpz_clear (self->mod);
     free (self);
     *self_p = NULL;
@@ -92,6 +134,8 @@ s_digit (const mp_limb_t *limbs, size_t nlimbs, size_t at, unsigned w)
 int
 he_fixedbase_pow (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
 {
+    if (!self->table)
+        return he_error ("fixed-base table: built for constant-time powers only");
     if (mpz_sgn (e) < 0 || mpz_sizeinbase (e, 2) > self->exp_bits)
         return he_error ("fixed-base exponent out of range (%zu bits allowed)",
                          self->exp_bits);
@@ -123,8 +167,48 @@ he_fixedbase_pow (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
     return 0;
 }
 
+int
+he_fixedbase_pow_sec (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
+{
+    if (!self->limbs)
+        return he_error ("fixed-base table: not built for constant-time powers");
+    if (mpz_sgn (e) < 0 || mpz_sizeinbase (e, 2) > self->exp_bits)
+        return he_error ("fixed-base exponent out of range (%zu bits allowed)",
+                         self->exp_bits);
+    size_t nl = self->nl, entries = self->values + 1;
+    //  The exponent is copied into a fixed number of limbs so that digit
+    //  extraction depends on the position only, never on e's length.
+    size_t el = (self->exp_bits + GMP_NUMB_BITS - 1) / GMP_NUMB_BITS;
+    mp_size_t mul_itch = mpn_sec_mul_itch ((mp_size_t) nl, (mp_size_t) nl);
+    mp_size_t div_itch = mpn_sec_div_r_itch ((mp_size_t) (2 * nl), (mp_size_t) nl);
+    size_t itch = (size_t) (mul_itch > div_itch? mul_itch: div_itch);
+    size_t total = el + nl + nl + 2 * nl + itch;
+    mp_limb_t *buf = calloc (total, sizeof (mp_limb_t));
+    if (!buf)
+        return he_error ("out of memory");
+    mp_limb_t *exp = buf, *acc = exp + el, *sel = acc + nl, *prod = sel + nl,
+              *scratch = prod + 2 * nl;
+    mpz_export (exp, NULL, -1, sizeof (mp_limb_t), 0, 0, e);
+    acc [0] = 1;
+    for (size_t row = 0; row < self->rows; row++) {
+        unsigned d = s_digit (exp, el, row * self->window, self->window);
+        mpn_sec_tabselect (sel, self->limbs + row * entries * nl, (mp_size_t) nl,
+                           (mp_size_t) entries, d);
+        mpn_sec_mul (prod, acc, (mp_size_t) nl, sel, (mp_size_t) nl, scratch);
+        mpn_sec_div_r (prod, (mp_size_t) (2 * nl), self->modl, (mp_size_t) nl, scratch);
+        memcpy (acc, prod, nl * sizeof (mp_limb_t));
+    }
+    mpz_import (out, nl, -1, sizeof (mp_limb_t), 0, 0, acc);
+    //  Digits of e and partial products derived from them are wiped.
+    OPENSSL_cleanse (buf, total * sizeof (mp_limb_t));
+    free (buf);
+    return 0;
+}
+
 size_t
 he_fixedbase_bytes (const he_fixedbase_t *self)
 {
+    if (self->limbs)
+        return self->rows * (self->values + 1) * self->nl * sizeof (mp_limb_t);
     return self->rows * self->values * mpz_size (self->mod) * sizeof (mp_limb_t);
 }

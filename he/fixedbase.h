@@ -35,6 +35,21 @@ void he_fixedbase_destroy (he_fixedbase_t **self_p);
     out of range. */
 int he_fixedbase_pow (mpz_t out, const he_fixedbase_t *self, const mpz_t e) HE_WUR;
 
+/*  The constant-time form, for secret exponents (a proof nonce): the table
+    is held as fixed-width limb arrays with an entry for the digit 0, each
+    row's entry is read with mpn_sec_tabselect (every entry is touched) and
+    multiplied with mpn_sec_mul / mpn_sec_div_r, so neither the memory
+    access pattern nor the timing depends on the exponent's digits. Same
+    arguments and memory as he_fixedbase_new_window (plus one entry per
+    row). Returns NULL on bad arguments. */
+he_fixedbase_t *he_fixedbase_new_sec (const mpz_t base, const mpz_t mod, size_t exp_bits,
+                                      unsigned window);
+
+/*  out = base^e mod mod for 0 <= e < 2^exp_bits with a table from
+    he_fixedbase_new_sec, in time independent of e's value. Returns 0, or
+    -1 if e is out of range or the table is not a constant-time one. */
+int he_fixedbase_pow_sec (mpz_t out, const he_fixedbase_t *self, const mpz_t e) HE_WUR;
+
 /*  Bytes of residues held by the table (for the benchmark's report). */
 size_t he_fixedbase_bytes (const he_fixedbase_t *self);
 

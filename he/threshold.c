@@ -5,16 +5,27 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROOF_HASH_BITS 256
 #define PROOF_DOMAIN    "cohort/he/partial-decryption-proof/v1"
+#define BATCH_DOMAIN    "cohort/he/batched-partial-decryption-proof/v1"
+#define RHO_DOMAIN      "cohort/he/batch-coefficients/v1"
+#define RHO_BITS        128
 
 struct _he_share_t {
     unsigned index, parties, threshold;
     mpz_t n, n2, s, delta;
     mpz_t v, vi;                //  public: needed to prove partial decryptions
+    he_fixedbase_t *vtable;     //  constant-time fixed-base table for v, or NULL
+};
+
+struct _he_nonce_t {
+    mpz_t r;                    //  secret
+    mpz_t b;                    //  v^r
 };
 
 struct _he_verify_t {
@@ -22,6 +33,7 @@ struct _he_verify_t {
     mpz_t n, n2, v, delta;
     mpz_t *vks;                 //  vks[i-1] = v^(Delta s_i)
     he_fixedbase_t *vtable;     //  fixed-base table for v, or NULL
+    unsigned threads;           //  1, or 2: a proof check runs on two threads
 };
 
 void he_proof_init (he_proof_t *proof) { mpz_inits (proof->e, proof->z, NULL); }
@@ -95,6 +107,7 @@ he_share_destroy (he_share_t **self_p)
         return;
     he_share_t *self = *self_p;
     mpz_clears (self->n, self->n2, self->s, self->delta, self->v, self->vi, NULL);
+    he_fixedbase_destroy (&self->vtable);
     OPENSSL_cleanse (self, sizeof *self);
     free (self);
     *self_p = NULL;
@@ -114,6 +127,7 @@ he_verify_new (const mpz_t n, unsigned parties, unsigned threshold, const mpz_t 
     }
     self->parties = parties;
     self->threshold = threshold;
+    self->threads = 1;
     mpz_init_set (self->n, n);
     mpz_init (self->n2);
     mpz_mul (self->n2, n, n);
@@ -326,8 +340,8 @@ s_hash_mpz (EVP_MD_CTX *ctx, const mpz_t x)
 
 //  e = SHA-256(domain, n, index, c^4, c_i^2, v, v_i, a, b) (Fiat-Shamir).
 static int
-s_challenge (mpz_t e, const mpz_t n, unsigned index, const mpz_t c4, const mpz_t ci2,
-             const mpz_t v, const mpz_t vi, const mpz_t a, const mpz_t b)
+s_challenge (mpz_t e, const char *domain, const mpz_t n, unsigned index, const mpz_t c4,
+             const mpz_t ci2, const mpz_t v, const mpz_t vi, const mpz_t a, const mpz_t b)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
     unsigned char digest [32];
@@ -339,7 +353,7 @@ s_challenge (mpz_t e, const mpz_t n, unsigned index, const mpz_t c4, const mpz_t
         EVP_MD_CTX_free (ctx);
         return he_error ("SHA-256 unavailable");
     }
-    EVP_DigestUpdate (ctx, PROOF_DOMAIN, sizeof PROOF_DOMAIN);
+    EVP_DigestUpdate (ctx, domain, strlen (domain) + 1);
     s_hash_mpz (ctx, n);
     EVP_DigestUpdate (ctx, idx, 4);
     s_hash_mpz (ctx, c4);
@@ -365,29 +379,98 @@ s_nonce_bits (const mpz_t n2, const mpz_t delta)
 }
 
 int
-he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
-                  const mpz_t ci)
+he_share_precompute (he_share_t *share)
 {
-    mpz_t c4, ci2, r, a, b;
-    mpz_inits (c4, ci2, r, a, b, NULL);
+    if (share->vtable)
+        return 0;
+    share->vtable = he_fixedbase_new_sec (share->v, share->n2,
+                                          s_nonce_bits (share->n2, share->delta), 5);
+    return share->vtable? 0: -1;
+}
+
+he_nonce_t *
+he_nonce_new (const he_share_t *share)
+{
+    he_nonce_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        he_error ("out of memory");
+        return NULL;
+    }
+    mpz_inits (self->r, self->b, NULL);
+    if (he_random_bits (self->r, s_nonce_bits (share->n2, share->delta)))
+        goto fail;
+    mpz_setbit (self->r, 0);    //  mpz_powm_sec needs a positive exponent
+    if (share->vtable) {
+        if (he_fixedbase_pow_sec (self->b, share->vtable, self->r))
+            goto fail;
+    }
+    else
+        mpz_powm_sec (self->b, share->v, self->r, share->n2);
+    return self;
+fail:
+    he_nonce_destroy (&self);
+    return NULL;
+}
+
+void
+he_nonce_destroy (he_nonce_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    he_nonce_t *self = *self_p;
+    mpz_clears (self->r, self->b, NULL);     //  r wiped by the allocator
+    OPENSSL_cleanse (self, sizeof *self);
+    free (self);
+    *self_p = NULL;
+}
+
+//  The proof of log_{c^4}(c_i^2) = log_v(v_i) with nonce k (consumed) and
+//  the Fiat-Shamir domain `domain`.
+static int
+s_prove (he_proof_t *proof, const char *domain, const he_share_t *share, he_nonce_t **nonce,
+         const mpz_t c, const mpz_t ci)
+{
+    he_nonce_t *k = *nonce;
+    *nonce = NULL;
+    mpz_t c4, ci2, a;
+    mpz_inits (c4, ci2, a, NULL);
     int rc = -1;
+    if (!k) {
+        he_error ("proof: no nonce");
+        goto cleanup;
+    }
     mpz_powm_ui (c4, c, 4, share->n2);
     mpz_powm_ui (ci2, ci, 2, share->n2);
-    if (he_random_bits (r, s_nonce_bits (share->n2, share->delta)))
-        goto cleanup;
-    mpz_setbit (r, 0);          //  mpz_powm_sec needs a positive exponent
-    mpz_powm_sec (a, c4, r, share->n2);
-    mpz_powm_sec (b, share->v, r, share->n2);
-    if (s_challenge (proof->e, share->n, share->index, c4, ci2, share->v, share->vi, a, b))
+    mpz_powm_sec (a, c4, k->r, share->n2);
+    if (s_challenge (proof->e, domain, share->n, share->index, c4, ci2, share->v, share->vi,
+                     a, k->b))
         goto cleanup;
     //  z = r + e Delta s_i over the integers.
     mpz_mul (proof->z, proof->e, share->delta);
     mpz_mul (proof->z, proof->z, share->s);
-    mpz_add (proof->z, proof->z, r);
+    mpz_add (proof->z, proof->z, k->r);
     rc = 0;
 cleanup:
-    mpz_clears (c4, ci2, r, a, b, NULL);     //  r wiped by the allocator
+    he_nonce_destroy (&k);
+    mpz_clears (c4, ci2, a, NULL);
     return rc;
+}
+
+int
+he_partial_prove_nonce (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                        const mpz_t c, const mpz_t ci)
+{
+    return s_prove (proof, PROOF_DOMAIN, share, nonce, c, ci);
+}
+
+int
+he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
+                  const mpz_t ci)
+{
+    he_nonce_t *nonce = he_nonce_new (share);
+    if (!nonce)
+        return -1;
+    return he_partial_prove_nonce (proof, share, &nonce, c, ci);
 }
 
 int
@@ -402,50 +485,99 @@ he_verify_precompute (he_verify_t *vk)
 }
 
 int
-he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const mpz_t ci,
-                   const he_proof_t *proof)
+he_verify_set_threads (he_verify_t *vk, unsigned threads)
 {
-    if (index < 1 || index > vk->parties)
-        return he_error ("partial decryption from party %u: no such party (1..%u)",
-                         index, vk->parties);
-    mpz_t g, c4, ci2, a, b, t, e;
-    mpz_inits (g, c4, ci2, a, b, t, e, NULL);
-    int rc = -1;
-    mpz_gcd (g, ci, vk->n);
-    if (mpz_sgn (ci) <= 0 || mpz_cmp (ci, vk->n2) >= 0 || mpz_cmp_ui (g, 1) != 0) {
-        he_error ("partial decryption from party %u is not a unit modulo n^2", index);
-        goto cleanup;
+    if (threads < 1 || threads > 2)
+        return he_error ("proof verification: %u threads; need 1 or 2", threads);
+    vk->threads = threads;
+    return 0;
+}
+
+//  out = prod bases[j]^rho[j] mod n2 by interleaved square-and-multiply
+//  over the RHO_BITS bits of the public rho_j: one squaring per bit for
+//  all j together, one product per set bit.
+static void
+s_multiexp (mpz_t out, const mpz_t *bases, const mpz_t *rho, size_t count, const mpz_t n2)
+{
+    mpz_t wide;
+    mpz_init2 (wide, 2 * mpz_sizeinbase (n2, 2) + 64);
+    mpz_set_ui (out, 1);
+    for (size_t bit = RHO_BITS; bit-- > 0; ) {
+        mpz_mul (wide, out, out);
+        mpz_mod (out, wide, n2);
+        for (size_t j = 0; j < count; j++)
+            if (mpz_tstbit (rho [j], bit)) {
+                mpz_mul (wide, out, bases [j]);
+                mpz_mod (out, wide, n2);
+            }
     }
-    mpz_gcd (g, c, vk->n);
-    if (mpz_sgn (c) <= 0 || mpz_cmp (c, vk->n2) >= 0 || mpz_cmp_ui (g, 1) != 0) {
-        he_error ("partial decryption: the ciphertext itself is invalid");
-        goto cleanup;
-    }
+    mpz_clear (wide);
+}
+
+//  One side of a proof check: X = prod bases[j]^rho[j] (or bases[0] when
+//  rho is NULL), power = X^square, out = power^exp mod n2. The ciphertext
+//  side (square 4, exp z) is the long one; with two threads it runs beside
+//  the partial side (square 2, exp -e) and v^z v_i^-e. Only public values.
+typedef struct {
+    const mpz_t *bases;
+    const mpz_t *rho;
+    size_t count;
+    mpz_srcptr n2, exp;
+    unsigned long square;
+    mpz_t power, out;
+} s_side_t;
+
+static void *
+s_side_run (void *arg)
+{
+    s_side_t *side = arg;
+    if (side->rho)
+        s_multiexp (side->power, side->bases, side->rho, side->count, side->n2);
+    else
+        mpz_set (side->power, side->bases [0]);
+    mpz_powm_ui (side->power, side->power, side->square, side->n2);
+    mpz_powm (side->out, side->power, side->exp, side->n2);
+    return NULL;
+}
+
+//  Checks proof of log_{C^4}(P^2) = log_v(v_i) for party index under the
+//  Fiat-Shamir domain `domain`, where C, P are cts[0], parts[0] (rho NULL)
+//  or the rho-combinations of cts and parts; every value already checked
+//  as a unit: a = (C^4)^z (P^2)^-e and b = v^z v_i^-e must hash back to e.
+static int
+s_verify (const he_verify_t *vk, const char *domain, unsigned index, const mpz_t *cts,
+          const mpz_t *parts, const mpz_t *rho, size_t count, const he_proof_t *proof)
+{
     if (mpz_sgn (proof->e) < 0 || mpz_sizeinbase (proof->e, 2) > PROOF_HASH_BITS
     ||  mpz_sgn (proof->z) < 0
-    ||  mpz_sizeinbase (proof->z, 2) > s_nonce_bits (vk->n2, vk->delta) + 1) {
-        he_error ("proof from party %u has out-of-range values", index);
-        goto cleanup;
-    }
-    mpz_srcptr vi = vk->vks [index - 1];
-    mpz_powm_ui (c4, c, 4, vk->n2);
-    mpz_powm_ui (ci2, ci, 2, vk->n2);
-    //  a = (c^4)^z (c_i^2)^-e and b = v^z v_i^-e must hash back to e.
+    ||  mpz_sizeinbase (proof->z, 2) > s_nonce_bits (vk->n2, vk->delta) + 1)
+        return he_error ("proof from party %u has out-of-range values", index);
+    mpz_t a, b, t, e;
+    mpz_inits (a, b, t, e, NULL);
     mpz_neg (e, proof->e);
-    mpz_powm (a, c4, proof->z, vk->n2);
-    mpz_powm (t, ci2, e, vk->n2);
-    mpz_mul (a, a, t);
-    mpz_mod (a, a, vk->n2);
-    if (vk->vtable) {
-        if (he_fixedbase_pow (b, vk->vtable, proof->z))
-            goto cleanup;
-    }
-    else
+    s_side_t cside = { .bases = cts, .rho = rho, .count = count, .n2 = vk->n2,
+                       .exp = proof->z, .square = 4 };
+    s_side_t pside = { .bases = parts, .rho = rho, .count = count, .n2 = vk->n2,
+                       .exp = e, .square = 2 };
+    mpz_inits (cside.power, cside.out, pside.power, pside.out, NULL);
+    int rc = -1;
+    mpz_srcptr vi = vk->vks [index - 1];
+    pthread_t thread;
+    bool threaded = vk->threads > 1 && pthread_create (&thread, NULL, s_side_run, &cside) == 0;
+    if (!threaded)
+        s_side_run (&cside);
+    s_side_run (&pside);
+    //  z passed the range check, so the table power cannot fail.
+    if (!vk->vtable || he_fixedbase_pow (b, vk->vtable, proof->z))
         mpz_powm (b, vk->v, proof->z, vk->n2);
     mpz_powm (t, vi, e, vk->n2);
     mpz_mul (b, b, t);
     mpz_mod (b, b, vk->n2);
-    if (s_challenge (t, vk->n, index, c4, ci2, vk->v, vi, a, b))
+    if (threaded)
+        pthread_join (thread, NULL);
+    mpz_mul (a, cside.out, pside.out);
+    mpz_mod (a, a, vk->n2);
+    if (s_challenge (t, domain, vk->n, index, cside.power, pside.power, vk->v, vi, a, b))
         goto cleanup;
     if (mpz_cmp (t, proof->e) != 0) {
         he_error ("proof from party %u does not verify: partial decryption is wrong", index);
@@ -453,7 +585,166 @@ he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const m
     }
     rc = 0;
 cleanup:
-    mpz_clears (g, c4, ci2, a, b, t, e, NULL);
+    mpz_clears (cside.power, cside.out, pside.power, pside.out, a, b, t, e, NULL);
+    return rc;
+}
+
+//  1 if x is a unit of Z*_{n^2} below n^2.
+static int
+s_is_unit (const mpz_t x, const mpz_t n, const mpz_t n2)
+{
+    if (mpz_sgn (x) <= 0 || mpz_cmp (x, n2) >= 0)
+        return 0;
+    mpz_t g;
+    mpz_init (g);
+    mpz_gcd (g, x, n);
+    int unit = mpz_cmp_ui (g, 1) == 0;
+    mpz_clear (g);
+    return unit;
+}
+
+int
+he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const mpz_t ci,
+                   const he_proof_t *proof)
+{
+    if (index < 1 || index > vk->parties)
+        return he_error ("partial decryption from party %u: no such party (1..%u)",
+                         index, vk->parties);
+    if (!s_is_unit (ci, vk->n, vk->n2))
+        return he_error ("partial decryption from party %u is not a unit modulo n^2", index);
+    if (!s_is_unit (c, vk->n, vk->n2))
+        return he_error ("partial decryption: the ciphertext itself is invalid");
+    return s_verify (vk, PROOF_DOMAIN, index, (const mpz_t *) c, (const mpz_t *) ci, NULL, 1,
+                     proof);
+}
+
+//  ---------------------------------------------------------------------
+//  Batched proof over a vector (docs/protocol.md, "Batched proof").
+
+static void
+s_rho_free (mpz_t **rho, size_t count)
+{
+    for (size_t j = 0; *rho && j < count; j++)
+        mpz_clear ((*rho) [j]);
+    free (*rho);
+    *rho = NULL;
+}
+
+//  The batch coefficients (a new array of count values of RHO_BITS bits, or
+//  NULL): seed = SHA-256(RHO_DOMAIN, n, v, v_i, index, round, count, study
+//  id, c_1..c_m, p_1..p_m) and rho_j = the first 128 bits of
+//  SHA-256(seed, j).
+static mpz_t *
+s_batch_rho (const mpz_t n, const mpz_t v, const mpz_t vi, unsigned index,
+             const char *study_id, uint32_t round, const mpz_t *cts, const mpz_t *parts,
+             size_t count)
+{
+    unsigned char seed [32], digest [32];
+    unsigned char be [12] = {
+        (unsigned char) (index >> 24), (unsigned char) (index >> 16),
+        (unsigned char) (index >> 8), (unsigned char) index,
+        (unsigned char) (round >> 24), (unsigned char) (round >> 16),
+        (unsigned char) (round >> 8), (unsigned char) round,
+        (unsigned char) (count >> 24), (unsigned char) (count >> 16),
+        (unsigned char) (count >> 8), (unsigned char) count
+    };
+    uint32_t slen = (uint32_t) strlen (study_id);
+    unsigned char lenb [4] = {
+        (unsigned char) (slen >> 24), (unsigned char) (slen >> 16),
+        (unsigned char) (slen >> 8), (unsigned char) slen
+    };
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
+        EVP_MD_CTX_free (ctx);
+        he_error ("SHA-256 unavailable");
+        return NULL;
+    }
+    EVP_DigestUpdate (ctx, RHO_DOMAIN, sizeof RHO_DOMAIN);
+    s_hash_mpz (ctx, n);
+    s_hash_mpz (ctx, v);
+    s_hash_mpz (ctx, vi);
+    EVP_DigestUpdate (ctx, be, sizeof be);
+    EVP_DigestUpdate (ctx, lenb, 4);
+    EVP_DigestUpdate (ctx, study_id, slen);
+    for (size_t j = 0; j < count; j++)
+        s_hash_mpz (ctx, cts [j]);
+    for (size_t j = 0; j < count; j++)
+        s_hash_mpz (ctx, parts [j]);
+    int ok = EVP_DigestFinal_ex (ctx, seed, NULL);
+    mpz_t *rho = calloc (count, sizeof (mpz_t));
+    for (size_t j = 0; rho && j < count; j++)
+        mpz_init (rho [j]);
+    for (size_t j = 0; rho && ok && j < count; j++) {
+        unsigned char jb [4] = {
+            (unsigned char) (j >> 24), (unsigned char) (j >> 16),
+            (unsigned char) (j >> 8), (unsigned char) j
+        };
+        ok = EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)
+          && EVP_DigestUpdate (ctx, seed, sizeof seed)
+          && EVP_DigestUpdate (ctx, jb, 4)
+          && EVP_DigestFinal_ex (ctx, digest, NULL);
+        mpz_import (rho [j], RHO_BITS / 8, 1, 1, 0, 0, digest);
+    }
+    EVP_MD_CTX_free (ctx);
+    if (!rho || !ok) {
+        s_rho_free (&rho, count);
+        he_error (ok? "out of memory": "SHA-256 failed");
+        return NULL;
+    }
+    return rho;
+}
+
+int
+he_batch_prove (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                const char *study_id, uint32_t round, const mpz_t *cts,
+                const mpz_t *partials, size_t count)
+{
+    if (count < 1 || count > HE_BATCH_MAX) {
+        he_nonce_destroy (nonce);
+        return he_error ("batched proof: %zu partial decryptions; need 1..%d", count,
+                         HE_BATCH_MAX);
+    }
+    mpz_t *rho = s_batch_rho (share->n, share->v, share->vi, share->index, study_id, round,
+                              cts, partials, count);
+    if (!rho) {
+        he_nonce_destroy (nonce);
+        return -1;
+    }
+    mpz_t cstar, pstar;
+    mpz_inits (cstar, pstar, NULL);
+    s_multiexp (cstar, cts, (const mpz_t *) rho, count, share->n2);
+    s_multiexp (pstar, partials, (const mpz_t *) rho, count, share->n2);
+    int rc = s_prove (proof, BATCH_DOMAIN, share, nonce, cstar, pstar);
+    mpz_clears (cstar, pstar, NULL);
+    s_rho_free (&rho, count);
+    return rc;
+}
+
+int
+he_batch_verify (const he_verify_t *vk, unsigned index, const char *study_id, uint32_t round,
+                 const mpz_t *cts, const mpz_t *partials, size_t count,
+                 const he_proof_t *proof)
+{
+    if (index < 1 || index > vk->parties)
+        return he_error ("partial decryption from party %u: no such party (1..%u)",
+                         index, vk->parties);
+    if (count < 1 || count > HE_BATCH_MAX)
+        return he_error ("batched proof from party %u: %zu partial decryptions; need 1..%d",
+                         index, count, HE_BATCH_MAX);
+    for (size_t j = 0; j < count; j++) {
+        if (!s_is_unit (partials [j], vk->n, vk->n2))
+            return he_error ("partial decryption %zu from party %u is not a unit modulo n^2",
+                             j, index);
+        if (!s_is_unit (cts [j], vk->n, vk->n2))
+            return he_error ("partial decryption: ciphertext %zu itself is invalid", j);
+    }
+    mpz_t *rho = s_batch_rho (vk->n, vk->v, vk->vks [index - 1], index, study_id, round, cts,
+                              partials, count);
+    if (!rho)
+        return -1;
+    int rc = s_verify (vk, BATCH_DOMAIN, index, cts, partials, (const mpz_t *) rho, count,
+                       proof);
+    s_rho_free (&rho, count);
     return rc;
 }
 

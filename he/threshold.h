@@ -25,6 +25,7 @@
 #include "paillier.h"
 
 #define HE_PARTIES_MAX 64       //  Delta = l! stays a small integer
+#define HE_BATCH_MAX   (1u << 20)   //  partial decryptions under one batched proof
 
 typedef struct _he_share_t  he_share_t;     //  one party's secret share
 typedef struct _he_verify_t he_verify_t;    //  public verification keys
@@ -75,9 +76,37 @@ mpz_srcptr he_verify_key (const he_verify_t *self, unsigned index);
 /*  c_i = c^(2 Delta s_i) mod n^2 for a checked ciphertext c. Returns 0 or -1. */
 int he_partial_decrypt (mpz_t ci, const he_share_t *share, const mpz_t c) HE_WUR;
 
-/*  Proves c_i correct (non-interactive, Fiat-Shamir). Returns 0 or -1. */
+/*  Proves c_i correct (non-interactive, Fiat-Shamir). Draws a fresh nonce
+    (he_nonce_new) and spends it (he_partial_prove_nonce). Returns 0 or -1. */
 int he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
                       const mpz_t ci) HE_WUR;
+
+/*  Builds the prover's constant-time fixed-base table for v (about 15 MB
+    at 2048 bits) so that he_nonce_new() computes v^r as table products
+    (he_fixedbase_pow_sec: every entry touched, no digit-dependent
+    timing) instead of a full mpz_powm_sec. For a site that proves many
+    partial decryptions. Idempotent. Returns 0 or -1. */
+int he_share_precompute (he_share_t *share) HE_WUR;
+
+/*  A proof nonce prepared ahead of a decryption request: a fresh secret r
+    from the CSPRNG and the commitment b = v^r (DJ01 s.4.1), so that a
+    proof then only needs (c^4)^r and the response. It is secret: it is
+    spent by exactly one proof, which destroys it, and wiped when
+    destroyed. */
+typedef struct _he_nonce_t he_nonce_t;
+
+/*  A fresh nonce for proofs with `share` (uses the share's table when
+    he_share_precompute() built one). Returns it, or NULL (he_last_error). */
+he_nonce_t *he_nonce_new (const he_share_t *share);
+
+/*  Wipes and frees a nonce; NULL-safe, sets *self_p to NULL. */
+void he_nonce_destroy (he_nonce_t **self_p);
+
+/*  As he_partial_prove with a prepared nonce, which is consumed (*nonce is
+    destroyed and set to NULL on every path, so it can never serve twice).
+    Returns 0 or -1. */
+int he_partial_prove_nonce (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                            const mpz_t c, const mpz_t ci) HE_WUR;
 
 /*  Builds a fixed-base table for v (about 15 MB at 2048 bits with 10
     parties) so that he_partial_verify() spends one of its two long
@@ -86,10 +115,37 @@ int he_partial_prove (he_proof_t *proof, const he_share_t *share, const mpz_t c,
     data-dependent lookups leak nothing. Idempotent. Returns 0 or -1. */
 int he_verify_precompute (he_verify_t *vk) HE_WUR;
 
+/*  Lets proof verification (he_partial_verify, he_batch_verify) run on two
+    threads: the long side of the check, (C^4)^z, beside the rest. For a
+    verifier with a core to spare (the coordinator). threads is 1 (the
+    default) or 2. Returns 0 or -1. */
+int he_verify_set_threads (he_verify_t *vk, unsigned threads) HE_WUR;
+
 /*  0 if `proof` shows that c_i is party `index`'s correct partial
     decryption of c; -1 otherwise (with the reason). */
 int he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c,
                        const mpz_t ci, const he_proof_t *proof) HE_WUR;
+
+/*  Batched proof for a vector (docs/protocol.md, "Batched proof"): one
+    proof that partials[j] is this share's partial decryption of cts[j] for
+    every j < count. With rho_j = 128-bit coefficients derived by SHA-256
+    from (n, v, v_i, index, study_id, round, count, every c_j, every p_j),
+    C* = prod c_j^rho_j and P* = prod p_j^rho_j mod n^2, it is the proof of
+    log_{C*^4}(P*^2) = log_v(v_i) (its own Fiat-Shamir domain). A wrong p_j
+    passes with probability <= 2^-128 per hash query. Consumes the nonce
+    (*nonce NULL on every path). 1 <= count <= HE_BATCH_MAX; the partials
+    must be this share's (the prover does not re-check them). 0 or -1. */
+int he_batch_prove (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
+                    const char *study_id, uint32_t round, const mpz_t *cts,
+                    const mpz_t *partials, size_t count) HE_WUR;
+
+/*  0 if `proof` shows that partials[0..count) are party `index`'s correct
+    partial decryptions of cts[0..count) for this study and round; -1
+    otherwise (with the reason): a wrong or reordered partial, a value that
+    is not a unit modulo n^2, another study, round, party or vector. */
+int he_batch_verify (const he_verify_t *vk, unsigned index, const char *study_id,
+                     uint32_t round, const mpz_t *cts, const mpz_t *partials, size_t count,
+                     const he_proof_t *proof) HE_WUR;
 
 /*  Combines partial decryptions from `count` distinct parties (indices[k]
     gave partials[k]); needs count >= threshold and uses the first

@@ -153,7 +153,7 @@ proto_validate (const proto_msg_t *m)
             if (p->share_index < 1 || p->share_index > 64)
                 return proto_error ("partial.share_index: %u outside 1..64", p->share_index);
             return s_check_bytes ("partial.partials", p->partials)
-                || s_check_bytes ("partial.proofs", p->proofs);
+                || s_check_bytes ("partial.proof", p->proof);
         }
         case COHORT__ENVELOPE__BODY_ROUND_RESULT: {
             const Cohort__RoundResult *r = m->round_result;

@@ -39,6 +39,9 @@ struct _site_worker_t {
     uint32_t last_round, decrypted_round;
     uint64_t done [PROTO_KINDS];
     size_t expected_cts;
+    //  The proof nonce prepared for the next decryption request (secret;
+    //  spent by one proof).
+    he_nonce_t *nonce;
     site_endpoint_t *endpoint;      //  gateways' ingest, if configured
     audit_log_t *audit;             //  this thread's handle, if configured
     char actor [AUDIT_ACTOR_MAX];
@@ -67,7 +70,7 @@ site_worker_new (const char *config_path)
                     he_share_index (self->share), self->cfg->index);
         goto fail;
     }
-    if (he_pubkey_precompute (self->pk)
+    if (he_pubkey_precompute (self->pk) || he_share_precompute (self->share)
     ||  he_codec_init (&self->codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
                        PROTO_VALUE_BITS, PROTO_MAX_PARTIES)) {
         site_error ("keys: %s", he_last_error ());
@@ -136,6 +139,7 @@ site_worker_destroy (site_worker_t **self_p)
     if (self_p && *self_p) {
         site_worker_t *self = *self_p;
         s_forget (self);
+        he_nonce_destroy (&self->nonce);
         site_endpoint_destroy (&self->endpoint);
         audit_log_destroy (&self->audit);
         zsock_destroy (&self->sock);
@@ -322,6 +326,17 @@ s_check_round (site_worker_t *self, const proto_msg_t *msg)
     return 0;
 }
 
+//  Prepares the proof nonce (fresh r, v^r) of the next decryption request,
+//  so that the request only pays for (C*^4)^r and the response. Called off
+//  the request path: once the site's update has left and after each
+//  decryption. On failure the nonce is drawn when the request comes.
+static void
+s_prepare_nonce (site_worker_t *self)
+{
+    if (!self->nonce && !(self->nonce = he_nonce_new (self->share)))
+        zsys_warning ("site %s: proof nonce: %s", self->cfg->name, he_last_error ());
+}
+
 static void
 s_on_round (site_worker_t *self, const proto_msg_t *msg)
 {
@@ -401,6 +416,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     self->last_round = msg->round_id;
     self->done [rs->kind]++;
     self->expected_cts = ncts;
+    s_prepare_nonce (self);
 done:
     //  The noised vector is wiped: only its encryption leaves.
     memset (v, 0, k->dim * sizeof (int64_t));
@@ -426,7 +442,9 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     }
     self->decrypted_round = msg->round_id;
     mpz_t *cts = NULL, *parts = NULL;
-    he_proof_t *proofs = NULL;
+    he_nonce_t *nonce = NULL;
+    he_proof_t proof;
+    he_proof_init (&proof);
     size_t n = 0;
     uint8_t *pbuf = NULL, *fbuf = NULL;
     size_t plen, flen;
@@ -439,23 +457,26 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         goto done;
     }
     parts = malloc (n * sizeof (mpz_t));
-    proofs = malloc (n * sizeof (he_proof_t));
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         mpz_init (parts [i]);
-        he_proof_init (&proofs [i]);
-    }
     for (size_t i = 0; i < n && !why; i++)
-        if (he_partial_decrypt (parts [i], self->share, cts [i])
-        ||  he_partial_prove (&proofs [i], self->share, cts [i], parts [i]))
+        if (he_partial_decrypt (parts [i], self->share, cts [i]))
             why = he_last_error ();
+    //  One batched proof for the whole vector, bound to this study and round.
+    nonce = self->nonce? self->nonce: he_nonce_new (self->share);
+    self->nonce = NULL;
+    if (!why && (!nonce || he_batch_prove (&proof, self->share, &nonce, self->study_id,
+                                           msg->round_id, (const mpz_t *) cts,
+                                           (const mpz_t *) parts, n)))
+        why = he_last_error ();
     if (!why && (he_vector_serialize (&pbuf, &plen, self->pk, parts, n)
-             ||  he_proofs_serialize (&fbuf, &flen, self->pk, proofs, n)))
+             ||  he_proofs_serialize (&fbuf, &flen, self->pk, &proof, 1)))
         why = he_last_error ();
     if (!why) {
         Cohort__PartialDecryption pd = COHORT__PARTIAL_DECRYPTION__INIT;
         pd.share_index = he_share_index (self->share);
         pd.partials = (ProtobufCBinaryData) { plen, pbuf };
-        pd.proofs = (ProtobufCBinaryData) { flen, fbuf };
+        pd.proof = (ProtobufCBinaryData) { flen, fbuf };
         proto_msg_t out = COHORT__ENVELOPE__INIT;
         out.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
         out.partial = &pd;
@@ -468,19 +489,19 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
                                                         "ciphertexts", (json_int_t) n));
     }
 done:
+    he_nonce_destroy (&nonce);
     if (parts) {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++)
             mpz_clear (parts [i]);
-            he_proof_clear (&proofs [i]);
-        }
     }
+    he_proof_clear (&proof);
     free (parts);
-    free (proofs);
     free (pbuf);
     free (fbuf);
     he_vector_free (&cts, n);
     if (why)
         s_error_to (self, msg->study_id, msg->round_id, why);
+    s_prepare_nonce (self);
 }
 
 static void

@@ -10,7 +10,8 @@
     count) or declines with the reason. In each round it computes its
     vector (site/train.h), charges its ledger, adds its discrete Gaussian
     noise share, encrypts and sends. It answers a decrypt request only for
-    the round it contributed to, once, with partial decryptions and proofs.
+    the round it contributed to, once, with its partial decryptions and one
+    batched proof for them (its nonce prepared ahead, off the request path).
 */
 #ifndef SITE_WORKER_H
 #define SITE_WORKER_H

@@ -392,20 +392,47 @@ s_bad_partial (e2e_t *c)
     fputs (text, f);
     fclose (f);
     free (text);
-    if (s_start_all (c))
-        return -1;
-    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 2, 1, 20, false, 2, 0) == 0, "study.cfg");
+    //  First only a and c: the coordinator needs t = 2 verified partials,
+    //  so it must check c's, names it by its proof, and the round fails.
+    CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start");
+    CHECK (e2e_start_site (c, 0) == 0, "site a did not connect");
+    CHECK (e2e_start_site (c, 2) == 0, "site c did not connect");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 1, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "failed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    CHECK (strstr (s_study_field (report, "status_detail"),
+                   "1 of 2 required partial decryptions verified"), "detail: %s",
+           s_study_field (report, "status_detail"));
+    json_t *round = json_array_get (json_object_get (report, "rounds"), 0);
+    json_t *excluded = json_object_get (round, "excluded");
+    CHECK (json_array_size (excluded) == 1, "%zu excluded", json_array_size (excluded));
+    json_t *item = json_array_get (excluded, 0);
+    CHECK (!strcmp (json_string_value (json_object_get (item, "site")), c->names [2]),
+           "excluded %s", json_string_value (json_object_get (item, "site")));
+    const char *reason = json_string_value (json_object_get (item, "reason"));
+    CHECK (strstr (reason, "proof does not verify"), "reason: %s", reason);
+    json_decref (report);
+    //  With b too the study completes: the coordinator combines the first
+    //  two partials that verify. Whenever c's arrived before those, it is
+    //  named by its proof; a later one is stale. It is never combined.
+    CHECK (e2e_start_site (c, 1) == 0, "site b did not connect");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
     CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
            s_study_field (report, "status"), s_study_field (report, "status_detail"));
-    json_t *round = json_array_get (json_object_get (report, "rounds"), 0);
-    json_t *excluded = json_object_get (round, "excluded");
-    CHECK (json_array_size (excluded) == 1, "%zu excluded", json_array_size (excluded));
-    const char *reason = json_string_value (json_object_get (json_array_get (excluded, 0),
-                                                             "reason"));
-    CHECK (strstr (reason, "proof does not verify"), "reason: %s", reason);
+    size_t i, k;
+    json_array_foreach (json_object_get (report, "rounds"), i, round) {
+        json_array_foreach (json_object_get (round, "excluded"), k, item) {
+            const char *site = json_string_value (json_object_get (item, "site"));
+            reason = json_string_value (json_object_get (item, "reason"));
+            CHECK (!strcmp (site, c->names [2]) && strstr (reason, "proof does not verify"),
+                   "round %zu excluded %s: %s", i + 1, site, reason);
+        }
+    }
     json_decref (report);
     return 0;
 }
@@ -536,22 +563,26 @@ s_rogue (zsock_t *pipe, void *args)
             ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
             if (he_vector_deserialize (&cts, &n, pk, agg.data, agg.len, 1 << 20) == 0) {
                 mpz_t *parts = malloc (n * sizeof (mpz_t));
-                he_proof_t *proofs = malloc (n * sizeof (he_proof_t));
+                he_proof_t proof;
+                he_proof_init (&proof);
                 int bad = 0;
                 for (size_t i = 0; i < n; i++) {
                     mpz_init (parts [i]);
-                    he_proof_init (&proofs [i]);
-                    bad |= he_partial_decrypt (parts [i], share, cts [i])
-                        || he_partial_prove (&proofs [i], share, cts [i], parts [i]);
+                    bad |= he_partial_decrypt (parts [i], share, cts [i]);
                 }
+                he_nonce_t *nonce = he_nonce_new (share);
+                bad = bad || !nonce
+                   || he_batch_prove (&proof, share, &nonce, msg->study_id, msg->round_id,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, n);
+                he_nonce_destroy (&nonce);
                 uint8_t *pb = NULL, *fb = NULL;
                 size_t pl, fl;
                 if (!bad && he_vector_serialize (&pb, &pl, pk, parts, n) == 0
-                &&  he_proofs_serialize (&fb, &fl, pk, proofs, n) == 0) {
+                &&  he_proofs_serialize (&fb, &fl, pk, &proof, 1) == 0) {
                     Cohort__PartialDecryption pd = COHORT__PARTIAL_DECRYPTION__INIT;
                     pd.share_index = 3;
                     pd.partials = (ProtobufCBinaryData) { pl, pb };
-                    pd.proofs = (ProtobufCBinaryData) { fl, fb };
+                    pd.proof = (ProtobufCBinaryData) { fl, fb };
                     proto_msg_t reply = COHORT__ENVELOPE__INIT;
                     reply.study_id = msg->study_id;
                     reply.round_id = msg->round_id;
@@ -562,12 +593,10 @@ s_rogue (zsock_t *pipe, void *args)
                 }
                 free (pb);
                 free (fb);
-                for (size_t i = 0; i < n; i++) {
+                for (size_t i = 0; i < n; i++)
                     mpz_clear (parts [i]);
-                    he_proof_clear (&proofs [i]);
-                }
+                he_proof_clear (&proof);
                 free (parts);
-                free (proofs);
                 he_vector_free (&cts, n);
             }
         }

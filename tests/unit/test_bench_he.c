@@ -46,7 +46,10 @@ test_prints_every_key (void **state)
     const char *keys [] = {
         "keygen_s", "threshold_keygen_s", "encrypt_textbook_ms", "encrypt_fast_ms",
         "slots_per_ciphertext", "encrypt_values_per_s", "decrypt_ms", "decrypt_values_per_s",
-        "add_us", "partial_decrypt_ms", "combine_ms", "proof_verify_ms"
+        "add_us", "partial_decrypt_ms", "combine_ms", "proof_verify_ms", "proof_prove_ms",
+        "proof_nonce_ms", "proof_prove_prepared_ms", "batch_prove_ms", "batch_verify_ms",
+        "batch_verify_2threads_ms",
+        "batch_ciphertexts"
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
         json_t *v = json_object_get (j, keys [i]);

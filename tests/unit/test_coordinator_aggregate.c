@@ -53,32 +53,47 @@ s_vector (const int64_t *v, size_t n, uint8_t **buf, size_t *len)
     free (cts);
 }
 
-//  Share k's partials and proofs of the serialised aggregate; corrupt
-//  flips the first partial.
+enum { GOOD, CORRUPT, OTHER_ROUND, PER_CIPHERTEXT };
+
+//  Share k's partials of the serialised aggregate with its batched proof
+//  for study "st" round 3, handed to coord_agg_add_partial for that study
+//  and round. CORRUPT flips the last partial after proving; OTHER_ROUND
+//  proves for round 4; PER_CIPHERTEXT sends one old-style proof per
+//  ciphertext instead.
 static void
-s_partial (coord_agg_t *agg, int k, int corrupt, int expect)
+s_partial (coord_agg_t *agg, int k, int mode, int expect)
 {
     uint8_t *abuf;
     size_t alen, n;
     assert_int_equal (coord_agg_serialize (agg, &abuf, &alen), 0);
     mpz_t *cts;
     assert_int_equal (he_vector_deserialize (&cts, &n, s_pk, abuf, alen, 100), 0);
+    assert_true (n >= 2);
     mpz_t *parts = malloc (n * sizeof (mpz_t));
     he_proof_t *proofs = malloc (n * sizeof (he_proof_t));
     for (size_t i = 0; i < n; i++) {
         mpz_init (parts [i]);
         he_proof_init (&proofs [i]);
         assert_int_equal (he_partial_decrypt (parts [i], s_shares [k], cts [i]), 0);
-        assert_int_equal (he_partial_prove (&proofs [i], s_shares [k], cts [i], parts [i]), 0);
+        if (mode == PER_CIPHERTEXT)
+            assert_int_equal (he_partial_prove (&proofs [i], s_shares [k], cts [i], parts [i]),
+                              0);
     }
-    if (corrupt)
-        he_mul_scalar (parts [0], s_pk, parts [0], (mpz_srcptr) parts [0]);
+    if (mode != PER_CIPHERTEXT) {
+        he_nonce_t *nonce = he_nonce_new (s_shares [k]);
+        assert_int_equal (he_batch_prove (&proofs [0], s_shares [k], &nonce, "st",
+                                          mode == OTHER_ROUND? 4: 3, (const mpz_t *) cts,
+                                          (const mpz_t *) parts, n), 0);
+    }
+    if (mode == CORRUPT)
+        he_mul_scalar (parts [n - 1], s_pk, parts [n - 1], (mpz_srcptr) parts [n - 1]);
     uint8_t *pb, *fb;
     size_t pl, fl;
     assert_int_equal (he_vector_serialize (&pb, &pl, s_pk, parts, n), 0);
-    assert_int_equal (he_proofs_serialize (&fb, &fl, s_pk, proofs, n), 0);
-    assert_int_equal (coord_agg_add_partial (agg, he_share_index (s_shares [k]), pb, pl, fb, fl),
-                      expect);
+    assert_int_equal (he_proofs_serialize (&fb, &fl, s_pk, proofs,
+                                           mode == PER_CIPHERTEXT? n: 1), 0);
+    assert_int_equal (coord_agg_add_partial (agg, he_share_index (s_shares [k]), "st", 3,
+                                             pb, pl, fb, fl), expect);
     for (size_t i = 0; i < n; i++) {
         mpz_clear (parts [i]);
         he_proof_clear (&proofs [i]);
@@ -120,19 +135,34 @@ test_sum_and_exclusion (void **state)
     assert_int_equal (coord_agg_contributors (agg), 2);
 
     assert_int_equal (coord_agg_combine (agg, out), -1);      //  no partials yet
-    s_partial (agg, 0, 1, -1);                                //  share 1 corrupted
+    s_partial (agg, 0, CORRUPT, -1);                          //  share 1 corrupted
     assert_non_null (strstr (coord_last_error (), "proof does not verify"));
-    s_partial (agg, 0, 0, -1);                                //  a second answer from 1
+    s_partial (agg, 0, GOOD, -1);                             //  a second answer from 1
     assert_non_null (strstr (coord_last_error (), "second answer"));
-    s_partial (agg, 1, 0, 0);
+    s_partial (agg, 1, OTHER_ROUND, -1);                      //  a replay from round 4
+    assert_non_null (strstr (coord_last_error (), "proof does not verify"));
+    assert_int_equal (coord_agg_valid_partials (agg), 0);
+    coord_agg_destroy (&agg);
+
+    //  The same sums again; shares 2 and 3 answer well.
+    agg = coord_agg_new (s_pk, s_vk, &s_codec, N);
+    s_vector (a, N, &buf, &len);
+    assert_int_equal (coord_agg_add (agg, buf, len), 0);
+    free (buf);
+    s_vector (b, N, &buf, &len);
+    assert_int_equal (coord_agg_add (agg, buf, len), 0);
+    free (buf);
+    s_partial (agg, 0, PER_CIPHERTEXT, -1);                   //  not one batched proof
+    assert_non_null (strstr (coord_last_error (), "exceeds the limit 1"));
+    s_partial (agg, 1, GOOD, 0);
     assert_int_equal (coord_agg_valid_partials (agg), 1);
     assert_int_equal (coord_agg_combine (agg, out), -1);      //  1 of 2
-    s_partial (agg, 2, 0, 0);
+    s_partial (agg, 2, GOOD, 0);
     assert_int_equal (coord_agg_combine (agg, out), 0);
     for (int i = 0; i < N; i++)
         assert_true (out [i] == a [i] + b [i]);
     uint8_t junk [1] = { 0 };
-    assert_int_equal (coord_agg_add_partial (agg, 9, junk, 1, junk, 1), -1);
+    assert_int_equal (coord_agg_add_partial (agg, 9, "st", 3, junk, 1, junk, 1), -1);
     assert_non_null (strstr (coord_last_error (), "outside 1..3"));
     coord_agg_destroy (&agg);
     assert_null (agg);

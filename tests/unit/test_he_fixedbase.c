@@ -65,12 +65,62 @@ test_matches_powm (void **state)
     mpz_clears (base, mod, e, want, got, NULL);
 }
 
+//  The constant-time form agrees with powm for every window, sizes that
+//  straddle limbs, the extreme exponents; it refuses what the plain form
+//  refuses, and each form refuses the other's power.
+static void
+test_sec_matches_powm (void **state)
+{
+    (void) state;
+    mpz_t base, mod, e, want, got;
+    mpz_inits (base, mod, e, want, got, NULL);
+    assert_int_equal (he_random_bits (mod, 1024), 0);
+    mpz_setbit (mod, 1023);
+    mpz_setbit (mod, 0);
+    assert_int_equal (he_random_below (base, mod), 0);
+    const size_t sizes [] = { 1, 63, 64, 65, 300 };
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes [0]; s++)
+        for (unsigned w = 1; w <= 8; w++) {
+            he_fixedbase_t *fb = he_fixedbase_new_sec (base, mod, sizes [s], w);
+            assert_non_null (fb);
+            assert_true (he_fixedbase_bytes (fb) > 0);
+            for (int i = 0; i < 8; i++) {
+                assert_int_equal (he_random_bits (e, sizes [s]), 0);
+                if (i == 0) mpz_set_ui (e, 0);
+                if (i == 1) { mpz_set_ui (e, 0); mpz_setbit (e, sizes [s]); mpz_sub_ui (e, e, 1); }
+                if (i == 2) mpz_set_ui (e, 1);
+                mpz_powm (want, base, e, mod);
+                assert_int_equal (he_fixedbase_pow_sec (got, fb, e), 0);
+                assert_int_equal (mpz_cmp (got, want), 0);
+            }
+            mpz_set_ui (e, 0);
+            mpz_setbit (e, sizes [s]);
+            assert_int_equal (he_fixedbase_pow_sec (got, fb, e), -1);
+            mpz_set_si (e, -1);
+            assert_int_equal (he_fixedbase_pow_sec (got, fb, e), -1);
+            mpz_set_ui (e, 1);
+            assert_int_equal (he_fixedbase_pow (got, fb, e), -1);
+            he_fixedbase_destroy (&fb);
+            assert_null (fb);
+        }
+    he_fixedbase_t *plain = he_fixedbase_new (base, mod, 64);
+    mpz_set_ui (e, 5);
+    assert_int_equal (he_fixedbase_pow_sec (got, plain, e), -1);
+    he_fixedbase_destroy (&plain);
+    assert_null (he_fixedbase_new_sec (base, mod, 64, 0));
+    assert_null (he_fixedbase_new_sec (base, mod, 0, 5));
+    mpz_set_ui (mod, 1);
+    assert_null (he_fixedbase_new_sec (base, mod, 64, 5));
+    mpz_clears (base, mod, e, want, got, NULL);
+}
+
 int
 main (void)
 {
     he_init ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_matches_powm),
+        cmocka_unit_test (test_sec_matches_powm),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

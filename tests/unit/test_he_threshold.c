@@ -185,6 +185,223 @@ test_proofs_catch_corruption (void **state)
     mpz_clears (m, c, out, NULL);
 }
 
+//  The commitment b = v^z v_i^-e that a proof was made with (anyone can
+//  recompute it from the public proof).
+static void
+s_commitment (mpz_t b, unsigned index, const he_proof_t *proof)
+{
+    mpz_t t, e;
+    mpz_inits (t, e, NULL);
+    mpz_powm (b, he_verify_v (s_vk), proof->z, he_pubkey_n2 (s_pk));
+    mpz_neg (e, proof->e);
+    mpz_powm (t, he_verify_key (s_vk, index), e, he_pubkey_n2 (s_pk));
+    mpz_mul (b, b, t);
+    mpz_mod (b, b, he_pubkey_n2 (s_pk));
+    mpz_clears (t, e, NULL);
+}
+
+//  Prepared nonces: proofs made with them (with and without the prover's
+//  constant-time table) verify, a nonce is consumed by its proof, and no
+//  two proofs share a commitment, even for the same partial.
+static void
+test_prepared_nonces (void **state)
+{
+    (void) state;
+    mpz_t m, c, ci, b [4];
+    mpz_inits (m, c, ci, NULL);
+    mpz_set_ui (m, 4242);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    he_share_t *share = s_shares [3];
+    assert_int_equal (he_partial_decrypt (ci, share, c), 0);
+    for (int k = 0; k < 4; k++) {
+        //  Two proofs without the table, then two with it.
+        if (k == 2) {
+            assert_int_equal (he_share_precompute (share), 0);
+            assert_int_equal (he_share_precompute (share), 0);
+        }
+        he_nonce_t *nonce = he_nonce_new (share);
+        assert_non_null (nonce);
+        he_proof_t proof;
+        he_proof_init (&proof);
+        assert_int_equal (he_partial_prove_nonce (&proof, share, &nonce, c, ci), 0);
+        assert_null (nonce);
+        assert_int_equal (he_partial_verify (s_vk, 4, c, ci, &proof), 0);
+        mpz_init (b [k]);
+        s_commitment (b [k], 4, &proof);
+        for (int j = 0; j < k; j++)
+            assert_int_not_equal (mpz_cmp (b [j], b [k]), 0);
+        //  A spent nonce cannot prove again.
+        assert_int_equal (he_partial_prove_nonce (&proof, share, &nonce, c, ci), -1);
+        he_proof_clear (&proof);
+    }
+    //  A nonce for the wrong partial gives a proof that fails.
+    he_nonce_t *nonce = he_nonce_new (share);
+    he_proof_t proof;
+    he_proof_init (&proof);
+    mpz_add_ui (m, he_pubkey_n (s_pk), 1);
+    mpz_mul (m, m, ci);
+    mpz_mod (m, m, he_pubkey_n2 (s_pk));
+    assert_int_equal (he_partial_prove_nonce (&proof, share, &nonce, c, m), 0);
+    assert_int_equal (he_partial_verify (s_vk, 4, c, m, &proof), -1);
+    //  Destroying an unused nonce is NULL-safe and clears the pointer.
+    nonce = he_nonce_new (share);
+    he_nonce_destroy (&nonce);
+    assert_null (nonce);
+    he_nonce_destroy (&nonce);
+    he_proof_clear (&proof);
+    for (int k = 0; k < 4; k++)
+        mpz_clear (b [k]);
+    mpz_clears (m, c, ci, NULL);
+}
+
+#define BATCH 5
+
+//  Fills cts with encryptions of 1000 + j and parts with party `index`'s
+//  partial decryptions; returns its batched proof for study "s1" round 7.
+static void
+s_batch_fixture (mpz_t *cts, mpz_t *parts, he_proof_t *proof, unsigned index)
+{
+    mpz_t m;
+    mpz_init (m);
+    for (int j = 0; j < BATCH; j++) {
+        mpz_set_ui (m, 1000 + (unsigned) j);
+        mpz_inits (cts [j], parts [j], NULL);
+        assert_int_equal (he_encrypt (cts [j], s_pk, m), 0);
+        assert_int_equal (he_partial_decrypt (parts [j], s_shares [index - 1], cts [j]), 0);
+    }
+    mpz_clear (m);
+    he_proof_init (proof);
+    he_nonce_t *nonce = he_nonce_new (s_shares [index - 1]);
+    assert_int_equal (he_batch_prove (proof, s_shares [index - 1], &nonce, "s1", 7,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, BATCH), 0);
+    assert_null (nonce);
+}
+
+#define VERIFY(idx, study, round, cts, parts, count, proof) \
+    he_batch_verify (s_vk, idx, study, round, (const mpz_t *) (cts), \
+                     (const mpz_t *) (parts), count, proof)
+
+//  One proof for a vector of partials: good batches verify; any single
+//  corrupted partial, a swap, another study, round, party, length or vector
+//  fails; the partials it accepts combine to the plaintexts.
+static void
+test_batch_proof (void **state)
+{
+    (void) state;
+    mpz_t cts [BATCH], parts [BATCH], t;
+    he_proof_t proof;
+    mpz_init (t);
+    s_batch_fixture (cts, parts, &proof, 2);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    //  Each position, corrupted by a factor (1 + n): fails.
+    mpz_add_ui (t, he_pubkey_n (s_pk), 1);
+    for (int j = 0; j < BATCH; j++) {
+        mpz_t saved;
+        mpz_init_set (saved, parts [j]);
+        mpz_mul (parts [j], parts [j], t);
+        mpz_mod (parts [j], parts [j], he_pubkey_n2 (s_pk));
+        assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+        assert_non_null (strstr (he_last_error (), "does not verify"));
+        mpz_set (parts [j], saved);
+        mpz_clear (saved);
+    }
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    //  On two threads the verdicts are the same.
+    assert_int_equal (he_verify_set_threads (s_vk, 0), -1);
+    assert_int_equal (he_verify_set_threads (s_vk, 3), -1);
+    assert_int_equal (he_verify_set_threads (s_vk, 2), 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    mpz_swap (parts [0], parts [4]);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_swap (parts [0], parts [4]);
+    he_proof_t single;
+    he_proof_init (&single);
+    assert_int_equal (he_partial_prove (&single, s_shares [1], cts [0], parts [0]), 0);
+    assert_int_equal (he_partial_verify (s_vk, 2, cts [0], parts [0], &single), 0);
+    assert_int_equal (he_partial_verify (s_vk, 2, cts [1], parts [0], &single), -1);
+    he_proof_clear (&single);
+    assert_int_equal (he_verify_set_threads (s_vk, 1), 0);
+    //  Swapped partials, and swapped ciphertexts, fail.
+    mpz_swap (parts [1], parts [3]);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_swap (cts [1], cts [3]);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_swap (parts [1], parts [3]);
+    mpz_swap (cts [1], cts [3]);
+    //  Another study, round, party; a prefix of the vector.
+    assert_int_equal (VERIFY (2, "s2", 7, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (2, "s1", 8, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (3, "s1", 7, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH - 1, &proof), -1);
+    //  Bad arguments: no such party, empty vector, a partial that is not a unit.
+    assert_int_equal (VERIFY (0, "s1", 7, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (PARTIES + 1, "s1", 7, cts, parts, BATCH, &proof), -1);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, 0, &proof), -1);
+    mpz_set (t, parts [2]);
+    mpz_set_ui (parts [2], 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    assert_non_null (strstr (he_last_error (), "not a unit"));
+    mpz_set (parts [2], t);
+    //  Tampered response, out-of-range challenge.
+    mpz_add_ui (proof.z, proof.z, 1);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_sub_ui (proof.z, proof.z, 1);
+    mpz_setbit (proof.e, 300);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    mpz_clrbit (proof.e, 300);
+    //  A batch of one is a proof too; a per-ciphertext proof is not a
+    //  batched one (separate Fiat-Shamir domains).
+    he_proof_t one;
+    he_proof_init (&one);
+    he_nonce_t *nonce = he_nonce_new (s_shares [1]);
+    assert_int_equal (he_batch_prove (&one, s_shares [1], &nonce, "s1", 7,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, 1), 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, 1, &one), 0);
+    assert_int_equal (he_partial_prove (&one, s_shares [1], cts [0], parts [0]), 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, 1, &one), -1);
+    nonce = he_nonce_new (s_shares [1]);
+    assert_int_equal (he_batch_prove (&one, s_shares [1], &nonce, "s1", 7,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, 0), -1);
+    assert_null (nonce);
+    he_proof_clear (&one);
+
+    //  What the proof accepts is what combining needs: every accepted
+    //  partial combines to its plaintext. (A partial times -1, an
+    //  element of order 2, has the same square: a proof over it passes and
+    //  it still combines correctly, since combining uses p_j^(2 lambda).)
+    mpz_t cts4 [BATCH], parts4 [BATCH], m;
+    he_proof_t proof4;
+    s_batch_fixture (cts4, parts4, &proof4, 4);
+    mpz_init (m);
+    mpz_neg (parts [0], parts [0]);
+    mpz_add (parts [0], parts [0], he_pubkey_n2 (s_pk));
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
+    nonce = he_nonce_new (s_shares [1]);
+    assert_int_equal (he_batch_prove (&proof, s_shares [1], &nonce, "s1", 7,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, BATCH), 0);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), 0);
+    for (int j = 0; j < BATCH; j++) {
+        //  Party 2's accepted partial with parties 4 and 5 (t = 3).
+        mpz_t full [THRESHOLD];
+        unsigned fidx [THRESHOLD] = { 2, 4, 5 };
+        mpz_init_set (full [0], parts [j]);
+        mpz_inits (full [1], full [2], NULL);
+        assert_int_equal (he_partial_decrypt (full [1], s_shares [3], cts [j]), 0);
+        assert_int_equal (he_partial_decrypt (full [2], s_shares [4], cts [j]), 0);
+        assert_int_equal (he_combine (m, s_vk, fidx, (const mpz_t *) full, THRESHOLD), 0);
+        assert_int_equal (mpz_get_ui (m), 1000 + (unsigned) j);
+        mpz_clears (full [0], full [1], full [2], NULL);
+    }
+    assert_int_equal (VERIFY (4, "s1", 7, cts4, parts4, BATCH, &proof4), 0);
+    //  Party 4's proof does not vouch for party 2's partials.
+    assert_int_equal (VERIFY (4, "s1", 7, cts, parts, BATCH, &proof4), -1);
+    for (int j = 0; j < BATCH; j++)
+        mpz_clears (cts [j], parts [j], cts4 [j], parts4 [j], NULL);
+    he_proof_clear (&proof);
+    he_proof_clear (&proof4);
+    mpz_clears (t, m, NULL);
+}
+
 static void
 test_combine_bad_indices (void **state)
 {
@@ -272,6 +489,8 @@ main (void)
         cmocka_unit_test (test_every_subset_decrypts),
         cmocka_unit_test (test_fewer_than_t_learn_nothing_useful),
         cmocka_unit_test (test_proofs_catch_corruption),
+        cmocka_unit_test (test_prepared_nonces),
+        cmocka_unit_test (test_batch_proof),
         cmocka_unit_test (test_combine_bad_indices),
         cmocka_unit_test (test_homomorphic_sum_then_threshold),
         cmocka_unit_test (test_bad_parameters),

@@ -167,15 +167,15 @@ test_accept_partial_update (void **state)
     Cohort__PartialDecryption p = COHORT__PARTIAL_DECRYPTION__INIT;
     p.share_index = 2;
     p.partials = (ProtobufCBinaryData) { 4, bytes };
-    p.proofs = (ProtobufCBinaryData) { 4, bytes };
+    p.proof = (ProtobufCBinaryData) { 4, bytes };
     msg.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
     msg.partial = &p;
     assert_int_equal (proto_validate (&msg), 0);
     p.share_index = 0;
     s_refused (&msg, "share_index");
     p.share_index = 1;
-    p.proofs.len = 0;
-    s_refused (&msg, "partial.proofs: empty");
+    p.proof.len = 0;
+    s_refused (&msg, "partial.proof: empty");
 
     Cohort__Update u = COHORT__UPDATE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_UPDATE;
