@@ -37,6 +37,11 @@ typedef struct {
     size_t n_features;
     uint64_t records;
     json_t *entry;                  //  the current round's report entry
+    uint8_t *request;               //  the decryption request's aggregate, while decrypting
+    size_t request_len;
+    int64_t escalate_at;            //  then ask every contributor not asked yet (0: done)
+    uint32_t spare_round;           //  the last combined round, and the sites asked in it
+    uint64_t spare;                 //  whose partials were not needed
     bool terminated;
 } self_t;
 
@@ -52,6 +57,7 @@ s_destroy (self_t **self_p)
         free (self->features [i]);
     free (self->features);
     json_decref (self->entry);
+    free (self->request);
     coord_agg_destroy (&self->agg);
     coord_study_destroy (&self->study);
     coord_journal_destroy (&self->journal);
@@ -169,6 +175,9 @@ s_slot_of (self_t *self, zframe_t *identity)
 //  Study flow
 
 static void s_next_round (self_t *self);
+static void s_request_partials (self_t *self, uint64_t mask);
+static uint64_t s_pick (self_t *self, uint64_t from, unsigned count);
+static void s_decrypt_done (self_t *self);
 
 static void
 s_journal (self_t *self)
@@ -307,19 +316,78 @@ s_collect_done (self_t *self)
         s_fail_round (self, coord_last_error ());
         return;
     }
+    free (self->request);
+    self->request = buf;
+    self->request_len = len;
+    //  Only t contributors are asked at first, starting at a slot that
+    //  rotates with the round so that the work spreads; more are asked
+    //  when a partial fails its proof or a third of the deadline passes
+    //  without t verified partials (docs/protocol.md).
+    uint64_t first = s_pick (self, self->contributors, he_verify_threshold (self->vk));
+    int64_t now = zclock_mono ();
+    coord_state_enter (&self->state, coord_study_id (self->study), self->state.round,
+                       COORD_PHASE_DECRYPT, first, now + (int64_t) self->cfg->round_timeout_ms);
+    self->escalate_at = now + (int64_t) self->cfg->round_timeout_ms / 3;
+    s_request_partials (self, first);
+}
+
+//  Sends the stored decryption request to the sites in `mask` and makes
+//  them participants of the decrypt phase.
+static void
+s_request_partials (self_t *self, uint64_t mask)
+{
+    coord_state_extend (&self->state, mask);
     Cohort__DecryptRequest dr = COHORT__DECRYPT_REQUEST__INIT;
-    dr.aggregate = (ProtobufCBinaryData) { len, buf };
+    dr.aggregate = (ProtobufCBinaryData) { self->request_len, self->request };
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_DECRYPT_REQUEST;
     msg.decrypt_request = &dr;
-    coord_state_enter (&self->state, coord_study_id (self->study), self->state.round,
-                       COORD_PHASE_DECRYPT, self->contributors,
-                       zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
     for (unsigned i = 0; i < self->n_sites; i++)
-        if (self->contributors >> i & 1)
+        if (mask >> i & 1)
             s_send (self, self->sites [i].identity, coord_study_id (self->study),
                     self->state.round, &msg);
-    free (buf);
+}
+
+//  Up to `count` sites of `from`, in slot order starting at the round's
+//  rotation point.
+static uint64_t
+s_pick (self_t *self, uint64_t from, unsigned count)
+{
+    uint64_t mask = 0;
+    unsigned n = self->n_sites, start = n? self->state.round % n: 0;
+    for (unsigned k = 0; k < n && count; k++) {
+        unsigned i = (start + k) % n;
+        if (from >> i & 1) {
+            mask |= (uint64_t) 1 << i;
+            count--;
+        }
+    }
+    return mask;
+}
+
+//  Asks more contributors when those asked cannot give t verified
+//  partials any more; fails the round when nobody is left to ask.
+static void
+s_decrypt_progress (self_t *self)
+{
+    unsigned valid = coord_agg_valid_partials (self->agg);
+    unsigned need = he_verify_threshold (self->vk);
+    if (valid >= need) {
+        s_decrypt_done (self);
+        return;
+    }
+    //  Those asked and not yet answered may still supply what is missing.
+    uint64_t pending = self->state.participants & ~self->state.answered;
+    unsigned waiting = (unsigned) __builtin_popcountll (pending);
+    if (valid + waiting >= need)
+        return;
+    uint64_t more = s_pick (self, self->contributors & ~self->state.participants,
+                            need - valid - waiting);
+    if (more)
+        s_request_partials (self, more);
+    else
+    if (!pending)
+        s_decrypt_done (self);
 }
 
 static void
@@ -346,6 +414,10 @@ s_decrypt_done (self_t *self)
         s_fail_round (self, detail);
         return;
     }
+    //  Asked sites whose partials were not needed: their answers for this
+    //  round are dropped quietly (they are not late, nothing went wrong).
+    self->spare_round = self->state.round;
+    self->spare = self->state.participants & ~self->state.answered;
     json_object_set_new (self->entry, "status", json_string ("ok"));
     json_object_set_new (self->entry, "sites_contributed",
                          json_integer (coord_agg_contributors (self->agg)));
@@ -376,6 +448,23 @@ s_check_deadline (self_t *self)
         s_collect_done (self);
     else
         s_decrypt_done (self);
+}
+
+//  A third of the decrypt deadline passed without t verified partials:
+//  every contributor not asked yet is asked now.
+static void
+s_check_escalation (self_t *self)
+{
+    if (self->state.phase != COORD_PHASE_DECRYPT || !self->escalate_at
+    ||  zclock_mono () < self->escalate_at)
+        return;
+    self->escalate_at = 0;
+    uint64_t more = self->contributors & ~self->state.participants;
+    if (more) {
+        zsys_info ("coordinator: round %u: asking %d more sites for partial decryptions",
+                   self->state.round, __builtin_popcountll (more));
+        s_request_partials (self, more);
+    }
 }
 
 //  ---------------------------------------------------------------------
@@ -586,6 +675,13 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 static void
 s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
+    if (slot >= 0 && self->spare >> slot & 1 && self->study
+    &&  msg->round_id == self->spare_round && !strcmp (msg->study_id, coord_study_id (self->study))) {
+        self->spare &= ~((uint64_t) 1 << slot);
+        zsys_debug ("coordinator: round %u: %s's partial was not needed", msg->round_id,
+                    self->sites [slot].name);
+        return;
+    }
     if (!s_admit (self, identity, slot, msg, COORD_PHASE_DECRYPT))
         return;
     coord_state_mark (&self->state, (unsigned) slot);
@@ -605,11 +701,9 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
                                json_pack ("{s:s, s:s}", "site", self->sites [slot].name,
                                           "reason", why));
     }
-    //  Combine as soon as t partials have verified: the others are not
-    //  needed, and any that arrive later are stale (docs/protocol.md).
-    if (coord_agg_valid_partials (self->agg) >= he_verify_threshold (self->vk)
-    ||  coord_state_complete (&self->state))
-        s_decrypt_done (self);
+    //  Combine as soon as t partials have verified; ask more sites when
+    //  a partial failed and those asked cannot make up t.
+    s_decrypt_progress (self);
 }
 
 static json_t *
@@ -723,7 +817,11 @@ coord_actor (zsock_t *pipe, void *args)
     while (!self->terminated) {
         int timeout = 1000;
         if (self->state.phase != COORD_PHASE_IDLE) {
-            int64_t left = self->state.deadline - zclock_mono ();
+            int64_t until = self->state.deadline;
+            if (self->state.phase == COORD_PHASE_DECRYPT && self->escalate_at
+            &&  self->escalate_at < until)
+                until = self->escalate_at;
+            int64_t left = until - zclock_mono ();
             timeout = left < 0? 0: left < 1000? (int) left + 1: 1000;
         }
         void *which = zpoller_wait (poller, timeout);
@@ -735,6 +833,7 @@ coord_actor (zsock_t *pipe, void *args)
         else
         if (zpoller_terminated (poller))
             break;
+        s_check_escalation (self);
         s_check_deadline (self);
     }
     zpoller_destroy (&poller);

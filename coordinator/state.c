@@ -36,6 +36,12 @@ coord_state_check (const coord_state_t *self, const char *study_id, uint32_t rou
 }
 
 void
+coord_state_extend (coord_state_t *self, uint64_t more)
+{
+    self->participants |= more;
+}
+
+void
 coord_state_mark (coord_state_t *self, unsigned slot)
 {
     if (slot < COORD_SLOTS)

@@ -53,6 +53,10 @@ void coord_state_enter (coord_state_t *self, const char *study_id, uint32_t roun
 coord_verdict_t coord_state_check (const coord_state_t *self, const char *study_id,
                                    uint32_t round, coord_phase_t phase, unsigned slot);
 
+/*  Adds participants to the current phase (a decryption request sent to
+    more sites); answers so far are kept. */
+void coord_state_extend (coord_state_t *self, uint64_t more);
+
 /*  Records slot's answer. */
 void coord_state_mark (coord_state_t *self, unsigned slot);
 

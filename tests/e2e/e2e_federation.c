@@ -14,6 +14,9 @@
                      reports it
       late_dup       a rogue (but allowlisted) site sends duplicate and late
                      updates: both rejected and reported
+      mute           a contributor that never answers decryption requests:
+                     the coordinator asks the remaining site and every round
+                     completes
       budget         a site whose budget is too small declines with the reason
       bad_partial    a site with a corrupted share: its partial decryptions
                      fail their proofs and are excluded
@@ -239,6 +242,14 @@ s_study (e2e_t *c)
     json_t *last = json_array_get (rounds, 6);
     CHECK (!strcmp (json_string_value (json_object_get (last, "kind")), "eval"), "last not eval");
     CHECK (json_integer_value (json_object_get (last, "sites_contributed")) == 3, "contributed");
+    //  Only t sites are asked to decrypt: no honest partial shows up as
+    //  rejected or excluded.
+    size_t i;
+    json_t *round;
+    json_array_foreach (rounds, i, round)
+        CHECK (json_array_size (json_object_get (round, "rejected")) == 0
+            && json_array_size (json_object_get (round, "excluded")) == 0,
+               "round %zu: rejected or excluded entries", i + 1);
     CHECK (json_is_object (json_object_get (report, "model")), "no model");
     CHECK (json_is_number (json_object_get (json_object_get (report, "final_metrics"), "auc")),
            "no auc");
@@ -415,24 +426,30 @@ s_bad_partial (e2e_t *c)
     const char *reason = json_string_value (json_object_get (item, "reason"));
     CHECK (strstr (reason, "proof does not verify"), "reason: %s", reason);
     json_decref (report);
-    //  With b too the study completes: the coordinator combines the first
-    //  two partials that verify. Whenever c's arrived before those, it is
-    //  named by its proof; a later one is stale. It is never combined.
+    //  With b too the study completes. The coordinator asks t = 2 sites
+    //  per round, rotating; in the rounds that ask c, c's partial fails
+    //  its proof, c is named, and the third site is asked instead.
     CHECK (e2e_start_site (c, 1) == 0, "site b did not connect");
     CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
     CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
            s_study_field (report, "status"), s_study_field (report, "status_detail"));
-    size_t i, k;
+    size_t i, k, named = 0;
     json_array_foreach (json_object_get (report, "rounds"), i, round) {
+        CHECK (!strcmp (json_string_value (json_object_get (round, "status")), "ok"),
+               "round %zu: %s", i + 1, json_string_value (json_object_get (round, "status")));
+        CHECK (json_array_size (json_object_get (round, "rejected")) == 0,
+               "round %zu: a partial was rejected", i + 1);
         json_array_foreach (json_object_get (round, "excluded"), k, item) {
             const char *site = json_string_value (json_object_get (item, "site"));
             reason = json_string_value (json_object_get (item, "reason"));
             CHECK (!strcmp (site, c->names [2]) && strstr (reason, "proof does not verify"),
                    "round %zu excluded %s: %s", i + 1, site, reason);
+            named++;
         }
     }
+    CHECK (named > 0, "c was never asked for a partial decryption");
     json_decref (report);
     return 0;
 }
@@ -443,6 +460,7 @@ s_bad_partial (e2e_t *c)
 typedef struct {
     e2e_t *c;
     volatile bool done;
+    bool mute;                      //  contributes, never answers a decryption request
 } rogue_args_t;
 
 static void
@@ -557,7 +575,7 @@ s_rogue (zsock_t *pipe, void *args)
             free (zero);
         }
         else
-        if (msg->body_case == COHORT__ENVELOPE__BODY_DECRYPT_REQUEST) {
+        if (msg->body_case == COHORT__ENVELOPE__BODY_DECRYPT_REQUEST && !a->mute) {
             mpz_t *cts = NULL;
             size_t n = 0;
             ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
@@ -618,7 +636,7 @@ s_late_dup (e2e_t *c)
     if (s_start_all (c))
         return -1;
     c->names [2][0] = 's';
-    rogue_args_t args = { c, false };
+    rogue_args_t args = { c, false, false };
     zactor_t *rogue = zactor_new (s_rogue, &args);
     CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
            "the rogue did not connect");
@@ -640,6 +658,41 @@ s_late_dup (e2e_t *c)
         }
     CHECK (dup >= 4, "%zu duplicates rejected", dup);
     CHECK (late >= 3, "%zu late updates rejected", late);
+    json_decref (report);
+    return 0;
+}
+
+//  A contributor that never answers a decryption request: in the rounds
+//  where the coordinator asked it among its first t, a third of the
+//  deadline passes, the remaining contributor is asked, and the round
+//  still completes with all three updates in it.
+static int
+s_mute (e2e_t *c)
+{
+    c->names [2][0] = '!';          //  not started as a real site
+    if (s_start_all (c))
+        return -1;
+    c->names [2][0] = 's';
+    rogue_args_t args = { c, false, true };
+    zactor_t *rogue = zactor_new (s_rogue, &args);
+    CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
+           "the rogue did not connect");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
+    json_t *report;
+    int rc = s_run_study (c, &report, NULL, NULL);
+    zactor_destroy (&rogue);
+    if (rc)
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    size_t i;
+    json_t *round;
+    json_array_foreach (json_object_get (report, "rounds"), i, round)
+        CHECK (json_integer_value (json_object_get (round, "sites_contributed")) == 3,
+               "round %zu: %lld contributors", i + 1,
+               (long long) json_integer_value (json_object_get (round, "sites_contributed")));
+    CHECK (e2e_wait_log (c, "coordinator", "more sites for partial decryptions", 1000),
+           "the coordinator never asked more sites");
     json_decref (report);
     return 0;
 }
@@ -845,6 +898,7 @@ main (int argc, char **argv)
         { "kill_site", s_kill_site, 4000 },
         { "quorum", s_quorum, 4000 },
         { "late_dup", s_late_dup, 10000 },
+        { "mute", s_mute, 3000 },
         { "budget", s_budget, 10000 },
         { "bad_partial", s_bad_partial, 10000 },
         { "fedavg", s_fedavg, 10000 },
