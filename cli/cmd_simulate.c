@@ -569,11 +569,15 @@ cli_simulate_summary (const json_t *report, FILE *out)
              detail? detail: "");
     json_t *auc = json_object_get (final, "auc");
     bool private = json_is_true (json_object_get (privacy, "private"));
+    json_t *lo = json_object_get (final, "auc_low_90"), *hi = json_object_get (final, "auc_high_90");
     if (json_is_number (auc))
         fprintf (out, "  test AUC   %.4f (accuracy %.4f, log-loss %.4f; %s)\n",
                  json_number_value (auc), json_number_value (json_object_get (final, "accuracy")),
                  json_number_value (json_object_get (final, "log_loss")),
                  private? "DP estimate": "from score histograms");
+    if (json_is_number (auc) && json_is_number (lo) && json_is_number (hi))
+        fprintf (out, "             90%% interval of the estimate %.3f to %.3f (DP noise)\n",
+                 json_number_value (lo), json_number_value (hi));
     else
     if (private && final && json_is_null (auc))
         fputs ("  test AUC   n/a (DP estimate: after the noise one label's score histogram is\n"

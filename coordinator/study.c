@@ -8,6 +8,8 @@
 #include "proto/message.h"
 
 #include <czmq.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +325,55 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
     self->standardised = true;
 }
 
+//  An approximate 90% interval for the DP AUC: a parametric bootstrap of
+//  the evaluation noise (post-processing of the released histograms and
+//  the public sigma, so it costs no privacy). Around the Norm-Sub estimate
+//  (pos, neg), S_BOOT replicas get Gaussian noise of the round's total
+//  sigma in every bin, go through Norm-Sub again, and give an AUC each;
+//  the interval is their 5th and 95th percentiles. The replicas use a
+//  seeded statistical generator (not the CSPRNG: nothing here protects
+//  anyone), so a report is reproducible. -1 when too few replicas have
+//  both labels.
+#define S_BOOT 400
+
+static int
+s_double_cmp (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static int
+s_auc_interval (const double *pos, const double *neg, double sigma, uint64_t seed,
+                double *lo, double *hi)
+{
+    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+    if (!rng)
+        return -1;
+    gsl_rng_set (rng, 20261122 + seed);
+    double aucs [S_BOOT];
+    size_t n = 0;
+    for (int r = 0; r < S_BOOT; r++) {
+        double p [PROTO_HIST_BINS], q [PROTO_HIST_BINS];
+        for (int b = 0; b < PROTO_HIST_BINS; b++) {
+            p [b] = pos [b] + gsl_ran_gaussian (rng, sigma);
+            q [b] = neg [b] + gsl_ran_gaussian (rng, sigma);
+        }
+        model_metrics_t m;
+        if (dp_norm_sub (p, PROTO_HIST_BINS) == 0 && dp_norm_sub (q, PROTO_HIST_BINS) == 0
+        &&  model_metrics_from_histogram (&m, NULL, p, q, PROTO_HIST_BINS) == 0
+        &&  isfinite (m.auc))
+            aucs [n++] = m.auc;
+    }
+    gsl_rng_free (rng);
+    if (n < S_BOOT / 2)
+        return -1;
+    qsort (aucs, n, sizeof (double), s_double_cmp);
+    *lo = aucs [(size_t) (0.05 * (double) (n - 1))];
+    *hi = aucs [(size_t) ceil (0.95 * (double) (n - 1))];
+    return 0;
+}
+
 int
 coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v,
                    unsigned contributors, json_t **metrics)
@@ -384,8 +435,11 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         //  noise in the many near-empty bins no longer drags the AUC
         //  towards 0.5 (docs/privacy.md).
         model_metrics_t m;
-        if (dp_norm_sub (pos, PROTO_HIST_BINS) || dp_norm_sub (neg, PROTO_HIST_BINS)
-        ||  model_metrics_from_histogram (&m, NULL, pos, neg, PROTO_HIST_BINS)) {
+        if (dp_norm_sub (pos, PROTO_HIST_BINS) || dp_norm_sub (neg, PROTO_HIST_BINS)) {
+            *metrics = json_pack ("{s:s}", "error", dp_last_error ());
+            return 0;
+        }
+        if (model_metrics_from_histogram (&m, NULL, pos, neg, PROTO_HIST_BINS)) {
             *metrics = json_pack ("{s:s}", "error", model_last_error ());
             return 0;
         }
@@ -395,6 +449,14 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         for (int i = 0; i < 4; i++)
             json_object_set_new (*metrics, names [i], isfinite (values [i])
                                  ? json_real (values [i]): json_null ());
+        const proto_plan_kind_t *k = &self->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
+        double lo, hi;
+        if (!self->plan.off && isfinite (m.auc)
+        &&  s_auc_interval (pos, neg, sqrt ((double) contributors * (double) k->local_sigma2),
+                            self->step, &lo, &hi) == 0) {
+            json_object_set_new (*metrics, "auc_low_90", json_real (lo));
+            json_object_set_new (*metrics, "auc_high_90", json_real (hi));
+        }
         json_decref (self->final_metrics);
         self->final_metrics = json_incref (*metrics);
     }

@@ -362,7 +362,8 @@ test_summary (void **state)
         " \"privacy\": {\"private\": true, \"epsilon\": 1, \"target_epsilon\": 1,"
         " \"delta\": 1e-5, \"unit\": \"record\", \"noise_multiplier\": 15,"
         " \"sampling_rate\": 0.5, \"steps\": 10},"
-        " \"final_metrics\": {\"auc\": 0.9, \"accuracy\": 0.8, \"log_loss\": 0.4}}";
+        " \"final_metrics\": {\"auc\": 0.9, \"accuracy\": 0.8, \"log_loss\": 0.4,"
+        " \"auc_low_90\": 0.75, \"auc_high_90\": 0.98}}";
     json_t *report = json_loads (with, 0, NULL);
     assert_non_null (report);
     char *text = NULL;
@@ -373,6 +374,7 @@ test_summary (void **state)
     assert_non_null (strstr (text, "test AUC   0.9000 (accuracy 0.8000, log-loss 0.4000; DP estimate)"));
     assert_non_null (strstr (text, "epsilon 1.000 of 1, delta 1e-05 (record"));
     assert_non_null (strstr (text, "wall time  12.5 s"));
+    assert_non_null (strstr (text, "90% interval of the estimate 0.750 to 0.980"));
     free (text);
     //  Norm-Sub left one label empty: the AUC is null, and the summary says why.
     json_object_set_new (json_object_get (report, "final_metrics"), "auc", json_null ());

@@ -81,6 +81,11 @@ test_schedule_and_report (void **state)
         json_t *entry = json_object ();
         if (metrics) {
             assert_true (json_real_value (json_object_get (metrics, "auc")) == 1.0);
+            //  The bootstrap interval of the DP AUC brackets the estimate.
+            double lo = json_real_value (json_object_get (metrics, "auc_low_90"));
+            double hi = json_real_value (json_object_get (metrics, "auc_high_90"));
+            assert_true (json_is_real (json_object_get (metrics, "auc_low_90")));
+            assert_true (lo > 0.5 && lo < 1 && hi == 1.0);
             json_object_set_new (entry, "metrics", metrics);
         }
         coord_study_record (st, (uint32_t) r + 1, kind, entry);
