@@ -125,10 +125,23 @@ s_last_round (const json_t *rounds)
     return last;
 }
 
+//  The AUC's interval bounds are drawn as a bar on each AUC point, not as
+//  lines of their own.
+static bool
+s_interval_key (const char *name)
+{
+    return !strcmp (name, "auc_low_90") || !strcmp (name, "auc_high_90");
+}
+
 void
-coord_chart_metrics (FILE *out, const json_t *report, const char **names, size_t n_names)
+coord_chart_metrics (FILE *out, const json_t *report, const char **all, size_t n_all)
 {
     const char *title = "Evaluation metrics per round";
+    const char *names [64];
+    size_t n_names = 0;
+    for (size_t j = 0; j < n_all && n_names < 64; j++)
+        if (!s_interval_key (all [j]))
+            names [n_names++] = all [j];
     json_t *rounds = json_object_get (report, "rounds");
     s_axes_t a = { 1, s_last_round (rounds), 0, 1 };
     size_t points = 0;
@@ -161,6 +174,17 @@ coord_chart_metrics (FILE *out, const json_t *report, const char **names, size_t
                 fprintf (out, "%.1f,%.1f ", s_px (&a, r), s_py (&a, v));
         }
         fputs ("\"/>\n", out);
+        json_array_foreach (rounds, i, e) {
+            double lo, hi, r;
+            json_t *m = json_object_get (e, "metrics");
+            if (!strcmp (names [j], "auc") && coord_render_num (e, "round", &r)
+            &&  coord_render_num (m, "auc_low_90", &lo) && coord_render_num (m, "auc_high_90", &hi)
+            &&  lo >= a.y_lo && hi <= a.y_hi)
+                fprintf (out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                              "stroke-width=\"1.5\"><title>auc 90%% interval %.3f to %.3f at "
+                              "round %.0f</title></line>\n", s_px (&a, r), s_py (&a, lo),
+                         s_px (&a, r), s_py (&a, hi), color, lo, hi, r);
+        }
         json_array_foreach (rounds, i, e) {
             double v, r;
             if (coord_render_num (e, "round", &r) && coord_render_num (json_object_get (e, "metrics"), names [j], &v)) {

@@ -67,6 +67,36 @@ test_charts_draw (void **state)
     json_decref (r);
 }
 
+//  The AUC interval is a bar on each AUC point with one, not a line or a
+//  legend entry of its own.
+static void
+s_metrics_interval (FILE *out, const json_t *report)
+{
+    const char *names [] = { "auc", "auc_low_90", "auc_high_90" };
+    coord_chart_metrics (out, report, names, 3);
+}
+
+static void
+test_chart_auc_interval (void **state)
+{
+    (void) state;
+    json_t *r = s_report ();
+    json_t *m = json_object_get (json_array_get (json_object_get (r, "rounds"), 1), "metrics");
+    json_object_set_new (m, "auc_low_90", json_real (0.8));
+    json_object_set_new (m, "auc_high_90", json_real (1.0));
+    char *svg = s_draw (s_metrics_interval, r);
+    assert_non_null (strstr (svg, "<title>auc 90% interval 0.800 to 1.000 at round 2</title>"));
+    assert_null (strstr (svg, "interval 0.800 to 1.000 at round 1"));
+    assert_null (strstr (svg, ">auc_low_90<"));
+    assert_null (strstr (svg, "auc_high_90"));
+    size_t lines = 0;
+    for (const char *at = svg; (at = strstr (at, "<polyline")); at++)
+        lines++;
+    assert_int_equal (lines, 1);
+    free (svg);
+    json_decref (r);
+}
+
 static void
 test_charts_without_data (void **state)
 {
@@ -118,6 +148,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_charts_draw),
+        cmocka_unit_test (test_chart_auc_interval),
         cmocka_unit_test (test_charts_without_data),
         cmocka_unit_test (test_helpers),
     };
