@@ -65,13 +65,13 @@ test_options (void **state)
     assert_int_equal (s_parse ("--data d.csv --label y --sites 3 --out x", &o), CLI_OK);
     assert_int_equal (o.threshold, 2);
     assert_int_equal (o.steps, 20);
-    assert_int_equal (o.eval_every, 5);
+    assert_int_equal (o.eval_every, 0);             //  one evaluation, at the end
     assert_int_equal (o.split, SITE_SPLIT_IID);
     assert_false (o.privacy_off);
     assert_true (o.epsilon == 1 && o.delta == 1e-5);
     assert_int_equal (s_parse ("--data d.csv --label y --sites 1 --out x --steps 3", &o), CLI_OK);
     assert_int_equal (o.threshold, 1);
-    assert_int_equal (o.eval_every, 1);
+    assert_int_equal (o.eval_every, 0);
     assert_int_equal (s_parse ("--data d.csv --label y --sites 4 --out x --split size-skew "
                                "--model mlp --hidden 16 --epsilon 2 --delta 1e-6 --steps 40 "
                                "--sampling-rate 0.1 --threshold 3 --bits 3072 --seed 9 "
@@ -209,7 +209,7 @@ test_prepare (void **state)
     assert_string_equal (zconfig_get (study, "study/dataset", ""), "data");
     assert_string_equal (zconfig_get (study, "study/label", ""), "malignant");
     assert_string_equal (zconfig_get (study, "study/steps", ""), "20");
-    assert_string_equal (zconfig_get (study, "study/eval_every", ""), "5");
+    assert_string_equal (zconfig_get (study, "study/eval_every", ""), "0");
     assert_string_equal (zconfig_get (study, "study/min_sites", ""), "2");
     assert_string_equal (zconfig_get (study, "study/privacy/off", ""), "false");
     assert_string_equal (zconfig_get (study, "study/privacy/unit", ""), "record");
