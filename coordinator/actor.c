@@ -1,9 +1,10 @@
-/*  coordinator/actor.c - sockets, sites, analysts and the round loop. */
+/*  coordinator/actor.c - sockets, analysts and the round loop. */
 #include "actor.h"
 #include "aggregate.h"
 #include "config.h"
 #include "coord.h"
 #include "journal.h"
+#include "sites.h"
 #include "state.h"
 #include "study.h"
 #include "he/keyfile.h"
@@ -13,12 +14,6 @@
 #include <string.h>
 
 typedef struct {
-    char name [PROTO_NAME_MAX + 1];
-    unsigned index;
-    zframe_t *identity;
-} coord_site_t;
-
-typedef struct {
     zsock_t *pipe;
     coord_config_t *cfg;
     proto_server_t *server;
@@ -26,8 +21,7 @@ typedef struct {
     he_verify_t *vk;
     he_codec_t codec;
     coord_journal_t *journal;
-    coord_site_t sites [COORD_SLOTS];
-    unsigned n_sites;
+    coord_sites_t sites;
     coord_study_t *study;           //  the current or last study
     coord_state_t state;
     Cohort__RoundKind kind;
@@ -40,8 +34,6 @@ typedef struct {
     uint8_t *request;               //  the decryption request's aggregate, while decrypting
     size_t request_len;
     int64_t escalate_at;            //  then ask every contributor not asked yet (0: done)
-    uint32_t spare_round;           //  the last combined round, and the sites asked in it
-    uint64_t spare;                 //  whose partials were not needed
     bool terminated;
 } self_t;
 
@@ -51,8 +43,7 @@ s_destroy (self_t **self_p)
     self_t *self = *self_p;
     if (!self)
         return;
-    for (unsigned i = 0; i < self->n_sites; i++)
-        zframe_destroy (&self->sites [i].identity);
+    coord_sites_clear (&self->sites);
     for (size_t i = 0; i < self->n_features; i++)
         free (self->features [i]);
     free (self->features);
@@ -162,21 +153,11 @@ s_reply (self_t *self, zframe_t *identity, bool ok, json_t *json)
     json_decref (json);
 }
 
-static int
-s_slot_of (self_t *self, zframe_t *identity)
-{
-    for (unsigned i = 0; i < self->n_sites; i++)
-        if (self->sites [i].identity && zframe_eq (self->sites [i].identity, identity))
-            return (int) i;
-    return -1;
-}
-
 //  ---------------------------------------------------------------------
 //  Study flow
 
 static void s_next_round (self_t *self);
 static void s_request_partials (self_t *self, uint64_t mask);
-static uint64_t s_pick (self_t *self, uint64_t from, unsigned count);
 static void s_decrypt_done (self_t *self);
 
 static void
@@ -204,9 +185,9 @@ s_broadcast_result (self_t *self, bool ok, const char *detail, bool final)
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_ROUND_RESULT;
     msg.round_result = &rr;
-    for (unsigned i = 0; i < self->n_sites; i++)
+    for (unsigned i = 0; i < self->sites.n; i++)
         if (self->accepted >> i & 1)
-            s_send (self, self->sites [i].identity, coord_study_id (self->study),
+            s_send (self, self->sites.site [i].identity, coord_study_id (self->study),
                     self->state.round, &msg);
 }
 
@@ -251,9 +232,9 @@ s_offer_done (self_t *self)
     }
     char *names [COORD_SLOTS];
     size_t n = 0;
-    for (unsigned i = 0; i < self->n_sites; i++)
+    for (unsigned i = 0; i < self->sites.n; i++)
         if (self->accepted >> i & 1)
-            names [n++] = self->sites [i].name;
+            names [n++] = self->sites.site [i].name;
     if (coord_study_begin (self->study, self->features, self->n_features, self->records,
                            names, n)) {
         s_finish (self, "failed", coord_last_error ());
@@ -293,9 +274,9 @@ s_next_round (self_t *self)
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_ROUND_START;
     msg.round_start = &rs;
-    for (unsigned i = 0; i < self->n_sites; i++)
+    for (unsigned i = 0; i < self->sites.n; i++)
         if (self->accepted >> i & 1)
-            s_send (self, self->sites [i].identity, coord_study_id (self->study), round, &msg);
+            s_send (self, self->sites.site [i].identity, coord_study_id (self->study), round, &msg);
 }
 
 static void
@@ -323,7 +304,9 @@ s_collect_done (self_t *self)
     //  rotates with the round so that the work spreads; more are asked
     //  when a partial fails its proof or a third of the deadline passes
     //  without t verified partials (docs/protocol.md).
-    uint64_t first = s_pick (self, self->contributors, he_verify_threshold (self->vk));
+    uint64_t first = coord_state_pick (self->contributors, he_verify_threshold (self->vk),
+                                       self->sites.n? self->state.round % self->sites.n: 0,
+                                       self->sites.n);
     int64_t now = zclock_mono ();
     coord_state_enter (&self->state, coord_study_id (self->study), self->state.round,
                        COORD_PHASE_DECRYPT, first, now + (int64_t) self->cfg->round_timeout_ms);
@@ -342,27 +325,10 @@ s_request_partials (self_t *self, uint64_t mask)
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_DECRYPT_REQUEST;
     msg.decrypt_request = &dr;
-    for (unsigned i = 0; i < self->n_sites; i++)
+    for (unsigned i = 0; i < self->sites.n; i++)
         if (mask >> i & 1)
-            s_send (self, self->sites [i].identity, coord_study_id (self->study),
+            s_send (self, self->sites.site [i].identity, coord_study_id (self->study),
                     self->state.round, &msg);
-}
-
-//  Up to `count` sites of `from`, in slot order starting at the round's
-//  rotation point.
-static uint64_t
-s_pick (self_t *self, uint64_t from, unsigned count)
-{
-    uint64_t mask = 0;
-    unsigned n = self->n_sites, start = n? self->state.round % n: 0;
-    for (unsigned k = 0; k < n && count; k++) {
-        unsigned i = (start + k) % n;
-        if (from >> i & 1) {
-            mask |= (uint64_t) 1 << i;
-            count--;
-        }
-    }
-    return mask;
 }
 
 //  Asks more contributors when those asked cannot give t verified
@@ -371,23 +337,13 @@ static void
 s_decrypt_progress (self_t *self)
 {
     unsigned valid = coord_agg_valid_partials (self->agg);
-    unsigned need = he_verify_threshold (self->vk);
-    if (valid >= need) {
+    uint64_t more = coord_state_more (&self->state, self->contributors, valid,
+                                      he_verify_threshold (self->vk), self->sites.n);
+    if (valid >= he_verify_threshold (self->vk) || (!more && coord_state_complete (&self->state)))
         s_decrypt_done (self);
-        return;
-    }
-    //  Those asked and not yet answered may still supply what is missing.
-    uint64_t pending = self->state.participants & ~self->state.answered;
-    unsigned waiting = (unsigned) __builtin_popcountll (pending);
-    if (valid + waiting >= need)
-        return;
-    uint64_t more = s_pick (self, self->contributors & ~self->state.participants,
-                            need - valid - waiting);
+    else
     if (more)
         s_request_partials (self, more);
-    else
-    if (!pending)
-        s_decrypt_done (self);
 }
 
 static void
@@ -414,10 +370,6 @@ s_decrypt_done (self_t *self)
         s_fail_round (self, detail);
         return;
     }
-    //  Asked sites whose partials were not needed: their answers for this
-    //  round are dropped quietly (they are not late, nothing went wrong).
-    self->spare_round = self->state.round;
-    self->spare = self->state.participants & ~self->state.answered;
     json_object_set_new (self->entry, "status", json_string ("ok"));
     json_object_set_new (self->entry, "sites_contributed",
                          json_integer (coord_agg_contributors (self->agg)));
@@ -473,7 +425,7 @@ s_check_escalation (self_t *self)
 static void
 s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg, const char *why)
 {
-    const char *site = slot >= 0? self->sites [slot].name: "(unknown)";
+    const char *site = slot >= 0? self->sites.site [slot].name: "(unknown)";
     zsys_warning ("coordinator: rejected %s from %s (study %s round %u): %s",
                   proto_body_name (msg), site, msg->study_id, msg->round_id, why);
     if (self->entry && self->study && !strcmp (msg->study_id, coord_study_id (self->study))) {
@@ -493,26 +445,17 @@ s_admit (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
                                                  phase, slot < 0? COORD_SLOTS: (unsigned) slot);
     if (verdict == COORD_OK)
         return true;
+    if (verdict == COORD_SPARE) {
+        //  Asked, then not needed: nothing went wrong, nothing to report.
+        coord_state_drop_spare (&self->state, (unsigned) slot);
+        zsys_debug ("coordinator: round %u: %s's partial was not needed", msg->round_id,
+                    self->sites.site [slot].name);
+        return false;
+    }
     char why [256];
     s_reject (self, identity, slot, msg, coord_verdict_text (verdict, &self->state,
                                                              msg->round_id, why, sizeof why));
     return false;
-}
-
-//  A site's name must be that of the allowlisted certificate it connected
-//  with: <allowlist>/<name>.pub holds the same public key.
-static bool
-s_name_matches_key (self_t *self, const char *name, const char *user_id)
-{
-    for (const char *c = name; *c; c++)
-        if (*c == '/' || (*c == '.' && c == name))
-            return false;
-    char path [1024];
-    snprintf (path, sizeof path, "%s/%s.pub", self->cfg->allowlist, name);
-    zcert_t *cert = zcert_load (path);
-    bool same = cert && !strcmp (zcert_public_txt (cert), user_id);
-    zcert_destroy (&cert);
-    return same;
 }
 
 static void
@@ -520,34 +463,18 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
 {
     if (strcmp (hello->role, "site"))
         return;
-    if (!s_name_matches_key (self, hello->name, user_id)) {
-        zsys_warning ("coordinator: refused hello as '%s': not the certificate %s/%s.pub",
-                      hello->name, self->cfg->allowlist, hello->name);
-        s_send_error (self, identity, "", 0, "hello: the site name does not match the "
-                      "certificate it connected with");
-        return;
+    unsigned known = self->sites.n;
+    const char *why;
+    int slot = coord_sites_hello (&self->sites, self->cfg->allowlist, hello->name, hello->index,
+                                  user_id, identity, &why);
+    if (slot < 0) {
+        zsys_warning ("coordinator: refused hello as '%s' (share %u): %s", hello->name,
+                      hello->index, why);
+        s_send_error (self, identity, "", 0, why);
     }
-    unsigned i;
-    for (i = 0; i < self->n_sites; i++)
-        if (!strcmp (self->sites [i].name, hello->name))
-            break;
-    for (unsigned k = 0; k < self->n_sites; k++)
-        if (k != i && self->sites [k].index == hello->index) {
-            s_send_error (self, identity, "", 0, "hello: that share index belongs to another site");
-            return;
-        }
-    if (i == self->n_sites) {
-        if (self->n_sites == COORD_SLOTS) {
-            s_send_error (self, identity, "", 0, "hello: too many sites");
-            return;
-        }
-        self->n_sites++;
-        snprintf (self->sites [i].name, sizeof self->sites [i].name, "%s", hello->name);
+    else
+    if (self->sites.n > known)
         zsys_info ("coordinator: site %s (share %u) connected", hello->name, hello->index);
-    }
-    self->sites [i].index = hello->index;
-    zframe_destroy (&self->sites [i].identity);
-    self->sites [i].identity = zframe_dup (identity);
 }
 
 static void
@@ -590,20 +517,20 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
     self->records = 0;
     self->accepted = 0;
     uint64_t offered = 0;
-    for (unsigned i = 0; i < self->n_sites; i++)
+    for (unsigned i = 0; i < self->sites.n; i++)
         offered |= (uint64_t) 1 << i;
     coord_state_enter (&self->state, id, 0, COORD_PHASE_OFFER, offered,
                        zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
     Cohort__StudyOffer offer = COHORT__STUDY_OFFER__INIT;
     offer.study_cfg = (char *) cfg_text;
     offer.threshold = def->min_sites;
-    offer.sites = self->n_sites > def->min_sites? self->n_sites: def->min_sites;
+    offer.sites = self->sites.n > def->min_sites? self->sites.n: def->min_sites;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_OFFER;
     msg.offer = &offer;
-    for (unsigned i = 0; i < self->n_sites; i++)
-        s_send (self, self->sites [i].identity, id, 0, &msg);
-    zsys_info ("coordinator: study %s (%s) offered to %u sites", id, def->name, self->n_sites);
+    for (unsigned i = 0; i < self->sites.n; i++)
+        s_send (self, self->sites.site [i].identity, id, 0, &msg);
+    zsys_info ("coordinator: study %s (%s) offered to %u sites", id, def->name, self->sites.n);
     s_journal (self);
     s_reply (self, identity, true, json_pack ("{s:s}", "id", id));
 }
@@ -619,7 +546,7 @@ s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
     for (size_t i = 0; same && self->n_features && i < a->n_features; i++)
         same = !strcmp (a->features [i], self->features [i]);
     if (!same)
-        coord_study_decline (self->study, self->sites [slot].name,
+        coord_study_decline (self->study, self->sites.site [slot].name,
                              "features: its columns differ from the other sites'");
     else {
         if (!self->n_features) {
@@ -641,9 +568,9 @@ s_on_decline (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
     if (!s_admit (self, identity, slot, msg, COORD_PHASE_OFFER))
         return;
     coord_state_mark (&self->state, (unsigned) slot);
-    zsys_info ("coordinator: site %s declined: %s", self->sites [slot].name,
+    zsys_info ("coordinator: site %s declined: %s", self->sites.site [slot].name,
                msg->decline->reason);
-    coord_study_decline (self->study, self->sites [slot].name, msg->decline->reason);
+    coord_study_decline (self->study, self->sites.site [slot].name, msg->decline->reason);
     if (coord_state_complete (&self->state))
         s_offer_done (self);
 }
@@ -675,30 +602,23 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 static void
 s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
-    if (slot >= 0 && self->spare >> slot & 1 && self->study
-    &&  msg->round_id == self->spare_round && !strcmp (msg->study_id, coord_study_id (self->study))) {
-        self->spare &= ~((uint64_t) 1 << slot);
-        zsys_debug ("coordinator: round %u: %s's partial was not needed", msg->round_id,
-                    self->sites [slot].name);
-        return;
-    }
     if (!s_admit (self, identity, slot, msg, COORD_PHASE_DECRYPT))
         return;
     coord_state_mark (&self->state, (unsigned) slot);
     const Cohort__PartialDecryption *p = msg->partial;
     char why [600];
     why [0] = 0;
-    if (p->share_index != self->sites [slot].index)
+    if (p->share_index != self->sites.site [slot].index)
         snprintf (why, sizeof why, "partial: share index %u is not this site's (%u)",
-                  p->share_index, self->sites [slot].index);
+                  p->share_index, self->sites.site [slot].index);
     else
     if (coord_agg_add_partial (self->agg, p->share_index, msg->study_id, msg->round_id,
                                p->partials.data, p->partials.len, p->proof.data, p->proof.len))
         snprintf (why, sizeof why, "%s", coord_last_error ());
     if (*why) {
-        zsys_warning ("coordinator: excluded %s: %s", self->sites [slot].name, why);
+        zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
         json_array_append_new (json_object_get (self->entry, "excluded"),
-                               json_pack ("{s:s, s:s}", "site", self->sites [slot].name,
+                               json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
                                           "reason", why));
     }
     //  Combine as soon as t partials have verified; ask more sites when
@@ -743,7 +663,7 @@ s_on_message (self_t *self)
         zframe_destroy (&identity);
         return;
     }
-    int slot = s_slot_of (self, identity);
+    int slot = coord_sites_slot (&self->sites, identity);
     switch (msg->body_case) {
         case COHORT__ENVELOPE__BODY_HELLO:
             s_on_hello (self, identity, msg->hello, user_id);
@@ -764,7 +684,7 @@ s_on_message (self_t *self)
             break;
         case COHORT__ENVELOPE__BODY_ERROR:
             zsys_warning ("coordinator: error from %s (study %s round %u): %s",
-                          slot >= 0? self->sites [slot].name: "(unknown)", msg->study_id,
+                          slot >= 0? self->sites.site [slot].name: "(unknown)", msg->study_id,
                           msg->round_id, msg->error->message);
             break;
         case COHORT__ENVELOPE__BODY_LAUNCH:

@@ -8,6 +8,11 @@ void
 coord_state_enter (coord_state_t *self, const char *study_id, uint32_t round,
                    coord_phase_t phase, uint64_t participants, int64_t deadline)
 {
+    if (self->phase == COORD_PHASE_DECRYPT) {
+        memcpy (self->spare_study, self->study_id, sizeof self->spare_study);
+        self->spare_round = self->round;
+        self->spare = self->participants & ~self->answered;
+    }
     snprintf (self->study_id, sizeof self->study_id, "%s", study_id);
     self->round = round;
     self->phase = phase;
@@ -20,6 +25,9 @@ coord_verdict_t
 coord_state_check (const coord_state_t *self, const char *study_id, uint32_t round,
                    coord_phase_t phase, unsigned slot)
 {
+    if (phase == COORD_PHASE_DECRYPT && slot < COORD_SLOTS && self->spare >> slot & 1
+    &&  round == self->spare_round && !strcmp (study_id, self->spare_study))
+        return COORD_SPARE;
     if (self->phase == COORD_PHASE_IDLE || strcmp (study_id, self->study_id))
         return COORD_REJECT_STUDY;
     if (slot >= COORD_SLOTS || !(self->participants >> slot & 1))
@@ -39,6 +47,40 @@ void
 coord_state_extend (coord_state_t *self, uint64_t more)
 {
     self->participants |= more;
+}
+
+void
+coord_state_drop_spare (coord_state_t *self, unsigned slot)
+{
+    if (slot < COORD_SLOTS)
+        self->spare &= ~((uint64_t) 1 << slot);
+}
+
+uint64_t
+coord_state_pick (uint64_t from, unsigned count, unsigned start, unsigned n)
+{
+    uint64_t mask = 0;
+    if (n > COORD_SLOTS)
+        n = COORD_SLOTS;
+    for (unsigned k = 0; k < n && count; k++) {
+        unsigned i = (start + k) % n;
+        if (from >> i & 1) {
+            mask |= (uint64_t) 1 << i;
+            count--;
+        }
+    }
+    return mask;
+}
+
+uint64_t
+coord_state_more (const coord_state_t *self, uint64_t contributors, unsigned valid,
+                  unsigned need, unsigned n)
+{
+    unsigned waiting = (unsigned) __builtin_popcountll (self->participants & ~self->answered);
+    if (valid + waiting >= need)
+        return 0;
+    return coord_state_pick (contributors & ~self->participants, need - valid - waiting,
+                             n? self->round % n: 0, n);
 }
 
 void
@@ -86,6 +128,9 @@ coord_verdict_text (coord_verdict_t verdict, const coord_state_t *self, uint32_t
             break;
         case COORD_REJECT_DUPLICATE:
             snprintf (buf, size, "duplicate: already received for round %u", round);
+            break;
+        case COORD_SPARE:
+            snprintf (buf, size, "not needed: round %u was decrypted without it", round);
             break;
     }
     return buf;

@@ -32,7 +32,8 @@ typedef enum {
     COORD_REJECT_LATE,
     COORD_REJECT_FUTURE,
     COORD_REJECT_PHASE,
-    COORD_REJECT_DUPLICATE
+    COORD_REJECT_DUPLICATE,
+    COORD_SPARE                     //  a partial asked for but no longer needed: drop quietly
 } coord_verdict_t;
 
 typedef struct {
@@ -42,10 +43,15 @@ typedef struct {
     uint64_t participants;          //  bit per site slot
     uint64_t answered;
     int64_t deadline;               //  zclock_mono() milliseconds
+    char spare_study [65];          //  the last decrypt phase left, and the sites
+    uint32_t spare_round;           //  asked in it that had not answered
+    uint64_t spare;
 } coord_state_t;
 
 /*  Starts a phase: study, round, who takes part, the deadline. Clears the
-    answers. */
+    answers; the state must be zeroed before its first phase. Leaving a
+    decrypt phase remembers who was asked and did not answer: their
+    partials for that round get COORD_SPARE. */
 void coord_state_enter (coord_state_t *self, const char *study_id, uint32_t round,
                         coord_phase_t phase, uint64_t participants, int64_t deadline);
 
@@ -56,6 +62,20 @@ coord_verdict_t coord_state_check (const coord_state_t *self, const char *study_
 /*  Adds participants to the current phase (a decryption request sent to
     more sites); answers so far are kept. */
 void coord_state_extend (coord_state_t *self, uint64_t more);
+
+/*  Forgets slot's spare partial (it arrived). */
+void coord_state_drop_spare (coord_state_t *self, unsigned slot);
+
+/*  Up to `count` slots of `from`, in slot order from `start` round the n
+    slots. */
+uint64_t coord_state_pick (uint64_t from, unsigned count, unsigned start, unsigned n);
+
+/*  Decrypt phase: the contributors to ask next, so that `valid` verified
+    partials plus those asked and still pending can reach `need`; picked
+    from `contributors` not asked yet, from the round's rotation point
+    (round % n). 0 when nobody more is needed, or nobody is left. */
+uint64_t coord_state_more (const coord_state_t *self, uint64_t contributors, unsigned valid,
+                           unsigned need, unsigned n);
 
 /*  Records slot's answer. */
 void coord_state_mark (coord_state_t *self, unsigned slot);

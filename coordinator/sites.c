@@ -1,0 +1,70 @@
+/*  coordinator/sites.c - the sites a coordinator knows. */
+#include "sites.h"
+
+#include <string.h>
+
+int
+coord_sites_slot (const coord_sites_t *self, zframe_t *identity)
+{
+    for (unsigned i = 0; i < self->n; i++)
+        if (self->site [i].identity && zframe_eq (self->site [i].identity, identity))
+            return (int) i;
+    return -1;
+}
+
+//  <allowlist>/<name>.pub holds `user_id`. A name that could leave the
+//  directory never matches.
+static bool
+s_name_matches_key (const char *allowlist, const char *name, const char *user_id)
+{
+    if (!*name)
+        return false;
+    for (const char *c = name; *c; c++)
+        if (*c == '/' || (*c == '.' && c == name))
+            return false;
+    char path [1024];
+    if (snprintf (path, sizeof path, "%s/%s.pub", allowlist, name) >= (int) sizeof path)
+        return false;
+    zcert_t *cert = zcert_load (path);
+    bool same = cert && !strcmp (zcert_public_txt (cert), user_id);
+    zcert_destroy (&cert);
+    return same;
+}
+
+int
+coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
+                   unsigned index, const char *user_id, zframe_t *identity, const char **why)
+{
+    if (!s_name_matches_key (allowlist, name, user_id)) {
+        *why = "hello: the site name does not match the certificate it connected with";
+        return -1;
+    }
+    unsigned i;
+    for (i = 0; i < self->n; i++)
+        if (!strcmp (self->site [i].name, name))
+            break;
+    for (unsigned k = 0; k < self->n; k++)
+        if (k != i && self->site [k].index == index) {
+            *why = "hello: that share index belongs to another site";
+            return -1;
+        }
+    if (i == self->n) {
+        if (self->n == COORD_SLOTS) {
+            *why = "hello: too many sites";
+            return -1;
+        }
+        self->n++;
+        snprintf (self->site [i].name, sizeof self->site [i].name, "%s", name);
+    }
+    self->site [i].index = index;
+    zframe_destroy (&self->site [i].identity);
+    self->site [i].identity = zframe_dup (identity);
+    return (int) i;
+}
+
+void
+coord_sites_clear (coord_sites_t *self)
+{
+    for (unsigned i = 0; i < self->n; i++)
+        zframe_destroy (&self->site [i].identity);
+}

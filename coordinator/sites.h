@@ -1,0 +1,42 @@
+/*  coordinator/sites.h - the sites a coordinator knows: name, share index
+    and the ROUTER identity of their connection, by slot.
+
+    A site becomes known by its hello. Its name must be that of the
+    allowlisted certificate it connected with (<allowlist>/<name>.pub holds
+    the same public key), its share index must not be another site's, and
+    at most COORD_SLOTS sites are known. A site that reconnects keeps its
+    slot and gets its new identity.
+*/
+#ifndef COORD_SITES_H
+#define COORD_SITES_H
+
+#include "state.h"
+#include "proto/message.h"
+
+#include <czmq.h>
+
+typedef struct {
+    char name [PROTO_NAME_MAX + 1];
+    unsigned index;
+    zframe_t *identity;
+} coord_site_t;
+
+typedef struct {
+    coord_site_t site [COORD_SLOTS];
+    unsigned n;
+} coord_sites_t;
+
+/*  The slot of the site connected as `identity`, or -1. */
+int coord_sites_slot (const coord_sites_t *self, zframe_t *identity);
+
+/*  Handles a site's hello: the slot it has from now on, or -1 with *why
+    set to the reason to send back (a static string). `user_id` is the
+    CURVE public key (Z85) the connection authenticated with. */
+int coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
+                       unsigned index, const char *user_id, zframe_t *identity,
+                       const char **why);
+
+/*  Drops every identity (the names stay). */
+void coord_sites_clear (coord_sites_t *self);
+
+#endif
