@@ -148,9 +148,29 @@ cli_options (int argc, char **argv, const struct option *spec, const char *usage
     }
     if (optind < argc) {
         cli_error ("%s: unexpected argument '%s'", argv [0], argv [optind]);
+        fputs (usage, stderr);
         return CLI_USAGE;
     }
     return CLI_OK;
+}
+
+int
+cli_config_only (int argc, char **argv, const char *usage, const char **config)
+{
+    static const struct option spec [] = {
+        { "config", required_argument, NULL, 0 },
+        { "help",   no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *v [1] = { NULL };
+    int rc = cli_options (argc, argv, spec, usage, v);
+    if (rc == CLI_OK && !v [0]) {
+        cli_error ("%s: --config is required", argv [0]);
+        fputs (usage, stderr);
+        rc = CLI_USAGE;
+    }
+    *config = v [0];
+    return rc;
 }
 
 int

@@ -51,9 +51,14 @@ struct option;
     `val` is an index into `values` (below 'h'), where its argument (or ""
     for a flag) is stored; --help prints `usage`. Returns CLI_OK, -1 after
     printing help (the command should exit CLI_OK), or CLI_USAGE after
-    naming a wrong option or stray argument. */
+    naming a wrong option or stray argument (and printing usage). */
 int cli_options (int argc, char **argv, const struct option *spec, const char *usage,
                  const char **values);
+
+/*  The daemons' command line: exactly `--config FILE` (or --help). Sets
+    *config and returns CLI_OK; -1 after printing help (exit CLI_OK);
+    CLI_USAGE with the usage on stderr otherwise. */
+int cli_config_only (int argc, char **argv, const char *usage, const char **config);
 
 /*  Prints "<cmd>: <option> is required" and returns -1 if value is NULL;
     returns 0 otherwise. */
