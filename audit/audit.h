@@ -1,9 +1,8 @@
-/*  audit/audit.h - errors and shared constants of the audit log module.
+/*  audit/audit.h - shared constants of the audit log module.
 
     Every audit_ function that can fail returns -1 (or NULL) and leaves one
-    line describing what went wrong, readable with audit_last_error(). The
-    message is per thread and valid until the next failing audit_ call on
-    that thread.
+    line describing what went wrong, in the error slot
+    (util/error.h).
 */
 #ifndef AUDIT_AUDIT_H
 #define AUDIT_AUDIT_H
@@ -15,8 +14,5 @@
 
 /*  Size of every hash in the log (SHA-256, RFC 9162 s.2.1). */
 #define AUDIT_HASH_LEN 32
-
-/*  The last error message on this thread ("" if none). Borrowed. */
-const char *audit_last_error (void);
 
 #endif

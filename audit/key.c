@@ -58,7 +58,7 @@ s_keyid (uint8_t keyid [AUDIT_KEY_ID_LEN], const char *name,
     uint8_t digest [32];
     unsigned int dlen = 0;
     if (!EVP_Digest (buf, nlen + 2 + AUDIT_ED25519_LEN, digest, &dlen, EVP_sha256 (), NULL))
-        return audit_error ("OpenSSL SHA-256 failed");
+        return util_error (UTIL_ECRYPTO, "OpenSSL SHA-256 failed");
     memcpy (keyid, digest, AUDIT_KEY_ID_LEN);
     return 0;
 }
@@ -67,13 +67,13 @@ static audit_signer_t *
 s_signer_from_seed (const char *name, size_t nlen, const uint8_t seed [AUDIT_ED25519_LEN])
 {
     if (!s_name_ok (name, nlen)) {
-        audit_error ("key name must be 1..%d printable characters without space or '+'",
-                     AUDIT_KEY_NAME_MAX);
+        util_error (UTIL_EINPUT, "key name must be 1..%d printable characters without space or '+'",
+                    AUDIT_KEY_NAME_MAX);
         return NULL;
     }
     audit_signer_t *self = calloc (1, sizeof *self);
     if (!self) {
-        audit_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     memcpy (self->name, name, nlen);
@@ -83,7 +83,7 @@ s_signer_from_seed (const char *name, size_t nlen, const uint8_t seed [AUDIT_ED2
     if (!self->pkey
     ||  !EVP_PKEY_get_raw_public_key (self->pkey, self->pub, &plen)
     ||  plen != AUDIT_ED25519_LEN) {
-        audit_error ("OpenSSL could not load the Ed25519 key");
+        util_error (UTIL_ECRYPTO, "OpenSSL could not load the Ed25519 key");
         audit_signer_destroy (&self);
         return NULL;
     }
@@ -97,7 +97,7 @@ audit_signer_generate (const char *name)
 {
     uint8_t seed [AUDIT_ED25519_LEN];
     if (RAND_bytes (seed, sizeof seed) != 1) {
-        audit_error ("OpenSSL RAND_bytes failed");
+        util_error (UTIL_ECRYPTO, "OpenSSL RAND_bytes failed");
         return NULL;
     }
     audit_signer_t *self = s_signer_from_seed (name, name? strlen (name): 0, seed);
@@ -112,23 +112,23 @@ s_parse_parts (const char *text, size_t len, char name [AUDIT_KEY_NAME_MAX + 1],
 {
     const char *plus1 = memchr (text, '+', len);
     if (!plus1)
-        return audit_error ("key: expected <name>+<keyid>+<key>");
+        return util_error (UTIL_EINPUT, "key: expected <name>+<keyid>+<key>");
     size_t nlen = (size_t) (plus1 - text);
     if (!s_name_ok (text, nlen))
-        return audit_error ("key: name must be 1..%d printable characters without space or '+'",
-                            AUDIT_KEY_NAME_MAX);
+        return util_error (UTIL_EINPUT, "key: name must be 1..%d printable characters without space or '+'",
+                           AUDIT_KEY_NAME_MAX);
     const char *hex = plus1 + 1;
     const char *end = text + len;
     if (end - hex < 2 * AUDIT_KEY_ID_LEN + 1 || hex [2 * AUDIT_KEY_ID_LEN] != '+')
-        return audit_error ("key: key id must be %d hex digits followed by '+'",
-                            2 * AUDIT_KEY_ID_LEN);
+        return util_error (UTIL_EINPUT, "key: key id must be %d hex digits followed by '+'",
+                           2 * AUDIT_KEY_ID_LEN);
     for (int i = 0; i < AUDIT_KEY_ID_LEN; i++) {
         int v = 0;
         for (int j = 0; j < 2; j++) {
             char c = hex [2 * i + j];
             int d = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
             if (d < 0)
-                return audit_error ("key: key id must be lower-case hex");
+                return util_error (UTIL_EINPUT, "key: key id must be lower-case hex");
             v = v * 16 + d;
         }
         keyid [i] = (uint8_t) v;
@@ -136,14 +136,14 @@ s_parse_parts (const char *text, size_t len, char name [AUDIT_KEY_NAME_MAX + 1],
     const char *b64 = hex + 2 * AUDIT_KEY_ID_LEN + 1;
     uint8_t raw [1 + AUDIT_ED25519_LEN];
     size_t rawlen = 0;
-    if (audit_b64_decode (raw, sizeof raw, &rawlen, b64, (size_t) (end - b64))
+    if (util_b64_decode (raw, sizeof raw, &rawlen, b64, (size_t) (end - b64))
     ||  rawlen != sizeof raw) {
         OPENSSL_cleanse (raw, sizeof raw);
-        return audit_error ("key: key must be base64 of 33 bytes");
+        return util_error (UTIL_EINPUT, "key: key must be base64 of 33 bytes");
     }
     if (raw [0] != S_ALG_ED25519) {
         OPENSSL_cleanse (raw, sizeof raw);
-        return audit_error ("key: algorithm byte %u is not Ed25519 (1)", raw [0]);
+        return util_error (UTIL_EINPUT, "key: algorithm byte %u is not Ed25519 (1)", raw [0]);
     }
     memcpy (name, text, nlen);
     name [nlen] = '\0';
@@ -157,8 +157,8 @@ audit_signer_parse (const char *text, size_t len)
 {
     size_t plen = strlen (S_PRIVATE_PREFIX);
     if (len > AUDIT_KEY_TEXT_MAX || len < plen || memcmp (text, S_PRIVATE_PREFIX, plen) != 0) {
-        audit_error ("signer key must start with '%s' and be at most %d characters",
-                     S_PRIVATE_PREFIX, AUDIT_KEY_TEXT_MAX);
+        util_error (UTIL_ELIMIT, "signer key must start with '%s' and be at most %d characters",
+                    S_PRIVATE_PREFIX, AUDIT_KEY_TEXT_MAX);
         return NULL;
     }
     char name [AUDIT_KEY_NAME_MAX + 1];
@@ -168,7 +168,7 @@ audit_signer_parse (const char *text, size_t len)
     audit_signer_t *self = s_signer_from_seed (name, strlen (name), seed);
     OPENSSL_cleanse (seed, sizeof seed);
     if (self && memcmp (keyid, self->keyid, AUDIT_KEY_ID_LEN) != 0) {
-        audit_error ("signer key: key id does not match the name and key");
+        util_error (UTIL_EFAIL, "signer key: key id does not match the name and key");
         audit_signer_destroy (&self);
     }
     return self;
@@ -179,13 +179,13 @@ static char *
 s_read_key_file (const char *path, size_t *len)
 {
     char *text = NULL;
-    if (audit_read_file (path, AUDIT_KEY_TEXT_MAX + 1, &text, len))
+    if (util_file_read (path, AUDIT_KEY_TEXT_MAX + 1, 0, &text, len))
         return NULL;
     if (*len == 0 || text [*len - 1] != '\n' || memchr (text, '\n', *len - 1)
     ||  strlen (text) != *len) {
         OPENSSL_cleanse (text, *len);
         free (text);
-        audit_error ("%s: a key file holds exactly one line ending in a newline", path);
+        util_error (UTIL_EINPUT, "%s: a key file holds exactly one line ending in a newline", path);
         return NULL;
     }
     (*len)--;
@@ -198,8 +198,8 @@ static void
 s_prefix_error (const char *path)
 {
     char why [512];
-    snprintf (why, sizeof why, "%s", audit_last_error ());
-    audit_error ("%s: %s", path, why);
+    snprintf (why, sizeof why, "%s", util_last_error ());
+    util_error (UTIL_EFAIL, "%s: %s", path, why);
 }
 
 audit_signer_t *
@@ -207,12 +207,12 @@ audit_signer_load (const char *path)
 {
     struct stat st;
     if (stat (path, &st) != 0) {
-        audit_error ("%s: cannot open: %s", path, strerror (errno));
+        util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
         return NULL;
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        audit_error ("%s: signer key file is accessible by group or others (mode %03o): "
-                     "chmod 600 it", path, (unsigned) (st.st_mode & 0777));
+        util_error (UTIL_EFAIL, "%s: signer key file is accessible by group or others (mode %03o): "
+                    "chmod 600 it", path, (unsigned) (st.st_mode & 0777));
         return NULL;
     }
     size_t len = 0;
@@ -234,14 +234,14 @@ s_format (const char *prefix, const char *name, const uint8_t keyid [AUDIT_KEY_I
     uint8_t raw [1 + AUDIT_ED25519_LEN];
     raw [0] = S_ALG_ED25519;
     memcpy (raw + 1, key, AUDIT_ED25519_LEN);
-    char b64 [AUDIT_B64_LEN (sizeof raw)], hex [2 * AUDIT_KEY_ID_LEN + 1];
-    audit_b64_encode (b64, raw, sizeof raw);
-    audit_hex_encode (hex, keyid, AUDIT_KEY_ID_LEN);
+    char b64 [UTIL_B64_LEN (sizeof raw)], hex [2 * AUDIT_KEY_ID_LEN + 1];
+    util_b64_encode (b64, raw, sizeof raw);
+    util_hex_encode (hex, keyid, AUDIT_KEY_ID_LEN);
     char *text = malloc (AUDIT_KEY_TEXT_MAX + 1);
     if (text)
         snprintf (text, AUDIT_KEY_TEXT_MAX + 1, "%s%s+%s+%s", prefix, name, hex, b64);
     else
-        audit_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
     OPENSSL_cleanse (raw, sizeof raw);
     OPENSSL_cleanse (b64, sizeof b64);
     return text;
@@ -277,19 +277,19 @@ audit_signer_save (const audit_signer_t *self, const char *path)
     int rc = -1;
     int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        audit_error ("%s: cannot create: %s", path, strerror (errno));
+        util_error (UTIL_EIO, "%s: cannot create: %s", path, strerror (errno));
         goto cleanup;
     }
     size_t len = strlen (text);
     text [len] = '\n';
     if (write (fd, text, len + 1) != (ssize_t) (len + 1) || fsync (fd) != 0) {
-        audit_error ("%s: write failed: %s", path, strerror (errno));
+        util_error (UTIL_EIO, "%s: write failed: %s", path, strerror (errno));
         close (fd);
         unlink (path);
         goto cleanup;
     }
     if (close (fd) != 0) {
-        audit_error ("%s: close failed: %s", path, strerror (errno));
+        util_error (UTIL_EIO, "%s: close failed: %s", path, strerror (errno));
         unlink (path);
         goto cleanup;
     }
@@ -323,7 +323,7 @@ audit_signer_sign (const audit_signer_t *self, uint8_t sig [AUDIT_SIGNATURE_LEN]
           && EVP_DigestSign (ctx, sig, &siglen, msg, len) == 1
           && siglen == AUDIT_SIGNATURE_LEN;
     EVP_MD_CTX_free (ctx);
-    return ok? 0: audit_error ("OpenSSL Ed25519 signing failed");
+    return ok? 0: util_error (UTIL_ECRYPTO, "OpenSSL Ed25519 signing failed");
 }
 
 void
@@ -342,12 +342,12 @@ audit_verifier_t *
 audit_verifier_parse (const char *text, size_t len)
 {
     if (len > AUDIT_KEY_TEXT_MAX) {
-        audit_error ("verifier key longer than %d characters", AUDIT_KEY_TEXT_MAX);
+        util_error (UTIL_ELIMIT, "verifier key longer than %d characters", AUDIT_KEY_TEXT_MAX);
         return NULL;
     }
     audit_verifier_t *self = calloc (1, sizeof *self);
     if (!self) {
-        audit_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     uint8_t keyid [AUDIT_KEY_ID_LEN];
@@ -358,13 +358,13 @@ audit_verifier_parse (const char *text, size_t len)
     self->pkey = EVP_PKEY_new_raw_public_key (EVP_PKEY_ED25519, NULL, self->pub,
                                               AUDIT_ED25519_LEN);
     if (!self->pkey) {
-        audit_error ("verifier key: not a valid Ed25519 public key");
+        util_error (UTIL_EINPUT, "verifier key: not a valid Ed25519 public key");
         audit_verifier_destroy (&self);
         return NULL;
     }
     if (s_keyid (self->keyid, self->name, self->pub)
     ||  memcmp (keyid, self->keyid, AUDIT_KEY_ID_LEN) != 0) {
-        audit_error ("verifier key: key id does not match the name and key");
+        util_error (UTIL_EFAIL, "verifier key: key id does not match the name and key");
         audit_verifier_destroy (&self);
     }
     return self;
@@ -411,7 +411,7 @@ audit_verifier_verify (const audit_verifier_t *self, const uint8_t sig [AUDIT_SI
           && EVP_DigestVerifyInit (ctx, NULL, NULL, NULL, self->pkey) == 1
           && EVP_DigestVerify (ctx, sig, AUDIT_SIGNATURE_LEN, msg, len) == 1;
     EVP_MD_CTX_free (ctx);
-    return ok? 0: audit_error ("Ed25519 signature by key '%s' does not verify", self->name);
+    return ok? 0: util_error (UTIL_ECRYPTO, "Ed25519 signature by key '%s' does not verify", self->name);
 }
 
 void

@@ -42,8 +42,8 @@ audit_entry_leaf (audit_hash_t leaf, uint8_t *buf, uint64_t index, int64_t time_
 {
     if (kind_len > AUDIT_KIND_MAX || actor_len > AUDIT_ACTOR_MAX
     ||  detail_len > AUDIT_DETAIL_MAX)
-        return audit_error ("entry %llu: a field is longer than its limit",
-                            (unsigned long long) index);
+        return util_error (UTIL_ELIMIT, "entry %llu: a field is longer than its limit",
+                           (unsigned long long) index);
     uint8_t *p = buf;
     s_put_be (p, index, 8);
     s_put_be (p + 8, (uint64_t) time_ms, 8);
@@ -63,7 +63,7 @@ audit_entry_leaf (audit_hash_t leaf, uint8_t *buf, uint64_t index, int64_t time_
 static int
 s_sql_error (audit_log_t *self, const char *what)
 {
-    return audit_error ("%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return util_error (UTIL_EIO, "%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
 }
 
 //  Reads meta `key` as a blob into out (cap bytes). Returns its length, or
@@ -79,13 +79,13 @@ s_meta_get (audit_log_t *self, const char *key, void *out, size_t cap, bool *mis
     if (missing)
         *missing = rc == SQLITE_DONE;
     if (rc == SQLITE_DONE)
-        audit_error ("%s: meta '%s' is missing", self->path, key);
+        util_error (UTIL_EINPUT, "%s: meta '%s' is missing", self->path, key);
     else
     if (rc != SQLITE_ROW)
         s_sql_error (self, "reading meta");
     else
     if ((size_t) sqlite3_column_bytes (st, 0) > cap)
-        audit_error ("%s: meta '%s' is too long", self->path, key);
+        util_error (UTIL_ELIMIT, "%s: meta '%s' is too long", self->path, key);
     else {
         len = sqlite3_column_bytes (st, 0);
         if (len)
@@ -113,7 +113,7 @@ s_load_head (audit_log_t *self)
 {
     uint8_t be [8];
     if (s_meta_get (self, "size", be, sizeof be, NULL) != 8)
-        return audit_error ("%s: meta 'size' is not 8 bytes", self->path);
+        return util_error (UTIL_EINPUT, "%s: meta 'size' is not 8 bytes", self->path);
     uint64_t size = 0;
     for (int i = 0; i < 8; i++)
         size = size << 8 | be [i];
@@ -123,8 +123,8 @@ s_load_head (audit_log_t *self)
     if (len < 0)
         return -1;
     if (len != __builtin_popcountll (size) * AUDIT_HASH_LEN)
-        return audit_error ("%s: stored right edge does not fit size %llu: run "
-                            "`cohort audit verify`", self->path, (unsigned long long) size);
+        return util_error (UTIL_EINPUT, "%s: stored right edge does not fit size %llu: run "
+                           "`cohort audit verify`", self->path, (unsigned long long) size);
     f.size = size;
     f.count = __builtin_popcountll (size);
     self->frontier = f;
@@ -155,7 +155,7 @@ s_exec (audit_log_t *self, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        audit_error ("%s: %s", self->path, msg? msg: sqlite3_errmsg (self->db));
+        util_error (UTIL_EIO, "%s: %s", self->path, msg? msg: sqlite3_errmsg (self->db));
         sqlite3_free (msg);
         return -1;
     }
@@ -173,8 +173,8 @@ s_init_file (audit_log_t *self, const char *origin)
     int len = s_meta_get (self, "format", format, sizeof format - 1, &missing);
     if (len < 0 && missing) {
         if (!audit_checkpoint_origin_ok (origin)) {
-            audit_error ("%s: a new log needs an origin of 1..%d printable characters",
-                         self->path, AUDIT_ORIGIN_MAX);
+            util_error (UTIL_EINPUT, "%s: a new log needs an origin of 1..%d printable characters",
+                        self->path, AUDIT_ORIGIN_MAX);
             goto rollback;
         }
         snprintf (self->origin, sizeof self->origin, "%s", origin);
@@ -189,7 +189,7 @@ s_init_file (audit_log_t *self, const char *origin)
             goto rollback;
         format [len] = '\0';
         if (strcmp (format, AUDIT_LOG_FORMAT) != 0) {
-            audit_error ("%s: not a Cohort audit log (format '%s')", self->path, format);
+            util_error (UTIL_EINPUT, "%s: not a Cohort audit log (format '%s')", self->path, format);
             goto rollback;
         }
         len = s_meta_get (self, "origin", self->origin, AUDIT_ORIGIN_MAX, NULL);
@@ -197,7 +197,7 @@ s_init_file (audit_log_t *self, const char *origin)
             goto rollback;
         self->origin [len] = '\0';
         if (origin && strcmp (origin, self->origin) != 0) {
-            audit_error ("%s: log origin is '%s', not '%s'", self->path, self->origin, origin);
+            util_error (UTIL_EFAIL, "%s: log origin is '%s', not '%s'", self->path, self->origin, origin);
             goto rollback;
         }
         if (s_load_head (self))
@@ -215,7 +215,7 @@ audit_log_open (const char *path, const char *origin)
     audit_log_t *self = calloc (1, sizeof *self);
     if (!self || !(self->path = strdup (path))
     ||  !(self->buf = malloc (AUDIT_ENTRY_ENCODED_MAX))) {
-        audit_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         audit_log_destroy (&self);
         return NULL;
     }
@@ -277,28 +277,28 @@ s_check_entry (const audit_entry_t *e, size_t which)
     size_t klen = e->kind? strlen (e->kind): 0;
     if (klen == 0 || klen > AUDIT_KIND_MAX || strspn (e->kind,
             "abcdefghijklmnopqrstuvwxyz0123456789._-") != klen)
-        return audit_error ("entry %zu: kind must be 1..%d characters of [a-z0-9._-]",
-                            which, AUDIT_KIND_MAX);
+        return util_error (UTIL_EINPUT, "entry %zu: kind must be 1..%d characters of [a-z0-9._-]",
+                           which, AUDIT_KIND_MAX);
     size_t alen = e->actor? strlen (e->actor): 0;
     if (alen == 0 || alen > AUDIT_ACTOR_MAX)
-        return audit_error ("entry %zu: actor must be 1..%d characters", which, AUDIT_ACTOR_MAX);
+        return util_error (UTIL_EINPUT, "entry %zu: actor must be 1..%d characters", which, AUDIT_ACTOR_MAX);
     for (size_t i = 0; i < alen; i++)
         if (e->actor [i] < 0x20 || e->actor [i] > 0x7e)
-            return audit_error ("entry %zu: actor must be printable ASCII", which);
+            return util_error (UTIL_EINPUT, "entry %zu: actor must be printable ASCII", which);
     if (e->time_ms < 0)
-        return audit_error ("entry %zu: time_ms must not be negative", which);
+        return util_error (UTIL_EINPUT, "entry %zu: time_ms must not be negative", which);
     size_t dlen = e->detail? strlen (e->detail): 0;
     if (dlen == 0 || dlen > AUDIT_DETAIL_MAX)
-        return audit_error ("entry %zu: detail must be 1..%d bytes of JSON", which,
-                            AUDIT_DETAIL_MAX);
+        return util_error (UTIL_EINPUT, "entry %zu: detail must be 1..%d bytes of JSON", which,
+                           AUDIT_DETAIL_MAX);
     json_error_t jerr;
     json_t *j = json_loadb (e->detail, dlen, JSON_REJECT_DUPLICATES, &jerr);
     int ok = j && json_is_object (j);
     json_decref (j);
     if (!ok)
-        return j? audit_error ("entry %zu: detail must be a JSON object", which)
-                : audit_error ("entry %zu: detail: line %d column %d: %s", which,
-                               jerr.line, jerr.column, jerr.text);
+        return j? util_error (UTIL_EINPUT, "entry %zu: detail must be a JSON object", which)
+                : util_error (UTIL_EINPUT, "entry %zu: detail: line %d column %d: %s", which,
+                              jerr.line, jerr.column, jerr.text);
     return 0;
 }
 
@@ -317,7 +317,7 @@ s_insert (audit_log_t *self, const audit_entry_t *e, int64_t now)
     int64_t t = e->time_ms? e->time_ms: now;
     audit_hash_t leaf;
     if (index > INT64_MAX)
-        return audit_error ("%s: log is full", self->path);
+        return util_error (UTIL_EFAIL, "%s: log is full", self->path);
     if (audit_entry_leaf (leaf, self->buf, index, t, e->kind, strlen (e->kind),
                           e->actor, strlen (e->actor), e->detail, strlen (e->detail)))
         return -1;
@@ -339,8 +339,8 @@ audit_log_append_batch (audit_log_t *self, const audit_entry_t *entries, size_t 
                         uint64_t *first)
 {
     if (n == 0 || n > AUDIT_BATCH_MAX)
-        return audit_error ("%s: a batch holds 1..%d entries, not %zu", self->path,
-                            AUDIT_BATCH_MAX, n);
+        return util_error (UTIL_EFAIL, "%s: a batch holds 1..%d entries, not %zu", self->path,
+                           AUDIT_BATCH_MAX, n);
     for (size_t i = 0; i < n; i++)
         if (s_check_entry (&entries [i], i))
             return -1;
@@ -401,9 +401,9 @@ audit_log_entry_json (audit_log_t *self, uint64_t index)
     int rc = sqlite3_step (st);
     if (rc != SQLITE_ROW) {
         if (rc == SQLITE_DONE)
-            audit_error ("%s: no entry %llu (the log has %llu)", self->path,
-                         (unsigned long long) index,
-                         (unsigned long long) self->frontier.size);
+            util_error (UTIL_EFAIL, "%s: no entry %llu (the log has %llu)", self->path,
+                        (unsigned long long) index,
+                        (unsigned long long) self->frontier.size);
         else
             s_sql_error (self, "reading an entry");
         sqlite3_finalize (st);
@@ -419,7 +419,7 @@ audit_log_entry_json (audit_log_t *self, uint64_t index)
     if (j)
         text = json_dumps (j, JSON_PRESERVE_ORDER | JSON_COMPACT);
     if (!text)
-        audit_error ("%s: entry %llu cannot be shown", self->path, (unsigned long long) index);
+        util_error (UTIL_EFAIL, "%s: entry %llu cannot be shown", self->path, (unsigned long long) index);
     json_decref (j);
     sqlite3_finalize (st);
     return text;
@@ -430,14 +430,14 @@ static audit_hash_t *
 s_load_leaves (audit_log_t *self, uint64_t size)
 {
     if (size > self->frontier.size) {
-        audit_error ("%s: tree size %llu is larger than the log (%llu entries)", self->path,
-                     (unsigned long long) size, (unsigned long long) self->frontier.size);
+        util_error (UTIL_ELIMIT, "%s: tree size %llu is larger than the log (%llu entries)", self->path,
+                    (unsigned long long) size, (unsigned long long) self->frontier.size);
         return NULL;
     }
     audit_hash_t *leaves = malloc ((size_t) (size? size: 1) * sizeof *leaves);
     sqlite3_stmt *st = NULL;
     if (!leaves) {
-        audit_error ("out of memory for %llu leaf hashes", (unsigned long long) size);
+        util_error (UTIL_ENOMEM, "out of memory for %llu leaf hashes", (unsigned long long) size);
         return NULL;
     }
     if (sqlite3_prepare_v2 (self->db, "SELECT idx, leaf FROM entries WHERE idx < ?"
@@ -451,8 +451,8 @@ s_load_leaves (audit_log_t *self, uint64_t size)
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
         if ((uint64_t) sqlite3_column_int64 (st, 0) != i
         ||  sqlite3_column_bytes (st, 1) != AUDIT_HASH_LEN) {
-            audit_error ("%s: entry %llu is missing or damaged: run `cohort audit verify`",
-                         self->path, (unsigned long long) i);
+            util_error (UTIL_EINPUT, "%s: entry %llu is missing or damaged: run `cohort audit verify`",
+                        self->path, (unsigned long long) i);
             goto fail;
         }
         memcpy (leaves [i++], sqlite3_column_blob (st, 1), AUDIT_HASH_LEN);
@@ -461,8 +461,8 @@ s_load_leaves (audit_log_t *self, uint64_t size)
         if (rc != SQLITE_DONE)
             s_sql_error (self, "reading leaves");
         else
-            audit_error ("%s: entry %llu is missing: run `cohort audit verify`",
-                         self->path, (unsigned long long) i);
+            util_error (UTIL_EINPUT, "%s: entry %llu is missing: run `cohort audit verify`",
+                        self->path, (unsigned long long) i);
         goto fail;
     }
     sqlite3_finalize (st);
@@ -489,8 +489,8 @@ audit_log_inclusion_proof (audit_log_t *self, uint64_t index, uint64_t size,
                            audit_hash_t leaf, audit_hash_t *proof, size_t *proof_len)
 {
     if (index >= size)
-        return audit_error ("%s: entry %llu is not in a tree of %llu entries", self->path,
-                            (unsigned long long) index, (unsigned long long) size);
+        return util_error (UTIL_EINPUT, "%s: entry %llu is not in a tree of %llu entries", self->path,
+                           (unsigned long long) index, (unsigned long long) size);
     audit_hash_t *leaves = s_load_leaves (self, size);
     if (!leaves)
         return -1;
@@ -506,8 +506,8 @@ audit_log_consistency_proof (audit_log_t *self, uint64_t old_size, uint64_t size
                              audit_hash_t *proof, size_t *proof_len)
 {
     if (old_size > size)
-        return audit_error ("%s: old size %llu is larger than size %llu", self->path,
-                            (unsigned long long) old_size, (unsigned long long) size);
+        return util_error (UTIL_ELIMIT, "%s: old size %llu is larger than size %llu", self->path,
+                           (unsigned long long) old_size, (unsigned long long) size);
     audit_hash_t *leaves = s_load_leaves (self, size);
     if (!leaves)
         return -1;
@@ -531,8 +531,8 @@ audit_log_checkpoint (audit_log_t *self, const audit_signer_t *signer)
     if (len >= 0) {
         stored [len] = '\0';
         if (strcmp (stored, vkey) != 0) {
-            audit_error ("%s: the log's checkpoints are signed by key '%s', not by this key",
-                         self->path, stored);
+            util_error (UTIL_EFAIL, "%s: the log's checkpoints are signed by key '%s', not by this key",
+                        self->path, stored);
             goto rollback;
         }
     }

@@ -21,6 +21,7 @@
 #define AUDIT_LOG_H
 
 #include "audit.h"
+#include "util/error.h"
 #include "checkpoint.h"
 #include "key.h"
 #include "merkle.h"
@@ -114,7 +115,7 @@ typedef struct {
     that many entries, i.e. be consistent with the current head). If `note`
     is given (an externally kept checkpoint, note_len bytes) it is checked
     the same way. Returns 0 if all holds; otherwise -1 with the first
-    problem in audit_last_error() and, where an entry can be named, in
+    problem in util_last_error () and, where an entry can be named, in
     result->first_bad. */
 int audit_log_verify (const char *path, const audit_verifier_t *verifier,
                       const char *note, size_t note_len,

@@ -51,7 +51,7 @@ s_hash2 (audit_hash_t out, uint8_t prefix, const void *a, size_t alen,
     ||  (alen && !EVP_DigestUpdate (s_ctx, a, alen))
     ||  (blen && !EVP_DigestUpdate (s_ctx, b, blen))
     ||  !EVP_DigestFinal_ex (s_ctx, out, &len) || len != AUDIT_HASH_LEN)
-        return audit_error ("OpenSSL SHA-256 failed");
+        return util_error (UTIL_ECRYPTO, "OpenSSL SHA-256 failed");
     return 0;
 }
 
@@ -77,7 +77,7 @@ s_empty_root (audit_hash_t out)
     pthread_once (&s_sha256_once, s_fetch);
     unsigned int len = 0;
     if (!s_sha256 || !EVP_Digest ("", 0, out, &len, s_sha256, NULL))
-        return audit_error ("OpenSSL SHA-256 failed");
+        return util_error (UTIL_ECRYPTO, "OpenSSL SHA-256 failed");
     return 0;
 }
 
@@ -91,7 +91,7 @@ int
 audit_frontier_push (audit_frontier_t *self, const audit_hash_t leaf)
 {
     if (self->size == UINT64_MAX)
-        return audit_error ("Merkle tree is full");
+        return util_error (UTIL_EFAIL, "Merkle tree is full");
     memcpy (self->hash [self->count++], leaf, AUDIT_HASH_LEN);
     self->size++;
     //  Each trailing zero bit of the new size is a pair of equal perfect
@@ -168,8 +168,8 @@ audit_merkle_inclusion_proof (audit_hash_t *proof, size_t *proof_len,
                               uint64_t index)
 {
     if (index >= n)
-        return audit_error ("leaf index %llu is not in a tree of %llu leaves",
-                            (unsigned long long) index, (unsigned long long) n);
+        return util_error (UTIL_EINPUT, "leaf index %llu is not in a tree of %llu leaves",
+                           (unsigned long long) index, (unsigned long long) n);
     *proof_len = 0;
     return s_path (proof, proof_len, leaves, n, index);
 }
@@ -180,15 +180,15 @@ audit_merkle_inclusion_verify (const audit_hash_t leaf, uint64_t index,
                                size_t proof_len, const audit_hash_t root)
 {
     if (index >= size)
-        return audit_error ("leaf index %llu is not in a tree of %llu leaves",
-                            (unsigned long long) index, (unsigned long long) size);
+        return util_error (UTIL_EINPUT, "leaf index %llu is not in a tree of %llu leaves",
+                           (unsigned long long) index, (unsigned long long) size);
     uint64_t fn = index, sn = size - 1;
     audit_hash_t r;
     memcpy (r, leaf, AUDIT_HASH_LEN);
     for (size_t i = 0; i < proof_len; i++) {
         if (sn == 0)
-            return audit_error ("inclusion proof has %zu hashes, more than the tree needs",
-                                proof_len);
+            return util_error (UTIL_EINPUT, "inclusion proof has %zu hashes, more than the tree needs",
+                               proof_len);
         if ((fn & 1) || fn == sn) {
             if (audit_merkle_node_hash (r, proof [i], r))
                 return -1;
@@ -204,10 +204,10 @@ audit_merkle_inclusion_verify (const audit_hash_t leaf, uint64_t index,
         sn >>= 1;
     }
     if (sn != 0)
-        return audit_error ("inclusion proof has %zu hashes, fewer than the tree needs",
-                            proof_len);
+        return util_error (UTIL_EINPUT, "inclusion proof has %zu hashes, fewer than the tree needs",
+                           proof_len);
     if (CRYPTO_memcmp (r, root, AUDIT_HASH_LEN) != 0)
-        return audit_error ("inclusion proof does not lead to the tree head");
+        return util_error (UTIL_ECRYPTO, "inclusion proof does not lead to the tree head");
     return 0;
 }
 
@@ -238,8 +238,8 @@ audit_merkle_consistency_proof (audit_hash_t *proof, size_t *proof_len,
                                 uint64_t old_size)
 {
     if (old_size > n)
-        return audit_error ("old tree size %llu is larger than the tree (%llu leaves)",
-                            (unsigned long long) old_size, (unsigned long long) n);
+        return util_error (UTIL_ELIMIT, "old tree size %llu is larger than the tree (%llu leaves)",
+                           (unsigned long long) old_size, (unsigned long long) n);
     *proof_len = 0;
     if (old_size == 0)
         return 0;
@@ -253,19 +253,19 @@ audit_merkle_consistency_verify (uint64_t old_size, uint64_t new_size,
                                  const audit_hash_t *proof, size_t proof_len)
 {
     if (old_size > new_size)
-        return audit_error ("old tree size %llu is larger than new tree size %llu",
-                            (unsigned long long) old_size, (unsigned long long) new_size);
+        return util_error (UTIL_ELIMIT, "old tree size %llu is larger than new tree size %llu",
+                           (unsigned long long) old_size, (unsigned long long) new_size);
     if (old_size == 0 || old_size == new_size) {
         if (proof_len != 0)
-            return audit_error ("consistency proof must be empty for old size %llu",
-                                (unsigned long long) old_size);
+            return util_error (UTIL_EINPUT, "consistency proof must be empty for old size %llu",
+                               (unsigned long long) old_size);
         if (old_size && CRYPTO_memcmp (old_root, new_root, AUDIT_HASH_LEN) != 0)
-            return audit_error ("trees of equal size %llu have different heads",
-                                (unsigned long long) old_size);
+            return util_error (UTIL_EFAIL, "trees of equal size %llu have different heads",
+                               (unsigned long long) old_size);
         return 0;
     }
     if (proof_len == 0 || proof_len > AUDIT_PROOF_MAX)
-        return audit_error ("consistency proof has %zu hashes", proof_len);
+        return util_error (UTIL_EINPUT, "consistency proof has %zu hashes", proof_len);
     //  Step 2: an old tree that is a perfect subtree is its own first node.
     const audit_hash_t *path = proof;
     size_t path_len = proof_len;
@@ -286,7 +286,7 @@ audit_merkle_consistency_verify (uint64_t old_size, uint64_t new_size,
     memcpy (sr, path [0], AUDIT_HASH_LEN);
     for (size_t i = 1; i < path_len; i++) {
         if (sn == 0)
-            return audit_error ("consistency proof has more hashes than the trees need");
+            return util_error (UTIL_EINPUT, "consistency proof has more hashes than the trees need");
         if ((fn & 1) || fn == sn) {
             if (audit_merkle_node_hash (fr, path [i], fr)
             ||  audit_merkle_node_hash (sr, path [i], sr))
@@ -303,10 +303,10 @@ audit_merkle_consistency_verify (uint64_t old_size, uint64_t new_size,
         sn >>= 1;
     }
     if (sn != 0)
-        return audit_error ("consistency proof has fewer hashes than the trees need");
+        return util_error (UTIL_EINPUT, "consistency proof has fewer hashes than the trees need");
     if (CRYPTO_memcmp (fr, old_root, AUDIT_HASH_LEN) != 0)
-        return audit_error ("consistency proof does not lead to the old tree head");
+        return util_error (UTIL_ECRYPTO, "consistency proof does not lead to the old tree head");
     if (CRYPTO_memcmp (sr, new_root, AUDIT_HASH_LEN) != 0)
-        return audit_error ("consistency proof does not lead to the new tree head");
+        return util_error (UTIL_ECRYPTO, "consistency proof does not lead to the new tree head");
     return 0;
 }

@@ -28,7 +28,7 @@ static int
 s_bad (verify_t *v, uint64_t index, const char *fmt, const char *detail)
 {
     v->result->first_bad = (int64_t) index;
-    return audit_error (fmt, v->path, (unsigned long long) index, detail);
+    return util_error (UTIL_EFAIL, fmt, v->path, (unsigned long long) index, detail);
 }
 
 static int
@@ -38,7 +38,7 @@ s_meta (verify_t *v, const char *key, void *out, size_t cap, int *len)
     int rc = -1;
     if (sqlite3_prepare_v2 (v->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL)
         != SQLITE_OK) {
-        audit_error ("%s: not a Cohort audit log: %s", v->path, sqlite3_errmsg (v->db));
+        util_error (UTIL_EIO, "%s: not a Cohort audit log: %s", v->path, sqlite3_errmsg (v->db));
         goto done;
     }
     sqlite3_bind_text (st, 1, key, -1, SQLITE_STATIC);
@@ -49,10 +49,10 @@ s_meta (verify_t *v, const char *key, void *out, size_t cap, int *len)
     }
     else
     if (step != SQLITE_ROW)
-        audit_error ("%s: reading meta '%s': %s", v->path, key, sqlite3_errmsg (v->db));
+        util_error (UTIL_EIO, "%s: reading meta '%s': %s", v->path, key, sqlite3_errmsg (v->db));
     else
     if ((size_t) sqlite3_column_bytes (st, 0) > cap)
-        audit_error ("%s: meta '%s' is too long", v->path, key);
+        util_error (UTIL_ELIMIT, "%s: meta '%s' is too long", v->path, key);
     else {
         *len = sqlite3_column_bytes (st, 0);
         if (*len)
@@ -73,17 +73,17 @@ s_read_meta (verify_t *v, const audit_verifier_t *given)
         return -1;
     if (len < 0 || (size_t) len != strlen (AUDIT_LOG_FORMAT)
     ||  memcmp (text, AUDIT_LOG_FORMAT, (size_t) len) != 0)
-        return audit_error ("%s: not a Cohort audit log (format tag missing or wrong)", v->path);
+        return util_error (UTIL_EINPUT, "%s: not a Cohort audit log (format tag missing or wrong)", v->path);
     if (s_meta (v, "origin", v->origin, AUDIT_ORIGIN_MAX, &len))
         return -1;
     if (len < 1)
-        return audit_error ("%s: meta 'origin' is missing", v->path);
+        return util_error (UTIL_EINPUT, "%s: meta 'origin' is missing", v->path);
     v->origin [len] = '\0';
     uint8_t be [8];
     if (s_meta (v, "size", be, sizeof be, &len))
         return -1;
     if (len != 8)
-        return audit_error ("%s: meta 'size' is missing or damaged", v->path);
+        return util_error (UTIL_EINPUT, "%s: meta 'size' is missing or damaged", v->path);
     for (int i = 0; i < 8; i++)
         v->meta_size = v->meta_size << 8 | be [i];
     if (s_meta (v, "frontier", v->meta_edge.hash, sizeof v->meta_edge.hash, &len))
@@ -96,7 +96,7 @@ s_read_meta (verify_t *v, const audit_verifier_t *given)
     if (len >= 0) {
         v->own_key = audit_verifier_parse (text, (size_t) len);
         if (!v->own_key)
-            return audit_error ("%s: the log's recorded verifier key is damaged", v->path);
+            return util_error (UTIL_EFAIL, "%s: the log's recorded verifier key is damaged", v->path);
     }
     v->key = given? given: v->own_key;
     return 0;
@@ -108,16 +108,16 @@ s_open_note (verify_t *v, audit_checkpoint_t *cp, const char *note, size_t len,
              const char *what)
 {
     if (!v->key)
-        return audit_error ("%s: %s: no verifier key (the log records none; pass one)",
-                            v->path, what);
+        return util_error (UTIL_EINPUT, "%s: %s: no verifier key (the log records none; pass one)",
+                           v->path, what);
     char why [512];
     if (audit_checkpoint_open (cp, note, len, v->key)) {
-        snprintf (why, sizeof why, "%s", audit_last_error ());
-        return audit_error ("%s: %s: %s", v->path, what, why);
+        snprintf (why, sizeof why, "%s", util_last_error ());
+        return util_error (UTIL_EFAIL, "%s: %s: %s", v->path, what, why);
     }
     if (strcmp (cp->origin, v->origin) != 0)
-        return audit_error ("%s: %s is for log '%s', not '%s'", v->path, what, cp->origin,
-                            v->origin);
+        return util_error (UTIL_EFAIL, "%s: %s is for log '%s', not '%s'", v->path, what, cp->origin,
+                           v->origin);
     return 0;
 }
 
@@ -128,7 +128,7 @@ s_read_checkpoints (verify_t *v, const char *note, size_t note_len)
     int rc = -1;
     if (sqlite3_prepare_v2 (v->db, "SELECT size, root, note FROM checkpoints ORDER BY size",
                             -1, &st, NULL) != SQLITE_OK) {
-        audit_error ("%s: reading checkpoints: %s", v->path, sqlite3_errmsg (v->db));
+        util_error (UTIL_EIO, "%s: reading checkpoints: %s", v->path, sqlite3_errmsg (v->db));
         goto done;
     }
     size_t cap = 0;
@@ -139,7 +139,7 @@ s_read_checkpoints (verify_t *v, const char *note, size_t note_len)
             cap = cap? 2 * cap: 16;
             audit_checkpoint_t *grown = realloc (v->cps, cap * sizeof *grown);
             if (!grown) {
-                audit_error ("out of memory");
+                util_error (UTIL_ENOMEM, "out of memory");
                 goto done;
             }
             v->cps = grown;
@@ -154,18 +154,18 @@ s_read_checkpoints (verify_t *v, const char *note, size_t note_len)
         if (size < 0 || cp->size != (uint64_t) size
         ||  sqlite3_column_bytes (st, 1) != AUDIT_HASH_LEN
         ||  memcmp (sqlite3_column_blob (st, 1), cp->root, AUDIT_HASH_LEN) != 0) {
-            audit_error ("%s: %s: its columns do not match its signed note", v->path, what);
+            util_error (UTIL_EFAIL, "%s: %s: its columns do not match its signed note", v->path, what);
             goto done;
         }
         v->ncps++;
     }
     if (step != SQLITE_DONE) {
-        audit_error ("%s: reading checkpoints: %s", v->path, sqlite3_errmsg (v->db));
+        util_error (UTIL_EIO, "%s: reading checkpoints: %s", v->path, sqlite3_errmsg (v->db));
         goto done;
     }
     if (note) {
         if (!v->cps && !(v->cps = malloc (sizeof *v->cps))) {
-            audit_error ("out of memory");
+            util_error (UTIL_ENOMEM, "out of memory");
             goto done;
         }
         audit_checkpoint_t cp;
@@ -199,13 +199,13 @@ s_check_heads (verify_t *v, size_t *next, const audit_frontier_t *tree, uint64_t
             //  Leaves and contents agree, so the log was rewritten with
             //  fresh hashes: the signed head bounds where.
             v->result->first_bad = (int64_t) *verified;
-            return audit_error ("%s: entries %llu..%llu were rewritten: the tree of the first "
-                                "%llu entries does not match the checkpoint signed at that size "
-                                "(first bad entry is entry %llu or later)", v->path,
-                                (unsigned long long) *verified,
-                                (unsigned long long) (cp->size - 1),
-                                (unsigned long long) cp->size,
-                                (unsigned long long) *verified);
+            return util_error (UTIL_EINPUT, "%s: entries %llu..%llu were rewritten: the tree of the first "
+                               "%llu entries does not match the checkpoint signed at that size "
+                               "(first bad entry is entry %llu or later)", v->path,
+                               (unsigned long long) *verified,
+                               (unsigned long long) (cp->size - 1),
+                               (unsigned long long) cp->size,
+                               (unsigned long long) *verified);
         }
         *verified = cp->size;
         v->result->checkpoints++;
@@ -227,7 +227,7 @@ s_check_entries (verify_t *v)
         goto done;
     if (sqlite3_prepare_v2 (v->db, "SELECT idx, time_ms, kind, actor, detail, leaf FROM entries"
                             " ORDER BY idx", -1, &st, NULL) != SQLITE_OK) {
-        audit_error ("%s: reading entries: %s", v->path, sqlite3_errmsg (v->db));
+        util_error (UTIL_EIO, "%s: reading entries: %s", v->path, sqlite3_errmsg (v->db));
         goto done;
     }
     int step;
@@ -298,7 +298,7 @@ s_check_entries (verify_t *v)
         goto done;
     }
     if (v->meta_edge.count != tree.count) {
-        audit_error ("%s: the stored right edge of the tree is damaged", v->path);
+        util_error (UTIL_EFAIL, "%s: the stored right edge of the tree is damaged", v->path);
         goto done;
     }
     //  Each right-edge hash covers one perfect subtree, largest first; the
@@ -308,10 +308,10 @@ s_check_entries (verify_t *v)
         uint64_t span = (uint64_t) 1 << (63 - __builtin_clzll (n - start));
         if (memcmp (v->meta_edge.hash [k], tree.hash [k], AUDIT_HASH_LEN) != 0) {
             v->result->first_bad = (int64_t) start;
-            audit_error ("%s: entries %llu..%llu were rewritten: the stored right edge of the "
-                         "tree does not match them (first bad entry is entry %llu or later)",
-                         v->path, (unsigned long long) start,
-                         (unsigned long long) (start + span - 1), (unsigned long long) start);
+            util_error (UTIL_EINPUT, "%s: entries %llu..%llu were rewritten: the stored right edge of the "
+                        "tree does not match them (first bad entry is entry %llu or later)",
+                        v->path, (unsigned long long) start,
+                        (unsigned long long) (start + span - 1), (unsigned long long) start);
             goto done;
         }
         start += span;
@@ -336,13 +336,13 @@ audit_log_verify (const char *path, const audit_verifier_t *verifier, const char
     v.result = result;
     int rc = -1;
     if (!(v.buf = malloc (AUDIT_ENTRY_ENCODED_MAX))) {
-        audit_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto done;
     }
     //  Read-only: verifying must never change the evidence.
     if (sqlite3_open_v2 (path, &v.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)
         != SQLITE_OK) {
-        audit_error ("%s: cannot open: %s", path, v.db? sqlite3_errmsg (v.db): "out of memory");
+        util_error (UTIL_ENOMEM, "%s: cannot open: %s", path, v.db? sqlite3_errmsg (v.db): "out of memory");
         goto done;
     }
     //  writable_schema lets SQLite open a file shorter than its header

@@ -1,6 +1,7 @@
 /*  bench/bench_dp.c - `cohort bench dp`: exact noise samplers on the
     production CSPRNG, the RDP accountant and durable ledger charges. */
 #include "bench.h"
+#include "util/error.h"
 #include "dp/calibrate.h"
 #include "dp/discrete.h"
 #include "dp/ledger.h"
@@ -144,7 +145,7 @@ bench_dp (int argc, char **argv)
     long samples = quick? 20000: 3000000;
     dp_rng_t *rng = dp_rng_new ();
     if (!rng) {
-        fprintf (stderr, "cohort: error: bench dp: %s\n", dp_last_error ());
+        fprintf (stderr, "cohort: error: bench dp: %s\n", util_last_error ());
         return 1;
     }
     double g1 = s_gauss_rate (rng, 1, samples);
@@ -155,7 +156,7 @@ bench_dp (int argc, char **argv)
     double acc = s_accountant_ms (quick? 2: 50);
     double ledger = s_ledger_rate (quick? 20: 500);
     if (g1 < 0 || g10 < 0 || g1000 < 0 || lap < 0 || acc < 0 || ledger < 0) {
-        fprintf (stderr, "cohort: error: bench dp: %s\n", dp_last_error ());
+        fprintf (stderr, "cohort: error: bench dp: %s\n", util_last_error ());
         return 1;
     }
     json_t *report = json_object ();

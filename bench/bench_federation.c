@@ -10,6 +10,7 @@
     the consortium's whole Poisson batch, timed in this process: an upper
     bound, since the sites compute in parallel). */
 #include "bench.h"
+#include "util/error.h"
 #include "models/csv.h"
 #include "models/dataset.h"
 #include "models/logistic.h"
@@ -121,7 +122,7 @@ s_local_gradient_ms (const char *data, size_t rows, double seconds)
     model_load_spec_t spec = { .label = "malignant" };
     double ms = -1;
     if (model_csv_load (&csv, data, 0) || model_dataset_load (&ds, csv, &spec, NULL)) {
-        fprintf (stderr, "cohort: error: bench federation: %s\n", model_last_error ());
+        fprintf (stderr, "cohort: error: bench federation: %s\n", util_last_error ());
         goto cleanup;
     }
     size_t p = ds->schema->n_cols;

@@ -2,6 +2,7 @@
     encryption forms, packed vector encryption, CRT decryption, homomorphic
     addition and threshold decryption with proofs. One core throughout. */
 #include "bench.h"
+#include "util/error.h"
 #include "he/codec.h"
 #include "he/threshold.h"
 
@@ -91,7 +92,7 @@ static int
 s_fail (json_t *report, const char *what)
 {
     fprintf (stderr, "cohort: error: bench he: %s: %s\n", what,
-             s_wrong? s_wrong: he_last_error ());
+             s_wrong? s_wrong: util_last_error ());
     json_decref (report);
     return 1;
 }

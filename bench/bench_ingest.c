@@ -4,6 +4,7 @@
     1,000,000-entry log. Logs are written to a fresh temporary directory
     (under $TMPDIR, default /tmp) that is removed afterwards. */
 #include "bench.h"
+#include "util/error.h"
 #include "audit/log.h"
 #include "site/frame.h"
 #include "site/endpoint.h"
@@ -278,7 +279,7 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
             goto done;
         for (size_t i = 0; i < got; i++)
             if (reasons [i] != SITE_OK) {
-                site_error ("bench: frame answered %s", site_reason_name (reasons [i]));
+                util_error (UTIL_EFAIL, "bench: frame answered %s", site_reason_name (reasons [i]));
                 goto done;
             }
         acked += (long) got;
@@ -375,7 +376,7 @@ bench_ingest (int argc, char **argv)
     double open_rate = s_aead_open (records);
     if (open_rate < 0) {
         fprintf (stderr, "cohort: error: bench ingest: sealing or opening failed: %s\n",
-                 site_last_error ());
+                 util_last_error ());
         goto done;
     }
     json_object_set_new (report, "aead_open_per_s", json_real (open_rate));
@@ -386,7 +387,7 @@ bench_ingest (int argc, char **argv)
     double ingest_rate = s_ingest (dir, records, ingest_batch);
     if (ingest_rate < 0) {
         fprintf (stderr, "cohort: error: bench ingest: ingesting failed: %s\n",
-                 site_last_error ());
+                 util_last_error ());
         goto done;
     }
     json_object_set_new (report, "ingest_records_committed_per_s", json_real (ingest_rate));
@@ -395,7 +396,7 @@ bench_ingest (int argc, char **argv)
     double acked_rate = s_acked (dir, records, acked_batch, acked_window, 64, &payload);
     if (acked_rate < 0) {
         fprintf (stderr, "cohort: error: bench ingest: the acknowledged path failed: %s\n",
-                 site_last_error ());
+                 util_last_error ());
         goto done;
     }
     json_object_set_new (report, "sealed_records_acked_per_s", json_real (acked_rate));
@@ -444,7 +445,7 @@ bench_ingest (int argc, char **argv)
     report = NULL;
 done:
     if (rc)
-        fprintf (stderr, "cohort: error: bench ingest: %s\n", audit_last_error ());
+        fprintf (stderr, "cohort: error: bench ingest: %s\n", util_last_error ());
     json_decref (report);
     audit_log_destroy (&log);
     s_remove_dir (dir);

@@ -3,6 +3,7 @@
     primitive), and training logistic regression, on the breast cancer
     data (569 rows, 30 features, standardised). */
 #include "bench.h"
+#include "util/error.h"
 #include "models/logistic.h"
 #include "models/mlp.h"
 #include "models/pipeline.h"
@@ -99,7 +100,7 @@ bench_models (int argc, char **argv)
     json_t *report = NULL;
     model_load_spec_t spec = { .label = "malignant" };
     if (model_csv_load (&csv, data, 0) || model_dataset_load (&ds, csv, &spec, NULL)) {
-        fprintf (stderr, "cohort: error: bench models: %s\n", model_last_error ());
+        fprintf (stderr, "cohort: error: bench models: %s\n", util_last_error ());
         goto cleanup;
     }
     //  Training time covers preprocessing and Newton, not reading the file.
@@ -114,7 +115,7 @@ bench_models (int argc, char **argv)
     mean = gsl_vector_alloc (p);
     std = gsl_vector_alloc (p);
     if (!mf || !mlp || !mean || !std || model_dataset_column_stats (ds, mean, std)) {
-        fprintf (stderr, "cohort: error: bench models: %s\n", model_last_error ());
+        fprintf (stderr, "cohort: error: bench models: %s\n", util_last_error ());
         goto cleanup;
     }
     model_dataset_standardise (ds, mean, std);

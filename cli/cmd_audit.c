@@ -1,6 +1,7 @@
 /*  cli/cmd_audit.c - `cohort audit`: keys, appends, checkpoints, proofs and
     verification of the tamper-evident audit log (audit/). */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "audit/log.h"
 
@@ -44,7 +45,7 @@ s_keygen (int argc, char **argv)
         return CLI_USAGE;
     audit_signer_t *key = audit_signer_generate (v [0]);
     if (!key) {
-        cli_error ("audit keygen: %s", audit_last_error ());
+        cli_error ("audit keygen: %s", util_last_error ());
         return CLI_USAGE;
     }
     char *vtext = audit_signer_verifier_text (key);
@@ -60,7 +61,7 @@ s_keygen (int argc, char **argv)
             cli_error ("audit keygen: %s exists: not overwriting", pub);
         else
         if (audit_signer_save (key, v [1]))
-            cli_error ("audit keygen: %s", audit_last_error ());
+            cli_error ("audit keygen: %s", util_last_error ());
         else
         if (!(f = fopen (pub, "wx")) || fprintf (f, "%s\n", vtext) < 0 || fclose (f) != 0) {
             cli_error ("audit keygen: cannot write %s", pub);
@@ -107,14 +108,14 @@ s_append (int argc, char **argv)
         return CLI_USAGE;
     audit_log_t *log = audit_log_open (v [0], v [1]);
     if (!log) {
-        cli_error ("audit append: %s", audit_last_error ());
+        cli_error ("audit append: %s", util_last_error ());
         return CLI_FAIL;
     }
     audit_entry_t e = { t, v [2], v [3], v [4] };
     uint64_t index = 0;
     rc = CLI_OK;
     if (audit_log_append (log, &e, &index)) {
-        cli_error ("audit append: %s", audit_last_error ());
+        cli_error ("audit append: %s", util_last_error ());
         rc = CLI_FAIL;
     }
     else
@@ -148,7 +149,7 @@ s_checkpoint (int argc, char **argv)
     char *note = log? audit_log_checkpoint (log, key): NULL;
     rc = CLI_FAIL;
     if (!note)
-        cli_error ("audit checkpoint: %s", audit_last_error ());
+        cli_error ("audit checkpoint: %s", util_last_error ());
     else
     if (v [2]) {
         FILE *f = fopen (v [2], "w");
@@ -194,7 +195,7 @@ s_verify (int argc, char **argv)
     size_t note_len = 0;
     rc = CLI_FAIL;
     if (v [2] && !(key = audit_verifier_load (v [2]))) {
-        cli_error ("audit verify: %s", audit_last_error ());
+        cli_error ("audit verify: %s", util_last_error ());
         goto done;
     }
     if (v [1]) {
@@ -215,7 +216,7 @@ s_verify (int argc, char **argv)
     }
     audit_verify_result_t r;
     if (audit_log_verify (v [0], key, note, note_len, &r)) {
-        cli_error ("audit verify: %s", audit_last_error ());
+        cli_error ("audit verify: %s", util_last_error ());
         if (r.first_bad >= 0)
             fprintf (stderr, "first bad entry: %lld\n", (long long) r.first_bad);
         goto done;
@@ -261,7 +262,7 @@ s_prove (int argc, char **argv)
         return CLI_USAGE;
     audit_log_t *log = audit_log_open (v [0], NULL);
     if (!log) {
-        cli_error ("audit prove: %s", audit_last_error ());
+        cli_error ("audit prove: %s", util_last_error ());
         return CLI_FAIL;
     }
     uint64_t n = v [3]? (uint64_t) size: audit_log_size (log);
@@ -303,7 +304,7 @@ done:
         free (text);
     }
     else
-        cli_error ("audit prove: %s", audit_last_error ());
+        cli_error ("audit prove: %s", util_last_error ());
     free (entry);
     json_decref (path);
     json_decref (out);

@@ -3,7 +3,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "coordinator/actor.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 #include "he/he.h"
 #include "models/models.h"
 
@@ -30,7 +30,7 @@ cli_cmd_coordinator (int argc, char **argv)
     zsys_init ();
     zactor_t *actor = coord_actor_new (config);
     if (!actor) {
-        cli_error ("%s", coord_last_error ());
+        cli_error ("%s", util_last_error ());
         return CLI_FAIL;
     }
     zstr_send (actor, "ENDPOINT");

@@ -5,6 +5,7 @@
     breast cancer data (fixed 70/30 train/test split; epsilon 1, delta 1e-5
     each), and prints a summary and the paths of the HTML reports. */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "consortium.h"
 #include "localfed.h"
@@ -70,7 +71,7 @@ s_split (const char *file, const char *label, const char *dir, char *const *site
         p [i] = paths [i];
     }
     if (site_split_csv (file, label, SITE_SPLIT_LABEL_SKEW, S_SITES, seed, p, NULL)) {
-        cli_error ("demo: %s", site_last_error ());
+        cli_error ("demo: %s", util_last_error ());
         return -1;
     }
     return 0;
@@ -205,7 +206,7 @@ cli_cmd_demo (int argc, char **argv)
     snprintf (test, sizeof test, "%s/data/breast_cancer-test.csv", dir);
     size_t n_train, n_test;
     if (site_split_holdout (breast, "malignant", 0.3, S_SEED, train, test, &n_train, &n_test)) {
-        cli_error ("demo: %s", site_last_error ());
+        cli_error ("demo: %s", util_last_error ());
         return CLI_FAIL;
     }
     if (s_split (train, "malignant", dir, sites, "", S_SEED)

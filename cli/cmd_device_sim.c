@@ -4,6 +4,7 @@
     injected replays, bad tags and bad FHIR, and the site's answers counted
     per reason. */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "site/endpoint.h"
 #include "site/frame.h"
@@ -352,7 +353,7 @@ cli_cmd_device_sim (int argc, char **argv)
     srand ((unsigned) start);
     gw = site_gateway_new (endpoint, gw_cert, site_cert);
     if (!gw) {
-        cli_error ("%s: %s", cmd, site_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
         goto done;
     }
     int64_t t0 = zclock_mono (), last_answer = t0;
@@ -401,7 +402,7 @@ cli_cmd_device_sim (int argc, char **argv)
                 else
                     break;
                 if (!len) {
-                    cli_error ("%s: sealing failed: %s", cmd, site_last_error ());
+                    cli_error ("%s: sealing failed: %s", cmd, util_last_error ());
                     goto done;
                 }
                 ptrs [n] = out;
@@ -410,7 +411,7 @@ cli_cmd_device_sim (int argc, char **argv)
             if (n == 0)
                 break;
             if (site_gateway_send (gw, next_id++, ptrs, lens, n)) {
-                cli_error ("%s: %s", cmd, site_last_error ());
+                cli_error ("%s: %s", cmd, util_last_error ());
                 goto done;
             }
             inflight++;

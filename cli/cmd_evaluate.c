@@ -1,6 +1,7 @@
 /*  cli/cmd_evaluate.c - `cohort evaluate`: AUC, accuracy, log-loss and Brier
     score of a model on a labelled CSV. */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "models/metrics.h"
 #include "models/pipeline.h"
@@ -77,13 +78,13 @@ cli_cmd_evaluate (int argc, char **argv)
     double *s = NULL, *y = NULL;
     char **why = NULL;
     if (!mf || model_csv_load (&csv, data, 0)) {
-        cli_error ("evaluate: %s", model_last_error ());
+        cli_error ("evaluate: %s", util_last_error ());
         goto cleanup;
     }
     model_load_spec_t spec = { .label = label, .positive = mf->positive,
                                .negative = mf->negative };
     if (model_dataset_load (&ds, csv, &spec, mf->schema)) {
-        cli_error ("evaluate: %s", model_last_error ());
+        cli_error ("evaluate: %s", util_last_error ());
         goto cleanup;
     }
     scores = gsl_vector_alloc (ds->n);
@@ -96,7 +97,7 @@ cli_cmd_evaluate (int argc, char **argv)
     }
     long scored = model_score (mf, ds, data, scores, why);
     if (scored < 0) {
-        cli_error ("evaluate: %s", model_last_error ());
+        cli_error ("evaluate: %s", util_last_error ());
         goto cleanup;
     }
     size_t k = 0;
@@ -114,7 +115,7 @@ cli_cmd_evaluate (int argc, char **argv)
         goto cleanup;
     }
     if (model_metrics_compute (&m, s, y, k)) {
-        cli_error ("evaluate: %s", model_last_error ());
+        cli_error ("evaluate: %s", util_last_error ());
         goto cleanup;
     }
     if (json) {

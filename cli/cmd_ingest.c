@@ -2,6 +2,7 @@
     ingest at a site: the storage key, device enrollment and revocation,
     consent authorities, signed grants and cohort selection (site/). */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "site/fhir.h"
 #include "site/gateway.h"
@@ -54,7 +55,7 @@ static int
 s_read_key (const char *path, uint8_t key [32])
 {
     if (site_key_file_read (path, key)) {
-        cli_error ("%s", site_last_error ());
+        cli_error ("%s", util_last_error ());
         return -1;
     }
     return 0;
@@ -128,14 +129,14 @@ s_open_store (const char *store, const char *keyfile, const char *audit_path,
     if (s_read_key (keyfile, key))
         return NULL;
     if (audit_path && !(*audit = audit_log_open (audit_path, origin))) {
-        cli_error ("%s", audit_last_error ());
+        cli_error ("%s", util_last_error ());
         OPENSSL_cleanse (key, sizeof key);
         return NULL;
     }
     site_ingest_t *ing = site_ingest_open (store, key, *audit);
     OPENSSL_cleanse (key, sizeof key);
     if (!ing) {
-        cli_error ("%s", site_last_error ());
+        cli_error ("%s", util_last_error ());
         audit_log_destroy (audit);
     }
     return ing;
@@ -231,7 +232,7 @@ s_enroll_device (int argc, char **argv)
     const char *store = v [0], *keyfile = v [1], *audit_path = v [6], *origin = NULL;
     if (v [7]) {
         if (!(cfg = site_config_load (v [7]))) {
-            cli_error ("%s: %s", cmd, site_last_error ());
+            cli_error ("%s: %s", cmd, util_last_error ());
             return CLI_FAIL;
         }
         if (!cfg->ingest) {
@@ -255,7 +256,7 @@ s_enroll_device (int argc, char **argv)
         ;
     else
     if (site_ingest_enroll (ing, v [2], v [3], expires, secret, &epoch))
-        cli_error ("%s: %s", cmd, site_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
     else
     if (v [4]? s_write_key (v [4], secret) == 0
              : s_write_provision (v [8], v [2], v [3], epoch, secret, path, sizeof path) == 0) {
@@ -295,7 +296,7 @@ s_revoke_device (int argc, char **argv)
         return CLI_FAIL;
     rc = CLI_OK;
     if (site_ingest_revoke (ing, v [2])) {
-        cli_error ("%s: %s", cmd, site_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
         rc = CLI_FAIL;
     }
     else
@@ -326,7 +327,7 @@ s_enroll_authority (int argc, char **argv)
         return CLI_USAGE;
     audit_log_t *audit = NULL;
     if (v [2] && !(audit = audit_log_open (v [2], NULL))) {
-        cli_error ("%s: %s", cmd, audit_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
         return CLI_FAIL;
     }
     audit_verifier_t *key = audit_verifier_load (v [1]);
@@ -334,10 +335,10 @@ s_enroll_authority (int argc, char **argv)
     site_grants_t *g = text? site_grants_open (v [0], audit): NULL;
     rc = CLI_FAIL;
     if (!key)
-        cli_error ("%s: %s", cmd, audit_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
     else
     if (!g || site_grants_enroll_authority (g, text))
-        cli_error ("%s: %s", cmd, site_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
     else {
         printf ("enrolled consent authority %s\n", text);
         rc = CLI_OK;
@@ -375,16 +376,16 @@ s_sign_grant (int argc, char **argv)
     char *env = NULL;
     rc = CLI_FAIL;
     if (!key)
-        cli_error ("%s: %s", cmd, audit_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
     if (!json)
         ;       //  already reported: no key, or the file could not be read
     else
     //  Refuse to sign what no site would take.
     if (site_consent_parse (&c, json, len) != SITE_GRANT_OK)
-        cli_error ("%s: %s: %s", cmd, v [1], site_last_error ());
+        cli_error ("%s: %s: %s", cmd, v [1], util_last_error ());
     else
     if (!(env = site_grant_sign (json, len, key)))
-        cli_error ("%s: %s", cmd, site_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
     else {
         FILE *f = fopen (v [2], "wx");
         if (!f || fputs (env, f) < 0 || fputc ('\n', f) < 0 || fclose (f) != 0)
@@ -423,7 +424,7 @@ s_grant_remote (const char *const *v)
     int rc = CLI_FAIL;
     if (!gw || site_gateway_grant (gw, (const uint8_t *) env, len, (int) timeout, &r, detail,
                                    sizeof detail))
-        cli_error ("%s: %s", cmd, site_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
     else
     if (r == SITE_GRANT_OK) {
         puts ("accepted");
@@ -476,14 +477,14 @@ s_grant (int argc, char **argv)
     size_t len = 0;
     audit_log_t *audit = NULL;
     if (v [3] && !(audit = audit_log_open (v [3], NULL))) {
-        cli_error ("%s: %s", cmd, audit_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
         return CLI_FAIL;
     }
     char *env = s_read_file (v [1], &len);
     site_grants_t *g = env? site_grants_open (v [0], audit): NULL;
     rc = CLI_FAIL;
     if (env && !g)
-        cli_error ("%s: %s", cmd, site_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
     else
     if (g) {
         site_grant_reason_t r = site_grants_add (g, env, len, now);
@@ -492,7 +493,7 @@ s_grant (int argc, char **argv)
             rc = CLI_OK;
         }
         else
-            printf ("rejected: %s: %s\n", site_grant_reason_name (r), site_last_error ());
+            printf ("rejected: %s: %s\n", site_grant_reason_name (r), util_last_error ());
     }
     site_grants_destroy (&g);
     audit_log_destroy (&audit);
@@ -529,7 +530,7 @@ s_select (int argc, char **argv)
     rc = CLI_FAIL;
     if (!g || site_grants_select_patients (g, &q, &patients, &npatients)
     ||  site_grants_select_records (g, &q, &ids, &nrecords))
-        cli_error ("%s: %s", cmd, site_last_error ());
+        cli_error ("%s: %s", cmd, util_last_error ());
     else {
         json_t *list = json_array ();
         for (size_t i = 0; i < npatients; i++)

@@ -3,6 +3,7 @@
     consortium`: that key plus CURVE certificates and ready-to-edit configs
     for a whole consortium (cli/consortium.c). */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "consortium.h"
 #include "he/keyfile.h"
@@ -38,14 +39,14 @@ static int
 s_write (const char *dir, const char *name, char *text, unsigned mode, int force)
 {
     if (!text) {
-        cli_error ("keygen: %s", he_last_error ());
+        cli_error ("keygen: %s", util_last_error ());
         return -1;
     }
     char path [4096];
     snprintf (path, sizeof path, "%s/%s", dir, name);
     int rc = he_keyfile_write (path, text, mode, force);
     if (rc)
-        cli_error ("keygen: %s", he_last_error ());
+        cli_error ("keygen: %s", util_last_error ());
     OPENSSL_cleanse (text, strlen (text));
     free (text);
     return rc;
@@ -125,7 +126,7 @@ s_threshold (int argc, char **argv)
     he_share_t **shares = NULL;
     if (he_threshold_keygen (&pk, &vk, &shares, (size_t) bits, (unsigned) sites,
                              (unsigned) threshold)) {
-        cli_error ("keygen: %s", he_last_error ());
+        cli_error ("keygen: %s", util_last_error ());
         return CLI_FAIL;
     }
     int rc = CLI_OK;

@@ -1,6 +1,7 @@
 /*  cli/cmd_predict.c - `cohort predict`: one score per data row, in row
     order; rows the model cannot score are named on stderr and left empty. */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "models/pipeline.h"
 
@@ -69,7 +70,7 @@ cli_cmd_predict (int argc, char **argv)
     char **why = NULL;
     FILE *to = NULL;
     if (!mf || model_csv_load (&csv, data, 0) || model_load_for (&ds, csv, mf, false)) {
-        cli_error ("predict: %s", model_last_error ());
+        cli_error ("predict: %s", util_last_error ());
         goto cleanup;
     }
     scores = gsl_vector_alloc (ds->n);
@@ -80,7 +81,7 @@ cli_cmd_predict (int argc, char **argv)
     }
     long scored = model_score (mf, ds, data, scores, why);
     if (scored < 0) {
-        cli_error ("predict: %s", model_last_error ());
+        cli_error ("predict: %s", util_last_error ());
         goto cleanup;
     }
     to = out? fopen (out, "w"): stdout;

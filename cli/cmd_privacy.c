@@ -1,6 +1,7 @@
 /*  cli/cmd_privacy.c - `cohort privacy epsilon|calibrate|sample`: the
     accountant and the production noise samplers from the command line. */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "dp/calibrate.h"
 #include "dp/discrete.h"
@@ -124,7 +125,7 @@ s_parse (int argc, char **argv, const char *usage, bool calibrate, s_args_t *a)
                 free (a->orders);
                 a->orders = NULL;
                 if (dp_orders_parse (optarg, &a->orders, &a->n_orders)) {
-                    cli_error ("--orders: %s", dp_last_error ());
+                    cli_error ("--orders: %s", util_last_error ());
                     rc = -1;
                 }
                 break;
@@ -186,7 +187,7 @@ s_epsilon (int argc, char **argv)
     rc = CLI_OK;
     if (dp_epsilon_subsampled_gaussian (a.q, a.z, (uint64_t) a.steps, a.delta, a.orders,
                                         a.n_orders, a.conversion, &eps, &order)) {
-        cli_error ("privacy epsilon: %s", dp_last_error ());
+        cli_error ("privacy epsilon: %s", util_last_error ());
         rc = CLI_FAIL;
     }
     else
@@ -221,7 +222,7 @@ s_calibrate (int argc, char **argv)
                             a.n_orders, a.conversion, &z)
     ||  dp_epsilon_subsampled_gaussian (a.q, z, (uint64_t) a.steps, a.delta, a.orders,
                                         a.n_orders, a.conversion, &eps, &order)) {
-        cli_error ("privacy calibrate: %s", dp_last_error ());
+        cli_error ("privacy calibrate: %s", util_last_error ());
         rc = CLI_FAIL;
     }
     else
@@ -299,19 +300,19 @@ s_sample (int argc, char **argv)
     if (dp_rational_parse (scale_text, &scale)
     ||  (gauss && (dp_rational_square (&sigma2, &scale) || dp_dgauss_init (&g, &sigma2)))
     ||  (!gauss && dp_dlaplace_init (&l, &scale))) {
-        cli_error ("--scale: %s", dp_last_error ());
+        cli_error ("--scale: %s", util_last_error ());
         return CLI_USAGE;
     }
     dp_rng_t *rng = dp_rng_new ();
     if (!rng) {
-        cli_error ("privacy sample: %s", dp_last_error ());
+        cli_error ("privacy sample: %s", util_last_error ());
         return CLI_FAIL;
     }
     int rc = CLI_OK;
     for (long i = 0; i < count; i++) {
         int64_t y;
         if (gauss? dp_dgauss_sample (&g, rng, &y): dp_dlaplace_sample (&l, rng, &y)) {
-            cli_error ("privacy sample: %s", dp_last_error ());
+            cli_error ("privacy sample: %s", util_last_error ());
             rc = CLI_FAIL;
             break;
         }

@@ -6,7 +6,7 @@
 #include "consortium.h"
 #include "localfed.h"
 #include "simulate.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 #include "coordinator/render.h"
 #include "he/paillier.h"
 #include "models/csv.h"
@@ -175,7 +175,7 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
                 break;
             case 'S':
                 if (site_split_kind_parse (optarg, &o->split)) {
-                    cli_error ("--split: %s", site_last_error ());
+                    cli_error ("--split: %s", util_last_error ());
                     return CLI_USAGE;
                 }
                 break;
@@ -361,7 +361,7 @@ s_check_data (const char *path, const char *label)
 {
     model_csv_t *csv = NULL;
     if (model_csv_load (&csv, path, 0)) {
-        cli_error ("%s", model_last_error ());
+        cli_error ("%s", util_last_error ());
         return -1;
     }
     int rc = 0;
@@ -440,7 +440,7 @@ cli_simulate_prepare (const cli_simulate_t *o, int port, char ***sites_out)
     size_t counts [SITE_SPLIT_SITES_MAX];
     if (site_split_csv (o->data, o->label, o->split, o->sites, o->seed,
                         (const char *const *) train, counts)) {
-        cli_error ("%s", site_last_error ());
+        cli_error ("%s", util_last_error ());
         goto cleanup;
     }
     fprintf (stderr, "simulate: %s split of %s:", site_split_kind_name (o->split), o->data);
@@ -449,7 +449,7 @@ cli_simulate_prepare (const cli_simulate_t *o, int port, char ***sites_out)
     fputs (" rows\n", stderr);
     if (o->test && site_split_csv (o->test, o->label, o->split, o->sites, o->seed + 1,
                                    (const char *const *) test, counts)) {
-        cli_error ("%s", site_last_error ());
+        cli_error ("%s", util_last_error ());
         goto cleanup;
     }
     char name [128], stem [64];
@@ -519,7 +519,7 @@ s_write_report (const json_t *report, const char *dir, const char *name, const c
     }
     int rc = coord_render (report, format, f);
     if (rc)
-        cli_error ("%s: %s", path, coord_last_error ());
+        cli_error ("%s: %s", path, util_last_error ());
     if (fclose (f) && rc == 0) {
         cli_error ("cannot write %s", path);
         rc = -1;
@@ -549,12 +549,12 @@ cli_simulate_write_outputs (const json_t *report, const char *dir)
     snprintf (path, sizeof path, "%s/model.json", dir);
     int rc = 0;
     if (!mf) {
-        cli_error ("%s", model_last_error ());
+        cli_error ("%s", util_last_error ());
         rc = -1;
     }
     else
     if (model_file_save (mf, path)) {
-        cli_error ("%s: %s", path, model_last_error ());
+        cli_error ("%s: %s", path, util_last_error ());
         rc = -1;
     }
     model_file_destroy (&mf);
@@ -616,13 +616,13 @@ cli_simulate_exact (const char *model_path, const char *test_csv, double *auc, d
     char **why = NULL;
     int rc = -1;
     if (!mf || model_csv_load (&csv, test_csv, 0)) {
-        cli_error ("%s", model_last_error ());
+        cli_error ("%s", util_last_error ());
         goto cleanup;
     }
     model_load_spec_t spec = { .label = mf->label, .positive = mf->positive,
                                .negative = mf->negative };
     if (model_dataset_load (&ds, csv, &spec, mf->schema)) {
-        cli_error ("%s", model_last_error ());
+        cli_error ("%s", util_last_error ());
         goto cleanup;
     }
     scores = gsl_vector_alloc (ds->n);
@@ -634,7 +634,7 @@ cli_simulate_exact (const char *model_path, const char *test_csv, double *auc, d
         goto cleanup;
     }
     if (model_score (mf, ds, test_csv, scores, why) < 0) {
-        cli_error ("%s", model_last_error ());
+        cli_error ("%s", util_last_error ());
         goto cleanup;
     }
     //  Rows that cannot be scored (a missing value under `drop`) are left out.
@@ -646,7 +646,7 @@ cli_simulate_exact (const char *model_path, const char *test_csv, double *auc, d
         }
     model_metrics_t m;
     if (k == 0 || model_metrics_compute (&m, s, y, k)) {
-        cli_error ("%s: no metrics: %s", test_csv, k? model_last_error (): "no row scored");
+        cli_error ("%s: no metrics: %s", test_csv, k? util_last_error (): "no row scored");
         goto cleanup;
     }
     *auc = m.auc;

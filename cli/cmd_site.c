@@ -1,6 +1,7 @@
 /*  cli/cmd_site.c - `cohort site --config site.cfg`: runs a site worker
     until SIGINT or SIGTERM. */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "he/he.h"
 #include "models/models.h"
@@ -32,7 +33,7 @@ cli_cmd_site (int argc, char **argv)
     zsys_init ();
     site_worker_t *worker = site_worker_new (config);
     if (!worker) {
-        cli_error ("%s", site_last_error ());
+        cli_error ("%s", util_last_error ());
         return CLI_FAIL;
     }
     rc = site_worker_run (worker, NULL);

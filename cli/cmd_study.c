@@ -4,7 +4,7 @@
 #include "cmd.h"
 #include "coordinator/client.h"
 #include "coordinator/render.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 
 #include <czmq.h>
 #include <getopt.h>
@@ -66,7 +66,7 @@ s_wait (coord_client_t *client, const char *id)
     while (!zsys_interrupted) {
         json_t *status;
         if (coord_client_status (client, id, &status)) {
-            cli_error ("%s", coord_last_error ());
+            cli_error ("%s", util_last_error ());
             return CLI_FAIL;
         }
         const char *state = json_string_value (json_object_get (status, "status"));
@@ -135,7 +135,7 @@ s_launch (int argc, char **argv)
     char *id = NULL;
     int rc = CLI_FAIL;
     if (!client || coord_client_launch (client, text, &id))
-        cli_error ("%s", coord_last_error ());
+        cli_error ("%s", util_last_error ());
     else {
         printf ("%s\n", id);
         fflush (stdout);
@@ -172,7 +172,7 @@ s_status (int argc, char **argv)
     coord_client_t *client = coord_client_new (analyst);
     json_t *status = NULL;
     if (!client || coord_client_status (client, optind < argc? argv [optind]: NULL, &status)) {
-        cli_error ("%s", coord_last_error ());
+        cli_error ("%s", util_last_error ());
         coord_client_destroy (&client);
         return CLI_FAIL;
     }
@@ -210,7 +210,7 @@ static int
 s_write_report (const json_t *report, const char *format, FILE *out)
 {
     if (coord_render (report, format, out)) {
-        cli_error ("report: %s", coord_last_error ());
+        cli_error ("report: %s", util_last_error ());
         return CLI_FAIL;
     }
     return CLI_OK;
@@ -249,7 +249,7 @@ cli_cmd_report (int argc, char **argv)
     coord_client_t *client = coord_client_new (analyst);
     json_t *report = NULL;
     if (!client || coord_client_report (client, argv [optind], &report)) {
-        cli_error ("%s", coord_last_error ());
+        cli_error ("%s", util_last_error ());
         coord_client_destroy (&client);
         return CLI_FAIL;
     }

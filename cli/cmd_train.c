@@ -1,6 +1,7 @@
 /*  cli/cmd_train.c - `cohort train`: fit a logistic regression or an MLP on
     a CSV file and write the model JSON (docs/model-format.md). */
 #include "cli.h"
+#include "util/error.h"
 #include "cmd.h"
 #include "models/pipeline.h"
 
@@ -205,7 +206,7 @@ cli_cmd_train (int argc, char **argv)
     size_t dropped = 0;
     if (model_csv_load (&csv, data, 0) || model_dataset_load (&ds, csv, &spec, NULL)
     ||  !(mf = model_train (ds, &spec, &opts, &dropped)) || model_file_save (mf, out))
-        cli_error ("train: %s", model_last_error ());
+        cli_error ("train: %s", util_last_error ());
     else {
         printf ("trained %s on %zu rows of %s (%zu dropped for missing values), "
                 "%zu encoded columns: wrote %s\n", model, mf->train_rows, data, dropped,

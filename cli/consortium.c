@@ -1,6 +1,7 @@
 /*  cli/consortium.c - a consortium on disk: threshold Paillier key (he/),
     CURVE certificates (czmq zcert), allowlist and ZPL configs. */
 #include "consortium.h"
+#include "util/error.h"
 #include "cli.h"
 #include "he/keyfile.h"
 
@@ -141,7 +142,7 @@ s_write (const char *dir, const char *name, char *text, unsigned mode, bool forc
     snprintf (path, sizeof path, "%s/%s", dir, name);
     int rc = he_keyfile_write (path, text, mode, force);
     if (rc)
-        cli_error ("%s", he_last_error ());
+        cli_error ("%s", util_last_error ());
     OPENSSL_cleanse (text, strlen (text));
     free (text);
     return rc;
@@ -547,7 +548,7 @@ cli_consortium_write (const cli_consortium_t *c)
     he_verify_t *vk = NULL;
     he_share_t **shares = NULL;
     if (he_threshold_keygen (&pk, &vk, &shares, c->bits, (unsigned) c->n_sites, c->threshold)) {
-        cli_error ("keygen: %s", he_last_error ());
+        cli_error ("keygen: %s", util_last_error ());
         return -1;
     }
     int rc = 0;

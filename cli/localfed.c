@@ -3,7 +3,7 @@
 #include "localfed.h"
 #include "cli.h"
 #include "coordinator/client.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -263,13 +263,13 @@ cli_fed_run (cli_fed_t *self, const char *study_text, double timeout_s, bool pro
         snprintf (path, sizeof path, "%s/analyst.cfg", self->dir);
         self->client = coord_client_new (path);
         if (!self->client) {
-            cli_error ("analyst: %s", coord_last_error ());
+            cli_error ("analyst: %s", util_last_error ());
             return -1;
         }
     }
     char *id = NULL;
     if (coord_client_launch (self->client, study_text, &id)) {
-        cli_error ("launch: %s", coord_last_error ());
+        cli_error ("launch: %s", util_last_error ());
         return -1;
     }
     double until = s_now () + timeout_s;
@@ -284,12 +284,12 @@ cli_fed_run (cli_fed_t *self, const char *study_text, double timeout_s, bool pro
             //  analyst: a status that times out means it is busy (it
             //  answers between rounds). Keep asking until the deadline.
             if (s_now () > until) {
-                cli_error ("status of study %s: %s", id, coord_last_error ());
+                cli_error ("status of study %s: %s", id, util_last_error ());
                 goto done;
             }
             if (!busy)
                 fprintf (stderr, "%s  (the coordinator is busy: %s; still waiting)\n",
-                         line? "\n": "", coord_last_error ());
+                         line? "\n": "", util_last_error ());
             busy = true;
             line = false;
             //  The late answer to the request that timed out would be
@@ -298,7 +298,7 @@ cli_fed_run (cli_fed_t *self, const char *study_text, double timeout_s, bool pro
             snprintf (path, sizeof path, "%s/analyst.cfg", self->dir);
             self->client = coord_client_new (path);
             if (!self->client) {
-                cli_error ("analyst: %s", coord_last_error ());
+                cli_error ("analyst: %s", util_last_error ());
                 goto done;
             }
             continue;
@@ -329,7 +329,7 @@ cli_fed_run (cli_fed_t *self, const char *study_text, double timeout_s, bool pro
         line = false;
     }
     if (coord_client_report (self->client, id, report)) {
-        cli_error ("report of study %s: %s", id, coord_last_error ());
+        cli_error ("report of study %s: %s", id, util_last_error ());
         goto done;
     }
     rc = 0;

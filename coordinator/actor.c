@@ -2,7 +2,7 @@
 #include "actor.h"
 #include "aggregate.h"
 #include "config.h"
-#include "coord.h"
+#include "util/error.h"
 #include "journal.h"
 #include "sites.h"
 #include "state.h"
@@ -69,41 +69,33 @@ s_new (zsock_t *pipe, const char *config_path)
     if (!self->cfg)
         goto fail;
     self->pk = he_keyfile_load_public (self->cfg->public_key);
-    if (!self->pk) {
-        coord_error ("%s", he_last_error ());
+    if (!self->pk)
         goto fail;
-    }
     self->vk = he_keyfile_load_verify (self->cfg->verify_key);
-    if (!self->vk) {
-        coord_error ("%s", he_last_error ());
+    if (!self->vk)
         goto fail;
-    }
     //  Proof verification is the coordinator's main cost per round: a
     //  fixed-base table for v takes one of its two long exponentiations,
     //  and each check runs on two threads: the long exponentiation beside
     //  the rest.
-    if (he_verify_precompute (self->vk) || he_verify_set_threads (self->vk, 2)) {
-        coord_error ("%s", he_last_error ());
+    if (he_verify_precompute (self->vk) || he_verify_set_threads (self->vk, 2))
         goto fail;
-    }
     if (mpz_cmp (he_verify_n (self->vk), he_pubkey_n (self->pk))) {
-        coord_error ("%s: the verification keys belong to another public key",
-                     self->cfg->verify_key);
+        util_error (UTIL_EINPUT, "%s: the verification keys belong to another public key",
+                    self->cfg->verify_key);
         goto fail;
     }
     if (he_codec_init (&self->codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
                        PROTO_VALUE_BITS, PROTO_MAX_PARTIES)) {
-        coord_error ("codec: %s", he_last_error ());
+        util_error_context ("codec");
         goto fail;
     }
     self->journal = coord_journal_open (self->cfg->journal);
     if (!self->journal)
         goto fail;
     self->server = proto_server_new (self->cfg->endpoint, self->cfg->cert, self->cfg->allowlist);
-    if (!self->server) {
-        coord_error ("%s", proto_last_error ());
+    if (!self->server)
         goto fail;
-    }
     return self;
 fail:
     s_destroy (&self);
@@ -118,13 +110,16 @@ s_send (self_t *self, zframe_t *identity, const char *study_id, uint32_t round,
     msg->round_id = round;
     if (proto_send (proto_server_sock (self->server), identity, msg))
         zsys_warning ("coordinator: cannot send %s: %s", proto_body_name (msg),
-                      proto_last_error ());
+                      util_last_error ());
 }
 
 static void
 s_send_error (self_t *self, zframe_t *identity, const char *study_id, uint32_t round,
-              const char *text)
+              const char *reason)
 {
+    //  A copy: `reason` may be the error slot, which validation can overwrite.
+    char text [PROTO_TEXT_MAX + 1];
+    snprintf (text, sizeof text, "%s", reason);
     Cohort__Error err = COHORT__ERROR__INIT;
     err.message = (char *) text;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
@@ -169,7 +164,7 @@ s_journal (self_t *self)
     if (coord_journal_study (self->journal, coord_study_id (self->study),
                              coord_study_def (self->study)->name, json_string_value (status),
                              coord_study_cfg (self->study), text))
-        zsys_error ("coordinator: %s", coord_last_error ());
+        zsys_error ("coordinator: %s", util_last_error ());
     free (text);
     json_decref (report);
 }
@@ -192,8 +187,10 @@ s_broadcast_result (self_t *self, bool ok, const char *detail, bool final)
 }
 
 static void
-s_finish (self_t *self, const char *status, const char *detail)
+s_finish (self_t *self, const char *status, const char *reason)
 {
+    char detail [UTIL_ERROR_MAX];
+    snprintf (detail, sizeof detail, "%s", reason);
     coord_study_finish (self->study, status, detail);
     zsys_info ("coordinator: study %s %s: %s", coord_study_id (self->study), status, detail);
     s_broadcast_result (self, !strcmp (status, "completed"), detail, true);
@@ -203,8 +200,11 @@ s_finish (self_t *self, const char *status, const char *detail)
 }
 
 static void
-s_fail_round (self_t *self, const char *detail)
+s_fail_round (self_t *self, const char *reason)
 {
+    //  A copy: `reason` may be the error slot, which the journal can overwrite.
+    char detail [UTIL_ERROR_MAX];
+    snprintf (detail, sizeof detail, "%s", reason);
     json_object_set_new (self->entry, "status", json_string ("failed"));
     json_object_set_new (self->entry, "detail", json_string (detail));
     json_t *entry = coord_study_record (self->study, self->state.round, self->kind, self->entry);
@@ -213,7 +213,7 @@ s_fail_round (self_t *self, const char *detail)
     if (coord_journal_round (self->journal, coord_study_id (self->study), self->state.round,
                              proto_kind_name (self->kind), "failed",
                              coord_study_epsilon (self->study), text))
-        zsys_error ("coordinator: %s", coord_last_error ());
+        zsys_error ("coordinator: %s", util_last_error ());
     free (text);
     s_finish (self, "failed", detail);
 }
@@ -237,7 +237,7 @@ s_offer_done (self_t *self)
             names [n++] = self->sites.site [i].name;
     if (coord_study_begin (self->study, self->features, self->n_features, self->records,
                            names, n)) {
-        s_finish (self, "failed", coord_last_error ());
+        s_finish (self, "failed", util_last_error ());
         return;
     }
     const proto_plan_t *plan = coord_study_plan (self->study);
@@ -259,7 +259,7 @@ s_next_round (self_t *self)
     self->kind = kind;
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
     if (coord_study_round_start (self->study, kind, &rs)) {
-        s_finish (self, "failed", coord_last_error ());
+        s_finish (self, "failed", util_last_error ());
         return;
     }
     rs.deadline_ms = self->cfg->round_timeout_ms;
@@ -294,7 +294,7 @@ s_collect_done (self_t *self)
     uint8_t *buf;
     size_t len;
     if (coord_agg_serialize (self->agg, &buf, &len)) {
-        s_fail_round (self, coord_last_error ());
+        s_fail_round (self, util_last_error ());
         return;
     }
     free (self->request);
@@ -366,7 +366,7 @@ s_decrypt_done (self_t *self)
                                 coord_agg_contributors (self->agg), &metrics);
     free (values);
     if (rc) {
-        snprintf (detail, sizeof detail, "round %u: %s", self->state.round, coord_last_error ());
+        snprintf (detail, sizeof detail, "round %u: %s", self->state.round, util_last_error ());
         s_fail_round (self, detail);
         return;
     }
@@ -381,7 +381,7 @@ s_decrypt_done (self_t *self)
     if (coord_journal_round (self->journal, coord_study_id (self->study), self->state.round,
                              proto_kind_name (self->kind), "ok",
                              coord_study_epsilon (self->study), text))
-        zsys_error ("coordinator: %s", coord_last_error ());
+        zsys_error ("coordinator: %s", util_last_error ());
     free (text);
     s_journal (self);
     s_broadcast_result (self, true, "round completed", false);
@@ -423,8 +423,10 @@ s_check_escalation (self_t *self)
 //  Messages
 
 static void
-s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg, const char *why)
+s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg, const char *reason)
 {
+    char why [UTIL_ERROR_MAX];
+    snprintf (why, sizeof why, "%s", reason);
     const char *site = slot >= 0? self->sites.site [slot].name: "(unknown)";
     zsys_warning ("coordinator: rejected %s from %s (study %s round %u): %s",
                   proto_body_name (msg), site, msg->study_id, msg->round_id, why);
@@ -494,7 +496,7 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
             *c = 'x';
     coord_study_t *study = coord_study_new (id, cfg_text);
     if (!study) {
-        s_reply (self, identity, false, json_pack ("{s:s}", "error", coord_last_error ()));
+        s_reply (self, identity, false, json_pack ("{s:s}", "error", util_last_error ()));
         return;
     }
     const proto_study_t *def = coord_study_def (study);
@@ -592,7 +594,7 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
     coord_state_mark (&self->state, (unsigned) slot);
     ProtobufCBinaryData data = msg->update->ciphertexts;
     if (coord_agg_add (self->agg, data.data, data.len))
-        s_reject (self, identity, slot, msg, coord_last_error ());
+        s_reject (self, identity, slot, msg, util_last_error ());
     else
         self->contributors |= (uint64_t) 1 << slot;
     if (coord_state_complete (&self->state))
@@ -614,7 +616,7 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
     else
     if (coord_agg_add_partial (self->agg, p->share_index, msg->study_id, msg->round_id,
                                p->partials.data, p->partials.len, p->proof.data, p->proof.len))
-        snprintf (why, sizeof why, "%s", coord_last_error ());
+        snprintf (why, sizeof why, "%s", util_last_error ());
     if (*why) {
         zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
         json_array_append_new (json_object_get (self->entry, "excluded"),
@@ -657,9 +659,9 @@ s_on_message (self_t *self)
     proto_msg_t *msg = proto_recv_user (proto_server_sock (self->server), &identity, user_id,
                                         sizeof user_id);
     if (!msg) {
-        zsys_warning ("coordinator: dropped a message: %s", proto_last_error ());
+        zsys_warning ("coordinator: dropped a message: %s", util_last_error ());
         if (identity)
-            s_send_error (self, identity, "", 0, proto_last_error ());
+            s_send_error (self, identity, "", 0, util_last_error ());
         zframe_destroy (&identity);
         return;
     }
@@ -726,7 +728,7 @@ coord_actor (zsock_t *pipe, void *args)
     self_t *self = s_new (pipe, (const char *) args);
     zsock_signal (pipe, 0);
     if (!self) {
-        zstr_sendf (pipe, "ERROR %s", coord_last_error ());
+        zstr_sendf (pipe, "ERROR %s", util_last_error ());
         //  Wait for $TERM so the caller's zactor_destroy completes.
         char *command = zstr_recv (pipe);
         zstr_free (&command);
@@ -766,7 +768,7 @@ coord_actor_new (const char *config_path)
     zactor_t *actor = zactor_new (coord_actor, (void *) config_path);
     char *status = zstr_recv (actor);
     if (!status || strcmp (status, "OK")) {
-        coord_error ("%s", status && !strncmp (status, "ERROR ", 6)? status + 6
+        util_error (UTIL_EFAIL, "%s", status && !strncmp (status, "ERROR ", 6)? status + 6
                                                                    : "coordinator did not start");
         zstr_free (&status);
         zactor_destroy (&actor);

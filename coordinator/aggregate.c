@@ -1,6 +1,6 @@
 /*  coordinator/aggregate.c - homomorphic sum, verified partials, combine. */
 #include "aggregate.h"
-#include "coord.h"
+#include "util/error.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +55,10 @@ coord_agg_add (coord_agg_t *self, const uint8_t *buf, size_t len)
     mpz_t *cts = NULL;
     size_t n = 0;
     if (he_vector_deserialize (&cts, &n, self->pk, buf, len, self->ncts))
-        return coord_error ("update: %s", he_last_error ());
+        return util_error_context ("update");
     if (n != self->ncts) {
         he_vector_free (&cts, n);
-        return coord_error ("update: %zu ciphertexts, expected %zu", n, self->ncts);
+        return util_error (UTIL_EINPUT, "update: %zu ciphertexts, expected %zu", n, self->ncts);
     }
     he_vector_accumulate (self->acc, self->pk, cts, n);
     he_vector_free (&cts, n);
@@ -76,7 +76,7 @@ int
 coord_agg_serialize (coord_agg_t *self, uint8_t **out, size_t *len)
 {
     if (he_vector_serialize (out, len, self->pk, self->acc, self->ncts))
-        return coord_error ("aggregate: %s", he_last_error ());
+        return util_error_context ("aggregate");
     return 0;
 }
 
@@ -86,32 +86,31 @@ coord_agg_add_partial (coord_agg_t *self, unsigned index, const char *study_id, 
                        size_t prlen)
 {
     if (index < 1 || index > he_verify_parties (self->vk))
-        return coord_error ("partial: share index %u outside 1..%u", index,
-                            he_verify_parties (self->vk));
+        return util_error (UTIL_EINPUT, "partial: share index %u outside 1..%u", index,
+                           he_verify_parties (self->vk));
     if (self->seen [index])
-        return coord_error ("partial: a second answer from share %u", index);
+        return util_error (UTIL_EINPUT, "partial: a second answer from share %u", index);
     self->seen [index] = 1;
     mpz_t *ci = NULL;
     he_proof_t *pf = NULL;
     size_t n = 0, np = 0;
     int rc = -1;
     if (he_vector_deserialize (&ci, &n, self->pk, partials, plen, self->ncts)) {
-        coord_error ("partial from share %u: %s", index, he_last_error ());
+        util_error_context ("partial from share %u", index);
         goto done;
     }
     if (he_proofs_deserialize (&pf, &np, self->pk, proof, prlen, 1)) {
-        coord_error ("proof from share %u: %s", index, he_last_error ());
+        util_error_context ("proof from share %u", index);
         goto done;
     }
     if (n != self->ncts || np != 1) {
-        coord_error ("partial from share %u: %zu partials and %zu proofs for %zu ciphertexts "
-                     "(one batched proof expected)", index, n, np, self->ncts);
+        util_error (UTIL_EINPUT, "partial from share %u: %zu partials and %zu proofs for %zu ciphertexts "
+                    "(one batched proof expected)", index, n, np, self->ncts);
         goto done;
     }
     if (he_batch_verify (self->vk, index, study_id, round, (const mpz_t *) self->acc,
                          (const mpz_t *) ci, n, &pf [0])) {
-        coord_error ("partial from share %u: batched proof does not verify (%s)", index,
-                     he_last_error ());
+        util_error_context ("partial from share %u: batched proof does not verify", index);
         goto done;
     }
     self->indices [self->valid] = index;
@@ -135,9 +134,9 @@ coord_agg_combine (coord_agg_t *self, int64_t *values)
 {
     unsigned t = he_verify_threshold (self->vk);
     if (self->valid < t)
-        return coord_error ("combine: %u verified partial decryptions, %u needed", self->valid, t);
+        return util_error (UTIL_EINPUT, "combine: %u verified partial decryptions, %u needed", self->valid, t);
     if (self->contributors == 0)
-        return coord_error ("combine: no contributions");
+        return util_error (UTIL_EINPUT, "combine: no contributions");
     mpz_t *plains = malloc (self->ncts * sizeof (mpz_t));
     mpz_t *column = malloc (t * sizeof (mpz_t));
     int rc = 0;
@@ -146,13 +145,13 @@ coord_agg_combine (coord_agg_t *self, int64_t *values)
         for (unsigned k = 0; k < t; k++)
             mpz_init_set (column [k], self->partials [k][i]);
         if (!rc && he_combine (plains [i], self->vk, self->indices, (const mpz_t *) column, t))
-            rc = coord_error ("combine: ciphertext %zu: %s", i, he_last_error ());
+            rc = util_error_context ("combine: ciphertext %zu", i);
         for (unsigned k = 0; k < t; k++)
             mpz_clear (column [k]);
     }
     if (!rc && he_codec_decode (values, self->count, (const mpz_t *) plains, self->ncts,
                                 self->contributors, self->codec))
-        rc = coord_error ("decode: %s", he_last_error ());
+        rc = util_error_context ("decode");
     for (size_t i = 0; i < self->ncts; i++)
         mpz_clear (plains [i]);
     free (plains);

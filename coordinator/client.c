@@ -1,7 +1,7 @@
 /*  coordinator/client.c - analyst requests over CURVE. */
 #include "client.h"
 #include "config.h"
-#include "coord.h"
+#include "util/error.h"
 #include "proto/curve.h"
 #include "proto/message.h"
 
@@ -30,16 +30,16 @@ coord_client_new (const char *path)
     char *end;
     long ms = strtol (timeout, &end, 10);
     if (missing)
-        coord_error ("%s: analyst/%s: missing", path, missing);
+        util_error (UTIL_EINPUT, "%s: analyst/%s: missing", path, missing);
     else
     if (*end || ms < 100 || ms > 86400000)
-        coord_error ("%s: analyst/timeout_ms: '%s' is not in 100..86400000", path, timeout);
+        util_error (UTIL_EINPUT, "%s: analyst/timeout_ms: '%s' is not in 100..86400000", path, timeout);
     else {
         char *server_path = coord_path_join (path, server);
         char *cert_path = coord_path_join (path, cert);
         zsock_t *sock = proto_client_new (endpoint, cert_path, server_path);
         if (!sock)
-            coord_error ("%s: %s", path, proto_last_error ());
+            util_error_context ("%s", path);
         else {
             self = calloc (1, sizeof *self);
             self->sock = sock;
@@ -68,15 +68,15 @@ static int
 s_request (coord_client_t *self, proto_msg_t *msg, json_t **json)
 {
     if (proto_send (self->sock, NULL, msg))
-        return coord_error ("request: %s", proto_last_error ());
+        return util_error_context ("request");
     while (true) {
         proto_msg_t *reply = proto_recv (self->sock, NULL);
         if (!reply)
-            return coord_error ("no answer from the coordinator within %d ms (is it running, "
-                                "and is this analyst's certificate in its allowlist?)",
-                                self->timeout_ms);
+            return util_error (UTIL_EINPUT, "no answer from the coordinator within %d ms (is it running, "
+                               "and is this analyst's certificate in its allowlist?)",
+                               self->timeout_ms);
         if (reply->body_case == COHORT__ENVELOPE__BODY_ERROR) {
-            coord_error ("coordinator: %s", reply->error->message);
+            util_error (UTIL_EFAIL, "coordinator: %s", reply->error->message);
             proto_free (&reply);
             return -1;
         }
@@ -89,10 +89,10 @@ s_request (coord_client_t *self, proto_msg_t *msg, json_t **json)
         bool ok = reply->reply->ok;
         proto_free (&reply);
         if (!answer)
-            return coord_error ("coordinator: unreadable answer: %s", err.text);
+            return util_error (UTIL_EINPUT, "coordinator: unreadable answer: %s", err.text);
         if (!ok) {
             const char *why = json_string_value (json_object_get (answer, "error"));
-            coord_error ("coordinator: %s", why? why: "request refused");
+            util_error (UTIL_EREFUSED, "coordinator: %s", why? why: "request refused");
             json_decref (answer);
             return -1;
         }
@@ -114,7 +114,7 @@ coord_client_launch (coord_client_t *self, const char *study_cfg_text, char **st
     if (s_request (self, &msg, &answer))
         return -1;
     const char *id = json_string_value (json_object_get (answer, "id"));
-    int rc = id? 0: coord_error ("coordinator: the answer has no study id");
+    int rc = id? 0: util_error (UTIL_EINPUT, "coordinator: the answer has no study id");
     if (id)
         *study_id = strdup (id);
     json_decref (answer);

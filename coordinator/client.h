@@ -9,17 +9,18 @@
 
     Each call sends one request and waits for the answer. Errors (no
     answer, the coordinator's refusal) come back as -1 / NULL with the
-    reason in coord_last_error().
+    reason in util_last_error ().
 */
 #ifndef COORD_CLIENT_H
 #define COORD_CLIENT_H
 
+#include "util/error.h"
 #include <jansson.h>
 
 typedef struct _coord_client_t coord_client_t;
 
 /*  Connects with the analyst cert named in analyst.cfg (CURVE). NULL +
-    coord_last_error(). */
+    util_last_error (). */
 coord_client_t *coord_client_new (const char *analyst_cfg_path);
 void coord_client_destroy (coord_client_t **self_p);
 

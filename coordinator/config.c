@@ -1,6 +1,6 @@
 /*  coordinator/config.c - coordinator.cfg. */
 #include "config.h"
-#include "coord.h"
+#include "util/error.h"
 
 #include <czmq.h>
 #include <libgen.h>
@@ -35,18 +35,18 @@ coord_config_read (const char *path)
     //  its file object when the text does not parse; found by fuzzing).
     zchunk_t *text = zchunk_slurp (path, CONFIG_MAX_BYTES + 1);
     if (!text) {
-        coord_error ("%s: cannot read the config file", path);
+        util_error (UTIL_EIO, "%s: cannot read the config file", path);
         return NULL;
     }
     if (zchunk_size (text) > CONFIG_MAX_BYTES) {
         zchunk_destroy (&text);
-        coord_error ("%s: larger than %d bytes: not a config file", path, CONFIG_MAX_BYTES);
+        util_error (UTIL_ELIMIT, "%s: larger than %d bytes: not a config file", path, CONFIG_MAX_BYTES);
         return NULL;
     }
     zconfig_t *root = zconfig_chunk_load (text);
     zchunk_destroy (&text);
     if (!root)
-        coord_error ("%s: not valid ZPL (see the line the parser reported above)", path);
+        util_error (UTIL_EINPUT, "%s: not valid ZPL (see the line the parser reported above)", path);
     return root;
 }
 
@@ -60,7 +60,7 @@ coord_config_load (const char *path)
     int rc = -1;
     zconfig_t *section = zconfig_locate (root, "coordinator");
     if (!section) {
-        coord_error ("%s: no 'coordinator' section", path);
+        util_error (UTIL_EINPUT, "%s: no 'coordinator' section", path);
         goto done;
     }
     for (zconfig_t *c = zconfig_child (section); c; c = zconfig_next (c)) {
@@ -68,8 +68,8 @@ coord_config_load (const char *path)
         for (int i = 0; s_keys [i]; i++)
             known |= !strcmp (zconfig_name (c), s_keys [i]);
         if (!known) {
-            coord_error ("%s: coordinator/%s: unknown key (a coordinator holds no key share)",
-                         path, zconfig_name (c));
+            util_error (UTIL_EINPUT, "%s: coordinator/%s: unknown key (a coordinator holds no key share)",
+                        path, zconfig_name (c));
             goto done;
         }
     }
@@ -78,7 +78,7 @@ coord_config_load (const char *path)
     for (int i = 0; i < 7; i++) {
         const char *value = zconfig_get (section, s_keys [i], NULL);
         if (!value || !*value) {
-            coord_error ("%s: coordinator/%s: missing", path, s_keys [i]);
+            util_error (UTIL_EINPUT, "%s: coordinator/%s: missing", path, s_keys [i]);
             goto done;
         }
         *fields [i] = i < 2? strdup (value): coord_path_join (path, value);
@@ -87,8 +87,8 @@ coord_config_load (const char *path)
     char *end;
     unsigned long long ms = strtoull (timeout, &end, 10);
     if (*end || ms < 100 || ms > 86400000ULL) {
-        coord_error ("%s: coordinator/round_timeout_ms: '%s' is not in 100..86400000",
-                     path, timeout);
+        util_error (UTIL_EINPUT, "%s: coordinator/round_timeout_ms: '%s' is not in 100..86400000",
+                    path, timeout);
         goto done;
     }
     self->round_timeout_ms = ms;

@@ -1,6 +1,6 @@
 /*  coordinator/journal.c - SQLite journal of studies and rounds. */
 #include "journal.h"
-#include "coord.h"
+#include "util/error.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -30,7 +30,7 @@ coord_journal_open (const char *path)
     if (sqlite3_open (path, &self->db) != SQLITE_OK
     ||  sqlite3_busy_timeout (self->db, 10000) != SQLITE_OK
     ||  sqlite3_exec (self->db, s_schema, NULL, NULL, &err) != SQLITE_OK) {
-        coord_error ("journal %s: %s", path, err? err: sqlite3_errmsg (self->db));
+        util_error (UTIL_EIO, "journal %s: %s", path, err? err: sqlite3_errmsg (self->db));
         sqlite3_free (err);
         coord_journal_destroy (&self);
     }
@@ -53,14 +53,14 @@ s_run (coord_journal_t *self, const char *sql, const char **text, int ntext,
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2 (self->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return coord_error ("journal: %s", sqlite3_errmsg (self->db));
+        return util_error (UTIL_EIO, "journal: %s", sqlite3_errmsg (self->db));
     for (int i = 0; i < ntext; i++)
         sqlite3_bind_text (st, i + 1, text [i], -1, SQLITE_TRANSIENT);
     if (real_at)
         sqlite3_bind_double (st, real_at, real);
     if (int_at)
         sqlite3_bind_int64 (st, int_at, integer);
-    int rc = sqlite3_step (st) == SQLITE_DONE? 0: coord_error ("journal: %s",
+    int rc = sqlite3_step (st) == SQLITE_DONE? 0: util_error (UTIL_EIO, "journal: %s",
                                                               sqlite3_errmsg (self->db));
     sqlite3_finalize (st);
     return rc;
@@ -95,7 +95,7 @@ s_text (coord_journal_t *self, const char *sql, const char *arg)
     sqlite3_stmt *st;
     char *out = NULL;
     if (sqlite3_prepare_v2 (self->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        coord_error ("journal: %s", sqlite3_errmsg (self->db));
+        util_error (UTIL_EIO, "journal: %s", sqlite3_errmsg (self->db));
         return NULL;
     }
     if (arg)

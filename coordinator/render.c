@@ -1,7 +1,7 @@
 /*  coordinator/render.c - report rendering: JSON, CSV and one self-contained
     HTML page with inline SVG charts. The report layout is docs/report.md. */
 #include "render.h"
-#include "coord.h"
+#include "util/error.h"
 #include "render_internal.h"
 
 #include <math.h>
@@ -18,33 +18,33 @@ static int
 s_check (const json_t *report)
 {
     if (!json_is_object (report))
-        return coord_error ("report: expected a JSON object");
+        return util_error (UTIL_EINPUT, "report: expected a JSON object");
     json_t *version = json_object_get (report, "cohort_report");
     if (!json_is_integer (version) || json_integer_value (version) != 1)
-        return coord_error ("report: cohort_report: expected version 1");
+        return util_error (UTIL_EINPUT, "report: cohort_report: expected version 1");
     const char *objects [] = { "study", "privacy", NULL };
     for (const char **k = objects; *k; k++) {
         json_t *v = json_object_get (report, *k);
         if (!json_is_object (v))
-            return coord_error ("report: %s: expected an object", *k);
+            return util_error (UTIL_EINPUT, "report: %s: expected an object", *k);
     }
     json_t *final = json_object_get (report, "final_metrics");
     if (final && !json_is_object (final) && !json_is_null (final))
-        return coord_error ("report: final_metrics: expected an object or null");
+        return util_error (UTIL_EINPUT, "report: final_metrics: expected an object or null");
     json_t *rounds = json_object_get (report, "rounds");
     if (!json_is_array (rounds))
-        return coord_error ("report: rounds: expected an array");
+        return util_error (UTIL_EINPUT, "report: rounds: expected an array");
     size_t i;
     json_t *r;
     json_array_foreach (rounds, i, r) {
         if (!json_is_object (r))
-            return coord_error ("report: rounds[%zu]: expected an object", i);
+            return util_error (UTIL_EINPUT, "report: rounds[%zu]: expected an object", i);
         json_t *m = json_object_get (r, "metrics");
         if (m && !json_is_object (m) && !json_is_null (m))
-            return coord_error ("report: rounds[%zu].metrics: expected an object or null", i);
+            return util_error (UTIL_EINPUT, "report: rounds[%zu].metrics: expected an object or null", i);
         json_t *x = json_object_get (r, "excluded");
         if (x && !json_is_array (x) && !json_is_null (x))
-            return coord_error ("report: rounds[%zu].excluded: expected an array or null", i);
+            return util_error (UTIL_EINPUT, "report: rounds[%zu].excluded: expected an array or null", i);
     }
     return 0;
 }
@@ -101,7 +101,7 @@ static int
 s_render_json (const json_t *report, FILE *out)
 {
     if (json_dumpf (report, out, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17)))
-        return coord_error ("report: cannot write JSON");
+        return util_error (UTIL_EIO, "report: cannot write JSON");
     fputc ('\n', out);
     return 0;
 }
@@ -588,20 +588,20 @@ int
 coord_render (const json_t *report, const char *format, FILE *out)
 {
     if (!format)
-        return coord_error ("render: no format given");
+        return util_error (UTIL_EINPUT, "render: no format given");
     int (*fn) (const json_t *, FILE *) =
         strcmp (format, "json") == 0? s_render_json:
         strcmp (format, "csv") == 0?  s_render_csv:
         strcmp (format, "html") == 0? s_render_html: NULL;
     if (!fn)
-        return coord_error ("render: unknown format '%s' (json, csv or html)", format);
+        return util_error (UTIL_EINPUT, "render: unknown format '%s' (json, csv or html)", format);
     if (!out)
-        return coord_error ("render: no output stream");
+        return util_error (UTIL_EINPUT, "render: no output stream");
     if (s_check (report))
         return -1;
     if (fn (report, out))
         return -1;
     if (fflush (out) || ferror (out))
-        return coord_error ("render: write error");
+        return util_error (UTIL_EIO, "render: write error");
     return 0;
 }

@@ -10,6 +10,7 @@
 #ifndef COORD_RENDER_H
 #define COORD_RENDER_H
 
+#include "util/error.h"
 #include <jansson.h>
 #include <stdio.h>
 
@@ -25,7 +26,7 @@
               conversion, the unit and the neighbouring relation (or says
               that the report does not state one); "NOT PRIVATE" stamped in
               red at the top and in the privacy block when privacy is off.
-    Returns 0, or -1 + coord_last_error() for an unknown format, a report
+    Returns 0, or -1 + util_last_error () for an unknown format, a report
     that is not a version-1 report object, a wrong type in a required
     place (with the JSON path), or a write error. On error the output may
     hold a partial document. */

@@ -1,6 +1,6 @@
 /*  coordinator/study.c - schedule, global model, accountant and report. */
 #include "study.h"
-#include "coord.h"
+#include "util/error.h"
 #include "dp/postprocess.h"
 #include "models/metrics.h"
 #include "models/modelfile.h"
@@ -58,10 +58,8 @@ coord_study_t *
 coord_study_new (const char *id, const char *cfg_text)
 {
     proto_study_t *def = proto_study_parse (cfg_text, "study");
-    if (!def) {
-        coord_error ("%s", proto_last_error ());
+    if (!def)
         return NULL;
-    }
     coord_study_t *self = calloc (1, sizeof *self);
     self->id = strdup (id);
     self->cfg = strdup (cfg_text);
@@ -123,7 +121,7 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
 {
     const proto_study_t *d = self->def;
     if (proto_plan_make (&self->plan, d, p, d->min_sites))
-        return coord_error ("%s", proto_last_error ());
+        return -1;
     self->features = calloc (p, sizeof (char *));
     for (size_t i = 0; i < p; i++)
         self->features [i] = strdup (features [i]);
@@ -145,7 +143,7 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
     else {
         self->mlp = model_mlp_new (p, d->hidden, d->n_hidden, MODEL_ACT_RELU);
         if (!self->mlp)
-            return coord_error ("model: %s", model_last_error ());
+            return util_error_context ("model");
         model_mlp_init (self->mlp, 1);
         self->params = model_mlp_params (self->mlp);
         //  Layer by layer: W (d_out x d_in) penalised, then b (d_out) not.
@@ -164,7 +162,7 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
                 ? model_optim_adam_new (n, d->learning_rate, 0.9, 0.999, 1e-8)
                 : model_optim_sgd_new (n, d->learning_rate, 0);
     if (!self->optim)
-        return coord_error ("optimiser: %s", model_last_error ());
+        return util_error_context ("optimiser");
     self->begun = true;
     free (self->detail);
     self->detail = strdup ("running");
@@ -232,14 +230,13 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
     dp_curve_t *c = proto_plan_curve (&self->plan, kind, 1);
     if (!c || dp_curve_add (self->spent, c)) {
         dp_curve_destroy (&c);
-        return coord_error ("accountant: %s", *proto_last_error ()? proto_last_error ()
-                                                                  : dp_last_error ());
+        return util_error_context ("accountant");
     }
     dp_curve_destroy (&c);
     if (!self->plan.off
     &&  dp_curve_epsilon (self->spent, self->def->delta, DP_CONVERSION_IMPROVED,
                           &self->epsilon, NULL))
-        return coord_error ("accountant: %s", dp_last_error ());
+        return util_error_context ("accountant");
     return 0;
 }
 
@@ -389,7 +386,7 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         double q = d->sampling_rate, scale;
         if (d->unit == PROTO_UNIT_SITE && contributors == 0) {
             gsl_vector_free (g);
-            return coord_error ("train round: no contributing site to average over");
+            return util_error (UTIL_EFAIL, "train round: no contributing site to average over");
         }
         if (d->unit == PROTO_UNIT_SITE) {
             //  DP-FedAvg: the mean of the contributors' (noisy, clipped)
@@ -414,7 +411,7 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         int rc = model_optim_step (self->optim, self->params, g, scale);
         gsl_vector_free (g);
         if (rc)
-            return coord_error ("optimiser: %s", model_last_error ());
+            return util_error_context ("optimiser");
         if (!d->privacy_off && 2 * self->step > d->steps) {
             //  average += (params - average) / k
             self->averaged++;
@@ -436,11 +433,11 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         //  towards 0.5 (docs/privacy.md).
         model_metrics_t m;
         if (dp_norm_sub (pos, PROTO_HIST_BINS) || dp_norm_sub (neg, PROTO_HIST_BINS)) {
-            *metrics = json_pack ("{s:s}", "error", dp_last_error ());
+            *metrics = json_pack ("{s:s}", "error", util_last_error ());
             return 0;
         }
         if (model_metrics_from_histogram (&m, NULL, pos, neg, PROTO_HIST_BINS)) {
-            *metrics = json_pack ("{s:s}", "error", model_last_error ());
+            *metrics = json_pack ("{s:s}", "error", util_last_error ());
             return 0;
         }
         *metrics = json_object ();

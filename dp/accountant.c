@@ -2,7 +2,8 @@
     Zhang 2019), zCDP queries, distributed discrete Gaussian (Kairouz, Liu,
     Steinke 2021), and conversion to (epsilon, delta). */
 #include "accountant.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -130,11 +131,11 @@ int
 dp_rdp_subsampled_gaussian (double q, double z, double alpha, double *rdp)
 {
     if (!(q >= 0 && q <= 1))
-        return dp_error ("sampling rate %g outside [0, 1]", q);
+        return util_error (UTIL_EINPUT, "sampling rate %g outside [0, 1]", q);
     if (!(z > 0) || !isfinite (z))
-        return dp_error ("noise multiplier %g must be positive and finite", z);
+        return util_error (UTIL_EINPUT, "noise multiplier %g must be positive and finite", z);
     if (!(alpha > 1 && alpha <= DP_ORDER_MAX))
-        return dp_error ("RDP order %g outside (1, %g]", alpha, DP_ORDER_MAX);
+        return util_error (UTIL_EINPUT, "RDP order %g outside (1, %g]", alpha, DP_ORDER_MAX);
     if (q == 0)
         *rdp = 0;
     else
@@ -146,8 +147,8 @@ dp_rdp_subsampled_gaussian (double q, double z, double alpha, double *rdp)
     else
         *rdp = s_log_a_frac (q, z, alpha) / (alpha - 1);
     if (isnan (*rdp))
-        return dp_error ("RDP of the subsampled Gaussian is not a number at q=%g z=%g alpha=%g",
-                         q, z, alpha);
+        return util_error (UTIL_EINPUT, "RDP of the subsampled Gaussian is not a number at q=%g z=%g alpha=%g",
+                           q, z, alpha);
     if (*rdp < 0)
         *rdp = 0;           //  rounding only: RDP is non-negative
     return 0;
@@ -179,16 +180,16 @@ dp_rdp_ddg (double q, double l2, double local_sigma2, uint32_t sites, size_t dim
             double alpha, double *rdp)
 {
     if (!(q > 0 && q <= 1))
-        return dp_error ("sampling rate %g outside (0, 1]", q);
+        return util_error (UTIL_EINPUT, "sampling rate %g outside (0, 1]", q);
     if (!(l2 >= 0) || !isfinite (l2))
-        return dp_error ("L2 sensitivity %g must be finite and >= 0", l2);
+        return util_error (UTIL_EINPUT, "L2 sensitivity %g must be finite and >= 0", l2);
     if (!(local_sigma2 >= 0.25) || !isfinite (local_sigma2))
-        return dp_error ("local sigma^2 %g must be finite and >= 1/4 (KLS 2021 Thm 1)",
-                         local_sigma2);
+        return util_error (UTIL_EINPUT, "local sigma^2 %g must be finite and >= 1/4 (KLS 2021 Thm 1)",
+                           local_sigma2);
     if (sites == 0 || dim == 0)
-        return dp_error ("distributed discrete Gaussian needs sites >= 1 and dimension >= 1");
+        return util_error (UTIL_EINPUT, "distributed discrete Gaussian needs sites >= 1 and dimension >= 1");
     if (!(alpha > 1 && alpha <= DP_ORDER_MAX))
-        return dp_error ("RDP order %g outside (1, %g]", alpha, DP_ORDER_MAX);
+        return util_error (UTIL_EINPUT, "RDP order %g outside (1, %g]", alpha, DP_ORDER_MAX);
     double tau = dp_ddg_tau (local_sigma2, sites);
     double plain = s_ddg_unsampled (l2, local_sigma2, sites, dim, tau, alpha);
     if (q == 1) {
@@ -222,12 +223,12 @@ dp_curve_t *
 dp_curve_new (const double *orders, size_t n)
 {
     if (n == 0 || n > DP_ORDERS_MAX) {
-        dp_error ("an RDP curve needs 1 to %d orders, not %zu", DP_ORDERS_MAX, n);
+        util_error (UTIL_EINPUT, "an RDP curve needs 1 to %d orders, not %zu", DP_ORDERS_MAX, n);
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
         if (!(orders [i] > 1 && orders [i] <= DP_ORDER_MAX)) {
-            dp_error ("RDP order %g (index %zu) outside (1, %g]", orders [i], i, DP_ORDER_MAX);
+            util_error (UTIL_EINPUT, "RDP order %g (index %zu) outside (1, %g]", orders [i], i, DP_ORDER_MAX);
             return NULL;
         }
     dp_curve_t *self = calloc (1, sizeof *self);
@@ -237,7 +238,7 @@ dp_curve_new (const double *orders, size_t n)
     }
     if (!self || !self->orders || !self->rdp) {
         dp_curve_destroy (&self);
-        dp_error ("out of memory creating an RDP curve");
+        util_error (UTIL_ENOMEM, "out of memory creating an RDP curve");
         return NULL;
     }
     self->n = n;
@@ -283,7 +284,7 @@ int
 dp_curve_add_subsampled_gaussian (dp_curve_t *self, double q, double z, uint64_t steps)
 {
     if (steps == 0)
-        return dp_error ("steps must be >= 1");
+        return util_error (UTIL_EINPUT, "steps must be >= 1");
     double add [self->n];
     for (size_t i = 0; i < self->n; i++) {
         if (dp_rdp_subsampled_gaussian (q, z, self->orders [i], &add [i]))
@@ -299,7 +300,7 @@ int
 dp_curve_add_zcdp (dp_curve_t *self, double rho)
 {
     if (!(rho >= 0) || !isfinite (rho))
-        return dp_error ("zCDP rho %g must be finite and >= 0", rho);
+        return util_error (UTIL_EINPUT, "zCDP rho %g must be finite and >= 0", rho);
     for (size_t i = 0; i < self->n; i++)
         self->rdp [i] += rho * self->orders [i];
     return 0;
@@ -309,8 +310,8 @@ int
 dp_curve_add_gaussian (dp_curve_t *self, double l2, double sigma)
 {
     if (!(l2 >= 0) || !isfinite (l2) || !(sigma > 0) || !isfinite (sigma))
-        return dp_error ("Gaussian query: need sensitivity >= 0 and sigma > 0 (got %g, %g)",
-                         l2, sigma);
+        return util_error (UTIL_EINPUT, "Gaussian query: need sensitivity >= 0 and sigma > 0 (got %g, %g)",
+                           l2, sigma);
     return dp_curve_add_zcdp (self, l2 * l2 / (2 * sigma * sigma));
 }
 
@@ -319,7 +320,7 @@ dp_curve_add_ddg (dp_curve_t *self, double q, double l2, double local_sigma2,
                   uint32_t sites, size_t dim, uint64_t steps)
 {
     if (steps == 0)
-        return dp_error ("steps must be >= 1");
+        return util_error (UTIL_EINPUT, "steps must be >= 1");
     double add [self->n];
     for (size_t i = 0; i < self->n; i++) {
         if (dp_rdp_ddg (q, l2, local_sigma2, sites, dim, self->orders [i], &add [i]))
@@ -336,7 +337,7 @@ dp_curve_add (dp_curve_t *self, const dp_curve_t *other)
 {
     if (self->n != other->n
     ||  memcmp (self->orders, other->orders, self->n * sizeof (double)) != 0)
-        return dp_error ("RDP curves over different orders cannot be added");
+        return util_error (UTIL_EFAIL, "RDP curves over different orders cannot be added");
     for (size_t i = 0; i < self->n; i++)
         self->rdp [i] += other->rdp [i];
     return 0;
@@ -347,7 +348,7 @@ dp_curve_set_rdp (dp_curve_t *self, const double *rdp)
 {
     for (size_t i = 0; i < self->n; i++)
         if (!(rdp [i] >= 0))
-            return dp_error ("RDP value %g at order %g must be >= 0", rdp [i], self->orders [i]);
+            return util_error (UTIL_EINPUT, "RDP value %g at order %g must be >= 0", rdp [i], self->orders [i]);
     memcpy (self->rdp, rdp, self->n * sizeof (double));
     return 0;
 }
@@ -363,7 +364,7 @@ dp_curve_epsilon (const dp_curve_t *self, double delta, dp_conversion_t conversi
                   double *epsilon, double *order)
 {
     if (!(delta > 0 && delta < 1))
-        return dp_error ("delta %g outside (0, 1)", delta);
+        return util_error (UTIL_EINPUT, "delta %g outside (0, 1)", delta);
     double best = INFINITY, best_order = self->orders [0];
     for (size_t i = 0; i < self->n; i++) {
         double a = self->orders [i], r = self->rdp [i], eps;

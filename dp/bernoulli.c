@@ -1,14 +1,15 @@
 /*  dp/bernoulli.c - Bernoulli(p) and Bernoulli(exp(-gamma)), exactly.
     Canonne, Kamath, Steinke 2020, Algorithm 1. */
 #include "bernoulli.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 int
 dp_bernoulli (dp_rng_t *rng, uint64_t num, uint64_t den, int *out)
 {
     if (den == 0 || num > den)
-        return dp_error ("Bernoulli(%llu/%llu): need 0 <= p <= 1",
-                         (unsigned long long) num, (unsigned long long) den);
+        return util_error (UTIL_EINPUT, "Bernoulli(%llu/%llu): need 0 <= p <= 1",
+                           (unsigned long long) num, (unsigned long long) den);
     uint64_t u = 0;
     if (dp_rng_below (rng, den, &u))
         return -1;
@@ -53,8 +54,8 @@ int
 dp_bernoulli_exp (dp_rng_t *rng, uint64_t num, uint64_t den, int *out)
 {
     if (den == 0)
-        return dp_error ("Bernoulli(exp(-%llu/0)): zero denominator",
-                         (unsigned long long) num);
+        return util_error (UTIL_EFAIL, "Bernoulli(exp(-%llu/0)): zero denominator",
+                           (unsigned long long) num);
     //  exp(-gamma) = exp(-1)^floor(gamma) * exp(-(gamma - floor(gamma))).
     uint64_t whole = num / den;
     for (uint64_t i = 0; i < whole; i++) {
@@ -97,7 +98,7 @@ int
 dp_bernoulli_exp_mpz (dp_rng_t *rng, const mpz_t num, const mpz_t den, int *out)
 {
     if (mpz_sgn (den) <= 0 || mpz_sgn (num) < 0)
-        return dp_error ("Bernoulli(exp(-gamma)): need gamma >= 0 and a positive denominator");
+        return util_error (UTIL_EINPUT, "Bernoulli(exp(-gamma)): need gamma >= 0 and a positive denominator");
     mpz_t whole, rest, one;
     mpz_inits (whole, rest, one, NULL);
     mpz_set_ui (one, 1);

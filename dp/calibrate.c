@@ -1,6 +1,7 @@
 /*  dp/calibrate.c - noise multiplier and step budget searches. */
 #include "calibrate.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <math.h>
 
@@ -32,11 +33,11 @@ static int
 s_check (double target, double delta, double q)
 {
     if (!(target > 0) || !isfinite (target))
-        return dp_error ("target epsilon %g must be positive and finite", target);
+        return util_error (UTIL_EINPUT, "target epsilon %g must be positive and finite", target);
     if (!(delta > 0 && delta < 1))
-        return dp_error ("delta %g outside (0, 1)", delta);
+        return util_error (UTIL_EINPUT, "delta %g outside (0, 1)", delta);
     if (!(q > 0 && q <= 1))
-        return dp_error ("sampling rate %g outside (0, 1]", q);
+        return util_error (UTIL_EINPUT, "sampling rate %g outside (0, 1]", q);
     return 0;
 }
 
@@ -46,9 +47,9 @@ dp_epsilon_subsampled_gaussian (double q, double z, uint64_t steps, double delta
                                 dp_conversion_t conversion, double *epsilon, double *order)
 {
     if (steps == 0)
-        return dp_error ("steps must be >= 1");
+        return util_error (UTIL_EINPUT, "steps must be >= 1");
     if (!(q > 0 && q <= 1))
-        return dp_error ("sampling rate %g outside (0, 1]", q);
+        return util_error (UTIL_EINPUT, "sampling rate %g outside (0, 1]", q);
     return s_epsilon (q, z, (double) steps, delta, orders, n, conversion, epsilon, order);
 }
 
@@ -59,7 +60,7 @@ dp_calibrate_noise (double target, double delta, double q, uint64_t steps,
     if (s_check (target, delta, q))
         return -1;
     if (steps == 0)
-        return dp_error ("steps must be >= 1");
+        return util_error (UTIL_EINPUT, "steps must be >= 1");
     double eps, hi = 1, lo = 0;
     //  Grow until feasible; epsilon is non-increasing in z.
     for (;;) {
@@ -73,9 +74,9 @@ dp_calibrate_noise (double target, double delta, double q, uint64_t steps,
             if (s_epsilon (q, DP_NOISE_MULTIPLIER_MAX, (double) steps, delta, orders, n,
                            conversion, &eps, NULL))
                 return -1;
-            return dp_error ("target epsilon %g is unreachable: even noise multiplier %g "
-                             "gives epsilon %g on this order grid", target,
-                             DP_NOISE_MULTIPLIER_MAX, eps);
+            return util_error (UTIL_EFAIL, "target epsilon %g is unreachable: even noise multiplier %g "
+                               "gives epsilon %g on this order grid", target,
+                               DP_NOISE_MULTIPLIER_MAX, eps);
         }
     }
     //  Invariant: eps(hi) <= target, and eps(lo) > target (or lo = 0).
@@ -100,7 +101,7 @@ dp_calibrate_steps (double target, double delta, double q, double z,
     if (s_check (target, delta, q))
         return -1;
     if (!(z > 0) || !isfinite (z))
-        return dp_error ("noise multiplier %g must be positive and finite", z);
+        return util_error (UTIL_EINPUT, "noise multiplier %g must be positive and finite", z);
     //  Invariant: eps(lo steps) <= target (lo = 0 trivially), eps(hi) > target.
     uint64_t lo = 0, hi = (uint64_t) 1 << 40;
     double eps;

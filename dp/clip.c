@@ -1,6 +1,7 @@
 /*  dp/clip.c - L2 clipping, clip-and-sum, fixed-point sensitivity. */
 #include "clip.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <math.h>
 
@@ -8,7 +9,7 @@ static int
 s_check_c (double c)
 {
     if (!(c > 0) || !isfinite (c))
-        return dp_error ("clip norm %g must be finite and > 0", c);
+        return util_error (UTIL_EINPUT, "clip norm %g must be finite and > 0", c);
     return 0;
 }
 
@@ -39,7 +40,7 @@ dp_clip_l2 (double *v, size_t d, double c, double *norm)
         return -1;
     for (size_t i = 0; i < d; i++)
         if (!isfinite (v [i]))
-            return dp_error ("coordinate %zu is not finite", i);
+            return util_error (UTIL_EINPUT, "coordinate %zu is not finite", i);
     long double n = s_norm (v, d);
     if (norm)
         *norm = (double) n;
@@ -66,7 +67,7 @@ dp_clip_sum (const double *examples, size_t m, size_t d, double c, double *sum)
         for (size_t i = 0; i < d; i++)
             row [i] = examples [j * d + i];
         if (dp_clip_l2 (row, d, c, NULL))
-            return dp_error ("example %zu: %s", j, dp_last_error ());
+            return util_error_context ("example %zu", j);
         for (size_t i = 0; i < d; i++)
             sum [i] += row [i];
     }
@@ -85,12 +86,12 @@ dp_clip_sum_fixed (const double *examples, size_t m, size_t d, double c, unsigne
         for (size_t i = 0; i < d; i++)
             row [i] = examples [j * d + i];
         if (dp_clip_l2 (row, d, c, NULL))
-            return dp_error ("example %zu: %s", j, dp_last_error ());
+            return util_error_context ("example %zu", j);
         for (size_t i = 0; i < d; i++) {
             //  |row[i]| 2^f <= c 2^f <= 2^50: llround cannot overflow.
             int64_t r = llround (row [i] * scale);
             if (__builtin_add_overflow (sum [i], r, &sum [i]))
-                return dp_error ("example %zu: coordinate %zu of the sum overflows int64", j, i);
+                return util_error (UTIL_EINPUT, "example %zu: coordinate %zu of the sum overflows int64", j, i);
         }
     }
     return 0;
@@ -102,11 +103,11 @@ dp_clip_sensitivity (double c, unsigned f, size_t d)
     if (s_check_c (c))
         return -1;
     if (f > DP_CLIP_FRAC_BITS_MAX)
-        return dp_error ("fixed-point bits %u above %d", f, DP_CLIP_FRAC_BITS_MAX);
+        return util_error (UTIL_EFAIL, "fixed-point bits %u above %d", f, DP_CLIP_FRAC_BITS_MAX);
     if (d == 0)
-        return dp_error ("dimension must be >= 1");
+        return util_error (UTIL_EINPUT, "dimension must be >= 1");
     double scaled = ldexp (c, (int) f);
     if (scaled > ldexp (1, 50))
-        return dp_error ("clip norm %g at 2^%u exceeds 2^50 integer units", c, f);
+        return util_error (UTIL_ELIMIT, "clip norm %g at 2^%u exceeds 2^50 integer units", c, f);
     return scaled + sqrt ((double) d) / 2;
 }

@@ -2,14 +2,15 @@
     Canonne, Kamath, Steinke 2020, Algorithms 2 and 3. */
 #include "discrete.h"
 #include "bernoulli.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 int
 dp_dlaplace_init (dp_dlaplace_t *self, const dp_rational_t *scale)
 {
     if (!scale || scale->num == 0 || scale->den == 0
     ||  scale->num > DP_RATIONAL_MAX || scale->den > DP_RATIONAL_MAX)
-        return dp_error ("discrete Laplace: scale must be a positive rational with parts <= 2^40");
+        return util_error (UTIL_EINPUT, "discrete Laplace: scale must be a positive rational with parts <= 2^40");
     self->t = scale->num;
     self->s = scale->den;
     return 0;
@@ -39,7 +40,7 @@ dp_dlaplace_sample (const dp_dlaplace_t *self, dp_rng_t *rng, int64_t *out)
         }
         //  X = U + t V, checked: t <= 2^40 and X must stay below 2^62.
         if (v > ((uint64_t) DP_NOISE_MAX - u) / t)
-            return dp_error ("discrete Laplace: draw beyond 2^62");
+            return util_error (UTIL_ELIMIT, "discrete Laplace: draw beyond 2^62");
         uint64_t y = (u + t * v) / s;
         int b;
         if (dp_rng_bit (rng, &b))
@@ -71,7 +72,7 @@ dp_dgauss_init (dp_dgauss_t *self, const dp_rational_t *sigma2)
 {
     if (!sigma2 || sigma2->num == 0 || sigma2->den == 0
     ||  sigma2->num > DP_RATIONAL_MAX || sigma2->den > DP_RATIONAL_MAX)
-        return dp_error ("discrete Gaussian: sigma^2 must be a positive rational with parts <= 2^40");
+        return util_error (UTIL_EINPUT, "discrete Gaussian: sigma^2 must be a positive rational with parts <= 2^40");
     const uint64_t n = sigma2->num, d = sigma2->den;
     self->sigma2 = *sigma2;
     //  floor(sqrt(N/D)) = floor(sqrt(floor(N/D))).
@@ -151,7 +152,7 @@ dp_dgauss_add (const dp_dgauss_t *self, dp_rng_t *rng, int64_t *v, size_t n)
         if (dp_dgauss_sample (self, rng, &e))
             return -1;
         if (__builtin_add_overflow (v [i], e, &v [i]))
-            return dp_error ("discrete Gaussian: noised value %zu overflows int64", i);
+            return util_error (UTIL_EFAIL, "discrete Gaussian: noised value %zu overflows int64", i);
     }
     return 0;
 }
@@ -160,9 +161,9 @@ int
 dp_ddg_local_sigma2 (dp_rational_t *local, const dp_rational_t *sigma2, uint32_t sites)
 {
     if (sites == 0)
-        return dp_error ("distributed discrete Gaussian: need at least one site");
+        return util_error (UTIL_EINPUT, "distributed discrete Gaussian: need at least one site");
     if (sigma2->den > DP_RATIONAL_MAX / sites)
-        return dp_error ("distributed discrete Gaussian: sigma^2 / %u exceeds the rational bounds",
-                         sites);
+        return util_error (UTIL_ELIMIT, "distributed discrete Gaussian: sigma^2 / %u exceeds the rational bounds",
+                           sites);
     return dp_rational_set (local, sigma2->num, sigma2->den * sites);
 }

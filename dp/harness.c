@@ -1,6 +1,7 @@
 /*  dp/harness.c - the stochastic DP tester. */
 #include "harness.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -15,8 +16,8 @@ s_histogram (dp_mechanism_fn *mechanism, void *ctx, dp_rng_t *rng, int dataset,
     for (long i = 0; i < runs; i++) {
         int64_t y;
         if (mechanism (ctx, dataset, rng, &y))
-            return dp_error ("harness: mechanism failed on dataset %d run %ld: %s",
-                             dataset, i, dp_last_error ());
+            return util_error_context ("harness: mechanism failed on dataset %d run %ld",
+                             dataset, i);
         if (y < -DP_HARNESS_RANGE)
             y = -DP_HARNESS_RANGE;
         if (y > DP_HARNESS_RANGE)
@@ -60,13 +61,13 @@ dp_harness_check (dp_mechanism_fn *mechanism, void *ctx, dp_rng_t *rng, long run
 {
     if (!mechanism || runs < 1000 || !(epsilon >= 0) || !isfinite (epsilon)
     ||  !(delta >= 0 && delta < 1) || !(z > 0))
-        return dp_error ("harness: need a mechanism, runs >= 1000, epsilon >= 0, "
-                         "delta in [0, 1), z > 0");
+        return util_error (UTIL_EINPUT, "harness: need a mechanism, runs >= 1000, epsilon >= 0, "
+                           "delta in [0, 1), z > 0");
     long *c0 = calloc (CELLS, sizeof (long));
     long *c1 = calloc (CELLS, sizeof (long));
     int rc = -1;
     if (!c0 || !c1) {
-        dp_error ("harness: out of memory");
+        util_error (UTIL_ENOMEM, "harness: out of memory");
         goto cleanup;
     }
     if (s_histogram (mechanism, ctx, rng, 0, runs, c0)

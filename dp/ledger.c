@@ -1,7 +1,8 @@
 /*  dp/ledger.c - per-(study, dataset) RDP spend on SQLite, charged
     atomically and durably. */
 #include "ledger.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -34,7 +35,7 @@ static const char s_schema [] =
 static int
 s_sql_error (dp_ledger_t *self, const char *what)
 {
-    return dp_error ("ledger %s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return util_error (UTIL_EIO, "ledger %s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
 }
 
 static int
@@ -42,7 +43,7 @@ s_exec (dp_ledger_t *self, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        dp_error ("ledger %s: %s", self->path, msg? msg: "SQL error");
+        util_error (UTIL_EFAIL, "ledger %s: %s", self->path, msg? msg: "SQL error");
         sqlite3_free (msg);
         return -1;
     }
@@ -80,8 +81,8 @@ s_check_meta (dp_ledger_t *self)
         if (step == SQLITE_ROW) {
             const char *have = (const char *) sqlite3_column_text (st, 0);
             if (!have || strcmp (have, want [k]) != 0)
-                rc = dp_error ("ledger %s: %s is '%.60s', this build expects '%.60s'",
-                               self->path, keys [k], have? have: "", want [k]);
+                rc = util_error (UTIL_EFAIL, "ledger %s: %s is '%.60s', this build expects '%.60s'",
+                                 self->path, keys [k], have? have: "", want [k]);
         }
         else
         if (step == SQLITE_DONE) {
@@ -110,13 +111,13 @@ dp_ledger_t *
 dp_ledger_open (const char *path)
 {
     if (!path || !*path) {
-        dp_error ("ledger: empty path");
+        util_error (UTIL_EINPUT, "ledger: empty path");
         return NULL;
     }
     dp_ledger_t *self = calloc (1, sizeof *self);
     if (!self || !(self->path = strdup (path))) {
         free (self);
-        dp_error ("ledger %s: out of memory", path);
+        util_error (UTIL_ENOMEM, "ledger %s: out of memory", path);
         return NULL;
     }
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
@@ -132,11 +133,11 @@ dp_ledger_open (const char *path)
     ||  s_check_meta (self)
     ||  s_exec (self, "COMMIT")) {
         char reason [512];
-        snprintf (reason, sizeof reason, "%s", dp_last_error ());
+        snprintf (reason, sizeof reason, "%s", util_last_error ());
         if (self->db)
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
         dp_ledger_destroy (&self);
-        dp_error ("%s", reason);
+        util_error (UTIL_EFAIL, "%s", reason);
         return NULL;
     }
     return self;
@@ -157,9 +158,9 @@ static int
 s_check_names (const char *study, const char *dataset)
 {
     if (!study || !*study || strnlen (study, DP_LEDGER_NAME_MAX + 1) > DP_LEDGER_NAME_MAX)
-        return dp_error ("ledger: study name must be 1 to %d characters", DP_LEDGER_NAME_MAX);
+        return util_error (UTIL_EINPUT, "ledger: study name must be 1 to %d characters", DP_LEDGER_NAME_MAX);
     if (!dataset || !*dataset || strnlen (dataset, DP_LEDGER_NAME_MAX + 1) > DP_LEDGER_NAME_MAX)
-        return dp_error ("ledger: dataset name must be 1 to %d characters", DP_LEDGER_NAME_MAX);
+        return util_error (UTIL_EINPUT, "ledger: dataset name must be 1 to %d characters", DP_LEDGER_NAME_MAX);
     return 0;
 }
 
@@ -196,17 +197,17 @@ dp_ledger_set_budget (dp_ledger_t *self, const char *study, const char *dataset,
     if (s_check_names (study, dataset))
         return -1;
     if (!(epsilon > 0) || !isfinite (epsilon))
-        return dp_error ("ledger: budget epsilon %g must be positive and finite", epsilon);
+        return util_error (UTIL_EREFUSED, "ledger: budget epsilon %g must be positive and finite", epsilon);
     if (!(delta > 0 && delta < 1))
-        return dp_error ("ledger: budget delta %g outside (0, 1)", delta);
+        return util_error (UTIL_EREFUSED, "ledger: budget delta %g outside (0, 1)", delta);
     if (s_exec (self, "BEGIN IMMEDIATE"))
         return -1;
     double e, d;
     int rc = s_read_budget (self, study, dataset, &e, &d);
     if (rc == 0 && (e != epsilon || d != delta))
-        rc = dp_error ("ledger: study '%s' dataset '%s' already has budget epsilon=%g delta=%g; "
-                       "refusing to change it to epsilon=%g delta=%g",
-                       study, dataset, e, d, epsilon, delta);
+        rc = util_error (UTIL_EREFUSED, "ledger: study '%s' dataset '%s' already has budget epsilon=%g delta=%g; "
+                         "refusing to change it to epsilon=%g delta=%g",
+                         study, dataset, e, d, epsilon, delta);
     else
     if (rc == 1) {
         sqlite3_stmt *st = NULL;
@@ -238,7 +239,7 @@ dp_ledger_budget (dp_ledger_t *self, const char *study, const char *dataset,
         return -1;
     int rc = s_read_budget (self, study, dataset, epsilon, delta);
     if (rc == 1)
-        return dp_error ("ledger: no budget set for study '%s' dataset '%s'", study, dataset);
+        return util_error (UTIL_EREFUSED, "ledger: no budget set for study '%s' dataset '%s'", study, dataset);
     return rc;
 }
 
@@ -264,8 +265,8 @@ s_read_spent (dp_ledger_t *self, const char *study, const char *dataset)
     while ((step = sqlite3_step (st)) == SQLITE_ROW) {
         sqlite3_int64 idx = sqlite3_column_int64 (st, 0);
         if (idx < 0 || (size_t) idx >= n) {
-            dp_error ("ledger %s: spend row with order index %lld outside the grid",
-                      self->path, (long long) idx);
+            util_error (UTIL_EINPUT, "ledger %s: spend row with order index %lld outside the grid",
+                        self->path, (long long) idx);
             step = SQLITE_ERROR;
             break;
         }
@@ -413,7 +414,7 @@ dp_ledger_charge (dp_ledger_t *self, const char *study, const char *dataset,
     if (s_check_names (study, dataset))
         return -1;
     if (label && strnlen (label, DP_LEDGER_LABEL_MAX + 1) > DP_LEDGER_LABEL_MAX)
-        return dp_error ("ledger: charge label longer than %d characters", DP_LEDGER_LABEL_MAX);
+        return util_error (UTIL_ELIMIT, "ledger: charge label longer than %d characters", DP_LEDGER_LABEL_MAX);
     //  IMMEDIATE takes the write lock before reading, so no other process
     //  can charge between our check and our write.
     if (s_exec (self, "BEGIN IMMEDIATE"))
@@ -421,9 +422,9 @@ dp_ledger_charge (dp_ledger_t *self, const char *study, const char *dataset,
     s_decision_t d;
     int rc = s_decide (self, study, dataset, request, &d);
     if (rc == 0 && d.eps_after > d.budget) {
-        dp_error ("refused: study '%s' dataset '%s' has budget epsilon=%g (delta=%g); "
-                  "spent epsilon=%.6g; request epsilon=%.6g would bring it to %.6g",
-                  study, dataset, d.budget, d.delta, d.eps_spent, d.eps_request, d.eps_after);
+        util_error (UTIL_EREFUSED, "refused: study '%s' dataset '%s' has budget epsilon=%g (delta=%g); "
+                    "spent epsilon=%.6g; request epsilon=%.6g would bring it to %.6g",
+                    study, dataset, d.budget, d.delta, d.eps_spent, d.eps_request, d.eps_after);
         rc = DP_LEDGER_REFUSED;
     }
     else
@@ -437,9 +438,9 @@ dp_ledger_charge (dp_ledger_t *self, const char *study, const char *dataset,
         rc = -1;
     }
     char reason [512];
-    snprintf (reason, sizeof reason, "%s", dp_last_error ());
+    snprintf (reason, sizeof reason, "%s", util_last_error ());
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-    dp_error ("%s", reason);
+    util_error (UTIL_EFAIL, "%s", reason);
     return rc;
 }
 

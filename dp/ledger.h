@@ -18,6 +18,7 @@
 #define DP_LEDGER_H
 
 #include "accountant.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 
@@ -28,7 +29,7 @@
 typedef struct _dp_ledger_t dp_ledger_t;
 
 /*  Opens (creating if needed) the ledger at path. NULL on error (not a
-    ledger, wrong order grid, I/O), with the reason in dp_last_error(). */
+    ledger, wrong order grid, I/O), with the reason in util_last_error (). */
 dp_ledger_t *dp_ledger_open (const char *path);
 
 /*  Closes and sets *self_p to NULL. NULL-safe. */
@@ -62,7 +63,7 @@ int dp_ledger_would_exceed (dp_ledger_t *self, const char *study, const char *da
 
 /*  Charges `request` if, added to the spend, it stays within the budget.
     Returns 0 (charged and durable), DP_LEDGER_REFUSED (nothing written;
-    dp_last_error() names the budget, the spend and the request) or -1
+    util_last_error () names the budget, the spend and the request) or -1
     (error; nothing written). `label` (may be NULL, at most
     DP_LEDGER_LABEL_MAX characters) is stored with the charge for the audit
     trail. */

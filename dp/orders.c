@@ -1,6 +1,7 @@
 /*  dp/orders.c - the RDP order list parser ("1.1:10.9:0.1,12:63:1"). */
 #include "accountant.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,21 +21,21 @@ s_number (const char *text, const char **p, double *out)
        ||  *q == '-' || *q == '+')
         q++;
     if (q == start || (*q != '\0' && *q != ',' && *q != ':'))
-        return dp_error ("orders '%.40s': bad number at column %d", text,
-                         (int) (q == start? start - text: q - text) + 1);
+        return util_error (UTIL_EINPUT, "orders '%.40s': bad number at column %d", text,
+                           (int) (q == start? start - text: q - text) + 1);
     char buf [64];
     size_t len = (size_t) (q - start);
     if (len >= sizeof buf)
-        return dp_error ("orders '%.40s': number too long at column %d", text,
-                         (int) (start - text) + 1);
+        return util_error (UTIL_ELIMIT, "orders '%.40s': number too long at column %d", text,
+                           (int) (start - text) + 1);
     memcpy (buf, start, len);
     buf [len] = '\0';
     char *end = NULL;
     errno = 0;
     double v = strtod (buf, &end);
     if (*end != '\0' || errno == ERANGE || !isfinite (v))
-        return dp_error ("orders '%.40s': '%s' at column %d is not a finite number",
-                         text, buf, (int) (start - text) + 1);
+        return util_error (UTIL_EINPUT, "orders '%.40s': '%s' at column %d is not a finite number",
+                           text, buf, (int) (start - text) + 1);
     *out = v;
     *p = q;
     return 0;
@@ -44,13 +45,13 @@ int
 dp_orders_parse (const char *text, double **orders, size_t *count)
 {
     if (!text || !*text)
-        return dp_error ("orders: empty list");
+        return util_error (UTIL_EINPUT, "orders: empty list");
     if (strnlen (text, DP_ORDERS_TEXT + 1) > DP_ORDERS_TEXT)
-        return dp_error ("orders: list longer than %d characters", DP_ORDERS_TEXT);
+        return util_error (UTIL_ELIMIT, "orders: list longer than %d characters", DP_ORDERS_TEXT);
     size_t cap = 64, n = 0;
     double *list = malloc (cap * sizeof (double));
     if (!list)
-        return dp_error ("orders: out of memory");
+        return util_error (UTIL_ENOMEM, "orders: out of memory");
     const char *p = text;
     for (;;) {
         const char *item = p;
@@ -66,40 +67,40 @@ dp_orders_parse (const char *text, double **orders, size_t *count)
             if (s_number (text, &p, &hi))
                 goto fail;
             if (*p != ':') {
-                dp_error ("orders '%.40s': range at column %d needs lo:hi:step", text, column);
+                util_error (UTIL_EINPUT, "orders '%.40s': range at column %d needs lo:hi:step", text, column);
                 goto fail;
             }
             p++;
             if (s_number (text, &p, &step))
                 goto fail;
             if (!(step > 0) || !(hi >= lo)) {
-                dp_error ("orders '%.40s': range at column %d needs lo <= hi and step > 0",
-                          text, column);
+                util_error (UTIL_EINPUT, "orders '%.40s': range at column %d needs lo <= hi and step > 0",
+                            text, column);
                 goto fail;
             }
             //  Bounded before it becomes a size: at most DP_ORDERS_MAX in all.
             double span = floor ((hi - lo) / step + 1e-9);
             if (span >= DP_ORDERS_MAX) {
-                dp_error ("orders '%.40s': range at column %d has more than %d orders",
-                          text, column, DP_ORDERS_MAX);
+                util_error (UTIL_ELIMIT, "orders '%.40s': range at column %d has more than %d orders",
+                            text, column, DP_ORDERS_MAX);
                 goto fail;
             }
             items = (size_t) span + 1;
         }
         if (!(lo > 1) || !(hi <= DP_ORDER_MAX)) {
-            dp_error ("orders '%.40s': orders at column %d must be in (1, %g]", text, column,
-                      DP_ORDER_MAX);
+            util_error (UTIL_EINPUT, "orders '%.40s': orders at column %d must be in (1, %g]", text, column,
+                        DP_ORDER_MAX);
             goto fail;
         }
         if (n + items > DP_ORDERS_MAX) {
-            dp_error ("orders '%.40s': more than %d orders", text, DP_ORDERS_MAX);
+            util_error (UTIL_ELIMIT, "orders '%.40s': more than %d orders", text, DP_ORDERS_MAX);
             goto fail;
         }
         while (n + items > cap) {
             cap *= 2;
             double *grown = realloc (list, cap * sizeof (double));
             if (!grown) {
-                dp_error ("orders: out of memory");
+                util_error (UTIL_ENOMEM, "orders: out of memory");
                 goto fail;
             }
             list = grown;
@@ -109,7 +110,7 @@ dp_orders_parse (const char *text, double **orders, size_t *count)
         if (*p == '\0')
             break;
         if (*p != ',') {
-            dp_error ("orders '%.40s': expected ',' at column %d", text, (int) (p - text) + 1);
+            util_error (UTIL_EINPUT, "orders '%.40s': expected ',' at column %d", text, (int) (p - text) + 1);
             goto fail;
         }
         p++;

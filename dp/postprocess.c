@@ -1,6 +1,7 @@
 /*  dp/postprocess.c - Norm-Sub for noisy histograms. */
 #include "postprocess.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,11 +17,11 @@ int
 dp_norm_sub (double *x, size_t n)
 {
     if (n == 0)
-        return dp_error ("norm-sub: empty histogram");
+        return util_error (UTIL_EINPUT, "norm-sub: empty histogram");
     double total = 0;
     for (size_t b = 0; b < n; b++) {
         if (!isfinite (x [b]))
-            return dp_error ("norm-sub: bin %zu is not finite", b);
+            return util_error (UTIL_EINPUT, "norm-sub: bin %zu is not finite", b);
         total += x [b];
     }
     if (!(total > 0)) {
@@ -33,7 +34,7 @@ dp_norm_sub (double *x, size_t n)
     //  whose k-th bin still lies above its d.
     double *sorted = malloc (n * sizeof (double));
     if (!sorted)
-        return dp_error ("norm-sub: out of memory");
+        return util_error (UTIL_ENOMEM, "norm-sub: out of memory");
     for (size_t b = 0; b < n; b++)
         sorted [b] = x [b];
     qsort (sorted, n, sizeof (double), s_descending);

@@ -1,6 +1,7 @@
 /*  dp/random.c - buffered CSPRNG stream and exact uniform integers. */
 #include "random.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -23,7 +24,7 @@ dp_rng_new (void)
 {
     dp_rng_t *self = calloc (1, sizeof *self);
     if (!self) {
-        dp_error ("out of memory creating a random stream");
+        util_error (UTIL_ENOMEM, "out of memory creating a random stream");
         return NULL;
     }
     self->pos = DP_RNG_BUFFER;
@@ -48,7 +49,7 @@ dp_rng_new_seeded_for_tests (const void *seed, size_t len)
     ||  (len && EVP_DigestUpdate (md, seed, len) != 1)
     ||  EVP_DigestFinal_ex (md, key, &keylen) != 1
     ||  EVP_EncryptInit_ex (self->ctr, EVP_aes_256_ctr (), NULL, key, iv) != 1) {
-        dp_error ("OpenSSL failed to set up the deterministic test stream");
+        util_error (UTIL_ECRYPTO, "OpenSSL failed to set up the deterministic test stream");
         dp_rng_destroy (&self);
     }
     OPENSSL_cleanse (key, sizeof key);
@@ -72,7 +73,7 @@ static int
 s_refill (dp_rng_t *self)
 {
     if (self->failed)
-        return dp_error ("random stream failed earlier: refusing to draw");
+        return util_error (UTIL_EREFUSED, "random stream failed earlier: refusing to draw");
     if (self->ctr) {
         //  The keystream is the encryption of zeros: encrypt the buffer in place.
         int outlen = 0;
@@ -81,13 +82,13 @@ s_refill (dp_rng_t *self)
                                (int) sizeof self->buf) != 1
         ||  outlen != (int) sizeof self->buf) {
             self->failed = true;
-            return dp_error ("AES-CTR test stream failed");
+            return util_error (UTIL_EFAIL, "AES-CTR test stream failed");
         }
     }
     else
     if (RAND_bytes (self->buf, (int) sizeof self->buf) != 1) {
         self->failed = true;
-        return dp_error ("OpenSSL RAND_bytes failed");
+        return util_error (UTIL_ECRYPTO, "OpenSSL RAND_bytes failed");
     }
     self->pos = 0;
     return 0;
@@ -157,7 +158,7 @@ int
 dp_rng_below (dp_rng_t *self, uint64_t n, uint64_t *out)
 {
     if (n == 0)
-        return dp_error ("uniform draw below 0 is undefined");
+        return util_error (UTIL_EFAIL, "uniform draw below 0 is undefined");
     if (n <= UINT32_MAX) {
         uint32_t n32 = (uint32_t) n;
         uint32_t x;
@@ -199,7 +200,7 @@ int
 dp_rng_below_mpz (dp_rng_t *self, mpz_t out, const mpz_t n)
 {
     if (mpz_sgn (n) <= 0)
-        return dp_error ("uniform draw below a non-positive bound is undefined");
+        return util_error (UTIL_EINPUT, "uniform draw below a non-positive bound is undefined");
     if (mpz_fits_ulong_p (n)) {
         uint64_t v;
         if (dp_rng_below (self, mpz_get_ui (n), &v))
@@ -211,7 +212,7 @@ dp_rng_below_mpz (dp_rng_t *self, mpz_t out, const mpz_t n)
     size_t bytes = (bits + 7) / 8;
     unsigned char *buf = malloc (bytes);
     if (!buf)
-        return dp_error ("out of memory drawing %zu random bits", bits);
+        return util_error (UTIL_ENOMEM, "out of memory drawing %zu random bits", bits);
     int rc = -1;
     //  Each try succeeds with probability > 1/2, so the loop ends with
     //  probability 1; the expected number of tries is below 2.

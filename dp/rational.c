@@ -1,6 +1,7 @@
 /*  dp/rational.c - exact positive rationals for sampler parameters. */
 #include "rational.h"
-#include "dp_internal.h"
+#include "dp.h"
+#include "util/error.h"
 
 #include <string.h>
 
@@ -19,14 +20,14 @@ int
 dp_rational_set (dp_rational_t *out, uint64_t num, uint64_t den)
 {
     if (num == 0 || den == 0)
-        return dp_error ("rational %llu/%llu: both parts must be positive",
-                         (unsigned long long) num, (unsigned long long) den);
+        return util_error (UTIL_EINPUT, "rational %llu/%llu: both parts must be positive",
+                           (unsigned long long) num, (unsigned long long) den);
     uint64_t g = s_gcd (num, den);
     num /= g;
     den /= g;
     if (num > DP_RATIONAL_MAX || den > DP_RATIONAL_MAX)
-        return dp_error ("rational %llu/%llu: a part exceeds 2^40",
-                         (unsigned long long) num, (unsigned long long) den);
+        return util_error (UTIL_ELIMIT, "rational %llu/%llu: a part exceeds 2^40",
+                           (unsigned long long) num, (unsigned long long) den);
     out->num = num;
     out->den = den;
     return 0;
@@ -37,8 +38,8 @@ dp_rational_square (dp_rational_t *out, const dp_rational_t *a)
 {
     //  Both parts are <= 2^40, so a square below 2^64 is checked before use.
     if (a->num > UINT32_MAX || a->den > UINT32_MAX)
-        return dp_error ("rational %llu/%llu: square exceeds 2^40",
-                         (unsigned long long) a->num, (unsigned long long) a->den);
+        return util_error (UTIL_ELIMIT, "rational %llu/%llu: square exceeds 2^40",
+                           (unsigned long long) a->num, (unsigned long long) a->den);
     return dp_rational_set (out, a->num * a->num, a->den * a->den);
 }
 
@@ -70,31 +71,31 @@ int
 dp_rational_parse (const char *text, dp_rational_t *out)
 {
     if (!text || !*text)
-        return dp_error ("'': empty number (expected 7, 2.5 or 7/3)");
+        return util_error (UTIL_EINPUT, "'': empty number (expected 7, 2.5 or 7/3)");
     size_t len = strnlen (text, DP_RATIONAL_TEXT + 1);
     if (len > DP_RATIONAL_TEXT)
-        return dp_error ("number longer than %d characters", DP_RATIONAL_TEXT);
+        return util_error (UTIL_ELIMIT, "number longer than %d characters", DP_RATIONAL_TEXT);
     const char *p = text;
     uint64_t num = 0, den = 1;
     int n = s_digits (&p, &num);
     if (n < 0)
-        return dp_error ("'%s': too large", text);
+        return util_error (UTIL_ELIMIT, "'%s': too large", text);
     if (n == 0)
-        return dp_error ("'%s': expected a digit at column %d", text, (int) (p - text) + 1);
+        return util_error (UTIL_EINPUT, "'%s': expected a digit at column %d", text, (int) (p - text) + 1);
     if (*p == '.') {
         p++;
         const char *frac = p;
         uint64_t f = 0;
         int k = s_digits (&p, &f);
         if (k <= 0 || k > 12)
-            return dp_error ("'%s': need 1 to 12 digits after the point (column %d)",
-                             text, (int) (frac - text) + 1);
+            return util_error (UTIL_EINPUT, "'%s': need 1 to 12 digits after the point (column %d)",
+                               text, (int) (frac - text) + 1);
         for (int i = 0; i < k; i++)
             den *= 10;
         //  num <= DP_RATIONAL_MAX is enforced below after reduction; guard
         //  the scaling itself against 64-bit overflow here.
         if (num > (UINT64_MAX - f) / den)
-            return dp_error ("'%s': too large", text);
+            return util_error (UTIL_ELIMIT, "'%s': too large", text);
         num = num * den + f;
     }
     else
@@ -103,21 +104,21 @@ dp_rational_parse (const char *text, dp_rational_t *out)
         const char *start = p;
         n = s_digits (&p, &den);
         if (n < 0)
-            return dp_error ("'%s': denominator too large", text);
+            return util_error (UTIL_ELIMIT, "'%s': denominator too large", text);
         if (n == 0)
-            return dp_error ("'%s': expected a digit at column %d", text,
-                             (int) (start - text) + 1);
+            return util_error (UTIL_EINPUT, "'%s': expected a digit at column %d", text,
+                               (int) (start - text) + 1);
         if (den == 0)
-            return dp_error ("'%s': zero denominator", text);
+            return util_error (UTIL_EFAIL, "'%s': zero denominator", text);
     }
     if (*p != '\0')
-        return dp_error ("'%s': unexpected '%c' at column %d", text, *p,
-                         (int) (p - text) + 1);
+        return util_error (UTIL_EINPUT, "'%s': unexpected '%c' at column %d", text, *p,
+                           (int) (p - text) + 1);
     if (num == 0)
-        return dp_error ("'%s': must be positive", text);
+        return util_error (UTIL_EINPUT, "'%s': must be positive", text);
     dp_rational_t r;
     if (dp_rational_set (&r, num, den))
-        return dp_error ("'%s': numerator or denominator exceeds 2^40 in lowest terms", text);
+        return util_error (UTIL_ELIMIT, "'%s': numerator or denominator exceeds 2^40 in lowest terms", text);
     *out = r;
     return 0;
 }

@@ -13,18 +13,18 @@ he_codec_init (he_codec_t *codec, size_t modulus_bits, unsigned frac_bits,
                unsigned value_bits, unsigned max_parties)
 {
     if (max_parties < 1)
-        return he_error ("codec: max parties must be at least 1");
+        return util_error (UTIL_EINPUT, "codec: max parties must be at least 1");
     unsigned guard = 0;
     while ((1ull << guard) < max_parties)
         guard++;
     if (value_bits < 2 || frac_bits >= value_bits)
-        return he_error ("codec: need 0 <= fractional bits (%u) < value bits (%u), "
-                         "value bits >= 2", frac_bits, value_bits);
+        return util_error (UTIL_EINPUT, "codec: need 0 <= fractional bits (%u) < value bits (%u), "
+                           "value bits >= 2", frac_bits, value_bits);
     if (value_bits + guard > 63)
-        return he_error ("codec: %u value bits + %u guard bits for %u parties exceed 63",
-                         value_bits, guard, max_parties);
+        return util_error (UTIL_ELIMIT, "codec: %u value bits + %u guard bits for %u parties exceed 63",
+                           value_bits, guard, max_parties);
     if (modulus_bits < 2 || (modulus_bits - 1) / (value_bits + guard) < 1)
-        return he_error ("codec: modulus of %zu bits holds no slot", modulus_bits);
+        return util_error (UTIL_EFAIL, "codec: modulus of %zu bits holds no slot", modulus_bits);
     codec->frac_bits = frac_bits;
     codec->value_bits = value_bits;
     codec->max_parties = max_parties;
@@ -47,12 +47,12 @@ he_codec_scale (int64_t *out, const double *x, size_t count, const he_codec_t *c
     for (size_t i = 0; i < count; i++) {
         double s = ldexp (x [i], (int) codec->frac_bits);
         if (!isfinite (s))
-            return he_error ("value %zu (%g) is not a finite number", i, x [i]);
+            return util_error (UTIL_EINPUT, "value %zu (%g) is not a finite number", i, x [i]);
         s = round (s);
         if (s < -limit || s >= limit)
-            return he_error ("value %zu (%g) outside the encodable range [%g, %g)", i, x [i],
-                             ldexp (-limit, -(int) codec->frac_bits),
-                             ldexp (limit, -(int) codec->frac_bits));
+            return util_error (UTIL_EINPUT, "value %zu (%g) outside the encodable range [%g, %g)", i, x [i],
+                               ldexp (-limit, -(int) codec->frac_bits),
+                               ldexp (limit, -(int) codec->frac_bits));
         out [i] = (int64_t) s;
     }
     return 0;
@@ -93,8 +93,8 @@ s_check_range (const int64_t *values, size_t count, const he_codec_t *codec)
     const int64_t half = (int64_t) 1 << (codec->value_bits - 1);
     for (size_t i = 0; i < count; i++)
         if (values [i] < -half || values [i] >= half)
-            return he_error ("value %zu (%" PRId64 ") outside the encodable range "
-                             "[%" PRId64 ", %" PRId64 ")", i, values [i], -half, half);
+            return util_error (UTIL_EINPUT, "value %zu (%" PRId64 ") outside the encodable range "
+                               "[%" PRId64 ", %" PRId64 ")", i, values [i], -half, half);
     return 0;
 }
 
@@ -107,7 +107,7 @@ he_codec_encode (mpz_t *plains, const int64_t *values, size_t count, const he_co
     size_t nwords = (codec->slots * codec->slot_bits + 63) / 64 + 1;
     uint64_t *words = malloc (nwords * sizeof *words);
     if (!words)
-        return he_error ("out of memory encoding %zu values", count);
+        return util_error (UTIL_ENOMEM, "out of memory encoding %zu values", count);
     size_t nplains = he_codec_plaintexts (codec, count);
     for (size_t p = 0; p < nplains; p++) {
         memset (words, 0, nwords * sizeof *words);
@@ -127,16 +127,16 @@ he_codec_decode (int64_t *values, size_t count, const mpz_t *plains, size_t npla
                  unsigned parties, const he_codec_t *codec)
 {
     if (parties < 1 || parties > codec->max_parties)
-        return he_error ("a sum of %u vectors cannot be decoded: the codec allows 1..%u",
-                         parties, codec->max_parties);
+        return util_error (UTIL_EFAIL, "a sum of %u vectors cannot be decoded: the codec allows 1..%u",
+                           parties, codec->max_parties);
     if (nplains != he_codec_plaintexts (codec, count))
-        return he_error ("%zu plaintexts given for %zu values; expected %zu",
-                         nplains, count, he_codec_plaintexts (codec, count));
+        return util_error (UTIL_EINPUT, "%zu plaintexts given for %zu values; expected %zu",
+                           nplains, count, he_codec_plaintexts (codec, count));
     size_t used_bits = codec->slots * codec->slot_bits;
     size_t nwords = (used_bits + 63) / 64 + 1;
     uint64_t *words = calloc (nwords, sizeof *words);
     if (!words)
-        return he_error ("out of memory decoding %zu values", count);
+        return util_error (UTIL_ENOMEM, "out of memory decoding %zu values", count);
     //  Each slot holds a sum of `parties` offsets; its true value may be
     //  negative down to -parties 2^(v-1).
     const int64_t offset = (int64_t) parties << (codec->value_bits - 1);
@@ -144,7 +144,7 @@ he_codec_decode (int64_t *values, size_t count, const mpz_t *plains, size_t npla
     int rc = 0;
     for (size_t p = 0; p < nplains && rc == 0; p++) {
         if (mpz_sgn (plains [p]) < 0 || mpz_sizeinbase (plains [p], 2) > used_bits) {
-            rc = he_error ("plaintext %zu is too large to be a packed sum", p);
+            rc = util_error (UTIL_ELIMIT, "plaintext %zu is too large to be a packed sum", p);
             break;
         }
         size_t written = 0;
@@ -155,8 +155,8 @@ he_codec_decode (int64_t *values, size_t count, const mpz_t *plains, size_t npla
         for (size_t i = first; i < last; i++) {
             uint64_t u = s_get_bits (words, (i - first) * codec->slot_bits, codec->slot_bits);
             if (u >= slot_max) {
-                rc = he_error ("slot %zu holds %" PRIu64 ", more than %u parties can sum to",
-                               i, u, parties);
+                rc = util_error (UTIL_ELIMIT, "slot %zu holds %" PRIu64 ", more than %u parties can sum to",
+                                 i, u, parties);
                 break;
             }
             values [i] = (int64_t) u - offset;
@@ -172,7 +172,7 @@ he_codec_encrypt (mpz_t *cts, const he_pubkey_t *pk, const int64_t *values, size
                   const he_codec_t *codec)
 {
     if (codec->slots * codec->slot_bits >= he_pubkey_bits (pk))
-        return he_error ("codec was set up for a larger modulus than this key's");
+        return util_error (UTIL_EFAIL, "codec was set up for a larger modulus than this key's");
     if (s_check_range (values, count, codec))
         return -1;
     size_t nplains = he_codec_plaintexts (codec, count);
@@ -195,10 +195,10 @@ he_codec_decrypt (int64_t *values, size_t count, const he_seckey_t *sk, const mp
                   size_t ncts, unsigned parties, const he_codec_t *codec)
 {
     if (ncts != he_codec_plaintexts (codec, count))
-        return he_error ("%zu ciphertexts given for %zu values", ncts, count);
+        return util_error (UTIL_EFAIL, "%zu ciphertexts given for %zu values", ncts, count);
     mpz_t *plains = malloc ((ncts? ncts: 1) * sizeof (mpz_t));
     if (!plains)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     size_t done = 0;
     int rc = 0;
     for (; done < ncts && rc == 0; done++) {

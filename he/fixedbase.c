@@ -25,8 +25,8 @@ he_fixedbase_new_window (const mpz_t base, const mpz_t mod, size_t exp_bits, uns
 {
     if (mpz_cmp_ui (mod, 1) <= 0 || exp_bits == 0 || exp_bits > 16384
     ||  window < 1 || window > 8) {
-        he_error ("fixed-base table: bad modulus, exponent size %zu or window %u",
-                  exp_bits, window);
+        util_error (UTIL_EINPUT, "fixed-base table: bad modulus, exponent size %zu or window %u",
+                    exp_bits, window);
         return NULL;
     }
     he_fixedbase_t *self = calloc (1, sizeof *self);
@@ -39,7 +39,7 @@ he_fixedbase_new_window (const mpz_t base, const mpz_t mod, size_t exp_bits, uns
     self->table = malloc (self->rows * self->values * sizeof (mpz_t));
     if (!self->table) {
         free (self);
-        he_error ("out of memory for the fixed-base table");
+        util_error (UTIL_ENOMEM, "out of memory for the fixed-base table");
         return NULL;
     }
     mpz_init_set (self->mod, mod);
@@ -80,7 +80,7 @@ he_fixedbase_new_sec (const mpz_t base, const mpz_t mod, size_t exp_bits, unsign
     self->modl = calloc (nl, sizeof (mp_limb_t));
     if (!self->limbs || !self->modl) {
         he_fixedbase_destroy (&self);
-        he_error ("out of memory for the fixed-base table");
+        util_error (UTIL_ENOMEM, "out of memory for the fixed-base table");
         return NULL;
     }
     self->nl = nl;
@@ -135,10 +135,10 @@ int
 he_fixedbase_pow (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
 {
     if (!self->table)
-        return he_error ("fixed-base table: built for constant-time powers only");
+        return util_error (UTIL_EINPUT, "fixed-base table: built for constant-time powers only");
     if (mpz_sgn (e) < 0 || mpz_sizeinbase (e, 2) > self->exp_bits)
-        return he_error ("fixed-base exponent out of range (%zu bits allowed)",
-                         self->exp_bits);
+        return util_error (UTIL_EINPUT, "fixed-base exponent out of range (%zu bits allowed)",
+                           self->exp_bits);
     //  One table entry per non-zero digit. Products go through `wide`
     //  (sized once) so GMP never reallocates in the loop: every
     //  reallocation would go through the wiping allocator.
@@ -171,10 +171,10 @@ int
 he_fixedbase_pow_sec (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
 {
     if (!self->limbs)
-        return he_error ("fixed-base table: not built for constant-time powers");
+        return util_error (UTIL_EFAIL, "fixed-base table: not built for constant-time powers");
     if (mpz_sgn (e) < 0 || mpz_sizeinbase (e, 2) > self->exp_bits)
-        return he_error ("fixed-base exponent out of range (%zu bits allowed)",
-                         self->exp_bits);
+        return util_error (UTIL_EINPUT, "fixed-base exponent out of range (%zu bits allowed)",
+                           self->exp_bits);
     size_t nl = self->nl, entries = self->values + 1;
     //  The exponent is copied into a fixed number of limbs so that digit
     //  extraction depends on the position only, never on e's length.
@@ -185,7 +185,7 @@ he_fixedbase_pow_sec (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
     size_t total = el + nl + nl + 2 * nl + itch;
     mp_limb_t *buf = calloc (total, sizeof (mp_limb_t));
     if (!buf)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     mp_limb_t *exp = buf, *acc = exp + el, *sel = acc + nl, *prod = sel + nl,
               *scratch = prod + 2 * nl;
     mpz_export (exp, NULL, -1, sizeof (mp_limb_t), 0, 0, e);

@@ -1,4 +1,4 @@
-/*  he/he.c - the wiping GMP allocator, per-thread errors and CSPRNG draws. */
+/*  he/he.c - the wiping GMP allocator and CSPRNG draws. */
 #include "he_internal.h"
 #include "paillier.h"
 
@@ -9,47 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static _Thread_local char s_error [512];
-
-int
-he_error (const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (s_error, sizeof s_error, fmt, ap);
-    va_end (ap);
-    return -1;
-}
-
-int
-he_error_context (const char *fmt, ...)
-{
-    char previous [sizeof s_error];
-    memcpy (previous, s_error, sizeof previous);
-    va_list ap;
-    va_start (ap, fmt);
-    int n = vsnprintf (s_error, sizeof s_error, fmt, ap);
-    va_end (ap);
-    //  Append ": <previous>", truncated to fit (done by hand: the
-    //  truncation is intended and snprintf would warn about it).
-    if (n >= 0 && (size_t) n + 3 < sizeof s_error) {
-        size_t at = (size_t) n, room = sizeof s_error - at - 3;
-        size_t take = strnlen (previous, sizeof previous - 1);
-        if (take > room)
-            take = room;
-        memcpy (s_error + at, ": ", 2);
-        memcpy (s_error + at + 2, previous, take);
-        s_error [at + 2 + take] = '\0';
-    }
-    return -1;
-}
-
-const char *
-he_last_error (void)
-{
-    return s_error;
-}
 
 //  GMP hands us the old size on free and realloc, so every byte it ever
 //  held can be cleansed before it goes back to the C library.
@@ -101,10 +60,10 @@ he_random_bits (mpz_t out, size_t bits)
     unsigned char stackbuf [1024];
     unsigned char *buf = bytes <= sizeof stackbuf? stackbuf: malloc (bytes);
     if (!buf)
-        return he_error ("out of memory drawing %zu random bits", bits);
+        return util_error (UTIL_ENOMEM, "out of memory drawing %zu random bits", bits);
     int rc = -1;
     if (bytes > (size_t) INT32_MAX || RAND_bytes (buf, (int) bytes) != 1) {
-        he_error ("OpenSSL RAND_bytes failed drawing %zu bits", bits);
+        util_error (UTIL_ECRYPTO, "OpenSSL RAND_bytes failed drawing %zu bits", bits);
         goto cleanup;
     }
     if (bits % 8)
@@ -122,7 +81,7 @@ int
 he_random_below (mpz_t out, const mpz_t bound)
 {
     if (mpz_sgn (bound) <= 0)
-        return he_error ("random bound must be positive");
+        return util_error (UTIL_EINPUT, "random bound must be positive");
     size_t bits = mpz_sizeinbase (bound, 2);
     //  Rejection sampling: each try succeeds with probability > 1/2.
     for (int tries = 0; tries < 256; tries++) {
@@ -131,7 +90,7 @@ he_random_below (mpz_t out, const mpz_t bound)
         if (mpz_cmp (out, bound) < 0)
             return 0;
     }
-    return he_error ("CSPRNG produced 256 rejections in a row: giving up");
+    return util_error (UTIL_EFAIL, "CSPRNG produced 256 rejections in a row: giving up");
 }
 
 int
@@ -151,7 +110,7 @@ he_random_unit (mpz_t out, const mpz_t n)
             goto cleanup;
         }
     }
-    he_error ("could not draw a unit modulo n");
+    util_error (UTIL_EFAIL, "could not draw a unit modulo n");
 cleanup:
     mpz_clear (g);
     return rc;
@@ -175,15 +134,15 @@ he_prime_generate (mpz_t p, size_t bits, int safe)
     BIGNUM *bn = BN_secure_new ();
     BN_CTX *ctx = BN_CTX_secure_new ();
     if (!bn || !ctx) {
-        he_error ("out of memory generating a prime");
+        util_error (UTIL_ENOMEM, "out of memory generating a prime");
         goto cleanup;
     }
     if (bits < 64 || bits > HE_BITS_MAX / 2) {
-        he_error ("prime size %zu bits out of range", bits);
+        util_error (UTIL_EINPUT, "prime size %zu bits out of range", bits);
         goto cleanup;
     }
     if (!BN_generate_prime_ex2 (bn, (int) bits, safe, NULL, NULL, NULL, ctx)) {
-        he_error ("OpenSSL BN_generate_prime_ex2 failed for %zu bits", bits);
+        util_error (UTIL_ECRYPTO, "OpenSSL BN_generate_prime_ex2 failed for %zu bits", bits);
         goto cleanup;
     }
     len = (size_t) BN_num_bytes (bn);

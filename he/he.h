@@ -1,12 +1,12 @@
-/*  he/he.h - module set-up, errors and randomness for the Paillier core.
+/*  he/he.h - module set-up and randomness for the Paillier core.
 
     Call he_init() once at start-up, before any other GMP use: it installs a
     GMP allocator that wipes every limb it frees, so secrets held in mpz_t
     (key factors, shares, encryption randomness) never linger in freed memory.
 
     Every he_ function that can fail returns -1 (or NULL) and leaves one line
-    describing what went wrong, readable with he_last_error(). The message is
-    per thread and valid until the next failing he_ call on that thread.
+    describing what went wrong, in the error slot
+    (util/error.h).
 */
 #ifndef HE_HE_H
 #define HE_HE_H
@@ -20,9 +20,6 @@
 /*  Installs the wiping GMP allocator. Idempotent; call before any mpz_init.
     Returns 0. */
 int he_init (void);
-
-/*  The last error message on this thread ("" if none). Borrowed. */
-const char *he_last_error (void);
 
 /*  Fills `out` with a uniform integer of exactly `bits` random bits (top bit
     may be 0) from OpenSSL's CSPRNG. Returns 0, or -1 if RAND_bytes fails. */

@@ -3,14 +3,7 @@
 #define HE_INTERNAL_H
 
 #include "he.h"
-
-/*  Records a printf-style message as this thread's last error. Returns -1 so
-    that `return he_error ("...")` reads naturally. */
-int he_error (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
-
-/*  Prefixes this thread's last error with a printf-style context:
-    "<context>: <previous message>". Returns -1. */
-int he_error_context (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+#include "util/error.h"
 
 /*  Writes n as lower-case hex into a new string (caller frees). NULL on OOM. */
 char *he_mpz_to_hex (const mpz_t n);

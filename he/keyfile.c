@@ -32,19 +32,19 @@ s_next_line (reader_t *r, const char **line, size_t *len)
         const char *nl = memchr (r->p, '\n', (size_t) (r->end - r->p));
         r->line++;
         if (!nl)
-            return he_error ("%s:%d: last line has no newline (truncated file?)",
-                             r->origin, r->line);
+            return util_error (UTIL_EINPUT, "%s:%d: last line has no newline (truncated file?)",
+                               r->origin, r->line);
         const char *start = r->p;
         r->p = nl + 1;
         size_t n = (size_t) (nl - start);
         if (n > LINE_MAX_CHARS)
-            return he_error ("%s:%d: line longer than %d characters", r->origin, r->line,
-                             LINE_MAX_CHARS);
+            return util_error (UTIL_ELIMIT, "%s:%d: line longer than %d characters", r->origin, r->line,
+                               LINE_MAX_CHARS);
         if (memchr (start, '\r', n))
-            return he_error ("%s:%d: carriage return (file edited on Windows?)",
-                             r->origin, r->line);
+            return util_error (UTIL_EINPUT, "%s:%d: carriage return (file edited on Windows?)",
+                               r->origin, r->line);
         if (memchr (start, '\0', n))
-            return he_error ("%s:%d: NUL byte in line", r->origin, r->line);
+            return util_error (UTIL_EINPUT, "%s:%d: NUL byte in line", r->origin, r->line);
         if (n > 0 && start [0] == '#')
             continue;
         *line = start;
@@ -63,15 +63,15 @@ s_expect_header (reader_t *r, const char *kind)
     if (got < 0)
         return -1;
     if (got == 0)
-        return he_error ("%s: empty file: expected \"cohort-paillier-%s v1\"", r->origin, kind);
+        return util_error (UTIL_EINPUT, "%s: empty file: expected \"cohort-paillier-%s v1\"", r->origin, kind);
     char want [64];
     int wl = snprintf (want, sizeof want, "cohort-paillier-%s ", kind);
     if (len < (size_t) wl || memcmp (line, want, (size_t) wl) != 0)
-        return he_error ("%s:%d: not a Cohort Paillier %s key file (expected a line "
-                         "\"cohort-paillier-%s v1\")", r->origin, r->line, kind, kind);
+        return util_error (UTIL_EINPUT, "%s:%d: not a Cohort Paillier %s key file (expected a line "
+                           "\"cohort-paillier-%s v1\")", r->origin, r->line, kind, kind);
     if (len != (size_t) wl + 2 || memcmp (line + wl, "v1", 2) != 0)
-        return he_error ("%s:%d: unsupported version \"%.*s\" (this build reads v1)",
-                         r->origin, r->line, (int) (len - (size_t) wl), line + wl);
+        return util_error (UTIL_EINPUT, "%s:%d: unsupported version \"%.*s\" (this build reads v1)",
+                           r->origin, r->line, (int) (len - (size_t) wl), line + wl);
     return 0;
 }
 
@@ -85,25 +85,25 @@ s_field (reader_t *r, const char *name, field_type_t type, mpz_t hex, unsigned *
     if (got < 0)
         return -1;
     if (got == 0)
-        return he_error ("%s: file ends before field '%s'", r->origin, name);
+        return util_error (UTIL_EFAIL, "%s: file ends before field '%s'", r->origin, name);
     size_t nl = strlen (name);
     if (len < nl + 2 || memcmp (line, name, nl) != 0 || line [nl] != ' ') {
         const char *sp = memchr (line, ' ', len);
         int shown = sp? (int) (sp - line): (int) (len > 40? 40: len);
-        return he_error ("%s:%d: expected field '%s', found '%.*s'", r->origin, r->line,
-                         name, shown, line);
+        return util_error (UTIL_EINPUT, "%s:%d: expected field '%s', found '%.*s'", r->origin, r->line,
+                           name, shown, line);
     }
     const char *v = line + nl + 1;
     size_t vl = len - nl - 1;
     const char *digits = type == F_HEX? "0123456789abcdefABCDEF": "0123456789";
     for (size_t i = 0; i < vl; i++)
         if (!strchr (digits, v [i]) || v [i] == '\0')
-            return he_error ("%s:%d: field '%s': invalid %s digit '%c' at column %zu",
-                             r->origin, r->line, name, type == F_HEX? "hex": "decimal",
-                             v [i], nl + 2 + i);
+            return util_error (UTIL_EINPUT, "%s:%d: field '%s': invalid %s digit '%c' at column %zu",
+                               r->origin, r->line, name, type == F_HEX? "hex": "decimal",
+                               v [i], nl + 2 + i);
     if (type == F_UINT) {
         if (vl > 6)
-            return he_error ("%s:%d: field '%s': number too large", r->origin, r->line, name);
+            return util_error (UTIL_ELIMIT, "%s:%d: field '%s': number too large", r->origin, r->line, name);
         unsigned x = 0;
         for (size_t i = 0; i < vl; i++)
             x = x * 10 + (unsigned) (v [i] - '0');
@@ -112,14 +112,14 @@ s_field (reader_t *r, const char *name, field_type_t type, mpz_t hex, unsigned *
     }
     char *copy = malloc (vl + 1);
     if (!copy)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     memcpy (copy, v, vl);
     copy [vl] = '\0';
     int rc = mpz_set_str (hex, copy, 16);
     OPENSSL_cleanse (copy, vl);
     free (copy);
     if (rc)
-        return he_error ("%s:%d: field '%s': not a hex number", r->origin, r->line, name);
+        return util_error (UTIL_EINPUT, "%s:%d: field '%s': not a hex number", r->origin, r->line, name);
     return 0;
 }
 
@@ -132,7 +132,7 @@ s_expect_end (reader_t *r)
     if (got < 0)
         return -1;
     if (got > 0)
-        return he_error ("%s:%d: unexpected data after the last field", r->origin, r->line);
+        return util_error (UTIL_EINPUT, "%s:%d: unexpected data after the last field", r->origin, r->line);
     return 0;
 }
 
@@ -140,8 +140,8 @@ static int
 s_check_bits (reader_t *r, unsigned bits, const mpz_t n)
 {
     if (mpz_sizeinbase (n, 2) != bits)
-        return he_error ("%s: 'bits' says %u but n has %zu bits", r->origin, bits,
-                         mpz_sizeinbase (n, 2));
+        return util_error (UTIL_EFAIL, "%s: 'bits' says %u but n has %zu bits", r->origin, bits,
+                           mpz_sizeinbase (n, 2));
     return 0;
 }
 
@@ -161,7 +161,7 @@ he_keyfile_parse_public (const char *text, size_t len, const char *origin)
     &&  s_check_bits (&r, bits, n) == 0) {
         pk = he_pubkey_new (n, hs);
         if (!pk)
-            he_error_context ("%s: inconsistent public key", origin);
+            util_error_context ("%s: inconsistent public key", origin);
     }
     mpz_clears (n, hs, NULL);
     return pk;
@@ -185,7 +185,7 @@ he_keyfile_parse_secret (const char *text, size_t len, const char *origin)
         if (s_check_bits (&r, bits, n) == 0) {
             sk = he_seckey_new (p, q, hs);
             if (!sk)
-                he_error_context ("%s: inconsistent secret key", origin);
+                util_error_context ("%s: inconsistent secret key", origin);
         }
     }
     mpz_clears (p, q, hs, n, NULL);     //  wiped by the allocator
@@ -213,7 +213,7 @@ he_keyfile_parse_share (const char *text, size_t len, const char *origin)
     &&  s_check_bits (&r, bits, n) == 0) {
         share = he_share_new (n, parties, threshold, index, s, v, vi);
         if (!share)
-            he_error_context ("%s: inconsistent key share", origin);
+            util_error_context ("%s: inconsistent key share", origin);
     }
     mpz_clears (n, v, vi, s, NULL);
     return share;
@@ -235,7 +235,7 @@ he_keyfile_parse_verify (const char *text, size_t len, const char *origin)
           && s_field (&r, "n", F_HEX, n, NULL) == 0
           && s_field (&r, "v", F_HEX, v, NULL) == 0;
     if (ok && (parties < 1 || parties > HE_PARTIES_MAX)) {
-        he_error ("%s: %u parties; need 1..%d", origin, parties, HE_PARTIES_MAX);
+        util_error (UTIL_EINPUT, "%s: %u parties; need 1..%d", origin, parties, HE_PARTIES_MAX);
         ok = 0;
     }
     for (; ok && read < parties; read++) {
@@ -247,7 +247,7 @@ he_keyfile_parse_verify (const char *text, size_t len, const char *origin)
     if (ok && s_expect_end (&r) == 0 && s_check_bits (&r, bits, n) == 0) {
         vk = he_verify_new (n, parties, threshold, v, (const mpz_t *) vks);
         if (!vk)
-            he_error_context ("%s: inconsistent verification keys", origin);
+            util_error_context ("%s: inconsistent verification keys", origin);
     }
     for (unsigned i = 0; i < read; i++)
         mpz_clear (vks [i]);
@@ -262,7 +262,7 @@ s_slurp (const char *path, size_t *len)
 {
     FILE *f = fopen (path, "rb");
     if (!f) {
-        he_error ("%s: cannot open: %s", path, strerror (errno));
+        util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
         return NULL;
     }
     char *buf = malloc (HE_KEYFILE_MAX + 1);
@@ -274,8 +274,8 @@ s_slurp (const char *path, size_t *len)
             OPENSSL_cleanse (buf, n);
             free (buf);
         }
-        he_error (err? "%s: read error": "%s: larger than %d bytes: not a key file", path,
-                  HE_KEYFILE_MAX);
+        util_error (UTIL_EIO, err? "%s: read error": "%s: larger than %d bytes: not a key file", path,
+                    HE_KEYFILE_MAX);
         return NULL;
     }
     *len = n;
@@ -358,7 +358,7 @@ s_finish (text_t *t)
             OPENSSL_cleanse (t->s, t->cap);
             free (t->s);
         }
-        he_error ("out of memory formatting a key file");
+        util_error (UTIL_ENOMEM, "out of memory formatting a key file");
         return NULL;
     }
     return t->s;
@@ -427,15 +427,15 @@ int
 he_keyfile_write (const char *path, const char *text, unsigned mode, int overwrite)
 {
     if (!overwrite && access (path, F_OK) == 0)
-        return he_error ("%s: already exists (refusing to overwrite a key file)", path);
+        return util_error (UTIL_EREFUSED, "%s: already exists (refusing to overwrite a key file)", path);
     size_t plen = strlen (path);
     char *tmp = malloc (plen + 16);
     if (!tmp)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     snprintf (tmp, plen + 16, "%s.tmp.%ld", path, (long) getpid ());
     int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t) mode);
     if (fd < 0) {
-        he_error ("%s: cannot create: %s", tmp, strerror (errno));
+        util_error (UTIL_EIO, "%s: cannot create: %s", tmp, strerror (errno));
         free (tmp);
         return -1;
     }
@@ -446,16 +446,16 @@ he_keyfile_write (const char *path, const char *text, unsigned mode, int overwri
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            rc = he_error ("%s: write failed: %s", tmp, strerror (errno));
+            rc = util_error (UTIL_EIO, "%s: write failed: %s", tmp, strerror (errno));
         else
             done += (size_t) w;
     }
     if (rc == 0 && (fchmod (fd, (mode_t) mode) || fsync (fd)))
-        rc = he_error ("%s: %s", tmp, strerror (errno));
+        rc = util_error (UTIL_EIO, "%s: %s", tmp, strerror (errno));
     if (close (fd) && rc == 0)
-        rc = he_error ("%s: close failed: %s", tmp, strerror (errno));
+        rc = util_error (UTIL_EIO, "%s: close failed: %s", tmp, strerror (errno));
     if (rc == 0 && rename (tmp, path))
-        rc = he_error ("%s: cannot rename into place: %s", path, strerror (errno));
+        rc = util_error (UTIL_EIO, "%s: cannot rename into place: %s", path, strerror (errno));
     if (rc)
         unlink (tmp);
     free (tmp);

@@ -28,10 +28,10 @@ s_check_modulus (const mpz_t n)
 {
     size_t bits = mpz_sizeinbase (n, 2);
     if (mpz_sgn (n) <= 0 || !mpz_odd_p (n))
-        return he_error ("modulus n must be a positive odd integer");
+        return util_error (UTIL_EINPUT, "modulus n must be a positive odd integer");
     if (bits < HE_BITS_MIN || bits > HE_BITS_MAX || bits % 64)
-        return he_error ("modulus n has %zu bits; need a multiple of 64 in [%d, %d]",
-                         bits, HE_BITS_MIN, HE_BITS_MAX);
+        return util_error (UTIL_EINPUT, "modulus n has %zu bits; need a multiple of 64 in [%d, %d]",
+                           bits, HE_BITS_MIN, HE_BITS_MAX);
     return 0;
 }
 
@@ -59,7 +59,7 @@ he_pubkey_new (const mpz_t n, const mpz_t hs)
         return NULL;
     he_pubkey_t *self = calloc (1, sizeof *self);
     if (!self) {
-        he_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     self->bits = mpz_sizeinbase (n, 2);
@@ -70,7 +70,7 @@ he_pubkey_new (const mpz_t n, const mpz_t hs)
     if (hs) {
         mpz_set (self->hs, hs);
         if (he_check_ciphertext (self, self->hs)) {
-            he_error ("public key value hs is not a unit modulo n^2");
+            util_error (UTIL_ECRYPTO, "public key value hs is not a unit modulo n^2");
             he_pubkey_destroy (&self);
         }
     }
@@ -127,11 +127,11 @@ he_seckey_new (const mpz_t p, const mpz_t q, const mpz_t hs)
     size_t pbits = mpz_sizeinbase (p, 2);
     if (mpz_cmp (p, q) == 0 || mpz_cmp_ui (p, 3) < 0 || mpz_cmp_ui (q, 3) < 0
     ||  !mpz_odd_p (p) || !mpz_odd_p (q) || pbits != mpz_sizeinbase (q, 2)) {
-        he_error ("secret key: p and q must be distinct odd primes of equal size");
+        util_error (UTIL_EINPUT, "secret key: p and q must be distinct odd primes of equal size");
         goto cleanup;
     }
     if (!mpz_probab_prime_p (p, 40) || !mpz_probab_prime_p (q, 40)) {
-        he_error ("secret key: p or q is not prime");
+        util_error (UTIL_EINPUT, "secret key: p or q is not prime");
         goto cleanup;
     }
     mpz_mul (n, p, q);
@@ -139,12 +139,12 @@ he_seckey_new (const mpz_t p, const mpz_t q, const mpz_t hs)
     mpz_sub_ui (t, p, 1);
     mpz_gcd (t, t, q);
     if (mpz_cmp_ui (t, 1) != 0) {
-        he_error ("secret key: gcd(n, phi(n)) != 1");
+        util_error (UTIL_EFAIL, "secret key: gcd(n, phi(n)) != 1");
         goto cleanup;
     }
     self = calloc (1, sizeof *self);
     if (!self) {
-        he_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     mpz_inits (self->p, self->q, self->p2, self->q2, self->pm1, self->qm1,
@@ -168,7 +168,7 @@ he_seckey_new (const mpz_t p, const mpz_t q, const mpz_t hs)
     he_L (self->hq, self->hq, q);
     if (!mpz_invert (self->hp, self->hp, p) || !mpz_invert (self->hq, self->hq, q)
     ||  !mpz_invert (self->pinv_q, p, q)) {
-        he_error ("secret key: CRT precomputation failed (inconsistent key)");
+        util_error (UTIL_EFAIL, "secret key: CRT precomputation failed (inconsistent key)");
         he_seckey_destroy (&self);
     }
 cleanup:
@@ -200,8 +200,8 @@ he_keygen (he_pubkey_t **pk, he_seckey_t **sk, size_t bits)
     *pk = NULL;
     *sk = NULL;
     if (bits < HE_BITS_MIN || bits > HE_BITS_MAX || bits % 64)
-        return he_error ("key size %zu bits: need a multiple of 64 in [%d, %d]",
-                         bits, HE_BITS_MIN, HE_BITS_MAX);
+        return util_error (UTIL_EINPUT, "key size %zu bits: need a multiple of 64 in [%d, %d]",
+                           bits, HE_BITS_MIN, HE_BITS_MAX);
     mpz_t p, q;
     mpz_inits (p, q, NULL);
     int rc = -1;
@@ -229,20 +229,20 @@ int
 he_check_ciphertext (const he_pubkey_t *pk, const mpz_t c)
 {
     if (mpz_sgn (c) <= 0 || mpz_cmp (c, pk->n2) >= 0)
-        return he_error ("ciphertext out of range: need 0 < c < n^2");
+        return util_error (UTIL_EINPUT, "ciphertext out of range: need 0 < c < n^2");
     mpz_t g;
     mpz_init (g);
     mpz_gcd (g, c, pk->n);
     int ok = mpz_cmp_ui (g, 1) == 0;
     mpz_clear (g);
-    return ok? 0: he_error ("ciphertext shares a factor with n (not a unit)");
+    return ok? 0: util_error (UTIL_EINPUT, "ciphertext shares a factor with n (not a unit)");
 }
 
 static int
 s_check_plaintext (const he_pubkey_t *pk, const mpz_t m)
 {
     if (mpz_sgn (m) < 0 || mpz_cmp (m, pk->n) >= 0)
-        return he_error ("plaintext out of range: need 0 <= m < n");
+        return util_error (UTIL_EINPUT, "plaintext out of range: need 0 <= m < n");
     return 0;
 }
 
@@ -272,7 +272,7 @@ he_encrypt_textbook (mpz_t c, const he_pubkey_t *pk, const mpz_t m, const mpz_t 
     if (r) {
         mpz_gcd (g, r, pk->n);
         if (mpz_sgn (r) <= 0 || mpz_cmp (r, pk->n) >= 0 || mpz_cmp_ui (g, 1) != 0) {
-            he_error ("encryption randomness r must be a unit in (0, n)");
+            util_error (UTIL_EINPUT, "encryption randomness r must be a unit in (0, n)");
             goto cleanup;
         }
         mpz_set (y, r);
@@ -294,7 +294,7 @@ he_encrypt_with_exponent (mpz_t c, const he_pubkey_t *pk, const mpz_t m, const m
     if (s_check_plaintext (pk, m))
         return -1;
     if (mpz_sgn (x) < 0 || mpz_sizeinbase (x, 2) > pk->bits / 2)
-        return he_error ("encryption exponent must have at most |n|/2 bits");
+        return util_error (UTIL_ELIMIT, "encryption exponent must have at most |n|/2 bits");
     mpz_t y;
     mpz_init (y);
     int rc = 0;
@@ -404,8 +404,8 @@ he_sum (mpz_t out, const he_pubkey_t *pk, const mpz_t *cs, size_t count)
     mpz_init2 (wide, 2 * pk->bits * 2 + 64);
     for (size_t i = 0; i < count; i++) {
         if (he_check_ciphertext (pk, cs [i])) {
-            he_error ("ciphertext %zu of %zu is invalid: %s", i, count,
-                      "need 0 < c < n^2 and gcd(c, n) = 1");
+            util_error (UTIL_EINPUT, "ciphertext %zu of %zu is invalid: %s", i, count,
+                        "need 0 < c < n^2 and gcd(c, n) = 1");
             mpz_clears (acc, wide, NULL);
             return -1;
         }

@@ -19,6 +19,7 @@
 #define HE_PAILLIER_H
 
 #include "he.h"
+#include "util/error.h"
 
 #define HE_BITS_DEFAULT 2048
 //  Smallest modulus accepted. Below 2048 bits keys are insecure: only the
@@ -92,7 +93,7 @@ int he_encrypt_with_exponent (mpz_t c, const he_pubkey_t *pk, const mpz_t m,
 int he_decrypt (mpz_t m, const he_seckey_t *sk, const mpz_t c) HE_WUR;
 
 /*  0 if c is a valid ciphertext for pk: 0 < c < n^2 and gcd(c, n) = 1.
-    Otherwise -1 with the reason in he_last_error(). */
+    Otherwise -1 with the reason in util_last_error (). */
 int he_check_ciphertext (const he_pubkey_t *pk, const mpz_t c) HE_WUR;
 
 /*  Homomorphic addition: Enc(a + b) = a * b mod n^2. Inputs must be valid

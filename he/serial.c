@@ -34,26 +34,26 @@ static size_t
 s_get_header (const uint8_t *buf, size_t len, const char *magic, const char *what)
 {
     if (len < HE_SERIAL_HEADER) {
-        he_error ("%s: %zu bytes is shorter than the %d-byte header", what, len,
-                  HE_SERIAL_HEADER);
+        util_error (UTIL_EFAIL, "%s: %zu bytes is shorter than the %d-byte header", what, len,
+                    HE_SERIAL_HEADER);
         return 0;
     }
     if (memcmp (buf, magic, 4) != 0) {
-        he_error ("%s: bad magic (not a Cohort %s)", what, what);
+        util_error (UTIL_EINPUT, "%s: bad magic (not a Cohort %s)", what, what);
         return 0;
     }
     if (buf [4] != HE_SERIAL_VERSION) {
-        he_error ("%s: version %u not supported (this build reads %d)", what, buf [4],
-                  HE_SERIAL_VERSION);
+        util_error (UTIL_EINPUT, "%s: version %u not supported (this build reads %d)", what, buf [4],
+                    HE_SERIAL_VERSION);
         return 0;
     }
     if (buf [5] != 0) {
-        he_error ("%s: reserved byte is %u, must be 0", what, buf [5]);
+        util_error (UTIL_EREFUSED, "%s: reserved byte is %u, must be 0", what, buf [5]);
         return 0;
     }
     size_t bits = ((size_t) buf [6] << 8) | buf [7];
     if (bits < HE_BITS_MIN || bits > HE_BITS_MAX || bits % 64) {
-        he_error ("%s: key size %zu bits not acceptable", what, bits);
+        util_error (UTIL_EFAIL, "%s: key size %zu bits not acceptable", what, bits);
         return 0;
     }
     return bits;
@@ -66,7 +66,7 @@ he_pubkey_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk)
     *len = he_pubkey_serial_size (bits);
     *out = malloc (*len);
     if (!*out)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     s_put_header (*out, "CHPK", bits);
     s_put_fixed (*out + HE_SERIAL_HEADER, bits / 8, he_pubkey_n (pk));
     s_put_fixed (*out + HE_SERIAL_HEADER + bits / 8, bits / 4, he_pubkey_hs (pk));
@@ -80,8 +80,8 @@ he_pubkey_deserialize (const uint8_t *buf, size_t len)
     if (!bits)
         return NULL;
     if (len != he_pubkey_serial_size (bits)) {
-        he_error ("public key: %zu bytes, expected %zu for %zu bits", len,
-                  he_pubkey_serial_size (bits), bits);
+        util_error (UTIL_EINPUT, "public key: %zu bytes, expected %zu for %zu bits", len,
+                    he_pubkey_serial_size (bits), bits);
         return NULL;
     }
     mpz_t n, hs;
@@ -90,7 +90,7 @@ he_pubkey_deserialize (const uint8_t *buf, size_t len)
     mpz_import (hs, bits / 4, 1, 1, 0, 0, buf + HE_SERIAL_HEADER + bits / 8);
     he_pubkey_t *pk = NULL;
     if (mpz_sizeinbase (n, 2) != bits)
-        he_error ("public key: n has %zu bits, header says %zu", mpz_sizeinbase (n, 2), bits);
+        util_error (UTIL_EFAIL, "public key: n has %zu bits, header says %zu", mpz_sizeinbase (n, 2), bits);
     else
         pk = he_pubkey_new (n, hs);
     mpz_clears (n, hs, NULL);
@@ -104,15 +104,15 @@ he_vector_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk, const mp
     size_t bits = he_pubkey_bits (pk);
     size_t width = he_ciphertext_serial_size (bits);
     if (count > HE_VECTOR_MAX)
-        return he_error ("vector of %zu ciphertexts exceeds the maximum %u", count,
-                         HE_VECTOR_MAX);
+        return util_error (UTIL_ELIMIT, "vector of %zu ciphertexts exceeds the maximum %u", count,
+                           HE_VECTOR_MAX);
     for (size_t i = 0; i < count; i++)
         if (mpz_sgn (cts [i]) < 0 || mpz_cmp (cts [i], he_pubkey_n2 (pk)) >= 0)
-            return he_error ("ciphertext %zu out of range for this key", i);
+            return util_error (UTIL_EINPUT, "ciphertext %zu out of range for this key", i);
     *len = HE_VECTOR_HEADER + count * width;
     *out = malloc (*len);
     if (!*out)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     s_put_header (*out, "CHCV", bits);
     uint8_t *p = *out + HE_SERIAL_HEADER;
     p [0] = (uint8_t) (count >> 24);
@@ -134,29 +134,29 @@ he_vector_deserialize (mpz_t **cts, size_t *count, const he_pubkey_t *pk,
     if (!bits)
         return -1;
     if (bits != he_pubkey_bits (pk))
-        return he_error ("ciphertext vector: made for %zu-bit keys, this key has %zu",
-                         bits, he_pubkey_bits (pk));
+        return util_error (UTIL_EFAIL, "ciphertext vector: made for %zu-bit keys, this key has %zu",
+                           bits, he_pubkey_bits (pk));
     if (len < HE_VECTOR_HEADER)
-        return he_error ("ciphertext vector: truncated header");
+        return util_error (UTIL_EINPUT, "ciphertext vector: truncated header");
     const uint8_t *p = buf + HE_SERIAL_HEADER;
     size_t n = ((size_t) p [0] << 24) | ((size_t) p [1] << 16) | ((size_t) p [2] << 8) | p [3];
     if (max_count == 0 || max_count > HE_VECTOR_MAX)
         max_count = HE_VECTOR_MAX;
     if (n > max_count)
-        return he_error ("ciphertext vector: count %zu exceeds the limit %zu", n, max_count);
+        return util_error (UTIL_ELIMIT, "ciphertext vector: count %zu exceeds the limit %zu", n, max_count);
     size_t width = he_ciphertext_serial_size (bits);
     //  n <= 2^20 and width <= 2048, so n * width cannot overflow size_t.
     if (len - HE_VECTOR_HEADER != n * width)
-        return he_error ("ciphertext vector: %zu bytes of ciphertexts, expected %zu x %zu",
-                         len - HE_VECTOR_HEADER, n, width);
+        return util_error (UTIL_EINPUT, "ciphertext vector: %zu bytes of ciphertexts, expected %zu x %zu",
+                           len - HE_VECTOR_HEADER, n, width);
     mpz_t *out = malloc ((n? n: 1) * sizeof (mpz_t));
     if (!out)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         mpz_init (out [i]);
         mpz_import (out [i], width, 1, 1, 0, 0, buf + HE_VECTOR_HEADER + i * width);
         if (he_check_ciphertext (pk, out [i])) {
-            he_error ("ciphertext vector: element %zu of %zu is not a valid ciphertext", i, n);
+            util_error (UTIL_EINPUT, "ciphertext vector: element %zu of %zu is not a valid ciphertext", i, n);
             he_vector_free (&out, i + 1);
             return -1;
         }
@@ -185,23 +185,23 @@ he_proofs_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk,
 {
     size_t bits = he_pubkey_bits (pk);
     if (count > HE_VECTOR_MAX)
-        return he_error ("%zu proofs exceed the maximum %u", count, HE_VECTOR_MAX);
+        return util_error (UTIL_ELIMIT, "%zu proofs exceed the maximum %u", count, HE_VECTOR_MAX);
     size_t zwidth = 1;
     for (size_t i = 0; i < count; i++) {
         if (mpz_sgn (proofs [i].e) < 0 || mpz_sizeinbase (proofs [i].e, 2) > 8 * PROOF_E_BYTES
         ||  mpz_sgn (proofs [i].z) < 0)
-            return he_error ("proof %zu has out-of-range values", i);
+            return util_error (UTIL_EINPUT, "proof %zu has out-of-range values", i);
         size_t w = (mpz_sizeinbase (proofs [i].z, 2) + 7) / 8;
         if (w > zwidth)
             zwidth = w;
     }
     if (zwidth > bits / 4 + 128)
-        return he_error ("proof response too large for a %zu-bit key", bits);
+        return util_error (UTIL_ELIMIT, "proof response too large for a %zu-bit key", bits);
     size_t item = PROOF_E_BYTES + zwidth;
     *len = HE_VECTOR_HEADER + 2 + count * item;
     *out = malloc (*len);
     if (!*out)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     s_put_header (*out, "CHPF", bits);
     uint8_t *p = *out + HE_SERIAL_HEADER;
     p [0] = (uint8_t) (count >> 24);
@@ -228,27 +228,27 @@ he_proofs_deserialize (he_proof_t **proofs, size_t *count, const he_pubkey_t *pk
     if (!bits)
         return -1;
     if (bits != he_pubkey_bits (pk))
-        return he_error ("proof vector: made for %zu-bit keys, this key has %zu", bits,
-                         he_pubkey_bits (pk));
+        return util_error (UTIL_EFAIL, "proof vector: made for %zu-bit keys, this key has %zu", bits,
+                           he_pubkey_bits (pk));
     if (len < HE_VECTOR_HEADER + 2)
-        return he_error ("proof vector: truncated header");
+        return util_error (UTIL_EINPUT, "proof vector: truncated header");
     const uint8_t *p = buf + HE_SERIAL_HEADER;
     size_t n = ((size_t) p [0] << 24) | ((size_t) p [1] << 16) | ((size_t) p [2] << 8) | p [3];
     size_t zwidth = ((size_t) p [4] << 8) | p [5];
     if (max_count == 0 || max_count > HE_VECTOR_MAX)
         max_count = HE_VECTOR_MAX;
     if (n > max_count)
-        return he_error ("proof vector: count %zu exceeds the limit %zu", n, max_count);
+        return util_error (UTIL_ELIMIT, "proof vector: count %zu exceeds the limit %zu", n, max_count);
     if (zwidth < 1 || zwidth > bits / 4 + 128)
-        return he_error ("proof vector: response width %zu out of range", zwidth);
+        return util_error (UTIL_EINPUT, "proof vector: response width %zu out of range", zwidth);
     size_t item = PROOF_E_BYTES + zwidth;
     //  n <= 2^20 and item <= 2^12, so n * item cannot overflow.
     if (len - HE_VECTOR_HEADER - 2 != n * item)
-        return he_error ("proof vector: %zu bytes of proofs, expected %zu x %zu",
-                         len - HE_VECTOR_HEADER - 2, n, item);
+        return util_error (UTIL_EINPUT, "proof vector: %zu bytes of proofs, expected %zu x %zu",
+                           len - HE_VECTOR_HEADER - 2, n, item);
     he_proof_t *out = malloc ((n? n: 1) * sizeof *out);
     if (!out)
-        return he_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const uint8_t *q = buf + HE_VECTOR_HEADER + 2 + i * item;
         he_proof_init (&out [i]);

@@ -45,12 +45,12 @@ s_check_params (const mpz_t n, unsigned parties, unsigned threshold)
     size_t bits = mpz_sizeinbase (n, 2);
     if (mpz_sgn (n) <= 0 || !mpz_odd_p (n) || bits < HE_BITS_MIN || bits > HE_BITS_MAX
     ||  bits % 64)
-        return he_error ("threshold key: modulus of %zu bits is not acceptable", bits);
+        return util_error (UTIL_EINPUT, "threshold key: modulus of %zu bits is not acceptable", bits);
     if (parties < 1 || parties > HE_PARTIES_MAX)
-        return he_error ("threshold key: %u parties; need 1..%d", parties, HE_PARTIES_MAX);
+        return util_error (UTIL_EINPUT, "threshold key: %u parties; need 1..%d", parties, HE_PARTIES_MAX);
     if (threshold < 1 || threshold > parties)
-        return he_error ("threshold key: threshold %u; need 1..%u (parties)",
-                         threshold, parties);
+        return util_error (UTIL_EINPUT, "threshold key: threshold %u; need 1..%u (parties)",
+                           threshold, parties);
     return 0;
 }
 
@@ -61,7 +61,7 @@ he_share_new (const mpz_t n, unsigned parties, unsigned threshold, unsigned inde
     if (s_check_params (n, parties, threshold))
         return NULL;
     if (index < 1 || index > parties) {
-        he_error ("key share: index %u out of range 1..%u", index, parties);
+        util_error (UTIL_EINPUT, "key share: index %u out of range 1..%u", index, parties);
         return NULL;
     }
     //  s_i = f(i) mod nm < n^2/4: anything negative or >= n^2 is corrupt.
@@ -78,12 +78,12 @@ he_share_new (const mpz_t n, unsigned parties, unsigned threshold, unsigned inde
     }
     mpz_clears (n2, g, NULL);
     if (bad) {
-        he_error ("key share: a value is out of range (share, v or v_i)");
+        util_error (UTIL_EINPUT, "key share: a value is out of range (share, v or v_i)");
         return NULL;
     }
     he_share_t *self = calloc (1, sizeof *self);
     if (!self) {
-        he_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     self->index = index;
@@ -122,7 +122,7 @@ he_verify_new (const mpz_t n, unsigned parties, unsigned threshold, const mpz_t 
     he_verify_t *self = calloc (1, sizeof *self);
     if (!self || !(self->vks = calloc (parties, sizeof (mpz_t)))) {
         free (self);
-        he_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     self->parties = parties;
@@ -145,8 +145,8 @@ he_verify_new (const mpz_t n, unsigned parties, unsigned threshold, const mpz_t 
         mpz_gcd (g, x, n);
         ok = mpz_sgn (x) > 0 && mpz_cmp (x, self->n2) < 0 && mpz_cmp_ui (g, 1) == 0;
         if (!ok)
-            he_error (i == 0? "verification key: v is not a unit modulo n^2"
-                            : "verification key: v_%u is not a unit modulo n^2", i);
+            util_error (UTIL_ECRYPTO, i == 0? "verification key: v is not a unit modulo n^2"
+                        : "verification key: v_%u is not a unit modulo n^2", i);
     }
     mpz_clear (g);
     if (!ok)
@@ -195,11 +195,11 @@ he_threshold_keygen (he_pubkey_t **pk, he_verify_t **vk, he_share_t ***shares,
     *vk = NULL;
     *shares = NULL;
     if (bits < HE_BITS_MIN || bits > HE_BITS_MAX || bits % 64)
-        return he_error ("key size %zu bits: need a multiple of 64 in [%d, %d]",
-                         bits, HE_BITS_MIN, HE_BITS_MAX);
+        return util_error (UTIL_EINPUT, "key size %zu bits: need a multiple of 64 in [%d, %d]",
+                           bits, HE_BITS_MIN, HE_BITS_MAX);
     if (parties < 1 || parties > HE_PARTIES_MAX || threshold < 1 || threshold > parties)
-        return he_error ("need 1 <= threshold (%u) <= parties (%u) <= %d",
-                         threshold, parties, HE_PARTIES_MAX);
+        return util_error (UTIL_EINPUT, "need 1 <= threshold (%u) <= parties (%u) <= %d",
+                           threshold, parties, HE_PARTIES_MAX);
     int rc = -1;
     mpz_t p, q, n, m, nm, d, t, v, delta, x, *coef = NULL, *vks = NULL;
     mpz_inits (p, q, n, m, nm, d, t, v, delta, x, NULL);
@@ -207,7 +207,7 @@ he_threshold_keygen (he_pubkey_t **pk, he_verify_t **vk, he_share_t ***shares,
     coef = calloc (threshold, sizeof (mpz_t));
     vks = calloc (parties, sizeof (mpz_t));
     if (!out || !coef || !vks) {
-        he_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     for (unsigned k = 0; k < threshold; k++)
@@ -229,7 +229,7 @@ he_threshold_keygen (he_pubkey_t **pk, he_verify_t **vk, he_share_t ***shares,
     mpz_mul (nm, n, m);
     //  d = 0 mod m and d = 1 mod n: d = m (m^-1 mod n).
     if (!mpz_invert (d, m, n)) {
-        he_error ("threshold keygen: m not invertible mod n");
+        util_error (UTIL_EFAIL, "threshold keygen: m not invertible mod n");
         goto cleanup;
     }
     mpz_mul (d, d, m);
@@ -303,7 +303,7 @@ he_partial_decrypt (mpz_t ci, const he_share_t *share, const mpz_t c)
     mpz_gcd (g, c, share->n);
     int rc = -1;
     if (mpz_sgn (c) <= 0 || mpz_cmp (c, share->n2) >= 0 || mpz_cmp_ui (g, 1) != 0)
-        he_error ("partial decryption: invalid ciphertext");
+        util_error (UTIL_EINPUT, "partial decryption: invalid ciphertext");
     else {
         mpz_mul (e, share->s, share->delta);
         mpz_mul_2exp (e, e, 1);
@@ -351,7 +351,7 @@ s_challenge (mpz_t e, const char *domain, const mpz_t n, unsigned index, const m
     };
     if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
         EVP_MD_CTX_free (ctx);
-        return he_error ("SHA-256 unavailable");
+        return util_error (UTIL_EFAIL, "SHA-256 unavailable");
     }
     EVP_DigestUpdate (ctx, domain, strlen (domain) + 1);
     s_hash_mpz (ctx, n);
@@ -365,7 +365,7 @@ s_challenge (mpz_t e, const char *domain, const mpz_t n, unsigned index, const m
     int ok = EVP_DigestFinal_ex (ctx, digest, NULL);
     EVP_MD_CTX_free (ctx);
     if (!ok)
-        return he_error ("SHA-256 failed");
+        return util_error (UTIL_EFAIL, "SHA-256 failed");
     mpz_import (e, sizeof digest, 1, 1, 0, 0, digest);
     return 0;
 }
@@ -393,7 +393,7 @@ he_nonce_new (const he_share_t *share)
 {
     he_nonce_t *self = calloc (1, sizeof *self);
     if (!self) {
-        he_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     mpz_inits (self->r, self->b, NULL);
@@ -436,7 +436,7 @@ s_prove (he_proof_t *proof, const char *domain, const he_share_t *share, he_nonc
     mpz_inits (c4, ci2, a, NULL);
     int rc = -1;
     if (!k) {
-        he_error ("proof: no nonce");
+        util_error (UTIL_EFAIL, "proof: no nonce");
         goto cleanup;
     }
     mpz_powm_ui (c4, c, 4, share->n2);
@@ -488,7 +488,7 @@ int
 he_verify_set_threads (he_verify_t *vk, unsigned threads)
 {
     if (threads < 1 || threads > 2)
-        return he_error ("proof verification: %u threads; need 1 or 2", threads);
+        return util_error (UTIL_EINPUT, "proof verification: %u threads; need 1 or 2", threads);
     vk->threads = threads;
     return 0;
 }
@@ -551,7 +551,7 @@ s_verify (const he_verify_t *vk, const char *domain, unsigned index, const mpz_t
     if (mpz_sgn (proof->e) < 0 || mpz_sizeinbase (proof->e, 2) > PROOF_HASH_BITS
     ||  mpz_sgn (proof->z) < 0
     ||  mpz_sizeinbase (proof->z, 2) > s_nonce_bits (vk->n2, vk->delta) + 1)
-        return he_error ("proof from party %u has out-of-range values", index);
+        return util_error (UTIL_EINPUT, "proof from party %u has out-of-range values", index);
     mpz_t a, b, t, e;
     mpz_inits (a, b, t, e, NULL);
     mpz_neg (e, proof->e);
@@ -580,7 +580,7 @@ s_verify (const he_verify_t *vk, const char *domain, unsigned index, const mpz_t
     if (s_challenge (t, domain, vk->n, index, cside.power, pside.power, vk->v, vi, a, b))
         goto cleanup;
     if (mpz_cmp (t, proof->e) != 0) {
-        he_error ("proof from party %u does not verify: partial decryption is wrong", index);
+        util_error (UTIL_ECRYPTO, "proof from party %u does not verify: partial decryption is wrong", index);
         goto cleanup;
     }
     rc = 0;
@@ -608,12 +608,12 @@ he_partial_verify (const he_verify_t *vk, unsigned index, const mpz_t c, const m
                    const he_proof_t *proof)
 {
     if (index < 1 || index > vk->parties)
-        return he_error ("partial decryption from party %u: no such party (1..%u)",
-                         index, vk->parties);
+        return util_error (UTIL_EINPUT, "partial decryption from party %u: no such party (1..%u)",
+                           index, vk->parties);
     if (!s_is_unit (ci, vk->n, vk->n2))
-        return he_error ("partial decryption from party %u is not a unit modulo n^2", index);
+        return util_error (UTIL_ECRYPTO, "partial decryption from party %u is not a unit modulo n^2", index);
     if (!s_is_unit (c, vk->n, vk->n2))
-        return he_error ("partial decryption: the ciphertext itself is invalid");
+        return util_error (UTIL_EINPUT, "partial decryption: the ciphertext itself is invalid");
     return s_verify (vk, PROOF_DOMAIN, index, (const mpz_t *) c, (const mpz_t *) ci, NULL, 1,
                      proof);
 }
@@ -656,7 +656,7 @@ s_batch_rho (const mpz_t n, const mpz_t v, const mpz_t vi, unsigned index,
     EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
     if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
         EVP_MD_CTX_free (ctx);
-        he_error ("SHA-256 unavailable");
+        util_error (UTIL_EFAIL, "SHA-256 unavailable");
         return NULL;
     }
     EVP_DigestUpdate (ctx, RHO_DOMAIN, sizeof RHO_DOMAIN);
@@ -688,7 +688,7 @@ s_batch_rho (const mpz_t n, const mpz_t v, const mpz_t vi, unsigned index,
     EVP_MD_CTX_free (ctx);
     if (!rho || !ok) {
         s_rho_free (&rho, count);
-        he_error (ok? "out of memory": "SHA-256 failed");
+        util_error (UTIL_ENOMEM, ok? "out of memory": "SHA-256 failed");
         return NULL;
     }
     return rho;
@@ -701,8 +701,8 @@ he_batch_prove (he_proof_t *proof, const he_share_t *share, he_nonce_t **nonce,
 {
     if (count < 1 || count > HE_BATCH_MAX) {
         he_nonce_destroy (nonce);
-        return he_error ("batched proof: %zu partial decryptions; need 1..%d", count,
-                         HE_BATCH_MAX);
+        return util_error (UTIL_EINPUT, "batched proof: %zu partial decryptions; need 1..%d", count,
+                           HE_BATCH_MAX);
     }
     mpz_t *rho = s_batch_rho (share->n, share->v, share->vi, share->index, study_id, round,
                               cts, partials, count);
@@ -726,17 +726,17 @@ he_batch_verify (const he_verify_t *vk, unsigned index, const char *study_id, ui
                  const he_proof_t *proof)
 {
     if (index < 1 || index > vk->parties)
-        return he_error ("partial decryption from party %u: no such party (1..%u)",
-                         index, vk->parties);
+        return util_error (UTIL_EINPUT, "partial decryption from party %u: no such party (1..%u)",
+                           index, vk->parties);
     if (count < 1 || count > HE_BATCH_MAX)
-        return he_error ("batched proof from party %u: %zu partial decryptions; need 1..%d",
-                         index, count, HE_BATCH_MAX);
+        return util_error (UTIL_EINPUT, "batched proof from party %u: %zu partial decryptions; need 1..%d",
+                           index, count, HE_BATCH_MAX);
     for (size_t j = 0; j < count; j++) {
         if (!s_is_unit (partials [j], vk->n, vk->n2))
-            return he_error ("partial decryption %zu from party %u is not a unit modulo n^2",
-                             j, index);
+            return util_error (UTIL_ECRYPTO, "partial decryption %zu from party %u is not a unit modulo n^2",
+                               j, index);
         if (!s_is_unit (cts [j], vk->n, vk->n2))
-            return he_error ("partial decryption: ciphertext %zu itself is invalid", j);
+            return util_error (UTIL_EINPUT, "partial decryption: ciphertext %zu itself is invalid", j);
     }
     mpz_t *rho = s_batch_rho (vk->n, vk->v, vk->vks [index - 1], index, study_id, round, cts,
                               partials, count);
@@ -754,14 +754,14 @@ he_combine (mpz_t m, const he_verify_t *vk, const unsigned *indices, const mpz_t
 {
     unsigned t = vk->threshold;
     if (count < t)
-        return he_error ("need %u partial decryptions, have %zu", t, count);
+        return util_error (UTIL_EINPUT, "need %u partial decryptions, have %zu", t, count);
     for (unsigned k = 0; k < t; k++) {
         if (indices [k] < 1 || indices [k] > vk->parties)
-            return he_error ("partial decryption index %u out of range 1..%u",
-                             indices [k], vk->parties);
+            return util_error (UTIL_EINPUT, "partial decryption index %u out of range 1..%u",
+                               indices [k], vk->parties);
         for (unsigned j = 0; j < k; j++)
             if (indices [j] == indices [k])
-                return he_error ("party %u given twice", indices [k]);
+                return util_error (UTIL_EINPUT, "party %u given twice", indices [k]);
     }
     mpz_t acc, lambda, den, term, four_delta2;
     mpz_inits (acc, lambda, den, term, four_delta2, NULL);
@@ -790,7 +790,7 @@ he_combine (mpz_t m, const he_verify_t *vk, const unsigned *indices, const mpz_t
     mpz_mul_2exp (four_delta2, four_delta2, 2);
     mpz_sub_ui (term, acc, 1);
     if (!mpz_divisible_p (term, vk->n) || !mpz_invert (four_delta2, four_delta2, vk->n))
-        rc = he_error ("combination failed: partial decryptions are inconsistent");
+        rc = util_error (UTIL_EFAIL, "combination failed: partial decryptions are inconsistent");
     else {
         mpz_divexact (term, term, vk->n);
         mpz_mul (term, term, four_delta2);

@@ -1,6 +1,7 @@
 /*  models/csv.c - the strict CSV reader. */
 #include "csv.h"
-#include "models_internal.h"
+#include "models.h"
+#include "util/error.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -31,7 +32,7 @@ s_push (model_csv_t *self, uint32_t offset, size_t line, size_t column)
         size_t cap = self->cap_cells? self->cap_cells * 2: 256;
         s_cell_t *cells = realloc (self->cells, cap * sizeof *cells);
         if (!cells)
-            return model_error ("%s: out of memory reading CSV", self->name);
+            return util_error (UTIL_ENOMEM, "%s: out of memory reading CSV", self->name);
         self->cells = cells;
         self->cap_cells = cap;
     }
@@ -56,7 +57,7 @@ typedef struct {
 static int
 s_fail (s_parser_t *p, size_t line, size_t col, const char *what)
 {
-    return model_error ("%s:%zu:%zu: %s", p->csv->name, line, col, what);
+    return util_error (UTIL_EINPUT, "%s:%zu:%zu: %s", p->csv->name, line, col, what);
 }
 
 //  Reads one field at p->pos into csv->text and records it. Leaves p->pos
@@ -174,12 +175,12 @@ s_check_header (model_csv_t *self)
         const s_cell_t *a = &self->cells [j];
         const char *name = self->text + a->offset;
         if (*name == '\0')
-            return model_error ("%s:%u:%u: empty column name in header",
-                                self->name, a->line, a->column);
+            return util_error (UTIL_EINPUT, "%s:%u:%u: empty column name in header",
+                               self->name, a->line, a->column);
         for (size_t k = 0; k < j; k++)
             if (strcmp (self->text + self->cells [k].offset, name) == 0)
-                return model_error ("%s:%u:%u: duplicate column name '%s' in header",
-                                    self->name, a->line, a->column, name);
+                return util_error (UTIL_EINPUT, "%s:%u:%u: duplicate column name '%s' in header",
+                                   self->name, a->line, a->column, name);
     }
     return 0;
 }
@@ -196,24 +197,24 @@ model_csv_parse (model_csv_t **out, const char *name, const char *data, size_t s
     if (max_bytes > MODEL_CSV_HARD_MAX)
         max_bytes = MODEL_CSV_HARD_MAX;
     if (size > max_bytes)
-        return model_error ("%s:1:1: input is %zu bytes, over the limit of %zu",
-                            name, size, max_bytes);
+        return util_error (UTIL_ELIMIT, "%s:1:1: input is %zu bytes, over the limit of %zu",
+                           name, size, max_bytes);
     //  A UTF-8 byte order mark is not part of the first column name.
     if (size >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
         data += 3, size -= 3;
     if (size == 0)
-        return model_error ("%s:1:1: empty file (a header row is required)", name);
+        return util_error (UTIL_EINPUT, "%s:1:1: empty file (a header row is required)", name);
 
     model_csv_t *self = calloc (1, sizeof *self);
     if (!self)
-        return model_error ("%s: out of memory reading CSV", name);
+        return util_error (UTIL_ENOMEM, "%s: out of memory reading CSV", name);
     self->name = strdup (name);
     //  Unquoted text never outgrows the input: every field's NUL takes the
     //  place of the separator after it, and the last one takes the +1.
     self->text = malloc (size + 1);
     if (!self->name || !self->text) {
         model_csv_destroy (&self);
-        return model_error ("%s: out of memory reading CSV", name);
+        return util_error (UTIL_ENOMEM, "%s: out of memory reading CSV", name);
     }
     s_parser_t p = { self, data, size, 0, 1, 1, 0 };
     int rc = s_record (&p, 1);
@@ -239,29 +240,29 @@ model_csv_load (model_csv_t **out, const char *path, size_t max_bytes)
         max_bytes = MODEL_CSV_HARD_MAX;
     FILE *file = fopen (path, "rb");
     if (!file)
-        return model_error ("%s: cannot open: %s", path, strerror (errno));
+        return util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
     struct stat st;
     if (fstat (fileno (file), &st) || !S_ISREG (st.st_mode)) {
         fclose (file);
-        return model_error ("%s: not a regular file", path);
+        return util_error (UTIL_EINPUT, "%s: not a regular file", path);
     }
     if ((unsigned long long) st.st_size > max_bytes) {
         fclose (file);
-        return model_error ("%s:1:1: file is %lld bytes, over the limit of %zu",
-                            path, (long long) st.st_size, max_bytes);
+        return util_error (UTIL_ELIMIT, "%s:1:1: file is %lld bytes, over the limit of %zu",
+                           path, (long long) st.st_size, max_bytes);
     }
     size_t size = (size_t) st.st_size;
     char *data = malloc (size? size: 1);
     if (!data) {
         fclose (file);
-        return model_error ("%s: out of memory reading CSV", path);
+        return util_error (UTIL_ENOMEM, "%s: out of memory reading CSV", path);
     }
     size_t got = fread (data, 1, size, file);
     int failed = ferror (file);
     fclose (file);
     int rc = -1;
     if (failed || got != size)
-        model_error ("%s: read error", path);
+        util_error (UTIL_EIO, "%s: read error", path);
     else
         rc = model_csv_parse (out, path, data, size, max_bytes);
     free (data);

@@ -8,7 +8,7 @@
     with the line and column where each starts, so that whoever converts them
     (models/dataset.c) can report file:line:column for a bad value.
 
-    Refused, with "name:line:column: reason" in model_last_error(): an empty
+    Refused, with "name:line:column: reason" in util_last_error (): an empty
     file, input larger than the limit, a NUL byte, an unterminated quote, a
     character after a closing quote, a quote inside an unquoted field, a
     ragged record, a blank line, an empty or duplicate header name, more than
@@ -18,6 +18,7 @@
 #define MODELS_CSV_H
 
 #include "models.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

@@ -1,7 +1,8 @@
 /*  models/dataset.c - datasets from CSV tables, missing values, scaling,
     stratified split. */
 #include "dataset.h"
-#include "models_internal.h"
+#include "models.h"
+#include "util/error.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -62,7 +63,7 @@ model_schema_new (void)
 {
     model_schema_t *self = calloc (1, sizeof *self);
     if (!self)
-        return model_error_null ("out of memory");
+        return util_error_null (UTIL_ENOMEM, "out of memory");
     return self;
 }
 
@@ -102,13 +103,13 @@ model_schema_add (model_schema_t *self, const char *name, const char *const *lev
                   size_t n_levels)
 {
     if (!name || !*name)
-        return model_error ("feature name is empty");
+        return util_error (UTIL_EINPUT, "feature name is empty");
     for (size_t k = 0; k < self->n_features; k++)
         if (strcmp (self->features [k].name, name) == 0)
-            return model_error ("feature '%s' listed twice", name);
+            return util_error (UTIL_EINPUT, "feature '%s' listed twice", name);
     if (n_levels > MODEL_MAX_LEVELS)
-        return model_error ("feature '%s' has %zu levels, more than %d",
-                            name, n_levels, MODEL_MAX_LEVELS);
+        return util_error (UTIL_ELIMIT, "feature '%s' has %zu levels, more than %d",
+                           name, n_levels, MODEL_MAX_LEVELS);
     size_t new_cols = n_levels? n_levels: 1;
     model_feature_t f = { strdup (name), n_levels, NULL };
     model_feature_t *features = realloc (self->features,
@@ -123,21 +124,21 @@ model_schema_add (model_schema_t *self, const char *name, const char *const *lev
         f.levels = calloc (n_levels, sizeof *f.levels);
     if (!f.name || !features || !col_names || (n_levels && !f.levels)) {
         s_feature_clear (&f);
-        return model_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     }
     for (size_t l = 0; l < n_levels; l++) {
         f.levels [l] = levels [l]? strdup (levels [l]): NULL;
         if (!f.levels [l]) {
             s_feature_clear (&f);
-            return model_error ("out of memory or NULL level in '%s'", name);
+            return util_error (UTIL_ENOMEM, "out of memory or NULL level in '%s'", name);
         }
     }
     if (n_levels)
         qsort (f.levels, n_levels, sizeof *f.levels, s_strcmp_p);
     for (size_t l = 0; l < n_levels; l++)
         if (*f.levels [l] == '\0' || (l > 0 && strcmp (f.levels [l - 1], f.levels [l]) == 0)) {
-            int rc = model_error ("feature '%s': level '%s' is empty or repeated",
-                                  name, f.levels [l]);
+            int rc = util_error (UTIL_EINPUT, "feature '%s': level '%s' is empty or repeated",
+                                 name, f.levels [l]);
             s_feature_clear (&f);
             return rc;
         }
@@ -154,7 +155,7 @@ model_schema_add (model_schema_t *self, const char *name, const char *const *lev
         while (made > 0)
             free (self->col_names [self->n_cols + --made]);
         s_feature_clear (&f);
-        return model_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     }
     self->features [self->n_features++] = f;
     self->n_cols += new_cols;
@@ -181,7 +182,7 @@ s_dataset_new (const model_schema_t *schema, size_t n, bool with_label)
 {
     model_dataset_t *self = calloc (1, sizeof *self);
     if (!self)
-        return model_error_null ("out of memory");
+        return util_error_null (UTIL_ENOMEM, "out of memory");
     self->n = n;
     self->schema = model_schema_dup (schema);
     self->X = self->schema && schema->n_cols? gsl_matrix_alloc (n, schema->n_cols): NULL;
@@ -191,7 +192,7 @@ s_dataset_new (const model_schema_t *schema, size_t n, bool with_label)
     if (!self->schema || !self->X || (with_label && !self->y) || !self->lines
     ||  !self->problem) {
         model_dataset_destroy (&self);
-        return model_error_null ("out of memory for a %zu-row dataset", n);
+        return util_error_null (UTIL_ENOMEM, "out of memory for a %zu-row dataset", n);
     }
     return self;
 }
@@ -235,8 +236,8 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
         if ((spec->label && strcmp (spec->categorical [c], spec->label) == 0)
         ||  (!spec->features? model_csv_find (csv, spec->categorical [c]) < 0
                             : !s_listed (spec->categorical [c], spec->features, spec->n_features)))
-            return model_error_null ("%s: categorical column '%s' is not a selected feature",
-                                     file, spec->categorical [c]);
+            return util_error_null (UTIL_EINPUT, "%s: categorical column '%s' is not a selected feature",
+                                    file, spec->categorical [c]);
     model_schema_t *schema = model_schema_new ();
     const char **levels = calloc (MODEL_MAX_LEVELS, sizeof *levels);
     size_t n_names = spec->features? spec->n_features: model_csv_cols (csv);
@@ -244,14 +245,14 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
         const char *name = spec->features? spec->features [k]: model_csv_header (csv, k);
         if (spec->label && strcmp (name, spec->label) == 0) {
             if (spec->features) {
-                model_error ("%s: the label '%s' cannot also be a feature", file, name);
+                util_error (UTIL_EFAIL, "%s: the label '%s' cannot also be a feature", file, name);
                 model_schema_destroy (&schema);
             }
             continue;
         }
         long j = model_csv_find (csv, name);
         if (j < 0) {
-            model_error ("%s:1:1: no column '%s' in the header", file, name);
+            util_error (UTIL_EFAIL, "%s:1:1: no column '%s' in the header", file, name);
             model_schema_destroy (&schema);
             break;
         }
@@ -267,10 +268,10 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
                 if (l < n_levels)
                     continue;
                 if (n_levels == MODEL_MAX_LEVELS) {
-                    model_error ("%s:%zu:%zu: column '%s' has more than %d categories",
-                                 file, model_csv_line (csv, i, (size_t) j),
-                                 model_csv_column (csv, i, (size_t) j), name,
-                                 MODEL_MAX_LEVELS);
+                    util_error (UTIL_ELIMIT, "%s:%zu:%zu: column '%s' has more than %d categories",
+                                file, model_csv_line (csv, i, (size_t) j),
+                                model_csv_column (csv, i, (size_t) j), name,
+                                MODEL_MAX_LEVELS);
                     model_schema_destroy (&schema);
                     break;
                 }
@@ -278,8 +279,8 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
             }
         if (schema && model_schema_add (schema, name, levels, n_levels)) {
             char reason [512];
-            snprintf (reason, sizeof reason, "%s", model_last_error ());
-            model_error ("%s: %s", file, reason);
+            snprintf (reason, sizeof reason, "%s", util_last_error ());
+            util_error (UTIL_EFAIL, "%s: %s", file, reason);
             model_schema_destroy (&schema);
         }
     }
@@ -287,7 +288,7 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
     if (!levels)
         model_schema_destroy (&schema);
     if (schema && schema->n_features == 0) {
-        model_error ("%s: no feature columns selected", file);
+        util_error (UTIL_EINPUT, "%s: no feature columns selected", file);
         model_schema_destroy (&schema);
     }
     return schema;
@@ -301,8 +302,8 @@ s_label (const model_csv_t *csv, const model_load_spec_t *spec, size_t i, size_t
     const char *file = model_csv_name (csv);
     size_t line = model_csv_line (csv, i, j), col = model_csv_column (csv, i, j);
     if (model_is_missing (v))
-        return model_error ("%s:%zu:%zu: missing label in column '%s'",
-                            file, line, col, spec->label);
+        return util_error (UTIL_EINPUT, "%s:%zu:%zu: missing label in column '%s'",
+                           file, line, col, spec->label);
     if (spec->positive) {
         if (strcmp (v, spec->positive) == 0)
             *out = 1;
@@ -310,14 +311,14 @@ s_label (const model_csv_t *csv, const model_load_spec_t *spec, size_t i, size_t
         if (strcmp (v, spec->negative) == 0)
             *out = 0;
         else
-            return model_error ("%s:%zu:%zu: label '%s' is neither '%s' nor '%s'",
-                                file, line, col, v, spec->positive, spec->negative);
+            return util_error (UTIL_EINPUT, "%s:%zu:%zu: label '%s' is neither '%s' nor '%s'",
+                               file, line, col, v, spec->positive, spec->negative);
         return 0;
     }
     double x;
     if (model_parse_number (v, &x) || (x != 0 && x != 1))
-        return model_error ("%s:%zu:%zu: label '%s' in column '%s' is not 0 or 1",
-                            file, line, col, v, spec->label);
+        return util_error (UTIL_EINPUT, "%s:%zu:%zu: label '%s' in column '%s' is not 0 or 1",
+                           file, line, col, v, spec->label);
     *out = x;
     return 0;
 }
@@ -355,16 +356,16 @@ s_row (model_dataset_t *ds, const model_csv_t *csv, const long *col_of, size_t i
                               file, model_csv_line (csv, i, j), model_csv_column (csv, i, j),
                               v, f->name) < 0) {
                     ds->problem [i] = NULL;
-                    return model_error ("out of memory");
+                    return util_error (UTIL_ENOMEM, "out of memory");
                 }
             }
         }
         else {
             double x;
             if (model_parse_number (v, &x))
-                return model_error ("%s:%zu:%zu: '%s' in column '%s' is not a number",
-                                    file, model_csv_line (csv, i, j),
-                                    model_csv_column (csv, i, j), v, f->name);
+                return util_error (UTIL_EINPUT, "%s:%zu:%zu: '%s' in column '%s' is not a number",
+                                   file, model_csv_line (csv, i, j),
+                                   model_csv_column (csv, i, j), v, f->name);
             gsl_matrix_set (ds->X, i, c, x);
         }
         c += width;
@@ -380,17 +381,17 @@ model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
     const char *file = model_csv_name (csv);
     size_t rows = model_csv_rows (csv);
     if ((spec->positive == NULL) != (spec->negative == NULL))
-        return model_error ("%s: give both label values or neither", file);
+        return util_error (UTIL_EINPUT, "%s: give both label values or neither", file);
     if (spec->positive && strcmp (spec->positive, spec->negative) == 0)
-        return model_error ("%s: the two label values are the same", file);
+        return util_error (UTIL_EFAIL, "%s: the two label values are the same", file);
     long label_col = -1;
     if (spec->label) {
         label_col = model_csv_find (csv, spec->label);
         if (label_col < 0)
-            return model_error ("%s:1:1: no label column '%s' in the header", file, spec->label);
+            return util_error (UTIL_EINPUT, "%s:1:1: no label column '%s' in the header", file, spec->label);
     }
     if (rows == 0)
-        return model_error ("%s:2:1: no data rows after the header", file);
+        return util_error (UTIL_EFAIL, "%s:2:1: no data rows after the header", file);
     model_schema_t *own = NULL;
     if (!schema) {
         own = s_schema_from_data (csv, spec);
@@ -402,18 +403,18 @@ model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
     model_dataset_t *ds = NULL;
     long *col_of = calloc (schema->n_features, sizeof *col_of);
     if (!col_of) {
-        model_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     for (size_t k = 0; k < schema->n_features; k++) {
         col_of [k] = model_csv_find (csv, schema->features [k].name);
         if (col_of [k] < 0) {
-            model_error ("%s:1:1: no column '%s' in the header (the model needs it)",
-                         file, schema->features [k].name);
+            util_error (UTIL_EINPUT, "%s:1:1: no column '%s' in the header (the model needs it)",
+                        file, schema->features [k].name);
             goto cleanup;
         }
         if (col_of [k] == label_col) {
-            model_error ("%s: the label '%s' cannot also be a feature", file, spec->label);
+            util_error (UTIL_EFAIL, "%s: the label '%s' cannot also be a feature", file, spec->label);
             goto cleanup;
         }
     }
@@ -448,7 +449,7 @@ model_dataset_t *
 model_dataset_subset (const model_dataset_t *ds, const size_t *idx, size_t k)
 {
     if (k == 0)
-        return model_error_null ("empty subset");
+        return util_error_null (UTIL_EINPUT, "empty subset");
     model_dataset_t *self = s_dataset_new (ds->schema, k, ds->y != NULL);
     for (size_t r = 0; self && r < k; r++) {
         size_t i = idx [r];
@@ -459,7 +460,7 @@ model_dataset_subset (const model_dataset_t *ds, const size_t *idx, size_t k)
         self->lines [r] = ds->lines [i];
         if (ds->problem [i] && !(self->problem [r] = strdup (ds->problem [i]))) {
             model_dataset_destroy (&self);
-            return model_error_null ("out of memory");
+            return util_error_null (UTIL_ENOMEM, "out of memory");
         }
     }
     return self;
@@ -482,7 +483,7 @@ model_dataset_column_stats (const model_dataset_t *ds, gsl_vector *mean, gsl_vec
             s2 += d * (x - m);
         }
         if (count == 0)
-            return model_error ("column '%s' has no values", ds->schema->col_names [c]);
+            return util_error (UTIL_EINPUT, "column '%s' has no values", ds->schema->col_names [c]);
         gsl_vector_set (mean, c, m);
         if (std) {
             double sd = sqrt (s2 / (double) count);
@@ -524,14 +525,14 @@ model_dataset_drop_incomplete (model_dataset_t *ds, size_t *dropped)
 {
     size_t *keep = malloc (ds->n * sizeof *keep);
     if (!keep)
-        return model_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     size_t k = 0;
     for (size_t i = 0; i < ds->n; i++)
         if (s_complete (ds, i))
             keep [k++] = i;
     if (k == 0) {
         free (keep);
-        return model_error ("every row has a missing value: nothing left after dropping");
+        return util_error (UTIL_EINPUT, "every row has a missing value: nothing left after dropping");
     }
     if (dropped)
         *dropped = ds->n - k;
@@ -574,16 +575,16 @@ model_dataset_split (const model_dataset_t *ds, double test_fraction, unsigned l
 {
     *train = *test = NULL;
     if (!ds->y)
-        return model_error ("a stratified split needs a label");
+        return util_error (UTIL_EINPUT, "a stratified split needs a label");
     if (!(test_fraction > 0 && test_fraction < 1))
-        return model_error ("test fraction %g is not in (0, 1)", test_fraction);
+        return util_error (UTIL_EINPUT, "test fraction %g is not in (0, 1)", test_fraction);
     size_t *order = malloc (ds->n * sizeof *order);
     size_t *tr = malloc (ds->n * sizeof *tr);
     size_t *te = malloc (ds->n * sizeof *te);
     gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
     int rc = -1;
     if (!order || !tr || !te || !rng) {
-        model_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     gsl_rng_set (rng, seed);
@@ -604,7 +605,7 @@ model_dataset_split (const model_dataset_t *ds, double test_fraction, unsigned l
                 tr [n_tr++] = order [r];
     }
     if (n_tr == 0 || n_te == 0) {
-        model_error ("split of %zu rows at %g leaves an empty side", ds->n, test_fraction);
+        util_error (UTIL_EINPUT, "split of %zu rows at %g leaves an empty side", ds->n, test_fraction);
         goto cleanup;
     }
     qsort (tr, n_tr, sizeof *tr, s_size_cmp);

@@ -1,7 +1,8 @@
 /*  models/logistic.c - logistic regression: loss, gradients, the clipped
     per-example gradient sum, Hessian and Newton/IRLS. */
 #include "logistic.h"
-#include "models_internal.h"
+#include "models.h"
+#include "util/error.h"
 
 #include <assert.h>
 #include <gsl/gsl_blas.h>
@@ -186,7 +187,7 @@ model_lr_newton (gsl_vector *w, const gsl_matrix *X, const gsl_vector *y, double
         if (g) gsl_vector_free (g);
         if (step) gsl_vector_free (step);
         if (trial) gsl_vector_free (trial);
-        return model_error ("out of memory in Newton");
+        return util_error (UTIL_ENOMEM, "out of memory in Newton");
     }
     int rc = -1;
     size_t it = 0;
@@ -195,8 +196,8 @@ model_lr_newton (gsl_vector *w, const gsl_matrix *X, const gsl_vector *y, double
         model_lr_gradient (g, w, X, y, l2);
         model_lr_hessian (H, w, X, l2);
         if (gsl_linalg_cholesky_decomp1 (H) || gsl_linalg_cholesky_solve (H, g, step)) {
-            model_error ("Newton: Hessian not positive definite at step %zu "
-                         "(separable or collinear data? use l2 > 0)", it + 1);
+            util_error (UTIL_EFAIL, "Newton: Hessian not positive definite at step %zu "
+                        "(separable or collinear data? use l2 > 0)", it + 1);
             goto cleanup;
         }
         //  Halve the step until the objective does not rise: plain Newton
@@ -219,7 +220,7 @@ model_lr_newton (gsl_vector *w, const gsl_matrix *X, const gsl_vector *y, double
         }
     }
     if (rc)
-        model_error ("Newton did not converge in %zu steps", max_iter);
+        util_error (UTIL_EFAIL, "Newton did not converge in %zu steps", max_iter);
 cleanup:
     if (iterations)
         *iterations = it;

@@ -1,6 +1,7 @@
 /*  models/metrics.c - exact and histogram-based classification metrics. */
 #include "metrics.h"
-#include "models_internal.h"
+#include "models.h"
+#include "util/error.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -12,12 +13,12 @@ static int
 s_check (const double *scores, const double *labels, size_t n)
 {
     if (n == 0)
-        return model_error ("no scores to evaluate");
+        return util_error (UTIL_EFAIL, "no scores to evaluate");
     for (size_t i = 0; i < n; i++) {
         if (!isfinite (scores [i]) || scores [i] < 0 || scores [i] > 1)
-            return model_error ("score %zu (%g) is not in [0, 1]", i + 1, scores [i]);
+            return util_error (UTIL_EINPUT, "score %zu (%g) is not in [0, 1]", i + 1, scores [i]);
         if (labels [i] != 0 && labels [i] != 1)
-            return model_error ("label %zu (%g) is not 0 or 1", i + 1, labels [i]);
+            return util_error (UTIL_EINPUT, "label %zu (%g) is not 0 or 1", i + 1, labels [i]);
     }
     return 0;
 }
@@ -99,14 +100,14 @@ model_calibration (model_calibration_t *table, size_t n_bins, const double *scor
                    const double *labels, size_t n)
 {
     if (n_bins == 0)
-        return model_error ("calibration needs at least one bin");
+        return util_error (UTIL_EINPUT, "calibration needs at least one bin");
     if (s_check (scores, labels, n))
         return -1;
     double *sum = calloc (n_bins, sizeof *sum), *pos = calloc (n_bins, sizeof *pos);
     if (!sum || !pos) {
         free (sum);
         free (pos);
-        return model_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     }
     for (size_t b = 0; b < n_bins; b++)
         table [b] = (model_calibration_t) {
@@ -133,7 +134,7 @@ model_histogram_add (double *pos, double *neg, size_t n_bins, const double *scor
                      const double *labels, size_t n)
 {
     if (n_bins == 0)
-        return model_error ("a histogram needs at least one bin");
+        return util_error (UTIL_EINPUT, "a histogram needs at least one bin");
     if (s_check (scores, labels, n))
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -151,16 +152,16 @@ model_metrics_from_histogram (model_metrics_t *out, model_metrics_t *bound,
                               const double *pos_in, const double *neg_in, size_t n_bins)
 {
     if (n_bins == 0)
-        return model_error ("a histogram needs at least one bin");
+        return util_error (UTIL_EINPUT, "a histogram needs at least one bin");
     double P = 0, N = 0;
     for (size_t b = 0; b < n_bins; b++) {
         if (!isfinite (pos_in [b]) || !isfinite (neg_in [b]))
-            return model_error ("histogram bin %zu has a count that is not finite", b);
+            return util_error (UTIL_EINPUT, "histogram bin %zu has a count that is not finite", b);
         P += fmax (pos_in [b], 0);
         N += fmax (neg_in [b], 0);
     }
     if (P + N <= 0)
-        return model_error ("the histograms hold no rows");
+        return util_error (UTIL_EFAIL, "the histograms hold no rows");
     double h = 1.0 / (double) n_bins, total = P + N;
     double below = 0, auc = 0, auc_err = 0, correct = 0, acc_err = 0;
     double brier = 0, brier_err = 0, ll = 0, ll_err = 0;

@@ -2,7 +2,8 @@
     per-example gradients and their clipped sum. */
 #include "mlp.h"
 #include "logistic.h"
-#include "models_internal.h"
+#include "models.h"
+#include "util/error.h"
 
 #include <assert.h>
 #include <gsl/gsl_blas.h>
@@ -26,24 +27,24 @@ model_mlp_new (size_t n_inputs, const size_t *hidden, size_t n_hidden,
                model_activation_t activation)
 {
     if (n_hidden < 1 || n_hidden > MODEL_MLP_MAX_HIDDEN)
-        return model_error_null ("an MLP has 1 to %d hidden layers, not %zu",
-                                 MODEL_MLP_MAX_HIDDEN, n_hidden);
+        return util_error_null (UTIL_EFAIL, "an MLP has 1 to %d hidden layers, not %zu",
+                                MODEL_MLP_MAX_HIDDEN, n_hidden);
     if (n_inputs < 1 || n_inputs > MODEL_MLP_MAX_WIDTH)
-        return model_error_null ("an MLP needs 1 to %d inputs, not %zu",
-                                 MODEL_MLP_MAX_WIDTH, n_inputs);
+        return util_error_null (UTIL_EINPUT, "an MLP needs 1 to %d inputs, not %zu",
+                                MODEL_MLP_MAX_WIDTH, n_inputs);
     if (activation != MODEL_ACT_RELU && activation != MODEL_ACT_TANH)
-        return model_error_null ("unknown activation %d", (int) activation);
+        return util_error_null (UTIL_EINPUT, "unknown activation %d", (int) activation);
     model_mlp_t *self = calloc (1, sizeof *self);
     if (!self)
-        return model_error_null ("out of memory");
+        return util_error_null (UTIL_ENOMEM, "out of memory");
     self->n_layers = n_hidden + 1;
     self->activation = activation;
     self->dims [0] = n_inputs;
     for (size_t k = 0; k < n_hidden; k++) {
         if (hidden [k] < 1 || hidden [k] > MODEL_MLP_MAX_WIDTH) {
             free (self);
-            return model_error_null ("hidden layer %zu has width %zu, not in [1, %d]",
-                                     k + 1, hidden [k], MODEL_MLP_MAX_WIDTH);
+            return util_error_null (UTIL_EINPUT, "hidden layer %zu has width %zu, not in [1, %d]",
+                                    k + 1, hidden [k], MODEL_MLP_MAX_WIDTH);
         }
         self->dims [k + 1] = hidden [k];
     }
@@ -59,7 +60,7 @@ model_mlp_new (size_t n_inputs, const size_t *hidden, size_t n_hidden,
     self->params = gsl_vector_calloc (off);
     if (!self->params) {
         free (self);
-        return model_error_null ("out of memory for %zu parameters", off);
+        return util_error_null (UTIL_ENOMEM, "out of memory for %zu parameters", off);
     }
     return self;
 }
@@ -142,7 +143,7 @@ s_forward (const model_mlp_t *mlp, s_work_t *w, const gsl_matrix *X, int backwar
         if (backward)
             w->D [l] = gsl_matrix_alloc (n, mlp->dims [l]);
         if (!w->Z [l] || !w->A [l] || (backward && !w->D [l]))
-            return model_error ("out of memory for an MLP batch of %zu rows", n);
+            return util_error (UTIL_ENOMEM, "out of memory for an MLP batch of %zu rows", n);
         gsl_matrix_const_view W = s_weights (mlp, mlp->params, l);
         gsl_blas_dgemm (CblasNoTrans, CblasTrans, 1.0, w->in [l - 1], &W.matrix,
                         0.0, w->Z [l]);

@@ -1,6 +1,7 @@
 /*  models/modelfile.c - the model JSON: writer and strict parser. */
 #include "modelfile.h"
-#include "models_internal.h"
+#include "models.h"
+#include "util/error.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -18,7 +19,7 @@ model_file_new (void)
 {
     model_file_t *self = calloc (1, sizeof *self);
     if (!self)
-        return model_error_null ("out of memory");
+        return util_error_null (UTIL_ENOMEM, "out of memory");
     return self;
 }
 
@@ -144,7 +145,7 @@ model_file_to_json (const model_file_t *mf)
     char *text = json_dumps (root, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17));
     json_decref (root);
     if (!text)
-        return model_error_null ("could not write the model as JSON");
+        return util_error_null (UTIL_EFAIL, "could not write the model as JSON");
     return text;
 }
 
@@ -157,17 +158,17 @@ model_file_save (const model_file_t *mf, const char *path)
     char *tmp = NULL;
     if (asprintf (&tmp, "%s.tmp.%ld", path, (long) getpid ()) < 0) {
         free (text);
-        return model_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     }
     int rc = -1;
     FILE *file = fopen (tmp, "w");
     if (!file)
-        model_error ("%s: cannot write: %s", path, strerror (errno));
+        util_error (UTIL_EIO, "%s: cannot write: %s", path, strerror (errno));
     else {
         int bad = fputs (text, file) < 0 || fputc ('\n', file) == EOF;
         bad |= fclose (file) != 0;
         if (bad || rename (tmp, path) != 0) {
-            model_error ("%s: cannot write: %s", path, strerror (errno));
+            util_error (UTIL_EIO, "%s: cannot write: %s", path, strerror (errno));
             unlink (tmp);
         }
         else
@@ -188,7 +189,7 @@ typedef struct {
 static int
 s_bad (s_ctx_t *ctx, const char *path, const char *reason)
 {
-    return model_error ("%s: %s: %s", ctx->name, path, reason);
+    return util_error (UTIL_EFAIL, "%s: %s: %s", ctx->name, path, reason);
 }
 
 //  Refuses keys outside `allowed` (NULL-terminated) and requires those
@@ -251,7 +252,7 @@ s_vector (s_ctx_t *ctx, const char *path, json_t *j, size_t n, int positive)
     }
     gsl_vector *v = gsl_vector_alloc (n);
     if (!v) {
-        model_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     for (size_t k = 0; k < n; k++) {
@@ -291,9 +292,9 @@ s_label (s_ctx_t *ctx, model_file_t *mf, json_t *j)
         mf->positive = strdup (p);
         mf->negative = strdup (n);
         if (!mf->positive || !mf->negative)
-            return model_error ("out of memory");
+            return util_error (UTIL_ENOMEM, "out of memory");
     }
-    return mf->label? 0: model_error ("out of memory");
+    return mf->label? 0: util_error (UTIL_ENOMEM, "out of memory");
 }
 
 static int
@@ -327,7 +328,7 @@ s_features (s_ctx_t *ctx, model_file_t *mf, json_t *features, json_t *columns)
                 return -1;
         if (model_schema_add (mf->schema, name, levels, n_levels)) {
             char reason [400];
-            snprintf (reason, sizeof reason, "%s", model_last_error ());
+            snprintf (reason, sizeof reason, "%s", util_last_error ());
             snprintf (path, sizeof path, "features[%zu]", k);
             return s_bad (ctx, path, reason);
         }
@@ -419,7 +420,7 @@ s_logistic (s_ctx_t *ctx, model_file_t *mf, json_t *j)
         gsl_vector_free (coef);
         if (orig)
             gsl_vector_free (orig);
-        return model_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     }
     for (size_t c = 0; c < p; c++)
         gsl_vector_set (mf->w, c, gsl_vector_get (coef, c));
@@ -505,7 +506,7 @@ s_mlp (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     mf->mlp = model_mlp_new (mf->schema->n_cols, widths, n_hidden, activation);
     if (!mf->mlp) {
         char reason [400];
-        snprintf (reason, sizeof reason, "%s", model_last_error ());
+        snprintf (reason, sizeof reason, "%s", util_last_error ());
         return s_bad (ctx, "mlp", reason);
     }
     gsl_vector *params = s_vector (ctx, "mlp.parameters", json_object_get (j, "parameters"),
@@ -522,12 +523,12 @@ model_file_parse (const char *name, const char *data, size_t size)
 {
     s_ctx_t ctx = { name? name: "<model>" };
     if (size > MODEL_FILE_MAX_BYTES)
-        return model_error_null ("%s: %zu bytes, over the limit of %zu", ctx.name, size,
-                                 MODEL_FILE_MAX_BYTES);
+        return util_error_null (UTIL_ELIMIT, "%s: %zu bytes, over the limit of %zu", ctx.name, size,
+                                MODEL_FILE_MAX_BYTES);
     json_error_t jerr;
     json_t *root = json_loadb (data, size, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return model_error_null ("%s:%d:%d: %s", ctx.name, jerr.line, jerr.column, jerr.text);
+        return util_error_null (UTIL_EINPUT, "%s:%d:%d: %s", ctx.name, jerr.line, jerr.column, jerr.text);
     model_file_t *mf = model_file_new ();
     static const char *const keys [] = {
         "!format", "!version", "!type", "!label", "!features", "!columns",
@@ -587,23 +588,23 @@ model_file_load (const char *path)
 {
     FILE *file = fopen (path, "rb");
     if (!file)
-        return model_error_null ("%s: cannot open: %s", path, strerror (errno));
+        return util_error_null (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
     struct stat st;
     if (fstat (fileno (file), &st) || !S_ISREG (st.st_mode)) {
         fclose (file);
-        return model_error_null ("%s: not a regular file", path);
+        return util_error_null (UTIL_EINPUT, "%s: not a regular file", path);
     }
     if ((unsigned long long) st.st_size > MODEL_FILE_MAX_BYTES) {
         fclose (file);
-        return model_error_null ("%s: %lld bytes, over the limit of %zu", path,
-                                 (long long) st.st_size, MODEL_FILE_MAX_BYTES);
+        return util_error_null (UTIL_ELIMIT, "%s: %lld bytes, over the limit of %zu", path,
+                                (long long) st.st_size, MODEL_FILE_MAX_BYTES);
     }
     size_t size = (size_t) st.st_size;
     char *data = malloc (size? size: 1);
     size_t got = data? fread (data, 1, size, file): 0;
     int failed = !data || ferror (file) || got != size;
     fclose (file);
-    model_file_t *mf = failed? model_error_null ("%s: read error", path)
+    model_file_t *mf = failed? util_error_null (UTIL_EIO, "%s: read error", path)
                              : model_file_parse (path, data, size);
     free (data);
     return mf;

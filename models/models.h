@@ -1,4 +1,4 @@
-/*  models/models.h - module set-up and errors for models/: datasets on GSL,
+/*  models/models.h - module set-up for models/: datasets on GSL,
     logistic regression, MLP, optimisers, metrics and the model file.
 
     Call model_init() once at start-up: it turns GSL's default error handler
@@ -6,7 +6,8 @@
     bad numbers; every GSL status is checked where it is returned.
 
     Every model_ function that can fail returns -1 (or NULL) and leaves one
-    line describing what went wrong, readable with model_last_error(). For
+    line describing what went wrong, in the error slot
+    (util/error.h). For
     untrusted input the line names the place: "file.csv:12:7: ...". The
     message is per thread and valid until the next failing model_ call.
 */
@@ -19,8 +20,5 @@
 
 /*  Switches GSL's abort-on-error handler off. Idempotent. Returns 0. */
 int model_init (void);
-
-/*  The last error message on this thread ("" if none). Borrowed. */
-const char *model_last_error (void);
 
 #endif

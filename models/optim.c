@@ -1,6 +1,7 @@
 /*  models/optim.c - SGD with momentum and Adam. */
 #include "optim.h"
-#include "models_internal.h"
+#include "models.h"
+#include "util/error.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,23 +22,23 @@ static model_optim_t *
 s_new (s_kind_t kind, size_t n, double lr, double beta1, double beta2, double eps)
 {
     if (n == 0)
-        return model_error_null ("optimiser needs at least one parameter");
+        return util_error_null (UTIL_EINPUT, "optimiser needs at least one parameter");
     if (!(lr > 0) || !isfinite (lr))
-        return model_error_null ("learning rate %g is not positive", lr);
+        return util_error_null (UTIL_EINPUT, "learning rate %g is not positive", lr);
     if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
-        return model_error_null ("momentum / beta %g, %g not in [0, 1)", beta1, beta2);
+        return util_error_null (UTIL_EINPUT, "momentum / beta %g, %g not in [0, 1)", beta1, beta2);
     if (!(eps > 0) || !isfinite (eps))
-        return model_error_null ("epsilon %g is not positive", eps);
+        return util_error_null (UTIL_EINPUT, "epsilon %g is not positive", eps);
     model_optim_t *self = calloc (1, sizeof *self);
     if (!self)
-        return model_error_null ("out of memory");
+        return util_error_null (UTIL_ENOMEM, "out of memory");
     *self = (model_optim_t) { kind, n, lr, beta1, beta2, eps, 0, NULL, NULL, NULL };
     self->m = gsl_vector_calloc (n);
     self->u = kind == S_ADAM? gsl_vector_calloc (n): NULL;
     self->g = gsl_vector_alloc (n);
     if (!self->m || !self->g || (kind == S_ADAM && !self->u)) {
         model_optim_destroy (&self);
-        return model_error_null ("out of memory for %zu parameters", n);
+        return util_error_null (UTIL_ENOMEM, "out of memory for %zu parameters", n);
     }
     return self;
 }
@@ -79,12 +80,12 @@ model_optim_step (model_optim_t *self, gsl_vector *params, const gsl_vector *gra
                   double scale)
 {
     if (params->size != self->n || grad_sum->size != self->n)
-        return model_error ("optimiser for %zu parameters got %zu parameters and a "
-                            "gradient of %zu", self->n, params->size, grad_sum->size);
+        return util_error (UTIL_EFAIL, "optimiser for %zu parameters got %zu parameters and a "
+                           "gradient of %zu", self->n, params->size, grad_sum->size);
     for (size_t j = 0; j < self->n; j++) {
         double g = scale * gsl_vector_get (grad_sum, j);
         if (!isfinite (g))
-            return model_error ("gradient entry %zu is not finite", j);
+            return util_error (UTIL_EINPUT, "gradient entry %zu is not finite", j);
         gsl_vector_set (self->g, j, g);
     }
     self->t++;

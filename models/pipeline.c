@@ -1,7 +1,8 @@
 /*  models/pipeline.c - training and scoring end to end. */
 #include "pipeline.h"
 #include "logistic.h"
-#include "models_internal.h"
+#include "models.h"
+#include "util/error.h"
 #include "optim.h"
 
 #include <gsl/gsl_randist.h>
@@ -52,7 +53,7 @@ s_fit_mlp (model_mlp_t *mlp, const gsl_matrix *X, const gsl_vector *y,
     gsl_vector *yb = gsl_vector_alloc (b), *g = gsl_vector_alloc (P);
     int rc = -1;
     if (!adam || !rng || !order || !Xb || !yb || !g) {
-        model_error ("out of memory training the MLP");
+        util_error (UTIL_ENOMEM, "out of memory training the MLP");
         goto cleanup;
     }
     gsl_rng_set (rng, opts->seed);
@@ -93,14 +94,14 @@ model_train (const model_dataset_t *ds_in, const model_load_spec_t *spec,
              const model_train_opts_t *opts, size_t *dropped)
 {
     if (!ds_in->y)
-        return model_error_null ("training needs a label");
+        return util_error_null (UTIL_EINPUT, "training needs a label");
     if (!(opts->l2 >= 0) || !isfinite (opts->l2))
-        return model_error_null ("l2 %g must be a non-negative number", opts->l2);
+        return util_error_null (UTIL_EINPUT, "l2 %g must be a non-negative number", opts->l2);
     if (opts->type == MODEL_TYPE_MLP && (opts->epochs < 1 || opts->batch < 1))
-        return model_error_null ("epochs and batch must be at least 1");
+        return util_error_null (UTIL_EINPUT, "epochs and batch must be at least 1");
     size_t *all = malloc (ds_in->n * sizeof *all);
     if (!all)
-        return model_error_null ("out of memory");
+        return util_error_null (UTIL_ENOMEM, "out of memory");
     for (size_t i = 0; i < ds_in->n; i++)
         all [i] = i;
     model_dataset_t *ds = model_dataset_subset (ds_in, all, ds_in->n);
@@ -120,13 +121,13 @@ model_train (const model_dataset_t *ds_in, const model_load_spec_t *spec,
     mf->mean = gsl_vector_alloc (p);
     mf->std = gsl_vector_alloc (p);
     if (oom || !mf->label || !mf->schema || !mf->mean || !mf->std) {
-        model_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto fail;
     }
     if (opts->missing == MODEL_MISSING_IMPUTE) {
         mf->impute = gsl_vector_alloc (p);
         if (!mf->impute) {
-            model_error ("out of memory");
+            util_error (UTIL_ENOMEM, "out of memory");
             goto fail;
         }
         if (model_dataset_column_stats (ds, mf->impute, NULL))
@@ -146,7 +147,7 @@ model_train (const model_dataset_t *ds_in, const model_load_spec_t *spec,
     if (opts->type == MODEL_TYPE_LOGISTIC) {
         mf->w = gsl_vector_calloc (p + 1);
         if (!mf->w) {
-            model_error ("out of memory");
+            util_error (UTIL_ENOMEM, "out of memory");
             goto fail;
         }
         if (model_lr_newton (mf->w, ds->X, ds->y, opts->l2, S_NEWTON_MAX_ITER,
@@ -188,14 +189,14 @@ model_score (const model_file_t *mf, const model_dataset_t *ds, const char *name
     for (size_t i = 0; i < n; i++)
         why [i] = NULL;
     if (ds->X->size2 != p || scores->size != n)
-        return model_error ("dataset has %zu columns and %zu rows; model needs %zu columns",
-                            ds->X->size2, n, p);
+        return util_error (UTIL_EINPUT, "dataset has %zu columns and %zu rows; model needs %zu columns",
+                           ds->X->size2, n, p);
     size_t *good = malloc (n * sizeof *good);
     gsl_matrix *X = gsl_matrix_alloc (n, p);
     gsl_vector *out = gsl_vector_alloc (n);
     long rc = -1;
     if (!good || !X || !out) {
-        model_error ("out of memory scoring %zu rows", n);
+        util_error (UTIL_ENOMEM, "out of memory scoring %zu rows", n);
         goto cleanup;
     }
     size_t k = 0;
@@ -204,7 +205,7 @@ model_score (const model_file_t *mf, const model_dataset_t *ds, const char *name
         if (ds->problem [i]) {
             why [i] = strdup (ds->problem [i]);
             if (!why [i]) {
-                model_error ("out of memory");
+                util_error (UTIL_ENOMEM, "out of memory");
                 goto cleanup;
             }
             continue;
@@ -231,7 +232,7 @@ model_score (const model_file_t *mf, const model_dataset_t *ds, const char *name
                           "was trained to drop incomplete rows)", name, ds->lines [i],
                           (int) len, gap) < 0) {
                 why [i] = NULL;
-                model_error ("out of memory");
+                util_error (UTIL_ENOMEM, "out of memory");
                 goto cleanup;
             }
             continue;

@@ -1,5 +1,6 @@
 /*  proto/curve.c - CURVE server (ROUTER + zauth allowlist) and clients. */
 #include "curve.h"
+#include "util/error.h"
 #include "message.h"
 
 #include <sys/stat.h>
@@ -15,12 +16,12 @@ s_load_cert (const char *what, const char *path)
 {
     struct stat st;
     if (!path || stat (path, &st)) {
-        proto_error ("%s: cannot read certificate '%s'", what, path? path: "(none)");
+        util_error (UTIL_EIO, "%s: cannot read certificate '%s'", what, path? path: "(none)");
         return NULL;
     }
     zcert_t *cert = zcert_load (path);
     if (!cert)
-        proto_error ("%s: '%s' is not a certificate", what, path);
+        util_error (UTIL_EINPUT, "%s: '%s' is not a certificate", what, path);
     return cert;
 }
 
@@ -29,7 +30,7 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
 {
     struct stat st;
     if (!allowlist_dir || stat (allowlist_dir, &st) || !S_ISDIR (st.st_mode)) {
-        proto_error ("allowlist: '%s' is not a directory", allowlist_dir? allowlist_dir: "(none)");
+        util_error (UTIL_EINPUT, "allowlist: '%s' is not a directory", allowlist_dir? allowlist_dir: "(none)");
         return NULL;
     }
     zcert_t *cert = s_load_cert ("coordinator cert", cert_path);
@@ -42,7 +43,7 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
         zero &= secret [i] == 0;
     if (zero) {
         zcert_destroy (&cert);
-        proto_error ("coordinator cert: '%s' holds no secret key", cert_path);
+        util_error (UTIL_EINPUT, "coordinator cert: '%s' holds no secret key", cert_path);
         return NULL;
     }
     proto_server_t *self = calloc (1, sizeof *self);
@@ -50,7 +51,7 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
     if (!self->auth
     ||  zstr_sendx (self->auth, "CURVE", allowlist_dir, NULL)
     ||  zsock_wait (self->auth)) {
-        proto_error ("allowlist: cannot start the ZAP handler");
+        util_error (UTIL_EFAIL, "allowlist: cannot start the ZAP handler");
         goto fail;
     }
     self->router = zsock_new (ZMQ_ROUTER);
@@ -60,7 +61,7 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
     zcert_apply (cert, self->router);
     zsock_set_router_handover (self->router, 1);
     if (zsock_bind (self->router, "%s", endpoint) < 0) {
-        proto_error ("endpoint: cannot bind '%s': %s", endpoint, zmq_strerror (zmq_errno ()));
+        util_error (UTIL_EIO, "endpoint: cannot bind '%s': %s", endpoint, zmq_strerror (zmq_errno ()));
         goto fail;
     }
     self->endpoint = zsock_last_endpoint (self->router);
@@ -116,7 +117,7 @@ proto_client_new (const char *endpoint, const char *cert_path, const char *serve
     zcert_destroy (&cert);
     zcert_destroy (&server);
     if (zsock_connect (sock, "%s", endpoint) < 0) {
-        proto_error ("endpoint: cannot connect to '%s'", endpoint);
+        util_error (UTIL_EIO, "endpoint: cannot connect to '%s'", endpoint);
         zsock_destroy (&sock);
         return NULL;
     }

@@ -1,5 +1,6 @@
 /*  proto/message.c - envelope validation, encoding and socket helpers. */
 #include "message.h"
+#include "util/error.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,13 +15,13 @@ s_check_text (const char *field, const char *text, size_t max, int multiline)
         return 0;
     size_t len = strnlen (text, max + 1);
     if (len > max)
-        return proto_error ("%s: longer than %zu bytes", field, max);
+        return util_error (UTIL_ELIMIT, "%s: longer than %zu bytes", field, max);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) text [i];
         if (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
-            return proto_error ("%s: control character 0x%02x at byte %zu", field, c, i);
+            return util_error (UTIL_EINPUT, "%s: control character 0x%02x at byte %zu", field, c, i);
         if (c == 0x7f)
-            return proto_error ("%s: control character 0x7f at byte %zu", field, i);
+            return util_error (UTIL_EINPUT, "%s: control character 0x7f at byte %zu", field, i);
     }
     return 0;
 }
@@ -30,14 +31,14 @@ s_check_id (const char *id, int may_be_empty)
 {
     size_t len = id? strnlen (id, PROTO_ID_MAX + 1): 0;
     if (len == 0)
-        return may_be_empty? 0: proto_error ("study_id: missing");
+        return may_be_empty? 0: util_error (UTIL_EINPUT, "study_id: missing");
     if (len > PROTO_ID_MAX)
-        return proto_error ("study_id: longer than %d characters", PROTO_ID_MAX);
+        return util_error (UTIL_ELIMIT, "study_id: longer than %d characters", PROTO_ID_MAX);
     for (size_t i = 0; i < len; i++) {
         char c = id [i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
               || c == '-' || c == '_'))
-            return proto_error ("study_id: character %zu is not [A-Za-z0-9_-]", i);
+            return util_error (UTIL_EINPUT, "study_id: character %zu is not [A-Za-z0-9_-]", i);
     }
     return 0;
 }
@@ -47,12 +48,12 @@ s_check_doubles (const char *field, const double *v, size_t n, size_t max,
                  double abs_max, int positive)
 {
     if (n > max)
-        return proto_error ("%s: %zu entries, more than %zu", field, n, max);
+        return util_error (UTIL_ELIMIT, "%s: %zu entries, more than %zu", field, n, max);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite (v [i]) || fabs (v [i]) > abs_max)
-            return proto_error ("%s[%zu]: not a finite number within +-%g", field, i, abs_max);
+            return util_error (UTIL_EINPUT, "%s[%zu]: not a finite number within +-%g", field, i, abs_max);
         if (positive && !(v [i] > 0))
-            return proto_error ("%s[%zu]: must be positive", field, i);
+            return util_error (UTIL_EINPUT, "%s[%zu]: must be positive", field, i);
     }
     return 0;
 }
@@ -61,9 +62,9 @@ static int
 s_check_bytes (const char *field, ProtobufCBinaryData data)
 {
     if (data.len == 0)
-        return proto_error ("%s: empty", field);
+        return util_error (UTIL_EINPUT, "%s: empty", field);
     if (data.len > PROTO_MSG_MAX)
-        return proto_error ("%s: %zu bytes, more than %zu", field, data.len, PROTO_MSG_MAX);
+        return util_error (UTIL_ELIMIT, "%s: %zu bytes, more than %zu", field, data.len, PROTO_MSG_MAX);
     return 0;
 }
 
@@ -71,10 +72,10 @@ int
 proto_validate (const proto_msg_t *m)
 {
     if (!m)
-        return proto_error ("message: missing");
+        return util_error (UTIL_EINPUT, "message: missing");
     Cohort__Envelope__BodyCase body = m->body_case;
     if (body == COHORT__ENVELOPE__BODY__NOT_SET)
-        return proto_error ("message: no body (unknown or missing message type)");
+        return util_error (UTIL_EINPUT, "message: no body (unknown or missing message type)");
     int idless = body == COHORT__ENVELOPE__BODY_HELLO || body == COHORT__ENVELOPE__BODY_HEARTBEAT
               || body == COHORT__ENVELOPE__BODY_ERROR || body == COHORT__ENVELOPE__BODY_LAUNCH
               || body == COHORT__ENVELOPE__BODY_STATUS_REQUEST
@@ -88,11 +89,11 @@ proto_validate (const proto_msg_t *m)
             ||  s_check_text ("hello.name", h->name, PROTO_NAME_MAX, 0))
                 return -1;
             if (strcmp (h->role, "site") && strcmp (h->role, "analyst"))
-                return proto_error ("hello.role: '%s' is neither 'site' nor 'analyst'", h->role);
+                return util_error (UTIL_EINPUT, "hello.role: '%s' is neither 'site' nor 'analyst'", h->role);
             if (!*h->name)
-                return proto_error ("hello.name: empty");
+                return util_error (UTIL_EINPUT, "hello.name: empty");
             if (!strcmp (h->role, "site") && (h->index < 1 || h->index > 64))
-                return proto_error ("hello.index: %u outside 1..64", h->index);
+                return util_error (UTIL_EINPUT, "hello.index: %u outside 1..64", h->index);
             return 0;
         }
         case COHORT__ENVELOPE__BODY_OFFER: {
@@ -100,23 +101,23 @@ proto_validate (const proto_msg_t *m)
             if (s_check_text ("offer.study_cfg", o->study_cfg, PROTO_CFG_MAX, 1))
                 return -1;
             if (o->threshold < 1 || o->threshold > 64 || o->sites < o->threshold || o->sites > 64)
-                return proto_error ("offer: threshold %u / sites %u out of range",
-                                    o->threshold, o->sites);
+                return util_error (UTIL_EINPUT, "offer: threshold %u / sites %u out of range",
+                                   o->threshold, o->sites);
             return 0;
         }
         case COHORT__ENVELOPE__BODY_ACCEPT: {
             const Cohort__StudyAccept *a = m->accept;
             if (a->n_features == 0 || a->n_features > PROTO_FEATURES_MAX)
-                return proto_error ("accept.features: %zu entries, need 1..%d",
-                                    a->n_features, PROTO_FEATURES_MAX);
+                return util_error (UTIL_EINPUT, "accept.features: %zu entries, need 1..%d",
+                                   a->n_features, PROTO_FEATURES_MAX);
             for (size_t i = 0; i < a->n_features; i++) {
                 if (s_check_text ("accept.features", a->features [i], PROTO_NAME_MAX, 0))
                     return -1;
                 if (!*a->features [i])
-                    return proto_error ("accept.features[%zu]: empty", i);
+                    return util_error (UTIL_EINPUT, "accept.features[%zu]: empty", i);
             }
             if (a->train_records < 1 || a->train_records > PROTO_RECORDS_MAX)
-                return proto_error ("accept: record counts out of range");
+                return util_error (UTIL_EINPUT, "accept: record counts out of range");
             return 0;
         }
         case COHORT__ENVELOPE__BODY_DECLINE:
@@ -125,9 +126,9 @@ proto_validate (const proto_msg_t *m)
             const Cohort__RoundStart *r = m->round_start;
             if (r->kind < COHORT__ROUND_KIND__ROUND_KIND_TRAIN
             ||  r->kind > COHORT__ROUND_KIND__ROUND_KIND_STATS)
-                return proto_error ("round_start.kind: %d is not a round kind", (int) r->kind);
+                return util_error (UTIL_EINPUT, "round_start.kind: %d is not a round kind", (int) r->kind);
             if (m->round_id == 0)
-                return proto_error ("round_start: round_id 0");
+                return util_error (UTIL_EINPUT, "round_start: round_id 0");
             if (s_check_doubles ("round_start.params", r->params, r->n_params,
                                  PROTO_PARAMS_MAX, PROTO_PARAM_ABS_MAX, 0)
             ||  s_check_doubles ("round_start.mean", r->mean, r->n_mean,
@@ -136,12 +137,12 @@ proto_validate (const proto_msg_t *m)
                                  PROTO_FEATURES_MAX, PROTO_PARAM_ABS_MAX, 1))
                 return -1;
             if (r->n_mean != r->n_std)
-                return proto_error ("round_start: %zu means but %zu stds", r->n_mean, r->n_std);
+                return util_error (UTIL_EINPUT, "round_start: %zu means but %zu stds", r->n_mean, r->n_std);
             if (!isfinite (r->sampling_rate) || !(r->sampling_rate > 0) || r->sampling_rate > 1)
-                return proto_error ("round_start.sampling_rate: must be in (0, 1]");
+                return util_error (UTIL_EINPUT, "round_start.sampling_rate: must be in (0, 1]");
             if (r->deadline_ms < 1 || r->deadline_ms > PROTO_DEADLINE_MAX)
-                return proto_error ("round_start.deadline_ms: %llu outside 1..%llu",
-                                    (unsigned long long) r->deadline_ms, PROTO_DEADLINE_MAX);
+                return util_error (UTIL_EINPUT, "round_start.deadline_ms: %llu outside 1..%llu",
+                                   (unsigned long long) r->deadline_ms, PROTO_DEADLINE_MAX);
             return 0;
         }
         case COHORT__ENVELOPE__BODY_UPDATE:
@@ -151,14 +152,14 @@ proto_validate (const proto_msg_t *m)
         case COHORT__ENVELOPE__BODY_PARTIAL: {
             const Cohort__PartialDecryption *p = m->partial;
             if (p->share_index < 1 || p->share_index > 64)
-                return proto_error ("partial.share_index: %u outside 1..64", p->share_index);
+                return util_error (UTIL_EINPUT, "partial.share_index: %u outside 1..64", p->share_index);
             return s_check_bytes ("partial.partials", p->partials)
                 || s_check_bytes ("partial.proof", p->proof);
         }
         case COHORT__ENVELOPE__BODY_ROUND_RESULT: {
             const Cohort__RoundResult *r = m->round_result;
             if (!isfinite (r->epsilon_spent) || r->epsilon_spent < 0)
-                return proto_error ("round_result.epsilon_spent: not a finite number >= 0");
+                return util_error (UTIL_EINPUT, "round_result.epsilon_spent: not a finite number >= 0");
             return s_check_text ("round_result.detail", r->detail, PROTO_TEXT_MAX, 0);
         }
         case COHORT__ENVELOPE__BODY_HEARTBEAT:
@@ -170,11 +171,11 @@ proto_validate (const proto_msg_t *m)
         case COHORT__ENVELOPE__BODY_LAUNCH:
             if (s_check_text ("launch.study_cfg", m->launch->study_cfg, PROTO_CFG_MAX, 1))
                 return -1;
-            return *m->launch->study_cfg? 0: proto_error ("launch.study_cfg: empty");
+            return *m->launch->study_cfg? 0: util_error (UTIL_EINPUT, "launch.study_cfg: empty");
         case COHORT__ENVELOPE__BODY_REPLY:
             return s_check_text ("reply.json", m->reply->json, PROTO_JSON_MAX, 1);
         default:
-            return proto_error ("message: no body (unknown or missing message type)");
+            return util_error (UTIL_EINPUT, "message: no body (unknown or missing message type)");
     }
 }
 
@@ -185,10 +186,10 @@ proto_encode (const proto_msg_t *msg, uint8_t **out, size_t *len)
         return -1;
     size_t size = cohort__envelope__get_packed_size (msg);
     if (size > PROTO_MSG_MAX)
-        return proto_error ("message: %zu bytes, more than %zu", size, PROTO_MSG_MAX);
+        return util_error (UTIL_ELIMIT, "message: %zu bytes, more than %zu", size, PROTO_MSG_MAX);
     uint8_t *buf = malloc (size? size: 1);
     if (!buf)
-        return proto_error ("message: out of memory");
+        return util_error (UTIL_ENOMEM, "message: out of memory");
     cohort__envelope__pack (msg, buf);
     *out = buf;
     *len = size;
@@ -199,12 +200,12 @@ proto_msg_t *
 proto_decode (const uint8_t *buf, size_t len)
 {
     if (len > PROTO_MSG_MAX) {
-        proto_error ("message: %zu bytes, more than %zu", len, PROTO_MSG_MAX);
+        util_error (UTIL_ELIMIT, "message: %zu bytes, more than %zu", len, PROTO_MSG_MAX);
         return NULL;
     }
     proto_msg_t *msg = cohort__envelope__unpack (NULL, len, buf);
     if (!msg) {
-        proto_error ("message: not a valid Cohort envelope (protobuf decoding failed)");
+        util_error (UTIL_EINPUT, "message: not a valid Cohort envelope (protobuf decoding failed)");
         return NULL;
     }
     if (proto_validate (msg)) {
@@ -238,7 +239,7 @@ proto_send (zsock_t *sock, zframe_t *identity, const proto_msg_t *msg)
     zmsg_append (zmsg, &body);
     if (zmsg_send (&zmsg, sock)) {
         zmsg_destroy (&zmsg);
-        return proto_error ("send: %s", zmq_strerror (zmq_errno ()));
+        return util_error (UTIL_EIO, "send: %s", zmq_strerror (zmq_errno ()));
     }
     return 0;
 }
@@ -258,14 +259,14 @@ proto_recv_user (zsock_t *sock, zframe_t **identity, char *user_id, size_t size)
         *identity = NULL;
     zmsg_t *zmsg = zmsg_recv (sock);
     if (!zmsg) {
-        proto_error ("receive: interrupted");
+        util_error (UTIL_EFAIL, "receive: interrupted");
         return NULL;
     }
     if (identity)
         *identity = zmsg_pop (zmsg);
     proto_msg_t *msg = NULL;
     if (zmsg_size (zmsg) != 1)
-        proto_error ("message: %zu frames, expected 1", zmsg_size (zmsg));
+        util_error (UTIL_EINPUT, "message: %zu frames, expected 1", zmsg_size (zmsg));
     else {
         zframe_t *frame = zmsg_first (zmsg);
         msg = proto_decode (zframe_data (frame), zframe_size (frame));

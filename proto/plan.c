@@ -1,5 +1,6 @@
 /*  proto/plan.c - calibrating the study's noise to its (epsilon, delta). */
 #include "plan.h"
+#include "util/error.h"
 #include "dp/clip.h"
 #include "dp/rational.h"
 
@@ -27,8 +28,8 @@ s_local (double sigma, unsigned t, uint64_t *local)
     if (!(v >= 1))
         v = 1;
     if (!(v <= (double) DP_RATIONAL_MAX))
-        return proto_error ("plan: noise variance %.3g passes the sampler's range 2^40 "
-                            "(raise epsilon or lower steps)", v);
+        return util_error (UTIL_EINPUT, "plan: noise variance %.3g passes the sampler's range 2^40 "
+                           "(raise epsilon or lower steps)", v);
     *local = (uint64_t) v;
     return 0;
 }
@@ -44,7 +45,7 @@ s_curve (const proto_plan_t *plan, Cohort__RoundKind kind, uint64_t rounds, bool
     const proto_plan_kind_t *k = &plan->kind [kind];
     if (dp_curve_add_ddg (curve, k->q, ledger? k->ledger_l2: k->l2, (double) k->local_sigma2,
                           plan->threshold, k->dim, rounds)) {
-        proto_error ("plan: accountant: %s", dp_last_error ());
+        util_error_context ("plan: accountant");
         dp_curve_destroy (&curve);
     }
     return curve;
@@ -60,8 +61,8 @@ s_total (const proto_plan_t *plan, bool ledger)
             dp_curve_destroy (&total);
         dp_curve_destroy (&c);
     }
-    if (!total && !*proto_last_error ())
-        proto_error ("plan: out of memory");
+    if (!total && !*util_last_error ())
+        util_error (UTIL_ENOMEM, "plan: out of memory");
     return total;
 }
 
@@ -97,7 +98,7 @@ s_epsilon (const proto_plan_t *plan, double delta, double *epsilon)
         return -1;
     int rc = dp_curve_epsilon (total, delta, DP_CONVERSION_IMPROVED, epsilon, NULL);
     dp_curve_destroy (&total);
-    return rc? proto_error ("plan: accountant: %s", dp_last_error ()): 0;
+    return rc? util_error_context ("plan: accountant"): 0;
 }
 
 int
@@ -105,7 +106,7 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
 {
     memset (plan, 0, sizeof *plan);
     if (p == 0 || t == 0)
-        return proto_error ("plan: no features or no quorum");
+        return util_error (UTIL_EINPUT, "plan: no features or no quorum");
     plan->off = s->privacy_off;
     plan->threshold = t;
     plan->n_features = p;
@@ -161,10 +162,10 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
             return -1;
     }
     if (eps > s->epsilon)
-        return proto_error ("plan: epsilon %.4g cannot be met: even noise multiplier %.4g "
-                            "gives %.4g over %llu steps at q = %g (raise epsilon, lower steps "
-                            "or q)", s->epsilon, hi, eps, (unsigned long long) s->steps,
-                            s->sampling_rate);
+        return util_error (UTIL_EINPUT, "plan: epsilon %.4g cannot be met: even noise multiplier %.4g "
+                           "gives %.4g over %llu steps at q = %g (raise epsilon, lower steps "
+                           "or q)", s->epsilon, hi, eps, (unsigned long long) s->steps,
+                           s->sampling_rate);
     for (int i = 0; i < 60 && hi - lo > 1e-4 * hi; i++) {
         double mid = 0.5 * (lo + hi);
         if (s_local (mid * train->l2, t, &train->local_sigma2) || s_epsilon (plan, s->delta, &eps))

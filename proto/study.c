@@ -1,5 +1,6 @@
 /*  proto/study.c - strict parsing of study.cfg. */
 #include "study.h"
+#include "util/error.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -37,7 +38,7 @@ s_number (const char *origin, zconfig_t *root, const char *path, double lo, doub
     const char *text = s_get (root, path);
     if (!text || !*text) {
         if (required)
-            return proto_error ("%s: %s: missing", origin, path);
+            return util_error (UTIL_EINPUT, "%s: %s: missing", origin, path);
         *out = fallback;
         return 0;
     }
@@ -45,7 +46,7 @@ s_number (const char *origin, zconfig_t *root, const char *path, double lo, doub
     errno = 0;
     double v = strtod (text, &end);
     if (errno || end == text || *end || !isfinite (v) || v < lo || v > hi)
-        return proto_error ("%s: %s: '%s' is not a number in [%g, %g]", origin, path, text, lo, hi);
+        return util_error (UTIL_EINPUT, "%s: %s: '%s' is not a number in [%g, %g]", origin, path, text, lo, hi);
     *out = v;
     return 0;
 }
@@ -55,9 +56,9 @@ s_name (const char *origin, zconfig_t *root, const char *path, char **out)
 {
     const char *text = s_get (root, path);
     if (!text || !*text)
-        return proto_error ("%s: %s: missing", origin, path);
+        return util_error (UTIL_EINPUT, "%s: %s: missing", origin, path);
     if (strlen (text) > 128)
-        return proto_error ("%s: %s: longer than 128 characters", origin, path);
+        return util_error (UTIL_ELIMIT, "%s: %s: longer than 128 characters", origin, path);
     *out = strdup (text);
     return 0;
 }
@@ -74,7 +75,7 @@ s_list (const char *origin, const char *path, const char *text, char ***items, s
         n += *p == ',';
     if (n > 4096) {
         free (copy);
-        return proto_error ("%s: %s: more than 4096 items", origin, path);
+        return util_error (UTIL_EFAIL, "%s: %s: more than 4096 items", origin, path);
     }
     char **list = calloc (n, sizeof *list);
     size_t k = 0;
@@ -86,13 +87,13 @@ s_list (const char *origin, const char *path, const char *text, char ***items, s
         while (len && tok [len - 1] == ' ')
             tok [--len] = 0;
         if (!len || len > 128) {
-            rc = proto_error ("%s: %s: item %zu is empty or too long", origin, path, k + 1);
+            rc = util_error (UTIL_ELIMIT, "%s: %s: item %zu is empty or too long", origin, path, k + 1);
             break;
         }
         list [k++] = strdup (tok);
     }
     if (!rc && (k == 0 || k != n))
-        rc = proto_error ("%s: %s: empty item in '%s'", origin, path, text);
+        rc = util_error (UTIL_EINPUT, "%s: %s: empty item in '%s'", origin, path, text);
     free (copy);
     if (rc) {
         for (size_t i = 0; i < k; i++)
@@ -116,7 +117,7 @@ s_choice (const char *origin, zconfig_t *root, const char *path, const char *a,
     if (!strcmp (text, b))
         *out = 1;
     else
-        return proto_error ("%s: %s: '%s' is neither '%s' nor '%s'", origin, path, text, a, b);
+        return util_error (UTIL_EINPUT, "%s: %s: '%s' is neither '%s' nor '%s'", origin, path, text, a, b);
     return 0;
 }
 
@@ -132,8 +133,8 @@ s_local (const char *origin, zconfig_t *root, proto_study_t *s)
             char path [64];
             snprintf (path, sizeof path, "study/%s", keys [i]);
             if (zconfig_locate (root, path))
-                return proto_error ("%s: %s: only for privacy/unit = site (record-level "
-                                    "training has no local epochs)", origin, path);
+                return util_error (UTIL_EINPUT, "%s: %s: only for privacy/unit = site (record-level "
+                                   "training has no local epochs)", origin, path);
         }
         return 0;
     }
@@ -144,9 +145,9 @@ s_local (const char *origin, zconfig_t *root, proto_study_t *s)
     ||  s_number (origin, root, "study/local_batch", 1, PROTO_LOCAL_BATCH_MAX, 0, 32, &batch))
         return -1;
     if (epochs != floor (epochs))
-        return proto_error ("%s: study/local_epochs: not a whole number", origin);
+        return util_error (UTIL_EINPUT, "%s: study/local_epochs: not a whole number", origin);
     if (batch != floor (batch))
-        return proto_error ("%s: study/local_batch: not a whole number", origin);
+        return util_error (UTIL_EINPUT, "%s: study/local_batch: not a whole number", origin);
     s->local_epochs = (unsigned) epochs;
     s->local_batch = (size_t) batch;
     return 0;
@@ -158,7 +159,7 @@ proto_study_parse (const char *text, const char *origin)
     zconfig_t *root = zconfig_str_load (text);
     if (!root || !zconfig_locate (root, "study")) {
         zconfig_destroy (&root);
-        proto_error ("%s: not a study config (no 'study' section)", origin);
+        util_error (UTIL_EINPUT, "%s: not a study config (no 'study' section)", origin);
         return NULL;
     }
     proto_study_t *s = calloc (1, sizeof *s);
@@ -167,13 +168,13 @@ proto_study_parse (const char *text, const char *origin)
     zconfig_t *study = zconfig_locate (root, "study");
     for (zconfig_t *c = zconfig_child (study); c; c = zconfig_next (c))
         if (!s_known (zconfig_name (c), s_keys)) {
-            proto_error ("%s: study/%s: unknown key", origin, zconfig_name (c));
+            util_error (UTIL_EINPUT, "%s: study/%s: unknown key", origin, zconfig_name (c));
             goto done;
         }
     zconfig_t *privacy = zconfig_locate (root, "study/privacy");
     for (zconfig_t *c = privacy? zconfig_child (privacy): NULL; c; c = zconfig_next (c))
         if (!s_known (zconfig_name (c), s_privacy_keys)) {
-            proto_error ("%s: study/privacy/%s: unknown key", origin, zconfig_name (c));
+            util_error (UTIL_EINPUT, "%s: study/privacy/%s: unknown key", origin, zconfig_name (c));
             goto done;
         }
     if (s_name (origin, root, "study/name", &s->name)
@@ -186,8 +187,8 @@ proto_study_parse (const char *text, const char *origin)
         goto done;
     const char *categorical = s_get (root, "study/categorical");
     if (categorical && *categorical) {
-        proto_error ("%s: study/categorical: categorical features are not supported in "
-                     "federated studies yet", origin);
+        util_error (UTIL_EINPUT, "%s: study/categorical: categorical features are not supported in "
+                    "federated studies yet", origin);
         goto done;
     }
     if (s_choice (origin, root, "study/missing", "drop", "impute", &choice))
@@ -217,7 +218,7 @@ proto_study_parse (const char *text, const char *origin)
         }
         free (items);
         if (bad) {
-            proto_error ("%s: study/hidden: need 1..3 widths in 1..4096", origin);
+            util_error (UTIL_EINPUT, "%s: study/hidden: need 1..3 widths in 1..4096", origin);
             goto done;
         }
         s->n_hidden = n;
@@ -231,7 +232,7 @@ proto_study_parse (const char *text, const char *origin)
         goto done;
     s->steps = (uint64_t) v;
     if (v != floor (v)) {
-        proto_error ("%s: study/steps: not a whole number", origin);
+        util_error (UTIL_EINPUT, "%s: study/steps: not a whole number", origin);
         goto done;
     }
     //  The unit decides what the sampling rate and the local keys mean.
@@ -242,7 +243,7 @@ proto_study_parse (const char *text, const char *origin)
     if (!strcmp (unit, "site"))
         s->unit = PROTO_UNIT_SITE;
     else {
-        proto_error ("%s: study/privacy/unit: '%s' is neither 'record' nor 'site'", origin, unit);
+        util_error (UTIL_EINPUT, "%s: study/privacy/unit: '%s' is neither 'record' nor 'site'", origin, unit);
         goto done;
     }
     if (s_number (origin, root, "study/sampling_rate", 1e-9, 1, s->unit == PROTO_UNIT_RECORD, 1,
@@ -251,8 +252,8 @@ proto_study_parse (const char *text, const char *origin)
     //  Site-level DP-FedAvg: every site contributes every round; no
     //  amplification by sampling sites is claimed (docs/privacy.md).
     if (s->unit == PROTO_UNIT_SITE && s->sampling_rate != 1) {
-        proto_error ("%s: study/sampling_rate: must be 1 with privacy/unit = site (sites are "
-                     "not sampled)", origin);
+        util_error (UTIL_EINPUT, "%s: study/sampling_rate: must be 1 with privacy/unit = site (sites are "
+                    "not sampled)", origin);
         goto done;
     }
     if (s_local (origin, root, s))
@@ -266,7 +267,7 @@ proto_study_parse (const char *text, const char *origin)
     s->eval_every = (uint64_t) v;
     const char *off = s_get (root, "study/privacy/off");
     if (off && *off && strcmp (off, "true") && strcmp (off, "false")) {
-        proto_error ("%s: study/privacy/off: '%s' is neither 'true' nor 'false'", origin, off);
+        util_error (UTIL_EINPUT, "%s: study/privacy/off: '%s' is neither 'true' nor 'false'", origin, off);
         goto done;
     }
     s->privacy_off = off && !strcmp (off, "true");
@@ -276,7 +277,7 @@ proto_study_parse (const char *text, const char *origin)
                   &s->delta))
         goto done;
     if (!s->privacy_off && !(s->delta < 1)) {
-        proto_error ("%s: study/privacy/delta: must be below 1", origin);
+        util_error (UTIL_EINPUT, "%s: study/privacy/delta: must be below 1", origin);
         goto done;
     }
     rc = 0;

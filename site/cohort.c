@@ -1,5 +1,6 @@
 /*  site/cohort.c - consented rows of a dataset. */
 #include "cohort.h"
+#include "util/error.h"
 #include "grants.h"
 
 #include <stdlib.h>
@@ -19,15 +20,15 @@ site_cohort_filter (model_dataset_t **rows, const model_csv_t *csv, const site_d
         return 0;
     long col = model_csv_find (csv, ds->patient_column);
     if (col < 0)
-        return site_error ("consent: dataset %s has no patient column '%s'", ds->name,
+        return util_error (UTIL_EREFUSED, "consent: dataset %s has no patient column '%s'", ds->name,
                            ds->patient_column);
     size_t n = model_csv_rows (csv);
     if ((*rows)->n != n)
-        return site_error ("consent: dataset %s: %zu rows loaded from %zu records", ds->name,
+        return util_error (UTIL_EREFUSED, "consent: dataset %s: %zu rows loaded from %zu records", ds->name,
                            (*rows)->n, n);
     site_grants_t *grants = site_grants_open (ds->grant_store, NULL);
     if (!grants)
-        return site_error ("consent: %s", site_last_error ());
+        return util_error_context ("consent");
     char study_ref [300];
     snprintf (study_ref, sizeof study_ref, "ResearchStudy/%s", study);
     site_consent_query_t q = { NULL, ds->grant_site, study_ref, SITE_COHORT_PURPOSE, now_ms,
@@ -37,7 +38,7 @@ site_cohort_filter (model_dataset_t **rows, const model_csv_t *csv, const site_d
     int rc = site_grants_select_patients (grants, &q, &patients, &np);
     site_grants_destroy (&grants);
     if (rc)
-        return site_error ("consent: %s", site_last_error ());
+        return util_error_context ("consent");
     size_t *idx = malloc ((n? n: 1) * sizeof *idx), k = 0;
     char ref [300];
     for (size_t i = 0; idx && i < n; i++) {
@@ -51,18 +52,18 @@ site_cohort_filter (model_dataset_t **rows, const model_csv_t *csv, const site_d
         free (patients [i]);
     free (patients);
     if (!idx) {
-        return site_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     }
     rc = 0;
     if (k == 0)
-        rc = site_error ("consent: no row of dataset %s belongs to a patient whose grant "
+        rc = util_error (UTIL_EREFUSED, "consent: no row of dataset %s belongs to a patient whose grant "
                          "permits %s (purpose research) at %s", ds->name, study_ref,
                          ds->grant_site);
     else
     if (k < n) {
         model_dataset_t *subset = model_dataset_subset (*rows, idx, k);
         if (!subset)
-            rc = site_error ("consent: %s", model_last_error ());
+            rc = util_error_context ("consent");
         else {
             model_dataset_destroy (rows);
             *rows = subset;

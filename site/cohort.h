@@ -13,6 +13,7 @@
 #define SITE_COHORT_H
 
 #include "config.h"
+#include "util/error.h"
 #include "site.h"
 #include "models/csv.h"
 #include "models/dataset.h"
@@ -22,7 +23,7 @@
 /*  Replaces *rows (loaded from csv, one row per CSV record) by the rows
     whose patient consents to `study` at the dataset's site at now_ms.
     Nothing happens for a dataset without a patient_column. Returns 0, or
-    -1 with the decline reason in site_last_error() (store unreadable, no
+    -1 with the decline reason in util_last_error () (store unreadable, no
     such column, no row left). */
 int site_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
                         const site_dataset_t *ds, const char *study,

@@ -1,5 +1,6 @@
 /*  site/config.c - site.cfg. */
 #include "config.h"
+#include "util/error.h"
 #include "site.h"
 
 #include <czmq.h>
@@ -30,12 +31,12 @@ s_number (const char *path, zconfig_t *section, const char *key, double lo, doub
 {
     const char *text = zconfig_get (section, key, fallback);
     if (!text || !*text)
-        return site_error ("%s: %s: missing", path, key);
+        return util_error (UTIL_EINPUT, "%s: %s: missing", path, key);
     char *end;
     errno = 0;
     double v = strtod (text, &end);
     if (errno || *end || end == text || !isfinite (v) || v < lo || v > hi)
-        return site_error ("%s: %s: '%s' is not a number in [%g, %g]", path, key, text, lo, hi);
+        return util_error (UTIL_EINPUT, "%s: %s: '%s' is not a number in [%g, %g]", path, key, text, lo, hi);
     *out = v;
     return 0;
 }
@@ -54,7 +55,7 @@ s_ingest (const char *path, zconfig_t *section, site_ingest_config_t **out)
         for (int i = 0; s_ingest_keys [i]; i++)
             known |= !strcmp (zconfig_name (c), s_ingest_keys [i]);
         if (!known)
-            return site_error ("%s: site/ingest/%s: unknown key", path, zconfig_name (c));
+            return util_error (UTIL_EINPUT, "%s: site/ingest/%s: unknown key", path, zconfig_name (c));
     }
     char **fields [] = { &in->endpoint, &in->gateways, &in->store, &in->storage_key,
                          &in->audit, &in->audit_origin };
@@ -63,7 +64,7 @@ s_ingest (const char *path, zconfig_t *section, site_ingest_config_t **out)
         if (!value || !*value) {
             if (i == 5)
                 continue;
-            return site_error ("%s: site/ingest/%s: missing", path, s_ingest_keys [i]);
+            return util_error (UTIL_EINPUT, "%s: site/ingest/%s: missing", path, s_ingest_keys [i]);
         }
         *fields [i] = i == 0 || i == 5? strdup (value): s_join (path, value);
     }
@@ -83,18 +84,18 @@ site_config_load (const char *path)
     //  its file object when the text does not parse; found by fuzzing).
     zchunk_t *text = zchunk_slurp (path, CONFIG_MAX_BYTES + 1);
     if (!text) {
-        site_error ("%s: cannot read the config file", path);
+        util_error (UTIL_EIO, "%s: cannot read the config file", path);
         return NULL;
     }
     if (zchunk_size (text) > CONFIG_MAX_BYTES) {
         zchunk_destroy (&text);
-        site_error ("%s: larger than %d bytes: not a config file", path, CONFIG_MAX_BYTES);
+        util_error (UTIL_ELIMIT, "%s: larger than %d bytes: not a config file", path, CONFIG_MAX_BYTES);
         return NULL;
     }
     zconfig_t *root = zconfig_chunk_load (text);
     zchunk_destroy (&text);
     if (!root) {
-        site_error ("%s: not valid ZPL (see the line the parser reported above)", path);
+        util_error (UTIL_EINPUT, "%s: not valid ZPL (see the line the parser reported above)", path);
         return NULL;
     }
     site_config_t *self = calloc (1, sizeof *self);
@@ -102,7 +103,7 @@ site_config_load (const char *path)
     double v;
     zconfig_t *site = zconfig_locate (root, "site");
     if (!site) {
-        site_error ("%s: no 'site' section", path);
+        util_error (UTIL_EINPUT, "%s: no 'site' section", path);
         goto done;
     }
     for (zconfig_t *c = zconfig_child (site); c; c = zconfig_next (c)) {
@@ -110,7 +111,7 @@ site_config_load (const char *path)
         for (int i = 0; s_keys [i]; i++)
             known |= !strcmp (zconfig_name (c), s_keys [i]);
         if (!known) {
-            site_error ("%s: site/%s: unknown key", path, zconfig_name (c));
+            util_error (UTIL_EINPUT, "%s: site/%s: unknown key", path, zconfig_name (c));
             goto done;
         }
     }
@@ -121,31 +122,31 @@ site_config_load (const char *path)
     for (int i = 0; i < 7; i++) {
         const char *value = zconfig_get (site, keys [i], NULL);
         if (!value || !*value) {
-            site_error ("%s: site/%s: missing", path, keys [i]);
+            util_error (UTIL_EINPUT, "%s: site/%s: missing", path, keys [i]);
             goto done;
         }
         *fields [i] = i < 2? strdup (value): s_join (path, value);
     }
     if (strlen (self->name) > 128) {
-        site_error ("%s: site/name: longer than 128 characters", path);
+        util_error (UTIL_ELIMIT, "%s: site/name: longer than 128 characters", path);
         goto done;
     }
     if (s_number (path, site, "index", 1, 64, NULL, &v))
         goto done;
     self->index = (unsigned) v;
     if (v != floor (v)) {
-        site_error ("%s: index: not a whole number", path);
+        util_error (UTIL_EINPUT, "%s: index: not a whole number", path);
         goto done;
     }
     const char *off = zconfig_get (site, "allow_privacy_off", "false");
     if (strcmp (off, "true") && strcmp (off, "false")) {
-        site_error ("%s: site/allow_privacy_off: '%s' is neither true nor false", path, off);
+        util_error (UTIL_EINPUT, "%s: site/allow_privacy_off: '%s' is neither true nor false", path, off);
         goto done;
     }
     self->allow_privacy_off = !strcmp (off, "true");
     zconfig_t *budget = zconfig_locate (site, "budget");
     if (!budget) {
-        site_error ("%s: site/budget: missing", path);
+        util_error (UTIL_EREFUSED, "%s: site/budget: missing", path);
         goto done;
     }
     if (s_number (path, budget, "epsilon", 1e-6, 1e4, NULL, &self->budget_epsilon)
@@ -155,7 +156,7 @@ site_config_load (const char *path)
         if (strcmp (zconfig_name (c), "dataset"))
             continue;
         if (self->n_datasets == SITE_DATASETS_MAX) {
-            site_error ("%s: more than %d datasets", path, SITE_DATASETS_MAX);
+            util_error (UTIL_ELIMIT, "%s: more than %d datasets", path, SITE_DATASETS_MAX);
             goto done;
         }
         site_dataset_t *d = &self->datasets [self->n_datasets++];
@@ -163,7 +164,7 @@ site_config_load (const char *path)
         const char *data = zconfig_get (c, "path", NULL);
         const char *test = zconfig_get (c, "test_path", NULL);
         if (!name || !*name || !data || !*data) {
-            site_error ("%s: site/dataset: needs a name and a path", path);
+            util_error (UTIL_EINPUT, "%s: site/dataset: needs a name and a path", path);
             goto done;
         }
         d->name = strdup (name);
@@ -173,12 +174,12 @@ site_config_load (const char *path)
             goto done;
         const char *patients = zconfig_get (c, "patient_column", NULL);
         if (patients && !*patients) {
-            site_error ("%s: dataset %s: patient_column is empty", path, name);
+            util_error (UTIL_EINPUT, "%s: dataset %s: patient_column is empty", path, name);
             goto done;
         }
         d->patient_column = patients? strdup (patients): NULL;
         if (d->test_path && d->test_fraction > 0) {
-            site_error ("%s: dataset %s: test_path and test_fraction exclude each other",
+            util_error (UTIL_EFAIL, "%s: dataset %s: test_path and test_fraction exclude each other",
                         path, name);
             goto done;
         }
@@ -189,12 +190,12 @@ site_config_load (const char *path)
     const char *audit = zconfig_get (site, "audit", NULL);
     const char *origin = zconfig_get (site, "audit_origin", NULL);
     if (ingest && (audit || origin)) {
-        site_error ("%s: site/%s: with an ingest section the audit log is ingest/audit",
+        util_error (UTIL_EFAIL, "%s: site/%s: with an ingest section the audit log is ingest/audit",
                     path, audit? "audit": "audit_origin");
         goto done;
     }
     if ((audit && !*audit) || (origin && !*origin) || (origin && !audit)) {
-        site_error ("%s: site/%s: %s", path, audit && *audit? "audit_origin": "audit",
+        util_error (UTIL_EINPUT, "%s: site/%s: %s", path, audit && *audit? "audit_origin": "audit",
                     audit? "is empty": "missing (audit_origin needs it)");
         goto done;
     }
@@ -213,7 +214,7 @@ site_config_load (const char *path)
         if (!d->patient_column)
             continue;
         if (!self->ingest) {
-            site_error ("%s: dataset %s: patient_column needs an ingest section (the grant "
+            util_error (UTIL_EINPUT, "%s: dataset %s: patient_column needs an ingest section (the grant "
                         "store)", path, d->name);
             goto done;
         }

@@ -91,7 +91,7 @@ s_fail (site_grant_reason_t reason, const char *fmt, ...)
     va_start (ap, fmt);
     vsnprintf (line, sizeof line, fmt, ap);
     va_end (ap);
-    site_error ("%s", line);
+    util_error (UTIL_EFAIL, "%s", line);
     return reason;
 }
 
@@ -281,13 +281,13 @@ site_consent_parse (site_consent_t **out, const char *json, size_t len)
 {
     *out = NULL;
     if (len > SITE_CONSENT_MAX) {
-        site_error ("consent: %zu bytes exceeds %d", len, SITE_CONSENT_MAX);
+        util_error (UTIL_ELIMIT, "consent: %zu bytes exceeds %d", len, SITE_CONSENT_MAX);
         return SITE_GRANT_MALFORMED;
     }
     json_error_t err;
     json_t *root = json_loadb (json, len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
-        site_error ("consent: line %d column %d: %s", err.line, err.column, err.text);
+        util_error (UTIL_EREFUSED, "consent: line %d column %d: %s", err.line, err.column, err.text);
         return SITE_GRANT_MALFORMED;
     }
     site_consent_t *c = calloc (1, sizeof *c);
@@ -331,13 +331,13 @@ site_grant_open (site_consent_t **out, const char *envelope, size_t len,
 {
     *out = NULL;
     if (len > SITE_GRANT_MAX) {
-        site_error ("grant: %zu bytes exceeds %d", len, SITE_GRANT_MAX);
+        util_error (UTIL_ELIMIT, "grant: %zu bytes exceeds %d", len, SITE_GRANT_MAX);
         return SITE_GRANT_MALFORMED;
     }
     json_error_t err;
     json_t *root = json_loadb (envelope, len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
-        site_error ("grant: line %d column %d: %s", err.line, err.column, err.text);
+        util_error (UTIL_EINPUT, "grant: line %d column %d: %s", err.line, err.column, err.text);
         return SITE_GRANT_MALFORMED;
     }
     site_grant_reason_t r = SITE_GRANT_MALFORMED;
@@ -347,16 +347,16 @@ site_grant_open (site_consent_t **out, const char *envelope, size_t len,
     const char *signer = json_string_value (json_object_get (root, "signer"));
     const char *s64 = json_string_value (json_object_get (root, "signature"));
     if (!json_is_object (root) || !c64 || !(consent = s_unb64 (c64, &clen))) {
-        site_error ("grant: \"consent\" must be the base64 of the Consent JSON");
+        util_error (UTIL_EREFUSED, "grant: \"consent\" must be the base64 of the Consent JSON");
         goto done;
     }
     if (!signer && !s64) {
-        site_error ("grant: no \"signer\" and \"signature\": the grant is not signed");
+        util_error (UTIL_EINPUT, "grant: no \"signer\" and \"signature\": the grant is not signed");
         r = SITE_GRANT_UNSIGNED;
         goto done;
     }
     if (!signer || !s64 || !(sig = s_unb64 (s64, &slen)) || slen != AUDIT_SIGNATURE_LEN) {
-        site_error ("grant: \"signer\" must name a key and \"signature\" be base64 of %d bytes",
+        util_error (UTIL_EINPUT, "grant: \"signer\" must name a key and \"signature\" be base64 of %d bytes",
                     AUDIT_SIGNATURE_LEN);
         goto done;
     }
@@ -370,7 +370,7 @@ site_grant_open (site_consent_t **out, const char *envelope, size_t len,
             key = authorities [i];
     }
     if (!key) {
-        site_error ("grant: signer '%.80s' is not an enrolled consent authority", signer);
+        util_error (UTIL_EREFUSED, "grant: signer '%.80s' is not an enrolled consent authority", signer);
         r = SITE_GRANT_UNKNOWN_AUTHORITY;
         goto done;
     }
@@ -378,13 +378,13 @@ site_grant_open (site_consent_t **out, const char *envelope, size_t len,
     //  (a checkpoint, say) can never pass for a grant.
     size_t dlen = strlen (S_DOMAIN);
     if (!(msg = malloc (dlen + clen + 1))) {
-        site_error ("grant: out of memory");
+        util_error (UTIL_ENOMEM, "grant: out of memory");
         goto done;
     }
     memcpy (msg, S_DOMAIN, dlen);
     memcpy (msg + dlen, consent, clen);
     if (audit_verifier_verify (key, sig, msg, dlen + clen)) {
-        site_error ("grant: signature by '%.80s' does not verify", signer);
+        util_error (UTIL_ECRYPTO, "grant: signature by '%.80s' does not verify", signer);
         r = SITE_GRANT_BAD_SIGNATURE;
         goto done;
     }
@@ -405,13 +405,13 @@ site_grant_sign (const char *json, size_t len, const audit_signer_t *authority)
     char *c64 = malloc (len / 3 * 4 + 8), s64 [AUDIT_SIGNATURE_LEN * 2], signer [96];
     char *text = NULL;
     if (!msg || !c64 || len > SITE_CONSENT_MAX) {
-        site_error ("grant: out of memory or consent too large");
+        util_error (UTIL_ENOMEM, "grant: out of memory or consent too large");
         goto done;
     }
     memcpy (msg, S_DOMAIN, dlen);
     memcpy (msg + dlen, json, len);
     if (audit_signer_sign (authority, sig, msg, dlen + len)) {
-        site_error ("grant: signing failed");
+        util_error (UTIL_EFAIL, "grant: signing failed");
         goto done;
     }
     EVP_EncodeBlock ((unsigned char *) c64, (const unsigned char *) json, (int) len);
@@ -424,7 +424,7 @@ site_grant_sign (const char *json, size_t len, const audit_signer_t *authority)
     text = env? json_dumps (env, JSON_INDENT (2) | JSON_PRESERVE_ORDER): NULL;
     json_decref (env);
     if (!text)
-        site_error ("grant: out of memory");
+        util_error (UTIL_ENOMEM, "grant: out of memory");
 done:
     free (msg);
     free (c64);

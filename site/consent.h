@@ -22,6 +22,7 @@
 #define SITE_CONSENT_H
 
 #include "site.h"
+#include "util/error.h"
 #include "audit/key.h"
 
 #define SITE_CONSENT_MAX  65536       //  bytes of Consent JSON
@@ -79,7 +80,7 @@ char *site_grant_sign (const char *json, size_t len, const audit_signer_t *autho
 
 /*  Decides whether the consent permits the use in `q`: SITE_GRANT_OK, or
     INACTIVE, NOT_YET_VALID, EXPIRED or DENIED with the rule that failed in
-    site_last_error(). Permitted means: status active, q->time_ms within
+    util_last_error (). Permitted means: status active, q->time_ms within
     the provision's period, the patient matches, the root provision is a
     permit, one actor is q->site or q->study, and one purpose is
     q->purpose. A nested deny provision whose period holds q->time_ms then

@@ -1,5 +1,6 @@
 /*  site/data.c - loading a dataset the way a study asks for it. */
 #include "data.h"
+#include "util/error.h"
 #include "cohort.h"
 #include "site.h"
 
@@ -20,7 +21,7 @@ s_check_columns (const model_csv_t *csv, const proto_study_t *study)
             len += snprintf (missing + len, sizeof missing - len, "%s%s", len? ", ": "",
                              study->features [i]);
     if (len)
-        return site_error ("missing features: %s", missing);
+        return util_error (UTIL_EINPUT, "missing features: %s", missing);
     return 0;
 }
 
@@ -30,7 +31,7 @@ s_missing (model_dataset_t *ds, const proto_study_t *study, const char *what)
     if (study->impute)
         return 0;
     if (model_dataset_drop_incomplete (ds, NULL))
-        return site_error ("dataset: %s: no complete row", what);
+        return util_error (UTIL_EFAIL, "dataset: %s: no complete row", what);
     return 0;
 }
 
@@ -43,7 +44,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     site_data_t *self = calloc (1, sizeof *self);
     int rc = -1;
     if (model_csv_load (&csv, ds->path, 0)) {
-        site_error ("dataset: %s", model_last_error ());
+        util_error_context ("dataset");
         goto done;
     }
     if (s_check_columns (csv, study))
@@ -54,7 +55,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
         .n_features = study->n_features
     };
     if (model_dataset_load (&all, csv, &spec, NULL)) {
-        site_error ("dataset: %s", model_last_error ());
+        util_error_context ("dataset");
         goto done;
     }
     //  Only the rows of consenting patients (site/cohort.h).
@@ -64,7 +65,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     if (ds->test_path) {
         if (model_csv_load (&test_csv, ds->test_path, 0)
         ||  model_dataset_load (&self->test, test_csv, &spec, all->schema)) {
-            site_error ("test dataset: %s", model_last_error ());
+            util_error_context ("test dataset");
             goto done;
         }
         if (site_cohort_filter (&self->test, test_csv, ds, study->name, now))
@@ -75,7 +76,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     else
     if (ds->test_fraction > 0) {
         if (model_dataset_split (all, ds->test_fraction, 1, &self->train, &self->test)) {
-            site_error ("dataset: %s", model_last_error ());
+            util_error_context ("dataset");
             goto done;
         }
     }

@@ -8,6 +8,7 @@
 #define SITE_DATA_H
 
 #include "config.h"
+#include "util/error.h"
 #include "models/dataset.h"
 #include "proto/study.h"
 
@@ -18,7 +19,7 @@ typedef struct {
 } site_data_t;
 
 /*  Loads ds for study. 0, or -1 with the decline reason in
-    site_last_error(). */
+    util_last_error (). */
 int site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t *study);
 void site_data_destroy (site_data_t **self_p);
 

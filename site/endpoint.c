@@ -1,5 +1,6 @@
 /*  site/endpoint.c - the CURVE ingest endpoint actor. */
 #include "endpoint.h"
+#include "util/error.h"
 #include "grants.h"
 
 #include <czmq.h>
@@ -43,9 +44,9 @@ site_key_file_read (const char *path, uint8_t key [32])
 {
     struct stat st;
     if (stat (path, &st) != 0)
-        return site_error ("%s: cannot open: %s", path, strerror (errno));
+        return util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
     if (st.st_mode & (S_IRWXG | S_IRWXO))
-        return site_error ("%s: key file is accessible by group or others: chmod 600 it", path);
+        return util_error (UTIL_EFAIL, "%s: key file is accessible by group or others: chmod 600 it", path);
     char line [S_KEY_HEX + 3];
     FILE *f = fopen (path, "rb");
     size_t n = f? fread (line, 1, sizeof line, f): 0;
@@ -65,7 +66,7 @@ site_key_file_read (const char *path, uint8_t key [32])
     OPENSSL_cleanse (line, sizeof line);
     if (!ok) {
         OPENSSL_cleanse (key, 32);
-        return site_error ("%s: a key file holds exactly 64 lower-case hex digits and a "
+        return util_error (UTIL_EFAIL, "%s: a key file holds exactly 64 lower-case hex digits and a "
                            "newline", path);
     }
     return 0;
@@ -89,17 +90,17 @@ s_server_open (s_server_t *s, const site_ingest_config_t *cfg, const char *cert_
 {
     struct stat st;
     if (stat (cfg->gateways, &st) || !S_ISDIR (st.st_mode))
-        return site_error ("ingest: gateways: '%s' is not a directory", cfg->gateways);
+        return util_error (UTIL_EINPUT, "ingest: gateways: '%s' is not a directory", cfg->gateways);
     zcert_t *cert = stat (cert_path, &st) == 0? zcert_load (cert_path): NULL;
     if (!cert)
-        return site_error ("ingest: cannot read the site certificate '%s'", cert_path);
+        return util_error (UTIL_EIO, "ingest: cannot read the site certificate '%s'", cert_path);
     const byte *secret = zcert_secret_key (cert);
     int zero = 1;
     for (int i = 0; i < 32; i++)
         zero &= secret [i] == 0;
     if (zero) {
         zcert_destroy (&cert);
-        return site_error ("ingest: '%s' holds no secret key", cert_path);
+        return util_error (UTIL_EINPUT, "ingest: '%s' holds no secret key", cert_path);
     }
     uint8_t key [SITE_STORAGE_KEY_LEN];
     if (site_key_file_read (cfg->storage_key, key)) {
@@ -109,7 +110,7 @@ s_server_open (s_server_t *s, const site_ingest_config_t *cfg, const char *cert_
     int rc = -1;
     s->audit = audit_log_open (cfg->audit, cfg->audit_origin);
     if (!s->audit) {
-        site_error ("ingest: %s", audit_last_error ());
+        util_error_context ("ingest");
         goto done;
     }
     s->ingest = site_ingest_open (cfg->store, key, s->audit);
@@ -120,7 +121,7 @@ s_server_open (s_server_t *s, const site_ingest_config_t *cfg, const char *cert_
         goto done;
     s->auth = zactor_new (zauth, NULL);
     if (!s->auth || zstr_sendx (s->auth, "CURVE", cfg->gateways, NULL) || zsock_wait (s->auth)) {
-        site_error ("ingest: cannot start the ZAP handler");
+        util_error (UTIL_EFAIL, "ingest: cannot start the ZAP handler");
         goto done;
     }
     s->router = zsock_new (ZMQ_ROUTER);
@@ -132,7 +133,7 @@ s_server_open (s_server_t *s, const site_ingest_config_t *cfg, const char *cert_
     zsock_set_rcvhwm (s->router, 100000);
     zcert_apply (cert, s->router);
     if (zsock_bind (s->router, "%s", cfg->endpoint) < 0) {
-        site_error ("ingest: cannot bind '%s': %s", cfg->endpoint, zmq_strerror (zmq_errno ()));
+        util_error (UTIL_EIO, "ingest: cannot bind '%s': %s", cfg->endpoint, zmq_strerror (zmq_errno ()));
         goto done;
     }
     rc = 0;
@@ -160,7 +161,7 @@ s_flush (s_server_t *s)
                 s->reasons [at + j] = (site_reason_t) SITE_ENDPOINT_RESEND;
     }
     if (rc)
-        zsys_error ("ingest: not committed, gateways will resend: %s", site_last_error ());
+        zsys_error ("ingest: not committed, gateways will resend: %s", util_last_error ());
     size_t at = 0;
     for (size_t i = 0; i < s->nmsgs; i++) {
         zmsg_t *msg = s->msgs [i];
@@ -206,7 +207,7 @@ s_grant (s_server_t *s, zmsg_t *msg)
     site_grant_reason_t r = site_grants_add (s->grants, (const char *) zframe_data (envelope),
                                              zframe_size (envelope), zclock_time ());
     byte code = (byte) r;
-    const char *detail = r == SITE_GRANT_OK? "": site_last_error ();
+    const char *detail = r == SITE_GRANT_OK? "": util_last_error ();
     zmsg_t *out = zmsg_new ();
     zmsg_append (out, &identity);
     zmsg_append (out, &id);
@@ -249,7 +250,7 @@ s_take (s_server_t *s, zmsg_t *msg)
         site_reason_t *reasons = lens? realloc (s->reasons, cap * sizeof *reasons): NULL;
         if (!reasons) {
             zmsg_destroy (&msg);
-            return site_error ("ingest: out of memory");
+            return util_error (UTIL_ENOMEM, "ingest: out of memory");
         }
         s->reasons = reasons;
         s->cap = cap;
@@ -284,7 +285,7 @@ s_actor (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     s_server_t *s = calloc (1, sizeof *s);
     if (!s || s_server_open (s, a->cfg, a->cert_path)) {
-        zstr_sendx (pipe, "ERROR", s? site_last_error (): "out of memory", NULL);
+        zstr_sendx (pipe, "ERROR", s? util_last_error (): "out of memory", NULL);
         free (s);
         return;
     }
@@ -299,7 +300,7 @@ s_actor (zsock_t *pipe, void *args)
             zmsg_t *msg = zmsg_recv (s->router);
             while (msg) {
                 if (s_take (s, msg))
-                    zsys_error ("%s", site_last_error ());
+                    zsys_error ("%s", util_last_error ());
                 msg = s->nframes < SITE_INGEST_BATCH_MAX
                    && (zsock_events (s->router) & ZMQ_POLLIN)? zmsg_recv (s->router): NULL;
             }
@@ -336,7 +337,7 @@ site_endpoint_new (const site_ingest_config_t *cfg, const char *cert_path)
     char *status = NULL, *text = NULL;
     if (!self->actor || zstr_recvx (self->actor, &status, &text, NULL) < 0
     ||  !streq (status, "OK")) {
-        site_error ("%s", text? text: "ingest: the endpoint actor did not start");
+        util_error (UTIL_EFAIL, "%s", text? text: "ingest: the endpoint actor did not start");
         zstr_free (&status);
         zstr_free (&text);
         zactor_destroy (&self->actor);
@@ -373,7 +374,7 @@ site_endpoint_counts (site_endpoint_t *self, uint64_t counts [SITE_REASON_COUNT]
     if (zstr_send (self->actor, "COUNTS") || zsock_recv (self->actor, "f", &frame)
     ||  !frame || zframe_size (frame) != sizeof (uint64_t) * SITE_REASON_COUNT) {
         zframe_destroy (&frame);
-        return site_error ("ingest: the endpoint did not report its counts");
+        return util_error (UTIL_EFAIL, "ingest: the endpoint did not report its counts");
     }
     memcpy (counts, zframe_data (frame), zframe_size (frame));
     zframe_destroy (&frame);

@@ -43,6 +43,7 @@
 #define SITE_ENDPOINT_H
 
 #include "config.h"
+#include "util/error.h"
 #include "ingest.h"
 
 #define SITE_ENDPOINT_PART_MAX (2 * SITE_FRAME_MAX)
@@ -58,7 +59,7 @@ int site_key_file_read (const char *path, uint8_t key [32]) SITE_WUR;
 /*  Opens the store (and audit log) named by `cfg`, starts zauth with the
     gateway allowlist and binds the ROUTER with the secret certificate at
     `cert_path`, in a new actor. Returns once it serves, or NULL with the
-    reason in site_last_error(). */
+    reason in util_last_error (). */
 site_endpoint_t *site_endpoint_new (const site_ingest_config_t *cfg, const char *cert_path);
 
 /*  Stops the actor (logging its counts), sets *self_p NULL. NULL-safe. */

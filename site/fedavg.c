@@ -1,5 +1,6 @@
 /*  site/fedavg.c - local epochs of minibatch SGD for DP-FedAvg. */
 #include "fedavg.h"
+#include "util/error.h"
 #include "site.h"
 #include "models/logistic.h"
 #include "models/mlp.h"
@@ -16,7 +17,7 @@ s_shuffle (size_t *order, size_t n, dp_rng_t *rng)
     for (size_t i = n; i > 1; i--) {
         uint64_t j;
         if (dp_rng_below (rng, i, &j))
-            return site_error ("local training: shuffle: %s", dp_last_error ());
+            return util_error_context ("local training: shuffle");
         size_t t = order [i - 1];
         order [i - 1] = order [j];
         order [j] = t;
@@ -38,7 +39,7 @@ site_fedavg_delta (double *delta, const proto_study_t *study, size_t n_params,
     if (study->model == PROTO_MODEL_MLP) {
         mlp = model_mlp_new (p, study->hidden, study->n_hidden, MODEL_ACT_RELU);
         if (!mlp)
-            return site_error ("model: %s", model_last_error ());
+            return util_error_context ("model");
         params = model_mlp_params (mlp);
     }
     else
@@ -67,7 +68,7 @@ site_fedavg_delta (double *delta, const proto_study_t *study, size_t n_params,
             double l2 = study->l2 * (double) k / (double) n;
             if (mlp) {
                 if (model_mlp_gradient (mlp, grad, &X.matrix, &Y.vector, l2))
-                    rc = site_error ("model: %s", model_last_error ());
+                    rc = util_error_context ("model");
             }
             else
                 model_lr_gradient (grad, params, &X.matrix, &Y.vector, l2);
@@ -78,7 +79,7 @@ site_fedavg_delta (double *delta, const proto_study_t *study, size_t n_params,
     for (size_t i = 0; !rc && i < n_params; i++) {
         delta [i] = gsl_vector_get (params, i) - w [i];
         if (!isfinite (delta [i]))
-            rc = site_error ("local training diverged (a parameter is not finite): lower "
+            rc = util_error (UTIL_EINPUT, "local training diverged (a parameter is not finite): lower "
                              "study/local_learning_rate");
     }
     if (rc)

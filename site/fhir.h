@@ -24,6 +24,7 @@
 #define SITE_FHIR_H
 
 #include "site.h"
+#include "util/error.h"
 
 typedef enum {
     SITE_VITAL_HEART_RATE,
@@ -51,7 +52,7 @@ int site_fhir_datetime (const char *s, int64_t *ms) SITE_WUR;
     patient `patient_ref`. Returns SITE_OK and fills `out`, or one of
     SITE_BAD_FHIR, SITE_UNIT_MISMATCH, SITE_SUBJECT_MISMATCH or
     SITE_TOO_LARGE (over SITE_PAYLOAD_MAX bytes), with the field at fault
-    in site_last_error(); `out` is untouched on failure. */
+    in util_last_error (); `out` is untouched on failure. */
 site_reason_t site_fhir_observation_check (site_observation_t *out, const char *json,
                                            size_t len, const char *patient_ref) SITE_WUR;
 

@@ -130,7 +130,7 @@ s_record_key (uint8_t key [S_KEY_LEN], uint8_t nonce [S_IV_LEN],
             nonce [4 + i] ^= (uint8_t) (h->sequence >> (56 - 8 * i));
     }
     OPENSSL_cleanse (okm, sizeof okm);
-    return ok? 0: site_error ("OpenSSL HKDF-SHA-256 failed");
+    return ok? 0: util_error (UTIL_ECRYPTO, "OpenSSL HKDF-SHA-256 failed");
 }
 
 static const EVP_CIPHER *
@@ -163,18 +163,18 @@ site_frame_seal (uint8_t *out, size_t cap, size_t *out_len, const site_frame_hea
 {
     const EVP_CIPHER *cipher = s_cipher (h->aead);
     if (!cipher)
-        return site_error ("frame: unknown AEAD %u", h->aead);
+        return util_error (UTIL_EINPUT, "frame: unknown AEAD %u", h->aead);
     if (!site_device_id_ok (h->device_id))
-        return site_error ("frame: device id must be 1..%d of [A-Za-z0-9._-]",
+        return util_error (UTIL_EINPUT, "frame: device id must be 1..%d of [A-Za-z0-9._-]",
                            SITE_DEVICE_ID_MAX);
     if (h->timestamp_ms < 0)
-        return site_error ("frame: timestamp must not be negative");
+        return util_error (UTIL_EINPUT, "frame: timestamp must not be negative");
     if (payload_len > SITE_PAYLOAD_MAX)
-        return site_error ("frame: payload of %zu bytes exceeds %d", payload_len,
+        return util_error (UTIL_ELIMIT, "frame: payload of %zu bytes exceeds %d", payload_len,
                            SITE_PAYLOAD_MAX);
     size_t need = SITE_HEADER_FIXED + strlen (h->device_id) + payload_len + SITE_TAG_LEN;
     if (cap < need)
-        return site_error ("frame: %zu bytes of room, %zu needed", cap, need);
+        return util_error (UTIL_EINPUT, "frame: %zu bytes of room, %zu needed", cap, need);
     uint8_t key [S_KEY_LEN], nonce [S_IV_LEN];
     if (s_record_key (key, nonce, h, secret))
         return -1;
@@ -192,7 +192,7 @@ site_frame_seal (uint8_t *out, size_t cap, size_t *out_len, const site_frame_hea
                                   out + hlen + payload_len) == 1;
     OPENSSL_cleanse (key, sizeof key);
     if (!ok)
-        return site_error ("frame: OpenSSL AEAD encryption failed");
+        return util_error (UTIL_ECRYPTO, "frame: OpenSSL AEAD encryption failed");
     *out_len = need;
     return 0;
 }

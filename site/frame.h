@@ -28,6 +28,7 @@
 #define SITE_FRAME_H
 
 #include "site.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 
@@ -75,7 +76,7 @@ int site_frame_seal (uint8_t *out, size_t cap, size_t *out_len,
 
 /*  Parses `len` bytes of untrusted input into `frame`, without decrypting.
     Returns SITE_OK, SITE_TOO_LARGE (len > SITE_FRAME_MAX) or
-    SITE_MALFORMED_FRAME, with the reason's detail in site_last_error(). */
+    SITE_MALFORMED_FRAME, with the reason's detail in util_last_error (). */
 site_reason_t site_frame_parse (site_frame_t *frame, const uint8_t *buf,
                                 size_t len) SITE_WUR;
 

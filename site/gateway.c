@@ -1,5 +1,6 @@
 /*  site/gateway.c - a gateway's connection to a site's ingest endpoint. */
 #include "gateway.h"
+#include "util/error.h"
 #include "endpoint.h"
 
 #include <czmq.h>
@@ -18,7 +19,7 @@ s_cert (const char *what, const char *path)
     struct stat st;
     zcert_t *cert = path && stat (path, &st) == 0? zcert_load (path): NULL;
     if (!cert)
-        site_error ("%s: cannot read certificate '%s'", what, path? path: "(none)");
+        util_error (UTIL_EIO, "%s: cannot read certificate '%s'", what, path? path: "(none)");
     return cert;
 }
 
@@ -46,7 +47,7 @@ site_gateway_new (const char *endpoint, const char *cert_path, const char *site_
     zcert_destroy (&cert);
     zcert_destroy (&site);
     if (zsock_connect (self->sock, "%s", endpoint) < 0) {
-        site_error ("gateway: cannot connect to '%s'", endpoint);
+        util_error (UTIL_EIO, "gateway: cannot connect to '%s'", endpoint);
         site_gateway_destroy (&self);
         return NULL;
     }
@@ -72,13 +73,13 @@ site_gateway_send (site_gateway_t *self, uint64_t id, const uint8_t *const *fram
     void *handle = zsock_resolve (self->sock);
     int more = n? ZMQ_SNDMORE: 0;
     if (zmq_send (handle, &id, sizeof id, more) < 0)
-        return site_error ("gateway: send: %s", zmq_errno () == EAGAIN
+        return util_error (UTIL_EIO, "gateway: send: %s", zmq_errno () == EAGAIN
                            ? "no connection to the site (is this gateway's certificate in the "
                              "site's allowlist, and the site certificate right?)"
                            : zmq_strerror (zmq_errno ()));
     for (size_t i = 0; i < n; i++)
         if (zmq_send (handle, frames [i], lens [i], i + 1 < n? ZMQ_SNDMORE: 0) < 0)
-            return site_error ("gateway: send: %s", zmq_strerror (zmq_errno ()));
+            return util_error (UTIL_EIO, "gateway: send: %s", zmq_strerror (zmq_errno ()));
     return 0;
 }
 
@@ -87,7 +88,7 @@ site_gateway_recv (site_gateway_t *self, int timeout_ms, uint64_t *id, uint8_t *
                    size_t cap, size_t *n)
 {
     if (!zpoller_wait (self->poller, timeout_ms))
-        return site_error ("gateway: no answer from the site within %d ms%s", timeout_ms,
+        return util_error (UTIL_EINPUT, "gateway: no answer from the site within %d ms%s", timeout_ms,
                            zpoller_terminated (self->poller)? " (interrupted)"
                            : " (is this gateway's certificate in the site's allowlist, and "
                              "the site certificate right?)");
@@ -97,7 +98,7 @@ site_gateway_recv (site_gateway_t *self, int timeout_ms, uint64_t *id, uint8_t *
     zframe_t *rf = msg? zmsg_next (msg): NULL;
     if (!msg || zmsg_size (msg) != 2 || zframe_size (idf) != sizeof *id
     ||  zframe_size (rf) > cap)
-        site_error ("gateway: a malformed answer");
+        util_error (UTIL_EINPUT, "gateway: a malformed answer");
     else {
         memcpy (id, zframe_data (idf), sizeof *id);
         memcpy (reasons, zframe_data (rf), zframe_size (rf));
@@ -124,7 +125,7 @@ site_gateway_grant (site_gateway_t *self, const uint8_t *envelope, size_t len,
     while (true) {
         int64_t left = deadline - zclock_mono ();
         if (left <= 0 || !zpoller_wait (self->poller, (int) left))
-            return site_error ("gateway: no answer to the grant within %d ms%s", timeout_ms,
+            return util_error (UTIL_EINPUT, "gateway: no answer to the grant within %d ms%s", timeout_ms,
                                zpoller_terminated (self->poller)? " (interrupted)"
                                : " (is this gateway's certificate in the site's allowlist, "
                                  "and the site certificate right?)");
@@ -140,7 +141,7 @@ site_gateway_grant (site_gateway_t *self, const uint8_t *envelope, size_t len,
         int rc = -1;
         if (zmsg_size (msg) != 4 || !zframe_streq (mf, SITE_ENDPOINT_GRANT)
         ||  zframe_size (code) != 1 || zframe_data (code) [0] >= SITE_GRANT_REASON_COUNT)
-            site_error ("gateway: a malformed answer to the grant");
+            util_error (UTIL_EINPUT, "gateway: a malformed answer to the grant");
         else {
             *reason = (site_grant_reason_t) zframe_data (code) [0];
             size_t n = zframe_size (text) < cap? zframe_size (text): cap - 1;

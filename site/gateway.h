@@ -8,6 +8,7 @@
 #define SITE_GATEWAY_H
 
 #include "consent.h"
+#include "util/error.h"
 #include "site.h"
 
 #define SITE_GATEWAY_SEND_TIMEOUT_MS 5000
@@ -16,7 +17,7 @@ typedef struct _site_gateway_t site_gateway_t;
 
 /*  Connects to the site's ingest `endpoint` with the gateway's secret
     certificate (zcert file), pinning the site's public certificate. NULL
-    with the reason in site_last_error(). The connection is asynchronous: a
+    with the reason in util_last_error (). The connection is asynchronous: a
     gateway the site does not allow simply never gets an answer. */
 site_gateway_t *site_gateway_new (const char *endpoint, const char *cert_path,
                                   const char *site_cert_path);
@@ -40,7 +41,7 @@ int site_gateway_recv (site_gateway_t *self, int timeout_ms, uint64_t *id, uint8
     gets the site's decision (SITE_GRANT_OK = accepted) and detail (capacity
     cap, NUL-terminated, may be cut) its reason text. Other answers that
     arrive meanwhile are dropped. Returns 0, or -1 on no connection, a
-    timeout or a malformed answer (site_last_error()). */
+    timeout or a malformed answer (util_last_error ()). */
 int site_gateway_grant (site_gateway_t *self, const uint8_t *envelope, size_t len,
                         int timeout_ms, site_grant_reason_t *reason, char *detail,
                         size_t cap) SITE_WUR;

@@ -1,6 +1,7 @@
 /*  site/grants.c - consent grants held by the site and cohort selection
     (site/grants.h). */
 #include "grants.h"
+#include "util/codec.h"
 #include "site_internal.h"
 
 #include <jansson.h>
@@ -28,7 +29,7 @@ static const char s_schema [] =
 static int
 s_sql_error (site_grants_t *self, const char *what)
 {
-    return site_error ("%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return util_error (UTIL_EIO, "%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
 }
 
 static void
@@ -52,7 +53,7 @@ s_load_keys (site_grants_t *self)
         audit_verifier_t *key = text? audit_verifier_parse (text, strlen (text)): NULL;
         if (!key || self->nkeys == S_AUTHORITIES_MAX) {
             audit_verifier_destroy (&key);
-            rc = site_error ("%s: an enrolled authority key is damaged or there are more "
+            rc = util_error (UTIL_EFAIL, "%s: an enrolled authority key is damaged or there are more "
                              "than %d", self->path, S_AUTHORITIES_MAX);
         }
         else
@@ -69,7 +70,7 @@ site_grants_open (const char *path, audit_log_t *audit)
 {
     site_grants_t *self = calloc (1, sizeof *self);
     if (!self || !(self->path = strdup (path))) {
-        site_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         site_grants_destroy (&self);
         return NULL;
     }
@@ -85,7 +86,7 @@ site_grants_open (const char *path, audit_log_t *audit)
     if (sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
                       &err) != SQLITE_OK
     ||  sqlite3_exec (self->db, s_schema, NULL, NULL, &err) != SQLITE_OK) {
-        site_error ("%s: %s", path, err? err: "cannot set up");
+        util_error (UTIL_EFAIL, "%s: %s", path, err? err: "cannot set up");
         sqlite3_free (err);
         site_grants_destroy (&self);
         return NULL;
@@ -117,12 +118,12 @@ s_audit (site_grants_t *self, const char *kind, json_t *detail)
     json_decref (detail);
     int rc = 0;
     if (!text)
-        rc = site_error ("out of memory");
+        rc = util_error (UTIL_ENOMEM, "out of memory");
     else
     if (self->audit) {
         audit_entry_t e = { 0, kind, "site:grants", text };
         if (audit_log_append (self->audit, &e, NULL))
-            rc = site_error ("%s: audit log: %s", self->path, audit_last_error ());
+            rc = util_error_context ("%s: audit log", self->path);
     }
     free (text);
     return rc;
@@ -134,7 +135,7 @@ site_grants_enroll_authority (site_grants_t *self, const char *verifier_key)
     audit_verifier_t *key = verifier_key? audit_verifier_parse (verifier_key,
                                                                 strlen (verifier_key)): NULL;
     if (!key)
-        return site_error ("authority key: %s", audit_last_error ());
+        return util_error_context ("authority key");
     char *text = audit_verifier_text (key);
     audit_verifier_destroy (&key);
     sqlite3_stmt *st = NULL;
@@ -146,7 +147,7 @@ site_grants_enroll_authority (site_grants_t *self, const char *verifier_key)
     }
     sqlite3_bind_text (st, 1, text, -1, SQLITE_STATIC);
     if (sqlite3_step (st) != SQLITE_DONE) {
-        site_error ("%s: authority already enrolled or cannot be stored: %s", self->path,
+        util_error (UTIL_EIO, "%s: authority already enrolled or cannot be stored: %s", self->path,
                     sqlite3_errmsg (self->db));
         goto done;
     }
@@ -173,7 +174,7 @@ s_stored (site_grants_t *self, const char *id, int64_t *date_ms, char **patient)
         *date_ms = sqlite3_column_int64 (st, 0);
         const char *p = (const char *) sqlite3_column_text (st, 1);
         *patient = strdup (p? p: "");
-        rc = *patient? 1: site_error ("out of memory");
+        rc = *patient? 1: util_error (UTIL_ENOMEM, "out of memory");
     }
     else
     if (step != SQLITE_DONE)
@@ -203,19 +204,19 @@ s_add (site_grants_t *self, const char *envelope, size_t len, int64_t now_ms,
     if (held < 0)
         goto done;
     if (held && site_consent_time (c) <= held_ms) {
-        site_error ("grant %s: a version dated at or after this one is already held",
+        util_error (UTIL_EREFUSED, "grant %s: a version dated at or after this one is already held",
                     site_consent_id (c));
         r = SITE_GRANT_SUPERSEDED;
         goto done;
     }
     if (held && strcmp (held_patient, site_consent_patient (c)) != 0) {
-        site_error ("grant %s: a new version cannot change the patient", site_consent_id (c));
+        util_error (UTIL_EREFUSED, "grant %s: a new version cannot change the patient", site_consent_id (c));
         goto done;
     }
     if (active && (r = site_consent_in_force (c, now_ms)) != SITE_GRANT_OK)
         goto done;
     if (!active && !held) {
-        site_error ("grant %s: status %s revokes nothing held", site_consent_id (c),
+        util_error (UTIL_EREFUSED, "grant %s: status %s revokes nothing held", site_consent_id (c),
                     site_consent_status (c));
         r = SITE_GRANT_INACTIVE;
         goto done;
@@ -253,8 +254,8 @@ site_grants_add (site_grants_t *self, const char *envelope, size_t len, int64_t 
     }
     site_grant_reason_t r = s_add (self, envelope, len, now_ms, &c);
     char why [512];
-    snprintf (why, sizeof why, "%s", r == SITE_GRANT_OK? "": site_last_error ());
-    site_printable (why);
+    snprintf (why, sizeof why, "%s", r == SITE_GRANT_OK? "": util_last_error ());
+    util_printable (why);
     json_t *detail = json_pack ("{s:s}", "result", site_grant_reason_name (r));
     if (detail && c) {
         json_object_set_new (detail, "id", json_string (site_consent_id (c)));
@@ -277,7 +278,7 @@ site_grants_add (site_grants_t *self, const char *envelope, size_t len, int64_t 
     }
     //  The decision's detail stays the last error for the caller.
     if (r != SITE_GRANT_OK)
-        site_error ("%s", why);
+        util_error (UTIL_EFAIL, "%s", why);
     return r;
 }
 
@@ -313,7 +314,7 @@ s_current (site_grants_t *self, site_consent_t ***out, size_t *n)
             site_consent_t **grown = realloc (list, cap * sizeof *grown);
             if (!grown) {
                 site_consent_destroy (&c);
-                site_error ("out of memory");
+                util_error (UTIL_ENOMEM, "out of memory");
                 goto done;
             }
             list = grown;
@@ -391,7 +392,7 @@ site_grants_select_records (site_grants_t *self, const site_consent_query_t *q,
             cap = cap? 2 * cap: 256;
             int64_t *grown = realloc (out, cap * sizeof *grown);
             if (!grown) {
-                site_error ("out of memory");
+                util_error (UTIL_ENOMEM, "out of memory");
                 goto done;
             }
             out = grown;
@@ -422,7 +423,7 @@ site_grants_select_patients (site_grants_t *self, const site_consent_query_t *q,
     if (s_current (self, &list, &nlist))
         return -1;
     char **out = calloc (nlist + 1, sizeof *out);
-    int rc = out? 0: site_error ("out of memory");
+    int rc = out? 0: util_error (UTIL_ENOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < nlist; i++) {
         const char *patient = site_consent_patient (list [i]);
         //  The list is sorted: a patient already taken is the last one taken.
@@ -434,7 +435,7 @@ site_grants_select_patients (site_grants_t *self, const site_consent_query_t *q,
         if (site_consent_decide (list [i], &item) != SITE_GRANT_OK)
             continue;
         if (!(out [count] = strdup (patient)))
-            rc = site_error ("out of memory");
+            rc = util_error (UTIL_ENOMEM, "out of memory");
         else
             count++;
     }

@@ -20,6 +20,7 @@
 #define SITE_GRANTS_H
 
 #include "consent.h"
+#include "util/error.h"
 #include "audit/log.h"
 
 typedef struct _site_grants_t site_grants_t;
@@ -38,7 +39,7 @@ void site_grants_destroy (site_grants_t **self_p);
 int site_grants_enroll_authority (site_grants_t *self, const char *verifier_key) SITE_WUR;
 
 /*  Takes a signed grant envelope received at now_ms. Returns SITE_GRANT_OK
-    (stored), or the reason it was rejected (site_last_error() has the
+    (stored), or the reason it was rejected (util_last_error () has the
     detail): malformed, unsigned, unknown_authority, bad_signature,
     expired, not_yet_valid, inactive (revokes nothing) or superseded. If
     the audit log cannot record the decision the grant is not stored and

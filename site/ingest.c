@@ -1,6 +1,7 @@
 /*  site/ingest.c - the ingest store: device registry, group-committed
     sealed records and persisted replay marks (site/ingest.h). */
 #include "ingest.h"
+#include "util/codec.h"
 #include "fhir.h"
 #include "replay.h"
 #include "site_internal.h"
@@ -65,7 +66,7 @@ static const char s_schema [] =
 static int
 s_sql_error (site_ingest_t *self, const char *what)
 {
-    return site_error ("%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return util_error (UTIL_EIO, "%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
 }
 
 static int
@@ -93,7 +94,7 @@ s_seal (site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
     //  store handle, like its SQLite connection, never crosses a fork).
     if (self->nonces_left == 0) {
         if (RAND_bytes (self->nonces, sizeof self->nonces) != 1)
-            return site_error ("%s: no random nonce for sealing", self->path);
+            return util_error (UTIL_EFAIL, "%s: no random nonce for sealing", self->path);
         self->nonces_left = S_NONCE_POOL;
     }
     self->nonces_left--;
@@ -108,7 +109,7 @@ s_seal (site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
           && EVP_EncryptFinal_ex (ctx, out + S_NONCE + n, &fin) == 1
           && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_GET_TAG, SITE_TAG_LEN,
                                   out + S_NONCE + len) == 1;
-    return ok? 0: site_error ("%s: sealing under the storage key failed", self->path);
+    return ok? 0: util_error (UTIL_EFAIL, "%s: sealing under the storage key failed", self->path);
 }
 
 static int
@@ -116,7 +117,7 @@ s_unseal (site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
           const void *aad, size_t aad_len)
 {
     if (len < S_NONCE + SITE_TAG_LEN)
-        return site_error ("%s: sealed value is too short", self->path);
+        return util_error (UTIL_EINPUT, "%s: sealed value is too short", self->path);
     size_t clen = len - S_NONCE - SITE_TAG_LEN;
     EVP_CIPHER_CTX *ctx = self->ctx;
     int n = 0, fin = 0;
@@ -128,7 +129,7 @@ s_unseal (site_ingest_t *self, uint8_t *out, const uint8_t *in, size_t len,
           && EVP_DecryptFinal_ex (ctx, out + n, &fin) == 1;
     if (!ok) {
         OPENSSL_cleanse (out, clen);
-        return site_error ("%s: a sealed value does not open under this storage key",
+        return util_error (UTIL_EFAIL, "%s: a sealed value does not open under this storage key",
                            self->path);
     }
     return 0;
@@ -178,7 +179,7 @@ s_add (site_ingest_t *self)
         size_t cap = self->cap? 2 * self->cap: 16;
         device_t *grown = realloc (self->devices, cap * sizeof *grown);
         if (!grown) {
-            site_error ("out of memory");
+            util_error (UTIL_ENOMEM, "out of memory");
             return NULL;
         }
         self->devices = grown;
@@ -203,7 +204,7 @@ s_load_devices (site_ingest_t *self)
         const char *patient = (const char *) sqlite3_column_text (st, 1);
         if (!id || !site_device_id_ok (id) || !patient || strlen (patient) > S_PATIENT_MAX
         ||  sqlite3_column_bytes (st, 5) != S_SEALED_SECRET) {
-            site_error ("%s: a device row is damaged", self->path);
+            util_error (UTIL_EFAIL, "%s: a device row is damaged", self->path);
             goto done;
         }
         device_t *d = s_add (self);
@@ -245,7 +246,7 @@ s_check_key (site_ingest_t *self)
         if (sqlite3_column_bytes (st, 0) != (int) sizeof sealed
         ||  s_unseal (self, plain, sqlite3_column_blob (st, 0), sizeof sealed, "meta", 4)
         ||  memcmp (plain, s_check_text, sizeof plain) != 0)
-            site_error ("%s: this is not the store's storage key", self->path);
+            util_error (UTIL_EINPUT, "%s: this is not the store's storage key", self->path);
         else
             rc = 0;
     }
@@ -278,7 +279,7 @@ site_ingest_open (const char *path, const uint8_t storage_key [SITE_STORAGE_KEY_
     ||  !(self->ctx = EVP_CIPHER_CTX_new ())
     ||  !(self->seal_ctx = EVP_CIPHER_CTX_new ())
     ||  EVP_EncryptInit_ex2 (self->seal_ctx, self->gcm, storage_key, NULL, NULL) != 1) {
-        site_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         site_ingest_destroy (&self);
         return NULL;
     }
@@ -340,7 +341,7 @@ s_audit (site_ingest_t *self, const audit_entry_t *entries, size_t n)
     if (!self->audit || n == 0)
         return 0;
     if (audit_log_append_batch (self->audit, entries, n, NULL))
-        return site_error ("%s: audit log: %s", self->path, audit_last_error ());
+        return util_error_context ("%s: audit log", self->path);
     return 0;
 }
 
@@ -353,7 +354,7 @@ s_audit_device (site_ingest_t *self, const char *kind, const device_t *d)
     char *detail = j? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
     json_decref (j);
     if (!detail)
-        return site_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     audit_entry_t e = { 0, kind, "site:ingest", detail };
     int rc = s_audit (self, &e, 1);
     free (detail);
@@ -365,17 +366,17 @@ site_ingest_enroll (site_ingest_t *self, const char *device_id, const char *pati
                     int64_t expires_ms, uint8_t secret [SITE_SECRET_LEN], uint32_t *epoch)
 {
     if (!site_device_id_ok (device_id))
-        return site_error ("device id must be 1..%d of [A-Za-z0-9._-]", SITE_DEVICE_ID_MAX);
+        return util_error (UTIL_EINPUT, "device id must be 1..%d of [A-Za-z0-9._-]", SITE_DEVICE_ID_MAX);
     size_t plen = patient? strlen (patient): 0;
     if (plen < 9 || plen > S_PATIENT_MAX || strncmp (patient, "Patient/", 8) != 0
     ||  strspn (patient + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                              "0123456789.-") != plen - 8)
-        return site_error ("patient must be \"Patient/<id>\", the id 1..64 of [A-Za-z0-9.-]");
+        return util_error (UTIL_EINPUT, "patient must be \"Patient/<id>\", the id 1..64 of [A-Za-z0-9.-]");
     if (expires_ms < 0)
-        return site_error ("expiry must not be negative");
+        return util_error (UTIL_EINPUT, "expiry must not be negative");
     device_t *d = s_find (self, device_id);
     if (d && !d->revoked)
-        return site_error ("device '%s' is already enrolled (revoke it first)", device_id);
+        return util_error (UTIL_EREFUSED, "device '%s' is already enrolled (revoke it first)", device_id);
     device_t fresh;
     memset (&fresh, 0, sizeof fresh);
     snprintf (fresh.id, sizeof fresh.id, "%s", device_id);
@@ -387,7 +388,7 @@ site_ingest_enroll (site_ingest_t *self, const char *device_id, const char *pati
     sqlite3_stmt *st = NULL;
     int rc = -1;
     if (RAND_bytes (fresh.secret, SITE_SECRET_LEN) != 1) {
-        site_error ("OpenSSL RAND_bytes failed");
+        util_error (UTIL_ECRYPTO, "OpenSSL RAND_bytes failed");
         goto done;
     }
     if (s_seal (self, sealed, fresh.secret, SITE_SECRET_LEN, aad,
@@ -432,7 +433,7 @@ site_ingest_revoke (site_ingest_t *self, const char *device_id)
 {
     device_t *d = device_id? s_find (self, device_id): NULL;
     if (!d)
-        return site_error ("device '%s' is not enrolled", device_id? device_id: "");
+        return util_error (UTIL_EINPUT, "device '%s' is not enrolled", device_id? device_id: "");
     sqlite3_stmt *st = NULL;
     int rc = -1;
     if (s_exec (self, "BEGIN IMMEDIATE"))
@@ -530,7 +531,7 @@ s_reject_detail (site_reason_t r, const uint8_t *buf, size_t len, const char *wh
     site_frame_t f;
     char text [512];
     snprintf (text, sizeof text, "%s", why);
-    site_printable (text);
+    util_printable (text);
     json_t *j = json_pack ("{s:s, s:s}", "reason", site_reason_name (r), "why", text);
     //  Only a frame that parses has a device and sequence to name.
     if (j && r != SITE_MALFORMED_FRAME && r != SITE_TOO_LARGE
@@ -548,14 +549,14 @@ site_ingest_submit (site_ingest_t *self, const uint8_t *const *frames, const siz
                     size_t n, int64_t now_ms, site_reason_t *reasons)
 {
     if (n == 0 || n > SITE_INGEST_BATCH_MAX)
-        return site_error ("%s: a batch holds 1..%d frames, not %zu", self->path,
+        return util_error (UTIL_EFAIL, "%s: a batch holds 1..%d frames, not %zu", self->path,
                            SITE_INGEST_BATCH_MAX, n);
     audit_entry_t *rejected = calloc (n, sizeof *rejected);
     size_t nrejected = 0;
     int rc = -1;
     bool failed = false;
     if (!rejected) {
-        site_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return -1;
     }
     if (s_exec (self, "BEGIN IMMEDIATE"))
@@ -565,9 +566,9 @@ site_ingest_submit (site_ingest_t *self, const uint8_t *const *frames, const siz
         reasons [i] = s_decide (self, frames [i], lens [i], now_ms, &d, &failed);
         if (reasons [i] == SITE_OK || failed)
             continue;
-        char *detail = s_reject_detail (reasons [i], frames [i], lens [i], site_last_error ());
+        char *detail = s_reject_detail (reasons [i], frames [i], lens [i], util_last_error ());
         if (!detail) {
-            site_error ("out of memory");
+            util_error (UTIL_ENOMEM, "out of memory");
             failed = true;
             break;
         }
@@ -634,20 +635,20 @@ site_ingest_record_payload (site_ingest_t *self, const char *device_id, uint64_t
     sqlite3_stmt *st = NULL;
     int rc = -1;
     if (!site_device_id_ok (device_id))
-        return site_error ("%s: invalid device id", self->path);
+        return util_error (UTIL_EINPUT, "%s: invalid device id", self->path);
     if (sqlite3_prepare_v2 (self->db, "SELECT epoch, sealed FROM records WHERE device = ? AND"
                             " seq = ? ORDER BY epoch DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
         return s_sql_error (self, "reading a record");
     sqlite3_bind_text (st, 1, device_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 2, (sqlite3_int64) sequence);
     if (sqlite3_step (st) != SQLITE_ROW) {
-        site_error ("%s: no record %s/%llu", self->path, device_id,
+        util_error (UTIL_EFAIL, "%s: no record %s/%llu", self->path, device_id,
                     (unsigned long long) sequence);
         goto done;
     }
     size_t slen = (size_t) sqlite3_column_bytes (st, 1);
     if (slen < S_NONCE + SITE_TAG_LEN || slen - S_NONCE - SITE_TAG_LEN > cap) {
-        site_error ("%s: record %s/%llu is damaged or too large", self->path, device_id,
+        util_error (UTIL_ELIMIT, "%s: record %s/%llu is damaged or too large", self->path, device_id,
                     (unsigned long long) sequence);
         goto done;
     }

@@ -11,6 +11,7 @@
 #define SITE_REPLAY_H
 
 #include "site.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 
@@ -31,7 +32,7 @@ void site_replay_init (site_replay_t *self);
 void site_replay_restore (site_replay_t *self, uint64_t floor);
 
 /*  SITE_OK if `sequence` may be accepted, SITE_REPLAY (with the detail in
-    site_last_error()) if it was seen or is older than the window. Does not
+    util_last_error ()) if it was seen or is older than the window. Does not
     change the window. */
 site_reason_t site_replay_check (const site_replay_t *self, uint64_t sequence) SITE_WUR;
 

@@ -4,32 +4,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static _Thread_local char s_error [512];
-
-int
-site_error (const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (s_error, sizeof s_error, fmt, ap);
-    va_end (ap);
-    return -1;
-}
-
 site_reason_t
 site_reject (site_reason_t reason, const char *fmt, ...)
 {
+    char text [UTIL_ERROR_MAX];
     va_list ap;
     va_start (ap, fmt);
-    vsnprintf (s_error, sizeof s_error, fmt, ap);
+    vsnprintf (text, sizeof text, fmt, ap);
     va_end (ap);
+    util_error (reason == SITE_TOO_LARGE? UTIL_ELIMIT: UTIL_EINPUT, "%s", text);
     return reason;
-}
-
-const char *
-site_last_error (void)
-{
-    return s_error;
 }
 
 const char *
@@ -48,12 +32,4 @@ site_reason_name (site_reason_t reason)
         [SITE_TOO_LARGE]        = "too_large",
     };
     return (unsigned) reason < SITE_REASON_COUNT? names [reason]: "unknown";
-}
-
-void
-site_printable (char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char) *s < 0x20 || (unsigned char) *s > 0x7e)
-            *s = '?';
 }

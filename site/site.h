@@ -1,9 +1,8 @@
 /*  site/site.h - errors and ingest rejection reasons of the site module.
 
     Every site_ function that can fail returns -1 (or NULL) and leaves one
-    line describing what went wrong, readable with site_last_error(). The
-    message is per thread and valid until the next failing site_ call on
-    that thread. Ingest decisions are reported as a site_reason_t: every
+    line describing what went wrong, in the error slot
+    (util/error.h). Ingest decisions are reported as a site_reason_t: every
     frame gets an answer, accepted (SITE_OK) or one reason.
 */
 #ifndef SITE_SITE_H
@@ -31,11 +30,5 @@ typedef enum {
 /*  The reason's wire and log name ("accepted", "bad_tag", "replay", ...),
     or "unknown" for a value out of range. Static. */
 const char *site_reason_name (site_reason_t reason);
-
-/*  The last error message on this thread ("" if none). Borrowed. */
-const char *site_last_error (void);
-
-/*  Records a printf-style message as this thread's last error; returns -1. */
-int site_error (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
 
 #endif

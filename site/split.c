@@ -1,5 +1,6 @@
 /*  site/split.c - seeded splits of a CSV dataset across simulated sites. */
 #include "split.h"
+#include "util/error.h"
 #include "site.h"
 #include "models/csv.h"
 #include "models/models.h"
@@ -25,7 +26,7 @@ site_split_kind_parse (const char *name, site_split_kind_t *kind)
             *kind = (site_split_kind_t) k;
             return 0;
         }
-    return site_error ("split '%s': expected iid, label-skew or size-skew", name? name: "");
+    return util_error (UTIL_EINPUT, "split '%s': expected iid, label-skew or size-skew", name? name: "");
 }
 
 const char *
@@ -69,18 +70,18 @@ site_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t
                    size_t n_sites, site_split_kind_t kind, uint64_t seed)
 {
     if (n_sites < 1 || n_sites > SITE_SPLIT_SITES_MAX)
-        return site_error ("split: %zu sites, expected 1 to %d", n_sites, SITE_SPLIT_SITES_MAX);
+        return util_error (UTIL_EINPUT, "split: %zu sites, expected 1 to %d", n_sites, SITE_SPLIT_SITES_MAX);
     if (rows < n_sites)
-        return site_error ("split: %zu rows cannot give each of %zu sites a row", rows, n_sites);
+        return util_error (UTIL_EFAIL, "split: %zu rows cannot give each of %zu sites a row", rows, n_sites);
     if (kind == SITE_SPLIT_LABEL_SKEW && (!labels || n_labels == 0))
-        return site_error ("split: label-skew needs the label of every row");
+        return util_error (UTIL_EINPUT, "split: label-skew needs the label of every row");
     if ((size_t) kind >= sizeof s_kind_names / sizeof s_kind_names [0])
-        return site_error ("split: unknown kind %d", (int) kind);
+        return util_error (UTIL_EINPUT, "split: unknown kind %d", (int) kind);
     size_t *order = malloc (rows * sizeof *order);
     gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
     int rc = -1;
     if (!order || !rng) {
-        site_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     gsl_rng_set (rng, (unsigned long) seed);
@@ -89,7 +90,7 @@ site_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t
     if (kind == SITE_SPLIT_LABEL_SKEW) {
         for (size_t r = 0; r < rows; r++)
             if (labels [r] >= n_labels) {
-                site_error ("split: row %zu has label index %zu of %zu", r, labels [r], n_labels);
+                util_error (UTIL_EFAIL, "split: row %zu has label index %zu of %zu", r, labels [r], n_labels);
                 goto cleanup;
             }
         for (size_t c = 0; c < n_labels; c++) {
@@ -134,7 +135,7 @@ site_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t
     }
     for (size_t i = 0; i < n_sites; i++)
         if (per_site [i] == 0) {
-            site_error ("split: %s of %zu rows leaves site %zu of %zu empty",
+            util_error (UTIL_EINPUT, "split: %s of %zu rows leaves site %zu of %zu empty",
                         s_kind_names [kind], rows, i + 1, n_sites);
             goto cleanup;
         }
@@ -188,7 +189,7 @@ s_write (const char *path, const model_csv_t *csv, const size_t *assignment, siz
     if (!f) {
         if (fd >= 0)
             close (fd);
-        return site_error ("%s: cannot create: %s", path, strerror (errno));
+        return util_error (UTIL_EIO, "%s: cannot create: %s", path, strerror (errno));
     }
     s_record (f, csv, -1);
     size_t rows = model_csv_rows (csv);
@@ -197,7 +198,7 @@ s_write (const char *path, const model_csv_t *csv, const size_t *assignment, siz
             s_record (f, csv, (long) r);
     int bad = ferror (f);
     if (fclose (f) || bad)
-        return site_error ("%s: write failed", path);
+        return util_error (UTIL_EFAIL, "%s: write failed", path);
     return 0;
 }
 
@@ -216,7 +217,7 @@ s_labels (const model_csv_t *csv, const char *label, size_t **labels, size_t *n_
     *n_labels = 0;
     long col = model_csv_find (csv, label);
     if (col < 0)
-        return site_error ("%s:1:1: no label column '%s' in the header",
+        return util_error (UTIL_EINPUT, "%s:1:1: no label column '%s' in the header",
                            model_csv_name (csv), label);
     size_t rows = model_csv_rows (csv);
     const char **values = malloc ((rows? rows: 1) * sizeof *values);
@@ -224,13 +225,13 @@ s_labels (const model_csv_t *csv, const char *label, size_t **labels, size_t *n_
     if (!values || !out) {
         free (values);
         free (out);
-        return site_error ("out of memory");
+        return util_error (UTIL_ENOMEM, "out of memory");
     }
     for (size_t r = 0; r < rows; r++) {
         const char *v = model_csv_cell (csv, r, (size_t) col);
         size_t len = strspn (v, " ");
         if (v [len] == '\0' || strcmp (v + len, "NA") == 0) {
-            site_error ("%s:%zu:%zu: missing label in column '%s'", model_csv_name (csv),
+            util_error (UTIL_EINPUT, "%s:%zu:%zu: missing label in column '%s'", model_csv_name (csv),
                         model_csv_line (csv, r, (size_t) col),
                         model_csv_column (csv, r, (size_t) col), label);
             free (values);
@@ -259,10 +260,8 @@ static model_csv_t *
 s_load (const char *in)
 {
     model_csv_t *csv = NULL;
-    if (model_csv_load (&csv, in, 0)) {
-        site_error ("%s", model_last_error ());
+    if (model_csv_load (&csv, in, 0))
         return NULL;
-    }
     return csv;
 }
 
@@ -278,12 +277,12 @@ site_split_csv (const char *in, const char *label, site_split_kind_t kind, size_
     size_t *assignment = malloc ((rows? rows: 1) * sizeof *assignment);
     int rc = -1;
     if (!assignment) {
-        site_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     if (kind == SITE_SPLIT_LABEL_SKEW) {
         if (!label) {
-            site_error ("%s: label-skew needs the label column", in);
+            util_error (UTIL_EINPUT, "%s: label-skew needs the label column", in);
             goto cleanup;
         }
         if (s_labels (csv, label, &labels, &n_labels))
@@ -291,8 +290,8 @@ site_split_csv (const char *in, const char *label, site_split_kind_t kind, size_
     }
     if (site_split_assign (assignment, rows, labels, n_labels, n_sites, kind, seed)) {
         char why [512];
-        snprintf (why, sizeof why, "%s", site_last_error ());
-        site_error ("%s: %s", in, why);
+        snprintf (why, sizeof why, "%s", util_last_error ());
+        util_error (UTIL_EFAIL, "%s: %s", in, why);
         goto cleanup;
     }
     for (size_t i = 0; i < n_sites; i++) {
@@ -318,7 +317,7 @@ site_split_holdout (const char *in, const char *label, double fraction, uint64_t
                     size_t *n_test)
 {
     if (!(fraction > 0 && fraction < 1))
-        return site_error ("hold-out fraction %g is not in (0, 1)", fraction);
+        return util_error (UTIL_EINPUT, "hold-out fraction %g is not in (0, 1)", fraction);
     model_csv_t *csv = s_load (in);
     if (!csv)
         return -1;
@@ -329,7 +328,7 @@ site_split_holdout (const char *in, const char *label, double fraction, uint64_t
     gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
     int rc = -1;
     if (!assignment || !order || !rng) {
-        site_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     if (s_labels (csv, label, &labels, &n_labels))
@@ -348,7 +347,7 @@ site_split_holdout (const char *in, const char *label, double fraction, uint64_t
         test += k;
     }
     if (test == 0 || test == rows) {
-        site_error ("%s: a hold-out of %g of %zu rows leaves an empty side", in, fraction, rows);
+        util_error (UTIL_EINPUT, "%s: a hold-out of %g of %zu rows leaves an empty side", in, fraction, rows);
         goto cleanup;
     }
     if (s_write (train_path, csv, assignment, 0) || s_write (test_path, csv, assignment, 1))

@@ -26,6 +26,7 @@
 #ifndef SITE_SPLIT_H
 #define SITE_SPLIT_H
 
+#include "util/error.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,7 +48,7 @@ const char *site_split_kind_name (site_split_kind_t kind);
     `labels` (rows class indexes, 0-based, < n_labels) is needed for
     label-skew and ignored otherwise. Refuses n_sites outside
     [1, SITE_SPLIT_SITES_MAX], and a split that leaves a site empty.
-    Returns 0 or -1 + site_last_error(). */
+    Returns 0 or -1 + util_last_error (). */
 int site_split_assign (size_t *assignment, size_t rows, const size_t *labels,
                        size_t n_labels, size_t n_sites, site_split_kind_t kind,
                        uint64_t seed);
@@ -56,7 +57,7 @@ int site_split_assign (size_t *assignment, size_t rows, const size_t *labels,
     site_split_assign (label column `label`, required for label-skew and
     then never missing) and writes out_paths[i] for site i (mode 0600,
     replaced if present). counts[i] (if not NULL) gets site i's row count.
-    Returns 0 or -1 + site_last_error() naming the file (and line:column for
+    Returns 0 or -1 + util_last_error () naming the file (and line:column for
     a bad label). */
 int site_split_csv (const char *in, const char *label, site_split_kind_t kind,
                     size_t n_sites, uint64_t seed, const char *const *out_paths,

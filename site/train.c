@@ -1,5 +1,6 @@
 /*  site/train.c - the integer vectors a site contributes. */
 #include "train.h"
+#include "util/error.h"
 #include "fedavg.h"
 #include "site.h"
 #include "dp/clip.h"
@@ -49,7 +50,7 @@ s_sums (int64_t *out, const model_dataset_t *ds)
     for (size_t j = 0; j < 2 * p && !rc; j++) {
         double v = ldexp (s [j], PROTO_OFF_BITS);
         if (!(fabs (v) < ldexp (1, PROTO_VALUE_BITS - 2)))
-            rc = site_error ("stats: feature %zu: sum %g too large for the fixed-point range",
+            rc = util_error (UTIL_ELIMIT, "stats: feature %zu: sum %g too large for the fixed-point range",
                              j % p, s [j]);
         else
             out [j] = (int64_t) llround (v);
@@ -109,11 +110,11 @@ s_gradients (double *G, const proto_study_t *study, const proto_plan_t *plan,
     }
     model_mlp_t *mlp = model_mlp_new (Z->size2, study->hidden, study->n_hidden, MODEL_ACT_RELU);
     if (!mlp)
-        return site_error ("model: %s", model_last_error ());
+        return util_error_context ("model");
     gsl_vector_memcpy (model_mlp_params (mlp), &w.vector);
     int rc = model_mlp_per_example (mlp, &Gv.matrix, Z, y);
     model_mlp_destroy (&mlp);
-    return rc? site_error ("model: %s", model_last_error ()): 0;
+    return rc? util_error_context ("model"): 0;
 }
 
 //  unit = site: the site's whole model delta after its local epochs,
@@ -131,7 +132,7 @@ s_train_site (int64_t *out, const model_dataset_t *ds, const proto_study_t *stud
     double clip = study->privacy_off? 1e6: study->clip;
     int rc = site_fedavg_delta (delta, study, n, Z, ds->y, rs->params, rng);
     if (!rc && dp_clip_sum_fixed (delta, 1, n, clip, PROTO_FRAC_BITS, out))
-        rc = site_error ("delta: %s", dp_last_error ());
+        rc = util_error_context ("delta");
     free (delta);
     gsl_matrix_free (Z);
     return rc;
@@ -153,7 +154,7 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
         uint64_t u;
         if (dp_rng_u64 (rng, &u)) {
             free (idx);
-            return site_error ("sampling: %s", dp_last_error ());
+            return util_error_context ("sampling");
         }
         if ((u >> 11) < cut || rs->sampling_rate >= 1)
             idx [k++] = i;
@@ -177,7 +178,7 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
     double clip = study->privacy_off? 1e6: study->clip;
     int rc = s_gradients (G, study, plan, Z, y, rs->params);
     if (!rc && dp_clip_sum_fixed (G, k, n, clip, PROTO_FRAC_BITS, out))
-        rc = site_error ("gradient: %s", dp_last_error ());
+        rc = util_error_context ("gradient");
     free (G);
     gsl_matrix_free (Z);
     gsl_vector_free (y);
@@ -201,11 +202,11 @@ s_eval (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
         model_mlp_t *mlp = model_mlp_new (Z->size2, study->hidden, study->n_hidden,
                                           MODEL_ACT_RELU);
         if (!mlp)
-            rc = site_error ("model: %s", model_last_error ());
+            rc = util_error_context ("model");
         else {
             gsl_vector_memcpy (model_mlp_params (mlp), &w.vector);
             if (model_mlp_predict (mlp, s, Z))
-                rc = site_error ("model: %s", model_last_error ());
+                rc = util_error_context ("model");
             model_mlp_destroy (&mlp);
         }
     }
@@ -240,6 +241,6 @@ site_round_vector (int64_t *out, const site_data_t *data, const proto_study_t *s
         case COHORT__ROUND_KIND__ROUND_KIND_EVAL:
             return s_eval (out, data->test, study, plan, rs);
         default:
-            return site_error ("round: unknown kind %d", (int) rs->kind);
+            return util_error (UTIL_EINPUT, "round: unknown kind %d", (int) rs->kind);
     }
 }

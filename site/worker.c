@@ -1,5 +1,7 @@
 /*  site/worker.c - the site's message loop, ledger and crypto. */
 #include "worker.h"
+#include "util/alloc.h"
+#include "util/error.h"
 #include "config.h"
 #include "data.h"
 #include "endpoint.h"
@@ -56,29 +58,27 @@ site_worker_new (const char *config_path)
         goto fail;
     self->pk = he_keyfile_load_public (self->cfg->public_key);
     self->share = self->pk? he_keyfile_load_share (self->cfg->share): NULL;
-    if (!self->pk || !self->share) {
-        site_error ("%s", he_last_error ());
+    if (!self->pk || !self->share)
         goto fail;
-    }
     if (mpz_cmp (he_share_n (self->share), he_pubkey_n (self->pk))) {
-        site_error ("%s: the share belongs to another key than %s", self->cfg->share,
+        util_error (UTIL_EFAIL, "%s: the share belongs to another key than %s", self->cfg->share,
                     self->cfg->public_key);
         goto fail;
     }
     if (he_share_index (self->share) != self->cfg->index) {
-        site_error ("%s: share index %u, but the config says index = %u", self->cfg->share,
+        util_error (UTIL_EFAIL, "%s: share index %u, but the config says index = %u", self->cfg->share,
                     he_share_index (self->share), self->cfg->index);
         goto fail;
     }
     if (he_pubkey_precompute (self->pk) || he_share_precompute (self->share)
     ||  he_codec_init (&self->codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
                        PROTO_VALUE_BITS, PROTO_MAX_PARTIES)) {
-        site_error ("keys: %s", he_last_error ());
+        util_error_context ("keys");
         goto fail;
     }
     self->ledger = dp_ledger_open (self->cfg->ledger);
     if (!self->ledger) {
-        site_error ("ledger: %s", dp_last_error ());
+        util_error_context ("ledger");
         goto fail;
     }
     if (self->cfg->ingest
@@ -89,7 +89,7 @@ site_worker_new (const char *config_path)
         //  safely with the endpoint's.
         self->audit = audit_log_open (self->cfg->audit, self->cfg->audit_origin);
         if (!self->audit) {
-            site_error ("audit: %s", audit_last_error ());
+            util_error_context ("audit");
             goto fail;
         }
         snprintf (self->actor, sizeof self->actor, "site:%s", self->cfg->name);
@@ -98,7 +98,8 @@ site_worker_new (const char *config_path)
     self->sock = proto_client_new (self->cfg->coordinator, self->cfg->cert,
                                    self->cfg->coordinator_cert);
     if (!self->rng || !self->sock) {
-        site_error ("%s", self->rng? proto_last_error (): "out of memory");
+        if (!self->rng)
+            util_error (UTIL_ENOMEM, "out of memory");
         goto fail;
     }
     return self;
@@ -117,7 +118,7 @@ s_audit (site_worker_t *self, const char *kind, json_t *detail)
     if (self->audit) {
         audit_entry_t e = { 0, kind, self->actor, text? text: "{}" };
         if (audit_log_append (self->audit, &e, NULL))
-            zsys_error ("site %s: audit %s: %s", self->cfg->name, kind, audit_last_error ());
+            zsys_error ("site %s: audit %s: %s", self->cfg->name, kind, util_last_error ());
     }
     free (text);
 }
@@ -160,7 +161,7 @@ s_send (site_worker_t *self, const char *study_id, uint32_t round, proto_msg_t *
     msg->round_id = round;
     if (proto_send (self->sock, NULL, msg))
         zsys_warning ("site %s: cannot send %s: %s", self->cfg->name, proto_body_name (msg),
-                      proto_last_error ());
+                      util_last_error ());
 }
 
 static void
@@ -177,8 +178,11 @@ s_hello (site_worker_t *self)
 }
 
 static void
-s_error_to (site_worker_t *self, const char *study_id, uint32_t round, const char *text)
+s_error_to (site_worker_t *self, const char *study_id, uint32_t round, const char *reason)
 {
+    //  A copy: `reason` may be the error slot, which sending can overwrite.
+    char text [PROTO_TEXT_MAX + 1];
+    snprintf (text, sizeof text, "%s", reason);
     zsys_warning ("site %s: study %s round %u: %s", self->cfg->name, study_id, round, text);
     Cohort__Error err = COHORT__ERROR__INIT;
     err.message = (char *) text;
@@ -191,10 +195,12 @@ s_error_to (site_worker_t *self, const char *study_id, uint32_t round, const cha
 static void
 s_decline (site_worker_t *self, const char *study_id, const char *reason)
 {
-    zsys_info ("site %s: declined study %s: %s", self->cfg->name, study_id, reason);
-    Cohort__StudyDecline decline = COHORT__STUDY_DECLINE__INIT;
+    //  A copy first: `reason` may be the error slot, which sending and
+    //  auditing can overwrite.
     char text [PROTO_TEXT_MAX + 1];
     snprintf (text, sizeof text, "%s", reason);
+    zsys_info ("site %s: declined study %s: %s", self->cfg->name, study_id, text);
+    Cohort__StudyDecline decline = COHORT__STUDY_DECLINE__INIT;
     decline.reason = text;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_DECLINE;
@@ -214,7 +220,7 @@ s_check_budget (site_worker_t *self)
     const char *dataset = self->dataset->name;
     if (dp_ledger_set_budget (self->ledger, SITE_LEDGER_SCOPE, dataset,
                               self->cfg->budget_epsilon, self->cfg->budget_delta))
-        return site_error ("budget: %s", dp_last_error ());
+        return util_error_context ("budget");
     dp_curve_t *total = proto_plan_ledger_total (&self->plan);
     bool exceed = true;
     double after = 0, spent = 0;
@@ -222,11 +228,11 @@ s_check_budget (site_worker_t *self)
                                             &exceed, &after): -1;
     dp_curve_destroy (&total);
     if (rc)
-        return site_error ("budget: %s", dp_last_error ());
+        return util_error_context ("budget");
     if (dp_ledger_epsilon_spent (self->ledger, SITE_LEDGER_SCOPE, dataset, &spent))
-        return site_error ("budget: %s", dp_last_error ());
+        return util_error_context ("budget");
     if (exceed)
-        return site_error ("budget: the study would bring dataset %s to epsilon %.4g "
+        return util_error (UTIL_EREFUSED, "budget: the study would bring dataset %s to epsilon %.4g "
                            "(already spent %.4g) over this site's budget %.4g at delta %g",
                            dataset, after, spent, self->cfg->budget_epsilon,
                            self->cfg->budget_delta);
@@ -242,7 +248,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     const char *id = msg->study_id;
     proto_study_t *study = proto_study_parse (msg->offer->study_cfg, "offer");
     if (!study) {
-        s_decline (self, id, proto_last_error ());
+        s_decline (self, id, util_last_error ());
         return;
     }
     self->study = study;
@@ -262,13 +268,13 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                   msg->offer->threshold, study->min_sites);
     else
     if (site_data_load (&self->data, self->dataset, study))
-        snprintf (reason, sizeof reason, "%s", site_last_error ());
+        snprintf (reason, sizeof reason, "%s", util_last_error ());
     else
     if (proto_plan_make (&self->plan, study, self->data->p, study->min_sites))
-        snprintf (reason, sizeof reason, "%s", proto_last_error ());
+        snprintf (reason, sizeof reason, "%s", util_last_error ());
     else
     if (s_check_budget (self))
-        snprintf (reason, sizeof reason, "%s", site_last_error ());
+        snprintf (reason, sizeof reason, "%s", util_last_error ());
     else
         reason [0] = 0;
     if (*reason) {
@@ -306,22 +312,22 @@ s_check_round (site_worker_t *self, const proto_msg_t *msg)
 {
     const Cohort__RoundStart *rs = msg->round_start;
     if (!self->study || strcmp (msg->study_id, self->study_id))
-        return site_error ("round: not a study this site accepted");
+        return util_error (UTIL_EINPUT, "round: not a study this site accepted");
     if (msg->round_id <= self->last_round)
-        return site_error ("round: round %u already passed (last %u)", msg->round_id,
+        return util_error (UTIL_EREFUSED, "round: round %u already passed (last %u)", msg->round_id,
                            self->last_round);
     const proto_plan_kind_t *k = &self->plan.kind [rs->kind];
     if (self->done [rs->kind] >= k->rounds)
-        return site_error ("round: a %s round beyond the %llu accepted", proto_kind_name (rs->kind),
+        return util_error (UTIL_ELIMIT, "round: a %s round beyond the %llu accepted", proto_kind_name (rs->kind),
                            (unsigned long long) k->rounds);
     if (fabs (rs->sampling_rate - k->q) > 1e-12)
-        return site_error ("round: sampling rate %g differs from the study's %g",
+        return util_error (UTIL_EINPUT, "round: sampling rate %g differs from the study's %g",
                            rs->sampling_rate, k->q);
     size_t p = self->data->p;
     bool model = rs->kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN
               || rs->kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL;
     if (model && (rs->n_params != self->plan.n_params || rs->n_mean != p))
-        return site_error ("round: %zu parameters and %zu means, expected %zu and %zu",
+        return util_error (UTIL_EINPUT, "round: %zu parameters and %zu means, expected %zu and %zu",
                            rs->n_params, rs->n_mean, self->plan.n_params, p);
     return 0;
 }
@@ -334,14 +340,14 @@ static void
 s_prepare_nonce (site_worker_t *self)
 {
     if (!self->nonce && !(self->nonce = he_nonce_new (self->share)))
-        zsys_warning ("site %s: proof nonce: %s", self->cfg->name, he_last_error ());
+        zsys_warning ("site %s: proof nonce: %s", self->cfg->name, util_last_error ());
 }
 
 static void
 s_on_round (site_worker_t *self, const proto_msg_t *msg)
 {
     if (s_check_round (self, msg)) {
-        s_error_to (self, msg->study_id, msg->round_id, site_last_error ());
+        s_error_to (self, msg->study_id, msg->round_id, util_last_error ());
         return;
     }
     const Cohort__RoundStart *rs = msg->round_start;
@@ -352,7 +358,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     char why [600] = "";
     dp_curve_t *charge = NULL;
     if (site_round_vector (v, self->data, self->study, &self->plan, rs, self->rng)) {
-        snprintf (why, sizeof why, "%s", site_last_error ());
+        snprintf (why, sizeof why, "%s", util_last_error ());
         goto done;
     }
     if (!self->plan.off) {
@@ -364,8 +370,8 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
                                            charge, label): -1;
         if (rc) {
-            snprintf (why, sizeof why, "budget: %s", rc == DP_LEDGER_REFUSED? dp_last_error ()
-                      : charge? dp_last_error (): proto_last_error ());
+            snprintf (why, sizeof why, "budget: %s", rc == DP_LEDGER_REFUSED? util_last_error ()
+                      : charge? util_last_error (): util_last_error ());
             goto done;
         }
         double eps = 0, order = 0;
@@ -386,7 +392,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         dp_dgauss_t gauss;
         if (dp_rational_set (&s2, k->local_sigma2, 1) || dp_dgauss_init (&gauss, &s2)
         ||  dp_dgauss_add (&gauss, self->rng, v, k->dim)) {
-            snprintf (why, sizeof why, "noise: %s", dp_last_error ());
+            snprintf (why, sizeof why, "noise: %s", util_last_error ());
             goto done;
         }
     }
@@ -397,7 +403,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     size_t len;
     if (he_codec_encrypt (cts, self->pk, v, k->dim, &self->codec)
     ||  he_vector_serialize (&buf, &len, self->pk, cts, ncts)) {
-        snprintf (why, sizeof why, "encrypt: %s", he_last_error ());
+        snprintf (why, sizeof why, "encrypt: %s", util_last_error ());
         goto done;
     }
     Cohort__Update update = COHORT__UPDATE__INIT;
@@ -448,31 +454,40 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     size_t n = 0;
     uint8_t *pbuf = NULL, *fbuf = NULL;
     size_t plen, flen;
-    const char *why = NULL;
+    //  The reason is copied out of the error slot when it is set: the
+    //  clean-up below may fail in turn and overwrite the slot.
+    char why [UTIL_ERROR_MAX] = "";
     ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
-    if (he_vector_deserialize (&cts, &n, self->pk, agg.data, agg.len, self->expected_cts)
-    ||  n != self->expected_cts) {
-        why = n != self->expected_cts && !*he_last_error ()? "decrypt: wrong size"
-                                                            : he_last_error ();
+    if (he_vector_deserialize (&cts, &n, self->pk, agg.data, agg.len, self->expected_cts)) {
+        util_error_copy (why, sizeof why);
         goto done;
     }
-    parts = malloc (n * sizeof (mpz_t));
+    if (n != self->expected_cts) {
+        snprintf (why, sizeof why, "decrypt: %zu ciphertexts, this site contributed %zu", n,
+                  self->expected_cts);
+        goto done;
+    }
+    parts = util_calloc (n, sizeof (mpz_t));
+    if (!parts) {
+        util_error_copy (why, sizeof why);
+        goto done;
+    }
     for (size_t i = 0; i < n; i++)
         mpz_init (parts [i]);
-    for (size_t i = 0; i < n && !why; i++)
+    for (size_t i = 0; i < n && !*why; i++)
         if (he_partial_decrypt (parts [i], self->share, cts [i]))
-            why = he_last_error ();
+            util_error_copy (why, sizeof why);
     //  One batched proof for the whole vector, bound to this study and round.
     nonce = self->nonce? self->nonce: he_nonce_new (self->share);
     self->nonce = NULL;
-    if (!why && (!nonce || he_batch_prove (&proof, self->share, &nonce, self->study_id,
-                                           msg->round_id, (const mpz_t *) cts,
-                                           (const mpz_t *) parts, n)))
-        why = he_last_error ();
-    if (!why && (he_vector_serialize (&pbuf, &plen, self->pk, parts, n)
-             ||  he_proofs_serialize (&fbuf, &flen, self->pk, &proof, 1)))
-        why = he_last_error ();
-    if (!why) {
+    if (!*why && (!nonce || he_batch_prove (&proof, self->share, &nonce, self->study_id,
+                                            msg->round_id, (const mpz_t *) cts,
+                                            (const mpz_t *) parts, n)))
+        util_error_copy (why, sizeof why);
+    if (!*why && (he_vector_serialize (&pbuf, &plen, self->pk, parts, n)
+              ||  he_proofs_serialize (&fbuf, &flen, self->pk, &proof, 1)))
+        util_error_copy (why, sizeof why);
+    if (!*why) {
         Cohort__PartialDecryption pd = COHORT__PARTIAL_DECRYPTION__INIT;
         pd.share_index = he_share_index (self->share);
         pd.partials = (ProtobufCBinaryData) { plen, pbuf };
@@ -499,7 +514,7 @@ done:
     free (pbuf);
     free (fbuf);
     he_vector_free (&cts, n);
-    if (why)
+    if (*why)
         s_error_to (self, msg->study_id, msg->round_id, why);
     s_prepare_nonce (self);
 }
@@ -509,7 +524,7 @@ s_on_message (site_worker_t *self)
 {
     proto_msg_t *msg = proto_recv (self->sock, NULL);
     if (!msg) {
-        zsys_warning ("site %s: dropped a message: %s", self->cfg->name, proto_last_error ());
+        zsys_warning ("site %s: dropped a message: %s", self->cfg->name, util_last_error ());
         return;
     }
     switch (msg->body_case) {

@@ -16,12 +16,13 @@
 #ifndef SITE_WORKER_H
 #define SITE_WORKER_H
 
+#include "util/error.h"
 #include <stdbool.h>
 
 typedef struct _site_worker_t site_worker_t;
 
 /*  Loads everything and connects. NULL with the reason in
-    site_last_error(). */
+    util_last_error (). */
 site_worker_t *site_worker_new (const char *config_path);
 void site_worker_destroy (site_worker_t **self_p);
 

@@ -29,7 +29,7 @@
 */
 #include "consortium.h"
 #include "coordinator/client.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 #include "he/codec.h"
 #include "he/keyfile.h"
 #include "he/serial.h"
@@ -85,9 +85,9 @@ s_run_study (e2e_t *c, json_t **report, char **id_out, void (*during) (e2e_t *, 
                                                                       const char *))
 {
     coord_client_t *client = coord_client_new (e2e_path (c, "analyst.cfg"));
-    CHECK (client, "analyst: %s", coord_last_error ());
+    CHECK (client, "analyst: %s", util_last_error ());
     char *text = s_read (e2e_path (c, "study.cfg"), NULL), *id = NULL;
-    CHECK (coord_client_launch (client, text, &id) == 0, "launch: %s", coord_last_error ());
+    CHECK (coord_client_launch (client, text, &id) == 0, "launch: %s", util_last_error ());
     free (text);
     if (during)
         during (c, client, id);
@@ -97,11 +97,11 @@ s_run_study (e2e_t *c, json_t **report, char **id_out, void (*during) (e2e_t *, 
     while (!strcmp (state, "running") && zclock_mono () < end) {
         zclock_sleep (100);
         json_decref (status);
-        CHECK (coord_client_status (client, id, &status) == 0, "status: %s", coord_last_error ());
+        CHECK (coord_client_status (client, id, &status) == 0, "status: %s", util_last_error ());
         state = json_string_value (json_object_get (status, "status"));
     }
     json_decref (status);
-    CHECK (coord_client_report (client, id, report) == 0, "report: %s", coord_last_error ());
+    CHECK (coord_client_report (client, id, report) == 0, "report: %s", util_last_error ());
     coord_client_destroy (&client);
     if (id_out)
         *id_out = id;
@@ -129,7 +129,7 @@ s_impostor (e2e_t *c)
     snprintf (server, sizeof server, "%s/certs/coordinator", c->dir);
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%u", c->port);
     zsock_t *sock = proto_client_new (endpoint, cert, server);
-    CHECK (sock, "client: %s", proto_last_error ());
+    CHECK (sock, "client: %s", util_last_error ());
     Cohort__Hello hello = COHORT__HELLO__INIT;
     hello.role = "site"; hello.name = "site-a"; hello.index = 1;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
@@ -160,17 +160,17 @@ s_unknown_cert (e2e_t *c)
 {
     CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start");
     coord_client_t *stranger = coord_client_new (e2e_path (c, "stranger.cfg"));
-    CHECK (stranger, "stranger config: %s", coord_last_error ());
+    CHECK (stranger, "stranger config: %s", util_last_error ());
     json_t *status = NULL;
     CHECK (coord_client_status (stranger, NULL, &status) == -1, "the unknown cert got an answer");
-    CHECK (strstr (coord_last_error (), "no answer"), "unexpected error: %s", coord_last_error ());
+    CHECK (strstr (util_last_error (), "no answer"), "unexpected error: %s", util_last_error ());
     coord_client_destroy (&stranger);
     coord_client_t *analyst = coord_client_new (e2e_path (c, "analyst.cfg"));
-    CHECK (analyst, "analyst config: %s", coord_last_error ());
+    CHECK (analyst, "analyst config: %s", util_last_error ());
     //  The known analyst is answered (no study yet: a refusal, but an answer).
     int rc = coord_client_status (analyst, NULL, &status);
-    CHECK (rc == 0 || strstr (coord_last_error (), "no such study"),
-           "the analyst got no answer: %s", coord_last_error ());
+    CHECK (rc == 0 || strstr (util_last_error (), "no such study"),
+           "the analyst got no answer: %s", util_last_error ());
     json_decref (status);
     coord_client_destroy (&analyst);
     CHECK (e2e_wait_log (c, "coordinator", "listening", 100), "no coordinator log");
@@ -189,7 +189,7 @@ s_no_share (e2e_t *c)
         char rel [64];
         snprintf (rel, sizeof rel, "keys/share-%u.key", i + 1);
         he_share_t *share = he_keyfile_load_share (e2e_path (c, rel));
-        CHECK (share, "share %u: %s", i + 1, he_last_error ());
+        CHECK (share, "share %u: %s", i + 1, util_last_error ());
         shares [i] = mpz_get_str (NULL, 16, he_share_secret (share));
         he_share_destroy (&share);
     }
@@ -531,7 +531,7 @@ s_rogue (zsock_t *pipe, void *args)
             reply.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
             reply.accept = &accept;
             if (proto_send (sock, NULL, &reply))
-                fprintf (stderr, "rogue: %s\n", proto_last_error ());
+                fprintf (stderr, "rogue: %s\n", util_last_error ());
             free (header);
         }
         else
@@ -556,14 +556,14 @@ s_rogue (zsock_t *pipe, void *args)
                     update.ciphertexts = (ProtobufCBinaryData) { previous_len, previous };
                     reply.round_id = previous_round;
                     if (proto_send (sock, NULL, &reply))
-                        fprintf (stderr, "rogue: %s\n", proto_last_error ());
+                        fprintf (stderr, "rogue: %s\n", util_last_error ());
                 }
                 //  Then the update, twice.
                 update.ciphertexts = (ProtobufCBinaryData) { len, buf };
                 reply.round_id = msg->round_id;
                 for (int k = 0; k < 2; k++)
                     if (proto_send (sock, NULL, &reply))
-                        fprintf (stderr, "rogue: %s\n", proto_last_error ());
+                        fprintf (stderr, "rogue: %s\n", util_last_error ());
                 free (previous);
                 previous = buf;
                 previous_len = len;
@@ -607,7 +607,7 @@ s_rogue (zsock_t *pipe, void *args)
                     reply.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
                     reply.partial = &pd;
                     if (proto_send (sock, NULL, &reply))
-                        fprintf (stderr, "rogue: %s\n", proto_last_error ());
+                        fprintf (stderr, "rogue: %s\n", util_last_error ());
                 }
                 free (pb);
                 free (fb);

@@ -2,6 +2,7 @@
     key lines and base64 text. Nothing may crash; whatever parses must print
     back to exactly the input (one canonical form per key and value). */
 #include "audit/key.h"
+#include "util/error.h"
 #include "audit/audit_internal.h"
 
 #include <stdlib.h>
@@ -31,11 +32,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
     uint8_t raw [4096];
     size_t n = 0;
-    if (size <= 4 * sizeof raw / 3 && audit_b64_decode (raw, sizeof raw, &n, text, size) == 0) {
-        char *back = malloc (AUDIT_B64_LEN (n));
+    if (size <= 4 * sizeof raw / 3 && util_b64_decode (raw, sizeof raw, &n, text, size) == 0) {
+        char *back = malloc (UTIL_B64_LEN (n));
         if (!back)
             abort ();
-        audit_b64_encode (back, raw, n);
+        util_b64_encode (back, raw, n);
         if (strlen (back) != size || memcmp (back, text, size) != 0)
             abort ();
         free (back);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audit/checkpoint.h"
+#include "util/error.h"
 #include "audit/audit_internal.h"
 
 #define SK "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
@@ -69,7 +70,7 @@ test_sign_open (void **state)
     char *vtext = audit_signer_verifier_text (other);
     audit_verifier_t *ov = audit_verifier_parse (vtext, strlen (vtext));
     assert_int_equal (audit_checkpoint_open (&out, note, strlen (note), ov), -1);
-    assert_non_null (strstr (audit_last_error (), "no signature by key"));
+    assert_non_null (strstr (util_last_error (), "no signature by key"));
     //  A cosigned note (a second signature by another key) still opens with
     //  either verifier.
     audit_checkpoint_t cp2 = f->cp;
@@ -128,15 +129,15 @@ s_expect_body_rejected (fixture_t *f, const char *body, const char *why)
     uint8_t sig [AUDIT_KEY_ID_LEN + AUDIT_SIGNATURE_LEN];
     memcpy (sig, audit_signer_keyid (f->signer), AUDIT_KEY_ID_LEN);
     assert_int_equal (audit_signer_sign (f->signer, sig + AUDIT_KEY_ID_LEN, body, strlen (body)), 0);
-    char sig64 [AUDIT_B64_LEN (sizeof sig)];
-    audit_b64_encode (sig64, sig, sizeof sig);
+    char sig64 [UTIL_B64_LEN (sizeof sig)];
+    util_b64_encode (sig64, sig, sizeof sig);
     char note [AUDIT_NOTE_MAX];
     int len = snprintf (note, sizeof note, "%s\n\xe2\x80\x94 PeterNeumann %s\n", body, sig64);
     audit_checkpoint_t out;
     if (audit_checkpoint_open (&out, note, (size_t) len, f->verifier) == 0)
         fail_msg ("accepted body: %s", body);
-    if (!strstr (audit_last_error (), why))
-        fail_msg ("body %s: message '%s' lacks '%s'", body, audit_last_error (), why);
+    if (!strstr (util_last_error (), why))
+        fail_msg ("body %s: message '%s' lacks '%s'", body, util_last_error (), why);
 }
 
 static void
@@ -174,8 +175,8 @@ test_body_rejects (void **state)
     uint8_t sig [AUDIT_KEY_ID_LEN + AUDIT_SIGNATURE_LEN];
     memcpy (sig, audit_signer_keyid (f->signer), AUDIT_KEY_ID_LEN);
     assert_int_equal (audit_signer_sign (f->signer, sig + AUDIT_KEY_ID_LEN, body, strlen (body)), 0);
-    char sig64 [AUDIT_B64_LEN (sizeof sig)], note [1024];
-    audit_b64_encode (sig64, sig, sizeof sig);
+    char sig64 [UTIL_B64_LEN (sizeof sig)], note [1024];
+    util_b64_encode (sig64, sig, sizeof sig);
     int len = snprintf (note, sizeof note, "%s\n\xe2\x80\x94 PeterNeumann %s\n", body, sig64);
     audit_checkpoint_t out;
     assert_int_equal (audit_checkpoint_open (&out, note, (size_t) len, f->verifier), 0);
@@ -190,8 +191,8 @@ s_expect_note_rejected (fixture_t *f, const char *note, size_t len, const char *
     memset (&out, 0x5a, sizeof out);
     if (audit_checkpoint_open (&out, note, len, f->verifier) == 0)
         fail_msg ("accepted note: %.*s", (int) len, note);
-    if (!strstr (audit_last_error (), why))
-        fail_msg ("message '%s' lacks '%s'", audit_last_error (), why);
+    if (!strstr (util_last_error (), why))
+        fail_msg ("message '%s' lacks '%s'", util_last_error (), why);
     //  Output untouched on failure.
     assert_int_equal (out.origin [0], 0x5a);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "audit/key.h"
+#include "util/error.h"
 #include "audit/audit_internal.h"
 
 #define SK "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
@@ -39,7 +40,7 @@ test_known_answer (void **state)
 
     uint8_t raw [68], sig [AUDIT_SIGNATURE_LEN];
     size_t n = 0;
-    assert_int_equal (audit_b64_decode (raw, sizeof raw, &n, SIG, strlen (SIG)), 0);
+    assert_int_equal (util_b64_decode (raw, sizeof raw, &n, SIG, strlen (SIG)), 0);
     assert_int_equal (n, 68);
     assert_memory_equal (raw, "\xc7\x4f\x20\xa3", 4);
     //  Ed25519 is deterministic: signing again gives the published bytes.
@@ -127,7 +128,7 @@ test_parse_rejects (void **state)
         audit_verifier_t *v = audit_verifier_parse (bad_verifiers [i], strlen (bad_verifiers [i]));
         if (v)
             fail_msg ("accepted bad verifier key %zu", i);
-        assert_true (strlen (audit_last_error ()) > 0);
+        assert_true (strlen (util_last_error ()) > 0);
     }
     static const char *bad_signers [] = {
         "",
@@ -184,7 +185,7 @@ test_files (void **state)
     //  Group-readable key files are refused.
     assert_int_equal (chmod (path, 0640), 0);
     assert_null (audit_signer_load (path));
-    assert_non_null (strstr (audit_last_error (), "chmod 600"));
+    assert_non_null (strstr (util_last_error (), "chmod 600"));
     audit_signer_destroy (&s);
 
     //  Strict line format.
@@ -202,7 +203,7 @@ test_files (void **state)
     assert_null (audit_signer_load (path));
     s_write (path, VK "\n", 0600);
     assert_null (audit_signer_load (path));
-    assert_non_null (strstr (audit_last_error (), path));
+    assert_non_null (strstr (util_last_error (), path));
 
     s_write (pub, VK "\n", 0644);
     audit_verifier_t *v = audit_verifier_load (pub);
@@ -210,7 +211,7 @@ test_files (void **state)
     audit_verifier_destroy (&v);
     s_write (pub, " " VK "\n", 0644);
     assert_null (audit_verifier_load (pub));
-    assert_non_null (strstr (audit_last_error (), pub));
+    assert_non_null (strstr (util_last_error (), pub));
     assert_null (audit_verifier_load ("/nonexistent/verifier.pub"));
     assert_null (audit_signer_load ("/nonexistent/signer.key"));
     //  Longer than any key line.

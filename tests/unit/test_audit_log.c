@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "audit/log.h"
+#include "util/error.h"
 
 typedef struct {
     char dir [64];
@@ -99,7 +100,7 @@ test_known_head (void **state)
                                "\"actor\":\"authority:consent-1\",\"detail\":\"{}\"}");
     free (json);
     assert_null (audit_log_entry_json (log, 2));
-    assert_non_null (strstr (audit_last_error (), "no entry 2"));
+    assert_non_null (strstr (util_last_error (), "no entry 2"));
     audit_log_destroy (&log);
     audit_log_destroy (&log);
     assert_null (log);
@@ -120,19 +121,19 @@ test_open_errors (void **state)
 {
     fixture_t *f = *state;
     assert_null (audit_log_open (f->path, NULL));          //  new log without origin
-    assert_non_null (strstr (audit_last_error (), "cannot open"));
+    assert_non_null (strstr (util_last_error (), "cannot open"));
     assert_int_equal (access (f->path, F_OK), -1);         //  and no file left behind
     assert_null (audit_log_open (f->path, " bad"));
     audit_log_t *log = audit_log_open (f->path, "o");
     assert_non_null (log);
     audit_log_destroy (&log);
     assert_null (audit_log_open (f->path, "other"));       //  origin mismatch
-    assert_non_null (strstr (audit_last_error (), "log origin is 'o'"));
+    assert_non_null (strstr (util_last_error (), "log origin is 'o'"));
     log = audit_log_open (f->path, "o");
     assert_non_null (log);
     audit_log_destroy (&log);
     assert_null (audit_log_open ("/nonexistent/dir/audit.db", "o"));
-    assert_non_null (strstr (audit_last_error (), "/nonexistent/dir/audit.db"));
+    assert_non_null (strstr (util_last_error (), "/nonexistent/dir/audit.db"));
     //  A file that is not SQLite.
     char junk [160];
     snprintf (junk, sizeof junk, "%s/junk.db", f->dir);
@@ -141,7 +142,7 @@ test_open_errors (void **state)
         fputs ("this is not a database\n", fp);
     fclose (fp);
     assert_null (audit_log_open (junk, "o"));
-    assert_non_null (strstr (audit_last_error (), junk));
+    assert_non_null (strstr (util_last_error (), junk));
 }
 
 static void
@@ -192,8 +193,8 @@ test_entry_rejects (void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
         if (audit_log_append (log, &bad [i].e, NULL) == 0)
             fail_msg ("accepted bad entry %zu", i);
-        if (!strstr (audit_last_error (), bad [i].why))
-            fail_msg ("entry %zu: '%s' lacks '%s'", i, audit_last_error (), bad [i].why);
+        if (!strstr (util_last_error (), bad [i].why))
+            fail_msg ("entry %zu: '%s' lacks '%s'", i, util_last_error (), bad [i].why);
     }
     assert_int_equal (audit_log_size (log), 1);
     free (detail);
@@ -222,7 +223,7 @@ test_batch (void **state)
     //  All or none: a bad third entry appends nothing.
     batch [2].kind = "BAD";
     assert_int_equal (audit_log_append_batch (log, batch, 5, &first), -1);
-    assert_non_null (strstr (audit_last_error (), "entry 2: kind"));
+    assert_non_null (strstr (util_last_error (), "entry 2: kind"));
     assert_int_equal (audit_log_size (log), 5);
     batch [2].kind = "ok";
     assert_int_equal (audit_log_append_batch (log, batch, 5, &first), 0);
@@ -302,7 +303,7 @@ test_proofs (void **state)
     }
     assert_int_equal (audit_log_inclusion_proof (log, N, N, leaf, proof, &len), -1);
     assert_int_equal (audit_log_inclusion_proof (log, 0, N + 1, leaf, proof, &len), -1);
-    assert_non_null (strstr (audit_last_error (), "larger than the log"));
+    assert_non_null (strstr (util_last_error (), "larger than the log"));
     assert_int_equal (audit_log_consistency_proof (log, 5, 4, proof, &len), -1);
     assert_int_equal (audit_log_consistency_proof (log, 5, N + 1, proof, &len), -1);
     audit_log_destroy (&log);
@@ -333,7 +334,7 @@ test_checkpoint (void **state)
     free (note);
     audit_signer_t *other = audit_signer_generate ("hospital-a-audit");
     assert_null (audit_log_checkpoint (log, other));
-    assert_non_null (strstr (audit_last_error (), "signed by key"));
+    assert_non_null (strstr (util_last_error (), "signed by key"));
     audit_signer_destroy (&other);
     audit_signer_destroy (&key);
     audit_verifier_destroy (&v);

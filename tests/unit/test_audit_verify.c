@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "audit/log.h"
+#include "util/error.h"
 #include "audit/audit_internal.h"
 
 #define N 50
@@ -92,11 +93,11 @@ s_expect_bad (fixture_t *f, const char *note, int64_t first_bad, const char *why
     audit_verify_result_t r;
     if (audit_log_verify (f->path, f->verifier, note, note? strlen (note): 0, &r) == 0)
         fail_msg ("tampered log verified (expected '%s')", why);
-    if (!strstr (audit_last_error (), why))
-        fail_msg ("message '%s' lacks '%s'", audit_last_error (), why);
+    if (!strstr (util_last_error (), why))
+        fail_msg ("message '%s' lacks '%s'", util_last_error (), why);
     if (r.first_bad != first_bad)
         fail_msg ("first bad %lld, expected %lld (%s)", (long long) r.first_bad,
-                  (long long) first_bad, audit_last_error ());
+                  (long long) first_bad, util_last_error ());
 }
 
 static void
@@ -179,7 +180,7 @@ test_rewritten_hashes (void **state)
                                         "gateway:gw-1", 12, detail, strlen (detail)), 0);
     free (buf);
     char hex [2 * AUDIT_HASH_LEN + 1], sql [512];
-    audit_hex_encode (hex, leaf, AUDIT_HASH_LEN);
+    util_hex_encode (hex, leaf, AUDIT_HASH_LEN);
     snprintf (sql, sizeof sql, "UPDATE entries SET detail = '%s', leaf = x'%s' WHERE idx = 35",
               detail, hex);
     s_sql (f, sql);
@@ -233,7 +234,7 @@ test_appended_outside (void **state)
     assert_int_equal (audit_entry_leaf (leaf, buf, N, 1, "k", 1, "a", 1, "{}", 2), 0);
     free (buf);
     char hex [2 * AUDIT_HASH_LEN + 1], sql [512];
-    audit_hex_encode (hex, leaf, AUDIT_HASH_LEN);
+    util_hex_encode (hex, leaf, AUDIT_HASH_LEN);
     snprintf (sql, sizeof sql, "INSERT INTO entries VALUES (%d, 1, 'k', 'a', '{}', x'%s')",
               N, hex);
     s_sql (f, sql);
@@ -283,8 +284,8 @@ test_file_truncated (void **state)
     assert_int_equal (truncate (path, st.st_size * 6 / 10), 0);
     audit_verify_result_t r;
     assert_int_equal (audit_log_verify (path, f->verifier, note, strlen (note), &r), -1);
-    if (!strstr (audit_last_error (), "truncated"))
-        fail_msg ("message '%s' lacks 'truncated'", audit_last_error ());
+    if (!strstr (util_last_error (), "truncated"))
+        fail_msg ("message '%s' lacks 'truncated'", util_last_error ());
     assert_true (r.first_bad > 100 && r.first_bad < 3000);
     assert_int_equal (r.entries, r.first_bad);
     free (note);
@@ -308,12 +309,12 @@ test_checkpoint_problems (void **state)
     audit_log_destroy (&log);
     char *forged = audit_checkpoint_sign (&head, other);
     assert_int_equal (audit_log_verify (f->path, f->verifier, forged, strlen (forged), &r), -1);
-    assert_non_null (strstr (audit_last_error (), "given checkpoint: note: no signature by key"));
+    assert_non_null (strstr (util_last_error (), "given checkpoint: note: no signature by key"));
     free (forged);
     snprintf (head.origin, sizeof head.origin, "elsewhere");
     forged = audit_checkpoint_sign (&head, f->key);
     assert_int_equal (audit_log_verify (f->path, f->verifier, forged, strlen (forged), &r), -1);
-    assert_non_null (strstr (audit_last_error (), "is for log 'elsewhere'"));
+    assert_non_null (strstr (util_last_error (), "is for log 'elsewhere'"));
     free (forged);
     //  A signed head larger than the log: truncated.
     snprintf (head.origin, sizeof head.origin, "hospital-a.example/audit");
@@ -325,7 +326,7 @@ test_checkpoint_problems (void **state)
     char *vtext = audit_signer_verifier_text (other);
     audit_verifier_t *ov = audit_verifier_parse (vtext, strlen (vtext));
     assert_int_equal (audit_log_verify (f->path, ov, NULL, 0, &r), -1);
-    assert_non_null (strstr (audit_last_error (), "stored checkpoint at size 10"));
+    assert_non_null (strstr (util_last_error (), "stored checkpoint at size 10"));
     audit_verifier_destroy (&ov);
     free (vtext);
     audit_signer_destroy (&other);
@@ -338,10 +339,10 @@ test_checkpoint_problems (void **state)
     //  The recorded key removed and none given.
     s_sql (f, "DELETE FROM meta WHERE key = 'verifier'");
     assert_int_equal (audit_log_verify (f->path, NULL, NULL, 0, &r), -1);
-    assert_non_null (strstr (audit_last_error (), "no verifier key"));
+    assert_non_null (strstr (util_last_error (), "no verifier key"));
     s_sql (f, "INSERT INTO meta VALUES ('verifier', 'garbage')");
     assert_int_equal (audit_log_verify (f->path, NULL, NULL, 0, &r), -1);
-    assert_non_null (strstr (audit_last_error (), "recorded verifier key is damaged"));
+    assert_non_null (strstr (util_last_error (), "recorded verifier key is damaged"));
 }
 
 static void
@@ -350,13 +351,13 @@ test_not_a_log (void **state)
     fixture_t *f = *state;
     audit_verify_result_t r;
     assert_int_equal (audit_log_verify ("/nonexistent/audit.db", NULL, NULL, 0, &r), -1);
-    assert_non_null (strstr (audit_last_error (), "cannot open"));
+    assert_non_null (strstr (util_last_error (), "cannot open"));
     s_sql (f, "UPDATE meta SET value = 'something-else' WHERE key = 'format'");
     assert_int_equal (audit_log_verify (f->path, NULL, NULL, 0, &r), -1);
-    assert_non_null (strstr (audit_last_error (), "not a Cohort audit log"));
+    assert_non_null (strstr (util_last_error (), "not a Cohort audit log"));
     s_sql (f, "DROP TABLE meta");
     assert_int_equal (audit_log_verify (f->path, NULL, NULL, 0, &r), -1);
-    assert_non_null (strstr (audit_last_error (), "not a Cohort audit log"));
+    assert_non_null (strstr (util_last_error (), "not a Cohort audit log"));
 }
 
 static void
@@ -366,15 +367,15 @@ test_damaged_meta (void **state)
     audit_verify_result_t r;
     s_sql (f, "UPDATE meta SET value = x'0102' WHERE key = 'size'");
     assert_int_equal (audit_log_verify (f->path, NULL, NULL, 0, &r), -1);
-    assert_non_null (strstr (audit_last_error (), "meta 'size'"));
+    assert_non_null (strstr (util_last_error (), "meta 'size'"));
     //  The log itself refuses to append onto a damaged head.
     assert_null (audit_log_open (f->path, NULL));
     s_sql (f, "UPDATE meta SET value = x'0000000000000032' WHERE key = 'size';"
               "UPDATE meta SET value = x'00' WHERE key = 'frontier'");
     assert_null (audit_log_open (f->path, NULL));
-    assert_non_null (strstr (audit_last_error (), "right edge"));
+    assert_non_null (strstr (util_last_error (), "right edge"));
     assert_int_equal (audit_log_verify (f->path, NULL, NULL, 0, &r), -1);
-    assert_non_null (strstr (audit_last_error (), "right edge"));
+    assert_non_null (strstr (util_last_error (), "right edge"));
 }
 
 int

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "coordinator/actor.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 #include "he/keyfile.h"
 #include "he/threshold.h"
 
@@ -64,10 +64,10 @@ test_actor (void **state)
     s_write_key ("other-verify.key", he_keyfile_format_verify (vk2));
 
     assert_null (coord_actor_new ("/nonexistent.cfg"));
-    assert_non_null (strstr (coord_last_error (), "cannot read"));
+    assert_non_null (strstr (util_last_error (), "cannot read"));
     assert_null (coord_actor_new (s_cfg ("missing.key")));
     assert_null (coord_actor_new (s_cfg ("other-verify.key")));
-    assert_non_null (strstr (coord_last_error (), "another public key"));
+    assert_non_null (strstr (util_last_error (), "another public key"));
 
     zactor_t *actor = coord_actor_new (s_cfg ("verify.key"));
     assert_non_null (actor);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "coordinator/aggregate.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 
 static he_pubkey_t *s_pk;
 static he_verify_t *s_vk;
@@ -126,7 +126,7 @@ test_sum_and_exclusion (void **state)
     assert_int_equal (coord_agg_add (agg, buf, len), 0);
     //  Truncated: refused, nothing added.
     assert_int_equal (coord_agg_add (agg, buf, len - 1), -1);
-    assert_non_null (strstr (coord_last_error (), "update"));
+    assert_non_null (strstr (util_last_error (), "update"));
     free (buf);
     //  A vector of the wrong length.
     s_vector (a, 5, &buf, &len);
@@ -136,11 +136,11 @@ test_sum_and_exclusion (void **state)
 
     assert_int_equal (coord_agg_combine (agg, out), -1);      //  no partials yet
     s_partial (agg, 0, CORRUPT, -1);                          //  share 1 corrupted
-    assert_non_null (strstr (coord_last_error (), "proof does not verify"));
+    assert_non_null (strstr (util_last_error (), "proof does not verify"));
     s_partial (agg, 0, GOOD, -1);                             //  a second answer from 1
-    assert_non_null (strstr (coord_last_error (), "second answer"));
+    assert_non_null (strstr (util_last_error (), "second answer"));
     s_partial (agg, 1, OTHER_ROUND, -1);                      //  a replay from round 4
-    assert_non_null (strstr (coord_last_error (), "proof does not verify"));
+    assert_non_null (strstr (util_last_error (), "proof does not verify"));
     assert_int_equal (coord_agg_valid_partials (agg), 0);
     coord_agg_destroy (&agg);
 
@@ -153,7 +153,7 @@ test_sum_and_exclusion (void **state)
     assert_int_equal (coord_agg_add (agg, buf, len), 0);
     free (buf);
     s_partial (agg, 0, PER_CIPHERTEXT, -1);                   //  not one batched proof
-    assert_non_null (strstr (coord_last_error (), "exceeds the limit 1"));
+    assert_non_null (strstr (util_last_error (), "exceeds the limit 1"));
     s_partial (agg, 1, GOOD, 0);
     assert_int_equal (coord_agg_valid_partials (agg), 1);
     assert_int_equal (coord_agg_combine (agg, out), -1);      //  1 of 2
@@ -163,7 +163,7 @@ test_sum_and_exclusion (void **state)
         assert_true (out [i] == a [i] + b [i]);
     uint8_t junk [1] = { 0 };
     assert_int_equal (coord_agg_add_partial (agg, 9, "st", 3, junk, 1, junk, 1), -1);
-    assert_non_null (strstr (coord_last_error (), "outside 1..3"));
+    assert_non_null (strstr (util_last_error (), "outside 1..3"));
     coord_agg_destroy (&agg);
     assert_null (agg);
     coord_agg_destroy (&agg);

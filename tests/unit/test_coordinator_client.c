@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "coordinator/client.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 
 static char s_dir [] = "/tmp/cohort-client-XXXXXX";
 
@@ -39,17 +39,17 @@ test_client (void **state)
     zcert_destroy (&cert);
 
     assert_null (coord_client_new ("/nonexistent/analyst.cfg"));
-    assert_non_null (strstr (coord_last_error (), "cannot read"));
+    assert_non_null (strstr (util_last_error (), "cannot read"));
     assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n")));
-    assert_non_null (strstr (coord_last_error (), "analyst/coordinator_cert: missing"));
+    assert_non_null (strstr (util_last_error (), "analyst/coordinator_cert: missing"));
     assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n"
                                           "    coordinator_cert = coordinator\n"
                                           "    cert = analyst_secret\n    timeout_ms = 5\n")));
-    assert_non_null (strstr (coord_last_error (), "timeout_ms"));
+    assert_non_null (strstr (util_last_error (), "timeout_ms"));
     assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n"
                                           "    coordinator_cert = coordinator\n"
                                           "    cert = missing_secret\n")));
-    assert_non_null (strstr (coord_last_error (), "cannot read certificate"));
+    assert_non_null (strstr (util_last_error (), "cannot read certificate"));
 
     coord_client_t *client = coord_client_new (s_cfg ("analyst\n"
         "    coordinator = tcp://127.0.0.1:9\n    coordinator_cert = coordinator\n"
@@ -57,13 +57,13 @@ test_client (void **state)
     assert_non_null (client);
     json_t *status = NULL;
     assert_int_equal (coord_client_status (client, NULL, &status), -1);
-    assert_non_null (strstr (coord_last_error (), "no answer from the coordinator within 300 ms"));
+    assert_non_null (strstr (util_last_error (), "no answer from the coordinator within 300 ms"));
     char *id = NULL;
     assert_int_equal (coord_client_launch (client, "study\n", &id), -1);
     assert_null (id);
     //  A report needs a study id (refused before sending).
     assert_int_equal (coord_client_report (client, NULL, &status), -1);
-    assert_non_null (strstr (coord_last_error (), "study_id"));
+    assert_non_null (strstr (util_last_error (), "study_id"));
     coord_client_destroy (&client);
     assert_null (client);
     coord_client_destroy (&client);

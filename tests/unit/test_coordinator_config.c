@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "coordinator/config.h"
-#include "coordinator/coord.h"
+#include "util/error.h"
 
 static const char *s_good =
     "coordinator\n"
@@ -69,8 +69,8 @@ s_bad (const char *from, const char *to, const char *needle)
     coord_config_t *cfg = s_load (text);
     if (cfg)
         fail_msg ("accepted: %s", to);
-    if (!strstr (coord_last_error (), needle))
-        fail_msg ("error '%s' lacks '%s'", coord_last_error (), needle);
+    if (!strstr (util_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", util_last_error (), needle);
 }
 
 static void
@@ -87,7 +87,7 @@ test_bad (void **state)
     s_bad ("coordinator\n", "site\n", "no 'coordinator' section");
     s_bad ("    name = demo\n", "    name = \"demo\n", "not valid ZPL");
     assert_null (coord_config_load ("/nonexistent/coordinator.cfg"));
-    assert_non_null (strstr (coord_last_error (), "cannot read"));
+    assert_non_null (strstr (util_last_error (), "cannot read"));
 }
 
 int

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "coordinator/coord.h"
+#include "util/error.h"
 #include "coordinator/journal.h"
 
 static void
@@ -47,7 +47,7 @@ test_journal (void **state)
     free (report);
     coord_journal_destroy (&j);
     assert_null (coord_journal_open ("/nonexistent/dir/j.db"));
-    assert_non_null (strstr (coord_last_error (), "journal"));
+    assert_non_null (strstr (util_last_error (), "journal"));
     char cmd [300];
     snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal (system (cmd), 0);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/coord.h"
+#include "util/error.h"
 #include "coordinator/render.h"
 
 static json_t *
@@ -287,19 +287,19 @@ test_bad_reports (void **state)
     (void) state;
     json_t *r = s_example ();
     assert_null (s_render (r, "pdf"));
-    assert_non_null (strstr (coord_last_error (), "unknown format 'pdf'"));
+    assert_non_null (strstr (util_last_error (), "unknown format 'pdf'"));
     assert_int_equal (coord_render (r, NULL, stdout), -1);
     assert_int_equal (coord_render (r, "json", NULL), -1);
 
     json_t *arr = json_array ();
     assert_null (s_render (arr, "html"));
-    assert_string_equal (coord_last_error (), "report: expected a JSON object");
+    assert_string_equal (util_last_error (), "report: expected a JSON object");
     json_decref (arr);
     assert_null (s_render (NULL, "csv"));
 
     json_object_set_new (r, "cohort_report", json_integer (2));
     assert_null (s_render (r, "json"));
-    assert_string_equal (coord_last_error (), "report: cohort_report: expected version 1");
+    assert_string_equal (util_last_error (), "report: cohort_report: expected version 1");
     json_object_set_new (r, "cohort_report", json_string ("1"));
     assert_null (s_render (r, "json"));
     json_object_set_new (r, "cohort_report", json_integer (1));
@@ -307,20 +307,20 @@ test_bad_reports (void **state)
     json_t *rounds = json_incref (json_object_get (r, "rounds"));
     json_object_set_new (r, "rounds", json_string ("x"));
     assert_null (s_render (r, "html"));
-    assert_string_equal (coord_last_error (), "report: rounds: expected an array");
+    assert_string_equal (util_last_error (), "report: rounds: expected an array");
     json_object_del (r, "rounds");
     assert_null (s_render (r, "html"));
     json_object_set_new (r, "rounds", rounds);
 
     json_array_set_new (rounds, 3, json_integer (4));
     assert_null (s_render (r, "csv"));
-    assert_string_equal (coord_last_error (), "report: rounds[3]: expected an object");
+    assert_string_equal (util_last_error (), "report: rounds[3]: expected an object");
     json_array_set_new (rounds, 3, json_pack ("{s:i,s:i}", "round", 4, "metrics", 1));
     assert_null (s_render (r, "csv"));
-    assert_string_equal (coord_last_error (), "report: rounds[3].metrics: expected an object or null");
+    assert_string_equal (util_last_error (), "report: rounds[3].metrics: expected an object or null");
     json_array_set_new (rounds, 3, json_pack ("{s:i,s:s}", "round", 4, "excluded", "c"));
     assert_null (s_render (r, "csv"));
-    assert_string_equal (coord_last_error (), "report: rounds[3].excluded: expected an array or null");
+    assert_string_equal (util_last_error (), "report: rounds[3].excluded: expected an array or null");
     json_array_set_new (rounds, 3, json_pack ("{s:i}", "round", 4));
     char *ok = s_render (r, "csv");
     assert_non_null (ok);
@@ -328,15 +328,15 @@ test_bad_reports (void **state)
 
     json_object_set_new (r, "final_metrics", json_integer (1));
     assert_null (s_render (r, "html"));
-    assert_string_equal (coord_last_error (), "report: final_metrics: expected an object or null");
+    assert_string_equal (util_last_error (), "report: final_metrics: expected an object or null");
     json_object_set_new (r, "final_metrics", json_null ());
 
     json_object_set_new (r, "privacy", json_null ());
     assert_null (s_render (r, "html"));
-    assert_string_equal (coord_last_error (), "report: privacy: expected an object");
+    assert_string_equal (util_last_error (), "report: privacy: expected an object");
     json_object_del (r, "study");
     assert_null (s_render (r, "html"));
-    assert_string_equal (coord_last_error (), "report: study: expected an object");
+    assert_string_equal (util_last_error (), "report: study: expected an object");
     json_decref (r);
 
     //  A full device: the write error is reported.

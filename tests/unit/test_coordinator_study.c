@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "coordinator/coord.h"
+#include "util/error.h"
 #include "coordinator/study.h"
 
 static const char *s_cfg =
@@ -23,7 +23,7 @@ test_schedule_and_report (void **state)
 {
     (void) state;
     assert_null (coord_study_new ("x", "study\n    name = y\n"));
-    assert_non_null (strstr (coord_last_error (), "missing"));
+    assert_non_null (strstr (util_last_error (), "missing"));
     coord_study_t *st = coord_study_new ("s1", s_cfg);
     assert_non_null (st);
     assert_string_equal (coord_study_id (st), "s1");
@@ -158,7 +158,7 @@ test_privacy_off (void **state)
                           "        delta = 1e-5\n");
     assert_non_null (st);
     assert_int_equal (coord_study_begin (st, features, 1, 10, sites, 1), -1);
-    assert_non_null (strstr (coord_last_error (), "plan"));
+    assert_non_null (strstr (util_last_error (), "plan"));
     coord_study_destroy (&st);
 }
 
@@ -253,7 +253,7 @@ test_site_unit (void **state)
     //  No contributor: nothing to average.
     assert_int_equal (coord_study_apply (st, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, d, 0,
                                          &metrics), -1);
-    assert_non_null (strstr (coord_last_error (), "no contributing site"));
+    assert_non_null (strstr (util_last_error (), "no contributing site"));
     json_t *report = coord_study_report (st);
     json_t *privacy = json_object_get (report, "privacy");
     assert_string_equal (json_string_value (json_object_get (privacy, "unit")), "site");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dp/calibrate.h"
+#include "util/error.h"
 
 static const double *s_orders;
 static size_t s_n;
@@ -85,7 +86,7 @@ test_calibrate_errors (void **state)
     //  log(1e5)/511 ~ 0.0225: unreachable, and the error says so.
     assert_int_equal (dp_calibrate_noise (0.01, 1e-5, 1, 1, s_orders, s_n,
                                           DP_CONVERSION_CLASSIC, &z), -1);
-    assert_non_null (strstr (dp_last_error (), "unreachable"));
+    assert_non_null (strstr (util_last_error (), "unreachable"));
     assert_true (z == 42);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dp/clip.h"
+#include "util/error.h"
 
 //  Exact enough: long double sum of squares of doubles of similar size.
 static long double
@@ -72,7 +73,7 @@ test_clip_sum (void **state)
     assert_true (ex [0][0] == 3);                            //  input untouched
     const double bad [2][2] = { { 1, 1 }, { NAN, 0 } };
     assert_int_equal (dp_clip_sum (&bad [0][0], 2, 2, 1, sum), -1);
-    assert_non_null (strstr (dp_last_error (), "example 1"));
+    assert_non_null (strstr (util_last_error (), "example 1"));
     assert_int_equal (dp_clip_sum (&ex [0][0], 3, 2, 0, sum), -1);
 }
 

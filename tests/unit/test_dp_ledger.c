@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dp/ledger.h"
+#include "util/error.h"
 
 static char s_dir [64];
 static char s_path [128];
@@ -83,11 +84,11 @@ test_budget (void **state)
     assert_non_null (l);
     double e, d;
     assert_int_equal (dp_ledger_budget (l, "s", "d", &e, &d), -1);
-    assert_non_null (strstr (dp_last_error (), "no budget"));
+    assert_non_null (strstr (util_last_error (), "no budget"));
     assert_int_equal (dp_ledger_set_budget (l, "s", "d", 1.0, 1e-5), 0);
     assert_int_equal (dp_ledger_set_budget (l, "s", "d", 1.0, 1e-5), 0);      //  same: no-op
     assert_int_equal (dp_ledger_set_budget (l, "s", "d", 2.0, 1e-5), -1);     //  change refused
-    assert_non_null (strstr (dp_last_error (), "refusing"));
+    assert_non_null (strstr (util_last_error (), "refusing"));
     assert_int_equal (dp_ledger_budget (l, "s", "d", &e, &d), 0);
     assert_true (e == 1.0 && d == 1e-5);
     assert_int_equal (dp_ledger_set_budget (l, "s", "d2", 0, 1e-5), -1);
@@ -128,7 +129,7 @@ test_charge_until_refused (void **state)
         charged++;
     assert_int_equal (rc, DP_LEDGER_REFUSED);
     assert_true (charged >= 2);
-    const char *msg = dp_last_error ();
+    const char *msg = util_last_error ();
     assert_non_null (strstr (msg, "refused"));
     assert_non_null (strstr (msg, "budget epsilon=2"));
     assert_non_null (strstr (msg, "spent epsilon="));
@@ -166,7 +167,7 @@ test_charge_until_refused (void **state)
     label [sizeof label - 1] = '\0';
     assert_int_equal (dp_ledger_set_budget (l, "study", "labels", 2.0, 1e-5), 0);
     assert_int_equal (dp_ledger_charge (l, "study", "labels", small, label), -1);
-    assert_non_null (strstr (dp_last_error (), "label"));
+    assert_non_null (strstr (util_last_error (), "label"));
     label [DP_LEDGER_LABEL_MAX] = '\0';
     assert_int_equal (dp_ledger_charge (l, "study", "labels", small, label), 0);
     assert_int_equal (dp_ledger_charge_count (l, "study", "labels"), 1);
@@ -211,7 +212,7 @@ test_open_errors (void **state)
                                     NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close (db);
     assert_null (dp_ledger_open (s_path));
-    assert_non_null (strstr (dp_last_error (), "orders"));
+    assert_non_null (strstr (util_last_error (), "orders"));
 }
 
 //  Charges forever in a child; the parent kills it with SIGKILL at a

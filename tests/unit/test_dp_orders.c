@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dp/accountant.h"
+#include "util/error.h"
 
 static void
 test_parse_good (void **state)
@@ -48,8 +49,8 @@ s_bad (const char *text, const char *needle)
     size_t n = 77;
     assert_int_equal (dp_orders_parse (text, &o, &n), -1);
     assert_true (o == (double *) 1 && n == 77);
-    if (!strstr (dp_last_error (), needle))
-        fail_msg ("'%s': error '%s' lacks '%s'", text ? text: "(null)", dp_last_error (), needle);
+    if (!strstr (util_last_error (), needle))
+        fail_msg ("'%s': error '%s' lacks '%s'", text ? text: "(null)", util_last_error (), needle);
 }
 
 static void

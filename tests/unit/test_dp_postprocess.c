@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dp/postprocess.h"
+#include "util/error.h"
 
 static double
 s_sum (const double *x, size_t n)
@@ -77,11 +78,11 @@ test_refusals (void **state)
     (void) state;
     double x [] = { 1, NAN, 2 };
     assert_int_equal (dp_norm_sub (x, 3), -1);
-    assert_string_equal (dp_last_error (), "norm-sub: bin 1 is not finite");
+    assert_string_equal (util_last_error (), "norm-sub: bin 1 is not finite");
     double y [] = { INFINITY };
     assert_int_equal (dp_norm_sub (y, 1), -1);
     assert_int_equal (dp_norm_sub (y, 0), -1);
-    assert_string_equal (dp_last_error (), "norm-sub: empty histogram");
+    assert_string_equal (util_last_error (), "norm-sub: empty histogram");
 }
 
 int

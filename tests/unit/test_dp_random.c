@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dp/random.h"
+#include "util/error.h"
 
 static void
 test_seeded_is_deterministic (void **state)
@@ -86,7 +87,7 @@ test_below (void **state)
     uint64_t v = 99;
     assert_int_equal (dp_rng_below (rng, 0, &v), -1);
     assert_int_equal (v, 99);
-    assert_string_not_equal (dp_last_error (), "");
+    assert_string_not_equal (util_last_error (), "");
     assert_int_equal (dp_rng_below (rng, 1, &v), 0);
     assert_int_equal (v, 0);
     //  7 cells: chi2(6 dof) critical value at 1e-6 is 35.9.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dp/rational.h"
+#include "util/error.h"
 
 static void
 s_ok (const char *text, uint64_t num, uint64_t den)
@@ -23,7 +24,7 @@ s_bad (const char *text, const char *needle)
     dp_rational_t r = { 42, 43 };
     assert_int_equal (dp_rational_parse (text, &r), -1);
     assert_true (r.num == 42 && r.den == 43);   //  untouched
-    assert_non_null (strstr (dp_last_error (), needle));
+    assert_non_null (strstr (util_last_error (), needle));
 }
 
 static void

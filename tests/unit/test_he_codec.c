@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "he/codec.h"
+#include "util/error.h"
 
 static void
 test_init (void **state)
@@ -58,12 +59,12 @@ test_encode_decode_plain (void **state)
     //  Out of range on either side, named by index and value.
     v [5] = half;
     assert_int_equal (he_codec_encode (plains, v, count, &c), -1);
-    assert_non_null (strstr (he_last_error (), "value 5 (524288)"));
+    assert_non_null (strstr (util_last_error (), "value 5 (524288)"));
     v [5] = -half - 1;
     assert_int_equal (he_codec_encode (plains, v, count, &c), -1);
     //  More parties than the codec allows, or zero.
     assert_int_equal (he_codec_decode (out, count, (const mpz_t *) plains, np, 5, &c), -1);
-    assert_non_null (strstr (he_last_error (), "sum of 5 vectors"));
+    assert_non_null (strstr (util_last_error (), "sum of 5 vectors"));
     assert_int_equal (he_codec_decode (out, count, (const mpz_t *) plains, np, 0, &c), -1);
     //  Wrong plaintext count; over-full plaintext.
     assert_int_equal (he_codec_decode (out, count, (const mpz_t *) plains, np - 1, 1, &c), -1);
@@ -100,7 +101,7 @@ test_scale (void **state)
         assert_true (fabs (back [i] - x [i]) <= ldexp (1, -17));
     double bad [3] = { 0, 32768.0, 1 };
     assert_int_equal (he_codec_scale (s, bad, 3, &c), -1);
-    assert_non_null (strstr (he_last_error (), "value 1 (32768)"));
+    assert_non_null (strstr (util_last_error (), "value 1 (32768)"));
     bad [1] = NAN;
     assert_int_equal (he_codec_scale (s, bad, 3, &c), -1);
     bad [1] = -INFINITY;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "he/he_internal.h"
+#include "util/error.h"
 
 static void
 test_random (void **state)
@@ -47,10 +48,10 @@ static void
 test_errors (void **state)
 {
     (void) state;
-    assert_int_equal (he_error ("first %d", 1), -1);
-    assert_string_equal (he_last_error (), "first 1");
-    assert_int_equal (he_error_context ("ctx %s", "a"), -1);
-    assert_string_equal (he_last_error (), "ctx a: first 1");
+    assert_int_equal (util_error (UTIL_EFAIL, "first %d", 1), -1);
+    assert_string_equal (util_last_error (), "first 1");
+    assert_int_equal (util_error_context ("ctx %s", "a"), -1);
+    assert_string_equal (util_last_error (), "ctx a: first 1");
     mpz_t n;
     mpz_init_set_ui (n, 255);
     char *hex = he_mpz_to_hex (n);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "he/keyfile.h"
+#include "util/error.h"
 
 static he_pubkey_t *s_pk;
 static he_seckey_t *s_sk;
@@ -94,8 +95,8 @@ s_refuse_public (const char *from, const char *to, const char *expect)
     strcpy (bad + pre, to);
     strcat (bad, at + strlen (from));
     assert_null (he_keyfile_parse_public (bad, strlen (bad), "k.pub"));
-    if (!strstr (he_last_error (), expect))
-        fail_msg ("error '%s' lacks '%s'", he_last_error (), expect);
+    if (!strstr (util_last_error (), expect))
+        fail_msg ("error '%s' lacks '%s'", util_last_error (), expect);
     free (bad);
     free (good);
 }
@@ -118,7 +119,7 @@ test_public_refusals (void **state)
     char *txt = malloc (4096);
     snprintf (txt, 4096, "cohort-paillier-public v1\nbits 512\nn %s%s", nhex, hsline);
     assert_null (he_keyfile_parse_public (txt, strlen (txt), "k.pub"));
-    assert_non_null (strstr (he_last_error (), "k.pub: inconsistent public key: public key value hs"));
+    assert_non_null (strstr (util_last_error (), "k.pub: inconsistent public key: public key value hs"));
     free (txt);
     free (hsline);
     free (nhex);
@@ -133,25 +134,25 @@ test_public_refusals (void **state)
     strcpy (bad, good);
     strcat (bad, "hs 01\n");
     assert_null (he_keyfile_parse_public (bad, strlen (bad), "k.pub"));
-    assert_non_null (strstr (he_last_error (), "unexpected data after"));
+    assert_non_null (strstr (util_last_error (), "unexpected data after"));
     //  Truncated file: no final newline / cut in the middle / empty.
     assert_null (he_keyfile_parse_public (good, len - 1, "k.pub"));
-    assert_non_null (strstr (he_last_error (), "truncated"));
+    assert_non_null (strstr (util_last_error (), "truncated"));
     assert_null (he_keyfile_parse_public (good, len / 2, "k.pub"));
     assert_null (he_keyfile_parse_public (good, 0, "k.pub"));
-    assert_non_null (strstr (he_last_error (), "empty file"));
+    assert_non_null (strstr (util_last_error (), "empty file"));
     //  NUL byte inside a line.
     strcpy (bad, good);
     char *nl = strstr (bad, "bits");
     nl [1] = '\0';
     assert_null (he_keyfile_parse_public (bad, len, "k.pub"));
-    assert_non_null (strstr (he_last_error (), "NUL"));
+    assert_non_null (strstr (util_last_error (), "NUL"));
     //  Over-long line.
     char *huge = malloc (20000);
     memset (huge, 'a', 19999);
     huge [19998] = '\n';
     assert_null (he_keyfile_parse_public (huge, 19999, "k.pub"));
-    assert_non_null (strstr (he_last_error (), "longer than"));
+    assert_non_null (strstr (util_last_error (), "longer than"));
     free (huge);
     free (bad);
     free (good);
@@ -173,19 +174,19 @@ test_secret_share_verify_refusals (void **state)
     char *idx = strstr (t, "index 1");
     idx [6] = '7';
     assert_null (he_keyfile_parse_share (t, strlen (t), "k.share"));
-    assert_non_null (strstr (he_last_error (), "index 7 out of range"));
+    assert_non_null (strstr (util_last_error (), "index 7 out of range"));
     free (t);
     t = he_keyfile_format_verify (s_vk);
     char *vk3 = strstr (t, "vk3 ");
     *vk3 = '\0';
     assert_null (he_keyfile_parse_verify (t, strlen (t), "k.verify"));
-    assert_non_null (strstr (he_last_error (), "before field 'vk3'"));
+    assert_non_null (strstr (util_last_error (), "before field 'vk3'"));
     free (t);
     t = he_keyfile_format_verify (s_vk);
     char *parties = strstr (t, "parties 3");
     parties [8] = '0';
     assert_null (he_keyfile_parse_verify (t, strlen (t), "k.verify"));
-    assert_non_null (strstr (he_last_error (), "0 parties"));
+    assert_non_null (strstr (util_last_error (), "0 parties"));
     free (t);
     //  The wrong kind of file for each loader.
     t = he_keyfile_format_public (s_pk);
@@ -210,7 +211,7 @@ test_files (void **state)
     assert_int_equal (st.st_mode & 0777, 0600);
     //  No silent overwrite; explicit overwrite works.
     assert_int_equal (he_keyfile_write (path, t, 0600, 0), -1);
-    assert_non_null (strstr (he_last_error (), "already exists"));
+    assert_non_null (strstr (util_last_error (), "already exists"));
     assert_int_equal (he_keyfile_write (path, t, 0600, 1), 0);
     he_share_t *sh = he_keyfile_load_share (path);
     assert_non_null (sh);
@@ -218,14 +219,14 @@ test_files (void **state)
     free (t);
     //  Missing file, directory, oversized file.
     assert_null (he_keyfile_load_public ("/nonexistent/cohort.key"));
-    assert_non_null (strstr (he_last_error (), "cannot open"));
+    assert_non_null (strstr (util_last_error (), "cannot open"));
     snprintf (path, sizeof path, "%s/big.key", dir);
     FILE *f = fopen (path, "w");
     for (int i = 0; i < HE_KEYFILE_MAX / 1000 + 2; i++)
         fprintf (f, "%0999d\n", 0);
     fclose (f);
     assert_null (he_keyfile_load_public (path));
-    assert_non_null (strstr (he_last_error (), "larger than"));
+    assert_non_null (strstr (util_last_error (), "larger than"));
     unlink (path);
     snprintf (path, sizeof path, "%s/share-1.key", dir);
     unlink (path);

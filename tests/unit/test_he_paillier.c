@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "he/paillier.h"
+#include "util/error.h"
 
 static json_t *s_vectors;
 
@@ -116,7 +117,7 @@ s_roundtrip (size_t bits)
     assert_int_equal (mpz_cmp (d, m), 0);
     mpz_setbit (x, bits / 2);   //  one bit too many
     assert_int_equal (he_encrypt_with_exponent (c, pk, m, x), -1);
-    assert_non_null (strstr (he_last_error (), "|n|/2"));
+    assert_non_null (strstr (util_last_error (), "|n|/2"));
     mpz_clears (m, c, d, x, NULL);
     he_pubkey_destroy (&pk);
     he_seckey_destroy (&sk);
@@ -169,7 +170,7 @@ test_homomorphic (void **state)
     //  One bad ciphertext in the vector: refused, named by index.
     mpz_set (cs [3], he_pubkey_n (pk));
     assert_int_equal (he_sum (c, pk, cs, 5), -1);
-    assert_non_null (strstr (he_last_error (), "ciphertext 3 of 5"));
+    assert_non_null (strstr (util_last_error (), "ciphertext 3 of 5"));
     for (int i = 0; i < 5; i++)
         mpz_clear (cs [i]);
     mpz_clears (a, b, ca, cb, c, d, k, NULL);
@@ -198,7 +199,7 @@ test_validation (void **state)
     assert_int_equal (he_check_ciphertext (pk, c), 0);
     mpz_set (c, he_seckey_p (sk));  //  shares the factor p with n
     assert_int_equal (he_check_ciphertext (pk, c), -1);
-    assert_non_null (strstr (he_last_error (), "factor"));
+    assert_non_null (strstr (util_last_error (), "factor"));
     mpz_set_si (c, -5);
     assert_int_equal (he_check_ciphertext (pk, c), -1);
     //  Plaintext range.
@@ -228,7 +229,7 @@ test_validation (void **state)
     while (mpz_probab_prime_p (m, 30))
         mpz_add_ui (m, m, 2);
     assert_null (he_seckey_new (m, he_seckey_q (sk), NULL));
-    assert_non_null (strstr (he_last_error (), "not prime"));
+    assert_non_null (strstr (util_last_error (), "not prime"));
     mpz_set_ui (m, 65537);
     assert_null (he_seckey_new (m, he_seckey_q (sk), NULL));
     //  Bad key sizes.

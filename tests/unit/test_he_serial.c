@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "he/serial.h"
+#include "util/error.h"
 
 static he_pubkey_t *s_pk;
 static he_seckey_t *s_sk;
@@ -46,23 +47,23 @@ test_pubkey (void **state)
     //  Refusals: short, long, magic, version, reserved, bits, n size, hs.
     assert_null (he_pubkey_deserialize (buf, 7));
     assert_null (he_pubkey_deserialize (buf, len - 1));
-    assert_non_null (strstr (he_last_error (), "expected 200"));
+    assert_non_null (strstr (util_last_error (), "expected 200"));
     uint8_t *bad = malloc (len + 1);
     memcpy (bad, buf, len);
     assert_null (he_pubkey_deserialize (bad, len + 1));
     bad [0] = 'X';
     assert_null (he_pubkey_deserialize (bad, len));
-    assert_non_null (strstr (he_last_error (), "bad magic"));
+    assert_non_null (strstr (util_last_error (), "bad magic"));
     bad [0] = 'C'; bad [4] = 2;
     assert_null (he_pubkey_deserialize (bad, len));
-    assert_non_null (strstr (he_last_error (), "version 2"));
+    assert_non_null (strstr (util_last_error (), "version 2"));
     bad [4] = 1; bad [5] = 1;
     assert_null (he_pubkey_deserialize (bad, len));
     bad [5] = 0; bad [7] = 1;
     assert_null (he_pubkey_deserialize (bad, len));
     bad [7] = 0; bad [8] = 0;                   //  n loses its top bit
     assert_null (he_pubkey_deserialize (bad, len));
-    assert_non_null (strstr (he_last_error (), "n has"));
+    assert_non_null (strstr (util_last_error (), "n has"));
     memcpy (bad, buf, len);
     memset (bad + 8 + 64, 0, 128);              //  hs = 0
     assert_null (he_pubkey_deserialize (bad, len));
@@ -96,7 +97,7 @@ test_vector (void **state)
     assert_null (back);
     //  Limits and refusals.
     assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 3), -1);
-    assert_non_null (strstr (he_last_error (), "exceeds the limit 3"));
+    assert_non_null (strstr (util_last_error (), "exceeds the limit 3"));
     assert_null (back);
     assert_int_equal (count, 0);
     assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len - 1, 0), -1);
@@ -106,7 +107,7 @@ test_vector (void **state)
     buf [11] = 4;
     memset (buf + 12 + 128, 0, 128);    //  element 1 = 0: invalid
     assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), -1);
-    assert_non_null (strstr (he_last_error (), "element 1 of 4"));
+    assert_non_null (strstr (util_last_error (), "element 1 of 4"));
     memset (buf + 12 + 128, 0xff, 128); //  element 1 >= n^2
     assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), -1);
     buf [0] = 'Z';
@@ -118,7 +119,7 @@ test_vector (void **state)
     assert_int_equal (he_keygen (&pk2, &sk2, 576), 0);
     assert_int_equal (he_vector_serialize (&buf, &len, pk2, (const mpz_t *) cts, 1), 0);
     assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), -1);
-    assert_non_null (strstr (he_last_error (), "576-bit"));
+    assert_non_null (strstr (util_last_error (), "576-bit"));
     free (buf);
     assert_int_equal (he_vector_serialize (&buf, &len, s_pk, (const mpz_t *) cts, 0), 0);
     assert_int_equal (he_vector_deserialize (&back, &count, s_pk, buf, len, 0), 0);
@@ -170,7 +171,7 @@ test_proofs_and_accumulate (void **state)
     uint8_t w0 = buf [12], w1 = buf [13];
     buf [12] = 0xff;
     assert_int_equal (he_proofs_deserialize (&back, &count, pk, buf, len, 8), -1);
-    assert_non_null (strstr (he_last_error (), "width"));
+    assert_non_null (strstr (util_last_error (), "width"));
     buf [12] = w0; buf [13] = w1;
     assert_int_equal (he_proofs_deserialize (&back, &count, s_pk, buf, len, 8), 0);
     he_proofs_free (&back, count);                 //  same size: parses, will not verify

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "he/threshold.h"
+#include "util/error.h"
 
 #define PARTIES   5
 #define THRESHOLD 3
@@ -69,7 +70,7 @@ test_every_subset_decrypts (void **state)
         }
         else {
             assert_int_equal (rc, -1);      //  t-1 shares are refused
-            assert_non_null (strstr (he_last_error (), "need 3 partial"));
+            assert_non_null (strstr (util_last_error (), "need 3 partial"));
         }
         for (size_t j = 0; j < k; j++)
             mpz_clear (sel [j]);
@@ -134,7 +135,7 @@ test_proofs_catch_corruption (void **state)
     mpz_mul (ci [1], ci [1], out);
     mpz_mod (ci [1], ci [1], he_pubkey_n2 (s_pk));
     assert_int_equal (he_partial_verify (s_vk, 2, c, ci [1], &proofs [1]), -1);
-    assert_non_null (strstr (he_last_error (), "party 2"));
+    assert_non_null (strstr (util_last_error (), "party 2"));
     //  A proof replayed under another index, or for another ciphertext, fails.
     assert_int_equal (he_partial_verify (s_vk, 3, c, ci [0], &proofs [0]), -1);
     mpz_t c2;
@@ -301,7 +302,7 @@ test_batch_proof (void **state)
         mpz_mul (parts [j], parts [j], t);
         mpz_mod (parts [j], parts [j], he_pubkey_n2 (s_pk));
         assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
-        assert_non_null (strstr (he_last_error (), "does not verify"));
+        assert_non_null (strstr (util_last_error (), "does not verify"));
         mpz_set (parts [j], saved);
         mpz_clear (saved);
     }
@@ -340,7 +341,7 @@ test_batch_proof (void **state)
     mpz_set (t, parts [2]);
     mpz_set_ui (parts [2], 0);
     assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &proof), -1);
-    assert_non_null (strstr (he_last_error (), "not a unit"));
+    assert_non_null (strstr (util_last_error (), "not a unit"));
     mpz_set (parts [2], t);
     //  Tampered response, out-of-range challenge.
     mpz_add_ui (proof.z, proof.z, 1);
@@ -411,7 +412,7 @@ test_combine_bad_indices (void **state)
     mpz_set_ui (p [0], 1); mpz_set_ui (p [1], 1); mpz_set_ui (p [2], 1);
     unsigned dup [3] = { 1, 2, 1 };
     assert_int_equal (he_combine (out, s_vk, dup, (const mpz_t *) p, 3), -1);
-    assert_non_null (strstr (he_last_error (), "twice"));
+    assert_non_null (strstr (util_last_error (), "twice"));
     unsigned range [3] = { 1, 2, 6 };
     assert_int_equal (he_combine (out, s_vk, range, (const mpz_t *) p, 3), -1);
     unsigned zero [3] = { 0, 1, 2 };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/csv.h"
+#include "util/error.h"
 
 static model_csv_t *
 s_parse (const char *text)
@@ -27,7 +28,7 @@ s_refuse (const char *text, const char *message)
     model_csv_t *csv = NULL;
     assert_int_equal (model_csv_parse (&csv, "t.csv", text, strlen (text), 0), -1);
     assert_null (csv);
-    assert_string_equal (model_last_error (), message);
+    assert_string_equal (util_last_error (), message);
 }
 
 static void
@@ -97,15 +98,15 @@ test_refusals (void **state)
     const char nul [] = "a,b\n1,\0\n";
     model_csv_t *csv = NULL;
     assert_int_equal (model_csv_parse (&csv, "t.csv", nul, sizeof nul - 1, 0), -1);
-    assert_string_equal (model_last_error (), "t.csv:2:3: NUL byte in input");
+    assert_string_equal (util_last_error (), "t.csv:2:3: NUL byte in input");
     const char qnul [] = "a,b\n1,\"\0\"\n";
     assert_int_equal (model_csv_parse (&csv, "t.csv", qnul, sizeof qnul - 1, 0), -1);
-    assert_string_equal (model_last_error (), "t.csv:2:4: NUL byte in input");
+    assert_string_equal (util_last_error (), "t.csv:2:4: NUL byte in input");
     //  The size limit, on both sides.
     assert_int_equal (model_csv_parse (&csv, "t.csv", "a,b\n1,2\n", 8, 8), 0);
     model_csv_destroy (&csv);
     assert_int_equal (model_csv_parse (&csv, "t.csv", "a,b\n1,2\n", 8, 7), -1);
-    assert_string_equal (model_last_error (), "t.csv:1:1: input is 8 bytes, over the limit of 7");
+    assert_string_equal (util_last_error (), "t.csv:1:1: input is 8 bytes, over the limit of 7");
 }
 
 static void
@@ -121,7 +122,7 @@ test_too_many_columns (void **state)
     text [len] = '\0';
     model_csv_t *csv = NULL;
     assert_int_equal (model_csv_parse (&csv, "t.csv", text, len, 0), -1);
-    assert_non_null (strstr (model_last_error (), "more than 4096 columns"));
+    assert_non_null (strstr (util_last_error (), "more than 4096 columns"));
     //  Exactly the maximum is fine: cut the last column off.
     char *last = strrchr (text, ',');
     last [0] = '\n';
@@ -144,12 +145,12 @@ test_load (void **state)
     assert_string_equal (model_csv_cell (csv, 0, 4), "");
     model_csv_destroy (&csv);
     assert_int_equal (model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/pima_diabetes.csv", 100), -1);
-    assert_non_null (strstr (model_last_error (), ":1:1: file is "));
-    assert_non_null (strstr (model_last_error (), "over the limit of 100"));
+    assert_non_null (strstr (util_last_error (), ":1:1: file is "));
+    assert_non_null (strstr (util_last_error (), "over the limit of 100"));
     assert_int_equal (model_csv_load (&csv, "/nonexistent/x.csv", 0), -1);
-    assert_non_null (strstr (model_last_error (), "/nonexistent/x.csv: cannot open"));
+    assert_non_null (strstr (util_last_error (), "/nonexistent/x.csv: cannot open"));
     assert_int_equal (model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets", 0), -1);
-    assert_non_null (strstr (model_last_error (), "not a regular file"));
+    assert_non_null (strstr (util_last_error (), "not a regular file"));
     assert_null (csv);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/dataset.h"
+#include "util/error.h"
 
 static model_csv_t *
 s_csv (const char *text)
@@ -36,7 +37,7 @@ s_refuse (const char *text, const model_load_spec_t *spec, const char *message)
 {
     model_dataset_t *ds = s_load (text, spec, NULL);
     assert_null (ds);
-    assert_string_equal (model_last_error (), message);
+    assert_string_equal (util_last_error (), message);
 }
 
 static const char *s_table =
@@ -158,7 +159,7 @@ test_fixed_schema (void **state)
     const char *levels [] = { "m", "f" };
     assert_int_equal (model_schema_add (schema, "sex", levels, 2), 0);
     assert_int_equal (model_schema_add (schema, "sex", NULL, 0), -1);
-    assert_string_equal (model_last_error (), "feature 'sex' listed twice");
+    assert_string_equal (util_last_error (), "feature 'sex' listed twice");
     const char *dup [] = { "a", "a" };
     assert_int_equal (model_schema_add (schema, "z", dup, 2), -1);
     const char *empty [] = { "" };
@@ -190,12 +191,12 @@ test_fixed_schema (void **state)
 
     ds = s_load ("age\n1\n", &spec, schema);
     assert_null (ds);
-    assert_string_equal (model_last_error (),
+    assert_string_equal (util_last_error (),
                          "d.csv:1:1: no column 'sex' in the header (the model needs it)");
     model_load_spec_t labelled = { .label = "sex" };
     ds = s_load ("sex,age\nm,1\n", &labelled, schema);
     assert_null (ds);
-    assert_string_equal (model_last_error (), "d.csv: the label 'sex' cannot also be a feature");
+    assert_string_equal (util_last_error (), "d.csv: the label 'sex' cannot also be a feature");
     model_schema_t *copy = model_schema_dup (schema);
     assert_int_equal (copy->n_cols, 3);
     model_schema_destroy (&copy);
@@ -271,7 +272,7 @@ test_policy_errors (void **state)
     ds = s_load ("a,b,y\n1,,1\n2,,0\n", &spec, NULL);
     gsl_vector *mean = gsl_vector_alloc (2);
     assert_int_equal (model_dataset_column_stats (ds, mean, NULL), -1);
-    assert_string_equal (model_last_error (), "column 'b' has no values");
+    assert_string_equal (util_last_error (), "column 'b' has no values");
     gsl_vector_free (mean);
     model_dataset_destroy (&ds);
 }
@@ -311,13 +312,13 @@ test_split (void **state)
     assert_int_equal (model_dataset_split (ds, 0, 1, &t2, &s2), -1);
     assert_int_equal (model_dataset_split (ds, 1, 1, &t2, &s2), -1);
     assert_int_equal (model_dataset_split (ds, 0.0001, 1, &t2, &s2), -1);
-    assert_string_equal (model_last_error (), "split of 569 rows at 0.0001 leaves an empty side");
+    assert_string_equal (util_last_error (), "split of 569 rows at 0.0001 leaves an empty side");
     assert_null (t2);
     model_dataset_destroy (&ds);
     model_load_spec_t nolabel = { 0 };
     ds = s_load ("a\n1\n2\n", &nolabel, NULL);
     assert_int_equal (model_dataset_split (ds, 0.5, 1, &t2, &s2), -1);
-    assert_string_equal (model_last_error (), "a stratified split needs a label");
+    assert_string_equal (util_last_error (), "a stratified split needs a label");
     model_dataset_destroy (&ds);
     model_dataset_destroy (&train);
     model_dataset_destroy (&test);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "models/logistic.h"
+#include "util/error.h"
 
 #define N 40
 #define P 5
@@ -218,7 +219,7 @@ test_newton_matches_descent (void **state)
     //  Too few steps: an error, and w holds the last iterate.
     gsl_vector_set_zero (wn);
     assert_int_equal (model_lr_newton (wn, s_X, s_y, l2, 1, 1e-12, &its), -1);
-    assert_string_equal (model_last_error (), "Newton did not converge in 1 steps");
+    assert_string_equal (util_last_error (), "Newton did not converge in 1 steps");
     assert_int_equal (its, 1);
     assert_true (gsl_blas_dnrm2 (wn) > 0);
     gsl_vector_free (wn);
@@ -240,7 +241,7 @@ test_newton_singular (void **state)
         gsl_vector_set (y, i, ys [i]);
     }
     assert_int_equal (model_lr_newton (w, X, y, 0, 50, 1e-10, NULL), -1);
-    assert_non_null (strstr (model_last_error (), "Hessian not positive definite at step 1"));
+    assert_non_null (strstr (util_last_error (), "Hessian not positive definite at step 1"));
     //  A penalty makes it well posed, and both coefficients come out equal.
     assert_int_equal (model_lr_newton (w, X, y, 1, 50, 1e-10, NULL), 0);
     assert_true (fabs (gsl_vector_get (w, 0) - gsl_vector_get (w, 1)) < 1e-10);

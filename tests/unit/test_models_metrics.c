@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/metrics.h"
+#include "util/error.h"
 
 static void
 test_auc_small (void **state)
@@ -68,12 +69,12 @@ test_compute (void **state)
     assert_true (m.auc == 0);  //  the only negative outscores every positive
     double bad [] = { 0.5, 1.5 }, ok [] = { 1, 0 };
     assert_int_equal (model_metrics_compute (&m, bad, ok, 2), -1);
-    assert_string_equal (model_last_error (), "score 2 (1.5) is not in [0, 1]");
+    assert_string_equal (util_last_error (), "score 2 (1.5) is not in [0, 1]");
     double nan [] = { NAN, 0.5 };
     assert_int_equal (model_metrics_compute (&m, nan, ok, 2), -1);
     double badlabel [] = { 1, 2 };
     assert_int_equal (model_metrics_compute (&m, ok, badlabel, 2), -1);
-    assert_string_equal (model_last_error (), "label 2 (2) is not 0 or 1");
+    assert_string_equal (util_last_error (), "label 2 (2) is not 0 or 1");
     assert_int_equal (model_metrics_compute (&m, ok, ok, 0), -1);
 }
 
@@ -148,7 +149,7 @@ test_histograms (void **state)
     assert_int_equal (model_metrics_from_histogram (&hist, &bound, one, none, 4), 0);
     assert_true (isnan (hist.auc) && isnan (bound.auc));
     assert_int_equal (model_metrics_from_histogram (&hist, NULL, none, none, 4), -1);
-    assert_string_equal (model_last_error (), "the histograms hold no rows");
+    assert_string_equal (util_last_error (), "the histograms hold no rows");
     double inf [] = { 0, INFINITY, 0, 0 };
     assert_int_equal (model_metrics_from_histogram (&hist, NULL, inf, none, 4), -1);
     assert_int_equal (model_metrics_from_histogram (&hist, NULL, one, none, 0), -1);

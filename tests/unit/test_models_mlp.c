@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "models/mlp.h"
+#include "util/error.h"
 
 #define N 12
 #define D 4
@@ -80,13 +81,13 @@ test_shapes (void **state)
     assert_non_null (mlp);
     model_mlp_destroy (&mlp);
     assert_null (model_mlp_new (3, h, 0, MODEL_ACT_RELU));
-    assert_string_equal (model_last_error (), "an MLP has 1 to 3 hidden layers, not 0");
+    assert_string_equal (util_last_error (), "an MLP has 1 to 3 hidden layers, not 0");
     assert_null (model_mlp_new (3, h, 4, MODEL_ACT_RELU));
     assert_null (model_mlp_new (0, h, 1, MODEL_ACT_RELU));
     assert_null (model_mlp_new (3, h, 1, (model_activation_t) 9));
     size_t zero [] = { 0 };
     assert_null (model_mlp_new (3, zero, 1, MODEL_ACT_RELU));
-    assert_string_equal (model_last_error (), "hidden layer 1 has width 0, not in [1, 4096]");
+    assert_string_equal (util_last_error (), "hidden layer 1 has width 0, not in [1, 4096]");
     size_t wide [] = { MODEL_MLP_MAX_WIDTH + 1 };
     assert_null (model_mlp_new (3, wide, 1, MODEL_ACT_RELU));
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "models/logistic.h"
+#include "util/error.h"
 #include "models/modelfile.h"
 #include "models/pipeline.h"
 
@@ -178,11 +179,11 @@ test_round_trip_mlp_and_files (void **state)
     unlink (path);
     model_file_destroy (&back);
     assert_null (model_file_load (path));
-    assert_non_null (strstr (model_last_error (), "cannot open"));
+    assert_non_null (strstr (util_last_error (), "cannot open"));
     assert_null (model_file_load ("/tmp"));
-    assert_non_null (strstr (model_last_error (), "not a regular file"));
+    assert_non_null (strstr (util_last_error (), "not a regular file"));
     assert_int_equal (model_file_save (mf, "/nonexistent/dir/m.json"), -1);
-    assert_non_null (strstr (model_last_error (), "cannot write"));
+    assert_non_null (strstr (util_last_error (), "cannot write"));
     model_file_destroy (&mf);
 }
 
@@ -239,9 +240,9 @@ s_check_edits (model_type_t type, const s_edit_t *edits, size_t n)
             json_object_del (parent, edits [k].key);
         char *edited = json_dumps (root, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17));
         model_file_t *bad = s_reparse (edited);
-        if (bad || strcmp (model_last_error (), edits [k].message) != 0)
+        if (bad || strcmp (util_last_error (), edits [k].message) != 0)
             fail_msg ("edit %zu (%s): got '%s'", k, edits [k].message,
-                      bad? "accepted": model_last_error ());
+                      bad? "accepted": util_last_error ());
         free (edited);
         json_decref (root);
     }
@@ -325,18 +326,18 @@ test_syntax_and_size (void **state)
 {
     (void) state;
     assert_null (s_reparse ("{\"format\": }"));
-    assert_string_equal (model_last_error (), "m.json:1:12: unexpected token near '}'");
+    assert_string_equal (util_last_error (), "m.json:1:12: unexpected token near '}'");
     assert_null (s_reparse ("{\"a\": 1, \"a\": 2}"));
-    assert_non_null (strstr (model_last_error (), "duplicate object key"));
+    assert_non_null (strstr (util_last_error (), "duplicate object key"));
     //  jansson refuses NUL inside strings (we never pass JSON_ALLOW_NUL).
     assert_null (s_reparse ("{\"format\": \"a\\u0000\"}"));
-    assert_non_null (strstr (model_last_error (), "m.json:1:"));
-    assert_non_null (strstr (model_last_error (), "is not allowed"));
+    assert_non_null (strstr (util_last_error (), "m.json:1:"));
+    assert_non_null (strstr (util_last_error (), "is not allowed"));
     assert_null (s_reparse ("[1]"));
-    assert_string_equal (model_last_error (), "m.json: (root): must be an object");
+    assert_string_equal (util_last_error (), "m.json: (root): must be an object");
     assert_null (s_reparse (""));
     assert_null (model_file_parse ("m.json", "{}", MODEL_FILE_MAX_BYTES + 1));
-    assert_non_null (strstr (model_last_error (), "over the limit"));
+    assert_non_null (strstr (util_last_error (), "over the limit"));
 }
 
 int

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/models.h"
+#include "util/error.h"
 
 static void
 test_gsl_does_not_abort (void **state)
@@ -29,7 +30,7 @@ static void
 test_no_error_initially (void **state)
 {
     (void) state;
-    assert_string_equal (model_last_error (), "");
+    assert_string_equal (util_last_error (), "");
 }
 
 int

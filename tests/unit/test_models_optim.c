@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "models/optim.h"
+#include "util/error.h"
 
 static void
 test_sgd_steps (void **state)
@@ -85,7 +86,7 @@ test_refusals (void **state)
     (void) state;
     assert_null (model_optim_sgd_new (0, 0.1, 0));
     assert_null (model_optim_sgd_new (2, 0, 0));
-    assert_string_equal (model_last_error (), "learning rate 0 is not positive");
+    assert_string_equal (util_last_error (), "learning rate 0 is not positive");
     assert_null (model_optim_sgd_new (2, NAN, 0));
     assert_null (model_optim_sgd_new (2, 0.1, 1));
     assert_null (model_optim_sgd_new (2, 0.1, -0.1));
@@ -95,12 +96,12 @@ test_refusals (void **state)
     assert_non_null (opt);
     gsl_vector *w = gsl_vector_calloc (2), *g = gsl_vector_calloc (2), *g3 = gsl_vector_calloc (3);
     assert_int_equal (model_optim_step (opt, w, g3, 1), -1);
-    assert_string_equal (model_last_error (),
+    assert_string_equal (util_last_error (),
                          "optimiser for 2 parameters got 2 parameters and a gradient of 3");
     gsl_vector_set (g, 0, 1);
     gsl_vector_set (g, 1, INFINITY);
     assert_int_equal (model_optim_step (opt, w, g, 1), -1);
-    assert_string_equal (model_last_error (), "gradient entry 1 is not finite");
+    assert_string_equal (util_last_error (), "gradient entry 1 is not finite");
     assert_true (gsl_vector_get (w, 0) == 0);
     assert_int_equal (model_optim_steps (opt), 0);
     gsl_vector_free (w);

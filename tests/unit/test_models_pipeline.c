@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/metrics.h"
+#include "util/error.h"
 #include "models/pipeline.h"
 
 //  Loads a bundled dataset and splits it 70/30, stratified, seed 42.
@@ -149,10 +150,10 @@ test_scoring_reports_rows (void **state)
     model_csv_destroy (&csv);
     assert_int_equal (model_csv_parse (&csv, "p.csv", "a\n1\n", 4, 0), 0);
     assert_int_equal (model_load_for (&ds, csv, mf, false), -1);
-    assert_string_equal (model_last_error (),
+    assert_string_equal (util_last_error (),
                          "p.csv:1:1: no column 'c' in the header (the model needs it)");
     assert_int_equal (model_load_for (&ds, csv, mf, true), -1);
-    assert_string_equal (model_last_error (), "p.csv:1:1: no label column 'y' in the header");
+    assert_string_equal (util_last_error (), "p.csv:1:1: no label column 'y' in the header");
     model_csv_destroy (&csv);
     gsl_vector_free (s);
     model_file_destroy (&mf);
@@ -173,7 +174,7 @@ test_train_refusals (void **state)
     model_train_opts_t opts;
     model_train_defaults (&opts, MODEL_TYPE_LOGISTIC);
     assert_null (model_train (unlabelled, &spec, &opts, NULL));
-    assert_string_equal (model_last_error (), "training needs a label");
+    assert_string_equal (util_last_error (), "training needs a label");
     opts.l2 = -1;
     assert_null (model_train (ds, &spec, &opts, NULL));
     opts.l2 = NAN;
@@ -181,7 +182,7 @@ test_train_refusals (void **state)
     //  Perfectly separable and unpenalised: no optimum.
     opts.l2 = 0;
     assert_null (model_train (ds, &spec, &opts, NULL));
-    assert_non_null (strstr (model_last_error (), "Newton"));
+    assert_non_null (strstr (util_last_error (), "Newton"));
     opts.l2 = 1;
     size_t dropped = 0;
     model_file_t *mf = model_train (ds, &spec, &opts, &dropped);
@@ -192,7 +193,7 @@ test_train_refusals (void **state)
     model_train_defaults (&opts, MODEL_TYPE_MLP);
     opts.epochs = 0;
     assert_null (model_train (ds, &spec, &opts, NULL));
-    assert_string_equal (model_last_error (), "epochs and batch must be at least 1");
+    assert_string_equal (util_last_error (), "epochs and batch must be at least 1");
     opts.epochs = 1;
     opts.n_hidden = 0;
     assert_null (model_train (ds, &spec, &opts, NULL));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "proto/curve.h"
+#include "util/error.h"
 #include "proto/message.h"
 
 static char s_dir [] = "/tmp/cohort-curve-XXXXXX";
@@ -135,18 +136,18 @@ test_bad_setup (void **state)
     snprintf (allowed, sizeof allowed, "%s/allowed", s_dir);
     snprintf (pub, sizeof pub, "%s/server", s_dir);
     assert_null (proto_server_new ("tcp://127.0.0.1:*", secret, "/nonexistent"));
-    assert_non_null (strstr (proto_last_error (), "allowlist"));
+    assert_non_null (strstr (util_last_error (), "allowlist"));
     assert_null (proto_server_new ("tcp://127.0.0.1:*", "/nonexistent", allowed));
-    assert_non_null (strstr (proto_last_error (), "cannot read certificate"));
+    assert_non_null (strstr (util_last_error (), "cannot read certificate"));
     char public_only [512];
     snprintf (public_only, sizeof public_only, "%s/allowed/known.pub", s_dir);
     assert_null (proto_server_new ("tcp://127.0.0.1:*", public_only, allowed));
-    assert_non_null (strstr (proto_last_error (), "no secret key"));
+    assert_non_null (strstr (util_last_error (), "no secret key"));
     assert_null (proto_server_new ("bogus://x", secret, allowed));
-    assert_non_null (strstr (proto_last_error (), "cannot bind"));
+    assert_non_null (strstr (util_last_error (), "cannot bind"));
     assert_null (proto_client_new ("tcp://127.0.0.1:1", "/nonexistent", pub));
     assert_null (proto_client_new ("tcp://127.0.0.1:1", s_file ("known_secret"), "/nonexistent"));
-    assert_non_null (strstr (proto_last_error (), "server cert"));
+    assert_non_null (strstr (util_last_error (), "server cert"));
 }
 
 int

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "proto/message.h"
+#include "util/error.h"
 
 //  Encodes msg without validation (to feed the decoder bad input).
 static uint8_t *
@@ -28,8 +29,8 @@ s_refused (const proto_msg_t *msg, const char *needle)
     uint8_t *buf = s_pack (msg, &len);
     proto_msg_t *out = proto_decode (buf, len);
     assert_null (out);
-    if (!strstr (proto_last_error (), needle))
-        fail_msg ("error '%s' lacks '%s'", proto_last_error (), needle);
+    if (!strstr (util_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", util_last_error (), needle);
     free (buf);
     uint8_t *enc;
     assert_int_equal (proto_encode (msg, &enc, &len), -1);
@@ -191,12 +192,12 @@ test_garbage (void **state)
     (void) state;
     uint8_t junk [8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
     assert_null (proto_decode (junk, sizeof junk));
-    assert_non_null (strstr (proto_last_error (), "protobuf"));
+    assert_non_null (strstr (util_last_error (), "protobuf"));
     //  An empty buffer decodes to an envelope without body.
     assert_null (proto_decode (junk, 0));
-    assert_non_null (strstr (proto_last_error (), "no body"));
+    assert_non_null (strstr (util_last_error (), "no body"));
     assert_null (proto_decode (junk, PROTO_MSG_MAX + 1));
-    assert_non_null (strstr (proto_last_error (), "more than"));
+    assert_non_null (strstr (util_last_error (), "more than"));
     assert_string_equal (proto_kind_name (COHORT__ROUND_KIND__ROUND_KIND_STATS), "stats");
     assert_string_equal (proto_kind_name (0), "?");
 }
@@ -219,7 +220,7 @@ test_socket_pair (void **state)
     //  Two frames where one is expected.
     zstr_sendx (a, "x", "y", NULL);
     assert_null (proto_recv (b, NULL));
-    assert_non_null (strstr (proto_last_error (), "2 frames"));
+    assert_non_null (strstr (util_last_error (), "2 frames"));
     zsock_destroy (&a);
     zsock_destroy (&b);
 }

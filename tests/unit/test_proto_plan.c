@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "proto/plan.h"
+#include "util/error.h"
 
 static proto_study_t *
 s_study (double eps, double q, int steps, int eval_every, const char *off)
@@ -33,7 +34,7 @@ test_plan_meets_target (void **state)
     proto_study_t *s = s_study (1, 0.05, 200, 50, "false");
     proto_plan_t plan;
     int rc = proto_plan_make (&plan, s, 30, 2);
-    if (rc) printf ("# %s\n", proto_last_error ());
+    if (rc) printf ("# %s\n", util_last_error ());
     assert_int_equal (rc, 0);
     assert_true (plan.epsilon <= 1.0);
     assert_true (plan.epsilon > 0.9);
@@ -84,7 +85,7 @@ test_plan_impossible (void **state)
     proto_study_t *s = s_study (1e-5, 1, 100000, 1, "false");
     proto_plan_t plan;
     assert_int_equal (proto_plan_make (&plan, s, 30, 2), -1);
-    assert_non_null (strstr (proto_last_error (), "plan:"));
+    assert_non_null (strstr (util_last_error (), "plan:"));
     assert_int_equal (proto_plan_make (&plan, s, 0, 2), -1);
     proto_study_destroy (&s);
 }
@@ -119,7 +120,7 @@ test_plan_site (void **state)
     assert_non_null (site);
     proto_plan_t sp, rp;
     int rc = proto_plan_make (&sp, site, 30, 2);
-    if (rc) printf ("# %s\n", proto_last_error ());
+    if (rc) printf ("# %s\n", util_last_error ());
     assert_int_equal (rc, 0);
     //  The same schedule at record level (q = 1 given explicitly).
     snprintf (text, sizeof text, fmt, "record", 10.0);

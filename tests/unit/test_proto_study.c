@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "proto/study.h"
+#include "util/error.h"
 
 static const char *s_full =
     "study\n"
@@ -71,8 +72,8 @@ s_bad (const char *from, const char *to, const char *needle)
     proto_study_t *s = proto_study_parse (text, "s.cfg");
     if (s)
         fail_msg ("accepted: %s", to);
-    if (!strstr (proto_last_error (), needle))
-        fail_msg ("error '%s' lacks '%s'", proto_last_error (), needle);
+    if (!strstr (util_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", util_last_error (), needle);
 }
 
 static void
@@ -106,7 +107,7 @@ test_bad (void **state)
     s_bad ("model = logistic", "model = mlp\n    hidden = 1,2,3,4", "study/hidden");
     s_bad ("model = logistic", "model = mlp\n    hidden = 0", "study/hidden");
     assert_null (proto_study_parse ("other\n    x = 1\n", "o.cfg"));
-    assert_non_null (strstr (proto_last_error (), "no 'study' section"));
+    assert_non_null (strstr (util_last_error (), "no 'study' section"));
 }
 
 static void
@@ -145,8 +146,8 @@ s_site_bad (const char *extra, const char *needle)
     proto_study_t *s = s_site_parse (extra);
     if (s)
         fail_msg ("accepted: %s", extra);
-    if (!strstr (proto_last_error (), needle))
-        fail_msg ("error '%s' lacks '%s'", proto_last_error (), needle);
+    if (!strstr (util_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", util_last_error (), needle);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "site/cohort.h"
+#include "util/error.h"
 #include "site/grants.h"
 
 #define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
@@ -137,7 +138,7 @@ test_rules (void **state)
     //  Another study: no row left, declined with the reason.
     assert_int_equal (model_dataset_load (&again, f->csv, &spec, NULL), 0);
     assert_int_equal (site_cohort_filter (&again, f->csv, &f->ds, "other", NOW), -1);
-    assert_non_null (strstr (site_last_error (), "consent: no row of dataset d"));
+    assert_non_null (strstr (util_last_error (), "consent: no row of dataset d"));
     assert_int_equal (again->n, 7);
     model_dataset_destroy (&again);
     //  After the grants' period: nothing.
@@ -158,21 +159,21 @@ test_no_filter_and_errors (void **state)
     ds = f->ds;
     ds.patient_column = "patient";
     assert_int_equal (site_cohort_filter (&f->rows, f->csv, &ds, "sepsis", NOW), -1);
-    assert_non_null (strstr (site_last_error (), "no patient column 'patient'"));
+    assert_non_null (strstr (util_last_error (), "no patient column 'patient'"));
     ds = f->ds;
     ds.grant_store = "/nonexistent/dir/ingest.db";
     assert_int_equal (site_cohort_filter (&f->rows, f->csv, &ds, "sepsis", NOW), -1);
-    assert_non_null (strstr (site_last_error (), "consent: "));
+    assert_non_null (strstr (util_last_error (), "consent: "));
     //  No grant at all: declined.
     assert_int_equal (site_cohort_filter (&f->rows, f->csv, &f->ds, "sepsis", NOW), -1);
-    assert_non_null (strstr (site_last_error (), "no row"));
+    assert_non_null (strstr (util_last_error (), "no row"));
     //  Rows that do not match the records.
     model_dataset_t *two = NULL;
     size_t idx [2] = { 0, 1 };
     two = model_dataset_subset (f->rows, idx, 2);
     assert_non_null (two);
     assert_int_equal (site_cohort_filter (&two, f->csv, &f->ds, "sepsis", NOW), -1);
-    assert_non_null (strstr (site_last_error (), "2 rows loaded from 7 records"));
+    assert_non_null (strstr (util_last_error (), "2 rows loaded from 7 records"));
     model_dataset_destroy (&two);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "site/config.h"
+#include "util/error.h"
 #include "site/site.h"
 
 static const char *s_good =
@@ -83,8 +84,8 @@ s_bad (const char *from, const char *to, const char *needle)
     site_config_t *cfg = s_load (text);
     if (cfg)
         fail_msg ("accepted: %s", to);
-    if (!strstr (site_last_error (), needle))
-        fail_msg ("error '%s' lacks '%s'", site_last_error (), needle);
+    if (!strstr (util_last_error (), needle))
+        fail_msg ("error '%s' lacks '%s'", util_last_error (), needle);
 }
 
 static void
@@ -108,7 +109,7 @@ test_bad (void **state)
     s_bad ("site\n", "coordinator\n", "no 'site' section");
     s_bad ("index = 2", "index = \"2", "not valid ZPL");
     assert_null (site_config_load ("/nonexistent.cfg"));
-    assert_non_null (strstr (site_last_error (), "cannot read"));
+    assert_non_null (strstr (util_last_error (), "cannot read"));
     //  Over the 1 MiB bound: refused before parsing.
     char path [] = "/tmp/cohort-site-big-XXXXXX";
     int fd = mkstemp (path);
@@ -118,7 +119,7 @@ test_bad (void **state)
         fprintf (f, "# %061d\n", i);
     fclose (f);
     assert_null (site_config_load (path));
-    assert_non_null (strstr (site_last_error (), "larger than"));
+    assert_non_null (strstr (util_last_error (), "larger than"));
     unlink (path);
 }
 
@@ -168,7 +169,7 @@ test_audit (void **state)
     snprintf (text, sizeof text, "%s    audit = top.audit.db\n%s", s_good, s_ingest);
     cfg = s_load (text);
     assert_null (cfg);
-    assert_non_null (strstr (site_last_error (), "the audit log is ingest/audit"));
+    assert_non_null (strstr (util_last_error (), "the audit log is ingest/audit"));
 }
 
 int

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "site/consent.h"
+#include "util/error.h"
 
 #define T_START 1793527200000LL     //  2026-11-01T10:00:00Z
 #define T_END   1798761600000LL     //  2027-01-01T00:00:00Z
@@ -49,7 +50,7 @@ s_parse_ok (const char *json)
 {
     site_consent_t *c = NULL;
     if (site_consent_parse (&c, json, strlen (json)) != SITE_GRANT_OK)
-        fail_msg ("rejected: %s", site_last_error ());
+        fail_msg ("rejected: %s", util_last_error ());
     return c;
 }
 
@@ -87,15 +88,15 @@ test_decide (void **state)
     assert_int_equal (site_consent_decide (c, &q), SITE_GRANT_OK);
     q.study = "ResearchStudy/other";
     assert_int_equal (site_consent_decide (c, &q), SITE_GRANT_DENIED);
-    assert_non_null (strstr (site_last_error (), "actors"));
+    assert_non_null (strstr (util_last_error (), "actors"));
     q = s_query ();
     q.purpose = "TREAT";
     assert_int_equal (site_consent_decide (c, &q), SITE_GRANT_DENIED);
-    assert_non_null (strstr (site_last_error (), "purpose"));
+    assert_non_null (strstr (util_last_error (), "purpose"));
     q = s_query ();
     q.patient = "Patient/p-0043";
     assert_int_equal (site_consent_decide (c, &q), SITE_GRANT_DENIED);
-    assert_non_null (strstr (site_last_error (), "another patient"));
+    assert_non_null (strstr (util_last_error (), "another patient"));
     //  Period: start inclusive, end exclusive.
     q = s_query ();
     q.time_ms = T_START;
@@ -112,7 +113,7 @@ test_decide (void **state)
     assert_int_equal (site_consent_decide (c, &q), SITE_GRANT_OK);
     q.time_ms = 1796083200000LL;        //  2026-12-01T00:00:00Z
     assert_int_equal (site_consent_decide (c, &q), SITE_GRANT_DENIED);
-    assert_non_null (strstr (site_last_error (), "LOINC"));
+    assert_non_null (strstr (util_last_error (), "LOINC"));
     q.loinc = "8867-4";
     assert_int_equal (site_consent_decide (c, &q), SITE_GRANT_OK);
     q.loinc = NULL;
@@ -128,7 +129,7 @@ test_decide (void **state)
     }
     c = s_parse_ok (s_consent ("active", "deny"));
     assert_int_equal (site_consent_decide (c, &q), SITE_GRANT_DENIED);
-    assert_non_null (strstr (site_last_error (), "deny"));
+    assert_non_null (strstr (util_last_error (), "deny"));
     site_consent_destroy (&c);
 }
 
@@ -148,8 +149,8 @@ s_expect_malformed (const char *from, const char *to, const char *why)
     if (r != SITE_GRANT_MALFORMED)
         fail_msg ("accepted (%s): %s", site_grant_reason_name (r), json);
     assert_null (c);
-    if (!strstr (site_last_error (), why))
-        fail_msg ("'%s' lacks '%s'", site_last_error (), why);
+    if (!strstr (util_last_error (), why))
+        fail_msg ("'%s' lacks '%s'", util_last_error (), why);
 }
 
 static void
@@ -195,7 +196,7 @@ test_parse_rejects (void **state)
     memset (big, ' ', SITE_CONSENT_MAX + 1);
     site_consent_t *c = NULL;
     assert_int_equal (site_consent_parse (&c, big, SITE_CONSENT_MAX + 1), SITE_GRANT_MALFORMED);
-    assert_non_null (strstr (site_last_error (), "exceeds"));
+    assert_non_null (strstr (util_last_error (), "exceeds"));
     free (big);
     //  Many actors: 64 allowed, 65 not.
     char many [16384] = "";
@@ -208,7 +209,7 @@ test_parse_rejects (void **state)
     const char *a = strstr (good, "\"actor\":[") + 9, *b = strstr (good, "],\"purpose\"");
     snprintf (json, sizeof json, "%.*s%s%s", (int) (a - good), good, many, b);
     assert_int_equal (site_consent_parse (&c, json, strlen (json)), SITE_GRANT_MALFORMED);
-    assert_non_null (strstr (site_last_error (), "1..64"));
+    assert_non_null (strstr (util_last_error (), "1..64"));
     *strrchr (many, ',') = '\0';
     snprintf (json, sizeof json, "%.*s%s%s", (int) (a - good), good, many, b);
     assert_int_equal (site_consent_parse (&c, json, strlen (json)), SITE_GRANT_OK);
@@ -279,7 +280,7 @@ test_grants (void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
         site_grant_reason_t r = site_grant_open (&c, bad [i], strlen (bad [i]), keys, 1);
         if (r != SITE_GRANT_MALFORMED)
-            fail_msg ("envelope %zu: %s (%s)", i, site_grant_reason_name (r), site_last_error ());
+            fail_msg ("envelope %zu: %s (%s)", i, site_grant_reason_name (r), util_last_error ());
         assert_null (c);
     }
     //  A valid signature over a malformed Consent.

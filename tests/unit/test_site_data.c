@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "site/data.h"
+#include "util/error.h"
 #include "site/site.h"
 
 static char s_dir [] = "/tmp/cohort-sitedata-XXXXXX";
@@ -98,22 +99,22 @@ test_decline_reasons (void **state)
     proto_study_t *st = s_study ("a, c, d", "drop");
     assert_int_equal (site_data_load (&data, &ds, st), -1);
     assert_null (data);
-    assert_string_equal (site_last_error (), "missing features: c, d");
+    assert_string_equal (util_last_error (), "missing features: c, d");
     proto_study_destroy (&st);
     st = proto_study_parse ("study\n    name = s\n    dataset = d\n    label = z\n    steps = 1\n"
                             "    sampling_rate = 1\n    min_sites = 1\n    privacy\n"
                             "        off = true\n", "s.cfg");
     assert_int_equal (site_data_load (&data, &ds, st), -1);
-    assert_non_null (strstr (site_last_error (), "z (the label)"));
+    assert_non_null (strstr (util_last_error (), "z (the label)"));
     proto_study_destroy (&st);
     st = s_study (NULL, "drop");
     ds.path = "/nonexistent.csv";
     assert_int_equal (site_data_load (&data, &ds, st), -1);
-    assert_non_null (strstr (site_last_error (), "dataset:"));
+    assert_non_null (strstr (util_last_error (), "dataset:"));
     ds.path = s_csv;
     ds.test_path = "/nonexistent-test.csv";
     assert_int_equal (site_data_load (&data, &ds, st), -1);
-    assert_non_null (strstr (site_last_error (), "test dataset:"));
+    assert_non_null (strstr (util_last_error (), "test dataset:"));
     proto_study_destroy (&st);
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "site/endpoint.h"
+#include "util/error.h"
 
 #define PATIENT "Patient/p-0042"
 
@@ -259,17 +260,17 @@ test_setup_errors (void **state)
     site_ingest_config_t cfg = f->cfg;
     cfg.gateways = f->key;
     assert_null (site_endpoint_new (&cfg, f->site_cert));
-    assert_non_null (strstr (site_last_error (), "is not a directory"));
+    assert_non_null (strstr (util_last_error (), "is not a directory"));
     cfg = f->cfg;
     char public_only [160];
     snprintf (public_only, sizeof public_only, "%s/gw.pub", f->gateways);
     assert_null (site_endpoint_new (&cfg, public_only));
-    assert_non_null (strstr (site_last_error (), "holds no secret key"));
+    assert_non_null (strstr (util_last_error (), "holds no secret key"));
     assert_null (site_endpoint_new (&cfg, "/nonexistent/cert"));
-    assert_non_null (strstr (site_last_error (), "cannot read the site certificate"));
+    assert_non_null (strstr (util_last_error (), "cannot read the site certificate"));
     cfg.storage_key = "/nonexistent/key";
     assert_null (site_endpoint_new (&cfg, f->site_cert));
-    assert_non_null (strstr (site_last_error (), "cannot open"));
+    assert_non_null (strstr (util_last_error (), "cannot open"));
     cfg = f->cfg;
     cfg.audit_origin = NULL;
     cfg.audit = "/nonexistent/audit.db";
@@ -277,7 +278,7 @@ test_setup_errors (void **state)
     cfg = f->cfg;
     cfg.endpoint = "tcp://256.0.0.1:1";
     assert_null (site_endpoint_new (&cfg, f->site_cert));
-    assert_non_null (strstr (site_last_error (), "cannot bind"));
+    assert_non_null (strstr (util_last_error (), "cannot bind"));
     //  A storage key other than the store's.
     char other [160];
     s_path (other, sizeof other, f, "other.key");
@@ -305,12 +306,12 @@ test_key_files (void **state)
     strcpy (line + 64, "\n");
     s_write (path, line, 0640);
     assert_int_equal (site_key_file_read (path, key), -1);
-    assert_non_null (strstr (site_last_error (), "accessible by group or others"));
+    assert_non_null (strstr (util_last_error (), "accessible by group or others"));
     s_path (path, sizeof path, f, "k2");
     line [3] = 'G';
     s_write (path, line, 0600);
     assert_int_equal (site_key_file_read (path, key), -1);
-    assert_non_null (strstr (site_last_error (), "64 lower-case hex digits"));
+    assert_non_null (strstr (util_last_error (), "64 lower-case hex digits"));
     s_path (path, sizeof path, f, "k3");
     s_write (path, "00\n", 0600);
     assert_int_equal (site_key_file_read (path, key), -1);
@@ -360,22 +361,22 @@ test_config_section (void **state)
     snprintf (text, sizeof text, base, "        patient_column = pid\n", "");
     s_write (path, text, 0600);
     assert_null (site_config_load (path));
-    assert_non_null (strstr (site_last_error (), "patient_column needs an ingest section"));
+    assert_non_null (strstr (util_last_error (), "patient_column needs an ingest section"));
     snprintf (text, sizeof text, base, "        patient_column = \n", section);
     s_write (path, text, 0600);
     assert_null (site_config_load (path));
-    assert_non_null (strstr (site_last_error (), "patient_column is empty"));
+    assert_non_null (strstr (util_last_error (), "patient_column is empty"));
     //  Unknown and missing keys.
     snprintf (section, sizeof section, ingest, "        colour = blue\n");
     snprintf (text, sizeof text, base, "", section);
     s_write (path, text, 0600);
     assert_null (site_config_load (path));
-    assert_non_null (strstr (site_last_error (), "site/ingest/colour: unknown key"));
+    assert_non_null (strstr (util_last_error (), "site/ingest/colour: unknown key"));
     snprintf (text, sizeof text, base, "",
               "    ingest\n        endpoint = tcp://127.0.0.1:7700\n        gateways = gw\n");
     s_write (path, text, 0600);
     assert_null (site_config_load (path));
-    assert_non_null (strstr (site_last_error (), "site/ingest/store: missing"));
+    assert_non_null (strstr (util_last_error (), "site/ingest/store: missing"));
 }
 
 int

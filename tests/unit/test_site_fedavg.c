@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "models/logistic.h"
+#include "util/error.h"
 #include "models/mlp.h"
 #include "proto/plan.h"
 #include "site/fedavg.h"
@@ -173,7 +174,7 @@ test_mlp_empty_and_divergence (void **state)
     gsl_matrix_set (Z, 0, 0, 1e308);
     double w0 [S_P + 1] = { 0 }, d [S_P + 1];
     assert_int_equal (site_fedavg_delta (d, s, S_P + 1, Z, s_y, w0, rng), -1);
-    assert_non_null (strstr (site_last_error (), "diverged"));
+    assert_non_null (strstr (util_last_error (), "diverged"));
     for (int i = 0; i <= S_P; i++)
         assert_true (d [i] == 0);
     gsl_matrix_free (Z);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "site/fhir.h"
+#include "util/error.h"
 #include "site/frame.h"
 
 #define PATIENT "Patient/p-0042"
@@ -59,7 +60,7 @@ test_vitals_accepted (void **state)
         const char *json = s_obs ("final", good [i].loinc, PATIENT, WHEN, good [i].value, UCUM,
                                   good [i].unit);
         if (s_check (json, &o) != SITE_OK)
-            fail_msg ("%s rejected: %s", good [i].loinc, site_last_error ());
+            fail_msg ("%s rejected: %s", good [i].loinc, util_last_error ());
         assert_int_equal (o.vital, good [i].vital);
         assert_string_equal (o.loinc, good [i].loinc);
         assert_string_equal (o.unit, good [i].unit);
@@ -117,18 +118,18 @@ test_blood_pressure (void **state)
     //  Wrong unit, missing diastolic, repeated systolic, valueQuantity on the
     //  panel, no components.
     assert_int_equal (s_check_bp ("%", "8462-4", "", "", &o), SITE_UNIT_MISMATCH);
-    assert_non_null (strstr (site_last_error (), "component[0]"));
+    assert_non_null (strstr (util_last_error (), "component[0]"));
     assert_int_equal (s_check_bp ("mm[Hg]", "8478-0", "", "", &o), SITE_BAD_FHIR);
-    assert_non_null (strstr (site_last_error (), "needs components"));
+    assert_non_null (strstr (util_last_error (), "needs components"));
     assert_int_equal (s_check_bp ("mm[Hg]", "8480-6", "", "", &o), SITE_BAD_FHIR);
-    assert_non_null (strstr (site_last_error (), "repeats"));
+    assert_non_null (strstr (util_last_error (), "repeats"));
     assert_int_equal (s_check_bp ("mm[Hg]", "8462-4", "", ",\"valueQuantity\":{}", &o),
                       SITE_BAD_FHIR);
     const char *none = "{\"resourceType\":\"Observation\",\"status\":\"final\","
         "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"85354-9\"}]},"
         "\"subject\":{\"reference\":\"" PATIENT "\"},\"effectiveDateTime\":\"" WHEN "\"}";
     assert_int_equal (s_check (none, &o), SITE_BAD_FHIR);
-    assert_non_null (strstr (site_last_error (), "component[] is missing"));
+    assert_non_null (strstr (util_last_error (), "component[] is missing"));
 }
 
 static void
@@ -139,9 +140,9 @@ s_expect (site_reason_t want, const char *json, const char *why)
     site_reason_t got = s_check (json, &o);
     if (got != want)
         fail_msg ("got %s, want %s (%s) for %s", site_reason_name (got), site_reason_name (want),
-                  site_last_error (), json);
-    if (!strstr (site_last_error (), why))
-        fail_msg ("message '%s' lacks '%s'", site_last_error (), why);
+                  util_last_error (), json);
+    if (!strstr (util_last_error (), why))
+        fail_msg ("message '%s' lacks '%s'", util_last_error (), why);
     assert_int_equal (((uint8_t *) &o) [0], 0x5a);      //  untouched
 }
 

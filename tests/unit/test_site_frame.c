@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "site/frame.h"
+#include "util/error.h"
 
 #define PAYLOAD "{\"resourceType\":\"Observation\"}"
 
@@ -109,7 +110,7 @@ test_every_bit_is_authenticated (void **state)
         site_frame_t f;
         assert_int_equal (site_frame_parse (&f, frame, len), SITE_OK);
         assert_int_equal (site_frame_open (plain, sizeof plain, &plen, &f, other), SITE_BAD_TAG);
-        assert_non_null (strstr (site_last_error (), "tag does not verify"));
+        assert_non_null (strstr (util_last_error (), "tag does not verify"));
     }
 }
 
@@ -192,8 +193,8 @@ test_parse_rejects (void **state)
         memcpy (bad, good, len);
         bad [edits [i].at] = edits [i].value;
         assert_int_equal (site_frame_parse (&f, bad, len), SITE_MALFORMED_FRAME);
-        if (!strstr (site_last_error (), edits [i].why))
-            fail_msg ("edit %zu: '%s' lacks '%s'", i, site_last_error (), edits [i].why);
+        if (!strstr (util_last_error (), edits [i].why))
+            fail_msg ("edit %zu: '%s' lacks '%s'", i, util_last_error (), edits [i].why);
     }
     //  Too short at every length below a header plus a tag.
     for (size_t n = 0; n < SITE_HEADER_FIXED + 7 + SITE_TAG_LEN; n++)
@@ -203,7 +204,7 @@ test_parse_rejects (void **state)
     memcpy (bad, good, len);
     bad [2] = 64;
     assert_int_equal (site_frame_parse (&f, bad, 60), SITE_MALFORMED_FRAME);
-    assert_non_null (strstr (site_last_error (), "cannot hold"));
+    assert_non_null (strstr (util_last_error (), "cannot hold"));
 }
 
 int

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "site/endpoint.h"
+#include "util/error.h"
 #include "site/gateway.h"
 #include "site/grants.h"
 #include "audit/key.h"
@@ -133,10 +134,10 @@ test_requests_in_flight (void **state)
     assert_int_equal (n, 0);
     assert_int_equal (site_gateway_send (gw, 11, ptrs, lens, 2), 0);
     assert_int_equal (site_gateway_recv (gw, 10000, &id, reasons, 1, &n), -1);
-    assert_non_null (strstr (site_last_error (), "malformed answer"));
+    assert_non_null (strstr (util_last_error (), "malformed answer"));
     //  Nothing more to answer: a timeout naming the likely cause.
     assert_int_equal (site_gateway_recv (gw, 200, &id, reasons, sizeof reasons, &n), -1);
-    assert_non_null (strstr (site_last_error (), "no answer from the site within 200 ms"));
+    assert_non_null (strstr (util_last_error (), "no answer from the site within 200 ms"));
     site_gateway_destroy (&gw);
     site_gateway_destroy (&gw);
     site_endpoint_destroy (&ep);
@@ -147,16 +148,16 @@ test_errors (void **state)
 {
     fixture_t *f = *state;
     assert_null (site_gateway_new ("tcp://127.0.0.1:1", "/nonexistent", f->site));
-    assert_non_null (strstr (site_last_error (), "gateway cert"));
+    assert_non_null (strstr (util_last_error (), "gateway cert"));
     assert_null (site_gateway_new ("tcp://127.0.0.1:1", f->gw_secret, "/nonexistent"));
-    assert_non_null (strstr (site_last_error (), "site cert"));
+    assert_non_null (strstr (util_last_error (), "site cert"));
     assert_null (site_gateway_new ("nonsense", f->gw_secret, f->site));
-    assert_non_null (strstr (site_last_error (), "cannot connect"));
+    assert_non_null (strstr (util_last_error (), "cannot connect"));
     //  Nobody listening: the send gives up after its timeout.
     site_gateway_t *gw = site_gateway_new ("tcp://127.0.0.1:1", f->gw_secret, f->site);
     assert_non_null (gw);
     assert_int_equal (site_gateway_send (gw, 1, NULL, NULL, 0), -1);
-    assert_non_null (strstr (site_last_error (), "no connection to the site"));
+    assert_non_null (strstr (util_last_error (), "no connection to the site"));
     site_gateway_destroy (&gw);
 }
 

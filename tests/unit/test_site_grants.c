@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "site/grants.h"
+#include "util/error.h"
 #include "site/ingest.h"
 
 #define NOW      1795356300000LL        //  2026-11-22T14:05:00Z
@@ -182,7 +183,7 @@ test_authorities_and_rejections (void **state)
     assert_int_equal (site_grants_add (g, env, strlen (env), NOW), SITE_GRANT_BAD_SIGNATURE);
     free (env);
     assert_int_equal (site_grants_add (g, "{", 1, NOW), SITE_GRANT_MALFORMED);
-    assert_non_null (strstr (site_last_error (), "grant: line 1"));
+    assert_non_null (strstr (util_last_error (), "grant: line 1"));
     site_grants_destroy (&g);
     site_grants_destroy (&g);
     assert_null (g);
@@ -303,7 +304,7 @@ test_no_records_table (void **state)
     int64_t *ids = NULL;
     size_t n = 0;
     assert_int_equal (site_grants_select_records (g, &q, &ids, &n), -1);
-    assert_non_null (strstr (site_last_error (), "ingest store"));
+    assert_non_null (strstr (util_last_error (), "ingest store"));
     site_grants_destroy (&g);
 }
 

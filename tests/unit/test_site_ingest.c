@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "site/ingest.h"
+#include "util/error.h"
 
 #define PATIENT "Patient/p-0042"
 #define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
@@ -96,7 +97,7 @@ test_open_and_enroll (void **state)
     assert_int_equal (site_ingest_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
     assert_int_equal (epoch, 1);
     assert_int_equal (site_ingest_enroll (ing, "dev-1", PATIENT, 0, again, &epoch), -1);
-    assert_non_null (strstr (site_last_error (), "already enrolled"));
+    assert_non_null (strstr (util_last_error (), "already enrolled"));
     assert_int_equal (site_ingest_enroll (ing, "dev 2", PATIENT, 0, again, &epoch), -1);
     assert_int_equal (site_ingest_enroll (ing, "dev-2", "Person/x", 0, again, &epoch), -1);
     assert_int_equal (site_ingest_enroll (ing, "dev-2", "Patient/", 0, again, &epoch), -1);
@@ -118,7 +119,7 @@ test_open_and_enroll (void **state)
     uint8_t wrong [SITE_STORAGE_KEY_LEN];
     memset (wrong, 0x22, sizeof wrong);
     assert_null (site_ingest_open (f->path, wrong, NULL));
-    assert_non_null (strstr (site_last_error (), "storage key"));
+    assert_non_null (strstr (util_last_error (), "storage key"));
     ing = site_ingest_open (f->path, f->key, NULL);
     assert_non_null (ing);
     assert_int_equal (site_ingest_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), -1);
@@ -155,7 +156,7 @@ test_every_reason (void **state)
     assert_int_equal (s_submit_one (ing, fr, len), SITE_UNKNOWN_DEVICE);
     len = s_frame (fr, "dev-3", 1, 1, s3, good);
     assert_int_equal (s_submit_one (ing, fr, len), SITE_REVOKED_DEVICE);     //  expired
-    assert_non_null (strstr (site_last_error (), "expired"));
+    assert_non_null (strstr (util_last_error (), "expired"));
     assert_int_equal (site_ingest_revoke (ing, "dev-2"), 0);
     len = s_frame (fr, "dev-2", 1, 1, s2, good);
     assert_int_equal (s_submit_one (ing, fr, len), SITE_REVOKED_DEVICE);
@@ -360,7 +361,7 @@ test_kill_9 (void **state)
     size_t plen;
     for (uint64_t seq = 1; seq <= count; seq++)
         if (site_ingest_record_payload (ing, "dev-1", seq, payload, sizeof payload, &plen))
-            fail_msg ("record %llu: %s", (unsigned long long) seq, site_last_error ());
+            fail_msg ("record %llu: %s", (unsigned long long) seq, util_last_error ());
     //  And the window resumes after the last committed sequence.
     static uint8_t fr [512];
     size_t len = s_frame (fr, "dev-1", 1, count, secret, s_observation (PATIENT, "/min"));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "site/replay.h"
+#include "util/error.h"
 
 static void
 test_fresh_and_in_order (void **state)
@@ -39,11 +40,11 @@ test_window_edges (void **state)
     assert_int_equal (site_replay_check (&w, 999), SITE_OK);
     //  Just outside (top - 64): too old.
     assert_int_equal (site_replay_check (&w, 1000 - 64), SITE_REPLAY);
-    assert_non_null (strstr (site_last_error (), "older than the window"));
+    assert_non_null (strstr (util_last_error (), "older than the window"));
     assert_int_equal (site_replay_update (&w, 1000 - 64), -1);
     assert_int_equal (site_replay_update (&w, 1000 - 63), 0);
     assert_int_equal (site_replay_check (&w, 1000 - 63), SITE_REPLAY);
-    assert_non_null (strstr (site_last_error (), "already accepted"));
+    assert_non_null (strstr (util_last_error (), "already accepted"));
     //  Out of order inside the window.
     assert_int_equal (site_replay_update (&w, 990), 0);
     assert_int_equal (site_replay_check (&w, 990), SITE_REPLAY);

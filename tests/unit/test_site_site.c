@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "site/site_internal.h"
+#include "util/codec.h"
+#include "util/error.h"
 
 static void
 test_reason_names (void **state)
@@ -26,18 +28,18 @@ static void
 test_errors (void **state)
 {
     (void) state;
-    assert_int_equal (site_error ("bad %d", 7), -1);
-    assert_string_equal (site_last_error (), "bad 7");
+    assert_int_equal (util_error (UTIL_EINPUT, "bad %d", 7), -1);
+    assert_string_equal (util_last_error (), "bad 7");
     assert_int_equal (site_reject (SITE_REPLAY, "seq %d", 9), SITE_REPLAY);
-    assert_string_equal (site_last_error (), "seq 9");
+    assert_string_equal (util_last_error (), "seq 9");
 }
 
 static void
 test_error (void **state)
 {
     (void) state;
-    assert_int_equal (site_error ("budget: %g", 0.5), -1);
-    assert_string_equal (site_last_error (), "budget: 0.5");
+    assert_int_equal (util_error (UTIL_EREFUSED, "budget: %g", 0.5), -1);
+    assert_string_equal (util_last_error (), "budget: 0.5");
 }
 
 static void
@@ -45,7 +47,7 @@ test_printable (void **state)
 {
     (void) state;
     char s [] = "ok \xc3\xa9\t\x7f~";
-    site_printable (s);
+    util_printable (s);
     assert_string_equal (s, "ok ????~");
 }
 

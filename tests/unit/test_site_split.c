@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "models/csv.h"
+#include "util/error.h"
 #include "site/site.h"
 #include "site/split.h"
 
@@ -32,7 +33,7 @@ test_kinds (void **state)
     assert_int_equal (k, SITE_SPLIT_SIZE_SKEW);
     assert_string_equal (site_split_kind_name (k), "size-skew");
     assert_int_equal (site_split_kind_parse ("IID", &k), -1);
-    assert_non_null (strstr (site_last_error (), "expected iid, label-skew or size-skew"));
+    assert_non_null (strstr (util_last_error (), "expected iid, label-skew or size-skew"));
     assert_int_equal (site_split_kind_parse ("", &k), -1);
     assert_int_equal (site_split_kind_parse (NULL, &k), -1);
     assert_string_equal (site_split_kind_name ((site_split_kind_t) 7), "?");
@@ -87,10 +88,10 @@ test_iid_and_size_skew (void **state)
     //  64 sites allowed, 65 and 0 not; fewer rows than sites refused.
     assert_int_equal (site_split_assign (a, ROWS, NULL, 0, 64, SITE_SPLIT_IID, 9), 0);
     assert_int_equal (site_split_assign (a, ROWS, NULL, 0, 65, SITE_SPLIT_IID, 9), -1);
-    assert_non_null (strstr (site_last_error (), "65 sites"));
+    assert_non_null (strstr (util_last_error (), "65 sites"));
     assert_int_equal (site_split_assign (a, ROWS, NULL, 0, 0, SITE_SPLIT_IID, 9), -1);
     assert_int_equal (site_split_assign (a, 2, NULL, 0, 3, SITE_SPLIT_IID, 9), -1);
-    assert_non_null (strstr (site_last_error (), "2 rows cannot give each of 3 sites"));
+    assert_non_null (strstr (util_last_error (), "2 rows cannot give each of 3 sites"));
     assert_int_equal (site_split_assign (a, ROWS, NULL, 0, 3, (site_split_kind_t) 9, 9), -1);
 }
 
@@ -124,10 +125,10 @@ test_label_skew (void **state)
     assert_int_equal (site_split_assign (a, ROWS, labels, 0, 3, SITE_SPLIT_LABEL_SKEW, 5), -1);
     labels [7] = 2;
     assert_int_equal (site_split_assign (a, ROWS, labels, 2, 3, SITE_SPLIT_LABEL_SKEW, 5), -1);
-    assert_non_null (strstr (site_last_error (), "row 7 has label index 2 of 2"));
+    assert_non_null (strstr (util_last_error (), "row 7 has label index 2 of 2"));
     size_t same [4] = { 0, 0, 0, 0 };
     assert_int_equal (site_split_assign (a, 4, same, 1, 4, SITE_SPLIT_LABEL_SKEW, 5), -1);
-    assert_non_null (strstr (site_last_error (), "leaves site 1 of 4 empty"));
+    assert_non_null (strstr (util_last_error (), "leaves site 1 of 4 empty"));
 }
 
 static void
@@ -219,24 +220,24 @@ test_split_csv (void **state)
     //  Refusals name the file and place.
     assert_int_equal (site_split_csv (odd, NULL, SITE_SPLIT_LABEL_SKEW, 2, 1, paths, NULL), -1);
     assert_int_equal (site_split_csv (odd, "z", SITE_SPLIT_LABEL_SKEW, 2, 1, paths, NULL), -1);
-    assert_non_null (strstr (site_last_error (), "odd.csv:1:1: no label column 'z'"));
+    assert_non_null (strstr (util_last_error (), "odd.csv:1:1: no label column 'z'"));
     s_put ("nolabel.csv", "x,y\n1,0\n2,\n3,1\n");
     char nolabel [256];
     s_path (nolabel, sizeof nolabel, "nolabel.csv");
     assert_int_equal (site_split_csv (nolabel, "y", SITE_SPLIT_LABEL_SKEW, 2, 1, paths, NULL), -1);
-    assert_non_null (strstr (site_last_error (), "nolabel.csv:3:3: missing label"));
+    assert_non_null (strstr (util_last_error (), "nolabel.csv:3:3: missing label"));
     assert_int_equal (site_split_csv (nolabel, "y", SITE_SPLIT_IID, 4, 1, paths, NULL), -1);
-    assert_non_null (strstr (site_last_error (), "nolabel.csv: split: 3 rows cannot give"));
+    assert_non_null (strstr (util_last_error (), "nolabel.csv: split: 3 rows cannot give"));
     s_put ("ragged.csv", "x,y\n1\n");
     char ragged [256];
     s_path (ragged, sizeof ragged, "ragged.csv");
     assert_int_equal (site_split_csv (ragged, "y", SITE_SPLIT_IID, 1, 1, paths, NULL), -1);
-    assert_non_null (strstr (site_last_error (), "ragged.csv:2:"));
+    assert_non_null (strstr (util_last_error (), "ragged.csv:2:"));
     assert_int_equal (site_split_csv ("/nonexistent.csv", "y", SITE_SPLIT_IID, 1, 1, paths,
                                       NULL), -1);
     const char *bad [2] = { "/nonexistent/dir/a.csv", p [1] };
     assert_int_equal (site_split_csv (odd, NULL, SITE_SPLIT_IID, 2, 1, bad, NULL), -1);
-    assert_non_null (strstr (site_last_error (), "/nonexistent/dir/a.csv: cannot create"));
+    assert_non_null (strstr (util_last_error (), "/nonexistent/dir/a.csv: cannot create"));
 }
 
 static void
@@ -279,7 +280,7 @@ test_holdout (void **state)
     char two [256];
     s_path (two, sizeof two, "two.csv");
     assert_int_equal (site_split_holdout (two, "y", 0.2, 7, train, test, NULL, NULL), -1);
-    assert_non_null (strstr (site_last_error (), "leaves an empty side"));
+    assert_non_null (strstr (util_last_error (), "leaves an empty side"));
     assert_int_equal (site_split_holdout ("/nonexistent.csv", "y", 0.2, 7, train, test,
                                           NULL, NULL), -1);
     assert_int_equal (site_split_holdout (S_BREAST, "malignant", 0.3, 7, train,

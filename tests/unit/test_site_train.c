@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "site/fedavg.h"
+#include "util/error.h"
 #include "site/site.h"
 #include "site/train.h"
 
@@ -132,7 +133,7 @@ test_train_and_eval (void **state)
     assert_int_equal (h [PROTO_HIST_BINS + bin3], 1);
     rs.kind = 9;
     assert_int_equal (site_round_vector (h, s_data, s_study, &s_plan, &rs, rng), -1);
-    assert_non_null (strstr (site_last_error (), "unknown kind"));
+    assert_non_null (strstr (util_last_error (), "unknown kind"));
     dp_rng_destroy (&rng);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "he/keyfile.h"
+#include "util/error.h"
 #include "he/threshold.h"
 #include "site/site.h"
 #include "site/worker.h"
@@ -66,9 +67,9 @@ test_worker (void **state)
     assert_null (site_worker_new ("/nonexistent.cfg"));
     assert_null (site_worker_new (s_cfg (1, "missing.key")));
     assert_null (site_worker_new (s_cfg (1, "other-1.key")));
-    assert_non_null (strstr (site_last_error (), "another key"));
+    assert_non_null (strstr (util_last_error (), "another key"));
     assert_null (site_worker_new (s_cfg (2, "share-1.key")));
-    assert_non_null (strstr (site_last_error (), "share index 1, but the config says index = 2"));
+    assert_non_null (strstr (util_last_error (), "share index 1, but the config says index = 2"));
 
     site_worker_t *worker = site_worker_new (s_cfg (1, "share-1.key"));
     assert_non_null (worker);

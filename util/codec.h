@@ -1,0 +1,49 @@
+/*  util/codec.h - text encodings of bytes: lower-case hex and canonical
+    base64 (RFC 4648 s.4, with padding), and a guard for quoting untrusted
+    text in messages.
+
+    Contents
+        util_hex_encode / util_hex_decode       2 characters a byte
+        UTIL_B64_LEN, util_b64_encode           4 characters per 3 bytes
+        util_b64_decode                         strict: one encoding a value
+        util_printable                          '?' for every byte outside
+                                                printable ASCII
+
+    Decoders check the text and the output capacity before writing, and
+    leave the output wiped on failure (it may be a key).
+*/
+#ifndef UTIL_CODEC_H
+#define UTIL_CODEC_H
+
+#include "util/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*  Lower-case hex of `len` bytes into `out` (2*len + 1 bytes, terminated). */
+void util_hex_encode (char *out, const uint8_t *data, size_t len);
+
+/*  Decodes exactly 2*len hex digits (lower case only) of `text` into out
+    (len bytes). Returns 0, or -1 with UTIL_EINPUT naming the first bad
+    offset (out is wiped). */
+int util_hex_decode (uint8_t *out, size_t len, const char *text, size_t text_len) UTIL_WUR;
+
+/*  Standard base64 with padding: 4*ceil(len/3) characters and a NUL into
+    `out`, which holds UTIL_B64_LEN(len) bytes. */
+#define UTIL_B64_LEN(len) ((((len) + 2) / 3) * 4 + 1)
+void util_b64_encode (char *out, const uint8_t *data, size_t len);
+
+/*  Decodes exactly `text_len` characters of strict padded base64 into `out`
+    (capacity `cap`): no whitespace, no missing or extra padding, and the
+    unused trailing bits must be zero, so every value has exactly one
+    encoding. Sets *out_len. Returns 0, or -1 with UTIL_EINPUT (not canonical
+    base64) or UTIL_ELIMIT (does not fit). */
+int util_b64_decode (uint8_t *out, size_t cap, size_t *out_len, const char *text,
+                     size_t text_len) UTIL_WUR;
+
+/*  Replaces every byte of `s` outside printable ASCII with '?', so that a
+    message quoting untrusted input (possibly cut inside a UTF-8 sequence)
+    is always valid JSON text and one line. */
+void util_printable (char *s);
+
+#endif

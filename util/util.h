@@ -1,0 +1,28 @@
+/*  util/util.h - what every room shares. Include the header you need:
+
+        util/error.h    one way to fail: a code and one message line per
+                        thread (util_error, util_last_error, util_last_code,
+                        util_error_context, util_error_copy)
+        util/alloc.h    checked allocation that fails cleanly with
+                        UTIL_ENOMEM (util_malloc, util_calloc, util_strdup,
+                        util_asprintf) and checked size arithmetic
+        util/file.h     a whole file read into memory under a cap
+                        (util_file_read)
+        util/codec.h    lower-case hex and canonical base64 (RFC 4648)
+        util/sqlite.h   a durable SQLite open: WAL, synchronous = FULL,
+                        a busy timeout (util_sqlite_open, util_sqlite_exec)
+
+    util/ includes no other room of Cohort. Every function that can fail
+    returns -1 (or NULL) and leaves the reason in the error slot
+    (util/error.h); a returned `char *` or buffer belongs to the caller.
+*/
+#ifndef UTIL_UTIL_H
+#define UTIL_UTIL_H
+
+#include "util/alloc.h"
+#include "util/codec.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/sqlite.h"
+
+#endif
