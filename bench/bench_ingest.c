@@ -6,10 +6,10 @@
 #include "bench.h"
 #include "util/error.h"
 #include "audit/log.h"
-#include "site/frame.h"
-#include "site/endpoint.h"
-#include "site/gateway.h"
-#include "site/ingest.h"
+#include "ingest/frame.h"
+#include "ingest/endpoint.h"
+#include "ingest/gateway.h"
+#include "ingest/store.h"
 
 #include <czmq.h>
 #include <sys/stat.h>
@@ -76,30 +76,30 @@ done:
 static double
 s_aead_open (long n)
 {
-    enum { PAYLOAD = 64, FRAME = SITE_HEADER_FIXED + 8 + PAYLOAD + SITE_TAG_LEN };
-    uint8_t secret [SITE_SECRET_LEN], payload [PAYLOAD], plain [PAYLOAD];
+    enum { PAYLOAD = 64, FRAME = INGEST_HEADER_FIXED + 8 + PAYLOAD + INGEST_TAG_LEN };
+    uint8_t secret [INGEST_SECRET_LEN], payload [PAYLOAD], plain [PAYLOAD];
     memset (secret, 0x42, sizeof secret);
     memset (payload, '7', sizeof payload);
     uint8_t *frames = malloc ((size_t) n * FRAME);
     double rate = -1;
     if (!frames)
         return -1;
-    site_frame_header_t h = { .aead = SITE_AEAD_AES_256_GCM, .epoch = 1,
+    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = 1,
                               .timestamp_ms = 1700000000000 };
     snprintf (h.device_id, sizeof h.device_id, "dev-0001");
     for (long i = 0; i < n; i++) {
         size_t len = 0;
         h.sequence = (uint64_t) i;
-        if (site_frame_seal (frames + i * FRAME, FRAME, &len, &h, payload, PAYLOAD, secret)
+        if (ingest_frame_seal (frames + i * FRAME, FRAME, &len, &h, payload, PAYLOAD, secret)
         ||  len != FRAME)
             goto done;
     }
     double t0 = bench_now ();
     for (long i = 0; i < n; i++) {
-        site_frame_t f;
+        ingest_frame_t f;
         size_t plen = 0;
-        if (site_frame_parse (&f, frames + i * FRAME, FRAME) != SITE_OK
-        ||  site_frame_open (plain, sizeof plain, &plen, &f, secret) != SITE_OK)
+        if (ingest_frame_parse (&f, frames + i * FRAME, FRAME) != INGEST_OK
+        ||  ingest_frame_open (plain, sizeof plain, &plen, &f, secret) != INGEST_OK)
             goto done;
     }
     rate = (double) n / (bench_now () - t0);
@@ -117,12 +117,12 @@ s_ingest (const char *dir, long n, long batch)
 {
     char path [1100];
     snprintf (path, sizeof path, "%s/ingest.db", dir);
-    uint8_t key [SITE_STORAGE_KEY_LEN], secret [SITE_SECRET_LEN];
+    uint8_t key [INGEST_STORAGE_KEY_LEN], secret [INGEST_SECRET_LEN];
     memset (key, 0x24, sizeof key);
     uint32_t epoch = 0;
-    site_ingest_t *ing = site_ingest_open (path, key, NULL);
-    if (!ing || site_ingest_enroll (ing, "dev-0001", "Patient/p-0001", 0, secret, &epoch)) {
-        site_ingest_destroy (&ing);
+    ingest_store_t *ing = ingest_store_open (path, key, NULL);
+    if (!ing || ingest_store_enroll (ing, "dev-0001", "Patient/p-0001", 0, secret, &epoch)) {
+        ingest_store_destroy (&ing);
         return -1;
     }
     static const char obs [] =
@@ -135,21 +135,21 @@ s_ingest (const char *dir, long n, long batch)
     uint8_t *frames = malloc ((size_t) n * FRAME);
     const uint8_t **ptrs = malloc ((size_t) batch * sizeof *ptrs);
     size_t *lens = malloc ((size_t) batch * sizeof *lens);
-    site_reason_t *reasons = malloc ((size_t) batch * sizeof *reasons);
+    ingest_reason_t *reasons = malloc ((size_t) batch * sizeof *reasons);
     double rate = -1;
     if (!frames || !ptrs || !lens || !reasons)
         goto done;
-    site_frame_header_t h = { .aead = SITE_AEAD_AES_256_GCM, .epoch = epoch,
+    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = epoch,
                               .timestamp_ms = 1795356300000 };
     snprintf (h.device_id, sizeof h.device_id, "dev-0001");
     for (long i = 0; i < n; i++) {
         size_t len = 0;
         h.sequence = (uint64_t) i + 1;
-        if (site_frame_seal (frames + i * FRAME, FRAME, &len, &h, (const uint8_t *) obs,
+        if (ingest_frame_seal (frames + i * FRAME, FRAME, &len, &h, (const uint8_t *) obs,
                              sizeof obs - 1, secret))
             goto done;
     }
-    size_t flen = SITE_HEADER_FIXED + 8 + sizeof obs - 1 + SITE_TAG_LEN;
+    size_t flen = INGEST_HEADER_FIXED + 8 + sizeof obs - 1 + INGEST_TAG_LEN;
     double t0 = bench_now ();
     for (long done = 0; done < n; ) {
         long k = n - done < batch? n - done: batch;
@@ -157,10 +157,10 @@ s_ingest (const char *dir, long n, long batch)
             ptrs [j] = frames + (done + j) * FRAME;
             lens [j] = flen;
         }
-        if (site_ingest_submit (ing, ptrs, lens, (size_t) k, 1795356300000, reasons))
+        if (ingest_store_submit (ing, ptrs, lens, (size_t) k, 1795356300000, reasons))
             goto done;
         for (long j = 0; j < k; j++)
-            if (reasons [j] != SITE_OK)
+            if (reasons [j] != INGEST_OK)
                 goto done;
         done += k;
     }
@@ -171,7 +171,7 @@ done:
     free (lens);
     free (reasons);
     OPENSSL_cleanse (secret, sizeof secret);
-    site_ingest_destroy (&ing);
+    ingest_store_destroy (&ing);
     return rate;
 }
 
@@ -209,29 +209,29 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
     fputs ("2424242424242424242424242424242424242424242424242424242424242424\n", f);
     fclose (f);
     chmod (keyfile, 0600);
-    uint8_t key [SITE_STORAGE_KEY_LEN];
+    uint8_t key [INGEST_STORAGE_KEY_LEN];
     memset (key, 0x24, sizeof key);
-    site_ingest_t *ing = site_ingest_open (store, key, NULL);
-    uint8_t (*secrets) [SITE_SECRET_LEN] = calloc ((size_t) devices, SITE_SECRET_LEN);
+    ingest_store_t *ing = ingest_store_open (store, key, NULL);
+    uint8_t (*secrets) [INGEST_SECRET_LEN] = calloc ((size_t) devices, INGEST_SECRET_LEN);
     uint32_t epoch = 0;
     double rate = -1;
     enum { FRAME = 512 };
     uint8_t *frames = malloc ((size_t) n * FRAME);
     size_t *lens = malloc ((size_t) n * sizeof *lens);
     const uint8_t **ptrs = malloc ((size_t) n * sizeof *ptrs);
-    uint8_t *reasons = malloc (SITE_INGEST_BATCH_MAX);
-    site_endpoint_t *ep = NULL;
-    site_gateway_t *gw = NULL;
+    uint8_t *reasons = malloc (INGEST_BATCH_MAX);
+    ingest_endpoint_t *ep = NULL;
+    ingest_gateway_t *gw = NULL;
     if (!ing || !secrets || !frames || !lens || !ptrs || !reasons)
         goto done;
     for (long d = 0; d < devices; d++) {
         char id [32], patient [32];
         snprintf (id, sizeof id, "dev-%04ld", d);
         snprintf (patient, sizeof patient, "Patient/p-%04ld", d);
-        if (site_ingest_enroll (ing, id, patient, 0, secrets [d], &epoch))
+        if (ingest_store_enroll (ing, id, patient, 0, secrets [d], &epoch))
             goto done;
     }
-    site_ingest_destroy (&ing);
+    ingest_store_destroy (&ing);
     for (long i = 0; i < n; i++) {
         long d = i % devices;
         char obs [400];
@@ -242,27 +242,27 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
             "\"valueQuantity\":{\"value\":%ld,\"system\":\"http://unitsofmeasure.org\","
             "\"code\":\"/min\"}}", d, 60 + i % 40);
         *payload = (size_t) plen;
-        site_frame_header_t h = { .aead = SITE_AEAD_AES_256_GCM, .epoch = 1,
+        ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = 1,
                                   .sequence = (uint64_t) (i / devices) + 1,
                                   .timestamp_ms = 1795356300000 };
         snprintf (h.device_id, sizeof h.device_id, "dev-%04ld", d);
         ptrs [i] = frames + i * FRAME;
-        if (site_frame_seal (frames + i * FRAME, FRAME, &lens [i], &h, (const uint8_t *) obs,
+        if (ingest_frame_seal (frames + i * FRAME, FRAME, &lens [i], &h, (const uint8_t *) obs,
                              (size_t) plen, secrets [d]))
             goto done;
     }
-    site_ingest_config_t cfg = { "tcp://127.0.0.1:*", allow, store, keyfile, audit,
+    ingest_config_t cfg = { "tcp://127.0.0.1:*", allow, store, keyfile, audit,
                                  "bench.example/ingest" };
     snprintf (path, sizeof path, "%s_secret", site_cert);
-    ep = site_endpoint_new (&cfg, path);
-    gw = ep? site_gateway_new (site_endpoint_address (ep), gw_cert, site_cert): NULL;
+    ep = ingest_endpoint_new (&cfg, path);
+    gw = ep? ingest_gateway_new (ingest_endpoint_address (ep), gw_cert, site_cert): NULL;
     if (!gw)
         goto done;
     //  One request answered first: the CURVE handshake is not timed.
     uint64_t id;
     size_t got;
-    if (site_gateway_send (gw, 0, NULL, NULL, 0)
-    ||  site_gateway_recv (gw, 10000, &id, reasons, SITE_INGEST_BATCH_MAX, &got))
+    if (ingest_gateway_send (gw, 0, NULL, NULL, 0)
+    ||  ingest_gateway_recv (gw, 10000, &id, reasons, INGEST_BATCH_MAX, &got))
         goto done;
     double t0 = bench_now ();
     long sent = 0, acked = 0, inflight = 0;
@@ -270,16 +270,16 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
     while (acked < n) {
         while (inflight < window && sent < n) {
             long k = n - sent < batch? n - sent: batch;
-            if (site_gateway_send (gw, next++, ptrs + sent, lens + sent, (size_t) k))
+            if (ingest_gateway_send (gw, next++, ptrs + sent, lens + sent, (size_t) k))
                 goto done;
             sent += k;
             inflight++;
         }
-        if (site_gateway_recv (gw, 10000, &id, reasons, SITE_INGEST_BATCH_MAX, &got))
+        if (ingest_gateway_recv (gw, 10000, &id, reasons, INGEST_BATCH_MAX, &got))
             goto done;
         for (size_t i = 0; i < got; i++)
-            if (reasons [i] != SITE_OK) {
-                util_error (UTIL_EFAIL, "bench: frame answered %s", site_reason_name (reasons [i]));
+            if (reasons [i] != INGEST_OK) {
+                util_error (UTIL_EFAIL, "bench: frame answered %s", ingest_reason_name (reasons [i]));
                 goto done;
             }
         acked += (long) got;
@@ -287,11 +287,11 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
     }
     rate = (double) n / (bench_now () - t0);
 done:
-    site_gateway_destroy (&gw);
-    site_endpoint_destroy (&ep);
-    site_ingest_destroy (&ing);
+    ingest_gateway_destroy (&gw);
+    ingest_endpoint_destroy (&ep);
+    ingest_store_destroy (&ing);
     if (secrets)
-        OPENSSL_cleanse (secrets, (size_t) devices * SITE_SECRET_LEN);
+        OPENSSL_cleanse (secrets, (size_t) devices * INGEST_SECRET_LEN);
     free (secrets);
     free (frames);
     free (lens);

@@ -10,8 +10,7 @@
 #include "consortium.h"
 #include "localfed.h"
 #include "simulate.h"
-#include "site/site.h"
-#include "site/split.h"
+#include "sim/split.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -70,7 +69,7 @@ s_split (const char *file, const char *label, const char *dir, char *const *site
         snprintf (paths [i], sizeof paths [i], "%s/data/%s%s.csv", dir, sites [i], suffix);
         p [i] = paths [i];
     }
-    if (site_split_csv (file, label, SITE_SPLIT_LABEL_SKEW, S_SITES, seed, p, NULL)) {
+    if (sim_split_csv (file, label, SIM_SPLIT_LABEL_SKEW, S_SITES, seed, p, NULL)) {
         cli_error ("demo: %s", util_last_error ());
         return -1;
     }
@@ -205,7 +204,7 @@ cli_cmd_demo (int argc, char **argv)
     snprintf (train, sizeof train, "%s/data/breast_cancer-train.csv", dir);
     snprintf (test, sizeof test, "%s/data/breast_cancer-test.csv", dir);
     size_t n_train, n_test;
-    if (site_split_holdout (breast, "malignant", 0.3, S_SEED, train, test, &n_train, &n_test)) {
+    if (sim_split_holdout (breast, "malignant", 0.3, S_SEED, train, test, &n_train, &n_test)) {
         cli_error ("demo: %s", util_last_error ());
         return CLI_FAIL;
     }

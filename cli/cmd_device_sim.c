@@ -6,9 +6,9 @@
 #include "cli.h"
 #include "util/error.h"
 #include "cmd.h"
-#include "site/endpoint.h"
-#include "site/frame.h"
-#include "site/gateway.h"
+#include "ingest/endpoint.h"
+#include "ingest/frame.h"
+#include "ingest/gateway.h"
 
 #include <czmq.h>
 #include <dirent.h>
@@ -25,11 +25,11 @@
 #define S_FRAME_CAP 1024                    //  a sealed Observation fits easily
 
 typedef struct {
-    char id [SITE_DEVICE_ID_MAX + 1];
+    char id [INGEST_DEVICE_ID_MAX + 1];
     char patient [128];
     uint32_t epoch;
     uint8_t aead;
-    uint8_t secret [SITE_SECRET_LEN];
+    uint8_t secret [INGEST_SECRET_LEN];
     uint64_t sequence;
     unsigned next_vital;
 } s_device_t;
@@ -91,7 +91,7 @@ s_load_device (s_device_t *d, const char *path)
     const char *patient = json_string_value (json_object_get (j, "patient"));
     const char *aead = json_string_value (json_object_get (j, "aead"));
     json_t *epoch = json_object_get (j, "epoch");
-    const char *what = !id || !site_device_id_ok (id)? "device_id"
+    const char *what = !id || !ingest_device_id_ok (id)? "device_id"
                      : !patient || strncmp (patient, "Patient/", 8)
                        || strlen (patient) >= sizeof d->patient? "patient"
                      : !json_is_integer (epoch) || json_integer_value (epoch) < 1
@@ -99,13 +99,13 @@ s_load_device (s_device_t *d, const char *path)
                      : !aead || (strcmp (aead, "aes-256-gcm")
                                  && strcmp (aead, "chacha20-poly1305"))? "aead"
                      : s_hex (json_string_value (json_object_get (j, "secret")), d->secret,
-                              SITE_SECRET_LEN)? "secret": NULL;
+                              INGEST_SECRET_LEN)? "secret": NULL;
     if (!what) {
         snprintf (d->id, sizeof d->id, "%s", id);
         snprintf (d->patient, sizeof d->patient, "%s", patient);
         d->epoch = (uint32_t) json_integer_value (epoch);
-        d->aead = strcmp (aead, "aes-256-gcm")? SITE_AEAD_CHACHA20_POLY1305
-                                               : SITE_AEAD_AES_256_GCM;
+        d->aead = strcmp (aead, "aes-256-gcm")? INGEST_AEAD_CHACHA20_POLY1305
+                                               : INGEST_AEAD_AES_256_GCM;
     }
     json_decref (j);
     if (what)
@@ -231,11 +231,11 @@ s_seal (uint8_t *out, s_device_t *d, int64_t now_ms, bool bad_fhir)
 {
     char payload [S_FRAME_CAP];
     size_t plen = s_payload (payload, sizeof payload, d, now_ms, bad_fhir);
-    site_frame_header_t h = { .aead = d->aead, .epoch = d->epoch, .sequence = ++d->sequence,
+    ingest_frame_header_t h = { .aead = d->aead, .epoch = d->epoch, .sequence = ++d->sequence,
                               .timestamp_ms = now_ms };
     snprintf (h.device_id, sizeof h.device_id, "%s", d->id);
     size_t len = 0;
-    if (site_frame_seal (out, S_FRAME_CAP, &len, &h, (const uint8_t *) payload, plen,
+    if (ingest_frame_seal (out, S_FRAME_CAP, &len, &h, (const uint8_t *) payload, plen,
                          d->secret))
         return 0;
     return len;
@@ -305,7 +305,7 @@ cli_cmd_device_sim (int argc, char **argv)
                                             &plan->inject [1]); break;
             case 'F': bad = cli_parse_long ("--inject-bad-fhir", optarg, 0, 1000000,
                                             &plan->inject [2]); break;
-            case 'b': bad = cli_parse_long ("--batch", optarg, 1, SITE_INGEST_BATCH_MAX,
+            case 'b': bad = cli_parse_long ("--batch", optarg, 1, INGEST_BATCH_MAX,
                                             &batch); break;
             case 'w': bad = cli_parse_long ("--window", optarg, 1, 1024, &window); break;
             case 't': bad = cli_parse_long ("--timeout-ms", optarg, 100, 3600000, &timeout_ms);
@@ -336,12 +336,12 @@ cli_cmd_device_sim (int argc, char **argv)
     }
     zsys_init ();
     s_device_t *dev = calloc ((size_t) devices, sizeof *dev);
-    site_gateway_t *gw = NULL;
+    ingest_gateway_t *gw = NULL;
     uint8_t *frames = malloc ((size_t) batch * S_FRAME_CAP);
     const uint8_t **ptrs = malloc ((size_t) batch * sizeof *ptrs);
     size_t *lens = malloc ((size_t) batch * sizeof *lens);
-    uint8_t *reasons = malloc ((size_t) SITE_INGEST_BATCH_MAX);
-    uint64_t counts [SITE_REASON_COUNT] = { 0 }, resend = 0;
+    uint8_t *reasons = malloc ((size_t) INGEST_BATCH_MAX);
+    uint64_t counts [INGEST_REASON_COUNT] = { 0 }, resend = 0;
     int rc = CLI_FAIL;
     if (s_load_devices (dir, dev, devices))
         goto done;
@@ -351,7 +351,7 @@ cli_cmd_device_sim (int argc, char **argv)
     for (long i = 0; i < devices; i++)
         dev [i].sequence = start;
     srand ((unsigned) start);
-    gw = site_gateway_new (endpoint, gw_cert, site_cert);
+    gw = ingest_gateway_new (endpoint, gw_cert, site_cert);
     if (!gw) {
         cli_error ("%s: %s", cmd, util_last_error ());
         goto done;
@@ -410,7 +410,7 @@ cli_cmd_device_sim (int argc, char **argv)
             }
             if (n == 0)
                 break;
-            if (site_gateway_send (gw, next_id++, ptrs, lens, n)) {
+            if (ingest_gateway_send (gw, next_id++, ptrs, lens, n)) {
                 cli_error ("%s: %s", cmd, util_last_error ());
                 goto done;
             }
@@ -424,9 +424,9 @@ cli_cmd_device_sim (int argc, char **argv)
         }
         uint64_t id;
         size_t n;
-        if (site_gateway_recv (gw, 20, &id, reasons, SITE_INGEST_BATCH_MAX, &n) == 0) {
+        if (ingest_gateway_recv (gw, 20, &id, reasons, INGEST_BATCH_MAX, &n) == 0) {
             for (size_t i = 0; i < n; i++)
-                if (reasons [i] < SITE_REASON_COUNT)
+                if (reasons [i] < INGEST_REASON_COUNT)
                     counts [reasons [i]]++;
                 else
                     resend++;
@@ -457,8 +457,8 @@ cli_cmd_device_sim (int argc, char **argv)
         json_object_set_new (j, "injected_bad_fhir", json_integer (plan->injected [2]));
         json_object_set_new (j, "seconds", json_real (seconds));
         json_t *answers = json_object ();
-        for (int r = 0; r < SITE_REASON_COUNT; r++)
-            json_object_set_new (answers, site_reason_name ((site_reason_t) r),
+        for (int r = 0; r < INGEST_REASON_COUNT; r++)
+            json_object_set_new (answers, ingest_reason_name ((ingest_reason_t) r),
                                  json_integer ((json_int_t) counts [r]));
         json_object_set_new (answers, "not_committed", json_integer ((json_int_t) resend));
         json_object_set_new (j, "answers", answers);
@@ -472,8 +472,8 @@ cli_cmd_device_sim (int argc, char **argv)
                 "%ld bad tags, %ld bad FHIR injected\n", frames_sent, devices, endpoint,
                 seconds, plan->sent, plan->injected [0], plan->injected [1], plan->injected [2]);
         printf ("site answers (%ld):\n", answered);
-        for (int r = 0; r < SITE_REASON_COUNT; r++)
-            printf ("  %-17s %llu\n", site_reason_name ((site_reason_t) r),
+        for (int r = 0; r < INGEST_REASON_COUNT; r++)
+            printf ("  %-17s %llu\n", ingest_reason_name ((ingest_reason_t) r),
                     (unsigned long long) counts [r]);
         if (resend)
             printf ("  %-17s %llu\n", "not committed", (unsigned long long) resend);
@@ -482,7 +482,7 @@ cli_cmd_device_sim (int argc, char **argv)
     if (resend)
         cli_error ("%s: the site could not commit %llu frames", cmd, (unsigned long long) resend);
 done:
-    site_gateway_destroy (&gw);
+    ingest_gateway_destroy (&gw);
     if (dev)
         OPENSSL_cleanse (dev, (size_t) devices * sizeof *dev);
     free (dev);

@@ -4,12 +4,12 @@
 #include "cli.h"
 #include "util/error.h"
 #include "cmd.h"
-#include "site/fhir.h"
-#include "site/gateway.h"
+#include "ingest/fhir.h"
+#include "ingest/gateway.h"
 #include "site/config.h"
-#include "site/endpoint.h"
-#include "site/grants.h"
-#include "site/ingest.h"
+#include "ingest/endpoint.h"
+#include "ingest/grants.h"
+#include "ingest/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #define S_KEY_HEX 64                    //  a 32-byte key as hex
-#define S_FILE_MAX (SITE_GRANT_MAX + 1)
+#define S_FILE_MAX (INGEST_GRANT_MAX + 1)
 
 //  Writes 32 bytes as one line of lower-case hex to a new 0600 file; an
 //  existing file is never overwritten.
@@ -50,11 +50,11 @@ s_write_key (const char *path, const uint8_t key [32])
     return 0;
 }
 
-//  Reads a key file written by s_write_key (site_key_file_read's rules).
+//  Reads a key file written by s_write_key (ingest_key_file_read's rules).
 static int
 s_read_key (const char *path, uint8_t key [32])
 {
-    if (site_key_file_read (path, key)) {
+    if (ingest_key_file_read (path, key)) {
         cli_error ("%s", util_last_error ());
         return -1;
     }
@@ -89,7 +89,7 @@ s_time (const char *option, const char *text, int64_t *ms)
         *ms = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         return 0;
     }
-    if (site_fhir_datetime (text, ms)) {
+    if (ingest_fhir_datetime (text, ms)) {
         cli_error ("%s: '%s' is not a date and time like 2027-01-01T00:00:00Z", option, text);
         return -1;
     }
@@ -120,11 +120,11 @@ s_storage_keygen (int argc, char **argv)
 }
 
 //  Opens the ingest store (and the audit log, if given) for a device command.
-static site_ingest_t *
+static ingest_store_t *
 s_open_store (const char *store, const char *keyfile, const char *audit_path,
               const char *origin, audit_log_t **audit)
 {
-    uint8_t key [SITE_STORAGE_KEY_LEN];
+    uint8_t key [INGEST_STORAGE_KEY_LEN];
     *audit = NULL;
     if (s_read_key (keyfile, key))
         return NULL;
@@ -133,7 +133,7 @@ s_open_store (const char *store, const char *keyfile, const char *audit_path,
         OPENSSL_cleanse (key, sizeof key);
         return NULL;
     }
-    site_ingest_t *ing = site_ingest_open (store, key, *audit);
+    ingest_store_t *ing = ingest_store_open (store, key, *audit);
     OPENSSL_cleanse (key, sizeof key);
     if (!ing) {
         cli_error ("%s", util_last_error ());
@@ -146,10 +146,10 @@ s_open_store (const char *store, const char *keyfile, const char *audit_path,
 //  never overwritten) that a device or its gateway is set up from.
 static int
 s_write_provision (const char *dir, const char *device, const char *patient, uint32_t epoch,
-                   const uint8_t secret [SITE_SECRET_LEN], char *path, size_t cap)
+                   const uint8_t secret [INGEST_SECRET_LEN], char *path, size_t cap)
 {
-    char hex [2 * SITE_SECRET_LEN + 1];
-    for (int i = 0; i < SITE_SECRET_LEN; i++)
+    char hex [2 * INGEST_SECRET_LEN + 1];
+    for (int i = 0; i < INGEST_SECRET_LEN; i++)
         snprintf (hex + 2 * i, 3, "%02x", secret [i]);
     snprintf (path, cap, "%s/%s.device", dir, device);
     json_t *j = json_pack ("{s:s, s:s, s:i, s:s, s:s}", "device_id", device, "patient", patient,
@@ -247,15 +247,15 @@ s_enroll_device (int argc, char **argv)
         origin = cfg->ingest->audit_origin;
     }
     audit_log_t *audit = NULL;
-    site_ingest_t *ing = s_open_store (store, keyfile, audit_path, origin, &audit);
-    uint8_t secret [SITE_SECRET_LEN];
+    ingest_store_t *ing = s_open_store (store, keyfile, audit_path, origin, &audit);
+    uint8_t secret [INGEST_SECRET_LEN];
     uint32_t epoch = 0;
     char path [4200];
     rc = CLI_FAIL;
     if (!ing)
         ;
     else
-    if (site_ingest_enroll (ing, v [2], v [3], expires, secret, &epoch))
+    if (ingest_store_enroll (ing, v [2], v [3], expires, secret, &epoch))
         cli_error ("%s: %s", cmd, util_last_error ());
     else
     if (v [4]? s_write_key (v [4], secret) == 0
@@ -265,7 +265,7 @@ s_enroll_device (int argc, char **argv)
         rc = CLI_OK;
     }
     OPENSSL_cleanse (secret, sizeof secret);
-    site_ingest_destroy (&ing);
+    ingest_store_destroy (&ing);
     audit_log_destroy (&audit);
     site_config_destroy (&cfg);
     return rc;
@@ -291,17 +291,17 @@ s_revoke_device (int argc, char **argv)
     ||  cli_need (cmd, "--device-id", v [2]))
         return CLI_USAGE;
     audit_log_t *audit = NULL;
-    site_ingest_t *ing = s_open_store (v [0], v [1], v [3], NULL, &audit);
+    ingest_store_t *ing = s_open_store (v [0], v [1], v [3], NULL, &audit);
     if (!ing)
         return CLI_FAIL;
     rc = CLI_OK;
-    if (site_ingest_revoke (ing, v [2])) {
+    if (ingest_store_revoke (ing, v [2])) {
         cli_error ("%s: %s", cmd, util_last_error ());
         rc = CLI_FAIL;
     }
     else
         printf ("revoked %s\n", v [2]);
-    site_ingest_destroy (&ing);
+    ingest_store_destroy (&ing);
     audit_log_destroy (&audit);
     return rc;
 }
@@ -332,18 +332,18 @@ s_enroll_authority (int argc, char **argv)
     }
     audit_verifier_t *key = audit_verifier_load (v [1]);
     char *text = key? audit_verifier_text (key): NULL;
-    site_grants_t *g = text? site_grants_open (v [0], audit): NULL;
+    ingest_grants_t *g = text? ingest_grants_open (v [0], audit): NULL;
     rc = CLI_FAIL;
     if (!key)
         cli_error ("%s: %s", cmd, util_last_error ());
     else
-    if (!g || site_grants_enroll_authority (g, text))
+    if (!g || ingest_grants_enroll_authority (g, text))
         cli_error ("%s: %s", cmd, util_last_error ());
     else {
         printf ("enrolled consent authority %s\n", text);
         rc = CLI_OK;
     }
-    site_grants_destroy (&g);
+    ingest_grants_destroy (&g);
     audit_log_destroy (&audit);
     free (text);
     audit_verifier_destroy (&key);
@@ -372,7 +372,7 @@ s_sign_grant (int argc, char **argv)
     size_t len = 0;
     audit_signer_t *key = audit_signer_load (v [0]);
     char *json = key? s_read_file (v [1], &len): NULL;
-    site_consent_t *c = NULL;
+    ingest_consent_t *c = NULL;
     char *env = NULL;
     rc = CLI_FAIL;
     if (!key)
@@ -381,10 +381,10 @@ s_sign_grant (int argc, char **argv)
         ;       //  already reported: no key, or the file could not be read
     else
     //  Refuse to sign what no site would take.
-    if (site_consent_parse (&c, json, len) != SITE_GRANT_OK)
+    if (ingest_consent_parse (&c, json, len) != INGEST_GRANT_OK)
         cli_error ("%s: %s: %s", cmd, v [1], util_last_error ());
     else
-    if (!(env = site_grant_sign (json, len, key)))
+    if (!(env = ingest_grant_sign (json, len, key)))
         cli_error ("%s: %s", cmd, util_last_error ());
     else {
         FILE *f = fopen (v [2], "wx");
@@ -394,7 +394,7 @@ s_sign_grant (int argc, char **argv)
             rc = CLI_OK;
     }
     free (env);
-    site_consent_destroy (&c);
+    ingest_consent_destroy (&c);
     free (json);
     audit_signer_destroy (&key);
     return rc;
@@ -418,21 +418,21 @@ s_grant_remote (const char *const *v)
     char *env = s_read_file (v [1], &len);
     if (!env)
         return CLI_FAIL;
-    site_gateway_t *gw = site_gateway_new (v [4], v [5], v [6]);
-    site_grant_reason_t r = SITE_GRANT_MALFORMED;
+    ingest_gateway_t *gw = ingest_gateway_new (v [4], v [5], v [6]);
+    ingest_grant_reason_t r = INGEST_GRANT_MALFORMED;
     char detail [1024];
     int rc = CLI_FAIL;
-    if (!gw || site_gateway_grant (gw, (const uint8_t *) env, len, (int) timeout, &r, detail,
+    if (!gw || ingest_gateway_grant (gw, (const uint8_t *) env, len, (int) timeout, &r, detail,
                                    sizeof detail))
         cli_error ("%s: %s", cmd, util_last_error ());
     else
-    if (r == SITE_GRANT_OK) {
+    if (r == INGEST_GRANT_OK) {
         puts ("accepted");
         rc = CLI_OK;
     }
     else
-        printf ("rejected: %s: %s\n", site_grant_reason_name (r), detail);
-    site_gateway_destroy (&gw);
+        printf ("rejected: %s: %s\n", ingest_grant_reason_name (r), detail);
+    ingest_gateway_destroy (&gw);
     free (env);
     return rc;
 }
@@ -481,21 +481,21 @@ s_grant (int argc, char **argv)
         return CLI_FAIL;
     }
     char *env = s_read_file (v [1], &len);
-    site_grants_t *g = env? site_grants_open (v [0], audit): NULL;
+    ingest_grants_t *g = env? ingest_grants_open (v [0], audit): NULL;
     rc = CLI_FAIL;
     if (env && !g)
         cli_error ("%s: %s", cmd, util_last_error ());
     else
     if (g) {
-        site_grant_reason_t r = site_grants_add (g, env, len, now);
-        if (r == SITE_GRANT_OK) {
+        ingest_grant_reason_t r = ingest_grants_add (g, env, len, now);
+        if (r == INGEST_GRANT_OK) {
             puts ("accepted");
             rc = CLI_OK;
         }
         else
-            printf ("rejected: %s: %s\n", site_grant_reason_name (r), util_last_error ());
+            printf ("rejected: %s: %s\n", ingest_grant_reason_name (r), util_last_error ());
     }
-    site_grants_destroy (&g);
+    ingest_grants_destroy (&g);
     audit_log_destroy (&audit);
     free (env);
     return rc;
@@ -519,17 +519,17 @@ s_select (int argc, char **argv)
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest select";
-    site_consent_query_t q = { NULL, v [1], v [3], v [2], 0, NULL };
+    ingest_consent_query_t q = { NULL, v [1], v [3], v [2], 0, NULL };
     if (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--site", v [1])
     ||  cli_need (cmd, "--purpose", v [2]) || s_time ("--time", v [4], &q.time_ms))
         return CLI_USAGE;
-    site_grants_t *g = site_grants_open (v [0], NULL);
+    ingest_grants_t *g = ingest_grants_open (v [0], NULL);
     char **patients = NULL;
     size_t npatients = 0, nrecords = 0;
     int64_t *ids = NULL;
     rc = CLI_FAIL;
-    if (!g || site_grants_select_patients (g, &q, &patients, &npatients)
-    ||  site_grants_select_records (g, &q, &ids, &nrecords))
+    if (!g || ingest_grants_select_patients (g, &q, &patients, &npatients)
+    ||  ingest_grants_select_records (g, &q, &ids, &nrecords))
         cli_error ("%s: %s", cmd, util_last_error ());
     else {
         json_t *list = json_array ();
@@ -549,7 +549,7 @@ s_select (int argc, char **argv)
         free (patients [i]);
     free (patients);
     free (ids);
-    site_grants_destroy (&g);
+    ingest_grants_destroy (&g);
     return rc;
 }
 

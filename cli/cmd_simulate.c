@@ -15,8 +15,7 @@
 #include "models/metrics.h"
 #include "models/modelfile.h"
 #include "models/pipeline.h"
-#include "site/site.h"
-#include "site/split.h"
+#include "sim/split.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -93,7 +92,7 @@ cli_simulate_defaults (cli_simulate_t *o)
 {
     memset (o, 0, sizeof *o);
     o->missing = "drop";
-    o->split = SITE_SPLIT_IID;
+    o->split = SIM_SPLIT_IID;
     o->model = "logistic";
     o->optimizer = "adam";
     o->steps = 20;
@@ -169,12 +168,12 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
                 o->missing = optarg;
                 break;
             case 'n':
-                if (cli_parse_long ("--sites", optarg, 1, SITE_SPLIT_SITES_MAX, &v))
+                if (cli_parse_long ("--sites", optarg, 1, SIM_SPLIT_SITES_MAX, &v))
                     return CLI_USAGE;
                 o->sites = (size_t) v;
                 break;
             case 'S':
-                if (site_split_kind_parse (optarg, &o->split)) {
+                if (sim_split_kind_parse (optarg, &o->split)) {
                     cli_error ("--split: %s", util_last_error ());
                     return CLI_USAGE;
                 }
@@ -262,7 +261,7 @@ cli_simulate_parse (int argc, char **argv, cli_simulate_t *o)
                 o->eval_every_set = true;
                 break;
             case 't':
-                if (cli_parse_long ("--threshold", optarg, 1, SITE_SPLIT_SITES_MAX, &v))
+                if (cli_parse_long ("--threshold", optarg, 1, SIM_SPLIT_SITES_MAX, &v))
                     return CLI_USAGE;
                 o->threshold = (unsigned) v;
                 break;
@@ -437,17 +436,17 @@ cli_simulate_prepare (const cli_simulate_t *o, int port, char ***sites_out)
             cli_error ("out of memory");
             goto cleanup;
         }
-    size_t counts [SITE_SPLIT_SITES_MAX];
-    if (site_split_csv (o->data, o->label, o->split, o->sites, o->seed,
+    size_t counts [SIM_SPLIT_SITES_MAX];
+    if (sim_split_csv (o->data, o->label, o->split, o->sites, o->seed,
                         (const char *const *) train, counts)) {
         cli_error ("%s", util_last_error ());
         goto cleanup;
     }
-    fprintf (stderr, "simulate: %s split of %s:", site_split_kind_name (o->split), o->data);
+    fprintf (stderr, "simulate: %s split of %s:", sim_split_kind_name (o->split), o->data);
     for (size_t i = 0; i < o->sites; i++)
         fprintf (stderr, " %zu", counts [i]);
     fputs (" rows\n", stderr);
-    if (o->test && site_split_csv (o->test, o->label, o->split, o->sites, o->seed + 1,
+    if (o->test && sim_split_csv (o->test, o->label, o->split, o->sites, o->seed + 1,
                                    (const char *const *) test, counts)) {
         cli_error ("%s", util_last_error ());
         goto cleanup;

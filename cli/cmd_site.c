@@ -5,7 +5,6 @@
 #include "cmd.h"
 #include "he/he.h"
 #include "models/models.h"
-#include "site/site.h"
 #include "site/worker.h"
 
 #include <czmq.h>

@@ -4,7 +4,7 @@
 #ifndef CLI_SIMULATE_H
 #define CLI_SIMULATE_H
 
-#include "site/split.h"
+#include "sim/split.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -15,7 +15,7 @@
 typedef struct {
     const char *data, *test, *label, *features, *categorical, *missing;
     size_t sites;
-    site_split_kind_t split;
+    sim_split_kind_t split;
     const char *model, *hidden, *optimizer;
     double epsilon, delta;
     bool privacy_off;

@@ -47,9 +47,9 @@ static const char *s_ingest_keys [] = {
 
 //  The optional ingest section.
 static int
-s_ingest (const char *path, zconfig_t *section, site_ingest_config_t **out)
+s_ingest (const char *path, zconfig_t *section, ingest_config_t **out)
 {
-    site_ingest_config_t *in = *out = calloc (1, sizeof *in);
+    ingest_config_t *in = *out = calloc (1, sizeof *in);
     for (zconfig_t *c = zconfig_child (section); c; c = zconfig_next (c)) {
         int known = 0;
         for (int i = 0; s_ingest_keys [i]; i++)
@@ -246,7 +246,7 @@ site_config_destroy (site_config_t **self_p)
             zstr_free (&s->datasets [i].grant_site);
         }
         if (s->ingest) {
-            site_ingest_config_t *in = s->ingest;
+            ingest_config_t *in = s->ingest;
             free (in->endpoint); free (in->gateways); free (in->store);
             free (in->storage_key); free (in->audit); free (in->audit_origin);
             free (in);

@@ -25,7 +25,7 @@
         ingest                              optional: the gateway endpoint
             endpoint = tcp://0.0.0.0:7700   CURVE ROUTER for gateways (site cert)
             gateways = ../certs/gateways    allowlist dir of gateway public certs
-            store = hospital-a.ingest.db    the ingest store (site/ingest.h)
+            store = hospital-a.ingest.db    the ingest store (ingest/store.h)
             storage_key = ../keys/storage.key
             audit = hospital-a.audit.db     audit log (audit/log.h)
             audit_origin = cohort.example/hospital-a    optional: create the
@@ -37,12 +37,14 @@
 
     With an ingest section, the store also holds the consent grants: a
     dataset with a patient_column is filtered through the grant store
-    (site/grants.h) for each study (purpose research, this site, now).
+    (ingest/grants.h) for each study (purpose research, this site, now).
 
     Relative paths are taken from the config file's directory.
 */
 #ifndef SITE_CONFIG_H
 #define SITE_CONFIG_H
+
+#include "ingest/endpoint.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,10 +60,6 @@ typedef struct {
 } site_dataset_t;
 
 typedef struct {
-    char *endpoint, *gateways, *store, *storage_key, *audit, *audit_origin;
-} site_ingest_config_t;
-
-typedef struct {
     char *name;
     unsigned index;
     char *coordinator, *coordinator_cert, *cert, *share, *public_key, *ledger;
@@ -69,7 +67,7 @@ typedef struct {
     double budget_epsilon, budget_delta;
     site_dataset_t datasets [SITE_DATASETS_MAX];
     size_t n_datasets;
-    site_ingest_config_t *ingest;   //  NULL without an ingest section
+    ingest_config_t *ingest;   //  NULL without an ingest section
     char *audit, *audit_origin;     //  the audit log (NULL: none) and origin
 } site_config_t;
 

@@ -1,7 +1,7 @@
 /*  site/data.c - loading a dataset the way a study asks for it. */
 #include "data.h"
 #include "util/error.h"
-#include "cohort.h"
+#include "ingest/cohort.h"
 #include "site.h"
 
 #include <czmq.h>
@@ -58,9 +58,11 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
         util_error_context ("dataset");
         goto done;
     }
-    //  Only the rows of consenting patients (site/cohort.h).
+    //  Only the rows of consenting patients (ingest/cohort.h).
     int64_t now = zclock_time ();
-    if (site_cohort_filter (&all, csv, ds, study->name, now))
+    ingest_cohort_source_t src = { ds->name, ds->patient_column, ds->grant_store,
+                                   ds->grant_site };
+    if (ingest_cohort_filter (&all, csv, &src, study->name, now))
         goto done;
     if (ds->test_path) {
         if (model_csv_load (&test_csv, ds->test_path, 0)
@@ -68,7 +70,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
             util_error_context ("test dataset");
             goto done;
         }
-        if (site_cohort_filter (&self->test, test_csv, ds, study->name, now))
+        if (ingest_cohort_filter (&self->test, test_csv, &src, study->name, now))
             goto done;
         self->train = all;
         all = NULL;

@@ -4,7 +4,7 @@
 #include "util/error.h"
 #include "config.h"
 #include "data.h"
-#include "endpoint.h"
+#include "ingest/endpoint.h"
 #include "site.h"
 #include "train.h"
 #include "audit/log.h"
@@ -44,7 +44,7 @@ struct _site_worker_t {
     //  The proof nonce prepared for the next decryption request (secret;
     //  spent by one proof).
     he_nonce_t *nonce;
-    site_endpoint_t *endpoint;      //  gateways' ingest, if configured
+    ingest_endpoint_t *endpoint;      //  gateways' ingest, if configured
     audit_log_t *audit;             //  this thread's handle, if configured
     char actor [AUDIT_ACTOR_MAX];
 };
@@ -82,7 +82,7 @@ site_worker_new (const char *config_path)
         goto fail;
     }
     if (self->cfg->ingest
-    &&  !(self->endpoint = site_endpoint_new (self->cfg->ingest, self->cfg->cert)))
+    &&  !(self->endpoint = ingest_endpoint_new (self->cfg->ingest, self->cfg->cert)))
         goto fail;
     if (self->cfg->audit) {
         //  Its own handle: appends re-read the head, so they interleave
@@ -141,7 +141,7 @@ site_worker_destroy (site_worker_t **self_p)
         site_worker_t *self = *self_p;
         s_forget (self);
         he_nonce_destroy (&self->nonce);
-        site_endpoint_destroy (&self->endpoint);
+        ingest_endpoint_destroy (&self->endpoint);
         audit_log_destroy (&self->audit);
         zsock_destroy (&self->sock);
         dp_rng_destroy (&self->rng);

@@ -23,7 +23,7 @@
 #include "he/he.h"
 #include "models/csv.h"
 #include "models/modelfile.h"
-#include "site/split.h"
+#include "sim/split.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
@@ -66,7 +66,7 @@ test_options (void **state)
     assert_int_equal (o.threshold, 2);
     assert_int_equal (o.steps, 20);
     assert_int_equal (o.eval_every, 0);             //  one evaluation, at the end
-    assert_int_equal (o.split, SITE_SPLIT_IID);
+    assert_int_equal (o.split, SIM_SPLIT_IID);
     assert_false (o.privacy_off);
     assert_true (o.epsilon == 1 && o.delta == 1e-5);
     assert_int_equal (s_parse ("--data d.csv --label y --sites 1 --out x --steps 3", &o), CLI_OK);
@@ -80,7 +80,7 @@ test_options (void **state)
                       CLI_OK);
     assert_int_equal (o.round_timeout_ms, 5000);
     assert_string_equal (o.optimizer, "sgd");
-    assert_int_equal (o.split, SITE_SPLIT_SIZE_SKEW);
+    assert_int_equal (o.split, SIM_SPLIT_SIZE_SKEW);
     assert_string_equal (o.model, "mlp");
     assert_string_equal (o.hidden, "16");
     assert_true (o.epsilon == 2 && o.delta == 1e-6 && o.sampling_rate == 0.1);
@@ -171,7 +171,7 @@ test_prepare (void **state)
     char train [256], test [256], out [256], line [1024], path [512];
     snprintf (train, sizeof train, "%s/train.csv", s_dir);
     snprintf (test, sizeof test, "%s/test.csv", s_dir);
-    assert_int_equal (site_split_holdout (S_BREAST, "malignant", 0.3, 1, train, test, NULL, NULL),
+    assert_int_equal (sim_split_holdout (S_BREAST, "malignant", 0.3, 1, train, test, NULL, NULL),
                       0);
     snprintf (out, sizeof out, "%s/prep", s_dir);
     snprintf (line, sizeof line, "--data %s --test %s --label malignant --sites 3 --split "

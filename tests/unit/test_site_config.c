@@ -11,7 +11,6 @@
 
 #include "site/config.h"
 #include "util/error.h"
-#include "site/site.h"
 
 static const char *s_good =
     "site\n"
@@ -172,6 +171,56 @@ test_audit (void **state)
     assert_non_null (strstr (util_last_error (), "the audit log is ingest/audit"));
 }
 
+static void
+test_ingest_section (void **state)
+{
+    (void) state;
+    const char *dataset = "    dataset\n        name = d\n        path = d.csv\n";
+    const char *section =
+        "    ingest\n        endpoint = tcp://127.0.0.1:7700\n        gateways = gw\n"
+        "        store = ingest.db\n        storage_key = storage.key\n"
+        "        audit = audit.db\n";
+    const char *base = "site\n"
+        "    name = a\n    index = 1\n    coordinator = tcp://127.0.0.1:1\n"
+        "    coordinator_cert = c.pub\n    cert = s_secret\n    share = s.key\n"
+        "    public_key = p.pub\n    ledger = l.db\n"
+        "    budget\n        epsilon = 1\n        delta = 1e-5\n";
+    char text [2048];
+    snprintf (text, sizeof text, "%s%s        patient_column = pid\n%s", base, dataset, section);
+    site_config_t *cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_non_null (cfg->ingest);
+    assert_string_equal (cfg->ingest->endpoint, "tcp://127.0.0.1:7700");
+    assert_string_equal (cfg->ingest->store, "/tmp/ingest.db");
+    assert_null (cfg->ingest->audit_origin);
+    assert_string_equal (cfg->datasets [0].patient_column, "pid");
+    assert_string_equal (cfg->datasets [0].grant_store, "/tmp/ingest.db");
+    assert_string_equal (cfg->datasets [0].grant_site, "Organization/a");
+    site_config_destroy (&cfg);
+    //  Without the section.
+    snprintf (text, sizeof text, "%s%s", base, dataset);
+    cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_null (cfg->ingest);
+    assert_null (cfg->datasets [0].patient_column);
+    site_config_destroy (&cfg);
+    //  patient_column needs the grant store, and a value.
+    snprintf (text, sizeof text, "%s%s        patient_column = pid\n", base, dataset);
+    assert_null (s_load (text));
+    assert_non_null (strstr (util_last_error (), "patient_column needs an ingest section"));
+    snprintf (text, sizeof text, "%s%s        patient_column = \n%s", base, dataset, section);
+    assert_null (s_load (text));
+    assert_non_null (strstr (util_last_error (), "patient_column is empty"));
+    //  Unknown and missing keys.
+    snprintf (text, sizeof text, "%s%s%s        colour = blue\n", base, dataset, section);
+    assert_null (s_load (text));
+    assert_non_null (strstr (util_last_error (), "site/ingest/colour: unknown key"));
+    snprintf (text, sizeof text, "%s%s    ingest\n        endpoint = tcp://127.0.0.1:7700\n"
+              "        gateways = gw\n", base, dataset);
+    assert_null (s_load (text));
+    assert_non_null (strstr (util_last_error (), "site/ingest/store: missing"));
+}
+
 int
 main (void)
 {
@@ -179,6 +228,7 @@ main (void)
         cmocka_unit_test (test_good),
         cmocka_unit_test (test_bad),
         cmocka_unit_test (test_audit),
+        cmocka_unit_test (test_ingest_section),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

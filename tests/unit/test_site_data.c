@@ -11,7 +11,6 @@
 
 #include "site/data.h"
 #include "util/error.h"
-#include "site/site.h"
 
 static char s_dir [] = "/tmp/cohort-sitedata-XXXXXX";
 static char s_csv [300], s_test [300];

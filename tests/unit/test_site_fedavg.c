@@ -17,7 +17,6 @@
 #include "models/mlp.h"
 #include "proto/plan.h"
 #include "site/fedavg.h"
-#include "site/site.h"
 
 #define S_ROWS 60
 #define S_P 3

@@ -12,7 +12,6 @@
 
 #include "site/fedavg.h"
 #include "util/error.h"
-#include "site/site.h"
 #include "site/train.h"
 
 static char s_dir [] = "/tmp/cohort-sitetrain-XXXXXX";

@@ -14,7 +14,6 @@
 #include "he/keyfile.h"
 #include "util/error.h"
 #include "he/threshold.h"
-#include "site/site.h"
 #include "site/worker.h"
 
 static char s_dir [] = "/tmp/cohort-worker-XXXXXX";

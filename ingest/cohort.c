@@ -1,0 +1,74 @@
+/*  ingest/cohort.c - consented rows of a dataset. */
+#include "cohort.h"
+#include "util/error.h"
+#include "grants.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int
+s_compare (const void *a, const void *b)
+{
+    return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+int
+ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
+                      const ingest_cohort_source_t *ds, const char *study, int64_t now_ms)
+{
+    if (!ds->patient_column)
+        return 0;
+    long col = model_csv_find (csv, ds->patient_column);
+    if (col < 0)
+        return util_error (UTIL_EREFUSED, "consent: dataset %s has no patient column '%s'", ds->name,
+                           ds->patient_column);
+    size_t n = model_csv_rows (csv);
+    if ((*rows)->n != n)
+        return util_error (UTIL_EREFUSED, "consent: dataset %s: %zu rows loaded from %zu records", ds->name,
+                           (*rows)->n, n);
+    ingest_grants_t *grants = ingest_grants_open (ds->grant_store, NULL);
+    if (!grants)
+        return util_error_context ("consent");
+    char study_ref [300];
+    snprintf (study_ref, sizeof study_ref, "ResearchStudy/%s", study);
+    ingest_consent_query_t q = { NULL, ds->grant_site, study_ref, INGEST_COHORT_PURPOSE, now_ms,
+                               NULL };
+    char **patients = NULL;
+    size_t np = 0;
+    int rc = ingest_grants_select_patients (grants, &q, &patients, &np);
+    ingest_grants_destroy (&grants);
+    if (rc)
+        return util_error_context ("consent");
+    size_t *idx = malloc ((n? n: 1) * sizeof *idx), k = 0;
+    char ref [300];
+    for (size_t i = 0; idx && i < n; i++) {
+        const char *cell = model_csv_cell (csv, i, (size_t) col);
+        snprintf (ref, sizeof ref, "%s%s", strncmp (cell, "Patient/", 8)? "Patient/": "", cell);
+        const char *key = ref;
+        if (np && bsearch (&key, patients, np, sizeof *patients, s_compare))
+            idx [k++] = i;
+    }
+    for (size_t i = 0; i < np; i++)
+        free (patients [i]);
+    free (patients);
+    if (!idx) {
+        return util_error (UTIL_ENOMEM, "out of memory");
+    }
+    rc = 0;
+    if (k == 0)
+        rc = util_error (UTIL_EREFUSED, "consent: no row of dataset %s belongs to a patient whose grant "
+                         "permits %s (purpose research) at %s", ds->name, study_ref,
+                         ds->grant_site);
+    else
+    if (k < n) {
+        model_dataset_t *subset = model_dataset_subset (*rows, idx, k);
+        if (!subset)
+            rc = util_error_context ("consent");
+        else {
+            model_dataset_destroy (rows);
+            *rows = subset;
+        }
+    }
+    free (idx);
+    return rc;
+}

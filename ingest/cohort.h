@@ -1,0 +1,38 @@
+/*  ingest/cohort.h - consent in the federation's cohort selection: the rows
+    of a dataset a study may use at this site.
+
+    A dataset in site.cfg that names a patient_column is filtered through
+    the grant store (ingest/grants.h, in the ingest store file): only rows
+    whose patient ("p-1" or "Patient/p-1" in that column) has a current
+    grant permitting (ResearchStudy/<study name>, purpose HRESCH, i.e.
+    research, Organization/<site name>, now) are used, honouring deny,
+    period and revocation. If no row remains the study is declined with
+    the reason. A dataset without a patient_column is used whole.
+*/
+#ifndef INGEST_COHORT_H
+#define INGEST_COHORT_H
+
+#include "ingest.h"
+#include "models/csv.h"
+#include "models/dataset.h"
+
+#define INGEST_COHORT_PURPOSE "HRESCH"
+
+/*  Where the consent of a dataset's rows is looked up (from site.cfg). */
+typedef struct {
+    const char *name;               //  the dataset's name, for messages
+    const char *patient_column;     //  NULL: every row, no consent filter
+    const char *grant_store;        //  the ingest store holding the grants
+    const char *grant_site;         //  "Organization/<site name>"
+} ingest_cohort_source_t;
+
+/*  Replaces *rows (loaded from csv, one row per CSV record) by the rows
+    whose patient consents to `study` at the dataset's site at now_ms.
+    Nothing happens for a dataset without a patient_column. Returns 0, or
+    -1 with the decline reason in util_last_error () (store unreadable, no
+    such column, no row left). */
+int ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
+                          const ingest_cohort_source_t *ds, const char *study,
+                          int64_t now_ms) INGEST_WUR;
+
+#endif

@@ -1,0 +1,107 @@
+/*  ingest/consent.h - consent grants: FHIR R4 Consent resources signed by an
+    enrolled consent authority, and the decision whether one permits a use.
+
+    A signed grant ("consent.json.sig") is a JSON object
+
+        { "consent":   base64 of the exact bytes of the Consent JSON,
+          "signer":    "<authority key name>+<key id, 8 hex digits>",
+          "signature": base64 of Ed25519("cohort-consent-v1\n" || those bytes) }
+
+    signed with an audit/key.h signer key; authorities are known by their
+    verifier keys. The Consent (at most INGEST_CONSENT_MAX bytes) must have:
+        resourceType "Consent"; id (1..64 of [A-Za-z0-9.-]); a status;
+        scope coding consentscope#research; patient.reference "Patient/<id>";
+        dateTime (when it was given or changed); provision with type
+        permit or deny, optional period {start, end}, actor[] (each
+        reference "Organization/<site>" or "ResearchStudy/<study>"),
+        purpose[] (v3-ActReason codings), and nested provision[] of type
+        deny with code[] (LOINC codings) and an optional period.
+    docs/ingest.md has an example.
+*/
+#ifndef INGEST_CONSENT_H
+#define INGEST_CONSENT_H
+
+#include "ingest.h"
+#include "util/error.h"
+#include "audit/key.h"
+
+#define INGEST_CONSENT_MAX  65536       //  bytes of Consent JSON
+#define INGEST_GRANT_MAX   (INGEST_CONSENT_MAX * 4 / 3 + 1024)
+#define INGEST_CONSENT_LIST_MAX 64      //  actors, purposes, nested provisions, codes
+
+typedef enum {
+    INGEST_GRANT_OK = 0,              //  valid (open) / permitted (decide)
+    INGEST_GRANT_MALFORMED,           //  envelope or Consent breaks the rules above
+    INGEST_GRANT_UNSIGNED,            //  no signature
+    INGEST_GRANT_UNKNOWN_AUTHORITY,   //  signed by a key that is not enrolled
+    INGEST_GRANT_BAD_SIGNATURE,       //  the signature does not verify
+    INGEST_GRANT_INACTIVE,            //  status is not "active"
+    INGEST_GRANT_NOT_YET_VALID,       //  before provision.period.start
+    INGEST_GRANT_EXPIRED,             //  at or after provision.period.end
+    INGEST_GRANT_DENIED,              //  valid, but does not permit this use
+    INGEST_GRANT_SUPERSEDED,          //  an equal or newer version is already held
+    INGEST_GRANT_REASON_COUNT
+} ingest_grant_reason_t;
+
+typedef struct _ingest_consent_t ingest_consent_t;
+
+/*  What a grant is asked to permit: one patient's data (optionally one
+    LOINC-coded item of it) used at `site` for `study` and `purpose` at
+    `time_ms`. */
+typedef struct {
+    const char *patient;        //  "Patient/<id>"
+    const char *site;           //  "Organization/<site>"
+    const char *study;          //  "ResearchStudy/<study>"
+    const char *purpose;        //  v3-ActReason code, e.g. "HRESCH"
+    int64_t time_ms;            //  ms since the Unix epoch
+    const char *loinc;          //  the item's LOINC code, or NULL for any
+} ingest_consent_query_t;
+
+/*  The reason's name ("ok", "malformed", "unsigned", "unknown_authority",
+    "bad_signature", "inactive", "not_yet_valid", "expired", "denied",
+    "superseded"). */
+const char *ingest_grant_reason_name (ingest_grant_reason_t reason);
+
+/*  Parses an unsigned Consent (untrusted JSON). Returns INGEST_GRANT_OK and
+    a new consent in *out, or INGEST_GRANT_MALFORMED naming the field. */
+ingest_grant_reason_t ingest_consent_parse (ingest_consent_t **out, const char *json,
+                                        size_t len) INGEST_WUR;
+
+/*  Opens a signed grant: checks the envelope, finds the signer among the
+    n enrolled `authorities`, verifies the signature, then parses the
+    Consent. Returns INGEST_GRANT_OK with *out set, or the reason. */
+ingest_grant_reason_t ingest_grant_open (ingest_consent_t **out, const char *envelope, size_t len,
+                                     const audit_verifier_t *const *authorities,
+                                     size_t n) INGEST_WUR;
+
+/*  Signs the Consent bytes with an authority's key and returns the grant
+    envelope text (caller frees), or NULL. The Consent is not checked. */
+char *ingest_grant_sign (const char *json, size_t len, const audit_signer_t *authority);
+
+/*  Decides whether the consent permits the use in `q`: INGEST_GRANT_OK, or
+    INACTIVE, NOT_YET_VALID, EXPIRED or DENIED with the rule that failed in
+    util_last_error (). Permitted means: status active, q->time_ms within
+    the provision's period, the patient matches, the root provision is a
+    permit, one actor is q->site or q->study, and one purpose is
+    q->purpose. A nested deny provision whose period holds q->time_ms then
+    denies the LOINC codes it lists; with q->loinc NULL the question is
+    about the patient as a whole, and such per-item denials are left to the
+    caller to ask item by item. */
+ingest_grant_reason_t ingest_consent_decide (const ingest_consent_t *self,
+                                         const ingest_consent_query_t *q) INGEST_WUR;
+
+/*  Whether the consent is in force at time_ms: INGEST_GRANT_OK, or
+    INACTIVE (status not active), NOT_YET_VALID or EXPIRED. */
+ingest_grant_reason_t ingest_consent_in_force (const ingest_consent_t *self,
+                                           int64_t time_ms) INGEST_WUR;
+
+/*  The consent's id, patient reference, status and dateTime (ms). */
+const char *ingest_consent_id (const ingest_consent_t *self);
+const char *ingest_consent_patient (const ingest_consent_t *self);
+const char *ingest_consent_status (const ingest_consent_t *self);
+int64_t ingest_consent_time (const ingest_consent_t *self);
+
+/*  Frees the consent, sets *self_p to NULL. NULL-safe. */
+void ingest_consent_destroy (ingest_consent_t **self_p);
+
+#endif

@@ -1,0 +1,382 @@
+/*  ingest/endpoint.c - the CURVE ingest endpoint actor. */
+#include "endpoint.h"
+#include "util/error.h"
+#include "grants.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define S_KEY_HEX 64
+#define S_GROUP_MSGS 1024            //  requests in one group commit
+
+struct _ingest_endpoint_t {
+    zactor_t *actor;
+    char *address;
+};
+
+typedef struct {
+    const ingest_config_t *cfg;
+    const char *cert_path;
+} s_args_t;
+
+//  What the actor owns while it serves.
+typedef struct {
+    zsock_t *pipe;
+    zactor_t *auth;
+    zsock_t *router;
+    audit_log_t *audit;
+    ingest_store_t *ingest;
+    ingest_grants_t *grants;          //  the store's grants, for grant requests
+    //  The requests of one group commit and their frames.
+    zmsg_t *msgs [S_GROUP_MSGS];
+    size_t nmsgs;
+    const uint8_t **frames;
+    size_t *lens;
+    ingest_reason_t *reasons;
+    size_t nframes, cap;
+} s_server_t;
+
+int
+ingest_key_file_read (const char *path, uint8_t key [32])
+{
+    struct stat st;
+    if (stat (path, &st) != 0)
+        return util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        return util_error (UTIL_EFAIL, "%s: key file is accessible by group or others: chmod 600 it", path);
+    char line [S_KEY_HEX + 3];
+    FILE *f = fopen (path, "rb");
+    size_t n = f? fread (line, 1, sizeof line, f): 0;
+    if (f)
+        fclose (f);
+    int ok = n == S_KEY_HEX + 1 && line [S_KEY_HEX] == '\n';
+    for (int i = 0; ok && i < 32; i++) {
+        unsigned v = 0;
+        for (int j = 0; j < 2; j++) {
+            char c = line [2 * i + j];
+            int d = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
+            ok &= d >= 0;
+            v = v * 16 + (unsigned) (d < 0? 0: d);
+        }
+        key [i] = (uint8_t) v;
+    }
+    OPENSSL_cleanse (line, sizeof line);
+    if (!ok) {
+        OPENSSL_cleanse (key, 32);
+        return util_error (UTIL_EFAIL, "%s: a key file holds exactly 64 lower-case hex digits and a "
+                           "newline", path);
+    }
+    return 0;
+}
+
+static void
+s_server_close (s_server_t *s)
+{
+    zsock_destroy (&s->router);
+    zactor_destroy (&s->auth);
+    ingest_grants_destroy (&s->grants);
+    ingest_store_destroy (&s->ingest);
+    audit_log_destroy (&s->audit);
+    free (s->frames);
+    free (s->lens);
+    free (s->reasons);
+}
+
+static int
+s_server_open (s_server_t *s, const ingest_config_t *cfg, const char *cert_path)
+{
+    struct stat st;
+    if (stat (cfg->gateways, &st) || !S_ISDIR (st.st_mode))
+        return util_error (UTIL_EINPUT, "ingest: gateways: '%s' is not a directory", cfg->gateways);
+    zcert_t *cert = stat (cert_path, &st) == 0? zcert_load (cert_path): NULL;
+    if (!cert)
+        return util_error (UTIL_EIO, "ingest: cannot read the site certificate '%s'", cert_path);
+    const byte *secret = zcert_secret_key (cert);
+    int zero = 1;
+    for (int i = 0; i < 32; i++)
+        zero &= secret [i] == 0;
+    if (zero) {
+        zcert_destroy (&cert);
+        return util_error (UTIL_EINPUT, "ingest: '%s' holds no secret key", cert_path);
+    }
+    uint8_t key [INGEST_STORAGE_KEY_LEN];
+    if (ingest_key_file_read (cfg->storage_key, key)) {
+        zcert_destroy (&cert);
+        return -1;
+    }
+    int rc = -1;
+    s->audit = audit_log_open (cfg->audit, cfg->audit_origin);
+    if (!s->audit) {
+        util_error_context ("ingest");
+        goto done;
+    }
+    s->ingest = ingest_store_open (cfg->store, key, s->audit);
+    if (!s->ingest)
+        goto done;
+    s->grants = ingest_grants_open (cfg->store, s->audit);
+    if (!s->grants)
+        goto done;
+    s->auth = zactor_new (zauth, NULL);
+    if (!s->auth || zstr_sendx (s->auth, "CURVE", cfg->gateways, NULL) || zsock_wait (s->auth)) {
+        util_error (UTIL_EFAIL, "ingest: cannot start the ZAP handler");
+        goto done;
+    }
+    s->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_maxmsgsize (s->router, (int64_t) INGEST_ENDPOINT_PART_MAX);
+    zsock_set_zap_domain (s->router, "cohort-ingest");
+    zsock_set_curve_server (s->router, 1);
+    zsock_set_router_handover (s->router, 1);
+    zsock_set_sndhwm (s->router, 100000);
+    zsock_set_rcvhwm (s->router, 100000);
+    zcert_apply (cert, s->router);
+    if (zsock_bind (s->router, "%s", cfg->endpoint) < 0) {
+        util_error (UTIL_EIO, "ingest: cannot bind '%s': %s", cfg->endpoint, zmq_strerror (zmq_errno ()));
+        goto done;
+    }
+    rc = 0;
+done:
+    OPENSSL_cleanse (key, sizeof key);
+    zcert_destroy (&cert);
+    if (rc)
+        s_server_close (s);
+    return rc;
+}
+
+//  Decides and commits the gathered frames, then answers every request.
+static void
+s_flush (s_server_t *s)
+{
+    int rc = 0;
+    for (size_t at = 0; at < s->nframes; at += INGEST_BATCH_MAX) {
+        size_t k = s->nframes - at < INGEST_BATCH_MAX? s->nframes - at
+                                                         : INGEST_BATCH_MAX;
+        if (rc == 0)
+            rc = ingest_store_submit (s->ingest, s->frames + at, s->lens + at, k,
+                                     zclock_time (), s->reasons + at);
+        if (rc)
+            for (size_t j = 0; j < k; j++)
+                s->reasons [at + j] = (ingest_reason_t) INGEST_ENDPOINT_RESEND;
+    }
+    if (rc)
+        zsys_error ("ingest: not committed, gateways will resend: %s", util_last_error ());
+    size_t at = 0;
+    for (size_t i = 0; i < s->nmsgs; i++) {
+        zmsg_t *msg = s->msgs [i];
+        zframe_t *identity = zmsg_pop (msg);
+        zframe_t *id = zmsg_pop (msg);
+        size_t n = zmsg_size (msg);
+        zframe_t *answer = zframe_new (NULL, n);
+        for (size_t j = 0; j < n; j++)
+            zframe_data (answer) [j] = (byte) s->reasons [at + j];
+        at += n;
+        zmsg_t *out = zmsg_new ();
+        zmsg_append (out, &identity);
+        zmsg_append (out, &id);
+        zmsg_append (out, &answer);
+        if (zmsg_send (&out, s->router))
+            zmsg_destroy (&out);
+        zmsg_destroy (&s->msgs [i]);
+    }
+    s->nmsgs = s->nframes = 0;
+}
+
+//  True if msg (identity, id, ...) is a grant request.
+static bool
+s_is_grant (zmsg_t *msg)
+{
+    if (zmsg_size (msg) != 4)
+        return false;
+    zmsg_first (msg);
+    zmsg_next (msg);
+    zframe_t *marker = zmsg_next (msg);
+    return zframe_streq (marker, INGEST_ENDPOINT_GRANT);
+}
+
+//  Decides one grant request (ingest_grants_add, as `cohort ingest grant`
+//  does; it audits the decision) and answers it at once.
+static void
+s_grant (s_server_t *s, zmsg_t *msg)
+{
+    zframe_t *identity = zmsg_pop (msg);
+    zframe_t *id = zmsg_pop (msg);
+    zframe_t *marker = zmsg_pop (msg);
+    zframe_t *envelope = zmsg_pop (msg);
+    ingest_grant_reason_t r = ingest_grants_add (s->grants, (const char *) zframe_data (envelope),
+                                             zframe_size (envelope), zclock_time ());
+    byte code = (byte) r;
+    const char *detail = r == INGEST_GRANT_OK? "": util_last_error ();
+    zmsg_t *out = zmsg_new ();
+    zmsg_append (out, &identity);
+    zmsg_append (out, &id);
+    zmsg_append (out, &marker);
+    zmsg_addmem (out, &code, 1);
+    zmsg_addmem (out, detail, strlen (detail));
+    if (zmsg_send (&out, s->router))
+        zmsg_destroy (&out);
+    zframe_destroy (&envelope);
+    zmsg_destroy (&msg);
+}
+
+//  Takes one request off the router into the group. A message without an
+//  id part is not a request: it is dropped. A grant request is decided at
+//  once, after the frames gathered before it.
+static int
+s_take (s_server_t *s, zmsg_t *msg)
+{
+    if (zmsg_size (msg) < 2) {
+        zmsg_destroy (&msg);
+        return 0;
+    }
+    if (s_is_grant (msg)) {
+        if (s->nmsgs)
+            s_flush (s);
+        s_grant (s, msg);
+        return 0;
+    }
+    size_t n = zmsg_size (msg) - 2;
+    if (s->nmsgs > 0 && (s->nframes + n > INGEST_BATCH_MAX || s->nmsgs == S_GROUP_MSGS))
+        s_flush (s);
+    if (s->nframes + n > s->cap) {
+        size_t cap = s->nframes + n;
+        const uint8_t **frames = realloc (s->frames, cap * sizeof *frames);
+        if (frames)
+            s->frames = frames;
+        size_t *lens = frames? realloc (s->lens, cap * sizeof *lens): NULL;
+        if (lens)
+            s->lens = lens;
+        ingest_reason_t *reasons = lens? realloc (s->reasons, cap * sizeof *reasons): NULL;
+        if (!reasons) {
+            zmsg_destroy (&msg);
+            return util_error (UTIL_ENOMEM, "ingest: out of memory");
+        }
+        s->reasons = reasons;
+        s->cap = cap;
+    }
+    zmsg_first (msg);
+    zmsg_next (msg);
+    for (zframe_t *f = zmsg_next (msg); f; f = zmsg_next (msg)) {
+        s->frames [s->nframes] = zframe_data (f);
+        s->lens [s->nframes++] = zframe_size (f);
+    }
+    s->msgs [s->nmsgs++] = msg;
+    return 0;
+}
+
+static void
+s_log_counts (ingest_store_t *ingest)
+{
+    uint64_t counts [INGEST_REASON_COUNT];
+    ingest_store_counts (ingest, counts);
+    char line [512];
+    size_t len = 0;
+    for (int r = 0; r < INGEST_REASON_COUNT; r++)
+        len += snprintf (line + len, sizeof line - len, "%s%s %llu", r? ", ": "",
+                         ingest_reason_name ((ingest_reason_t) r), (unsigned long long) counts [r]);
+    zsys_info ("ingest: %s", line);
+}
+
+static void
+s_actor (zsock_t *pipe, void *args)
+{
+    const s_args_t *a = args;
+    zsock_signal (pipe, 0);
+    s_server_t *s = calloc (1, sizeof *s);
+    if (!s || s_server_open (s, a->cfg, a->cert_path)) {
+        zstr_sendx (pipe, "ERROR", s? util_last_error (): "out of memory", NULL);
+        free (s);
+        return;
+    }
+    char *address = zsock_last_endpoint (s->router);
+    zstr_sendx (pipe, "OK", address, NULL);
+    zstr_free (&address);
+    zpoller_t *poller = zpoller_new (pipe, s->router, NULL);
+    while (true) {
+        void *which = zpoller_wait (poller, -1);
+        if (which == s->router) {
+            //  Everything already waiting joins this group commit.
+            zmsg_t *msg = zmsg_recv (s->router);
+            while (msg) {
+                if (s_take (s, msg))
+                    zsys_error ("%s", util_last_error ());
+                msg = s->nframes < INGEST_BATCH_MAX
+                   && (zsock_events (s->router) & ZMQ_POLLIN)? zmsg_recv (s->router): NULL;
+            }
+            s_flush (s);
+        }
+        else
+        if (which == pipe) {
+            char *command = zstr_recv (pipe);
+            bool term = !command || streq (command, "$TERM");
+            if (command && streq (command, "COUNTS")) {
+                uint64_t counts [INGEST_REASON_COUNT];
+                ingest_store_counts (s->ingest, counts);
+                zsock_send (pipe, "b", counts, sizeof counts);
+            }
+            zstr_free (&command);
+            if (term)
+                break;
+        }
+        else
+            break;
+    }
+    zpoller_destroy (&poller);
+    s_log_counts (s->ingest);
+    s_server_close (s);
+    free (s);
+}
+
+ingest_endpoint_t *
+ingest_endpoint_new (const ingest_config_t *cfg, const char *cert_path)
+{
+    s_args_t args = { cfg, cert_path };
+    ingest_endpoint_t *self = calloc (1, sizeof *self);
+    self->actor = zactor_new (s_actor, &args);
+    char *status = NULL, *text = NULL;
+    if (!self->actor || zstr_recvx (self->actor, &status, &text, NULL) < 0
+    ||  !streq (status, "OK")) {
+        util_error (UTIL_EFAIL, "%s", text? text: "ingest: the endpoint actor did not start");
+        zstr_free (&status);
+        zstr_free (&text);
+        zactor_destroy (&self->actor);
+        free (self);
+        return NULL;
+    }
+    zstr_free (&status);
+    self->address = text;
+    zsys_info ("ingest: gateways at %s (allowlist %s)", self->address, cfg->gateways);
+    return self;
+}
+
+void
+ingest_endpoint_destroy (ingest_endpoint_t **self_p)
+{
+    if (self_p && *self_p) {
+        zactor_destroy (&(*self_p)->actor);
+        zstr_free (&(*self_p)->address);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+const char *
+ingest_endpoint_address (const ingest_endpoint_t *self)
+{
+    return self->address;
+}
+
+int
+ingest_endpoint_counts (ingest_endpoint_t *self, uint64_t counts [INGEST_REASON_COUNT])
+{
+    zframe_t *frame = NULL;
+    if (zstr_send (self->actor, "COUNTS") || zsock_recv (self->actor, "f", &frame)
+    ||  !frame || zframe_size (frame) != sizeof (uint64_t) * INGEST_REASON_COUNT) {
+        zframe_destroy (&frame);
+        return util_error (UTIL_EFAIL, "ingest: the endpoint did not report its counts");
+    }
+    memcpy (counts, zframe_data (frame), zframe_size (frame));
+    zframe_destroy (&frame);
+    return 0;
+}

@@ -1,0 +1,79 @@
+/*  ingest/endpoint.h - the site's ingest endpoint for gateways, served by its
+    own zactor inside `cohort site` (configured by the ingest section of
+    site.cfg, site/config.h).
+
+    A CURVE ROUTER (server key: the site's certificate) bound on the
+    configured endpoint. A zauth actor lets in only the gateways whose
+    public certificates are in the allowlist directory (zcertstore format,
+    as written by zcert_save_public); any other key is refused during the
+    handshake and never reaches the store. ZMQ_MAXMSGSIZE is
+    INGEST_ENDPOINT_PART_MAX per message part: a larger part drops the
+    connection; a frame between INGEST_FRAME_MAX and that limit is answered
+    too_large.
+
+    Wire protocol (gateway DEALER <-> site ROUTER), multipart messages:
+
+        request:  [ request id ] [ frame ] [ frame ] ...     (0.. frames)
+        answer:   [ request id ] [ reasons ]
+
+    The request id (any bytes, <= INGEST_ENDPOINT_PART_MAX) is echoed so a
+    gateway can keep several requests in flight. `reasons` holds one byte
+    per frame, in order: a ingest_reason_t (0 = accepted), or
+    INGEST_ENDPOINT_RESEND (255) when the store could not commit: that frame
+    was not stored and the gateway must send it again. A request of more
+    than INGEST_BATCH_MAX frames is committed in several transactions.
+
+    A grant request carries one signed consent grant (the envelope that
+    `cohort ingest grant --file consent.json.sig` reads, ingest/consent.h):
+
+        request:  [ request id ] [ "cohort-grant-1" ] [ envelope ]
+        answer:   [ request id ] [ "cohort-grant-1" ] [ code ] [ detail ]
+
+    It is decided by ingest_grants_add() (signature, authority, status,
+    period, version; the decision is audited) right away, after any frames
+    gathered before it. `code` is one byte, a ingest_grant_reason_t (0 =
+    accepted); `detail` the reason text (empty when accepted).
+
+    Group commit: the actor takes every request already waiting (up to
+    INGEST_BATCH_MAX frames) into one durable transaction, and answers
+    only after it committed, so an accepted answer means the record is on
+    disk. Rejections are counted per reason and audited by the store.
+*/
+#ifndef INGEST_ENDPOINT_H
+#define INGEST_ENDPOINT_H
+
+#include "store.h"
+
+#define INGEST_ENDPOINT_PART_MAX (2 * INGEST_FRAME_MAX)
+#define INGEST_ENDPOINT_RESEND 255
+#define INGEST_ENDPOINT_GRANT "cohort-grant-1"
+
+/*  The ingest section of a site's config (site/config.h): where gateways
+    connect, their allowlist, the store and its key, the audit log. */
+typedef struct {
+    char *endpoint, *gateways, *store, *storage_key, *audit, *audit_origin;
+} ingest_config_t;
+
+typedef struct _ingest_endpoint_t ingest_endpoint_t;
+
+/*  Reads a key file: exactly 64 lower-case hex digits and a newline, not
+    accessible by group or others. Returns 0 or -1 naming the file. */
+int ingest_key_file_read (const char *path, uint8_t key [32]) INGEST_WUR;
+
+/*  Opens the store (and audit log) named by `cfg`, starts zauth with the
+    gateway allowlist and binds the ROUTER with the secret certificate at
+    `cert_path`, in a new actor. Returns once it serves, or NULL with the
+    reason in util_last_error (). */
+ingest_endpoint_t *ingest_endpoint_new (const ingest_config_t *cfg, const char *cert_path);
+
+/*  Stops the actor (logging its counts), sets *self_p NULL. NULL-safe. */
+void ingest_endpoint_destroy (ingest_endpoint_t **self_p);
+
+/*  The endpoint actually bound (resolves "tcp://127.0.0.1:*"). Borrowed. */
+const char *ingest_endpoint_address (const ingest_endpoint_t *self);
+
+/*  The decisions taken since start, by reason (INGEST_OK = accepted).
+    Returns 0 or -1. */
+int ingest_endpoint_counts (ingest_endpoint_t *self, uint64_t counts [INGEST_REASON_COUNT]) INGEST_WUR;
+
+#endif

@@ -1,0 +1,155 @@
+/*  ingest/gateway.c - a gateway's connection to a site's ingest endpoint. */
+#include "gateway.h"
+#include "util/error.h"
+#include "endpoint.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct _ingest_gateway_t {
+    zsock_t *sock;
+    zpoller_t *poller;
+};
+
+static zcert_t *
+s_cert (const char *what, const char *path)
+{
+    struct stat st;
+    zcert_t *cert = path && stat (path, &st) == 0? zcert_load (path): NULL;
+    if (!cert)
+        util_error (UTIL_EIO, "%s: cannot read certificate '%s'", what, path? path: "(none)");
+    return cert;
+}
+
+ingest_gateway_t *
+ingest_gateway_new (const char *endpoint, const char *cert_path, const char *ingest_cert_path)
+{
+    zcert_t *cert = s_cert ("gateway cert", cert_path);
+    zcert_t *site = cert? s_cert ("site cert", ingest_cert_path): NULL;
+    if (!site) {
+        zcert_destroy (&cert);
+        return NULL;
+    }
+    ingest_gateway_t *self = calloc (1, sizeof *self);
+    self->sock = zsock_new (ZMQ_DEALER);
+    zsock_set_maxmsgsize (self->sock, 1 << 20);
+    zsock_set_linger (self->sock, 1000);
+    //  Requests queue only on a completed (authenticated) connection, and
+    //  without one (a site that refuses this gateway) a send gives up.
+    zsock_set_immediate (self->sock, 1);
+    zsock_set_sndtimeo (self->sock, INGEST_GATEWAY_SEND_TIMEOUT_MS);
+    zsock_set_sndhwm (self->sock, 100000);
+    zsock_set_rcvhwm (self->sock, 100000);
+    zcert_apply (cert, self->sock);
+    zsock_set_curve_serverkey (self->sock, zcert_public_txt (site));
+    zcert_destroy (&cert);
+    zcert_destroy (&site);
+    if (zsock_connect (self->sock, "%s", endpoint) < 0) {
+        util_error (UTIL_EIO, "gateway: cannot connect to '%s'", endpoint);
+        ingest_gateway_destroy (&self);
+        return NULL;
+    }
+    self->poller = zpoller_new (self->sock, NULL);
+    return self;
+}
+
+void
+ingest_gateway_destroy (ingest_gateway_t **self_p)
+{
+    if (self_p && *self_p) {
+        zpoller_destroy (&(*self_p)->poller);
+        zsock_destroy (&(*self_p)->sock);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+int
+ingest_gateway_send (ingest_gateway_t *self, uint64_t id, const uint8_t *const *frames,
+                   const size_t *lens, size_t n)
+{
+    void *handle = zsock_resolve (self->sock);
+    int more = n? ZMQ_SNDMORE: 0;
+    if (zmq_send (handle, &id, sizeof id, more) < 0)
+        return util_error (UTIL_EIO, "gateway: send: %s", zmq_errno () == EAGAIN
+                           ? "no connection to the site (is this gateway's certificate in the "
+                             "site's allowlist, and the site certificate right?)"
+                           : zmq_strerror (zmq_errno ()));
+    for (size_t i = 0; i < n; i++)
+        if (zmq_send (handle, frames [i], lens [i], i + 1 < n? ZMQ_SNDMORE: 0) < 0)
+            return util_error (UTIL_EIO, "gateway: send: %s", zmq_strerror (zmq_errno ()));
+    return 0;
+}
+
+int
+ingest_gateway_recv (ingest_gateway_t *self, int timeout_ms, uint64_t *id, uint8_t *reasons,
+                   size_t cap, size_t *n)
+{
+    if (!zpoller_wait (self->poller, timeout_ms))
+        return util_error (UTIL_EINPUT, "gateway: no answer from the site within %d ms%s", timeout_ms,
+                           zpoller_terminated (self->poller)? " (interrupted)"
+                           : " (is this gateway's certificate in the site's allowlist, and "
+                             "the site certificate right?)");
+    zmsg_t *msg = zmsg_recv (self->sock);
+    int rc = -1;
+    zframe_t *idf = msg? zmsg_first (msg): NULL;
+    zframe_t *rf = msg? zmsg_next (msg): NULL;
+    if (!msg || zmsg_size (msg) != 2 || zframe_size (idf) != sizeof *id
+    ||  zframe_size (rf) > cap)
+        util_error (UTIL_EINPUT, "gateway: a malformed answer");
+    else {
+        memcpy (id, zframe_data (idf), sizeof *id);
+        memcpy (reasons, zframe_data (rf), zframe_size (rf));
+        *n = zframe_size (rf);
+        rc = 0;
+    }
+    zmsg_destroy (&msg);
+    return rc;
+}
+
+int
+ingest_gateway_grant (ingest_gateway_t *self, const uint8_t *envelope, size_t len,
+                    int timeout_ms, ingest_grant_reason_t *reason, char *detail, size_t cap)
+{
+    //  A request id no frame request of this process uses: the top bit set.
+    static uint64_t s_next = 1;
+    uint64_t id = (uint64_t) 1 << 63 | s_next++;
+    const char *marker = INGEST_ENDPOINT_GRANT;
+    const uint8_t *parts [] = { (const uint8_t *) marker, envelope };
+    size_t lens [] = { strlen (marker), len };
+    if (ingest_gateway_send (self, id, parts, lens, 2))
+        return -1;
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0 || !zpoller_wait (self->poller, (int) left))
+            return util_error (UTIL_EINPUT, "gateway: no answer to the grant within %d ms%s", timeout_ms,
+                               zpoller_terminated (self->poller)? " (interrupted)"
+                               : " (is this gateway's certificate in the site's allowlist, "
+                                 "and the site certificate right?)");
+        zmsg_t *msg = zmsg_recv (self->sock);
+        zframe_t *idf = msg? zmsg_first (msg): NULL;
+        if (!msg || zframe_size (idf) != sizeof id || memcmp (zframe_data (idf), &id, sizeof id)) {
+            zmsg_destroy (&msg);
+            continue;
+        }
+        zframe_t *mf = zmsg_next (msg);
+        zframe_t *code = zmsg_next (msg);
+        zframe_t *text = zmsg_next (msg);
+        int rc = -1;
+        if (zmsg_size (msg) != 4 || !zframe_streq (mf, INGEST_ENDPOINT_GRANT)
+        ||  zframe_size (code) != 1 || zframe_data (code) [0] >= INGEST_GRANT_REASON_COUNT)
+            util_error (UTIL_EINPUT, "gateway: a malformed answer to the grant");
+        else {
+            *reason = (ingest_grant_reason_t) zframe_data (code) [0];
+            size_t n = zframe_size (text) < cap? zframe_size (text): cap - 1;
+            memcpy (detail, zframe_data (text), n);
+            detail [n] = 0;
+            rc = 0;
+        }
+        zmsg_destroy (&msg);
+        return rc;
+    }
+}

@@ -1,0 +1,49 @@
+/*  ingest/gateway.h - the gateway side of the ingest endpoint
+    (ingest/endpoint.h has the wire protocol): a CURVE DEALER that sends
+    requests of sealed frames and receives the site's answers, several
+    requests in flight. Used by `cohort device-sim` and `cohort bench
+    ingest`.
+*/
+#ifndef INGEST_GATEWAY_H
+#define INGEST_GATEWAY_H
+
+#include "consent.h"
+#include "util/error.h"
+#include "ingest.h"
+
+#define INGEST_GATEWAY_SEND_TIMEOUT_MS 5000
+
+typedef struct _ingest_gateway_t ingest_gateway_t;
+
+/*  Connects to the site's ingest `endpoint` with the gateway's secret
+    certificate (zcert file), pinning the site's public certificate. NULL
+    with the reason in util_last_error (). The connection is asynchronous: a
+    gateway the site does not allow simply never gets an answer. */
+ingest_gateway_t *ingest_gateway_new (const char *endpoint, const char *cert_path,
+                                  const char *ingest_cert_path);
+
+/*  Disconnects, sets *self_p NULL. NULL-safe. */
+void ingest_gateway_destroy (ingest_gateway_t **self_p);
+
+/*  Queues request `id` holding n (0..) frames. Returns 0, or -1 if it
+    cannot be queued within INGEST_GATEWAY_SEND_TIMEOUT_MS (no connection). */
+int ingest_gateway_send (ingest_gateway_t *self, uint64_t id, const uint8_t *const *frames,
+                       const size_t *lens, size_t n) INGEST_WUR;
+
+/*  Waits up to timeout_ms for the next answer: sets *id and writes its n
+    reasons (ingest_reason_t, or INGEST_ENDPOINT_RESEND) into reasons (capacity
+    cap). Returns 0, or -1 on timeout or a malformed answer. */
+int ingest_gateway_recv (ingest_gateway_t *self, int timeout_ms, uint64_t *id, uint8_t *reasons,
+                       size_t cap, size_t *n) INGEST_WUR;
+
+/*  Sends one signed consent grant (the envelope bytes, a grant request in
+    ingest/endpoint.h) and waits up to timeout_ms for its answer: *reason
+    gets the site's decision (INGEST_GRANT_OK = accepted) and detail (capacity
+    cap, NUL-terminated, may be cut) its reason text. Other answers that
+    arrive meanwhile are dropped. Returns 0, or -1 on no connection, a
+    timeout or a malformed answer (util_last_error ()). */
+int ingest_gateway_grant (ingest_gateway_t *self, const uint8_t *envelope, size_t len,
+                        int timeout_ms, ingest_grant_reason_t *reason, char *detail,
+                        size_t cap) INGEST_WUR;
+
+#endif

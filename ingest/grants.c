@@ -1,0 +1,453 @@
+/*  ingest/grants.c - consent grants held by the site and cohort selection
+    (ingest/grants.h). */
+#include "grants.h"
+#include "util/codec.h"
+#include "ingest_internal.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_AUTHORITIES_MAX 256
+
+struct _ingest_grants_t {
+    sqlite3 *db;
+    char *path;
+    audit_log_t *audit;
+    audit_verifier_t *keys [S_AUTHORITIES_MAX];
+    size_t nkeys;
+};
+
+static const char s_schema [] =
+    "CREATE TABLE IF NOT EXISTS authorities (key TEXT PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS grants (id TEXT PRIMARY KEY, date_ms INTEGER NOT NULL,"
+    " patient TEXT NOT NULL, status TEXT NOT NULL, envelope BLOB NOT NULL);";
+
+static int
+s_sql_error (ingest_grants_t *self, const char *what)
+{
+    return util_error (UTIL_EIO, "%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+}
+
+static void
+s_free_keys (ingest_grants_t *self)
+{
+    for (size_t i = 0; i < self->nkeys; i++)
+        audit_verifier_destroy (&self->keys [i]);
+    self->nkeys = 0;
+}
+
+static int
+s_load_keys (ingest_grants_t *self)
+{
+    sqlite3_stmt *st = NULL;
+    s_free_keys (self);
+    if (sqlite3_prepare_v2 (self->db, "SELECT key FROM authorities", -1, &st, NULL) != SQLITE_OK)
+        return s_sql_error (self, "reading authorities");
+    int step, rc = 0;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW && rc == 0) {
+        const char *text = (const char *) sqlite3_column_text (st, 0);
+        audit_verifier_t *key = text? audit_verifier_parse (text, strlen (text)): NULL;
+        if (!key || self->nkeys == S_AUTHORITIES_MAX) {
+            audit_verifier_destroy (&key);
+            rc = util_error (UTIL_EFAIL, "%s: an enrolled authority key is damaged or there are more "
+                             "than %d", self->path, S_AUTHORITIES_MAX);
+        }
+        else
+            self->keys [self->nkeys++] = key;
+    }
+    sqlite3_finalize (st);
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = s_sql_error (self, "reading authorities");
+    return rc;
+}
+
+ingest_grants_t *
+ingest_grants_open (const char *path, audit_log_t *audit)
+{
+    ingest_grants_t *self = calloc (1, sizeof *self);
+    if (!self || !(self->path = strdup (path))) {
+        util_error (UTIL_ENOMEM, "out of memory");
+        ingest_grants_destroy (&self);
+        return NULL;
+    }
+    self->audit = audit;
+    char *err = NULL;
+    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                         | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        s_sql_error (self, "cannot open");
+        ingest_grants_destroy (&self);
+        return NULL;
+    }
+    sqlite3_busy_timeout (self->db, 10000);
+    if (sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
+                      &err) != SQLITE_OK
+    ||  sqlite3_exec (self->db, s_schema, NULL, NULL, &err) != SQLITE_OK) {
+        util_error (UTIL_EFAIL, "%s: %s", path, err? err: "cannot set up");
+        sqlite3_free (err);
+        ingest_grants_destroy (&self);
+        return NULL;
+    }
+    if (s_load_keys (self))
+        ingest_grants_destroy (&self);
+    return self;
+}
+
+void
+ingest_grants_destroy (ingest_grants_t **self_p)
+{
+    if (self_p && *self_p) {
+        ingest_grants_t *self = *self_p;
+        s_free_keys (self);
+        sqlite3_close (self->db);
+        free (self->path);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Appends one entry (kind, JSON detail built from `detail`, consumed) to
+//  the audit log, if there is one. Returns 0 or -1.
+static int
+s_audit (ingest_grants_t *self, const char *kind, json_t *detail)
+{
+    char *text = detail? json_dumps (detail, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
+    json_decref (detail);
+    int rc = 0;
+    if (!text)
+        rc = util_error (UTIL_ENOMEM, "out of memory");
+    else
+    if (self->audit) {
+        audit_entry_t e = { 0, kind, "site:grants", text };
+        if (audit_log_append (self->audit, &e, NULL))
+            rc = util_error_context ("%s: audit log", self->path);
+    }
+    free (text);
+    return rc;
+}
+
+int
+ingest_grants_enroll_authority (ingest_grants_t *self, const char *verifier_key)
+{
+    audit_verifier_t *key = verifier_key? audit_verifier_parse (verifier_key,
+                                                                strlen (verifier_key)): NULL;
+    if (!key)
+        return util_error_context ("authority key");
+    char *text = audit_verifier_text (key);
+    audit_verifier_destroy (&key);
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (!text || sqlite3_prepare_v2 (self->db, "INSERT INTO authorities VALUES (?)", -1, &st,
+                                     NULL) != SQLITE_OK) {
+        s_sql_error (self, "enrolling an authority");
+        goto done;
+    }
+    sqlite3_bind_text (st, 1, text, -1, SQLITE_STATIC);
+    if (sqlite3_step (st) != SQLITE_DONE) {
+        util_error (UTIL_EIO, "%s: authority already enrolled or cannot be stored: %s", self->path,
+                    sqlite3_errmsg (self->db));
+        goto done;
+    }
+    rc = s_load_keys (self) || s_audit (self, "authority.enroll",
+                                        json_pack ("{s:s}", "key", text))? -1: 0;
+done:
+    sqlite3_finalize (st);
+    free (text);
+    return rc;
+}
+
+//  The stored version of consent `id`: sets *date_ms and *patient (caller
+//  frees) and returns 1, or returns 0 if there is none, -1 on error.
+static int
+s_stored (ingest_grants_t *self, const char *id, int64_t *date_ms, char **patient)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (self->db, "SELECT date_ms, patient FROM grants WHERE id = ?", -1,
+                            &st, NULL) != SQLITE_OK)
+        return s_sql_error (self, "reading grants");
+    sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step (st), rc = 0;
+    if (step == SQLITE_ROW) {
+        *date_ms = sqlite3_column_int64 (st, 0);
+        const char *p = (const char *) sqlite3_column_text (st, 1);
+        *patient = strdup (p? p: "");
+        rc = *patient? 1: util_error (UTIL_ENOMEM, "out of memory");
+    }
+    else
+    if (step != SQLITE_DONE)
+        rc = s_sql_error (self, "reading grants");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+//  Decides and (if accepted) stores a grant inside the caller's
+//  transaction; *c gets the opened consent when there is one.
+static ingest_grant_reason_t
+s_add (ingest_grants_t *self, const char *envelope, size_t len, int64_t now_ms,
+       ingest_consent_t **out)
+{
+    ingest_consent_t *c = NULL;
+    const audit_verifier_t *const *keys = (const audit_verifier_t *const *) self->keys;
+    ingest_grant_reason_t r = ingest_grant_open (&c, envelope, len, keys, self->nkeys);
+    *out = c;
+    if (r != INGEST_GRANT_OK)
+        return r;
+    int64_t held_ms = 0;
+    char *held_patient = NULL;
+    sqlite3_stmt *st = NULL;
+    int held = s_stored (self, ingest_consent_id (c), &held_ms, &held_patient);
+    bool active = strcmp (ingest_consent_status (c), "active") == 0;
+    r = INGEST_GRANT_MALFORMED;
+    if (held < 0)
+        goto done;
+    if (held && ingest_consent_time (c) <= held_ms) {
+        util_error (UTIL_EREFUSED, "grant %s: a version dated at or after this one is already held",
+                    ingest_consent_id (c));
+        r = INGEST_GRANT_SUPERSEDED;
+        goto done;
+    }
+    if (held && strcmp (held_patient, ingest_consent_patient (c)) != 0) {
+        util_error (UTIL_EREFUSED, "grant %s: a new version cannot change the patient", ingest_consent_id (c));
+        goto done;
+    }
+    if (active && (r = ingest_consent_in_force (c, now_ms)) != INGEST_GRANT_OK)
+        goto done;
+    if (!active && !held) {
+        util_error (UTIL_EREFUSED, "grant %s: status %s revokes nothing held", ingest_consent_id (c),
+                    ingest_consent_status (c));
+        r = INGEST_GRANT_INACTIVE;
+        goto done;
+    }
+    r = INGEST_GRANT_MALFORMED;
+    if (sqlite3_prepare_v2 (self->db, "INSERT OR REPLACE INTO grants VALUES (?, ?, ?, ?, ?)",
+                            -1, &st, NULL) != SQLITE_OK) {
+        s_sql_error (self, "storing a grant");
+        goto done;
+    }
+    sqlite3_bind_text (st, 1, ingest_consent_id (c), -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 2, ingest_consent_time (c));
+    sqlite3_bind_text (st, 3, ingest_consent_patient (c), -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 4, ingest_consent_status (c), -1, SQLITE_STATIC);
+    sqlite3_bind_blob (st, 5, envelope, (int) len, SQLITE_STATIC);
+    if (sqlite3_step (st) != SQLITE_DONE)
+        s_sql_error (self, "storing a grant");
+    else
+        r = INGEST_GRANT_OK;
+done:
+    sqlite3_finalize (st);
+    free (held_patient);
+    return r;
+}
+
+ingest_grant_reason_t
+ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, int64_t now_ms)
+{
+    //  One transaction: the grant is stored only if its audit entry is
+    //  written (the audit log commits first, durably).
+    ingest_consent_t *c = NULL;
+    if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        s_sql_error (self, "starting a transaction");
+        return INGEST_GRANT_MALFORMED;
+    }
+    ingest_grant_reason_t r = s_add (self, envelope, len, now_ms, &c);
+    char why [512];
+    snprintf (why, sizeof why, "%s", r == INGEST_GRANT_OK? "": util_last_error ());
+    util_printable (why);
+    json_t *detail = json_pack ("{s:s}", "result", ingest_grant_reason_name (r));
+    if (detail && c) {
+        json_object_set_new (detail, "id", json_string (ingest_consent_id (c)));
+        json_object_set_new (detail, "patient", json_string (ingest_consent_patient (c)));
+        json_object_set_new (detail, "status", json_string (ingest_consent_status (c)));
+        json_object_set_new (detail, "date_ms", json_integer (ingest_consent_time (c)));
+    }
+    if (detail && r != INGEST_GRANT_OK)
+        json_object_set_new (detail, "why", json_string (why));
+    ingest_consent_destroy (&c);
+    if (s_audit (self, r == INGEST_GRANT_OK? "grant.accept": "grant.reject", detail)) {
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return INGEST_GRANT_MALFORMED;
+    }
+    if (sqlite3_exec (self->db, r == INGEST_GRANT_OK? "COMMIT": "ROLLBACK", NULL, NULL, NULL)
+        != SQLITE_OK) {
+        s_sql_error (self, "committing a grant");
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return INGEST_GRANT_MALFORMED;
+    }
+    //  The decision's detail stays the last error for the caller.
+    if (r != INGEST_GRANT_OK)
+        util_error (UTIL_EFAIL, "%s", why);
+    return r;
+}
+
+static int
+s_by_patient (const void *a, const void *b)
+{
+    return strcmp (ingest_consent_patient (*(ingest_consent_t *const *) a),
+                   ingest_consent_patient (*(ingest_consent_t *const *) b));
+}
+
+//  Opens every held grant again (so that a grant whose authority is no
+//  longer enrolled stops counting) into a new array sorted by patient.
+static int
+s_current (ingest_grants_t *self, ingest_consent_t ***out, size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    ingest_consent_t **list = NULL;
+    size_t count = 0, cap = 0;
+    int rc = -1, step;
+    const audit_verifier_t *const *keys = (const audit_verifier_t *const *) self->keys;
+    if (sqlite3_prepare_v2 (self->db, "SELECT envelope FROM grants", -1, &st, NULL) != SQLITE_OK) {
+        s_sql_error (self, "reading grants");
+        goto done;
+    }
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        ingest_consent_t *c = NULL;
+        if (ingest_grant_open (&c, sqlite3_column_blob (st, 0),
+                             (size_t) sqlite3_column_bytes (st, 0), keys, self->nkeys)
+            != INGEST_GRANT_OK)
+            continue;
+        if (count == cap) {
+            cap = cap? 2 * cap: 16;
+            ingest_consent_t **grown = realloc (list, cap * sizeof *grown);
+            if (!grown) {
+                ingest_consent_destroy (&c);
+                util_error (UTIL_ENOMEM, "out of memory");
+                goto done;
+            }
+            list = grown;
+        }
+        list [count++] = c;
+    }
+    if (step != SQLITE_DONE) {
+        s_sql_error (self, "reading grants");
+        goto done;
+    }
+    if (count)
+        qsort (list, count, sizeof *list, s_by_patient);
+    *out = list;
+    *n = count;
+    list = NULL;
+    count = 0;
+    rc = 0;
+done:
+    for (size_t i = 0; i < count; i++)
+        ingest_consent_destroy (&list [i]);
+    free (list);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+static void
+s_free_current (ingest_consent_t **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ingest_consent_destroy (&list [i]);
+    free (list);
+}
+
+//  Does any grant of q->patient permit the use? `list` is sorted by patient.
+static bool
+s_permitted (ingest_consent_t **list, size_t n, const ingest_consent_query_t *q)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp (ingest_consent_patient (list [mid]), q->patient) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < n && strcmp (ingest_consent_patient (list [i]), q->patient) == 0; i++)
+        if (ingest_consent_decide (list [i], q) == INGEST_GRANT_OK)
+            return true;
+    return false;
+}
+
+int
+ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_t *q,
+                            int64_t **ids, size_t *n)
+{
+    ingest_consent_t **list = NULL;
+    size_t nlist = 0, count = 0, cap = 0;
+    int64_t *out = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step;
+    if (s_current (self, &list, &nlist))
+        return -1;
+    if (sqlite3_prepare_v2 (self->db, "SELECT id, patient, loinc FROM records ORDER BY id", -1,
+                            &st, NULL) != SQLITE_OK) {
+        s_sql_error (self, "reading records (is this an ingest store?)");
+        goto done;
+    }
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        ingest_consent_query_t item = *q;
+        item.patient = (const char *) sqlite3_column_text (st, 1);
+        item.loinc = (const char *) sqlite3_column_text (st, 2);
+        if (!item.patient || !s_permitted (list, nlist, &item))
+            continue;
+        if (count == cap) {
+            cap = cap? 2 * cap: 256;
+            int64_t *grown = realloc (out, cap * sizeof *grown);
+            if (!grown) {
+                util_error (UTIL_ENOMEM, "out of memory");
+                goto done;
+            }
+            out = grown;
+        }
+        out [count++] = sqlite3_column_int64 (st, 0);
+    }
+    if (step != SQLITE_DONE) {
+        s_sql_error (self, "reading records");
+        goto done;
+    }
+    *ids = out;
+    *n = count;
+    out = NULL;
+    rc = 0;
+done:
+    free (out);
+    sqlite3_finalize (st);
+    s_free_current (list, nlist);
+    return rc;
+}
+
+int
+ingest_grants_select_patients (ingest_grants_t *self, const ingest_consent_query_t *q,
+                             char ***patients, size_t *n)
+{
+    ingest_consent_t **list = NULL;
+    size_t nlist = 0, count = 0;
+    if (s_current (self, &list, &nlist))
+        return -1;
+    char **out = calloc (nlist + 1, sizeof *out);
+    int rc = out? 0: util_error (UTIL_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < nlist; i++) {
+        const char *patient = ingest_consent_patient (list [i]);
+        //  The list is sorted: a patient already taken is the last one taken.
+        if (count && strcmp (out [count - 1], patient) == 0)
+            continue;
+        ingest_consent_query_t item = *q;
+        item.patient = patient;
+        item.loinc = NULL;
+        if (ingest_consent_decide (list [i], &item) != INGEST_GRANT_OK)
+            continue;
+        if (!(out [count] = strdup (patient)))
+            rc = util_error (UTIL_ENOMEM, "out of memory");
+        else
+            count++;
+    }
+    if (rc) {
+        for (size_t i = 0; i < count; i++)
+            free (out [i]);
+        free (out);
+    }
+    else {
+        *patients = out;
+        *n = count;
+    }
+    s_free_current (list, nlist);
+    return rc;
+}

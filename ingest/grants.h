@@ -1,0 +1,62 @@
+/*  ingest/grants.h - the site's consent grants and cohort selection.
+
+    Grants live in the ingest store's SQLite file (ingest/store.h), beside
+    the records they govern. A consent authority is enrolled by its verifier
+    key (audit/key.h); only grants it signed are taken (ingest/consent.h).
+
+    Versions: grants with the same Consent id are versions of one consent;
+    the site keeps the newest by dateTime. A newer version with status
+    inactive is a revocation and takes effect for every later selection.
+    An active grant already expired or not yet valid when it arrives, an
+    inactive one that revokes nothing, and a version not newer than the
+    one held are rejected with a reason.
+
+    Selection: a record is usable for (site, study, purpose, time) when a
+    current grant of its patient permits that use for the record's LOINC
+    code (ingest_consent_decide); a patient is usable when a current grant
+    permits the use at all.
+*/
+#ifndef INGEST_GRANTS_H
+#define INGEST_GRANTS_H
+
+#include "consent.h"
+#include "util/error.h"
+#include "audit/log.h"
+
+typedef struct _ingest_grants_t ingest_grants_t;
+
+/*  Opens the grants of the ingest store at `path` (creating the tables if
+    needed). `audit` (may be NULL, borrowed) gets one entry per grant taken
+    or rejected (grant.accept, grant.reject) and per authority enrolled
+    (authority.enroll). Returns the handle or NULL. */
+ingest_grants_t *ingest_grants_open (const char *path, audit_log_t *audit);
+
+/*  Closes it, sets *self_p to NULL. NULL-safe. */
+void ingest_grants_destroy (ingest_grants_t **self_p);
+
+/*  Enrolls a consent authority by its verifier key line. Returns 0, or -1
+    if the key does not parse or is already enrolled. */
+int ingest_grants_enroll_authority (ingest_grants_t *self, const char *verifier_key) INGEST_WUR;
+
+/*  Takes a signed grant envelope received at now_ms. Returns INGEST_GRANT_OK
+    (stored), or the reason it was rejected (util_last_error () has the
+    detail): malformed, unsigned, unknown_authority, bad_signature,
+    expired, not_yet_valid, inactive (revokes nothing) or superseded. If
+    the audit log cannot record the decision the grant is not stored and
+    the result is malformed with the audit error. */
+ingest_grant_reason_t ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len,
+                                     int64_t now_ms) INGEST_WUR;
+
+/*  The records usable for q's site, study, purpose and time (q->patient
+    and q->loinc are ignored): sets *ids to a new array (caller frees) of
+    *n record ids (the records table's ids, ascending). Returns 0 or -1. */
+int ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_t *q,
+                                int64_t **ids, size_t *n) INGEST_WUR;
+
+/*  The patients usable for q's site, study, purpose and time: sets
+    *patients to a new array of *n new strings (caller frees each and the
+    array), sorted. Returns 0 or -1. */
+int ingest_grants_select_patients (ingest_grants_t *self, const ingest_consent_query_t *q,
+                                 char ***patients, size_t *n) INGEST_WUR;
+
+#endif

@@ -1,0 +1,34 @@
+/*  ingest/ingest.h - the ingest room: what enters a site from outside.
+
+    Every ingest_ function that can fail returns -1 (or NULL) and leaves one
+    line describing what went wrong in the error slot (util/error.h).
+    Ingest decisions are reported as an ingest_reason_t: every frame gets an
+    answer, accepted (INGEST_OK) or one reason.
+*/
+#ifndef INGEST_INGEST_H
+#define INGEST_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define INGEST_WUR __attribute__((warn_unused_result))
+
+typedef enum {
+    INGEST_OK = 0,              //  accepted
+    INGEST_BAD_TAG,             //  the AEAD tag did not verify
+    INGEST_REPLAY,              //  sequence number already seen or too old
+    INGEST_UNKNOWN_DEVICE,      //  device id not enrolled at this site
+    INGEST_REVOKED_DEVICE,      //  device enrolled but revoked
+    INGEST_MALFORMED_FRAME,     //  the frame does not parse
+    INGEST_BAD_FHIR,            //  payload is not an acceptable FHIR Observation
+    INGEST_UNIT_MISMATCH,       //  a quantity's UCUM unit is wrong for its LOINC code
+    INGEST_SUBJECT_MISMATCH,    //  subject is not the device's enrolled patient
+    INGEST_TOO_LARGE,           //  frame longer than INGEST_FRAME_MAX
+    INGEST_REASON_COUNT
+} ingest_reason_t;
+
+/*  The reason's wire and log name ("accepted", "bad_tag", "replay", ...),
+    or "unknown" for a value out of range. Static. */
+const char *ingest_reason_name (ingest_reason_t reason);
+
+#endif

@@ -1,0 +1,665 @@
+/*  ingest/store.c - the ingest store: device registry, group-committed
+    sealed records and persisted replay marks (ingest/store.h). */
+#include "store.h"
+#include "util/codec.h"
+#include "fhir.h"
+#include "replay.h"
+#include "ingest_internal.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_NONCE 12
+#define S_NONCE_POOL 256           //  nonces drawn per RAND_bytes call
+#define S_PATIENT_MAX 80
+#define S_SEALED_SECRET (S_NONCE + INGEST_SECRET_LEN + INGEST_TAG_LEN)
+static const char s_check_text [] = "cohort-ingest-storage-key-check";
+
+typedef struct {
+    char id [INGEST_DEVICE_ID_MAX + 1];
+    char patient [S_PATIENT_MAX + 1];
+    uint32_t epoch;
+    int64_t expires_ms;
+    bool revoked;
+    uint8_t secret [INGEST_SECRET_LEN];
+    ingest_replay_t window;
+    ingest_replay_t saved;                //  window before the current batch
+    bool touched;                       //  accepted a frame in this batch
+} device_t;
+
+struct _ingest_store_t {
+    sqlite3 *db;
+    char *path;
+    uint8_t key [INGEST_STORAGE_KEY_LEN];
+    audit_log_t *audit;
+    device_t *devices;                  //  all enrolled devices
+    size_t ndevices, cap;
+    uint64_t counts [INGEST_REASON_COUNT];
+    sqlite3_stmt *insert;
+    sqlite3_stmt *mark;
+    EVP_CIPHER *gcm;                    //  fetched once: no implicit fetch per record
+    EVP_CIPHER_CTX *ctx;
+    EVP_CIPHER_CTX *seal_ctx;           //  keyed once with the storage key
+    uint8_t nonces [S_NONCE * S_NONCE_POOL];    //  fresh random nonces, drawn in bulk
+    size_t nonces_left;
+    uint8_t *payload;                   //  INGEST_PAYLOAD_MAX scratch
+    uint8_t *sealed;                    //  sealed record scratch
+};
+
+static const char s_schema [] =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, patient TEXT NOT NULL,"
+    " epoch INTEGER NOT NULL, expires_ms INTEGER NOT NULL, revoked INTEGER NOT NULL,"
+    " secret BLOB NOT NULL, mark INTEGER);"
+    "CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY, device TEXT NOT NULL,"
+    " epoch INTEGER NOT NULL, seq INTEGER NOT NULL, patient TEXT NOT NULL, loinc TEXT NOT NULL,"
+    " effective_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL, sealed BLOB NOT NULL,"
+    " UNIQUE (device, epoch, seq));";
+
+static int
+s_sql_error (ingest_store_t *self, const char *what)
+{
+    return util_error (UTIL_EIO, "%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+}
+
+static int
+s_prepare (ingest_store_t *self, const char *sql, sqlite3_stmt **st)
+{
+    return sqlite3_prepare_v2 (self->db, sql, -1, st, NULL) == SQLITE_OK? 0
+         : s_sql_error (self, "preparing a statement");
+}
+
+static int
+s_exec (ingest_store_t *self, const char *sql)
+{
+    return sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK? 0
+         : s_sql_error (self, "executing");
+}
+
+//  AES-256-GCM under the storage key: out = nonce || ciphertext || tag.
+//  `aad` binds the sealed value to its place.
+static int
+s_seal (ingest_store_t *self, uint8_t *out, const uint8_t *in, size_t len,
+        const void *aad, size_t aad_len)
+{
+    //  The key schedule is done once (ingest_store_open); only the nonce
+    //  changes. Nonces are drawn S_NONCE_POOL at a time and used once (a
+    //  store handle, like its SQLite connection, never crosses a fork).
+    if (self->nonces_left == 0) {
+        if (RAND_bytes (self->nonces, sizeof self->nonces) != 1)
+            return util_error (UTIL_EFAIL, "%s: no random nonce for sealing", self->path);
+        self->nonces_left = S_NONCE_POOL;
+    }
+    self->nonces_left--;
+    uint8_t *nonce = self->nonces + self->nonces_left * S_NONCE;
+    memcpy (out, nonce, S_NONCE);
+    OPENSSL_cleanse (nonce, S_NONCE);
+    EVP_CIPHER_CTX *ctx = self->seal_ctx;
+    int n = 0, fin = 0;
+    int ok = EVP_EncryptInit_ex2 (ctx, NULL, NULL, out, NULL) == 1
+          && EVP_EncryptUpdate (ctx, NULL, &n, aad, (int) aad_len) == 1
+          && EVP_EncryptUpdate (ctx, out + S_NONCE, &n, in, (int) len) == 1
+          && EVP_EncryptFinal_ex (ctx, out + S_NONCE + n, &fin) == 1
+          && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_GET_TAG, INGEST_TAG_LEN,
+                                  out + S_NONCE + len) == 1;
+    return ok? 0: util_error (UTIL_EFAIL, "%s: sealing under the storage key failed", self->path);
+}
+
+static int
+s_unseal (ingest_store_t *self, uint8_t *out, const uint8_t *in, size_t len,
+          const void *aad, size_t aad_len)
+{
+    if (len < S_NONCE + INGEST_TAG_LEN)
+        return util_error (UTIL_EINPUT, "%s: sealed value is too short", self->path);
+    size_t clen = len - S_NONCE - INGEST_TAG_LEN;
+    EVP_CIPHER_CTX *ctx = self->ctx;
+    int n = 0, fin = 0;
+    int ok = EVP_DecryptInit_ex2 (ctx, self->gcm, self->key, in, NULL) == 1
+          && EVP_DecryptUpdate (ctx, NULL, &n, aad, (int) aad_len) == 1
+          && EVP_DecryptUpdate (ctx, out, &n, in + S_NONCE, (int) clen) == 1
+          && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_SET_TAG, INGEST_TAG_LEN,
+                                  (void *) (in + S_NONCE + clen)) == 1
+          && EVP_DecryptFinal_ex (ctx, out + n, &fin) == 1;
+    if (!ok) {
+        OPENSSL_cleanse (out, clen);
+        return util_error (UTIL_EFAIL, "%s: a sealed value does not open under this storage key",
+                           self->path);
+    }
+    return 0;
+}
+
+//  AAD of a device's sealed secret: "device" || id || epoch.
+static size_t
+s_device_aad (uint8_t *aad, const char *id, uint32_t epoch)
+{
+    size_t len = strlen (id);
+    memcpy (aad, "device", 6);
+    memcpy (aad + 6, id, len);
+    for (int i = 0; i < 4; i++)
+        aad [6 + len + i] = (uint8_t) (epoch >> (24 - 8 * i));
+    return 10 + len;
+}
+
+//  AAD of a record: "record" || id || 0 || epoch || sequence.
+static size_t
+s_record_aad (uint8_t *aad, const char *id, uint32_t epoch, uint64_t seq)
+{
+    size_t len = strlen (id);
+    memcpy (aad, "record", 6);
+    memcpy (aad + 6, id, len + 1);
+    for (int i = 0; i < 4; i++)
+        aad [7 + len + i] = (uint8_t) (epoch >> (24 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        aad [11 + len + i] = (uint8_t) (seq >> (56 - 8 * i));
+    return 19 + len;
+}
+
+static device_t *
+s_find (ingest_store_t *self, const char *id)
+{
+    //  A linear scan: the frames of one batch come from few devices, and the
+    //  registry of one site is small next to the cost of a commit.
+    for (size_t i = 0; i < self->ndevices; i++)
+        if (strcmp (self->devices [i].id, id) == 0)
+            return &self->devices [i];
+    return NULL;
+}
+
+static device_t *
+s_add (ingest_store_t *self)
+{
+    if (self->ndevices == self->cap) {
+        size_t cap = self->cap? 2 * self->cap: 16;
+        device_t *grown = realloc (self->devices, cap * sizeof *grown);
+        if (!grown) {
+            util_error (UTIL_ENOMEM, "out of memory");
+            return NULL;
+        }
+        self->devices = grown;
+        self->cap = cap;
+    }
+    device_t *d = &self->devices [self->ndevices++];
+    memset (d, 0, sizeof *d);
+    return d;
+}
+
+static int
+s_load_devices (ingest_store_t *self)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2 (self->db, "SELECT id, patient, epoch, expires_ms, revoked, secret,"
+                            " mark FROM devices", -1, &st, NULL) != SQLITE_OK)
+        return s_sql_error (self, "reading devices");
+    int step;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        const char *id = (const char *) sqlite3_column_text (st, 0);
+        const char *patient = (const char *) sqlite3_column_text (st, 1);
+        if (!id || !ingest_device_id_ok (id) || !patient || strlen (patient) > S_PATIENT_MAX
+        ||  sqlite3_column_bytes (st, 5) != S_SEALED_SECRET) {
+            util_error (UTIL_EFAIL, "%s: a device row is damaged", self->path);
+            goto done;
+        }
+        device_t *d = s_add (self);
+        if (!d)
+            goto done;
+        snprintf (d->id, sizeof d->id, "%s", id);
+        snprintf (d->patient, sizeof d->patient, "%s", patient);
+        d->epoch = (uint32_t) sqlite3_column_int64 (st, 2);
+        d->expires_ms = sqlite3_column_int64 (st, 3);
+        d->revoked = sqlite3_column_int (st, 4) != 0;
+        uint8_t aad [16 + INGEST_DEVICE_ID_MAX];
+        if (s_unseal (self, d->secret, sqlite3_column_blob (st, 5), S_SEALED_SECRET, aad,
+                      s_device_aad (aad, d->id, d->epoch)))
+            goto done;
+        if (sqlite3_column_type (st, 6) == SQLITE_NULL)
+            ingest_replay_init (&d->window);
+        else
+            ingest_replay_restore (&d->window, (uint64_t) sqlite3_column_int64 (st, 6));
+    }
+    rc = step == SQLITE_DONE? 0: s_sql_error (self, "reading devices");
+done:
+    sqlite3_finalize (st);
+    return rc;
+}
+
+//  A new store records a value sealed under its key; later opens must be
+//  able to unseal it, so that a wrong key is refused at once.
+static int
+s_check_key (ingest_store_t *self)
+{
+    sqlite3_stmt *st = NULL;
+    uint8_t sealed [S_NONCE + sizeof s_check_text + INGEST_TAG_LEN], plain [sizeof s_check_text];
+    int rc = -1;
+    if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE key = 'key_check'", -1,
+                            &st, NULL) != SQLITE_OK)
+        return s_sql_error (self, "reading meta");
+    int step = sqlite3_step (st);
+    if (step == SQLITE_ROW) {
+        if (sqlite3_column_bytes (st, 0) != (int) sizeof sealed
+        ||  s_unseal (self, plain, sqlite3_column_blob (st, 0), sizeof sealed, "meta", 4)
+        ||  memcmp (plain, s_check_text, sizeof plain) != 0)
+            util_error (UTIL_EINPUT, "%s: this is not the store's storage key", self->path);
+        else
+            rc = 0;
+    }
+    else
+    if (step == SQLITE_DONE) {
+        sqlite3_finalize (st);
+        st = NULL;
+        if (s_seal (self, sealed, (const uint8_t *) s_check_text, sizeof s_check_text, "meta", 4)
+        ||  sqlite3_prepare_v2 (self->db, "INSERT INTO meta VALUES ('key_check', ?)", -1, &st,
+                                NULL) != SQLITE_OK)
+            goto done;
+        sqlite3_bind_blob (st, 1, sealed, sizeof sealed, SQLITE_STATIC);
+        rc = sqlite3_step (st) == SQLITE_DONE? 0: s_sql_error (self, "writing meta");
+    }
+    else
+        s_sql_error (self, "reading meta");
+done:
+    sqlite3_finalize (st);
+    return rc;
+}
+
+ingest_store_t *
+ingest_store_open (const char *path, const uint8_t storage_key [INGEST_STORAGE_KEY_LEN],
+                  audit_log_t *audit)
+{
+    ingest_store_t *self = calloc (1, sizeof *self);
+    if (!self || !(self->path = strdup (path)) || !(self->payload = malloc (INGEST_PAYLOAD_MAX))
+    ||  !(self->sealed = malloc (S_NONCE + INGEST_PAYLOAD_MAX + INGEST_TAG_LEN))
+    ||  !(self->gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL))
+    ||  !(self->ctx = EVP_CIPHER_CTX_new ())
+    ||  !(self->seal_ctx = EVP_CIPHER_CTX_new ())
+    ||  EVP_EncryptInit_ex2 (self->seal_ctx, self->gcm, storage_key, NULL, NULL) != 1) {
+        util_error (UTIL_ENOMEM, "out of memory");
+        ingest_store_destroy (&self);
+        return NULL;
+    }
+    memcpy (self->key, storage_key, INGEST_STORAGE_KEY_LEN);
+    self->audit = audit;
+    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                         | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        s_sql_error (self, "cannot open");
+        ingest_store_destroy (&self);
+        return NULL;
+    }
+    sqlite3_busy_timeout (self->db, 10000);
+    //  synchronous=FULL: a returned commit has reached stable storage.
+    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+    ||  s_exec (self, "BEGIN IMMEDIATE")
+    ||  s_exec (self, s_schema)
+    ||  s_check_key (self)
+    ||  s_exec (self, "COMMIT")
+    ||  s_load_devices (self)
+    ||  s_prepare (self, "INSERT INTO records (device, epoch, seq, patient, loinc,"
+                   " effective_ms, received_ms, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   &self->insert)
+    ||  s_prepare (self, "UPDATE devices SET mark = ? WHERE id = ?", &self->mark)) {
+        if (!sqlite3_get_autocommit (self->db))
+            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        ingest_store_destroy (&self);
+    }
+    return self;
+}
+
+void
+ingest_store_destroy (ingest_store_t **self_p)
+{
+    if (self_p && *self_p) {
+        ingest_store_t *self = *self_p;
+        sqlite3_finalize (self->insert);
+        sqlite3_finalize (self->mark);
+        sqlite3_close (self->db);
+        EVP_CIPHER_CTX_free (self->ctx);
+        EVP_CIPHER_CTX_free (self->seal_ctx);
+        OPENSSL_cleanse (self->nonces, sizeof self->nonces);
+        EVP_CIPHER_free (self->gcm);
+        if (self->devices)
+            OPENSSL_cleanse (self->devices, self->cap * sizeof *self->devices);
+        free (self->devices);
+        free (self->payload);
+        free (self->sealed);
+        free (self->path);
+        OPENSSL_cleanse (self->key, sizeof self->key);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Appends entries to the audit log, if there is one.
+static int
+s_audit (ingest_store_t *self, const audit_entry_t *entries, size_t n)
+{
+    if (!self->audit || n == 0)
+        return 0;
+    if (audit_log_append_batch (self->audit, entries, n, NULL))
+        return util_error_context ("%s: audit log", self->path);
+    return 0;
+}
+
+static int
+s_audit_device (ingest_store_t *self, const char *kind, const device_t *d)
+{
+    json_t *j = json_pack ("{s:s, s:s, s:I, s:I}", "device", d->id, "patient", d->patient,
+                           "epoch", (json_int_t) d->epoch, "expires_ms",
+                           (json_int_t) d->expires_ms);
+    char *detail = j? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
+    json_decref (j);
+    if (!detail)
+        return util_error (UTIL_ENOMEM, "out of memory");
+    audit_entry_t e = { 0, kind, "site:ingest", detail };
+    int rc = s_audit (self, &e, 1);
+    free (detail);
+    return rc;
+}
+
+int
+ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *patient,
+                    int64_t expires_ms, uint8_t secret [INGEST_SECRET_LEN], uint32_t *epoch)
+{
+    if (!ingest_device_id_ok (device_id))
+        return util_error (UTIL_EINPUT, "device id must be 1..%d of [A-Za-z0-9._-]", INGEST_DEVICE_ID_MAX);
+    size_t plen = patient? strlen (patient): 0;
+    if (plen < 9 || plen > S_PATIENT_MAX || strncmp (patient, "Patient/", 8) != 0
+    ||  strspn (patient + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                             "0123456789.-") != plen - 8)
+        return util_error (UTIL_EINPUT, "patient must be \"Patient/<id>\", the id 1..64 of [A-Za-z0-9.-]");
+    if (expires_ms < 0)
+        return util_error (UTIL_EINPUT, "expiry must not be negative");
+    device_t *d = s_find (self, device_id);
+    if (d && !d->revoked)
+        return util_error (UTIL_EREFUSED, "device '%s' is already enrolled (revoke it first)", device_id);
+    device_t fresh;
+    memset (&fresh, 0, sizeof fresh);
+    snprintf (fresh.id, sizeof fresh.id, "%s", device_id);
+    snprintf (fresh.patient, sizeof fresh.patient, "%s", patient);
+    fresh.epoch = d? d->epoch + 1: 1;
+    fresh.expires_ms = expires_ms;
+    ingest_replay_init (&fresh.window);
+    uint8_t sealed [S_SEALED_SECRET], aad [16 + INGEST_DEVICE_ID_MAX];
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (RAND_bytes (fresh.secret, INGEST_SECRET_LEN) != 1) {
+        util_error (UTIL_ECRYPTO, "OpenSSL RAND_bytes failed");
+        goto done;
+    }
+    if (s_seal (self, sealed, fresh.secret, INGEST_SECRET_LEN, aad,
+                s_device_aad (aad, fresh.id, fresh.epoch)))
+        goto done;
+    //  One transaction: the enrollment stands only if its audit entry does.
+    if (s_exec (self, "BEGIN IMMEDIATE"))
+        goto done;
+    if (sqlite3_prepare_v2 (self->db, "INSERT OR REPLACE INTO devices (id, patient, epoch,"
+                            " expires_ms, revoked, secret, mark) VALUES (?, ?, ?, ?, 0, ?, NULL)",
+                            -1, &st, NULL) != SQLITE_OK) {
+        s_sql_error (self, "enrolling");
+        goto done;
+    }
+    sqlite3_bind_text (st, 1, fresh.id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, fresh.patient, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 3, fresh.epoch);
+    sqlite3_bind_int64 (st, 4, fresh.expires_ms);
+    sqlite3_bind_blob (st, 5, sealed, sizeof sealed, SQLITE_STATIC);
+    if (sqlite3_step (st) != SQLITE_DONE) {
+        s_sql_error (self, "enrolling");
+        goto done;
+    }
+    if (s_audit_device (self, "device.enroll", &fresh) || s_exec (self, "COMMIT"))
+        goto done;
+    if (!d && !(d = s_add (self)))
+        goto done;
+    *d = fresh;
+    memcpy (secret, fresh.secret, INGEST_SECRET_LEN);
+    *epoch = fresh.epoch;
+    rc = 0;
+done:
+    if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    OPENSSL_cleanse (&fresh, sizeof fresh);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+int
+ingest_store_revoke (ingest_store_t *self, const char *device_id)
+{
+    device_t *d = device_id? s_find (self, device_id): NULL;
+    if (!d)
+        return util_error (UTIL_EINPUT, "device '%s' is not enrolled", device_id? device_id: "");
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (s_exec (self, "BEGIN IMMEDIATE"))
+        return -1;
+    if (sqlite3_prepare_v2 (self->db, "UPDATE devices SET revoked = 1 WHERE id = ?", -1, &st,
+                            NULL) != SQLITE_OK) {
+        s_sql_error (self, "revoking");
+        goto done;
+    }
+    sqlite3_bind_text (st, 1, d->id, -1, SQLITE_STATIC);
+    if (sqlite3_step (st) != SQLITE_DONE) {
+        s_sql_error (self, "revoking");
+        goto done;
+    }
+    if (s_audit_device (self, "device.revoke", d) || s_exec (self, "COMMIT"))
+        goto done;
+    d->revoked = true;
+    rc = 0;
+done:
+    if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize (st);
+    return rc;
+}
+
+//  Decides one frame; on acceptance stores its record (inside the open
+//  transaction) and moves the device's window. Returns the decision; sets
+//  *failed if storing failed (the batch must then be rolled back).
+static ingest_reason_t
+s_decide (ingest_store_t *self, const uint8_t *buf, size_t len, int64_t now_ms,
+          device_t **dev, bool *failed)
+{
+    ingest_frame_t f;
+    *dev = NULL;
+    ingest_reason_t r = ingest_frame_parse (&f, buf, len);
+    if (r != INGEST_OK)
+        return r;
+    const ingest_frame_header_t *h = &f.header;
+    device_t *d = s_find (self, h->device_id);
+    if (!d || h->epoch > d->epoch)
+        return ingest_reject (INGEST_UNKNOWN_DEVICE, "device '%s' epoch %u is not enrolled",
+                            h->device_id, h->epoch);
+    *dev = d;
+    if (d->revoked || h->epoch < d->epoch)
+        return ingest_reject (INGEST_REVOKED_DEVICE, "device '%s' epoch %u is revoked",
+                            h->device_id, h->epoch);
+    if (d->expires_ms && now_ms >= d->expires_ms)
+        return ingest_reject (INGEST_REVOKED_DEVICE, "device '%s': enrollment expired",
+                            h->device_id);
+    if ((r = ingest_replay_check (&d->window, h->sequence)) != INGEST_OK)
+        return r;
+    size_t plen = 0;
+    if ((r = ingest_frame_open (self->payload, INGEST_PAYLOAD_MAX, &plen, &f, d->secret)) != INGEST_OK)
+        return r;
+    ingest_observation_t obs;
+    r = ingest_fhir_observation_check (&obs, (const char *) self->payload, plen, d->patient);
+    if (r != INGEST_OK) {
+        OPENSSL_cleanse (self->payload, plen);
+        return r;
+    }
+    uint8_t aad [32 + INGEST_DEVICE_ID_MAX];
+    size_t alen = s_record_aad (aad, d->id, d->epoch, h->sequence);
+    int sealed = s_seal (self, self->sealed, self->payload, plen, aad, alen);
+    OPENSSL_cleanse (self->payload, plen);
+    sqlite3_stmt *st = self->insert;
+    sqlite3_reset (st);
+    sqlite3_bind_text (st, 1, d->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 2, d->epoch);
+    sqlite3_bind_int64 (st, 3, (sqlite3_int64) h->sequence);
+    sqlite3_bind_text (st, 4, d->patient, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 5, obs.loinc, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 6, obs.effective_ms);
+    sqlite3_bind_int64 (st, 7, now_ms);
+    sqlite3_bind_blob (st, 8, self->sealed, (int) (S_NONCE + plen + INGEST_TAG_LEN), SQLITE_STATIC);
+    if (sealed || sqlite3_step (st) != SQLITE_DONE) {
+        if (!sealed)
+            s_sql_error (self, "storing a record");
+        *failed = true;
+        return INGEST_OK;
+    }
+    if (!d->touched) {
+        d->saved = d->window;
+        d->touched = true;
+    }
+    //  Cannot fail: the check above allowed this sequence number.
+    if (ingest_replay_update (&d->window, h->sequence))
+        *failed = true;
+    return INGEST_OK;
+}
+
+//  The audit detail of a rejected frame; `why` is the decision's message.
+static char *
+s_reject_detail (ingest_reason_t r, const uint8_t *buf, size_t len, const char *why)
+{
+    ingest_frame_t f;
+    char text [512];
+    snprintf (text, sizeof text, "%s", why);
+    util_printable (text);
+    json_t *j = json_pack ("{s:s, s:s}", "reason", ingest_reason_name (r), "why", text);
+    //  Only a frame that parses has a device and sequence to name.
+    if (j && r != INGEST_MALFORMED_FRAME && r != INGEST_TOO_LARGE
+    &&  ingest_frame_parse (&f, buf, len) == INGEST_OK) {
+        json_object_set_new (j, "device", json_string (f.header.device_id));
+        json_object_set_new (j, "sequence", json_integer ((json_int_t) f.header.sequence));
+    }
+    char *out = j? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
+    json_decref (j);
+    return out;
+}
+
+int
+ingest_store_submit (ingest_store_t *self, const uint8_t *const *frames, const size_t *lens,
+                    size_t n, int64_t now_ms, ingest_reason_t *reasons)
+{
+    if (n == 0 || n > INGEST_BATCH_MAX)
+        return util_error (UTIL_EFAIL, "%s: a batch holds 1..%d frames, not %zu", self->path,
+                           INGEST_BATCH_MAX, n);
+    audit_entry_t *rejected = calloc (n, sizeof *rejected);
+    size_t nrejected = 0;
+    int rc = -1;
+    bool failed = false;
+    if (!rejected) {
+        util_error (UTIL_ENOMEM, "out of memory");
+        return -1;
+    }
+    if (s_exec (self, "BEGIN IMMEDIATE"))
+        goto done;
+    for (size_t i = 0; i < n && !failed; i++) {
+        device_t *d = NULL;
+        reasons [i] = s_decide (self, frames [i], lens [i], now_ms, &d, &failed);
+        if (reasons [i] == INGEST_OK || failed)
+            continue;
+        char *detail = s_reject_detail (reasons [i], frames [i], lens [i], util_last_error ());
+        if (!detail) {
+            util_error (UTIL_ENOMEM, "out of memory");
+            failed = true;
+            break;
+        }
+        rejected [nrejected++] = (audit_entry_t) { now_ms > 0? now_ms: 0, "ingest.reject",
+                                                   "site:ingest", detail };
+    }
+    for (size_t k = 0; k < self->ndevices && !failed; k++) {
+        device_t *d = &self->devices [k];
+        if (!d->touched)
+            continue;
+        sqlite3_reset (self->mark);
+        sqlite3_bind_int64 (self->mark, 1, (sqlite3_int64) d->window.top);
+        sqlite3_bind_text (self->mark, 2, d->id, -1, SQLITE_STATIC);
+        if (sqlite3_step (self->mark) != SQLITE_DONE) {
+            s_sql_error (self, "storing a replay mark");
+            failed = true;
+        }
+    }
+    //  Rejections reach the audit log before the batch commits; if the
+    //  commit then fails the gateway resends and the log shows both tries.
+    if (failed || s_audit (self, rejected, nrejected) || s_exec (self, "COMMIT"))
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        self->counts [reasons [i]]++;
+    rc = 0;
+done:
+    if (rc) {
+        if (!sqlite3_get_autocommit (self->db))
+            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        for (size_t k = 0; k < self->ndevices; k++)
+            if (self->devices [k].touched)
+                self->devices [k].window = self->devices [k].saved;
+    }
+    for (size_t k = 0; k < self->ndevices; k++)
+        self->devices [k].touched = false;
+    for (size_t i = 0; i < nrejected; i++)
+        free ((char *) rejected [i].detail);
+    free (rejected);
+    return rc;
+}
+
+void
+ingest_store_counts (const ingest_store_t *self, uint64_t counts [INGEST_REASON_COUNT])
+{
+    memcpy (counts, self->counts, sizeof self->counts);
+}
+
+uint64_t
+ingest_store_record_count (ingest_store_t *self)
+{
+    sqlite3_stmt *st = NULL;
+    uint64_t n = 0;
+    if (sqlite3_prepare_v2 (self->db, "SELECT count(*) FROM records", -1, &st, NULL) == SQLITE_OK
+    &&  sqlite3_step (st) == SQLITE_ROW)
+        n = (uint64_t) sqlite3_column_int64 (st, 0);
+    sqlite3_finalize (st);
+    return n;
+}
+
+int
+ingest_store_record_payload (ingest_store_t *self, const char *device_id, uint64_t sequence,
+                            uint8_t *out, size_t cap, size_t *len)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (!ingest_device_id_ok (device_id))
+        return util_error (UTIL_EINPUT, "%s: invalid device id", self->path);
+    if (sqlite3_prepare_v2 (self->db, "SELECT epoch, sealed FROM records WHERE device = ? AND"
+                            " seq = ? ORDER BY epoch DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return s_sql_error (self, "reading a record");
+    sqlite3_bind_text (st, 1, device_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 2, (sqlite3_int64) sequence);
+    if (sqlite3_step (st) != SQLITE_ROW) {
+        util_error (UTIL_EFAIL, "%s: no record %s/%llu", self->path, device_id,
+                    (unsigned long long) sequence);
+        goto done;
+    }
+    size_t slen = (size_t) sqlite3_column_bytes (st, 1);
+    if (slen < S_NONCE + INGEST_TAG_LEN || slen - S_NONCE - INGEST_TAG_LEN > cap) {
+        util_error (UTIL_ELIMIT, "%s: record %s/%llu is damaged or too large", self->path, device_id,
+                    (unsigned long long) sequence);
+        goto done;
+    }
+    uint8_t aad [32 + INGEST_DEVICE_ID_MAX];
+    size_t alen = s_record_aad (aad, device_id, (uint32_t) sqlite3_column_int64 (st, 0),
+                                sequence);
+    if (s_unseal (self, out, sqlite3_column_blob (st, 1), slen, aad, alen))
+        goto done;
+    *len = slen - S_NONCE - INGEST_TAG_LEN;
+    rc = 0;
+done:
+    sqlite3_finalize (st);
+    return rc;
+}

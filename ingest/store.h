@@ -1,0 +1,83 @@
+/*  ingest/store.h - the site's ingest store: enrolled devices, the sealed
+    records they send, and the per-device replay state, in one SQLite file
+    (WAL, synchronous=FULL).
+
+    ingest_store_submit() takes a batch of frames, decides each one (accept
+    or a ingest_reason_t) and commits every accepted record, together with
+    the devices' replay high-water marks, in one durable transaction (group
+    commit). Only after it returns may the caller acknowledge the frames,
+    so nothing acknowledged is ever lost. Records stay sealed at rest under
+    the site storage key (AES-256-GCM, a fresh random nonce per record).
+
+    Decision order per frame: parse (malformed_frame, too_large), device
+    (unknown_device, revoked_device: revoked or past its enrollment
+    expiry), replay check, tag (bad_tag), FHIR (bad_fhir, unit_mismatch,
+    subject_mismatch), then the replay window moves. A frame accepted
+    earlier in the same batch counts for replay detection of later ones.
+
+    The replay high-water mark of each device is written in the same
+    transaction as the records it covers, so after a restart the window is
+    restored exactly to what was committed: no committed sequence number can
+    be accepted again, and none that was never committed is lost. (This is
+    the OSCORE K/F rule of RFC 8613 Appendix B.1.1 with K = one batch and
+    F = 0, which atomic commits make safe.)
+*/
+#ifndef INGEST_STORE_H
+#define INGEST_STORE_H
+
+#include "ingest.h"
+#include "frame.h"
+#include "audit/log.h"
+
+#define INGEST_STORAGE_KEY_LEN 32
+#define INGEST_BATCH_MAX 4096
+
+typedef struct _ingest_store_t ingest_store_t;
+
+/*  Opens (creating if needed) the ingest store at `path`, sealing records
+    and device secrets under `storage_key`. `audit` (may be NULL, borrowed)
+    receives one entry per enrollment, revocation and rejection. Returns the
+    store or NULL. A store opened with a different storage key fails. */
+ingest_store_t *ingest_store_open (const char *path,
+                                 const uint8_t storage_key [INGEST_STORAGE_KEY_LEN],
+                                 audit_log_t *audit);
+
+/*  Closes the store, sets *self_p to NULL. NULL-safe. */
+void ingest_store_destroy (ingest_store_t **self_p);
+
+/*  Enrolls `device_id` for `patient` ("Patient/<id>") until expires_ms (0
+    = no expiry): draws a new 256-bit secret into `secret` (for provisioning
+    the device; the store keeps it sealed) and sets *epoch. Re-enrolling a
+    revoked device starts a new key epoch; an active device cannot be
+    enrolled twice. Returns 0 or -1. */
+int ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *patient,
+                        int64_t expires_ms, uint8_t secret [INGEST_SECRET_LEN],
+                        uint32_t *epoch) INGEST_WUR;
+
+/*  Revokes the device: its frames are rejected from now on. Returns 0, or
+    -1 if it is not enrolled. */
+int ingest_store_revoke (ingest_store_t *self, const char *device_id) INGEST_WUR;
+
+/*  Decides n (1..INGEST_BATCH_MAX) frames received at now_ms, writes
+    each decision into reasons[i], and durably commits the accepted records.
+    Returns 0 when the decisions are final and committed; -1 if the commit
+    failed, in which case nothing of the batch was stored and no frame may
+    be acknowledged. */
+int ingest_store_submit (ingest_store_t *self, const uint8_t *const *frames,
+                        const size_t *lens, size_t n, int64_t now_ms,
+                        ingest_reason_t *reasons) INGEST_WUR;
+
+/*  Decisions since open, by reason (INGEST_OK counts accepted frames). */
+void ingest_store_counts (const ingest_store_t *self, uint64_t counts [INGEST_REASON_COUNT]);
+
+/*  Records stored. */
+uint64_t ingest_store_record_count (ingest_store_t *self);
+
+/*  Unseals the payload of the record with this device id and sequence into
+    `out` (capacity cap >= INGEST_PAYLOAD_MAX), setting *len. Returns 0, or -1
+    if there is no such record or it does not authenticate. */
+int ingest_store_record_payload (ingest_store_t *self, const char *device_id,
+                                uint64_t sequence, uint8_t *out, size_t cap,
+                                size_t *len) INGEST_WUR;
+
+#endif

@@ -1,0 +1,188 @@
+/*  Unit tests for ingest/cohort.c: a dataset's rows filtered through the
+    grant store for (study, research, site, time): permits for the site or
+    the study, other sites, deny provisions, revocation, patients without a
+    grant, both patient spellings; no patient column; every error. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/cohort.h"
+#include "util/error.h"
+#include "ingest/grants.h"
+
+#define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
+
+typedef struct {
+    char dir [64], path [128];
+    audit_signer_t *authority;
+    ingest_grants_t *grants;
+    model_csv_t *csv;
+    model_dataset_t *rows;
+    ingest_cohort_source_t ds;
+} fixture_t;
+
+static const char *
+s_consent (const char *id, const char *patient, const char *status, const char *date,
+           const char *type, const char *actor)
+{
+    static char buf [2048];
+    snprintf (buf, sizeof buf,
+              "{\"resourceType\":\"Consent\",\"id\":\"%s\",\"status\":\"%s\","
+              "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+              "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":\"%s\"},"
+              "\"dateTime\":\"%s\",\"provision\":{\"type\":\"%s\",\"period\":"
+              "{\"start\":\"2026-11-01T00:00:00Z\",\"end\":\"2027-01-01T00:00:00Z\"},"
+              "\"actor\":[{\"reference\":{\"reference\":\"%s\"}}],"
+              "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
+              "\"code\":\"HRESCH\"}]}}", id, status, patient, date, type, actor);
+    return buf;
+}
+
+static void
+s_grant (fixture_t *f, const char *consent)
+{
+    char *env = ingest_grant_sign (consent, strlen (consent), f->authority);
+    assert_non_null (env);
+    assert_int_equal (ingest_grants_add (f->grants, env, strlen (env), NOW), INGEST_GRANT_OK);
+    free (env);
+}
+
+//  Rows: p-1, Patient/p-2, p-3, p-4, p-1, p-6, p-7 (label y, feature x =
+//  the row number).
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-cohort-XXXXXX");
+    if (!mkdtemp (f->dir))
+        return -1;
+    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
+    f->grants = ingest_grants_open (f->path, NULL);
+    f->authority = audit_signer_generate ("consent-authority-1");
+    char *vkey = audit_signer_verifier_text (f->authority);
+    if (!f->grants || !vkey || ingest_grants_enroll_authority (f->grants, vkey))
+        return -1;
+    free (vkey);
+    static const char data [] =
+        "pid,x,y\np-1,1,0\nPatient/p-2,2,1\np-3,3,0\np-4,4,1\np-1,5,1\np-6,6,0\np-7,7,1\n";
+    if (model_csv_parse (&f->csv, "d.csv", data, sizeof data - 1, 0))
+        return -1;
+    const char *features [] = { "x" };
+    model_load_spec_t spec = { .label = "y", .features = features, .n_features = 1 };
+    if (model_dataset_load (&f->rows, f->csv, &spec, NULL))
+        return -1;
+    f->ds = (ingest_cohort_source_t) { .name = "d", .patient_column = "pid",
+                                       .grant_store = f->path,
+                                       .grant_site = "Organization/hospital-a" };
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = *state;
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system (cmd);
+    ingest_grants_destroy (&f->grants);
+    audit_signer_destroy (&f->authority);
+    model_dataset_destroy (&f->rows);
+    model_csv_destroy (&f->csv);
+    free (f);
+    return rc == 0? 0: -1;
+}
+
+#define DATE "2026-11-01T00:00:00Z"
+
+static void
+test_rules (void **state)
+{
+    fixture_t *f = *state;
+    //  p-1: this site; p-2: the study; p-3: another site; p-4: revoked;
+    //  p-6: a deny; p-7: no grant.
+    s_grant (f, s_consent ("c-1", "Patient/p-1", "active", DATE, "permit",
+                           "Organization/hospital-a"));
+    s_grant (f, s_consent ("c-2", "Patient/p-2", "active", DATE, "permit",
+                           "ResearchStudy/sepsis"));
+    s_grant (f, s_consent ("c-3", "Patient/p-3", "active", DATE, "permit",
+                           "Organization/hospital-b"));
+    s_grant (f, s_consent ("c-4", "Patient/p-4", "active", DATE, "permit",
+                           "Organization/hospital-a"));
+    s_grant (f, s_consent ("c-4", "Patient/p-4", "inactive", "2026-11-10T00:00:00Z", "permit",
+                           "Organization/hospital-a"));
+    s_grant (f, s_consent ("c-6", "Patient/p-6", "active", DATE, "deny",
+                           "Organization/hospital-a"));
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &f->ds, "sepsis", NOW), 0);
+    assert_int_equal (f->rows->n, 3);
+    double x [3];
+    for (size_t i = 0; i < 3; i++)
+        x [i] = gsl_matrix_get (f->rows->X, i, 0);
+    assert_true (x [0] == 1 && x [1] == 2 && x [2] == 5);
+    //  Revoking p-1 leaves the study's own grant.
+    model_dataset_t *again = NULL;
+    const char *features [] = { "x" };
+    model_load_spec_t spec = { .label = "y", .features = features, .n_features = 1 };
+    s_grant (f, s_consent ("c-1", "Patient/p-1", "inactive", "2026-11-10T00:00:00Z", "permit",
+                           "Organization/hospital-a"));
+    assert_int_equal (model_dataset_load (&again, f->csv, &spec, NULL), 0);
+    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, "sepsis", NOW), 0);
+    assert_int_equal (again->n, 1);
+    assert_true (gsl_matrix_get (again->X, 0, 0) == 2);
+    model_dataset_destroy (&again);
+    //  Another study: no row left, declined with the reason.
+    assert_int_equal (model_dataset_load (&again, f->csv, &spec, NULL), 0);
+    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, "other", NOW), -1);
+    assert_non_null (strstr (util_last_error (), "consent: no row of dataset d"));
+    assert_int_equal (again->n, 7);
+    model_dataset_destroy (&again);
+    //  After the grants' period: nothing.
+    assert_int_equal (model_dataset_load (&again, f->csv, &spec, NULL), 0);
+    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, "sepsis",
+                                          1798761600000LL), -1);
+    model_dataset_destroy (&again);
+}
+
+static void
+test_no_filter_and_errors (void **state)
+{
+    fixture_t *f = *state;
+    ingest_cohort_source_t ds = f->ds;
+    ds.patient_column = NULL;
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, "sepsis", NOW), 0);
+    assert_int_equal (f->rows->n, 7);
+    ds = f->ds;
+    ds.patient_column = "patient";
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, "sepsis", NOW), -1);
+    assert_non_null (strstr (util_last_error (), "no patient column 'patient'"));
+    ds = f->ds;
+    ds.grant_store = "/nonexistent/dir/ingest.db";
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, "sepsis", NOW), -1);
+    assert_non_null (strstr (util_last_error (), "consent: "));
+    //  No grant at all: declined.
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &f->ds, "sepsis", NOW), -1);
+    assert_non_null (strstr (util_last_error (), "no row"));
+    //  Rows that do not match the records.
+    model_dataset_t *two = NULL;
+    size_t idx [2] = { 0, 1 };
+    two = model_dataset_subset (f->rows, idx, 2);
+    assert_non_null (two);
+    assert_int_equal (ingest_cohort_filter (&two, f->csv, &f->ds, "sepsis", NOW), -1);
+    assert_non_null (strstr (util_last_error (), "2 rows loaded from 7 records"));
+    model_dataset_destroy (&two);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_no_filter_and_errors, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,326 @@
+/*  Unit tests for ingest/consent.c: Consent parsing (every field rule),
+    signed grant envelopes (every rejection) and the permit/deny decision
+    (every rule, both sides of each period bound). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/consent.h"
+#include "util/error.h"
+
+#define T_START 1793527200000LL     //  2026-11-01T10:00:00Z
+#define T_END   1798761600000LL     //  2027-01-01T00:00:00Z
+
+//  A research consent for Patient/p-0042: permits Organization/hospital-a
+//  and ResearchStudy/sepsis-1 for HRESCH, from T_START to T_END, except
+//  blood glucose (2339-0) from 2026-12-01.
+static const char *s_good =
+    "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"%s\","
+    "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/consentscope\","
+    "\"code\":\"research\"}]},"
+    "\"category\":[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"57016-8\"}]}],"
+    "\"patient\":{\"reference\":\"Patient/p-0042\"},\"dateTime\":\"2026-10-30T09:00:00Z\","
+    "\"provision\":{\"type\":\"%s\","
+    "\"period\":{\"start\":\"2026-11-01T10:00:00Z\",\"end\":\"2027-01-01T00:00:00Z\"},"
+    "\"actor\":[{\"role\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+    "v3-ParticipationType\",\"code\":\"CST\"}]},\"reference\":{\"reference\":"
+    "\"Organization/hospital-a\"}},{\"reference\":{\"reference\":\"ResearchStudy/sepsis-1\"}}],"
+    "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
+    "\"code\":\"HRESCH\"}],"
+    "\"provision\":[{\"type\":\"deny\",\"period\":{\"start\":\"2026-12-01T00:00:00Z\"},"
+    "\"code\":[{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"2339-0\"}]}]}]}}";
+
+static char *
+s_consent (const char *status, const char *type)
+{
+    static char buf [4096];
+    snprintf (buf, sizeof buf, s_good, status, type);
+    return buf;
+}
+
+static ingest_consent_t *
+s_parse_ok (const char *json)
+{
+    ingest_consent_t *c = NULL;
+    if (ingest_consent_parse (&c, json, strlen (json)) != INGEST_GRANT_OK)
+        fail_msg ("rejected: %s", util_last_error ());
+    return c;
+}
+
+static ingest_consent_query_t
+s_query (void)
+{
+    return (ingest_consent_query_t) { "Patient/p-0042", "Organization/hospital-a",
+                                    "ResearchStudy/other", "HRESCH", T_START + 1000, NULL };
+}
+
+static void
+test_parse_and_accessors (void **state)
+{
+    (void) state;
+    ingest_consent_t *c = s_parse_ok (s_consent ("active", "permit"));
+    assert_string_equal (ingest_consent_id (c), "c-1");
+    assert_string_equal (ingest_consent_patient (c), "Patient/p-0042");
+    assert_string_equal (ingest_consent_status (c), "active");
+    assert_true (ingest_consent_time (c) == 1793350800000LL);
+    ingest_consent_destroy (&c);
+    ingest_consent_destroy (&c);
+    assert_null (c);
+}
+
+static void
+test_decide (void **state)
+{
+    (void) state;
+    ingest_consent_t *c = s_parse_ok (s_consent ("active", "permit"));
+    ingest_consent_query_t q = s_query ();
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    //  Either actor suffices: the study alone.
+    q.site = "Organization/hospital-b";
+    q.study = "ResearchStudy/sepsis-1";
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    q.study = "ResearchStudy/other";
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
+    assert_non_null (strstr (util_last_error (), "actors"));
+    q = s_query ();
+    q.purpose = "TREAT";
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
+    assert_non_null (strstr (util_last_error (), "purpose"));
+    q = s_query ();
+    q.patient = "Patient/p-0043";
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
+    assert_non_null (strstr (util_last_error (), "another patient"));
+    //  Period: start inclusive, end exclusive.
+    q = s_query ();
+    q.time_ms = T_START;
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    q.time_ms = T_START - 1;
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_NOT_YET_VALID);
+    q.time_ms = T_END - 1;
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    q.time_ms = T_END;
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_EXPIRED);
+    //  The nested deny: glucose only, and only from 2026-12-01.
+    q = s_query ();
+    q.loinc = "2339-0";
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    q.time_ms = 1796083200000LL;        //  2026-12-01T00:00:00Z
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
+    assert_non_null (strstr (util_last_error (), "LOINC"));
+    q.loinc = "8867-4";
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    q.loinc = NULL;
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    ingest_consent_destroy (&c);
+    //  Not active, or a deny at the root.
+    const char *statuses [] = { "inactive", "draft", "proposed", "rejected", "entered-in-error" };
+    for (int i = 0; i < 5; i++) {
+        c = s_parse_ok (s_consent (statuses [i], "permit"));
+        q = s_query ();
+        assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_INACTIVE);
+        ingest_consent_destroy (&c);
+    }
+    c = s_parse_ok (s_consent ("active", "deny"));
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
+    assert_non_null (strstr (util_last_error (), "deny"));
+    ingest_consent_destroy (&c);
+}
+
+//  Replaces the first `from` in the good consent by `to` and expects
+//  rejection with `why`.
+static void
+s_expect_malformed (const char *from, const char *to, const char *why)
+{
+    char *good = s_consent ("active", "permit");
+    char json [4096];
+    const char *at = strstr (good, from);
+    if (!at)
+        fail_msg ("'%s' not in the consent", from);
+    snprintf (json, sizeof json, "%.*s%s%s", (int) (at - good), good, to, at + strlen (from));
+    ingest_consent_t *c = (ingest_consent_t *) 1;
+    ingest_grant_reason_t r = ingest_consent_parse (&c, json, strlen (json));
+    if (r != INGEST_GRANT_MALFORMED)
+        fail_msg ("accepted (%s): %s", ingest_grant_reason_name (r), json);
+    assert_null (c);
+    if (!strstr (util_last_error (), why))
+        fail_msg ("'%s' lacks '%s'", util_last_error (), why);
+}
+
+static void
+test_parse_rejects (void **state)
+{
+    (void) state;
+    s_expect_malformed ("{\"resourceType\"", "[{\"resourceType\"", "line 1");
+    s_expect_malformed ("\"Consent\"", "\"Observation\"", "resourceType");
+    s_expect_malformed ("\"id\":\"c-1\"", "\"id\":\"c_1\"", "id must be");
+    s_expect_malformed ("\"id\":\"c-1\"", "\"idx\":\"c-1\"", "id must be");
+    s_expect_malformed ("\"status\":\"active\"", "\"status\":\"revoked\"", "status");
+    s_expect_malformed ("\"code\":\"research\"", "\"code\":\"patient-privacy\"", "scope");
+    s_expect_malformed ("consentscope", "consentscopes", "scope");
+    s_expect_malformed ("\"Patient/p-0042\"", "\"Person/p-0042\"", "patient.reference");
+    s_expect_malformed ("\"Patient/p-0042\"", "\"Patient/\"", "patient.reference");
+    s_expect_malformed ("\"dateTime\":\"2026-10-30T09:00:00Z\"", "\"dateTime\":\"2026-10-30\"",
+                        "dateTime");
+    s_expect_malformed ("\"provision\":{", "\"provisions\":{", "provision is missing");
+    s_expect_malformed ("\"type\":\"permit\"", "\"type\":\"allow\"", "provision.type");
+    s_expect_malformed ("\"start\":\"2026-11-01T10:00:00Z\"", "\"start\":\"2026-11-01\"",
+                        "provision.period.start");
+    s_expect_malformed ("\"end\":\"2027-01-01T00:00:00Z\"", "\"end\":5", "provision.period.end");
+    s_expect_malformed ("\"end\":\"2027-01-01T00:00:00Z\"", "\"end\":\"2026-11-01T10:00:00Z\"",
+                        "ends before it starts");
+    s_expect_malformed ("\"period\":{\"start\":\"2026-11-01T10:00:00Z\",\"end\":\"2027-01-01T00:00:00Z\"}",
+                        "\"period\":\"2026\"", "provision.period must be an object");
+    s_expect_malformed ("\"Organization/hospital-a\"", "\"Practitioner/x\"", "provision.actor[0]");
+    s_expect_malformed ("\"ResearchStudy/sepsis-1\"", "\"ResearchStudy/\"", "provision.actor[1]");
+    s_expect_malformed ("\"actor\":[", "\"actors\":[", "provision.actor");
+    s_expect_malformed ("v3-ActReason", "v3-Other", "provision.purpose[0]");
+    s_expect_malformed ("\"purpose\":[{", "\"purpose\":[],\"x\":[{", "provision.purpose");
+    s_expect_malformed ("{\"type\":\"deny\"", "{\"type\":\"permit\"", "nested permits");
+    s_expect_malformed ("{\"type\":\"deny\"", "{\"provision\":[],\"type\":\"deny\"",
+                        "must not nest further");
+    s_expect_malformed ("\"system\":\"http://loinc.org\",\"code\":\"2339-0\"",
+                        "\"system\":\"http://snomed.info/sct\",\"code\":\"2339-0\"",
+                        "provision.provision[0].code[0]");
+    s_expect_malformed ("\"provision\":[{\"type\":\"deny\"",
+                        "\"provision\":\"x\",\"y\":[{\"type\":\"deny\"",
+                        "provision.provision must be an array");
+    //  Too large.
+    char *big = malloc (INGEST_CONSENT_MAX + 2);
+    memset (big, ' ', INGEST_CONSENT_MAX + 1);
+    ingest_consent_t *c = NULL;
+    assert_int_equal (ingest_consent_parse (&c, big, INGEST_CONSENT_MAX + 1), INGEST_GRANT_MALFORMED);
+    assert_non_null (strstr (util_last_error (), "exceeds"));
+    free (big);
+    //  Many actors: 64 allowed, 65 not.
+    char many [16384] = "";
+    size_t at = 0;
+    for (int i = 0; i < 65; i++)
+        at += (size_t) snprintf (many + at, sizeof many - at,
+                                 "%s{\"reference\":{\"reference\":\"Organization/h%d\"}}",
+                                 i? ",": "", i);
+    char *good = s_consent ("active", "permit"), json [32768];
+    const char *a = strstr (good, "\"actor\":[") + 9, *b = strstr (good, "],\"purpose\"");
+    snprintf (json, sizeof json, "%.*s%s%s", (int) (a - good), good, many, b);
+    assert_int_equal (ingest_consent_parse (&c, json, strlen (json)), INGEST_GRANT_MALFORMED);
+    assert_non_null (strstr (util_last_error (), "1..64"));
+    *strrchr (many, ',') = '\0';
+    snprintf (json, sizeof json, "%.*s%s%s", (int) (a - good), good, many, b);
+    assert_int_equal (ingest_consent_parse (&c, json, strlen (json)), INGEST_GRANT_OK);
+    ingest_consent_destroy (&c);
+}
+
+static void
+test_grants (void **state)
+{
+    (void) state;
+    audit_signer_t *authority = audit_signer_generate ("consent-authority-1");
+    audit_signer_t *stranger = audit_signer_generate ("consent-authority-1");
+    char *vtext = audit_signer_verifier_text (authority);
+    audit_verifier_t *v = audit_verifier_parse (vtext, strlen (vtext));
+    const audit_verifier_t *keys [] = { v };
+    const char *json = s_consent ("active", "permit");
+    char *env = ingest_grant_sign (json, strlen (json), authority);
+    assert_non_null (env);
+    ingest_consent_t *c = NULL;
+    assert_int_equal (ingest_grant_open (&c, env, strlen (env), keys, 1), INGEST_GRANT_OK);
+    assert_string_equal (ingest_consent_id (c), "c-1");
+    ingest_consent_destroy (&c);
+    //  No enrolled authorities, or a different key with the same name.
+    assert_int_equal (ingest_grant_open (&c, env, strlen (env), keys, 0),
+                      INGEST_GRANT_UNKNOWN_AUTHORITY);
+    char *forged = ingest_grant_sign (json, strlen (json), stranger);
+    assert_int_equal (ingest_grant_open (&c, forged, strlen (forged), keys, 1),
+                      INGEST_GRANT_UNKNOWN_AUTHORITY);
+    free (forged);
+
+    //  Take the envelope apart to build the bad ones.
+    json_t *e = json_loads (env, 0, NULL);
+    const char *c64 = json_string_value (json_object_get (e, "consent"));
+    const char *signer = json_string_value (json_object_get (e, "signer"));
+    const char *s64 = json_string_value (json_object_get (e, "signature"));
+    char buf [16384];
+    //  Unsigned.
+    snprintf (buf, sizeof buf, "{\"consent\":\"%s\"}", c64);
+    assert_int_equal (ingest_grant_open (&c, buf, strlen (buf), keys, 1), INGEST_GRANT_UNSIGNED);
+    //  The consent changed (re-encoded with one byte different): bad signature.
+    char *changed = strdup (json);
+    *strstr (changed, "HRESCH") = 'X';
+    char c64b [8192];
+    EVP_EncodeBlock ((unsigned char *) c64b, (const unsigned char *) changed, (int) strlen (changed));
+    snprintf (buf, sizeof buf, "{\"consent\":\"%s\",\"signer\":\"%s\",\"signature\":\"%s\"}",
+              c64b, signer, s64);
+    assert_int_equal (ingest_grant_open (&c, buf, strlen (buf), keys, 1), INGEST_GRANT_BAD_SIGNATURE);
+    free (changed);
+    //  A signature over the bare consent (no domain prefix): bad signature.
+    uint8_t sig [AUDIT_SIGNATURE_LEN];
+    assert_int_equal (audit_signer_sign (authority, sig, json, strlen (json)), 0);
+    char s64b [128];
+    EVP_EncodeBlock ((unsigned char *) s64b, sig, AUDIT_SIGNATURE_LEN);
+    snprintf (buf, sizeof buf, "{\"consent\":\"%s\",\"signer\":\"%s\",\"signature\":\"%s\"}",
+              c64, signer, s64b);
+    assert_int_equal (ingest_grant_open (&c, buf, strlen (buf), keys, 1), INGEST_GRANT_BAD_SIGNATURE);
+    //  Malformed envelopes.
+    const char *bad [] = {
+        "not json", "[]", "{}",
+        "{\"consent\":\"%%%%\",\"signer\":\"x\",\"signature\":\"x\"}",
+        "{\"consent\":\"e30\",\"signer\":\"x\",\"signature\":\"x\"}",
+        "{\"consent\":\"e31=\",\"signer\":\"x\",\"signature\":\"x\"}",
+        "{\"consent\":\" e30=\",\"signer\":\"x\",\"signature\":\"x\"}",
+        "{\"consent\":\"e30=\",\"signature\":\"AAAA\"}",
+        "{\"consent\":\"e30=\",\"signer\":\"x\",\"signature\":\"AAAA\"}",
+        "{\"consent\":\"e30=\",\"signer\":\"x\",\"signer\":\"y\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        ingest_grant_reason_t r = ingest_grant_open (&c, bad [i], strlen (bad [i]), keys, 1);
+        if (r != INGEST_GRANT_MALFORMED)
+            fail_msg ("envelope %zu: %s (%s)", i, ingest_grant_reason_name (r), util_last_error ());
+        assert_null (c);
+    }
+    //  A valid signature over a malformed Consent.
+    forged = ingest_grant_sign ("{}", 2, authority);
+    assert_int_equal (ingest_grant_open (&c, forged, strlen (forged), keys, 1),
+                      INGEST_GRANT_MALFORMED);
+    free (forged);
+    char *big = malloc (INGEST_GRANT_MAX + 2);
+    memset (big, ' ', INGEST_GRANT_MAX + 1);
+    assert_int_equal (ingest_grant_open (&c, big, INGEST_GRANT_MAX + 1, keys, 1), INGEST_GRANT_MALFORMED);
+    assert_null (ingest_grant_sign (big, INGEST_CONSENT_MAX + 1, authority));
+    free (big);
+    json_decref (e);
+    free (env);
+    free (vtext);
+    audit_verifier_destroy (&v);
+    audit_signer_destroy (&authority);
+    audit_signer_destroy (&stranger);
+}
+
+static void
+test_reason_names (void **state)
+{
+    (void) state;
+    const char *want [] = { "ok", "malformed", "unsigned", "unknown_authority", "bad_signature",
+                            "inactive", "not_yet_valid", "expired", "denied", "superseded" };
+    for (int i = 0; i < INGEST_GRANT_REASON_COUNT; i++)
+        assert_string_equal (ingest_grant_reason_name ((ingest_grant_reason_t) i), want [i]);
+    assert_string_equal (ingest_grant_reason_name (INGEST_GRANT_REASON_COUNT), "unknown");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_parse_and_accessors),
+        cmocka_unit_test (test_decide),
+        cmocka_unit_test (test_parse_rejects),
+        cmocka_unit_test (test_grants),
+        cmocka_unit_test (test_reason_names),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

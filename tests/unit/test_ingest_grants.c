@@ -1,0 +1,319 @@
+/*  Unit tests for ingest/grants.c: enrolling authorities, taking grants (and
+    every rejection), versions and revocation, and cohort selection of
+    records and patients honouring actor, purpose, period, nested denies
+    and revocation. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingest/grants.h"
+#include "util/error.h"
+#include "ingest/store.h"
+
+#define NOW      1795356300000LL        //  2026-11-22T14:05:00Z
+#define DEC_1    1796083200000LL        //  2026-12-01T00:00:00Z
+#define JAN_1    1798761600000LL        //  2027-01-01T00:00:00Z
+
+typedef struct {
+    char dir [64], path [128];
+    audit_signer_t *authority, *stranger;
+    char *vkey;
+} fixture_t;
+
+static const char *
+s_observation (const char *patient, const char *loinc, const char *unit, const char *value)
+{
+    static char buf [1024];
+    snprintf (buf, sizeof buf,
+              "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+              "[{\"system\":\"http://loinc.org\",\"code\":\"%s\"}]},\"subject\":"
+              "{\"reference\":\"%s\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
+              "\"valueQuantity\":{\"value\":%s,\"system\":\"http://unitsofmeasure.org\","
+              "\"code\":\"%s\"}}", loinc, patient, value, unit);
+    return buf;
+}
+
+//  Ingests one record for `device` (sequence seq) and checks it was taken.
+static void
+s_ingest (ingest_store_t *ing, const char *device, const uint8_t *secret, uint64_t seq,
+          const char *payload)
+{
+    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = 1, .sequence = seq,
+                              .timestamp_ms = NOW };
+    snprintf (h.device_id, sizeof h.device_id, "%s", device);
+    uint8_t frame [1024];
+    size_t len = 0;
+    assert_int_equal (ingest_frame_seal (frame, sizeof frame, &len, &h, (const uint8_t *) payload,
+                                       strlen (payload), secret), 0);
+    const uint8_t *frames [1] = { frame };
+    ingest_reason_t r;
+    assert_int_equal (ingest_store_submit (ing, frames, &len, 1, NOW, &r), 0);
+    assert_int_equal (r, INGEST_OK);
+}
+
+//  Records: 1 heart rate (8867-4) and 2 glucose (2339-0) for p-1, one
+//  heart rate for p-2; record ids 1..4 in that order.
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-grants-XXXXXX");
+    if (!mkdtemp (f->dir))
+        return -1;
+    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
+    uint8_t key [INGEST_STORAGE_KEY_LEN], s1 [INGEST_SECRET_LEN], s2 [INGEST_SECRET_LEN];
+    memset (key, 7, sizeof key);
+    uint32_t epoch;
+    ingest_store_t *ing = ingest_store_open (f->path, key, NULL);
+    if (!ing || ingest_store_enroll (ing, "dev-1", "Patient/p-1", 0, s1, &epoch)
+    ||  ingest_store_enroll (ing, "dev-2", "Patient/p-2", 0, s2, &epoch))
+        return -1;
+    s_ingest (ing, "dev-1", s1, 1, s_observation ("Patient/p-1", "8867-4", "/min", "70"));
+    s_ingest (ing, "dev-1", s1, 2, s_observation ("Patient/p-1", "2339-0", "mg/dL", "95"));
+    s_ingest (ing, "dev-1", s1, 3, s_observation ("Patient/p-1", "2339-0", "mg/dL", "97"));
+    s_ingest (ing, "dev-2", s2, 1, s_observation ("Patient/p-2", "8867-4", "/min", "64"));
+    ingest_store_destroy (&ing);
+    f->authority = audit_signer_generate ("consent-authority-1");
+    f->stranger = audit_signer_generate ("consent-authority-1");
+    f->vkey = audit_signer_verifier_text (f->authority);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = *state;
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system (cmd);
+    audit_signer_destroy (&f->authority);
+    audit_signer_destroy (&f->stranger);
+    free (f->vkey);
+    free (f);
+    return rc == 0? 0: -1;
+}
+
+//  A consent: `actor` is the one actor reference; `deny` a LOINC code
+//  denied from 2026-12-01, or NULL.
+static char *
+s_consent (const char *id, const char *patient, const char *status, const char *date,
+           const char *start, const char *end, const char *actor, const char *deny)
+{
+    static char buf [4096];
+    char nested [256] = "";
+    if (deny)
+        snprintf (nested, sizeof nested, ",\"provision\":[{\"type\":\"deny\",\"period\":"
+                  "{\"start\":\"2026-12-01T00:00:00Z\"},\"code\":[{\"coding\":[{\"system\":"
+                  "\"http://loinc.org\",\"code\":\"%s\"}]}]}]", deny);
+    snprintf (buf, sizeof buf,
+              "{\"resourceType\":\"Consent\",\"id\":\"%s\",\"status\":\"%s\","
+              "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+              "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":\"%s\"},"
+              "\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\",\"period\":"
+              "{\"start\":\"%s\",\"end\":\"%s\"},\"actor\":[{\"reference\":{\"reference\":\"%s\"}}],"
+              "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
+              "\"code\":\"HRESCH\"}]%s}}", id, status, patient, date, start, end, actor, nested);
+    return buf;
+}
+
+static ingest_grant_reason_t
+s_add (ingest_grants_t *g, const audit_signer_t *key, const char *consent)
+{
+    char *env = ingest_grant_sign (consent, strlen (consent), key);
+    assert_non_null (env);
+    ingest_grant_reason_t r = ingest_grants_add (g, env, strlen (env), NOW);
+    free (env);
+    return r;
+}
+
+#define PERIOD "2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z"
+
+static void
+test_authorities_and_rejections (void **state)
+{
+    fixture_t *f = *state;
+    char audit_path [160];
+    snprintf (audit_path, sizeof audit_path, "%s/audit.db", f->dir);
+    audit_log_t *audit = audit_log_open (audit_path, "hospital-a.example/audit");
+    ingest_grants_t *g = ingest_grants_open (f->path, audit);
+    assert_non_null (g);
+    const char *c1 = s_consent ("c-1", "Patient/p-1", "active", "2026-11-01T00:00:00Z", PERIOD,
+                                "Organization/hospital-a", NULL);
+    //  No authority enrolled yet.
+    assert_int_equal (s_add (g, f->authority, c1), INGEST_GRANT_UNKNOWN_AUTHORITY);
+    assert_int_equal (ingest_grants_enroll_authority (g, "garbage"), -1);
+    assert_int_equal (ingest_grants_enroll_authority (g, NULL), -1);
+    assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), 0);
+    assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), -1);
+    assert_int_equal (s_add (g, f->stranger, c1), INGEST_GRANT_UNKNOWN_AUTHORITY);
+    assert_int_equal (s_add (g, f->authority, c1), INGEST_GRANT_OK);
+    //  The same version again, and an older one.
+    assert_int_equal (s_add (g, f->authority, c1), INGEST_GRANT_SUPERSEDED);
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1", "Patient/p-1", "active",
+                      "2026-10-01T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_SUPERSEDED);
+    //  A newer version may not move to another patient.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1", "Patient/p-2", "active",
+                      "2026-11-02T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_MALFORMED);
+    //  Expired or not yet valid on arrival; inactive revoking nothing.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
+                      "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-11-22T14:05:00Z",
+                      "Organization/hospital-a", NULL)), INGEST_GRANT_EXPIRED);
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
+                      "2026-11-01T00:00:00Z", "2026-11-22T14:05:01Z", "2027-01-01T00:00:00Z",
+                      "Organization/hospital-a", NULL)), INGEST_GRANT_NOT_YET_VALID);
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "inactive",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_INACTIVE);
+    //  Unsigned, tampered and malformed envelopes.
+    const char *unsigned_env = "{\"consent\":\"e30=\"}";
+    assert_int_equal (ingest_grants_add (g, unsigned_env, strlen (unsigned_env), NOW),
+                      INGEST_GRANT_UNSIGNED);
+    char *env = ingest_grant_sign (c1, strlen (c1), f->authority);
+    char *sig = strstr (env, "\"signature\": \"") + 14;
+    sig [0] = sig [0] == 'A'? 'B': 'A';
+    assert_int_equal (ingest_grants_add (g, env, strlen (env), NOW), INGEST_GRANT_BAD_SIGNATURE);
+    free (env);
+    assert_int_equal (ingest_grants_add (g, "{", 1, NOW), INGEST_GRANT_MALFORMED);
+    assert_non_null (strstr (util_last_error (), "grant: line 1"));
+    ingest_grants_destroy (&g);
+    ingest_grants_destroy (&g);
+    assert_null (g);
+    //  Every decision was audited: 1 authority, 1 accepted, 11 rejected.
+    int kinds [3] = { 0, 0, 0 };
+    for (uint64_t i = 0; i < audit_log_size (audit); i++) {
+        char *entry = audit_log_entry_json (audit, i);
+        kinds [0] += strstr (entry, "\"authority.enroll\"") != NULL;
+        kinds [1] += strstr (entry, "\"grant.accept\"") != NULL;
+        kinds [2] += strstr (entry, "\"grant.reject\"") != NULL;
+        free (entry);
+    }
+    assert_int_equal (kinds [0], 1);
+    assert_int_equal (kinds [1], 1);
+    assert_int_equal (kinds [2], 11);
+    audit_log_destroy (&audit);
+    //  Authorities persist.
+    g = ingest_grants_open (f->path, NULL);
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-3", "Patient/p-2", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_OK);
+    ingest_grants_destroy (&g);
+    assert_null (ingest_grants_open ("/nonexistent/dir/x.db", NULL));
+}
+
+static void
+s_expect_records (ingest_grants_t *g, const ingest_consent_query_t *q, const int64_t *want,
+                  size_t nwant)
+{
+    int64_t *ids = NULL;
+    size_t n = 99;
+    assert_int_equal (ingest_grants_select_records (g, q, &ids, &n), 0);
+    if (n != nwant)
+        fail_msg ("selected %zu records, want %zu", n, nwant);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal (ids [i], want [i]);
+    free (ids);
+}
+
+static void
+s_expect_patients (ingest_grants_t *g, const ingest_consent_query_t *q, const char *want)
+{
+    char **patients = NULL;
+    size_t n = 0;
+    assert_int_equal (ingest_grants_select_patients (g, q, &patients, &n), 0);
+    char got [256] = "";
+    for (size_t i = 0; i < n; i++) {
+        strcat (got, i? ",": "");
+        strcat (got, patients [i]);
+        free (patients [i]);
+    }
+    free (patients);
+    assert_string_equal (got, want);
+}
+
+static void
+test_selection (void **state)
+{
+    fixture_t *f = *state;
+    ingest_grants_t *g = ingest_grants_open (f->path, NULL);
+    assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), 0);
+    ingest_consent_query_t q = { NULL, "Organization/hospital-a", "ResearchStudy/sepsis-1",
+                               "HRESCH", NOW, NULL };
+    //  No grants: nothing is usable.
+    s_expect_records (g, &q, NULL, 0);
+    s_expect_patients (g, &q, "");
+    //  p-1 permits hospital-a, but denies glucose from 2026-12-01.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1", "Patient/p-1", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", "2339-0")),
+                      INGEST_GRANT_OK);
+    s_expect_records (g, &q, (int64_t []) { 1, 2, 3 }, 3);
+    q.time_ms = DEC_1;
+    s_expect_records (g, &q, (int64_t []) { 1 }, 1);
+    s_expect_patients (g, &q, "Patient/p-1");
+    //  p-2 permits only the study.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "ResearchStudy/sepsis-1", NULL)),
+                      INGEST_GRANT_OK);
+    s_expect_records (g, &q, (int64_t []) { 1, 4 }, 2);
+    s_expect_patients (g, &q, "Patient/p-1,Patient/p-2");
+    q.study = "ResearchStudy/other";
+    s_expect_records (g, &q, (int64_t []) { 1 }, 1);
+    q.site = "Organization/hospital-b";
+    s_expect_records (g, &q, NULL, 0);
+    s_expect_patients (g, &q, "");
+    q = (ingest_consent_query_t) { NULL, "Organization/hospital-a", "ResearchStudy/sepsis-1",
+                                 "TREAT", NOW, NULL };
+    s_expect_records (g, &q, NULL, 0);
+    //  After the period, nothing.
+    q.purpose = "HRESCH";
+    q.time_ms = JAN_1;
+    s_expect_records (g, &q, NULL, 0);
+    //  Revocation: a newer inactive version of c-1 removes p-1 from every
+    //  later selection.
+    q.time_ms = NOW;
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1", "Patient/p-1", "inactive",
+                      "2026-11-20T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_OK);
+    s_expect_records (g, &q, (int64_t []) { 4 }, 1);
+    s_expect_patients (g, &q, "Patient/p-2");
+    //  A later re-grant brings p-1 back.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1", "Patient/p-1", "active",
+                      "2026-11-21T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_OK);
+    s_expect_records (g, &q, (int64_t []) { 1, 2, 3, 4 }, 4);
+    ingest_grants_destroy (&g);
+}
+
+static void
+test_no_records_table (void **state)
+{
+    fixture_t *f = *state;
+    char path [160];
+    snprintf (path, sizeof path, "%s/bare.db", f->dir);
+    ingest_grants_t *g = ingest_grants_open (path, NULL);
+    assert_non_null (g);
+    ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
+    int64_t *ids = NULL;
+    size_t n = 0;
+    assert_int_equal (ingest_grants_select_records (g, &q, &ids, &n), -1);
+    assert_non_null (strstr (util_last_error (), "ingest store"));
+    ingest_grants_destroy (&g);
+}
+
+int
+main (void)
+{
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+    const struct CMUnitTest tests [] = {
+        T (test_authorities_and_rejections), T (test_selection), T (test_no_records_table),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,383 @@
+/*  Unit tests for ingest/store.c: enrollment, revocation, every rejection
+    reason through the whole pipeline, group commit, the replay marks
+    across a restart, sealing at rest, audit entries, and a kill -9 test: a
+    child process ingesting under load is killed and every frame it had
+    acknowledged is found after restart, with no partial record. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ingest/store.h"
+#include "util/error.h"
+
+#define PATIENT "Patient/p-0042"
+#define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
+
+typedef struct {
+    char dir [64], path [128], audit_path [128];
+    uint8_t key [INGEST_STORAGE_KEY_LEN];
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-ingest-XXXXXX");
+    if (!mkdtemp (f->dir))
+        return -1;
+    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
+    snprintf (f->audit_path, sizeof f->audit_path, "%s/audit.db", f->dir);
+    memset (f->key, 0x11, sizeof f->key);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = *state;
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system (cmd);
+    free (f);
+    return rc == 0? 0: -1;
+}
+
+static const char *
+s_observation (const char *patient, const char *unit)
+{
+    static char buf [1024];
+    snprintf (buf, sizeof buf,
+              "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+              "[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"subject\":"
+              "{\"reference\":\"%s\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
+              "\"valueQuantity\":{\"value\":72,\"system\":\"http://unitsofmeasure.org\","
+              "\"code\":\"%s\"}}", patient, unit);
+    return buf;
+}
+
+//  Seals one frame for `device` into out; returns its length.
+static size_t
+s_frame (uint8_t *out, const char *device, uint32_t epoch, uint64_t seq,
+         const uint8_t *secret, const char *payload)
+{
+    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = epoch, .sequence = seq,
+                              .timestamp_ms = NOW };
+    snprintf (h.device_id, sizeof h.device_id, "%s", device);
+    size_t len = 0;
+    assert_int_equal (ingest_frame_seal (out, INGEST_FRAME_MAX, &len, &h, (const uint8_t *) payload,
+                                       strlen (payload), secret), 0);
+    return len;
+}
+
+static ingest_reason_t
+s_submit_one (ingest_store_t *ing, const uint8_t *frame, size_t len)
+{
+    ingest_reason_t r = INGEST_REASON_COUNT;
+    assert_int_equal (ingest_store_submit (ing, &frame, &len, 1, NOW, &r), 0);
+    return r;
+}
+
+static void
+test_open_and_enroll (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    uint8_t secret [INGEST_SECRET_LEN], again [INGEST_SECRET_LEN];
+    uint32_t epoch = 0;
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    assert_int_equal (epoch, 1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, again, &epoch), -1);
+    assert_non_null (strstr (util_last_error (), "already enrolled"));
+    assert_int_equal (ingest_store_enroll (ing, "dev 2", PATIENT, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Person/x", 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/", 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p\xc3\xa9", 0, again, &epoch),
+                      -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p 1", 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, -1, again, &epoch), -1);
+    assert_int_equal (ingest_store_revoke (ing, "dev-9"), -1);
+    assert_int_equal (ingest_store_revoke (ing, NULL), -1);
+    //  Re-enrolling after revocation: a new secret and epoch.
+    assert_int_equal (ingest_store_revoke (ing, "dev-1"), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, again, &epoch), 0);
+    assert_int_equal (epoch, 2);
+    assert_memory_not_equal (secret, again, INGEST_SECRET_LEN);
+    ingest_store_destroy (&ing);
+    ingest_store_destroy (&ing);
+    assert_null (ing);
+    //  The wrong storage key is refused; the right one finds the devices.
+    uint8_t wrong [INGEST_STORAGE_KEY_LEN];
+    memset (wrong, 0x22, sizeof wrong);
+    assert_null (ingest_store_open (f->path, wrong, NULL));
+    assert_non_null (strstr (util_last_error (), "storage key"));
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), -1);
+    ingest_store_destroy (&ing);
+    assert_null (ingest_store_open ("/nonexistent/dir/ingest.db", f->key, NULL));
+}
+
+static void
+test_every_reason (void **state)
+{
+    fixture_t *f = *state;
+    audit_log_t *audit = audit_log_open (f->audit_path, "hospital-a.example/audit");
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, audit);
+    uint8_t s1 [INGEST_SECRET_LEN], s2 [INGEST_SECRET_LEN], s3 [INGEST_SECRET_LEN];
+    uint32_t e1, e2, e3;
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, s1, &e1), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, 0, s2, &e2), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-3", PATIENT, NOW, s3, &e3), 0);
+    static uint8_t fr [INGEST_FRAME_MAX + 8];
+    char *good = strdup (s_observation (PATIENT, "/min"));
+    size_t len;
+
+    len = s_frame (fr, "dev-1", 1, 1, s1, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_REPLAY);
+    len = s_frame (fr, "dev-1", 1, 2, s2, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_BAD_TAG);
+    //  The failed tag did not burn sequence 2.
+    len = s_frame (fr, "dev-1", 1, 2, s1, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    len = s_frame (fr, "dev-9", 1, 1, s1, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_UNKNOWN_DEVICE);
+    len = s_frame (fr, "dev-1", 2, 3, s1, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_UNKNOWN_DEVICE);
+    len = s_frame (fr, "dev-3", 1, 1, s3, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_REVOKED_DEVICE);     //  expired
+    assert_non_null (strstr (util_last_error (), "expired"));
+    assert_int_equal (ingest_store_revoke (ing, "dev-2"), 0);
+    len = s_frame (fr, "dev-2", 1, 1, s2, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_REVOKED_DEVICE);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, 0, s2, &e2), 0);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_REVOKED_DEVICE);     //  old epoch
+    len = s_frame (fr, "dev-2", 2, 1, s2, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    len = s_frame (fr, "dev-1", 1, 3, s1, "{\"resourceType\":\"Patient\"}");
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_BAD_FHIR);
+    len = s_frame (fr, "dev-1", 1, 4, s1, s_observation (PATIENT, "bpm"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_UNIT_MISMATCH);
+    len = s_frame (fr, "dev-1", 1, 5, s1, s_observation ("Patient/p-0043", "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_SUBJECT_MISMATCH);
+    //  A subject whose quoted prefix ends inside a UTF-8 sequence still
+    //  gets its answer and its audit entry.
+    //  ("Patient/p-" and 53 zeros: the first é starts at byte 63 of 64.)
+    len = s_frame (fr, "dev-1", 1, 5, s1, s_observation ("Patient/p-000000000000000000000000000"
+                   "00000000000000000000000000\u00e9\u00e9", "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_SUBJECT_MISMATCH);
+    memset (fr, 0xff, 40);
+    assert_int_equal (s_submit_one (ing, fr, 40), INGEST_MALFORMED_FRAME);
+    assert_int_equal (s_submit_one (ing, fr, INGEST_FRAME_MAX + 1), INGEST_TOO_LARGE);
+
+    uint64_t counts [INGEST_REASON_COUNT];
+    ingest_store_counts (ing, counts);
+    const uint64_t want [INGEST_REASON_COUNT] = { 3, 1, 1, 2, 3, 1, 1, 1, 2, 1 };
+    for (int r = 0; r < INGEST_REASON_COUNT; r++)
+        if (counts [r] != want [r])
+            fail_msg ("%s: %llu, want %llu", ingest_reason_name ((ingest_reason_t) r),
+                      (unsigned long long) counts [r], (unsigned long long) want [r]);
+    assert_int_equal (ingest_store_record_count (ing), 3);
+    //  Rejected frames burn nothing: dev-1's rejected 3..5 are still free.
+    len = s_frame (fr, "dev-1", 1, 3, s1, good);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    //  Audit: 4 enrollments, 1 revocation, 13 rejections.
+    assert_int_equal (audit_log_size (audit), 4 + 1 + 13);
+    int kinds [3] = { 0, 0, 0 };
+    for (uint64_t i = 0; i < audit_log_size (audit); i++) {
+        char *entry = audit_log_entry_json (audit, i);
+        kinds [0] += strstr (entry, "\"device.enroll\"") != NULL;
+        kinds [1] += strstr (entry, "\"device.revoke\"") != NULL;
+        kinds [2] += strstr (entry, "\"ingest.reject\"") != NULL;
+        free (entry);
+    }
+    assert_int_equal (kinds [0], 4);
+    assert_int_equal (kinds [1], 1);
+    assert_int_equal (kinds [2], 13);
+    char *entry = audit_log_entry_json (audit, audit_log_size (audit) - 1);
+    assert_non_null (strstr (entry, "ingest.reject"));
+    assert_non_null (strstr (entry, "too_large"));
+    free (entry);
+    //  Batch limits.
+    ingest_reason_t r;
+    const uint8_t *frames [1] = { fr };
+    assert_int_equal (ingest_store_submit (ing, frames, &len, 0, NOW, &r), -1);
+    assert_int_equal (ingest_store_submit (ing, frames, &len, INGEST_BATCH_MAX + 1, NOW, &r),
+                      -1);
+    free (good);
+    ingest_store_destroy (&ing);
+    audit_log_destroy (&audit);
+}
+
+static void
+test_batch_and_restart (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    uint8_t secret [INGEST_SECRET_LEN];
+    uint32_t epoch;
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    enum { N = 100 };
+    static uint8_t buf [N][512];
+    const uint8_t *frames [N];
+    size_t lens [N];
+    ingest_reason_t reasons [N];
+    const char *good = s_observation (PATIENT, "/min");
+    //  Sequences 1..100 in reverse order inside one batch, with number 50
+    //  twice: the window accepts out of order within 64, and the duplicate
+    //  is caught inside the batch.
+    for (int i = 0; i < N; i++) {
+        uint64_t seq = (uint64_t) (N - i);
+        if (i == N - 1)
+            seq = 50;
+        lens [i] = s_frame (buf [i], "dev-1", 1, seq, secret, good);
+        frames [i] = buf [i];
+    }
+    assert_int_equal (ingest_store_submit (ing, frames, lens, N, NOW, reasons), 0);
+    int ok = 0;
+    for (int i = 0; i < N; i++)
+        ok += reasons [i] == INGEST_OK;
+    //  100..37 are within 64 of the top; 36..1 are too old; 50 repeats.
+    assert_int_equal (ok, 64);
+    assert_int_equal (reasons [N - 1], INGEST_REPLAY);
+    assert_int_equal (ingest_store_record_count (ing), 64);
+    uint8_t payload [INGEST_PAYLOAD_MAX];
+    size_t plen = 0;
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 77, payload, sizeof payload,
+                                                  &plen), 0);
+    assert_int_equal (plen, strlen (good));
+    assert_memory_equal (payload, good, plen);
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 5, payload, sizeof payload,
+                                                  &plen), -1);
+    assert_int_equal (ingest_store_record_payload (ing, NULL, 77, payload, sizeof payload,
+                                                  &plen), -1);
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 77, payload, 10, &plen), -1);
+    ingest_store_destroy (&ing);
+
+    //  Sealed at rest: the payload text is nowhere in the (checkpointed)
+    //  file, while the plain selection columns, such as the patient, are.
+    char cmd [512];
+    snprintf (cmd, sizeof cmd, "grep -q -a unitsofmeasure '%s'", f->path);
+    assert_int_equal (system (cmd), 1 << 8);
+    snprintf (cmd, sizeof cmd, "grep -q -a 'Patient/p-0042' '%s'", f->path);
+    assert_int_equal (system (cmd), 0);
+
+    //  After a restart the window stands at the committed mark (100).
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    size_t len = s_frame (buf [0], "dev-1", 1, 99, secret, good);
+    assert_int_equal (s_submit_one (ing, buf [0], len), INGEST_REPLAY);
+    len = s_frame (buf [0], "dev-1", 1, 101, secret, good);
+    assert_int_equal (s_submit_one (ing, buf [0], len), INGEST_OK);
+    ingest_store_destroy (&ing);
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_int_equal (s_submit_one (ing, buf [0], len), INGEST_REPLAY);
+    assert_int_equal (ingest_store_record_count (ing), 65);
+    ingest_store_destroy (&ing);
+}
+
+//  The child: ingests batches as fast as it can and, after each submit
+//  returns (committed), writes the highest acknowledged sequence to `fd`.
+static void
+s_child (fixture_t *f, const uint8_t *secret, int fd)
+{
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    if (!ing)
+        _exit (2);
+    enum { B = 64 };
+    static uint8_t buf [B][512];
+    const uint8_t *frames [B];
+    size_t lens [B];
+    ingest_reason_t reasons [B];
+    const char *good = s_observation (PATIENT, "/min");
+    for (uint64_t seq = 1; ; ) {
+        for (int i = 0; i < B; i++, seq++) {
+            lens [i] = s_frame (buf [i], "dev-1", 1, seq, secret, good);
+            frames [i] = buf [i];
+        }
+        if (ingest_store_submit (ing, frames, lens, B, NOW, reasons))
+            _exit (3);
+        for (int i = 0; i < B; i++)
+            if (reasons [i] != INGEST_OK)
+                _exit (4);
+        uint64_t acked = seq - 1;
+        if (write (fd, &acked, sizeof acked) != sizeof acked)
+            _exit (5);
+    }
+}
+
+static void
+test_kill_9 (void **state)
+{
+    fixture_t *f = *state;
+    uint8_t secret [INGEST_SECRET_LEN];
+    uint32_t epoch;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    ingest_store_destroy (&ing);
+    int fds [2];
+    assert_int_equal (pipe (fds), 0);
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        close (fds [0]);
+        s_child (f, secret, fds [1]);
+    }
+    close (fds [1]);
+    //  Let it acknowledge a few batches, then kill it mid-flight.
+    uint64_t acked = 0, v;
+    int batches = 0;
+    while (batches < 20 && read (fds [0], &v, sizeof v) == sizeof v) {
+        acked = v;
+        batches++;
+    }
+    kill (pid, SIGKILL);
+    while (read (fds [0], &v, sizeof v) == sizeof v)
+        acked = v;                  //  anything written before the kill
+    close (fds [0]);
+    int status = 0;
+    waitpid (pid, &status, 0);
+    assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+    assert_true (acked >= 64 * 20);
+
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    //  Every acknowledged record is there and opens; the store holds only
+    //  whole batches (a multiple of 64) and nothing partial.
+    uint64_t count = ingest_store_record_count (ing);
+    assert_true (count >= acked);
+    assert_int_equal (count % 64, 0);
+    uint8_t payload [INGEST_PAYLOAD_MAX];
+    size_t plen;
+    for (uint64_t seq = 1; seq <= count; seq++)
+        if (ingest_store_record_payload (ing, "dev-1", seq, payload, sizeof payload, &plen))
+            fail_msg ("record %llu: %s", (unsigned long long) seq, util_last_error ());
+    //  And the window resumes after the last committed sequence.
+    static uint8_t fr [512];
+    size_t len = s_frame (fr, "dev-1", 1, count, secret, s_observation (PATIENT, "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_REPLAY);
+    len = s_frame (fr, "dev-1", 1, count + 1, secret, s_observation (PATIENT, "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    ingest_store_destroy (&ing);
+}
+
+int
+main (void)
+{
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+    const struct CMUnitTest tests [] = {
+        T (test_open_and_enroll), T (test_every_reason), T (test_batch_and_restart),
+        T (test_kill_9),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
