@@ -7,6 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Thread_local long s_fail_after = -1;
+
+void
+util_alloc_fail_after (long n)
+{
+    s_fail_after = n;
+}
+
+//  True when the fault injector says this allocation fails.
+static bool
+s_injected (void)
+{
+    if (s_fail_after < 0)
+        return false;
+    if (s_fail_after == 0)
+        return true;
+    s_fail_after--;
+    return false;
+}
+
 int
 util_size_mul (size_t *out, size_t a, size_t b)
 {
@@ -26,7 +46,7 @@ util_size_add (size_t *out, size_t a, size_t b)
 void *
 util_malloc (size_t size)
 {
-    void *p = malloc (size? size: 1);
+    void *p = s_injected ()? NULL: malloc (size? size: 1);
     if (!p)
         return util_error_null (UTIL_ENOMEM, "out of memory (%zu bytes)", size);
     return p;
@@ -38,7 +58,7 @@ util_calloc (size_t n, size_t size)
     size_t total;
     if (util_size_mul (&total, n, size))
         return NULL;
-    void *p = calloc (total? n: 1, total? size: 1);
+    void *p = s_injected ()? NULL: calloc (total? n: 1, total? size: 1);
     if (!p)
         return util_error_null (UTIL_ENOMEM, "out of memory (%zu x %zu bytes)", n, size);
     return p;
@@ -50,7 +70,7 @@ util_realloc_array (void *p, size_t n, size_t size)
     size_t total;
     if (util_size_mul (&total, n, size))
         return NULL;
-    void *q = realloc (p, total? total: 1);
+    void *q = s_injected ()? NULL: realloc (p, total? total: 1);
     if (!q)
         return util_error_null (UTIL_ENOMEM, "out of memory (%zu bytes)", total);
     return q;
@@ -59,7 +79,7 @@ util_realloc_array (void *p, size_t n, size_t size)
 char *
 util_strdup (const char *s)
 {
-    char *p = strdup (s);
+    char *p = s_injected ()? NULL: strdup (s);
     if (!p)
         return util_error_null (UTIL_ENOMEM, "out of memory (a string of %zu bytes)",
                                 strlen (s) + 1);
@@ -69,7 +89,7 @@ util_strdup (const char *s)
 char *
 util_strndup (const char *s, size_t n)
 {
-    char *p = strndup (s, n);
+    char *p = s_injected ()? NULL: strndup (s, n);
     if (!p)
         return util_error_null (UTIL_ENOMEM, "out of memory (a string of %zu bytes)", n + 1);
     return p;
@@ -79,6 +99,8 @@ char *
 util_asprintf (const char *fmt, ...)
 {
     char *p = NULL;
+    if (s_injected ())
+        return util_error_null (UTIL_ENOMEM, "out of memory (formatting '%s')", fmt);
     va_list ap;
     va_start (ap, fmt);
     int n = vasprintf (&p, fmt, ap);

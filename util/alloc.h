@@ -7,6 +7,8 @@
         util_size_mul, util_size_add                    size arithmetic that
                                                         refuses to wrap
         util_cleanse                                    wipes a secret
+        util_alloc_fail_after                           fault injection for
+                                                        allocation-failure tests
 
     Each returns NULL (or -1) with UTIL_ENOMEM or UTIL_ELIMIT and one line in
     the error slot (util/error.h) instead of passing a wrapped size to the C
@@ -43,6 +45,15 @@ char *util_asprintf (const char *fmt, ...)
 /*  *out = a * b (or a + b); -1 with UTIL_ELIMIT if it would wrap. */
 int util_size_mul (size_t *out, size_t a, size_t b) UTIL_WUR;
 int util_size_add (size_t *out, size_t a, size_t b) UTIL_WUR;
+
+/*  Test hook (in the manner of SQLite's fault injector): after `n` more
+    successful util_ allocations on this thread, every further one fails as
+    if memory were exhausted, until it is called again; n < 0 (the state at
+    start) turns the injection off. Lets a test walk every allocation of a
+    call and check that each failure is reported cleanly and leaks nothing.
+    Allocations made inside other libraries (GMP, jansson, GSL, czmq) are
+    not reached. */
+void util_alloc_fail_after (long n);
 
 /*  Overwrites `len` bytes at `p` in a way the compiler keeps
     (OPENSSL_cleanse). NULL-safe. */

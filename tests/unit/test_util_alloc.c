@@ -76,6 +76,37 @@ test_size_arithmetic (void **state)
 }
 
 static void
+test_fault_injection (void **state)
+{
+    (void) state;
+    //  Two allocations succeed, the third and later fail, until reset.
+    util_alloc_fail_after (2);
+    char *a = util_strdup ("a"), *b = util_malloc (4);
+    assert_non_null (a);
+    assert_non_null (b);
+    util_error_clear ();
+    assert_null (util_calloc (1, 1));
+    assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    assert_null (util_asprintf ("%d", 1));
+    assert_null (util_strndup ("abc", 2));
+    void *keep = util_realloc_array (b, 8, 1);
+    assert_null (keep);             //  b untouched and still ours
+    util_alloc_fail_after (-1);
+    char *c = util_asprintf ("%s%s", a, "c");
+    assert_string_equal (c, "ac");
+    free (a);
+    free (b);
+    free (c);
+    //  Zero: the very next allocation fails.
+    util_alloc_fail_after (0);
+    assert_null (util_malloc (1));
+    util_alloc_fail_after (-1);
+    char *d = util_malloc (1);
+    assert_non_null (d);
+    free (d);
+}
+
+static void
 test_cleanse (void **state)
 {
     (void) state;
@@ -94,6 +125,7 @@ main (void)
         cmocka_unit_test (test_allocates),
         cmocka_unit_test (test_refuses),
         cmocka_unit_test (test_size_arithmetic),
+        cmocka_unit_test (test_fault_injection),
         cmocka_unit_test (test_cleanse),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
