@@ -1,6 +1,6 @@
 /*  bench/bench_federation.c - `cohort bench federation`: the cost of the
-    federation itself, measured end to end with `cohort simulate` runs
-    (real coordinator and site processes on loopback, CURVE, 2048-bit
+    federation itself, measured end to end with simulations (sim/simulate.h:
+    real coordinator and site processes on loopback, CURVE, 2048-bit
     threshold Paillier) on the breast cancer data.
 
     Per-round figures are differences: a study of T_long steps minus one of
@@ -10,11 +10,12 @@
     the consortium's whole Poisson batch, timed in this process: an upper
     bound, since the sites compute in parallel). */
 #include "bench.h"
-#include "util/error.h"
 #include "models/csv.h"
 #include "models/dataset.h"
 #include "models/logistic.h"
 #include "models/models.h"
+#include "sim/simulate.h"
+#include "util/error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,7 @@ static void
 s_usage (FILE *to)
 {
     fputs ("usage: cohort bench federation [--quick] [--json]\n"
-           "  Runs `cohort simulate` studies (3 sites, then 20) and reports:\n"
+           "  Runs simulated studies (as `cohort simulate`: 3 sites, then 20) and reports:\n"
            "    round_overhead_ms      crypto + network per LR round (local gradient\n"
            "                           time subtracted)\n"
            "    mlp_round_ms           per round of a 30-64-1 MLP\n"
@@ -48,53 +49,42 @@ s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return remove (path);
 }
 
-//  Runs `cohort simulate <args>` into dir/<name>; output to dir/<name>.log.
-//  Returns 0 if it exited with 0.
+//  One run of the simulation into dir/<name> (sim/simulate.h: the same
+//  launcher as `cohort simulate` and `cohort demo`). Returns 0 if the study
+//  completed.
 static int
-s_simulate (const char *dir, const char *name, char *const *args)
+s_simulate (const char *dir, const char *name, const char *sites, const char *steps,
+            const char *model, bool quick)
 {
-    const char *bin = getenv ("COHORT_BIN");
-    if (!bin || !*bin)
-        bin = "/proc/self/exe";
-    char out [4096], log [4096];
+    char out [4096];
     snprintf (out, sizeof out, "%s/%s", dir, name);
-    snprintf (log, sizeof log, "%s/%s.log", dir, name);
-    char *argv [64];
-    int argc = 0;
-    argv [argc++] = "cohort";
-    argv [argc++] = "simulate";
-    for (char *const *a = args; *a && argc < 60; a++)
-        argv [argc++] = *a;
-    argv [argc++] = "--out";
-    argv [argc++] = out;
-    argv [argc] = NULL;
-    fflush (NULL);
-    pid_t pid = fork ();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || dup2 (fd, 1) < 0 || dup2 (fd, 2) < 0)
-            _exit (127);
-        execv (bin, argv);
-        _exit (127);
-    }
-    int status;
-    while (waitpid (pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
-        fprintf (stderr, "cohort: error: bench federation: `cohort simulate` (%s) failed; "
-                 "its output:\n", name);
-        FILE *f = fopen (log, "r");
-        char line [512];
-        while (f && fgets (line, sizeof line, f))
-            fputs (line, stderr);
-        if (f)
-            fclose (f);
-        return -1;
-    }
-    return 0;
+    sim_options_t o;
+    sim_options_defaults (&o);
+    //  The demo's LR study: q = 0.5, epsilon 1, label-skew, one evaluation.
+    o.data = COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv";
+    o.label = "malignant";
+    o.split = SIM_SPLIT_LABEL_SKEW;
+    o.sampling_rate = 0.5;
+    o.learning_rate = 0.2;
+    o.eval_every = 0;
+    o.epsilon = 1;
+    o.delta = 1e-5;
+    o.bits = quick? 512: 2048;
+    o.insecure_test_key = quick;
+    //  Rounds may take long when 20 site processes share a few cores.
+    o.timeout_s = 1800;
+    o.round_timeout_ms = 600000;
+    o.sites = (size_t) atoi (sites);
+    o.steps = (unsigned) atoi (steps);
+    o.model = model;
+    o.hidden = strcmp (model, "mlp") == 0? "64": NULL;
+    o.out = out;
+    json_t *report = NULL;
+    int rc = sim_check (&o) || sim_run (&o, &report)? -1: 0;
+    if (rc)
+        fprintf (stderr, "cohort: error: bench federation: %s: %s\n", name, util_last_error ());
+    json_decref (report);
+    return rc;
 }
 
 //  A number from dir/name/file at "a.b" (one level of nesting at most).
@@ -184,7 +174,6 @@ bench_federation (int argc, char **argv)
         s_usage (stderr);
         return 2;
     }
-    const char *data = COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv";
     char dir [] = "/tmp/cohort-bench-federation-XXXXXX";
     if (!mkdtemp (dir)) {
         fprintf (stderr, "cohort: error: bench federation: cannot create a directory in /tmp\n");
@@ -196,12 +185,7 @@ bench_federation (int argc, char **argv)
     const char *lr_long = quick? "3": "10", *lr_short = quick? "1": "2";
     const char *mlp_long = quick? "2": "3", *mlp_short = "1";
     const char *many = quick? "4": "20";
-    char *common [] = { "--data", (char *) data, "--label", "malignant", "--split", "label-skew",
-                        "--sampling-rate", "0.5", "--learning-rate", "0.2", "--eval-every", "0",
-                        "--epsilon", "1", "--delta", "1e-5", "--bits", (char *) bits,
-                        "--timeout", "1800", "--round-timeout", "600000", NULL };
-    //  The many-site run measures memory only: one step, and rounds may take
-    //  long when 20 site processes share a few cores.
+    //  The many-site run measures memory only: one step.
     struct {
         const char *name, *sites, *steps, *model;
     } runs [] = {
@@ -212,29 +196,12 @@ bench_federation (int argc, char **argv)
         { "lr-many",  many, "1",      "logistic" },
     };
     int rc = 1;
-    for (size_t r = 0; r < sizeof runs / sizeof runs [0]; r++) {
-        char *args [64];
-        size_t n = 0;
-        for (char **c = common; *c; c++)
-            args [n++] = *c;
-        if (quick)
-            args [n++] = "--insecure-test-key";
-        args [n++] = "--sites";
-        args [n++] = (char *) runs [r].sites;
-        args [n++] = "--steps";
-        args [n++] = (char *) runs [r].steps;
-        args [n++] = "--model";
-        args [n++] = (char *) runs [r].model;
-        if (strcmp (runs [r].model, "mlp") == 0) {
-            args [n++] = "--hidden";
-            args [n++] = "64";
-        }
-        args [n] = NULL;
-        if (s_simulate (dir, runs [r].name, args)) {
+    for (size_t r = 0; r < sizeof runs / sizeof runs [0]; r++)
+        if (s_simulate (dir, runs [r].name, runs [r].sites, runs [r].steps, runs [r].model,
+                        quick)) {
             fprintf (stderr, "cohort: error: bench federation: kept %s for a look\n", dir);
             return 1;
         }
-    }
     double lr_l = s_read (dir, "lr-long", "report.json", "study", "wall_s");
     double lr_s = s_read (dir, "lr-short", "report.json", "study", "wall_s");
     double mlp_l = s_read (dir, "mlp-long", "report.json", "study", "wall_s");
@@ -250,7 +217,7 @@ bench_federation (int argc, char **argv)
     double mlp_round_ms = (mlp_l - mlp_s) / (atof (mlp_long) - atof (mlp_short)) * 1e3;
     //  The consortium's expected batch: q x the 569 rows less each site's
     //  30 % evaluation hold-out.
-    double local_ms = s_local_gradient_ms (data, (size_t) (0.5 * 569 * 0.7 + 0.5),
+    double local_ms = s_local_gradient_ms (COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv", (size_t) (0.5 * 569 * 0.7 + 0.5),
                                            quick? 0.01: 0.5);
     if (local_ms < 0)
         goto cleanup;

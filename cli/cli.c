@@ -1,10 +1,7 @@
-/*  cli/cli.c - top-level dispatch and shared argument helpers. */
+/*  cli/cli.c - top-level dispatch and one-line errors. */
 #include "cli.h"
 #include "cmd.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,43 +47,6 @@ cli_wants_help (int argc, char **argv)
     return false;
 }
 
-int
-cli_parse_long (const char *option, const char *text, long min, long max, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = text? strtol (text, &end, 10): 0;
-    if (!text || *text == '\0' || *end != '\0' || errno == ERANGE) {
-        cli_error ("%s: '%s' is not an integer", option, text? text: "");
-        return -1;
-    }
-    if (v < min || v > max) {
-        cli_error ("%s: %ld is out of range [%ld, %ld]", option, v, min, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-int
-cli_parse_double (const char *option, const char *text, double min, double max,
-                  double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = text? strtod (text, &end): 0;
-    if (!text || *text == '\0' || *end != '\0' || errno == ERANGE || !isfinite (v)) {
-        cli_error ("%s: '%s' is not a finite number", option, text? text: "");
-        return -1;
-    }
-    if (v < min || v > max) {
-        cli_error ("%s: %g is out of range [%g, %g]", option, v, min, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static void
 s_list (const char *prog, const cli_command_t *commands, FILE *to)
 {
@@ -124,61 +84,4 @@ cli_run (int argc, char **argv)
         return CLI_OK;
     }
     return cli_dispatch ("cohort", s_commands, argc, argv);
-}
-
-int
-cli_options (int argc, char **argv, const struct option *spec, const char *usage,
-             const char **values)
-{
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long (argc, argv, ":h", spec, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs (usage, stdout);
-            return -1;
-        }
-        if (opt == '?' || opt == ':') {
-            cli_error ("%s: %s option '%s'", argv [0],
-                       opt == ':'? "missing value for": "unknown", argv [optind - 1]);
-            fputs (usage, stderr);
-            return CLI_USAGE;
-        }
-        values [opt] = optarg? optarg: "";
-    }
-    if (optind < argc) {
-        cli_error ("%s: unexpected argument '%s'", argv [0], argv [optind]);
-        fputs (usage, stderr);
-        return CLI_USAGE;
-    }
-    return CLI_OK;
-}
-
-int
-cli_config_only (int argc, char **argv, const char *usage, const char **config)
-{
-    static const struct option spec [] = {
-        { "config", required_argument, NULL, 0 },
-        { "help",   no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    const char *v [1] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
-    if (rc == CLI_OK && !v [0]) {
-        cli_error ("%s: --config is required", argv [0]);
-        fputs (usage, stderr);
-        rc = CLI_USAGE;
-    }
-    *config = v [0];
-    return rc;
-}
-
-int
-cli_need (const char *cmd, const char *option, const char *value)
-{
-    if (!value) {
-        cli_error ("%s: %s is required (see --help)", cmd, option);
-        return -1;
-    }
-    return 0;
 }

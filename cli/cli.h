@@ -64,6 +64,42 @@ int cli_config_only (int argc, char **argv, const char *usage, const char **conf
     returns 0 otherwise. */
 int cli_need (const char *cmd, const char *option, const char *value);
 
+/*  One option of a subcommand's table, for cli_parse. */
+typedef enum {
+    CLI_OPT_FLAG,               //  bool *: set to true
+    CLI_OPT_STRING,             //  const char **: the argument
+    CLI_OPT_CHOICE,             //  const char **: one of `choices` ("drop|impute")
+    CLI_OPT_DOUBLE,             //  double *: a finite number in [min, max]
+    CLI_OPT_UINT,               //  unsigned *: an integer in [min, max]
+    CLI_OPT_SIZE,               //  size_t *: an integer in [min, max]
+    CLI_OPT_U64                 //  uint64_t *: an integer in [min, max]
+} cli_opt_kind_t;
+
+typedef struct {
+    const char *name;           //  the long option without "--"; NULL ends a table
+    cli_opt_kind_t kind;
+    void *out;                  //  where the value goes (see the kind)
+    double min, max;            //  numbers: the accepted range
+    const char *choices;        //  CLI_OPT_CHOICE: the values, '|'-separated
+    bool *given;                //  optional: set to true when the option appears
+} cli_opt_t;
+
+#define CLI_OPTS_MAX 64
+
+/*  Parses a subcommand's options (argv[0] is its name) against `table`,
+    storing each value where its entry says, checked by kind and range.
+    --help prints `usage` on stdout. Returns CLI_OK; -1 after printing help
+    (the command should exit CLI_OK); CLI_USAGE after one line naming the
+    wrong option or value (a bad value), or the wrong option or a stray
+    argument followed by the usage on stderr. */
+int cli_parse (int argc, char **argv, const cli_opt_t *table, const char *usage);
+
+/*  As cli_parse, also taking between `min` and `max` positional arguments
+    into args [0 .. max - 1] (NULL where absent); fewer or more is a usage
+    error naming what is missing or extra. */
+int cli_parse_args (int argc, char **argv, const cli_opt_t *table, const char *usage,
+                    const char **args, size_t min, size_t max);
+
 /*  True if any argument is -h or --help. */
 bool cli_wants_help (int argc, char **argv);
 

@@ -466,6 +466,12 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
     if (strcmp (hello->role, "site"))
         return;
     unsigned known = self->sites.n;
+    //  A known site on a new connection has restarted: operators (and the
+    //  local launcher, sim/launch.c) see it in the log.
+    bool again = false;
+    for (unsigned k = 0; k < known; k++)
+        if (!strcmp (self->sites.site [k].name, hello->name))
+            again = !zframe_eq (self->sites.site [k].identity, identity);
     const char *why;
     int slot = coord_sites_hello (&self->sites, self->cfg->allowlist, hello->name, hello->index,
                                   user_id, identity, &why);
@@ -475,8 +481,9 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
         s_send_error (self, identity, "", 0, why);
     }
     else
-    if (self->sites.n > known)
-        zsys_info ("coordinator: site %s (share %u) connected", hello->name, hello->index);
+    if (self->sites.n > known || again)
+        zsys_info ("coordinator: site %s (share %u) connected%s", hello->name, hello->index,
+                   again? " again": "");
 }
 
 static void

@@ -1,6 +1,7 @@
 /*  coordinator/client.c - analyst requests over CURVE. */
 #include "client.h"
 #include "config.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "proto/curve.h"
 #include "proto/message.h"
@@ -12,15 +13,18 @@
 struct _coord_client_t {
     zsock_t *sock;
     int timeout_ms;
+    char *path;                 //  analyst.cfg, to connect again
 };
 
-coord_client_t *
-coord_client_new (const char *path)
+//  Connects self->sock as analyst.cfg at self->path says.
+static int
+s_connect (coord_client_t *self)
 {
+    const char *path = self->path;
     zconfig_t *root = coord_config_read (path);
     if (!root)
-        return NULL;
-    coord_client_t *self = NULL;
+        return -1;
+    int rc = -1;
     const char *endpoint = zconfig_get (root, "analyst/coordinator", NULL);
     const char *server = zconfig_get (root, "analyst/coordinator_cert", NULL);
     const char *cert = zconfig_get (root, "analyst/cert", NULL);
@@ -37,19 +41,30 @@ coord_client_new (const char *path)
     else {
         char *server_path = coord_path_join (path, server);
         char *cert_path = coord_path_join (path, cert);
-        zsock_t *sock = proto_client_new (endpoint, cert_path, server_path);
+        zsock_t *sock = server_path && cert_path
+                      ? proto_client_new (endpoint, cert_path, server_path): NULL;
         if (!sock)
             util_error_context ("%s", path);
         else {
-            self = calloc (1, sizeof *self);
+            zsock_destroy (&self->sock);
             self->sock = sock;
             self->timeout_ms = (int) ms;
             zsock_set_rcvtimeo (sock, (int) ms);
+            rc = 0;
         }
         free (server_path);
         free (cert_path);
     }
     zconfig_destroy (&root);
+    return rc;
+}
+
+coord_client_t *
+coord_client_new (const char *path)
+{
+    coord_client_t *self = util_calloc (1, sizeof *self);
+    if (!self || !(self->path = util_strdup (path)) || s_connect (self))
+        coord_client_destroy (&self);
     return self;
 }
 
@@ -58,6 +73,7 @@ coord_client_destroy (coord_client_t **self_p)
 {
     if (self_p && *self_p) {
         zsock_destroy (&(*self_p)->sock);
+        free ((*self_p)->path);
         free (*self_p);
         *self_p = NULL;
     }
@@ -72,8 +88,8 @@ s_request (coord_client_t *self, proto_msg_t *msg, json_t **json)
     while (true) {
         proto_msg_t *reply = proto_recv (self->sock, NULL);
         if (!reply)
-            return util_error (UTIL_EINPUT, "no answer from the coordinator within %d ms (is it running, "
-                               "and is this analyst's certificate in its allowlist?)",
+            return util_error (UTIL_EIO, "no answer from the coordinator within %d ms (is it "
+                               "running, and is this analyst's certificate in its allowlist?)",
                                self->timeout_ms);
         if (reply->body_case == COHORT__ENVELOPE__BODY_ERROR) {
             util_error (UTIL_EFAIL, "coordinator: %s", reply->error->message);
@@ -141,4 +157,42 @@ coord_client_report (coord_client_t *self, const char *study_id, json_t **report
     msg.body_case = COHORT__ENVELOPE__BODY_REPORT_REQUEST;
     msg.report_request = &req;
     return s_request (self, &msg, report);
+}
+
+int
+coord_client_follow (coord_client_t *self, const char *study_id, double timeout_s,
+                     coord_client_progress_fn *progress, void *arg, json_t **final)
+{
+    *final = NULL;
+    int64_t until = timeout_s > 0? zclock_mono () + (int64_t) (timeout_s * 1000): 0;
+    while (true) {
+        json_t *status = NULL;
+        if (coord_client_status (self, study_id, &status)) {
+            //  No answer in time: the coordinator answers between rounds, so
+            //  it may be busy. The late answer would be taken for the next
+            //  request's, so the next one goes over a fresh connection.
+            if (!until || util_last_code () != UTIL_EIO || zclock_mono () > until)
+                return util_error_context ("status of study %s", study_id);
+            if (progress && progress (NULL, arg))
+                return -1;
+            if (s_connect (self))
+                return -1;
+            continue;
+        }
+        const char *state = json_string_value (json_object_get (status, "status"));
+        bool over = state && (strcmp (state, "completed") == 0 || strcmp (state, "failed") == 0);
+        if (progress && progress (status, arg)) {
+            json_decref (status);
+            return -1;
+        }
+        if (over) {
+            *final = status;
+            return 0;
+        }
+        json_decref (status);
+        if (until && zclock_mono () > until)
+            return util_error (UTIL_EFAIL, "study %s did not finish within %.0f s", study_id,
+                               timeout_s);
+        zclock_sleep (COORD_CLIENT_POLL_MS);
+    }
 }

@@ -7,20 +7,19 @@
         cert = certs/analyst.secret
         timeout_ms = 30000          optional: how long to wait for an answer
 
-    Each call sends one request and waits for the answer. Errors (no
-    answer, the coordinator's refusal) come back as -1 / NULL with the
-    reason in util_last_error ().
+    Each call sends one request and waits for the answer. Errors come back
+    as -1 / NULL with the reason in the error slot (util/error.h): no
+    answer in time is UTIL_EIO, the coordinator's refusal UTIL_EREFUSED.
 */
 #ifndef COORD_CLIENT_H
 #define COORD_CLIENT_H
 
-#include "util/error.h"
 #include <jansson.h>
 
 typedef struct _coord_client_t coord_client_t;
 
-/*  Connects with the analyst cert named in analyst.cfg (CURVE). NULL +
-    util_last_error (). */
+/*  Connects with the analyst cert named in analyst.cfg (CURVE). NULL with
+    the reason. */
 coord_client_t *coord_client_new (const char *analyst_cfg_path);
 void coord_client_destroy (coord_client_t **self_p);
 
@@ -34,5 +33,25 @@ int coord_client_status (coord_client_t *self, const char *study_id, json_t **st
 
 /*  The report JSON (docs/report.md; new reference). */
 int coord_client_report (coord_client_t *self, const char *study_id, json_t **report);
+
+/*  How often coord_client_follow asks for the status. */
+#define COORD_CLIENT_POLL_MS 100
+
+/*  Called by coord_client_follow with each status (borrowed), or with NULL
+    when a status request went unanswered and is about to be retried.
+    Returns 0 to go on, or -1 (with the reason in the error slot) to stop. */
+typedef int (coord_client_progress_fn) (const json_t *status, void *arg);
+
+/*  Follows a study until it ends (status completed or failed), asking for
+    its status every COORD_CLIENT_POLL_MS and handing each answer to
+    `progress` (NULL: none). With timeout_s > 0 it gives up after that many
+    seconds, and a status request the coordinator leaves unanswered (it
+    answers between rounds, so it may be busy) is retried over a fresh
+    connection until then; with timeout_s = 0 there is no overall limit and
+    an unanswered request ends the follow. Sets *final to the last status
+    (new reference) and returns 0 when the study ended, whatever its
+    status; else -1 with the reason. */
+int coord_client_follow (coord_client_t *self, const char *study_id, double timeout_s,
+                         coord_client_progress_fn *progress, void *arg, json_t **final);
 
 #endif

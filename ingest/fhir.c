@@ -63,16 +63,16 @@ s_quantity (json_t *q, const vital_spec_t *spec, const char *where, double *valu
     json_t *v = json_object_get (q, "value");
     if (!json_is_number (v) || !isfinite (json_number_value (v)))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: %s.valueQuantity.value must be a number",
-                            where);
+                              where);
     double x = json_number_value (v);
     if (x < 0 || x > spec->max)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: %s.valueQuantity.value %g is out of range "
-                            "for LOINC %s", where, x, spec->code);
+                              "for LOINC %s", where, x, spec->code);
     const char *system = json_string_value (json_object_get (q, "system"));
     const char *code = json_string_value (json_object_get (q, "code"));
     if (!system || strcmp (system, S_UCUM) != 0)
         return ingest_reject (INGEST_UNIT_MISMATCH, "fhir: %s.valueQuantity.system must be %s",
-                            where, S_UCUM);
+                              where, S_UCUM);
     for (int k = 0; code && spec->units [k]; k++)
         if (strcmp (code, spec->units [k]) == 0) {
             *value = x;
@@ -80,9 +80,9 @@ s_quantity (json_t *q, const vital_spec_t *spec, const char *where, double *valu
             return INGEST_OK;
         }
     return ingest_reject (INGEST_UNIT_MISMATCH, "fhir: %s.valueQuantity.code '%s' is not a UCUM "
-                        "unit for LOINC %s (want %s%s%s)", where, code? code: "(none)",
-                        spec->code, spec->units [0], spec->units [1]? " or ": "",
-                        spec->units [1]? spec->units [1]: "");
+                          "unit for LOINC %s (want %s%s%s)", where, code? code: "(none)",
+                          spec->code, spec->units [0], spec->units [1]? " or ": "",
+                          spec->units [1]? spec->units [1]: "");
 }
 
 static bool
@@ -148,7 +148,7 @@ s_blood_pressure (json_t *root, ingest_observation_t *o)
 {
     if (json_object_get (root, "valueQuantity"))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: a blood-pressure panel (85354-9) carries "
-                            "its values in component[], not valueQuantity");
+                              "its values in component[], not valueQuantity");
     json_t *components = json_object_get (root, "component");
     if (!json_is_array (components))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: component[] is missing for 85354-9");
@@ -177,7 +177,7 @@ s_blood_pressure (json_t *root, ingest_observation_t *o)
     }
     if (!have_sys || !have_dia)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: blood-pressure panel needs components "
-                            "8480-6 and 8462-4");
+                              "8480-6 and 8462-4");
     return INGEST_OK;
 }
 
@@ -193,7 +193,7 @@ s_check (json_t *root, ingest_observation_t *o, const char *patient_ref)
     if (!status || (strcmp (status, "final") && strcmp (status, "amended")
                  && strcmp (status, "corrected") && strcmp (status, "preliminary")))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: status must be final, amended, corrected or "
-                            "preliminary");
+                              "preliminary");
     const vital_spec_t *spec = s_match (json_object_get (root, "code"), s_vitals,
                                         sizeof s_vitals / sizeof s_vitals [0]);
     if (!spec)
@@ -204,7 +204,7 @@ s_check (json_t *root, ingest_observation_t *o, const char *patient_ref)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: subject.reference is missing");
     if (!patient_ref || strcmp (subject, patient_ref) != 0)
         return ingest_reject (INGEST_SUBJECT_MISMATCH, "fhir: subject.reference '%.64s' is not the "
-                            "device's patient", subject);
+                              "device's patient", subject);
     json_t *when = json_object_get (root, "effectiveDateTime");
     const char *field = "effectiveDateTime";
     if (!when) {
@@ -214,7 +214,7 @@ s_check (json_t *root, ingest_observation_t *o, const char *patient_ref)
     if (!json_is_string (when)
     ||  ingest_fhir_datetime (json_string_value (when), &o->effective_ms))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: %s must be a date and time with seconds and "
-                            "a zone, from 1970 on", field);
+                              "a zone, from 1970 on", field);
     o->vital = spec->vital;
     snprintf (o->loinc, sizeof o->loinc, "%s", spec->code);
     if (spec->vital == INGEST_VITAL_BLOOD_PRESSURE)
@@ -230,12 +230,12 @@ ingest_fhir_observation_check (ingest_observation_t *out, const char *json, size
 {
     if (len > INGEST_PAYLOAD_MAX)
         return ingest_reject (INGEST_TOO_LARGE, "fhir: payload of %zu bytes exceeds %d", len,
-                            INGEST_PAYLOAD_MAX);
+                              INGEST_PAYLOAD_MAX);
     json_error_t err;
     json_t *root = json_loadb (json, len, JSON_REJECT_DUPLICATES, &err);
     if (!root)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: line %d column %d: %s", err.line, err.column,
-                            err.text);
+                              err.text);
     ingest_observation_t o;
     memset (&o, 0, sizeof o);
     ingest_reason_t r = s_check (root, &o, patient_ref);

@@ -204,21 +204,21 @@ ingest_frame_parse (ingest_frame_t *frame, const uint8_t *buf, size_t len)
         return ingest_reject (INGEST_TOO_LARGE, "frame: %zu bytes exceeds %d", len, INGEST_FRAME_MAX);
     if (len < 3)
         return ingest_reject (INGEST_MALFORMED_FRAME, "frame: %zu bytes is shorter than a header",
-                            len);
+                              len);
     if (buf [0] != INGEST_FRAME_VERSION)
         return ingest_reject (INGEST_MALFORMED_FRAME, "frame: version %u is not %d", buf [0],
-                            INGEST_FRAME_VERSION);
+                              INGEST_FRAME_VERSION);
     if (buf [1] != INGEST_AEAD_AES_256_GCM && buf [1] != INGEST_AEAD_CHACHA20_POLY1305)
         return ingest_reject (INGEST_MALFORMED_FRAME, "frame: unknown AEAD %u", buf [1]);
     size_t idlen = buf [2];
     if (idlen < 1 || idlen > INGEST_DEVICE_ID_MAX)
         return ingest_reject (INGEST_MALFORMED_FRAME, "frame: device id length %zu not in 1..%d",
-                            idlen, INGEST_DEVICE_ID_MAX);
+                              idlen, INGEST_DEVICE_ID_MAX);
     //  len <= INGEST_FRAME_MAX, so none of these sums can overflow.
     size_t hlen = INGEST_HEADER_FIXED + idlen;
     if (len < hlen + INGEST_TAG_LEN)
         return ingest_reject (INGEST_MALFORMED_FRAME, "frame: %zu bytes cannot hold a %zu-byte "
-                            "header and a tag", len, hlen);
+                              "header and a tag", len, hlen);
     ingest_frame_header_t h;
     memset (&h, 0, sizeof h);
     h.aead = buf [1];
@@ -234,7 +234,7 @@ ingest_frame_parse (ingest_frame_t *frame, const uint8_t *buf, size_t len)
     size_t clen = len - hlen - INGEST_TAG_LEN;
     if (clen > INGEST_PAYLOAD_MAX)
         return ingest_reject (INGEST_MALFORMED_FRAME, "frame: payload of %zu bytes exceeds %d",
-                            clen, INGEST_PAYLOAD_MAX);
+                              clen, INGEST_PAYLOAD_MAX);
     frame->header = h;
     frame->aad = buf;
     frame->aad_len = hlen;
@@ -270,8 +270,8 @@ ingest_frame_open (uint8_t *payload, size_t cap, size_t *payload_len, const inge
         //  Decryption ran before the tag was checked: wipe what it wrote.
         OPENSSL_cleanse (payload, frame->ciphertext_len);
         return ingest_reject (INGEST_BAD_TAG, "frame: device '%s' sequence %llu: tag does not "
-                            "verify", frame->header.device_id,
-                            (unsigned long long) frame->header.sequence);
+                              "verify", frame->header.device_id,
+                              (unsigned long long) frame->header.sequence);
     }
     *payload_len = (size_t) (n + fin);
     return INGEST_OK;

@@ -26,10 +26,10 @@ ingest_replay_check (const ingest_replay_t *self, uint64_t sequence)
     uint64_t behind = self->top - sequence;
     if (behind >= INGEST_REPLAY_WINDOW)
         return ingest_reject (INGEST_REPLAY, "sequence %llu is older than the window (highest %llu)",
-                            (unsigned long long) sequence, (unsigned long long) self->top);
+                              (unsigned long long) sequence, (unsigned long long) self->top);
     if (self->bitmap & ((uint64_t) 1 << behind))
         return ingest_reject (INGEST_REPLAY, "sequence %llu was already accepted",
-                            (unsigned long long) sequence);
+                              (unsigned long long) sequence);
     return INGEST_OK;
 }
 

@@ -475,14 +475,14 @@ s_decide (ingest_store_t *self, const uint8_t *buf, size_t len, int64_t now_ms,
     device_t *d = s_find (self, h->device_id);
     if (!d || h->epoch > d->epoch)
         return ingest_reject (INGEST_UNKNOWN_DEVICE, "device '%s' epoch %u is not enrolled",
-                            h->device_id, h->epoch);
+                              h->device_id, h->epoch);
     *dev = d;
     if (d->revoked || h->epoch < d->epoch)
         return ingest_reject (INGEST_REVOKED_DEVICE, "device '%s' epoch %u is revoked",
-                            h->device_id, h->epoch);
+                              h->device_id, h->epoch);
     if (d->expires_ms && now_ms >= d->expires_ms)
         return ingest_reject (INGEST_REVOKED_DEVICE, "device '%s': enrollment expired",
-                            h->device_id);
+                              h->device_id);
     if ((r = ingest_replay_check (&d->window, h->sequence)) != INGEST_OK)
         return r;
     size_t plen = 0;

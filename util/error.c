@@ -5,12 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-    util_code_t code;
-    char text [UTIL_ERROR_MAX];
-} s_slot_t;
-
-static _Thread_local s_slot_t s_slot;
+static _Thread_local util_error_saved_t s_slot;
 
 //  Formats into a scratch buffer first: the arguments may be the slot's own
 //  text (util_error (c, "x: %s", util_last_error ())), and vsnprintf may not
@@ -107,6 +102,19 @@ util_error_copy (char *buf, size_t size)
         buf [n] = '\0';
     }
     return buf;
+}
+
+void
+util_error_save (util_error_saved_t *saved)
+{
+    *saved = s_slot;
+}
+
+int
+util_error_restore (const util_error_saved_t *saved)
+{
+    s_slot = *saved;
+    return -1;
 }
 
 void

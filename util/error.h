@@ -8,6 +8,7 @@
         util_last_error         the message (borrowed, per thread)
         util_last_code          the code (per thread)
         util_error_copy         copies the message into the caller's buffer
+        util_error_save/restore keeps the whole slot across a clean-up
         util_error_clear        empties the slot
 
     A function that fails returns -1 (or NULL) and leaves its reason in this
@@ -75,6 +76,19 @@ const char *util_code_name (util_code_t code);
 /*  Copies this thread's message into buf (size bytes, always terminated
     when size > 0). Returns buf. */
 char *util_error_copy (char *buf, size_t size);
+
+/*  The whole slot, kept across a clean-up that may fail in turn (stopping
+    processes, closing files) so that the first reason is the one reported. */
+typedef struct {
+    util_code_t code;
+    char text [UTIL_ERROR_MAX];
+} util_error_saved_t;
+
+/*  Copies this thread's slot into *saved. */
+void util_error_save (util_error_saved_t *saved);
+
+/*  Puts *saved back into this thread's slot. Returns -1. */
+int util_error_restore (const util_error_saved_t *saved);
 
 /*  Empties this thread's slot (code UTIL_OK, message ""). */
 void util_error_clear (void);

@@ -127,6 +127,21 @@ test_copy (void **state)
     assert_int_equal (none [0], 'q');
 }
 
+static void
+test_save_restore (void **state)
+{
+    (void) state;
+    util_error (UTIL_EREFUSED, "budget: over");
+    util_error_saved_t saved;
+    util_error_save (&saved);
+    //  A clean-up fails in turn...
+    util_error (UTIL_EIO, "close failed");
+    //  ...and the first reason is reported, with its code.
+    assert_int_equal (util_error_restore (&saved), -1);
+    assert_string_equal (util_last_error (), "budget: over");
+    assert_int_equal (util_last_code (), UTIL_EREFUSED);
+}
+
 int
 main (void)
 {
@@ -137,6 +152,7 @@ main (void)
         cmocka_unit_test (test_self_reference),
         cmocka_unit_test (test_context),
         cmocka_unit_test (test_copy),
+        cmocka_unit_test (test_save_restore),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/*  Unit tests for cli/consortium.c: site-name rules, the files of a
+/*  Unit tests for sim/consortium.c: site-name rules, the files of a
     consortium (modes, configs that zconfig reads and whose paths lead to
     loadable keys and certificates) and study formatting. */
 #include <stdarg.h>
@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/consortium.h"
+#include "sim/consortium.h"
+#include "util/error.h"
 #include "he/he.h"
 #include "he/keyfile.h"
 
@@ -23,56 +24,56 @@ static void
 test_site_names (void **state)
 {
     (void) state;
-    assert_int_equal (cli_consortium_check_site ("hospital-a"), 0);
-    assert_int_equal (cli_consortium_check_site ("A_1"), 0);
-    assert_int_equal (cli_consortium_check_site ("9"), 0);
-    char longest [CLI_SITE_NAME_MAX + 2];
+    assert_int_equal (sim_consortium_check_site ("hospital-a"), 0);
+    assert_int_equal (sim_consortium_check_site ("A_1"), 0);
+    assert_int_equal (sim_consortium_check_site ("9"), 0);
+    char longest [SIM_SITE_NAME_MAX + 2];
     memset (longest, 'x', sizeof longest);
-    longest [CLI_SITE_NAME_MAX] = '\0';
-    assert_int_equal (cli_consortium_check_site (longest), 0);
-    longest [CLI_SITE_NAME_MAX] = 'x';
-    longest [CLI_SITE_NAME_MAX + 1] = '\0';
-    assert_int_equal (cli_consortium_check_site (longest), -1);
-    assert_int_equal (cli_consortium_check_site (""), -1);
-    assert_int_equal (cli_consortium_check_site (NULL), -1);
-    assert_int_equal (cli_consortium_check_site ("-a"), -1);
-    assert_int_equal (cli_consortium_check_site ("_a"), -1);
-    assert_int_equal (cli_consortium_check_site ("a/b"), -1);
-    assert_int_equal (cli_consortium_check_site (".."), -1);
-    assert_int_equal (cli_consortium_check_site ("a b"), -1);
-    assert_int_equal (cli_consortium_check_site ("a\nb"), -1);
-    assert_int_equal (cli_consortium_check_site ("coordinator"), -1);
-    assert_int_equal (cli_consortium_check_site ("analyst"), -1);
+    longest [SIM_SITE_NAME_MAX] = '\0';
+    assert_int_equal (sim_consortium_check_site (longest), 0);
+    longest [SIM_SITE_NAME_MAX] = 'x';
+    longest [SIM_SITE_NAME_MAX + 1] = '\0';
+    assert_int_equal (sim_consortium_check_site (longest), -1);
+    assert_int_equal (sim_consortium_check_site (""), -1);
+    assert_int_equal (sim_consortium_check_site (NULL), -1);
+    assert_int_equal (sim_consortium_check_site ("-a"), -1);
+    assert_int_equal (sim_consortium_check_site ("_a"), -1);
+    assert_int_equal (sim_consortium_check_site ("a/b"), -1);
+    assert_int_equal (sim_consortium_check_site (".."), -1);
+    assert_int_equal (sim_consortium_check_site ("a b"), -1);
+    assert_int_equal (sim_consortium_check_site ("a\nb"), -1);
+    assert_int_equal (sim_consortium_check_site ("coordinator"), -1);
+    assert_int_equal (sim_consortium_check_site ("analyst"), -1);
 
     char **names = NULL;
     size_t n = 0;
-    assert_int_equal (cli_consortium_parse_sites ("a,b,c", &names, &n), 0);
+    assert_int_equal (sim_consortium_parse_sites ("a,b,c", &names, &n), 0);
     assert_int_equal (n, 3);
     assert_string_equal (names [0], "a");
     assert_string_equal (names [2], "c");
     assert_null (names [3]);
-    cli_consortium_free_sites (&names);
+    sim_consortium_free_sites (&names);
     assert_null (names);
-    cli_consortium_free_sites (&names);
-    assert_int_equal (cli_consortium_parse_sites ("solo", &names, &n), 0);
+    sim_consortium_free_sites (&names);
+    assert_int_equal (sim_consortium_parse_sites ("solo", &names, &n), 0);
     assert_int_equal (n, 1);
-    cli_consortium_free_sites (&names);
-    assert_int_equal (cli_consortium_parse_sites ("", &names, &n), -1);
+    sim_consortium_free_sites (&names);
+    assert_int_equal (sim_consortium_parse_sites ("", &names, &n), -1);
     assert_null (names);
-    assert_int_equal (cli_consortium_parse_sites (NULL, &names, &n), -1);
-    assert_int_equal (cli_consortium_parse_sites ("a,", &names, &n), -1);
-    assert_int_equal (cli_consortium_parse_sites (",a", &names, &n), -1);
-    assert_int_equal (cli_consortium_parse_sites ("a,b,a", &names, &n), -1);
-    assert_int_equal (cli_consortium_parse_sites ("a,b/c", &names, &n), -1);
+    assert_int_equal (sim_consortium_parse_sites (NULL, &names, &n), -1);
+    assert_int_equal (sim_consortium_parse_sites ("a,", &names, &n), -1);
+    assert_int_equal (sim_consortium_parse_sites (",a", &names, &n), -1);
+    assert_int_equal (sim_consortium_parse_sites ("a,b,a", &names, &n), -1);
+    assert_int_equal (sim_consortium_parse_sites ("a,b/c", &names, &n), -1);
     //  64 sites are accepted, 65 are not.
     char list [1024] = "";
     for (int i = 0; i < 65; i++)
         sprintf (list + strlen (list), "%ss%d", i? ",": "", i);
-    assert_int_equal (cli_consortium_parse_sites (list, &names, &n), -1);
+    assert_int_equal (sim_consortium_parse_sites (list, &names, &n), -1);
     *strrchr (list, ',') = '\0';
-    assert_int_equal (cli_consortium_parse_sites (list, &names, &n), 0);
+    assert_int_equal (sim_consortium_parse_sites (list, &names, &n), 0);
     assert_int_equal (n, 64);
-    cli_consortium_free_sites (&names);
+    sim_consortium_free_sites (&names);
 }
 
 static zconfig_t *
@@ -102,8 +103,8 @@ test_writes_a_consortium (void **state)
     char out [256];
     snprintf (out, sizeof out, "%s/c1", s_dir);
     char *sites [] = { "hospital-a", "hospital-b", "hospital-c", NULL };
-    cli_consortium_t c;
-    cli_consortium_defaults (&c);
+    sim_consortium_t c;
+    sim_consortium_defaults (&c);
     c.out = out;
     c.sites = sites;
     c.n_sites = 3;
@@ -112,7 +113,7 @@ test_writes_a_consortium (void **state)
     c.endpoint = "tcp://127.0.0.1:7777";
     c.test_files = true;
     c.budget_epsilon = 2.5;
-    assert_int_equal (cli_consortium_write (&c), 0);
+    assert_int_equal (sim_consortium_write (&c), 0);
 
     //  Secrets 0600, public files readable.
     s_mode (out, "certs/coordinator.secret", 0600);
@@ -206,7 +207,7 @@ test_writes_a_consortium (void **state)
     c.allow_privacy_off = true;
     c.test_files = false;
     c.force = true;
-    assert_int_equal (cli_consortium_write (&c), 0);
+    assert_int_equal (sim_consortium_write (&c), 0);
     cfg = s_config (sitedir, "hospital-c.cfg");
     assert_string_equal (zconfig_get (cfg, "site/allow_privacy_off", ""), "true");
     assert_string_equal (zconfig_get (cfg, "site/dataset/test_fraction", ""), "0.3");
@@ -218,53 +219,53 @@ test_writes_a_consortium (void **state)
     zconfig_destroy (&cfg);
     char *unsafe [] = { "../pima", NULL };
     c.extra_datasets = unsafe;
-    assert_int_equal (cli_consortium_write (&c), -1);
+    assert_int_equal (sim_consortium_write (&c), -1);
     c.extra_datasets = NULL;
     c.n_extra = 0;
     c.force = false;
 
     //  Without force nothing is replaced; with force everything is.
-    assert_int_equal (cli_consortium_write (&c), -1);
+    assert_int_equal (sim_consortium_write (&c), -1);
     c.force = true;
-    assert_int_equal (cli_consortium_write (&c), 0);
+    assert_int_equal (sim_consortium_write (&c), 0);
 
     //  Impossible thresholds and bad or repeated names are refused.
     c.threshold = 4;
-    assert_int_equal (cli_consortium_write (&c), -1);
+    assert_int_equal (sim_consortium_write (&c), -1);
     c.threshold = 0;
-    assert_int_equal (cli_consortium_write (&c), -1);
+    assert_int_equal (sim_consortium_write (&c), -1);
     c.threshold = 1;
     char *bad [] = { "a", "a", NULL };
     c.sites = bad;
     c.n_sites = 2;
-    assert_int_equal (cli_consortium_write (&c), -1);
+    assert_int_equal (sim_consortium_write (&c), -1);
     char *worse [] = { "a", "b/../c", NULL };
     c.sites = worse;
-    assert_int_equal (cli_consortium_write (&c), -1);
+    assert_int_equal (sim_consortium_write (&c), -1);
     //  A name that cannot be written into a config.
     c.sites = sites;
     c.n_sites = 3;
     c.name = "say \"hi\"";
-    assert_int_equal (cli_consortium_write (&c), -1);
+    assert_int_equal (sim_consortium_write (&c), -1);
     //  An unwritable directory.
     c.name = "x";
     c.out = "/nonexistent/dir/c";
-    assert_int_equal (cli_consortium_write (&c), -1);
+    assert_int_equal (sim_consortium_write (&c), -1);
 }
 
 static void
 test_study_format (void **state)
 {
     (void) state;
-    cli_study_t s;
-    cli_study_defaults (&s);
+    sim_study_t s;
+    sim_study_defaults (&s);
     s.model = "mlp";
     s.hidden = "64";
     s.features = "mean_radius,mean_texture";
     s.name = "two words";
     s.privacy_off = true;
     s.epsilon = 0.5;
-    char *text = cli_study_text (&s);
+    char *text = sim_study_text (&s);
     assert_non_null (text);
     zchunk_t *chunk = zchunk_new (text, strlen (text));
     zconfig_t *cfg = zconfig_chunk_load (chunk);
@@ -282,14 +283,14 @@ test_study_format (void **state)
 
     //  Logistic: no hidden key. A value with a quote cannot be written.
     s.model = "logistic";
-    text = cli_study_text (&s);
+    text = sim_study_text (&s);
     assert_non_null (text);
     assert_null (strstr (text, "hidden"));
     free (text);
     s.label = "a\"b";
-    assert_null (cli_study_text (&s));
+    assert_null (sim_study_text (&s));
     s.label = "a\tb";
-    assert_null (cli_study_text (&s));
+    assert_null (sim_study_text (&s));
 }
 
 int

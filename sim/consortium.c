@@ -1,9 +1,9 @@
-/*  cli/consortium.c - a consortium on disk: threshold Paillier key (he/),
+/*  sim/consortium.c - a consortium on disk: threshold Paillier key (he/),
     CURVE certificates (czmq zcert), allowlist and ZPL configs. */
 #include "consortium.h"
-#include "util/error.h"
-#include "cli.h"
 #include "he/keyfile.h"
+#include "util/alloc.h"
+#include "util/error.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -18,7 +18,7 @@
 #define S_PATH_MAX 4096
 
 void
-cli_consortium_defaults (cli_consortium_t *c)
+sim_consortium_defaults (sim_consortium_t *c)
 {
     memset (c, 0, sizeof *c);
     c->threshold = 2;
@@ -32,35 +32,29 @@ cli_consortium_defaults (cli_consortium_t *c)
 }
 
 int
-cli_consortium_check_site (const char *name)
+sim_consortium_check_site (const char *name)
 {
     size_t len = name? strlen (name): 0;
-    if (len == 0 || len > CLI_SITE_NAME_MAX) {
-        cli_error ("site name '%s': must be 1 to %d characters", name? name: "",
-                   CLI_SITE_NAME_MAX);
-        return -1;
-    }
+    if (len == 0 || len > SIM_SITE_NAME_MAX) 
+        return util_error (UTIL_EINPUT, "site name '%s': must be 1 to %d characters", name? name: "",
+                    SIM_SITE_NAME_MAX);
     for (size_t i = 0; i < len; i++) {
         char ch = name [i];
         int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
                  || (ch >= '0' && ch <= '9');
-        if (!alnum && !(i > 0 && (ch == '-' || ch == '_'))) {
-            cli_error ("site name '%s': character %zu ('%c') is not allowed "
-                       "(use letters, digits, '-' and '_', starting with a letter or digit)",
-                       name, i + 1, ch >= 32 && ch < 127? ch: '?');
-            return -1;
-        }
+        if (!alnum && !(i > 0 && (ch == '-' || ch == '_'))) 
+            return util_error (UTIL_EINPUT, "site name '%s': character %zu ('%c') is not allowed "
+                        "(use letters, digits, '-' and '_', starting with a letter or digit)",
+                        name, i + 1, ch >= 32 && ch < 127? ch: '?');
     }
     //  These name the coordinator's and the analyst's certificates.
-    if (strcmp (name, "coordinator") == 0 || strcmp (name, "analyst") == 0) {
-        cli_error ("site name '%s' is reserved", name);
-        return -1;
-    }
+    if (strcmp (name, "coordinator") == 0 || strcmp (name, "analyst") == 0) 
+        return util_error (UTIL_EINPUT, "site name '%s' is reserved", name);
     return 0;
 }
 
 void
-cli_consortium_free_sites (char ***names_p)
+sim_consortium_free_sites (char ***names_p)
 {
     if (!names_p || !*names_p)
         return;
@@ -71,44 +65,38 @@ cli_consortium_free_sites (char ***names_p)
 }
 
 int
-cli_consortium_parse_sites (const char *list, char ***names, size_t *count)
+sim_consortium_parse_sites (const char *list, char ***names, size_t *count)
 {
     *names = NULL;
     *count = 0;
-    if (!list || !*list) {
-        cli_error ("--sites: empty site list");
-        return -1;
-    }
+    if (!list || !*list) 
+        return util_error (UTIL_EINPUT, "--sites: empty site list");
     size_t n = 1;
     for (const char *p = list; *p; p++)
         n += *p == ',';
-    if (n > HE_PARTIES_MAX) {
-        cli_error ("--sites: %zu sites, at most %d", n, HE_PARTIES_MAX);
-        return -1;
-    }
+    if (n > HE_PARTIES_MAX) 
+        return util_error (UTIL_ELIMIT, "--sites: %zu sites, at most %d", n, HE_PARTIES_MAX);
     char **out = calloc (n + 1, sizeof *out);
-    if (!out) {
-        cli_error ("out of memory");
-        return -1;
-    }
+    if (!out) 
+        return util_error (UTIL_ENOMEM, "out of memory");
     const char *p = list;
     for (size_t i = 0; i < n; i++) {
         const char *end = strchr (p, ',');
         size_t len = end? (size_t) (end - p): strlen (p);
         out [i] = strndup (p, len);
         if (!out [i]) {
-            cli_error ("out of memory");
-            cli_consortium_free_sites (&out);
+            util_error (UTIL_ENOMEM, "out of memory");
+            sim_consortium_free_sites (&out);
             return -1;
         }
-        if (cli_consortium_check_site (out [i])) {
-            cli_consortium_free_sites (&out);
+        if (sim_consortium_check_site (out [i])) {
+            sim_consortium_free_sites (&out);
             return -1;
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp (out [j], out [i]) == 0) {
-                cli_error ("--sites: site '%s' is listed twice", out [i]);
-                cli_consortium_free_sites (&out);
+                util_error (UTIL_EINPUT, "--sites: site '%s' is listed twice", out [i]);
+                sim_consortium_free_sites (&out);
                 return -1;
             }
         p = end? end + 1: p + len;
@@ -123,34 +111,65 @@ s_mkdir (const char *dir, const char *sub, mode_t mode)
 {
     char path [S_PATH_MAX];
     snprintf (path, sizeof path, "%s%s%s", dir, sub? "/": "", sub? sub: "");
-    if (mkdir (path, mode) && errno != EEXIST) {
-        cli_error ("cannot create directory %s: %s", path, strerror (errno));
-        return -1;
-    }
+    if (mkdir (path, mode) && errno != EEXIST) 
+        return util_error (UTIL_EIO, "cannot create directory %s: %s", path, strerror (errno));
     return 0;
 }
 
-//  Writes `text` (consumed and wiped) to dir/name with `mode`.
+//  Writes `text` (consumed and wiped: it may be a key share) to dir/name
+//  with `mode`. A NULL text is the formatter's failure, already reported.
 static int
 s_write (const char *dir, const char *name, char *text, unsigned mode, bool force)
 {
-    if (!text) {
-        cli_error ("keygen: cannot format %s", name);
-        return -1;
-    }
+    if (!text)
+        return util_error_context ("keygen: %s", name);
     char path [S_PATH_MAX];
     snprintf (path, sizeof path, "%s/%s", dir, name);
     int rc = he_keyfile_write (path, text, mode, force);
-    if (rc)
-        cli_error ("%s", util_last_error ());
     OPENSSL_cleanse (text, strlen (text));
     free (text);
     return rc;
 }
 
+int
+sim_keys_write (const char *dir, const char *prefix, unsigned sites, unsigned threshold,
+                unsigned bits, bool force)
+{
+    if (!sites || sites > HE_PARTIES_MAX || !threshold || threshold > sites)
+        return util_error (UTIL_EINPUT, "keygen: threshold %u of %u sites is not possible",
+                           threshold, sites);
+    he_pubkey_t *pk = NULL;
+    he_verify_t *vk = NULL;
+    he_share_t **shares = NULL;
+    if (he_threshold_keygen (&pk, &vk, &shares, bits, sites, threshold))
+        return util_error_context ("keygen");
+    int rc = 0;
+    char name [S_PATH_MAX];
+    //  Shares first: if anything fails, no public key announces a key whose
+    //  shares are missing.
+    for (unsigned i = 0; i < sites && rc == 0; i++) {
+        snprintf (name, sizeof name, "%sshare-%u.key", prefix, i + 1);
+        rc = s_write (dir, name, he_keyfile_format_share (shares [i]), 0600, force);
+    }
+    if (rc == 0) {
+        snprintf (name, sizeof name, "%sverify.key", prefix);
+        rc = s_write (dir, name, he_keyfile_format_verify (vk), 0644, force);
+    }
+    if (rc == 0) {
+        snprintf (name, sizeof name, "%spaillier.pub", prefix);
+        rc = s_write (dir, name, he_keyfile_format_public (pk), 0644, force);
+    }
+    for (unsigned i = 0; i < sites; i++)
+        he_share_destroy (&shares [i]);
+    free (shares);
+    he_verify_destroy (&vk);
+    he_pubkey_destroy (&pk);
+    return rc;
+}
+
 //  Every file the consortium writes, for the refusal check before dealing.
 static int
-s_check_free (const cli_consortium_t *c)
+s_check_free (const sim_consortium_t *c)
 {
     const char *fixed [] = {
         "coordinator.cfg", "analyst.cfg", "study-example.cfg", "keys/paillier.pub",
@@ -177,7 +196,7 @@ s_check_free (const cli_consortium_t *c)
     }
     return 0;
 exists:
-    cli_error ("keygen: %s already exists (use --force to replace the consortium)", path);
+    util_error (UTIL_EREFUSED, "keygen: %s already exists (use --force to replace the consortium)", path);
     return -1;
 }
 
@@ -185,13 +204,11 @@ exists:
 //  (0600, created with that mode before czmq writes into it), and copies the
 //  public part to certs/allowed/<name>.pub when `allow`.
 static int
-s_cert (const cli_consortium_t *c, const char *name, const char *role, bool allow)
+s_cert (const sim_consortium_t *c, const char *name, const char *role, bool allow)
 {
     zcert_t *cert = zcert_new ();
-    if (!cert) {
-        cli_error ("keygen: cannot create a CURVE certificate for %s", name);
-        return -1;
-    }
+    if (!cert) 
+        return util_error (UTIL_EIO, "keygen: cannot create a CURVE certificate for %s", name);
     zcert_set_meta (cert, "name", "%s", name);
     zcert_set_meta (cert, "role", "%s", role);
     zcert_set_meta (cert, "consortium", "%s", c->name);
@@ -200,22 +217,22 @@ s_cert (const cli_consortium_t *c, const char *name, const char *role, bool allo
     snprintf (path, sizeof path, "%s/certs/%s.secret", c->out, name);
     int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || fchmod (fd, 0600) || close (fd)) {
-        cli_error ("keygen: cannot create %s: %s", path, strerror (errno));
+        util_error (UTIL_EIO, "keygen: cannot create %s: %s", path, strerror (errno));
         goto cleanup;
     }
     if (zcert_save_secret (cert, path)) {
-        cli_error ("keygen: cannot write %s", path);
+        util_error (UTIL_EIO, "keygen: cannot write %s", path);
         goto cleanup;
     }
     snprintf (path, sizeof path, "%s/certs/%s.pub", c->out, name);
     if (zcert_save_public (cert, path)) {
-        cli_error ("keygen: cannot write %s", path);
+        util_error (UTIL_EIO, "keygen: cannot write %s", path);
         goto cleanup;
     }
     if (allow) {
         snprintf (path, sizeof path, "%s/certs/allowed/%s.pub", c->out, name);
         if (zcert_save_public (cert, path)) {
-            cli_error ("keygen: cannot write %s", path);
+            util_error (UTIL_EIO, "keygen: cannot write %s", path);
             goto cleanup;
         }
     }
@@ -233,10 +250,9 @@ s_value (FILE *f, const char *v)
     v = v? v: "";
     bool plain = true;
     for (const char *p = v; *p; p++) {
-        if ((unsigned char) *p < 32 || *p == '"') {
-            cli_error ("config value '%s': quotes and control characters are not allowed", v);
-            return -1;
-        }
+        if ((unsigned char) *p < 32 || *p == '"') 
+            return util_error (UTIL_EINPUT, "config value '%s': quotes and control characters "
+                               "are not allowed", v);
         if (*p == ' ' || *p == '#' || *p == '\'')
             plain = false;
     }
@@ -257,10 +273,8 @@ s_kv (FILE *f, int indent, const char *key, const char *value, const char *comme
     char *line = NULL;
     size_t len = 0;
     FILE *m = open_memstream (&line, &len);
-    if (!m) {
-        cli_error ("out of memory");
-        return -1;
-    }
+    if (!m) 
+        return util_error (UTIL_ENOMEM, "out of memory");
     fprintf (m, "%*s%s = ", indent, "", key);
     int rc = s_value (m, value);
     fclose (m);
@@ -290,16 +304,16 @@ s_kvf (FILE *f, int indent, const char *key, const char *comment, const char *fm
 }
 
 //  Runs `fn` into a memory stream and returns the text (NULL on error).
-typedef int (s_writer_fn) (FILE *f, const cli_consortium_t *c, size_t site);
+typedef int (s_writer_fn) (FILE *f, const sim_consortium_t *c, size_t site);
 
 static char *
-s_text (s_writer_fn *fn, const cli_consortium_t *c, size_t site)
+s_text (s_writer_fn *fn, const sim_consortium_t *c, size_t site)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream (&text, &len);
     if (!m) {
-        cli_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     int rc = fn (m, c, site);
@@ -313,7 +327,7 @@ s_text (s_writer_fn *fn, const cli_consortium_t *c, size_t site)
 }
 
 static int
-s_coordinator_cfg (FILE *f, const cli_consortium_t *c, size_t site)
+s_coordinator_cfg (FILE *f, const sim_consortium_t *c, size_t site)
 {
     (void) site;
     fputs ("#   The coordinator of the consortium (cohort coordinator --config coordinator.cfg).\n"
@@ -333,7 +347,7 @@ s_coordinator_cfg (FILE *f, const cli_consortium_t *c, size_t site)
 }
 
 static int
-s_analyst_cfg (FILE *f, const cli_consortium_t *c, size_t site)
+s_analyst_cfg (FILE *f, const sim_consortium_t *c, size_t site)
 {
     (void) site;
     fputs ("#   The analyst's side (cohort study launch / status, cohort report).\n"
@@ -346,7 +360,7 @@ s_analyst_cfg (FILE *f, const cli_consortium_t *c, size_t site)
 }
 
 static int
-s_site_cfg (FILE *f, const cli_consortium_t *c, size_t site)
+s_site_cfg (FILE *f, const sim_consortium_t *c, size_t site)
 {
     const char *name = c->sites [site];
     char path [S_PATH_MAX];
@@ -403,18 +417,18 @@ s_site_cfg (FILE *f, const cli_consortium_t *c, size_t site)
 }
 
 static int
-s_study_cfg (FILE *f, const cli_consortium_t *c, size_t site)
+s_study_cfg (FILE *f, const sim_consortium_t *c, size_t site)
 {
     (void) site;
-    cli_study_t s;
-    cli_study_defaults (&s);
+    sim_study_t s;
+    sim_study_defaults (&s);
     s.dataset = c->dataset;
     s.min_sites = c->threshold;
-    return cli_study_format (&s, f);
+    return sim_study_format (&s, f);
 }
 
 void
-cli_study_defaults (cli_study_t *s)
+sim_study_defaults (sim_study_t *s)
 {
     memset (s, 0, sizeof *s);
     s->name = "breast-cancer-lr";
@@ -440,7 +454,7 @@ cli_study_defaults (cli_study_t *s)
 }
 
 int
-cli_study_format (const cli_study_t *s, FILE *f)
+sim_study_format (const sim_study_t *s, FILE *f)
 {
     fputs ("#   A study definition (cohort study launch study.cfg): sent whole to the\n"
            "#   coordinator, which offers it to every site.\n"
@@ -483,16 +497,16 @@ cli_study_format (const cli_study_t *s, FILE *f)
 }
 
 char *
-cli_study_text (const cli_study_t *s)
+sim_study_text (const sim_study_t *s)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream (&text, &len);
     if (!m) {
-        cli_error ("out of memory");
+        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
-    int rc = cli_study_format (s, m);
+    int rc = sim_study_format (s, m);
     if (fclose (m))
         rc = -1;
     if (rc) {
@@ -503,39 +517,31 @@ cli_study_text (const cli_study_t *s)
 }
 
 int
-cli_consortium_write (const cli_consortium_t *c)
+sim_consortium_write (const sim_consortium_t *c)
 {
     if (!c->n_sites || c->n_sites > HE_PARTIES_MAX || !c->threshold
-    ||  c->threshold > c->n_sites) {
-        cli_error ("keygen: threshold %u of %zu sites is not possible", c->threshold, c->n_sites);
-        return -1;
-    }
+    ||  c->threshold > c->n_sites) 
+        return util_error (UTIL_EINPUT, "keygen: threshold %u of %zu sites is not possible", c->threshold, c->n_sites);
     for (size_t i = 0; i < c->n_sites; i++) {
-        if (cli_consortium_check_site (c->sites [i]))
+        if (sim_consortium_check_site (c->sites [i]))
             return -1;
         for (size_t j = 0; j < i; j++)
-            if (strcmp (c->sites [i], c->sites [j]) == 0) {
-                cli_error ("keygen: site '%s' is listed twice", c->sites [i]);
-                return -1;
-            }
+            if (strcmp (c->sites [i], c->sites [j]) == 0) 
+                return util_error (UTIL_EINPUT, "keygen: site '%s' is listed twice", c->sites [i]);
     }
     //  Refuse values no config can hold before the slow key generation.
     const char *values [] = { c->name, c->endpoint, c->dataset, NULL };
     for (size_t d = 0; d < c->n_extra; d++)
-        if (cli_consortium_check_site (c->extra_datasets [d])) {
-            cli_error ("keygen: dataset name '%s' must be a safe file name",
-                       c->extra_datasets [d]);
-            return -1;
-        }
+        if (sim_consortium_check_site (c->extra_datasets [d])) 
+            return util_error (UTIL_EINPUT, "keygen: dataset name '%s' must be a safe file name",
+                        c->extra_datasets [d]);
     for (const char **v = values; *v; v++) {
         bool ok = **v != '\0';
         for (const char *p = *v; *p && ok; p++)
             ok = (unsigned char) *p >= 32 && *p != '"';
-        if (!ok) {
-            cli_error ("keygen: config value '%s': must be non-empty, without quotes or "
-                       "control characters", *v);
-            return -1;
-        }
+        if (!ok) 
+            return util_error (UTIL_EINPUT, "keygen: config value '%s': must be non-empty, without quotes or "
+                        "control characters", *v);
     }
     if (s_mkdir (c->out, NULL, 0755) || s_mkdir (c->out, "certs", 0700)
     ||  s_mkdir (c->out, "certs/allowed", 0755) || s_mkdir (c->out, "keys", 0700)
@@ -544,29 +550,9 @@ cli_consortium_write (const cli_consortium_t *c)
     if (!c->force && s_check_free (c))
         return -1;
 
-    he_pubkey_t *pk = NULL;
-    he_verify_t *vk = NULL;
-    he_share_t **shares = NULL;
-    if (he_threshold_keygen (&pk, &vk, &shares, c->bits, (unsigned) c->n_sites, c->threshold)) {
-        cli_error ("keygen: %s", util_last_error ());
-        return -1;
-    }
-    int rc = 0;
-    char name [CLI_SITE_NAME_MAX + 32];
-    //  Shares first: if anything fails, no public key announces a key whose
-    //  shares are missing.
-    for (size_t i = 0; i < c->n_sites && rc == 0; i++) {
-        snprintf (name, sizeof name, "keys/share-%zu.key", i + 1);
-        rc = s_write (c->out, name, he_keyfile_format_share (shares [i]), 0600, c->force);
-    }
-    rc = rc || s_write (c->out, "keys/verify.key", he_keyfile_format_verify (vk), 0644, c->force)
-            || s_write (c->out, "keys/paillier.pub", he_keyfile_format_public (pk), 0644,
-                        c->force);
-    for (size_t i = 0; i < c->n_sites; i++)
-        he_share_destroy (&shares [i]);
-    free (shares);
-    he_verify_destroy (&vk);
-    he_pubkey_destroy (&pk);
+    int rc = sim_keys_write (c->out, "keys/", (unsigned) c->n_sites, c->threshold, c->bits,
+                             c->force);
+    char name [SIM_SITE_NAME_MAX + 32];
 
     rc = rc || s_cert (c, "coordinator", "coordinator", false)
             || s_cert (c, "analyst", "analyst", true);

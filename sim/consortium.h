@@ -1,20 +1,31 @@
-/*  cli/consortium.h - writes a consortium's key material and ready-to-edit
-    ZPL configs (the layout of docs/federation-contracts: coordinator.cfg,
+/*  sim/consortium.h - a consortium on disk: the threshold key, CURVE
+    certificates and ready-to-edit ZPL configs (coordinator.cfg,
     analyst.cfg, sites/<name>.cfg, certs/, keys/, study-example.cfg), and
-    formats study definitions. Used by `cohort keygen consortium`,
-    `cohort simulate` and `cohort demo`.
+    study definitions. Used by `cohort keygen`, `cohort simulate`, `cohort
+    demo` and the federation benchmark.
 
-    Errors are printed with cli_error() (one line naming the file or the
-    argument) and the functions return -1.
+    Contents
+        sim_keys_write              deals a threshold Paillier key into files
+        sim_consortium_t            what a consortium is made of (defaults:
+                                    sim_consortium_defaults)
+        sim_consortium_write        keys, certificates and configs into a folder
+        sim_consortium_parse_sites  "a,b,c" into checked site names
+        sim_study_t                 a study definition (sim_study_defaults)
+        sim_study_format/_text      the study as commented ZPL
+
+    Every function returns 0 (or an object) on success, and -1 (or NULL)
+    with one line in the error slot (util/error.h) naming the file or the
+    value that was wrong. Secrets (certs/<x>.secret, keys/share-<i>.key)
+    are written mode 0600 and wiped from memory after writing.
 */
-#ifndef CLI_CONSORTIUM_H
-#define CLI_CONSORTIUM_H
+#ifndef SIM_CONSORTIUM_H
+#define SIM_CONSORTIUM_H
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
 
-#define CLI_SITE_NAME_MAX 64        //  characters in a site name
+#define SIM_SITE_NAME_MAX 64        //  characters in a site name
 
 typedef struct {
     const char *out;                //  directory (created if missing)
@@ -33,29 +44,37 @@ typedef struct {
     double budget_epsilon;          //  each site's total budget
     double budget_delta;
     unsigned round_timeout_ms;
-} cli_consortium_t;
+} sim_consortium_t;
 
 /*  Fills `c` with the defaults (name demo-consortium, endpoint
     tcp://127.0.0.1:7600, dataset breast_cancer, budget (4, 1e-5),
     threshold 2, 2048 bits, round timeout 30000 ms). */
-void cli_consortium_defaults (cli_consortium_t *c);
+void sim_consortium_defaults (sim_consortium_t *c);
 
-/*  Checks that `name` is a safe site name: 1..CLI_SITE_NAME_MAX characters
+/*  Checks that `name` is a safe site name: 1..SIM_SITE_NAME_MAX characters
     of [A-Za-z0-9_-], starting with a letter or digit, and not one of the
     reserved cert names "coordinator" and "analyst". Returns 0 or -1. */
-int cli_consortium_check_site (const char *name);
+int sim_consortium_check_site (const char *name);
 
 /*  Splits a comma-separated site list into *names (a NULL-terminated array
-    of new strings; free with cli_consortium_free_sites) and *count, checking
+    of new strings; free with sim_consortium_free_sites) and *count, checking
     every name and that they are unique. Returns 0 or -1. */
-int cli_consortium_parse_sites (const char *list, char ***names, size_t *count);
-void cli_consortium_free_sites (char ***names_p);
+int sim_consortium_parse_sites (const char *list, char ***names, size_t *count);
+void sim_consortium_free_sites (char ***names_p);
+
+/*  Deals a `threshold`-of-`sites` Paillier key of `bits` bits and writes
+    DIR/<prefix>share-<i>.key (0600, one per site), <prefix>verify.key and
+    <prefix>paillier.pub, shares first (so no public key announces a key
+    whose shares are missing). Without `force`, existing files are not
+    replaced (he_keyfile_write refuses). Returns 0 or -1. */
+int sim_keys_write (const char *dir, const char *prefix, unsigned sites, unsigned threshold,
+                    unsigned bits, bool force);
 
 /*  Deals the threshold Paillier key, creates the CURVE certificates and
     writes every file of the consortium into c->out. Without c->force,
     refuses (before the slow key generation) if any output file exists.
     Secrets (certs/<x>.secret, keys/share-<i>.key) are mode 0600. */
-int cli_consortium_write (const cli_consortium_t *c);
+int sim_consortium_write (const sim_consortium_t *c);
 
 /*  A study definition (study.cfg). Strings may be NULL or "" for the
     optional keys (features, categorical, hidden). */
@@ -82,18 +101,18 @@ typedef struct {
     double epsilon;
     double delta;
     bool privacy_off;
-} cli_study_t;
+} sim_study_t;
 
 /*  The defaults of study-example.cfg (breast-cancer-lr on breast_cancer,
     label malignant, logistic, adam 0.05, 200 steps, q 0.05, C 1, 2 sites,
     eval every 50, record-level (1, 1e-5); for unit = site: 1 local epoch,
     local learning rate 0.1, local batch 32). */
-void cli_study_defaults (cli_study_t *s);
+void sim_study_defaults (sim_study_t *s);
 
 /*  Writes the study as commented ZPL to `out`. Returns 0 or -1. */
-int cli_study_format (const cli_study_t *s, FILE *out);
+int sim_study_format (const sim_study_t *s, FILE *out);
 
 /*  The same into a new string (caller frees); NULL on error. */
-char *cli_study_text (const cli_study_t *s);
+char *sim_study_text (const sim_study_t *s);
 
 #endif

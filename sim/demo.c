@@ -1,0 +1,187 @@
+/*  sim/demo.c - three hospitals, two DP studies, one call. */
+#include "demo.h"
+#include "consortium.h"
+#include "evaluate.h"
+#include "launch.h"
+#include "simulate.h"
+#include "split.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define S_SEED       20261122       //  the fixed split of the demo
+#define S_SITES      3
+#define S_LR_STEPS   10
+#define S_MLP_STEPS  4
+#define S_MLP_HIDDEN "8"
+#define S_PATH_MAX   4096
+
+static double
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+//  Splits `file` across the sites into DIR/data/<site><suffix>.csv.
+static int
+s_split (const char *file, const char *label, const char *dir, char *const *sites,
+         const char *suffix, uint64_t seed)
+{
+    char paths [S_SITES][S_PATH_MAX];
+    const char *p [S_SITES];
+    for (size_t i = 0; i < S_SITES; i++) {
+        snprintf (paths [i], sizeof paths [i], "%s/data/%s%s.csv", dir, sites [i], suffix);
+        p [i] = paths [i];
+    }
+    return sim_split_csv (file, label, SIM_SPLIT_LABEL_SKEW, S_SITES, seed, p, NULL);
+}
+
+//  One study: runs it, writes DIR/<tag>/report.*, prints its summary and
+//  the exact AUC of its model on the pooled test rows `test`.
+static int
+s_study (sim_fed_t *fed, const sim_study_t *study, const sim_demo_t *demo, const char *tag,
+         const char *test, size_t n_test, FILE *out)
+{
+    char *text = sim_study_text (study);
+    if (!text)
+        return -1;
+    fprintf (out, "\n%s\n", study->name);
+    fflush (out);
+    json_t *report = NULL;
+    int rc = sim_fed_run (fed, text, 600, demo->progress, &report);
+    free (text);
+    if (rc)
+        return -1;
+    char dir [S_PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/%s", demo->out, tag);
+    if (mkdir (dir, 0755) && errno != EEXIST)
+        rc = util_error (UTIL_EIO, "cannot create %s: %s", dir, strerror (errno));
+    else
+        rc = sim_write_outputs (report, dir);
+    if (rc == 0) {
+        sim_summary (report, out);
+        char model [S_PATH_MAX + 16];
+        snprintf (model, sizeof model, "%s/model.json", dir);
+        sim_scored_t scored;
+        model_metrics_t m;
+        if (sim_score (&scored, model, test, study->label) == 0) {
+            if (sim_evaluate (&m, &scored) == 0)
+                fprintf (out, "  exact      AUC %.4f, accuracy %.4f on the %zu held-out rows "
+                         "(computed by\n             the demo, which holds all the data: a "
+                         "check of the estimate)\n", m.auc, m.accuracy, n_test);
+            sim_scored_clear (&scored);
+        }
+        fprintf (out, "  report     %s/report.html\n", dir);
+        const char *status = json_string_value (json_object_get (json_object_get (report,
+                                                                                  "study"),
+                                                                 "status"));
+        if (!status || strcmp (status, "completed"))
+            rc = util_error (UTIL_EFAIL, "demo: study %s %s", study->name,
+                             status? status: "has no status");
+    }
+    json_decref (report);
+    return rc;
+}
+
+//  The consortium and the data: keys, certificates, configs, the splits.
+static int
+s_prepare (const sim_demo_t *demo, int port, char **sites, const char *breast,
+           const char *pima, const char *train, const char *test, size_t *n_train,
+           size_t *n_test, FILE *out)
+{
+    char path [S_PATH_MAX], endpoint [64];
+    snprintf (path, sizeof path, "%s/data", demo->out);
+    if ((mkdir (demo->out, 0755) && errno != EEXIST) || (mkdir (path, 0700) && errno != EEXIST))
+        return util_error (UTIL_EIO, "cannot create %s: %s", path, strerror (errno));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    fprintf (out, "Cohort demo: a consortium of 3 hospitals on 127.0.0.1:%d, everything in %s/\n",
+             port, demo->out);
+    fprintf (out, "  keys       2-of-3 threshold Paillier, %u bits; CURVE certificates\n",
+             demo->bits);
+    fflush (out);
+    char *extra [] = { "pima_diabetes", NULL };
+    sim_consortium_t c;
+    sim_consortium_defaults (&c);
+    c.out = demo->out;
+    c.sites = sites;
+    c.n_sites = S_SITES;
+    c.threshold = 2;
+    c.bits = demo->bits;
+    c.force = true;
+    c.endpoint = endpoint;
+    c.dataset = "breast_cancer";
+    c.test_files = true;
+    c.extra_datasets = extra;
+    c.n_extra = 1;
+    //  Room for both studies (each (1, 1e-5)) on the breast cancer data.
+    c.budget_epsilon = 4;
+    c.budget_delta = 5e-5;
+    if (sim_consortium_write (&c))
+        return -1;
+    //  The fixed 70/30 split, then each side across the sites with skewed
+    //  label proportions (hospitals see different case mixes).
+    if (sim_split_holdout (breast, "malignant", 0.3, S_SEED, train, test, n_train, n_test)
+    ||  s_split (train, "malignant", demo->out, sites, "", S_SEED)
+    ||  s_split (test, "malignant", demo->out, sites, "-test", S_SEED + 1)
+    ||  s_split (pima, "diabetes", demo->out, sites, "-pima_diabetes", S_SEED + 2))
+        return util_error_context ("demo");
+    fprintf (out, "  data       breast cancer: %zu training and %zu test rows, pima diabetes: "
+             "768 rows,\n             split across the sites with skewed label proportions\n",
+             *n_train, *n_test);
+    fflush (out);
+    return 0;
+}
+
+int
+sim_demo_run (const sim_demo_t *demo, FILE *out)
+{
+    double t0 = s_now ();
+    char breast [S_PATH_MAX], pima [S_PATH_MAX], train [S_PATH_MAX], test [S_PATH_MAX];
+    snprintf (breast, sizeof breast, "%s/breast_cancer_wisconsin.csv", demo->datasets);
+    snprintf (pima, sizeof pima, "%s/pima_diabetes.csv", demo->datasets);
+    if (access (breast, R_OK) || access (pima, R_OK))
+        return util_error (UTIL_EIO, "demo: the bundled datasets are not in %s", demo->datasets);
+    snprintf (train, sizeof train, "%s/data/breast_cancer-train.csv", demo->out);
+    snprintf (test, sizeof test, "%s/data/breast_cancer-test.csv", demo->out);
+    int port = sim_free_port ();
+    if (port < 0)
+        return -1;
+    char *sites [] = { "hospital-a", "hospital-b", "hospital-c", NULL };
+    size_t n_train, n_test;
+    if (s_prepare (demo, port, sites, breast, pima, train, test, &n_train, &n_test, out))
+        return -1;
+    sim_fed_t *fed = sim_fed_start (demo->out, port, sites, S_SITES);
+    if (!fed)
+        return -1;
+    fprintf (out, "  processes  a coordinator and 3 sites (logs in %s/logs/)\n", demo->out);
+    sim_study_t lr;
+    sim_study_defaults (&lr);
+    lr.name = "breast-cancer-dp-logistic";
+    lr.steps = S_LR_STEPS;
+    lr.sampling_rate = 0.5;
+    lr.learning_rate = 0.2;
+    lr.eval_every = 0;
+    //  Few steps with large batches: the study's budget also pays for the
+    //  standardisation statistics and the evaluation. Each MLP round
+    //  decrypts every parameter: at 2048 bits a 30-64-1 network costs tens
+    //  of seconds per round, so the demo's is 30-8-1.
+    sim_study_t mlp = lr;
+    mlp.name = "breast-cancer-dp-mlp";
+    mlp.model = "mlp";
+    mlp.hidden = S_MLP_HIDDEN;
+    mlp.steps = S_MLP_STEPS;
+    mlp.learning_rate = 0.05;
+    int rc = s_study (fed, &lr, demo, "logistic", test, n_test, out)
+          || s_study (fed, &mlp, demo, "mlp", test, n_test, out)? -1: 0;
+    util_error_saved_t why;
+    util_error_save (&why);
+    sim_fed_stop (&fed);
+    fprintf (out, "\ndemo %s in %.1f s\n", rc? "FAILED": "finished", s_now () - t0);
+    return rc? util_error_restore (&why): 0;
+}

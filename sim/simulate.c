@@ -1,0 +1,399 @@
+/*  sim/simulate.c - one study on a throwaway local consortium. */
+#include "simulate.h"
+#include "consortium.h"
+#include "launch.h"
+#include "coordinator/render.h"
+#include "he/paillier.h"
+#include "models/csv.h"
+#include "models/modelfile.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define S_PATH_MAX 4096
+
+void
+sim_options_defaults (sim_options_t *o)
+{
+    memset (o, 0, sizeof *o);
+    o->missing = "drop";
+    o->split = SIM_SPLIT_IID;
+    o->model = "logistic";
+    o->optimizer = "adam";
+    o->steps = 20;
+    //  Few large steps: the accountant amplifies small sampling rates only
+    //  weakly (docs/privacy.md), so at epsilon ~ 1 this trains better.
+    o->sampling_rate = 0.5;
+    o->learning_rate = 0.05;
+    o->clip = 1;
+    o->epsilon = 1;
+    o->delta = 1e-5;
+    o->unit = "record";
+    o->local_epochs = 1;
+    o->local_learning_rate = 0.1;
+    o->local_batch = 32;
+    o->bits = HE_BITS_DEFAULT;
+    o->seed = 1;
+    o->timeout_s = 1800;
+    o->round_timeout_ms = 30000;
+}
+
+int
+sim_check (sim_options_t *o)
+{
+    if (!o->data || !o->label || !o->sites || !o->out)
+        return util_error (UTIL_EINPUT, "simulate: the data, the label, the number of sites and "
+                           "the output folder are required");
+    if (o->sites > SIM_SPLIT_SITES_MAX)
+        return util_error (UTIL_ELIMIT, "simulate: %zu sites, at most %d", o->sites,
+                           SIM_SPLIT_SITES_MAX);
+    bool site = strcmp (o->unit, "site") == 0;
+    if (!site && strcmp (o->unit, "record"))
+        return util_error (UTIL_EINPUT, "simulate: unit '%s': expected record or site", o->unit);
+    if (site && o->sampling_rate != 1)
+        return util_error (UTIL_EINPUT, "simulate: the sampling rate must be 1 with unit site "
+                           "(sites are not sampled)");
+    if (!o->threshold)
+        o->threshold = o->sites >= 2? 2: 1;
+    if (o->threshold > o->sites)
+        return util_error (UTIL_EINPUT, "simulate: threshold %u is more than the %zu sites",
+                           o->threshold, o->sites);
+    if (o->bits % 64 || o->bits > HE_BITS_MAX
+    ||  (o->bits < HE_BITS_SECURE && !(o->insecure_test_key && o->bits >= HE_BITS_MIN)))
+        return util_error (UTIL_EINPUT, "simulate: %u bits: use 2048, 3072 or 4096%s", o->bits,
+                           o->bits < HE_BITS_SECURE? " (smaller keys are for tests only)": "");
+    if (o->hidden && strcmp (o->model, "mlp"))
+        return util_error (UTIL_EINPUT, "simulate: hidden layers need the mlp model");
+    return 0;
+}
+
+//  The stem of a path ("datasets/breast.csv" -> "breast"), at most `size` - 1
+//  characters, reduced to the characters a study name may hold.
+static void
+s_stem (char *out, size_t size, const char *path)
+{
+    const char *base = strrchr (path, '/');
+    base = base? base + 1: path;
+    size_t n = 0;
+    for (const char *p = base; *p && *p != '.' && n + 1 < size; p++)
+        out [n++] = (char) ((*p == ' ' || *p == '"' || (unsigned char) *p < 32)? '_': *p);
+    out [n] = '\0';
+    if (n == 0)
+        snprintf (out, size, "data");
+}
+
+//  Checks the data file and the label column before anything is written.
+static int
+s_check_data (const char *path, const char *label)
+{
+    model_csv_t *csv = NULL;
+    if (model_csv_load (&csv, path, 0))
+        return -1;
+    int rc = model_csv_find (csv, label) < 0
+           ? util_error (UTIL_EINPUT, "%s:1:1: no label column '%s' in the header", path, label)
+           : 0;
+    model_csv_destroy (&csv);
+    return rc;
+}
+
+//  The study of the simulation as study.cfg text into DIR/study.cfg.
+static int
+s_write_study (const sim_options_t *o, const char *dataset)
+{
+    char name [128], stem [64], path [S_PATH_MAX];
+    s_stem (stem, sizeof stem, o->data);
+    snprintf (name, sizeof name, "%s-%s", stem, o->model);
+    sim_study_t s;
+    sim_study_defaults (&s);
+    s.name = name;
+    s.dataset = dataset;
+    s.label = o->label;
+    s.features = o->features;
+    s.categorical = o->categorical;
+    s.missing = o->missing;
+    s.model = o->model;
+    s.hidden = o->hidden;
+    s.optimizer = o->optimizer;
+    s.learning_rate = o->learning_rate;
+    s.steps = o->steps;
+    s.sampling_rate = o->sampling_rate;
+    s.clip = o->clip;
+    s.min_sites = o->threshold;
+    s.eval_every = o->eval_every;
+    s.epsilon = o->epsilon;
+    s.delta = o->delta;
+    s.privacy_off = o->privacy_off;
+    s.unit = o->unit;
+    s.local_epochs = o->local_epochs;
+    s.local_learning_rate = o->local_learning_rate;
+    s.local_batch = o->local_batch;
+    snprintf (path, sizeof path, "%s/study.cfg", o->out);
+    FILE *f = fopen (path, "w");
+    if (!f)
+        return util_error (UTIL_EIO, "cannot create %s: %s", path, strerror (errno));
+    int bad = sim_study_format (&s, f);
+    if (fclose (f) || bad)
+        return bad? util_error_context ("%s", path)
+                  : util_error (UTIL_EIO, "cannot write %s", path);
+    return 0;
+}
+
+//  Splits `from` across the sites into DIR/data/<site><suffix>.csv.
+static int
+s_split (const sim_options_t *o, char *const *sites, const char *from, const char *suffix,
+         uint64_t seed, size_t *counts)
+{
+    char **paths = util_calloc (o->sites, sizeof *paths);
+    int rc = paths? 0: -1;
+    for (size_t i = 0; i < o->sites && rc == 0; i++)
+        if (!(paths [i] = util_asprintf ("%s/data/%s%s.csv", o->out, sites [i], suffix)))
+            rc = -1;
+    if (rc == 0)
+        rc = sim_split_csv (from, o->label, o->split, o->sites, seed,
+                            (const char *const *) paths, counts);
+    for (size_t i = 0; paths && i < o->sites; i++)
+        free (paths [i]);
+    free (paths);
+    return rc;
+}
+
+int
+sim_prepare (const sim_options_t *o, int port, char ***sites_out)
+{
+    *sites_out = NULL;
+    if (s_check_data (o->data, o->label) || (o->test && s_check_data (o->test, o->label)))
+        return -1;
+    char **sites = util_calloc (o->sites + 1, sizeof *sites);
+    if (!sites)
+        return -1;
+    for (size_t i = 0; i < o->sites; i++)
+        if (!(sites [i] = util_asprintf ("site-%zu", i + 1))) {
+            sim_consortium_free_sites (&sites);
+            return -1;
+        }
+    char endpoint [64], path [S_PATH_MAX];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    sim_consortium_t c;
+    sim_consortium_defaults (&c);
+    c.out = o->out;
+    c.sites = sites;
+    c.n_sites = o->sites;
+    c.threshold = o->threshold;
+    c.bits = o->bits;
+    c.force = true;
+    c.name = "simulation";
+    c.endpoint = endpoint;
+    c.dataset = "data";
+    c.test_files = o->test != NULL;
+    c.allow_privacy_off = o->privacy_off;
+    //  Each site grants exactly what one study plans to spend, with room to
+    //  spare for rounding in the accountant; a real site sets its own.
+    //  Under unit = site the ledgers are charged for one record's change,
+    //  at most 4 times the study's RDP curve (proto_plan_ledger_curve), so
+    //  below 4 epsilon.
+    bool site = strcmp (o->unit, "site") == 0;
+    c.budget_epsilon = o->privacy_off? 1: (site? 4: 2) * o->epsilon;
+    c.budget_delta = o->privacy_off? 1e-5: 2 * o->delta;
+    c.round_timeout_ms = o->round_timeout_ms;
+    if (o->log)
+        fprintf (o->log, "simulate: dealing a %u-of-%zu threshold key (%u bits) and "
+                 "certificates...\n", o->threshold, o->sites, o->bits);
+    size_t counts [SIM_SPLIT_SITES_MAX];
+    int rc = -1;
+    snprintf (path, sizeof path, "%s/data", o->out);
+    if (sim_consortium_write (&c))
+        goto done;
+    if (mkdir (path, 0700) && errno != EEXIST) {
+        util_error (UTIL_EIO, "cannot create %s: %s", path, strerror (errno));
+        goto done;
+    }
+    if (s_split (o, sites, o->data, "", o->seed, counts))
+        goto done;
+    if (o->log) {
+        fprintf (o->log, "simulate: %s split of %s:", sim_split_kind_name (o->split), o->data);
+        for (size_t i = 0; i < o->sites; i++)
+            fprintf (o->log, " %zu", counts [i]);
+        fputs (" rows\n", o->log);
+    }
+    if ((o->test && s_split (o, sites, o->test, "-test", o->seed + 1, counts))
+    ||  s_write_study (o, c.dataset))
+        goto done;
+    *sites_out = sites;
+    sites = NULL;
+    rc = 0;
+done:
+    sim_consortium_free_sites (&sites);
+    return rc;
+}
+
+//  Writes the report as `format` to DIR/<name>; nothing is left on failure.
+static int
+s_write_report (const json_t *report, const char *dir, const char *name, const char *format)
+{
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen (path, "w");
+    if (!f)
+        return util_error (UTIL_EIO, "cannot create %s: %s", path, strerror (errno));
+    int rc = coord_render (report, format, f);
+    if (rc)
+        util_error_context ("%s", path);
+    if (fclose (f) && rc == 0)
+        rc = util_error (UTIL_EIO, "cannot write %s", path);
+    if (rc)
+        unlink (path);
+    return rc;
+}
+
+int
+sim_write_outputs (const json_t *report, const char *dir)
+{
+    if (s_write_report (report, dir, "report.json", "json")
+    ||  s_write_report (report, dir, "report.html", "html"))
+        return -1;
+    json_t *model = json_object_get (report, "model");
+    if (!json_is_object (model))
+        return util_error (UTIL_EINPUT, "the report holds no model: %s/model.json not written",
+                           dir);
+    //  Through the model-file parser, so that what is saved is a model
+    //  `cohort predict` reads.
+    char *text = json_dumps (model, JSON_COMPACT | JSON_REAL_PRECISION (17));
+    if (!text)
+        return util_error (UTIL_ENOMEM, "out of memory writing %s/model.json", dir);
+    model_file_t *mf = model_file_parse ("report model", text, strlen (text));
+    free (text);
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/model.json", dir);
+    int rc = mf && model_file_save (mf, path) == 0? 0: -1;
+    if (mf && rc)
+        util_error_context ("%s", path);
+    model_file_destroy (&mf);
+    return rc;
+}
+
+void
+sim_summary (const json_t *report, FILE *out)
+{
+    json_t *study = json_object_get (report, "study");
+    json_t *privacy = json_object_get (report, "privacy");
+    json_t *final = json_object_get (report, "final_metrics");
+    const char *status = json_string_value (json_object_get (study, "status"));
+    const char *detail = json_string_value (json_object_get (study, "status_detail"));
+    fprintf (out, "  status     %s%s%s\n", status? status: "?", detail && *detail? ": ": "",
+             detail? detail: "");
+    json_t *auc = json_object_get (final, "auc");
+    bool private = json_is_true (json_object_get (privacy, "private"));
+    json_t *lo = json_object_get (final, "auc_low_90"), *hi = json_object_get (final, "auc_high_90");
+    if (json_is_number (auc))
+        fprintf (out, "  test AUC   %.4f (accuracy %.4f, log-loss %.4f; %s)\n",
+                 json_number_value (auc), json_number_value (json_object_get (final, "accuracy")),
+                 json_number_value (json_object_get (final, "log_loss")),
+                 private? "DP estimate": "from score histograms");
+    if (json_is_number (auc) && json_is_number (lo) && json_is_number (hi))
+        fprintf (out, "             90%% interval of the estimate %.3f to %.3f (DP noise)\n",
+                 json_number_value (lo), json_number_value (hi));
+    else
+    if (private && final && json_is_null (auc))
+        fputs ("  test AUC   n/a (DP estimate: after the noise one label's score histogram is\n"
+               "             empty; too few held-out rows for the evaluation's share of epsilon)\n",
+               out);
+    if (private) {
+        const char *unit = json_string_value (json_object_get (privacy, "unit"));
+        fprintf (out, "  privacy    epsilon %.3f of %.3g, delta %.3g (%s, noise multiplier %.3g, "
+                      "q %.3g, %lld steps)\n",
+                 json_number_value (json_object_get (privacy, "epsilon")),
+                 json_number_value (json_object_get (privacy, "target_epsilon")),
+                 json_number_value (json_object_get (privacy, "delta")), unit? unit: "?",
+                 json_number_value (json_object_get (privacy, "noise_multiplier")),
+                 json_number_value (json_object_get (privacy, "sampling_rate")),
+                 (long long) json_integer_value (json_object_get (privacy, "steps")));
+    }
+    else
+        fputs ("  privacy    NOT PRIVATE (privacy was off)\n", out);
+    json_t *wall = json_object_get (study, "wall_s");
+    if (json_is_number (wall))
+        fprintf (out, "  wall time  %.1f s\n", json_number_value (wall));
+}
+
+static double
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+//  DIR/run.json: what the report does not hold about the run itself.
+static int
+s_write_run (const sim_options_t *o, int port, double seconds, double rss_mb)
+{
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/run.json", o->out);
+    json_t *run = json_pack ("{s:i,s:i,s:f,s:f}", "sites", (int) o->sites, "port", port,
+                             "launch_to_report_s", seconds, "coordinator_rss_mb", rss_mb);
+    int rc = run && json_dump_file (run, path, JSON_INDENT (2) | JSON_PRESERVE_ORDER) == 0
+           ? 0: util_error (UTIL_EIO, "cannot write %s", path);
+    json_decref (run);
+    return rc;
+}
+
+//  The study.cfg that sim_prepare wrote.
+static char *
+s_read_study (const char *dir)
+{
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/study.cfg", dir);
+    char *text = NULL;
+    //  The same cap as the coordinator's for a study text.
+    if (util_file_read (path, 65536, 0, &text, NULL))
+        return NULL;
+    return text;
+}
+
+int
+sim_run (const sim_options_t *o, json_t **report)
+{
+    *report = NULL;
+    if (mkdir (o->out, 0700) && errno != EEXIST)
+        return util_error (UTIL_EIO, "cannot create %s: %s", o->out, strerror (errno));
+    int port = sim_free_port ();
+    char **sites = NULL;
+    if (port < 0 || sim_prepare (o, port, &sites))
+        return -1;
+    char *study = s_read_study (o->out);
+    sim_fed_t *fed = NULL;
+    int rc = -1;
+    if (!study)
+        goto done;
+    if (o->log)
+        fprintf (o->log, "simulate: starting a coordinator and %zu sites on "
+                 "127.0.0.1:%d...\n", o->sites, port);
+    fed = sim_fed_start (o->out, port, sites, o->sites);
+    double t0 = s_now ();
+    if (!fed || sim_fed_run (fed, study, o->timeout_s, o->progress, report))
+        goto done;
+    if (s_write_run (o, port, s_now () - t0, sim_fed_coordinator_rss_mb (fed))
+    ||  sim_write_outputs (*report, o->out))
+        goto done;
+    const char *status = json_string_value (json_object_get (json_object_get (*report, "study"),
+                                                             "status"));
+    rc = status && strcmp (status, "completed") == 0
+       ? 0: util_error (UTIL_EFAIL, "the study %s", status? status: "has no status");
+done:
+    ;
+    util_error_saved_t why;
+    util_error_save (&why);
+    sim_fed_stop (&fed);
+    if (rc)
+        util_error_restore (&why);
+    free (study);
+    sim_consortium_free_sites (&sites);
+    return rc;
+}

@@ -1,0 +1,371 @@
+/*  Unit tests for sim/simulate.c: the defaults and the checks between
+    options, the prepared folder (consortium, split data, study.cfg), a real
+    run of a small consortium (coordinator and site processes of the built
+    binary, 512-bit test keys) and the summary for people. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <czmq.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "he/he.h"
+#include "models/csv.h"
+#include "models/modelfile.h"
+#include "sim/consortium.h"
+#include "sim/simulate.h"
+#include "sim/split.h"
+#include "util/error.h"
+
+#define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
+
+static char s_dir [] = "/tmp/cohort-simulate-XXXXXX";
+
+static size_t
+s_rows (const char *path)
+{
+    model_csv_t *csv = NULL;
+    assert_int_equal (model_csv_load (&csv, path, 0), 0);
+    size_t n = model_csv_rows (csv);
+    model_csv_destroy (&csv);
+    return n;
+}
+
+//  Options for a small prepared consortium with 512-bit test keys.
+static void
+s_options (sim_options_t *o, const char *data, size_t sites, const char *out)
+{
+    sim_options_defaults (o);
+    o->data = data;
+    o->label = "malignant";
+    o->sites = sites;
+    o->bits = 512;
+    o->insecure_test_key = true;
+    o->out = out;
+}
+
+//  sim_check then sim_prepare into o->out; the return of the first failing.
+static int
+s_prepare (sim_options_t *o)
+{
+    char **sites = NULL;
+    int rc = sim_check (o) || sim_prepare (o, 7600, &sites)? -1: 0;
+    sim_consortium_free_sites (&sites);
+    return rc;
+}
+
+static void
+test_defaults_and_checks (void **state)
+{
+    (void) state;
+    sim_options_t o;
+    s_options (&o, "d.csv", 3, "x");
+    assert_int_equal (o.steps, 20);
+    assert_int_equal (o.eval_every, 0);             //  one evaluation, at the end
+    assert_int_equal (o.split, SIM_SPLIT_IID);
+    assert_false (o.privacy_off);
+    assert_true (o.epsilon == 1 && o.delta == 1e-5 && o.sampling_rate == 0.5);
+    assert_string_equal (o.unit, "record");
+    assert_int_equal (sim_check (&o), 0);
+    assert_int_equal (o.threshold, 2);              //  filled in
+    s_options (&o, "d.csv", 1, "x");
+    assert_int_equal (sim_check (&o), 0);
+    assert_int_equal (o.threshold, 1);
+    //  Each refusal names what is wrong.
+    struct { const char *why; } want [] = {
+        { "required" }, { "at most 64" }, { "unit 'group'" }, { "must be 1 with unit site" },
+        { "threshold 4 is more than the 3 sites" }, { "1024 bits" }, { "2050 bits" },
+        { "hidden layers need the mlp model" }, { "512 bits" },
+    };
+    for (int i = 0; i < 9; i++) {
+        s_options (&o, "d.csv", 3, "x");
+        switch (i) {
+            case 0: o.label = NULL; break;
+            case 1: o.sites = 65; break;
+            case 2: o.unit = "group"; break;
+            case 3: o.unit = "site"; break;
+            case 4: o.threshold = 4; break;
+            case 5: o.bits = 1024; o.insecure_test_key = false; break;
+            case 6: o.bits = 2050; break;
+            case 7: o.hidden = "8"; break;
+            case 8: o.insecure_test_key = false; break;
+        }
+        assert_int_equal (sim_check (&o), -1);
+        assert_int_equal (util_last_code (), i == 1? UTIL_ELIMIT: UTIL_EINPUT);
+        assert_non_null (strstr (util_last_error (), want [i].why));
+    }
+    s_options (&o, "d.csv", 3, "x");
+    o.unit = "site";
+    o.sampling_rate = 1;
+    assert_int_equal (sim_check (&o), 0);
+}
+
+static void
+test_prepare (void **state)
+{
+    (void) state;
+    char train [256], test [256], out [256], path [512];
+    snprintf (train, sizeof train, "%s/train.csv", s_dir);
+    snprintf (test, sizeof test, "%s/test.csv", s_dir);
+    assert_int_equal (sim_split_holdout (S_BREAST, "malignant", 0.3, 1, train, test, NULL, NULL),
+                      0);
+    snprintf (out, sizeof out, "%s/prep", s_dir);
+    sim_options_t o;
+    s_options (&o, train, 3, out);
+    o.test = test;
+    o.split = SIM_SPLIT_LABEL_SKEW;
+    assert_int_equal (s_prepare (&o), 0);
+    size_t rows = 0, test_rows = 0;
+    for (int i = 1; i <= 3; i++) {
+        snprintf (path, sizeof path, "%s/data/site-%d.csv", out, i);
+        rows += s_rows (path);
+        snprintf (path, sizeof path, "%s/data/site-%d-test.csv", out, i);
+        test_rows += s_rows (path);
+        snprintf (path, sizeof path, "%s/sites/site-%d.cfg", out, i);
+        zconfig_t *cfg = zconfig_load (path);
+        assert_non_null (cfg);
+        char expect [64];
+        snprintf (expect, sizeof expect, "../data/site-%d-test.csv", i);
+        assert_string_equal (zconfig_get (cfg, "site/dataset/test_path", ""), expect);
+        assert_string_equal (zconfig_get (cfg, "site/dataset/name", ""), "data");
+        assert_string_equal (zconfig_get (cfg, "site/budget/epsilon", ""), "2");
+        assert_non_null (strstr (zconfig_get (cfg, "site/coordinator", ""), "tcp://127.0.0.1:"));
+        zconfig_destroy (&cfg);
+    }
+    assert_int_equal (rows, 398);
+    assert_int_equal (test_rows, 171);
+    snprintf (path, sizeof path, "%s/coordinator.cfg", out);
+    zconfig_t *coord = zconfig_load (path);
+    assert_non_null (coord);
+    assert_string_equal (zconfig_get (coord, "coordinator/round_timeout_ms", ""), "30000");
+    zconfig_destroy (&coord);
+    snprintf (path, sizeof path, "%s/study.cfg", out);
+    zconfig_t *study = zconfig_load (path);
+    assert_non_null (study);
+    assert_string_equal (zconfig_get (study, "study/name", ""), "train-logistic");
+    assert_string_equal (zconfig_get (study, "study/dataset", ""), "data");
+    assert_string_equal (zconfig_get (study, "study/label", ""), "malignant");
+    assert_string_equal (zconfig_get (study, "study/steps", ""), "20");
+    assert_string_equal (zconfig_get (study, "study/eval_every", ""), "0");
+    assert_string_equal (zconfig_get (study, "study/min_sites", ""), "2");
+    assert_string_equal (zconfig_get (study, "study/privacy/off", ""), "false");
+    assert_string_equal (zconfig_get (study, "study/privacy/unit", ""), "record");
+    assert_null (zconfig_locate (study, "study/local_epochs"));
+    zconfig_destroy (&study);
+    //  unit = site: the local-training keys, q = 1.
+    s_options (&o, train, 3, out);
+    o.unit = "site";
+    o.sampling_rate = 1;
+    o.local_epochs = 4;
+    o.local_learning_rate = 0.2;
+    o.local_batch = 16;
+    o.epsilon = 10;
+    assert_int_equal (s_prepare (&o), 0);
+    study = zconfig_load (path);
+    assert_non_null (study);
+    assert_string_equal (zconfig_get (study, "study/privacy/unit", ""), "site");
+    assert_string_equal (zconfig_get (study, "study/sampling_rate", ""), "1");
+    assert_string_equal (zconfig_get (study, "study/local_epochs", ""), "4");
+    assert_string_equal (zconfig_get (study, "study/local_learning_rate", ""), "0.2");
+    assert_string_equal (zconfig_get (study, "study/local_batch", ""), "16");
+    zconfig_destroy (&study);
+    //  Privacy off: the sites must accept it.
+    s_options (&o, train, 2, out);
+    o.privacy_off = true;
+    assert_int_equal (s_prepare (&o), 0);
+    snprintf (path, sizeof path, "%s/sites/site-2.cfg", out);
+    zconfig_t *cfg = zconfig_load (path);
+    assert_non_null (cfg);
+    assert_string_equal (zconfig_get (cfg, "site/allow_privacy_off", ""), "true");
+    zconfig_destroy (&cfg);
+
+    //  Bad data is refused before anything is dealt.
+    char bad [256], none [256];
+    snprintf (bad, sizeof bad, "%s/bad", s_dir);
+    snprintf (none, sizeof none, "%s/none.csv", s_dir);
+    s_options (&o, none, 2, bad);
+    assert_int_equal (s_prepare (&o), -1);
+    assert_non_null (strstr (util_last_error (), "none.csv"));
+    s_options (&o, train, 2, bad);
+    o.label = "nosuch";
+    assert_int_equal (s_prepare (&o), -1);
+    assert_non_null (strstr (util_last_error (), "no label column 'nosuch'"));
+    snprintf (path, sizeof path, "%s/bad/keys", s_dir);
+    assert_int_not_equal (access (path, F_OK), 0);
+    s_options (&o, train, 2, bad);
+    o.test = none;
+    assert_int_equal (s_prepare (&o), -1);
+    //  More sites than rows.
+    FILE *f = fopen (test, "w");
+    assert_non_null (f);
+    fputs ("a,malignant\n1,0\n2,1\n", f);
+    fclose (f);
+    s_options (&o, test, 3, bad);
+    assert_int_equal (s_prepare (&o), -1);
+    s_options (&o, train, 3, "/nonexistent/dir");
+    assert_int_equal (s_prepare (&o), -1);
+}
+
+static json_t *
+s_json (const char *dir, const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    json_t *j = json_load_file (path, 0, NULL);
+    assert_non_null (j);
+    return j;
+}
+
+static char *
+s_text (const char *dir, const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen (path, "r");
+    assert_non_null (f);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream (&text, &len);
+    int ch;
+    while ((ch = fgetc (f)) != EOF)
+        fputc (ch, m);
+    fclose (m);
+    fclose (f);
+    return text;
+}
+
+//  A real consortium: coordinator and 3 site processes of the built binary.
+static void
+test_run (void **state)
+{
+    (void) state;
+    char out [256], path [512];
+    snprintf (out, sizeof out, "%s/run", s_dir);
+    sim_options_t o;
+    s_options (&o, S_BREAST, 3, out);
+    o.split = SIM_SPLIT_SIZE_SKEW;
+    o.steps = 2;
+    o.sampling_rate = 0.2;
+    o.timeout_s = 120;
+    json_t *report = NULL;
+    assert_int_equal (sim_check (&o), 0);
+    assert_int_equal (sim_run (&o, &report), 0);
+    assert_non_null (report);
+    json_decref (report);
+    report = s_json (out, "report.json");
+    json_t *study = json_object_get (report, "study");
+    assert_string_equal (json_string_value (json_object_get (study, "status")), "completed");
+    assert_int_equal (json_array_size (json_object_get (study, "sites")), 3);
+    json_t *privacy = json_object_get (report, "privacy");
+    assert_true (json_is_true (json_object_get (privacy, "private")));
+    double eps = json_number_value (json_object_get (privacy, "epsilon"));
+    assert_true (eps > 0 && eps <= 1 + 1e-9);
+    assert_true (json_array_size (json_object_get (report, "rounds")) >= 3);
+    json_decref (report);
+    char *html = s_text (out, "report.html");
+    assert_non_null (strstr (html, "<!DOCTYPE html>"));
+    assert_null (strstr (html, "NOT PRIVATE"));
+    assert_non_null (strstr (html, "add/remove one record at one site"));
+    free (html);
+    snprintf (path, sizeof path, "%s/model.json", out);
+    model_file_t *mf = model_file_load (path);
+    assert_non_null (mf);
+    model_file_destroy (&mf);
+    json_t *run = s_json (out, "run.json");
+    assert_true (json_number_value (json_object_get (run, "coordinator_rss_mb")) > 0);
+    assert_int_equal (json_integer_value (json_object_get (run, "sites")), 3);
+    //  The coordinator was stopped: nothing listens on its port any more.
+    int port = (int) json_integer_value (json_object_get (run, "port"));
+    json_decref (run);
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    assert_true (fd >= 0);
+    int one = 1;
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
+    assert_int_equal (listen (fd, 1), 0);
+    close (fd);
+
+    //  Privacy off: the report and the page say NOT PRIVATE.
+    snprintf (out, sizeof out, "%s/off", s_dir);
+    s_options (&o, S_BREAST, 2, out);
+    o.privacy_off = true;
+    o.steps = 2;
+    o.timeout_s = 120;
+    assert_int_equal (sim_check (&o), 0);
+    assert_int_equal (sim_run (&o, &report), 0);
+    json_decref (report);
+    report = s_json (out, "report.json");
+    privacy = json_object_get (report, "privacy");
+    assert_false (json_is_true (json_object_get (privacy, "private")));
+    json_decref (report);
+    html = s_text (out, "report.html");
+    assert_non_null (strstr (html, "<div class=\"stamp\">NOT PRIVATE"));
+    free (html);
+}
+
+//  The summary's lines for a private report with and without a DP AUC.
+static void
+test_summary (void **state)
+{
+    (void) state;
+    const char *with =
+        "{\"study\": {\"status\": \"completed\", \"wall_s\": 12.5},"
+        " \"privacy\": {\"private\": true, \"epsilon\": 1, \"target_epsilon\": 1,"
+        " \"delta\": 1e-5, \"unit\": \"record\", \"noise_multiplier\": 15,"
+        " \"sampling_rate\": 0.5, \"steps\": 10},"
+        " \"final_metrics\": {\"auc\": 0.9, \"accuracy\": 0.8, \"log_loss\": 0.4,"
+        " \"auc_low_90\": 0.75, \"auc_high_90\": 0.98}}";
+    json_t *report = json_loads (with, 0, NULL);
+    assert_non_null (report);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    sim_summary (report, out);
+    fclose (out);
+    assert_non_null (strstr (text, "test AUC   0.9000 (accuracy 0.8000, log-loss 0.4000; DP estimate)"));
+    assert_non_null (strstr (text, "epsilon 1.000 of 1, delta 1e-05 (record"));
+    assert_non_null (strstr (text, "wall time  12.5 s"));
+    assert_non_null (strstr (text, "90% interval of the estimate 0.750 to 0.980"));
+    free (text);
+    //  Norm-Sub left one label empty: the AUC is null, and the summary says why.
+    json_object_set_new (json_object_get (report, "final_metrics"), "auc", json_null ());
+    out = open_memstream (&text, &size);
+    sim_summary (report, out);
+    fclose (out);
+    assert_non_null (strstr (text, "test AUC   n/a (DP estimate"));
+    free (text);
+    json_decref (report);
+}
+
+int
+main (void)
+{
+    he_init ();
+    //  The coordinator and sites are processes of the built binary.
+    setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
+    if (!mkdtemp (s_dir))
+        return 1;
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_defaults_and_checks),
+        cmocka_unit_test (test_prepare),
+        cmocka_unit_test (test_run),
+        cmocka_unit_test (test_summary),
+    };
+    int rc = cmocka_run_group_tests (tests, NULL, NULL);
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    if (system (cmd) != 0)
+        return 1;
+    return rc;
+}
