@@ -1,76 +1,444 @@
-/*  Unit tests for site/worker.c: start-up refusals (config, keys, a share
-    of another key, an index mismatch) and a clean start and stop. The
-    message flow is covered end to end by tests/e2e. */
+/*  Unit tests for site/worker.c.
+
+    Start-up refusals (config, keys, a share of another key, an index
+    mismatch) and a clean start and stop; then the message flow against a
+    coordinator played by this test: the real CURVE server of proto/curve.h
+    on loopback, with an allowlist that holds the site's certificate. The
+    worker runs in one thread for the whole flow, as it does in production,
+    so a failure early on (a declined offer, a refused round) leaves its
+    reason in that thread's error slot. A decrypt request with one
+    ciphertext too few used to be answered with that stale reason (issue
+    11); test_decrypt_wrong_count pins the count reply.
+
+    The flow: hello; declines (unknown dataset, budget); a refused round;
+    contributions with the plan's number of ciphertexts; partial
+    decryptions with a batched proof that verifies, refused for a round
+    the site did not contribute to and the second time; and, with privacy
+    off, a contribution that decrypts (the site's partial and the test's
+    share combined) to the exact sums of the CSV written here. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <czmq.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "he/codec.h"
 #include "he/keyfile.h"
-#include "util/error.h"
+#include "he/serial.h"
 #include "he/threshold.h"
+#include "proto/curve.h"
+#include "proto/message.h"
+#include "proto/plan.h"
+#include "proto/study.h"
 #include "site/worker.h"
+#include "util/error.h"
+
+//  How long the coordinator waits for any one answer. Generous for a
+//  sanitizer build; a healthy run answers in milliseconds.
+#define S_WAIT_MS 30000
+
+//  The site's dataset: two features, six rows, three positive labels.
+//  Every value is a multiple of 1/4, so the privacy-off sums (fixed point
+//  2^PROTO_OFF_BITS) are exact.
+#define S_CSV "x1,x2,label\n" \
+              "1,0.5,0\n"     \
+              "2,1.5,1\n"     \
+              "3,-2,0\n"      \
+              "4,0.25,1\n"    \
+              "5,3,1\n"       \
+              "6,-1,0\n"
+#define S_FEATURES 2
+#define S_ROWS 6
+//  Per feature: sum x, then sum x^2; then the positive labels.
+static const double s_sums [2 * S_FEATURES + 1] = { 21, 2.25, 91, 16.5625, 3 };
+
+//  The site's budget, and a study epsilon over it.
+#define S_BUDGET_EPSILON 20
+#define S_GREEDY_EPSILON 100
+
+#define S_REFUSED "decrypt: only the aggregate of the current round this site contributed to is decrypted, once"
 
 static char s_dir [] = "/tmp/cohort-worker-XXXXXX";
+
+//  The consortium of the flow: a 2-of-2 key (the site holds share 1, the
+//  test share 2), the coordinator's server, and the worker in its thread.
+static struct {
+    he_pubkey_t *pk;
+    he_verify_t *vk;
+    he_share_t **shares;
+    he_codec_t codec;
+    proto_server_t *server;
+    zpoller_t *poller;
+    zframe_t *identity;             //  the site's routing id (last hello)
+    proto_msg_t *hello;             //  the first hello
+    char user [64];                 //  the CURVE key it came with
+    char site_key [64];             //  the site's public key (Z85)
+    site_worker_t *worker;
+    pthread_t thread;
+    bool running;
+} s_fed;
+
+static volatile bool s_stop;
+
+static void
+s_path (char *out, size_t size, const char *name)
+{
+    snprintf (out, size, "%s/%s", s_dir, name);
+}
+
+static void
+s_write (const char *name, const char *text)
+{
+    char path [300];
+    s_path (path, sizeof path, name);
+    FILE *f = fopen (path, "w");
+    assert_non_null (f);
+    assert_true (fputs (text, f) >= 0);
+    assert_int_equal (fclose (f), 0);
+}
 
 static void
 s_write_key (const char *name, char *text)
 {
     char path [300];
-    snprintf (path, sizeof path, "%s/%s", s_dir, name);
+    s_path (path, sizeof path, name);
+    assert_non_null (text);
     assert_int_equal (he_keyfile_write (path, text, 0600, 1), 0);
     free (text);
 }
 
+//  Writes <name>.cfg (ledger <name>.db) and returns its path (static).
 static const char *
-s_cfg (unsigned index, const char *share)
+s_cfg (const char *name, unsigned index, const char *share, const char *endpoint)
 {
     static char path [300];
-    snprintf (path, sizeof path, "%s/site.cfg", s_dir);
+    char file [100];
+    snprintf (file, sizeof file, "%s.cfg", name);
+    s_path (path, sizeof path, file);
     FILE *f = fopen (path, "w");
-    fprintf (f, "site\n    name = a\n    index = %u\n    coordinator = tcp://127.0.0.1:9\n"
+    assert_non_null (f);
+    fprintf (f, "site\n    name = a\n    index = %u\n    coordinator = %s\n"
                 "    coordinator_cert = coordinator\n    cert = a_secret\n    share = %s\n"
-                "    public_key = paillier.pub\n    ledger = a.db\n    budget\n"
-                "        epsilon = 1\n        delta = 1e-5\n", index, share);
-    fclose (f);
+                "    public_key = paillier.pub\n    ledger = %s.db\n"
+                "    allow_privacy_off = true\n    budget\n"
+                "        epsilon = %d\n        delta = 1e-5\n"
+                "    dataset\n        name = wards\n        path = wards.csv\n",
+             index, endpoint, share, name, S_BUDGET_EPSILON);
+    assert_int_equal (fclose (f), 0);
     return path;
 }
 
+//  A study of the `wards` layout over `dataset` (ZPL text into buf).
+static const char *
+s_study (char *buf, size_t size, const char *dataset, double epsilon, bool off)
+{
+    snprintf (buf, size, "study\n    name = flow\n    dataset = %s\n    label = label\n"
+                         "    model = logistic\n    optimizer = sgd\n    learning_rate = 0.1\n"
+                         "    steps = 2\n    sampling_rate = 0.5\n    clip = 1\n"
+                         "    min_sites = 2\n    eval_every = 0\n    privacy\n"
+                         "        epsilon = %g\n        delta = 1e-5\n        off = %s\n",
+              dataset, epsilon, off? "true": "false");
+    return buf;
+}
+
+//  The plan the site makes for a study text (the coordinator makes the
+//  same one): S_FEATURES features, quorum 2.
 static void
-test_worker (void **state)
+s_plan (proto_plan_t *plan, const char *text)
+{
+    proto_study_t *study = proto_study_parse (text, "test");
+    assert_non_null (study);
+    assert_int_equal (proto_plan_make (plan, study, S_FEATURES, 2), 0);
+    proto_study_destroy (&study);
+}
+
+//  The next message from the site within `ms`, or NULL. Keeps the routing
+//  identity of every hello (the site's heartbeat).
+static proto_msg_t *
+s_recv (int ms, char *user, size_t size)
+{
+    int64_t until = zclock_mono () + ms;
+    while (zclock_mono () < until) {
+        if (!zpoller_wait (s_fed.poller, (int) (until - zclock_mono ())))
+            continue;
+        zframe_t *identity = NULL;
+        proto_msg_t *msg = proto_recv_user (proto_server_sock (s_fed.server), &identity,
+                                            user, size);
+        if (!msg) {
+            zframe_destroy (&identity);
+            fail_msg ("the site sent a message that does not decode: %s", util_last_error ());
+        }
+        if (msg->body_case == COHORT__ENVELOPE__BODY_HELLO) {
+            zframe_destroy (&s_fed.identity);
+            s_fed.identity = identity;
+        }
+        else
+            zframe_destroy (&identity);
+        return msg;
+    }
+    return NULL;
+}
+
+//  The site's next answer, hellos skipped.
+static proto_msg_t *
+s_answer (void)
+{
+    int64_t until = zclock_mono () + S_WAIT_MS;
+    while (zclock_mono () < until) {
+        proto_msg_t *msg = s_recv ((int) (until - zclock_mono ()), NULL, 0);
+        if (msg && msg->body_case != COHORT__ENVELOPE__BODY_HELLO)
+            return msg;
+        proto_free (&msg);
+    }
+    fail_msg ("no answer from the site within %d ms", S_WAIT_MS);
+    return NULL;
+}
+
+//  Sends to the site and returns its answer (the caller frees it).
+static proto_msg_t *
+s_ask (const char *study_id, uint32_t round, proto_msg_t *msg)
+{
+    assert_non_null (s_fed.identity);
+    msg->study_id = (char *) study_id;
+    msg->round_id = round;
+    assert_int_equal (proto_send (proto_server_sock (s_fed.server), s_fed.identity, msg), 0);
+    proto_msg_t *answer = s_answer ();
+    assert_string_equal (answer->study_id, study_id);
+    assert_int_equal (answer->round_id, round);
+    return answer;
+}
+
+static proto_msg_t *
+s_offer (const char *study_id, const char *text)
+{
+    Cohort__StudyOffer offer = COHORT__STUDY_OFFER__INIT;
+    offer.study_cfg = (char *) text;
+    offer.threshold = 2;
+    offer.sites = 2;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_OFFER;
+    msg.offer = &offer;
+    return s_ask (study_id, 0, &msg);
+}
+
+//  The offer is accepted, with the CSV's features and row count.
+static void
+s_accepted (const char *study_id, const char *text)
+{
+    proto_msg_t *answer = s_offer (study_id, text);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_ACCEPT);
+    assert_int_equal (answer->accept->n_features, S_FEATURES);
+    assert_string_equal (answer->accept->features [0], "x1");
+    assert_string_equal (answer->accept->features [1], "x2");
+    assert_int_equal (answer->accept->train_records, S_ROWS);
+    proto_free (&answer);
+}
+
+//  Starts a round as the coordinator does: the plan's sampling rate, and
+//  for a training round a zero model with mean 0 and std 1.
+static proto_msg_t *
+s_round (const char *study_id, uint32_t round, Cohort__RoundKind kind, const proto_plan_t *plan)
+{
+    double params [S_FEATURES + 1] = { 0 }, mean [S_FEATURES] = { 0 }, std [S_FEATURES] = { 1, 1 };
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.kind = kind;
+    rs.sampling_rate = plan->kind [kind].q;
+    rs.deadline_ms = S_WAIT_MS;
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
+        assert_int_equal (plan->n_params, S_FEATURES + 1);
+        rs.n_params = plan->n_params;
+        rs.params = params;
+        rs.n_mean = rs.n_std = S_FEATURES;
+        rs.mean = mean;
+        rs.std = std;
+    }
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_ROUND_START;
+    msg.round_start = &rs;
+    return s_ask (study_id, round, &msg);
+}
+
+//  Runs a round the site contributes to. The update holds exactly the
+//  plan's number of ciphertexts for the kind; returns them in *cts.
+static size_t
+s_contribute (mpz_t **cts, const char *study_id, uint32_t round, Cohort__RoundKind kind,
+              const proto_plan_t *plan)
+{
+    proto_msg_t *answer = s_round (study_id, round, kind, plan);
+    if (answer->body_case == COHORT__ENVELOPE__BODY_ERROR)
+        fail_msg ("round %u refused: %s", round, answer->error->message);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_UPDATE);
+    size_t n = 0;
+    ProtobufCBinaryData data = answer->update->ciphertexts;
+    assert_int_equal (he_vector_deserialize (cts, &n, s_fed.pk, data.data, data.len,
+                                             HE_VECTOR_MAX), 0);
+    assert_int_equal (n, he_codec_plaintexts (&s_fed.codec, plan->kind [kind].dim));
+    proto_free (&answer);
+    return n;
+}
+
+//  Asks the site to decrypt `count` ciphertexts.
+static proto_msg_t *
+s_decrypt (const char *study_id, uint32_t round, const mpz_t *cts, size_t count)
+{
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal (he_vector_serialize (&buf, &len, s_fed.pk, cts, count), 0);
+    Cohort__DecryptRequest dr = COHORT__DECRYPT_REQUEST__INIT;
+    dr.aggregate = (ProtobufCBinaryData) { len, buf };
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_DECRYPT_REQUEST;
+    msg.decrypt_request = &dr;
+    proto_msg_t *answer = s_ask (study_id, round, &msg);
+    free (buf);
+    return answer;
+}
+
+static void
+s_expect_error (proto_msg_t **answer_p, const char *text)
+{
+    proto_msg_t *answer = *answer_p;
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_ERROR);
+    assert_string_equal (answer->error->message, text);
+    proto_free (answer_p);
+}
+
+//  A partial decryption of cts[0..n) by share 1 whose batched proof
+//  verifies for this study and round; its partials go to *parts.
+static void
+s_expect_partial (proto_msg_t **answer_p, mpz_t **parts, const char *study_id, uint32_t round,
+                  mpz_t *cts, size_t n)
+{
+    proto_msg_t *answer = *answer_p;
+    if (answer->body_case == COHORT__ENVELOPE__BODY_ERROR)
+        fail_msg ("decrypt refused: %s", answer->error->message);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_PARTIAL);
+    assert_int_equal (answer->partial->share_index, 1);
+    size_t count = 0, nproofs = 0;
+    he_proof_t *proofs = NULL;
+    ProtobufCBinaryData p = answer->partial->partials, f = answer->partial->proof;
+    assert_int_equal (he_vector_deserialize (parts, &count, s_fed.pk, p.data, p.len, n), 0);
+    assert_int_equal (count, n);
+    assert_int_equal (he_proofs_deserialize (&proofs, &nproofs, s_fed.pk, f.data, f.len, 1), 0);
+    assert_int_equal (nproofs, 1);
+    assert_int_equal (he_batch_verify (s_fed.vk, 1, study_id, round, (const mpz_t *) cts,
+                                       (const mpz_t *) *parts, n, &proofs [0]), 0);
+    //  And bound to this study and round.
+    assert_int_equal (he_batch_verify (s_fed.vk, 1, study_id, round + 1, (const mpz_t *) cts,
+                                       (const mpz_t *) *parts, n, &proofs [0]), -1);
+    he_proofs_free (&proofs, nproofs);
+    proto_free (answer_p);
+}
+
+static void *
+s_worker_thread (void *args)
+{
+    (void) args;
+    site_worker_run (s_fed.worker, &s_stop);
+    return NULL;
+}
+
+static int
+s_setup (void **state)
 {
     (void) state;
     he_init ();
     assert_non_null (mkdtemp (s_dir));
-    zcert_t *cert = zcert_new ();
     char base [300];
-    snprintf (base, sizeof base, "%s/coordinator", s_dir);
-    assert_int_equal (zcert_save (cert, base), 0);
-    snprintf (base, sizeof base, "%s/a", s_dir);
-    assert_int_equal (zcert_save (cert, base), 0);
-    zcert_destroy (&cert);
-    he_pubkey_t *pk, *pk2;
-    he_verify_t *vk, *vk2;
-    he_share_t **shares, **shares2;
-    assert_int_equal (he_threshold_keygen (&pk, &vk, &shares, 512, 2, 2), 0);
+    //  Certificates: the coordinator's, the site's, and an allowlist with
+    //  the site's public one.
+    zcert_t *coordinator = zcert_new (), *site = zcert_new ();
+    s_path (base, sizeof base, "coordinator");
+    assert_int_equal (zcert_save (coordinator, base), 0);
+    s_path (base, sizeof base, "a");
+    assert_int_equal (zcert_save (site, base), 0);
+    s_path (base, sizeof base, "allowed");
+    assert_int_equal (zsys_dir_create ("%s", base), 0);
+    s_path (base, sizeof base, "allowed/a.pub");
+    assert_int_equal (zcert_save_public (site, base), 0);
+    snprintf (s_fed.site_key, sizeof s_fed.site_key, "%s", zcert_public_txt (site));
+    zcert_destroy (&coordinator);
+    zcert_destroy (&site);
+
+    assert_int_equal (he_threshold_keygen (&s_fed.pk, &s_fed.vk, &s_fed.shares, 512, 2, 2), 0);
+    assert_int_equal (he_codec_init (&s_fed.codec, he_pubkey_bits (s_fed.pk), PROTO_FRAC_BITS,
+                                     PROTO_VALUE_BITS, PROTO_MAX_PARTIES), 0);
+    s_write_key ("paillier.pub", he_keyfile_format_public (s_fed.pk));
+    s_write_key ("share-1.key", he_keyfile_format_share (s_fed.shares [0]));
+    s_write ("wards.csv", S_CSV);
+
+    char secret [300], allowed [300];
+    s_path (secret, sizeof secret, "coordinator_secret");
+    s_path (allowed, sizeof allowed, "allowed");
+    s_fed.server = proto_server_new ("tcp://127.0.0.1:*", secret, allowed);
+    assert_non_null (s_fed.server);
+    s_fed.poller = zpoller_new (proto_server_sock (s_fed.server), NULL);
+    assert_non_null (s_fed.poller);
+    s_fed.worker = site_worker_new (s_cfg ("flow", 1, "share-1.key",
+                                           proto_server_endpoint (s_fed.server)));
+    assert_non_null (s_fed.worker);
+    //  The socket moves to the worker's thread here and stays there until
+    //  the thread is joined.
+    s_stop = false;
+    assert_int_equal (pthread_create (&s_fed.thread, NULL, s_worker_thread, NULL), 0);
+    s_fed.running = true;
+    s_fed.hello = s_recv (S_WAIT_MS, s_fed.user, sizeof s_fed.user);
+    assert_non_null (s_fed.hello);
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    if (s_fed.running) {
+        s_stop = true;
+        pthread_join (s_fed.thread, NULL);
+        s_fed.running = false;
+    }
+    site_worker_destroy (&s_fed.worker);
+    proto_free (&s_fed.hello);
+    zframe_destroy (&s_fed.identity);
+    zpoller_destroy (&s_fed.poller);
+    proto_server_destroy (&s_fed.server);
+    if (s_fed.shares) {
+        for (int i = 0; i < 2; i++)
+            he_share_destroy (&s_fed.shares [i]);
+        free (s_fed.shares);
+        s_fed.shares = NULL;
+    }
+    he_pubkey_destroy (&s_fed.pk);
+    he_verify_destroy (&s_fed.vk);
+    char cmd [300];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    return system (cmd) == 0? 0: -1;
+}
+
+static void
+test_start_refusals (void **state)
+{
+    (void) state;
+    he_pubkey_t *pk2;
+    he_verify_t *vk2;
+    he_share_t **shares2;
     assert_int_equal (he_threshold_keygen (&pk2, &vk2, &shares2, 512, 2, 2), 0);
-    s_write_key ("paillier.pub", he_keyfile_format_public (pk));
-    s_write_key ("share-1.key", he_keyfile_format_share (shares [0]));
     s_write_key ("other-1.key", he_keyfile_format_share (shares2 [0]));
+    const char *nowhere = "tcp://127.0.0.1:9";
 
     assert_null (site_worker_new ("/nonexistent.cfg"));
-    assert_null (site_worker_new (s_cfg (1, "missing.key")));
-    assert_null (site_worker_new (s_cfg (1, "other-1.key")));
+    assert_null (site_worker_new (s_cfg ("start", 1, "missing.key", nowhere)));
+    assert_null (site_worker_new (s_cfg ("start", 1, "other-1.key", nowhere)));
     assert_non_null (strstr (util_last_error (), "another key"));
-    assert_null (site_worker_new (s_cfg (2, "share-1.key")));
+    assert_null (site_worker_new (s_cfg ("start", 2, "share-1.key", nowhere)));
     assert_non_null (strstr (util_last_error (), "share index 1, but the config says index = 2"));
 
-    site_worker_t *worker = site_worker_new (s_cfg (1, "share-1.key"));
+    site_worker_t *worker = site_worker_new (s_cfg ("start", 1, "share-1.key", nowhere));
     assert_non_null (worker);
     volatile bool stop = true;
     assert_int_equal (site_worker_run (worker, &stop), 0);
@@ -78,24 +446,228 @@ test_worker (void **state)
     assert_null (worker);
     site_worker_destroy (&worker);
 
-    for (int i = 0; i < 2; i++) {
-        he_share_destroy (&shares [i]);
+    for (int i = 0; i < 2; i++)
         he_share_destroy (&shares2 [i]);
-    }
-    free (shares);
     free (shares2);
-    he_pubkey_destroy (&pk);
     he_pubkey_destroy (&pk2);
-    he_verify_destroy (&vk);
     he_verify_destroy (&vk2);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    assert_int_equal (system (cmd), 0);
+}
+
+//  a) The site announces itself with its name and share index, over
+//  CURVE with the key the allowlist holds.
+static void
+test_hello (void **state)
+{
+    (void) state;
+    assert_int_equal (s_fed.hello->body_case, COHORT__ENVELOPE__BODY_HELLO);
+    assert_string_equal (s_fed.hello->hello->role, "site");
+    assert_string_equal (s_fed.hello->hello->name, "a");
+    assert_int_equal (s_fed.hello->hello->index, 1);
+    assert_string_equal (s_fed.hello->study_id, "");
+    assert_string_equal (s_fed.user, s_fed.site_key);
+}
+
+//  b) A dataset the site does not hold: declined, naming it.
+static void
+test_decline_unknown_dataset (void **state)
+{
+    (void) state;
+    char text [1024];
+    proto_msg_t *answer = s_offer ("unknown", s_study (text, sizeof text, "nosuch", 1, false));
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_string_equal (answer->decline->reason,
+                         "unknown dataset: 'nosuch' is not registered at this site");
+    proto_free (&answer);
+}
+
+//  c) A study the site's budget cannot pay for: declined with the budget
+//  reason. Nothing is charged, so a study within the budget still fits.
+static void
+test_decline_budget (void **state)
+{
+    (void) state;
+    char text [1024];
+    proto_msg_t *answer = s_offer ("greedy", s_study (text, sizeof text, "wards",
+                                                      S_GREEDY_EPSILON, false));
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    const char *reason = answer->decline->reason;
+    assert_int_equal (strncmp (reason, "budget: ", 8), 0);
+    assert_non_null (strstr (reason, "dataset wards"));
+    assert_non_null (strstr (reason, "budget 20 "));
+    proto_free (&answer);
+    s_accepted ("modest", s_study (text, sizeof text, "wards", 1, false));
+}
+
+//  A round the site has no study for, or has already answered: refused.
+static void
+test_round_refused (void **state)
+{
+    (void) state;
+    char text [1024];
+    proto_plan_t plan;
+    s_plan (&plan, s_study (text, sizeof text, "wards", 1, false));
+    proto_msg_t *answer = s_round ("stranger", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    s_expect_error (&answer, "round: not a study this site accepted");
+
+    s_accepted ("replay", text);
+    mpz_t *cts;
+    size_t n = s_contribute (&cts, "replay", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    he_vector_free (&cts, n);
+    answer = s_round ("replay", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    s_expect_error (&answer, "round: round 1 already passed (last 1)");
+    //  The plan has one statistics round.
+    answer = s_round ("replay", 2, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    s_expect_error (&answer, "round: a stats round beyond the 1 accepted");
+}
+
+//  d) The stale read of issue 11. Failures leave their reason in the
+//  worker thread's error slot: here a declined offer ("budget: ..."), and
+//  accepting a study leaves one too (the plan's search for the noise level
+//  tries levels that fail). After an accepted round, an aggregate one
+//  ciphertext short decodes fine, and the answer must name the count. The
+//  old code sent whatever the slot held when it was not empty (here the
+//  plan's "noise variance ... passes the sampler's range"). One ciphertext
+//  too many is refused by the decoder, with the decoder's reason.
+static void
+test_decrypt_wrong_count (void **state)
+{
+    (void) state;
+    char text [1024], expect [200];
+    proto_msg_t *answer = s_offer ("stale-greedy", s_study (text, sizeof text, "wards",
+                                                            S_GREEDY_EPSILON, false));
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_int_equal (strncmp (answer->decline->reason, "budget: ", 8), 0);
+    proto_free (&answer);
+
+    proto_plan_t plan;
+    s_plan (&plan, s_study (text, sizeof text, "wards", 1, false));
+    s_accepted ("stale", text);
+    mpz_t *cts;
+    size_t n = s_contribute (&cts, "stale", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    assert_true (n >= 2);
+    answer = s_decrypt ("stale", 1, (const mpz_t *) cts, n - 1);
+    snprintf (expect, sizeof expect, "decrypt: %zu ciphertexts, this site contributed %zu",
+              n - 1, n);
+    s_expect_error (&answer, expect);
+    //  That request used up the round's one decryption.
+    answer = s_decrypt ("stale", 1, (const mpz_t *) cts, n);
+    s_expect_error (&answer, S_REFUSED);
+    he_vector_free (&cts, n);
+
+    //  A refused round leaves its reason in the slot; the next round's
+    //  aggregate has one ciphertext too many.
+    answer = s_round ("stale", 1, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &plan);
+    s_expect_error (&answer, "round: round 1 already passed (last 1)");
+    n = s_contribute (&cts, "stale", 2, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &plan);
+    assert_int_equal (n, 1);
+    mpz_t two [2];
+    mpz_init_set (two [0], cts [0]);
+    mpz_init_set (two [1], cts [0]);
+    answer = s_decrypt ("stale", 2, (const mpz_t *) two, 2);
+    snprintf (expect, sizeof expect, "ciphertext vector: count 2 exceeds the limit %zu", n);
+    s_expect_error (&answer, expect);
+    mpz_clear (two [0]);
+    mpz_clear (two [1]);
+    he_vector_free (&cts, n);
+}
+
+//  e) Only the aggregate of the round the site contributed to last is
+//  decrypted, and only once.
+static void
+test_decrypt_once (void **state)
+{
+    (void) state;
+    char text [1024];
+    proto_plan_t plan;
+    s_plan (&plan, s_study (text, sizeof text, "wards", 1, false));
+    s_accepted ("once", text);
+    mpz_t *cts, *parts = NULL;
+    //  Before any contribution, round 1 or round 0 (the wire allows 0).
+    proto_msg_t *answer = s_decrypt ("once", 1, NULL, 0);
+    s_expect_error (&answer, S_REFUSED);
+    answer = s_decrypt ("once", 0, NULL, 0);
+    s_expect_error (&answer, S_REFUSED);
+    size_t n = s_contribute (&cts, "once", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    //  A round it did not contribute to, and another study's round 1.
+    answer = s_decrypt ("once", 2, (const mpz_t *) cts, n);
+    s_expect_error (&answer, S_REFUSED);
+    answer = s_decrypt ("other", 1, (const mpz_t *) cts, n);
+    s_expect_error (&answer, S_REFUSED);
+    //  Its own round: a proven partial decryption.
+    answer = s_decrypt ("once", 1, (const mpz_t *) cts, n);
+    s_expect_partial (&answer, &parts, "once", 1, cts, n);
+    he_vector_free (&parts, n);
+    //  Once.
+    answer = s_decrypt ("once", 1, (const mpz_t *) cts, n);
+    s_expect_error (&answer, S_REFUSED);
+    he_vector_free (&cts, n);
+    //  A training round moves the study on: round 1 is no longer current.
+    n = s_contribute (&cts, "once", 2, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &plan);
+    answer = s_decrypt ("once", 1, (const mpz_t *) cts, n);
+    s_expect_error (&answer, S_REFUSED);
+    answer = s_decrypt ("once", 2, (const mpz_t *) cts, n);
+    s_expect_partial (&answer, &parts, "once", 2, cts, n);
+    he_vector_free (&parts, n);
+    he_vector_free (&cts, n);
+}
+
+//  f) With privacy off, the statistics round carries the plan's number of
+//  ciphertexts, and the site's partial with the test's own (share 2)
+//  decrypts to the exact sums of the CSV.
+static void
+test_contribution_decrypts (void **state)
+{
+    (void) state;
+    char text [1024];
+    proto_plan_t plan;
+    s_plan (&plan, s_study (text, sizeof text, "wards", 1, true));
+    size_t dim = plan.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].dim;
+    assert_int_equal (dim, 2 * S_FEATURES + 1);
+    s_accepted ("exact", text);
+    mpz_t *cts, *parts = NULL;
+    size_t n = s_contribute (&cts, "exact", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    proto_msg_t *answer = s_decrypt ("exact", 1, (const mpz_t *) cts, n);
+    s_expect_partial (&answer, &parts, "exact", 1, cts, n);
+
+    mpz_t *plains = calloc (n, sizeof (mpz_t));
+    assert_non_null (plains);
+    const unsigned indices [2] = { 1, 2 };
+    for (size_t i = 0; i < n; i++) {
+        mpz_t both [2];
+        mpz_init_set (both [0], parts [i]);
+        mpz_init (both [1]);
+        assert_int_equal (he_partial_decrypt (both [1], s_fed.shares [1], cts [i]), 0);
+        mpz_init (plains [i]);
+        assert_int_equal (he_combine (plains [i], s_fed.vk, indices, (const mpz_t *) both, 2), 0);
+        mpz_clear (both [0]);
+        mpz_clear (both [1]);
+    }
+    int64_t values [2 * S_FEATURES + 1];
+    assert_int_equal (he_codec_decode (values, dim, (const mpz_t *) plains, n, 1, &s_fed.codec),
+                      0);
+    for (size_t j = 0; j < dim; j++) {
+        double want = j < dim - 1? s_sums [j] * (1 << PROTO_OFF_BITS): s_sums [j];
+        assert_int_equal (values [j], (int64_t) want);
+    }
+    for (size_t i = 0; i < n; i++)
+        mpz_clear (plains [i]);
+    free (plains);
+    he_vector_free (&parts, n);
+    he_vector_free (&cts, n);
 }
 
 int
 main (void)
 {
-    const struct CMUnitTest tests [] = { cmocka_unit_test (test_worker) };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_start_refusals),
+        cmocka_unit_test (test_hello),
+        cmocka_unit_test (test_decline_unknown_dataset),
+        cmocka_unit_test (test_decline_budget),
+        cmocka_unit_test (test_round_refused),
+        cmocka_unit_test (test_decrypt_wrong_count),
+        cmocka_unit_test (test_decrypt_once),
+        cmocka_unit_test (test_contribution_decrypts),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
