@@ -303,20 +303,24 @@ s_kvf (FILE *f, int indent, const char *key, const char *comment, const char *fm
     return s_kv (f, indent, key, value, comment);
 }
 
+//  What a config writer writes about: the consortium, and one of its sites.
+typedef struct {
+    const sim_consortium_t *c;
+    size_t site;
+} s_which_t;
+
 //  Runs `fn` into a memory stream and returns the text (NULL on error).
-typedef int (s_writer_fn) (FILE *f, const sim_consortium_t *c, size_t site);
+typedef int (s_writer_fn) (FILE *f, const void *arg);
 
 static char *
-s_text (s_writer_fn *fn, const sim_consortium_t *c, size_t site)
+s_text (s_writer_fn *fn, const void *arg)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream (&text, &len);
-    if (!m) {
-        util_error (UTIL_ENOMEM, "out of memory");
-        return NULL;
-    }
-    int rc = fn (m, c, site);
+    if (!m)
+        return util_error_null (UTIL_ENOMEM, "out of memory");
+    int rc = fn (m, arg);
     if (fclose (m))
         rc = -1;
     if (rc) {
@@ -327,9 +331,9 @@ s_text (s_writer_fn *fn, const sim_consortium_t *c, size_t site)
 }
 
 static int
-s_coordinator_cfg (FILE *f, const sim_consortium_t *c, size_t site)
+s_coordinator_cfg (FILE *f, const void *arg)
 {
-    (void) site;
+    const sim_consortium_t *c = ((const s_which_t *) arg)->c;
     fputs ("#   The coordinator of the consortium (cohort coordinator --config coordinator.cfg).\n"
            "#   Paths are relative to this file's directory. The coordinator holds no\n"
            "#   decryption key share: there is no place for one here.\n"
@@ -347,9 +351,9 @@ s_coordinator_cfg (FILE *f, const sim_consortium_t *c, size_t site)
 }
 
 static int
-s_analyst_cfg (FILE *f, const sim_consortium_t *c, size_t site)
+s_analyst_cfg (FILE *f, const void *arg)
 {
-    (void) site;
+    const sim_consortium_t *c = ((const s_which_t *) arg)->c;
     fputs ("#   The analyst's side (cohort study launch / status, cohort report).\n"
            "#   Paths are relative to this file's directory.\n"
            "analyst\n", f);
@@ -360,8 +364,10 @@ s_analyst_cfg (FILE *f, const sim_consortium_t *c, size_t site)
 }
 
 static int
-s_site_cfg (FILE *f, const sim_consortium_t *c, size_t site)
+s_site_cfg (FILE *f, const void *arg)
 {
+    const sim_consortium_t *c = ((const s_which_t *) arg)->c;
+    size_t site = ((const s_which_t *) arg)->site;
     const char *name = c->sites [site];
     char path [S_PATH_MAX];
     fprintf (f, "#   Site worker %s (cohort site --config sites/%s.cfg). Copy this file with\n"
@@ -417,9 +423,9 @@ s_site_cfg (FILE *f, const sim_consortium_t *c, size_t site)
 }
 
 static int
-s_study_cfg (FILE *f, const sim_consortium_t *c, size_t site)
+s_study_cfg (FILE *f, const void *arg)
 {
-    (void) site;
+    const sim_consortium_t *c = ((const s_which_t *) arg)->c;
     sim_study_t s;
     sim_study_defaults (&s);
     s.dataset = c->dataset;
@@ -496,24 +502,16 @@ sim_study_format (const sim_study_t *s, FILE *f)
     return rc? -1: 0;
 }
 
+static int
+s_study_format (FILE *f, const void *arg)
+{
+    return sim_study_format (arg, f);
+}
+
 char *
 sim_study_text (const sim_study_t *s)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream (&text, &len);
-    if (!m) {
-        util_error (UTIL_ENOMEM, "out of memory");
-        return NULL;
-    }
-    int rc = sim_study_format (s, m);
-    if (fclose (m))
-        rc = -1;
-    if (rc) {
-        free (text);
-        return NULL;
-    }
-    return text;
+    return s_text (s_study_format, s);
 }
 
 int
@@ -559,14 +557,16 @@ sim_consortium_write (const sim_consortium_t *c)
     for (size_t i = 0; i < c->n_sites && rc == 0; i++)
         rc = s_cert (c, c->sites [i], "site", true);
 
-    rc = rc || s_write (c->out, "coordinator.cfg", s_text (s_coordinator_cfg, c, 0), 0644,
+    s_which_t all = { c, 0 };
+    rc = rc || s_write (c->out, "coordinator.cfg", s_text (s_coordinator_cfg, &all), 0644,
                         c->force)
-            || s_write (c->out, "analyst.cfg", s_text (s_analyst_cfg, c, 0), 0644, c->force)
-            || s_write (c->out, "study-example.cfg", s_text (s_study_cfg, c, 0), 0644,
+            || s_write (c->out, "analyst.cfg", s_text (s_analyst_cfg, &all), 0644, c->force)
+            || s_write (c->out, "study-example.cfg", s_text (s_study_cfg, &all), 0644,
                         c->force);
     for (size_t i = 0; i < c->n_sites && rc == 0; i++) {
         snprintf (name, sizeof name, "sites/%s.cfg", c->sites [i]);
-        rc = s_write (c->out, name, s_text (s_site_cfg, c, i), 0644, c->force);
+        s_which_t one = { c, i };
+        rc = s_write (c->out, name, s_text (s_site_cfg, &one), 0644, c->force);
     }
     return rc? -1: 0;
 }

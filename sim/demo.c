@@ -7,10 +7,10 @@
 #include "split.h"
 #include "util/error.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define S_SEED       20261122       //  the fixed split of the demo
@@ -19,14 +19,6 @@
 #define S_MLP_STEPS  4
 #define S_MLP_HIDDEN "8"
 #define S_PATH_MAX   4096
-
-static double
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 //  Splits `file` across the sites into DIR/data/<site><suffix>.csv.
 static int
@@ -141,7 +133,7 @@ s_prepare (const sim_demo_t *demo, int port, char **sites, const char *breast,
 int
 sim_demo_run (const sim_demo_t *demo, FILE *out)
 {
-    double t0 = s_now ();
+    double t0 = (double) zclock_mono () / 1e3;
     char breast [S_PATH_MAX], pima [S_PATH_MAX], train [S_PATH_MAX], test [S_PATH_MAX];
     snprintf (breast, sizeof breast, "%s/breast_cancer_wisconsin.csv", demo->datasets);
     snprintf (pima, sizeof pima, "%s/pima_diabetes.csv", demo->datasets);
@@ -182,6 +174,6 @@ sim_demo_run (const sim_demo_t *demo, FILE *out)
     util_error_saved_t why;
     util_error_save (&why);
     sim_fed_stop (&fed);
-    fprintf (out, "\ndemo %s in %.1f s\n", rc? "FAILED": "finished", s_now () - t0);
+    fprintf (out, "\ndemo %s in %.1f s\n", rc? "FAILED": "finished", (double) zclock_mono () / 1e3 - t0);
     return rc? util_error_restore (&why): 0;
 }

@@ -10,11 +10,11 @@
 #include "util/error.h"
 #include "util/file.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define S_PATH_MAX 4096
@@ -23,22 +23,25 @@ void
 sim_options_defaults (sim_options_t *o)
 {
     memset (o, 0, sizeof *o);
-    o->missing = "drop";
+    //  The study's own defaults, so that both stay one set.
+    sim_study_t s;
+    sim_study_defaults (&s);
+    o->missing = s.missing;
+    o->model = s.model;
+    o->optimizer = s.optimizer;
+    o->steps = s.steps;
+    o->sampling_rate = s.sampling_rate;
+    o->learning_rate = s.learning_rate;
+    o->clip = s.clip;
+    o->epsilon = s.epsilon;
+    o->delta = s.delta;
+    o->unit = s.unit;
+    o->local_epochs = s.local_epochs;
+    o->local_learning_rate = s.local_learning_rate;
+    o->local_batch = s.local_batch;
+    //  One evaluation, after the last step (sim_options_t).
+    o->eval_every = 0;
     o->split = SIM_SPLIT_IID;
-    o->model = "logistic";
-    o->optimizer = "adam";
-    o->steps = 20;
-    //  Few large steps: the accountant amplifies small sampling rates only
-    //  weakly (docs/privacy.md), so at epsilon ~ 1 this trains better.
-    o->sampling_rate = 0.5;
-    o->learning_rate = 0.05;
-    o->clip = 1;
-    o->epsilon = 1;
-    o->delta = 1e-5;
-    o->unit = "record";
-    o->local_epochs = 1;
-    o->local_learning_rate = 0.1;
-    o->local_batch = 32;
     o->bits = HE_BITS_DEFAULT;
     o->seed = 1;
     o->timeout_s = 1800;
@@ -322,14 +325,6 @@ sim_summary (const json_t *report, FILE *out)
         fprintf (out, "  wall time  %.1f s\n", json_number_value (wall));
 }
 
-static double
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 //  DIR/run.json: what the report does not hold about the run itself.
 static int
 s_write_run (const sim_options_t *o, int port, double seconds, double rss_mb)
@@ -376,10 +371,10 @@ sim_run (const sim_options_t *o, json_t **report)
         fprintf (o->log, "simulate: starting a coordinator and %zu sites on "
                  "127.0.0.1:%d...\n", o->sites, port);
     fed = sim_fed_start (o->out, port, sites, o->sites);
-    double t0 = s_now ();
+    double t0 = (double) zclock_mono () / 1e3;
     if (!fed || sim_fed_run (fed, study, o->timeout_s, o->progress, report))
         goto done;
-    if (s_write_run (o, port, s_now () - t0, sim_fed_coordinator_rss_mb (fed))
+    if (s_write_run (o, port, (double) zclock_mono () / 1e3 - t0, sim_fed_coordinator_rss_mb (fed))
     ||  sim_write_outputs (*report, o->out))
         goto done;
     const char *status = json_string_value (json_object_get (json_object_get (*report, "study"),
