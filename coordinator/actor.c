@@ -2,6 +2,7 @@
 #include "actor.h"
 #include "aggregate.h"
 #include "config.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "journal.h"
 #include "sites.h"
@@ -17,6 +18,7 @@ typedef struct {
     zsock_t *pipe;
     coord_config_t *cfg;
     proto_server_t *server;
+    zpoller_t *poller;              //  the pipe and the server socket
     he_pubkey_t *pk;
     he_verify_t *vk;
     he_codec_t codec;
@@ -52,6 +54,7 @@ s_destroy (self_t **self_p)
     coord_agg_destroy (&self->agg);
     coord_study_destroy (&self->study);
     coord_journal_destroy (&self->journal);
+    zpoller_destroy (&self->poller);
     proto_server_destroy (&self->server);
     he_pubkey_destroy (&self->pk);
     he_verify_destroy (&self->vk);
@@ -63,7 +66,9 @@ s_destroy (self_t **self_p)
 static self_t *
 s_new (zsock_t *pipe, const char *config_path)
 {
-    self_t *self = calloc (1, sizeof *self);
+    self_t *self = util_calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
     self->pipe = pipe;
     self->cfg = coord_config_load (config_path);
     if (!self->cfg)
@@ -96,6 +101,11 @@ s_new (zsock_t *pipe, const char *config_path)
     self->server = proto_server_new (self->cfg->endpoint, self->cfg->cert, self->cfg->allowlist);
     if (!self->server)
         goto fail;
+    self->poller = zpoller_new (pipe, proto_server_sock (self->server), NULL);
+    if (!self->poller) {
+        util_error (UTIL_ENOMEM, "coordinator: out of memory (poller)");
+        goto fail;
+    }
     return self;
 fail:
     s_destroy (&self);
@@ -133,19 +143,30 @@ s_send_error (self_t *self, zframe_t *identity, const char *study_id, uint32_t r
     s_send (self, identity, study_id, round, &msg);
 }
 
+//  Answers an analyst with `json` (consumed). Without it (out of memory
+//  building or writing the answer) the answer is a refusal that says so.
 static void
 s_reply (self_t *self, zframe_t *identity, bool ok, json_t *json)
 {
-    char *text = json_dumps (json, JSON_COMPACT | JSON_REAL_PRECISION (17));
+    char *text = json? json_dumps (json, JSON_COMPACT | JSON_REAL_PRECISION (17)): NULL;
+    json_decref (json);
+    if (!text)
+        zsys_error ("coordinator: out of memory answering an analyst");
     Cohort__AnalystReply reply = COHORT__ANALYST_REPLY__INIT;
-    reply.ok = ok;
-    reply.json = text;
+    reply.ok = ok && text;
+    reply.json = text? text: (char *) "{\"error\":\"the coordinator is out of memory\"}";
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_REPLY;
     msg.reply = &reply;
     s_send (self, identity, "", 0, &msg);
     free (text);
-    json_decref (json);
+}
+
+//  Refuses an analyst's request with `reason` (may be the error slot).
+static void
+s_refuse (self_t *self, zframe_t *identity, const char *reason)
+{
+    s_reply (self, identity, false, json_pack ("{s:s}", "error", reason));
 }
 
 //  ---------------------------------------------------------------------
@@ -159,14 +180,35 @@ static void
 s_journal (self_t *self)
 {
     json_t *report = coord_study_report (self->study);
-    char *text = json_dumps (report, JSON_COMPACT | JSON_REAL_PRECISION (17));
+    char *text = report? json_dumps (report, JSON_COMPACT | JSON_REAL_PRECISION (17)): NULL;
     json_t *status = json_object_get (json_object_get (report, "study"), "status");
+    if (!text)
+        zsys_error ("coordinator: study %s: not journalled: out of memory",
+                    coord_study_id (self->study));
+    else
     if (coord_journal_study (self->journal, coord_study_id (self->study),
                              coord_study_def (self->study)->name, json_string_value (status),
                              coord_study_cfg (self->study), text))
         zsys_error ("coordinator: %s", util_last_error ());
     free (text);
     json_decref (report);
+}
+
+//  Journals a finished round's entry (borrowed, NULL when it could not be
+//  recorded); a failure is logged, the study goes on.
+static void
+s_journal_round (self_t *self, const json_t *entry, const char *status)
+{
+    char *text = entry? json_dumps (entry, JSON_COMPACT): NULL;
+    if (!text)
+        zsys_error ("coordinator: study %s round %u: not journalled: out of memory",
+                    coord_study_id (self->study), self->state.round);
+    else
+    if (coord_journal_round (self->journal, coord_study_id (self->study), self->state.round,
+                             proto_kind_name (self->kind), status,
+                             coord_study_epsilon (self->study), text))
+        zsys_error ("coordinator: %s", util_last_error ());
+    free (text);
 }
 
 static void
@@ -205,16 +247,19 @@ s_fail_round (self_t *self, const char *reason)
     //  A copy: `reason` may be the error slot, which the journal can overwrite.
     char detail [UTIL_ERROR_MAX];
     snprintf (detail, sizeof detail, "%s", reason);
-    json_object_set_new (self->entry, "status", json_string ("failed"));
-    json_object_set_new (self->entry, "detail", json_string (detail));
-    json_t *entry = coord_study_record (self->study, self->state.round, self->kind, self->entry);
+    //  The round's entry, or a new one if it was given up (out of memory).
+    json_t *entry = self->entry? self->entry: json_object ();
     self->entry = NULL;
-    char *text = json_dumps (entry, JSON_COMPACT);
-    if (coord_journal_round (self->journal, coord_study_id (self->study), self->state.round,
-                             proto_kind_name (self->kind), "failed",
-                             coord_study_epsilon (self->study), text))
-        zsys_error ("coordinator: %s", util_last_error ());
-    free (text);
+    if (entry && (json_object_set_new (entry, "status", json_string ("failed"))
+              ||  json_object_set_new (entry, "detail", json_string (detail)))) {
+        json_decref (entry);
+        entry = NULL;
+    }
+    entry = coord_study_record (self->study, self->state.round, self->kind, entry);
+    if (!entry)
+        zsys_error ("coordinator: study %s round %u: the failed round is not in the report: "
+                    "out of memory", coord_study_id (self->study), self->state.round);
+    s_journal_round (self, entry, "failed");
     s_finish (self, "failed", detail);
 }
 
@@ -257,18 +302,30 @@ s_next_round (self_t *self)
     }
     uint32_t round = self->state.round + 1;
     self->kind = kind;
+    //  The round's aggregate and report entry: without them (out of memory)
+    //  it cannot run, and the study ends.
+    coord_agg_destroy (&self->agg);
+    json_decref (self->entry);
+    self->agg = coord_agg_new (self->pk, self->vk, &self->codec,
+                               coord_study_dim (self->study, kind));
+    self->entry = json_pack ("{s:[], s:[]}", "rejected", "excluded");
+    if (!self->agg || !self->entry) {
+        json_decref (self->entry);
+        self->entry = NULL;
+        char detail [128];
+        snprintf (detail, sizeof detail, "round %u: the coordinator is out of memory", round);
+        s_finish (self, "failed", detail);
+        return;
+    }
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
     if (coord_study_round_start (self->study, kind, &rs)) {
+        json_decref (self->entry);
+        self->entry = NULL;
         s_finish (self, "failed", util_last_error ());
         return;
     }
     rs.deadline_ms = self->cfg->round_timeout_ms;
-    coord_agg_destroy (&self->agg);
-    self->agg = coord_agg_new (self->pk, self->vk, &self->codec,
-                               coord_study_dim (self->study, kind));
     self->contributors = 0;
-    json_decref (self->entry);
-    self->entry = json_pack ("{s:[], s:[]}", "rejected", "excluded");
     coord_state_enter (&self->state, coord_study_id (self->study), round, COORD_PHASE_COLLECT,
                        self->accepted, zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
@@ -359,9 +416,10 @@ s_decrypt_done (self_t *self)
         return;
     }
     size_t dim = coord_study_dim (self->study, self->kind);
-    int64_t *values = malloc (dim * sizeof (int64_t));
+    int64_t *values = util_calloc (dim, sizeof (int64_t));
     json_t *metrics = NULL;
-    int rc = coord_agg_combine (self->agg, values)
+    int rc = !values
+          || coord_agg_combine (self->agg, values)
           || coord_study_apply (self->study, self->kind, values,
                                 coord_agg_contributors (self->agg), &metrics);
     free (values);
@@ -370,19 +428,26 @@ s_decrypt_done (self_t *self)
         s_fail_round (self, detail);
         return;
     }
-    json_object_set_new (self->entry, "status", json_string ("ok"));
-    json_object_set_new (self->entry, "sites_contributed",
-                         json_integer (coord_agg_contributors (self->agg)));
+    int bad = json_object_set_new (self->entry, "status", json_string ("ok"));
+    bad |= json_object_set_new (self->entry, "sites_contributed",
+                                json_integer (coord_agg_contributors (self->agg)));
     if (metrics)
-        json_object_set_new (self->entry, "metrics", metrics);
-    json_t *entry = coord_study_record (self->study, self->state.round, self->kind, self->entry);
+        bad |= json_object_set_new (self->entry, "metrics", metrics);
+    json_t *entry = NULL;
+    if (bad)
+        json_decref (self->entry);
+    else
+        entry = coord_study_record (self->study, self->state.round, self->kind, self->entry);
     self->entry = NULL;
-    char *text = json_dumps (entry, JSON_COMPACT);
-    if (coord_journal_round (self->journal, coord_study_id (self->study), self->state.round,
-                             proto_kind_name (self->kind), "ok",
-                             coord_study_epsilon (self->study), text))
-        zsys_error ("coordinator: %s", util_last_error ());
-    free (text);
+    if (!entry) {
+        //  The round's result would be missing from the report: the study
+        //  cannot go on from it.
+        snprintf (detail, sizeof detail, "round %u: the coordinator is out of memory "
+                  "recording the round", self->state.round);
+        s_fail_round (self, detail);
+        return;
+    }
+    s_journal_round (self, entry, "ok");
     s_journal (self);
     s_broadcast_result (self, true, "round completed", false);
     s_next_round (self);
@@ -434,7 +499,9 @@ s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg, co
         json_t *item = json_pack ("{s:s, s:s, s:i, s:s}", "site", site, "message",
                                   proto_body_name (msg), "round", (int) msg->round_id,
                                   "reason", why);
-        json_array_append_new (json_object_get (self->entry, "rejected"), item);
+        if (!item || json_array_append_new (json_object_get (self->entry, "rejected"), item))
+            zsys_error ("coordinator: round %u: the rejection of %s's %s is not in the report: "
+                        "out of memory", msg->round_id, site, proto_body_name (msg));
     }
     s_send_error (self, identity, msg->study_id, msg->round_id, why);
 }
@@ -490,11 +557,14 @@ static void
 s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
 {
     if (self->study && !coord_study_finished (self->study)) {
-        s_reply (self, identity, false, json_pack ("{s:s}", "error", "busy: another study "
-                                                   "is running"));
+        s_refuse (self, identity, "busy: another study is running");
         return;
     }
     zuuid_t *uuid = zuuid_new ();
+    if (!uuid) {
+        s_refuse (self, identity, "the coordinator is out of memory");
+        return;
+    }
     char id [16];
     snprintf (id, sizeof id, "s%.12s", zuuid_str_canonical (uuid));
     zuuid_destroy (&uuid);
@@ -503,7 +573,7 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
             *c = 'x';
     coord_study_t *study = coord_study_new (id, cfg_text);
     if (!study) {
-        s_reply (self, identity, false, json_pack ("{s:s}", "error", util_last_error ()));
+        s_refuse (self, identity, util_last_error ());
         return;
     }
     const proto_study_t *def = coord_study_def (study);
@@ -513,7 +583,14 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
         snprintf (why, sizeof why, "study/min_sites: %u is outside %u..%u (the key needs %u "
                   "of %u shares)", def->min_sites, t, l, t, l);
         coord_study_destroy (&study);
-        s_reply (self, identity, false, json_pack ("{s:s}", "error", why));
+        s_refuse (self, identity, why);
+        return;
+    }
+    //  The answer first: a study is not launched that its analyst is not told of.
+    json_t *answer = json_pack ("{s:s}", "id", id);
+    if (!answer) {
+        coord_study_destroy (&study);
+        s_refuse (self, identity, "the coordinator is out of memory");
         return;
     }
     coord_study_destroy (&self->study);
@@ -541,7 +618,36 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
         s_send (self, self->sites.site [i].identity, id, 0, &msg);
     zsys_info ("coordinator: study %s (%s) offered to %u sites", id, def->name, self->sites.n);
     s_journal (self);
-    s_reply (self, identity, true, json_pack ("{s:s}", "id", id));
+    s_reply (self, identity, true, answer);
+}
+
+//  Takes the feature names of the first site that accepted. 0, or -1
+//  (UTIL_ENOMEM) with nothing taken.
+static int
+s_take_features (self_t *self, const Cohort__StudyAccept *a)
+{
+    char **names = util_calloc (a->n_features, sizeof (char *));
+    for (size_t i = 0; names && i < a->n_features; i++)
+        if (!(names [i] = util_strdup (a->features [i]))) {
+            for (size_t k = 0; k < i; k++)
+                free (names [k]);
+            free (names);
+            names = NULL;
+        }
+    if (!names)
+        return -1;
+    self->features = names;
+    self->n_features = a->n_features;
+    return 0;
+}
+
+//  Records a site's decline (or exclusion) for the report; a failure to
+//  record it (out of memory) is logged.
+static void
+s_decline (self_t *self, int slot, const char *reason)
+{
+    if (coord_study_decline (self->study, self->sites.site [slot].name, reason))
+        zsys_error ("coordinator: %s", util_last_error ());
 }
 
 static void
@@ -555,15 +661,17 @@ s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
     for (size_t i = 0; same && self->n_features && i < a->n_features; i++)
         same = !strcmp (a->features [i], self->features [i]);
     if (!same)
-        coord_study_decline (self->study, self->sites.site [slot].name,
-                             "features: its columns differ from the other sites'");
+        s_decline (self, slot, "features: its columns differ from the other sites'");
+    else
+    if (!self->n_features && s_take_features (self, a)) {
+        //  Out of memory: the site is left out of this study, and told.
+        const char *why = "coordinator: out of memory taking the acceptance";
+        zsys_error ("coordinator: study %s: %s of %s", msg->study_id, why,
+                    self->sites.site [slot].name);
+        s_decline (self, slot, why);
+        s_send_error (self, identity, msg->study_id, msg->round_id, why);
+    }
     else {
-        if (!self->n_features) {
-            self->features = calloc (a->n_features, sizeof (char *));
-            for (size_t i = 0; i < a->n_features; i++)
-                self->features [i] = strdup (a->features [i]);
-            self->n_features = a->n_features;
-        }
         self->accepted |= (uint64_t) 1 << slot;
         self->records += a->train_records;
     }
@@ -579,7 +687,7 @@ s_on_decline (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
     coord_state_mark (&self->state, (unsigned) slot);
     zsys_info ("coordinator: site %s declined: %s", self->sites.site [slot].name,
                msg->decline->reason);
-    coord_study_decline (self->study, self->sites.site [slot].name, msg->decline->reason);
+    s_decline (self, slot, msg->decline->reason);
     if (coord_state_complete (&self->state))
         s_offer_done (self);
 }
@@ -626,36 +734,62 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
         snprintf (why, sizeof why, "%s", util_last_error ());
     if (*why) {
         zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
-        json_array_append_new (json_object_get (self->entry, "excluded"),
-                               json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
-                                          "reason", why));
+        json_t *item = json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
+                                  "reason", why);
+        if (!item || json_array_append_new (json_object_get (self->entry, "excluded"), item))
+            zsys_error ("coordinator: round %u: the exclusion of %s is not in the report: "
+                        "out of memory", msg->round_id, self->sites.site [slot].name);
     }
     //  Combine as soon as t partials have verified; ask more sites when
     //  a partial failed and those asked cannot make up t.
     s_decrypt_progress (self);
 }
 
+//  The report (or status) of the study asked for: the current one, or one
+//  from the journal ("" asks for the latest). NULL with the reason: no such
+//  study, the journal cannot be read, out of memory.
 static json_t *
 s_lookup (self_t *self, const char *study_id, bool report)
 {
     if (self->study && (!*study_id || !strcmp (study_id, coord_study_id (self->study))))
         return report? coord_study_report (self->study): coord_study_status (self->study);
-    char *id = *study_id? strdup (study_id): coord_journal_latest (self->journal);
-    char *text = id? coord_journal_report (self->journal, id): NULL;
-    json_t *stored = text? json_loads (text, 0, NULL): NULL;
-    free (id);
-    free (text);
-    if (!stored || report)
-        return stored;
+    char *latest = NULL, *text = NULL;
+    json_t *stored = NULL, *answer = NULL;
+    if (!*study_id && coord_journal_latest (self->journal, &latest))
+        goto done;
+    const char *id = *study_id? study_id: latest;
+    if (id && coord_journal_report (self->journal, id, &text))
+        goto done;
+    if (!text) {
+        util_error (UTIL_EINPUT, "no such study");
+        goto done;
+    }
+    json_error_t err;
+    if (!(stored = json_loads (text, 0, &err))) {
+        util_error (UTIL_EIO, "journal: the report of study %s does not read back: %s", id,
+                    err.text);
+        goto done;
+    }
+    if (report) {
+        answer = stored;
+        stored = NULL;
+        goto done;
+    }
+    //  A stored report lacking a field gives null for it.
     json_t *study = json_object_get (stored, "study");
-    json_t *status = json_pack ("{s:O, s:O, s:O, s:O, s:I, s:O}",
+    answer = json_pack ("{s:O?, s:O?, s:O?, s:O?, s:I, s:O?}",
         "id", json_object_get (study, "id"), "name", json_object_get (study, "name"),
         "status", json_object_get (study, "status"),
         "status_detail", json_object_get (study, "status_detail"),
         "round", (json_int_t) json_array_size (json_object_get (stored, "rounds")),
         "epsilon_spent", json_object_get (json_object_get (stored, "privacy"), "epsilon"));
+    if (!answer)
+        util_error (UTIL_ENOMEM, "status: out of memory");
+done:
+    free (latest);
+    free (text);
     json_decref (stored);
-    return status;
+    return answer;
 }
 
 static void
@@ -706,7 +840,7 @@ s_on_message (self_t *self)
             if (json)
                 s_reply (self, identity, true, json);
             else
-                s_reply (self, identity, false, json_pack ("{s:s}", "error", "no such study"));
+                s_refuse (self, identity, util_last_error ());
             break;
         }
         default:
@@ -742,7 +876,7 @@ coord_actor (zsock_t *pipe, void *args)
         return;
     }
     zstr_send (pipe, "OK");
-    zpoller_t *poller = zpoller_new (pipe, proto_server_sock (self->server), NULL);
+    zpoller_t *poller = self->poller;
     while (!self->terminated) {
         int timeout = 1000;
         if (self->state.phase != COORD_PHASE_IDLE) {
@@ -765,7 +899,6 @@ coord_actor (zsock_t *pipe, void *args)
         s_check_escalation (self);
         s_check_deadline (self);
     }
-    zpoller_destroy (&poller);
     s_destroy (&self);
 }
 
@@ -773,6 +906,8 @@ zactor_t *
 coord_actor_new (const char *config_path)
 {
     zactor_t *actor = zactor_new (coord_actor, (void *) config_path);
+    if (!actor)
+        return util_error_null (UTIL_ENOMEM, "coordinator: out of memory (actor)");
     char *status = zstr_recv (actor);
     if (!status || strcmp (status, "OK")) {
         util_error (UTIL_EFAIL, "%s", status && !strncmp (status, "ERROR ", 6)? status + 6

@@ -1,5 +1,6 @@
 /*  coordinator/aggregate.c - homomorphic sum, verified partials, combine. */
 #include "aggregate.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <stdlib.h>
@@ -22,13 +23,20 @@ coord_agg_t *
 coord_agg_new (const he_pubkey_t *pk, const he_verify_t *vk, const he_codec_t *codec,
                size_t count)
 {
-    coord_agg_t *self = calloc (1, sizeof *self);
+    coord_agg_t *self = util_calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
     self->pk = pk;
     self->vk = vk;
     self->codec = codec;
     self->count = count;
-    self->ncts = he_codec_plaintexts (codec, count);
-    self->acc = malloc (self->ncts * sizeof (mpz_t));
+    size_t ncts = he_codec_plaintexts (codec, count);
+    self->acc = util_calloc (ncts, sizeof (mpz_t));
+    if (!self->acc) {
+        free (self);
+        return NULL;
+    }
+    self->ncts = ncts;
     for (size_t i = 0; i < self->ncts; i++)
         mpz_init_set_ui (self->acc [i], 1);
     return self;
@@ -137,8 +145,12 @@ coord_agg_combine (coord_agg_t *self, int64_t *values)
         return util_error (UTIL_EINPUT, "combine: %u verified partial decryptions, %u needed", self->valid, t);
     if (self->contributors == 0)
         return util_error (UTIL_EINPUT, "combine: no contributions");
-    mpz_t *plains = malloc (self->ncts * sizeof (mpz_t));
-    mpz_t *column = malloc (t * sizeof (mpz_t));
+    mpz_t *plains = util_calloc (self->ncts, sizeof (mpz_t));
+    mpz_t *column = plains? util_calloc (t, sizeof (mpz_t)): NULL;
+    if (!column) {
+        free (plains);
+        return util_error_context ("combine");
+    }
     int rc = 0;
     for (size_t i = 0; i < self->ncts; i++) {
         mpz_init (plains [i]);

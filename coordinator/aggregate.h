@@ -19,13 +19,13 @@
 typedef struct _coord_agg_t coord_agg_t;
 
 /*  An empty aggregate of `count` values (packed per codec). Keys are
-    borrowed and must outlive it. */
+    borrowed and must outlive it. NULL (UTIL_ENOMEM) if out of memory. */
 coord_agg_t *coord_agg_new (const he_pubkey_t *pk, const he_verify_t *vk,
                             const he_codec_t *codec, size_t count);
 void coord_agg_destroy (coord_agg_t **self_p);
 
 /*  Adds one site's serialised vector. Refuses (-1, with the reason in
-    coord_last_error) a malformed vector or one of the wrong length. */
+    util_last_error ()) a malformed vector or one of the wrong length. */
 int coord_agg_add (coord_agg_t *self, const uint8_t *buf, size_t len);
 
 /*  Vectors added so far. */

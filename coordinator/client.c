@@ -130,9 +130,8 @@ coord_client_launch (coord_client_t *self, const char *study_cfg_text, char **st
     if (s_request (self, &msg, &answer))
         return -1;
     const char *id = json_string_value (json_object_get (answer, "id"));
-    int rc = id? 0: util_error (UTIL_EINPUT, "coordinator: the answer has no study id");
-    if (id)
-        *study_id = strdup (id);
+    int rc = !id? util_error (UTIL_EINPUT, "coordinator: the answer has no study id")
+           : !(*study_id = util_strdup (id))? -1: 0;
     json_decref (answer);
     return rc;
 }

@@ -1,6 +1,8 @@
 /*  coordinator/config.c - coordinator.cfg. */
 #include "config.h"
+#include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 
 #include <czmq.h>
 #include <libgen.h>
@@ -12,15 +14,31 @@
 char *
 coord_path_join (const char *config_path, const char *value)
 {
-    if (!value || value [0] == '/' || strstr (value, "://"))
-        return value? strdup (value): NULL;
-    char *copy = strdup (config_path);
-    char *dir = dirname (copy);
-    char *out = zsys_sprintf ("%s/%s", dir, value);
+    if (!value)
+        return NULL;
+    if (value [0] == '/' || strstr (value, "://"))
+        return util_strdup (value);
+    //  dirname may write into its argument: a copy.
+    char *copy = util_strdup (config_path);
+    char *joined = copy? util_asprintf ("%s/%s", dirname (copy), value): NULL;
     free (copy);
-    char *result = strdup (out);
-    zstr_free (&out);
-    return result;
+    return joined;
+}
+
+//  Rephrases the reason util_file_read left for a config file: the size
+//  limit, or "<path>: cannot read the config file: <why>". Keeps the code.
+static zconfig_t *
+s_unreadable (const char *path)
+{
+    util_code_t code = util_last_code ();
+    if (code == UTIL_ELIMIT)
+        return util_error_null (code, "%s: larger than %d bytes: not a config file", path,
+                                CONFIG_MAX_BYTES);
+    char why [UTIL_ERROR_MAX];
+    util_error_copy (why, sizeof why);
+    size_t n = strlen (path);
+    const char *rest = !strncmp (why, path, n) && !strncmp (why + n, ": ", 2)? why + n + 2: why;
+    return util_error_null (code, "%s: cannot read the config file: %s", path, rest);
 }
 
 static const char *s_keys [] = {
@@ -31,20 +49,18 @@ static const char *s_keys [] = {
 zconfig_t *
 coord_config_read (const char *path)
 {
-    //  Read with a size bound, then parse from memory (zconfig_load leaks
-    //  its file object when the text does not parse; found by fuzzing).
-    zchunk_t *text = zchunk_slurp (path, CONFIG_MAX_BYTES + 1);
-    if (!text) {
-        util_error (UTIL_EIO, "%s: cannot read the config file", path);
-        return NULL;
-    }
-    if (zchunk_size (text) > CONFIG_MAX_BYTES) {
-        zchunk_destroy (&text);
-        util_error (UTIL_ELIMIT, "%s: larger than %d bytes: not a config file", path, CONFIG_MAX_BYTES);
-        return NULL;
-    }
-    zconfig_t *root = zconfig_chunk_load (text);
-    zchunk_destroy (&text);
+    char *text = NULL;
+    size_t len = 0;
+    if (util_file_read (path, CONFIG_MAX_BYTES, 0, &text, &len))
+        return s_unreadable (path);
+    //  Parsed from memory (zconfig_load leaks its file object when the text
+    //  does not parse; found by fuzzing).
+    zchunk_t *chunk = zchunk_new (text, len);
+    free (text);
+    if (!chunk)
+        return util_error_null (UTIL_ENOMEM, "%s: out of memory reading the config file", path);
+    zconfig_t *root = zconfig_chunk_load (chunk);
+    zchunk_destroy (&chunk);
     if (!root)
         util_error (UTIL_EINPUT, "%s: not valid ZPL (see the line the parser reported above)", path);
     return root;
@@ -56,8 +72,12 @@ coord_config_load (const char *path)
     zconfig_t *root = coord_config_read (path);
     if (!root)
         return NULL;
-    coord_config_t *self = calloc (1, sizeof *self);
+    coord_config_t *self = util_calloc (1, sizeof *self);
     int rc = -1;
+    if (!self) {
+        util_error_context ("%s", path);
+        goto done;
+    }
     zconfig_t *section = zconfig_locate (root, "coordinator");
     if (!section) {
         util_error (UTIL_EINPUT, "%s: no 'coordinator' section", path);
@@ -81,7 +101,11 @@ coord_config_load (const char *path)
             util_error (UTIL_EINPUT, "%s: coordinator/%s: missing", path, s_keys [i]);
             goto done;
         }
-        *fields [i] = i < 2? strdup (value): coord_path_join (path, value);
+        *fields [i] = i < 2? util_strdup (value): coord_path_join (path, value);
+        if (!*fields [i]) {
+            util_error_context ("%s: coordinator/%s", path, s_keys [i]);
+            goto done;
+        }
     }
     const char *timeout = zconfig_get (section, "round_timeout_ms", "30000");
     char *end;

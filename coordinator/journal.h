@@ -9,7 +9,9 @@
 
 typedef struct _coord_journal_t coord_journal_t;
 
-/*  Opens or creates the journal. NULL with the reason. */
+/*  Opens or creates the journal (util_sqlite_open: WAL, synchronous =
+    FULL, so a study or round the journal took survives a crash and the
+    coordinator resumes from it). NULL with "journal: <path>: <reason>". */
 coord_journal_t *coord_journal_open (const char *path);
 void coord_journal_destroy (coord_journal_t **self_p);
 
@@ -22,10 +24,13 @@ int coord_journal_round (coord_journal_t *self, const char *study_id, unsigned r
                          const char *kind, const char *status, double epsilon,
                          const char *entry_json);
 
-/*  The stored report of a study (new string), or NULL if there is none. */
-char *coord_journal_report (coord_journal_t *self, const char *study_id);
+/*  The stored report of a study into *report: a new string, or NULL if the
+    study is not in the journal or has no report yet. 0, or -1 (the journal
+    cannot be read, out of memory) with *report NULL. */
+int coord_journal_report (coord_journal_t *self, const char *study_id, char **report);
 
-/*  The id of the most recently started study (new string), or NULL. */
-char *coord_journal_latest (coord_journal_t *self);
+/*  The id of the most recently started study into *study_id: a new string,
+    or NULL if the journal holds no study. 0 or -1, as above. */
+int coord_journal_latest (coord_journal_t *self, char **study_id);
 
 #endif

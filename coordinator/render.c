@@ -142,7 +142,9 @@ s_csv_text (FILE *out, const char *text)
 
 //  Any JSON value as one cell: numbers as numbers, arrays joined with "; "
 //  (objects inside as "site: reason" or compact JSON), null as empty.
-static void
+//  0, or -1 (UTIL_ENOMEM) when the cell cannot be built: a report is not
+//  written with a cell silently left out.
+static int
 s_csv_value (FILE *out, const json_t *v)
 {
     if (json_is_string (v))
@@ -162,7 +164,8 @@ s_csv_value (FILE *out, const json_t *v)
         size_t len = 0;
         FILE *m = open_memstream (&joined, &len);
         if (!m)
-            return;
+            return util_error (UTIL_ENOMEM, "report: out of memory writing a CSV cell");
+        bool dumped = true;
         size_t i;
         json_t *e;
         if (json_is_array (v))
@@ -174,24 +177,24 @@ s_csv_value (FILE *out, const json_t *v)
                 else
                 if (json_is_object (e) && coord_render_str (e, "site") && coord_render_str (e, "reason"))
                     fprintf (m, "%s: %s", coord_render_str (e, "site"), coord_render_str (e, "reason"));
-                else {
-                    char *dump = json_dumps (e, JSON_COMPACT | JSON_ENCODE_ANY);
-                    fputs (dump? dump: "", m);
-                    free (dump);
-                }
+                else
+                    dumped &= json_dumpf (e, m, JSON_COMPACT | JSON_ENCODE_ANY) == 0;
             }
-        else {
-            char *dump = json_dumps (v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            fputs (dump? dump: "", m);
-            free (dump);
+        else
+            dumped = json_dumpf (v, m, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0;
+        //  A memory stream fails only for memory.
+        bool written = !ferror (m);
+        if (fclose (m) || !written || !dumped || !joined) {
+            free (joined);
+            return util_error (UTIL_ENOMEM, "report: out of memory writing a CSV cell");
         }
-        fclose (m);
-        s_csv_text (out, joined? joined: "");
+        s_csv_text (out, joined);
         free (joined);
     }
+    return 0;
 }
 
-static void
+static int
 s_csv_fields (FILE *out, const char *prefix, const json_t *obj)
 {
     const char *key;
@@ -201,20 +204,22 @@ s_csv_fields (FILE *out, const char *prefix, const json_t *obj)
         snprintf (name, sizeof name, "%s.%s", prefix, key);
         s_csv_text (out, name);
         fputc (',', out);
-        s_csv_value (out, v);
+        if (s_csv_value (out, v))
+            return -1;
         fputs ("\r\n", out);
     }
+    return 0;
 }
 
 static int
 s_render_csv (const json_t *report, FILE *out)
 {
     fputs ("field,value\r\ncohort_report,1\r\n", out);
-    s_csv_fields (out, "study", json_object_get (report, "study"));
-    s_csv_fields (out, "privacy", json_object_get (report, "privacy"));
     json_t *final = json_object_get (report, "final_metrics");
-    if (json_is_object (final))
-        s_csv_fields (out, "final_metrics", final);
+    if (s_csv_fields (out, "study", json_object_get (report, "study"))
+    ||  s_csv_fields (out, "privacy", json_object_get (report, "privacy"))
+    ||  (json_is_object (final) && s_csv_fields (out, "final_metrics", final)))
+        return -1;
     fputs ("\r\n", out);
 
     const char *metrics [S_METRICS_MAX];
@@ -233,12 +238,14 @@ s_render_csv (const json_t *report, FILE *out)
         for (const char **c = cols; *c; c++) {
             if (c != cols)
                 fputc (',', out);
-            s_csv_value (out, json_object_get (r, *c));
+            if (s_csv_value (out, json_object_get (r, *c)))
+                return -1;
         }
         json_t *m = json_object_get (r, "metrics");
         for (size_t j = 0; j < n_metrics; j++) {
             fputc (',', out);
-            s_csv_value (out, json_object_get (m, metrics [j]));
+            if (s_csv_value (out, json_object_get (m, metrics [j])))
+                return -1;
         }
         fputs ("\r\n", out);
     }
@@ -269,8 +276,9 @@ coord_render_esc (FILE *out, const char *text)
     }
 }
 
-//  A scalar (or an array of scalars) for display, escaped; `missing` if absent.
-static void
+//  A scalar (or an array of scalars) for display, escaped; `missing` if
+//  absent. 0, or -1 (UTIL_ENOMEM) if an object cannot be written out.
+static int
 s_html_value (FILE *out, const json_t *v, const char *missing)
 {
     if (json_is_string (v))
@@ -293,7 +301,8 @@ s_html_value (FILE *out, const json_t *v, const char *missing)
         json_array_foreach (v, i, e) {
             if (i)
                 fputs (", ", out);
-            s_html_value (out, e, "?");
+            if (s_html_value (out, e, "?"))
+                return -1;
         }
     }
     else
@@ -305,19 +314,24 @@ s_html_value (FILE *out, const json_t *v, const char *missing)
     else
     if (json_is_object (v)) {
         char *dump = json_dumps (v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        coord_render_esc (out, dump? dump: "");
+        if (!dump)
+            return util_error (UTIL_ENOMEM, "report: out of memory writing an object");
+        coord_render_esc (out, dump);
         free (dump);
     }
     else
         fprintf (out, "<span class=\"missing\">%s</span>", missing);
+    return 0;
 }
 
-static void
+static int
 s_row (FILE *out, const char *label, const json_t *v, const char *missing)
 {
     fprintf (out, "<tr><th>%s</th><td>", label);
-    s_html_value (out, v, missing);
+    if (s_html_value (out, v, missing))
+        return -1;
     fputs ("</td></tr>\n", out);
+    return 0;
 }
 
 static const char s_css [] =
@@ -342,13 +356,14 @@ static const char s_css [] =
     "svg .fail{fill:#d62728;font-size:12px}"
     "footer{margin-top:2rem;color:#777;font-size:.85rem}";
 
-static void
+static int
 s_html_study (FILE *out, const json_t *study)
 {
+    int rc = 0;
     const char *status = coord_render_str (study, "status");
     fputs ("<h2>Study</h2>\n<table>\n", out);
-    s_row (out, "Name", json_object_get (study, "name"), "not stated");
-    s_row (out, "Study id", json_object_get (study, "id"), "not stated");
+    rc |= s_row (out, "Name", json_object_get (study, "name"), "not stated");
+    rc |= s_row (out, "Study id", json_object_get (study, "id"), "not stated");
     fputs ("<tr><th>Status</th><td>", out);
     if (status) {
         fputs ("<span class=\"status-", out);
@@ -366,10 +381,10 @@ s_html_study (FILE *out, const json_t *study)
         coord_render_esc (out, detail);
     }
     fputs ("</td></tr>\n", out);
-    s_row (out, "Dataset", json_object_get (study, "dataset"), "not stated");
-    s_row (out, "Label", json_object_get (study, "label"), "not stated");
-    s_row (out, "Features", json_object_get (study, "features"), "not stated");
-    s_row (out, "Sites", json_object_get (study, "sites"), "not stated");
+    rc |= s_row (out, "Dataset", json_object_get (study, "dataset"), "not stated");
+    rc |= s_row (out, "Label", json_object_get (study, "label"), "not stated");
+    rc |= s_row (out, "Features", json_object_get (study, "features"), "not stated");
+    rc |= s_row (out, "Sites", json_object_get (study, "sites"), "not stated");
     json_t *declined = json_object_get (study, "declined");
     if (json_array_size (declined)) {
         fputs ("<tr><th>Declined</th><td>", out);
@@ -378,24 +393,26 @@ s_html_study (FILE *out, const json_t *study)
         json_array_foreach (declined, i, d) {
             if (i)
                 fputs ("<br>", out);
-            s_html_value (out, json_object_get (d, "site"), "?");
+            rc |= s_html_value (out, json_object_get (d, "site"), "?");
             fputs (": ", out);
-            s_html_value (out, json_object_get (d, "reason"), "no reason given");
+            rc |= s_html_value (out, json_object_get (d, "reason"), "no reason given");
         }
         fputs ("</td></tr>\n", out);
     }
-    s_row (out, "Threshold (sites to decrypt)", json_object_get (study, "threshold"), "not stated");
-    s_row (out, "Started", json_object_get (study, "started"), "not stated");
-    s_row (out, "Finished", json_object_get (study, "finished"), "not finished");
+    rc |= s_row (out, "Threshold (sites to decrypt)", json_object_get (study, "threshold"), "not stated");
+    rc |= s_row (out, "Started", json_object_get (study, "started"), "not stated");
+    rc |= s_row (out, "Finished", json_object_get (study, "finished"), "not finished");
     double wall;
     if (coord_render_num (study, "wall_s", &wall))
         fprintf (out, "<tr><th>Wall time</th><td>%.1f s</td></tr>\n", wall);
     fputs ("</table>\n", out);
+    return rc? -1: 0;
 }
 
-static void
+static int
 s_html_privacy (FILE *out, const json_t *privacy, bool private)
 {
+    int rc = 0;
     fprintf (out, "<h2>Privacy</h2>\n<div class=\"privacy%s\">\n", private? "": " off");
     if (!private) {
         fputs ("<div class=\"stamp\">NOT PRIVATE<small>", out);
@@ -410,27 +427,29 @@ s_html_privacy (FILE *out, const json_t *privacy, bool private)
     }
     const char *missing = "not stated in the report";
     fputs ("<table>\n", out);
-    s_row (out, "&#949; spent (epsilon)", json_object_get (privacy, "epsilon"), missing);
-    s_row (out, "&#948; (delta)", json_object_get (privacy, "delta"), missing);
-    s_row (out, "Target &#949;", json_object_get (privacy, "target_epsilon"), missing);
-    s_row (out, "Accountant", json_object_get (privacy, "accountant"), missing);
-    s_row (out, "Conversion to (&#949;, &#948;)", json_object_get (privacy, "conversion"), missing);
-    s_row (out, "Privacy unit", json_object_get (privacy, "unit"), missing);
-    s_row (out, "Neighbouring datasets", json_object_get (privacy, "neighbouring"), missing);
-    s_row (out, "Noise multiplier &#963;/C", json_object_get (privacy, "noise_multiplier"), missing);
-    s_row (out, "Sampling rate q", json_object_get (privacy, "sampling_rate"), missing);
-    s_row (out, "Steps", json_object_get (privacy, "steps"), missing);
-    s_row (out, "Clip C (L2)", json_object_get (privacy, "clip"), missing);
+    rc |= s_row (out, "&#949; spent (epsilon)", json_object_get (privacy, "epsilon"), missing);
+    rc |= s_row (out, "&#948; (delta)", json_object_get (privacy, "delta"), missing);
+    rc |= s_row (out, "Target &#949;", json_object_get (privacy, "target_epsilon"), missing);
+    rc |= s_row (out, "Accountant", json_object_get (privacy, "accountant"), missing);
+    rc |= s_row (out, "Conversion to (&#949;, &#948;)", json_object_get (privacy, "conversion"), missing);
+    rc |= s_row (out, "Privacy unit", json_object_get (privacy, "unit"), missing);
+    rc |= s_row (out, "Neighbouring datasets", json_object_get (privacy, "neighbouring"), missing);
+    rc |= s_row (out, "Noise multiplier &#963;/C", json_object_get (privacy, "noise_multiplier"), missing);
+    rc |= s_row (out, "Sampling rate q", json_object_get (privacy, "sampling_rate"), missing);
+    rc |= s_row (out, "Steps", json_object_get (privacy, "steps"), missing);
+    rc |= s_row (out, "Clip C (L2)", json_object_get (privacy, "clip"), missing);
     fputs ("</table>\n</div>\n", out);
+    return rc? -1: 0;
 }
 
-static void
+static int
 s_html_metrics (FILE *out, const json_t *final)
 {
+    int rc = 0;
     fputs ("<h2>Final metrics</h2>\n", out);
     if (!json_is_object (final) || json_object_size (final) == 0) {
         fputs ("<p class=\"missing\">No final evaluation in the report.</p>\n", out);
-        return;
+        return 0;
     }
     fputs ("<table>\n", out);
     const char *key;
@@ -439,19 +458,21 @@ s_html_metrics (FILE *out, const json_t *final)
         fputs ("<tr><th>", out);
         coord_render_esc (out, key);
         fputs ("</th><td>", out);
-        s_html_value (out, v, "?");
+        rc |= s_html_value (out, v, "?");
         fputs ("</td></tr>\n", out);
     }
     fputs ("</table>\n", out);
+    return rc? -1: 0;
 }
 
-static void
+static int
 s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_names)
 {
+    int rc = 0;
     fputs ("<h2>Rounds</h2>\n", out);
     if (json_array_size (rounds) == 0) {
         fputs ("<p class=\"missing\">No rounds were run.</p>\n", out);
-        return;
+        return 0;
     }
     fputs ("<table class=\"rounds\">\n<tr><th>round</th><th>kind</th><th>step</th>"
            "<th>status</th><th>&#949; spent</th><th>sites</th><th>excluded</th>"
@@ -476,7 +497,7 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
             if (json_is_array (v) && json_array_size (v) == 0)
                 fputs ("&ndash;", out);
             else
-                s_html_value (out, v, "&ndash;");
+                rc |= s_html_value (out, v, "&ndash;");
             //  A failed round says why next to its status.
             const char *detail = coord_render_str (r, "detail");
             if (strcmp (*c, "status") == 0 && detail && *detail) {
@@ -488,21 +509,23 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
         json_t *m = json_object_get (r, "metrics");
         for (size_t j = 0; j < n_names; j++) {
             fputs ("<td>", out);
-            s_html_value (out, json_object_get (m, names [j]), "");
+            rc |= s_html_value (out, json_object_get (m, names [j]), "");
             fputs ("</td>", out);
         }
         fputs ("</tr>\n", out);
     }
     fputs ("</table>\n", out);
+    return rc? -1: 0;
 }
 
-static void
+static int
 s_html_model (FILE *out, const json_t *model)
 {
+    int rc = 0;
     fputs ("<h2>Model</h2>\n", out);
     if (!json_is_object (model)) {
         fputs ("<p class=\"missing\">The report holds no model.</p>\n", out);
-        return;
+        return 0;
     }
     const char *type = coord_render_str (model, "type");
     fputs ("<p>Type: ", out);
@@ -516,14 +539,14 @@ s_html_model (FILE *out, const json_t *model)
         fputs ("<p>Logistic regression on the original (unstandardised) scale: "
                "p = sigmoid(intercept + &sum; coefficient &times; value).</p>\n"
                "<table>\n", out);
-        s_row (out, "intercept", json_object_get (orig, "intercept"), "?");
+        rc |= s_row (out, "intercept", json_object_get (orig, "intercept"), "?");
         const char *key;
         json_t *v;
         json_object_foreach (coefs, key, v) {
             fputs ("<tr><td>", out);
             coord_render_esc (out, key);
             fputs ("</td><td>", out);
-            s_html_value (out, v, "?");
+            rc |= s_html_value (out, v, "?");
             fputs ("</td></tr>\n", out);
         }
         fputs ("</table>\n", out);
@@ -531,11 +554,12 @@ s_html_model (FILE *out, const json_t *model)
     json_t *mlp = json_object_get (model, "mlp");
     if (json_is_object (mlp)) {
         fputs ("<table>\n", out);
-        s_row (out, "Hidden layers", json_object_get (mlp, "hidden"), "?");
-        s_row (out, "Activation", json_object_get (mlp, "activation"), "?");
+        rc |= s_row (out, "Hidden layers", json_object_get (mlp, "hidden"), "?");
+        rc |= s_row (out, "Activation", json_object_get (mlp, "activation"), "?");
         fprintf (out, "<tr><th>Parameters</th><td>%zu</td></tr>\n</table>\n",
                  json_array_size (json_object_get (mlp, "parameters")));
     }
+    return rc? -1: 0;
 }
 
 static int
@@ -567,9 +591,9 @@ s_render_html (const json_t *report, FILE *out)
         fprintf (out, "<p>Differentially private: (&#949; = %.4g, &#948; = %.3g) spent.</p>\n",
                  eps, delta);
 
-    s_html_study (out, study);
-    s_html_privacy (out, privacy, private);
-    s_html_metrics (out, json_object_get (report, "final_metrics"));
+    if (s_html_study (out, study) || s_html_privacy (out, privacy, private)
+    ||  s_html_metrics (out, json_object_get (report, "final_metrics")))
+        return -1;
 
     fputs ("<h2>Charts</h2>\n", out);
     const char *names [S_METRICS_MAX];
@@ -577,8 +601,9 @@ s_render_html (const json_t *report, FILE *out)
     coord_chart_metrics (out, report, names, n_names);
     coord_chart_epsilon (out, report);
     coord_chart_participation (out, report);
-    s_html_rounds (out, rounds, names, n_names);
-    s_html_model (out, json_object_get (report, "model"));
+    if (s_html_rounds (out, rounds, names, n_names)
+    ||  s_html_model (out, json_object_get (report, "model")))
+        return -1;
     fputs ("<footer>Written by Cohort from a version 1 report (cohort_report: 1).</footer>\n"
            "</body>\n</html>\n", out);
     return 0;

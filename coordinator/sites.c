@@ -48,17 +48,22 @@ coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
             *why = "hello: that share index belongs to another site";
             return -1;
         }
+    if (i == self->n && self->n == COORD_SLOTS) {
+        *why = "hello: too many sites";
+        return -1;
+    }
+    zframe_t *copy = zframe_dup (identity);
+    if (!copy) {
+        *why = "hello: the coordinator is out of memory";
+        return -1;
+    }
     if (i == self->n) {
-        if (self->n == COORD_SLOTS) {
-            *why = "hello: too many sites";
-            return -1;
-        }
         self->n++;
         snprintf (self->site [i].name, sizeof self->site [i].name, "%s", name);
     }
     self->site [i].index = index;
     zframe_destroy (&self->site [i].identity);
-    self->site [i].identity = zframe_dup (identity);
+    self->site [i].identity = copy;
     return (int) i;
 }
 

@@ -1,5 +1,6 @@
 /*  coordinator/study.c - schedule, global model, accountant and report. */
 #include "study.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "dp/postprocess.h"
 #include "models/metrics.h"
@@ -20,7 +21,8 @@ struct _coord_study_t {
     proto_study_t *def;
     proto_plan_t plan;
     bool begun, finished, standardised;
-    char *status, *detail;
+    char status [16];               //  running, completed, failed
+    char detail [UTIL_ERROR_MAX];   //  one line
     char **features;
     size_t p;
     uint64_t n_records;
@@ -51,7 +53,17 @@ s_iso (time_t t)
     struct tm tm;
     gmtime_r (&t, &tm);
     strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return strdup (buf);
+    return util_strdup (buf);
+}
+
+//  jansson gives no reason: a NULL from one of its constructors is out of
+//  memory. Records that and passes `value` through.
+static json_t *
+s_json (json_t *value, const char *what)
+{
+    if (!value)
+        util_error (UTIL_ENOMEM, "out of memory (%s)", what);
+    return value;
 }
 
 coord_study_t *
@@ -60,18 +72,23 @@ coord_study_new (const char *id, const char *cfg_text)
     proto_study_t *def = proto_study_parse (cfg_text, "study");
     if (!def)
         return NULL;
-    coord_study_t *self = calloc (1, sizeof *self);
-    self->id = strdup (id);
-    self->cfg = strdup (cfg_text);
+    coord_study_t *self = util_calloc (1, sizeof *self);
+    if (!self) {
+        proto_study_destroy (&def);
+        return NULL;
+    }
     self->def = def;
-    self->status = strdup ("running");
-    self->detail = strdup ("offered to the sites");
-    self->sites = json_array ();
-    self->declined = json_array ();
-    self->rounds = json_array ();
     self->started = time (NULL);
     self->started_ms = zclock_mono ();
-    self->spent = dp_curve_new_default ();
+    snprintf (self->status, sizeof self->status, "running");
+    snprintf (self->detail, sizeof self->detail, "offered to the sites");
+    if (!(self->id = util_strdup (id))
+    ||  !(self->cfg = util_strdup (cfg_text))
+    ||  !(self->sites = s_json (json_array (), "the study's sites"))
+    ||  !(self->declined = s_json (json_array (), "the study's declines"))
+    ||  !(self->rounds = s_json (json_array (), "the study's rounds"))
+    ||  !(self->spent = dp_curve_new_default ()))
+        coord_study_destroy (&self);
     return self;
 }
 
@@ -80,7 +97,7 @@ coord_study_destroy (coord_study_t **self_p)
 {
     if (self_p && *self_p) {
         coord_study_t *s = *self_p;
-        free (s->id); free (s->cfg); free (s->status); free (s->detail);
+        free (s->id); free (s->cfg);
         proto_study_destroy (&s->def);
         for (size_t i = 0; i < s->p; i++)
             free (s->features [i]);
@@ -108,65 +125,124 @@ const proto_plan_t *coord_study_plan (const coord_study_t *s) { return &s->plan;
 double coord_study_epsilon (const coord_study_t *s) { return s->epsilon; }
 bool coord_study_finished (const coord_study_t *s) { return s->finished; }
 
-void
+int
 coord_study_decline (coord_study_t *self, const char *site, const char *reason)
 {
-    json_array_append_new (self->declined, json_pack ("{s:s, s:s}", "site", site,
-                                                      "reason", reason));
+    json_t *item = json_pack ("{s:s, s:s}", "site", site, "reason", reason);
+    if (!item || json_array_append_new (self->declined, item))
+        return util_error (UTIL_ENOMEM, "report: out of memory recording the decline of %s",
+                           site);
+    return 0;
 }
 
 int
 coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_records,
                    char **sites, size_t n_sites)
 {
+    //  Everything is built aside and taken only when all of it is there,
+    //  so a failure leaves the study as it was (not begun).
     const proto_study_t *d = self->def;
-    if (proto_plan_make (&self->plan, d, p, d->min_sites))
+    proto_plan_t plan;
+    if (proto_plan_make (&plan, d, p, d->min_sites))
         return -1;
-    self->features = calloc (p, sizeof (char *));
-    for (size_t i = 0; i < p; i++)
-        self->features [i] = strdup (features [i]);
-    self->p = p;
-    self->n_records = n_records;
+    size_t n = plan.n_params;
+    char **names = util_calloc (p, sizeof (char *));
+    double *mean = util_calloc (p, sizeof (double));
+    double *std = util_calloc (p, sizeof (double));
+    double *mask = util_calloc (n, sizeof (double));
+    double *copy = util_calloc (n, sizeof (double));
+    json_t *joined = s_json (json_array (), "the study's sites");
+    gsl_vector *params = NULL, *average = NULL;
+    model_mlp_t *mlp = NULL;
+    model_optim_t *optim = NULL;
+    int rc = -1;
+    if (!names || !mean || !std || !mask || !copy || !joined)
+        goto done;
+    for (size_t i = 0; i < p; i++) {
+        if (!(names [i] = util_strdup (features [i])))
+            goto done;
+        std [i] = 1;
+    }
     for (size_t i = 0; i < n_sites; i++)
-        json_array_append_new (self->sites, json_string (sites [i]));
-    self->mean = calloc (p, sizeof (double));
-    self->std = calloc (p, sizeof (double));
-    for (size_t i = 0; i < p; i++)
-        self->std [i] = 1;
-    size_t n = self->plan.n_params;
-    self->penalty_mask = calloc (n, sizeof (double));
+        if (json_array_append_new (joined, json_string (sites [i]))) {
+            util_error (UTIL_ENOMEM, "out of memory (the study's sites)");
+            goto done;
+        }
     if (d->model == PROTO_MODEL_LOGISTIC) {
-        self->params = gsl_vector_calloc (n);
+        if (!(params = gsl_vector_calloc (n))) {
+            util_error (UTIL_ENOMEM, "model: out of memory (%zu parameters)", n);
+            goto done;
+        }
         for (size_t i = 0; i < p; i++)
-            self->penalty_mask [i] = 1;     //  not the intercept
+            mask [i] = 1;                   //  not the intercept
     }
     else {
-        self->mlp = model_mlp_new (p, d->hidden, d->n_hidden, MODEL_ACT_RELU);
-        if (!self->mlp)
-            return util_error_context ("model");
-        model_mlp_init (self->mlp, 1);
-        self->params = model_mlp_params (self->mlp);
+        if (!(mlp = model_mlp_new (p, d->hidden, d->n_hidden, MODEL_ACT_RELU))) {
+            util_error_context ("model");
+            goto done;
+        }
+        model_mlp_init (mlp, 1);
+        params = model_mlp_params (mlp);
         //  Layer by layer: W (d_out x d_in) penalised, then b (d_out) not.
         size_t at = 0, in = p;
         for (size_t k = 0; k <= d->n_hidden; k++) {
             size_t out = k < d->n_hidden? d->hidden [k]: 1;
             for (size_t i = 0; i < out * in; i++)
-                self->penalty_mask [at++] = 1;
+                mask [at++] = 1;
             at += out;
             in = out;
         }
     }
-    self->params_copy = calloc (n, sizeof (double));
-    self->average = gsl_vector_calloc (n);
-    self->optim = d->optimizer == PROTO_OPT_ADAM
-                ? model_optim_adam_new (n, d->learning_rate, 0.9, 0.999, 1e-8)
-                : model_optim_sgd_new (n, d->learning_rate, 0);
-    if (!self->optim)
-        return util_error_context ("optimiser");
+    if (!(average = gsl_vector_calloc (n))) {
+        util_error (UTIL_ENOMEM, "model: out of memory (%zu parameters)", n);
+        goto done;
+    }
+    optim = d->optimizer == PROTO_OPT_ADAM
+          ? model_optim_adam_new (n, d->learning_rate, 0.9, 0.999, 1e-8)
+          : model_optim_sgd_new (n, d->learning_rate, 0);
+    if (!optim) {
+        util_error_context ("optimiser");
+        goto done;
+    }
+    self->plan = plan;
+    self->features = names;
+    self->p = p;
+    self->n_records = n_records;
+    json_decref (self->sites);
+    self->sites = joined;
+    self->mean = mean;
+    self->std = std;
+    self->penalty_mask = mask;
+    self->params_copy = copy;
+    self->params = params;
+    self->mlp = mlp;
+    self->average = average;
+    self->optim = optim;
+    snprintf (self->detail, sizeof self->detail, "running");
     self->begun = true;
-    free (self->detail);
-    self->detail = strdup ("running");
-    return 0;
+    names = NULL;
+    mean = std = mask = copy = NULL;
+    joined = NULL;
+    params = average = NULL;
+    mlp = NULL;
+    optim = NULL;
+    rc = 0;
+done:
+    for (size_t i = 0; names && i < p; i++)
+        free (names [i]);
+    free (names);
+    free (mean);
+    free (std);
+    free (mask);
+    free (copy);
+    json_decref (joined);
+    if (params && !mlp)
+        gsl_vector_free (params);
+    if (average)
+        gsl_vector_free (average);
+    model_mlp_destroy (&mlp);
+    model_optim_destroy (&optim);
+    return rc;
 }
 
 Cohort__RoundKind
@@ -329,9 +405,16 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
 //  sigma in every bin, go through Norm-Sub again, and give an AUC each;
 //  the interval is their 5th and 95th percentiles. The replicas use a
 //  seeded statistical generator (not the CSPRNG: nothing here protects
-//  anyone), so a report is reproducible. -1 when too few replicas have
-//  both labels.
+//  anyone), so a report is reproducible. 0, 1 (no interval) when too few
+//  replicas have both labels, or -1 out of memory.
 #define S_BOOT 400
+
+//  A finite number, or null (JSON has no NaN; json_real refuses one).
+static json_t *
+s_finite (double x)
+{
+    return isfinite (x)? json_real (x): json_null ();
+}
 
 static int
 s_double_cmp (const void *a, const void *b)
@@ -346,7 +429,7 @@ s_auc_interval (const double *pos, const double *neg, double sigma, uint64_t see
 {
     gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
     if (!rng)
-        return -1;
+        return util_error (UTIL_ENOMEM, "eval round: out of memory (AUC interval)");
     gsl_rng_set (rng, 20261122 + seed);
     double aucs [S_BOOT];
     size_t n = 0;
@@ -364,7 +447,7 @@ s_auc_interval (const double *pos, const double *neg, double sigma, uint64_t see
     }
     gsl_rng_free (rng);
     if (n < S_BOOT / 2)
-        return -1;
+        return 1;
     qsort (aucs, n, sizeof (double), s_double_cmp);
     *lo = aucs [(size_t) (0.05 * (double) (n - 1))];
     *hi = aucs [(size_t) ceil (0.95 * (double) (n - 1))];
@@ -382,12 +465,12 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
     else
     if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
         size_t n = self->plan.n_params;
-        gsl_vector *g = gsl_vector_alloc (n);
         double q = d->sampling_rate, scale;
-        if (d->unit == PROTO_UNIT_SITE && contributors == 0) {
-            gsl_vector_free (g);
+        if (d->unit == PROTO_UNIT_SITE && contributors == 0)
             return util_error (UTIL_EFAIL, "train round: no contributing site to average over");
-        }
+        gsl_vector *g = gsl_vector_alloc (n);
+        if (!g)
+            return util_error (UTIL_ENOMEM, "train round: out of memory (%zu parameters)", n);
         if (d->unit == PROTO_UNIT_SITE) {
             //  DP-FedAvg: the mean of the contributors' (noisy, clipped)
             //  deltas, each site weighted equally, taken as the negative
@@ -432,28 +515,30 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         //  noise in the many near-empty bins no longer drags the AUC
         //  towards 0.5 (docs/privacy.md).
         model_metrics_t m;
-        if (dp_norm_sub (pos, PROTO_HIST_BINS) || dp_norm_sub (neg, PROTO_HIST_BINS)) {
+        if (dp_norm_sub (pos, PROTO_HIST_BINS) || dp_norm_sub (neg, PROTO_HIST_BINS)
+        ||  model_metrics_from_histogram (&m, NULL, pos, neg, PROTO_HIST_BINS)) {
+            //  The round stands; its metrics say why there are none.
             *metrics = json_pack ("{s:s}", "error", util_last_error ());
-            return 0;
+            return *metrics? 0: util_error (UTIL_ENOMEM, "eval round: out of memory (metrics)");
         }
-        if (model_metrics_from_histogram (&m, NULL, pos, neg, PROTO_HIST_BINS)) {
-            *metrics = json_pack ("{s:s}", "error", util_last_error ());
-            return 0;
-        }
-        *metrics = json_object ();
-        const char *names [] = { "auc", "accuracy", "log_loss", "brier" };
-        double values [] = { m.auc, m.accuracy, m.log_loss, m.brier };
-        for (int i = 0; i < 4; i++)
-            json_object_set_new (*metrics, names [i], isfinite (values [i])
-                                 ? json_real (values [i]): json_null ());
+        json_t *out = json_pack ("{s:o, s:o, s:o, s:o}", "auc", s_finite (m.auc),
+                                 "accuracy", s_finite (m.accuracy), "log_loss",
+                                 s_finite (m.log_loss), "brier", s_finite (m.brier));
+        if (!out)
+            return util_error (UTIL_ENOMEM, "eval round: out of memory (metrics)");
         const proto_plan_kind_t *k = &self->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
         double lo, hi;
-        if (!self->plan.off && isfinite (m.auc)
-        &&  s_auc_interval (pos, neg, sqrt ((double) contributors * (double) k->local_sigma2),
-                            self->step, &lo, &hi) == 0) {
-            json_object_set_new (*metrics, "auc_low_90", json_real (lo));
-            json_object_set_new (*metrics, "auc_high_90", json_real (hi));
+        int interval = self->plan.off || !isfinite (m.auc)? 1
+                     : s_auc_interval (pos, neg, sqrt ((double) contributors
+                                                       * (double) k->local_sigma2),
+                                       self->step, &lo, &hi);
+        if (interval < 0
+        ||  (interval == 0 && (json_object_set_new (out, "auc_low_90", json_real (lo))
+                           ||  json_object_set_new (out, "auc_high_90", json_real (hi))))) {
+            json_decref (out);
+            return util_error (UTIL_ENOMEM, "eval round: out of memory (metrics)");
         }
+        *metrics = out;
         json_decref (self->final_metrics);
         self->final_metrics = json_incref (*metrics);
     }
@@ -463,85 +548,108 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
 json_t *
 coord_study_record (coord_study_t *self, uint32_t round, Cohort__RoundKind kind, json_t *entry)
 {
-    json_object_set_new (entry, "round", json_integer (round));
-    json_object_set_new (entry, "kind", json_string (proto_kind_name (kind)));
-    json_object_set_new (entry, "epsilon_spent", self->plan.off? json_null ()
-                                                               : json_real (self->epsilon));
-    if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN)
-        json_object_set_new (entry, "step", json_integer ((json_int_t) self->step));
-    json_array_append_new (self->rounds, entry);
+    bool train = kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
+    if (!entry
+    ||  json_object_set_new (entry, "round", json_integer (round))
+    ||  json_object_set_new (entry, "kind", json_string (proto_kind_name (kind)))
+    ||  json_object_set_new (entry, "epsilon_spent", self->plan.off? json_null ()
+                                                                  : json_real (self->epsilon))
+    ||  (train && json_object_set_new (entry, "step", json_integer ((json_int_t) self->step)))
+    ||  json_array_append (self->rounds, entry)) {
+        json_decref (entry);
+        return util_error_null (UTIL_ENOMEM, "report: out of memory recording round %u", round);
+    }
+    //  The rounds array holds it now.
+    json_decref (entry);
     return entry;
 }
 
 void
 coord_study_finish (coord_study_t *self, const char *status, const char *detail)
 {
-    free (self->status);
-    free (self->detail);
-    self->status = strdup (status);
-    self->detail = strdup (detail);
+    snprintf (self->status, sizeof self->status, "%s", status);
+    snprintf (self->detail, sizeof self->detail, "%s", detail);
     self->finished = true;
     self->ended = time (NULL);
     self->ended_ms = zclock_mono ();
 }
 
+//  The model file of the released model as JSON; json_null () if it cannot
+//  be written for a reason other than memory (as a model with no feature
+//  schema), NULL (UTIL_ENOMEM) if out of memory.
 static json_t *
 s_model (const coord_study_t *self)
 {
     const proto_study_t *d = self->def;
+    size_t n = self->plan.n_params;
+    char *text = NULL;
+    json_t *model = NULL;
     model_file_t *mf = model_file_new ();
+    if (!mf)
+        goto done;
     mf->type = d->model == PROTO_MODEL_LOGISTIC? MODEL_TYPE_LOGISTIC: MODEL_TYPE_MLP;
-    mf->label = strdup (d->label);
-    mf->schema = model_schema_new ();
+    if (!(mf->label = util_strdup (d->label)) || !(mf->schema = model_schema_new ()))
+        goto done;
     for (size_t j = 0; j < self->p; j++)
-        if (model_schema_add (mf->schema, self->features [j], NULL, 0)) {
-            model_file_destroy (&mf);
-            return json_null ();
-        }
+        if (model_schema_add (mf->schema, self->features [j], NULL, 0))
+            goto done;
     mf->missing = d->impute? MODEL_MISSING_IMPUTE: MODEL_MISSING_DROP;
-    mf->mean = gsl_vector_alloc (self->p);
-    mf->std = gsl_vector_alloc (self->p);
+    if (!(mf->mean = gsl_vector_alloc (self->p)) || !(mf->std = gsl_vector_alloc (self->p))
+    ||  (d->impute && !(mf->impute = gsl_vector_alloc (self->p)))
+    ||  (mf->type == MODEL_TYPE_LOGISTIC && !(mf->w = gsl_vector_alloc (n)))) {
+        util_error (UTIL_ENOMEM, "out of memory (%zu features)", self->p);
+        goto done;
+    }
     for (size_t j = 0; j < self->p; j++) {
         gsl_vector_set (mf->mean, j, self->mean [j]);
         gsl_vector_set (mf->std, j, self->std [j]);
     }
-    if (d->impute) {
-        mf->impute = gsl_vector_alloc (self->p);
+    if (d->impute)
         gsl_vector_memcpy (mf->impute, mf->mean);
-    }
     mf->clip = self->plan.off? 0: PROTO_Z_CLIP;
     mf->l2 = d->l2;
     mf->train_rows = (size_t) self->n_records;
-    if (mf->type == MODEL_TYPE_LOGISTIC) {
-        mf->w = gsl_vector_alloc (self->plan.n_params);
+    if (mf->type == MODEL_TYPE_LOGISTIC)
         gsl_vector_memcpy (mf->w, s_released (self));
-    }
     else {
-        mf->mlp = model_mlp_new (self->p, d->hidden, d->n_hidden, MODEL_ACT_RELU);
+        if (!(mf->mlp = model_mlp_new (self->p, d->hidden, d->n_hidden, MODEL_ACT_RELU)))
+            goto done;
         gsl_vector_memcpy (model_mlp_params (mf->mlp), s_released (self));
     }
-    char *text = model_file_to_json (mf);
-    model_file_destroy (&mf);
-    json_t *model = text? json_loads (text, 0, NULL): NULL;
+    if (!(text = model_file_to_json (mf)))
+        goto done;
+    if (!(model = json_loads (text, 0, NULL)))
+        util_error (UTIL_ENOMEM, "out of memory (reading the model file back)");
+done:
     free (text);
-    return model? model: json_null ();
+    model_file_destroy (&mf);
+    if (!model && util_last_code () != UTIL_ENOMEM)
+        model = json_null ();
+    return model;
 }
 
 json_t *
 coord_study_report (const coord_study_t *self)
 {
     const proto_study_t *d = self->def;
-    json_t *features = json_array ();
-    for (size_t j = 0; j < self->p; j++)
-        json_array_append_new (features, json_string (self->features [j]));
+    json_t *features = s_json (json_array (), "report features");
+    for (size_t j = 0; features && j < self->p; j++)
+        if (json_array_append_new (features, json_string (self->features [j]))) {
+            json_decref (features);
+            features = NULL;
+        }
     char *started = s_iso (self->started);
     char *finished = self->finished? s_iso (self->ended): NULL;
     double wall = ((self->finished? self->ended_ms: zclock_mono ()) - self->started_ms) / 1000.0;
+    //  A NULL for any value (out of memory) makes json_pack fail, and it
+    //  then releases every reference an "o" gave it: the report is whole
+    //  or there is none.
     json_t *study = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:s, s:o, s:f}",
         "id", self->id, "name", d->name, "status", self->status, "status_detail", self->detail,
         "dataset", d->dataset, "label", d->label, "features", features,
         "sites", self->sites, "declined", self->declined, "threshold", (int) d->min_sites,
-        "started", started, "finished", finished? json_string (finished): json_null (),
+        "started", started, "finished", !self->finished? json_null ()
+                                        : finished? json_string (finished): NULL,
         "wall_s", wall);
     free (started);
     free (finished);
@@ -565,15 +673,20 @@ coord_study_report (const coord_study_t *self)
         "cohort_report", 1, "study", study, "privacy", privacy, "rounds", self->rounds,
         "final_metrics", self->final_metrics? json_incref (self->final_metrics): json_null (),
         "model", self->standardised? s_model (self): json_null ());
+    if (!report)
+        return util_error_null (UTIL_ENOMEM, "report: out of memory");
     return report;
 }
 
 json_t *
 coord_study_status (const coord_study_t *self)
 {
-    return json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o}",
+    json_t *status = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o}",
         "id", self->id, "name", self->def->name, "status", self->status,
         "status_detail", self->detail, "round", (json_int_t) json_array_size (self->rounds),
         "step", (json_int_t) self->step, "steps", (json_int_t) self->def->steps,
         "epsilon_spent", self->def->privacy_off? json_null (): json_real (self->epsilon));
+    if (!status)
+        return util_error_null (UTIL_ENOMEM, "status: out of memory");
+    return status;
 }

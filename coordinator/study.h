@@ -23,7 +23,7 @@
 typedef struct _coord_study_t coord_study_t;
 
 /*  Parses the definition; `id` is the new study's id. NULL with the reason
-    (coord_last_error). */
+    in util_last_error () (UTIL_ENOMEM if out of memory). */
 coord_study_t *coord_study_new (const char *id, const char *cfg_text);
 void coord_study_destroy (coord_study_t **self_p);
 
@@ -32,13 +32,14 @@ const char *coord_study_cfg (const coord_study_t *self);
 const proto_study_t *coord_study_def (const coord_study_t *self);
 const proto_plan_t *coord_study_plan (const coord_study_t *self);
 
-/*  Records a site that declined (or was left out), with the reason. */
-void coord_study_decline (coord_study_t *self, const char *site, const char *reason);
+/*  Records a site that declined (or was left out), with the reason, for the
+    report. 0, or -1 (UTIL_ENOMEM) if it could not be recorded. */
+int coord_study_decline (coord_study_t *self, const char *site, const char *reason);
 
 /*  Starts the schedule once sites have accepted: the features (encoded
     columns, in order), the total declared training records N and the
     participating sites' names. Builds the plan and the initial model.
-    0 or -1. */
+    0, or -1 (nothing changed: the study is not begun). */
 int coord_study_begin (coord_study_t *self, char **features, size_t n_features,
                        uint64_t train_records, char **sites, size_t n_sites);
 
@@ -56,12 +57,13 @@ int coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind,
 size_t coord_study_dim (const coord_study_t *self, Cohort__RoundKind kind);
 
 /*  Applies a round's decrypted sum. *metrics gets a new object for an
-    evaluation round (else NULL). 0 or -1. */
+    evaluation round (else NULL). 0 or -1 (UTIL_ENOMEM if out of memory). */
 int coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *values,
                        unsigned contributors, json_t **metrics);
 
-/*  Appends a finished round to the report (entry is consumed; epsilon_spent
-    is added). Returns the entry (borrowed). */
+/*  Appends a finished round to the report (entry is consumed; round, kind,
+    epsilon_spent and step are added). Returns the entry (borrowed), or NULL
+    (UTIL_ENOMEM; a NULL entry too) when it could not be recorded. */
 json_t *coord_study_record (coord_study_t *self, uint32_t round, Cohort__RoundKind kind,
                             json_t *entry);
 
@@ -72,7 +74,7 @@ double coord_study_epsilon (const coord_study_t *self);
 void coord_study_finish (coord_study_t *self, const char *status, const char *detail);
 bool coord_study_finished (const coord_study_t *self);
 
-/*  New references. */
+/*  New references, or NULL (UTIL_ENOMEM): a report is whole or not there. */
 json_t *coord_study_report (const coord_study_t *self);
 json_t *coord_study_status (const coord_study_t *self);
 

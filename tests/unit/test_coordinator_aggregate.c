@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "coordinator/aggregate.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 static he_pubkey_t *s_pk;
@@ -158,6 +159,13 @@ test_sum_and_exclusion (void **state)
     assert_int_equal (coord_agg_valid_partials (agg), 1);
     assert_int_equal (coord_agg_combine (agg, out), -1);      //  1 of 2
     s_partial (agg, 2, GOOD, 0);
+    //  Out of memory while combining: -1, and the aggregate can still combine.
+    for (long k = 0; k < 2; k++) {
+        util_alloc_fail_after (k);
+        assert_int_equal (coord_agg_combine (agg, out), -1);
+        util_alloc_fail_after (-1);
+        assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
     assert_int_equal (coord_agg_combine (agg, out), 0);
     for (int i = 0; i < N; i++)
         assert_true (out [i] == a [i] + b [i]);
@@ -169,11 +177,33 @@ test_sum_and_exclusion (void **state)
     coord_agg_destroy (&agg);
 }
 
+//  Each allocation of a new aggregate fails in turn: NULL with UTIL_ENOMEM
+//  and nothing leaked, before the mpz array is initialised.
+static void
+test_new_out_of_memory (void **state)
+{
+    (void) state;
+    coord_agg_t *agg = NULL;
+    long n;
+    for (n = 0; n < 10 && !agg; n++) {
+        util_alloc_fail_after (n);
+        agg = coord_agg_new (s_pk, s_vk, &s_codec, 20);
+        util_alloc_fail_after (-1);
+        if (!agg)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_non_null (agg);
+    assert_int_equal (n, 3);
+    assert_int_equal (coord_agg_contributors (agg), 0);
+    coord_agg_destroy (&agg);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_sum_and_exclusion),
+        cmocka_unit_test (test_new_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

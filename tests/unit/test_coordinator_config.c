@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "coordinator/config.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 static const char *s_good =
@@ -90,12 +91,45 @@ test_bad (void **state)
     assert_non_null (strstr (util_last_error (), "cannot read"));
 }
 
+//  Every allocation of a load fails in turn: NULL with UTIL_ENOMEM and a
+//  reason naming the file, nothing leaked (the sanitizer build checks),
+//  until the load succeeds and gives the same config as without failures.
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    char path [] = "/tmp/cohort-coordcfg-XXXXXX";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, s_good, strlen (s_good)), (ssize_t) strlen (s_good));
+    close (fd);
+    coord_config_t *cfg = NULL;
+    long n;
+    for (n = 0; n < 200 && !cfg; n++) {
+        util_alloc_fail_after (n);
+        cfg = coord_config_load (path);
+        util_alloc_fail_after (-1);
+        if (!cfg) {
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            assert_non_null (strstr (util_last_error (), path));
+        }
+    }
+    unlink (path);
+    assert_non_null (cfg);
+    //  The file, the config, seven strings and the paths' directories.
+    assert_true (n > 10);
+    assert_string_equal (cfg->verify_key, "/tmp/keys/verify.key");
+    assert_string_equal (cfg->public_key, "/abs/paillier.pub");
+    coord_config_destroy (&cfg);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_good),
         cmocka_unit_test (test_bad),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

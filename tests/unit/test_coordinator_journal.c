@@ -12,6 +12,7 @@
 
 #include "util/error.h"
 #include "coordinator/journal.h"
+#include "util/alloc.h"
 
 static void
 test_journal (void **state)
@@ -23,31 +24,75 @@ test_journal (void **state)
     snprintf (path, sizeof path, "%s/j.db", dir);
     coord_journal_t *j = coord_journal_open (path);
     assert_non_null (j);
-    assert_null (coord_journal_latest (j));
-    assert_null (coord_journal_report (j, "nope"));
+    char *latest = (char *) "x", *report = (char *) "x";
+    assert_int_equal (coord_journal_latest (j, &latest), 0);
+    assert_null (latest);
+    assert_int_equal (coord_journal_report (j, "nope", &report), 0);
+    assert_null (report);
     assert_int_equal (coord_journal_study (j, "s1", "one", "running", "study\n", "{\"a\":1}"), 0);
     assert_int_equal (coord_journal_study (j, "s2", "two", "running", "study\n", NULL), 0);
     assert_int_equal (coord_journal_study (j, "s1", "one", "completed", "study\n", "{\"a\":2}"), 0);
     assert_int_equal (coord_journal_round (j, "s1", 1, "train", "ok", 0.5, "{}"), 0);
     assert_int_equal (coord_journal_round (j, "s1", 1, "train", "ok", 0.6, "{}"), 0);
-    char *report = coord_journal_report (j, "s1");
+    //  A study needs its name: the row is refused, and the reason names the file.
+    assert_int_equal (coord_journal_study (j, "s3", NULL, "running", "study\n", NULL), -1);
+    assert_int_equal (util_last_code (), UTIL_EIO);
+    assert_non_null (strstr (util_last_error (), path));
+    assert_int_equal (coord_journal_report (j, "s1", &report), 0);
     assert_string_equal (report, "{\"a\":2}");
     free (report);
-    assert_null (coord_journal_report (j, "s2"));
-    char *latest = coord_journal_latest (j);
+    assert_int_equal (coord_journal_report (j, "s2", &report), 0);
+    assert_null (report);
+    assert_int_equal (coord_journal_latest (j, &latest), 0);
     assert_string_equal (latest, "s2");
     free (latest);
+    //  Out of memory copying the value: -1, and nothing is returned.
+    util_alloc_fail_after (0);
+    report = (char *) "x";
+    assert_int_equal (coord_journal_report (j, "s1", &report), -1);
+    util_alloc_fail_after (-1);
+    assert_null (report);
+    assert_int_equal (util_last_code (), UTIL_ENOMEM);
     coord_journal_destroy (&j);
     assert_null (j);
     coord_journal_destroy (&j);
     //  Reopened: still there.
     j = coord_journal_open (path);
-    report = coord_journal_report (j, "s1");
+    assert_int_equal (coord_journal_report (j, "s1", &report), 0);
     assert_non_null (report);
     free (report);
     coord_journal_destroy (&j);
     assert_null (coord_journal_open ("/nonexistent/dir/j.db"));
+    assert_int_equal (util_last_code (), UTIL_EIO);
     assert_non_null (strstr (util_last_error (), "journal"));
+    assert_non_null (strstr (util_last_error (), "/nonexistent/dir/j.db"));
+    char cmd [300];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal (system (cmd), 0);
+}
+
+//  Every allocation of the open fails in turn: NULL with UTIL_ENOMEM and
+//  nothing leaked (the sanitizer build checks), until the open succeeds.
+static void
+test_open_out_of_memory (void **state)
+{
+    (void) state;
+    char dir [] = "/tmp/cohort-journal-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char path [256];
+    snprintf (path, sizeof path, "%s/j.db", dir);
+    coord_journal_t *j = NULL;
+    long n;
+    for (n = 0; n < 100 && !j; n++) {
+        util_alloc_fail_after (n);
+        j = coord_journal_open (path);
+        util_alloc_fail_after (-1);
+        if (!j)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_non_null (j);
+    assert_true (n > 1);
+    coord_journal_destroy (&j);
     char cmd [300];
     snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal (system (cmd), 0);
@@ -56,6 +101,9 @@ test_journal (void **state)
 int
 main (void)
 {
-    const struct CMUnitTest tests [] = { cmocka_unit_test (test_journal) };
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_journal),
+        cmocka_unit_test (test_open_out_of_memory),
+    };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/alloc.h"
 #include "util/error.h"
 #include "coordinator/study.h"
 
@@ -273,6 +274,71 @@ test_site_unit (void **state)
     coord_study_destroy (&st);
 }
 
+//  Out of memory at each allocation of a new study, of its start and of its
+//  report in turn: NULL or -1 with UTIL_ENOMEM, nothing leaked (the
+//  sanitizer build checks) and nothing half done, until each succeeds.
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    coord_study_t *st = NULL;
+    long n;
+    for (n = 0; n < 1000 && !st; n++) {
+        util_alloc_fail_after (n);
+        st = coord_study_new ("s1", s_cfg);
+        util_alloc_fail_after (-1);
+        if (!st)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_non_null (st);
+    assert_true (n > 3);
+    char *features [2] = { "a", "b" }, *sites [2] = { "x", "y" };
+    int rc = -1;
+    for (n = 0; n < 1000 && rc; n++) {
+        util_alloc_fail_after (n);
+        rc = coord_study_begin (st, features, 2, 100, sites, 2);
+        util_alloc_fail_after (-1);
+        if (rc) {
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            //  Not begun: no features and no sites yet.
+            json_t *report = coord_study_report (st);
+            json_t *study = json_object_get (report, "study");
+            assert_int_equal (json_array_size (json_object_get (study, "features")), 0);
+            assert_int_equal (json_array_size (json_object_get (study, "sites")), 0);
+            assert_true (json_is_null (json_object_get (json_object_get (report, "privacy"),
+                                                        "noise_multiplier")));
+            json_decref (report);
+        }
+    }
+    assert_int_equal (rc, 0);
+    assert_true (n > 7);
+    //  A statistics round, so that the report carries a model.
+    assert_int_equal (coord_study_next (st), COHORT__ROUND_KIND__ROUND_KIND_STATS);
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, COHORT__ROUND_KIND__ROUND_KIND_STATS, &rs), 0);
+    int64_t v [2 * 2 * PROTO_STATS_BINS + 1];
+    memset (v, 0, sizeof v);
+    v [2 * 2 * PROTO_STATS_BINS] = 25;
+    json_t *metrics;
+    assert_int_equal (coord_study_apply (st, COHORT__ROUND_KIND__ROUND_KIND_STATS, v, 2,
+                                         &metrics), 0);
+    json_t *report = NULL;
+    for (n = 0; n < 1000 && !report; n++) {
+        util_alloc_fail_after (n);
+        report = coord_study_report (st);
+        util_alloc_fail_after (-1);
+        if (!report)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_non_null (report);
+    assert_true (n > 2);
+    assert_true (json_is_object (json_object_get (report, "model")));
+    assert_int_equal (json_array_size (json_object_get (json_object_get (report, "study"),
+                                                        "features")), 2);
+    json_decref (report);
+    coord_study_destroy (&st);
+}
+
 int
 main (void)
 {
@@ -281,6 +347,7 @@ main (void)
         cmocka_unit_test (test_privacy_off),
         cmocka_unit_test (test_stats_pair_beats_spike),
         cmocka_unit_test (test_site_unit),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
