@@ -1,6 +1,8 @@
 /*  site/config.c - site.cfg. */
 #include "config.h"
+#include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "site.h"
 
 #include <czmq.h>
@@ -12,17 +14,50 @@
 
 #define CONFIG_MAX_BYTES (1 << 20)
 
+//  `value` against the config file's directory unless absolute or a URL.
+//  A new string, or NULL (UTIL_ENOMEM).
 static char *
 s_join (const char *config_path, const char *value)
 {
     if (value [0] == '/' || strstr (value, "://"))
-        return strdup (value);
-    char *copy = strdup (config_path);
-    char *joined = zsys_sprintf ("%s/%s", dirname (copy), value);
+        return util_strdup (value);
+    //  dirname may write into its argument: a copy.
+    char *copy = util_strdup (config_path);
+    char *joined = copy? util_asprintf ("%s/%s", dirname (copy), value): NULL;
     free (copy);
-    char *out = strdup (joined);
-    zstr_free (&joined);
-    return out;
+    return joined;
+}
+
+//  The config file parsed, or NULL with "path: reason": the size limit,
+//  "cannot read the config file: <why>" (the code util_file_read gave),
+//  or not ZPL.
+static zconfig_t *
+s_read (const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (util_file_read (path, CONFIG_MAX_BYTES, 0, &text, &len)) {
+        util_code_t code = util_last_code ();
+        if (code == UTIL_ELIMIT)
+            return util_error_null (code, "%s: larger than %d bytes: not a config file", path,
+                                    CONFIG_MAX_BYTES);
+        char why [UTIL_ERROR_MAX];
+        util_error_copy (why, sizeof why);
+        size_t n = strlen (path);
+        const char *rest = !strncmp (why, path, n) && !strncmp (why + n, ": ", 2)? why + n + 2: why;
+        return util_error_null (code, "%s: cannot read the config file: %s", path, rest);
+    }
+    //  Parsed from memory (zconfig_load leaks its file object when the text
+    //  does not parse; found by fuzzing).
+    zchunk_t *chunk = zchunk_new (text, len);
+    free (text);
+    if (!chunk)
+        return util_error_null (UTIL_ENOMEM, "%s: out of memory reading the config file", path);
+    zconfig_t *root = zconfig_chunk_load (chunk);
+    zchunk_destroy (&chunk);
+    if (!root)
+        util_error (UTIL_EINPUT, "%s: not valid ZPL (see the line the parser reported above)", path);
+    return root;
 }
 
 static int
@@ -49,7 +84,9 @@ static const char *s_ingest_keys [] = {
 static int
 s_ingest (const char *path, zconfig_t *section, ingest_config_t **out)
 {
-    ingest_config_t *in = *out = calloc (1, sizeof *in);
+    ingest_config_t *in = *out = util_calloc (1, sizeof *in);
+    if (!in)
+        return util_error_context ("%s: site/ingest", path);
     for (zconfig_t *c = zconfig_child (section); c; c = zconfig_next (c)) {
         int known = 0;
         for (int i = 0; s_ingest_keys [i]; i++)
@@ -66,7 +103,9 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out)
                 continue;
             return util_error (UTIL_EINPUT, "%s: site/ingest/%s: missing", path, s_ingest_keys [i]);
         }
-        *fields [i] = i == 0 || i == 5? strdup (value): s_join (path, value);
+        *fields [i] = i == 0 || i == 5? util_strdup (value): s_join (path, value);
+        if (!*fields [i])
+            return util_error_context ("%s: site/ingest/%s", path, s_ingest_keys [i]);
     }
     return 0;
 }
@@ -80,27 +119,16 @@ static const char *s_keys [] = {
 site_config_t *
 site_config_load (const char *path)
 {
-    //  Read with a size bound, then parse from memory (zconfig_load leaks
-    //  its file object when the text does not parse; found by fuzzing).
-    zchunk_t *text = zchunk_slurp (path, CONFIG_MAX_BYTES + 1);
-    if (!text) {
-        util_error (UTIL_EIO, "%s: cannot read the config file", path);
+    zconfig_t *root = s_read (path);
+    if (!root)
         return NULL;
-    }
-    if (zchunk_size (text) > CONFIG_MAX_BYTES) {
-        zchunk_destroy (&text);
-        util_error (UTIL_ELIMIT, "%s: larger than %d bytes: not a config file", path, CONFIG_MAX_BYTES);
-        return NULL;
-    }
-    zconfig_t *root = zconfig_chunk_load (text);
-    zchunk_destroy (&text);
-    if (!root) {
-        util_error (UTIL_EINPUT, "%s: not valid ZPL (see the line the parser reported above)", path);
-        return NULL;
-    }
-    site_config_t *self = calloc (1, sizeof *self);
+    site_config_t *self = util_calloc (1, sizeof *self);
     int rc = -1;
     double v;
+    if (!self) {
+        util_error_context ("%s", path);
+        goto done;
+    }
     zconfig_t *site = zconfig_locate (root, "site");
     if (!site) {
         util_error (UTIL_EINPUT, "%s: no 'site' section", path);
@@ -125,7 +153,11 @@ site_config_load (const char *path)
             util_error (UTIL_EINPUT, "%s: site/%s: missing", path, keys [i]);
             goto done;
         }
-        *fields [i] = i < 2? strdup (value): s_join (path, value);
+        *fields [i] = i < 2? util_strdup (value): s_join (path, value);
+        if (!*fields [i]) {
+            util_error_context ("%s: site/%s", path, keys [i]);
+            goto done;
+        }
     }
     if (strlen (self->name) > 128) {
         util_error (UTIL_ELIMIT, "%s: site/name: longer than 128 characters", path);
@@ -167,9 +199,11 @@ site_config_load (const char *path)
             util_error (UTIL_EINPUT, "%s: site/dataset: needs a name and a path", path);
             goto done;
         }
-        d->name = strdup (name);
-        d->path = s_join (path, data);
-        d->test_path = test && *test? s_join (path, test): NULL;
+        if (!(d->name = util_strdup (name)) || !(d->path = s_join (path, data))
+        ||  (test && *test && !(d->test_path = s_join (path, test)))) {
+            util_error_context ("%s: dataset %s", path, name);
+            goto done;
+        }
         if (s_number (path, c, "test_fraction", 0, 0.9, "0", &d->test_fraction))
             goto done;
         const char *patients = zconfig_get (c, "patient_column", NULL);
@@ -177,7 +211,10 @@ site_config_load (const char *path)
             util_error (UTIL_EINPUT, "%s: dataset %s: patient_column is empty", path, name);
             goto done;
         }
-        d->patient_column = patients? strdup (patients): NULL;
+        if (patients && !(d->patient_column = util_strdup (patients))) {
+            util_error_context ("%s: dataset %s", path, name);
+            goto done;
+        }
         if (d->test_path && d->test_fraction > 0) {
             util_error (UTIL_EFAIL, "%s: dataset %s: test_path and test_fraction exclude each other",
                         path, name);
@@ -199,15 +236,12 @@ site_config_load (const char *path)
                     audit? "is empty": "missing (audit_origin needs it)");
         goto done;
     }
-    if (self->ingest) {
-        self->audit = strdup (self->ingest->audit);
-        self->audit_origin = self->ingest->audit_origin? strdup (self->ingest->audit_origin)
-                                                       : NULL;
-    }
-    else
-    if (audit) {
-        self->audit = s_join (path, audit);
-        self->audit_origin = origin? strdup (origin): NULL;
+    const char *origin_copy = self->ingest? self->ingest->audit_origin: origin;
+    if ((self->ingest && !(self->audit = util_strdup (self->ingest->audit)))
+    ||  (!self->ingest && audit && !(self->audit = s_join (path, audit)))
+    ||  (self->audit && origin_copy && !(self->audit_origin = util_strdup (origin_copy)))) {
+        util_error_context ("%s: site/audit", path);
+        goto done;
     }
     for (size_t i = 0; i < self->n_datasets; i++) {
         site_dataset_t *d = &self->datasets [i];
@@ -218,8 +252,11 @@ site_config_load (const char *path)
                         "store)", path, d->name);
             goto done;
         }
-        d->grant_store = strdup (self->ingest->store);
-        d->grant_site = zsys_sprintf ("Organization/%s", self->name);
+        if (!(d->grant_store = util_strdup (self->ingest->store))
+        ||  !(d->grant_site = util_asprintf ("Organization/%s", self->name))) {
+            util_error_context ("%s: dataset %s", path, d->name);
+            goto done;
+        }
     }
     rc = 0;
 done:
@@ -243,7 +280,7 @@ site_config_destroy (site_config_t **self_p)
             free (s->datasets [i].test_path);
             free (s->datasets [i].patient_column);
             free (s->datasets [i].grant_store);
-            zstr_free (&s->datasets [i].grant_site);
+            free (s->datasets [i].grant_site);
         }
         if (s->ingest) {
             ingest_config_t *in = s->ingest;

@@ -1,5 +1,6 @@
 /*  site/data.c - loading a dataset the way a study asks for it. */
 #include "data.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "ingest/cohort.h"
 #include "site.h"
@@ -41,8 +42,12 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     *out = NULL;
     model_csv_t *csv = NULL, *test_csv = NULL;
     model_dataset_t *all = NULL;
-    site_data_t *self = calloc (1, sizeof *self);
+    site_data_t *self = util_calloc (1, sizeof *self);
     int rc = -1;
+    if (!self) {
+        util_error_context ("dataset");
+        goto done;
+    }
     if (model_csv_load (&csv, ds->path, 0)) {
         util_error_context ("dataset");
         goto done;

@@ -1,5 +1,6 @@
 /*  site/fedavg.c - local epochs of minibatch SGD for DP-FedAvg. */
 #include "fedavg.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "site.h"
 #include "models/logistic.h"
@@ -35,23 +36,28 @@ site_fedavg_delta (double *delta, const proto_study_t *study, size_t n_params,
         return 0;
     size_t batch = study->local_batch < n? study->local_batch: n;
     model_mlp_t *mlp = NULL;
-    gsl_vector *own = NULL, *params;
+    gsl_vector *own = NULL, *params = NULL;
+    size_t *order = util_calloc (n, sizeof (size_t));
+    gsl_matrix *Xb = gsl_matrix_alloc (batch, p);
+    gsl_vector *yb = gsl_vector_alloc (batch), *grad = gsl_vector_alloc (n_params);
+    int rc = 0;
     if (study->model == PROTO_MODEL_MLP) {
-        mlp = model_mlp_new (p, study->hidden, study->n_hidden, MODEL_ACT_RELU);
-        if (!mlp)
-            return util_error_context ("model");
-        params = model_mlp_params (mlp);
+        if ((mlp = model_mlp_new (p, study->hidden, study->n_hidden, MODEL_ACT_RELU)))
+            params = model_mlp_params (mlp);
+        else
+            rc = util_error_context ("model");
     }
     else
         params = own = gsl_vector_alloc (n_params);
-    gsl_vector_const_view start = gsl_vector_const_view_array (w, n_params);
-    gsl_vector_memcpy (params, &start.vector);
-    size_t *order = malloc (n * sizeof (size_t));
-    gsl_matrix *Xb = gsl_matrix_alloc (batch, p);
-    gsl_vector *yb = gsl_vector_alloc (batch), *grad = gsl_vector_alloc (n_params);
-    for (size_t i = 0; i < n; i++)
-        order [i] = i;
-    int rc = 0;
+    if (!rc && (!order || !Xb || !yb || !grad || !params))
+        rc = util_error (UTIL_ENOMEM, "local training: out of memory (%zu rows, %zu parameters)",
+                         n, n_params);
+    if (!rc) {
+        gsl_vector_const_view start = gsl_vector_const_view_array (w, n_params);
+        gsl_vector_memcpy (params, &start.vector);
+        for (size_t i = 0; i < n; i++)
+            order [i] = i;
+    }
     for (unsigned e = 0; e < study->local_epochs && !rc; e++) {
         rc = s_shuffle (order, n, rng);
         for (size_t at = 0; at < n && !rc; at += batch) {
@@ -85,9 +91,12 @@ site_fedavg_delta (double *delta, const proto_study_t *study, size_t n_params,
     if (rc)
         memset (delta, 0, n_params * sizeof (double));
     free (order);
-    gsl_matrix_free (Xb);
-    gsl_vector_free (yb);
-    gsl_vector_free (grad);
+    if (Xb)
+        gsl_matrix_free (Xb);
+    if (yb)
+        gsl_vector_free (yb);
+    if (grad)
+        gsl_vector_free (grad);
     if (own)
         gsl_vector_free (own);
     model_mlp_destroy (&mlp);

@@ -1,5 +1,6 @@
 /*  site/train.c - the integer vectors a site contributes. */
 #include "train.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "fedavg.h"
 #include "site.h"
@@ -12,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Standardised copy of X (see proto_z).
+//  Standardised copy of X (see proto_z), or NULL (UTIL_ENOMEM).
 static gsl_matrix *
 s_standardise (const gsl_matrix *X, const double *mean, const double *std, bool clamp)
 {
     gsl_matrix *Z = gsl_matrix_alloc (X->size1, X->size2);
+    if (!Z)
+        return util_error_null (UTIL_ENOMEM, "out of memory (a %zu x %zu matrix)", X->size1,
+                                X->size2);
     for (size_t i = 0; i < X->size1; i++)
         for (size_t j = 0; j < X->size2; j++)
             gsl_matrix_set (Z, i, j, proto_z (gsl_matrix_get (X, i, j), mean [j], std [j], clamp));
@@ -37,7 +41,9 @@ static int
 s_sums (int64_t *out, const model_dataset_t *ds)
 {
     size_t p = ds->X->size2;
-    double *s = calloc (2 * p, sizeof (double));
+    double *s = util_calloc (p, 2 * sizeof (double));
+    if (!s)
+        return util_error_context ("stats");
     for (size_t i = 0; i < ds->n; i++)
         for (size_t j = 0; j < p; j++) {
             double x = gsl_matrix_get (ds->X, i, j);
@@ -127,14 +133,16 @@ s_train_site (int64_t *out, const model_dataset_t *ds, const proto_study_t *stud
     size_t n = plan->n_params;
     memset (out, 0, n * sizeof (int64_t));
     gsl_matrix *Z = s_standardise (ds->X, rs->mean, rs->std, !plan->off);
-    double *delta = malloc (n * sizeof (double));
+    double *delta = Z? util_calloc (n, sizeof (double)): NULL;
     //  Privacy off: plain FedAvg, a clip no delta of standardised data reaches.
     double clip = study->privacy_off? 1e6: study->clip;
-    int rc = site_fedavg_delta (delta, study, n, Z, ds->y, rs->params, rng);
+    int rc = !delta? util_error_context ("local training")
+           : site_fedavg_delta (delta, study, n, Z, ds->y, rs->params, rng);
     if (!rc && dp_clip_sum_fixed (delta, 1, n, clip, PROTO_FRAC_BITS, out))
         rc = util_error_context ("delta");
     free (delta);
-    gsl_matrix_free (Z);
+    if (Z)
+        gsl_matrix_free (Z);
     return rc;
 }
 
@@ -148,7 +156,9 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
     memset (out, 0, n * sizeof (int64_t));
     //  Poisson sampling: each row independently with probability q, from
     //  53 uniform bits of the CSPRNG.
-    size_t *idx = malloc (ds->n * sizeof (size_t)), k = 0;
+    size_t *idx = util_calloc (ds->n, sizeof (size_t)), k = 0;
+    if (!idx)
+        return util_error_context ("sampling");
     uint64_t cut = (uint64_t) ldexp (rs->sampling_rate, 53);
     for (size_t i = 0; i < ds->n; i++) {
         uint64_t u;
@@ -165,7 +175,14 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
     }
     gsl_matrix *Z = gsl_matrix_alloc (k, ds->X->size2);
     gsl_vector *y = gsl_vector_alloc (k);
-    for (size_t r = 0; r < k; r++) {
+    //  k rows of n gradients: k * n checked before it is allocated.
+    size_t cells;
+    double *G = NULL;
+    int rc = 0;
+    if (!Z || !y || util_size_mul (&cells, k, n) || !(G = util_calloc (cells, sizeof (double))))
+        rc = util_error (UTIL_ENOMEM, "gradient: out of memory (%zu sampled rows, %zu parameters)",
+                         k, n);
+    for (size_t r = 0; !rc && r < k; r++) {
         for (size_t j = 0; j < ds->X->size2; j++) {
             gsl_matrix_set (Z, r, j, proto_z (gsl_matrix_get (ds->X, idx [r], j), rs->mean [j],
                                               rs->std [j], !plan->off));
@@ -173,15 +190,17 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
         gsl_vector_set (y, r, gsl_vector_get (ds->y, idx [r]));
     }
     free (idx);
-    double *G = malloc (k * n * sizeof (double));
     //  Privacy off: a clip no gradient of standardised data reaches.
     double clip = study->privacy_off? 1e6: study->clip;
-    int rc = s_gradients (G, study, plan, Z, y, rs->params);
+    if (!rc)
+        rc = s_gradients (G, study, plan, Z, y, rs->params);
     if (!rc && dp_clip_sum_fixed (G, k, n, clip, PROTO_FRAC_BITS, out))
         rc = util_error_context ("gradient");
     free (G);
-    gsl_matrix_free (Z);
-    gsl_vector_free (y);
+    if (Z)
+        gsl_matrix_free (Z);
+    if (y)
+        gsl_vector_free (y);
     return rc;
 }
 
@@ -193,9 +212,12 @@ s_eval (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
     if (!ds)
         return 0;
     gsl_matrix *Z = s_standardise (ds->X, rs->mean, rs->std, !plan->off);
-    gsl_vector *s = gsl_vector_alloc (ds->n);
+    gsl_vector *s = Z? gsl_vector_alloc (ds->n): NULL;
     gsl_vector_const_view w = gsl_vector_const_view_array (rs->params, plan->n_params);
     int rc = 0;
+    if (!s)
+        rc = util_error (UTIL_ENOMEM, "eval: out of memory (%zu test rows)", ds->n);
+    else
     if (study->model == PROTO_MODEL_LOGISTIC)
         model_lr_predict (s, &w.vector, Z);
     else {
@@ -221,8 +243,10 @@ s_eval (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
     //  site's label balance is kept and its L2 stays within M.
     if (!rc && !plan->off && study->unit == PROTO_UNIT_SITE)
         s_normalise (out, 2 * PROTO_HIST_BINS, ds->n);
-    gsl_matrix_free (Z);
-    gsl_vector_free (s);
+    if (Z)
+        gsl_matrix_free (Z);
+    if (s)
+        gsl_vector_free (s);
     return rc;
 }
 

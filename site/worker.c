@@ -52,7 +52,9 @@ struct _site_worker_t {
 site_worker_t *
 site_worker_new (const char *config_path)
 {
-    site_worker_t *self = calloc (1, sizeof *self);
+    site_worker_t *self = util_calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
     self->cfg = site_config_load (config_path);
     if (!self->cfg)
         goto fail;
@@ -109,14 +111,20 @@ fail:
 }
 
 //  Appends one entry (detail: a JSON object, consumed) if the site keeps an
-//  audit log. A failed append is logged; the study goes on.
+//  audit log. A failed append is logged; the study goes on. A detail that
+//  could not be built (NULL: out of memory) is logged, and the entry says
+//  that its detail was lost rather than pass for an empty one.
 static void
 s_audit (site_worker_t *self, const char *kind, json_t *detail)
 {
     char *text = detail? json_dumps (detail, JSON_COMPACT | JSON_SORT_KEYS): NULL;
     json_decref (detail);
+    if (!text)
+        zsys_error ("site %s: audit %s: out of memory: the entry's detail is lost",
+                    self->cfg->name, kind);
     if (self->audit) {
-        audit_entry_t e = { 0, kind, self->actor, text? text: "{}" };
+        audit_entry_t e = { 0, kind, self->actor,
+                            text? text: "{\"detail_lost\":\"out of memory\"}" };
         if (audit_log_append (self->audit, &e, NULL))
             zsys_error ("site %s: audit %s: %s", self->cfg->name, kind, util_last_error ());
     }
@@ -352,11 +360,15 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     }
     const Cohort__RoundStart *rs = msg->round_start;
     const proto_plan_kind_t *k = &self->plan.kind [rs->kind];
-    int64_t *v = calloc (k->dim, sizeof (int64_t));
+    int64_t *v = util_calloc (k->dim, sizeof (int64_t));
     mpz_t *cts = NULL;
     size_t ncts = he_codec_plaintexts (&self->codec, k->dim);
     char why [600] = "";
     dp_curve_t *charge = NULL;
+    if (!v) {
+        snprintf (why, sizeof why, "round: %s", util_last_error ());
+        goto done;
+    }
     if (site_round_vector (v, self->data, self->study, &self->plan, rs, self->rng)) {
         snprintf (why, sizeof why, "%s", util_last_error ());
         goto done;
@@ -370,22 +382,23 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
                                            charge, label): -1;
         if (rc) {
-            snprintf (why, sizeof why, "budget: %s", rc == DP_LEDGER_REFUSED? util_last_error ()
-                      : charge? util_last_error (): util_last_error ());
+            snprintf (why, sizeof why, "budget: %s", util_last_error ());
             goto done;
         }
         double eps = 0, order = 0;
-        json_t *d = json_pack ("{s:s, s:I, s:s, s:s, s:s}", "study", self->study_id,
+        bool converted = dp_curve_epsilon (charge, self->cfg->budget_delta,
+                                           DP_CONVERSION_IMPROVED, &eps, &order) == 0;
+        json_t *d = json_pack ("{s:s, s:I, s:s, s:s, s:s, s:I}", "study", self->study_id,
                                "round", (json_int_t) msg->round_id,
                                "kind", proto_kind_name (rs->kind),
-                               "dataset", self->dataset->name, "label", label);
-        json_object_set_new (d, "curve_orders",
-                             json_integer ((json_int_t) dp_curve_size (charge)));
-        if (dp_curve_epsilon (charge, self->cfg->budget_delta, DP_CONVERSION_IMPROVED,
-                              &eps, &order) == 0) {
-            json_object_set_new (d, "epsilon", json_real (eps));
-            json_object_set_new (d, "delta", json_real (self->cfg->budget_delta));
-            json_object_set_new (d, "order", json_real (order));
+                               "dataset", self->dataset->name, "label", label,
+                               "curve_orders", (json_int_t) dp_curve_size (charge));
+        if (d && converted
+        &&  (json_object_set_new (d, "epsilon", json_real (eps))
+         ||  json_object_set_new (d, "delta", json_real (self->cfg->budget_delta))
+         ||  json_object_set_new (d, "order", json_real (order)))) {
+            json_decref (d);
+            d = NULL;
         }
         s_audit (self, "budget.charge", d);
         dp_rational_t s2;
@@ -396,7 +409,11 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
             goto done;
         }
     }
-    cts = malloc (ncts * sizeof (mpz_t));
+    cts = util_calloc (ncts, sizeof (mpz_t));
+    if (!cts) {
+        snprintf (why, sizeof why, "encrypt: %s", util_last_error ());
+        goto done;
+    }
     for (size_t i = 0; i < ncts; i++)
         mpz_init (cts [i]);
     uint8_t *buf;
@@ -425,7 +442,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     s_prepare_nonce (self);
 done:
     //  The noised vector is wiped: only its encryption leaves.
-    memset (v, 0, k->dim * sizeof (int64_t));
+    util_cleanse (v, v? k->dim * sizeof (int64_t): 0);
     free (v);
     if (cts) {
         for (size_t i = 0; i < ncts; i++)
@@ -559,6 +576,8 @@ site_worker_run (site_worker_t *self, volatile bool *stop)
     s_hello (self);
     zsys_info ("site %s: connecting to %s", self->cfg->name, self->cfg->coordinator);
     zpoller_t *poller = zpoller_new (self->sock, NULL);
+    if (!poller)
+        return util_error (UTIL_ENOMEM, "site %s: out of memory (poller)", self->cfg->name);
     int64_t next_hello = zclock_mono () + 2000;
     while (!(stop && *stop) && !zsys_interrupted) {
         void *which = zpoller_wait (poller, 500);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "site/config.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 static const char *s_good =
@@ -221,6 +222,51 @@ test_ingest_section (void **state)
     assert_non_null (strstr (util_last_error (), "site/ingest/store: missing"));
 }
 
+//  Every allocation of a load (a config with an ingest section, a consent
+//  filtered dataset and a test file) fails in turn: NULL with UTIL_ENOMEM
+//  and a reason naming the file, nothing leaked (the sanitizer build
+//  checks), until the load succeeds with the same result as without.
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    const char *text = "site\n"
+        "    name = a\n    index = 1\n    coordinator = tcp://127.0.0.1:1\n"
+        "    coordinator_cert = c.pub\n    cert = s_secret\n    share = s.key\n"
+        "    public_key = p.pub\n    ledger = l.db\n"
+        "    budget\n        epsilon = 1\n        delta = 1e-5\n"
+        "    dataset\n        name = d\n        path = d.csv\n        test_path = t.csv\n"
+        "        patient_column = pid\n"
+        "    ingest\n        endpoint = tcp://127.0.0.1:7700\n        gateways = gw\n"
+        "        store = ingest.db\n        storage_key = storage.key\n"
+        "        audit = audit.db\n        audit_origin = cohort.example/a\n";
+    char path [] = "/tmp/cohort-sitecfg-XXXXXX";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+    close (fd);
+    site_config_t *cfg = NULL;
+    long n;
+    for (n = 0; n < 300 && !cfg; n++) {
+        util_alloc_fail_after (n);
+        cfg = site_config_load (path);
+        util_alloc_fail_after (-1);
+        if (!cfg) {
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            assert_non_null (strstr (util_last_error (), path));
+        }
+    }
+    unlink (path);
+    assert_non_null (cfg);
+    assert_true (n > 20);
+    assert_string_equal (cfg->datasets [0].test_path, "/tmp/t.csv");
+    assert_string_equal (cfg->datasets [0].grant_site, "Organization/a");
+    assert_string_equal (cfg->audit, "/tmp/audit.db");
+    assert_string_equal (cfg->audit_origin, "cohort.example/a");
+    assert_string_equal (cfg->ingest->storage_key, "/tmp/storage.key");
+    site_config_destroy (&cfg);
+}
+
 int
 main (void)
 {
@@ -229,6 +275,7 @@ main (void)
         cmocka_unit_test (test_bad),
         cmocka_unit_test (test_audit),
         cmocka_unit_test (test_ingest_section),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

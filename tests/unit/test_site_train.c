@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "site/fedavg.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "site/train.h"
 
@@ -289,6 +290,42 @@ test_site_delta (void **state)
     proto_study_destroy (&st);
 }
 
+//  Each allocation of a training round (record level: the sample, the rows,
+//  the gradients) and of an evaluation round fails in turn: -1 with
+//  UTIL_ENOMEM, nothing leaked (the sanitizer build checks), until the
+//  round succeeds.
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 2);
+    double params [3] = { 0, 0, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    rs.params = params; rs.n_params = 3;
+    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
+    rs.sampling_rate = 1;
+    Cohort__RoundKind kinds [] = { COHORT__ROUND_KIND__ROUND_KIND_TRAIN,
+                                   COHORT__ROUND_KIND__ROUND_KIND_EVAL };
+    for (int t = 0; t < 2; t++) {
+        rs.kind = kinds [t];
+        int64_t v [2 * PROTO_HIST_BINS];
+        int rc = -1;
+        long n;
+        for (n = 0; n < 100 && rc; n++) {
+            util_alloc_fail_after (n);
+            rc = site_round_vector (v, s_data, s_study, &s_plan, &rs, rng);
+            util_alloc_fail_after (-1);
+            if (rc)
+                assert_int_equal (util_last_code (), UTIL_ENOMEM);
+        }
+        assert_int_equal (rc, 0);
+        //  Training allocates the sample and the gradients.
+        if (t == 0)
+            assert_true (n > 2);
+    }
+    dp_rng_destroy (&rng);
+}
+
 int
 main (void)
 {
@@ -298,6 +335,7 @@ main (void)
         cmocka_unit_test (test_sums_when_off),
         cmocka_unit_test (test_site_histograms),
         cmocka_unit_test (test_site_delta),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
