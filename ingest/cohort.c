@@ -1,5 +1,6 @@
 /*  ingest/cohort.c - consented rows of a dataset. */
 #include "cohort.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "grants.h"
 
@@ -39,7 +40,7 @@ ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
     ingest_grants_destroy (&grants);
     if (rc)
         return util_error_context ("consent");
-    size_t *idx = malloc ((n? n: 1) * sizeof *idx), k = 0;
+    size_t *idx = util_calloc (n, sizeof *idx), k = 0;
     char ref [300];
     for (size_t i = 0; idx && i < n; i++) {
         const char *cell = model_csv_cell (csv, i, (size_t) col);
@@ -51,9 +52,8 @@ ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
     for (size_t i = 0; i < np; i++)
         free (patients [i]);
     free (patients);
-    if (!idx) {
-        return util_error (UTIL_ENOMEM, "out of memory");
-    }
+    if (!idx)
+        return util_error_context ("consent: dataset %s", ds->name);
     rc = 0;
     if (k == 0)
         rc = util_error (UTIL_EREFUSED, "consent: no row of dataset %s belongs to a patient whose grant "

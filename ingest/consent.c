@@ -1,13 +1,13 @@
 /*  ingest/consent.c - FHIR R4 Consent grants: parsing, Ed25519 envelopes and
     the permit/deny decision. */
 #include "consent.h"
+#include "util/alloc.h"
+#include "util/codec.h"
 #include "fhir.h"
 #include "ingest_internal.h"
 
 #include <jansson.h>
 #include <stdarg.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +97,15 @@ s_fail (ingest_grant_reason_t reason, const char *fmt, ...)
 
 #define s_bad(...) s_fail (INGEST_GRANT_MALFORMED, __VA_ARGS__)
 
+//  Out of memory reading `what`: MALFORMED, with the code kept at
+//  UTIL_ENOMEM (the consent was not judged; nothing in it is wrong).
+static ingest_grant_reason_t
+s_oom (const char *what)
+{
+    util_error_context ("consent: reading %s", what);
+    return INGEST_GRANT_MALFORMED;
+}
+
 static ingest_grant_reason_t
 s_period (json_t *j, period_t *p, const char *where)
 {
@@ -130,17 +139,17 @@ s_list (json_t *arr, char ***out, size_t *n, const char *(*pick) (json_t *),
         return s_bad ("consent: %s must be an array of 1..%d %s", what,
                       INGEST_CONSENT_LIST_MAX, hint);
     }
-    *out = calloc (json_array_size (arr), sizeof **out);
+    *out = util_calloc (json_array_size (arr), sizeof **out);
     if (!*out)
-        return s_bad ("consent: out of memory reading %s", what);
+        return s_oom (what);
     size_t i;
     json_t *item;
     json_array_foreach (arr, i, item) {
         const char *s = pick (item);
         if (!s || !*s || strlen (s) > 256)
             return s_bad ("consent: %s[%zu] must be %s", what, i, hint);
-        if (!((*out) [i] = strdup (s)))
-            return s_bad ("consent: out of memory reading %s", what);
+        if (!((*out) [i] = util_strdup (s)))
+            return s_oom (what);
         *n = i + 1;
     }
     return INGEST_GRANT_OK;
@@ -207,9 +216,9 @@ s_provision (json_t *p, ingest_consent_t *c)
     if (!json_is_array (nested) || json_array_size (nested) > INGEST_CONSENT_LIST_MAX)
         return s_bad ("consent: provision.provision must be an array of at most %d items",
                       INGEST_CONSENT_LIST_MAX);
-    c->denies = calloc (json_array_size (nested) + 1, sizeof *c->denies);
+    c->denies = util_calloc (json_array_size (nested) + 1, sizeof *c->denies);
     if (!c->denies)
-        return s_bad ("consent: out of memory");
+        return s_oom ("provision.provision");
     size_t i;
     json_t *d;
     json_array_foreach (nested, i, d) {
@@ -270,9 +279,9 @@ s_consent (json_t *root, ingest_consent_t *c)
     json_t *when = json_object_get (root, "dateTime");
     if (!json_is_string (when) || ingest_fhir_datetime (json_string_value (when), &c->time_ms))
         return s_bad ("consent: dateTime must be a dateTime with a zone");
-    if (!(c->id = strdup (id)) || !(c->status = strdup (status))
-    ||  !(c->patient = strdup (patient)))
-        return s_bad ("consent: out of memory");
+    if (!(c->id = util_strdup (id)) || !(c->status = util_strdup (status))
+    ||  !(c->patient = util_strdup (patient)))
+        return s_oom ("id, status and patient");
     return s_provision (json_object_get (root, "provision"), c);
 }
 
@@ -287,11 +296,15 @@ ingest_consent_parse (ingest_consent_t **out, const char *json, size_t len)
     json_error_t err;
     json_t *root = json_loadb (json, len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
-        util_error (UTIL_EREFUSED, "consent: line %d column %d: %s", err.line, err.column, err.text);
+        if (json_error_code (&err) == json_error_out_of_memory)
+            util_error (UTIL_ENOMEM, "consent: out of memory reading the resource");
+        else
+            util_error (UTIL_EREFUSED, "consent: line %d column %d: %s", err.line, err.column,
+                        err.text);
         return INGEST_GRANT_MALFORMED;
     }
-    ingest_consent_t *c = calloc (1, sizeof *c);
-    ingest_grant_reason_t r = c? s_consent (root, c): s_bad ("consent: out of memory");
+    ingest_consent_t *c = util_calloc (1, sizeof *c);
+    ingest_grant_reason_t r = c? s_consent (root, c): s_oom ("the resource");
     json_decref (root);
     if (r != INGEST_GRANT_OK)
         ingest_consent_destroy (&c);
@@ -299,29 +312,22 @@ ingest_consent_parse (ingest_consent_t **out, const char *json, size_t len)
     return r;
 }
 
-//  Strict base64: decodes `text` into a new buffer and accepts it only if
-//  it re-encodes to exactly the same text (canonical, no whitespace).
+//  Strict base64 (util_b64_decode: canonical, padded, no whitespace) of
+//  `text` into a new buffer. NULL with UTIL_EINPUT (not such base64, empty
+//  or longer than INGEST_GRANT_MAX), UTIL_ELIMIT or UTIL_ENOMEM.
 static uint8_t *
 s_unb64 (const char *text, size_t *len)
 {
     size_t tlen = strlen (text);
-    if (tlen == 0 || tlen % 4 || tlen > INGEST_GRANT_MAX)
-        return NULL;
-    uint8_t *raw = malloc (tlen / 4 * 3 + 1);
-    char *back = malloc (tlen + 1);
-    int n = raw && back? EVP_DecodeBlock (raw, (const unsigned char *) text, (int) tlen): -1;
-    if (n >= 0) {
-        n -= (text [tlen - 1] == '=') + (text [tlen - 2] == '=');
-        if (EVP_EncodeBlock ((unsigned char *) back, raw, n) != (int) tlen
-        ||  memcmp (back, text, tlen) != 0)
-            n = -1;
-    }
-    free (back);
-    if (n < 0) {
+    if (tlen == 0 || tlen > INGEST_GRANT_MAX)
+        return util_error_null (UTIL_EINPUT, "base64 of 1..%d characters expected",
+                                INGEST_GRANT_MAX);
+    size_t cap = tlen / 4 * 3 + 3;
+    uint8_t *raw = util_malloc (cap);
+    if (raw && util_b64_decode (raw, cap, len, text, tlen)) {
         free (raw);
-        return NULL;
+        raw = NULL;
     }
-    *len = (size_t) n;
     return raw;
 }
 
@@ -337,7 +343,11 @@ ingest_grant_open (ingest_consent_t **out, const char *envelope, size_t len,
     json_error_t err;
     json_t *root = json_loadb (envelope, len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
-        util_error (UTIL_EINPUT, "grant: line %d column %d: %s", err.line, err.column, err.text);
+        if (json_error_code (&err) == json_error_out_of_memory)
+            util_error (UTIL_ENOMEM, "grant: out of memory reading the envelope");
+        else
+            util_error (UTIL_EINPUT, "grant: line %d column %d: %s", err.line, err.column,
+                        err.text);
         return INGEST_GRANT_MALFORMED;
     }
     ingest_grant_reason_t r = INGEST_GRANT_MALFORMED;
@@ -347,7 +357,9 @@ ingest_grant_open (ingest_consent_t **out, const char *envelope, size_t len,
     const char *signer = json_string_value (json_object_get (root, "signer"));
     const char *s64 = json_string_value (json_object_get (root, "signature"));
     if (!json_is_object (root) || !c64 || !(consent = s_unb64 (c64, &clen))) {
-        util_error (UTIL_EREFUSED, "grant: \"consent\" must be the base64 of the Consent JSON");
+        //  Out of memory keeps its code: the grant was not judged.
+        if (!c64 || util_last_code () != UTIL_ENOMEM)
+            util_error (UTIL_EREFUSED, "grant: \"consent\" must be the base64 of the Consent JSON");
         goto done;
     }
     if (!signer && !s64) {
@@ -356,8 +368,9 @@ ingest_grant_open (ingest_consent_t **out, const char *envelope, size_t len,
         goto done;
     }
     if (!signer || !s64 || !(sig = s_unb64 (s64, &slen)) || slen != AUDIT_SIGNATURE_LEN) {
-        util_error (UTIL_EINPUT, "grant: \"signer\" must name a key and \"signature\" be base64 of %d bytes",
-                    AUDIT_SIGNATURE_LEN);
+        if (!signer || !s64 || sig || util_last_code () != UTIL_ENOMEM)
+            util_error (UTIL_EINPUT, "grant: \"signer\" must name a key and \"signature\" be base64 of %d bytes",
+                        AUDIT_SIGNATURE_LEN);
         goto done;
     }
     const audit_verifier_t *key = NULL;
@@ -377,8 +390,8 @@ ingest_grant_open (ingest_consent_t **out, const char *envelope, size_t len,
     //  Domain separation: an authority's signature over anything else
     //  (a checkpoint, say) can never pass for a grant.
     size_t dlen = strlen (S_DOMAIN);
-    if (!(msg = malloc (dlen + clen + 1))) {
-        util_error (UTIL_ENOMEM, "grant: out of memory");
+    if (!(msg = util_malloc (dlen + clen))) {
+        util_error_context ("grant");
         goto done;
     }
     memcpy (msg, S_DOMAIN, dlen);
@@ -400,22 +413,27 @@ done:
 char *
 ingest_grant_sign (const char *json, size_t len, const audit_signer_t *authority)
 {
+    //  The cap first: nothing is allocated for a consent over it.
+    if (len > INGEST_CONSENT_MAX)
+        return util_error_null (UTIL_ELIMIT, "grant: consent of %zu bytes exceeds %d", len,
+                                INGEST_CONSENT_MAX);
     size_t dlen = strlen (S_DOMAIN);
-    uint8_t *msg = malloc (dlen + len + 1), sig [AUDIT_SIGNATURE_LEN];
-    char *c64 = malloc (len / 3 * 4 + 8), s64 [AUDIT_SIGNATURE_LEN * 2], signer [96];
+    uint8_t *msg = util_malloc (dlen + len), sig [AUDIT_SIGNATURE_LEN];
+    char *c64 = msg? util_malloc (UTIL_B64_LEN (len)): NULL;
+    char s64 [UTIL_B64_LEN (AUDIT_SIGNATURE_LEN)], signer [96];
     char *text = NULL;
-    if (!msg || !c64 || len > INGEST_CONSENT_MAX) {
-        util_error (UTIL_ENOMEM, "grant: out of memory or consent too large");
+    if (!c64) {
+        util_error_context ("grant");
         goto done;
     }
     memcpy (msg, S_DOMAIN, dlen);
     memcpy (msg + dlen, json, len);
     if (audit_signer_sign (authority, sig, msg, dlen + len)) {
-        util_error (UTIL_EFAIL, "grant: signing failed");
+        util_error_context ("grant: signing");
         goto done;
     }
-    EVP_EncodeBlock ((unsigned char *) c64, (const unsigned char *) json, (int) len);
-    EVP_EncodeBlock ((unsigned char *) s64, sig, AUDIT_SIGNATURE_LEN);
+    util_b64_encode (c64, (const uint8_t *) json, len);
+    util_b64_encode (s64, sig, AUDIT_SIGNATURE_LEN);
     const uint8_t *id = audit_signer_keyid (authority);
     snprintf (signer, sizeof signer, "%s+%02x%02x%02x%02x", audit_signer_name (authority),
               id [0], id [1], id [2], id [3]);

@@ -63,19 +63,23 @@ typedef struct {
 const char *ingest_grant_reason_name (ingest_grant_reason_t reason);
 
 /*  Parses an unsigned Consent (untrusted JSON). Returns INGEST_GRANT_OK and
-    a new consent in *out, or INGEST_GRANT_MALFORMED naming the field. */
+    a new consent in *out, or INGEST_GRANT_MALFORMED naming the field; with
+    util_last_code () == UTIL_ENOMEM the consent could not be read (out of
+    memory), which says nothing about it. */
 ingest_grant_reason_t ingest_consent_parse (ingest_consent_t **out, const char *json,
                                         size_t len) INGEST_WUR;
 
 /*  Opens a signed grant: checks the envelope, finds the signer among the
     n enrolled `authorities`, verifies the signature, then parses the
-    Consent. Returns INGEST_GRANT_OK with *out set, or the reason. */
+    Consent. Returns INGEST_GRANT_OK with *out set, or the reason (as for
+    ingest_consent_parse, UTIL_ENOMEM means it could not be judged). */
 ingest_grant_reason_t ingest_grant_open (ingest_consent_t **out, const char *envelope, size_t len,
                                      const audit_verifier_t *const *authorities,
                                      size_t n) INGEST_WUR;
 
-/*  Signs the Consent bytes with an authority's key and returns the grant
-    envelope text (caller frees), or NULL. The Consent is not checked. */
+/*  Signs the Consent bytes (at most INGEST_CONSENT_MAX) with an authority's
+    key and returns the grant envelope text (caller frees), or NULL with the
+    reason. The Consent is not checked. */
 char *ingest_grant_sign (const char *json, size_t len, const audit_signer_t *authority);
 
 /*  Decides whether the consent permits the use in `q`: INGEST_GRANT_OK, or

@@ -1,11 +1,13 @@
 /*  ingest/endpoint.c - the CURVE ingest endpoint actor. */
 #include "endpoint.h"
+#include "util/alloc.h"
+#include "util/codec.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "grants.h"
 
 #include <czmq.h>
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -42,34 +44,23 @@ typedef struct {
 int
 ingest_key_file_read (const char *path, uint8_t key [32])
 {
-    struct stat st;
-    if (stat (path, &st) != 0)
-        return util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
-    if (st.st_mode & (S_IRWXG | S_IRWXO))
-        return util_error (UTIL_EFAIL, "%s: key file is accessible by group or others: chmod 600 it", path);
-    char line [S_KEY_HEX + 3];
-    FILE *f = fopen (path, "rb");
-    size_t n = f? fread (line, 1, sizeof line, f): 0;
-    if (f)
-        fclose (f);
-    int ok = n == S_KEY_HEX + 1 && line [S_KEY_HEX] == '\n';
-    for (int i = 0; ok && i < 32; i++) {
-        unsigned v = 0;
-        for (int j = 0; j < 2; j++) {
-            char c = line [2 * i + j];
-            int d = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
-            ok &= d >= 0;
-            v = v * 16 + (unsigned) (d < 0? 0: d);
-        }
-        key [i] = (uint8_t) v;
-    }
-    OPENSSL_cleanse (line, sizeof line);
-    if (!ok) {
-        OPENSSL_cleanse (key, 32);
-        return util_error (UTIL_EFAIL, "%s: a key file holds exactly 64 lower-case hex digits and a "
-                           "newline", path);
-    }
-    return 0;
+    char *text = NULL;
+    size_t len = 0;
+    //  One byte more than a key file holds: a longer file is refused by
+    //  its length, not read.
+    if (util_file_read (path, S_KEY_HEX + 1, UTIL_FILE_PRIVATE | UTIL_FILE_SECRET, &text, &len)
+    &&  util_last_code () != UTIL_ELIMIT)
+        return -1;
+    int rc = 0;
+    if (!text || len != S_KEY_HEX + 1 || text [S_KEY_HEX] != '\n'
+    ||  util_hex_decode (key, 32, text, S_KEY_HEX))
+        rc = util_error (UTIL_EINPUT, "%s: a key file holds exactly 64 lower-case hex digits and a "
+                         "newline", path);
+    util_cleanse (text, len);
+    free (text);
+    if (rc)
+        util_cleanse (key, 32);
+    return rc;
 }
 
 static void
@@ -125,6 +116,10 @@ s_server_open (s_server_t *s, const ingest_config_t *cfg, const char *cert_path)
         goto done;
     }
     s->router = zsock_new (ZMQ_ROUTER);
+    if (!s->router) {
+        util_error (UTIL_ENOMEM, "ingest: out of memory (socket)");
+        goto done;
+    }
     zsock_set_maxmsgsize (s->router, (int64_t) INGEST_ENDPOINT_PART_MAX);
     zsock_set_zap_domain (s->router, "cohort-ingest");
     zsock_set_curve_server (s->router, 1);
@@ -138,11 +133,42 @@ s_server_open (s_server_t *s, const ingest_config_t *cfg, const char *cert_path)
     }
     rc = 0;
 done:
-    OPENSSL_cleanse (key, sizeof key);
+    util_cleanse (key, sizeof key);
     zcert_destroy (&cert);
     if (rc)
         s_server_close (s);
     return rc;
+}
+
+//  Answers one request (identity, id, frames...; consumed) with a reason
+//  byte per frame, from `reasons`, or INGEST_ENDPOINT_RESEND for every
+//  frame when `reasons` is NULL. Out of memory, the request goes
+//  unanswered (logged): the gateway's timeout makes it send again.
+static void
+s_answer (s_server_t *s, zmsg_t **msg_p, const ingest_reason_t *reasons)
+{
+    zmsg_t *msg = *msg_p;
+    *msg_p = NULL;
+    zframe_t *identity = zmsg_pop (msg);
+    zframe_t *id = zmsg_pop (msg);
+    size_t n = zmsg_size (msg);
+    zframe_t *answer = zframe_new (NULL, n);
+    zmsg_t *out = answer? zmsg_new (): NULL;
+    if (answer)
+        for (size_t j = 0; j < n; j++)
+            zframe_data (answer) [j] = reasons? (byte) reasons [j]: INGEST_ENDPOINT_RESEND;
+    if (!out || zmsg_append (out, &identity) || zmsg_append (out, &id)
+    ||  zmsg_append (out, &answer))
+        zsys_error ("ingest: out of memory answering a request of %zu frames: the gateway "
+                    "will send it again", n);
+    else
+    if (zmsg_send (&out, s->router))
+        zmsg_destroy (&out);
+    zmsg_destroy (&out);
+    zframe_destroy (&identity);
+    zframe_destroy (&id);
+    zframe_destroy (&answer);
+    zmsg_destroy (&msg);
 }
 
 //  Decides and commits the gathered frames, then answers every request.
@@ -164,21 +190,9 @@ s_flush (s_server_t *s)
         zsys_error ("ingest: not committed, gateways will resend: %s", util_last_error ());
     size_t at = 0;
     for (size_t i = 0; i < s->nmsgs; i++) {
-        zmsg_t *msg = s->msgs [i];
-        zframe_t *identity = zmsg_pop (msg);
-        zframe_t *id = zmsg_pop (msg);
-        size_t n = zmsg_size (msg);
-        zframe_t *answer = zframe_new (NULL, n);
-        for (size_t j = 0; j < n; j++)
-            zframe_data (answer) [j] = (byte) s->reasons [at + j];
+        size_t n = zmsg_size (s->msgs [i]) - 2;
+        s_answer (s, &s->msgs [i], s->reasons + at);
         at += n;
-        zmsg_t *out = zmsg_new ();
-        zmsg_append (out, &identity);
-        zmsg_append (out, &id);
-        zmsg_append (out, &answer);
-        if (zmsg_send (&out, s->router))
-            zmsg_destroy (&out);
-        zmsg_destroy (&s->msgs [i]);
     }
     s->nmsgs = s->nframes = 0;
 }
@@ -207,15 +221,22 @@ s_grant (s_server_t *s, zmsg_t *msg)
     ingest_grant_reason_t r = ingest_grants_add (s->grants, (const char *) zframe_data (envelope),
                                              zframe_size (envelope), zclock_time ());
     byte code = (byte) r;
-    const char *detail = r == INGEST_GRANT_OK? "": util_last_error ();
+    char detail [UTIL_ERROR_MAX] = "";
+    if (r != INGEST_GRANT_OK)
+        util_error_copy (detail, sizeof detail);
     zmsg_t *out = zmsg_new ();
-    zmsg_append (out, &identity);
-    zmsg_append (out, &id);
-    zmsg_append (out, &marker);
-    zmsg_addmem (out, &code, 1);
-    zmsg_addmem (out, detail, strlen (detail));
+    if (!out || zmsg_append (out, &identity) || zmsg_append (out, &id)
+    ||  zmsg_append (out, &marker) || zmsg_addmem (out, &code, 1)
+    ||  zmsg_addmem (out, detail, strlen (detail)))
+        zsys_error ("ingest: out of memory answering a grant (decided: %s)",
+                    ingest_grant_reason_name (r));
+    else
     if (zmsg_send (&out, s->router))
         zmsg_destroy (&out);
+    zmsg_destroy (&out);
+    zframe_destroy (&identity);
+    zframe_destroy (&id);
+    zframe_destroy (&marker);
     zframe_destroy (&envelope);
     zmsg_destroy (&msg);
 }
@@ -240,17 +261,21 @@ s_take (s_server_t *s, zmsg_t *msg)
     if (s->nmsgs > 0 && (s->nframes + n > INGEST_BATCH_MAX || s->nmsgs == S_GROUP_MSGS))
         s_flush (s);
     if (s->nframes + n > s->cap) {
+        //  Each array grows on its own; cap is raised once all three have.
         size_t cap = s->nframes + n;
-        const uint8_t **frames = realloc (s->frames, cap * sizeof *frames);
+        const uint8_t **frames = util_realloc_array (s->frames, cap, sizeof *frames);
         if (frames)
             s->frames = frames;
-        size_t *lens = frames? realloc (s->lens, cap * sizeof *lens): NULL;
+        size_t *lens = frames? util_realloc_array (s->lens, cap, sizeof *lens): NULL;
         if (lens)
             s->lens = lens;
-        ingest_reason_t *reasons = lens? realloc (s->reasons, cap * sizeof *reasons): NULL;
+        ingest_reason_t *reasons = lens? util_realloc_array (s->reasons, cap, sizeof *reasons)
+                                       : NULL;
         if (!reasons) {
-            zmsg_destroy (&msg);
-            return util_error (UTIL_ENOMEM, "ingest: out of memory");
+            //  Not taken: the gateway is told to send its frames again.
+            util_error_context ("ingest: a request of %zu frames", n);
+            s_answer (s, &msg, NULL);
+            return -1;
         }
         s->reasons = reasons;
         s->cap = cap;
@@ -283,16 +308,24 @@ s_actor (zsock_t *pipe, void *args)
 {
     const s_args_t *a = args;
     zsock_signal (pipe, 0);
-    s_server_t *s = calloc (1, sizeof *s);
+    s_server_t *s = util_calloc (1, sizeof *s);
+    zpoller_t *poller = NULL;
+    char *address = NULL;
     if (!s || s_server_open (s, a->cfg, a->cert_path)) {
-        zstr_sendx (pipe, "ERROR", s? util_last_error (): "out of memory", NULL);
+        zstr_sendx (pipe, "ERROR", util_last_error (), NULL);
         free (s);
         return;
     }
-    char *address = zsock_last_endpoint (s->router);
+    if (!(poller = zpoller_new (pipe, s->router, NULL))
+    ||  !(address = zsock_last_endpoint (s->router))) {
+        zstr_sendx (pipe, "ERROR", "ingest: out of memory starting the endpoint", NULL);
+        zpoller_destroy (&poller);
+        s_server_close (s);
+        free (s);
+        return;
+    }
     zstr_sendx (pipe, "OK", address, NULL);
     zstr_free (&address);
-    zpoller_t *poller = zpoller_new (pipe, s->router, NULL);
     while (true) {
         void *which = zpoller_wait (poller, -1);
         if (which == s->router) {
@@ -332,7 +365,9 @@ ingest_endpoint_t *
 ingest_endpoint_new (const ingest_config_t *cfg, const char *cert_path)
 {
     s_args_t args = { cfg, cert_path };
-    ingest_endpoint_t *self = calloc (1, sizeof *self);
+    ingest_endpoint_t *self = util_calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
     self->actor = zactor_new (s_actor, &args);
     char *status = NULL, *text = NULL;
     if (!self->actor || zstr_recvx (self->actor, &status, &text, NULL) < 0

@@ -233,6 +233,10 @@ ingest_fhir_observation_check (ingest_observation_t *out, const char *json, size
                               INGEST_PAYLOAD_MAX);
     json_error_t err;
     json_t *root = json_loadb (json, len, JSON_REJECT_DUPLICATES, &err);
+    if (!root && json_error_code (&err) == json_error_out_of_memory) {
+        util_error (UTIL_ENOMEM, "fhir: out of memory reading the payload");
+        return INGEST_BAD_FHIR;
+    }
     if (!root)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: line %d column %d: %s", err.line, err.column,
                               err.text);

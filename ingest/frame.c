@@ -1,6 +1,7 @@
 /*  ingest/frame.c - sealed record frames: HKDF-SHA-256 per-record keys and
     AES-256-GCM / ChaCha20-Poly1305 through OpenSSL EVP. */
 #include "frame.h"
+#include "util/alloc.h"
 #include "ingest_internal.h"
 
 #include <openssl/core_names.h>
@@ -51,13 +52,18 @@ s_fetch (void)
     }
 }
 
-//  This thread's contexts, or NULL on out of memory.
+//  This thread's contexts, or NULL with the reason: UTIL_ENOMEM, or
+//  UTIL_ECRYPTO when OpenSSL has no HKDF.
 static ctxs_t *
 s_thread_ctxs (void)
 {
     pthread_once (&s_once, s_fetch);
-    if (!s_ctxs && s_hkdf) {
-        ctxs_t *c = calloc (1, sizeof *c);
+    if (!s_hkdf)
+        return util_error_null (UTIL_ECRYPTO, "frame: OpenSSL has no HKDF");
+    if (!s_ctxs) {
+        ctxs_t *c = util_calloc (1, sizeof *c);
+        if (!c)
+            return util_error_null (UTIL_ENOMEM, "frame: out of memory (key derivation)");
         //  The digest and salt never change: set once, since setting the
         //  digest fetches it by name (a third of a derivation's time).
         OSSL_PARAM fixed [] = {
@@ -66,13 +72,14 @@ s_thread_ctxs (void)
                                                sizeof s_salt - 1),
             OSSL_PARAM_construct_end ()
         };
-        if (c && (c->kdf = EVP_KDF_CTX_new (s_hkdf)) && (c->cipher = EVP_CIPHER_CTX_new ())
+        if ((c->kdf = EVP_KDF_CTX_new (s_hkdf)) && (c->cipher = EVP_CIPHER_CTX_new ())
         &&  EVP_KDF_CTX_set_params (c->kdf, fixed) == 1
         &&  pthread_setspecific (s_ctx_key, c) == 0)
             s_ctxs = c;
-        else
-        if (c)
+        else {
             s_ctxs_free (c);
+            return util_error_null (UTIL_ENOMEM, "frame: out of memory (OpenSSL contexts)");
+        }
     }
     return s_ctxs;
 }
@@ -108,6 +115,8 @@ s_record_key (uint8_t key [S_KEY_LEN], uint8_t nonce [S_IV_LEN],
               const ingest_frame_header_t *h, const uint8_t secret [INGEST_SECRET_LEN])
 {
     ctxs_t *ctxs = s_thread_ctxs ();
+    if (!ctxs)
+        return -1;
     uint8_t info [6 + 2 + INGEST_DEVICE_ID_MAX + 4 + 8];
     size_t idlen = strlen (h->device_id);
     memcpy (info, "record", 6);
@@ -122,7 +131,7 @@ s_record_key (uint8_t key [S_KEY_LEN], uint8_t nonce [S_IV_LEN],
         OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO, info, 20 + idlen),
         OSSL_PARAM_construct_end ()
     };
-    int ok = ctxs && EVP_KDF_derive (ctxs->kdf, okm, sizeof okm, params) == 1;
+    int ok = EVP_KDF_derive (ctxs->kdf, okm, sizeof okm, params) == 1;
     if (ok) {
         memcpy (key, okm, S_KEY_LEN);
         memcpy (nonce, okm + S_KEY_LEN, S_IV_LEN);
@@ -252,8 +261,13 @@ ingest_frame_open (uint8_t *payload, size_t cap, size_t *payload_len, const inge
     if (!cipher || cap < frame->ciphertext_len)
         return ingest_reject (INGEST_MALFORMED_FRAME, "frame: no AEAD or no room to open");
     uint8_t key [S_KEY_LEN], nonce [S_IV_LEN];
-    if (s_record_key (key, nonce, &frame->header, secret))
+    if (s_record_key (key, nonce, &frame->header, secret)) {
+        //  Nothing was decided about the frame: out of memory keeps its code.
+        util_cleanse (payload, frame->ciphertext_len);
+        if (util_last_code () == UTIL_ENOMEM)
+            return INGEST_BAD_TAG;
         return ingest_reject (INGEST_BAD_TAG, "frame: %s", "key derivation failed");
+    }
     ctxs_t *ctxs = s_thread_ctxs ();
     EVP_CIPHER_CTX *ctx = ctxs? ctxs->cipher: NULL;
     int n = 0, fin = 0;

@@ -1,5 +1,6 @@
 /*  ingest/gateway.c - a gateway's connection to a site's ingest endpoint. */
 #include "gateway.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "endpoint.h"
 
@@ -32,8 +33,15 @@ ingest_gateway_new (const char *endpoint, const char *cert_path, const char *ing
         zcert_destroy (&cert);
         return NULL;
     }
-    ingest_gateway_t *self = calloc (1, sizeof *self);
-    self->sock = zsock_new (ZMQ_DEALER);
+    ingest_gateway_t *self = util_calloc (1, sizeof *self);
+    if (!self || !(self->sock = zsock_new (ZMQ_DEALER))) {
+        if (self)
+            util_error (UTIL_ENOMEM, "gateway: out of memory (socket)");
+        zcert_destroy (&cert);
+        zcert_destroy (&site);
+        ingest_gateway_destroy (&self);
+        return NULL;
+    }
     zsock_set_maxmsgsize (self->sock, 1 << 20);
     zsock_set_linger (self->sock, 1000);
     //  Requests queue only on a completed (authenticated) connection, and
@@ -52,6 +60,10 @@ ingest_gateway_new (const char *endpoint, const char *cert_path, const char *ing
         return NULL;
     }
     self->poller = zpoller_new (self->sock, NULL);
+    if (!self->poller) {
+        util_error (UTIL_ENOMEM, "gateway: out of memory (poller)");
+        ingest_gateway_destroy (&self);
+    }
     return self;
 }
 

@@ -1,7 +1,9 @@
 /*  ingest/grants.c - consent grants held by the site and cohort selection
     (ingest/grants.h). */
 #include "grants.h"
+#include "util/alloc.h"
 #include "util/codec.h"
+#include "util/sqlite.h"
 #include "ingest_internal.h"
 
 #include <jansson.h>
@@ -29,7 +31,7 @@ static const char s_schema [] =
 static int
 s_sql_error (ingest_grants_t *self, const char *what)
 {
-    return util_error (UTIL_EIO, "%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return util_sqlite_fail (self->db, self->path, what);
 }
 
 static void
@@ -68,30 +70,16 @@ s_load_keys (ingest_grants_t *self)
 ingest_grants_t *
 ingest_grants_open (const char *path, audit_log_t *audit)
 {
-    ingest_grants_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->path = strdup (path))) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    ingest_grants_t *self = util_calloc (1, sizeof *self);
+    if (!self || !(self->path = util_strdup (path))) {
+        util_error_context ("%s", path);
         ingest_grants_destroy (&self);
         return NULL;
     }
     self->audit = audit;
-    char *err = NULL;
-    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                         | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        s_sql_error (self, "cannot open");
-        ingest_grants_destroy (&self);
-        return NULL;
-    }
-    sqlite3_busy_timeout (self->db, 10000);
-    if (sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
-                      &err) != SQLITE_OK
-    ||  sqlite3_exec (self->db, s_schema, NULL, NULL, &err) != SQLITE_OK) {
-        util_error (UTIL_EFAIL, "%s: %s", path, err? err: "cannot set up");
-        sqlite3_free (err);
-        ingest_grants_destroy (&self);
-        return NULL;
-    }
-    if (s_load_keys (self))
+    if (util_sqlite_open (&self->db, path, true)
+    ||  util_sqlite_exec (self->db, path, s_schema)
+    ||  s_load_keys (self))
         ingest_grants_destroy (&self);
     return self;
 }
@@ -118,7 +106,7 @@ s_audit (ingest_grants_t *self, const char *kind, json_t *detail)
     json_decref (detail);
     int rc = 0;
     if (!text)
-        rc = util_error (UTIL_ENOMEM, "out of memory");
+        rc = util_error (UTIL_ENOMEM, "%s: out of memory (the audit entry %s)", self->path, kind);
     else
     if (self->audit) {
         audit_entry_t e = { 0, kind, "site:grants", text };
@@ -140,8 +128,12 @@ ingest_grants_enroll_authority (ingest_grants_t *self, const char *verifier_key)
     audit_verifier_destroy (&key);
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (!text || sqlite3_prepare_v2 (self->db, "INSERT INTO authorities VALUES (?)", -1, &st,
-                                     NULL) != SQLITE_OK) {
+    if (!text) {
+        util_error (UTIL_ENOMEM, "%s: out of memory (an authority key)", self->path);
+        goto done;
+    }
+    if (sqlite3_prepare_v2 (self->db, "INSERT INTO authorities VALUES (?)", -1, &st,
+                            NULL) != SQLITE_OK) {
         s_sql_error (self, "enrolling an authority");
         goto done;
     }
@@ -172,9 +164,10 @@ s_stored (ingest_grants_t *self, const char *id, int64_t *date_ms, char **patien
     int step = sqlite3_step (st), rc = 0;
     if (step == SQLITE_ROW) {
         *date_ms = sqlite3_column_int64 (st, 0);
+        //  patient is NOT NULL: no text is out of memory.
         const char *p = (const char *) sqlite3_column_text (st, 1);
-        *patient = strdup (p? p: "");
-        rc = *patient? 1: util_error (UTIL_ENOMEM, "out of memory");
+        rc = !p? util_error (UTIL_ENOMEM, "%s: out of memory reading grants", self->path)
+           : (*patient = util_strdup (p))? 1: -1;
     }
     else
     if (step != SQLITE_DONE)
@@ -253,18 +246,24 @@ ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, int6
         return INGEST_GRANT_MALFORMED;
     }
     ingest_grant_reason_t r = s_add (self, envelope, len, now_ms, &c);
+    util_code_t code = r == INGEST_GRANT_OK? UTIL_OK: util_last_code ();
     char why [512];
     snprintf (why, sizeof why, "%s", r == INGEST_GRANT_OK? "": util_last_error ());
     util_printable (why);
+    //  The audit entry whole, or none (NULL: s_audit fails, out of memory).
     json_t *detail = json_pack ("{s:s}", "result", ingest_grant_reason_name (r));
-    if (detail && c) {
-        json_object_set_new (detail, "id", json_string (ingest_consent_id (c)));
-        json_object_set_new (detail, "patient", json_string (ingest_consent_patient (c)));
-        json_object_set_new (detail, "status", json_string (ingest_consent_status (c)));
-        json_object_set_new (detail, "date_ms", json_integer (ingest_consent_time (c)));
+    if (detail && c
+    &&  (json_object_set_new (detail, "id", json_string (ingest_consent_id (c)))
+     ||  json_object_set_new (detail, "patient", json_string (ingest_consent_patient (c)))
+     ||  json_object_set_new (detail, "status", json_string (ingest_consent_status (c)))
+     ||  json_object_set_new (detail, "date_ms", json_integer (ingest_consent_time (c))))) {
+        json_decref (detail);
+        detail = NULL;
     }
-    if (detail && r != INGEST_GRANT_OK)
-        json_object_set_new (detail, "why", json_string (why));
+    if (detail && r != INGEST_GRANT_OK && json_object_set_new (detail, "why", json_string (why))) {
+        json_decref (detail);
+        detail = NULL;
+    }
     ingest_consent_destroy (&c);
     if (s_audit (self, r == INGEST_GRANT_OK? "grant.accept": "grant.reject", detail)) {
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
@@ -276,9 +275,10 @@ ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, int6
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
         return INGEST_GRANT_MALFORMED;
     }
-    //  The decision's detail stays the last error for the caller.
+    //  The decision's detail (and its code: UTIL_ENOMEM says the grant was
+    //  not judged) stays the last error for the caller.
     if (r != INGEST_GRANT_OK)
-        util_error (UTIL_EFAIL, "%s", why);
+        util_error (code? code: UTIL_EFAIL, "%s", why);
     return r;
 }
 
@@ -307,17 +307,23 @@ s_current (ingest_grants_t *self, ingest_consent_t ***out, size_t *n)
         ingest_consent_t *c = NULL;
         if (ingest_grant_open (&c, sqlite3_column_blob (st, 0),
                              (size_t) sqlite3_column_bytes (st, 0), keys, self->nkeys)
-            != INGEST_GRANT_OK)
+            != INGEST_GRANT_OK) {
+            //  A grant that no longer opens stops counting; one that could
+            //  not be opened for memory fails the selection, lest it be
+            //  taken for a withdrawn consent.
+            if (util_last_code () == UTIL_ENOMEM)
+                goto done;
             continue;
+        }
         if (count == cap) {
-            cap = cap? 2 * cap: 16;
-            ingest_consent_t **grown = realloc (list, cap * sizeof *grown);
+            size_t more = cap? 2 * cap: 16;
+            ingest_consent_t **grown = util_realloc_array (list, more, sizeof *grown);
             if (!grown) {
                 ingest_consent_destroy (&c);
-                util_error (UTIL_ENOMEM, "out of memory");
                 goto done;
             }
             list = grown;
+            cap = more;
         }
         list [count++] = c;
     }
@@ -386,16 +392,20 @@ ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_
         ingest_consent_query_t item = *q;
         item.patient = (const char *) sqlite3_column_text (st, 1);
         item.loinc = (const char *) sqlite3_column_text (st, 2);
-        if (!item.patient || !s_permitted (list, nlist, &item))
+        //  Both columns are NOT NULL: no text is out of memory.
+        if (!item.patient || !item.loinc) {
+            util_error (UTIL_ENOMEM, "%s: out of memory reading records", self->path);
+            goto done;
+        }
+        if (!s_permitted (list, nlist, &item))
             continue;
         if (count == cap) {
-            cap = cap? 2 * cap: 256;
-            int64_t *grown = realloc (out, cap * sizeof *grown);
-            if (!grown) {
-                util_error (UTIL_ENOMEM, "out of memory");
+            size_t more = cap? 2 * cap: 256;
+            int64_t *grown = util_realloc_array (out, more, sizeof *grown);
+            if (!grown)
                 goto done;
-            }
             out = grown;
+            cap = more;
         }
         out [count++] = sqlite3_column_int64 (st, 0);
     }
@@ -422,8 +432,8 @@ ingest_grants_select_patients (ingest_grants_t *self, const ingest_consent_query
     size_t nlist = 0, count = 0;
     if (s_current (self, &list, &nlist))
         return -1;
-    char **out = calloc (nlist + 1, sizeof *out);
-    int rc = out? 0: util_error (UTIL_ENOMEM, "out of memory");
+    char **out = util_calloc (nlist + 1, sizeof *out);
+    int rc = out? 0: -1;
     for (size_t i = 0; rc == 0 && i < nlist; i++) {
         const char *patient = ingest_consent_patient (list [i]);
         //  The list is sorted: a patient already taken is the last one taken.
@@ -434,8 +444,8 @@ ingest_grants_select_patients (ingest_grants_t *self, const ingest_consent_query
         item.loinc = NULL;
         if (ingest_consent_decide (list [i], &item) != INGEST_GRANT_OK)
             continue;
-        if (!(out [count] = strdup (patient)))
-            rc = util_error (UTIL_ENOMEM, "out of memory");
+        if (!(out [count] = util_strdup (patient)))
+            rc = -1;
         else
             count++;
     }

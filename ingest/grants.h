@@ -43,7 +43,9 @@ int ingest_grants_enroll_authority (ingest_grants_t *self, const char *verifier_
     detail): malformed, unsigned, unknown_authority, bad_signature,
     expired, not_yet_valid, inactive (revokes nothing) or superseded. If
     the audit log cannot record the decision the grant is not stored and
-    the result is malformed with the audit error. */
+    the result is malformed with the audit error. Malformed with
+    util_last_code () == UTIL_ENOMEM: the grant was not judged (out of
+    memory) and may be sent again. */
 ingest_grant_reason_t ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len,
                                      int64_t now_ms) INGEST_WUR;
 

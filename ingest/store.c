@@ -1,7 +1,9 @@
 /*  ingest/store.c - the ingest store: device registry, group-committed
     sealed records and persisted replay marks (ingest/store.h). */
 #include "store.h"
+#include "util/alloc.h"
 #include "util/codec.h"
+#include "util/sqlite.h"
 #include "fhir.h"
 #include "replay.h"
 #include "ingest_internal.h"
@@ -66,7 +68,7 @@ static const char s_schema [] =
 static int
 s_sql_error (ingest_store_t *self, const char *what)
 {
-    return util_error (UTIL_EIO, "%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return util_sqlite_fail (self->db, self->path, what);
 }
 
 static int
@@ -79,8 +81,7 @@ s_prepare (ingest_store_t *self, const char *sql, sqlite3_stmt **st)
 static int
 s_exec (ingest_store_t *self, const char *sql)
 {
-    return sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK? 0
-         : s_sql_error (self, "executing");
+    return util_sqlite_exec (self->db, self->path, sql);
 }
 
 //  AES-256-GCM under the storage key: out = nonce || ciphertext || tag.
@@ -172,15 +173,22 @@ s_find (ingest_store_t *self, const char *id)
     return NULL;
 }
 
+//  A new zeroed device at the end of the registry, or NULL (UTIL_ENOMEM).
 static device_t *
 s_add (ingest_store_t *self)
 {
     if (self->ndevices == self->cap) {
+        //  Not realloc: the old array holds device secrets, and is wiped
+        //  before it is freed.
         size_t cap = self->cap? 2 * self->cap: 16;
-        device_t *grown = realloc (self->devices, cap * sizeof *grown);
-        if (!grown) {
-            util_error (UTIL_ENOMEM, "out of memory");
-            return NULL;
+        device_t *grown = util_calloc (cap, sizeof *grown);
+        if (!grown)
+            return util_error_null (UTIL_ENOMEM, "%s: out of memory (%zu devices)", self->path,
+                                    cap);
+        if (self->devices) {
+            memcpy (grown, self->devices, self->ndevices * sizeof *grown);
+            util_cleanse (self->devices, self->cap * sizeof *self->devices);
+            free (self->devices);
         }
         self->devices = grown;
         self->cap = cap;
@@ -272,29 +280,35 @@ ingest_store_t *
 ingest_store_open (const char *path, const uint8_t storage_key [INGEST_STORAGE_KEY_LEN],
                   audit_log_t *audit)
 {
-    ingest_store_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->path = strdup (path)) || !(self->payload = malloc (INGEST_PAYLOAD_MAX))
-    ||  !(self->sealed = malloc (S_NONCE + INGEST_PAYLOAD_MAX + INGEST_TAG_LEN))
-    ||  !(self->gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL))
+    ingest_store_t *self = util_calloc (1, sizeof *self);
+    if (!self || !(self->path = util_strdup (path))
+    ||  !(self->payload = util_malloc (INGEST_PAYLOAD_MAX))
+    ||  !(self->sealed = util_malloc (S_NONCE + INGEST_PAYLOAD_MAX + INGEST_TAG_LEN))) {
+        util_error_context ("%s", path);
+        ingest_store_destroy (&self);
+        return NULL;
+    }
+    if (!(self->gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL))
     ||  !(self->ctx = EVP_CIPHER_CTX_new ())
-    ||  !(self->seal_ctx = EVP_CIPHER_CTX_new ())
-    ||  EVP_EncryptInit_ex2 (self->seal_ctx, self->gcm, storage_key, NULL, NULL) != 1) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    ||  !(self->seal_ctx = EVP_CIPHER_CTX_new ())) {
+        util_error (UTIL_ENOMEM, "%s: out of memory (OpenSSL cipher contexts)", path);
+        ingest_store_destroy (&self);
+        return NULL;
+    }
+    if (EVP_EncryptInit_ex2 (self->seal_ctx, self->gcm, storage_key, NULL, NULL) != 1) {
+        util_error (UTIL_ECRYPTO, "%s: OpenSSL cannot key AES-256-GCM", path);
         ingest_store_destroy (&self);
         return NULL;
     }
     memcpy (self->key, storage_key, INGEST_STORAGE_KEY_LEN);
     self->audit = audit;
-    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                         | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        s_sql_error (self, "cannot open");
+    //  util_sqlite_open: WAL and synchronous = FULL, so a returned commit
+    //  has reached stable storage.
+    if (util_sqlite_open (&self->db, path, true)) {
         ingest_store_destroy (&self);
         return NULL;
     }
-    sqlite3_busy_timeout (self->db, 10000);
-    //  synchronous=FULL: a returned commit has reached stable storage.
-    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
-    ||  s_exec (self, "BEGIN IMMEDIATE")
+    if (s_exec (self, "BEGIN IMMEDIATE")
     ||  s_exec (self, s_schema)
     ||  s_check_key (self)
     ||  s_exec (self, "COMMIT")
@@ -354,7 +368,8 @@ s_audit_device (ingest_store_t *self, const char *kind, const device_t *d)
     char *detail = j? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
     json_decref (j);
     if (!detail)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error (UTIL_ENOMEM, "%s: out of memory (the audit entry of %s)", self->path,
+                           kind);
     audit_entry_t e = { 0, kind, "site:ingest", detail };
     int rc = s_audit (self, &e, 1);
     free (detail);
@@ -486,12 +501,23 @@ s_decide (ingest_store_t *self, const uint8_t *buf, size_t len, int64_t now_ms,
     if ((r = ingest_replay_check (&d->window, h->sequence)) != INGEST_OK)
         return r;
     size_t plen = 0;
-    if ((r = ingest_frame_open (self->payload, INGEST_PAYLOAD_MAX, &plen, &f, d->secret)) != INGEST_OK)
+    if ((r = ingest_frame_open (self->payload, INGEST_PAYLOAD_MAX, &plen, &f, d->secret)) != INGEST_OK) {
+        //  Out of memory decides nothing: the batch is not committed, and
+        //  the gateway sends the frame again.
+        if (util_last_code () == UTIL_ENOMEM) {
+            *failed = true;
+            return INGEST_OK;
+        }
         return r;
+    }
     ingest_observation_t obs;
     r = ingest_fhir_observation_check (&obs, (const char *) self->payload, plen, d->patient);
     if (r != INGEST_OK) {
         OPENSSL_cleanse (self->payload, plen);
+        if (util_last_code () == UTIL_ENOMEM) {
+            *failed = true;
+            return INGEST_OK;
+        }
         return r;
     }
     uint8_t aad [32 + INGEST_DEVICE_ID_MAX];
@@ -535,9 +561,11 @@ s_reject_detail (ingest_reason_t r, const uint8_t *buf, size_t len, const char *
     json_t *j = json_pack ("{s:s, s:s}", "reason", ingest_reason_name (r), "why", text);
     //  Only a frame that parses has a device and sequence to name.
     if (j && r != INGEST_MALFORMED_FRAME && r != INGEST_TOO_LARGE
-    &&  ingest_frame_parse (&f, buf, len) == INGEST_OK) {
-        json_object_set_new (j, "device", json_string (f.header.device_id));
-        json_object_set_new (j, "sequence", json_integer ((json_int_t) f.header.sequence));
+    &&  ingest_frame_parse (&f, buf, len) == INGEST_OK
+    &&  (json_object_set_new (j, "device", json_string (f.header.device_id))
+     ||  json_object_set_new (j, "sequence", json_integer ((json_int_t) f.header.sequence)))) {
+        json_decref (j);
+        j = NULL;
     }
     char *out = j? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
     json_decref (j);
@@ -551,14 +579,12 @@ ingest_store_submit (ingest_store_t *self, const uint8_t *const *frames, const s
     if (n == 0 || n > INGEST_BATCH_MAX)
         return util_error (UTIL_EFAIL, "%s: a batch holds 1..%d frames, not %zu", self->path,
                            INGEST_BATCH_MAX, n);
-    audit_entry_t *rejected = calloc (n, sizeof *rejected);
+    audit_entry_t *rejected = util_calloc (n, sizeof *rejected);
     size_t nrejected = 0;
     int rc = -1;
     bool failed = false;
-    if (!rejected) {
-        util_error (UTIL_ENOMEM, "out of memory");
-        return -1;
-    }
+    if (!rejected)
+        return util_error_context ("%s", self->path);
     if (s_exec (self, "BEGIN IMMEDIATE"))
         goto done;
     for (size_t i = 0; i < n && !failed; i++) {
@@ -568,7 +594,8 @@ ingest_store_submit (ingest_store_t *self, const uint8_t *const *frames, const s
             continue;
         char *detail = s_reject_detail (reasons [i], frames [i], lens [i], util_last_error ());
         if (!detail) {
-            util_error (UTIL_ENOMEM, "out of memory");
+            util_error (UTIL_ENOMEM, "%s: out of memory (the audit entry of a rejection)",
+                        self->path);
             failed = true;
             break;
         }

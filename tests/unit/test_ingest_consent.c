@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ingest/consent.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #define T_START 1793527200000LL     //  2026-11-01T10:00:00Z
@@ -312,6 +313,69 @@ test_reason_names (void **state)
     assert_string_equal (ingest_grant_reason_name (INGEST_GRANT_REASON_COUNT), "unknown");
 }
 
+//  Each allocation of a parse, a signing and an opening fails in turn:
+//  MALFORMED (or NULL) with UTIL_ENOMEM, no consent returned and nothing
+//  leaked (the sanitizer build checks), until the call succeeds.
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    const char *json = s_consent ("active", "permit");
+    ingest_consent_t *c = NULL;
+    ingest_grant_reason_t r = INGEST_GRANT_MALFORMED;
+    long n;
+    for (n = 0; n < 100 && r != INGEST_GRANT_OK; n++) {
+        util_alloc_fail_after (n);
+        r = ingest_consent_parse (&c, json, strlen (json));
+        util_alloc_fail_after (-1);
+        if (r != INGEST_GRANT_OK) {
+            assert_int_equal (r, INGEST_GRANT_MALFORMED);
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            assert_null (c);
+        }
+    }
+    //  The consent, its id, status and patient, two actors, a purpose, a
+    //  nested deny and its code.
+    assert_true (n > 10);
+    ingest_consent_query_t q = s_query ();
+    assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    ingest_consent_destroy (&c);
+
+    audit_signer_t *authority = audit_signer_generate ("consent-authority-1");
+    char *vtext = audit_signer_verifier_text (authority);
+    audit_verifier_t *v = audit_verifier_parse (vtext, strlen (vtext));
+    const audit_verifier_t *keys [] = { v };
+    char *env = NULL;
+    for (n = 0; n < 100 && !env; n++) {
+        util_alloc_fail_after (n);
+        env = ingest_grant_sign (json, strlen (json), authority);
+        util_alloc_fail_after (-1);
+        if (!env)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_non_null (env);
+    assert_true (n > 2);
+    r = INGEST_GRANT_MALFORMED;
+    for (n = 0; n < 100 && r != INGEST_GRANT_OK; n++) {
+        util_alloc_fail_after (n);
+        r = ingest_grant_open (&c, env, strlen (env), keys, 1);
+        util_alloc_fail_after (-1);
+        if (r != INGEST_GRANT_OK) {
+            assert_int_equal (r, INGEST_GRANT_MALFORMED);
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            assert_null (c);
+        }
+    }
+    //  The two base64 decodings and the signed message come first.
+    assert_true (n > 13);
+    assert_string_equal (ingest_consent_id (c), "c-1");
+    ingest_consent_destroy (&c);
+    free (env);
+    free (vtext);
+    audit_verifier_destroy (&v);
+    audit_signer_destroy (&authority);
+}
+
 int
 main (void)
 {
@@ -321,6 +385,7 @@ main (void)
         cmocka_unit_test (test_parse_rejects),
         cmocka_unit_test (test_grants),
         cmocka_unit_test (test_reason_names),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

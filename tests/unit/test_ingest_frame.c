@@ -7,10 +7,12 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ingest/frame.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #define PAYLOAD "{\"resourceType\":\"Observation\"}"
@@ -207,6 +209,61 @@ test_parse_rejects (void **state)
     assert_non_null (strstr (util_last_error (), "cannot hold"));
 }
 
+typedef struct {
+    uint8_t frame [256];
+    size_t len;
+} sealed_t;
+
+//  In a new thread (whose OpenSSL contexts are not made yet), out of memory
+//  at their allocation: sealing fails with UTIL_ENOMEM, and opening says
+//  bad_tag with UTIL_ENOMEM (not decided) and leaves nothing in the payload;
+//  with memory both work. Returns arg if all of that holds.
+static void *
+s_thread_out_of_memory (void *arg)
+{
+    const sealed_t *in = arg;
+    ingest_frame_header_t h = s_header (INGEST_AEAD_AES_256_GCM);
+    uint8_t out [256], payload [256];
+    size_t len = 0, plen = 0;
+    ingest_frame_t f;
+    if (ingest_frame_parse (&f, in->frame, in->len) != INGEST_OK)
+        return NULL;
+    util_alloc_fail_after (0);
+    int sealed = ingest_frame_seal (out, sizeof out, &len, &h, (const uint8_t *) PAYLOAD,
+                                    strlen (PAYLOAD), s_secret);
+    util_code_t seal_code = util_last_code ();
+    memset (payload, 0xAA, sizeof payload);
+    ingest_reason_t opened = ingest_frame_open (payload, sizeof payload, &plen, &f, s_secret);
+    util_code_t open_code = util_last_code ();
+    util_alloc_fail_after (-1);
+    bool wiped = true;
+    for (size_t i = 0; i < f.ciphertext_len; i++)
+        wiped &= payload [i] == 0;
+    bool ok = sealed == -1 && seal_code == UTIL_ENOMEM
+           && opened == INGEST_BAD_TAG && open_code == UTIL_ENOMEM && wiped
+           && ingest_frame_open (payload, sizeof payload, &plen, &f, s_secret) == INGEST_OK
+           && plen == strlen (PAYLOAD) && memcmp (payload, PAYLOAD, plen) == 0
+           && ingest_frame_seal (out, sizeof out, &len, &h, (const uint8_t *) PAYLOAD,
+                                 strlen (PAYLOAD), s_secret) == 0
+           && len == in->len && memcmp (out, in->frame, len) == 0;
+    return ok? arg: NULL;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    sealed_t in;
+    ingest_frame_header_t h = s_header (INGEST_AEAD_AES_256_GCM);
+    assert_int_equal (ingest_frame_seal (in.frame, sizeof in.frame, &in.len, &h,
+                                       (const uint8_t *) PAYLOAD, strlen (PAYLOAD), s_secret), 0);
+    pthread_t thread;
+    void *result = NULL;
+    assert_int_equal (pthread_create (&thread, NULL, s_thread_out_of_memory, &in), 0);
+    assert_int_equal (pthread_join (thread, &result), 0);
+    assert_ptr_equal (result, &in);
+}
+
 int
 main (void)
 {
@@ -216,6 +273,7 @@ main (void)
         cmocka_unit_test_setup (test_sizes, s_setup),
         cmocka_unit_test_setup (test_seal_rejects, s_setup),
         cmocka_unit_test_setup (test_parse_rejects, s_setup),
+        cmocka_unit_test_setup (test_out_of_memory, s_setup),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

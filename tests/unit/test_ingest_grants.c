@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ingest/grants.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "ingest/store.h"
 
@@ -308,12 +309,88 @@ test_no_records_table (void **state)
     ingest_grants_destroy (&g);
 }
 
+//  Out of memory at each allocation in turn of an open, a grant taken and
+//  both selections: NULL, -1 or malformed with UTIL_ENOMEM, nothing leaked
+//  (the sanitizer build checks), nothing stored and nothing selected short,
+//  until each succeeds with the answer it gives with memory.
+static void
+test_out_of_memory (void **state)
+{
+    fixture_t *f = *state;
+    ingest_grants_t *g = ingest_grants_open (f->path, NULL);
+    assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), 0);
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1", "Patient/p-1", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", "2339-0")),
+                      INGEST_GRANT_OK);
+    ingest_grants_destroy (&g);
+    long n;
+    for (n = 0; n < 100 && !g; n++) {
+        util_alloc_fail_after (n);
+        g = ingest_grants_open (f->path, NULL);
+        util_alloc_fail_after (-1);
+        if (!g)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_non_null (g);
+    assert_true (n > 2);
+    ingest_consent_query_t q = { NULL, "Organization/hospital-a", "ResearchStudy/sepsis-1",
+                               "HRESCH", NOW, NULL };
+    const char *consent = s_consent ("c-2", "Patient/p-2", "active", "2026-11-01T00:00:00Z",
+                                     PERIOD, "Organization/hospital-a", NULL);
+    char *env = ingest_grant_sign (consent, strlen (consent), f->authority);
+    ingest_grant_reason_t r = INGEST_GRANT_MALFORMED;
+    for (n = 0; n < 100 && r != INGEST_GRANT_OK; n++) {
+        util_alloc_fail_after (n);
+        r = ingest_grants_add (g, env, strlen (env), NOW);
+        util_alloc_fail_after (-1);
+        if (r != INGEST_GRANT_OK) {
+            assert_int_equal (r, INGEST_GRANT_MALFORMED);
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            s_expect_patients (g, &q, "Patient/p-1");
+        }
+    }
+    free (env);
+    assert_true (n > 10);
+    int rc = -1;
+    char **patients = NULL;
+    size_t np = 0;
+    for (n = 0; n < 200 && rc; n++) {
+        util_alloc_fail_after (n);
+        rc = ingest_grants_select_patients (g, &q, &patients, &np);
+        util_alloc_fail_after (-1);
+        if (rc)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_int_equal (rc, 0);
+    assert_true (n > 10);
+    assert_int_equal (np, 2);
+    assert_string_equal (patients [1], "Patient/p-2");
+    for (size_t i = 0; i < np; i++)
+        free (patients [i]);
+    free (patients);
+    int64_t *ids = NULL;
+    size_t nids = 0;
+    rc = -1;
+    for (n = 0; n < 200 && rc; n++) {
+        util_alloc_fail_after (n);
+        rc = ingest_grants_select_records (g, &q, &ids, &nids);
+        util_alloc_fail_after (-1);
+        if (rc)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_int_equal (rc, 0);
+    assert_int_equal (nids, 4);
+    free (ids);
+    ingest_grants_destroy (&g);
+}
+
 int
 main (void)
 {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests [] = {
         T (test_authorities_and_rejections), T (test_selection), T (test_no_records_table),
+        T (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "ingest/store.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #define PATIENT "Patient/p-0042"
@@ -371,13 +373,90 @@ test_kill_9 (void **state)
     ingest_store_destroy (&ing);
 }
 
+typedef struct {
+    ingest_store_t *ing;
+    const uint8_t *frame;
+    size_t len;
+    int rc;
+    util_code_t code;
+} submit_t;
+
+//  A batch decided in a new thread whose first allocation (its OpenSSL
+//  contexts for opening the frame) fails.
+static void *
+s_submit_in_thread (void *arg)
+{
+    submit_t *s = arg;
+    ingest_reason_t r = INGEST_REASON_COUNT;
+    util_alloc_fail_after (1);          //  the batch's own array, then no more
+    s->rc = ingest_store_submit (s->ing, &s->frame, &s->len, 1, NOW, &r);
+    s->code = util_last_code ();
+    util_alloc_fail_after (-1);
+    return NULL;
+}
+
+//  Out of memory when opening a store (at each allocation in turn, the
+//  registry of 17 devices included) and when deciding a batch: NULL or -1
+//  with UTIL_ENOMEM, nothing leaked, and nothing decided: the frame is not
+//  rejected, and is taken when sent again.
+static void
+test_out_of_memory (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    uint8_t secret [INGEST_SECRET_LEN], other [INGEST_SECRET_LEN];
+    uint32_t epoch = 0;
+    assert_int_equal (ingest_store_enroll (ing, "dev-0", PATIENT, 0, secret, &epoch), 0);
+    for (int i = 1; i < 17; i++) {
+        char id [16];
+        snprintf (id, sizeof id, "dev-%d", i);
+        assert_int_equal (ingest_store_enroll (ing, id, PATIENT, 0, other, &epoch), 0);
+    }
+    ingest_store_destroy (&ing);
+    long n;
+    for (n = 0; n < 100 && !ing; n++) {
+        util_alloc_fail_after (n);
+        ing = ingest_store_open (f->path, f->key, NULL);
+        util_alloc_fail_after (-1);
+        if (!ing) {
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            assert_non_null (strstr (util_last_error (), f->path));
+        }
+    }
+    assert_non_null (ing);
+    //  The store, its path, two scratch buffers, the registry and its growth.
+    assert_true (n > 6);
+    uint8_t frame [INGEST_FRAME_MAX];
+    size_t len = s_frame (frame, "dev-0", 1, 1, secret, s_observation (PATIENT, "/min"));
+    const uint8_t *fp = frame;
+    ingest_reason_t r = INGEST_REASON_COUNT;
+    util_alloc_fail_after (0);
+    assert_int_equal (ingest_store_submit (ing, &fp, &len, 1, NOW, &r), -1);
+    util_alloc_fail_after (-1);
+    assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    submit_t s = { ing, frame, len, 0, UTIL_OK };
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_submit_in_thread, &s), 0);
+    assert_int_equal (pthread_join (thread, NULL), 0);
+    assert_int_equal (s.rc, -1);
+    assert_int_equal (s.code, UTIL_ENOMEM);
+    assert_int_equal (ingest_store_record_count (ing), 0);
+    uint64_t counts [INGEST_REASON_COUNT];
+    ingest_store_counts (ing, counts);
+    assert_int_equal (counts [INGEST_BAD_TAG], 0);
+    assert_int_equal (s_submit_one (ing, frame, len), INGEST_OK);
+    assert_int_equal (ingest_store_record_count (ing), 1);
+    ingest_store_destroy (&ing);
+}
+
 int
 main (void)
 {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests [] = {
         T (test_open_and_enroll), T (test_every_reason), T (test_batch_and_restart),
-        T (test_kill_9),
+        T (test_kill_9), T (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
