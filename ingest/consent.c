@@ -375,10 +375,9 @@ ingest_grant_open (ingest_consent_t **out, const char *envelope, size_t len,
     }
     const audit_verifier_t *key = NULL;
     for (size_t i = 0; i < n && !key; i++) {
-        char want [AUDIT_KEY_NAME_MAX + 16];
-        const uint8_t *id = audit_verifier_keyid (authorities [i]);
-        snprintf (want, sizeof want, "%s+%02x%02x%02x%02x", audit_verifier_name (authorities [i]),
-                  id [0], id [1], id [2], id [3]);
+        char want [AUDIT_KEY_NAME_MAX + 16], id [9];
+        util_hex_encode (id, audit_verifier_keyid (authorities [i]), 4);
+        snprintf (want, sizeof want, "%s+%s", audit_verifier_name (authorities [i]), id);
         if (strcmp (want, signer) == 0)
             key = authorities [i];
     }
@@ -434,9 +433,9 @@ ingest_grant_sign (const char *json, size_t len, const audit_signer_t *authority
     }
     util_b64_encode (c64, (const uint8_t *) json, len);
     util_b64_encode (s64, sig, AUDIT_SIGNATURE_LEN);
-    const uint8_t *id = audit_signer_keyid (authority);
-    snprintf (signer, sizeof signer, "%s+%02x%02x%02x%02x", audit_signer_name (authority),
-              id [0], id [1], id [2], id [3]);
+    char id [9];
+    util_hex_encode (id, audit_signer_keyid (authority), 4);
+    snprintf (signer, sizeof signer, "%s+%s", audit_signer_name (authority), id);
     json_t *env = json_pack ("{s:s, s:s, s:s}", "consent", c64, "signer", signer,
                              "signature", s64);
     text = env? json_dumps (env, JSON_INDENT (2) | JSON_PRESERVE_ORDER): NULL;
