@@ -46,8 +46,8 @@ ingest_key_file_read (const char *path, uint8_t key [32])
 {
     char *text = NULL;
     size_t len = 0;
-    //  One byte more than a key file holds: a longer file is refused by
-    //  its length, not read.
+    //  At most what a key file holds (64 digits and a newline): a longer
+    //  file is refused by its size, not read.
     if (util_file_read (path, S_KEY_HEX + 1, UTIL_FILE_PRIVATE | UTIL_FILE_SECRET, &text, &len)
     &&  util_last_code () != UTIL_ELIMIT)
         return -1;

@@ -442,7 +442,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     s_prepare_nonce (self);
 done:
     //  The noised vector is wiped: only its encryption leaves.
-    util_cleanse (v, v? k->dim * sizeof (int64_t): 0);
+    util_cleanse (v, k->dim * sizeof (int64_t));
     free (v);
     if (cts) {
         for (size_t i = 0; i < ncts; i++)
