@@ -1,7 +1,7 @@
 /*  sim/device.c - simulated devices streaming sealed vital signs through
     one gateway (sim/device.h). */
 #include "device.h"
-#include "ingest/endpoint.h"
+#include "ingest/gateway.h"
 #include "models/models.h"
 #include "util/alloc.h"
 #include "util/codec.h"

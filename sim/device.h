@@ -34,7 +34,6 @@
 #define SIM_DEVICE_H
 
 #include "ingest/frame.h"
-#include "ingest/gateway.h"
 #include "ingest/store.h"
 
 #include <gsl/gsl_rng.h>
