@@ -1,28 +1,18 @@
 /*  cli/cmd_audit.c - `cohort audit`: keys, appends, checkpoints, proofs and
-    verification of the tamper-evident audit log (audit/). */
+    verification of the tamper-evident audit log. The work is done by
+    audit/ (log.h, keypair.h, proof.h); this file parses and prints. */
 #include "cli.h"
-#include "util/error.h"
 #include "cmd.h"
+#include "audit/keypair.h"
 #include "audit/log.h"
+#include "audit/proof.h"
+#include "util/codec.h"
+#include "util/error.h"
+#include "util/file.h"
 
 #include <getopt.h>
-#include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-//  Longest checkpoint file read by verify (a signed note).
-#define S_NOTE_FILE_MAX AUDIT_NOTE_MAX
-
-static json_t *
-s_b64 (const uint8_t *hash)
-{
-    char text [64];
-    EVP_EncodeBlock ((unsigned char *) text, hash, AUDIT_HASH_LEN);
-    return json_string (text);
-}
 
 static int
 s_keygen (int argc, char **argv)
@@ -48,34 +38,15 @@ s_keygen (int argc, char **argv)
         cli_error ("audit keygen: %s", util_last_error ());
         return CLI_USAGE;
     }
-    char *vtext = audit_signer_verifier_text (key);
-    size_t plen = strlen (v [1]) + 5;
-    char *pub = malloc (plen);
-    rc = CLI_FAIL;
-    if (!vtext || !pub)
-        cli_error ("audit keygen: out of memory");
-    else {
-        snprintf (pub, plen, "%s.pub", v [1]);
-        FILE *f = NULL;
-        if (access (pub, F_OK) == 0)
-            cli_error ("audit keygen: %s exists: not overwriting", pub);
-        else
-        if (audit_signer_save (key, v [1]))
-            cli_error ("audit keygen: %s", util_last_error ());
-        else
-        if (!(f = fopen (pub, "wx")) || fprintf (f, "%s\n", vtext) < 0 || fclose (f) != 0) {
-            cli_error ("audit keygen: cannot write %s", pub);
-            unlink (v [1]);
-        }
-        else {
-            printf ("%s\n", vtext);
-            rc = CLI_OK;
-        }
-    }
-    free (pub);
-    free (vtext);
+    char *verifier = audit_keypair_save (key, v [1]);
     audit_signer_destroy (&key);
-    return rc;
+    if (!verifier) {
+        cli_error ("audit keygen: %s", util_last_error ());
+        return CLI_FAIL;
+    }
+    printf ("%s\n", verifier);
+    free (verifier);
+    return CLI_OK;
 }
 
 static int
@@ -198,31 +169,19 @@ s_verify (int argc, char **argv)
         cli_error ("audit verify: %s", util_last_error ());
         goto done;
     }
-    if (v [1]) {
-        FILE *f = fopen (v [1], "rb");
-        note = malloc (S_NOTE_FILE_MAX + 1);
-        if (!f || !note) {
-            cli_error ("audit verify: cannot read %s", v [1]);
-            if (f)
-                fclose (f);
-            goto done;
-        }
-        note_len = fread (note, 1, S_NOTE_FILE_MAX + 1, f);
-        fclose (f);
-        if (note_len > S_NOTE_FILE_MAX) {
-            cli_error ("audit verify: %s: longer than %d bytes", v [1], S_NOTE_FILE_MAX);
-            goto done;
-        }
+    if (v [1] && util_file_read (v [1], AUDIT_NOTE_MAX, 0, &note, &note_len)) {
+        cli_error ("audit verify: %s", util_last_error ());
+        goto done;
     }
     audit_verify_result_t r;
     if (audit_log_verify (v [0], key, note, note_len, &r)) {
         cli_error ("audit verify: %s", util_last_error ());
-        if (r.first_bad >= 0)
+        if (r.first_bad >= 0)       //  documented (docs/audit.md), for scripts
             fprintf (stderr, "first bad entry: %lld\n", (long long) r.first_bad);
         goto done;
     }
-    char root [64];
-    EVP_EncodeBlock ((unsigned char *) root, r.head.root, AUDIT_HASH_LEN);
+    char root [UTIL_B64_LEN (AUDIT_HASH_LEN)];
+    util_b64_encode (root, r.head.root, AUDIT_HASH_LEN);
     printf ("ok: %s: %llu entries, %llu checkpoints verified\nhead: %s %llu %s\n", v [0],
             (unsigned long long) r.entries, (unsigned long long) r.checkpoints,
             r.head.origin, (unsigned long long) r.head.size, root);
@@ -261,53 +220,16 @@ s_prove (int argc, char **argv)
     ||  (v [3] && cli_parse_long ("--size", v [3], 0, INT64_MAX, &size)))
         return CLI_USAGE;
     audit_log_t *log = audit_log_open (v [0], NULL);
-    if (!log) {
-        cli_error ("audit prove: %s", util_last_error ());
-        return CLI_FAIL;
-    }
-    uint64_t n = v [3]? (uint64_t) size: audit_log_size (log);
-    audit_hash_t proof [AUDIT_PROOF_MAX], leaf, root;
-    size_t len = 0;
-    json_t *out = json_object ();
-    json_t *path = json_array ();
-    char *entry = NULL;
-    rc = CLI_FAIL;
-    json_object_set_new (out, "origin", json_string (audit_log_origin (log)));
-    json_object_set_new (out, "tree_size", json_integer ((json_int_t) n));
-    if (v [1]) {
-        if (audit_log_inclusion_proof (log, (uint64_t) index, n, leaf, proof, &len)
-        ||  !(entry = audit_log_entry_json (log, (uint64_t) index)))
-            goto done;
-        json_object_set_new (out, "index", json_integer (index));
-        json_object_set_new (out, "leaf_hash", s_b64 (leaf));
-        json_object_set_new (out, "entry", json_loads (entry, 0, NULL));
-    }
-    else {
-        if (audit_log_consistency_proof (log, (uint64_t) index, n, proof, &len))
-            goto done;
-        if (audit_log_root_at (log, (uint64_t) index, root))
-            goto done;
-        json_object_set_new (out, "old_size", json_integer (index));
-        json_object_set_new (out, "old_root_hash", s_b64 (root));
-    }
-    if (audit_log_root_at (log, n, root))
-        goto done;
-    json_object_set_new (out, "root_hash", s_b64 (root));
-    for (size_t i = 0; i < len; i++)
-        json_array_append_new (path, s_b64 (proof [i]));
-    json_object_set (out, v [1]? "inclusion_path": "consistency_path", path);
-    rc = CLI_OK;
-done:
-    if (rc == CLI_OK) {
-        char *text = json_dumps (out, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
-        puts (text? text: "{}");
-        free (text);
-    }
+    uint64_t n = !log? 0: v [3]? (uint64_t) size: audit_log_size (log);
+    char *text = !log? NULL
+               : v [1]? audit_proof_inclusion_json (log, (uint64_t) index, n)
+               : audit_proof_consistency_json (log, (uint64_t) index, n);
+    rc = text? CLI_OK: CLI_FAIL;
+    if (text)
+        puts (text);
     else
         cli_error ("audit prove: %s", util_last_error ());
-    free (entry);
-    json_decref (path);
-    json_decref (out);
+    free (text);
     audit_log_destroy (&log);
     return rc;
 }

@@ -1,10 +1,12 @@
 /*  cli/cmd_privacy.c - `cohort privacy epsilon|calibrate|sample`: the
-    accountant and the production noise samplers from the command line. */
+    accountant and the production noise samplers from the command line.
+    The work is done by dp/schedule.h and dp/noise.h; this file parses and
+    prints. */
 #include "cli.h"
-#include "util/error.h"
 #include "cmd.h"
-#include "dp/calibrate.h"
-#include "dp/discrete.h"
+#include "dp/noise.h"
+#include "dp/schedule.h"
+#include "util/error.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -13,18 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SAMPLE_COUNT_MAX 1000000000L
-
-//  Options shared by epsilon and calibrate. Unset doubles are NAN, unset
-//  steps 0, so that "missing" and "bad" are told apart.
-typedef struct {
-    double q, z, delta, epsilon;
-    long steps;
-    dp_conversion_t conversion;
-    double *orders;             //  NULL: the default grid
-    size_t n_orders;
-    bool json;
-} s_args_t;
+#define S_SAMPLE_COUNT_MAX 1000000000L
 
 static const char s_epsilon_usage [] =
     "usage: cohort privacy epsilon --sampling-rate Q --noise-multiplier Z --steps T\n"
@@ -75,231 +66,163 @@ s_number (const char *option, const char *text, double lo, bool lo_open, double 
     return 0;
 }
 
-//  Returns 0 (parsed), 1 (help printed) or -1 (usage error reported).
+//  Parses epsilon's or calibrate's options into *s (its orders owned by
+//  the caller, NULL for the default grid) and *target (calibrate's
+//  --epsilon). Returns CLI_OK, -1 after --help, or CLI_USAGE after naming
+//  the problem.
 static int
-s_parse (int argc, char **argv, const char *usage, bool calibrate, s_args_t *a)
+s_parse (int argc, char **argv, const char *usage, bool calibrate, dp_schedule_t *s,
+         double *target, bool *json)
 {
-    static const struct option options [] = {
-        { "sampling-rate",    required_argument, NULL, 'q' },
-        { "noise-multiplier", required_argument, NULL, 'z' },
-        { "steps",            required_argument, NULL, 't' },
-        { "delta",            required_argument, NULL, 'd' },
-        { "epsilon",          required_argument, NULL, 'e' },
-        { "conversion",       required_argument, NULL, 'c' },
-        { "orders",           required_argument, NULL, 'o' },
-        { "json",             no_argument,       NULL, 'j' },
-        { "help",             no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    a->q = a->z = a->delta = a->epsilon = NAN;
-    a->steps = 0;
-    a->conversion = DP_CONVERSION_IMPROVED;
-    a->orders = NULL;
-    a->json = false;
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long (argc, argv, "+h", options, NULL)) != -1) {
-        int rc = 0;
-        switch (opt) {
-            case 'q': rc = s_number ("--sampling-rate", optarg, 0, true, 1, false, &a->q); break;
-            case 'z': rc = s_number ("--noise-multiplier", optarg, 0, true, INFINITY, true, &a->z);
-                      break;
-            case 'd': rc = s_number ("--delta", optarg, 0, true, 1, true, &a->delta); break;
-            case 'e': rc = s_number ("--epsilon", optarg, 0, true, INFINITY, true, &a->epsilon);
-                      break;
-            case 't': rc = cli_parse_long ("--steps", optarg, 1, (long) 1 << 50, &a->steps);
-                      break;
-            case 'c':
-                if (strcmp (optarg, "improved") == 0)
-                    a->conversion = DP_CONVERSION_IMPROVED;
-                else
-                if (strcmp (optarg, "classic") == 0)
-                    a->conversion = DP_CONVERSION_CLASSIC;
-                else {
-                    cli_error ("--conversion: '%s' is neither 'improved' nor 'classic'", optarg);
-                    rc = -1;
-                }
-                break;
-            case 'o':
-                free (a->orders);
-                a->orders = NULL;
-                if (dp_orders_parse (optarg, &a->orders, &a->n_orders)) {
-                    cli_error ("--orders: %s", util_last_error ());
-                    rc = -1;
-                }
-                break;
-            case 'j': a->json = true; break;
-            case 'h': fputs (usage, stdout); rc = 1; break;
-            default:
-                cli_error ("unknown or incomplete option '%s' (see --help)", argv [optind - 1]);
-                rc = -1;
+    static const struct option spec [] = {
+        { "sampling-rate", required_argument, NULL, 0 },
+        { "noise-multiplier", required_argument, NULL, 1 },
+        { "steps", required_argument, NULL, 2 }, { "delta", required_argument, NULL, 3 },
+        { "epsilon", required_argument, NULL, 4 }, { "conversion", required_argument, NULL, 5 },
+        { "orders", required_argument, NULL, 6 }, { "json", no_argument, NULL, 7 },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+    const char *v [8] = { NULL };
+    *s = (dp_schedule_t) { .conversion = DP_CONVERSION_IMPROVED };
+    int rc = cli_options (argc, argv, spec, usage, v);
+    if (rc)
+        return rc;
+    const char *names [] = { "--sampling-rate", "--steps", "--delta",
+                             calibrate? "--epsilon": "--noise-multiplier" };
+    const char *given [] = { v [0], v [2], v [3], calibrate? v [4]: v [1] };
+    for (int i = 0; i < 4; i++)
+        if (!given [i]) {
+            cli_error ("missing %s (see --help)", names [i]);
+            return CLI_USAGE;
         }
-        if (rc) {
-            free (a->orders);
-            return rc;
-        }
-    }
-    if (optind < argc) {
-        cli_error ("unexpected argument '%s'", argv [optind]);
-        free (a->orders);
-        return -1;
-    }
-    const char *missing = isnan (a->q)? "--sampling-rate":
-                          a->steps == 0? "--steps":
-                          isnan (a->delta)? "--delta":
-                          calibrate && isnan (a->epsilon)? "--epsilon":
-                          !calibrate && isnan (a->z)? "--noise-multiplier": NULL;
-    if (missing)
-        cli_error ("missing %s (see --help)", missing);
-    else
-    if (calibrate && !isnan (a->z))
+    if (calibrate && v [1]) {
         cli_error ("calibrate computes the noise multiplier: drop --noise-multiplier");
-    else
-    if (!calibrate && !isnan (a->epsilon))
-        cli_error ("epsilon computes epsilon: drop --epsilon (or use `privacy calibrate`)");
-    if (missing || (calibrate && !isnan (a->z)) || (!calibrate && !isnan (a->epsilon))) {
-        free (a->orders);
-        return -1;
+        return CLI_USAGE;
     }
-    if (!a->orders)
-        a->n_orders = dp_orders_default ((const double **) &a->orders);
-    return 0;
+    if (!calibrate && v [4]) {
+        cli_error ("epsilon computes epsilon: drop --epsilon (or use `privacy calibrate`)");
+        return CLI_USAGE;
+    }
+    long steps = 0;
+    if (s_number ("--sampling-rate", v [0], 0, true, 1, false, &s->sampling_rate)
+    ||  (v [1] && s_number ("--noise-multiplier", v [1], 0, true, INFINITY, true,
+                            &s->noise_multiplier))
+    ||  cli_parse_long ("--steps", v [2], 1, (long) 1 << 50, &steps)
+    ||  s_number ("--delta", v [3], 0, true, 1, true, &s->delta)
+    ||  (v [4] && s_number ("--epsilon", v [4], 0, true, INFINITY, true, target)))
+        return CLI_USAGE;
+    s->steps = (uint64_t) steps;
+    if (v [5] && strcmp (v [5], "improved") && strcmp (v [5], "classic")) {
+        cli_error ("--conversion: '%s' is neither 'improved' nor 'classic'", v [5]);
+        return CLI_USAGE;
+    }
+    s->conversion = v [5] && strcmp (v [5], "classic") == 0? DP_CONVERSION_CLASSIC
+                                                            : DP_CONVERSION_IMPROVED;
+    double *orders = NULL;
+    if (v [6] && dp_orders_parse (v [6], &orders, &s->n_orders)) {
+        cli_error ("--orders: %s", util_last_error ());
+        return CLI_USAGE;
+    }
+    s->orders = orders;
+    *json = v [7] != NULL;
+    return CLI_OK;
 }
 
-static void
-s_free_orders (s_args_t *a)
+//  Prints one JSON object (consumed) on a line. Returns CLI_OK, or
+//  CLI_FAIL if there is none.
+static int
+s_print_json (json_t *o, int precision)
 {
-    const double *def;
-    dp_orders_default (&def);
-    if (a->orders != def)
-        free (a->orders);
+    if (!o) {
+        cli_error ("privacy: out of memory");
+        return CLI_FAIL;
+    }
+    json_dumpf (o, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (precision));
+    fputc ('\n', stdout);
+    json_decref (o);
+    return CLI_OK;
+}
+
+//  `privacy epsilon` and `privacy calibrate`: one schedule, its epsilon
+//  for a given noise multiplier, or the noise multiplier for a target.
+static int
+s_schedule (int argc, char **argv, bool calibrate)
+{
+    dp_schedule_t s;
+    double target = 0, eps, order;
+    bool json = false;
+    int rc = s_parse (argc, argv, calibrate? s_calibrate_usage: s_epsilon_usage, calibrate,
+                      &s, &target, &json);
+    if (rc)
+        return rc < 0? CLI_OK: rc;
+    const char *conversion = dp_conversion_name (s.conversion);
+    if (calibrate? dp_schedule_calibrate (&s, target, &eps, &order)
+                 : dp_schedule_epsilon (&s, &eps, &order)) {
+        cli_error ("privacy %s: %s", calibrate? "calibrate": "epsilon", util_last_error ());
+        rc = CLI_FAIL;
+    }
+    else
+    if (json && calibrate)
+        rc = s_print_json (json_pack ("{s:f, s:f, s:f, s:s, s:f, s:f, s:I}",
+                                      "noise_multiplier", s.noise_multiplier, "epsilon", eps,
+                                      "order", order, "conversion", conversion,
+                                      "delta", s.delta, "sampling_rate", s.sampling_rate,
+                                      "steps", (json_int_t) s.steps), 12);
+    else
+    if (json)
+        rc = s_print_json (json_pack ("{s:f, s:f, s:s, s:f, s:f, s:f, s:I, s:s}",
+                                      "epsilon", eps, "order", order, "conversion", conversion,
+                                      "delta", s.delta, "sampling_rate", s.sampling_rate,
+                                      "noise_multiplier", s.noise_multiplier,
+                                      "steps", (json_int_t) s.steps,
+                                      "accountant", "rdp-poisson-subsampled-gaussian"), 10);
+    else {
+        if (calibrate)
+            printf ("noise_multiplier %.10g\n", s.noise_multiplier);
+        printf ("epsilon %.7g\norder %g\nconversion %s\n", eps, order, conversion);
+    }
+    free ((double *) s.orders);
+    return rc;
 }
 
 static int
 s_epsilon (int argc, char **argv)
 {
-    s_args_t a;
-    int rc = s_parse (argc, argv, s_epsilon_usage, false, &a);
-    if (rc)
-        return rc > 0? CLI_OK: CLI_USAGE;
-    double eps, order;
-    rc = CLI_OK;
-    if (dp_epsilon_subsampled_gaussian (a.q, a.z, (uint64_t) a.steps, a.delta, a.orders,
-                                        a.n_orders, a.conversion, &eps, &order)) {
-        cli_error ("privacy epsilon: %s", util_last_error ());
-        rc = CLI_FAIL;
-    }
-    else
-    if (a.json) {
-        json_t *o = json_pack ("{s:f, s:f, s:s, s:f, s:f, s:f, s:I, s:s}",
-                               "epsilon", eps, "order", order,
-                               "conversion", dp_conversion_name (a.conversion),
-                               "delta", a.delta, "sampling_rate", a.q,
-                               "noise_multiplier", a.z, "steps", (json_int_t) a.steps,
-                               "accountant", "rdp-poisson-subsampled-gaussian");
-        json_dumpf (o, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (10));
-        fputc ('\n', stdout);
-        json_decref (o);
-    }
-    else
-        printf ("epsilon %.7g\norder %g\nconversion %s\n", eps, order,
-                dp_conversion_name (a.conversion));
-    s_free_orders (&a);
-    return rc;
+    return s_schedule (argc, argv, false);
 }
 
 static int
 s_calibrate (int argc, char **argv)
 {
-    s_args_t a;
-    int rc = s_parse (argc, argv, s_calibrate_usage, true, &a);
-    if (rc)
-        return rc > 0? CLI_OK: CLI_USAGE;
-    double z, eps, order;
-    rc = CLI_OK;
-    if (dp_calibrate_noise (a.epsilon, a.delta, a.q, (uint64_t) a.steps, a.orders,
-                            a.n_orders, a.conversion, &z)
-    ||  dp_epsilon_subsampled_gaussian (a.q, z, (uint64_t) a.steps, a.delta, a.orders,
-                                        a.n_orders, a.conversion, &eps, &order)) {
-        cli_error ("privacy calibrate: %s", util_last_error ());
-        rc = CLI_FAIL;
-    }
-    else
-    if (a.json) {
-        json_t *o = json_pack ("{s:f, s:f, s:f, s:s, s:f, s:f, s:I}",
-                               "noise_multiplier", z, "epsilon", eps, "order", order,
-                               "conversion", dp_conversion_name (a.conversion),
-                               "delta", a.delta, "sampling_rate", a.q,
-                               "steps", (json_int_t) a.steps);
-        json_dumpf (o, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (12));
-        fputc ('\n', stdout);
-        json_decref (o);
-    }
-    else
-        printf ("noise_multiplier %.10g\nepsilon %.7g\norder %g\nconversion %s\n", z, eps,
-                order, dp_conversion_name (a.conversion));
-    s_free_orders (&a);
-    return rc;
+    return s_schedule (argc, argv, true);
 }
 
 static int
 s_sample (int argc, char **argv)
 {
-    static const struct option options [] = {
-        { "distribution", required_argument, NULL, 'd' },
-        { "scale",        required_argument, NULL, 's' },
-        { "count",        required_argument, NULL, 'n' },
-        { "help",         no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    const char *dist = NULL;
-    const char *scale_text = NULL;
-    long count = 0;
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long (argc, argv, "+h", options, NULL)) != -1) {
-        if (opt == 'd')
-            dist = optarg;
-        else
-        if (opt == 's')
-            scale_text = optarg;
-        else
-        if (opt == 'n') {
-            if (cli_parse_long ("--count", optarg, 1, SAMPLE_COUNT_MAX, &count))
-                return CLI_USAGE;
-        }
-        else
-        if (opt == 'h') {
-            fputs (s_sample_usage, stdout);
-            return CLI_OK;
-        }
-        else {
-            cli_error ("unknown or incomplete option '%s' (see --help)", argv [optind - 1]);
+    static const struct option spec [] = {
+        { "distribution", required_argument, NULL, 0 }, { "scale", required_argument, NULL, 1 },
+        { "count", required_argument, NULL, 2 },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+    const char *v [3] = { NULL };
+    int rc = cli_options (argc, argv, spec, s_sample_usage, v);
+    if (rc)
+        return rc < 0? CLI_OK: rc;
+    static const char *names [] = { "--distribution", "--scale", "--count" };
+    for (int i = 0; i < 3; i++)
+        if (!v [i]) {
+            cli_error ("missing %s (see --help)", names [i]);
             return CLI_USAGE;
         }
-    }
-    if (optind < argc) {
-        cli_error ("unexpected argument '%s'", argv [optind]);
+    long count = 0;
+    dp_noise_kind_t kind;
+    dp_noise_t noise;
+    if (cli_parse_long ("--count", v [2], 1, S_SAMPLE_COUNT_MAX, &count))
+        return CLI_USAGE;
+    if (dp_noise_kind_parse (v [0], &kind)) {
+        cli_error ("--distribution: %s", util_last_error ());
         return CLI_USAGE;
     }
-    if (!dist || !scale_text || count == 0) {
-        cli_error ("missing %s (see --help)", !dist? "--distribution":
-                   !scale_text? "--scale": "--count");
-        return CLI_USAGE;
-    }
-    bool gauss = strcmp (dist, "discrete-gaussian") == 0;
-    if (!gauss && strcmp (dist, "discrete-laplace") != 0) {
-        cli_error ("--distribution: '%s' is neither discrete-gaussian nor discrete-laplace", dist);
-        return CLI_USAGE;
-    }
-    dp_rational_t scale, sigma2;
-    dp_dgauss_t g;
-    dp_dlaplace_t l;
-    if (dp_rational_parse (scale_text, &scale)
-    ||  (gauss && (dp_rational_square (&sigma2, &scale) || dp_dgauss_init (&g, &sigma2)))
-    ||  (!gauss && dp_dlaplace_init (&l, &scale))) {
+    if (dp_noise_init (&noise, kind, v [1])) {
         cli_error ("--scale: %s", util_last_error ());
         return CLI_USAGE;
     }
@@ -308,21 +231,17 @@ s_sample (int argc, char **argv)
         cli_error ("privacy sample: %s", util_last_error ());
         return CLI_FAIL;
     }
-    int rc = CLI_OK;
-    for (long i = 0; i < count; i++) {
+    bool unwritten = false;
+    for (long i = 0; rc == CLI_OK && !unwritten && i < count; i++) {
         int64_t y;
-        if (gauss? dp_dgauss_sample (&g, rng, &y): dp_dlaplace_sample (&l, rng, &y)) {
+        if (dp_noise_sample (&noise, rng, &y)) {
             cli_error ("privacy sample: %s", util_last_error ());
             rc = CLI_FAIL;
-            break;
         }
-        if (printf ("%lld\n", (long long) y) < 0) {
-            cli_error ("privacy sample: cannot write to stdout");
-            rc = CLI_FAIL;
-            break;
-        }
+        else
+            unwritten = printf ("%lld\n", (long long) y) < 0;
     }
-    if (fflush (stdout) != 0 && rc == CLI_OK) {
+    if ((fflush (stdout) != 0 || unwritten) && rc == CLI_OK) {
         cli_error ("privacy sample: cannot write to stdout");
         rc = CLI_FAIL;
     }

@@ -1,6 +1,7 @@
 /*  Unit tests for cli/cmd_device_sim.c, through the built binary: help,
     usage errors, provisioning files (missing, too few, each bad field)
-    and a site that is not there. Streaming to a real site is covered by
+    and a site that is not there. The simulator itself is tested in
+    tests/unit/test_sim_device.c, streaming to a real site also by
     tests/e2e/e2e_ingest.c. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,6 +91,7 @@ test_usage (void **state)
     assert_int_equal (s_run (f, "device-sim --help"), 0);
     assert_non_null (strstr (f->out, "usage: cohort device-sim"));
     assert_non_null (strstr (f->out, "--inject-bad-fhir"));
+    assert_non_null (strstr (f->out, "--seed"));
     assert_int_equal (s_run (f, "device-sim"), 2);
     assert_int_equal (s_run (f, BASE " --devices 1 --rate 1"), 2);
     assert_non_null (strstr (f->out, "--duration"));
@@ -98,6 +100,10 @@ test_usage (void **state)
     assert_int_equal (s_run (f, BASE " --devices 1 --rate 1 --duration 1 --batch 0"), 2);
     assert_int_equal (s_run (f, BASE " --devices 1 --rate 1 --duration 1 --window 2000"), 2);
     assert_int_equal (s_run (f, BASE " --devices 1 --rate 1 --duration 1 --nosuch"), 2);
+    assert_non_null (strstr (f->out, "cohort: error: device-sim: unknown option '--nosuch'"));
+    assert_int_equal (s_run (f, BASE " --devices 1 --rate 1 --duration 1 --seed -1"), 2);
+    assert_int_equal (s_run (f, BASE " --devices 1 --rate 1 --duration 1 --seed x"), 2);
+    assert_non_null (strstr (f->out, "--seed"));
     assert_int_equal (s_run (f, BASE " --devices 1 --rate 1 --duration 1 extra"), 2);
     //  Nothing to replay.
     assert_int_equal (s_run (f, BASE " --devices 1 --rate 0.1 --duration 1 "
@@ -115,7 +121,7 @@ test_provisioning_files (void **state)
                                 "--duration 1"), 1);
     assert_non_null (strstr (f->out, "cannot open 'nodir'"));
     assert_int_equal (s_run (f, run, 1), 1);
-    assert_non_null (strstr (f->out, "holds 0 .device files, fewer than --devices 1"));
+    assert_non_null (strstr (f->out, "holds 0 .device files, fewer than the 1 devices"));
     static const struct { const char *text, *field; } bad [] = {
         { "{", "prov/a.device:" },
         { "{\"patient\":\"Patient/p\",\"epoch\":1,\"aead\":\"aes-256-gcm\"," SECRET "}",

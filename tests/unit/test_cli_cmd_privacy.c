@@ -139,7 +139,7 @@ test_bad_arguments (void **state)
     s_usage ("privacy epsilon --sampling-rate 0.1 --noise-multiplier 1 --steps 1 --delta 1e-5 "
              "extra", "unexpected argument");
     s_usage ("privacy epsilon --bogus", "unknown");
-    s_usage ("privacy epsilon --delta", "incomplete");
+    s_usage ("privacy epsilon --delta", "missing value");
     //  calibrate
     const char *bad_eps [] = { "0", "-1", "nan", "inf", "abc" };
     for (size_t i = 0; i < sizeof bad_eps / sizeof bad_eps [0]; i++) {

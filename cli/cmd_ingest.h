@@ -1,0 +1,21 @@
+/*  cli/cmd_ingest.h - shared by the files of `cohort ingest`:
+    cli/cmd_ingest.c (dispatch, the storage key, devices) and
+    cli/cmd_ingest_grant.c (authorities, grants, selection). */
+#ifndef CLI_CMD_INGEST_H
+#define CLI_CMD_INGEST_H
+
+#include <stdint.h>
+
+/*  A date and time option (a FHIR dateTime with seconds and a zone, e.g.
+    2027-01-01T00:00:00Z) into ms since the Unix epoch; the current time
+    when text is NULL. Returns 0, or -1 after naming the option. */
+int cli_ingest_time (const char *option, const char *text, int64_t *ms);
+
+/*  The subcommands in cli/cmd_ingest_grant.c (argv from the subcommand's
+    name; the exit code). */
+int cli_ingest_enroll_authority (int argc, char **argv);
+int cli_ingest_sign_grant (int argc, char **argv);
+int cli_ingest_grant (int argc, char **argv);
+int cli_ingest_select (int argc, char **argv);
+
+#endif

@@ -1,0 +1,621 @@
+/*  Unit tests for ingest/provision.c: key files, the storage key, device
+    enrollment to a secret file or a provisioning file (whose secret seals
+    frames the store accepts), revocation, consent authorities, signing
+    and taking grants (locally and through a site's endpoint), selection,
+    every refusal, and allocation failures. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <czmq.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest/endpoint.h"
+#include "ingest/provision.h"
+#include "util/alloc.h"
+#include "util/codec.h"
+#include "util/error.h"
+
+#define NOW 1795356300000LL             //  2026-11-22T14:05:00Z
+
+typedef struct {
+    char dir [64];
+    char store [128], key [128], audit [128], prov [128];
+    ingest_site_files_t site;
+} fixture_t;
+
+static const char *s_consent =
+    "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"%s\","
+    "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/consentscope\","
+    "\"code\":\"research\"}]},\"patient\":{\"reference\":\"Patient/p-1\"},"
+    "\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\","
+    "\"period\":{\"start\":\"2026-01-01T00:00:00Z\",\"end\":\"2030-01-01T00:00:00Z\"},"
+    "\"actor\":[{\"reference\":{\"reference\":\"Organization/hospital-a\"}}],"
+    "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
+    "\"code\":\"HRESCH\"}]}}";
+
+//  A path inside the fixture's directory (a static buffer per slot).
+static const char *
+s_path (fixture_t *f, int slot, const char *name)
+{
+    static char buf [4][256];
+    snprintf (buf [slot], sizeof buf [slot], "%s/%s", f->dir, name);
+    return buf [slot];
+}
+
+static void
+s_write (const char *path, const char *text)
+{
+    FILE *fp = fopen (path, "wb");
+    assert_non_null (fp);
+    fputs (text, fp);
+    fclose (fp);
+}
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-provision-XXXXXX");
+    if (!f || !mkdtemp (f->dir))
+        return -1;
+    snprintf (f->store, sizeof f->store, "%s/ingest.db", f->dir);
+    snprintf (f->key, sizeof f->key, "%s/storage.key", f->dir);
+    snprintf (f->audit, sizeof f->audit, "%s/audit.db", f->dir);
+    snprintf (f->prov, sizeof f->prov, "%s/prov", f->dir);
+    if (mkdir (f->prov, 0700) || ingest_provision_storage_key (f->key))
+        return -1;
+    f->site = (ingest_site_files_t) { f->store, f->key, NULL, NULL };
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fixture_t *f = *state;
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system (cmd);
+    free (f);
+    return rc == 0? 0: -1;
+}
+
+static void
+test_key_files (void **state)
+{
+    fixture_t *f = *state;
+    uint8_t key [32], back [32], other [32];
+    for (int i = 0; i < 32; i++)
+        key [i] = (uint8_t) (i * 37 + 1);
+    const char *path = s_path (f, 0, "k.key");
+    assert_int_equal (ingest_key_file_write (path, key), 0);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    assert_int_equal (st.st_size, 65);
+    assert_int_equal (ingest_key_file_read (path, back), 0);
+    assert_memory_equal (key, back, 32);
+    //  Never overwritten; a directory that is not there.
+    memset (other, 0xee, sizeof other);
+    assert_int_equal (ingest_key_file_write (path, other), -1);
+    assert_non_null (strstr (util_last_error (), "cannot create"));
+    assert_int_equal (ingest_key_file_read (path, back), 0);
+    assert_memory_equal (key, back, 32);
+    assert_int_equal (ingest_key_file_write (s_path (f, 1, "nodir/k.key"), key), -1);
+    assert_non_null (strstr (util_last_error (), "nodir/k.key"));
+    //  The storage key: 256 bits, fresh each time, never overwritten.
+    uint8_t a [32], b [32];
+    assert_int_equal (ingest_key_file_read (f->key, a), 0);
+    assert_int_equal (ingest_provision_storage_key (s_path (f, 0, "second.key")), 0);
+    assert_int_equal (ingest_key_file_read (s_path (f, 0, "second.key"), b), 0);
+    assert_memory_not_equal (a, b, 32);
+    assert_int_equal (ingest_provision_storage_key (f->key), -1);
+}
+
+//  Seals one glucose reading of Patient/p-1 with `secret` (device `id`,
+//  key epoch `epoch`) and returns the store's decision.
+static ingest_reason_t
+s_submit (fixture_t *f, const char *id, uint32_t epoch, const uint8_t *secret)
+{
+    static const char obs [] =
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+        "[{\"system\":\"http://loinc.org\",\"code\":\"2339-0\"}]},\"subject\":"
+        "{\"reference\":\"Patient/p-1\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
+        "\"valueQuantity\":{\"value\":98,\"system\":\"http://unitsofmeasure.org\","
+        "\"code\":\"mg/dL\"}}";
+    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = epoch,
+                                .sequence = 1, .timestamp_ms = NOW };
+    snprintf (h.device_id, sizeof h.device_id, "%s", id);
+    uint8_t frame [1024], key [32];
+    size_t len = 0;
+    assert_int_equal (ingest_frame_seal (frame, sizeof frame, &len, &h, (const uint8_t *) obs,
+                                         sizeof obs - 1, secret), 0);
+    assert_int_equal (ingest_key_file_read (f->key, key), 0);
+    ingest_store_t *store = ingest_store_open (f->store, key, NULL);
+    assert_non_null (store);
+    const uint8_t *frames [1] = { frame };
+    ingest_reason_t r = INGEST_MALFORMED_FRAME;
+    assert_int_equal (ingest_store_submit (store, frames, &len, 1, NOW, &r), 0);
+    ingest_store_destroy (&store);
+    return r;
+}
+
+static void
+test_enroll_secret_file (void **state)
+{
+    fixture_t *f = *state;
+    const char *out = s_path (f, 0, "d-1.secret");
+    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, out, NULL };
+    uint32_t epoch = 0;
+    char *written = NULL;
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, &written), 0);
+    assert_int_equal (epoch, 1);
+    assert_string_equal (written, out);
+    free (written);
+    struct stat st;
+    assert_int_equal (stat (out, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    //  The secret written is the one the store holds: its frames are taken.
+    uint8_t secret [INGEST_SECRET_LEN];
+    assert_int_equal (ingest_key_file_read (out, secret), 0);
+    assert_int_equal (s_submit (f, "d-1", 1, secret), INGEST_OK);
+    //  Active devices are not enrolled twice; revoked ones get a new epoch.
+    d.secret_out = s_path (f, 1, "d-1b.secret");
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "already enrolled"));
+    assert_int_equal (access (d.secret_out, F_OK), -1);
+    assert_int_equal (ingest_provision_revoke_device (&f->site, "d-1"), 0);
+    assert_int_equal (s_submit (f, "d-1", 1, secret), INGEST_REVOKED_DEVICE);
+    assert_int_equal (ingest_provision_revoke_device (&f->site, "d-9"), -1);
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), 0);
+    assert_int_equal (epoch, 2);
+}
+
+static void
+test_enroll_provision_file (void **state)
+{
+    fixture_t *f = *state;
+    ingest_enrollment_t d = { "bed-1", "Patient/p-1", 1830297600000LL, NULL, f->prov };
+    uint32_t epoch = 0;
+    char *written = NULL;
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, &written), 0);
+    char want [256];
+    snprintf (want, sizeof want, "%s/bed-1.device", f->prov);
+    assert_string_equal (written, want);
+    struct stat st;
+    assert_int_equal (stat (written, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    json_error_t err;
+    json_t *j = json_load_file (written, 0, &err);
+    assert_non_null (j);
+    assert_int_equal (json_object_size (j), 5);
+    assert_string_equal (json_string_value (json_object_get (j, "device_id")), "bed-1");
+    assert_string_equal (json_string_value (json_object_get (j, "patient")), "Patient/p-1");
+    assert_int_equal (json_integer_value (json_object_get (j, "epoch")), 1);
+    assert_string_equal (json_string_value (json_object_get (j, "aead")), "aes-256-gcm");
+    const char *hex = json_string_value (json_object_get (j, "secret"));
+    uint8_t secret [INGEST_SECRET_LEN];
+    assert_int_equal (util_hex_decode (secret, sizeof secret, hex, strlen (hex)), 0);
+    json_decref (j);
+    assert_int_equal (s_submit (f, "bed-1", 1, secret), INGEST_OK);
+    //  Refused before anything is enrolled: an existing file, a directory
+    //  that is not one.
+    assert_int_equal (ingest_provision_revoke_device (&f->site, "bed-1"), 0);
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "exists: not overwriting"));
+    d.provision_dir = written;
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "is not a directory"));
+    d.provision_dir = s_path (f, 0, "nodir");
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
+    free (written);
+    //  Still revoked (nothing was enrolled): the next enrollment is epoch 2.
+    assert_int_equal (s_submit (f, "bed-1", 1, secret), INGEST_REVOKED_DEVICE);
+    d.provision_dir = NULL;
+    d.secret_out = s_path (f, 0, "bed-1.secret");
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), 0);
+    assert_int_equal (epoch, 2);
+}
+
+static void
+test_enroll_refusals (void **state)
+{
+    fixture_t *f = *state;
+    uint32_t epoch;
+    char *written = (char *) "untouched";
+    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, s_path (f, 0, "s"), f->prov };
+    //  Both outputs, or neither.
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, &written), -1);
+    assert_null (written);
+    assert_non_null (strstr (util_last_error (), "give one of"));
+    d.provision_dir = NULL;
+    d.secret_out = NULL;
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
+    //  A device id that would leave the directory; no id, no patient.
+    ingest_enrollment_t bad = { "../d-1", "Patient/p-1", 0, NULL, f->prov };
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &bad, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "device id"));
+    assert_int_equal (access (s_path (f, 0, "d-1.device"), F_OK), -1);
+    bad.device_id = NULL;
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &bad, &epoch, NULL), -1);
+    bad.device_id = "d-1";
+    bad.patient = NULL;
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &bad, &epoch, NULL), -1);
+    assert_int_equal (ingest_provision_enroll_device (&f->site, NULL, &epoch, NULL), -1);
+    //  A patient the store refuses: no file is left.
+    bad.patient = "p-1";
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &bad, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "Patient/"));
+    assert_int_equal (access (s_path (f, 0, "prov/d-1.device"), F_OK), -1);
+    //  The store's files: none named, a key file missing, loose or not the
+    //  store's key, an audit log that does not exist.
+    d.secret_out = s_path (f, 0, "d-1.secret");
+    ingest_site_files_t site = { NULL, f->key, NULL, NULL };
+    assert_int_equal (ingest_provision_enroll_device (&site, &d, &epoch, NULL), -1);
+    assert_int_equal (ingest_provision_enroll_device (NULL, &d, &epoch, NULL), -1);
+    site = (ingest_site_files_t) { f->store, s_path (f, 1, "missing.key"), NULL, NULL };
+    assert_int_equal (ingest_provision_enroll_device (&site, &d, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "missing.key"));
+    assert_int_equal (chmod (f->key, 0640), 0);
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "chmod 600"));
+    assert_int_equal (chmod (f->key, 0600), 0);
+    assert_int_equal (ingest_provision_revoke_device (&f->site, "nobody"), -1);
+    assert_int_equal (ingest_provision_storage_key (s_path (f, 1, "other.key")), 0);
+    site = (ingest_site_files_t) { f->store, s_path (f, 1, "other.key"), NULL, NULL };
+    assert_int_equal (ingest_provision_enroll_device (&site, &d, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "storage key"));
+    assert_int_equal (ingest_provision_revoke_device (&site, "d-1"), -1);
+    site = (ingest_site_files_t) { f->store, f->key, f->audit, NULL };
+    assert_int_equal (ingest_provision_enroll_device (&site, &d, &epoch, NULL), -1);
+    assert_int_equal (ingest_provision_revoke_device (&site, "d-1"), -1);
+    assert_int_equal (access (d.secret_out, F_OK), -1);
+    //  None of these enrolled the device.
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), 0);
+    assert_int_equal (epoch, 1);
+}
+
+//  The secret cannot be written after the enrollment: the enrollment is
+//  taken back, so that it can be done again.
+static void
+test_enroll_write_fails (void **state)
+{
+    fixture_t *f = *state;
+    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, s_path (f, 0, "nodir/d-1.secret"), NULL };
+    uint32_t epoch = 0;
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "nodir/d-1.secret: cannot create"));
+    assert_non_null (strstr (util_last_error (), "the enrollment was revoked"));
+    d.secret_out = s_path (f, 0, "d-1.secret");
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), 0);
+    assert_int_equal (epoch, 2);
+}
+
+//  With an audit log: created when the origin is given, and holding the
+//  enrollment and the revocation.
+static void
+test_audited (void **state)
+{
+    fixture_t *f = *state;
+    ingest_site_files_t site = { f->store, f->key, f->audit, "hospital-a.example/audit" };
+    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, s_path (f, 0, "d-1.secret"), NULL };
+    uint32_t epoch;
+    assert_int_equal (ingest_provision_enroll_device (&site, &d, &epoch, NULL), 0);
+    site.audit_origin = NULL;
+    assert_int_equal (ingest_provision_revoke_device (&site, "d-1"), 0);
+    audit_log_t *log = audit_log_open (f->audit, NULL);
+    assert_non_null (log);
+    assert_int_equal (audit_log_size (log), 2);
+    char *entry = audit_log_entry_json (log, 1);
+    assert_non_null (strstr (entry, "device.revoke"));
+    free (entry);
+    audit_log_destroy (&log);
+}
+
+//  An authority's key pair in the fixture: auth.key and auth.key.pub.
+static void
+s_authority (fixture_t *f)
+{
+    audit_signer_t *k = audit_signer_generate ("consent-authority-1");
+    assert_non_null (k);
+    assert_int_equal (audit_signer_save (k, s_path (f, 0, "auth.key")), 0);
+    char *v = audit_signer_verifier_text (k);
+    char line [512];
+    snprintf (line, sizeof line, "%s\n", v);
+    s_write (s_path (f, 0, "auth.key.pub"), line);
+    free (v);
+    audit_signer_destroy (&k);
+}
+
+static void
+test_grants (void **state)
+{
+    fixture_t *f = *state;
+    s_authority (f);
+    ingest_site_files_t site = { f->store, NULL, f->audit, "hospital-a.example/audit" };
+    char *key = ingest_provision_enroll_authority (&site, s_path (f, 0, "auth.key.pub"));
+    assert_non_null (key);
+    assert_true (strncmp (key, "consent-authority-1+", 20) == 0);
+    free (key);
+    site.audit_origin = NULL;
+    assert_null (ingest_provision_enroll_authority (&site, s_path (f, 0, "auth.key.pub")));
+    assert_null (ingest_provision_enroll_authority (&site, s_path (f, 0, "auth.key")));
+    assert_null (ingest_provision_enroll_authority (&site, NULL));
+    assert_null (ingest_provision_enroll_authority (NULL, s_path (f, 0, "auth.key.pub")));
+    //  Sign: the envelope opens with the authority's key, and ends in a newline.
+    char json [4096];
+    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
+    s_write (s_path (f, 0, "consent.json"), json);
+    const char *sig = s_path (f, 3, "consent.json.sig");
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
+                                                   s_path (f, 1, "consent.json"), sig), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = fopen (sig, "rb");
+    assert_non_null (fp);
+    text = calloc (1, 200000);
+    len = fread (text, 1, 200000, fp);
+    fclose (fp);
+    assert_true (len > 2 && text [len - 1] == '\n');
+    audit_verifier_t *v = audit_verifier_load (s_path (f, 0, "auth.key.pub"));
+    const audit_verifier_t *keys [1] = { v };
+    ingest_consent_t *c = NULL;
+    assert_int_equal (ingest_grant_open (&c, text, len - 1, keys, 1), INGEST_GRANT_OK);
+    assert_string_equal (ingest_consent_id (c), "c-1");
+    ingest_consent_destroy (&c);
+    audit_verifier_destroy (&v);
+    free (text);
+    //  Sign refusals: the output exists, a Consent no site takes, no key.
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
+                                                   s_path (f, 1, "consent.json"), sig), -1);
+    s_write (s_path (f, 0, "bad.json"), "{\"resourceType\":\"Consent\"}");
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
+                                                   s_path (f, 1, "bad.json"),
+                                                   s_path (f, 2, "bad.sig")), -1);
+    assert_non_null (strstr (util_last_error (), "bad.json: "));
+    assert_int_equal (access (s_path (f, 2, "bad.sig"), F_OK), -1);
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "missing.key"),
+                                                   s_path (f, 1, "consent.json"),
+                                                   s_path (f, 2, "x.sig")), -1);
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"), NULL,
+                                                   s_path (f, 2, "x.sig")), -1);
+    assert_int_equal (ingest_provision_sign_grant (NULL, s_path (f, 1, "consent.json"),
+                                                   s_path (f, 2, "x.sig")), -1);
+    //  Take it: accepted, then the same version again is superseded.
+    ingest_grant_reason_t reason = INGEST_GRANT_MALFORMED;
+    char detail [256];
+    assert_int_equal (ingest_provision_grant (&site, sig, NOW, &reason, detail,
+                                              sizeof detail), 0);
+    assert_int_equal (reason, INGEST_GRANT_OK);
+    assert_string_equal (detail, "");
+    assert_int_equal (ingest_provision_grant (&site, sig, NOW, &reason, detail,
+                                              sizeof detail), 0);
+    assert_int_equal (reason, INGEST_GRANT_SUPERSEDED);
+    assert_true (strlen (detail) > 0);
+    //  A detail cut to its buffer, still terminated.
+    assert_int_equal (ingest_provision_grant (&site, sig, NOW, &reason, detail, 4), 0);
+    assert_int_equal (strlen (detail), 3);
+    //  Not decided: no file, no store named, an audit log that is missing.
+    assert_int_equal (ingest_provision_grant (&site, s_path (f, 0, "missing.sig"), NOW, &reason,
+                                              detail, sizeof detail), -1);
+    assert_non_null (strstr (util_last_error (), "missing.sig"));
+    ingest_site_files_t nostore = { NULL, NULL, NULL, NULL };
+    assert_int_equal (ingest_provision_grant (&nostore, sig, NOW, &reason, detail,
+                                              sizeof detail), -1);
+    ingest_site_files_t noaudit = { f->store, NULL, s_path (f, 0, "missing.db"), NULL };
+    assert_int_equal (ingest_provision_grant (&noaudit, sig, NOW, &reason, detail,
+                                              sizeof detail), -1);
+    //  The audit log holds the enrollment and the two decisions.
+    audit_log_t *log = audit_log_open (f->audit, NULL);
+    assert_non_null (log);
+    assert_int_equal (audit_log_size (log), 4);
+    audit_log_destroy (&log);
+}
+
+//  A file over the cap is refused before it is parsed.
+static void
+test_file_limit (void **state)
+{
+    fixture_t *f = *state;
+    s_authority (f);
+    FILE *fp = fopen (s_path (f, 0, "big.json"), "wb");
+    assert_non_null (fp);
+    for (size_t i = 0; i <= INGEST_PROVISION_FILE_MAX; i++)
+        fputc (' ', fp);
+    fclose (fp);
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
+                                                   s_path (f, 1, "big.json"),
+                                                   s_path (f, 2, "big.sig")), -1);
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
+    ingest_grant_reason_t reason;
+    char detail [64];
+    assert_int_equal (ingest_provision_grant (&f->site, s_path (f, 1, "big.json"), NOW, &reason,
+                                              detail, sizeof detail), -1);
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
+}
+
+static void
+test_select (void **state)
+{
+    fixture_t *f = *state;
+    //  A record of p-1 in the store, and p-1's grant.
+    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, s_path (f, 0, "d-1.secret"), NULL };
+    uint32_t epoch;
+    assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), 0);
+    uint8_t secret [INGEST_SECRET_LEN];
+    assert_int_equal (ingest_key_file_read (d.secret_out, secret), 0);
+    assert_int_equal (s_submit (f, "d-1", 1, secret), INGEST_OK);
+    s_authority (f);
+    ingest_site_files_t site = { f->store, NULL, NULL, NULL };
+    char *key = ingest_provision_enroll_authority (&site, s_path (f, 0, "auth.key.pub"));
+    assert_non_null (key);
+    free (key);
+    char json [4096];
+    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
+    s_write (s_path (f, 0, "consent.json"), json);
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
+                                                   s_path (f, 1, "consent.json"),
+                                                   s_path (f, 2, "c.sig")), 0);
+    ingest_grant_reason_t reason;
+    char detail [64];
+    assert_int_equal (ingest_provision_grant (&site, s_path (f, 2, "c.sig"), NOW, &reason,
+                                              detail, sizeof detail), 0);
+    assert_int_equal (reason, INGEST_GRANT_OK);
+    ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
+    ingest_selection_t sel;
+    assert_int_equal (ingest_provision_select (f->store, &q, &sel), 0);
+    assert_int_equal (sel.n_patients, 1);
+    assert_string_equal (sel.patients [0], "Patient/p-1");
+    assert_int_equal (sel.n_records, 1);
+    ingest_selection_clear (&sel);
+    assert_null (sel.patients);
+    assert_int_equal (sel.n_patients, 0);
+    ingest_selection_clear (&sel);              //  twice is harmless
+    ingest_selection_clear (NULL);
+    //  Another site, another purpose, after the period: nobody.
+    q.site = "Organization/hospital-b";
+    assert_int_equal (ingest_provision_select (f->store, &q, &sel), 0);
+    assert_int_equal (sel.n_patients + sel.n_records, 0);
+    ingest_selection_clear (&sel);
+    q.site = "Organization/hospital-a";
+    q.time_ms = 1893456000000LL;                //  2030-01-01
+    assert_int_equal (ingest_provision_select (f->store, &q, &sel), 0);
+    assert_int_equal (sel.n_patients + sel.n_records, 0);
+    ingest_selection_clear (&sel);
+    //  No store named; a file that is no ingest store.
+    assert_int_equal (ingest_provision_select (NULL, &q, &sel), -1);
+    assert_null (sel.patients);
+    assert_int_equal (ingest_provision_select (s_path (f, 0, "other.db"), &q, &sel), -1);
+    assert_non_null (strstr (util_last_error (), "ingest store"));
+    assert_null (sel.patients);
+}
+
+//  Through a site's endpoint: the site decides (it knows the authorities
+//  enrolled before it started) and answers.
+static void
+test_grant_remote (void **state)
+{
+    fixture_t *f = *state;
+    s_authority (f);
+    ingest_site_files_t site = { f->store, NULL, NULL, NULL };
+    char *key = ingest_provision_enroll_authority (&site, s_path (f, 0, "auth.key.pub"));
+    assert_non_null (key);
+    free (key);
+    char json [4096];
+    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
+    s_write (s_path (f, 0, "consent.json"), json);
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
+                                                   s_path (f, 1, "consent.json"),
+                                                   s_path (f, 2, "c.sig")), 0);
+    char gateways [160], site_cert [160], site_secret [160], gw [160], gw_secret [160];
+    snprintf (gateways, sizeof gateways, "%s/gateways", f->dir);
+    snprintf (site_cert, sizeof site_cert, "%s/site", f->dir);
+    snprintf (site_secret, sizeof site_secret, "%s/site_secret", f->dir);
+    snprintf (gw, sizeof gw, "%s/gw", f->dir);
+    snprintf (gw_secret, sizeof gw_secret, "%s/gw_secret", f->dir);
+    assert_int_equal (mkdir (gateways, 0700), 0);
+    zcert_t *cert = zcert_new ();
+    zcert_save (cert, site_cert);
+    zcert_destroy (&cert);
+    cert = zcert_new ();
+    zcert_save (cert, gw);
+    char pub [200];
+    snprintf (pub, sizeof pub, "%s/gw.pub", gateways);
+    zcert_save_public (cert, pub);
+    zcert_destroy (&cert);
+    ingest_config_t cfg = { (char *) "tcp://127.0.0.1:*", gateways, f->store, f->key, f->audit,
+                            (char *) "hospital-a.example/audit" };
+    ingest_endpoint_t *ep = ingest_endpoint_new (&cfg, site_secret);
+    assert_non_null (ep);
+    const char *at = ingest_endpoint_address (ep);
+    ingest_grant_reason_t reason = INGEST_GRANT_MALFORMED;
+    char detail [256];
+    assert_int_equal (ingest_provision_grant_remote (at, gw_secret, site_cert,
+                                                     s_path (f, 2, "c.sig"), 10000, &reason,
+                                                     detail, sizeof detail), 0);
+    assert_int_equal (reason, INGEST_GRANT_OK);
+    assert_int_equal (ingest_provision_grant_remote (at, gw_secret, site_cert,
+                                                     s_path (f, 2, "c.sig"), 10000, &reason,
+                                                     detail, sizeof detail), 0);
+    assert_int_equal (reason, INGEST_GRANT_SUPERSEDED);
+    assert_true (strlen (detail) > 0);
+    //  Not delivered: no file, no certificate, a missing argument.
+    assert_int_equal (ingest_provision_grant_remote (at, gw_secret, site_cert,
+                                                     s_path (f, 2, "missing.sig"), 10000,
+                                                     &reason, detail, sizeof detail), -1);
+    assert_non_null (strstr (util_last_error (), "missing.sig"));
+    assert_int_equal (ingest_provision_grant_remote (at, s_path (f, 0, "nocert"), site_cert,
+                                                     s_path (f, 2, "c.sig"), 10000, &reason,
+                                                     detail, sizeof detail), -1);
+    assert_int_equal (ingest_provision_grant_remote (NULL, gw_secret, site_cert,
+                                                     s_path (f, 2, "c.sig"), 10000, &reason,
+                                                     detail, sizeof detail), -1);
+    ingest_endpoint_destroy (&ep);
+}
+
+//  Every allocation of an enrollment to a provisioning file, and of a
+//  selection, fails in turn: each is reported, nothing leaks (ASan), and
+//  a failed enrollment leaves no file.
+static void
+test_allocation_failures (void **state)
+{
+    fixture_t *f = *state;
+    ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
+    int done = 0;
+    for (long n = 0; !done && n < 1000; n++) {
+        char id [32];
+        snprintf (id, sizeof id, "d-%ld", n);
+        ingest_enrollment_t d = { id, "Patient/p-1", 0, NULL, f->prov };
+        uint32_t epoch;
+        char *written = NULL;
+        util_alloc_fail_after (n);
+        int rc = ingest_provision_enroll_device (&f->site, &d, &epoch, &written);
+        util_alloc_fail_after (-1);
+        if (rc == 0) {
+            assert_int_equal (access (written, F_OK), 0);
+            free (written);
+            done = 1;
+        }
+        else {
+            assert_null (written);
+            assert_true (strlen (util_last_error ()) > 0);
+            char path [256];
+            snprintf (path, sizeof path, "%s/%s.device", f->prov, id);
+            assert_int_equal (access (path, F_OK), -1);
+        }
+    }
+    assert_true (done);
+    done = 0;
+    for (long n = 0; !done && n < 1000; n++) {
+        ingest_selection_t sel;
+        util_alloc_fail_after (n);
+        int rc = ingest_provision_select (f->store, &q, &sel);
+        util_alloc_fail_after (-1);
+        if (rc == 0)
+            done = 1;
+        else
+            assert_null (sel.patients);
+        ingest_selection_clear (&sel);
+    }
+    assert_true (done);
+}
+
+int
+main (void)
+{
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+    const struct CMUnitTest tests [] = {
+        T (test_key_files), T (test_enroll_secret_file), T (test_enroll_provision_file),
+        T (test_enroll_refusals), T (test_enroll_write_fails), T (test_audited),
+        T (test_grants), T (test_file_limit), T (test_select), T (test_grant_remote),
+        T (test_allocation_failures),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
