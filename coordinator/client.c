@@ -1,7 +1,7 @@
 /*  coordinator/client.c - analyst requests over CURVE. */
 #include "client.h"
-#include "config.h"
 #include "util/alloc.h"
+#include "util/config.h"
 #include "util/error.h"
 #include "proto/curve.h"
 #include "proto/message.h"
@@ -21,7 +21,7 @@ static int
 s_connect (coord_client_t *self)
 {
     const char *path = self->path;
-    zconfig_t *root = coord_config_read (path);
+    zconfig_t *root = util_config_read (path);
     if (!root)
         return -1;
     int rc = -1;
@@ -39,8 +39,8 @@ s_connect (coord_client_t *self)
     if (*end || ms < 100 || ms > 86400000)
         util_error (UTIL_EINPUT, "%s: analyst/timeout_ms: '%s' is not in 100..86400000", path, timeout);
     else {
-        char *server_path = coord_path_join (path, server);
-        char *cert_path = coord_path_join (path, cert);
+        char *server_path = util_config_path (path, server);
+        char *cert_path = util_config_path (path, cert);
         zsock_t *sock = server_path && cert_path
                       ? proto_client_new (endpoint, cert_path, server_path): NULL;
         if (!sock)

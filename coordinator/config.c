@@ -2,74 +2,21 @@
 #include "config.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "util/file.h"
+#include "util/config.h"
 
 #include <czmq.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CONFIG_MAX_BYTES (1 << 20)
-
-char *
-coord_path_join (const char *config_path, const char *value)
-{
-    if (!value)
-        return NULL;
-    if (value [0] == '/' || strstr (value, "://"))
-        return util_strdup (value);
-    //  dirname may write into its argument: a copy.
-    char *copy = util_strdup (config_path);
-    char *joined = copy? util_asprintf ("%s/%s", dirname (copy), value): NULL;
-    free (copy);
-    return joined;
-}
-
-//  Rephrases the reason util_file_read left for a config file: the size
-//  limit, or "<path>: cannot read the config file: <why>". Keeps the code.
-static zconfig_t *
-s_unreadable (const char *path)
-{
-    util_code_t code = util_last_code ();
-    if (code == UTIL_ELIMIT)
-        return util_error_null (code, "%s: larger than %d bytes: not a config file", path,
-                                CONFIG_MAX_BYTES);
-    char why [UTIL_ERROR_MAX];
-    util_error_copy (why, sizeof why);
-    size_t n = strlen (path);
-    const char *rest = !strncmp (why, path, n) && !strncmp (why + n, ": ", 2)? why + n + 2: why;
-    return util_error_null (code, "%s: cannot read the config file: %s", path, rest);
-}
 
 static const char *s_keys [] = {
     "name", "endpoint", "cert", "allowlist", "journal", "public_key", "verify_key",
     "round_timeout_ms", NULL
 };
 
-zconfig_t *
-coord_config_read (const char *path)
-{
-    char *text = NULL;
-    size_t len = 0;
-    if (util_file_read (path, CONFIG_MAX_BYTES, 0, &text, &len))
-        return s_unreadable (path);
-    //  Parsed from memory (zconfig_load leaks its file object when the text
-    //  does not parse; found by fuzzing).
-    zchunk_t *chunk = zchunk_new (text, len);
-    free (text);
-    if (!chunk)
-        return util_error_null (UTIL_ENOMEM, "%s: out of memory reading the config file", path);
-    zconfig_t *root = zconfig_chunk_load (chunk);
-    zchunk_destroy (&chunk);
-    if (!root)
-        util_error (UTIL_EINPUT, "%s: not valid ZPL (see the line the parser reported above)", path);
-    return root;
-}
-
 coord_config_t *
 coord_config_load (const char *path)
 {
-    zconfig_t *root = coord_config_read (path);
+    zconfig_t *root = util_config_read (path);
     if (!root)
         return NULL;
     coord_config_t *self = util_calloc (1, sizeof *self);
@@ -101,7 +48,7 @@ coord_config_load (const char *path)
             util_error (UTIL_EINPUT, "%s: coordinator/%s: missing", path, s_keys [i]);
             goto done;
         }
-        *fields [i] = i < 2? util_strdup (value): coord_path_join (path, value);
+        *fields [i] = i < 2? util_strdup (value): util_config_path (path, value);
         if (!*fields [i]) {
             util_error_context ("%s: coordinator/%s", path, s_keys [i]);
             goto done;

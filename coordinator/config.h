@@ -17,7 +17,6 @@
 #ifndef COORD_CONFIG_H
 #define COORD_CONFIG_H
 
-#include <czmq.h>
 #include <stdint.h>
 
 typedef struct {
@@ -25,19 +24,9 @@ typedef struct {
     uint64_t round_timeout_ms;
 } coord_config_t;
 
-/*  Reads a ZPL file of at most 1 MiB and parses it (also used for
-    analyst.cfg). NULL with "path: reason" on error (UTIL_EIO: cannot read
-    the config file, UTIL_ELIMIT: larger than 1 MiB, UTIL_EINPUT: not ZPL,
-    UTIL_ENOMEM). */
-zconfig_t *coord_config_read (const char *path);
-
 /*  Loads and checks the file. NULL with "path: key: reason" on error
     (UTIL_ENOMEM if out of memory: nothing is left allocated). */
 coord_config_t *coord_config_load (const char *path);
 void coord_config_destroy (coord_config_t **self_p);
-
-/*  `value` resolved against the directory of `config_path` unless absolute
-    or a URL. New string; NULL for a NULL value, or with UTIL_ENOMEM. */
-char *coord_path_join (const char *config_path, const char *value);
 
 #endif

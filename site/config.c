@@ -2,63 +2,14 @@
 #include "config.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "util/file.h"
+#include "util/config.h"
 #include "site.h"
 
 #include <czmq.h>
 #include <errno.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CONFIG_MAX_BYTES (1 << 20)
-
-//  `value` against the config file's directory unless absolute or a URL.
-//  A new string, or NULL (UTIL_ENOMEM).
-static char *
-s_join (const char *config_path, const char *value)
-{
-    if (value [0] == '/' || strstr (value, "://"))
-        return util_strdup (value);
-    //  dirname may write into its argument: a copy.
-    char *copy = util_strdup (config_path);
-    char *joined = copy? util_asprintf ("%s/%s", dirname (copy), value): NULL;
-    free (copy);
-    return joined;
-}
-
-//  The config file parsed, or NULL with "path: reason": the size limit,
-//  "cannot read the config file: <why>" (the code util_file_read gave),
-//  or not ZPL.
-static zconfig_t *
-s_read (const char *path)
-{
-    char *text = NULL;
-    size_t len = 0;
-    if (util_file_read (path, CONFIG_MAX_BYTES, 0, &text, &len)) {
-        util_code_t code = util_last_code ();
-        if (code == UTIL_ELIMIT)
-            return util_error_null (code, "%s: larger than %d bytes: not a config file", path,
-                                    CONFIG_MAX_BYTES);
-        char why [UTIL_ERROR_MAX];
-        util_error_copy (why, sizeof why);
-        size_t n = strlen (path);
-        const char *rest = !strncmp (why, path, n) && !strncmp (why + n, ": ", 2)? why + n + 2: why;
-        return util_error_null (code, "%s: cannot read the config file: %s", path, rest);
-    }
-    //  Parsed from memory (zconfig_load leaks its file object when the text
-    //  does not parse; found by fuzzing).
-    zchunk_t *chunk = zchunk_new (text, len);
-    free (text);
-    if (!chunk)
-        return util_error_null (UTIL_ENOMEM, "%s: out of memory reading the config file", path);
-    zconfig_t *root = zconfig_chunk_load (chunk);
-    zchunk_destroy (&chunk);
-    if (!root)
-        util_error (UTIL_EINPUT, "%s: not valid ZPL (see the line the parser reported above)", path);
-    return root;
-}
 
 static int
 s_number (const char *path, zconfig_t *section, const char *key, double lo, double hi,
@@ -103,7 +54,7 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out)
                 continue;
             return util_error (UTIL_EINPUT, "%s: site/ingest/%s: missing", path, s_ingest_keys [i]);
         }
-        *fields [i] = i == 0 || i == 5? util_strdup (value): s_join (path, value);
+        *fields [i] = i == 0 || i == 5? util_strdup (value): util_config_path (path, value);
         if (!*fields [i])
             return util_error_context ("%s: site/ingest/%s", path, s_ingest_keys [i]);
     }
@@ -119,7 +70,7 @@ static const char *s_keys [] = {
 site_config_t *
 site_config_load (const char *path)
 {
-    zconfig_t *root = s_read (path);
+    zconfig_t *root = util_config_read (path);
     if (!root)
         return NULL;
     site_config_t *self = util_calloc (1, sizeof *self);
@@ -153,7 +104,7 @@ site_config_load (const char *path)
             util_error (UTIL_EINPUT, "%s: site/%s: missing", path, keys [i]);
             goto done;
         }
-        *fields [i] = i < 2? util_strdup (value): s_join (path, value);
+        *fields [i] = i < 2? util_strdup (value): util_config_path (path, value);
         if (!*fields [i]) {
             util_error_context ("%s: site/%s", path, keys [i]);
             goto done;
@@ -199,8 +150,8 @@ site_config_load (const char *path)
             util_error (UTIL_EINPUT, "%s: site/dataset: needs a name and a path", path);
             goto done;
         }
-        if (!(d->name = util_strdup (name)) || !(d->path = s_join (path, data))
-        ||  (test && *test && !(d->test_path = s_join (path, test)))) {
+        if (!(d->name = util_strdup (name)) || !(d->path = util_config_path (path, data))
+        ||  (test && *test && !(d->test_path = util_config_path (path, test)))) {
             util_error_context ("%s: dataset %s", path, name);
             goto done;
         }
@@ -238,7 +189,7 @@ site_config_load (const char *path)
     }
     const char *origin_copy = self->ingest? self->ingest->audit_origin: origin;
     if ((self->ingest && !(self->audit = util_strdup (self->ingest->audit)))
-    ||  (!self->ingest && audit && !(self->audit = s_join (path, audit)))
+    ||  (!self->ingest && audit && !(self->audit = util_config_path (path, audit)))
     ||  (self->audit && origin_copy && !(self->audit_origin = util_strdup (origin_copy)))) {
         util_error_context ("%s: site/audit", path);
         goto done;

@@ -8,6 +8,8 @@
                         util_asprintf) and checked size arithmetic
         util/file.h     a whole file read into memory under a cap
                         (util_file_read)
+        util/config.h   ZPL config files, bounded (util_config_read), and
+                        paths relative to them (util_config_path)
         util/codec.h    lower-case hex and canonical base64 (RFC 4648)
         util/sqlite.h   a durable SQLite open: WAL, synchronous = FULL,
                         a busy timeout (util_sqlite_open, util_sqlite_exec)
@@ -21,6 +23,7 @@
 
 #include "util/alloc.h"
 #include "util/codec.h"
+#include "util/config.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/sqlite.h"

@@ -52,12 +52,6 @@ test_good (void **state)
     coord_config_destroy (&cfg);
     assert_null (cfg);
     coord_config_destroy (&cfg);
-    char *joined = coord_path_join ("/a/b/c.cfg", "tcp://x:1");
-    assert_string_equal (joined, "tcp://x:1");
-    free (joined);
-    joined = coord_path_join ("rel.cfg", "d/e");
-    assert_string_equal (joined, "./d/e");
-    free (joined);
 }
 
 static void
