@@ -226,7 +226,9 @@ test_files (void **state)
         fprintf (f, "%0999d\n", 0);
     fclose (f);
     assert_null (he_keyfile_load_public (path));
-    assert_non_null (strstr (util_last_error (), "larger than"));
+    assert_non_null (strstr (util_last_error (), "big.key: "));
+    assert_non_null (strstr (util_last_error (), "over the limit of 1048576"));
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
     unlink (path);
     snprintf (path, sizeof path, "%s/share-1.key", dir);
     unlink (path);
