@@ -284,7 +284,9 @@ s_check_entry (const audit_entry_t *e, size_t which)
     json_decref (j);
     if (!ok)
         return j? util_error (UTIL_EINPUT, "entry %zu: detail must be a JSON object", which)
-                : util_error (UTIL_EINPUT, "entry %zu: detail: line %d column %d: %s", which,
+                : util_error (json_error_code (&jerr) == json_error_out_of_memory?
+                              UTIL_ENOMEM: UTIL_EINPUT,
+                              "entry %zu: detail: line %d column %d: %s", which,
                               jerr.line, jerr.column, jerr.text);
     return 0;
 }

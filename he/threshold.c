@@ -361,7 +361,9 @@ s_challenge (mpz_t e, const char *domain, const mpz_t n, unsigned index, const m
         (unsigned char) (index >> 24), (unsigned char) (index >> 16),
         (unsigned char) (index >> 8), (unsigned char) index
     };
-    if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
+    if (!ctx)
+        return util_error (UTIL_ENOMEM, "out of memory for a SHA-256 context");
+    if (!EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
         EVP_MD_CTX_free (ctx);
         return util_error (UTIL_EFAIL, "SHA-256 unavailable");
     }
@@ -674,9 +676,12 @@ s_batch_rho (const mpz_t n, const mpz_t v, const mpz_t vi, unsigned index,
         mpz_init (rho [j]);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
     if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
+        if (ctx)
+            util_error (UTIL_EFAIL, "SHA-256 unavailable");
+        else
+            util_error (UTIL_ENOMEM, "out of memory for a SHA-256 context");
         EVP_MD_CTX_free (ctx);
         s_rho_free (&rho, count);
-        util_error (UTIL_EFAIL, "SHA-256 unavailable");
         return NULL;
     }
     int ok = !s_hash_bytes (ctx, RHO_DOMAIN, sizeof RHO_DOMAIN)
