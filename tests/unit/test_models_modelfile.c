@@ -341,6 +341,35 @@ test_syntax_and_size (void **state)
     assert_non_null (strstr (util_last_error (), "over the limit"));
 }
 
+//  The writer refuses what JSON cannot hold, naming it, instead of leaving
+//  the key out: a non-finite number, a name that is not UTF-8.
+static void
+test_writer_refusals (void **state)
+{
+    (void) state;
+    model_file_t *mf = s_train (MODEL_TYPE_LOGISTIC);
+    double l2 = mf->l2;
+    mf->l2 = NAN;
+    assert_null (model_file_to_json (mf));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_string_equal (util_last_error (), "model: training.l2 is not a finite number");
+    mf->l2 = l2;
+    gsl_vector_set (mf->w, 1, INFINITY);
+    assert_null (model_file_to_json (mf));
+    assert_non_null (strstr (util_last_error (), "logistic.original_scale.coefficients."));
+    gsl_vector_set (mf->w, 1, 0.5);
+    char *saved = mf->label;
+    mf->label = "\xff\xfe";
+    assert_null (model_file_to_json (mf));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_string_equal (util_last_error (), "model: label.column is not UTF-8 text");
+    mf->label = saved;
+    char *text = model_file_to_json (mf);
+    assert_non_null (text);
+    free (text);
+    model_file_destroy (&mf);
+}
+
 //  Allocation failures: the model, its label texts, its schema, and the
 //  file's buffer; training (the copies it keeps) as well.
 static bool
@@ -428,6 +457,7 @@ main (void)
         cmocka_unit_test (test_refusals_logistic),
         cmocka_unit_test (test_refusals_mlp),
         cmocka_unit_test (test_syntax_and_size),
+        cmocka_unit_test (test_writer_refusals),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
