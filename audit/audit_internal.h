@@ -3,6 +3,7 @@
 #define AUDIT_INTERNAL_H
 
 #include "audit.h"
+#include "util/alloc.h"
 #include "util/codec.h"
 #include "util/error.h"
 #include "util/file.h"

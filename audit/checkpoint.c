@@ -44,9 +44,9 @@ audit_checkpoint_sign (const audit_checkpoint_t *cp, const audit_signer_t *signe
     char sig64 [UTIL_B64_LEN (sizeof sig)];
     util_b64_encode (sig64, sig, sizeof sig);
     size_t cap = (size_t) blen + 1 + S_DASH_LEN + AUDIT_KEY_NAME_MAX + 1 + sizeof sig64 + 2;
-    char *note = malloc (cap);
+    char *note = util_malloc (cap);
     if (!note) {
-        util_error (UTIL_ENOMEM, "out of memory");
+        util_error_context ("signing a checkpoint");
         return NULL;
     }
     snprintf (note, cap, "%s\n%s%s %s\n", body, S_DASH, audit_signer_name (signer), sig64);

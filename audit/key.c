@@ -71,9 +71,9 @@ s_signer_from_seed (const char *name, size_t nlen, const uint8_t seed [AUDIT_ED2
                     AUDIT_KEY_NAME_MAX);
         return NULL;
     }
-    audit_signer_t *self = calloc (1, sizeof *self);
+    audit_signer_t *self = util_calloc (1, sizeof *self);
     if (!self) {
-        util_error (UTIL_ENOMEM, "out of memory");
+        util_error_context ("signer key");
         return NULL;
     }
     memcpy (self->name, name, nlen);
@@ -122,17 +122,8 @@ s_parse_parts (const char *text, size_t len, char name [AUDIT_KEY_NAME_MAX + 1],
     if (end - hex < 2 * AUDIT_KEY_ID_LEN + 1 || hex [2 * AUDIT_KEY_ID_LEN] != '+')
         return util_error (UTIL_EINPUT, "key: key id must be %d hex digits followed by '+'",
                            2 * AUDIT_KEY_ID_LEN);
-    for (int i = 0; i < AUDIT_KEY_ID_LEN; i++) {
-        int v = 0;
-        for (int j = 0; j < 2; j++) {
-            char c = hex [2 * i + j];
-            int d = c >= '0' && c <= '9'? c - '0': c >= 'a' && c <= 'f'? c - 'a' + 10: -1;
-            if (d < 0)
-                return util_error (UTIL_EINPUT, "key: key id must be lower-case hex");
-            v = v * 16 + d;
-        }
-        keyid [i] = (uint8_t) v;
-    }
+    if (util_hex_decode (keyid, AUDIT_KEY_ID_LEN, hex, 2 * AUDIT_KEY_ID_LEN))
+        return util_error (UTIL_EINPUT, "key: key id must be lower-case hex");
     const char *b64 = hex + 2 * AUDIT_KEY_ID_LEN + 1;
     uint8_t raw [1 + AUDIT_ED25519_LEN];
     size_t rawlen = 0;
@@ -174,12 +165,13 @@ audit_signer_parse (const char *text, size_t len)
     return self;
 }
 
-//  Reads a one-line key file: the line, then exactly one "\n".
+//  Reads a one-line key file: the line, then exactly one "\n". `flags` are
+//  util_file_read's (a signer key is secret and private).
 static char *
-s_read_key_file (const char *path, size_t *len)
+s_read_key_file (const char *path, unsigned flags, size_t *len)
 {
     char *text = NULL;
-    if (util_file_read (path, AUDIT_KEY_TEXT_MAX + 1, 0, &text, len))
+    if (util_file_read (path, AUDIT_KEY_TEXT_MAX + 1, flags, &text, len))
         return NULL;
     if (*len == 0 || text [*len - 1] != '\n' || memchr (text, '\n', *len - 1)
     ||  strlen (text) != *len) {
@@ -192,38 +184,20 @@ s_read_key_file (const char *path, size_t *len)
     return text;
 }
 
-//  Prefixes the last error with the file name (copied first: the message
-//  buffer cannot be both source and destination of one vsnprintf).
-static void
-s_prefix_error (const char *path)
-{
-    char why [512];
-    snprintf (why, sizeof why, "%s", util_last_error ());
-    util_error (UTIL_EFAIL, "%s: %s", path, why);
-}
-
 audit_signer_t *
 audit_signer_load (const char *path)
 {
-    struct stat st;
-    if (stat (path, &st) != 0) {
-        util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
-        return NULL;
-    }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        util_error (UTIL_EFAIL, "%s: signer key file is accessible by group or others (mode %03o): "
-                    "chmod 600 it", path, (unsigned) (st.st_mode & 0777));
-        return NULL;
-    }
+    //  The mode is checked on the open file: no window between the check
+    //  and the read.
     size_t len = 0;
-    char *text = s_read_key_file (path, &len);
+    char *text = s_read_key_file (path, UTIL_FILE_SECRET | UTIL_FILE_PRIVATE, &len);
     if (!text)
         return NULL;
     audit_signer_t *self = audit_signer_parse (text, len);
     OPENSSL_cleanse (text, len);
     free (text);
     if (!self)
-        s_prefix_error (path);
+        util_error_context ("%s", path);
     return self;
 }
 
@@ -237,11 +211,11 @@ s_format (const char *prefix, const char *name, const uint8_t keyid [AUDIT_KEY_I
     char b64 [UTIL_B64_LEN (sizeof raw)], hex [2 * AUDIT_KEY_ID_LEN + 1];
     util_b64_encode (b64, raw, sizeof raw);
     util_hex_encode (hex, keyid, AUDIT_KEY_ID_LEN);
-    char *text = malloc (AUDIT_KEY_TEXT_MAX + 1);
+    char *text = util_malloc (AUDIT_KEY_TEXT_MAX + 1);
     if (text)
         snprintf (text, AUDIT_KEY_TEXT_MAX + 1, "%s%s+%s+%s", prefix, name, hex, b64);
     else
-        util_error (UTIL_ENOMEM, "out of memory");
+        util_error_context ("formatting key '%s'", name);
     OPENSSL_cleanse (raw, sizeof raw);
     OPENSSL_cleanse (b64, sizeof b64);
     return text;
@@ -317,9 +291,10 @@ audit_signer_sign (const audit_signer_t *self, uint8_t sig [AUDIT_SIGNATURE_LEN]
                    const void *msg, size_t len)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    if (!ctx)
+        return util_error (UTIL_ENOMEM, "out of memory signing with key '%s'", self->name);
     size_t siglen = AUDIT_SIGNATURE_LEN;
-    int ok = ctx
-          && EVP_DigestSignInit (ctx, NULL, NULL, NULL, self->pkey) == 1
+    int ok = EVP_DigestSignInit (ctx, NULL, NULL, NULL, self->pkey) == 1
           && EVP_DigestSign (ctx, sig, &siglen, msg, len) == 1
           && siglen == AUDIT_SIGNATURE_LEN;
     EVP_MD_CTX_free (ctx);
@@ -345,9 +320,9 @@ audit_verifier_parse (const char *text, size_t len)
         util_error (UTIL_ELIMIT, "verifier key longer than %d characters", AUDIT_KEY_TEXT_MAX);
         return NULL;
     }
-    audit_verifier_t *self = calloc (1, sizeof *self);
+    audit_verifier_t *self = util_calloc (1, sizeof *self);
     if (!self) {
-        util_error (UTIL_ENOMEM, "out of memory");
+        util_error_context ("verifier key");
         return NULL;
     }
     uint8_t keyid [AUDIT_KEY_ID_LEN];
@@ -374,13 +349,13 @@ audit_verifier_t *
 audit_verifier_load (const char *path)
 {
     size_t len = 0;
-    char *text = s_read_key_file (path, &len);
+    char *text = s_read_key_file (path, 0, &len);
     if (!text)
         return NULL;
     audit_verifier_t *self = audit_verifier_parse (text, len);
     free (text);
     if (!self)
-        s_prefix_error (path);
+        util_error_context ("%s", path);
     return self;
 }
 
@@ -407,8 +382,9 @@ audit_verifier_verify (const audit_verifier_t *self, const uint8_t sig [AUDIT_SI
                        const void *msg, size_t len)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-    int ok = ctx
-          && EVP_DigestVerifyInit (ctx, NULL, NULL, NULL, self->pkey) == 1
+    if (!ctx)
+        return util_error (UTIL_ENOMEM, "out of memory verifying with key '%s'", self->name);
+    int ok = EVP_DigestVerifyInit (ctx, NULL, NULL, NULL, self->pkey) == 1
           && EVP_DigestVerify (ctx, sig, AUDIT_SIGNATURE_LEN, msg, len) == 1;
     EVP_MD_CTX_free (ctx);
     return ok? 0: util_error (UTIL_ECRYPTO, "Ed25519 signature by key '%s' does not verify", self->name);

@@ -2,6 +2,7 @@
     head, proofs and checkpoints. Verification is in audit/verify.c. */
 #include "log.h"
 #include "audit_internal.h"
+#include "util/sqlite.h"
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -63,7 +64,7 @@ audit_entry_leaf (audit_hash_t leaf, uint8_t *buf, uint64_t index, int64_t time_
 static int
 s_sql_error (audit_log_t *self, const char *what)
 {
-    return util_error (UTIL_EIO, "%s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return util_sqlite_fail (self->db, self->path, what);
 }
 
 //  Reads meta `key` as a blob into out (cap bytes). Returns its length, or
@@ -153,13 +154,7 @@ s_prepare (audit_log_t *self, const char *sql, sqlite3_stmt **st)
 static int
 s_exec (audit_log_t *self, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        util_error (UTIL_EIO, "%s: %s", self->path, msg? msg: sqlite3_errmsg (self->db));
-        sqlite3_free (msg);
-        return -1;
-    }
-    return 0;
+    return util_sqlite_exec (self->db, self->path, sql);
 }
 
 //  Creates the tables and meta of a new log, or checks an existing one.
@@ -212,25 +207,17 @@ rollback:
 audit_log_t *
 audit_log_open (const char *path, const char *origin)
 {
-    audit_log_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->path = strdup (path))
-    ||  !(self->buf = malloc (AUDIT_ENTRY_ENCODED_MAX))) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    audit_log_t *self = util_calloc (1, sizeof *self);
+    if (!self || !(self->path = util_strdup (path))
+    ||  !(self->buf = util_malloc (AUDIT_ENTRY_ENCODED_MAX))) {
+        util_error_context ("%s", path);
         audit_log_destroy (&self);
         return NULL;
     }
     //  Without an origin only an existing log can be meant: do not leave an
-    //  empty file behind for a mistyped path.
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (origin? SQLITE_OPEN_CREATE: 0);
-    if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK) {
-        s_sql_error (self, "cannot open");
-        audit_log_destroy (&self);
-        return NULL;
-    }
-    //  WAL with synchronous=FULL: every commit is fsynced to the WAL, so an
-    //  acknowledged append survives power loss (NORMAL would not).
-    sqlite3_busy_timeout (self->db, 10000);
-    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+    //  empty file behind for a mistyped path. WAL with synchronous=FULL
+    //  (util_sqlite_open): an acknowledged append survives power loss.
+    if (util_sqlite_open (&self->db, path, origin != NULL)
     ||  s_exec (self, s_schema)
     ||  s_prepare (self, "SELECT value FROM meta WHERE key = ?", &self->get_meta)
     ||  s_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -297,7 +284,9 @@ s_check_entry (const audit_entry_t *e, size_t which)
     json_decref (j);
     if (!ok)
         return j? util_error (UTIL_EINPUT, "entry %zu: detail must be a JSON object", which)
-                : util_error (UTIL_EINPUT, "entry %zu: detail: line %d column %d: %s", which,
+                : util_error (json_error_code (&jerr) == json_error_out_of_memory?
+                              UTIL_ENOMEM: UTIL_EINPUT,
+                              "entry %zu: detail: line %d column %d: %s", which,
                               jerr.line, jerr.column, jerr.text);
     return 0;
 }
@@ -418,8 +407,11 @@ audit_log_entry_json (audit_log_t *self, uint64_t index)
                            "detail", (const char *) sqlite3_column_text (st, 3));
     if (j)
         text = json_dumps (j, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    //  json_pack also refuses text that is not UTF-8 (a damaged row);
+    //  json_dumps fails only when memory runs out.
     if (!text)
-        util_error (UTIL_EFAIL, "%s: entry %llu cannot be shown", self->path, (unsigned long long) index);
+        util_error (j? UTIL_ENOMEM: UTIL_EFAIL, "%s: entry %llu cannot be shown%s", self->path,
+                    (unsigned long long) index, j? ": out of memory": "");
     json_decref (j);
     sqlite3_finalize (st);
     return text;
@@ -434,10 +426,15 @@ s_load_leaves (audit_log_t *self, uint64_t size)
                     (unsigned long long) size, (unsigned long long) self->frontier.size);
         return NULL;
     }
-    audit_hash_t *leaves = malloc ((size_t) (size? size: 1) * sizeof *leaves);
+    if ((uint64_t) (size_t) size != size) {
+        util_error (UTIL_ELIMIT, "%s: %llu leaf hashes do not fit in memory", self->path,
+                    (unsigned long long) size);
+        return NULL;
+    }
+    audit_hash_t *leaves = util_calloc ((size_t) size, sizeof *leaves);
     sqlite3_stmt *st = NULL;
     if (!leaves) {
-        util_error (UTIL_ENOMEM, "out of memory for %llu leaf hashes", (unsigned long long) size);
+        util_error_context ("%s: %llu leaf hashes", self->path, (unsigned long long) size);
         return NULL;
     }
     if (sqlite3_prepare_v2 (self->db, "SELECT idx, leaf FROM entries WHERE idx < ?"

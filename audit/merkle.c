@@ -39,7 +39,9 @@ s_hash2 (audit_hash_t out, uint8_t prefix, const void *a, size_t alen,
     pthread_once (&s_sha256_once, s_fetch);
     if (s_sha256 && !s_ctx) {
         s_ctx = EVP_MD_CTX_new ();
-        if (s_ctx && pthread_setspecific (s_ctx_key, s_ctx) != 0) {
+        if (!s_ctx)
+            return util_error (UTIL_ENOMEM, "out of memory for a SHA-256 context");
+        if (pthread_setspecific (s_ctx_key, s_ctx) != 0) {
             EVP_MD_CTX_free (s_ctx);
             s_ctx = NULL;
         }

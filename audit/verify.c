@@ -2,6 +2,7 @@
     against its own head and every signed checkpoint (audit_log_verify). */
 #include "log.h"
 #include "audit_internal.h"
+#include "util/sqlite.h"
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
@@ -95,6 +96,8 @@ s_read_meta (verify_t *v, const audit_verifier_t *given)
         return -1;
     if (len >= 0) {
         v->own_key = audit_verifier_parse (text, (size_t) len);
+        if (!v->own_key && util_last_code () == UTIL_ENOMEM)
+            return util_error_context ("%s: the log's recorded verifier key", v->path);
         if (!v->own_key)
             return util_error (UTIL_EFAIL, "%s: the log's recorded verifier key is damaged", v->path);
     }
@@ -110,11 +113,8 @@ s_open_note (verify_t *v, audit_checkpoint_t *cp, const char *note, size_t len,
     if (!v->key)
         return util_error (UTIL_EINPUT, "%s: %s: no verifier key (the log records none; pass one)",
                            v->path, what);
-    char why [512];
-    if (audit_checkpoint_open (cp, note, len, v->key)) {
-        snprintf (why, sizeof why, "%s", util_last_error ());
-        return util_error (UTIL_EFAIL, "%s: %s: %s", v->path, what, why);
-    }
+    if (audit_checkpoint_open (cp, note, len, v->key))
+        return util_error_context ("%s: %s", v->path, what);
     if (strcmp (cp->origin, v->origin) != 0)
         return util_error (UTIL_EFAIL, "%s: %s is for log '%s', not '%s'", v->path, what, cp->origin,
                            v->origin);
@@ -136,10 +136,11 @@ s_read_checkpoints (verify_t *v, const char *note, size_t note_len)
     //  One slot is kept free for the external checkpoint.
     while ((step = sqlite3_step (st)) == SQLITE_ROW) {
         if (v->ncps + 2 > cap) {
+            //  util_realloc_array refuses a count that would wrap.
             cap = cap? 2 * cap: 16;
-            audit_checkpoint_t *grown = realloc (v->cps, cap * sizeof *grown);
+            audit_checkpoint_t *grown = util_realloc_array (v->cps, cap, sizeof *grown);
             if (!grown) {
-                util_error (UTIL_ENOMEM, "out of memory");
+                util_error_context ("%s: reading checkpoints", v->path);
                 goto done;
             }
             v->cps = grown;
@@ -164,8 +165,8 @@ s_read_checkpoints (verify_t *v, const char *note, size_t note_len)
         goto done;
     }
     if (note) {
-        if (!v->cps && !(v->cps = malloc (sizeof *v->cps))) {
-            util_error (UTIL_ENOMEM, "out of memory");
+        if (!v->cps && !(v->cps = util_malloc (sizeof *v->cps))) {
+            util_error_context ("%s: reading checkpoints", v->path);
             goto done;
         }
         audit_checkpoint_t cp;
@@ -335,14 +336,15 @@ audit_log_verify (const char *path, const audit_verifier_t *verifier, const char
     v.path = path;
     v.result = result;
     int rc = -1;
-    if (!(v.buf = malloc (AUDIT_ENTRY_ENCODED_MAX))) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    if (!(v.buf = util_malloc (AUDIT_ENTRY_ENCODED_MAX))) {
+        util_error_context ("%s", path);
         goto done;
     }
-    //  Read-only: verifying must never change the evidence.
+    //  Read-only, not util_sqlite_open: verifying must never change the
+    //  evidence, not even its journal mode.
     if (sqlite3_open_v2 (path, &v.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)
         != SQLITE_OK) {
-        util_error (UTIL_ENOMEM, "%s: cannot open: %s", path, v.db? sqlite3_errmsg (v.db): "out of memory");
+        util_sqlite_fail (v.db, path, "cannot open");
         goto done;
     }
     //  writable_schema lets SQLite open a file shorter than its header
@@ -350,8 +352,8 @@ audit_log_verify (const char *path, const audit_verifier_t *verifier, const char
     //  the first lost entry, which can then be named. The connection is
     //  read-only, so nothing is ever written. One read transaction: a
     //  concurrent appender cannot move the head between the checks.
-    if (sqlite3_exec (v.db, "PRAGMA writable_schema=ON", NULL, NULL, NULL) != SQLITE_OK
-    ||  sqlite3_exec (v.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
+    if (util_sqlite_exec (v.db, path, "PRAGMA writable_schema=ON")
+    ||  util_sqlite_exec (v.db, path, "BEGIN")
     ||  s_read_meta (&v, verifier)
     ||  s_read_checkpoints (&v, note, note_len)
     ||  s_check_entries (&v))

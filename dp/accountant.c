@@ -3,6 +3,7 @@
     Steinke 2021), and conversion to (epsilon, delta). */
 #include "accountant.h"
 #include "dp.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <math.h>
@@ -231,14 +232,12 @@ dp_curve_new (const double *orders, size_t n)
             util_error (UTIL_EINPUT, "RDP order %g (index %zu) outside (1, %g]", orders [i], i, DP_ORDER_MAX);
             return NULL;
         }
-    dp_curve_t *self = calloc (1, sizeof *self);
-    if (self) {
-        self->orders = malloc (n * sizeof (double));
-        self->rdp = calloc (n, sizeof (double));
-    }
-    if (!self || !self->orders || !self->rdp) {
+    dp_curve_t *self = util_calloc (1, sizeof *self);
+    if (!self
+    ||  !(self->orders = util_calloc (n, sizeof (double)))
+    ||  !(self->rdp = util_calloc (n, sizeof (double)))) {
         dp_curve_destroy (&self);
-        util_error (UTIL_ENOMEM, "out of memory creating an RDP curve");
+        util_error_context ("creating an RDP curve of %zu orders", n);
         return NULL;
     }
     self->n = n;
@@ -285,15 +284,21 @@ dp_curve_add_subsampled_gaussian (dp_curve_t *self, double q, double z, uint64_t
 {
     if (steps == 0)
         return util_error (UTIL_EINPUT, "steps must be >= 1");
-    double add [self->n];
+    double *add = util_calloc (self->n, sizeof *add);
+    if (!add)
+        return util_error_context ("adding to an RDP curve");
+    int rc = -1;
     for (size_t i = 0; i < self->n; i++) {
         if (dp_rdp_subsampled_gaussian (q, z, self->orders [i], &add [i]))
-            return -1;
+            goto cleanup;
         add [i] *= (double) steps;
     }
     for (size_t i = 0; i < self->n; i++)
         self->rdp [i] += add [i];
-    return 0;
+    rc = 0;
+cleanup:
+    free (add);
+    return rc;
 }
 
 int
@@ -321,15 +326,21 @@ dp_curve_add_ddg (dp_curve_t *self, double q, double l2, double local_sigma2,
 {
     if (steps == 0)
         return util_error (UTIL_EINPUT, "steps must be >= 1");
-    double add [self->n];
+    double *add = util_calloc (self->n, sizeof *add);
+    if (!add)
+        return util_error_context ("adding to an RDP curve");
+    int rc = -1;
     for (size_t i = 0; i < self->n; i++) {
         if (dp_rdp_ddg (q, l2, local_sigma2, sites, dim, self->orders [i], &add [i]))
-            return -1;
+            goto cleanup;
         add [i] *= (double) steps;
     }
     for (size_t i = 0; i < self->n; i++)
         self->rdp [i] += add [i];
-    return 0;
+    rc = 0;
+cleanup:
+    free (add);
+    return rc;
 }
 
 int

@@ -1,9 +1,11 @@
 /*  dp/calibrate.c - noise multiplier and step budget searches. */
 #include "calibrate.h"
 #include "dp.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 //  Per-step RDP at each order, computed once per z and scaled by steps:
 //  the curve is linear in steps.
@@ -15,7 +17,12 @@ s_epsilon (double q, double z, double steps, double delta, const double *orders,
     if (!curve)
         return -1;
     int rc = -1;
-    double rdp [n];
+    //  n was checked by dp_curve_new.
+    double *rdp = util_calloc (n, sizeof *rdp);
+    if (!rdp) {
+        util_error_context ("computing epsilon");
+        goto cleanup;
+    }
     for (size_t i = 0; i < n; i++) {
         if (dp_rdp_subsampled_gaussian (q, z, orders [i], &rdp [i]))
             goto cleanup;
@@ -25,6 +32,7 @@ s_epsilon (double q, double z, double steps, double delta, const double *orders,
     &&  dp_curve_epsilon (curve, delta, conversion, epsilon, order) == 0)
         rc = 0;
 cleanup:
+    free (rdp);
     dp_curve_destroy (&curve);
     return rc;
 }

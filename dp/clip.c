@@ -1,9 +1,11 @@
 /*  dp/clip.c - L2 clipping, clip-and-sum, fixed-point sensitivity. */
 #include "clip.h"
 #include "dp.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 static int
 s_check_c (double c)
@@ -62,16 +64,26 @@ dp_clip_sum (const double *examples, size_t m, size_t d, double c, double *sum)
 {
     if (s_check_c (c))
         return -1;
-    double row [d];
+    //  d is the caller's dimension (a study parameter): the row is on the
+    //  heap, never a stack array of that size.
+    double *row = util_calloc (d, sizeof *row);
+    if (!row)
+        return util_error_context ("clipping %zu examples of dimension %zu", m, d);
+    int rc = -1;
     for (size_t j = 0; j < m; j++) {
         for (size_t i = 0; i < d; i++)
             row [i] = examples [j * d + i];
-        if (dp_clip_l2 (row, d, c, NULL))
-            return util_error_context ("example %zu", j);
+        if (dp_clip_l2 (row, d, c, NULL)) {
+            util_error_context ("example %zu", j);
+            goto cleanup;
+        }
         for (size_t i = 0; i < d; i++)
             sum [i] += row [i];
     }
-    return 0;
+    rc = 0;
+cleanup:
+    free (row);
+    return rc;
 }
 
 int
@@ -81,20 +93,30 @@ dp_clip_sum_fixed (const double *examples, size_t m, size_t d, double c, unsigne
     if (dp_clip_sensitivity (c, f, d) < 0)
         return -1;
     double scale = ldexp (1, (int) f);
-    double row [d];
+    double *row = util_calloc (d, sizeof *row);
+    if (!row)
+        return util_error_context ("clipping %zu examples of dimension %zu", m, d);
+    int rc = -1;
     for (size_t j = 0; j < m; j++) {
         for (size_t i = 0; i < d; i++)
             row [i] = examples [j * d + i];
-        if (dp_clip_l2 (row, d, c, NULL))
-            return util_error_context ("example %zu", j);
+        if (dp_clip_l2 (row, d, c, NULL)) {
+            util_error_context ("example %zu", j);
+            goto cleanup;
+        }
         for (size_t i = 0; i < d; i++) {
             //  |row[i]| 2^f <= c 2^f <= 2^50: llround cannot overflow.
             int64_t r = llround (row [i] * scale);
-            if (__builtin_add_overflow (sum [i], r, &sum [i]))
-                return util_error (UTIL_EINPUT, "example %zu: coordinate %zu of the sum overflows int64", j, i);
+            if (__builtin_add_overflow (sum [i], r, &sum [i])) {
+                util_error (UTIL_EINPUT, "example %zu: coordinate %zu of the sum overflows int64", j, i);
+                goto cleanup;
+            }
         }
     }
-    return 0;
+    rc = 0;
+cleanup:
+    free (row);
+    return rc;
 }
 
 double

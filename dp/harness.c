@@ -1,6 +1,7 @@
 /*  dp/harness.c - the stochastic DP tester. */
 #include "harness.h"
 #include "dp.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <math.h>
@@ -63,11 +64,11 @@ dp_harness_check (dp_mechanism_fn *mechanism, void *ctx, dp_rng_t *rng, long run
     ||  !(delta >= 0 && delta < 1) || !(z > 0))
         return util_error (UTIL_EINPUT, "harness: need a mechanism, runs >= 1000, epsilon >= 0, "
                            "delta in [0, 1), z > 0");
-    long *c0 = calloc (CELLS, sizeof (long));
-    long *c1 = calloc (CELLS, sizeof (long));
+    long *c0 = util_calloc (CELLS, sizeof (long));
+    long *c1 = c0? util_calloc (CELLS, sizeof (long)): NULL;
     int rc = -1;
-    if (!c0 || !c1) {
-        util_error (UTIL_ENOMEM, "harness: out of memory");
+    if (!c1) {
+        util_error_context ("harness");
         goto cleanup;
     }
     if (s_histogram (mechanism, ctx, rng, 0, runs, c0)

@@ -2,7 +2,9 @@
     atomically and durably. */
 #include "ledger.h"
 #include "dp.h"
+#include "util/alloc.h"
 #include "util/error.h"
+#include "util/sqlite.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -35,19 +37,13 @@ static const char s_schema [] =
 static int
 s_sql_error (dp_ledger_t *self, const char *what)
 {
-    return util_error (UTIL_EIO, "ledger %s: %s: %s", self->path, what, sqlite3_errmsg (self->db));
+    return util_sqlite_fail (self->db, self->path, what);
 }
 
 static int
 s_exec (dp_ledger_t *self, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        util_error (UTIL_EFAIL, "ledger %s: %s", self->path, msg? msg: "SQL error");
-        sqlite3_free (msg);
-        return -1;
-    }
-    return 0;
+    return util_sqlite_exec (self->db, self->path, sql);
 }
 
 //  The grid as text, so that a ledger written with another grid is refused
@@ -114,30 +110,22 @@ dp_ledger_open (const char *path)
         util_error (UTIL_EINPUT, "ledger: empty path");
         return NULL;
     }
-    dp_ledger_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->path = strdup (path))) {
+    dp_ledger_t *self = util_calloc (1, sizeof *self);
+    if (!self || !(self->path = util_strdup (path))) {
         free (self);
-        util_error (UTIL_ENOMEM, "ledger %s: out of memory", path);
+        util_error_context ("ledger %s", path);
         return NULL;
     }
-    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
-        != SQLITE_OK) {
-        s_sql_error (self, "open");
-        dp_ledger_destroy (&self);
-        return NULL;
-    }
-    sqlite3_busy_timeout (self->db, 10000);
-    if (s_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+    //  The reason of a failure stays in the slot: closing and rolling back
+    //  record none.
+    if (util_sqlite_open (&self->db, path, true)
     ||  s_exec (self, "BEGIN IMMEDIATE")
     ||  s_exec (self, s_schema)
     ||  s_check_meta (self)
     ||  s_exec (self, "COMMIT")) {
-        char reason [512];
-        snprintf (reason, sizeof reason, "%s", util_last_error ());
         if (self->db)
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
         dp_ledger_destroy (&self);
-        util_error (UTIL_EFAIL, "%s", reason);
         return NULL;
     }
     return self;
@@ -250,13 +238,18 @@ s_read_spent (dp_ledger_t *self, const char *study, const char *dataset)
     if (!curve)
         return NULL;
     size_t n = dp_curve_size (curve);
-    double rdp [n];
-    memset (rdp, 0, sizeof rdp);
+    double *rdp = util_calloc (n, sizeof *rdp);
+    if (!rdp) {
+        util_error_context ("ledger %s: reading spend", self->path);
+        dp_curve_destroy (&curve);
+        return NULL;
+    }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2 (self->db, "SELECT idx, rdp FROM spent "
                             "WHERE study = ? AND dataset = ?", -1, &st, NULL) != SQLITE_OK) {
         s_sql_error (self, "reading spend");
         dp_curve_destroy (&curve);
+        free (rdp);
         return NULL;
     }
     sqlite3_bind_text (st, 1, study, -1, SQLITE_STATIC);
@@ -281,6 +274,7 @@ s_read_spent (dp_ledger_t *self, const char *study, const char *dataset)
     if (dp_curve_set_rdp (curve, rdp))
         dp_curve_destroy (&curve);
     sqlite3_finalize (st);
+    free (rdp);
     return curve;
 }
 
@@ -437,10 +431,8 @@ dp_ledger_charge (dp_ledger_t *self, const char *study, const char *dataset,
             return 0;
         rc = -1;
     }
-    char reason [512];
-    snprintf (reason, sizeof reason, "%s", util_last_error ());
+    //  ROLLBACK records nothing: the reason (and its code) stays in the slot.
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-    util_error (UTIL_EFAIL, "%s", reason);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /*  dp/orders.c - the RDP order list parser ("1.1:10.9:0.1,12:63:1"). */
 #include "accountant.h"
 #include "dp.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -49,9 +50,9 @@ dp_orders_parse (const char *text, double **orders, size_t *count)
     if (strnlen (text, DP_ORDERS_TEXT + 1) > DP_ORDERS_TEXT)
         return util_error (UTIL_ELIMIT, "orders: list longer than %d characters", DP_ORDERS_TEXT);
     size_t cap = 64, n = 0;
-    double *list = malloc (cap * sizeof (double));
+    double *list = util_calloc (cap, sizeof (double));
     if (!list)
-        return util_error (UTIL_ENOMEM, "orders: out of memory");
+        return util_error_context ("orders");
     const char *p = text;
     for (;;) {
         const char *item = p;
@@ -97,10 +98,11 @@ dp_orders_parse (const char *text, double **orders, size_t *count)
             goto fail;
         }
         while (n + items > cap) {
+            //  cap stays below 2 DP_ORDERS_MAX: it cannot wrap.
             cap *= 2;
-            double *grown = realloc (list, cap * sizeof (double));
+            double *grown = util_realloc_array (list, cap, sizeof (double));
             if (!grown) {
-                util_error (UTIL_ENOMEM, "orders: out of memory");
+                util_error_context ("orders");
                 goto fail;
             }
             list = grown;

@@ -1,6 +1,7 @@
 /*  dp/postprocess.c - Norm-Sub for noisy histograms. */
 #include "postprocess.h"
 #include "dp.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <math.h>
@@ -32,9 +33,9 @@ dp_norm_sub (double *x, size_t n)
     //  With the bins sorted in descending order, keeping the k largest
     //  gives d = (sum of those k - T) / k; the right k is the largest one
     //  whose k-th bin still lies above its d.
-    double *sorted = malloc (n * sizeof (double));
+    double *sorted = util_calloc (n, sizeof (double));
     if (!sorted)
-        return util_error (UTIL_ENOMEM, "norm-sub: out of memory");
+        return util_error_context ("norm-sub");
     for (size_t b = 0; b < n; b++)
         sorted [b] = x [b];
     qsort (sorted, n, sizeof (double), s_descending);

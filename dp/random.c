@@ -1,6 +1,7 @@
 /*  dp/random.c - buffered CSPRNG stream and exact uniform integers. */
 #include "random.h"
 #include "dp.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <openssl/crypto.h>
@@ -22,9 +23,9 @@ struct _dp_rng_t {
 dp_rng_t *
 dp_rng_new (void)
 {
-    dp_rng_t *self = calloc (1, sizeof *self);
+    dp_rng_t *self = util_calloc (1, sizeof *self);
     if (!self) {
-        util_error (UTIL_ENOMEM, "out of memory creating a random stream");
+        util_error_context ("creating a random stream");
         return NULL;
     }
     self->pos = DP_RNG_BUFFER;
@@ -43,8 +44,12 @@ dp_rng_new_seeded_for_tests (const void *seed, size_t len)
         return NULL;
     EVP_MD_CTX *md = EVP_MD_CTX_new ();
     self->ctr = EVP_CIPHER_CTX_new ();
-    if (!md || !self->ctr
-    ||  EVP_DigestInit_ex (md, EVP_sha256 (), NULL) != 1
+    if (!md || !self->ctr) {
+        util_error (UTIL_ENOMEM, "out of memory setting up the deterministic test stream");
+        dp_rng_destroy (&self);
+    }
+    else
+    if (EVP_DigestInit_ex (md, EVP_sha256 (), NULL) != 1
     ||  EVP_DigestUpdate (md, label, sizeof label) != 1
     ||  (len && EVP_DigestUpdate (md, seed, len) != 1)
     ||  EVP_DigestFinal_ex (md, key, &keylen) != 1
@@ -210,9 +215,9 @@ dp_rng_below_mpz (dp_rng_t *self, mpz_t out, const mpz_t n)
     }
     size_t bits = mpz_sizeinbase (n, 2);
     size_t bytes = (bits + 7) / 8;
-    unsigned char *buf = malloc (bytes);
+    unsigned char *buf = util_malloc (bytes);
     if (!buf)
-        return util_error (UTIL_ENOMEM, "out of memory drawing %zu random bits", bits);
+        return util_error_context ("drawing %zu random bits", bits);
     int rc = -1;
     //  Each try succeeds with probability > 1/2, so the loop ends with
     //  probability 1; the expected number of tries is below 2.

@@ -1,6 +1,7 @@
 /*  he/codec.c - fixed-point packing; see codec.h for the layout. */
 #include "codec.h"
 #include "he_internal.h"
+#include "util/alloc.h"
 
 #include <inttypes.h>
 #include <openssl/crypto.h>
@@ -105,9 +106,9 @@ he_codec_encode (mpz_t *plains, const int64_t *values, size_t count, const he_co
     if (s_check_range (values, count, codec))
         return -1;
     size_t nwords = (codec->slots * codec->slot_bits + 63) / 64 + 1;
-    uint64_t *words = malloc (nwords * sizeof *words);
+    uint64_t *words = util_calloc (nwords, sizeof *words);
     if (!words)
-        return util_error (UTIL_ENOMEM, "out of memory encoding %zu values", count);
+        return util_error_context ("encoding %zu values", count);
     size_t nplains = he_codec_plaintexts (codec, count);
     for (size_t p = 0; p < nplains; p++) {
         memset (words, 0, nwords * sizeof *words);
@@ -134,9 +135,9 @@ he_codec_decode (int64_t *values, size_t count, const mpz_t *plains, size_t npla
                            nplains, count, he_codec_plaintexts (codec, count));
     size_t used_bits = codec->slots * codec->slot_bits;
     size_t nwords = (used_bits + 63) / 64 + 1;
-    uint64_t *words = calloc (nwords, sizeof *words);
+    uint64_t *words = util_calloc (nwords, sizeof *words);
     if (!words)
-        return util_error (UTIL_ENOMEM, "out of memory decoding %zu values", count);
+        return util_error_context ("decoding %zu values", count);
     //  Each slot holds a sum of `parties` offsets; its true value may be
     //  negative down to -parties 2^(v-1).
     const int64_t offset = (int64_t) parties << (codec->value_bits - 1);
@@ -196,9 +197,9 @@ he_codec_decrypt (int64_t *values, size_t count, const he_seckey_t *sk, const mp
 {
     if (ncts != he_codec_plaintexts (codec, count))
         return util_error (UTIL_EFAIL, "%zu ciphertexts given for %zu values", ncts, count);
-    mpz_t *plains = malloc ((ncts? ncts: 1) * sizeof (mpz_t));
+    mpz_t *plains = util_calloc (ncts, sizeof (mpz_t));
     if (!plains)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("decrypting %zu ciphertexts", ncts);
     size_t done = 0;
     int rc = 0;
     for (; done < ncts && rc == 0; done++) {

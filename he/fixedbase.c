@@ -1,6 +1,7 @@
 /*  he/fixedbase.c - fixed-base window table; see fixedbase.h. */
 #include "fixedbase.h"
 #include "he_internal.h"
+#include "util/alloc.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -29,17 +30,18 @@ he_fixedbase_new_window (const mpz_t base, const mpz_t mod, size_t exp_bits, uns
                     exp_bits, window);
         return NULL;
     }
-    he_fixedbase_t *self = calloc (1, sizeof *self);
+    he_fixedbase_t *self = util_calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->exp_bits = exp_bits;
     self->window = window;
     self->values = ((size_t) 1 << window) - 1;
     self->rows = (exp_bits + window - 1) / window;
-    self->table = malloc (self->rows * self->values * sizeof (mpz_t));
+    //  At most 16384 rows of 255 entries: the count cannot wrap.
+    self->table = util_calloc (self->rows * self->values, sizeof (mpz_t));
     if (!self->table) {
         free (self);
-        util_error (UTIL_ENOMEM, "out of memory for the fixed-base table");
+        util_error_context ("fixed-base table");
         return NULL;
     }
     mpz_init_set (self->mod, mod);
@@ -75,12 +77,12 @@ he_fixedbase_new_sec (const mpz_t base, const mpz_t mod, size_t exp_bits, unsign
     he_fixedbase_t *self = he_fixedbase_new_window (base, mod, exp_bits, window);
     if (!self)
         return NULL;
-    size_t nl = mpz_size (mod), entries = self->values + 1;
-    self->limbs = calloc (self->rows * entries * nl, sizeof (mp_limb_t));
-    self->modl = calloc (nl, sizeof (mp_limb_t));
-    if (!self->limbs || !self->modl) {
+    size_t nl = mpz_size (mod), entries = self->values + 1, count = 0;
+    if (util_size_mul (&count, self->rows * entries, nl)
+    ||  !(self->limbs = util_calloc (count, sizeof (mp_limb_t)))
+    ||  !(self->modl = util_calloc (nl, sizeof (mp_limb_t)))) {
+        util_error_context ("fixed-base table");
         he_fixedbase_destroy (&self);
-        util_error (UTIL_ENOMEM, "out of memory for the fixed-base table");
         return NULL;
     }
     self->nl = nl;
@@ -182,10 +184,12 @@ he_fixedbase_pow_sec (mpz_t out, const he_fixedbase_t *self, const mpz_t e)
     mp_size_t mul_itch = mpn_sec_mul_itch ((mp_size_t) nl, (mp_size_t) nl);
     mp_size_t div_itch = mpn_sec_div_r_itch ((mp_size_t) (2 * nl), (mp_size_t) nl);
     size_t itch = (size_t) (mul_itch > div_itch? mul_itch: div_itch);
+    //  el and nl are bounded by the table's exponent and modulus sizes,
+    //  which were allocated already: the sum cannot wrap.
     size_t total = el + nl + nl + 2 * nl + itch;
-    mp_limb_t *buf = calloc (total, sizeof (mp_limb_t));
+    mp_limb_t *buf = util_calloc (total, sizeof (mp_limb_t));
     if (!buf)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("fixed-base power");
     mp_limb_t *exp = buf, *acc = exp + el, *sel = acc + nl, *prod = sel + nl,
               *scratch = prod + 2 * nl;
     mpz_export (exp, NULL, -1, sizeof (mp_limb_t), 0, 0, e);

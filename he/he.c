@@ -1,6 +1,7 @@
 /*  he/he.c - the wiping GMP allocator and CSPRNG draws. */
 #include "he_internal.h"
 #include "paillier.h"
+#include "util/alloc.h"
 
 #include <openssl/crypto.h>
 #include <openssl/bn.h>
@@ -58,9 +59,9 @@ he_random_bits (mpz_t out, size_t bits)
 {
     size_t bytes = (bits + 7) / 8;
     unsigned char stackbuf [1024];
-    unsigned char *buf = bytes <= sizeof stackbuf? stackbuf: malloc (bytes);
+    unsigned char *buf = bytes <= sizeof stackbuf? stackbuf: util_malloc (bytes);
     if (!buf)
-        return util_error (UTIL_ENOMEM, "out of memory drawing %zu random bits", bits);
+        return util_error_context ("drawing %zu random bits", bits);
     int rc = -1;
     if (bytes > (size_t) INT32_MAX || RAND_bytes (buf, (int) bytes) != 1) {
         util_error (UTIL_ECRYPTO, "OpenSSL RAND_bytes failed drawing %zu bits", bits);
@@ -119,7 +120,8 @@ cleanup:
 char *
 he_mpz_to_hex (const mpz_t n)
 {
-    char *s = malloc (mpz_sizeinbase (n, 16) + 2);
+    //  mpz_sizeinbase may exceed the digits by one; +2 holds a sign and the NUL.
+    char *s = util_malloc (mpz_sizeinbase (n, 16) + 2);
     if (s)
         mpz_get_str (s, 16, n);
     return s;

@@ -5,7 +5,8 @@
 #include "he.h"
 #include "util/error.h"
 
-/*  Writes n as lower-case hex into a new string (caller frees). NULL on OOM. */
+/*  Writes n as lower-case hex into a new string (caller frees). NULL, with
+    UTIL_ENOMEM, when out of memory. */
 char *he_mpz_to_hex (const mpz_t n);
 
 /*  Draws a prime of exactly `bits` bits (top two bits set, so a product of

@@ -1,6 +1,8 @@
 /*  he/keyfile.c - strict text key files; see keyfile.h and docs/key-files.md. */
 #include "keyfile.h"
 #include "he_internal.h"
+#include "util/alloc.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -110,11 +112,9 @@ s_field (reader_t *r, const char *name, field_type_t type, mpz_t hex, unsigned *
         *num = x;
         return 0;
     }
-    char *copy = malloc (vl + 1);
+    char *copy = util_strndup (v, vl);
     if (!copy)
-        return util_error (UTIL_ENOMEM, "out of memory");
-    memcpy (copy, v, vl);
-    copy [vl] = '\0';
+        return util_error_context ("%s:%d: field '%s'", r->origin, r->line, name);
     int rc = mpz_set_str (hex, copy, 16);
     OPENSSL_cleanse (copy, vl);
     free (copy);
@@ -145,6 +145,17 @@ s_check_bits (reader_t *r, unsigned bits, const mpz_t n)
     return 0;
 }
 
+//  Prefixes the reason a key constructor failed with the file's name: an
+//  inconsistent key, unless memory ran out (that says nothing of the key).
+static void
+s_not_built (const char *origin, const char *what)
+{
+    if (util_last_code () == UTIL_ENOMEM)
+        util_error_context ("%s", origin);
+    else
+        util_error_context ("%s: inconsistent %s", origin, what);
+}
+
 he_pubkey_t *
 he_keyfile_parse_public (const char *text, size_t len, const char *origin)
 {
@@ -161,7 +172,7 @@ he_keyfile_parse_public (const char *text, size_t len, const char *origin)
     &&  s_check_bits (&r, bits, n) == 0) {
         pk = he_pubkey_new (n, hs);
         if (!pk)
-            util_error_context ("%s: inconsistent public key", origin);
+            s_not_built (origin, "public key");
     }
     mpz_clears (n, hs, NULL);
     return pk;
@@ -185,7 +196,7 @@ he_keyfile_parse_secret (const char *text, size_t len, const char *origin)
         if (s_check_bits (&r, bits, n) == 0) {
             sk = he_seckey_new (p, q, hs);
             if (!sk)
-                util_error_context ("%s: inconsistent secret key", origin);
+                s_not_built (origin, "secret key");
         }
     }
     mpz_clears (p, q, hs, n, NULL);     //  wiped by the allocator
@@ -213,7 +224,7 @@ he_keyfile_parse_share (const char *text, size_t len, const char *origin)
     &&  s_check_bits (&r, bits, n) == 0) {
         share = he_share_new (n, parties, threshold, index, s, v, vi);
         if (!share)
-            util_error_context ("%s: inconsistent key share", origin);
+            s_not_built (origin, "key share");
     }
     mpz_clears (n, v, vi, s, NULL);
     return share;
@@ -247,7 +258,7 @@ he_keyfile_parse_verify (const char *text, size_t len, const char *origin)
     if (ok && s_expect_end (&r) == 0 && s_check_bits (&r, bits, n) == 0) {
         vk = he_verify_new (n, parties, threshold, v, (const mpz_t *) vks);
         if (!vk)
-            util_error_context ("%s: inconsistent verification keys", origin);
+            s_not_built (origin, "verification keys");
     }
     for (unsigned i = 0; i < read; i++)
         mpz_clear (vks [i]);
@@ -255,40 +266,14 @@ he_keyfile_parse_verify (const char *text, size_t len, const char *origin)
     return vk;
 }
 
-//  Reads a whole file of at most HE_KEYFILE_MAX bytes; caller frees (and
-//  wipes: it may hold a secret).
-static char *
-s_slurp (const char *path, size_t *len)
-{
-    FILE *f = fopen (path, "rb");
-    if (!f) {
-        util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
-        return NULL;
-    }
-    char *buf = malloc (HE_KEYFILE_MAX + 1);
-    size_t n = buf? fread (buf, 1, HE_KEYFILE_MAX + 1, f): 0;
-    int err = ferror (f);
-    fclose (f);
-    if (!buf || err || n > HE_KEYFILE_MAX) {
-        if (buf) {
-            OPENSSL_cleanse (buf, n);
-            free (buf);
-        }
-        util_error (UTIL_EIO, err? "%s: read error": "%s: larger than %d bytes: not a key file", path,
-                    HE_KEYFILE_MAX);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 #define LOADER(kind, type)                                                  \
     type *                                                                  \
     he_keyfile_load_##kind (const char *path)                               \
     {                                                                       \
         size_t len = 0;                                                     \
-        char *text = s_slurp (path, &len);                                  \
-        if (!text)                                                          \
+        char *text = NULL;                                                  \
+        if (util_file_read (path, HE_KEYFILE_MAX, UTIL_FILE_SECRET,         \
+                            &text, &len))                                   \
             return NULL;                                                    \
         type *obj = he_keyfile_parse_##kind (text, len, path);              \
         OPENSSL_cleanse (text, len);                                        \
@@ -300,7 +285,8 @@ LOADER (secret, he_seckey_t)
 LOADER (share, he_share_t)
 LOADER (verify, he_verify_t)
 
-//  A growable text buffer for the formatters.
+//  A growable text buffer for the formatters. The first failure is
+//  recorded in the error slot and every later call does nothing.
 typedef struct {
     char *s;
     size_t len, cap;
@@ -316,9 +302,15 @@ s_printf (text_t *t, const char *fmt, ...)
     va_start (ap, fmt);
     int n = vsnprintf (NULL, 0, fmt, ap);
     va_end (ap);
-    if (n < 0 || t->len + (size_t) n + 1 > t->cap) {
-        size_t cap = (t->len + (size_t) (n < 0? 0: n) + 1) * 2;
-        char *s = n < 0? NULL: malloc (cap);
+    if (n < 0) {
+        t->failed = 1;
+        util_error (UTIL_EFAIL, "cannot format a key file line");
+        return;
+    }
+    if (t->len + (size_t) n + 1 > t->cap) {
+        //  Key files are at most a few kilobytes: the sizes cannot wrap.
+        size_t cap = (t->len + (size_t) n + 1) * 2;
+        char *s = util_malloc (cap);
         if (!s) {
             t->failed = 1;
             return;
@@ -340,6 +332,8 @@ s_printf (text_t *t, const char *fmt, ...)
 static void
 s_hexline (text_t *t, const char *name, const mpz_t x)
 {
+    if (t->failed)
+        return;
     char *hex = he_mpz_to_hex (x);
     if (!hex) {
         t->failed = 1;
@@ -358,7 +352,7 @@ s_finish (text_t *t)
             OPENSSL_cleanse (t->s, t->cap);
             free (t->s);
         }
-        util_error (UTIL_ENOMEM, "out of memory formatting a key file");
+        util_error_context ("formatting a key file");
         return NULL;
     }
     return t->s;
@@ -428,11 +422,9 @@ he_keyfile_write (const char *path, const char *text, unsigned mode, int overwri
 {
     if (!overwrite && access (path, F_OK) == 0)
         return util_error (UTIL_EREFUSED, "%s: already exists (refusing to overwrite a key file)", path);
-    size_t plen = strlen (path);
-    char *tmp = malloc (plen + 16);
+    char *tmp = util_asprintf ("%s.tmp.%ld", path, (long) getpid ());
     if (!tmp)
-        return util_error (UTIL_ENOMEM, "out of memory");
-    snprintf (tmp, plen + 16, "%s.tmp.%ld", path, (long) getpid ());
+        return util_error_context ("%s: writing", path);
     int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t) mode);
     if (fd < 0) {
         util_error (UTIL_EIO, "%s: cannot create: %s", tmp, strerror (errno));

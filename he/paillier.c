@@ -3,6 +3,7 @@
 #include "paillier.h"
 #include "fixedbase.h"
 #include "he_internal.h"
+#include "util/alloc.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -57,11 +58,9 @@ he_pubkey_new (const mpz_t n, const mpz_t hs)
 {
     if (s_check_modulus (n))
         return NULL;
-    he_pubkey_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    he_pubkey_t *self = util_calloc (1, sizeof *self);
+    if (!self)
         return NULL;
-    }
     self->bits = mpz_sizeinbase (n, 2);
     mpz_init_set (self->n, n);
     mpz_init (self->n2);
@@ -142,11 +141,9 @@ he_seckey_new (const mpz_t p, const mpz_t q, const mpz_t hs)
         util_error (UTIL_EFAIL, "secret key: gcd(n, phi(n)) != 1");
         goto cleanup;
     }
-    self = calloc (1, sizeof *self);
-    if (!self) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    self = util_calloc (1, sizeof *self);
+    if (!self)
         goto cleanup;
-    }
     mpz_inits (self->p, self->q, self->p2, self->q2, self->pm1, self->qm1,
                self->hp, self->hq, self->pinv_q, NULL);
     self->pk = he_pubkey_new (n, hs);

@@ -1,6 +1,7 @@
 /*  he/serial.c - wire serialisation; see serial.h for the layouts. */
 #include "serial.h"
 #include "he_internal.h"
+#include "util/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,9 +65,9 @@ he_pubkey_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk)
 {
     size_t bits = he_pubkey_bits (pk);
     *len = he_pubkey_serial_size (bits);
-    *out = malloc (*len);
+    *out = util_malloc (*len);
     if (!*out)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("serialising a public key");
     s_put_header (*out, "CHPK", bits);
     s_put_fixed (*out + HE_SERIAL_HEADER, bits / 8, he_pubkey_n (pk));
     s_put_fixed (*out + HE_SERIAL_HEADER + bits / 8, bits / 4, he_pubkey_hs (pk));
@@ -109,10 +110,11 @@ he_vector_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk, const mp
     for (size_t i = 0; i < count; i++)
         if (mpz_sgn (cts [i]) < 0 || mpz_cmp (cts [i], he_pubkey_n2 (pk)) >= 0)
             return util_error (UTIL_EINPUT, "ciphertext %zu out of range for this key", i);
+    //  count <= 2^20 and width <= 2048: the size cannot wrap.
     *len = HE_VECTOR_HEADER + count * width;
-    *out = malloc (*len);
+    *out = util_malloc (*len);
     if (!*out)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("serialising %zu ciphertexts", count);
     s_put_header (*out, "CHCV", bits);
     uint8_t *p = *out + HE_SERIAL_HEADER;
     p [0] = (uint8_t) (count >> 24);
@@ -149,9 +151,9 @@ he_vector_deserialize (mpz_t **cts, size_t *count, const he_pubkey_t *pk,
     if (len - HE_VECTOR_HEADER != n * width)
         return util_error (UTIL_EINPUT, "ciphertext vector: %zu bytes of ciphertexts, expected %zu x %zu",
                            len - HE_VECTOR_HEADER, n, width);
-    mpz_t *out = malloc ((n? n: 1) * sizeof (mpz_t));
+    mpz_t *out = util_calloc (n, sizeof (mpz_t));
     if (!out)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("ciphertext vector: %zu ciphertexts", n);
     for (size_t i = 0; i < n; i++) {
         mpz_init (out [i]);
         mpz_import (out [i], width, 1, 1, 0, 0, buf + HE_VECTOR_HEADER + i * width);
@@ -198,10 +200,11 @@ he_proofs_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk,
     if (zwidth > bits / 4 + 128)
         return util_error (UTIL_ELIMIT, "proof response too large for a %zu-bit key", bits);
     size_t item = PROOF_E_BYTES + zwidth;
+    //  count <= 2^20 and item <= 2^12: the size cannot wrap.
     *len = HE_VECTOR_HEADER + 2 + count * item;
-    *out = malloc (*len);
+    *out = util_malloc (*len);
     if (!*out)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("serialising %zu proofs", count);
     s_put_header (*out, "CHPF", bits);
     uint8_t *p = *out + HE_SERIAL_HEADER;
     p [0] = (uint8_t) (count >> 24);
@@ -246,9 +249,9 @@ he_proofs_deserialize (he_proof_t **proofs, size_t *count, const he_pubkey_t *pk
     if (len - HE_VECTOR_HEADER - 2 != n * item)
         return util_error (UTIL_EINPUT, "proof vector: %zu bytes of proofs, expected %zu x %zu",
                            len - HE_VECTOR_HEADER - 2, n, item);
-    he_proof_t *out = malloc ((n? n: 1) * sizeof *out);
+    he_proof_t *out = util_calloc (n, sizeof *out);
     if (!out)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("proof vector: %zu proofs", n);
     for (size_t i = 0; i < n; i++) {
         const uint8_t *q = buf + HE_VECTOR_HEADER + 2 + i * item;
         he_proof_init (&out [i]);

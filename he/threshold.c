@@ -2,6 +2,7 @@
 #include "threshold.h"
 #include "fixedbase.h"
 #include "he_internal.h"
+#include "util/alloc.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -81,11 +82,9 @@ he_share_new (const mpz_t n, unsigned parties, unsigned threshold, unsigned inde
         util_error (UTIL_EINPUT, "key share: a value is out of range (share, v or v_i)");
         return NULL;
     }
-    he_share_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    he_share_t *self = util_calloc (1, sizeof *self);
+    if (!self)
         return NULL;
-    }
     self->index = index;
     self->parties = parties;
     self->threshold = threshold;
@@ -119,10 +118,9 @@ he_verify_new (const mpz_t n, unsigned parties, unsigned threshold, const mpz_t 
 {
     if (s_check_params (n, parties, threshold))
         return NULL;
-    he_verify_t *self = calloc (1, sizeof *self);
-    if (!self || !(self->vks = calloc (parties, sizeof (mpz_t)))) {
+    he_verify_t *self = util_calloc (1, sizeof *self);
+    if (!self || !(self->vks = util_calloc (parties, sizeof (mpz_t)))) {
         free (self);
-        util_error (UTIL_ENOMEM, "out of memory");
         return NULL;
     }
     self->parties = parties;
@@ -203,12 +201,15 @@ he_threshold_keygen (he_pubkey_t **pk, he_verify_t **vk, he_share_t ***shares,
     int rc = -1;
     mpz_t p, q, n, m, nm, d, t, v, delta, x, *coef = NULL, *vks = NULL;
     mpz_inits (p, q, n, m, nm, d, t, v, delta, x, NULL);
-    he_share_t **out = calloc (parties, sizeof *out);
-    coef = calloc (threshold, sizeof (mpz_t));
-    vks = calloc (parties, sizeof (mpz_t));
-    if (!out || !coef || !vks) {
-        util_error (UTIL_ENOMEM, "out of memory");
-        goto cleanup;
+    he_share_t **out = util_calloc (parties, sizeof *out);
+    coef = out? util_calloc (threshold, sizeof (mpz_t)): NULL;
+    vks = coef? util_calloc (parties, sizeof (mpz_t)): NULL;
+    if (!vks) {
+        //  Nothing is initialised yet: free the arrays, clear no values.
+        free (out);
+        free (coef);
+        mpz_clears (p, q, n, m, nm, d, t, v, delta, x, NULL);
+        return util_error_context ("threshold keygen");
     }
     for (unsigned k = 0; k < threshold; k++)
         mpz_init (coef [k]);
@@ -317,25 +318,36 @@ he_partial_decrypt (mpz_t ci, const he_share_t *share, const mpz_t c)
     return rc;
 }
 
-//  Appends x to the hash as a 4-byte length and big-endian bytes.
-static void
+//  Appends bytes to the hash. Returns 0, or -1 with the reason recorded.
+static int
+s_hash_bytes (EVP_MD_CTX *ctx, const void *data, size_t len)
+{
+    if (len && !EVP_DigestUpdate (ctx, data, len))
+        return util_error (UTIL_ECRYPTO, "SHA-256 failed");
+    return 0;
+}
+
+//  Appends x to the hash as a 4-byte length and big-endian bytes. Returns
+//  0, or -1 (out of memory, or the digest failed): a value left out would
+//  change the hash without a word.
+static int
 s_hash_mpz (EVP_MD_CTX *ctx, const mpz_t x)
 {
     size_t len = (mpz_sizeinbase (x, 2) + 7) / 8;
     unsigned char stackbuf [2048];
-    unsigned char *buf = len <= sizeof stackbuf? stackbuf: malloc (len);
+    unsigned char *buf = len <= sizeof stackbuf? stackbuf: util_malloc (len);
+    if (!buf)
+        return util_error_context ("hashing a %zu-byte value", len);
     size_t written = 0;
-    if (buf)
-        mpz_export (buf, &written, 1, 1, 0, 0, x);
+    mpz_export (buf, &written, 1, 1, 0, 0, x);
     unsigned char hdr [4] = {
         (unsigned char) (written >> 24), (unsigned char) (written >> 16),
         (unsigned char) (written >> 8), (unsigned char) written
     };
-    EVP_DigestUpdate (ctx, hdr, 4);
-    if (buf)
-        EVP_DigestUpdate (ctx, buf, written);
+    int rc = s_hash_bytes (ctx, hdr, 4) || s_hash_bytes (ctx, buf, written)? -1: 0;
     if (buf != stackbuf)
         free (buf);
+    return rc;
 }
 
 //  e = SHA-256(domain, n, index, c^4, c_i^2, v, v_i, a, b) (Fiat-Shamir).
@@ -349,25 +361,27 @@ s_challenge (mpz_t e, const char *domain, const mpz_t n, unsigned index, const m
         (unsigned char) (index >> 24), (unsigned char) (index >> 16),
         (unsigned char) (index >> 8), (unsigned char) index
     };
-    if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
+    if (!ctx)
+        return util_error (UTIL_ENOMEM, "out of memory for a SHA-256 context");
+    if (!EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
         EVP_MD_CTX_free (ctx);
         return util_error (UTIL_EFAIL, "SHA-256 unavailable");
     }
-    EVP_DigestUpdate (ctx, domain, strlen (domain) + 1);
-    s_hash_mpz (ctx, n);
-    EVP_DigestUpdate (ctx, idx, 4);
-    s_hash_mpz (ctx, c4);
-    s_hash_mpz (ctx, ci2);
-    s_hash_mpz (ctx, v);
-    s_hash_mpz (ctx, vi);
-    s_hash_mpz (ctx, a);
-    s_hash_mpz (ctx, b);
-    int ok = EVP_DigestFinal_ex (ctx, digest, NULL);
-    EVP_MD_CTX_free (ctx);
-    if (!ok)
-        return util_error (UTIL_EFAIL, "SHA-256 failed");
+    int rc = -1;
+    if (s_hash_bytes (ctx, domain, strlen (domain) + 1)
+    ||  s_hash_mpz (ctx, n) || s_hash_bytes (ctx, idx, 4)
+    ||  s_hash_mpz (ctx, c4) || s_hash_mpz (ctx, ci2) || s_hash_mpz (ctx, v)
+    ||  s_hash_mpz (ctx, vi) || s_hash_mpz (ctx, a) || s_hash_mpz (ctx, b))
+        goto cleanup;
+    if (!EVP_DigestFinal_ex (ctx, digest, NULL)) {
+        util_error (UTIL_EFAIL, "SHA-256 failed");
+        goto cleanup;
+    }
     mpz_import (e, sizeof digest, 1, 1, 0, 0, digest);
-    return 0;
+    rc = 0;
+cleanup:
+    EVP_MD_CTX_free (ctx);
+    return rc;
 }
 
 //  The nonce r is PROOF_HASH_BITS * 2 bits longer than e * Delta * s_i can
@@ -391,11 +405,9 @@ he_share_precompute (he_share_t *share)
 he_nonce_t *
 he_nonce_new (const he_share_t *share)
 {
-    he_nonce_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    he_nonce_t *self = util_calloc (1, sizeof *self);
+    if (!self)
         return NULL;
-    }
     mpz_inits (self->r, self->b, NULL);
     if (he_random_bits (self->r, s_nonce_bits (share->n2, share->delta)))
         goto fail;
@@ -653,28 +665,37 @@ s_batch_rho (const mpz_t n, const mpz_t v, const mpz_t vi, unsigned index,
         (unsigned char) (slen >> 24), (unsigned char) (slen >> 16),
         (unsigned char) (slen >> 8), (unsigned char) slen
     };
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-    if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
-        EVP_MD_CTX_free (ctx);
-        util_error (UTIL_EFAIL, "SHA-256 unavailable");
+    //  Every coefficient is initialised before anything can fail, so that
+    //  s_rho_free may clear them all.
+    mpz_t *rho = util_calloc (count, sizeof (mpz_t));
+    if (!rho) {
+        util_error_context ("batch coefficients");
         return NULL;
     }
-    EVP_DigestUpdate (ctx, RHO_DOMAIN, sizeof RHO_DOMAIN);
-    s_hash_mpz (ctx, n);
-    s_hash_mpz (ctx, v);
-    s_hash_mpz (ctx, vi);
-    EVP_DigestUpdate (ctx, be, sizeof be);
-    EVP_DigestUpdate (ctx, lenb, 4);
-    EVP_DigestUpdate (ctx, study_id, slen);
     for (size_t j = 0; j < count; j++)
-        s_hash_mpz (ctx, cts [j]);
-    for (size_t j = 0; j < count; j++)
-        s_hash_mpz (ctx, parts [j]);
-    int ok = EVP_DigestFinal_ex (ctx, seed, NULL);
-    mpz_t *rho = calloc (count, sizeof (mpz_t));
-    for (size_t j = 0; rho && j < count; j++)
         mpz_init (rho [j]);
-    for (size_t j = 0; rho && ok && j < count; j++) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    if (!ctx || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
+        if (ctx)
+            util_error (UTIL_EFAIL, "SHA-256 unavailable");
+        else
+            util_error (UTIL_ENOMEM, "out of memory for a SHA-256 context");
+        EVP_MD_CTX_free (ctx);
+        s_rho_free (&rho, count);
+        return NULL;
+    }
+    int ok = !s_hash_bytes (ctx, RHO_DOMAIN, sizeof RHO_DOMAIN)
+          && !s_hash_mpz (ctx, n) && !s_hash_mpz (ctx, v) && !s_hash_mpz (ctx, vi)
+          && !s_hash_bytes (ctx, be, sizeof be) && !s_hash_bytes (ctx, lenb, 4)
+          && !s_hash_bytes (ctx, study_id, slen);
+    for (size_t j = 0; ok && j < count; j++)
+        ok = !s_hash_mpz (ctx, cts [j]);
+    for (size_t j = 0; ok && j < count; j++)
+        ok = !s_hash_mpz (ctx, parts [j]);
+    //  A failed hashing step has recorded its reason; the rest have not.
+    bool reported = !ok;
+    ok = ok && EVP_DigestFinal_ex (ctx, seed, NULL);
+    for (size_t j = 0; ok && j < count; j++) {
         unsigned char jb [4] = {
             (unsigned char) (j >> 24), (unsigned char) (j >> 16),
             (unsigned char) (j >> 8), (unsigned char) j
@@ -686,9 +707,10 @@ s_batch_rho (const mpz_t n, const mpz_t v, const mpz_t vi, unsigned index,
         mpz_import (rho [j], RHO_BITS / 8, 1, 1, 0, 0, digest);
     }
     EVP_MD_CTX_free (ctx);
-    if (!rho || !ok) {
+    if (!ok) {
         s_rho_free (&rho, count);
-        util_error (UTIL_ENOMEM, ok? "out of memory": "SHA-256 failed");
+        if (!reported)
+            util_error (UTIL_EFAIL, "SHA-256 failed");
         return NULL;
     }
     return rho;

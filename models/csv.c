@@ -1,14 +1,14 @@
 /*  models/csv.c - the strict CSV reader. */
 #include "csv.h"
 #include "models.h"
+#include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct {
     uint32_t offset;            //  into text
@@ -30,9 +30,9 @@ s_push (model_csv_t *self, uint32_t offset, size_t line, size_t column)
 {
     if (self->n_cells == self->cap_cells) {
         size_t cap = self->cap_cells? self->cap_cells * 2: 256;
-        s_cell_t *cells = realloc (self->cells, cap * sizeof *cells);
+        s_cell_t *cells = util_realloc_array (self->cells, cap, sizeof *cells);
         if (!cells)
-            return util_error (UTIL_ENOMEM, "%s: out of memory reading CSV", self->name);
+            return util_error_context ("%s: reading CSV", self->name);
         self->cells = cells;
         self->cap_cells = cap;
     }
@@ -205,16 +205,13 @@ model_csv_parse (model_csv_t **out, const char *name, const char *data, size_t s
     if (size == 0)
         return util_error (UTIL_EINPUT, "%s:1:1: empty file (a header row is required)", name);
 
-    model_csv_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return util_error (UTIL_ENOMEM, "%s: out of memory reading CSV", name);
-    self->name = strdup (name);
+    model_csv_t *self = util_calloc (1, sizeof *self);
     //  Unquoted text never outgrows the input: every field's NUL takes the
-    //  place of the separator after it, and the last one takes the +1.
-    self->text = malloc (size + 1);
-    if (!self->name || !self->text) {
+    //  place of the separator after it, and the last one takes the +1
+    //  (size is at most MODEL_CSV_HARD_MAX: no wrap).
+    if (!self || !(self->name = util_strdup (name)) || !(self->text = util_malloc (size + 1))) {
         model_csv_destroy (&self);
-        return util_error (UTIL_ENOMEM, "%s: out of memory reading CSV", name);
+        return util_error_context ("%s: reading CSV", name);
     }
     s_parser_t p = { self, data, size, 0, 1, 1, 0 };
     int rc = s_record (&p, 1);
@@ -238,33 +235,11 @@ model_csv_load (model_csv_t **out, const char *path, size_t max_bytes)
         max_bytes = MODEL_CSV_MAX_BYTES;
     if (max_bytes > MODEL_CSV_HARD_MAX)
         max_bytes = MODEL_CSV_HARD_MAX;
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return util_error (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
-    struct stat st;
-    if (fstat (fileno (file), &st) || !S_ISREG (st.st_mode)) {
-        fclose (file);
-        return util_error (UTIL_EINPUT, "%s: not a regular file", path);
-    }
-    if ((unsigned long long) st.st_size > max_bytes) {
-        fclose (file);
-        return util_error (UTIL_ELIMIT, "%s:1:1: file is %lld bytes, over the limit of %zu",
-                           path, (long long) st.st_size, max_bytes);
-    }
-    size_t size = (size_t) st.st_size;
-    char *data = malloc (size? size: 1);
-    if (!data) {
-        fclose (file);
-        return util_error (UTIL_ENOMEM, "%s: out of memory reading CSV", path);
-    }
-    size_t got = fread (data, 1, size, file);
-    int failed = ferror (file);
-    fclose (file);
-    int rc = -1;
-    if (failed || got != size)
-        util_error (UTIL_EIO, "%s: read error", path);
-    else
-        rc = model_csv_parse (out, path, data, size, max_bytes);
+    char *data = NULL;
+    size_t size = 0;
+    if (util_file_read (path, max_bytes, 0, &data, &size))
+        return -1;
+    int rc = model_csv_parse (out, path, data, size, max_bytes);
     free (data);
     return rc;
 }

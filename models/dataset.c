@@ -2,6 +2,8 @@
     stratified split. */
 #include "dataset.h"
 #include "models.h"
+#include "models_internal.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <ctype.h>
@@ -61,10 +63,7 @@ model_parse_number (const char *text, double *out)
 model_schema_t *
 model_schema_new (void)
 {
-    model_schema_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return util_error_null (UTIL_ENOMEM, "out of memory");
-    return self;
+    return util_calloc (1, sizeof (model_schema_t));
 }
 
 static void
@@ -110,29 +109,29 @@ model_schema_add (model_schema_t *self, const char *name, const char *const *lev
     if (n_levels > MODEL_MAX_LEVELS)
         return util_error (UTIL_ELIMIT, "feature '%s' has %zu levels, more than %d",
                            name, n_levels, MODEL_MAX_LEVELS);
+    for (size_t l = 0; l < n_levels; l++)
+        if (!levels [l])
+            return util_error (UTIL_EINPUT, "feature '%s': level %zu is NULL", name, l);
+    //  Both arrays grow first: once they have room, the feature is added
+    //  whole or not at all. n_levels <= MODEL_MAX_LEVELS, so no count wraps.
     size_t new_cols = n_levels? n_levels: 1;
-    model_feature_t f = { strdup (name), n_levels, NULL };
-    model_feature_t *features = realloc (self->features,
-                                         (self->n_features + 1) * sizeof *features);
-    if (features)
-        self->features = features;
-    char **col_names = realloc (self->col_names,
-                                (self->n_cols + new_cols) * sizeof *col_names);
-    if (col_names)
-        self->col_names = col_names;
-    if (n_levels)
-        f.levels = calloc (n_levels, sizeof *f.levels);
-    if (!f.name || !features || !col_names || (n_levels && !f.levels)) {
-        s_feature_clear (&f);
-        return util_error (UTIL_ENOMEM, "out of memory");
-    }
-    for (size_t l = 0; l < n_levels; l++) {
-        f.levels [l] = levels [l]? strdup (levels [l]): NULL;
-        if (!f.levels [l]) {
-            s_feature_clear (&f);
-            return util_error (UTIL_ENOMEM, "out of memory or NULL level in '%s'", name);
-        }
-    }
+    model_feature_t *features = util_realloc_array (self->features, self->n_features + 1,
+                                                    sizeof *features);
+    if (!features)
+        return util_error_context ("feature '%s'", name);
+    self->features = features;
+    char **col_names = util_realloc_array (self->col_names, self->n_cols + new_cols,
+                                           sizeof *col_names);
+    if (!col_names)
+        return util_error_context ("feature '%s'", name);
+    self->col_names = col_names;
+    model_feature_t f = { util_strdup (name), 0, NULL };
+    if (!f.name || (n_levels && !(f.levels = util_calloc (n_levels, sizeof *f.levels))))
+        goto oom;
+    //  n_levels counts the copies made, so s_feature_clear frees just those.
+    for (; f.n_levels < n_levels; f.n_levels++)
+        if (!(f.levels [f.n_levels] = util_strdup (levels [f.n_levels])))
+            goto oom;
     if (n_levels)
         qsort (f.levels, n_levels, sizeof *f.levels, s_strcmp_p);
     for (size_t l = 0; l < n_levels; l++)
@@ -144,22 +143,23 @@ model_schema_add (model_schema_t *self, const char *name, const char *const *lev
         }
     size_t made = 0;
     for (; made < new_cols; made++) {
-        char *col = NULL;
-        int len = n_levels? asprintf (&col, "%s=%s", name, f.levels [made])
-                          : asprintf (&col, "%s", name);
-        if (len < 0)
+        char *col = n_levels? util_asprintf ("%s=%s", name, f.levels [made])
+                            : util_strdup (name);
+        if (!col)
             break;
         self->col_names [self->n_cols + made] = col;
     }
     if (made < new_cols) {
         while (made > 0)
             free (self->col_names [self->n_cols + --made]);
-        s_feature_clear (&f);
-        return util_error (UTIL_ENOMEM, "out of memory");
+        goto oom;
     }
     self->features [self->n_features++] = f;
     self->n_cols += new_cols;
     return 0;
+oom:
+    s_feature_clear (&f);
+    return util_error_context ("feature '%s'", name);
 }
 
 model_schema_t *
@@ -180,19 +180,18 @@ model_schema_dup (const model_schema_t *schema)
 static model_dataset_t *
 s_dataset_new (const model_schema_t *schema, size_t n, bool with_label)
 {
-    model_dataset_t *self = calloc (1, sizeof *self);
+    model_dataset_t *self = util_calloc (1, sizeof *self);
     if (!self)
-        return util_error_null (UTIL_ENOMEM, "out of memory");
+        return NULL;
     self->n = n;
-    self->schema = model_schema_dup (schema);
-    self->X = self->schema && schema->n_cols? gsl_matrix_alloc (n, schema->n_cols): NULL;
-    self->y = with_label? gsl_vector_alloc (n): NULL;
-    self->lines = calloc (n, sizeof *self->lines);
-    self->problem = calloc (n, sizeof *self->problem);
-    if (!self->schema || !self->X || (with_label && !self->y) || !self->lines
-    ||  !self->problem) {
+    if (!(self->schema = model_schema_dup (schema))
+    ||  !(self->X = model_matrix_new (n, schema->n_cols, false))
+    ||  (with_label && !(self->y = model_vector_new (n, false)))
+    ||  !(self->lines = util_calloc (n, sizeof *self->lines))
+    ||  !(self->problem = util_calloc (n, sizeof *self->problem))) {
         model_dataset_destroy (&self);
-        return util_error_null (UTIL_ENOMEM, "out of memory for a %zu-row dataset", n);
+        util_error_context ("a %zu-row dataset", n);
+        return NULL;
     }
     return self;
 }
@@ -239,9 +238,9 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
             return util_error_null (UTIL_EINPUT, "%s: categorical column '%s' is not a selected feature",
                                     file, spec->categorical [c]);
     model_schema_t *schema = model_schema_new ();
-    const char **levels = calloc (MODEL_MAX_LEVELS, sizeof *levels);
+    const char *levels [MODEL_MAX_LEVELS];
     size_t n_names = spec->features? spec->n_features: model_csv_cols (csv);
-    for (size_t k = 0; schema && levels && k < n_names; k++) {
+    for (size_t k = 0; schema && k < n_names; k++) {
         const char *name = spec->features? spec->features [k]: model_csv_header (csv, k);
         if (spec->label && strcmp (name, spec->label) == 0) {
             if (spec->features) {
@@ -278,15 +277,10 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
                 levels [n_levels++] = v;
             }
         if (schema && model_schema_add (schema, name, levels, n_levels)) {
-            char reason [512];
-            snprintf (reason, sizeof reason, "%s", util_last_error ());
-            util_error (UTIL_EFAIL, "%s: %s", file, reason);
+            util_error_context ("%s", file);
             model_schema_destroy (&schema);
         }
     }
-    free (levels);
-    if (!levels)
-        model_schema_destroy (&schema);
     if (schema && schema->n_features == 0) {
         util_error (UTIL_EINPUT, "%s: no feature columns selected", file);
         model_schema_destroy (&schema);
@@ -352,12 +346,10 @@ s_row (model_dataset_t *ds, const model_csv_t *csv, const long *col_of, size_t i
                 for (size_t l = 0; l < width; l++)
                     gsl_matrix_set (ds->X, i, c + l, NAN);
                 if (!ds->problem [i]
-                &&  asprintf (&ds->problem [i], "%s:%zu:%zu: unknown category '%s' in column '%s'",
-                              file, model_csv_line (csv, i, j), model_csv_column (csv, i, j),
-                              v, f->name) < 0) {
-                    ds->problem [i] = NULL;
-                    return util_error (UTIL_ENOMEM, "out of memory");
-                }
+                &&  !(ds->problem [i] = util_asprintf ("%s:%zu:%zu: unknown category '%s' in column '%s'",
+                                                       file, model_csv_line (csv, i, j),
+                                                       model_csv_column (csv, i, j), v, f->name)))
+                    return util_error_context ("%s:%zu", file, model_csv_line (csv, i, j));
             }
         }
         else {
@@ -401,9 +393,9 @@ model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
     }
     int rc = -1;
     model_dataset_t *ds = NULL;
-    long *col_of = calloc (schema->n_features, sizeof *col_of);
+    long *col_of = util_calloc (schema->n_features, sizeof *col_of);
     if (!col_of) {
-        util_error (UTIL_ENOMEM, "out of memory");
+        util_error_context ("%s", file);
         goto cleanup;
     }
     for (size_t k = 0; k < schema->n_features; k++) {
@@ -458,9 +450,10 @@ model_dataset_subset (const model_dataset_t *ds, const size_t *idx, size_t k)
         if (ds->y)
             gsl_vector_set (self->y, r, gsl_vector_get (ds->y, i));
         self->lines [r] = ds->lines [i];
-        if (ds->problem [i] && !(self->problem [r] = strdup (ds->problem [i]))) {
+        if (ds->problem [i] && !(self->problem [r] = util_strdup (ds->problem [i]))) {
             model_dataset_destroy (&self);
-            return util_error_null (UTIL_ENOMEM, "out of memory");
+            util_error_context ("subset of %zu rows", k);
+            return NULL;
         }
     }
     return self;
@@ -523,9 +516,9 @@ s_complete (const model_dataset_t *ds, size_t i)
 int
 model_dataset_drop_incomplete (model_dataset_t *ds, size_t *dropped)
 {
-    size_t *keep = malloc (ds->n * sizeof *keep);
+    size_t *keep = util_calloc (ds->n, sizeof *keep);
     if (!keep)
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("dropping incomplete rows");
     size_t k = 0;
     for (size_t i = 0; i < ds->n; i++)
         if (s_complete (ds, i))
@@ -578,13 +571,17 @@ model_dataset_split (const model_dataset_t *ds, double test_fraction, unsigned l
         return util_error (UTIL_EINPUT, "a stratified split needs a label");
     if (!(test_fraction > 0 && test_fraction < 1))
         return util_error (UTIL_EINPUT, "test fraction %g is not in (0, 1)", test_fraction);
-    size_t *order = malloc (ds->n * sizeof *order);
-    size_t *tr = malloc (ds->n * sizeof *tr);
-    size_t *te = malloc (ds->n * sizeof *te);
-    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+    size_t *order = util_calloc (ds->n, sizeof *order);
+    size_t *tr = order? util_calloc (ds->n, sizeof *tr): NULL;
+    size_t *te = tr? util_calloc (ds->n, sizeof *te): NULL;
+    gsl_rng *rng = NULL;
     int rc = -1;
-    if (!order || !tr || !te || !rng) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    if (!te) {
+        util_error_context ("splitting %zu rows", ds->n);
+        goto cleanup;
+    }
+    if (!(rng = gsl_rng_alloc (gsl_rng_mt19937))) {
+        util_error (UTIL_ENOMEM, "splitting %zu rows: out of memory (a random generator)", ds->n);
         goto cleanup;
     }
     gsl_rng_set (rng, seed);

@@ -2,6 +2,7 @@
     per-example gradient sum, Hessian and Newton/IRLS. */
 #include "logistic.h"
 #include "models.h"
+#include "models_internal.h"
 #include "util/error.h"
 
 #include <assert.h>
@@ -25,14 +26,39 @@ model_softplus (double z)
     return z > 0? z + log1p (exp (-z)): log1p (exp (z));
 }
 
-//  z = X w[0..p-1] + w[p]
-static void
-s_linear (gsl_vector *z, const gsl_vector *w, const gsl_matrix *X)
+//  Nothing here allocates, so that none of these can fail: every row is
+//  computed where it is used. The sums run in the order GSL's reference
+//  BLAS (gslcblas) runs them in dgemv and dsyrk, so the results are the
+//  ones a matrix form gives.
+
+//  z_i = x_i . w[0..p-1] + w[p]
+static double
+s_linear (const gsl_vector *w, const gsl_matrix *X, size_t i)
 {
-    assert (w->size == X->size2 + 1 && z->size == X->size1);
+    assert (w->size == X->size2 + 1);
     gsl_vector_const_view coef = gsl_vector_const_subvector (w, 0, X->size2);
-    gsl_vector_set_all (z, gsl_vector_get (w, X->size2));
-    gsl_blas_dgemv (CblasNoTrans, 1.0, X, &coef.vector, 1.0, z);
+    gsl_vector_const_view xi = gsl_matrix_const_row (X, i);
+    double dot = 0;
+    gsl_blas_ddot (&xi.vector, &coef.vector, &dot);
+    return gsl_vector_get (w, X->size2) + dot;
+}
+
+//  r_i = sigmoid(z_i) - y_i: row i's gradient is r_i [x_i, 1].
+static double
+s_residual (const gsl_vector *w, const gsl_matrix *X, const gsl_vector *y, size_t i)
+{
+    return model_sigmoid (s_linear (w, X, i)) - gsl_vector_get (y, i);
+}
+
+//  grad += a_i [x_i, 1]; a sum of these from zero is [X 1]^T a.
+static void
+s_weighted_row (gsl_vector *grad, const gsl_matrix *X, size_t i, double a_i)
+{
+    size_t p = X->size2;
+    gsl_vector_view coef = gsl_vector_subvector (grad, 0, p);
+    gsl_vector_const_view xi = gsl_matrix_const_row (X, i);
+    gsl_blas_daxpy (a_i, &xi.vector, &coef.vector);
+    gsl_vector_set (grad, p, gsl_vector_get (grad, p) + a_i);
 }
 
 static double
@@ -46,49 +72,21 @@ s_penalty (const gsl_vector *w, double l2)
 void
 model_lr_predict (gsl_vector *p, const gsl_vector *w, const gsl_matrix *X)
 {
-    s_linear (p, w, X);
-    for (size_t i = 0; i < p->size; i++)
-        gsl_vector_set (p, i, model_sigmoid (gsl_vector_get (p, i)));
+    assert (p->size == X->size1);
+    for (size_t i = 0; i < X->size1; i++)
+        gsl_vector_set (p, i, model_sigmoid (s_linear (w, X, i)));
 }
 
 double
 model_lr_loss (const gsl_vector *w, const gsl_matrix *X, const gsl_vector *y, double l2)
 {
-    gsl_vector *z = gsl_vector_alloc (X->size1);
-    assert (z);
-    s_linear (z, w, X);
     double loss = 0;
     //  logloss = log(1 + e^z) - y z, computed without overflow.
     for (size_t i = 0; i < X->size1; i++) {
-        double zi = gsl_vector_get (z, i);
+        double zi = s_linear (w, X, i);
         loss += model_softplus (zi) - gsl_vector_get (y, i) * zi;
     }
-    gsl_vector_free (z);
     return loss + s_penalty (w, l2);
-}
-
-//  r = sigmoid(z) - y: each row's gradient is r_i [x_i, 1].
-static gsl_vector *
-s_residuals (const gsl_vector *w, const gsl_matrix *X, const gsl_vector *y)
-{
-    gsl_vector *r = gsl_vector_alloc (X->size1);
-    assert (r);
-    model_lr_predict (r, w, X);
-    gsl_vector_sub (r, y);
-    return r;
-}
-
-//  grad = [X 1]^T a
-static void
-s_weighted_sum (gsl_vector *grad, const gsl_matrix *X, const gsl_vector *a)
-{
-    size_t p = X->size2;
-    gsl_vector_view coef = gsl_vector_subvector (grad, 0, p);
-    gsl_blas_dgemv (CblasTrans, 1.0, X, a, 0.0, &coef.vector);
-    double s = 0;
-    for (size_t i = 0; i < a->size; i++)
-        s += gsl_vector_get (a, i);
-    gsl_vector_set (grad, p, s);
 }
 
 void
@@ -96,9 +94,9 @@ model_lr_gradient (gsl_vector *grad, const gsl_vector *w, const gsl_matrix *X,
                    const gsl_vector *y, double l2)
 {
     assert (grad->size == w->size);
-    gsl_vector *r = s_residuals (w, X, y);
-    s_weighted_sum (grad, X, r);
-    gsl_vector_free (r);
+    gsl_vector_set_zero (grad);
+    for (size_t i = 0; i < X->size1; i++)
+        s_weighted_row (grad, X, i, s_residual (w, X, y, i));
     size_t p = X->size2;
     for (size_t j = 0; j < p; j++)
         gsl_vector_set (grad, j, gsl_vector_get (grad, j) + l2 * gsl_vector_get (w, j));
@@ -109,17 +107,16 @@ model_lr_per_example (gsl_matrix *G, const gsl_vector *w, const gsl_matrix *X,
                       const gsl_vector *y)
 {
     assert (G->size1 == X->size1 && G->size2 == w->size);
-    gsl_vector *r = s_residuals (w, X, y);
     size_t p = X->size2;
-    gsl_matrix_view body = gsl_matrix_submatrix (G, 0, 0, X->size1, p);
-    gsl_matrix_memcpy (&body.matrix, X);
     for (size_t i = 0; i < X->size1; i++) {
-        double ri = gsl_vector_get (r, i);
+        double ri = s_residual (w, X, y, i);
         gsl_vector_view row = gsl_matrix_row (G, i);
-        gsl_vector_scale (&row.vector, ri);
+        gsl_vector_view body = gsl_vector_subvector (&row.vector, 0, p);
+        gsl_vector_const_view xi = gsl_matrix_const_row (X, i);
+        gsl_vector_memcpy (&body.vector, &xi.vector);
+        gsl_vector_scale (&body.vector, ri);
         gsl_vector_set (&row.vector, p, ri);
     }
-    gsl_vector_free (r);
 }
 
 void
@@ -127,21 +124,20 @@ model_lr_clipped_sum (gsl_vector *sum, const gsl_vector *w, const gsl_matrix *X,
                       const gsl_vector *y, double C, size_t *clipped)
 {
     assert (C > 0 && sum->size == w->size);
-    gsl_vector *a = s_residuals (w, X, y);
+    gsl_vector_set_zero (sum);
     size_t count = 0;
     //  ||g_i|| = |r_i| sqrt(||x_i||^2 + 1): one norm per row, no n x p copy.
     for (size_t i = 0; i < X->size1; i++) {
         gsl_vector_const_view xi = gsl_matrix_const_row (X, i);
         double nx = gsl_blas_dnrm2 (&xi.vector);
-        double ri = gsl_vector_get (a, i);
+        double ri = s_residual (w, X, y, i);
         double norm = fabs (ri) * hypot (nx, 1.0);
         if (norm > C) {
-            gsl_vector_set (a, i, ri * (C / norm));
+            ri *= C / norm;
             count++;
         }
+        s_weighted_row (sum, X, i, ri);
     }
-    s_weighted_sum (sum, X, a);
-    gsl_vector_free (a);
     if (clipped)
         *clipped = count;
 }
@@ -151,26 +147,25 @@ model_lr_hessian (gsl_matrix *H, const gsl_vector *w, const gsl_matrix *X, doubl
 {
     size_t n = X->size1, p = X->size2;
     assert (H->size1 == p + 1 && H->size2 == p + 1);
-    gsl_vector *q = gsl_vector_alloc (n);
-    gsl_matrix *A = gsl_matrix_alloc (n, p + 1);
-    assert (q && A);
-    model_lr_predict (q, w, X);
-    //  A = diag(sqrt(q(1-q))) [X 1], H = A^T A.
-    for (size_t i = 0; i < n; i++) {
-        double qi = gsl_vector_get (q, i);
-        double s = sqrt (qi * (1 - qi));
-        for (size_t j = 0; j < p; j++)
-            gsl_matrix_set (A, i, j, s * gsl_matrix_get (X, i, j));
-        gsl_matrix_set (A, i, p, s);
+    //  H = A^T A with A = diag(sqrt(q(1-q))) [X 1], one row of A at a time
+    //  into the lower triangle, then mirrored.
+    gsl_matrix_set_zero (H);
+    for (size_t k = 0; k < n; k++) {
+        double qk = model_sigmoid (s_linear (w, X, k));
+        double s = sqrt (qk * (1 - qk));
+        const double *x = gsl_matrix_const_ptr (X, k, 0);
+        for (size_t i = 0; i <= p; i++) {
+            double ai = i < p? s * x [i]: s;
+            double *h = gsl_matrix_ptr (H, i, 0);
+            for (size_t j = 0; j <= i; j++)
+                h [j] += ai * (j < p? s * x [j]: s);
+        }
     }
-    gsl_blas_dsyrk (CblasLower, CblasTrans, 1.0, A, 0.0, H);
     for (size_t j = 0; j <= p; j++)
         for (size_t k = 0; k < j; k++)
             gsl_matrix_set (H, k, j, gsl_matrix_get (H, j, k));
     for (size_t j = 0; j < p; j++)
         gsl_matrix_set (H, j, j, gsl_matrix_get (H, j, j) + l2);
-    gsl_vector_free (q);
-    gsl_matrix_free (A);
 }
 
 int
@@ -178,19 +173,16 @@ model_lr_newton (gsl_vector *w, const gsl_matrix *X, const gsl_vector *y, double
                  size_t max_iter, double tol, size_t *iterations)
 {
     size_t k = w->size;
-    gsl_matrix *H = gsl_matrix_alloc (k, k);
-    gsl_vector *g = gsl_vector_alloc (k);
-    gsl_vector *step = gsl_vector_alloc (k);
-    gsl_vector *trial = gsl_vector_alloc (k);
-    if (!H || !g || !step || !trial) {
-        if (H) gsl_matrix_free (H);
-        if (g) gsl_vector_free (g);
-        if (step) gsl_vector_free (step);
-        if (trial) gsl_vector_free (trial);
-        return util_error (UTIL_ENOMEM, "out of memory in Newton");
-    }
+    gsl_matrix *H = model_matrix_new (k, k, false);
+    gsl_vector *g = H? model_vector_new (k, false): NULL;
+    gsl_vector *step = g? model_vector_new (k, false): NULL;
+    gsl_vector *trial = step? model_vector_new (k, false): NULL;
     int rc = -1;
     size_t it = 0;
+    if (!trial) {
+        util_error_context ("Newton");
+        goto cleanup;
+    }
     double loss = model_lr_loss (w, X, y, l2);
     for (; it < max_iter; it++) {
         model_lr_gradient (g, w, X, y, l2);
@@ -224,9 +216,9 @@ model_lr_newton (gsl_vector *w, const gsl_matrix *X, const gsl_vector *y, double
 cleanup:
     if (iterations)
         *iterations = it;
-    gsl_matrix_free (H);
-    gsl_vector_free (g);
-    gsl_vector_free (step);
-    gsl_vector_free (trial);
+    if (H) gsl_matrix_free (H);
+    if (g) gsl_vector_free (g);
+    if (step) gsl_vector_free (step);
+    if (trial) gsl_vector_free (trial);
     return rc;
 }

@@ -1,6 +1,7 @@
 /*  models/metrics.c - exact and histogram-based classification metrics. */
 #include "metrics.h"
 #include "models.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <math.h>
@@ -35,12 +36,15 @@ s_pair_cmp (const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double
-model_auc (const double *scores, const double *labels, size_t n)
+//  *auc = the AUC, or NAN if one class is absent. Returns 0, or -1 when
+//  out of memory (recorded): a NAN must not stand for a failure.
+static int
+s_auc (const double *scores, const double *labels, size_t n, double *auc)
 {
-    s_pair_t *pairs = malloc (n * sizeof *pairs);
+    *auc = NAN;
+    s_pair_t *pairs = util_calloc (n, sizeof *pairs);
     if (!pairs)
-        return NAN;
+        return util_error_context ("AUC of %zu scores", n);
     double n_pos = 0;
     for (size_t i = 0; i < n; i++) {
         pairs [i] = (s_pair_t) { scores [i], labels [i] };
@@ -49,7 +53,7 @@ model_auc (const double *scores, const double *labels, size_t n)
     double n_neg = (double) n - n_pos;
     if (n_pos == 0 || n_neg == 0) {
         free (pairs);
-        return NAN;
+        return 0;
     }
     qsort (pairs, n, sizeof *pairs, s_pair_cmp);
     //  Ranks 1..n; a run of ties [i, j) shares the rank (i + 1 + j) / 2.
@@ -63,7 +67,16 @@ model_auc (const double *scores, const double *labels, size_t n)
         i = j;
     }
     free (pairs);
-    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg);
+    *auc = (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg);
+    return 0;
+}
+
+double
+model_auc (const double *scores, const double *labels, size_t n)
+{
+    double auc;
+    s_auc (scores, labels, n, &auc);
+    return auc;
 }
 
 int
@@ -81,9 +94,11 @@ model_metrics_compute (model_metrics_t *out, const double *scores, const double 
         brier += (p - y) * (p - y);
         n_pos += y;
     }
+    double auc;
+    if (s_auc (scores, labels, n, &auc))
+        return -1;
     *out = (model_metrics_t) {
-        model_auc (scores, labels, n), correct / (double) n, ll / (double) n,
-        brier / (double) n, (double) n, n_pos
+        auc, correct / (double) n, ll / (double) n, brier / (double) n, (double) n, n_pos
     };
     return 0;
 }
@@ -103,11 +118,11 @@ model_calibration (model_calibration_t *table, size_t n_bins, const double *scor
         return util_error (UTIL_EINPUT, "calibration needs at least one bin");
     if (s_check (scores, labels, n))
         return -1;
-    double *sum = calloc (n_bins, sizeof *sum), *pos = calloc (n_bins, sizeof *pos);
-    if (!sum || !pos) {
+    double *sum = util_calloc (n_bins, sizeof *sum);
+    double *pos = sum? util_calloc (n_bins, sizeof *pos): NULL;
+    if (!pos) {
         free (sum);
-        free (pos);
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("calibration of %zu bins", n_bins);
     }
     for (size_t b = 0; b < n_bins; b++)
         table [b] = (model_calibration_t) {

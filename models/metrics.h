@@ -54,12 +54,12 @@ typedef struct {
 } model_calibration_t;
 
 /*  Exact metrics of n >= 1 scores (finite, in [0, 1]) against labels (0 or
-    1). Returns 0, or -1 naming the first bad entry. */
+    1). Returns 0, or -1 naming the first bad entry (or out of memory). */
 int model_metrics_compute (model_metrics_t *out, const double *scores, const double *labels,
                            size_t n) MODEL_WUR;
 
-/*  Rank-based ROC AUC with ties; NAN if one class is absent. Same input
-    rules, unchecked. */
+/*  Rank-based ROC AUC with ties; NAN if one class is absent, or (with
+    UTIL_ENOMEM recorded) when out of memory. Same input rules, unchecked. */
 double model_auc (const double *scores, const double *labels, size_t n);
 
 /*  Fills `bins` equal-width calibration bins over [0, 1]. Returns 0 or -1

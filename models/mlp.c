@@ -3,6 +3,8 @@
 #include "mlp.h"
 #include "logistic.h"
 #include "models.h"
+#include "models_internal.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <assert.h>
@@ -20,6 +22,8 @@ struct _model_mlp_t {
     size_t b_off [S_MAX_LAYERS + 1];
     model_activation_t activation;
     gsl_vector *params;
+    gsl_rng *rng;                       //  for model_mlp_init: made here, so
+                                        //  that the initialiser cannot fail
 };
 
 model_mlp_t *
@@ -34,9 +38,9 @@ model_mlp_new (size_t n_inputs, const size_t *hidden, size_t n_hidden,
                                 MODEL_MLP_MAX_WIDTH, n_inputs);
     if (activation != MODEL_ACT_RELU && activation != MODEL_ACT_TANH)
         return util_error_null (UTIL_EINPUT, "unknown activation %d", (int) activation);
-    model_mlp_t *self = calloc (1, sizeof *self);
+    model_mlp_t *self = util_calloc (1, sizeof *self);
     if (!self)
-        return util_error_null (UTIL_ENOMEM, "out of memory");
+        return NULL;
     self->n_layers = n_hidden + 1;
     self->activation = activation;
     self->dims [0] = n_inputs;
@@ -57,10 +61,15 @@ model_mlp_new (size_t n_inputs, const size_t *hidden, size_t n_hidden,
         self->b_off [l] = off;
         off += self->dims [l];
     }
-    self->params = gsl_vector_calloc (off);
-    if (!self->params) {
-        free (self);
-        return util_error_null (UTIL_ENOMEM, "out of memory for %zu parameters", off);
+    if (!(self->params = model_vector_new (off, true))) {
+        util_error_context ("an MLP of %zu parameters", off);
+        model_mlp_destroy (&self);
+        return NULL;
+    }
+    if (!(self->rng = gsl_rng_alloc (gsl_rng_mt19937))) {
+        util_error (UTIL_ENOMEM, "an MLP: out of memory (a random generator)");
+        model_mlp_destroy (&self);
+        return NULL;
     }
     return self;
 }
@@ -70,7 +79,10 @@ model_mlp_destroy (model_mlp_t **mlp_p)
 {
     if (!mlp_p || !*mlp_p)
         return;
-    gsl_vector_free ((*mlp_p)->params);
+    if ((*mlp_p)->params)
+        gsl_vector_free ((*mlp_p)->params);
+    if ((*mlp_p)->rng)
+        gsl_rng_free ((*mlp_p)->rng);
     free (*mlp_p);
     *mlp_p = NULL;
 }
@@ -91,8 +103,7 @@ model_mlp_hidden (const model_mlp_t *mlp, size_t k)
 void
 model_mlp_init (model_mlp_t *mlp, unsigned long seed)
 {
-    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
-    assert (rng);
+    gsl_rng *rng = mlp->rng;
     gsl_rng_set (rng, seed);
     gsl_vector_set_zero (mlp->params);
     for (size_t l = 1; l <= mlp->n_layers; l++) {
@@ -101,7 +112,6 @@ model_mlp_init (model_mlp_t *mlp, unsigned long seed)
             gsl_vector_set (mlp->params, mlp->w_off [l] + k,
                             a * (2 * gsl_rng_uniform (rng) - 1));
     }
-    gsl_rng_free (rng);
 }
 
 //  Activations of one batch: in[l] is the input of layer l + 1 (in[0] = X),
@@ -138,12 +148,10 @@ s_forward (const model_mlp_t *mlp, s_work_t *w, const gsl_matrix *X, int backwar
     assert (X->size2 == mlp->dims [0]);
     w->in [0] = X;
     for (size_t l = 1; l <= L; l++) {
-        w->Z [l] = gsl_matrix_alloc (n, mlp->dims [l]);
-        w->A [l] = gsl_matrix_alloc (n, mlp->dims [l]);
-        if (backward)
-            w->D [l] = gsl_matrix_alloc (n, mlp->dims [l]);
-        if (!w->Z [l] || !w->A [l] || (backward && !w->D [l]))
-            return util_error (UTIL_ENOMEM, "out of memory for an MLP batch of %zu rows", n);
+        if (!(w->Z [l] = model_matrix_new (n, mlp->dims [l], false))
+        ||  !(w->A [l] = model_matrix_new (n, mlp->dims [l], false))
+        ||  (backward && !(w->D [l] = model_matrix_new (n, mlp->dims [l], false))))
+            return util_error_context ("an MLP batch of %zu rows", n);
         gsl_matrix_const_view W = s_weights (mlp, mlp->params, l);
         gsl_blas_dgemm (CblasNoTrans, CblasTrans, 1.0, w->in [l - 1], &W.matrix,
                         0.0, w->Z [l]);

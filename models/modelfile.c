@@ -1,7 +1,10 @@
 /*  models/modelfile.c - the model JSON: writer and strict parser. */
 #include "modelfile.h"
 #include "models.h"
+#include "models_internal.h"
+#include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -9,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_FORMAT "cohort-model"
@@ -17,10 +19,7 @@
 model_file_t *
 model_file_new (void)
 {
-    model_file_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return util_error_null (UTIL_ENOMEM, "out of memory");
-    return self;
+    return util_calloc (1, sizeof (model_file_t));
 }
 
 void
@@ -58,94 +57,240 @@ model_file_original_scale (const model_file_t *mf, gsl_vector *coef, double *int
 //  --------------------------------------------------------------------------
 //  Writing
 
+//  The writer's helpers. A maker returns a new value, or NULL with the
+//  reason recorded and *ok cleared; once *ok is clear every helper does
+//  nothing, so the first reason is the one kept and one check at the end
+//  covers every step. s_set and s_push take the value's reference whether
+//  or not they can store it.
 static json_t *
-s_array (const double *x, size_t n)
+s_made (json_t *j, const char *what, bool *ok)
 {
-    json_t *a = json_array ();
-    for (size_t k = 0; a && k < n; k++)
-        json_array_append_new (a, json_real (x [k]));
+    if (!j) {
+        util_error (UTIL_ENOMEM, "model: out of memory writing %s", what);
+        *ok = false;
+    }
+    return j;
+}
+
+static json_t *
+s_obj (const char *what, bool *ok)
+{
+    return *ok? s_made (json_object (), what, ok): NULL;
+}
+
+static json_t *
+s_arr (const char *what, bool *ok)
+{
+    return *ok? s_made (json_array (), what, ok): NULL;
+}
+
+static json_t *
+s_str (const char *s, const char *what, bool *ok)
+{
+    if (!*ok)
+        return NULL;
+    if (!s) {
+        util_error (UTIL_EINPUT, "model: %s is missing", what);
+        *ok = false;
+        return NULL;
+    }
+    json_t *j = json_string (s);
+    if (!j) {
+        //  json_string refuses text that is not UTF-8 (a CSV header need
+        //  not be); the unchecked form fails only when memory runs out.
+        json_t *raw = json_string_nocheck (s);
+        if (raw)
+            util_error (UTIL_EINPUT, "model: %s is not UTF-8 text", what);
+        else
+            util_error (UTIL_ENOMEM, "model: out of memory writing %s", what);
+        json_decref (raw);
+        *ok = false;
+    }
+    return j;
+}
+
+static json_t *
+s_str_or_null (const char *s, const char *what, bool *ok)
+{
+    return s? s_str (s, what, ok): *ok? s_made (json_null (), what, ok): NULL;
+}
+
+static json_t *
+s_real (double x, const char *what, bool *ok)
+{
+    if (!*ok)
+        return NULL;
+    //  json_real refuses NaN and infinities: a diverged model is named.
+    if (!isfinite (x)) {
+        util_error (UTIL_EINPUT, "model: %s is not a finite number", what);
+        *ok = false;
+        return NULL;
+    }
+    return s_made (json_real (x), what, ok);
+}
+
+static json_t *
+s_int (json_int_t x, const char *what, bool *ok)
+{
+    return *ok? s_made (json_integer (x), what, ok): NULL;
+}
+
+static void
+s_set (json_t *obj, const char *key, json_t *value, bool *ok)
+{
+    if (!*ok || !obj) {
+        json_decref (value);
+        return;
+    }
+    //  Keys are constants or column names already written as strings.
+    if (json_object_set_new (obj, key, value)) {
+        util_error (UTIL_ENOMEM, "model: out of memory writing '%s'", key);
+        *ok = false;
+    }
+}
+
+static void
+s_push (json_t *array, json_t *value, const char *what, bool *ok)
+{
+    if (!*ok || !array) {
+        json_decref (value);
+        return;
+    }
+    if (json_array_append_new (array, value)) {
+        util_error (UTIL_ENOMEM, "model: out of memory writing %s", what);
+        *ok = false;
+    }
+}
+
+//  The n numbers as an array; `what` names it ("preprocessing.mean").
+static json_t *
+s_vec (const gsl_vector *v, size_t n, const char *what, bool *ok)
+{
+    json_t *a = s_arr (what, ok);
+    for (size_t k = 0; *ok && k < n; k++) {
+        char where [96];
+        snprintf (where, sizeof where, "%s[%zu]", what, k);
+        s_push (a, s_real (gsl_vector_get (v, k), where, ok), where, ok);
+    }
+    if (!*ok) {
+        json_decref (a);
+        return NULL;
+    }
     return a;
 }
 
-static json_t *
-s_vec (const gsl_vector *v)
+static void
+s_write_logistic (json_t *root, const model_file_t *mf, bool *ok)
 {
-    return s_array (v->data, v->size);
+    const model_schema_t *schema = mf->schema;
+    size_t p = schema->n_cols;
+    gsl_vector *coef = *ok? model_vector_new (p, false): NULL;
+    if (!coef) {
+        if (*ok)
+            util_error_context ("model: original-scale coefficients");
+        *ok = false;
+        return;
+    }
+    double b0 = 0;
+    model_file_original_scale (mf, coef, &b0);
+    json_t *named = s_obj ("logistic.original_scale.coefficients", ok);
+    for (size_t c = 0; *ok && c < p; c++) {
+        char where [300];
+        snprintf (where, sizeof where, "logistic.original_scale.coefficients.%.200s",
+                  schema->col_names [c]);
+        s_set (named, schema->col_names [c], s_real (gsl_vector_get (coef, c), where, ok), ok);
+    }
+    gsl_vector_free (coef);
+    json_t *original = s_obj ("logistic.original_scale", ok);
+    s_set (original, "intercept", s_real (b0, "logistic.original_scale.intercept", ok), ok);
+    s_set (original, "coefficients", named, ok);
+    json_t *logistic = s_obj ("logistic", ok);
+    s_set (logistic, "intercept", s_real (gsl_vector_get (mf->w, p), "logistic.intercept", ok), ok);
+    s_set (logistic, "coefficients", s_vec (mf->w, p, "logistic.coefficients", ok), ok);
+    s_set (logistic, "original_scale", original, ok);
+    s_set (root, "logistic", logistic, ok);
 }
 
-static json_t *
-s_string_or_null (const char *s)
+static void
+s_write_mlp (json_t *root, const model_file_t *mf, bool *ok)
 {
-    return s? json_string (s): json_null ();
+    json_t *hidden = s_arr ("mlp.hidden", ok);
+    for (size_t k = 0; *ok && k < model_mlp_n_hidden (mf->mlp); k++)
+        s_push (hidden, s_int ((json_int_t) model_mlp_hidden (mf->mlp, k), "mlp.hidden", ok),
+                "mlp.hidden", ok);
+    const gsl_vector *params = model_mlp_params (mf->mlp);
+    json_t *mlp = s_obj ("mlp", ok);
+    s_set (mlp, "activation", s_str (model_mlp_activation (mf->mlp) == MODEL_ACT_RELU?
+                                     "relu": "tanh", "mlp.activation", ok), ok);
+    s_set (mlp, "hidden", hidden, ok);
+    s_set (mlp, "parameters", s_vec (params, params->size, "mlp.parameters", ok), ok);
+    s_set (root, "mlp", mlp, ok);
 }
 
 char *
 model_file_to_json (const model_file_t *mf)
 {
     const model_schema_t *schema = mf->schema;
-    json_t *root = json_object ();
-    json_object_set_new (root, "format", json_string (S_FORMAT));
-    json_object_set_new (root, "version", json_integer (MODEL_FILE_VERSION));
-    json_object_set_new (root, "type", json_string (mf->type == MODEL_TYPE_LOGISTIC?
-                                                    "logistic": "mlp"));
-    json_object_set_new (root, "label", json_pack ("{s:s, s:o, s:o}",
-        "column", mf->label, "positive", s_string_or_null (mf->positive),
-        "negative", s_string_or_null (mf->negative)));
-    json_t *features = json_array (), *columns = json_array ();
-    for (size_t k = 0; k < schema->n_features; k++) {
+    bool ok = true;
+    json_t *root = s_obj ("the model", &ok);
+    s_set (root, "format", s_str (S_FORMAT, "format", &ok), &ok);
+    s_set (root, "version", s_int (MODEL_FILE_VERSION, "version", &ok), &ok);
+    s_set (root, "type", s_str (mf->type == MODEL_TYPE_LOGISTIC? "logistic": "mlp", "type", &ok),
+           &ok);
+    json_t *label = s_obj ("label", &ok);
+    s_set (label, "column", s_str (mf->label, "label.column", &ok), &ok);
+    s_set (label, "positive", s_str_or_null (mf->positive, "label.positive", &ok), &ok);
+    s_set (label, "negative", s_str_or_null (mf->negative, "label.negative", &ok), &ok);
+    s_set (root, "label", label, &ok);
+    json_t *features = s_arr ("features", &ok), *columns = s_arr ("columns", &ok);
+    for (size_t k = 0; ok && k < schema->n_features; k++) {
         const model_feature_t *f = &schema->features [k];
-        json_t *entry = json_pack ("{s:s}", "name", f->name);
+        char where [64];
+        snprintf (where, sizeof where, "features[%zu]", k);
+        json_t *entry = s_obj (where, &ok);
+        snprintf (where, sizeof where, "features[%zu].name", k);
+        s_set (entry, "name", s_str (f->name, where, &ok), &ok);
         if (f->n_levels) {
-            json_t *levels = json_array ();
-            for (size_t l = 0; l < f->n_levels; l++)
-                json_array_append_new (levels, json_string (f->levels [l]));
-            json_object_set_new (entry, "levels", levels);
+            snprintf (where, sizeof where, "features[%zu].levels", k);
+            json_t *levels = s_arr (where, &ok);
+            for (size_t l = 0; ok && l < f->n_levels; l++) {
+                snprintf (where, sizeof where, "features[%zu].levels[%zu]", k, l);
+                s_push (levels, s_str (f->levels [l], where, &ok), where, &ok);
+            }
+            s_set (entry, "levels", levels, &ok);
         }
-        json_array_append_new (features, entry);
+        s_push (features, entry, "features", &ok);
     }
-    for (size_t c = 0; c < schema->n_cols; c++)
-        json_array_append_new (columns, json_string (schema->col_names [c]));
-    json_object_set_new (root, "features", features);
-    json_object_set_new (root, "columns", columns);
-    json_t *pre = json_pack ("{s:s, s:o, s:o, s:o}",
-        "missing", mf->missing == MODEL_MISSING_IMPUTE? "impute": "drop",
-        "impute", mf->impute? s_vec (mf->impute): json_null (),
-        "mean", s_vec (mf->mean), "std", s_vec (mf->std));
-    if (pre && mf->clip > 0)
-        json_object_set_new (pre, "clip", json_real (mf->clip));
-    json_object_set_new (root, "preprocessing", pre);
-    json_object_set_new (root, "training", json_pack ("{s:f, s:I}",
-        "l2", mf->l2, "rows", (json_int_t) mf->train_rows));
-    if (mf->type == MODEL_TYPE_LOGISTIC) {
-        size_t p = schema->n_cols;
-        gsl_vector *coef = gsl_vector_alloc (p);
-        double b0 = 0;
-        json_t *named = json_object ();
-        if (coef) {
-            model_file_original_scale (mf, coef, &b0);
-            for (size_t c = 0; c < p; c++)
-                json_object_set_new (named, schema->col_names [c],
-                                     json_real (gsl_vector_get (coef, c)));
-            gsl_vector_free (coef);
-        }
-        json_object_set_new (root, "logistic", json_pack ("{s:f, s:o, s:{s:f, s:o}}",
-            "intercept", gsl_vector_get (mf->w, p),
-            "coefficients", s_array (mf->w->data, p),
-            "original_scale", "intercept", b0, "coefficients", named));
+    for (size_t c = 0; ok && c < schema->n_cols; c++) {
+        char where [64];
+        snprintf (where, sizeof where, "columns[%zu]", c);
+        s_push (columns, s_str (schema->col_names [c], where, &ok), where, &ok);
     }
-    else {
-        json_t *hidden = json_array ();
-        for (size_t k = 0; k < model_mlp_n_hidden (mf->mlp); k++)
-            json_array_append_new (hidden, json_integer ((json_int_t) model_mlp_hidden (mf->mlp, k)));
-        json_object_set_new (root, "mlp", json_pack ("{s:s, s:o, s:o}",
-            "activation", model_mlp_activation (mf->mlp) == MODEL_ACT_RELU? "relu": "tanh",
-            "hidden", hidden,
-            "parameters", s_vec (model_mlp_params (mf->mlp))));
-    }
-    char *text = json_dumps (root, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (17));
+    s_set (root, "features", features, &ok);
+    s_set (root, "columns", columns, &ok);
+    json_t *pre = s_obj ("preprocessing", &ok);
+    s_set (pre, "missing", s_str (mf->missing == MODEL_MISSING_IMPUTE? "impute": "drop",
+                                  "preprocessing.missing", &ok), &ok);
+    s_set (pre, "impute", mf->impute? s_vec (mf->impute, mf->impute->size, "preprocessing.impute", &ok)
+                                    : s_str_or_null (NULL, "preprocessing.impute", &ok), &ok);
+    s_set (pre, "mean", s_vec (mf->mean, mf->mean->size, "preprocessing.mean", &ok), &ok);
+    s_set (pre, "std", s_vec (mf->std, mf->std->size, "preprocessing.std", &ok), &ok);
+    if (mf->clip > 0)
+        s_set (pre, "clip", s_real (mf->clip, "preprocessing.clip", &ok), &ok);
+    s_set (root, "preprocessing", pre, &ok);
+    json_t *training = s_obj ("training", &ok);
+    s_set (training, "l2", s_real (mf->l2, "training.l2", &ok), &ok);
+    s_set (training, "rows", s_int ((json_int_t) mf->train_rows, "training.rows", &ok), &ok);
+    s_set (root, "training", training, &ok);
+    if (mf->type == MODEL_TYPE_LOGISTIC)
+        s_write_logistic (root, mf, &ok);
+    else
+        s_write_mlp (root, mf, &ok);
+    char *text = ok? json_dumps (root, JSON_INDENT (2) | JSON_PRESERVE_ORDER
+                                       | JSON_REAL_PRECISION (17)): NULL;
     json_decref (root);
-    if (!text)
-        return util_error_null (UTIL_EFAIL, "could not write the model as JSON");
+    if (ok && !text)
+        util_error (UTIL_ENOMEM, "model: out of memory writing the JSON text");
     return text;
 }
 
@@ -155,10 +300,10 @@ model_file_save (const model_file_t *mf, const char *path)
     char *text = model_file_to_json (mf);
     if (!text)
         return -1;
-    char *tmp = NULL;
-    if (asprintf (&tmp, "%s.tmp.%ld", path, (long) getpid ()) < 0) {
+    char *tmp = util_asprintf ("%s.tmp.%ld", path, (long) getpid ());
+    if (!tmp) {
         free (text);
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("%s: writing", path);
     }
     int rc = -1;
     FILE *file = fopen (tmp, "w");
@@ -250,9 +395,9 @@ s_vector (s_ctx_t *ctx, const char *path, json_t *j, size_t n, int positive)
         s_bad (ctx, path, msg);
         return NULL;
     }
-    gsl_vector *v = gsl_vector_alloc (n);
+    gsl_vector *v = model_vector_new (n, false);
     if (!v) {
-        util_error (UTIL_ENOMEM, "out of memory");
+        util_error_context ("%s: %s", ctx->name, path);
         return NULL;
     }
     for (size_t k = 0; k < n; k++) {
@@ -281,7 +426,8 @@ s_label (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     json_t *pos = json_object_get (j, "positive"), *neg = json_object_get (j, "negative");
     if (json_is_null (pos) != json_is_null (neg))
         return s_bad (ctx, "label", "positive and negative must both be null or both strings");
-    mf->label = strdup (column);
+    if (!(mf->label = util_strdup (column)))
+        return util_error_context ("%s: label.column", ctx->name);
     if (!json_is_null (pos)) {
         const char *p = s_string (ctx, "label.positive", pos);
         const char *n = p? s_string (ctx, "label.negative", neg): NULL;
@@ -289,12 +435,10 @@ s_label (s_ctx_t *ctx, model_file_t *mf, json_t *j)
             return -1;
         if (strcmp (p, n) == 0)
             return s_bad (ctx, "label", "positive and negative are the same");
-        mf->positive = strdup (p);
-        mf->negative = strdup (n);
-        if (!mf->positive || !mf->negative)
-            return util_error (UTIL_ENOMEM, "out of memory");
+        if (!(mf->positive = util_strdup (p)) || !(mf->negative = util_strdup (n)))
+            return util_error_context ("%s: label", ctx->name);
     }
-    return mf->label? 0: util_error (UTIL_ENOMEM, "out of memory");
+    return 0;
 }
 
 static int
@@ -326,12 +470,8 @@ s_features (s_ctx_t *ctx, model_file_t *mf, json_t *features, json_t *columns)
         for (size_t l = 0; l < n_levels; l++)
             if (!(levels [l] = s_string (ctx, path, json_array_get (lv, l))))
                 return -1;
-        if (model_schema_add (mf->schema, name, levels, n_levels)) {
-            char reason [400];
-            snprintf (reason, sizeof reason, "%s", util_last_error ());
-            snprintf (path, sizeof path, "features[%zu]", k);
-            return s_bad (ctx, path, reason);
-        }
+        if (model_schema_add (mf->schema, name, levels, n_levels))
+            return util_error_context ("%s: features[%zu]", ctx->name, k);
     }
     if (!json_is_array (columns) || json_array_size (columns) != mf->schema->n_cols)
         return s_bad (ctx, "columns", "must list every encoded column of the features");
@@ -414,13 +554,11 @@ s_logistic (s_ctx_t *ctx, model_file_t *mf, json_t *j)
                                  json_object_get (j, "coefficients"), p, 0);
     if (!coef)
         return -1;
-    mf->w = gsl_vector_alloc (p + 1);
-    gsl_vector *orig = gsl_vector_alloc (p);
-    if (!mf->w || !orig) {
+    mf->w = model_vector_new (p + 1, false);
+    gsl_vector *orig = mf->w? model_vector_new (p, false): NULL;
+    if (!orig) {
         gsl_vector_free (coef);
-        if (orig)
-            gsl_vector_free (orig);
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return util_error_context ("%s: logistic", ctx->name);
     }
     for (size_t c = 0; c < p; c++)
         gsl_vector_set (mf->w, c, gsl_vector_get (coef, c));
@@ -504,11 +642,8 @@ s_mlp (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     if (count > MODEL_FILE_MAX_PARAMS)
         return s_bad (ctx, "mlp.hidden", "too many parameters");
     mf->mlp = model_mlp_new (mf->schema->n_cols, widths, n_hidden, activation);
-    if (!mf->mlp) {
-        char reason [400];
-        snprintf (reason, sizeof reason, "%s", util_last_error ());
-        return s_bad (ctx, "mlp", reason);
-    }
+    if (!mf->mlp)
+        return util_error_context ("%s: mlp", ctx->name);
     gsl_vector *params = s_vector (ctx, "mlp.parameters", json_object_get (j, "parameters"),
                                    model_mlp_n_params (mf->mlp), 0);
     if (!params)
@@ -528,7 +663,9 @@ model_file_parse (const char *name, const char *data, size_t size)
     json_error_t jerr;
     json_t *root = json_loadb (data, size, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return util_error_null (UTIL_EINPUT, "%s:%d:%d: %s", ctx.name, jerr.line, jerr.column, jerr.text);
+        return util_error_null (json_error_code (&jerr) == json_error_out_of_memory?
+                                UTIL_ENOMEM: UTIL_EINPUT,
+                                "%s:%d:%d: %s", ctx.name, jerr.line, jerr.column, jerr.text);
     model_file_t *mf = model_file_new ();
     static const char *const keys [] = {
         "!format", "!version", "!type", "!label", "!features", "!columns",
@@ -586,26 +723,11 @@ done:
 model_file_t *
 model_file_load (const char *path)
 {
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return util_error_null (UTIL_EIO, "%s: cannot open: %s", path, strerror (errno));
-    struct stat st;
-    if (fstat (fileno (file), &st) || !S_ISREG (st.st_mode)) {
-        fclose (file);
-        return util_error_null (UTIL_EINPUT, "%s: not a regular file", path);
-    }
-    if ((unsigned long long) st.st_size > MODEL_FILE_MAX_BYTES) {
-        fclose (file);
-        return util_error_null (UTIL_ELIMIT, "%s: %lld bytes, over the limit of %zu", path,
-                                (long long) st.st_size, MODEL_FILE_MAX_BYTES);
-    }
-    size_t size = (size_t) st.st_size;
-    char *data = malloc (size? size: 1);
-    size_t got = data? fread (data, 1, size, file): 0;
-    int failed = !data || ferror (file) || got != size;
-    fclose (file);
-    model_file_t *mf = failed? util_error_null (UTIL_EIO, "%s: read error", path)
-                             : model_file_parse (path, data, size);
+    char *data = NULL;
+    size_t size = 0;
+    if (util_file_read (path, MODEL_FILE_MAX_BYTES, 0, &data, &size))
+        return NULL;
+    model_file_t *mf = model_file_parse (path, data, size);
     free (data);
     return mf;
 }

@@ -55,7 +55,9 @@ typedef struct {
 model_file_t *model_file_new (void);
 void model_file_destroy (model_file_t **mf_p);
 
-/*  The model as JSON text (caller frees). NULL on error. */
+/*  The model as JSON text (caller frees). NULL on error: a number that is
+    not finite or a name that is not UTF-8 (UTIL_EINPUT, naming the field:
+    JSON cannot hold them), or out of memory. */
 char *model_file_to_json (const model_file_t *mf);
 
 /*  Writes the JSON to `path` (atomically: a temporary file, then rename).

@@ -1,6 +1,8 @@
 /*  models/optim.c - SGD with momentum and Adam. */
 #include "optim.h"
 #include "models.h"
+#include "models_internal.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <math.h>
@@ -29,16 +31,16 @@ s_new (s_kind_t kind, size_t n, double lr, double beta1, double beta2, double ep
         return util_error_null (UTIL_EINPUT, "momentum / beta %g, %g not in [0, 1)", beta1, beta2);
     if (!(eps > 0) || !isfinite (eps))
         return util_error_null (UTIL_EINPUT, "epsilon %g is not positive", eps);
-    model_optim_t *self = calloc (1, sizeof *self);
+    model_optim_t *self = util_calloc (1, sizeof *self);
     if (!self)
-        return util_error_null (UTIL_ENOMEM, "out of memory");
+        return NULL;
     *self = (model_optim_t) { kind, n, lr, beta1, beta2, eps, 0, NULL, NULL, NULL };
-    self->m = gsl_vector_calloc (n);
-    self->u = kind == S_ADAM? gsl_vector_calloc (n): NULL;
-    self->g = gsl_vector_alloc (n);
-    if (!self->m || !self->g || (kind == S_ADAM && !self->u)) {
+    if (!(self->m = model_vector_new (n, true))
+    ||  (kind == S_ADAM && !(self->u = model_vector_new (n, true)))
+    ||  !(self->g = model_vector_new (n, false))) {
         model_optim_destroy (&self);
-        return util_error_null (UTIL_ENOMEM, "out of memory for %zu parameters", n);
+        util_error_context ("an optimiser for %zu parameters", n);
+        return NULL;
     }
     return self;
 }

@@ -2,6 +2,8 @@
 #include "pipeline.h"
 #include "logistic.h"
 #include "models.h"
+#include "models_internal.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "optim.h"
 
@@ -29,13 +31,12 @@ model_train_defaults (model_train_opts_t *opts, model_type_t type)
     };
 }
 
-static char *
-s_dup_or_null (const char *s, int *oom)
+//  *out = a copy of s, or NULL for NULL. Returns 0, or -1 when out of memory.
+static int
+s_dup_or_null (char **out, const char *s)
 {
-    char *d = s? strdup (s): NULL;
-    if (s && !d)
-        *oom = 1;
-    return d;
+    *out = s? util_strdup (s): NULL;
+    return s && !*out? -1: 0;
 }
 
 //  Adam on shuffled minibatches; see pipeline.h.
@@ -46,14 +47,24 @@ s_fit_mlp (model_mlp_t *mlp, const gsl_matrix *X, const gsl_vector *y,
     size_t n = X->size1, p = X->size2;
     size_t b = opts->batch < n? opts->batch: n;
     size_t P = model_mlp_n_params (mlp);
-    model_optim_t *adam = model_optim_adam_new (P, opts->lr, 0.9, 0.999, 1e-8);
-    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
-    size_t *order = malloc (n * sizeof *order);
-    gsl_matrix *Xb = gsl_matrix_alloc (b, p);
-    gsl_vector *yb = gsl_vector_alloc (b), *g = gsl_vector_alloc (P);
+    gsl_rng *rng = NULL;
+    size_t *order = NULL;
+    gsl_matrix *Xb = NULL;
+    gsl_vector *yb = NULL, *g = NULL;
     int rc = -1;
-    if (!adam || !rng || !order || !Xb || !yb || !g) {
-        util_error (UTIL_ENOMEM, "out of memory training the MLP");
+    //  The optimiser checks the learning rate: its reason is not memory.
+    model_optim_t *adam = model_optim_adam_new (P, opts->lr, 0.9, 0.999, 1e-8);
+    if (!adam)
+        goto cleanup;
+    if (!(rng = gsl_rng_alloc (gsl_rng_mt19937))) {
+        util_error (UTIL_ENOMEM, "training the MLP: out of memory (a random generator)");
+        goto cleanup;
+    }
+    if (!(order = util_calloc (n, sizeof *order))
+    ||  !(Xb = model_matrix_new (b, p, false))
+    ||  !(yb = model_vector_new (b, false))
+    ||  !(g = model_vector_new (P, false))) {
+        util_error_context ("training the MLP");
         goto cleanup;
     }
     gsl_rng_set (rng, opts->seed);
@@ -99,9 +110,11 @@ model_train (const model_dataset_t *ds_in, const model_load_spec_t *spec,
         return util_error_null (UTIL_EINPUT, "l2 %g must be a non-negative number", opts->l2);
     if (opts->type == MODEL_TYPE_MLP && (opts->epochs < 1 || opts->batch < 1))
         return util_error_null (UTIL_EINPUT, "epochs and batch must be at least 1");
-    size_t *all = malloc (ds_in->n * sizeof *all);
-    if (!all)
-        return util_error_null (UTIL_ENOMEM, "out of memory");
+    size_t *all = util_calloc (ds_in->n, sizeof *all);
+    if (!all) {
+        util_error_context ("training");
+        return NULL;
+    }
     for (size_t i = 0; i < ds_in->n; i++)
         all [i] = i;
     model_dataset_t *ds = model_dataset_subset (ds_in, all, ds_in->n);
@@ -110,24 +123,25 @@ model_train (const model_dataset_t *ds_in, const model_load_spec_t *spec,
     if (!ds || !mf)
         goto fail;
     size_t p = ds->schema->n_cols;
-    int oom = 0;
     mf->type = opts->type;
     mf->missing = opts->missing;
     mf->l2 = opts->l2;
-    mf->label = s_dup_or_null (spec->label, &oom);
-    mf->positive = s_dup_or_null (spec->positive, &oom);
-    mf->negative = s_dup_or_null (spec->negative, &oom);
-    mf->schema = model_schema_dup (ds->schema);
-    mf->mean = gsl_vector_alloc (p);
-    mf->std = gsl_vector_alloc (p);
-    if (oom || !mf->label || !mf->schema || !mf->mean || !mf->std) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    if (!spec->label) {
+        util_error (UTIL_EINPUT, "training needs the name of the label column");
+        goto fail;
+    }
+    if (s_dup_or_null (&mf->label, spec->label)
+    ||  s_dup_or_null (&mf->positive, spec->positive)
+    ||  s_dup_or_null (&mf->negative, spec->negative)
+    ||  !(mf->schema = model_schema_dup (ds->schema))
+    ||  !(mf->mean = model_vector_new (p, false))
+    ||  !(mf->std = model_vector_new (p, false))) {
+        util_error_context ("training");
         goto fail;
     }
     if (opts->missing == MODEL_MISSING_IMPUTE) {
-        mf->impute = gsl_vector_alloc (p);
-        if (!mf->impute) {
-            util_error (UTIL_ENOMEM, "out of memory");
+        if (!(mf->impute = model_vector_new (p, false))) {
+            util_error_context ("training");
             goto fail;
         }
         if (model_dataset_column_stats (ds, mf->impute, NULL))
@@ -145,9 +159,8 @@ model_train (const model_dataset_t *ds_in, const model_load_spec_t *spec,
     mf->train_rows = ds->n;
     model_dataset_standardise (ds, mf->mean, mf->std);
     if (opts->type == MODEL_TYPE_LOGISTIC) {
-        mf->w = gsl_vector_calloc (p + 1);
-        if (!mf->w) {
-            util_error (UTIL_ENOMEM, "out of memory");
+        if (!(mf->w = model_vector_new (p + 1, true))) {
+            util_error_context ("training");
             goto fail;
         }
         if (model_lr_newton (mf->w, ds->X, ds->y, opts->l2, S_NEWTON_MAX_ITER,
@@ -191,21 +204,20 @@ model_score (const model_file_t *mf, const model_dataset_t *ds, const char *name
     if (ds->X->size2 != p || scores->size != n)
         return util_error (UTIL_EINPUT, "dataset has %zu columns and %zu rows; model needs %zu columns",
                            ds->X->size2, n, p);
-    size_t *good = malloc (n * sizeof *good);
-    gsl_matrix *X = gsl_matrix_alloc (n, p);
-    gsl_vector *out = gsl_vector_alloc (n);
+    size_t *good = util_calloc (n, sizeof *good);
+    gsl_matrix *X = good? model_matrix_new (n, p, false): NULL;
+    gsl_vector *out = X? model_vector_new (n, false): NULL;
     long rc = -1;
-    if (!good || !X || !out) {
-        util_error (UTIL_ENOMEM, "out of memory scoring %zu rows", n);
+    if (!out) {
+        util_error_context ("scoring %zu rows", n);
         goto cleanup;
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         gsl_vector_set (scores, i, NAN);
         if (ds->problem [i]) {
-            why [i] = strdup (ds->problem [i]);
-            if (!why [i]) {
-                util_error (UTIL_ENOMEM, "out of memory");
+            if (!(why [i] = util_strdup (ds->problem [i]))) {
+                util_error_context ("scoring %zu rows", n);
                 goto cleanup;
             }
             continue;
@@ -228,11 +240,10 @@ model_score (const model_file_t *mf, const model_dataset_t *ds, const char *name
         if (gap) {
             //  A one-hot column is named feature=level; report the feature.
             size_t len = strcspn (gap, "=");
-            if (asprintf (&why [i], "%s:%zu: missing value in column '%.*s' (the model "
-                          "was trained to drop incomplete rows)", name, ds->lines [i],
-                          (int) len, gap) < 0) {
-                why [i] = NULL;
-                util_error (UTIL_ENOMEM, "out of memory");
+            if (!(why [i] = util_asprintf ("%s:%zu: missing value in column '%.*s' (the model "
+                                           "was trained to drop incomplete rows)", name,
+                                           ds->lines [i], (int) len, gap))) {
+                util_error_context ("scoring %zu rows", n);
                 goto cleanup;
             }
             continue;

@@ -1,5 +1,6 @@
 /*  proto/curve.c - CURVE server (ROUTER + zauth allowlist) and clients. */
 #include "curve.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "message.h"
 
@@ -46,7 +47,14 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
         util_error (UTIL_EINPUT, "coordinator cert: '%s' holds no secret key", cert_path);
         return NULL;
     }
-    proto_server_t *self = calloc (1, sizeof *self);
+    proto_server_t *self = util_calloc (1, sizeof *self);
+    if (!self) {
+        zcert_destroy (&cert);
+        util_error_context ("coordinator endpoint");
+        return NULL;
+    }
+    //  czmq objects abort the process when memory runs out; a NULL socket
+    //  means ZeroMQ refused one (too many open files, a terminated context).
     self->auth = zactor_new (zauth, NULL);
     if (!self->auth
     ||  zstr_sendx (self->auth, "CURVE", allowlist_dir, NULL)
@@ -55,6 +63,10 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
         goto fail;
     }
     self->router = zsock_new (ZMQ_ROUTER);
+    if (!self->router) {
+        util_error (UTIL_EIO, "endpoint: cannot create a socket: %s", zmq_strerror (zmq_errno ()));
+        goto fail;
+    }
     zsock_set_maxmsgsize (self->router, (int64_t) PROTO_MSG_MAX);
     zsock_set_zap_domain (self->router, "cohort");
     zsock_set_curve_server (self->router, 1);
@@ -110,6 +122,12 @@ proto_client_new (const char *endpoint, const char *cert_path, const char *serve
         return NULL;
     }
     zsock_t *sock = zsock_new (ZMQ_DEALER);
+    if (!sock) {
+        zcert_destroy (&cert);
+        zcert_destroy (&server);
+        util_error (UTIL_EIO, "endpoint: cannot create a socket: %s", zmq_strerror (zmq_errno ()));
+        return NULL;
+    }
     zsock_set_maxmsgsize (sock, (int64_t) PROTO_MSG_MAX);
     zsock_set_linger (sock, 200);
     zcert_apply (cert, sock);

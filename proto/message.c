@@ -1,8 +1,10 @@
 /*  proto/message.c - envelope validation, encoding and socket helpers. */
 #include "message.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,13 +189,32 @@ proto_encode (const proto_msg_t *msg, uint8_t **out, size_t *len)
     size_t size = cohort__envelope__get_packed_size (msg);
     if (size > PROTO_MSG_MAX)
         return util_error (UTIL_ELIMIT, "message: %zu bytes, more than %zu", size, PROTO_MSG_MAX);
-    uint8_t *buf = malloc (size? size: 1);
+    uint8_t *buf = util_malloc (size);
     if (!buf)
-        return util_error (UTIL_ENOMEM, "message: out of memory");
+        return util_error_context ("message");
     cohort__envelope__pack (msg, buf);
     *out = buf;
     *len = size;
     return 0;
+}
+
+//  The decoder allocates through util_malloc, so that running out of
+//  memory is told apart from bad input (protobuf-c returns NULL for both).
+//  util_malloc is malloc, so the default allocator frees what it made.
+static void *
+s_pb_alloc (void *data, size_t size)
+{
+    void *p = util_malloc (size);
+    if (!p)
+        *(bool *) data = true;
+    return p;
+}
+
+static void
+s_pb_free (void *data, void *p)
+{
+    (void) data;
+    free (p);
 }
 
 proto_msg_t *
@@ -203,9 +224,14 @@ proto_decode (const uint8_t *buf, size_t len)
         util_error (UTIL_ELIMIT, "message: %zu bytes, more than %zu", len, PROTO_MSG_MAX);
         return NULL;
     }
-    proto_msg_t *msg = cohort__envelope__unpack (NULL, len, buf);
+    bool oom = false;
+    ProtobufCAllocator allocator = { s_pb_alloc, s_pb_free, &oom };
+    proto_msg_t *msg = cohort__envelope__unpack (&allocator, len, buf);
     if (!msg) {
-        util_error (UTIL_EINPUT, "message: not a valid Cohort envelope (protobuf decoding failed)");
+        if (oom)
+            util_error_context ("message: decoding %zu bytes", len);
+        else
+            util_error (UTIL_EINPUT, "message: not a valid Cohort envelope (protobuf decoding failed)");
         return NULL;
     }
     if (proto_validate (msg)) {

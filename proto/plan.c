@@ -61,8 +61,7 @@ s_total (const proto_plan_t *plan, bool ledger)
             dp_curve_destroy (&total);
         dp_curve_destroy (&c);
     }
-    if (!total && !*util_last_error ())
-        util_error (UTIL_ENOMEM, "plan: out of memory");
+    //  Every way to get here without a curve has recorded its reason.
     return total;
 }
 

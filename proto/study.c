@@ -1,5 +1,6 @@
 /*  proto/study.c - strict parsing of study.cfg. */
 #include "study.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 #include <czmq.h>
@@ -59,7 +60,8 @@ s_name (const char *origin, zconfig_t *root, const char *path, char **out)
         return util_error (UTIL_EINPUT, "%s: %s: missing", origin, path);
     if (strlen (text) > 128)
         return util_error (UTIL_ELIMIT, "%s: %s: longer than 128 characters", origin, path);
-    *out = strdup (text);
+    if (!(*out = util_strdup (text)))
+        return util_error_context ("%s: %s", origin, path);
     return 0;
 }
 
@@ -69,15 +71,17 @@ s_list (const char *origin, const char *path, const char *text, char ***items, s
 {
     *items = NULL;
     *count = 0;
-    char *copy = strdup (text), *save = NULL;
     size_t n = 1;
     for (const char *p = text; *p; p++)
         n += *p == ',';
-    if (n > 4096) {
-        free (copy);
+    if (n > 4096)
         return util_error (UTIL_EFAIL, "%s: %s: more than 4096 items", origin, path);
+    char *copy = util_strdup (text), *save = NULL;
+    char **list = copy? util_calloc (n, sizeof *list): NULL;
+    if (!list) {
+        free (copy);
+        return util_error_context ("%s: %s", origin, path);
     }
-    char **list = calloc (n, sizeof *list);
     size_t k = 0;
     int rc = 0;
     for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save)) {
@@ -90,7 +94,11 @@ s_list (const char *origin, const char *path, const char *text, char ***items, s
             rc = util_error (UTIL_ELIMIT, "%s: %s: item %zu is empty or too long", origin, path, k + 1);
             break;
         }
-        list [k++] = strdup (tok);
+        if (!(list [k] = util_strdup (tok))) {
+            rc = util_error_context ("%s: %s", origin, path);
+            break;
+        }
+        k++;
     }
     if (!rc && (k == 0 || k != n))
         rc = util_error (UTIL_EINPUT, "%s: %s: empty item in '%s'", origin, path, text);
@@ -162,7 +170,14 @@ proto_study_parse (const char *text, const char *origin)
         util_error (UTIL_EINPUT, "%s: not a study config (no 'study' section)", origin);
         return NULL;
     }
-    proto_study_t *s = calloc (1, sizeof *s);
+    //  zconfig (czmq) aborts the process when memory runs out, as GMP does;
+    //  everything allocated here is checked.
+    proto_study_t *s = util_calloc (1, sizeof *s);
+    if (!s) {
+        zconfig_destroy (&root);
+        util_error_context ("%s", origin);
+        return NULL;
+    }
     int rc = -1, choice;
     double v;
     zconfig_t *study = zconfig_locate (root, "study");

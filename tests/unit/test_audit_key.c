@@ -16,6 +16,7 @@
 #include "audit/key.h"
 #include "util/error.h"
 #include "audit/audit_internal.h"
+#include "alloc_walk.h"
 
 #define SK "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 #define VK "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -226,6 +227,79 @@ test_files (void **state)
     rmdir (dir);
 }
 
+//  Allocation failures: parsing, loading and formatting keys.
+static bool
+s_parse_signer (void *arg)
+{
+    (void) arg;
+    audit_signer_t *s = audit_signer_parse (SK, strlen (SK));
+    bool ok = s != NULL;
+    audit_signer_destroy (&s);
+    return ok;
+}
+
+static bool
+s_parse_verifier (void *arg)
+{
+    (void) arg;
+    audit_verifier_t *v = audit_verifier_parse (VK, strlen (VK));
+    bool ok = v != NULL;
+    audit_verifier_destroy (&v);
+    return ok;
+}
+
+static bool
+s_load_signer (void *path)
+{
+    audit_signer_t *s = audit_signer_load (path);
+    bool ok = s != NULL;
+    audit_signer_destroy (&s);
+    return ok;
+}
+
+static bool
+s_load_verifier (void *path)
+{
+    audit_verifier_t *v = audit_verifier_load (path);
+    bool ok = v != NULL;
+    audit_verifier_destroy (&v);
+    return ok;
+}
+
+static bool
+s_text (void *signer)
+{
+    char *text = audit_signer_text (signer);
+    bool ok = text != NULL;
+    audit_key_text_free (text);
+    return ok;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    assert_true (alloc_walk (s_parse_signer, NULL) >= 1);
+    assert_true (alloc_walk (s_parse_verifier, NULL) >= 1);
+    char dir [] = "/tmp/cohort-audit-key-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char path [256], pub [256];
+    snprintf (path, sizeof path, "%s/signer.key", dir);
+    snprintf (pub, sizeof pub, "%s/verifier.pub", dir);
+    s_write (path, SK "\n", 0600);
+    s_write (pub, VK "\n", 0644);
+    //  The file's buffer, then the key.
+    assert_true (alloc_walk (s_load_signer, path) >= 2);
+    assert_true (alloc_walk (s_load_verifier, pub) >= 2);
+    audit_signer_t *s = audit_signer_load (path);
+    assert_non_null (s);
+    assert_true (alloc_walk (s_text, s) >= 1);
+    audit_signer_destroy (&s);
+    unlink (path);
+    unlink (pub);
+    rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -234,6 +308,7 @@ main (void)
         cmocka_unit_test (test_generate),
         cmocka_unit_test (test_parse_rejects),
         cmocka_unit_test (test_files),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "audit/log.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 typedef struct {
     char dir [64];
@@ -342,6 +343,66 @@ test_checkpoint (void **state)
     audit_log_destroy (&log);
 }
 
+//  Allocation failures: opening, proofs, and checkpoints; a checkpoint
+//  that could not be made stores nothing (the log still verifies with
+//  exactly the checkpoint that succeeded).
+static bool
+s_open_walk (void *path)
+{
+    audit_log_t *log = audit_log_open (path, "hospital-a.example/audit");
+    bool ok = log != NULL;
+    audit_log_destroy (&log);
+    return ok;
+}
+
+static bool
+s_proof_walk (void *log)
+{
+    audit_hash_t leaf, proof [AUDIT_PROOF_MAX];
+    size_t len = 0;
+    return audit_log_inclusion_proof (log, 2, 5, leaf, proof, &len) == 0
+        && audit_log_consistency_proof (log, 3, 5, proof, &len) == 0;
+}
+
+typedef struct {
+    audit_log_t *log;
+    audit_signer_t *key;
+} s_cp_t;
+
+static bool
+s_checkpoint_walk (void *arg)
+{
+    s_cp_t *c = arg;
+    char *note = audit_log_checkpoint (c->log, c->key);
+    bool ok = note != NULL;
+    free (note);
+    return ok;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    fixture_t *f = *state;
+    //  The log, its path, its scratch buffer.
+    assert_true (alloc_walk (s_open_walk, f->path) >= 3);
+    s_cp_t c = { audit_log_open (f->path, NULL), audit_signer_generate ("hospital-a-audit") };
+    assert_non_null (c.log);
+    s_append_n (c.log, 5);
+    assert_true (alloc_walk (s_proof_walk, c.log) >= 2);
+    //  The verifier's text, then the note.
+    assert_true (alloc_walk (s_checkpoint_walk, &c) >= 2);
+    audit_log_destroy (&c.log);
+    char *vtext = audit_signer_verifier_text (c.key);
+    audit_verifier_t *v = audit_verifier_parse (vtext, strlen (vtext));
+    audit_verify_result_t r;
+    assert_int_equal (audit_log_verify (f->path, v, NULL, 0, &r), 0);
+    assert_int_equal (r.checkpoints, 1);
+    assert_int_equal (r.entries, 5);
+    audit_verifier_destroy (&v);
+    free (vtext);
+    audit_signer_destroy (&c.key);
+}
+
 int
 main (void)
 {
@@ -353,6 +414,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_two_handles, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_proofs, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_checkpoint, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_out_of_memory, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include "audit/log.h"
 #include "util/error.h"
 #include "audit/audit_internal.h"
+#include "alloc_walk.h"
 
 #define N 50
 
@@ -378,6 +379,33 @@ test_damaged_meta (void **state)
     assert_non_null (strstr (util_last_error (), "right edge"));
 }
 
+//  Allocation failures: verifying a good log fails only with out of
+//  memory, and never blames an entry for it.
+typedef struct {
+    fixture_t *f;
+    const char *note;
+} s_verify_t;
+
+static bool
+s_verify_walk (void *arg)
+{
+    s_verify_t *w = arg;
+    audit_verify_result_t r;
+    int rc = audit_log_verify (w->f->path, NULL, w->note, w->note? strlen (w->note): 0, &r);
+    assert_int_equal (r.first_bad, -1);
+    return rc == 0;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    s_verify_t w = { *state, NULL };
+    //  The scratch buffer, the recorded key, the checkpoint list.
+    assert_true (alloc_walk (s_verify_walk, &w) >= 3);
+    w.note = w.f->note;
+    assert_true (alloc_walk (s_verify_walk, &w) >= 3);
+}
+
 int
 main (void)
 {
@@ -387,7 +415,7 @@ main (void)
         T (test_rewritten_hashes), T (test_removed_entry), T (test_removed_first_and_last),
         T (test_reordered), T (test_appended_outside), T (test_file_byte),
         T (test_file_truncated), T (test_checkpoint_problems), T (test_not_a_log),
-        T (test_damaged_meta),
+        T (test_damaged_meta), T (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -9,6 +9,9 @@
 #include <math.h>
 
 #include "dp/accountant.h"
+#include <string.h>
+
+#include "alloc_walk.h"
 
 static void
 s_assert_rel (double got, double want, double rel)
@@ -268,6 +271,54 @@ test_curve_lifecycle_and_errors (void **state)
     assert_true (orders [0] == 1.25 && orders [71] == 512);
 }
 
+//  Allocation failures: a curve that cannot be made is reported; an
+//  addition that cannot be computed leaves the curve as it was.
+static bool
+s_new_default (void *arg)
+{
+    (void) arg;
+    dp_curve_t *c = dp_curve_new_default ();
+    bool ok = c != NULL;
+    dp_curve_destroy (&c);
+    return ok;
+}
+
+typedef struct {
+    dp_curve_t *curve;
+    double before [256];
+} s_add_t;
+
+static bool
+s_add (void *arg)
+{
+    s_add_t *a = arg;
+    size_t n = dp_curve_size (a->curve);
+    for (size_t i = 0; i < n; i++)
+        assert_true (dp_curve_rdp (a->curve) [i] == a->before [i]);
+    if (dp_curve_add_ddg (a->curve, 0.1, 2.0, 400, 3, 10, 5) == 0
+    &&  dp_curve_add_subsampled_gaussian (a->curve, 0.01, 1.1, 100) == 0)
+        return true;
+    //  A failure after the first addition succeeded: undo it by hand so
+    //  that the next run starts from the same curve.
+    assert_int_equal (dp_curve_set_rdp (a->curve, a->before), 0);
+    return false;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    assert_true (alloc_walk (s_new_default, NULL) >= 3);
+    s_add_t a = { dp_curve_new_default (), { 0 } };
+    assert_non_null (a.curve);
+    assert_true (dp_curve_size (a.curve) <= 256);
+    assert_int_equal (dp_curve_add_zcdp (a.curve, 0.5), 0);
+    memcpy (a.before, dp_curve_rdp (a.curve), dp_curve_size (a.curve) * sizeof (double));
+    assert_true (alloc_walk (s_add, &a) >= 2);
+    assert_true (dp_curve_rdp (a.curve) [0] > a.before [0]);
+    dp_curve_destroy (&a.curve);
+}
+
 int
 main (void)
 {
@@ -279,6 +330,7 @@ main (void)
         cmocka_unit_test (test_zcdp),
         cmocka_unit_test (test_ddg),
         cmocka_unit_test (test_curve_lifecycle_and_errors),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include "dp/clip.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 //  Exact enough: long double sum of squares of doubles of similar size.
 static long double
@@ -118,6 +119,39 @@ test_sensitivity_bounds (void **state)
     assert_true (dp_clip_sensitivity (NAN, 4, 1) < 0);
 }
 
+//  Allocation failures: a clip-and-sum that cannot take its row leaves the
+//  sum untouched.
+typedef struct {
+    double sum [2];
+    int64_t fixed [2];
+} s_sums_t;
+
+static bool
+s_clip_sums (void *arg)
+{
+    s_sums_t *s = arg;
+    const double ex [2][2] = { { 3, 4 }, { 0.1, 0 } };
+    assert_true (s->sum [0] == 1 && s->sum [1] == 1);
+    assert_true (s->fixed [0] == 0 && s->fixed [1] == 0);
+    if (dp_clip_sum (&ex [0][0], 2, 2, 1, s->sum))
+        return false;
+    if (dp_clip_sum_fixed (&ex [0][0], 2, 2, 1, 10, s->fixed) == 0)
+        return true;
+    s->sum [0] = s->sum [1] = 1;        //  the next run starts over
+    return false;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    s_sums_t s = { { 1, 1 }, { 0, 0 } };
+    assert_true (alloc_walk (s_clip_sums, &s) >= 2);
+    assert_true (fabs (s.sum [0] - 1.7) < 1e-9 && fabs (s.sum [1] - 1.8) < 1e-9);
+    //  round (0.6 2^10) + round (0.1 2^10), round (0.8 2^10)
+    assert_true (s.fixed [0] == 614 + 102 && s.fixed [1] == 819);
+}
+
 int
 main (void)
 {
@@ -126,6 +160,7 @@ main (void)
         cmocka_unit_test (test_clip_sum),
         cmocka_unit_test (test_clip_sum_fixed),
         cmocka_unit_test (test_sensitivity_bounds),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 
 #include "dp/ledger.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 static char s_dir [64];
 static char s_path [128];
@@ -306,6 +307,48 @@ test_concurrent_writers (void **state)
     dp_ledger_destroy (&l);
 }
 
+//  Allocation failures: opening reports each one; a charge that fails for
+//  lack of memory is rolled back whole, and the one that succeeds is the
+//  only charge recorded.
+static bool
+s_open (void *path)
+{
+    dp_ledger_t *l = dp_ledger_open (path);
+    bool ok = l != NULL;
+    dp_ledger_destroy (&l);
+    return ok;
+}
+
+typedef struct {
+    dp_ledger_t *ledger;
+    dp_curve_t *request;
+} s_charge_t;
+
+static bool
+s_charge_once (void *arg)
+{
+    s_charge_t *c = arg;
+    //  Every earlier run failed: none may have left a charge behind.
+    assert_int_equal (dp_ledger_charge_count (c->ledger, "study", "ds"), 0);
+    return dp_ledger_charge (c->ledger, "study", "ds", c->request, "oom") == 0;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    const char *path = s_fresh ();
+    assert_true (alloc_walk (s_open, (void *) path) >= 2);
+    s_charge_t c = { dp_ledger_open (path), s_request (0.01, 1.1, 10) };
+    assert_non_null (c.ledger);
+    assert_int_equal (dp_ledger_set_budget (c.ledger, "study", "ds", 10, 1e-5), 0);
+    assert_true (alloc_walk (s_charge_once, &c) >= 3);
+    assert_int_equal (dp_ledger_charge_count (c.ledger, "study", "ds"), 1);
+    s_assert_consistent (c.ledger, "study", "ds", c.request);
+    dp_curve_destroy (&c.request);
+    dp_ledger_destroy (&c.ledger);
+}
+
 int
 main (void)
 {
@@ -315,6 +358,7 @@ main (void)
         cmocka_unit_test (test_open_errors),
         cmocka_unit_test (test_kill9_mid_charge),
         cmocka_unit_test (test_concurrent_writers),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

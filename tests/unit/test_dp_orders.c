@@ -10,6 +10,7 @@
 
 #include "dp/accountant.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 static void
 test_parse_good (void **state)
@@ -88,12 +89,34 @@ test_parse_bad (void **state)
     s_bad ("22222222222222222222222222222222222222222222222222222222222222222222", "too long");
 }
 
+//  Allocation failures: the first list and each time it grows.
+static bool
+s_parse (void *text)
+{
+    double *o = NULL;
+    size_t n = 0;
+    if (dp_orders_parse (text, &o, &n))
+        return false;
+    assert_int_equal (n, 99 + 52);
+    free (o);
+    return true;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    //  151 orders: 64, then 128, then 256 places.
+    assert_true (alloc_walk (s_parse, "1.1:10.9:0.1,12:63:1") >= 3);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_parse_good),
         cmocka_unit_test (test_parse_bad),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

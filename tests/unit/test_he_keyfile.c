@@ -13,6 +13,7 @@
 
 #include "he/keyfile.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 static he_pubkey_t *s_pk;
 static he_seckey_t *s_sk;
@@ -226,13 +227,111 @@ test_files (void **state)
         fprintf (f, "%0999d\n", 0);
     fclose (f);
     assert_null (he_keyfile_load_public (path));
-    assert_non_null (strstr (util_last_error (), "larger than"));
+    assert_non_null (strstr (util_last_error (), "big.key: "));
+    assert_non_null (strstr (util_last_error (), "over the limit of 1048576"));
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
     unlink (path);
     snprintf (path, sizeof path, "%s/share-1.key", dir);
     unlink (path);
     snprintf (path, sizeof path, "%s/nodir/x.key", dir);
     assert_int_equal (he_keyfile_write (path, "x\n", 0644, 0), -1);
     rmdir (dir);
+}
+
+//  Allocation failures: every util_ allocation of each parser, formatter
+//  and loader fails once, and each failure is reported and leaks nothing.
+static bool
+s_parse_public (void *text)
+{
+    he_pubkey_t *pk = he_keyfile_parse_public (text, strlen (text), "k.pub");
+    bool ok = pk != NULL;
+    he_pubkey_destroy (&pk);
+    return ok;
+}
+
+static bool
+s_parse_secret (void *text)
+{
+    he_seckey_t *sk = he_keyfile_parse_secret (text, strlen (text), "k.sec");
+    bool ok = sk != NULL;
+    he_seckey_destroy (&sk);
+    return ok;
+}
+
+static bool
+s_parse_share (void *text)
+{
+    he_share_t *sh = he_keyfile_parse_share (text, strlen (text), "share.key");
+    bool ok = sh != NULL;
+    he_share_destroy (&sh);
+    return ok;
+}
+
+static bool
+s_parse_verify (void *text)
+{
+    he_verify_t *vk = he_keyfile_parse_verify (text, strlen (text), "verify.key");
+    bool ok = vk != NULL;
+    he_verify_destroy (&vk);
+    return ok;
+}
+
+static bool
+s_format_share (void *share)
+{
+    char *t = he_keyfile_format_share (share);
+    bool ok = t != NULL;
+    free (t);
+    return ok;
+}
+
+static bool
+s_format_verify (void *vk)
+{
+    char *t = he_keyfile_format_verify (vk);
+    bool ok = t != NULL;
+    free (t);
+    return ok;
+}
+
+static bool
+s_load_secret (void *path)
+{
+    he_seckey_t *sk = he_keyfile_load_secret (path);
+    bool ok = sk != NULL;
+    he_seckey_destroy (&sk);
+    return ok;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    char *t = he_keyfile_format_public (s_pk);
+    //  Two hex fields and the key itself at least.
+    assert_true (alloc_walk (s_parse_public, t) >= 3);
+    free (t);
+    t = he_keyfile_format_secret (s_sk);
+    assert_true (alloc_walk (s_parse_secret, t) >= 4);
+    char dir [] = "/tmp/cohort-keyfile-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char path [64];
+    snprintf (path, sizeof path, "%s/sec.key", dir);
+    assert_int_equal (he_keyfile_write (path, t, 0600, 1), 0);
+    //  The file's buffer first, then everything the parser takes.
+    assert_true (alloc_walk (s_load_secret, path) >= 5);
+    unlink (path);
+    rmdir (dir);
+    free (t);
+    t = he_keyfile_format_share (s_shares [1]);
+    assert_true (alloc_walk (s_parse_share, t) >= 5);
+    free (t);
+    t = he_keyfile_format_verify (s_vk);
+    //  n, v and three verification keys, the object and its key array.
+    assert_true (alloc_walk (s_parse_verify, t) >= 7);
+    free (t);
+    assert_true (alloc_walk (s_format_share, s_shares [0]) >= 1);
+    assert_true (alloc_walk (s_format_verify, s_vk) >= 1);
 }
 
 int
@@ -243,6 +342,7 @@ main (void)
         cmocka_unit_test (test_public_refusals),
         cmocka_unit_test (test_secret_share_verify_refusals),
         cmocka_unit_test (test_files),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

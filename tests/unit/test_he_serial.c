@@ -9,6 +9,7 @@
 
 #include "he/serial.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 static he_pubkey_t *s_pk;
 static he_seckey_t *s_sk;
@@ -204,6 +205,70 @@ test_proofs_and_accumulate (void **state)
     he_pubkey_destroy (&pk);
 }
 
+//  Allocation failures in the decoders and encoders: each is reported
+//  (UTIL_ENOMEM) and leaves nothing behind.
+typedef struct {
+    uint8_t *buf;
+    size_t len;
+} s_wire_t;
+
+static bool
+s_pubkey_back (void *arg)
+{
+    s_wire_t *w = arg;
+    he_pubkey_t *pk = he_pubkey_deserialize (w->buf, w->len);
+    bool ok = pk != NULL;
+    he_pubkey_destroy (&pk);
+    return ok;
+}
+
+static bool
+s_vector_back (void *arg)
+{
+    s_wire_t *w = arg;
+    mpz_t *cts = NULL;
+    size_t count = 0;
+    if (he_vector_deserialize (&cts, &count, s_pk, w->buf, w->len, 0))
+        return false;
+    assert_int_equal (count, 3);
+    he_vector_free (&cts, count);
+    return true;
+}
+
+static bool
+s_vector_out (void *cts)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (he_vector_serialize (&buf, &len, s_pk, (const mpz_t *) cts, 3))
+        return false;
+    free (buf);
+    return true;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    s_wire_t w;
+    assert_int_equal (he_pubkey_serialize (&w.buf, &w.len, s_pk), 0);
+    assert_true (alloc_walk (s_pubkey_back, &w) >= 1);
+    free (w.buf);
+    mpz_t cts [3], m;
+    mpz_init_set_ui (m, 7);
+    for (int i = 0; i < 3; i++) {
+        mpz_init (cts [i]);
+        assert_int_equal (he_encrypt (cts [i], s_pk, m), 0);
+    }
+    assert_true (alloc_walk (s_vector_out, cts) >= 1);
+    assert_int_equal (he_vector_serialize (&w.buf, &w.len, s_pk, (const mpz_t *) cts, 3), 0);
+    assert_true (alloc_walk (s_vector_back, &w) >= 1);
+    free (w.buf);
+    for (int i = 0; i < 3; i++)
+        mpz_clear (cts [i]);
+    mpz_clear (m);
+}
+
 int
 main (void)
 {
@@ -211,6 +276,7 @@ main (void)
         cmocka_unit_test (test_pubkey),
         cmocka_unit_test (test_vector),
         cmocka_unit_test (test_proofs_and_accumulate),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

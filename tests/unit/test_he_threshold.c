@@ -10,6 +10,7 @@
 
 #include "he/threshold.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 #define PARTIES   5
 #define THRESHOLD 3
@@ -483,6 +484,69 @@ test_bad_parameters (void **state)
     mpz_clears (x, c, NULL);
 }
 
+//  Allocation failures while building verification keys, proving and
+//  checking a batch: each is reported (UTIL_ENOMEM), none leaks.
+typedef struct {
+    mpz_t cts [BATCH], parts [BATCH];
+    he_proof_t proof;
+} s_batch_t;
+
+static bool
+s_verify_new (void *arg)
+{
+    (void) arg;
+    mpz_t vks [PARTIES];
+    for (unsigned i = 0; i < PARTIES; i++)
+        mpz_init_set (vks [i], he_verify_key (s_vk, i + 1));
+    he_verify_t *vk = he_verify_new (he_verify_n (s_vk), PARTIES, THRESHOLD, he_verify_v (s_vk),
+                                     (const mpz_t *) vks);
+    bool ok = vk != NULL;
+    he_verify_destroy (&vk);
+    for (unsigned i = 0; i < PARTIES; i++)
+        mpz_clear (vks [i]);
+    return ok;
+}
+
+static bool
+s_batch_prove (void *arg)
+{
+    s_batch_t *b = arg;
+    he_proof_t proof;
+    he_proof_init (&proof);
+    he_nonce_t *nonce = he_nonce_new (s_shares [1]);
+    bool ok = nonce && he_batch_prove (&proof, s_shares [1], &nonce, "s1", 7,
+                                       (const mpz_t *) b->cts, (const mpz_t *) b->parts,
+                                       BATCH) == 0;
+    he_nonce_destroy (&nonce);
+    he_proof_clear (&proof);
+    return ok;
+}
+
+static bool
+s_batch_verify (void *arg)
+{
+    s_batch_t *b = arg;
+    int rc = VERIFY (2, "s1", 7, b->cts, b->parts, BATCH, &b->proof);
+    //  Out of memory must never pass for a proof that does not verify.
+    assert_true (rc == 0 || util_last_code () != UTIL_ECRYPTO);
+    return rc == 0;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    assert_true (alloc_walk (s_verify_new, NULL) >= 2);
+    s_batch_t b;
+    s_batch_fixture (b.cts, b.parts, &b.proof, 2);
+    //  The nonce, then the batch coefficients.
+    assert_true (alloc_walk (s_batch_prove, &b) >= 2);
+    assert_true (alloc_walk (s_batch_verify, &b) >= 1);
+    for (int j = 0; j < BATCH; j++)
+        mpz_clears (b.cts [j], b.parts [j], NULL);
+    he_proof_clear (&b.proof);
+}
+
 int
 main (void)
 {
@@ -495,6 +559,7 @@ main (void)
         cmocka_unit_test (test_combine_bad_indices),
         cmocka_unit_test (test_homomorphic_sum_then_threshold),
         cmocka_unit_test (test_bad_parameters),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

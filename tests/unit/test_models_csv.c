@@ -11,6 +11,7 @@
 
 #include "models/csv.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 static model_csv_t *
 s_parse (const char *text)
@@ -145,13 +146,53 @@ test_load (void **state)
     assert_string_equal (model_csv_cell (csv, 0, 4), "");
     model_csv_destroy (&csv);
     assert_int_equal (model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/pima_diabetes.csv", 100), -1);
-    assert_non_null (strstr (util_last_error (), ":1:1: file is "));
-    assert_non_null (strstr (util_last_error (), "over the limit of 100"));
+    assert_non_null (strstr (util_last_error (), "pima_diabetes.csv: "));
+    assert_non_null (strstr (util_last_error (), " bytes, over the limit of 100"));
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
     assert_int_equal (model_csv_load (&csv, "/nonexistent/x.csv", 0), -1);
     assert_non_null (strstr (util_last_error (), "/nonexistent/x.csv: cannot open"));
     assert_int_equal (model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets", 0), -1);
     assert_non_null (strstr (util_last_error (), "not a regular file"));
     assert_null (csv);
+}
+
+//  Allocation failures: the table, its name and text, the cell list and
+//  every time it grows; the loader's buffer too.
+static bool
+s_parse_big (void *text)
+{
+    model_csv_t *csv = NULL;
+    if (model_csv_parse (&csv, "big.csv", text, strlen (text), 0))
+        return false;
+    assert_int_equal (model_csv_rows (csv), 300);
+    model_csv_destroy (&csv);
+    return true;
+}
+
+static bool
+s_load_pima (void *arg)
+{
+    (void) arg;
+    model_csv_t *csv = NULL;
+    if (model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/pima_diabetes.csv", 0))
+        return false;
+    model_csv_destroy (&csv);
+    return true;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    //  301 records of 2 cells: the cell list grows from 256 to 512 to 1024.
+    char *text = malloc (301 * 16);
+    assert_non_null (text);
+    strcpy (text, "a,b\n");
+    for (int i = 0; i < 300; i++)
+        sprintf (text + strlen (text), "%d,\"x%d\"\n", i, i);
+    assert_true (alloc_walk (s_parse_big, text) >= 5);
+    free (text);
+    assert_true (alloc_walk (s_load_pima, NULL) >= 4);
 }
 
 int
@@ -163,6 +204,7 @@ main (void)
         cmocka_unit_test (test_refusals),
         cmocka_unit_test (test_too_many_columns),
         cmocka_unit_test (test_load),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 
 #include "models/dataset.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 static model_csv_t *
 s_csv (const char *text)
@@ -345,6 +346,61 @@ test_pima (void **state)
     model_dataset_destroy (&ds);
 }
 
+//  Allocation failures while loading (with a one-hot feature and a row
+//  whose category is unknown to the schema) and splitting.
+typedef struct {
+    model_csv_t *csv;
+    const model_load_spec_t *spec;
+    const model_schema_t *schema;
+} s_load_t;
+
+static bool
+s_load_walk (void *arg)
+{
+    s_load_t *l = arg;
+    model_dataset_t *ds = NULL;
+    if (model_dataset_load (&ds, l->csv, l->spec, l->schema))
+        return false;
+    assert_int_equal (ds->n, 4);
+    model_dataset_destroy (&ds);
+    return true;
+}
+
+static bool
+s_split_walk (void *ds)
+{
+    model_dataset_t *train = NULL, *test = NULL;
+    if (model_dataset_split (ds, 0.5, 1, &train, &test))
+        return false;
+    model_dataset_destroy (&train);
+    model_dataset_destroy (&test);
+    return true;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    const char *cat [] = { "sex" };
+    model_load_spec_t spec = { .label = "outcome", .categorical = cat, .n_categorical = 1 };
+    s_load_t l = { s_csv (s_table), &spec, NULL };
+    //  The schema from the data: names, levels, encoded column names.
+    assert_true (alloc_walk (s_load_walk, &l) >= 10);
+    //  Against a fixed schema without level 'm': each such row's problem.
+    model_schema_t *schema = model_schema_new ();
+    const char *levels [] = { "f" };
+    assert_int_equal (model_schema_add (schema, "age", NULL, 0), 0);
+    assert_int_equal (model_schema_add (schema, "sex", levels, 1), 0);
+    l.schema = schema;
+    assert_true (alloc_walk (s_load_walk, &l) >= 6);
+    model_dataset_t *ds = NULL;
+    assert_int_equal (model_dataset_load (&ds, l.csv, &spec, NULL), 0);
+    assert_true (alloc_walk (s_split_walk, ds) >= 4);
+    model_dataset_destroy (&ds);
+    model_schema_destroy (&schema);
+    model_csv_destroy (&l.csv);
+}
+
 int
 main (void)
 {
@@ -357,6 +413,7 @@ main (void)
         cmocka_unit_test (test_policy_errors),
         cmocka_unit_test (test_split),
         cmocka_unit_test (test_pima),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 
 #include "models/metrics.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 static void
 test_auc_small (void **state)
@@ -158,6 +159,43 @@ test_histograms (void **state)
     assert_int_equal (model_histogram_add (pos, neg, 4, bad, dy, 1), -1);
 }
 
+//  Allocation failures: the metrics fail as a whole (an AUC that could not
+//  be computed is an error, not a NAN), as does the calibration table.
+static const double s_scores [4] = { 0.1, 0.4, 0.35, 0.8 };
+static const double s_labels [4] = { 0, 0, 1, 1 };
+
+static bool
+s_metrics_walk (void *arg)
+{
+    (void) arg;
+    model_metrics_t m;
+    if (model_metrics_compute (&m, s_scores, s_labels, 4))
+        return false;
+    assert_true (fabs (m.auc - 0.75) < 1e-15);
+    return true;
+}
+
+static bool
+s_calibration_walk (void *arg)
+{
+    (void) arg;
+    model_calibration_t table [4];
+    return model_calibration (table, 4, s_scores, s_labels, 4) == 0;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    assert_true (alloc_walk (s_metrics_walk, NULL) >= 1);
+    assert_true (alloc_walk (s_calibration_walk, NULL) >= 2);
+    util_alloc_fail_after (0);
+    double auc = model_auc (s_scores, s_labels, 4);
+    util_alloc_fail_after (-1);
+    assert_true (isnan (auc));
+    assert_int_equal (util_last_code (), UTIL_ENOMEM);
+}
+
 int
 main (void)
 {
@@ -167,6 +205,7 @@ main (void)
         cmocka_unit_test (test_compute),
         cmocka_unit_test (test_calibration),
         cmocka_unit_test (test_histograms),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

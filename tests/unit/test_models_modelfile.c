@@ -16,6 +16,7 @@
 #include "util/error.h"
 #include "models/modelfile.h"
 #include "models/pipeline.h"
+#include "alloc_walk.h"
 
 static const char *s_csv_text =
     "age,sex,bp,y\n"
@@ -340,6 +341,111 @@ test_syntax_and_size (void **state)
     assert_non_null (strstr (util_last_error (), "over the limit"));
 }
 
+//  The writer refuses what JSON cannot hold, naming it, instead of leaving
+//  the key out: a non-finite number, a name that is not UTF-8.
+static void
+test_writer_refusals (void **state)
+{
+    (void) state;
+    model_file_t *mf = s_train (MODEL_TYPE_LOGISTIC);
+    double l2 = mf->l2;
+    mf->l2 = NAN;
+    assert_null (model_file_to_json (mf));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_string_equal (util_last_error (), "model: training.l2 is not a finite number");
+    mf->l2 = l2;
+    gsl_vector_set (mf->w, 1, INFINITY);
+    assert_null (model_file_to_json (mf));
+    assert_non_null (strstr (util_last_error (), "logistic.original_scale.coefficients."));
+    gsl_vector_set (mf->w, 1, 0.5);
+    char *saved = mf->label;
+    mf->label = "\xff\xfe";
+    assert_null (model_file_to_json (mf));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_string_equal (util_last_error (), "model: label.column is not UTF-8 text");
+    mf->label = saved;
+    char *text = model_file_to_json (mf);
+    assert_non_null (text);
+    free (text);
+    model_file_destroy (&mf);
+}
+
+//  Allocation failures: the model, its label texts, its schema, and the
+//  file's buffer; training (the copies it keeps) as well.
+static bool
+s_parse_walk (void *text)
+{
+    model_file_t *mf = s_reparse (text);
+    bool ok = mf != NULL;
+    model_file_destroy (&mf);
+    return ok;
+}
+
+static bool
+s_load_walk (void *path)
+{
+    model_file_t *mf = model_file_load (path);
+    bool ok = mf != NULL;
+    model_file_destroy (&mf);
+    return ok;
+}
+
+typedef struct {
+    model_dataset_t *ds;
+    model_load_spec_t spec;
+    model_train_opts_t opts;
+} s_train_t;
+
+static bool
+s_train_walk (void *arg)
+{
+    s_train_t *t = arg;
+    model_file_t *mf = model_train (t->ds, &t->spec, &t->opts, NULL);
+    bool ok = mf != NULL;
+    model_file_destroy (&mf);
+    return ok;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    for (int type = 0; type < 2; type++) {
+        model_file_t *mf = s_train (type? MODEL_TYPE_MLP: MODEL_TYPE_LOGISTIC);
+        char *text = model_file_to_json (mf);
+        assert_non_null (text);
+        //  model, label, positive, negative, then the schema's features.
+        assert_true (alloc_walk (s_parse_walk, text) >= 8);
+        if (type == 0) {
+            char path [] = "/tmp/cohort-modelfile-XXXXXX";
+            int fd = mkstemp (path);
+            assert_true (fd >= 0);
+            close (fd);
+            assert_int_equal (model_file_save (mf, path), 0);
+            assert_true (alloc_walk (s_load_walk, path) >= 9);
+            unlink (path);
+        }
+        free (text);
+        model_file_destroy (&mf);
+    }
+    model_csv_t *csv = NULL;
+    assert_int_equal (model_csv_parse (&csv, "m.csv", s_csv_text, strlen (s_csv_text), 0), 0);
+    const char *cat [] = { "sex" };
+    s_train_t t = { NULL, { .label = "y", .positive = "yes", .negative = "no",
+                            .categorical = cat, .n_categorical = 1 }, { 0 } };
+    assert_int_equal (model_dataset_load (&t.ds, csv, &t.spec, NULL), 0);
+    model_train_defaults (&t.opts, MODEL_TYPE_LOGISTIC);
+    t.opts.missing = MODEL_MISSING_IMPUTE;
+    assert_true (alloc_walk (s_train_walk, &t) >= 10);
+    model_train_defaults (&t.opts, MODEL_TYPE_MLP);
+    t.opts.missing = MODEL_MISSING_IMPUTE;
+    t.opts.epochs = 2;
+    t.opts.hidden [0] = 3;
+    assert_true (alloc_walk (s_train_walk, &t) >= 11);
+    model_dataset_destroy (&t.ds);
+    model_csv_destroy (&csv);
+}
+
 int
 main (void)
 {
@@ -351,6 +457,8 @@ main (void)
         cmocka_unit_test (test_refusals_logistic),
         cmocka_unit_test (test_refusals_mlp),
         cmocka_unit_test (test_syntax_and_size),
+        cmocka_unit_test (test_writer_refusals),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

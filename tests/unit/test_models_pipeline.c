@@ -175,6 +175,10 @@ test_train_refusals (void **state)
     model_train_defaults (&opts, MODEL_TYPE_LOGISTIC);
     assert_null (model_train (unlabelled, &spec, &opts, NULL));
     assert_string_equal (util_last_error (), "training needs a label");
+    //  A labelled dataset but no label name to store in the model.
+    assert_null (model_train (ds, &nolabel, &opts, NULL));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_non_null (strstr (util_last_error (), "name of the label column"));
     opts.l2 = -1;
     assert_null (model_train (ds, &spec, &opts, NULL));
     opts.l2 = NAN;
@@ -197,6 +201,12 @@ test_train_refusals (void **state)
     opts.epochs = 1;
     opts.n_hidden = 0;
     assert_null (model_train (ds, &spec, &opts, NULL));
+    //  The optimiser's own reason, not "out of memory".
+    opts.n_hidden = 1;
+    opts.lr = -1;
+    assert_null (model_train (ds, &spec, &opts, NULL));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_non_null (strstr (util_last_error (), "learning rate"));
     model_dataset_destroy (&ds);
     model_dataset_destroy (&unlabelled);
 }

@@ -11,6 +11,7 @@
 
 #include "proto/message.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 //  Encodes msg without validation (to feed the decoder bad input).
 static uint8_t *
@@ -225,6 +226,58 @@ test_socket_pair (void **state)
     zsock_destroy (&b);
 }
 
+//  Allocation failures: encoding, and decoding (every allocation of
+//  protobuf-c's unpacking goes through util_malloc), each reported as out
+//  of memory, never as bad input.
+typedef struct {
+    uint8_t *buf;
+    size_t len;
+} s_wire_t;
+
+static bool
+s_decode_walk (void *arg)
+{
+    s_wire_t *w = arg;
+    proto_msg_t *msg = proto_decode (w->buf, w->len);
+    bool ok = msg != NULL;
+    if (ok)
+        assert_int_equal (msg->accept->n_features, 3);
+    proto_free (&msg);
+    return ok;
+}
+
+static bool
+s_encode_walk (void *msg)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (proto_encode (msg, &buf, &len))
+        return false;
+    free (buf);
+    return true;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    char *features [3] = { "age", "bp", "mass" };
+    Cohort__StudyAccept a = COHORT__STUDY_ACCEPT__INIT;
+    a.n_features = 3;
+    a.features = features;
+    a.train_records = 100;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "s-1";
+    msg.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
+    msg.accept = &a;
+    assert_true (alloc_walk (s_encode_walk, &msg) >= 1);
+    s_wire_t w;
+    assert_int_equal (proto_encode (&msg, &w.buf, &w.len), 0);
+    //  The envelope, its id, the body, the feature array and its strings.
+    assert_true (alloc_walk (s_decode_walk, &w) >= 7);
+    free (w.buf);
+}
+
 int
 main (void)
 {
@@ -234,6 +287,7 @@ main (void)
         cmocka_unit_test (test_accept_partial_update),
         cmocka_unit_test (test_garbage),
         cmocka_unit_test (test_socket_pair),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include "proto/study.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 static const char *s_full =
     "study\n"
@@ -192,6 +193,30 @@ test_site_unit (void **state)
     s_site_bad ("    local_rounds = 3\n", "study/local_rounds: unknown key");
 }
 
+//  Allocation failures: the study, its names and each list item (zconfig
+//  itself aborts on out of memory, as czmq does).
+static bool
+s_parse_walk (void *text)
+{
+    proto_study_t *s = proto_study_parse (text, "s.cfg");
+    bool ok = s != NULL;
+    proto_study_destroy (&s);
+    return ok;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    //  The study, three names, the feature list (copy, array, two items).
+    assert_true (alloc_walk (s_parse_walk, (void *) s_full) >= 8);
+    const char *mlp = "study\n    name = m\n    dataset = d\n    label = y\n"
+                      "    model = mlp\n    hidden = 64, 8\n    steps = 5\n"
+                      "    sampling_rate = 1\n    min_sites = 1\n"
+                      "    privacy\n        off = true\n";
+    assert_true (alloc_walk (s_parse_walk, (void *) mlp) >= 8);
+}
+
 int
 main (void)
 {
@@ -200,6 +225,7 @@ main (void)
         cmocka_unit_test (test_bad),
         cmocka_unit_test (test_mlp_and_off),
         cmocka_unit_test (test_site_unit),
+        cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
