@@ -52,11 +52,18 @@ s_load_keys (ingest_grants_t *self)
     int step, rc = 0;
     while ((step = sqlite3_step (st)) == SQLITE_ROW && rc == 0) {
         const char *text = (const char *) sqlite3_column_text (st, 0);
+        if (self->nkeys == S_AUTHORITIES_MAX) {
+            rc = util_error (UTIL_ELIMIT, "%s: more than %d enrolled authorities", self->path,
+                             S_AUTHORITIES_MAX);
+            break;
+        }
         audit_verifier_t *key = text? audit_verifier_parse (text, strlen (text)): NULL;
-        if (!key || self->nkeys == S_AUTHORITIES_MAX) {
-            audit_verifier_destroy (&key);
-            rc = util_error (UTIL_EFAIL, "%s: an enrolled authority key is damaged or there are more "
-                             "than %d", self->path, S_AUTHORITIES_MAX);
+        if (!key) {
+            //  Out of memory keeps its code; anything else is damage.
+            rc = !text? util_error (UTIL_EINPUT, "%s: an enrolled authority has no key",
+                                    self->path)
+               : util_error_context ("%s: an enrolled authority key%s", self->path,
+                                     util_last_code () == UTIL_ENOMEM? "": " is damaged");
         }
         else
             self->keys [self->nkeys++] = key;
