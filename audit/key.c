@@ -248,27 +248,9 @@ audit_signer_save (const audit_signer_t *self, const char *path)
     char *text = audit_signer_text (self);
     if (!text)
         return -1;
-    int rc = -1;
-    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        util_error (UTIL_EIO, "%s: cannot create: %s", path, strerror (errno));
-        goto cleanup;
-    }
     size_t len = strlen (text);
     text [len] = '\n';
-    if (write (fd, text, len + 1) != (ssize_t) (len + 1) || fsync (fd) != 0) {
-        util_error (UTIL_EIO, "%s: write failed: %s", path, strerror (errno));
-        close (fd);
-        unlink (path);
-        goto cleanup;
-    }
-    if (close (fd) != 0) {
-        util_error (UTIL_EIO, "%s: close failed: %s", path, strerror (errno));
-        unlink (path);
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
+    int rc = util_file_write (path, text, len + 1, 0600, 0);
     OPENSSL_cleanse (text, AUDIT_KEY_TEXT_MAX + 1);
     free (text);
     return rc;

@@ -1,6 +1,7 @@
 /*  audit/keypair.c - a checkpoint key pair on disk (audit/keypair.h). */
 #include "keypair.h"
 #include "util/alloc.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,27 +10,14 @@
 #include <unistd.h>
 
 //  Writes the line and a newline to a new file (mode 0644: it is public).
-//  Returns 0, or -1 naming the file, which is then removed.
+//  Returns 0, or -1 naming the file; nothing is left on failure.
 static int
 s_write_public (const char *path, const char *line)
 {
-    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return util_error (UTIL_EIO, "%s: cannot create: %s", path, strerror (errno));
-    size_t len = strlen (line);
-    errno = 0;                          //  a short write sets none
-    int ok = write (fd, line, len) == (ssize_t) len && write (fd, "\n", 1) == 1
-          && fsync (fd) == 0;
-    int err = ok? 0: errno? errno: EIO;
-    if (close (fd) != 0 && ok) {
-        err = errno;
-        ok = 0;
-    }
-    if (!ok) {
-        unlink (path);
-        return util_error (UTIL_EIO, "%s: cannot write: %s", path, strerror (err));
-    }
-    return 0;
+    char *text = util_asprintf ("%s\n", line);
+    int rc = text? util_file_write (path, text, strlen (text), 0644, 0): -1;
+    free (text);
+    return rc;
 }
 
 char *

@@ -420,36 +420,10 @@ he_keyfile_format_verify (const he_verify_t *vk)
 int
 he_keyfile_write (const char *path, const char *text, unsigned mode, int overwrite)
 {
-    if (!overwrite && access (path, F_OK) == 0)
-        return util_error (UTIL_EREFUSED, "%s: already exists (refusing to overwrite a key file)", path);
-    char *tmp = util_asprintf ("%s.tmp.%ld", path, (long) getpid ());
-    if (!tmp)
-        return util_error_context ("%s: writing", path);
-    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t) mode);
-    if (fd < 0) {
-        util_error (UTIL_EIO, "%s: cannot create: %s", tmp, strerror (errno));
-        free (tmp);
-        return -1;
-    }
-    size_t len = strlen (text), done = 0;
-    int rc = 0;
-    while (done < len && rc == 0) {
-        ssize_t w = write (fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            rc = util_error (UTIL_EIO, "%s: write failed: %s", tmp, strerror (errno));
-        else
-            done += (size_t) w;
-    }
-    if (rc == 0 && (fchmod (fd, (mode_t) mode) || fsync (fd)))
-        rc = util_error (UTIL_EIO, "%s: %s", tmp, strerror (errno));
-    if (close (fd) && rc == 0)
-        rc = util_error (UTIL_EIO, "%s: close failed: %s", tmp, strerror (errno));
-    if (rc == 0 && rename (tmp, path))
-        rc = util_error (UTIL_EIO, "%s: cannot rename into place: %s", path, strerror (errno));
-    if (rc)
-        unlink (tmp);
-    free (tmp);
-    return rc;
+    if (util_file_write (path, text, strlen (text), mode, overwrite? UTIL_FILE_REPLACE: 0))
+        return util_last_code () == UTIL_EREFUSED
+             ? util_error (UTIL_EREFUSED, "%s: already exists (refusing to overwrite a key file)",
+                           path)
+             : -1;
+    return 0;
 }

@@ -20,47 +20,13 @@
 #define S_KEY_LEN 32
 #define S_KEY_HEX (2 * S_KEY_LEN)
 
-//  Creates `path` (it must not exist) with `mode` and writes len bytes,
-//  synced. A failed write removes the file it created. Returns 0 or -1
-//  naming the file.
-static int
-s_write_new (const char *path, const void *data, size_t len, mode_t mode)
-{
-    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0)
-        return util_error (UTIL_EIO, "%s: cannot create: %s", path, strerror (errno));
-    const char *p = data;
-    size_t done = 0;
-    int err = 0;
-    while (done < len && !err) {
-        ssize_t n = write (fd, p + done, len - done);
-        if (n > 0)
-            done += (size_t) n;
-        else
-        if (n < 0 && errno != EINTR)
-            err = errno;
-        else
-        if (n == 0)
-            err = EIO;
-    }
-    if (!err && fsync (fd) != 0)
-        err = errno;
-    if (close (fd) != 0 && !err)
-        err = errno;
-    if (err) {
-        unlink (path);
-        return util_error (UTIL_EIO, "%s: cannot write: %s", path, strerror (err));
-    }
-    return 0;
-}
-
 int
 ingest_key_file_write (const char *path, const uint8_t key [32])
 {
     char line [S_KEY_HEX + 2];
     util_hex_encode (line, key, S_KEY_LEN);
     line [S_KEY_HEX] = '\n';
-    int rc = s_write_new (path, line, S_KEY_HEX + 1, 0600);
+    int rc = util_file_write (path, line, S_KEY_HEX + 1, 0600, 0);
     util_cleanse (line, sizeof line);
     return rc;
 }
@@ -143,7 +109,7 @@ s_write_provision (const char *path, const ingest_enrollment_t *device, uint32_t
                         "  \"epoch\": %u,\n  \"aead\": \"aes-256-gcm\",\n  \"secret\": \"%s\"\n}\n",
                         device->device_id, device->patient, epoch, hex);
     int rc = len > 0 && (size_t) len < sizeof text
-           ? s_write_new (path, text, (size_t) len, 0600)
+           ? util_file_write (path, text, (size_t) len, 0600, 0)
            : util_error (UTIL_ELIMIT, "%s: the patient reference is too long", path);
     util_cleanse (hex, sizeof hex);
     util_cleanse (text, sizeof text);
@@ -270,7 +236,7 @@ ingest_provision_sign_grant (const char *key_path, const char *consent_path,
         goto done;
     size_t elen = strlen (envelope);
     envelope [elen] = '\n';             //  the file ends in a newline
-    rc = s_write_new (out_path, envelope, elen + 1, 0644);
+    rc = util_file_write (out_path, envelope, elen + 1, 0644, 0);
 done:
     free (envelope);
     ingest_consent_destroy (&consent);

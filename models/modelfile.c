@@ -300,27 +300,17 @@ model_file_save (const model_file_t *mf, const char *path)
     char *text = model_file_to_json (mf);
     if (!text)
         return -1;
-    char *tmp = util_asprintf ("%s.tmp.%ld", path, (long) getpid ());
-    if (!tmp) {
+    //  The text ends with a newline, for people and tools reading the file.
+    size_t len = strlen (text);
+    char *line = util_realloc_array (text, len + 2, 1);
+    if (!line) {
         free (text);
         return util_error_context ("%s: writing", path);
     }
-    int rc = -1;
-    FILE *file = fopen (tmp, "w");
-    if (!file)
-        util_error (UTIL_EIO, "%s: cannot write: %s", path, strerror (errno));
-    else {
-        int bad = fputs (text, file) < 0 || fputc ('\n', file) == EOF;
-        bad |= fclose (file) != 0;
-        if (bad || rename (tmp, path) != 0) {
-            util_error (UTIL_EIO, "%s: cannot write: %s", path, strerror (errno));
-            unlink (tmp);
-        }
-        else
-            rc = 0;
-    }
-    free (tmp);
-    free (text);
+    line [len] = '\n';
+    line [len + 1] = '\0';
+    int rc = util_file_write (path, line, len + 1, 0644, UTIL_FILE_REPLACE);
+    free (line);
     return rc;
 }
 

@@ -15,7 +15,7 @@ gsl_vector *
 model_vector_new (size_t n, bool zero)
 {
     size_t bytes;
-    if (util_size_mul (&bytes, n, sizeof (double)))
+    if (util_size_mul (&bytes, n, sizeof (double)) || util_alloc_fault ())
         return NULL;
     gsl_vector *v = zero? gsl_vector_calloc (n): gsl_vector_alloc (n);
     if (!v)
@@ -27,7 +27,8 @@ gsl_matrix *
 model_matrix_new (size_t n1, size_t n2, bool zero)
 {
     size_t cells, bytes;
-    if (util_size_mul (&cells, n1, n2) || util_size_mul (&bytes, cells, sizeof (double)))
+    if (util_size_mul (&cells, n1, n2) || util_size_mul (&bytes, cells, sizeof (double))
+    ||  util_alloc_fault ())
         return NULL;
     gsl_matrix *m = zero? gsl_matrix_calloc (n1, n2): gsl_matrix_alloc (n1, n2);
     if (!m)

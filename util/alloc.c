@@ -27,6 +27,15 @@ s_injected (void)
     return false;
 }
 
+bool
+util_alloc_fault (void)
+{
+    if (!s_injected ())
+        return false;
+    util_error (UTIL_ENOMEM, "out of memory (injected)");
+    return true;
+}
+
 int
 util_size_mul (size_t *out, size_t a, size_t b)
 {

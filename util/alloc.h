@@ -7,7 +7,7 @@
         util_size_mul, util_size_add                    size arithmetic that
                                                         refuses to wrap
         util_cleanse                                    wipes a secret
-        util_alloc_fail_after                           fault injection for
+        util_alloc_fail_after, util_alloc_fault         fault injection for
                                                         allocation-failure tests
 
     Each returns NULL (or -1) with UTIL_ENOMEM or UTIL_ELIMIT and one line in
@@ -54,6 +54,12 @@ int util_size_add (size_t *out, size_t a, size_t b) UTIL_WUR;
     Allocations made inside other libraries (GMP, jansson, GSL, czmq) are
     not reached. */
 void util_alloc_fail_after (long n);
+
+/*  For allocations made by another library on Cohort's behalf (GSL
+    vectors, say): true, with UTIL_ENOMEM recorded, when the fault injector
+    says this allocation fails, so that wrappers take part in the walk;
+    false otherwise (and always when the injector is off). */
+bool util_alloc_fault (void);
 
 /*  Overwrites `len` bytes at `p` in a way the compiler keeps
     (OPENSSL_cleanse). NULL-safe. */

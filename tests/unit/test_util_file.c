@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/alloc.h"
 #include "util/file.h"
 
 static char s_dir [] = "/tmp/cohort-test-util-file-XXXXXX";
@@ -43,7 +44,7 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    const char *names [] = { "ten", "empty", "secret", "open", NULL };
+    const char *names [] = { "ten", "empty", "secret", "open", "new", "key", NULL };
     for (const char **n = names; *n; n++)
         unlink (s_path (*n));
     return rmdir (s_dir);
@@ -101,12 +102,92 @@ test_refuses (void **state)
     free (text);
 }
 
+static void
+test_write (void **state)
+{
+    (void) state;
+    const char *path = s_path ("new");
+    unlink (path);
+    //  A new file: all of it, the mode exactly (whatever the umask).
+    mode_t old = umask (0077);
+    assert_int_equal (util_file_write (path, "abc", 3, 0644, 0), 0);
+    umask (old);
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0644);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal (util_file_read (path, 10, 0, &text, &len), 0);
+    assert_string_equal (text, "abc");
+    free (text);
+    //  Without REPLACE an existing file is refused and kept as it was.
+    assert_int_equal (util_file_write (path, "xyz!", 4, 0600, 0), -1);
+    assert_int_equal (util_last_code (), UTIL_EREFUSED);
+    assert_non_null (strstr (util_last_error (), "already exists"));
+    assert_int_equal (util_file_read (path, 10, 0, &text, &len), 0);
+    assert_string_equal (text, "abc");
+    free (text);
+    //  With REPLACE it is replaced whole, with the new mode.
+    assert_int_equal (util_file_write (path, "xyz!", 4, 0600, UTIL_FILE_REPLACE), 0);
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    assert_int_equal (util_file_read (path, 10, 0, &text, &len), 0);
+    assert_string_equal (text, "xyz!");
+    free (text);
+    //  A folder that does not exist: an i/o error naming the file, nothing left.
+    assert_int_equal (util_file_write ("/nonexistent/dir/f", "a", 1, 0600, 0), -1);
+    assert_int_equal (util_last_code (), UTIL_EIO);
+    assert_non_null (strstr (util_last_error (), "/nonexistent/dir/f"));
+    //  No temporary file is left behind in the folder.
+    char cmd [300];
+    snprintf (cmd, sizeof cmd, "ls %s | grep -c tmp", s_dir);
+    FILE *p = popen (cmd, "r");
+    assert_non_null (p);
+    int count = -1;
+    assert_int_equal (fscanf (p, "%d", &count), 1);
+    pclose (p);
+    assert_int_equal (count, 0);
+    //  Out of memory: refused cleanly, nothing written.
+    unlink (s_path ("key"));
+    util_alloc_fail_after (0);
+    assert_int_equal (util_file_write (s_path ("key"), "k", 1, 0600, 0), -1);
+    util_alloc_fail_after (-1);
+    assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    assert_int_not_equal (access (s_path ("key"), F_OK), 0);
+}
+
+static void
+test_read_sizes (void **state)
+{
+    (void) state;
+    //  The buffer follows the file, not the cap: a 1 GiB cap for a small
+    //  file must not allocate 1 GiB (checked through the injector: the
+    //  read succeeds with one allocation).
+    s_write ("ten", "0123456789", 10, 0644);
+    char *text = NULL;
+    util_alloc_fail_after (1);
+    int rc = util_file_read (s_path ("ten"), (size_t) 1 << 30, 0, &text, NULL);
+    util_alloc_fail_after (-1);
+    assert_int_equal (rc, 0);
+    assert_string_equal (text, "0123456789");
+    free (text);
+    //  A file that fstat cannot size (procfs says 0) is still read whole.
+    assert_int_equal (util_file_read ("/proc/self/status", 1 << 20, 0, &text, NULL), 0);
+    assert_non_null (strstr (text, "VmPeak"));
+    free (text);
+    //  ... and refused when it grows past the cap while being read.
+    assert_int_equal (util_file_read ("/proc/self/status", 16, 0, &text, NULL), -1);
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_reads),
         cmocka_unit_test (test_refuses),
+        cmocka_unit_test (test_write),
+        cmocka_unit_test (test_read_sizes),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
