@@ -209,8 +209,12 @@ cli_parse_args (int argc, char **argv, const cli_opt_t *table, const char *usage
             return -1;
         }
         if (opt == '?' || opt == ':') {
-            cli_error ("%s: %s option '%s'", argv [0],
-                       opt == ':'? "missing value for": "unknown", argv [optind - 1]);
+            //  getopt_long names a known long option given a value it does
+            //  not take in optopt; an unknown one leaves optopt 0 (and an
+            //  unknown short one is its letter).
+            bool valued = optopt && strncmp (argv [optind - 1], "--", 2) == 0;
+            cli_error ("%s: %s option '%s'", argv [0], opt == ':'? "missing value for"
+                       : valued? "no value allowed for": "unknown", argv [optind - 1]);
             fputs (usage, stderr);
             return CLI_USAGE;
         }

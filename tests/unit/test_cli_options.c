@@ -185,6 +185,8 @@ test_usage (void **state)
     s_wrong (s_parse (table, NULL, 0, 0, "--flag", "stray", NULL),
              "cmd: unexpected argument 'stray'");
     s_wrong (s_parse (table, NULL, 0, 0, "-x", NULL), "unknown option");
+    s_wrong (s_parse (table, NULL, 0, 0, "--flag=1", NULL),
+             "cmd: no value allowed for option '--flag=1'");
     fflush (stdout);
     FILE *saved = stdout;
     stdout = fopen ("/dev/null", "w");
