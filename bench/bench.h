@@ -89,7 +89,11 @@ typedef struct {
     bool quick;                 //  small counts (for tests)
 } bench_dp_options_t;
 
+/*  Not quick. */
 void bench_dp_defaults (bench_dp_options_t *o);
+
+/*  Runs the benchmark. NULL if the CSPRNG, a sampler, the accountant or
+    the ledger fails. */
 json_t *bench_dp (const bench_dp_options_t *o);
 
 /*  bench_ingest: sealed records opened (parse, HKDF, AEAD), ingested into
@@ -124,6 +128,7 @@ typedef struct {
     bool quick;                 //  512-bit test keys, 1 to 3 steps, 3 and 4 sites
 } bench_federation_options_t;
 
+/*  Not quick: 2048-bit keys, 3 sites, then 20. */
 void bench_federation_defaults (bench_federation_options_t *o);
 
 /*  Runs the benchmark. NULL if a simulation fails (its directory is kept

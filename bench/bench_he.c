@@ -56,8 +56,7 @@ s_bench_basic (json_t **r, const bench_he_options_t *o, he_pubkey_t **pk_out,
     for (int i = 0; i < textbook; i++)
         if (he_encrypt_textbook (c, pk, m, NULL))
             goto fail;
-    bench_set (r, "encrypt_textbook_ms",
-                         json_real ((bench_now () - t0) * 1e3 / textbook));
+    bench_set (r, "encrypt_textbook_ms", json_real ((bench_now () - t0) * 1e3 / textbook));
 
     t0 = bench_now ();
     if (he_pubkey_precompute (pk))
@@ -184,8 +183,7 @@ s_bench_threshold (json_t **r, const bench_he_options_t *o)
     for (int k = 0; k < proofs; k++)
         if (he_partial_verify (vk, 1, c, ci [0], &proof))
             goto done;
-    bench_set (r, "proof_verify_plain_ms",
-                         json_real ((bench_now () - t0) * 1e3 / proofs));
+    bench_set (r, "proof_verify_plain_ms", json_real ((bench_now () - t0) * 1e3 / proofs));
     //  The coordinator verifies with a fixed-base table for v.
     t0 = bench_now ();
     if (he_verify_precompute (vk))
@@ -209,8 +207,7 @@ s_bench_threshold (json_t **r, const bench_he_options_t *o)
     for (int k = 0; k < proofs; k++)
         if (he_partial_prove_nonce (&proof, shares [0], &nonces [k], c, ci [0]))
             goto done;
-    bench_set (r, "proof_prove_prepared_ms",
-                         json_real ((bench_now () - t0) * 1e3 / proofs));
+    bench_set (r, "proof_prove_prepared_ms", json_real ((bench_now () - t0) * 1e3 / proofs));
     if (he_partial_verify (vk, 1, c, ci [0], &proof)) {
         util_error (UTIL_ECRYPTO, "a proof with a prepared nonce did not verify");
         goto done;

@@ -74,7 +74,7 @@ typedef struct {
     cli_opt_kind_t kind;
     void *out;                  //  where the value goes (see the kind)
     double min, max;            //  numbers: the accepted range (a bound at or
-                                //  beyond the type's limit stands for the limit)
+                                //  beyond long's range stands for that end)
     const char *domain;         //  CLI_OPT_CHOICE: the values, '|'-separated;
                                 //  CLI_OPT_DOUBLE: NULL for [min, max], or the
                                 //  brackets of an interval open at an end:
