@@ -13,6 +13,18 @@ bench_now (void)
 }
 
 int
+bench_set (json_t **report, const char *key, json_t *value)
+{
+    //  json_object_set_new consumes value even when it fails, and fails on
+    //  a NULL object or value.
+    if (json_object_set_new (*report, key, value) == 0)
+        return 0;
+    json_decref (*report);
+    *report = NULL;
+    return -1;
+}
+
+int
 bench_emit (json_t *report, bool json, FILE *out)
 {
     int rc = 0;

@@ -1,28 +1,138 @@
-/*  bench/bench.h - benchmarks that print JSON (`cohort bench <area> --json`).
+/*  bench/bench.h - the benchmarks behind `cohort bench <area> --json`.
 
-    Every area is a function with the shape of a command: it parses its own
-    options (always --json and --help), measures, and prints one JSON object
-    whose keys carry their units (`encrypt_values_per_s`, `decrypt_ms`).
+    Contents
+        bench_now, bench_set, bench_emit    the clock, building and printing
+                                            a report
+        bench_he                            Paillier and threshold decryption
+        bench_models                        gradients and training
+        bench_dp                            noise samplers, accountant, ledger
+        bench_ingest                        sealed records, the audit log
+        bench_federation                    simulated studies end to end
+
+    Every area is a library call: it takes its options (filled by
+    bench_<area>_defaults, then changed), measures, and returns one JSON
+    object whose keys carry their units (`encrypt_values_per_s`,
+    `decrypt_ms`), or NULL with the reason in the error slot (util/error.h).
+    The caller owns the report; bench_emit prints and frees it. The keys
+    are cited by the README and docs/: they are not renamed.
 */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /*  Monotonic clock in seconds. */
 double bench_now (void);
 
+/*  Sets report[key] = value (consumed; may be NULL after a failed
+    allocation). If that fails, frees the report and sets *report to NULL,
+    so that later calls do nothing and the caller finds NULL at the end.
+    Returns 0 or -1. */
+int bench_set (json_t **report, const char *key, json_t *value);
+
 /*  Prints `report` as one JSON object (json) or as aligned "key  value"
     lines, then frees it. Returns 0, or -1 if it could not be written. */
 int bench_emit (json_t *report, bool json, FILE *out);
 
-/*  The areas. Each returns a process exit code (0, 1 failure, 2 usage). */
-int bench_he (int argc, char **argv);
-int bench_models (int argc, char **argv);
-int bench_dp (int argc, char **argv);
-int bench_ingest (int argc, char **argv);
-int bench_federation (int argc, char **argv);
+/*  bench_he: key generation, both encryption forms, a packed vector
+    encrypted and decrypted, homomorphic addition, threshold decryption
+    with proofs. One core throughout. */
+#define BENCH_HE_VALUES_MAX 10000000
+
+typedef struct {
+    unsigned bits;              //  modulus: 2048, 3072 or 4096 (a multiple of 64
+                                //  from HE_BITS_MIN with insecure_test_key)
+    size_t values;              //  length of the packed vector, 1..BENCH_HE_VALUES_MAX
+    unsigned sites;             //  parties of the threshold key, 1..HE_PARTIES_MAX
+                                //  (threshold sites / 2 + 1)
+    unsigned frac_bits;         //  the codec: |x| < 2^(value_bits - 1 - frac_bits)
+    unsigned value_bits;
+    bool insecure_test_key;     //  allows bits below 2048 (quick test runs)
+} bench_he_options_t;
+
+/*  2048 bits, 100000 values, 10 sites, 16 fractional of 32 value bits. */
+void bench_he_defaults (bench_he_options_t *o);
+
+/*  Returns 0 if the options are within their limits, else -1 naming the
+    first that is not. (Whether the codec fits the key is found when the
+    benchmark runs.) */
+int bench_he_check (const bench_he_options_t *o);
+
+/*  Runs the benchmark. NULL if the options are wrong, an he_ call fails or
+    a result is wrong (naming the part: "single operations", "packed
+    vector", "threshold"). */
+json_t *bench_he (const bench_he_options_t *o);
+
+/*  bench_models: per-example gradients of logistic regression and of a
+    p-64-1 MLP, their clipped sums (the DP primitive), and training
+    logistic regression, on the breast cancer data (569 rows, 30 features,
+    standardised). */
+typedef struct {
+    const char *data;           //  the breast cancer CSV
+    bool quick;                 //  time each figure for ~10 ms instead of ~1 s
+} bench_models_options_t;
+
+/*  The bundled datasets/breast_cancer_wisconsin.csv, not quick. */
+void bench_models_defaults (bench_models_options_t *o);
+
+/*  Runs the benchmark. NULL if the data cannot be read or memory runs out. */
+json_t *bench_models (const bench_models_options_t *o);
+
+/*  bench_dp: discrete Gaussian (sigma 1, 10, 1000) and Laplace samples per
+    second on one core from the production CSPRNG, epsilon of 1000
+    subsampled Gaussian steps over 60 orders, and durable ledger charges
+    per second (in a temporary directory under /tmp). */
+typedef struct {
+    bool quick;                 //  small counts (for tests)
+} bench_dp_options_t;
+
+/*  Not quick. */
+void bench_dp_defaults (bench_dp_options_t *o);
+
+/*  Runs the benchmark. NULL if the CSPRNG, a sampler, the accountant or
+    the ledger fails. */
+json_t *bench_dp (const bench_dp_options_t *o);
+
+/*  bench_ingest: sealed records opened (parse, HKDF, AEAD), ingested into
+    a store and acknowledged through a site's endpoint on loopback CURVE;
+    the audit log's durable appends (group commit and single) and the time
+    to verify it. Everything is written to a fresh directory under `tmpdir`
+    that is removed afterwards. */
+#define BENCH_INGEST_COUNT_MAX 100000000L
+
+typedef struct {
+    long records;               //  records to open, ingest and send, 1..COUNT_MAX
+    long entries;               //  entries in the verified log, 1..COUNT_MAX
+                                //  (audit_verify_1m_s only for 1000000)
+    long batch;                 //  entries per durable transaction, 1..AUDIT_BATCH_MAX
+    long single;                //  single durable appends, 1..COUNT_MAX
+    const char *tmpdir;         //  where the temporary directory goes
+} bench_ingest_options_t;
+
+/*  200000 records, 1000000 entries in batches of 1000, 1000 single
+    appends, under $TMPDIR (or /tmp when it is unset or empty). */
+void bench_ingest_defaults (bench_ingest_options_t *o);
+
+/*  Runs the benchmark. NULL if a count is out of its range, the directory
+    cannot be made, or a step fails (naming it). */
+json_t *bench_ingest (const bench_ingest_options_t *o);
+
+/*  bench_federation: the cost of the federation itself, measured with
+    simulations (sim/simulate.h: real coordinator and site processes on
+    loopback, CURVE, threshold Paillier) of the demo's DP logistic
+    regression study on the breast cancer data. */
+typedef struct {
+    bool quick;                 //  512-bit test keys, 1 to 3 steps, 3 and 4 sites
+} bench_federation_options_t;
+
+/*  Not quick: 2048-bit keys, 3 sites, then 20. */
+void bench_federation_defaults (bench_federation_options_t *o);
+
+/*  Runs the benchmark. NULL if a simulation fails (its directory is kept
+    for a look, and named) or a report lacks a figure. */
+json_t *bench_federation (const bench_federation_options_t *o);
 
 #endif

@@ -1,7 +1,7 @@
-/*  bench/bench_federation.c - `cohort bench federation`: the cost of the
-    federation itself, measured end to end with simulations (sim/simulate.h:
-    real coordinator and site processes on loopback, CURVE, 2048-bit
-    threshold Paillier) on the breast cancer data.
+/*  bench/bench_federation.c - bench_federation (`cohort bench federation`):
+    the cost of the federation itself, measured end to end with simulations
+    (sim/simulate.h: real coordinator and site processes on loopback, CURVE,
+    2048-bit threshold Paillier) on the breast cancer data.
 
     Per-round figures are differences: a study of T_long steps minus one of
     T_short steps, divided by T_long - T_short, so that the offer, the final
@@ -18,29 +18,9 @@
 #include "util/error.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static void
-s_usage (FILE *to)
-{
-    fputs ("usage: cohort bench federation [--quick] [--json]\n"
-           "  Runs simulated studies (as `cohort simulate`: 3 sites, then 20) and reports:\n"
-           "    round_overhead_ms      crypto + network per LR round (local gradient\n"
-           "                           time subtracted)\n"
-           "    mlp_round_ms           per round of a 30-64-1 MLP\n"
-           "    study_wall_s           the demo's DP logistic regression study\n"
-           "    coordinator_rss_mb_3_sites, coordinator_rss_mb_20_sites\n"
-           "                           peak resident memory of the coordinator\n"
-           "  --quick    512-bit test keys, 1 to 3 steps, 3 and 4 sites (for tests)\n"
-           "  --json     one JSON object on stdout\n"
-           "  The `cohort` binary run is this program, or $COHORT_BIN.\n", to);
-}
 
 static int
 s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -49,11 +29,21 @@ s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return remove (path);
 }
 
+//  Adds to the reason in the error slot that dir is kept for a look.
+//  Returns NULL.
+static json_t *
+s_kept (const char *dir)
+{
+    util_error_saved_t why;
+    util_error_save (&why);
+    return util_error_null (why.code, "%s (kept %s for a look)", why.text, dir);
+}
+
 //  One run of the simulation into dir/<name> (sim/simulate.h: the same
 //  launcher as `cohort simulate` and `cohort demo`). Returns 0 if the study
-//  completed.
+//  completed, else -1 naming the run.
 static int
-s_simulate (const char *dir, const char *name, const char *sites, const char *steps,
+s_simulate (const char *dir, const char *name, size_t sites, unsigned steps,
             const char *model, bool quick)
 {
     char out [4096];
@@ -74,15 +64,13 @@ s_simulate (const char *dir, const char *name, const char *sites, const char *st
     //  Rounds may take long when 20 site processes share a few cores.
     o.timeout_s = 1800;
     o.round_timeout_ms = 600000;
-    o.sites = (size_t) atoi (sites);
-    o.steps = (unsigned) atoi (steps);
+    o.sites = sites;
+    o.steps = steps;
     o.model = model;
     o.hidden = strcmp (model, "mlp") == 0? "64": NULL;
     o.out = out;
     json_t *report = NULL;
-    int rc = sim_check (&o) || sim_run (&o, &report)? -1: 0;
-    if (rc)
-        fprintf (stderr, "cohort: error: bench federation: %s: %s\n", name, util_last_error ());
+    int rc = sim_check (&o) || sim_run (&o, &report)? util_error_context ("%s", name): 0;
     json_decref (report);
     return rc;
 }
@@ -111,10 +99,8 @@ s_local_gradient_ms (const char *data, size_t rows, double seconds)
     model_dataset_t *ds = NULL;
     model_load_spec_t spec = { .label = "malignant" };
     double ms = -1;
-    if (model_csv_load (&csv, data, 0) || model_dataset_load (&ds, csv, &spec, NULL)) {
-        fprintf (stderr, "cohort: error: bench federation: %s\n", util_last_error ());
+    if (model_csv_load (&csv, data, 0) || model_dataset_load (&ds, csv, &spec, NULL))
         goto cleanup;
-    }
     size_t p = ds->schema->n_cols;
     if (rows > ds->n)
         rows = ds->n;
@@ -126,6 +112,7 @@ s_local_gradient_ms (const char *data, size_t rows, double seconds)
     if (!w || !sum) {
         if (w) gsl_vector_free (w);
         if (sum) gsl_vector_free (sum);
+        util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     gsl_vector_set_all (w, 0.1);
@@ -145,63 +132,42 @@ cleanup:
     return ms;
 }
 
-int
-bench_federation (int argc, char **argv)
+void
+bench_federation_defaults (bench_federation_options_t *o)
 {
-    static const struct option options [] = {
-        { "quick", no_argument, NULL, 'q' },
-        { "json",  no_argument, NULL, 'j' },
-        { "help",  no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    bool json = false, quick = false;
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long (argc, argv, "h", options, NULL)) != -1) {
-        if (opt == 'q') quick = true;
-        else if (opt == 'j') json = true;
-        else if (opt == 'h') {
-            s_usage (stdout);
-            return 0;
-        }
-        else {
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        s_usage (stderr);
-        return 2;
-    }
+    *o = (bench_federation_options_t) { .quick = false };
+}
+
+json_t *
+bench_federation (const bench_federation_options_t *o)
+{
     char dir [] = "/tmp/cohort-bench-federation-XXXXXX";
-    if (!mkdtemp (dir)) {
-        fprintf (stderr, "cohort: error: bench federation: cannot create a directory in /tmp\n");
-        return 1;
-    }
+    if (!mkdtemp (dir))
+        return util_error_null (UTIL_EIO, "cannot create a directory in /tmp: %s",
+                                strerror (errno));
     //  The demo's LR study: 10 steps at q = 0.5, epsilon 1, 3 sites,
     //  label-skew. The short twin differs only in its step count.
-    const char *bits = quick? "512": "2048";
-    const char *lr_long = quick? "3": "10", *lr_short = quick? "1": "2";
-    const char *mlp_long = quick? "2": "3", *mlp_short = "1";
-    const char *many = quick? "4": "20";
+    bool quick = o->quick;
+    unsigned lr_long = quick? 3: 10, lr_short = quick? 1: 2;
+    unsigned mlp_long = quick? 2: 3, mlp_short = 1;
+    size_t many = quick? 4: 20;
     //  The many-site run measures memory only: one step.
     struct {
-        const char *name, *sites, *steps, *model;
+        const char *name;
+        size_t sites;
+        unsigned steps;
+        const char *model;
     } runs [] = {
-        { "lr-long",  "3", lr_long,   "logistic" },
-        { "lr-short", "3", lr_short,  "logistic" },
-        { "mlp-long", "3", mlp_long,  "mlp" },
-        { "mlp-short","3", mlp_short, "mlp" },
-        { "lr-many",  many, "1",      "logistic" },
+        { "lr-long",   3,    lr_long,   "logistic" },
+        { "lr-short",  3,    lr_short,  "logistic" },
+        { "mlp-long",  3,    mlp_long,  "mlp" },
+        { "mlp-short", 3,    mlp_short, "mlp" },
+        { "lr-many",   many, 1,         "logistic" },
     };
-    int rc = 1;
     for (size_t r = 0; r < sizeof runs / sizeof runs [0]; r++)
         if (s_simulate (dir, runs [r].name, runs [r].sites, runs [r].steps, runs [r].model,
-                        quick)) {
-            fprintf (stderr, "cohort: error: bench federation: kept %s for a look\n", dir);
-            return 1;
-        }
+                        quick))
+            return s_kept (dir);
     double lr_l = s_read (dir, "lr-long", "report.json", "study", "wall_s");
     double lr_s = s_read (dir, "lr-short", "report.json", "study", "wall_s");
     double mlp_l = s_read (dir, "mlp-long", "report.json", "study", "wall_s");
@@ -209,31 +175,32 @@ bench_federation (int argc, char **argv)
     double rss3 = s_read (dir, "lr-long", "run.json", NULL, "coordinator_rss_mb");
     double rss_many = s_read (dir, "lr-many", "run.json", NULL, "coordinator_rss_mb");
     if (lr_l < 0 || lr_s < 0 || mlp_l < 0 || mlp_s < 0 || rss3 < 0 || rss_many < 0) {
-        fprintf (stderr, "cohort: error: bench federation: a report lacks study.wall_s or "
-                 "run.json lacks coordinator_rss_mb (see %s)\n", dir);
-        goto cleanup;
+        util_error (UTIL_EFAIL, "a report lacks study.wall_s or run.json lacks "
+                    "coordinator_rss_mb");
+        return s_kept (dir);
     }
-    double lr_round_ms = (lr_l - lr_s) / (atof (lr_long) - atof (lr_short)) * 1e3;
-    double mlp_round_ms = (mlp_l - mlp_s) / (atof (mlp_long) - atof (mlp_short)) * 1e3;
+    double lr_round_ms = (lr_l - lr_s) / (double) (lr_long - lr_short) * 1e3;
+    double mlp_round_ms = (mlp_l - mlp_s) / (double) (mlp_long - mlp_short) * 1e3;
     //  The consortium's expected batch: q x the 569 rows less each site's
     //  30 % evaluation hold-out.
-    double local_ms = s_local_gradient_ms (COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv", (size_t) (0.5 * 569 * 0.7 + 0.5),
-                                           quick? 0.01: 0.5);
-    if (local_ms < 0)
-        goto cleanup;
-    char rss_many_key [64];
-    snprintf (rss_many_key, sizeof rss_many_key, "coordinator_rss_mb_%s_sites", many);
-    json_t *report = json_pack ("{s:s,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
-        "paillier_bits", bits, "sites", 3,
-        "round_overhead_ms", lr_round_ms - local_ms,
-        "lr_round_ms", lr_round_ms,
-        "local_gradient_ms", local_ms,
-        "mlp_round_ms", mlp_round_ms,
-        "study_wall_s", lr_l,
-        "coordinator_rss_mb_3_sites", rss3,
-        rss_many_key, rss_many);
-    rc = report && bench_emit (report, json, stdout) == 0? 0: 1;
-cleanup:
+    double local_ms = s_local_gradient_ms (COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv",
+                                           (size_t) (0.5 * 569 * 0.7 + 0.5), quick? 0.01: 0.5);
+    json_t *report = NULL;
+    if (local_ms >= 0) {
+        char rss_many_key [64];
+        snprintf (rss_many_key, sizeof rss_many_key, "coordinator_rss_mb_%zu_sites", many);
+        report = json_pack ("{s:s,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
+            "paillier_bits", quick? "512": "2048", "sites", 3,
+            "round_overhead_ms", lr_round_ms - local_ms,
+            "lr_round_ms", lr_round_ms,
+            "local_gradient_ms", local_ms,
+            "mlp_round_ms", mlp_round_ms,
+            "study_wall_s", lr_l,
+            "coordinator_rss_mb_3_sites", rss3,
+            rss_many_key, rss_many);
+        if (!report)
+            util_error (UTIL_ENOMEM, "out of memory building the report");
+    }
     nftw (dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
-    return rc;
+    return report;
 }

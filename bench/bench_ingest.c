@@ -1,9 +1,12 @@
-/*  bench/bench_ingest.c - `cohort bench ingest`: the rate of opening
-    sealed records (parse, HKDF, AEAD), the audit log's durable append rate
-    (group commit and single appends) and the time to verify a
-    1,000,000-entry log. Logs are written to a fresh temporary directory
-    (under $TMPDIR, default /tmp) that is removed afterwards. */
+/*  bench/bench_ingest.c - bench_ingest (`cohort bench ingest`): the rate
+    of opening sealed records (parse, HKDF, AEAD), of ingesting them into a
+    store, and of having them acknowledged through a site's endpoint; the
+    audit log's durable append rate (group commit and single appends) and
+    the time to verify a 1,000,000-entry log. Everything is written to a
+    fresh temporary directory (under $TMPDIR, default /tmp) that is removed
+    afterwards. */
 #include "bench.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "audit/log.h"
 #include "ingest/frame.h"
@@ -15,27 +18,11 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <openssl/crypto.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static void
-s_usage (FILE *to)
-{
-    fputs ("usage: cohort bench ingest [--json] [--entries N] [--batch B] [--single S]\n"
-           "                          [--records R]\n"
-           "  --records R  sealed 64-byte-payload records to open, and heart-rate\n"
-           "               Observations to ingest into a store, and to send through a\n"
-           "               site's ingest endpoint from a gateway on loopback CURVE,\n"
-           "               acknowledged once durable (default 200000)\n"
-           "  --entries N  entries in the log that is verified (default 1000000;\n"
-           "               audit_verify_1m_s is reported only for 1000000)\n"
-           "  --batch B    entries per durable transaction (default 1000)\n"
-           "  --single S   single durable appends to time (default 1000)\n"
-           "  --json       one JSON object on stdout\n", to);
-}
 
 //  A realistic entry: a gateway's record accepted for a device.
 static void
@@ -50,8 +37,8 @@ s_entry (audit_entry_t *e, char *detail, size_t cap, long i)
 static double
 s_fill (audit_log_t *log, long n, long batch)
 {
-    audit_entry_t *entries = calloc ((size_t) batch, sizeof *entries);
-    char (*details) [96] = calloc ((size_t) batch, sizeof *details);
+    audit_entry_t *entries = util_calloc ((size_t) batch, sizeof *entries);
+    char (*details) [96] = util_calloc ((size_t) batch, sizeof *details);
     double t = -1;
     if (!entries || !details)
         goto done;
@@ -80,7 +67,7 @@ s_aead_open (long n)
     uint8_t secret [INGEST_SECRET_LEN], payload [PAYLOAD], plain [PAYLOAD];
     memset (secret, 0x42, sizeof secret);
     memset (payload, '7', sizeof payload);
-    uint8_t *frames = malloc ((size_t) n * FRAME);
+    uint8_t *frames = util_calloc ((size_t) n, FRAME);
     double rate = -1;
     if (!frames)
         return -1;
@@ -132,10 +119,10 @@ s_ingest (const char *dir, long n, long batch)
         "\"valueQuantity\":{\"value\":72,\"system\":\"http://unitsofmeasure.org\","
         "\"code\":\"/min\"}}";
     enum { FRAME = 512 };
-    uint8_t *frames = malloc ((size_t) n * FRAME);
-    const uint8_t **ptrs = malloc ((size_t) batch * sizeof *ptrs);
-    size_t *lens = malloc ((size_t) batch * sizeof *lens);
-    ingest_reason_t *reasons = malloc ((size_t) batch * sizeof *reasons);
+    uint8_t *frames = util_calloc ((size_t) n, FRAME);
+    const uint8_t **ptrs = util_calloc ((size_t) batch, sizeof *ptrs);
+    size_t *lens = util_calloc ((size_t) batch, sizeof *lens);
+    ingest_reason_t *reasons = util_calloc ((size_t) batch, sizeof *reasons);
     double rate = -1;
     if (!frames || !ptrs || !lens || !reasons)
         goto done;
@@ -160,8 +147,11 @@ s_ingest (const char *dir, long n, long batch)
         if (ingest_store_submit (ing, ptrs, lens, (size_t) k, 1795356300000, reasons))
             goto done;
         for (long j = 0; j < k; j++)
-            if (reasons [j] != INGEST_OK)
+            if (reasons [j] != INGEST_OK) {
+                util_error (UTIL_EFAIL, "record %ld answered %s", done + j + 1,
+                            ingest_reason_name (reasons [j]));
                 goto done;
+            }
         done += k;
     }
     rate = (double) n / (bench_now () - t0);
@@ -196,30 +186,28 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
     snprintf (keyfile, sizeof keyfile, "%s/storage.key", dir);
     snprintf (audit, sizeof audit, "%s/acked-audit.db", dir);
     if (zsys_dir_create ("%s", allow))
-        return -1;
+        return util_error (UTIL_EIO, "cannot create %s", allow);
     zcert_t *cert = zcert_new ();
     int rc = zcert_save (cert, site_cert);
     zcert_destroy (&cert);
     cert = zcert_new ();
     rc |= zcert_save (cert, gw_cert) | zcert_save_public (cert, gw_public);
     zcert_destroy (&cert);
-    FILE *f = fopen (keyfile, "w");
-    if (rc || !f)
-        return -1;
-    fputs ("2424242424242424242424242424242424242424242424242424242424242424\n", f);
-    fclose (f);
-    chmod (keyfile, 0600);
+    FILE *f = rc? NULL: fopen (keyfile, "w");
+    if (!f || fputs ("2424242424242424242424242424242424242424242424242424242424242424\n", f) < 0
+    ||  fclose (f) != 0 || chmod (keyfile, 0600) != 0)
+        return util_error (UTIL_EIO, "cannot write the certificates and %s", keyfile);
     uint8_t key [INGEST_STORAGE_KEY_LEN];
     memset (key, 0x24, sizeof key);
     ingest_store_t *ing = ingest_store_open (store, key, NULL);
-    uint8_t (*secrets) [INGEST_SECRET_LEN] = calloc ((size_t) devices, INGEST_SECRET_LEN);
+    uint8_t (*secrets) [INGEST_SECRET_LEN] = util_calloc ((size_t) devices, INGEST_SECRET_LEN);
     uint32_t epoch = 0;
     double rate = -1;
     enum { FRAME = 512 };
-    uint8_t *frames = malloc ((size_t) n * FRAME);
-    size_t *lens = malloc ((size_t) n * sizeof *lens);
-    const uint8_t **ptrs = malloc ((size_t) n * sizeof *ptrs);
-    uint8_t *reasons = malloc (INGEST_BATCH_MAX);
+    uint8_t *frames = util_calloc ((size_t) n, FRAME);
+    size_t *lens = util_calloc ((size_t) n, sizeof *lens);
+    const uint8_t **ptrs = util_calloc ((size_t) n, sizeof *ptrs);
+    uint8_t *reasons = util_malloc (INGEST_BATCH_MAX);
     ingest_endpoint_t *ep = NULL;
     ingest_gateway_t *gw = NULL;
     if (!ing || !secrets || !frames || !lens || !ptrs || !reasons)
@@ -279,7 +267,7 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
             goto done;
         for (size_t i = 0; i < got; i++)
             if (reasons [i] != INGEST_OK) {
-                util_error (UTIL_EFAIL, "bench: frame answered %s", ingest_reason_name (reasons [i]));
+                util_error (UTIL_EFAIL, "a frame answered %s", ingest_reason_name (reasons [i]));
                 goto done;
             }
         acked += (long) got;
@@ -318,103 +306,34 @@ s_remove_dir (const char *dir)
     rmdir (dir);
 }
 
-int
-bench_ingest (int argc, char **argv)
+void
+bench_ingest_defaults (bench_ingest_options_t *o)
 {
-    static const struct option options [] = {
-        { "entries", required_argument, NULL, 'n' },
-        { "batch",   required_argument, NULL, 'b' },
-        { "single",  required_argument, NULL, 's' },
-        { "records", required_argument, NULL, 'r' },
-        { "json",    no_argument,       NULL, 'j' },
-        { "help",    no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    long entries = 1000000, batch = 1000, single = 1000, records = 200000;
-    bool json = false;
-    optind = 1;
-    int opt;
-    while ((opt = getopt_long (argc, argv, "h", options, NULL)) != -1) {
-        char *end = NULL;
-        long *target = opt == 'n'? &entries: opt == 'b'? &batch: opt == 's'? &single
-                     : opt == 'r'? &records: NULL;
-        if (target) {
-            *target = strtol (optarg, &end, 10);
-            long max = opt == 'b'? AUDIT_BATCH_MAX: 100000000;
-            if (*end || *target < 1 || *target > max) {
-                fprintf (stderr, "cohort: error: --%s: need an integer in [1, %ld]\n",
-                         opt == 'n'? "entries": opt == 'b'? "batch": opt == 's'? "single"
-                         : "records", max);
-                return 2;
-            }
-        }
-        else
-        if (opt == 'j')
-            json = true;
-        else
-        if (opt == 'h') {
-            s_usage (stdout);
-            return 0;
-        }
-        else {
-            s_usage (stderr);
-            return 2;
-        }
-    }
     const char *tmp = getenv ("TMPDIR");
-    char dir [1024], path [1100];
-    snprintf (dir, sizeof dir, "%s/cohort-bench-ingest-XXXXXX", tmp && *tmp? tmp: "/tmp");
-    if (!mkdtemp (dir)) {
-        fprintf (stderr, "cohort: error: bench ingest: cannot create a directory in %s\n",
-                 tmp && *tmp? tmp: "/tmp");
-        return 1;
-    }
-    int rc = 1;
-    json_t *report = json_object ();
-    audit_log_t *log = NULL;
+    *o = (bench_ingest_options_t) { .records = 200000, .entries = 1000000, .batch = 1000,
+                                    .single = 1000, .tmpdir = tmp && *tmp? tmp: "/tmp" };
+}
 
-    double open_rate = s_aead_open (records);
-    if (open_rate < 0) {
-        fprintf (stderr, "cohort: error: bench ingest: sealing or opening failed: %s\n",
-                 util_last_error ());
-        goto done;
-    }
-    json_object_set_new (report, "aead_open_per_s", json_real (open_rate));
-    long ingest_batch = 1024, acked_batch = 1024, acked_window = 8;
-    zsys_init ();
-    //  The endpoint's log lines must not mix with the JSON on stdout.
-    zsys_set_logstream (stderr);
-    double ingest_rate = s_ingest (dir, records, ingest_batch);
-    if (ingest_rate < 0) {
-        fprintf (stderr, "cohort: error: bench ingest: ingesting failed: %s\n",
-                 util_last_error ());
-        goto done;
-    }
-    json_object_set_new (report, "ingest_records_committed_per_s", json_real (ingest_rate));
-    json_object_set_new (report, "ingest_batch", json_integer (ingest_batch));
-    size_t payload = 0;
-    double acked_rate = s_acked (dir, records, acked_batch, acked_window, 64, &payload);
-    if (acked_rate < 0) {
-        fprintf (stderr, "cohort: error: bench ingest: the acknowledged path failed: %s\n",
-                 util_last_error ());
-        goto done;
-    }
-    json_object_set_new (report, "sealed_records_acked_per_s", json_real (acked_rate));
-    json_object_set_new (report, "acked_request_frames", json_integer (acked_batch));
-    json_object_set_new (report, "acked_requests_in_flight", json_integer (acked_window));
-    json_object_set_new (report, "acked_payload_bytes", json_integer ((json_int_t) payload));
-
-    //  Single appends: one durable transaction (one WAL fsync) each.
+//  The audit log: `single` durable appends one at a time (one WAL fsync
+//  each), then `entries` in batches (group commit) into the log that is
+//  verified.
+static int
+s_audit (json_t **report, const char *dir, const bench_ingest_options_t *o)
+{
+    char path [1100];
     snprintf (path, sizeof path, "%s/single.db", dir);
-    if (!(log = audit_log_open (path, "bench.example/single")))
-        goto done;
+    audit_log_t *log = audit_log_open (path, "bench.example/single");
+    if (!log)
+        return -1;
     double t0 = bench_now ();
-    for (long i = 0; i < single; i++) {
+    for (long i = 0; i < o->single; i++) {
         char detail [96];
         audit_entry_t e;
         s_entry (&e, detail, sizeof detail, i);
-        if (audit_log_append (log, &e, NULL))
-            goto done;
+        if (audit_log_append (log, &e, NULL)) {
+            audit_log_destroy (&log);
+            return -1;
+        }
     }
     double single_s = bench_now () - t0;
     audit_log_destroy (&log);
@@ -422,32 +341,77 @@ bench_ingest (int argc, char **argv)
     //  Group commit: the verify log doubles as the append measurement.
     snprintf (path, sizeof path, "%s/audit.db", dir);
     if (!(log = audit_log_open (path, "bench.example/audit")))
-        goto done;
-    double fill_s = s_fill (log, entries, batch);
-    if (fill_s < 0)
-        goto done;
+        return -1;
+    double fill_s = s_fill (log, o->entries, o->batch);
     audit_log_destroy (&log);
-
     audit_verify_result_t r;
     t0 = bench_now ();
-    if (audit_log_verify (path, NULL, NULL, 0, &r))
-        goto done;
+    if (fill_s < 0 || audit_log_verify (path, NULL, NULL, 0, &r))
+        return -1;
     double verify_s = bench_now () - t0;
 
-    json_object_set_new (report, "audit_appends_per_s", json_real ((double) entries / fill_s));
-    json_object_set_new (report, "audit_append_batch", json_integer (batch));
-    json_object_set_new (report, "audit_single_appends_per_s", json_real ((double) single / single_s));
-    json_object_set_new (report, "audit_verify_entries", json_integer ((json_int_t) r.entries));
-    json_object_set_new (report, "audit_verify_s", json_real (verify_s));
-    if (entries == 1000000)
-        json_object_set_new (report, "audit_verify_1m_s", json_real (verify_s));
-    rc = bench_emit (report, json, stdout) == 0? 0: 1;
-    report = NULL;
-done:
-    if (rc)
-        fprintf (stderr, "cohort: error: bench ingest: %s\n", util_last_error ());
-    json_decref (report);
-    audit_log_destroy (&log);
+    bench_set (report, "audit_appends_per_s", json_real ((double) o->entries / fill_s));
+    bench_set (report, "audit_append_batch", json_integer (o->batch));
+    bench_set (report, "audit_single_appends_per_s", json_real ((double) o->single / single_s));
+    bench_set (report, "audit_verify_entries", json_integer ((json_int_t) r.entries));
+    bench_set (report, "audit_verify_s", json_real (verify_s));
+    if (o->entries == 1000000)
+        bench_set (report, "audit_verify_1m_s", json_real (verify_s));
+    return 0;
+}
+
+json_t *
+bench_ingest (const bench_ingest_options_t *o)
+{
+    const char *wrong = o->records < 1 || o->records > BENCH_INGEST_COUNT_MAX? "records"
+                      : o->entries < 1 || o->entries > BENCH_INGEST_COUNT_MAX? "entries"
+                      : o->single < 1 || o->single > BENCH_INGEST_COUNT_MAX? "single appends"
+                      : o->batch < 1 || o->batch > AUDIT_BATCH_MAX? "batch": NULL;
+    if (wrong)
+        return util_error_null (UTIL_EINPUT, "%s: out of range", wrong);
+    char dir [1024];
+    snprintf (dir, sizeof dir, "%s/cohort-bench-ingest-XXXXXX", o->tmpdir);
+    if (!mkdtemp (dir))
+        return util_error_null (UTIL_EIO, "cannot create a directory in %s: %s", o->tmpdir,
+                                strerror (errno));
+    json_t *report = json_object ();
+    double open_rate = s_aead_open (o->records);
+    if (open_rate < 0) {
+        util_error_context ("sealing or opening failed");
+        goto failed;
+    }
+    bench_set (&report, "aead_open_per_s", json_real (open_rate));
+    long ingest_batch = 1024, acked_batch = 1024, acked_window = 8;
+    zsys_init ();
+    //  The endpoint's log lines must not mix with the JSON on stdout.
+    zsys_set_logstream (stderr);
+    double ingest_rate = s_ingest (dir, o->records, ingest_batch);
+    if (ingest_rate < 0) {
+        util_error_context ("ingesting failed");
+        goto failed;
+    }
+    bench_set (&report, "ingest_records_committed_per_s", json_real (ingest_rate));
+    bench_set (&report, "ingest_batch", json_integer (ingest_batch));
+    size_t payload = 0;
+    double acked_rate = s_acked (dir, o->records, acked_batch, acked_window, 64, &payload);
+    if (acked_rate < 0) {
+        util_error_context ("the acknowledged path failed");
+        goto failed;
+    }
+    bench_set (&report, "sealed_records_acked_per_s", json_real (acked_rate));
+    bench_set (&report, "acked_request_frames", json_integer (acked_batch));
+    bench_set (&report, "acked_requests_in_flight", json_integer (acked_window));
+    bench_set (&report, "acked_payload_bytes", json_integer ((json_int_t) payload));
+    if (s_audit (&report, dir, o)) {
+        util_error_context ("the audit log");
+        goto failed;
+    }
+    if (!report)
+        util_error (UTIL_ENOMEM, "out of memory building the report");
     s_remove_dir (dir);
-    return rc;
+    return report;
+failed:
+    json_decref (report);
+    s_remove_dir (dir);
+    return NULL;
 }

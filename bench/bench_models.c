@@ -1,26 +1,16 @@
-/*  bench/bench_models.c - `cohort bench models`: per-example gradients of
-    logistic regression and of a 30-64-1 MLP, their clipped sums (the DP
-    primitive), and training logistic regression, on the breast cancer
-    data (569 rows, 30 features, standardised). */
+/*  bench/bench_models.c - bench_models (`cohort bench models`):
+    per-example gradients of logistic regression and of a 30-64-1 MLP,
+    their clipped sums (the DP primitive), and training logistic
+    regression, on the breast cancer data (569 rows, 30 features,
+    standardised). */
 #include "bench.h"
 #include "util/error.h"
 #include "models/logistic.h"
 #include "models/mlp.h"
 #include "models/pipeline.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void
-s_usage (FILE *to)
-{
-    fputs ("usage: cohort bench models [--data F.csv] [--quick] [--json]\n"
-           "  --data F   breast cancer CSV (default: the bundled\n"
-           "             datasets/breast_cancer_wisconsin.csv)\n"
-           "  --quick    time each figure for ~10 ms instead of ~1 s (for tests)\n"
-           "  --json     one JSON object on stdout\n", to);
-}
 
 typedef enum { S_LR_GRAD, S_LR_CLIP, S_MLP_GRAD, S_MLP_CLIP } s_what_t;
 
@@ -36,7 +26,7 @@ s_rate (s_what_t what, const model_dataset_t *ds, model_mlp_t *mlp, const gsl_ve
     if (!G || !sum) {
         if (G) gsl_matrix_free (G);
         if (sum) gsl_vector_free (sum);
-        return -1;
+        return util_error (UTIL_ENOMEM, "out of memory for %zu x %zu gradients", n, P);
     }
     size_t reps = 0;
     double t0 = bench_now (), elapsed = 0;
@@ -57,41 +47,18 @@ s_rate (s_what_t what, const model_dataset_t *ds, model_mlp_t *mlp, const gsl_ve
     return failed? -1: (double) (reps * n) / elapsed;
 }
 
-int
-bench_models (int argc, char **argv)
+void
+bench_models_defaults (bench_models_options_t *o)
 {
-    static const struct option options [] = {
-        { "data",  required_argument, NULL, 'd' },
-        { "quick", no_argument,       NULL, 'q' },
-        { "json",  no_argument,       NULL, 'j' },
-        { "help",  no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    const char *data = COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv";
-    bool json = false;
-    double seconds = 1.0;
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long (argc, argv, "h", options, NULL)) != -1) {
-        if (opt == 'd') data = optarg;
-        else if (opt == 'q') seconds = 0.01;
-        else if (opt == 'j') json = true;
-        else if (opt == 'h') {
-            s_usage (stdout);
-            return 0;
-        }
-        else {
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        s_usage (stderr);
-        return 2;
-    }
+    *o = (bench_models_options_t) {
+        .data = COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv", .quick = false };
+}
+
+json_t *
+bench_models (const bench_models_options_t *o)
+{
+    double seconds = o->quick? 0.01: 1.0;
     model_init ();
-    int rc = 1;
     model_csv_t *csv = NULL;
     model_dataset_t *ds = NULL;
     model_file_t *mf = NULL;
@@ -99,10 +66,8 @@ bench_models (int argc, char **argv)
     gsl_vector *mean = NULL, *std = NULL;
     json_t *report = NULL;
     model_load_spec_t spec = { .label = "malignant" };
-    if (model_csv_load (&csv, data, 0) || model_dataset_load (&ds, csv, &spec, NULL)) {
-        fprintf (stderr, "cohort: error: bench models: %s\n", util_last_error ());
+    if (model_csv_load (&csv, o->data, 0) || model_dataset_load (&ds, csv, &spec, NULL))
         goto cleanup;
-    }
     //  Training time covers preprocessing and Newton, not reading the file.
     model_train_opts_t opts;
     model_train_defaults (&opts, MODEL_TYPE_LOGISTIC);
@@ -115,7 +80,8 @@ bench_models (int argc, char **argv)
     mean = gsl_vector_alloc (p);
     std = gsl_vector_alloc (p);
     if (!mf || !mlp || !mean || !std || model_dataset_column_stats (ds, mean, std)) {
-        fprintf (stderr, "cohort: error: bench models: %s\n", util_last_error ());
+        if (mf && mlp && (!mean || !std))
+            util_error (UTIL_ENOMEM, "out of memory");
         goto cleanup;
     }
     model_dataset_standardise (ds, mean, std);
@@ -124,10 +90,8 @@ bench_models (int argc, char **argv)
     double lr_clip = s_rate (S_LR_CLIP, ds, NULL, mf->w, seconds);
     double mlp_grad = s_rate (S_MLP_GRAD, ds, mlp, NULL, seconds);
     double mlp_clip = s_rate (S_MLP_CLIP, ds, mlp, NULL, seconds);
-    if (lr_grad < 0 || lr_clip < 0 || mlp_grad < 0 || mlp_clip < 0) {
-        fprintf (stderr, "cohort: error: bench models: out of memory\n");
+    if (lr_grad < 0 || lr_clip < 0 || mlp_grad < 0 || mlp_clip < 0)
         goto cleanup;
-    }
     char network [64];
     snprintf (network, sizeof network, "%zu-64-1 relu", p);
     report = json_pack ("{s:I, s:I, s:s, s:I, s:f, s:f, s:f, s:f, s:f}",
@@ -138,15 +102,14 @@ bench_models (int argc, char **argv)
         "mlp_per_example_grad_rows_per_s", mlp_grad,
         "mlp_clipped_sum_rows_per_s", mlp_clip,
         "train_lr_ms", train_ms);
-    rc = report && bench_emit (report, json, stdout) == 0? 0: 1;
-    report = NULL;
+    if (!report)
+        util_error (UTIL_ENOMEM, "out of memory building the report");
 cleanup:
-    json_decref (report);
     if (mean) gsl_vector_free (mean);
     if (std) gsl_vector_free (std);
     model_mlp_destroy (&mlp);
     model_file_destroy (&mf);
     model_dataset_destroy (&ds);
     model_csv_destroy (&csv);
-    return rc;
+    return report;
 }

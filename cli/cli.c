@@ -1,7 +1,10 @@
-/*  cli/cli.c - top-level dispatch and one-line errors. */
+/*  cli/cli.c - top-level dispatch, one-line errors and the daemons' start. */
 #include "cli.h"
 #include "cmd.h"
+#include "he/he.h"
+#include "models/models.h"
 
+#include <czmq.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +41,23 @@ cli_error (const char *fmt, ...)
     va_end (ap);
 }
 
-bool
-cli_wants_help (int argc, char **argv)
+int
+cli_daemon_start (int argc, char **argv, const char *usage, const char **config)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp (argv [i], "-h") == 0 || strcmp (argv [i], "--help") == 0)
-            return true;
-    return false;
+    *config = NULL;
+    const cli_opt_t table [] = { CLI_STRING ("config", config), CLI_END };
+    int rc = cli_parse (argc, argv, table, usage);
+    if (rc == CLI_OK && !*config) {
+        cli_error ("%s: --config is required", argv [0]);
+        fputs (usage, stderr);
+        rc = CLI_USAGE;
+    }
+    if (rc == CLI_OK) {
+        he_init ();
+        model_init ();
+        zsys_init ();
+    }
+    return rc;
 }
 
 static void

@@ -45,20 +45,12 @@ int cli_parse_long (const char *option, const char *text, long min, long max,
 int cli_parse_double (const char *option, const char *text, double min,
                       double max, double *out);
 
-struct option;
-
-/*  Parses a subcommand's long options with getopt_long. Each option's
-    `val` is an index into `values` (below 'h'), where its argument (or ""
-    for a flag) is stored; --help prints `usage`. Returns CLI_OK, -1 after
-    printing help (the command should exit CLI_OK), or CLI_USAGE after
-    naming a wrong option or stray argument (and printing usage). */
-int cli_options (int argc, char **argv, const struct option *spec, const char *usage,
-                 const char **values);
-
 /*  The daemons' command line: exactly `--config FILE` (or --help). Sets
-    *config and returns CLI_OK; -1 after printing help (exit CLI_OK);
-    CLI_USAGE with the usage on stderr otherwise. */
-int cli_config_only (int argc, char **argv, const char *usage, const char **config);
+    *config and readies what a daemon uses (GMP's wiping allocator, GSL's
+    error handler off, czmq). Returns CLI_OK; -1 after printing help (the
+    command should exit CLI_OK); CLI_USAGE after one line saying what was
+    wrong and the usage on stderr. */
+int cli_daemon_start (int argc, char **argv, const char *usage, const char **config);
 
 /*  Prints "<cmd>: <option> is required" and returns -1 if value is NULL;
     returns 0 otherwise. */
@@ -68,9 +60,11 @@ int cli_need (const char *cmd, const char *option, const char *value);
 typedef enum {
     CLI_OPT_FLAG,               //  bool *: set to true
     CLI_OPT_STRING,             //  const char **: the argument
-    CLI_OPT_CHOICE,             //  const char **: one of `choices` ("drop|impute")
-    CLI_OPT_DOUBLE,             //  double *: a finite number in [min, max]
+    CLI_OPT_CHOICE,             //  const char **: one of `domain` ("drop|impute")
+    CLI_OPT_DOUBLE,             //  double *: a finite number in [min, max] (or
+                                //  the interval `domain` says)
     CLI_OPT_UINT,               //  unsigned *: an integer in [min, max]
+    CLI_OPT_LONG,               //  long *: an integer in [min, max]
     CLI_OPT_SIZE,               //  size_t *: an integer in [min, max]
     CLI_OPT_U64                 //  uint64_t *: an integer in [min, max]
 } cli_opt_kind_t;
@@ -79,10 +73,19 @@ typedef struct {
     const char *name;           //  the long option without "--"; NULL ends a table
     cli_opt_kind_t kind;
     void *out;                  //  where the value goes (see the kind)
-    double min, max;            //  numbers: the accepted range
-    const char *choices;        //  CLI_OPT_CHOICE: the values, '|'-separated
+    double min, max;            //  numbers: the accepted range (a bound at or
+                                //  beyond long's range stands for that end)
+    const char *domain;         //  CLI_OPT_CHOICE: the values, '|'-separated;
+                                //  CLI_OPT_DOUBLE: NULL for [min, max], or the
+                                //  brackets of an interval open at an end:
+                                //  "(]", "[)" or "()"
     bool *given;                //  optional: set to true when the option appears
 } cli_opt_t;
+
+/*  Rows for the kinds without a range, and the end of a table. */
+#define CLI_STRING(name, out)   { name, CLI_OPT_STRING, out, 0, 0, NULL, NULL }
+#define CLI_FLAG(name, out)     { name, CLI_OPT_FLAG, out, 0, 0, NULL, NULL }
+#define CLI_END                 { NULL, 0, NULL, 0, 0, NULL, NULL }
 
 #define CLI_OPTS_MAX 64
 
@@ -99,8 +102,5 @@ int cli_parse (int argc, char **argv, const cli_opt_t *table, const char *usage)
     error naming what is missing or extra. */
 int cli_parse_args (int argc, char **argv, const cli_opt_t *table, const char *usage,
                     const char **args, size_t min, size_t max);
-
-/*  True if any argument is -h or --help. */
-bool cli_wants_help (int argc, char **argv);
 
 #endif

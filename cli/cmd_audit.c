@@ -10,7 +10,6 @@
 #include "util/error.h"
 #include "util/file.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,21 +23,19 @@ s_keygen (int argc, char **argv)
         "  also printed. Give FILE.pub to whoever verifies the log.\n"
         "  --name NAME  key name: 1..64 printable characters, no space or '+'\n"
         "  --out FILE   where to write the signer key\n";
-    static const struct option spec [] = {
-        { "name", required_argument, NULL, 0 }, { "out", required_argument, NULL, 1 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [2] = { NULL, NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *name = NULL, *out = NULL;
+    const cli_opt_t table [] = { CLI_STRING ("name", &name), CLI_STRING ("out", &out), CLI_END };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (cli_need ("audit keygen", "--name", v [0]) || cli_need ("audit keygen", "--out", v [1]))
+    if (cli_need ("audit keygen", "--name", name) || cli_need ("audit keygen", "--out", out))
         return CLI_USAGE;
-    audit_signer_t *key = audit_signer_generate (v [0]);
+    audit_signer_t *key = audit_signer_generate (name);
     if (!key) {
         cli_error ("audit keygen: %s", util_last_error ());
         return CLI_USAGE;
     }
-    char *verifier = audit_keypair_save (key, v [1]);
+    char *verifier = audit_keypair_save (key, out);
     audit_signer_destroy (&key);
     if (!verifier) {
         cli_error ("audit keygen: %s", util_last_error ());
@@ -62,33 +59,28 @@ s_append (int argc, char **argv)
         "  --actor ACTOR    1..256 printable characters, e.g. site:hospital-a\n"
         "  --detail JSON    a JSON object of at most 65536 bytes\n"
         "  --time-ms T      milliseconds since the Unix epoch (default: now)\n";
-    static const struct option spec [] = {
-        { "log", required_argument, NULL, 0 }, { "origin", required_argument, NULL, 1 },
-        { "kind", required_argument, NULL, 2 }, { "actor", required_argument, NULL, 3 },
-        { "detail", required_argument, NULL, 4 }, { "time-ms", required_argument, NULL, 5 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [6] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *path = NULL, *origin = NULL;
+    audit_entry_t e = { 0, NULL, NULL, NULL };
+    long t = 0;
+    const cli_opt_t table [] = {
+        CLI_STRING ("log", &path), CLI_STRING ("origin", &origin), CLI_STRING ("kind", &e.kind),
+        CLI_STRING ("actor", &e.actor), CLI_STRING ("detail", &e.detail),
+        { "time-ms", CLI_OPT_LONG, &t, 1, INT64_MAX, NULL, NULL },
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (cli_need ("audit append", "--log", v [0]) || cli_need ("audit append", "--kind", v [2])
-    ||  cli_need ("audit append", "--actor", v [3]) || cli_need ("audit append", "--detail", v [4]))
+    const char *cmd = "audit append";
+    if (cli_need (cmd, "--log", path) || cli_need (cmd, "--kind", e.kind)
+    ||  cli_need (cmd, "--actor", e.actor) || cli_need (cmd, "--detail", e.detail))
         return CLI_USAGE;
-    long t = 0;
-    if (v [5] && cli_parse_long ("--time-ms", v [5], 1, INT64_MAX, &t))
-        return CLI_USAGE;
-    audit_log_t *log = audit_log_open (v [0], v [1]);
-    if (!log) {
-        cli_error ("audit append: %s", util_last_error ());
-        return CLI_FAIL;
-    }
-    audit_entry_t e = { t, v [2], v [3], v [4] };
+    e.time_ms = t;
+    audit_log_t *log = audit_log_open (path, origin);
     uint64_t index = 0;
-    rc = CLI_OK;
-    if (audit_log_append (log, &e, &index)) {
-        cli_error ("audit append: %s", util_last_error ());
-        rc = CLI_FAIL;
-    }
+    rc = log && audit_log_append (log, &e, &index) == 0? CLI_OK: CLI_FAIL;
+    if (rc)
+        cli_error ("%s: %s", cmd, util_last_error ());
     else
         printf ("%llu\n", (unsigned long long) index);
     audit_log_destroy (&log);
@@ -105,27 +97,28 @@ s_checkpoint (int argc, char **argv)
         "  checkpoints outside the log: `cohort audit verify --checkpoint` holds\n"
         "  the log to them.\n"
         "  --key KEYFILE  signer key from `cohort audit keygen` (mode 0600)\n";
-    static const struct option spec [] = {
-        { "log", required_argument, NULL, 0 }, { "key", required_argument, NULL, 1 },
-        { "out", required_argument, NULL, 2 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [3] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *path = NULL, *keyfile = NULL, *out = NULL;
+    const cli_opt_t table [] = {
+        CLI_STRING ("log", &path), CLI_STRING ("key", &keyfile), CLI_STRING ("out", &out),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (cli_need ("audit checkpoint", "--log", v [0]) || cli_need ("audit checkpoint", "--key", v [1]))
+    if (cli_need ("audit checkpoint", "--log", path)
+    ||  cli_need ("audit checkpoint", "--key", keyfile))
         return CLI_USAGE;
-    audit_signer_t *key = audit_signer_load (v [1]);
-    audit_log_t *log = key? audit_log_open (v [0], NULL): NULL;
+    audit_signer_t *key = audit_signer_load (keyfile);
+    audit_log_t *log = key? audit_log_open (path, NULL): NULL;
     char *note = log? audit_log_checkpoint (log, key): NULL;
     rc = CLI_FAIL;
     if (!note)
         cli_error ("audit checkpoint: %s", util_last_error ());
     else
-    if (v [2]) {
-        FILE *f = fopen (v [2], "w");
+    if (out) {
+        FILE *f = fopen (out, "w");
         if (!f || fputs (note, f) < 0 || fclose (f) != 0)
-            cli_error ("audit checkpoint: cannot write %s", v [2]);
+            cli_error ("audit checkpoint: cannot write %s", out);
         else
             rc = CLI_OK;
     }
@@ -151,30 +144,31 @@ s_verify (int argc, char **argv)
         "  --checkpoint NOTE  a checkpoint kept outside the log\n"
         "  --pubkey FILE      the verifier key to trust (default: the one the log\n"
         "                     records; a third party should pass the key it holds)\n";
-    static const struct option spec [] = {
-        { "log", required_argument, NULL, 0 }, { "checkpoint", required_argument, NULL, 1 },
-        { "pubkey", required_argument, NULL, 2 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [3] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *path = NULL, *checkpoint = NULL, *pubkey = NULL;
+    const cli_opt_t table [] = {
+        CLI_STRING ("log", &path), CLI_STRING ("checkpoint", &checkpoint),
+        CLI_STRING ("pubkey", &pubkey),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (cli_need ("audit verify", "--log", v [0]))
+    if (cli_need ("audit verify", "--log", path))
         return CLI_USAGE;
     audit_verifier_t *key = NULL;
     char *note = NULL;
     size_t note_len = 0;
     rc = CLI_FAIL;
-    if (v [2] && !(key = audit_verifier_load (v [2]))) {
+    if (pubkey && !(key = audit_verifier_load (pubkey))) {
         cli_error ("audit verify: %s", util_last_error ());
         goto done;
     }
-    if (v [1] && util_file_read (v [1], AUDIT_NOTE_MAX, 0, &note, &note_len)) {
+    if (checkpoint && util_file_read (checkpoint, AUDIT_NOTE_MAX, 0, &note, &note_len)) {
         cli_error ("audit verify: %s", util_last_error ());
         goto done;
     }
     audit_verify_result_t r;
-    if (audit_log_verify (v [0], key, note, note_len, &r)) {
+    if (audit_log_verify (path, key, note, note_len, &r)) {
         cli_error ("audit verify: %s", util_last_error ());
         if (r.first_bad >= 0)       //  documented (docs/audit.md), for scripts
             fprintf (stderr, "first bad entry: %lld\n", (long long) r.first_bad);
@@ -182,7 +176,7 @@ s_verify (int argc, char **argv)
     }
     char root [UTIL_B64_LEN (AUDIT_HASH_LEN)];
     util_b64_encode (root, r.head.root, AUDIT_HASH_LEN);
-    printf ("ok: %s: %llu entries, %llu checkpoints verified\nhead: %s %llu %s\n", v [0],
+    printf ("ok: %s: %llu entries, %llu checkpoints verified\nhead: %s %llu %s\n", path,
             (unsigned long long) r.entries, (unsigned long long) r.checkpoints,
             r.head.origin, (unsigned long long) r.head.size, root);
     rc = CLI_OK;
@@ -200,30 +194,30 @@ s_prove (int argc, char **argv)
         "  Prints, as JSON, the inclusion proof of entry I (with the entry), or\n"
         "  the consistency proof from the tree of the first M entries, in the\n"
         "  tree of the first N entries (default: all). Hashes are base64.\n";
-    static const struct option spec [] = {
-        { "log", required_argument, NULL, 0 }, { "index", required_argument, NULL, 1 },
-        { "old", required_argument, NULL, 2 }, { "size", required_argument, NULL, 3 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [4] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *path = NULL;
+    uint64_t index = 0, old = 0, size = 0;
+    bool inclusion = false, consistency = false, sized = false;
+    const cli_opt_t table [] = {
+        CLI_STRING ("log", &path),
+        { "index", CLI_OPT_U64, &index, 0, INT64_MAX, NULL, &inclusion },
+        { "old", CLI_OPT_U64, &old, 0, INT64_MAX, NULL, &consistency },
+        { "size", CLI_OPT_U64, &size, 0, INT64_MAX, NULL, &sized },
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (cli_need ("audit prove", "--log", v [0]))
+    if (cli_need ("audit prove", "--log", path))
         return CLI_USAGE;
-    if (!v [1] == !v [2]) {
+    if (inclusion == consistency) {
         cli_error ("audit prove: give exactly one of --index and --old");
         return CLI_USAGE;
     }
-    long index = 0, size = 0;
-    if ((v [1] && cli_parse_long ("--index", v [1], 0, INT64_MAX, &index))
-    ||  (v [2] && cli_parse_long ("--old", v [2], 0, INT64_MAX, &index))
-    ||  (v [3] && cli_parse_long ("--size", v [3], 0, INT64_MAX, &size)))
-        return CLI_USAGE;
-    audit_log_t *log = audit_log_open (v [0], NULL);
-    uint64_t n = !log? 0: v [3]? (uint64_t) size: audit_log_size (log);
+    audit_log_t *log = audit_log_open (path, NULL);
+    uint64_t n = !log? 0: sized? size: audit_log_size (log);
     char *text = !log? NULL
-               : v [1]? audit_proof_inclusion_json (log, (uint64_t) index, n)
-               : audit_proof_consistency_json (log, (uint64_t) index, n);
+               : inclusion? audit_proof_inclusion_json (log, index, n)
+               : audit_proof_consistency_json (log, old, n);
     rc = text? CLI_OK: CLI_FAIL;
     if (text)
         puts (text);

@@ -4,8 +4,6 @@
 #include "cmd.h"
 #include "coordinator/actor.h"
 #include "util/error.h"
-#include "he/he.h"
-#include "models/models.h"
 
 #include <czmq.h>
 #include <stdio.h>
@@ -22,12 +20,9 @@ int
 cli_cmd_coordinator (int argc, char **argv)
 {
     const char *config;
-    int rc = cli_config_only (argc, argv, s_usage, &config);
+    int rc = cli_daemon_start (argc, argv, s_usage, &config);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    he_init ();
-    model_init ();
-    zsys_init ();
     zactor_t *actor = coord_actor_new (config);
     if (!actor) {
         cli_error ("%s", util_last_error ());

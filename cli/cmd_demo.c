@@ -31,10 +31,9 @@ cli_cmd_demo (int argc, char **argv)
 {
     sim_demo_t demo = { "cohort-demo", COHORT_DATASETS_DIR, 2048, NULL };
     const cli_opt_t table [] = {
-        { "out", CLI_OPT_STRING, &demo.out, 0, 0, NULL, NULL },
-        { "datasets", CLI_OPT_STRING, &demo.datasets, 0, 0, NULL, NULL },
+        CLI_STRING ("out", &demo.out), CLI_STRING ("datasets", &demo.datasets),
         { "bits", CLI_OPT_UINT, &demo.bits, 2048, 4096, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
+        CLI_END
     };
     int rc = cli_parse (argc, argv, table, s_usage);
     if (rc != CLI_OK)

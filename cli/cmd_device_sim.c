@@ -7,7 +7,6 @@
 #include "sim/device.h"
 #include "util/error.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,51 +44,42 @@ static const char s_usage [] =
 static int
 s_parse (int argc, char **argv, sim_devices_config_t *cfg, bool *json)
 {
-    static const struct option spec [] = {
-        { "gateway-cert", required_argument, NULL, 0 }, { "site", required_argument, NULL, 1 },
-        { "site-cert", required_argument, NULL, 2 },
-        { "provision-dir", required_argument, NULL, 3 },
-        { "devices", required_argument, NULL, 4 }, { "rate", required_argument, NULL, 5 },
-        { "duration", required_argument, NULL, 6 },
-        { "inject-replays", required_argument, NULL, 7 },
-        { "inject-bad-tags", required_argument, NULL, 8 },
-        { "inject-bad-fhir", required_argument, NULL, 9 },
-        { "batch", required_argument, NULL, 10 }, { "window", required_argument, NULL, 11 },
-        { "timeout-ms", required_argument, NULL, 12 }, { "json", no_argument, NULL, 13 },
-        { "seed", required_argument, NULL, 14 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [15] = { NULL };
-    int rc = cli_options (argc, argv, spec, s_usage, v);
+    *cfg = (sim_devices_config_t) { .batch = 64, .window = 8, .timeout_ms = 10000,
+                                    .seed = 1 };
+    bool given [3] = { false, false, false };
+    const cli_opt_t table [] = {
+        CLI_STRING ("gateway-cert", &cfg->gateway_cert), CLI_STRING ("site", &cfg->endpoint),
+        CLI_STRING ("site-cert", &cfg->site_cert),
+        CLI_STRING ("provision-dir", &cfg->provision_dir),
+        { "devices", CLI_OPT_LONG, &cfg->devices, 1, SIM_DEVICES_MAX, NULL, &given [0] },
+        { "rate", CLI_OPT_DOUBLE, &cfg->rate, SIM_RATE_MIN, SIM_RATE_MAX, NULL, &given [1] },
+        { "duration", CLI_OPT_DOUBLE, &cfg->duration, SIM_DURATION_MIN, SIM_DURATION_MAX, NULL,
+          &given [2] },
+        { "inject-replays", CLI_OPT_LONG, &cfg->inject [SIM_INJECT_REPLAY], 0, SIM_INJECT_MAX,
+          NULL, NULL },
+        { "inject-bad-tags", CLI_OPT_LONG, &cfg->inject [SIM_INJECT_BAD_TAG], 0, SIM_INJECT_MAX,
+          NULL, NULL },
+        { "inject-bad-fhir", CLI_OPT_LONG, &cfg->inject [SIM_INJECT_BAD_FHIR], 0,
+          SIM_INJECT_MAX, NULL, NULL },
+        { "batch", CLI_OPT_LONG, &cfg->batch, 1, INGEST_BATCH_MAX, NULL, NULL },
+        { "window", CLI_OPT_LONG, &cfg->window, 1, SIM_WINDOW_MAX, NULL, NULL },
+        { "timeout-ms", CLI_OPT_LONG, &cfg->timeout_ms, SIM_TIMEOUT_MIN_MS, SIM_TIMEOUT_MAX_MS,
+          NULL, NULL },
+        { "seed", CLI_OPT_U64, &cfg->seed, 0, 0x7fffffffL, NULL, NULL },
+        CLI_FLAG ("json", json),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, s_usage);
     if (rc)
         return rc;
     const char *cmd = "device-sim";
-    long seed = 1;
-    *cfg = (sim_devices_config_t) { .endpoint = v [1], .gateway_cert = v [0],
-                                    .site_cert = v [2], .provision_dir = v [3],
-                                    .batch = 64, .window = 8, .timeout_ms = 10000 };
-    *json = v [13] != NULL;
-    if (cli_need (cmd, "--gateway-cert", v [0]) || cli_need (cmd, "--site", v [1])
-    ||  cli_need (cmd, "--site-cert", v [2]) || cli_need (cmd, "--provision-dir", v [3])
-    ||  cli_need (cmd, "--devices", v [4]) || cli_need (cmd, "--rate", v [5])
-    ||  cli_need (cmd, "--duration", v [6])
-    ||  cli_parse_long ("--devices", v [4], 1, SIM_DEVICES_MAX, &cfg->devices)
-    ||  cli_parse_double ("--rate", v [5], SIM_RATE_MIN, SIM_RATE_MAX, &cfg->rate)
-    ||  cli_parse_double ("--duration", v [6], SIM_DURATION_MIN, SIM_DURATION_MAX,
-                          &cfg->duration))
+    const char *missing = !cfg->gateway_cert? "--gateway-cert": !cfg->endpoint? "--site"
+        : !cfg->site_cert? "--site-cert": !cfg->provision_dir? "--provision-dir"
+        : !given [0]? "--devices": !given [1]? "--rate": !given [2]? "--duration": NULL;
+    if (missing) {
+        cli_error ("%s: %s is required (see --help)", cmd, missing);
         return CLI_USAGE;
-    static const char *inject [SIM_INJECT_COUNT] = {
-        "--inject-replays", "--inject-bad-tags", "--inject-bad-fhir" };
-    for (int k = 0; k < SIM_INJECT_COUNT; k++)
-        if (v [7 + k] && cli_parse_long (inject [k], v [7 + k], 0, SIM_INJECT_MAX,
-                                         &cfg->inject [k]))
-            return CLI_USAGE;
-    if ((v [10] && cli_parse_long ("--batch", v [10], 1, INGEST_BATCH_MAX, &cfg->batch))
-    ||  (v [11] && cli_parse_long ("--window", v [11], 1, SIM_WINDOW_MAX, &cfg->window))
-    ||  (v [12] && cli_parse_long ("--timeout-ms", v [12], SIM_TIMEOUT_MIN_MS,
-                                   SIM_TIMEOUT_MAX_MS, &cfg->timeout_ms))
-    ||  (v [14] && cli_parse_long ("--seed", v [14], 0, 0x7fffffffL, &seed)))
-        return CLI_USAGE;
-    cfg->seed = (uint64_t) seed;
+    }
     //  What is left to check combines options (replays need readings).
     if (sim_devices_check (cfg)) {
         cli_error ("%s: %s", cmd, util_last_error ());

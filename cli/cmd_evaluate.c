@@ -50,11 +50,9 @@ cli_cmd_evaluate (int argc, char **argv)
     const char *model = NULL, *data = NULL, *label = NULL;
     bool json = false;
     const cli_opt_t table [] = {
-        { "model", CLI_OPT_STRING, &model, 0, 0, NULL, NULL },
-        { "data", CLI_OPT_STRING, &data, 0, 0, NULL, NULL },
-        { "label", CLI_OPT_STRING, &label, 0, 0, NULL, NULL },
-        { "json", CLI_OPT_FLAG, &json, 0, 0, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
+        CLI_STRING ("model", &model), CLI_STRING ("data", &data), CLI_STRING ("label", &label),
+        CLI_FLAG ("json", &json),
+        CLI_END
     };
     int rc = cli_parse (argc, argv, table, s_usage);
     if (rc != CLI_OK)

@@ -11,7 +11,6 @@
 #include "site/config.h"
 #include "util/error.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -40,16 +39,14 @@ s_storage_keygen (int argc, char **argv)
         "  Creates the site storage key (256 bits from the CSPRNG) that seals device\n"
         "  secrets and records at rest: one line of 64 hex digits, mode 0600, never\n"
         "  overwritten. Back it up: the store cannot be opened without it.\n";
-    static const struct option spec [] = {
-        { "out", required_argument, NULL, 0 }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 } };
-    const char *v [1] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *out = NULL;
+    const cli_opt_t table [] = { CLI_STRING ("out", &out), CLI_END };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    if (cli_need ("ingest storage-keygen", "--out", v [0]))
+    if (cli_need ("ingest storage-keygen", "--out", out))
         return CLI_USAGE;
-    if (ingest_provision_storage_key (v [0])) {
+    if (ingest_provision_storage_key (out)) {
         cli_error ("ingest storage-keygen: %s", util_last_error ());
         return CLI_FAIL;
     }
@@ -73,51 +70,55 @@ s_enroll_device (int argc, char **argv)
         "                      key epoch, aead and secret, as cohort device-sim reads\n"
         "  --expires DATETIME  e.g. 2027-06-30T00:00:00Z (default: no expiry)\n"
         "  --audit LOG         an existing audit log that records the enrollment\n";
-    static const struct option spec [] = {
-        { "store", required_argument, NULL, 0 }, { "storage-key", required_argument, NULL, 1 },
-        { "device-id", required_argument, NULL, 2 }, { "patient", required_argument, NULL, 3 },
-        { "secret-out", required_argument, NULL, 4 }, { "expires", required_argument, NULL, 5 },
-        { "audit", required_argument, NULL, 6 }, { "site-config", required_argument, NULL, 7 },
-        { "provision-dir", required_argument, NULL, 8 }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 } };
-    const char *v [9] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    ingest_site_files_t site = { NULL, NULL, NULL, NULL };
+    ingest_enrollment_t device = { NULL, NULL, 0, NULL, NULL };
+    const char *config = NULL, *expires = NULL;
+    const cli_opt_t table [] = {
+        CLI_STRING ("store", &site.store), CLI_STRING ("storage-key", &site.storage_key),
+        CLI_STRING ("device-id", &device.device_id), CLI_STRING ("patient", &device.patient),
+        CLI_STRING ("secret-out", &device.secret_out), CLI_STRING ("expires", &expires),
+        CLI_STRING ("audit", &site.audit), CLI_STRING ("site-config", &config),
+        CLI_STRING ("provision-dir", &device.provision_dir),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest enroll-device";
-    ingest_enrollment_t device = { v [2], v [3], 0, v [4], v [8] };
-    if (v [7] && (v [0] || v [1] || v [6])) {
+    if (config && (site.store || site.storage_key || site.audit)) {
         cli_error ("%s: --site-config names the store, storage key and audit log: give it "
                    "without --store, --storage-key and --audit", cmd);
         return CLI_USAGE;
     }
-    if (!!v [4] == !!v [8]) {
+    if (!device.secret_out == !device.provision_dir) {
         cli_error ("%s: give one of --secret-out and --provision-dir", cmd);
         return CLI_USAGE;
     }
-    if ((!v [7] && (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--storage-key", v [1])))
-    ||  cli_need (cmd, "--device-id", v [2]) || cli_need (cmd, "--patient", v [3])
-    ||  (v [5] && cli_ingest_time ("--expires", v [5], &device.expires_ms)))
+    if ((!config && (cli_need (cmd, "--store", site.store)
+                     || cli_need (cmd, "--storage-key", site.storage_key)))
+    ||  cli_need (cmd, "--device-id", device.device_id)
+    ||  cli_need (cmd, "--patient", device.patient)
+    ||  (expires && cli_ingest_time ("--expires", expires, &device.expires_ms)))
         return CLI_USAGE;
-    ingest_site_files_t site = { .store = v [0], .storage_key = v [1], .audit = v [6] };
-    site_config_t *cfg = v [7]? site_config_load (v [7]): NULL;
+    site_config_t *cfg = config? site_config_load (config): NULL;
     if (cfg && cfg->ingest)
         site = (ingest_site_files_t) { cfg->ingest->store, cfg->ingest->storage_key,
                                        cfg->ingest->audit, cfg->ingest->audit_origin };
     uint32_t epoch = 0;
     char *written = NULL;
     rc = CLI_FAIL;
-    if (v [7] && !cfg)
+    if (config && !cfg)
         cli_error ("%s: %s", cmd, util_last_error ());
     else
     if (cfg && !cfg->ingest)
         cli_error ("%s: %s: no ingest section (site/ingest: store, storage_key, audit)", cmd,
-                   v [7]);
+                   config);
     else
     if (ingest_provision_enroll_device (&site, &device, &epoch, &written))
         cli_error ("%s: %s", cmd, util_last_error ());
     else {
-        printf ("enrolled %s for %s, key epoch %u; secret in %s\n", v [2], v [3], epoch, written);
+        printf ("enrolled %s for %s, key epoch %u; secret in %s\n", device.device_id,
+                device.patient, epoch, written);
         rc = CLI_OK;
     }
     free (written);
@@ -132,24 +133,25 @@ s_revoke_device (int argc, char **argv)
         "usage: cohort ingest revoke-device --store DB --storage-key FILE --device-id ID\n"
         "         [--audit LOG]\n"
         "  Revokes the device: every later frame from it is rejected (revoked_device).\n";
-    static const struct option spec [] = {
-        { "store", required_argument, NULL, 0 }, { "storage-key", required_argument, NULL, 1 },
-        { "device-id", required_argument, NULL, 2 }, { "audit", required_argument, NULL, 3 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [4] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    ingest_site_files_t site = { NULL, NULL, NULL, NULL };
+    const char *device = NULL;
+    const cli_opt_t table [] = {
+        CLI_STRING ("store", &site.store), CLI_STRING ("storage-key", &site.storage_key),
+        CLI_STRING ("device-id", &device), CLI_STRING ("audit", &site.audit),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest revoke-device";
-    if (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--storage-key", v [1])
-    ||  cli_need (cmd, "--device-id", v [2]))
+    if (cli_need (cmd, "--store", site.store) || cli_need (cmd, "--storage-key", site.storage_key)
+    ||  cli_need (cmd, "--device-id", device))
         return CLI_USAGE;
-    ingest_site_files_t site = { .store = v [0], .storage_key = v [1], .audit = v [3] };
-    if (ingest_provision_revoke_device (&site, v [2])) {
+    if (ingest_provision_revoke_device (&site, device)) {
         cli_error ("%s: %s", cmd, util_last_error ());
         return CLI_FAIL;
     }
-    printf ("revoked %s\n", v [2]);
+    printf ("revoked %s\n", device);
     return CLI_OK;
 }
 

@@ -7,7 +7,6 @@
 #include "ingest/provision.h"
 #include "util/error.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,19 +31,20 @@ cli_ingest_enroll_authority (int argc, char **argv)
         "  Enrolls a consent authority by its verifier key (from `cohort audit keygen`):\n"
         "  grants it signs are then taken by `cohort ingest grant`.\n"
         "  --audit LOG  an existing audit log that records the enrollment\n";
-    static const struct option spec [] = {
-        { "store", required_argument, NULL, 0 }, { "key", required_argument, NULL, 1 },
-        { "audit", required_argument, NULL, 2 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [3] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    ingest_site_files_t site = { NULL, NULL, NULL, NULL };
+    const char *keyfile = NULL;
+    const cli_opt_t table [] = {
+        CLI_STRING ("store", &site.store), CLI_STRING ("key", &keyfile),
+        CLI_STRING ("audit", &site.audit),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest enroll-authority";
-    if (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--key", v [1]))
+    if (cli_need (cmd, "--store", site.store) || cli_need (cmd, "--key", keyfile))
         return CLI_USAGE;
-    ingest_site_files_t site = { .store = v [0], .audit = v [2] };
-    char *key = ingest_provision_enroll_authority (&site, v [1]);
+    char *key = ingest_provision_enroll_authority (&site, keyfile);
     if (!key) {
         cli_error ("%s: %s", cmd, util_last_error ());
         return CLI_FAIL;
@@ -61,43 +61,49 @@ cli_ingest_sign_grant (int argc, char **argv)
         "usage: cohort ingest sign-grant --key AUTHORITY.key --file consent.json --out FILE\n"
         "  Signs a FHIR R4 Consent with a consent authority's key (from `cohort audit\n"
         "  keygen`) into a grant envelope (consent.json.sig, docs/ingest.md).\n";
-    static const struct option spec [] = {
-        { "key", required_argument, NULL, 0 }, { "file", required_argument, NULL, 1 },
-        { "out", required_argument, NULL, 2 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [3] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *key = NULL, *file = NULL, *out = NULL;
+    const cli_opt_t table [] = {
+        CLI_STRING ("key", &key), CLI_STRING ("file", &file), CLI_STRING ("out", &out),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest sign-grant";
-    if (cli_need (cmd, "--key", v [0]) || cli_need (cmd, "--file", v [1])
-    ||  cli_need (cmd, "--out", v [2]))
+    if (cli_need (cmd, "--key", key) || cli_need (cmd, "--file", file)
+    ||  cli_need (cmd, "--out", out))
         return CLI_USAGE;
-    if (ingest_provision_sign_grant (v [0], v [1], v [2])) {
+    if (ingest_provision_sign_grant (key, file, out)) {
         cli_error ("%s: %s", cmd, util_last_error ());
         return CLI_FAIL;
     }
     return CLI_OK;
 }
 
+//  `ingest grant`'s options.
+typedef struct {
+    ingest_site_files_t site;
+    const char *file, *now, *endpoint, *gateway_cert, *site_cert;
+    unsigned timeout_ms;
+    bool timeout_given;
+} s_grant_t;
+
 //  Sends the grant in `file` through a site's ingest endpoint as a gateway.
 static int
-s_grant_remote (const char *const *v)
+s_grant_remote (const s_grant_t *g)
 {
     const char *cmd = "ingest grant";
-    if (v [0] || v [2] || v [3]) {
+    if (g->site.store || g->now || g->site.audit) {
         cli_error ("%s: --endpoint excludes --store, --now and --audit (the site decides)", cmd);
         return CLI_USAGE;
     }
-    if (cli_need (cmd, "--gateway-cert", v [5]) || cli_need (cmd, "--site-cert", v [6]))
-        return CLI_USAGE;
-    long timeout = 10000;
-    if (v [7] && cli_parse_long ("--timeout-ms", v [7], 1, 3600000, &timeout))
+    if (cli_need (cmd, "--gateway-cert", g->gateway_cert)
+    ||  cli_need (cmd, "--site-cert", g->site_cert))
         return CLI_USAGE;
     ingest_grant_reason_t reason;
     char detail [1024];
-    if (ingest_provision_grant_remote (v [4], v [5], v [6], v [1], (int) timeout, &reason,
-                                       detail, sizeof detail)) {
+    if (ingest_provision_grant_remote (g->endpoint, g->gateway_cert, g->site_cert, g->file,
+                                       (int) g->timeout_ms, &reason, detail, sizeof detail)) {
         cli_error ("%s: %s", cmd, util_last_error ());
         return CLI_FAIL;
     }
@@ -117,34 +123,33 @@ cli_ingest_grant (int argc, char **argv)
         "  --audit LOG  an existing audit log that records the decision\n"
         "  --endpoint   deliver it to a running site's ingest endpoint as a gateway\n"
         "               (the site decides it the same way and audits it)\n";
-    static const struct option spec [] = {
-        { "store", required_argument, NULL, 0 }, { "file", required_argument, NULL, 1 },
-        { "now", required_argument, NULL, 2 }, { "audit", required_argument, NULL, 3 },
-        { "endpoint", required_argument, NULL, 4 },
-        { "gateway-cert", required_argument, NULL, 5 },
-        { "site-cert", required_argument, NULL, 6 },
-        { "timeout-ms", required_argument, NULL, 7 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [8] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    s_grant_t g = { .timeout_ms = 10000 };
+    const cli_opt_t table [] = {
+        CLI_STRING ("store", &g.site.store), CLI_STRING ("file", &g.file),
+        CLI_STRING ("now", &g.now), CLI_STRING ("audit", &g.site.audit),
+        CLI_STRING ("endpoint", &g.endpoint), CLI_STRING ("gateway-cert", &g.gateway_cert),
+        CLI_STRING ("site-cert", &g.site_cert),
+        { "timeout-ms", CLI_OPT_UINT, &g.timeout_ms, 1, 3600000, NULL, &g.timeout_given },
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest grant";
-    if (cli_need (cmd, "--file", v [1]))
+    if (cli_need (cmd, "--file", g.file))
         return CLI_USAGE;
-    if (v [4])
-        return s_grant_remote (v);
-    if (v [5] || v [6] || v [7]) {
+    if (g.endpoint)
+        return s_grant_remote (&g);
+    if (g.gateway_cert || g.site_cert || g.timeout_given) {
         cli_error ("%s: --gateway-cert, --site-cert and --timeout-ms need --endpoint", cmd);
         return CLI_USAGE;
     }
     int64_t now = 0;
-    if (cli_need (cmd, "--store", v [0]) || cli_ingest_time ("--now", v [2], &now))
+    if (cli_need (cmd, "--store", g.site.store) || cli_ingest_time ("--now", g.now, &now))
         return CLI_USAGE;
-    ingest_site_files_t site = { .store = v [0], .audit = v [3] };
     ingest_grant_reason_t reason;
     char detail [UTIL_ERROR_MAX];
-    if (ingest_provision_grant (&site, v [1], now, &reason, detail, sizeof detail)) {
+    if (ingest_provision_grant (&g.site, g.file, now, &reason, detail, sizeof detail)) {
         cli_error ("%s: %s", cmd, util_last_error ());
         return CLI_FAIL;
     }
@@ -159,22 +164,23 @@ cli_ingest_select (int argc, char **argv)
         "         [--study ResearchStudy/ID] [--time DATETIME]\n"
         "  Prints, as JSON, the patients and the number of records usable for this\n"
         "  site, study and purpose (v3-ActReason code, e.g. HRESCH) at TIME (now).\n";
-    static const struct option spec [] = {
-        { "store", required_argument, NULL, 0 }, { "site", required_argument, NULL, 1 },
-        { "purpose", required_argument, NULL, 2 }, { "study", required_argument, NULL, 3 },
-        { "time", required_argument, NULL, 4 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [5] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *store = NULL, *time = NULL;
+    ingest_consent_query_t q = { NULL, NULL, NULL, NULL, 0, NULL };
+    const cli_opt_t table [] = {
+        CLI_STRING ("store", &store), CLI_STRING ("site", &q.site),
+        CLI_STRING ("purpose", &q.purpose), CLI_STRING ("study", &q.study),
+        CLI_STRING ("time", &time),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
     const char *cmd = "ingest select";
-    ingest_consent_query_t q = { NULL, v [1], v [3], v [2], 0, NULL };
-    if (cli_need (cmd, "--store", v [0]) || cli_need (cmd, "--site", v [1])
-    ||  cli_need (cmd, "--purpose", v [2]) || cli_ingest_time ("--time", v [4], &q.time_ms))
+    if (cli_need (cmd, "--store", store) || cli_need (cmd, "--site", q.site)
+    ||  cli_need (cmd, "--purpose", q.purpose) || cli_ingest_time ("--time", time, &q.time_ms))
         return CLI_USAGE;
     ingest_selection_t sel;
-    if (ingest_provision_select (v [0], &q, &sel)) {
+    if (ingest_provision_select (store, &q, &sel)) {
         cli_error ("%s: %s", cmd, util_last_error ());
         return CLI_FAIL;
     }

@@ -74,10 +74,9 @@ s_threshold (int argc, char **argv)
         { "sites", CLI_OPT_UINT, &sites, 1, HE_PARTIES_MAX, NULL, NULL },
         { "threshold", CLI_OPT_UINT, &threshold, 1, HE_PARTIES_MAX, NULL, NULL },
         { "bits", CLI_OPT_UINT, &bits, HE_BITS_MIN, 4096, NULL, NULL },
-        { "out", CLI_OPT_STRING, &out, 0, 0, NULL, NULL },
-        { "force", CLI_OPT_FLAG, &force, 0, 0, NULL, NULL },
-        { "insecure-test-key", CLI_OPT_FLAG, &insecure, 0, 0, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
+        CLI_STRING ("out", &out), CLI_FLAG ("force", &force),
+        CLI_FLAG ("insecure-test-key", &insecure),
+        CLI_END
     };
     int rc = cli_parse (argc, argv, table, s_threshold_usage);
     if (rc != CLI_OK)
@@ -127,15 +126,13 @@ s_consortium (int argc, char **argv)
     const char *sites = NULL;
     bool insecure = false;
     const cli_opt_t table [] = {
-        { "sites", CLI_OPT_STRING, &sites, 0, 0, NULL, NULL },
+        CLI_STRING ("sites", &sites),
         { "threshold", CLI_OPT_UINT, &threshold, 1, HE_PARTIES_MAX, NULL, NULL },
         { "bits", CLI_OPT_UINT, &bits, HE_BITS_MIN, 4096, NULL, NULL },
-        { "out", CLI_OPT_STRING, &c.out, 0, 0, NULL, NULL },
-        { "name", CLI_OPT_STRING, &c.name, 0, 0, NULL, NULL },
-        { "endpoint", CLI_OPT_STRING, &c.endpoint, 0, 0, NULL, NULL },
-        { "force", CLI_OPT_FLAG, &c.force, 0, 0, NULL, NULL },
-        { "insecure-test-key", CLI_OPT_FLAG, &insecure, 0, 0, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
+        CLI_STRING ("out", &c.out), CLI_STRING ("name", &c.name),
+        CLI_STRING ("endpoint", &c.endpoint), CLI_FLAG ("force", &c.force),
+        CLI_FLAG ("insecure-test-key", &insecure),
+        CLI_END
     };
     int rc = cli_parse (argc, argv, table, s_consortium_usage);
     if (rc != CLI_OK)

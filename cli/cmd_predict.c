@@ -26,10 +26,8 @@ cli_cmd_predict (int argc, char **argv)
 {
     const char *model = NULL, *data = NULL, *out = NULL;
     const cli_opt_t table [] = {
-        { "model", CLI_OPT_STRING, &model, 0, 0, NULL, NULL },
-        { "data", CLI_OPT_STRING, &data, 0, 0, NULL, NULL },
-        { "out", CLI_OPT_STRING, &out, 0, 0, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
+        CLI_STRING ("model", &model), CLI_STRING ("data", &data), CLI_STRING ("out", &out),
+        CLI_END
     };
     int rc = cli_parse (argc, argv, table, s_usage);
     if (rc != CLI_OK)

@@ -8,7 +8,6 @@
 #include "dp/schedule.h"
 #include "util/error.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -49,23 +48,6 @@ static const char s_sample_usage [] =
     "  decimal or fraction (2.5, 7/3): sigma^2 = S^2 for the Gaussian, scale S\n"
     "  for the Laplace. N in [1, 10^9].\n";
 
-//  A double option with an open/closed range check and a message naming it.
-static int
-s_number (const char *option, const char *text, double lo, bool lo_open, double hi,
-          bool hi_open, double *out)
-{
-    double v;
-    if (cli_parse_double (option, text, -INFINITY, INFINITY, &v))
-        return -1;
-    if ((lo_open? v <= lo: v < lo) || (hi_open? v >= hi: v > hi)) {
-        cli_error ("%s: %s is outside %c%g, %g%c", option, text, lo_open? '(': '[', lo, hi,
-                   hi_open? ')': ']');
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 //  Parses epsilon's or calibrate's options into *s (its orders owned by
 //  the caller, NULL for the default grid) and *target (calibrate's
 //  --epsilon). Returns CLI_OK, -1 after --help, or CLI_USAGE after naming
@@ -74,56 +56,44 @@ static int
 s_parse (int argc, char **argv, const char *usage, bool calibrate, dp_schedule_t *s,
          double *target, bool *json)
 {
-    static const struct option spec [] = {
-        { "sampling-rate", required_argument, NULL, 0 },
-        { "noise-multiplier", required_argument, NULL, 1 },
-        { "steps", required_argument, NULL, 2 }, { "delta", required_argument, NULL, 3 },
-        { "epsilon", required_argument, NULL, 4 }, { "conversion", required_argument, NULL, 5 },
-        { "orders", required_argument, NULL, 6 }, { "json", no_argument, NULL, 7 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [8] = { NULL };
     *s = (dp_schedule_t) { .conversion = DP_CONVERSION_IMPROVED };
-    int rc = cli_options (argc, argv, spec, usage, v);
+    const char *conversion = "improved", *orders = NULL;
+    bool q = false, z = false, steps = false, delta = false, eps = false;
+    const cli_opt_t table [] = {
+        { "sampling-rate", CLI_OPT_DOUBLE, &s->sampling_rate, 0, 1, "(]", &q },
+        { "noise-multiplier", CLI_OPT_DOUBLE, &s->noise_multiplier, 0, INFINITY, "()", &z },
+        { "steps", CLI_OPT_U64, &s->steps, 1, (double) (1ull << 50), NULL, &steps },
+        { "delta", CLI_OPT_DOUBLE, &s->delta, 0, 1, "()", &delta },
+        { "epsilon", CLI_OPT_DOUBLE, target, 0, INFINITY, "()", &eps },
+        { "conversion", CLI_OPT_CHOICE, &conversion, 0, 0, "improved|classic", NULL },
+        CLI_STRING ("orders", &orders), CLI_FLAG ("json", json),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc;
-    const char *names [] = { "--sampling-rate", "--steps", "--delta",
-                             calibrate? "--epsilon": "--noise-multiplier" };
-    const char *given [] = { v [0], v [2], v [3], calibrate? v [4]: v [1] };
-    for (int i = 0; i < 4; i++)
-        if (!given [i]) {
-            cli_error ("missing %s (see --help)", names [i]);
-            return CLI_USAGE;
-        }
-    if (calibrate && v [1]) {
-        cli_error ("calibrate computes the noise multiplier: drop --noise-multiplier");
+    const char *missing = !q? "--sampling-rate": !steps? "--steps": !delta? "--delta"
+                        : calibrate && !eps? "--epsilon"
+                        : !calibrate && !z? "--noise-multiplier": NULL;
+    if (missing) {
+        cli_error ("missing %s (see --help)", missing);
         return CLI_USAGE;
     }
-    if (!calibrate && v [4]) {
-        cli_error ("epsilon computes epsilon: drop --epsilon (or use `privacy calibrate`)");
+    if (calibrate? z: eps) {
+        cli_error ("%s", calibrate? "calibrate computes the noise multiplier: drop "
+                                    "--noise-multiplier"
+                                  : "epsilon computes epsilon: drop --epsilon (or use "
+                                    "`privacy calibrate`)");
         return CLI_USAGE;
     }
-    long steps = 0;
-    if (s_number ("--sampling-rate", v [0], 0, true, 1, false, &s->sampling_rate)
-    ||  (v [1] && s_number ("--noise-multiplier", v [1], 0, true, INFINITY, true,
-                            &s->noise_multiplier))
-    ||  cli_parse_long ("--steps", v [2], 1, (long) 1 << 50, &steps)
-    ||  s_number ("--delta", v [3], 0, true, 1, true, &s->delta)
-    ||  (v [4] && s_number ("--epsilon", v [4], 0, true, INFINITY, true, target)))
-        return CLI_USAGE;
-    s->steps = (uint64_t) steps;
-    if (v [5] && strcmp (v [5], "improved") && strcmp (v [5], "classic")) {
-        cli_error ("--conversion: '%s' is neither 'improved' nor 'classic'", v [5]);
-        return CLI_USAGE;
-    }
-    s->conversion = v [5] && strcmp (v [5], "classic") == 0? DP_CONVERSION_CLASSIC
-                                                            : DP_CONVERSION_IMPROVED;
-    double *orders = NULL;
-    if (v [6] && dp_orders_parse (v [6], &orders, &s->n_orders)) {
+    if (strcmp (conversion, "classic") == 0)
+        s->conversion = DP_CONVERSION_CLASSIC;
+    double *grid = NULL;
+    if (orders && dp_orders_parse (orders, &grid, &s->n_orders)) {
         cli_error ("--orders: %s", util_last_error ());
         return CLI_USAGE;
     }
-    s->orders = orders;
-    *json = v [7] != NULL;
+    s->orders = grid;
     return CLI_OK;
 }
 
@@ -199,30 +169,29 @@ s_calibrate (int argc, char **argv)
 static int
 s_sample (int argc, char **argv)
 {
-    static const struct option spec [] = {
-        { "distribution", required_argument, NULL, 0 }, { "scale", required_argument, NULL, 1 },
-        { "count", required_argument, NULL, 2 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    const char *v [3] = { NULL };
-    int rc = cli_options (argc, argv, spec, s_sample_usage, v);
+    const char *distribution = NULL, *scale = NULL;
+    long count = 0;
+    const cli_opt_t table [] = {
+        CLI_STRING ("distribution", &distribution), CLI_STRING ("scale", &scale),
+        { "count", CLI_OPT_LONG, &count, 1, S_SAMPLE_COUNT_MAX, NULL, NULL },
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, s_sample_usage);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    static const char *names [] = { "--distribution", "--scale", "--count" };
-    for (int i = 0; i < 3; i++)
-        if (!v [i]) {
-            cli_error ("missing %s (see --help)", names [i]);
-            return CLI_USAGE;
-        }
-    long count = 0;
+    const char *missing = !distribution? "--distribution": !scale? "--scale"
+                        : !count? "--count": NULL;
+    if (missing) {
+        cli_error ("missing %s (see --help)", missing);
+        return CLI_USAGE;
+    }
     dp_noise_kind_t kind;
     dp_noise_t noise;
-    if (cli_parse_long ("--count", v [2], 1, S_SAMPLE_COUNT_MAX, &count))
-        return CLI_USAGE;
-    if (dp_noise_kind_parse (v [0], &kind)) {
+    if (dp_noise_kind_parse (distribution, &kind)) {
         cli_error ("--distribution: %s", util_last_error ());
         return CLI_USAGE;
     }
-    if (dp_noise_init (&noise, kind, v [1])) {
+    if (dp_noise_init (&noise, kind, scale)) {
         cli_error ("--scale: %s", util_last_error ());
         return CLI_USAGE;
     }

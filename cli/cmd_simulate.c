@@ -77,16 +77,14 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
     bool eps = false, delta = false, q = false, local = false, every = false;
     const char *split = "iid", *privacy = NULL;
     const cli_opt_t table [] = {
-        { "data", CLI_OPT_STRING, &o->data, 0, 0, NULL, NULL },
-        { "test", CLI_OPT_STRING, &o->test, 0, 0, NULL, NULL },
-        { "label", CLI_OPT_STRING, &o->label, 0, 0, NULL, NULL },
-        { "features", CLI_OPT_STRING, &o->features, 0, 0, NULL, NULL },
-        { "categorical", CLI_OPT_STRING, &o->categorical, 0, 0, NULL, NULL },
+        CLI_STRING ("data", &o->data), CLI_STRING ("test", &o->test),
+        CLI_STRING ("label", &o->label), CLI_STRING ("features", &o->features),
+        CLI_STRING ("categorical", &o->categorical),
         { "missing", CLI_OPT_CHOICE, &o->missing, 0, 0, "drop|impute", NULL },
         { "sites", CLI_OPT_SIZE, &o->sites, 1, SIM_SPLIT_SITES_MAX, NULL, NULL },
         { "split", CLI_OPT_CHOICE, &split, 0, 0, "iid|label-skew|size-skew", NULL },
         { "model", CLI_OPT_CHOICE, &o->model, 0, 0, "logistic|mlp", NULL },
-        { "hidden", CLI_OPT_STRING, &o->hidden, 0, 0, NULL, NULL },
+        CLI_STRING ("hidden", &o->hidden),
         { "optimizer", CLI_OPT_CHOICE, &o->optimizer, 0, 0, "adam|sgd", NULL },
         { "epsilon", CLI_OPT_DOUBLE, &o->epsilon, 1e-3, 1e3, NULL, &eps },
         { "delta", CLI_OPT_DOUBLE, &o->delta, 1e-300, 0.1, NULL, &delta },
@@ -106,10 +104,9 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
         { "local-learning-rate", CLI_OPT_DOUBLE, &o->local_learning_rate, 1e-9, 100, NULL,
           &local },
         { "local-batch", CLI_OPT_UINT, &o->local_batch, 1, 1000000, NULL, &local },
-        { "prepare-only", CLI_OPT_FLAG, prepare_only, 0, 0, NULL, NULL },
-        { "insecure-test-key", CLI_OPT_FLAG, &o->insecure_test_key, 0, 0, NULL, NULL },
-        { "out", CLI_OPT_STRING, &o->out, 0, 0, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
+        CLI_FLAG ("prepare-only", prepare_only),
+        CLI_FLAG ("insecure-test-key", &o->insecure_test_key), CLI_STRING ("out", &o->out),
+        CLI_END
     };
     int rc = cli_parse (argc, argv, table, s_usage);
     if (rc != CLI_OK)

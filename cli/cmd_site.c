@@ -3,8 +3,6 @@
 #include "cli.h"
 #include "util/error.h"
 #include "cmd.h"
-#include "he/he.h"
-#include "models/models.h"
 #include "site/worker.h"
 
 #include <czmq.h>
@@ -24,12 +22,9 @@ int
 cli_cmd_site (int argc, char **argv)
 {
     const char *config;
-    int rc = cli_config_only (argc, argv, s_usage, &config);
+    int rc = cli_daemon_start (argc, argv, s_usage, &config);
     if (rc)
         return rc < 0? CLI_OK: rc;
-    he_init ();
-    model_init ();
-    zsys_init ();
     site_worker_t *worker = site_worker_new (config);
     if (!worker) {
         cli_error ("%s", util_last_error ());

@@ -87,9 +87,8 @@ s_launch (int argc, char **argv)
     const char *analyst = S_ANALYST_DEFAULT, *file = NULL;
     bool wait = false;
     const cli_opt_t table [] = {
-        { "analyst", CLI_OPT_STRING, &analyst, 0, 0, NULL, NULL },
-        { "wait", CLI_OPT_FLAG, &wait, 0, 0, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
+        CLI_STRING ("analyst", &analyst), CLI_FLAG ("wait", &wait),
+        CLI_END
     };
     int rc = cli_parse_args (argc, argv, table, s_launch_usage, &file, 1, 1);
     if (rc != CLI_OK)
@@ -119,10 +118,7 @@ static int
 s_status (int argc, char **argv)
 {
     const char *analyst = S_ANALYST_DEFAULT, *id = NULL;
-    const cli_opt_t table [] = {
-        { "analyst", CLI_OPT_STRING, &analyst, 0, 0, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
-    };
+    const cli_opt_t table [] = { CLI_STRING ("analyst", &analyst), CLI_END };
     int rc = cli_parse_args (argc, argv, table, s_status_usage, &id, 0, 1);
     if (rc != CLI_OK)
         return rc < 0? CLI_OK: rc;
@@ -156,10 +152,10 @@ cli_cmd_report (int argc, char **argv)
 {
     const char *analyst = S_ANALYST_DEFAULT, *format = "json", *out = NULL, *id = NULL;
     const cli_opt_t table [] = {
-        { "analyst", CLI_OPT_STRING, &analyst, 0, 0, NULL, NULL },
+        CLI_STRING ("analyst", &analyst),
         { "format", CLI_OPT_CHOICE, &format, 0, 0, "json|csv|html", NULL },
-        { "out", CLI_OPT_STRING, &out, 0, 0, NULL, NULL },
-        { NULL, 0, NULL, 0, 0, NULL, NULL }
+        CLI_STRING ("out", &out),
+        CLI_END
     };
     int rc = cli_parse_args (argc, argv, table, s_report_usage, &id, 1, 1);
     if (rc != CLI_OK)

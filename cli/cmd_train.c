@@ -5,34 +5,30 @@
 #include "cmd.h"
 #include "models/pipeline.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void
-s_usage (FILE *to)
-{
-    fputs ("usage: cohort train --data F.csv --label COL --model logistic|mlp --out model.json\n"
-           "                    [--features a,b,...] [--categorical c,...] [--missing drop|impute]\n"
-           "                    [--positive V --negative V] [--hidden 32,16] [--epochs E]\n"
-           "                    [--lr X] [--l2 X] [--seed S]\n"
-           "  --data F         training data: CSV with a header; empty or NA = missing\n"
-           "  --label COL      the label column: 0/1, or the two values given by\n"
-           "                   --positive and --negative\n"
-           "  --features LIST  feature columns (default: every column but the label)\n"
-           "  --categorical L  features to one-hot encode (one column per level seen)\n"
-           "  --missing P      drop incomplete rows (default) or impute training means\n"
-           "  --model M        logistic (Newton/IRLS) or mlp (Adam on minibatches of 32)\n"
-           "  --l2 X           penalty (l2/2)||w||^2 added to the SUMMED log-loss, on\n"
-           "                   standardised features, intercept and biases free; X = 1/C of\n"
-           "                   scikit-learn (default 1 for logistic, 10 for mlp)\n"
-           "  --hidden LIST    mlp: 1 to 3 hidden ReLU layer widths (default 32)\n"
-           "  --epochs E       mlp: passes over the data (default 100)\n"
-           "  --lr X           mlp: Adam step size (default 0.005)\n"
-           "  --seed S         mlp: seed of the initial weights and shuffling (default 1)\n"
-           "  --out FILE       where to write the model JSON\n", to);
-}
+static const char s_usage [] =
+    "usage: cohort train --data F.csv --label COL --model logistic|mlp --out model.json\n"
+    "                    [--features a,b,...] [--categorical c,...] [--missing drop|impute]\n"
+    "                    [--positive V --negative V] [--hidden 32,16] [--epochs E]\n"
+    "                    [--lr X] [--l2 X] [--seed S]\n"
+    "  --data F         training data: CSV with a header; empty or NA = missing\n"
+    "  --label COL      the label column: 0/1, or the two values given by\n"
+    "                   --positive and --negative\n"
+    "  --features LIST  feature columns (default: every column but the label)\n"
+    "  --categorical L  features to one-hot encode (one column per level seen)\n"
+    "  --missing P      drop incomplete rows (default) or impute training means\n"
+    "  --model M        logistic (Newton/IRLS) or mlp (Adam on minibatches of 32)\n"
+    "  --l2 X           penalty (l2/2)||w||^2 added to the SUMMED log-loss, on\n"
+    "                   standardised features, intercept and biases free; X = 1/C of\n"
+    "                   scikit-learn (default 1 for logistic, 10 for mlp)\n"
+    "  --hidden LIST    mlp: 1 to 3 hidden ReLU layer widths (default 32)\n"
+    "  --epochs E       mlp: passes over the data (default 100)\n"
+    "  --lr X           mlp: Adam step size (default 0.005)\n"
+    "  --seed S         mlp: seed of the initial weights and shuffling (default 1)\n"
+    "  --out FILE       where to write the model JSON\n";
 
 //  Splits "a,b,c" in place into at most `max` non-empty names.
 static int
@@ -76,110 +72,58 @@ s_hidden (const char *text, model_train_opts_t *opts)
 int
 cli_cmd_train (int argc, char **argv)
 {
-    static const struct option options [] = {
-        { "data",        required_argument, NULL, 'd' },
-        { "label",       required_argument, NULL, 'y' },
-        { "features",    required_argument, NULL, 'f' },
-        { "categorical", required_argument, NULL, 'c' },
-        { "missing",     required_argument, NULL, 'm' },
-        { "positive",    required_argument, NULL, 'P' },
-        { "negative",    required_argument, NULL, 'N' },
-        { "model",       required_argument, NULL, 't' },
-        { "hidden",      required_argument, NULL, 'H' },
-        { "epochs",      required_argument, NULL, 'e' },
-        { "lr",          required_argument, NULL, 'r' },
-        { "l2",          required_argument, NULL, 'l' },
-        { "seed",        required_argument, NULL, 's' },
-        { "out",         required_argument, NULL, 'o' },
-        { "help",        no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
     const char *data = NULL, *out = NULL, *model = NULL, *missing = "drop";
-    const char *hidden = NULL, *l2 = NULL, *epochs = NULL, *lr = NULL, *seed = NULL;
-    const char *features = NULL, *categorical = NULL;
+    const char *hidden = NULL, *features = NULL, *categorical = NULL;
+    double l2 = 0, lr = 0;
+    size_t epochs = 0;
+    uint64_t seed = 0;
+    bool l2_given = false, lr_given = false, epochs_given = false, seed_given = false;
     model_load_spec_t spec = { 0 };
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long (argc, argv, "h", options, NULL)) != -1) {
-        switch (opt) {
-            case 'd': data = optarg; break;
-            case 'y': spec.label = optarg; break;
-            case 'f': features = optarg; break;
-            case 'c': categorical = optarg; break;
-            case 'm': missing = optarg; break;
-            case 'P': spec.positive = optarg; break;
-            case 'N': spec.negative = optarg; break;
-            case 't': model = optarg; break;
-            case 'H': hidden = optarg; break;
-            case 'e': epochs = optarg; break;
-            case 'r': lr = optarg; break;
-            case 'l': l2 = optarg; break;
-            case 's': seed = optarg; break;
-            case 'o': out = optarg; break;
-            case 'h': s_usage (stdout); return CLI_OK;
-            default:
-                cli_error ("train: unknown option or missing value '%s' (try --help)",
-                           argv [optind - 1]);
-                return CLI_USAGE;
-        }
-    }
-    if (optind < argc) {
-        cli_error ("train: unexpected argument '%s'", argv [optind]);
-        return CLI_USAGE;
-    }
+    const cli_opt_t table [] = {
+        CLI_STRING ("data", &data), CLI_STRING ("label", &spec.label),
+        CLI_STRING ("features", &features), CLI_STRING ("categorical", &categorical),
+        { "missing", CLI_OPT_CHOICE, &missing, 0, 0, "drop|impute", NULL },
+        CLI_STRING ("positive", &spec.positive), CLI_STRING ("negative", &spec.negative),
+        { "model", CLI_OPT_CHOICE, &model, 0, 0, "logistic|mlp", NULL },
+        CLI_STRING ("hidden", &hidden),
+        { "epochs", CLI_OPT_SIZE, &epochs, 1, 1000000, NULL, &epochs_given },
+        { "lr", CLI_OPT_DOUBLE, &lr, 1e-12, 10, NULL, &lr_given },
+        { "l2", CLI_OPT_DOUBLE, &l2, 0, 1e12, NULL, &l2_given },
+        { "seed", CLI_OPT_U64, &seed, 0, INT64_MAX, NULL, &seed_given },
+        CLI_STRING ("out", &out),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, s_usage);
+    if (rc)
+        return rc < 0? CLI_OK: rc;
     if (!data || !spec.label || !model || !out) {
         cli_error ("train: --data, --label, --model and --out are required (try --help)");
-        return CLI_USAGE;
-    }
-    model_train_opts_t opts;
-    if (strcmp (model, "logistic") == 0)
-        model_train_defaults (&opts, MODEL_TYPE_LOGISTIC);
-    else
-    if (strcmp (model, "mlp") == 0)
-        model_train_defaults (&opts, MODEL_TYPE_MLP);
-    else {
-        cli_error ("--model: '%s' is not logistic or mlp", model);
-        return CLI_USAGE;
-    }
-    if (strcmp (missing, "impute") == 0)
-        opts.missing = MODEL_MISSING_IMPUTE;
-    else
-    if (strcmp (missing, "drop") != 0) {
-        cli_error ("--missing: '%s' is not drop or impute", missing);
         return CLI_USAGE;
     }
     if ((spec.positive == NULL) != (spec.negative == NULL)) {
         cli_error ("train: give both --positive and --negative, or neither");
         return CLI_USAGE;
     }
-    if (opts.type == MODEL_TYPE_LOGISTIC && (hidden || epochs || lr || seed)) {
+    bool mlp = strcmp (model, "mlp") == 0;
+    if (!mlp && (hidden || epochs_given || lr_given || seed_given)) {
         cli_error ("train: --hidden, --epochs, --lr and --seed apply to --model mlp only");
         return CLI_USAGE;
     }
-    long lv;
-    unsigned long long seed_value = 0;
-    char *end = NULL;
-    if ((hidden && s_hidden (hidden, &opts))
-    ||  (epochs && cli_parse_long ("--epochs", epochs, 1, 1000000, &lv))
-    ||  (l2 && cli_parse_double ("--l2", l2, 0, 1e12, &opts.l2))
-    ||  (lr && cli_parse_double ("--lr", lr, 1e-12, 10, &opts.lr)))
+    model_train_opts_t opts;
+    model_train_defaults (&opts, mlp? MODEL_TYPE_MLP: MODEL_TYPE_LOGISTIC);
+    if (strcmp (missing, "impute") == 0)
+        opts.missing = MODEL_MISSING_IMPUTE;
+    if (hidden && s_hidden (hidden, &opts))
         return CLI_USAGE;
-    if (epochs)
-        opts.epochs = (size_t) lv;
-    if (seed) {
-        seed_value = strtoull (seed, &end, 10);
-        if (!*seed || *end || seed [0] == '-') {
-            cli_error ("--seed: '%s' is not a non-negative integer", seed);
-            return CLI_USAGE;
-        }
-        opts.seed = (unsigned long) seed_value;
-    }
+    opts.epochs = epochs_given? epochs: opts.epochs;
+    opts.lr = lr_given? lr: opts.lr;
+    opts.l2 = l2_given? l2: opts.l2;
+    opts.seed = seed_given? (unsigned long) seed: opts.seed;
     //  The lists are split in copies: argv stays as it was given.
     char *names [MODEL_CSV_MAX_COLS], *cats [MODEL_CSV_MAX_COLS];
     char *feature_copy = features? strdup (features): NULL;
     char *categorical_copy = categorical? strdup (categorical): NULL;
-    int rc = CLI_USAGE;
+    rc = CLI_USAGE;
     if ((features && !feature_copy) || (categorical && !categorical_copy)) {
         cli_error ("train: out of memory");
         rc = CLI_FAIL;

@@ -1,8 +1,10 @@
-/*  cli/options.c - option parsing shared by every subcommand. */
+/*  cli/options.c - option parsing shared by every subcommand: strict
+    numbers and the table-driven parser. */
 #include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,8 +17,12 @@ cli_parse_long (const char *option, const char *text, long min, long max, long *
     char *end = NULL;
     errno = 0;
     long v = text? strtol (text, &end, 10): 0;
-    if (!text || *text == '\0' || *end != '\0' || errno == ERANGE) {
+    if (!text || *text == '\0' || *end != '\0') {
         cli_error ("%s: '%s' is not an integer", option, text? text: "");
+        return -1;
+    }
+    if (errno == ERANGE) {
+        cli_error ("%s: %s is out of range [%ld, %ld]", option, text, min, max);
         return -1;
     }
     if (v < min || v > max) {
@@ -44,53 +50,6 @@ cli_parse_double (const char *option, const char *text, double min, double max,
     }
     *out = v;
     return 0;
-}
-
-int
-cli_options (int argc, char **argv, const struct option *spec, const char *usage,
-             const char **values)
-{
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long (argc, argv, ":h", spec, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs (usage, stdout);
-            return -1;
-        }
-        if (opt == '?' || opt == ':') {
-            cli_error ("%s: %s option '%s'", argv [0],
-                       opt == ':'? "missing value for": "unknown", argv [optind - 1]);
-            fputs (usage, stderr);
-            return CLI_USAGE;
-        }
-        values [opt] = optarg? optarg: "";
-    }
-    if (optind < argc) {
-        cli_error ("%s: unexpected argument '%s'", argv [0], argv [optind]);
-        fputs (usage, stderr);
-        return CLI_USAGE;
-    }
-    return CLI_OK;
-}
-
-int
-cli_config_only (int argc, char **argv, const char *usage, const char **config)
-{
-    static const struct option spec [] = {
-        { "config", required_argument, NULL, 0 },
-        { "help",   no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    const char *v [1] = { NULL };
-    int rc = cli_options (argc, argv, spec, usage, v);
-    if (rc == CLI_OK && !v [0]) {
-        cli_error ("%s: --config is required", argv [0]);
-        fputs (usage, stderr);
-        rc = CLI_USAGE;
-    }
-    *config = v [0];
-    return rc;
 }
 
 int
@@ -140,6 +99,32 @@ s_is_choice (const char *value, const char *choices)
     return false;
 }
 
+//  A table's integer bound as a long: one at or beyond long's range (a
+//  double cannot hold LONG_MAX) stands for that end of the range.
+static long
+s_bound (double b)
+{
+    return b >= (double) LONG_MAX? LONG_MAX: b <= (double) LONG_MIN? LONG_MIN: (long) b;
+}
+
+//  A finite number in o's interval: [min, max], or open at the ends that
+//  o->domain says ("(]", "[)", "()"). Prints the error and returns -1 if not.
+static int
+s_double (const char *option, const char *value, const cli_opt_t *o, double *out)
+{
+    const char *b = o->domain? o->domain: "[]";
+    double v;
+    if (cli_parse_double (option, value, -INFINITY, INFINITY, &v))
+        return -1;
+    if ((b [0] == '('? v <= o->min: v < o->min) || (b [1] == ')'? v >= o->max: v > o->max)) {
+        cli_error ("%s: %g is out of range %c%g, %g%c", option, v, b [0], o->min, o->max,
+                   b [1]);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 //  Stores one option's value; prints the error and returns -1 if it is bad.
 static int
 s_store (const cli_opt_t *o, const char *value)
@@ -156,26 +141,30 @@ s_store (const cli_opt_t *o, const char *value)
             *(const char **) o->out = value;
             break;
         case CLI_OPT_CHOICE:
-            if (!s_is_choice (value, o->choices)) {
+            if (!s_is_choice (value, o->domain)) {
                 char text [256];
-                s_choices_text (text, sizeof text, o->choices);
+                s_choices_text (text, sizeof text, o->domain);
                 cli_error ("%s: '%s': expected %s", option, value, text);
                 return -1;
             }
             *(const char **) o->out = value;
             break;
         case CLI_OPT_DOUBLE:
-            if (cli_parse_double (option, value, o->min, o->max, &d))
+            if (s_double (option, value, o, &d))
                 return -1;
             *(double *) o->out = d;
             break;
         case CLI_OPT_UINT:
+        case CLI_OPT_LONG:
         case CLI_OPT_SIZE:
         case CLI_OPT_U64:
-            if (cli_parse_long (option, value, (long) o->min, (long) o->max, &l))
+            if (cli_parse_long (option, value, s_bound (o->min), s_bound (o->max), &l))
                 return -1;
             if (o->kind == CLI_OPT_UINT)
                 *(unsigned *) o->out = (unsigned) l;
+            else
+            if (o->kind == CLI_OPT_LONG)
+                *(long *) o->out = l;
             else
             if (o->kind == CLI_OPT_SIZE)
                 *(size_t *) o->out = (size_t) l;
@@ -220,8 +209,12 @@ cli_parse_args (int argc, char **argv, const cli_opt_t *table, const char *usage
             return -1;
         }
         if (opt == '?' || opt == ':') {
-            cli_error ("%s: %s option '%s'", argv [0],
-                       opt == ':'? "missing value for": "unknown", argv [optind - 1]);
+            //  getopt_long names a known long option given a value it does
+            //  not take in optopt; an unknown one leaves optopt 0 (and an
+            //  unknown short one is its letter).
+            bool valued = optopt && strncmp (argv [optind - 1], "--", 2) == 0;
+            cli_error ("%s: %s option '%s'", argv [0], opt == ':'? "missing value for"
+                       : valued? "no value allowed for": "unknown", argv [optind - 1]);
             fputs (usage, stderr);
             return CLI_USAGE;
         }

@@ -1,5 +1,6 @@
-/*  Unit tests for bench/bench.c: the clock moves forward and reports print
-    as JSON or as aligned lines. */
+/*  Unit tests for bench/bench.c: the clock moves forward, a report is
+    built until an allocation fails (then it is gone), and reports print as
+    JSON or as aligned lines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,22 @@ test_clock (void **state)
     (void) state;
     double a = bench_now (), b = bench_now ();
     assert_true (a > 0 && b >= a);
+}
+
+static void
+test_set (void **state)
+{
+    (void) state;
+    json_t *r = json_object ();
+    assert_int_equal (bench_set (&r, "a_ms", json_real (1.5)), 0);
+    assert_int_equal (bench_set (&r, "n", json_integer (3)), 0);
+    assert_int_equal (json_object_size (r), 2);
+    //  A value whose allocation failed: the report is freed.
+    assert_int_equal (bench_set (&r, "b_ms", NULL), -1);
+    assert_null (r);
+    //  Later sets do nothing (and free their values).
+    assert_int_equal (bench_set (&r, "c_ms", json_real (2)), -1);
+    assert_null (r);
 }
 
 static void
@@ -53,6 +70,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_clock),
+        cmocka_unit_test (test_set),
         cmocka_unit_test (test_emit),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

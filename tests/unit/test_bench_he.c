@@ -1,85 +1,115 @@
-/*  Unit tests for bench/bench_he.c (quick mode, insecure 512-bit keys):
-    every documented key is printed, and bad options are refused. */
+/*  Unit tests for bench/bench_he.c (insecure 512-bit keys): every
+    documented key is reported, the options are checked at their limits,
+    and a codec that cannot exist for the key fails naming the part. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "bench/bench.h"
 #include "he/he.h"
+#include "he/threshold.h"
+#include "util/error.h"
 
-//  Runs bench_he with stdout captured into a JSON object.
-static json_t *
-s_run_json (int argc, char **argv, int *rc)
+static void
+s_quick (bench_he_options_t *o)
 {
-    char path [] = "/tmp/cohort-bench-he-XXXXXX";
-    int fd = mkstemp (path);
-    assert_true (fd >= 0);
-    fflush (stdout);
-    int saved = dup (STDOUT_FILENO);
-    dup2 (fd, STDOUT_FILENO);
-    *rc = bench_he (argc, argv);
-    fflush (stdout);
-    dup2 (saved, STDOUT_FILENO);
-    close (saved);
-    close (fd);
-    json_error_t err;
-    json_t *j = json_load_file (path, 0, &err);
-    unlink (path);
-    return j;
+    bench_he_defaults (o);
+    o->bits = 512;
+    o->insecure_test_key = true;
+    o->values = 300;
+    o->sites = 4;
 }
 
 static void
-test_prints_every_key (void **state)
+test_every_key (void **state)
 {
     (void) state;
-    char *argv [] = { "he", "--bits", "512", "--insecure-test-key", "--values", "300",
-                      "--sites", "4", "--json", NULL };
-    int rc;
-    json_t *j = s_run_json (9, argv, &rc);
-    assert_int_equal (rc, 0);
+    bench_he_options_t o;
+    s_quick (&o);
+    json_t *j = bench_he (&o);
     assert_non_null (j);
     const char *keys [] = {
         "keygen_s", "threshold_keygen_s", "encrypt_textbook_ms", "encrypt_fast_ms",
-        "slots_per_ciphertext", "encrypt_values_per_s", "decrypt_ms", "decrypt_values_per_s",
-        "add_us", "partial_decrypt_ms", "combine_ms", "proof_verify_ms", "proof_prove_ms",
-        "proof_nonce_ms", "proof_prove_prepared_ms", "batch_prove_ms", "batch_verify_ms",
-        "batch_verify_2threads_ms",
-        "batch_ciphertexts"
+        "fast_table_build_s", "slots_per_ciphertext", "encrypt_values_per_s",
+        "encrypt_vector_ms", "decrypt_ms", "decrypt_values_per_s", "add_us",
+        "partial_decrypt_ms", "combine_ms", "proof_verify_ms", "proof_verify_plain_ms",
+        "verify_table_build_s", "proof_prove_ms", "proof_nonce_ms", "proof_prove_prepared_ms",
+        "batch_prove_ms", "batch_verify_ms", "batch_verify_2threads_ms", "batch_ciphertexts"
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
         json_t *v = json_object_get (j, keys [i]);
         if (!v || !json_is_number (v) || json_number_value (v) <= 0)
             fail_msg ("key %s missing or not positive", keys [i]);
     }
+    assert_string_equal (json_string_value (json_object_get (j, "area")), "he");
+    assert_int_equal (json_integer_value (json_object_get (j, "bits")), 512);
+    assert_int_equal (json_integer_value (json_object_get (j, "values")), 300);
+    assert_int_equal (json_integer_value (json_object_get (j, "threshold_sites")), 4);
+    assert_int_equal (json_integer_value (json_object_get (j, "threshold_t")), 3);
+    assert_int_equal (json_integer_value (json_object_get (j, "slot_bits")), 34);
     assert_int_equal (json_integer_value (json_object_get (j, "slots_per_ciphertext")), 511 / 34);
     json_decref (j);
 }
 
 static void
-test_bad_options (void **state)
+test_check (void **state)
 {
     (void) state;
-    char *a1 [] = { "he", "--bits", "1024", NULL };          //  insecure without the flag
-    assert_int_equal (bench_he (3, a1), 2);
-    char *a2 [] = { "he", "--bits", "2000", NULL };
-    assert_int_equal (bench_he (3, a2), 2);
-    char *a3 [] = { "he", "--values", "0", NULL };
-    assert_int_equal (bench_he (3, a3), 2);
-    char *a4 [] = { "he", "--sites", "x", NULL };
-    assert_int_equal (bench_he (3, a4), 2);
-    char *a5 [] = { "he", "--bogus", NULL };
-    assert_int_equal (bench_he (2, a5), 2);
-    char *a6 [] = { "he", "--help", NULL };
-    assert_int_equal (bench_he (2, a6), 0);
-    //  A codec that cannot exist for the key is reported as a failure.
-    char *a7 [] = { "he", "--bits", "512", "--insecure-test-key", "--value-bits", "70",
-                    "--values", "10", NULL };
-    assert_int_equal (bench_he (8, a7), 1);
+    bench_he_options_t o;
+    bench_he_defaults (&o);
+    assert_int_equal (bench_he_check (&o), 0);
+    assert_int_equal (o.bits, 2048);
+    assert_int_equal (o.values, 100000);
+    assert_int_equal (o.sites, 10);
+    assert_int_equal (o.frac_bits, 16);
+    assert_int_equal (o.value_bits, 32);
+    o.bits = 4096;
+    assert_int_equal (bench_he_check (&o), 0);
+    o.bits = 4160;
+    assert_int_equal (bench_he_check (&o), -1);
+    o.bits = 1984;                              //  insecure without the flag
+    assert_int_equal (bench_he_check (&o), -1);
+    assert_non_null (strstr (util_last_error (), "1984 bits"));
+    o.insecure_test_key = true;
+    assert_int_equal (bench_he_check (&o), 0);
+    o.bits = 512;
+    assert_int_equal (bench_he_check (&o), 0);
+    o.bits = 448;
+    assert_int_equal (bench_he_check (&o), -1);
+    o.bits = 2000;
+    assert_int_equal (bench_he_check (&o), -1);
+    bench_he_defaults (&o);
+    o.values = 0;
+    assert_int_equal (bench_he_check (&o), -1);
+    o.values = BENCH_HE_VALUES_MAX + 1;
+    assert_int_equal (bench_he_check (&o), -1);
+    o.values = BENCH_HE_VALUES_MAX;
+    assert_int_equal (bench_he_check (&o), 0);
+    o.sites = 0;
+    assert_int_equal (bench_he_check (&o), -1);
+    o.sites = HE_PARTIES_MAX + 1;
+    assert_int_equal (bench_he_check (&o), -1);
+    assert_non_null (strstr (util_last_error (), "sites"));
+    o.sites = HE_PARTIES_MAX;
+    assert_int_equal (bench_he_check (&o), 0);
+    //  bench_he checks too.
+    o.sites = 0;
+    assert_null (bench_he (&o));
+}
+
+static void
+test_codec_too_wide (void **state)
+{
+    (void) state;
+    bench_he_options_t o;
+    s_quick (&o);
+    o.value_bits = 62;          //  + 2 guard bits for 4 parties > 63
+    o.values = 10;
+    assert_null (bench_he (&o));
+    assert_non_null (strstr (util_last_error (), "packed vector: codec"));
 }
 
 int
@@ -87,8 +117,9 @@ main (void)
 {
     he_init ();
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test (test_prints_every_key),
-        cmocka_unit_test (test_bad_options),
+        cmocka_unit_test (test_every_key),
+        cmocka_unit_test (test_check),
+        cmocka_unit_test (test_codec_too_wide),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

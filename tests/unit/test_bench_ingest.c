@@ -1,52 +1,60 @@
-/*  Unit tests for bench/bench_ingest.c: a quick run prints every key it
-    measures, with sane values, and bad options are usage errors. */
+/*  Unit tests for bench/bench_ingest.c: a small run reports every key it
+    measures with sane values and leaves nothing behind; counts out of
+    range and a directory that cannot be made are failures. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "audit/log.h"
 #include "bench/bench.h"
+#include "util/error.h"
 
-//  Runs bench_ingest with stdout sent to a file; returns the exit code and
-//  the parsed JSON (NULL if not JSON).
+static char s_tmp [] = "/tmp/cohort-test-bench-ingest-XXXXXX";
+
 static int
-s_run (char **args, int argc, json_t **out)
+s_setup (void **state)
 {
-    char path [] = "/tmp/cohort-bench-ingest-out-XXXXXX";
-    int fd = mkstemp (path);
-    assert_true (fd >= 0);
-    fflush (stdout);
-    int saved = dup (1);
-    dup2 (fd, 1);
-    int rc = bench_ingest (argc, args);
-    fflush (stdout);
-    dup2 (saved, 1);
-    close (saved);
-    close (fd);
-    json_error_t err;
-    *out = json_load_file (path, 0, &err);
-    unlink (path);
-    return rc;
+    (void) state;
+    return mkdtemp (s_tmp)? 0: -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    return rmdir (s_tmp);
 }
 
 static void
-test_quick_run (void **state)
+s_small (bench_ingest_options_t *o)
+{
+    bench_ingest_defaults (o);
+    o->records = 500;
+    o->entries = 3000;
+    o->batch = 500;
+    o->single = 20;
+    o->tmpdir = s_tmp;
+}
+
+static void
+test_small_run (void **state)
 {
     (void) state;
-    char *args [] = { "ingest", "--json", "--entries", "3000", "--batch", "500",
-                      "--single", "20", "--records", "500", NULL };
-    json_t *j = NULL;
-    assert_int_equal (s_run (args, 10, &j), 0);
+    bench_ingest_options_t o;
+    s_small (&o);
+    json_t *j = bench_ingest (&o);
     assert_non_null (j);
     const char *keys [] = { "aead_open_per_s", "ingest_records_committed_per_s",
                             "audit_appends_per_s", "audit_single_appends_per_s",
                             "audit_verify_s", "sealed_records_acked_per_s" };
-    for (int i = 0; i < 6; i++) {
+    for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
         json_t *v = json_object_get (j, keys [i]);
         assert_non_null (v);
         assert_true (json_real_value (v) > 0);
@@ -54,55 +62,72 @@ test_quick_run (void **state)
     assert_int_equal (json_integer_value (json_object_get (j, "audit_verify_entries")), 3000);
     assert_true (json_integer_value (json_object_get (j, "acked_payload_bytes")) > 64);
     assert_int_equal (json_integer_value (json_object_get (j, "audit_append_batch")), 500);
+    assert_int_equal (json_integer_value (json_object_get (j, "ingest_batch")), 1024);
+    assert_int_equal (json_integer_value (json_object_get (j, "acked_request_frames")), 1024);
+    assert_int_equal (json_integer_value (json_object_get (j, "acked_requests_in_flight")), 8);
     //  Only a 1,000,000-entry run reports the 1M figure.
     assert_null (json_object_get (j, "audit_verify_1m_s"));
     json_decref (j);
+    //  The temporary directory is gone.
+    DIR *d = opendir (s_tmp);
+    assert_non_null (d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir (d)); )
+        entries += strcmp (e->d_name, ".") && strcmp (e->d_name, "..");
+    closedir (d);
+    assert_int_equal (entries, 0);
 }
 
 static void
-test_usage (void **state)
+test_defaults_and_ranges (void **state)
 {
     (void) state;
-    json_t *j = NULL;
-    char *a1 [] = { "ingest", "--entries", "0", NULL };
-    assert_int_equal (s_run (a1, 3, &j), 2);
-    json_decref (j);
-    char *a2 [] = { "ingest", "--batch", "100001", NULL };
-    assert_int_equal (s_run (a2, 3, &j), 2);
-    json_decref (j);
-    char *a3 [] = { "ingest", "--single", "5x", NULL };
-    assert_int_equal (s_run (a3, 3, &j), 2);
-    json_decref (j);
-    char *a6 [] = { "ingest", "--records", "0", NULL };
-    assert_int_equal (s_run (a6, 3, &j), 2);
-    json_decref (j);
-    char *a4 [] = { "ingest", "--nosuch", NULL };
-    assert_int_equal (s_run (a4, 2, &j), 2);
-    json_decref (j);
-    char *a5 [] = { "ingest", "--help", NULL };
-    assert_int_equal (s_run (a5, 2, &j), 0);
-    json_decref (j);
+    bench_ingest_options_t o;
+    setenv ("TMPDIR", "/some/where", 1);
+    bench_ingest_defaults (&o);
+    assert_string_equal (o.tmpdir, "/some/where");
+    assert_int_equal (o.records, 200000);
+    assert_int_equal (o.entries, 1000000);
+    assert_int_equal (o.batch, 1000);
+    assert_int_equal (o.single, 1000);
+    setenv ("TMPDIR", "", 1);
+    bench_ingest_defaults (&o);
+    assert_string_equal (o.tmpdir, "/tmp");
+    unsetenv ("TMPDIR");
+    bench_ingest_defaults (&o);
+    assert_string_equal (o.tmpdir, "/tmp");
+    long *counts [] = { &o.records, &o.entries, &o.batch, &o.single };
+    long max [] = { BENCH_INGEST_COUNT_MAX, BENCH_INGEST_COUNT_MAX, AUDIT_BATCH_MAX,
+                    BENCH_INGEST_COUNT_MAX };
+    for (size_t i = 0; i < 4; i++) {
+        s_small (&o);
+        *counts [i] = 0;
+        assert_null (bench_ingest (&o));
+        assert_int_equal (util_last_code (), UTIL_EINPUT);
+        *counts [i] = max [i] + 1;
+        assert_null (bench_ingest (&o));
+        assert_int_equal (util_last_code (), UTIL_EINPUT);
+    }
 }
 
 static void
 test_bad_tmpdir (void **state)
 {
     (void) state;
-    setenv ("TMPDIR", "/nonexistent/dir", 1);
-    char *args [] = { "ingest", "--entries", "10", NULL };
-    json_t *j = NULL;
-    assert_int_equal (s_run (args, 3, &j), 1);
-    json_decref (j);
-    unsetenv ("TMPDIR");
+    bench_ingest_options_t o;
+    s_small (&o);
+    o.tmpdir = "/nonexistent/dir";
+    assert_null (bench_ingest (&o));
+    assert_non_null (strstr (util_last_error (), "cannot create a directory in /nonexistent/dir"));
 }
 
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test (test_quick_run),
-        cmocka_unit_test (test_usage),
+        cmocka_unit_test (test_small_run),
+        cmocka_unit_test (test_defaults_and_ranges),
         cmocka_unit_test (test_bad_tmpdir),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

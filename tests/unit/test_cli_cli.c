@@ -1,10 +1,10 @@
-/*  Unit tests for cli/cli.c: dispatch and strict option parsing. */
+/*  Unit tests for cli/cli.c: dispatch. (The daemons' start is tested by
+    test_cli_cmd_coordinator.c and test_cli_cmd_site.c.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <math.h>
 
 #include "cli/cli.h"
 
@@ -33,57 +33,11 @@ test_dispatch (void **state)
     assert_int_equal (cli_run (2, a6), CLI_OK);
 }
 
-static void
-test_parse_long (void **state)
-{
-    (void) state;
-    long v = 0;
-    assert_int_equal (cli_parse_long ("--n", "42", 1, 100, &v), 0);
-    assert_int_equal (v, 42);
-    assert_int_equal (cli_parse_long ("--n", "1", 1, 100, &v), 0);
-    assert_int_equal (cli_parse_long ("--n", "100", 1, 100, &v), 0);
-    assert_int_equal (cli_parse_long ("--n", "0", 1, 100, &v), -1);
-    assert_int_equal (cli_parse_long ("--n", "101", 1, 100, &v), -1);
-    assert_int_equal (cli_parse_long ("--n", "4x", 1, 100, &v), -1);
-    assert_int_equal (cli_parse_long ("--n", "", 1, 100, &v), -1);
-    assert_int_equal (cli_parse_long ("--n", NULL, 1, 100, &v), -1);
-    assert_int_equal (cli_parse_long ("--n", "99999999999999999999999", 1, 100, &v), -1);
-    assert_int_equal (v, 100);  //  untouched on failure
-}
-
-static void
-test_parse_double (void **state)
-{
-    (void) state;
-    double v = 0;
-    assert_int_equal (cli_parse_double ("--x", "0.5", 0, 1, &v), 0);
-    assert_true (fabs (v - 0.5) < 1e-15);
-    assert_int_equal (cli_parse_double ("--x", "1e-5", 0, 1, &v), 0);
-    assert_int_equal (cli_parse_double ("--x", "nan", 0, 1, &v), -1);
-    assert_int_equal (cli_parse_double ("--x", "inf", 0, 1, &v), -1);
-    assert_int_equal (cli_parse_double ("--x", "1.5", 0, 1, &v), -1);
-    assert_int_equal (cli_parse_double ("--x", "-0.1", 0, 1, &v), -1);
-    assert_int_equal (cli_parse_double ("--x", "0.5abc", 0, 1, &v), -1);
-    assert_int_equal (cli_parse_double ("--x", "", 0, 1, &v), -1);
-}
-
-static void
-test_wants_help (void **state)
-{
-    (void) state;
-    char *a [] = { "cmd", "--bits", "5", "-h", NULL };
-    assert_true (cli_wants_help (4, a));
-    assert_false (cli_wants_help (3, a));
-}
-
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_dispatch),
-        cmocka_unit_test (test_parse_long),
-        cmocka_unit_test (test_parse_double),
-        cmocka_unit_test (test_wants_help),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
