@@ -56,9 +56,13 @@ static int
 s_hidden (const char *text, model_train_opts_t *opts)
 {
     char *copy = strdup (text);
+    if (!copy) {
+        cli_error ("train: out of memory");
+        return -1;
+    }
     char *parts [MODEL_MLP_MAX_HIDDEN];
     size_t n = 0;
-    int rc = copy? s_split_list ("--hidden", copy, parts, MODEL_MLP_MAX_HIDDEN, &n): -1;
+    int rc = s_split_list ("--hidden", copy, parts, MODEL_MLP_MAX_HIDDEN, &n);
     for (size_t k = 0; rc == 0 && k < n; k++) {
         long width;
         rc = cli_parse_long ("--hidden", parts [k], 1, MODEL_MLP_MAX_WIDTH, &width);
