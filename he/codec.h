@@ -10,6 +10,23 @@
     floor((|n| - 1) / b) slots so it stays below n.
 
     b <= 63 so that every slot sum and every decoded sum fits an int64.
+
+    Contents
+        he_codec_t              the layout: f, v, S, g, b and slots per
+                                plaintext
+        he_codec_init           sets a codec up for a modulus size
+        he_codec_plaintexts     plaintexts (ciphertexts) for `count` values
+        he_codec_scale          reals to fixed-point integers, checked
+        he_codec_unscale        and back
+        he_codec_encode         integers packed into plaintexts
+        he_codec_decode         a slot-wise sum of `parties` vectors unpacked
+        he_codec_encrypt        encode, then encrypt (fast form)
+        he_codec_decrypt        decrypt with a full secret key, then decode
+
+    A codec is a plain value. Every array is the caller's, sized as each
+    call says, and the mpz_t in it are initialised by the caller; nothing
+    here keeps a pointer. Errors are -1 with the reason in the error slot
+    (util/error.h).
 */
 #ifndef HE_CODEC_H
 #define HE_CODEC_H

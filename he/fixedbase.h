@@ -11,6 +11,20 @@
     The lookups are indexed by the exponent's digits and so are not constant
     time: use it for public exponents, or where docs/threat-model.md says
     why the risk is accepted (the fast encryption).
+
+    Contents
+        he_fixedbase_t              a table for one base and modulus
+        he_fixedbase_new            the table with 8-bit digits
+        he_fixedbase_new_window     the table with w-bit digits
+        he_fixedbase_pow            base^e from the table
+        he_fixedbase_new_sec        the constant-time table (secret exponents)
+        he_fixedbase_pow_sec        base^e from it, in constant time
+        he_fixedbase_bytes          the table's size
+        he_fixedbase_destroy        frees a table
+
+    A table is the caller's (he_fixedbase_destroy, NULL-safe) and keeps no
+    pointer to the caller's numbers. Errors are -1 / NULL with the reason
+    in the error slot (util/error.h).
 */
 #ifndef HE_FIXEDBASE_H
 #define HE_FIXEDBASE_H

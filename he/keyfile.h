@@ -15,6 +15,21 @@
             verify  bits, parties, threshold, n, v, vk1 .. vk<parties>
 
     Secret and share files are written with mode 0600.
+
+    Contents
+        HE_KEYFILE_MAX              the largest key file read
+        he_keyfile_parse_<kind>     a key of each kind from text in memory
+        he_keyfile_load_<kind>      the same from a file
+        he_keyfile_format_<kind>    a key as the text of its file
+        he_keyfile_write            text into a new file, atomically
+
+    Keys returned are the caller's (he_pubkey_destroy, he_seckey_destroy,
+    he_share_destroy, he_verify_destroy), and so is formatted text (free;
+    wipe secret and share text with util_cleanse first). The loaders read
+    the file as secret (util/file.h) and wipe its text once parsed; the
+    parsers and formatters wipe what they copy. Errors are NULL / -1 with
+    the reason in the error slot (util/error.h), "<origin>:<line>: ..." for
+    a bad file.
 */
 #ifndef HE_KEYFILE_H
 #define HE_KEYFILE_H
@@ -37,7 +52,7 @@ he_share_t  *he_keyfile_load_share  (const char *path);
 he_verify_t *he_keyfile_load_verify (const char *path);
 
 /*  Formatters: a new NUL-terminated string (caller frees; secret text
-    should be wiped with OPENSSL_cleanse before free). NULL on OOM. */
+    should be wiped with util_cleanse before free). NULL on OOM. */
 char *he_keyfile_format_public (const he_pubkey_t *pk);
 char *he_keyfile_format_secret (const he_seckey_t *sk);
 char *he_keyfile_format_share  (const he_share_t *share);

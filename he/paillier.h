@@ -11,15 +11,41 @@
     Fast is the default (he_encrypt); he_pubkey_precompute() builds its
     fixed-base table once per key.
 
-    Ciphertexts are plain mpz_t owned by the caller. Every ciphertext that
+    Contents
+        he_pubkey_t, he_seckey_t        a public key (n, hs); a secret key
+                                        (p, q, CRT values, its public key)
+        he_keygen                       a fresh key pair
+        he_pubkey_new, he_seckey_new    keys from their numbers, checked
+        he_pubkey_dup                   a deep copy of a public key
+        he_pubkey_destroy               frees a public key
+        he_seckey_destroy               frees a secret key, wiped
+        he_pubkey_bits, he_pubkey_n, he_pubkey_n2, he_pubkey_hs,
+        he_seckey_pubkey, he_seckey_p, he_seckey_q
+                                        accessors (borrowed)
+        he_pubkey_equal                 same n and hs
+        he_pubkey_precompute            the fixed-base table of he_encrypt
+        he_encrypt                      fast (DJN) encryption, the default
+        he_encrypt_textbook             c = (1 + m n) r^n mod n^2
+        he_encrypt_with_exponent        fast encryption with x given (tests)
+        he_decrypt                      CRT decryption
+        he_check_ciphertext             0 < c < n^2 and gcd(c, n) = 1
+        he_add, he_add_plain            Enc(a + b), Enc(a + k)
+        he_mul_scalar                   Enc(k a)
+        he_sum                          Enc of the sum of checked ciphertexts
+
+    Keys from he_keygen, he_pubkey_new, he_seckey_new and he_pubkey_dup
+    belong to the caller (he_pubkey_destroy, he_seckey_destroy; NULL-safe);
+    a secret key's limbs are wiped as they are freed (he_init). What an
+    accessor returns is borrowed and lives as long as the key. Ciphertexts
+    and plaintexts are plain mpz_t owned by the caller. Every ciphertext that
     arrives from elsewhere must pass he_check_ciphertext() before use; the
     homomorphic functions that take untrusted input do it themselves.
+    Errors are -1 / NULL with the reason in the error slot (util/error.h).
 */
 #ifndef HE_PAILLIER_H
 #define HE_PAILLIER_H
 
 #include "he.h"
-#include "util/error.h"
 
 #define HE_BITS_DEFAULT 2048
 //  Smallest modulus accepted. Below 2048 bits keys are insecure: only the

@@ -10,6 +10,24 @@
     Decoders check every length against the buffer before reading, refuse
     unknown versions, and validate every value (the public key through
     he_pubkey_new, each ciphertext through he_check_ciphertext).
+
+    Contents
+        he_pubkey_serial_size           bytes of a public key on the wire
+        he_ciphertext_serial_size       bytes of one ciphertext
+        he_pubkey_serialize             a public key as bytes
+        he_pubkey_deserialize           and back, validated
+        he_vector_serialize             ciphertexts as bytes
+        he_vector_deserialize           and back, each one checked
+        he_vector_free                  frees a decoded vector
+        he_proofs_serialize             partial-decryption proofs as bytes
+        he_proofs_deserialize           and back
+        he_proofs_free                  frees decoded proofs
+        he_vector_accumulate            adds a vector into an aggregate
+
+    Encoders write a new buffer the caller frees; decoders return a new key
+    (he_pubkey_destroy) or a new array of initialised values (he_vector_free,
+    he_proofs_free). Inputs are borrowed. Errors are -1 / NULL with the
+    reason in the error slot (util/error.h).
 */
 #ifndef HE_SERIAL_H
 #define HE_SERIAL_H

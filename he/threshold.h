@@ -17,6 +17,37 @@
     The dealer (`cohort keygen`) holds p and q only while generating; they are
     wiped before it returns. Shares are secret: mpz_powm_sec for every
     exponentiation with a share or a proof nonce.
+
+    Contents
+        he_share_t                      one party's secret share (with v, v_i)
+        he_verify_t                     every party's verification key
+        he_proof_t                      a proof of one partial decryption
+        he_nonce_t                      a proof nonce made ahead, spent once
+        he_threshold_keygen             deals a key, verification keys, shares
+        he_share_new, he_verify_new     the same from their numbers (key files)
+        he_share_destroy                frees a share, wiped
+        he_verify_destroy               frees verification keys
+        he_share_index, he_verify_key, ...  accessors (borrowed)
+        he_partial_decrypt              c_i = c^(2 Delta s_i) mod n^2
+        he_partial_prove                proves c_i correct (Fiat-Shamir)
+        he_nonce_new, he_nonce_destroy  a nonce made ahead of a request
+        he_partial_prove_nonce          he_partial_prove with that nonce
+        he_partial_verify               checks one proof
+        he_batch_prove                  one proof for a vector of partials
+        he_batch_verify                 checks it
+        he_combine                      m from `threshold` verified partials
+        he_share_precompute             the prover's constant-time table
+        he_verify_precompute            the verifier's table
+        he_verify_set_threads           verification on two threads
+
+    What the constructors make is the caller's: the public key of
+    he_threshold_keygen (he_pubkey_destroy), shares, verification keys and
+    nonces (the matching _destroy, NULL-safe; a share and a nonce are wiped),
+    and the keygen's shares array (destroy each share, then free the array).
+    A nonce passed as he_nonce_t ** is consumed on every path. A he_proof_t
+    lives between he_proof_init and he_proof_clear. Accessors return values
+    borrowed from their object.
+    Errors are -1 / NULL with the reason in the error slot (util/error.h).
 */
 #ifndef HE_THRESHOLD_H
 #define HE_THRESHOLD_H
@@ -96,7 +127,7 @@ int he_share_precompute (he_share_t *share) HE_WUR;
 typedef struct _he_nonce_t he_nonce_t;
 
 /*  A fresh nonce for proofs with `share` (uses the share's table when
-    he_share_precompute() built one). Returns it, or NULL (he_last_error). */
+    he_share_precompute() built one). Returns it, or NULL with the reason. */
 he_nonce_t *he_nonce_new (const he_share_t *share);
 
 /*  Wipes and frees a nonce; NULL-safe, sets *self_p to NULL. */

@@ -9,8 +9,10 @@
         util_printable                          '?' for every byte outside
                                                 printable ASCII
 
-    Decoders check the text and the output capacity before writing, and
-    leave the output wiped on failure (it may be a key).
+    Nothing here allocates: every output goes into a buffer of the caller's,
+    sized as each call says. Decoders check the text and the output capacity
+    before writing, and leave the output wiped on failure (it may be a key).
+    Errors are -1 with the reason in the error slot (util/error.h).
 */
 #ifndef UTIL_CODEC_H
 #define UTIL_CODEC_H

@@ -7,10 +7,13 @@
         util_config_read    a config file, bounded and parsed from memory
         util_config_path    a path value taken relative to its config file
 
-    Errors name the file: "<path>: cannot read the config file: <why>",
+    The tree util_config_read returns and the path util_config_path returns
+    belong to the caller (zconfig_destroy, free). Both return NULL on
+    failure, with the reason in the error slot (util/error.h). A read error
+    names the file: "<path>: cannot read the config file: <why>",
     "<path>: larger than 1048576 bytes: not a config file", "<path>: not
     valid ZPL ...", with the code of the cause (UTIL_EIO, UTIL_ELIMIT,
-    UTIL_EINPUT) in the error slot (util/error.h).
+    UTIL_EINPUT).
 */
 #ifndef UTIL_CONFIG_H
 #define UTIL_CONFIG_H

@@ -10,8 +10,10 @@
     journal_mode = WAL and synchronous = FULL, so a returned COMMIT has
     reached stable storage (what is acknowledged is never lost, NORMAL would
     not promise that), and a busy timeout so that two processes sharing a
-    file wait for each other instead of failing. Errors carry UTIL_EIO and
-    name the file: "<path>: <what>: <SQLite's message>".
+    file wait for each other instead of failing. The handle util_sqlite_open
+    sets is the caller's (sqlite3_close). Errors are -1 with UTIL_EIO in the
+    error slot (util/error.h) and name the file: "<path>: <what>: <SQLite's
+    message>".
 */
 #ifndef UTIL_SQLITE_H
 #define UTIL_SQLITE_H
