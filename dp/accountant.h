@@ -20,6 +20,30 @@
       improved: RDP(alpha) + log((alpha-1)/alpha) - (log delta + log alpha)/(alpha-1)
                 (Canonne, Kamath, Steinke 2020, Prop 12; Balle et al. 2020, Thm 21).
     docs/privacy.md states each theorem and how the code applies it.
+
+    Contents
+        dp_orders_default           TensorFlow Privacy's grid of 72 orders
+        dp_orders_parse             a list of orders and ranges, checked
+        dp_rdp_subsampled_gaussian  RDP of one subsampled Gaussian step
+        dp_rdp_ddg, dp_ddg_tau      RDP of one distributed discrete
+                                    Gaussian step, and its correction term
+        dp_curve_t                  an RDP curve over fixed orders
+        dp_curve_new, dp_curve_new_default, dp_curve_dup, dp_curve_destroy
+                                    make, copy and free a curve
+        dp_curve_size, dp_curve_orders, dp_curve_rdp
+                                    its orders and values (borrowed)
+        dp_curve_add_subsampled_gaussian, dp_curve_add_zcdp,
+        dp_curve_add_gaussian, dp_curve_add_ddg, dp_curve_add
+                                    composition: adds a mechanism's RDP
+        dp_curve_set_rdp            replaces the values
+        dp_curve_epsilon            the smallest epsilon at a delta
+        dp_conversion_t, dp_conversion_name   improved or classic
+
+    A curve is the caller's (dp_curve_destroy, NULL-safe) and holds its own
+    copy of the orders; its accessors' arrays are borrowed from it. The
+    array dp_orders_parse makes is the caller's (free); dp_orders_default's
+    is static. Errors are -1 / NULL with the reason in the error slot
+    (util/error.h).
 */
 #ifndef DP_ACCOUNTANT_H
 #define DP_ACCOUNTANT_H

@@ -10,6 +10,15 @@
     floor(gamma) trials of Bernoulli(exp(-1)) stop at the first failure, so
     E[trials] <= e / (1 - 1/e) + e < 7 whatever gamma is. Each trial is one
     exact uniform draw (two if a product of denominators would pass 2^64).
+
+    Contents
+        dp_bernoulli            1 with probability num/den
+        dp_bernoulli_exp        1 with probability exp(-num/den)
+        dp_bernoulli_exp_mpz    the same with GMP parameters of any size
+
+    The stream is borrowed; each call writes only *out. Errors (bad
+    parameters, a failed stream) are -1 with the reason in the error slot
+    (util/error.h).
 */
 #ifndef DP_BERNOULLI_H
 #define DP_BERNOULLI_H

@@ -3,6 +3,16 @@
     Both searches evaluate the accountant (dp/accountant.h) for the
     Poisson-subsampled Gaussian over a given order grid and conversion, and
     both err on the private side: the answer always meets the target.
+
+    Contents
+        dp_epsilon_subsampled_gaussian  epsilon after `steps` steps
+        dp_calibrate_noise              the smallest noise multiplier that
+                                        meets a target epsilon
+        dp_calibrate_steps              the most steps within a target
+        DP_NOISE_MULTIPLIER_MAX         the search's ceiling
+
+    The orders are borrowed; results go to the caller's variables. Errors
+    are -1 with the reason in the error slot (util/error.h).
 */
 #ifndef DP_CALIBRATE_H
 #define DP_CALIBRATE_H

@@ -8,6 +8,15 @@
     since each coordinate moves by at most 1/2 in rounding. That bound is
     dp_clip_sensitivity(), the one place it is computed: the noise is
     calibrated and the accountant charged against it, in integer units.
+
+    Contents
+        dp_clip_l2              clips one vector in place
+        dp_clip_sum             clips rows and adds them up
+        dp_clip_sum_fixed       the same in fixed point, into int64
+        dp_clip_sensitivity     the L2 sensitivity of that integer sum
+
+    Every array is the caller's; nothing is kept. Errors are -1 with the
+    reason in the error slot (util/error.h).
 */
 #ifndef DP_CLIP_H
 #define DP_CLIP_H

@@ -26,6 +26,18 @@
     Results are int64; a draw whose magnitude would pass 2^62 is reported as
     an error rather than wrapped (probability below 2^-1000 for any
     accepted parameter).
+
+    Contents
+        dp_dlaplace_t, dp_dlaplace_init, dp_dlaplace_sample
+                                    discrete Laplace of scale t/s
+        dp_dgauss_t, dp_dgauss_init, dp_dgauss_sample
+                                    discrete Gaussian of variance N/D
+        dp_dgauss_add               adds a draw to each coordinate
+        dp_ddg_local_sigma2         a site's share of a distributed
+                                    discrete Gaussian
+
+    Samplers are plain values (no resources); the stream is borrowed.
+    Errors are -1 with the reason in the error slot (util/error.h).
 */
 #ifndef DP_DISCRETE_H
 #define DP_DISCRETE_H

@@ -1,8 +1,29 @@
-/*  dp/dp.h - shared by the dp/ module.
+/*  dp/dp.h - the differential-privacy room: exact integer noise, clipping,
+    Rényi DP accounting and the durable budget ledger. This header holds
+    what the room's modules share; the modules:
 
-    Every dp_ function that can fail returns -1 (or NULL) and leaves one line
-    describing what went wrong, in the error slot
-    (util/error.h).
+        dp/random.h         the CSPRNG byte stream behind every draw
+        dp/rational.h       positive rationals, the samplers' exact
+                            parameters
+        dp/bernoulli.h      exact Bernoulli(p) and Bernoulli(exp(-gamma))
+        dp/discrete.h       discrete Laplace and discrete Gaussian samplers,
+                            and a site's share of the distributed one
+        dp/noise.h          a sampler chosen by name and scale
+        dp/clip.h           L2 clipping and the integer-domain sensitivity
+        dp/accountant.h     RDP curves: composition and conversion to
+                            (epsilon, delta)
+        dp/calibrate.h      the noise, or the steps, for a target epsilon
+        dp/schedule.h       a DP-SGD schedule's epsilon and calibration
+        dp/ledger.h         the persistent (study, dataset) budget (SQLite)
+        dp/postprocess.h    Norm-Sub for noisy histograms
+        dp/harness.h        a stochastic tester of a mechanism's DP claim
+
+    Contents
+        DP_WUR              marks a result the caller must check
+
+    Objects from a _new or _open are the caller's (the matching _destroy).
+    Every dp_ function that can fail returns -1 (or NULL) with the reason in
+    the error slot (util/error.h).
 */
 #ifndef DP_DP_H
 #define DP_DP_H

@@ -13,6 +13,14 @@
     alarm over a few thousand events below 1e-5).
 
     Passing is evidence, not proof; failing is a demonstrated violation.
+
+    Contents
+        dp_mechanism_fn         one run of the mechanism under test
+        dp_harness_result_t     the verdict and the worst event
+        dp_harness_check        runs the comparison
+
+    ctx and the stream are borrowed. Errors are -1 with the reason in the
+    error slot (util/error.h).
 */
 #ifndef DP_HARNESS_H
 #define DP_HARNESS_H

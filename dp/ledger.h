@@ -13,12 +13,29 @@
     crash at any earlier point (kill -9 included) leaves the ledger as if
     the charge never started. Concurrent processes on the same file are
     serialised by SQLite's write lock (busy timeout 10 s).
+
+    Contents
+        dp_ledger_t                 an open ledger
+        dp_ledger_open, dp_ledger_destroy   opens (creates) and closes it
+        dp_ledger_set_budget        sets a (study, dataset) budget, once
+        dp_ledger_budget            reads it
+        dp_ledger_spent             the curve spent so far
+        dp_ledger_epsilon_spent     the epsilon spent so far
+        dp_ledger_would_exceed      would a request go over? (writes nothing)
+        dp_ledger_charge            charges a request within the budget,
+                                    durably, or refuses it
+        dp_ledger_charge_count      charges recorded
+
+    The ledger is the caller's (dp_ledger_destroy, NULL-safe), and so is the
+    curve dp_ledger_spent returns (dp_curve_destroy); names, labels and
+    requests are borrowed. Errors are -1 / NULL with the reason in the error
+    slot (util/error.h); a refused charge is DP_LEDGER_REFUSED, with its
+    reason there too.
 */
 #ifndef DP_LEDGER_H
 #define DP_LEDGER_H
 
 #include "accountant.h"
-#include "util/error.h"
 
 #include <stdbool.h>
 

@@ -2,7 +2,8 @@
     as an operator states it (what `cohort privacy sample` draws from).
 
     Contents
-        dp_noise_kind_t, dp_noise_kind_parse, dp_noise_kind_name
+        dp_noise_kind_t                 discrete Gaussian or discrete Laplace
+        dp_noise_kind_parse, dp_noise_kind_name   the kind's name and back
         dp_noise_t, dp_noise_init       the sampler for a kind and a scale
         dp_noise_sample                 one draw
 
@@ -12,6 +13,9 @@
                             (Canonne, Kamath, Steinke 2020, Algorithm 3)
         discrete-laplace    scale S (the same paper, Algorithm 2)
     dp/discrete.h has the samplers; no floating-point value is used.
+
+    A sampler is a plain value; the stream is borrowed. Errors are -1 with
+    the reason in the error slot (util/error.h).
 */
 #ifndef DP_NOISE_H
 #define DP_NOISE_H

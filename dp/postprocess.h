@@ -10,6 +10,12 @@
     consistency", NDSS 2020) instead subtracts one common amount from every
     bin and clamps at zero, with the amount chosen so that the total stays
     the noisy total (an unbiased estimate of the true one).
+
+    Contents
+        dp_norm_sub             Norm-Sub in place on a noisy histogram
+
+    The histogram is the caller's, changed in place. Errors are -1 with the
+    reason in the error slot (util/error.h).
 */
 #ifndef DP_POSTPROCESS_H
 #define DP_POSTPROCESS_H

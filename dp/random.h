@@ -15,6 +15,20 @@
     stream then stays failed and every later draw fails too).
 
     A stream is not shared between threads: give each thread its own.
+
+    Contents
+        dp_rng_t                        a buffered random byte stream
+        dp_rng_new                      on OpenSSL's CSPRNG
+        dp_rng_new_seeded_for_tests     deterministic, for tests only
+        dp_rng_destroy                  wipes and frees
+        dp_rng_bytes                    random bytes
+        dp_rng_u32, dp_rng_u64          a uniform word
+        dp_rng_bit                      a fair bit
+        dp_rng_below, dp_rng_below_mpz  a uniform integer in [0, n)
+
+    A stream is the caller's (dp_rng_destroy, NULL-safe); bytes are wiped
+    from its buffer as they are served. A failure leaves its reason in the
+    error slot (util/error.h).
 */
 #ifndef DP_RANDOM_H
 #define DP_RANDOM_H

@@ -4,6 +4,16 @@
     floating-point value ever touches the sampling path. Both parts are
     bounded by DP_RATIONAL_MAX (2^40): every product the samplers form from
     them is then checked to fit, or handled with GMP.
+
+    Contents
+        dp_rational_t           num/den in lowest terms, both bounded
+        dp_rational_parse       "7", "2.5" or "7/3"
+        dp_rational_set         num/den, reduced and checked
+        dp_rational_square      a^2, checked
+        dp_rational_to_double   for reports and the accountant only
+
+    Rationals are plain values. Errors are -1 with the reason in the error
+    slot (util/error.h).
 */
 #ifndef DP_RATIONAL_H
 #define DP_RATIONAL_H

@@ -13,6 +13,9 @@
     (Mironov, Talwar, Zhang 2019) summed over the steps, converted to
     (epsilon, delta) at each order with the chosen conversion (Mironov
     2017, or Canonne, Kamath, Steinke 2020), minimised over the orders.
+
+    A schedule is a plain value whose orders are borrowed. Errors are -1
+    with the reason in the error slot (util/error.h).
 */
 #ifndef DP_SCHEDULE_H
 #define DP_SCHEDULE_H
