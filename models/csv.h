@@ -13,12 +13,25 @@
     character after a closing quote, a quote inside an unquoted field, a
     ragged record, a blank line, an empty or duplicate header name, more than
     MODEL_CSV_MAX_COLS columns.
+
+    Contents
+        model_csv_t                 a parsed table
+        model_csv_parse             a table from bytes in memory
+        model_csv_load              a table from a file, under a cap
+        model_csv_destroy           frees a table
+        model_csv_name, model_csv_rows, model_csv_cols, model_csv_header,
+        model_csv_find              the table's name, size and columns
+        model_csv_cell              a cell's text (borrowed)
+        model_csv_line, model_csv_column   where a cell starts in the input
+
+    A table is the caller's (model_csv_destroy, NULL-safe) and holds its own
+    copy of the cells and the name; every string it returns is borrowed from
+    it.
 */
 #ifndef MODELS_CSV_H
 #define MODELS_CSV_H
 
 #include "models.h"
-#include "util/error.h"
 
 #include <stddef.h>
 

@@ -13,6 +13,29 @@
     Missing values (an empty field or NA) are NaN in X until a policy is
     applied: model_dataset_drop_incomplete() or model_dataset_impute() with
     means supplied by the caller (in a federation, the global DP means).
+
+    Contents
+        model_feature_t, model_schema_t     the features and their encoded
+                                            columns
+        model_schema_new, model_schema_add, model_schema_dup,
+        model_schema_destroy                build, copy and free a schema
+        model_dataset_t                     X, y, source lines, row problems
+        model_load_spec_t                   label, classes, features to load
+        model_dataset_load                  a dataset from a CSV table
+        model_dataset_subset                the rows listed
+        model_dataset_destroy               frees a dataset
+        model_dataset_column_stats          per-column mean and std
+        model_dataset_impute                missing values from given means
+        model_dataset_drop_incomplete       drops rows with a gap or problem
+        model_dataset_standardise           (x - mean) / std
+        model_dataset_split                 stratified train / test split
+        model_parse_number, model_is_missing    one field's value
+
+    A dataset owns everything it points to (its schema, X, y, lines and
+    problems) and is the caller's (model_dataset_destroy, NULL-safe), as is a
+    schema (model_schema_destroy). Loading copies what it keeps: the table
+    and the spec stay the caller's. Errors are -1 / NULL with the reason in
+    the error slot (util/error.h).
 */
 #ifndef MODELS_DATASET_H
 #define MODELS_DATASET_H

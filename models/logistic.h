@@ -16,6 +16,21 @@
 
     Sizes are the caller's contract (asserted): X is n x p, y has n
     entries in {0, 1}, w and gradients have p + 1, H is (p+1) x (p+1).
+
+    Contents
+        model_sigmoid, model_softplus   numerically stable sigmoid and
+                                        log(1 + exp(z))
+        model_lr_predict                P(y = 1 | x) for every row
+        model_lr_loss                   the objective L(w)
+        model_lr_gradient               dL/dw
+        model_lr_per_example            each row's log-loss gradient
+        model_lr_clipped_sum            the sum of clipped row gradients (DP)
+        model_lr_hessian                d2L/dw2
+        model_lr_newton                 Newton / IRLS to convergence
+
+    Every vector and matrix is the caller's; nothing keeps a pointer to
+    one. Only model_lr_newton allocates (its work space), and only it can
+    fail: -1 with the reason in the error slot (util/error.h).
 */
 #ifndef MODELS_LOGISTIC_H
 #define MODELS_LOGISTIC_H

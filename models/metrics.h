@@ -29,6 +29,20 @@
                 negatives in the last one.
     With B = 100 on the bundled datasets the AUC bound is typically below
     0.01; docs/model-format.md lists measured errors.
+
+    Contents
+        model_metrics_t                 AUC, accuracy, log-loss, Brier, rows
+        model_calibration_t             one bin of a calibration table
+        model_metrics_compute           exact metrics of scores and labels
+        model_auc                       the exact ROC AUC alone
+        model_calibration               a calibration table
+        model_histogram_add             scores into per-label histograms
+        model_metrics_from_histogram    metrics and their error bounds from
+                                        histograms
+
+    Results go into the caller's structs and arrays; nothing is kept.
+    Errors are -1 (NAN for model_auc) with the reason in the error slot
+    (util/error.h).
 */
 #ifndef MODELS_METRICS_H
 #define MODELS_METRICS_H

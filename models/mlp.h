@@ -13,6 +13,25 @@
     W ~ U(-a, a), a = sqrt(6 / (d_in + d_out)), b = 0, drawn from GSL's
     mt19937 with a seed. It is deliberately not a CSPRNG: initial weights are
     public, reproducible, and no privacy guarantee rests on them.
+
+    Contents
+        model_mlp_t                 a network and its flat parameters
+        model_activation_t          ReLU or tanh
+        model_mlp_new, model_mlp_destroy    makes (all zero) and frees one
+        model_mlp_n_inputs, model_mlp_n_hidden, model_mlp_hidden,
+        model_mlp_activation, model_mlp_n_params    its shape
+        model_mlp_params            the parameter vector (borrowed)
+        model_mlp_init              Glorot-uniform weights from a seed
+        model_mlp_predict           P(y = 1 | x) for every row
+        model_mlp_loss              the objective L
+        model_mlp_gradient          dL/dparams by backpropagation
+        model_mlp_per_example       each row's log-loss gradient
+        model_mlp_clipped_sum       the sum of clipped row gradients (DP)
+
+    A network is the caller's (model_mlp_destroy, NULL-safe) and owns its
+    parameter vector; other vectors and matrices are the caller's. Errors
+    are -1 / NULL (NAN for model_mlp_loss) with the reason in the error slot
+    (util/error.h).
 */
 #ifndef MODELS_MLP_H
 #define MODELS_MLP_H
@@ -34,7 +53,7 @@ typedef struct _model_mlp_t model_mlp_t;
 
 /*  A network with n_inputs inputs and n_hidden (1..3) hidden layers of the
     given widths (1..MODEL_MLP_MAX_WIDTH), parameters all zero. NULL (with
-    model_last_error) on bad sizes or out of memory. */
+    the reason) on bad sizes or out of memory. */
 model_mlp_t *model_mlp_new (size_t n_inputs, const size_t *hidden, size_t n_hidden,
                             model_activation_t activation);
 void model_mlp_destroy (model_mlp_t **mlp_p);

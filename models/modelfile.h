@@ -15,6 +15,21 @@
     disagree with the standardised ones are refused with the file name, the
     JSON path of the field and a reason ("m.json: preprocessing.std[2]: must
     be a positive number"). Syntax errors give file:line:column.
+
+    Contents
+        model_type_t                logistic or mlp
+        model_file_t                the whole model: label, schema,
+                                    preprocessing, parameters
+        model_file_new, model_file_destroy  an empty model, and frees one
+        model_file_to_json          the model as JSON text
+        model_file_save             the JSON written atomically
+        model_file_parse            a model from JSON in memory, strictly
+        model_file_load             the same from a file, under a cap
+        model_file_original_scale   logistic coefficients on the raw scale
+
+    A model owns every field it points to (model_file_destroy frees them,
+    NULL-safe) and is the caller's; so is the JSON text (free). Errors are
+    -1 / NULL with the reason in the error slot (util/error.h).
 */
 #ifndef MODELS_MODELFILE_H
 #define MODELS_MODELFILE_H

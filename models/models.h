@@ -1,15 +1,33 @@
-/*  models/models.h - module set-up for models/: datasets on GSL,
-    logistic regression, MLP, optimisers, metrics and the model file.
+/*  models/models.h - the models room: datasets on GSL, logistic
+    regression, an MLP, optimisers, metrics and the model file. This header
+    sets the room up; the modules:
+
+        models/csv.h        a strict CSV reader (each cell with its
+                            line:column)
+        models/dataset.h    datasets from a CSV table: schema, one-hot
+                            encoding, missing values, standardising, split
+        models/logistic.h   L2-regularised logistic regression: loss,
+                            gradients, clipped sums, Newton
+        models/mlp.h        a multilayer perceptron on flat parameters
+        models/optim.h      SGD with momentum, and Adam
+        models/metrics.h    AUC, accuracy, log-loss, Brier, calibration,
+                            exact or from DP histograms
+        models/modelfile.h  a trained model and its JSON file
+        models/pipeline.h   training and scoring end to end
+
+    Contents
+        model_init          switches GSL's abort-on-error handler off
+        MODEL_WUR           marks a result the caller must check
 
     Call model_init() once at start-up: it turns GSL's default error handler
     (which calls abort()) off, so that no GSL routine can end the process on
     bad numbers; every GSL status is checked where it is returned.
 
-    Every model_ function that can fail returns -1 (or NULL) and leaves one
-    line describing what went wrong, in the error slot
-    (util/error.h). For
-    untrusted input the line names the place: "file.csv:12:7: ...". The
-    message is per thread and valid until the next failing model_ call.
+    Objects from a _new, _load, _parse or model_train are the caller's (the
+    matching _destroy, NULL-safe); what an accessor returns is borrowed from
+    its object. Every model_ function that can fail returns -1 (or NULL) with
+    the reason in the error slot (util/error.h). For untrusted input the
+    line names the place: "file.csv:12:7: ...".
 */
 #ifndef MODELS_MODELS_H
 #define MODELS_MODELS_H

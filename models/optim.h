@@ -10,6 +10,19 @@
             ICLR 2015, Algorithm 1, with bias-corrected moments:
             m <- b1 m + (1-b1) g;  u <- b2 u + (1-b2) g^2
             params <- params - lr * (m / (1-b1^t)) / (sqrt(u / (1-b2^t)) + eps)
+
+    Contents
+        model_optim_t           an optimiser and its state (velocity or
+                                moments)
+        model_optim_sgd_new     SGD with momentum
+        model_optim_adam_new    Adam
+        model_optim_step        one step on the caller's parameters
+        model_optim_steps       steps taken
+        model_optim_destroy     frees one
+
+    An optimiser is the caller's (model_optim_destroy, NULL-safe); the
+    parameters and gradients stay the caller's. Errors are -1 / NULL with
+    the reason in the error slot (util/error.h).
 */
 #ifndef MODELS_OPTIM_H
 #define MODELS_OPTIM_H

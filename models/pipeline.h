@@ -13,6 +13,20 @@
          seed, then Adam (lr, 0.9, 0.999, 1e-8) on shuffled minibatches,
          each step the gradient of (1/n) of the same objective.
     Everything is deterministic given the seed.
+
+    Contents
+        model_train_opts_t      model type, missing-value policy, penalty,
+                                MLP shape and schedule, seed
+        model_train_defaults    the defaults for a model type
+        model_train             a dataset in, a trained model out
+        model_load_for          a CSV table loaded against a model's schema
+        model_score             one score (or a reason) per row
+
+    The model model_train returns and the dataset model_load_for makes are
+    the caller's (model_file_destroy, model_dataset_destroy); the training
+    data and the spec are only read. model_score's reasons are new strings
+    the caller frees (none are left on failure). Errors are -1 / NULL with
+    the reason in the error slot (util/error.h).
 */
 #ifndef MODELS_PIPELINE_H
 #define MODELS_PIPELINE_H
