@@ -9,6 +9,19 @@
     pinning the coordinator's public key. Every socket has ZMQ_MAXMSGSIZE =
     PROTO_MSG_MAX, so an oversized message drops the connection instead of
     being buffered.
+
+    Contents
+        proto_server_t          the coordinator's CURVE ROUTER and its zauth
+        proto_server_new        loads the certificate, starts zauth, binds
+        proto_server_sock       the ROUTER socket (borrowed)
+        proto_server_endpoint   the endpoint bound (borrowed)
+        proto_server_destroy    stops and closes
+        proto_client_new        a CURVE DEALER pinning the server's key
+
+    The server is the caller's (proto_server_destroy, NULL-safe), and so is
+    a client socket (zsock_destroy). Certificates are read from their files
+    and not kept once the socket holds the keys. Errors are NULL with the
+    reason in the error slot (util/error.h).
 */
 #ifndef PROTO_CURVE_H
 #define PROTO_CURVE_H

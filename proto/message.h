@@ -10,6 +10,22 @@
     over their limits or with control characters, repeated fields over their
     counts, non-finite doubles, out-of-range rates, deadlines, kinds and
     share indices. Each refusal is one line naming the field.
+
+    Contents
+        proto_msg_t                 an envelope (Cohort__Envelope)
+        proto_validate              checks every field
+        proto_encode                validates and serialises
+        proto_decode                parses and validates
+        proto_free                  frees a decoded message
+        proto_send                  sends one (after the ROUTER identity)
+        proto_recv, proto_recv_user receives one (and its CURVE key)
+        proto_body_name, proto_kind_name    names for logs
+
+    A message from proto_decode or proto_recv is the caller's (proto_free,
+    NULL-safe; only for decoded messages, not for one built with the __INIT
+    macros), as are proto_encode's buffer (free) and a received identity
+    frame (zframe_destroy). Messages passed in are borrowed. Errors are -1 /
+    NULL with the reason in the error slot (util/error.h).
 */
 #ifndef PROTO_MESSAGE_H
 #define PROTO_MESSAGE_H

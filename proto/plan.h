@@ -43,6 +43,21 @@
     the composed RDP curve converts (improved conversion) to at most the
     target epsilon. Every record is counted in every kind (composition over
     all of them), which is conservative.
+
+    Contents
+        proto_plan_kind_t           one round kind: rounds, rate, L2, noise
+        proto_plan_t                the plan of every kind, and the training
+                                    noise multiplier
+        proto_plan_params           the model's parameter count
+        proto_plan_make             builds the plan of a study
+        proto_plan_curve, proto_plan_total  the RDP the study spends
+        proto_plan_ledger_curve, proto_plan_ledger_total
+                                    what a site's ledger is charged
+        proto_z                     a value standardised as the sites use it
+
+    A plan is a plain value. The curves returned are the caller's
+    (dp_curve_destroy). Errors are -1 / NULL with the reason in the error
+    slot (util/error.h).
 */
 #ifndef PROTO_PLAN_H
 #define PROTO_PLAN_H

@@ -30,6 +30,18 @@
             off = false             true: no clipping, no noise, NOT PRIVATE
 
     Unknown keys are refused, so a typo cannot silently drop a setting.
+
+    Contents
+        proto_study_t               a parsed study
+        proto_study_parse           study.cfg text to a study, strictly
+        proto_study_destroy         frees one
+        proto_study_eval_after      is a training step followed by an
+                                    evaluation?
+        proto_study_eval_rounds     how many evaluation rounds run
+
+    A study owns its strings and is the caller's (proto_study_destroy,
+    NULL-safe); the text it was parsed from is not kept. Errors are NULL
+    with "origin: key: reason" in the error slot (util/error.h).
 */
 #ifndef PROTO_STUDY_H
 #define PROTO_STUDY_H
@@ -81,9 +93,10 @@ proto_study_t *proto_study_parse (const char *text, const char *origin);
 
 void proto_study_destroy (proto_study_t **self_p);
 
-/*  The training steps after which an evaluation round runs: every
-    eval_every steps and after the last one. Sets *count; returns 1 if step
-    s (1-based) is followed by an evaluation. */
+/*  An evaluation round runs every eval_every training steps and after the
+    last one. proto_study_eval_after returns 1 if training step `step`
+    (1-based) is followed by one, else 0; proto_study_eval_rounds is how
+    many there are in the whole study. */
 int proto_study_eval_after (const proto_study_t *self, uint64_t step);
 uint64_t proto_study_eval_rounds (const proto_study_t *self);
 
