@@ -15,6 +15,16 @@
     ("\u2014" is the em dash, UTF-8 e2 80 94). The signature covers the text
     including its final newline. A note may carry signatures by other keys;
     those are checked for form only.
+
+    Contents
+        audit_checkpoint_t          origin, tree size and tree head
+        audit_checkpoint_origin_ok  is an origin line valid?
+        audit_checkpoint_sign       a checkpoint as a signed note
+        audit_checkpoint_open       a note's signature checked, then parsed
+
+    A checkpoint is a plain value; the note text audit_checkpoint_sign
+    returns is the caller's (free); keys are borrowed. Errors are -1 / NULL
+    with the reason in the error slot (util/error.h).
 */
 #ifndef AUDIT_CHECKPOINT_H
 #define AUDIT_CHECKPOINT_H

@@ -12,6 +12,31 @@
     first 4 bytes of SHA-256(name || "\n" || 0x01 || public key). A key file
     holds exactly one such line ending in "\n" and nothing else. A signer
     key file must not be readable by group or others (mode 0600).
+
+    Contents
+        audit_signer_t              a signer key (secret)
+        audit_signer_generate       a new one from the CSPRNG
+        audit_signer_parse, audit_signer_load   one from text or a file
+        audit_signer_save           to a new file, mode 0600
+        audit_signer_text           its key line (secret)
+        audit_signer_verifier_text  its verifier's key line
+        audit_key_text_free         wipes and frees a signer key line
+        audit_signer_name, audit_signer_keyid   its name and key id
+        audit_signer_sign           an Ed25519 signature
+        audit_signer_destroy        wipes and frees
+        audit_verifier_t            a verifier key (public)
+        audit_verifier_parse, audit_verifier_load   one from text or a file
+        audit_verifier_text         its key line
+        audit_verifier_name, audit_verifier_keyid   its name and key id
+        audit_verifier_verify       checks a signature
+        audit_verifier_destroy      frees
+
+    Keys are the caller's (audit_signer_destroy, which wipes, and
+    audit_verifier_destroy; NULL-safe), and so are key lines: a signer key
+    line is freed with audit_key_text_free, which wipes it, every other line
+    with free(). A signer key's file text and decoded bytes are wiped once
+    parsed. Names and key ids are borrowed from their key. Errors are -1 /
+    NULL with the reason in the error slot (util/error.h).
 */
 #ifndef AUDIT_KEY_H
 #define AUDIT_KEY_H

@@ -5,6 +5,10 @@
 
     Contents
         audit_keypair_save      writes both files, never overwriting either
+
+    The signer is borrowed; the verifier key line returned is the caller's
+    (free). Errors are NULL with the reason, naming the file, in the error
+    slot (util/error.h).
 */
 #ifndef AUDIT_KEYPAIR_H
 #define AUDIT_KEYPAIR_H

@@ -16,12 +16,34 @@
 
     One audit_log_t is used by one thread at a time. Several processes may
     append to the same file: each transaction re-reads the head first.
+
+    Contents
+        audit_log_t                 an open log
+        audit_entry_t               one entry: time, kind, actor, detail
+        audit_log_open              opens (or creates) a log file
+        audit_log_destroy           closes it
+        audit_log_append            one entry, durably
+        audit_log_append_batch      many entries in one transaction
+        audit_log_size, audit_log_origin    its size and origin line
+        audit_log_head              the current tree head
+        audit_log_root_at           the head of the first `size` entries
+        audit_log_entry_json        one entry as JSON
+        audit_log_inclusion_proof   an entry's inclusion proof
+        audit_log_consistency_proof a consistency proof between two sizes
+        audit_log_checkpoint        signs and stores the current head
+        audit_verify_result_t       what audit_log_verify found
+        audit_log_verify            checks a whole log file, read-only
+
+    The log is the caller's (audit_log_destroy, NULL-safe), and so is the
+    text audit_log_entry_json and audit_log_checkpoint return (free).
+    Entries and keys passed in are borrowed; proofs are written into the
+    caller's arrays. Errors are -1 / NULL with the reason in the error slot
+    (util/error.h).
 */
 #ifndef AUDIT_LOG_H
 #define AUDIT_LOG_H
 
 #include "audit.h"
-#include "util/error.h"
 #include "checkpoint.h"
 #include "key.h"
 #include "merkle.h"

@@ -10,6 +10,23 @@
     Functions here work on arrays of leaf hashes; the log (audit/log.h)
     keeps its leaves in SQLite and uses these for proofs and verification.
     Hashes are always AUDIT_HASH_LEN bytes.
+
+    Contents
+        audit_hash_t                    one hash
+        audit_merkle_leaf_hash, audit_merkle_node_hash   the two hashes
+        audit_frontier_t                a tree's right edge
+        audit_frontier_init, audit_frontier_push, audit_frontier_root
+                                        empties it, appends a leaf, its head
+        audit_merkle_root               the head of an array of leaves
+        audit_merkle_inclusion_proof    PATH(index, D[n])
+        audit_merkle_inclusion_verify   checks one
+        audit_merkle_consistency_proof  PROOF(old_size, D[n])
+        audit_merkle_consistency_verify checks one
+
+    Hashes, frontiers and proofs live in the caller's memory (a proof array
+    holds AUDIT_PROOF_MAX hashes); the only allocation is one SHA-256
+    context per thread, kept for the thread's life. Errors are -1 with
+    the reason in the error slot (util/error.h).
 */
 #ifndef AUDIT_MERKLE_H
 #define AUDIT_MERKLE_H

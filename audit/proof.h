@@ -23,6 +23,9 @@
     audit_merkle_inclusion_verify and audit_merkle_consistency_verify (the
     algorithms of RFC 9162 s.2.1.3.2 and s.2.1.4.2). The text is indented
     by two spaces, keys in the order above, with no final newline.
+
+    The log is borrowed; the text returned is the caller's (free). Errors
+    are NULL with the reason in the error slot (util/error.h).
 */
 #ifndef AUDIT_PROOF_H
 #define AUDIT_PROOF_H
