@@ -8,6 +8,15 @@
     research, Organization/<site name>, now) are used, honouring deny,
     period and revocation. If no row remains the study is declined with
     the reason. A dataset without a patient_column is used whole.
+
+    Contents
+        ingest_cohort_source_t  where a dataset's consent is looked up
+        ingest_cohort_filter    keeps the rows whose patient consents
+
+    The source's strings and the table are borrowed. A filtered dataset
+    replaces the caller's *rows (the old one destroyed) and is the caller's;
+    on failure *rows is left as it was.
+    Errors are -1 with the decline reason in the error slot (util/error.h).
 */
 #ifndef INGEST_COHORT_H
 #define INGEST_COHORT_H

@@ -17,12 +17,32 @@
         purpose[] (v3-ActReason codings), and nested provision[] of type
         deny with code[] (LOINC codings) and an optional period.
     docs/ingest.md has an example.
+
+    Contents
+        ingest_grant_reason_t       a grant's verdict: ok or one reason
+        ingest_grant_reason_name    its name
+        ingest_consent_t            a parsed Consent
+        ingest_consent_query_t      a use to decide: patient, site, study,
+                                    purpose, time, item
+        ingest_consent_parse        a Consent from untrusted JSON
+        ingest_grant_open           a signed grant checked, then parsed
+        ingest_grant_sign           signs Consent bytes into a grant
+        ingest_consent_decide       does the consent permit a use?
+        ingest_consent_in_force     is it in force at a time?
+        ingest_consent_id, ingest_consent_patient, ingest_consent_status,
+        ingest_consent_time         its fields (borrowed)
+        ingest_consent_destroy      frees one
+
+    A consent is the caller's (ingest_consent_destroy, NULL-safe), and so is
+    the envelope text ingest_grant_sign returns (free); keys, JSON and
+    queries are borrowed. A verdict other than INGEST_GRANT_OK leaves its
+    reason in the error slot (util/error.h); with UTIL_ENOMEM there it means
+    the grant could not be judged, not that it is bad.
 */
 #ifndef INGEST_CONSENT_H
 #define INGEST_CONSENT_H
 
 #include "ingest.h"
-#include "util/error.h"
 #include "audit/key.h"
 
 #define INGEST_CONSENT_MAX  65536       //  bytes of Consent JSON

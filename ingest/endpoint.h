@@ -38,6 +38,22 @@
     INGEST_BATCH_MAX frames) into one durable transaction, and answers
     only after it committed, so an accepted answer means the record is on
     disk. Rejections are counted per reason and audited by the store.
+
+    Contents
+        ingest_config_t             the ingest section of site.cfg
+        ingest_key_file_read        a storage key file (64 hex digits)
+        ingest_endpoint_t           the running endpoint (a zactor)
+        ingest_endpoint_new         opens the store, starts and binds
+        ingest_endpoint_address     the endpoint bound (borrowed)
+        ingest_endpoint_counts      decisions so far, by reason
+        ingest_endpoint_destroy     stops it
+
+    The endpoint is the caller's (ingest_endpoint_destroy, NULL-safe); the
+    config is read while it starts and not kept. An ingest_config_t belongs
+    to whoever filled it (site/config.h frees the site's). The storage key
+    is wiped wherever it is read: a key file's text, and the key once the
+    store holds it (ingest_key_file_read wipes its output on failure).
+    Errors are -1 / NULL with the reason in the error slot (util/error.h).
 */
 #ifndef INGEST_ENDPOINT_H
 #define INGEST_ENDPOINT_H

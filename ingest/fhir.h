@@ -19,12 +19,21 @@
     (or effectiveInstant) with a time and a zone, e.g.
     2026-11-22T14:05:00Z or 2026-11-22T15:05:00.250+01:00. Values are
     finite and >= 0 (percentages <= 100).
+
+    Contents
+        ingest_vital_t                  which vital sign
+        ingest_observation_t            the reading taken from a valid one
+        ingest_fhir_datetime            a FHIR dateTime to ms since the epoch
+        ingest_fhir_observation_check   validates one Observation
+
+    Results go into the caller's variables; the JSON is borrowed and
+    nothing is kept. A failure leaves its reason in the error slot
+    (util/error.h).
 */
 #ifndef INGEST_FHIR_H
 #define INGEST_FHIR_H
 
 #include "ingest.h"
-#include "util/error.h"
 
 typedef enum {
     INGEST_VITAL_HEART_RATE,

@@ -23,12 +23,25 @@
                             epoch || sequence, L = 44)
         key   = okm[0:32], iv = okm[32:44]
         nonce = iv XOR (0x00000000 || sequence)        (12 bytes)
+
+    Contents
+        ingest_frame_header_t   the header fields
+        ingest_frame_t          a parsed frame, pointing into its buffer
+        ingest_device_id_ok     is a device id valid?
+        ingest_frame_seal       seals a payload into a frame
+        ingest_frame_parse      parses a frame, without decrypting
+        ingest_frame_open       verifies the tag and decrypts
+
+    Nothing here allocates that outlives a call: frames and payloads live in
+    the caller's buffers, and a parsed frame borrows the buffer it was parsed
+    from. The per-record key is wiped on every path, and a payload that does
+    not authenticate is wiped from `payload`. A failure leaves its reason in
+    the error slot (util/error.h).
 */
 #ifndef INGEST_FRAME_H
 #define INGEST_FRAME_H
 
 #include "ingest.h"
-#include "util/error.h"
 
 #include <stdbool.h>
 

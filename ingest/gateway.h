@@ -3,12 +3,24 @@
     requests of sealed frames and receives the site's answers, several
     requests in flight. Used by `cohort device-sim` and `cohort bench
     ingest`.
+
+    Contents
+        ingest_gateway_t        a connection to a site's ingest endpoint
+        ingest_gateway_new      connects (CURVE, pinning the site's key)
+        ingest_gateway_send     queues a request of frames
+        ingest_gateway_recv     waits for the next answer
+        ingest_gateway_grant    delivers a signed grant, waits for its
+                                decision
+        ingest_gateway_destroy  disconnects
+
+    The gateway is the caller's (ingest_gateway_destroy, NULL-safe); frames
+    and envelopes are borrowed, answers go into the caller's buffers.
+    Errors are -1 / NULL with the reason in the error slot (util/error.h).
 */
 #ifndef INGEST_GATEWAY_H
 #define INGEST_GATEWAY_H
 
 #include "consent.h"
-#include "util/error.h"
 #include "ingest.h"
 
 #define INGEST_GATEWAY_SEND_TIMEOUT_MS 5000

@@ -15,12 +15,25 @@
     current grant of its patient permits that use for the record's LOINC
     code (ingest_consent_decide); a patient is usable when a current grant
     permits the use at all.
+
+    Contents
+        ingest_grants_t                 the grants of one ingest store
+        ingest_grants_open              opens them (creating the tables)
+        ingest_grants_enroll_authority  enrolls a consent authority
+        ingest_grants_add               takes a signed grant, or rejects it
+        ingest_grants_select_records    the records usable for a use
+        ingest_grants_select_patients   the patients usable for a use
+        ingest_grants_destroy           closes
+
+    The handle is the caller's (ingest_grants_destroy, NULL-safe); the audit
+    log is borrowed and must outlive it. The selections are new arrays the
+    caller frees (and each patient string). Errors are -1 / NULL with the
+    reason in the error slot (util/error.h).
 */
 #ifndef INGEST_GRANTS_H
 #define INGEST_GRANTS_H
 
 #include "consent.h"
-#include "util/error.h"
 #include "audit/log.h"
 
 typedef struct _ingest_grants_t ingest_grants_t;

@@ -1,9 +1,31 @@
-/*  ingest/ingest.h - the ingest room: what enters a site from outside.
+/*  ingest/ingest.h - the ingest room: what enters a site from outside
+    (device readings through gateways, consent grants). This header holds
+    what the room's modules share; the modules:
 
-    Every ingest_ function that can fail returns -1 (or NULL) and leaves one
-    line describing what went wrong in the error slot (util/error.h).
-    Ingest decisions are reported as an ingest_reason_t: every frame gets an
-    answer, accepted (INGEST_OK) or one reason.
+        ingest/frame.h      sealed frames: layout, sealing, opening
+        ingest/replay.h     the per-device anti-replay window
+        ingest/fhir.h       a FHIR R4 Observation checked (LOINC, UCUM)
+        ingest/store.h      the site's ingest store: devices, sealed
+                            records, group commit
+        ingest/consent.h    signed FHIR Consent grants, and whether one
+                            permits a use
+        ingest/grants.h     the site's grants: versions, revocation,
+                            selection of records and patients
+        ingest/cohort.h     consent in a study's cohort selection
+        ingest/endpoint.h   the site's CURVE endpoint for gateways
+        ingest/gateway.h    the gateway's side of it
+        ingest/provision.h  setting a site up: storage key, devices,
+                            authorities, grants
+
+    Contents
+        ingest_reason_t     a frame's decision: accepted or one reason
+        ingest_reason_name  its wire and log name
+        INGEST_WUR          marks a result the caller must check
+
+    Every ingest_ function that can fail returns -1 (or NULL) with the reason
+    in the error slot (util/error.h). Ingest decisions are reported as an
+    ingest_reason_t: every frame gets an answer, accepted (INGEST_OK) or one
+    reason.
 */
 #ifndef INGEST_INGEST_H
 #define INGEST_INGEST_H

@@ -3,8 +3,8 @@
     use may select (what `cohort ingest` does, as library calls).
 
     Contents
-        ingest_key_file_write               a new key file (the reader is
-                                            ingest_key_file_read, endpoint.h)
+        ingest_key_file_write               a new key file (endpoint.h reads
+                                            it back)
         ingest_site_files_t                 the site's store, key and audit log
         ingest_provision_storage_key        creates the site storage key
         ingest_enrollment_t                 a device to enroll, and where its
@@ -16,7 +16,8 @@
         ingest_provision_grant              takes a signed grant into the store
         ingest_provision_grant_remote       delivers one to a site's endpoint
         ingest_selection_t                  patients and records usable for a use
-        ingest_provision_select, ingest_selection_clear
+        ingest_provision_select             fills one from a store
+        ingest_selection_clear              frees what it holds
 
     The site's files are named by an ingest_site_files_t, as the ingest
     section of site.cfg names them (ingest_config_t, endpoint.h).
@@ -31,8 +32,10 @@
         { "device_id": "<id>", "patient": "Patient/<id>", "epoch": <key epoch>,
           "aead": "aes-256-gcm", "secret": "<64 lower-case hex digits>" }
 
-    Every function returns 0 (or a result) on success and -1 (or NULL)
-    with one line naming the file or the refusal in util_last_error ().
+    What a call returns is the caller's: a path or key line (free), a
+    selection (ingest_selection_clear). Every function returns 0 (or a
+    result) on success and -1 (or NULL) with one line naming the file or the
+    refusal in util_last_error ().
 */
 #ifndef INGEST_PROVISION_H
 #define INGEST_PROVISION_H

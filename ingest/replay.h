@@ -6,12 +6,20 @@
     forged frame can never move the window. A sequence number is accepted
     once: if it is above the highest seen, or within the 64 below it and not
     seen yet. Anything older than the window is a replay.
+
+    Contents
+        ingest_replay_t         one device's window (a plain value)
+        ingest_replay_init      a window that has seen nothing
+        ingest_replay_restore   a window from a persisted high-water mark
+        ingest_replay_check     may a sequence number be accepted?
+        ingest_replay_update    records one as accepted
+
+    A refusal leaves its reason in the error slot (util/error.h).
 */
 #ifndef INGEST_REPLAY_H
 #define INGEST_REPLAY_H
 
 #include "ingest.h"
-#include "util/error.h"
 
 #include <stdbool.h>
 

@@ -21,6 +21,24 @@
     be accepted again, and none that was never committed is lost. (This is
     the OSCORE K/F rule of RFC 8613 Appendix B.1.1 with K = one batch and
     F = 0, which atomic commits make safe.)
+
+    Contents
+        ingest_store_t              an open store
+        ingest_store_open           opens (creates) it under the storage key
+        ingest_store_enroll         enrolls a device, drawing its secret
+        ingest_store_revoke         revokes a device
+        ingest_store_submit         decides a batch and commits it durably
+        ingest_store_counts         decisions since open, by reason
+        ingest_store_record_count   records stored
+        ingest_store_record_payload unseals one record's payload
+        ingest_store_destroy        closes
+
+    The store is the caller's (ingest_store_destroy, NULL-safe). It keeps a
+    copy of the storage key and of the device secrets it has unsealed, and
+    wipes them when destroyed; the caller wipes its own copy of the key, and
+    the secret ingest_store_enroll writes out once it is provisioned. The
+    audit log is borrowed and must outlive the store; frames are borrowed.
+    Errors are -1 / NULL with the reason in the error slot (util/error.h).
 */
 #ifndef INGEST_STORE_H
 #define INGEST_STORE_H
