@@ -40,6 +40,18 @@
     (ingest/grants.h) for each study (purpose research, this site, now).
 
     Relative paths are taken from the config file's directory.
+
+    Contents
+        site_dataset_t          one registered dataset
+        site_config_t           the whole file, checked
+        site_config_load        reads and checks site.cfg
+        site_config_dataset     the dataset registered under a name
+        site_config_destroy     frees
+
+    A config owns all its strings, its datasets' and its ingest section's
+    (site_config_destroy frees them, NULL-safe), and is the caller's;
+    site_config_dataset's answer is borrowed from it. Errors are NULL with
+    "path: key: reason" in the error slot (util/error.h).
 */
 #ifndef SITE_CONFIG_H
 #define SITE_CONFIG_H

@@ -3,12 +3,20 @@
     held-out test rows (a test file, or a seeded stratified fraction).
     Loading failures are phrased as decline reasons ("missing features:
     a, b", "dataset: file.csv:3:7: ...").
+
+    Contents
+        site_data_t             training and test rows for one study
+        site_data_load          loads a dataset for a study
+        site_data_features      the encoded column names (borrowed)
+        site_data_destroy       frees
+
+    The data and both its datasets are the caller's (site_data_destroy,
+    NULL-safe); the dataset entry and the study are borrowed.
 */
 #ifndef SITE_DATA_H
 #define SITE_DATA_H
 
 #include "config.h"
-#include "util/error.h"
 #include "models/dataset.h"
 #include "proto/study.h"
 

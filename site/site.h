@@ -1,7 +1,19 @@
-/*  site/site.h - the site worker room: `cohort site`.
+/*  site/site.h - the site worker room: `cohort site`, a hospital's side of
+    the federation. This header holds what the room's modules share; the
+    modules:
 
-    Every site_ function that can fail returns -1 (or NULL) and leaves one
-    line describing what went wrong in the error slot (util/error.h).
+        site/config.h   site.cfg: identity, keys, budget, datasets, and the
+                        ingest section
+        site/data.h     a study's view of one registered dataset
+        site/train.h    a site's integer vector for one round, before noise
+        site/fedavg.h   local training for DP-FedAvg (privacy unit = site)
+        site/worker.h   the worker: offers, rounds, partial decryptions
+
+    Contents
+        SITE_WUR        marks a result the caller must check
+
+    Every site_ function that can fail returns -1 (or NULL) with the reason
+    in the error slot (util/error.h).
 */
 #ifndef SITE_SITE_H
 #define SITE_SITE_H

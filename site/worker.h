@@ -12,11 +12,22 @@
     noise share, encrypts and sends. It answers a decrypt request only for
     the round it contributed to, once, with its partial decryptions and one
     batched proof for them (its nonce prepared ahead, off the request path).
+
+    Contents
+        site_worker_t           a running site
+        site_worker_new         loads everything and connects
+        site_worker_run         serves until told to stop
+        site_worker_destroy     disconnects and frees
+
+    The worker is the caller's (site_worker_destroy, NULL-safe) and owns
+    everything it loaded: destroying it wipes the key share, the prepared
+    proof nonce and the noise stream. A round's noised vector is wiped on
+    every path: only its encryption leaves. Errors are -1 / NULL with the
+    reason in the error slot (util/error.h).
 */
 #ifndef SITE_WORKER_H
 #define SITE_WORKER_H
 
-#include "util/error.h"
 #include <stdbool.h>
 
 typedef struct _site_worker_t site_worker_t;
