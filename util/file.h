@@ -1,4 +1,5 @@
-/*  util/file.h - a whole file into memory, under a cap.
+/*  util/file.h - whole files: one read into memory under a cap, one
+    written durably and atomically.
 
     Contents
         util_file_read      reads a regular file of at most `max` bytes into
@@ -13,6 +14,11 @@
     Every configuration, key, note and data file is read through here, so
     that each has a cap checked before its bytes are held, and every failure
     names the file: "<path>: cannot open: No such file or directory".
+
+    The buffer util_file_read returns is the caller's (free; wipe it first
+    with util_cleanse when it is secret); util_file_write keeps nothing of
+    the caller's data. Errors are -1 with the reason in the error slot
+    (util/error.h).
 */
 #ifndef UTIL_FILE_H
 #define UTIL_FILE_H

@@ -7,7 +7,8 @@
                         UTIL_ENOMEM (util_malloc, util_calloc, util_strdup,
                         util_asprintf) and checked size arithmetic
         util/file.h     a whole file read into memory under a cap
-                        (util_file_read)
+                        (util_file_read), or written durably and
+                        atomically (util_file_write)
         util/config.h   ZPL config files, bounded (util_config_read), and
                         paths relative to them (util_config_path)
         util/codec.h    lower-case hex and canonical base64 (RFC 4648)
