@@ -6,6 +6,22 @@
     and the combination and unpacking of the plaintext sum.
     The coordinator only ever decrypts this aggregate, with t partial
     decryptions; it holds no share.
+
+    Contents
+        coord_agg_t                 one round's aggregate
+        coord_agg_new               an empty aggregate of `count` values
+        coord_agg_add               adds one site's serialised vector
+        coord_agg_contributors      vectors added
+        coord_agg_serialize         the aggregate, for a decrypt request
+        coord_agg_add_partial       checks and keeps one site's partials
+        coord_agg_valid_partials    verified partials
+        coord_agg_combine           the plaintext sums
+        coord_agg_destroy           frees
+
+    The aggregate is the caller's (coord_agg_destroy, NULL-safe); the keys
+    and the codec are borrowed and must outlive it. coord_agg_serialize's
+    buffer is the caller's (free). Errors are -1 / NULL with the reason in
+    the error slot (util/error.h).
 */
 #ifndef COORD_AGGREGATE_H
 #define COORD_AGGREGATE_H

@@ -10,6 +10,19 @@
     Each call sends one request and waits for the answer. Errors come back
     as -1 / NULL with the reason in the error slot (util/error.h): no
     answer in time is UTIL_EIO, the coordinator's refusal UTIL_EREFUSED.
+
+    Contents
+        coord_client_t              a connection to the coordinator
+        coord_client_new            connects with analyst.cfg
+        coord_client_launch         launches a study
+        coord_client_status         a study's status
+        coord_client_report         a study's report
+        coord_client_follow         follows a study until it ends
+        coord_client_progress_fn    what coord_client_follow calls each time
+        coord_client_destroy        disconnects
+
+    The client is the caller's (coord_client_destroy, NULL-safe), and so is
+    every answer: a study id (free), a status or report (json_decref).
 */
 #ifndef COORD_CLIENT_H
 #define COORD_CLIENT_H

@@ -13,6 +13,15 @@
     Relative paths are taken from the config file's directory. There is no
     key-share entry: the coordinator never holds one, and unknown keys are
     refused.
+
+    Contents
+        coord_config_t          the file, checked
+        coord_config_load       reads and checks coordinator.cfg
+        coord_config_destroy    frees
+
+    A config owns its strings and is the caller's (coord_config_destroy,
+    NULL-safe). Errors are NULL with the reason in the error slot
+    (util/error.h).
 */
 #ifndef COORD_CONFIG_H
 #define COORD_CONFIG_H

@@ -3,6 +3,19 @@
     round (kind, status, epsilon spent so far, the round's JSON entry).
     The report of any past study can be served from it after a restart.
     It never holds key material.
+
+    Contents
+        coord_journal_t         an open journal
+        coord_journal_open      opens or creates it
+        coord_journal_study     inserts or updates a study and its report
+        coord_journal_round     records a finished round
+        coord_journal_report    a stored report
+        coord_journal_latest    the most recent study's id
+        coord_journal_destroy   closes
+
+    The journal is the caller's (coord_journal_destroy, NULL-safe), and so
+    are the strings it returns (free). Errors are -1 / NULL with the reason
+    in the error slot (util/error.h).
 */
 #ifndef COORD_JOURNAL_H
 #define COORD_JOURNAL_H

@@ -6,11 +6,15 @@
     for the output format (HTML entities; CSV quoting, with a leading `'`
     before text a spreadsheet would run as a formula), and nothing in it is
     ever fetched or executed.
+
+    Contents
+        coord_render            a report written as JSON, CSV or HTML
+
+    The report and the stream are borrowed.
 */
 #ifndef COORD_RENDER_H
 #define COORD_RENDER_H
 
-#include "util/error.h"
 #include <jansson.h>
 #include <stdio.h>
 

@@ -6,6 +6,17 @@
     the same public key), its share index must not be another site's, and
     at most COORD_SLOTS sites are known. A site that reconnects keeps its
     slot and gets its new identity.
+
+    Contents
+        coord_site_t            one known site
+        coord_sites_t           every known site, by slot
+        coord_sites_slot        the slot of a connection
+        coord_sites_hello       takes a site's hello
+        coord_sites_clear       drops every identity
+
+    The table is a plain value of the caller's that owns the identity frames
+    it keeps (a copy of the one given to coord_sites_hello; the caller's
+    frame stays the caller's); coord_sites_clear destroys them.
 */
 #ifndef COORD_SITES_H
 #define COORD_SITES_H

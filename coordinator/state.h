@@ -8,6 +8,23 @@
     wrong phase (an update after the collect deadline), from a site that is
     not taking part, or a second answer from the same site (duplicate) is
     rejected with its reason.
+
+    Contents
+        coord_phase_t           idle, offer, collect, decrypt
+        coord_verdict_t         a message's verdict
+        coord_state_t           the current study, round, phase, sites
+        coord_state_enter       starts a phase
+        coord_state_check       the verdict on a message
+        coord_state_extend      adds participants to the phase
+        coord_state_mark        records an answer
+        coord_state_complete    has every participant answered?
+        coord_state_answers     answers so far
+        coord_state_pick        up to `count` slots, round robin
+        coord_state_more        which contributors to ask for partials next
+        coord_state_drop_spare  forgets a spare partial
+        coord_verdict_text      a verdict as one line
+
+    Plain values: nothing allocates and nothing can fail.
 */
 #ifndef COORD_STATE_H
 #define COORD_STATE_H

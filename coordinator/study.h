@@ -9,6 +9,29 @@
     deviations, an optimiser step (DP-SGD with the expected batch q N as
     denominator, N the sum of the training-record counts the sites declared
     when they accepted), or DP metrics from the noised score histograms.
+
+    Contents
+        coord_study_t               one study
+        coord_study_new             parses a definition into a new study
+        coord_study_id, coord_study_cfg, coord_study_def, coord_study_plan
+                                    its id, text, definition, plan (borrowed)
+        coord_study_decline         records a site that declined
+        coord_study_begin           starts the schedule
+        coord_study_next            the next round's kind
+        coord_study_round_start     a RoundStart's parameters, charged
+        coord_study_dim             the vector length of a kind
+        coord_study_apply           applies a decrypted sum
+        coord_study_record          appends a finished round to the report
+        coord_study_epsilon         epsilon spent so far
+        coord_study_finish, coord_study_finished    ends it; has it ended?
+        coord_study_report, coord_study_status      the report and status
+        coord_study_destroy         frees
+
+    The study is the caller's (coord_study_destroy, NULL-safe) and copies
+    what it keeps (text, features, site names). Accessors and RoundStart
+    arrays are borrowed from it; the JSON it returns are new references
+    (json_decref), but for coord_study_record's, which is borrowed. Errors
+    are -1 / NULL with the reason in the error slot (util/error.h).
 */
 #ifndef COORD_STUDY_H
 #define COORD_STUDY_H
