@@ -10,13 +10,20 @@
                                     sim_consortium_defaults)
         sim_consortium_write        keys, certificates and configs into a folder
         sim_consortium_parse_sites  "a,b,c" into checked site names
+        sim_consortium_check_site   is a site name safe?
+        sim_consortium_free_sites   frees a parsed site list
         sim_study_t                 a study definition (sim_study_defaults)
-        sim_study_format/_text      the study as commented ZPL
+        sim_study_format            the study as commented ZPL, to a stream
+        sim_study_text              the same as a new string
 
-    Every function returns 0 (or an object) on success, and -1 (or NULL)
-    with one line in the error slot (util/error.h) naming the file or the
-    value that was wrong. Secrets (certs/<x>.secret, keys/share-<i>.key)
-    are written mode 0600 and wiped from memory after writing.
+    The options structs are the caller's and only read. A parsed site list
+    is the caller's (sim_consortium_free_sites), and so is sim_study_text's
+    string (free). Every function returns 0 (or an object) on success, and
+    -1 (or NULL) with one line in the error slot (util/error.h) naming the
+    file or the value that was wrong. Secrets (certs/<x>.secret,
+    keys/share-<i>.key) are written mode 0600. The key shares and their
+    text are wiped from memory once written; a CURVE certificate's secret
+    key is freed by czmq (zcert_destroy), which does not wipe it.
 */
 #ifndef SIM_CONSORTIUM_H
 #define SIM_CONSORTIUM_H

@@ -3,7 +3,7 @@
 
     Contents
         sim_demo_t      where to work, where the bundled datasets are, the
-                        key size (sim_demo_defaults)
+                        key size, where progress lines go
         sim_demo_run    deals the keys and certificates, splits the bundled
                         datasets across the hospitals, starts a coordinator
                         and three site processes, runs a DP logistic
@@ -13,8 +13,9 @@
     The demo is the bundled breast cancer data (fixed 70/30 train/test
     split, then each side across the sites with skewed label proportions)
     and the Pima diabetes data as a second dataset of every site; each study
-    is at epsilon 1, delta 1e-5 per record. Errors are -1 with one line in
-    the error slot (util/error.h).
+    is at epsilon 1, delta 1e-5 per record. The options and the streams are
+    borrowed; everything the demo makes is in its folder. Errors are -1 with
+    one line in the error slot (util/error.h).
 */
 #ifndef SIM_DEMO_H
 #define SIM_DEMO_H

@@ -29,12 +29,18 @@
 
     A provisioning file (ingest/provision.h has the format) is untrusted
     input: every field is checked, and a bad one is named with the file.
+
+    The devices array is the caller's (sim_devices_destroy wipes the device
+    secrets and frees it); the configuration's strings are borrowed, and
+    sim_devices_run wipes the devices it loads. Errors are -1 / NULL with the
+    reason in the error slot (util/error.h).
 */
 #ifndef SIM_DEVICE_H
 #define SIM_DEVICE_H
 
 #include "ingest/frame.h"
 #include "ingest/store.h"
+#include "util/error.h"
 
 #include <gsl/gsl_rng.h>
 #include <stdbool.h>

@@ -13,6 +13,10 @@
     A simulation holds all the data, so it can check what the federation's
     DP evaluation estimated: these are exact, not private, figures. They
     never leave the machine that holds the file.
+
+    A sim_scored_t's arrays are the caller's once filled (sim_scored_clear,
+    NULL-safe). Errors are -1 with the reason in the error slot
+    (util/error.h).
 */
 #ifndef SIM_EVALUATE_H
 #define SIM_EVALUATE_H

@@ -13,9 +13,12 @@
         sim_write_outputs   report.json, report.html and model.json of a report
         sim_summary         a few lines for people: status, AUC, epsilon, time
 
-    Errors are -1 / NULL with one line in the error slot (util/error.h).
-    A simulation holds all the data; it never stands in for a real site's
-    privacy (each simulated site grants exactly what the study plans).
+    The options and their streams are borrowed. What a call returns is the
+    caller's: sim_prepare's site names (sim_consortium_free_sites),
+    sim_run's report (json_decref). Errors are -1 / NULL with one line in
+    the error slot (util/error.h). A simulation holds all the data; it never
+    stands in for a real site's privacy (each simulated site grants exactly
+    what the study plans).
 */
 #ifndef SIM_SIMULATE_H
 #define SIM_SIMULATE_H

@@ -22,11 +22,22 @@
                   holds about 2i / (N (N + 1)) of the rows.
     Counts per site come from the largest-remainder rule, and every site
     gets at least one row (else the split is refused).
+
+    Contents
+        sim_split_kind_t        iid, label-skew or size-skew
+        sim_split_kind_parse    a kind from its name
+        sim_split_kind_name     a kind's name
+        sim_split_assign        a site for each row
+        sim_split_csv           a CSV file split into one file per site
+        sim_split_holdout       a CSV file split into train and test files
+
+    Arrays and paths are the caller's and only read or filled; every file
+    written is mode 0600. Errors are -1 with the reason in the error slot
+    (util/error.h).
 */
 #ifndef SIM_SPLIT_H
 #define SIM_SPLIT_H
 
-#include "util/error.h"
 #include <stddef.h>
 #include <stdint.h>
 
