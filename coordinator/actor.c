@@ -869,7 +869,10 @@ coord_actor (zsock_t *pipe, void *args)
     self_t *self = s_new (pipe, (const char *) args);
     zsock_signal (pipe, 0);
     if (!self) {
-        zstr_sendf (pipe, "ERROR %s", util_last_error ());
+        //  The reason crosses to the caller's thread with its code.
+        char code [16];
+        snprintf (code, sizeof code, "%d", (int) util_last_code ());
+        zstr_sendx (pipe, "ERROR", code, util_last_error (), NULL);
         //  Wait for $TERM so the caller's zactor_destroy completes.
         char *command = zstr_recv (pipe);
         zstr_free (&command);
@@ -908,14 +911,16 @@ coord_actor_new (const char *config_path)
     zactor_t *actor = zactor_new (coord_actor, (void *) config_path);
     if (!actor)
         return util_error_null (UTIL_ENOMEM, "coordinator: out of memory (actor)");
-    char *status = zstr_recv (actor);
-    if (!status || strcmp (status, "OK")) {
-        util_error (UTIL_EFAIL, "%s", status && !strncmp (status, "ERROR ", 6)? status + 6
-                                                                   : "coordinator did not start");
-        zstr_free (&status);
+    char *status = NULL, *code = NULL, *text = NULL;
+    if (zstr_recvx (actor, &status, &code, &text, NULL) < 0 || strcmp (status, "OK")) {
+        if (code && text)
+            util_error ((util_code_t) atoi (code), "%s", text);
+        else
+            util_error (UTIL_EFAIL, "coordinator did not start");
         zactor_destroy (&actor);
-        return NULL;
     }
     zstr_free (&status);
+    zstr_free (&code);
+    zstr_free (&text);
     return actor;
 }

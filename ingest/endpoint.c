@@ -1,5 +1,6 @@
 /*  ingest/endpoint.c - the CURVE ingest endpoint actor. */
 #include "endpoint.h"
+#include "proto/curve.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "util/error.h"
@@ -90,12 +91,12 @@ s_server_open (s_server_t *s, const ingest_config_t *cfg, const char *cert_path)
     for (int i = 0; i < 32; i++)
         zero &= secret [i] == 0;
     if (zero) {
-        zcert_destroy (&cert);
+        proto_cert_destroy (&cert);
         return util_error (UTIL_EINPUT, "ingest: '%s' holds no secret key", cert_path);
     }
     uint8_t key [INGEST_STORAGE_KEY_LEN];
     if (ingest_key_file_read (cfg->storage_key, key)) {
-        zcert_destroy (&cert);
+        proto_cert_destroy (&cert);
         return -1;
     }
     int rc = -1;
@@ -134,7 +135,7 @@ s_server_open (s_server_t *s, const ingest_config_t *cfg, const char *cert_path)
     rc = 0;
 done:
     util_cleanse (key, sizeof key);
-    zcert_destroy (&cert);
+    proto_cert_destroy (&cert);
     if (rc)
         s_server_close (s);
     return rc;
@@ -312,13 +313,18 @@ s_actor (zsock_t *pipe, void *args)
     zpoller_t *poller = NULL;
     char *address = NULL;
     if (!s || s_server_open (s, a->cfg, a->cert_path)) {
-        zstr_sendx (pipe, "ERROR", util_last_error (), NULL);
+        //  The reason crosses to the caller's thread with its code.
+        char code [16];
+        snprintf (code, sizeof code, "%d", (int) util_last_code ());
+        zstr_sendx (pipe, "ERROR", code, util_last_error (), NULL);
         free (s);
         return;
     }
     if (!(poller = zpoller_new (pipe, s->router, NULL))
     ||  !(address = zsock_last_endpoint (s->router))) {
-        zstr_sendx (pipe, "ERROR", "ingest: out of memory starting the endpoint", NULL);
+        char code [16];
+        snprintf (code, sizeof code, "%d", (int) UTIL_ENOMEM);
+        zstr_sendx (pipe, "ERROR", code, "ingest: out of memory starting the endpoint", NULL);
         zpoller_destroy (&poller);
         s_server_close (s);
         free (s);
@@ -369,17 +375,23 @@ ingest_endpoint_new (const ingest_config_t *cfg, const char *cert_path)
     if (!self)
         return NULL;
     self->actor = zactor_new (s_actor, &args);
-    char *status = NULL, *text = NULL;
-    if (!self->actor || zstr_recvx (self->actor, &status, &text, NULL) < 0
+    char *status = NULL, *text = NULL, *reason = NULL;
+    if (!self->actor || zstr_recvx (self->actor, &status, &text, &reason, NULL) < 0
     ||  !streq (status, "OK")) {
-        util_error (UTIL_EFAIL, "%s", text? text: "ingest: the endpoint actor did not start");
+        //  "ERROR" <code> <reason>, or "OK" <address>.
+        if (reason)
+            util_error ((util_code_t) atoi (text), "%s", reason);
+        else
+            util_error (UTIL_EFAIL, "ingest: the endpoint actor did not start");
         zstr_free (&status);
         zstr_free (&text);
+        zstr_free (&reason);
         zactor_destroy (&self->actor);
         free (self);
         return NULL;
     }
     zstr_free (&status);
+    zstr_free (&reason);
     self->address = text;
     zsys_info ("ingest: gateways at %s (allowlist %s)", self->address, cfg->gateways);
     return self;

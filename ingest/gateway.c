@@ -1,5 +1,6 @@
 /*  ingest/gateway.c - a gateway's connection to a site's ingest endpoint. */
 #include "gateway.h"
+#include "proto/curve.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "endpoint.h"
@@ -30,15 +31,15 @@ ingest_gateway_new (const char *endpoint, const char *cert_path, const char *ing
     zcert_t *cert = s_cert ("gateway cert", cert_path);
     zcert_t *site = cert? s_cert ("site cert", ingest_cert_path): NULL;
     if (!site) {
-        zcert_destroy (&cert);
+        proto_cert_destroy (&cert);
         return NULL;
     }
     ingest_gateway_t *self = util_calloc (1, sizeof *self);
     if (!self || !(self->sock = zsock_new (ZMQ_DEALER))) {
         if (self)
             util_error (UTIL_ENOMEM, "gateway: out of memory (socket)");
-        zcert_destroy (&cert);
-        zcert_destroy (&site);
+        proto_cert_destroy (&cert);
+        proto_cert_destroy (&site);
         ingest_gateway_destroy (&self);
         return NULL;
     }
@@ -52,8 +53,8 @@ ingest_gateway_new (const char *endpoint, const char *cert_path, const char *ing
     zsock_set_rcvhwm (self->sock, 100000);
     zcert_apply (cert, self->sock);
     zsock_set_curve_serverkey (self->sock, zcert_public_txt (site));
-    zcert_destroy (&cert);
-    zcert_destroy (&site);
+    proto_cert_destroy (&cert);
+    proto_cert_destroy (&site);
     if (zsock_connect (self->sock, "%s", endpoint) < 0) {
         util_error (UTIL_EIO, "gateway: cannot connect to '%s'", endpoint);
         ingest_gateway_destroy (&self);

@@ -4,6 +4,7 @@
 #include "util/error.h"
 #include "message.h"
 
+#include <string.h>
 #include <sys/stat.h>
 
 struct _proto_server_t {
@@ -43,13 +44,13 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
     for (int i = 0; i < 32; i++)
         zero &= secret [i] == 0;
     if (zero) {
-        zcert_destroy (&cert);
+        proto_cert_destroy (&cert);
         util_error (UTIL_EINPUT, "coordinator cert: '%s' holds no secret key", cert_path);
         return NULL;
     }
     proto_server_t *self = util_calloc (1, sizeof *self);
     if (!self) {
-        zcert_destroy (&cert);
+        proto_cert_destroy (&cert);
         util_error_context ("coordinator endpoint");
         return NULL;
     }
@@ -77,10 +78,10 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
         goto fail;
     }
     self->endpoint = zsock_last_endpoint (self->router);
-    zcert_destroy (&cert);
+    proto_cert_destroy (&cert);
     return self;
 fail:
-    zcert_destroy (&cert);
+    proto_cert_destroy (&cert);
     proto_server_destroy (&self);
     return NULL;
 }
@@ -118,13 +119,13 @@ proto_client_new (const char *endpoint, const char *cert_path, const char *serve
         return NULL;
     zcert_t *server = s_load_cert ("server cert", server_cert_path);
     if (!server) {
-        zcert_destroy (&cert);
+        proto_cert_destroy (&cert);
         return NULL;
     }
     zsock_t *sock = zsock_new (ZMQ_DEALER);
     if (!sock) {
-        zcert_destroy (&cert);
-        zcert_destroy (&server);
+        proto_cert_destroy (&cert);
+        proto_cert_destroy (&server);
         util_error (UTIL_EIO, "endpoint: cannot create a socket: %s", zmq_strerror (zmq_errno ()));
         return NULL;
     }
@@ -132,12 +133,25 @@ proto_client_new (const char *endpoint, const char *cert_path, const char *serve
     zsock_set_linger (sock, 200);
     zcert_apply (cert, sock);
     zsock_set_curve_serverkey (sock, zcert_public_txt (server));
-    zcert_destroy (&cert);
-    zcert_destroy (&server);
+    proto_cert_destroy (&cert);
+    proto_cert_destroy (&server);
     if (zsock_connect (sock, "%s", endpoint) < 0) {
         util_error (UTIL_EIO, "endpoint: cannot connect to '%s'", endpoint);
         zsock_destroy (&sock);
         return NULL;
     }
     return sock;
+}
+
+void
+proto_cert_destroy (zcert_t **cert_p)
+{
+    if (!cert_p || !*cert_p)
+        return;
+    //  czmq hands out const views of the certificate's own arrays (heap
+    //  memory it allocated, not const objects): wiped through them.
+    util_cleanse ((void *) zcert_secret_key (*cert_p), 32);
+    char *text = (char *) zcert_secret_txt (*cert_p);
+    util_cleanse (text, strlen (text));
+    zcert_destroy (cert_p);
 }

@@ -17,10 +17,12 @@
         proto_server_endpoint   the endpoint bound (borrowed)
         proto_server_destroy    stops and closes
         proto_client_new        a CURVE DEALER pinning the server's key
+        proto_cert_destroy      wipes a certificate's secret key, destroys it
 
     The server is the caller's (proto_server_destroy, NULL-safe), and so is
     a client socket (zsock_destroy). Certificates are read from their files
-    and not kept once the socket holds the keys. Errors are NULL with the
+    and not kept once the socket holds the keys; their secret keys are
+    wiped when they go (proto_cert_destroy). Errors are NULL with the
     reason in the error slot (util/error.h).
 */
 #ifndef PROTO_CURVE_H
@@ -54,5 +56,11 @@ const char *proto_server_endpoint (proto_server_t *self);
     unknown client's messages are simply never delivered.) */
 zsock_t *proto_client_new (const char *endpoint, const char *cert_path,
                            const char *server_cert_path);
+
+/*  Destroys a certificate after wiping its secret key (binary and Z85
+    text) in place: czmq's zcert_destroy frees it as it is. NULL-safe; sets
+    *cert_p to NULL. What czmq copied while loading the file (its zconfig
+    tree) is beyond reach. */
+void proto_cert_destroy (zcert_t **cert_p);
 
 #endif

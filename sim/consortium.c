@@ -2,6 +2,7 @@
     CURVE certificates (czmq zcert), allowlist and ZPL configs. */
 #include "consortium.h"
 #include "he/keyfile.h"
+#include "proto/curve.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -238,7 +239,7 @@ s_cert (const sim_consortium_t *c, const char *name, const char *role, bool allo
     }
     rc = 0;
 cleanup:
-    zcert_destroy (&cert);
+    proto_cert_destroy (&cert);
     return rc;
 }
 

@@ -22,8 +22,8 @@
     -1 (or NULL) with one line in the error slot (util/error.h) naming the
     file or the value that was wrong. Secrets (certs/<x>.secret,
     keys/share-<i>.key) are written mode 0600. The key shares and their
-    text are wiped from memory once written; a CURVE certificate's secret
-    key is freed by czmq (zcert_destroy), which does not wipe it.
+    text are wiped from memory once written, and so is a CURVE certificate's
+    secret key (proto_cert_destroy).
 */
 #ifndef SIM_CONSORTIUM_H
 #define SIM_CONSORTIUM_H

@@ -65,6 +65,8 @@ test_actor (void **state)
 
     assert_null (coord_actor_new ("/nonexistent.cfg"));
     assert_non_null (strstr (util_last_error (), "cannot read"));
+    //  The reason's code crosses from the actor's thread too.
+    assert_int_equal (util_last_code (), UTIL_EIO);
     assert_null (coord_actor_new (s_cfg ("missing.key")));
     assert_null (coord_actor_new (s_cfg ("other-verify.key")));
     assert_non_null (strstr (util_last_error (), "another public key"));

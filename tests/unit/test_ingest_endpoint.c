@@ -271,6 +271,8 @@ test_setup_errors (void **state)
     cfg.storage_key = "/nonexistent/key";
     assert_null (ingest_endpoint_new (&cfg, f->site_cert));
     assert_non_null (strstr (util_last_error (), "cannot open"));
+    //  The reason's code crosses from the actor's thread too.
+    assert_int_equal (util_last_code (), UTIL_EIO);
     cfg = f->cfg;
     cfg.audit_origin = NULL;
     cfg.audit = "/nonexistent/audit.db";
