@@ -8,13 +8,14 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-asan bench demo fuzz fuzz-smoke clean help
+.PHONY: all deps build layering test test-asan bench demo fuzz fuzz-smoke clean help
 
 all: build
 
 help:
 	@echo "make demo        build, then run the demo (see README)"
-	@echo "make test        deps + build + ctest, then unit tests under ASan+UBSan"
+	@echo "make test        layering + deps + build + ctest, then unit tests under ASan+UBSan"
+	@echo "make layering    check the include rules between rooms (.ci/layering --help)"
 	@echo "make bench       every benchmark, JSON on stdout"
 	@echo "make fuzz-smoke  each libFuzzer target for $(FUZZ_SECONDS)s"
 	@echo "make deps        apt-get install the Debian packages that are missing"
@@ -28,7 +29,11 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# The include rules between rooms (ARCHITECTURE.md s.3); first, as it is instant.
+layering:
+	@bash .ci/layering
+
+test: layering build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) test-asan
 
