@@ -2,6 +2,7 @@
 #include "consortium.h"
 
 #include <czmq.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -335,18 +336,63 @@ e2e_kill (pid_t *pid, bool hard)
     }
 }
 
-void
+//  The first line of a sanitizer report: ASan and LSan print
+//  "==PID==ERROR: AddressSanitizer: ..." (or LeakSanitizer), UBSan
+//  "file:line:col: runtime error: ...".
+static const char *s_sanitizer_marks [] = {
+    "ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ", NULL
+};
+
+//  Copies the sanitizer report in logs/<name>, if there is one, to stderr
+//  (from its first line, at most 100 lines). True if there is one.
+static bool
+s_sanitizer_report (e2e_t *c, const char *name)
+{
+    char path [sizeof c->dir + 300];
+    snprintf (path, sizeof path, "%s/logs/%s", c->dir, name);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return false;
+    char line [4096];
+    int shown = -1;                 //  lines of the report copied; -1 before it
+    while (shown < 100 && fgets (line, sizeof line, f)) {
+        for (int k = 0; shown < 0 && s_sanitizer_marks [k]; k++)
+            if (strstr (line, s_sanitizer_marks [k])) {
+                fprintf (stderr, "e2e FAIL: a sanitizer report in logs/%s:\n", name);
+                shown = 0;
+            }
+        if (shown >= 0) {
+            fputs (line, stderr);
+            shown++;
+        }
+    }
+    fclose (f);
+    return shown >= 0;
+}
+
+int
 e2e_teardown (e2e_t *c, bool keep)
 {
     for (unsigned i = 0; i < c->sites; i++)
         e2e_kill (&c->site_pid [i], false);
     e2e_kill (&c->coordinator, false);
-    if (keep) {
+    //  Every process has stopped (e2e_kill reaps): the logs are complete,
+    //  leak reports included.
+    int rc = 0;
+    DIR *logs = opendir (e2e_path (c, "logs"));
+    struct dirent *entry;
+    while (logs && (entry = readdir (logs)))
+        if (entry->d_name [0] != '.' && s_sanitizer_report (c, entry->d_name))
+            rc = -1;
+    if (logs)
+        closedir (logs);
+    if (keep || rc) {
         fprintf (stderr, "e2e: kept %s for inspection\n", c->dir);
-        return;
+        return rc;
     }
     char cmd [300];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", c->dir);
     if (system (cmd))
         fprintf (stderr, "e2e: could not remove %s\n", c->dir);
+    return rc;
 }

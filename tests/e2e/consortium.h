@@ -48,8 +48,13 @@ bool e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms);
 /*  SIGKILL (hard) or SIGTERM, then reap. */
 void e2e_kill (pid_t *pid, bool hard);
 
-/*  Stops everything; removes the directory unless the test failed. */
-void e2e_teardown (e2e_t *c, bool keep);
+/*  Stops everything, then reads every log under DIR/logs for a sanitizer
+    report (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer):
+    the processes of a sanitized build print theirs there, where no exit
+    status the test looks at would show it. Copies each report to stderr.
+    Removes the directory unless keep is set or a report was found.
+    0, or -1 if a log holds a sanitizer report. */
+int e2e_teardown (e2e_t *c, bool keep);
 
 /*  A path under the consortium directory (static buffer). */
 const char *e2e_path (e2e_t *c, const char *rel);

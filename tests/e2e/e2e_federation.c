@@ -868,7 +868,8 @@ s_acceptance (const char *cohort, const char *source)
     json_dumpf (out, stdout, JSON_INDENT (2));
     putchar ('\n');
     json_decref (out);
-    e2e_teardown (c, true);
+    if (e2e_teardown (c, true))
+        rc = -1;
     return rc;
 }
 
@@ -911,7 +912,8 @@ main (int argc, char **argv)
             return 1;
         }
         int rc = scenarios [i].run (&s_c);
-        e2e_teardown (&s_c, rc != 0 || getenv ("E2E_KEEP"));
+        if (e2e_teardown (&s_c, rc != 0 || getenv ("E2E_KEEP")))
+            rc = -1;
         fprintf (stderr, "e2e %s: %s\n", scenario, rc? "FAILED": "passed");
         return rc? 1: 0;
     }
