@@ -42,7 +42,7 @@ s_cohort (char *out, size_t cap, const char *args)
 }
 
 static int
-s_setup_ingest (unsigned *port)
+s_setup_ingest (void)
 {
     static char out [8192];
     CHECK (s_cohort (out, sizeof out, "ingest storage-keygen --out keys/storage.key") == 0,
@@ -60,21 +60,17 @@ s_setup_ingest (unsigned *port)
             CHECK (zcert_save_public (cert, path) == 0, "cert");
         zcert_destroy (&cert);
     }
-    //  A free port (the coordinator already holds its own).
-    zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    int p = zsock_bind (probe, "tcp://127.0.0.1:*");
-    zsock_destroy (&probe);
-    CHECK (p > 0, "no free port");
-    *port = (unsigned) p;
+    //  The site binds a port of its choosing and logs it (s_ingest_port):
+    //  a port probed free here could be taken before the site binds it.
     FILE *f = fopen (e2e_path (&s_c, "sites/site-a.cfg"), "a");
     CHECK (f, "site config");
     fprintf (f, "    ingest\n"
-                "        endpoint = tcp://127.0.0.1:%u\n"
+                "        endpoint = tcp://127.0.0.1:*\n"
                 "        gateways = ../certs/gateways\n"
                 "        store = site-a.ingest.db\n"
                 "        storage_key = ../keys/storage.key\n"
                 "        audit = site-a.audit.db\n"
-                "        audit_origin = e2e.example/site-a\n", *port);
+                "        audit_origin = e2e.example/site-a\n");
     fclose (f);
     for (int i = 1; i <= 4; i++) {
         char args [512];
@@ -86,6 +82,26 @@ s_setup_ingest (unsigned *port)
     CHECK (s_cohort (out, sizeof out, "ingest revoke-device --store sites/site-a.ingest.db "
                      "--storage-key keys/storage.key --device-id bed-4") == 0,
            "revoke-device: %s", out);
+    return 0;
+}
+
+//  The port the running site's ingest endpoint bound, from its log line
+//  "ingest: gateways at tcp://127.0.0.1:PORT (allowlist ...)".
+static int
+s_ingest_port (unsigned *port)
+{
+    const char *mark = "ingest: gateways at tcp://127.0.0.1:";
+    CHECK (e2e_wait_log (&s_c, "site-a", mark, 10000), "no ingest endpoint");
+    FILE *f = fopen (e2e_path (&s_c, "logs/site-a.log"), "r");
+    CHECK (f, "site log");
+    char line [1024];
+    const char *at = NULL;
+    while (!at && fgets (line, sizeof line, f))
+        at = strstr (line, mark);
+    fclose (f);
+    CHECK (at, "site log");
+    *port = (unsigned) atoi (at + strlen (mark));
+    CHECK (*port > 0, "ingest endpoint port in: %s", line);
     return 0;
 }
 
@@ -118,9 +134,10 @@ s_stream (void)
     //  The coordinator writes the site configs once its port is known;
     //  the ingest section is added to them before the site starts.
     CHECK (e2e_start_coordinator (&s_c) == 0, "the coordinator did not start");
-    CHECK (s_setup_ingest (&port) == 0, "ingest set-up");
+    CHECK (s_setup_ingest () == 0, "ingest set-up");
     CHECK (e2e_start_site (&s_c, 0) == 0, "the site did not start");
-    CHECK (e2e_wait_log (&s_c, "site-a", "ingest: gateways at", 10000), "no ingest endpoint");
+    if (s_ingest_port (&port))
+        return -1;
     //  3 devices x 50 readings/s x 2 s = 300 readings, with faults injected.
     int status;
     json_t *j = s_sim (port, "gw-1", "--devices 3 --rate 50 --duration 2 --inject-replays 7 "
@@ -250,8 +267,7 @@ s_consent (void)
     CHECK (f, "site config");
     fputs ("        patient_column = pid\n", f);
     fclose (f);
-    unsigned port;
-    CHECK (s_setup_ingest (&port) == 0, "ingest set-up");
+    CHECK (s_setup_ingest () == 0, "ingest set-up");
     //  Patients p-0..p-29 consent to study e2e-lr; p-0 then revokes.
     CHECK (s_cohort (out, sizeof out, "audit keygen --name consent-authority-1 --out "
                      "authority.key") == 0, "keygen: %s", out);
@@ -263,6 +279,9 @@ s_consent (void)
     if (s_grant (0, "inactive", "2026-02-01T00:00:00Z", "ResearchStudy/e2e-lr"))
         return -1;
     CHECK (e2e_start_site (&s_c, 0) == 0, "the site did not start");
+    unsigned port;
+    if (s_ingest_port (&port))
+        return -1;
     //  Rows i with i mod 100 in 1..29 remain.
     long want = 0;
     for (long i = 0; i < train; i++)
