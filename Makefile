@@ -14,7 +14,7 @@ all: build
 
 help:
 	@echo "make demo        build, then run the demo (see README)"
-	@echo "make test        layering + deps + build + ctest, then unit tests under ASan+UBSan"
+	@echo "make test        layering + deps + build + ctest, then unit and e2e tests under ASan+UBSan"
 	@echo "make layering    check the include rules between rooms (.ci/layering --help)"
 	@echo "make bench       every benchmark, JSON on stdout"
 	@echo "make fuzz-smoke  each libFuzzer target for $(FUZZ_SECONDS)s"
@@ -37,12 +37,14 @@ test: layering build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) test-asan
 
+# The unit tests, and the e2e scenarios once, on the ASan+UBSan build; an e2e
+# scenario also fails on a sanitizer report in its processes' logs.
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOHORT_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  COHORT_TEST_SANITIZED=1 ctest --output-on-failure -j $(JOBS) -L unit
+	  COHORT_TEST_SANITIZED=1 ctest --output-on-failure -j $(JOBS) -L 'unit|e2e'
 
 bench: build
 	$(BUILD)/cli/cohort bench all --json
