@@ -77,10 +77,10 @@ s_file tests/unit/test_coordinator_render.c '#include "coordinator/render_intern
 s_file tests/fuzz/fuzz_audit_key.c '#include "audit/audit_internal.h"'
 s_file tests/e2e/consortium.h '#include <stdbool.h>'
 s_file tests/e2e/e2e_federation.c '#include "consortium.h"' '#include "coordinator/client.h"'
-#  Build trees and hidden folders are not read (this would break every rule).
+# Build trees and hidden folders are not read (this would break every rule).
 s_file build/CMakeCache.txt '# CMake cache'
 s_file build/gen/x.c       '#include "site/worker.h"' '#include "he/he_internal.h"'
-#  (A build tree being configured has only CMakeFiles/ so far.)
+# (A build tree being configured has only CMakeFiles/ so far.)
 s_file build-asan/CMakeFiles/3.25.1/CompilerIdC/y.c '#include "cli/cli.h"'
 s_file .git/z.c            '#include "cli/cli.h"'
 
@@ -120,13 +120,13 @@ s_bad ()
     if [ "$rc" -ne 1 ]; then
         s_fail "$file + \"$inc\": exit $rc, expected 1"$'\n'"$out"
     elif ! printf '%s\n' "$out" | grep -qF -- "$want"; then
-        s_fail "$file + \"$inc\": expected a line starting"$'\n'"  $want"$'\n'"got:"$'\n'"$out"
+        s_fail "$file + \"$inc\": expected the line"$'\n'"  $want"$'\n'"got:"$'\n'"$out"
     elif [ "$got" -ne 1 ]; then
         s_fail "$file + \"$inc\": $got violations printed, expected 1"$'\n'"$out"
     fi
 }
 
-#  A library including an application, and another room's private header.
+# A library including an application, and another room's private header.
 s_bad he/paillier.c site/worker.h "he may not include site (rule lib-app:"
 s_bad dp/dp.c ingest/store.h "dp may not include ingest (rule lib-app:"
 s_bad proto/message.h coordinator/client.h "proto may not include coordinator (rule lib-app:"
@@ -141,7 +141,7 @@ s_bad tests/e2e/e2e_federation.c ingest/ingest_internal.h \
       "tests may not include ingest's private header (rule private:"
 s_bad cli/main.c coordinator/render_internal.h \
       "cli may not include coordinator's private header (rule private:"
-#  The floors.
+# The floors.
 s_bad util/error.c he/paillier.h "util may not include he (rule util:"
 s_bad he/paillier.c dp/clip.h "he may not include dp (rule lib-floor:"
 s_bad models/csv.h proto/message.h "models may not include proto (rule lib-floor:"
@@ -155,11 +155,11 @@ s_bad sim/launch.c cli/cli.h "sim may not include cli (rule sim:"
 s_bad sim/launch.c site/worker.h "sim may not include site (rule sim:"
 s_bad bench/bench_fed.c cli/cmd.h "bench may not include cli (rule bench:"
 s_bad cli/main.c tests/unit/cli_run.h "cli may not include tests (rule cli:"
-#  Every file and every quoted folder is a room of the table.
+# Every file and every quoted folder is a room of the table.
 s_bad he/paillier.c openssl/evp.h "he may not include openssl, which is not a room (rule room:"
 s_bad site/worker.c ../../outside.h "site may not include ../outside.h, which is outside the rooms (rule room:"
 
-#  A file outside the table's rooms is reported too.
+# A file outside the table's rooms is reported too.
 cases=$((cases + 1))
 rm -rf "$work/case"
 cp -a "$work/base" "$work/case"
@@ -170,7 +170,7 @@ if [ "$rc" -ne 1 ] || ! printf '%s\n' "$out" | grep -qF "gadgets/gadget.c:1: gad
     s_fail "a file in an unknown folder: exit $rc"$'\n'"$out"
 fi
 
-#  Several violations: one line each, in file order.
+# Several violations: one line each, in file order.
 cases=$((cases + 1))
 rm -rf "$work/case"
 cp -a "$work/base" "$work/case"
@@ -186,7 +186,7 @@ if [ "$rc" -ne 1 ] || [ "$(printf '%s\n' "$lines" | wc -l)" -ne 2 ] \
     s_fail "two violations: exit $rc"$'\n'"$out"
 fi
 
-#  --help prints the table and exits 0; a bad argument exits 2.
+# --help prints the table and exits 0; a bad argument exits 2.
 cases=$((cases + 1))
 rc=0; out="$("$script" --help)" || rc=$?
 if [ "$rc" -ne 0 ] || ! printf '%s\n' "$out" | grep -qE '^  site/ +-> util he dp models audit proto ingest$'; then
