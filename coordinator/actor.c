@@ -12,6 +12,7 @@
 #include "proto/curve.h"
 #include "proto/message.h"
 
+#include <openssl/crypto.h>
 #include <string.h>
 
 typedef struct {
@@ -873,9 +874,11 @@ coord_actor (zsock_t *pipe, void *args)
         char code [16];
         snprintf (code, sizeof code, "%d", (int) util_last_code ());
         zstr_sendx (pipe, "ERROR", code, util_last_error (), NULL);
-        //  Wait for $TERM so the caller's zactor_destroy completes.
+        //  Wait for $TERM so the caller's zactor_destroy completes; this
+        //  thread's OpenSSL state goes first (see the end of this function).
         char *command = zstr_recv (pipe);
         zstr_free (&command);
+        OPENSSL_thread_stop ();
         return;
     }
     zstr_send (pipe, "OK");
@@ -903,6 +906,11 @@ coord_actor (zsock_t *pipe, void *args)
         s_check_deadline (self);
     }
     s_destroy (&self);
+    //  czmq's actor threads are detached: the caller may go on to exit (and
+    //  run OpenSSL's clean-up) before this thread's own exit code runs.
+    //  OpenSSL's per-thread state is released here, while the caller still
+    //  waits for this function to return.
+    OPENSSL_thread_stop ();
 }
 
 zactor_t *

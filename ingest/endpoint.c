@@ -8,6 +8,7 @@
 #include "grants.h"
 
 #include <czmq.h>
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -304,6 +305,21 @@ s_log_counts (ingest_store_t *ingest)
     zsys_info ("ingest: %s", line);
 }
 
+//  Tells the caller the actor could not start: "ERROR" <code> <reason>, the
+//  reason crossing to the caller's thread with its code. Everything of this
+//  thread is released first, its OpenSSL state included: the thread is
+//  detached, and the caller may exit the process once it has the answer.
+static void
+s_fail (zsock_t *pipe)
+{
+    util_error_saved_t why;
+    util_error_save (&why);
+    OPENSSL_thread_stop ();
+    char code [16];
+    snprintf (code, sizeof code, "%d", (int) why.code);
+    zstr_sendx (pipe, "ERROR", code, why.text, NULL);
+}
+
 static void
 s_actor (zsock_t *pipe, void *args)
 {
@@ -313,21 +329,17 @@ s_actor (zsock_t *pipe, void *args)
     zpoller_t *poller = NULL;
     char *address = NULL;
     if (!s || s_server_open (s, a->cfg, a->cert_path)) {
-        //  The reason crosses to the caller's thread with its code.
-        char code [16];
-        snprintf (code, sizeof code, "%d", (int) util_last_code ());
-        zstr_sendx (pipe, "ERROR", code, util_last_error (), NULL);
         free (s);
+        s_fail (pipe);
         return;
     }
     if (!(poller = zpoller_new (pipe, s->router, NULL))
     ||  !(address = zsock_last_endpoint (s->router))) {
-        char code [16];
-        snprintf (code, sizeof code, "%d", (int) UTIL_ENOMEM);
-        zstr_sendx (pipe, "ERROR", code, "ingest: out of memory starting the endpoint", NULL);
+        util_error (UTIL_ENOMEM, "ingest: out of memory starting the endpoint");
         zpoller_destroy (&poller);
         s_server_close (s);
         free (s);
+        s_fail (pipe);
         return;
     }
     zstr_sendx (pipe, "OK", address, NULL);
@@ -365,6 +377,9 @@ s_actor (zsock_t *pipe, void *args)
     s_log_counts (s->ingest);
     s_server_close (s);
     free (s);
+    //  The actor thread is detached: OpenSSL's per-thread state goes now,
+    //  before the caller (waiting for this return) can exit the process.
+    OPENSSL_thread_stop ();
 }
 
 ingest_endpoint_t *
