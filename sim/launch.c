@@ -195,18 +195,57 @@ sim_fed_new (const char *dir, char *const *sites, size_t n_sites)
     return self;
 }
 
+//  The size of the coordinator's log now (0 if there is none).
+static long
+s_log_size (const sim_fed_t *self)
+{
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/logs/coordinator.log", self->dir);
+    struct stat st;
+    return stat (path, &st) == 0? (long) st.st_size: 0;
+}
+
+//  The port in the coordinator's log line "listening on
+//  tcp://127.0.0.1:<port>" after byte `from`, or 0 while there is none.
+static int
+s_logged_port (const sim_fed_t *self, long from)
+{
+    static const char mark [] = "listening on tcp://127.0.0.1:";
+    char path [S_PATH_MAX], line [1024];
+    snprintf (path, sizeof path, "%s/logs/coordinator.log", self->dir);
+    FILE *f = fopen (path, "r");
+    if (f && fseek (f, from, SEEK_SET)) {
+        fclose (f);
+        f = NULL;
+    }
+    int port = 0;
+    while (f && !port && fgets (line, sizeof line, f)) {
+        const char *at = strstr (line, mark);
+        port = at? atoi (at + sizeof mark - 1): 0;
+    }
+    if (f)
+        fclose (f);
+    return port > 0 && port < 65536? port: 0;
+}
+
 int
 sim_fed_start_coordinator (sim_fed_t *self, int port)
 {
     if (self->coordinator > 0)
         return util_error (UTIL_EFAIL, "the coordinator is already running");
+    //  The log is read from its end of now: an earlier run's line is not
+    //  this run's port.
+    long from = s_log_size (self);
     char path [S_PATH_MAX];
     snprintf (path, sizeof path, "%s/coordinator.cfg", self->dir);
     self->coordinator = s_spawn (self, "coordinator", path, "coordinator");
     if (self->coordinator < 0)
         return -1;
     double until = s_now () + S_LISTEN_WAIT_S;
-    while (!s_listening (port)) {
+    while (true) {
+        int bound = port? (s_listening (port)? port: 0): s_logged_port (self, from);
+        if (bound && (port || s_listening (bound)))
+            return bound;
         if (s_exited (&self->coordinator, "the coordinator", self->dir, "coordinator"))
             return -1;
         if (s_now () > until)
@@ -215,7 +254,6 @@ sim_fed_start_coordinator (sim_fed_t *self, int port)
                                S_LISTEN_WAIT_S, self->dir);
         s_sleep_ms (20);
     }
-    return 0;
 }
 
 //  How many lines of the coordinator's log hold `text`.
@@ -306,11 +344,31 @@ s_stop (pid_t *pid, int sig, double wait_s)
     }
 }
 
+//  The pid slot of the coordinator or site `which`; NULL for no such site.
+static pid_t *
+s_pid (sim_fed_t *self, size_t which)
+{
+    return which == SIM_FED_COORDINATOR? &self->coordinator
+         : which < self->n_sites? &self->pids [which]: NULL;
+}
+
+bool
+sim_fed_running (sim_fed_t *self, size_t which)
+{
+    pid_t *pid = s_pid (self, which);
+    if (!pid || *pid <= 0)
+        return false;
+    pid_t r = waitpid (*pid, NULL, WNOHANG);
+    if (r == 0)
+        return true;
+    *pid = -1;
+    return false;
+}
+
 void
 sim_fed_kill (sim_fed_t *self, size_t which, bool hard)
 {
-    pid_t *pid = which == SIM_FED_COORDINATOR? &self->coordinator
-               : which < self->n_sites? &self->pids [which]: NULL;
+    pid_t *pid = s_pid (self, which);
     if (pid && !s_stop (pid, hard? SIGKILL: SIGTERM, S_STOP_WAIT_S))
         s_stop (pid, SIGKILL, S_STOP_WAIT_S);
 }
@@ -319,7 +377,7 @@ sim_fed_t *
 sim_fed_start (const char *dir, int port, char *const *sites, size_t n_sites)
 {
     sim_fed_t *self = sim_fed_new (dir, sites, n_sites);
-    if (!self || sim_fed_start_coordinator (self, port))
+    if (!self || sim_fed_start_coordinator (self, port) < 0)
         goto fail;
     //  Sites start together, then each is waited for: a study is offered to
     //  the sites connected when it is launched.

@@ -13,6 +13,7 @@
         sim_fed_start               new, then the coordinator, then every site
         sim_fed_start_coordinator   one process, waiting until it listens
         sim_fed_start_site          one process, waiting until it has joined
+        sim_fed_running             whether one process still runs
         sim_fed_kill                stops one process (SIGTERM, or SIGKILL)
         sim_fed_logged              waits for a line in a process's log
         sim_fed_run                 launches a study, follows it, fetches its report
@@ -50,14 +51,21 @@ int sim_free_port (void);
 sim_fed_t *sim_fed_new (const char *dir, char *const *sites, size_t n_sites);
 
 /*  Starts the coordinator of DIR and waits until it accepts connections on
-    127.0.0.1:`port` (what coordinator.cfg says). -1 if it cannot start,
-    exits, or does not listen within 20 s. */
+    127.0.0.1:`port` (what coordinator.cfg says). With port 0 the config
+    names an ephemeral port ("tcp://127.0.0.1:*": no other process can take
+    it first), and the port is read from the coordinator's log line
+    "listening on tcp://127.0.0.1:<port>". Returns the port it listens on,
+    or -1 if it cannot start, exits, or does not listen within 20 s. */
 int sim_fed_start_coordinator (sim_fed_t *self, int port);
 
 /*  Starts site `i` (DIR/sites/<name>.cfg) and waits until the coordinator
     logs it connected. -1 if it cannot start, it or the coordinator exits,
     or it has not joined within 30 s. */
 int sim_fed_start_site (sim_fed_t *self, size_t i);
+
+/*  True while the coordinator (SIM_FED_COORDINATOR) or site `which` runs
+    (reaping it, if it has exited). */
+bool sim_fed_running (sim_fed_t *self, size_t which);
 
 /*  Sends SIGTERM (SIGKILL when `hard`) to the coordinator
     (SIM_FED_COORDINATOR) or site `which` and reaps it. Nothing happens for

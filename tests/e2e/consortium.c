@@ -1,5 +1,7 @@
 /*  tests/e2e/consortium.c - set-up and process control for e2e tests. */
 #include "consortium.h"
+#include "sim/consortium.h"
+#include "util/error.h"
 
 #include <czmq.h>
 #include <dirent.h>
@@ -20,21 +22,6 @@ e2e_path (e2e_t *c, const char *rel)
     k = (k + 1) % 4;
     snprintf (buf [k], sizeof buf [k], "%s/%s", c->dir, rel);
     return buf [k];
-}
-
-static int
-s_run (char *const argv [])
-{
-    pid_t pid = fork ();
-    if (pid == 0) {
-        int null = open ("/dev/null", O_WRONLY);
-        dup2 (null, STDOUT_FILENO);
-        execv (argv [0], argv);
-        _exit (127);
-    }
-    int status;
-    waitpid (pid, &status, 0);
-    return WIFEXITED (status) && WEXITSTATUS (status) == 0? 0: -1;
 }
 
 static int
@@ -197,15 +184,8 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
     for (int i = 0; i < 6; i++)
         if (zsys_dir_create ("%s/%s", c->dir, dirs [i]))
             return -1;
-    char nsites [16], nthr [16], nbits [16];
-    snprintf (nsites, sizeof nsites, "%u", sites);
-    snprintf (nthr, sizeof nthr, "%u", threshold);
-    snprintf (nbits, sizeof nbits, "%u", bits);
-    char *keygen [] = { (char *) cohort, "keygen", "threshold", "--sites", nsites,
-                        "--threshold", nthr, "--bits", nbits, "--insecure-test-key",
-                        "--out", (char *) e2e_path (c, "keys"), NULL };
-    if (s_run (keygen)) {
-        fprintf (stderr, "e2e: keygen failed\n");
+    if (sim_keys_write (e2e_path (c, "keys"), "", sites, threshold, bits, false)) {
+        fprintf (stderr, "e2e: keygen: %s\n", util_last_error ());
         return -1;
     }
     if (s_cert (c, "coordinator", false) || s_cert (c, "analyst", true)
@@ -219,6 +199,15 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
     }
     if (s_split (c, label_skew))
         return -1;
+    //  The launcher runs the built binary, not this test program.
+    setenv ("COHORT_BIN", cohort, 1);
+    char *names [E2E_SITES_MAX + 1] = { NULL };
+    for (unsigned i = 0; i < sites; i++)
+        names [i] = c->names [i];
+    if (!(c->fed = sim_fed_new (c->dir, names, sites))) {
+        fprintf (stderr, "e2e: %s\n", util_last_error ());
+        return -1;
+    }
     //  The coordinator binds an ephemeral port; site and analyst configs
     //  are written once it is known (e2e_start_coordinator).
     FILE *f = fopen (e2e_path (c, "coordinator.cfg"), "w");
@@ -256,87 +245,34 @@ s_write_analysts (e2e_t *c)
     return 0;
 }
 
-static pid_t
-s_spawn (e2e_t *c, const char *log, const char *command, const char *config)
-{
-    char rel [64];
-    snprintf (rel, sizeof rel, "logs/%s.log", log);
-    const char *log_path = e2e_path (c, rel);
-    pid_t pid = fork ();
-    if (pid == 0) {
-        int fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2 (fd, STDERR_FILENO);
-        dup2 (fd, STDOUT_FILENO);
-        execl (c->cohort, c->cohort, command, "--config", config, (char *) NULL);
-        _exit (127);
-    }
-    return pid;
-}
-
 int
 e2e_start_coordinator (e2e_t *c)
 {
-    c->coordinator = s_spawn (c, "coordinator", "coordinator", e2e_path (c, "coordinator.cfg"));
-    if (c->coordinator <= 0 || !e2e_wait_log (c, "coordinator", "listening on", 20000))
+    int port = sim_fed_start_coordinator (c->fed, 0);
+    if (port < 0)
         return -1;
-    char *log = NULL;
-    FILE *f = fopen (e2e_path (c, "logs/coordinator.log"), "r");
-    char line [1024];
-    while (f && fgets (line, sizeof line, f))
-        if ((log = strstr (line, "listening on tcp://127.0.0.1:")))
-            break;
-    if (f)
-        fclose (f);
-    if (!log)
-        return -1;
-    c->port = (unsigned) atoi (log + strlen ("listening on tcp://127.0.0.1:"));
+    c->port = (unsigned) port;
     return s_write_analysts (c);
 }
 
 int
 e2e_start_site (e2e_t *c, unsigned i)
 {
-    char rel [64], text [64];
-    snprintf (rel, sizeof rel, "sites/%s.cfg", c->names [i]);
-    c->site_pid [i] = s_spawn (c, c->names [i], "site", e2e_path (c, rel));
-    snprintf (text, sizeof text, "site %s (share %u) connected", c->names [i], i + 1);
-    return c->site_pid [i] > 0 && e2e_wait_log (c, "coordinator", text, 30000)? 0: -1;
+    return sim_fed_start_site (c->fed, i);
 }
 
 bool
 e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms)
 {
-    char rel [64];
-    snprintf (rel, sizeof rel, "logs/%s.log", log);
-    const char *path = e2e_path (c, rel);
-    int64_t end = zclock_mono () + timeout_ms;
-    while (zclock_mono () < end) {
-        FILE *f = fopen (path, "r");
-        if (f) {
-            char line [4096];
-            bool found = false;
-            while (!found && fgets (line, sizeof line, f))
-                found = strstr (line, text) != NULL;
-            fclose (f);
-            if (found)
-                return true;
-        }
-        zclock_sleep (50);
-    }
-    return false;
+    return sim_fed_logged (c->fed, log, text, timeout_ms / 1000.0);
 }
 
 void
-e2e_kill (pid_t *pid, bool hard)
+e2e_kill_site (e2e_t *c, unsigned i, bool hard)
 {
-    if (*pid > 0) {
-        kill (*pid, hard? SIGKILL: SIGTERM);
-        waitpid (*pid, NULL, 0);
-        *pid = 0;
-    }
+    sim_fed_kill (c->fed, i, hard);
 }
 
-//  The first line of a sanitizer report: ASan and LSan print
 //  "==PID==ERROR: AddressSanitizer: ..." (or LeakSanitizer), UBSan
 //  "file:line:col: runtime error: ...".
 static const char *s_sanitizer_marks [] = {
@@ -373,11 +309,9 @@ s_sanitizer_report (e2e_t *c, const char *name)
 int
 e2e_teardown (e2e_t *c, bool keep)
 {
-    for (unsigned i = 0; i < c->sites; i++)
-        e2e_kill (&c->site_pid [i], false);
-    e2e_kill (&c->coordinator, false);
-    //  Every process has stopped (e2e_kill reaps): the logs are complete,
-    //  leak reports included.
+    //  Every process stops and is reaped: the logs are complete, leak
+    //  reports included.
+    sim_fed_stop (&c->fed);
     int rc = 0;
     DIR *logs = opendir (e2e_path (c, "logs"));
     struct dirent *entry;

@@ -1,14 +1,16 @@
 /*  tests/e2e/consortium.h - a throwaway consortium on loopback for the
-    end-to-end tests: insecure small test keys (`cohort keygen threshold
-    --insecure-test-key`), CURVE certificates, breast-cancer data split
+    end-to-end tests: insecure small test keys (sim_keys_write), CURVE
+    certificates (one of them a stranger's), breast-cancer data split
     across the sites, configs, and real `cohort coordinator` / `cohort site`
-    processes whose stderr goes to DIR/logs/<name>.log.
+    processes of the built binary, started, stopped and watched through the
+    one launcher (sim/launch.h); their output goes to DIR/logs/<name>.log.
 */
 #ifndef E2E_CONSORTIUM_H
 #define E2E_CONSORTIUM_H
 
+#include "sim/launch.h"
+
 #include <stdbool.h>
-#include <sys/types.h>
 
 #define E2E_SITES_MAX 8
 
@@ -21,7 +23,8 @@ typedef struct {
     unsigned timeout_ms;            //  round deadline
     char names [E2E_SITES_MAX][16];
     double budget [E2E_SITES_MAX];  //  each site's epsilon budget
-    pid_t coordinator, site_pid [E2E_SITES_MAX];
+    bool skip [E2E_SITES_MAX];      //  sites e2e_start_all leaves alone
+    sim_fed_t *fed;                 //  the processes
 } e2e_t;
 
 /*  Writes keys, certs, data and configs under a new temporary directory.
@@ -38,15 +41,17 @@ int e2e_write_study (e2e_t *c, const char *extra, const char *optimizer, double 
                      unsigned steps, double q, double epsilon, bool privacy_off,
                      unsigned min_sites, unsigned eval_every);
 
-/*  Starts the coordinator / site i. 0 or -1. */
+/*  Starts the coordinator (on an ephemeral port, read back into c->port;
+    then the analyst and site configs are written) / site i. 0 or -1 with
+    the reason in the error slot. */
 int e2e_start_coordinator (e2e_t *c);
 int e2e_start_site (e2e_t *c, unsigned i);
 
 /*  Waits (up to timeout_ms) until `text` appears in DIR/logs/<log>.log. */
 bool e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms);
 
-/*  SIGKILL (hard) or SIGTERM, then reap. */
-void e2e_kill (pid_t *pid, bool hard);
+/*  Site i: SIGKILL (hard) or SIGTERM, then reap. */
+void e2e_kill_site (e2e_t *c, unsigned i, bool hard);
 
 /*  Stops everything, then reads every log under DIR/logs for a sanitizer
     report (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer):

@@ -74,8 +74,9 @@ s_start_all (e2e_t *c)
 {
     CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start");
     for (unsigned i = 0; i < c->sites; i++)
-        if (c->site_pid [i] == 0 && c->names [i][0] != '!')
-            CHECK (e2e_start_site (c, i) == 0, "site %s did not connect", c->names [i]);
+        if (!c->skip [i] && !sim_fed_running (c->fed, i))
+            CHECK (e2e_start_site (c, i) == 0, "site %s did not connect: %s", c->names [i],
+                   util_last_error ());
     return 0;
 }
 
@@ -309,7 +310,7 @@ s_kill_c_after_step (e2e_t *c, coord_client_t *client, const char *id)
         }
         zclock_sleep (20);
     }
-    e2e_kill (&c->site_pid [2], true);
+    e2e_kill_site (c, 2, true);
 }
 
 static int
@@ -336,7 +337,7 @@ static void
 s_kill_two_after_step (e2e_t *c, coord_client_t *client, const char *id)
 {
     s_kill_c_after_step (c, client, id);
-    e2e_kill (&c->site_pid [1], true);
+    e2e_kill_site (c, 1, true);
 }
 
 static int
@@ -629,25 +630,36 @@ done:
     zsock_destroy (&sock);
 }
 
+//  Starts the consortium with site-c played by a rogue (s_rogue; `mute`:
+//  it never answers a decryption request), runs a 3-step study and checks
+//  it completed. *report: the report.
 static int
-s_late_dup (e2e_t *c)
+s_with_rogue (e2e_t *c, bool mute, json_t **report)
 {
-    c->names [2][0] = '!';          //  not started as a real site
+    c->skip [2] = true;             //  not started as a real site
     if (s_start_all (c))
         return -1;
-    c->names [2][0] = 's';
-    rogue_args_t args = { c, false, false };
+    c->skip [2] = false;
+    rogue_args_t args = { c, false, mute };
     zactor_t *rogue = zactor_new (s_rogue, &args);
     CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
            "the rogue did not connect");
     CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
-    json_t *report;
-    int rc = s_run_study (c, &report, NULL, NULL);
+    int rc = s_run_study (c, report, NULL, NULL);
     zactor_destroy (&rogue);
     if (rc)
         return -1;
-    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
-           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    CHECK (!strcmp (s_study_field (*report, "status"), "completed"), "status %s: %s",
+           s_study_field (*report, "status"), s_study_field (*report, "status_detail"));
+    return 0;
+}
+
+static int
+s_late_dup (e2e_t *c)
+{
+    json_t *report;
+    if (s_with_rogue (c, false, &report))
+        return -1;
     size_t i, k, late = 0, dup = 0;
     json_t *round, *r;
     json_array_foreach (json_object_get (report, "rounds"), i, round)
@@ -669,22 +681,9 @@ s_late_dup (e2e_t *c)
 static int
 s_mute (e2e_t *c)
 {
-    c->names [2][0] = '!';          //  not started as a real site
-    if (s_start_all (c))
-        return -1;
-    c->names [2][0] = 's';
-    rogue_args_t args = { c, false, true };
-    zactor_t *rogue = zactor_new (s_rogue, &args);
-    CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
-           "the rogue did not connect");
-    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
-    int rc = s_run_study (c, &report, NULL, NULL);
-    zactor_destroy (&rogue);
-    if (rc)
+    if (s_with_rogue (c, true, &report))
         return -1;
-    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
-           s_study_field (report, "status"), s_study_field (report, "status_detail"));
     size_t i;
     json_t *round;
     json_array_foreach (json_object_get (report, "rounds"), i, round)
