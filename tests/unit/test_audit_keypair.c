@@ -16,6 +16,7 @@
 #include "audit/keypair.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_dir.h"
 
 typedef struct {
     char dir [64], key [128], pub [128];
@@ -26,11 +27,11 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-keypair-XXXXXX");
-    if (!f || !mkdtemp (f->dir) || !(f->signer = audit_signer_generate ("hospital-a")))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "keypair")
+    ||  !(f->signer = audit_signer_generate ("hospital-a")))
         return -1;
-    snprintf (f->key, sizeof f->key, "%s/audit.key", f->dir);
-    snprintf (f->pub, sizeof f->pub, "%s/audit.key.pub", f->dir);
+    support_path (f->key, sizeof f->key, f->dir, "audit.key");
+    support_path (f->pub, sizeof f->pub, f->dir, "audit.key.pub");
     *state = f;
     return 0;
 }
@@ -39,12 +40,10 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     audit_signer_destroy (&f->signer);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "audit/log.h"
 #include "util/error.h"
 #include "alloc_walk.h"
+#include "support_dir.h"
 
 typedef struct {
     char dir [64];
@@ -25,10 +26,9 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-audit-log-XXXXXX");
-    if (!mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "audit-log"))
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/audit.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "audit.db");
     *state = f;
     return 0;
 }
@@ -37,9 +37,7 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [256];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system (cmd) != 0)
+    if (support_dir_remove (f->dir))
         return -1;
     free (f);
     return 0;

@@ -18,6 +18,7 @@
 #include "util/error.h"
 #include "audit/audit_internal.h"
 #include "alloc_walk.h"
+#include "support_dir.h"
 
 #define N 50
 
@@ -34,10 +35,9 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-audit-verify-XXXXXX");
-    if (!mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "audit-verify"))
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/audit.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "audit.db");
     f->key = audit_signer_generate ("audit-key");
     char *vtext = audit_signer_verifier_text (f->key);
     f->verifier = audit_verifier_parse (vtext, strlen (vtext));
@@ -65,9 +65,7 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [256];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system (cmd) != 0)
+    if (support_dir_remove (f->dir))
         return -1;
     audit_signer_destroy (&f->key);
     audit_verifier_destroy (&f->verifier);

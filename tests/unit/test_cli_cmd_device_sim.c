@@ -8,65 +8,40 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 
-#define COHORT COHORT_BINARY_DIR "/cli/cohort"
+#include "support_cohort.h"
+#include "support_curve.h"
+#include "support_dir.h"
+#include "support_file.h"
+
 #define SECRET "\"secret\":\"4444444444444444444444444444444444444444444444444444444444444444\""
 
 typedef struct {
-    char dir [64];
+    char dir [64], prov [128];
     char out [16384];
 } fixture_t;
 
-static int
-s_run (fixture_t *f, const char *fmt, ...)
-{
-    char args [2048], cmd [2400];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (args, sizeof args, fmt, ap);
-    va_end (ap);
-    snprintf (cmd, sizeof cmd, "cd '%s' && %s %s 2>&1", f->dir, COHORT, args);
-    FILE *p = popen (cmd, "r");
-    assert_non_null (p);
-    size_t n = fread (f->out, 1, sizeof f->out - 1, p);
-    f->out [n] = '\0';
-    int status = pclose (p);
-    return WIFEXITED (status)? WEXITSTATUS (status): -1;
-}
+//  Runs `cohort <fmt ...>` in the fixture's directory; returns the exit
+//  code, with stdout and stderr together in f->out.
+#define s_run(f, ...) support_cohort_run ((f)->out, sizeof (f)->out, (f)->dir, __VA_ARGS__)
 
-static void
-s_write (fixture_t *f, const char *name, const char *text)
-{
-    char path [160];
-    snprintf (path, sizeof path, "%s/%s", f->dir, name);
-    FILE *fp = fopen (path, "wb");
-    assert_non_null (fp);
-    fputs (text, fp);
-    fclose (fp);
-}
-
+//  A provisioning folder prov/ and two certificates: gw (the gateway's)
+//  and site (the site's public one).
 static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-devsim-XXXXXX");
-    if (!mkdtemp (f->dir) || zsys_dir_create ("%s/prov", f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "devsim"))
         return -1;
-    char path [160];
-    zcert_t *cert = zcert_new ();
-    snprintf (path, sizeof path, "%s/gw", f->dir);
-    zcert_save (cert, path);
-    zcert_destroy (&cert);
-    cert = zcert_new ();
-    snprintf (path, sizeof path, "%s/site", f->dir);
-    zcert_save (cert, path);
-    zcert_destroy (&cert);
     *state = f;
+    if (mkdir (support_path (f->prov, sizeof f->prov, f->dir, "prov"), 0700))
+        return -1;
+    support_curve_cert (f->dir, "gw", NULL, NULL);
+    support_curve_cert (f->dir, "site", NULL, NULL);
     return 0;
 }
 
@@ -74,11 +49,9 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 #define BASE "device-sim --gateway-cert gw_secret --site tcp://127.0.0.1:1 --site-cert site " \
@@ -141,14 +114,14 @@ test_provisioning_files (void **state)
           "444444444444444444G\"}", "secret" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
-        s_write (f, "prov/a.device", bad [i].text);
+        support_file_put (f->prov, "a.device", bad [i].text, 0600);
         assert_int_equal (s_run (f, run, 1), 1);
         assert_non_null (strstr (f->out, bad [i].field));
     }
     //  A good file, but no site: the gateway cannot send.
-    s_write (f, "prov/a.device", "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-             "\"aead\":\"chacha20-poly1305\"," SECRET "}");
-    s_write (f, "prov/notes.txt", "not a device file");
+    support_file_put (f->prov, "a.device", "{\"device_id\":\"a\",\"patient\":\"Patient/p\","
+                      "\"epoch\":1,\"aead\":\"chacha20-poly1305\"," SECRET "}", 0600);
+    support_file_put (f->prov, "notes.txt", "not a device file", 0600);
     assert_int_equal (s_run (f, run, 2), 1);
     assert_non_null (strstr (f->out, "holds 1 .device files"));
     assert_int_equal (s_run (f, run, 1), 1);

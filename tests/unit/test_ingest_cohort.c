@@ -14,6 +14,7 @@
 #include "ingest/cohort.h"
 #include "util/error.h"
 #include "ingest/grants.h"
+#include "support_dir.h"
 
 #define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
 
@@ -58,10 +59,9 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-cohort-XXXXXX");
-    if (!mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "cohort"))
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "ingest.db");
     f->grants = ingest_grants_open (f->path, NULL);
     f->authority = audit_signer_generate ("consent-authority-1");
     char *vkey = audit_signer_verifier_text (f->authority);
@@ -87,15 +87,13 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     ingest_grants_destroy (&f->grants);
     audit_signer_destroy (&f->authority);
     model_dataset_destroy (&f->rows);
     model_csv_destroy (&f->csv);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 #define DATE "2026-11-01T00:00:00Z"

@@ -16,6 +16,7 @@
 
 #include "ingest/endpoint.h"
 #include "util/error.h"
+#include "support_dir.h"
 
 #define PATIENT "Patient/p-0042"
 
@@ -48,8 +49,7 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-endpoint-XXXXXX");
-    if (!mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "endpoint"))
         return -1;
     s_path (f->store, sizeof f->store, f, "ingest.db");
     s_path (f->key, sizeof f->key, f, "storage.key");
@@ -96,11 +96,9 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 static size_t

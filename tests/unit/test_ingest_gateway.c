@@ -18,6 +18,7 @@
 #include "ingest/grants.h"
 #include "audit/key.h"
 #include "audit/log.h"
+#include "support_dir.h"
 
 typedef struct {
     char dir [64], store [128], key [128], audit [128], gateways [128];
@@ -30,17 +31,16 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-gateway-XXXXXX");
-    if (!mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "gateway"))
         return -1;
-    snprintf (f->store, sizeof f->store, "%s/ingest.db", f->dir);
-    snprintf (f->key, sizeof f->key, "%s/storage.key", f->dir);
-    snprintf (f->audit, sizeof f->audit, "%s/audit.db", f->dir);
-    snprintf (f->gateways, sizeof f->gateways, "%s/gateways", f->dir);
-    snprintf (f->site, sizeof f->site, "%s/site", f->dir);
-    snprintf (f->site_secret, sizeof f->site_secret, "%s/site_secret", f->dir);
-    snprintf (f->gw, sizeof f->gw, "%s/gw", f->dir);
-    snprintf (f->gw_secret, sizeof f->gw_secret, "%s/gw_secret", f->dir);
+    support_path (f->store, sizeof f->store, f->dir, "ingest.db");
+    support_path (f->key, sizeof f->key, f->dir, "storage.key");
+    support_path (f->audit, sizeof f->audit, f->dir, "audit.db");
+    support_path (f->gateways, sizeof f->gateways, f->dir, "gateways");
+    support_path (f->site, sizeof f->site, f->dir, "site");
+    support_path (f->site_secret, sizeof f->site_secret, f->dir, "site_secret");
+    support_path (f->gw, sizeof f->gw, f->dir, "gw");
+    support_path (f->gw_secret, sizeof f->gw_secret, f->dir, "gw_secret");
     zsys_dir_create ("%s", f->gateways);
     FILE *k = fopen (f->key, "w");
     fputs ("3333333333333333333333333333333333333333333333333333333333333333\n", k);
@@ -72,11 +72,9 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 static size_t

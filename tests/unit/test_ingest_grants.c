@@ -16,6 +16,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "ingest/store.h"
+#include "support_dir.h"
 
 #define NOW      1795356300000LL        //  2026-11-22T14:05:00Z
 #define DEC_1    1796083200000LL        //  2026-12-01T00:00:00Z
@@ -64,10 +65,9 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-grants-XXXXXX");
-    if (!mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "grants"))
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "ingest.db");
     uint8_t key [INGEST_STORAGE_KEY_LEN], s1 [INGEST_SECRET_LEN], s2 [INGEST_SECRET_LEN];
     memset (key, 7, sizeof key);
     uint32_t epoch;
@@ -91,14 +91,12 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     audit_signer_destroy (&f->authority);
     audit_signer_destroy (&f->stranger);
     free (f->vkey);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 //  A consent: `actor` is the one actor reference; `deny` a LOINC code

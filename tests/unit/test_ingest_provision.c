@@ -21,6 +21,7 @@
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "util/error.h"
+#include "support_dir.h"
 
 #define NOW 1795356300000LL             //  2026-11-22T14:05:00Z
 
@@ -62,13 +63,12 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-provision-XXXXXX");
-    if (!f || !mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "provision"))
         return -1;
-    snprintf (f->store, sizeof f->store, "%s/ingest.db", f->dir);
-    snprintf (f->key, sizeof f->key, "%s/storage.key", f->dir);
-    snprintf (f->audit, sizeof f->audit, "%s/audit.db", f->dir);
-    snprintf (f->prov, sizeof f->prov, "%s/prov", f->dir);
+    support_path (f->store, sizeof f->store, f->dir, "ingest.db");
+    support_path (f->key, sizeof f->key, f->dir, "storage.key");
+    support_path (f->audit, sizeof f->audit, f->dir, "audit.db");
+    support_path (f->prov, sizeof f->prov, f->dir, "prov");
     if (mkdir (f->prov, 0700) || ingest_provision_storage_key (f->key))
         return -1;
     f->site = (ingest_site_files_t) { f->store, f->key, NULL, NULL };
@@ -80,11 +80,9 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 static void

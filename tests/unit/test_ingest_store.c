@@ -19,6 +19,7 @@
 #include "ingest/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_dir.h"
 
 #define PATIENT "Patient/p-0042"
 #define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
@@ -32,11 +33,10 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-ingest-XXXXXX");
-    if (!mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "ingest"))
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
-    snprintf (f->audit_path, sizeof f->audit_path, "%s/audit.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "ingest.db");
+    support_path (f->audit_path, sizeof f->audit_path, f->dir, "audit.db");
     memset (f->key, 0x11, sizeof f->key);
     *state = f;
     return 0;
@@ -46,11 +46,9 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 static const char *

@@ -24,6 +24,7 @@
 #include "sim/device.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_dir.h"
 
 #define NOW 1795356300250LL             //  2026-11-22T14:05:00.250Z
 #define SECRET "\"secret\":\"4444444444444444444444444444444444444444444444444444444444444444\""
@@ -48,10 +49,9 @@ static int
 s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-simdev-XXXXXX");
-    if (!f || !mkdtemp (f->dir))
+    if (!f || support_dir_make (f->dir, sizeof f->dir, "simdev"))
         return -1;
-    snprintf (f->prov, sizeof f->prov, "%s/prov", f->dir);
+    support_path (f->prov, sizeof f->prov, f->dir, "prov");
     if (mkdir (f->prov, 0700) || !(f->rng = gsl_rng_alloc (gsl_rng_mt19937)))
         return -1;
     gsl_rng_set (f->rng, 1);
@@ -63,12 +63,10 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
+    int rc = support_dir_remove (f->dir);
     gsl_rng_free (f->rng);
     free (f);
-    return rc == 0? 0: -1;
+    return rc;
 }
 
 static void

@@ -1,0 +1,34 @@
+/*  tests/unit/support_cohort.h - runs the built `cohort` binary
+    (COHORT_BINARY_DIR/cli/cohort) as a child process through the shell and
+    captures what it prints. Part of cohort_test_support; include after
+    cmocka.h. A test that runs the binary makes its ctest target depend on
+    `cohort` (tests/unit/CMakeLists.txt).
+
+    The command line is printf-formatted and read by /bin/sh, so quoting
+    works as typed ("--detail '{\"seq\":1}'"). For commands run in-process
+    through cli_run(), see support_cli.h. */
+#ifndef TESTS_UNIT_SUPPORT_COHORT_H
+#define TESTS_UNIT_SUPPORT_COHORT_H
+
+#include <stddef.h>
+
+//  The path of the built binary.
+const char *
+    support_cohort_path (void);
+
+//  Runs `cohort <fmt ...>` in the folder dir (the caller's own folder when
+//  dir is NULL), with stdout and stderr together, in the order written, in
+//  out (size bytes, NUL-terminated; output beyond size - 1 bytes is read
+//  and dropped). Returns the exit code, or -1 if the child did not exit
+//  (killed by a signal). A shell that cannot be started fails the test.
+int
+    support_cohort_run (char *out, size_t size, const char *dir, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+//  As support_cohort_run, with only stdout in out and stderr discarded: for
+//  checks that a text goes to stdout.
+int
+    support_cohort_stdout (char *out, size_t size, const char *dir, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+#endif

@@ -1,0 +1,49 @@
+/*  tests/unit/support_dir.c - temporary folders for tests (support_dir.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support_dir.h"
+
+int
+support_dir_make (char *dir, size_t size, const char *tag)
+{
+    int n = snprintf (dir, size, "/tmp/cohort-%s-XXXXXX", tag);
+    if (n < 0 || (size_t) n >= size)
+        return -1;
+    return mkdtemp (dir)? 0: -1;
+}
+
+//  nftw callback: removes one entry; children come before their folder
+//  (FTW_DEPTH), so every folder is empty when its turn comes.
+static int
+s_remove_entry (const char *path, const struct stat *st, int type, struct FTW *at)
+{
+    (void) st;
+    (void) type;
+    (void) at;
+    return remove (path);
+}
+
+int
+support_dir_remove (const char *dir)
+{
+    if (!dir || !*dir)
+        return -1;
+    return nftw (dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0? 0: -1;
+}
+
+char *
+support_path (char *out, size_t size, const char *dir, const char *name)
+{
+    int n = snprintf (out, size, "%s/%s", dir, name);
+    if (n < 0 || (size_t) n >= size)
+        fail_msg ("path %s/%s does not fit in %zu bytes", dir, name, size);
+    return out;
+}

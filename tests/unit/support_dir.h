@@ -1,0 +1,33 @@
+/*  tests/unit/support_dir.h - a private temporary folder for a test, and
+    paths inside it. Part of cohort_test_support (tests/unit/support_*.c),
+    which every unit test links; include after cmocka.h.
+
+    A per-test fixture keeps the folder's name in a char array, makes it in
+    its setup with support_dir_make and removes it, whatever the test left
+    in it, in its teardown with support_dir_remove. A test file that shares
+    one folder between its tests does the same around cmocka_run_group_tests
+    in main. */
+#ifndef TESTS_UNIT_SUPPORT_DIR_H
+#define TESTS_UNIT_SUPPORT_DIR_H
+
+#include <stddef.h>
+
+//  Makes a new folder /tmp/cohort-<tag>-XXXXXX (mode 0700, a name no other
+//  test has) and writes its name, NUL-terminated, into dir. Returns 0, or
+//  -1 when dir is too small for the name or the folder cannot be made
+//  (dir then holds no usable name). Safe to call from a cmocka setup.
+int
+    support_dir_make (char *dir, size_t size, const char *tag);
+
+//  Removes dir and everything below it (files, folders, sockets; links are
+//  removed, never followed). Returns 0, or -1 if anything could not be
+//  removed. A dir that does not exist is an error; NULL or "" is too.
+int
+    support_dir_remove (const char *dir);
+
+//  Writes dir/name into out (size bytes) and returns out. A path that does
+//  not fit fails the test (fail_msg), never a silently cut path.
+char *
+    support_path (char *out, size_t size, const char *dir, const char *name);
+
+#endif
