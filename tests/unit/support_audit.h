@@ -1,11 +1,11 @@
 /*  tests/unit/support_audit.h - reading audit logs and proofs in tests:
     the entries of one kind in a log, and the base64 hashes of a proof's
     JSON. Header-only (static inline) because it needs cohort_audit, which
-    only the tests that include it link; include after cmocka.h and
-    jansson.h. */
+    only the tests that include it link; include after cmocka.h. */
 #ifndef TESTS_UNIT_SUPPORT_AUDIT_H
 #define TESTS_UNIT_SUPPORT_AUDIT_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -16,9 +16,11 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "ingest/store.h"
+#include "support_audit.h"
 #include "support_dir.h"
+#include "support_ingest.h"
 
-#define NOW      1795356300000LL        //  2026-11-22T14:05:00Z
+#define NOW      SUPPORT_INGEST_NOW     //  2026-11-22T14:05:00Z
 #define DEC_1    1796083200000LL        //  2026-12-01T00:00:00Z
 #define JAN_1    1798761600000LL        //  2027-01-01T00:00:00Z
 
@@ -32,13 +34,7 @@ static const char *
 s_observation (const char *patient, const char *loinc, const char *unit, const char *value)
 {
     static char buf [1024];
-    snprintf (buf, sizeof buf,
-              "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
-              "[{\"system\":\"http://loinc.org\",\"code\":\"%s\"}]},\"subject\":"
-              "{\"reference\":\"%s\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
-              "\"valueQuantity\":{\"value\":%s,\"system\":\"http://unitsofmeasure.org\","
-              "\"code\":\"%s\"}}", loinc, patient, value, unit);
-    return buf;
+    return support_observation (buf, sizeof buf, patient, loinc, value, unit);
 }
 
 //  Ingests one record for `device` (sequence seq) and checks it was taken.
@@ -46,13 +42,9 @@ static void
 s_ingest (ingest_store_t *ing, const char *device, const uint8_t *secret, uint64_t seq,
           const char *payload)
 {
-    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = 1, .sequence = seq,
-                              .timestamp_ms = NOW };
-    snprintf (h.device_id, sizeof h.device_id, "%s", device);
     uint8_t frame [1024];
-    size_t len = 0;
-    assert_int_equal (ingest_frame_seal (frame, sizeof frame, &len, &h, (const uint8_t *) payload,
-                                       strlen (payload), secret), 0);
+    size_t len = support_frame (frame, sizeof frame, device, 1, seq, INGEST_AEAD_AES_256_GCM,
+                                payload, secret);
     const uint8_t *frames [1] = { frame };
     ingest_reason_t r;
     assert_int_equal (ingest_store_submit (ing, frames, &len, 1, NOW, &r), 0);
@@ -100,37 +92,18 @@ s_teardown (void **state)
 }
 
 //  A consent: `actor` is the one actor reference; `deny` a LOINC code
-//  denied from 2026-12-01, or NULL.
+//  denied from 2026-12-01, or NULL (a static buffer).
 static char *
 s_consent (const char *id, const char *patient, const char *status, const char *date,
            const char *start, const char *end, const char *actor, const char *deny)
 {
     static char buf [4096];
-    char nested [256] = "";
-    if (deny)
-        snprintf (nested, sizeof nested, ",\"provision\":[{\"type\":\"deny\",\"period\":"
-                  "{\"start\":\"2026-12-01T00:00:00Z\"},\"code\":[{\"coding\":[{\"system\":"
-                  "\"http://loinc.org\",\"code\":\"%s\"}]}]}]", deny);
-    snprintf (buf, sizeof buf,
-              "{\"resourceType\":\"Consent\",\"id\":\"%s\",\"status\":\"%s\","
-              "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
-              "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":\"%s\"},"
-              "\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\",\"period\":"
-              "{\"start\":\"%s\",\"end\":\"%s\"},\"actor\":[{\"reference\":{\"reference\":\"%s\"}}],"
-              "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
-              "\"code\":\"HRESCH\"}]%s}}", id, status, patient, date, start, end, actor, nested);
-    return buf;
+    support_consent_t c = { .id = id, .patient = patient, .status = status, .date = date,
+                            .start = start, .end = end, .actor = actor, .deny = deny };
+    return support_consent (buf, sizeof buf, &c);
 }
 
-static ingest_grant_reason_t
-s_add (ingest_grants_t *g, const audit_signer_t *key, const char *consent)
-{
-    char *env = ingest_grant_sign (consent, strlen (consent), key);
-    assert_non_null (env);
-    ingest_grant_reason_t r = ingest_grants_add (g, env, strlen (env), NOW);
-    free (env);
-    return r;
-}
+#define s_add(g, key, consent) support_ingest_grant (g, key, consent, NOW)
 
 #define PERIOD "2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z"
 
@@ -187,17 +160,9 @@ test_authorities_and_rejections (void **state)
     ingest_grants_destroy (&g);
     assert_null (g);
     //  Every decision was audited: 1 authority, 1 accepted, 11 rejected.
-    int kinds [3] = { 0, 0, 0 };
-    for (uint64_t i = 0; i < audit_log_size (audit); i++) {
-        char *entry = audit_log_entry_json (audit, i);
-        kinds [0] += strstr (entry, "\"authority.enroll\"") != NULL;
-        kinds [1] += strstr (entry, "\"grant.accept\"") != NULL;
-        kinds [2] += strstr (entry, "\"grant.reject\"") != NULL;
-        free (entry);
-    }
-    assert_int_equal (kinds [0], 1);
-    assert_int_equal (kinds [1], 1);
-    assert_int_equal (kinds [2], 11);
+    assert_int_equal (support_audit_count (audit, "authority.enroll"), 1);
+    assert_int_equal (support_audit_count (audit, "grant.accept"), 1);
+    assert_int_equal (support_audit_count (audit, "grant.reject"), 11);
     audit_log_destroy (&audit);
     //  Authorities persist.
     g = ingest_grants_open (f->path, NULL);

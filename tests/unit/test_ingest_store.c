@@ -19,10 +19,12 @@
 #include "ingest/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_audit.h"
 #include "support_dir.h"
+#include "support_ingest.h"
 
 #define PATIENT "Patient/p-0042"
-#define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
+#define NOW SUPPORT_INGEST_NOW
 
 typedef struct {
     char dir [64], path [128], audit_path [128];
@@ -51,17 +53,12 @@ s_teardown (void **state)
     return rc;
 }
 
+//  A heart rate reading of `patient` in `unit` (a static buffer).
 static const char *
 s_observation (const char *patient, const char *unit)
 {
     static char buf [1024];
-    snprintf (buf, sizeof buf,
-              "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
-              "[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"subject\":"
-              "{\"reference\":\"%s\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
-              "\"valueQuantity\":{\"value\":72,\"system\":\"http://unitsofmeasure.org\","
-              "\"code\":\"%s\"}}", patient, unit);
-    return buf;
+    return support_observation (buf, sizeof buf, patient, "8867-4", "72", unit);
 }
 
 //  Seals one frame for `device` into out; returns its length.
@@ -69,13 +66,8 @@ static size_t
 s_frame (uint8_t *out, const char *device, uint32_t epoch, uint64_t seq,
          const uint8_t *secret, const char *payload)
 {
-    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = epoch, .sequence = seq,
-                              .timestamp_ms = NOW };
-    snprintf (h.device_id, sizeof h.device_id, "%s", device);
-    size_t len = 0;
-    assert_int_equal (ingest_frame_seal (out, INGEST_FRAME_MAX, &len, &h, (const uint8_t *) payload,
-                                       strlen (payload), secret), 0);
-    return len;
+    return support_frame (out, INGEST_FRAME_MAX, device, epoch, seq, INGEST_AEAD_AES_256_GCM,
+                          payload, secret);
 }
 
 static ingest_reason_t
@@ -193,17 +185,9 @@ test_every_reason (void **state)
     assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
     //  Audit: 4 enrollments, 1 revocation, 13 rejections.
     assert_int_equal (audit_log_size (audit), 4 + 1 + 13);
-    int kinds [3] = { 0, 0, 0 };
-    for (uint64_t i = 0; i < audit_log_size (audit); i++) {
-        char *entry = audit_log_entry_json (audit, i);
-        kinds [0] += strstr (entry, "\"device.enroll\"") != NULL;
-        kinds [1] += strstr (entry, "\"device.revoke\"") != NULL;
-        kinds [2] += strstr (entry, "\"ingest.reject\"") != NULL;
-        free (entry);
-    }
-    assert_int_equal (kinds [0], 4);
-    assert_int_equal (kinds [1], 1);
-    assert_int_equal (kinds [2], 13);
+    assert_int_equal (support_audit_count (audit, "device.enroll"), 4);
+    assert_int_equal (support_audit_count (audit, "device.revoke"), 1);
+    assert_int_equal (support_audit_count (audit, "ingest.reject"), 13);
     char *entry = audit_log_entry_json (audit, audit_log_size (audit) - 1);
     assert_non_null (strstr (entry, "ingest.reject"));
     assert_non_null (strstr (entry, "too_large"));
