@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support_dir.h"
 
@@ -37,6 +38,18 @@ support_dir_remove (const char *dir)
     if (!dir || !*dir)
         return -1;
     return nftw (dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0? 0: -1;
+}
+
+int
+support_dir_remove_listed (const char *dir, const char *const *names)
+{
+    for (const char *const *name = names; *name; name++) {
+        char path [512];
+        if (snprintf (path, sizeof path, "%s/%s", dir, *name) >= (int) sizeof path)
+            return -1;
+        unlink (path);
+    }
+    return rmdir (dir);
 }
 
 char *

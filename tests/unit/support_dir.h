@@ -25,6 +25,13 @@ int
 int
     support_dir_remove (const char *dir);
 
+//  Removes the files dir/<name> for each of names (a NULL-terminated list;
+//  a name that is not there is skipped), then dir, which must by then be
+//  empty. Returns 0, or -1 if dir held anything else (left in place): a
+//  teardown that also checks that the code under test left no stray file.
+int
+    support_dir_remove_listed (const char *dir, const char *const *names);
+
 //  Writes dir/name into out (size bytes) and returns out. A path that does
 //  not fit fails the test (fail_msg), never a silently cut path.
 char *
