@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,29 @@ support_dir_remove (const char *dir)
     if (!dir || !*dir)
         return -1;
     return nftw (dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0? 0: -1;
+}
+
+char support_dir_group [64];
+
+int
+support_dir_group_setup (void **state)
+{
+    (void) state;
+    if (support_dir_make (support_dir_group, sizeof support_dir_group,
+                          program_invocation_short_name)) {
+        support_dir_group [0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+int
+support_dir_group_teardown (void **state)
+{
+    (void) state;
+    int rc = support_dir_remove (support_dir_group);
+    support_dir_group [0] = '\0';
+    return rc;
 }
 
 int

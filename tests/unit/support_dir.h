@@ -4,9 +4,9 @@
 
     A per-test fixture keeps the folder's name in a char array, makes it in
     its setup with support_dir_make and removes it, whatever the test left
-    in it, in its teardown with support_dir_remove. A test file that shares
-    one folder between its tests does the same around cmocka_run_group_tests
-    in main. */
+    in it, in its teardown with support_dir_remove. A test program whose
+    tests share one folder uses the group fixtures support_dir_group_setup
+    and support_dir_group_teardown, and names it support_dir_group. */
 #ifndef TESTS_UNIT_SUPPORT_DIR_H
 #define TESTS_UNIT_SUPPORT_DIR_H
 
@@ -31,6 +31,22 @@ int
 //  teardown that also checks that the code under test left no stray file.
 int
     support_dir_remove_listed (const char *dir, const char *const *names);
+
+//  The folder the tests of one program share, made and removed by the
+//  cmocka group fixtures below; "" outside them.
+extern char support_dir_group [64];
+
+//  cmocka group setup: makes support_dir_group, a new folder
+//  /tmp/cohort-<program name>-XXXXXX. Returns 0 or -1; state is not used.
+//  Pass it (or call it from the file's own group setup) to
+//  cmocka_run_group_tests.
+int
+    support_dir_group_setup (void **state);
+
+//  cmocka group teardown: removes support_dir_group and everything in it.
+//  Returns 0 or -1.
+int
+    support_dir_group_teardown (void **state);
 
 //  Writes dir/name into out (size bytes) and returns out. A path that does
 //  not fit fails the test (fail_msg), never a silently cut path.

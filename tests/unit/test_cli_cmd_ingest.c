@@ -251,8 +251,8 @@ test_site_config (void **state)
     support_file_put (f->dir, "plain.cfg", text, 0600);
     char prov [200], dev1 [220], dev2 [220];
     support_path (prov, sizeof prov, f->dir, "prov");
-    snprintf (dev1, sizeof dev1, "%s/bed-1.device", prov);
-    snprintf (dev2, sizeof dev2, "%s/bed-2.device", prov);
+    support_path (dev1, sizeof dev1, prov, "bed-1.device");
+    support_path (dev2, sizeof dev2, prov, "bed-2.device");
     assert_int_equal (mkdir (prov, 0700), 0);
     const char *enroll = "ingest enroll-device --site-config %s --device-id %s"
                          " --patient Patient/p-1 --provision-dir prov";

@@ -17,7 +17,6 @@
 #include "support_dir.h"
 #include "support_file.h"
 
-static char s_dir [64];
 
 #define s_keygen(extra) s_run ("keygen threshold %s", extra)
 #define s_consortium(extra) s_run ("keygen consortium %s", extra)
@@ -28,17 +27,17 @@ test_writes_working_keys (void **state)
     (void) state;
     char args [256], path [300];
     snprintf (args, sizeof args, "--sites 3 --threshold 2 --bits 512 --insecure-test-key --out %s",
-              s_dir);
+              support_dir_group);
     assert_int_equal (s_keygen (args), CLI_OK);
-    support_path (path, sizeof path, s_dir, "paillier.pub");
+    support_path (path, sizeof path, support_dir_group, "paillier.pub");
     he_pubkey_t *pk = he_keyfile_load_public (path);
     assert_non_null (pk);
-    support_path (path, sizeof path, s_dir, "verify.key");
+    support_path (path, sizeof path, support_dir_group, "verify.key");
     he_verify_t *vk = he_keyfile_load_verify (path);
     assert_non_null (vk);
     he_share_t *sh [3];
     for (int i = 0; i < 3; i++) {
-        snprintf (path, sizeof path, "%s/share-%d.key", s_dir, i + 1);
+        snprintf (path, sizeof path, "%s/share-%d.key", support_dir_group, i + 1);
         struct stat st;
         assert_int_equal (stat (path, &st), 0);
         assert_int_equal (st.st_mode & 0777, 0600);
@@ -99,15 +98,15 @@ test_consortium (void **state)
     char args [512], path [400];
     snprintf (args, sizeof args, "--sites north,south --threshold 2 --bits 512 "
               "--insecure-test-key --name lab --endpoint tcp://127.0.0.1:7123 --out %s/cons",
-              s_dir);
+              support_dir_group);
     assert_int_equal (s_consortium (args), CLI_OK);
-    char *text = support_file_read (support_path (path, sizeof path, s_dir,
+    char *text = support_file_read (support_path (path, sizeof path, support_dir_group,
                                                   "cons/sites/south.cfg"), NULL);
     assert_non_null (strstr (text, "index = 2"));
     assert_non_null (strstr (text, "coordinator = tcp://127.0.0.1:7123"));
     assert_non_null (strstr (text, "share = ../keys/share-2.key"));
     free (text);
-    text = support_file_read (support_path (path, sizeof path, s_dir, "cons/coordinator.cfg"),
+    text = support_file_read (support_path (path, sizeof path, support_dir_group, "cons/coordinator.cfg"),
                               NULL);
     assert_non_null (strstr (text, "name = lab"));
     free (text);
@@ -150,14 +149,11 @@ int
 main (void)
 {
     he_init ();
-    if (support_dir_make (s_dir, sizeof s_dir, "keygen"))
-        return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_writes_working_keys),
         cmocka_unit_test (test_bad_command_lines),
         cmocka_unit_test (test_consortium),
         cmocka_unit_test (test_consortium_bad_command_lines),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    return support_dir_remove (s_dir)? 1: rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -18,7 +18,6 @@
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
-static char s_dir [64];
 
 static void
 test_refusals (void **state)
@@ -72,7 +71,7 @@ s_get (const char *file, const char *key)
 {
     static char value [256];
     char path [512];
-    snprintf (path, sizeof path, "%s/out/%s", s_dir, file);
+    snprintf (path, sizeof path, "%s/out/%s", support_dir_group, file);
     zconfig_t *cfg = zconfig_load (path);
     assert_non_null (cfg);
     snprintf (value, sizeof value, "%s", zconfig_get (cfg, key, ""));
@@ -90,7 +89,7 @@ test_options_reach_the_study (void **state)
               "--sampling-rate 0.1 --threshold 3 --bits 512 --insecure-test-key --seed 9 "
               "--eval-every 5 --learning-rate 0.2 --clip 0.5 --missing impute --features a,b "
               "--timeout 60 --optimizer sgd --round-timeout 5000 --prepare-only",
-              S_BREAST, s_dir);
+              S_BREAST, support_dir_group);
     assert_int_equal (s_run ("simulate %s", line), CLI_OK);
     assert_string_equal (s_get ("coordinator.cfg", "coordinator/round_timeout_ms"), "5000");
     assert_string_equal (s_get ("study.cfg", "study/optimizer"), "sgd");
@@ -109,19 +108,19 @@ test_options_reach_the_study (void **state)
     //  Without --eval-every: one evaluation, at the end; a single site is
     //  its own quorum; unit site makes q = 1.
     snprintf (line, sizeof line, "--data %s --label malignant --sites 1 --out %s/out --bits 512 "
-              "--insecure-test-key --unit site --local-epochs 3 --prepare-only", S_BREAST, s_dir);
+              "--insecure-test-key --unit site --local-epochs 3 --prepare-only", S_BREAST, support_dir_group);
     assert_int_equal (s_run ("simulate %s", line), CLI_OK);
     assert_string_equal (s_get ("study.cfg", "study/eval_every"), "0");
     assert_string_equal (s_get ("study.cfg", "study/min_sites"), "1");
     assert_string_equal (s_get ("study.cfg", "study/sampling_rate"), "1");
     assert_string_equal (s_get ("study.cfg", "study/local_epochs"), "3");
     snprintf (line, sizeof line, "--data %s --label malignant --sites 2 --out %s/out --bits 512 "
-              "--insecure-test-key --privacy off --prepare-only", S_BREAST, s_dir);
+              "--insecure-test-key --privacy off --prepare-only", S_BREAST, support_dir_group);
     assert_int_equal (s_run ("simulate %s", line), CLI_OK);
     assert_string_equal (s_get ("study.cfg", "study/privacy/off"), "true");
     //  A data file that cannot be read fails the command, not its usage.
     snprintf (line, sizeof line, "--data %s/none.csv --label malignant --sites 2 --out %s/bad "
-              "--bits 512 --insecure-test-key --prepare-only", s_dir, s_dir);
+              "--bits 512 --insecure-test-key --prepare-only", support_dir_group, support_dir_group);
     assert_int_equal (s_run ("simulate %s", line), CLI_FAIL);
 }
 
@@ -129,12 +128,9 @@ int
 main (void)
 {
     he_init ();
-    if (support_dir_make (s_dir, sizeof s_dir, "cli-simulate"))
-        return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_refusals),
         cmocka_unit_test (test_options_reach_the_study),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    return support_dir_remove (s_dir)? 1: rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

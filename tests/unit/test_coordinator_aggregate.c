@@ -12,6 +12,7 @@
 #include "coordinator/aggregate.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_he.h"
 
 static he_pubkey_t *s_pk;
 static he_verify_t *s_vk;
@@ -32,11 +33,7 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    for (int i = 0; i < 3; i++)
-        he_share_destroy (&s_shares [i]);
-    free (s_shares);
-    he_pubkey_destroy (&s_pk);
-    he_verify_destroy (&s_vk);
+    support_he_keys_destroy (&s_pk, &s_vk, &s_shares, 3);
     return 0;
 }
 

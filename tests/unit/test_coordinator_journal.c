@@ -13,15 +13,16 @@
 #include "util/error.h"
 #include "coordinator/journal.h"
 #include "util/alloc.h"
+#include "support_dir.h"
 
 static void
 test_journal (void **state)
 {
     (void) state;
-    char dir [] = "/tmp/cohort-journal-XXXXXX";
-    assert_non_null (mkdtemp (dir));
+    char dir [64];
+    assert_int_equal (support_dir_make (dir, sizeof dir, "journal"), 0);
     char path [256];
-    snprintf (path, sizeof path, "%s/j.db", dir);
+    support_path (path, sizeof path, dir, "j.db");
     coord_journal_t *j = coord_journal_open (path);
     assert_non_null (j);
     char *latest = (char *) "x", *report = (char *) "x";
@@ -66,9 +67,7 @@ test_journal (void **state)
     assert_int_equal (util_last_code (), UTIL_EIO);
     assert_non_null (strstr (util_last_error (), "journal"));
     assert_non_null (strstr (util_last_error (), "/nonexistent/dir/j.db"));
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal (system (cmd), 0);
+    assert_int_equal (support_dir_remove (dir), 0);
 }
 
 //  Every allocation of the open fails in turn: NULL with UTIL_ENOMEM and
@@ -77,10 +76,10 @@ static void
 test_open_out_of_memory (void **state)
 {
     (void) state;
-    char dir [] = "/tmp/cohort-journal-XXXXXX";
-    assert_non_null (mkdtemp (dir));
+    char dir [64];
+    assert_int_equal (support_dir_make (dir, sizeof dir, "journal"), 0);
     char path [256];
-    snprintf (path, sizeof path, "%s/j.db", dir);
+    support_path (path, sizeof path, dir, "j.db");
     coord_journal_t *j = NULL;
     long n;
     for (n = 0; n < 100 && !j; n++) {
@@ -93,9 +92,7 @@ test_open_out_of_memory (void **state)
     assert_non_null (j);
     assert_true (n > 1);
     coord_journal_destroy (&j);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal (system (cmd), 0);
+    assert_int_equal (support_dir_remove (dir), 0);
 }
 
 int

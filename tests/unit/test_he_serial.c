@@ -10,6 +10,7 @@
 #include "he/serial.h"
 #include "util/error.h"
 #include "alloc_walk.h"
+#include "support_he.h"
 
 static he_pubkey_t *s_pk;
 static he_seckey_t *s_sk;
@@ -198,11 +199,7 @@ test_proofs_and_accumulate (void **state)
         he_proof_clear (&pr [i]);
     }
     mpz_clear (m);
-    he_share_destroy (&sh [0]);
-    he_share_destroy (&sh [1]);
-    free (sh);
-    he_verify_destroy (&vk);
-    he_pubkey_destroy (&pk);
+    support_he_keys_destroy (&pk, &vk, &sh, 2);
 }
 
 //  Allocation failures in the decoders and encoders: each is reported

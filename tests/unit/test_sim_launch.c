@@ -25,8 +25,8 @@
 #include "sim/launch.h"
 #include "sim/simulate.h"
 #include "util/error.h"
+#include "support_dir.h"
 
-static char s_dir [] = "/tmp/cohort-localfed-XXXXXX";
 
 static bool
 s_port_free (int port)
@@ -65,7 +65,7 @@ test_study_and_report (void **state)
     int port = sim_free_port ();
     assert_true (port > 0 && port < 65536);
     char out [256];
-    snprintf (out, sizeof out, "%s/fed", s_dir);
+    support_path (out, sizeof out, support_dir_group, "fed");
     assert_int_equal (mkdir (out, 0700), 0);
     sim_options_t o;
     sim_options_defaults (&o);
@@ -88,7 +88,7 @@ test_study_and_report (void **state)
     assert_true (sim_fed_coordinator_rss_mb (fed) > 0);
 
     char path [512];
-    snprintf (path, sizeof path, "%s/study.cfg", out);
+    support_path (path, sizeof path, out, "study.cfg");
     char *study = s_file (path);
     json_t *report = NULL;
     assert_int_equal (sim_fed_run (fed, study, 120, NULL, &report), 0);
@@ -100,7 +100,7 @@ test_study_and_report (void **state)
 
     //  The report in each format, over CURVE with the analyst's cert.
     char analyst [512], file [512];
-    snprintf (analyst, sizeof analyst, "%s/analyst.cfg", out);
+    support_path (analyst, sizeof analyst, out, "analyst.cfg");
     const char *formats [] = { "json", "csv", "html" };
     const char *expect [] = { "\"cohort_report\": 1", "field,value\r\ncohort_report,1",
                               "<!DOCTYPE html>" };
@@ -108,7 +108,7 @@ test_study_and_report (void **state)
     assert_non_null (client);
     assert_int_equal (coord_client_report (client, id, &report), 0);
     for (int f = 0; f < 3; f++) {
-        snprintf (file, sizeof file, "%s/report.%s", s_dir, formats [f]);
+        snprintf (file, sizeof file, "%s/report.%s", support_dir_group, formats [f]);
         FILE *to = fopen (file, "w");
         assert_non_null (to);
         assert_int_equal (coord_render (report, formats [f], to), 0);
@@ -151,7 +151,7 @@ test_start_failures (void **state)
     (void) state;
     //  No consortium in the directory: the coordinator exits at once.
     char empty [256];
-    snprintf (empty, sizeof empty, "%s/empty", s_dir);
+    support_path (empty, sizeof empty, support_dir_group, "empty");
     assert_int_equal (mkdir (empty, 0700), 0);
     char *sites [] = { "a", NULL };
     int port = sim_free_port ();
@@ -170,16 +170,9 @@ main (void)
 {
     he_init ();
     setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
-    if (!mkdtemp (s_dir))
-        return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_start_failures),
         cmocka_unit_test (test_study_and_report),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system (cmd) != 0)
-        return 1;
-    return rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

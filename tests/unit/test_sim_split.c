@@ -14,10 +14,10 @@
 #include "models/csv.h"
 #include "util/error.h"
 #include "sim/split.h"
+#include "support_dir.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
-static char s_dir [] = "/tmp/cohort-split-XXXXXX";
 
 static void
 test_kinds (void **state)
@@ -133,7 +133,7 @@ test_label_skew (void **state)
 static void
 s_path (char *out, size_t size, const char *name)
 {
-    snprintf (out, size, "%s/%s", s_dir, name);
+    snprintf (out, size, "%s/%s", support_dir_group, name);
 }
 
 static void
@@ -289,8 +289,6 @@ test_holdout (void **state)
 int
 main (void)
 {
-    if (!mkdtemp (s_dir))
-        return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_kinds),
         cmocka_unit_test (test_iid_and_size_skew),
@@ -298,10 +296,5 @@ main (void)
         cmocka_unit_test (test_split_csv),
         cmocka_unit_test (test_holdout),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system (cmd) != 0)
-        return 1;
-    return rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

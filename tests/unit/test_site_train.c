@@ -14,8 +14,8 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "site/train.h"
+#include "support_dir.h"
 
-static char s_dir [] = "/tmp/cohort-sitetrain-XXXXXX";
 static site_data_t *s_data;
 static proto_study_t *s_study;
 static proto_plan_t s_plan;
@@ -24,11 +24,11 @@ static int
 s_setup (void **state)
 {
     (void) state;
-    if (!mkdtemp (s_dir))
+    if (support_dir_group_setup (state))
         return -1;
     char csv [300], test [300];
-    snprintf (csv, sizeof csv, "%s/d.csv", s_dir);
-    snprintf (test, sizeof test, "%s/t.csv", s_dir);
+    support_path (csv, sizeof csv, support_dir_group, "d.csv");
+    support_path (test, sizeof test, support_dir_group, "t.csv");
     FILE *f = fopen (csv, "w");
     fputs ("a,b,y\n1,-3,0\n5,0,1\n6,-0.5,1\n", f);
     fclose (f);
@@ -52,9 +52,7 @@ s_teardown (void **state)
     (void) state;
     site_data_destroy (&s_data);
     proto_study_destroy (&s_study);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    return system (cmd) == 0? 0: -1;
+    return support_dir_group_teardown (state);
 }
 
 static void

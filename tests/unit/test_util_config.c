@@ -11,14 +11,14 @@
 
 #include "util/alloc.h"
 #include "util/config.h"
+#include "support_dir.h"
 
-static char s_dir [] = "/tmp/cohort-test-util-config-XXXXXX";
 
 static const char *
 s_write (const char *name, const char *text, size_t len)
 {
     static char path [256];
-    snprintf (path, sizeof path, "%s/%s", s_dir, name);
+    snprintf (path, sizeof path, "%s/%s", support_dir_group, name);
     FILE *f = fopen (path, "wb");
     assert_non_null (f);
     assert_int_equal (fwrite (text, 1, len, f), len);
@@ -30,7 +30,6 @@ static void
 test_read (void **state)
 {
     (void) state;
-    assert_non_null (mkdtemp (s_dir));
     const char *good = "site\n    name = hospital-a\n    index = 2\n";
     const char *path = s_write ("good.cfg", good, strlen (good));
     zconfig_t *root = util_config_read (path);
@@ -65,9 +64,6 @@ test_read (void **state)
     util_alloc_fail_after (-1);
     assert_null (root);
     assert_int_equal (util_last_code (), UTIL_ENOMEM);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    assert_int_equal (system (cmd), 0);
 }
 
 static void
@@ -100,5 +96,5 @@ main (void)
         cmocka_unit_test (test_read),
         cmocka_unit_test (test_path),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -12,8 +12,9 @@
 
 #include "util/alloc.h"
 #include "util/file.h"
+#include "support_dir.h"
 
-static char s_dir [] = "/tmp/cohort-test-util-file-XXXXXX";
+static char s_dir [64];
 
 static const char *
 s_path (const char *name)
@@ -37,7 +38,7 @@ static int
 s_setup (void **state)
 {
     (void) state;
-    return mkdtemp (s_dir)? 0: -1;
+    return support_dir_make (s_dir, sizeof s_dir, "test-util-file");
 }
 
 static int

@@ -10,17 +10,18 @@
 #include <unistd.h>
 
 #include "util/sqlite.h"
+#include "support_dir.h"
 
-static char s_dir [] = "/tmp/cohort-test-util-sqlite-XXXXXX";
+static char s_dir [64];
 static char s_db [256];
 
 static int
 s_setup (void **state)
 {
     (void) state;
-    if (!mkdtemp (s_dir))
+    if (support_dir_make (s_dir, sizeof s_dir, "test-util-sqlite"))
         return -1;
-    snprintf (s_db, sizeof s_db, "%s/store.db", s_dir);
+    support_path (s_db, sizeof s_db, s_dir, "store.db");
     return 0;
 }
 
@@ -90,7 +91,7 @@ test_not_a_database (void **state)
 {
     (void) state;
     char path [300];
-    snprintf (path, sizeof path, "%s/junk.db", s_dir);
+    support_path (path, sizeof path, s_dir, "junk.db");
     FILE *f = fopen (path, "wb");
     assert_non_null (f);
     fputs ("this is not an SQLite file, just text that is long enough to be read\n", f);
