@@ -26,6 +26,7 @@ s_setup (void **state)
     return support_dir_make (s_tmp, sizeof s_tmp, "test-bench-ingest");
 }
 
+//  rmdir, not a recursive removal: the benchmark must leave nothing behind.
 static int
 s_teardown (void **state)
 {

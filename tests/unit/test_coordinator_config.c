@@ -13,6 +13,8 @@
 #include "coordinator/config.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_error.h"
+#include "support_file.h"
 
 static const char *s_good =
     "coordinator\n"
@@ -28,11 +30,8 @@ static const char *s_good =
 static coord_config_t *
 s_load (const char *text)
 {
-    char path [] = "/tmp/cohort-coordcfg-XXXXXX";
-    int fd = mkstemp (path);
-    assert_true (fd >= 0);
-    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
-    close (fd);
+    char path [64];
+    support_file_temp (path, sizeof path, "coordcfg", text);
     coord_config_t *cfg = coord_config_load (path);
     unlink (path);
     return cfg;
@@ -58,14 +57,9 @@ static void
 s_bad (const char *from, const char *to, const char *needle)
 {
     char text [2048];
-    const char *at = strstr (s_good, from);
-    assert_non_null (at);
-    snprintf (text, sizeof text, "%.*s%s%s", (int) (at - s_good), s_good, to, at + strlen (from));
+    support_text_replace (text, sizeof text, s_good, from, to);
     coord_config_t *cfg = s_load (text);
-    if (cfg)
-        fail_msg ("accepted: %s", to);
-    if (!strstr (util_last_error (), needle))
-        fail_msg ("error '%s' lacks '%s'", util_last_error (), needle);
+    support_expect_refused (cfg == NULL, to, needle);
 }
 
 static void
@@ -92,11 +86,8 @@ static void
 test_out_of_memory (void **state)
 {
     (void) state;
-    char path [] = "/tmp/cohort-coordcfg-XXXXXX";
-    int fd = mkstemp (path);
-    assert_true (fd >= 0);
-    assert_int_equal (write (fd, s_good, strlen (s_good)), (ssize_t) strlen (s_good));
-    close (fd);
+    char path [64];
+    support_file_temp (path, sizeof path, "coordcfg", s_good);
     coord_config_t *cfg = NULL;
     long n;
     for (n = 0; n < 200 && !cfg; n++) {

@@ -80,8 +80,7 @@ static zconfig_t *
 s_config (const char *dir, const char *name)
 {
     char path [512];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
-    zconfig_t *cfg = zconfig_load (path);
+    zconfig_t *cfg = zconfig_load (support_path (path, sizeof path, dir, name));
     assert_non_null (cfg);
     return cfg;
 }
@@ -90,9 +89,8 @@ static void
 s_mode (const char *dir, const char *name, unsigned mode)
 {
     char path [512];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
     struct stat st;
-    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (stat (support_path (path, sizeof path, dir, name), &st), 0);
     assert_int_equal (st.st_mode & 0777, mode);
 }
 

@@ -26,6 +26,7 @@
 #include "sim/simulate.h"
 #include "util/error.h"
 #include "support_dir.h"
+#include "support_file.h"
 
 
 static bool
@@ -40,22 +41,6 @@ s_port_free (int port)
     bool ok = bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0 && listen (fd, 1) == 0;
     close (fd);
     return ok;
-}
-
-static char *
-s_file (const char *path)
-{
-    FILE *f = fopen (path, "r");
-    assert_non_null (f);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream (&text, &len);
-    int ch;
-    while ((ch = fgetc (f)) != EOF)
-        fputc (ch, m);
-    fclose (m);
-    fclose (f);
-    return text;
 }
 
 static void
@@ -89,7 +74,7 @@ test_study_and_report (void **state)
 
     char path [512];
     support_path (path, sizeof path, out, "study.cfg");
-    char *study = s_file (path);
+    char *study = support_file_read (path, NULL);
     json_t *report = NULL;
     assert_int_equal (sim_fed_run (fed, study, 120, NULL, &report), 0);
     json_t *st = json_object_get (report, "study");
@@ -108,12 +93,14 @@ test_study_and_report (void **state)
     assert_non_null (client);
     assert_int_equal (coord_client_report (client, id, &report), 0);
     for (int f = 0; f < 3; f++) {
-        snprintf (file, sizeof file, "%s/report.%s", support_dir_group, formats [f]);
+        char name [32];
+        snprintf (name, sizeof name, "report.%s", formats [f]);
+        support_path (file, sizeof file, support_dir_group, name);
         FILE *to = fopen (file, "w");
         assert_non_null (to);
         assert_int_equal (coord_render (report, formats [f], to), 0);
         assert_int_equal (fclose (to), 0);
-        char *text = s_file (file);
+        char *text = support_file_read (file, NULL);
         assert_non_null (strstr (text, expect [f]));
         free (text);
     }

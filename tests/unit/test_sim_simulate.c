@@ -26,6 +26,7 @@
 #include "sim/split.h"
 #include "util/error.h"
 #include "support_dir.h"
+#include "support_file.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
@@ -205,10 +206,7 @@ test_prepare (void **state)
     o.test = none;
     assert_int_equal (s_prepare (&o), -1);
     //  More sites than rows.
-    FILE *f = fopen (test, "w");
-    assert_non_null (f);
-    fputs ("a,malignant\n1,0\n2,1\n", f);
-    fclose (f);
+    support_file_write (test, "a,malignant\n1,0\n2,1\n", 0644);
     s_options (&o, test, 3, bad);
     assert_int_equal (s_prepare (&o), -1);
     s_options (&o, train, 3, "/nonexistent/dir");
@@ -219,8 +217,7 @@ static json_t *
 s_json (const char *dir, const char *name)
 {
     char path [512];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
-    json_t *j = json_load_file (path, 0, NULL);
+    json_t *j = json_load_file (support_path (path, sizeof path, dir, name), 0, NULL);
     assert_non_null (j);
     return j;
 }
@@ -229,18 +226,7 @@ static char *
 s_text (const char *dir, const char *name)
 {
     char path [512];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen (path, "r");
-    assert_non_null (f);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream (&text, &len);
-    int ch;
-    while ((ch = fgetc (f)) != EOF)
-        fputc (ch, m);
-    fclose (m);
-    fclose (f);
-    return text;
+    return support_file_read (support_path (path, sizeof path, dir, name), NULL);
 }
 
 //  A real consortium: coordinator and 3 site processes of the built binary.

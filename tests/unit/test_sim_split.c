@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "sim/split.h"
 #include "support_dir.h"
+#include "support_file.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
@@ -130,22 +131,8 @@ test_label_skew (void **state)
     assert_non_null (strstr (util_last_error (), "leaves site 1 of 4 empty"));
 }
 
-static void
-s_path (char *out, size_t size, const char *name)
-{
-    snprintf (out, size, "%s/%s", support_dir_group, name);
-}
-
-static void
-s_put (const char *name, const char *text)
-{
-    char path [256];
-    s_path (path, sizeof path, name);
-    FILE *f = fopen (path, "w");
-    assert_non_null (f);
-    fputs (text, f);
-    fclose (f);
-}
+#define s_path(out, size, name) support_path (out, size, support_dir_group, name)
+#define s_put(name, text) support_file_put (support_dir_group, name, text, 0644)
 
 static void
 test_split_csv (void **state)

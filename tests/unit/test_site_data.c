@@ -12,6 +12,7 @@
 #include "site/data.h"
 #include "util/error.h"
 #include "support_dir.h"
+#include "support_file.h"
 
 static char s_csv [300], s_test [300];
 
@@ -23,12 +24,8 @@ s_setup (void **state)
         return -1;
     support_path (s_csv, sizeof s_csv, support_dir_group, "d.csv");
     support_path (s_test, sizeof s_test, support_dir_group, "t.csv");
-    FILE *f = fopen (s_csv, "w");
-    fputs ("a,b,y\n1,2,0\n3,,1\n5,6,1\n7,8,0\n9,10,1\n11,12,0\n", f);
-    fclose (f);
-    f = fopen (s_test, "w");
-    fputs ("a,b,y\n1,2,1\n", f);
-    fclose (f);
+    support_file_write (s_csv, "a,b,y\n1,2,0\n3,,1\n5,6,1\n7,8,0\n9,10,1\n11,12,0\n", 0644);
+    support_file_write (s_test, "a,b,y\n1,2,1\n", 0644);
     return 0;
 }
 

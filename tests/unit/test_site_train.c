@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "site/train.h"
 #include "support_dir.h"
+#include "support_file.h"
 
 static site_data_t *s_data;
 static proto_study_t *s_study;
@@ -29,12 +30,8 @@ s_setup (void **state)
     char csv [300], test [300];
     support_path (csv, sizeof csv, support_dir_group, "d.csv");
     support_path (test, sizeof test, support_dir_group, "t.csv");
-    FILE *f = fopen (csv, "w");
-    fputs ("a,b,y\n1,-3,0\n5,0,1\n6,-0.5,1\n", f);
-    fclose (f);
-    f = fopen (test, "w");
-    fputs ("a,b,y\n1,0,1\n2,0,0\n3,0,0\n", f);
-    fclose (f);
+    support_file_write (csv, "a,b,y\n1,-3,0\n5,0,1\n6,-0.5,1\n", 0644);
+    support_file_write (test, "a,b,y\n1,0,1\n2,0,0\n3,0,0\n", 0644);
     s_study = proto_study_parse ("study\n    name = s\n    dataset = d\n    label = y\n"
                                  "    steps = 2\n    sampling_rate = 1\n    clip = 1\n"
                                  "    min_sites = 1\n    privacy\n        epsilon = 10\n"

@@ -12,17 +12,16 @@
 #include "util/alloc.h"
 #include "util/config.h"
 #include "support_dir.h"
+#include "support_file.h"
 
-
+//  Writes len bytes of text to name in the test folder; returns its path
+//  (a static buffer).
 static const char *
 s_write (const char *name, const char *text, size_t len)
 {
     static char path [256];
-    snprintf (path, sizeof path, "%s/%s", support_dir_group, name);
-    FILE *f = fopen (path, "wb");
-    assert_non_null (f);
-    assert_int_equal (fwrite (text, 1, len, f), len);
-    assert_int_equal (fclose (f), 0);
+    support_path (path, sizeof path, support_dir_group, name);
+    support_file_write_bytes (path, text, len, 0644);
     return path;
 }
 

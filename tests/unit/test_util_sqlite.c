@@ -29,13 +29,8 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    char path [300];
-    const char *suffix [] = { "", "-wal", "-shm", NULL };
-    for (const char **s = suffix; *s; s++) {
-        snprintf (path, sizeof path, "%s%s", s_db, *s);
-        unlink (path);
-    }
-    return rmdir (s_dir);
+    static const char *const names [] = { "store.db", "store.db-wal", "store.db-shm", NULL };
+    return support_dir_remove_listed (s_dir, names);
 }
 
 //  The text of a one-value PRAGMA.
