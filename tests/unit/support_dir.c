@@ -41,7 +41,32 @@ support_dir_remove (const char *dir)
     return nftw (dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0? 0: -1;
 }
 
-char support_dir_group [64];
+void *
+support_fixture_new (void **state, size_t size, const char *tag)
+{
+    assert_true (size >= SUPPORT_DIR_MAX);
+    char *fixture = calloc (1, size);
+    if (!fixture)
+        return NULL;
+    if (support_dir_make (fixture, SUPPORT_DIR_MAX, tag)) {
+        free (fixture);
+        return NULL;
+    }
+    *state = fixture;
+    return fixture;
+}
+
+int
+support_fixture_teardown (void **state)
+{
+    char *fixture = *state;
+    int rc = support_dir_remove (fixture);
+    free (fixture);
+    *state = NULL;
+    return rc;
+}
+
+char support_dir_group [SUPPORT_DIR_MAX];
 
 int
 support_dir_group_setup (void **state)

@@ -2,15 +2,20 @@
     paths inside it. Part of cohort_test_support (tests/unit/support_*.c),
     which every unit test links; include after cmocka.h.
 
-    A per-test fixture keeps the folder's name in a char array, makes it in
-    its setup with support_dir_make and removes it, whatever the test left
-    in it, in its teardown with support_dir_remove. A test program whose
-    tests share one folder uses the group fixtures support_dir_group_setup
-    and support_dir_group_teardown, and names it support_dir_group. */
+    A per-test fixture starts with its folder's name and is made and
+    released with support_fixture_new and support_fixture_teardown (or
+    keeps the name in its own array, with support_dir_make and
+    support_dir_remove, which removes whatever the test left in it). A
+    test program whose tests share one folder uses the group fixtures
+    support_dir_group_setup and support_dir_group_teardown, and names it
+    support_dir_group. */
 #ifndef TESTS_UNIT_SUPPORT_DIR_H
 #define TESTS_UNIT_SUPPORT_DIR_H
 
 #include <stddef.h>
+
+//  The size of a folder name support_dir_make writes, with room to spare.
+#define SUPPORT_DIR_MAX 64
 
 //  Makes a new folder /tmp/cohort-<tag>-XXXXXX (mode 0700, a name no other
 //  test has) and writes its name, NUL-terminated, into dir. Returns 0, or
@@ -32,9 +37,23 @@ int
 int
     support_dir_remove_listed (const char *dir, const char *const *names);
 
+//  A per-test fixture (cmocka setup and teardown) is a struct whose first
+//  member is its folder: typedef struct { char dir [SUPPORT_DIR_MAX]; ...
+//  } fixture_t. support_fixture_new allocates one of `size` bytes, zeroed,
+//  makes its folder (tag as in support_dir_make) and stores it in *state.
+//  Returns it, or NULL with nothing left behind.
+void *
+    support_fixture_new (void **state, size_t size, const char *tag);
+
+//  cmocka teardown of a fixture from support_fixture_new: removes its
+//  folder with everything in it and frees it (release what else it holds
+//  first). Returns 0, or -1 if the folder could not be removed.
+int
+    support_fixture_teardown (void **state);
+
 //  The folder the tests of one program share, made and removed by the
 //  cmocka group fixtures below; "" outside them.
-extern char support_dir_group [64];
+extern char support_dir_group [SUPPORT_DIR_MAX];
 
 //  cmocka group setup: makes support_dir_group, a new folder
 //  /tmp/cohort-<program name>-XXXXXX. Returns 0 or -1; state is not used.

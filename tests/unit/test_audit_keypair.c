@@ -19,20 +19,18 @@
 #include "support_dir.h"
 
 typedef struct {
-    char dir [64], key [128], pub [128];
+    char dir [SUPPORT_DIR_MAX], key [128], pub [128];
     audit_signer_t *signer;
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "keypair")
-    ||  !(f->signer = audit_signer_generate ("hospital-a")))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "keypair");
+    if (!f || !(f->signer = audit_signer_generate ("hospital-a")))
         return -1;
     support_path (f->key, sizeof f->key, f->dir, "audit.key");
     support_path (f->pub, sizeof f->pub, f->dir, "audit.key.pub");
-    *state = f;
     return 0;
 }
 
@@ -40,10 +38,8 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
     audit_signer_destroy (&f->signer);
-    free (f);
-    return rc;
+    return support_fixture_teardown (state);
 }
 
 static void

@@ -19,28 +19,17 @@
 #include "support_error.h"
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char path [128];
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "audit-log"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "audit-log");
+    if (!f)
         return -1;
     support_path (f->path, sizeof f->path, f->dir, "audit.db");
-    *state = f;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    if (support_dir_remove (f->dir))
-        return -1;
-    free (f);
     return 0;
 }
 
@@ -405,14 +394,14 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_known_head, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_open_errors, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_entry_rejects, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_batch, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_two_handles, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_proofs, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_checkpoint, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_out_of_memory, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_known_head, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_open_errors, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_entry_rejects, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_batch, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_two_handles, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_proofs, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_checkpoint, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_out_of_memory, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

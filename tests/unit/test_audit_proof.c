@@ -22,15 +22,15 @@
 #define ENTRIES 12
 
 typedef struct {
-    char dir [64], path [128];
+    char dir [SUPPORT_DIR_MAX], path [128];
     audit_log_t *log;
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "proof"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "proof");
+    if (!f)
         return -1;
     support_path (f->path, sizeof f->path, f->dir, "audit.db");
     if (!(f->log = audit_log_open (f->path, "hospital-a.example/audit")))
@@ -42,7 +42,6 @@ s_setup (void **state)
         if (audit_log_append (f->log, &e, NULL))
             return -1;
     }
-    *state = f;
     return 0;
 }
 
@@ -51,9 +50,7 @@ s_teardown (void **state)
 {
     fixture_t *f = *state;
     audit_log_destroy (&f->log);
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
+    return support_fixture_teardown (state);
 }
 
 //  The keys appear in this order in the text.

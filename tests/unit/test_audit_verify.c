@@ -23,7 +23,7 @@
 #define N 50
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char path [128];
     audit_signer_t *key;
     audit_verifier_t *verifier;
@@ -34,8 +34,8 @@ typedef struct {
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "audit-verify"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "audit-verify");
+    if (!f)
         return -1;
     support_path (f->path, sizeof f->path, f->dir, "audit.db");
     f->key = audit_signer_generate ("audit-key");
@@ -57,7 +57,6 @@ s_setup (void **state)
         }
     }
     audit_log_destroy (&log);
-    *state = f;
     return f->note? 0: -1;
 }
 
@@ -65,13 +64,10 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    if (support_dir_remove (f->dir))
-        return -1;
     audit_signer_destroy (&f->key);
     audit_verifier_destroy (&f->verifier);
     free (f->note);
-    free (f);
-    return 0;
+    return support_fixture_teardown (state);
 }
 
 static void

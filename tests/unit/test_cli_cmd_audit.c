@@ -19,7 +19,7 @@
 #include "support_file.h"
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char log [128], key [128], pub [128], note [128];
     char out [16384];
 } fixture_t;
@@ -34,14 +34,13 @@ typedef struct {
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "cli-audit"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "cli-audit");
+    if (!f)
         return -1;
     support_path (f->log, sizeof f->log, f->dir, "audit.db");
     support_path (f->key, sizeof f->key, f->dir, "audit.key");
     support_path (f->pub, sizeof f->pub, f->dir, "audit.key.pub");
     support_path (f->note, sizeof f->note, f->dir, "head.note");
-    *state = f;
     if (s_run (f, "keygen --name hospital-a --out audit.key"))
         return -1;
     for (int i = 0; i < 12; i++) {
@@ -53,15 +52,6 @@ s_setup (void **state)
             return -1;
     }
     return s_run (f, "checkpoint --log audit.db --key audit.key --out head.note");
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
 }
 
 static void
@@ -260,7 +250,7 @@ test_prove (void **state)
 int
 main (void)
 {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_help_and_usage), T (test_keygen), T (test_append_and_checkpoint_errors),
         T (test_verify_good), T (test_tamper_changed_byte), T (test_tamper_removed),

@@ -21,7 +21,7 @@
 #define SECRET "\"secret\":\"4444444444444444444444444444444444444444444444444444444444444444\""
 
 typedef struct {
-    char dir [64], prov [128];
+    char dir [SUPPORT_DIR_MAX], prov [128];
     char out [16384];
 } fixture_t;
 
@@ -34,24 +34,14 @@ typedef struct {
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "devsim"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "devsim");
+    if (!f)
         return -1;
-    *state = f;
     if (mkdir (support_path (f->prov, sizeof f->prov, f->dir, "prov"), 0700))
         return -1;
     support_curve_cert (f->dir, "gw", NULL, NULL);
     support_curve_cert (f->dir, "site", NULL, NULL);
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
 }
 
 #define BASE "device-sim --gateway-cert gw_secret --site tcp://127.0.0.1:1 --site-cert site " \
@@ -132,8 +122,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_usage, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_provisioning_files, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_usage, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_provisioning_files, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -18,7 +18,7 @@
 #include "support_file.h"
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char out [16384];
 } fixture_t;
 
@@ -39,20 +39,10 @@ static const char *s_consent =
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "cli-ingest"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "cli-ingest");
+    if (!f)
         return -1;
-    *state = f;
     return s_run (f, "ingest storage-keygen --out storage.key");
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
 }
 
 #define STORE "--store site.db --storage-key storage.key"
@@ -295,7 +285,7 @@ test_site_config (void **state)
 int
 main (void)
 {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_help_and_usage), T (test_storage_key), T (test_devices), T (test_grants),
         T (test_site_config),

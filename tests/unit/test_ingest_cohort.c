@@ -20,7 +20,7 @@
 #define NOW SUPPORT_INGEST_NOW
 
 typedef struct {
-    char dir [64], path [128];
+    char dir [SUPPORT_DIR_MAX], path [128];
     audit_signer_t *authority;
     ingest_grants_t *grants;
     model_csv_t *csv;
@@ -52,8 +52,8 @@ s_grant (fixture_t *f, const char *consent)
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "cohort"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "cohort");
+    if (!f)
         return -1;
     support_path (f->path, sizeof f->path, f->dir, "ingest.db");
     if (!(f->grants = ingest_grants_open (f->path, NULL)))
@@ -70,7 +70,6 @@ s_setup (void **state)
     f->ds = (ingest_cohort_source_t) { .name = "d", .patient_column = "pid",
                                        .grant_store = f->path,
                                        .grant_site = "Organization/hospital-a" };
-    *state = f;
     return 0;
 }
 
@@ -82,9 +81,7 @@ s_teardown (void **state)
     audit_signer_destroy (&f->authority);
     model_dataset_destroy (&f->rows);
     model_csv_destroy (&f->csv);
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
+    return support_fixture_teardown (state);
 }
 
 #define DATE "2026-11-01T00:00:00Z"

@@ -23,7 +23,7 @@
 #define PATIENT "Patient/p-0042"
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     support_ingest_site_t s;                //  the site's files
     uint8_t secret [INGEST_SECRET_LEN];     //  of monitor-1, enrolled for PATIENT
     uint32_t epoch;
@@ -32,22 +32,12 @@ typedef struct {
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "endpoint"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "endpoint");
+    if (!f)
         return -1;
     support_ingest_site_make (&f->s, f->dir);
     f->epoch = support_ingest_enroll (&f->s, "monitor-1", PATIENT, f->secret);
-    *state = f;
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
 }
 
 //  Seals heart rate reading seq of monitor-1, in `unit`.
@@ -264,10 +254,10 @@ main (void)
     zsys_init ();
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_known_gateway_gets_answers, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_unknown_gateway_refused, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_key_files, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_known_gateway_gets_answers, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_unknown_gateway_refused, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_key_files, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -21,7 +21,7 @@
 #include "support_ingest.h"
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     support_ingest_site_t s;                //  the site's files
     uint8_t secret [INGEST_SECRET_LEN];     //  of pump-1, enrolled for Patient/p-1
 } fixture_t;
@@ -29,22 +29,12 @@ typedef struct {
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "gateway"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "gateway");
+    if (!f)
         return -1;
     support_ingest_site_make (&f->s, f->dir);
     support_ingest_enroll (&f->s, "pump-1", "Patient/p-1", f->secret);
-    *state = f;
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
 }
 
 //  Seals reading seq of pump-1 (ChaCha20-Poly1305: the endpoint test uses
@@ -218,10 +208,10 @@ main (void)
     zsys_init ();
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_grant, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_grant_refused_gateway, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_requests_in_flight, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_errors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_grant, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_grant_refused_gateway, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requests_in_flight, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_errors, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

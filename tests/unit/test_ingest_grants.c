@@ -25,7 +25,7 @@
 #define JAN_1    1798761600000LL        //  2027-01-01T00:00:00Z
 
 typedef struct {
-    char dir [64], path [128];
+    char dir [SUPPORT_DIR_MAX], path [128];
     audit_signer_t *authority, *stranger;
     char *vkey;
 } fixture_t;
@@ -56,8 +56,8 @@ s_ingest (ingest_store_t *ing, const char *device, const uint8_t *secret, uint64
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "grants"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "grants");
+    if (!f)
         return -1;
     support_path (f->path, sizeof f->path, f->dir, "ingest.db");
     uint8_t key [INGEST_STORAGE_KEY_LEN], s1 [INGEST_SECRET_LEN], s2 [INGEST_SECRET_LEN];
@@ -75,7 +75,6 @@ s_setup (void **state)
     f->authority = audit_signer_generate ("consent-authority-1");
     f->stranger = audit_signer_generate ("consent-authority-1");
     f->vkey = audit_signer_verifier_text (f->authority);
-    *state = f;
     return 0;
 }
 
@@ -83,12 +82,10 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
     audit_signer_destroy (&f->authority);
     audit_signer_destroy (&f->stranger);
     free (f->vkey);
-    free (f);
-    return rc;
+    return support_fixture_teardown (state);
 }
 
 //  A consent: `actor` is the one actor reference; `deny` a LOINC code

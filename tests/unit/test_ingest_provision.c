@@ -29,7 +29,7 @@
 #define NOW SUPPORT_INGEST_NOW
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char store [128], key [128], audit [128], prov [128];
     ingest_site_files_t site;
 } fixture_t;
@@ -46,8 +46,8 @@ s_path (fixture_t *f, int slot, const char *name)
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "provision"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "provision");
+    if (!f)
         return -1;
     support_path (f->store, sizeof f->store, f->dir, "ingest.db");
     support_path (f->key, sizeof f->key, f->dir, "storage.key");
@@ -56,17 +56,7 @@ s_setup (void **state)
     if (mkdir (f->prov, 0700) || ingest_provision_storage_key (f->key))
         return -1;
     f->site = (ingest_site_files_t) { f->store, f->key, NULL, NULL };
-    *state = f;
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
 }
 
 static void
@@ -569,7 +559,7 @@ test_allocation_failures (void **state)
 int
 main (void)
 {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_key_files), T (test_enroll_secret_file), T (test_enroll_provision_file),
         T (test_enroll_refusals), T (test_enroll_write_fails), T (test_audited),

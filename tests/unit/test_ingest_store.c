@@ -27,30 +27,20 @@
 #define NOW SUPPORT_INGEST_NOW
 
 typedef struct {
-    char dir [64], path [128], audit_path [128];
+    char dir [SUPPORT_DIR_MAX], path [128], audit_path [128];
     uint8_t key [INGEST_STORAGE_KEY_LEN];
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "ingest"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "ingest");
+    if (!f)
         return -1;
     support_path (f->path, sizeof f->path, f->dir, "ingest.db");
     support_path (f->audit_path, sizeof f->audit_path, f->dir, "audit.db");
     memset (f->key, 0x11, sizeof f->key);
-    *state = f;
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
-    free (f);
-    return rc;
 }
 
 //  A heart rate reading of `patient` in `unit` (a static buffer).
@@ -435,7 +425,7 @@ test_out_of_memory (void **state)
 int
 main (void)
 {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_open_and_enroll), T (test_every_reason), T (test_batch_and_restart),
         T (test_kill_9), T (test_out_of_memory),

@@ -33,21 +33,20 @@
 #define SECRET "\"secret\":\"4444444444444444444444444444444444444444444444444444444444444444\""
 
 typedef struct {
-    char dir [64], prov [128];
+    char dir [SUPPORT_DIR_MAX], prov [128];
     gsl_rng *rng;
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    if (!f || support_dir_make (f->dir, sizeof f->dir, "simdev"))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "simdev");
+    if (!f)
         return -1;
     support_path (f->prov, sizeof f->prov, f->dir, "prov");
     if (mkdir (f->prov, 0700) || !(f->rng = gsl_rng_alloc (gsl_rng_mt19937)))
         return -1;
     gsl_rng_set (f->rng, 1);
-    *state = f;
     return 0;
 }
 
@@ -55,10 +54,8 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    int rc = support_dir_remove (f->dir);
     gsl_rng_free (f->rng);
-    free (f);
-    return rc;
+    return support_fixture_teardown (state);
 }
 
 static void
