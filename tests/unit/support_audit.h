@@ -1,6 +1,6 @@
 /*  tests/unit/support_audit.h - reading audit logs and proofs in tests:
-    the entries of one kind in a log, and the base64 hashes of a proof's
-    JSON. Header-only (static inline) because it needs cohort_audit, which
+    the entries of one kind in a log, hashes from hex test vectors, and the
+    base64 hashes of a proof's JSON. Header-only (static inline) because it needs cohort_audit, which
     only the tests that include it link; include after cmocka.h. */
 #ifndef TESTS_UNIT_SUPPORT_AUDIT_H
 #define TESTS_UNIT_SUPPORT_AUDIT_H
@@ -13,6 +13,7 @@
 #include "audit/log.h"
 #include "audit/merkle.h"
 #include "util/codec.h"
+#include "support_file.h"
 
 //  The number of entries of the log whose kind is `kind` (its JSON holds
 //  "kind":"<kind>"). An entry that cannot be read fails the test.
@@ -29,6 +30,14 @@ support_audit_count (audit_log_t *log, const char *kind)
         free (entry);
     }
     return count;
+}
+
+//  Decodes a hash written as 2 * AUDIT_HASH_LEN hex digits (a test vector)
+//  into out; any other text fails the test.
+static inline void
+support_audit_hex (audit_hash_t out, const char *hex)
+{
+    assert_int_equal (support_unhex (out, AUDIT_HASH_LEN, hex), AUDIT_HASH_LEN);
 }
 
 //  Decodes a proof's hash member (44 characters of base64 for

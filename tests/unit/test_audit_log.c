@@ -17,6 +17,7 @@
 #include "alloc_walk.h"
 #include "support_dir.h"
 #include "support_error.h"
+#include "support_audit.h"
 
 typedef struct {
     char dir [SUPPORT_DIR_MAX];
@@ -31,16 +32,6 @@ s_setup (void **state)
         return -1;
     support_path (f->path, sizeof f->path, f->dir, "audit.db");
     return 0;
-}
-
-static void
-s_unhex (uint8_t *out, const char *hex)
-{
-    for (size_t i = 0; hex [2 * i]; i++) {
-        unsigned v;
-        assert_int_equal (sscanf (hex + 2 * i, "%2x", &v), 1);
-        out [i] = (uint8_t) v;
-    }
 }
 
 static void
@@ -64,7 +55,7 @@ test_known_head (void **state)
     audit_checkpoint_t head;
     assert_int_equal (audit_log_head (log, &head), 0);
     uint8_t want [AUDIT_HASH_LEN];
-    s_unhex (want, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    support_audit_hex (want, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     assert_memory_equal (head.root, want, AUDIT_HASH_LEN);
 
     audit_entry_t e1 = { 1700000000000, "device.enroll", "site:a", "{\"device\":\"d1\"}" };
@@ -73,14 +64,14 @@ test_known_head (void **state)
     assert_int_equal (audit_log_append (log, &e1, &index), 0);
     assert_int_equal (index, 0);
     assert_int_equal (audit_log_head (log, &head), 0);
-    s_unhex (want, "b25f6a4551620c755df6e5c415661cdb6252f74f3cea9f8495bac493d72f0e40");
+    support_audit_hex (want, "b25f6a4551620c755df6e5c415661cdb6252f74f3cea9f8495bac493d72f0e40");
     assert_memory_equal (head.root, want, AUDIT_HASH_LEN);
     assert_int_equal (audit_log_append (log, &e2, &index), 0);
     assert_int_equal (index, 1);
     assert_int_equal (audit_log_head (log, &head), 0);
     assert_string_equal (head.origin, "hospital-a.example/audit");
     assert_int_equal (head.size, 2);
-    s_unhex (want, "fa51e1f61b8eaa10b6c1489bc159f52dc7ea41d9ea3b8866d094b7e871d6678a");
+    support_audit_hex (want, "fa51e1f61b8eaa10b6c1489bc159f52dc7ea41d9ea3b8866d094b7e871d6678a");
     assert_memory_equal (head.root, want, AUDIT_HASH_LEN);
 
     char *json = audit_log_entry_json (log, 1);

@@ -7,7 +7,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "audit/audit_internal.h"
 #include "alloc_walk.h"
 #include "support_dir.h"
+#include "support_file.h"
 
 #define N 50
 
@@ -70,16 +70,8 @@ s_teardown (void **state)
     return support_fixture_teardown (state);
 }
 
-static void
-s_sql (fixture_t *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal (sqlite3_open (f->path, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec (db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg ("%s: %s", sql, err);
-    sqlite3_close (db);
-}
+//  Tampers with the log file behind the library's back.
+#define s_sql(f, sql) support_sql ((f)->path, sql)
 
 //  Verifies and expects failure naming `first_bad` with `why` in the message.
 static void
