@@ -29,16 +29,28 @@ fuzz_input_text (const uint8_t *data, size_t size)
     return text;
 }
 
+static char s_fuzz_input_path [128];
+
+//  atexit: the input file goes with the process.
+static inline void
+s_fuzz_input_remove (void)
+{
+    unlink (s_fuzz_input_path);
+}
+
 //  Writes the size bytes of data to this process's file
 //  /tmp/cohort-fuzz-<tag>-<pid>.cfg, replacing the previous input, for a
-//  loader that takes a path. Returns the path (static, the same on every
-//  call) or NULL.
+//  loader that takes a path; the file is removed when the process exits.
+//  Returns the path (static, the same on every call) or NULL.
 static inline const char *
 fuzz_input_file (const uint8_t *data, size_t size, const char *tag)
 {
-    static char path [128];
-    if (!path [0])
-        snprintf (path, sizeof path, "/tmp/cohort-fuzz-%s-%ld.cfg", tag, (long) getpid ());
+    char *path = s_fuzz_input_path;
+    if (!path [0]) {
+        snprintf (path, sizeof s_fuzz_input_path, "/tmp/cohort-fuzz-%s-%ld.cfg", tag,
+                  (long) getpid ());
+        atexit (s_fuzz_input_remove);
+    }
     FILE *f = fopen (path, "wb");
     if (!f)
         return NULL;

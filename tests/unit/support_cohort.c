@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include "support_cohort.h"
@@ -15,16 +16,24 @@ support_cohort_path (void)
     return COHORT_BINARY_DIR "/cli/cohort";
 }
 
-//  Runs the command with stderr sent to `err` (a shell redirection).
-static int
-s_run (char *out, size_t size, const char *dir, const char *err, const char *fmt,
-       va_list ap)
+void
+support_cohort_setenv (void)
+{
+    assert_int_equal (setenv ("COHORT_BIN", support_cohort_path (), 1), 0);
+}
+
+int
+support_cohort_run (char *out, size_t size, support_cohort_streams_t streams, const char *dir,
+                    const char *fmt, ...)
 {
     char args [4096], cmd [4608];
+    va_list ap;
+    va_start (ap, fmt);
     int n = vsnprintf (args, sizeof args, fmt, ap);
+    va_end (ap);
     assert_true (n >= 0 && (size_t) n < sizeof args);
-    n = snprintf (cmd, sizeof cmd, "cd '%s' && '%s' %s %s", dir? dir: ".",
-                  support_cohort_path (), args, err);
+    n = snprintf (cmd, sizeof cmd, "cd '%s' && '%s' %s %s", dir? dir: ".", support_cohort_path (),
+                  args, streams == SUPPORT_COHORT_BOTH? "2>&1": "2>/dev/null");
     assert_true (n >= 0 && (size_t) n < sizeof cmd);
     FILE *p = popen (cmd, "r");
     if (!p)
@@ -38,24 +47,4 @@ s_run (char *out, size_t size, const char *dir, const char *err, const char *fmt
         ;
     int status = pclose (p);
     return WIFEXITED (status)? WEXITSTATUS (status): -1;
-}
-
-int
-support_cohort_run (char *out, size_t size, const char *dir, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    int rc = s_run (out, size, dir, "2>&1", fmt, ap);
-    va_end (ap);
-    return rc;
-}
-
-int
-support_cohort_stdout (char *out, size_t size, const char *dir, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    int rc = s_run (out, size, dir, "2>/dev/null", fmt, ap);
-    va_end (ap);
-    return rc;
 }

@@ -16,19 +16,25 @@
 const char *
     support_cohort_path (void);
 
-//  Runs `cohort <fmt ...>` in the folder dir (the caller's own folder when
-//  dir is NULL), with stdout and stderr together, in the order written, in
-//  out (size bytes, NUL-terminated; output beyond size - 1 bytes is read
-//  and dropped). Returns the exit code, or -1 if the child did not exit
-//  (killed by a signal). A shell that cannot be started fails the test.
-int
-    support_cohort_run (char *out, size_t size, const char *dir, const char *fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
+//  Points the environment variable COHORT_BIN at the built binary, for
+//  library code that starts `cohort` processes itself (sim/launch.h).
+void
+    support_cohort_setenv (void);
 
-//  As support_cohort_run, with only stdout in out and stderr discarded: for
-//  checks that a text goes to stdout.
+//  What support_cohort_run captures of the child's output.
+typedef enum {
+    SUPPORT_COHORT_BOTH,            //  stdout and stderr together, in the order written
+    SUPPORT_COHORT_STDOUT           //  stdout only, stderr discarded
+} support_cohort_streams_t;
+
+//  Runs `cohort <fmt ...>` in the folder dir (the caller's own folder when
+//  dir is NULL) and captures `streams` of its output in out (size bytes,
+//  NUL-terminated; output beyond size - 1 bytes is read and dropped).
+//  Returns the exit code, or -1 if the child did not exit (killed by a
+//  signal). A shell that cannot be started fails the test.
 int
-    support_cohort_stdout (char *out, size_t size, const char *dir, const char *fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
+    support_cohort_run (char *out, size_t size, support_cohort_streams_t streams,
+                        const char *dir, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
 
 #endif

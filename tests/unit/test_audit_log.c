@@ -116,7 +116,7 @@ test_open_errors (void **state)
     assert_non_null (strstr (util_last_error (), "/nonexistent/dir/audit.db"));
     //  A file that is not SQLite.
     char junk [160];
-    snprintf (junk, sizeof junk, "%s/junk.db", f->dir);
+    support_path (junk, sizeof junk, f->dir, "junk.db");
     FILE *fp = fopen (junk, "wb");
     for (int i = 0; i < 100; i++)
         fputs ("this is not a database\n", fp);

@@ -116,7 +116,7 @@ test_empty_log (void **state)
 {
     fixture_t *f = *state;
     char path [160];
-    snprintf (path, sizeof path, "%s/empty.db", f->dir);
+    support_path (path, sizeof path, f->dir, "empty.db");
     audit_log_t *log = audit_log_open (path, "o");
     char *note = audit_log_checkpoint (log, f->key);
     audit_log_destroy (&log);
@@ -256,7 +256,7 @@ test_file_truncated (void **state)
     //  A log spanning many pages, signed at its end, cut to 60%: the
     //  entries up to the cut still verify and the first lost one is named.
     char path [160];
-    snprintf (path, sizeof path, "%s/big.db", f->dir);
+    support_path (path, sizeof path, f->dir, "big.db");
     audit_log_t *log = audit_log_open (path, "o");
     audit_entry_t batch [1000];
     for (int i = 0; i < 1000; i++)

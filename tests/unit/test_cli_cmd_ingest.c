@@ -24,7 +24,8 @@ typedef struct {
 
 //  Runs `cohort <fmt ...>` in the fixture's directory; returns the exit
 //  code, with stdout and stderr together in f->out.
-#define s_run(f, ...) support_cohort_run ((f)->out, sizeof (f)->out, (f)->dir, __VA_ARGS__)
+#define s_run(f, ...) \
+    support_cohort_run ((f)->out, sizeof (f)->out, SUPPORT_COHORT_BOTH, (f)->dir, __VA_ARGS__)
 
 static const char *s_consent =
     "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"%s\","

@@ -12,7 +12,8 @@
 #include "support_cohort.h"
 
 //  Runs the binary with `args`; returns its exit code, its stdout in out.
-#define s_run(args, out, size) support_cohort_stdout (out, size, NULL, "%s", args)
+#define s_run(args, out, size) \
+    support_cohort_run (out, size, SUPPORT_COHORT_STDOUT, NULL, "%s", args)
 
 static void
 test_help (void **state)

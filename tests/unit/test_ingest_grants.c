@@ -110,7 +110,7 @@ test_authorities_and_rejections (void **state)
 {
     fixture_t *f = *state;
     char audit_path [160];
-    snprintf (audit_path, sizeof audit_path, "%s/audit.db", f->dir);
+    support_path (audit_path, sizeof audit_path, f->dir, "audit.db");
     audit_log_t *audit = audit_log_open (audit_path, "hospital-a.example/audit");
     ingest_grants_t *g = ingest_grants_open (f->path, audit);
     assert_non_null (g);
@@ -259,7 +259,7 @@ test_no_records_table (void **state)
 {
     fixture_t *f = *state;
     char path [160];
-    snprintf (path, sizeof path, "%s/bare.db", f->dir);
+    support_path (path, sizeof path, f->dir, "bare.db");
     ingest_grants_t *g = ingest_grants_open (path, NULL);
     assert_non_null (g);
     ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };

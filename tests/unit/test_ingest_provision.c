@@ -151,7 +151,7 @@ test_enroll_provision_file (void **state)
     char *written = NULL;
     assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, &written), 0);
     char want [256];
-    snprintf (want, sizeof want, "%s/bed-1.device", f->prov);
+    support_path (want, sizeof want, f->prov, "bed-1.device");
     assert_string_equal (written, want);
     struct stat st;
     assert_int_equal (stat (written, &st), 0);

@@ -28,9 +28,10 @@
 #include "support_dir.h"
 #include "support_file.h"
 #include "support_ingest.h"
+#include "support_device.h"
 
 #define NOW 1795356300250LL             //  2026-11-22T14:05:00.250Z
-#define SECRET "\"secret\":\"4444444444444444444444444444444444444444444444444444444444444444\""
+#define SECRET SUPPORT_DEVICE_SECRET
 
 typedef struct {
     char dir [SUPPORT_DIR_MAX], prov [128];
@@ -101,36 +102,12 @@ static void
 test_load_bad_fields (void **state)
 {
     fixture_t *f = *state;
-    static const struct { const char *text, *field; } bad [] = {
-        { "{", "a.device:1:" },
-        { "[1]", "device_id" },
-        { "{\"patient\":\"Patient/p\",\"epoch\":1,\"aead\":\"aes-256-gcm\"," SECRET "}",
-          "device_id" },
-        { "{\"device_id\":\"a b\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "device_id" },
-        { "{\"device_id\":\"a\",\"patient\":\"p\",\"epoch\":1,\"aead\":\"aes-256-gcm\","
-          SECRET "}", "patient" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":0,"
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "epoch" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":4294967296,"
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "epoch" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":\"1\","
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "epoch" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,\"aead\":\"rot13\","
-          SECRET "}", "aead" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\",\"secret\":\"44\"}", "secret" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\",\"secret\":\"444444444444444444444444444444444444444444444"
-          "444444444444444444G\"}", "secret" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\"}", "secret" },
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
-        support_file_put (f->prov, "a.device", bad [i].text, 0600);
+    for (size_t i = 0; i < support_device_bad_count; i++) {
+        support_file_put (f->prov, "a.device", support_device_bad [i].text, 0600);
         assert_null (sim_devices_load (f->prov, 1));
-        if (!strstr (util_last_error (), bad [i].field))
-            fail_msg ("case %zu: '%s' lacks '%s'", i, util_last_error (), bad [i].field);
+        if (!strstr (util_last_error (), support_device_bad [i].named))
+            fail_msg ("case %zu: '%s' lacks '%s'", i, util_last_error (),
+                      support_device_bad [i].named);
     }
     //  A patient reference longer than a device keeps.
     char text [512], patient [SIM_DEVICE_PATIENT_MAX + 2];

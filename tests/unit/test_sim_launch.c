@@ -27,6 +27,7 @@
 #include "util/error.h"
 #include "support_dir.h"
 #include "support_file.h"
+#include "support_cohort.h"
 
 
 static bool
@@ -156,7 +157,7 @@ int
 main (void)
 {
     he_init ();
-    setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
+    support_cohort_setenv ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_start_failures),
         cmocka_unit_test (test_study_and_report),

@@ -27,6 +27,7 @@
 #include "util/error.h"
 #include "support_dir.h"
 #include "support_file.h"
+#include "support_cohort.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
@@ -339,7 +340,7 @@ main (void)
 {
     he_init ();
     //  The coordinator and sites are processes of the built binary.
-    setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
+    support_cohort_setenv ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_defaults_and_checks),
         cmocka_unit_test (test_prepare),
