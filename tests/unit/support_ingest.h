@@ -1,8 +1,8 @@
 /*  tests/unit/support_ingest.h - ingest fixtures for tests: FHIR texts
     (an Observation, a research Consent), a sealed device frame, a site's
     ingest files on disk (certificates, allowlist, storage key, store,
-    audit log, the ingest_config_t naming them), enrolled devices, and
-    consent authorities with signed grants.
+    audit log, the ingest_config_t naming them), enrolled devices and
+    their provisioning files, and consent authorities with signed grants.
 
     Header-only (static inline) because it needs cohort_ingest, which only
     the tests that include it link; include after cmocka.h. The folder
@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <jansson.h>
 
 #include "audit/key.h"
 #include "ingest/endpoint.h"
 #include "ingest/grants.h"
+#include "util/codec.h"
 #include "support_curve.h"
 #include "support_dir.h"
 #include "support_file.h"
@@ -167,6 +169,36 @@ support_ingest_enroll (const support_ingest_site_t *s, const char *device, const
     assert_int_equal (ingest_store_enroll (store, device, patient, 0, secret, &epoch), 0);
     ingest_store_destroy (&store);
     return epoch;
+}
+
+//  Checks the provisioning file a device enrollment wrote at path
+//  (ingest/provision.h): mode 0600 and exactly the members device_id,
+//  patient, epoch, aead ("aes-256-gcm") and secret (64 lower-case hex
+//  digits), with these values. The secret goes to secret unless NULL.
+static inline void
+support_ingest_expect_device_file (const char *path, const char *device, const char *patient,
+                                   uint32_t epoch, uint8_t secret [INGEST_SECRET_LEN])
+{
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    json_error_t err;
+    json_t *j = json_load_file (path, 0, &err);
+    if (!j)
+        fail_msg ("%s: %s", path, err.text);
+    assert_int_equal (json_object_size (j), 5);
+    assert_string_equal (json_string_value (json_object_get (j, "device_id")), device);
+    assert_string_equal (json_string_value (json_object_get (j, "patient")), patient);
+    assert_int_equal (json_integer_value (json_object_get (j, "epoch")), epoch);
+    assert_string_equal (json_string_value (json_object_get (j, "aead")), "aes-256-gcm");
+    const char *hex = json_string_value (json_object_get (j, "secret"));
+    assert_non_null (hex);
+    assert_int_equal (strlen (hex), 2 * INGEST_SECRET_LEN);
+    uint8_t bytes [INGEST_SECRET_LEN];
+    assert_int_equal (util_hex_decode (bytes, sizeof bytes, hex, strlen (hex)), 0);
+    if (secret)
+        memcpy (secret, bytes, sizeof bytes);
+    json_decref (j);
 }
 
 //  A new consent authority "consent-authority-1", enrolled in grants;

@@ -16,6 +16,7 @@
 #include "support_cohort.h"
 #include "support_dir.h"
 #include "support_file.h"
+#include "support_ingest.h"
 
 typedef struct {
     char dir [SUPPORT_DIR_MAX];
@@ -26,16 +27,6 @@ typedef struct {
 //  code, with stdout and stderr together in f->out.
 #define s_run(f, ...) \
     support_cohort_run ((f)->out, sizeof (f)->out, SUPPORT_COHORT_BOTH, (f)->dir, __VA_ARGS__)
-
-static const char *s_consent =
-    "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"%s\","
-    "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/consentscope\","
-    "\"code\":\"research\"}]},\"patient\":{\"reference\":\"Patient/p-1\"},"
-    "\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\","
-    "\"period\":{\"start\":\"2026-01-01T00:00:00Z\",\"end\":\"2030-01-01T00:00:00Z\"},"
-    "\"actor\":[{\"reference\":{\"reference\":\"Organization/hospital-a\"}}],"
-    "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
-    "\"code\":\"HRESCH\"}]}}";
 
 static int
 s_setup (void **state)
@@ -180,7 +171,7 @@ test_grants (void **state)
     assert_int_equal (s_run (f, "ingest enroll-authority --store site.db --key auth.key.pub"), 1);
     assert_int_equal (s_run (f, "ingest enroll-authority --store site.db --key auth.key"), 1);
     char json [4096];
-    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
+    support_consent (json, sizeof json, &(support_consent_t) { 0 });
     support_file_put (f->dir, "consent.json", json, 0644);
     assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file consent.json"
                                 " --out consent.json.sig"), 0);
@@ -210,8 +201,9 @@ test_grants (void **state)
     assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/hospital-b"
                                 " --purpose HRESCH"), 0);
     assert_non_null (strstr (f->out, "\"patients\": []"));
-    //  Revocation: a newer inactive version.
-    snprintf (json, sizeof json, s_consent, "inactive", "2026-11-20T00:00:00Z");
+    //  Revocation: a newer inactive version of the same consent.
+    support_consent (json, sizeof json, &(support_consent_t) {
+        .status = "inactive", .date = "2026-11-20T00:00:00Z" });
     support_file_put (f->dir, "revoke.json", json, 0644);
     assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file revoke.json"
                                 " --out revoke.json.sig"), 0);
@@ -249,17 +241,7 @@ test_site_config (void **state)
                          " --patient Patient/p-1 --provision-dir prov";
     assert_int_equal (s_run (f, enroll, "site.cfg", "bed-1"), 0);
     assert_non_null (strstr (f->out, "prov/bed-1.device"));
-    struct stat st;
-    assert_int_equal (stat (dev1, &st), 0);
-    assert_int_equal (st.st_mode & 0777, 0600);
-    json_error_t err;
-    json_t *j = json_load_file (dev1, 0, &err);
-    assert_non_null (j);
-    assert_string_equal (json_string_value (json_object_get (j, "device_id")), "bed-1");
-    assert_string_equal (json_string_value (json_object_get (j, "patient")), "Patient/p-1");
-    assert_int_equal (json_integer_value (json_object_get (j, "epoch")), 1);
-    assert_int_equal (strlen (json_string_value (json_object_get (j, "secret"))), 64);
-    json_decref (j);
+    support_ingest_expect_device_file (dev1, "bed-1", "Patient/p-1", 1, NULL);
     //  The enrollment went to the store and the audit log the config names.
     assert_int_equal (s_run (f, "ingest revoke-device " STORE " --device-id bed-1"
                                 " --audit audit.db"), 0);

@@ -153,21 +153,8 @@ test_enroll_provision_file (void **state)
     char want [256];
     support_path (want, sizeof want, f->prov, "bed-1.device");
     assert_string_equal (written, want);
-    struct stat st;
-    assert_int_equal (stat (written, &st), 0);
-    assert_int_equal (st.st_mode & 0777, 0600);
-    json_error_t err;
-    json_t *j = json_load_file (written, 0, &err);
-    assert_non_null (j);
-    assert_int_equal (json_object_size (j), 5);
-    assert_string_equal (json_string_value (json_object_get (j, "device_id")), "bed-1");
-    assert_string_equal (json_string_value (json_object_get (j, "patient")), "Patient/p-1");
-    assert_int_equal (json_integer_value (json_object_get (j, "epoch")), 1);
-    assert_string_equal (json_string_value (json_object_get (j, "aead")), "aes-256-gcm");
-    const char *hex = json_string_value (json_object_get (j, "secret"));
     uint8_t secret [INGEST_SECRET_LEN];
-    assert_int_equal (util_hex_decode (secret, sizeof secret, hex, strlen (hex)), 0);
-    json_decref (j);
+    support_ingest_expect_device_file (written, "bed-1", "Patient/p-1", 1, secret);
     assert_int_equal (s_submit (f, "bed-1", 1, secret), INGEST_OK);
     //  Refused before anything is enrolled: an existing file, a directory
     //  that is not one.
