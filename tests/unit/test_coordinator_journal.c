@@ -16,14 +16,25 @@
 #include "support_dir.h"
 #include "alloc_walk.h"
 
+typedef struct {
+    char dir [SUPPORT_DIR_MAX], path [256];     //  a journal not made yet
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = support_fixture_new (state, sizeof *f, "journal");
+    if (!f)
+        return -1;
+    support_path (f->path, sizeof f->path, f->dir, "j.db");
+    return 0;
+}
+
 static void
 test_journal (void **state)
 {
-    (void) state;
-    char dir [64];
-    assert_int_equal (support_dir_make (dir, sizeof dir, "journal"), 0);
-    char path [256];
-    support_path (path, sizeof path, dir, "j.db");
+    fixture_t *f = *state;
+    const char *path = f->path;
     coord_journal_t *j = coord_journal_open (path);
     assert_non_null (j);
     char *latest = (char *) "x", *report = (char *) "x";
@@ -68,7 +79,6 @@ test_journal (void **state)
     assert_int_equal (util_last_code (), UTIL_EIO);
     assert_non_null (strstr (util_last_error (), "journal"));
     assert_non_null (strstr (util_last_error (), "/nonexistent/dir/j.db"));
-    assert_int_equal (support_dir_remove (dir), 0);
 }
 
 static bool
@@ -85,21 +95,17 @@ s_open_walk (void *path)
 static void
 test_open_out_of_memory (void **state)
 {
-    (void) state;
-    char dir [64];
-    assert_int_equal (support_dir_make (dir, sizeof dir, "journal"), 0);
-    char path [256];
-    support_path (path, sizeof path, dir, "j.db");
-    assert_true (alloc_walk (s_open_walk, path) >= 1);
-    assert_int_equal (support_dir_remove (dir), 0);
+    fixture_t *f = *state;
+    assert_true (alloc_walk (s_open_walk, f->path) >= 1);
 }
 
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test (test_journal),
-        cmocka_unit_test (test_open_out_of_memory),
+        cmocka_unit_test_setup_teardown (test_journal, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_open_out_of_memory, s_setup,
+                                        support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -48,15 +48,30 @@ s_frame (uint8_t *out, const fixture_t *f, uint64_t seq)
                           f->secret);
 }
 
+//  The site's endpoint, on a free port.
+static ingest_endpoint_t *
+s_endpoint (const fixture_t *f)
+{
+    ingest_endpoint_t *ep = ingest_endpoint_new (&f->s.cfg, f->s.site_secret);
+    assert_non_null (ep);
+    return ep;
+}
+
+//  A gateway to the endpoint, with the certificate `cert` (a secret one).
+static ingest_gateway_t *
+s_gateway (const fixture_t *f, ingest_endpoint_t *ep, const char *cert)
+{
+    ingest_gateway_t *gw = ingest_gateway_new (ingest_endpoint_address (ep), cert, f->s.site);
+    assert_non_null (gw);
+    return gw;
+}
+
 static void
 test_requests_in_flight (void **state)
 {
     fixture_t *f = *state;
-    ingest_endpoint_t *ep = ingest_endpoint_new (&f->s.cfg, f->s.site_secret);
-    assert_non_null (ep);
-    ingest_gateway_t *gw = ingest_gateway_new (ingest_endpoint_address (ep), f->s.gw_secret,
-                                               f->s.site);
-    assert_non_null (gw);
+    ingest_endpoint_t *ep = s_endpoint (f);
+    ingest_gateway_t *gw = s_gateway (f, ep, f->s.gw_secret);
     uint8_t frames [6][1024];
     const uint8_t *ptrs [6];
     size_t lens [6];
@@ -131,11 +146,8 @@ test_grant (void **state)
     char *env = ingest_grant_sign (consent, strlen (consent), authority);
     assert_non_null (env);
     audit_signer_destroy (&authority);
-    ingest_endpoint_t *ep = ingest_endpoint_new (&f->s.cfg, f->s.site_secret);
-    assert_non_null (ep);
-    ingest_gateway_t *gw = ingest_gateway_new (ingest_endpoint_address (ep), f->s.gw_secret,
-                                               f->s.site);
-    assert_non_null (gw);
+    ingest_endpoint_t *ep = s_endpoint (f);
+    ingest_gateway_t *gw = s_gateway (f, ep, f->s.gw_secret);
     ingest_grant_reason_t r = INGEST_GRANT_MALFORMED;
     char detail [256];
     //  A frame request still in flight: its answer is not the grant's.
@@ -189,11 +201,8 @@ static void
 test_grant_refused_gateway (void **state)
 {
     fixture_t *f = *state;
-    ingest_endpoint_t *ep = ingest_endpoint_new (&f->s.cfg, f->s.site_secret);
-    assert_non_null (ep);
-    ingest_gateway_t *gw = ingest_gateway_new (ingest_endpoint_address (ep), f->s.stranger_secret,
-                                               f->s.site);
-    assert_non_null (gw);
+    ingest_endpoint_t *ep = s_endpoint (f);
+    ingest_gateway_t *gw = s_gateway (f, ep, f->s.stranger_secret);
     ingest_grant_reason_t r;
     char detail [64];
     assert_int_equal (ingest_gateway_grant (gw, (const uint8_t *) "{}", 2, 300, &r, detail,
