@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "support_dir.h"
+
 //  The path of the built binary.
 const char *
     support_cohort_path (void);
@@ -36,5 +38,18 @@ int
     support_cohort_run (char *out, size_t size, support_cohort_streams_t streams,
                         const char *dir, const char *fmt, ...)
     __attribute__ ((format (printf, 5, 6)));
+
+//  The per-test fixture (support_fixture_new, support_dir.h) of a test
+//  that runs the binary in a folder of its own.
+typedef struct {
+    char dir [SUPPORT_DIR_MAX];
+    char out [16384];           //  what the last run printed
+} support_cohort_fixture_t;
+
+//  support_cohort_in (f, fmt, ...): runs `cohort <fmt ...>` in f->dir with
+//  stdout and stderr together in f->out; the exit code (support_cohort_run).
+//  A macro, for any fixture with those two members.
+#define support_cohort_in(f, ...) \
+    support_cohort_run ((f)->out, sizeof (f)->out, SUPPORT_COHORT_BOTH, (f)->dir, __VA_ARGS__)
 
 #endif

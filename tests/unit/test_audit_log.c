@@ -15,9 +15,9 @@
 #include "audit/log.h"
 #include "util/error.h"
 #include "alloc_walk.h"
+#include "support_audit.h"
 #include "support_dir.h"
 #include "support_error.h"
-#include "support_audit.h"
 
 typedef struct {
     char dir [SUPPORT_DIR_MAX];

@@ -26,8 +26,7 @@ typedef struct {
 
 //  Runs `cohort audit <fmt ...>` in the fixture's directory; returns the
 //  exit code, with stdout and stderr together in f->out. fmt is a literal.
-#define s_run(f, ...) support_cohort_run ((f)->out, sizeof (f)->out, SUPPORT_COHORT_BOTH, \
-                                         (f)->dir, "audit " __VA_ARGS__)
+#define s_run(f, ...) support_cohort_in (f, "audit " __VA_ARGS__)
 
 //  A key, a log of 12 entries with a checkpoint at 8, and an outside
 //  checkpoint at 12.

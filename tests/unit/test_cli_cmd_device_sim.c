@@ -15,21 +15,14 @@
 
 #include "support_cohort.h"
 #include "support_curve.h"
+#include "support_device.h"
 #include "support_dir.h"
 #include "support_file.h"
-#include "support_device.h"
 
 #define SECRET SUPPORT_DEVICE_SECRET
 
-typedef struct {
-    char dir [SUPPORT_DIR_MAX], prov [128];
-    char out [16384];
-} fixture_t;
-
-//  Runs `cohort <fmt ...>` in the fixture's directory; returns the exit
-//  code, with stdout and stderr together in f->out.
-#define s_run(f, ...) \
-    support_cohort_run ((f)->out, sizeof (f)->out, SUPPORT_COHORT_BOTH, (f)->dir, __VA_ARGS__)
+typedef support_cohort_fixture_t fixture_t;
+#define s_run support_cohort_in
 
 //  A provisioning folder prov/ and two certificates: gw (the gateway's)
 //  and site (the site's public one).
@@ -39,7 +32,8 @@ s_setup (void **state)
     fixture_t *f = support_fixture_new (state, sizeof *f, "devsim");
     if (!f)
         return -1;
-    if (mkdir (support_path (f->prov, sizeof f->prov, f->dir, "prov"), 0700))
+    char prov [128];
+    if (mkdir (support_path (prov, sizeof prov, f->dir, "prov"), 0700))
         return -1;
     support_curve_cert (f->dir, "gw", NULL, NULL);
     support_curve_cert (f->dir, "site", NULL, NULL);
@@ -90,7 +84,7 @@ test_provisioning_files (void **state)
     //  Every file the loader refuses, refused by the command with its reason
     //  (test_sim_device.c has the same cases), the file named by its path.
     for (size_t i = 0; i < support_device_bad_count; i++) {
-        support_file_put (f->prov, "a.device", support_device_bad [i].text, 0600);
+        support_file_put (f->dir, "prov/a.device", support_device_bad [i].text, 0600);
         assert_int_equal (s_run (f, run, 1), 1);
         if (!strstr (f->out, support_device_bad [i].named))
             fail_msg ("case %zu: '%s' lacks '%s'", i, f->out, support_device_bad [i].named);
@@ -98,9 +92,9 @@ test_provisioning_files (void **state)
             assert_non_null (strstr (f->out, "prov/a.device:"));
     }
     //  A good file, but no site: the gateway cannot send.
-    support_file_put (f->prov, "a.device", "{\"device_id\":\"a\",\"patient\":\"Patient/p\","
+    support_file_put (f->dir, "prov/a.device", "{\"device_id\":\"a\",\"patient\":\"Patient/p\","
                       "\"epoch\":1,\"aead\":\"chacha20-poly1305\"," SECRET "}", 0600);
-    support_file_put (f->prov, "notes.txt", "not a device file", 0600);
+    support_file_put (f->dir, "prov/notes.txt", "not a device file", 0600);
     assert_int_equal (s_run (f, run, 2), 1);
     assert_non_null (strstr (f->out, "holds 1 .device files"));
     assert_int_equal (s_run (f, run, 1), 1);

@@ -18,15 +18,8 @@
 #include "support_file.h"
 #include "support_ingest.h"
 
-typedef struct {
-    char dir [SUPPORT_DIR_MAX];
-    char out [16384];
-} fixture_t;
-
-//  Runs `cohort <fmt ...>` in the fixture's directory; returns the exit
-//  code, with stdout and stderr together in f->out.
-#define s_run(f, ...) \
-    support_cohort_run ((f)->out, sizeof (f)->out, SUPPORT_COHORT_BOTH, (f)->dir, __VA_ARGS__)
+typedef support_cohort_fixture_t fixture_t;
+#define s_run support_cohort_in
 
 static int
 s_setup (void **state)

@@ -15,9 +15,9 @@
 #include "util/error.h"
 #include "alloc_walk.h"
 #include "support_dir.h"
-#include "support_he.h"
 #include "support_error.h"
 #include "support_file.h"
+#include "support_he.h"
 
 static he_pubkey_t *s_pk;
 static he_seckey_t *s_sk;

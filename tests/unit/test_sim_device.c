@@ -25,10 +25,10 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "support_curve.h"
+#include "support_device.h"
 #include "support_dir.h"
 #include "support_file.h"
 #include "support_ingest.h"
-#include "support_device.h"
 
 #define NOW 1795356300250LL             //  2026-11-22T14:05:00.250Z
 #define SECRET SUPPORT_DEVICE_SECRET

@@ -8,13 +8,10 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,24 +22,11 @@
 #include "sim/launch.h"
 #include "sim/simulate.h"
 #include "util/error.h"
+#include "support_cohort.h"
 #include "support_dir.h"
 #include "support_file.h"
-#include "support_cohort.h"
+#include "support_net.h"
 
-
-static bool
-s_port_free (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    assert_true (fd >= 0);
-    int one = 1;
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    bool ok = bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0 && listen (fd, 1) == 0;
-    close (fd);
-    return ok;
-}
 
 static void
 test_study_and_report (void **state)
@@ -70,7 +54,7 @@ test_study_and_report (void **state)
     assert_int_equal (sim_prepare (&o, port, &sites), 0);
     sim_fed_t *fed = sim_fed_start (out, port, sites, 3);
     assert_non_null (fed);
-    assert_false (s_port_free (port));
+    assert_false (support_net_port_free (port));
     assert_true (sim_fed_coordinator_rss_mb (fed) > 0);
 
     char path [512];
@@ -129,7 +113,7 @@ test_study_and_report (void **state)
     sim_fed_stop (&fed);
     assert_null (fed);
     sim_fed_stop (&fed);
-    assert_true (s_port_free (port));
+    assert_true (support_net_port_free (port));
     sim_consortium_free_sites (&sites);
 }
 
@@ -147,7 +131,7 @@ test_start_failures (void **state)
     //  The reason names the coordinator's log.
     assert_non_null (strstr (util_last_error (), "the coordinator exited"));
     assert_non_null (strstr (util_last_error (), "logs/coordinator.log"));
-    assert_true (s_port_free (port));
+    assert_true (support_net_port_free (port));
     //  A directory that cannot hold the logs.
     assert_null (sim_fed_start ("/nonexistent/dir", port, sites, 1));
     sim_fed_stop (NULL);

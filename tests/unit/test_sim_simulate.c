@@ -14,9 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "he/he.h"
 #include "models/csv.h"
@@ -25,9 +22,10 @@
 #include "sim/simulate.h"
 #include "sim/split.h"
 #include "util/error.h"
+#include "support_cohort.h"
 #include "support_dir.h"
 #include "support_file.h"
-#include "support_cohort.h"
+#include "support_net.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
@@ -273,15 +271,7 @@ test_run (void **state)
     //  The coordinator was stopped: nothing listens on its port any more.
     int port = (int) json_integer_value (json_object_get (run, "port"));
     json_decref (run);
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    assert_true (fd >= 0);
-    int one = 1;
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
-    assert_int_equal (listen (fd, 1), 0);
-    close (fd);
+    assert_true (support_net_port_free (port));
 
     //  Privacy off: the report and the page say NOT PRIVATE.
     support_path (out, sizeof out, support_dir_group, "off");

@@ -77,6 +77,21 @@ test_stats (void **state)
     free (v);
 }
 
+//  Points rs at a round of `kind` over the model's 3 parameters, with the
+//  2 features' mean and std, every row sampled.
+static void
+s_round (Cohort__RoundStart *rs, Cohort__RoundKind kind, double *params, double *mean,
+         double *std)
+{
+    rs->kind = kind;
+    rs->params = params;
+    rs->n_params = 3;
+    rs->mean = mean;
+    rs->std = std;
+    rs->n_mean = rs->n_std = 2;
+    rs->sampling_rate = 1;
+}
+
 static void
 test_train_and_eval (void **state)
 {
@@ -84,10 +99,7 @@ test_train_and_eval (void **state)
     dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 1);
     double params [3] = { 0, 0, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
-    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
-    rs.params = params; rs.n_params = 3;
-    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
-    rs.sampling_rate = 1;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, params, mean, std);
     int64_t v [3];
     assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, rng), 0);
     //  At w = 0 each gradient is (0.5 - y) [a, b, 1], clipped to norm 1 and
@@ -201,10 +213,7 @@ test_site_histograms (void **state)
     }
     //  Evaluation: both label histograms together to mass M.
     double params [3] = { 1, 0, -2.5 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
-    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_EVAL;
-    rs.params = params; rs.n_params = 3;
-    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
-    rs.sampling_rate = 1;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_EVAL, params, mean, std);
     int64_t h [2 * PROTO_HIST_BINS];
     assert_int_equal (site_round_vector (h, s_data, st, &plan, &rs, NULL), 0);
     int64_t mass = 0;
@@ -241,10 +250,7 @@ test_site_delta (void **state)
     (void) state;
     double params [3] = { 0.1, -0.2, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
-    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
-    rs.params = params; rs.n_params = 3;
-    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
-    rs.sampling_rate = 1;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, params, mean, std);
     int64_t v [3];
     double delta [3], norm = 0;
     //  Over the clip: scaled to norm C exactly (before rounding).
@@ -296,9 +302,7 @@ test_out_of_memory (void **state)
     dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 2);
     double params [3] = { 0, 0, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
-    rs.params = params; rs.n_params = 3;
-    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
-    rs.sampling_rate = 1;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, params, mean, std);
     Cohort__RoundKind kinds [] = { COHORT__ROUND_KIND__ROUND_KIND_TRAIN,
                                    COHORT__ROUND_KIND__ROUND_KIND_EVAL };
     for (int t = 0; t < 2; t++) {
