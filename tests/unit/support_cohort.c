@@ -10,8 +10,9 @@
 
 #include "support_cohort.h"
 
-const char *
-support_cohort_path (void)
+//  The path of the built binary.
+static const char *
+s_cohort_path (void)
 {
     return COHORT_BINARY_DIR "/cli/cohort";
 }
@@ -19,7 +20,7 @@ support_cohort_path (void)
 void
 support_cohort_setenv (void)
 {
-    assert_int_equal (setenv ("COHORT_BIN", support_cohort_path (), 1), 0);
+    assert_int_equal (setenv ("COHORT_BIN", s_cohort_path (), 1), 0);
 }
 
 int
@@ -32,7 +33,7 @@ support_cohort_run (char *out, size_t size, support_cohort_streams_t streams, co
     int n = vsnprintf (args, sizeof args, fmt, ap);
     va_end (ap);
     assert_true (n >= 0 && (size_t) n < sizeof args);
-    n = snprintf (cmd, sizeof cmd, "cd '%s' && '%s' %s %s", dir? dir: ".", support_cohort_path (),
+    n = snprintf (cmd, sizeof cmd, "cd '%s' && '%s' %s %s", dir? dir: ".", s_cohort_path (),
                   args, streams == SUPPORT_COHORT_BOTH? "2>&1": "2>/dev/null");
     assert_true (n >= 0 && (size_t) n < sizeof cmd);
     FILE *p = popen (cmd, "r");

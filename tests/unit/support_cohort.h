@@ -6,17 +6,13 @@
 
     The command line is printf-formatted and read by /bin/sh, so quoting
     works as typed ("--detail '{\"seq\":1}'"). For commands run in-process
-    through cli_run(), see support_cli.h. */
+    through cli_run(), see cli_run.h. */
 #ifndef TESTS_UNIT_SUPPORT_COHORT_H
 #define TESTS_UNIT_SUPPORT_COHORT_H
 
 #include <stddef.h>
 
 #include "support_dir.h"
-
-//  The path of the built binary.
-const char *
-    support_cohort_path (void);
 
 //  Points the environment variable COHORT_BIN at the built binary, for
 //  library code that starts `cohort` processes itself (sim/launch.h).

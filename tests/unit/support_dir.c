@@ -4,7 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <errno.h>
+#include <errno.h>                  //  program_invocation_short_name
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +39,18 @@ support_dir_remove (const char *dir)
     if (!dir || !*dir)
         return -1;
     return nftw (dir, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0? 0: -1;
+}
+
+int
+support_dir_remove_listed (const char *dir, const char *const *names)
+{
+    for (const char *const *name = names; *name; name++) {
+        char path [512];
+        if (snprintf (path, sizeof path, "%s/%s", dir, *name) >= (int) sizeof path)
+            return -1;
+        unlink (path);
+    }
+    return rmdir (dir);
 }
 
 void *
@@ -87,18 +99,6 @@ support_dir_group_teardown (void **state)
     int rc = support_dir_remove (support_dir_group);
     support_dir_group [0] = '\0';
     return rc;
-}
-
-int
-support_dir_remove_listed (const char *dir, const char *const *names)
-{
-    for (const char *const *name = names; *name; name++) {
-        char path [512];
-        if (snprintf (path, sizeof path, "%s/%s", dir, *name) >= (int) sizeof path)
-            return -1;
-        unlink (path);
-    }
-    return rmdir (dir);
 }
 
 char *
