@@ -17,7 +17,6 @@
 #include "support_dir.h"
 #include "support_file.h"
 
-
 #define s_keygen(extra) s_run ("keygen threshold %s", extra)
 #define s_consortium(extra) s_run ("keygen consortium %s", extra)
 

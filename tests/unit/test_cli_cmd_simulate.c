@@ -18,7 +18,6 @@
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
-
 static void
 test_refusals (void **state)
 {

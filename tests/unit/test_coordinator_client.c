@@ -15,7 +15,6 @@
 #include "support_dir.h"
 #include "support_file.h"
 
-
 //  Writes analyst.cfg; returns its path (a static buffer).
 static const char *
 s_cfg (const char *text)

@@ -12,7 +12,6 @@
 #include "coordinator/sites.h"
 #include "support_dir.h"
 
-
 //  A fresh certificate allowlisted as <dir>/<name>.pub; its public key.
 static const char *
 s_enrol (const char *name, zcert_t **cert)

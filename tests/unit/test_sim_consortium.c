@@ -19,7 +19,6 @@
 #include "he/keyfile.h"
 #include "support_dir.h"
 
-
 static void
 test_site_names (void **state)
 {

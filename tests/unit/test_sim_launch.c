@@ -27,7 +27,6 @@
 #include "support_file.h"
 #include "support_net.h"
 
-
 static void
 test_study_and_report (void **state)
 {

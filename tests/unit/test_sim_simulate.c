@@ -29,7 +29,6 @@
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
-
 static size_t
 s_rows (const char *path)
 {

@@ -19,7 +19,6 @@
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
 
-
 static void
 test_kinds (void **state)
 {

@@ -68,7 +68,6 @@ static const double s_sums [2 * S_FEATURES + 1] = { 21, 2.25, 91, 16.5625, 3 };
 
 #define S_REFUSED "decrypt: only the aggregate of the current round this site contributed to is decrypted, once"
 
-
 //  The consortium of the flow: a 2-of-2 key (the site holds share 1, the
 //  test share 2), the coordinator's server, and the worker in its thread.
 static struct {
