@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    char *text = malloc (size + 1);
+    char *text = fuzz_input_text (data, size);
     if (!text)
         return 0;
-    memcpy (text, data, size);
-    text [size] = '\0';
     double *orders = NULL;
     size_t n = 0;
     if (dp_orders_parse (text, &orders, &n) == 0) {

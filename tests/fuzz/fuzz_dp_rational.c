@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
+
 static uint64_t
 s_gcd (uint64_t a, uint64_t b)
 {
@@ -20,11 +22,9 @@ s_gcd (uint64_t a, uint64_t b)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    char *text = malloc (size + 1);
+    char *text = fuzz_input_text (data, size);
     if (!text)
         return 0;
-    memcpy (text, data, size);
-    text [size] = '\0';
     dp_rational_t r;
     if (dp_rational_parse (text, &r) == 0) {
         if (r.num == 0 || r.den == 0 || r.num > DP_RATIONAL_MAX || r.den > DP_RATIONAL_MAX

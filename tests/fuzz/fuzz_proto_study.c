@@ -7,15 +7,14 @@
 #include <string.h>
 
 #include "proto/study.h"
+#include "fuzz_input.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    char *text = malloc (size + 1);
+    char *text = fuzz_input_text (data, size);
     if (!text)
         return 0;
-    memcpy (text, data, size);
-    text [size] = '\0';
     proto_study_t *study = proto_study_parse (text, "fuzz");
     proto_study_destroy (&study);
     free (text);

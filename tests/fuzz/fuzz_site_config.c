@@ -3,24 +3,16 @@
     takes a path, so each input goes through one temporary file. */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "site/config.h"
+#include "fuzz_input.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    static char path [64];
-    if (!path [0]) {
-        snprintf (path, sizeof path, "/tmp/cohort-fuzz-site-%ld.cfg", (long) getpid ());
-    }
-    FILE *f = fopen (path, "wb");
-    if (!f)
+    const char *path = fuzz_input_file (data, size, "site");
+    if (!path)
         return 0;
-    fwrite (data, 1, size, f);
-    fclose (f);
     site_config_t *c = site_config_load (path);
     site_config_destroy (&c);
     return 0;

@@ -18,10 +18,18 @@
 #include "util/error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define ALLOC_WALK_MAX 100000
 
 typedef bool alloc_walk_fn (void *ctx);
+
+//  The ctx of a walk over a decoder: the encoded bytes it decodes.
+typedef struct {
+    uint8_t *buf;
+    size_t len;
+} alloc_walk_bytes_t;
 
 static inline long
 alloc_walk (alloc_walk_fn *fn, void *ctx)

@@ -1,57 +1,66 @@
-/*  tests/unit/cli_run.h - shared by the CLI command tests: runs `cohort
-    <line>` in-process through cli_run() with stdout and stderr captured in
-    s_out / s_err. Include after cmocka.h and cli/cli.h. Not a test file
-    itself (the unit-test glob picks up test_*.c only). */
+/*  tests/unit/cli_run.h - shared by the CLI command tests: runs a `cohort`
+    command line in-process through cli_run(), with stdout and stderr
+    captured (support_capture.h) in s_out and s_err. For the built binary
+    as a child process, see support_cohort.h.
+
+    Header-only (static inline) because it needs cohort_cli, which only the
+    CLI tests link; include after cmocka.h. Not a test file itself (the
+    unit-test glob picks up test_*.c only). */
 #ifndef TESTS_UNIT_CLI_RUN_H
 #define TESTS_UNIT_CLI_RUN_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cli/cli.h"
+#include "support_capture.h"
+
+//  What the last command printed (NUL-terminated, cut to fit).
 static char s_out [1 << 20];
 static char s_err [8192];
 
-//  Runs `cohort <line>` in-process (words split on spaces), capturing
-//  stdout and stderr. Returns the exit code.
-static int
-s_run (const char *line)
+//  Runs cli_run (argc, argv) with stdout and stderr captured in s_out and
+//  s_err; returns the exit code (CLI_OK, CLI_FAIL or CLI_USAGE).
+static inline int
+s_run_argv (int argc, char **argv)
 {
-    char buf [2048];
-    snprintf (buf, sizeof buf, "cohort %s", line);
-    char *argv [64];
-    int argc = 0;
-    for (char *w = strtok (buf, " "); w && argc < 63; w = strtok (NULL, " "))
-        argv [argc++] = w;
-    argv [argc] = NULL;
-    fflush (stdout);
-    fflush (stderr);
-    FILE *out = tmpfile (), *err = tmpfile ();
-    assert_non_null (out);
-    assert_non_null (err);
-    int saved_out = dup (1), saved_err = dup (2);
-    dup2 (fileno (out), 1);
-    dup2 (fileno (err), 2);
+    support_capture_begin ();
     int rc = cli_run (argc, argv);
-    fflush (stdout);
-    fflush (stderr);
-    dup2 (saved_out, 1);
-    dup2 (saved_err, 2);
-    close (saved_out);
-    close (saved_err);
-    rewind (out);
-    rewind (err);
-    s_out [fread (s_out, 1, sizeof s_out - 1, out)] = '\0';
-    s_err [fread (s_err, 1, sizeof s_err - 1, err)] = '\0';
-    fclose (out);
-    fclose (err);
+    support_capture_end (s_out, sizeof s_out, s_err, sizeof s_err);
     return rc;
 }
 
-static void
+//  Runs `cohort <fmt ...>`: the formatted line split into words at spaces
+//  (no quoting: a word holds no space), at most 63 words. Returns the exit
+//  code, with what it printed in s_out and s_err. A line over 4095 bytes
+//  fails the test.
+static inline int
+    s_run (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+static inline int
+s_run (const char *fmt, ...)
+{
+    char line [4096] = "cohort ";
+    va_list ap;
+    va_start (ap, fmt);
+    int n = vsnprintf (line + 7, sizeof line - 7, fmt, ap);
+    va_end (ap);
+    assert_true (n >= 0 && (size_t) n < sizeof line - 7);
+    char *argv [64];
+    int argc = 0;
+    for (char *w = strtok (line, " "); w && argc < 63; w = strtok (NULL, " "))
+        argv [argc++] = w;
+    argv [argc] = NULL;
+    return s_run_argv (argc, argv);
+}
+
+//  Expects `cohort <line>` to be a usage error (exit 2) whose stderr holds
+//  needle.
+static inline void
 s_usage (const char *line, const char *needle)
 {
-    int rc = s_run (line);
+    int rc = s_run ("%s", line);
     if (rc != CLI_USAGE || !strstr (s_err, needle))
         fail_msg ("`%s`: exit %d, stderr '%s' (wanted 2 and '%s')", line, rc, s_err, needle);
 }

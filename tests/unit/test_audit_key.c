@@ -17,6 +17,8 @@
 #include "util/error.h"
 #include "audit/audit_internal.h"
 #include "alloc_walk.h"
+#include "support_dir.h"
+#include "support_file.h"
 
 #define SK "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 #define VK "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -149,25 +151,14 @@ test_parse_rejects (void **state)
 }
 
 static void
-s_write (const char *path, const char *text, mode_t mode)
-{
-    unlink (path);
-    FILE *f = fopen (path, "wb");
-    assert_non_null (f);
-    fputs (text, f);
-    fclose (f);
-    assert_int_equal (chmod (path, mode), 0);
-}
-
-static void
 test_files (void **state)
 {
     (void) state;
-    char dir [] = "/tmp/cohort-audit-key-XXXXXX";
-    assert_non_null (mkdtemp (dir));
+    char dir [64];
+    assert_int_equal (support_dir_make (dir, sizeof dir, "audit-key"), 0);
     char path [256], pub [256];
-    snprintf (path, sizeof path, "%s/signer.key", dir);
-    snprintf (pub, sizeof pub, "%s/verifier.pub", dir);
+    support_path (path, sizeof path, dir, "signer.key");
+    support_path (pub, sizeof pub, dir, "verifier.pub");
 
     audit_signer_t *s = audit_signer_generate ("site-1");
     assert_int_equal (audit_signer_save (s, path), 0);
@@ -190,27 +181,27 @@ test_files (void **state)
     audit_signer_destroy (&s);
 
     //  Strict line format.
-    s_write (path, SK "\n", 0600);
+    support_file_write (path, SK "\n", 0600);
     back = audit_signer_load (path);
     assert_non_null (back);
     audit_signer_destroy (&back);
-    s_write (path, SK, 0600);
+    support_file_write (path, SK, 0600);
     assert_null (audit_signer_load (path));
-    s_write (path, SK "\n\n", 0600);
+    support_file_write (path, SK "\n\n", 0600);
     assert_null (audit_signer_load (path));
-    s_write (path, SK "\r\n", 0600);
+    support_file_write (path, SK "\r\n", 0600);
     assert_null (audit_signer_load (path));
-    s_write (path, "", 0600);
+    support_file_write (path, "", 0600);
     assert_null (audit_signer_load (path));
-    s_write (path, VK "\n", 0600);
+    support_file_write (path, VK "\n", 0600);
     assert_null (audit_signer_load (path));
     assert_non_null (strstr (util_last_error (), path));
 
-    s_write (pub, VK "\n", 0644);
+    support_file_write (pub, VK "\n", 0644);
     audit_verifier_t *v = audit_verifier_load (pub);
     assert_non_null (v);
     audit_verifier_destroy (&v);
-    s_write (pub, " " VK "\n", 0644);
+    support_file_write (pub, " " VK "\n", 0644);
     assert_null (audit_verifier_load (pub));
     assert_non_null (strstr (util_last_error (), pub));
     assert_null (audit_verifier_load ("/nonexistent/verifier.pub"));
@@ -220,11 +211,9 @@ test_files (void **state)
     memset (big, 'a', sizeof big - 2);
     big [sizeof big - 2] = '\n';
     big [sizeof big - 1] = '\0';
-    s_write (pub, big, 0644);
+    support_file_write (pub, big, 0644);
     assert_null (audit_verifier_load (pub));
-    unlink (path);
-    unlink (pub);
-    rmdir (dir);
+    assert_int_equal (support_dir_remove (dir), 0);
 }
 
 //  Allocation failures: parsing, loading and formatting keys.
@@ -281,13 +270,13 @@ test_out_of_memory (void **state)
     (void) state;
     assert_true (alloc_walk (s_parse_signer, NULL) >= 1);
     assert_true (alloc_walk (s_parse_verifier, NULL) >= 1);
-    char dir [] = "/tmp/cohort-audit-key-XXXXXX";
-    assert_non_null (mkdtemp (dir));
+    char dir [64];
+    assert_int_equal (support_dir_make (dir, sizeof dir, "audit-key"), 0);
     char path [256], pub [256];
-    snprintf (path, sizeof path, "%s/signer.key", dir);
-    snprintf (pub, sizeof pub, "%s/verifier.pub", dir);
-    s_write (path, SK "\n", 0600);
-    s_write (pub, VK "\n", 0644);
+    support_path (path, sizeof path, dir, "signer.key");
+    support_path (pub, sizeof pub, dir, "verifier.pub");
+    support_file_write (path, SK "\n", 0600);
+    support_file_write (pub, VK "\n", 0644);
     //  The file's buffer, then the key.
     assert_true (alloc_walk (s_load_signer, path) >= 2);
     assert_true (alloc_walk (s_load_verifier, pub) >= 2);
@@ -295,9 +284,7 @@ test_out_of_memory (void **state)
     assert_non_null (s);
     assert_true (alloc_walk (s_text, s) >= 1);
     audit_signer_destroy (&s);
-    unlink (path);
-    unlink (pub);
-    rmdir (dir);
+    assert_int_equal (support_dir_remove (dir), 0);
 }
 
 int

@@ -16,22 +16,21 @@
 #include "audit/keypair.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_dir.h"
 
 typedef struct {
-    char dir [64], key [128], pub [128];
+    char dir [SUPPORT_DIR_MAX], key [128], pub [128];
     audit_signer_t *signer;
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-keypair-XXXXXX");
-    if (!f || !mkdtemp (f->dir) || !(f->signer = audit_signer_generate ("hospital-a")))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "keypair");
+    if (!f || !(f->signer = audit_signer_generate ("hospital-a")))
         return -1;
-    snprintf (f->key, sizeof f->key, "%s/audit.key", f->dir);
-    snprintf (f->pub, sizeof f->pub, "%s/audit.key.pub", f->dir);
-    *state = f;
+    support_path (f->key, sizeof f->key, f->dir, "audit.key");
+    support_path (f->pub, sizeof f->pub, f->dir, "audit.key.pub");
     return 0;
 }
 
@@ -39,12 +38,8 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
     audit_signer_destroy (&f->signer);
-    free (f);
-    return rc == 0? 0: -1;
+    return support_fixture_teardown (state);
 }
 
 static void

@@ -15,44 +15,23 @@
 #include "audit/log.h"
 #include "util/error.h"
 #include "alloc_walk.h"
+#include "support_audit.h"
+#include "support_dir.h"
+#include "support_error.h"
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char path [128];
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-audit-log-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "audit-log");
+    if (!f)
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/audit.db", f->dir);
-    *state = f;
+    support_path (f->path, sizeof f->path, f->dir, "audit.db");
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    char cmd [256];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system (cmd) != 0)
-        return -1;
-    free (f);
-    return 0;
-}
-
-static void
-s_unhex (uint8_t *out, const char *hex)
-{
-    for (size_t i = 0; hex [2 * i]; i++) {
-        unsigned v;
-        assert_int_equal (sscanf (hex + 2 * i, "%2x", &v), 1);
-        out [i] = (uint8_t) v;
-    }
 }
 
 static void
@@ -76,7 +55,7 @@ test_known_head (void **state)
     audit_checkpoint_t head;
     assert_int_equal (audit_log_head (log, &head), 0);
     uint8_t want [AUDIT_HASH_LEN];
-    s_unhex (want, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    support_audit_hex (want, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     assert_memory_equal (head.root, want, AUDIT_HASH_LEN);
 
     audit_entry_t e1 = { 1700000000000, "device.enroll", "site:a", "{\"device\":\"d1\"}" };
@@ -85,14 +64,14 @@ test_known_head (void **state)
     assert_int_equal (audit_log_append (log, &e1, &index), 0);
     assert_int_equal (index, 0);
     assert_int_equal (audit_log_head (log, &head), 0);
-    s_unhex (want, "b25f6a4551620c755df6e5c415661cdb6252f74f3cea9f8495bac493d72f0e40");
+    support_audit_hex (want, "b25f6a4551620c755df6e5c415661cdb6252f74f3cea9f8495bac493d72f0e40");
     assert_memory_equal (head.root, want, AUDIT_HASH_LEN);
     assert_int_equal (audit_log_append (log, &e2, &index), 0);
     assert_int_equal (index, 1);
     assert_int_equal (audit_log_head (log, &head), 0);
     assert_string_equal (head.origin, "hospital-a.example/audit");
     assert_int_equal (head.size, 2);
-    s_unhex (want, "fa51e1f61b8eaa10b6c1489bc159f52dc7ea41d9ea3b8866d094b7e871d6678a");
+    support_audit_hex (want, "fa51e1f61b8eaa10b6c1489bc159f52dc7ea41d9ea3b8866d094b7e871d6678a");
     assert_memory_equal (head.root, want, AUDIT_HASH_LEN);
 
     char *json = audit_log_entry_json (log, 1);
@@ -137,7 +116,7 @@ test_open_errors (void **state)
     assert_non_null (strstr (util_last_error (), "/nonexistent/dir/audit.db"));
     //  A file that is not SQLite.
     char junk [160];
-    snprintf (junk, sizeof junk, "%s/junk.db", f->dir);
+    support_path (junk, sizeof junk, f->dir, "junk.db");
     FILE *fp = fopen (junk, "wb");
     for (int i = 0; i < 100; i++)
         fputs ("this is not a database\n", fp);
@@ -192,10 +171,9 @@ test_entry_rejects (void **state)
         { { 1, "k", "a", "{} {}" }, "detail" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
-        if (audit_log_append (log, &bad [i].e, NULL) == 0)
-            fail_msg ("accepted bad entry %zu", i);
-        if (!strstr (util_last_error (), bad [i].why))
-            fail_msg ("entry %zu: '%s' lacks '%s'", i, util_last_error (), bad [i].why);
+        char what [32];
+        snprintf (what, sizeof what, "bad entry %zu", i);
+        support_expect_refused (audit_log_append (log, &bad [i].e, NULL) != 0, what, bad [i].why);
     }
     assert_int_equal (audit_log_size (log), 1);
     free (detail);
@@ -407,14 +385,14 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_known_head, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_open_errors, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_entry_rejects, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_batch, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_two_handles, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_proofs, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_checkpoint, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_out_of_memory, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_known_head, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_open_errors, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_entry_rejects, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_batch, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_two_handles, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_proofs, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_checkpoint, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_out_of_memory, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -14,16 +14,7 @@
 #include <string.h>
 
 #include "audit/merkle.h"
-
-static void
-s_unhex (uint8_t *out, const char *hex)
-{
-    for (size_t i = 0; hex [2 * i]; i++) {
-        unsigned v;
-        assert_int_equal (sscanf (hex + 2 * i, "%2x", &v), 1);
-        out [i] = (uint8_t) v;
-    }
-}
+#include "support_audit.h"
 
 static const struct { const uint8_t *data; size_t len; } s_ct_leaves [8] = {
     { (const uint8_t *) "", 0 },
@@ -78,16 +69,16 @@ test_known_roots (void **state)
     s_ct_hashes ();
     for (int n = 0; n <= 8; n++) {
         audit_hash_t want, got;
-        s_unhex (want, s_ct_roots [n]);
+        support_audit_hex (want, s_ct_roots [n]);
         assert_int_equal (audit_merkle_root (got, s_ct, (uint64_t) n), 0);
         assert_memory_equal (got, want, AUDIT_HASH_LEN);
     }
     audit_hash_t leaves [64], want, got;
     s_numbered (leaves, 64);
-    s_unhex (want, "a8ef4844c8e1d5ba49c811cdb86e95791f5d32ca7d9709afda28fdf65e949a53");
+    support_audit_hex (want, "a8ef4844c8e1d5ba49c811cdb86e95791f5d32ca7d9709afda28fdf65e949a53");
     assert_int_equal (audit_merkle_root (got, leaves, 13), 0);
     assert_memory_equal (got, want, AUDIT_HASH_LEN);
-    s_unhex (want, "11206652df8512a0fbdc024270fcb6e4f72b5a9414f34e92f880242f6926f9a9");
+    support_audit_hex (want, "11206652df8512a0fbdc024270fcb6e4f72b5a9414f34e92f880242f6926f9a9");
     assert_int_equal (audit_merkle_root (got, leaves, 64), 0);
     assert_memory_equal (got, want, AUDIT_HASH_LEN);
 }
@@ -100,11 +91,11 @@ test_hash_domains (void **state)
     //  two leaves is the root of the two-leaf tree.
     audit_hash_t a, b, n, want;
     assert_int_equal (audit_merkle_leaf_hash (a, "", 0), 0);
-    s_unhex (want, s_ct_roots [1]);
+    support_audit_hex (want, s_ct_roots [1]);
     assert_memory_equal (a, want, AUDIT_HASH_LEN);
     assert_int_equal (audit_merkle_leaf_hash (b, "\x00", 1), 0);
     assert_int_equal (audit_merkle_node_hash (n, a, b), 0);
-    s_unhex (want, s_ct_roots [2]);
+    support_audit_hex (want, s_ct_roots [2]);
     assert_memory_equal (n, want, AUDIT_HASH_LEN);
     //  Swapping children changes the node.
     assert_int_equal (audit_merkle_node_hash (n, b, a), 0);
@@ -151,34 +142,38 @@ test_frontier (void **state)
     assert_int_equal (audit_frontier_push (&f, leaves [0]), -1);
 }
 
+//  The proof is the n hashes of `want` (hex), in order.
+static void
+s_expect_path (const audit_hash_t *proof, size_t len, const char *const *want, size_t n)
+{
+    assert_int_equal (len, n);
+    for (size_t i = 0; i < n; i++) {
+        audit_hash_t hash;
+        support_audit_hex (hash, want [i]);
+        assert_memory_equal (proof [i], hash, AUDIT_HASH_LEN);
+    }
+}
+
 static void
 test_known_proofs (void **state)
 {
     (void) state;
     s_ct_hashes ();
-    audit_hash_t proof [AUDIT_PROOF_MAX], want, root;
+    audit_hash_t proof [AUDIT_PROOF_MAX], root;
     size_t len = 0;
     static const char *path_0_8 [] = {
         "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" };
     assert_int_equal (audit_merkle_inclusion_proof (proof, &len, s_ct, 8, 0), 0);
-    assert_int_equal (len, 3);
-    for (size_t i = 0; i < 3; i++) {
-        s_unhex (want, path_0_8 [i]);
-        assert_memory_equal (proof [i], want, AUDIT_HASH_LEN);
-    }
+    s_expect_path (proof, len, path_0_8, 3);
     static const char *path_5_7 [] = {
         "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
         "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
         "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" };
     assert_int_equal (audit_merkle_inclusion_proof (proof, &len, s_ct, 7, 5), 0);
-    assert_int_equal (len, 3);
-    for (size_t i = 0; i < 3; i++) {
-        s_unhex (want, path_5_7 [i]);
-        assert_memory_equal (proof [i], want, AUDIT_HASH_LEN);
-    }
-    s_unhex (root, s_ct_roots [7]);
+    s_expect_path (proof, len, path_5_7, 3);
+    support_audit_hex (root, s_ct_roots [7]);
     assert_int_equal (audit_merkle_inclusion_verify (s_ct [5], 5, 7, proof, len, root), 0);
 
     static const char *proof_3_8 [] = {
@@ -187,19 +182,15 @@ test_known_proofs (void **state)
         "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" };
     assert_int_equal (audit_merkle_consistency_proof (proof, &len, s_ct, 8, 3), 0);
-    assert_int_equal (len, 4);
-    for (size_t i = 0; i < 4; i++) {
-        s_unhex (want, proof_3_8 [i]);
-        assert_memory_equal (proof [i], want, AUDIT_HASH_LEN);
-    }
+    s_expect_path (proof, len, proof_3_8, 4);
     audit_hash_t old_root;
-    s_unhex (old_root, s_ct_roots [3]);
-    s_unhex (root, s_ct_roots [8]);
+    support_audit_hex (old_root, s_ct_roots [3]);
+    support_audit_hex (root, s_ct_roots [8]);
     assert_int_equal (audit_merkle_consistency_verify (3, 8, old_root, root, proof, len), 0);
+    static const char *proof_4_7 [] = {
+        "837dbb152e9b079010717e84e865da4ebc0fa198a806d59d31bf15accef22d0e" };
     assert_int_equal (audit_merkle_consistency_proof (proof, &len, s_ct, 7, 4), 0);
-    assert_int_equal (len, 1);
-    s_unhex (want, "837dbb152e9b079010717e84e865da4ebc0fa198a806d59d31bf15accef22d0e");
-    assert_memory_equal (proof [0], want, AUDIT_HASH_LEN);
+    s_expect_path (proof, len, proof_4_7, 1);
 }
 
 static void

@@ -15,24 +15,24 @@
 
 #include "audit/proof.h"
 #include "util/alloc.h"
-#include "util/codec.h"
 #include "util/error.h"
+#include "support_audit.h"
+#include "support_dir.h"
 
 #define ENTRIES 12
 
 typedef struct {
-    char dir [64], path [128];
+    char dir [SUPPORT_DIR_MAX], path [128];
     audit_log_t *log;
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-proof-XXXXXX");
-    if (!f || !mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "proof");
+    if (!f)
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/audit.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "audit.db");
     if (!(f->log = audit_log_open (f->path, "hospital-a.example/audit")))
         return -1;
     for (int i = 0; i < ENTRIES; i++) {
@@ -42,7 +42,6 @@ s_setup (void **state)
         if (audit_log_append (f->log, &e, NULL))
             return -1;
     }
-    *state = f;
     return 0;
 }
 
@@ -51,34 +50,7 @@ s_teardown (void **state)
 {
     fixture_t *f = *state;
     audit_log_destroy (&f->log);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
-    free (f);
-    return rc == 0? 0: -1;
-}
-
-//  Decodes a base64 hash member.
-static void
-s_hash (audit_hash_t out, json_t *value)
-{
-    const char *text = json_string_value (value);
-    assert_non_null (text);
-    assert_int_equal (strlen (text), 44);
-    size_t len = 0;
-    assert_int_equal (util_b64_decode (out, AUDIT_HASH_LEN, &len, text, 44), 0);
-    assert_int_equal (len, AUDIT_HASH_LEN);
-}
-
-static size_t
-s_path (audit_hash_t *out, json_t *list)
-{
-    assert_true (json_is_array (list));
-    size_t n = json_array_size (list);
-    assert_true (n <= AUDIT_PROOF_MAX);
-    for (size_t i = 0; i < n; i++)
-        s_hash (out [i], json_array_get (list, i));
-    return n;
+    return support_fixture_teardown (state);
 }
 
 //  The keys appear in this order in the text.
@@ -117,11 +89,11 @@ test_inclusion (void **state)
             assert_int_equal (json_integer_value (json_object_get (entry, "time_ms")),
                               1000 + i);
             audit_hash_t leaf, root, want, path [AUDIT_PROOF_MAX];
-            s_hash (leaf, json_object_get (j, "leaf_hash"));
-            s_hash (root, json_object_get (j, "root_hash"));
+            support_audit_hash (leaf, json_object_get (j, "leaf_hash"));
+            support_audit_hash (root, json_object_get (j, "root_hash"));
             assert_int_equal (audit_log_root_at (f->log, size, want), 0);
             assert_memory_equal (root, want, AUDIT_HASH_LEN);
-            size_t n = s_path (path, json_object_get (j, "inclusion_path"));
+            size_t n = support_audit_path (path, json_object_get (j, "inclusion_path"));
             assert_int_equal (audit_merkle_inclusion_verify (leaf, i, size, path, n, root), 0);
             //  A path for another index does not check.
             if (size > 1)
@@ -158,11 +130,11 @@ test_consistency (void **state)
             assert_int_equal (json_integer_value (json_object_get (j, "tree_size")), size);
             assert_int_equal (json_integer_value (json_object_get (j, "old_size")), old);
             audit_hash_t old_root, root, want, path [AUDIT_PROOF_MAX];
-            s_hash (old_root, json_object_get (j, "old_root_hash"));
-            s_hash (root, json_object_get (j, "root_hash"));
+            support_audit_hash (old_root, json_object_get (j, "old_root_hash"));
+            support_audit_hash (root, json_object_get (j, "root_hash"));
             assert_int_equal (audit_log_root_at (f->log, old, want), 0);
             assert_memory_equal (old_root, want, AUDIT_HASH_LEN);
-            size_t n = s_path (path, json_object_get (j, "consistency_path"));
+            size_t n = support_audit_path (path, json_object_get (j, "consistency_path"));
             assert_int_equal (audit_merkle_consistency_verify (old, size, old_root, root, path,
                                                                n), 0);
             if (old == 8 && size == ENTRIES) {

@@ -7,7 +7,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +17,13 @@
 #include "util/error.h"
 #include "audit/audit_internal.h"
 #include "alloc_walk.h"
+#include "support_dir.h"
+#include "support_file.h"
 
 #define N 50
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char path [128];
     audit_signer_t *key;
     audit_verifier_t *verifier;
@@ -33,11 +34,10 @@ typedef struct {
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-audit-verify-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "audit-verify");
+    if (!f)
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/audit.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "audit.db");
     f->key = audit_signer_generate ("audit-key");
     char *vtext = audit_signer_verifier_text (f->key);
     f->verifier = audit_verifier_parse (vtext, strlen (vtext));
@@ -57,7 +57,6 @@ s_setup (void **state)
         }
     }
     audit_log_destroy (&log);
-    *state = f;
     return f->note? 0: -1;
 }
 
@@ -65,27 +64,14 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [256];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system (cmd) != 0)
-        return -1;
     audit_signer_destroy (&f->key);
     audit_verifier_destroy (&f->verifier);
     free (f->note);
-    free (f);
-    return 0;
+    return support_fixture_teardown (state);
 }
 
-static void
-s_sql (fixture_t *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal (sqlite3_open (f->path, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec (db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg ("%s: %s", sql, err);
-    sqlite3_close (db);
-}
+//  Tampers with the log file behind the library's back.
+#define s_sql(f, sql) support_sql ((f)->path, sql)
 
 //  Verifies and expects failure naming `first_bad` with `why` in the message.
 static void
@@ -130,7 +116,7 @@ test_empty_log (void **state)
 {
     fixture_t *f = *state;
     char path [160];
-    snprintf (path, sizeof path, "%s/empty.db", f->dir);
+    support_path (path, sizeof path, f->dir, "empty.db");
     audit_log_t *log = audit_log_open (path, "o");
     char *note = audit_log_checkpoint (log, f->key);
     audit_log_destroy (&log);
@@ -270,7 +256,7 @@ test_file_truncated (void **state)
     //  A log spanning many pages, signed at its end, cut to 60%: the
     //  entries up to the cut still verify and the first lost one is named.
     char path [160];
-    snprintf (path, sizeof path, "%s/big.db", f->dir);
+    support_path (path, sizeof path, f->dir, "big.db");
     audit_log_t *log = audit_log_open (path, "o");
     audit_entry_t batch [1000];
     for (int i = 0; i < 1000; i++)

@@ -11,6 +11,7 @@
 
 #include "bench/bench.h"
 #include "util/error.h"
+#include "support_cohort.h"
 
 static void
 test_quick (void **state)
@@ -43,7 +44,7 @@ int
 main (void)
 {
     //  The simulations' processes are the built binary.
-    setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
+    support_cohort_setenv ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_quick),
     };

@@ -15,16 +15,18 @@
 #include "audit/log.h"
 #include "bench/bench.h"
 #include "util/error.h"
+#include "support_dir.h"
 
-static char s_tmp [] = "/tmp/cohort-test-bench-ingest-XXXXXX";
+static char s_tmp [64];
 
 static int
 s_setup (void **state)
 {
     (void) state;
-    return mkdtemp (s_tmp)? 0: -1;
+    return support_dir_make (s_tmp, sizeof s_tmp, "test-bench-ingest");
 }
 
+//  rmdir, not a recursive removal: the benchmark must leave nothing behind.
 static int
 s_teardown (void **state)
 {

@@ -6,69 +6,40 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit/merkle.h"
-
-#define COHORT COHORT_BINARY_DIR "/cli/cohort"
+#include "support_audit.h"
+#include "support_cohort.h"
+#include "support_dir.h"
+#include "support_file.h"
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char log [128], key [128], pub [128], note [128];
     char out [16384];
 } fixture_t;
 
-//  Runs `cohort audit <args>` in the fixture's directory; returns the exit
-//  code, with stdout and stderr together in f->out.
-static int
-s_run (fixture_t *f, const char *fmt, ...)
-{
-    char args [1024], cmd [1400];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (args, sizeof args, fmt, ap);
-    va_end (ap);
-    snprintf (cmd, sizeof cmd, "cd '%s' && %s audit %s 2>&1", f->dir, COHORT, args);
-    FILE *p = popen (cmd, "r");
-    assert_non_null (p);
-    size_t n = fread (f->out, 1, sizeof f->out - 1, p);
-    f->out [n] = '\0';
-    int status = pclose (p);
-    return WIFEXITED (status)? WEXITSTATUS (status): -1;
-}
-
-static void
-s_sql (fixture_t *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal (sqlite3_open (f->log, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec (db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg ("%s: %s", sql, err);
-    sqlite3_close (db);
-}
+//  Runs `cohort audit <fmt ...>` in the fixture's directory; returns the
+//  exit code, with stdout and stderr together in f->out. fmt is a literal.
+#define s_run(f, ...) support_cohort_in (f, "audit " __VA_ARGS__)
 
 //  A key, a log of 12 entries with a checkpoint at 8, and an outside
 //  checkpoint at 12.
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-cli-audit-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "cli-audit");
+    if (!f)
         return -1;
-    snprintf (f->log, sizeof f->log, "%s/audit.db", f->dir);
-    snprintf (f->key, sizeof f->key, "%s/audit.key", f->dir);
-    snprintf (f->pub, sizeof f->pub, "%s/audit.key.pub", f->dir);
-    snprintf (f->note, sizeof f->note, "%s/head.note", f->dir);
-    *state = f;
+    support_path (f->log, sizeof f->log, f->dir, "audit.db");
+    support_path (f->key, sizeof f->key, f->dir, "audit.key");
+    support_path (f->pub, sizeof f->pub, f->dir, "audit.key.pub");
+    support_path (f->note, sizeof f->note, f->dir, "head.note");
     if (s_run (f, "keygen --name hospital-a --out audit.key"))
         return -1;
     for (int i = 0; i < 12; i++) {
@@ -80,17 +51,6 @@ s_setup (void **state)
             return -1;
     }
     return s_run (f, "checkpoint --log audit.db --key audit.key --out head.note");
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
-    free (f);
-    return rc == 0? 0: -1;
 }
 
 static void
@@ -147,8 +107,7 @@ test_append_and_checkpoint_errors (void **state)
     fixture_t *f = *state;
     assert_int_equal (s_run (f, "append --log new.db --kind k --actor a --detail {}"), 1);
     char path [160];
-    snprintf (path, sizeof path, "%s/new.db", f->dir);
-    assert_int_equal (access (path, F_OK), -1);
+    assert_int_equal (access (support_path (path, sizeof path, f->dir, "new.db"), F_OK), -1);
     assert_int_equal (s_run (f, "append --log audit.db --kind K --actor a --detail {}"), 1);
     assert_non_null (strstr (f->out, "kind"));
     assert_int_equal (s_run (f, "append --log audit.db --kind k --actor a --detail '[1]'"), 1);
@@ -185,12 +144,10 @@ test_verify_good (void **state)
     assert_int_equal (s_run (f, "verify --log audit.db --pubkey missing.pub"), 1);
     assert_int_equal (s_run (f, "verify --log audit.db --checkpoint missing.note"), 1);
     assert_int_equal (s_run (f, "verify --log missing.db"), 1);
-    char big [160];
-    snprintf (big, sizeof big, "%s/big.note", f->dir);
-    FILE *fp = fopen (big, "wb");
-    for (int i = 0; i < 9000; i++)
-        fputc ('x', fp);
-    fclose (fp);
+    char big [9001];
+    memset (big, 'x', 9000);
+    big [9000] = '\0';
+    support_file_put (f->dir, "big.note", big, 0644);
     assert_int_equal (s_run (f, "verify --log audit.db --checkpoint big.note"), 1);
     assert_non_null (strstr (f->out, "over the limit of 8192"));
 }
@@ -211,7 +168,7 @@ static void
 test_tamper_changed_byte (void **state)
 {
     fixture_t *f = *state;
-    s_sql (f, "UPDATE entries SET detail = '{\"seq\":50}' WHERE idx = 5");
+    support_sql (f->log, "UPDATE entries SET detail = '{\"seq\":50}' WHERE idx = 5");
     s_expect_bad (f, "5");
     assert_non_null (strstr (f->out, "entry 5 was altered"));
 }
@@ -220,7 +177,7 @@ static void
 test_tamper_removed (void **state)
 {
     fixture_t *f = *state;
-    s_sql (f, "DELETE FROM entries WHERE idx = 9");
+    support_sql (f->log, "DELETE FROM entries WHERE idx = 9");
     s_expect_bad (f, "9");
     assert_non_null (strstr (f->out, "entry 9 is missing"));
 }
@@ -229,9 +186,9 @@ static void
 test_tamper_reordered (void **state)
 {
     fixture_t *f = *state;
-    s_sql (f, "UPDATE entries SET idx = -1 WHERE idx = 2;"
-              "UPDATE entries SET idx = 2 WHERE idx = 3;"
-              "UPDATE entries SET idx = 3 WHERE idx = -1");
+    support_sql (f->log, "UPDATE entries SET idx = -1 WHERE idx = 2;"
+                         "UPDATE entries SET idx = 2 WHERE idx = 3;"
+                         "UPDATE entries SET idx = 3 WHERE idx = -1");
     s_expect_bad (f, "2");
 }
 
@@ -241,7 +198,8 @@ test_tamper_truncated (void **state)
     fixture_t *f = *state;
     //  The tail dropped along with the log's own record of it: only the
     //  checkpoint kept outside remembers 12 entries.
-    s_sql (f, "DELETE FROM entries WHERE idx >= 10; DELETE FROM checkpoints WHERE size > 8;");
+    support_sql (f->log, "DELETE FROM entries WHERE idx >= 10;"
+                         "DELETE FROM checkpoints WHERE size > 8;");
     s_expect_bad (f, "10");
     assert_non_null (strstr (f->out, "entry 10 is missing"));
     //  The file itself cut short.
@@ -250,13 +208,6 @@ test_tamper_truncated (void **state)
     assert_int_equal (truncate (f->log, st.st_size / 2), 0);
     assert_int_equal (s_run (f, "verify --log audit.db --checkpoint head.note"), 1);
     assert_non_null (strstr (f->out, "cohort: error: audit verify"));
-}
-
-static void
-s_unb64 (uint8_t *out, json_t *s)
-{
-    assert_true (json_is_string (s));
-    assert_int_equal (EVP_DecodeBlock (out, (const unsigned char *) json_string_value (s), 44), 33);
 }
 
 static void
@@ -271,17 +222,11 @@ test_prove (void **state)
         assert_int_equal (json_integer_value (json_object_get (j, "tree_size")), 12);
         assert_int_equal (json_integer_value (json_object_get (
             json_object_get (j, "entry"), "index")), i);
-        uint8_t leaf [33], root [33], proof [AUDIT_PROOF_MAX][AUDIT_HASH_LEN + 1];
-        s_unb64 (leaf, json_object_get (j, "leaf_hash"));
-        s_unb64 (root, json_object_get (j, "root_hash"));
-        json_t *path = json_object_get (j, "inclusion_path");
-        size_t n = json_array_size (path);
-        audit_hash_t hashes [AUDIT_PROOF_MAX];
-        for (size_t k = 0; k < n; k++) {
-            s_unb64 (proof [k], json_array_get (path, k));
-            memcpy (hashes [k], proof [k], AUDIT_HASH_LEN);
-        }
-        assert_int_equal (audit_merkle_inclusion_verify (leaf, (uint64_t) i, 12, hashes, n, root), 0);
+        audit_hash_t leaf, root, path [AUDIT_PROOF_MAX];
+        support_audit_hash (leaf, json_object_get (j, "leaf_hash"));
+        support_audit_hash (root, json_object_get (j, "root_hash"));
+        size_t n = support_audit_path (path, json_object_get (j, "inclusion_path"));
+        assert_int_equal (audit_merkle_inclusion_verify (leaf, (uint64_t) i, 12, path, n, root), 0);
         json_decref (j);
     }
     assert_int_equal (s_run (f, "prove --log audit.db --index 3 --size 8"), 0);
@@ -289,18 +234,11 @@ test_prove (void **state)
     assert_int_equal (s_run (f, "prove --log audit.db --old 8"), 0);
     json_t *j = json_loads (f->out, 0, &jerr);
     assert_non_null (j);
-    uint8_t old_root [33], root [33];
-    s_unb64 (old_root, json_object_get (j, "old_root_hash"));
-    s_unb64 (root, json_object_get (j, "root_hash"));
-    json_t *path = json_object_get (j, "consistency_path");
-    audit_hash_t hashes [AUDIT_PROOF_MAX];
-    for (size_t k = 0; k < json_array_size (path); k++) {
-        uint8_t h [33];
-        s_unb64 (h, json_array_get (path, k));
-        memcpy (hashes [k], h, AUDIT_HASH_LEN);
-    }
-    assert_int_equal (audit_merkle_consistency_verify (8, 12, old_root, root, hashes,
-                                                       json_array_size (path)), 0);
+    audit_hash_t old_root, root, path [AUDIT_PROOF_MAX];
+    support_audit_hash (old_root, json_object_get (j, "old_root_hash"));
+    support_audit_hash (root, json_object_get (j, "root_hash"));
+    size_t n = support_audit_path (path, json_object_get (j, "consistency_path"));
+    assert_int_equal (audit_merkle_consistency_verify (8, 12, old_root, root, path, n), 0);
     json_decref (j);
     assert_int_equal (s_run (f, "prove --log audit.db --index 12"), 1);
     assert_int_equal (s_run (f, "prove --log audit.db --index 1 --size 13"), 1);
@@ -311,7 +249,7 @@ test_prove (void **state)
 int
 main (void)
 {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_help_and_usage), T (test_keygen), T (test_append_and_checkpoint_errors),
         T (test_verify_good), T (test_tamper_changed_byte), T (test_tamper_removed),

@@ -25,7 +25,7 @@ test_dispatch (void **state)
         char line [64], want [64];
         snprintf (line, sizeof line, "bench %s --help", areas [i]);
         snprintf (want, sizeof want, "usage: cohort bench %s ", areas [i]);
-        assert_int_equal (s_run (line), CLI_OK);
+        assert_int_equal (s_run ("%s", line), CLI_OK);
         assert_non_null (strstr (s_out, want));
         snprintf (line, sizeof line, "bench %s --nosuch", areas [i]);
         s_usage (line, "unknown option '--nosuch'");
@@ -39,12 +39,9 @@ test_dispatch (void **state)
     assert_non_null (strstr (s_out, "usage: cohort bench federation"));
     s_usage ("bench all --bogus", "he: unknown option '--bogus'");
     char *argv [] = { "bench", "all", "--help", NULL };
-    fflush (stdout);
-    FILE *saved = stdout;
-    stdout = fopen ("/dev/null", "w");
+    support_capture_begin ();
     int rc = cli_cmd_bench (3, argv);
-    fclose (stdout);
-    stdout = saved;
+    support_capture_end (s_out, sizeof s_out, s_err, sizeof s_err);
     assert_int_equal (rc, CLI_OK);
     assert_string_equal (argv [1], "all");
 }

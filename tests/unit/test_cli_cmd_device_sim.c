@@ -8,77 +8,36 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 
-#define COHORT COHORT_BINARY_DIR "/cli/cohort"
-#define SECRET "\"secret\":\"4444444444444444444444444444444444444444444444444444444444444444\""
+#include "support_cohort.h"
+#include "support_curve.h"
+#include "support_device.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-typedef struct {
-    char dir [64];
-    char out [16384];
-} fixture_t;
+#define SECRET SUPPORT_DEVICE_SECRET
 
-static int
-s_run (fixture_t *f, const char *fmt, ...)
-{
-    char args [2048], cmd [2400];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (args, sizeof args, fmt, ap);
-    va_end (ap);
-    snprintf (cmd, sizeof cmd, "cd '%s' && %s %s 2>&1", f->dir, COHORT, args);
-    FILE *p = popen (cmd, "r");
-    assert_non_null (p);
-    size_t n = fread (f->out, 1, sizeof f->out - 1, p);
-    f->out [n] = '\0';
-    int status = pclose (p);
-    return WIFEXITED (status)? WEXITSTATUS (status): -1;
-}
+typedef support_cohort_fixture_t fixture_t;
+#define s_run support_cohort_in
 
-static void
-s_write (fixture_t *f, const char *name, const char *text)
-{
-    char path [160];
-    snprintf (path, sizeof path, "%s/%s", f->dir, name);
-    FILE *fp = fopen (path, "wb");
-    assert_non_null (fp);
-    fputs (text, fp);
-    fclose (fp);
-}
-
+//  A provisioning folder prov/ and two certificates: gw (the gateway's)
+//  and site (the site's public one).
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-devsim-XXXXXX");
-    if (!mkdtemp (f->dir) || zsys_dir_create ("%s/prov", f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "devsim");
+    if (!f)
         return -1;
-    char path [160];
-    zcert_t *cert = zcert_new ();
-    snprintf (path, sizeof path, "%s/gw", f->dir);
-    zcert_save (cert, path);
-    zcert_destroy (&cert);
-    cert = zcert_new ();
-    snprintf (path, sizeof path, "%s/site", f->dir);
-    zcert_save (cert, path);
-    zcert_destroy (&cert);
-    *state = f;
+    char prov [128];
+    if (mkdir (support_path (prov, sizeof prov, f->dir, "prov"), 0700))
+        return -1;
+    support_curve_cert (f->dir, "gw", NULL, NULL);
+    support_curve_cert (f->dir, "site", NULL, NULL);
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
-    free (f);
-    return rc == 0? 0: -1;
 }
 
 #define BASE "device-sim --gateway-cert gw_secret --site tcp://127.0.0.1:1 --site-cert site " \
@@ -122,33 +81,20 @@ test_provisioning_files (void **state)
     assert_non_null (strstr (f->out, "cannot open 'nodir'"));
     assert_int_equal (s_run (f, run, 1), 1);
     assert_non_null (strstr (f->out, "holds 0 .device files, fewer than the 1 devices"));
-    static const struct { const char *text, *field; } bad [] = {
-        { "{", "prov/a.device:" },
-        { "{\"patient\":\"Patient/p\",\"epoch\":1,\"aead\":\"aes-256-gcm\"," SECRET "}",
-          "device_id" },
-        { "{\"device_id\":\"a b\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "device_id" },
-        { "{\"device_id\":\"a\",\"patient\":\"p\",\"epoch\":1,\"aead\":\"aes-256-gcm\","
-          SECRET "}", "patient" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":0,"
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "epoch" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,\"aead\":\"rot13\","
-          SECRET "}", "aead" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\",\"secret\":\"44\"}", "secret" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\",\"secret\":\"444444444444444444444444444444444444444444444"
-          "444444444444444444G\"}", "secret" },
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
-        s_write (f, "prov/a.device", bad [i].text);
+    //  Every file the loader refuses, refused by the command with its reason
+    //  (test_sim_device.c has the same cases), the file named by its path.
+    for (size_t i = 0; i < support_device_bad_count; i++) {
+        support_file_put (f->dir, "prov/a.device", support_device_bad [i].text, 0600);
         assert_int_equal (s_run (f, run, 1), 1);
-        assert_non_null (strstr (f->out, bad [i].field));
+        if (!strstr (f->out, support_device_bad [i].named))
+            fail_msg ("case %zu: '%s' lacks '%s'", i, f->out, support_device_bad [i].named);
+        if (i == 0)
+            assert_non_null (strstr (f->out, "prov/a.device:"));
     }
     //  A good file, but no site: the gateway cannot send.
-    s_write (f, "prov/a.device", "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-             "\"aead\":\"chacha20-poly1305\"," SECRET "}");
-    s_write (f, "prov/notes.txt", "not a device file");
+    support_file_put (f->dir, "prov/a.device", "{\"device_id\":\"a\",\"patient\":\"Patient/p\","
+                      "\"epoch\":1,\"aead\":\"chacha20-poly1305\"," SECRET "}", 0600);
+    support_file_put (f->dir, "prov/notes.txt", "not a device file", 0600);
     assert_int_equal (s_run (f, run, 2), 1);
     assert_non_null (strstr (f->out, "holds 1 .device files"));
     assert_int_equal (s_run (f, run, 1), 1);
@@ -159,8 +105,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_usage, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_provisioning_files, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_usage, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_provisioning_files, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

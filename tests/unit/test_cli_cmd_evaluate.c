@@ -13,48 +13,32 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli_run.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-static char s_dir [] = "/tmp/cohort-evaluate-XXXXXX";
-static char s_data [256], s_model [256], s_out [256];
-
-//  Runs the command with stdout sent to s_out; returns the exit code.
-static int
-s_run (int argc, char **argv)
-{
-    fflush (stdout);
-    FILE *saved = stdout;
-    stdout = fopen (s_out, "w");
-    int rc = cli_run (argc, argv);
-    fclose (stdout);
-    stdout = saved;
-    return rc;
-}
+static char s_dir [64], s_data [256], s_model [256];
 
 static int
 s_setup (void **state)
 {
     (void) state;
-    if (!mkdtemp (s_dir))
+    if (support_dir_make (s_dir, sizeof s_dir, "evaluate"))
         return -1;
-    snprintf (s_data, sizeof s_data, "%s/d.csv", s_dir);
-    snprintf (s_model, sizeof s_model, "%s/m.json", s_dir);
-    snprintf (s_out, sizeof s_out, "%s/out.txt", s_dir);
-    FILE *f = fopen (s_data, "w");
-    fputs ("x,y\n1,no\n2,no\n3,yes\n4,no\n5,yes\n6,yes\n,yes\n", f);
-    fclose (f);
+    support_path (s_data, sizeof s_data, s_dir, "d.csv");
+    support_path (s_model, sizeof s_model, s_dir, "m.json");
+    support_file_write (s_data, "x,y\n1,no\n2,no\n3,yes\n4,no\n5,yes\n6,yes\n,yes\n", 0644);
     char *argv [] = { "cohort", "train", "--data", s_data, "--label", "y", "--positive",
                       "yes", "--negative", "no", "--model", "logistic", "--out", s_model, NULL };
-    return s_run (14, argv) == CLI_OK? 0: -1;
+    return s_run_argv (14, argv) == CLI_OK? 0: -1;
 }
 
 static int
 s_teardown (void **state)
 {
     (void) state;
-    unlink (s_data);
-    unlink (s_model);
-    unlink (s_out);
-    return rmdir (s_dir);
+    static const char *const files [] = { "d.csv", "m.json", NULL };
+    return support_dir_remove_listed (s_dir, files);
 }
 
 static void
@@ -63,9 +47,9 @@ test_json (void **state)
     (void) state;
     char *argv [] = { "cohort", "evaluate", "--model", s_model, "--data", s_data,
                       "--label", "y", "--json", NULL };
-    assert_int_equal (s_run (9, argv), CLI_OK);
+    assert_int_equal (s_run_argv (9, argv), CLI_OK);
     json_error_t err;
-    json_t *r = json_load_file (s_out, 0, &err);
+    json_t *r = json_loads (s_out, 0, &err);
     assert_non_null (r);
     //  Scores rise with x; the one tie-free inversion is x=3 (yes) vs x=4 (no).
     assert_true (fabs (json_real_value (json_object_get (r, "auc")) - 8.0 / 9) < 1e-9);
@@ -85,14 +69,9 @@ test_text (void **state)
     (void) state;
     char *argv [] = { "cohort", "evaluate", "--model", s_model, "--data", s_data,
                       "--label", "y", NULL };
-    assert_int_equal (s_run (8, argv), CLI_OK);
-    FILE *f = fopen (s_out, "r");
-    char buf [512] = "";
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    buf [n] = '\0';
-    fclose (f);
-    assert_non_null (strstr (buf, "auc        0.888889\n"));
-    assert_non_null (strstr (buf, "unscored   1\n"));
+    assert_int_equal (s_run_argv (8, argv), CLI_OK);
+    assert_non_null (strstr (s_out, "auc        0.888889\n"));
+    assert_non_null (strstr (s_out, "unscored   1\n"));
 }
 
 static void
@@ -100,21 +79,21 @@ test_errors (void **state)
 {
     (void) state;
     char *help [] = { "cohort", "evaluate", "--help", NULL };
-    assert_int_equal (s_run (3, help), CLI_OK);
+    assert_int_equal (s_run_argv (3, help), CLI_OK);
     char *nolabel [] = { "cohort", "evaluate", "--model", s_model, "--data", s_data, NULL };
-    assert_int_equal (s_run (6, nolabel), CLI_USAGE);
+    assert_int_equal (s_run_argv (6, nolabel), CLI_USAGE);
     char *bad [] = { "cohort", "evaluate", "--model", s_model, "--data", s_data,
                      "--label", "y", "--bogus", NULL };
-    assert_int_equal (s_run (9, bad), CLI_USAGE);
+    assert_int_equal (s_run_argv (9, bad), CLI_USAGE);
     char *stray [] = { "cohort", "evaluate", "--model", s_model, "--data", s_data,
                        "--label", "y", "extra", NULL };
-    assert_int_equal (s_run (9, stray), CLI_USAGE);
+    assert_int_equal (s_run_argv (9, stray), CLI_USAGE);
     char *wronglabel [] = { "cohort", "evaluate", "--model", s_model, "--data", s_data,
                             "--label", "x", NULL };
-    assert_int_equal (s_run (8, wronglabel), CLI_FAIL);
+    assert_int_equal (s_run_argv (8, wronglabel), CLI_FAIL);
     char *nomodel [] = { "cohort", "evaluate", "--model", "/nonexistent.json", "--data",
                          s_data, "--label", "y", NULL };
-    assert_int_equal (s_run (8, nomodel), CLI_FAIL);
+    assert_int_equal (s_run_argv (8, nomodel), CLI_FAIL);
 }
 
 int

@@ -7,81 +7,27 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define COHORT COHORT_BINARY_DIR "/cli/cohort"
+#include "support_cohort.h"
+#include "support_dir.h"
+#include "support_file.h"
+#include "support_ingest.h"
 
-typedef struct {
-    char dir [64];
-    char out [16384];
-} fixture_t;
-
-static int
-s_run (fixture_t *f, const char *fmt, ...)
-{
-    char args [2048], cmd [2400];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (args, sizeof args, fmt, ap);
-    va_end (ap);
-    snprintf (cmd, sizeof cmd, "cd '%s' && %s %s 2>&1", f->dir, COHORT, args);
-    FILE *p = popen (cmd, "r");
-    assert_non_null (p);
-    size_t n = fread (f->out, 1, sizeof f->out - 1, p);
-    f->out [n] = '\0';
-    int status = pclose (p);
-    return WIFEXITED (status)? WEXITSTATUS (status): -1;
-}
-
-static void
-s_write (fixture_t *f, const char *name, const char *text, mode_t mode)
-{
-    char path [160];
-    snprintf (path, sizeof path, "%s/%s", f->dir, name);
-    unlink (path);
-    FILE *fp = fopen (path, "wb");
-    assert_non_null (fp);
-    fputs (text, fp);
-    fclose (fp);
-    assert_int_equal (chmod (path, mode), 0);
-}
-
-static const char *s_consent =
-    "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"%s\","
-    "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/consentscope\","
-    "\"code\":\"research\"}]},\"patient\":{\"reference\":\"Patient/p-1\"},"
-    "\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\","
-    "\"period\":{\"start\":\"2026-01-01T00:00:00Z\",\"end\":\"2030-01-01T00:00:00Z\"},"
-    "\"actor\":[{\"reference\":{\"reference\":\"Organization/hospital-a\"}}],"
-    "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
-    "\"code\":\"HRESCH\"}]}}";
+typedef support_cohort_fixture_t fixture_t;
+#define s_run support_cohort_in
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-cli-ingest-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "cli-ingest");
+    if (!f)
         return -1;
-    *state = f;
     return s_run (f, "ingest storage-keygen --out storage.key");
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
-    free (f);
-    return rc == 0? 0: -1;
 }
 
 #define STORE "--store site.db --storage-key storage.key"
@@ -130,7 +76,7 @@ test_storage_key (void **state)
 {
     fixture_t *f = *state;
     char path [160];
-    snprintf (path, sizeof path, "%s/storage.key", f->dir);
+    support_path (path, sizeof path, f->dir, "storage.key");
     struct stat st;
     assert_int_equal (stat (path, &st), 0);
     assert_int_equal (st.st_mode & 0777, 0600);
@@ -139,23 +85,22 @@ test_storage_key (void **state)
     //  Strict key files.
     const char *enroll = "ingest enroll-device --store site.db --storage-key %s --device-id d-1"
                          " --patient Patient/p-1 --secret-out d-1.secret";
-    s_write (f, "loose.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
-             0644);
+#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+    support_file_put (f->dir, "loose.key", KEY "\n", 0644);
     assert_int_equal (s_run (f, enroll, "loose.key"), 1);
     assert_non_null (strstr (f->out, "chmod 600"));
-    s_write (f, "short.key", "0011\n", 0600);
+    support_file_put (f->dir, "short.key", "0011\n", 0600);
     assert_int_equal (s_run (f, enroll, "short.key"), 1);
-    s_write (f, "upper.key", "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\n",
-             0600);
+    support_file_put (f->dir, "upper.key",
+                      "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\n", 0600);
     assert_int_equal (s_run (f, enroll, "upper.key"), 1);
-    s_write (f, "nonl.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-             0600);
+    support_file_put (f->dir, "nonl.key", KEY, 0600);
     assert_int_equal (s_run (f, enroll, "nonl.key"), 1);
     assert_int_equal (s_run (f, enroll, "missing.key"), 1);
     //  A well-formed key that is not the store's.
     assert_int_equal (s_run (f, enroll, "storage.key"), 0);
-    s_write (f, "other.key", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
-             0600);
+    support_file_put (f->dir, "other.key", KEY "\n", 0600);
+#undef KEY
     assert_int_equal (s_run (f, "ingest revoke-device --store site.db --storage-key other.key"
                                 " --device-id d-1"), 1);
     assert_non_null (strstr (f->out, "storage key"));
@@ -172,7 +117,7 @@ test_devices (void **state)
                                 " --expires 2027-06-30T00:00:00Z --audit audit.db"), 0);
     assert_non_null (strstr (f->out, "key epoch 1"));
     char path [160];
-    snprintf (path, sizeof path, "%s/d-1.secret", f->dir);
+    support_path (path, sizeof path, f->dir, "d-1.secret");
     struct stat st;
     assert_int_equal (stat (path, &st), 0);
     assert_int_equal (st.st_mode & 0777, 0600);
@@ -185,10 +130,13 @@ test_devices (void **state)
                                 " --patient Patient/p-2 --secret-out d-1.secret"), 1);
     assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
                                 " --patient p-2 --secret-out d-2.secret"), 1);
-    assert_int_equal (access ("d-2.secret", F_OK), -1);
+    //  Nothing written for the refused patient (in the folder the command
+    //  ran in).
+    assert_int_equal (access (support_path (path, sizeof path, f->dir, "d-2.secret"), F_OK), -1);
     assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
                                 " --patient Patient/p-2 --secret-out d-2.secret"
                                 " --audit missing.db"), 1);
+    assert_int_equal (access (path, F_OK), -1);
     //  Revoke, then re-enroll with a new epoch.
     assert_int_equal (s_run (f, "ingest revoke-device " STORE " --device-id d-1"
                                 " --audit audit.db"), 0);
@@ -216,13 +164,13 @@ test_grants (void **state)
     assert_int_equal (s_run (f, "ingest enroll-authority --store site.db --key auth.key.pub"), 1);
     assert_int_equal (s_run (f, "ingest enroll-authority --store site.db --key auth.key"), 1);
     char json [4096];
-    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
-    s_write (f, "consent.json", json, 0644);
+    support_consent (json, sizeof json, &(support_consent_t) { 0 });
+    support_file_put (f->dir, "consent.json", json, 0644);
     assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file consent.json"
                                 " --out consent.json.sig"), 0);
     assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file consent.json"
                                 " --out consent.json.sig"), 1);
-    s_write (f, "bad.json", "{\"resourceType\":\"Consent\"}", 0644);
+    support_file_put (f->dir, "bad.json", "{\"resourceType\":\"Consent\"}", 0644);
     assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file bad.json --out bad.sig"),
                       1);
     assert_int_equal (s_run (f, "ingest sign-grant --key missing.key --file consent.json"
@@ -246,9 +194,10 @@ test_grants (void **state)
     assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/hospital-b"
                                 " --purpose HRESCH"), 0);
     assert_non_null (strstr (f->out, "\"patients\": []"));
-    //  Revocation: a newer inactive version.
-    snprintf (json, sizeof json, s_consent, "inactive", "2026-11-20T00:00:00Z");
-    s_write (f, "revoke.json", json, 0644);
+    //  Revocation: a newer inactive version of the same consent.
+    support_consent (json, sizeof json, &(support_consent_t) {
+        .status = "inactive", .date = "2026-11-20T00:00:00Z" });
+    support_file_put (f->dir, "revoke.json", json, 0644);
     assert_int_equal (s_run (f, "ingest sign-grant --key auth.key --file revoke.json"
                                 " --out revoke.json.sig"), 0);
     assert_int_equal (s_run (f, "ingest grant --store site.db --file revoke.json.sig"), 0);
@@ -273,29 +222,19 @@ test_site_config (void **state)
               "    ingest\n        endpoint = tcp://127.0.0.1:7700\n        gateways = gw\n"
               "        store = site.db\n        storage_key = storage.key\n"
               "        audit = audit.db\n        audit_origin = hospital-a.example/audit\n");
-    s_write (f, "site.cfg", text, 0600);
+    support_file_put (f->dir, "site.cfg", text, 0600);
     snprintf (text, sizeof text, site, "");
-    s_write (f, "plain.cfg", text, 0600);
+    support_file_put (f->dir, "plain.cfg", text, 0600);
     char prov [200], dev1 [220], dev2 [220];
-    snprintf (prov, sizeof prov, "%s/prov", f->dir);
-    snprintf (dev1, sizeof dev1, "%s/bed-1.device", prov);
-    snprintf (dev2, sizeof dev2, "%s/bed-2.device", prov);
+    support_path (prov, sizeof prov, f->dir, "prov");
+    support_path (dev1, sizeof dev1, prov, "bed-1.device");
+    support_path (dev2, sizeof dev2, prov, "bed-2.device");
     assert_int_equal (mkdir (prov, 0700), 0);
     const char *enroll = "ingest enroll-device --site-config %s --device-id %s"
                          " --patient Patient/p-1 --provision-dir prov";
     assert_int_equal (s_run (f, enroll, "site.cfg", "bed-1"), 0);
     assert_non_null (strstr (f->out, "prov/bed-1.device"));
-    struct stat st;
-    assert_int_equal (stat (dev1, &st), 0);
-    assert_int_equal (st.st_mode & 0777, 0600);
-    json_error_t err;
-    json_t *j = json_load_file (dev1, 0, &err);
-    assert_non_null (j);
-    assert_string_equal (json_string_value (json_object_get (j, "device_id")), "bed-1");
-    assert_string_equal (json_string_value (json_object_get (j, "patient")), "Patient/p-1");
-    assert_int_equal (json_integer_value (json_object_get (j, "epoch")), 1);
-    assert_int_equal (strlen (json_string_value (json_object_get (j, "secret"))), 64);
-    json_decref (j);
+    support_ingest_expect_device_file (dev1, "bed-1", "Patient/p-1", 1, NULL);
     //  The enrollment went to the store and the audit log the config names.
     assert_int_equal (s_run (f, "ingest revoke-device " STORE " --device-id bed-1"
                                 " --audit audit.db"), 0);
@@ -322,7 +261,7 @@ test_site_config (void **state)
 int
 main (void)
 {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_help_and_usage), T (test_storage_key), T (test_devices), T (test_grants),
         T (test_site_config),

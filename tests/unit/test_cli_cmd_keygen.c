@@ -13,21 +13,12 @@
 
 #include "cli/cli.h"
 #include "he/keyfile.h"
+#include "cli_run.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-static char s_dir [] = "/tmp/cohort-keygen-XXXXXX";
-
-static int
-s_keygen (const char *extra)
-{
-    char line [512];
-    snprintf (line, sizeof line, "cohort keygen threshold %s", extra);
-    char *argv [32];
-    int argc = 0;
-    for (char *tok = strtok (line, " "); tok && argc < 31; tok = strtok (NULL, " "))
-        argv [argc++] = tok;
-    argv [argc] = NULL;
-    return cli_run (argc, argv);
-}
+#define s_keygen(extra) s_run ("keygen threshold %s", extra)
+#define s_consortium(extra) s_run ("keygen consortium %s", extra)
 
 static void
 test_writes_working_keys (void **state)
@@ -35,17 +26,17 @@ test_writes_working_keys (void **state)
     (void) state;
     char args [256], path [300];
     snprintf (args, sizeof args, "--sites 3 --threshold 2 --bits 512 --insecure-test-key --out %s",
-              s_dir);
+              support_dir_group);
     assert_int_equal (s_keygen (args), CLI_OK);
-    snprintf (path, sizeof path, "%s/paillier.pub", s_dir);
+    support_path (path, sizeof path, support_dir_group, "paillier.pub");
     he_pubkey_t *pk = he_keyfile_load_public (path);
     assert_non_null (pk);
-    snprintf (path, sizeof path, "%s/verify.key", s_dir);
+    support_path (path, sizeof path, support_dir_group, "verify.key");
     he_verify_t *vk = he_keyfile_load_verify (path);
     assert_non_null (vk);
     he_share_t *sh [3];
     for (int i = 0; i < 3; i++) {
-        snprintf (path, sizeof path, "%s/share-%d.key", s_dir, i + 1);
+        snprintf (path, sizeof path, "%s/share-%d.key", support_dir_group, i + 1);
         struct stat st;
         assert_int_equal (stat (path, &st), 0);
         assert_int_equal (st.st_mode & 0777, 0600);
@@ -96,21 +87,7 @@ test_bad_command_lines (void **state)
     assert_int_equal (s_keygen ("--help"), CLI_OK);
     assert_int_equal (s_keygen ("--sites 2 --threshold 1 --bits 512 --insecure-test-key "
                                 "--out /nonexistent/dir/keys"), CLI_FAIL);
-    char *argv [] = { "cohort", "keygen", "nosuch", NULL };
-    assert_int_equal (cli_run (3, argv), CLI_USAGE);
-}
-
-static int
-s_consortium (const char *extra)
-{
-    char line [512];
-    snprintf (line, sizeof line, "cohort keygen consortium %s", extra);
-    char *argv [32];
-    int argc = 0;
-    for (char *tok = strtok (line, " "); tok && argc < 31; tok = strtok (NULL, " "))
-        argv [argc++] = tok;
-    argv [argc] = NULL;
-    return cli_run (argc, argv);
+    assert_int_equal (s_run ("keygen nosuch"), CLI_USAGE);
 }
 
 static void
@@ -120,25 +97,18 @@ test_consortium (void **state)
     char args [512], path [400];
     snprintf (args, sizeof args, "--sites north,south --threshold 2 --bits 512 "
               "--insecure-test-key --name lab --endpoint tcp://127.0.0.1:7123 --out %s/cons",
-              s_dir);
+              support_dir_group);
     assert_int_equal (s_consortium (args), CLI_OK);
-    snprintf (path, sizeof path, "%s/cons/sites/south.cfg", s_dir);
-    FILE *f = fopen (path, "r");
-    assert_non_null (f);
-    char text [4096];
-    size_t n = fread (text, 1, sizeof text - 1, f);
-    fclose (f);
-    text [n] = '\0';
+    char *text = support_file_read (support_path (path, sizeof path, support_dir_group,
+                                                  "cons/sites/south.cfg"), NULL);
     assert_non_null (strstr (text, "index = 2"));
     assert_non_null (strstr (text, "coordinator = tcp://127.0.0.1:7123"));
     assert_non_null (strstr (text, "share = ../keys/share-2.key"));
-    snprintf (path, sizeof path, "%s/cons/coordinator.cfg", s_dir);
-    f = fopen (path, "r");
-    assert_non_null (f);
-    n = fread (text, 1, sizeof text - 1, f);
-    fclose (f);
-    text [n] = '\0';
+    free (text);
+    text = support_file_read (support_path (path, sizeof path, support_dir_group, "cons/coordinator.cfg"),
+                              NULL);
     assert_non_null (strstr (text, "name = lab"));
+    free (text);
     //  Again: refused; with --force: replaced.
     assert_int_equal (s_consortium (args), CLI_FAIL);
     strcat (args, " --force");
@@ -178,18 +148,11 @@ int
 main (void)
 {
     he_init ();
-    if (!mkdtemp (s_dir))
-        return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_writes_working_keys),
         cmocka_unit_test (test_bad_command_lines),
         cmocka_unit_test (test_consortium),
         cmocka_unit_test (test_consortium_bad_command_lines),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system (cmd) != 0)
-        return 1;
-    return rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -13,23 +13,10 @@
 
 #include "cli/cli.h"
 #include "he/he.h"
+#include "cli_run.h"
+#include "support_dir.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
-
-static char s_dir [] = "/tmp/cohort-cli-simulate-XXXXXX";
-
-static int
-s_run (const char *line)
-{
-    static char buf [2048];
-    snprintf (buf, sizeof buf, "cohort simulate %s", line);
-    char *argv [64];
-    int argc = 0;
-    for (char *tok = strtok (buf, " "); tok && argc < 63; tok = strtok (NULL, " "))
-        argv [argc++] = tok;
-    argv [argc] = NULL;
-    return cli_run (argc, argv);
-}
 
 static void
 test_refusals (void **state)
@@ -72,9 +59,9 @@ test_refusals (void **state)
         NULL
     };
     for (const char **b = bad; *b; b++)
-        assert_int_equal (s_run (*b), CLI_USAGE);
-    assert_int_equal (s_run ("--help"), CLI_OK);
-    assert_int_equal (s_run ("--sites 3"), CLI_USAGE);
+        assert_int_equal (s_run ("simulate %s", *b), CLI_USAGE);
+    assert_int_equal (s_run ("simulate --help"), CLI_OK);
+    assert_int_equal (s_run ("simulate --sites 3"), CLI_USAGE);
 }
 
 //  The value of `key` in DIR/file (a ZPL file the simulation wrote).
@@ -83,7 +70,7 @@ s_get (const char *file, const char *key)
 {
     static char value [256];
     char path [512];
-    snprintf (path, sizeof path, "%s/out/%s", s_dir, file);
+    snprintf (path, sizeof path, "%s/out/%s", support_dir_group, file);
     zconfig_t *cfg = zconfig_load (path);
     assert_non_null (cfg);
     snprintf (value, sizeof value, "%s", zconfig_get (cfg, key, ""));
@@ -101,8 +88,8 @@ test_options_reach_the_study (void **state)
               "--sampling-rate 0.1 --threshold 3 --bits 512 --insecure-test-key --seed 9 "
               "--eval-every 5 --learning-rate 0.2 --clip 0.5 --missing impute --features a,b "
               "--timeout 60 --optimizer sgd --round-timeout 5000 --prepare-only",
-              S_BREAST, s_dir);
-    assert_int_equal (s_run (line), CLI_OK);
+              S_BREAST, support_dir_group);
+    assert_int_equal (s_run ("simulate %s", line), CLI_OK);
     assert_string_equal (s_get ("coordinator.cfg", "coordinator/round_timeout_ms"), "5000");
     assert_string_equal (s_get ("study.cfg", "study/optimizer"), "sgd");
     assert_string_equal (s_get ("study.cfg", "study/model"), "mlp");
@@ -120,36 +107,29 @@ test_options_reach_the_study (void **state)
     //  Without --eval-every: one evaluation, at the end; a single site is
     //  its own quorum; unit site makes q = 1.
     snprintf (line, sizeof line, "--data %s --label malignant --sites 1 --out %s/out --bits 512 "
-              "--insecure-test-key --unit site --local-epochs 3 --prepare-only", S_BREAST, s_dir);
-    assert_int_equal (s_run (line), CLI_OK);
+              "--insecure-test-key --unit site --local-epochs 3 --prepare-only", S_BREAST, support_dir_group);
+    assert_int_equal (s_run ("simulate %s", line), CLI_OK);
     assert_string_equal (s_get ("study.cfg", "study/eval_every"), "0");
     assert_string_equal (s_get ("study.cfg", "study/min_sites"), "1");
     assert_string_equal (s_get ("study.cfg", "study/sampling_rate"), "1");
     assert_string_equal (s_get ("study.cfg", "study/local_epochs"), "3");
     snprintf (line, sizeof line, "--data %s --label malignant --sites 2 --out %s/out --bits 512 "
-              "--insecure-test-key --privacy off --prepare-only", S_BREAST, s_dir);
-    assert_int_equal (s_run (line), CLI_OK);
+              "--insecure-test-key --privacy off --prepare-only", S_BREAST, support_dir_group);
+    assert_int_equal (s_run ("simulate %s", line), CLI_OK);
     assert_string_equal (s_get ("study.cfg", "study/privacy/off"), "true");
     //  A data file that cannot be read fails the command, not its usage.
     snprintf (line, sizeof line, "--data %s/none.csv --label malignant --sites 2 --out %s/bad "
-              "--bits 512 --insecure-test-key --prepare-only", s_dir, s_dir);
-    assert_int_equal (s_run (line), CLI_FAIL);
+              "--bits 512 --insecure-test-key --prepare-only", support_dir_group, support_dir_group);
+    assert_int_equal (s_run ("simulate %s", line), CLI_FAIL);
 }
 
 int
 main (void)
 {
     he_init ();
-    if (!mkdtemp (s_dir))
-        return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_refusals),
         cmocka_unit_test (test_options_reach_the_study),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system (cmd) != 0)
-        return 1;
-    return rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

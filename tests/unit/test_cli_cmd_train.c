@@ -12,22 +12,23 @@
 
 #include "cli/cli.h"
 #include "models/modelfile.h"
+#include "cli_run.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-static char s_dir [] = "/tmp/cohort-train-XXXXXX";
-static char s_data [256], s_model [256];
+static char s_dir [64], s_data [256], s_model [256];
 
 static int
 s_setup (void **state)
 {
     (void) state;
-    if (!mkdtemp (s_dir))
+    if (support_dir_make (s_dir, sizeof s_dir, "train"))
         return -1;
-    snprintf (s_data, sizeof s_data, "%s/d.csv", s_dir);
-    snprintf (s_model, sizeof s_model, "%s/m.json", s_dir);
-    FILE *f = fopen (s_data, "w");
-    fputs ("age,sex,bp,outcome\n50,m,120,yes\n61,f,135,no\n70,f,140,yes\n45,m,130,no\n"
-           "52,f,118,no\n66,m,150,yes\n39,m,,no\n58,f,125,yes\n", f);
-    fclose (f);
+    support_path (s_data, sizeof s_data, s_dir, "d.csv");
+    support_path (s_model, sizeof s_model, s_dir, "m.json");
+    support_file_write (s_data, "age,sex,bp,outcome\n50,m,120,yes\n61,f,135,no\n70,f,140,yes\n"
+                        "45,m,130,no\n52,f,118,no\n66,m,150,yes\n39,m,,no\n58,f,125,yes\n",
+                        0644);
     return 0;
 }
 
@@ -35,12 +36,12 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    unlink (s_data);
-    unlink (s_model);
-    return rmdir (s_dir);
+    static const char *const files [] = { "d.csv", "m.json", NULL };
+    return support_dir_remove_listed (s_dir, files);
 }
 
-//  Runs `cohort train` with the arguments (NULL-terminated), stdout muted.
+//  Runs `cohort train` with the arguments (NULL-terminated), output
+//  captured.
 static int
 s_train (const char *first, ...)
 {
@@ -52,13 +53,7 @@ s_train (const char *first, ...)
         argv [argc++] = (char *) a;
     va_end (ap);
     argv [argc] = NULL;
-    fflush (stdout);
-    FILE *saved = stdout;
-    stdout = fopen ("/dev/null", "w");
-    int rc = cli_run (argc, argv);
-    fclose (stdout);
-    stdout = saved;
-    return rc;
+    return s_run_argv (argc, argv);
 }
 
 static void

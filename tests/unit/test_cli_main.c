@@ -8,23 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
-#define COHORT COHORT_BINARY_DIR "/cli/cohort"
+#include "support_cohort.h"
 
-//  Runs the binary with `args`, returns its exit code and its stdout.
-static int
-s_run (const char *args, char *out, size_t outlen)
-{
-    char cmd [1024];
-    snprintf (cmd, sizeof cmd, "%s %s 2>/dev/null", COHORT, args);
-    FILE *p = popen (cmd, "r");
-    assert_non_null (p);
-    size_t n = fread (out, 1, outlen - 1, p);
-    out [n] = '\0';
-    int status = pclose (p);
-    return WIFEXITED (status)? WEXITSTATUS (status): -1;
-}
+//  Runs the binary with `args`; returns its exit code, its stdout in out.
+#define s_run(args, out, size) \
+    support_cohort_run (out, size, SUPPORT_COHORT_STDOUT, NULL, "%s", args)
 
 static void
 test_help (void **state)

@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "support_capture.h"
 
-static char s_err [4096];
+static char s_out [4096], s_err [4096];
 
 //  Runs cli_parse_args over `args` (NULL-terminated, after the command
-//  name "cmd") with stderr captured in s_err. Returns its result.
+//  name "cmd") with stdout and stderr captured in s_out and s_err. Returns
+//  its result.
 static int
 s_parse (const cli_opt_t *table, const char **pos, size_t min, size_t max, const char *a, ...)
 {
@@ -29,18 +31,9 @@ s_parse (const cli_opt_t *table, const char **pos, size_t min, size_t max, const
         argv [argc++] = (char *) w;
     va_end (ap);
     argv [argc] = NULL;
-    fflush (stderr);
-    FILE *err = tmpfile ();
-    assert_non_null (err);
-    int saved = dup (2);
-    dup2 (fileno (err), 2);
+    support_capture_begin ();
     int rc = cli_parse_args (argc, argv, table, "usage: cmd [options]\n", pos, min, max);
-    fflush (stderr);
-    dup2 (saved, 2);
-    close (saved);
-    rewind (err);
-    s_err [fread (s_err, 1, sizeof s_err - 1, err)] = '\0';
-    fclose (err);
+    support_capture_end (s_out, sizeof s_out, s_err, sizeof s_err);
     return rc;
 }
 
@@ -187,13 +180,8 @@ test_usage (void **state)
     s_wrong (s_parse (table, NULL, 0, 0, "-x", NULL), "unknown option");
     s_wrong (s_parse (table, NULL, 0, 0, "--flag=1", NULL),
              "cmd: no value allowed for option '--flag=1'");
-    fflush (stdout);
-    FILE *saved = stdout;
-    stdout = fopen ("/dev/null", "w");
-    int rc = s_parse (table, NULL, 0, 0, "--n", "3", "--help", NULL);
-    fclose (stdout);
-    stdout = saved;
-    assert_int_equal (rc, -1);
+    assert_int_equal (s_parse (table, NULL, 0, 0, "--n", "3", "--help", NULL), -1);
+    assert_non_null (strstr (s_out, "usage: cmd"));
 }
 
 static void

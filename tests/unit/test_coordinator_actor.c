@@ -16,29 +16,24 @@
 #include "util/error.h"
 #include "he/keyfile.h"
 #include "he/threshold.h"
+#include "support_curve.h"
+#include "support_dir.h"
+#include "support_file.h"
+#include "support_he.h"
 
-static char s_dir [] = "/tmp/cohort-actor-XXXXXX";
-
-static void
-s_write_key (const char *name, char *text)
-{
-    char path [300];
-    snprintf (path, sizeof path, "%s/%s", s_dir, name);
-    assert_int_equal (he_keyfile_write (path, text, 0644, 1), 0);
-    free (text);
-}
-
+//  Writes coordinator.cfg naming `verify` as its verification key; returns
+//  its path (a static buffer).
 static const char *
 s_cfg (const char *verify)
 {
     static char path [300];
-    snprintf (path, sizeof path, "%s/coordinator.cfg", s_dir);
-    FILE *f = fopen (path, "w");
-    fprintf (f, "coordinator\n    name = t\n    endpoint = tcp://127.0.0.1:*\n"
-                "    cert = coordinator_secret\n    allowlist = allowed\n"
-                "    journal = j.db\n    public_key = paillier.pub\n"
-                "    verify_key = %s\n", verify);
-    fclose (f);
+    char text [512];
+    snprintf (text, sizeof text, "coordinator\n    name = t\n    endpoint = tcp://127.0.0.1:*\n"
+              "    cert = coordinator_secret\n    allowlist = allowed\n"
+              "    journal = j.db\n    public_key = paillier.pub\n"
+              "    verify_key = %s\n", verify);
+    support_file_write (support_path (path, sizeof path, support_dir_group, "coordinator.cfg"),
+                        text, 0644);
     return path;
 }
 
@@ -47,21 +42,18 @@ test_actor (void **state)
 {
     (void) state;
     he_init ();
-    assert_non_null (mkdtemp (s_dir));
-    zsys_dir_create ("%s/allowed", s_dir);
-    zcert_t *cert = zcert_new ();
-    char base [300];
-    snprintf (base, sizeof base, "%s/coordinator", s_dir);
-    assert_int_equal (zcert_save (cert, base), 0);
-    zcert_destroy (&cert);
+    const char *dir = support_dir_group;
+    char allowed [300];
+    support_curve_allowlist (allowed, sizeof allowed, dir, "allowed");
+    support_curve_cert (dir, "coordinator", NULL, NULL);
     he_pubkey_t *pk, *pk2;
     he_verify_t *vk, *vk2;
     he_share_t **shares, **shares2;
     assert_int_equal (he_threshold_keygen (&pk, &vk, &shares, 512, 2, 2), 0);
     assert_int_equal (he_threshold_keygen (&pk2, &vk2, &shares2, 512, 2, 2), 0);
-    s_write_key ("paillier.pub", he_keyfile_format_public (pk));
-    s_write_key ("verify.key", he_keyfile_format_verify (vk));
-    s_write_key ("other-verify.key", he_keyfile_format_verify (vk2));
+    support_he_key_write (dir, "paillier.pub", he_keyfile_format_public (pk), 0644);
+    support_he_key_write (dir, "verify.key", he_keyfile_format_verify (vk), 0644);
+    support_he_key_write (dir, "other-verify.key", he_keyfile_format_verify (vk2), 0644);
 
     assert_null (coord_actor_new ("/nonexistent.cfg"));
     assert_non_null (strstr (util_last_error (), "cannot read"));
@@ -79,24 +71,13 @@ test_actor (void **state)
     zstr_free (&endpoint);
     zactor_destroy (&actor);
 
-    for (int i = 0; i < 2; i++) {
-        he_share_destroy (&shares [i]);
-        he_share_destroy (&shares2 [i]);
-    }
-    free (shares);
-    free (shares2);
-    he_pubkey_destroy (&pk);
-    he_pubkey_destroy (&pk2);
-    he_verify_destroy (&vk);
-    he_verify_destroy (&vk2);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    assert_int_equal (system (cmd), 0);
+    support_he_keys_destroy (&pk, &vk, &shares, 2);
+    support_he_keys_destroy (&pk2, &vk2, &shares2, 2);
 }
 
 int
 main (void)
 {
     const struct CMUnitTest tests [] = { cmocka_unit_test (test_actor) };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -11,17 +11,17 @@
 
 #include "coordinator/client.h"
 #include "util/error.h"
+#include "support_curve.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-static char s_dir [] = "/tmp/cohort-client-XXXXXX";
-
+//  Writes analyst.cfg; returns its path (a static buffer).
 static const char *
 s_cfg (const char *text)
 {
     static char path [300];
-    snprintf (path, sizeof path, "%s/analyst.cfg", s_dir);
-    FILE *f = fopen (path, "w");
-    fputs (text, f);
-    fclose (f);
+    support_file_write (support_path (path, sizeof path, support_dir_group, "analyst.cfg"), text,
+                        0644);
     return path;
 }
 
@@ -29,14 +29,8 @@ static void
 test_client (void **state)
 {
     (void) state;
-    assert_non_null (mkdtemp (s_dir));
-    zcert_t *cert = zcert_new ();
-    char base [300];
-    snprintf (base, sizeof base, "%s/analyst", s_dir);
-    assert_int_equal (zcert_save (cert, base), 0);
-    snprintf (base, sizeof base, "%s/coordinator", s_dir);
-    assert_int_equal (zcert_save (cert, base), 0);
-    zcert_destroy (&cert);
+    support_curve_cert (support_dir_group, "analyst", NULL, NULL);
+    support_curve_cert (support_dir_group, "coordinator", NULL, NULL);
 
     assert_null (coord_client_new ("/nonexistent/analyst.cfg"));
     assert_non_null (strstr (util_last_error (), "cannot read"));
@@ -67,14 +61,11 @@ test_client (void **state)
     coord_client_destroy (&client);
     assert_null (client);
     coord_client_destroy (&client);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    assert_int_equal (system (cmd), 0);
 }
 
 int
 main (void)
 {
     const struct CMUnitTest tests [] = { cmocka_unit_test (test_client) };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -13,6 +13,9 @@
 #include "coordinator/config.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_error.h"
+#include "support_file.h"
+#include "alloc_walk.h"
 
 static const char *s_good =
     "coordinator\n"
@@ -28,11 +31,8 @@ static const char *s_good =
 static coord_config_t *
 s_load (const char *text)
 {
-    char path [] = "/tmp/cohort-coordcfg-XXXXXX";
-    int fd = mkstemp (path);
-    assert_true (fd >= 0);
-    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
-    close (fd);
+    char path [64];
+    support_file_temp (path, sizeof path, "coordcfg", text);
     coord_config_t *cfg = coord_config_load (path);
     unlink (path);
     return cfg;
@@ -58,14 +58,9 @@ static void
 s_bad (const char *from, const char *to, const char *needle)
 {
     char text [2048];
-    const char *at = strstr (s_good, from);
-    assert_non_null (at);
-    snprintf (text, sizeof text, "%.*s%s%s", (int) (at - s_good), s_good, to, at + strlen (from));
+    support_text_replace (text, sizeof text, s_good, from, to);
     coord_config_t *cfg = s_load (text);
-    if (cfg)
-        fail_msg ("accepted: %s", to);
-    if (!strstr (util_last_error (), needle))
-        fail_msg ("error '%s' lacks '%s'", util_last_error (), needle);
+    support_expect_refused (cfg == NULL, to, needle);
 }
 
 static void
@@ -88,30 +83,29 @@ test_bad (void **state)
 //  Every allocation of a load fails in turn: NULL with UTIL_ENOMEM and a
 //  reason naming the file, nothing leaked (the sanitizer build checks),
 //  until the load succeeds and gives the same config as without failures.
+//  One load under the allocation walk: each refusal names the file.
+static bool
+s_load_walk (void *path)
+{
+    coord_config_t *cfg = coord_config_load (path);
+    if (!cfg)
+        assert_non_null (strstr (util_last_error (), (const char *) path));
+    bool ok = cfg != NULL;
+    coord_config_destroy (&cfg);
+    return ok;
+}
+
 static void
 test_out_of_memory (void **state)
 {
     (void) state;
-    char path [] = "/tmp/cohort-coordcfg-XXXXXX";
-    int fd = mkstemp (path);
-    assert_true (fd >= 0);
-    assert_int_equal (write (fd, s_good, strlen (s_good)), (ssize_t) strlen (s_good));
-    close (fd);
-    coord_config_t *cfg = NULL;
-    long n;
-    for (n = 0; n < 200 && !cfg; n++) {
-        util_alloc_fail_after (n);
-        cfg = coord_config_load (path);
-        util_alloc_fail_after (-1);
-        if (!cfg) {
-            assert_int_equal (util_last_code (), UTIL_ENOMEM);
-            assert_non_null (strstr (util_last_error (), path));
-        }
-    }
+    char path [64];
+    support_file_temp (path, sizeof path, "coordcfg", s_good);
+    //  The file, the config, seven strings and the paths' directories.
+    assert_true (alloc_walk (s_load_walk, path) >= 10);
+    coord_config_t *cfg = coord_config_load (path);
     unlink (path);
     assert_non_null (cfg);
-    //  The file, the config, seven strings and the paths' directories.
-    assert_true (n > 10);
     assert_string_equal (cfg->verify_key, "/tmp/keys/verify.key");
     assert_string_equal (cfg->public_key, "/abs/paillier.pub");
     coord_config_destroy (&cfg);

@@ -13,15 +13,28 @@
 #include "util/error.h"
 #include "coordinator/journal.h"
 #include "util/alloc.h"
+#include "support_dir.h"
+#include "alloc_walk.h"
+
+typedef struct {
+    char dir [SUPPORT_DIR_MAX], path [256];     //  a journal not made yet
+} fixture_t;
+
+static int
+s_setup (void **state)
+{
+    fixture_t *f = support_fixture_new (state, sizeof *f, "journal");
+    if (!f)
+        return -1;
+    support_path (f->path, sizeof f->path, f->dir, "j.db");
+    return 0;
+}
 
 static void
 test_journal (void **state)
 {
-    (void) state;
-    char dir [] = "/tmp/cohort-journal-XXXXXX";
-    assert_non_null (mkdtemp (dir));
-    char path [256];
-    snprintf (path, sizeof path, "%s/j.db", dir);
+    fixture_t *f = *state;
+    const char *path = f->path;
     coord_journal_t *j = coord_journal_open (path);
     assert_non_null (j);
     char *latest = (char *) "x", *report = (char *) "x";
@@ -66,9 +79,15 @@ test_journal (void **state)
     assert_int_equal (util_last_code (), UTIL_EIO);
     assert_non_null (strstr (util_last_error (), "journal"));
     assert_non_null (strstr (util_last_error (), "/nonexistent/dir/j.db"));
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal (system (cmd), 0);
+}
+
+static bool
+s_open_walk (void *path)
+{
+    coord_journal_t *j = coord_journal_open (path);
+    bool ok = j != NULL;
+    coord_journal_destroy (&j);
+    return ok;
 }
 
 //  Every allocation of the open fails in turn: NULL with UTIL_ENOMEM and
@@ -76,34 +95,17 @@ test_journal (void **state)
 static void
 test_open_out_of_memory (void **state)
 {
-    (void) state;
-    char dir [] = "/tmp/cohort-journal-XXXXXX";
-    assert_non_null (mkdtemp (dir));
-    char path [256];
-    snprintf (path, sizeof path, "%s/j.db", dir);
-    coord_journal_t *j = NULL;
-    long n;
-    for (n = 0; n < 100 && !j; n++) {
-        util_alloc_fail_after (n);
-        j = coord_journal_open (path);
-        util_alloc_fail_after (-1);
-        if (!j)
-            assert_int_equal (util_last_code (), UTIL_ENOMEM);
-    }
-    assert_non_null (j);
-    assert_true (n > 1);
-    coord_journal_destroy (&j);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal (system (cmd), 0);
+    fixture_t *f = *state;
+    assert_true (alloc_walk (s_open_walk, f->path) >= 1);
 }
 
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test (test_journal),
-        cmocka_unit_test (test_open_out_of_memory),
+        cmocka_unit_test_setup_teardown (test_journal, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_open_out_of_memory, s_setup,
+                                        support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -10,8 +10,7 @@
 #include <string.h>
 
 #include "coordinator/sites.h"
-
-static char s_dir [] = "/tmp/cohort-sites-XXXXXX";
+#include "support_dir.h"
 
 //  A fresh certificate allowlisted as <dir>/<name>.pub; its public key.
 static const char *
@@ -19,7 +18,7 @@ s_enrol (const char *name, zcert_t **cert)
 {
     *cert = zcert_new ();
     char path [256];
-    snprintf (path, sizeof path, "%s/%s.pub", s_dir, name);
+    snprintf (path, sizeof path, "%s/%s.pub", support_dir_group, name);
     assert_int_equal (zcert_save_public (*cert, path), 0);
     return zcert_public_txt (*cert);
 }
@@ -28,30 +27,29 @@ static void
 test_hello (void **state)
 {
     (void) state;
-    assert_non_null (mkdtemp (s_dir));
     coord_sites_t sites;
     memset (&sites, 0, sizeof sites);
     zcert_t *a, *b;
     const char *ka = s_enrol ("site-a", &a), *kb = s_enrol ("site-b", &b);
     zframe_t *ia = zframe_new ("a1", 2), *ib = zframe_new ("b1", 2), *ia2 = zframe_new ("a2", 2);
     const char *why = NULL;
-    assert_int_equal (coord_sites_hello (&sites, s_dir, "site-a", 1, ka, ia, &why), 0);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why), 0);
     assert_int_equal (coord_sites_slot (&sites, ia), 0);
     assert_int_equal (coord_sites_slot (&sites, ib), -1);
     //  site-b's key under site-a's name, or a name that leaves the directory.
-    assert_int_equal (coord_sites_hello (&sites, s_dir, "site-a", 2, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 2, kb, ib, &why), -1);
     assert_non_null (strstr (why, "does not match the certificate"));
-    assert_int_equal (coord_sites_hello (&sites, s_dir, "../site-b", 2, kb, ib, &why), -1);
-    assert_int_equal (coord_sites_hello (&sites, s_dir, ".site-b", 2, kb, ib, &why), -1);
-    assert_int_equal (coord_sites_hello (&sites, s_dir, "", 2, kb, ib, &why), -1);
-    assert_int_equal (coord_sites_hello (&sites, s_dir, "site-c", 2, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "../site-b", 2, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, ".site-b", 2, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "", 2, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-c", 2, kb, ib, &why), -1);
     //  Another site may not claim site-a's share index.
-    assert_int_equal (coord_sites_hello (&sites, s_dir, "site-b", 1, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 1, kb, ib, &why), -1);
     assert_string_equal (why, "hello: that share index belongs to another site");
-    assert_int_equal (coord_sites_hello (&sites, s_dir, "site-b", 2, kb, ib, &why), 1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 2, kb, ib, &why), 1);
     assert_int_equal (sites.n, 2);
     //  site-a reconnects: same slot, the new identity.
-    assert_int_equal (coord_sites_hello (&sites, s_dir, "site-a", 1, ka, ia2, &why), 0);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia2, &why), 0);
     assert_int_equal (sites.n, 2);
     assert_int_equal (coord_sites_slot (&sites, ia2), 0);
     assert_int_equal (coord_sites_slot (&sites, ia), -1);
@@ -79,7 +77,7 @@ test_bound (void **state)
         snprintf (name, sizeof name, "s%u", i);
         zcert_t *cert;
         const char *key = s_enrol (name, &cert);
-        int slot = coord_sites_hello (&sites, s_dir, name, i + 1, key, id, &why);
+        int slot = coord_sites_hello (&sites, support_dir_group, name, i + 1, key, id, &why);
         if (i < COORD_SLOTS)
             assert_int_equal (slot, (int) i);
         else {
@@ -91,9 +89,6 @@ test_bound (void **state)
     assert_int_equal (sites.n, COORD_SLOTS);
     coord_sites_clear (&sites);
     zframe_destroy (&id);
-    char cmd [64];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    assert_int_equal (system (cmd), 0);
 }
 
 int
@@ -103,5 +98,5 @@ main (void)
         cmocka_unit_test (test_hello),
         cmocka_unit_test (test_bound),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -19,33 +19,16 @@
 #include "dp/ledger.h"
 #include "util/error.h"
 #include "alloc_walk.h"
+#include "support_dir.h"
 
-static char s_dir [64];
 static char s_path [128];
 static int s_serial;
-
-static int
-s_setup (void **state)
-{
-    (void) state;
-    strcpy (s_dir, "/tmp/cohort-ledger-XXXXXX");
-    return mkdtemp (s_dir)? 0: -1;
-}
-
-static int
-s_teardown (void **state)
-{
-    (void) state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    return system (cmd) == 0? 0: -1;
-}
 
 //  A fresh ledger path per test.
 static const char *
 s_fresh (void)
 {
-    snprintf (s_path, sizeof s_path, "%s/ledger-%d.db", s_dir, ++s_serial);
+    snprintf (s_path, sizeof s_path, "%s/ledger-%d.db", support_dir_group, ++s_serial);
     return s_path;
 }
 
@@ -360,5 +343,5 @@ main (void)
         cmocka_unit_test (test_concurrent_writers),
         cmocka_unit_test (test_out_of_memory),
     };
-    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -14,6 +14,10 @@
 #include "he/keyfile.h"
 #include "util/error.h"
 #include "alloc_walk.h"
+#include "support_dir.h"
+#include "support_error.h"
+#include "support_file.h"
+#include "support_he.h"
 
 static he_pubkey_t *s_pk;
 static he_seckey_t *s_sk;
@@ -37,11 +41,7 @@ s_teardown (void **state)
     (void) state;
     he_pubkey_destroy (&s_pk);
     he_seckey_destroy (&s_sk);
-    he_pubkey_destroy (&s_tpk);
-    he_verify_destroy (&s_vk);
-    for (int i = 0; i < 3; i++)
-        he_share_destroy (&s_shares [i]);
-    free (s_shares);
+    support_he_keys_destroy (&s_tpk, &s_vk, &s_shares, 3);
     return 0;
 }
 
@@ -87,19 +87,12 @@ static void
 s_refuse_public (const char *from, const char *to, const char *expect)
 {
     char *good = he_keyfile_format_public (s_pk);
-    char *at = strstr (good, from);
-    assert_non_null (at);
-    size_t len = strlen (good) - strlen (from) + strlen (to);
-    char *bad = malloc (len + 1);
-    size_t pre = (size_t) (at - good);
-    memcpy (bad, good, pre);
-    strcpy (bad + pre, to);
-    strcat (bad, at + strlen (from));
-    assert_null (he_keyfile_parse_public (bad, strlen (bad), "k.pub"));
-    if (!strstr (util_last_error (), expect))
-        fail_msg ("error '%s' lacks '%s'", util_last_error (), expect);
-    free (bad);
+    assert_non_null (good);
+    char bad [4096];
+    support_text_replace (bad, sizeof bad, good, from, to);
     free (good);
+    he_pubkey_t *pk = he_keyfile_parse_public (bad, strlen (bad), "k.pub");
+    support_expect_refused (pk == NULL, bad, expect);
 }
 
 static void
@@ -201,10 +194,10 @@ static void
 test_files (void **state)
 {
     (void) state;
-    char dir [] = "/tmp/cohort-keyfile-XXXXXX";
-    assert_non_null (mkdtemp (dir));
+    char dir [64];
+    assert_int_equal (support_dir_make (dir, sizeof dir, "keyfile"), 0);
     char path [256];
-    snprintf (path, sizeof path, "%s/share-1.key", dir);
+    support_path (path, sizeof path, dir, "share-1.key");
     char *t = he_keyfile_format_share (s_shares [0]);
     assert_int_equal (he_keyfile_write (path, t, 0600, 0), 0);
     struct stat st;
@@ -221,7 +214,7 @@ test_files (void **state)
     //  Missing file, directory, oversized file.
     assert_null (he_keyfile_load_public ("/nonexistent/cohort.key"));
     assert_non_null (strstr (util_last_error (), "cannot open"));
-    snprintf (path, sizeof path, "%s/big.key", dir);
+    support_path (path, sizeof path, dir, "big.key");
     FILE *f = fopen (path, "w");
     for (int i = 0; i < HE_KEYFILE_MAX / 1000 + 2; i++)
         fprintf (f, "%0999d\n", 0);
@@ -230,12 +223,9 @@ test_files (void **state)
     assert_non_null (strstr (util_last_error (), "big.key: "));
     assert_non_null (strstr (util_last_error (), "over the limit of 1048576"));
     assert_int_equal (util_last_code (), UTIL_ELIMIT);
-    unlink (path);
-    snprintf (path, sizeof path, "%s/share-1.key", dir);
-    unlink (path);
-    snprintf (path, sizeof path, "%s/nodir/x.key", dir);
+    support_path (path, sizeof path, dir, "nodir/x.key");
     assert_int_equal (he_keyfile_write (path, "x\n", 0644, 0), -1);
-    rmdir (dir);
+    assert_int_equal (support_dir_remove (dir), 0);
 }
 
 //  Allocation failures: every util_ allocation of each parser, formatter
@@ -313,15 +303,14 @@ test_out_of_memory (void **state)
     free (t);
     t = he_keyfile_format_secret (s_sk);
     assert_true (alloc_walk (s_parse_secret, t) >= 4);
-    char dir [] = "/tmp/cohort-keyfile-XXXXXX";
-    assert_non_null (mkdtemp (dir));
+    char dir [64];
+    assert_int_equal (support_dir_make (dir, sizeof dir, "keyfile"), 0);
     char path [64];
-    snprintf (path, sizeof path, "%s/sec.key", dir);
+    support_path (path, sizeof path, dir, "sec.key");
     assert_int_equal (he_keyfile_write (path, t, 0600, 1), 0);
     //  The file's buffer first, then everything the parser takes.
     assert_true (alloc_walk (s_load_secret, path) >= 5);
-    unlink (path);
-    rmdir (dir);
+    assert_int_equal (support_dir_remove (dir), 0);
     free (t);
     t = he_keyfile_format_share (s_shares [1]);
     assert_true (alloc_walk (s_parse_share, t) >= 5);

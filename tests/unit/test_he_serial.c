@@ -10,6 +10,7 @@
 #include "he/serial.h"
 #include "util/error.h"
 #include "alloc_walk.h"
+#include "support_he.h"
 
 static he_pubkey_t *s_pk;
 static he_seckey_t *s_sk;
@@ -198,24 +199,15 @@ test_proofs_and_accumulate (void **state)
         he_proof_clear (&pr [i]);
     }
     mpz_clear (m);
-    he_share_destroy (&sh [0]);
-    he_share_destroy (&sh [1]);
-    free (sh);
-    he_verify_destroy (&vk);
-    he_pubkey_destroy (&pk);
+    support_he_keys_destroy (&pk, &vk, &sh, 2);
 }
 
 //  Allocation failures in the decoders and encoders: each is reported
 //  (UTIL_ENOMEM) and leaves nothing behind.
-typedef struct {
-    uint8_t *buf;
-    size_t len;
-} s_wire_t;
-
 static bool
 s_pubkey_back (void *arg)
 {
-    s_wire_t *w = arg;
+    alloc_walk_bytes_t *w = arg;
     he_pubkey_t *pk = he_pubkey_deserialize (w->buf, w->len);
     bool ok = pk != NULL;
     he_pubkey_destroy (&pk);
@@ -225,7 +217,7 @@ s_pubkey_back (void *arg)
 static bool
 s_vector_back (void *arg)
 {
-    s_wire_t *w = arg;
+    alloc_walk_bytes_t *w = arg;
     mpz_t *cts = NULL;
     size_t count = 0;
     if (he_vector_deserialize (&cts, &count, s_pk, w->buf, w->len, 0))
@@ -250,7 +242,7 @@ static void
 test_out_of_memory (void **state)
 {
     (void) state;
-    s_wire_t w;
+    alloc_walk_bytes_t w;
     assert_int_equal (he_pubkey_serialize (&w.buf, &w.len, s_pk), 0);
     assert_true (alloc_walk (s_pubkey_back, &w) >= 1);
     free (w.buf);

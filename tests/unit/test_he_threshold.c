@@ -11,6 +11,7 @@
 #include "he/threshold.h"
 #include "util/error.h"
 #include "alloc_walk.h"
+#include "support_he.h"
 
 #define PARTIES   5
 #define THRESHOLD 3
@@ -31,11 +32,7 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    for (int i = 0; i < PARTIES; i++)
-        he_share_destroy (&s_shares [i]);
-    free (s_shares);
-    he_verify_destroy (&s_vk);
-    he_pubkey_destroy (&s_pk);
+    support_he_keys_destroy (&s_pk, &s_vk, &s_shares, PARTIES);
     return 0;
 }
 

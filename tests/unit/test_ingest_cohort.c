@@ -14,11 +14,13 @@
 #include "ingest/cohort.h"
 #include "util/error.h"
 #include "ingest/grants.h"
+#include "support_dir.h"
+#include "support_ingest.h"
 
-#define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
+#define NOW SUPPORT_INGEST_NOW
 
 typedef struct {
-    char dir [64], path [128];
+    char dir [SUPPORT_DIR_MAX], path [128];
     audit_signer_t *authority;
     ingest_grants_t *grants;
     model_csv_t *csv;
@@ -26,30 +28,23 @@ typedef struct {
     ingest_cohort_source_t ds;
 } fixture_t;
 
+//  A consent valid through November and December 2026 (a static buffer).
 static const char *
 s_consent (const char *id, const char *patient, const char *status, const char *date,
            const char *type, const char *actor)
 {
     static char buf [2048];
-    snprintf (buf, sizeof buf,
-              "{\"resourceType\":\"Consent\",\"id\":\"%s\",\"status\":\"%s\","
-              "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
-              "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":\"%s\"},"
-              "\"dateTime\":\"%s\",\"provision\":{\"type\":\"%s\",\"period\":"
-              "{\"start\":\"2026-11-01T00:00:00Z\",\"end\":\"2027-01-01T00:00:00Z\"},"
-              "\"actor\":[{\"reference\":{\"reference\":\"%s\"}}],"
-              "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
-              "\"code\":\"HRESCH\"}]}}", id, status, patient, date, type, actor);
-    return buf;
+    support_consent_t c = { .id = id, .patient = patient, .status = status, .date = date,
+                            .type = type, .start = "2026-11-01T00:00:00Z",
+                            .end = "2027-01-01T00:00:00Z", .actor = actor };
+    return support_consent (buf, sizeof buf, &c);
 }
 
 static void
 s_grant (fixture_t *f, const char *consent)
 {
-    char *env = ingest_grant_sign (consent, strlen (consent), f->authority);
-    assert_non_null (env);
-    assert_int_equal (ingest_grants_add (f->grants, env, strlen (env), NOW), INGEST_GRANT_OK);
-    free (env);
+    assert_int_equal (support_ingest_grant (f->grants, f->authority, consent, NOW),
+                      INGEST_GRANT_OK);
 }
 
 //  Rows: p-1, Patient/p-2, p-3, p-4, p-1, p-6, p-7 (label y, feature x =
@@ -57,17 +52,13 @@ s_grant (fixture_t *f, const char *consent)
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-cohort-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "cohort");
+    if (!f)
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
-    f->grants = ingest_grants_open (f->path, NULL);
-    f->authority = audit_signer_generate ("consent-authority-1");
-    char *vkey = audit_signer_verifier_text (f->authority);
-    if (!f->grants || !vkey || ingest_grants_enroll_authority (f->grants, vkey))
+    support_path (f->path, sizeof f->path, f->dir, "ingest.db");
+    if (!(f->grants = ingest_grants_open (f->path, NULL)))
         return -1;
-    free (vkey);
+    f->authority = support_ingest_authority (f->grants);
     static const char data [] =
         "pid,x,y\np-1,1,0\nPatient/p-2,2,1\np-3,3,0\np-4,4,1\np-1,5,1\np-6,6,0\np-7,7,1\n";
     if (model_csv_parse (&f->csv, "d.csv", data, sizeof data - 1, 0))
@@ -79,7 +70,6 @@ s_setup (void **state)
     f->ds = (ingest_cohort_source_t) { .name = "d", .patient_column = "pid",
                                        .grant_store = f->path,
                                        .grant_site = "Organization/hospital-a" };
-    *state = f;
     return 0;
 }
 
@@ -87,15 +77,11 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
     ingest_grants_destroy (&f->grants);
     audit_signer_destroy (&f->authority);
     model_dataset_destroy (&f->rows);
     model_csv_destroy (&f->csv);
-    free (f);
-    return rc == 0? 0: -1;
+    return support_fixture_teardown (state);
 }
 
 #define DATE "2026-11-01T00:00:00Z"

@@ -16,110 +16,38 @@
 
 #include "ingest/endpoint.h"
 #include "util/error.h"
+#include "support_dir.h"
+#include "support_file.h"
+#include "support_ingest.h"
 
 #define PATIENT "Patient/p-0042"
 
 typedef struct {
-    char dir [64];
-    char store [128], key [128], audit [128], gateways [128], site_cert [128];
-    char gateway_cert [128], stranger_cert [128], site_public [128];
-    uint8_t secret [INGEST_SECRET_LEN];
+    char dir [SUPPORT_DIR_MAX];
+    support_ingest_site_t s;                //  the site's files
+    uint8_t secret [INGEST_SECRET_LEN];     //  of monitor-1, enrolled for PATIENT
     uint32_t epoch;
-    ingest_config_t cfg;
 } fixture_t;
-
-static void
-s_path (char *out, size_t cap, const fixture_t *f, const char *rel)
-{
-    snprintf (out, cap, "%s/%s", f->dir, rel);
-}
-
-static void
-s_write (const char *path, const char *text, mode_t mode)
-{
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fputs (text, file);
-    fclose (file);
-    chmod (path, mode);
-}
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-endpoint-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "endpoint");
+    if (!f)
         return -1;
-    s_path (f->store, sizeof f->store, f, "ingest.db");
-    s_path (f->key, sizeof f->key, f, "storage.key");
-    s_path (f->audit, sizeof f->audit, f, "audit.db");
-    s_path (f->gateways, sizeof f->gateways, f, "gateways");
-    s_path (f->site_cert, sizeof f->site_cert, f, "site_secret");
-    s_path (f->site_public, sizeof f->site_public, f, "site");
-    s_path (f->gateway_cert, sizeof f->gateway_cert, f, "gw_secret");
-    s_path (f->stranger_cert, sizeof f->stranger_cert, f, "stranger_secret");
-    zsys_dir_create ("%s", f->gateways);
-    char line [80];
-    memset (line, '1', 64);
-    strcpy (line + 64, "\n");
-    s_write (f->key, line, 0600);
-    char path [160];
-    zcert_t *cert = zcert_new ();
-    s_path (path, sizeof path, f, "site");
-    zcert_save (cert, path);
-    zcert_destroy (&cert);
-    cert = zcert_new ();
-    s_path (path, sizeof path, f, "gw");
-    zcert_save (cert, path);
-    snprintf (path, sizeof path, "%s/gw.pub", f->gateways);
-    zcert_save_public (cert, path);
-    zcert_destroy (&cert);
-    cert = zcert_new ();
-    s_path (path, sizeof path, f, "stranger");
-    zcert_save (cert, path);
-    zcert_destroy (&cert);
-    //  One enrolled device.
-    uint8_t key [INGEST_STORAGE_KEY_LEN];
-    memset (key, 0x11, sizeof key);
-    ingest_store_t *ing = ingest_store_open (f->store, key, NULL);
-    if (!ing || ingest_store_enroll (ing, "monitor-1", PATIENT, 0, f->secret, &f->epoch))
-        return -1;
-    ingest_store_destroy (&ing);
-    f->cfg = (ingest_config_t) { "tcp://127.0.0.1:*", f->gateways, f->store, f->key,
-                                      f->audit, "cohort.example/test" };
-    *state = f;
+    support_ingest_site_make (&f->s, f->dir);
+    f->epoch = support_ingest_enroll (&f->s, "monitor-1", PATIENT, f->secret);
     return 0;
 }
 
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
-    free (f);
-    return rc == 0? 0: -1;
-}
-
+//  Seals heart rate reading seq of monitor-1, in `unit`.
 static size_t
 s_frame (uint8_t *out, const fixture_t *f, uint64_t seq, const char *unit)
 {
     char payload [600];
-    snprintf (payload, sizeof payload,
-              "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
-              "[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"subject\":"
-              "{\"reference\":\"%s\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
-              "\"valueQuantity\":{\"value\":72,\"system\":\"http://unitsofmeasure.org\","
-              "\"code\":\"%s\"}}", PATIENT, unit);
-    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = f->epoch,
-                              .sequence = seq, .timestamp_ms = 1795356300000LL };
-    snprintf (h.device_id, sizeof h.device_id, "monitor-1");
-    size_t len = 0;
-    assert_int_equal (ingest_frame_seal (out, INGEST_FRAME_MAX, &len, &h, (const uint8_t *) payload,
-                                       strlen (payload), f->secret), 0);
-    return len;
+    support_observation (payload, sizeof payload, PATIENT, "8867-4", "72", unit);
+    return support_frame (out, INGEST_FRAME_MAX, "monitor-1", f->epoch, seq,
+                          INGEST_AEAD_AES_256_GCM, payload, f->secret);
 }
 
 static zsock_t *
@@ -144,10 +72,10 @@ static void
 test_known_gateway_gets_answers (void **state)
 {
     fixture_t *f = *state;
-    ingest_endpoint_t *ep = ingest_endpoint_new (&f->cfg, f->site_cert);
+    ingest_endpoint_t *ep = ingest_endpoint_new (&f->s.cfg, f->s.site_secret);
     assert_non_null (ep);
     assert_non_null (strstr (ingest_endpoint_address (ep), "tcp://127.0.0.1:"));
-    zsock_t *gw = s_gateway (f->gateway_cert, f->site_public, ingest_endpoint_address (ep));
+    zsock_t *gw = s_gateway (f->s.gw_secret, f->s.site, ingest_endpoint_address (ep));
     static uint8_t good [INGEST_FRAME_MAX], bad_tag [INGEST_FRAME_MAX], unit [INGEST_FRAME_MAX];
     static uint8_t big [INGEST_FRAME_MAX + 1];
     size_t ngood = s_frame (good, f, 1, "/min");
@@ -201,12 +129,12 @@ test_known_gateway_gets_answers (void **state)
     ingest_endpoint_destroy (&ep);
     //  The accepted record is in the store, the five rejections in the log.
     uint8_t key [INGEST_STORAGE_KEY_LEN];
-    assert_int_equal (ingest_key_file_read (f->key, key), 0);
-    ingest_store_t *ing = ingest_store_open (f->store, key, NULL);
+    assert_int_equal (ingest_key_file_read (f->s.key, key), 0);
+    ingest_store_t *ing = ingest_store_open (f->s.store, key, NULL);
     assert_non_null (ing);
     assert_int_equal (ingest_store_record_count (ing), 1);
     ingest_store_destroy (&ing);
-    audit_log_t *log = audit_log_open (f->audit, NULL);
+    audit_log_t *log = audit_log_open (f->s.audit, NULL);
     assert_non_null (log);
     assert_int_equal (audit_log_size (log), 5);
     audit_log_destroy (&log);
@@ -216,9 +144,9 @@ static void
 test_unknown_gateway_refused (void **state)
 {
     fixture_t *f = *state;
-    ingest_endpoint_t *ep = ingest_endpoint_new (&f->cfg, f->site_cert);
+    ingest_endpoint_t *ep = ingest_endpoint_new (&f->s.cfg, f->s.site_secret);
     assert_non_null (ep);
-    zsock_t *stranger = s_gateway (f->stranger_cert, f->site_public, ingest_endpoint_address (ep));
+    zsock_t *stranger = s_gateway (f->s.stranger_secret, f->s.site, ingest_endpoint_address (ep));
     zsock_set_rcvtimeo (stranger, 1500);
     static uint8_t good [INGEST_FRAME_MAX];
     size_t n = s_frame (good, f, 1, "/min");
@@ -233,7 +161,7 @@ test_unknown_gateway_refused (void **state)
     for (int i = 0; i < INGEST_REASON_COUNT; i++)
         assert_int_equal (counts [i], 0);
     //  The same frame from the allowlisted gateway is accepted.
-    zsock_t *gw = s_gateway (f->gateway_cert, f->site_public, ingest_endpoint_address (ep));
+    zsock_t *gw = s_gateway (f->s.gw_secret, f->s.site, ingest_endpoint_address (ep));
     msg = zmsg_new ();
     zmsg_addstr (msg, "req");
     zmsg_addmem (msg, good, n);
@@ -243,7 +171,7 @@ test_unknown_gateway_refused (void **state)
     assert_int_equal (zframe_data (zmsg_last (answer)) [0], INGEST_OK);
     zmsg_destroy (&answer);
     //  A gateway pinning another server key gets nothing either.
-    zsock_t *wrong = s_gateway (f->gateway_cert, f->gateway_cert, ingest_endpoint_address (ep));
+    zsock_t *wrong = s_gateway (f->s.gw_secret, f->s.gw_secret, ingest_endpoint_address (ep));
     zsock_set_rcvtimeo (wrong, 500);
     zstr_send (wrong, "req");
     assert_null (zmsg_recv (wrong));
@@ -257,40 +185,40 @@ static void
 test_setup_errors (void **state)
 {
     fixture_t *f = *state;
-    ingest_config_t cfg = f->cfg;
-    cfg.gateways = f->key;
-    assert_null (ingest_endpoint_new (&cfg, f->site_cert));
+    ingest_config_t cfg = f->s.cfg;
+    cfg.gateways = f->s.key;
+    assert_null (ingest_endpoint_new (&cfg, f->s.site_secret));
     assert_non_null (strstr (util_last_error (), "is not a directory"));
-    cfg = f->cfg;
-    char public_only [160];
-    snprintf (public_only, sizeof public_only, "%s/gw.pub", f->gateways);
+    cfg = f->s.cfg;
+    char public_only [300];
+    support_path (public_only, sizeof public_only, f->s.gateways, "gw.pub");
     assert_null (ingest_endpoint_new (&cfg, public_only));
     assert_non_null (strstr (util_last_error (), "holds no secret key"));
     assert_null (ingest_endpoint_new (&cfg, "/nonexistent/cert"));
     assert_non_null (strstr (util_last_error (), "cannot read the site certificate"));
     cfg.storage_key = "/nonexistent/key";
-    assert_null (ingest_endpoint_new (&cfg, f->site_cert));
+    assert_null (ingest_endpoint_new (&cfg, f->s.site_secret));
     assert_non_null (strstr (util_last_error (), "cannot open"));
     //  The reason's code crosses from the actor's thread too.
     assert_int_equal (util_last_code (), UTIL_EIO);
-    cfg = f->cfg;
+    cfg = f->s.cfg;
     cfg.audit_origin = NULL;
     cfg.audit = "/nonexistent/audit.db";
-    assert_null (ingest_endpoint_new (&cfg, f->site_cert));
-    cfg = f->cfg;
+    assert_null (ingest_endpoint_new (&cfg, f->s.site_secret));
+    cfg = f->s.cfg;
     cfg.endpoint = "tcp://256.0.0.1:1";
-    assert_null (ingest_endpoint_new (&cfg, f->site_cert));
+    assert_null (ingest_endpoint_new (&cfg, f->s.site_secret));
     assert_non_null (strstr (util_last_error (), "cannot bind"));
     //  A storage key other than the store's.
     char other [160];
-    s_path (other, sizeof other, f, "other.key");
+    support_path (other, sizeof other, f->dir, "other.key");
     char line [80];
     memset (line, 'a', 64);
     strcpy (line + 64, "\n");
-    s_write (other, line, 0600);
-    cfg = f->cfg;
+    support_file_write (other, line, 0600);
+    cfg = f->s.cfg;
     cfg.storage_key = other;
-    assert_null (ingest_endpoint_new (&cfg, f->site_cert));
+    assert_null (ingest_endpoint_new (&cfg, f->s.site_secret));
     ingest_endpoint_destroy (NULL);
 }
 
@@ -299,23 +227,23 @@ test_key_files (void **state)
 {
     fixture_t *f = *state;
     uint8_t key [32];
-    assert_int_equal (ingest_key_file_read (f->key, key), 0);
-    assert_int_equal (key [0], 0x11);
-    assert_int_equal (key [31], 0x11);
+    assert_int_equal (ingest_key_file_read (f->s.key, key), 0);
+    assert_int_equal (key [0], SUPPORT_INGEST_KEY_BYTE);
+    assert_int_equal (key [31], SUPPORT_INGEST_KEY_BYTE);
     char path [160], line [80];
-    s_path (path, sizeof path, f, "k1");
+    support_path (path, sizeof path, f->dir, "k1");
     memset (line, '1', 64);
     strcpy (line + 64, "\n");
-    s_write (path, line, 0640);
+    support_file_write (path, line, 0640);
     assert_int_equal (ingest_key_file_read (path, key), -1);
     assert_non_null (strstr (util_last_error (), "accessible by group or others"));
-    s_path (path, sizeof path, f, "k2");
+    support_path (path, sizeof path, f->dir, "k2");
     line [3] = 'G';
-    s_write (path, line, 0600);
+    support_file_write (path, line, 0600);
     assert_int_equal (ingest_key_file_read (path, key), -1);
     assert_non_null (strstr (util_last_error (), "64 lower-case hex digits"));
-    s_path (path, sizeof path, f, "k3");
-    s_write (path, "00\n", 0600);
+    support_path (path, sizeof path, f->dir, "k3");
+    support_file_write (path, "00\n", 0600);
     assert_int_equal (ingest_key_file_read (path, key), -1);
     assert_int_equal (ingest_key_file_read ("/nonexistent", key), -1);
 }
@@ -326,10 +254,10 @@ main (void)
     zsys_init ();
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_known_gateway_gets_answers, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_unknown_gateway_refused, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_key_files, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_known_gateway_gets_answers, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_unknown_gateway_refused, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_setup_errors, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_key_files, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

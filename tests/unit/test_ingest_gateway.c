@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ingest/endpoint.h"
 #include "util/error.h"
@@ -18,93 +17,61 @@
 #include "ingest/grants.h"
 #include "audit/key.h"
 #include "audit/log.h"
+#include "support_dir.h"
+#include "support_ingest.h"
 
 typedef struct {
-    char dir [64], store [128], key [128], audit [128], gateways [128];
-    char site [128], site_secret [128], gw [128], gw_secret [128];
-    uint8_t secret [INGEST_SECRET_LEN];
-    ingest_config_t cfg;
+    char dir [SUPPORT_DIR_MAX];
+    support_ingest_site_t s;                //  the site's files
+    uint8_t secret [INGEST_SECRET_LEN];     //  of pump-1, enrolled for Patient/p-1
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-gateway-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "gateway");
+    if (!f)
         return -1;
-    snprintf (f->store, sizeof f->store, "%s/ingest.db", f->dir);
-    snprintf (f->key, sizeof f->key, "%s/storage.key", f->dir);
-    snprintf (f->audit, sizeof f->audit, "%s/audit.db", f->dir);
-    snprintf (f->gateways, sizeof f->gateways, "%s/gateways", f->dir);
-    snprintf (f->site, sizeof f->site, "%s/site", f->dir);
-    snprintf (f->site_secret, sizeof f->site_secret, "%s/site_secret", f->dir);
-    snprintf (f->gw, sizeof f->gw, "%s/gw", f->dir);
-    snprintf (f->gw_secret, sizeof f->gw_secret, "%s/gw_secret", f->dir);
-    zsys_dir_create ("%s", f->gateways);
-    FILE *k = fopen (f->key, "w");
-    fputs ("3333333333333333333333333333333333333333333333333333333333333333\n", k);
-    fclose (k);
-    chmod (f->key, 0600);
-    zcert_t *cert = zcert_new ();
-    zcert_save (cert, f->site);
-    zcert_destroy (&cert);
-    cert = zcert_new ();
-    zcert_save (cert, f->gw);
-    char pub [160];
-    snprintf (pub, sizeof pub, "%s/gw.pub", f->gateways);
-    zcert_save_public (cert, pub);
-    zcert_destroy (&cert);
-    uint8_t key [INGEST_STORAGE_KEY_LEN];
-    memset (key, 0x33, sizeof key);
-    uint32_t epoch;
-    ingest_store_t *ing = ingest_store_open (f->store, key, NULL);
-    if (!ing || ingest_store_enroll (ing, "pump-1", "Patient/p-1", 0, f->secret, &epoch))
-        return -1;
-    ingest_store_destroy (&ing);
-    f->cfg = (ingest_config_t) { "tcp://127.0.0.1:*", f->gateways, f->store, f->key,
-                                      f->audit, "cohort.example/gw" };
-    *state = f;
+    support_ingest_site_make (&f->s, f->dir);
+    support_ingest_enroll (&f->s, "pump-1", "Patient/p-1", f->secret);
     return 0;
 }
 
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
-    free (f);
-    return rc == 0? 0: -1;
-}
-
+//  Seals reading seq of pump-1 (ChaCha20-Poly1305: the endpoint test uses
+//  AES-256-GCM).
 static size_t
 s_frame (uint8_t *out, const fixture_t *f, uint64_t seq)
 {
-    static const char obs [] =
-        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
-        "[{\"system\":\"http://loinc.org\",\"code\":\"2339-0\"}]},\"subject\":"
-        "{\"reference\":\"Patient/p-1\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
-        "\"valueQuantity\":{\"value\":98,\"system\":\"http://unitsofmeasure.org\","
-        "\"code\":\"mg/dL\"}}";
-    ingest_frame_header_t h = { .aead = INGEST_AEAD_CHACHA20_POLY1305, .epoch = 1,
-                              .sequence = seq, .timestamp_ms = 1795356300000LL };
-    snprintf (h.device_id, sizeof h.device_id, "pump-1");
-    size_t len = 0;
-    assert_int_equal (ingest_frame_seal (out, 1024, &len, &h, (const uint8_t *) obs,
-                                       sizeof obs - 1, f->secret), 0);
-    return len;
+    char obs [1024];
+    support_observation (obs, sizeof obs, "Patient/p-1", "2339-0", "98", "mg/dL");
+    return support_frame (out, 1024, "pump-1", 1, seq, INGEST_AEAD_CHACHA20_POLY1305, obs,
+                          f->secret);
+}
+
+//  The site's endpoint, on a free port.
+static ingest_endpoint_t *
+s_endpoint (const fixture_t *f)
+{
+    ingest_endpoint_t *ep = ingest_endpoint_new (&f->s.cfg, f->s.site_secret);
+    assert_non_null (ep);
+    return ep;
+}
+
+//  A gateway to the endpoint, with the certificate `cert` (a secret one).
+static ingest_gateway_t *
+s_gateway (const fixture_t *f, ingest_endpoint_t *ep, const char *cert)
+{
+    ingest_gateway_t *gw = ingest_gateway_new (ingest_endpoint_address (ep), cert, f->s.site);
+    assert_non_null (gw);
+    return gw;
 }
 
 static void
 test_requests_in_flight (void **state)
 {
     fixture_t *f = *state;
-    ingest_endpoint_t *ep = ingest_endpoint_new (&f->cfg, f->site_secret);
-    assert_non_null (ep);
-    ingest_gateway_t *gw = ingest_gateway_new (ingest_endpoint_address (ep), f->gw_secret, f->site);
-    assert_non_null (gw);
+    ingest_endpoint_t *ep = s_endpoint (f);
+    ingest_gateway_t *gw = s_gateway (f, ep, f->s.gw_secret);
     uint8_t frames [6][1024];
     const uint8_t *ptrs [6];
     size_t lens [6];
@@ -147,14 +114,14 @@ static void
 test_errors (void **state)
 {
     fixture_t *f = *state;
-    assert_null (ingest_gateway_new ("tcp://127.0.0.1:1", "/nonexistent", f->site));
+    assert_null (ingest_gateway_new ("tcp://127.0.0.1:1", "/nonexistent", f->s.site));
     assert_non_null (strstr (util_last_error (), "gateway cert"));
-    assert_null (ingest_gateway_new ("tcp://127.0.0.1:1", f->gw_secret, "/nonexistent"));
+    assert_null (ingest_gateway_new ("tcp://127.0.0.1:1", f->s.gw_secret, "/nonexistent"));
     assert_non_null (strstr (util_last_error (), "site cert"));
-    assert_null (ingest_gateway_new ("nonsense", f->gw_secret, f->site));
+    assert_null (ingest_gateway_new ("nonsense", f->s.gw_secret, f->s.site));
     assert_non_null (strstr (util_last_error (), "cannot connect"));
     //  Nobody listening: the send gives up after its timeout.
-    ingest_gateway_t *gw = ingest_gateway_new ("tcp://127.0.0.1:1", f->gw_secret, f->site);
+    ingest_gateway_t *gw = ingest_gateway_new ("tcp://127.0.0.1:1", f->s.gw_secret, f->s.site);
     assert_non_null (gw);
     assert_int_equal (ingest_gateway_send (gw, 1, NULL, NULL, 0), -1);
     assert_non_null (strstr (util_last_error (), "no connection to the site"));
@@ -168,30 +135,19 @@ static void
 test_grant (void **state)
 {
     fixture_t *f = *state;
-    audit_signer_t *authority = audit_signer_generate ("consent-authority-1");
-    assert_non_null (authority);
-    char *verifier = audit_signer_verifier_text (authority);
-    ingest_grants_t *g = ingest_grants_open (f->store, NULL);
+    ingest_grants_t *g = ingest_grants_open (f->s.store, NULL);
     assert_non_null (g);
-    assert_int_equal (ingest_grants_enroll_authority (g, verifier), 0);
+    audit_signer_t *authority = support_ingest_authority (g);
     ingest_grants_destroy (&g);
-    free (verifier);
-    const char *consent =
-        "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"active\","
-        "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
-        "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":"
-        "\"Patient/p-1\"},\"dateTime\":\"2026-01-01T00:00:00Z\",\"provision\":{\"type\":"
-        "\"permit\",\"period\":{\"start\":\"2020-01-01T00:00:00Z\",\"end\":"
-        "\"2099-01-01T00:00:00Z\"},\"actor\":[{\"reference\":{\"reference\":"
-        "\"Organization/a\"}}],\"purpose\":[{\"system\":\"http://terminology.hl7.org/"
-        "CodeSystem/v3-ActReason\",\"code\":\"HRESCH\"}]}}";
+    char consent [4096];
+    support_consent (consent, sizeof consent, &(support_consent_t) {
+        .date = "2026-01-01T00:00:00Z", .start = "2020-01-01T00:00:00Z",
+        .end = "2099-01-01T00:00:00Z", .actor = "Organization/a" });
     char *env = ingest_grant_sign (consent, strlen (consent), authority);
     assert_non_null (env);
     audit_signer_destroy (&authority);
-    ingest_endpoint_t *ep = ingest_endpoint_new (&f->cfg, f->site_secret);
-    assert_non_null (ep);
-    ingest_gateway_t *gw = ingest_gateway_new (ingest_endpoint_address (ep), f->gw_secret, f->site);
-    assert_non_null (gw);
+    ingest_endpoint_t *ep = s_endpoint (f);
+    ingest_gateway_t *gw = s_gateway (f, ep, f->s.gw_secret);
     ingest_grant_reason_t r = INGEST_GRANT_MALFORMED;
     char detail [256];
     //  A frame request still in flight: its answer is not the grant's.
@@ -223,9 +179,9 @@ test_grant (void **state)
     free (env);
     //  One frame accepted (not audited) and four grant decisions.
     audit_verify_result_t v;
-    assert_int_equal (audit_log_verify (f->audit, NULL, NULL, 0, &v), 0);
+    assert_int_equal (audit_log_verify (f->s.audit, NULL, NULL, 0, &v), 0);
     assert_int_equal (v.entries, 4);
-    audit_log_t *log = audit_log_open (f->audit, NULL);
+    audit_log_t *log = audit_log_open (f->s.audit, NULL);
     assert_non_null (log);
     const char *kinds [] = { "grant.accept", "grant.reject", "grant.reject", "grant.reject" };
     for (uint64_t i = 0; i < 4; i++) {
@@ -245,16 +201,8 @@ static void
 test_grant_refused_gateway (void **state)
 {
     fixture_t *f = *state;
-    ingest_endpoint_t *ep = ingest_endpoint_new (&f->cfg, f->site_secret);
-    assert_non_null (ep);
-    zcert_t *stranger = zcert_new ();
-    char path [160];
-    snprintf (path, sizeof path, "%s/stranger", f->dir);
-    zcert_save (stranger, path);
-    zcert_destroy (&stranger);
-    snprintf (path, sizeof path, "%s/stranger_secret", f->dir);
-    ingest_gateway_t *gw = ingest_gateway_new (ingest_endpoint_address (ep), path, f->site);
-    assert_non_null (gw);
+    ingest_endpoint_t *ep = s_endpoint (f);
+    ingest_gateway_t *gw = s_gateway (f, ep, f->s.stranger_secret);
     ingest_grant_reason_t r;
     char detail [64];
     assert_int_equal (ingest_gateway_grant (gw, (const uint8_t *) "{}", 2, 300, &r, detail,
@@ -269,10 +217,10 @@ main (void)
     zsys_init ();
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_grant, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_grant_refused_gateway, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_requests_in_flight, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_errors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_grant, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_grant_refused_gateway, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_requests_in_flight, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_errors, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

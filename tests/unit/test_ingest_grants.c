@@ -16,13 +16,17 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "ingest/store.h"
+#include "support_audit.h"
+#include "support_dir.h"
+#include "support_ingest.h"
+#include "alloc_walk.h"
 
-#define NOW      1795356300000LL        //  2026-11-22T14:05:00Z
+#define NOW      SUPPORT_INGEST_NOW     //  2026-11-22T14:05:00Z
 #define DEC_1    1796083200000LL        //  2026-12-01T00:00:00Z
 #define JAN_1    1798761600000LL        //  2027-01-01T00:00:00Z
 
 typedef struct {
-    char dir [64], path [128];
+    char dir [SUPPORT_DIR_MAX], path [128];
     audit_signer_t *authority, *stranger;
     char *vkey;
 } fixture_t;
@@ -31,13 +35,7 @@ static const char *
 s_observation (const char *patient, const char *loinc, const char *unit, const char *value)
 {
     static char buf [1024];
-    snprintf (buf, sizeof buf,
-              "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
-              "[{\"system\":\"http://loinc.org\",\"code\":\"%s\"}]},\"subject\":"
-              "{\"reference\":\"%s\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
-              "\"valueQuantity\":{\"value\":%s,\"system\":\"http://unitsofmeasure.org\","
-              "\"code\":\"%s\"}}", loinc, patient, value, unit);
-    return buf;
+    return support_observation (buf, sizeof buf, patient, loinc, value, unit);
 }
 
 //  Ingests one record for `device` (sequence seq) and checks it was taken.
@@ -45,13 +43,9 @@ static void
 s_ingest (ingest_store_t *ing, const char *device, const uint8_t *secret, uint64_t seq,
           const char *payload)
 {
-    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = 1, .sequence = seq,
-                              .timestamp_ms = NOW };
-    snprintf (h.device_id, sizeof h.device_id, "%s", device);
     uint8_t frame [1024];
-    size_t len = 0;
-    assert_int_equal (ingest_frame_seal (frame, sizeof frame, &len, &h, (const uint8_t *) payload,
-                                       strlen (payload), secret), 0);
+    size_t len = support_frame (frame, sizeof frame, device, 1, seq, INGEST_AEAD_AES_256_GCM,
+                                payload, secret);
     const uint8_t *frames [1] = { frame };
     ingest_reason_t r;
     assert_int_equal (ingest_store_submit (ing, frames, &len, 1, NOW, &r), 0);
@@ -63,11 +57,10 @@ s_ingest (ingest_store_t *ing, const char *device, const uint8_t *secret, uint64
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-grants-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "grants");
+    if (!f)
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "ingest.db");
     uint8_t key [INGEST_STORAGE_KEY_LEN], s1 [INGEST_SECRET_LEN], s2 [INGEST_SECRET_LEN];
     memset (key, 7, sizeof key);
     uint32_t epoch;
@@ -83,7 +76,6 @@ s_setup (void **state)
     f->authority = audit_signer_generate ("consent-authority-1");
     f->stranger = audit_signer_generate ("consent-authority-1");
     f->vkey = audit_signer_verifier_text (f->authority);
-    *state = f;
     return 0;
 }
 
@@ -91,48 +83,25 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
     audit_signer_destroy (&f->authority);
     audit_signer_destroy (&f->stranger);
     free (f->vkey);
-    free (f);
-    return rc == 0? 0: -1;
+    return support_fixture_teardown (state);
 }
 
 //  A consent: `actor` is the one actor reference; `deny` a LOINC code
-//  denied from 2026-12-01, or NULL.
+//  denied from 2026-12-01, or NULL (a static buffer).
 static char *
 s_consent (const char *id, const char *patient, const char *status, const char *date,
            const char *start, const char *end, const char *actor, const char *deny)
 {
     static char buf [4096];
-    char nested [256] = "";
-    if (deny)
-        snprintf (nested, sizeof nested, ",\"provision\":[{\"type\":\"deny\",\"period\":"
-                  "{\"start\":\"2026-12-01T00:00:00Z\"},\"code\":[{\"coding\":[{\"system\":"
-                  "\"http://loinc.org\",\"code\":\"%s\"}]}]}]", deny);
-    snprintf (buf, sizeof buf,
-              "{\"resourceType\":\"Consent\",\"id\":\"%s\",\"status\":\"%s\","
-              "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
-              "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":\"%s\"},"
-              "\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\",\"period\":"
-              "{\"start\":\"%s\",\"end\":\"%s\"},\"actor\":[{\"reference\":{\"reference\":\"%s\"}}],"
-              "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
-              "\"code\":\"HRESCH\"}]%s}}", id, status, patient, date, start, end, actor, nested);
-    return buf;
+    support_consent_t c = { .id = id, .patient = patient, .status = status, .date = date,
+                            .start = start, .end = end, .actor = actor, .deny = deny };
+    return support_consent (buf, sizeof buf, &c);
 }
 
-static ingest_grant_reason_t
-s_add (ingest_grants_t *g, const audit_signer_t *key, const char *consent)
-{
-    char *env = ingest_grant_sign (consent, strlen (consent), key);
-    assert_non_null (env);
-    ingest_grant_reason_t r = ingest_grants_add (g, env, strlen (env), NOW);
-    free (env);
-    return r;
-}
+#define s_add(g, key, consent) support_ingest_grant (g, key, consent, NOW)
 
 #define PERIOD "2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z"
 
@@ -141,7 +110,7 @@ test_authorities_and_rejections (void **state)
 {
     fixture_t *f = *state;
     char audit_path [160];
-    snprintf (audit_path, sizeof audit_path, "%s/audit.db", f->dir);
+    support_path (audit_path, sizeof audit_path, f->dir, "audit.db");
     audit_log_t *audit = audit_log_open (audit_path, "hospital-a.example/audit");
     ingest_grants_t *g = ingest_grants_open (f->path, audit);
     assert_non_null (g);
@@ -189,17 +158,9 @@ test_authorities_and_rejections (void **state)
     ingest_grants_destroy (&g);
     assert_null (g);
     //  Every decision was audited: 1 authority, 1 accepted, 11 rejected.
-    int kinds [3] = { 0, 0, 0 };
-    for (uint64_t i = 0; i < audit_log_size (audit); i++) {
-        char *entry = audit_log_entry_json (audit, i);
-        kinds [0] += strstr (entry, "\"authority.enroll\"") != NULL;
-        kinds [1] += strstr (entry, "\"grant.accept\"") != NULL;
-        kinds [2] += strstr (entry, "\"grant.reject\"") != NULL;
-        free (entry);
-    }
-    assert_int_equal (kinds [0], 1);
-    assert_int_equal (kinds [1], 1);
-    assert_int_equal (kinds [2], 11);
+    assert_int_equal (support_audit_count (audit, "authority.enroll"), 1);
+    assert_int_equal (support_audit_count (audit, "grant.accept"), 1);
+    assert_int_equal (support_audit_count (audit, "grant.reject"), 11);
     audit_log_destroy (&audit);
     //  Authorities persist.
     g = ingest_grants_open (f->path, NULL);
@@ -298,7 +259,7 @@ test_no_records_table (void **state)
 {
     fixture_t *f = *state;
     char path [160];
-    snprintf (path, sizeof path, "%s/bare.db", f->dir);
+    support_path (path, sizeof path, f->dir, "bare.db");
     ingest_grants_t *g = ingest_grants_open (path, NULL);
     assert_non_null (g);
     ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
@@ -313,6 +274,15 @@ test_no_records_table (void **state)
 //  both selections: NULL, -1 or malformed with UTIL_ENOMEM, nothing leaked
 //  (the sanitizer build checks), nothing stored and nothing selected short,
 //  until each succeeds with the answer it gives with memory.
+static bool
+s_open_walk (void *path)
+{
+    ingest_grants_t *g = ingest_grants_open (path, NULL);
+    bool ok = g != NULL;
+    ingest_grants_destroy (&g);
+    return ok;
+}
+
 static void
 test_out_of_memory (void **state)
 {
@@ -323,16 +293,10 @@ test_out_of_memory (void **state)
                       "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", "2339-0")),
                       INGEST_GRANT_OK);
     ingest_grants_destroy (&g);
-    long n;
-    for (n = 0; n < 100 && !g; n++) {
-        util_alloc_fail_after (n);
-        g = ingest_grants_open (f->path, NULL);
-        util_alloc_fail_after (-1);
-        if (!g && util_last_code () != UTIL_ENOMEM)
-            fail_msg ("open, allocation %ld failing: %s", n, util_last_error ());
-    }
+    assert_true (alloc_walk (s_open_walk, f->path) >= 2);
+    g = ingest_grants_open (f->path, NULL);
     assert_non_null (g);
-    assert_true (n > 2);
+    long n;
     ingest_consent_query_t q = { NULL, "Organization/hospital-a", "ResearchStudy/sepsis-1",
                                "HRESCH", NOW, NULL };
     const char *consent = s_consent ("c-2", "Patient/p-2", "active", "2026-11-01T00:00:00Z",

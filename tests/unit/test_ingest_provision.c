@@ -21,24 +21,18 @@
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "util/error.h"
+#include "support_curve.h"
+#include "support_dir.h"
+#include "support_file.h"
+#include "support_ingest.h"
 
-#define NOW 1795356300000LL             //  2026-11-22T14:05:00Z
+#define NOW SUPPORT_INGEST_NOW
 
 typedef struct {
-    char dir [64];
+    char dir [SUPPORT_DIR_MAX];
     char store [128], key [128], audit [128], prov [128];
     ingest_site_files_t site;
 } fixture_t;
-
-static const char *s_consent =
-    "{\"resourceType\":\"Consent\",\"id\":\"c-1\",\"status\":\"%s\","
-    "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/consentscope\","
-    "\"code\":\"research\"}]},\"patient\":{\"reference\":\"Patient/p-1\"},"
-    "\"dateTime\":\"%s\",\"provision\":{\"type\":\"permit\","
-    "\"period\":{\"start\":\"2026-01-01T00:00:00Z\",\"end\":\"2030-01-01T00:00:00Z\"},"
-    "\"actor\":[{\"reference\":{\"reference\":\"Organization/hospital-a\"}}],"
-    "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
-    "\"code\":\"HRESCH\"}]}}";
 
 //  A path inside the fixture's directory (a static buffer per slot).
 static const char *
@@ -49,42 +43,20 @@ s_path (fixture_t *f, int slot, const char *name)
     return buf [slot];
 }
 
-static void
-s_write (const char *path, const char *text)
-{
-    FILE *fp = fopen (path, "wb");
-    assert_non_null (fp);
-    fputs (text, fp);
-    fclose (fp);
-}
-
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-provision-XXXXXX");
-    if (!f || !mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "provision");
+    if (!f)
         return -1;
-    snprintf (f->store, sizeof f->store, "%s/ingest.db", f->dir);
-    snprintf (f->key, sizeof f->key, "%s/storage.key", f->dir);
-    snprintf (f->audit, sizeof f->audit, "%s/audit.db", f->dir);
-    snprintf (f->prov, sizeof f->prov, "%s/prov", f->dir);
+    support_path (f->store, sizeof f->store, f->dir, "ingest.db");
+    support_path (f->key, sizeof f->key, f->dir, "storage.key");
+    support_path (f->audit, sizeof f->audit, f->dir, "audit.db");
+    support_path (f->prov, sizeof f->prov, f->dir, "prov");
     if (mkdir (f->prov, 0700) || ingest_provision_storage_key (f->key))
         return -1;
     f->site = (ingest_site_files_t) { f->store, f->key, NULL, NULL };
-    *state = f;
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
-    free (f);
-    return rc == 0? 0: -1;
 }
 
 static void
@@ -124,19 +96,11 @@ test_key_files (void **state)
 static ingest_reason_t
 s_submit (fixture_t *f, const char *id, uint32_t epoch, const uint8_t *secret)
 {
-    static const char obs [] =
-        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
-        "[{\"system\":\"http://loinc.org\",\"code\":\"2339-0\"}]},\"subject\":"
-        "{\"reference\":\"Patient/p-1\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
-        "\"valueQuantity\":{\"value\":98,\"system\":\"http://unitsofmeasure.org\","
-        "\"code\":\"mg/dL\"}}";
-    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = epoch,
-                                .sequence = 1, .timestamp_ms = NOW };
-    snprintf (h.device_id, sizeof h.device_id, "%s", id);
+    char obs [1024];
+    support_observation (obs, sizeof obs, "Patient/p-1", "2339-0", "98", "mg/dL");
     uint8_t frame [1024], key [32];
-    size_t len = 0;
-    assert_int_equal (ingest_frame_seal (frame, sizeof frame, &len, &h, (const uint8_t *) obs,
-                                         sizeof obs - 1, secret), 0);
+    size_t len = support_frame (frame, sizeof frame, id, epoch, 1, INGEST_AEAD_AES_256_GCM, obs,
+                                secret);
     assert_int_equal (ingest_key_file_read (f->key, key), 0);
     ingest_store_t *store = ingest_store_open (f->store, key, NULL);
     assert_non_null (store);
@@ -187,23 +151,10 @@ test_enroll_provision_file (void **state)
     char *written = NULL;
     assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, &written), 0);
     char want [256];
-    snprintf (want, sizeof want, "%s/bed-1.device", f->prov);
+    support_path (want, sizeof want, f->prov, "bed-1.device");
     assert_string_equal (written, want);
-    struct stat st;
-    assert_int_equal (stat (written, &st), 0);
-    assert_int_equal (st.st_mode & 0777, 0600);
-    json_error_t err;
-    json_t *j = json_load_file (written, 0, &err);
-    assert_non_null (j);
-    assert_int_equal (json_object_size (j), 5);
-    assert_string_equal (json_string_value (json_object_get (j, "device_id")), "bed-1");
-    assert_string_equal (json_string_value (json_object_get (j, "patient")), "Patient/p-1");
-    assert_int_equal (json_integer_value (json_object_get (j, "epoch")), 1);
-    assert_string_equal (json_string_value (json_object_get (j, "aead")), "aes-256-gcm");
-    const char *hex = json_string_value (json_object_get (j, "secret"));
     uint8_t secret [INGEST_SECRET_LEN];
-    assert_int_equal (util_hex_decode (secret, sizeof secret, hex, strlen (hex)), 0);
-    json_decref (j);
+    support_ingest_expect_device_file (written, "bed-1", "Patient/p-1", 1, secret);
     assert_int_equal (s_submit (f, "bed-1", 1, secret), INGEST_OK);
     //  Refused before anything is enrolled: an existing file, a directory
     //  that is not one.
@@ -329,9 +280,27 @@ s_authority (fixture_t *f)
     char *v = audit_signer_verifier_text (k);
     char line [512];
     snprintf (line, sizeof line, "%s\n", v);
-    s_write (s_path (f, 0, "auth.key.pub"), line);
+    support_file_write (s_path (f, 0, "auth.key.pub"), line, 0644);
     free (v);
     audit_signer_destroy (&k);
+}
+
+//  An authority (s_authority) enrolled in the store, and Patient/p-1's
+//  consent (support_consent's defaults) signed by it into c.sig.
+static void
+s_signed_grant (fixture_t *f)
+{
+    s_authority (f);
+    ingest_site_files_t site = { f->store, NULL, NULL, NULL };
+    char *key = ingest_provision_enroll_authority (&site, s_path (f, 0, "auth.key.pub"));
+    assert_non_null (key);
+    free (key);
+    char json [4096];
+    support_consent (json, sizeof json, &(support_consent_t) { 0 });
+    support_file_write (s_path (f, 0, "consent.json"), json, 0644);
+    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
+                                                   s_path (f, 1, "consent.json"),
+                                                   s_path (f, 2, "c.sig")), 0);
 }
 
 static void
@@ -351,18 +320,13 @@ test_grants (void **state)
     assert_null (ingest_provision_enroll_authority (NULL, s_path (f, 0, "auth.key.pub")));
     //  Sign: the envelope opens with the authority's key, and ends in a newline.
     char json [4096];
-    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
-    s_write (s_path (f, 0, "consent.json"), json);
+    support_consent (json, sizeof json, &(support_consent_t) { 0 });
+    support_file_write (s_path (f, 0, "consent.json"), json, 0644);
     const char *sig = s_path (f, 3, "consent.json.sig");
     assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
                                                    s_path (f, 1, "consent.json"), sig), 0);
-    char *text = NULL;
     size_t len = 0;
-    FILE *fp = fopen (sig, "rb");
-    assert_non_null (fp);
-    text = calloc (1, 200000);
-    len = fread (text, 1, 200000, fp);
-    fclose (fp);
+    char *text = support_file_read (sig, &len);
     assert_true (len > 2 && text [len - 1] == '\n');
     audit_verifier_t *v = audit_verifier_load (s_path (f, 0, "auth.key.pub"));
     const audit_verifier_t *keys [1] = { v };
@@ -375,7 +339,7 @@ test_grants (void **state)
     //  Sign refusals: the output exists, a Consent no site takes, no key.
     assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
                                                    s_path (f, 1, "consent.json"), sig), -1);
-    s_write (s_path (f, 0, "bad.json"), "{\"resourceType\":\"Consent\"}");
+    support_file_write (s_path (f, 0, "bad.json"), "{\"resourceType\":\"Consent\"}", 0644);
     assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
                                                    s_path (f, 1, "bad.json"),
                                                    s_path (f, 2, "bad.sig")), -1);
@@ -452,17 +416,8 @@ test_select (void **state)
     uint8_t secret [INGEST_SECRET_LEN];
     assert_int_equal (ingest_key_file_read (d.secret_out, secret), 0);
     assert_int_equal (s_submit (f, "d-1", 1, secret), INGEST_OK);
-    s_authority (f);
+    s_signed_grant (f);
     ingest_site_files_t site = { f->store, NULL, NULL, NULL };
-    char *key = ingest_provision_enroll_authority (&site, s_path (f, 0, "auth.key.pub"));
-    assert_non_null (key);
-    free (key);
-    char json [4096];
-    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
-    s_write (s_path (f, 0, "consent.json"), json);
-    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
-                                                   s_path (f, 1, "consent.json"),
-                                                   s_path (f, 2, "c.sig")), 0);
     ingest_grant_reason_t reason;
     char detail [64];
     assert_int_equal (ingest_provision_grant (&site, s_path (f, 2, "c.sig"), NOW, &reason,
@@ -503,33 +458,14 @@ static void
 test_grant_remote (void **state)
 {
     fixture_t *f = *state;
-    s_authority (f);
-    ingest_site_files_t site = { f->store, NULL, NULL, NULL };
-    char *key = ingest_provision_enroll_authority (&site, s_path (f, 0, "auth.key.pub"));
-    assert_non_null (key);
-    free (key);
-    char json [4096];
-    snprintf (json, sizeof json, s_consent, "active", "2026-11-01T00:00:00Z");
-    s_write (s_path (f, 0, "consent.json"), json);
-    assert_int_equal (ingest_provision_sign_grant (s_path (f, 0, "auth.key"),
-                                                   s_path (f, 1, "consent.json"),
-                                                   s_path (f, 2, "c.sig")), 0);
-    char gateways [160], site_cert [160], site_secret [160], gw [160], gw_secret [160];
-    snprintf (gateways, sizeof gateways, "%s/gateways", f->dir);
-    snprintf (site_cert, sizeof site_cert, "%s/site", f->dir);
-    snprintf (site_secret, sizeof site_secret, "%s/site_secret", f->dir);
-    snprintf (gw, sizeof gw, "%s/gw", f->dir);
-    snprintf (gw_secret, sizeof gw_secret, "%s/gw_secret", f->dir);
-    assert_int_equal (mkdir (gateways, 0700), 0);
-    zcert_t *cert = zcert_new ();
-    zcert_save (cert, site_cert);
-    zcert_destroy (&cert);
-    cert = zcert_new ();
-    zcert_save (cert, gw);
-    char pub [200];
-    snprintf (pub, sizeof pub, "%s/gw.pub", gateways);
-    zcert_save_public (cert, pub);
-    zcert_destroy (&cert);
+    s_signed_grant (f);
+    char gateways [160], site_cert [160], site_secret [160], gw_secret [160];
+    support_curve_allowlist (gateways, sizeof gateways, f->dir, "gateways");
+    support_curve_cert (f->dir, "site", NULL, NULL);
+    support_curve_cert (f->dir, "gw", gateways, NULL);
+    support_path (site_cert, sizeof site_cert, f->dir, "site");
+    support_path (site_secret, sizeof site_secret, f->dir, "site_secret");
+    support_path (gw_secret, sizeof gw_secret, f->dir, "gw_secret");
     ingest_config_t cfg = { (char *) "tcp://127.0.0.1:*", gateways, f->store, f->key, f->audit,
                             (char *) "hospital-a.example/audit" };
     ingest_endpoint_t *ep = ingest_endpoint_new (&cfg, site_secret);
@@ -610,7 +546,7 @@ test_allocation_failures (void **state)
 int
 main (void)
 {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_key_files), T (test_enroll_secret_file), T (test_enroll_provision_file),
         T (test_enroll_refusals), T (test_enroll_write_fails), T (test_audited),

@@ -19,51 +19,36 @@
 #include "ingest/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_audit.h"
+#include "support_dir.h"
+#include "support_ingest.h"
 
 #define PATIENT "Patient/p-0042"
-#define NOW 1795356300000LL                 //  2026-11-22T14:05:00Z
+#define NOW SUPPORT_INGEST_NOW
 
 typedef struct {
-    char dir [64], path [128], audit_path [128];
+    char dir [SUPPORT_DIR_MAX], path [128], audit_path [128];
     uint8_t key [INGEST_STORAGE_KEY_LEN];
 } fixture_t;
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-ingest-XXXXXX");
-    if (!mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "ingest");
+    if (!f)
         return -1;
-    snprintf (f->path, sizeof f->path, "%s/ingest.db", f->dir);
-    snprintf (f->audit_path, sizeof f->audit_path, "%s/audit.db", f->dir);
+    support_path (f->path, sizeof f->path, f->dir, "ingest.db");
+    support_path (f->audit_path, sizeof f->audit_path, f->dir, "audit.db");
     memset (f->key, 0x11, sizeof f->key);
-    *state = f;
     return 0;
 }
 
-static int
-s_teardown (void **state)
-{
-    fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
-    free (f);
-    return rc == 0? 0: -1;
-}
-
+//  A heart rate reading of `patient` in `unit` (a static buffer).
 static const char *
 s_observation (const char *patient, const char *unit)
 {
     static char buf [1024];
-    snprintf (buf, sizeof buf,
-              "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
-              "[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"subject\":"
-              "{\"reference\":\"%s\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
-              "\"valueQuantity\":{\"value\":72,\"system\":\"http://unitsofmeasure.org\","
-              "\"code\":\"%s\"}}", patient, unit);
-    return buf;
+    return support_observation (buf, sizeof buf, patient, "8867-4", "72", unit);
 }
 
 //  Seals one frame for `device` into out; returns its length.
@@ -71,13 +56,8 @@ static size_t
 s_frame (uint8_t *out, const char *device, uint32_t epoch, uint64_t seq,
          const uint8_t *secret, const char *payload)
 {
-    ingest_frame_header_t h = { .aead = INGEST_AEAD_AES_256_GCM, .epoch = epoch, .sequence = seq,
-                              .timestamp_ms = NOW };
-    snprintf (h.device_id, sizeof h.device_id, "%s", device);
-    size_t len = 0;
-    assert_int_equal (ingest_frame_seal (out, INGEST_FRAME_MAX, &len, &h, (const uint8_t *) payload,
-                                       strlen (payload), secret), 0);
-    return len;
+    return support_frame (out, INGEST_FRAME_MAX, device, epoch, seq, INGEST_AEAD_AES_256_GCM,
+                          payload, secret);
 }
 
 static ingest_reason_t
@@ -195,17 +175,9 @@ test_every_reason (void **state)
     assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
     //  Audit: 4 enrollments, 1 revocation, 13 rejections.
     assert_int_equal (audit_log_size (audit), 4 + 1 + 13);
-    int kinds [3] = { 0, 0, 0 };
-    for (uint64_t i = 0; i < audit_log_size (audit); i++) {
-        char *entry = audit_log_entry_json (audit, i);
-        kinds [0] += strstr (entry, "\"device.enroll\"") != NULL;
-        kinds [1] += strstr (entry, "\"device.revoke\"") != NULL;
-        kinds [2] += strstr (entry, "\"ingest.reject\"") != NULL;
-        free (entry);
-    }
-    assert_int_equal (kinds [0], 4);
-    assert_int_equal (kinds [1], 1);
-    assert_int_equal (kinds [2], 13);
+    assert_int_equal (support_audit_count (audit, "device.enroll"), 4);
+    assert_int_equal (support_audit_count (audit, "device.revoke"), 1);
+    assert_int_equal (support_audit_count (audit, "ingest.reject"), 13);
     char *entry = audit_log_entry_json (audit, audit_log_size (audit) - 1);
     assert_non_null (strstr (entry, "ingest.reject"));
     assert_non_null (strstr (entry, "too_large"));
@@ -453,7 +425,7 @@ test_out_of_memory (void **state)
 int
 main (void)
 {
-#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_open_and_enroll), T (test_every_reason), T (test_batch_and_restart),
         T (test_kill_9), T (test_out_of_memory),

@@ -13,48 +13,32 @@
 #include "proto/curve.h"
 #include "util/error.h"
 #include "proto/message.h"
+#include "support_curve.h"
+#include "support_dir.h"
 
-static char s_dir [] = "/tmp/cohort-curve-XXXXXX";
 static char s_path [512];
 
 static const char *
 s_file (const char *name)
 {
-    snprintf (s_path, sizeof s_path, "%s/%s", s_dir, name);
+    snprintf (s_path, sizeof s_path, "%s/%s", support_dir_group, name);
     return s_path;
 }
 
+//  Certificates: the server's, one allowlisted in allowed/ (known) and
+//  one not (stranger).
 static int
 s_setup (void **state)
 {
     (void) state;
-    if (!mkdtemp (s_dir))
+    if (support_dir_group_setup (state))
         return -1;
-    zsys_dir_create ("%s/allowed", s_dir);
-    const char *names [] = { "server", "known", "stranger" };
-    for (int i = 0; i < 3; i++) {
-        zcert_t *cert = zcert_new ();
-        char base [512];
-        snprintf (base, sizeof base, "%s/%s", s_dir, names [i]);
-        if (zcert_save (cert, base))
-            return -1;
-        if (i == 1) {
-            snprintf (base, sizeof base, "%s/allowed/known.pub", s_dir);
-            if (zcert_save_public (cert, base))
-                return -1;
-        }
-        zcert_destroy (&cert);
-    }
+    char allowed [512];
+    support_curve_allowlist (allowed, sizeof allowed, support_dir_group, "allowed");
+    support_curve_cert (support_dir_group, "server", NULL, NULL);
+    support_curve_cert (support_dir_group, "known", allowed, NULL);
+    support_curve_cert (support_dir_group, "stranger", NULL, NULL);
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    (void) state;
-    char cmd [600];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    return system (cmd) == 0? 0: -1;
 }
 
 static int
@@ -73,17 +57,17 @@ test_allowlist (void **state)
 {
     (void) state;
     char secret [512], allowed [512];
-    snprintf (secret, sizeof secret, "%s/server_secret", s_dir);
-    snprintf (allowed, sizeof allowed, "%s/allowed", s_dir);
+    support_path (secret, sizeof secret, support_dir_group, "server_secret");
+    support_path (allowed, sizeof allowed, support_dir_group, "allowed");
     proto_server_t *server = proto_server_new ("tcp://127.0.0.1:*", secret, allowed);
     assert_non_null (server);
     const char *endpoint = proto_server_endpoint (server);
     zpoller_t *poller = zpoller_new (proto_server_sock (server), NULL);
 
     char known [512], stranger [512], server_pub [512];
-    snprintf (known, sizeof known, "%s/known_secret", s_dir);
-    snprintf (stranger, sizeof stranger, "%s/stranger_secret", s_dir);
-    snprintf (server_pub, sizeof server_pub, "%s/server", s_dir);
+    support_path (known, sizeof known, support_dir_group, "known_secret");
+    support_path (stranger, sizeof stranger, support_dir_group, "stranger_secret");
+    support_path (server_pub, sizeof server_pub, support_dir_group, "server");
 
     //  The stranger speaks first: nothing may arrive.
     zsock_t *bad = proto_client_new (endpoint, stranger, server_pub);
@@ -132,15 +116,15 @@ test_bad_setup (void **state)
 {
     (void) state;
     char secret [512], allowed [512], pub [512];
-    snprintf (secret, sizeof secret, "%s/server_secret", s_dir);
-    snprintf (allowed, sizeof allowed, "%s/allowed", s_dir);
-    snprintf (pub, sizeof pub, "%s/server", s_dir);
+    support_path (secret, sizeof secret, support_dir_group, "server_secret");
+    support_path (allowed, sizeof allowed, support_dir_group, "allowed");
+    support_path (pub, sizeof pub, support_dir_group, "server");
     assert_null (proto_server_new ("tcp://127.0.0.1:*", secret, "/nonexistent"));
     assert_non_null (strstr (util_last_error (), "allowlist"));
     assert_null (proto_server_new ("tcp://127.0.0.1:*", "/nonexistent", allowed));
     assert_non_null (strstr (util_last_error (), "cannot read certificate"));
     char public_only [512];
-    snprintf (public_only, sizeof public_only, "%s/allowed/known.pub", s_dir);
+    support_path (public_only, sizeof public_only, support_dir_group, "allowed/known.pub");
     assert_null (proto_server_new ("tcp://127.0.0.1:*", public_only, allowed));
     assert_non_null (strstr (util_last_error (), "no secret key"));
     assert_null (proto_server_new ("bogus://x", secret, allowed));
@@ -157,5 +141,5 @@ main (void)
         cmocka_unit_test (test_allowlist),
         cmocka_unit_test (test_bad_setup),
     };
-    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+    return cmocka_run_group_tests (tests, s_setup, support_dir_group_teardown);
 }

@@ -229,15 +229,10 @@ test_socket_pair (void **state)
 //  Allocation failures: encoding, and decoding (every allocation of
 //  protobuf-c's unpacking goes through util_malloc), each reported as out
 //  of memory, never as bad input.
-typedef struct {
-    uint8_t *buf;
-    size_t len;
-} s_wire_t;
-
 static bool
 s_decode_walk (void *arg)
 {
-    s_wire_t *w = arg;
+    alloc_walk_bytes_t *w = arg;
     proto_msg_t *msg = proto_decode (w->buf, w->len);
     bool ok = msg != NULL;
     if (ok)
@@ -271,7 +266,7 @@ test_out_of_memory (void **state)
     msg.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
     msg.accept = &a;
     assert_true (alloc_walk (s_encode_walk, &msg) >= 1);
-    s_wire_t w;
+    alloc_walk_bytes_t w;
     assert_int_equal (proto_encode (&msg, &w.buf, &w.len), 0);
     //  The envelope, its id, the body, the feature array and its strings.
     assert_true (alloc_walk (s_decode_walk, &w) >= 7);

@@ -17,8 +17,7 @@
 #include "util/error.h"
 #include "he/he.h"
 #include "he/keyfile.h"
-
-static char s_dir [] = "/tmp/cohort-consortium-XXXXXX";
+#include "support_dir.h"
 
 static void
 test_site_names (void **state)
@@ -80,8 +79,7 @@ static zconfig_t *
 s_config (const char *dir, const char *name)
 {
     char path [512];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
-    zconfig_t *cfg = zconfig_load (path);
+    zconfig_t *cfg = zconfig_load (support_path (path, sizeof path, dir, name));
     assert_non_null (cfg);
     return cfg;
 }
@@ -90,9 +88,8 @@ static void
 s_mode (const char *dir, const char *name, unsigned mode)
 {
     char path [512];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
     struct stat st;
-    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (stat (support_path (path, sizeof path, dir, name), &st), 0);
     assert_int_equal (st.st_mode & 0777, mode);
 }
 
@@ -101,7 +98,7 @@ test_writes_a_consortium (void **state)
 {
     (void) state;
     char out [256];
-    snprintf (out, sizeof out, "%s/c1", s_dir);
+    support_path (out, sizeof out, support_dir_group, "c1");
     char *sites [] = { "hospital-a", "hospital-b", "hospital-c", NULL };
     sim_consortium_t c;
     sim_consortium_defaults (&c);
@@ -149,7 +146,7 @@ test_writes_a_consortium (void **state)
     //  Each site's config: its own share index, its cert in the allowlist,
     //  the coordinator's public cert, the budget and the data paths.
     char sitedir [300];
-    snprintf (sitedir, sizeof sitedir, "%s/sites", out);
+    support_path (sitedir, sizeof sitedir, out, "sites");
     for (int i = 0; i < 3; i++) {
         char name [64];
         snprintf (name, sizeof name, "%s.cfg", sites [i]);
@@ -297,17 +294,10 @@ int
 main (void)
 {
     he_init ();
-    if (!mkdtemp (s_dir))
-        return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_site_names),
         cmocka_unit_test (test_writes_a_consortium),
         cmocka_unit_test (test_study_format),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system (cmd) != 0)
-        return 1;
-    return rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

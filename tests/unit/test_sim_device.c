@@ -24,38 +24,30 @@
 #include "sim/device.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_curve.h"
+#include "support_device.h"
+#include "support_dir.h"
+#include "support_file.h"
+#include "support_ingest.h"
 
 #define NOW 1795356300250LL             //  2026-11-22T14:05:00.250Z
-#define SECRET "\"secret\":\"4444444444444444444444444444444444444444444444444444444444444444\""
+#define SECRET SUPPORT_DEVICE_SECRET
 
 typedef struct {
-    char dir [64], prov [128];
+    char dir [SUPPORT_DIR_MAX], prov [128];
     gsl_rng *rng;
 } fixture_t;
-
-static void
-s_write (fixture_t *f, const char *name, const char *text)
-{
-    char path [256];
-    snprintf (path, sizeof path, "%s/%s", f->prov, name);
-    FILE *fp = fopen (path, "wb");
-    assert_non_null (fp);
-    fputs (text, fp);
-    fclose (fp);
-}
 
 static int
 s_setup (void **state)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    snprintf (f->dir, sizeof f->dir, "/tmp/cohort-simdev-XXXXXX");
-    if (!f || !mkdtemp (f->dir))
+    fixture_t *f = support_fixture_new (state, sizeof *f, "simdev");
+    if (!f)
         return -1;
-    snprintf (f->prov, sizeof f->prov, "%s/prov", f->dir);
+    support_path (f->prov, sizeof f->prov, f->dir, "prov");
     if (mkdir (f->prov, 0700) || !(f->rng = gsl_rng_alloc (gsl_rng_mt19937)))
         return -1;
     gsl_rng_set (f->rng, 1);
-    *state = f;
     return 0;
 }
 
@@ -63,12 +55,8 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system (cmd);
     gsl_rng_free (f->rng);
-    free (f);
-    return rc == 0? 0: -1;
+    return support_fixture_teardown (state);
 }
 
 static void
@@ -76,13 +64,13 @@ test_load (void **state)
 {
     fixture_t *f = *state;
     //  Taken by name (b before c), other files and a bare ".device" ignored.
-    s_write (f, "c.device", "{\"device_id\":\"c\",\"patient\":\"Patient/p-3\",\"epoch\":1,"
-             "\"aead\":\"aes-256-gcm\"," SECRET "}");
-    s_write (f, "b.device", "{\"device_id\":\"bed-2\",\"patient\":\"Patient/p-2\","
-             "\"epoch\":4294967295,\"aead\":\"chacha20-poly1305\",\"secret\":"
-             "\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}");
-    s_write (f, "notes.txt", "not a device file");
-    s_write (f, ".device", "{");
+    support_file_put (f->prov, "c.device", "{\"device_id\":\"c\",\"patient\":\"Patient/p-3\","
+                      "\"epoch\":1,\"aead\":\"aes-256-gcm\"," SECRET "}", 0600);
+    support_file_put (f->prov, "b.device", "{\"device_id\":\"bed-2\",\"patient\":\"Patient/p-2\","
+                      "\"epoch\":4294967295,\"aead\":\"chacha20-poly1305\",\"secret\":"
+                      "\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}", 0600);
+    support_file_put (f->prov, "notes.txt", "not a device file", 0600);
+    support_file_put (f->prov, ".device", "{", 0600);
     sim_device_t *d = sim_devices_load (f->prov, 2);
     assert_non_null (d);
     assert_string_equal (d [0].id, "bed-2");
@@ -114,36 +102,12 @@ static void
 test_load_bad_fields (void **state)
 {
     fixture_t *f = *state;
-    static const struct { const char *text, *field; } bad [] = {
-        { "{", "a.device:1:" },
-        { "[1]", "device_id" },
-        { "{\"patient\":\"Patient/p\",\"epoch\":1,\"aead\":\"aes-256-gcm\"," SECRET "}",
-          "device_id" },
-        { "{\"device_id\":\"a b\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "device_id" },
-        { "{\"device_id\":\"a\",\"patient\":\"p\",\"epoch\":1,\"aead\":\"aes-256-gcm\","
-          SECRET "}", "patient" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":0,"
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "epoch" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":4294967296,"
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "epoch" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":\"1\","
-          "\"aead\":\"aes-256-gcm\"," SECRET "}", "epoch" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,\"aead\":\"rot13\","
-          SECRET "}", "aead" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\",\"secret\":\"44\"}", "secret" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\",\"secret\":\"444444444444444444444444444444444444444444444"
-          "444444444444444444G\"}", "secret" },
-        { "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-          "\"aead\":\"aes-256-gcm\"}", "secret" },
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
-        s_write (f, "a.device", bad [i].text);
+    for (size_t i = 0; i < support_device_bad_count; i++) {
+        support_file_put (f->prov, "a.device", support_device_bad [i].text, 0600);
         assert_null (sim_devices_load (f->prov, 1));
-        if (!strstr (util_last_error (), bad [i].field))
-            fail_msg ("case %zu: '%s' lacks '%s'", i, util_last_error (), bad [i].field);
+        if (!strstr (util_last_error (), support_device_bad [i].named))
+            fail_msg ("case %zu: '%s' lacks '%s'", i, util_last_error (),
+                      support_device_bad [i].named);
     }
     //  A patient reference longer than a device keeps.
     char text [512], patient [SIM_DEVICE_PATIENT_MAX + 2];
@@ -152,13 +116,13 @@ test_load_bad_fields (void **state)
     patient [sizeof patient - 1] = '\0';
     snprintf (text, sizeof text, "{\"device_id\":\"a\",\"patient\":\"%s\",\"epoch\":1,"
               "\"aead\":\"aes-256-gcm\"," SECRET "}", patient);
-    s_write (f, "a.device", text);
+    support_file_put (f->prov, "a.device", text, 0600);
     assert_null (sim_devices_load (f->prov, 1));
     assert_non_null (strstr (util_last_error (), "patient"));
     patient [sizeof patient - 2] = '\0';        //  exactly the longest kept
     snprintf (text, sizeof text, "{\"device_id\":\"a\",\"patient\":\"%s\",\"epoch\":1,"
               "\"aead\":\"aes-256-gcm\"," SECRET "}", patient);
-    s_write (f, "a.device", text);
+    support_file_put (f->prov, "a.device", text, 0600);
     sim_device_t *d = sim_devices_load (f->prov, 1);
     assert_non_null (d);
     assert_string_equal (d [0].patient, patient);
@@ -324,41 +288,19 @@ test_check (void **state)
 
 //  A site's ingest endpoint with three devices enrolled through
 //  ingest/provision.h into the fixture's provisioning directory.
+//  A site's ingest files (support_ingest_site_make) with bed-1 to bed-3
+//  enrolled through provisioning (their .device files in f->prov), and its
+//  endpoint running.
 typedef struct {
-    char gateways [160], site [160], site_secret [160], gw [160], gw_secret [160];
-    char stranger_secret [160], store [160], key [160], audit [160];
+    support_ingest_site_t files;
     ingest_endpoint_t *ep;
 } s_site_t;
 
 static void
 s_site_start (fixture_t *f, s_site_t *s)
 {
-    snprintf (s->gateways, sizeof s->gateways, "%s/gateways", f->dir);
-    snprintf (s->site, sizeof s->site, "%s/site", f->dir);
-    snprintf (s->site_secret, sizeof s->site_secret, "%s/site_secret", f->dir);
-    snprintf (s->gw, sizeof s->gw, "%s/gw", f->dir);
-    snprintf (s->gw_secret, sizeof s->gw_secret, "%s/gw_secret", f->dir);
-    snprintf (s->stranger_secret, sizeof s->stranger_secret, "%s/stranger_secret", f->dir);
-    snprintf (s->store, sizeof s->store, "%s/ingest.db", f->dir);
-    snprintf (s->key, sizeof s->key, "%s/storage.key", f->dir);
-    snprintf (s->audit, sizeof s->audit, "%s/audit.db", f->dir);
-    assert_int_equal (mkdir (s->gateways, 0700), 0);
-    zcert_t *cert = zcert_new ();
-    zcert_save (cert, s->site);
-    zcert_destroy (&cert);
-    cert = zcert_new ();
-    zcert_save (cert, s->gw);
-    char pub [200];
-    snprintf (pub, sizeof pub, "%s/gw.pub", s->gateways);
-    zcert_save_public (cert, pub);
-    zcert_destroy (&cert);
-    char stranger [160];
-    snprintf (stranger, sizeof stranger, "%s/stranger", f->dir);
-    cert = zcert_new ();
-    zcert_save (cert, stranger);
-    zcert_destroy (&cert);
-    assert_int_equal (ingest_provision_storage_key (s->key), 0);
-    ingest_site_files_t files = { s->store, s->key, NULL, NULL };
+    support_ingest_site_make (&s->files, f->dir);
+    ingest_site_files_t files = { s->files.store, s->files.key, NULL, NULL };
     for (int i = 1; i <= 3; i++) {
         char id [16], patient [32];
         snprintf (id, sizeof id, "bed-%d", i);
@@ -367,9 +309,7 @@ s_site_start (fixture_t *f, s_site_t *s)
         uint32_t epoch;
         assert_int_equal (ingest_provision_enroll_device (&files, &d, &epoch, NULL), 0);
     }
-    ingest_config_t cfg = { (char *) "tcp://127.0.0.1:*", s->gateways, s->store, s->key,
-                            s->audit, (char *) "hospital-a.example/audit" };
-    s->ep = ingest_endpoint_new (&cfg, s->site_secret);
+    s->ep = ingest_endpoint_new (&s->files.cfg, s->files.site_secret);
     assert_non_null (s->ep);
 }
 
@@ -383,8 +323,8 @@ test_run (void **state)
     //  small requests so that several are in flight.
     sim_devices_config_t c = s_config (f->prov);
     c.endpoint = ingest_endpoint_address (s.ep);
-    c.gateway_cert = s.gw_secret;
-    c.site_cert = s.site;
+    c.gateway_cert = s.files.gw_secret;
+    c.site_cert = s.files.site;
     c.devices = 3;
     c.rate = 50;
     c.duration = 0.2;
@@ -420,13 +360,13 @@ test_run (void **state)
     assert_int_equal (r.answered, 15);
     //  A gateway the site does not allow never connects: its first request
     //  cannot go out (or, had it gone, would get no answer).
-    c.gateway_cert = s.stranger_secret;
+    c.gateway_cert = s.files.stranger_secret;
     c.timeout_ms = 300;
     assert_int_equal (sim_devices_run (&c, &r), -1);
     assert_non_null (strstr (util_last_error (), "in the site's allowlist"));
     assert_int_equal (r.answered, 0);
     //  Devices the directory does not have; a certificate that is not there.
-    c.gateway_cert = s.gw_secret;
+    c.gateway_cert = s.files.gw_secret;
     c.devices = 4;
     assert_int_equal (sim_devices_run (&c, &r), -1);
     assert_non_null (strstr (util_last_error (), "fewer than the 4"));
@@ -442,24 +382,22 @@ static void
 test_silent_site (void **state)
 {
     fixture_t *f = *state;
-    s_write (f, "a.device", "{\"device_id\":\"a\",\"patient\":\"Patient/p\",\"epoch\":1,"
-             "\"aead\":\"aes-256-gcm\"," SECRET "}");
-    char site [160], site_secret [160], gw [160], gw_secret [160];
-    snprintf (site, sizeof site, "%s/site", f->dir);
-    snprintf (site_secret, sizeof site_secret, "%s/site_secret", f->dir);
-    snprintf (gw, sizeof gw, "%s/gw", f->dir);
-    snprintf (gw_secret, sizeof gw_secret, "%s/gw_secret", f->dir);
-    zcert_t *cert = zcert_new ();
-    zcert_save (cert, site);
+    support_file_put (f->prov, "a.device", "{\"device_id\":\"a\",\"patient\":\"Patient/p\","
+                      "\"epoch\":1,\"aead\":\"aes-256-gcm\"," SECRET "}", 0600);
+    char site [160], site_secret [160], gw_secret [160];
+    support_curve_cert (f->dir, "site", NULL, NULL);
+    support_curve_cert (f->dir, "gw", NULL, NULL);
+    support_path (site, sizeof site, f->dir, "site");
+    support_path (site_secret, sizeof site_secret, f->dir, "site_secret");
+    support_path (gw_secret, sizeof gw_secret, f->dir, "gw_secret");
+    zcert_t *cert = zcert_load (site_secret);
+    assert_non_null (cert);
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     assert_non_null (router);
     zcert_apply (cert, router);
     zsock_set_curve_server (router, 1);
     int port = zsock_bind (router, "tcp://127.0.0.1:*");
     assert_true (port > 0);
-    zcert_destroy (&cert);
-    cert = zcert_new ();
-    zcert_save (cert, gw);
     zcert_destroy (&cert);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
@@ -489,7 +427,7 @@ test_allocation_failures (void **state)
         snprintf (name, sizeof name, "d%d.device", i);
         snprintf (text, sizeof text, "{\"device_id\":\"d%d\",\"patient\":\"Patient/p\","
                   "\"epoch\":1,\"aead\":\"aes-256-gcm\"," SECRET "}", i);
-        s_write (f, name, text);
+        support_file_put (f->prov, name, text, 0600);
     }
     int done = 0;
     for (long n = 0; !done && n < 1000; n++) {

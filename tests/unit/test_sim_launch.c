@@ -8,13 +8,10 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,38 +22,10 @@
 #include "sim/launch.h"
 #include "sim/simulate.h"
 #include "util/error.h"
-
-static char s_dir [] = "/tmp/cohort-localfed-XXXXXX";
-
-static bool
-s_port_free (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    assert_true (fd >= 0);
-    int one = 1;
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    bool ok = bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0 && listen (fd, 1) == 0;
-    close (fd);
-    return ok;
-}
-
-static char *
-s_file (const char *path)
-{
-    FILE *f = fopen (path, "r");
-    assert_non_null (f);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream (&text, &len);
-    int ch;
-    while ((ch = fgetc (f)) != EOF)
-        fputc (ch, m);
-    fclose (m);
-    fclose (f);
-    return text;
-}
+#include "support_cohort.h"
+#include "support_dir.h"
+#include "support_file.h"
+#include "support_net.h"
 
 static void
 test_study_and_report (void **state)
@@ -65,7 +34,7 @@ test_study_and_report (void **state)
     int port = sim_free_port ();
     assert_true (port > 0 && port < 65536);
     char out [256];
-    snprintf (out, sizeof out, "%s/fed", s_dir);
+    support_path (out, sizeof out, support_dir_group, "fed");
     assert_int_equal (mkdir (out, 0700), 0);
     sim_options_t o;
     sim_options_defaults (&o);
@@ -84,12 +53,12 @@ test_study_and_report (void **state)
     assert_int_equal (sim_prepare (&o, port, &sites), 0);
     sim_fed_t *fed = sim_fed_start (out, port, sites, 3);
     assert_non_null (fed);
-    assert_false (s_port_free (port));
+    assert_false (support_net_port_free (port));
     assert_true (sim_fed_coordinator_rss_mb (fed) > 0);
 
     char path [512];
-    snprintf (path, sizeof path, "%s/study.cfg", out);
-    char *study = s_file (path);
+    support_path (path, sizeof path, out, "study.cfg");
+    char *study = support_file_read (path, NULL);
     json_t *report = NULL;
     assert_int_equal (sim_fed_run (fed, study, 120, NULL, &report), 0);
     json_t *st = json_object_get (report, "study");
@@ -100,7 +69,7 @@ test_study_and_report (void **state)
 
     //  The report in each format, over CURVE with the analyst's cert.
     char analyst [512], file [512];
-    snprintf (analyst, sizeof analyst, "%s/analyst.cfg", out);
+    support_path (analyst, sizeof analyst, out, "analyst.cfg");
     const char *formats [] = { "json", "csv", "html" };
     const char *expect [] = { "\"cohort_report\": 1", "field,value\r\ncohort_report,1",
                               "<!DOCTYPE html>" };
@@ -108,12 +77,14 @@ test_study_and_report (void **state)
     assert_non_null (client);
     assert_int_equal (coord_client_report (client, id, &report), 0);
     for (int f = 0; f < 3; f++) {
-        snprintf (file, sizeof file, "%s/report.%s", s_dir, formats [f]);
+        char name [32];
+        snprintf (name, sizeof name, "report.%s", formats [f]);
+        support_path (file, sizeof file, support_dir_group, name);
         FILE *to = fopen (file, "w");
         assert_non_null (to);
         assert_int_equal (coord_render (report, formats [f], to), 0);
         assert_int_equal (fclose (to), 0);
-        char *text = s_file (file);
+        char *text = support_file_read (file, NULL);
         assert_non_null (strstr (text, expect [f]));
         free (text);
     }
@@ -141,7 +112,7 @@ test_study_and_report (void **state)
     sim_fed_stop (&fed);
     assert_null (fed);
     sim_fed_stop (&fed);
-    assert_true (s_port_free (port));
+    assert_true (support_net_port_free (port));
     sim_consortium_free_sites (&sites);
 }
 
@@ -151,7 +122,7 @@ test_start_failures (void **state)
     (void) state;
     //  No consortium in the directory: the coordinator exits at once.
     char empty [256];
-    snprintf (empty, sizeof empty, "%s/empty", s_dir);
+    support_path (empty, sizeof empty, support_dir_group, "empty");
     assert_int_equal (mkdir (empty, 0700), 0);
     char *sites [] = { "a", NULL };
     int port = sim_free_port ();
@@ -159,7 +130,7 @@ test_start_failures (void **state)
     //  The reason names the coordinator's log.
     assert_non_null (strstr (util_last_error (), "the coordinator exited"));
     assert_non_null (strstr (util_last_error (), "logs/coordinator.log"));
-    assert_true (s_port_free (port));
+    assert_true (support_net_port_free (port));
     //  A directory that cannot hold the logs.
     assert_null (sim_fed_start ("/nonexistent/dir", port, sites, 1));
     sim_fed_stop (NULL);
@@ -169,17 +140,10 @@ int
 main (void)
 {
     he_init ();
-    setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
-    if (!mkdtemp (s_dir))
-        return 1;
+    support_cohort_setenv ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_start_failures),
         cmocka_unit_test (test_study_and_report),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system (cmd) != 0)
-        return 1;
-    return rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

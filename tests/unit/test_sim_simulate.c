@@ -14,9 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "he/he.h"
 #include "models/csv.h"
@@ -25,10 +22,12 @@
 #include "sim/simulate.h"
 #include "sim/split.h"
 #include "util/error.h"
+#include "support_cohort.h"
+#include "support_dir.h"
+#include "support_file.h"
+#include "support_net.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
-
-static char s_dir [] = "/tmp/cohort-simulate-XXXXXX";
 
 static size_t
 s_rows (const char *path)
@@ -114,11 +113,11 @@ test_prepare (void **state)
 {
     (void) state;
     char train [256], test [256], out [256], path [512];
-    snprintf (train, sizeof train, "%s/train.csv", s_dir);
-    snprintf (test, sizeof test, "%s/test.csv", s_dir);
+    support_path (train, sizeof train, support_dir_group, "train.csv");
+    support_path (test, sizeof test, support_dir_group, "test.csv");
     assert_int_equal (sim_split_holdout (S_BREAST, "malignant", 0.3, 1, train, test, NULL, NULL),
                       0);
-    snprintf (out, sizeof out, "%s/prep", s_dir);
+    support_path (out, sizeof out, support_dir_group, "prep");
     sim_options_t o;
     s_options (&o, train, 3, out);
     o.test = test;
@@ -143,12 +142,12 @@ test_prepare (void **state)
     }
     assert_int_equal (rows, 398);
     assert_int_equal (test_rows, 171);
-    snprintf (path, sizeof path, "%s/coordinator.cfg", out);
+    support_path (path, sizeof path, out, "coordinator.cfg");
     zconfig_t *coord = zconfig_load (path);
     assert_non_null (coord);
     assert_string_equal (zconfig_get (coord, "coordinator/round_timeout_ms", ""), "30000");
     zconfig_destroy (&coord);
-    snprintf (path, sizeof path, "%s/study.cfg", out);
+    support_path (path, sizeof path, out, "study.cfg");
     zconfig_t *study = zconfig_load (path);
     assert_non_null (study);
     assert_string_equal (zconfig_get (study, "study/name", ""), "train-logistic");
@@ -182,7 +181,7 @@ test_prepare (void **state)
     s_options (&o, train, 2, out);
     o.privacy_off = true;
     assert_int_equal (s_prepare (&o), 0);
-    snprintf (path, sizeof path, "%s/sites/site-2.cfg", out);
+    support_path (path, sizeof path, out, "sites/site-2.cfg");
     zconfig_t *cfg = zconfig_load (path);
     assert_non_null (cfg);
     assert_string_equal (zconfig_get (cfg, "site/allow_privacy_off", ""), "true");
@@ -190,8 +189,8 @@ test_prepare (void **state)
 
     //  Bad data is refused before anything is dealt.
     char bad [256], none [256];
-    snprintf (bad, sizeof bad, "%s/bad", s_dir);
-    snprintf (none, sizeof none, "%s/none.csv", s_dir);
+    support_path (bad, sizeof bad, support_dir_group, "bad");
+    support_path (none, sizeof none, support_dir_group, "none.csv");
     s_options (&o, none, 2, bad);
     assert_int_equal (s_prepare (&o), -1);
     assert_non_null (strstr (util_last_error (), "none.csv"));
@@ -199,16 +198,13 @@ test_prepare (void **state)
     o.label = "nosuch";
     assert_int_equal (s_prepare (&o), -1);
     assert_non_null (strstr (util_last_error (), "no label column 'nosuch'"));
-    snprintf (path, sizeof path, "%s/bad/keys", s_dir);
+    support_path (path, sizeof path, support_dir_group, "bad/keys");
     assert_int_not_equal (access (path, F_OK), 0);
     s_options (&o, train, 2, bad);
     o.test = none;
     assert_int_equal (s_prepare (&o), -1);
     //  More sites than rows.
-    FILE *f = fopen (test, "w");
-    assert_non_null (f);
-    fputs ("a,malignant\n1,0\n2,1\n", f);
-    fclose (f);
+    support_file_write (test, "a,malignant\n1,0\n2,1\n", 0644);
     s_options (&o, test, 3, bad);
     assert_int_equal (s_prepare (&o), -1);
     s_options (&o, train, 3, "/nonexistent/dir");
@@ -219,8 +215,7 @@ static json_t *
 s_json (const char *dir, const char *name)
 {
     char path [512];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
-    json_t *j = json_load_file (path, 0, NULL);
+    json_t *j = json_load_file (support_path (path, sizeof path, dir, name), 0, NULL);
     assert_non_null (j);
     return j;
 }
@@ -229,18 +224,7 @@ static char *
 s_text (const char *dir, const char *name)
 {
     char path [512];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen (path, "r");
-    assert_non_null (f);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream (&text, &len);
-    int ch;
-    while ((ch = fgetc (f)) != EOF)
-        fputc (ch, m);
-    fclose (m);
-    fclose (f);
-    return text;
+    return support_file_read (support_path (path, sizeof path, dir, name), NULL);
 }
 
 //  A real consortium: coordinator and 3 site processes of the built binary.
@@ -249,7 +233,7 @@ test_run (void **state)
 {
     (void) state;
     char out [256], path [512];
-    snprintf (out, sizeof out, "%s/run", s_dir);
+    support_path (out, sizeof out, support_dir_group, "run");
     sim_options_t o;
     s_options (&o, S_BREAST, 3, out);
     o.split = SIM_SPLIT_SIZE_SKEW;
@@ -276,7 +260,7 @@ test_run (void **state)
     assert_null (strstr (html, "NOT PRIVATE"));
     assert_non_null (strstr (html, "add/remove one record at one site"));
     free (html);
-    snprintf (path, sizeof path, "%s/model.json", out);
+    support_path (path, sizeof path, out, "model.json");
     model_file_t *mf = model_file_load (path);
     assert_non_null (mf);
     model_file_destroy (&mf);
@@ -286,18 +270,10 @@ test_run (void **state)
     //  The coordinator was stopped: nothing listens on its port any more.
     int port = (int) json_integer_value (json_object_get (run, "port"));
     json_decref (run);
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    assert_true (fd >= 0);
-    int one = 1;
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
-    assert_int_equal (listen (fd, 1), 0);
-    close (fd);
+    assert_true (support_net_port_free (port));
 
     //  Privacy off: the report and the page say NOT PRIVATE.
-    snprintf (out, sizeof out, "%s/off", s_dir);
+    support_path (out, sizeof out, support_dir_group, "off");
     s_options (&o, S_BREAST, 2, out);
     o.privacy_off = true;
     o.steps = 2;
@@ -353,19 +329,12 @@ main (void)
 {
     he_init ();
     //  The coordinator and sites are processes of the built binary.
-    setenv ("COHORT_BIN", COHORT_BINARY_DIR "/cli/cohort", 1);
-    if (!mkdtemp (s_dir))
-        return 1;
+    support_cohort_setenv ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_defaults_and_checks),
         cmocka_unit_test (test_prepare),
         cmocka_unit_test (test_run),
         cmocka_unit_test (test_summary),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system (cmd) != 0)
-        return 1;
-    return rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

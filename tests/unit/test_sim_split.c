@@ -14,10 +14,10 @@
 #include "models/csv.h"
 #include "util/error.h"
 #include "sim/split.h"
+#include "support_dir.h"
+#include "support_file.h"
 
 #define S_BREAST COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin.csv"
-
-static char s_dir [] = "/tmp/cohort-split-XXXXXX";
 
 static void
 test_kinds (void **state)
@@ -130,22 +130,8 @@ test_label_skew (void **state)
     assert_non_null (strstr (util_last_error (), "leaves site 1 of 4 empty"));
 }
 
-static void
-s_path (char *out, size_t size, const char *name)
-{
-    snprintf (out, size, "%s/%s", s_dir, name);
-}
-
-static void
-s_put (const char *name, const char *text)
-{
-    char path [256];
-    s_path (path, sizeof path, name);
-    FILE *f = fopen (path, "w");
-    assert_non_null (f);
-    fputs (text, f);
-    fclose (f);
-}
+#define s_path(out, size, name) support_path (out, size, support_dir_group, name)
+#define s_put(name, text) support_file_put (support_dir_group, name, text, 0644)
 
 static void
 test_split_csv (void **state)
@@ -289,8 +275,6 @@ test_holdout (void **state)
 int
 main (void)
 {
-    if (!mkdtemp (s_dir))
-        return 1;
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_kinds),
         cmocka_unit_test (test_iid_and_size_skew),
@@ -298,10 +282,5 @@ main (void)
         cmocka_unit_test (test_split_csv),
         cmocka_unit_test (test_holdout),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
-    char cmd [128];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system (cmd) != 0)
-        return 1;
-    return rc;
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -11,24 +11,21 @@
 
 #include "site/data.h"
 #include "util/error.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-static char s_dir [] = "/tmp/cohort-sitedata-XXXXXX";
 static char s_csv [300], s_test [300];
 
 static int
 s_setup (void **state)
 {
     (void) state;
-    if (!mkdtemp (s_dir))
+    if (support_dir_group_setup (state))
         return -1;
-    snprintf (s_csv, sizeof s_csv, "%s/d.csv", s_dir);
-    snprintf (s_test, sizeof s_test, "%s/t.csv", s_dir);
-    FILE *f = fopen (s_csv, "w");
-    fputs ("a,b,y\n1,2,0\n3,,1\n5,6,1\n7,8,0\n9,10,1\n11,12,0\n", f);
-    fclose (f);
-    f = fopen (s_test, "w");
-    fputs ("a,b,y\n1,2,1\n", f);
-    fclose (f);
+    support_path (s_csv, sizeof s_csv, support_dir_group, "d.csv");
+    support_path (s_test, sizeof s_test, support_dir_group, "t.csv");
+    support_file_write (s_csv, "a,b,y\n1,2,0\n3,,1\n5,6,1\n7,8,0\n9,10,1\n11,12,0\n", 0644);
+    support_file_write (s_test, "a,b,y\n1,2,1\n", 0644);
     return 0;
 }
 
@@ -36,9 +33,7 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    return system (cmd) == 0? 0: -1;
+    return support_dir_group_teardown (state);
 }
 
 static proto_study_t *

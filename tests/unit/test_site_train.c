@@ -14,8 +14,9 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "site/train.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-static char s_dir [] = "/tmp/cohort-sitetrain-XXXXXX";
 static site_data_t *s_data;
 static proto_study_t *s_study;
 static proto_plan_t s_plan;
@@ -24,17 +25,13 @@ static int
 s_setup (void **state)
 {
     (void) state;
-    if (!mkdtemp (s_dir))
+    if (support_dir_group_setup (state))
         return -1;
     char csv [300], test [300];
-    snprintf (csv, sizeof csv, "%s/d.csv", s_dir);
-    snprintf (test, sizeof test, "%s/t.csv", s_dir);
-    FILE *f = fopen (csv, "w");
-    fputs ("a,b,y\n1,-3,0\n5,0,1\n6,-0.5,1\n", f);
-    fclose (f);
-    f = fopen (test, "w");
-    fputs ("a,b,y\n1,0,1\n2,0,0\n3,0,0\n", f);
-    fclose (f);
+    support_path (csv, sizeof csv, support_dir_group, "d.csv");
+    support_path (test, sizeof test, support_dir_group, "t.csv");
+    support_file_write (csv, "a,b,y\n1,-3,0\n5,0,1\n6,-0.5,1\n", 0644);
+    support_file_write (test, "a,b,y\n1,0,1\n2,0,0\n3,0,0\n", 0644);
     s_study = proto_study_parse ("study\n    name = s\n    dataset = d\n    label = y\n"
                                  "    steps = 2\n    sampling_rate = 1\n    clip = 1\n"
                                  "    min_sites = 1\n    privacy\n        epsilon = 10\n"
@@ -52,9 +49,7 @@ s_teardown (void **state)
     (void) state;
     site_data_destroy (&s_data);
     proto_study_destroy (&s_study);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    return system (cmd) == 0? 0: -1;
+    return support_dir_group_teardown (state);
 }
 
 static void
@@ -82,6 +77,21 @@ test_stats (void **state)
     free (v);
 }
 
+//  Points rs at a round of `kind` over the model's 3 parameters, with the
+//  2 features' mean and std, every row sampled.
+static void
+s_round (Cohort__RoundStart *rs, Cohort__RoundKind kind, double *params, double *mean,
+         double *std)
+{
+    rs->kind = kind;
+    rs->params = params;
+    rs->n_params = 3;
+    rs->mean = mean;
+    rs->std = std;
+    rs->n_mean = rs->n_std = 2;
+    rs->sampling_rate = 1;
+}
+
 static void
 test_train_and_eval (void **state)
 {
@@ -89,10 +99,7 @@ test_train_and_eval (void **state)
     dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 1);
     double params [3] = { 0, 0, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
-    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
-    rs.params = params; rs.n_params = 3;
-    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
-    rs.sampling_rate = 1;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, params, mean, std);
     int64_t v [3];
     assert_int_equal (site_round_vector (v, s_data, s_study, &s_plan, &rs, rng), 0);
     //  At w = 0 each gradient is (0.5 - y) [a, b, 1], clipped to norm 1 and
@@ -206,10 +213,7 @@ test_site_histograms (void **state)
     }
     //  Evaluation: both label histograms together to mass M.
     double params [3] = { 1, 0, -2.5 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
-    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_EVAL;
-    rs.params = params; rs.n_params = 3;
-    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
-    rs.sampling_rate = 1;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_EVAL, params, mean, std);
     int64_t h [2 * PROTO_HIST_BINS];
     assert_int_equal (site_round_vector (h, s_data, st, &plan, &rs, NULL), 0);
     int64_t mass = 0;
@@ -246,10 +250,7 @@ test_site_delta (void **state)
     (void) state;
     double params [3] = { 0.1, -0.2, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
-    rs.kind = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
-    rs.params = params; rs.n_params = 3;
-    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
-    rs.sampling_rate = 1;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, params, mean, std);
     int64_t v [3];
     double delta [3], norm = 0;
     //  Over the clip: scaled to norm C exactly (before rounding).
@@ -301,9 +302,7 @@ test_out_of_memory (void **state)
     dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 2);
     double params [3] = { 0, 0, 0 }, mean [2] = { 0, 0 }, std [2] = { 1, 1 };
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
-    rs.params = params; rs.n_params = 3;
-    rs.mean = mean; rs.std = std; rs.n_mean = rs.n_std = 2;
-    rs.sampling_rate = 1;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, params, mean, std);
     Cohort__RoundKind kinds [] = { COHORT__ROUND_KIND__ROUND_KIND_TRAIN,
                                    COHORT__ROUND_KIND__ROUND_KIND_EVAL };
     for (int t = 0; t < 2; t++) {

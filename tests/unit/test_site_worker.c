@@ -38,6 +38,10 @@
 #include "proto/study.h"
 #include "site/worker.h"
 #include "util/error.h"
+#include "support_curve.h"
+#include "support_dir.h"
+#include "support_file.h"
+#include "support_he.h"
 
 //  How long the coordinator waits for any one answer. Generous for a
 //  sanitizer build; a healthy run answers in milliseconds.
@@ -64,8 +68,6 @@ static const double s_sums [2 * S_FEATURES + 1] = { 21, 2.25, 91, 16.5625, 3 };
 
 #define S_REFUSED "decrypt: only the aggregate of the current round this site contributed to is decrypted, once"
 
-static char s_dir [] = "/tmp/cohort-worker-XXXXXX";
-
 //  The consortium of the flow: a 2-of-2 key (the site holds share 1, the
 //  test share 2), the coordinator's server, and the worker in its thread.
 static struct {
@@ -86,32 +88,7 @@ static struct {
 
 static volatile bool s_stop;
 
-static void
-s_path (char *out, size_t size, const char *name)
-{
-    snprintf (out, size, "%s/%s", s_dir, name);
-}
-
-static void
-s_write (const char *name, const char *text)
-{
-    char path [300];
-    s_path (path, sizeof path, name);
-    FILE *f = fopen (path, "w");
-    assert_non_null (f);
-    assert_true (fputs (text, f) >= 0);
-    assert_int_equal (fclose (f), 0);
-}
-
-static void
-s_write_key (const char *name, char *text)
-{
-    char path [300];
-    s_path (path, sizeof path, name);
-    assert_non_null (text);
-    assert_int_equal (he_keyfile_write (path, text, 0600, 1), 0);
-    free (text);
-}
+#define s_path(out, size, name) support_path (out, size, support_dir_group, name)
 
 //  Writes <name>.cfg (ledger <name>.db) and returns its path (static).
 static const char *
@@ -349,33 +326,25 @@ s_setup (void **state)
 {
     (void) state;
     he_init ();
-    assert_non_null (mkdtemp (s_dir));
-    char base [300];
+    assert_int_equal (support_dir_group_setup (state), 0);
     //  Certificates: the coordinator's, the site's, and an allowlist with
     //  the site's public one.
-    zcert_t *coordinator = zcert_new (), *site = zcert_new ();
-    s_path (base, sizeof base, "coordinator");
-    assert_int_equal (zcert_save (coordinator, base), 0);
-    s_path (base, sizeof base, "a");
-    assert_int_equal (zcert_save (site, base), 0);
-    s_path (base, sizeof base, "allowed");
-    assert_int_equal (zsys_dir_create ("%s", base), 0);
-    s_path (base, sizeof base, "allowed/a.pub");
-    assert_int_equal (zcert_save_public (site, base), 0);
-    snprintf (s_fed.site_key, sizeof s_fed.site_key, "%s", zcert_public_txt (site));
-    zcert_destroy (&coordinator);
-    zcert_destroy (&site);
+    char allowed [300];
+    support_curve_allowlist (allowed, sizeof allowed, support_dir_group, "allowed");
+    support_curve_cert (support_dir_group, "coordinator", NULL, NULL);
+    support_curve_cert (support_dir_group, "a", allowed, s_fed.site_key);
 
     assert_int_equal (he_threshold_keygen (&s_fed.pk, &s_fed.vk, &s_fed.shares, 512, 2, 2), 0);
     assert_int_equal (he_codec_init (&s_fed.codec, he_pubkey_bits (s_fed.pk), PROTO_FRAC_BITS,
                                      PROTO_VALUE_BITS, PROTO_MAX_PARTIES), 0);
-    s_write_key ("paillier.pub", he_keyfile_format_public (s_fed.pk));
-    s_write_key ("share-1.key", he_keyfile_format_share (s_fed.shares [0]));
-    s_write ("wards.csv", S_CSV);
+    support_he_key_write (support_dir_group, "paillier.pub", he_keyfile_format_public (s_fed.pk),
+                          0600);
+    support_he_key_write (support_dir_group, "share-1.key",
+                          he_keyfile_format_share (s_fed.shares [0]), 0600);
+    support_file_put (support_dir_group, "wards.csv", S_CSV, 0644);
 
-    char secret [300], allowed [300];
+    char secret [300];
     s_path (secret, sizeof secret, "coordinator_secret");
-    s_path (allowed, sizeof allowed, "allowed");
     s_fed.server = proto_server_new ("tcp://127.0.0.1:*", secret, allowed);
     assert_non_null (s_fed.server);
     s_fed.poller = zpoller_new (proto_server_sock (s_fed.server), NULL);
@@ -407,17 +376,8 @@ s_teardown (void **state)
     zframe_destroy (&s_fed.identity);
     zpoller_destroy (&s_fed.poller);
     proto_server_destroy (&s_fed.server);
-    if (s_fed.shares) {
-        for (int i = 0; i < 2; i++)
-            he_share_destroy (&s_fed.shares [i]);
-        free (s_fed.shares);
-        s_fed.shares = NULL;
-    }
-    he_pubkey_destroy (&s_fed.pk);
-    he_verify_destroy (&s_fed.vk);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    return system (cmd) == 0? 0: -1;
+    support_he_keys_destroy (&s_fed.pk, &s_fed.vk, &s_fed.shares, 2);
+    return support_dir_group_teardown (state);
 }
 
 static void
@@ -428,7 +388,8 @@ test_start_refusals (void **state)
     he_verify_t *vk2;
     he_share_t **shares2;
     assert_int_equal (he_threshold_keygen (&pk2, &vk2, &shares2, 512, 2, 2), 0);
-    s_write_key ("other-1.key", he_keyfile_format_share (shares2 [0]));
+    support_he_key_write (support_dir_group, "other-1.key", he_keyfile_format_share (shares2 [0]),
+                          0600);
     const char *nowhere = "tcp://127.0.0.1:9";
 
     assert_null (site_worker_new ("/nonexistent.cfg"));
@@ -446,11 +407,7 @@ test_start_refusals (void **state)
     assert_null (worker);
     site_worker_destroy (&worker);
 
-    for (int i = 0; i < 2; i++)
-        he_share_destroy (&shares2 [i]);
-    free (shares2);
-    he_pubkey_destroy (&pk2);
-    he_verify_destroy (&vk2);
+    support_he_keys_destroy (&pk2, &vk2, &shares2, 2);
 }
 
 //  a) The site announces itself with its name and share index, over

@@ -11,18 +11,17 @@
 
 #include "util/alloc.h"
 #include "util/config.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-static char s_dir [] = "/tmp/cohort-test-util-config-XXXXXX";
-
+//  Writes len bytes of text to name in the test folder; returns its path
+//  (a static buffer).
 static const char *
 s_write (const char *name, const char *text, size_t len)
 {
     static char path [256];
-    snprintf (path, sizeof path, "%s/%s", s_dir, name);
-    FILE *f = fopen (path, "wb");
-    assert_non_null (f);
-    assert_int_equal (fwrite (text, 1, len, f), len);
-    assert_int_equal (fclose (f), 0);
+    support_path (path, sizeof path, support_dir_group, name);
+    support_file_write_bytes (path, text, len, 0644);
     return path;
 }
 
@@ -30,7 +29,6 @@ static void
 test_read (void **state)
 {
     (void) state;
-    assert_non_null (mkdtemp (s_dir));
     const char *good = "site\n    name = hospital-a\n    index = 2\n";
     const char *path = s_write ("good.cfg", good, strlen (good));
     zconfig_t *root = util_config_read (path);
@@ -65,9 +63,6 @@ test_read (void **state)
     util_alloc_fail_after (-1);
     assert_null (root);
     assert_int_equal (util_last_code (), UTIL_ENOMEM);
-    char cmd [300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
-    assert_int_equal (system (cmd), 0);
 }
 
 static void
@@ -100,5 +95,5 @@ main (void)
         cmocka_unit_test (test_read),
         cmocka_unit_test (test_path),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

@@ -12,42 +12,35 @@
 
 #include "util/alloc.h"
 #include "util/file.h"
+#include "support_dir.h"
+#include "support_file.h"
 
-static char s_dir [] = "/tmp/cohort-test-util-file-XXXXXX";
+static char s_dir [64];
 
 static const char *
 s_path (const char *name)
 {
     static char path [256];
-    snprintf (path, sizeof path, "%s/%s", s_dir, name);
-    return path;
+    return support_path (path, sizeof path, s_dir, name);
 }
 
-static void
-s_write (const char *name, const char *text, size_t len, mode_t mode)
-{
-    FILE *f = fopen (s_path (name), "wb");
-    assert_non_null (f);
-    assert_int_equal (fwrite (text, 1, len, f), len);
-    assert_int_equal (fclose (f), 0);
-    assert_int_equal (chmod (s_path (name), mode), 0);
-}
+#define s_write(name, text, len, mode) support_file_write_bytes (s_path (name), text, len, mode)
 
 static int
 s_setup (void **state)
 {
     (void) state;
-    return mkdtemp (s_dir)? 0: -1;
+    return support_dir_make (s_dir, sizeof s_dir, "test-util-file");
 }
 
+//  Nothing but the files the tests made is left: util_file_write leaves no
+//  temporary file behind.
 static int
 s_teardown (void **state)
 {
     (void) state;
-    const char *names [] = { "ten", "empty", "secret", "open", "new", "key", NULL };
-    for (const char **n = names; *n; n++)
-        unlink (s_path (*n));
-    return rmdir (s_dir);
+    static const char *const names [] = { "ten", "empty", "secret", "open", "new", "key", NULL };
+    return support_dir_remove_listed (s_dir, names);
 }
 
 static void

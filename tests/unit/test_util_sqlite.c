@@ -10,17 +10,18 @@
 #include <unistd.h>
 
 #include "util/sqlite.h"
+#include "support_dir.h"
 
-static char s_dir [] = "/tmp/cohort-test-util-sqlite-XXXXXX";
+static char s_dir [64];
 static char s_db [256];
 
 static int
 s_setup (void **state)
 {
     (void) state;
-    if (!mkdtemp (s_dir))
+    if (support_dir_make (s_dir, sizeof s_dir, "test-util-sqlite"))
         return -1;
-    snprintf (s_db, sizeof s_db, "%s/store.db", s_dir);
+    support_path (s_db, sizeof s_db, s_dir, "store.db");
     return 0;
 }
 
@@ -28,13 +29,8 @@ static int
 s_teardown (void **state)
 {
     (void) state;
-    char path [300];
-    const char *suffix [] = { "", "-wal", "-shm", NULL };
-    for (const char **s = suffix; *s; s++) {
-        snprintf (path, sizeof path, "%s%s", s_db, *s);
-        unlink (path);
-    }
-    return rmdir (s_dir);
+    static const char *const names [] = { "store.db", "store.db-wal", "store.db-shm", NULL };
+    return support_dir_remove_listed (s_dir, names);
 }
 
 //  The text of a one-value PRAGMA.
@@ -90,7 +86,7 @@ test_not_a_database (void **state)
 {
     (void) state;
     char path [300];
-    snprintf (path, sizeof path, "%s/junk.db", s_dir);
+    support_path (path, sizeof path, s_dir, "junk.db");
     FILE *f = fopen (path, "wb");
     assert_non_null (f);
     fputs ("this is not an SQLite file, just text that is long enough to be read\n", f);
