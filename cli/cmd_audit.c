@@ -65,7 +65,7 @@ s_append (int argc, char **argv)
     const cli_opt_t table [] = {
         CLI_STRING ("log", &path), CLI_STRING ("origin", &origin), CLI_STRING ("kind", &e.kind),
         CLI_STRING ("actor", &e.actor), CLI_STRING ("detail", &e.detail),
-        { "time-ms", CLI_OPT_LONG, &t, 1, INT64_MAX, NULL, NULL },
+        { "time-ms", CLI_OPT_LONG, &t, 1, (double) INT64_MAX, NULL, NULL },
         CLI_END
     };
     int rc = cli_parse (argc, argv, table, usage);
@@ -199,9 +199,9 @@ s_prove (int argc, char **argv)
     bool inclusion = false, consistency = false, sized = false;
     const cli_opt_t table [] = {
         CLI_STRING ("log", &path),
-        { "index", CLI_OPT_U64, &index, 0, INT64_MAX, NULL, &inclusion },
-        { "old", CLI_OPT_U64, &old, 0, INT64_MAX, NULL, &consistency },
-        { "size", CLI_OPT_U64, &size, 0, INT64_MAX, NULL, &sized },
+        { "index", CLI_OPT_U64, &index, 0, (double) INT64_MAX, NULL, &inclusion },
+        { "old", CLI_OPT_U64, &old, 0, (double) INT64_MAX, NULL, &consistency },
+        { "size", CLI_OPT_U64, &size, 0, (double) INT64_MAX, NULL, &sized },
         CLI_END
     };
     int rc = cli_parse (argc, argv, table, usage);

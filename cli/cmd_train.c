@@ -93,7 +93,7 @@ cli_cmd_train (int argc, char **argv)
         { "epochs", CLI_OPT_SIZE, &epochs, 1, 1000000, NULL, &epochs_given },
         { "lr", CLI_OPT_DOUBLE, &lr, 1e-12, 10, NULL, &lr_given },
         { "l2", CLI_OPT_DOUBLE, &l2, 0, 1e12, NULL, &l2_given },
-        { "seed", CLI_OPT_U64, &seed, 0, INT64_MAX, NULL, &seed_given },
+        { "seed", CLI_OPT_U64, &seed, 0, (double) INT64_MAX, NULL, &seed_given },
         CLI_STRING ("out", &out),
         CLI_END
     };

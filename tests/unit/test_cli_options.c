@@ -102,9 +102,9 @@ typedef struct {
         { "q", CLI_OPT_DOUBLE, &v.q, 0, 1, "(]", NULL }, \
         { "d", CLI_OPT_DOUBLE, &v.d, 0, INFINITY, "()", NULL }, \
         { "n", CLI_OPT_UINT, &v.n, 1, 64, NULL, &v.n_given }, \
-        { "l", CLI_OPT_LONG, &v.l, -5, INT64_MAX, NULL, NULL }, \
+        { "l", CLI_OPT_LONG, &v.l, -5, (double) INT64_MAX, NULL, NULL }, \
         { "z", CLI_OPT_SIZE, &v.z, 0, 1000, NULL, NULL }, \
-        { "u", CLI_OPT_U64, &v.u, 1, INT64_MAX, NULL, NULL }, \
+        { "u", CLI_OPT_U64, &v.u, 1, (double) INT64_MAX, NULL, NULL }, \
         CLI_END \
     }
 
