@@ -277,10 +277,15 @@ size_t dp_curve_size (const dp_curve_t *self) { return self->n; }
 const double *dp_curve_orders (const dp_curve_t *self) { return self->orders; }
 const double *dp_curve_rdp (const dp_curve_t *self) { return self->rdp; }
 
-//  Every addition is computed in full before the curve changes, so a
-//  failing call leaves the curve as it was.
-int
-dp_curve_add_subsampled_gaussian (dp_curve_t *self, double q, double z, uint64_t steps)
+//  One mechanism's RDP at one order (the arguments of the dp_curve_add_*
+//  call that asked).
+typedef int (s_rdp_fn) (const void *args, double order, double *rdp);
+
+//  Adds `steps` compositions of a mechanism to the curve. Every order is
+//  computed in full before the curve changes, so a failing call leaves the
+//  curve as it was.
+static int
+s_add_steps (dp_curve_t *self, uint64_t steps, s_rdp_fn *fn, const void *args)
 {
     if (steps == 0)
         return util_error (UTIL_EINPUT, "steps must be >= 1");
@@ -289,7 +294,7 @@ dp_curve_add_subsampled_gaussian (dp_curve_t *self, double q, double z, uint64_t
         return util_error_context ("adding to an RDP curve");
     int rc = -1;
     for (size_t i = 0; i < self->n; i++) {
-        if (dp_rdp_subsampled_gaussian (q, z, self->orders [i], &add [i]))
+        if (fn (args, self->orders [i], &add [i]))
             goto cleanup;
         add [i] *= (double) steps;
     }
@@ -299,6 +304,24 @@ dp_curve_add_subsampled_gaussian (dp_curve_t *self, double q, double z, uint64_t
 cleanup:
     free (add);
     return rc;
+}
+
+typedef struct {
+    double q, z;
+} s_sgm_t;
+
+static int
+s_sgm_rdp (const void *args, double order, double *rdp)
+{
+    const s_sgm_t *a = args;
+    return dp_rdp_subsampled_gaussian (a->q, a->z, order, rdp);
+}
+
+int
+dp_curve_add_subsampled_gaussian (dp_curve_t *self, double q, double z, uint64_t steps)
+{
+    s_sgm_t args = { q, z };
+    return s_add_steps (self, steps, s_sgm_rdp, &args);
 }
 
 int
@@ -320,27 +343,25 @@ dp_curve_add_gaussian (dp_curve_t *self, double l2, double sigma)
     return dp_curve_add_zcdp (self, l2 * l2 / (2 * sigma * sigma));
 }
 
+typedef struct {
+    double q, l2, local_sigma2;
+    uint32_t sites;
+    size_t dim;
+} s_ddg_t;
+
+static int
+s_ddg_rdp (const void *args, double order, double *rdp)
+{
+    const s_ddg_t *a = args;
+    return dp_rdp_ddg (a->q, a->l2, a->local_sigma2, a->sites, a->dim, order, rdp);
+}
+
 int
 dp_curve_add_ddg (dp_curve_t *self, double q, double l2, double local_sigma2,
                   uint32_t sites, size_t dim, uint64_t steps)
 {
-    if (steps == 0)
-        return util_error (UTIL_EINPUT, "steps must be >= 1");
-    double *add = util_calloc (self->n, sizeof *add);
-    if (!add)
-        return util_error_context ("adding to an RDP curve");
-    int rc = -1;
-    for (size_t i = 0; i < self->n; i++) {
-        if (dp_rdp_ddg (q, l2, local_sigma2, sites, dim, self->orders [i], &add [i]))
-            goto cleanup;
-        add [i] *= (double) steps;
-    }
-    for (size_t i = 0; i < self->n; i++)
-        self->rdp [i] += add [i];
-    rc = 0;
-cleanup:
-    free (add);
-    return rc;
+    s_ddg_t args = { q, l2, local_sigma2, sites, dim };
+    return s_add_steps (self, steps, s_ddg_rdp, &args);
 }
 
 int

@@ -59,13 +59,15 @@ dp_clip_l2 (double *v, size_t d, double c, double *norm)
     return 0;
 }
 
-int
-dp_clip_sum (const double *examples, size_t m, size_t d, double c, double *sum)
+//  Adds one clipped example (row j, d coordinates) to the caller's sum.
+typedef int (s_add_fn) (const double *row, size_t j, size_t d, void *arg);
+
+//  Clips each of the m examples to L2 norm c in a copy and hands it to
+//  `add`. d is the caller's dimension (a study parameter): the row is on
+//  the heap, never a stack array of that size.
+static int
+s_clip_rows (const double *examples, size_t m, size_t d, double c, s_add_fn *add, void *arg)
 {
-    if (s_check_c (c))
-        return -1;
-    //  d is the caller's dimension (a study parameter): the row is on the
-    //  heap, never a stack array of that size.
     double *row = util_calloc (d, sizeof *row);
     if (!row)
         return util_error_context ("clipping %zu examples of dimension %zu", m, d);
@@ -77,13 +79,50 @@ dp_clip_sum (const double *examples, size_t m, size_t d, double c, double *sum)
             util_error_context ("example %zu", j);
             goto cleanup;
         }
-        for (size_t i = 0; i < d; i++)
-            sum [i] += row [i];
+        if (add (row, j, d, arg))
+            goto cleanup;
     }
     rc = 0;
 cleanup:
     free (row);
     return rc;
+}
+
+static int
+s_add_real (const double *row, size_t j, size_t d, void *arg)
+{
+    (void) j;
+    double *sum = arg;
+    for (size_t i = 0; i < d; i++)
+        sum [i] += row [i];
+    return 0;
+}
+
+int
+dp_clip_sum (const double *examples, size_t m, size_t d, double c, double *sum)
+{
+    if (s_check_c (c))
+        return -1;
+    return s_clip_rows (examples, m, d, c, s_add_real, sum);
+}
+
+typedef struct {
+    double scale;               //  2^f
+    int64_t *sum;
+} s_fixed_t;
+
+static int
+s_add_fixed (const double *row, size_t j, size_t d, void *arg)
+{
+    s_fixed_t *a = arg;
+    for (size_t i = 0; i < d; i++) {
+        //  |row[i]| 2^f <= c 2^f <= 2^50: llround cannot overflow.
+        int64_t r = llround (row [i] * a->scale);
+        if (__builtin_add_overflow (a->sum [i], r, &a->sum [i]))
+            return util_error (UTIL_EINPUT, "example %zu: coordinate %zu of the sum overflows "
+                               "int64", j, i);
+    }
+    return 0;
 }
 
 int
@@ -92,31 +131,8 @@ dp_clip_sum_fixed (const double *examples, size_t m, size_t d, double c, unsigne
 {
     if (dp_clip_sensitivity (c, f, d) < 0)
         return -1;
-    double scale = ldexp (1, (int) f);
-    double *row = util_calloc (d, sizeof *row);
-    if (!row)
-        return util_error_context ("clipping %zu examples of dimension %zu", m, d);
-    int rc = -1;
-    for (size_t j = 0; j < m; j++) {
-        for (size_t i = 0; i < d; i++)
-            row [i] = examples [j * d + i];
-        if (dp_clip_l2 (row, d, c, NULL)) {
-            util_error_context ("example %zu", j);
-            goto cleanup;
-        }
-        for (size_t i = 0; i < d; i++) {
-            //  |row[i]| 2^f <= c 2^f <= 2^50: llround cannot overflow.
-            int64_t r = llround (row [i] * scale);
-            if (__builtin_add_overflow (sum [i], r, &sum [i])) {
-                util_error (UTIL_EINPUT, "example %zu: coordinate %zu of the sum overflows int64", j, i);
-                goto cleanup;
-            }
-        }
-    }
-    rc = 0;
-cleanup:
-    free (row);
-    return rc;
+    s_fixed_t a = { ldexp (1, (int) f), sum };
+    return s_clip_rows (examples, m, d, c, s_add_fixed, &a);
 }
 
 double

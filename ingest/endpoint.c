@@ -84,17 +84,9 @@ s_server_open (s_server_t *s, const ingest_config_t *cfg, const char *cert_path)
     struct stat st;
     if (stat (cfg->gateways, &st) || !S_ISDIR (st.st_mode))
         return util_error (UTIL_EINPUT, "ingest: gateways: '%s' is not a directory", cfg->gateways);
-    zcert_t *cert = stat (cert_path, &st) == 0? zcert_load (cert_path): NULL;
+    zcert_t *cert = proto_cert_load_secret ("ingest: the site certificate", cert_path);
     if (!cert)
-        return util_error (UTIL_EIO, "ingest: cannot read the site certificate '%s'", cert_path);
-    const byte *secret = zcert_secret_key (cert);
-    int zero = 1;
-    for (int i = 0; i < 32; i++)
-        zero &= secret [i] == 0;
-    if (zero) {
-        proto_cert_destroy (&cert);
-        return util_error (UTIL_EINPUT, "ingest: '%s' holds no secret key", cert_path);
-    }
+        return -1;
     uint8_t key [INGEST_STORAGE_KEY_LEN];
     if (ingest_key_file_read (cfg->storage_key, key)) {
         proto_cert_destroy (&cert);
@@ -142,10 +134,33 @@ done:
     return rc;
 }
 
+//  Sends a reply that starts with the request's identity and id, then
+//  `parts` (each consumed, NULL-safe). Out of memory, the reply is not sent
+//  and that is logged with `what`: a gateway's timeout makes it ask again.
+static void
+s_reply (s_server_t *s, zframe_t **identity, zframe_t **id, zframe_t **parts, size_t n,
+         const char *what)
+{
+    zmsg_t *out = zmsg_new ();
+    bool built = out && *identity && *id && zmsg_append (out, identity) == 0
+              && zmsg_append (out, id) == 0;
+    for (size_t i = 0; i < n; i++) {
+        built = built && parts [i] && zmsg_append (out, &parts [i]) == 0;
+        zframe_destroy (&parts [i]);
+    }
+    if (!built)
+        zsys_error ("ingest: out of memory answering %s", what);
+    else
+    if (zmsg_send (&out, s->router))
+        zmsg_destroy (&out);
+    zmsg_destroy (&out);
+    zframe_destroy (identity);
+    zframe_destroy (id);
+}
+
 //  Answers one request (identity, id, frames...; consumed) with a reason
 //  byte per frame, from `reasons`, or INGEST_ENDPOINT_RESEND for every
-//  frame when `reasons` is NULL. Out of memory, the request goes
-//  unanswered (logged): the gateway's timeout makes it send again.
+//  frame when `reasons` is NULL.
 static void
 s_answer (s_server_t *s, zmsg_t **msg_p, const ingest_reason_t *reasons)
 {
@@ -155,21 +170,10 @@ s_answer (s_server_t *s, zmsg_t **msg_p, const ingest_reason_t *reasons)
     zframe_t *id = zmsg_pop (msg);
     size_t n = zmsg_size (msg);
     zframe_t *answer = zframe_new (NULL, n);
-    zmsg_t *out = answer? zmsg_new (): NULL;
     if (answer)
         for (size_t j = 0; j < n; j++)
             zframe_data (answer) [j] = reasons? (byte) reasons [j]: INGEST_ENDPOINT_RESEND;
-    if (!out || zmsg_append (out, &identity) || zmsg_append (out, &id)
-    ||  zmsg_append (out, &answer))
-        zsys_error ("ingest: out of memory answering a request of %zu frames: the gateway "
-                    "will send it again", n);
-    else
-    if (zmsg_send (&out, s->router))
-        zmsg_destroy (&out);
-    zmsg_destroy (&out);
-    zframe_destroy (&identity);
-    zframe_destroy (&id);
-    zframe_destroy (&answer);
+    s_reply (s, &identity, &id, &answer, 1, "a request (the gateway will send it again)");
     zmsg_destroy (&msg);
 }
 
@@ -226,19 +230,8 @@ s_grant (s_server_t *s, zmsg_t *msg)
     char detail [UTIL_ERROR_MAX] = "";
     if (r != INGEST_GRANT_OK)
         util_error_copy (detail, sizeof detail);
-    zmsg_t *out = zmsg_new ();
-    if (!out || zmsg_append (out, &identity) || zmsg_append (out, &id)
-    ||  zmsg_append (out, &marker) || zmsg_addmem (out, &code, 1)
-    ||  zmsg_addmem (out, detail, strlen (detail)))
-        zsys_error ("ingest: out of memory answering a grant (decided: %s)",
-                    ingest_grant_reason_name (r));
-    else
-    if (zmsg_send (&out, s->router))
-        zmsg_destroy (&out);
-    zmsg_destroy (&out);
-    zframe_destroy (&identity);
-    zframe_destroy (&id);
-    zframe_destroy (&marker);
+    zframe_t *parts [] = { marker, zframe_new (&code, 1), zframe_new (detail, strlen (detail)) };
+    s_reply (s, &identity, &id, parts, 3, "a grant (it was decided all the same)");
     zframe_destroy (&envelope);
     zmsg_destroy (&msg);
 }

@@ -27,15 +27,10 @@ s_load_cert (const char *what, const char *path)
     return cert;
 }
 
-proto_server_t *
-proto_server_new (const char *endpoint, const char *cert_path, const char *allowlist_dir)
+zcert_t *
+proto_cert_load_secret (const char *what, const char *path)
 {
-    struct stat st;
-    if (!allowlist_dir || stat (allowlist_dir, &st) || !S_ISDIR (st.st_mode)) {
-        util_error (UTIL_EINPUT, "allowlist: '%s' is not a directory", allowlist_dir? allowlist_dir: "(none)");
-        return NULL;
-    }
-    zcert_t *cert = s_load_cert ("coordinator cert", cert_path);
+    zcert_t *cert = s_load_cert (what, path);
     if (!cert)
         return NULL;
     //  A certificate loaded from a public-only file has an all-zero secret.
@@ -45,9 +40,22 @@ proto_server_new (const char *endpoint, const char *cert_path, const char *allow
         zero &= secret [i] == 0;
     if (zero) {
         proto_cert_destroy (&cert);
-        util_error (UTIL_EINPUT, "coordinator cert: '%s' holds no secret key", cert_path);
+        return util_error_null (UTIL_EINPUT, "%s: '%s' holds no secret key", what, path);
+    }
+    return cert;
+}
+
+proto_server_t *
+proto_server_new (const char *endpoint, const char *cert_path, const char *allowlist_dir)
+{
+    struct stat st;
+    if (!allowlist_dir || stat (allowlist_dir, &st) || !S_ISDIR (st.st_mode)) {
+        util_error (UTIL_EINPUT, "allowlist: '%s' is not a directory", allowlist_dir? allowlist_dir: "(none)");
         return NULL;
     }
+    zcert_t *cert = proto_cert_load_secret ("coordinator cert", cert_path);
+    if (!cert)
+        return NULL;
     proto_server_t *self = util_calloc (1, sizeof *self);
     if (!self) {
         proto_cert_destroy (&cert);

@@ -17,6 +17,7 @@
         proto_server_endpoint   the endpoint bound (borrowed)
         proto_server_destroy    stops and closes
         proto_client_new        a CURVE DEALER pinning the server's key
+        proto_cert_load_secret  a secret certificate, checked to hold its secret
         proto_cert_destroy      wipes a certificate's secret key, destroys it
 
     The server is the caller's (proto_server_destroy, NULL-safe), and so is
@@ -56,6 +57,13 @@ const char *proto_server_endpoint (proto_server_t *self);
     unknown client's messages are simply never delivered.) */
 zsock_t *proto_client_new (const char *endpoint, const char *cert_path,
                            const char *server_cert_path);
+
+/*  Loads a secret certificate (the file written by zcert_save_secret or
+    zcert_save as X_secret); `what` names it in messages. NULL if the file
+    cannot be read, is not a certificate (UTIL_EIO, UTIL_EINPUT), or holds
+    only a public key (UTIL_EINPUT, "<what>: '<path>' holds no secret key").
+    The caller destroys it with proto_cert_destroy. */
+zcert_t *proto_cert_load_secret (const char *what, const char *path);
 
 /*  Destroys a certificate after wiping its secret key (binary and Z85
     text) in place: czmq's zcert_destroy frees it as it is. NULL-safe; sets

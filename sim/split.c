@@ -64,6 +64,22 @@ s_apportion (size_t *counts, size_t n, size_t total, const double *weights)
     }
 }
 
+//  Gives the `m` rows listed in `order` to the sites in proportion to
+//  `weights` (counts: scratch of n_sites), in order: the first counts[0] to
+//  site 0, and so on.
+static void
+s_assign (size_t *assignment, size_t *per_site, const size_t *order, size_t m,
+          size_t *counts, const double *weights, size_t n_sites)
+{
+    s_apportion (counts, n_sites, m, weights);
+    size_t r = 0;
+    for (size_t i = 0; i < n_sites; i++)
+        for (size_t k = 0; k < counts [i]; k++, r++) {
+            assignment [order [r]] = i;
+            per_site [i]++;
+        }
+}
+
 int
 sim_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t n_labels,
                    size_t n_sites, sim_split_kind_t kind, uint64_t seed)
@@ -102,13 +118,7 @@ sim_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t 
             gsl_ran_shuffle (rng, order, m, sizeof *order);
             for (size_t i = 0; i < n_sites; i++)
                 weights [i] = (double) (c % 2 == 0? i + 1: n_sites - i);
-            s_apportion (counts, n_sites, m, weights);
-            size_t r = 0;
-            for (size_t i = 0; i < n_sites; i++)
-                for (size_t k = 0; k < counts [i]; k++, r++) {
-                    assignment [order [r]] = i;
-                    per_site [i]++;
-                }
+            s_assign (assignment, per_site, order, m, counts, weights, n_sites);
         }
     }
     else {
@@ -123,13 +133,7 @@ sim_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t 
         else {
             for (size_t i = 0; i < n_sites; i++)
                 weights [i] = (double) (i + 1);
-            s_apportion (counts, n_sites, rows, weights);
-            size_t r = 0;
-            for (size_t i = 0; i < n_sites; i++)
-                for (size_t k = 0; k < counts [i]; k++, r++) {
-                    assignment [order [r]] = i;
-                    per_site [i]++;
-                }
+            s_assign (assignment, per_site, order, rows, counts, weights, n_sites);
         }
     }
     for (size_t i = 0; i < n_sites; i++)

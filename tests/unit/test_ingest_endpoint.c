@@ -195,7 +195,7 @@ test_setup_errors (void **state)
     assert_null (ingest_endpoint_new (&cfg, public_only));
     assert_non_null (strstr (util_last_error (), "holds no secret key"));
     assert_null (ingest_endpoint_new (&cfg, "/nonexistent/cert"));
-    assert_non_null (strstr (util_last_error (), "cannot read the site certificate"));
+    assert_non_null (strstr (util_last_error (), "the site certificate: cannot read certificate"));
     cfg.storage_key = "/nonexistent/key";
     assert_null (ingest_endpoint_new (&cfg, f->s.site_secret));
     assert_non_null (strstr (util_last_error (), "cannot open"));
