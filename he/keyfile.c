@@ -382,16 +382,25 @@ he_keyfile_format_secret (const he_seckey_t *sk)
     return s_finish (&t);
 }
 
+//  The lines that open both threshold files, after their comment: the
+//  format tag, the key size and the threshold (docs/key-files.md).
+static void
+s_threshold_head (text_t *t, const char *tag, const mpz_t n, unsigned parties,
+                  unsigned threshold)
+{
+    s_printf (t, "%s v1\nbits %zu\nparties %u\nthreshold %u\n", tag, mpz_sizeinbase (n, 2),
+              parties, threshold);
+}
+
 char *
 he_keyfile_format_share (const he_share_t *share)
 {
     text_t t = { 0 };
     s_printf (&t, "# Cohort threshold key SHARE of party %u (docs/key-files.md).\n"
-                  "# Secret: only this party's site may hold it.\n"
-                  "cohort-paillier-share v1\nbits %zu\nparties %u\nthreshold %u\n"
-                  "index %u\n", he_share_index (share),
-              mpz_sizeinbase (he_share_n (share), 2), he_share_parties (share),
-              he_share_threshold (share), he_share_index (share));
+                  "# Secret: only this party's site may hold it.\n", he_share_index (share));
+    s_threshold_head (&t, "cohort-paillier-share", he_share_n (share), he_share_parties (share),
+                      he_share_threshold (share));
+    s_printf (&t, "index %u\n", he_share_index (share));
     s_hexline (&t, "n", he_share_n (share));
     s_hexline (&t, "v", he_share_v (share));
     s_hexline (&t, "vi", he_share_vi (share));
@@ -403,10 +412,9 @@ char *
 he_keyfile_format_verify (const he_verify_t *vk)
 {
     text_t t = { 0 };
-    s_printf (&t, "# Cohort threshold verification keys (docs/key-files.md). Public.\n"
-                  "cohort-paillier-verify v1\nbits %zu\nparties %u\nthreshold %u\n",
-              mpz_sizeinbase (he_verify_n (vk), 2), he_verify_parties (vk),
-              he_verify_threshold (vk));
+    s_printf (&t, "# Cohort threshold verification keys (docs/key-files.md). Public.\n");
+    s_threshold_head (&t, "cohort-paillier-verify", he_verify_n (vk), he_verify_parties (vk),
+                      he_verify_threshold (vk));
     s_hexline (&t, "n", he_verify_n (vk));
     s_hexline (&t, "v", he_verify_v (vk));
     for (unsigned i = 1; i <= he_verify_parties (vk); i++) {
