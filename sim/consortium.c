@@ -36,20 +36,20 @@ int
 sim_consortium_check_site (const char *name)
 {
     size_t len = name? strlen (name): 0;
-    if (len == 0 || len > SIM_SITE_NAME_MAX) 
+    if (len == 0 || len > SIM_SITE_NAME_MAX)
         return util_error (UTIL_EINPUT, "site name '%s': must be 1 to %d characters", name? name: "",
                     SIM_SITE_NAME_MAX);
     for (size_t i = 0; i < len; i++) {
         char ch = name [i];
         int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
                  || (ch >= '0' && ch <= '9');
-        if (!alnum && !(i > 0 && (ch == '-' || ch == '_'))) 
+        if (!alnum && !(i > 0 && (ch == '-' || ch == '_')))
             return util_error (UTIL_EINPUT, "site name '%s': character %zu ('%c') is not allowed "
                         "(use letters, digits, '-' and '_', starting with a letter or digit)",
                         name, i + 1, ch >= 32 && ch < 127? ch: '?');
     }
     //  These name the coordinator's and the analyst's certificates.
-    if (strcmp (name, "coordinator") == 0 || strcmp (name, "analyst") == 0) 
+    if (strcmp (name, "coordinator") == 0 || strcmp (name, "analyst") == 0)
         return util_error (UTIL_EINPUT, "site name '%s' is reserved", name);
     return 0;
 }
@@ -70,23 +70,22 @@ sim_consortium_parse_sites (const char *list, char ***names, size_t *count)
 {
     *names = NULL;
     *count = 0;
-    if (!list || !*list) 
+    if (!list || !*list)
         return util_error (UTIL_EINPUT, "--sites: empty site list");
     size_t n = 1;
     for (const char *p = list; *p; p++)
         n += *p == ',';
-    if (n > HE_PARTIES_MAX) 
+    if (n > HE_PARTIES_MAX)
         return util_error (UTIL_ELIMIT, "--sites: %zu sites, at most %d", n, HE_PARTIES_MAX);
-    char **out = calloc (n + 1, sizeof *out);
-    if (!out) 
-        return util_error (UTIL_ENOMEM, "out of memory");
+    char **out = util_calloc (n + 1, sizeof *out);
+    if (!out)
+        return -1;
     const char *p = list;
     for (size_t i = 0; i < n; i++) {
         const char *end = strchr (p, ',');
         size_t len = end? (size_t) (end - p): strlen (p);
-        out [i] = strndup (p, len);
+        out [i] = util_strndup (p, len);
         if (!out [i]) {
-            util_error (UTIL_ENOMEM, "out of memory");
             sim_consortium_free_sites (&out);
             return -1;
         }
@@ -112,7 +111,7 @@ s_mkdir (const char *dir, const char *sub, mode_t mode)
 {
     char path [S_PATH_MAX];
     snprintf (path, sizeof path, "%s%s%s", dir, sub? "/": "", sub? sub: "");
-    if (mkdir (path, mode) && errno != EEXIST) 
+    if (mkdir (path, mode) && errno != EEXIST)
         return util_error (UTIL_EIO, "cannot create directory %s: %s", path, strerror (errno));
     return 0;
 }
@@ -208,7 +207,7 @@ static int
 s_cert (const sim_consortium_t *c, const char *name, const char *role, bool allow)
 {
     zcert_t *cert = zcert_new ();
-    if (!cert) 
+    if (!cert)
         return util_error (UTIL_EIO, "keygen: cannot create a CURVE certificate for %s", name);
     zcert_set_meta (cert, "name", "%s", name);
     zcert_set_meta (cert, "role", "%s", role);
@@ -251,7 +250,7 @@ s_value (FILE *f, const char *v)
     v = v? v: "";
     bool plain = true;
     for (const char *p = v; *p; p++) {
-        if ((unsigned char) *p < 32 || *p == '"') 
+        if ((unsigned char) *p < 32 || *p == '"')
             return util_error (UTIL_EINPUT, "config value '%s': quotes and control characters "
                                "are not allowed", v);
         if (*p == ' ' || *p == '#' || *p == '\'')
@@ -274,7 +273,7 @@ s_kv (FILE *f, int indent, const char *key, const char *value, const char *comme
     char *line = NULL;
     size_t len = 0;
     FILE *m = open_memstream (&line, &len);
-    if (!m) 
+    if (!m)
         return util_error (UTIL_ENOMEM, "out of memory");
     fprintf (m, "%*s%s = ", indent, "", key);
     int rc = s_value (m, value);
@@ -519,26 +518,26 @@ int
 sim_consortium_write (const sim_consortium_t *c)
 {
     if (!c->n_sites || c->n_sites > HE_PARTIES_MAX || !c->threshold
-    ||  c->threshold > c->n_sites) 
+    ||  c->threshold > c->n_sites)
         return util_error (UTIL_EINPUT, "keygen: threshold %u of %zu sites is not possible", c->threshold, c->n_sites);
     for (size_t i = 0; i < c->n_sites; i++) {
         if (sim_consortium_check_site (c->sites [i]))
             return -1;
         for (size_t j = 0; j < i; j++)
-            if (strcmp (c->sites [i], c->sites [j]) == 0) 
+            if (strcmp (c->sites [i], c->sites [j]) == 0)
                 return util_error (UTIL_EINPUT, "keygen: site '%s' is listed twice", c->sites [i]);
     }
     //  Refuse values no config can hold before the slow key generation.
     const char *values [] = { c->name, c->endpoint, c->dataset, NULL };
     for (size_t d = 0; d < c->n_extra; d++)
-        if (sim_consortium_check_site (c->extra_datasets [d])) 
+        if (sim_consortium_check_site (c->extra_datasets [d]))
             return util_error (UTIL_EINPUT, "keygen: dataset name '%s' must be a safe file name",
                         c->extra_datasets [d]);
     for (const char **v = values; *v; v++) {
         bool ok = **v != '\0';
         for (const char *p = *v; *p && ok; p++)
             ok = (unsigned char) *p >= 32 && *p != '"';
-        if (!ok) 
+        if (!ok)
             return util_error (UTIL_EINPUT, "keygen: config value '%s': must be non-empty, without quotes or "
                         "control characters", *v);
     }

@@ -1,5 +1,6 @@
 /*  sim/split.c - seeded splits of a CSV dataset across simulated sites. */
 #include "split.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "models/csv.h"
 #include "models/models.h"
@@ -87,16 +88,18 @@ sim_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t 
     if (n_sites < 1 || n_sites > SIM_SPLIT_SITES_MAX)
         return util_error (UTIL_EINPUT, "split: %zu sites, expected 1 to %d", n_sites, SIM_SPLIT_SITES_MAX);
     if (rows < n_sites)
-        return util_error (UTIL_EFAIL, "split: %zu rows cannot give each of %zu sites a row", rows, n_sites);
+        return util_error (UTIL_EINPUT, "split: %zu rows cannot give each of %zu sites a row", rows,
+                           n_sites);
     if (kind == SIM_SPLIT_LABEL_SKEW && (!labels || n_labels == 0))
         return util_error (UTIL_EINPUT, "split: label-skew needs the label of every row");
     if ((size_t) kind >= sizeof s_kind_names / sizeof s_kind_names [0])
         return util_error (UTIL_EINPUT, "split: unknown kind %d", (int) kind);
-    size_t *order = malloc (rows * sizeof *order);
-    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+    size_t *order = util_calloc (rows, sizeof *order);
+    gsl_rng *rng = order? gsl_rng_alloc (gsl_rng_mt19937): NULL;
     int rc = -1;
-    if (!order || !rng) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    if (!rng) {
+        if (order)
+            util_error (UTIL_ENOMEM, "out of memory (a random generator)");
         goto cleanup;
     }
     gsl_rng_set (rng, (unsigned long) seed);
@@ -223,12 +226,11 @@ s_labels (const model_csv_t *csv, const char *label, size_t **labels, size_t *n_
         return util_error (UTIL_EINPUT, "%s:1:1: no label column '%s' in the header",
                            model_csv_name (csv), label);
     size_t rows = model_csv_rows (csv);
-    const char **values = malloc ((rows? rows: 1) * sizeof *values);
-    size_t *out = malloc ((rows? rows: 1) * sizeof *out);
-    if (!values || !out) {
+    const char **values = util_calloc (rows, sizeof *values);
+    size_t *out = values? util_calloc (rows, sizeof *out): NULL;
+    if (!out) {
         free (values);
-        free (out);
-        return util_error (UTIL_ENOMEM, "out of memory");
+        return -1;
     }
     for (size_t r = 0; r < rows; r++) {
         const char *v = model_csv_cell (csv, r, (size_t) col);
@@ -277,12 +279,10 @@ sim_split_csv (const char *in, const char *label, sim_split_kind_t kind, size_t 
         return -1;
     size_t rows = model_csv_rows (csv);
     size_t *labels = NULL, n_labels = 0;
-    size_t *assignment = malloc ((rows? rows: 1) * sizeof *assignment);
+    size_t *assignment = util_calloc (rows, sizeof *assignment);
     int rc = -1;
-    if (!assignment) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    if (!assignment)
         goto cleanup;
-    }
     if (kind == SIM_SPLIT_LABEL_SKEW) {
         if (!label) {
             util_error (UTIL_EINPUT, "%s: label-skew needs the label column", in);
@@ -326,12 +326,13 @@ sim_split_holdout (const char *in, const char *label, double fraction, uint64_t 
         return -1;
     size_t rows = model_csv_rows (csv);
     size_t *labels = NULL, n_labels = 0;
-    size_t *assignment = malloc ((rows? rows: 1) * sizeof *assignment);
-    size_t *order = malloc ((rows? rows: 1) * sizeof *order);
-    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+    size_t *assignment = util_calloc (rows, sizeof *assignment);
+    size_t *order = assignment? util_calloc (rows, sizeof *order): NULL;
+    gsl_rng *rng = order? gsl_rng_alloc (gsl_rng_mt19937): NULL;
     int rc = -1;
-    if (!assignment || !order || !rng) {
-        util_error (UTIL_ENOMEM, "out of memory");
+    if (!rng) {
+        if (order)
+            util_error (UTIL_ENOMEM, "out of memory (a random generator)");
         goto cleanup;
     }
     if (s_labels (csv, label, &labels, &n_labels))
