@@ -1,9 +1,22 @@
-/*  cli/cli.h - the `cohort` command: dispatch, shared argument parsing and
-    messages. Each subcommand lives in cli/cmd_<name>.c and is listed in the
-    table in cli/cli.c.
+/*  cli/cli.h - the `cohort` command: dispatch, option parsing and messages.
+    Each subcommand lives in cli/cmd_<name>.c (listed in cli/cmd.h and the
+    table in cli/cli.c); it parses its options, calls one library function
+    and prints.
 
-    Exit codes: 0 success, 1 the command failed (bad file, crypto error, ...),
-    2 the command line was wrong (unknown option, bad number).
+    Contents
+        cli_run, cli_dispatch       `cohort <command>` and command groups
+        cli_error                   "cohort: error: <one line>" on stderr
+        cli_opt_t, cli_parse        a subcommand's options from a table,
+        cli_parse_args              checked by kind and range (cli/options.c)
+        cli_parse_long/_double      one number option, checked
+        cli_daemon_start            `--config FILE` and the libraries' set-up
+                                    of `cohort coordinator` and `cohort site`
+        cli_need                    a required option
+
+    Values parsed from a table point into argv (borrowed); nothing here
+    allocates what the caller must free. Exit codes: 0 success, 1 the
+    command failed (bad file, crypto error, ...), 2 the command line was
+    wrong (unknown option, bad number).
 */
 #ifndef CLI_CLI_H
 #define CLI_CLI_H

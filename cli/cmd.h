@@ -1,4 +1,8 @@
-/*  cli/cmd.h - the subcommands of `cohort`, one per cli/cmd_<name>.c. */
+/*  cli/cmd.h - the subcommands of `cohort`, one per cli/cmd_<name>.c; each
+    takes argv from its own name and returns the process exit code (CLI_OK,
+    CLI_FAIL, CLI_USAGE: cli/cli.h). `cohort report` is in cmd_study.c with
+    the analyst's other commands, and `cohort ingest` is split over
+    cmd_ingest.c and cmd_ingest_grant.c (cli/cmd_ingest.h). */
 #ifndef CLI_CMD_H
 #define CLI_CMD_H
 

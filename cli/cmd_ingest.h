@@ -1,6 +1,14 @@
 /*  cli/cmd_ingest.h - shared by the files of `cohort ingest`:
     cli/cmd_ingest.c (dispatch, the storage key, devices) and
-    cli/cmd_ingest_grant.c (authorities, grants, selection). */
+    cli/cmd_ingest_grant.c (authorities, grants, selection).
+
+    Contents
+        cli_ingest_time                 a date-and-time option in ms
+        cli_ingest_enroll_authority,    the grant-side subcommands (exit
+        cli_ingest_sign_grant,          codes as cli/cmd.h)
+        cli_ingest_grant,
+        cli_ingest_select
+*/
 #ifndef CLI_CMD_INGEST_H
 #define CLI_CMD_INGEST_H
 
