@@ -46,9 +46,3 @@ dp_noise_init (dp_noise_t *self, dp_noise_kind_t kind, const char *scale)
     return util_error (UTIL_EINPUT, "noise kind %d is unknown", (int) kind);
 }
 
-int
-dp_noise_sample (const dp_noise_t *self, dp_rng_t *rng, int64_t *out)
-{
-    return self->kind == DP_NOISE_DISCRETE_GAUSSIAN? dp_dgauss_sample (&self->gauss, rng, out)
-                                                   : dp_dlaplace_sample (&self->laplace, rng, out);
-}

@@ -47,6 +47,14 @@ const char *dp_noise_kind_name (dp_noise_kind_t kind);
 int dp_noise_init (dp_noise_t *self, dp_noise_kind_t kind, const char *scale) DP_WUR;
 
 /*  One draw from the sampler on `rng`. Returns 0 or -1. */
-int dp_noise_sample (const dp_noise_t *self, dp_rng_t *rng, int64_t *out) DP_WUR;
+static inline int dp_noise_sample (const dp_noise_t *self, dp_rng_t *rng, int64_t *out) DP_WUR;
+
+//  Inline: it stands in a sampling loop, where a call per draw showed.
+static inline int
+dp_noise_sample (const dp_noise_t *self, dp_rng_t *rng, int64_t *out)
+{
+    return self->kind == DP_NOISE_DISCRETE_GAUSSIAN? dp_dgauss_sample (&self->gauss, rng, out)
+                                                   : dp_dlaplace_sample (&self->laplace, rng, out);
+}
 
 #endif
