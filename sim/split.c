@@ -65,6 +65,19 @@ s_apportion (size_t *counts, size_t n, size_t total, const double *weights)
     }
 }
 
+//  The seeded generator of a split (Mersenne Twister: reproducible from
+//  the seed, for simulated data only, never for secrets). NULL with
+//  UTIL_ENOMEM.
+static gsl_rng *
+s_rng_new (uint64_t seed)
+{
+    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+    if (!rng)
+        return util_error_null (UTIL_ENOMEM, "out of memory (a random generator)");
+    gsl_rng_set (rng, (unsigned long) seed);
+    return rng;
+}
+
 //  Gives the `m` rows listed in `order` to the sites in proportion to
 //  `weights` (counts: scratch of n_sites), in order: the first counts[0] to
 //  site 0, and so on.
@@ -95,14 +108,10 @@ sim_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t 
     if ((size_t) kind >= sizeof s_kind_names / sizeof s_kind_names [0])
         return util_error (UTIL_EINPUT, "split: unknown kind %d", (int) kind);
     size_t *order = util_calloc (rows, sizeof *order);
-    gsl_rng *rng = order? gsl_rng_alloc (gsl_rng_mt19937): NULL;
+    gsl_rng *rng = order? s_rng_new (seed): NULL;
     int rc = -1;
-    if (!rng) {
-        if (order)
-            util_error (UTIL_ENOMEM, "out of memory (a random generator)");
+    if (!rng)
         goto cleanup;
-    }
-    gsl_rng_set (rng, (unsigned long) seed);
     size_t counts [SIM_SPLIT_SITES_MAX], per_site [SIM_SPLIT_SITES_MAX] = { 0 };
     double weights [SIM_SPLIT_SITES_MAX];
     if (kind == SIM_SPLIT_LABEL_SKEW) {
@@ -328,16 +337,12 @@ sim_split_holdout (const char *in, const char *label, double fraction, uint64_t 
     size_t *labels = NULL, n_labels = 0;
     size_t *assignment = util_calloc (rows, sizeof *assignment);
     size_t *order = assignment? util_calloc (rows, sizeof *order): NULL;
-    gsl_rng *rng = order? gsl_rng_alloc (gsl_rng_mt19937): NULL;
+    gsl_rng *rng = order? s_rng_new (seed): NULL;
     int rc = -1;
-    if (!rng) {
-        if (order)
-            util_error (UTIL_ENOMEM, "out of memory (a random generator)");
+    if (!rng)
         goto cleanup;
-    }
     if (s_labels (csv, label, &labels, &n_labels))
         goto cleanup;
-    gsl_rng_set (rng, (unsigned long) seed);
     size_t test = 0;
     for (size_t c = 0; c < n_labels; c++) {
         size_t m = 0;
