@@ -249,8 +249,12 @@ sim_fed_start_coordinator (sim_fed_t *self, int port)
         if (s_exited (&self->coordinator, "the coordinator", self->dir, "coordinator"))
             return -1;
         if (s_now () > until)
-            return util_error (UTIL_EFAIL, "the coordinator does not listen on 127.0.0.1:%d "
+            return port
+                 ? util_error (UTIL_EFAIL, "the coordinator does not listen on 127.0.0.1:%d "
                                "after %.0f s (see %s/logs/coordinator.log)", port,
+                               S_LISTEN_WAIT_S, self->dir)
+                 : util_error (UTIL_EFAIL, "the coordinator has not logged the port it "
+                               "listens on after %.0f s (see %s/logs/coordinator.log)",
                                S_LISTEN_WAIT_S, self->dir);
         s_sleep_ms (20);
     }

@@ -44,14 +44,6 @@ util_size_mul (size_t *out, size_t a, size_t b)
     return 0;
 }
 
-int
-util_size_add (size_t *out, size_t a, size_t b)
-{
-    if (__builtin_add_overflow (a, b, out))
-        return util_error (UTIL_ELIMIT, "size %zu + %zu does not fit in memory", a, b);
-    return 0;
-}
-
 void *
 util_malloc (size_t size)
 {

@@ -4,7 +4,7 @@
     Contents
         util_malloc, util_calloc, util_realloc_array    memory, or NULL
         util_strdup, util_strndup, util_asprintf        strings, or NULL
-        util_size_mul, util_size_add                    size arithmetic that
+        util_size_mul                                   size arithmetic that
                                                         refuses to wrap
         util_cleanse                                    wipes a secret
         util_alloc_fail_after, util_alloc_fault         fault injection for
@@ -42,9 +42,8 @@ char *util_strndup (const char *s, size_t n) __attribute__((malloc)) UTIL_WUR;
 char *util_asprintf (const char *fmt, ...)
     __attribute__((format (printf, 1, 2), malloc)) UTIL_WUR;
 
-/*  *out = a * b (or a + b); -1 with UTIL_ELIMIT if it would wrap. */
+/*  *out = a * b; -1 with UTIL_ELIMIT if it would wrap. */
 int util_size_mul (size_t *out, size_t a, size_t b) UTIL_WUR;
-int util_size_add (size_t *out, size_t a, size_t b) UTIL_WUR;
 
 /*  Test hook (in the manner of SQLite's fault injector): after `n` more
     successful util_ allocations on this thread, every further one fails as
