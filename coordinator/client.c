@@ -87,10 +87,14 @@ s_request (coord_client_t *self, proto_msg_t *msg, json_t **json)
         return util_error_context ("request");
     while (true) {
         proto_msg_t *reply = proto_recv (self->sock, NULL);
-        if (!reply)
+        //  Only a timeout is "no answer" (UTIL_EIO, which coord_client_follow
+        //  retries); a malformed reply keeps its own reason and code.
+        if (!reply && util_last_code () == UTIL_EIO)
             return util_error (UTIL_EIO, "no answer from the coordinator within %d ms (is it "
                                "running, and is this analyst's certificate in its allowlist?)",
                                self->timeout_ms);
+        if (!reply)
+            return util_error_context ("the coordinator's answer");
         if (reply->body_case == COHORT__ENVELOPE__BODY_ERROR) {
             util_error (UTIL_EFAIL, "coordinator: %s", reply->error->message);
             proto_free (&reply);

@@ -86,12 +86,12 @@ s_fail (ingest_grant_reason_t reason, const char *fmt, ...)
 static ingest_grant_reason_t
 s_fail (ingest_grant_reason_t reason, const char *fmt, ...)
 {
-    char line [512];
+    //  Malformed is bad input; every other reason is a grant that does not
+    //  permit (refused).
     va_list ap;
     va_start (ap, fmt);
-    vsnprintf (line, sizeof line, fmt, ap);
+    util_verror (reason == INGEST_GRANT_MALFORMED? UTIL_EINPUT: UTIL_EREFUSED, fmt, ap);
     va_end (ap);
-    util_error (UTIL_EFAIL, "%s", line);
     return reason;
 }
 

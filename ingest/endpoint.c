@@ -224,12 +224,17 @@ s_grant (s_server_t *s, zmsg_t *msg)
     zframe_t *id = zmsg_pop (msg);
     zframe_t *marker = zmsg_pop (msg);
     zframe_t *envelope = zmsg_pop (msg);
-    ingest_grant_reason_t r = ingest_grants_add (s->grants, (const char *) zframe_data (envelope),
-                                             zframe_size (envelope), zclock_time ());
-    byte code = (byte) r;
+    ingest_grant_reason_t r = INGEST_GRANT_OK;
+    //  Not decided (out of memory, the store or the audit log failed):
+    //  INGEST_ENDPOINT_RESEND, and the gateway may send it again.
+    byte code = ingest_grants_add (s->grants, (const char *) zframe_data (envelope),
+                                   zframe_size (envelope), zclock_time (), &r)
+              ? INGEST_ENDPOINT_RESEND: (byte) r;
     char detail [UTIL_ERROR_MAX] = "";
-    if (r != INGEST_GRANT_OK)
+    if (code != INGEST_GRANT_OK)
         util_error_copy (detail, sizeof detail);
+    if (code == INGEST_ENDPOINT_RESEND)
+        zsys_error ("ingest: a grant could not be decided: %s", detail);
     zframe_t *parts [] = { marker, zframe_new (&code, 1), zframe_new (detail, strlen (detail)) };
     s_reply (s, &identity, &id, parts, 3, "a grant (it was decided all the same)");
     zframe_destroy (&envelope);

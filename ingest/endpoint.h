@@ -31,8 +31,10 @@
 
     It is decided by ingest_grants_add() (signature, authority, status,
     period, version; the decision is audited) right away, after any frames
-    gathered before it. `code` is one byte, a ingest_grant_reason_t (0 =
-    accepted); `detail` the reason text (empty when accepted).
+    gathered before it. `code` is one byte, an ingest_grant_reason_t (0 =
+    accepted), or INGEST_ENDPOINT_RESEND when the site could not decide it
+    (out of memory, its store or audit log failed: nothing was stored, send
+    it again); `detail` the reason text (empty when accepted).
 
     Group commit: the actor takes every request already waiting (up to
     INGEST_BATCH_MAX frames) into one durable transaction, and answers

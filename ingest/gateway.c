@@ -6,30 +6,18 @@
 #include "endpoint.h"
 
 #include <czmq.h>
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 struct _ingest_gateway_t {
     zsock_t *sock;
     zpoller_t *poller;
 };
 
-static zcert_t *
-s_cert (const char *what, const char *path)
-{
-    struct stat st;
-    zcert_t *cert = path && stat (path, &st) == 0? zcert_load (path): NULL;
-    if (!cert)
-        util_error (UTIL_EIO, "%s: cannot read certificate '%s'", what, path? path: "(none)");
-    return cert;
-}
-
 ingest_gateway_t *
 ingest_gateway_new (const char *endpoint, const char *cert_path, const char *ingest_cert_path)
 {
-    zcert_t *cert = s_cert ("gateway cert", cert_path);
-    zcert_t *site = cert? s_cert ("site cert", ingest_cert_path): NULL;
+    zcert_t *cert = proto_cert_load_secret ("gateway cert", cert_path);
+    zcert_t *site = cert? proto_cert_load ("site cert", ingest_cert_path): NULL;
     if (!site) {
         proto_cert_destroy (&cert);
         return NULL;
@@ -153,8 +141,15 @@ ingest_gateway_grant (ingest_gateway_t *self, const uint8_t *envelope, size_t le
         zframe_t *text = zmsg_next (msg);
         int rc = -1;
         if (zmsg_size (msg) != 4 || !zframe_streq (mf, INGEST_ENDPOINT_GRANT)
-        ||  zframe_size (code) != 1 || zframe_data (code) [0] >= INGEST_GRANT_REASON_COUNT)
+        ||  zframe_size (code) != 1
+        ||  (zframe_data (code) [0] >= INGEST_GRANT_REASON_COUNT
+             && zframe_data (code) [0] != INGEST_ENDPOINT_RESEND))
             util_error (UTIL_EINPUT, "gateway: a malformed answer to the grant");
+        else
+        if (zframe_data (code) [0] == INGEST_ENDPOINT_RESEND)
+            util_error (UTIL_EFAIL, "the site could not decide the grant (send it again): %.*s",
+                        (int) (zframe_size (text) < 400? zframe_size (text): 400),
+                        (const char *) zframe_data (text));
         else {
             *reason = (ingest_grant_reason_t) zframe_data (code) [0];
             size_t n = zframe_size (text) < cap? zframe_size (text): cap - 1;

@@ -53,7 +53,8 @@ int ingest_gateway_recv (ingest_gateway_t *self, int timeout_ms, uint64_t *id, u
     gets the site's decision (INGEST_GRANT_OK = accepted) and detail (capacity
     cap, NUL-terminated, may be cut) its reason text. Other answers that
     arrive meanwhile are dropped. Returns 0, or -1 on no connection, a
-    timeout or a malformed answer (util_last_error ()). */
+    timeout, a malformed answer, or a grant the site could not decide (it
+    answered INGEST_ENDPOINT_RESEND: send it again), with the reason. */
 int ingest_gateway_grant (ingest_gateway_t *self, const uint8_t *envelope, size_t len,
                         int timeout_ms, ingest_grant_reason_t *reason, char *detail,
                         size_t cap) INGEST_WUR;

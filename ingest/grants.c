@@ -242,18 +242,25 @@ done:
     return r;
 }
 
-ingest_grant_reason_t
-ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, int64_t now_ms)
+int
+ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, int64_t now_ms,
+                   ingest_grant_reason_t *reason)
 {
     //  One transaction: the grant is stored only if its audit entry is
     //  written (the audit log commits first, durably).
     ingest_consent_t *c = NULL;
-    if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        s_sql_error (self, "starting a transaction");
-        return INGEST_GRANT_MALFORMED;
-    }
+    if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return s_sql_error (self, "starting a transaction");
     ingest_grant_reason_t r = s_add (self, envelope, len, now_ms, &c);
     util_code_t code = r == INGEST_GRANT_OK? UTIL_OK: util_last_code ();
+    if (code == UTIL_ENOMEM) {
+        //  Not judged: nothing to audit, nothing stored.
+        util_error_saved_t saved;
+        util_error_save (&saved);
+        ingest_consent_destroy (&c);
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return util_error_restore (&saved);
+    }
     char why [512];
     snprintf (why, sizeof why, "%s", r == INGEST_GRANT_OK? "": util_last_error ());
     util_printable (why);
@@ -273,20 +280,22 @@ ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, int6
     }
     ingest_consent_destroy (&c);
     if (s_audit (self, r == INGEST_GRANT_OK? "grant.accept": "grant.reject", detail)) {
+        util_error_saved_t saved;
+        util_error_save (&saved);
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-        return INGEST_GRANT_MALFORMED;
+        return util_error_restore (&saved);
     }
     if (sqlite3_exec (self->db, r == INGEST_GRANT_OK? "COMMIT": "ROLLBACK", NULL, NULL, NULL)
         != SQLITE_OK) {
         s_sql_error (self, "committing a grant");
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-        return INGEST_GRANT_MALFORMED;
+        return -1;
     }
-    //  The decision's detail (and its code: UTIL_ENOMEM says the grant was
-    //  not judged) stays the last error for the caller.
+    //  A rejection's detail (and its code) stays the last error for the caller.
     if (r != INGEST_GRANT_OK)
         util_error (code? code: UTIL_EFAIL, "%s", why);
-    return r;
+    *reason = r;
+    return 0;
 }
 
 static int

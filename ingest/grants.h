@@ -51,16 +51,16 @@ void ingest_grants_destroy (ingest_grants_t **self_p);
     if the key does not parse or is already enrolled. */
 int ingest_grants_enroll_authority (ingest_grants_t *self, const char *verifier_key) INGEST_WUR;
 
-/*  Takes a signed grant envelope received at now_ms. Returns INGEST_GRANT_OK
-    (stored), or the reason it was rejected (util_last_error () has the
-    detail): malformed, unsigned, unknown_authority, bad_signature,
-    expired, not_yet_valid, inactive (revokes nothing) or superseded. If
-    the audit log cannot record the decision the grant is not stored and
-    the result is malformed with the audit error. Malformed with
-    util_last_code () == UTIL_ENOMEM: the grant was not judged (out of
-    memory) and may be sent again. */
-ingest_grant_reason_t ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len,
-                                     int64_t now_ms) INGEST_WUR;
+/*  Takes a signed grant envelope received at now_ms and decides it: sets
+    *reason to INGEST_GRANT_OK (stored) or to why it was rejected
+    (malformed, unsigned, unknown_authority, bad_signature, expired,
+    not_yet_valid, inactive: revokes nothing, or superseded; the error slot
+    has the detail) and returns 0; the decision is audited. Returns -1,
+    storing and auditing nothing, when the grant could not be decided: out
+    of memory, or the store or the audit log failed (it may be sent
+    again). */
+int ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, int64_t now_ms,
+                       ingest_grant_reason_t *reason) INGEST_WUR;
 
 /*  The records usable for q's site, study, purpose and time (q->patient
     and q->loinc are ignored): sets *ids to a new array (caller frees) of

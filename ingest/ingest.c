@@ -7,12 +7,10 @@
 ingest_reason_t
 ingest_reject (ingest_reason_t reason, const char *fmt, ...)
 {
-    char text [UTIL_ERROR_MAX];
     va_list ap;
     va_start (ap, fmt);
-    vsnprintf (text, sizeof text, fmt, ap);
+    util_verror (reason == INGEST_TOO_LARGE? UTIL_ELIMIT: UTIL_EINPUT, fmt, ap);
     va_end (ap);
-    util_error (reason == INGEST_TOO_LARGE? UTIL_ELIMIT: UTIL_EINPUT, "%s", text);
     return reason;
 }
 

@@ -262,7 +262,8 @@ ingest_provision_grant (const ingest_site_files_t *site, const char *envelope_pa
     ||  !(envelope = s_read (envelope_path, &len))
     ||  !(grants = ingest_grants_open (site->store, audit)))
         goto done;
-    *reason = ingest_grants_add (grants, envelope, len, now_ms);
+    if (ingest_grants_add (grants, envelope, len, now_ms, reason))
+        goto done;
     if (*reason != INGEST_GRANT_OK)
         util_error_copy (detail, cap);
     rc = 0;

@@ -13,8 +13,8 @@ struct _proto_server_t {
     char *endpoint;
 };
 
-static zcert_t *
-s_load_cert (const char *what, const char *path)
+zcert_t *
+proto_cert_load (const char *what, const char *path)
 {
     struct stat st;
     if (!path || stat (path, &st)) {
@@ -30,7 +30,7 @@ s_load_cert (const char *what, const char *path)
 zcert_t *
 proto_cert_load_secret (const char *what, const char *path)
 {
-    zcert_t *cert = s_load_cert (what, path);
+    zcert_t *cert = proto_cert_load (what, path);
     if (!cert)
         return NULL;
     //  A certificate loaded from a public-only file has an all-zero secret.
@@ -122,10 +122,10 @@ proto_server_endpoint (proto_server_t *self)
 zsock_t *
 proto_client_new (const char *endpoint, const char *cert_path, const char *server_cert_path)
 {
-    zcert_t *cert = s_load_cert ("client cert", cert_path);
+    zcert_t *cert = proto_cert_load_secret ("client cert", cert_path);
     if (!cert)
         return NULL;
-    zcert_t *server = s_load_cert ("server cert", server_cert_path);
+    zcert_t *server = proto_cert_load ("server cert", server_cert_path);
     if (!server) {
         proto_cert_destroy (&cert);
         return NULL;

@@ -17,6 +17,7 @@
         proto_server_endpoint   the endpoint bound (borrowed)
         proto_server_destroy    stops and closes
         proto_client_new        a CURVE DEALER pinning the server's key
+        proto_cert_load         a certificate file
         proto_cert_load_secret  a secret certificate, checked to hold its secret
         proto_cert_destroy      wipes a certificate's secret key, destroys it
 
@@ -57,6 +58,11 @@ const char *proto_server_endpoint (proto_server_t *self);
     unknown client's messages are simply never delivered.) */
 zsock_t *proto_client_new (const char *endpoint, const char *cert_path,
                            const char *server_cert_path);
+
+/*  Loads a certificate file (public, or secret); `what` names it in
+    messages. NULL with UTIL_EIO (the file cannot be read) or UTIL_EINPUT
+    (not a certificate). The caller destroys it with proto_cert_destroy. */
+zcert_t *proto_cert_load (const char *what, const char *path);
 
 /*  Loads a secret certificate (the file written by zcert_save_secret or
     zcert_save as X_secret); `what` names it in messages. NULL if the file

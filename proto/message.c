@@ -3,6 +3,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -285,7 +286,11 @@ proto_recv_user (zsock_t *sock, zframe_t **identity, char *user_id, size_t size)
         *identity = NULL;
     zmsg_t *zmsg = zmsg_recv (sock);
     if (!zmsg) {
-        util_error (UTIL_EFAIL, "receive: interrupted");
+        //  A receive timeout (ZMQ_RCVTIMEO) is EAGAIN: nothing arrived in time.
+        if (zmq_errno () == EAGAIN)
+            util_error (UTIL_EIO, "receive: nothing arrived in time");
+        else
+            util_error (UTIL_EFAIL, "receive: interrupted");
         return NULL;
     }
     if (identity)

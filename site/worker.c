@@ -185,6 +185,21 @@ s_hello (site_worker_t *self)
     s_send (self, "", 0, &msg);
 }
 
+//  The reason in the error slot, for a message that leaves the site (an
+//  error or a decline), after `prefix`. An out-of-memory reason can name
+//  sizes (rows sampled, rows held): it is logged here, and only "the site
+//  ran out of memory" leaves.
+static void
+s_reason (const site_worker_t *self, char *buf, size_t size, const char *prefix)
+{
+    if (util_last_code () == UTIL_ENOMEM) {
+        zsys_error ("site %s: %s%s", self->cfg->name, prefix, util_last_error ());
+        snprintf (buf, size, "%sthe site ran out of memory", prefix);
+    }
+    else
+        snprintf (buf, size, "%s%s", prefix, util_last_error ());
+}
+
 static void
 s_error_to (site_worker_t *self, const char *study_id, uint32_t round, const char *reason)
 {
@@ -256,7 +271,9 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     const char *id = msg->study_id;
     proto_study_t *study = proto_study_parse (msg->offer->study_cfg, "offer");
     if (!study) {
-        s_decline (self, id, util_last_error ());
+        char why [PROTO_TEXT_MAX];
+        s_reason (self, why, sizeof why, "");
+        s_decline (self, id, why);
         return;
     }
     self->study = study;
@@ -276,13 +293,13 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                   msg->offer->threshold, study->min_sites);
     else
     if (site_data_load (&self->data, self->dataset, study))
-        snprintf (reason, sizeof reason, "%s", util_last_error ());
+        s_reason (self, reason, sizeof reason, "");
     else
     if (proto_plan_make (&self->plan, study, self->data->p, study->min_sites))
-        snprintf (reason, sizeof reason, "%s", util_last_error ());
+        s_reason (self, reason, sizeof reason, "");
     else
     if (s_check_budget (self))
-        snprintf (reason, sizeof reason, "%s", util_last_error ());
+        s_reason (self, reason, sizeof reason, "");
     else
         reason [0] = 0;
     if (*reason) {
@@ -355,7 +372,9 @@ static void
 s_on_round (site_worker_t *self, const proto_msg_t *msg)
 {
     if (s_check_round (self, msg)) {
-        s_error_to (self, msg->study_id, msg->round_id, util_last_error ());
+        char why [PROTO_TEXT_MAX];
+        s_reason (self, why, sizeof why, "");
+        s_error_to (self, msg->study_id, msg->round_id, why);
         return;
     }
     const Cohort__RoundStart *rs = msg->round_start;
@@ -366,11 +385,11 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     char why [600] = "";
     dp_curve_t *charge = NULL;
     if (!v) {
-        snprintf (why, sizeof why, "round: %s", util_last_error ());
+        s_reason (self, why, sizeof why, "round: ");
         goto done;
     }
     if (site_round_vector (v, self->data, self->study, &self->plan, rs, self->rng)) {
-        snprintf (why, sizeof why, "%s", util_last_error ());
+        s_reason (self, why, sizeof why, "");
         goto done;
     }
     if (!self->plan.off) {
@@ -382,7 +401,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
                                            charge, label): -1;
         if (rc) {
-            snprintf (why, sizeof why, "budget: %s", util_last_error ());
+            s_reason (self, why, sizeof why, "budget: ");
             goto done;
         }
         double eps = 0, order = 0;
@@ -405,13 +424,13 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         dp_dgauss_t gauss;
         if (dp_rational_set (&s2, k->local_sigma2, 1) || dp_dgauss_init (&gauss, &s2)
         ||  dp_dgauss_add (&gauss, self->rng, v, k->dim)) {
-            snprintf (why, sizeof why, "noise: %s", util_last_error ());
+            s_reason (self, why, sizeof why, "noise: ");
             goto done;
         }
     }
     cts = util_calloc (ncts, sizeof (mpz_t));
     if (!cts) {
-        snprintf (why, sizeof why, "encrypt: %s", util_last_error ());
+        s_reason (self, why, sizeof why, "encrypt: ");
         goto done;
     }
     for (size_t i = 0; i < ncts; i++)
@@ -420,7 +439,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     size_t len;
     if (he_codec_encrypt (cts, self->pk, v, k->dim, &self->codec)
     ||  he_vector_serialize (&buf, &len, self->pk, cts, ncts)) {
-        snprintf (why, sizeof why, "encrypt: %s", util_last_error ());
+        s_reason (self, why, sizeof why, "encrypt: ");
         goto done;
     }
     Cohort__Update update = COHORT__UPDATE__INIT;
@@ -476,7 +495,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     char why [UTIL_ERROR_MAX] = "";
     ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
     if (he_vector_deserialize (&cts, &n, self->pk, agg.data, agg.len, self->expected_cts)) {
-        util_error_copy (why, sizeof why);
+        s_reason (self, why, sizeof why, "");
         goto done;
     }
     if (n != self->expected_cts) {
@@ -486,24 +505,24 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     }
     parts = util_calloc (n, sizeof (mpz_t));
     if (!parts) {
-        util_error_copy (why, sizeof why);
+        s_reason (self, why, sizeof why, "");
         goto done;
     }
     for (size_t i = 0; i < n; i++)
         mpz_init (parts [i]);
     for (size_t i = 0; i < n && !*why; i++)
         if (he_partial_decrypt (parts [i], self->share, cts [i]))
-            util_error_copy (why, sizeof why);
+            s_reason (self, why, sizeof why, "");
     //  One batched proof for the whole vector, bound to this study and round.
     nonce = self->nonce? self->nonce: he_nonce_new (self->share);
     self->nonce = NULL;
     if (!*why && (!nonce || he_batch_prove (&proof, self->share, &nonce, self->study_id,
                                             msg->round_id, (const mpz_t *) cts,
                                             (const mpz_t *) parts, n)))
-        util_error_copy (why, sizeof why);
+        s_reason (self, why, sizeof why, "");
     if (!*why && (he_vector_serialize (&pbuf, &plen, self->pk, parts, n)
               ||  he_proofs_serialize (&fbuf, &flen, self->pk, &proof, 1)))
-        util_error_copy (why, sizeof why);
+        s_reason (self, why, sizeof why, "");
     if (!*why) {
         Cohort__PartialDecryption pd = COHORT__PARTIAL_DECRYPTION__INIT;
         pd.share_index = he_share_index (self->share);

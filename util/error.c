@@ -30,6 +30,13 @@ util_error (util_code_t code, const char *fmt, ...)
     return -1;
 }
 
+int
+util_verror (util_code_t code, const char *fmt, va_list ap)
+{
+    s_set (code, fmt, ap);
+    return -1;
+}
+
 void *
 util_error_null (util_code_t code, const char *fmt, ...)
 {

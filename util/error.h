@@ -2,7 +2,7 @@
 
     Contents
         util_code_t             the class of a failure (UTIL_ENOMEM, ...)
-        util_error              records a code and one message line; -1
+        util_error, util_verror records a code and one message line; -1
         util_error_null         the same, returning NULL (constructors)
         util_error_context      prefixes the message: "<context>: <reason>"
         util_last_error         the message (borrowed, per thread)
@@ -28,6 +28,7 @@
 #ifndef UTIL_ERROR_H
 #define UTIL_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define UTIL_WUR __attribute__((warn_unused_result))
@@ -53,6 +54,11 @@ typedef enum {
     Returns -1, so that `return util_error (...)` reads naturally. */
 int util_error (util_code_t code, const char *fmt, ...)
     __attribute__((format (printf, 2, 3)));
+
+/*  As util_error, with the arguments as a va_list (for wrappers that
+    record a message and return something else). Returns -1. */
+int util_verror (util_code_t code, const char *fmt, va_list ap)
+    __attribute__((format (printf, 2, 0)));
 
 /*  As util_error, returning NULL. */
 void *util_error_null (util_code_t code, const char *fmt, ...)

@@ -223,7 +223,8 @@ support_ingest_grant (ingest_grants_t *grants, const audit_signer_t *authority,
 {
     char *envelope = ingest_grant_sign (consent, strlen (consent), authority);
     assert_non_null (envelope);
-    ingest_grant_reason_t r = ingest_grants_add (grants, envelope, strlen (envelope), now_ms);
+    ingest_grant_reason_t r = INGEST_GRANT_MALFORMED;
+    assert_int_equal (ingest_grants_add (grants, envelope, strlen (envelope), now_ms, &r), 0);
     free (envelope);
     return r;
 }
