@@ -108,7 +108,7 @@ s_local_gradient_ms (const char *data, size_t rows, double seconds)
         rows = 1;
     gsl_matrix_view X = gsl_matrix_submatrix (ds->X, 0, 0, rows, p);
     gsl_vector_view y = gsl_vector_subvector (ds->y, 0, rows);
-    gsl_vector *w = gsl_vector_calloc (p + 1), *sum = gsl_vector_alloc (p + 1);
+    gsl_vector *w = model_vector_new (p + 1, true), *sum = model_vector_new (p + 1, false);
     if (!w || !sum) {
         if (w) gsl_vector_free (w);
         if (sum) gsl_vector_free (sum);

@@ -4,6 +4,7 @@
     regression, on the breast cancer data (569 rows, 30 features,
     standardised). */
 #include "bench.h"
+#include "models/models.h"
 #include "util/error.h"
 #include "models/logistic.h"
 #include "models/mlp.h"
@@ -21,8 +22,8 @@ s_rate (s_what_t what, const model_dataset_t *ds, model_mlp_t *mlp, const gsl_ve
 {
     size_t n = ds->n;
     size_t P = what == S_LR_GRAD || what == S_LR_CLIP? w->size: model_mlp_n_params (mlp);
-    gsl_matrix *G = gsl_matrix_alloc (n, P);
-    gsl_vector *sum = gsl_vector_alloc (P);
+    gsl_matrix *G = model_matrix_new (n, P, false);
+    gsl_vector *sum = model_vector_new (P, false);
     if (!G || !sum) {
         if (G) gsl_matrix_free (G);
         if (sum) gsl_vector_free (sum);
@@ -77,8 +78,8 @@ bench_models (const bench_models_options_t *o)
     size_t p = ds->schema->n_cols;
     size_t hidden [] = { 64 };
     mlp = model_mlp_new (p, hidden, 1, MODEL_ACT_RELU);
-    mean = gsl_vector_alloc (p);
-    std = gsl_vector_alloc (p);
+    mean = model_vector_new (p, false);
+    std = model_vector_new (p, false);
     if (!mf || !mlp || !mean || !std || model_dataset_column_stats (ds, mean, std)) {
         if (mf && mlp && (!mean || !std))
             util_error (UTIL_ENOMEM, "out of memory");

@@ -534,24 +534,21 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
     if (strcmp (hello->role, "site"))
         return;
     unsigned known = self->sites.n;
-    //  A known site on a new connection has restarted: operators (and the
-    //  local launcher, sim/launch.c) see it in the log.
-    bool again = false;
-    for (unsigned k = 0; k < known; k++)
-        if (!strcmp (self->sites.site [k].name, hello->name))
-            again = !zframe_eq (self->sites.site [k].identity, identity);
     const char *why;
+    bool fresh;
     int slot = coord_sites_hello (&self->sites, self->cfg->allowlist, hello->name, hello->index,
-                                  user_id, identity, &why);
+                                  user_id, identity, &why, &fresh);
     if (slot < 0) {
         zsys_warning ("coordinator: refused hello as '%s' (share %u): %s", hello->name,
                       hello->index, why);
         s_send_error (self, identity, "", 0, why);
     }
     else
-    if (self->sites.n > known || again)
+    //  A known site on a new connection has restarted: operators (and the
+    //  local launcher, sim/launch.c) see it in the log.
+    if (fresh)
         zsys_info ("coordinator: site %s (share %u) connected%s", hello->name, hello->index,
-                   again? " again": "");
+                   self->sites.n > known? "": " again");
 }
 
 static void

@@ -33,8 +33,11 @@ s_name_matches_key (const char *allowlist, const char *name, const char *user_id
 
 int
 coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
-                   unsigned index, const char *user_id, zframe_t *identity, const char **why)
+                   unsigned index, const char *user_id, zframe_t *identity, const char **why,
+                   bool *fresh)
 {
+    if (fresh)
+        *fresh = false;
     if (!s_name_matches_key (allowlist, name, user_id)) {
         *why = "hello: the site name does not match the certificate it connected with";
         return -1;
@@ -52,6 +55,11 @@ coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
         *why = "hello: too many sites";
         return -1;
     }
+    //  The periodic hello of a connection already known changes nothing.
+    if (i < self->n && zframe_eq (self->site [i].identity, identity)) {
+        self->site [i].index = index;
+        return (int) i;
+    }
     zframe_t *copy = zframe_dup (identity);
     if (!copy) {
         *why = "hello: the coordinator is out of memory";
@@ -64,6 +72,8 @@ coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
     self->site [i].index = index;
     zframe_destroy (&self->site [i].identity);
     self->site [i].identity = copy;
+    if (fresh)
+        *fresh = true;
     return (int) i;
 }
 

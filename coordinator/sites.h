@@ -42,10 +42,13 @@ int coord_sites_slot (const coord_sites_t *self, zframe_t *identity);
 
 /*  Handles a site's hello: the slot it has from now on, or -1 with *why
     set to the reason to send back (a static string). `user_id` is the
-    CURVE public key (Z85) the connection authenticated with. */
+    CURVE public key (Z85) the connection authenticated with. *fresh (when
+    not NULL) tells whether this is a new connection of the site: its first
+    hello, or one from another identity (it reconnected); the periodic
+    hellos of a connection already known are not. */
 int coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
                        unsigned index, const char *user_id, zframe_t *identity,
-                       const char **why);
+                       const char **why, bool *fresh);
 
 /*  Drops every identity (the names stay). */
 void coord_sites_clear (coord_sites_t *self);

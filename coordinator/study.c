@@ -1,6 +1,7 @@
 /*  coordinator/study.c - schedule, global model, accountant and report. */
 #include "study.h"
 #include "util/alloc.h"
+#include "models/models.h"
 #include "util/error.h"
 #include "dp/postprocess.h"
 #include "models/metrics.h"
@@ -169,8 +170,8 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
             goto done;
         }
     if (d->model == PROTO_MODEL_LOGISTIC) {
-        if (!(params = gsl_vector_calloc (n))) {
-            util_error (UTIL_ENOMEM, "model: out of memory (%zu parameters)", n);
+        if (!(params = model_vector_new (n, true))) {
+            util_error_context ("model (%zu parameters)", n);
             goto done;
         }
         for (size_t i = 0; i < p; i++)
@@ -193,8 +194,8 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
             in = out;
         }
     }
-    if (!(average = gsl_vector_calloc (n))) {
-        util_error (UTIL_ENOMEM, "model: out of memory (%zu parameters)", n);
+    if (!(average = model_vector_new (n, true))) {
+        util_error_context ("model (%zu parameters)", n);
         goto done;
     }
     optim = d->optimizer == PROTO_OPT_ADAM
@@ -468,9 +469,9 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         double q = d->sampling_rate, scale;
         if (d->unit == PROTO_UNIT_SITE && contributors == 0)
             return util_error (UTIL_EFAIL, "train round: no contributing site to average over");
-        gsl_vector *g = gsl_vector_alloc (n);
+        gsl_vector *g = model_vector_new (n, false);
         if (!g)
-            return util_error (UTIL_ENOMEM, "train round: out of memory (%zu parameters)", n);
+            return util_error_context ("train round (%zu parameters)", n);
         if (d->unit == PROTO_UNIT_SITE) {
             //  DP-FedAvg: the mean of the contributors' (noisy, clipped)
             //  deltas, each site weighted equally, taken as the negative
@@ -594,10 +595,11 @@ s_model (const coord_study_t *self)
         if (model_schema_add (mf->schema, self->features [j], NULL, 0))
             goto done;
     mf->missing = d->impute? MODEL_MISSING_IMPUTE: MODEL_MISSING_DROP;
-    if (!(mf->mean = gsl_vector_alloc (self->p)) || !(mf->std = gsl_vector_alloc (self->p))
-    ||  (d->impute && !(mf->impute = gsl_vector_alloc (self->p)))
-    ||  (mf->type == MODEL_TYPE_LOGISTIC && !(mf->w = gsl_vector_alloc (n)))) {
-        util_error (UTIL_ENOMEM, "out of memory (%zu features)", self->p);
+    if (!(mf->mean = model_vector_new (self->p, false))
+    ||  !(mf->std = model_vector_new (self->p, false))
+    ||  (d->impute && !(mf->impute = model_vector_new (self->p, false)))
+    ||  (mf->type == MODEL_TYPE_LOGISTIC && !(mf->w = model_vector_new (n, false)))) {
+        util_error_context ("model file (%zu features)", self->p);
         goto done;
     }
     for (size_t j = 0; j < self->p; j++) {

@@ -18,6 +18,8 @@
     Contents
         model_init          switches GSL's abort-on-error handler off
         MODEL_WUR           marks a result the caller must check
+        model_vector_new,   checked GSL vectors and matrices (sizes checked,
+        model_matrix_new    failures recorded, fault injection reaches them)
 
     Call model_init() once at start-up: it turns GSL's default error handler
     (which calls abort()) off, so that no GSL routine can end the process on
@@ -32,11 +34,27 @@
 #ifndef MODELS_MODELS_H
 #define MODELS_MODELS_H
 
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define MODEL_WUR __attribute__((warn_unused_result))
 
 /*  Switches GSL's abort-on-error handler off. Idempotent. Returns 0. */
 int model_init (void);
+
+/*  Checked GSL allocation, for every room. GSL's allocators multiply the
+    element count by the element size without a check (a wrapped size gives
+    a tiny block) and, with the abort handler off (model_init), report
+    failure only by returning NULL. These check the size first, take part
+    in the fault injector's walks (util_alloc_fault), and record a failure
+    in the error slot like util_calloc: NULL with UTIL_ELIMIT (the size
+    wraps) or UTIL_ENOMEM. */
+/*  A new vector of n doubles, zeroed if `zero`. Free with gsl_vector_free. */
+gsl_vector *model_vector_new (size_t n, bool zero);
+
+/*  A new n1 x n2 matrix, zeroed if `zero`. Free with gsl_matrix_free. */
+gsl_matrix *model_matrix_new (size_t n1, size_t n2, bool zero);
 
 #endif

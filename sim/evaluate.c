@@ -48,8 +48,8 @@ sim_score (sim_scored_t *out, const char *model_path, const char *csv_path, cons
     if (model_load_for (&ds, csv, mf, false))
         goto cleanup;
     out->rows = ds->n;
-    if (!(scores = gsl_vector_alloc (ds->n? ds->n: 1))) {
-        util_error (UTIL_ENOMEM, "out of memory scoring %zu rows", ds->n);
+    if (!(scores = model_vector_new (ds->n? ds->n: 1, false))) {
+        util_error_context ("scoring %zu rows", ds->n);
         goto cleanup;
     }
     if (!(out->why = util_calloc (ds->n, sizeof *out->why))

@@ -1,6 +1,7 @@
 /*  site/fedavg.c - local epochs of minibatch SGD for DP-FedAvg. */
 #include "fedavg.h"
 #include "util/alloc.h"
+#include "models/models.h"
 #include "util/error.h"
 #include "site.h"
 #include "models/logistic.h"
@@ -38,8 +39,8 @@ site_fedavg_delta (double *delta, const proto_study_t *study, size_t n_params,
     model_mlp_t *mlp = NULL;
     gsl_vector *own = NULL, *params = NULL;
     size_t *order = util_calloc (n, sizeof (size_t));
-    gsl_matrix *Xb = gsl_matrix_alloc (batch, p);
-    gsl_vector *yb = gsl_vector_alloc (batch), *grad = gsl_vector_alloc (n_params);
+    gsl_matrix *Xb = model_matrix_new (batch, p, false);
+    gsl_vector *yb = model_vector_new (batch, false), *grad = model_vector_new (n_params, false);
     int rc = 0;
     if (study->model == PROTO_MODEL_MLP) {
         if ((mlp = model_mlp_new (p, study->hidden, study->n_hidden, MODEL_ACT_RELU)))
@@ -48,10 +49,9 @@ site_fedavg_delta (double *delta, const proto_study_t *study, size_t n_params,
             rc = util_error_context ("model");
     }
     else
-        params = own = gsl_vector_alloc (n_params);
+        params = own = model_vector_new (n_params, false);
     if (!rc && (!order || !Xb || !yb || !grad || !params))
-        rc = util_error (UTIL_ENOMEM, "local training: out of memory (%zu rows, %zu parameters)",
-                         n, n_params);
+        rc = util_error_context ("local training (%zu rows, %zu parameters)", n, n_params);
     if (!rc) {
         gsl_vector_const_view start = gsl_vector_const_view_array (w, n_params);
         gsl_vector_memcpy (params, &start.vector);

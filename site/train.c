@@ -1,6 +1,7 @@
 /*  site/train.c - the integer vectors a site contributes. */
 #include "train.h"
 #include "util/alloc.h"
+#include "models/models.h"
 #include "util/error.h"
 #include "fedavg.h"
 #include "site.h"
@@ -17,10 +18,9 @@
 static gsl_matrix *
 s_standardise (const gsl_matrix *X, const double *mean, const double *std, bool clamp)
 {
-    gsl_matrix *Z = gsl_matrix_alloc (X->size1, X->size2);
+    gsl_matrix *Z = model_matrix_new (X->size1, X->size2, false);
     if (!Z)
-        return util_error_null (UTIL_ENOMEM, "out of memory (a %zu x %zu matrix)", X->size1,
-                                X->size2);
+        return NULL;
     for (size_t i = 0; i < X->size1; i++)
         for (size_t j = 0; j < X->size2; j++)
             gsl_matrix_set (Z, i, j, proto_z (gsl_matrix_get (X, i, j), mean [j], std [j], clamp));
@@ -133,7 +133,8 @@ s_train_site (int64_t *out, const model_dataset_t *ds, const proto_study_t *stud
     size_t n = plan->n_params;
     memset (out, 0, n * sizeof (int64_t));
     gsl_matrix *Z = s_standardise (ds->X, rs->mean, rs->std, !plan->off);
-    double *delta = Z? util_calloc (n, sizeof (double)): NULL;
+    //  Not zeroed: site_fedavg_delta writes every coordinate.
+    double *delta = Z? util_malloc (n * sizeof (double)): NULL;
     //  Privacy off: plain FedAvg, a clip no delta of standardised data reaches.
     double clip = study->privacy_off? 1e6: study->clip;
     int rc = !delta? util_error_context ("local training")
@@ -173,15 +174,17 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
         free (idx);
         return 0;
     }
-    gsl_matrix *Z = gsl_matrix_alloc (k, ds->X->size2);
-    gsl_vector *y = gsl_vector_alloc (k);
+    gsl_matrix *Z = model_matrix_new (k, ds->X->size2, false);
+    gsl_vector *y = model_vector_new (k, false);
     //  k rows of n gradients: k * n checked before it is allocated.
     size_t cells;
     double *G = NULL;
     int rc = 0;
-    if (!Z || !y || util_size_mul (&cells, k, n) || !(G = util_calloc (cells, sizeof (double))))
-        rc = util_error (UTIL_ENOMEM, "gradient: out of memory (%zu sampled rows, %zu parameters)",
-                         k, n);
+    //  Not zeroed: s_gradients writes every cell.
+    size_t bytes;
+    if (!Z || !y || util_size_mul (&cells, k, n) || util_size_mul (&bytes, cells, sizeof (double))
+    ||  !(G = util_malloc (bytes)))
+        rc = util_error_context ("gradient (%zu sampled rows, %zu parameters)", k, n);
     for (size_t r = 0; !rc && r < k; r++) {
         for (size_t j = 0; j < ds->X->size2; j++) {
             gsl_matrix_set (Z, r, j, proto_z (gsl_matrix_get (ds->X, idx [r], j), rs->mean [j],
@@ -212,11 +215,11 @@ s_eval (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
     if (!ds)
         return 0;
     gsl_matrix *Z = s_standardise (ds->X, rs->mean, rs->std, !plan->off);
-    gsl_vector *s = Z? gsl_vector_alloc (ds->n): NULL;
+    gsl_vector *s = Z? model_vector_new (ds->n, false): NULL;
     gsl_vector_const_view w = gsl_vector_const_view_array (rs->params, plan->n_params);
     int rc = 0;
     if (!s)
-        rc = util_error (UTIL_ENOMEM, "eval: out of memory (%zu test rows)", ds->n);
+        rc = util_error_context ("eval (%zu test rows)", ds->n);
     else
     if (study->model == PROTO_MODEL_LOGISTIC)
         model_lr_predict (s, &w.vector, Z);

@@ -33,23 +33,31 @@ test_hello (void **state)
     const char *ka = s_enrol ("site-a", &a), *kb = s_enrol ("site-b", &b);
     zframe_t *ia = zframe_new ("a1", 2), *ib = zframe_new ("b1", 2), *ia2 = zframe_new ("a2", 2);
     const char *why = NULL;
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why), 0);
+    bool fresh = false;
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why,
+                                         &fresh), 0);
+    assert_true (fresh);                //  its first hello
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why,
+                                         &fresh), 0);
+    assert_false (fresh);               //  the periodic hello of the same connection
     assert_int_equal (coord_sites_slot (&sites, ia), 0);
     assert_int_equal (coord_sites_slot (&sites, ib), -1);
     //  site-b's key under site-a's name, or a name that leaves the directory.
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 2, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 2, kb, ib, &why, NULL), -1);
     assert_non_null (strstr (why, "does not match the certificate"));
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "../site-b", 2, kb, ib, &why), -1);
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, ".site-b", 2, kb, ib, &why), -1);
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "", 2, kb, ib, &why), -1);
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-c", 2, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "../site-b", 2, kb, ib, &why, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, ".site-b", 2, kb, ib, &why, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "", 2, kb, ib, &why, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-c", 2, kb, ib, &why, NULL), -1);
     //  Another site may not claim site-a's share index.
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 1, kb, ib, &why), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 1, kb, ib, &why, NULL), -1);
     assert_string_equal (why, "hello: that share index belongs to another site");
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 2, kb, ib, &why), 1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 2, kb, ib, &why, NULL), 1);
     assert_int_equal (sites.n, 2);
     //  site-a reconnects: same slot, the new identity.
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia2, &why), 0);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia2, &why,
+                                         &fresh), 0);
+    assert_true (fresh);                //  a new connection: it restarted
     assert_int_equal (sites.n, 2);
     assert_int_equal (coord_sites_slot (&sites, ia2), 0);
     assert_int_equal (coord_sites_slot (&sites, ia), -1);
@@ -77,7 +85,7 @@ test_bound (void **state)
         snprintf (name, sizeof name, "s%u", i);
         zcert_t *cert;
         const char *key = s_enrol (name, &cert);
-        int slot = coord_sites_hello (&sites, support_dir_group, name, i + 1, key, id, &why);
+        int slot = coord_sites_hello (&sites, support_dir_group, name, i + 1, key, id, &why, NULL);
         if (i < COORD_SLOTS)
             assert_int_equal (slot, (int) i);
         else {

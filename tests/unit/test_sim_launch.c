@@ -94,9 +94,15 @@ test_study_and_report (void **state)
     //  One site goes (hard), its process is reaped; it comes back and the
     //  coordinator logs its second join.
     sim_fed_kill (fed, 1, true);
-    assert_true (sim_fed_logged (fed, "coordinator", "site site-2 (share 2) connected", 1));
+    assert_false (sim_fed_running (fed, 1));
+    assert_true (sim_fed_running (fed, 0));
+    assert_false (sim_fed_logged (fed, "coordinator", "site site-2 (share 2) connected again",
+                                  0.05));
     if (sim_fed_start_site (fed, 1))
         fail_msg ("restart: %s", util_last_error ());
+    //  The restart is logged as the site's new connection.
+    assert_true (sim_fed_logged (fed, "coordinator", "site site-2 (share 2) connected again", 1));
+    assert_true (sim_fed_running (fed, 1));
     assert_int_equal (sim_fed_start_site (fed, 1), -1);
     assert_non_null (strstr (util_last_error (), "already running"));
     assert_int_equal (sim_fed_start_site (fed, 7), -1);
@@ -133,6 +139,7 @@ test_start_failures (void **state)
     assert_true (support_net_port_free (port));
     //  A directory that cannot hold the logs.
     assert_null (sim_fed_start ("/nonexistent/dir", port, sites, 1));
+    assert_non_null (strstr (util_last_error (), "cannot create /nonexistent/dir/logs"));
     sim_fed_stop (NULL);
 }
 
