@@ -2,6 +2,7 @@
 #include "actor.h"
 #include "aggregate.h"
 #include "config.h"
+#include "util/actor.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "journal.h"
@@ -868,9 +869,7 @@ coord_actor (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     if (!self) {
         //  The reason crosses to the caller's thread with its code.
-        char code [16];
-        snprintf (code, sizeof code, "%d", (int) util_last_code ());
-        zstr_sendx (pipe, "ERROR", code, util_last_error (), NULL);
+        util_actor_failed (pipe);
         //  Wait for $TERM so the caller's zactor_destroy completes; this
         //  thread's OpenSSL state goes first (see the end of this function).
         char *command = zstr_recv (pipe);
@@ -916,16 +915,7 @@ coord_actor_new (const char *config_path)
     zactor_t *actor = zactor_new (coord_actor, (void *) config_path);
     if (!actor)
         return util_error_null (UTIL_ENOMEM, "coordinator: out of memory (actor)");
-    char *status = NULL, *code = NULL, *text = NULL;
-    if (zstr_recvx (actor, &status, &code, &text, NULL) < 0 || strcmp (status, "OK")) {
-        if (code && text)
-            util_error ((util_code_t) atoi (code), "%s", text);
-        else
-            util_error (UTIL_EFAIL, "coordinator did not start");
+    if (util_actor_started (actor, "coordinator", NULL))
         zactor_destroy (&actor);
-    }
-    zstr_free (&status);
-    zstr_free (&code);
-    zstr_free (&text);
     return actor;
 }

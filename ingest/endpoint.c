@@ -1,6 +1,7 @@
 /*  ingest/endpoint.c - the CURVE ingest endpoint actor. */
 #include "endpoint.h"
 #include "proto/curve.h"
+#include "util/actor.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "util/error.h"
@@ -313,9 +314,8 @@ s_fail (zsock_t *pipe)
     util_error_saved_t why;
     util_error_save (&why);
     OPENSSL_thread_stop ();
-    char code [16];
-    snprintf (code, sizeof code, "%d", (int) why.code);
-    zstr_sendx (pipe, "ERROR", code, why.text, NULL);
+    util_error_restore (&why);
+    util_actor_failed (pipe);
 }
 
 static void
@@ -388,24 +388,19 @@ ingest_endpoint_new (const ingest_config_t *cfg, const char *cert_path)
     if (!self)
         return NULL;
     self->actor = zactor_new (s_actor, &args);
-    char *status = NULL, *text = NULL, *reason = NULL;
-    if (!self->actor || zstr_recvx (self->actor, &status, &text, &reason, NULL) < 0
-    ||  !streq (status, "OK")) {
-        //  "ERROR" <code> <reason>, or "OK" <address>.
-        if (reason)
-            util_error ((util_code_t) atoi (text), "%s", reason);
+    //  "OK" <address>, or the actor's reason.
+    if (!self->actor
+    ||  util_actor_started (self->actor, "ingest endpoint", &self->address) || !self->address) {
+        if (!self->actor)
+            util_error (UTIL_EFAIL, "ingest endpoint: cannot start its actor");
         else
-            util_error (UTIL_EFAIL, "ingest: the endpoint actor did not start");
-        zstr_free (&status);
-        zstr_free (&text);
-        zstr_free (&reason);
+        if (util_last_code () == UTIL_OK || !*util_last_error ())
+            util_error (UTIL_EFAIL, "ingest endpoint: started without an address");
         zactor_destroy (&self->actor);
+        zstr_free (&self->address);
         free (self);
         return NULL;
     }
-    zstr_free (&status);
-    zstr_free (&reason);
-    self->address = text;
     zsys_info ("ingest: gateways at %s (allowlist %s)", self->address, cfg->gateways);
     return self;
 }

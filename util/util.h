@@ -9,6 +9,8 @@
         util/file.h     a whole file read into memory under a cap
                         (util_file_read), or written durably and
                         atomically (util_file_write)
+        util/actor.h    a czmq actor's start-up answer, its failure's reason
+                        and code carried across threads
         util/config.h   ZPL config files, bounded (util_config_read), and
                         paths relative to them (util_config_path)
         util/codec.h    lower-case hex and canonical base64 (RFC 4648)
@@ -22,6 +24,7 @@
 #ifndef UTIL_UTIL_H
 #define UTIL_UTIL_H
 
+#include "util/actor.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "util/config.h"
