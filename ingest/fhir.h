@@ -62,8 +62,8 @@ int ingest_fhir_datetime (const char *s, int64_t *ms) INGEST_WUR;
     INGEST_BAD_FHIR, INGEST_UNIT_MISMATCH, INGEST_SUBJECT_MISMATCH or
     INGEST_TOO_LARGE (over INGEST_PAYLOAD_MAX bytes), with the field at fault
     in util_last_error (); `out` is untouched on failure. INGEST_BAD_FHIR
-    with util_last_code () == UTIL_ENOMEM means the payload could not be
-    read (out of memory), not that it is bad. */
+    with ingest_undecided () true means the payload could not be read (out
+    of memory), not that it is bad. */
 ingest_reason_t ingest_fhir_observation_check (ingest_observation_t *out, const char *json,
                                            size_t len, const char *patient_ref) INGEST_WUR;
 

@@ -72,14 +72,16 @@ s_thread_ctxs (void)
                                                sizeof s_salt - 1),
             OSSL_PARAM_construct_end ()
         };
-        if ((c->kdf = EVP_KDF_CTX_new (s_hkdf)) && (c->cipher = EVP_CIPHER_CTX_new ())
-        &&  EVP_KDF_CTX_set_params (c->kdf, fixed) == 1
-        &&  pthread_setspecific (s_ctx_key, c) == 0)
-            s_ctxs = c;
-        else {
+        const char *why = !(c->kdf = EVP_KDF_CTX_new (s_hkdf))
+                       || !(c->cipher = EVP_CIPHER_CTX_new ())? "out of memory (OpenSSL contexts)"
+                        : EVP_KDF_CTX_set_params (c->kdf, fixed) != 1? "HKDF-SHA-256 set-up failed"
+                        : pthread_setspecific (s_ctx_key, c) != 0? "no thread-local slot": NULL;
+        if (why) {
             s_ctxs_free (c);
-            return util_error_null (UTIL_ENOMEM, "frame: out of memory (OpenSSL contexts)");
+            return util_error_null (strncmp (why, "out of", 6)? UTIL_ECRYPTO: UTIL_ENOMEM,
+                                    "frame: %s", why);
         }
+        s_ctxs = c;
     }
     return s_ctxs;
 }
@@ -262,17 +264,22 @@ ingest_frame_open (uint8_t *payload, size_t cap, size_t *payload_len, const inge
         return ingest_reject (INGEST_MALFORMED_FRAME, "frame: no AEAD or no room to open");
     uint8_t key [S_KEY_LEN], nonce [S_IV_LEN];
     if (s_record_key (key, nonce, &frame->header, secret)) {
-        //  Nothing was decided about the frame: out of memory keeps its code.
+        //  Nothing was decided about the frame (the site's own failure keeps
+        //  its code: ingest_undecided).
         util_cleanse (payload, frame->ciphertext_len);
-        if (util_last_code () == UTIL_ENOMEM)
-            return INGEST_BAD_TAG;
-        return ingest_reject (INGEST_BAD_TAG, "frame: %s", "key derivation failed");
+        return INGEST_BAD_TAG;
     }
     ctxs_t *ctxs = s_thread_ctxs ();
     EVP_CIPHER_CTX *ctx = ctxs? ctxs->cipher: NULL;
+    if (!ctx || EVP_DecryptInit_ex2 (ctx, cipher, key, nonce, NULL) != 1) {
+        OPENSSL_cleanse (key, sizeof key);
+        util_cleanse (payload, frame->ciphertext_len);
+        if (ctx)
+            util_error (UTIL_ECRYPTO, "frame: OpenSSL AEAD set-up failed");
+        return INGEST_BAD_TAG;
+    }
     int n = 0, fin = 0;
-    int ok = ctx
-          && EVP_DecryptInit_ex2 (ctx, cipher, key, nonce, NULL) == 1
+    int ok = 1
           && EVP_DecryptUpdate (ctx, NULL, &n, frame->aad, (int) frame->aad_len) == 1
           && EVP_DecryptUpdate (ctx, payload, &n, frame->ciphertext,
                                 (int) frame->ciphertext_len) == 1

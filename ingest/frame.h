@@ -97,8 +97,9 @@ ingest_reason_t ingest_frame_parse (ingest_frame_t *frame, const uint8_t *buf,
     into `payload` (capacity `cap` >= frame->ciphertext_len), setting
     *payload_len. Returns INGEST_OK, or INGEST_BAD_TAG with `payload` zeroed
     (nothing unauthenticated is ever left in it). INGEST_BAD_TAG with
-    util_last_code () == UTIL_ENOMEM means the frame could not be opened
-    (out of memory), not that it is bad: it must not be rejected. */
+    ingest_undecided () true means the frame could not be opened (out of
+    memory, a primitive that would not run), not that it is bad: it must
+    not be rejected. */
 ingest_reason_t ingest_frame_open (uint8_t *payload, size_t cap, size_t *payload_len,
                                const ingest_frame_t *frame,
                                const uint8_t secret [INGEST_SECRET_LEN]) INGEST_WUR;

@@ -31,3 +31,10 @@ ingest_reason_name (ingest_reason_t reason)
     };
     return (unsigned) reason < INGEST_REASON_COUNT? names [reason]: "unknown";
 }
+
+bool
+ingest_undecided (void)
+{
+    util_code_t code = util_last_code ();
+    return code != UTIL_EINPUT && code != UTIL_ELIMIT;
+}

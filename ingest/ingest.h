@@ -30,6 +30,7 @@
 #ifndef INGEST_INGEST_H
 #define INGEST_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,13 @@ typedef enum {
     INGEST_TOO_LARGE,           //  frame longer than INGEST_FRAME_MAX
     INGEST_REASON_COUNT
 } ingest_reason_t;
+
+/*  True if the reason just returned decided nothing: the site itself failed
+    (out of memory, a cryptographic primitive that would not run), not the
+    frame or the payload. A rejection of the input carries UTIL_EINPUT or
+    UTIL_ELIMIT in the error slot; any other code means "not judged": the
+    record must not be rejected, and its sender should send it again. */
+bool ingest_undecided (void);
 
 /*  The reason's wire and log name ("accepted", "bad_tag", "replay", ...),
     or "unknown" for a value out of range. Static. */

@@ -146,13 +146,13 @@ ingest_provision_enroll_device (const ingest_site_files_t *site, const ingest_en
                           : s_write_provision (path, device, *epoch, secret)) {
         //  Nobody holds the secret: take the enrollment back, so that it
         //  can be done again, and keep the write's reason.
-        char why [UTIL_ERROR_MAX];
-        util_error_copy (why, sizeof why);
+        util_error_saved_t why;
+        util_error_save (&why);
         if (ingest_store_revoke (store, device->device_id))
-            util_error (UTIL_EIO, "%s; and revoking the enrollment failed: revoke %s by hand",
-                        why, device->device_id);
+            util_error (why.code, "%s; and revoking the enrollment failed: revoke %s by hand",
+                        why.text, device->device_id);
         else
-            util_error (UTIL_EIO, "%s (the enrollment was revoked)", why);
+            util_error (why.code, "%s (the enrollment was revoked)", why.text);
         goto done;
     }
     if (written) {

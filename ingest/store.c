@@ -502,9 +502,9 @@ s_decide (ingest_store_t *self, const uint8_t *buf, size_t len, int64_t now_ms,
         return r;
     size_t plen = 0;
     if ((r = ingest_frame_open (self->payload, INGEST_PAYLOAD_MAX, &plen, &f, d->secret)) != INGEST_OK) {
-        //  Out of memory decides nothing: the batch is not committed, and
-        //  the gateway sends the frame again.
-        if (util_last_code () == UTIL_ENOMEM) {
+        //  The site's own failure decides nothing: the batch is not
+        //  committed, and the gateway sends the frame again.
+        if (ingest_undecided ()) {
             *failed = true;
             return INGEST_OK;
         }
@@ -514,7 +514,7 @@ s_decide (ingest_store_t *self, const uint8_t *buf, size_t len, int64_t now_ms,
     r = ingest_fhir_observation_check (&obs, (const char *) self->payload, plen, d->patient);
     if (r != INGEST_OK) {
         OPENSSL_cleanse (self->payload, plen);
-        if (util_last_code () == UTIL_ENOMEM) {
+        if (ingest_undecided ()) {
             *failed = true;
             return INGEST_OK;
         }

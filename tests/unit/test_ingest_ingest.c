@@ -35,6 +35,14 @@ test_reject (void **state)
                       INGEST_TOO_LARGE);
     assert_string_equal (util_last_error (), "frame of 70000 bytes");
     assert_int_equal (util_last_code (), UTIL_ELIMIT);
+    assert_false (ingest_undecided ());
+    ingest_reject (INGEST_BAD_TAG, "tag does not verify");
+    assert_false (ingest_undecided ());
+    //  The site's own failures decide nothing.
+    util_error (UTIL_ENOMEM, "out of memory");
+    assert_true (ingest_undecided ());
+    util_error (UTIL_ECRYPTO, "frame: HKDF-SHA-256 set-up failed");
+    assert_true (ingest_undecided ());
 }
 
 int
