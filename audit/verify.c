@@ -128,7 +128,7 @@ s_read_checkpoints (verify_t *v, const char *note, size_t note_len)
     int rc = -1;
     if (sqlite3_prepare_v2 (v->db, "SELECT size, root, note FROM checkpoints ORDER BY size",
                             -1, &st, NULL) != SQLITE_OK) {
-        util_error (UTIL_EIO, "%s: reading checkpoints: %s", v->path, sqlite3_errmsg (v->db));
+        util_sqlite_fail (v->db, v->path, "reading checkpoints");
         goto done;
     }
     size_t cap = 0;
@@ -161,7 +161,7 @@ s_read_checkpoints (verify_t *v, const char *note, size_t note_len)
         v->ncps++;
     }
     if (step != SQLITE_DONE) {
-        util_error (UTIL_EIO, "%s: reading checkpoints: %s", v->path, sqlite3_errmsg (v->db));
+        util_sqlite_fail (v->db, v->path, "reading checkpoints");
         goto done;
     }
     if (note) {
@@ -228,7 +228,7 @@ s_check_entries (verify_t *v)
         goto done;
     if (sqlite3_prepare_v2 (v->db, "SELECT idx, time_ms, kind, actor, detail, leaf FROM entries"
                             " ORDER BY idx", -1, &st, NULL) != SQLITE_OK) {
-        util_error (UTIL_EIO, "%s: reading entries: %s", v->path, sqlite3_errmsg (v->db));
+        util_sqlite_fail (v->db, v->path, "reading entries");
         goto done;
     }
     int step;

@@ -7,8 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-//  Per-step RDP at each order, computed once per z and scaled by steps:
-//  the curve is linear in steps.
+//  Epsilon after `steps` compositions: each order's per-step RDP scaled by
+//  the number of steps (the curve is linear in steps; steps may be
+//  fractional while a search brackets it).
 static int
 s_epsilon (double q, double z, double steps, double delta, const double *orders,
            size_t n, dp_conversion_t conversion, double *epsilon, double *order)

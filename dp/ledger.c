@@ -9,6 +9,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -255,18 +256,19 @@ s_read_spent (dp_ledger_t *self, const char *study, const char *dataset)
     sqlite3_bind_text (st, 1, study, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 2, dataset, -1, SQLITE_STATIC);
     int step;
+    bool bad_row = false;
     while ((step = sqlite3_step (st)) == SQLITE_ROW) {
         sqlite3_int64 idx = sqlite3_column_int64 (st, 0);
         if (idx < 0 || (size_t) idx >= n) {
             util_error (UTIL_EINPUT, "ledger %s: spend row with order index %lld outside the grid",
                         self->path, (long long) idx);
-            step = SQLITE_ERROR;
+            bad_row = true;
             break;
         }
         rdp [idx] = sqlite3_column_double (st, 1);
     }
-    if (step != SQLITE_DONE) {
-        if (step != SQLITE_ERROR)
+    if (bad_row || step != SQLITE_DONE) {
+        if (!bad_row)
             s_sql_error (self, "reading spend");
         dp_curve_destroy (&curve);
     }

@@ -266,24 +266,25 @@ he_keyfile_parse_verify (const char *text, size_t len, const char *origin)
     return vk;
 }
 
-#define LOADER(kind, type)                                                  \
+//  Secret and share files must be private (0600): one that group or others
+//  may read is refused, as the site's storage key is.
+#define LOADER(kind, type, flags)                                           \
     type *                                                                  \
     he_keyfile_load_##kind (const char *path)                               \
     {                                                                       \
         size_t len = 0;                                                     \
         char *text = NULL;                                                  \
-        if (util_file_read (path, HE_KEYFILE_MAX, UTIL_FILE_SECRET,         \
-                            &text, &len))                                   \
+        if (util_file_read (path, HE_KEYFILE_MAX, (flags), &text, &len))   \
             return NULL;                                                    \
         type *obj = he_keyfile_parse_##kind (text, len, path);              \
         OPENSSL_cleanse (text, len);                                        \
         free (text);                                                        \
         return obj;                                                         \
     }
-LOADER (public, he_pubkey_t)
-LOADER (secret, he_seckey_t)
-LOADER (share, he_share_t)
-LOADER (verify, he_verify_t)
+LOADER (public, he_pubkey_t, 0)
+LOADER (secret, he_seckey_t, UTIL_FILE_SECRET | UTIL_FILE_PRIVATE)
+LOADER (share, he_share_t, UTIL_FILE_SECRET | UTIL_FILE_PRIVATE)
+LOADER (verify, he_verify_t, 0)
 
 //  A growable text buffer for the formatters. The first failure is
 //  recorded in the error slot and every later call does nothing.

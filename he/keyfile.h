@@ -14,7 +14,8 @@
             share   bits, parties, threshold, index, n, v, vi, share
             verify  bits, parties, threshold, n, v, vk1 .. vk<parties>
 
-    Secret and share files are written with mode 0600.
+    Secret and share files are written with mode 0600, and loading one that
+    group or others may read is refused (UTIL_EREFUSED: "chmod 600 it").
 
     Contents
         HE_KEYFILE_MAX              the largest key file read

@@ -401,8 +401,7 @@ he_sum (mpz_t out, const he_pubkey_t *pk, const mpz_t *cs, size_t count)
     mpz_init2 (wide, 2 * pk->bits * 2 + 64);
     for (size_t i = 0; i < count; i++) {
         if (he_check_ciphertext (pk, cs [i])) {
-            util_error (UTIL_EINPUT, "ciphertext %zu of %zu is invalid: %s", i, count,
-                        "need 0 < c < n^2 and gcd(c, n) = 1");
+            util_error_context ("ciphertext %zu of %zu", i, count);
             mpz_clears (acc, wide, NULL);
             return -1;
         }

@@ -158,7 +158,7 @@ he_vector_deserialize (mpz_t **cts, size_t *count, const he_pubkey_t *pk,
         mpz_init (out [i]);
         mpz_import (out [i], width, 1, 1, 0, 0, buf + HE_VECTOR_HEADER + i * width);
         if (he_check_ciphertext (pk, out [i])) {
-            util_error (UTIL_EINPUT, "ciphertext vector: element %zu of %zu is not a valid ciphertext", i, n);
+            util_error_context ("ciphertext vector: element %zu of %zu", i, n);
             he_vector_free (&out, i + 1);
             return -1;
         }

@@ -152,9 +152,8 @@ s_reply (s_server_t *s, zframe_t **identity, zframe_t **id, zframe_t **parts, si
     if (!built)
         zsys_error ("ingest: out of memory answering %s", what);
     else
-    if (zmsg_send (&out, s->router))
-        zmsg_destroy (&out);
-    zmsg_destroy (&out);
+        zmsg_send (&out, s->router);
+    zmsg_destroy (&out);                //  NULL once sent
     zframe_destroy (identity);
     zframe_destroy (id);
 }

@@ -168,9 +168,13 @@ s_vec (const gsl_vector *v, size_t n, const char *what, bool *ok)
 {
     json_t *a = s_arr (what, ok);
     for (size_t k = 0; *ok && k < n; k++) {
-        char where [96];
-        snprintf (where, sizeof where, "%s[%zu]", what, k);
-        s_push (a, s_real (gsl_vector_get (v, k), where, ok), where, ok);
+        //  The element is named only when it is refused: this runs for
+        //  every parameter of a model.
+        double x = gsl_vector_get (v, k);
+        char where [96] = "";
+        if (!isfinite (x))
+            snprintf (where, sizeof where, "%s[%zu]", what, k);
+        s_push (a, s_real (x, *where? where: what, ok), what, ok);
     }
     if (!*ok) {
         json_decref (a);

@@ -210,6 +210,12 @@ test_files (void **state)
     he_share_t *sh = he_keyfile_load_share (path);
     assert_non_null (sh);
     he_share_destroy (&sh);
+    //  A share that group or others may read is refused, naming the fix.
+    assert_int_equal (chmod (path, 0640), 0);
+    assert_null (he_keyfile_load_share (path));
+    assert_int_equal (util_last_code (), UTIL_EREFUSED);
+    assert_non_null (strstr (util_last_error (), "chmod 600"));
+    assert_int_equal (chmod (path, 0600), 0);
     free (t);
     //  Missing file, directory, oversized file.
     assert_null (he_keyfile_load_public ("/nonexistent/cohort.key"));
