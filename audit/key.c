@@ -3,8 +3,6 @@
 #include "merkle.h"
 #include "audit_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -12,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_ALG_ED25519 0x01
@@ -148,7 +145,7 @@ audit_signer_parse (const char *text, size_t len)
 {
     size_t plen = strlen (S_PRIVATE_PREFIX);
     if (len > AUDIT_KEY_TEXT_MAX || len < plen || memcmp (text, S_PRIVATE_PREFIX, plen) != 0) {
-        util_error (UTIL_ELIMIT, "signer key must start with '%s' and be at most %d characters",
+        util_error (UTIL_EINPUT, "signer key must start with '%s' and be at most %d characters",
                     S_PRIVATE_PREFIX, AUDIT_KEY_TEXT_MAX);
         return NULL;
     }
@@ -159,7 +156,7 @@ audit_signer_parse (const char *text, size_t len)
     audit_signer_t *self = s_signer_from_seed (name, strlen (name), seed);
     OPENSSL_cleanse (seed, sizeof seed);
     if (self && memcmp (keyid, self->keyid, AUDIT_KEY_ID_LEN) != 0) {
-        util_error (UTIL_EFAIL, "signer key: key id does not match the name and key");
+        util_error (UTIL_EINPUT, "signer key: key id does not match the name and key");
         audit_signer_destroy (&self);
     }
     return self;
@@ -321,7 +318,7 @@ audit_verifier_parse (const char *text, size_t len)
     }
     if (s_keyid (self->keyid, self->name, self->pub)
     ||  memcmp (keyid, self->keyid, AUDIT_KEY_ID_LEN) != 0) {
-        util_error (UTIL_EFAIL, "verifier key: key id does not match the name and key");
+        util_error (UTIL_EINPUT, "verifier key: key id does not match the name and key");
         audit_verifier_destroy (&self);
     }
     return self;

@@ -3,8 +3,6 @@
 #include "util/alloc.h"
 #include "util/file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

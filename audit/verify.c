@@ -29,7 +29,7 @@ static int
 s_bad (verify_t *v, uint64_t index, const char *fmt, const char *detail)
 {
     v->result->first_bad = (int64_t) index;
-    return util_error (UTIL_EFAIL, fmt, v->path, (unsigned long long) index, detail);
+    return util_error (UTIL_ECRYPTO, fmt, v->path, (unsigned long long) index, detail);
 }
 
 static int
@@ -99,7 +99,7 @@ s_read_meta (verify_t *v, const audit_verifier_t *given)
         if (!v->own_key && util_last_code () == UTIL_ENOMEM)
             return util_error_context ("%s: the log's recorded verifier key", v->path);
         if (!v->own_key)
-            return util_error (UTIL_EFAIL, "%s: the log's recorded verifier key is damaged", v->path);
+            return util_error (UTIL_EINPUT, "%s: the log's recorded verifier key is damaged", v->path);
     }
     v->key = given? given: v->own_key;
     return 0;
@@ -116,7 +116,7 @@ s_open_note (verify_t *v, audit_checkpoint_t *cp, const char *note, size_t len,
     if (audit_checkpoint_open (cp, note, len, v->key))
         return util_error_context ("%s: %s", v->path, what);
     if (strcmp (cp->origin, v->origin) != 0)
-        return util_error (UTIL_EFAIL, "%s: %s is for log '%s', not '%s'", v->path, what, cp->origin,
+        return util_error (UTIL_EINPUT, "%s: %s is for log '%s', not '%s'", v->path, what, cp->origin,
                            v->origin);
     return 0;
 }
@@ -155,7 +155,7 @@ s_read_checkpoints (verify_t *v, const char *note, size_t note_len)
         if (size < 0 || cp->size != (uint64_t) size
         ||  sqlite3_column_bytes (st, 1) != AUDIT_HASH_LEN
         ||  memcmp (sqlite3_column_blob (st, 1), cp->root, AUDIT_HASH_LEN) != 0) {
-            util_error (UTIL_EFAIL, "%s: %s: its columns do not match its signed note", v->path, what);
+            util_error (UTIL_ECRYPTO, "%s: %s: its columns do not match its signed note", v->path, what);
             goto done;
         }
         v->ncps++;
@@ -299,7 +299,7 @@ s_check_entries (verify_t *v)
         goto done;
     }
     if (v->meta_edge.count != tree.count) {
-        util_error (UTIL_EFAIL, "%s: the stored right edge of the tree is damaged", v->path);
+        util_error (UTIL_EINPUT, "%s: the stored right edge of the tree is damaged", v->path);
         goto done;
     }
     //  Each right-edge hash covers one perfect subtree, largest first; the

@@ -78,7 +78,7 @@ s_check_meta (dp_ledger_t *self)
         if (step == SQLITE_ROW) {
             const char *have = (const char *) sqlite3_column_text (st, 0);
             if (!have || strcmp (have, want [k]) != 0)
-                rc = util_error (UTIL_EFAIL, "ledger %s: %s is '%.60s', this build expects '%.60s'",
+                rc = util_error (UTIL_EINPUT, "ledger %s: %s is '%.60s', this build expects '%.60s'",
                                  self->path, keys [k], have? have: "", want [k]);
         }
         else
@@ -186,9 +186,9 @@ dp_ledger_set_budget (dp_ledger_t *self, const char *study, const char *dataset,
     if (s_check_names (study, dataset))
         return -1;
     if (!(epsilon > 0) || !isfinite (epsilon))
-        return util_error (UTIL_EREFUSED, "ledger: budget epsilon %g must be positive and finite", epsilon);
+        return util_error (UTIL_EINPUT, "ledger: budget epsilon %g must be positive and finite", epsilon);
     if (!(delta > 0 && delta < 1))
-        return util_error (UTIL_EREFUSED, "ledger: budget delta %g outside (0, 1)", delta);
+        return util_error (UTIL_EINPUT, "ledger: budget delta %g outside (0, 1)", delta);
     if (s_exec (self, "BEGIN IMMEDIATE"))
         return -1;
     double e, d;

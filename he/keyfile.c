@@ -4,14 +4,11 @@
 #include "util/alloc.h"
 #include "util/file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define LINE_MAX_CHARS  8192

@@ -35,7 +35,7 @@ static size_t
 s_get_header (const uint8_t *buf, size_t len, const char *magic, const char *what)
 {
     if (len < HE_SERIAL_HEADER) {
-        util_error (UTIL_EFAIL, "%s: %zu bytes is shorter than the %d-byte header", what, len,
+        util_error (UTIL_EINPUT, "%s: %zu bytes is shorter than the %d-byte header", what, len,
                     HE_SERIAL_HEADER);
         return 0;
     }
@@ -49,12 +49,12 @@ s_get_header (const uint8_t *buf, size_t len, const char *magic, const char *wha
         return 0;
     }
     if (buf [5] != 0) {
-        util_error (UTIL_EREFUSED, "%s: reserved byte is %u, must be 0", what, buf [5]);
+        util_error (UTIL_EINPUT, "%s: reserved byte is %u, must be 0", what, buf [5]);
         return 0;
     }
     size_t bits = ((size_t) buf [6] << 8) | buf [7];
     if (bits < HE_BITS_MIN || bits > HE_BITS_MAX || bits % 64) {
-        util_error (UTIL_EFAIL, "%s: key size %zu bits not acceptable", what, bits);
+        util_error (UTIL_EINPUT, "%s: key size %zu bits not acceptable", what, bits);
         return 0;
     }
     return bits;
@@ -91,7 +91,7 @@ he_pubkey_deserialize (const uint8_t *buf, size_t len)
     mpz_import (hs, bits / 4, 1, 1, 0, 0, buf + HE_SERIAL_HEADER + bits / 8);
     he_pubkey_t *pk = NULL;
     if (mpz_sizeinbase (n, 2) != bits)
-        util_error (UTIL_EFAIL, "public key: n has %zu bits, header says %zu", mpz_sizeinbase (n, 2), bits);
+        util_error (UTIL_EINPUT, "public key: n has %zu bits, header says %zu", mpz_sizeinbase (n, 2), bits);
     else
         pk = he_pubkey_new (n, hs);
     mpz_clears (n, hs, NULL);
@@ -136,7 +136,7 @@ he_vector_deserialize (mpz_t **cts, size_t *count, const he_pubkey_t *pk,
     if (!bits)
         return -1;
     if (bits != he_pubkey_bits (pk))
-        return util_error (UTIL_EFAIL, "ciphertext vector: made for %zu-bit keys, this key has %zu",
+        return util_error (UTIL_EINPUT, "ciphertext vector: made for %zu-bit keys, this key has %zu",
                            bits, he_pubkey_bits (pk));
     if (len < HE_VECTOR_HEADER)
         return util_error (UTIL_EINPUT, "ciphertext vector: truncated header");
@@ -231,7 +231,7 @@ he_proofs_deserialize (he_proof_t **proofs, size_t *count, const he_pubkey_t *pk
     if (!bits)
         return -1;
     if (bits != he_pubkey_bits (pk))
-        return util_error (UTIL_EFAIL, "proof vector: made for %zu-bit keys, this key has %zu", bits,
+        return util_error (UTIL_EINPUT, "proof vector: made for %zu-bit keys, this key has %zu", bits,
                            he_pubkey_bits (pk));
     if (len < HE_VECTOR_HEADER + 2)
         return util_error (UTIL_EINPUT, "proof vector: truncated header");

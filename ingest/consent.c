@@ -299,7 +299,7 @@ ingest_consent_parse (ingest_consent_t **out, const char *json, size_t len)
         if (json_error_code (&err) == json_error_out_of_memory)
             util_error (UTIL_ENOMEM, "consent: out of memory reading the resource");
         else
-            util_error (UTIL_EREFUSED, "consent: line %d column %d: %s", err.line, err.column,
+            util_error (UTIL_EINPUT, "consent: line %d column %d: %s", err.line, err.column,
                         err.text);
         return INGEST_GRANT_MALFORMED;
     }
@@ -359,7 +359,7 @@ ingest_grant_open (ingest_consent_t **out, const char *envelope, size_t len,
     if (!json_is_object (root) || !c64 || !(consent = s_unb64 (c64, &clen))) {
         //  Out of memory keeps its code: the grant was not judged.
         if (!c64 || util_last_code () != UTIL_ENOMEM)
-            util_error (UTIL_EREFUSED, "grant: \"consent\" must be the base64 of the Consent JSON");
+            util_error (UTIL_EINPUT, "grant: \"consent\" must be the base64 of the Consent JSON");
         goto done;
     }
     if (!signer && !s64) {

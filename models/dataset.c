@@ -244,14 +244,14 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
         const char *name = spec->features? spec->features [k]: model_csv_header (csv, k);
         if (spec->label && strcmp (name, spec->label) == 0) {
             if (spec->features) {
-                util_error (UTIL_EFAIL, "%s: the label '%s' cannot also be a feature", file, name);
+                util_error (UTIL_EINPUT, "%s: the label '%s' cannot also be a feature", file, name);
                 model_schema_destroy (&schema);
             }
             continue;
         }
         long j = model_csv_find (csv, name);
         if (j < 0) {
-            util_error (UTIL_EFAIL, "%s:1:1: no column '%s' in the header", file, name);
+            util_error (UTIL_EINPUT, "%s:1:1: no column '%s' in the header", file, name);
             model_schema_destroy (&schema);
             break;
         }
@@ -375,7 +375,7 @@ model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
     if ((spec->positive == NULL) != (spec->negative == NULL))
         return util_error (UTIL_EINPUT, "%s: give both label values or neither", file);
     if (spec->positive && strcmp (spec->positive, spec->negative) == 0)
-        return util_error (UTIL_EFAIL, "%s: the two label values are the same", file);
+        return util_error (UTIL_EINPUT, "%s: the two label values are the same", file);
     long label_col = -1;
     if (spec->label) {
         label_col = model_csv_find (csv, spec->label);
@@ -383,7 +383,7 @@ model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
             return util_error (UTIL_EINPUT, "%s:1:1: no label column '%s' in the header", file, spec->label);
     }
     if (rows == 0)
-        return util_error (UTIL_EFAIL, "%s:2:1: no data rows after the header", file);
+        return util_error (UTIL_EINPUT, "%s:2:1: no data rows after the header", file);
     model_schema_t *own = NULL;
     if (!schema) {
         own = s_schema_from_data (csv, spec);
@@ -406,7 +406,7 @@ model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
             goto cleanup;
         }
         if (col_of [k] == label_col) {
-            util_error (UTIL_EFAIL, "%s: the label '%s' cannot also be a feature", file, spec->label);
+            util_error (UTIL_EINPUT, "%s: the label '%s' cannot also be a feature", file, spec->label);
             goto cleanup;
         }
     }

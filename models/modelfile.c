@@ -6,7 +6,6 @@
 #include "util/error.h"
 #include "util/file.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -328,7 +327,7 @@ typedef struct {
 static int
 s_bad (s_ctx_t *ctx, const char *path, const char *reason)
 {
-    return util_error (UTIL_EFAIL, "%s: %s: %s", ctx->name, path, reason);
+    return util_error (UTIL_EINPUT, "%s: %s: %s", ctx->name, path, reason);
 }
 
 //  Refuses keys outside `allowed` (NULL-terminated) and requires those

@@ -75,7 +75,7 @@ s_list (const char *origin, const char *path, const char *text, char ***items, s
     for (const char *p = text; *p; p++)
         n += *p == ',';
     if (n > 4096)
-        return util_error (UTIL_EFAIL, "%s: %s: more than 4096 items", origin, path);
+        return util_error (UTIL_ELIMIT, "%s: %s: more than 4096 items", origin, path);
     char *copy = util_strdup (text), *save = NULL;
     char **list = copy? util_calloc (n, sizeof *list): NULL;
     if (!list) {

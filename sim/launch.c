@@ -145,7 +145,7 @@ s_in_log (const sim_fed_t *self, const char *log, const char *text)
     FILE *f = fopen (path, "r");
     if (!f)
         return false;
-    char line [1024];
+    char line [4096];
     bool found = false;
     while (!found && fgets (line, sizeof line, f))
         found = strstr (line, text) != NULL;
@@ -211,7 +211,7 @@ static int
 s_logged_port (const sim_fed_t *self, long from)
 {
     static const char mark [] = "listening on tcp://127.0.0.1:";
-    char path [S_PATH_MAX], line [1024];
+    char path [S_PATH_MAX], line [4096];
     snprintf (path, sizeof path, "%s/logs/coordinator.log", self->dir);
     FILE *f = fopen (path, "r");
     if (f && fseek (f, from, SEEK_SET)) {
@@ -264,7 +264,7 @@ sim_fed_start_coordinator (sim_fed_t *self, int port)
 static size_t
 s_count_logged (const sim_fed_t *self, const char *text)
 {
-    char path [S_PATH_MAX], line [1024];
+    char path [S_PATH_MAX], line [4096];
     snprintf (path, sizeof path, "%s/logs/coordinator.log", self->dir);
     FILE *f = fopen (path, "r");
     size_t n = 0;

@@ -129,7 +129,7 @@ site_config_load (const char *path)
     self->allow_privacy_off = !strcmp (off, "true");
     zconfig_t *budget = zconfig_locate (site, "budget");
     if (!budget) {
-        util_error (UTIL_EREFUSED, "%s: site/budget: missing", path);
+        util_error (UTIL_EINPUT, "%s: site/budget: missing", path);
         goto done;
     }
     if (s_number (path, budget, "epsilon", 1e-6, 1e4, NULL, &self->budget_epsilon)
@@ -167,7 +167,7 @@ site_config_load (const char *path)
             goto done;
         }
         if (d->test_path && d->test_fraction > 0) {
-            util_error (UTIL_EFAIL, "%s: dataset %s: test_path and test_fraction exclude each other",
+            util_error (UTIL_EINPUT, "%s: dataset %s: test_path and test_fraction exclude each other",
                         path, name);
             goto done;
         }
@@ -178,7 +178,7 @@ site_config_load (const char *path)
     const char *audit = zconfig_get (site, "audit", NULL);
     const char *origin = zconfig_get (site, "audit_origin", NULL);
     if (ingest && (audit || origin)) {
-        util_error (UTIL_EFAIL, "%s: site/%s: with an ingest section the audit log is ingest/audit",
+        util_error (UTIL_EINPUT, "%s: site/%s: with an ingest section the audit log is ingest/audit",
                     path, audit? "audit": "audit_origin");
         goto done;
     }

@@ -5,14 +5,9 @@
 
 #include <czmq.h>
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 const char *
 e2e_path (e2e_t *c, const char *rel)
@@ -55,18 +50,37 @@ s_split (e2e_t *c, bool label_skew)
         fclose (in);
         return -1;
     }
-    FILE *train [E2E_SITES_MAX], *test [E2E_SITES_MAX];
+    FILE *train [E2E_SITES_MAX] = { NULL }, *test [E2E_SITES_MAX] = { NULL };
+    bool opened = true;
     for (unsigned i = 0; i < c->sites; i++) {
         char p [512];
         snprintf (p, sizeof p, "%s/data/%s.csv", c->dir, c->names [i]);
         train [i] = fopen (p, "w");
         snprintf (p, sizeof p, "%s/data/%s-test.csv", c->dir, c->names [i]);
         test [i] = fopen (p, "w");
-        fputs (header, train [i]);
-        fputs (header, test [i]);
+        opened = opened && train [i] && test [i];
     }
     FILE *all_train = fopen (e2e_path (c, "data/pooled.csv"), "w");
     FILE *all_test = fopen (e2e_path (c, "data/pooled-test.csv"), "w");
+    if (!opened || !all_train || !all_test) {
+        fprintf (stderr, "e2e: cannot create the split files in %s/data\n", c->dir);
+        for (unsigned i = 0; i < c->sites; i++) {
+            if (train [i])
+                fclose (train [i]);
+            if (test [i])
+                fclose (test [i]);
+        }
+        if (all_train)
+            fclose (all_train);
+        if (all_test)
+            fclose (all_test);
+        fclose (in);
+        return -1;
+    }
+    for (unsigned i = 0; i < c->sites; i++) {
+        fputs (header, train [i]);
+        fputs (header, test [i]);
+    }
     fputs (header, all_train);
     fputs (header, all_test);
     unsigned row = 0, k = 0, pos = 0, neg = 0;
@@ -211,6 +225,8 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
     //  The coordinator binds an ephemeral port; site and analyst configs
     //  are written once it is known (e2e_start_coordinator).
     FILE *f = fopen (e2e_path (c, "coordinator.cfg"), "w");
+    if (!f)
+        return -1;
     fprintf (f, "coordinator\n"
                 "    name = e2e\n"
                 "    endpoint = tcp://127.0.0.1:*\n"
@@ -231,6 +247,8 @@ s_write_analysts (e2e_t *c)
         char rel [64];
         snprintf (rel, sizeof rel, "%s.cfg", who [i]);
         FILE *f = fopen (e2e_path (c, rel), "w");
+        if (!f)
+            return -1;
         fprintf (f, "analyst\n"
                     "    coordinator = tcp://127.0.0.1:%u\n"
                     "    coordinator_cert = certs/coordinator\n"

@@ -14,11 +14,11 @@
 #include "consortium.h"
 
 #include <czmq.h>
-#include <stdio.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #define CHECK(cond, ...) do { if (!(cond)) { fprintf (stderr, "e2e: FAILED: " __VA_ARGS__); \
                                              fputc ('\n', stderr); return -1; } } while (0)
@@ -85,8 +85,9 @@ s_setup_ingest (void)
     return 0;
 }
 
-//  The port the running site's ingest endpoint bound, from its log line
-//  "ingest: gateways at tcp://127.0.0.1:PORT (allowlist ...)".
+//  The port the running site's ingest endpoint bound, from its last log
+//  line "ingest: gateways at tcp://127.0.0.1:PORT (allowlist ...)" (the
+//  log is appended to: a restarted site's line comes last).
 static int
 s_ingest_port (unsigned *port)
 {
@@ -95,13 +96,14 @@ s_ingest_port (unsigned *port)
     FILE *f = fopen (e2e_path (&s_c, "logs/site-a.log"), "r");
     CHECK (f, "site log");
     char line [1024];
-    const char *at = NULL;
-    while (!at && fgets (line, sizeof line, f))
-        at = strstr (line, mark);
+    *port = 0;
+    while (fgets (line, sizeof line, f)) {
+        const char *at = strstr (line, mark);
+        if (at)
+            *port = (unsigned) atoi (at + strlen (mark));
+    }
     fclose (f);
-    CHECK (at, "site log");
-    *port = (unsigned) atoi (at + strlen (mark));
-    CHECK (*port > 0, "ingest endpoint port in: %s", line);
+    CHECK (*port > 0, "no ingest endpoint port in the site log");
     return 0;
 }
 
