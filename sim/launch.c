@@ -369,12 +369,18 @@ sim_fed_running (sim_fed_t *self, size_t which)
     return false;
 }
 
-void
+int
 sim_fed_kill (sim_fed_t *self, size_t which, bool hard)
 {
     pid_t *pid = s_pid (self, which);
-    if (pid && !s_stop (pid, hard? SIGKILL: SIGTERM, S_STOP_WAIT_S))
-        s_stop (pid, SIGKILL, S_STOP_WAIT_S);
+    if (!pid || s_stop (pid, hard? SIGKILL: SIGTERM, S_STOP_WAIT_S))
+        return 0;
+    //  It ignored SIGTERM for S_STOP_WAIT_S: killed, and said, since what it
+    //  would have printed on its way out (a sanitizer's report) is lost.
+    s_stop (pid, SIGKILL, S_STOP_WAIT_S);
+    const char *name = which == SIM_FED_COORDINATOR? "the coordinator": self->names [which];
+    return util_error (UTIL_EFAIL, "%s did not stop within %.0f s of SIGTERM: killed", name,
+                       S_STOP_WAIT_S);
 }
 
 sim_fed_t *
@@ -500,11 +506,11 @@ sim_fed_coordinator_rss_mb (const sim_fed_t *self)
     return mb;
 }
 
-void
+int
 sim_fed_stop (sim_fed_t **self_p)
 {
     if (!self_p || !*self_p)
-        return;
+        return 0;
     sim_fed_t *self = *self_p;
     //  Everyone gets SIGTERM at once, then each is waited for (SIGKILL after
     //  S_STOP_WAIT_S).
@@ -513,9 +519,10 @@ sim_fed_stop (sim_fed_t **self_p)
             kill (self->pids [i], SIGTERM);
     if (self->coordinator > 0)
         kill (self->coordinator, SIGTERM);
+    int rc = 0;
     for (size_t i = 0; self->pids && i < self->n_sites; i++)
-        sim_fed_kill (self, i, false);
-    sim_fed_kill (self, SIM_FED_COORDINATOR, false);
+        rc |= sim_fed_kill (self, i, false);
+    rc |= sim_fed_kill (self, SIM_FED_COORDINATOR, false);
     if (self->names)
         for (size_t i = 0; i < self->n_sites; i++)
             free (self->names [i]);
@@ -524,4 +531,5 @@ sim_fed_stop (sim_fed_t **self_p)
     free (self->dir);
     free (self);
     *self_p = NULL;
+    return rc? -1: 0;
 }

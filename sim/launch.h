@@ -69,8 +69,10 @@ bool sim_fed_running (sim_fed_t *self, size_t which);
 
 /*  Sends SIGTERM (SIGKILL when `hard`) to the coordinator
     (SIM_FED_COORDINATOR) or site `which` and reaps it. Nothing happens for
-    a process that is not running. */
-void sim_fed_kill (sim_fed_t *self, size_t which, bool hard);
+    a process that is not running. Returns 0, or -1 (with the reason) if it
+    had to be killed after ignoring SIGTERM for 5 s: what it would have
+    printed on its way out is lost. */
+int sim_fed_kill (sim_fed_t *self, size_t which, bool hard);
 
 /*  True once DIR/logs/<log>.log holds a line containing `text`, waiting up
     to wait_s seconds. */
@@ -93,7 +95,8 @@ int sim_fed_run (sim_fed_t *self, const char *study_text, double timeout_s, FILE
 double sim_fed_coordinator_rss_mb (const sim_fed_t *self);
 
 /*  Stops every process (SIGTERM, then SIGKILL after 5 s) and frees. Safe
-    with NULL; sets *self_p to NULL. */
-void sim_fed_stop (sim_fed_t **self_p);
+    with NULL; sets *self_p to NULL. Returns 0, or -1 (with the reason) if a
+    process had to be killed (sim_fed_kill). */
+int sim_fed_stop (sim_fed_t **self_p);
 
 #endif

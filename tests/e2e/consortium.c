@@ -285,10 +285,10 @@ e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms)
     return sim_fed_logged (c->fed, log, text, timeout_ms / 1000.0);
 }
 
-void
+int
 e2e_kill_site (e2e_t *c, unsigned i, bool hard)
 {
-    sim_fed_kill (c->fed, i, hard);
+    return sim_fed_kill (c->fed, i, hard);
 }
 
 //  "==PID==ERROR: AddressSanitizer: ..." (or LeakSanitizer), UBSan
@@ -328,9 +328,12 @@ int
 e2e_teardown (e2e_t *c, bool keep)
 {
     //  Every process stops and is reaped: the logs are complete, leak
-    //  reports included.
-    sim_fed_stop (&c->fed);
+    //  reports included, unless one had to be killed.
     int rc = 0;
+    if (sim_fed_stop (&c->fed)) {
+        fprintf (stderr, "e2e FAIL: %s\n", util_last_error ());
+        rc = -1;
+    }
     DIR *logs = opendir (e2e_path (c, "logs"));
     struct dirent *entry;
     while (logs && (entry = readdir (logs)))

@@ -50,15 +50,17 @@ int e2e_start_site (e2e_t *c, unsigned i);
 /*  Waits (up to timeout_ms) until `text` appears in DIR/logs/<log>.log. */
 bool e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms);
 
-/*  Site i: SIGKILL (hard) or SIGTERM, then reap. */
-void e2e_kill_site (e2e_t *c, unsigned i, bool hard);
+/*  Site i: SIGKILL (hard) or SIGTERM, then reap. -1 if a SIGTERM was
+    ignored and the site had to be killed (sim_fed_kill). */
+int e2e_kill_site (e2e_t *c, unsigned i, bool hard);
 
 /*  Stops everything, then reads every log under DIR/logs for a sanitizer
     report (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer):
     the processes of a sanitized build print theirs there, where no exit
     status the test looks at would show it. Copies each report to stderr.
     Removes the directory unless keep is set or a report was found.
-    0, or -1 if a log holds a sanitizer report. */
+    0, or -1 if a log holds a sanitizer report or a process had to be
+    killed (its report would be lost). */
 int e2e_teardown (e2e_t *c, bool keep);
 
 /*  A path under the consortium directory (static buffer). */

@@ -12,6 +12,7 @@
     honoured) and a study nobody consented to is declined with the reason.
 */
 #include "consortium.h"
+#include "util/error.h"
 
 #include <czmq.h>
 #include <jansson.h>
@@ -171,7 +172,7 @@ s_stream (void)
     CHECK (!j && status == 1, "the stranger gateway was answered (%d)", status);
     //  The site logs its counts when it stops; the audit log verifies and
     //  holds the 4 enrollments and 36 rejections.
-    e2e_kill_site (&s_c, 0, false);
+    CHECK (e2e_kill_site (&s_c, 0, false) == 0, "%s", util_last_error ());
     CHECK (e2e_wait_log (&s_c, "site-a", "ingest: accepted 360, bad_tag 5, replay 7", 5000),
            "the site's counts");
     static char out [8192];
@@ -341,7 +342,7 @@ s_consent (void)
     //  The worker audited into the endpoint's log (two handles on one
     //  file): the acceptance, each contribution, partial decryption and
     //  ledger charge, and the decline with its reason; the log verifies.
-    e2e_kill_site (&s_c, 0, false);
+    CHECK (e2e_kill_site (&s_c, 0, false) == 0, "%s", util_last_error ());
     CHECK (s_cohort (out, sizeof out, "audit verify --log sites/site-a.audit.db") == 0,
            "audit verify: %s", out);
     long n = 0;
