@@ -504,7 +504,7 @@ test_allocation_failures (void **state)
 {
     fixture_t *f = *state;
     ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
-    int done = 0;
+    int done = 0, failed = 0;
     for (long n = 0; !done && n < 1000; n++) {
         char id [32];
         snprintf (id, sizeof id, "d-%ld", n);
@@ -520,15 +520,18 @@ test_allocation_failures (void **state)
             done = 1;
         }
         else {
+            failed++;
             assert_null (written);
-            assert_true (strlen (util_last_error ()) > 0);
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
             char path [256];
             snprintf (path, sizeof path, "%s/%s.device", f->prov, id);
             assert_int_equal (access (path, F_OK), -1);
         }
     }
+    //  The walk reached allocations before the one that succeeded.
     assert_true (done);
-    done = 0;
+    assert_true (failed >= 2);
+    done = failed = 0;
     for (long n = 0; !done && n < 1000; n++) {
         ingest_selection_t sel;
         util_alloc_fail_after (n);
@@ -536,11 +539,15 @@ test_allocation_failures (void **state)
         util_alloc_fail_after (-1);
         if (rc == 0)
             done = 1;
-        else
+        else {
+            failed++;
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
             assert_null (sel.patients);
+        }
         ingest_selection_clear (&sel);
     }
     assert_true (done);
+    assert_true (failed >= 1);
 }
 
 int

@@ -429,7 +429,7 @@ test_allocation_failures (void **state)
                   "\"epoch\":1,\"aead\":\"aes-256-gcm\"," SECRET "}", i);
         support_file_put (f->prov, name, text, 0600);
     }
-    int done = 0;
+    int done = 0, failed = 0;
     for (long n = 0; !done && n < 1000; n++) {
         util_alloc_fail_after (n);
         sim_device_t *d = sim_devices_load (f->prov, 3);
@@ -438,11 +438,14 @@ test_allocation_failures (void **state)
             assert_string_equal (d [2].id, "d2");
             done = 1;
         }
-        else
+        else {
+            failed++;
             assert_int_equal (util_last_code (), UTIL_ENOMEM);
+        }
         sim_devices_destroy (&d, 3);
     }
     assert_true (done);
+    assert_true (failed >= 3);          //  one file read per device at least
 }
 
 int
