@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 failures=0
 cases=0
 files=0         #  .c and .h files the script is to read in the clean tree
-includes=0      #  and their quoted includes
+includes=0      #  and their includes of the rooms
 
 s_fail ()
 {
@@ -96,13 +96,14 @@ cases=$((cases + 1))
 s_run "$work/base"
 if [ "$rc" -ne 0 ]; then
     s_fail "the clean tree: exit $rc, expected 0"$'\n'"$out"
-elif [ "$out" != "layering: $files files, $includes quoted includes, no violation" ]; then
+elif [ "$out" != "layering: $files files, $includes includes of the rooms, no violation" ]; then
     s_fail "the clean tree: unexpected output: $out"
 fi
 
 # s_bad FILE INCLUDE EXPECTED: on a fresh copy, appends `#include "INCLUDE"`
 # to FILE (a new file if there is none); the script must exit 1 and print
 # exactly one violation, "FILE:LINE: #include "INCLUDE": EXPECTED".
+# S_FORM='<%s>' appends the include in angle brackets instead.
 s_bad ()
 {
     local file="$1" inc="$2" expected="$3" tree="$work/case"
@@ -110,7 +111,7 @@ s_bad ()
     rm -rf "$tree"
     cp -a "$work/base" "$tree"
     mkdir -p "$(dirname "$tree/$file")"
-    printf '#include "%s"\n' "$inc" >> "$tree/$file"
+    printf "#include ${S_FORM:-\"%s\"}\n" "$inc" >> "$tree/$file"
     local line
     line="$(wc -l < "$tree/$file")"
     s_run "$tree"
@@ -155,6 +156,9 @@ s_bad sim/launch.c cli/cli.h "sim may not include cli (rule sim:"
 s_bad sim/launch.c site/worker.h "sim may not include site (rule sim:"
 s_bad bench/bench_fed.c cli/cmd.h "bench may not include cli (rule bench:"
 s_bad cli/main.c tests/unit/cli_run.h "cli may not include tests (rule cli:"
+# An angle-bracket include of a room is held to the same rules.
+S_FORM='<%s>' s_bad he/paillier.c site/worker.h "he may not include site (rule lib-app:"
+S_FORM='<%s>' s_bad site/worker.c he/he_internal.h "site may not include he's private header (rule private:"
 # Every file and every quoted folder is a room of the table.
 s_bad he/paillier.c openssl/evp.h "he may not include openssl, which is not a room (rule room:"
 s_bad site/worker.c ../../outside.h "site may not include ../outside.h, which is outside the rooms (rule room:"

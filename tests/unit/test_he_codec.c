@@ -50,7 +50,8 @@ test_encode_decode_plain (void **state)
     v [0] = -half;              //  both ends of the range
     v [1] = half - 1;
     size_t np = he_codec_plaintexts (&c, count);
-    mpz_t plains [np];
+    mpz_t *plains = calloc (np, sizeof *plains);
+    assert_non_null (plains);
     for (size_t p = 0; p < np; p++)
         mpz_init (plains [p]);
     assert_int_equal (he_codec_encode (plains, v, count, &c), 0);
@@ -78,6 +79,7 @@ test_encode_decode_plain (void **state)
     assert_int_equal (he_codec_decode (out, count, (const mpz_t *) plains, np, 1, &c), -1);
     for (size_t p = 0; p < np; p++)
         mpz_clear (plains [p]);
+    free (plains);
     free (v);
     free (out);
 }
@@ -133,7 +135,8 @@ test_encrypted_sums_are_exact (void **state)
         size_t np = he_codec_plaintexts (&c, count);
         int64_t *sum = calloc (count, sizeof *sum), *got = calloc (count, sizeof *got);
         int64_t *v = calloc (count, sizeof *v);
-        mpz_t acc [np], ct [np];
+        mpz_t *acc = calloc (np, sizeof *acc), *ct = calloc (np, sizeof *ct);
+        assert_true (acc && ct);
         for (size_t p = 0; p < np; p++) {
             mpz_init_set_ui (acc [p], 1);
             mpz_init (ct [p]);
@@ -163,6 +166,8 @@ test_encrypted_sums_are_exact (void **state)
         }
         for (size_t p = 0; p < np; p++)
             mpz_clears (acc [p], ct [p], NULL);
+        free (acc);
+        free (ct);
         free (sum);
         free (got);
         free (v);
