@@ -19,8 +19,9 @@
 /*  Writes the signer key to a new file at `path` (audit_signer_save, mode
     0600) and its verifier key line and a newline to a new file at
     "<path>.pub". Neither file may exist; if the second cannot be written
-    the first is removed, so a failure leaves no new file. Returns the
-    verifier key line (the caller frees it) or NULL naming the file. */
+    the first is removed, so a failure leaves no new file (but for a folder
+    that cannot be synced, as util_file_write says). Returns the verifier
+    key line (the caller frees it) or NULL naming the file. */
 char *audit_keypair_save (const audit_signer_t *signer, const char *path);
 
 #endif
