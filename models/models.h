@@ -6,6 +6,8 @@
                             line:column)
         models/dataset.h    datasets from a CSV table: schema, one-hot
                             encoding, missing values, standardising, split
+        models/dictionary.h the consortium's data dictionary: public
+                            bounds, types and levels of every variable
         models/logistic.h   L2-regularised logistic regression: loss,
                             gradients, clipped sums, Newton
         models/mlp.h        a multilayer perceptron on flat parameters

@@ -1,0 +1,280 @@
+/*  proto/release.c - a query's release: layout, sensitivity, noise, and one
+    record's contribution. */
+#include "release.h"
+#include "util/error.h"
+#include "dp/rational.h"
+
+#include <math.h>
+#include <string.h>
+
+size_t
+proto_release_tree_nodes (void)
+{
+    size_t n = 0, width = 1;
+    for (int l = 0; l < PROTO_TREE_DEPTH; l++) {
+        width *= PROTO_TREE_BRANCH;
+        n += width;
+    }
+    return n;
+}
+
+//  Logical entries per group, and whether they are moments.
+static int
+s_layout (proto_release_t *self, const proto_query_t *q)
+{
+    size_t m = q->n_terms;
+    self->kind = PROTO_RELEASE_COUNTS;
+    switch (q->kind) {
+        case PROTO_Q_COUNT:
+            self->cells = 1;
+            break;
+        case PROTO_Q_HISTOGRAM:
+            self->cells = q->n_breaks - 1;
+            break;
+        case PROTO_Q_CROSSTAB:
+            self->cells = q->terms [0]->n_levels * (m > 1? q->terms [1]->n_levels: 1);
+            break;
+        case PROTO_Q_QUANTILES:
+            self->cells = proto_release_tree_nodes ();
+            break;
+        case PROTO_Q_MEAN:
+            self->kind = PROTO_RELEASE_MOMENTS;
+            self->cells = 1 + m;
+            break;
+        case PROTO_Q_VAR:
+        case PROTO_Q_SUMMARY:
+            self->kind = PROTO_RELEASE_MOMENTS;
+            self->cells = 1 + 2 * m;
+            break;
+        case PROTO_Q_CORRELATION:
+            self->kind = PROTO_RELEASE_MOMENTS;
+            self->cells = 1 + 2 * m + m * (m - 1) / 2;
+            break;
+        default:
+            return util_error (UTIL_EINPUT, "release: unknown query kind");
+    }
+    self->groups = q->by? q->by->n_levels: 1;
+    //  Both factors are bounded (levels <= 256, cells <= 4368 or 40 x 40),
+    //  so the product cannot overflow; the cap is on the result.
+    self->entries = self->groups * self->cells + 1;
+    self->limbs = self->kind == PROTO_RELEASE_MOMENTS && self->off? 2: 1;
+    self->dim = self->entries * self->limbs;
+    if (self->dim > PROTO_RELEASE_DIM_MAX)
+        return util_error (UTIL_EINPUT, "release: %s over %zu groups needs %zu values, more than "
+                           "the %zu a release may have (fewer levels in by=, or fewer bins)",
+                           proto_query_kind_name (q->kind), self->groups, self->dim,
+                           PROTO_RELEASE_DIM_MAX);
+    return 0;
+}
+
+//  The L2 sensitivity of one record, in integer units, at f bits.
+static double
+s_l2 (const proto_release_t *self, unsigned f)
+{
+    if (self->kind == PROTO_RELEASE_COUNTS)
+        return self->query->kind == PROTO_Q_QUANTILES? sqrt ((double) PROTO_TREE_DEPTH): 1;
+    return ldexp (sqrt ((double) self->cells), (int) f);
+}
+
+static int
+s_epsilon (const proto_release_t *self, uint64_t local, double *epsilon)
+{
+    dp_curve_t *curve = dp_curve_new_default ();
+    int rc = -1;
+    if (curve
+    &&  dp_curve_add_ddg (curve, 1, self->l2, (double) local, self->threshold, self->dim, 1) == 0
+    &&  dp_curve_epsilon (curve, self->delta, DP_CONVERSION_IMPROVED, epsilon, NULL) == 0)
+        rc = 0;
+    dp_curve_destroy (&curve);
+    return rc;
+}
+
+//  Each site's variance for a total sigma over t sites, rounded up; 0 when
+//  past the sampler's range.
+static uint64_t
+s_local (double sigma, unsigned t)
+{
+    double v = ceil (sigma * sigma / t);
+    if (!(v >= 1))
+        v = 1;
+    return v <= 0.999 * (double) DP_RATIONAL_MAX? (uint64_t) v: 0;
+}
+
+//  The smallest local variance meeting the target at the current l2, by
+//  bisection on sigma. 0, 1 (out of range: try fewer bits) or -1.
+static int
+s_calibrate (proto_release_t *self)
+{
+    double hi = sqrt (0.99 * (double) DP_RATIONAL_MAX * self->threshold), lo = 0, eps;
+    uint64_t local = s_local (hi, self->threshold);
+    if (!local)
+        return util_error (UTIL_EFAIL, "release: no noise in the sampler's range");
+    if (s_epsilon (self, local, &eps))
+        return -1;
+    if (eps > self->epsilon)
+        return 1;
+    for (int i = 0; i < 100 && hi - lo > 1e-9 * hi; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (s_epsilon (self, s_local (mid, self->threshold), &eps))
+            return -1;
+        if (eps <= self->epsilon)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    self->local_sigma2 = s_local (hi, self->threshold);
+    return s_epsilon (self, self->local_sigma2, &self->epsilon_spent);
+}
+
+int
+proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
+                    double epsilon, double delta, unsigned threshold)
+{
+    memset (self, 0, sizeof *self);
+    self->query = query;
+    self->off = off;
+    self->threshold = threshold;
+    if (threshold < 1 || threshold > 64)
+        return util_error (UTIL_EINPUT, "release: quorum %u is not in 1..64", threshold);
+    if (!off && !(epsilon > 0 && epsilon <= 100))
+        return util_error (UTIL_EINPUT, "release: epsilon %g is not in (0, 100]", epsilon);
+    if (!off && !(delta > 0 && delta < 0.1))
+        return util_error (UTIL_EINPUT, "release: delta %g is not in (0, 0.1)", delta);
+    if (s_layout (self, query))
+        return -1;
+    if (off) {
+        self->frac_bits = self->kind == PROTO_RELEASE_MOMENTS? PROTO_RELEASE_OFF_BITS: 0;
+        self->l2 = s_l2 (self, self->frac_bits);
+        return 0;
+    }
+    self->epsilon = epsilon;
+    self->delta = delta;
+    unsigned f = self->kind == PROTO_RELEASE_MOMENTS? PROTO_RELEASE_FRAC_MAX: 0;
+    while (true) {
+        self->frac_bits = f;
+        self->l2 = s_l2 (self, f);
+        int rc = s_calibrate (self);
+        if (rc < 0)
+            return util_error_context ("release: calibrating the noise");
+        if (rc == 0)
+            return 0;
+        if (self->kind != PROTO_RELEASE_MOMENTS || f == PROTO_RELEASE_FRAC_MIN)
+            return util_error (UTIL_EINPUT, "release: epsilon %g at delta %g needs more noise "
+                               "than the sampler's range (raise epsilon)", epsilon, delta);
+        f--;
+    }
+}
+
+dp_curve_t *
+proto_release_curve (const proto_release_t *self)
+{
+    dp_curve_t *curve = dp_curve_new_default ();
+    if (!curve || self->off)
+        return curve;
+    if (dp_curve_add_ddg (curve, 1, self->l2, (double) self->local_sigma2, self->threshold,
+                          self->dim, 1))
+        dp_curve_destroy (&curve);
+    return curve;
+}
+
+//  Adds c in [0, 1] (in units of 2^f) to logical entry e.
+static void
+s_put (const proto_release_t *self, int64_t *acc, size_t e, double c)
+{
+    c = c < 0? 0: c > 1? 1: c;
+    if (self->limbs == 1) {
+        acc [e] += (int64_t) llround (ldexp (c, (int) self->frac_bits));
+        return;
+    }
+    int64_t v = (int64_t) llround (ldexp (c, PROTO_RELEASE_OFF_BITS));
+    acc [2 * e] += v >> PROTO_RELEASE_LIMB_BITS;
+    acc [2 * e + 1] += v & (((int64_t) 1 << PROTO_RELEASE_LIMB_BITS) - 1);
+}
+
+static double
+s_unit (const proto_term_t *term, const double *record)
+{
+    double x = proto_term_eval (term, record);
+    return term->hi > term->lo? (x - term->lo) / (term->hi - term->lo): 0;
+}
+
+int
+proto_release_add (const proto_release_t *self, const double *record, int64_t *acc)
+{
+    const proto_query_t *q = self->query;
+    if (!proto_query_complete (q, record)) {
+        s_put (self, acc, self->entries - 1, 1);
+        return 2;
+    }
+    if (!proto_cond_eval (q->where, record))
+        return 0;
+    size_t g = q->by? (size_t) proto_term_eval (q->by, record): 0;
+    size_t base = g * self->cells;
+    switch (q->kind) {
+        case PROTO_Q_COUNT:
+            acc [base] += 1;
+            break;
+        case PROTO_Q_HISTOGRAM:
+            acc [base + (size_t) proto_query_hist_bin (q, proto_term_eval (q->terms [0], record))] += 1;
+            break;
+        case PROTO_Q_CROSSTAB: {
+            size_t a = (size_t) proto_term_eval (q->terms [0], record), b = 0;
+            if (q->n_terms > 1)
+                b = (size_t) proto_term_eval (q->terms [1], record);
+            acc [base + a * (q->n_terms > 1? q->terms [1]->n_levels: 1) + b] += 1;
+            break;
+        }
+        case PROTO_Q_QUANTILES: {
+            double u = s_unit (q->terms [0], record);
+            size_t offset = 0, width = 1;
+            for (int l = 0; l < PROTO_TREE_DEPTH; l++) {
+                width *= PROTO_TREE_BRANCH;
+                double at = floor (u * (double) width);
+                size_t node = at < 0? 0: at >= (double) width? width - 1: (size_t) at;
+                acc [base + offset + node] += 1;
+                offset += width;
+            }
+            break;
+        }
+        default: {
+            //  Moments: n, u_j, then u_j^2 (var, summary, correlation), then
+            //  u_j u_k (correlation).
+            size_t m = q->n_terms, e = base;
+            double u [PROTO_QUERY_TERMS_MAX];
+            for (size_t j = 0; j < m; j++) {
+                u [j] = s_unit (q->terms [j], record);
+                u [j] = u [j] < 0? 0: u [j] > 1? 1: u [j];
+            }
+            s_put (self, acc, e++, 1);
+            for (size_t j = 0; j < m; j++)
+                s_put (self, acc, e++, u [j]);
+            if (q->kind != PROTO_Q_MEAN)
+                for (size_t j = 0; j < m; j++)
+                    s_put (self, acc, e++, u [j] * u [j]);
+            if (q->kind == PROTO_Q_CORRELATION)
+                for (size_t j = 0; j < m; j++)
+                    for (size_t k = j + 1; k < m; k++)
+                        s_put (self, acc, e++, u [j] * u [k]);
+            break;
+        }
+    }
+    return 1;
+}
+
+double
+proto_release_value (const proto_release_t *self, const int64_t *sum, size_t entry)
+{
+    if (self->limbs == 1)
+        return ldexp ((double) sum [entry], -(int) self->frac_bits);
+    __int128 v = ((__int128) sum [2 * entry] << PROTO_RELEASE_LIMB_BITS) + sum [2 * entry + 1];
+    return ldexp ((double) v, -PROTO_RELEASE_OFF_BITS);
+}
+
+double
+proto_release_noise_sd (const proto_release_t *self, unsigned contributors)
+{
+    if (self->off)
+        return 0;
+    return ldexp (sqrt ((double) contributors * (double) self->local_sigma2),
+                  -(int) self->frac_bits);
+}

@@ -1,0 +1,608 @@
+/*  Unit tests for proto/query.c: every query kind parses into the tree it
+    should; every error the parser and the dictionary check report has a
+    case; terms, cut(), histogram bins and where= evaluate as R does; an
+    out-of-memory walk over parse and check. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/query.h"
+#include "util/error.h"
+#include "alloc_walk.h"
+#include "support_error.h"
+
+//  Pima's columns, and a few more kinds for the checks.
+static const char s_dict_text [] =
+    "name,type,min,max,levels,unit,description\n"
+    "pregnant,integer,0,20,,,number of pregnancies\n"
+    "glucose,numeric,0,300,,mg/dl,plasma glucose\n"
+    "mass,numeric,10,80,,kg/m2,body mass index\n"
+    "age,integer,18,100,,years,age\n"
+    "diabetes,binary,0,1,,,diabetes within five years\n"
+    "sex,binary,0,1,male|female,,sex\n"
+    "stage,categorical,,,I|II|III|IV,,tumour stage\n"
+    "inst,categorical,,,1|2|3|10,,institution\n"
+    "delta,numeric,-5,3,,,a signed change\n"
+    "time,time,0,1100,,days,survival time\n"
+    "status,event,0,1,,,1 = death\n";
+
+//  Dictionary indexes of the columns above.
+enum { PREGNANT, GLUCOSE, MASS, AGE, DIABETES, SEX, STAGE, INST, DELTA, TIME, STATUS, NVARS };
+
+static model_dict_t *s_dict;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    s_dict = model_dict_parse ("dict.csv", s_dict_text, sizeof s_dict_text - 1);
+    return s_dict? 0: -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    model_dict_destroy (&s_dict);
+    return 0;
+}
+
+static proto_query_t *
+s_checked (const char *text)
+{
+    proto_query_t *q = proto_query_parse (text);
+    if (!q)
+        fail_msg ("%s: %s", text, util_last_error ());
+    if (proto_query_check (q, s_dict, 0))
+        fail_msg ("%s: %s", text, util_last_error ());
+    return q;
+}
+
+static void
+s_record (double *r)
+{
+    for (size_t i = 0; i < NVARS; i++)
+        r [i] = 0;
+    r [PREGNANT] = 2, r [GLUCOSE] = 148, r [MASS] = 33.6, r [AGE] = 50, r [DIABETES] = 1;
+    r [SEX] = 1, r [STAGE] = 2, r [INST] = 3, r [DELTA] = -2, r [TIME] = 300, r [STATUS] = 1;
+}
+
+//  --------------------------------------------------------------------------
+//  Parsing
+
+static void
+test_kinds (void **state)
+{
+    (void) state;
+    proto_query_t *q = proto_query_parse ("count()");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_COUNT);
+    assert_int_equal (q->n_terms, 0);
+    assert_null (q->by);
+    assert_null (q->where);
+    proto_query_destroy (&q);
+    assert_null (q);
+    proto_query_destroy (&q);           //  NULL-safe
+
+    q = proto_query_parse ("  summary ( glucose , mass , by = diabetes ) ");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_SUMMARY);
+    assert_int_equal (q->n_terms, 2);
+    assert_string_equal (q->terms [1]->column, "mass");
+    assert_string_equal (q->by->column, "diabetes");
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("quantiles(glucose, 0.1, .5, 0.9)");
+    assert_non_null (q);
+    assert_int_equal (q->n_probs, 3);
+    assert_true (q->probs [0] == 0.1 && q->probs [1] == 0.5 && q->probs [2] == 0.9);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("quantiles(glucose)");
+    assert_non_null (q);
+    assert_int_equal (q->n_probs, 3);
+    assert_true (q->probs [0] == 0.25 && q->probs [1] == 0.5 && q->probs [2] == 0.75);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("histogram(glucose, breaks=40:200:10)");
+    assert_non_null (q);
+    assert_int_equal (q->n_breaks, 17);
+    assert_true (q->breaks [0] == 40 && q->breaks [16] == 200 && q->breaks [3] == 70);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("histogram(glucose, breaks=c(0, 100, 140, 300))");
+    assert_non_null (q);
+    assert_int_equal (q->n_breaks, 4);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("crosstab(diabetes, cut(age, c(-Inf, 30, 40, 50, Inf), right=FALSE))");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_CROSSTAB);
+    assert_int_equal (q->terms [1]->kind, PROTO_TERM_CUT);
+    assert_false (q->terms [1]->right);
+    assert_true (isinf (q->terms [1]->breaks [0]) && q->terms [1]->breaks [0] < 0);
+    assert_true (isinf (q->terms [1]->breaks [4]) && q->terms [1]->breaks [4] > 0);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("correlation(glucose, log(mass), age^2, (delta)^3)");
+    assert_non_null (q);
+    assert_int_equal (q->n_terms, 4);
+    assert_int_equal (q->terms [1]->kind, PROTO_TERM_LOG);
+    assert_int_equal (q->terms [2]->kind, PROTO_TERM_POW);
+    assert_int_equal (q->terms [2]->power, 2);
+    assert_int_equal (q->terms [3]->power, 3);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("mean(glucose, where = age >= 50 & !(sex == 'male') | "
+                           "stage %in% c(\"III\", \"IV\"))");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_MEAN);
+    //  | binds looser than &: OR(AND(age >= 50, NOT(sex == male)), IN)
+    assert_int_equal (q->where->kind, PROTO_COND_OR);
+    assert_int_equal (q->where->left->kind, PROTO_COND_AND);
+    assert_int_equal (q->where->left->right->kind, PROTO_COND_NOT);
+    assert_int_equal (q->where->right->kind, PROTO_COND_IN);
+    assert_int_equal (q->where->right->n_values, 2);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("var(glucose, where=(log(mass))^2 > 10 && age < 40)");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_VAR);
+    assert_int_equal (q->where->kind, PROTO_COND_AND);
+    assert_int_equal (q->where->left->term->kind, PROTO_TERM_POW);
+    proto_query_destroy (&q);
+}
+
+static void
+test_kind_names (void **state)
+{
+    (void) state;
+    assert_string_equal (proto_query_kind_name (PROTO_Q_COUNT), "count");
+    assert_string_equal (proto_query_kind_name (PROTO_Q_CORRELATION), "correlation");
+    assert_string_equal (proto_query_kind_name ((proto_query_kind_t) 99), "?");
+}
+
+static void
+test_parse_errors (void **state)
+{
+    (void) state;
+    static const struct { const char *text, *needle; } cases [] = {
+        { "", "starts with a function" },
+        { "42", "starts with a function" },
+        { "median(glucose)", "unknown function 'median'" },
+        { "count", "expected '(' after the function's name" },
+        { "count(", "expected a column" },
+        { "count() x", "unexpected a name after the query's closing ')'" },
+        { "count(glucose)", "count() takes 0 columns, not 1" },
+        { "histogram(glucose, mass)", "histogram() takes 1 column, not 2" },
+        { "summary()", "summary() takes 1 to 16 columns, not 0" },
+        { "correlation(glucose)", "correlation() takes 2 to 16 columns, not 1" },
+        { "crosstab(a, b, c)", "crosstab() takes 1 to 2 columns, not 3" },
+        { "summary(a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a)", "at most 16 columns" },
+        { "mean(glucose, 0.5)", "mean() takes no numbers" },
+        { "quantiles(glucose, 1.5)", "a probability must be in (0, 1)" },
+        { "quantiles(glucose, 0)", "a probability must be in (0, 1)" },
+        { "quantiles(glucose, -0.5)", "a probability must be in (0, 1)" },
+        { "mean(glucose breaks)", "expected ',' or ')' after an argument, found a name" },
+        { "mean(glucose, colour=red)", "unknown argument 'colour='" },
+        { "mean(glucose, by=age, by=sex)", "by= given twice" },
+        { "mean(glucose, where=age>1, where=age<9)", "where= given twice" },
+        { "histogram(glucose, breaks=0:1:1, breaks=0:1:1)", "breaks= given twice" },
+        { "mean(glucose, breaks=0:10:1)", "breaks= is for histogram()" },
+        { "histogram(glucose, breaks=10:0:1)", "need lo < hi and step > 0" },
+        { "histogram(glucose, breaks=0:10:0)", "need lo < hi and step > 0" },
+        { "histogram(glucose, breaks=0:10:3)", "not a whole number of steps" },
+        { "histogram(glucose, breaks=0:5000:1)", "more than 4096 bins" },
+        { "histogram(glucose, breaks=c(3))", "at least two values" },
+        { "histogram(glucose, breaks=c(1, 3, 2))", "strictly ascending" },
+        { "histogram(glucose, breaks=c(1, 1))", "strictly ascending" },
+        { "histogram(glucose, breaks=c(1, x))", "expected a number, found a name" },
+        { "histogram(glucose, breaks=0:10)", "expected ':' in lo:hi:step" },
+        { "mean(sqrt(glucose))", "unknown function 'sqrt' in a term" },
+        { "mean(glucose^1)", "'^' takes a whole power from 2 to 4" },
+        { "mean(glucose^5)", "'^' takes a whole power from 2 to 4" },
+        { "mean(glucose^2.5)", "'^' takes a whole power from 2 to 4" },
+        { "mean(glucose^2^2)", "write x^a^b as one power" },
+        { "mean(log(glucose)", "expected ',' or ')' after an argument, found the end" },
+        { "mean(log(glucose, 2))", "expected ')' after log's argument" },
+        { "crosstab(cut(age))", "expected ',' before cut's breaks" },
+        { "crosstab(cut(age, c(0, 50), left=TRUE))", "cut takes only right=" },
+        { "crosstab(cut(age, c(0, 50), right=maybe))", "right= takes TRUE or FALSE" },
+        { "mean(glucose, where=age = 50)", "'=' in a condition: compare with '=='" },
+        { "mean(glucose, where=age)", "expected ==, !=, <, <=, >, >= or %in%" },
+        { "mean(glucose, where=age > mass)", "expected a number or a quoted level" },
+        { "mean(glucose, where=stage %in% \"I\")", "%in% takes c(...)" },
+        { "mean(glucose, where=age %in% c(1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17))",
+          "%in% takes at most 16 values" },
+        { "mean(glucose, where=(age > 3)", "expected ',' or ')' after an argument, found the end" },
+        { "mean(glucose, where=(age > 3 x)", "expected ')' after the condition, found a name" },
+        { "mean(glucose, where=(age >) > 3)", "expected a number or a quoted level" },
+        { "mean(0x10)", "a malformed number" },
+        { "quantiles(glucose, 0.5e)", "a malformed number" },
+        { "quantiles(glucose, 1e999)", "a number out of range" },
+        { "mean(glucose, where=stage == \"I)", "a string with no closing quote" },
+        { "mean(glucose, where=stage == \"a\\\"b\")", "no escapes" },
+        { "mean(glucose, where=stage == \"12345678901234567890123456789012345678901234567890"
+          "123456789012345\")", "a string longer than 64 characters" },
+        { "mean(glucose @ 1)", "unexpected '@'" },
+        { "mean(glucose \x01)", "unexpected byte 0x01" },
+        { "quantiles(glucose, 0.5, x=", "unknown argument 'x='" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        util_error_clear ();
+        proto_query_t *q = proto_query_parse (cases [i].text);
+        support_expect_refused (q == NULL, cases [i].text, cases [i].needle);
+        assert_int_equal (util_last_code (), UTIL_EINPUT);
+        assert_true (strncmp (util_last_error (), "query:", 6) == 0);
+        proto_query_destroy (&q);
+    }
+}
+
+static void
+test_parse_limits (void **state)
+{
+    (void) state;
+    //  NULL and over-long text.
+    support_expect_refused (proto_query_parse (NULL) == NULL, "NULL", "query: no text");
+    char *text = malloc (PROTO_QUERY_TEXT_MAX + 2);
+    assert_non_null (text);
+    memset (text, ' ', PROTO_QUERY_TEXT_MAX + 1);
+    text [PROTO_QUERY_TEXT_MAX + 1] = 0;
+    support_expect_refused (proto_query_parse (text) == NULL, "long", "longer than 4096");
+    free (text);
+
+    //  A name over the limit.
+    char name [MODEL_DICT_NAME_LEN + 16];
+    memset (name, 'a', sizeof name);
+    name [sizeof name - 1] = 0;
+    char query [sizeof name + 16];
+    snprintf (query, sizeof query, "mean(%s)", name);
+    support_expect_refused (proto_query_parse (query) == NULL, "name", "longer than 128");
+
+    //  Nesting: terms and conditions past PROTO_QUERY_DEPTH_MAX.
+    char deep [512] = "mean(";
+    for (int i = 0; i < 40; i++)
+        strcat (deep, "(");
+    strcat (deep, "glucose");
+    for (int i = 0; i < 40; i++)
+        strcat (deep, ")");
+    strcat (deep, ")");
+    support_expect_refused (proto_query_parse (deep) == NULL, "deep term", "nested more than 32");
+    char not [512] = "count(where=";
+    for (int i = 0; i < 40; i++)
+        strcat (not, "!");
+    strcat (not, "age > 3)");
+    support_expect_refused (proto_query_parse (not) == NULL, "deep not", "nested more than 32");
+    char ands [1024] = "count(where=age > 1";
+    for (int i = 0; i < 40; i++)
+        strcat (ands, " & age > 1");
+    strcat (ands, ")");
+    support_expect_refused (proto_query_parse (ands) == NULL, "long and", "nested more than 32");
+
+    //  At the limits: 16 columns, 99 probabilities, 4096 bins.
+    proto_query_t *q = proto_query_parse ("summary(a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a)");
+    assert_non_null (q);
+    proto_query_destroy (&q);
+    char probs [1024] = "quantiles(glucose";
+    for (int i = 1; i <= 99; i++)
+        snprintf (probs + strlen (probs), sizeof probs - strlen (probs), ", %g", i / 100.0);
+    strcat (probs, ")");
+    assert_non_null (q = proto_query_parse (probs));
+    assert_int_equal (q->n_probs, 99);
+    proto_query_destroy (&q);
+    probs [strlen (probs) - 1] = 0;
+    strcat (probs, ", 0.995)");
+    support_expect_refused (proto_query_parse (probs) == NULL, "probs", "at most 99");
+    assert_non_null (q = proto_query_parse ("histogram(glucose, breaks=0:4096:1)"));
+    assert_int_equal (q->n_breaks, 4097);
+    proto_query_destroy (&q);
+}
+
+//  --------------------------------------------------------------------------
+//  Checking
+
+static void
+test_check (void **state)
+{
+    (void) state;
+    proto_query_t *q = s_checked ("summary(glucose, log(mass), delta^2, by=diabetes, "
+                                  "where=stage %in% c('III', 'IV') & inst == 10)");
+    assert_false (q->terms [0]->categorical);
+    assert_true (q->terms [0]->lo == 0 && q->terms [0]->hi == 300);
+    assert_true (fabs (q->terms [1]->lo - log (10)) < 1e-15);
+    assert_true (fabs (q->terms [1]->hi - log (80)) < 1e-15);
+    //  delta in [-5, 3]: delta^2 in [0, 25].
+    assert_true (q->terms [2]->lo == 0 && q->terms [2]->hi == 25);
+    assert_true (q->by->categorical);
+    assert_int_equal (q->by->n_levels, 2);
+    assert_string_equal (q->by->levels [1], "1");
+    //  Levels resolved to their indexes; inst == 10 names the level "10".
+    assert_true (q->where->left->numbers [0] == 2 && q->where->left->numbers [1] == 3);
+    assert_true (q->where->right->numbers [0] == 3);
+    //  Variables read: glucose, mass, diabetes, stage, inst, delta.
+    size_t want [] = { GLUCOSE, MASS, DIABETES, STAGE, INST, DELTA };
+    assert_int_equal (q->n_used, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal (q->used [i], want [i]);
+    proto_query_destroy (&q);
+
+    //  Odd powers keep the sign; an integer and a named binary as categories.
+    q = s_checked ("crosstab(pregnant, sex, where=delta^3 < 0)");
+    assert_int_equal (q->terms [0]->n_levels, 21);
+    assert_string_equal (q->terms [0]->levels [20], "20");
+    assert_string_equal (q->terms [1]->levels [0], "male");
+    assert_true (q->where->term->lo == -125 && q->where->term->hi == 27);
+    proto_query_destroy (&q);
+
+    //  cut() labels as R writes them.
+    q = s_checked ("crosstab(cut(age, c(-Inf, 30, 40, Inf), right=FALSE), cut(mass, c(10, 25, 30.5, 80)))");
+    assert_int_equal (q->terms [0]->n_levels, 3);
+    assert_string_equal (q->terms [0]->levels [0], "[-Inf,30)");
+    assert_string_equal (q->terms [0]->levels [2], "[40,Inf)");
+    assert_string_equal (q->terms [1]->levels [1], "(25,30.5]");
+    proto_query_destroy (&q);
+
+    //  A histogram without breaks: 20 bins over the public range.
+    q = s_checked ("histogram(glucose)");
+    assert_int_equal (q->n_breaks, PROTO_QUERY_HIST_DEFAULT + 1);
+    assert_true (q->breaks [0] == 0 && q->breaks [20] == 300 && q->breaks [1] == 15);
+    proto_query_destroy (&q);
+}
+
+static void
+test_check_errors (void **state)
+{
+    (void) state;
+    static const struct { const char *text, *needle; size_t max_levels; } cases [] = {
+        { "mean(cholesterol)", "unknown column 'cholesterol' (not in the data dictionary)", 0 },
+        { "count(where=bogus > 1)", "unknown column 'bogus'", 0 },
+        { "count(by=nothing)", "unknown column 'nothing'", 0 },
+        { "mean(stage)", "stage is categorical: it has no numeric value", 0 },
+        { "correlation(glucose, inst)", "inst is categorical", 0 },
+        { "histogram(stage)", "stage is categorical", 0 },
+        { "quantiles(cut(age, c(0, 50, 100)))", "cut(age, c(0, 50, 100)) is categorical", 0 },
+        { "crosstab(glucose)", "glucose is numeric: group it with cut()", 0 },
+        { "count(by=time)", "time is time: group it with cut()", 0 },
+        { "crosstab(log(mass))", "log(mass) is numeric: group it with cut()", 0 },
+        { "count(by=age)", "age has 83 possible values, more than the 40 levels allowed", 0 },
+        { "crosstab(pregnant)", "pregnant has 21 possible values, more than the 10", 10 },
+        { "crosstab(stage)", "stage has 4 levels, more than the 3 allowed", 3 },
+        { "crosstab(cut(age, c(18, 30, 40, 50, 100)))", "makes more levels than", 3 },
+        { "mean(log(glucose))", "log(glucose): the public minimum of glucose is 0", 0 },
+        { "mean(log(delta^2))", "log(delta^2): the public minimum of delta^2 is 0", 0 },
+        { "count(where=stage == 'V')", "'V' is not a level of stage", 0 },
+        { "count(where=inst == 4)", "'4' is not a level of inst", 0 },
+        { "count(where=sex %in% c('male', 'other'))", "'other' is not a level of sex", 0 },
+        { "count(where=stage > 'II')", "stage is categorical: compare it with == or !=", 0 },
+        { "count(where=cut(age, c(0, 50, 100)) == 3)", "'3' is not a level of cut(age", 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        proto_query_t *q = proto_query_parse (cases [i].text);
+        if (!q)
+            fail_msg ("%s: %s", cases [i].text, util_last_error ());
+        util_error_clear ();
+        int rc = proto_query_check (q, s_dict, cases [i].max_levels);
+        support_expect_refused (rc == -1, cases [i].text, cases [i].needle);
+        assert_int_equal (util_last_code (), UTIL_EINPUT);
+        proto_query_destroy (&q);
+    }
+}
+
+static void
+test_labels (void **state)
+{
+    (void) state;
+    proto_query_t *q = proto_query_parse (
+        "summary(glucose, log(mass), mass^2, (log(mass))^3, cut(age, c(-Inf, 30.5, Inf), right=FALSE))");
+    assert_non_null (q);
+    const char *want [] = { "glucose", "log(mass)", "mass^2", "(log(mass))^3",
+                            "cut(age, c(-Inf, 30.5, Inf), right=FALSE)" };
+    for (size_t i = 0; i < 5; i++) {
+        char *label = proto_term_label (q->terms [i]);
+        assert_non_null (label);
+        assert_string_equal (label, want [i]);
+        free (label);
+    }
+    proto_query_destroy (&q);
+}
+
+//  --------------------------------------------------------------------------
+//  Evaluation
+
+static void
+test_eval_terms (void **state)
+{
+    (void) state;
+    double r [NVARS];
+    s_record (r);
+    proto_query_t *q = s_checked ("summary(glucose, log(mass), delta^2, delta^3, (mass)^2)");
+    assert_true (proto_term_eval (q->terms [0], r) == 148);
+    assert_true (fabs (proto_term_eval (q->terms [1], r) - log (33.6)) < 1e-15);
+    assert_true (proto_term_eval (q->terms [2], r) == 4);
+    assert_true (proto_term_eval (q->terms [3], r) == -8);
+    assert_true (fabs (proto_term_eval (q->terms [4], r) - 33.6 * 33.6) < 1e-12);
+    assert_true (proto_query_complete (q, r));
+    r [MASS] = NAN;
+    assert_true (isnan (proto_term_eval (q->terms [1], r)));
+    assert_false (proto_query_complete (q, r));
+    proto_query_destroy (&q);
+
+    //  Categories: an integer's index is value - min; a categorical column
+    //  holds its level index; binary 0/1.
+    s_record (r);
+    assert_non_null (q = proto_query_parse ("crosstab(age, stage, by=sex)"));
+    assert_int_equal (proto_query_check (q, s_dict, 100), 0);
+    assert_true (proto_term_eval (q->terms [0], r) == 50 - 18);
+    assert_true (proto_term_eval (q->terms [1], r) == 2);
+    assert_true (proto_term_eval (q->by, r) == 1);
+    proto_query_destroy (&q);
+}
+
+static void
+test_eval_cut (void **state)
+{
+    (void) state;
+    double r [NVARS];
+    s_record (r);
+    //  right=TRUE (R's default): (18,30] (30,40] (40,100]; 18 itself is NA.
+    proto_query_t *q = s_checked ("crosstab(cut(age, c(18, 30, 40, 100)))");
+    const double ages [] = { 18, 19, 30, 30.5, 40, 41, 100 };
+    const double bins [] = { NAN, 0, 0, 1, 1, 2, 2 };
+    for (size_t i = 0; i < 7; i++) {
+        r [AGE] = ages [i];
+        double b = proto_term_eval (q->terms [0], r);
+        if (isnan (bins [i])) {
+            assert_true (isnan (b));
+            assert_false (proto_query_complete (q, r));
+        }
+        else {
+            assert_true (b == bins [i]);
+            assert_true (proto_query_complete (q, r));
+        }
+    }
+    proto_query_destroy (&q);
+
+    //  right=FALSE: [18,30) [30,40) [40,100); 100 itself is NA.
+    q = s_checked ("crosstab(cut(age, c(18, 30, 40, 100), right=FALSE))");
+    const double bins_left [] = { 0, 0, 1, 1, 2, 2, NAN };
+    for (size_t i = 0; i < 7; i++) {
+        r [AGE] = ages [i];
+        double b = proto_term_eval (q->terms [0], r);
+        assert_true (isnan (bins_left [i])? isnan (b): b == bins_left [i]);
+    }
+    proto_query_destroy (&q);
+}
+
+static void
+test_eval_histogram (void **state)
+{
+    (void) state;
+    double r [NVARS];
+    s_record (r);
+    //  R's hist(): (a, b], the first bin closed.
+    proto_query_t *q = s_checked ("histogram(glucose, breaks=c(40, 100, 140, 200))");
+    const double xs [] = { 39.9, 40, 100, 100.5, 140, 200, 200.1 };
+    const long bins [] = { -1, 0, 0, 1, 1, 2, -1 };
+    for (size_t i = 0; i < 7; i++) {
+        assert_int_equal (proto_query_hist_bin (q, xs [i]), bins [i]);
+        r [GLUCOSE] = xs [i];
+        assert_true (proto_query_complete (q, r) == (bins [i] >= 0));
+    }
+    assert_int_equal (proto_query_hist_bin (q, NAN), -1);
+    proto_query_destroy (&q);
+}
+
+static void
+test_eval_where (void **state)
+{
+    (void) state;
+    double r [NVARS];
+    s_record (r);
+    proto_query_t *q = s_checked ("count(where=age >= 50 & !(sex == 'male') | stage %in% c('I'))");
+    assert_true (proto_cond_eval (q->where, r));       //  50 >= 50, female
+    r [AGE] = 49;
+    assert_false (proto_cond_eval (q->where, r));
+    r [STAGE] = 0;                                      //  stage I
+    assert_true (proto_cond_eval (q->where, r));
+    proto_query_destroy (&q);
+
+    const struct { const char *text; bool want; } cases [] = {
+        { "count(where=glucose == 148)", true },
+        { "count(where=glucose != 148)", false },
+        { "count(where=glucose < 148)", false },
+        { "count(where=glucose <= 148)", true },
+        { "count(where=glucose > 147.5)", true },
+        { "count(where=glucose >= 148.5)", false },
+        { "count(where=delta < -1)", true },
+        { "count(where=inst == 10)", true },
+        { "count(where=inst != '10')", false },
+        { "count(where=(glucose > 1))", true },
+        { "count(where=!glucose > 1)", false },
+        { "count(where=cut(age, c(0, 40, 100)) == '(40,100]')", true },
+        { "count(where=diabetes %in% c(0))", false },
+    };
+    s_record (r);
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        q = s_checked (cases [i].text);
+        if (proto_cond_eval (q->where, r) != cases [i].want)
+            fail_msg ("%s: expected %s", cases [i].text, cases [i].want? "true": "false");
+        proto_query_destroy (&q);
+    }
+    //  No where=: every record passes.
+    assert_true (proto_cond_eval (NULL, r));
+}
+
+//  Missing values: only what the query reads counts (R's na.omit).
+static void
+test_complete (void **state)
+{
+    (void) state;
+    double r [NVARS];
+    s_record (r);
+    proto_query_t *q = s_checked ("mean(glucose, by=sex, where=age > 20)");
+    r [MASS] = NAN;                     //  not read: still complete
+    assert_true (proto_query_complete (q, r));
+    r [SEX] = NAN;                      //  by= is read
+    assert_false (proto_query_complete (q, r));
+    s_record (r);
+    r [AGE] = NAN;                      //  where= is read
+    assert_false (proto_query_complete (q, r));
+    proto_query_destroy (&q);
+}
+
+//  --------------------------------------------------------------------------
+//  Out of memory
+
+static bool
+s_parse_check (void *ctx)
+{
+    proto_query_t *q = proto_query_parse ((const char *) ctx);
+    if (!q)
+        return false;
+    if (proto_query_check (q, s_dict, 0)) {
+        proto_query_destroy (&q);
+        return false;
+    }
+    char *label = proto_term_label (q->terms [0]);
+    bool ok = label != NULL;
+    free (label);
+    proto_query_destroy (&q);
+    return ok;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    assert_true (alloc_walk (s_parse_check,
+        "crosstab(cut(age, c(-Inf, 30, Inf)), sex, by=stage, "
+        "where=(log(mass))^2 > 1 & !(inst %in% c(1, '2')) | (glucose > 3))") > 20);
+    assert_true (alloc_walk (s_parse_check, "histogram(log(mass))") > 5);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_kinds),
+        cmocka_unit_test (test_kind_names),
+        cmocka_unit_test (test_parse_errors),
+        cmocka_unit_test (test_parse_limits),
+        cmocka_unit_test (test_check),
+        cmocka_unit_test (test_check_errors),
+        cmocka_unit_test (test_labels),
+        cmocka_unit_test (test_eval_terms),
+        cmocka_unit_test (test_eval_cut),
+        cmocka_unit_test (test_eval_histogram),
+        cmocka_unit_test (test_eval_where),
+        cmocka_unit_test (test_complete),
+        cmocka_unit_test (test_out_of_memory),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}

@@ -1,0 +1,338 @@
+/*  Unit tests for proto/release.c: the layout of every query kind; the L2
+    sensitivity against the worst record (built, not assumed); privacy off
+    reproduces pooled sums to double precision (Pima, against R's values in
+    datasets' golden file); the noise meets the target epsilon and no
+    more; the left-out count. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/release.h"
+#include "models/records.h"
+#include "util/error.h"
+#include "support_error.h"
+
+static const char s_dict_text [] =
+    "name,type,min,max,levels,unit,description\n"
+    "pregnant,integer,0,20,,,\n"
+    "glucose,numeric,0,300,,mg/dl,\n"
+    "pressure,numeric,0,160,,mm Hg,\n"
+    "triceps,numeric,0,100,,mm,\n"
+    "insulin,numeric,0,1000,,muU/ml,\n"
+    "mass,numeric,10,80,,kg/m2,\n"
+    "pedigree,numeric,0,3,,,\n"
+    "age,integer,18,100,,years,\n"
+    "diabetes,binary,0,1,,,\n";
+
+static model_dict_t *s_dict;
+static model_records_t *s_pima;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    s_dict = model_dict_parse ("dict.csv", s_dict_text, sizeof s_dict_text - 1);
+    model_csv_t *csv = NULL;
+    if (!s_dict || model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/pima_diabetes.csv", 0))
+        return -1;
+    s_pima = model_records_read (csv, s_dict, 100000);
+    model_csv_destroy (&csv);
+    return s_pima? 0: -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    model_records_destroy (&s_pima);
+    model_dict_destroy (&s_dict);
+    return 0;
+}
+
+static proto_query_t *
+s_query (const char *text)
+{
+    proto_query_t *q = proto_query_parse (text);
+    if (!q || proto_query_check (q, s_dict, 0))
+        fail_msg ("%s: %s", text, util_last_error ());
+    return q;
+}
+
+static void
+test_layout (void **state)
+{
+    (void) state;
+    static const struct { const char *text; size_t groups, cells; proto_release_kind_t kind; } cases [] = {
+        { "count()", 1, 1, PROTO_RELEASE_COUNTS },
+        { "count(by=diabetes)", 2, 1, PROTO_RELEASE_COUNTS },
+        { "histogram(glucose, breaks=0:300:10, by=diabetes)", 2, 30, PROTO_RELEASE_COUNTS },
+        { "crosstab(diabetes, cut(age, c(18, 30, 40, 50, 100)))", 1, 8, PROTO_RELEASE_COUNTS },
+        { "crosstab(pregnant)", 1, 21, PROTO_RELEASE_COUNTS },
+        { "quantiles(glucose)", 1, 16 + 256 + 4096, PROTO_RELEASE_COUNTS },
+        { "mean(glucose, mass)", 1, 3, PROTO_RELEASE_MOMENTS },
+        { "summary(glucose, mass, by=diabetes)", 2, 5, PROTO_RELEASE_MOMENTS },
+        { "var(glucose)", 1, 3, PROTO_RELEASE_MOMENTS },
+        { "correlation(glucose, mass, age)", 1, 1 + 6 + 3, PROTO_RELEASE_MOMENTS },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        proto_query_t *q = s_query (cases [i].text);
+        proto_release_t r;
+        assert_int_equal (proto_release_make (&r, q, true, 0, 0, 3), 0);
+        if (r.groups != cases [i].groups || r.cells != cases [i].cells || r.kind != cases [i].kind)
+            fail_msg ("%s: %zu groups of %zu cells", cases [i].text, r.groups, r.cells);
+        assert_int_equal (r.entries, r.groups * r.cells + 1);
+        assert_int_equal (r.limbs, r.kind == PROTO_RELEASE_MOMENTS? 2: 1);
+        assert_int_equal (r.dim, r.entries * r.limbs);
+        assert_int_equal (r.local_sigma2, 0);
+        proto_query_destroy (&q);
+    }
+    assert_int_equal (proto_release_tree_nodes (), 4368);
+}
+
+//  The largest contribution any one record can make, over records at every
+//  corner of the bounds, must reach but never pass the stated l2.
+static void
+test_sensitivity (void **state)
+{
+    (void) state;
+    const char *queries [] = {
+        "count()", "histogram(glucose, by=diabetes)", "crosstab(diabetes, pregnant)",
+        "quantiles(glucose)", "mean(glucose, mass)", "summary(glucose, mass, age, by=diabetes)",
+        "correlation(glucose, mass, age, pedigree)",
+    };
+    for (size_t i = 0; i < sizeof queries / sizeof queries [0]; i++) {
+        proto_query_t *q = s_query (queries [i]);
+        proto_release_t r;
+        assert_int_equal (proto_release_make (&r, q, false, 1, 1e-5, 3), 0);
+        int64_t *acc = calloc (r.dim, sizeof *acc);
+        assert_non_null (acc);
+        double worst = 0;
+        //  Every variable at its min or max (2^9 corners), and one missing.
+        for (unsigned corner = 0; corner < 512 + 1; corner++) {
+            double record [9];
+            for (size_t v = 0; v < 9; v++) {
+                const model_var_t *var = model_dict_var (s_dict, v);
+                record [v] = corner & (1u << v)? var->max: var->min;
+            }
+            if (corner == 512)
+                record [1] = NAN;
+            memset (acc, 0, r.dim * sizeof *acc);
+            proto_release_add (&r, record, acc);
+            double norm = 0;
+            for (size_t k = 0; k < r.dim; k++)
+                norm += (double) acc [k] * (double) acc [k];
+            worst = fmax (worst, sqrt (norm));
+        }
+        if (!(worst <= r.l2 * (1 + 1e-12)) || !(worst >= r.l2 * (1 - 1e-12)))
+            fail_msg ("%s: worst record %.6g, stated l2 %.6g", queries [i], worst, r.l2);
+        free (acc);
+        proto_query_destroy (&q);
+    }
+}
+
+//  Privacy off: sums split over three sites equal the pooled ones, and the
+//  statistics equal R's on the pooled data.
+static void
+test_off_exact (void **state)
+{
+    (void) state;
+    proto_query_t *q = s_query ("summary(glucose, mass)");
+    proto_release_t r;
+    assert_int_equal (proto_release_make (&r, q, true, 0, 0, 3), 0);
+    int64_t *pooled = calloc (r.dim, sizeof (int64_t));
+    int64_t *site [3];
+    for (int s = 0; s < 3; s++)
+        assert_non_null (site [s] = calloc (r.dim, sizeof (int64_t)));
+    assert_non_null (pooled);
+    size_t used = 0, left = 0;
+    for (size_t i = 0; i < s_pima->rows; i++) {
+        const double *rec = s_pima->values + i * s_pima->vars;
+        int rc = proto_release_add (&r, rec, pooled);
+        used += rc == 1;
+        left += rc == 2;
+        assert_int_equal (proto_release_add (&r, rec, site [i % 3]), rc);
+    }
+    for (size_t k = 0; k < r.dim; k++)
+        assert_true (site [0][k] + site [1][k] + site [2][k] == pooled [k]);
+    //  glucose and mass both present: 752 rows (R: complete.obs of the two).
+    assert_int_equal (used, 752);
+    assert_int_equal (left, 768 - 752);
+    double n = proto_release_value (&r, pooled, 0);
+    assert_true (n == 752);
+    assert_true (proto_release_value (&r, pooled, r.entries - 1) == 16);
+    //  Mean and variance of glucose over those rows, computed directly.
+    double s1 = 0, s2 = 0;
+    for (size_t i = 0; i < s_pima->rows; i++) {
+        const double *rec = s_pima->values + i * s_pima->vars;
+        if (rec [1] != rec [1] || rec [5] != rec [5])
+            continue;
+        s1 += rec [1];
+    }
+    double mean = s1 / 752;
+    for (size_t i = 0; i < s_pima->rows; i++) {
+        const double *rec = s_pima->values + i * s_pima->vars;
+        if (rec [1] != rec [1] || rec [5] != rec [5])
+            continue;
+        s2 += (rec [1] - mean) * (rec [1] - mean);
+    }
+    double var = s2 / 751;
+    double su = proto_release_value (&r, pooled, 1), su2 = proto_release_value (&r, pooled, 3);
+    double got_mean = 300 * su / n;
+    double got_var = 300.0 * 300.0 * (su2 - su * su / n) / (n - 1);
+    assert_true (fabs (got_mean - mean) <= 1e-12 * mean);
+    assert_true (fabs (got_var - var) <= 1e-9 * var);
+    free (pooled);
+    for (int s = 0; s < 3; s++)
+        free (site [s]);
+    proto_query_destroy (&q);
+}
+
+//  The noise meets the target and is not much more than it needs.
+static void
+test_calibration (void **state)
+{
+    (void) state;
+    const char *queries [] = { "count()", "summary(glucose, mass)", "quantiles(glucose)",
+                               "correlation(glucose, mass, age, pedigree, insulin)" };
+    const double eps [] = { 0.1, 1, 4 };
+    for (size_t i = 0; i < 4; i++)
+        for (size_t e = 0; e < 3; e++)
+            for (unsigned t = 1; t <= 5; t += 2) {
+                proto_query_t *q = s_query (queries [i]);
+                proto_release_t r;
+                assert_int_equal (proto_release_make (&r, q, false, eps [e], 1e-5, t), 0);
+                if (!(r.epsilon_spent <= eps [e]))
+                    fail_msg ("%s at %g, t %u: spends %g", queries [i], eps [e], t, r.epsilon_spent);
+                //  Minimal: one unit less of local variance (the sampler's
+                //  variances are whole) would pass the target.
+                assert_true (r.local_sigma2 >= 1);
+                if (r.local_sigma2 > 1) {
+                    //  Whole units, or 1e-6 of large variances (the bisection's
+                    //  resolution).
+                    double less_by = fmax (1, 1e-6 * (double) r.local_sigma2);
+                    dp_curve_t *less = dp_curve_new_default ();
+                    double over;
+                    assert_int_equal (dp_curve_add_ddg (less, 1, r.l2,
+                                                        (double) r.local_sigma2 - less_by, t,
+                                                        r.dim, 1), 0);
+                    assert_int_equal (dp_curve_epsilon (less, 1e-5, DP_CONVERSION_IMPROVED,
+                                                        &over, NULL), 0);
+                    if (!(over > eps [e]))
+                        fail_msg ("%s at %g, t %u: %llu - a little also meets it", queries [i],
+                                  eps [e], t, (unsigned long long) r.local_sigma2);
+                    dp_curve_destroy (&less);
+                }
+                //  The curve the ledgers charge gives the same epsilon.
+                dp_curve_t *c = proto_release_curve (&r);
+                double got;
+                assert_int_equal (dp_curve_epsilon (c, 1e-5, DP_CONVERSION_IMPROVED, &got, NULL), 0);
+                assert_true (got == r.epsilon_spent);
+                dp_curve_destroy (&c);
+                //  t sites' noise: sigma in entry units.
+                double sd = proto_release_noise_sd (&r, t);
+                assert_true (sd > 0);
+                proto_query_destroy (&q);
+            }
+    //  Privacy off: a zero curve, no noise.
+    proto_query_t *q = s_query ("count()");
+    proto_release_t r;
+    assert_int_equal (proto_release_make (&r, q, true, 0, 0, 2), 0);
+    dp_curve_t *c = proto_release_curve (&r);
+    assert_non_null (c);
+    for (size_t k = 0; k < dp_curve_size (c); k++)
+        assert_true (dp_curve_rdp (c) [k] == 0);
+    dp_curve_destroy (&c);
+    assert_true (proto_release_noise_sd (&r, 3) == 0);
+    proto_query_destroy (&q);
+}
+
+static void
+test_refusals (void **state)
+{
+    (void) state;
+    proto_query_t *q = s_query ("count()");
+    proto_release_t r;
+    support_expect_refused (proto_release_make (&r, q, false, 0, 1e-5, 2) == -1, "eps 0",
+                            "epsilon 0 is not in (0, 100]");
+    support_expect_refused (proto_release_make (&r, q, false, 1, 0.5, 2) == -1, "delta",
+                            "delta 0.5 is not in (0, 0.1)");
+    support_expect_refused (proto_release_make (&r, q, false, 1, 1e-5, 0) == -1, "t 0",
+                            "quorum 0 is not in 1..64");
+    proto_query_destroy (&q);
+    //  Fifty-five moments at 8 bits: even the sampler's largest variance
+    //  cannot reach epsilon 1e-4.
+    q = s_query ("correlation(pregnant, glucose, pressure, triceps, insulin, mass, pedigree, "
+                 "age, diabetes)");
+    support_expect_refused (proto_release_make (&r, q, false, 1e-4, 1e-5, 1) == -1, "tiny eps",
+                            "needs more noise than the sampler's range");
+    //  ... but 1 can, at fewer fractional bits than the most.
+    assert_int_equal (proto_release_make (&r, q, false, 0.05, 1e-5, 1), 0);
+    assert_true (r.frac_bits < PROTO_RELEASE_FRAC_MAX && r.frac_bits >= PROTO_RELEASE_FRAC_MIN);
+    proto_query_destroy (&q);
+    //  Too many values: a 4096-bin histogram over 300 groups.
+    q = proto_query_parse ("histogram(glucose, breaks=0:4096:1, by=cut(glucose, 0:300:1))");
+    assert_non_null (q);
+    assert_int_equal (proto_query_check (q, s_dict, 300), 0);
+    support_expect_refused (proto_release_make (&r, q, true, 0, 0, 2) == -1, "dim",
+                            "more than the 1048576 a release may have");
+    proto_query_destroy (&q);
+}
+
+//  The left-out cell, where=, and by= groups.
+static void
+test_add (void **state)
+{
+    (void) state;
+    proto_query_t *q = s_query ("count(by=diabetes, where=age >= 50)");
+    proto_release_t r;
+    assert_int_equal (proto_release_make (&r, q, true, 0, 0, 2), 0);
+    int64_t acc [3] = { 0 };
+    double rec [9] = { 1, 100, 70, 20, 80, 30, 0.5, 60, 1 };
+    assert_int_equal (proto_release_add (&r, rec, acc), 1);
+    rec [7] = 40;
+    assert_int_equal (proto_release_add (&r, rec, acc), 0);
+    rec [8] = NAN;
+    assert_int_equal (proto_release_add (&r, rec, acc), 2);
+    rec [7] = 70, rec [8] = 0;
+    assert_int_equal (proto_release_add (&r, rec, acc), 1);
+    assert_true (acc [0] == 1 && acc [1] == 1 && acc [2] == 1);
+    proto_query_destroy (&q);
+
+    //  A quantile tree: one node per level, at the value's place.
+    q = s_query ("quantiles(glucose)");
+    assert_int_equal (proto_release_make (&r, q, true, 0, 0, 2), 0);
+    int64_t *tree = calloc (r.dim, sizeof *tree);
+    assert_non_null (tree);
+    rec [1] = 150;      //  u = 0.5: nodes 8, 128, 2048 of their levels
+    assert_int_equal (proto_release_add (&r, rec, tree), 1);
+    assert_true (tree [8] == 1 && tree [16 + 128] == 1 && tree [16 + 256 + 2048] == 1);
+    rec [1] = 300;      //  u = 1: the last node of each level
+    assert_int_equal (proto_release_add (&r, rec, tree), 1);
+    assert_true (tree [15] == 1 && tree [16 + 255] == 1 && tree [16 + 256 + 4095] == 1);
+    int64_t total = 0;
+    for (size_t k = 0; k < r.dim; k++)
+        total += tree [k];
+    assert_int_equal (total, 6);
+    free (tree);
+    proto_query_destroy (&q);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_layout),
+        cmocka_unit_test (test_sensitivity),
+        cmocka_unit_test (test_off_exact),
+        cmocka_unit_test (test_calibration),
+        cmocka_unit_test (test_refusals),
+        cmocka_unit_test (test_add),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
