@@ -5,13 +5,30 @@
 #include "util/config.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *s_keys [] = {
     "name", "endpoint", "cert", "allowlist", "journal", "public_key", "verify_key",
-    "round_timeout_ms", NULL
+    "round_timeout_ms", "dictionary", "allow_privacy_off", "min_cell", "max_levels", NULL
 };
+
+//  An optional whole number in lo..hi (fallback when absent).
+static int
+s_whole (const char *path, zconfig_t *section, const char *key, unsigned long long lo,
+         unsigned long long hi, const char *fallback, unsigned long long *out)
+{
+    const char *text = zconfig_get (section, key, fallback);
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull (text, &end, 10);
+    if (errno || !*text || *end || *text == '-' || v < lo || v > hi)
+        return util_error (UTIL_EINPUT, "%s: coordinator/%s: '%s' is not in %llu..%llu", path,
+                           key, text, lo, hi);
+    *out = v;
+    return 0;
+}
 
 coord_config_t *
 coord_config_load (const char *path)
@@ -54,15 +71,27 @@ coord_config_load (const char *path)
             goto done;
         }
     }
-    const char *timeout = zconfig_get (section, "round_timeout_ms", "30000");
-    char *end;
-    unsigned long long ms = strtoull (timeout, &end, 10);
-    if (*end || ms < 100 || ms > 86400000ULL) {
-        util_error (UTIL_EINPUT, "%s: coordinator/round_timeout_ms: '%s' is not in 100..86400000",
-                    path, timeout);
+    unsigned long long ms, min_cell, max_levels;
+    if (s_whole (path, section, "round_timeout_ms", 100, 86400000ULL, "30000", &ms)
+    ||  s_whole (path, section, "min_cell", 0, 1000000, "5", &min_cell)
+    ||  s_whole (path, section, "max_levels", 2, 256, "40", &max_levels))
+        goto done;
+    self->round_timeout_ms = ms;
+    self->min_cell = (unsigned) min_cell;
+    self->max_levels = (unsigned) max_levels;
+    const char *dictionary = zconfig_get (section, "dictionary", NULL);
+    if (dictionary && *dictionary
+    &&  !(self->dictionary = util_config_path (path, dictionary))) {
+        util_error_context ("%s: coordinator/dictionary", path);
         goto done;
     }
-    self->round_timeout_ms = ms;
+    const char *off = zconfig_get (section, "allow_privacy_off", "false");
+    if (strcmp (off, "true") && strcmp (off, "false")) {
+        util_error (UTIL_EINPUT, "%s: coordinator/allow_privacy_off: '%s' is neither 'true' nor "
+                    "'false'", path, off);
+        goto done;
+    }
+    self->allow_privacy_off = !strcmp (off, "true");
     rc = 0;
 done:
     zconfig_destroy (&root);
@@ -78,6 +107,7 @@ coord_config_destroy (coord_config_t **self_p)
         coord_config_t *s = *self_p;
         free (s->name); free (s->endpoint); free (s->cert); free (s->allowlist);
         free (s->journal); free (s->public_key); free (s->verify_key);
+        free (s->dictionary);
         free (s);
         *self_p = NULL;
     }

@@ -9,6 +9,14 @@
         public_key = keys/paillier.pub
         verify_key = keys/verify.key
         round_timeout_ms = 30000            optional (default 30000, 100..86400000)
+        dictionary = dictionary.csv         optional: the consortium's data dictionary
+                                            (models/dictionary.h); queries need it
+        allow_privacy_off = false           optional: accept queries with privacy off
+                                            (development only; stamped NOT PRIVATE)
+        min_cell = 5                        optional: noisy counts below it are shown
+                                            as suppressed (0..1000000, default 5)
+        max_levels = 40                     optional: most levels of one categorical
+                                            term in a query (2..256, default 40)
 
     Relative paths are taken from the config file's directory. There is no
     key-share entry: the coordinator never holds one, and unknown keys are
@@ -28,9 +36,14 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 typedef struct {
     char *name, *endpoint, *cert, *allowlist, *journal, *public_key, *verify_key;
     uint64_t round_timeout_ms;
+    char *dictionary;           //  NULL: none (queries are refused)
+    bool allow_privacy_off;
+    unsigned min_cell, max_levels;
 } coord_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason" on error

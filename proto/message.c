@@ -101,7 +101,8 @@ proto_validate (const proto_msg_t *m)
         }
         case COHORT__ENVELOPE__BODY_OFFER: {
             const Cohort__StudyOffer *o = m->offer;
-            if (s_check_text ("offer.study_cfg", o->study_cfg, PROTO_CFG_MAX, 1))
+            if (s_check_text ("offer.study_cfg", o->study_cfg, PROTO_CFG_MAX, 1)
+            ||  s_check_text ("offer.dictionary", o->dictionary, PROTO_DICT_MAX, 1))
                 return -1;
             if (o->threshold < 1 || o->threshold > 64 || o->sites < o->threshold || o->sites > 64)
                 return util_error (UTIL_EINPUT, "offer: threshold %u / sites %u out of range",
@@ -128,7 +129,7 @@ proto_validate (const proto_msg_t *m)
         case COHORT__ENVELOPE__BODY_ROUND_START: {
             const Cohort__RoundStart *r = m->round_start;
             if (r->kind < COHORT__ROUND_KIND__ROUND_KIND_TRAIN
-            ||  r->kind > COHORT__ROUND_KIND__ROUND_KIND_STATS)
+            ||  r->kind > COHORT__ROUND_KIND__ROUND_KIND_QUERY)
                 return util_error (UTIL_EINPUT, "round_start.kind: %d is not a round kind", (int) r->kind);
             if (m->round_id == 0)
                 return util_error (UTIL_EINPUT, "round_start: round_id 0");
@@ -339,6 +340,7 @@ proto_kind_name (Cohort__RoundKind kind)
         case COHORT__ROUND_KIND__ROUND_KIND_TRAIN:   return "train";
         case COHORT__ROUND_KIND__ROUND_KIND_EVAL:    return "eval";
         case COHORT__ROUND_KIND__ROUND_KIND_STATS:   return "stats";
+        case COHORT__ROUND_KIND__ROUND_KIND_QUERY:   return "query";
         default:                                     return "?";
     }
 }

@@ -42,6 +42,7 @@
 #define PROTO_NAME_MAX       128                  //  hello name, role, feature names
 #define PROTO_TEXT_MAX       1024                 //  reasons, details, error messages
 #define PROTO_CFG_MAX        ((size_t) 64 << 10)  //  study.cfg text
+#define PROTO_DICT_MAX       ((size_t) 1 << 20)   //  a data dictionary's CSV
 #define PROTO_JSON_MAX       ((size_t) 8 << 20)   //  analyst replies
 #define PROTO_FEATURES_MAX   4096                 //  features, bounds, means, stds
 #define PROTO_PARAMS_MAX     ((size_t) 1 << 22)   //  model parameters

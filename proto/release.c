@@ -278,3 +278,16 @@ proto_release_noise_sd (const proto_release_t *self, unsigned contributors)
     return ldexp (sqrt ((double) contributors * (double) self->local_sigma2),
                   -(int) self->frac_bits);
 }
+
+void
+proto_release_plan (const proto_release_t *self, proto_plan_t *plan)
+{
+    memset (plan, 0, sizeof *plan);
+    plan->off = self->off;
+    plan->threshold = self->threshold;
+    plan->kind [COHORT__ROUND_KIND__ROUND_KIND_QUERY] = (proto_plan_kind_t) {
+        .rounds = 1, .q = 1, .l2 = self->l2, .local_sigma2 = self->local_sigma2,
+        .dim = self->dim, .ledger_l2 = self->l2
+    };
+    plan->epsilon = self->epsilon_spent;
+}

@@ -54,6 +54,7 @@
         proto_release_value         a summed entry as a real number
         proto_release_noise_sd      the noise's standard deviation on an
                                     entry, in the same units
+        proto_release_plan          the release as a study plan
         proto_release_tree_nodes    nodes per group of a quantile tree
 
     A release is a plain value that borrows its query: keep the query alive.
@@ -63,6 +64,7 @@
 #define PROTO_RELEASE_H
 
 #include "query.h"
+#include "plan.h"
 #include "dp/accountant.h"
 
 #include <stdbool.h>
@@ -121,6 +123,11 @@ double proto_release_value (const proto_release_t *self, const int64_t *sum, siz
     `contributors` sites each added theirs, in the units of
     proto_release_value (0 when off). */
 double proto_release_noise_sd (const proto_release_t *self, unsigned contributors);
+
+/*  The release as a study plan of one round of kind QUERY (rounds 1,
+    q 1, its l2, noise and dimension), so that the code that charges
+    ledgers and adds noise for study rounds serves queries unchanged. */
+void proto_release_plan (const proto_release_t *self, proto_plan_t *plan);
 
 /*  B + B^2 + ... + B^h. */
 size_t proto_release_tree_nodes (void);

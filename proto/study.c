@@ -1,5 +1,6 @@
 /*  proto/study.c - strict parsing of study.cfg. */
 #include "study.h"
+#include "query.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -15,6 +16,8 @@ static const char *s_keys [] = {
     "eval_every", "local_epochs", "local_learning_rate", "local_batch", "privacy", NULL
 };
 static const char *s_privacy_keys [] = { "unit", "epsilon", "delta", "off", NULL };
+static const char *s_query_keys [] = { "name", "dataset", "expr", "min_sites", "privacy", NULL };
+static const char *s_query_privacy_keys [] = { "epsilon", "delta", "off", NULL };
 
 static int
 s_known (const char *name, const char **keys)
@@ -161,13 +164,85 @@ s_local (const char *origin, zconfig_t *root, proto_study_t *s)
     return 0;
 }
 
+//  Unknown keys in a section are refused, naming the first.
+static int
+s_keys_known (const char *origin, zconfig_t *root, const char *path, const char **keys)
+{
+    zconfig_t *section = zconfig_locate (root, path);
+    for (zconfig_t *c = section? zconfig_child (section): NULL; c; c = zconfig_next (c))
+        if (!s_known (zconfig_name (c), keys))
+            return util_error (UTIL_EINPUT, "%s: %s/%s: unknown key", origin, path,
+                               zconfig_name (c));
+    return 0;
+}
+
+//  privacy/off, epsilon and delta under `section`.
+static int
+s_privacy (const char *origin, zconfig_t *root, const char *section, proto_study_t *s)
+{
+    char path [64];
+    snprintf (path, sizeof path, "%s/privacy/off", section);
+    const char *off = s_get (root, path);
+    if (off && *off && strcmp (off, "true") && strcmp (off, "false"))
+        return util_error (UTIL_EINPUT, "%s: %s: '%s' is neither 'true' nor 'false'", origin,
+                           path, off);
+    s->privacy_off = off && !strcmp (off, "true");
+    char eps [64], delta [64];
+    snprintf (eps, sizeof eps, "%s/privacy/epsilon", section);
+    snprintf (delta, sizeof delta, "%s/privacy/delta", section);
+    if (s_number (origin, root, eps, 1e-6, 1e4, !s->privacy_off, 0, &s->epsilon)
+    ||  s_number (origin, root, delta, 1e-300, 0.5, !s->privacy_off, 0, &s->delta))
+        return -1;
+    if (!s->privacy_off && !(s->delta < 1))
+        return util_error (UTIL_EINPUT, "%s: %s: must be below 1", origin, delta);
+    return 0;
+}
+
+//  A query definition: name, dataset, expr, min_sites and privacy.
+static int
+s_parse_query (const char *origin, zconfig_t *root, proto_study_t *s)
+{
+    if (s_keys_known (origin, root, "query", s_query_keys)
+    ||  s_keys_known (origin, root, "query/privacy", s_query_privacy_keys))
+        return -1;
+    const char *name = s_get (root, "query/name");
+    if (name && *name) {
+        if (s_name (origin, root, "query/name", &s->name))
+            return -1;
+    }
+    else
+    if (!(s->name = util_strdup ("query")))
+        return util_error_context ("%s", origin);
+    if (s_name (origin, root, "query/dataset", &s->dataset))
+        return -1;
+    const char *expr = s_get (root, "query/expr");
+    if (!expr || !*expr)
+        return util_error (UTIL_EINPUT, "%s: query/expr: missing", origin);
+    if (strlen (expr) > PROTO_QUERY_TEXT_MAX)
+        return util_error (UTIL_ELIMIT, "%s: query/expr: longer than %d characters", origin,
+                           PROTO_QUERY_TEXT_MAX);
+    if (!(s->query = util_strdup (expr)))
+        return util_error_context ("%s", origin);
+    double v;
+    if (s_number (origin, root, "query/min_sites", 1, 64, 1, 0, &v))
+        return -1;
+    if (v != floor (v))
+        return util_error (UTIL_EINPUT, "%s: query/min_sites: not a whole number", origin);
+    s->min_sites = (unsigned) v;
+    s->steps = 0;
+    s->sampling_rate = 1;
+    return s_privacy (origin, root, "query", s);
+}
+
 proto_study_t *
 proto_study_parse (const char *text, const char *origin)
 {
     zconfig_t *root = zconfig_str_load (text);
-    if (!root || !zconfig_locate (root, "study")) {
+    bool query = root && zconfig_locate (root, "query") && !zconfig_locate (root, "study");
+    if (!root || (!query && !zconfig_locate (root, "study"))) {
         zconfig_destroy (&root);
-        util_error (UTIL_EINPUT, "%s: not a study config (no 'study' section)", origin);
+        util_error (UTIL_EINPUT, "%s: not a study or query definition (no 'study' or 'query' "
+                    "section)", origin);
         return NULL;
     }
     //  zconfig (czmq) aborts the process when memory runs out, as GMP does;
@@ -180,18 +255,13 @@ proto_study_parse (const char *text, const char *origin)
     }
     int rc = -1, choice;
     double v;
-    zconfig_t *study = zconfig_locate (root, "study");
-    for (zconfig_t *c = zconfig_child (study); c; c = zconfig_next (c))
-        if (!s_known (zconfig_name (c), s_keys)) {
-            util_error (UTIL_EINPUT, "%s: study/%s: unknown key", origin, zconfig_name (c));
-            goto done;
-        }
-    zconfig_t *privacy = zconfig_locate (root, "study/privacy");
-    for (zconfig_t *c = privacy? zconfig_child (privacy): NULL; c; c = zconfig_next (c))
-        if (!s_known (zconfig_name (c), s_privacy_keys)) {
-            util_error (UTIL_EINPUT, "%s: study/privacy/%s: unknown key", origin, zconfig_name (c));
-            goto done;
-        }
+    if (query) {
+        rc = s_parse_query (origin, root, s);
+        goto done;
+    }
+    if (s_keys_known (origin, root, "study", s_keys)
+    ||  s_keys_known (origin, root, "study/privacy", s_privacy_keys))
+        goto done;
     if (s_name (origin, root, "study/name", &s->name)
     ||  s_name (origin, root, "study/dataset", &s->dataset)
     ||  s_name (origin, root, "study/label", &s->label))
@@ -280,21 +350,8 @@ proto_study_parse (const char *text, const char *origin)
     if (s_number (origin, root, "study/eval_every", 0, PROTO_STUDY_STEPS_MAX, 0, 0, &v))
         goto done;
     s->eval_every = (uint64_t) v;
-    const char *off = s_get (root, "study/privacy/off");
-    if (off && *off && strcmp (off, "true") && strcmp (off, "false")) {
-        util_error (UTIL_EINPUT, "%s: study/privacy/off: '%s' is neither 'true' nor 'false'", origin, off);
+    if (s_privacy (origin, root, "study", s))
         goto done;
-    }
-    s->privacy_off = off && !strcmp (off, "true");
-    if (s_number (origin, root, "study/privacy/epsilon", 1e-6, 1e4, !s->privacy_off, 0,
-                  &s->epsilon)
-    ||  s_number (origin, root, "study/privacy/delta", 1e-300, 0.5, !s->privacy_off, 0,
-                  &s->delta))
-        goto done;
-    if (!s->privacy_off && !(s->delta < 1)) {
-        util_error (UTIL_EINPUT, "%s: study/privacy/delta: must be below 1", origin);
-        goto done;
-    }
     rc = 0;
 done:
     zconfig_destroy (&root);
@@ -311,6 +368,7 @@ proto_study_destroy (proto_study_t **self_p)
         free (s->name);
         free (s->dataset);
         free (s->label);
+        free (s->query);
         for (size_t i = 0; i < s->n_features; i++)
             free (s->features [i]);
         free (s->features);

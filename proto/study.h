@@ -29,6 +29,18 @@
             delta = 1e-5
             off = false             true: no clipping, no noise, NOT PRIVATE
 
+    A query (an analyst's statistics, proto/query.h) travels the same way:
+
+    query
+        name = ...                  optional (default "query")
+        dataset = ...
+        expr = "summary(glucose, by=diabetes)"     1..4096 characters
+        min_sites = 2
+        privacy
+            epsilon = 1
+            delta = 1e-5
+            off = false
+
     Unknown keys are refused, so a typo cannot silently drop a setting.
 
     Contents
@@ -85,6 +97,9 @@ typedef struct {
     unsigned local_epochs;
     double local_learning_rate;
     size_t local_batch;
+    //  A query definition (see below) sets query, and of the rest only
+    //  name, dataset, min_sites and the privacy keys.
+    char *query;                //  the query's expression; NULL for a study
 } proto_study_t;
 
 /*  Parses study.cfg text; `origin` names it in errors. NULL with

@@ -49,8 +49,22 @@ test_good (void **state)
     assert_string_equal (cfg->cert, "/tmp/certs/coordinator.secret");
     assert_string_equal (cfg->public_key, "/abs/paillier.pub");
     assert_int_equal (cfg->round_timeout_ms, 5000);
+    //  The query settings' defaults.
+    assert_null (cfg->dictionary);
+    assert_false (cfg->allow_privacy_off);
+    assert_int_equal (cfg->min_cell, 5);
+    assert_int_equal (cfg->max_levels, 40);
     coord_config_destroy (&cfg);
     assert_null (cfg);
+    char text [2048];
+    support_text_replace (text, sizeof text, s_good, "    round_timeout_ms = 5000\n",
+                          "    round_timeout_ms = 5000\n    dictionary = dict.csv\n"
+                          "    allow_privacy_off = true\n    min_cell = 0\n    max_levels = 256\n");
+    assert_non_null (cfg = s_load (text));
+    assert_string_equal (cfg->dictionary, "/tmp/dict.csv");
+    assert_true (cfg->allow_privacy_off);
+    assert_int_equal (cfg->min_cell, 0);
+    assert_int_equal (cfg->max_levels, 256);
     coord_config_destroy (&cfg);
 }
 
@@ -75,6 +89,14 @@ test_bad (void **state)
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 86400001", "round_timeout_ms");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5s", "round_timeout_ms");
     s_bad ("coordinator\n", "site\n", "no 'coordinator' section");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    min_cell = -1",
+           "coordinator/min_cell: '-1' is not in 0..1000000");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    max_levels = 1",
+           "coordinator/max_levels: '1' is not in 2..256");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    max_levels = many",
+           "coordinator/max_levels");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    allow_privacy_off = yes",
+           "coordinator/allow_privacy_off: 'yes' is neither");
     s_bad ("    name = demo\n", "    name = \"demo\n", "not valid ZPL");
     assert_null (coord_config_load ("/nonexistent/coordinator.cfg"));
     assert_non_null (strstr (util_last_error (), "cannot read"));

@@ -105,7 +105,7 @@ test_bad (void **state)
     s_bad ("model = logistic", "model = mlp\n    hidden = 1,2,3,4", "study/hidden");
     s_bad ("model = logistic", "model = mlp\n    hidden = 0", "study/hidden");
     assert_null (proto_study_parse ("other\n    x = 1\n", "o.cfg"));
-    assert_non_null (strstr (util_last_error (), "no 'study' section"));
+    assert_non_null (strstr (util_last_error (), "no 'study' or 'query' section"));
 }
 
 static void
@@ -211,6 +211,67 @@ test_out_of_memory (void **state)
     assert_true (alloc_walk (s_parse_walk, (void *) mlp) >= 8);
 }
 
+//  A query definition: its expression survives ZPL quoting (commas,
+//  parentheses, '=', the other quote), and each bad key is refused.
+static void
+test_query (void **state)
+{
+    (void) state;
+    const char *text =
+        "query\n"
+        "    name = pima-glucose\n"
+        "    dataset = pima\n"
+        "    expr = \"summary(glucose, by=diabetes, where=age >= 50 & sex == 'female')\"\n"
+        "    min_sites = 2\n"
+        "    privacy\n"
+        "        epsilon = 0.5\n"
+        "        delta = 1e-6\n";
+    proto_study_t *s = proto_study_parse (text, "q.cfg");
+    if (!s)
+        fail_msg ("%s", util_last_error ());
+    assert_string_equal (s->query,
+                         "summary(glucose, by=diabetes, where=age >= 50 & sex == 'female')");
+    assert_string_equal (s->name, "pima-glucose");
+    assert_string_equal (s->dataset, "pima");
+    assert_int_equal (s->min_sites, 2);
+    assert_true (s->epsilon == 0.5 && s->delta == 1e-6);
+    assert_false (s->privacy_off);
+    assert_null (s->label);
+    proto_study_destroy (&s);
+
+    s = proto_study_parse ("query\n    dataset = d\n    expr = 'count()'\n    min_sites = 1\n"
+                           "    privacy\n        off = true\n", "q.cfg");
+    assert_non_null (s);
+    assert_string_equal (s->name, "query");
+    assert_true (s->privacy_off);
+    proto_study_destroy (&s);
+
+    static const struct { const char *text, *needle; } bad [] = {
+        { "query\n    expr = 'count()'\n    min_sites = 1\n    privacy\n        off = true\n",
+          "query/dataset: missing" },
+        { "query\n    dataset = d\n    min_sites = 1\n    privacy\n        off = true\n",
+          "query/expr: missing" },
+        { "query\n    dataset = d\n    expr = 'count()'\n    privacy\n        off = true\n",
+          "query/min_sites: missing" },
+        { "query\n    dataset = d\n    expr = 'count()'\n    min_sites = 1.5\n    privacy\n"
+          "        off = true\n", "query/min_sites: not a whole number" },
+        { "query\n    dataset = d\n    expr = 'count()'\n    min_sites = 1\n",
+          "query/privacy/epsilon: missing" },
+        { "query\n    dataset = d\n    expr = 'count()'\n    min_sites = 1\n    steps = 3\n",
+          "query/steps: unknown key" },
+        { "query\n    dataset = d\n    expr = 'count()'\n    min_sites = 1\n    privacy\n"
+          "        unit = site\n", "query/privacy/unit: unknown key" },
+        { "query\n    dataset = d\n    expr = 'count()'\n    min_sites = 1\n    privacy\n"
+          "        off = perhaps\n", "query/privacy/off: 'perhaps' is neither" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        s = proto_study_parse (bad [i].text, "q.cfg");
+        if (s || !strstr (util_last_error (), bad [i].needle))
+            fail_msg ("case %zu: '%s' lacks '%s'", i, s? "accepted": util_last_error (),
+                      bad [i].needle);
+    }
+}
+
 int
 main (void)
 {
@@ -219,6 +280,7 @@ main (void)
         cmocka_unit_test (test_bad),
         cmocka_unit_test (test_mlp_and_off),
         cmocka_unit_test (test_site_unit),
+        cmocka_unit_test (test_query),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
