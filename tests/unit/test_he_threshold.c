@@ -426,11 +426,11 @@ test_batch_proof (void **state)
 static void
 s_check_hiding (const he_proof_t *proof, const he_share_t *share)
 {
-    mpz_t delta, r, most;
-    mpz_inits (delta, r, most, NULL);
+    mpz_t delta, ed, r, most, guess;
+    mpz_inits (delta, ed, r, most, guess, NULL);
     mpz_fac_ui (delta, he_share_parties (share));
-    mpz_mul (r, proof->e, delta);
-    mpz_mul (r, r, he_share_secret (share));
+    mpz_mul (ed, proof->e, delta);
+    mpz_mul (r, ed, he_share_secret (share));
     mpz_sub (r, proof->z, r);
     assert_true (mpz_sgn (r) > 0);
     //  The most e Delta s_i can be for this share: 2^256 Delta s_i.
@@ -438,10 +438,9 @@ s_check_hiding (const he_proof_t *proof, const he_share_t *share)
     mpz_mul_2exp (most, most, 256);
     assert_true (mpz_sizeinbase (r, 2) >= mpz_sizeinbase (most, 2) + 128);
     //  So the share cannot be read off the response.
-    mpz_mul (most, proof->e, delta);
-    mpz_fdiv_q (r, proof->z, most);
-    assert_int_not_equal (mpz_cmp (r, he_share_secret (share)), 0);
-    mpz_clears (delta, r, most, NULL);
+    mpz_fdiv_q (guess, proof->z, ed);
+    assert_int_not_equal (mpz_cmp (guess, he_share_secret (share)), 0);
+    mpz_clears (delta, ed, r, most, guess, NULL);
 }
 
 static void
@@ -739,9 +738,9 @@ test_proofs_follow_documented_hash (void **state)
 }
 
 //  The batch coefficients are 128 bits wide, and they must be. A site
-//  that multiplies p_1 by u = 1 + k n and p_2 by u^-1 shifts the two
-//  plaintexts by +k and -k (as far as combining can tell), and the
-//  batched check passes exactly when rho_1 = rho_2. Grinding k until the
+//  that multiplies p_1 by u = 1 + k n and p_2 by u^-1 moves what the two
+//  partials combine to in opposite directions, and the batched check
+//  passes exactly when rho_1 = rho_2. Grinding k until the
 //  coefficients agree in 8 bits takes about 256 hashes, so with 8-bit
 //  coefficients (the high bits, or the low ones) that forgery would pass.
 //  For each cut the test grinds such a k, shows that a proof over it
@@ -755,8 +754,8 @@ test_batch_forgery_needs_wide_coefficients (void **state)
     const he_share_t *share = s_shares [1];
     ref_key_t key = s_ref_key (s_vk, 2);
     mpz_srcptr n = he_pubkey_n (s_pk), n2 = he_pubkey_n2 (s_pk);
-    mpz_t m, u, cts [2], parts [2], forged [2], rho [2], cut [2];
-    mpz_inits (m, u, NULL);
+    mpz_t m, kn, u, cts [2], parts [2], forged [2], rho [2], cut [2];
+    mpz_inits (m, kn, u, NULL);
     for (int j = 0; j < 2; j++) {
         mpz_inits (cts [j], parts [j], forged [j], rho [j], cut [j], NULL);
         mpz_set_ui (m, 1000u * (unsigned) (j + 1));
@@ -766,13 +765,14 @@ test_batch_forgery_needs_wide_coefficients (void **state)
     for (ref_cut_t mode = REF_RHO_HIGH8; mode <= REF_RHO_LOW8; mode++) {
         unsigned long k;
         for (k = 1; k < (1ul << 16); k++) {
-            mpz_mul_ui (u, n, k);                   //  p_1 (1 + k n), p_2 (1 - k n)
-            mpz_add_ui (m, u, 1);
-            mpz_mul (forged [0], parts [0], m);
+            //  u = 1 + k n, u^-1 = 1 - k n mod n^2.
+            mpz_mul_ui (kn, n, k);
+            mpz_add_ui (u, kn, 1);
+            mpz_mul (forged [0], parts [0], u);
             mpz_mod (forged [0], forged [0], n2);
-            mpz_sub (m, n2, u);
-            mpz_add_ui (m, m, 1);
-            mpz_mul (forged [1], parts [1], m);
+            mpz_sub (u, n2, kn);
+            mpz_add_ui (u, u, 1);
+            mpz_mul (forged [1], parts [1], u);
             mpz_mod (forged [1], forged [1], n2);
             s_ref_rho (cut, mode, key, "s1", 7, (const mpz_t *) cts, (const mpz_t *) forged, 2);
             if (mpz_cmp (cut [0], cut [1]) == 0)
@@ -809,7 +809,7 @@ test_batch_forgery_needs_wide_coefficients (void **state)
     }
     for (int j = 0; j < 2; j++)
         mpz_clears (cts [j], parts [j], forged [j], rho [j], cut [j], NULL);
-    mpz_clears (m, u, NULL);
+    mpz_clears (m, kn, u, NULL);
 }
 
 //  ---------------------------------------------------------------------
