@@ -1,4 +1,5 @@
-/*  Unit tests for he/codec.c: packing layout, boundaries, refusals, and the
+/*  Unit tests for he/codec.c: packing layout (every packed plaintext below
+    n), slot and modulus boundaries on both sides, refusals, and the
     property that encrypted sums of up to S vectors decode exactly. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,138 @@ test_init (void **state)
     assert_int_equal (he_codec_init (&c, 2048, 32, 32, 4), -1);
     assert_int_equal (he_codec_init (&c, 2048, 8, 32, 0), -1);
     assert_int_equal (he_codec_init (&c, 30, 8, 32, 4), -1);
+}
+
+//  The layout keeps every packed plaintext below n: with |n| = modulus
+//  bits, n >= 2^(|n| - 1), so the slots may fill at most |n| - 1 bits,
+//  and a layout that leaves room for one more slot wastes it. Swept over
+//  every modulus size up to 300 bits (each crosses a multiple of some slot
+//  width, where an off-by-one shows) and the key sizes, every value width
+//  and a spread of party counts; a layout is refused exactly when not one
+//  slot fits in |n| - 1 bits or the slot is wider than 63 bits.
+static void
+test_layout_stays_below_n (void **state)
+{
+    (void) state;
+    static const size_t big [] = { 511, 512, 513, 1023, 1024, 1025, 2047, 2048, 2049, 3072 };
+    static const unsigned parties [] = { 1, 2, 3, 4, 5, 8, 9, 64, 65, 1000 };
+    size_t accepted = 0;
+    for (size_t mi = 0; mi < 299 + sizeof big / sizeof *big; mi++) {
+        size_t mbits = mi < 299? mi + 2: big [mi - 299];
+        for (unsigned v = 2; v <= 63; v++)
+            for (size_t pi = 0; pi < sizeof parties / sizeof *parties; pi++) {
+                unsigned g = 0;         //  guard bits: 2^g >= parties
+                while ((1u << g) < parties [pi])
+                    g++;
+                size_t b = v + g;
+                he_codec_t c;
+                int rc = he_codec_init (&c, mbits, 1, v, parties [pi]);
+                if (b > 63 || b > mbits - 1) {
+                    assert_int_equal (rc, -1);
+                    continue;
+                }
+                assert_int_equal (rc, 0);
+                assert_int_equal (c.slot_bits, b);
+                assert_true (c.slots >= 1);
+                assert_true (c.slots * b <= mbits - 1);
+                assert_true ((c.slots + 1) * b > mbits - 1);
+                accepted++;
+            }
+    }
+    assert_true (accepted > 10000);
+}
+
+//  Packed plaintexts at the top of the range stay below a real n, also
+//  when the slot width divides |n| (the case where a layout filling all
+//  |n| bits would reach n): 15 slots of 32 bits under a 512-bit n, each
+//  at its maximum. Encrypted, they decrypt and decode exactly. A codec
+//  made for |n| + 1 bits fills all of |n| and is refused by the key
+//  before anything is encrypted, however small the values.
+static void
+test_full_plaintext_below_n (void **state)
+{
+    (void) state;
+    he_pubkey_t *pk;
+    he_seckey_t *sk;
+    assert_int_equal (he_keygen (&pk, &sk, 512), 0);
+    static const unsigned layouts [][2] = { { 32, 1 }, { 30, 4 }, { 14, 4 }, { 5, 8 }, { 40, 7 } };
+    for (size_t l = 0; l < sizeof layouts / sizeof *layouts; l++) {
+        he_codec_t c;
+        assert_int_equal (he_codec_init (&c, 512, 1, layouts [l][0], layouts [l][1]), 0);
+        const int64_t half = (int64_t) 1 << (c.value_bits - 1);
+        int64_t v [64], got [64];
+        assert_true (c.slots <= 64);
+        for (size_t i = 0; i < c.slots; i++)
+            v [i] = half - 1;
+        mpz_t plain, ct;
+        mpz_inits (plain, ct, NULL);
+        assert_int_equal (he_codec_encode (&plain, v, c.slots, &c), 0);
+        assert_true (mpz_cmp (plain, he_pubkey_n (pk)) < 0);
+        assert_int_equal (mpz_sizeinbase (plain, 2), c.slots * c.slot_bits - c.guard_bits);
+        assert_int_equal (he_codec_encrypt (&ct, pk, v, c.slots, &c), 0);
+        assert_int_equal (he_codec_decrypt (got, c.slots, sk, (const mpz_t *) &ct, 1, 1, &c), 0);
+        assert_memory_equal (v, got, c.slots * sizeof *v);
+        mpz_clears (plain, ct, NULL);
+    }
+    he_codec_t wide;
+    assert_int_equal (he_codec_init (&wide, 513, 1, 32, 1), 0);
+    assert_int_equal (wide.slots * wide.slot_bits, 512);
+    int64_t one = 1;
+    mpz_t ct;
+    mpz_init (ct);
+    assert_int_equal (he_codec_encrypt (&ct, pk, &one, 1, &wide), -1);
+    assert_non_null (strstr (util_last_error (), "larger modulus"));
+    mpz_clear (ct);
+    he_pubkey_destroy (&pk);
+    he_seckey_destroy (&sk);
+}
+
+//  A slot of a sum of k vectors holds at most k (2^v - 1): the decoder
+//  takes k 2^v - 1 (the largest sum, k 2^(v-1) - 1) and refuses k 2^v,
+//  in the first slot and in the last slot of a plaintext, for each k
+//  whose bound fits the slot; 0 decodes to the smallest sum.
+static void
+test_decode_slot_bounds (void **state)
+{
+    (void) state;
+    he_codec_t c;
+    assert_int_equal (he_codec_init (&c, 512, 4, 20, 4), 0);
+    assert_int_equal (c.slot_bits, 22);
+    const size_t count = c.slots;
+    int64_t got [64];
+    assert_true (count <= 64);
+    mpz_t plain, slot;
+    mpz_inits (plain, slot, NULL);
+    for (unsigned k = 1; k < 4; k++) {
+        const uint64_t zero = (uint64_t) k << (c.value_bits - 1);   //  k offsets: a sum of 0
+        const uint64_t bound = (uint64_t) k << c.value_bits;
+        for (int where = 0; where < 2; where++) {
+            size_t at = where? count - 1: 0;
+            for (int over = 0; over < 2; over++) {
+                mpz_set_ui (plain, 0);
+                for (size_t i = 0; i < count; i++) {
+                    mpz_set_ui (slot, i == at? (over? bound: bound - 1): zero);
+                    mpz_mul_2exp (slot, slot, i * c.slot_bits);
+                    mpz_add (plain, plain, slot);
+                }
+                int rc = he_codec_decode (got, count, (const mpz_t *) &plain, 1, k, &c);
+                if (over) {
+                    assert_int_equal (rc, -1);
+                    assert_int_equal (util_last_code (), UTIL_ELIMIT);
+                    assert_non_null (strstr (util_last_error (), "more than"));
+                    continue;
+                }
+                assert_int_equal (rc, 0);
+                for (size_t i = 0; i < count; i++)
+                    assert_int_equal (got [i], i == at? (int64_t) zero - 1: 0);
+            }
+        }
+        mpz_set_ui (plain, 0);
+        assert_int_equal (he_codec_decode (got, count, (const mpz_t *) &plain, 1, k, &c), 0);
+        for (size_t i = 0; i < count; i++)
+            assert_int_equal (got [i], -(int64_t) zero);
+    }
+    mpz_clears (plain, slot, NULL);
 }
 
 static void
@@ -190,6 +323,9 @@ main (void)
     he_init ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_init),
+        cmocka_unit_test (test_layout_stays_below_n),
+        cmocka_unit_test (test_full_plaintext_below_n),
+        cmocka_unit_test (test_decode_slot_bounds),
         cmocka_unit_test (test_encode_decode_plain),
         cmocka_unit_test (test_scale),
         cmocka_unit_test (test_encrypted_sums_are_exact),

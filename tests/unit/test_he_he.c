@@ -1,11 +1,14 @@
-/*  Unit tests for he/he.c: CSPRNG draws, errors, the wiping allocator. */
+/*  Unit tests for he/he.c: CSPRNG draws, errors, the wiping allocator
+    (installed, and seen to wipe what it frees). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "he/he_internal.h"
 #include "util/error.h"
@@ -78,6 +81,90 @@ test_allocator_installed (void **state)
     mpz_clear (x);
 }
 
+//  Reads `len` bytes of this process's memory at `addr` through
+//  /proc/self/mem. The kernel does the reading, so the test may look at a
+//  block after it has been freed without touching freed memory itself.
+//  Returns 0, or -1 if the memory cannot be read.
+static int
+s_peek (unsigned char *out, uintptr_t addr, size_t len)
+{
+    int fd = open ("/proc/self/mem", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t got = pread (fd, out, len, (off_t) addr);
+    close (fd);
+    return got == (ssize_t) len? 0: -1;
+}
+
+#define WIPE_LIMBS   40         //  320 bytes: a small block, kept mapped when freed
+#define WIPE_PATTERN ((mp_limb_t) 0xa5a5a5a5a5a5a5a5ull)
+
+//  Bytes of the pattern left in a freed block, after the first 16 (where
+//  an allocator keeps its own links in a free block: glibc's tcache, ASan's
+//  free record).
+static size_t
+s_pattern_left (uintptr_t addr, size_t len)
+{
+    unsigned char seen [WIPE_LIMBS * sizeof (mp_limb_t)];
+    assert_true (len <= sizeof seen);
+    assert_int_equal (s_peek (seen, addr, len), 0);
+    size_t left = 0;
+    for (size_t i = 16; i < len; i++)
+        left += seen [i] == 0xa5;
+    return left;
+}
+
+//  A secret-sized number whose limbs all hold the pattern; returns where
+//  the limbs live.
+static uintptr_t
+s_fill (mpz_t x)
+{
+    mpz_init2 (x, WIPE_LIMBS * GMP_NUMB_BITS);
+    mp_limb_t *limbs = mpz_limbs_write (x, WIPE_LIMBS);
+    for (int i = 0; i < WIPE_LIMBS; i++)
+        limbs [i] = WIPE_PATTERN;
+    mpz_limbs_finish (x, WIPE_LIMBS);
+    return (uintptr_t) limbs;
+}
+
+//  What GMP frees, through mpz_clear or when a number grows into a new
+//  block, is wiped first: the pattern a number held is gone from the freed
+//  block. A control first frees the same pattern with plain free() and
+//  sees it still there, so that the test can tell a wiped block from one
+//  it cannot see.
+static void
+test_allocator_wipes (void **state)
+{
+    (void) state;
+    const size_t len = WIPE_LIMBS * sizeof (mp_limb_t);
+    mp_limb_t *plain = malloc (len);
+    assert_non_null (plain);
+    //  volatile: the compiler would drop stores to a block about to be freed.
+    for (int i = 0; i < WIPE_LIMBS; i++)
+        ((volatile mp_limb_t *) plain) [i] = WIPE_PATTERN;
+    uintptr_t at = (uintptr_t) plain;
+    free (plain);
+    if (s_pattern_left (at, len) < (len - 16) / 2)
+        skip ();                //  this allocator fills freed memory itself (MALLOC_PERTURB_)
+
+    //  mpz_clear hands the limbs to the allocator's free.
+    mpz_t x;
+    at = s_fill (x);
+    mpz_clear (x);
+    assert_int_equal (s_pattern_left (at, len), 0);
+
+    //  Growth moves the limbs to a larger block; the old one is wiped, and
+    //  the value moves with it.
+    at = s_fill (x);
+    mpz_realloc2 (x, 64 * WIPE_LIMBS * GMP_NUMB_BITS);
+    assert_int_equal (mpz_size (x), WIPE_LIMBS);
+    for (int i = 0; i < WIPE_LIMBS; i++)
+        assert_true (mpz_getlimbn (x, i) == WIPE_PATTERN);
+    assert_true ((uintptr_t) mpz_limbs_read (x) != at);
+    assert_int_equal (s_pattern_left (at, len), 0);
+    mpz_clear (x);
+}
+
 int
 main (void)
 {
@@ -86,6 +173,7 @@ main (void)
         cmocka_unit_test (test_random),
         cmocka_unit_test (test_errors),
         cmocka_unit_test (test_allocator_installed),
+        cmocka_unit_test (test_allocator_wipes),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,13 +1,16 @@
 /*  Unit tests for he/paillier.c: ISO/IEC 18033-6 known answers, both
-    encryption forms, CRT decryption, homomorphic operations, validation. */
+    encryption forms, CRT decryption, homomorphic operations, validation,
+    and the fast form's randomness (a fresh |n|/2-bit exponent, h = -y^2). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "he/he_internal.h"
 #include "he/paillier.h"
 #include "util/error.h"
 
@@ -178,6 +181,114 @@ test_homomorphic (void **state)
     he_seckey_destroy (&sk);
 }
 
+static int
+s_mpz_order (const void *a, const void *b)
+{
+    return mpz_cmp ((mpz_srcptr) a, (mpz_srcptr) b);
+}
+
+#define DRAWS 4096
+
+//  The fast form's exponent x (c = (1 + m n) hs^x) is fresh for every
+//  encryption and uniform over |n|/2 bits. A public key whose hs is 1 + n
+//  (insecure on purpose) makes x visible: (1 + n)^x = 1 + x n mod n^2, so
+//  Enc(0) = 1 + x n and x = (c - 1) / n, since x < 2^(|n|/2) < n. Over
+//  4096 encryptions, the first 256 by plain powers and the rest through the
+//  fixed-base table: no x repeats (a 16-bit exponent would, many times
+//  over), none is longer than |n|/2 bits, and each of the |n|/2 bits is
+//  set in about half of them (within 6 sigma of 2048: an exponent a bit
+//  short, or one with a stuck bit, fails; a false alarm < 1e-6).
+static void
+test_fast_exponent_fresh_and_full (void **state)
+{
+    (void) state;
+    he_pubkey_t *real;
+    he_seckey_t *sk;
+    assert_int_equal (he_keygen (&real, &sk, 512), 0);
+    mpz_srcptr n = he_pubkey_n (real);
+    mpz_t hs, m, c;
+    mpz_inits (hs, m, c, NULL);
+    mpz_add_ui (hs, n, 1);
+    he_pubkey_t *pk = he_pubkey_new (n, hs);
+    assert_non_null (pk);
+    const size_t half = he_pubkey_bits (pk) / 2;
+    mpz_t *xs = calloc (DRAWS, sizeof (mpz_t));
+    unsigned *ones = calloc (half, sizeof *ones);
+    assert_true (xs && ones);
+    for (int i = 0; i < DRAWS; i++) {
+        if (i == 256)
+            assert_int_equal (he_pubkey_precompute (pk), 0);
+        assert_int_equal (he_encrypt (c, pk, m), 0);
+        mpz_init (xs [i]);
+        mpz_sub_ui (xs [i], c, 1);
+        assert_true (mpz_divisible_p (xs [i], n));
+        mpz_divexact (xs [i], xs [i], n);
+        assert_true (mpz_sizeinbase (xs [i], 2) <= half);
+        for (size_t bit = 0; bit < half; bit++)
+            ones [bit] += (unsigned) mpz_tstbit (xs [i], bit);
+    }
+    qsort (xs, DRAWS, sizeof (mpz_t), s_mpz_order);
+    for (int i = 1; i < DRAWS; i++)
+        assert_int_not_equal (mpz_cmp (xs [i - 1], xs [i]), 0);
+    for (size_t bit = 0; bit < half; bit++)
+        assert_in_range (ones [bit], DRAWS / 2 - 192, DRAWS / 2 + 192);
+    for (int i = 0; i < DRAWS; i++)
+        mpz_clear (xs [i]);
+    free (xs);
+    free (ones);
+    mpz_clears (hs, m, c, NULL);
+    he_pubkey_destroy (&pk);
+    he_pubkey_destroy (&real);
+    he_seckey_destroy (&sk);
+}
+
+//  h = -y^2 mod n (DJN 2010 s.4). A threshold key is made of safe primes,
+//  so p = q = 3 mod 4 and -1 is a non-residue modulo each: h, and hs = h^n
+//  with n odd, are then non-residues modulo p and modulo q, with Jacobi
+//  symbol +1 modulo n. The fast form's randomness hs^x therefore covers
+//  the elements of Jacobi symbol +1 (J_n), not only the squares: about
+//  half of the encryptions are non-residues modulo p (x odd). With
+//  h = y^2, hs and every fast encryption would be a square.
+static void
+test_fast_h_minus_square (void **state)
+{
+    (void) state;
+    mpz_t p, q, t, m, c;
+    mpz_inits (p, q, t, m, c, NULL);
+    //  Safe primes, drawn as he_threshold_keygen draws them.
+    assert_int_equal (he_prime_generate (p, 256, 1), 0);
+    do
+        assert_int_equal (he_prime_generate (q, 256, 1), 0);
+    while (mpz_cmp (p, q) == 0);
+    assert_int_equal (mpz_fdiv_ui (p, 4), 3);
+    assert_int_equal (mpz_fdiv_ui (q, 4), 3);
+    //  Each secret key draws its own y.
+    for (int key = 0; key < 4; key++) {
+        he_seckey_t *sk = he_seckey_new (p, q, NULL);
+        assert_non_null (sk);
+        const he_pubkey_t *pk = he_seckey_pubkey (sk);
+        mpz_mod (t, he_pubkey_hs (pk), p);
+        assert_int_equal (mpz_legendre (t, p), -1);
+        mpz_mod (t, he_pubkey_hs (pk), q);
+        assert_int_equal (mpz_legendre (t, q), -1);
+        mpz_mod (t, he_pubkey_hs (pk), he_pubkey_n (pk));
+        assert_int_equal (mpz_jacobi (t, he_pubkey_n (pk)), 1);
+        //  c = (1 + m n) hs^x = hs^x mod n: its residue symbol is (-1)^x.
+        int nonresidues = 0;
+        for (int i = 0; i < 64; i++) {
+            mpz_set_ui (m, (unsigned long) i * 1000);
+            assert_int_equal (he_encrypt (c, pk, m), 0);
+            mpz_mod (t, c, p);
+            nonresidues += mpz_legendre (t, p) == -1;
+            assert_int_equal (he_decrypt (t, sk, c), 0);
+            assert_int_equal (mpz_cmp (t, m), 0);
+        }
+        assert_in_range (nonresidues, 12, 52);      //  binomial(64, 1/2): 5 sigma
+        he_seckey_destroy (&sk);
+    }
+    mpz_clears (p, q, t, m, c, NULL);
+}
+
 static void
 test_validation (void **state)
 {
@@ -252,6 +363,8 @@ main (void)
         cmocka_unit_test (test_roundtrip_512),
         cmocka_unit_test (test_roundtrip_1024),
         cmocka_unit_test (test_homomorphic),
+        cmocka_unit_test (test_fast_exponent_fresh_and_full),
+        cmocka_unit_test (test_fast_h_minus_square),
         cmocka_unit_test (test_validation),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

@@ -1,13 +1,21 @@
 /*  Unit tests for he/threshold.c. Keys are 512-bit: insecure test fixtures
-    chosen for speed; the scheme's code path is the same at 2048 bits. */
+    chosen for speed; the scheme's code path is the same at 2048 bits.
+    Besides decryption and proofs on the good path, proofs are checked
+    against their documented hash by code written here, the response is
+    checked to hide the share, a forged batch is shown to need the full
+    coefficient width, and every hashed input of a proof is shown to be
+    bound to it (on a key dealt by the test with an element of order 3). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "he/he_internal.h"
 #include "he/threshold.h"
 #include "util/error.h"
 #include "alloc_walk.h"
@@ -153,20 +161,28 @@ test_proofs_catch_corruption (void **state)
     mpz_set_ui (out, 0);
     assert_int_equal (he_partial_verify (s_vk, 1, c, out, &proofs [0]), -1);
 
-    //  The coordinator's rule: keep the shares whose proofs verify.
-    unsigned idx [PARTIES];
+    //  The coordinator's rule: keep the shares whose proofs verify. Every
+    //  party proves what it sent, party 2 its corrupted partial (with its
+    //  real share: no proof can make a wrong partial right); exactly party
+    //  2 is left out.
+    unsigned idx [PARTIES], left_out = 0;
     mpz_t good [PARTIES];
     size_t k = 0;
     for (int i = 0; i < PARTIES; i++) {
         he_proof_t fresh;
         he_proof_init (&fresh);
-        assert_int_equal (i == 1? 0: he_partial_prove (&fresh, s_shares [i], c, ci [i]), 0);
-        if (i != 1 && he_partial_verify (s_vk, (unsigned) i + 1, c, ci [i], &fresh) == 0) {
+        assert_int_equal (he_partial_prove (&fresh, s_shares [i], c, ci [i]), 0);
+        if (he_partial_verify (s_vk, (unsigned) i + 1, c, ci [i], &fresh) == 0) {
             idx [k] = (unsigned) i + 1;
             mpz_init_set (good [k++], ci [i]);
         }
+        else {
+            assert_int_equal (left_out, 0);
+            left_out = (unsigned) i + 1;
+        }
         he_proof_clear (&fresh);
     }
+    assert_int_equal (left_out, 2);
     assert_int_equal (k, PARTIES - 1);
     assert_int_equal (he_combine (out, s_vk, idx, (const mpz_t *) good, k), 0);
     assert_int_equal (mpz_cmp (out, m), 0);
@@ -401,6 +417,606 @@ test_batch_proof (void **state)
     mpz_clears (t, m, NULL);
 }
 
+//  The response z = r + e Delta s_i is public; the nonce r must be so much
+//  longer than e Delta s_i that z says nothing about s_i (statistical
+//  hiding, DJ01 s.4.1): r must span at least 128 bits more than e Delta s_i
+//  can (e < 2^256), or z / (e Delta) would give s_i away. The test knows
+//  s_i, so it recovers r = z - e Delta s_i from proofs made without and
+//  with the prover's constant-time table, and from a batched proof.
+static void
+s_check_hiding (const he_proof_t *proof, const he_share_t *share)
+{
+    mpz_t delta, ed, r, most, guess;
+    mpz_inits (delta, ed, r, most, guess, NULL);
+    mpz_fac_ui (delta, he_share_parties (share));
+    mpz_mul (ed, proof->e, delta);
+    mpz_mul (r, ed, he_share_secret (share));
+    mpz_sub (r, proof->z, r);
+    assert_true (mpz_sgn (r) > 0);
+    //  The most e Delta s_i can be for this share: 2^256 Delta s_i.
+    mpz_mul (most, delta, he_share_secret (share));
+    mpz_mul_2exp (most, most, 256);
+    assert_true (mpz_sizeinbase (r, 2) >= mpz_sizeinbase (most, 2) + 128);
+    //  So the share cannot be read off the response.
+    mpz_fdiv_q (guess, proof->z, ed);
+    assert_int_not_equal (mpz_cmp (guess, he_share_secret (share)), 0);
+    mpz_clears (delta, ed, r, most, guess, NULL);
+}
+
+static void
+test_response_hides_share (void **state)
+{
+    (void) state;
+    he_share_t *share = s_shares [4];
+    mpz_t m, c, ci;
+    mpz_inits (m, c, ci, NULL);
+    mpz_set_ui (m, 31337);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    assert_int_equal (he_partial_decrypt (ci, share, c), 0);
+    for (int k = 0; k < 12; k++) {
+        if (k == 6)
+            assert_int_equal (he_share_precompute (share), 0);
+        he_proof_t proof;
+        he_proof_init (&proof);
+        assert_int_equal (he_partial_prove (&proof, share, c, ci), 0);
+        assert_int_equal (he_partial_verify (s_vk, 5, c, ci, &proof), 0);
+        s_check_hiding (&proof, share);
+        he_proof_clear (&proof);
+    }
+    mpz_t cts [BATCH], parts [BATCH];
+    he_proof_t proof;
+    s_batch_fixture (cts, parts, &proof, 5);
+    assert_int_equal (VERIFY (5, "s1", 7, cts, parts, BATCH, &proof), 0);
+    s_check_hiding (&proof, share);
+    for (int j = 0; j < BATCH; j++)
+        mpz_clears (cts [j], parts [j], NULL);
+    he_proof_clear (&proof);
+    mpz_clears (m, c, ci, NULL);
+}
+
+//  A party whose partial decryption is consistent with some exponent, but
+//  not with the one its verification key commits to (a share that is not
+//  its own), is refused: the ciphertext side of its proof holds, the
+//  verification-key side does not.
+static void
+test_proof_binds_share_to_key (void **state)
+{
+    (void) state;
+    const he_share_t *one = s_shares [0], *two = s_shares [1];
+    he_share_t *wrong = he_share_new (he_share_n (one), PARTIES, THRESHOLD, 1,
+                                      he_share_secret (two), he_share_v (one), he_share_vi (one));
+    assert_non_null (wrong);
+    mpz_t m, c, ci;
+    mpz_inits (m, c, ci, NULL);
+    mpz_set_ui (m, 2718);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    assert_int_equal (he_partial_decrypt (ci, wrong, c), 0);
+    he_proof_t proof;
+    he_proof_init (&proof);
+    assert_int_equal (he_partial_prove (&proof, wrong, c, ci), 0);
+    assert_int_equal (he_partial_verify (s_vk, 1, c, ci, &proof), -1);
+    assert_non_null (strstr (util_last_error (), "does not verify"));
+    //  The same partial is party 2's, and proves as such.
+    assert_int_equal (he_partial_prove (&proof, two, c, ci), 0);
+    assert_int_equal (he_partial_verify (s_vk, 2, c, ci, &proof), 0);
+    he_proof_clear (&proof);
+    he_share_destroy (&wrong);
+    mpz_clears (m, c, ci, NULL);
+}
+
+//  ---------------------------------------------------------------------
+//  Proofs checked from their documentation alone. threshold.h and
+//  docs/protocol.md ("Batched proof") say what is hashed; the encoding is
+//  integers as a 4-byte big-endian length and big-endian bytes, indices,
+//  rounds and counts as 4 big-endian bytes, a domain tag with its
+//  terminating NUL, a study id as its 4-byte length and bytes. The test
+//  does the arithmetic and the hashing itself, so a proof the library
+//  makes must verify here and one made here must verify in the library:
+//  a field left out of a hash, or coefficients cut short, shows.
+
+#define REF_PROOF_DOMAIN "cohort/he/partial-decryption-proof/v1"
+#define REF_BATCH_DOMAIN "cohort/he/batched-partial-decryption-proof/v1"
+#define REF_RHO_DOMAIN   "cohort/he/batch-coefficients/v1"
+
+//  The public values a proof is about: n, v and the prover's v_i and index.
+typedef struct {
+    mpz_srcptr n, v, vi;
+    unsigned index;
+} ref_key_t;
+
+static ref_key_t
+s_ref_key (const he_verify_t *vk, unsigned index)
+{
+    return (ref_key_t) { he_verify_n (vk), he_verify_v (vk), he_verify_key (vk, index), index };
+}
+
+//  Batch coefficients in full, or cut to their high or low 8 bits.
+typedef enum { REF_RHO_FULL, REF_RHO_HIGH8, REF_RHO_LOW8 } ref_cut_t;
+
+static void
+s_ref_bytes (EVP_MD_CTX *ctx, const void *data, size_t len)
+{
+    assert_int_equal (EVP_DigestUpdate (ctx, data, len), 1);
+}
+
+static void
+s_ref_u32 (EVP_MD_CTX *ctx, uint32_t x)
+{
+    unsigned char b [4] = { (unsigned char) (x >> 24), (unsigned char) (x >> 16),
+                            (unsigned char) (x >> 8), (unsigned char) x };
+    s_ref_bytes (ctx, b, 4);
+}
+
+static void
+s_ref_mpz (EVP_MD_CTX *ctx, const mpz_t x)
+{
+    size_t written = 0;
+    unsigned char *buf = malloc ((mpz_sizeinbase (x, 2) + 7) / 8);
+    assert_non_null (buf);
+    mpz_export (buf, &written, 1, 1, 0, 0, x);
+    s_ref_u32 (ctx, (uint32_t) written);
+    s_ref_bytes (ctx, buf, written);
+    free (buf);
+}
+
+//  seed = SHA-256(domain, n, v, v_i, index, round, m, study id, c_1..c_m,
+//  p_1..p_m); rho_j = the first 128 bits of SHA-256(seed || j).
+static void
+s_ref_rho (mpz_t *rho, ref_cut_t cut, ref_key_t key, const char *study, uint32_t round,
+           const mpz_t *cts, const mpz_t *parts, size_t count)
+{
+    unsigned char seed [32], digest [32];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    assert_non_null (ctx);
+    assert_int_equal (EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL), 1);
+    s_ref_bytes (ctx, REF_RHO_DOMAIN, sizeof REF_RHO_DOMAIN);
+    s_ref_mpz (ctx, key.n);
+    s_ref_mpz (ctx, key.v);
+    s_ref_mpz (ctx, key.vi);
+    s_ref_u32 (ctx, key.index);
+    s_ref_u32 (ctx, round);
+    s_ref_u32 (ctx, (uint32_t) count);
+    s_ref_u32 (ctx, (uint32_t) strlen (study));
+    s_ref_bytes (ctx, study, strlen (study));
+    for (size_t j = 0; j < count; j++)
+        s_ref_mpz (ctx, cts [j]);
+    for (size_t j = 0; j < count; j++)
+        s_ref_mpz (ctx, parts [j]);
+    assert_int_equal (EVP_DigestFinal_ex (ctx, seed, NULL), 1);
+    for (size_t j = 0; j < count; j++) {
+        assert_int_equal (EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL), 1);
+        s_ref_bytes (ctx, seed, sizeof seed);
+        s_ref_u32 (ctx, (uint32_t) j);
+        assert_int_equal (EVP_DigestFinal_ex (ctx, digest, NULL), 1);
+        mpz_import (rho [j], 16, 1, 1, 0, 0, digest);
+        if (cut == REF_RHO_HIGH8)
+            mpz_tdiv_q_2exp (rho [j], rho [j], 120);
+        else
+        if (cut == REF_RHO_LOW8)
+            mpz_tdiv_r_2exp (rho [j], rho [j], 8);
+    }
+    EVP_MD_CTX_free (ctx);
+}
+
+//  e = SHA-256(domain, n, index, C^4, P^2, v, v_i, a, b).
+static void
+s_ref_challenge (mpz_t e, const char *domain, ref_key_t key, const mpz_t c4, const mpz_t p2,
+                 const mpz_t a, const mpz_t b)
+{
+    unsigned char digest [32];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+    assert_non_null (ctx);
+    assert_int_equal (EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL), 1);
+    s_ref_bytes (ctx, domain, strlen (domain) + 1);
+    s_ref_mpz (ctx, key.n);
+    s_ref_u32 (ctx, key.index);
+    s_ref_mpz (ctx, c4);
+    s_ref_mpz (ctx, p2);
+    s_ref_mpz (ctx, key.v);
+    s_ref_mpz (ctx, key.vi);
+    s_ref_mpz (ctx, a);
+    s_ref_mpz (ctx, b);
+    assert_int_equal (EVP_DigestFinal_ex (ctx, digest, NULL), 1);
+    mpz_import (e, sizeof digest, 1, 1, 0, 0, digest);
+    EVP_MD_CTX_free (ctx);
+}
+
+//  The statement's C^4 and P^2 mod n^2: C = cts[0] and P = parts[0] when
+//  rho is NULL, else C = prod cts[j]^rho[j] and P = prod parts[j]^rho[j].
+static void
+s_ref_statement (mpz_t c4, mpz_t p2, const mpz_t n2, const mpz_t *cts, const mpz_t *parts,
+                 const mpz_t *rho, size_t count)
+{
+    if (rho) {
+        mpz_t t;
+        mpz_init (t);
+        mpz_set_ui (c4, 1);
+        mpz_set_ui (p2, 1);
+        for (size_t j = 0; j < count; j++) {
+            mpz_powm (t, cts [j], rho [j], n2);
+            mpz_mul (c4, c4, t);
+            mpz_mod (c4, c4, n2);
+            mpz_powm (t, parts [j], rho [j], n2);
+            mpz_mul (p2, p2, t);
+            mpz_mod (p2, p2, n2);
+        }
+        mpz_clear (t);
+    }
+    else {
+        mpz_set (c4, cts [0]);
+        mpz_set (p2, parts [0]);
+    }
+    mpz_powm_ui (c4, c4, 4, n2);
+    mpz_powm_ui (p2, p2, 2, n2);
+}
+
+//  True if a = (C^4)^z (P^2)^-e and b = v^z v_i^-e hash back to e.
+static bool
+s_ref_verify (ref_key_t key, const char *domain, const mpz_t *cts, const mpz_t *parts,
+              const mpz_t *rho, size_t count, const he_proof_t *proof)
+{
+    mpz_t n2, c4, p2, ne, a, b, t;
+    mpz_inits (n2, c4, p2, ne, a, b, t, NULL);
+    mpz_mul (n2, key.n, key.n);
+    s_ref_statement (c4, p2, n2, cts, parts, rho, count);
+    mpz_neg (ne, proof->e);
+    mpz_powm (a, c4, proof->z, n2);
+    mpz_powm (t, p2, ne, n2);
+    mpz_mul (a, a, t);
+    mpz_mod (a, a, n2);
+    mpz_powm (b, key.v, proof->z, n2);
+    mpz_powm (t, key.vi, ne, n2);
+    mpz_mul (b, b, t);
+    mpz_mod (b, b, n2);
+    s_ref_challenge (t, domain, key, c4, p2, a, b);
+    bool ok = mpz_cmp (t, proof->e) == 0;
+    mpz_clears (n2, c4, p2, ne, a, b, t, NULL);
+    return ok;
+}
+
+//  A proof made here for the same statement with `share`: a nonce r of
+//  |n^2| + |Delta| + 512 bits, a = (C^4)^r, b = v^r, z = r + e Delta s_i.
+static void
+s_ref_prove (he_proof_t *proof, const he_share_t *share, const char *domain, const mpz_t *cts,
+             const mpz_t *parts, const mpz_t *rho, size_t count)
+{
+    ref_key_t key = { he_share_n (share), he_share_v (share), he_share_vi (share),
+                      he_share_index (share) };
+    mpz_t n2, c4, p2, delta, r, a, b;
+    mpz_inits (n2, c4, p2, delta, r, a, b, NULL);
+    mpz_mul (n2, key.n, key.n);
+    mpz_fac_ui (delta, he_share_parties (share));
+    s_ref_statement (c4, p2, n2, cts, parts, rho, count);
+    assert_int_equal (he_random_bits (r, mpz_sizeinbase (n2, 2) + mpz_sizeinbase (delta, 2) + 512),
+                      0);
+    mpz_powm (a, c4, r, n2);
+    mpz_powm (b, key.v, r, n2);
+    s_ref_challenge (proof->e, domain, key, c4, p2, a, b);
+    mpz_mul (proof->z, proof->e, delta);
+    mpz_mul (proof->z, proof->z, he_share_secret (share));
+    mpz_add (proof->z, proof->z, r);
+    mpz_clears (n2, c4, p2, delta, r, a, b, NULL);
+}
+
+//  The library's proofs verify under the documented hash, under their own
+//  domain and party only, and proofs made here verify in the library.
+static void
+test_proofs_follow_documented_hash (void **state)
+{
+    (void) state;
+    mpz_t m, c, ci, cts [BATCH], parts [BATCH], rho [BATCH];
+    he_proof_t proof, batch;
+    mpz_inits (m, c, ci, NULL);
+    mpz_set_ui (m, 77);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    assert_int_equal (he_partial_decrypt (ci, s_shares [2], c), 0);
+    he_proof_init (&proof);
+    assert_int_equal (he_partial_prove (&proof, s_shares [2], c, ci), 0);
+    const mpz_t *one_c = (const mpz_t *) &c, *one_ci = (const mpz_t *) &ci;
+    assert_true (s_ref_verify (s_ref_key (s_vk, 3), REF_PROOF_DOMAIN, one_c, one_ci, NULL, 1, &proof));
+    assert_false (s_ref_verify (s_ref_key (s_vk, 3), REF_BATCH_DOMAIN, one_c, one_ci, NULL, 1, &proof));
+    assert_false (s_ref_verify (s_ref_key (s_vk, 4), REF_PROOF_DOMAIN, one_c, one_ci, NULL, 1, &proof));
+    s_ref_prove (&proof, s_shares [2], REF_PROOF_DOMAIN, one_c, one_ci, NULL, 1);
+    assert_int_equal (he_partial_verify (s_vk, 3, c, ci, &proof), 0);
+
+    s_batch_fixture (cts, parts, &batch, 2);
+    for (int j = 0; j < BATCH; j++)
+        mpz_init (rho [j]);
+    s_ref_rho (rho, REF_RHO_FULL, s_ref_key (s_vk, 2), "s1", 7, (const mpz_t *) cts,
+               (const mpz_t *) parts, BATCH);
+    assert_true (s_ref_verify (s_ref_key (s_vk, 2), REF_BATCH_DOMAIN, (const mpz_t *) cts,
+                               (const mpz_t *) parts, (const mpz_t *) rho, BATCH, &batch));
+    s_ref_prove (&batch, s_shares [1], REF_BATCH_DOMAIN, (const mpz_t *) cts,
+                 (const mpz_t *) parts, (const mpz_t *) rho, BATCH);
+    assert_int_equal (VERIFY (2, "s1", 7, cts, parts, BATCH, &batch), 0);
+    assert_int_equal (VERIFY (2, "s1", 8, cts, parts, BATCH, &batch), -1);
+    for (int j = 0; j < BATCH; j++)
+        mpz_clears (cts [j], parts [j], rho [j], NULL);
+    he_proof_clear (&batch);
+    he_proof_clear (&proof);
+    mpz_clears (m, c, ci, NULL);
+}
+
+//  The batch coefficients are 128 bits wide, and they must be. A site
+//  that multiplies p_1 by u = 1 + k n and p_2 by u^-1 moves what the two
+//  partials combine to in opposite directions, and the batched check
+//  passes exactly when rho_1 = rho_2. Grinding k until the
+//  coefficients agree in 8 bits takes about 256 hashes, so with 8-bit
+//  coefficients (the high bits, or the low ones) that forgery would pass.
+//  For each cut the test grinds such a k, shows that a proof over it
+//  passes a check with the cut coefficients (the forgery is real), and
+//  that the library refuses it, and that the forged partial would have
+//  changed the decrypted value.
+static void
+test_batch_forgery_needs_wide_coefficients (void **state)
+{
+    (void) state;
+    const he_share_t *share = s_shares [1];
+    ref_key_t key = s_ref_key (s_vk, 2);
+    mpz_srcptr n = he_pubkey_n (s_pk), n2 = he_pubkey_n2 (s_pk);
+    mpz_t m, kn, u, cts [2], parts [2], forged [2], rho [2], cut [2];
+    mpz_inits (m, kn, u, NULL);
+    for (int j = 0; j < 2; j++) {
+        mpz_inits (cts [j], parts [j], forged [j], rho [j], cut [j], NULL);
+        mpz_set_ui (m, 1000u * (unsigned) (j + 1));
+        assert_int_equal (he_encrypt (cts [j], s_pk, m), 0);
+        assert_int_equal (he_partial_decrypt (parts [j], share, cts [j]), 0);
+    }
+    for (ref_cut_t mode = REF_RHO_HIGH8; mode <= REF_RHO_LOW8; mode++) {
+        unsigned long k;
+        for (k = 1; k < (1ul << 16); k++) {
+            //  u = 1 + k n, u^-1 = 1 - k n mod n^2.
+            mpz_mul_ui (kn, n, k);
+            mpz_add_ui (u, kn, 1);
+            mpz_mul (forged [0], parts [0], u);
+            mpz_mod (forged [0], forged [0], n2);
+            mpz_sub (u, n2, kn);
+            mpz_add_ui (u, u, 1);
+            mpz_mul (forged [1], parts [1], u);
+            mpz_mod (forged [1], forged [1], n2);
+            s_ref_rho (cut, mode, key, "s1", 7, (const mpz_t *) cts, (const mpz_t *) forged, 2);
+            if (mpz_cmp (cut [0], cut [1]) == 0)
+                break;
+        }
+        assert_true (k < (1ul << 16));
+        s_ref_rho (rho, REF_RHO_FULL, key, "s1", 7, (const mpz_t *) cts, (const mpz_t *) forged, 2);
+        assert_int_not_equal (mpz_cmp (rho [0], rho [1]), 0);
+        //  With the cut coefficients, a proof of the forged batch checks out.
+        he_proof_t proof;
+        he_proof_init (&proof);
+        s_ref_prove (&proof, share, REF_BATCH_DOMAIN, (const mpz_t *) cts, (const mpz_t *) forged,
+                     (const mpz_t *) cut, 2);
+        assert_true (s_ref_verify (key, REF_BATCH_DOMAIN, (const mpz_t *) cts,
+                                   (const mpz_t *) forged, (const mpz_t *) cut, 2, &proof));
+        //  The library refuses the forged batch, whoever made the proof.
+        assert_int_equal (VERIFY (2, "s1", 7, cts, forged, 2, &proof), -1);
+        he_nonce_t *nonce = he_nonce_new (share);
+        assert_int_equal (he_batch_prove (&proof, share, &nonce, "s1", 7, (const mpz_t *) cts,
+                                          (const mpz_t *) forged, 2), 0);
+        assert_int_equal (VERIFY (2, "s1", 7, cts, forged, 2, &proof), -1);
+        assert_non_null (strstr (util_last_error (), "does not verify"));
+        he_proof_clear (&proof);
+        //  Combined with parties 4 and 5, the forged partial decrypts wrong.
+        mpz_t full [THRESHOLD];
+        unsigned fidx [THRESHOLD] = { 2, 4, 5 };
+        mpz_init_set (full [0], forged [0]);
+        mpz_inits (full [1], full [2], NULL);
+        assert_int_equal (he_partial_decrypt (full [1], s_shares [3], cts [0]), 0);
+        assert_int_equal (he_partial_decrypt (full [2], s_shares [4], cts [0]), 0);
+        assert_int_equal (he_combine (m, s_vk, fidx, (const mpz_t *) full, THRESHOLD), 0);
+        assert_int_not_equal (mpz_cmp_ui (m, 1000), 0);
+        mpz_clears (full [0], full [1], full [2], NULL);
+    }
+    for (int j = 0; j < 2; j++)
+        mpz_clears (cts [j], parts [j], forged [j], rho [j], cut [j], NULL);
+    mpz_clears (m, kn, u, NULL);
+}
+
+//  ---------------------------------------------------------------------
+//  Every input of a proof is bound by its Fiat-Shamir hash. On a key dealt
+//  here over n = pq with p = 1 mod 3 (not safe primes: the verifier takes
+//  any modulus), Z*_{n^2} holds an element w of order 3. Multiplying c,
+//  c_i, v or v_i by w changes what is hashed (c^4, c_i^2, v, v_i) but,
+//  when 3 divides the exponent it is raised to in the check (z for c^4
+//  and v, e for c_i^2 and v_i), not the commitments a and b the verifier
+//  recomputes: only the hash can tell. Likewise a verifier on which two
+//  parties have the same key tells them apart by the index alone.
+
+#define O3_PARTIES 3
+
+typedef struct {
+    mpz_t n, n2, w, v, vks [O3_PARTIES];
+    he_share_t *share;          //  party 1's
+    he_verify_t *vk;
+} s_order3_t;
+
+static void
+s_order3_new (s_order3_t *k)
+{
+    mpz_t p, q, t, s, delta;
+    mpz_inits (p, q, t, s, delta, NULL);
+    mpz_inits (k->n, k->n2, k->w, k->v, NULL);
+    do
+        assert_int_equal (he_prime_generate (p, 256, 0), 0);
+    while (mpz_fdiv_ui (p, 3) != 1);
+    do
+        assert_int_equal (he_prime_generate (q, 256, 0), 0);
+    while (mpz_cmp (p, q) == 0);
+    mpz_mul (k->n, p, q);
+    mpz_mul (k->n2, k->n, k->n);
+    //  w_p = g^((p-1)/3) mod p of order 3; w = 1 mod q; lifted to the n-th
+    //  powers, where it keeps order 3 modulo n^2.
+    mpz_sub_ui (t, p, 1);
+    mpz_divexact_ui (t, t, 3);
+    for (unsigned long g = 2; ; g++) {
+        mpz_set_ui (s, g);
+        mpz_powm (s, s, t, p);
+        if (mpz_cmp_ui (s, 1) != 0)
+            break;
+    }
+    mpz_sub_ui (s, s, 1);               //  w = 1 + q ((w_p - 1) q^-1 mod p)
+    assert_true (mpz_invert (t, q, p));
+    mpz_mul (s, s, t);
+    mpz_mod (s, s, p);
+    mpz_mul (s, s, q);
+    mpz_add_ui (s, s, 1);
+    mpz_powm (k->w, s, k->n, k->n2);
+    assert_int_not_equal (mpz_cmp_ui (k->w, 1), 0);
+    mpz_powm_ui (t, k->w, 3, k->n2);
+    assert_int_equal (mpz_cmp_ui (t, 1), 0);
+    //  v a random square; s_i random; v_i = v^(Delta s_i).
+    assert_int_equal (he_random_unit (k->v, k->n2), 0);
+    mpz_powm_ui (k->v, k->v, 2, k->n2);
+    mpz_fac_ui (delta, O3_PARTIES);
+    for (unsigned i = 0; i < O3_PARTIES; i++) {
+        assert_int_equal (he_random_below (s, k->n2), 0);
+        mpz_mul (t, s, delta);
+        mpz_init (k->vks [i]);
+        mpz_powm (k->vks [i], k->v, t, k->n2);
+        if (i == 0) {
+            k->share = he_share_new (k->n, O3_PARTIES, 2, 1, s, k->v, k->vks [0]);
+            assert_non_null (k->share);
+        }
+    }
+    k->vk = he_verify_new (k->n, O3_PARTIES, 2, k->v, (const mpz_t *) k->vks);
+    assert_non_null (k->vk);
+    mpz_clears (p, q, t, s, delta, NULL);
+}
+
+static void
+s_order3_destroy (s_order3_t *k)
+{
+    he_share_destroy (&k->share);
+    he_verify_destroy (&k->vk);
+    for (unsigned i = 0; i < O3_PARTIES; i++)
+        mpz_clear (k->vks [i]);
+    mpz_clears (k->n, k->n2, k->w, k->v, NULL);
+}
+
+//  A verifier for the order-3 key with v or party 1's key replaced.
+static he_verify_t *
+s_order3_verifier (const s_order3_t *k, const mpz_t v, const mpz_t v1, unsigned dup)
+{
+    mpz_t vks [O3_PARTIES];
+    for (unsigned i = 0; i < O3_PARTIES; i++)
+        mpz_init_set (vks [i], i == 0? v1: k->vks [i]);
+    if (dup)                            //  party `dup` gets party 1's key
+        mpz_set (vks [dup - 1], v1);
+    he_verify_t *vk = he_verify_new (k->n, O3_PARTIES, 2, v, (const mpz_t *) vks);
+    assert_non_null (vk);
+    for (unsigned i = 0; i < O3_PARTIES; i++)
+        mpz_clear (vks [i]);
+    return vk;
+}
+
+//  The commitments a = (c^4)^z (c_i^2)^-e and b = v^z v_i^-e that a
+//  verifier recomputes.
+static void
+s_commitments (mpz_t a, mpz_t b, const mpz_t n2, const mpz_t c, const mpz_t ci, const mpz_t v,
+               const mpz_t vi, const he_proof_t *proof)
+{
+    mpz_t t, ne;
+    mpz_inits (t, ne, NULL);
+    mpz_neg (ne, proof->e);
+    mpz_powm_ui (a, c, 4, n2);
+    mpz_powm (a, a, proof->z, n2);
+    mpz_powm_ui (t, ci, 2, n2);
+    mpz_powm (t, t, ne, n2);
+    mpz_mul (a, a, t);
+    mpz_mod (a, a, n2);
+    mpz_powm (b, v, proof->z, n2);
+    mpz_powm (t, vi, ne, n2);
+    mpz_mul (b, b, t);
+    mpz_mod (b, b, n2);
+    mpz_clears (t, ne, NULL);
+}
+
+static void
+test_proof_binds_every_input (void **state)
+{
+    (void) state;
+    s_order3_t k;
+    s_order3_new (&k);
+    mpz_t c, ci, x, a, b, a2, b2;
+    mpz_inits (c, ci, x, a, b, a2, b2, NULL);
+    assert_int_equal (he_random_unit (c, k.n2), 0);
+    assert_int_equal (he_partial_decrypt (ci, k.share, c), 0);
+    //  Proofs until one has 3 | z and one has 3 | e (1/3 each).
+    he_proof_t by_z, by_e;
+    he_proof_init (&by_z);
+    he_proof_init (&by_e);
+    bool have_z = false, have_e = false;
+    for (int tries = 0; tries < 200 && !(have_z && have_e); tries++) {
+        he_proof_t proof;
+        he_proof_init (&proof);
+        assert_int_equal (he_partial_prove (&proof, k.share, c, ci), 0);
+        assert_int_equal (he_partial_verify (k.vk, 1, c, ci, &proof), 0);
+        if (!have_z && mpz_divisible_ui_p (proof.z, 3)) {
+            mpz_set (by_z.e, proof.e);
+            mpz_set (by_z.z, proof.z);
+            have_z = true;
+        }
+        else
+        if (!have_e && mpz_divisible_ui_p (proof.e, 3)) {
+            mpz_set (by_e.e, proof.e);
+            mpz_set (by_e.z, proof.z);
+            have_e = true;
+        }
+        he_proof_clear (&proof);
+    }
+    assert_true (have_z && have_e);
+
+    //  The index: party 2 holding party 1's key is still not party 1.
+    he_verify_t *vk = s_order3_verifier (&k, k.v, k.vks [0], 2);
+    assert_int_equal (he_partial_verify (vk, 1, c, ci, &by_z), 0);
+    assert_int_equal (he_partial_verify (vk, 2, c, ci, &by_z), -1);
+    he_verify_destroy (&vk);
+
+    //  c -> c w (3 | z): same a and b, another c^4.
+    s_commitments (a, b, k.n2, c, ci, k.v, k.vks [0], &by_z);
+    mpz_mul (x, c, k.w);
+    mpz_mod (x, x, k.n2);
+    s_commitments (a2, b2, k.n2, x, ci, k.v, k.vks [0], &by_z);
+    assert_true (mpz_cmp (a, a2) == 0 && mpz_cmp (b, b2) == 0);
+    assert_int_equal (he_partial_verify (k.vk, 1, x, ci, &by_z), -1);
+
+    //  c_i -> c_i w (3 | e): same a and b, another c_i^2.
+    s_commitments (a, b, k.n2, c, ci, k.v, k.vks [0], &by_e);
+    mpz_mul (x, ci, k.w);
+    mpz_mod (x, x, k.n2);
+    s_commitments (a2, b2, k.n2, c, x, k.v, k.vks [0], &by_e);
+    assert_true (mpz_cmp (a, a2) == 0 && mpz_cmp (b, b2) == 0);
+    assert_int_equal (he_partial_verify (k.vk, 1, c, x, &by_e), -1);
+
+    //  v -> v w (3 | z): same b.
+    s_commitments (a, b, k.n2, c, ci, k.v, k.vks [0], &by_z);
+    mpz_mul (x, k.v, k.w);
+    mpz_mod (x, x, k.n2);
+    s_commitments (a2, b2, k.n2, c, ci, x, k.vks [0], &by_z);
+    assert_true (mpz_cmp (a, a2) == 0 && mpz_cmp (b, b2) == 0);
+    vk = s_order3_verifier (&k, x, k.vks [0], 0);
+    assert_int_equal (he_partial_verify (vk, 1, c, ci, &by_z), -1);
+    he_verify_destroy (&vk);
+
+    //  v_i -> v_i w (3 | e): same b.
+    s_commitments (a, b, k.n2, c, ci, k.v, k.vks [0], &by_e);
+    mpz_mul (x, k.vks [0], k.w);
+    mpz_mod (x, x, k.n2);
+    s_commitments (a2, b2, k.n2, c, ci, k.v, x, &by_e);
+    assert_true (mpz_cmp (a, a2) == 0 && mpz_cmp (b, b2) == 0);
+    vk = s_order3_verifier (&k, k.v, x, 0);
+    assert_int_equal (he_partial_verify (vk, 1, c, ci, &by_e), -1);
+    he_verify_destroy (&vk);
+
+    //  Untouched, both proofs still verify.
+    assert_int_equal (he_partial_verify (k.vk, 1, c, ci, &by_z), 0);
+    assert_int_equal (he_partial_verify (k.vk, 1, c, ci, &by_e), 0);
+    he_proof_clear (&by_z);
+    he_proof_clear (&by_e);
+    mpz_clears (c, ci, x, a, b, a2, b2, NULL);
+    s_order3_destroy (&k);
+}
+
 static void
 test_combine_bad_indices (void **state)
 {
@@ -553,6 +1169,11 @@ main (void)
         cmocka_unit_test (test_proofs_catch_corruption),
         cmocka_unit_test (test_prepared_nonces),
         cmocka_unit_test (test_batch_proof),
+        cmocka_unit_test (test_response_hides_share),
+        cmocka_unit_test (test_proof_binds_share_to_key),
+        cmocka_unit_test (test_proofs_follow_documented_hash),
+        cmocka_unit_test (test_batch_forgery_needs_wide_coefficients),
+        cmocka_unit_test (test_proof_binds_every_input),
         cmocka_unit_test (test_combine_bad_indices),
         cmocka_unit_test (test_homomorphic_sum_then_threshold),
         cmocka_unit_test (test_bad_parameters),
