@@ -14,19 +14,26 @@ s_compare (const void *a, const void *b)
 }
 
 int
-ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
-                      const ingest_cohort_source_t *ds, const char *study, int64_t now_ms)
+ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
+                    const char *study, int64_t now_ms, size_t **rows, size_t *count)
 {
-    if (!ds->patient_column)
+    *rows = NULL;
+    *count = 0;
+    size_t n = model_csv_rows (csv);
+    if (!ds->patient_column) {
+        size_t *all = util_calloc (n? n: 1, sizeof *all);
+        if (!all)
+            return util_error_context ("consent: dataset %s", ds->name);
+        for (size_t i = 0; i < n; i++)
+            all [i] = i;
+        *rows = all;
+        *count = n;
         return 0;
+    }
     long col = model_csv_find (csv, ds->patient_column);
     if (col < 0)
         return util_error (UTIL_EREFUSED, "consent: dataset %s has no patient column '%s'", ds->name,
                            ds->patient_column);
-    size_t n = model_csv_rows (csv);
-    if ((*rows)->n != n)
-        return util_error (UTIL_EREFUSED, "consent: dataset %s: %zu rows loaded from %zu records", ds->name,
-                           (*rows)->n, n);
     ingest_grants_t *grants = ingest_grants_open (ds->grant_store, NULL);
     if (!grants)
         return util_error_context ("consent");
@@ -40,7 +47,7 @@ ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
     ingest_grants_destroy (&grants);
     if (rc)
         return util_error_context ("consent");
-    size_t *idx = util_calloc (n, sizeof *idx), k = 0;
+    size_t *idx = util_calloc (n? n: 1, sizeof *idx), k = 0;
     char ref [300];
     for (size_t i = 0; idx && i < n; i++) {
         const char *cell = model_csv_cell (csv, i, (size_t) col);
@@ -54,12 +61,31 @@ ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
     free (patients);
     if (!idx)
         return util_error_context ("consent: dataset %s", ds->name);
-    rc = 0;
-    if (k == 0)
-        rc = util_error (UTIL_EREFUSED, "consent: no row of dataset %s belongs to a patient whose grant "
-                         "permits %s (purpose research) at %s", ds->name, study_ref,
-                         ds->grant_site);
-    else
+    if (k == 0) {
+        free (idx);
+        return util_error (UTIL_EREFUSED, "consent: no row of dataset %s belongs to a patient whose "
+                           "grant permits %s (purpose research) at %s", ds->name, study_ref,
+                           ds->grant_site);
+    }
+    *rows = idx;
+    *count = k;
+    return 0;
+}
+
+int
+ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
+                      const ingest_cohort_source_t *ds, const char *study, int64_t now_ms)
+{
+    if (!ds->patient_column)
+        return 0;
+    size_t n = model_csv_rows (csv);
+    if ((*rows)->n != n)
+        return util_error (UTIL_EREFUSED, "consent: dataset %s: %zu rows loaded from %zu records", ds->name,
+                           (*rows)->n, n);
+    size_t *idx, k;
+    if (ingest_cohort_rows (csv, ds, study, now_ms, &idx, &k))
+        return -1;
+    int rc = 0;
     if (k < n) {
         model_dataset_t *subset = model_dataset_subset (*rows, idx, k);
         if (!subset)

@@ -12,6 +12,7 @@
     Contents
         ingest_cohort_source_t  where a dataset's consent is looked up
         ingest_cohort_filter    keeps the rows whose patient consents
+        ingest_cohort_rows      the indexes of those rows
 
     The source's strings and the table are borrowed. A filtered dataset
     replaces the caller's *rows (the old one destroyed) and is the caller's;
@@ -43,5 +44,13 @@ typedef struct {
 int ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
                           const ingest_cohort_source_t *ds, const char *study,
                           int64_t now_ms) INGEST_WUR;
+
+/*  The same choice as indexes: *rows gets a new array (free) of the *count
+    CSV rows whose patient consents, ascending (every row for a dataset
+    without a patient_column). 0, or -1 with the decline reason, *rows
+    NULL. */
+int ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
+                        const char *study, int64_t now_ms, size_t **rows, size_t *count)
+    INGEST_WUR;
 
 #endif

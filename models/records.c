@@ -21,9 +21,14 @@ model_records_destroy (model_records_t **self_p)
 }
 
 model_records_t *
-model_records_read (const model_csv_t *csv, const model_dict_t *dict, size_t max_rows)
+model_records_read (const model_csv_t *csv, const model_dict_t *dict, const size_t *pick,
+                    size_t n_pick, size_t max_rows)
 {
-    size_t rows = model_csv_rows (csv), vars = model_dict_size (dict);
+    size_t rows = pick? n_pick: model_csv_rows (csv), vars = model_dict_size (dict);
+    for (size_t k = 0; pick && k < n_pick; k++)
+        if (pick [k] >= model_csv_rows (csv))
+            return util_error_null (UTIL_EINPUT, "%s: row %zu of %zu", model_csv_name (csv),
+                                    pick [k], model_csv_rows (csv));
     if (rows > max_rows)
         return util_error_null (UTIL_ELIMIT, "%s: %zu rows, more than the %zu allowed",
                                 model_csv_name (csv), rows, max_rows);
@@ -41,9 +46,10 @@ model_records_read (const model_csv_t *csv, const model_dict_t *dict, size_t max
         column [v] = model_csv_find (csv, model_dict_var (dict, v)->name);
         self->absent [v] = column [v] < 0;
     }
-    for (size_t i = 0; i < rows; i++)
+    for (size_t k = 0; k < rows; k++)
         for (size_t v = 0; v < vars; v++) {
-            double *out = &self->values [i * vars + v];
+            size_t i = pick? pick [k]: k;
+            double *out = &self->values [k * vars + v];
             if (column [v] < 0) {
                 *out = NAN;
                 continue;

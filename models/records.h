@@ -36,10 +36,11 @@ typedef struct {
     size_t *absent;             //  per variable: 1 if the data has no such column
 } model_records_t;
 
-/*  Reads every row of `csv` through `dict`. `max_rows` caps the rows
-    (refused above it, before anything is allocated for them). */
+/*  Reads the rows of `csv` listed in rows[0 .. n_rows-1] (each below the
+    CSV's row count; rows NULL: every row) through `dict`. `max_rows` caps
+    the rows (refused above it, before anything is allocated for them). */
 model_records_t *model_records_read (const model_csv_t *csv, const model_dict_t *dict,
-                                     size_t max_rows);
+                                     const size_t *rows, size_t n_rows, size_t max_rows);
 
 void model_records_destroy (model_records_t **self_p);
 

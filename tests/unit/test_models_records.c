@@ -45,7 +45,7 @@ test_read (void **state)
     model_dict_t *d = s_dictionary ();
     //  weight is not in the data; extra is not in the dictionary.
     model_csv_t *csv = s_csv ("stage,age,extra,sex\nII,50,x,female\nI,12,y,0\n,NA,z,\nIII,130,w,1\n");
-    model_records_t *r = model_records_read (csv, d, 10);
+    model_records_t *r = model_records_read (csv, d, NULL, 0, 10);
     assert_non_null (r);
     assert_int_equal (r->rows, 4);
     assert_int_equal (r->vars, 4);
@@ -60,6 +60,16 @@ test_read (void **state)
     model_records_destroy (&r);
     assert_null (r);
     model_records_destroy (&r);
+    //  Only the rows picked (consent), in the order given.
+    size_t pick [] = { 3, 0 };
+    assert_non_null (r = model_records_read (csv, d, pick, 2, 10));
+    assert_int_equal (r->rows, 2);
+    assert_true (r->values [0] == 100 && r->values [4] == 50);
+    assert_int_equal (r->clamped [0], 1);
+    model_records_destroy (&r);
+    size_t beyond [] = { 4 };
+    support_expect_refused (model_records_read (csv, d, beyond, 1, 10) == NULL, "beyond",
+                            "row 4 of 4");
     model_csv_destroy (&csv);
     model_dict_destroy (&d);
 }
@@ -77,7 +87,7 @@ test_refusals (void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         model_csv_t *csv = s_csv (cases [i].text);
-        support_expect_refused (model_records_read (csv, d, 10) == NULL, cases [i].text,
+        support_expect_refused (model_records_read (csv, d, NULL, 0, 10) == NULL, cases [i].text,
                                 cases [i].needle);
         //  The cell itself is patient data: never in the message.
         const char *cell = strrchr (cases [i].text, '\n');
@@ -90,7 +100,7 @@ test_refusals (void **state)
         model_csv_destroy (&csv);
     }
     model_csv_t *csv = s_csv ("age\n1\n2\n3\n");
-    support_expect_refused (model_records_read (csv, d, 2) == NULL, "rows",
+    support_expect_refused (model_records_read (csv, d, NULL, 0, 2) == NULL, "rows",
                             "3 rows, more than the 2 allowed");
     assert_int_equal (util_last_code (), UTIL_ELIMIT);
     model_csv_destroy (&csv);
@@ -104,7 +114,7 @@ static bool
 s_read (void *ctx)
 {
     (void) ctx;
-    model_records_t *r = model_records_read (s_walk_csv, s_walk_dict, 10);
+    model_records_t *r = model_records_read (s_walk_csv, s_walk_dict, NULL, 0, 10);
     bool ok = r != NULL;
     model_records_destroy (&r);
     return ok;

@@ -41,7 +41,7 @@ s_setup (void **state)
     model_csv_t *csv = NULL;
     if (!s_dict || model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/pima_diabetes.csv", 0))
         return -1;
-    s_pima = model_records_read (csv, s_dict, 100000);
+    s_pima = model_records_read (csv, s_dict, NULL, 0, 100000);
     model_csv_destroy (&csv);
     return s_pima? 0: -1;
 }
