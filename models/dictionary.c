@@ -332,8 +332,9 @@ s_header (const model_csv_t *csv)
 {
     const char *origin = model_csv_name (csv);
     if (model_csv_cols (csv) != S_COLUMNS)
-        return util_error (UTIL_EINPUT, "%s:1:1: header: %zu columns, expected exactly "
-                           S_HEADER, origin, model_csv_cols (csv));
+        return util_error (UTIL_EINPUT, "%s:1:1: header: %zu column%s, expected exactly "
+                           S_HEADER, origin, model_csv_cols (csv),
+                           model_csv_cols (csv) == 1? "": "s");
     for (size_t j = 0; j < S_COLUMNS; j++)
         if (strcmp (model_csv_header (csv, j), s_columns [j]))
             return util_error (UTIL_EINPUT, "%s:1:1: header: column %zu should be '%s' "
@@ -383,8 +384,12 @@ model_dict_load (const char *path)
 {
     char *text = NULL;
     size_t size = 0;
-    if (util_file_read (path, MODEL_DICT_BYTES_MAX, 0, &text, &size))
+    if (util_file_read (path, MODEL_DICT_BYTES_MAX, 0, &text, &size)) {
+        //  Its other failures name the file; running out of memory does not.
+        if (util_last_code () == UTIL_ENOMEM)
+            util_error_context ("%s: reading the dictionary", path);
         return NULL;
+    }
     model_dict_t *self = model_dict_parse (path, text, size);
     free (text);
     return self;

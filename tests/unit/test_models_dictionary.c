@@ -292,6 +292,9 @@ test_refuses_file (void **state)
     assert_null (model_dict_parse ("d.csv", longer, strlen (longer)));
     assert_string_equal (util_last_error (), "d.csv:1:1: header: 8 columns, " S_EXPECT);
     assert_int_equal (util_last_code (), UTIL_EINPUT);
+    const char *one = "name\na\n";
+    assert_null (model_dict_parse ("d.csv", one, strlen (one)));
+    assert_string_equal (util_last_error (), "d.csv:1:1: header: 1 column, " S_EXPECT);
 
     //  One variable over MODEL_DICT_VARS_MAX: the row that is too many.
     size_t cap = 64 * (MODEL_DICT_VARS_MAX + 3);
@@ -674,8 +677,11 @@ static bool
 s_load_walk (void *path)
 {
     model_dict_t *dict = model_dict_load (path);
-    if (!dict)
+    if (!dict) {
+        if (!strstr (util_last_error (), path))
+            fail_msg ("'%s' does not name the file", util_last_error ());
         return false;
+    }
     assert_int_equal (model_dict_size (dict), 10);
     model_dict_destroy (&dict);
     return true;
