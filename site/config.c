@@ -64,7 +64,7 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out)
 static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
-    NULL
+    "dictionary", NULL
 };
 
 site_config_t *
@@ -127,6 +127,15 @@ site_config_load (const char *path)
         goto done;
     }
     self->allow_privacy_off = !strcmp (off, "true");
+    const char *dictionary = zconfig_get (site, "dictionary", NULL);
+    if (dictionary && !*dictionary) {
+        util_error (UTIL_EINPUT, "%s: site/dictionary: is empty", path);
+        goto done;
+    }
+    if (dictionary && !(self->dictionary = util_config_path (path, dictionary))) {
+        util_error_context ("%s: site/dictionary", path);
+        goto done;
+    }
     zconfig_t *budget = zconfig_locate (site, "budget");
     if (!budget) {
         util_error (UTIL_EINPUT, "%s: site/budget: missing", path);
@@ -224,7 +233,7 @@ site_config_destroy (site_config_t **self_p)
         site_config_t *s = *self_p;
         free (s->name); free (s->coordinator); free (s->coordinator_cert); free (s->cert);
         free (s->share); free (s->public_key); free (s->ledger);
-        free (s->audit); free (s->audit_origin);
+        free (s->audit); free (s->audit_origin); free (s->dictionary);
         for (size_t i = 0; i < s->n_datasets; i++) {
             free (s->datasets [i].name);
             free (s->datasets [i].path);

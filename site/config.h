@@ -10,6 +10,9 @@
         public_key = ../keys/paillier.pub
         ledger = hospital-a.ledger.db       dp/ ledger (SQLite)
         allow_privacy_off = false           optional: accept `privacy off` studies
+        dictionary = ../dictionary.csv      optional: the consortium's data
+                                            dictionary (models/dictionary.h),
+                                            for `cohort site check`
         audit = hospital-a.audit.db         optional, only without an ingest
         audit_origin = cohort.example/hospital-a    section: the audit log
         budget
@@ -76,6 +79,7 @@ typedef struct {
     unsigned index;
     char *coordinator, *coordinator_cert, *cert, *share, *public_key, *ledger;
     bool allow_privacy_off;
+    char *dictionary;           //  the data dictionary's path; NULL: none given
     double budget_epsilon, budget_delta;
     site_dataset_t datasets [SITE_DATASETS_MAX];
     size_t n_datasets;

@@ -261,6 +261,55 @@ test_out_of_memory (void **state)
     site_config_destroy (&cfg);
 }
 
+//  The optional dictionary key: a path relative to the config's folder.
+static bool
+s_dictionary_walk (void *path)
+{
+    site_config_t *cfg = site_config_load (path);
+    if (!cfg) {
+        assert_non_null (strstr (util_last_error (), (const char *) path));
+        return false;
+    }
+    assert_string_equal (cfg->dictionary, "/tmp/../dictionary.csv");
+    site_config_destroy (&cfg);
+    return true;
+}
+
+static void
+test_dictionary_key (void **state)
+{
+    (void) state;
+    char text [4096];
+    const char *ledger = "    ledger = a.ledger.db\n";
+    //  Absent: NULL.
+    site_config_t *cfg = s_load (s_good);
+    assert_non_null (cfg);
+    assert_null (cfg->dictionary);
+    site_config_destroy (&cfg);
+    //  Relative and absolute.
+    support_text_replace (text, sizeof text, s_good, ledger,
+                          "    ledger = a.ledger.db\n    dictionary = ../dictionary.csv\n");
+    cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_string_equal (cfg->dictionary, "/tmp/../dictionary.csv");
+    site_config_destroy (&cfg);
+    support_text_replace (text, sizeof text, s_good, ledger,
+                          "    ledger = a.ledger.db\n    dictionary = /etc/cohort/dict.csv\n");
+    cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_string_equal (cfg->dictionary, "/etc/cohort/dict.csv");
+    site_config_destroy (&cfg);
+    //  Given but empty: refused.
+    s_bad (ledger, "    ledger = a.ledger.db\n    dictionary = \"\"\n", "site/dictionary: is empty");
+    //  Each allocation of a load with the key fails in turn.
+    support_text_replace (text, sizeof text, s_good, ledger,
+                          "    ledger = a.ledger.db\n    dictionary = ../dictionary.csv\n");
+    char path [64];
+    support_file_temp (path, sizeof path, "sitecfg", text);
+    assert_true (alloc_walk (s_dictionary_walk, path) >= 10);
+    unlink (path);
+}
+
 int
 main (void)
 {
@@ -270,6 +319,7 @@ main (void)
         cmocka_unit_test (test_audit),
         cmocka_unit_test (test_ingest_section),
         cmocka_unit_test (test_out_of_memory),
+        cmocka_unit_test (test_dictionary_key),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
