@@ -8,6 +8,8 @@
         site/train.h    a site's integer vector for one round, before noise
         site/fedavg.h   local training for DP-FedAvg (privacy unit = site)
         site/worker.h   the worker: offers, rounds, partial decryptions
+        site/check.h    `cohort site check`: the datasets against the
+                        consortium's data dictionary
 
     Contents
         SITE_WUR        marks a result the caller must check
