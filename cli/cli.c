@@ -23,7 +23,7 @@ static const cli_command_t s_commands [] = {
     { "device-sim", "stream sealed vital signs to a site as a gateway", cli_cmd_device_sim },
     { "ingest", "devices, storage key, consent authorities, grants, selection", cli_cmd_ingest },
     { "coordinator", "run the coordinator daemon (coordinator.cfg)", cli_cmd_coordinator },
-    { "site",   "run a site worker (site.cfg)", cli_cmd_site },
+    { "site",   "run a site worker (site.cfg); `site check`: data vs dictionary", cli_cmd_site },
     { "study",  "launch a study or show its status (analyst)", cli_cmd_study },
     { "report", "fetch a study's report (analyst)", cli_cmd_report },
     { "simulate", "run one study on a throwaway consortium of local processes", cli_cmd_simulate },
