@@ -1,7 +1,7 @@
 /*  cli/cmd_keygen.c - `cohort keygen threshold`: deals a threshold Paillier
     key (the trusted-dealer step a consortium lead runs once); `cohort keygen
-    consortium`: that key plus CURVE certificates and ready-to-edit configs
-    for a whole consortium (sim/consortium.h does both). */
+    consortium`: that key plus CURVE certificates, ready-to-edit configs and
+    a data dictionary for a whole consortium (sim/consortium.h does both). */
 #include "cli.h"
 #include "cmd.h"
 #include "he/paillier.h"
@@ -32,13 +32,17 @@ static const char s_threshold_usage [] =
 
 static const char s_consortium_usage [] =
     "usage: cohort keygen consortium --sites a,b,c --threshold T [--bits B] --out DIR\n"
-    "                                 [--name NAME] [--endpoint tcp://HOST:PORT] [--force]\n"
+    "                                 [--name NAME] [--endpoint tcp://HOST:PORT]\n"
+    "                                 [--dictionary FILE] [--force]\n"
     "\n"
     "Creates a consortium: a t-of-N threshold Paillier key, CURVE certificates for the\n"
     "coordinator, each site and one analyst, and configs that reference them. Writes:\n"
     "  coordinator.cfg, analyst.cfg   configs of the coordinator and the analyst\n"
     "  sites/<name>.cfg               one config per site (edit its dataset block)\n"
     "  study-example.cfg              a study to start from\n"
+    "  dictionary.csv                 the data dictionary every site config names\n"
+    "                                 (docs/dictionary.md; edit it, then run\n"
+    "                                 `cohort site check` at each site)\n"
     "  certs/<x>.pub, certs/<x>.secret  CURVE certificates (secrets mode 0600)\n"
     "  certs/allowed/                 public certs the coordinator admits\n"
     "  keys/paillier.pub, keys/verify.key, keys/share-<i>.key (0600; site i's share)\n"
@@ -50,6 +54,8 @@ static const char s_consortium_usage [] =
     "  --out DIR           output directory (created if missing)\n"
     "  --name NAME         consortium name (default demo-consortium)\n"
     "  --endpoint URL      where the coordinator listens (default tcp://127.0.0.1:7600)\n"
+    "  --dictionary FILE   copy this data dictionary (checked first); default: an\n"
+    "                      example with the Pima diabetes columns\n"
     "  --force             replace existing files in DIR\n"
     "  --insecure-test-key allow --bits below 2048 (tests only)\n";
 
@@ -131,6 +137,7 @@ s_consortium (int argc, char **argv)
         { "bits", CLI_OPT_UINT, &bits, HE_BITS_MIN, 4096, NULL, NULL },
         CLI_STRING ("out", &c.out), CLI_STRING ("name", &c.name),
         CLI_STRING ("endpoint", &c.endpoint), CLI_FLAG ("force", &c.force),
+        CLI_STRING ("dictionary", &c.dictionary_path),
         CLI_FLAG ("insecure-test-key", &insecure),
         CLI_END
     };
@@ -163,6 +170,7 @@ s_consortium (int argc, char **argv)
     }
     c.threshold = threshold;
     c.bits = bits;
+    c.dictionary = true;
     if (rc == CLI_OK) {
         fprintf (stderr, "keygen: dealing a %u-of-%zu threshold key, %u bits "
                  "(safe primes: this can take a minute)...\n", c.threshold, c.n_sites, c.bits);
@@ -173,7 +181,8 @@ s_consortium (int argc, char **argv)
     }
     if (rc == CLI_OK)
         printf ("wrote the consortium into %s: coordinator.cfg, analyst.cfg, %zu site configs "
-                "in sites/, study-example.cfg, certs/ and keys/\n", c.out, c.n_sites);
+                "in sites/, study-example.cfg, dictionary.csv, certs/ and keys/\n", c.out,
+                c.n_sites);
     sim_consortium_free_sites (&c.sites);
     return rc;
 }

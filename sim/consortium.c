@@ -2,9 +2,11 @@
     CURVE certificates (czmq zcert), allowlist and ZPL configs. */
 #include "consortium.h"
 #include "he/keyfile.h"
+#include "models/dictionary.h"
 #include "proto/curve.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -177,6 +179,11 @@ s_check_free (const sim_consortium_t *c)
         "certs/analyst.pub", "certs/analyst.secret", "certs/allowed/analyst.pub", NULL
     };
     char path [S_PATH_MAX];
+    if (c->dictionary) {
+        snprintf (path, sizeof path, "%s/dictionary.csv", c->out);
+        if (access (path, F_OK) == 0)
+            goto exists;
+    }
     for (const char **f = fixed; *f; f++) {
         snprintf (path, sizeof path, "%s/%s", c->out, *f);
         if (access (path, F_OK) == 0)
@@ -390,6 +397,9 @@ s_site_cfg (FILE *f, const void *arg)
     rc = rc || s_kv (f, 4, "ledger", path, "privacy budget ledger (SQLite)")
             || s_kv (f, 4, "allow_privacy_off", c->allow_privacy_off? "true": "false",
                      "accept development studies without privacy");
+    if (!rc && c->dictionary)
+        rc = s_kv (f, 4, "dictionary", "../dictionary.csv",
+                   "the consortium's data dictionary (cohort site check)");
     if (rc)
         return -1;
     fputs ("    #   The total privacy budget this site grants on each dataset; a study\n"
@@ -514,6 +524,32 @@ sim_study_text (const sim_study_t *s)
     return s_text (s_study_format, s);
 }
 
+//  The text of c's dictionary file, checked (a new string), or NULL.
+static char *
+s_dictionary_text (const sim_consortium_t *c)
+{
+    if (!c->dictionary_path) {
+        char *text = util_strdup (model_dict_example ());
+        if (!text)
+            util_error_context ("keygen: dictionary");
+        return text;
+    }
+    char *text = NULL;
+    size_t size = 0;
+    if (util_file_read (c->dictionary_path, MODEL_DICT_BYTES_MAX, 0, &text, &size)) {
+        util_error_context ("keygen: dictionary %s", c->dictionary_path);
+        return NULL;
+    }
+    model_dict_t *dict = model_dict_parse (c->dictionary_path, text, size);
+    if (!dict) {
+        util_error_context ("keygen: dictionary");
+        free (text);
+        return NULL;
+    }
+    model_dict_destroy (&dict);
+    return text;
+}
+
 int
 sim_consortium_write (const sim_consortium_t *c)
 {
@@ -547,6 +583,10 @@ sim_consortium_write (const sim_consortium_t *c)
         return -1;
     if (!c->force && s_check_free (c))
         return -1;
+    //  The dictionary is read and checked before the slow key generation.
+    char *dictionary = NULL;
+    if (c->dictionary && !(dictionary = s_dictionary_text (c)))
+        return -1;
 
     int rc = sim_keys_write (c->out, "keys/", (unsigned) c->n_sites, c->threshold, c->bits,
                              c->force);
@@ -568,5 +608,10 @@ sim_consortium_write (const sim_consortium_t *c)
         s_which_t one = { c, i };
         rc = s_write (c->out, name, s_text (s_site_cfg, &one), 0644, c->force);
     }
+    if (rc == 0 && dictionary) {
+        rc = s_write (c->out, "dictionary.csv", dictionary, 0644, c->force);
+        dictionary = NULL;          //  s_write consumed it
+    }
+    free (dictionary);
     return rc? -1: 0;
 }

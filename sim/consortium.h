@@ -1,7 +1,7 @@
 /*  sim/consortium.h - a consortium on disk: the threshold key, CURVE
     certificates and ready-to-edit ZPL configs (coordinator.cfg,
-    analyst.cfg, sites/<name>.cfg, certs/, keys/, study-example.cfg), and
-    study definitions. Used by `cohort keygen`, `cohort simulate`, `cohort
+    analyst.cfg, sites/<name>.cfg, certs/, keys/, study-example.cfg, and
+    optionally the data dictionary dictionary.csv), and study definitions. Used by `cohort keygen`, `cohort simulate`, `cohort
     demo` and the federation benchmark.
 
     Contents
@@ -51,11 +51,16 @@ typedef struct {
     double budget_epsilon;          //  each site's total budget
     double budget_delta;
     unsigned round_timeout_ms;
+    bool dictionary;                //  write dictionary.csv, and give every site
+                                    //  config `dictionary = ../dictionary.csv`
+    const char *dictionary_path;    //  with dictionary: this file, copied as it is
+                                    //  once models/dictionary.h accepts it; NULL:
+                                    //  model_dict_example ()
 } sim_consortium_t;
 
 /*  Fills `c` with the defaults (name demo-consortium, endpoint
     tcp://127.0.0.1:7600, dataset breast_cancer, budget (4, 1e-5),
-    threshold 2, 2048 bits, round timeout 30000 ms). */
+    threshold 2, 2048 bits, round timeout 30000 ms, no dictionary). */
 void sim_consortium_defaults (sim_consortium_t *c);
 
 /*  Checks that `name` is a safe site name: 1..SIM_SITE_NAME_MAX characters
@@ -80,7 +85,9 @@ int sim_keys_write (const char *dir, const char *prefix, unsigned sites, unsigne
 /*  Deals the threshold Paillier key, creates the CURVE certificates and
     writes every file of the consortium into c->out. Without c->force,
     refuses (before the slow key generation) if any output file exists.
-    Secrets (certs/<x>.secret, keys/share-<i>.key) are mode 0600. */
+    Secrets (certs/<x>.secret, keys/share-<i>.key) are mode 0600. A
+    dictionary file that cannot be read or is not a dictionary is refused
+    before the key generation too, with its reason. */
 int sim_consortium_write (const sim_consortium_t *c);
 
 /*  A study definition (study.cfg). Strings may be NULL or "" for the

@@ -1,5 +1,7 @@
 /*  Unit tests for cli/cmd_keygen.c: the files `cohort keygen threshold`
-    writes decrypt together, and every bad command line is refused. */
+    writes decrypt together, and every bad command line is refused; the
+    consortium's dictionary.csv, which its site configs name and `cohort
+    site check` reads. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "he/keyfile.h"
+#include "models/dictionary.h"
 #include "cli_run.h"
 #include "support_dir.h"
 #include "support_file.h"
@@ -144,6 +147,61 @@ test_consortium_bad_command_lines (void **state)
                                     "--out /nonexistent/dir/cons"), CLI_FAIL);
 }
 
+static void
+test_consortium_dictionary (void **state)
+{
+    (void) state;
+    char args [512], path [400], dir [300];
+    support_path (dir, sizeof dir, support_dir_group, "consdict");
+    snprintf (args, sizeof args, "--sites north,south --threshold 2 --bits 512 "
+              "--insecure-test-key --out %s", dir);
+    assert_int_equal (s_consortium (args), CLI_OK);
+    assert_non_null (strstr (s_out, "dictionary.csv"));
+    //  The example, named by every site config.
+    char *text = support_file_read (support_path (path, sizeof path, dir, "dictionary.csv"),
+                                    NULL);
+    assert_string_equal (text, model_dict_example ());
+    free (text);
+    text = support_file_read (support_path (path, sizeof path, dir, "sites/north.cfg"), NULL);
+    assert_non_null (strstr (text, "dictionary = ../dictionary.csv"));
+    free (text);
+    //  A site that puts the Pima data where its config says finds it clean
+    //  against the example.
+    support_path (path, sizeof path, dir, "data");
+    assert_int_equal (mkdir (path, 0700), 0);
+    char *pima = support_file_read (COHORT_SOURCE_DIR "/datasets/pima_diabetes.csv", NULL);
+    support_file_put (path, "north.csv", pima, 0600);
+    free (pima);
+    assert_int_equal (s_run ("site check --config %s/sites/north.cfg", dir), CLI_OK);
+    assert_non_null (strstr (s_out, "768 rows, 9 columns: clean"));
+    //  The south site has no data yet: a finding.
+    assert_int_equal (s_run ("site check --config %s/sites/south.cfg", dir), CLI_FAIL);
+    assert_non_null (strstr (s_out, "south.csv: cannot be read"));
+
+    //  --dictionary: copied as it is once it is checked.
+    snprintf (args, sizeof args, "--sites north,south --threshold 2 --bits 512 "
+              "--insecure-test-key --out %s --force --dictionary "
+              COHORT_SOURCE_DIR "/datasets/lung_dictionary.csv", dir);
+    assert_int_equal (s_consortium (args), CLI_OK);
+    text = support_file_read (support_path (path, sizeof path, dir, "dictionary.csv"), NULL);
+    char *want = support_file_read (COHORT_SOURCE_DIR "/datasets/lung_dictionary.csv", NULL);
+    assert_string_equal (text, want);
+    free (text);
+    free (want);
+    //  A file that is not a dictionary fails the command with its reason,
+    //  before any key is dealt.
+    snprintf (args, sizeof args, "--sites north,south --threshold 2 --bits 512 "
+              "--insecure-test-key --out %s/consdict2 --dictionary "
+              COHORT_SOURCE_DIR "/datasets/lung.csv", support_dir_group);
+    assert_int_equal (s_consortium (args), CLI_FAIL);
+    assert_non_null (strstr (s_err, "lung.csv:1:1: header: 10 columns"));
+    snprintf (path, sizeof path, "%s/consdict2/keys/share-1.key", support_dir_group);
+    assert_int_equal (access (path, F_OK), -1);
+    snprintf (args, sizeof args, "--sites north --threshold 1 --out %s/consdict2 --dictionary",
+              support_dir_group);
+    assert_int_equal (s_consortium (args), CLI_USAGE);
+}
+
 int
 main (void)
 {
@@ -153,6 +211,7 @@ main (void)
         cmocka_unit_test (test_bad_command_lines),
         cmocka_unit_test (test_consortium),
         cmocka_unit_test (test_consortium_bad_command_lines),
+        cmocka_unit_test (test_consortium_dictionary),
     };
     return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

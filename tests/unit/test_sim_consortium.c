@@ -17,7 +17,9 @@
 #include "util/error.h"
 #include "he/he.h"
 #include "he/keyfile.h"
+#include "models/dictionary.h"
 #include "support_dir.h"
+#include "support_file.h"
 
 static void
 test_site_names (void **state)
@@ -290,6 +292,93 @@ test_study_format (void **state)
     assert_null (sim_study_text (&s));
 }
 
+//  With a dictionary: dictionary.csv (the example, or a checked copy of a
+//  file) beside the configs, and every site config names it.
+static void
+test_writes_a_dictionary (void **state)
+{
+    (void) state;
+    char out [256], path [512];
+    support_path (out, sizeof out, support_dir_group, "cd");
+    char *sites [] = { "north", "south", NULL };
+    sim_consortium_t c;
+    sim_consortium_defaults (&c);
+    assert_false (c.dictionary);
+    assert_null (c.dictionary_path);
+    c.out = out;
+    c.sites = sites;
+    c.n_sites = 2;
+    c.bits = 512;
+    //  Without: no file, no key.
+    assert_int_equal (sim_consortium_write (&c), 0);
+    assert_int_equal (access (support_path (path, sizeof path, out, "dictionary.csv"), F_OK), -1);
+    char sitedir [300];
+    support_path (sitedir, sizeof sitedir, out, "sites");
+    zconfig_t *cfg = s_config (sitedir, "north.cfg");
+    assert_null (zconfig_locate (cfg, "site/dictionary"));
+    zconfig_destroy (&cfg);
+
+    //  The example, and the key relative to each site config's folder.
+    c.dictionary = true;
+    c.force = true;
+    assert_int_equal (sim_consortium_write (&c), 0);
+    s_mode (out, "dictionary.csv", 0644);
+    char *text = support_file_read (path, NULL);
+    assert_string_equal (text, model_dict_example ());
+    free (text);
+    for (int i = 0; i < 2; i++) {
+        char name [64];
+        snprintf (name, sizeof name, "%s.cfg", sites [i]);
+        cfg = s_config (sitedir, name);
+        assert_string_equal (zconfig_get (cfg, "site/dictionary", ""), "../dictionary.csv");
+        char resolved [600];
+        snprintf (resolved, sizeof resolved, "%s/%s", sitedir,
+                  zconfig_get (cfg, "site/dictionary", ""));
+        model_dict_t *dict = model_dict_load (resolved);
+        assert_non_null (dict);
+        assert_non_null (model_dict_find (dict, "glucose"));
+        model_dict_destroy (&dict);
+        zconfig_destroy (&cfg);
+    }
+    //  Without force, an existing dictionary.csv is refused like any file.
+    c.force = false;
+    assert_int_equal (sim_consortium_write (&c), -1);
+    assert_non_null (strstr (util_last_error (), "dictionary.csv already exists"));
+
+    //  A file of the caller's: copied byte for byte once accepted.
+    c.force = true;
+    c.dictionary_path = COHORT_SOURCE_DIR "/datasets/lung_dictionary.csv";
+    assert_int_equal (sim_consortium_write (&c), 0);
+    text = support_file_read (path, NULL);
+    char *want = support_file_read (c.dictionary_path, NULL);
+    assert_string_equal (text, want);
+    free (text);
+    free (want);
+
+    //  A file that is no dictionary, or is not there: refused with its
+    //  reason before any key is dealt (a fresh folder stays without keys).
+    char bad [300], fresh [300];
+    support_path (bad, sizeof bad, support_dir_group, "bad-dictionary.csv");
+    support_file_write (bad, "name,type,min,max,levels,unit,description\nx,numeric,2,1,,,\n",
+                        0644);
+    support_path (fresh, sizeof fresh, support_dir_group, "cd-fresh");
+    c.out = fresh;
+    c.force = false;
+    c.dictionary_path = bad;
+    assert_int_equal (sim_consortium_write (&c), -1);
+    assert_non_null (strstr (util_last_error (), "keygen: dictionary"));
+    assert_non_null (strstr (util_last_error (), "bad-dictionary.csv:2:13: max: not above min"));
+    assert_int_equal (access (support_path (path, sizeof path, fresh, "keys/paillier.pub"), F_OK),
+                      -1);
+    assert_int_equal (access (support_path (path, sizeof path, fresh, "keys/share-1.key"), F_OK),
+                      -1);
+    c.dictionary_path = "/nonexistent/dictionary.csv";
+    assert_int_equal (sim_consortium_write (&c), -1);
+    assert_non_null (strstr (util_last_error (), "/nonexistent/dictionary.csv: cannot open"));
+    assert_int_equal (access (support_path (path, sizeof path, fresh, "keys/share-1.key"), F_OK),
+                      -1);
+}
+
 int
 main (void)
 {
@@ -298,6 +387,7 @@ main (void)
         cmocka_unit_test (test_site_names),
         cmocka_unit_test (test_writes_a_consortium),
         cmocka_unit_test (test_study_format),
+        cmocka_unit_test (test_writes_a_dictionary),
     };
     return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }
