@@ -7,8 +7,8 @@
                      the allowlisted analyst does
       impostor       an allowlisted site claiming another site's name is refused
       mlp            a small DP MLP study completes
-      study          a DP study completes; the coordinator's files hold no
-                     key share
+      study          a DP study completes; the coordinator's files (every
+                     one of them there to be read) hold no key share
       kill_site      a site killed mid-study: rounds complete with t sites
       quorum         two of three sites killed: the round fails, the study
                      reports it
@@ -39,6 +39,7 @@
 
 #include <czmq.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,13 +179,60 @@ s_unknown_cert (e2e_t *c)
     return 0;
 }
 
-//  No file the coordinator reads or writes contains a share.
+//  Reads DIR/rel and says which of the n shares' secrets it holds (the
+//  second half of the secret's hex, in either case): *found is i + 1 for
+//  share i, or 0; *marker says whether it holds a share file's header.
+//  -1 if the file cannot be read.
+static int
+s_scan (e2e_t *c, const char *rel, char *const *shares, unsigned n, unsigned *found,
+        bool *marker)
+{
+    size_t len;
+    char *text = s_read (e2e_path (c, rel), &len);
+    if (!text)
+        return -1;
+    //  Compare case-insensitively as text (hex may be written either way).
+    for (size_t k = 0; k < len; k++)
+        text [k] = text [k]? (char) tolower ((unsigned char) text [k]): ' ';
+    if (strstr (text, "share"))
+        fprintf (stderr, "e2e: note: '%s' mentions the word share\n", rel);
+    *marker = strstr (text, "cohort-paillier-share") != NULL;
+    *found = 0;
+    for (unsigned i = 0; i < n && !*found; i++)
+        if (strstr (text, shares [i] + strlen (shares [i]) / 2))
+            *found = i + 1;
+    free (text);
+    return 0;
+}
+
+//  No file the coordinator reads or writes contains a share. Each of them
+//  must be there to be read: one that is missing (renamed, or never
+//  written where this list expects it) fails the check rather than pass it
+//  unread. The coordinator is still running, so its journal's write-ahead
+//  log (where the latest rows are) exists. And the scan is shown to work:
+//  it finds share 1 in share 1's own file.
 static int
 s_no_share (e2e_t *c)
 {
-    const char *files [] = { "coordinator.cfg", "coordinator.db", "coordinator.db-wal",
+    const char *fixed [] = { "coordinator.cfg", "coordinator.db", "coordinator.db-wal",
                              "keys/paillier.pub", "keys/verify.key", "certs/coordinator_secret",
-                             "logs/coordinator.log" };
+                             "certs/coordinator", "logs/coordinator.log" };
+    size_t nfixed = sizeof fixed / sizeof fixed [0];
+    char files [32][300];
+    size_t nfiles = 0;
+    for (size_t f = 0; f < nfixed; f++)
+        snprintf (files [nfiles++], sizeof files [0], "%s", fixed [f]);
+    //  And every certificate of its allowlist.
+    DIR *allowed = opendir (e2e_path (c, "certs/allowed"));
+    CHECK (allowed, "certs/allowed: cannot list it");
+    struct dirent *entry;
+    while ((entry = readdir (allowed)))
+        if (entry->d_name [0] != '.' && nfiles < sizeof files / sizeof files [0])
+            snprintf (files [nfiles++], sizeof files [0], "certs/allowed/%s", entry->d_name);
+    closedir (allowed);
+    //  The analyst's and each site's.
+    CHECK (nfiles >= nfixed + 1 + c->sites, "certs/allowed holds %zu certificates",
+           nfiles - nfixed);
     char *shares [E2E_SITES_MAX];
     for (unsigned i = 0; i < c->sites; i++) {
         char rel [64];
@@ -195,30 +243,33 @@ s_no_share (e2e_t *c)
         he_share_destroy (&share);
     }
     int rc = 0;
-    for (size_t f = 0; f < sizeof files / sizeof files [0]; f++) {
-        size_t len;
-        char *text = s_read (e2e_path (c, files [f]), &len);
-        if (!text)
+    unsigned found;
+    bool marker;
+    if (s_scan (c, "keys/share-1.key", shares, c->sites, &found, &marker) || found != 1
+    ||  !marker)
+        rc = -1, fprintf (stderr, "e2e FAIL: the scan does not find share 1 in its own file\n");
+    for (size_t f = 0; f < nfiles; f++) {
+        if (s_scan (c, files [f], shares, c->sites, &found, &marker)) {
+            rc = -1, fprintf (stderr, "e2e FAIL: %s: missing or unreadable, so not checked\n",
+                              files [f]);
             continue;
-        //  Compare case-insensitively as text (hex may be written either way).
-        for (size_t k = 0; k < len; k++)
-            text [k] = text [k]? (char) tolower ((unsigned char) text [k]): ' ';
-        if (strstr (text, "share"))
-            fprintf (stderr, "e2e: note: '%s' mentions the word share\n", files [f]);
-        if (strstr (text, "cohort-paillier-share"))
+        }
+        if (marker)
             rc = -1, fprintf (stderr, "e2e FAIL: %s holds a share file\n", files [f]);
-        for (unsigned i = 0; i < c->sites; i++)
-            if (strstr (text, shares [i] + strlen (shares [i]) / 2))
-                rc = -1, fprintf (stderr, "e2e FAIL: %s holds share %u\n", files [f], i + 1);
-        free (text);
+        if (found)
+            rc = -1, fprintf (stderr, "e2e FAIL: %s holds share %u\n", files [f], found);
     }
     for (unsigned i = 0; i < c->sites; i++)
         free (shares [i]);
     //  And the config has no place for one.
     char *cfg = s_read (e2e_path (c, "coordinator.cfg"), NULL);
     FILE *f = fopen (e2e_path (c, "bad-coordinator.cfg"), "w");
-    fprintf (f, "%s    share = keys/share-1.key\n", cfg);
-    fclose (f);
+    if (!cfg || !f)
+        rc = -1, fprintf (stderr, "e2e FAIL: cannot write bad-coordinator.cfg\n");
+    else
+        fprintf (f, "%s    share = keys/share-1.key\n", cfg);
+    if (f)
+        fclose (f);
     free (cfg);
     return rc;
 }

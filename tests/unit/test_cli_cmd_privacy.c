@@ -36,12 +36,28 @@ test_epsilon_golden (void **state)
     assert_true (json_real_value (json_object_get (o, "order")) == 13);
     assert_string_equal (json_string_value (json_object_get (o, "conversion")), "improved");
     json_decref (o);
-    //  Classic is larger; custom orders are used (6.2 is not on the default grid).
-    assert_int_equal (s_run ("privacy epsilon --sampling-rate 0.1 --noise-multiplier 1 --steps 1 "
-                             "--delta 1e-5 --orders 1.1:10.9:0.1,12:63:1 --conversion classic"),
-                      CLI_OK);
+    //  Custom orders are used (6.2 is not on the default grid).
+    const char *custom = "privacy epsilon --sampling-rate 0.1 --noise-multiplier 1 --steps 1 "
+                         "--delta 1e-5 --orders 1.1:10.9:0.1,12:63:1";
+    assert_int_equal (s_run ("%s --conversion classic", custom), CLI_OK);
     assert_non_null (strstr (s_out, "order 6.2\n"));
     assert_non_null (strstr (s_out, "conversion classic"));
+    //  Classic is larger than improved for the same schedule and orders:
+    //  at each order the improved bound (Canonne-Kamath-Steinke 2020) adds
+    //  log(1 - 1/alpha) - log(alpha)/(alpha - 1) < 0 (about -0.53 at 6.2).
+    double eps_conv [2];
+    const char *conv [2] = { "improved", "classic" };
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal (s_run ("%s --conversion %s --json", custom, conv [i]), CLI_OK);
+        o = json_loads (s_out, 0, &jerr);
+        assert_non_null (o);
+        assert_string_equal (json_string_value (json_object_get (o, "conversion")), conv [i]);
+        eps_conv [i] = json_real_value (json_object_get (o, "epsilon"));
+        json_decref (o);
+    }
+    assert_true (eps_conv [0] > 0);
+    if (!(eps_conv [1] > eps_conv [0] * 1.01))
+        fail_msg ("classic %.9g is not larger than improved %.9g", eps_conv [1], eps_conv [0]);
     //  Edge values that are allowed: q = 1, steps = 1.
     assert_int_equal (s_run ("privacy epsilon --sampling-rate 1 --noise-multiplier 5 --steps 1 "
                              "--delta 0.5"), CLI_OK);

@@ -1,6 +1,7 @@
 /*  Unit tests for ingest/consent.c: Consent parsing (every field rule),
     signed grant envelopes (every rejection) and the permit/deny decision
-    (every rule, both sides of each period bound). */
+    (every rule, both sides of each period bound, the root's and each
+    nested deny's). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -133,6 +134,137 @@ test_decide (void **state)
     c = s_parse_ok (s_consent ("active", "deny"));
     assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
     assert_non_null (strstr (util_last_error (), "deny"));
+    ingest_consent_destroy (&c);
+}
+
+//  A decision with no patient, or with a patient reference that is not
+//  exactly the consent's, is never a permit: for every query the consent
+//  permits (either actor, any item, both ends of the period), the same
+//  query for no patient or a near-miss patient is DENIED.
+static void
+test_decide_needs_the_patient (void **state)
+{
+    (void) state;
+    ingest_consent_t *c = s_parse_ok (s_consent ("active", "permit"));
+    const char *sites [] = { "Organization/hospital-a", "Organization/hospital-b" };
+    const char *studies [] = { "ResearchStudy/other", "ResearchStudy/sepsis-1" };
+    const char *items [] = { NULL, "8867-4", "2339-0" };
+    const int64_t times [] = { T_START, T_START + 1000, T_END - 1 };
+    const char *others [] = { NULL, "", "Patient/", "Patient/p-004", "Patient/p-00420",
+                              "patient/p-0042", "Patient/p-0042 ", "Patient/p-0043" };
+    size_t permitted = 0;
+    for (size_t a = 0; a < 2; a++)
+        for (size_t i = 0; i < 3; i++)
+            for (size_t t = 0; t < 3; t++) {
+                ingest_consent_query_t q = s_query ();
+                q.site = sites [a];
+                q.study = studies [a];
+                q.loinc = items [i];
+                q.time_ms = times [t];
+                if (ingest_consent_decide (c, &q) != INGEST_GRANT_OK)
+                    continue;
+                permitted++;
+                for (size_t o = 0; o < sizeof others / sizeof others [0]; o++) {
+                    q.patient = others [o];
+                    if (ingest_consent_decide (c, &q) != INGEST_GRANT_DENIED)
+                        fail_msg ("patient %s%s%s: not denied", others [o]? "'": "",
+                                  others [o]? others [o]: "NULL", others [o]? "'": "");
+                    assert_non_null (strstr (util_last_error (), "another patient"));
+                }
+            }
+    //  Every query but glucose after the nested deny starts was a permit.
+    assert_int_equal (permitted, 2 * 3 * 3 - 2);
+    ingest_consent_destroy (&c);
+}
+
+//  Actors, purposes and LOINC codes match whole: a name that extends or
+//  cuts a listed one is not that one.
+static void
+test_decide_matches_whole_names (void **state)
+{
+    (void) state;
+    ingest_consent_t *c = s_parse_ok (s_consent ("active", "permit"));
+    const char *sites [] = { "Organization/hospital-a2", "Organization/hospital-", "Organization/" };
+    for (size_t i = 0; i < 3; i++) {
+        ingest_consent_query_t q = s_query ();
+        q.site = sites [i];
+        assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
+    }
+    const char *studies [] = { "ResearchStudy/sepsis-10", "ResearchStudy/sepsis-" };
+    for (size_t i = 0; i < 2; i++) {
+        ingest_consent_query_t q = s_query ();
+        q.site = "Organization/hospital-b";
+        q.study = studies [i];
+        assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
+    }
+    const char *purposes [] = { "HRESCHX", "HRESC", "" };
+    for (size_t i = 0; i < 3; i++) {
+        ingest_consent_query_t q = s_query ();
+        q.purpose = purposes [i];
+        assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_DENIED);
+    }
+    //  While glucose (2339-0) is denied, codes that extend or cut it are not.
+    const char *codes [] = { "2339-01", "2339-", "2339" };
+    for (size_t i = 0; i < 3; i++) {
+        ingest_consent_query_t q = s_query ();
+        q.time_ms = 1796083200000LL;        //  2026-12-01T00:00:00Z
+        q.loinc = codes [i];
+        assert_int_equal (ingest_consent_decide (c, &q), INGEST_GRANT_OK);
+    }
+    ingest_consent_destroy (&c);
+}
+
+#define D_START 1796083200000LL     //  2026-12-01T00:00:00Z
+#define D_END   1797292800000LL     //  2026-12-15T00:00:00Z
+#define H_END   1794700800000LL     //  2026-11-15T00:00:00Z
+
+//  Nested denies with an end: glucose (2339-0) from D_START to D_END, and
+//  in a second nested provision heart rate (8867-4) until H_END. Each
+//  deny holds from its start (inclusive) to its end (exclusive), like the
+//  root period; the second provision counts as much as the first.
+static void
+test_decide_nested_deny_ends (void **state)
+{
+    (void) state;
+    char step [4096], json [4096];
+    support_text_replace (step, sizeof step, s_consent ("active", "permit"),
+                          "\"period\":{\"start\":\"2026-12-01T00:00:00Z\"}",
+                          "\"period\":{\"start\":\"2026-12-01T00:00:00Z\","
+                          "\"end\":\"2026-12-15T00:00:00Z\"}");
+    support_text_replace (json, sizeof json, step, "\"2339-0\"}]}]}",
+                          "\"2339-0\"}]}]},{\"type\":\"deny\",\"period\":{\"end\":"
+                          "\"2026-11-15T00:00:00Z\"},\"code\":[{\"coding\":[{\"system\":"
+                          "\"http://loinc.org\",\"code\":\"8867-4\"}]}]}");
+    ingest_consent_t *c = s_parse_ok (json);
+    struct { const char *loinc; int64_t time_ms; ingest_grant_reason_t want; } cases [] = {
+        { "2339-0", D_START - 1, INGEST_GRANT_OK },
+        { "2339-0", D_START, INGEST_GRANT_DENIED },
+        { "2339-0", D_END - 1, INGEST_GRANT_DENIED },
+        { "2339-0", D_END, INGEST_GRANT_OK },
+        { "2339-0", T_END - 1, INGEST_GRANT_OK },
+        { "8867-4", T_START, INGEST_GRANT_DENIED },
+        { "8867-4", H_END - 1, INGEST_GRANT_DENIED },
+        { "8867-4", H_END, INGEST_GRANT_OK },
+        { "8867-4", D_START, INGEST_GRANT_OK },
+        //  Other items, and the patient as a whole, throughout.
+        { "718-7", H_END - 1, INGEST_GRANT_OK },
+        { "718-7", D_END - 1, INGEST_GRANT_OK },
+        { NULL, H_END - 1, INGEST_GRANT_OK },
+        { NULL, D_END - 1, INGEST_GRANT_OK },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        ingest_consent_query_t q = s_query ();
+        q.loinc = cases [i].loinc;
+        q.time_ms = cases [i].time_ms;
+        ingest_grant_reason_t r = ingest_consent_decide (c, &q);
+        if (r != cases [i].want)
+            fail_msg ("case %zu (%s at %lld): %s, wanted %s", i,
+                      cases [i].loinc? cases [i].loinc: "any item",
+                      (long long) cases [i].time_ms, ingest_grant_reason_name (r),
+                      ingest_grant_reason_name (cases [i].want));
+        if (r == INGEST_GRANT_DENIED)
+            assert_non_null (strstr (util_last_error (), "LOINC"));
+    }
     ingest_consent_destroy (&c);
 }
 
@@ -378,6 +510,9 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_parse_and_accessors),
         cmocka_unit_test (test_decide),
+        cmocka_unit_test (test_decide_needs_the_patient),
+        cmocka_unit_test (test_decide_matches_whole_names),
+        cmocka_unit_test (test_decide_nested_deny_ends),
         cmocka_unit_test (test_parse_rejects),
         cmocka_unit_test (test_grants),
         cmocka_unit_test (test_reason_names),

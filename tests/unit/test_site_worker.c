@@ -13,21 +13,29 @@
     The flow: hello; declines (unknown dataset, budget); a refused round;
     contributions with the plan's number of ciphertexts; partial
     decryptions with a batched proof that verifies, refused for a round
-    the site did not contribute to and the second time; and, with privacy
+    the site did not contribute to and the second time; with privacy
     off, a contribution that decrypts (the site's partial and the test's
-    share combined) to the exact sums of the CSV written here. */
+    share combined) to the exact sums of the CSV written here; a round at
+    another sampling rate than the plan's refused; and the budget at its
+    edge, with workers restarted on configs of their own (budget and
+    ledger): a study accepted at exactly its planned ledger epsilon and
+    declined one ulp below, each round charged before its update leaves,
+    and a round the ledger can no longer pay for refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <czmq.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp/accountant.h"
+#include "dp/ledger.h"
 #include "he/codec.h"
 #include "he/keyfile.h"
 #include "he/serial.h"
@@ -64,6 +72,7 @@ static const double s_sums [2 * S_FEATURES + 1] = { 21, 2.25, 91, 16.5625, 3 };
 
 //  The site's budget, and a study epsilon over it.
 #define S_BUDGET_EPSILON 20
+#define S_BUDGET_DELTA 1e-5
 #define S_GREEDY_EPSILON 100
 
 #define S_REFUSED "decrypt: only the aggregate of the current round this site contributed to is decrypted, once"
@@ -90,9 +99,12 @@ static volatile bool s_stop;
 
 #define s_path(out, size, name) support_path (out, size, support_dir_group, name)
 
-//  Writes <name>.cfg (ledger <name>.db) and returns its path (static).
+//  Writes <name>.cfg (ledger <name>.db) for site `site` with the budget
+//  epsilon `budget` (text, as the operator writes it) and returns its path
+//  (static).
 static const char *
-s_cfg (const char *name, unsigned index, const char *share, const char *endpoint)
+s_cfg_budget (const char *name, unsigned index, const char *share, const char *endpoint,
+              const char *site, const char *budget)
 {
     static char path [300];
     char file [100];
@@ -100,28 +112,47 @@ s_cfg (const char *name, unsigned index, const char *share, const char *endpoint
     s_path (path, sizeof path, file);
     FILE *f = fopen (path, "w");
     assert_non_null (f);
-    fprintf (f, "site\n    name = a\n    index = %u\n    coordinator = %s\n"
+    fprintf (f, "site\n    name = %s\n    index = %u\n    coordinator = %s\n"
                 "    coordinator_cert = coordinator\n    cert = a_secret\n    share = %s\n"
                 "    public_key = paillier.pub\n    ledger = %s.db\n"
                 "    allow_privacy_off = true\n    budget\n"
-                "        epsilon = %d\n        delta = 1e-5\n"
+                "        epsilon = %s\n        delta = %g\n"
                 "    dataset\n        name = wards\n        path = wards.csv\n",
-             index, endpoint, share, name, S_BUDGET_EPSILON);
+             site, index, endpoint, share, name, budget, S_BUDGET_DELTA);
     assert_int_equal (fclose (f), 0);
     return path;
 }
 
-//  A study of the `wards` layout over `dataset` (ZPL text into buf).
+//  Site a's config <name>.cfg with the budget S_BUDGET_EPSILON.
+static const char *
+s_cfg (const char *name, unsigned index, const char *share, const char *endpoint)
+{
+    char budget [32];
+    snprintf (budget, sizeof budget, "%d", S_BUDGET_EPSILON);
+    return s_cfg_budget (name, index, share, endpoint, "a", budget);
+}
+
+//  A study of the `wards` layout over `dataset` (ZPL text into buf), at
+//  privacy unit `unit` ("record": sampling rate 0.5; "site": 1).
+static const char *
+s_study_unit (char *buf, size_t size, const char *dataset, double epsilon, bool off,
+              const char *unit)
+{
+    bool site = strcmp (unit, "site") == 0;
+    snprintf (buf, size, "study\n    name = flow\n    dataset = %s\n    label = label\n"
+                         "    model = logistic\n    optimizer = sgd\n    learning_rate = 0.1\n"
+                         "    steps = 2\n    sampling_rate = %s\n    clip = 1\n"
+                         "    min_sites = 2\n    eval_every = 0\n    privacy\n"
+                         "        unit = %s\n        epsilon = %g\n        delta = 1e-5\n"
+                         "        off = %s\n",
+              dataset, site? "1": "0.5", unit, epsilon, off? "true": "false");
+    return buf;
+}
+
 static const char *
 s_study (char *buf, size_t size, const char *dataset, double epsilon, bool off)
 {
-    snprintf (buf, size, "study\n    name = flow\n    dataset = %s\n    label = label\n"
-                         "    model = logistic\n    optimizer = sgd\n    learning_rate = 0.1\n"
-                         "    steps = 2\n    sampling_rate = 0.5\n    clip = 1\n"
-                         "    min_sites = 2\n    eval_every = 0\n    privacy\n"
-                         "        epsilon = %g\n        delta = 1e-5\n        off = %s\n",
-              dataset, epsilon, off? "true": "false");
-    return buf;
+    return s_study_unit (buf, size, dataset, epsilon, off, "record");
 }
 
 //  The plan the site makes for a study text (the coordinator makes the
@@ -217,17 +248,19 @@ s_accepted (const char *study_id, const char *text)
     proto_free (&answer);
 }
 
-//  Starts a round as the coordinator does: the plan's sampling rate, and
-//  for a training round a zero model with mean 0 and std 1.
+//  Starts a round as the coordinator does, at sampling rate `rate`: for a
+//  training or evaluation round a zero model with mean 0 and std 1.
 static proto_msg_t *
-s_round (const char *study_id, uint32_t round, Cohort__RoundKind kind, const proto_plan_t *plan)
+s_round_at (const char *study_id, uint32_t round, Cohort__RoundKind kind,
+            const proto_plan_t *plan, double rate)
 {
     double params [S_FEATURES + 1] = { 0 }, mean [S_FEATURES] = { 0 }, std [S_FEATURES] = { 1, 1 };
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
     rs.kind = kind;
-    rs.sampling_rate = plan->kind [kind].q;
+    rs.sampling_rate = rate;
     rs.deadline_ms = S_WAIT_MS;
-    if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN) {
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN
+    ||  kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL) {
         assert_int_equal (plan->n_params, S_FEATURES + 1);
         rs.n_params = plan->n_params;
         rs.params = params;
@@ -239,6 +272,13 @@ s_round (const char *study_id, uint32_t round, Cohort__RoundKind kind, const pro
     msg.body_case = COHORT__ENVELOPE__BODY_ROUND_START;
     msg.round_start = &rs;
     return s_ask (study_id, round, &msg);
+}
+
+//  A round at the plan's sampling rate.
+static proto_msg_t *
+s_round (const char *study_id, uint32_t round, Cohort__RoundKind kind, const proto_plan_t *plan)
+{
+    return s_round_at (study_id, round, kind, plan, plan->kind [kind].q);
 }
 
 //  Runs a round the site contributes to. The update holds exactly the
@@ -378,6 +418,84 @@ s_teardown (void **state)
     proto_server_destroy (&s_fed.server);
     support_he_keys_destroy (&s_fed.pk, &s_fed.vk, &s_fed.shares, 2);
     return support_dir_group_teardown (state);
+}
+
+//  Replaces the running worker with one started from `cfg` (the old one's
+//  thread joined and its socket closed) and waits for the new one's hello,
+//  which names `site`: the coordinator answers that worker from then on.
+static void
+s_restart (const char *cfg, const char *site)
+{
+    if (s_fed.running) {
+        s_stop = true;
+        pthread_join (s_fed.thread, NULL);
+        s_fed.running = false;
+    }
+    site_worker_destroy (&s_fed.worker);
+    s_fed.worker = site_worker_new (cfg);
+    if (!s_fed.worker)
+        fail_msg ("%s: %s", cfg, util_last_error ());
+    s_stop = false;
+    assert_int_equal (pthread_create (&s_fed.thread, NULL, s_worker_thread, NULL), 0);
+    s_fed.running = true;
+    int64_t until = zclock_mono () + S_WAIT_MS;
+    while (zclock_mono () < until) {
+        proto_msg_t *msg = s_recv ((int) (until - zclock_mono ()), NULL, 0);
+        bool hello = msg && msg->body_case == COHORT__ENVELOPE__BODY_HELLO
+                  && strcmp (msg->hello->name, site) == 0;
+        proto_free (&msg);
+        if (hello)
+            return;
+    }
+    fail_msg ("no hello from site %s within %d ms", site, S_WAIT_MS);
+}
+
+//  Back to the flow's own worker (site a, budget S_BUDGET_EPSILON).
+static void
+s_restart_flow (void)
+{
+    s_restart (s_cfg ("flow", 1, "share-1.key", proto_server_endpoint (s_fed.server)), "a");
+}
+
+//  Epsilon of a curve at the sites' delta, as their ledgers convert it.
+static double
+s_epsilon (const dp_curve_t *curve)
+{
+    double eps;
+    assert_non_null (curve);
+    assert_int_equal (dp_curve_epsilon (curve, S_BUDGET_DELTA, DP_CONVERSION_IMPROVED, &eps,
+                                        NULL), 0);
+    return eps;
+}
+
+//  What the site's ledger <name>.db holds for the dataset, in the scope
+//  the worker charges ("all-studies": one budget across every study):
+//  its spent epsilon and its number of charges.
+static void
+s_ledger (const char *name, double *spent, long *charges)
+{
+    char file [100], path [300];
+    snprintf (file, sizeof file, "%s.db", name);
+    dp_ledger_t *ledger = dp_ledger_open (s_path (path, sizeof path, file));
+    if (!ledger)
+        fail_msg ("%s: %s", file, util_last_error ());
+    if (dp_ledger_epsilon_spent (ledger, "all-studies", "wards", spent))
+        fail_msg ("%s: %s", file, util_last_error ());
+    *charges = dp_ledger_charge_count (ledger, "all-studies", "wards");
+    assert_true (*charges >= 0);
+    dp_ledger_destroy (&ledger);
+}
+
+//  The plan of the site-level study used at the budget's edge, and the
+//  epsilon of its whole ledger curve (the edge).
+static double
+s_edge (proto_plan_t *plan, char *text, size_t size)
+{
+    s_plan (plan, s_study_unit (text, size, "wards", 1, false, "site"));
+    dp_curve_t *total = proto_plan_ledger_total (plan);
+    double edge = s_epsilon (total);
+    dp_curve_destroy (&total);
+    return edge;
 }
 
 static void
@@ -613,6 +731,183 @@ test_contribution_decrypts (void **state)
     he_vector_free (&cts, n);
 }
 
+//  g) A round at a sampling rate other than the plan's is refused, and
+//  nothing is charged: the ledger's charge for a round (and the budget
+//  check at the offer) assume the plan's rate.
+static void
+test_round_sampling_rate (void **state)
+{
+    (void) state;
+    char text [1024], expect [200];
+    proto_plan_t plan;
+    s_plan (&plan, s_study (text, sizeof text, "wards", 1, false));
+    s_accepted ("rate", text);
+    double spent;
+    long before, after;
+    s_ledger ("flow", &spent, &before);
+    const Cohort__RoundKind train = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
+    double q = plan.kind [train].q;
+    assert_true (q == 0.5);
+    const double rates [] = { 1, q + 1e-9, q - 1e-9, q / 2 };
+    uint32_t round = 1;
+    for (size_t i = 0; i < sizeof rates / sizeof rates [0]; i++) {
+        proto_msg_t *answer = s_round_at ("rate", round, train, &plan, rates [i]);
+        snprintf (expect, sizeof expect, "round: sampling rate %g differs from the study's %g",
+                  rates [i], q);
+        s_expect_error (&answer, expect);
+    }
+    //  The statistics round runs at rate 1.
+    proto_msg_t *answer = s_round_at ("rate", round, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan,
+                                      0.5);
+    s_expect_error (&answer, "round: sampling rate 0.5 differs from the study's 1");
+    s_ledger ("flow", &spent, &after);
+    assert_int_equal (after, before);
+    //  At the plan's rate: contributed and charged once.
+    mpz_t *cts;
+    size_t n = s_contribute (&cts, "rate", round, train, &plan);
+    he_vector_free (&cts, n);
+    s_ledger ("flow", &spent, &after);
+    assert_int_equal (after, before + 1);
+}
+
+//  h) The budget check before accepting, at its exact edge, for a study at
+//  privacy unit = site (whose ledger curve is larger than the study's own:
+//  proto/plan.h). With the budget exactly the epsilon of the whole
+//  planned schedule's ledger curve the site accepts (without disclosing
+//  its row count); one ulp below it declines, naming the budget, and
+//  charges nothing. Having accepted, it pays for every planned round: each
+//  is charged by exactly its ledger curve before its update leaves, and
+//  the ledger ends within the budget.
+static void
+test_budget_edge (void **state)
+{
+    (void) state;
+    char text [1024], budget [64];
+    proto_plan_t plan;
+    double edge = s_edge (&plan, text, sizeof text), below = nextafter (edge, 0);
+    //  The study's own curve, or any one kind's rounds alone, would fit one
+    //  ulp below the edge: only the whole ledger curve does not.
+    dp_curve_t *own = proto_plan_total (&plan);
+    assert_true (s_epsilon (own) < below);
+    dp_curve_destroy (&own);
+    for (int k = 1; k < PROTO_KINDS; k++) {
+        dp_curve_t *part = proto_plan_ledger_curve (&plan, (Cohort__RoundKind) k,
+                                                    plan.kind [k].rounds);
+        assert_true (s_epsilon (part) < below);
+        dp_curve_destroy (&part);
+    }
+    const char *endpoint = proto_server_endpoint (s_fed.server);
+    snprintf (budget, sizeof budget, "%.17g", below);
+    s_restart (s_cfg_budget ("under", 1, "share-1.key", endpoint, "under", budget), "under");
+    proto_msg_t *answer = s_offer ("edge-under", text);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_int_equal (strncmp (answer->decline->reason, "budget: ", 8), 0);
+    proto_free (&answer);
+    double spent;
+    long charges;
+    s_ledger ("under", &spent, &charges);
+    assert_int_equal (charges, 0);
+
+    snprintf (budget, sizeof budget, "%.17g", edge);
+    s_restart (s_cfg_budget ("edge", 1, "share-1.key", endpoint, "edge", budget), "edge");
+    answer = s_offer ("edge", text);
+    if (answer->body_case == COHORT__ENVELOPE__BODY_DECLINE)
+        fail_msg ("declined at a budget of exactly the plan's: %s", answer->decline->reason);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_ACCEPT);
+    assert_int_equal (answer->accept->train_records, 1);
+    proto_free (&answer);
+    dp_curve_t *paid = dp_curve_new_default ();
+    assert_non_null (paid);
+    uint32_t round = 0;
+    const Cohort__RoundKind kinds [] = { COHORT__ROUND_KIND__ROUND_KIND_STATS,
+                                         COHORT__ROUND_KIND__ROUND_KIND_TRAIN,
+                                         COHORT__ROUND_KIND__ROUND_KIND_EVAL };
+    for (int i = 0; i < 3; i++)
+        for (uint64_t r = 0; r < plan.kind [kinds [i]].rounds; r++) {
+            mpz_t *cts;
+            size_t n = s_contribute (&cts, "edge", ++round, kinds [i], &plan);
+            he_vector_free (&cts, n);
+            dp_curve_t *one = proto_plan_ledger_curve (&plan, kinds [i], 1);
+            assert_non_null (one);
+            assert_int_equal (dp_curve_add (paid, one), 0);
+            dp_curve_destroy (&one);
+            s_ledger ("edge", &spent, &charges);
+            assert_int_equal (charges, round);
+            double want = s_epsilon (paid);
+            if (!(fabs (spent - want) <= 1e-9 * want))
+                fail_msg ("round %u: the ledger holds epsilon %.17g, the rounds so far %.17g",
+                          round, spent, want);
+        }
+    assert_true (round >= 4);
+    assert_true (spent <= edge);
+    dp_curve_destroy (&paid);
+    s_restart_flow ();
+}
+
+//  i) A round the ledger can no longer pay for is refused naming the
+//  budget, and no update leaves for it. Here another process charged the
+//  same ledger a sliver (RDP 1e-9 at every order) after the site accepted
+//  a study that uses all of it: every round but the last still fits, the
+//  last one does not, by about 1e-9 in epsilon.
+static void
+test_round_over_budget (void **state)
+{
+    (void) state;
+    char text [1024], budget [64], path [300];
+    proto_plan_t plan;
+    double edge = s_edge (&plan, text, sizeof text);
+    snprintf (budget, sizeof budget, "%.17g", edge);
+    s_restart (s_cfg_budget ("spent", 1, "share-1.key", proto_server_endpoint (s_fed.server),
+                             "spent", budget), "spent");
+    proto_msg_t *answer = s_offer ("spent", text);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_ACCEPT);
+    proto_free (&answer);
+    dp_ledger_t *ledger = dp_ledger_open (s_path (path, sizeof path, "spent.db"));
+    assert_non_null (ledger);
+    dp_curve_t *sliver = dp_curve_new_default ();
+    assert_non_null (sliver);
+    double *rdp = calloc (dp_curve_size (sliver), sizeof (double));
+    assert_non_null (rdp);
+    for (size_t i = 0; i < dp_curve_size (sliver); i++)
+        rdp [i] = 1e-9;
+    assert_int_equal (dp_curve_set_rdp (sliver, rdp), 0);
+    free (rdp);
+    assert_int_equal (dp_ledger_charge (ledger, "all-studies", "wards", sliver, "another process"),
+                      0);
+    dp_curve_destroy (&sliver);
+    dp_ledger_destroy (&ledger);
+    uint64_t rounds = 0;
+    for (int k = 1; k < PROTO_KINDS; k++)
+        rounds += plan.kind [k].rounds;
+    uint32_t round = 0;
+    long charges;
+    double spent;
+    const Cohort__RoundKind kinds [] = { COHORT__ROUND_KIND__ROUND_KIND_STATS,
+                                         COHORT__ROUND_KIND__ROUND_KIND_TRAIN,
+                                         COHORT__ROUND_KIND__ROUND_KIND_EVAL };
+    for (int i = 0; i < 3; i++)
+        for (uint64_t r = 0; r < plan.kind [kinds [i]].rounds; r++) {
+            answer = s_round ("spent", ++round, kinds [i], &plan);
+            bool last = round == rounds;
+            if (last && answer->body_case != COHORT__ENVELOPE__BODY_ERROR)
+                fail_msg ("the last round, over the budget, was not refused");
+            if (last && strncmp (answer->error->message, "budget: ", 8))
+                fail_msg ("the last round was refused for another reason: %s",
+                          answer->error->message);
+            if (!last && answer->body_case != COHORT__ENVELOPE__BODY_UPDATE)
+                fail_msg ("round %u, within the budget, got no update: %s", round,
+                          answer->body_case == COHORT__ENVELOPE__BODY_ERROR
+                          ? answer->error->message: proto_body_name (answer));
+            proto_free (&answer);
+            //  The sliver and each contributed round, never more.
+            s_ledger ("spent", &spent, &charges);
+            assert_int_equal (charges, 1 + round - last);
+            assert_true (spent <= edge);
+        }
+    assert_int_equal (round, rounds);
+    s_restart_flow ();
+}
+
 int
 main (void)
 {
@@ -625,6 +920,9 @@ main (void)
         cmocka_unit_test (test_decrypt_wrong_count),
         cmocka_unit_test (test_decrypt_once),
         cmocka_unit_test (test_contribution_decrypts),
+        cmocka_unit_test (test_round_sampling_rate),
+        cmocka_unit_test (test_budget_edge),
+        cmocka_unit_test (test_round_over_budget),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
