@@ -4,11 +4,12 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+MUTATE_BUILD ?= build-mutate
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build layering test test-asan bench demo fuzz fuzz-smoke clean help
+.PHONY: all deps build layering test test-asan bench demo fuzz fuzz-smoke mutate clean help
 
 all: build
 
@@ -18,6 +19,7 @@ help:
 	@echo "make layering    check the include rules between rooms (.ci/layering --help)"
 	@echo "make bench       every benchmark, JSON on stdout"
 	@echo "make fuzz-smoke  each libFuzzer target for $(FUZZ_SECONDS)s"
+	@echo "make mutate      the mutation check over tests/mutants.txt, JSON on stdout (slow; docs/testing.md)"
 	@echo "make deps        apt-get install the Debian packages that are missing"
 
 deps:
@@ -70,5 +72,13 @@ fuzz-smoke: fuzz
 	  grep -E '^Done [0-9]+ runs' $(FUZZ_BUILD)/$$n.log | tail -n 1; \
 	done
 
+# The mutation check (docs/testing.md): each mutant of tests/mutants.txt
+# applied in turn to a copy of the checkout under $(MUTATE_BUILD)/, the copy
+# rebuilt and its unit tests run; killed/survived as JSON on stdout. Slow, so
+# not part of `make test`. MUTANTS=id,id (or shell patterns) runs a subset;
+# MUTATE_ARGS passes options (--list, --fail-under 90; .ci/mutate --help).
+mutate: deps
+	@python3 .ci/mutate --work $(MUTATE_BUILD) $(MUTATE_ARGS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(MUTATE_BUILD)
