@@ -73,6 +73,12 @@ test_budget (void **state)
     assert_int_equal (dp_ledger_set_budget (l, "s", "d", 1.0, 1e-5), 0);      //  same: no-op
     assert_int_equal (dp_ledger_set_budget (l, "s", "d", 2.0, 1e-5), -1);     //  change refused
     assert_non_null (strstr (util_last_error (), "refusing"));
+    //  A changed delta alone is a change too (a larger delta is a weaker
+    //  guarantee), and so is the smallest change of epsilon.
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d", 1.0, 2e-5), -1);
+    assert_non_null (strstr (util_last_error (), "refusing"));
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d", 1.0, nextafter (1e-5, 1)), -1);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d", nextafter (1.0, 2), 1e-5), -1);
     assert_int_equal (dp_ledger_budget (l, "s", "d", &e, &d), 0);
     assert_true (e == 1.0 && d == 1e-5);
     assert_int_equal (dp_ledger_set_budget (l, "s", "d2", 0, 1e-5), -1);
@@ -171,6 +177,139 @@ test_charge_until_refused (void **state)
     dp_ledger_destroy (&l);
 }
 
+//  The curve of `n` charges of `one`, added up in the order the ledger
+//  adds them (spent + request, charge after charge), so that its epsilon is
+//  bit for bit the ledger's after n charges.
+static dp_curve_t *
+s_sum_of (const dp_curve_t *one, int n)
+{
+    dp_curve_t *sum = dp_curve_new_default ();
+    assert_non_null (sum);
+    for (int i = 0; i < n; i++)
+        assert_int_equal (dp_curve_add (sum, one), 0);
+    return sum;
+}
+
+static double
+s_epsilon_of (const dp_curve_t *curve, double delta)
+{
+    double eps;
+    assert_int_equal (dp_curve_epsilon (curve, delta, DP_CONVERSION_IMPROVED, &eps, NULL), 0);
+    return eps;
+}
+
+//  The budget is a hard bound on both sides: charges that bring the spend
+//  exactly to the budget pass, and the next one is refused however small
+//  the excess; a budget one ulp below that spend refuses the last charge.
+static void
+test_charge_exactly_to_budget (void **state)
+{
+    (void) state;
+    dp_ledger_t *l = dp_ledger_open (s_fresh ());
+    assert_non_null (l);
+    dp_curve_t *one = s_request (0.01, 2.0, 1);
+    const int n = 40;
+    dp_curve_t *at = s_sum_of (one, n), *over = s_sum_of (one, n + 1);
+    double budget = s_epsilon_of (at, 1e-5), next = s_epsilon_of (over, 1e-5);
+    //  The step past the budget is small (well under 0.01), so that a
+    //  slack in the comparison would let it through.
+    assert_true (next > budget && next - budget < 1e-3);
+    assert_int_equal (dp_ledger_set_budget (l, "edge", "exact", budget, 1e-5), 0);
+    assert_int_equal (dp_ledger_set_budget (l, "edge", "below", nextafter (budget, 0), 1e-5), 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal (dp_ledger_charge (l, "edge", "exact", one, "to the edge"), 0);
+    double spent;
+    assert_int_equal (dp_ledger_epsilon_spent (l, "edge", "exact", &spent), 0);
+    assert_true (spent == budget);
+    bool exceed = true;
+    double after;
+    assert_int_equal (dp_ledger_would_exceed (l, "edge", "exact", one, &exceed, &after), 0);
+    assert_true (exceed && after == next);
+    assert_int_equal (dp_ledger_charge (l, "edge", "exact", one, "past the edge"), DP_LEDGER_REFUSED);
+    assert_int_equal (dp_ledger_charge_count (l, "edge", "exact"), n);
+    //  One ulp less budget: the n-th charge no longer fits.
+    for (int i = 0; i < n - 1; i++)
+        assert_int_equal (dp_ledger_charge (l, "edge", "below", one, NULL), 0);
+    assert_int_equal (dp_ledger_would_exceed (l, "edge", "below", one, &exceed, &after), 0);
+    assert_true (exceed && after == budget);
+    assert_int_equal (dp_ledger_charge (l, "edge", "below", one, NULL), DP_LEDGER_REFUSED);
+    assert_int_equal (dp_ledger_charge_count (l, "edge", "below"), n - 1);
+    //  And with n - 1 charged, the query for a request that lands exactly
+    //  on the exact budget says it fits.
+    assert_int_equal (dp_ledger_set_budget (l, "edge", "query", budget, 1e-5), 0);
+    for (int i = 0; i < n - 1; i++)
+        assert_int_equal (dp_ledger_charge (l, "edge", "query", one, NULL), 0);
+    assert_int_equal (dp_ledger_would_exceed (l, "edge", "query", one, &exceed, &after), 0);
+    assert_true (!exceed && after == budget);
+    dp_curve_destroy (&at);
+    dp_curve_destroy (&over);
+    dp_curve_destroy (&one);
+    dp_ledger_destroy (&l);
+}
+
+//  Runs one SQL statement on the ledger file behind the ledger's back.
+static void
+s_tamper (const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal (sqlite3_open (path, &db), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec (db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg ("%s: %s", sql, err? err: "?");
+    sqlite3_close (db);
+}
+
+//  A spend row whose order index is outside the grid is refused (it would
+//  be written past the curve), on both sides of the grid; the last index of
+//  the grid is read like any other.
+static void
+test_spend_row_outside_grid (void **state)
+{
+    (void) state;
+    const char *path = s_fresh ();
+    dp_ledger_t *l = dp_ledger_open (path);
+    assert_non_null (l);
+    assert_int_equal (dp_ledger_set_budget (l, "s", "d", 10, 1e-5), 0);
+    dp_curve_t *one = s_request (0.01, 1.1, 10);
+    assert_int_equal (dp_ledger_charge (l, "s", "d", one, NULL), 0);
+    const double *orders;
+    size_t n = dp_orders_default (&orders);
+    char sql [256];
+    //  The last index is in the grid: its value is read back.
+    snprintf (sql, sizeof sql, "UPDATE spent SET rdp = 0.125 WHERE idx = %zu", n - 1);
+    s_tamper (path, sql);
+    dp_curve_t *spent = dp_ledger_spent (l, "s", "d");
+    assert_non_null (spent);
+    assert_true (dp_curve_rdp (spent) [n - 1] == 0.125);
+    assert_true (dp_curve_rdp (spent) [0] == dp_curve_rdp (one) [0]);
+    dp_curve_destroy (&spent);
+    const long long bad [] = { (long long) n, -1, (long long) n + 1000 };
+    for (size_t k = 0; k < sizeof bad / sizeof bad [0]; k++) {
+        snprintf (sql, sizeof sql, "INSERT INTO spent (study, dataset, idx, alpha, rdp) "
+                  "VALUES ('s', 'd', %lld, 1024, 0.5)", bad [k]);
+        s_tamper (path, sql);
+        assert_null (dp_ledger_spent (l, "s", "d"));
+        char want [64];
+        snprintf (want, sizeof want, "order index %lld outside the grid", bad [k]);
+        if (!strstr (util_last_error (), want))
+            fail_msg ("index %lld: error '%s'", bad [k], util_last_error ());
+        double eps;
+        assert_int_equal (dp_ledger_epsilon_spent (l, "s", "d", &eps), -1);
+        bool exceed;
+        assert_int_equal (dp_ledger_would_exceed (l, "s", "d", one, &exceed, NULL), -1);
+        //  A charge on a damaged spend is an error, not a refusal, and
+        //  writes nothing.
+        assert_int_equal (dp_ledger_charge (l, "s", "d", one, NULL), -1);
+        assert_int_equal (dp_ledger_charge_count (l, "s", "d"), 1);
+        snprintf (sql, sizeof sql, "DELETE FROM spent WHERE idx = %lld", bad [k]);
+        s_tamper (path, sql);
+    }
+    //  Repaired: charging works again.
+    assert_int_equal (dp_ledger_charge (l, "s", "d", one, NULL), 0);
+    dp_curve_destroy (&one);
+    dp_ledger_destroy (&l);
+}
+
 static void
 test_open_errors (void **state)
 {
@@ -254,7 +393,44 @@ test_kill9_mid_charge (void **state)
     dp_ledger_destroy (&l);
 }
 
-//  Two processes charging the same budget at once never overspend it.
+//  What a concurrent charger reports to the parent: one write of this size
+//  to a pipe is atomic (below PIPE_BUF).
+typedef struct {
+    int rc;                     //  the charge's result that stopped it
+    long charged;               //  charges it made
+    char error [256];           //  the reason, when rc is -1
+} s_charger_t;
+
+#define CHARGERS       4
+#define CHARGES_FIT    400      //  charges that fit the budget exactly
+
+//  Opens the ledger, waits at the start line (the read returns when the
+//  parent closes the write end), then charges until the ledger says no.
+static void
+s_charger (const char *path, int start, int report)
+{
+    s_charger_t me = { -2, 0, "" };
+    dp_ledger_t *l = dp_ledger_open (path);
+    dp_curve_t *one = dp_curve_new_default ();
+    char go;
+    if (l && one && dp_curve_add_subsampled_gaussian (one, 0.01, 2.0, 1) == 0
+    &&  read (start, &go, 1) == 0) {
+        while ((me.rc = dp_ledger_charge (l, "race", "ds", one, "w")) == 0)
+            me.charged++;
+        if (me.rc == -1)
+            snprintf (me.error, sizeof me.error, "%s", util_last_error ());
+    }
+    bool sent = write (report, &me, sizeof me) == (ssize_t) sizeof me;
+    _exit (sent? 0: 6);
+}
+
+//  Processes charging one budget at once, through separate connections,
+//  with the start lined up so that their transactions overlap: every
+//  charge either succeeds or is refused for the budget (none fails on a
+//  lock, however the transactions interleave), the charges that succeed
+//  fill the budget exactly (it fits CHARGES_FIT of them, and the ledger
+//  spends that much, no more and no less), and every charger said how
+//  many it made.
 static void
 test_concurrent_writers (void **state)
 {
@@ -262,30 +438,54 @@ test_concurrent_writers (void **state)
     const char *path = s_fresh ();
     dp_ledger_t *l = dp_ledger_open (path);
     assert_non_null (l);
-    assert_int_equal (dp_ledger_set_budget (l, "race", "ds", 1.0, 1e-5), 0);
-    pid_t pids [2];
-    for (int k = 0; k < 2; k++) {
+    dp_curve_t *one = s_request (0.01, 2.0, 1);
+    dp_curve_t *full = s_sum_of (one, CHARGES_FIT);
+    double budget = s_epsilon_of (full, 1e-5);
+    assert_int_equal (dp_ledger_set_budget (l, "race", "ds", budget, 1e-5), 0);
+    int start [2], report [2];
+    assert_int_equal (pipe (start), 0);
+    assert_int_equal (pipe (report), 0);
+    pid_t pids [CHARGERS];
+    for (int k = 0; k < CHARGERS; k++) {
         pids [k] = fork ();
         assert_true (pids [k] >= 0);
         if (pids [k] == 0) {
-            dp_ledger_t *mine = dp_ledger_open (path);
-            dp_curve_t *one = s_request (0.01, 1.0, 5);
-            int rc;
-            while (mine && one && (rc = dp_ledger_charge (mine, "race", "ds", one, "w")) == 0)
-                ;
-            _exit (mine && one && rc == DP_LEDGER_REFUSED? 0: 5);
+            close (start [1]);
+            close (report [0]);
+            s_charger (path, start [0], report [1]);
         }
     }
-    for (int k = 0; k < 2; k++) {
+    close (start [0]);
+    close (report [1]);
+    //  Give every child time to open its connection; then all go at once.
+    usleep (100000);
+    close (start [1]);
+    long total = 0;
+    int busy = 0;
+    for (int k = 0; k < CHARGERS; k++) {
+        s_charger_t r;
+        assert_int_equal (read (report [0], &r, sizeof r), (ssize_t) sizeof r);
+        if (r.rc != DP_LEDGER_REFUSED) {
+            print_message ("charger stopped after %ld charges with %d: %s\n", r.charged, r.rc,
+                           r.error);
+            busy++;
+        }
+        total += r.charged;
+    }
+    close (report [0]);
+    for (int k = 0; k < CHARGERS; k++) {
         int status;
         assert_int_equal (waitpid (pids [k], &status, 0), pids [k]);
         assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
     }
+    assert_int_equal (busy, 0);
+    assert_int_equal (total, CHARGES_FIT);
+    assert_int_equal (dp_ledger_charge_count (l, "race", "ds"), CHARGES_FIT);
     double spent;
     assert_int_equal (dp_ledger_epsilon_spent (l, "race", "ds", &spent), 0);
-    assert_true (spent <= 1.0);
-    dp_curve_t *one = s_request (0.01, 1.0, 5);
+    assert_true (spent == budget);
     s_assert_consistent (l, "race", "ds", one);
+    dp_curve_destroy (&full);
     dp_curve_destroy (&one);
     dp_ledger_destroy (&l);
 }
@@ -338,6 +538,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_budget),
         cmocka_unit_test (test_charge_until_refused),
+        cmocka_unit_test (test_charge_exactly_to_budget),
+        cmocka_unit_test (test_spend_row_outside_grid),
         cmocka_unit_test (test_open_errors),
         cmocka_unit_test (test_kill9_mid_charge),
         cmocka_unit_test (test_concurrent_writers),
