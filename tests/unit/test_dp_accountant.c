@@ -280,6 +280,35 @@ test_epsilon_small_spends (void **state)
     }
 }
 
+//  Large spends, where the best order is one of the smallest on the grid
+//  (the improved bound is used down to 1.25): references from the same
+//  mpmath computation as above, with the order that attains the minimum.
+static void
+test_epsilon_large_spends (void **state)
+{
+    (void) state;
+    const struct {
+        double rho, delta, epsilon, order;
+    } cases [] = {
+        { 200, 1e-5, 293.54968974218997, 1.25 },
+        { 50,  1e-6, 100.72147861104411, 1.5 },
+        { 20,  1e-5, 48.757115042325871, 1.75 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases [0]; k++) {
+        dp_curve_t *curve = dp_curve_new_default ();
+        assert_non_null (curve);
+        assert_int_equal (dp_curve_add_zcdp (curve, cases [k].rho), 0);
+        double eps, order;
+        assert_int_equal (dp_curve_epsilon (curve, cases [k].delta, DP_CONVERSION_IMPROVED,
+                                            &eps, &order), 0);
+        if (!(fabs (eps - cases [k].epsilon) <= 1e-12 * cases [k].epsilon)
+        ||  order != cases [k].order)
+            fail_msg ("rho %g: epsilon %.15g at order %g, reference %.15g at %g", cases [k].rho,
+                      eps, order, cases [k].epsilon, cases [k].order);
+        dp_curve_destroy (&curve);
+    }
+}
+
 //  Independent references for the subsampled distributed discrete Gaussian
 //  (the Zhu-Wang bound at integer order a = ceil(alpha), capped by the
 //  unsampled KLS bound), computed with mpmath at 50 digits by
@@ -428,6 +457,7 @@ main (void)
         cmocka_unit_test (test_zcdp),
         cmocka_unit_test (test_ddg),
         cmocka_unit_test (test_epsilon_small_spends),
+        cmocka_unit_test (test_epsilon_large_spends),
         cmocka_unit_test (test_ddg_subsampled_reference),
         cmocka_unit_test (test_curve_lifecycle_and_errors),
         cmocka_unit_test (test_out_of_memory),
