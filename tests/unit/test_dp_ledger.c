@@ -393,44 +393,102 @@ test_kill9_mid_charge (void **state)
     dp_ledger_destroy (&l);
 }
 
-//  What a concurrent charger reports to the parent: one write of this size
-//  to a pipe is atomic (below PIPE_BUF).
+//  What a racing child reports to the parent: one write of this size to a
+//  pipe is atomic (below PIPE_BUF).
 typedef struct {
-    int rc;                     //  the charge's result that stopped it
-    long charged;               //  charges it made
+    int index;                  //  the racer's number, 0 to RACERS - 1
+    int rc;                     //  0 if every call ended as the contract allows, else -1
+    long done;                  //  calls that succeeded
+    long refused;               //  calls refused as the contract says
     char error [256];           //  the reason, when rc is -1
-} s_charger_t;
+} s_report_t;
 
-#define CHARGERS       4
-#define CHARGES_FIT    400      //  charges that fit the budget exactly
+//  One child's part in a race, on its own connection to the ledger.
+typedef void (s_racer_fn) (dp_ledger_t *ledger, int index, s_report_t *report);
 
-//  Opens the ledger, waits at the start line (the read returns when the
-//  parent closes the write end), then charges until the ledger says no.
+#define RACERS         4
+#define CHARGES_FIT    400      //  charges that fit the race's budget exactly
+#define RACE_DATASETS  100      //  budgets set in the budget race
+
+//  Forks RACERS children that each open the ledger, wait at the start line
+//  (their read returns when the parent closes the write end, after giving
+//  all of them time to open), then run `racer` at once, so that their
+//  transactions overlap. Collects their reports into reports[RACERS], by
+//  racer number.
 static void
-s_charger (const char *path, int start, int report)
+s_race (const char *path, s_racer_fn *racer, s_report_t *reports)
 {
-    s_charger_t me = { -2, 0, "" };
-    dp_ledger_t *l = dp_ledger_open (path);
-    dp_curve_t *one = dp_curve_new_default ();
-    char go;
-    if (l && one && dp_curve_add_subsampled_gaussian (one, 0.01, 2.0, 1) == 0
-    &&  read (start, &go, 1) == 0) {
-        while ((me.rc = dp_ledger_charge (l, "race", "ds", one, "w")) == 0)
-            me.charged++;
-        if (me.rc == -1)
-            snprintf (me.error, sizeof me.error, "%s", util_last_error ());
+    int start [2], report [2];
+    assert_int_equal (pipe (start), 0);
+    assert_int_equal (pipe (report), 0);
+    pid_t pids [RACERS];
+    for (int k = 0; k < RACERS; k++) {
+        pids [k] = fork ();
+        assert_true (pids [k] >= 0);
+        if (pids [k] == 0) {
+            close (start [1]);
+            close (report [0]);
+            s_report_t me = { k, -1, 0, 0, "could not open the ledger" };
+            dp_ledger_t *l = dp_ledger_open (path);
+            char go;
+            if (l && read (start [0], &go, 1) == 0)
+                racer (l, k, &me);
+            dp_ledger_destroy (&l);
+            bool sent = write (report [1], &me, sizeof me) == (ssize_t) sizeof me;
+            _exit (sent? 0: 6);
+        }
     }
-    bool sent = write (report, &me, sizeof me) == (ssize_t) sizeof me;
-    _exit (sent? 0: 6);
+    close (start [0]);
+    close (report [1]);
+    usleep (100000);
+    close (start [1]);
+    for (int k = 0; k < RACERS; k++) {
+        s_report_t r;
+        assert_int_equal (read (report [0], &r, sizeof r), (ssize_t) sizeof r);
+        assert_true (r.index >= 0 && r.index < RACERS);
+        reports [r.index] = r;
+    }
+    close (report [0]);
+    for (int k = 0; k < RACERS; k++) {
+        int status;
+        assert_int_equal (waitpid (pids [k], &status, 0), pids [k]);
+        assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    }
+    int failed = 0;
+    for (int k = 0; k < RACERS; k++)
+        if (reports [k].rc != 0) {
+            print_message ("racer %d stopped after %ld calls: %s\n", k,
+                           reports [k].done + reports [k].refused, reports [k].error);
+            failed++;
+        }
+    assert_int_equal (failed, 0);
 }
 
-//  Processes charging one budget at once, through separate connections,
-//  with the start lined up so that their transactions overlap: every
-//  charge either succeeds or is refused for the budget (none fails on a
-//  lock, however the transactions interleave), the charges that succeed
-//  fill the budget exactly (it fits CHARGES_FIT of them, and the ledger
-//  spends that much, no more and no less), and every charger said how
-//  many it made.
+//  Charges until the ledger says no; the only way to stop is a refusal.
+static void
+s_charger (dp_ledger_t *l, int index, s_report_t *me)
+{
+    (void) index;
+    dp_curve_t *one = dp_curve_new_default ();
+    if (!one || dp_curve_add_subsampled_gaussian (one, 0.01, 2.0, 1))
+        return;
+    int rc;
+    while ((rc = dp_ledger_charge (l, "race", "ds", one, "w")) == 0)
+        me->done++;
+    if (rc == DP_LEDGER_REFUSED) {
+        me->refused = 1;
+        me->rc = 0;
+    }
+    else
+        snprintf (me->error, sizeof me->error, "charge: %s", util_last_error ());
+    dp_curve_destroy (&one);
+}
+
+//  Processes charging one budget at once: every charge either succeeds or
+//  is refused for the budget (none fails on a lock, however the
+//  transactions interleave), and the charges that succeed fill the budget
+//  exactly (it fits CHARGES_FIT of them, and the ledger spends that much,
+//  no more and no less).
 static void
 test_concurrent_writers (void **state)
 {
@@ -442,43 +500,11 @@ test_concurrent_writers (void **state)
     dp_curve_t *full = s_sum_of (one, CHARGES_FIT);
     double budget = s_epsilon_of (full, 1e-5);
     assert_int_equal (dp_ledger_set_budget (l, "race", "ds", budget, 1e-5), 0);
-    int start [2], report [2];
-    assert_int_equal (pipe (start), 0);
-    assert_int_equal (pipe (report), 0);
-    pid_t pids [CHARGERS];
-    for (int k = 0; k < CHARGERS; k++) {
-        pids [k] = fork ();
-        assert_true (pids [k] >= 0);
-        if (pids [k] == 0) {
-            close (start [1]);
-            close (report [0]);
-            s_charger (path, start [0], report [1]);
-        }
-    }
-    close (start [0]);
-    close (report [1]);
-    //  Give every child time to open its connection; then all go at once.
-    usleep (100000);
-    close (start [1]);
+    s_report_t reports [RACERS];
+    s_race (path, s_charger, reports);
     long total = 0;
-    int busy = 0;
-    for (int k = 0; k < CHARGERS; k++) {
-        s_charger_t r;
-        assert_int_equal (read (report [0], &r, sizeof r), (ssize_t) sizeof r);
-        if (r.rc != DP_LEDGER_REFUSED) {
-            print_message ("charger stopped after %ld charges with %d: %s\n", r.charged, r.rc,
-                           r.error);
-            busy++;
-        }
-        total += r.charged;
-    }
-    close (report [0]);
-    for (int k = 0; k < CHARGERS; k++) {
-        int status;
-        assert_int_equal (waitpid (pids [k], &status, 0), pids [k]);
-        assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
-    }
-    assert_int_equal (busy, 0);
+    for (int k = 0; k < RACERS; k++)
+        total += reports [k].done;
     assert_int_equal (total, CHARGES_FIT);
     assert_int_equal (dp_ledger_charge_count (l, "race", "ds"), CHARGES_FIT);
     double spent;
@@ -487,6 +513,62 @@ test_concurrent_writers (void **state)
     s_assert_consistent (l, "race", "ds", one);
     dp_curve_destroy (&full);
     dp_curve_destroy (&one);
+    dp_ledger_destroy (&l);
+}
+
+//  Sets RACE_DATASETS budgets, epsilon 1 from even racers and 2 from odd
+//  ones: each call either sets (or finds) its value, or is refused naming
+//  both values, never fails on a lock.
+static void
+s_setter (dp_ledger_t *l, int index, s_report_t *me)
+{
+    double epsilon = 1 + index % 2;
+    for (int i = 0; i < RACE_DATASETS; i++) {
+        char dataset [32];
+        snprintf (dataset, sizeof dataset, "ds-%d", i);
+        if (dp_ledger_set_budget (l, "race", dataset, epsilon, 1e-5) == 0)
+            me->done++;
+        else
+        if (util_last_code () == UTIL_EREFUSED && strstr (util_last_error (), "refusing"))
+            me->refused++;
+        else {
+            snprintf (me->error, sizeof me->error, "set_budget %s: %s", dataset, util_last_error ());
+            return;
+        }
+    }
+    me->rc = 0;
+}
+
+//  Processes setting the same budgets at once: the first value set for a
+//  dataset stays, the same value again is accepted and another refused,
+//  whatever the interleaving; no call fails on a lock.
+static void
+test_concurrent_budgets (void **state)
+{
+    (void) state;
+    const char *path = s_fresh ();
+    dp_ledger_t *l = dp_ledger_open (path);
+    assert_non_null (l);
+    s_report_t reports [RACERS];
+    s_race (path, s_setter, reports);
+    long accepted [2] = { 0, 0 };
+    for (int k = 0; k < RACERS; k++) {
+        assert_int_equal (reports [k].done + reports [k].refused, RACE_DATASETS);
+        accepted [k % 2] += reports [k].done;
+    }
+    //  Each dataset has one of the two values; every racer that asked for
+    //  that value had it accepted, the others refused.
+    long ones = 0;
+    for (int i = 0; i < RACE_DATASETS; i++) {
+        char dataset [32];
+        snprintf (dataset, sizeof dataset, "ds-%d", i);
+        double e, d;
+        assert_int_equal (dp_ledger_budget (l, "race", dataset, &e, &d), 0);
+        assert_true ((e == 1 || e == 2) && d == 1e-5);
+        ones += e == 1;
+    }
+    assert_int_equal (accepted [0], ones * (RACERS / 2));
+    assert_int_equal (accepted [1], (RACE_DATASETS - ones) * (RACERS / 2));
     dp_ledger_destroy (&l);
 }
 
@@ -543,6 +625,7 @@ main (void)
         cmocka_unit_test (test_open_errors),
         cmocka_unit_test (test_kill9_mid_charge),
         cmocka_unit_test (test_concurrent_writers),
+        cmocka_unit_test (test_concurrent_budgets),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
