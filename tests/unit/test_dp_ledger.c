@@ -410,15 +410,16 @@ typedef void (s_racer_fn) (dp_ledger_t *ledger, int index, s_report_t *report);
 #define CHARGES_FIT    400      //  charges that fit the race's budget exactly
 #define RACE_DATASETS  100      //  budgets set in the budget race
 
-//  Forks RACERS children that each open the ledger, wait at the start line
-//  (their read returns when the parent closes the write end, after giving
-//  all of them time to open), then run `racer` at once, so that their
-//  transactions overlap. Collects their reports into reports[RACERS], by
-//  racer number.
+//  Forks RACERS children that each open the ledger, say they are ready,
+//  and wait at the start line (their read returns when the parent closes
+//  the write end, once all are ready), then run `racer` at once, so that
+//  their transactions overlap. Collects their reports into
+//  reports[RACERS], by racer number.
 static void
 s_race (const char *path, s_racer_fn *racer, s_report_t *reports)
 {
-    int start [2], report [2];
+    int ready [2], start [2], report [2];
+    assert_int_equal (pipe (ready), 0);
     assert_int_equal (pipe (start), 0);
     assert_int_equal (pipe (report), 0);
     pid_t pids [RACERS];
@@ -426,21 +427,29 @@ s_race (const char *path, s_racer_fn *racer, s_report_t *reports)
         pids [k] = fork ();
         assert_true (pids [k] >= 0);
         if (pids [k] == 0) {
+            close (ready [0]);
             close (start [1]);
             close (report [0]);
             s_report_t me = { k, -1, 0, 0, "could not open the ledger" };
             dp_ledger_t *l = dp_ledger_open (path);
-            char go;
-            if (l && read (start [0], &go, 1) == 0)
+            char go = 'r';
+            if (write (ready [1], &go, 1) == 1 && l && read (start [0], &go, 1) == 0) {
+                me.error [0] = '\0';
                 racer (l, k, &me);
+            }
             dp_ledger_destroy (&l);
             bool sent = write (report [1], &me, sizeof me) == (ssize_t) sizeof me;
             _exit (sent? 0: 6);
         }
     }
+    close (ready [1]);
     close (start [0]);
     close (report [1]);
-    usleep (100000);
+    for (int k = 0; k < RACERS; k++) {
+        char byte;
+        assert_int_equal (read (ready [0], &byte, 1), 1);
+    }
+    close (ready [0]);
     close (start [1]);
     for (int k = 0; k < RACERS; k++) {
         s_report_t r;
@@ -470,8 +479,11 @@ s_charger (dp_ledger_t *l, int index, s_report_t *me)
 {
     (void) index;
     dp_curve_t *one = dp_curve_new_default ();
-    if (!one || dp_curve_add_subsampled_gaussian (one, 0.01, 2.0, 1))
+    if (!one || dp_curve_add_subsampled_gaussian (one, 0.01, 2.0, 1)) {
+        snprintf (me->error, sizeof me->error, "request: %s", util_last_error ());
+        dp_curve_destroy (&one);
         return;
+    }
     int rc;
     while ((rc = dp_ledger_charge (l, "race", "ds", one, "w")) == 0)
         me->done++;
