@@ -223,6 +223,133 @@ test_ddg (void **state)
     assert_int_equal (dp_rdp_ddg (0.5, 1, 4, 3, 5, 1, &r), -1);
 }
 
+//  Independent references for the improved conversion at small spends,
+//  where the Pinsker-type shortcut decides: (0, delta)-DP outright when
+//  delta^2 >= 1 - exp(-RDP(alpha)) at some order, else the minimum over the
+//  default grid of r + log((a-1)/a) - (log delta + log a)/(a-1) (CKS 2020,
+//  Prop 12), never below 0. Computed with mpmath at 50 digits by
+//      G = [1.25, 1.5, 1.75, 2, 2.25, 2.5, 3, 3.5, 4, 4.5] + range(5, 64) + [128, 256, 512]
+//      def eps(rdp, d):    # rdp[i] at order G[i]
+//          return max(0, min(0 if d**2 >= 1 - exp(-r) else
+//                            r + log((a-1)/a) - (log(d) + log(a))/(a-1)
+//                            for a, r in zip(G, rdp)))
+//  with RDP(a) = rho a for zCDP, and for `steps` subsampled Gaussian steps
+//  steps log(A_a)/(a-1), A_a = E_{x~N(0,z^2)} [((1-q) + q e^((2x-1)/(2z^2)))^a]
+//  (MTZ 2019, Sec. 3), by the binomial sum at integer a and mpmath.quad at
+//  fractional a. Each "real spend" case has RDP(1.25) below delta (so a
+//  shortcut tested against delta instead of delta^2 would report 0) but far
+//  above delta^2.
+typedef struct {
+    double rho;                 //  zCDP spend, or 0 for the subsampled Gaussian
+    double q, z;
+    uint64_t steps;
+    double delta;
+    double epsilon;             //  the reference
+} s_small_t;
+
+static void
+test_epsilon_small_spends (void **state)
+{
+    (void) state;
+    const s_small_t cases [] = {
+        //  Real spends: epsilon > 0 although RDP(1.25) < delta.
+        { 4e-6,    0, 0, 0,  1e-5, 0.010415080310832111 },
+        { 0.02,    0, 0, 0,  0.1,  0.03984356795924351 },
+        { 8.8e-11, 0, 0, 0,  1e-5, 0.0083671253668321106 },    //  RDP(1.25) = 1.1 delta^2
+        { 0, 0.001, 2, 10,   1e-5, 0.12075679507728209 },
+        { 0, 0.01,  4, 5,    1e-3, 0.010598680966073583 },
+        //  The shortcut applies: RDP(1.25) below -log(1 - delta^2).
+        { 7.2e-11, 0, 0, 0,  1e-5, 0 },                        //  RDP(1.25) = 0.9 delta^2
+        { 0.004,   0, 0, 0,  0.1,  0 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases [0]; k++) {
+        const s_small_t *c = &cases [k];
+        dp_curve_t *curve = dp_curve_new_default ();
+        assert_non_null (curve);
+        if (c->rho > 0)
+            assert_int_equal (dp_curve_add_zcdp (curve, c->rho), 0);
+        else
+            assert_int_equal (dp_curve_add_subsampled_gaussian (curve, c->q, c->z, c->steps), 0);
+        double eps = -1;
+        assert_int_equal (dp_curve_epsilon (curve, c->delta, DP_CONVERSION_IMPROVED, &eps, NULL), 0);
+        bool off = c->epsilon == 0? eps != 0: !(fabs (eps - c->epsilon) <= 1e-10 * c->epsilon);
+        if (off)
+            fail_msg ("case %zu (delta %g): epsilon %.12g, reference %.12g", k, c->delta,
+                      eps, c->epsilon);
+        dp_curve_destroy (&curve);
+    }
+}
+
+//  Large spends, where the best order is one of the smallest on the grid
+//  (the improved bound is used down to 1.25): references from the same
+//  mpmath computation as above, with the order that attains the minimum.
+static void
+test_epsilon_large_spends (void **state)
+{
+    (void) state;
+    const struct {
+        double rho, delta, epsilon, order;
+    } cases [] = {
+        { 200, 1e-5, 293.54968974218997, 1.25 },
+        { 50,  1e-6, 100.72147861104411, 1.5 },
+        { 20,  1e-5, 48.757115042325871, 1.75 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases [0]; k++) {
+        dp_curve_t *curve = dp_curve_new_default ();
+        assert_non_null (curve);
+        assert_int_equal (dp_curve_add_zcdp (curve, cases [k].rho), 0);
+        double eps, order;
+        assert_int_equal (dp_curve_epsilon (curve, cases [k].delta, DP_CONVERSION_IMPROVED,
+                                            &eps, &order), 0);
+        if (!(fabs (eps - cases [k].epsilon) <= 1e-12 * cases [k].epsilon)
+        ||  order != cases [k].order)
+            fail_msg ("rho %g: epsilon %.15g at order %g, reference %.15g at %g", cases [k].rho,
+                      eps, order, cases [k].epsilon, cases [k].order);
+        dp_curve_destroy (&curve);
+    }
+}
+
+//  Independent references for the subsampled distributed discrete Gaussian
+//  (the Zhu-Wang bound at integer order a = ceil(alpha), capped by the
+//  unsampled KLS bound), computed with mpmath at 50 digits by
+//      tau = 10 sum(exp(-2 pi^2 s2 k/(k+1)) for k in 1..n-1)
+//      P(a) = min(a l2^2/(2 n s2) + tau d, a/2 (l2/sqrt(n s2) + tau sqrt(d))^2)
+//      S = (1-q)^(a-1) (a q - q + 1) + C(a,2) q^2 (1-q)^(a-2) exp(P(2))
+//          + 3 sum(C(a,l) (1-q)^(a-l) q^l exp((l-1) P(l)) for l in 3..a)
+//      rdp = min(log(S)/(a-1), P(alpha))
+//  At these parameters the subsampled bound is below the unsampled one and
+//  the l >= 3 terms carry most of it.
+static void
+test_ddg_subsampled_reference (void **state)
+{
+    (void) state;
+    const struct {
+        double q, l2, s2;
+        uint32_t sites;
+        size_t dim;
+        double alpha, rdp;
+    } cases [] = {
+        { 0.05, 2, 1,   4, 10,  3,   0.0098002470924975653 },
+        { 0.05, 2, 1,   4, 10,  4.5, 0.037571809753442584 },
+        { 0.05, 2, 1,   4, 10,  8,   0.76190181273892532 },
+        { 0.05, 2, 1,   4, 10,  16,  4.8832014589697985 },
+        { 0.05, 2, 1,   4, 10,  32,  12.948472539101718 },
+        { 0.01, 1, 0.5, 3, 100, 3,   0.0089723221201682753 },
+        { 0.01, 1, 0.5, 3, 100, 4.5, 1.5304103455619368 },
+        { 0.01, 1, 0.5, 3, 100, 8,   6.1097807535511339 },
+        { 0.01, 1, 0.5, 3, 100, 16,  9.0744922412951715 },
+        { 0.01, 1, 0.5, 3, 100, 32,  14.528480429862766 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases [0]; k++) {
+        double r = -1;
+        assert_int_equal (dp_rdp_ddg (cases [k].q, cases [k].l2, cases [k].s2, cases [k].sites,
+                                      cases [k].dim, cases [k].alpha, &r), 0);
+        if (!(fabs (r - cases [k].rdp) <= 1e-10 * cases [k].rdp))
+            fail_msg ("case %zu (q %g, alpha %g): RDP %.12g, reference %.12g", k, cases [k].q,
+                      cases [k].alpha, r, cases [k].rdp);
+    }
+}
+
 static void
 test_curve_lifecycle_and_errors (void **state)
 {
@@ -329,6 +456,9 @@ main (void)
         cmocka_unit_test (test_rdp_edges_and_errors),
         cmocka_unit_test (test_zcdp),
         cmocka_unit_test (test_ddg),
+        cmocka_unit_test (test_epsilon_small_spends),
+        cmocka_unit_test (test_epsilon_large_spends),
+        cmocka_unit_test (test_ddg_subsampled_reference),
         cmocka_unit_test (test_curve_lifecycle_and_errors),
         cmocka_unit_test (test_out_of_memory),
     };

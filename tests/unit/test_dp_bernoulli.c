@@ -91,7 +91,8 @@ test_bernoulli_exp (void **state)
     s_exp_rate (3, 1);
     s_exp_rate (999, 1000);
     s_exp_rate (1001, 1000);
-    //  A denominator near 2^64 forces the two-draw path for K >= 2.
+    //  den = 2^63 - 1 still fits one draw below den * 2: the two-draw path
+    //  (Bernoulli(gamma) then Bernoulli(1/K)) from K = 3 on.
     s_exp_rate (UINT64_MAX / 3, UINT64_MAX / 2);
     int b;
     for (int i = 0; i < 100; i++) {
@@ -102,6 +103,26 @@ test_bernoulli_exp (void **state)
     assert_int_equal (dp_bernoulli_exp (s_rng, UINT64_MAX, 1, &b), 0);
     assert_int_equal (b, 0);
     assert_int_equal (dp_bernoulli_exp (s_rng, 1, 0, &b), -1);
+}
+
+//  Denominators above 2^63: den * K passes 2^64 for every K >= 2, so every
+//  trial after the first takes the two-draw path, and the rate still is
+//  exp(-gamma). Away from that path the error would be large: with
+//  Bernoulli(1/(K+1)) in place of Bernoulli(1/K) the rate at gamma ~ 1 is
+//  0.264 instead of 0.368, at gamma ~ 1/2 0.573 instead of 0.607, tens of
+//  standard errors at 40000 draws.
+static void
+test_bernoulli_exp_two_draws (void **state)
+{
+    (void) state;
+    const uint64_t top = (uint64_t) 1 << 63;
+    assert_true (UINT64_MAX / 2 < top);       //  den * 2 overflows for den >= 2^63
+    s_exp_rate (UINT64_MAX / 2, UINT64_MAX);            //  gamma = 1/2 - 2^-65
+    s_exp_rate (UINT64_MAX - 1, UINT64_MAX);            //  gamma = 1 - 2^-64
+    s_exp_rate (top / 4, top + 1);                      //  gamma ~ 1/4
+    //  gamma = 3 * 2^62 / (2^63 + 1) ~ 1.5: one Bernoulli(exp(-1)), then
+    //  the fraction (2^62 - 1) / (2^63 + 1) on the two-draw path.
+    s_exp_rate (3 * (top / 2), top + 1);
 }
 
 static void
@@ -158,6 +179,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_bernoulli),
         cmocka_unit_test (test_bernoulli_exp),
+        cmocka_unit_test (test_bernoulli_exp_two_draws),
         cmocka_unit_test (test_bernoulli_exp_mpz),
         cmocka_unit_test (test_wilson_rejects_wrong_rate),
     };

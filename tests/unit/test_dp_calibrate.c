@@ -1,5 +1,8 @@
-/*  Unit tests for dp/calibrate.c: the noise multiplier search never
-    overshoots and is minimal to its tolerance; the step budget is exact. */
+/*  Unit tests for dp/calibrate.c: epsilon, the noise multiplier and the
+    step budget against references computed outside the code under test
+    (TensorFlow Privacy's golden value, mpmath, and the accountant's curves
+    for the search properties); the noise search never overshoots and is
+    minimal to its tolerance; the step budget is exact; bad input. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,13 +17,39 @@
 static const double *s_orders;
 static size_t s_n;
 
+//  Epsilon by the accountant's curves (dp/accountant.h), not by the code
+//  under test: the check of a search's answer.
 static double
 s_eps (double q, double z, uint64_t steps, double delta, dp_conversion_t conv)
 {
+    dp_curve_t *c = dp_curve_new (s_orders, s_n);
+    assert_non_null (c);
+    assert_int_equal (dp_curve_add_subsampled_gaussian (c, q, z, steps), 0);
     double eps;
-    assert_int_equal (dp_epsilon_subsampled_gaussian (q, z, steps, delta, s_orders, s_n,
-                                                      conv, &eps, NULL), 0);
+    assert_int_equal (dp_curve_epsilon (c, delta, conv, &eps, NULL), 0);
+    dp_curve_destroy (&c);
     return eps;
+}
+
+//  References computed with mpmath at 40 digits, on the integer orders
+//  2..64 (where the subsampled Gaussian's RDP is the exact binomial sum,
+//  MTZ 2019 Sec. 3.3) unless the default grid is named:
+//      rdp(a) = log(sum(C(a,i) q^i (1-q)^(a-i) exp((i^2-i)/(2 z^2)) for i in 0..a)) / (a-1)
+//               (a/(2 z^2) when q = 1)
+//      classic:  min over a of T rdp(a) - log(delta)/(a-1)
+//      improved: min over a of T rdp(a) + log((a-1)/a) - (log(delta) + log(a))/(a-1)
+//  for T steps; the noise references are the bisection of that epsilon in z
+//  to 40 digits, the step references the largest integer T within the
+//  target (the next T is over by more than 1e-4).
+static double s_int_orders [63];
+
+static void
+s_use_int_orders (void)
+{
+    for (int i = 0; i < 63; i++)
+        s_int_orders [i] = 2 + i;
+    s_orders = s_int_orders;
+    s_n = 63;
 }
 
 static void
@@ -28,15 +57,51 @@ test_epsilon (void **state)
 {
     (void) state;
     s_n = dp_orders_default (&s_orders);
-    double eps = s_eps (0.0025, 1.3, 6000, 1e-5, DP_CONVERSION_IMPROVED);
+    //  TensorFlow Privacy's golden value, attained at an integer order.
+    double eps, order;
+    assert_int_equal (dp_epsilon_subsampled_gaussian (0.0025, 1.3, 6000, 1e-5, s_orders, s_n,
+                                                      DP_CONVERSION_IMPROVED, &eps, &order), 0);
     assert_true (fabs (eps - 0.7242234) < 1e-4 * 0.7242234);
-    double order;
+    assert_true (order == floor (order));
     assert_int_equal (dp_epsilon_subsampled_gaussian (0.0025, 1.3, 0, 1e-5, s_orders, s_n,
                                                       DP_CONVERSION_IMPROVED, &eps, &order), -1);
     assert_int_equal (dp_epsilon_subsampled_gaussian (0, 1.3, 10, 1e-5, s_orders, s_n,
                                                       DP_CONVERSION_IMPROVED, &eps, &order), -1);
     assert_int_equal (dp_epsilon_subsampled_gaussian (0.1, 0, 10, 1e-5, s_orders, s_n,
                                                       DP_CONVERSION_IMPROVED, &eps, &order), -1);
+    //  The mpmath references.
+    s_use_int_orders ();
+    assert_int_equal (dp_epsilon_subsampled_gaussian (0.01, 1.1, 500, 1e-5, s_orders, s_n,
+                                                      DP_CONVERSION_IMPROVED, &eps, NULL), 0);
+    assert_true (fabs (eps - 1.3218017232950001057) < 1e-10);
+    assert_int_equal (dp_epsilon_subsampled_gaussian (0.05, 2, 300, 1e-6, s_orders, s_n,
+                                                      DP_CONVERSION_CLASSIC, &eps, NULL), 0);
+    assert_true (fabs (eps - 2.7415797600952140869) < 1e-10);
+}
+
+//  The noise multiplier against the mpmath references: never below the
+//  exact answer (beyond rounding of the last bits), and above it by no
+//  more than the search's tolerance of 1e-9.
+static void
+s_assert_noise (double target, double delta, double q, uint64_t steps,
+                dp_conversion_t conv, double want)
+{
+    double z = -1;
+    assert_int_equal (dp_calibrate_noise (target, delta, q, steps, s_orders, s_n, conv, &z), 0);
+    if (!(z >= want * (1 - 1e-12) && z <= want * (1 + 2e-9)))
+        fail_msg ("target %g q %g steps %llu: z %.15g, reference %.15g", target, q,
+                  (unsigned long long) steps, z, want);
+}
+
+static void
+test_calibrate_reference (void **state)
+{
+    (void) state;
+    s_n = dp_orders_default (&s_orders);
+    s_assert_noise (1.0, 1e-5, 1, 10, DP_CONVERSION_IMPROVED, 12.792631778702477513);
+    s_use_int_orders ();
+    s_assert_noise (0.5, 1e-6, 0.01, 1000, DP_CONVERSION_IMPROVED, 2.9004861954392251933);
+    s_assert_noise (2.0, 1e-5, 0.05, 200, DP_CONVERSION_CLASSIC, 2.0418897160358555703);
 }
 
 static void
@@ -88,6 +153,24 @@ test_calibrate_errors (void **state)
                                           DP_CONVERSION_CLASSIC, &z), -1);
     assert_non_null (strstr (util_last_error (), "unreachable"));
     assert_true (z == 42);
+    //  A sampling rate of 0 charges nothing and means nothing: both
+    //  searches refuse it for what it is (an accepted q = 0 would give
+    //  2^40 steps, or fail later on the noise multiplier).
+    uint64_t steps = 42;
+    assert_int_equal (dp_calibrate_steps (1, 1e-5, 0, 1, s_orders, s_n, 0, &steps), -1);
+    assert_non_null (strstr (util_last_error (), "sampling rate"));
+    assert_true (steps == 42);
+    assert_int_equal (dp_calibrate_noise (1, 1e-5, 0, 10, s_orders, s_n, 0, &z), -1);
+    assert_non_null (strstr (util_last_error (), "sampling rate"));
+    assert_int_equal (dp_calibrate_noise (1, 1e-5, -0.1, 10, s_orders, s_n, 0, &z), -1);
+    assert_int_equal (dp_calibrate_steps (1, 1e-5, 1.01, 1, s_orders, s_n, 0, &steps), -1);
+    assert_int_equal (dp_calibrate_steps (1, 1e-5, NAN, 1, s_orders, s_n, 0, &steps), -1);
+    assert_int_equal (dp_calibrate_steps (1, 0, 0.1, 1, s_orders, s_n, 0, &steps), -1);
+    assert_int_equal (dp_calibrate_steps (1, 1e-5, 0.1, INFINITY, s_orders, s_n, 0, &steps), -1);
+    assert_true (z == 42 && steps == 42);
+    //  The boundary rate q = 1 is accepted by both.
+    assert_int_equal (dp_calibrate_steps (1, 1e-5, 1, 20, s_orders, s_n, 0, &steps), 0);
+    assert_int_equal (dp_calibrate_noise (1, 1e-5, 1, 10, s_orders, s_n, 0, &z), 0);
 }
 
 static void
@@ -107,6 +190,14 @@ test_steps (void **state)
     assert_true (steps == 0);
     assert_int_equal (dp_calibrate_steps (1, 1e-5, 0.1, 0, s_orders, s_n, 0, &steps), -1);
     assert_int_equal (dp_calibrate_steps (0, 1e-5, 0.1, 1, s_orders, s_n, 0, &steps), -1);
+    //  The mpmath references.
+    s_use_int_orders ();
+    assert_int_equal (dp_calibrate_steps (1.0, 1e-5, 0.01, 1.1, s_orders, s_n,
+                                          DP_CONVERSION_IMPROVED, &steps), 0);
+    assert_true (steps == 111);
+    assert_int_equal (dp_calibrate_steps (3.0, 1e-6, 0.02, 0.9, s_orders, s_n,
+                                          DP_CONVERSION_CLASSIC, &steps), 0);
+    assert_true (steps == 34);
 }
 
 int
@@ -115,6 +206,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_epsilon),
         cmocka_unit_test (test_calibrate_never_overshoots),
+        cmocka_unit_test (test_calibrate_reference),
         cmocka_unit_test (test_calibrate_errors),
         cmocka_unit_test (test_steps),
     };

@@ -92,12 +92,37 @@ test_clip_sum_fixed (void **state)
     double sens = dp_clip_sensitivity (1, 4, 3);
     assert_true (fabs (sens - (16 + sqrt (3) / 2)) < 1e-12);
     assert_true (sqrt (10 * 10 + 13 * 13) <= sens);
-    //  Worst case for rounding: every coordinate at .5 after scaling.
-    double half [4] = { 0.5 / 16, 0.5 / 16, 0.5 / 16, 0.5 / 16 };
+    //  Worst case for rounding: a row on the clip sphere whose every
+    //  coordinate lands on .5 after scaling, with mixed signs. Each rounds
+    //  away from zero, so the rounding error is parallel to the row and
+    //  the bound c 2^f + sqrt(d)/2 is attained exactly: 1 + 1 at c = 1/16,
+    //  f = 4, d = 4; 1.5 + 1.5 at c = 3/16, f = 3, d = 9.
+    const double h4 = 0.5 / 16;
+    double half [4] = { h4, -h4, h4, -h4 };
     int64_t s4 [4] = { 0, 0, 0, 0 };
-    assert_int_equal (dp_clip_sum_fixed (half, 1, 4, 1, 4, s4), 0);
-    assert_true (s4 [0] == 1);
-    assert_true (sqrt (4.0) <= dp_clip_sensitivity (1, 4, 4));
+    assert_int_equal (dp_clip_sum_fixed (half, 1, 4, 1.0 / 16, 4, s4), 0);
+    assert_true (s4 [0] == 1 && s4 [1] == -1 && s4 [2] == 1 && s4 [3] == -1);
+    assert_true (dp_clip_sensitivity (1.0 / 16, 4, 4) == 2);
+    const double h9 = 0.5 / 8;
+    double nine [9] = { h9, h9, -h9, h9, -h9, -h9, h9, h9, -h9 };
+    int64_t s9 [9] = { 0 };
+    assert_int_equal (dp_clip_sum_fixed (nine, 1, 9, 3.0 / 16, 3, s9), 0);
+    for (int i = 0; i < 9; i++)
+        assert_true (s9 [i] == (nine [i] > 0? 1: -1));
+    assert_true (dp_clip_sensitivity (3.0 / 16, 3, 9) == 3);
+    //  Any row, clipped or not, rounds to an integer vector within the
+    //  bound: long rows far outside the ball and short ones inside it.
+    for (int k = 1; k <= 300; k++) {
+        double row [5];
+        int64_t r [5] = { 0 };
+        for (int i = 0; i < 5; i++)
+            row [i] = sin (k * (i + 0.7)) * (k % 7) / 3;
+        assert_int_equal (dp_clip_sum_fixed (row, 1, 5, 0.7, 3, r), 0);
+        double n2 = 0;
+        for (int i = 0; i < 5; i++)
+            n2 += (double) r [i] * (double) r [i];
+        assert_true (sqrt (n2) <= dp_clip_sensitivity (0.7, 3, 5));
+    }
     //  Overflow of the integer sum is refused.
     int64_t top [3] = { INT64_MAX, 0, 0 };
     assert_int_equal (dp_clip_sum_fixed (&ex [0][0], 1, 3, 1, 4, top), -1);

@@ -199,6 +199,96 @@ test_gauss_gmp_path (void **state)
     dp_rng_destroy (&rng);
 }
 
+//  The 64-bit acceptance test is exact wherever the sampler uses it: for
+//  every proposal |Y| <= xmax, |Y| t D and (|Y| t D - N)^2 fit in 64 bits
+//  (the square is largest at an end of that range), and gden is exactly
+//  2 t^2 D N. Checked over variances from tiny to the largest whose
+//  denominator still fits, with small and large denominators.
+static void
+test_gauss_fast_path_fits (void **state)
+{
+    (void) state;
+    const uint64_t dens [] = { 1, 3, 1000, 65537, (uint64_t) 1 << 20 };
+    int fast = 0;
+    for (size_t k = 0; k < sizeof dens / sizeof dens [0]; k++)
+        for (uint64_t num = 1; num <= DP_RATIONAL_MAX; num = num * 3 + 1) {
+            dp_rational_t s2;
+            if (dp_rational_set (&s2, num, dens [k]))
+                continue;
+            dp_dgauss_t g;
+            assert_int_equal (dp_dgauss_init (&g, &s2), 0);
+            if (g.gden == 0) {
+                assert_true (g.xmax == 0);
+                continue;
+            }
+            fast++;
+            unsigned __int128 td = (unsigned __int128) g.t * s2.den;
+            unsigned __int128 top = (unsigned __int128) g.xmax * td;
+            unsigned __int128 n = s2.num;
+            unsigned __int128 diff = top > n? top - n: n - top;
+            if (n > diff)
+                diff = n;
+            //  diff <= 2^64 - 1 checked first, so the square cannot wrap.
+            bool fits = top <= UINT64_MAX && diff <= UINT64_MAX && diff * diff <= UINT64_MAX;
+            if (!fits)
+                fail_msg ("sigma^2 = %llu/%llu: xmax %llu lets the 64-bit test overflow",
+                          (unsigned long long) s2.num, (unsigned long long) s2.den,
+                          (unsigned long long) g.xmax);
+            assert_true ((unsigned __int128) g.gden == 2 * (unsigned __int128) g.t * td * n);
+        }
+    assert_true (fast > 20);
+}
+
+//  Large variances, where the 64-bit range ends within a few sigma: the
+//  tail of the distribution is right. Draws are binned by |Y| / sigma into
+//  [0, 1), [1, 2), [2, 3), [3, 4), [4, inf) and compared with the exact pmf
+//  (chi-square, 4 degrees of freedom, significance 1e-6).
+static void
+s_assert_tail (uint64_t num, uint64_t den, dp_rng_t *rng)
+{
+    dist_t d;
+    s_gauss (&d, num, den);
+    //  The 64-bit path is in use (its range ends about 2^32 / (t D), i.e.
+    //  within 3 sigma at these parameters).
+    assert_true (d.gauss.gden != 0);
+    long double sigma = sqrtl ((long double) num / den);
+    long double expect [5] = { 0 }, total = 0;
+    for (long y = 0; y <= (long) (12 * sigma); y++) {
+        long double w = s_weight (&d, y) * (y? 2: 1);
+        int bin = (int) (y / sigma);
+        expect [bin < 4? bin: 4] += w;
+        total += w;
+    }
+    const long n = 50000;
+    long count [5] = { 0 };
+    for (long i = 0; i < n; i++) {
+        int64_t y;
+        assert_int_equal (dp_dgauss_sample (&d.gauss, rng, &y), 0);
+        int bin = (int) ((long double) (y < 0? -y: y) / sigma);
+        count [bin < 4? bin: 4]++;
+    }
+    double chi2 = 0;
+    for (int b = 0; b < 5; b++) {
+        double e = (double) (n * expect [b] / total);
+        chi2 += (count [b] - e) * (count [b] - e) / e;
+    }
+    if (chi2 > s_chi2_critical (4))
+        fail_msg ("sigma^2 = %llu/%llu: chi2 %.1f > %.1f; counts %ld %ld %ld %ld %ld",
+                  (unsigned long long) num, (unsigned long long) den, chi2, s_chi2_critical (4),
+                  count [0], count [1], count [2], count [3], count [4]);
+}
+
+static void
+test_gauss_large_variance (void **state)
+{
+    (void) state;
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("large", 5);
+    s_assert_tail ((uint64_t) 1 << 31, 1, rng);                //  sigma ~ 46341, xmax ~ 2 sigma
+    s_assert_tail (((uint64_t) 3 << 29) + 1, 3, rng);          //  sigma ~ 23170, xmax ~ 2.7 sigma
+    s_assert_tail (3000000000ull, 7, rng);                     //  sigma ~ 20702, xmax ~ 1.4 sigma
+    dp_rng_destroy (&rng);
+}
+
 //  The test can fail: samples of sigma^2 = 100 do not fit sigma^2 = 110,
 //  and Laplace(10) does not fit Laplace(11).
 static void
@@ -316,6 +406,8 @@ main (void)
         cmocka_unit_test (test_gauss_fixed_seed),
         cmocka_unit_test (test_fresh_seed),
         cmocka_unit_test (test_gauss_gmp_path),
+        cmocka_unit_test (test_gauss_fast_path_fits),
+        cmocka_unit_test (test_gauss_large_variance),
         cmocka_unit_test (test_gof_detects_wrong_pmf),
         cmocka_unit_test (test_lattice_and_add),
         cmocka_unit_test (test_bad_parameters),

@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "dp/random.h"
@@ -61,22 +63,47 @@ test_csprng_differs (void **state)
     dp_rng_destroy (&b);
 }
 
-//  Chi-square of draws below n over n cells against uniform; the critical
-//  values are the 1e-6 upper quantiles for n - 1 degrees of freedom.
+//  Upper 1e-6 quantile of chi-square with k degrees of freedom
+//  (Wilson-Hilferty; 4.7534 is the upper 1e-6 normal quantile).
 static double
-s_chi2_below (dp_rng_t *rng, uint64_t n, uint64_t cells, int draws)
+s_chi2_critical (int k)
 {
+    double h = 2.0 / (9.0 * k);
+    double c = 1 - h + 4.7534 * sqrt (h);
+    return k * c * c * c;
+}
+
+//  Chi-square against uniform of `draws` draws below n, counted in `cells`
+//  (2 to 64) cells: equal slices of [0, n) (by v * cells / n, exact in 128
+//  bits, so the top slice is the top of the range), or the residues v mod
+//  cells when `residues`.
+static double
+s_chi2_below (dp_rng_t *rng, uint64_t n, int cells, int draws, bool residues)
+{
+    assert_true (cells >= 2 && cells <= 64);
     long counts [64] = { 0 };
     for (int i = 0; i < draws; i++) {
         uint64_t v = UINT64_MAX;
         assert_int_equal (dp_rng_below (rng, n, &v), 0);
         assert_true (v < n);
-        counts [v / (n / cells)]++;
+        uint64_t cell = residues? v % (uint64_t) cells
+                                : (uint64_t) ((unsigned __int128) v * (unsigned) cells / n);
+        counts [cell]++;
     }
-    double expected = (double) draws / (double) cells, chi2 = 0;
-    for (uint64_t k = 0; k < cells; k++)
+    //  Slices differ in width by at most one value: negligible here.
+    double expected = (double) draws / cells, chi2 = 0;
+    for (int k = 0; k < cells; k++)
         chi2 += (counts [k] - expected) * (counts [k] - expected) / expected;
     return chi2;
+}
+
+static void
+s_assert_uniform (dp_rng_t *rng, uint64_t n, int cells, int draws, bool residues)
+{
+    double chi2 = s_chi2_below (rng, n, cells, draws, residues);
+    if (chi2 > s_chi2_critical (cells - 1))
+        fail_msg ("below %llu, %d %s: chi2 %.1f > %.1f", (unsigned long long) n, cells,
+                  residues? "residues": "slices", chi2, s_chi2_critical (cells - 1));
 }
 
 static void
@@ -88,18 +115,45 @@ test_below (void **state)
     assert_int_equal (dp_rng_below (rng, 0, &v), -1);
     assert_int_equal (v, 99);
     assert_string_not_equal (util_last_error (), "");
-    assert_int_equal (dp_rng_below (rng, 1, &v), 0);
-    assert_int_equal (v, 0);
-    //  7 cells: chi2(6 dof) critical value at 1e-6 is 35.9.
-    assert_true (s_chi2_below (rng, 7, 7, 70000) < 35.9);
-    //  3 * 2^32 + ... > 2^32 uses the 64-bit path: 3 cells of width 2^32,
-    //  chi2(2 dof) at 1e-6 is 27.6.
-    assert_true (s_chi2_below (rng, (uint64_t) 3 << 32, 3, 30000) < 27.6);
-    //  The largest bound: the top cell must be reachable.
-    assert_true (s_chi2_below (rng, UINT64_MAX, 1, 100) < 1);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal (dp_rng_below (rng, 1, &v), 0);
+        assert_int_equal (v, 0);
+    }
+    s_assert_uniform (rng, 7, 7, 70000, false);
+    //  Above 2^32: the 64-bit path.
+    s_assert_uniform (rng, (uint64_t) 3 << 32, 3, 30000, false);
+    //  The largest bounds of each path, in 16 slices: the top of the range
+    //  is reached as often as the rest.
+    s_assert_uniform (rng, UINT64_MAX, 16, 32000, false);
+    s_assert_uniform (rng, UINT32_MAX, 16, 32000, false);
     //  A bound of 2^32 exactly sits on the 32-bit/64-bit edge.
-    assert_true (s_chi2_below (rng, (uint64_t) 1 << 32, 4, 40000) < 30.7);
-    assert_true (s_chi2_below (rng, UINT32_MAX, 1, 100) < 1);
+    s_assert_uniform (rng, (uint64_t) 1 << 32, 4, 40000, false);
+    //  Exactness needs the rejection step: for n = 3 * 2^30 (and 3 * 2^62
+    //  on the 64-bit path) the multiply-shift alone maps 4 words onto 3
+    //  values, so that without rejection the multiples of 3 come up half
+    //  the time instead of a third.
+    s_assert_uniform (rng, (uint64_t) 3 << 30, 3, 30000, true);
+    s_assert_uniform (rng, (uint64_t) 3 << 62, 3, 30000, true);
+    dp_rng_destroy (&rng);
+}
+
+//  The chi-square can fail: draws below 8 counted mod 7 are not uniform
+//  (residue 0 gets both 0 and 7, twice the share of the others).
+static void
+test_chi2_detects_bias (void **state)
+{
+    (void) state;
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("bias", 4);
+    long counts [7] = { 0 };
+    for (int i = 0; i < 70000; i++) {
+        uint64_t v;
+        assert_int_equal (dp_rng_below (rng, 8, &v), 0);
+        counts [v % 7]++;
+    }
+    double chi2 = 0;
+    for (int k = 0; k < 7; k++)
+        chi2 += (counts [k] - 10000.0) * (counts [k] - 10000.0) / 10000.0;
+    assert_true (chi2 > s_chi2_critical (6));
     dp_rng_destroy (&rng);
 }
 
@@ -157,6 +211,7 @@ main (void)
         cmocka_unit_test (test_seeded_is_deterministic),
         cmocka_unit_test (test_csprng_differs),
         cmocka_unit_test (test_below),
+        cmocka_unit_test (test_chi2_detects_bias),
         cmocka_unit_test (test_bits),
         cmocka_unit_test (test_below_mpz),
     };
