@@ -1,0 +1,1200 @@
+/*  coordinator/query.c - a query's statistics from its released sum, with
+    their intervals for the DP noise and disclosure control (query.h). The
+    CSV and HTML renderings are in query_render.c. */
+#include "query.h"
+#include "models/models.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_Z95       1.959963984540054   //  the normal's 97.5% point
+#define S_DRAWS     1000                //  bootstrap draws: moments, chi-squared
+#define S_DRAWS_TREE 200                //  bootstrap draws: a quantile tree
+#define S_B         PROTO_TREE_BRANCH
+#define S_H         PROTO_TREE_DEPTH
+#define S_PM        "\xc2\xb1"           //  the plus-minus sign in UTF-8
+
+//  ---------------------------------------------------------------------------
+//  The quantile tree
+
+//  B^l.
+static size_t
+s_pow_b (int l)
+{
+    size_t w = 1;
+    for (int i = 0; i < l; i++)
+        w *= S_B;
+    return w;
+}
+
+void
+coord_query_tree_consistent (double *x)
+{
+    //  Level l (1 = top, S_H = leaves) starts at offset [l] and has B^l
+    //  nodes; the node at position j has its children at positions
+    //  j B .. j B + B - 1 of the next level. A node of level l has height
+    //  S_H - l + 1 (leaves 1).
+    size_t offset [S_H + 2];
+    offset [1] = 0;
+    for (int l = 1; l <= S_H; l++)
+        offset [l + 1] = offset [l] + s_pow_b (l);
+    //  Bottom-up weighted averaging (Hay et al., Theorem 3): z = x at the
+    //  leaves; above, z = a x + b (sum of the children's z), with
+    //  a = (B^k - B^(k-1)) / (B^k - 1), b = (B^(k-1) - 1) / (B^k - 1) at
+    //  height k. In place: a node's x is read once, before it is replaced.
+    for (int l = S_H - 1; l >= 1; l--) {
+        double bk = (double) s_pow_b (S_H - l + 1), bk1 = bk / S_B;
+        double a = (bk - bk1) / (bk - 1), b = (bk1 - 1) / (bk - 1);
+        for (size_t j = 0; j < s_pow_b (l); j++) {
+            double children = 0;
+            for (size_t c = 0; c < S_B; c++)
+                children += x [offset [l + 1] + j * S_B + c];
+            x [offset [l] + j] = a * x [offset [l] + j] + b * children;
+        }
+    }
+    //  Top-down mean consistency: the top level keeps z (no root was
+    //  released to share a difference with); below, each child moves by
+    //  an equal share of its parent's difference to the children's sum.
+    for (int l = 1; l < S_H; l++)
+        for (size_t j = 0; j < s_pow_b (l); j++) {
+            double *child = x + offset [l + 1] + j * S_B, children = 0;
+            for (size_t c = 0; c < S_B; c++)
+                children += child [c];
+            double share = (x [offset [l] + j] - children) / S_B;
+            for (size_t c = 0; c < S_B; c++)
+                child [c] += share;
+        }
+}
+
+//  The sum of the top level's counts read at >= 0.
+static double
+s_tree_total (const double *x)
+{
+    double total = 0;
+    for (size_t j = 0; j < S_B; j++)
+        total += x [j] > 0? x [j]: 0;
+    return total;
+}
+
+//  The leaf at rank t (0 <= t <= total): at each level, the node of the
+//  current parent where the cumulative count (negative counts as 0)
+//  reaches the rank's share of that parent. A parent whose children all
+//  read 0 spreads its share evenly over them.
+static size_t
+s_tree_leaf (const double *x, double t, double total)
+{
+    double share = total > 0? t / total: 0;
+    size_t offset = 0, first = 0, pos = 0;
+    for (int l = 1; l <= S_H; l++) {
+        const double *node = x + offset + first;
+        double sum = 0;
+        for (size_t k = 0; k < S_B; k++)
+            sum += node [k] > 0? node [k]: 0;
+        size_t k = 0;
+        if (sum > 0) {
+            double target = share * sum, cum = 0;
+            size_t last = 0;
+            for (k = 0; k < S_B; k++) {
+                double c = node [k] > 0? node [k]: 0;
+                if (c > 0) {
+                    last = k;
+                    if (cum + c >= target)
+                        break;
+                }
+                cum += c;
+            }
+            if (k == S_B) {         //  rounding past the end: the last count
+                k = last;
+                share = 1;
+            }
+            else
+                share = (target - cum) / node [k];
+        }
+        else {
+            double at = share * S_B;
+            k = at >= S_B? S_B - 1: (size_t) at;
+            share = at - (double) k;
+        }
+        share = share < 0? 0: share > 1? 1: share;
+        pos = first + k;
+        offset += s_pow_b (l);
+        first = pos * S_B;
+    }
+    return pos;
+}
+
+double
+coord_query_tree_quantile (const double *x, double p)
+{
+    double n = s_tree_total (x);
+    if (!(n > 0))
+        return -1;
+    //  Type 7: h = 1 + (n - 1) p, between the floor(h)-th and the next
+    //  record; a record is at the centre of its leaf.
+    double leaves = (double) s_pow_b (S_H);
+    double h = 1 + (n - 1) * p, k = floor (h), f = h - k;
+    double lo = k - 0.5, hi = k + 0.5;
+    lo = lo < 0? 0: lo > n? n: lo;
+    hi = hi < 0? 0: hi > n? n: hi;
+    double u = ((double) s_tree_leaf (x, lo, n) + 0.5) / leaves;
+    if (f > 0)
+        u += f * (((double) s_tree_leaf (x, hi, n) + 0.5) / leaves - u);
+    return u;
+}
+
+//  The counts the descent reads a consistent tree as, into m: the top
+//  level at >= 0, and below, each parent's count shared among its children
+//  in proportion to their counts at >= 0 (evenly when none is positive).
+//  Consistent, never negative: the parametric bootstrap's stand-in for
+//  the exact tree.
+static void
+s_tree_model (const double *h, double *m)
+{
+    for (size_t j = 0; j < S_B; j++)
+        m [j] = h [j] > 0? h [j]: 0;
+    size_t offset = 0;
+    for (int l = 1; l < S_H; l++) {
+        size_t next = offset + s_pow_b (l);
+        for (size_t j = 0; j < s_pow_b (l); j++) {
+            const double *child = h + next + j * S_B;
+            double sum = 0;
+            for (size_t c = 0; c < S_B; c++)
+                sum += child [c] > 0? child [c]: 0;
+            for (size_t c = 0; c < S_B; c++)
+                m [next + j * S_B + c] = sum > 0? m [offset + j] * (child [c] > 0? child [c]: 0) / sum
+                                                : m [offset + j] / S_B;
+        }
+        offset = next;
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  Building the JSON. A failed JSON allocation marks the context and the
+//  build carries on with NULLs (every helper takes them); the caller
+//  reports UTIL_ENOMEM at the end. util_alloc_fault () lets the
+//  allocation-failure tests reach jansson's allocations too.
+
+typedef struct {
+    const proto_release_t *rel;
+    const proto_query_t *q;
+    const int64_t *sum;
+    bool off;
+    bool suppress;              //  disclosure control on
+    double min_cell;
+    double sd;                  //  noise sd per logical entry
+    gsl_rng *rng;
+    char **labels;              //  the terms' labels
+    json_t *results;
+    json_t *notes;
+    bool nomem;
+} s_ctx_t;
+
+static json_t *
+s_new (s_ctx_t *c, json_t *v)
+{
+    if (!v)
+        c->nomem = true;
+    return v;
+}
+
+static json_t *
+s_real (s_ctx_t *c, double x)
+{
+    if (util_alloc_fault ()) {
+        c->nomem = true;
+        return NULL;
+    }
+    return s_new (c, isfinite (x)? json_real (x): json_null ());
+}
+
+static json_t *
+s_int (s_ctx_t *c, long long x)
+{
+    if (util_alloc_fault ()) {
+        c->nomem = true;
+        return NULL;
+    }
+    return s_new (c, json_integer (x));
+}
+
+static json_t *
+s_str (s_ctx_t *c, const char *s)
+{
+    if (util_alloc_fault ()) {
+        c->nomem = true;
+        return NULL;
+    }
+    return s_new (c, s? json_string (s): json_null ());
+}
+
+static json_t *
+s_obj (s_ctx_t *c)
+{
+    if (util_alloc_fault ()) {
+        c->nomem = true;
+        return NULL;
+    }
+    return s_new (c, json_object ());
+}
+
+static json_t *
+s_arr (s_ctx_t *c)
+{
+    if (util_alloc_fault ()) {
+        c->nomem = true;
+        return NULL;
+    }
+    return s_new (c, json_array ());
+}
+
+//  obj[key] = v (consumed, even on failure).
+static void
+s_set (s_ctx_t *c, json_t *obj, const char *key, json_t *v)
+{
+    if (json_object_set_new (obj, key, v))
+        c->nomem = true;
+}
+
+static void
+s_push (s_ctx_t *c, json_t *arr, json_t *v)
+{
+    if (json_array_append_new (arr, v))
+        c->nomem = true;
+}
+
+//  A note line, kept once in "notes" and set as the result's "note".
+static void
+s_note (s_ctx_t *c, json_t *result, const char *text)
+{
+    if (!text) {
+        c->nomem = true;
+        return;
+    }
+    bool seen = false;
+    size_t i;
+    json_t *n;
+    json_array_foreach (c->notes, i, n)
+        if (json_is_string (n) && !strcmp (json_string_value (n), text))
+            seen = true;
+    if (!seen)
+        s_push (c, c->notes, s_str (c, text));
+    if (result)
+        s_set (c, result, "note", s_str (c, text));
+}
+
+//  s_note for a new string (freed).
+static void
+s_note_free (s_ctx_t *c, json_t *result, char *text)
+{
+    s_note (c, result, text);
+    free (text);
+}
+
+//  ---------------------------------------------------------------------------
+//  Figures
+
+static double
+s_value (const s_ctx_t *c, size_t entry)
+{
+    return proto_release_value (c->rel, c->sum, entry);
+}
+
+//  A count as shown: exact when off, else rounded and floored at 0.
+static json_t *
+s_count (s_ctx_t *c, double n)
+{
+    if (c->off)
+        return s_int (c, llround (n));
+    return s_int (c, n > 0? llround (n): 0);
+}
+
+static json_t *
+s_pair (s_ctx_t *c, double lo, double hi)
+{
+    json_t *a = s_arr (c);
+    s_push (c, a, s_real (c, lo));
+    s_push (c, a, s_real (c, hi));
+    return a;
+}
+
+//  Whether a figure resting on this noisy count is suppressed.
+static bool
+s_small (const s_ctx_t *c, double n)
+{
+    return c->suppress && !(n >= c->min_cell);
+}
+
+//  A new result {"statistic", "column"?, "group"?}.
+static json_t *
+s_result (s_ctx_t *c, const char *statistic, const char *column, size_t group)
+{
+    json_t *r = s_obj (c);
+    s_set (c, r, "statistic", s_str (c, statistic));
+    if (column)
+        s_set (c, r, "column", s_str (c, column));
+    if (c->q->by)
+        s_set (c, r, "group", s_str (c, c->q->by->levels [group]));
+    return r;
+}
+
+static void
+s_add (s_ctx_t *c, json_t *r)
+{
+    s_push (c, c->results, r);
+}
+
+//  A scalar figure: value, and under DP ci95 and suppressed. A suppressed
+//  figure shows neither its value nor its interval.
+static void
+s_scalar (s_ctx_t *c, json_t *r, json_t *value, double lo, double hi, bool suppressed)
+{
+    if (suppressed) {
+        json_decref (value);
+        s_set (c, r, "value", s_new (c, json_null ()));
+    }
+    else
+        s_set (c, r, "value", value);
+    if (c->off)
+        return;
+    s_set (c, r, "ci95", suppressed? s_new (c, json_null ()): s_pair (c, lo, hi));
+    s_set (c, r, "suppressed", s_new (c, json_boolean (suppressed)));
+}
+
+static void
+s_note_counts (s_ctx_t *c, json_t *r, const char *what)
+{
+    if (!c->off)
+        s_note_free (c, r, util_asprintf ("%s carry DP noise: each is within " S_PM " %.1f of the "
+                                          "exact count with 95%% probability.", what,
+                                          S_Z95 * c->sd));
+}
+
+static void
+s_note_suppression (s_ctx_t *c)
+{
+    if (!c->suppress)
+        return;
+    s_note_free (c, NULL, util_asprintf ("Figures resting on a noisy count below %.0f are "
+                                         "suppressed (shown as null): this keeps small noisy "
+                                         "counts from being misread; it is not what protects "
+                                         "the records (DP does that).", c->min_cell));
+}
+
+static int
+s_cmp (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y? -1: x > y;
+}
+
+//  The p-quantile (type 7) of sorted v[0..n-1].
+static double
+s_quantile_sorted (const double *v, size_t n, double p)
+{
+    double h = (double) (n - 1) * p;
+    size_t i = (size_t) h;
+    if (i + 1 >= n)
+        return v [n - 1];
+    return v [i] + (h - (double) i) * (v [i + 1] - v [i]);
+}
+
+//  The basic bootstrap interval of an estimate from its draws (the NaN
+//  ones dropped): [2 est - q97.5, 2 est - q2.5], within [lo, hi]. When
+//  more than 5% of the draws are undefined the whole range is returned.
+static void
+s_basic (double est, double *draws, size_t n, double lo, double hi, double *out_lo,
+         double *out_hi)
+{
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite (draws [i]))
+            draws [ok++] = draws [i];
+    *out_lo = lo;
+    *out_hi = hi;
+    if (!isfinite (est) || ok < n - n / 20 || ok < 2)
+        return;
+    qsort (draws, ok, sizeof *draws, s_cmp);
+    double a = 2 * est - s_quantile_sorted (draws, ok, 0.975);
+    double b = 2 * est - s_quantile_sorted (draws, ok, 0.025);
+    *out_lo = a < lo? lo: a > hi? hi: a;
+    *out_hi = b < lo? lo: b > hi? hi: b;
+}
+
+//  A normal interval from bootstrap draws around an estimate: est +- 1.96
+//  times the draws' root mean square deviation from it (their spread and
+//  their bias together), within [0, 1]. The whole range when more than
+//  5% of the draws are undefined.
+static void
+s_rms_interval (double est, const double *draws, size_t n, double *lo, double *hi)
+{
+    double sq = 0;
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite (draws [i])) {
+            sq += (draws [i] - est) * (draws [i] - est);
+            ok++;
+        }
+    *lo = 0;
+    *hi = 1;
+    if (ok < n - n / 20 || ok < 2)
+        return;
+    double w = S_Z95 * sqrt (sq / (double) ok);
+    *lo = est - w < 0? 0: est - w;
+    *hi = est + w > 1? 1: est + w;
+}
+
+//  ---------------------------------------------------------------------------
+//  count, histogram, crosstab
+
+static void
+s_counts_count (s_ctx_t *c)
+{
+    for (size_t g = 0; g < c->rel->groups; g++) {
+        double n = s_value (c, g * c->rel->cells);
+        json_t *r = s_result (c, "count", NULL, g);
+        double pm = S_Z95 * c->sd;
+        s_scalar (c, r, s_count (c, n), n - pm > 0? n - pm: 0, n + pm, s_small (c, n));
+        s_note_counts (c, r, "Counts");
+        s_add (c, r);
+    }
+}
+
+//  values / ci95 / suppressed arrays of cells [from, from + n) of a group.
+static void
+s_cell_arrays (s_ctx_t *c, json_t *r, size_t from, size_t n)
+{
+    json_t *values = s_arr (c), *ci = c->off? NULL: s_arr (c);
+    json_t *sup = c->off? NULL: s_arr (c);
+    double pm = S_Z95 * c->sd;
+    for (size_t i = 0; i < n; i++) {
+        double x = s_value (c, from + i);
+        bool small = s_small (c, x);
+        s_push (c, values, small? s_new (c, json_null ()): s_count (c, x));
+        if (c->off)
+            continue;
+        s_push (c, ci, small? s_new (c, json_null ()): s_pair (c, x - pm > 0? x - pm: 0, x + pm));
+        s_push (c, sup, s_new (c, json_boolean (small)));
+    }
+    s_set (c, r, "values", values);
+    if (!c->off) {
+        s_set (c, r, "ci95", ci);
+        s_set (c, r, "suppressed", sup);
+    }
+}
+
+static void
+s_counts_histogram (s_ctx_t *c)
+{
+    const proto_query_t *q = c->q;
+    for (size_t g = 0; g < c->rel->groups; g++) {
+        json_t *r = s_result (c, "histogram", c->labels [0], g);
+        json_t *breaks = s_arr (c);
+        for (size_t i = 0; i < q->n_breaks; i++)
+            s_push (c, breaks, s_real (c, q->breaks [i]));
+        s_set (c, r, "breaks", breaks);
+        s_cell_arrays (c, r, g * c->rel->cells, c->rel->cells);
+        s_note_counts (c, r, "Histogram bin counts");
+        s_add (c, r);
+    }
+}
+
+//  Pearson's X^2 of the r x k table t (cells read at >= 0) over its
+//  non-empty rows and columns; *df = (rows - 1)(columns - 1) of those.
+//  NAN when df is 0. rows [r], cols [k] are work space.
+static double
+s_chisq (const double *t, size_t r, size_t k, double *rows, double *cols, size_t *df)
+{
+    double n = 0;
+    memset (rows, 0, r * sizeof *rows);
+    memset (cols, 0, k * sizeof *cols);
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < k; j++) {
+            double x = t [i * k + j] > 0? t [i * k + j]: 0;
+            rows [i] += x;
+            cols [j] += x;
+            n += x;
+        }
+    size_t rr = 0, kk = 0;
+    for (size_t i = 0; i < r; i++)
+        rr += rows [i] > 0;
+    for (size_t j = 0; j < k; j++)
+        kk += cols [j] > 0;
+    *df = rr > 1 && kk > 1? (rr - 1) * (kk - 1): 0;
+    if (!*df)
+        return NAN;
+    double x2 = 0;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < k; j++)
+            if (rows [i] > 0 && cols [j] > 0) {
+                double x = t [i * k + j] > 0? t [i * k + j]: 0;
+                double e = rows [i] * cols [j] / n;
+                x2 += (x - e) * (x - e) / e;
+            }
+    return x2;
+}
+
+
+//  The chi-squared result of one group's ra x kb table at cells [from, ..).
+//  Under DP the statistic is that of the noisy table (read at >= 0),
+//  biased upward by the noise; its p-value is a Monte Carlo test that
+//  draws tables under independence from the noisy margins and adds the
+//  same noise (Gaboardi, Lim, Rogers, Vadhan, "Differentially private
+//  chi-squared hypothesis testing", ICML 2016), and its ci95 a basic
+//  bootstrap over the noise. Without privacy the p-value is the
+//  chi-squared distribution's, as R's chisq.test (correct = FALSE).
+static void
+s_chisq_result (s_ctx_t *c, size_t group, size_t from, size_t ra, size_t kb)
+{
+    size_t cells = ra * kb, df = 0;
+    double *t = util_calloc (cells, sizeof (double));
+    double *draw = util_calloc (cells, sizeof (double));
+    double *rows = util_calloc (ra, sizeof (double)), *cols = util_calloc (kb, sizeof (double));
+    double *stats = util_calloc (S_DRAWS, sizeof (double));
+    unsigned *counts = util_calloc (cells, sizeof (unsigned));
+    json_t *r = s_result (c, "chisq", NULL, group);
+    json_t *columns = s_arr (c);
+    s_push (c, columns, s_str (c, c->labels [0]));
+    s_push (c, columns, s_str (c, c->labels [1]));
+    s_set (c, r, "columns", columns);
+    if (!t || !draw || !rows || !cols || !stats || !counts) {
+        c->nomem = true;
+        goto done;
+    }
+    double total = 0;
+    for (size_t i = 0; i < cells; i++) {
+        t [i] = s_value (c, from + i);
+        total += t [i] > 0? t [i]: 0;
+    }
+    double x2 = s_chisq (t, ra, kb, rows, cols, &df);
+    bool small = s_small (c, total);
+    if (!df) {
+        s_scalar (c, r, s_new (c, json_null ()), 0, 0, small);
+        s_set (c, r, "df", s_int (c, 0));
+        s_set (c, r, "p_value", s_new (c, json_null ()));
+        s_note (c, r, "Chi-squared needs two non-empty rows and two non-empty columns: it is "
+                      "null where a table has fewer.");
+        goto done;
+    }
+    if (c->off) {
+        s_set (c, r, "value", s_real (c, x2));
+        s_set (c, r, "df", s_int (c, (long long) df));
+        s_set (c, r, "p_value", s_real (c, gsl_cdf_chisq_Q (x2, (double) df)));
+        s_note (c, r, "Pearson's chi-squared test of independence, without continuity "
+                      "correction (R's chisq.test(correct = FALSE)), over the non-empty rows "
+                      "and columns.");
+        goto done;
+    }
+    //  The noise's expected contribution: about sd^2 / E per cell.
+    double bias = 0;
+    for (size_t i = 0; i < ra; i++)
+        for (size_t j = 0; j < kb; j++)
+            if (rows [i] > 0 && cols [j] > 0)
+                bias += c->sd * c->sd / (rows [i] * cols [j] / total);
+    //  Monte Carlo p-value: tables of the (rounded) noisy total drawn under
+    //  independence of the noisy margins, plus noise.
+    double *p = draw;
+    for (size_t i = 0; i < ra; i++)
+        for (size_t j = 0; j < kb; j++)
+            p [i * kb + j] = rows [i] * cols [j];
+    unsigned n = (unsigned) llround (total);
+    size_t above = 0, valid = 0;
+    for (size_t b = 0; b < S_DRAWS; b++) {
+        gsl_ran_multinomial (c->rng, cells, n, p, counts);
+        for (size_t i = 0; i < cells; i++)
+            t [i] = (double) counts [i] + gsl_ran_gaussian_ziggurat (c->rng, c->sd);
+        size_t d;
+        double s = s_chisq (t, ra, kb, rows, cols, &d);
+        if (isfinite (s)) {
+            valid++;
+            above += s >= x2;
+        }
+    }
+    //  The statistic's interval: the released table plus fresh noise.
+    for (size_t i = 0; i < cells; i++)
+        t [i] = s_value (c, from + i);
+    for (size_t b = 0; b < S_DRAWS; b++) {
+        for (size_t i = 0; i < cells; i++)
+            draw [i] = t [i] + gsl_ran_gaussian_ziggurat (c->rng, c->sd);
+        size_t d;
+        stats [b] = s_chisq (draw, ra, kb, rows, cols, &d);
+    }
+    double lo, hi;
+    s_basic (x2, stats, S_DRAWS, 0, HUGE_VAL, &lo, &hi);
+    if (!isfinite (hi))
+        hi = lo;                //  every draw undefined: no spread to show
+    s_scalar (c, r, s_real (c, x2), lo, hi, small);
+    s_set (c, r, "df", s_int (c, (long long) df));
+    s_set (c, r, "p_value", small? s_new (c, json_null ())
+                                 : s_real (c, (double) (above + 1) / (double) (valid + 1)));
+    s_set (c, r, "p_value_draws", s_int (c, S_DRAWS));
+    s_set (c, r, "noise_bias", s_real (c, bias));
+    s_note_free (c, r, util_asprintf ("Chi-squared from a noisy table is biased upward by the "
+                                      "noise (here by about %.1f); its p-value comes from a "
+                                      "parametric bootstrap under independence that adds the "
+                                      "same noise (%d draws), not from the chi-squared "
+                                      "distribution.", bias, S_DRAWS));
+done:
+    s_add (c, r);
+    free (t);
+    free (draw);
+    free (rows);
+    free (cols);
+    free (stats);
+    free (counts);
+}
+
+static void
+s_counts_crosstab (s_ctx_t *c)
+{
+    const proto_query_t *q = c->q;
+    bool two = q->n_terms > 1;
+    size_t ra = q->terms [0]->n_levels, kb = two? q->terms [1]->n_levels: 1;
+    for (size_t g = 0; g < c->rel->groups; g++) {
+        size_t from = g * c->rel->cells;
+        json_t *r = s_result (c, "crosstab", two? NULL: c->labels [0], g);
+        if (!two) {
+            json_t *levels = s_arr (c);
+            for (size_t i = 0; i < ra; i++)
+                s_push (c, levels, s_str (c, q->terms [0]->levels [i]));
+            s_set (c, r, "levels", levels);
+            s_cell_arrays (c, r, from, ra);
+        }
+        else {
+            json_t *columns = s_arr (c), *levels = s_arr (c);
+            json_t *values = s_arr (c), *ci = s_arr (c), *sup = s_arr (c);
+            for (size_t t = 0; t < 2; t++) {
+                json_t *l = s_arr (c);
+                for (size_t i = 0; i < q->terms [t]->n_levels; i++)
+                    s_push (c, l, s_str (c, q->terms [t]->levels [i]));
+                s_push (c, levels, l);
+                s_push (c, columns, s_str (c, c->labels [t]));
+            }
+            s_set (c, r, "columns", columns);
+            s_set (c, r, "levels", levels);
+            //  One row per level of the first term: its cells' arrays.
+            for (size_t i = 0; i < ra; i++) {
+                json_t *row = s_obj (c);
+                s_cell_arrays (c, row, from + i * kb, kb);
+                s_push (c, values, json_incref (json_object_get (row, "values")));
+                if (!c->off) {
+                    s_push (c, ci, json_incref (json_object_get (row, "ci95")));
+                    s_push (c, sup, json_incref (json_object_get (row, "suppressed")));
+                }
+                json_decref (row);
+            }
+            s_set (c, r, "values", values);
+            if (c->off) {
+                json_decref (ci);
+                json_decref (sup);
+            }
+            else {
+                s_set (c, r, "ci95", ci);
+                s_set (c, r, "suppressed", sup);
+            }
+        }
+        s_note_counts (c, r, "Table cells");
+        s_add (c, r);
+        if (two)
+            s_chisq_result (c, g, from, ra, kb);
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  Quantiles
+
+static void
+s_counts_quantiles (s_ctx_t *c)
+{
+    const proto_query_t *q = c->q;
+    const proto_term_t *term = q->terms [0];
+    size_t nodes = proto_release_tree_nodes (), np = q->n_probs;
+    double range = term->hi - term->lo;
+    double *model = util_calloc (nodes, sizeof (double)), *x = util_calloc (nodes, sizeof (double));
+    double *draws = util_calloc (np * S_DRAWS_TREE, sizeof (double));
+    //  Each group's count goes first, then the quantiles of every group
+    //  (one chart in the HTML page).
+    json_t *later = s_arr (c);
+    if (!model || !x || !draws) {
+        c->nomem = true;
+        goto done;
+    }
+    //  The consistent total's variance: B times a top node's, which is
+    //  sd^2 B^(h-1) (B - 1) / (B^h - 1) after weighted averaging (Hay et
+    //  al., section 4.2).
+    double bh = (double) s_pow_b (S_H);
+    double sd_total = c->sd * sqrt (S_B * (bh / S_B) * (S_B - 1) / (bh - 1));
+    for (size_t g = 0; g < c->rel->groups; g++) {
+        for (size_t i = 0; i < nodes; i++)
+            x [i] = s_value (c, g * c->rel->cells + i);
+        //  Exact counts are consistent already.
+        if (!c->off)
+            coord_query_tree_consistent (x);
+        double total = 0;
+        for (size_t j = 0; j < S_B; j++)
+            total += x [j];
+        bool small = s_small (c, total);
+        json_t *r = s_result (c, "count", c->labels [0], g);
+        double pm = S_Z95 * sd_total;
+        s_scalar (c, r, s_count (c, total), total - pm > 0? total - pm: 0, total + pm, small);
+        if (!c->off)
+            s_note_free (c, r, util_asprintf ("A quantile tree's count carries DP noise: it is "
+                                              "within " S_PM " %.1f of the exact count with 95%% "
+                                              "probability.", pm));
+        s_add (c, r);
+
+        r = s_result (c, "quantile", c->labels [0], g);
+        json_t *probs = s_arr (c), *values = s_arr (c);
+        json_t *ci = c->off? NULL: s_arr (c);
+        double est [PROTO_QUERY_PROBS_MAX];
+        bool empty = !(s_tree_total (x) > 0);
+        for (size_t i = 0; i < np; i++) {
+            s_push (c, probs, s_real (c, q->probs [i]));
+            est [i] = empty? NAN: coord_query_tree_quantile (x, q->probs [i]);
+            s_push (c, values, small || empty? s_new (c, json_null ())
+                                             : s_real (c, term->lo + range * est [i]));
+        }
+        if (!c->off && !small && !empty) {
+            //  Parametric bootstrap: the tree as the descent reads it stands
+            //  in for the exact one; with fresh noise, made consistent and
+            //  read again, its quantiles stray from it as the released ones
+            //  stray from the exact quantiles. (A basic bootstrap interval
+            //  covered only about 80% of the time on the Pima data: the
+            //  offset of the draws from the estimate varies from run to run,
+            //  and reflecting it moves the interval.)
+            s_tree_model (x, model);
+            for (size_t b = 0; b < S_DRAWS_TREE; b++) {
+                for (size_t i = 0; i < nodes; i++)
+                    x [i] = model [i] + gsl_ran_gaussian_ziggurat (c->rng, c->sd);
+                coord_query_tree_consistent (x);
+                for (size_t i = 0; i < np; i++) {
+                    double u = coord_query_tree_quantile (x, q->probs [i]);
+                    draws [i * S_DRAWS_TREE + b] = u < 0? NAN: u;
+                }
+            }
+            for (size_t i = 0; i < np; i++) {
+                double lo, hi;
+                s_rms_interval (est [i], draws + i * S_DRAWS_TREE, S_DRAWS_TREE, &lo, &hi);
+                s_push (c, ci, s_pair (c, term->lo + range * lo, term->lo + range * hi));
+            }
+        }
+        else
+        if (!c->off)
+            for (size_t i = 0; i < np; i++)
+                s_push (c, ci, s_new (c, json_null ()));
+        s_set (c, r, "probs", probs);
+        s_set (c, r, "values", values);
+        if (!c->off) {
+            s_set (c, r, "ci95", ci);
+            s_set (c, r, "suppressed", s_new (c, json_boolean (small)));
+        }
+        if (c->off)
+            s_note_free (c, r, util_asprintf ("Quantiles are read from a tree of %.0f leaves "
+                                              "over the public range: each is within half a "
+                                              "leaf (%.3g) of R's quantile(type = 7).", bh,
+                                              range / (2 * bh)));
+        else
+            s_note_free (c, r, util_asprintf ("Quantiles come from a noisy quantile tree "
+                                              "(%d-way, %.0f leaves over the public range, "
+                                              "made consistent by least squares); each ci95, "
+                                              "from a parametric bootstrap over the noise (%d "
+                                              "draws), covers the exact pooled quantile with "
+                                              "about 95%% probability.", S_B, bh,
+                                              S_DRAWS_TREE));
+        if (empty && !small)
+            s_note (c, r, "A quantile tree that holds no count has no quantiles: null.");
+        s_push (c, later, r);
+    }
+    for (size_t i = 0; i < json_array_size (later); i++)
+        s_add (c, json_incref (json_array_get (later, i)));
+done:
+    json_decref (later);
+    free (model);
+    free (x);
+    free (draws);
+}
+
+//  ---------------------------------------------------------------------------
+//  Moments: mean, var, summary, correlation
+
+//  Fieller's interval for A / B when both carry independent Gaussian noise
+//  of sd s: the r with (A - r B)^2 <= z^2 s^2 (1 + r^2), which holds the
+//  exact ratio with probability 95% (E. C. Fieller, "Some problems in
+//  interval estimation", JRSS B 16, 1954). Within [0, 1], where a mean of
+//  values mapped to [0, 1] is; all of it when the set is unbounded.
+static void
+s_fieller (double a, double b, double s, double *lo, double *hi)
+{
+    double zs2 = S_Z95 * S_Z95 * s * s, lead = b * b - zs2;
+    *lo = 0;
+    *hi = 1;
+    if (!(lead > 0))
+        return;
+    double root = S_Z95 * s * sqrt (a * a + b * b - zs2);
+    double r1 = (a * b - root) / lead, r2 = (a * b + root) / lead;
+    *lo = r1 < 0? 0: r1 > 1? 1: r1;
+    *hi = r2 < 0? 0: r2 > 1? 1: r2;
+}
+
+//  The sum of squared deviations s2 - s1^2 / n of n values in [0, 1].
+//  Exact sums (privacy off) hold each value to 2^-52: a spread within the
+//  rounding of its terms (n 2^-48) is that of a column that does not
+//  vary, 0.
+static double
+s_spread_u (double n, double s1, double s2, bool exact)
+{
+    double d = s2 - s1 * s1 / n;
+    return exact && fabs (d) <= ldexp (n, -48)? 0: d;
+}
+
+//  The sample variance of values in [0, 1] from n, their sum and their
+//  sum of squares; NAN when n <= 1.
+static double
+s_var_u (double n, double s1, double s2, bool exact)
+{
+    return n > 1? s_spread_u (n, s1, s2, exact) / (n - 1): NAN;
+}
+
+//  The correlation from n, the two sums, sums of squares and the cross
+//  product; NAN when a column has no spread.
+static double
+s_corr (double n, double sj, double sk, double sjj, double skk, double sjk, bool exact)
+{
+    double vj = n * s_spread_u (n, sj, sjj, exact), vk = n * s_spread_u (n, sk, skk, exact);
+    if (!(vj > 0 && vk > 0))
+        return NAN;
+    return (n * sjk - sj * sk) / sqrt (vj * vk);
+}
+
+//  Entry offsets within a group of a moments release.
+static size_t
+s_pair_index (size_t m, size_t j, size_t k)
+{
+    //  Pairs j < k row by row: rows 0..j-1 hold m-1, m-2, ... pairs.
+    return j * m - j * (j + 1) / 2 + (k - j - 1);
+}
+
+static void
+s_moment_count (s_ctx_t *c, size_t g, const char *column, double n)
+{
+    json_t *r = s_result (c, "count", column, g);
+    double pm = S_Z95 * c->sd;
+    s_scalar (c, r, s_count (c, n), n - pm > 0? n - pm: 0, n + pm, s_small (c, n));
+    s_note_counts (c, r, "Counts");
+    s_add (c, r);
+}
+
+static void
+s_mean (s_ctx_t *c, size_t g, size_t j, double n, double s1)
+{
+    const proto_term_t *term = c->q->terms [j];
+    double range = term->hi - term->lo;
+    json_t *r = s_result (c, "mean", c->labels [j], g);
+    double u = n > 0? s1 / n: NAN, lo = 0, hi = 1;
+    if (!c->off && isfinite (u))
+        u = u < 0? 0: u > 1? 1: u;
+    if (!c->off)
+        s_fieller (s1, n, c->sd, &lo, &hi);
+    s_scalar (c, r, s_real (c, term->lo + range * u), term->lo + range * lo,
+              term->lo + range * hi, s_small (c, n));
+    if (!c->off)
+        s_note (c, r, "Means carry DP noise on both the count and the sum: each ci95 (Fieller's "
+                      "interval for a ratio) covers the exact pooled mean with 95% probability.");
+    if (!isfinite (u))
+        s_note (c, NULL, "A mean needs at least one record: null where a group has none.");
+    s_add (c, r);
+}
+
+//  var and sd of term j: `which` 1 var, 2 sd, 3 both (summary gives sd).
+static void
+s_spread (s_ctx_t *c, size_t g, size_t j, double n, double s1, double s2, int which,
+          double *draws)
+{
+    const proto_term_t *term = c->q->terms [j];
+    double range = term->hi - term->lo;
+    double v = s_var_u (n, s1, s2, c->off);
+    if (isfinite (v) && v < 0)
+        v = 0;                  //  noise (or rounding) below zero spread
+    double lo = 0, hi = 0.5;    //  a sample variance of values in [0, 1] is <= 1/2
+    if (!c->off && isfinite (v)) {
+        for (size_t b = 0; b < S_DRAWS; b++)
+            draws [b] = s_var_u (n + gsl_ran_gaussian_ziggurat (c->rng, c->sd),
+                                 s1 + gsl_ran_gaussian_ziggurat (c->rng, c->sd),
+                                 s2 + gsl_ran_gaussian_ziggurat (c->rng, c->sd), false);
+        s_basic (s_var_u (n, s1, s2, false), draws, S_DRAWS, 0, 0.5, &lo, &hi);
+    }
+    bool small = s_small (c, n);
+    if (which & 1) {
+        json_t *r = s_result (c, "var", c->labels [j], g);
+        s_scalar (c, r, s_real (c, range * range * v), range * range * lo, range * range * hi,
+                  small);
+        if (!c->off)
+            s_note (c, r, "Variances carry DP noise on three sums and can be far off when the "
+                          "spread is small against the public range; each ci95 (a parametric "
+                          "bootstrap over the noise) covers the exact pooled value with about "
+                          "95% probability.");
+        s_add (c, r);
+    }
+    if (which & 2) {
+        json_t *r = s_result (c, "sd", c->labels [j], g);
+        s_scalar (c, r, s_real (c, range * sqrt (v)), range * sqrt (lo), range * sqrt (hi),
+                  small);
+        if (!c->off)
+            s_note (c, r, "Standard deviations carry DP noise on three sums and can be far off "
+                          "when the spread is small against the public range; each ci95 (a "
+                          "parametric bootstrap over the noise) covers the exact pooled value "
+                          "with about 95% probability.");
+        s_add (c, r);
+    }
+    if (!isfinite (v))
+        s_note (c, NULL, "A variance or standard deviation needs two records: null where a "
+                         "group has fewer.");
+}
+
+static void
+s_correlation (s_ctx_t *c, size_t g, const double *e, double *draws, double *noisy)
+{
+    size_t m = c->q->n_terms, cells = c->rel->cells;
+    const double *s = e + 1, *ss = e + 1 + m, *sx = e + 1 + 2 * m;
+    double n = e [0];
+    bool small = s_small (c, n), undefined = false;
+    //  Bootstrap draws of every pair at once.
+    if (!c->off)
+        for (size_t b = 0; b < S_DRAWS; b++) {
+            for (size_t i = 0; i < cells; i++)
+                noisy [i] = e [i] + gsl_ran_gaussian_ziggurat (c->rng, c->sd);
+            for (size_t j = 0; j < m; j++)
+                for (size_t k = j + 1; k < m; k++) {
+                    size_t p = s_pair_index (m, j, k);
+                    draws [p * S_DRAWS + b] = s_corr (noisy [0], noisy [1 + j], noisy [1 + k],
+                                                      noisy [1 + m + j], noisy [1 + m + k],
+                                                      noisy [1 + 2 * m + p], false);
+                }
+        }
+    json_t *r = s_result (c, "correlation", NULL, g);
+    json_t *columns = s_arr (c), *values = s_arr (c), *ci = c->off? NULL: s_arr (c);
+    for (size_t j = 0; j < m; j++) {
+        s_push (c, columns, s_str (c, c->labels [j]));
+        json_t *row = s_arr (c), *cirow = c->off? NULL: s_arr (c);
+        for (size_t k = 0; k < m; k++) {
+            double v = 1, lo = 1, hi = 1;
+            if (j != k) {
+                size_t a = j < k? j: k, b = j < k? k: j, p = s_pair_index (m, a, b);
+                v = s_corr (n, s [a], s [b], ss [a], ss [b], sx [p], c->off);
+                if (!c->off && isfinite (v))
+                    v = v < -1? -1: v > 1? 1: v;
+                undefined |= !isfinite (v);
+                if (!c->off)
+                    s_basic (v, draws + p * S_DRAWS, S_DRAWS, -1, 1, &lo, &hi);
+            }
+            else
+            if (!(n > 1))
+                v = lo = hi = NAN;
+            s_push (c, row, small? s_new (c, json_null ()): s_real (c, v));
+            if (!c->off)
+                s_push (c, cirow, small || !isfinite (v)? s_new (c, json_null ())
+                                                       : s_pair (c, lo, hi));
+        }
+        s_push (c, values, row);
+        if (!c->off)
+            s_push (c, ci, cirow);
+    }
+    s_set (c, r, "columns", columns);
+    s_set (c, r, "values", values);
+    if (!c->off) {
+        s_set (c, r, "ci95", ci);
+        s_set (c, r, "suppressed", s_new (c, json_boolean (small)));
+        s_note (c, r, "Correlations carry DP noise on the count, sums, squares and cross "
+                      "products; each ci95 (a parametric bootstrap over the noise) covers the "
+                      "exact pooled correlation with about 95% probability.");
+    }
+    if (undefined && !small)
+        s_note (c, NULL, "A correlation with a column that does not vary is undefined: null.");
+    s_add (c, r);
+}
+
+static void
+s_moments (s_ctx_t *c)
+{
+    const proto_query_t *q = c->q;
+    size_t m = q->n_terms, cells = c->rel->cells, pairs = m * (m - 1) / 2;
+    double *e = util_calloc (cells, sizeof (double)), *noisy = util_calloc (cells, sizeof (double));
+    double *draws = util_calloc ((pairs? pairs: 1) * S_DRAWS, sizeof (double));
+    if (!e || !noisy || !draws) {
+        c->nomem = true;
+        goto done;
+    }
+    for (size_t g = 0; g < c->rel->groups; g++) {
+        for (size_t i = 0; i < cells; i++)
+            e [i] = s_value (c, g * cells + i);
+        double n = e [0];
+        switch (q->kind) {
+            case PROTO_Q_SUMMARY:
+                for (size_t j = 0; j < m; j++) {
+                    s_moment_count (c, g, c->labels [j], n);
+                    s_mean (c, g, j, n, e [1 + j]);
+                    s_spread (c, g, j, n, e [1 + j], e [1 + m + j], 2, draws);
+                }
+                break;
+            case PROTO_Q_MEAN:
+                s_moment_count (c, g, NULL, n);
+                for (size_t j = 0; j < m; j++)
+                    s_mean (c, g, j, n, e [1 + j]);
+                break;
+            case PROTO_Q_VAR:
+                s_moment_count (c, g, NULL, n);
+                for (size_t j = 0; j < m; j++)
+                    s_spread (c, g, j, n, e [1 + j], e [1 + m + j], 1, draws);
+                break;
+            default:
+                s_moment_count (c, g, NULL, n);
+                s_correlation (c, g, e, draws, noisy);
+                break;
+        }
+    }
+done:
+    free (e);
+    free (noisy);
+    free (draws);
+}
+
+//  ---------------------------------------------------------------------------
+//  The report
+
+//  FNV-1a over the released vector and the query text: the bootstrap's
+//  seed, so that a report follows from its release.
+static unsigned long
+s_seed (const proto_release_t *rel, const int64_t *sum)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < rel->dim; i++)
+        for (int b = 0; b < 8; b++) {
+            h ^= (uint64_t) ((uint64_t) sum [i] >> (8 * b)) & 0xff;
+            h *= 1099511628211ULL;
+        }
+    for (const char *p = rel->query->text; p && *p; p++) {
+        h ^= (unsigned char) *p;
+        h *= 1099511628211ULL;
+    }
+    return (unsigned long) h;
+}
+
+static json_t *
+s_privacy (s_ctx_t *c, unsigned contributors)
+{
+    const proto_release_t *rel = c->rel;
+    json_t *p = s_obj (c);
+    s_set (c, p, "epsilon", c->off? s_new (c, json_null ()): s_real (c, rel->epsilon_spent));
+    s_set (c, p, "delta", c->off? s_new (c, json_null ()): s_real (c, rel->delta));
+    s_set (c, p, "target_epsilon", c->off? s_new (c, json_null ()): s_real (c, rel->epsilon));
+    s_set (c, p, "unit", s_str (c, "record"));
+    s_set (c, p, "neighbouring", s_str (c, "add/remove one record at one site"));
+    s_set (c, p, "not_private", s_new (c, json_boolean (c->off)));
+    s_set (c, p, "noise_sd", s_real (c, c->sd));
+    s_set (c, p, "sites", s_int (c, contributors));
+    s_set (c, p, "min_cell", c->suppress? s_real (c, c->min_cell): s_new (c, json_null ()));
+    return p;
+}
+
+static json_t *
+s_left_out (s_ctx_t *c)
+{
+    double n = s_value (c, c->rel->entries - 1), pm = S_Z95 * c->sd;
+    json_t *r = s_obj (c);
+    bool small = s_small (c, n);
+    s_scalar (c, r, s_count (c, n), n - pm > 0? n - pm: 0, n + pm, small);
+    if (c->off)
+        s_note_free (c, NULL, util_asprintf ("%.0f records were left out: a variable the query "
+                                             "reads is missing there (R's na.omit), or a value "
+                                             "falls outside cut()'s or the histogram's breaks.",
+                                             n));
+    else
+    if (!small)
+        s_note_free (c, NULL, util_asprintf ("About %.0f records (a noisy count) were left out: "
+                                             "a variable the query reads is missing there (R's "
+                                             "na.omit), or a value falls outside cut()'s or the "
+                                             "histogram's breaks.", n > 0? round (n): 0));
+    return r;
+}
+
+json_t *
+coord_query_results (const proto_release_t *rel, const int64_t *sum, unsigned contributors,
+                     const coord_query_options_t *options)
+{
+    if (!rel || !rel->query || !sum)
+        return util_error_null (UTIL_EINPUT, "query results: no release or no sum");
+    if (contributors < 1 || contributors > 64)
+        return util_error_null (UTIL_EINPUT, "query results: %u contributing sites is not in "
+                                "1..64", contributors);
+    model_init ();                      //  GSL reports, never aborts
+    const proto_query_t *q = rel->query;
+    s_ctx_t c = {
+        .rel = rel, .q = q, .sum = sum, .off = rel->off,
+        .sd = proto_release_noise_sd (rel, contributors),
+        .min_cell = options && options->min_cell? options->min_cell
+                                                : COORD_QUERY_MIN_CELL_DEFAULT,
+        .suppress = !rel->off && !(options && options->no_suppression)
+    };
+    json_t *top = NULL;
+    char *by = NULL;
+    if (!(c.labels = util_calloc (q->n_terms? q->n_terms: 1, sizeof (char *))))
+        goto fail;
+    for (size_t j = 0; j < q->n_terms; j++)
+        if (!(c.labels [j] = proto_term_label (q->terms [j])))
+            goto fail;
+    if (q->by && !(by = proto_term_label (q->by)))
+        goto fail;
+    if (!c.off) {
+        if (util_alloc_fault () || !(c.rng = gsl_rng_alloc (gsl_rng_mt19937))) {
+            util_error (UTIL_ENOMEM, "query results: out of memory (a random generator)");
+            goto fail;
+        }
+        gsl_rng_set (c.rng, s_seed (rel, sum));
+    }
+    top = s_obj (&c);
+    c.results = s_arr (&c);
+    c.notes = s_arr (&c);
+    if (c.off)
+        s_note (&c, NULL, "NOT PRIVATE: privacy was off, so every figure is exact and carries "
+                          "no privacy guarantee (development and validation only).");
+    s_set (&c, top, "query", s_str (&c, q->text));
+    s_set (&c, top, "dataset", s_str (&c, options? options->dataset: NULL));
+    s_set (&c, top, "kind", s_str (&c, proto_query_kind_name (q->kind)));
+    s_set (&c, top, "by", s_str (&c, by));
+    s_set (&c, top, "privacy", s_privacy (&c, contributors));
+    s_set (&c, top, "left_out", s_left_out (&c));
+    s_note_suppression (&c);
+    switch (q->kind) {
+        case PROTO_Q_COUNT:       s_counts_count (&c); break;
+        case PROTO_Q_HISTOGRAM:   s_counts_histogram (&c); break;
+        case PROTO_Q_CROSSTAB:    s_counts_crosstab (&c); break;
+        case PROTO_Q_QUANTILES:   s_counts_quantiles (&c); break;
+        default:                  s_moments (&c); break;
+    }
+    s_set (&c, top, "results", json_incref (c.results));
+    s_set (&c, top, "notes", json_incref (c.notes));
+    if (c.nomem)
+        goto fail;
+    goto done;
+fail:
+    if (c.nomem || util_last_code () == UTIL_ENOMEM)
+        util_error (UTIL_ENOMEM, "query results: out of memory");
+    json_decref (top);
+    top = NULL;
+done:
+    json_decref (c.results);
+    json_decref (c.notes);
+    for (size_t j = 0; c.labels && j < q->n_terms; j++)
+        free (c.labels [j]);
+    free (c.labels);
+    free (by);
+    if (c.rng)
+        gsl_rng_free (c.rng);
+    return top;
+}

@@ -1,0 +1,1207 @@
+/*  coordinator/query_render.c - a query's results JSON (query.h) as tidy
+    CSV and as one self-contained HTML page with SVG charts. The JSON is
+    checked first (it may come back from a file); every string from it is
+    quoted (CSV) or escaped (HTML). */
+#include "query.h"
+#include "render_internal.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  ---------------------------------------------------------------------------
+//  Shape checks
+
+static bool
+s_num_or_null (const json_t *v)
+{
+    return json_is_number (v) || json_is_null (v);
+}
+
+//  v is absent, null, or [lo, hi] of numbers.
+static bool
+s_interval (const json_t *v)
+{
+    return !v || json_is_null (v)
+        || (json_is_array (v) && json_array_size (v) == 2
+            && json_is_number (json_array_get (v, 0)) && json_is_number (json_array_get (v, 1)));
+}
+
+//  v is an array of n numbers or nulls (n == 0: any length).
+static bool
+s_numbers (const json_t *v, size_t n)
+{
+    if (!json_is_array (v) || (n && json_array_size (v) != n))
+        return false;
+    size_t i;
+    json_t *e;
+    json_array_foreach (v, i, e)
+        if (!s_num_or_null (e))
+            return false;
+    return true;
+}
+
+static bool
+s_strings (const json_t *v, size_t n)
+{
+    if (!json_is_array (v) || (n && json_array_size (v) != n))
+        return false;
+    size_t i;
+    json_t *e;
+    json_array_foreach (v, i, e)
+        if (!json_is_string (e))
+            return false;
+    return true;
+}
+
+//  ci95 and suppressed of a figure of n values: absent, or one per value
+//  (suppressed: one for the figure unless `each`).
+static bool
+s_per_value (const json_t *ci, const json_t *sup, size_t n, bool each)
+{
+    if (ci) {
+        if (!json_is_array (ci) || json_array_size (ci) != n)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!s_interval (json_array_get (ci, i)))
+                return false;
+    }
+    if (sup && each) {
+        if (!json_is_array (sup) || json_array_size (sup) != n)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!json_is_boolean (json_array_get (sup, i)))
+                return false;
+    }
+    else
+    if (sup && !json_is_boolean (sup))
+        return false;
+    return true;
+}
+
+static int
+s_bad (size_t i, const char *what)
+{
+    return util_error (UTIL_EINPUT, "query report: results[%zu]: %s", i, what);
+}
+
+//  A table of `rows` rows of n values each, with per-cell ci95 and
+//  suppressed rows when present.
+static bool
+s_table (const json_t *values, const json_t *ci, const json_t *sup, size_t rows, size_t n)
+{
+    if (!json_is_array (values) || json_array_size (values) != rows
+    ||  (ci && (!json_is_array (ci) || json_array_size (ci) != rows))
+    ||  (sup && (!json_is_array (sup) || json_array_size (sup) != rows)))
+        return false;
+    for (size_t a = 0; a < rows; a++)
+        if (!s_numbers (json_array_get (values, a), n)
+        ||  !s_per_value (ci? json_array_get (ci, a): NULL, sup? json_array_get (sup, a): NULL,
+                          n, true))
+            return false;
+    return true;
+}
+
+static int
+s_check_result (size_t i, const json_t *r)
+{
+    if (!json_is_object (r))
+        return s_bad (i, "expected an object");
+    const char *stat = coord_render_str (r, "statistic");
+    if (!stat)
+        return s_bad (i, "statistic: expected a string");
+    json_t *column = json_object_get (r, "column"), *columns = json_object_get (r, "columns");
+    json_t *group = json_object_get (r, "group"), *values = json_object_get (r, "values");
+    json_t *ci = json_object_get (r, "ci95"), *sup = json_object_get (r, "suppressed");
+    json_t *levels = json_object_get (r, "levels");
+    if (column && !json_is_string (column))
+        return s_bad (i, "column: expected a string");
+    if (columns && !s_strings (columns, 0))
+        return s_bad (i, "columns: expected an array of strings");
+    if (group && !json_is_string (group))
+        return s_bad (i, "group: expected a string");
+    json_t *note = json_object_get (r, "note");
+    if (note && !json_is_string (note))
+        return s_bad (i, "note: expected a string");
+    if (!strcmp (stat, "quantile")) {
+        json_t *probs = json_object_get (r, "probs");
+        size_t n = json_array_size (probs);
+        if (!s_numbers (probs, 0) || !s_numbers (values, 0) || json_array_size (values) != n)
+            return s_bad (i, "quantile: expected probs and values of the same length");
+        return s_per_value (ci, sup, n, false)? 0: s_bad (i, "quantile: ci95 or suppressed");
+    }
+    if (!strcmp (stat, "histogram")) {
+        size_t n = json_array_size (values);
+        if (!s_numbers (values, 0) || n < 1 || !s_numbers (json_object_get (r, "breaks"), n + 1))
+            return s_bad (i, "histogram: expected values and one more breaks");
+        return s_per_value (ci, sup, n, true)? 0: s_bad (i, "histogram: ci95 or suppressed");
+    }
+    if (!strcmp (stat, "crosstab") && column) {
+        size_t n = json_array_size (levels);
+        if (!s_strings (levels, 0) || !s_numbers (values, n))
+            return s_bad (i, "crosstab: expected levels and values of the same length");
+        return s_per_value (ci, sup, n, true)? 0: s_bad (i, "crosstab: ci95 or suppressed");
+    }
+    if (!strcmp (stat, "crosstab")) {
+        json_t *la = json_array_get (levels, 0), *lb = json_array_get (levels, 1);
+        if (json_array_size (columns) != 2 || json_array_size (levels) != 2
+        ||  !s_strings (la, 0) || !s_strings (lb, 0))
+            return s_bad (i, "crosstab: expected a column, or two columns and their levels");
+        if (!s_table (values, ci, sup, json_array_size (la), json_array_size (lb)))
+            return s_bad (i, "crosstab: expected one row of values (ci95, suppressed) per "
+                             "level of the first column");
+        return 0;
+    }
+    if (!strcmp (stat, "correlation")) {
+        size_t m = json_array_size (columns);
+        if (m < 2 || !s_table (values, ci, NULL, m, m)
+        ||  (sup && !json_is_boolean (sup)))
+            return s_bad (i, "correlation: expected columns and a square matrix of values");
+        return 0;
+    }
+    //  count, mean, sd, var, chisq, and any later scalar figure.
+    if (!json_object_get (r, "value") || !s_num_or_null (json_object_get (r, "value")))
+        return s_bad (i, "value: expected a number or null");
+    if (!s_interval (ci) || (sup && !json_is_boolean (sup)))
+        return s_bad (i, "ci95 or suppressed");
+    if (!strcmp (stat, "chisq")
+    &&  (json_array_size (columns) != 2 || !s_num_or_null (json_object_get (r, "p_value"))
+         || !json_is_integer (json_object_get (r, "df"))))
+        return s_bad (i, "chisq: expected two columns, df and p_value");
+    return 0;
+}
+
+static int
+s_check (const json_t *report)
+{
+    if (!json_is_object (report))
+        return util_error (UTIL_EINPUT, "query report: expected a JSON object");
+    json_t *results = json_object_get (report, "results");
+    if (!json_is_array (results))
+        return util_error (UTIL_EINPUT, "query report: results: expected an array");
+    json_t *privacy = json_object_get (report, "privacy");
+    if (!json_is_object (privacy))
+        return util_error (UTIL_EINPUT, "query report: privacy: expected an object");
+    json_t *left = json_object_get (report, "left_out");
+    if (left && (!json_is_object (left) || !s_num_or_null (json_object_get (left, "value"))
+                 || !s_interval (json_object_get (left, "ci95"))))
+        return util_error (UTIL_EINPUT, "query report: left_out: expected {value, ci95}");
+    json_t *notes = json_object_get (report, "notes");
+    if (notes && !s_strings (notes, 0))
+        return util_error (UTIL_EINPUT, "query report: notes: expected an array of strings");
+    size_t i;
+    json_t *r;
+    json_array_foreach (results, i, r)
+        if (s_check_result (i, r))
+            return -1;
+    return 0;
+}
+
+//  Runs fn into a new string; NULL (UTIL_ENOMEM) if the stream fails.
+static char *
+s_to_string (int (*fn) (const json_t *, FILE *), const json_t *report)
+{
+    if (s_check (report))
+        return NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = util_alloc_fault ()? NULL: open_memstream (&text, &len);
+    if (!m)
+        return util_error_null (UTIL_ENOMEM, "query report: out of memory");
+    int rc = fn (report, m);
+    //  A memory stream fails only for memory.
+    bool failed = ferror (m) != 0;
+    if (fclose (m) || failed || !text || util_alloc_fault ()) {
+        free (text);
+        return util_error_null (UTIL_ENOMEM, "query report: out of memory");
+    }
+    if (rc) {
+        free (text);
+        return NULL;
+    }
+    return text;
+}
+
+//  ---------------------------------------------------------------------------
+//  CSV
+
+//  A text field, per RFC 4180: quoted when it holds a comma, a quote or a
+//  line break, quotes doubled. A field a spreadsheet would run as a
+//  formula (=, +, @, a tab or CR first; '-' before anything but a number
+//  or Inf) gets a leading ' inside quotes; plain numbers and "-Inf" stay
+//  as they are, so that R and pandas read them.
+static void
+s_csv_text (FILE *out, const char *text)
+{
+    bool formula = text [0] && (strchr ("=+@\t\r", text [0])
+                                || (text [0] == '-' && !(text [1] >= '0' && text [1] <= '9')
+                                    && text [1] != '.' && strcmp (text, "-Inf")));
+    bool quote = formula || strpbrk (text, ",\"\r\n") != NULL;
+    if (quote)
+        fputc ('"', out);
+    if (formula)
+        fputc ('\'', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc ('"', out);
+        fputc (*p, out);
+    }
+    if (quote)
+        fputc ('"', out);
+}
+
+//  A number: integers as integers, reals to 15 significant digits (as R's
+//  write.csv; the JSON keeps every bit); empty for null or anything else.
+static void
+s_csv_num (FILE *out, const json_t *v)
+{
+    if (json_is_integer (v))
+        fprintf (out, "%lld", (long long) json_integer_value (v));
+    else
+    if (json_is_real (v) && isfinite (json_real_value (v)))
+        fprintf (out, "%.15g", json_real_value (v));
+}
+
+//  One row. column, group and level may be NULL (empty).
+static void
+s_csv_row (FILE *out, const char *statistic, const char *column, const char *group,
+           const char *level, const json_t *value, const json_t *ci, const json_t *suppressed)
+{
+    s_csv_text (out, statistic);
+    fputc (',', out);
+    s_csv_text (out, column? column: "");
+    fputc (',', out);
+    s_csv_text (out, group? group: "");
+    fputc (',', out);
+    s_csv_text (out, level? level: "");
+    fputc (',', out);
+    s_csv_num (out, value);
+    fputc (',', out);
+    s_csv_num (out, json_is_array (ci)? json_array_get (ci, 0): NULL);
+    fputc (',', out);
+    s_csv_num (out, json_is_array (ci)? json_array_get (ci, 1): NULL);
+    fputs (json_is_true (suppressed)? ",true\r\n": ",false\r\n", out);
+}
+
+//  "a|b" (for a crosstab's or a correlation's pair): a new string, or NULL.
+static char *
+s_join (const char *a, const char *b)
+{
+    return util_asprintf ("%s|%s", a, b);
+}
+
+//  A histogram bin as R's hist() labels it: [a,b] first, then (a,b].
+static char *
+s_bin_label (const json_t *breaks, size_t i)
+{
+    char a [32], b [32];
+    snprintf (a, sizeof a, "%.15g", json_number_value (json_array_get (breaks, i)));
+    snprintf (b, sizeof b, "%.15g", json_number_value (json_array_get (breaks, i + 1)));
+    return util_asprintf ("%s%s,%s]", i? "(": "[", a, b);
+}
+
+static int
+s_csv_result (FILE *out, const json_t *r)
+{
+    const char *stat = coord_render_str (r, "statistic");
+    const char *column = coord_render_str (r, "column");
+    const char *group = coord_render_str (r, "group");
+    json_t *columns = json_object_get (r, "columns"), *values = json_object_get (r, "values");
+    json_t *ci = json_object_get (r, "ci95"), *sup = json_object_get (r, "suppressed");
+    json_t *levels = json_object_get (r, "levels");
+    char label [40];
+    if (!strcmp (stat, "quantile")) {
+        json_t *probs = json_object_get (r, "probs");
+        for (size_t i = 0; i < json_array_size (values); i++) {
+            snprintf (label, sizeof label, "%.15g", json_number_value (json_array_get (probs, i)));
+            s_csv_row (out, stat, column, group, label, json_array_get (values, i),
+                       json_array_get (ci, i), sup);
+        }
+        return 0;
+    }
+    if (!strcmp (stat, "histogram")) {
+        json_t *breaks = json_object_get (r, "breaks");
+        for (size_t i = 0; i < json_array_size (values); i++) {
+            char *bin = s_bin_label (breaks, i);
+            if (!bin)
+                return -1;
+            s_csv_row (out, stat, column, group, bin, json_array_get (values, i),
+                       json_array_get (ci, i), json_array_get (sup, i));
+            free (bin);
+        }
+        return 0;
+    }
+    if (!strcmp (stat, "crosstab") && column) {
+        for (size_t i = 0; i < json_array_size (values); i++)
+            s_csv_row (out, stat, column, group, json_string_value (json_array_get (levels, i)),
+                       json_array_get (values, i), json_array_get (ci, i),
+                       json_array_get (sup, i));
+        return 0;
+    }
+    if (!strcmp (stat, "chisq")) {
+        char *pair = s_join (json_string_value (json_array_get (columns, 0)),
+                             json_string_value (json_array_get (columns, 1)));
+        if (!pair)
+            return -1;
+        s_csv_row (out, stat, pair, group, NULL, json_object_get (r, "value"), ci, sup);
+        s_csv_row (out, "chisq_df", pair, group, NULL, json_object_get (r, "df"), NULL, sup);
+        s_csv_row (out, "chisq_p_value", pair, group, NULL, json_object_get (r, "p_value"), NULL,
+                   sup);
+        free (pair);
+        return 0;
+    }
+    if (!strcmp (stat, "crosstab")) {
+        char *pair = s_join (json_string_value (json_array_get (columns, 0)),
+                             json_string_value (json_array_get (columns, 1)));
+        json_t *la = json_array_get (levels, 0), *lb = json_array_get (levels, 1);
+        for (size_t a = 0; pair && a < json_array_size (la); a++)
+            for (size_t b = 0; b < json_array_size (lb); b++) {
+                char *cell = s_join (json_string_value (json_array_get (la, a)),
+                                     json_string_value (json_array_get (lb, b)));
+                if (!cell) {
+                    free (pair);
+                    return -1;
+                }
+                s_csv_row (out, stat, pair, group, cell,
+                           json_array_get (json_array_get (values, a), b),
+                           json_array_get (json_array_get (ci, a), b),
+                           json_array_get (json_array_get (sup, a), b));
+                free (cell);
+            }
+        int rc = pair? 0: -1;
+        free (pair);
+        return rc;
+    }
+    if (!strcmp (stat, "correlation")) {
+        size_t m = json_array_size (columns);
+        for (size_t j = 0; j < m; j++)
+            for (size_t k = j + 1; k < m; k++) {
+                char *pair = s_join (json_string_value (json_array_get (columns, j)),
+                                     json_string_value (json_array_get (columns, k)));
+                if (!pair)
+                    return -1;
+                s_csv_row (out, stat, pair, group, NULL,
+                           json_array_get (json_array_get (values, j), k),
+                           json_array_get (json_array_get (ci, j), k), sup);
+                free (pair);
+            }
+        return 0;
+    }
+    s_csv_row (out, stat, column, group, NULL, json_object_get (r, "value"), ci, sup);
+    return 0;
+}
+
+static int
+s_csv (const json_t *report, FILE *out)
+{
+    fputs ("statistic,column,group,level,value,ci95_low,ci95_high,suppressed\r\n", out);
+    json_t *left = json_object_get (report, "left_out");
+    if (left)
+        s_csv_row (out, "left_out", NULL, NULL, NULL, json_object_get (left, "value"),
+                   json_object_get (left, "ci95"), json_object_get (left, "suppressed"));
+    size_t i;
+    json_t *r;
+    json_array_foreach (json_object_get (report, "results"), i, r)
+        if (s_csv_result (out, r))
+            return -1;
+    return 0;
+}
+
+char *
+coord_query_csv (const json_t *results)
+{
+    return s_to_string (s_csv, results);
+}
+
+//  ---------------------------------------------------------------------------
+//  HTML
+
+#define S_W       720               //  chart width
+#define S_PAD_L   56
+#define S_PAD_R   24
+#define S_PAD_T   16
+#define S_PAD_B   40
+
+static const char s_css [] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:60rem;"
+    "margin:2rem auto;padding:0 1rem;color:#222;line-height:1.4}"
+    "h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;"
+    "border-bottom:1px solid #ddd;padding-bottom:.2rem}"
+    "code.query{font-size:1.05rem;background:#f4f4f4;padding:.2rem .4rem;border-radius:4px}"
+    "table{border-collapse:collapse;margin:.5rem 0}th,td{text-align:left;padding:.2rem .8rem "
+    ".2rem 0;vertical-align:top}th{font-weight:600;color:#444}"
+    "table.grid td,table.grid th{border:1px solid #e4e4e4;padding:.25rem .6rem}"
+    "table.grid td.n{text-align:right}"
+    ".ci{display:block;color:#666;font-size:.8rem;white-space:nowrap}"
+    "td.sup{background:repeating-linear-gradient(45deg,#eee,#eee 4px,#fafafa 4px,#fafafa 8px);"
+    "color:#777;font-style:italic}"
+    ".stamp{border:4px solid #d00;color:#d00;font-weight:800;font-size:2rem;letter-spacing:.2rem;"
+    "text-align:center;padding:.5rem;margin:1rem 0;transform:rotate(-1deg)}"
+    ".stamp small{display:block;font-size:.9rem;letter-spacing:0;font-weight:400}"
+    ".privacy{border:2px solid #1f77b4;border-radius:6px;padding:.5rem 1rem;background:#f5f9fd}"
+    ".privacy.off{border-color:#d00;background:#fff5f5}"
+    ".missing{color:#b00020;font-style:italic}"
+    "figure{margin:1.5rem 0;padding:.5rem 1rem;border:1px solid #e4e4e4;border-radius:6px}"
+    "figcaption{font-weight:600;margin-bottom:.3rem}"
+    "p.dp{color:#1f4e79;font-size:.9rem;margin:.3rem 0}p.dp.off{color:#d00;font-weight:600}"
+    "p.note{font-size:.9rem;margin:.3rem 0}"
+    "svg text{font-size:11px;fill:#333}svg .axis{font-size:12px}svg .legend{font-size:12px}"
+    "svg .sup{fill:#777;font-style:italic}"
+    "footer{margin-top:2rem;color:#777;font-size:.85rem}";
+
+typedef struct {
+    FILE *out;
+    const json_t *report;
+    bool private;
+    double min_cell;
+    unsigned charts;            //  unique ids for the SVG patterns
+} s_page_t;
+
+//  A number for people: integers as they are, reals to 4 significant
+//  digits (whole numbers from 100000 up); `missing` for null.
+static void
+s_html_num (FILE *out, const json_t *v, const char *missing)
+{
+    if (json_is_integer (v))
+        fprintf (out, "%lld", (long long) json_integer_value (v));
+    else
+    if (json_is_real (v) && isfinite (json_real_value (v))) {
+        double d = json_real_value (v);
+        fprintf (out, fabs (d) >= 1e5? "%.0f": "%.4g", d);
+    }
+    else
+        fputs (missing, out);
+}
+
+static void
+s_html_ci (FILE *out, const json_t *ci)
+{
+    if (!json_is_array (ci))
+        return;
+    fputs ("<span class=\"ci\">95%: ", out);
+    s_html_num (out, json_array_get (ci, 0), "?");
+    fputs (" to ", out);
+    s_html_num (out, json_array_get (ci, 1), "?");
+    fputs ("</span>", out);
+}
+
+//  A table cell for a value, its interval and whether it was suppressed.
+static void
+s_html_cell (FILE *out, const json_t *value, const json_t *ci, const json_t *sup)
+{
+    if (json_is_true (sup)) {
+        fputs ("<td class=\"sup\" title=\"noisy count below the minimum cell\">suppressed</td>",
+               out);
+        return;
+    }
+    fputs ("<td class=\"n\">", out);
+    s_html_num (out, value, "<span class=\"missing\">n/a</span>");
+    s_html_ci (out, ci);
+    fputs ("</td>", out);
+}
+
+//  The privacy line under a figure.
+static void
+s_html_dp (s_page_t *p)
+{
+    json_t *privacy = json_object_get (p->report, "privacy");
+    double eps, delta, sd, sites;
+    if (!p->private) {
+        fputs ("<p class=\"dp off\">NOT PRIVATE: exact figures, no noise.</p>\n", p->out);
+        return;
+    }
+    fputs ("<p class=\"dp\">", p->out);
+    if (coord_render_num (privacy, "epsilon", &eps) && coord_render_num (privacy, "delta", &delta))
+        fprintf (p->out, "&#949; = %.3g, &#948; = %.3g", eps, delta);
+    else
+        fputs ("&#949; and &#948; not stated", p->out);
+    if (coord_render_num (privacy, "noise_sd", &sd))
+        fprintf (p->out, "; noise: standard deviation %.3g on each released entry", sd);
+    if (coord_render_num (privacy, "sites", &sites))
+        fprintf (p->out, " (the sum of %.0f sites' shares)", sites);
+    fputs (".</p>\n", p->out);
+}
+
+static bool
+s_same (const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp (a, b));
+}
+
+//  The privacy line and the distinct notes of results[from .. to), then
+//  the end of the figure.
+static void
+s_html_figure_end (s_page_t *p, const json_t *results, size_t from, size_t to)
+{
+    s_html_dp (p);
+    for (size_t i = from; i < to; i++) {
+        const char *note = coord_render_str (json_array_get (results, i), "note");
+        bool seen = false;
+        for (size_t k = from; k < i && !seen; k++)
+            seen = s_same (note, coord_render_str (json_array_get (results, k), "note"));
+        if (!note || seen)
+            continue;
+        fputs ("<p class=\"note\">", p->out);
+        coord_render_esc (p->out, note);
+        fputs ("</p>\n", p->out);
+    }
+    fputs ("</figure>\n", p->out);
+}
+
+//  " -- diabetes = 1" after a figure's title when grouped.
+static void
+s_html_group (s_page_t *p, const json_t *r)
+{
+    const char *group = coord_render_str (r, "group");
+    const char *by = coord_render_str (p->report, "by");
+    if (!group)
+        return;
+    fputs (" &mdash; ", p->out);
+    coord_render_esc (p->out, by? by: "group");
+    fputs (" = ", p->out);
+    coord_render_esc (p->out, group);
+}
+
+static bool
+s_is_scalar (const char *stat)
+{
+    return !strcmp (stat, "count") || !strcmp (stat, "mean") || !strcmp (stat, "sd")
+        || !strcmp (stat, "var");
+}
+
+//  The scalar figures results[from .. to) as one table: a row per group
+//  and column (in order of first appearance), a column per statistic.
+static void
+s_html_summary (s_page_t *p, const json_t *results, size_t from, size_t to)
+{
+    static const char *stats [] = { "count", "mean", "sd", "var" };
+    bool has [4] = { false };
+    for (size_t i = from; i < to; i++)
+        for (size_t s = 0; s < 4; s++)
+            has [s] |= !strcmp (coord_render_str (json_array_get (results, i), "statistic"),
+                                stats [s]);
+    bool grouped = coord_render_str (json_array_get (results, from), "group") != NULL;
+    const char *by = coord_render_str (p->report, "by");
+    fprintf (p->out, "<figure><figcaption>%s</figcaption>\n<table class=\"grid\">\n<tr>",
+             has [1] || has [2] || has [3]? "Summary": "Counts");
+    if (grouped) {
+        fputs ("<th>", p->out);
+        coord_render_esc (p->out, by? by: "group");
+        fputs ("</th>", p->out);
+    }
+    fputs ("<th>column</th>", p->out);
+    for (size_t s = 0; s < 4; s++)
+        if (has [s])
+            fprintf (p->out, "<th>%s</th>", stats [s]);
+    fputs ("</tr>\n", p->out);
+    for (size_t i = from; i < to; i++) {
+        const json_t *r = json_array_get (results, i);
+        const char *g = coord_render_str (r, "group"), *col = coord_render_str (r, "column");
+        bool seen = false;
+        for (size_t k = from; k < i && !seen; k++) {
+            const json_t *e = json_array_get (results, k);
+            seen = s_same (g, coord_render_str (e, "group"))
+                && s_same (col, coord_render_str (e, "column"));
+        }
+        if (seen)
+            continue;
+        fputs ("<tr>", p->out);
+        if (grouped) {
+            fputs ("<th>", p->out);
+            coord_render_esc (p->out, g? g: "");
+            fputs ("</th>", p->out);
+        }
+        fputs ("<th>", p->out);
+        coord_render_esc (p->out, col? col: "(records)");
+        fputs ("</th>", p->out);
+        for (size_t s = 0; s < 4; s++) {
+            if (!has [s])
+                continue;
+            const json_t *hit = NULL;
+            for (size_t k = i; k < to && !hit; k++) {
+                const json_t *e = json_array_get (results, k);
+                if (!strcmp (coord_render_str (e, "statistic"), stats [s])
+                &&  s_same (g, coord_render_str (e, "group"))
+                &&  s_same (col, coord_render_str (e, "column")))
+                    hit = e;
+            }
+            if (hit)
+                s_html_cell (p->out, json_object_get (hit, "value"), json_object_get (hit, "ci95"),
+                             json_object_get (hit, "suppressed"));
+            else
+                fputs ("<td></td>", p->out);
+        }
+        fputs ("</tr>\n", p->out);
+    }
+    fputs ("</table>\n", p->out);
+    s_html_figure_end (p, results, from, to);
+}
+
+//  The smallest "round" step (1, 2, 2.5, 5 times a power of ten) at least
+//  `raw`.
+static double
+s_nice_step (double raw)
+{
+    static const double mult [] = { 1, 2, 2.5, 5, 10 };
+    if (!(raw > 0))
+        return 1;
+    double p = pow (10, floor (log10 (raw)));
+    for (size_t i = 0; i < sizeof mult / sizeof mult [0]; i++)
+        if (mult [i] * p >= raw * (1 - 1e-12))
+            return mult [i] * p;
+    return 10 * p;
+}
+
+//  A histogram: bars over the breaks, each with its interval; suppressed
+//  bins hatched up to the minimum cell.
+static void
+s_html_histogram (s_page_t *p, const json_t *results, size_t at)
+{
+    const json_t *r = json_array_get (results, at);
+    json_t *values = json_object_get (r, "values"), *breaks = json_object_get (r, "breaks");
+    json_t *ci = json_object_get (r, "ci95"), *sup = json_object_get (r, "suppressed");
+    size_t n = json_array_size (values);
+    const int h = 260;
+    double x0 = json_number_value (json_array_get (breaks, 0));
+    double x1 = json_number_value (json_array_get (breaks, n));
+    double ymax = p->private? p->min_cell: 1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_array_get (ci, i);
+        double v = json_number_value (json_array_get (values, i));
+        if (json_is_array (c))
+            v = fmax (v, json_number_value (json_array_get (c, 1)));
+        ymax = fmax (ymax, v);
+    }
+    double step = s_nice_step (ymax / 4);
+    if (step < 1)
+        step = 1;
+    ymax = 4 * step;
+    double pw = S_W - S_PAD_L - S_PAD_R, ph = h - S_PAD_T - S_PAD_B;
+    double span = x1 > x0? x1 - x0: 1;
+    #define S_X(x) (S_PAD_L + ((x) - x0) / span * pw)
+    #define S_Y(y) (S_PAD_T + ph - (y) / ymax * ph)
+    unsigned id = ++p->charts;
+    fputs ("<figure><figcaption>Histogram of ", p->out);
+    coord_render_esc (p->out, coord_render_str (r, "column"));
+    s_html_group (p, r);
+    fprintf (p->out, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+                     "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"histogram\">\n"
+                     "<defs><pattern id=\"hatch%u\" width=\"6\" height=\"6\" "
+                     "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                     "<rect width=\"6\" height=\"6\" fill=\"#f4f4f4\"/><line x1=\"0\" y1=\"0\" "
+                     "x2=\"0\" y2=\"6\" stroke=\"#999\" stroke-width=\"2\"/></pattern></defs>\n"
+                     "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" "
+                     "stroke=\"#bbb\"/>\n", S_W, h, S_W, h, id, S_PAD_L, S_PAD_T, pw, ph);
+    for (int k = 0; k <= 4; k++) {
+        double y = step * k;
+        fprintf (p->out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
+                         "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n",
+                 S_PAD_L, S_Y (y), S_PAD_L + pw, S_Y (y), S_PAD_L - 6, S_Y (y) + 4, y);
+    }
+    //  At most 11 break labels.
+    size_t every = n / 10 + 1;
+    for (size_t i = 0; i <= n; i += every) {
+        double b = json_number_value (json_array_get (breaks, i));
+        fprintf (p->out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.4g</text>\n",
+                 S_X (b), h - S_PAD_B + 16, b);
+    }
+    fprintf (p->out, "<text x=\"%.0f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">",
+             S_PAD_L + pw / 2, h - 6);
+    coord_render_esc (p->out, coord_render_str (r, "column"));
+    fprintf (p->out, "</text><text x=\"14\" y=\"%d\" class=\"axis\" text-anchor=\"middle\" "
+                     "transform=\"rotate(-90 14 %d)\">count</text>\n", h / 2, h / 2);
+    for (size_t i = 0; i < n; i++) {
+        double a = json_number_value (json_array_get (breaks, i));
+        double b = json_number_value (json_array_get (breaks, i + 1));
+        double xa = S_X (a) + 0.5, xb = S_X (b) - 0.5;
+        if (xb < xa + 1)
+            xb = xa + 1;
+        if (json_is_true (json_array_get (sup, i))) {
+            fprintf (p->out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                             "fill=\"url(#hatch%u)\" stroke=\"#999\"><title>%.4g to %.4g: "
+                             "suppressed (noisy count below %.0f)</title></rect>\n",
+                     xa, S_Y (p->min_cell), xb - xa, S_Y (0) - S_Y (p->min_cell), id, a, b,
+                     p->min_cell);
+            continue;
+        }
+        json_t *v = json_array_get (values, i);
+        if (!json_is_number (v))
+            continue;
+        double y = json_number_value (v);
+        fprintf (p->out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                         "fill=\"#1f77b4\" fill-opacity=\"0.75\"><title>%.4g to %.4g: %.4g",
+                 xa, S_Y (y), xb - xa, S_Y (0) - S_Y (y), a, b, y);
+        json_t *c = json_array_get (ci, i);
+        if (json_is_array (c))
+            fprintf (p->out, " (95%%: %.4g to %.4g)", json_number_value (json_array_get (c, 0)),
+                     json_number_value (json_array_get (c, 1)));
+        fputs ("</title></rect>\n", p->out);
+        if (json_is_array (c)) {
+            double xm = (xa + xb) / 2, lo = json_number_value (json_array_get (c, 0));
+            double hi = json_number_value (json_array_get (c, 1)), cap = fmin (4, (xb - xa) / 3);
+            fprintf (p->out, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f\" "
+                             "stroke=\"#222\" stroke-width=\"1\" fill=\"none\"/>\n",
+                     xm, S_Y (lo), S_Y (hi), xm - cap, S_Y (lo), xm + cap, xm - cap, S_Y (hi),
+                     xm + cap);
+        }
+    }
+    #undef S_X
+    #undef S_Y
+    fputs ("</svg>\n", p->out);
+    if (p->private)
+        fprintf (p->out, "<p class=\"note\">Bars: noisy counts; black whiskers: their 95%% "
+                         "intervals; hatched: suppressed (noisy count below %.0f).</p>\n",
+                 p->min_cell);
+    s_html_figure_end (p, results, at, at + 1);
+}
+
+//  The probability among probs[] nearest `want`, within [lo, hi]; -1 if none.
+static long
+s_nearest (const json_t *probs, double want, double lo, double hi)
+{
+    long best = -1;
+    for (size_t i = 0; i < json_array_size (probs); i++) {
+        double q = json_number_value (json_array_get (probs, i));
+        if (q < lo || q > hi)
+            continue;
+        if (best < 0 || fabs (q - want) < fabs (json_number_value (json_array_get (probs, (size_t) best)) - want))
+            best = (long) i;
+    }
+    return best;
+}
+
+//  Quantiles of one column, results[from .. to), one row per group: a
+//  box between the probabilities nearest 0.25 and 0.75, a line at the
+//  one nearest the median, whiskers to the outer ones; each quantile's
+//  interval as a thin band above; a table of the figures under it.
+static void
+s_html_quantiles (s_page_t *p, const json_t *results, size_t from, size_t to)
+{
+    const json_t *first = json_array_get (results, from);
+    size_t rows = to - from;
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (size_t i = from; i < to; i++) {
+        const json_t *r = json_array_get (results, i);
+        json_t *values = json_object_get (r, "values"), *ci = json_object_get (r, "ci95");
+        for (size_t k = 0; k < json_array_size (values); k++) {
+            json_t *v = json_array_get (values, k), *c = json_array_get (ci, k);
+            if (json_is_number (v)) {
+                lo = fmin (lo, json_number_value (v));
+                hi = fmax (hi, json_number_value (v));
+            }
+            if (json_is_array (c)) {
+                lo = fmin (lo, json_number_value (json_array_get (c, 0)));
+                hi = fmax (hi, json_number_value (json_array_get (c, 1)));
+            }
+        }
+    }
+    fputs ("<figure><figcaption>Quantiles of ", p->out);
+    coord_render_esc (p->out, coord_render_str (first, "column"));
+    fputs ("</figcaption>\n", p->out);
+    if (lo <= hi) {
+        double step = s_nice_step ((hi - lo) / 6);
+        if (!(step > 0))
+            step = 1;
+        double x0 = floor (lo / step) * step, x1 = ceil (hi / step) * step;
+        if (x1 <= x0)
+            x1 = x0 + step;
+        //  A row: the intervals stacked above the box, one per quantile.
+        size_t np = json_array_size (json_object_get (first, "probs"));
+        int bands = p->private? (int) (np < 12? np: 12): 0;
+        int row_h = 40 + 6 * bands, h = S_PAD_T + (int) rows * row_h + S_PAD_B;
+        int pad_l = 120;
+        double pw = S_W - pad_l - S_PAD_R;
+        #define S_X(x) (pad_l + ((x) - x0) / (x1 - x0) * pw)
+        fprintf (p->out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+                         "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"quantiles\">\n"
+                         "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%d\" fill=\"#fafafa\" "
+                         "stroke=\"#bbb\"/>\n", S_W, h, S_W, h, pad_l, S_PAD_T, pw,
+                 (int) rows * row_h);
+        for (double t = x0; t <= x1 + step / 2; t += step)
+            fprintf (p->out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e4e4e4\"/>"
+                             "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.4g</text>\n",
+                     S_X (t), S_PAD_T, S_X (t), S_PAD_T + (int) rows * row_h, S_X (t),
+                     S_PAD_T + (int) rows * row_h + 16, t);
+        fprintf (p->out, "<text x=\"%.0f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">",
+                 pad_l + pw / 2, h - 6);
+        coord_render_esc (p->out, coord_render_str (first, "column"));
+        fputs ("</text>\n", p->out);
+        for (size_t i = from; i < to; i++) {
+            const json_t *r = json_array_get (results, i);
+            json_t *probs = json_object_get (r, "probs"), *values = json_object_get (r, "values");
+            json_t *ci = json_object_get (r, "ci95");
+            double yc = S_PAD_T + (double) (i - from) * row_h + row_h - 20;
+            const char *g = coord_render_str (r, "group");
+            fprintf (p->out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"axis\">",
+                     pad_l - 8, yc + 4);
+            if (g) {
+                const char *by = coord_render_str (p->report, "by");
+                coord_render_esc (p->out, by? by: "group");
+                fputs (" = ", p->out);
+                coord_render_esc (p->out, g);
+            }
+            else
+                fputs ("all records", p->out);
+            fputs ("</text>\n", p->out);
+            if (json_is_true (json_object_get (r, "suppressed"))) {
+                fprintf (p->out, "<text x=\"%.0f\" y=\"%.1f\" class=\"sup\">suppressed (noisy "
+                                 "count below %.0f)</text>\n", pad_l + 10.0, yc + 4, p->min_cell);
+                continue;
+            }
+            long pmin = s_nearest (probs, 0, 0, 1), pmax = s_nearest (probs, 1, 0, 1);
+            long b1 = s_nearest (probs, 0.25, 0, 0.5), b2 = s_nearest (probs, 0.75, 0.5, 1);
+            long med = s_nearest (probs, 0.5, 0, 1);
+            #define S_V(k) json_number_value (json_array_get (values, (size_t) (k)))
+            #define S_OK(k) ((k) >= 0 && json_is_number (json_array_get (values, (size_t) (k))))
+            if (S_OK (pmin) && S_OK (pmax))
+                fprintf (p->out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                 "stroke=\"#333\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                                 "y2=\"%.1f\" stroke=\"#333\"/><line x1=\"%.1f\" y1=\"%.1f\" "
+                                 "x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
+                         S_X (S_V (pmin)), yc, S_X (S_V (pmax)), yc,
+                         S_X (S_V (pmin)), yc - 8, S_X (S_V (pmin)), yc + 8,
+                         S_X (S_V (pmax)), yc - 8, S_X (S_V (pmax)), yc + 8);
+            if (S_OK (b1) && S_OK (b2))
+                fprintf (p->out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"20\" "
+                                 "fill=\"#aec7e8\" stroke=\"#1f77b4\"/>\n", S_X (S_V (b1)),
+                         yc - 10, fmax (1, S_X (S_V (b2)) - S_X (S_V (b1))));
+            if (S_OK (med))
+                fprintf (p->out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                 "stroke=\"#d62728\" stroke-width=\"2.5\"/>\n",
+                         S_X (S_V (med)), yc - 10, S_X (S_V (med)), yc + 10);
+            for (size_t k = 0; k < json_array_size (values); k++) {
+                json_t *c = json_array_get (ci, k);
+                if (!S_OK ((long) k))
+                    continue;
+                double q = json_number_value (json_array_get (probs, k));
+                fprintf (p->out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#222\">"
+                                 "<title>%.4g quantile: %.4g</title></circle>\n",
+                         S_X (S_V (k)), yc, q, S_V (k));
+                if (json_is_array (c) && (int) k < bands) {
+                    double a = S_X (json_number_value (json_array_get (c, 0)));
+                    double b = S_X (json_number_value (json_array_get (c, 1)));
+                    double y = yc - 18 - 6 * (double) k;
+                    fprintf (p->out, "<g><title>%.4g quantile: %.4g, 95%%: %.4g to %.4g</title>"
+                                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                     "stroke=\"#ff7f0e\" stroke-width=\"3\" "
+                                     "stroke-opacity=\"0.7\"/><line x1=\"%.1f\" y1=\"%.1f\" "
+                                     "x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/></g>\n",
+                             q, S_V (k), json_number_value (json_array_get (c, 0)),
+                             json_number_value (json_array_get (c, 1)), a, y, fmax (b, a + 1), y,
+                             S_X (S_V (k)), y - 3, S_X (S_V (k)), y + 3);
+                }
+            }
+            #undef S_V
+            #undef S_OK
+        }
+        #undef S_X
+        fputs ("</svg>\n", p->out);
+        fputs ("<p class=\"note\">Box between the quantiles nearest 0.25 and 0.75, red line at "
+               "the one nearest the median, whiskers at the outer quantiles requested", p->out);
+        fputs (p->private? "; orange bars above: each quantile's 95% interval (lowest bar: "
+                            "first quantile), its estimate ticked.</p>\n": ".</p>\n", p->out);
+    }
+    //  The figures as a table: a row per group, a column per probability.
+    json_t *probs = json_object_get (first, "probs");
+    fputs ("<table class=\"grid\">\n<tr><th></th>", p->out);
+    for (size_t k = 0; k < json_array_size (probs); k++)
+        fprintf (p->out, "<th>%.4g</th>", json_number_value (json_array_get (probs, k)));
+    fputs ("</tr>\n", p->out);
+    for (size_t i = from; i < to; i++) {
+        const json_t *r = json_array_get (results, i);
+        const char *g = coord_render_str (r, "group");
+        fputs ("<tr><th>", p->out);
+        coord_render_esc (p->out, g? g: "all records");
+        fputs ("</th>", p->out);
+        json_t *values = json_object_get (r, "values"), *ci = json_object_get (r, "ci95");
+        for (size_t k = 0; k < json_array_size (values); k++)
+            s_html_cell (p->out, json_array_get (values, k), json_array_get (ci, k),
+                         json_object_get (r, "suppressed"));
+        fputs ("</tr>\n", p->out);
+    }
+    fputs ("</table>\n", p->out);
+    s_html_figure_end (p, results, from, to);
+}
+
+static void
+s_html_crosstab (s_page_t *p, const json_t *results, size_t at)
+{
+    const json_t *r = json_array_get (results, at);
+    json_t *values = json_object_get (r, "values"), *levels = json_object_get (r, "levels");
+    json_t *ci = json_object_get (r, "ci95"), *sup = json_object_get (r, "suppressed");
+    const char *column = coord_render_str (r, "column");
+    json_t *columns = json_object_get (r, "columns");
+    fputs ("<figure><figcaption>Table of ", p->out);
+    if (column)
+        coord_render_esc (p->out, column);
+    else {
+        coord_render_esc (p->out, json_string_value (json_array_get (columns, 0)));
+        fputs (" by ", p->out);
+        coord_render_esc (p->out, json_string_value (json_array_get (columns, 1)));
+    }
+    s_html_group (p, r);
+    fputs ("</figcaption>\n<table class=\"grid\">\n", p->out);
+    if (column) {
+        fputs ("<tr><th>", p->out);
+        coord_render_esc (p->out, column);
+        fputs ("</th><th>count</th></tr>\n", p->out);
+        for (size_t i = 0; i < json_array_size (values); i++) {
+            fputs ("<tr><th>", p->out);
+            coord_render_esc (p->out, json_string_value (json_array_get (levels, i)));
+            fputs ("</th>", p->out);
+            s_html_cell (p->out, json_array_get (values, i), json_array_get (ci, i),
+                         json_array_get (sup, i));
+            fputs ("</tr>\n", p->out);
+        }
+    }
+    else {
+        json_t *la = json_array_get (levels, 0), *lb = json_array_get (levels, 1);
+        fputs ("<tr><th>", p->out);
+        coord_render_esc (p->out, json_string_value (json_array_get (columns, 0)));
+        fputs (" \\ ", p->out);
+        coord_render_esc (p->out, json_string_value (json_array_get (columns, 1)));
+        fputs ("</th>", p->out);
+        for (size_t b = 0; b < json_array_size (lb); b++) {
+            fputs ("<th>", p->out);
+            coord_render_esc (p->out, json_string_value (json_array_get (lb, b)));
+            fputs ("</th>", p->out);
+        }
+        fputs ("</tr>\n", p->out);
+        for (size_t a = 0; a < json_array_size (la); a++) {
+            fputs ("<tr><th>", p->out);
+            coord_render_esc (p->out, json_string_value (json_array_get (la, a)));
+            fputs ("</th>", p->out);
+            for (size_t b = 0; b < json_array_size (lb); b++)
+                s_html_cell (p->out, json_array_get (json_array_get (values, a), b),
+                             json_array_get (json_array_get (ci, a), b),
+                             json_array_get (json_array_get (sup, a), b));
+            fputs ("</tr>\n", p->out);
+        }
+    }
+    fputs ("</table>\n", p->out);
+    //  Its chi-squared test, when it follows.
+    const json_t *x = json_array_get (results, at + 1);
+    size_t to = at + 1;
+    if (x && !strcmp (coord_render_str (x, "statistic"), "chisq")
+    &&  s_same (coord_render_str (x, "group"), coord_render_str (r, "group"))) {
+        to++;
+        fputs ("<p>Pearson's &#967;&#178; = ", p->out);
+        s_html_num (p->out, json_object_get (x, "value"), "n/a");
+        json_t *xci = json_object_get (x, "ci95");
+        if (json_is_array (xci)) {
+            fputs (" (95% for the noise: ", p->out);
+            s_html_num (p->out, json_array_get (xci, 0), "?");
+            fputs (" to ", p->out);
+            s_html_num (p->out, json_array_get (xci, 1), "?");
+            fputs (")", p->out);
+        }
+        fputs (", df = ", p->out);
+        s_html_num (p->out, json_object_get (x, "df"), "?");
+        //  A Monte Carlo p-value at its floor, 1 / (draws + 1), is an
+        //  upper bound.
+        double pv, draws;
+        if (coord_render_num (x, "p_value", &pv) && coord_render_num (x, "p_value_draws", &draws)
+        &&  pv <= 1 / (draws + 1) * (1 + 1e-9))
+            fprintf (p->out, ", p &le; %.2g (Monte Carlo, %.0f draws)", pv, draws);
+        else {
+            fputs (", p = ", p->out);
+            s_html_num (p->out, json_object_get (x, "p_value"), "n/a");
+        }
+        if (json_is_true (json_object_get (x, "suppressed")))
+            fputs (" <span class=\"missing\">(suppressed: the table's noisy total is below the "
+                   "minimum cell)</span>", p->out);
+        fputs (".</p>\n", p->out);
+    }
+    s_html_figure_end (p, results, at, to);
+}
+
+static void
+s_html_correlation (s_page_t *p, const json_t *results, size_t at)
+{
+    const json_t *r = json_array_get (results, at);
+    json_t *columns = json_object_get (r, "columns"), *values = json_object_get (r, "values");
+    json_t *ci = json_object_get (r, "ci95");
+    bool sup = json_is_true (json_object_get (r, "suppressed"));
+    size_t m = json_array_size (columns);
+    fputs ("<figure><figcaption>Correlations", p->out);
+    s_html_group (p, r);
+    fputs ("</figcaption>\n<table class=\"grid\">\n<tr><th></th>", p->out);
+    for (size_t k = 0; k < m; k++) {
+        fputs ("<th>", p->out);
+        coord_render_esc (p->out, json_string_value (json_array_get (columns, k)));
+        fputs ("</th>", p->out);
+    }
+    fputs ("</tr>\n", p->out);
+    for (size_t j = 0; j < m; j++) {
+        fputs ("<tr><th>", p->out);
+        coord_render_esc (p->out, json_string_value (json_array_get (columns, j)));
+        fputs ("</th>", p->out);
+        for (size_t k = 0; k < m; k++) {
+            json_t *v = json_array_get (json_array_get (values, j), k);
+            if (sup) {
+                fputs ("<td class=\"sup\">suppressed</td>", p->out);
+                continue;
+            }
+            //  Blue for positive, red for negative, stronger with |r|.
+            double x = json_is_number (v)? json_number_value (v): 0;
+            fprintf (p->out, "<td class=\"n\" style=\"background:rgba(%s,%.2f)\">",
+                     x >= 0? "31,119,180": "214,39,40", fmin (1, fabs (x)) * 0.45);
+            s_html_num (p->out, v, "<span class=\"missing\">n/a</span>");
+            if (j != k)
+                s_html_ci (p->out, json_array_get (json_array_get (ci, j), k));
+            fputs ("</td>", p->out);
+        }
+        fputs ("</tr>\n", p->out);
+    }
+    fputs ("</table>\n", p->out);
+    s_html_figure_end (p, results, at, at + 1);
+}
+
+static void
+s_html_privacy (s_page_t *p)
+{
+    json_t *privacy = json_object_get (p->report, "privacy");
+    fprintf (p->out, "<h2>Privacy</h2>\n<div class=\"privacy%s\">\n<table>\n",
+             p->private? "": " off");
+    const char *missing = "<span class=\"missing\">not stated</span>";
+    struct { const char *label, *key; } rows [] = {
+        { "&#949; spent (epsilon)", "epsilon" }, { "&#948; (delta)", "delta" },
+        { "Target &#949;", "target_epsilon" },
+        { "Noise standard deviation per released entry", "noise_sd" },
+        { "Contributing sites", "sites" }, { "Privacy unit", "unit" },
+        { "Neighbouring datasets", "neighbouring" },
+        { "Minimum cell (suppression below)", "min_cell" }
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows [0]; i++) {
+        if (!p->private && strcmp (rows [i].key, "unit") && strcmp (rows [i].key, "sites"))
+            continue;
+        json_t *v = json_object_get (privacy, rows [i].key);
+        fprintf (p->out, "<tr><th>%s</th><td>", rows [i].label);
+        if (json_is_string (v))
+            coord_render_esc (p->out, json_string_value (v));
+        else
+            s_html_num (p->out, v, missing);
+        fputs ("</td></tr>\n", p->out);
+    }
+    if (!p->private)
+        fputs ("<tr><th>Differential privacy</th><td>off: no noise, nothing suppressed</td>"
+               "</tr>\n", p->out);
+    fputs ("</table>\n</div>\n", p->out);
+}
+
+static int
+s_html (const json_t *report, FILE *out)
+{
+    json_t *privacy = json_object_get (report, "privacy");
+    s_page_t p = { .out = out, .report = report, .min_cell = COORD_QUERY_MIN_CELL_DEFAULT };
+    //  Anything but an explicit not_private: false is shown as not private.
+    p.private = json_is_false (json_object_get (privacy, "not_private"));
+    double mc;
+    if (coord_render_num (privacy, "min_cell", &mc))
+        p.min_cell = mc;
+    const char *query = coord_render_str (report, "query");
+    const char *dataset = coord_render_str (report, "dataset");
+    fputs ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+           "style-src 'unsafe-inline'; img-src data:\">\n<title>", out);
+    if (!p.private)
+        fputs ("NOT PRIVATE &mdash; ", out);
+    fputs ("Cohort query: ", out);
+    coord_render_esc (out, query? query: "query not stated");
+    fprintf (out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>Cohort query</h1>\n"
+                  "<p><code class=\"query\">", s_css);
+    coord_render_esc (out, query? query: "query not stated");
+    fputs ("</code>", out);
+    if (dataset) {
+        fputs (" on <b>", out);
+        coord_render_esc (out, dataset);
+        fputs ("</b>", out);
+    }
+    fputs ("</p>\n", out);
+    if (!p.private)
+        fputs ("<div class=\"stamp\">NOT PRIVATE<small>Differential privacy was off for this "
+               "query: every figure is exact and carries no privacy guarantee. Development and "
+               "validation use only.</small></div>\n", out);
+    s_html_privacy (&p);
+    json_t *left = json_object_get (report, "left_out");
+    if (left) {
+        fputs ("<h2>Records left out</h2>\n<table class=\"grid\"><tr><th>left out (missing "
+               "values, outside the breaks)</th>", out);
+        s_html_cell (out, json_object_get (left, "value"), json_object_get (left, "ci95"),
+                     json_object_get (left, "suppressed"));
+        fputs ("</tr></table>\n", out);
+    }
+    fputs ("<h2>Results</h2>\n", out);
+    json_t *results = json_object_get (report, "results");
+    size_t n = json_array_size (results);
+    for (size_t i = 0; i < n; ) {
+        const json_t *r = json_array_get (results, i);
+        const char *stat = coord_render_str (r, "statistic");
+        size_t j = i + 1;
+        if (s_is_scalar (stat)) {
+            while (j < n && s_is_scalar (coord_render_str (json_array_get (results, j), "statistic")))
+                j++;
+            s_html_summary (&p, results, i, j);
+        }
+        else
+        if (!strcmp (stat, "quantile")) {
+            //  The groups of one column in one chart.
+            while (j < n && !strcmp (coord_render_str (json_array_get (results, j), "statistic"),
+                                     "quantile")
+                   && s_same (coord_render_str (json_array_get (results, j), "column"),
+                              coord_render_str (r, "column")))
+                j++;
+            s_html_quantiles (&p, results, i, j);
+        }
+        else
+        if (!strcmp (stat, "histogram"))
+            s_html_histogram (&p, results, i);
+        else
+        if (!strcmp (stat, "crosstab")) {
+            s_html_crosstab (&p, results, i);
+            const json_t *x = json_array_get (results, j);
+            if (x && !strcmp (coord_render_str (x, "statistic"), "chisq"))
+                j++;
+        }
+        else
+        if (!strcmp (stat, "correlation"))
+            s_html_correlation (&p, results, i);
+        else {
+            //  A figure this page does not know: its value as a line.
+            fputs ("<figure><figcaption>", out);
+            coord_render_esc (out, stat);
+            fputs ("</figcaption><p>", out);
+            s_html_num (out, json_object_get (r, "value"), "n/a");
+            fputs ("</p>\n", out);
+            s_html_figure_end (&p, results, i, i + 1);
+        }
+        i = j;
+    }
+    if (n == 0)
+        fputs ("<p class=\"missing\">The query gave no figures.</p>\n", out);
+    json_t *notes = json_object_get (report, "notes");
+    if (json_array_size (notes)) {
+        fputs ("<h2>What the figures mean</h2>\n<ul>\n", out);
+        size_t i;
+        json_t *note;
+        json_array_foreach (notes, i, note) {
+            fputs ("<li>", out);
+            coord_render_esc (out, json_string_value (note));
+            fputs ("</li>\n", out);
+        }
+        fputs ("</ul>\n", out);
+    }
+    fputs ("<footer>Written by Cohort from a query report (docs/report.md, &ldquo;Query "
+           "reports&rdquo;).</footer>\n</body>\n</html>\n", out);
+    return 0;
+}
+
+char *
+coord_query_html (const json_t *results)
+{
+    return s_to_string (s_html, results);
+}

@@ -1,0 +1,1317 @@
+/*  Unit tests for coordinator/query.c and query_render.c: a query's
+    results from its released sum.
+
+    Privacy off, on the Pima data read through its dictionary and split
+    across 3 and 5 sites (each site's vector from proto_release_add, summed
+    as the federation sums them): every figure equals R's
+    (tests/fixtures/golden_r.json) to 1e-9 relative, quantiles to half a
+    leaf of the tree. Under DP, with each site's discrete Gaussian noise from
+    a seeded stream: the 95% intervals cover the exact pooled figures in at
+    least 90% of 100 runs at epsilon 1, and quantiles are within 5% of the
+    public range in at least 90%. Then the quantile tree's least squares,
+    suppression, the left-out count, chi-squared on a noisy table, the JSON
+    shape, CSV quoting, the HTML marks, bad input and allocation failures. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_walk.h"
+#include <gsl/gsl_cdf.h>
+#include "coordinator/query.h"
+#include "dp/discrete.h"
+#include "dp/random.h"
+#include "models/csv.h"
+#include "models/records.h"
+#include "util/error.h"
+
+#define S_DELTA 1e-5
+
+//  ---------------------------------------------------------------------------
+//  Data and federation
+
+typedef struct {
+    model_dict_t *dict;
+    model_records_t *rec;
+    json_t *golden;
+} s_pima_t;
+
+static s_pima_t s_pima;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    model_csv_t *csv = NULL;
+    s_pima.dict = model_dict_load (COHORT_SOURCE_DIR "/datasets/pima_diabetes_dictionary.csv");
+    if (!s_pima.dict
+    ||  model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/pima_diabetes.csv", 0)
+    ||  !(s_pima.rec = model_records_read (csv, s_pima.dict, NULL, 0, 100000)))
+        return -1;
+    model_csv_destroy (&csv);
+    json_error_t err;
+    s_pima.golden = json_load_file (COHORT_SOURCE_DIR "/tests/fixtures/golden_r.json", 0, &err);
+    return s_pima.golden? 0: -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    json_decref (s_pima.golden);
+    model_records_destroy (&s_pima.rec);
+    model_dict_destroy (&s_pima.dict);
+    return 0;
+}
+
+//  A parsed, checked query and its release.
+typedef struct {
+    proto_query_t *q;
+    proto_release_t rel;
+    model_dict_t *dict;         //  when the query has a dictionary of its own
+} s_plan_t;
+
+static void
+s_plan (s_plan_t *p, const model_dict_t *dict, const char *text, bool off, double epsilon,
+        unsigned threshold)
+{
+    memset (p, 0, sizeof *p);
+    p->q = proto_query_parse (text);
+    if (!p->q)
+        fail_msg ("%s: %s", text, util_last_error ());
+    if (proto_query_check (p->q, dict, 0))
+        fail_msg ("%s: %s", text, util_last_error ());
+    if (proto_release_make (&p->rel, p->q, off, epsilon, S_DELTA, threshold))
+        fail_msg ("%s: %s", text, util_last_error ());
+}
+
+static void
+s_unplan (s_plan_t *p)
+{
+    proto_query_destroy (&p->q);
+    model_dict_destroy (&p->dict);
+}
+
+//  The federation's sum: the records split in `sites` contiguous blocks,
+//  each site's vector from proto_release_add, plus (when rng is given) its
+//  discrete Gaussian noise of variance local_sigma2. A new vector (free).
+static int64_t *
+s_federate (const proto_release_t *rel, const model_records_t *rec, unsigned sites,
+            dp_rng_t *rng)
+{
+    int64_t *sum = calloc (rel->dim, sizeof *sum), *site = calloc (rel->dim, sizeof *site);
+    assert_non_null (sum);
+    assert_non_null (site);
+    dp_dgauss_t gauss;
+    if (rng) {
+        dp_rational_t s2;
+        assert_int_equal (dp_rational_set (&s2, rel->local_sigma2, 1), 0);
+        assert_int_equal (dp_dgauss_init (&gauss, &s2), 0);
+    }
+    for (unsigned s = 0; s < sites; s++) {
+        memset (site, 0, rel->dim * sizeof *site);
+        size_t from = rec->rows * s / sites, to = rec->rows * (s + 1) / sites;
+        for (size_t i = from; i < to; i++)
+            proto_release_add (rel, rec->values + i * rec->vars, site);
+        if (rng)
+            assert_int_equal (dp_dgauss_add (&gauss, rng, site, rel->dim), 0);
+        for (size_t k = 0; k < rel->dim; k++)
+            sum [k] += site [k];
+    }
+    free (site);
+    return sum;
+}
+
+//  The results of `text` on the Pima data: off, or at epsilon with a
+//  quorum of 2 and the noise of all `sites`.
+static json_t *
+s_query (const char *text, bool off, double epsilon, unsigned sites, dp_rng_t *rng,
+         const coord_query_options_t *o)
+{
+    s_plan_t p;
+    s_plan (&p, s_pima.dict, text, off, epsilon, 2);
+    int64_t *sum = s_federate (&p.rel, s_pima.rec, sites, off? NULL: rng);
+    json_t *r = coord_query_results (&p.rel, sum, sites, o);
+    if (!r)
+        fail_msg ("%s: %s", text, util_last_error ());
+    free (sum);
+    s_unplan (&p);
+    return r;
+}
+
+//  ---------------------------------------------------------------------------
+//  Reading results
+
+//  The i-th result whose statistic, column and group match (NULL: any).
+static json_t *
+s_find (const json_t *report, const char *statistic, const char *column, const char *group,
+        size_t nth)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach (json_object_get (report, "results"), i, r) {
+        const char *s = json_string_value (json_object_get (r, "statistic"));
+        const char *c = json_string_value (json_object_get (r, "column"));
+        const char *g = json_string_value (json_object_get (r, "group"));
+        if (strcmp (s, statistic) || (column && (!c || strcmp (c, column)))
+        ||  (group && (!g || strcmp (g, group))))
+            continue;
+        if (nth-- == 0)
+            return r;
+    }
+    fail_msg ("no result %s %s %s", statistic, column? column: "", group? group: "");
+    return NULL;
+}
+
+static double
+s_num (const json_t *v)
+{
+    if (!json_is_number (v))
+        fail_msg ("expected a number");
+    return json_number_value (v);
+}
+
+static void
+s_close (double got, double want, double rel, const char *what)
+{
+    double tol = rel * fmax (fabs (want), 1e-300);
+    if (!(fabs (got - want) <= tol))
+        fail_msg ("%s: got %.17g, want %.17g (relative %.3g)", what, got, want,
+                  fabs (got - want) / fabs (want));
+}
+
+static json_t *
+s_golden_column (const char *name)
+{
+    json_t *c = json_object_get (json_object_get (json_object_get (json_object_get (
+        s_pima.golden, "descriptive"), "pima_columns"), "columns"), name);
+    assert_non_null (c);
+    return c;
+}
+
+static const char *s_columns [] = {
+    "pregnant", "glucose", "pressure", "triceps", "insulin", "mass", "pedigree", "age",
+    "diabetes"
+};
+#define S_COLUMNS (sizeof s_columns / sizeof s_columns [0])
+
+//  ---------------------------------------------------------------------------
+//  Privacy off against R
+
+static void
+test_off_summary_matches_r (void **state)
+{
+    (void) state;
+    unsigned splits [] = { 3, 5 };
+    for (size_t s = 0; s < 2; s++)
+        for (size_t k = 0; k < S_COLUMNS; k++) {
+            const char *col = s_columns [k];
+            json_t *g = s_golden_column (col);
+            char text [128];
+            snprintf (text, sizeof text, "summary(%s)", col);
+            json_t *r = s_query (text, true, 0, splits [s], NULL, NULL);
+            json_t *count = s_find (r, "count", col, NULL, 0);
+            assert_int_equal (json_integer_value (json_object_get (count, "value")),
+                              json_integer_value (json_object_get (g, "count")));
+            s_close (s_num (json_object_get (s_find (r, "mean", col, NULL, 0), "value")),
+                     s_num (json_object_get (g, "mean")), 1e-9, text);
+            s_close (s_num (json_object_get (s_find (r, "sd", col, NULL, 0), "value")),
+                     s_num (json_object_get (g, "sd")), 1e-9, text);
+            //  R's na.omit: the rows missing this column, and no others.
+            assert_int_equal (json_integer_value (json_object_get (json_object_get (r, "left_out"),
+                                                                   "value")),
+                              json_integer_value (json_object_get (g, "n_missing")));
+            //  Nothing under privacy off carries an interval or suppression.
+            assert_null (json_object_get (count, "ci95"));
+            assert_null (json_object_get (count, "suppressed"));
+            assert_true (json_is_true (json_object_get (json_object_get (r, "privacy"),
+                                                        "not_private")));
+            json_decref (r);
+
+            snprintf (text, sizeof text, "var(%s)", col);
+            r = s_query (text, true, 0, splits [s], NULL, NULL);
+            s_close (s_num (json_object_get (s_find (r, "var", col, NULL, 0), "value")),
+                     s_num (json_object_get (g, "variance")), 1e-9, text);
+            json_decref (r);
+
+            snprintf (text, sizeof text, "mean(%s)", col);
+            r = s_query (text, true, 0, splits [s], NULL, NULL);
+            s_close (s_num (json_object_get (s_find (r, "mean", col, NULL, 0), "value")),
+                     s_num (json_object_get (g, "mean")), 1e-9, text);
+            json_decref (r);
+        }
+}
+
+static void
+test_off_crosstab_matches_r (void **state)
+{
+    (void) state;
+    json_t *g = json_object_get (json_object_get (s_pima.golden, "descriptive"),
+                                 "pima_crosstab_diabetes_by_ageband");
+    const char *bands [] = { "<30", "30-39", "40-49", ">=50" };
+    for (unsigned sites = 3; sites <= 5; sites += 2) {
+        json_t *r = s_query ("crosstab(diabetes, cut(age, c(-Inf, 30, 40, 50, Inf), right=FALSE))",
+                             true, 0, sites, NULL, NULL);
+        json_t *t = s_find (r, "crosstab", NULL, NULL, 0);
+        json_t *levels = json_object_get (t, "levels");
+        assert_string_equal (json_string_value (json_array_get (json_array_get (levels, 0), 1)), "1");
+        assert_string_equal (json_string_value (json_array_get (json_array_get (levels, 1), 0)),
+                             "[-Inf,30)");
+        for (size_t a = 0; a < 2; a++)
+            for (size_t b = 0; b < 4; b++) {
+                char row [16];
+                snprintf (row, sizeof row, "diabetes=%zu", a);
+                json_t *want = json_object_get (json_object_get (json_object_get (g, "counts"), row),
+                                                bands [b]);
+                assert_int_equal (json_integer_value (json_array_get (json_array_get (
+                                      json_object_get (t, "values"), a), b)),
+                                  json_integer_value (want));
+            }
+        json_t *x = s_find (r, "chisq", NULL, NULL, 0);
+        s_close (s_num (json_object_get (x, "value")), s_num (json_object_get (g, "chisq")), 1e-9,
+                 "chisq");
+        assert_int_equal (json_integer_value (json_object_get (x, "df")),
+                          json_integer_value (json_object_get (g, "df")));
+        s_close (s_num (json_object_get (x, "p_value")), s_num (json_object_get (g, "p_value")),
+                 1e-9, "p_value");
+        assert_int_equal (json_integer_value (json_object_get (json_object_get (r, "left_out"),
+                                                               "value")), 0);
+        json_decref (r);
+    }
+}
+
+static void
+test_off_correlation_matches_r (void **state)
+{
+    (void) state;
+    json_t *g = json_object_get (json_object_get (json_object_get (s_pima.golden, "descriptive"),
+                                                  "pima_correlation"), "complete_obs");
+    const char *cols [] = { "glucose", "mass", "age" };
+    for (unsigned sites = 3; sites <= 5; sites += 2) {
+        json_t *r = s_query ("correlation(glucose, mass, age)", true, 0, sites, NULL, NULL);
+        assert_int_equal (json_integer_value (json_object_get (s_find (r, "count", NULL, NULL, 0),
+                                                               "value")),
+                          json_integer_value (json_object_get (g, "n")));
+        json_t *m = json_object_get (s_find (r, "correlation", NULL, NULL, 0), "values");
+        for (size_t j = 0; j < 3; j++)
+            for (size_t k = 0; k < 3; k++)
+                s_close (s_num (json_array_get (json_array_get (m, j), k)),
+                         s_num (json_object_get (json_object_get (json_object_get (g, "matrix"),
+                                                                  cols [j]), cols [k])),
+                         1e-9, "correlation");
+        json_decref (r);
+    }
+}
+
+static void
+test_off_quantiles_within_half_a_leaf (void **state)
+{
+    (void) state;
+    const char *probs [] = { "0.1", "0.25", "0.5", "0.75", "0.9" };
+    for (unsigned sites = 3; sites <= 5; sites += 2)
+        for (size_t k = 0; k < S_COLUMNS; k++) {
+            const char *col = s_columns [k];
+            const model_var_t *var = model_dict_find (s_pima.dict, col);
+            double half = (var->max - var->min) / 8192;
+            char text [128];
+            snprintf (text, sizeof text, "quantiles(%s, 0.1, 0.25, 0.5, 0.75, 0.9)", col);
+            json_t *r = s_query (text, true, 0, sites, NULL, NULL);
+            json_t *q = s_find (r, "quantile", col, NULL, 0);
+            json_t *want = json_object_get (s_golden_column (col), "quantiles_type7");
+            for (size_t i = 0; i < 5; i++) {
+                double got = s_num (json_array_get (json_object_get (q, "values"), i));
+                double w = s_num (json_object_get (want, probs [i]));
+                if (!(fabs (got - w) <= half * (1 + 1e-9)))
+                    fail_msg ("%s p=%s: %.17g, R %.17g, more than half a leaf (%g) apart", col,
+                              probs [i], got, w, half);
+            }
+            assert_int_equal (json_integer_value (json_object_get (s_find (r, "count", col, NULL, 0),
+                                                                   "value")),
+                              json_integer_value (json_object_get (s_golden_column (col), "count")));
+            json_decref (r);
+        }
+}
+
+//  count, count by a group and a histogram, against counts made here from
+//  the records.
+static void
+test_off_counts_and_histogram (void **state)
+{
+    (void) state;
+    const model_records_t *rec = s_pima.rec;
+    const model_var_t *glucose = model_dict_find (s_pima.dict, "glucose");
+    size_t gi = (size_t) (glucose - model_dict_var (s_pima.dict, 0)), di = 8;
+    assert_string_equal (model_dict_var (s_pima.dict, di)->name, "diabetes");
+    long bins [6] = { 0 }, missing = 0, by [2] = { 0 };
+    for (size_t i = 0; i < rec->rows; i++) {
+        double x = rec->values [i * rec->vars + gi];
+        by [(int) rec->values [i * rec->vars + di]]++;
+        if (x != x) {
+            missing++;
+            continue;
+        }
+        //  R's hist(): (a, b], the first [a, b], breaks 0, 50, ..., 300.
+        int b = x <= 50? 0: (int) ceil (x / 50) - 1;
+        bins [b]++;
+    }
+    json_t *r = s_query ("count()", true, 0, 3, NULL, NULL);
+    assert_int_equal (json_integer_value (json_object_get (s_find (r, "count", NULL, NULL, 0),
+                                                           "value")), 768);
+    json_decref (r);
+    r = s_query ("count(by=diabetes)", true, 0, 5, NULL, NULL);
+    assert_string_equal (json_string_value (json_object_get (r, "by")), "diabetes");
+    assert_int_equal (json_integer_value (json_object_get (s_find (r, "count", NULL, "0", 0),
+                                                           "value")), by [0]);
+    assert_int_equal (json_integer_value (json_object_get (s_find (r, "count", NULL, "1", 0),
+                                                           "value")), by [1]);
+    json_decref (r);
+    r = s_query ("histogram(glucose, breaks=0:300:50)", true, 0, 3, NULL, NULL);
+    json_t *h = s_find (r, "histogram", "glucose", NULL, 0);
+    assert_int_equal (json_array_size (json_object_get (h, "breaks")), 7);
+    for (size_t b = 0; b < 6; b++)
+        assert_int_equal (json_integer_value (json_array_get (json_object_get (h, "values"), b)),
+                          bins [b]);
+    assert_int_equal (json_integer_value (json_object_get (json_object_get (r, "left_out"),
+                                                           "value")), missing);
+    assert_null (json_object_get (h, "ci95"));
+    json_t *privacy = json_object_get (r, "privacy");
+    assert_true (json_is_null (json_object_get (privacy, "epsilon")));
+    assert_true (json_is_null (json_object_get (privacy, "delta")));
+    json_decref (r);
+}
+
+//  ---------------------------------------------------------------------------
+//  The quantile tree
+
+#define S_NODES (16 + 256 + 4096)
+
+//  A deterministic stand-in for noise: xorshift, uniform in [-a, a].
+static double
+s_jitter (uint64_t *state, double a)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return a * (2 * ((double) (*state >> 11) / 9007199254740992.0) - 1);
+}
+
+//  Level offsets of the tree: 0, 16, 272.
+static const size_t s_off [4] = { 0, 16, 272, 4368 };
+
+static void
+test_tree_least_squares (void **state)
+{
+    (void) state;
+    assert_int_equal (proto_release_tree_nodes (), S_NODES);
+    double *x = calloc (S_NODES, sizeof *x), *h = calloc (S_NODES, sizeof *h);
+    assert_non_null (x);
+    assert_non_null (h);
+    uint64_t seed = 88172645463325252ULL;
+    for (size_t i = 0; i < S_NODES; i++)
+        x [i] = h [i] = (i % 7 == 0? 20: 0) + s_jitter (&seed, 6);
+    coord_query_tree_consistent (h);
+    //  Consistent: every parent is the sum of its children.
+    for (int l = 0; l < 2; l++)
+        for (size_t j = 0; j < s_off [l + 1] - s_off [l]; j++) {
+            double children = 0;
+            for (size_t c = 0; c < 16; c++)
+                children += h [s_off [l + 1] + j * 16 + c];
+            assert_true (fabs (h [s_off [l] + j] - children) < 1e-9);
+        }
+    //  Least squares: the residuals x - h over the nodes above each leaf
+    //  (itself included) sum to zero (the normal equations).
+    for (size_t leaf = 0; leaf < 4096; leaf++) {
+        double r = 0;
+        size_t pos = leaf;
+        for (int l = 2; l >= 0; l--) {
+            r += x [s_off [l] + pos] - h [s_off [l] + pos];
+            pos /= 16;
+        }
+        if (!(fabs (r) < 1e-9))
+            fail_msg ("leaf %zu: residuals sum to %g", leaf, r);
+    }
+    //  A consistent tree is its own least-squares fit.
+    memcpy (x, h, S_NODES * sizeof *x);
+    coord_query_tree_consistent (h);
+    for (size_t i = 0; i < S_NODES; i++)
+        assert_true (fabs (x [i] - h [i]) < 1e-9);
+    free (x);
+    free (h);
+}
+
+//  Adds `count` records in `leaf` to a tree of exact counts.
+static void
+s_tree_add (double *x, size_t leaf, double count)
+{
+    x [s_off [0] + leaf / 256] += count;
+    x [s_off [1] + leaf / 16] += count;
+    x [s_off [2] + leaf] += count;
+}
+
+static void
+test_tree_quantile (void **state)
+{
+    (void) state;
+    double *x = calloc (S_NODES, sizeof *x);
+    assert_non_null (x);
+    assert_true (coord_query_tree_quantile (x, 0.5) == -1);
+    //  One record: every quantile is the centre of its leaf.
+    s_tree_add (x, 1000, 1);
+    for (double p = 0; p <= 1; p += 0.25)
+        assert_true (fabs (coord_query_tree_quantile (x, p) - 1000.5 / 4096) < 1e-15);
+    //  Ten records in leaves 0..9: type 7 interpolates between centres.
+    memset (x, 0, S_NODES * sizeof *x);
+    for (size_t i = 0; i < 10; i++)
+        s_tree_add (x, i * 300, 1);
+    //  p = 0.5: h = 5.5, halfway between the 5th and 6th records.
+    assert_true (fabs (coord_query_tree_quantile (x, 0.5) - (1200.5 + 1500.5) / 2 / 4096) < 1e-12);
+    //  p = 0.1: h = 1.9.
+    assert_true (fabs (coord_query_tree_quantile (x, 0.1) - (0.5 + 0.9 * 300) / 4096) < 1e-12);
+    assert_true (fabs (coord_query_tree_quantile (x, 0) - 0.5 / 4096) < 1e-15);
+    assert_true (fabs (coord_query_tree_quantile (x, 1) - 2700.5 / 4096) < 1e-15);
+    //  Negative (noisy) counts count as nothing.
+    x [s_off [0] + 15] = -7;
+    x [s_off [1] + 255] = -7;
+    x [s_off [2] + 4095] = -7;
+    x [s_off [2] + 1] = -3;
+    assert_true (fabs (coord_query_tree_quantile (x, 0.5) - (1200.5 + 1500.5) / 2 / 4096) < 1e-12);
+    free (x);
+}
+
+//  ---------------------------------------------------------------------------
+//  DP: the intervals cover
+
+static bool
+s_covers (const json_t *ci, double exact)
+{
+    if (!json_is_array (ci))
+        fail_msg ("expected an interval");
+    return s_num (json_array_get (ci, 0)) <= exact && exact <= s_num (json_array_get (ci, 1));
+}
+
+//  Over 100 seeded runs at epsilon 1 on 3 sites (quorum 2): the ci95 of
+//  count(), mean(glucose) and every bin of histogram(glucose) holds the
+//  exact pooled figure in at least 90% of runs, and each quantile of
+//  glucose is within 5% of the public range of R's in at least 90% (and
+//  its ci95 holds R's in 90% over the five).
+static void
+test_dp_coverage (void **state)
+{
+    (void) state;
+    const char *hist = "histogram(glucose, breaks=40:200:10)";
+    json_t *exact_count = s_query ("count()", true, 0, 3, NULL, NULL);
+    json_t *exact_mean = s_query ("mean(glucose)", true, 0, 3, NULL, NULL);
+    json_t *exact_hist = s_query (hist, true, 0, 3, NULL, NULL);
+    double count = s_num (json_object_get (s_find (exact_count, "count", NULL, NULL, 0), "value"));
+    double mean = s_num (json_object_get (s_find (exact_mean, "mean", "glucose", NULL, 0), "value"));
+    json_t *bins = json_object_get (s_find (exact_hist, "histogram", "glucose", NULL, 0), "values");
+    json_t *want_q = json_object_get (s_golden_column ("glucose"), "quantiles_type7");
+    const char *probs [] = { "0.1", "0.25", "0.5", "0.75", "0.9" };
+    coord_query_options_t all = { .no_suppression = true };
+    size_t runs = 100, n_bins = json_array_size (bins);
+    size_t hit_count = 0, hit_mean = 0, hit_bins = 0, hit_q [5] = { 0 }, hit_qci = 0;
+    for (size_t run = 0; run < runs; run++) {
+        uint64_t seed = 1000 + run;
+        dp_rng_t *rng = dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+        assert_non_null (rng);
+        json_t *r = s_query ("count()", false, 1, 3, rng, &all);
+        hit_count += s_covers (json_object_get (s_find (r, "count", NULL, NULL, 0), "ci95"), count);
+        json_decref (r);
+        r = s_query ("mean(glucose)", false, 1, 3, rng, &all);
+        hit_mean += s_covers (json_object_get (s_find (r, "mean", "glucose", NULL, 0), "ci95"), mean);
+        json_decref (r);
+        r = s_query (hist, false, 1, 3, rng, &all);
+        json_t *ci = json_object_get (s_find (r, "histogram", "glucose", NULL, 0), "ci95");
+        for (size_t b = 0; b < n_bins; b++)
+            hit_bins += s_covers (json_array_get (ci, b), s_num (json_array_get (bins, b)));
+        json_decref (r);
+        r = s_query ("quantiles(glucose, 0.1, 0.25, 0.5, 0.75, 0.9)", false, 1, 3, rng, &all);
+        json_t *qr = s_find (r, "quantile", "glucose", NULL, 0);
+        json_t *q = json_object_get (qr, "values");
+        for (size_t i = 0; i < 5; i++) {
+            double want = s_num (json_object_get (want_q, probs [i]));
+            hit_q [i] += fabs (s_num (json_array_get (q, i)) - want) <= 0.05 * 300;
+            hit_qci += s_covers (json_array_get (json_object_get (qr, "ci95"), i), want);
+        }
+        json_decref (r);
+        dp_rng_destroy (&rng);
+    }
+    print_message ("coverage over %zu runs: count %zu, mean %zu, bins %.3f, quantiles %.3f; "
+                   "quantiles within 5%%: %zu %zu %zu %zu %zu\n", runs, hit_count, hit_mean,
+                   (double) hit_bins / (double) (runs * n_bins), (double) hit_qci / (double) (5 * runs),
+                   hit_q [0], hit_q [1], hit_q [2], hit_q [3], hit_q [4]);
+    assert_true (hit_count >= 90);
+    assert_true (hit_mean >= 90);
+    assert_true (hit_bins >= 90 * n_bins);
+    for (size_t i = 0; i < 5; i++)
+        assert_true (hit_q [i] >= 90);
+    assert_true (hit_qci >= 90 * 5);
+    json_decref (exact_count);
+    json_decref (exact_mean);
+    json_decref (exact_hist);
+}
+
+
+//  ---------------------------------------------------------------------------
+//  Hand-made released sums
+
+//  A DP plan (epsilon 1, quorum 2) and a sum vector of its logical entries
+//  given as real values (counts, or sums of values in [0, 1] for moments).
+static int64_t *
+s_sum_of (const s_plan_t *p, const double *entries)
+{
+    int64_t *sum = calloc (p->rel.dim, sizeof *sum);
+    assert_non_null (sum);
+    assert_int_equal (p->rel.limbs, 1);
+    for (size_t e = 0; e < p->rel.entries; e++)
+        sum [e] = llround (ldexp (entries [e], (int) p->rel.frac_bits));
+    return sum;
+}
+
+static json_t *
+s_results_of (const char *text, const double *entries, unsigned sites,
+              const coord_query_options_t *o)
+{
+    s_plan_t p;
+    s_plan (&p, s_pima.dict, text, false, 1, 2);
+    int64_t *sum = s_sum_of (&p, entries);
+    json_t *r = coord_query_results (&p.rel, sum, sites, o);
+    if (!r)
+        fail_msg ("%s: %s", text, util_last_error ());
+    free (sum);
+    s_unplan (&p);
+    return r;
+}
+
+static void
+test_suppression (void **state)
+{
+    (void) state;
+    //  count(by=diabetes): group 0 below the minimum cell, group 1 above;
+    //  the left-out count below too.
+    double counts [] = { 3, 100, 2 };
+    json_t *r = s_results_of ("count(by=diabetes)", counts, 3, NULL);
+    double sd = s_num (json_object_get (json_object_get (r, "privacy"), "noise_sd"));
+    assert_true (sd > 1);
+    json_t *g0 = s_find (r, "count", NULL, "0", 0), *g1 = s_find (r, "count", NULL, "1", 0);
+    assert_true (json_is_null (json_object_get (g0, "value")));
+    assert_true (json_is_null (json_object_get (g0, "ci95")));
+    assert_true (json_is_true (json_object_get (g0, "suppressed")));
+    assert_int_equal (json_integer_value (json_object_get (g1, "value")), 100);
+    assert_true (json_is_false (json_object_get (g1, "suppressed")));
+    json_t *ci = json_object_get (g1, "ci95");
+    s_close (s_num (json_array_get (ci, 0)), 100 - 1.959963984540054 * sd, 1e-12, "ci low");
+    s_close (s_num (json_array_get (ci, 1)), 100 + 1.959963984540054 * sd, 1e-12, "ci high");
+    json_t *left = json_object_get (r, "left_out");
+    assert_true (json_is_true (json_object_get (left, "suppressed")));
+    assert_true (json_is_null (json_object_get (left, "value")));
+    assert_int_equal (s_num (json_object_get (json_object_get (r, "privacy"), "min_cell")), 5);
+    json_decref (r);
+
+    //  A lower minimum shows them; no suppression shows everything, a
+    //  negative noisy count as 0 with its interval floored at 0.
+    coord_query_options_t low = { .min_cell = 2 };
+    r = s_results_of ("count(by=diabetes)", counts, 3, &low);
+    assert_int_equal (json_integer_value (json_object_get (s_find (r, "count", NULL, "0", 0), "value")), 3);
+    assert_int_equal (json_integer_value (json_object_get (json_object_get (r, "left_out"), "value")), 2);
+    json_decref (r);
+    double negative [] = { -4, 100, 2.4 };
+    coord_query_options_t all = { .no_suppression = true };
+    r = s_results_of ("count(by=diabetes)", negative, 3, &all);
+    g0 = s_find (r, "count", NULL, "0", 0);
+    assert_int_equal (json_integer_value (json_object_get (g0, "value")), 0);
+    assert_true (s_num (json_array_get (json_object_get (g0, "ci95"), 0)) == 0);
+    assert_true (json_is_false (json_object_get (g0, "suppressed")));
+    assert_true (json_is_null (json_object_get (json_object_get (r, "privacy"), "min_cell")));
+    json_decref (r);
+
+    //  summary(glucose, by=diabetes): the small group's count, mean and sd
+    //  are all suppressed; the other group's are shown.
+    double moments [] = { 3, 1.2, 0.5,  200, 80, 35,  0 };
+    r = s_results_of ("summary(glucose, by=diabetes)", moments, 3, NULL);
+    const char *stats [] = { "count", "mean", "sd" };
+    for (size_t k = 0; k < 3; k++) {
+        json_t *a = s_find (r, stats [k], "glucose", "0", 0), *b = s_find (r, stats [k], "glucose", "1", 0);
+        assert_true (json_is_true (json_object_get (a, "suppressed")));
+        assert_true (json_is_null (json_object_get (a, "value")));
+        assert_true (json_is_false (json_object_get (b, "suppressed")));
+        assert_true (json_is_number (json_object_get (b, "value")));
+    }
+    //  mean = lo + (hi - lo) Su / n = 300 * 80 / 200.
+    s_close (s_num (json_object_get (s_find (r, "mean", "glucose", "1", 0), "value")), 120, 1e-5,
+             "mean");
+    json_decref (r);
+
+    //  A histogram marks each bin.
+    double bins [] = { 2, 40, 4, 5, 0 };
+    r = s_results_of ("histogram(glucose, breaks=c(0, 100, 200, 250, 300))", bins, 3, NULL);
+    json_t *h = s_find (r, "histogram", "glucose", NULL, 0);
+    json_t *sup = json_object_get (h, "suppressed"), *values = json_object_get (h, "values");
+    bool want [] = { true, false, true, false };
+    for (size_t b = 0; b < 4; b++) {
+        assert_true (json_is_true (json_array_get (sup, b)) == want [b]);
+        assert_true (json_is_null (json_array_get (values, b)) == want [b]);
+    }
+    json_decref (r);
+}
+
+//  The left-out count: exact when off, noisy with its interval under DP.
+static void
+test_left_out (void **state)
+{
+    (void) state;
+    //  glucose and mass are missing on 5 and 11 rows, never together.
+    json_t *r = s_query ("mean(glucose, mass)", true, 0, 3, NULL, NULL);
+    json_t *left = json_object_get (r, "left_out");
+    assert_int_equal (json_integer_value (json_object_get (left, "value")), 16);
+    assert_null (json_object_get (left, "ci95"));
+    bool noted = false;
+    size_t i;
+    json_t *n;
+    json_array_foreach (json_object_get (r, "notes"), i, n)
+        noted |= strstr (json_string_value (n), "16 records were left out") != NULL;
+    assert_true (noted);
+    json_decref (r);
+    //  where= leaves records out of the figures, not into the left-out count.
+    r = s_query ("count(where=age >= 50)", true, 0, 3, NULL, NULL);
+    assert_int_equal (json_integer_value (json_object_get (json_object_get (r, "left_out"), "value")), 0);
+    json_decref (r);
+    double entries [] = { 700, 68 };
+    r = s_results_of ("count()", entries, 3, NULL);
+    left = json_object_get (r, "left_out");
+    assert_int_equal (json_integer_value (json_object_get (left, "value")), 68);
+    assert_true (s_covers (json_object_get (left, "ci95"), 68));
+    json_decref (r);
+}
+
+static void
+test_chisq_noisy_table (void **state)
+{
+    (void) state;
+    const char *text = "crosstab(cut(age, c(20, 30, 40, 50, 60, 70, 80)), "
+                       "cut(glucose, c(0, 50, 100, 150, 200, 250, 300)))";
+    s_plan_t p;
+    s_plan (&p, s_pima.dict, text, false, 1, 2);
+    double sd = proto_release_noise_sd (&p.rel, 3);
+    s_unplan (&p);
+    //  An independent table (every cell 10) plus noise-sized deviations:
+    //  the chi-squared distribution calls it dependent, the bootstrap that
+    //  knows the noise does not.
+    double cells [37];
+    double dev = round (sd);
+    for (size_t i = 0; i < 36; i++)
+        cells [i] = 10 + ((i / 6 + i % 6) % 2? dev: -dev);
+    cells [36] = 0;
+    json_t *r = s_results_of (text, cells, 3, NULL);
+    json_t *x = s_find (r, "chisq", NULL, NULL, 0);
+    double x2 = s_num (json_object_get (x, "value"));
+    s_close (x2, 36 * dev * dev / 10, 1e-9, "X2");
+    assert_int_equal (json_integer_value (json_object_get (x, "df")), 25);
+    assert_true (gsl_cdf_chisq_Q (x2, 25) < 0.001);
+    assert_true (s_num (json_object_get (x, "p_value")) > 0.05);
+    s_close (s_num (json_object_get (x, "noise_bias")), 36 * sd * sd / 10, 1e-9, "bias");
+    assert_non_null (strstr (json_string_value (json_object_get (x, "note")), "biased upward"));
+    assert_int_equal (json_integer_value (json_object_get (x, "p_value_draws")), 1000);
+    json_decref (r);
+    //  A strongly dependent one (the diagonal) stays significant.
+    for (size_t i = 0; i < 36; i++)
+        cells [i] = i / 6 == i % 6? 60: 2;
+    r = s_results_of (text, cells, 3, NULL);
+    x = s_find (r, "chisq", NULL, NULL, 0);
+    assert_true (s_num (json_object_get (x, "p_value")) < 0.002);
+    assert_true (s_covers (json_object_get (x, "ci95"), s_num (json_object_get (x, "value"))));
+    json_decref (r);
+    //  A table with one non-empty row has no test.
+    for (size_t i = 0; i < 36; i++)
+        cells [i] = i < 6? 50: -3;
+    r = s_results_of (text, cells, 3, NULL);
+    x = s_find (r, "chisq", NULL, NULL, 0);
+    assert_true (json_is_null (json_object_get (x, "value")));
+    assert_true (json_is_null (json_object_get (x, "p_value")));
+    assert_non_null (json_object_get (x, "note"));
+    json_decref (r);
+    //  On the Pima data, with real noise: age band and diabetes remain
+    //  dependent.
+    uint64_t seed = 42;
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+    r = s_query ("crosstab(diabetes, cut(age, c(-Inf, 30, 40, 50, Inf), right=FALSE))", false, 1,
+                 3, rng, NULL);
+    assert_true (s_num (json_object_get (s_find (r, "chisq", NULL, NULL, 0), "p_value")) < 0.01);
+    json_decref (r);
+    dp_rng_destroy (&rng);
+}
+
+//  ---------------------------------------------------------------------------
+//  The JSON
+
+static void
+s_check_interval (const json_t *ci)
+{
+    assert_true (json_is_array (ci));
+    assert_int_equal (json_array_size (ci), 2);
+    assert_true (s_num (json_array_get (ci, 0)) <= s_num (json_array_get (ci, 1)));
+}
+
+//  Every result of a DP report has the documented members.
+static void
+s_check_dp_shape (const json_t *r)
+{
+    const char *top [] = { "query", "dataset", "kind", "by", "privacy", "left_out", "results",
+                           "notes" };
+    assert_int_equal (json_object_size (r), 8);
+    size_t k = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *) r, key, v)
+        assert_string_equal (key, top [k++]);
+    json_t *privacy = json_object_get (r, "privacy");
+    assert_true (json_is_false (json_object_get (privacy, "not_private")));
+    assert_string_equal (json_string_value (json_object_get (privacy, "unit")), "record");
+    assert_true (s_num (json_object_get (privacy, "epsilon")) <= 1 + 1e-9);
+    assert_true (s_num (json_object_get (privacy, "delta")) == S_DELTA);
+    assert_true (s_num (json_object_get (privacy, "noise_sd")) > 0);
+    assert_int_equal (json_integer_value (json_object_get (privacy, "sites")), 3);
+    json_t *notes = json_object_get (r, "notes");
+    assert_true (json_array_size (notes) > 0);
+    size_t i;
+    json_t *e;
+    json_array_foreach (notes, i, e)
+        assert_true (json_is_string (e));
+    json_array_foreach (json_object_get (r, "results"), i, e) {
+        const char *stat = json_string_value (json_object_get (e, "statistic"));
+        assert_non_null (stat);
+        assert_true (json_is_string (json_object_get (e, "note")));
+        json_t *ci = json_object_get (e, "ci95"), *sup = json_object_get (e, "suppressed");
+        if (!strcmp (stat, "histogram") || (!strcmp (stat, "crosstab") && json_object_get (e, "column"))) {
+            size_t n = json_array_size (json_object_get (e, "values"));
+            assert_true (n > 0);
+            assert_int_equal (json_array_size (ci), n);
+            assert_int_equal (json_array_size (sup), n);
+            if (!strcmp (stat, "histogram"))
+                assert_int_equal (json_array_size (json_object_get (e, "breaks")), n + 1);
+            else
+                assert_int_equal (json_array_size (json_object_get (e, "levels")), n);
+            for (size_t b = 0; b < n; b++)
+                if (!json_is_true (json_array_get (sup, b)))
+                    s_check_interval (json_array_get (ci, b));
+        }
+        else
+        if (!strcmp (stat, "crosstab")) {
+            json_t *levels = json_object_get (e, "levels");
+            assert_int_equal (json_array_size (json_object_get (e, "columns")), 2);
+            size_t ra = json_array_size (json_array_get (levels, 0));
+            size_t kb = json_array_size (json_array_get (levels, 1));
+            assert_int_equal (json_array_size (json_object_get (e, "values")), ra);
+            for (size_t a = 0; a < ra; a++) {
+                assert_int_equal (json_array_size (json_array_get (json_object_get (e, "values"), a)), kb);
+                assert_int_equal (json_array_size (json_array_get (sup, a)), kb);
+                assert_int_equal (json_array_size (json_array_get (ci, a)), kb);
+            }
+        }
+        else
+        if (!strcmp (stat, "quantile")) {
+            size_t n = json_array_size (json_object_get (e, "probs"));
+            assert_true (n > 0);
+            assert_int_equal (json_array_size (json_object_get (e, "values")), n);
+            assert_int_equal (json_array_size (ci), n);
+            assert_true (json_is_boolean (sup));
+        }
+        else
+        if (!strcmp (stat, "correlation")) {
+            size_t m = json_array_size (json_object_get (e, "columns"));
+            assert_true (m >= 2);
+            assert_int_equal (json_array_size (json_object_get (e, "values")), m);
+            assert_int_equal (json_array_size (ci), m);
+            assert_true (json_is_boolean (sup));
+        }
+        else {
+            const char *scalars [] = { "count", "mean", "sd", "var", "chisq" };
+            bool known = false;
+            for (size_t s = 0; s < 5; s++)
+                known |= !strcmp (stat, scalars [s]);
+            assert_true (known);
+            assert_true (json_is_boolean (sup));
+            if (json_is_false (sup)) {
+                assert_true (json_is_number (json_object_get (e, "value")));
+                s_check_interval (ci);
+            }
+            if (!strcmp (stat, "chisq")) {
+                assert_true (json_is_integer (json_object_get (e, "df")));
+                assert_true (json_is_number (json_object_get (e, "p_value")));
+            }
+        }
+    }
+}
+
+static void
+test_json_shape (void **state)
+{
+    (void) state;
+    const char *texts [] = {
+        "summary(glucose, mass, by=diabetes)", "count(by=diabetes)", "mean(age)", "var(mass)",
+        "histogram(glucose)", "quantiles(glucose, 0.5, 0.9)",
+        "crosstab(diabetes, cut(age, c(-Inf, 30, 40, 50, Inf), right=FALSE))",
+        "crosstab(cut(age, c(20, 40, 100)))", "correlation(glucose, mass, age)"
+    };
+    coord_query_options_t o = { .dataset = "pima" };
+    for (size_t t = 0; t < sizeof texts / sizeof texts [0]; t++) {
+        uint64_t seed = 77 + t;
+        dp_rng_t *rng = dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+        json_t *r = s_query (texts [t], false, 1, 3, rng, &o);
+        assert_string_equal (json_string_value (json_object_get (r, "query")), texts [t]);
+        assert_string_equal (json_string_value (json_object_get (r, "dataset")), "pima");
+        s_check_dp_shape (r);
+        char *text = json_dumps (r, 0);
+        assert_non_null (text);
+        assert_null (strstr (text, "nan"));
+        assert_null (strstr (text, "inf"));
+        free (text);
+        json_decref (r);
+        dp_rng_destroy (&rng);
+    }
+    //  Default breaks: 20 equal bins over the public range.
+    json_t *r = s_query ("histogram(glucose)", true, 0, 3, NULL, NULL);
+    json_t *breaks = json_object_get (s_find (r, "histogram", "glucose", NULL, 0), "breaks");
+    assert_int_equal (json_array_size (breaks), 21);
+    assert_true (s_num (json_array_get (breaks, 1)) == 15);
+    json_decref (r);
+}
+
+//  Figures that cannot be computed are null, with a note, never NaN.
+static void
+test_nulls_with_notes (void **state)
+{
+    (void) state;
+    model_records_t one = *s_pima.rec;
+    one.rows = 1;
+    s_plan_t p;
+    s_plan (&p, s_pima.dict, "summary(glucose)", true, 0, 1);
+    int64_t *sum = s_federate (&p.rel, &one, 1, NULL);
+    json_t *r = coord_query_results (&p.rel, sum, 1, NULL);
+    assert_non_null (r);
+    assert_int_equal (json_integer_value (json_object_get (s_find (r, "count", "glucose", NULL, 0), "value")), 1);
+    assert_true (json_is_null (json_object_get (s_find (r, "sd", "glucose", NULL, 0), "value")));
+    bool noted = false;
+    size_t i;
+    json_t *n;
+    json_array_foreach (json_object_get (r, "notes"), i, n)
+        noted |= strstr (json_string_value (n), "needs two records") != NULL;
+    assert_true (noted);
+    json_decref (r);
+    free (sum);
+    s_unplan (&p);
+
+    //  Two identical records: no spread, no correlation.
+    double *two = calloc (2 * s_pima.rec->vars, sizeof *two);
+    assert_non_null (two);
+    memcpy (two, s_pima.rec->values, s_pima.rec->vars * sizeof *two);
+    memcpy (two + s_pima.rec->vars, s_pima.rec->values, s_pima.rec->vars * sizeof *two);
+    model_records_t same = { .rows = 2, .vars = s_pima.rec->vars, .values = two };
+    s_plan (&p, s_pima.dict, "correlation(glucose, mass)", true, 0, 1);
+    sum = s_federate (&p.rel, &same, 2, NULL);
+    r = coord_query_results (&p.rel, sum, 2, NULL);
+    assert_non_null (r);
+    json_t *m = json_object_get (s_find (r, "correlation", NULL, NULL, 0), "values");
+    assert_true (json_is_null (json_array_get (json_array_get (m, 0), 1)));
+    assert_true (s_num (json_array_get (json_array_get (m, 0), 0)) == 1);
+    noted = false;
+    json_array_foreach (json_object_get (r, "notes"), i, n)
+        noted |= strstr (json_string_value (n), "does not vary") != NULL;
+    assert_true (noted);
+    char *html = coord_query_html (r), *csv = coord_query_csv (r);
+    assert_non_null (html);
+    assert_non_null (csv);
+    assert_null (strstr (html, "nan"));
+    assert_non_null (strstr (csv, "\r\ncorrelation,glucose|mass,,,,,,false\r\n"));
+    free (html);
+    free (csv);
+    json_decref (r);
+    free (sum);
+    free (two);
+    s_unplan (&p);
+}
+
+//  ---------------------------------------------------------------------------
+//  CSV and HTML
+
+//  A dictionary whose levels need quoting, and four records.
+static const char s_odd_dict [] =
+    "name,type,min,max,levels,unit,description\n"
+    "colour,categorical,,,\"say \"\"hi\"\"|b,c|=x|-cmd\",,\n"
+    "size,numeric,0,10,,,\n";
+static const char s_odd_data [] =
+    "colour,size\n\"say \"\"hi\"\"\",1\n\"b,c\",2\n=x,3\n-cmd,7\n";
+
+typedef struct {
+    model_dict_t *dict;
+    model_records_t *rec;
+} s_odd_t;
+
+static void
+s_odd (s_odd_t *o)
+{
+    model_csv_t *csv = NULL;
+    o->dict = model_dict_parse ("odd", s_odd_dict, strlen (s_odd_dict));
+    if (!o->dict)
+        fail_msg ("%s", util_last_error ());
+    assert_int_equal (model_csv_parse (&csv, "odd.csv", s_odd_data, strlen (s_odd_data), 0), 0);
+    o->rec = model_records_read (csv, o->dict, NULL, 0, 100);
+    if (!o->rec)
+        fail_msg ("%s", util_last_error ());
+    model_csv_destroy (&csv);
+}
+
+static void
+s_unodd (s_odd_t *o)
+{
+    model_records_destroy (&o->rec);
+    model_dict_destroy (&o->dict);
+}
+
+static json_t *
+s_odd_query (const s_odd_t *o, const char *text)
+{
+    s_plan_t p;
+    s_plan (&p, o->dict, text, true, 0, 1);
+    int64_t *sum = s_federate (&p.rel, o->rec, 2, NULL);
+    json_t *r = coord_query_results (&p.rel, sum, 2, NULL);
+    if (!r)
+        fail_msg ("%s", util_last_error ());
+    free (sum);
+    s_unplan (&p);
+    return r;
+}
+
+static void
+s_has (const char *text, const char *want)
+{
+    if (!strstr (text, want))
+        fail_msg ("missing '%s' in:\n%s", want, text);
+}
+
+static void
+test_csv (void **state)
+{
+    (void) state;
+    s_odd_t o;
+    s_odd (&o);
+    json_t *r = s_odd_query (&o, "crosstab(colour)");
+    char *csv = coord_query_csv (r);
+    assert_non_null (csv);
+    assert_string_equal (csv,
+        "statistic,column,group,level,value,ci95_low,ci95_high,suppressed\r\n"
+        "left_out,,,,0,,,false\r\n"
+        "crosstab,colour,,\"say \"\"hi\"\"\",1,,,false\r\n"
+        "crosstab,colour,,\"b,c\",1,,,false\r\n"
+        "crosstab,colour,,\"'=x\",1,,,false\r\n"
+        "crosstab,colour,,\"'-cmd\",1,,,false\r\n");
+    free (csv);
+    json_decref (r);
+
+    r = s_odd_query (&o, "crosstab(colour, cut(size, c(0, 5, 10)))");
+    csv = coord_query_csv (r);
+    assert_non_null (csv);
+    s_has (csv, "\r\ncrosstab,\"colour|cut(size, c(0, 5, 10))\",,\"b,c|(0,5]\",1,,,false\r\n");
+    s_has (csv, "\r\ncrosstab,\"colour|cut(size, c(0, 5, 10))\",,\"'-cmd|(5,10]\",1,,,false\r\n");
+    s_has (csv, "\r\nchisq_df,\"colour|cut(size, c(0, 5, 10))\",,,3,,,false\r\n");
+    free (csv);
+    json_decref (r);
+
+    r = s_odd_query (&o, "histogram(size, breaks=c(0, 5, 10))");
+    csv = coord_query_csv (r);
+    s_has (csv, "\r\nhistogram,size,,\"[0,5]\",3,,,false\r\n");
+    s_has (csv, "\r\nhistogram,size,,\"(5,10]\",1,,,false\r\n");
+    free (csv);
+    json_decref (r);
+
+    r = s_odd_query (&o, "mean(size, by=colour)");
+    csv = coord_query_csv (r);
+    s_has (csv, "\r\nmean,size,\"say \"\"hi\"\"\",,1,,,false\r\n");
+    s_has (csv, "\r\ncount,,\"'=x\",,1,,,false\r\n");
+    free (csv);
+    json_decref (r);
+
+    //  DP: intervals, and a suppressed group with neither value nor
+    //  interval.
+    s_plan_t p;
+    s_plan (&p, o.dict, "count(by=colour)", false, 1, 2);
+    double entries [] = { 1, 50, 7, 2, 0 };
+    int64_t *sum = s_sum_of (&p, entries);
+    r = coord_query_results (&p.rel, sum, 3, NULL);
+    assert_non_null (r);
+    csv = coord_query_csv (r);
+    s_has (csv, "\r\ncount,,\"say \"\"hi\"\"\",,,,,true\r\n");
+    s_has (csv, "\r\ncount,,\"b,c\",,50,");
+    double sd = proto_release_noise_sd (&p.rel, 3);
+    char want [128];
+    snprintf (want, sizeof want, "%.15g,%.15g,false\r\n", 50 - 1.959963984540054 * sd,
+              50 + 1.959963984540054 * sd);
+    s_has (csv, want);
+    s_has (csv, "\r\nleft_out,,,,,,,true\r\n");
+    free (csv);
+    json_decref (r);
+    free (sum);
+    s_unplan (&p);
+    s_unodd (&o);
+}
+
+//  The marks a reader needs, and nothing a page must not hold.
+static void
+s_html_clean (const char *html)
+{
+    assert_true (strncmp (html, "<!DOCTYPE html>", 15) == 0);
+    s_has (html, "</html>\n");
+    assert_null (strstr (html, "nan"));
+    assert_null (strstr (html, "inf<"));
+    assert_null (strstr (html, ">inf"));
+    assert_null (strstr (html, "<script"));
+    assert_null (strstr (html, "src="));
+    const char *http = strstr (html, "http");
+    while (http) {
+        //  The only address: SVG's namespace.
+        assert_true (strncmp (http, "http://www.w3.org/2000/svg", 26) == 0
+                     || strncmp (http, "http-equiv", 10) == 0);
+        http = strstr (http + 1, "http");
+    }
+}
+
+static void
+test_html (void **state)
+{
+    (void) state;
+    json_t *r = s_query ("summary(glucose, by=diabetes)", true, 0, 3, NULL, NULL);
+    char *html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    s_has (html, "<title>NOT PRIVATE &mdash; Cohort query: summary(glucose, by=diabetes)</title>");
+    s_has (html, "<div class=\"stamp\">NOT PRIVATE");
+    assert_null (strstr (html, "95%:"));
+    assert_null (strstr (html, "class=\"sup\""));
+    free (html);
+    json_decref (r);
+
+    //  DP: no stamp; intervals, suppressed cells marked, escaped levels.
+    s_odd_t o;
+    s_odd (&o);
+    s_plan_t p;
+    s_plan (&p, o.dict, "crosstab(colour, cut(size, c(0, 5, 10)))", false, 1, 2);
+    double cells [] = { 1, 50, 7, 2, 30, 40, 60, 3, 0 };
+    int64_t *sum = s_sum_of (&p, cells);
+    r = coord_query_results (&p.rel, sum, 3, NULL);
+    assert_non_null (r);
+    html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    assert_null (strstr (html, "NOT PRIVATE"));
+    s_has (html, "<td class=\"sup\"");
+    s_has (html, "95%:");
+    s_has (html, "say &quot;hi&quot;");
+    assert_null (strstr (html, "say \"hi\""));
+    s_has (html, "Pearson's &#967;&#178;");
+    s_has (html, "biased upward");
+    s_has (html, "&#949; = ");
+    free (html);
+    json_decref (r);
+    free (sum);
+    s_unplan (&p);
+    s_unodd (&o);
+
+    //  A histogram with a suppressed bin: hatched; quantiles: a box.
+    double bins [] = { 2, 40, 4, 5, 0 };
+    r = s_results_of ("histogram(glucose, breaks=c(0, 100, 200, 250, 300))", bins, 3, NULL);
+    html = coord_query_html (r);
+    s_html_clean (html);
+    s_has (html, "<svg");
+    s_has (html, "fill=\"url(#hatch1)\"");
+    s_has (html, "suppressed (noisy count below 5)");
+    free (html);
+    json_decref (r);
+    uint64_t seed = 5;
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+    r = s_query ("quantiles(glucose, 0.1, 0.25, 0.5, 0.75, 0.9, by=diabetes)", false, 1, 3, rng, NULL);
+    html = coord_query_html (r);
+    s_html_clean (html);
+    s_has (html, "Quantiles of glucose");
+    s_has (html, "fill=\"#aec7e8\"");          //  the box
+    s_has (html, "diabetes = 1");
+    free (html);
+    json_decref (r);
+    r = s_query ("correlation(glucose, mass, age)", false, 1, 3, rng, NULL);
+    html = coord_query_html (r);
+    s_html_clean (html);
+    s_has (html, "Correlations");
+    free (html);
+    json_decref (r);
+    dp_rng_destroy (&rng);
+
+    //  Strings from the JSON are escaped wherever they go.
+    r = json_pack ("{s:s, s:{s:b}, s:[{s:s, s:s, s:i}], s:[s]}", "query",
+                   "<script>alert(1)</script>", "privacy", "not_private", 1, "results",
+                   "statistic", "count", "column", "<b>x</b>", "value", 3, "notes", "a < b & c");
+    assert_non_null (r);
+    html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    s_has (html, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    s_has (html, "&lt;b&gt;x&lt;/b&gt;");
+    s_has (html, "a &lt; b &amp; c");
+    free (html);
+    json_decref (r);
+}
+
+static void
+s_refused (const char *json, const char *why)
+{
+    json_error_t err;
+    json_t *r = json_loads (json, 0, &err);
+    if (!r)
+        fail_msg ("%s: %s", json, err.text);
+    assert_null (coord_query_csv (r));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    if (!strstr (util_last_error (), why))
+        fail_msg ("'%s' does not say '%s'", util_last_error (), why);
+    assert_null (coord_query_html (r));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    json_decref (r);
+}
+
+static void
+test_bad_input (void **state)
+{
+    (void) state;
+    s_plan_t p;
+    s_plan (&p, s_pima.dict, "count()", false, 1, 2);
+    int64_t sum [2] = { 10, 0 };
+    assert_null (coord_query_results (NULL, sum, 3, NULL));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_null (coord_query_results (&p.rel, NULL, 3, NULL));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_null (coord_query_results (&p.rel, sum, 0, NULL));
+    assert_non_null (strstr (util_last_error (), "0 contributing sites"));
+    assert_null (coord_query_results (&p.rel, sum, 65, NULL));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    s_unplan (&p);
+
+    s_refused ("[1]", "expected a JSON object");
+    s_refused ("{\"privacy\": {}, \"results\": 5}", "results: expected an array");
+    s_refused ("{\"results\": []}", "privacy: expected an object");
+    s_refused ("{\"privacy\": {}, \"results\": [], \"left_out\": {\"value\": \"x\"}}", "left_out");
+    s_refused ("{\"privacy\": {}, \"results\": [], \"notes\": [1]}", "notes");
+    s_refused ("{\"privacy\": {}, \"results\": [7]}", "results[0]: expected an object");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"value\": 1}]}", "results[0]: statistic");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"count\", \"value\": \"3\"}]}",
+               "results[0]: value");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"count\", \"value\": 3, "
+               "\"ci95\": [1]}]}", "results[0]: ci95");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"count\", \"value\": 3}, "
+               "{\"statistic\": \"histogram\", \"values\": [1, 2], \"breaks\": [0, 1]}]}",
+               "results[1]: histogram");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"histogram\", \"values\": [1], "
+               "\"breaks\": [0, 1], \"suppressed\": true}]}", "results[0]: histogram");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"quantile\", \"probs\": [0.5], "
+               "\"values\": [1, 2]}]}", "results[0]: quantile");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"crosstab\", \"columns\": "
+               "[\"a\", \"b\"], \"levels\": [[\"x\"], [\"y\", \"z\"]], \"values\": [[1]]}]}",
+               "results[0]: crosstab");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"crosstab\", \"column\": \"a\", "
+               "\"levels\": [\"x\"], \"values\": [1, 2]}]}", "results[0]: crosstab");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"correlation\", \"columns\": "
+               "[\"a\", \"b\"], \"values\": [[1, 0.5]]}]}", "results[0]: correlation");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"chisq\", \"value\": 3, "
+               "\"columns\": [\"a\", \"b\"]}]}", "results[0]: chisq");
+    s_refused ("{\"privacy\": {}, \"results\": [{\"statistic\": \"count\", \"value\": 3, "
+               "\"group\": 1}]}", "results[0]: group");
+}
+
+//  ---------------------------------------------------------------------------
+//  Allocation failures
+
+typedef struct {
+    s_plan_t plan;
+    int64_t *sum;
+    json_t *report;
+} s_walk_t;
+
+static bool
+s_walk_results (void *ctx)
+{
+    s_walk_t *w = ctx;
+    json_t *r = coord_query_results (&w->plan.rel, w->sum, 3, NULL);
+    json_decref (r);
+    return r != NULL;
+}
+
+static bool
+s_walk_csv (void *ctx)
+{
+    char *text = coord_query_csv (((s_walk_t *) ctx)->report);
+    free (text);
+    return text != NULL;
+}
+
+static bool
+s_walk_html (void *ctx)
+{
+    char *text = coord_query_html (((s_walk_t *) ctx)->report);
+    free (text);
+    return text != NULL;
+}
+
+static void
+test_out_of_memory (void **state)
+{
+    (void) state;
+    const char *texts [] = {
+        "count(by=diabetes)", "summary(glucose, by=diabetes)", "var(mass)",
+        "histogram(glucose, breaks=40:200:40)", "quantiles(glucose, 0.5)",
+        "crosstab(diabetes, cut(age, c(-Inf, 30, 50, Inf), right=FALSE))",
+        "crosstab(diabetes)", "correlation(glucose, mass)"
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof texts [0]; t++)
+        for (int off = 0; off < 2; off++) {
+            s_walk_t w;
+            s_plan (&w.plan, s_pima.dict, texts [t], off, 1, 2);
+            uint64_t seed = t;
+            dp_rng_t *rng = off? NULL: dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+            w.sum = s_federate (&w.plan.rel, s_pima.rec, 3, rng);
+            dp_rng_destroy (&rng);
+            assert_true (alloc_walk (s_walk_results, &w) > 0);
+            w.report = coord_query_results (&w.plan.rel, w.sum, 3, NULL);
+            assert_non_null (w.report);
+            assert_true (alloc_walk (s_walk_csv, &w) > 0);
+            assert_true (alloc_walk (s_walk_html, &w) > 0);
+            json_decref (w.report);
+            free (w.sum);
+            s_unplan (&w.plan);
+        }
+}
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_off_summary_matches_r),
+        cmocka_unit_test (test_off_crosstab_matches_r),
+        cmocka_unit_test (test_off_correlation_matches_r),
+        cmocka_unit_test (test_off_quantiles_within_half_a_leaf),
+        cmocka_unit_test (test_off_counts_and_histogram),
+        cmocka_unit_test (test_tree_least_squares),
+        cmocka_unit_test (test_tree_quantile),
+        cmocka_unit_test (test_dp_coverage),
+        cmocka_unit_test (test_suppression),
+        cmocka_unit_test (test_left_out),
+        cmocka_unit_test (test_chisq_noisy_table),
+        cmocka_unit_test (test_json_shape),
+        cmocka_unit_test (test_nulls_with_notes),
+        cmocka_unit_test (test_csv),
+        cmocka_unit_test (test_html),
+        cmocka_unit_test (test_bad_input),
+        cmocka_unit_test (test_out_of_memory),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
