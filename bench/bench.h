@@ -8,6 +8,8 @@
         bench_dp                            noise samplers, accountant, ledger
         bench_ingest                        sealed records, the audit log
         bench_federation                    simulated studies end to end
+        bench_query_coverage                how often DP query intervals
+                                            hold the exact figures
 
     Every area is a library call: it takes its options (filled by
     bench_<area>_defaults, then changed), measures, and returns one JSON
@@ -22,6 +24,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*  Monotonic clock in seconds. */
@@ -134,5 +137,38 @@ void bench_federation_defaults (bench_federation_options_t *o);
 /*  Runs the benchmark. NULL if a simulation fails (its directory is kept
     for a look, and named) or a report lacks a figure. */
 json_t *bench_federation (const bench_federation_options_t *o);
+
+/*  bench_query_coverage: over seeded runs of the Pima data split across
+    sites (each site's discrete Gaussian noise from a deterministic stream,
+    dp_rng_new_seeded_for_tests, so a run is reproducible), the fraction of
+    95% intervals (coordinator/query.h) that hold the exact pooled figure:
+    count(), mean and sd of summary(glucose), every bin of
+    histogram(glucose, breaks=40:200:10) (all bins, and those a report
+    shows: not suppressed), quantiles(glucose, 0.1, 0.25, 0.5, 0.75, 0.9)
+    (their intervals against R's type 7 of the records, and the fraction of
+    runs within 5% of the public range, per probability and the least of
+    them), the cells and the chi-squared of crosstab(diabetes, cut(age,
+    ...)), and correlation(glucose, mass, age). Post-processing only: no
+    keys, no network. */
+#define BENCH_QUERY_RUNS_MAX 10000
+
+typedef struct {
+    const char *data;           //  the Pima CSV
+    const char *dictionary;     //  its data dictionary
+    size_t runs;                //  seeded runs, 1..BENCH_QUERY_RUNS_MAX
+    unsigned sites;             //  sites the records are split across, 1..64
+    unsigned threshold;         //  the quorum t (the noise divisor), 1..sites
+    double epsilon, delta;      //  each query's target
+    uint64_t seed;              //  run i uses seed + i
+} bench_query_coverage_options_t;
+
+/*  The bundled datasets/pima_diabetes.csv and its dictionary, 100 runs, 3
+    sites with a quorum of 2, epsilon 1, delta 1e-5, seed 1. */
+void bench_query_coverage_defaults (bench_query_coverage_options_t *o);
+
+/*  Runs the benchmark. NULL if an option is out of range, the data cannot
+    be read, a query cannot be planned at the target (epsilon too small for
+    the sampler's range) or memory runs out. */
+json_t *bench_query_coverage (const bench_query_coverage_options_t *o);
 
 #endif

@@ -20,7 +20,7 @@ test_dispatch (void **state)
     assert_non_null (strstr (s_out, "federation"));
     s_usage ("bench nosuch", "unknown command 'nosuch'");
     assert_int_equal (s_run ("bench"), CLI_USAGE);
-    const char *areas [] = { "he", "models", "dp", "ingest", "federation" };
+    const char *areas [] = { "he", "models", "dp", "ingest", "federation", "query-coverage" };
     for (size_t i = 0; i < sizeof areas / sizeof areas [0]; i++) {
         char line [64], want [64];
         snprintf (line, sizeof line, "bench %s --help", areas [i]);
@@ -66,6 +66,8 @@ test_bad_options (void **state)
     s_usage ("bench ingest --records", "missing value");
     s_usage ("bench dp --quick=1", "no value allowed for option '--quick=1'");
     s_usage ("bench models --data", "missing value");
+    s_usage ("bench query-coverage --runs 0", "--runs");
+    s_usage ("bench query-coverage --epsilon 0", "--epsilon");
 }
 
 static void
