@@ -149,32 +149,6 @@ coord_query_tree_quantile (const double *x, double p)
     return u;
 }
 
-//  The counts the descent reads a consistent tree as, into m: the top
-//  level at >= 0, and below, each parent's count shared among its children
-//  in proportion to their counts at >= 0 (evenly when none is positive).
-//  Consistent, never negative: the parametric bootstrap's stand-in for
-//  the exact tree.
-static void
-s_tree_model (const double *h, double *m)
-{
-    for (size_t j = 0; j < S_B; j++)
-        m [j] = h [j] > 0? h [j]: 0;
-    size_t offset = 0;
-    for (int l = 1; l < S_H; l++) {
-        size_t next = offset + s_pow_b (l);
-        for (size_t j = 0; j < s_pow_b (l); j++) {
-            const double *child = h + next + j * S_B;
-            double sum = 0;
-            for (size_t c = 0; c < S_B; c++)
-                sum += child [c] > 0? child [c]: 0;
-            for (size_t c = 0; c < S_B; c++)
-                m [next + j * S_B + c] = sum > 0? m [offset + j] * (child [c] > 0? child [c]: 0) / sum
-                                                : m [offset + j] / S_B;
-        }
-        offset = next;
-    }
-}
-
 //  ---------------------------------------------------------------------------
 //  Building the JSON. A failed JSON allocation marks the context and the
 //  build carries on with NULLs (every helper takes them); the caller
@@ -425,29 +399,6 @@ s_basic (double est, double *draws, size_t n, double lo, double hi, double *out_
     double b = 2 * est - s_quantile_sorted (draws, ok, 0.025);
     *out_lo = a < lo? lo: a > hi? hi: a;
     *out_hi = b < lo? lo: b > hi? hi: b;
-}
-
-//  A normal interval from bootstrap draws around an estimate: est +- 1.96
-//  times the draws' root mean square deviation from it (their spread and
-//  their bias together), within [0, 1]. The whole range when more than
-//  5% of the draws are undefined.
-static void
-s_rms_interval (double est, const double *draws, size_t n, double *lo, double *hi)
-{
-    double sq = 0;
-    size_t ok = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite (draws [i])) {
-            sq += (draws [i] - est) * (draws [i] - est);
-            ok++;
-        }
-    *lo = 0;
-    *hi = 1;
-    if (ok < n - n / 20 || ok < 2)
-        return;
-    double w = S_Z95 * sqrt (sq / (double) ok);
-    *lo = est - w < 0? 0: est - w;
-    *hi = est + w > 1? 1: est + w;
 }
 
 //  ---------------------------------------------------------------------------
@@ -709,26 +660,49 @@ s_counts_crosstab (s_ctx_t *c)
 //  ---------------------------------------------------------------------------
 //  Quantiles
 
+//  The 95% interval of a quantile of the released (consistent) tree x,
+//  from its estimate at leaf `leaf`, by inverting the noisy cumulative
+//  count: the exact quantile sits where the exact count of records below
+//  it reaches the type-7 rank h = 1 + (n - 1) p, and the noisy count there
+//  is off by the consistent tree's noise on that prefix (less p times its
+//  noise on the total), of standard deviation sr; so the interval runs from
+//  the leaf at rank floor(h) - 1/2 - 1.96 sr to the leaf at rank
+//  ceil(h) - 1/2 + 1.96 sr, as the descent reads x. It follows the steps
+//  of the data, which a bootstrap of the estimate misses when the noise is
+//  small against them. In [0, 1].
+static void
+s_quantile_interval (const double *x, double p, double sr, double *lo, double *hi)
+{
+    double n = s_tree_total (x), leaves = (double) s_pow_b (S_H);
+    double h = 1 + (n - 1) * p;
+    double r1 = floor (h) - 0.5 - S_Z95 * sr, r2 = ceil (h) - 0.5 + S_Z95 * sr;
+    r1 = r1 < 0? 0: r1 > n? n: r1;
+    r2 = r2 < 0? 0: r2 > n? n: r2;
+    *lo = (double) s_tree_leaf (x, r1, n) / leaves;
+    *hi = (double) (s_tree_leaf (x, r2, n) + 1) / leaves;
+}
+
 static void
 s_counts_quantiles (s_ctx_t *c)
 {
     const proto_query_t *q = c->q;
     const proto_term_t *term = q->terms [0];
     size_t nodes = proto_release_tree_nodes (), np = q->n_probs;
+    size_t leaves = s_pow_b (S_H), first_leaf = nodes - leaves;
     double range = term->hi - term->lo;
-    double *model = util_calloc (nodes, sizeof (double)), *x = util_calloc (nodes, sizeof (double));
-    double *draws = util_calloc (np * S_DRAWS_TREE, sizeof (double));
+    double *x = util_calloc (nodes, sizeof (double)), *e = util_calloc (nodes, sizeof (double));
+    double *prefix = util_calloc (leaves + 1, sizeof (double));
     //  Each group's count goes first, then the quantiles of every group
     //  (one chart in the HTML page).
     json_t *later = s_arr (c);
-    if (!model || !x || !draws) {
+    if (!x || !e || !prefix) {
         c->nomem = true;
         goto done;
     }
     //  The consistent total's variance: B times a top node's, which is
     //  sd^2 B^(h-1) (B - 1) / (B^h - 1) after weighted averaging (Hay et
     //  al., section 4.2).
-    double bh = (double) s_pow_b (S_H);
+    double bh = (double) leaves;
     double sd_total = c->sd * sqrt (S_B * (bh / S_B) * (S_B - 1) / (bh - 1));
     for (size_t g = 0; g < c->rel->groups; g++) {
         for (size_t i = 0; i < nodes; i++)
@@ -752,35 +726,39 @@ s_counts_quantiles (s_ctx_t *c)
         r = s_result (c, "quantile", c->labels [0], g);
         json_t *probs = s_arr (c), *values = s_arr (c);
         json_t *ci = c->off? NULL: s_arr (c);
-        double est [PROTO_QUERY_PROBS_MAX];
+        double est [PROTO_QUERY_PROBS_MAX], sq [PROTO_QUERY_PROBS_MAX] = { 0 };
+        size_t at [PROTO_QUERY_PROBS_MAX];
         bool empty = !(s_tree_total (x) > 0);
         for (size_t i = 0; i < np; i++) {
             s_push (c, probs, s_real (c, q->probs [i]));
             est [i] = empty? NAN: coord_query_tree_quantile (x, q->probs [i]);
+            at [i] = empty? 0: (size_t) (est [i] * bh);
             s_push (c, values, small || empty? s_new (c, json_null ())
                                              : s_real (c, term->lo + range * est [i]));
         }
         if (!c->off && !small && !empty) {
-            //  Parametric bootstrap: the tree as the descent reads it stands
-            //  in for the exact one; with fresh noise, made consistent and
-            //  read again, its quantiles stray from it as the released ones
-            //  stray from the exact quantiles. (A basic bootstrap interval
-            //  covered only about 80% of the time on the Pima data: the
-            //  offset of the draws from the estimate varies from run to run,
-            //  and reflecting it moves the interval.)
-            s_tree_model (x, model);
+            //  The noise on each estimate's prefix count (less p times the
+            //  noise on the total), from draws of the noise made consistent
+            //  as the release was (consistency is linear: the noise alone
+            //  shows how it moves the counts).
             for (size_t b = 0; b < S_DRAWS_TREE; b++) {
                 for (size_t i = 0; i < nodes; i++)
-                    x [i] = model [i] + gsl_ran_gaussian_ziggurat (c->rng, c->sd);
-                coord_query_tree_consistent (x);
+                    e [i] = gsl_ran_gaussian_ziggurat (c->rng, c->sd);
+                coord_query_tree_consistent (e);
+                double dn = 0;
+                for (size_t j = 0; j < S_B; j++)
+                    dn += e [j];
+                prefix [0] = 0;
+                for (size_t k = 0; k < leaves; k++)
+                    prefix [k + 1] = prefix [k] + e [first_leaf + k];
                 for (size_t i = 0; i < np; i++) {
-                    double u = coord_query_tree_quantile (x, q->probs [i]);
-                    draws [i * S_DRAWS_TREE + b] = u < 0? NAN: u;
+                    double d = prefix [at [i] < leaves? at [i]: leaves] - q->probs [i] * dn;
+                    sq [i] += d * d;
                 }
             }
             for (size_t i = 0; i < np; i++) {
                 double lo, hi;
-                s_rms_interval (est [i], draws + i * S_DRAWS_TREE, S_DRAWS_TREE, &lo, &hi);
+                s_quantile_interval (x, q->probs [i], sqrt (sq [i] / S_DRAWS_TREE), &lo, &hi);
                 s_push (c, ci, s_pair (c, term->lo + range * lo, term->lo + range * hi));
             }
         }
@@ -802,11 +780,11 @@ s_counts_quantiles (s_ctx_t *c)
         else
             s_note_free (c, r, util_asprintf ("Quantiles come from a noisy quantile tree "
                                               "(%d-way, %.0f leaves over the public range, "
-                                              "made consistent by least squares); each ci95, "
-                                              "from a parametric bootstrap over the noise (%d "
-                                              "draws), covers the exact pooled quantile with "
-                                              "about 95%% probability.", S_B, bh,
-                                              S_DRAWS_TREE));
+                                              "made consistent by least squares); each ci95 "
+                                              "holds the quantiles at ranks 1.96 noise standard "
+                                              "deviations either side, and covers the exact "
+                                              "pooled quantile with at least about 95%% "
+                                              "probability.", S_B, bh));
         if (empty && !small)
             s_note (c, r, "A quantile tree that holds no count has no quantiles: null.");
         s_push (c, later, r);
@@ -815,9 +793,9 @@ s_counts_quantiles (s_ctx_t *c)
         s_add (c, json_incref (json_array_get (later, i)));
 done:
     json_decref (later);
-    free (model);
     free (x);
-    free (draws);
+    free (e);
+    free (prefix);
 }
 
 //  ---------------------------------------------------------------------------
@@ -963,7 +941,7 @@ s_correlation (s_ctx_t *c, size_t g, const double *e, double *draws, double *noi
     size_t m = c->q->n_terms, cells = c->rel->cells;
     const double *s = e + 1, *ss = e + 1 + m, *sx = e + 1 + 2 * m;
     double n = e [0];
-    bool small = s_small (c, n), undefined = false;
+    bool small = s_small (c, n), undefined = false, swamped = false;
     //  Bootstrap draws of every pair at once.
     if (!c->off)
         for (size_t b = 0; b < S_DRAWS; b++) {
@@ -990,8 +968,10 @@ s_correlation (s_ctx_t *c, size_t g, const double *e, double *draws, double *noi
                 if (!c->off && isfinite (v))
                     v = v < -1? -1: v > 1? 1: v;
                 undefined |= !isfinite (v);
-                if (!c->off)
+                if (!c->off) {
                     s_basic (v, draws + p * S_DRAWS, S_DRAWS, -1, 1, &lo, &hi);
+                    swamped |= lo <= -0.95 && hi >= 0.95;
+                }
             }
             else
             if (!(n > 1))
@@ -1016,6 +996,9 @@ s_correlation (s_ctx_t *c, size_t g, const double *e, double *draws, double *noi
     }
     if (undefined && !small)
         s_note (c, NULL, "A correlation with a column that does not vary is undefined: null.");
+    if (swamped && !small)
+        s_note (c, NULL, "At this epsilon the noise swamps some correlations: their 95% intervals "
+                         "span nearly all of -1 to 1, so their values say next to nothing.");
     s_add (c, r);
 }
 

@@ -33,10 +33,12 @@
     probability 95%. It is not a sampling interval. Counts: +-1.96 sd of
     the noise. Means: Fieller's interval for a ratio of two noisy sums
     (exact for Gaussian noise), within the public range. sd, var,
-    correlations, quantiles and chi-squared: a basic parametric bootstrap
-    over the noise, on GSL's generator seeded from the released vector (so
-    a report is reproducible from its release). bench/bench_query.c
-    measures the coverage.
+    correlations and chi-squared: a basic parametric bootstrap over the
+    noise. Quantiles: the quantiles of the released tree at ranks 1.96
+    standard deviations of the rank's noise either side. Draws come from
+    GSL's generator seeded from the released vector, so a report is
+    reproducible from its release. bench/bench_query.c measures the
+    coverage (docs/report.md, "Query reports").
 
     Contents
         coord_query_options_t       disclosure control settings

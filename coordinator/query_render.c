@@ -444,7 +444,8 @@ static const char s_css [] =
     ".privacy{border:2px solid #1f77b4;border-radius:6px;padding:.5rem 1rem;background:#f5f9fd}"
     ".privacy.off{border-color:#d00;background:#fff5f5}"
     ".missing{color:#b00020;font-style:italic}"
-    "figure{margin:1.5rem 0;padding:.5rem 1rem;border:1px solid #e4e4e4;border-radius:6px}"
+    "figure{margin:1.5rem 0;padding:.5rem 1rem;border:1px solid #e4e4e4;border-radius:6px;"
+    "overflow-x:auto}th.across{text-align:center}"
     "figcaption{font-weight:600;margin-bottom:.3rem}"
     "p.dp{color:#1f4e79;font-size:.9rem;margin:.3rem 0}p.dp.off{color:#d00;font-weight:600}"
     "p.note{font-size:.9rem;margin:.3rem 0}"
@@ -476,16 +477,17 @@ s_html_num (FILE *out, const json_t *v, const char *missing)
         fputs (missing, out);
 }
 
+//  A 95% interval under its figure: "[lo, hi]".
 static void
 s_html_ci (FILE *out, const json_t *ci)
 {
     if (!json_is_array (ci))
         return;
-    fputs ("<span class=\"ci\">95%: ", out);
+    fputs ("<span class=\"ci\" title=\"95% interval for the DP noise\">[", out);
     s_html_num (out, json_array_get (ci, 0), "?");
-    fputs (" to ", out);
+    fputs (", ", out);
     s_html_num (out, json_array_get (ci, 1), "?");
-    fputs ("</span>", out);
+    fputs ("]</span>", out);
 }
 
 //  A table cell for a value, its interval and whether it was suppressed.
@@ -522,7 +524,7 @@ s_html_dp (s_page_t *p)
         fprintf (p->out, "; noise: standard deviation %.3g on each released entry", sd);
     if (coord_render_num (privacy, "sites", &sites))
         fprintf (p->out, " (the sum of %.0f sites' shares)", sites);
-    fputs (".</p>\n", p->out);
+    fputs (". [lo, hi] under a figure: its 95% interval for the noise.</p>\n", p->out);
 }
 
 static bool
@@ -958,12 +960,14 @@ s_html_crosstab (s_page_t *p, const json_t *results, size_t at)
         }
     }
     else {
+        //  The first column's name over its levels (down), the second's
+        //  over its levels (across).
         json_t *la = json_array_get (levels, 0), *lb = json_array_get (levels, 1);
-        fputs ("<tr><th>", p->out);
+        fputs ("<tr><th rowspan=\"2\">", p->out);
         coord_render_esc (p->out, json_string_value (json_array_get (columns, 0)));
-        fputs (" \\ ", p->out);
+        fprintf (p->out, "</th><th colspan=\"%zu\" class=\"across\">", json_array_size (lb));
         coord_render_esc (p->out, json_string_value (json_array_get (columns, 1)));
-        fputs ("</th>", p->out);
+        fputs ("</th></tr>\n<tr>", p->out);
         for (size_t b = 0; b < json_array_size (lb); b++) {
             fputs ("<th>", p->out);
             coord_render_esc (p->out, json_string_value (json_array_get (lb, b)));
