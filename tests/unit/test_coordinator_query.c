@@ -612,6 +612,14 @@ test_suppression (void **state)
     assert_true (json_is_true (json_object_get (left, "suppressed")));
     assert_true (json_is_null (json_object_get (left, "value")));
     assert_int_equal (s_num (json_object_get (json_object_get (r, "privacy"), "min_cell")), 5);
+    //  The notes say so, and that it is not what protects the records.
+    bool said = false;
+    size_t i;
+    json_t *n;
+    json_array_foreach (json_object_get (r, "notes"), i, n)
+        said |= strstr (json_string_value (n), "noisy count below 5 are suppressed") != NULL
+             && strstr (json_string_value (n), "DP does that") != NULL;
+    assert_true (said);
     json_decref (r);
 
     //  A lower minimum shows them; no suppression shows everything, a
@@ -629,6 +637,8 @@ test_suppression (void **state)
     assert_true (s_num (json_array_get (json_object_get (g0, "ci95"), 0)) == 0);
     assert_true (json_is_false (json_object_get (g0, "suppressed")));
     assert_true (json_is_null (json_object_get (json_object_get (r, "privacy"), "min_cell")));
+    json_array_foreach (json_object_get (r, "notes"), i, n)
+        assert_null (strstr (json_string_value (n), "suppressed"));
     json_decref (r);
 
     //  summary(glucose, by=diabetes): the small group's count, mean and sd
