@@ -5,6 +5,7 @@
 #include "util/actor.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "journal.h"
 #include "sites.h"
 #include "state.h"
@@ -39,6 +40,8 @@ typedef struct {
     size_t request_len;
     int64_t escalate_at;            //  then ask every contributor not asked yet (0: done)
     bool terminated;
+    model_dict_t *dict;             //  the consortium's data dictionary (NULL: none)
+    char *dict_text;                //  ... as offered with every query
 } self_t;
 
 static void
@@ -61,6 +64,8 @@ s_destroy (self_t **self_p)
     he_pubkey_destroy (&self->pk);
     he_verify_destroy (&self->vk);
     coord_config_destroy (&self->cfg);
+    model_dict_destroy (&self->dict);
+    free (self->dict_text);
     free (self);
     *self_p = NULL;
 }
@@ -96,6 +101,18 @@ s_new (zsock_t *pipe, const char *config_path)
                        PROTO_VALUE_BITS, PROTO_MAX_PARTIES)) {
         util_error_context ("codec");
         goto fail;
+    }
+    if (self->cfg->dictionary) {
+        //  Read once: the text the sites get is the text checked here.
+        size_t len;
+        if (util_file_read (self->cfg->dictionary, MODEL_DICT_BYTES_MAX, 0,
+                            &self->dict_text, &len)
+        ||  !(self->dict = model_dict_parse (self->cfg->dictionary, self->dict_text, len)))
+            goto fail;
+        if (strlen (self->dict_text) != len) {
+            util_error (UTIL_EINPUT, "%s: a NUL byte in the dictionary", self->cfg->dictionary);
+            goto fail;
+        }
     }
     self->journal = coord_journal_open (self->cfg->journal);
     if (!self->journal)
@@ -183,7 +200,10 @@ s_journal (self_t *self)
 {
     json_t *report = coord_study_report (self->study);
     char *text = report? json_dumps (report, JSON_COMPACT | JSON_REAL_PRECISION (17)): NULL;
+    //  A study's report has its status under "study", a query's under "job".
     json_t *status = json_object_get (json_object_get (report, "study"), "status");
+    if (!status)
+        status = json_object_get (json_object_get (report, "job"), "status");
     if (!text)
         zsys_error ("coordinator: study %s: not journalled: out of memory",
                     coord_study_id (self->study));
@@ -288,9 +308,13 @@ s_offer_done (self_t *self)
         return;
     }
     const proto_plan_t *plan = coord_study_plan (self->study);
-    zsys_info ("coordinator: study %s: %zu sites, N = %llu, noise multiplier %.4f, "
-               "planned epsilon %.4f", coord_study_id (self->study), n,
-               (unsigned long long) self->records, plan->noise_multiplier, plan->epsilon);
+    if (coord_study_is_query (self->study))
+        zsys_info ("coordinator: query %s: %zu sites, planned epsilon %.4f",
+                   coord_study_id (self->study), n, plan->epsilon);
+    else
+        zsys_info ("coordinator: study %s: %zu sites, N = %llu, noise multiplier %.4f, "
+                   "planned epsilon %.4f", coord_study_id (self->study), n,
+                   (unsigned long long) self->records, plan->noise_multiplier, plan->epsilon);
     s_next_round (self);
 }
 
@@ -576,6 +600,25 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
         return;
     }
     const proto_study_t *def = coord_study_def (study);
+    if (coord_study_is_query (study)) {
+        //  Checked here, so that a wrong column or an unaffordable size is
+        //  the analyst's error before anything reaches a site.
+        const char *why = NULL;
+        if (def->privacy_off && !self->cfg->allow_privacy_off)
+            why = "privacy: this consortium does not allow queries with privacy off "
+                  "(coordinator.cfg: allow_privacy_off)";
+        else
+        if (coord_study_query_check (study, self->dict, self->cfg->max_levels,
+                                     self->cfg->min_cell))
+            why = util_last_error ();
+        if (why) {
+            char copy [PROTO_TEXT_MAX + 1];
+            snprintf (copy, sizeof copy, "%s", why);
+            coord_study_destroy (&study);
+            s_refuse (self, identity, copy);
+            return;
+        }
+    }
     unsigned t = he_verify_threshold (self->vk), l = he_verify_parties (self->vk);
     if (def->min_sites < t || def->min_sites > l) {
         char why [200];
@@ -610,6 +653,8 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
     offer.study_cfg = (char *) cfg_text;
     offer.threshold = def->min_sites;
     offer.sites = self->sites.n > def->min_sites? self->sites.n: def->min_sites;
+    if (coord_study_is_query (study))
+        offer.dictionary = self->dict_text;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_OFFER;
     msg.offer = &offer;
@@ -656,9 +701,16 @@ s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
         return;
     coord_state_mark (&self->state, (unsigned) slot);
     const Cohort__StudyAccept *a = msg->accept;
+    bool query = coord_study_is_query (self->study);
     bool same = self->n_features == 0 || a->n_features == self->n_features;
     for (size_t i = 0; same && self->n_features && i < a->n_features; i++)
         same = !strcmp (a->features [i], self->features [i]);
+    if (query && (a->n_features || a->train_records))
+        s_decline (self, slot, "accept: a query's acceptance names no feature and no count");
+    else
+    if (!query && !a->n_features)
+        s_decline (self, slot, "accept: a study's acceptance names its features");
+    else
     if (!same)
         s_decline (self, slot, "features: its columns differ from the other sites'");
     else

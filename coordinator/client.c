@@ -199,3 +199,76 @@ coord_client_follow (coord_client_t *self, const char *study_id, double timeout_
         zclock_sleep (COORD_CLIENT_POLL_MS);
     }
 }
+
+char *
+coord_query_definition (const coord_query_request_t *r)
+{
+    //  ZPL has no escapes: the expression is quoted with the quote it does
+    //  not use.
+    const char *e = r->expr? r->expr: "";
+    bool dq = strchr (e, '"') != NULL, sq = strchr (e, '\'') != NULL;
+    if (dq && sq)
+        return util_error_null (UTIL_EINPUT, "query: use one kind of quote (' or \") in the "
+                                "query, not both");
+    for (const char *c = e; *c; c++)
+        if ((unsigned char) *c < 0x20)
+            return util_error_null (UTIL_EINPUT, "query: control character 0x%02x in the query",
+                                    (unsigned char) *c);
+    for (const char *c = r->dataset? r->dataset: ""; *c; c++)
+        if ((unsigned char) *c <= 0x20 || *c == '"' || *c == '\'' || *c == '#')
+            return util_error_null (UTIL_EINPUT, "query: the dataset name holds a space, a quote "
+                                    "or '#'");
+    char q = dq? '\'': '"';
+    if (r->off)
+        return util_asprintf ("query\n    name = \"%s\"\n    dataset = \"%s\"\n"
+                              "    expr = %c%s%c\n    min_sites = %u\n    privacy\n"
+                              "        off = true\n", r->name? r->name: "query",
+                              r->dataset? r->dataset: "", q, e, q, r->min_sites);
+    return util_asprintf ("query\n    name = \"%s\"\n    dataset = \"%s\"\n"
+                          "    expr = %c%s%c\n    min_sites = %u\n    privacy\n"
+                          "        epsilon = %.17g\n        delta = %.17g\n        off = false\n",
+                          r->name? r->name: "query", r->dataset? r->dataset: "", q, e, q,
+                          r->min_sites, r->epsilon, r->delta);
+}
+
+int
+coord_client_query (coord_client_t *self, const coord_query_request_t *request,
+                    double timeout_s, char **id, json_t **report)
+{
+    *id = NULL;
+    *report = NULL;
+    char *text = coord_query_definition (request);
+    if (!text)
+        return -1;
+    int rc = coord_client_launch (self, text, id);
+    free (text);
+    if (rc)
+        return -1;
+    json_t *status = NULL;
+    if (coord_client_follow (self, *id, timeout_s, NULL, NULL, &status))
+        return -1;
+    const char *state = json_string_value (json_object_get (status, "status"));
+    char detail [UTIL_ERROR_MAX];
+    snprintf (detail, sizeof detail, "%s",
+              json_string_value (json_object_get (status, "status_detail"))
+              ? json_string_value (json_object_get (status, "status_detail")): "");
+    bool completed = state && !strcmp (state, "completed");
+    json_decref (status);
+    if (coord_client_report (self, *id, report))
+        return util_error_context ("report of query %s", *id);
+    if (!completed) {
+        //  The sites' reasons tell the analyst why (a budget, a column).
+        json_t *declined = json_object_get (json_object_get (*report, "job"), "declined");
+        size_t at = strlen (detail), i;
+        json_t *item;
+        json_array_foreach (declined, i, item) {
+            const char *site = json_string_value (json_object_get (item, "site"));
+            const char *why = json_string_value (json_object_get (item, "reason"));
+            if (site && why && at < sizeof detail)
+                at += (size_t) snprintf (detail + at, sizeof detail - at, "; %s declined: %s",
+                                         site, why);
+        }
+        return util_error (UTIL_EFAIL, "query %s failed: %s", *id, detail);
+    }
+    return 0;
+}

@@ -18,6 +18,9 @@
         coord_client_status         a study's status
         coord_client_report         a study's report
         coord_client_follow         follows a study until it ends
+        coord_query_request_t, coord_query_definition, coord_client_query
+                                    an analyst's query: its definition, and
+                                    launch, follow and report in one call
         coord_client_progress_fn    what coord_client_follow calls each time
         coord_client_destroy        disconnects
 
@@ -28,6 +31,7 @@
 #define COORD_CLIENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 typedef struct _coord_client_t coord_client_t;
 
@@ -46,6 +50,29 @@ int coord_client_status (coord_client_t *self, const char *study_id, json_t **st
 
 /*  The report JSON (docs/report.md; new reference). */
 int coord_client_report (coord_client_t *self, const char *study_id, json_t **report);
+
+/*  A query as an analyst asks it (cohort query). */
+typedef struct {
+    const char *expr;               //  the query (proto/query.h)
+    const char *dataset;
+    const char *name;               //  NULL: "query"
+    double epsilon, delta;          //  for the whole query; unused when off
+    bool off;                       //  privacy off (the consortium must allow it)
+    unsigned min_sites;
+} coord_query_request_t;
+
+/*  The query definition (proto/study.h's query section) of a request: a
+    new string (free), or NULL with the reason (the expression holds both
+    kinds of quote, or a control character). */
+char *coord_query_definition (const coord_query_request_t *request);
+
+/*  Launches a query, follows it to its end (timeout_s as for
+    coord_client_follow) and fetches its report: *id (free) and *report
+    (json_decref) are set when it was launched, whatever came next. 0 when
+    the query completed, else -1 with the reason (the coordinator's
+    refusal, a failed query's detail, a timeout). */
+int coord_client_query (coord_client_t *self, const coord_query_request_t *request,
+                        double timeout_s, char **id, json_t **report);
 
 /*  How often coord_client_follow asks for the status. */
 #define COORD_CLIENT_POLL_MS 100

@@ -1,6 +1,7 @@
 /*  coordinator/render.c - report rendering: JSON, CSV and one self-contained
     HTML page with inline SVG charts. The report layout is docs/report.md. */
 #include "render.h"
+#include "query.h"
 #include "util/error.h"
 #include "render_internal.h"
 
@@ -609,11 +610,38 @@ s_render_html (const json_t *report, FILE *out)
     return 0;
 }
 
+//  A query's report (coordinator/query.h).
+static int
+s_render_query (const json_t *report, const char *format, FILE *out)
+{
+    if (!out)
+        return util_error (UTIL_EINPUT, "render: no output stream");
+    if (!strcmp (format, "json"))
+        return s_render_json (report, out);
+    if (!strcmp (format, "text"))
+        return coord_query_text (report, out);
+    char *text = !strcmp (format, "csv")? coord_query_csv (report)
+               : !strcmp (format, "html")? coord_query_html (report): NULL;
+    if (!text) {
+        if (strcmp (format, "csv") && strcmp (format, "html"))
+            return util_error (UTIL_EINPUT, "render: unknown format '%s' (json, csv, html or "
+                               "text)", format);
+        return -1;
+    }
+    int rc = fputs (text, out) < 0 || fflush (out) || ferror (out)
+           ? util_error (UTIL_EIO, "render: write error"): 0;
+    free (text);
+    return rc;
+}
+
 int
 coord_render (const json_t *report, const char *format, FILE *out)
 {
     if (!format)
         return util_error (UTIL_EINPUT, "render: no format given");
+    if (json_is_object (report) && json_object_get (report, "query")
+    &&  json_object_get (report, "results"))
+        return s_render_query (report, format, out);
     int (*fn) (const json_t *, FILE *) =
         strcmp (format, "json") == 0? s_render_json:
         strcmp (format, "csv") == 0?  s_render_csv:

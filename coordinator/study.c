@@ -1,5 +1,6 @@
 /*  coordinator/study.c - schedule, global model, accountant and report. */
 #include "study.h"
+#include "query.h"
 #include "util/alloc.h"
 #include "models/models.h"
 #include "util/error.h"
@@ -45,6 +46,12 @@ struct _coord_study_t {
     model_mlp_t *mlp;
     dp_curve_t *spent;
     double epsilon;
+    //  A query (def->query set): its checked tree, its release and, once
+    //  the release is in, its results.
+    proto_query_t *query;
+    proto_release_t release;
+    unsigned min_cell;
+    json_t *results;
 };
 
 static char *
@@ -114,6 +121,8 @@ coord_study_destroy (coord_study_t **self_p)
         model_optim_destroy (&s->optim);
         model_mlp_destroy (&s->mlp);
         dp_curve_destroy (&s->spent);
+        proto_query_destroy (&s->query);
+        json_decref (s->results);
         free (s);
         *self_p = NULL;
     }
@@ -136,10 +145,78 @@ coord_study_decline (coord_study_t *self, const char *site, const char *reason)
     return 0;
 }
 
+bool
+coord_study_is_query (const coord_study_t *self)
+{
+    return self->def->query != NULL;
+}
+
+int
+coord_study_query_check (coord_study_t *self, const model_dict_t *dict, unsigned max_levels,
+                         unsigned min_cell)
+{
+    if (!self->def->query)
+        return util_error (UTIL_EINPUT, "not a query");
+    if (!dict)
+        return util_error (UTIL_EINPUT, "queries: this coordinator has no data dictionary "
+                           "(coordinator.cfg: dictionary)");
+    proto_query_t *query = proto_query_parse (self->def->query);
+    if (!query)
+        return -1;
+    if (proto_query_check (query, dict, max_levels)) {
+        proto_query_destroy (&query);
+        return -1;
+    }
+    //  The release must be possible too (its size, the noise's range), so
+    //  that nothing is offered that cannot be answered.
+    proto_release_t release;
+    const proto_study_t *d = self->def;
+    if (proto_release_make (&release, query, d->privacy_off, d->epsilon, d->delta,
+                            d->min_sites)) {
+        proto_query_destroy (&query);
+        return -1;
+    }
+    proto_query_destroy (&self->query);
+    self->query = query;
+    self->min_cell = min_cell;
+    return 0;
+}
+
+//  Begins a query: its release plan, and the sites that take part.
+static int
+s_begin_query (coord_study_t *self, char **sites, size_t n_sites)
+{
+    const proto_study_t *d = self->def;
+    if (!self->query)
+        return util_error (UTIL_EFAIL, "query: not checked against the dictionary");
+    proto_release_t release;
+    if (proto_release_make (&release, self->query, d->privacy_off, d->epsilon, d->delta,
+                            d->min_sites))
+        return -1;
+    json_t *joined = s_json (json_array (), "the query's sites");
+    for (size_t i = 0; joined && i < n_sites; i++)
+        if (json_array_append_new (joined, json_string (sites [i]))) {
+            json_decref (joined);
+            joined = NULL;
+            util_error (UTIL_ENOMEM, "out of memory (the query's sites)");
+        }
+    if (!joined)
+        return -1;
+    self->release = release;
+    proto_release_plan (&release, &self->plan);
+    json_decref (self->sites);
+    self->sites = joined;
+    snprintf (self->detail, sizeof self->detail, "running");
+    self->begun = true;
+    return 0;
+}
+
 int
 coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_records,
                    char **sites, size_t n_sites)
 {
+    if (self->def->query)
+        return s_begin_query (self, sites, n_sites);
     //  Everything is built aside and taken only when all of it is there,
     //  so a failure leaves the study as it was (not begun).
     const proto_study_t *d = self->def;
@@ -249,6 +326,13 @@ done:
 Cohort__RoundKind
 coord_study_next (coord_study_t *self)
 {
+    if (self->def->query) {
+        //  A query is one release.
+        if (self->stage)
+            return 0;
+        self->stage = 2;
+        return COHORT__ROUND_KIND__ROUND_KIND_QUERY;
+    }
     switch (self->stage) {
         case 0:
             self->stage = 1;
@@ -461,6 +545,17 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
 {
     *metrics = NULL;
     const proto_study_t *d = self->def;
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY) {
+        if (!self->query || !self->begun)
+            return util_error (UTIL_EFAIL, "query round: the query has not begun");
+        coord_query_options_t options = { .min_cell = self->min_cell, .dataset = d->dataset };
+        json_t *results = coord_query_results (&self->release, v, contributors, &options);
+        if (!results)
+            return -1;
+        json_decref (self->results);
+        self->results = results;
+        return 0;
+    }
     if (kind == COHORT__ROUND_KIND__ROUND_KIND_STATS)
         s_apply_stats (self, v, contributors);
     else
@@ -630,10 +725,39 @@ done:
     return model;
 }
 
+//  A query's report: its results (docs/report.md), with the query's id,
+//  status, sites and what the accountant charged.
+static json_t *
+s_query_report (const coord_study_t *self)
+{
+    const proto_study_t *d = self->def;
+    json_t *report = self->results? json_deep_copy (self->results)
+                   : json_pack ("{s:s, s:s, s:{s:b}, s:[]}", "query", d->query, "dataset",
+                                d->dataset, "privacy", "not_private", d->privacy_off,
+                                "results");
+    char *started = s_iso (self->started);
+    char *finished = self->finished? s_iso (self->ended): NULL;
+    json_t *job = json_pack ("{s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:s?, s:s?, s:o}",
+        "id", self->id, "name", d->name, "status", self->status, "status_detail", self->detail,
+        "sites", self->sites, "declined", self->declined, "threshold", (int) d->min_sites,
+        "started", started, "finished", finished,
+        "epsilon_spent", d->privacy_off? json_null (): json_real (self->epsilon));
+    free (started);
+    free (finished);
+    if (!report || !job || json_object_set_new (report, "job", job)
+    ||  json_object_set_new (report, "cohort_report", json_integer (1))) {
+        json_decref (report);
+        return util_error_null (UTIL_ENOMEM, "report: out of memory");
+    }
+    return report;
+}
+
 json_t *
 coord_study_report (const coord_study_t *self)
 {
     const proto_study_t *d = self->def;
+    if (d->query)
+        return s_query_report (self);
     json_t *features = s_json (json_array (), "report features");
     for (size_t j = 0; features && j < self->p; j++)
         if (json_array_append_new (features, json_string (self->features [j]))) {
@@ -686,7 +810,8 @@ coord_study_status (const coord_study_t *self)
     json_t *status = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o}",
         "id", self->id, "name", self->def->name, "status", self->status,
         "status_detail", self->detail, "round", (json_int_t) json_array_size (self->rounds),
-        "step", (json_int_t) self->step, "steps", (json_int_t) self->def->steps,
+        "step", (json_int_t) self->step,
+        "steps", (json_int_t) (self->def->query? 1: self->def->steps),
         "epsilon_spent", self->def->privacy_off? json_null (): json_real (self->epsilon));
     if (!status)
         return util_error_null (UTIL_ENOMEM, "status: out of memory");

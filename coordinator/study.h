@@ -13,6 +13,7 @@
     Contents
         coord_study_t               one study
         coord_study_new             parses a definition into a new study
+        coord_study_is_query, coord_study_query_check   a query, checked
         coord_study_id, coord_study_cfg, coord_study_def, coord_study_plan
                                     its id, text, definition, plan (borrowed)
         coord_study_decline         records a site that declined
@@ -38,6 +39,7 @@
 
 #include "proto/plan.h"
 #include "proto/study.h"
+#include "models/dictionary.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -54,6 +56,17 @@ const char *coord_study_id (const coord_study_t *self);
 const char *coord_study_cfg (const coord_study_t *self);
 const proto_study_t *coord_study_def (const coord_study_t *self);
 const proto_plan_t *coord_study_plan (const coord_study_t *self);
+
+/*  Whether the definition is a query (proto/study.h's query section). */
+bool coord_study_is_query (const coord_study_t *self);
+
+/*  A query only: parses its expression, checks it against the consortium's
+    dictionary (at most max_levels per categorical term) and that it can be
+    released (its size, its noise), and keeps min_cell for disclosure
+    control. 0, or -1 with the reason, for the analyst: nothing has been
+    offered. */
+int coord_study_query_check (coord_study_t *self, const model_dict_t *dict,
+                             unsigned max_levels, unsigned min_cell);
 
 /*  Records a site that declined (or was left out), with the reason, for the
     report. 0, or -1 (UTIL_ENOMEM) if it could not be recorded. */

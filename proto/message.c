@@ -111,8 +111,9 @@ proto_validate (const proto_msg_t *m)
         }
         case COHORT__ENVELOPE__BODY_ACCEPT: {
             const Cohort__StudyAccept *a = m->accept;
-            if (a->n_features == 0 || a->n_features > PROTO_FEATURES_MAX)
-                return util_error (UTIL_EINPUT, "accept.features: %zu entries, need 1..%d",
+            //  None for a query's acceptance (the coordinator checks which).
+            if (a->n_features > PROTO_FEATURES_MAX)
+                return util_error (UTIL_EINPUT, "accept.features: %zu entries, need 0..%d",
                                    a->n_features, PROTO_FEATURES_MAX);
             for (size_t i = 0; i < a->n_features; i++) {
                 if (s_check_text ("accept.features", a->features [i], PROTO_NAME_MAX, 0))
@@ -120,7 +121,12 @@ proto_validate (const proto_msg_t *m)
                 if (!*a->features [i])
                     return util_error (UTIL_EINPUT, "accept.features[%zu]: empty", i);
             }
-            if (a->train_records < 1 || a->train_records > PROTO_RECORDS_MAX)
+            //  A study's acceptance has both its features and a count; a
+            //  query's has neither (it discloses nothing of the data).
+            if ((a->n_features == 0) != (a->train_records == 0))
+                return util_error (UTIL_EINPUT, "accept: features and a record count go together "
+                                   "(a study) or neither is given (a query)");
+            if (a->train_records > PROTO_RECORDS_MAX)
                 return util_error (UTIL_EINPUT, "accept: record counts out of range");
             return 0;
         }

@@ -2,11 +2,13 @@
 #include "worker.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "config.h"
 #include "data.h"
 #include "ingest/endpoint.h"
 #include "site.h"
 #include "train.h"
+#include "query.h"
 #include "audit/log.h"
 #include "dp/discrete.h"
 #include "dp/ledger.h"
@@ -38,6 +40,12 @@ struct _site_worker_t {
     proto_plan_t plan;
     site_data_t *data;
     const site_dataset_t *dataset;
+    //  A query in progress: the dictionary it came with, its checked tree,
+    //  its release and the records it reads.
+    model_dict_t *dict;
+    proto_query_t *query;
+    proto_release_t release;
+    model_records_t *records;
     uint32_t last_round, decrypted_round;
     uint64_t done [PROTO_KINDS];
     size_t expected_cts;
@@ -136,6 +144,9 @@ s_forget (site_worker_t *self)
 {
     proto_study_destroy (&self->study);
     site_data_destroy (&self->data);
+    model_records_destroy (&self->records);
+    proto_query_destroy (&self->query);
+    model_dict_destroy (&self->dict);
     self->study_id [0] = 0;
     self->dataset = NULL;
     self->last_round = self->decrypted_round = 0;
@@ -255,11 +266,46 @@ s_check_budget (site_worker_t *self)
     if (dp_ledger_epsilon_spent (self->ledger, SITE_LEDGER_SCOPE, dataset, &spent))
         return util_error_context ("budget");
     if (exceed)
-        return util_error (UTIL_EREFUSED, "budget: the study would bring dataset %s to epsilon %.4g "
+        return util_error (UTIL_EREFUSED, "budget: the %s would bring dataset %s to epsilon %.4g "
                            "(already spent %.4g) over this site's budget %.4g at delta %g",
-                           dataset, after, spent, self->cfg->budget_epsilon,
-                           self->cfg->budget_delta);
+                           self->study->query? "query": "study", dataset, after, spent,
+                           self->cfg->budget_epsilon, self->cfg->budget_delta);
     return 0;
+}
+
+//  A query offer: the dictionary it came with, the query checked against
+//  it, its release (the site's own calibration, never the coordinator's),
+//  and the records of consenting patients. 0, or -1 with the decline
+//  reason.
+static int
+s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
+{
+    const proto_study_t *q = self->study;
+    const char *text = offer->dictionary;
+    if (!text || !*text)
+        return util_error (UTIL_EINPUT, "dictionary: the query came without the data dictionary");
+    if (self->cfg->dictionary) {
+        //  This site keeps its own copy of the agreed dictionary: the
+        //  coordinator's must be the same, byte for byte.
+        char *mine = NULL;
+        size_t len;
+        if (util_file_read (self->cfg->dictionary, MODEL_DICT_BYTES_MAX, 0, &mine, &len))
+            return util_error_context ("dictionary");
+        bool same = len == strlen (text) && !memcmp (mine, text, len);
+        free (mine);
+        if (!same)
+            return util_error (UTIL_EREFUSED, "dictionary: the offered data dictionary differs "
+                               "from this site's copy (site.cfg: dictionary)");
+    }
+    if (!(self->dict = model_dict_parse ("offered dictionary", text, strlen (text))))
+        return -1;
+    if (!(self->query = proto_query_parse (q->query))
+    ||  proto_query_check (self->query, self->dict, PROTO_QUERY_LEVELS_DEFAULT)
+    ||  proto_release_make (&self->release, self->query, q->privacy_off, q->epsilon, q->delta,
+                            q->min_sites))
+        return -1;
+    proto_release_plan (&self->release, &self->plan);
+    return site_query_load (&self->records, self->dataset, self->dict, q->name);
 }
 
 static void
@@ -292,6 +338,13 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         snprintf (reason, sizeof reason, "offer: quorum %u differs from the study's min_sites %u",
                   msg->offer->threshold, study->min_sites);
     else
+    if (study->query) {
+        if (s_prepare_query (self, msg->offer) || s_check_budget (self))
+            s_reason (self, reason, sizeof reason, "");
+        else
+            reason [0] = 0;
+    }
+    else
     if (site_data_load (&self->data, self->dataset, study))
         s_reason (self, reason, sizeof reason, "");
     else
@@ -305,6 +358,23 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     if (*reason) {
         s_decline (self, id, reason);
         s_forget (self);
+        return;
+    }
+    if (study->query) {
+        //  A query's acceptance says nothing of the data: no count.
+        Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
+        proto_msg_t out = COHORT__ENVELOPE__INIT;
+        out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
+        out.accept = &accept;
+        s_send (self, id, 0, &out);
+        s_audit (self, "query.accept", json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f}", "query", id,
+                                                  "expr", study->query,
+                                                  "dataset", self->dataset->name,
+                                                  "kind", proto_query_kind_name (self->query->kind),
+                                                  "records", (json_int_t) self->records->rows,
+                                                  "planned_epsilon", self->plan.epsilon));
+        zsys_info ("site %s: accepted query %s (%s): %zu records, planned epsilon %.4f",
+                   self->cfg->name, id, study->query, self->records->rows, self->plan.epsilon);
         return;
     }
     Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
@@ -348,7 +418,10 @@ s_check_round (site_worker_t *self, const proto_msg_t *msg)
     if (fabs (rs->sampling_rate - k->q) > 1e-12)
         return util_error (UTIL_EINPUT, "round: sampling rate %g differs from the study's %g",
                            rs->sampling_rate, k->q);
-    size_t p = self->data->p;
+    if ((rs->kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY) != (self->study->query != NULL))
+        return util_error (UTIL_EINPUT, "round: a %s round for a %s", proto_kind_name (rs->kind),
+                           self->study->query? "query": "study");
+    size_t p = self->data? self->data->p: 0;
     bool model = rs->kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN
               || rs->kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL;
     if (model && (rs->n_params != self->plan.n_params || rs->n_mean != p))
@@ -388,6 +461,9 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         s_reason (self, why, sizeof why, "round: ");
         goto done;
     }
+    if (self->study->query)
+        site_query_vector (v, self->records, &self->release);
+    else
     if (site_round_vector (v, self->data, self->study, &self->plan, rs, self->rng)) {
         s_reason (self, why, sizeof why, "");
         goto done;

@@ -222,6 +222,13 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
         fprintf (stderr, "e2e: %s\n", util_last_error ());
         return -1;
     }
+    c->allow_privacy_off = true;
+    return e2e_write_coordinator (c);
+}
+
+int
+e2e_write_coordinator (e2e_t *c)
+{
     //  The coordinator binds an ephemeral port; site and analyst configs
     //  are written once it is known (e2e_start_coordinator).
     FILE *f = fopen (e2e_path (c, "coordinator.cfg"), "w");
@@ -235,7 +242,10 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
                 "    journal = coordinator.db\n"
                 "    public_key = keys/paillier.pub\n"
                 "    verify_key = keys/verify.key\n"
-                "    round_timeout_ms = %u\n", c->timeout_ms);
+                "    round_timeout_ms = %u\n"
+                "    dictionary = %s/datasets/breast_cancer_wisconsin_dictionary.csv\n"
+                "    allow_privacy_off = %s\n", c->timeout_ms, c->source,
+             c->allow_privacy_off? "true": "false");
     return fclose (f);
 }
 

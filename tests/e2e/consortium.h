@@ -24,6 +24,7 @@ typedef struct {
     char names [E2E_SITES_MAX][16];
     double budget [E2E_SITES_MAX];  //  each site's epsilon budget
     bool skip [E2E_SITES_MAX];      //  sites e2e_start_all leaves alone
+    bool allow_privacy_off;         //  coordinator.cfg's (default true)
     sim_fed_t *fed;                 //  the processes
 } e2e_t;
 
@@ -33,6 +34,9 @@ typedef struct {
 int e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
                unsigned threshold, unsigned bits, unsigned timeout_ms, bool label_skew);
 
+/*  (Re)writes DIR/coordinator.cfg (after a change to allow_privacy_off);
+    its dictionary is the breast-cancer data's. */
+int e2e_write_coordinator (e2e_t *c);
 /*  (Re)writes DIR/sites/<name>.cfg of site i (after a budget change). */
 int e2e_write_site (e2e_t *c, unsigned i);
 

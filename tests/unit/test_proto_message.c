@@ -158,12 +158,17 @@ test_accept_partial_update (void **state)
     msg.accept = &a;
     assert_int_equal (proto_validate (&msg), 0);
     a.train_records = 0;
-    s_refused (&msg, "record counts");
+    s_refused (&msg, "features and a record count go together");
+    a.train_records = PROTO_RECORDS_MAX + 1;
+    s_refused (&msg, "record counts out of range");
     a.train_records = 10;
     features [1] = "";
     s_refused (&msg, "accept.features[1]: empty");
     a.n_features = 0;
-    s_refused (&msg, "accept.features");
+    s_refused (&msg, "features and a record count go together");
+    //  A query's acceptance: neither.
+    a.train_records = 0;
+    assert_int_equal (proto_validate (&msg), 0);
 
     uint8_t bytes [4] = { 1, 2, 3, 4 };
     Cohort__PartialDecryption p = COHORT__PARTIAL_DECRYPTION__INIT;

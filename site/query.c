@@ -1,0 +1,45 @@
+/*  site/query.c - a site's records for a query, and its contribution. */
+#include "query.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "ingest/cohort.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+site_query_load (model_records_t **out, const site_dataset_t *ds, const model_dict_t *dict,
+                 const char *name)
+{
+    *out = NULL;
+    model_csv_t *csv = NULL;
+    size_t *rows = NULL, n = 0;
+    int rc = -1;
+    if (model_csv_load (&csv, ds->path, 0)) {
+        util_error_context ("dataset %s", ds->name);
+        goto done;
+    }
+    //  Consent first: only the rows of consenting patients are read.
+    ingest_cohort_source_t src = { ds->name, ds->patient_column, ds->grant_store,
+                                   ds->grant_site };
+    if (ingest_cohort_rows (csv, &src, name, zclock_time (), &rows, &n))
+        goto done;
+    if (!(*out = model_records_read (csv, dict, rows, n, PROTO_RELEASE_RECORDS_MAX))) {
+        util_error_context ("dataset %s", ds->name);
+        goto done;
+    }
+    rc = 0;
+done:
+    free (rows);
+    model_csv_destroy (&csv);
+    return rc;
+}
+
+void
+site_query_vector (int64_t *v, const model_records_t *records, const proto_release_t *release)
+{
+    memset (v, 0, release->dim * sizeof *v);
+    for (size_t i = 0; i < records->rows; i++)
+        (void) proto_release_add (release, records->values + i * records->vars, v);
+}

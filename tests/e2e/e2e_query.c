@@ -1,0 +1,300 @@
+/*  tests/e2e/e2e_query.c - queries over a real consortium (coordinator and
+    three sites on loopback, CURVE, a 2-of-3 test key), on the
+    breast-cancer data split across the sites and its data dictionary.
+
+    Scenarios (argv[1]):
+      off            privacy off: summary, histogram, crosstab, quantiles and
+                     correlation equal what the same post-processing gives
+                     on the pooled rows (to 1e-9); stamped NOT PRIVATE
+      dp             DP at epsilon 1: the query completes with intervals,
+                     each site's ledger is charged what the report says, the
+                     same query asked again costs again, and no record count
+                     travels in an acceptance
+      refusals       refused before anything reaches a site: an unknown
+                     column in where=, a crosstab over too many levels,
+                     privacy off when the consortium does not allow it; a
+                     site whose budget cannot pay declines with the reason
+    Exit 0 on success; on failure (or with E2E_KEEP set) the consortium
+    directory is kept.
+*/
+#include "consortium.h"
+#include "coordinator/client.h"
+#include "coordinator/query.h"
+#include "dp/ledger.h"
+#include "models/records.h"
+#include "proto/release.h"
+#include "util/error.h"
+#include "he/he.h"
+
+#include <czmq.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK(cond, ...) do { if (!(cond)) { fprintf (stderr, "e2e FAIL %s:%d: ", \
+    __FILE__, __LINE__); fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); \
+    return -1; } } while (0)
+
+static e2e_t s_c;
+
+static int
+s_start_all (e2e_t *c)
+{
+    CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start: %s", util_last_error ());
+    for (unsigned i = 0; i < c->sites; i++)
+        if (!sim_fed_running (c->fed, i))
+            CHECK (e2e_start_site (c, i) == 0, "site %s did not connect: %s", c->names [i],
+                   util_last_error ());
+    return 0;
+}
+
+//  Runs one query; *report gets its report whatever happened. 0 when it
+//  completed, else -1 with the reason in the error slot.
+static int
+s_query (e2e_t *c, const char *expr, bool off, double epsilon, json_t **report)
+{
+    coord_client_t *client = coord_client_new (e2e_path (c, "analyst.cfg"));
+    if (!client)
+        return -1;
+    coord_query_request_t req = { .expr = expr, .dataset = "breast_cancer", .epsilon = epsilon,
+                                  .delta = 1e-5, .off = off, .min_sites = 2 };
+    char *id = NULL;
+    int rc = coord_client_query (client, &req, 120, &id, report);
+    free (id);
+    coord_client_destroy (&client);
+    return rc;
+}
+
+//  The results the same post-processing gives on the pooled rows.
+static json_t *
+s_pooled (e2e_t *c, const char *expr)
+{
+    model_dict_t *dict = NULL;
+    model_csv_t *csv = NULL;
+    model_records_t *rec = NULL;
+    proto_query_t *q = NULL;
+    int64_t *sum = NULL;
+    json_t *results = NULL;
+    char path [512];
+    snprintf (path, sizeof path, "%s/datasets/breast_cancer_wisconsin_dictionary.csv", c->source);
+    proto_release_t r;
+    if (!(dict = model_dict_load (path))
+    ||  model_csv_load (&csv, e2e_path (c, "data/pooled.csv"), 0)
+    ||  !(rec = model_records_read (csv, dict, NULL, 0, PROTO_RELEASE_RECORDS_MAX))
+    ||  !(q = proto_query_parse (expr)) || proto_query_check (q, dict, 0)
+    ||  proto_release_make (&r, q, true, 0, 0, 2)
+    ||  !(sum = calloc (r.dim, sizeof *sum))) {
+        fprintf (stderr, "e2e: pooled %s: %s\n", expr, util_last_error ());
+        goto done;
+    }
+    for (size_t i = 0; i < rec->rows; i++)
+        (void) proto_release_add (&r, rec->values + i * rec->vars, sum);
+    coord_query_options_t options = { .dataset = "breast_cancer" };
+    results = coord_query_results (&r, sum, 3, &options);
+done:
+    free (sum);
+    proto_query_destroy (&q);
+    model_records_destroy (&rec);
+    model_csv_destroy (&csv);
+    model_dict_destroy (&dict);
+    return results;
+}
+
+//  Every number in `got` equals the one in `want` to 1e-9 relative,
+//  recursively (strings and booleans equal).
+static bool
+s_same (const json_t *got, const json_t *want, const char *where)
+{
+    if (json_is_number (want)) {
+        double a = json_number_value (got), b = json_number_value (want);
+        if (json_is_number (got) && fabs (a - b) <= 1e-9 * fmax (1, fabs (b)))
+            return true;
+        fprintf (stderr, "e2e: %s: %.17g, pooled %.17g\n", where, a, b);
+        return false;
+    }
+    if (json_is_array (want)) {
+        if (!json_is_array (got) || json_array_size (got) != json_array_size (want)) {
+            fprintf (stderr, "e2e: %s: arrays differ in length\n", where);
+            return false;
+        }
+        for (size_t i = 0; i < json_array_size (want); i++)
+            if (!s_same (json_array_get (got, i), json_array_get (want, i), where))
+                return false;
+        return true;
+    }
+    if (json_is_object (want)) {
+        const char *key;
+        json_t *value;
+        json_object_foreach ((json_t *) want, key, value) {
+            char at [256];
+            snprintf (at, sizeof at, "%s.%s", where, key);
+            if (!s_same (json_object_get (got, key), value, at))
+                return false;
+        }
+        return true;
+    }
+    if (json_equal ((json_t *) got, (json_t *) want))
+        return true;
+    fprintf (stderr, "e2e: %s differs\n", where);
+    return false;
+}
+
+//  ---------------------------------------------------------------------
+
+static int
+s_off (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    const char *queries [] = {
+        "summary(mean_radius, worst_area, by=malignant)",
+        "histogram(mean_radius, breaks=5:30:1, where=mean_texture > 15)",
+        "crosstab(malignant, cut(mean_radius, c(0, 10, 15, 20, 40)))",
+        "quantiles(mean_area, 0.1, 0.5, 0.9)",
+        "correlation(mean_radius, mean_texture, mean_area^2)",
+        "count(by=cut(worst_concavity, c(0, 0.2, 0.5, 2)))",
+    };
+    for (size_t i = 0; i < sizeof queries / sizeof queries [0]; i++) {
+        json_t *report = NULL, *pooled = s_pooled (c, queries [i]);
+        CHECK (pooled, "pooled %s", queries [i]);
+        CHECK (s_query (c, queries [i], true, 0, &report) == 0, "%s: %s", queries [i],
+               util_last_error ());
+        CHECK (json_is_true (json_object_get (json_object_get (report, "privacy"), "not_private")),
+               "%s: not stamped NOT PRIVATE", queries [i]);
+        CHECK (json_array_size (json_object_get (report, "results")) > 0, "%s: no results",
+               queries [i]);
+        CHECK (s_same (json_object_get (report, "results"), json_object_get (pooled, "results"),
+                       queries [i]), "%s: federated and pooled results differ", queries [i]);
+        CHECK (s_same (json_object_get (report, "left_out"), json_object_get (pooled, "left_out"),
+                       queries [i]), "%s: left-out counts differ", queries [i]);
+        json_decref (report);
+        json_decref (pooled);
+    }
+    return 0;
+}
+
+//  The epsilon a site's ledger has spent on the dataset.
+static double
+s_ledger (e2e_t *c, unsigned i)
+{
+    char rel [64];
+    snprintf (rel, sizeof rel, "sites/%s.ledger.db", c->names [i]);
+    dp_ledger_t *ledger = dp_ledger_open (e2e_path (c, rel));
+    double spent = -1;
+    if (!ledger || dp_ledger_epsilon_spent (ledger, "all-studies", "breast_cancer", &spent))
+        spent = -1;
+    dp_ledger_destroy (&ledger);
+    return spent;
+}
+
+static int
+s_dp (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    const char *expr = "summary(mean_radius, by=malignant)";
+    json_t *report = NULL;
+    CHECK (s_query (c, expr, false, 1, &report) == 0, "%s: %s", expr, util_last_error ());
+    json_t *privacy = json_object_get (report, "privacy");
+    CHECK (!json_is_true (json_object_get (privacy, "not_private")), "DP stamped not private");
+    double spent = json_number_value (json_object_get (json_object_get (report, "job"),
+                                                       "epsilon_spent"));
+    CHECK (spent > 0.5 && spent <= 1, "epsilon spent %g", spent);
+    size_t with_ci = 0, i;
+    json_t *item;
+    json_array_foreach (json_object_get (report, "results"), i, item)
+        with_ci += json_object_get (item, "ci95") != NULL;
+    CHECK (with_ci > 0, "no result carries a 95%% interval");
+    for (unsigned s = 0; s < c->sites; s++) {
+        double ledger = s_ledger (c, s);
+        CHECK (fabs (ledger - spent) < 1e-9 * fmax (1, spent), "site %s ledger %g, report %g",
+               c->names [s], ledger, spent);
+    }
+    json_decref (report);
+    //  The same query again costs again.
+    CHECK (s_query (c, expr, false, 1, &report) == 0, "again: %s", util_last_error ());
+    json_decref (report);
+    for (unsigned s = 0; s < c->sites; s++)
+        CHECK (s_ledger (c, s) > 1.2 * spent, "site %s: the second query was not charged",
+               c->names [s]);
+    //  No site's log shows a count sent: acceptances carry none (the
+    //  coordinator's journal holds the offers and answers it saw).
+    CHECK (!e2e_wait_log (c, "coordinator", "N = ", 100), "a record count in the coordinator log");
+    return 0;
+}
+
+static int
+s_refusals (e2e_t *c)
+{
+    c->budget [2] = 0.3;
+    c->allow_privacy_off = false;
+    if (e2e_write_coordinator (c) || s_start_all (c))
+        return -1;
+    json_t *report = NULL;
+    //  Refused by the coordinator: nothing offered.
+    const struct { const char *expr, *needle; bool off; } refused [] = {
+        { "mean(mean_radius, where=cholesterol > 3)", "unknown column 'cholesterol'", false },
+        { "crosstab(cut(mean_radius, 0:40:0.5))", "more levels than", false },
+        { "count()", "does not allow queries with privacy off", true },
+        { "mean(nonsense(", "query:", false },
+    };
+    for (size_t k = 0; k < sizeof refused / sizeof refused [0]; k++) {
+        int rc = s_query (c, refused [k].expr, refused [k].off, 1, &report);
+        CHECK (rc == -1 && strstr (util_last_error (), refused [k].needle),
+               "%s: %s", refused [k].expr, rc? util_last_error (): "accepted");
+        CHECK (report == NULL, "%s: launched", refused [k].expr);
+    }
+    CHECK (!e2e_wait_log (c, "site-a", "accepted query", 200)
+        && !e2e_wait_log (c, "site-a", "declined", 10), "a refused query reached a site");
+    //  Site c cannot afford epsilon 1: it declines with the reason, and
+    //  the two others answer.
+    CHECK (s_query (c, "mean(mean_radius)", false, 1, &report) == 0, "%s", util_last_error ());
+    json_t *declined = json_object_get (json_object_get (report, "job"), "declined");
+    CHECK (json_array_size (declined) == 1, "%zu declined", json_array_size (declined));
+    const char *who = json_string_value (json_object_get (json_array_get (declined, 0), "site"));
+    const char *why = json_string_value (json_object_get (json_array_get (declined, 0), "reason"));
+    CHECK (who && !strcmp (who, "site-c"), "declined: %s", who? who: "?");
+    CHECK (why && !strncmp (why, "budget: the query would bring", 29), "reason: %s",
+           why? why: "?");
+    json_decref (report);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf (stderr, "usage: e2e_query SCENARIO COHORT SOURCE_DIR\n");
+        return 2;
+    }
+    he_init ();
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    signal (SIGPIPE, SIG_IGN);
+    const char *scenario = argv [1];
+    struct {
+        const char *name;
+        int (*run) (e2e_t *);
+    } scenarios [] = {
+        { "off", s_off },
+        { "dp", s_dp },
+        { "refusals", s_refusals },
+    };
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {
+        if (strcmp (scenario, scenarios [i].name))
+            continue;
+        if (e2e_setup (&s_c, argv [2], argv [3], 3, 2, 512, 10000, false)) {
+            fprintf (stderr, "e2e: set-up failed in %s\n", s_c.dir);
+            return 1;
+        }
+        int rc = scenarios [i].run (&s_c);
+        if (e2e_teardown (&s_c, rc != 0 || getenv ("E2E_KEEP")))
+            rc = -1;
+        fprintf (stderr, "e2e query %s: %s\n", scenario, rc? "FAILED": "passed");
+        return rc? 1: 0;
+    }
+    fprintf (stderr, "e2e: unknown scenario '%s'\n", scenario);
+    return 2;
+}
