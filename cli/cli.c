@@ -26,6 +26,7 @@ static const cli_command_t s_commands [] = {
     { "site",   "run a site worker (site.cfg); `site check`: data vs dictionary", cli_cmd_site },
     { "study",  "launch a study or show its status (analyst)", cli_cmd_study },
     { "report", "fetch a study's report (analyst)", cli_cmd_report },
+    { "query",  "run a statistical query over the consortium (analyst)", cli_cmd_query },
     { "simulate", "run one study on a throwaway consortium of local processes", cli_cmd_simulate },
     { NULL, NULL, NULL }
 };

@@ -16,6 +16,7 @@
 
 static const char s_usage [] =
     "usage: cohort simulate --data TRAIN.csv --label COL --sites N --out DIR [options]\n"
+    "       cohort simulate --data DATA.csv --query EXPR --sites N --out DIR [options]\n"
     "\n"
     "Runs one study on a throwaway consortium on this machine: deals keys and CURVE\n"
     "certificates, splits TRAIN.csv across N sites, starts a real coordinator and N\n"
@@ -24,6 +25,14 @@ static const char s_usage [] =
     "from launch to report, peak memory of the coordinator). The consortium, the\n"
     "split data (DIR/data/), study.cfg and the process logs (DIR/logs/) stay in\n"
     "DIR; files of an earlier run there are replaced.\n"
+    "With --query it runs one statistical query instead (docs/queries.md), prints its\n"
+    "results and writes DIR/report.json, report.csv and report.html.\n"
+    "\n"
+    "query\n"
+    "  --query EXPR        e.g. 'summary(glucose, by=diabetes)' (no --label needed)\n"
+    "  --dictionary FILE   the data dictionary (default: DATA_dictionary.csv beside\n"
+    "                      the data, as the bundled datasets have)\n"
+    "  (--epsilon and --delta are then the query's; --privacy off for exact results)\n"
     "\n"
     "data\n"
     "  --data FILE         training rows (CSV with a header)\n"
@@ -106,13 +115,15 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
         { "local-batch", CLI_OPT_UINT, &o->local_batch, 1, 1000000, NULL, &local },
         CLI_FLAG ("prepare-only", prepare_only),
         CLI_FLAG ("insecure-test-key", &o->insecure_test_key), CLI_STRING ("out", &o->out),
+        CLI_STRING ("query", &o->query), CLI_STRING ("dictionary", &o->dictionary),
         CLI_END
     };
     int rc = cli_parse (argc, argv, table, s_usage);
     if (rc != CLI_OK)
         return rc;
-    const char *wrong = !o->data || !o->label || !o->sites || !o->out
-        ? "--data, --label, --sites and --out are required"
+    const char *wrong = !o->data || (!o->label && !o->query) || !o->sites || !o->out
+        ? "--data, --label (or --query), --sites and --out are required"
+        : o->dictionary && !o->query? "--dictionary goes with --query"
         : privacy && (eps || delta)? "--privacy off cannot be combined with --epsilon or --delta"
         : local && strcmp (o->unit, "site")
         ? "--local-epochs, --local-learning-rate and --local-batch need --unit site"
@@ -158,14 +169,19 @@ cli_cmd_simulate (int argc, char **argv)
             return CLI_FAIL;
         }
         sim_consortium_free_sites (&sites);
-        printf ("prepared %s: coordinator.cfg, sites/, data/, study.cfg (endpoint "
-                "tcp://127.0.0.1:%d)\n", o.out, port);
+        printf ("prepared %s: coordinator.cfg, sites/, data/, %s (endpoint "
+                "tcp://127.0.0.1:%d)\n", o.out, o.query? "query.cfg": "study.cfg", port);
         return CLI_OK;
     }
     json_t *report = NULL;
     rc = sim_run (&o, &report)? CLI_FAIL: CLI_OK;
     if (rc)
         cli_error ("%s", util_last_error ());
+    if (report && o.query) {
+        sim_summary (report, stdout);
+        printf ("  report     %s/report.html (and report.json, report.csv)\n", o.out);
+    }
+    else
     if (report) {
         printf ("study %s\n", json_string_value (json_object_get (json_object_get (report, "study"),
                                                                    "name")));

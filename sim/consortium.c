@@ -353,7 +353,11 @@ s_coordinator_cfg (FILE *f, const void *arg)
           || s_kv (f, 4, "public_key", "keys/paillier.pub", "threshold Paillier public key")
           || s_kv (f, 4, "verify_key", "keys/verify.key", "checks the sites' decryption proofs")
           || s_kvf (f, 4, "round_timeout_ms", "a round's deadline for updates", "%u",
-                    c->round_timeout_ms);
+                    c->round_timeout_ms)
+          || (c->dictionary
+              && s_kv (f, 4, "dictionary", "dictionary.csv", "the data dictionary queries use"))
+          || s_kv (f, 4, "allow_privacy_off", c->allow_privacy_off? "true": "false",
+                   "accept queries with privacy off (development only)");
     return rc? -1: 0;
 }
 

@@ -1,11 +1,16 @@
-/*  sim/demo.c - three hospitals, two DP studies, one call. */
+/*  sim/demo.c - three hospitals, two DP studies and two DP queries, one
+    call. */
 #include "demo.h"
 #include "consortium.h"
 #include "evaluate.h"
 #include "launch.h"
 #include "simulate.h"
 #include "split.h"
+#include "coordinator/client.h"
+#include "models/dictionary.h"
+#include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -81,6 +86,74 @@ s_study (sim_fed_t *fed, const sim_study_t *study, const sim_demo_t *demo, const
     return rc;
 }
 
+//  The consortium's data dictionary: both bundled datasets' dictionaries in
+//  one file (their column names differ), written to `path`.
+static int
+s_dictionary (const sim_demo_t *demo, const char *path)
+{
+    char *parts [2] = { NULL, NULL }, *all = NULL;
+    const char *names [2] = { "pima_diabetes_dictionary.csv",
+                              "breast_cancer_wisconsin_dictionary.csv" };
+    size_t len [2];
+    int rc = -1;
+    for (int i = 0; i < 2; i++) {
+        char file [S_PATH_MAX];
+        snprintf (file, sizeof file, "%s/%s", demo->datasets, names [i]);
+        if (util_file_read (file, MODEL_DICT_BYTES_MAX, 0, &parts [i], &len [i]))
+            goto done;
+    }
+    //  The second file without its header line.
+    const char *rest = strchr (parts [1], '\n');
+    rest = rest? rest + 1: "";
+    all = util_asprintf ("%s%s%s", parts [0],
+                         len [0] && parts [0][len [0] - 1] != '\n'? "\n": "", rest);
+    model_dict_t *check = all? model_dict_parse (path, all, strlen (all)): NULL;
+    if (check)
+        rc = util_file_write (path, all, strlen (all), 0644, UTIL_FILE_REPLACE);
+    model_dict_destroy (&check);
+done:
+    free (parts [0]);
+    free (parts [1]);
+    free (all);
+    return rc? util_error_context ("demo: the data dictionary"): 0;
+}
+
+//  One query on the Pima data: runs it, writes DIR/<tag>/report.*, prints
+//  its results.
+static int
+s_query (sim_fed_t *fed, const char *expr, const sim_demo_t *demo, const char *tag, FILE *out)
+{
+    coord_query_request_t request = { .expr = expr, .dataset = "pima_diabetes",
+                                      .name = tag, .epsilon = 1, .delta = 1e-5,
+                                      .min_sites = 2 };
+    char *text = coord_query_definition (&request);
+    if (!text)
+        return -1;
+    fprintf (out, "\nquery %s  (pima diabetes, epsilon 1)\n", expr);
+    fflush (out);
+    json_t *report = NULL;
+    int rc = sim_fed_run (fed, text, 600, NULL, &report);
+    free (text);
+    if (rc)
+        return -1;
+    char dir [S_PATH_MAX];
+    snprintf (dir, sizeof dir, "%s/%s", demo->out, tag);
+    if (mkdir (dir, 0755) && errno != EEXIST)
+        rc = util_error (UTIL_EIO, "cannot create %s: %s", dir, strerror (errno));
+    else
+        rc = sim_write_outputs (report, dir);
+    if (rc == 0) {
+        sim_summary (report, out);
+        fprintf (out, "  report     %s/report.html (and report.csv, report.json)\n", dir);
+        const char *status = json_string_value (json_object_get (json_object_get (report, "job"),
+                                                                 "status"));
+        if (!status || strcmp (status, "completed"))
+            rc = util_error (UTIL_EFAIL, "demo: query %s %s", expr, status? status: "has no status");
+    }
+    json_decref (report);
+    return rc;
+}
+
 //  The consortium and the data: keys, certificates, configs, the splits.
 static int
 s_prepare (const sim_demo_t *demo, int port, char **sites, const char *breast,
@@ -111,9 +184,16 @@ s_prepare (const sim_demo_t *demo, int port, char **sites, const char *breast,
     c.test_files = true;
     c.extra_datasets = extra;
     c.n_extra = 1;
-    //  Room for both studies (each (1, 1e-5)) on the breast cancer data.
+    //  Room for both studies (each (1, 1e-5)) on the breast cancer data,
+    //  and both queries (each (1, 1e-5)) on the Pima data.
     c.budget_epsilon = 4;
     c.budget_delta = 5e-5;
+    char dictionary [S_PATH_MAX];
+    snprintf (dictionary, sizeof dictionary, "%s/data/consortium-dictionary.csv", demo->out);
+    if (s_dictionary (demo, dictionary))
+        return -1;
+    c.dictionary = true;
+    c.dictionary_path = dictionary;
     if (sim_consortium_write (&c))
         return -1;
     //  The fixed 70/30 split, then each side across the sites with skewed
@@ -137,8 +217,13 @@ sim_demo_run (const sim_demo_t *demo, FILE *out)
     char breast [S_PATH_MAX], pima [S_PATH_MAX], train [S_PATH_MAX], test [S_PATH_MAX];
     snprintf (breast, sizeof breast, "%s/breast_cancer_wisconsin.csv", demo->datasets);
     snprintf (pima, sizeof pima, "%s/pima_diabetes.csv", demo->datasets);
-    if (access (breast, R_OK) || access (pima, R_OK))
-        return util_error (UTIL_EIO, "demo: the bundled datasets are not in %s", demo->datasets);
+    char dict_a [S_PATH_MAX], dict_b [S_PATH_MAX];
+    snprintf (dict_a, sizeof dict_a, "%s/breast_cancer_wisconsin_dictionary.csv", demo->datasets);
+    snprintf (dict_b, sizeof dict_b, "%s/pima_diabetes_dictionary.csv", demo->datasets);
+    if (access (breast, R_OK) || access (pima, R_OK) || access (dict_a, R_OK)
+    ||  access (dict_b, R_OK))
+        return util_error (UTIL_EIO, "demo: the bundled datasets are not in %s (two CSV files "
+                           "and their dictionaries)", demo->datasets);
     snprintf (train, sizeof train, "%s/data/breast_cancer-train.csv", demo->out);
     snprintf (test, sizeof test, "%s/data/breast_cancer-test.csv", demo->out);
     int port = sim_free_port ();
@@ -170,7 +255,10 @@ sim_demo_run (const sim_demo_t *demo, FILE *out)
     mlp.steps = S_MLP_STEPS;
     mlp.learning_rate = 0.05;
     int rc = s_study (fed, &lr, demo, "logistic", test, n_test, out)
-          || s_study (fed, &mlp, demo, "mlp", test, n_test, out)? -1: 0;
+          || s_study (fed, &mlp, demo, "mlp", test, n_test, out)
+          || s_query (fed, "summary(glucose, mass, age, by=diabetes)", demo, "query-summary", out)
+          || s_query (fed, "crosstab(diabetes, cut(age, c(-Inf, 30, 40, 50, Inf), right=FALSE))",
+                      demo, "query-crosstab", out)? -1: 0;
     util_error_saved_t why;
     util_error_save (&why);
     sim_fed_stop (&fed);

@@ -7,7 +7,9 @@
         sim_demo_run    deals the keys and certificates, splits the bundled
                         datasets across the hospitals, starts a coordinator
                         and three site processes, runs a DP logistic
-                        regression and a DP MLP, writes their reports, and
+                        regression and a DP MLP, then two DP queries on the
+                        Pima data (a summary and a crosstab, docs/queries.md),
+                        writes their reports, and
                         prints what a person wants to see
 
     The demo is the bundled breast cancer data (fixed 70/30 train/test

@@ -2,6 +2,7 @@
 #include "simulate.h"
 #include "consortium.h"
 #include "launch.h"
+#include "coordinator/client.h"
 #include "coordinator/render.h"
 #include "he/paillier.h"
 #include "models/csv.h"
@@ -48,12 +49,28 @@ sim_options_defaults (sim_options_t *o)
     o->round_timeout_ms = 30000;
 }
 
+//  With a query and no dictionary: <data's stem>_dictionary.csv beside the
+//  data, when there is one (the bundled datasets have theirs).
+static char s_dictionary_found [S_PATH_MAX];
+
 int
 sim_check (sim_options_t *o)
 {
-    if (!o->data || !o->label || !o->sites || !o->out)
-        return util_error (UTIL_EINPUT, "simulate: the data, the label, the number of sites and "
-                           "the output folder are required");
+    if (!o->data || (!o->label && !o->query) || !o->sites || !o->out)
+        return util_error (UTIL_EINPUT, "simulate: the data, the label (or a query), the number "
+                           "of sites and the output folder are required");
+    if (o->query && !o->label && o->split == SIM_SPLIT_LABEL_SKEW)
+        return util_error (UTIL_EINPUT, "simulate: the label-skew split needs --label");
+    if (o->query && !o->dictionary) {
+        const char *dot = strrchr (o->data, '.');
+        size_t stem = dot && !strchr (dot, '/')? (size_t) (dot - o->data): strlen (o->data);
+        snprintf (s_dictionary_found, sizeof s_dictionary_found, "%.*s_dictionary.csv",
+                  (int) stem, o->data);
+        if (access (s_dictionary_found, R_OK))
+            return util_error (UTIL_EINPUT, "simulate: a query needs the data dictionary: give "
+                               "--dictionary FILE (no %s)", s_dictionary_found);
+        o->dictionary = s_dictionary_found;
+    }
     if (o->sites > SIM_SPLIT_SITES_MAX)
         return util_error (UTIL_ELIMIT, "simulate: %zu sites, at most %d", o->sites,
                            SIM_SPLIT_SITES_MAX);
@@ -92,17 +109,35 @@ s_stem (char *out, size_t size, const char *path)
         snprintf (out, size, "data");
 }
 
-//  Checks the data file and the label column before anything is written.
+//  Checks the data file and the label column (if any) before anything is
+//  written.
 static int
 s_check_data (const char *path, const char *label)
 {
     model_csv_t *csv = NULL;
     if (model_csv_load (&csv, path, 0))
         return -1;
-    int rc = model_csv_find (csv, label) < 0
+    int rc = label && model_csv_find (csv, label) < 0
            ? util_error (UTIL_EINPUT, "%s:1:1: no label column '%s' in the header", path, label)
            : 0;
     model_csv_destroy (&csv);
+    return rc;
+}
+
+//  The query of the simulation into DIR/query.cfg.
+static int
+s_write_query (const sim_options_t *o, const char *dataset)
+{
+    coord_query_request_t r = {
+        .expr = o->query, .dataset = dataset, .name = "simulation", .epsilon = o->epsilon,
+        .delta = o->delta, .off = o->privacy_off, .min_sites = o->threshold
+    };
+    char *text = coord_query_definition (&r), path [S_PATH_MAX];
+    if (!text)
+        return -1;
+    snprintf (path, sizeof path, "%s/query.cfg", o->out);
+    int rc = util_file_write (path, text, strlen (text), 0644, UTIL_FILE_REPLACE);
+    free (text);
     return rc;
 }
 
@@ -110,6 +145,8 @@ s_check_data (const char *path, const char *label)
 static int
 s_write_study (const sim_options_t *o, const char *dataset)
 {
+    if (o->query)
+        return s_write_query (o, dataset);
     char name [128], stem [64], path [S_PATH_MAX];
     s_stem (stem, sizeof stem, o->data);
     snprintf (name, sizeof name, "%s-%s", stem, o->model);
@@ -196,6 +233,8 @@ sim_prepare (const sim_options_t *o, int port, char ***sites_out)
     c.dataset = "data";
     c.test_files = o->test != NULL;
     c.allow_privacy_off = o->privacy_off;
+    c.dictionary = o->query != NULL;
+    c.dictionary_path = o->dictionary;
     //  Each site grants exactly what one study plans to spend, with room to
     //  spare for rounding in the accountant; a real site sets its own.
     //  Under unit = site the ledgers are charged for one record's change,
@@ -258,6 +297,10 @@ s_write_report (const json_t *report, const char *dir, const char *name, const c
 int
 sim_write_outputs (const json_t *report, const char *dir)
 {
+    if (json_object_get (report, "query"))
+        return s_write_report (report, dir, "report.json", "json")
+            || s_write_report (report, dir, "report.csv", "csv")
+            || s_write_report (report, dir, "report.html", "html")? -1: 0;
     if (s_write_report (report, dir, "report.json", "json")
     ||  s_write_report (report, dir, "report.html", "html"))
         return -1;
@@ -284,6 +327,11 @@ sim_write_outputs (const json_t *report, const char *dir)
 void
 sim_summary (const json_t *report, FILE *out)
 {
+    if (json_object_get (report, "query")) {
+        if (coord_render (report, "text", out))
+            fprintf (out, "  (the results cannot be shown: %s)\n", util_last_error ());
+        return;
+    }
     json_t *study = json_object_get (report, "study");
     json_t *privacy = json_object_get (report, "privacy");
     json_t *final = json_object_get (report, "final_metrics");
@@ -339,12 +387,12 @@ s_write_run (const sim_options_t *o, int port, double seconds, double rss_mb)
     return rc;
 }
 
-//  The study.cfg that sim_prepare wrote.
+//  The study.cfg (or query.cfg) that sim_prepare wrote.
 static char *
-s_read_study (const char *dir)
+s_read_study (const char *dir, bool query)
 {
     char path [S_PATH_MAX];
-    snprintf (path, sizeof path, "%s/study.cfg", dir);
+    snprintf (path, sizeof path, "%s/%s.cfg", dir, query? "query": "study");
     char *text = NULL;
     //  The same cap as the coordinator's for a study text.
     if (util_file_read (path, 65536, 0, &text, NULL))
@@ -362,7 +410,7 @@ sim_run (const sim_options_t *o, json_t **report)
     char **sites = NULL;
     if (port < 0 || sim_prepare (o, port, &sites))
         return -1;
-    char *study = s_read_study (o->out);
+    char *study = s_read_study (o->out, o->query != NULL);
     sim_fed_t *fed = NULL;
     int rc = -1;
     if (!study)
@@ -377,10 +425,11 @@ sim_run (const sim_options_t *o, json_t **report)
     if (s_write_run (o, port, (double) zclock_mono () / 1e3 - t0, sim_fed_coordinator_rss_mb (fed))
     ||  sim_write_outputs (*report, o->out))
         goto done;
-    const char *status = json_string_value (json_object_get (json_object_get (*report, "study"),
-                                                             "status"));
+    const char *status = json_string_value (json_object_get (
+        json_object_get (*report, o->query? "job": "study"), "status"));
     rc = status && strcmp (status, "completed") == 0
-       ? 0: util_error (UTIL_EFAIL, "the study %s", status? status: "has no status");
+       ? 0: util_error (UTIL_EFAIL, "the %s %s", o->query? "query": "study",
+                        status? status: "has no status");
 done:
     ;
     util_error_saved_t why;

@@ -52,6 +52,9 @@ typedef struct {
     double timeout_s;
     unsigned round_timeout_ms;      //  the coordinator's deadline per round
     const char *out;
+    const char *query;              //  a query (proto/query.h) instead of a study
+    const char *dictionary;         //  with query: the data dictionary (NULL: the
+                                    //  data's <stem>_dictionary.csv beside it)
     FILE *log;                      //  what is being done, a line a step (NULL: none)
     FILE *progress;                 //  a study progress line per status (NULL: none)
 } sim_options_t;
@@ -63,14 +66,16 @@ typedef struct {
 void sim_options_defaults (sim_options_t *o);
 
 /*  Checks the options against each other and fills what follows from them
-    (the threshold; q = 1 under unit = site). Returns 0, or -1 with the
-    reason (UTIL_EINPUT) naming the option. */
+    (the threshold; q = 1 under unit = site; with a query, the dictionary
+    found beside the data). A query needs no label (but label-skew does).
+    Returns 0, or -1 with the reason (UTIL_EINPUT) naming the option. */
 int sim_check (sim_options_t *o);
 
 /*  Writes into o->out (created if missing): the consortium (sites site-1
     .. site-N, coordinator on tcp://127.0.0.1:`port`, files replaced), the
     split data in data/<site>.csv (and data/<site>-test.csv with o->test)
-    and study.cfg. *sites gets the site names (NULL-terminated; free with
+    and study.cfg (with a query: query.cfg, and the dictionary as
+    dictionary.csv, which the coordinator and every site are given). *sites gets the site names (NULL-terminated; free with
     sim_consortium_free_sites). Returns 0 or -1. */
 int sim_prepare (const sim_options_t *o, int port, char ***sites);
 
@@ -83,10 +88,12 @@ int sim_prepare (const sim_options_t *o, int port, char ***sites);
 int sim_run (const sim_options_t *o, json_t **report);
 
 /*  Writes DIR/report.json, DIR/report.html and DIR/model.json (the
-    report's model, checked by the model-file parser). Returns 0 or -1. */
+    report's model, checked by the model-file parser); for a query's report
+    DIR/report.json, report.csv and report.html. Returns 0 or -1. */
 int sim_write_outputs (const json_t *report, const char *dir);
 
-/*  A few lines for people: status, test AUC, epsilon spent, wall time. */
+/*  A few lines for people: status, test AUC, epsilon spent, wall time; for
+    a query, its results as a table. */
 void sim_summary (const json_t *report, FILE *out);
 
 #endif
