@@ -10,6 +10,7 @@
         bench_federation                    simulated studies end to end
         bench_query_coverage                how often DP query intervals
                                             hold the exact figures
+        bench_query                         queries' wall time end to end
 
     Every area is a library call: it takes its options (filled by
     bench_<area>_defaults, then changed), measures, and returns one JSON
@@ -170,5 +171,24 @@ void bench_query_coverage_defaults (bench_query_coverage_options_t *o);
     be read, a query cannot be planned at the target (epsilon too small for
     the sampler's range) or memory runs out. */
 json_t *bench_query_coverage (const bench_query_coverage_options_t *o);
+
+/*  bench_query: the wall time of queries end to end (launch to report, as
+    an analyst sees it) on one running consortium of real processes on
+    loopback (sim/: CURVE, threshold Paillier, the Pima data split across
+    the sites, DP at epsilon 1): summary(glucose, mass, age), a histogram
+    of 1024 bins, and quantiles from the 4,368-node tree. Each query runs
+    `runs` times; the report gives the median and the fastest. */
+typedef struct {
+    bool quick;                 //  512-bit test keys (2048 otherwise)
+    unsigned sites;             //  2..16
+    unsigned runs;              //  1..100 runs of each query
+} bench_query_options_t;
+
+/*  2048 bits, 3 sites (quorum 2), 5 runs. */
+void bench_query_defaults (bench_query_options_t *o);
+
+/*  Runs the benchmark. NULL if a query fails (its folder is kept and
+    named). */
+json_t *bench_query (const bench_query_options_t *o);
 
 #endif

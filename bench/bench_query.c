@@ -8,14 +8,19 @@
     The exact figures are those of the same queries with privacy off (R's
     type-7 quantiles of the records for quantiles). */
 #include "bench.h"
+#include "coordinator/client.h"
 #include "coordinator/query.h"
 #include "dp/discrete.h"
 #include "dp/random.h"
 #include "models/csv.h"
 #include "models/records.h"
+#include "sim/consortium.h"
+#include "sim/launch.h"
+#include "sim/simulate.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
+#include <ftw.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,5 +316,127 @@ done:
     model_records_destroy (&rec);
     model_csv_destroy (&csv);
     model_dict_destroy (&dict);
+    return report;
+}
+
+//  ---------------------------------------------------------------------------
+//  bench_query: wall time end to end
+
+static int
+s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st; (void) flag; (void) ftw;
+    return remove (path);
+}
+
+void
+bench_query_defaults (bench_query_options_t *o)
+{
+    *o = (bench_query_options_t) { .quick = false, .sites = 3, .runs = 5 };
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y? -1: x > y;
+}
+
+//  Runs `expr` o->runs times on the consortium; *median and *fastest in ms.
+static int
+s_time (sim_fed_t *fed, const bench_query_options_t *o, const char *expr, double *median,
+        double *fastest)
+{
+    coord_query_request_t r = { .expr = expr, .dataset = "data", .name = "bench",
+                                .epsilon = 1, .delta = 1e-5, .min_sites = 2 };
+    char *text = coord_query_definition (&r);
+    double *ms = util_calloc (o->runs, sizeof (double));
+    int rc = -1;
+    if (!text || !ms)
+        goto done;
+    for (unsigned i = 0; i < o->runs; i++) {
+        json_t *report = NULL;
+        double t0 = bench_now ();
+        int failed = sim_fed_run (fed, text, 600, NULL, &report);
+        ms [i] = (bench_now () - t0) * 1e3;
+        const char *status = json_string_value (json_object_get (json_object_get (report, "job"),
+                                                                 "status"));
+        if (!failed && (!status || strcmp (status, "completed")))
+            failed = util_error (UTIL_EFAIL, "%s: %s", expr,
+                                 json_string_value (json_object_get (json_object_get (report,
+                                                    "job"), "status_detail")));
+        json_decref (report);
+        if (failed)
+            goto done;
+    }
+    qsort (ms, o->runs, sizeof (double), s_compare);
+    *median = o->runs % 2? ms [o->runs / 2]: (ms [o->runs / 2 - 1] + ms [o->runs / 2]) / 2;
+    *fastest = ms [0];
+    rc = 0;
+done:
+    free (text);
+    free (ms);
+    return rc? util_error_context ("bench query"): 0;
+}
+
+json_t *
+bench_query (const bench_query_options_t *o)
+{
+    if (o->sites < 2 || o->sites > 16 || o->runs < 1 || o->runs > 100)
+        return util_error_null (UTIL_EINPUT, "bench query: 2..16 sites and 1..100 runs");
+    char dir [] = "/tmp/cohort-bench-query-XXXXXX";
+    if (!mkdtemp (dir))
+        return util_error_null (UTIL_EIO, "bench query: cannot create a folder in /tmp");
+    sim_options_t s;
+    sim_options_defaults (&s);
+    s.data = COHORT_DATASETS_DIR "/pima_diabetes.csv";
+    s.query = "count()";
+    s.sites = o->sites;
+    s.bits = o->quick? 512: 2048;
+    s.insecure_test_key = o->quick;
+    s.out = dir;
+    //  Every run is charged: room for all of them.
+    s.site_budget = 3.0 * o->runs + 1;
+    char **sites = NULL;
+    sim_fed_t *fed = NULL;
+    json_t *report = NULL;
+    int port = sim_free_port ();
+    double t0 = bench_now ();
+    if (port < 0 || sim_check (&s) || sim_prepare (&s, port, &sites))
+        goto done;
+    double setup = bench_now () - t0;
+    if (!(fed = sim_fed_start (dir, port, sites, o->sites)))
+        goto done;
+    double summary, summary_min, hist, hist_min, tree, tree_min;
+    if (s_time (fed, o, "summary(glucose, mass, age)", &summary, &summary_min)
+    ||  s_time (fed, o, "histogram(glucose, breaks=0:300:0.29296875)", &hist, &hist_min)
+    ||  s_time (fed, o, "quantiles(glucose, 0.1, 0.5, 0.9)", &tree, &tree_min))
+        goto done;
+    report = json_object ();
+    bench_set (&report, "sites", json_integer (o->sites));
+    bench_set (&report, "bits", json_integer (s.bits));
+    bench_set (&report, "runs", json_integer (o->runs));
+    bench_set (&report, "keygen_and_setup_s", json_real (setup));
+    bench_set (&report, "query_wall_ms", json_real (summary));
+    bench_set (&report, "query_wall_min_ms", json_real (summary_min));
+    bench_set (&report, "histogram_1024_bins_wall_ms", json_real (hist));
+    bench_set (&report, "histogram_1024_bins_wall_min_ms", json_real (hist_min));
+    bench_set (&report, "quantile_tree_wall_ms", json_real (tree));
+    bench_set (&report, "quantile_tree_wall_min_ms", json_real (tree_min));
+    if (!report)
+        util_error (UTIL_ENOMEM, "bench query: out of memory");
+done:
+    ;
+    util_error_saved_t why;
+    util_error_save (&why);
+    sim_fed_stop (&fed);
+    sim_consortium_free_sites (&sites);
+    if (!report) {
+        util_error_restore (&why);
+        return util_error_null (why.code, "%s (kept %s for a look)", why.text, dir);
+    }
+    //  Only what this run made: the folder is ours (mkdtemp).
+    if (nftw (dir, s_rm, 16, FTW_DEPTH | FTW_PHYS))
+        fprintf (stderr, "bench query: could not remove %s\n", dir);
     return report;
 }

@@ -168,6 +168,9 @@ coord_client_follow (coord_client_t *self, const char *study_id, double timeout_
 {
     *final = NULL;
     int64_t until = timeout_s > 0? zclock_mono () + (int64_t) (timeout_s * 1000): 0;
+    //  Often at first (a query ends in well under a second), then every
+    //  COORD_CLIENT_POLL_MS.
+    int wait_ms = COORD_CLIENT_POLL_FIRST_MS;
     while (true) {
         json_t *status = NULL;
         if (coord_client_status (self, study_id, &status)) {
@@ -196,7 +199,8 @@ coord_client_follow (coord_client_t *self, const char *study_id, double timeout_
         if (until && zclock_mono () > until)
             return util_error (UTIL_EFAIL, "study %s did not finish within %.0f s", study_id,
                                timeout_s);
-        zclock_sleep (COORD_CLIENT_POLL_MS);
+        zclock_sleep (wait_ms);
+        wait_ms = wait_ms * 2 < COORD_CLIENT_POLL_MS? wait_ms * 2: COORD_CLIENT_POLL_MS;
     }
 }
 

@@ -74,7 +74,10 @@ char *coord_query_definition (const coord_query_request_t *request);
 int coord_client_query (coord_client_t *self, const coord_query_request_t *request,
                         double timeout_s, char **id, json_t **report);
 
-/*  How often coord_client_follow asks for the status. */
+/*  How often coord_client_follow asks for the status: after
+    COORD_CLIENT_POLL_FIRST_MS first, then twice as long each time up to
+    COORD_CLIENT_POLL_MS. */
+#define COORD_CLIENT_POLL_FIRST_MS 5
 #define COORD_CLIENT_POLL_MS 100
 
 /*  Called by coord_client_follow with each status (borrowed), or with NULL
@@ -83,7 +86,7 @@ int coord_client_query (coord_client_t *self, const coord_query_request_t *reque
 typedef int (coord_client_progress_fn) (const json_t *status, void *arg);
 
 /*  Follows a study until it ends (status completed or failed), asking for
-    its status every COORD_CLIENT_POLL_MS and handing each answer to
+    its status (every COORD_CLIENT_POLL_MS at most) and handing each answer to
     `progress` (NULL: none). With timeout_s > 0 it gives up after that many
     seconds, and a status request the coordinator leaves unanswered (it
     answers between rounds, so it may be busy) is retried over a fresh

@@ -241,7 +241,8 @@ sim_prepare (const sim_options_t *o, int port, char ***sites_out)
     //  at most 4 times the study's RDP curve (proto_plan_ledger_curve), so
     //  below 4 epsilon.
     bool site = strcmp (o->unit, "site") == 0;
-    c.budget_epsilon = o->privacy_off? 1: (site? 4: 2) * o->epsilon;
+    c.budget_epsilon = o->site_budget > 0? o->site_budget
+                     : o->privacy_off? 1: (site? 4: 2) * o->epsilon;
     c.budget_delta = o->privacy_off? 1e-5: 2 * o->delta;
     c.round_timeout_ms = o->round_timeout_ms;
     if (o->log)

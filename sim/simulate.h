@@ -52,6 +52,8 @@ typedef struct {
     double timeout_s;
     unsigned round_timeout_ms;      //  the coordinator's deadline per round
     const char *out;
+    double site_budget;             //  each site's epsilon budget per dataset (0: room
+                                    //  for this one study or query)
     const char *query;              //  a query (proto/query.h) instead of a study
     const char *dictionary;         //  with query: the data dictionary (NULL: the
                                     //  data's <stem>_dictionary.csv beside it)

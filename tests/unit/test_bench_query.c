@@ -13,6 +13,7 @@
 
 #include "bench/bench.h"
 #include "util/error.h"
+#include "support_cohort.h"
 
 static void
 test_short_run (void **state)
@@ -76,12 +77,45 @@ test_refusals (void **state)
     assert_non_null (strstr (util_last_error (), "/nonexistent/dictionary.csv"));
 }
 
+//  bench_query on a quick consortium (512-bit keys, real processes of the
+//  built binary): every figure is there and positive.
+static void
+test_wall_quick (void **state)
+{
+    (void) state;
+    bench_query_options_t o;
+    bench_query_defaults (&o);
+    assert_false (o.quick);
+    assert_int_equal (o.sites, 3);
+    o.quick = true;
+    o.runs = 1;
+    json_t *r = bench_query (&o);
+    if (!r)
+        fail_msg ("bench_query: %s", util_last_error ());
+    const char *keys [] = {
+        "keygen_and_setup_s", "query_wall_ms", "query_wall_min_ms", "histogram_1024_bins_wall_ms",
+        "histogram_1024_bins_wall_min_ms", "quantile_tree_wall_ms", "quantile_tree_wall_min_ms"
+    };
+    for (size_t k = 0; k < sizeof keys / sizeof keys [0]; k++)
+        if (!(json_number_value (json_object_get (r, keys [k])) > 0))
+            fail_msg ("%s missing or not positive", keys [k]);
+    assert_int_equal (json_integer_value (json_object_get (r, "bits")), 512);
+    json_decref (r);
+    o.runs = 0;
+    assert_null (bench_query (&o));
+    o.runs = 1;
+    o.sites = 1;
+    assert_null (bench_query (&o));
+}
+
 int
 main (void)
 {
+    support_cohort_setenv ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_short_run),
         cmocka_unit_test (test_refusals),
+        cmocka_unit_test (test_wall_quick),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
