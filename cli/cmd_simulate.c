@@ -31,7 +31,10 @@ static const char s_usage [] =
     "query\n"
     "  --query EXPR        e.g. 'summary(glucose, by=diabetes)' (no --label needed)\n"
     "  --dictionary FILE   the data dictionary (default: DATA_dictionary.csv beside\n"
-    "                      the data, as the bundled datasets have)\n"
+    "                      the data, as the bundled datasets have); with a study and\n"
+    "                      --features, the features are scaled by its public bounds\n"
+    "                      and categorical ones one-hot by its levels: no budget is\n"
+    "                      spent on standardisation statistics\n"
     "  (--epsilon and --delta are then the query's; --privacy off for exact results)\n"
     "\n"
     "data\n"
@@ -42,6 +45,9 @@ static const char s_usage [] =
     "  --features A,B,...  feature columns (default: all but the label)\n"
     "  --categorical A,... categorical columns\n"
     "  --missing MODE      drop (default) or impute\n"
+    "  --scale HOW         statistics (default: a DP round estimates each feature's\n"
+    "                      scale) or bounds (the --dictionary's public bounds: no\n"
+    "                      budget spent on it; needs --features)\n"
     "  --sites N           number of sites (1..64)\n"
     "  --split KIND        iid (default), label-skew or size-skew\n"
     "model\n"
@@ -90,6 +96,7 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
         CLI_STRING ("label", &o->label), CLI_STRING ("features", &o->features),
         CLI_STRING ("categorical", &o->categorical),
         { "missing", CLI_OPT_CHOICE, &o->missing, 0, 0, "drop|impute", NULL },
+        { "scale", CLI_OPT_CHOICE, &o->scale, 0, 0, "statistics|bounds", NULL },
         { "sites", CLI_OPT_SIZE, &o->sites, 1, SIM_SPLIT_SITES_MAX, NULL, NULL },
         { "split", CLI_OPT_CHOICE, &split, 0, 0, "iid|label-skew|size-skew", NULL },
         { "model", CLI_OPT_CHOICE, &o->model, 0, 0, "logistic|mlp", NULL },
@@ -123,7 +130,10 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
         return rc;
     const char *wrong = !o->data || (!o->label && !o->query) || !o->sites || !o->out
         ? "--data, --label (or --query), --sites and --out are required"
-        : o->dictionary && !o->query? "--dictionary goes with --query"
+        : o->dictionary && !o->query && !o->features
+        ? "--dictionary with a study needs --features (the dictionary reads them)"
+        : o->scale && !strcmp (o->scale, "bounds") && (!o->dictionary || !o->features)
+        ? "--scale bounds needs --dictionary and --features"
         : privacy && (eps || delta)? "--privacy off cannot be combined with --epsilon or --delta"
         : local && strcmp (o->unit, "site")
         ? "--local-epochs, --local-learning-rate and --local-batch need --unit site"

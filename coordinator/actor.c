@@ -619,6 +619,15 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
             return;
         }
     }
+    else
+    if (coord_study_use_dictionary (study, self->dict_text,
+                                    self->dict_text? strlen (self->dict_text): 0) < 0) {
+        char copy [PROTO_TEXT_MAX + 1];
+        snprintf (copy, sizeof copy, "%s", util_last_error ());
+        coord_study_destroy (&study);
+        s_refuse (self, identity, copy);
+        return;
+    }
     unsigned t = he_verify_threshold (self->vk), l = he_verify_parties (self->vk);
     if (def->min_sites < t || def->min_sites > l) {
         char why [200];
@@ -653,7 +662,7 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
     offer.study_cfg = (char *) cfg_text;
     offer.threshold = def->min_sites;
     offer.sites = self->sites.n > def->min_sites? self->sites.n: def->min_sites;
-    if (coord_study_is_query (study))
+    if (coord_study_is_query (study) || coord_study_has_dictionary (study))
         offer.dictionary = self->dict_text;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_OFFER;

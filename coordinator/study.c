@@ -52,6 +52,8 @@ struct _coord_study_t {
     proto_release_t release;
     unsigned min_cell;
     json_t *results;
+    //  A study read through the dictionary (def->bounds): its copy.
+    model_dict_t *dict;
 };
 
 static char *
@@ -123,6 +125,7 @@ coord_study_destroy (coord_study_t **self_p)
         dp_curve_destroy (&s->spent);
         proto_query_destroy (&s->query);
         json_decref (s->results);
+        model_dict_destroy (&s->dict);
         free (s);
         *self_p = NULL;
     }
@@ -179,6 +182,65 @@ coord_study_query_check (coord_study_t *self, const model_dict_t *dict, unsigned
     proto_query_destroy (&self->query);
     self->query = query;
     self->min_cell = min_cell;
+    return 0;
+}
+
+int
+coord_study_use_dictionary (coord_study_t *self, const char *dict_text, size_t len)
+{
+    proto_study_t *d = self->def;
+    if (d->query || !d->n_features || !dict_text)
+        return d->bounds? util_error (UTIL_EINPUT, "study/scale: bounds needs the consortium's "
+                                      "data dictionary and the features listed"): 0;
+    model_dict_t *dict = model_dict_parse ("dictionary", dict_text, len);
+    if (!dict)
+        return -1;
+    bool all = model_dict_find (dict, d->label) != NULL;
+    for (size_t i = 0; all && i < d->n_features; i++)
+        all = model_dict_find (dict, d->features [i]) != NULL;
+    if (!all) {
+        model_dict_destroy (&dict);
+        return d->bounds? util_error (UTIL_EINPUT, "study/scale: bounds needs every feature and "
+                                      "the label in the data dictionary"): 0;
+    }
+    const model_var_t *label = model_dict_find (dict, d->label);
+    if (label->type != MODEL_VAR_BINARY && label->type != MODEL_VAR_EVENT) {
+        model_dict_destroy (&dict);
+        return util_error (UTIL_EINPUT, "study/label: %s is %s in the data dictionary; a label "
+                           "is binary", d->label, model_dict_type_name (label->type));
+    }
+    model_dict_destroy (&self->dict);
+    self->dict = dict;
+    return 1;
+}
+
+bool
+coord_study_has_dictionary (const coord_study_t *self)
+{
+    return self->dict != NULL;
+}
+
+//  The scales of the encoded features from the dictionary's public bounds:
+//  a numeric column to [-1, 1] (mean the middle of its range, std half the
+//  range), a one-hot column ("name=level") as it is (0 and 1).
+static int
+s_dictionary_scales (coord_study_t *self, char **features, size_t p, double *mean,
+                     double *std)
+{
+    for (size_t j = 0; j < p; j++) {
+        mean [j] = 0;
+        std [j] = 1;
+        if (strchr (features [j], '='))
+            continue;
+        const model_var_t *var = model_dict_find (self->dict, features [j]);
+        if (!var)
+            return util_error (UTIL_EINPUT, "features: %s is not in the data dictionary",
+                               features [j]);
+        if (var->max > var->min) {
+            mean [j] = (var->min + var->max) / 2;
+            std [j] = (var->max - var->min) / 2;
+        }
+    }
     return 0;
 }
 
@@ -241,6 +303,8 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
             goto done;
         std [i] = 1;
     }
+    if (d->bounds && s_dictionary_scales (self, features, p, mean, std))
+        goto done;
     for (size_t i = 0; i < n_sites; i++)
         if (json_array_append_new (joined, json_string (sites [i]))) {
             util_error (UTIL_ENOMEM, "out of memory (the study's sites)");
@@ -298,6 +362,11 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
     self->optim = optim;
     snprintf (self->detail, sizeof self->detail, "running");
     self->begun = true;
+    if (d->bounds) {
+        //  Scaled by the dictionary: no statistics round.
+        self->standardised = true;
+        self->stage = 1;
+    }
     names = NULL;
     mean = std = mask = copy = NULL;
     joined = NULL;
@@ -686,6 +755,25 @@ s_model (const coord_study_t *self)
     mf->type = d->model == PROTO_MODEL_LOGISTIC? MODEL_TYPE_LOGISTIC: MODEL_TYPE_MLP;
     if (!(mf->label = util_strdup (d->label)) || !(mf->schema = model_schema_new ()))
         goto done;
+    if (self->dict) {
+        //  The features as the sites read them: categorical ones one-hot
+        //  over the dictionary's levels, so that `cohort predict` encodes
+        //  raw data the same way.
+        for (size_t i = 0; i < d->n_features; i++) {
+            const model_var_t *var = model_dict_find (self->dict, d->features [i]);
+            bool categorical = var && var->type == MODEL_VAR_CATEGORICAL;
+            if (model_schema_add (mf->schema, d->features [i],
+                                  categorical? (const char *const *) var->levels: NULL,
+                                  categorical? var->n_levels: 0))
+                goto done;
+        }
+        if (mf->schema->n_cols != self->p) {
+            util_error (UTIL_EFAIL, "model file: the sites' %zu columns are not the "
+                        "dictionary's %zu", self->p, mf->schema->n_cols);
+            goto done;
+        }
+    }
+    else
     for (size_t j = 0; j < self->p; j++)
         if (model_schema_add (mf->schema, self->features [j], NULL, 0))
             goto done;

@@ -14,6 +14,7 @@
         coord_study_t               one study
         coord_study_new             parses a definition into a new study
         coord_study_is_query, coord_study_query_check   a query, checked
+        coord_study_use_dictionary  a study scaled by the dictionary's bounds
         coord_study_id, coord_study_cfg, coord_study_def, coord_study_plan
                                     its id, text, definition, plan (borrowed)
         coord_study_decline         records a site that declined
@@ -67,6 +68,20 @@ bool coord_study_is_query (const coord_study_t *self);
     offered. */
 int coord_study_query_check (coord_study_t *self, const model_dict_t *dict,
                              unsigned max_levels, unsigned min_cell);
+
+/*  A study only: whether it is read through the consortium's data
+    dictionary (dict_text, len bytes; NULL: none): when its features are
+    listed and they and the label are all in the dictionary. Then the
+    study keeps its own copy of the dictionary and the offer must carry it:
+    the sites encode categorical features by the dictionary's levels and
+    clamp numeric ones to its bounds, and with scale = bounds the features
+    are scaled by those bounds (no statistics round: proto/plan.h). 1 (it
+    is), 0 (it is not: the study runs as without a dictionary), or -1 with
+    the reason (scale = bounds without a dictionary that covers the study,
+    a label that is not binary, a dictionary that does not parse, out of
+    memory). coord_study_has_dictionary says which. */
+int coord_study_use_dictionary (coord_study_t *self, const char *dict_text, size_t len);
+bool coord_study_has_dictionary (const coord_study_t *self);
 
 /*  Records a site that declined (or was left out), with the reason, for the
     report. 0, or -1 (UTIL_ENOMEM) if it could not be recorded. */

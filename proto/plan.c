@@ -115,7 +115,8 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     proto_plan_kind_t *eval = &plan->kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
     //  Privacy off: exact sums of x and x^2 instead of the histograms. Both
     //  end with the count of positive labels.
-    *stats = (proto_plan_kind_t) { 1, 1, sqrt ((double) p + 1), 0,
+    //  With the dictionary's bounds there is no statistics round.
+    *stats = (proto_plan_kind_t) { s->bounds? 0: 1, 1, sqrt ((double) p + 1), 0,
                                    (s->privacy_off? 2: 2 * PROTO_STATS_BINS) * p + 1, 0 };
     *train = (proto_plan_kind_t) { s->steps, s->sampling_rate,
         dp_clip_sensitivity (s->clip, PROTO_FRAC_BITS, plan->n_params), 0, plan->n_params, 0 };
@@ -143,7 +144,7 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     double rho = r * r;
     double rho_stats = PROTO_STATS_SHARE * rho;
     double rho_eval = PROTO_EVAL_SHARE * rho / (double) eval->rounds;
-    if (s_local (stats->l2 / sqrt (2 * rho_stats), t, &stats->local_sigma2)
+    if ((stats->rounds && s_local (stats->l2 / sqrt (2 * rho_stats), t, &stats->local_sigma2))
     ||  s_local (eval->l2 / sqrt (2 * rho_eval), t, &eval->local_sigma2))
         return -1;
 

@@ -37,6 +37,8 @@
     (rounded up to an integer), so any t honest sites give at least sigma^2
     (distributed discrete Gaussian, Kairouz-Liu-Steinke 2021); the
     accountant charges dp_rdp_ddg with n = t, including its correction term.
+    A study standardised by the data dictionary's public bounds
+    (study->bounds) has no statistics round: its share goes to training.
     Budget: the statistics round gets PROTO_STATS_SHARE of the zCDP budget
     rho(epsilon, delta), the evaluations PROTO_EVAL_SHARE together; the
     training noise multiplier is then the smallest z (bisection) for which

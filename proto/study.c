@@ -13,7 +13,7 @@
 static const char *s_keys [] = {
     "name", "dataset", "label", "features", "categorical", "missing", "model", "hidden",
     "optimizer", "learning_rate", "l2", "steps", "sampling_rate", "clip", "min_sites",
-    "eval_every", "local_epochs", "local_learning_rate", "local_batch", "privacy", NULL
+    "eval_every", "local_epochs", "local_learning_rate", "local_batch", "scale", "privacy", NULL
 };
 static const char *s_privacy_keys [] = { "unit", "epsilon", "delta", "off", NULL };
 static const char *s_query_keys [] = { "name", "dataset", "expr", "min_sites", "privacy", NULL };
@@ -272,13 +272,17 @@ proto_study_parse (const char *text, const char *origin)
         goto done;
     const char *categorical = s_get (root, "study/categorical");
     if (categorical && *categorical) {
-        util_error (UTIL_EINPUT, "%s: study/categorical: categorical features are not supported in "
-                    "federated studies yet", origin);
+        util_error (UTIL_EINPUT, "%s: study/categorical: leave it empty: a federated study takes "
+                    "its categorical columns and their levels from the consortium's data "
+                    "dictionary (docs/dictionary.md)", origin);
         goto done;
     }
     if (s_choice (origin, root, "study/missing", "drop", "impute", &choice))
         goto done;
     s->impute = choice;
+    if (s_choice (origin, root, "study/scale", "statistics", "bounds", &choice))
+        goto done;
+    s->bounds = choice;
     if (s_choice (origin, root, "study/model", "logistic", "mlp", &choice))
         goto done;
     s->model = choice? PROTO_MODEL_MLP: PROTO_MODEL_LOGISTIC;

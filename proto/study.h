@@ -7,7 +7,8 @@
         dataset = ...               the name sites registered their data under
         label = ...
         features = a,b,c            optional; default every column but the label
-        categorical =               must be empty (not federated yet)
+        categorical =               must be empty: with the data dictionary a
+                                    categorical feature is one-hot by its levels
         missing = drop | impute
         model = logistic | mlp
         hidden = 32,16              mlp: 1..3 widths
@@ -20,6 +21,10 @@
         clip = 1.0                  L2 clip C > 0
         min_sites = 2               quorum t, 1..64
         eval_every = 50             0: evaluate only at the end
+        scale = statistics          statistics (default: a DP statistics round
+                                    estimates each feature's scale) or bounds
+                                    (the data dictionary's public bounds: no
+                                    budget spent, needs the dictionary)
         local_epochs = 1            unit = site only: E local epochs, 1..100 (default 1)
         local_learning_rate = 0.1   unit = site only: local SGD step > 0 (default 0.1)
         local_batch = 32            unit = site only: local minibatch size >= 1 (default 32)
@@ -100,6 +105,10 @@ typedef struct {
     //  A query definition (see below) sets query, and of the rest only
     //  name, dataset, min_sites and the privacy keys.
     char *query;                //  the query's expression; NULL for a study
+    //  scale = bounds: the features are scaled by the data dictionary's
+    //  public bounds and no statistics round runs (proto/plan.h); the
+    //  default, scale = statistics, estimates the scales in a DP round.
+    bool bounds;
 } proto_study_t;
 
 /*  Parses study.cfg text; `origin` names it in errors. NULL with

@@ -485,6 +485,8 @@ sim_study_format (const sim_study_t *s, FILE *f)
           || s_kv (f, 4, "features", s->features, "optional; default all columns but the label")
           || s_kv (f, 4, "categorical", s->categorical, "optional; one-hot encoded columns")
           || s_kv (f, 4, "missing", s->missing, "drop | impute")
+          || (s->scale && s_kv (f, 4, "scale", s->scale, "statistics (a DP round) | bounds "
+                                "(the data dictionary's)"))
           || s_kv (f, 4, "model", s->model, "logistic | mlp");
     if (!rc && strcmp (s->model, "mlp") == 0)
         rc = s_kv (f, 4, "hidden", s->hidden && *s->hidden? s->hidden: "32,16",

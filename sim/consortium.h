@@ -99,6 +99,8 @@ typedef struct {
     const char *features;
     const char *categorical;
     const char *missing;            //  drop | impute
+    const char *scale;              //  statistics | bounds (NULL: not written,
+                                    //  statistics)
     const char *model;              //  logistic | mlp
     const char *hidden;             //  "32,16" (mlp)
     const char *optimizer;          //  adam | sgd

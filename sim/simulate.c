@@ -158,6 +158,7 @@ s_write_study (const sim_options_t *o, const char *dataset)
     s.features = o->features;
     s.categorical = o->categorical;
     s.missing = o->missing;
+    s.scale = o->scale;
     s.model = o->model;
     s.hidden = o->hidden;
     s.optimizer = o->optimizer;
@@ -233,7 +234,7 @@ sim_prepare (const sim_options_t *o, int port, char ***sites_out)
     c.dataset = "data";
     c.test_files = o->test != NULL;
     c.allow_privacy_off = o->privacy_off;
-    c.dictionary = o->query != NULL;
+    c.dictionary = o->query != NULL || o->dictionary != NULL;
     c.dictionary_path = o->dictionary;
     //  Each site grants exactly what one study plans to spend, with room to
     //  spare for rounding in the accountant; a real site sets its own.

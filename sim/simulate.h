@@ -33,6 +33,7 @@
 
 typedef struct {
     const char *data, *test, *label, *features, *categorical, *missing;
+    const char *scale;              //  statistics | bounds (NULL: statistics)
     size_t sites;
     sim_split_kind_t split;
     const char *model, *hidden, *optimizer;
@@ -55,8 +56,9 @@ typedef struct {
     double site_budget;             //  each site's epsilon budget per dataset (0: room
                                     //  for this one study or query)
     const char *query;              //  a query (proto/query.h) instead of a study
-    const char *dictionary;         //  with query: the data dictionary (NULL: the
-                                    //  data's <stem>_dictionary.csv beside it)
+    const char *dictionary;         //  the data dictionary: a query's (NULL: the
+                                    //  data's <stem>_dictionary.csv beside it); for a
+                                    //  study with features, scales them (NULL: none)
     FILE *log;                      //  what is being done, a line a step (NULL: none)
     FILE *progress;                 //  a study progress line per status (NULL: none)
 } sim_options_t;

@@ -36,12 +36,81 @@ s_missing (model_dataset_t *ds, const proto_study_t *study, const char *what)
     return 0;
 }
 
+//  The schema of the study's features as the dictionary defines them.
+static model_schema_t *
+s_dictionary_schema (const proto_study_t *study, const model_dict_t *dict)
+{
+    model_schema_t *schema = model_schema_new ();
+    for (size_t i = 0; schema && i < study->n_features; i++) {
+        const model_var_t *var = model_dict_find (dict, study->features [i]);
+        if (!var) {
+            model_schema_destroy (&schema);
+            return util_error_null (UTIL_EINPUT, "features: %s is not in the data dictionary",
+                                    study->features [i]);
+        }
+        bool categorical = var->type == MODEL_VAR_CATEGORICAL;
+        if (model_schema_add (schema, var->name,
+                              categorical? (const char *const *) var->levels: NULL,
+                              categorical? var->n_levels: 0))
+            model_schema_destroy (&schema);
+    }
+    return schema;
+}
+
+//  Drops the rows with a problem (a level the dictionary does not have),
+//  whatever the missing-value policy. 0 or -1.
+static int
+s_drop_problems (model_dataset_t **ds, const char *what)
+{
+    if (!*ds)
+        return 0;
+    size_t *keep = util_calloc ((*ds)->n, sizeof (size_t)), k = 0;
+    if (!keep)
+        return util_error_context ("dataset");
+    for (size_t i = 0; i < (*ds)->n; i++)
+        if (!(*ds)->problem [i])
+            keep [k++] = i;
+    int rc = 0;
+    if (k == 0)
+        rc = util_error (UTIL_EFAIL, "dataset: %s: no row with values the dictionary knows", what);
+    else
+    if (k < (*ds)->n) {
+        model_dataset_t *subset = model_dataset_subset (*ds, keep, k);
+        if (!subset)
+            rc = util_error_context ("dataset");
+        else {
+            model_dataset_destroy (ds);
+            *ds = subset;
+        }
+    }
+    free (keep);
+    return rc;
+}
+
+//  Numeric columns clamped to the dictionary's bounds (one-hot columns are
+//  0 or 1 already).
+static void
+s_clamp (model_dataset_t *ds, const model_dict_t *dict)
+{
+    for (size_t j = 0; ds && j < ds->schema->n_cols; j++) {
+        const model_var_t *var = model_dict_find (dict, ds->schema->col_names [j]);
+        if (!var || var->type == MODEL_VAR_CATEGORICAL)
+            continue;
+        for (size_t i = 0; i < ds->n; i++) {
+            double x = gsl_matrix_get (ds->X, i, j);
+            gsl_matrix_set (ds->X, i, j, model_dict_clamp (var, x, NULL));
+        }
+    }
+}
+
 int
-site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t *study)
+site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t *study,
+                const model_dict_t *dict)
 {
     *out = NULL;
     model_csv_t *csv = NULL, *test_csv = NULL;
     model_dataset_t *all = NULL;
+    model_schema_t *schema = NULL;
     site_data_t *self = util_calloc (1, sizeof *self);
     int rc = -1;
     if (!self) {
@@ -59,7 +128,9 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
         .features = (const char *const *) study->features,
         .n_features = study->n_features
     };
-    if (model_dataset_load (&all, csv, &spec, NULL)) {
+    if (dict && !(schema = s_dictionary_schema (study, dict)))
+        goto done;
+    if (model_dataset_load (&all, csv, &spec, schema)) {
         util_error_context ("dataset");
         goto done;
     }
@@ -91,12 +162,20 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
         self->train = all;
         all = NULL;
     }
+    if (schema && (s_drop_problems (&self->train, ds->path)
+                   || s_drop_problems (&self->test, "test rows")))
+        goto done;
     if (s_missing (self->train, study, ds->path)
     ||  (self->test && s_missing (self->test, study, "test rows")))
         goto done;
+    if (schema) {
+        s_clamp (self->train, dict);
+        s_clamp (self->test, dict);
+    }
     self->p = self->train->schema->n_cols;
     rc = 0;
 done:
+    model_schema_destroy (&schema);
     model_csv_destroy (&csv);
     model_csv_destroy (&test_csv);
     model_dataset_destroy (&all);

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "models/dataset.h"
+#include "models/dictionary.h"
 #include "proto/study.h"
 
 typedef struct {
@@ -26,9 +27,15 @@ typedef struct {
     size_t p;                       //  encoded columns
 } site_data_t;
 
-/*  Loads ds for study. 0, or -1 with the decline reason in
-    util_last_error (). */
-int site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t *study);
+/*  Loads ds for study. With the consortium's data dictionary (`dict`, for
+    a study that came with it), each feature is read as the
+    dictionary says: a categorical column one-hot over the dictionary's
+    levels (a value that is not one of them is a problem row, dropped or
+    left out like a missing one), a numeric column clamped to the
+    dictionary's bounds (how many values moved stays at the site). 0, or -1
+    with the decline reason in util_last_error (). */
+int site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t *study,
+                    const model_dict_t *dict);
 void site_data_destroy (site_data_t **self_p);
 
 /*  The encoded column names (borrowed). */

@@ -277,13 +277,11 @@ s_check_budget (site_worker_t *self)
 //  it, its release (the site's own calibration, never the coordinator's),
 //  and the records of consenting patients. 0, or -1 with the decline
 //  reason.
+//  The dictionary an offer came with, checked against this site's copy
+//  (if its config names one), into self->dict. 0, or -1 with the reason.
 static int
-s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
+s_offered_dictionary (site_worker_t *self, const char *text)
 {
-    const proto_study_t *q = self->study;
-    const char *text = offer->dictionary;
-    if (!text || !*text)
-        return util_error (UTIL_EINPUT, "dictionary: the query came without the data dictionary");
     if (self->cfg->dictionary) {
         //  This site keeps its own copy of the agreed dictionary: the
         //  coordinator's must be the same, byte for byte.
@@ -297,7 +295,17 @@ s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
             return util_error (UTIL_EREFUSED, "dictionary: the offered data dictionary differs "
                                "from this site's copy (site.cfg: dictionary)");
     }
-    if (!(self->dict = model_dict_parse ("offered dictionary", text, strlen (text))))
+    return (self->dict = model_dict_parse ("offered dictionary", text, strlen (text)))? 0: -1;
+}
+
+static int
+s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
+{
+    const proto_study_t *q = self->study;
+    const char *text = offer->dictionary;
+    if (!text || !*text)
+        return util_error (UTIL_EINPUT, "dictionary: the query came without the data dictionary");
+    if (s_offered_dictionary (self, text))
         return -1;
     if (!(self->query = proto_query_parse (q->query))
     ||  proto_query_check (self->query, self->dict, PROTO_QUERY_LEVELS_DEFAULT)
@@ -325,6 +333,8 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     self->study = study;
     snprintf (self->study_id, sizeof self->study_id, "%s", id);
     self->dataset = site_config_dataset (self->cfg, study->dataset);
+    //  A study that comes with the dictionary is read through it.
+    bool dictionary = !study->query && msg->offer->dictionary && *msg->offer->dictionary;
     char reason [PROTO_TEXT_MAX];
     if (!self->dataset)
         snprintf (reason, sizeof reason, "unknown dataset: '%s' is not registered at this site",
@@ -345,7 +355,14 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
             reason [0] = 0;
     }
     else
-    if (site_data_load (&self->data, self->dataset, study))
+    if (study->bounds && !dictionary)
+        snprintf (reason, sizeof reason, "study/scale: bounds, but the offer came without the "
+                  "data dictionary");
+    else
+    if (dictionary && s_offered_dictionary (self, msg->offer->dictionary))
+        s_reason (self, reason, sizeof reason, "");
+    else
+    if (site_data_load (&self->data, self->dataset, study, self->dict))
         s_reason (self, reason, sizeof reason, "");
     else
     if (proto_plan_make (&self->plan, study, self->data->p, study->min_sites))

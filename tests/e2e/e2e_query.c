@@ -10,6 +10,9 @@
                      each site's ledger is charged what the report says, the
                      same query asked again costs again, and no record count
                      travels in an acceptance
+      study_bounds   a learning study whose features are in the dictionary,
+                     scaled by its bounds: no statistics round, and the model
+                     file says so
       refusals       refused before anything reaches a site: an unknown
                      column in where=, a crosstab over too many levels,
                      privacy off when the consortium does not allow it; a
@@ -262,6 +265,51 @@ s_refusals (e2e_t *c)
     return 0;
 }
 
+//  A learning study whose features are all in the dictionary is read
+//  through it; with scale = bounds no statistics round runs.
+static int
+s_study_bounds (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, "    features = mean_radius, mean_texture, worst_area, "
+                            "worst_concave_points\n    scale = bounds\n", "sgd", 1, 4, 1, 2,
+                            false, 2, 0) == 0, "study.cfg");
+    coord_client_t *client = coord_client_new (e2e_path (c, "analyst.cfg"));
+    CHECK (client, "analyst: %s", util_last_error ());
+    FILE *f = fopen (e2e_path (c, "study.cfg"), "r");
+    char text [4096];
+    size_t n = f? fread (text, 1, sizeof text - 1, f): 0;
+    if (f)
+        fclose (f);
+    text [n] = 0;
+    char *id = NULL;
+    json_t *status = NULL, *report = NULL;
+    CHECK (coord_client_launch (client, text, &id) == 0, "launch: %s", util_last_error ());
+    CHECK (coord_client_follow (client, id, 120, NULL, NULL, &status) == 0, "follow: %s",
+           util_last_error ());
+    CHECK (coord_client_report (client, id, &report) == 0, "report: %s", util_last_error ());
+    const char *state = json_string_value (json_object_get (json_object_get (report, "study"),
+                                                            "status"));
+    CHECK (state && !strcmp (state, "completed"), "status %s", state? state: "?");
+    size_t i;
+    json_t *round;
+    json_array_foreach (json_object_get (report, "rounds"), i, round)
+        CHECK (strcmp (json_string_value (json_object_get (round, "kind")), "stats"),
+               "a statistics round ran");
+    //  The released model scales by the dictionary: mean_radius in [0, 40].
+    json_t *model = json_object_get (report, "model");
+    json_t *pre = json_object_get (model, "preprocessing");
+    double mean0 = json_number_value (json_array_get (json_object_get (pre, "mean"), 0));
+    double std0 = json_number_value (json_array_get (json_object_get (pre, "std"), 0));
+    CHECK (mean0 == 20 && std0 == 20, "mean_radius scaled by %g, %g", mean0, std0);
+    json_decref (status);
+    json_decref (report);
+    free (id);
+    coord_client_destroy (&client);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -281,6 +329,7 @@ main (int argc, char **argv)
         { "off", s_off },
         { "dp", s_dp },
         { "refusals", s_refusals },
+        { "study_bounds", s_study_bounds },
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {
         if (strcmp (scenario, scenarios [i].name))

@@ -339,6 +339,84 @@ test_out_of_memory (void **state)
     coord_study_destroy (&st);
 }
 
+//  A study read through the dictionary: only with its features listed and
+//  all of them (and the label) in it; scale = bounds then scales by the
+//  public bounds and skips the statistics round.
+static void
+test_dictionary (void **state)
+{
+    (void) state;
+    static const char dict [] =
+        "name,type,min,max,levels,unit,description\n"
+        "age,integer,20,100,,,\n"
+        "stage,categorical,,,I|II,,\n"
+        "y,binary,0,1,,,\n"
+        "score,numeric,0,10,,,\n";
+    const char *fmt = "study\n    name = d\n    dataset = d\n    label = %s\n%s    steps = 2\n"
+                      "    sampling_rate = 1\n    min_sites = 2\n    scale = %s\n"
+                      "    privacy\n        epsilon = 5\n        delta = 1e-5\n";
+    char text [512];
+    //  No features listed: not through the dictionary (and bounds refused).
+    snprintf (text, sizeof text, fmt, "y", "", "statistics");
+    coord_study_t *st = coord_study_new ("s", text);
+    assert_non_null (st);
+    assert_int_equal (coord_study_use_dictionary (st, dict, sizeof dict - 1), 0);
+    assert_false (coord_study_has_dictionary (st));
+    coord_study_destroy (&st);
+    snprintf (text, sizeof text, fmt, "y", "", "bounds");
+    assert_non_null (st = coord_study_new ("s", text));
+    assert_int_equal (coord_study_use_dictionary (st, dict, sizeof dict - 1), -1);
+    assert_non_null (strstr (util_last_error (), "study/scale: bounds needs"));
+    coord_study_destroy (&st);
+    //  A feature outside it: not through it; with bounds, refused.
+    snprintf (text, sizeof text, fmt, "y", "    features = age, weight\n", "bounds");
+    assert_non_null (st = coord_study_new ("s", text));
+    assert_int_equal (coord_study_use_dictionary (st, dict, sizeof dict - 1), -1);
+    assert_non_null (strstr (util_last_error (), "every feature and the label"));
+    coord_study_destroy (&st);
+    //  A label that is not binary.
+    snprintf (text, sizeof text, fmt, "score", "    features = age\n", "statistics");
+    assert_non_null (st = coord_study_new ("s", text));
+    assert_int_equal (coord_study_use_dictionary (st, dict, sizeof dict - 1), -1);
+    assert_non_null (strstr (util_last_error (), "score is numeric in the data dictionary"));
+    coord_study_destroy (&st);
+    assert_non_null (st = coord_study_new ("s", text));
+    assert_int_equal (coord_study_use_dictionary (st, NULL, 0), 0);
+    coord_study_destroy (&st);
+
+    //  Through it, scaled by the bounds: age in [20, 100] to [-1, 1], the
+    //  one-hot columns as they are; the first round trains.
+    snprintf (text, sizeof text, fmt, "y", "    features = age, stage\n", "bounds");
+    assert_non_null (st = coord_study_new ("s", text));
+    assert_int_equal (coord_study_use_dictionary (st, dict, sizeof dict - 1), 1);
+    assert_true (coord_study_has_dictionary (st));
+    char *features [3] = { "age", "stage=I", "stage=II" }, *sites [2] = { "a", "b" };
+    assert_int_equal (coord_study_begin (st, features, 3, 50, sites, 2), 0);
+    assert_int_equal (coord_study_plan (st)->kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].rounds, 0);
+    assert_int_equal (coord_study_next (st), COHORT__ROUND_KIND__ROUND_KIND_TRAIN);
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    assert_int_equal (coord_study_round_start (st, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &rs), 0);
+    assert_int_equal (rs.n_mean, 3);
+    assert_true (rs.mean [0] == 60 && rs.std [0] == 40);
+    assert_true (rs.mean [1] == 0 && rs.std [1] == 1 && rs.mean [2] == 0 && rs.std [2] == 1);
+    //  The model file reads raw data: stage is one categorical feature.
+    json_t *report = coord_study_report (st);
+    assert_non_null (report);
+    json_t *schema = json_object_get (json_object_get (report, "model"), "features");
+    assert_int_equal (json_array_size (schema), 2);
+    assert_int_equal (json_array_size (json_object_get (json_array_get (schema, 1), "levels")), 2);
+    json_decref (report);
+    coord_study_destroy (&st);
+
+    //  scale = statistics through the dictionary: the statistics round runs.
+    snprintf (text, sizeof text, fmt, "y", "    features = age, stage\n", "statistics");
+    assert_non_null (st = coord_study_new ("s", text));
+    assert_int_equal (coord_study_use_dictionary (st, dict, sizeof dict - 1), 1);
+    assert_int_equal (coord_study_begin (st, features, 3, 50, sites, 2), 0);
+    assert_int_equal (coord_study_next (st), COHORT__ROUND_KIND__ROUND_KIND_STATS);
+    coord_study_destroy (&st);
+}
+
 int
 main (void)
 {
@@ -347,6 +425,7 @@ main (void)
         cmocka_unit_test (test_privacy_off),
         cmocka_unit_test (test_stats_pair_beats_spike),
         cmocka_unit_test (test_site_unit),
+        cmocka_unit_test (test_dictionary),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -103,6 +103,41 @@ test_plan_params (void **state)
     proto_study_destroy (&s);
 }
 
+//  scale = bounds: no statistics round, and its share of the budget goes to
+//  training (a smaller noise multiplier for the same target).
+static void
+test_plan_bounds (void **state)
+{
+    (void) state;
+    const char *fmt = "study\n    name = t\n    dataset = d\n    label = y\n    steps = 20\n"
+                      "    min_sites = 2\n    sampling_rate = 0.5\n    scale = %s\n"
+                      "    privacy\n        epsilon = 1\n        delta = 1e-5\n";
+    char text [512];
+    proto_plan_t with, without;
+    snprintf (text, sizeof text, fmt, "bounds");
+    proto_study_t *b = proto_study_parse (text, "t.cfg");
+    snprintf (text, sizeof text, fmt, "statistics");
+    proto_study_t *s = proto_study_parse (text, "t.cfg");
+    assert_non_null (b);
+    assert_non_null (s);
+    assert_int_equal (proto_plan_make (&with, b, 6, 2), 0);
+    assert_int_equal (proto_plan_make (&without, s, 6, 2), 0);
+    assert_int_equal (with.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].rounds, 0);
+    assert_int_equal (with.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].local_sigma2, 0);
+    assert_int_equal (without.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].rounds, 1);
+    assert_true (with.noise_multiplier < 0.9 * without.noise_multiplier);
+    //  Both meet the target; the statistics round's curve is zero.
+    assert_true (with.epsilon <= 1 && without.epsilon <= 1);
+    dp_curve_t *c = proto_plan_curve (&with, COHORT__ROUND_KIND__ROUND_KIND_STATS,
+                                      with.kind [COHORT__ROUND_KIND__ROUND_KIND_STATS].rounds);
+    assert_non_null (c);
+    for (size_t k = 0; k < dp_curve_size (c); k++)
+        assert_true (dp_curve_rdp (c) [k] == 0);
+    dp_curve_destroy (&c);
+    proto_study_destroy (&b);
+    proto_study_destroy (&s);
+}
+
 //  unit = site: the statistics and evaluation sensitivities grow by the
 //  histogram mass M, training keeps the clip rule with q = 1, and the
 //  calibrated schedule still meets epsilon.
@@ -201,6 +236,7 @@ main (void)
         cmocka_unit_test (test_plan_impossible),
         cmocka_unit_test (test_plan_params),
         cmocka_unit_test (test_plan_site),
+        cmocka_unit_test (test_plan_bounds),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

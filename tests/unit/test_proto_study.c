@@ -51,6 +51,7 @@ test_full (void **state)
     assert_true (s->clip == 2 && s->l2 == 1);
     assert_int_equal (s->min_sites, 2);
     assert_false (s->privacy_off);
+    assert_false (s->bounds);                   //  scale = statistics by default
     assert_int_equal (proto_study_eval_rounds (s), 4);
     assert_true (proto_study_eval_after (s, 50));
     assert_false (proto_study_eval_after (s, 51));
@@ -101,6 +102,9 @@ test_bad (void **state)
     s_bad ("    clip = 2\n", "    clip = 2\n    colour = red\n", "study/colour: unknown key");
     s_bad ("        off = false\n", "        off = false\n        eps = 2\n", "unknown key");
     s_bad ("features = mean_radius, mean_texture", "features = a,,b", "study/features");
+    s_bad ("    clip = 2\n", "    clip = 2\n    scale = guess\n",
+           "study/scale: 'guess' is neither 'statistics' nor 'bounds'");
+    s_bad ("categorical =", "categorical = a", "study/categorical: leave it empty");
     s_bad ("    name = breast-cancer-lr\n", "", "study/name: missing");
     s_bad ("model = logistic", "model = mlp\n    hidden = 1,2,3,4", "study/hidden");
     s_bad ("model = logistic", "model = mlp\n    hidden = 0", "study/hidden");
@@ -211,6 +215,24 @@ test_out_of_memory (void **state)
     assert_true (alloc_walk (s_parse_walk, (void *) mlp) >= 8);
 }
 
+//  scale = bounds: the dictionary's bounds instead of a statistics round.
+static void
+test_scale_bounds (void **state)
+{
+    (void) state;
+    char text [2048];
+    snprintf (text, sizeof text, "%s", s_full);
+    char *at = strstr (text, "    model = logistic\n");
+    assert_non_null (at);
+    memmove (at + 19, at, strlen (at) + 1);
+    memcpy (at, "    scale = bounds\n", 19);
+    proto_study_t *s = proto_study_parse (text, "s.cfg");
+    if (!s)
+        fail_msg ("%s", util_last_error ());
+    assert_true (s->bounds);
+    proto_study_destroy (&s);
+}
+
 //  A query definition: its expression survives ZPL quoting (commas,
 //  parentheses, '=', the other quote), and each bad key is refused.
 static void
@@ -281,6 +303,7 @@ main (void)
         cmocka_unit_test (test_mlp_and_off),
         cmocka_unit_test (test_site_unit),
         cmocka_unit_test (test_query),
+        cmocka_unit_test (test_scale_bounds),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -56,7 +56,7 @@ test_load (void **state)
     site_dataset_t ds = { .name = "d", .path = s_csv };
     proto_study_t *st = s_study (NULL, "drop");
     site_data_t *data;
-    assert_int_equal (site_data_load (&data, &ds, st), 0);
+    assert_int_equal (site_data_load (&data, &ds, st, NULL), 0);
     assert_int_equal (data->p, 2);
     assert_int_equal (data->train->n, 5);          //  the incomplete row dropped
     assert_null (data->test);
@@ -67,7 +67,7 @@ test_load (void **state)
 
     st = s_study ("b", "impute");
     ds.test_path = s_test;
-    assert_int_equal (site_data_load (&data, &ds, st), 0);
+    assert_int_equal (site_data_load (&data, &ds, st, NULL), 0);
     assert_int_equal (data->p, 1);
     assert_int_equal (data->train->n, 6);          //  kept: imputed later
     assert_int_equal (data->test->n, 1);
@@ -77,7 +77,7 @@ test_load (void **state)
     st = s_study (NULL, "drop");
     ds.test_path = NULL;
     ds.test_fraction = 0.4;
-    assert_int_equal (site_data_load (&data, &ds, st), 0);
+    assert_int_equal (site_data_load (&data, &ds, st, NULL), 0);
     assert_non_null (data->test);
     assert_int_equal (data->train->n + data->test->n, 5);
     site_data_destroy (&data);
@@ -91,25 +91,75 @@ test_decline_reasons (void **state)
     site_dataset_t ds = { .name = "d", .path = s_csv };
     site_data_t *data;
     proto_study_t *st = s_study ("a, c, d", "drop");
-    assert_int_equal (site_data_load (&data, &ds, st), -1);
+    assert_int_equal (site_data_load (&data, &ds, st, NULL), -1);
     assert_null (data);
     assert_string_equal (util_last_error (), "missing features: c, d");
     proto_study_destroy (&st);
     st = proto_study_parse ("study\n    name = s\n    dataset = d\n    label = z\n    steps = 1\n"
                             "    sampling_rate = 1\n    min_sites = 1\n    privacy\n"
                             "        off = true\n", "s.cfg");
-    assert_int_equal (site_data_load (&data, &ds, st), -1);
+    assert_int_equal (site_data_load (&data, &ds, st, NULL), -1);
     assert_non_null (strstr (util_last_error (), "z (the label)"));
     proto_study_destroy (&st);
     st = s_study (NULL, "drop");
     ds.path = "/nonexistent.csv";
-    assert_int_equal (site_data_load (&data, &ds, st), -1);
+    assert_int_equal (site_data_load (&data, &ds, st, NULL), -1);
     assert_non_null (strstr (util_last_error (), "dataset:"));
     ds.path = s_csv;
     ds.test_path = "/nonexistent-test.csv";
-    assert_int_equal (site_data_load (&data, &ds, st), -1);
+    assert_int_equal (site_data_load (&data, &ds, st, NULL), -1);
     assert_non_null (strstr (util_last_error (), "test dataset:"));
     proto_study_destroy (&st);
+}
+
+//  Read through the dictionary: a categorical feature one-hot over the
+//  dictionary's levels (one the data never has still gets its column, a
+//  value that is not a level drops its row), numbers clamped to the bounds.
+static void
+test_dictionary (void **state)
+{
+    (void) state;
+    char path [300];
+    support_path (path, sizeof path, support_dir_group, "dict-data.csv");
+    support_file_write (path, "age,stage,bmi,y\n50,I,20,0\n130,II,21,1\n40,V,22,1\n60,I,23,1\n"
+                        ",II,24,0\n", 0644);
+    static const char dict_text [] =
+        "name,type,min,max,levels,unit,description\n"
+        "age,integer,18,100,,,\n"
+        "stage,categorical,,,I|II|III,,\n"
+        "y,binary,0,1,,,\n";
+    model_dict_t *dict = model_dict_parse ("dict", dict_text, sizeof dict_text - 1);
+    assert_non_null (dict);
+    site_dataset_t ds = { .name = "d", .path = path };
+    proto_study_t *st = s_study ("age, stage", "drop");
+    site_data_t *data;
+    if (site_data_load (&data, &ds, st, dict))
+        fail_msg ("%s", util_last_error ());
+    //  age, stage=I, stage=II, stage=III (III never appears in the data).
+    assert_int_equal (data->p, 4);
+    char **names = site_data_features (data);
+    assert_string_equal (names [1], "stage=I");
+    assert_string_equal (names [3], "stage=III");
+    //  Rows: 50/I, 130/II (age clamped to 100), 60/I; 40/V (not a level)
+    //  and the row with no age are dropped.
+    assert_int_equal (data->train->n, 3);
+    assert_true (gsl_matrix_get (data->train->X, 1, 0) == 100);
+    assert_true (gsl_matrix_get (data->train->X, 1, 2) == 1);
+    assert_true (gsl_matrix_get (data->train->X, 2, 1) == 1);
+    site_data_destroy (&data);
+    //  Impute keeps the row with no age, never the one with an unknown level.
+    proto_study_destroy (&st);
+    st = s_study ("age, stage", "impute");
+    assert_int_equal (site_data_load (&data, &ds, st, dict), 0);
+    assert_int_equal (data->train->n, 4);
+    site_data_destroy (&data);
+    //  A feature the dictionary does not have is the decline reason.
+    proto_study_destroy (&st);
+    st = s_study ("age, bmi", "drop");
+    assert_int_equal (site_data_load (&data, &ds, st, dict), -1);
+    assert_non_null (strstr (util_last_error (), "features: bmi is not in the data dictionary"));
+    proto_study_destroy (&st);
+    model_dict_destroy (&dict);
 }
 
 int
@@ -117,6 +167,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_load),
+        cmocka_unit_test (test_dictionary),
         cmocka_unit_test (test_decline_reasons),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

@@ -37,7 +37,7 @@ s_setup (void **state)
                                  "    min_sites = 1\n    privacy\n        epsilon = 10\n"
                                  "        delta = 1e-5\n", "s.cfg");
     site_dataset_t ds = { .name = "d", .path = csv, .test_path = test };
-    if (!s_study || site_data_load (&s_data, &ds, s_study)
+    if (!s_study || site_data_load (&s_data, &ds, s_study, NULL)
     ||  proto_plan_make (&s_plan, s_study, 2, 1))
         return -1;
     return 0;
