@@ -64,7 +64,7 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out)
 static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
-    "dictionary", NULL
+    "dictionary", "min_subset", NULL
 };
 
 site_config_t *
@@ -136,6 +136,14 @@ site_config_load (const char *path)
         util_error_context ("%s: site/dictionary", path);
         goto done;
     }
+    double min_subset;
+    if (s_number (path, site, "min_subset", 0, 1e9, "0", &min_subset))
+        goto done;
+    if (min_subset != floor (min_subset)) {
+        util_error (UTIL_EINPUT, "%s: site/min_subset: not a whole number", path);
+        goto done;
+    }
+    self->min_subset = (uint64_t) min_subset;
     zconfig_t *budget = zconfig_locate (site, "budget");
     if (!budget) {
         util_error (UTIL_EINPUT, "%s: site/budget: missing", path);

@@ -10,6 +10,10 @@
         public_key = ../keys/paillier.pub
         ledger = hospital-a.ledger.db       dp/ ledger (SQLite)
         allow_privacy_off = false           optional: accept `privacy off` studies
+        min_subset = 20                     optional: a query's where= must select at
+                                            least this many records here, judged on a
+                                            noisy count the ledger is charged for
+                                            (default 0: no such rule)
         dictionary = ../dictionary.csv      optional: the consortium's data
                                             dictionary (models/dictionary.h),
                                             for `cohort site check`
@@ -63,6 +67,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SITE_DATASETS_MAX 64
 
@@ -80,6 +85,8 @@ typedef struct {
     char *coordinator, *coordinator_cert, *cert, *share, *public_key, *ledger;
     bool allow_privacy_off;
     char *dictionary;           //  the data dictionary's path; NULL: none given
+    uint64_t min_subset;        //  a query's where= must select at least this
+                                //  many records here, on a noisy count (0: no rule)
     double budget_epsilon, budget_delta;
     site_dataset_t datasets [SITE_DATASETS_MAX];
     size_t n_datasets;

@@ -298,6 +298,72 @@ s_offered_dictionary (site_worker_t *self, const char *text)
     return (self->dict = model_dict_parse ("offered dictionary", text, strlen (text)))? 0: -1;
 }
 
+//  The site's minimum-subset rule (site.cfg min_subset) for a query with
+//  where=: the records it selects here, counted with discrete Gaussian
+//  noise of the variance the release puts on one count (all t shares: a
+//  count released by this site alone), so that a refusal does not tell
+//  the exact size. The
+//  check is charged to the ledger first (a Gaussian count, sensitivity 1),
+//  after the whole query's budget check. 0 to go on, or -1 with the reason.
+static int
+s_check_subset (site_worker_t *self)
+{
+    const proto_query_t *q = self->query;
+    if (!self->cfg->min_subset || !q->where || self->plan.off)
+        return 0;
+    int64_t n = 0;
+    const model_records_t *r = self->records;
+    for (size_t i = 0; i < r->rows; i++) {
+        const double *rec = r->values + i * r->vars;
+        n += proto_query_complete (q, rec) && proto_cond_eval (q->where, rec);
+    }
+    //  In records: the release's noise on one count, without its fixed point.
+    double sigma2 = ceil (ldexp ((double) self->release.local_sigma2 * self->release.threshold,
+                                 -2 * (int) self->release.frac_bits));
+    sigma2 = sigma2 < 1? 1: sigma2;
+    dp_curve_t *check = dp_curve_new_default ();
+    dp_curve_t *both = proto_plan_ledger_total (&self->plan);
+    int rc = -1;
+    bool exceed = true;
+    double after = 0;
+    if (!check || !both || dp_curve_add_gaussian (check, 1, sqrt (sigma2))
+    ||  dp_curve_add (both, check)
+    ||  dp_ledger_would_exceed (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name, both,
+                                &exceed, &after)) {
+        util_error_context ("budget");
+        goto done;
+    }
+    if (exceed) {
+        util_error (UTIL_EREFUSED, "budget: the query and its where= size check would bring "
+                    "dataset %s to epsilon %.4g, over this site's budget %.4g",
+                    self->dataset->name, after, self->cfg->budget_epsilon);
+        goto done;
+    }
+    char label [200];
+    snprintf (label, sizeof label, "query %s where= size check", self->study_id);
+    if (dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name, check, label)) {
+        util_error_context ("budget");
+        goto done;
+    }
+    dp_rational_t s2;
+    dp_dgauss_t gauss;
+    int64_t noisy = n;
+    if (dp_rational_set (&s2, (uint64_t) sigma2, 1) || dp_dgauss_init (&gauss, &s2)
+    ||  dp_dgauss_add (&gauss, self->rng, &noisy, 1)) {
+        util_error_context ("noise");
+        goto done;
+    }
+    rc = noisy < (int64_t) self->cfg->min_subset
+       ? util_error (UTIL_EREFUSED, "policy: where= selects fewer records at this site than "
+                     "its minimum of %llu (judged on a noisy count)",
+                     (unsigned long long) self->cfg->min_subset)
+       : 0;
+done:
+    dp_curve_destroy (&check);
+    dp_curve_destroy (&both);
+    return rc;
+}
+
 static int
 s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
 {
@@ -349,7 +415,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                   msg->offer->threshold, study->min_sites);
     else
     if (study->query) {
-        if (s_prepare_query (self, msg->offer) || s_check_budget (self))
+        if (s_prepare_query (self, msg->offer) || s_check_budget (self) || s_check_subset (self))
             s_reason (self, reason, sizeof reason, "");
         else
             reason [0] = 0;

@@ -138,6 +138,7 @@ e2e_write_site (e2e_t *c, unsigned i)
                 "    public_key = ../keys/paillier.pub\n"
                 "    ledger = %s.ledger.db\n"
                 "    allow_privacy_off = true\n"
+                "    min_subset = %lu\n"
                 "    budget\n"
                 "        epsilon = %g\n"
                 "        delta = 1e-5\n"
@@ -145,7 +146,8 @@ e2e_write_site (e2e_t *c, unsigned i)
                 "        name = breast_cancer\n"
                 "        path = ../data/%s.csv\n"
                 "        test_path = ../data/%s-test.csv\n",
-             c->names [i], i + 1, c->port, c->names [i], i + 1, c->names [i], c->budget [i],
+             c->names [i], i + 1, c->port, c->names [i], i + 1, c->names [i], c->min_subset [i],
+             c->budget [i],
              c->names [i], c->names [i]);
     return fclose (f);
 }

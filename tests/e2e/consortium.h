@@ -23,6 +23,7 @@ typedef struct {
     unsigned timeout_ms;            //  round deadline
     char names [E2E_SITES_MAX][16];
     double budget [E2E_SITES_MAX];  //  each site's epsilon budget
+    unsigned long min_subset [E2E_SITES_MAX];   //  site.cfg min_subset (0: none)
     bool skip [E2E_SITES_MAX];      //  sites e2e_start_all leaves alone
     bool allow_privacy_off;         //  coordinator.cfg's (default true)
     sim_fed_t *fed;                 //  the processes

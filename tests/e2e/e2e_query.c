@@ -13,6 +13,8 @@
       study_bounds   a learning study whose features are in the dictionary,
                      scaled by its bounds: no statistics round, and the model
                      file says so
+      subset         a site's min_subset rule declines a where= that selects
+                     too few of its records (noisy count), charged to its ledger
       refusals       refused before anything reaches a site: an unknown
                      column in where=, a crosstab over too many levels,
                      privacy off when the consortium does not allow it; a
@@ -265,6 +267,34 @@ s_refusals (e2e_t *c)
     return 0;
 }
 
+//  A site's minimum-subset rule: a where= that selects too few of its
+//  records (on a noisy count) is declined with the reason; a query without
+//  where= is not affected; the check is charged to that site's ledger.
+static int
+s_subset (e2e_t *c)
+{
+    c->min_subset [2] = 100000;
+    if (s_start_all (c))
+        return -1;
+    json_t *report = NULL;
+    CHECK (s_query (c, "mean(mean_radius, where=mean_texture > 15)", false, 1, &report) == 0,
+           "%s", util_last_error ());
+    json_t *declined = json_object_get (json_object_get (report, "job"), "declined");
+    CHECK (json_array_size (declined) == 1, "%zu declined", json_array_size (declined));
+    const char *why = json_string_value (json_object_get (json_array_get (declined, 0), "reason"));
+    CHECK (why && !strncmp (why, "policy: where= selects fewer records", 36), "reason: %s",
+           why? why: "?");
+    json_decref (report);
+    double spent_a = s_ledger (c, 0), spent_c = s_ledger (c, 2);
+    CHECK (spent_c > 0 && spent_c < spent_a, "ledgers: site-a %g, site-c %g (the check only)",
+           spent_a, spent_c);
+    CHECK (s_query (c, "mean(mean_radius)", false, 1, &report) == 0, "%s", util_last_error ());
+    CHECK (json_array_size (json_object_get (json_object_get (report, "job"), "declined")) == 0,
+           "a query without where= declined");
+    json_decref (report);
+    return 0;
+}
+
 //  A learning study whose features are all in the dictionary is read
 //  through it; with scale = bounds no statistics round runs.
 static int
@@ -330,6 +360,7 @@ main (int argc, char **argv)
         { "dp", s_dp },
         { "refusals", s_refusals },
         { "study_bounds", s_study_bounds },
+        { "subset", s_subset },
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {
         if (strcmp (scenario, scenarios [i].name))

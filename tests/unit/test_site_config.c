@@ -58,6 +58,7 @@ test_good (void **state)
     assert_int_equal (cfg->index, 2);
     assert_string_equal (cfg->share, "/tmp/../keys/share-2.key");
     assert_false (cfg->allow_privacy_off);
+    assert_int_equal (cfg->min_subset, 0);
     assert_true (cfg->budget_epsilon == 4);
     assert_int_equal (cfg->n_datasets, 2);
     const site_dataset_t *d = site_config_dataset (cfg, "pima");
@@ -94,6 +95,9 @@ test_bad (void **state)
     s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    colour = red\n", "unknown key");
     s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    allow_privacy_off = yes\n",
            "allow_privacy_off");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    min_subset = 2.5\n",
+           "site/min_subset: not a whole number");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    min_subset = -1\n", "min_subset");
     s_bad ("epsilon = 4", "epsilon = 0", "epsilon");
     s_bad ("delta = 1e-5", "delta = 0.9", "delta");
     s_bad ("    budget\n        epsilon = 4\n        delta = 1e-5\n", "", "site/budget: missing");
