@@ -238,6 +238,59 @@ test_inclusion_every_index (void **state)
     assert_int_equal (audit_merkle_inclusion_verify (leaves [0], 0, 0, proof, 0, root), -1);
 }
 
+//  An inner node is never a leaf (RFC 9162 s.2.1.3.2: when the path is
+//  used up, sn must be 0). The nodes at height h of a tree, the heads of
+//  its chunks of 2^h leaves (the last chunk may be short), form a tree
+//  with the same head, so node a's path in that smaller tree folds from
+//  the node to the head: the test shows it does. Claimed in the full
+//  tree, at any index, the same proof runs out before the path reaches
+//  the top (or leads elsewhere) and must be refused: leaf and node hashes
+//  are domain-separated, so no leaf of the tree has that hash. With
+//  height past the top, the head itself poses as a leaf with an empty
+//  proof.
+static void
+test_inclusion_inner_node_is_no_leaf (void **state)
+{
+    (void) state;
+    enum { N = 64 };
+    audit_hash_t leaves [N], nodes [N], proof [AUDIT_PROOF_MAX], root, top;
+    s_numbered (leaves, N);
+    size_t folded = 0, refused = 0;
+    for (uint64_t n = 2; n <= N; n++) {
+        s_mth (root, leaves, n);
+        for (uint64_t chunk = 2; chunk / 2 < n; chunk *= 2) {
+            uint64_t count = (n + chunk - 1) / chunk;
+            for (uint64_t a = 0; a < count; a++) {
+                uint64_t first = a * chunk, size = n - first < chunk? n - first: chunk;
+                s_mth (nodes [a], leaves + first, size);
+            }
+            s_mth (top, nodes, count);
+            assert_memory_equal (top, root, AUDIT_HASH_LEN);
+            for (uint64_t a = 0; a < count; a++) {
+                if (n - a * chunk < 2)
+                    continue;           //  a chunk of one leaf: a leaf, not a node
+                size_t len = 0;
+                assert_int_equal (audit_merkle_inclusion_proof (proof, &len, nodes, count, a), 0);
+                assert_int_equal (audit_merkle_inclusion_verify (nodes [a], a, count, proof, len,
+                                                                 root), 0);
+                folded++;
+                for (uint64_t i = 0; i < n; i++) {
+                    if (audit_merkle_inclusion_verify (nodes [a], i, n, proof, len, root) != -1)
+                        fail_msg ("tree of %llu: the head of leaves %llu.. (%llu wide) passed "
+                                  "for leaf %llu", (unsigned long long) n,
+                                  (unsigned long long) (a * chunk), (unsigned long long) chunk,
+                                  (unsigned long long) i);
+                    refused++;
+                }
+            }
+        }
+    }
+    //  A tree of n leaves has n - 1 inner nodes, all of them chunk heads
+    //  (a short last chunk can recur at the next height, so some twice).
+    assert_true (folded >= (N - 1) * N / 2);
+    assert_true (refused > folded);
+}
+
 static void
 test_consistency_every_size (void **state)
 {
@@ -301,6 +354,7 @@ main (void)
         cmocka_unit_test (test_frontier),
         cmocka_unit_test (test_known_proofs),
         cmocka_unit_test (test_inclusion_every_index),
+        cmocka_unit_test (test_inclusion_inner_node_is_no_leaf),
         cmocka_unit_test (test_consistency_every_size),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -826,6 +826,7 @@ test_batch_forgery_needs_wide_coefficients (void **state)
 
 typedef struct {
     mpz_t n, n2, w, v, vks [O3_PARTIES];
+    mpz_t order;                //  n (p-1)(q-1), the order of Z*_{n^2}
     he_share_t *share;          //  party 1's
     he_verify_t *vk;
 } s_order3_t;
@@ -835,7 +836,7 @@ s_order3_new (s_order3_t *k)
 {
     mpz_t p, q, t, s, delta;
     mpz_inits (p, q, t, s, delta, NULL);
-    mpz_inits (k->n, k->n2, k->w, k->v, NULL);
+    mpz_inits (k->n, k->n2, k->w, k->v, k->order, NULL);
     do
         assert_int_equal (he_prime_generate (p, 256, 0), 0);
     while (mpz_fdiv_ui (p, 3) != 1);
@@ -844,6 +845,10 @@ s_order3_new (s_order3_t *k)
     while (mpz_cmp (p, q) == 0);
     mpz_mul (k->n, p, q);
     mpz_mul (k->n2, k->n, k->n);
+    mpz_sub_ui (t, p, 1);
+    mpz_sub_ui (s, q, 1);
+    mpz_mul (k->order, t, s);
+    mpz_mul (k->order, k->order, k->n);
     //  w_p = g^((p-1)/3) mod p of order 3; w = 1 mod q; lifted to the n-th
     //  powers, where it keeps order 3 modulo n^2.
     mpz_sub_ui (t, p, 1);
@@ -890,7 +895,7 @@ s_order3_destroy (s_order3_t *k)
     he_verify_destroy (&k->vk);
     for (unsigned i = 0; i < O3_PARTIES; i++)
         mpz_clear (k->vks [i]);
-    mpz_clears (k->n, k->n2, k->w, k->v, NULL);
+    mpz_clears (k->n, k->n2, k->w, k->v, k->order, NULL);
 }
 
 //  A verifier for the order-3 key with v or party 1's key replaced.
@@ -1017,6 +1022,102 @@ test_proof_binds_every_input (void **state)
     s_order3_destroy (&k);
 }
 
+//  A response longer than any honest one is refused, although it passes
+//  every equation of the check. The prover's nonce r has |n^2| + |Delta| +
+//  2 x 256 bits (DJ01 s.4.1: that much longer than e Delta s_i, e < 2^256),
+//  so an honest z = r + e Delta s_i has at most one bit more. On the key
+//  dealt above the test knows the order n (p-1)(q-1) of Z*_{n^2}, and
+//  z' = z + k n (p-1)(q-1) leaves (c^4)^z' = (c^4)^z and v^z' = v^z: the
+//  commitments, and so the hash, are unchanged, and only the range check
+//  can tell. Without it one valid proof would have endless valid forms,
+//  as long as the sender likes (and as costly to check). Both sides of the
+//  bound, for a single proof and for a batched one.
+#define Z_BATCH 3
+
+//  out = z + k order with exactly `bits` bits (k >= 0 the least that
+//  reaches them); order must have fewer than bits - 1 bits.
+static void
+s_lengthen (mpz_t out, const mpz_t z, const mpz_t order, size_t bits)
+{
+    mpz_t k;
+    mpz_init (k);
+    mpz_set (out, z);
+    mpz_setbit (k, bits - 1);
+    mpz_sub (k, k, z);
+    if (mpz_sgn (k) > 0) {
+        mpz_cdiv_q (k, k, order);
+        mpz_addmul (out, k, order);
+    }
+    assert_int_equal (mpz_sizeinbase (out, 2), bits);
+    mpz_clear (k);
+}
+
+static void
+test_proof_response_range (void **state)
+{
+    (void) state;
+    s_order3_t k;
+    s_order3_new (&k);
+    mpz_t delta, c, ci, a, b, a2, b2, cts [Z_BATCH], parts [Z_BATCH];
+    mpz_inits (delta, c, ci, a, b, a2, b2, NULL);
+    mpz_fac_ui (delta, O3_PARTIES);
+    //  The longest honest response: nonce bits, plus one for the carry.
+    size_t honest = mpz_sizeinbase (k.n2, 2) + mpz_sizeinbase (delta, 2) + 2 * 256 + 1;
+    assert_true (mpz_sizeinbase (k.order, 2) < honest - 1);
+    assert_int_equal (he_random_unit (c, k.n2), 0);
+    assert_int_equal (he_partial_decrypt (ci, k.share, c), 0);
+    for (int j = 0; j < Z_BATCH; j++) {
+        mpz_inits (cts [j], parts [j], NULL);
+        assert_int_equal (he_random_unit (cts [j], k.n2), 0);
+        assert_int_equal (he_partial_decrypt (parts [j], k.share, cts [j]), 0);
+    }
+    he_proof_t proof, batch, longer;
+    he_proof_init (&proof);
+    he_proof_init (&batch);
+    he_proof_init (&longer);
+    assert_int_equal (he_partial_prove (&proof, k.share, c, ci), 0);
+    assert_true (mpz_sizeinbase (proof.z, 2) <= honest);
+    he_nonce_t *nonce = he_nonce_new (k.share);
+    assert_int_equal (he_batch_prove (&batch, k.share, &nonce, "s1", 7, (const mpz_t *) cts,
+                                      (const mpz_t *) parts, Z_BATCH), 0);
+    assert_true (mpz_sizeinbase (batch.z, 2) <= honest);
+    //  Lengths from the honest maximum up, past where a loose bound of a
+    //  few dozen bits would stop.
+    const size_t extra [] = { 0, 1, 2, 31, 62, 63, 64, 200 };
+    for (size_t x = 0; x < sizeof extra / sizeof extra [0]; x++) {
+        size_t bits = honest + extra [x];
+        int want = extra [x] == 0? 0: -1;
+        mpz_set (longer.e, proof.e);
+        s_lengthen (longer.z, proof.z, k.order, bits);
+        //  The same commitments: the longer response is the same proof.
+        s_commitments (a, b, k.n2, c, ci, k.v, k.vks [0], &proof);
+        s_commitments (a2, b2, k.n2, c, ci, k.v, k.vks [0], &longer);
+        assert_true (mpz_cmp (a, a2) == 0 && mpz_cmp (b, b2) == 0);
+        if (he_partial_verify (k.vk, 1, c, ci, &longer) != want)
+            fail_msg ("a %zu-bit response (honest at most %zu): %s", bits, honest,
+                      want? "accepted": "refused");
+        if (want)
+            assert_non_null (strstr (util_last_error (), "out-of-range"));
+        mpz_set (longer.e, batch.e);
+        s_lengthen (longer.z, batch.z, k.order, bits);
+        if (he_batch_verify (k.vk, 1, "s1", 7, (const mpz_t *) cts, (const mpz_t *) parts,
+                             Z_BATCH, &longer) != want)
+            fail_msg ("a %zu-bit batched response (honest at most %zu): %s", bits, honest,
+                      want? "accepted": "refused");
+    }
+    //  The proofs themselves still verify.
+    assert_int_equal (he_partial_verify (k.vk, 1, c, ci, &proof), 0);
+    assert_int_equal (he_batch_verify (k.vk, 1, "s1", 7, (const mpz_t *) cts,
+                                       (const mpz_t *) parts, Z_BATCH, &batch), 0);
+    for (int j = 0; j < Z_BATCH; j++)
+        mpz_clears (cts [j], parts [j], NULL);
+    he_proof_clear (&proof);
+    he_proof_clear (&batch);
+    he_proof_clear (&longer);
+    mpz_clears (delta, c, ci, a, b, a2, b2, NULL);
+    s_order3_destroy (&k);
+}
+
 static void
 test_combine_bad_indices (void **state)
 {
@@ -1032,6 +1133,65 @@ test_combine_bad_indices (void **state)
     unsigned zero [3] = { 0, 1, 2 };
     assert_int_equal (he_combine (out, s_vk, zero, (const mpz_t *) p, 3), -1);
     mpz_clears (out, p [0], p [1], p [2], NULL);
+}
+
+//  Combining partials that do not fit together is an error, never a
+//  plaintext. Partials of one ciphertext combine to c^(4 Delta^2 d) = 1 + x n
+//  (mod n^2), so the L function is exact; a partial multiplied by a unit u
+//  with u^(2 lambda_i) != 1 mod n (here 2, or a random unit), or the
+//  partials of two ciphertexts mixed, leave a combination that is not
+//  1 mod n, and what it gives is no plaintext. (A factor 1 + k n fits and
+//  shifts the result: only proofs catch that, test_proofs_catch_corruption;
+//  a factor -1 fits and changes nothing, test_batch_proof.) Called
+//  directly, without proofs, as a caller that skipped them would.
+static void
+test_combine_inconsistent_partials (void **state)
+{
+    (void) state;
+    mpz_srcptr n2 = he_pubkey_n2 (s_pk);
+    mpz_t m, c, c2, out, u, ci [THRESHOLD], saved;
+    mpz_inits (m, c, c2, out, u, saved, NULL);
+    unsigned idx [THRESHOLD] = { 1, 3, 5 };
+    mpz_set_ui (m, 5551212);
+    assert_int_equal (he_encrypt (c, s_pk, m), 0);
+    assert_int_equal (he_encrypt (c2, s_pk, m), 0);
+    for (int k = 0; k < THRESHOLD; k++) {
+        mpz_init (ci [k]);
+        assert_int_equal (he_partial_decrypt (ci [k], s_shares [idx [k] - 1], c), 0);
+    }
+    assert_int_equal (he_combine (out, s_vk, idx, (const mpz_t *) ci, THRESHOLD), 0);
+    assert_int_equal (mpz_cmp (out, m), 0);
+    //  Each position in turn, times 2 and times a random unit.
+    int refused = 0;
+    for (int k = 0; k < THRESHOLD; k++)
+        for (int f = 0; f < 2; f++) {
+            if (f == 0)
+                mpz_set_ui (u, 2);
+            else
+                assert_int_equal (he_random_unit (u, n2), 0);
+            mpz_set (saved, ci [k]);
+            mpz_mul (ci [k], ci [k], u);
+            mpz_mod (ci [k], ci [k], n2);
+            mpz_set_ui (out, 0);
+            if (he_combine (out, s_vk, idx, (const mpz_t *) ci, THRESHOLD) != -1)
+                fail_msg ("party %u's partial times %s combined, to %s", idx [k],
+                          f? "a random unit": "2", mpz_cmp (out, m)? "a wrong value": "m");
+            assert_non_null (strstr (util_last_error (), "inconsistent"));
+            refused++;
+            mpz_set (ci [k], saved);
+        }
+    assert_int_equal (refused, 2 * THRESHOLD);
+    //  Party 5's partial of another encryption of the same value.
+    assert_int_equal (he_partial_decrypt (ci [2], s_shares [4], c2), 0);
+    assert_int_equal (he_combine (out, s_vk, idx, (const mpz_t *) ci, THRESHOLD), -1);
+    assert_non_null (strstr (util_last_error (), "inconsistent"));
+    //  Put back, the partials combine again.
+    assert_int_equal (he_partial_decrypt (ci [2], s_shares [4], c), 0);
+    assert_int_equal (he_combine (out, s_vk, idx, (const mpz_t *) ci, THRESHOLD), 0);
+    assert_int_equal (mpz_cmp (out, m), 0);
+    for (int k = 0; k < THRESHOLD; k++)
+        mpz_clear (ci [k]);
+    mpz_clears (m, c, c2, out, u, saved, NULL);
 }
 
 static void
@@ -1174,7 +1334,9 @@ main (void)
         cmocka_unit_test (test_proofs_follow_documented_hash),
         cmocka_unit_test (test_batch_forgery_needs_wide_coefficients),
         cmocka_unit_test (test_proof_binds_every_input),
+        cmocka_unit_test (test_proof_response_range),
         cmocka_unit_test (test_combine_bad_indices),
+        cmocka_unit_test (test_combine_inconsistent_partials),
         cmocka_unit_test (test_homomorphic_sum_then_threshold),
         cmocka_unit_test (test_bad_parameters),
         cmocka_unit_test (test_out_of_memory),

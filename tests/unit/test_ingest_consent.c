@@ -177,6 +177,56 @@ test_decide_needs_the_patient (void **state)
     ingest_consent_destroy (&c);
 }
 
+//  A decision with no purpose is never a permit: a consent names the
+//  purposes it allows (1..INGEST_CONSENT_LIST_MAX, the parser requires
+//  them), and a use for no stated purpose is none of them. For every query
+//  each consent permits (either actor, any item, both ends of the period,
+//  each listed purpose), on the consent with one purpose and on one with
+//  two, the same query with no purpose is DENIED for its purpose.
+static void
+test_decide_needs_a_purpose (void **state)
+{
+    (void) state;
+    char two [4096];
+    support_text_replace (two, sizeof two, s_consent ("active", "permit"),
+                          "\"code\":\"HRESCH\"}]",
+                          "\"code\":\"HRESCH\"},{\"system\":\"http://terminology.hl7.org/"
+                          "CodeSystem/v3-ActReason\",\"code\":\"CLINTRCH\"}]");
+    const char *sites [] = { "Organization/hospital-a", "Organization/hospital-b" };
+    const char *studies [] = { "ResearchStudy/other", "ResearchStudy/sepsis-1" };
+    const char *items [] = { NULL, "8867-4", "2339-0" };
+    const int64_t times [] = { T_START, T_START + 1000, T_END - 1 };
+    const char *purposes [] = { "HRESCH", "CLINTRCH" };
+    for (size_t v = 0; v < 2; v++) {
+        ingest_consent_t *c = s_parse_ok (v? two: s_consent ("active", "permit"));
+        size_t permitted = 0;
+        for (size_t p = 0; p < 2; p++)
+            for (size_t a = 0; a < 2; a++)
+                for (size_t i = 0; i < 3; i++)
+                    for (size_t t = 0; t < 3; t++) {
+                        ingest_consent_query_t q = s_query ();
+                        q.purpose = purposes [p];
+                        q.site = sites [a];
+                        q.study = studies [a];
+                        q.loinc = items [i];
+                        q.time_ms = times [t];
+                        if (ingest_consent_decide (c, &q) != INGEST_GRANT_OK)
+                            continue;
+                        permitted++;
+                        q.purpose = NULL;
+                        if (ingest_consent_decide (c, &q) != INGEST_GRANT_DENIED)
+                            fail_msg ("no purpose, %s, %s, item %s: not denied", q.site,
+                                      q.study, q.loinc? q.loinc: "any");
+                        assert_non_null (strstr (util_last_error (), "purpose"));
+                    }
+        //  Every query but glucose after the nested deny starts was a
+        //  permit, for each purpose the consent lists (CLINTRCH: the
+        //  second consent only).
+        assert_int_equal (permitted, (v + 1) * (2 * 3 * 3 - 2));
+        ingest_consent_destroy (&c);
+    }
+}
+
 //  Actors, purposes and LOINC codes match whole: a name that extends or
 //  cuts a listed one is not that one.
 static void
@@ -511,6 +561,7 @@ main (void)
         cmocka_unit_test (test_parse_and_accessors),
         cmocka_unit_test (test_decide),
         cmocka_unit_test (test_decide_needs_the_patient),
+        cmocka_unit_test (test_decide_needs_a_purpose),
         cmocka_unit_test (test_decide_matches_whole_names),
         cmocka_unit_test (test_decide_nested_deny_ends),
         cmocka_unit_test (test_parse_rejects),
