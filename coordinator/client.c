@@ -218,10 +218,12 @@ coord_query_definition (const coord_query_request_t *r)
         if ((unsigned char) *c < 0x20)
             return util_error_null (UTIL_EINPUT, "query: control character 0x%02x in the query",
                                     (unsigned char) *c);
-    for (const char *c = r->dataset? r->dataset: ""; *c; c++)
-        if ((unsigned char) *c <= 0x20 || *c == '"' || *c == '\'' || *c == '#')
-            return util_error_null (UTIL_EINPUT, "query: the dataset name holds a space, a quote "
-                                    "or '#'");
+    const char *names [2] = { r->dataset? r->dataset: "", r->name? r->name: "" };
+    for (int i = 0; i < 2; i++)
+        for (const char *c = names [i]; *c; c++)
+            if ((unsigned char) *c <= 0x20 || *c == '"' || *c == '\'' || *c == '#')
+                return util_error_null (UTIL_EINPUT, "query: the %s holds a space, a quote or "
+                                        "'#'", i? "name": "dataset name");
     char q = dq? '\'': '"';
     if (r->off)
         return util_asprintf ("query\n    name = \"%s\"\n    dataset = \"%s\"\n"

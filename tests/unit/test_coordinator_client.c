@@ -7,9 +7,11 @@
 #include <cmocka.h>
 #include <czmq.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "coordinator/client.h"
+#include "proto/study.h"
 #include "util/error.h"
 #include "support_curve.h"
 #include "support_dir.h"
@@ -63,9 +65,62 @@ test_client (void **state)
     coord_client_destroy (&client);
 }
 
+//  A query request to its definition and back through the study parser:
+//  the expression survives whichever quotes it holds; what ZPL cannot
+//  carry is refused with the reason.
+static void
+test_query_definition (void **state)
+{
+    (void) state;
+    const char *exprs [] = {
+        "summary(glucose, by=diabetes, where=sex == 'female' & age >= 50)",
+        "count(where=stage %in% c(\"III\", \"IV\"))",
+        "histogram(glucose, breaks=0:300:10)",
+    };
+    for (int i = 0; i < 3; i++) {
+        coord_query_request_t r = { .expr = exprs [i], .dataset = "pima", .name = "q1",
+                                    .epsilon = 0.5, .delta = 1e-6, .min_sites = 3 };
+        char *text = coord_query_definition (&r);
+        assert_non_null (text);
+        proto_study_t *s = proto_study_parse (text, "q");
+        if (!s)
+            fail_msg ("%s: %s", text, util_last_error ());
+        assert_string_equal (s->query, exprs [i]);
+        assert_string_equal (s->dataset, "pima");
+        assert_string_equal (s->name, "q1");
+        assert_true (s->epsilon == 0.5 && s->delta == 1e-6 && !s->privacy_off);
+        assert_int_equal (s->min_sites, 3);
+        proto_study_destroy (&s);
+        free (text);
+    }
+    coord_query_request_t off = { .expr = "count()", .dataset = "d", .off = true, .min_sites = 2 };
+    char *text = coord_query_definition (&off);
+    proto_study_t *s = proto_study_parse (text, "q");
+    assert_non_null (s);
+    assert_true (s->privacy_off);
+    assert_string_equal (s->name, "query");
+    proto_study_destroy (&s);
+    free (text);
+    const struct { coord_query_request_t r; const char *needle; } bad [] = {
+        { { .expr = "count(where=a == 'x' | b == \"y\")", .dataset = "d" }, "not both" },
+        { { .expr = "count()\n", .dataset = "d" }, "control character 0x0a" },
+        { { .expr = "count()", .dataset = "my data" }, "the dataset name holds a space" },
+        { { .expr = "count()", .dataset = "d", .name = "q\"1" }, "the name holds" },
+        { { .expr = "count()", .dataset = "d#1" }, "'#'" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        char *t = coord_query_definition (&bad [i].r);
+        if (t || !strstr (util_last_error (), bad [i].needle))
+            fail_msg ("case %zu: %s", i, t? t: util_last_error ());
+    }
+}
+
 int
 main (void)
 {
-    const struct CMUnitTest tests [] = { cmocka_unit_test (test_client) };
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_client),
+        cmocka_unit_test (test_query_definition),
+    };
     return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }
