@@ -205,9 +205,10 @@ coord_study_use_dictionary (coord_study_t *self, const char *dict_text, size_t l
     }
     const model_var_t *label = model_dict_find (dict, d->label);
     if (label->type != MODEL_VAR_BINARY && label->type != MODEL_VAR_EVENT) {
+        util_error (UTIL_EINPUT, "study/label: %s is %s in the data dictionary; a label is "
+                    "binary", d->label, model_dict_type_name (label->type));
         model_dict_destroy (&dict);
-        return util_error (UTIL_EINPUT, "study/label: %s is %s in the data dictionary; a label "
-                           "is binary", d->label, model_dict_type_name (label->type));
+        return -1;
     }
     model_dict_destroy (&self->dict);
     self->dict = dict;
