@@ -6,7 +6,9 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -798,6 +800,306 @@ done:
     free (prefix);
 }
 
+
+//  ---------------------------------------------------------------------------
+//  km(): Kaplan-Meier on the public grid, Greenwood, bands, the median and
+//  the log-rank test, from the exits per bin (proto/release.h)
+
+#define S_KM_DRAWS 400          //  bootstrap draws of the noise per group
+
+//  The events d[b] and exits e[b] (events and censorings) of group g,
+//  bins 0..k (k + 1 of them); noisy ones floored at 0.
+static void
+s_km_table (const s_ctx_t *c, size_t g, size_t bins, double *d, double *e)
+{
+    size_t base = g * c->rel->cells;
+    for (size_t b = 0; b < bins; b++) {
+        double ev = s_value (c, base + 2 * b), ce = s_value (c, base + 2 * b + 1);
+        ev = ev > 0? ev: 0;
+        ce = ce > 0? ce: 0;
+        d [b] = ev;
+        e [b] = ev + ce;
+    }
+}
+
+//  Survival, Greenwood's sum and the number at risk at grid points 0..k-1
+//  from a table of exits: at risk at bin b, n[b] = sum of exits from b on.
+static void
+s_km_curve (const double *d, const double *e, size_t bins, double *surv, double *green,
+            double *risk)
+{
+    double n = 0;
+    for (size_t b = 0; b < bins; b++)
+        n += e [b];
+    double s = 1, v = 0;
+    for (size_t b = 0; b + 1 < bins; b++) {
+        risk [b] = n;
+        if (n > 0 && d [b] > 0) {
+            double dd = d [b] < n? d [b]: n;
+            s *= 1 - dd / n;
+            v += n > dd? dd / (n * (n - dd)): INFINITY;
+        }
+        surv [b] = s;
+        green [b] = v;
+        n -= e [b];
+        if (n < 0)
+            n = 0;
+    }
+}
+
+//  The first grid point whose value is at most 0.5, or NaN.
+static double
+s_km_median (const double *grid, const double *s, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        if (s [i] <= 0.5)
+            return grid [i];
+    return NAN;
+}
+
+//  One group's curve.
+static void
+s_km_group (s_ctx_t *c, size_t g, const char *label, double *d, double *e, double *surv,
+            double *green, double *risk, double *draws)
+{
+    const proto_query_t *q = c->q;
+    size_t k = q->n_breaks, bins = k + 1;
+    s_km_table (c, g, bins, d, e);
+    s_km_curve (d, e, bins, surv, green, risk);
+    //  Under DP, the noise's spread of the curve at each grid point, by a
+    //  parametric bootstrap over the known noise (post-processing).
+    double *noise_var = draws + S_KM_DRAWS * k;
+    for (size_t i = 0; i < k; i++)
+        noise_var [i] = 0;
+    if (!c->off) {
+        double *dd = draws + S_KM_DRAWS * k + k, *ee = dd + bins;
+        double *ss = ee + bins, *gg = ss + k, *rr = gg + k;
+        for (size_t r = 0; r < S_KM_DRAWS; r++) {
+            for (size_t b = 0; b < bins; b++) {
+                double ev = d [b] + gsl_ran_gaussian (c->rng, c->sd);
+                double ce = e [b] - d [b] + gsl_ran_gaussian (c->rng, c->sd);
+                dd [b] = ev > 0? ev: 0;
+                ee [b] = dd [b] + (ce > 0? ce: 0);
+            }
+            s_km_curve (dd, ee, bins, ss, gg, rr);
+            for (size_t i = 0; i < k; i++)
+                draws [r * k + i] = ss [i];
+        }
+        for (size_t i = 0; i < k; i++) {
+            double m = 0, m2 = 0;
+            for (size_t r = 0; r < S_KM_DRAWS; r++) {
+                m += draws [r * k + i];
+                m2 += draws [r * k + i] * draws [r * k + i];
+            }
+            m /= S_KM_DRAWS;
+            noise_var [i] = fmax (0, m2 / S_KM_DRAWS - m * m);
+        }
+    }
+    json_t *r = s_obj (c);
+    s_set (c, r, "statistic", s_str (c, "survival"));
+    s_set (c, r, "column", s_str (c, c->labels [0]));
+    s_set (c, r, "group", s_str (c, label));
+    json_t *time = s_arr (c), *value = s_arr (c), *se = s_arr (c), *nrisk = s_arr (c);
+    json_t *lo = s_arr (c), *hi = s_arr (c), *lo_log = s_arr (c), *hi_log = s_arr (c);
+    json_t *suppressed = s_arr (c);
+    const double z = 1.959963984540054;
+    for (size_t i = 0; i < k; i++) {
+        double s = surv [i], v = green [i];
+        //  Sampling (Greenwood) and, under DP, the noise: var(S) adds.
+        double var_s = s * s * v + noise_var [i];
+        double sd_s = sqrt (var_s);
+        //  The variance of log S and the log-log band from it.
+        double vlog = s > 0? var_s / (s * s): INFINITY;
+        double l1 = s > 0? s * exp (-z * sqrt (vlog)): 0, h1 = s > 0? fmin (1, s * exp (z * sqrt (vlog))): 0;
+        double l2 = s, h2 = s;
+        if (s > 0 && s < 1) {
+            double th = log (-log (s)), set = sqrt (vlog) / fabs (log (s));
+            l2 = exp (-exp (th + z * set));
+            h2 = exp (-exp (th - z * set));
+        }
+        bool small = s_small (c, risk [i]);
+        s_push (c, time, s_real (c, q->breaks [i]));
+        s_push (c, value, small? s_new (c, json_null ()): s_real (c, s));
+        s_push (c, se, small? s_new (c, json_null ()): s_real (c, sd_s));
+        s_push (c, nrisk, s_count (c, risk [i]));
+        s_push (c, lo, small? s_new (c, json_null ()): s_real (c, l2));
+        s_push (c, hi, small? s_new (c, json_null ()): s_real (c, h2));
+        s_push (c, lo_log, small? s_new (c, json_null ()): s_real (c, l1));
+        s_push (c, hi_log, small? s_new (c, json_null ()): s_real (c, h1));
+        s_push (c, suppressed, s_new (c, json_boolean (small)));
+    }
+    s_set (c, r, "time", time);
+    s_set (c, r, "value", value);
+    s_set (c, r, "std_error", se);
+    s_set (c, r, "n_risk", nrisk);
+    s_set (c, r, "conf_low", lo);
+    s_set (c, r, "conf_high", hi);
+    s_set (c, r, "conf_low_log", lo_log);
+    s_set (c, r, "conf_high_log", hi_log);
+    if (!c->off)
+        s_set (c, r, "suppressed", suppressed);
+    else
+        json_decref (suppressed);
+    s_add (c, r);
+    //  The median survival time, with the grid points where the bands
+    //  cross 0.5 as its interval (the log-log band's, as R's
+    //  quantile.survfit does with its own band).
+    double *lo_s = draws, *hi_s = draws + k;
+    for (size_t i = 0; i < k; i++) {
+        double s = surv [i], var_s = s * s * green [i] + noise_var [i];
+        double vlog = s > 0? var_s / (s * s): INFINITY;
+        lo_s [i] = s, hi_s [i] = s;
+        if (s > 0 && s < 1) {
+            double th = log (-log (s)), set = sqrt (vlog) / fabs (log (s));
+            lo_s [i] = exp (-exp (th + z * set));
+            hi_s [i] = exp (-exp (th - z * set));
+        }
+    }
+    json_t *m = s_obj (c);
+    s_set (c, m, "statistic", s_str (c, "median_survival"));
+    s_set (c, m, "column", s_str (c, c->labels [0]));
+    s_set (c, m, "group", s_str (c, label));
+    s_set (c, m, "value", s_real (c, s_km_median (q->breaks, surv, k)));
+    s_set (c, m, "conf_low", s_real (c, s_km_median (q->breaks, lo_s, k)));
+    s_set (c, m, "conf_high", s_real (c, s_km_median (q->breaks, hi_s, k)));
+    s_add (c, m);
+}
+
+//  The log-rank test between the groups (R's survdiff, rho = 0) on the
+//  exits per bin; df = groups with records - 1.
+static void
+s_km_logrank (s_ctx_t *c, size_t groups, size_t bins)
+{
+    double *d = util_calloc (groups * bins, sizeof (double));
+    double *e = util_calloc (groups * bins, sizeof (double));
+    double *n = util_calloc (groups, sizeof (double));
+    double *oe = util_calloc (groups, sizeof (double));
+    double *v = util_calloc (groups * groups, sizeof (double));
+    gsl_matrix *vm = NULL;
+    gsl_vector *x = NULL, *y = NULL;
+    gsl_permutation *perm = NULL;
+    if (!d || !e || !n || !oe || !v) {
+        c->nomem = true;
+        goto done;
+    }
+    for (size_t g = 0; g < groups; g++)
+        s_km_table (c, g, bins, d + g * bins, e + g * bins);
+    for (size_t g = 0; g < groups; g++)
+        for (size_t b = 0; b < bins; b++)
+            n [g] += e [g * bins + b];
+    for (size_t b = 0; b < bins; b++) {
+        double nt = 0, dt = 0;
+        for (size_t g = 0; g < groups; g++) {
+            nt += n [g];
+            dt += d [g * bins + b];
+        }
+        if (nt > 0 && dt > 0) {
+            for (size_t g = 0; g < groups; g++) {
+                oe [g] += d [g * bins + b] - n [g] * dt / nt;
+                for (size_t h = 0; h < groups; h++)
+                    v [g * groups + h] += nt > 1
+                        ? n [g] / nt * ((g == h) - n [h] / nt) * dt * (nt - dt) / (nt - 1): 0;
+            }
+        }
+        for (size_t g = 0; g < groups; g++) {
+            n [g] -= e [g * bins + b];
+            if (n [g] < 0)
+                n [g] = 0;
+        }
+    }
+    //  chi2 = (O - E)' V^- (O - E) over the first groups - 1 groups.
+    size_t m = groups - 1;
+    double chisq = NAN;
+    if (m >= 1 && !util_alloc_fault ()) {
+        vm = gsl_matrix_alloc (m, m);
+        x = gsl_vector_alloc (m);
+        y = gsl_vector_alloc (m);
+        perm = gsl_permutation_alloc (m);
+    }
+    if (m >= 1 && (!vm || !x || !y || !perm)) {
+        c->nomem = true;
+        goto done;
+    }
+    if (m >= 1) {
+        for (size_t g = 0; g < m; g++) {
+            gsl_vector_set (y, g, oe [g]);
+            for (size_t h = 0; h < m; h++)
+                gsl_matrix_set (vm, g, h, v [g * groups + h]);
+        }
+        int sign;
+        if (gsl_linalg_LU_decomp (vm, perm, &sign) == 0 && fabs (gsl_linalg_LU_det (vm, sign)) > 0
+        &&  gsl_linalg_LU_solve (vm, perm, y, x) == 0) {
+            gsl_blas_ddot (y, x, &chisq);
+        }
+    }
+    json_t *r = s_obj (c);
+    s_set (c, r, "statistic", s_str (c, "logrank"));
+    s_set (c, r, "column", s_str (c, c->labels [0]));
+    s_set (c, r, "chisq", s_real (c, chisq));
+    s_set (c, r, "df", s_int (c, (long long) m));
+    s_set (c, r, "p_value", s_real (c, isfinite (chisq)? gsl_cdf_chisq_Q (chisq, (double) m): NAN));
+    if (!c->off)
+        s_note (c, r, "The log-rank test is computed from the noisy exits per bin: under DP its "
+                      "chi-squared carries the noise too, so read its p-value as approximate.");
+    s_add (c, r);
+done:
+    free (d);
+    free (e);
+    free (n);
+    free (oe);
+    free (v);
+    if (vm)
+        gsl_matrix_free (vm);
+    if (x)
+        gsl_vector_free (x);
+    if (y)
+        gsl_vector_free (y);
+    if (perm)
+        gsl_permutation_free (perm);
+}
+
+static void
+s_counts_km (s_ctx_t *c)
+{
+    const proto_query_t *q = c->q;
+    size_t k = q->n_breaks, bins = k + 1;
+    size_t groups = c->rel->groups;
+    //  Scratch: the bootstrap draws, then one draw's table and curve.
+    double *d = util_calloc (bins, sizeof (double)), *e = util_calloc (bins, sizeof (double));
+    double *surv = util_calloc (k, sizeof (double)), *green = util_calloc (k, sizeof (double));
+    double *risk = util_calloc (k, sizeof (double));
+    double *draws = util_calloc (S_KM_DRAWS * k + k + 2 * bins + 3 * k, sizeof (double));
+    char *by = q->by? proto_term_label (q->by): NULL;
+    if (!d || !e || !surv || !green || !risk || !draws || (q->by && !by))
+        c->nomem = true;
+    else
+        for (size_t g = 0; g < groups; g++) {
+            char *label = q->by? util_asprintf ("%s=%s", by, q->by->levels [g])
+                               : util_strdup ("all");
+            if (!label) {
+                c->nomem = true;
+                break;
+            }
+            s_km_group (c, g, label, d, e, surv, green, risk, draws);
+            free (label);
+        }
+    if (!c->nomem && groups > 1)
+        s_km_logrank (c, groups, bins);
+    json_t *none = NULL;
+    if (!c->off)
+        s_note (c, none, "Survival carries DP noise on the events and censorings of every bin: "
+                         "std_error and the bands add the noise's spread (a parametric bootstrap) "
+                         "to Greenwood's sampling variance; conf_low/conf_high are log-log bands, "
+                         "conf_low_log/conf_high_log R's default log bands.");
+    free (by);
+    free (d);
+    free (e);
+    free (surv);
+    free (green);
+    free (risk);
+    free (draws);
+}
+
 //  ---------------------------------------------------------------------------
 //  Moments: mean, var, summary, correlation
 
@@ -1158,6 +1460,7 @@ coord_query_results (const proto_release_t *rel, const int64_t *sum, unsigned co
         case PROTO_Q_HISTOGRAM:   s_counts_histogram (&c); break;
         case PROTO_Q_CROSSTAB:    s_counts_crosstab (&c); break;
         case PROTO_Q_QUANTILES:   s_counts_quantiles (&c); break;
+        case PROTO_Q_KM:          s_counts_km (&c); break;
         default:                  s_moments (&c); break;
     }
     s_set (&c, top, "results", json_incref (c.results));

@@ -91,6 +91,34 @@ s_grid (FILE *out, const json_t *rows, const json_t *cols, const json_t *values)
     }
 }
 
+//  A Kaplan-Meier curve: one line per grid point (time, at risk, survival,
+//  its log-log band).
+static void
+s_survival (FILE *out, const json_t *r)
+{
+    fprintf (out, "  %-11s %-22.22s %-10.10s\n", "survival", s_str (json_object_get (r, "column")),
+             s_str (json_object_get (r, "group")));
+    fprintf (out, "    %10s %10s %12s  %s\n", "time", "at risk", "survival", "95% band (log-log)");
+    json_t *time = json_object_get (r, "time"), *value = json_object_get (r, "value");
+    json_t *risk = json_object_get (r, "n_risk");
+    json_t *lo = json_object_get (r, "conf_low"), *hi = json_object_get (r, "conf_high");
+    size_t i;
+    json_t *t;
+    json_array_foreach (time, i, t) {
+        char a [S_NUM], b [S_NUM], c [S_NUM], band [2 * S_NUM + 8] = "";
+        json_t *v = json_array_get (value, i);
+        if (json_is_number (v) && json_is_number (json_array_get (lo, i)))
+            snprintf (band, sizeof band, "[%.4f, %.4f]", json_number_value (json_array_get (lo, i)),
+                      json_number_value (json_array_get (hi, i)));
+        if (json_is_number (v))
+            snprintf (c, sizeof c, "%.4f", json_number_value (v));
+        else
+            s_num (v, c);
+        fprintf (out, "    %10s %10s %12s  %s\n", s_num (t, a), s_num (json_array_get (risk, i), b),
+                 c, band);
+    }
+}
+
 static void
 s_result (FILE *out, const json_t *r)
 {
@@ -99,6 +127,31 @@ s_result (FILE *out, const json_t *r)
     const char *group = s_str (json_object_get (r, "group"));
     json_t *values = json_object_get (r, "values");
     json_t *ci = json_object_get (r, "ci95");
+    if (!strcmp (stat, "survival")) {
+        s_survival (out, r);
+        return;
+    }
+    if (!strcmp (stat, "median_survival") || !strcmp (stat, "logrank")) {
+        char a [S_NUM], b [S_NUM], c [S_NUM];
+        //  A median the curve does not reach within the grid is null.
+        const char *keys [3] = { "value", "conf_low", "conf_high" };
+        char *bufs [3] = { a, b, c };
+        for (int k = 0; *stat == 'm' && k < 3; k++) {
+            json_t *v = json_object_get (r, keys [k]);
+            if (json_is_null (v))
+                snprintf (bufs [k], S_NUM, "not reached");
+            else
+                s_num (v, bufs [k]);
+        }
+        if (*stat == 'm')
+            fprintf (out, "  %-11s %-22.22s %-10.10s %-14s %12s  [%s, %s]\n", "median", column,
+                     group, "", a, b, c);
+        else
+            fprintf (out, "  %-11s chi-squared %s on %s df, p-value %s\n", "log-rank",
+                     s_num (json_object_get (r, "chisq"), a), s_num (json_object_get (r, "df"), b),
+                     s_num (json_object_get (r, "p_value"), c));
+        return;
+    }
     if (!strcmp (stat, "crosstab") || !strcmp (stat, "correlation")) {
         json_t *columns = json_object_get (r, "columns");
         json_t *levels = json_object_get (r, "levels");

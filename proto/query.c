@@ -13,7 +13,7 @@
 #include <string.h>
 
 static const char *s_kind_names [] = {
-    "count", "summary", "mean", "var", "histogram", "quantiles", "crosstab", "correlation"
+    "count", "summary", "mean", "var", "histogram", "quantiles", "crosstab", "correlation", "km"
 };
 #define S_KINDS (sizeof s_kind_names / sizeof s_kind_names [0])
 
@@ -79,7 +79,7 @@ proto_query_destroy (proto_query_t **self_p)
 
 typedef enum {
     T_END, T_NAME, T_NUMBER, T_STRING, T_LPAREN, T_RPAREN, T_COMMA, T_ASSIGN, T_CARET,
-    T_COLON, T_NOT, T_AND, T_OR, T_MINUS, T_IN, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE
+    T_COLON, T_NOT, T_AND, T_OR, T_MINUS, T_IN, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_TILDE
 } s_tok_t;
 
 typedef struct {
@@ -113,7 +113,8 @@ s_tok_name (s_tok_t tok)
 {
     static const char *names [] = {
         "the end", "a name", "a number", "a string", "'('", "')'", "','", "'='", "'^'",
-        "':'", "'!'", "'&'", "'|'", "'-'", "'%in%'", "'=='", "'!='", "'<'", "'<='", "'>'", "'>='"
+        "':'", "'!'", "'&'", "'|'", "'-'", "'%in%'", "'=='", "'!='", "'<'", "'<='", "'>'", "'>='",
+        "'~'"
     };
     return names [tok];
 }
@@ -196,6 +197,7 @@ number:;
         case ',': p->tok = T_COMMA; return 0;
         case '^': p->tok = T_CARET; return 0;
         case ':': p->tok = T_COLON; return 0;
+        case '~': p->tok = T_TILDE; return 0;
         case '&': p->tok = T_AND; if (s [i + 1] == '&') p->end++; return 0;
         case '|': p->tok = T_OR; if (s [i + 1] == '|') p->end++; return 0;
         case '-': p->tok = T_MINUS; return 0;
@@ -654,6 +656,34 @@ s_cond (s_parser_t *p)
     return cond;
 }
 
+//  km()'s formula: Surv '(' term ',' term ')' '~' ('1' | term). The
+//  time and status become terms 0 and 1, the group by=.
+static int
+s_formula (s_parser_t *p, proto_query_t *q)
+{
+    size_t at = p->pos;
+    if (!s_is_name (p, "Surv"))
+        return s_fail (p, at, "km() takes a formula: km(Surv(time, status) ~ group, "
+                       "grid=lo:hi:step)");
+    if (s_next (p) || s_expect (p, T_LPAREN, "after Surv"))
+        return -1;
+    if (!(q->terms [0] = s_term (p)))
+        return -1;
+    q->n_terms = 1;
+    if (s_expect (p, T_COMMA, "between Surv's time and status")
+    ||  !(q->terms [1] = s_term (p)))
+        return -1;
+    q->n_terms = 2;
+    if (s_expect (p, T_RPAREN, "after Surv's status")
+    ||  s_expect (p, T_TILDE, "after Surv(time, status)"))
+        return -1;
+    if (p->tok == T_NUMBER && p->number == 1)
+        return s_next (p);
+    if (q->by)
+        return s_fail (p, p->pos, "a group both after '~' and in by=");
+    return (q->by = s_term (p))? 0: -1;
+}
+
 static int
 s_kind (const char *name, proto_query_kind_t *kind)
 {
@@ -677,6 +707,14 @@ s_arity (s_parser_t *p, proto_query_t *q)
         case PROTO_Q_QUANTILES: hi = 1; break;
         case PROTO_Q_CROSSTAB: hi = 2; break;
         case PROTO_Q_CORRELATION: lo = 2; break;
+        case PROTO_Q_KM:
+            if (q->n_terms != 2)
+                return s_fail (p, 0, "km() takes a formula: km(Surv(time, status) ~ group, "
+                               "grid=lo:hi:step)");
+            if (!q->breaks)
+                return s_fail (p, 0, "km() needs its public time grid: grid=lo:hi:step or "
+                               "grid=c(...)");
+            return 0;
         default: break;
     }
     if (q->n_terms < lo || q->n_terms > hi) {
@@ -689,6 +727,9 @@ s_arity (s_parser_t *p, proto_query_t *q)
         return s_fail (p, 0, "%s() takes no numbers as arguments", name);
     if (q->breaks && q->kind != PROTO_Q_HISTOGRAM)
         return s_fail (p, 0, "breaks= is for histogram(); use cut(x, breaks) to group");
+    if (q->n_terms && q->kind != PROTO_Q_KM && q->terms [0]->kind == PROTO_TERM_COLUMN
+    &&  !strcmp (q->terms [0]->column, "Surv"))
+        return s_fail (p, 0, "Surv() goes in km()'s formula");
     return 0;
 }
 
@@ -709,12 +750,12 @@ proto_query_parse (const char *text)
         goto fail;
     if (p.tok != T_NAME) {
         s_fail (&p, p.pos, "a query starts with a function: count, summary, mean, var, "
-                "histogram, quantiles, crosstab or correlation");
+                "histogram, quantiles, crosstab, correlation or km");
         goto fail;
     }
     if (s_kind (p.string, &q->kind)) {
         s_fail (&p, p.pos, "unknown function '%.64s' (count, summary, mean, var, histogram, "
-                "quantiles, crosstab, correlation)", p.string);
+                "quantiles, crosstab, correlation, km)", p.string);
         goto fail;
     }
     if (s_next (&p) || s_expect (&p, T_LPAREN, "after the function's name"))
@@ -756,16 +797,31 @@ proto_query_parse (const char *text)
                     rc = (q->where = s_cond (&p))? 0: -1;
             }
             else
-            if (!strcmp (name, "breaks")) {
+            if (!strcmp (name, "breaks") || !strcmp (name, "grid")) {
+                bool grid = !strcmp (name, "grid");
+                if (grid != (q->kind == PROTO_Q_KM))
+                    rc = s_fail (&p, at, grid? "grid= is for km()": "km() takes grid=, not "
+                                 "breaks=");
+                else
                 if (q->breaks)
-                    rc = s_fail (&p, at, "breaks= given twice");
+                    rc = s_fail (&p, at, "%s= given twice", name);
                 else
                     rc = s_breaks (&p, &q->breaks, &q->n_breaks);
             }
             else
-                rc = s_fail (&p, at, "unknown argument '%.64s=' (by=, where=, breaks=)", name);
+                rc = s_fail (&p, at, "unknown argument '%.64s=' (by=, where=, breaks=, grid=)",
+                             name);
             free (name);
             if (rc)
+                goto fail;
+        }
+        else
+        if (q->kind == PROTO_Q_KM) {
+            if (q->n_terms) {
+                s_fail (&p, at, "km() takes one formula");
+                goto fail;
+            }
+            if (s_formula (&p, q))
                 goto fail;
         }
         else
@@ -1049,6 +1105,17 @@ proto_query_check (proto_query_t *self, const model_dict_t *dict, size_t max_lev
     for (size_t i = 0; i < self->n_terms; i++)
         if (s_check_term (&c, self->terms [i], categorical))
             goto done;
+    if (self->kind == PROTO_Q_KM) {
+        //  The status is an event (or binary) column: 1 an event, 0 censored.
+        const proto_term_t *status = self->terms [1];
+        const model_var_t *var = status->kind == PROTO_TERM_COLUMN
+                               ? model_dict_var (dict, status->var_index): NULL;
+        if (!var || (var->type != MODEL_VAR_EVENT && var->type != MODEL_VAR_BINARY)) {
+            util_error (UTIL_EINPUT, "query: km(): the status in Surv(time, status) must be an "
+                        "event or binary column");
+            goto done;
+        }
+    }
     if (self->by && s_check_term (&c, self->by, true))
         goto done;
     if (self->where && s_check_cond (&c, self->where))

@@ -34,6 +34,15 @@
                                     in (0, 1) (default 0.25, 0.5, 0.75)
         crosstab(a [, b])           one or two categorical terms
         correlation(a, b, ...)      2..PROTO_QUERY_TERMS_MAX numeric terms
+        km(Surv(time, status) ~ group, grid=lo:hi:step)
+                                    Kaplan-Meier on a public time grid: terms
+                                    0 and 1 are the time and the status (an
+                                    event or binary column), the group after
+                                    '~' (or 1 for none) is by=, the grid the
+                                    breaks. A time t falls at the grid point
+                                    that ends its interval (g[k-1], g[k]]; at
+                                    or below g[0] at g[0]; above the last
+                                    point in a final interval past the grid.
     Every function takes by= (a categorical term) and where= (a condition).
 
     A categorical term is a categorical, binary or event column, an integer
@@ -95,7 +104,8 @@ typedef enum {
     PROTO_Q_HISTOGRAM,
     PROTO_Q_QUANTILES,
     PROTO_Q_CROSSTAB,
-    PROTO_Q_CORRELATION
+    PROTO_Q_CORRELATION,
+    PROTO_Q_KM
 } proto_query_kind_t;
 
 typedef enum {

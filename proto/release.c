@@ -37,6 +37,9 @@ s_layout (proto_release_t *self, const proto_query_t *q)
         case PROTO_Q_QUANTILES:
             self->cells = proto_release_tree_nodes ();
             break;
+        case PROTO_Q_KM:
+            self->cells = 2 * (q->n_breaks + 1);
+            break;
         case PROTO_Q_MEAN:
             self->kind = PROTO_RELEASE_MOMENTS;
             self->cells = 1 + m;
@@ -224,6 +227,14 @@ proto_release_add (const proto_release_t *self, const double *record, int64_t *a
             acc [base + a * (q->n_terms > 1? q->terms [1]->n_levels: 1) + b] += 1;
             break;
         }
+        case PROTO_Q_KM: {
+            //  Events at even cells, censorings at odd ones, by the grid
+            //  point that ends the time's interval (proto/query.h).
+            size_t bin = proto_release_km_bin (q, proto_term_eval (q->terms [0], record));
+            bool event = proto_term_eval (q->terms [1], record) == 1;
+            acc [base + 2 * bin + (event? 0: 1)] += 1;
+            break;
+        }
         case PROTO_Q_QUANTILES: {
             double u = s_unit (q->terms [0], record);
             size_t offset = 0, width = 1;
@@ -290,4 +301,24 @@ proto_release_plan (const proto_release_t *self, proto_plan_t *plan)
         .dim = self->dim, .ledger_l2 = self->l2
     };
     plan->epsilon = self->epsilon_spent;
+}
+
+size_t
+proto_release_km_bin (const proto_query_t *q, double t)
+{
+    const double *g = q->breaks;
+    size_t k = q->n_breaks;
+    if (!(t > g [0]))
+        return 0;
+    if (t > g [k - 1])
+        return k;
+    size_t lo = 0, hi = k - 1;          //  g[lo] < t <= g[hi]
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t <= g [mid])
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
 }

@@ -11,11 +11,14 @@
     outside a cut() or the histogram's breaks):
 
       counts    cells of integer counts; a record adds 1 to one cell
-                (count, histogram, crosstab: L2 sensitivity 1) or to one
+                (count, histogram, crosstab, km: L2 sensitivity 1) or to one
                 node per level of a quantile tree (sensitivity sqrt(h)).
                   count       one cell per group
                   histogram   one cell per bin per group
                   crosstab    La x Lb cells per group (Lb = 1 for one term)
+                  km          per grid bin (proto_release_km_bin: k + 1 bins
+                              for a grid of k points), the events then the
+                              censorings: each record is one exit
                   quantiles   a tree over the term's public range, branching
                               PROTO_TREE_BRANCH, PROTO_TREE_DEPTH levels:
                               B + B^2 + ... + B^h nodes per group, level by
@@ -56,6 +59,7 @@
                                     entry, in the same units
         proto_release_plan          the release as a study plan
         proto_release_tree_nodes    nodes per group of a quantile tree
+        proto_release_km_bin        a time's bin on a km() grid
 
     A release is a plain value that borrows its query: keep the query alive.
     Errors are -1 / NULL with the reason in the error slot (util/error.h).
@@ -128,6 +132,10 @@ double proto_release_noise_sd (const proto_release_t *self, unsigned contributor
     q 1, its l2, noise and dimension), so that the code that charges
     ledgers and adds noise for study rounds serves queries unchanged. */
 void proto_release_plan (const proto_release_t *self, proto_plan_t *plan);
+
+/*  km(): the grid bin of time t among the query's grid g[0..k-1]: 0 for
+    t <= g[0], i for g[i-1] < t <= g[i], k past the last point. */
+size_t proto_release_km_bin (const proto_query_t *q, double t);
 
 /*  B + B^2 + ... + B^h. */
 size_t proto_release_tree_nodes (void);

@@ -1301,11 +1301,98 @@ test_out_of_memory (void **state)
             s_unplan (&w.plan);
         }
 }
+//  km() with privacy off on the lung data split across 3 and 5 sites:
+//  survival, Greenwood's standard error, the numbers at risk and R's log
+//  band at every grid point, the median, and the log-rank chi-squared equal
+//  R's survfit/survdiff on the times placed on the grid (golden_r.json's
+//  binned blocks). Under DP the curve stays in [0, 1] inside its bands.
+static void
+test_km_matches_r (void **state)
+{
+    (void) state;
+    model_dict_t *dict = model_dict_load (COHORT_SOURCE_DIR "/datasets/lung_dictionary.csv");
+    model_csv_t *csv = NULL;
+    assert_non_null (dict);
+    assert_int_equal (model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/lung.csv", 0), 0);
+    model_records_t *rec = model_records_read (csv, dict, NULL, 0, 100000);
+    assert_non_null (rec);
+    json_t *km = json_object_get (json_object_get (s_pima.golden, "survival"), "lung_km_binned30");
+    json_t *lr = json_object_get (json_object_get (s_pima.golden, "survival"),
+                                  "lung_logrank_sex_binned30");
+    assert_non_null (km);
+    unsigned splits [] = { 3, 5 };
+    for (int k = 0; k < 2; k++) {
+        s_plan_t p;
+        s_plan (&p, dict, "km(Surv(time, status) ~ sex, grid=0:1020:30)", true, 0, 2);
+        int64_t *sum = s_federate (&p.rel, rec, splits [k], NULL);
+        json_t *r = coord_query_results (&p.rel, sum, splits [k], NULL);
+        assert_non_null (r);
+        const char *groups [] = { "sex=0", "sex=1" };
+        for (int g = 0; g < 2; g++) {
+            json_t *want = json_object_get (json_object_get (km, "by_sex"), groups [g]);
+            json_t *got = s_find (r, "survival", "time", groups [g], 0);
+            assert_non_null (want);
+            assert_non_null (got);
+            const char *keys [][2] = { { "value", "survival" }, { "std_error", "std_err" },
+                                       { "n_risk", "n_risk" }, { "conf_low_log", "ci_low_log" },
+                                       { "conf_high_log", "ci_high_log" }, { "time", "time" } };
+            for (int j = 0; j < 6; j++) {
+                json_t *a = json_object_get (got, keys [j][0]), *b = json_object_get (want, keys [j][1]);
+                assert_int_equal (json_array_size (a), 35);
+                assert_int_equal (json_array_size (b), 35);
+                for (size_t i = 0; i < 35; i++)
+                    s_close (s_num (json_array_get (a, i)), s_num (json_array_get (b, i)), 1e-9,
+                             keys [j][0]);
+            }
+        }
+        json_t *test = s_find (r, "logrank", "time", NULL, 0);
+        assert_non_null (test);
+        s_close (s_num (json_object_get (test, "chisq")), s_num (json_object_get (lr, "chisq")),
+                 1e-9, "logrank chisq");
+        s_close (s_num (json_object_get (test, "p_value")), s_num (json_object_get (lr, "p_value")),
+                 1e-6, "logrank p");
+        assert_int_equal (json_integer_value (json_object_get (test, "df")), 1);
+        json_decref (r);
+        free (sum);
+        s_unplan (&p);
+    }
+    //  DP at epsilon 1: every shown survival in [0, 1], inside its bands,
+    //  non-increasing.
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("km", 2);
+    s_plan_t p;
+    s_plan (&p, dict, "km(Surv(time, status) ~ 1, grid=0:1020:60)", false, 1, 2);
+    int64_t *sum = s_federate (&p.rel, rec, 3, rng);
+    json_t *r = coord_query_results (&p.rel, sum, 3, NULL);
+    assert_non_null (r);
+    json_t *got = s_find (r, "survival", "time", "all", 0);
+    assert_non_null (got);
+    double last = 1;
+    for (size_t i = 0; i < json_array_size (json_object_get (got, "value")); i++) {
+        json_t *v = json_array_get (json_object_get (got, "value"), i);
+        if (json_is_null (v))
+            continue;
+        double s = json_number_value (v);
+        double lo = s_num (json_array_get (json_object_get (got, "conf_low"), i));
+        double hi = s_num (json_array_get (json_object_get (got, "conf_high"), i));
+        assert_true (s >= 0 && s <= 1 && s <= last + 1e-12);
+        assert_true (lo <= s + 1e-12 && s <= hi + 1e-12);
+        last = s;
+    }
+    json_decref (r);
+    free (sum);
+    s_unplan (&p);
+    dp_rng_destroy (&rng);
+    model_records_destroy (&rec);
+    model_csv_destroy (&csv);
+    model_dict_destroy (&dict);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_off_summary_matches_r),
+        cmocka_unit_test (test_km_matches_r),
         cmocka_unit_test (test_off_crosstab_matches_r),
         cmocka_unit_test (test_off_correlation_matches_r),
         cmocka_unit_test (test_off_quantiles_within_half_a_leaf),

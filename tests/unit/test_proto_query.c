@@ -151,6 +151,22 @@ test_kinds (void **state)
     assert_int_equal (q->where->right->n_values, 2);
     proto_query_destroy (&q);
 
+    q = proto_query_parse ("km(Surv(time, status) ~ sex, grid=0:1020:30, where=age > 40)");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_KM);
+    assert_int_equal (q->n_terms, 2);
+    assert_string_equal (q->terms [0]->column, "time");
+    assert_string_equal (q->terms [1]->column, "status");
+    assert_string_equal (q->by->column, "sex");
+    assert_int_equal (q->n_breaks, 35);
+    assert_non_null (q->where);
+    proto_query_destroy (&q);
+    q = proto_query_parse ("km(Surv(time, status) ~ 1, grid=c(0, 30, 365))");
+    assert_non_null (q);
+    assert_null (q->by);
+    assert_int_equal (q->n_breaks, 3);
+    proto_query_destroy (&q);
+
     q = proto_query_parse ("var(glucose, where=(log(mass))^2 > 10 && age < 40)");
     assert_non_null (q);
     assert_int_equal (q->kind, PROTO_Q_VAR);
@@ -233,6 +249,18 @@ test_parse_errors (void **state)
         { "mean(glucose @ 1)", "unexpected '@'" },
         { "mean(glucose \x01)", "unexpected byte 0x01" },
         { "quantiles(glucose, 0.5, x=", "unknown argument 'x='" },
+        { "km(time)", "km() takes a formula" },
+        { "km(Surv(time, status) ~ 1)", "km() needs its public time grid" },
+        { "km(Surv(time status) ~ 1, grid=0:10:1)", "expected ',' between Surv's time and status" },
+        { "km(Surv(time, status) sex, grid=0:10:1)", "expected '~' after Surv(time, status)" },
+        { "km(Surv(time, status) ~ sex, Surv(time, status) ~ 1, grid=0:10:1)",
+          "km() takes one formula" },
+        { "km(Surv(time, status) ~ sex, by=age, grid=0:10:1)", "by= given twice" },
+        { "km(by=age, Surv(time, status) ~ sex, grid=0:10:1)", "a group both after '~' and in by=" },
+        { "km(Surv(time, status) ~ 1, breaks=0:10:1)", "km() takes grid=, not breaks=" },
+        { "histogram(glucose, grid=0:10:1)", "grid= is for km()" },
+        { "km(Surv(time, status) ~ 1, grid=0:10:1, grid=0:5:1)", "grid= given twice" },
+        { "summary(Surv(time, status))", "unknown function 'Surv'" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         util_error_clear ();
@@ -381,6 +409,9 @@ test_check_errors (void **state)
         { "count(where=sex %in% c('male', 'other'))", "'other' is not a level of sex", 0 },
         { "count(where=stage > 'II')", "stage is categorical: compare it with == or !=", 0 },
         { "count(where=cut(age, c(0, 50, 100)) == 3)", "'3' is not a level of cut(age", 0 },
+        { "km(Surv(time, age) ~ 1, grid=0:100:10)", "the status in Surv(time, status) must be", 0 },
+        { "km(Surv(stage, status) ~ 1, grid=0:100:10)", "stage is categorical", 0 },
+        { "km(Surv(time, status) ~ glucose, grid=0:100:10)", "glucose is numeric", 0 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         proto_query_t *q = proto_query_parse (cases [i].text);
