@@ -120,6 +120,61 @@ s_split (e2e_t *c, bool label_skew)
     return 0;
 }
 
+//  The lung data as a second dataset of every site (rows dealt round-robin
+//  into data/<site>-lung.csv, all of them in data/pooled-lung.csv), and the
+//  consortium's dictionary: the breast cancer and lung dictionaries in one
+//  file (DIR/dictionary.csv; their column names differ).
+static int
+s_lung (e2e_t *c)
+{
+    char src [512], line [4096];
+    snprintf (src, sizeof src, "%s/datasets/lung.csv", c->source);
+    FILE *in = fopen (src, "r"), *out [E2E_SITES_MAX] = { NULL };
+    FILE *all = fopen (e2e_path (c, "data/pooled-lung.csv"), "w");
+    int rc = in && all && fgets (line, sizeof line, in)? 0: -1;
+    if (rc == 0)
+        fputs (line, all);
+    for (unsigned i = 0; rc == 0 && i < c->sites; i++) {
+        char rel [64];
+        snprintf (rel, sizeof rel, "data/%s-lung.csv", c->names [i]);
+        if (!(out [i] = fopen (e2e_path (c, rel), "w")))
+            rc = -1;
+        else
+            fputs (line, out [i]);
+    }
+    for (unsigned row = 0; rc == 0 && fgets (line, sizeof line, in); row++) {
+        fputs (line, out [row % c->sites]);
+        fputs (line, all);
+    }
+    for (unsigned i = 0; i < c->sites; i++)
+        if (out [i] && fclose (out [i]))
+            rc = -1;
+    if (in)
+        fclose (in);
+    if (all && fclose (all))
+        rc = -1;
+    //  The dictionary: breast cancer's, then lung's without its header.
+    FILE *dict = rc? NULL: fopen (e2e_path (c, "dictionary.csv"), "w");
+    const char *parts [] = { "breast_cancer_wisconsin_dictionary.csv", "lung_dictionary.csv" };
+    for (int k = 0; dict && k < 2; k++) {
+        snprintf (src, sizeof src, "%s/datasets/%s", c->source, parts [k]);
+        FILE *f = fopen (src, "r");
+        if (!f) {
+            rc = -1;
+            break;
+        }
+        for (unsigned n = 0; fgets (line, sizeof line, f); n++)
+            if (k == 0 || n > 0)
+                fputs (line, dict);
+        fclose (f);
+    }
+    if (!dict || fclose (dict))
+        rc = -1;
+    if (rc)
+        fprintf (stderr, "e2e: cannot split the lung data or write the dictionary in %s\n", c->dir);
+    return rc;
+}
+
 int
 e2e_write_site (e2e_t *c, unsigned i)
 {
@@ -142,13 +197,18 @@ e2e_write_site (e2e_t *c, unsigned i)
                 "    budget\n"
                 "        epsilon = %g\n"
                 "        delta = 1e-5\n"
+                //  breast_cancer stays last: tests append keys to its section.
+                "    dataset\n"
+                "        name = lung\n"
+                "        path = ../data/%s-lung.csv\n"
                 "    dataset\n"
                 "        name = breast_cancer\n"
                 "        path = ../data/%s.csv\n"
                 "        test_path = ../data/%s-test.csv\n",
              c->names [i], i + 1, c->port, c->names [i], i + 1, c->names [i], c->min_subset [i],
              c->budget [i],
-             c->names [i], c->names [i]);
+             c->names [i], c->names [i], c->names [i]);
+
     return fclose (f);
 }
 
@@ -213,7 +273,7 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
         if (s_cert (c, c->names [i], true))
             return -1;
     }
-    if (s_split (c, label_skew))
+    if (s_split (c, label_skew) || s_lung (c))
         return -1;
     //  The launcher runs the built binary, not this test program.
     setenv ("COHORT_BIN", cohort, 1);
@@ -245,8 +305,8 @@ e2e_write_coordinator (e2e_t *c)
                 "    public_key = keys/paillier.pub\n"
                 "    verify_key = keys/verify.key\n"
                 "    round_timeout_ms = %u\n"
-                "    dictionary = %s/datasets/breast_cancer_wisconsin_dictionary.csv\n"
-                "    allow_privacy_off = %s\n", c->timeout_ms, c->source,
+                "    dictionary = dictionary.csv\n"
+                "    allow_privacy_off = %s\n", c->timeout_ms,
              c->allow_privacy_off? "true": "false");
     return fclose (f);
 }

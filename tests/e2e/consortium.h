@@ -36,7 +36,9 @@ int e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
                unsigned threshold, unsigned bits, unsigned timeout_ms, bool label_skew);
 
 /*  (Re)writes DIR/coordinator.cfg (after a change to allow_privacy_off);
-    its dictionary is the breast-cancer data's. */
+    its dictionary (DIR/dictionary.csv) holds the breast-cancer and lung
+    columns. Every site also registers the lung data as dataset `lung`
+    (DIR/data/<site>-lung.csv; all rows in DIR/data/pooled-lung.csv). */
 int e2e_write_coordinator (e2e_t *c);
 /*  (Re)writes DIR/sites/<name>.cfg of site i (after a budget change). */
 int e2e_write_site (e2e_t *c, unsigned i);

@@ -13,6 +13,8 @@
       study_bounds   a learning study whose features are in the dictionary,
                      scaled by its bounds: no statistics round, and the model
                      file says so
+      km             Kaplan-Meier on the sites' lung data: privacy off equals
+                     the pooled rows, DP completes with bands
       subset         a site's min_subset rule declines a where= that selects
                      too few of its records (noisy count), charged to its ledger
       refusals       refused before anything reaches a site: an unknown
@@ -58,12 +60,13 @@ s_start_all (e2e_t *c)
 //  Runs one query; *report gets its report whatever happened. 0 when it
 //  completed, else -1 with the reason in the error slot.
 static int
-s_query (e2e_t *c, const char *expr, bool off, double epsilon, json_t **report)
+s_query_on (e2e_t *c, const char *dataset, const char *expr, bool off, double epsilon,
+            json_t **report)
 {
     coord_client_t *client = coord_client_new (e2e_path (c, "analyst.cfg"));
     if (!client)
         return -1;
-    coord_query_request_t req = { .expr = expr, .dataset = "breast_cancer", .epsilon = epsilon,
+    coord_query_request_t req = { .expr = expr, .dataset = dataset, .epsilon = epsilon,
                                   .delta = 1e-5, .off = off, .min_sites = 2 };
     char *id = NULL;
     int rc = coord_client_query (client, &req, 120, &id, report);
@@ -72,9 +75,16 @@ s_query (e2e_t *c, const char *expr, bool off, double epsilon, json_t **report)
     return rc;
 }
 
-//  The results the same post-processing gives on the pooled rows.
+static int
+s_query (e2e_t *c, const char *expr, bool off, double epsilon, json_t **report)
+{
+    return s_query_on (c, "breast_cancer", expr, off, epsilon, report);
+}
+
+//  The results the same post-processing gives on the pooled rows of a
+//  dataset (data/pooled.csv: breast cancer; data/pooled-lung.csv).
 static json_t *
-s_pooled (e2e_t *c, const char *expr)
+s_pooled_of (e2e_t *c, const char *pooled, const char *expr)
 {
     model_dict_t *dict = NULL;
     model_csv_t *csv = NULL;
@@ -82,11 +92,11 @@ s_pooled (e2e_t *c, const char *expr)
     proto_query_t *q = NULL;
     int64_t *sum = NULL;
     json_t *results = NULL;
-    char path [512];
-    snprintf (path, sizeof path, "%s/datasets/breast_cancer_wisconsin_dictionary.csv", c->source);
     proto_release_t r;
-    if (!(dict = model_dict_load (path))
-    ||  model_csv_load (&csv, e2e_path (c, "data/pooled.csv"), 0)
+    char data [512];
+    snprintf (data, sizeof data, "%s", e2e_path (c, pooled));
+    if (!(dict = model_dict_load (e2e_path (c, "dictionary.csv")))
+    ||  model_csv_load (&csv, data, 0)
     ||  !(rec = model_records_read (csv, dict, NULL, 0, PROTO_RELEASE_RECORDS_MAX))
     ||  !(q = proto_query_parse (expr)) || proto_query_check (q, dict, 0)
     ||  proto_release_make (&r, q, true, 0, 0, 2)
@@ -96,7 +106,7 @@ s_pooled (e2e_t *c, const char *expr)
     }
     for (size_t i = 0; i < rec->rows; i++)
         (void) proto_release_add (&r, rec->values + i * rec->vars, sum);
-    coord_query_options_t options = { .dataset = "breast_cancer" };
+    coord_query_options_t options = { .dataset = "pooled" };
     results = coord_query_results (&r, sum, 3, &options);
 done:
     free (sum);
@@ -105,6 +115,12 @@ done:
     model_csv_destroy (&csv);
     model_dict_destroy (&dict);
     return results;
+}
+
+static json_t *
+s_pooled (e2e_t *c, const char *expr)
+{
+    return s_pooled_of (c, "data/pooled.csv", expr);
 }
 
 //  Every number in `got` equals the one in `want` to 1e-9 relative,
@@ -267,6 +283,35 @@ s_refusals (e2e_t *c)
     return 0;
 }
 
+//  Kaplan-Meier on the lung data, the sites' second dataset: with privacy
+//  off the federated curves, medians and log-rank test equal the pooled
+//  rows'; under DP the query completes with bands.
+static int
+s_km (e2e_t *c)
+{
+    if (s_start_all (c))
+        return -1;
+    const char *expr = "km(Surv(time, status) ~ sex, grid=0:1020:30)";
+    json_t *report = NULL, *pooled = s_pooled_of (c, "data/pooled-lung.csv", expr);
+    CHECK (pooled, "pooled %s", expr);
+    CHECK (s_query_on (c, "lung", expr, true, 0, &report) == 0, "%s: %s", expr,
+           util_last_error ());
+    CHECK (json_array_size (json_object_get (report, "results")) == 5, "%zu results",
+           json_array_size (json_object_get (report, "results")));
+    CHECK (s_same (json_object_get (report, "results"), json_object_get (pooled, "results"), expr),
+           "federated and pooled km differ");
+    json_decref (report);
+    json_decref (pooled);
+    CHECK (s_query_on (c, "lung", "km(Surv(time, status) ~ 1, grid=0:720:90)", false, 1,
+                       &report) == 0, "DP km: %s", util_last_error ());
+    json_t *curve = json_array_get (json_object_get (report, "results"), 0);
+    CHECK (!strcmp (json_string_value (json_object_get (curve, "statistic")), "survival"),
+           "first result");
+    CHECK (json_array_size (json_object_get (curve, "conf_low")) == 9, "bands");
+    json_decref (report);
+    return 0;
+}
+
 //  A site's minimum-subset rule: a where= that selects too few of its
 //  records (on a noisy count) is declined with the reason; a query without
 //  where= is not affected; the check is charged to that site's ledger.
@@ -361,6 +406,7 @@ main (int argc, char **argv)
         { "refusals", s_refusals },
         { "study_bounds", s_study_bounds },
         { "subset", s_subset },
+        { "km", s_km },
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {
         if (strcmp (scenario, scenarios [i].name))
