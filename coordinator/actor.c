@@ -25,6 +25,7 @@ typedef struct {
     he_pubkey_t *pk;
     he_verify_t *vk;
     he_codec_t codec;
+    he_codec_t round_codec;         //  the current round's (a query's may be narrower)
     coord_journal_t *journal;
     coord_sites_t sites;
     coord_study_t *study;           //  the current or last study
@@ -332,7 +333,15 @@ s_next_round (self_t *self)
     //  it cannot run, and the study ends.
     coord_agg_destroy (&self->agg);
     json_decref (self->entry);
-    self->agg = coord_agg_new (self->pk, self->vk, &self->codec,
+    self->round_codec = self->codec;
+    unsigned bits = coord_study_value_bits (self->study);
+    if (bits != self->codec.value_bits
+    &&  he_codec_init (&self->round_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS, bits,
+                       PROTO_MAX_PARTIES)) {
+        s_finish (self, "failed", util_last_error ());
+        return;
+    }
+    self->agg = coord_agg_new (self->pk, self->vk, &self->round_codec,
                                coord_study_dim (self->study, kind));
     self->entry = json_pack ("{s:[], s:[]}", "rejected", "excluded");
     if (!self->agg || !self->entry) {

@@ -148,6 +148,13 @@ coord_study_decline (coord_study_t *self, const char *site, const char *reason)
     return 0;
 }
 
+unsigned
+coord_study_value_bits (const coord_study_t *self)
+{
+    return self->query && self->begun? proto_release_value_bits (&self->release)
+                                     : PROTO_VALUE_BITS;
+}
+
 bool
 coord_study_is_query (const coord_study_t *self)
 {

@@ -58,6 +58,11 @@ const char *coord_study_cfg (const coord_study_t *self);
 const proto_study_t *coord_study_def (const coord_study_t *self);
 const proto_plan_t *coord_study_plan (const coord_study_t *self);
 
+/*  The value bits of the codec its rounds are packed with: a begun
+    query's release's (proto_release_value_bits), PROTO_VALUE_BITS
+    otherwise. */
+unsigned coord_study_value_bits (const coord_study_t *self);
+
 /*  Whether the definition is a query (proto/study.h's query section). */
 bool coord_study_is_query (const coord_study_t *self);
 

@@ -322,3 +322,16 @@ proto_release_km_bin (const proto_query_t *q, double t)
     }
     return hi;
 }
+
+unsigned
+proto_release_value_bits (const proto_release_t *self)
+{
+    if (self->kind != PROTO_RELEASE_COUNTS)
+        return PROTO_VALUE_BITS;
+    //  |value| < records + 20 sigma, with a sign bit and one to spare.
+    double bound = (double) PROTO_RELEASE_RECORDS_MAX + 20 * sqrt ((double) self->local_sigma2) + 1;
+    unsigned bits = 2;
+    while (bits < PROTO_VALUE_BITS && ldexp (1, (int) bits - 2) < bound)
+        bits++;
+    return bits;
+}

@@ -60,6 +60,7 @@
         proto_release_plan          the release as a study plan
         proto_release_tree_nodes    nodes per group of a quantile tree
         proto_release_km_bin        a time's bin on a km() grid
+        proto_release_value_bits    the codec's value bits for the release
 
     A release is a plain value that borrows its query: keep the query alive.
     Errors are -1 / NULL with the reason in the error slot (util/error.h).
@@ -132,6 +133,14 @@ double proto_release_noise_sd (const proto_release_t *self, unsigned contributor
     q 1, its l2, noise and dimension), so that the code that charges
     ledgers and adds noise for study rounds serves queries unchanged. */
 void proto_release_plan (const proto_release_t *self, proto_plan_t *plan);
+
+/*  The value bits of the codec (he/codec.h) a site packs the release with:
+    counts need far fewer than the study rounds' PROTO_VALUE_BITS (a site's
+    count is at most PROTO_RELEASE_RECORDS_MAX, its noise beyond 20
+    standard deviations has probability below 1e-80), so more of them fit
+    in each ciphertext; moments keep PROTO_VALUE_BITS. Both sides derive
+    it from the release, as the rest of it. */
+unsigned proto_release_value_bits (const proto_release_t *self);
 
 /*  km(): the grid bin of time t among the query's grid g[0..k-1]: 0 for
     t <= g[0], i for g[i-1] < t <= g[i], k past the last point. */

@@ -31,6 +31,7 @@ struct _site_worker_t {
     he_pubkey_t *pk;
     he_share_t *share;
     he_codec_t codec;
+    he_codec_t query_codec;         //  a query's release's (proto_release_value_bits)
     dp_ledger_t *ledger;
     dp_rng_t *rng;
     zsock_t *sock;
@@ -379,6 +380,9 @@ s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
                             q->min_sites))
         return -1;
     proto_release_plan (&self->release, &self->plan);
+    if (he_codec_init (&self->query_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
+                       proto_release_value_bits (&self->release), PROTO_MAX_PARTIES))
+        return util_error_context ("codec");
     return site_query_load (&self->records, self->dataset, self->dict, q->name);
 }
 
@@ -537,7 +541,8 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     const proto_plan_kind_t *k = &self->plan.kind [rs->kind];
     int64_t *v = util_calloc (k->dim, sizeof (int64_t));
     mpz_t *cts = NULL;
-    size_t ncts = he_codec_plaintexts (&self->codec, k->dim);
+    const he_codec_t *codec = self->study->query? &self->query_codec: &self->codec;
+    size_t ncts = he_codec_plaintexts (codec, k->dim);
     char why [600] = "";
     dp_curve_t *charge = NULL;
     if (!v) {
@@ -596,7 +601,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         mpz_init (cts [i]);
     uint8_t *buf;
     size_t len;
-    if (he_codec_encrypt (cts, self->pk, v, k->dim, &self->codec)
+    if (he_codec_encrypt (cts, self->pk, v, k->dim, codec)
     ||  he_vector_serialize (&buf, &len, self->pk, cts, ncts)) {
         s_reason (self, why, sizeof why, "encrypt: ");
         goto done;

@@ -323,6 +323,31 @@ test_add (void **state)
     proto_query_destroy (&q);
 }
 
+//  Counts are packed in narrow slots, sized by the records a site may have
+//  and its noise; moments keep the study rounds' width. A site's largest
+//  possible count with noise beyond 20 standard deviations still encodes.
+static void
+test_value_bits (void **state)
+{
+    (void) state;
+    proto_query_t *q = s_query ("quantiles(glucose)");
+    proto_release_t r;
+    assert_int_equal (proto_release_make (&r, q, true, 0, 0, 2), 0);
+    unsigned off = proto_release_value_bits (&r);
+    assert_true (off < PROTO_VALUE_BITS);
+    assert_true (ldexp (1, (int) off - 1) > (double) PROTO_RELEASE_RECORDS_MAX);
+    assert_int_equal (proto_release_make (&r, q, false, 0.1, 1e-5, 1), 0);
+    unsigned dp = proto_release_value_bits (&r);
+    assert_true (dp >= off && dp < PROTO_VALUE_BITS);
+    assert_true (ldexp (1, (int) dp - 1) > (double) PROTO_RELEASE_RECORDS_MAX
+                                           + 20 * sqrt ((double) r.local_sigma2));
+    proto_query_destroy (&q);
+    q = s_query ("summary(glucose)");
+    assert_int_equal (proto_release_make (&r, q, false, 1, 1e-5, 2), 0);
+    assert_int_equal (proto_release_value_bits (&r), PROTO_VALUE_BITS);
+    proto_query_destroy (&q);
+}
+
 int
 main (void)
 {
@@ -333,6 +358,7 @@ main (void)
         cmocka_unit_test (test_calibration),
         cmocka_unit_test (test_refusals),
         cmocka_unit_test (test_add),
+        cmocka_unit_test (test_value_bits),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
