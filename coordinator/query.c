@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -1101,6 +1102,278 @@ s_counts_km (s_ctx_t *c)
 }
 
 //  ---------------------------------------------------------------------------
+//  glm(family=gaussian): least squares from one release of z z'
+//  (proto/release.h), mapped back from [0, 1] to the data's units
+
+#define S_GLM_DRAWS 200
+
+//  The symmetric (P + 2) x (P + 2) matrix of the released upper triangle,
+//  plus `noise` (n x n, or NULL).
+static void
+s_glm_matrix (const s_ctx_t *c, gsl_matrix *m, const gsl_matrix *noise)
+{
+    size_t n = m->size1, at = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            double v = s_value (c, at++) + (noise? gsl_matrix_get (noise, i, j): 0);
+            gsl_matrix_set (m, i, j, v);
+            gsl_matrix_set (m, j, i, v);
+        }
+}
+
+//  Least squares in [0, 1] units from the matrix: beta (P + 1), and the
+//  residual sum of squares. Under DP (floor > 0) the design block is first
+//  made positive definite with its eigenvalues floored at `floor` (twice
+//  the noise matrix's expected spectral norm, 2 sd sqrt(k), so that the
+//  noise cannot make a direction look informative), which is
+//  post-processing. 0, or -1 when the design is singular.
+static int
+s_glm_solve (const gsl_matrix *m, double floor_dp, gsl_vector *beta, gsl_matrix *inv,
+             double *rss)
+{
+    bool project = floor_dp > 0;
+    size_t k = m->size1 - 1;
+    gsl_matrix *a = gsl_matrix_alloc (k, k);
+    gsl_vector *b = gsl_vector_alloc (k);
+    int rc = -1;
+    if (!a || !b)
+        goto done;
+    for (size_t i = 0; i < k; i++) {
+        gsl_vector_set (b, i, gsl_matrix_get (m, i, k));
+        for (size_t j = 0; j < k; j++)
+            gsl_matrix_set (a, i, j, gsl_matrix_get (m, i, j));
+    }
+    if (project) {
+        gsl_matrix *e = gsl_matrix_alloc (k, k), *vec = gsl_matrix_alloc (k, k);
+        gsl_vector *val = gsl_vector_alloc (k);
+        gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc (k);
+        if (e && vec && val && w) {
+            gsl_matrix_memcpy (e, a);
+            gsl_eigen_symmv (e, val, vec, w);
+            double top = gsl_vector_max (val);
+            double floor = fmax (fmax (1e-9 * fabs (top), 1e-12), floor_dp);
+            gsl_matrix_set_zero (a);
+            for (size_t l = 0; l < k; l++) {
+                double lam = fmax (gsl_vector_get (val, l), floor);
+                for (size_t i = 0; i < k; i++)
+                    for (size_t j = 0; j < k; j++)
+                        gsl_matrix_set (a, i, j, gsl_matrix_get (a, i, j) + lam
+                                        * gsl_matrix_get (vec, i, l) * gsl_matrix_get (vec, j, l));
+            }
+        }
+        if (e) gsl_matrix_free (e);
+        if (vec) gsl_matrix_free (vec);
+        if (val) gsl_vector_free (val);
+        if (w) gsl_eigen_symmv_free (w);
+    }
+    gsl_set_error_handler_off ();
+    if (gsl_linalg_cholesky_decomp1 (a))
+        goto done;
+    //  A near-singular design (collinear columns) is refused too.
+    double dmin = INFINITY, dmax = 0;
+    for (size_t i = 0; i < k; i++) {
+        double d = gsl_matrix_get (a, i, i);
+        dmin = fmin (dmin, d);
+        dmax = fmax (dmax, d);
+    }
+    if (!(dmin > 1e-7 * dmax))
+        goto done;
+    gsl_linalg_cholesky_solve (a, b, beta);
+    if (inv) {
+        gsl_matrix_memcpy (inv, a);
+        gsl_linalg_cholesky_invert (inv);
+    }
+    double bty;
+    gsl_blas_ddot (b, beta, &bty);
+    *rss = gsl_matrix_get (m, k, k) - bty;
+    rc = 0;
+done:
+    if (a) gsl_matrix_free (a);
+    if (b) gsl_vector_free (b);
+    return rc;
+}
+
+//  beta in the data's units: T beta_u (+ the outcome's lower bound in the
+//  intercept), with T from the public ranges.
+static void
+s_glm_scales (const s_ctx_t *c, double *lo, double *range, double *y_lo, double *y_range)
+{
+    const proto_query_t *q = c->q;
+    size_t k = 1;
+    lo [0] = 0;
+    range [0] = 1;
+    for (size_t j = 1; j < q->n_terms; j++) {
+        const proto_term_t *t = q->terms [j];
+        if (!t->categorical) {
+            lo [k] = t->lo;
+            range [k++] = t->hi > t->lo? t->hi - t->lo: 1;
+        }
+        else
+            for (size_t l = 1; l < t->n_levels; l++) {
+                lo [k] = 0;
+                range [k++] = 1;
+            }
+    }
+    *y_lo = q->terms [0]->lo;
+    *y_range = q->terms [0]->hi > q->terms [0]->lo? q->terms [0]->hi - q->terms [0]->lo: 1;
+}
+
+static void
+s_glm_transform (size_t k, const double *lo, const double *range, double y_lo, double y_range,
+                 const gsl_vector *bu, double *beta)
+{
+    beta [0] = y_lo + y_range * gsl_vector_get (bu, 0);
+    for (size_t j = 1; j < k; j++) {
+        beta [j] = y_range * gsl_vector_get (bu, j) / range [j];
+        beta [0] -= beta [j] * lo [j];
+    }
+}
+
+static void
+s_glm (s_ctx_t *c)
+{
+    const proto_query_t *q = c->q;
+    size_t p = c->rel->columns, k = p + 1, n = p + 2;
+    gsl_matrix *m = gsl_matrix_alloc (n, n), *inv = gsl_matrix_alloc (k, k);
+    gsl_matrix *noise = gsl_matrix_calloc (n, n), *tm = gsl_matrix_calloc (k, k);
+    gsl_matrix *cov = gsl_matrix_calloc (k, k), *tmp = gsl_matrix_calloc (k, k);
+    gsl_vector *bu = gsl_vector_alloc (k), *bd = gsl_vector_alloc (k);
+    double *lo = calloc (k, sizeof (double)), *range = calloc (k, sizeof (double));
+    double *beta = calloc (k, sizeof (double)), *draw = calloc (k, sizeof (double));
+    double *mean = calloc (k, sizeof (double)), *m2 = calloc (k * k, sizeof (double));
+    char **names = calloc (k, sizeof (char *));
+    if (util_alloc_fault () || !m || !inv || !noise || !tm || !cov || !tmp || !bu || !bd || !lo
+    ||  !range || !beta || !draw || !mean || !m2 || !names) {
+        c->nomem = true;
+        goto done;
+    }
+    double y_lo, y_range, rss;
+    s_glm_scales (c, lo, range, &y_lo, &y_range);
+    s_glm_matrix (c, m, NULL);
+    double count = gsl_matrix_get (m, 0, 0), sy = gsl_matrix_get (m, 0, n - 1);
+    double syy = gsl_matrix_get (m, n - 1, n - 1);
+    double df = count - (double) k;
+    double floor_dp = c->off? 0: 2 * c->sd * sqrt ((double) k);
+    if (!(df >= 1) || s_glm_solve (m, floor_dp, bu, inv, &rss)) {
+        json_t *r = s_obj (c);
+        s_set (c, r, "statistic", s_str (c, "error"));
+        s_set (c, r, "value", s_str (c, !(df >= 1)? "glm(): no more records than coefficients"
+                                       : "glm(): the design is singular (collinear columns, or "
+                                         "a level no record has)"));
+        s_add (c, r);
+        goto done;
+    }
+    s_glm_transform (k, lo, range, y_lo, y_range, bu, beta);
+    //  The transform's matrix: d beta / d beta_u.
+    gsl_matrix_set (tm, 0, 0, y_range);
+    for (size_t j = 1; j < k; j++) {
+        gsl_matrix_set (tm, j, j, y_range / range [j]);
+        gsl_matrix_set (tm, 0, j, -y_range * lo [j] / range [j]);
+    }
+    //  Sampling covariance (s^2 (X'X)^-1), then the noise's by a
+    //  parametric bootstrap over it (post-processing).
+    double s2 = fmax (rss, 0) / df;
+    gsl_matrix_scale (inv, s2);
+    gsl_blas_dgemm (CblasNoTrans, CblasNoTrans, 1, tm, inv, 0, tmp);
+    gsl_blas_dgemm (CblasNoTrans, CblasTrans, 1, tmp, tm, 0, cov);
+    if (!c->off) {
+        size_t good = 0;
+        for (size_t r = 0; r < S_GLM_DRAWS; r++) {
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = i; j < n; j++)
+                    gsl_matrix_set (noise, i, j, gsl_ran_gaussian (c->rng, c->sd));
+            double rss_d;
+            gsl_matrix *md = gsl_matrix_alloc (n, n);
+            if (!md) {
+                c->nomem = true;
+                goto done;
+            }
+            s_glm_matrix (c, md, noise);
+            if (s_glm_solve (md, floor_dp, bd, NULL, &rss_d) == 0) {
+                s_glm_transform (k, lo, range, y_lo, y_range, bd, draw);
+                for (size_t i = 0; i < k; i++) {
+                    mean [i] += draw [i];
+                    for (size_t j = 0; j < k; j++)
+                        m2 [i * k + j] += draw [i] * draw [j];
+                }
+                good++;
+            }
+            gsl_matrix_free (md);
+        }
+        for (size_t i = 0; good > 1 && i < k; i++)
+            for (size_t j = 0; j < k; j++) {
+                double v = (m2 [i * k + j] - mean [i] * mean [j] / (double) good)
+                         / (double) (good - 1);
+                gsl_matrix_set (cov, i, j, gsl_matrix_get (cov, i, j) + v);
+            }
+    }
+    //  Terms with R's names.
+    names [0] = util_strdup ("(Intercept)");
+    size_t at = 1;
+    for (size_t j = 1; j < q->n_terms; j++) {
+        const proto_term_t *t = q->terms [j];
+        if (!t->categorical)
+            names [at++] = util_strdup (c->labels [j]);
+        else
+            for (size_t l = 1; l < t->n_levels; l++)
+                names [at++] = util_asprintf ("%s%s", c->labels [j], t->levels [l]);
+    }
+    double crit = gsl_cdf_tdist_Pinv (0.975, df);
+    for (size_t j = 0; j < k; j++) {
+        if (!names [j]) {
+            c->nomem = true;
+            goto done;
+        }
+        double se = sqrt (fmax (gsl_matrix_get (cov, j, j), 0));
+        double t = beta [j] / se;
+        json_t *r = s_obj (c);
+        s_set (c, r, "statistic", s_str (c, "coefficient"));
+        s_set (c, r, "term", s_str (c, names [j]));
+        s_set (c, r, "estimate", s_real (c, beta [j]));
+        s_set (c, r, "std_error", s_real (c, se));
+        s_set (c, r, "t", s_real (c, t));
+        s_set (c, r, "p_value", s_real (c, 2 * gsl_cdf_tdist_Q (fabs (t), df)));
+        s_set (c, r, "conf_low", s_real (c, beta [j] - crit * se));
+        s_set (c, r, "conf_high", s_real (c, beta [j] + crit * se));
+        s_add (c, r);
+    }
+    double dev = y_range * y_range * fmax (rss, 0);
+    double null_dev = y_range * y_range * (syy - sy * sy / count);
+    const char *stats [] = { "deviance", "null_deviance", "df_residual", "aic", "iterations",
+                             "n" };
+    double values [] = { dev, null_dev, df,
+                         count * (log (2 * M_PI * dev / count) + 1) + 2 * ((double) k + 1), 1,
+                         count };
+    for (int i = 0; i < 6; i++) {
+        json_t *r = s_obj (c);
+        s_set (c, r, "statistic", s_str (c, stats [i]));
+        s_set (c, r, "value", s_real (c, values [i]));
+        s_add (c, r);
+    }
+    if (!c->off && !(rss > 0))
+        s_note (c, NULL, "The residual variance is not estimable at this privacy level (the noise "
+                         "on y'y exceeds the residual sum of squares): the standard errors hold "
+                         "the noise's spread only.");
+    if (!c->off)
+        s_note (c, NULL, "Coefficients carry DP noise on every released sum (X'X, X'y, y'y): "
+                         "each std_error adds the noise's spread (a parametric bootstrap) to the "
+                         "sampling variance, and the noisy X'X was made positive definite first.");
+done:
+    for (size_t j = 0; names && j < k; j++)
+        free (names [j]);
+    free (names);
+    free (lo); free (range); free (beta); free (draw); free (mean); free (m2);
+    if (m) gsl_matrix_free (m);
+    if (inv) gsl_matrix_free (inv);
+    if (noise) gsl_matrix_free (noise);
+    if (tm) gsl_matrix_free (tm);
+    if (cov) gsl_matrix_free (cov);
+    if (tmp) gsl_matrix_free (tmp);
+    if (bu) gsl_vector_free (bu);
+    if (bd) gsl_vector_free (bd);
+}
+
+//  ---------------------------------------------------------------------------
 //  Moments: mean, var, summary, correlation
 
 //  Fieller's interval for A / B when both carry independent Gaussian noise
@@ -1461,6 +1734,7 @@ coord_query_results (const proto_release_t *rel, const int64_t *sum, unsigned co
         case PROTO_Q_CROSSTAB:    s_counts_crosstab (&c); break;
         case PROTO_Q_QUANTILES:   s_counts_quantiles (&c); break;
         case PROTO_Q_KM:          s_counts_km (&c); break;
+        case PROTO_Q_GLM:         s_glm (&c); break;
         default:                  s_moments (&c); break;
     }
     s_set (&c, top, "results", json_incref (c.results));

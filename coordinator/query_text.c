@@ -131,6 +131,24 @@ s_result (FILE *out, const json_t *r)
         s_survival (out, r);
         return;
     }
+    if (!strcmp (stat, "coefficient")) {
+        char ci [2 * S_NUM + 8];
+        json_t *pair = json_pack ("[OO]", json_object_get (r, "conf_low"),
+                                  json_object_get (r, "conf_high"));
+        fprintf (out, "  %-11s %-22.22s %12.6g %10.4g %9.3f %10.3g  %s\n", "coef",
+                 s_str (json_object_get (r, "term")),
+                 json_number_value (json_object_get (r, "estimate")),
+                 json_number_value (json_object_get (r, "std_error")),
+                 json_number_value (json_object_get (r, "t")),
+                 json_number_value (json_object_get (r, "p_value")),
+                 pair? s_interval (pair, ci, sizeof ci): "");
+        json_decref (pair);
+        return;
+    }
+    if (!strcmp (stat, "error")) {
+        fprintf (out, "  %-11s %s\n", "error", s_str (json_object_get (r, "value")));
+        return;
+    }
     if (!strcmp (stat, "median_survival") || !strcmp (stat, "logrank")) {
         char a [S_NUM], b [S_NUM], c [S_NUM];
         //  A median the curve does not reach within the grid is null.

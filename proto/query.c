@@ -13,7 +13,8 @@
 #include <string.h>
 
 static const char *s_kind_names [] = {
-    "count", "summary", "mean", "var", "histogram", "quantiles", "crosstab", "correlation", "km"
+    "count", "summary", "mean", "var", "histogram", "quantiles", "crosstab", "correlation", "km",
+    "glm"
 };
 #define S_KINDS (sizeof s_kind_names / sizeof s_kind_names [0])
 
@@ -79,7 +80,8 @@ proto_query_destroy (proto_query_t **self_p)
 
 typedef enum {
     T_END, T_NAME, T_NUMBER, T_STRING, T_LPAREN, T_RPAREN, T_COMMA, T_ASSIGN, T_CARET,
-    T_COLON, T_NOT, T_AND, T_OR, T_MINUS, T_IN, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_TILDE
+    T_COLON, T_NOT, T_AND, T_OR, T_MINUS, T_IN, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_TILDE,
+    T_PLUS
 } s_tok_t;
 
 typedef struct {
@@ -114,7 +116,7 @@ s_tok_name (s_tok_t tok)
     static const char *names [] = {
         "the end", "a name", "a number", "a string", "'('", "')'", "','", "'='", "'^'",
         "':'", "'!'", "'&'", "'|'", "'-'", "'%in%'", "'=='", "'!='", "'<'", "'<='", "'>'", "'>='",
-        "'~'"
+        "'~'", "'+'"
     };
     return names [tok];
 }
@@ -198,6 +200,7 @@ number:;
         case '^': p->tok = T_CARET; return 0;
         case ':': p->tok = T_COLON; return 0;
         case '~': p->tok = T_TILDE; return 0;
+        case '+': p->tok = T_PLUS; return 0;
         case '&': p->tok = T_AND; if (s [i + 1] == '&') p->end++; return 0;
         case '|': p->tok = T_OR; if (s [i + 1] == '|') p->end++; return 0;
         case '-': p->tok = T_MINUS; return 0;
@@ -394,9 +397,22 @@ s_factor (s_parser_t *p)
         }
         else {
             bool is_log = !strcmp (name, "log"), is_cut = !strcmp (name, "cut");
+            if (!strcmp (name, "factor")) {
+                free (name);
+                if (s_next (p) || !(term = s_term (p))
+                ||  s_expect (p, T_RPAREN, "after factor's argument"))
+                    goto fail;
+                if (term->kind != PROTO_TERM_COLUMN) {
+                    s_fail (p, at, "factor() takes a column");
+                    goto fail;
+                }
+                term->factor = true;
+                p->depth--;
+                return term;
+            }
             if (!is_log && !is_cut) {
-                s_fail (p, at, "unknown function '%.64s' in a term (terms use log, cut and ^)",
-                        name);
+                s_fail (p, at, "unknown function '%.64s' in a term (terms use log, cut, factor "
+                        "and ^)", name);
                 free (name);
                 goto fail;
             }
@@ -656,6 +672,30 @@ s_cond (s_parser_t *p)
     return cond;
 }
 
+//  glm()'s formula: term '~' ('1' | term {'+' term}).
+static int
+s_glm_formula (s_parser_t *p, proto_query_t *q)
+{
+    if (!(q->terms [0] = s_term (p)))
+        return -1;
+    q->n_terms = 1;
+    if (s_expect (p, T_TILDE, "after glm's outcome"))
+        return -1;
+    if (p->tok == T_NUMBER && p->number == 1)
+        return s_next (p);
+    while (true) {
+        if (q->n_terms == PROTO_QUERY_TERMS_MAX)
+            return s_fail (p, p->pos, "at most %d terms in a formula", PROTO_QUERY_TERMS_MAX - 1);
+        if (!(q->terms [q->n_terms] = s_term (p)))
+            return -1;
+        q->n_terms++;
+        if (p->tok != T_PLUS)
+            return 0;
+        if (s_next (p))
+            return -1;
+    }
+}
+
 //  km()'s formula: Surv '(' term ',' term ')' '~' ('1' | term). The
 //  time and status become terms 0 and 1, the group by=.
 static int
@@ -707,6 +747,12 @@ s_arity (s_parser_t *p, proto_query_t *q)
         case PROTO_Q_QUANTILES: hi = 1; break;
         case PROTO_Q_CROSSTAB: hi = 2; break;
         case PROTO_Q_CORRELATION: lo = 2; break;
+        case PROTO_Q_GLM:
+            if (q->n_terms < 1)
+                return s_fail (p, 0, "glm() takes a formula: glm(y ~ a + b, family=gaussian)");
+            if (q->by)
+                return s_fail (p, 0, "glm() takes no by=: put the group in the formula");
+            return 0;
         case PROTO_Q_KM:
             if (q->n_terms != 2)
                 return s_fail (p, 0, "km() takes a formula: km(Surv(time, status) ~ group, "
@@ -755,7 +801,7 @@ proto_query_parse (const char *text)
     }
     if (s_kind (p.string, &q->kind)) {
         s_fail (&p, p.pos, "unknown function '%.64s' (count, summary, mean, var, histogram, "
-                "quantiles, crosstab, correlation, km)", p.string);
+                "quantiles, crosstab, correlation, km, glm)", p.string);
         goto fail;
     }
     if (s_next (&p) || s_expect (&p, T_LPAREN, "after the function's name"))
@@ -797,6 +843,24 @@ proto_query_parse (const char *text)
                     rc = (q->where = s_cond (&p))? 0: -1;
             }
             else
+            if (!strcmp (name, "family")) {
+                if (q->kind != PROTO_Q_GLM)
+                    rc = s_fail (&p, at, "family= is for glm()");
+                else
+                if (s_is_name (&p, "gaussian"))
+                    q->family = PROTO_FAMILY_GAUSSIAN;
+                else
+                if (s_is_name (&p, "binomial"))
+                    q->family = PROTO_FAMILY_BINOMIAL;
+                else
+                if (s_is_name (&p, "poisson"))
+                    q->family = PROTO_FAMILY_POISSON;
+                else
+                    rc = s_fail (&p, p.pos, "family= takes gaussian, binomial or poisson");
+                if (!rc)
+                    rc = s_next (&p);
+            }
+            else
             if (!strcmp (name, "breaks") || !strcmp (name, "grid")) {
                 bool grid = !strcmp (name, "grid");
                 if (grid != (q->kind == PROTO_Q_KM))
@@ -809,19 +873,19 @@ proto_query_parse (const char *text)
                     rc = s_breaks (&p, &q->breaks, &q->n_breaks);
             }
             else
-                rc = s_fail (&p, at, "unknown argument '%.64s=' (by=, where=, breaks=, grid=)",
-                             name);
+                rc = s_fail (&p, at, "unknown argument '%.64s=' (by=, where=, breaks=, grid=, "
+                             "family=)", name);
             free (name);
             if (rc)
                 goto fail;
         }
         else
-        if (q->kind == PROTO_Q_KM) {
+        if (q->kind == PROTO_Q_KM || q->kind == PROTO_Q_GLM) {
             if (q->n_terms) {
-                s_fail (&p, at, "km() takes one formula");
+                s_fail (&p, at, "%s() takes one formula", proto_query_kind_name (q->kind));
                 goto fail;
             }
-            if (s_formula (&p, q))
+            if (q->kind == PROTO_Q_KM? s_formula (&p, q): s_glm_formula (&p, q))
                 goto fail;
         }
         else
@@ -1102,9 +1166,27 @@ proto_query_check (proto_query_t *self, const model_dict_t *dict, size_t max_lev
     if (!(c.used = util_calloc (n_vars? n_vars: 1, sizeof (bool))))
         return -1;
     bool categorical = self->kind == PROTO_Q_CROSSTAB;
-    for (size_t i = 0; i < self->n_terms; i++)
-        if (s_check_term (&c, self->terms [i], categorical))
+    for (size_t i = 0; i < self->n_terms; i++) {
+        proto_term_t *t = self->terms [i];
+        bool cat = categorical || t->factor
+                || (self->kind == PROTO_Q_GLM && i > 0 && t->kind == PROTO_TERM_CUT);
+        if (self->kind == PROTO_Q_GLM && i > 0 && t->kind == PROTO_TERM_COLUMN) {
+            const model_var_t *var = model_dict_find (dict, t->column);
+            cat = cat || (var && var->type == MODEL_VAR_CATEGORICAL);
+        }
+        if (self->kind == PROTO_Q_GLM && i == 0 && t->factor) {
+            util_error (UTIL_EINPUT, "query: glm(): the outcome is a number, not a factor()");
             goto done;
+        }
+        if (s_check_term (&c, t, cat))
+            goto done;
+    }
+    if (self->kind == PROTO_Q_GLM && self->family != PROTO_FAMILY_GAUSSIAN) {
+        util_error (UTIL_EINPUT, "query: glm(): family=%s needs iterated rounds (IRLS), not "
+                    "released yet; family=gaussian is", self->family == PROTO_FAMILY_BINOMIAL
+                    ? "binomial": "poisson");
+        goto done;
+    }
     if (self->kind == PROTO_Q_KM) {
         //  The status is an event (or binary) column: 1 an event, 0 censored.
         const proto_term_t *status = self->terms [1];
@@ -1151,7 +1233,7 @@ char *
 proto_term_label (const proto_term_t *term)
 {
     if (term->kind == PROTO_TERM_COLUMN)
-        return util_strdup (term->column);
+        return term->factor? util_asprintf ("factor(%s)", term->column): util_strdup (term->column);
     char *arg = proto_term_label (term->arg);
     if (!arg)
         return NULL;

@@ -34,6 +34,12 @@
                                     in (0, 1) (default 0.25, 0.5, 0.75)
         crosstab(a [, b])           one or two categorical terms
         correlation(a, b, ...)      2..PROTO_QUERY_TERMS_MAX numeric terms
+        glm(y ~ a + b + factor(c), family=gaussian)
+                                    a linear model: term 0 is the outcome, the
+                                    others the predictors; a categorical one
+                                    (factor(x), or a categorical column) is
+                                    coded against its first level, as R does;
+                                    only family=gaussian is released so far
         km(Surv(time, status) ~ group, grid=lo:hi:step)
                                     Kaplan-Meier on a public time grid: terms
                                     0 and 1 are the time and the status (an
@@ -105,8 +111,11 @@ typedef enum {
     PROTO_Q_QUANTILES,
     PROTO_Q_CROSSTAB,
     PROTO_Q_CORRELATION,
-    PROTO_Q_KM
+    PROTO_Q_KM,
+    PROTO_Q_GLM
 } proto_query_kind_t;
+
+typedef enum { PROTO_FAMILY_GAUSSIAN, PROTO_FAMILY_BINOMIAL, PROTO_FAMILY_POISSON } proto_family_t;
 
 typedef enum {
     PROTO_TERM_COLUMN,
@@ -124,6 +133,7 @@ struct _proto_term_t {
     double *breaks;             //  CUT: ascending
     size_t n_breaks;
     bool right;                 //  CUT: intervals closed on the right (R default)
+    bool factor;                //  written factor(x): a category in glm()
     //  Set by proto_query_check:
     size_t var_index;           //  COLUMN: index in the dictionary
     bool categorical;
@@ -162,6 +172,7 @@ typedef struct {
     size_t n_probs;
     double *breaks;             //  histogram (NULL: default, set by check)
     size_t n_breaks;
+    proto_family_t family;      //  glm(): family= (default gaussian)
     proto_term_t *by;           //  NULL: no grouping
     proto_cond_t *where;        //  NULL: every record
     //  Set by proto_query_check: the dictionary variables read, ascending.

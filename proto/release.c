@@ -53,6 +53,18 @@ s_layout (proto_release_t *self, const proto_query_t *q)
             self->kind = PROTO_RELEASE_MOMENTS;
             self->cells = 1 + 2 * m + m * (m - 1) / 2;
             break;
+        case PROTO_Q_GLM: {
+            self->kind = PROTO_RELEASE_MOMENTS;
+            size_t p = 0;
+            for (size_t j = 1; j < m; j++)
+                p += q->terms [j]->categorical? q->terms [j]->n_levels - 1: 1;
+            if (p > PROTO_GLM_COLUMNS_MAX)
+                return util_error (UTIL_EINPUT, "release: glm() codes %zu predictor columns, more "
+                                   "than %d", p, PROTO_GLM_COLUMNS_MAX);
+            self->columns = p;
+            self->cells = (p + 2) * (p + 3) / 2;
+            break;
+        }
         default:
             return util_error (UTIL_EINPUT, "release: unknown query kind");
     }
@@ -245,6 +257,31 @@ proto_release_add (const proto_release_t *self, const double *record, int64_t *a
                 acc [base + offset + node] += 1;
                 offset += width;
             }
+            break;
+        }
+        case PROTO_Q_GLM: {
+            //  z = (1, coded predictors, outcome u); its outer product's
+            //  upper triangle. P is at most PROTO_GLM_COLUMNS_MAX (checked
+            //  by proto_release_make).
+            double z [PROTO_GLM_COLUMNS_MAX + 2];
+            size_t n = self->columns + 2, at = 0, k = 1;
+            z [0] = 1;
+            for (size_t j = 1; j < q->n_terms; j++) {
+                const proto_term_t *t = q->terms [j];
+                if (!t->categorical) {
+                    double u = s_unit (t, record);
+                    z [k++] = u < 0? 0: u > 1? 1: u;
+                    continue;
+                }
+                size_t level = (size_t) proto_term_eval (t, record);
+                for (size_t l = 1; l < t->n_levels; l++)
+                    z [k++] = level == l;
+            }
+            double u = s_unit (q->terms [0], record);
+            z [k] = u < 0? 0: u > 1? 1: u;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = i; j < n; j++)
+                    s_put (self, acc, base + at++, z [i] * z [j]);
             break;
         }
         default: {

@@ -29,6 +29,11 @@
                   var, summary  n, u_1 .. u_m, u_1^2 .. u_m^2
                   correlation n, u_j, u_j^2, then u_j u_k for j < k (row
                               by row)
+                  glm         z z' for z = (1, the P coded predictors, the
+                              outcome's u): the upper triangle, row by row,
+                              (P + 2)(P + 3) / 2 entries; a categorical
+                              predictor is coded 0/1 per level but its
+                              first (R's treatment contrasts)
                 Every entry of one record's vector is in [0, 1], scaled by
                 2^f, so the L2 sensitivity is 2^f sqrt(entries per group).
 
@@ -81,6 +86,7 @@
 #define PROTO_RELEASE_LIMB_BITS 26      //  ... over two slots of 26 bits
 #define PROTO_RELEASE_DIM_MAX   ((size_t) 1 << 20)  //  integers in one release
 #define PROTO_RELEASE_RECORDS_MAX ((uint64_t) 1 << 20)  //  records per site
+#define PROTO_GLM_COLUMNS_MAX   128     //  glm(): coded predictor columns
 #define PROTO_TREE_BRANCH       16
 #define PROTO_TREE_DEPTH        3       //  4096 leaves
 
@@ -95,6 +101,8 @@ typedef struct {
     size_t groups;              //  by='s levels, or 1
     size_t cells;               //  logical entries per group
     size_t entries;             //  logical entries: groups x cells + 1
+    size_t columns;             //  glm(): P, the coded predictors (a numeric term
+                                //  one, a categorical one its levels - 1)
     unsigned limbs;             //  slots per logical entry (1, or 2 when off)
     size_t dim;                 //  integers in the vector: entries x limbs
     unsigned frac_bits;         //  moments: f (counts: 0)

@@ -167,6 +167,25 @@ test_kinds (void **state)
     assert_int_equal (q->n_breaks, 3);
     proto_query_destroy (&q);
 
+    q = proto_query_parse ("glm(glucose ~ age + factor(pregnant) + log(mass) + stage, "
+                           "family=gaussian)");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_GLM);
+    assert_int_equal (q->n_terms, 5);
+    assert_true (q->terms [2]->factor);
+    assert_int_equal (q->family, PROTO_FAMILY_GAUSSIAN);
+    assert_int_equal (proto_query_check (q, s_dict, 0), 0);
+    assert_true (q->terms [2]->categorical && q->terms [4]->categorical);
+    assert_false (q->terms [1]->categorical || q->terms [3]->categorical);
+    char *label = proto_term_label (q->terms [2]);
+    assert_string_equal (label, "factor(pregnant)");
+    free (label);
+    proto_query_destroy (&q);
+    q = proto_query_parse ("glm(glucose ~ 1)");
+    assert_non_null (q);
+    assert_int_equal (q->n_terms, 1);
+    proto_query_destroy (&q);
+
     q = proto_query_parse ("var(glucose, where=(log(mass))^2 > 10 && age < 40)");
     assert_non_null (q);
     assert_int_equal (q->kind, PROTO_Q_VAR);
@@ -250,6 +269,13 @@ test_parse_errors (void **state)
         { "mean(glucose \x01)", "unexpected byte 0x01" },
         { "quantiles(glucose, 0.5, x=", "unknown argument 'x='" },
         { "km(time)", "km() takes a formula" },
+        { "glm(glucose)", "expected '~' after glm's outcome" },
+        { "glm()", "glm() takes a formula" },
+        { "glm(glucose ~ age, family=weibull)", "family= takes gaussian, binomial or poisson" },
+        { "mean(glucose, family=gaussian)", "family= is for glm()" },
+        { "glm(glucose ~ age, by=sex)", "glm() takes no by=" },
+        { "glm(glucose ~ factor(log(mass)))", "factor() takes a column" },
+        { "glm(glucose ~ age, glucose ~ mass)", "glm() takes one formula" },
         { "km(Surv(time, status) ~ 1)", "km() needs its public time grid" },
         { "km(Surv(time status) ~ 1, grid=0:10:1)", "expected ',' between Surv's time and status" },
         { "km(Surv(time, status) sex, grid=0:10:1)", "expected '~' after Surv(time, status)" },
@@ -410,6 +436,9 @@ test_check_errors (void **state)
         { "count(where=stage > 'II')", "stage is categorical: compare it with == or !=", 0 },
         { "count(where=cut(age, c(0, 50, 100)) == 3)", "'3' is not a level of cut(age", 0 },
         { "km(Surv(time, age) ~ 1, grid=0:100:10)", "the status in Surv(time, status) must be", 0 },
+        { "glm(diabetes ~ age, family=binomial)", "family=binomial needs iterated rounds", 0 },
+        { "glm(factor(pregnant) ~ age)", "the outcome is a number, not a factor()", 0 },
+        { "glm(stage ~ age)", "stage is categorical", 0 },
         { "km(Surv(stage, status) ~ 1, grid=0:100:10)", "stage is categorical", 0 },
         { "km(Surv(time, status) ~ glucose, grid=0:100:10)", "glucose is numeric", 0 },
     };

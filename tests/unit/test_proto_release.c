@@ -79,6 +79,8 @@ test_layout (void **state)
         { "summary(glucose, mass, by=diabetes)", 2, 5, PROTO_RELEASE_MOMENTS },
         { "var(glucose)", 1, 3, PROTO_RELEASE_MOMENTS },
         { "correlation(glucose, mass, age)", 1, 1 + 6 + 3, PROTO_RELEASE_MOMENTS },
+        //  z = (1, age, mass, diabetes=1, glucose): 5 x 6 / 2 entries.
+        { "glm(glucose ~ age + mass + factor(diabetes))", 1, 15, PROTO_RELEASE_MOMENTS },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         proto_query_t *q = s_query (cases [i].text);
@@ -105,6 +107,7 @@ test_sensitivity (void **state)
         "count()", "histogram(glucose, by=diabetes)", "crosstab(diabetes, pregnant)",
         "quantiles(glucose)", "mean(glucose, mass)", "summary(glucose, mass, age, by=diabetes)",
         "correlation(glucose, mass, age, pedigree)",
+        "glm(glucose ~ age + mass + factor(diabetes), family=gaussian)",
     };
     for (size_t i = 0; i < sizeof queries / sizeof queries [0]; i++) {
         proto_query_t *q = s_query (queries [i]);
