@@ -176,6 +176,7 @@ s_off (e2e_t *c)
         "quantiles(mean_area, 0.1, 0.5, 0.9)",
         "correlation(mean_radius, mean_texture, mean_area^2)",
         "count(by=cut(worst_concavity, c(0, 0.2, 0.5, 2)))",
+        "glm(mean_radius ~ mean_texture + worst_area + malignant, family=gaussian)",
     };
     for (size_t i = 0; i < sizeof queries / sizeof queries [0]; i++) {
         json_t *report = NULL, *pooled = s_pooled (c, queries [i]);
