@@ -105,6 +105,53 @@ s_table (const json_t *values, const json_t *ci, const json_t *sup, size_t rows,
     return true;
 }
 
+//  A Kaplan-Meier curve: time an array of increasing numbers; value and
+//  n_risk one number or null per time, and so std_error and the bands
+//  when present; suppressed absent or one boolean per time.
+static int
+s_check_survival (size_t i, const json_t *r)
+{
+    static const char *arrays [] = {
+        "value", "n_risk", "std_error", "conf_low", "conf_high", "conf_low_log", "conf_high_log"
+    };
+    json_t *time = json_object_get (r, "time");
+    size_t n = json_array_size (time);
+    bool ok = json_is_array (time) && n > 0;
+    for (size_t k = 0; ok && k < n; k++)
+        ok = json_is_number (json_array_get (time, k))
+          && (k == 0 || json_number_value (json_array_get (time, k))
+                        > json_number_value (json_array_get (time, k - 1)));
+    if (!ok)
+        return s_bad (i, "time: expected an array of increasing numbers");
+    for (size_t a = 0; a < sizeof arrays / sizeof arrays [0]; a++) {
+        json_t *v = json_object_get (r, arrays [a]);
+        if ((v || a < 2) && !s_numbers (v, n))
+            return util_error (UTIL_EINPUT, "query report: results[%zu]: %s: expected %zu "
+                               "numbers or nulls, one per time", i, arrays [a], n);
+    }
+    json_t *sup = json_object_get (r, "suppressed");
+    if (sup && !s_per_value (NULL, sup, n, true))
+        return s_bad (i, "suppressed: expected one boolean per time");
+    return 0;
+}
+
+//  Each of keys[0 .. n) present (all but the optional ones) and a number
+//  or null; df, when named, an integer.
+static int
+s_check_fields (size_t i, const json_t *r, const char **keys, size_t n, size_t required)
+{
+    for (size_t k = 0; k < n; k++) {
+        json_t *v = json_object_get (r, keys [k]);
+        bool df = !strcmp (keys [k], "df");
+        if (!v && k >= required)
+            continue;
+        if (df? !json_is_integer (v): !s_num_or_null (v))
+            return util_error (UTIL_EINPUT, "query report: results[%zu]: %s: expected %s", i,
+                               keys [k], df? "an integer": "a number or null");
+    }
+    return 0;
+}
+
 static int
 s_check_result (size_t i, const json_t *r)
 {
@@ -161,6 +208,16 @@ s_check_result (size_t i, const json_t *r)
         ||  (sup && !json_is_boolean (sup)))
             return s_bad (i, "correlation: expected columns and a square matrix of values");
         return 0;
+    }
+    if (!strcmp (stat, "survival"))
+        return s_check_survival (i, r);
+    if (!strcmp (stat, "median_survival")) {
+        const char *keys [] = { "value", "conf_low", "conf_high" };
+        return s_check_fields (i, r, keys, 3, 1);
+    }
+    if (!strcmp (stat, "logrank")) {
+        const char *keys [] = { "chisq", "df", "p_value" };
+        return s_check_fields (i, r, keys, 3, 3);
     }
     //  count, mean, sd, var, chisq, and any later scalar figure.
     if (!json_object_get (r, "value") || !s_num_or_null (json_object_get (r, "value")))
@@ -265,10 +322,12 @@ s_csv_num (FILE *out, const json_t *v)
         fprintf (out, "%.15g", json_real_value (v));
 }
 
-//  One row. column, group and level may be NULL (empty).
+//  One row, its interval as two numbers. column, group and level may be
+//  NULL (empty).
 static void
-s_csv_row (FILE *out, const char *statistic, const char *column, const char *group,
-           const char *level, const json_t *value, const json_t *ci, const json_t *suppressed)
+s_csv_line (FILE *out, const char *statistic, const char *column, const char *group,
+            const char *level, const json_t *value, const json_t *low, const json_t *high,
+            const json_t *suppressed)
 {
     s_csv_text (out, statistic);
     fputc (',', out);
@@ -280,10 +339,20 @@ s_csv_row (FILE *out, const char *statistic, const char *column, const char *gro
     fputc (',', out);
     s_csv_num (out, value);
     fputc (',', out);
-    s_csv_num (out, json_is_array (ci)? json_array_get (ci, 0): NULL);
+    s_csv_num (out, low);
     fputc (',', out);
-    s_csv_num (out, json_is_array (ci)? json_array_get (ci, 1): NULL);
+    s_csv_num (out, high);
     fputs (json_is_true (suppressed)? ",true\r\n": ",false\r\n", out);
+}
+
+//  One row, its interval as [lo, hi] (or anything else: none).
+static void
+s_csv_row (FILE *out, const char *statistic, const char *column, const char *group,
+           const char *level, const json_t *value, const json_t *ci, const json_t *suppressed)
+{
+    s_csv_line (out, statistic, column, group, level, value,
+                json_is_array (ci)? json_array_get (ci, 0): NULL,
+                json_is_array (ci)? json_array_get (ci, 1): NULL, suppressed);
 }
 
 //  "a|b" (for a crosstab's or a correlation's pair): a new string, or NULL.
@@ -375,6 +444,40 @@ s_csv_result (FILE *out, const json_t *r)
         free (pair);
         return rc;
     }
+    if (!strcmp (stat, "survival")) {
+        //  Survival and its log-log band at each grid time, then the
+        //  numbers at risk.
+        json_t *time = json_object_get (r, "time"), *value = json_object_get (r, "value");
+        json_t *low = json_object_get (r, "conf_low"), *high = json_object_get (r, "conf_high");
+        json_t *risk = json_object_get (r, "n_risk");
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t k = 0; k < json_array_size (time); k++) {
+                snprintf (label, sizeof label, "%.15g",
+                          json_number_value (json_array_get (time, k)));
+                if (pass == 0)
+                    s_csv_line (out, stat, column, group, label, json_array_get (value, k),
+                                json_array_get (low, k), json_array_get (high, k),
+                                json_array_get (sup, k));
+                else
+                    s_csv_line (out, "n_risk", column, group, label, json_array_get (risk, k),
+                                NULL, NULL, NULL);
+            }
+        return 0;
+    }
+    if (!strcmp (stat, "median_survival")) {
+        s_csv_line (out, stat, column, group, NULL, json_object_get (r, "value"),
+                    json_object_get (r, "conf_low"), json_object_get (r, "conf_high"), NULL);
+        return 0;
+    }
+    if (!strcmp (stat, "logrank")) {
+        s_csv_line (out, "logrank_chisq", column, group, NULL, json_object_get (r, "chisq"),
+                    NULL, NULL, NULL);
+        s_csv_line (out, "logrank_df", column, group, NULL, json_object_get (r, "df"), NULL,
+                    NULL, NULL);
+        s_csv_line (out, "logrank_p_value", column, group, NULL, json_object_get (r, "p_value"),
+                    NULL, NULL, NULL);
+        return 0;
+    }
     if (!strcmp (stat, "correlation")) {
         size_t m = json_array_size (columns);
         for (size_t j = 0; j < m; j++)
@@ -451,6 +554,12 @@ static const char s_css [] =
     "p.note{font-size:.9rem;margin:.3rem 0}"
     "svg text{font-size:11px;fill:#333}svg .axis{font-size:12px}svg .legend{font-size:12px}"
     "svg .sup{fill:#777;font-style:italic}"
+    ".scroll{overflow-x:auto;max-width:100%}"
+    "table.risk th,table.risk td{font-size:.8rem;white-space:nowrap;padding:.15rem .4rem}"
+    "table.risk th:first-child{position:sticky;left:0;background:#fff;z-index:1}"
+    "td.dim{color:#999;font-style:italic}"
+    ".key{display:inline-block;width:.9rem;height:.9rem;border-radius:2px;margin-right:.4rem;"
+    "vertical-align:-.1rem}"
     "footer{margin-top:2rem;color:#777;font-size:.85rem}";
 
 typedef struct {
@@ -505,9 +614,10 @@ s_html_cell (FILE *out, const json_t *value, const json_t *ci, const json_t *sup
     fputs ("</td>", out);
 }
 
-//  The privacy line under a figure.
+//  The privacy line under a figure; `intervals`: say what [lo, hi] under
+//  a figure is.
 static void
-s_html_dp (s_page_t *p)
+s_html_dp (s_page_t *p, bool intervals)
 {
     json_t *privacy = json_object_get (p->report, "privacy");
     double eps, delta, sd, sites;
@@ -524,7 +634,8 @@ s_html_dp (s_page_t *p)
         fprintf (p->out, "; noise: standard deviation %.3g on each released entry", sd);
     if (coord_render_num (privacy, "sites", &sites))
         fprintf (p->out, " (the sum of %.0f sites' shares)", sites);
-    fputs (". [lo, hi] under a figure: its 95% interval for the noise.</p>\n", p->out);
+    fputs (intervals? ". [lo, hi] under a figure: its 95% interval for the noise.</p>\n"
+                     : ".</p>\n", p->out);
 }
 
 static bool
@@ -536,9 +647,10 @@ s_same (const char *a, const char *b)
 //  The privacy line and the distinct notes of results[from .. to), then
 //  the end of the figure.
 static void
-s_html_figure_end (s_page_t *p, const json_t *results, size_t from, size_t to)
+s_html_figure_close (s_page_t *p, const json_t *results, size_t from, size_t to,
+                     bool intervals)
 {
-    s_html_dp (p);
+    s_html_dp (p, intervals);
     for (size_t i = from; i < to; i++) {
         const char *note = coord_render_str (json_array_get (results, i), "note");
         bool seen = false;
@@ -551,6 +663,12 @@ s_html_figure_end (s_page_t *p, const json_t *results, size_t from, size_t to)
         fputs ("</p>\n", p->out);
     }
     fputs ("</figure>\n", p->out);
+}
+
+static void
+s_html_figure_end (s_page_t *p, const json_t *results, size_t from, size_t to)
+{
+    s_html_figure_close (p, results, from, to, true);
 }
 
 //  " -- diabetes = 1" after a figure's title when grouped.
@@ -1064,6 +1182,415 @@ s_html_correlation (s_page_t *p, const json_t *results, size_t at)
     s_html_figure_end (p, results, at, at + 1);
 }
 
+//  ---------------------------------------------------------------------------
+//  Kaplan-Meier
+
+static bool
+s_is_km (const char *stat)
+{
+    return !strcmp (stat, "survival") || !strcmp (stat, "median_survival")
+        || !strcmp (stat, "logrank");
+}
+
+//  Colours of the curves (and dashes after the tenth), by group.
+static const char *s_km_colours [] = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf"
+};
+#define S_KM_COLOURS (sizeof s_km_colours / sizeof s_km_colours [0])
+
+static const char *
+s_km_dash (size_t g)
+{
+    return g < S_KM_COLOURS? "": g < 2 * S_KM_COLOURS? " stroke-dasharray=\"7 3\""
+                                                    : " stroke-dasharray=\"2 3\"";
+}
+
+//  The plot area: time x0 .. x1 across, survival 0 .. 1 up.
+typedef struct {
+    double x0, x1;
+    double left, top, width, height;
+} s_km_axes_t;
+
+static double
+s_km_at (const s_km_axes_t *a, double t)
+{
+    double x = fmin (fmax (t, a->x0), a->x1);
+    return a->left + (x - a->x0) / (a->x1 - a->x0) * a->width;
+}
+
+static double
+s_km_x (const s_km_axes_t *a, const json_t *t)
+{
+    return s_km_at (a, json_number_value (t));
+}
+
+static double
+s_km_y (const s_km_axes_t *a, const json_t *v)
+{
+    return a->top + (1 - fmin (fmax (json_number_value (v), 0), 1)) * a->height;
+}
+
+//  Grid point k has a value and both bounds.
+static bool
+s_km_banded (const json_t *value, const json_t *low, const json_t *high, size_t k)
+{
+    return json_is_number (json_array_get (value, k)) && json_is_number (json_array_get (low, k))
+        && json_is_number (json_array_get (high, k));
+}
+
+//  One curve's 95% band, shaded: a closed step outline over each run of
+//  grid points with a value and both bounds. Survival at a grid point
+//  holds until the next one, so a run reaches the point after it.
+static void
+s_km_band (FILE *out, const s_km_axes_t *a, const json_t *r, const char *colour,
+           double opacity)
+{
+    json_t *time = json_object_get (r, "time"), *value = json_object_get (r, "value");
+    json_t *low = json_object_get (r, "conf_low"), *high = json_object_get (r, "conf_high");
+    size_t n = json_array_size (time);
+    bool open = false;
+    for (size_t k = 0; k < n; ) {
+        if (!s_km_banded (value, low, high, k)) {
+            k++;
+            continue;
+        }
+        size_t b = k;
+        while (b + 1 < n && s_km_banded (value, low, high, b + 1))
+            b++;
+        if (!open)
+            fprintf (out, "<path class=\"km-band\" fill=\"%s\" fill-opacity=\"%.2f\" "
+                          "stroke=\"none\" d=\"", colour, opacity);
+        open = true;
+        fprintf (out, "M%.1f %.1f", s_km_x (a, json_array_get (time, k)),
+                 s_km_y (a, json_array_get (high, k)));
+        for (size_t i = k; i <= b; i++) {
+            fprintf (out, "H%.1f", s_km_x (a, json_array_get (time, i + 1 < n? i + 1: i)));
+            if (i < b)
+                fprintf (out, "V%.1f", s_km_y (a, json_array_get (high, i + 1)));
+        }
+        fprintf (out, "V%.1f", s_km_y (a, json_array_get (low, b)));
+        for (size_t i = b + 1; i-- > k; ) {
+            fprintf (out, "H%.1f", s_km_x (a, json_array_get (time, i)));
+            if (i > k)
+                fprintf (out, "V%.1f", s_km_y (a, json_array_get (low, i - 1)));
+        }
+        fputc ('Z', out);
+        k = b + 1;
+    }
+    if (open)
+        fputs ("\"/>\n", out);
+}
+
+//  One curve as steps: level from each grid point to the next, down at
+//  the next; broken where a value is null (suppressed).
+static void
+s_km_steps (FILE *out, const s_km_axes_t *a, const json_t *r, size_t g)
+{
+    json_t *time = json_object_get (r, "time"), *value = json_object_get (r, "value");
+    size_t n = json_array_size (time);
+    bool open = false, drawing = false;
+    for (size_t k = 0; k < n; k++) {
+        json_t *v = json_array_get (value, k);
+        if (!json_is_number (v)) {
+            drawing = false;
+            continue;
+        }
+        if (!open)
+            fprintf (out, "<path class=\"km-curve\" fill=\"none\" stroke=\"%s\" "
+                          "stroke-width=\"2\"%s d=\"", s_km_colours [g % S_KM_COLOURS],
+                     s_km_dash (g));
+        open = true;
+        if (drawing)
+            fprintf (out, "V%.1f", s_km_y (a, v));
+        else
+            fprintf (out, "M%.1f %.1f", s_km_x (a, json_array_get (time, k)), s_km_y (a, v));
+        if (k + 1 < n)
+            fprintf (out, "H%.1f", s_km_x (a, json_array_get (time, k + 1)));
+        drawing = true;
+    }
+    if (!open)
+        return;
+    fputs ("\"><title>", out);
+    const char *group = coord_render_str (r, "group");
+    coord_render_esc (out, group? group: "all");
+    fputs ("</title></path>\n", out);
+}
+
+//  Characters (not bytes) of UTF-8 text, for the legend's layout.
+static size_t
+s_chars (const char *text)
+{
+    size_t n = 0;
+    for (const char *c = text; *c; c++)
+        n += ((unsigned char) *c & 0xC0) != 0x80;
+    return n;
+}
+
+//  The legend's rows above the plot, one entry per curve, wrapped to the
+//  chart's width: returns the number of rows; writes them when `out`.
+static int
+s_km_legend (FILE *out, const json_t *results, size_t from, size_t to, double left,
+             double right, double top)
+{
+    const double char_w = 7, key_w = 22, gap = 18, row_h = 18;
+    double x = left;
+    int rows = 1;
+    size_t g = 0;
+    for (size_t i = from; i < to; i++) {
+        const json_t *r = json_array_get (results, i);
+        if (strcmp (coord_render_str (r, "statistic"), "survival"))
+            continue;
+        const char *group = coord_render_str (r, "group");
+        group = group? group: "all";
+        //  An entry longer than a row is squeezed into it.
+        double text_w = (double) s_chars (group) * char_w, fit = right - left - key_w;
+        bool squeeze = text_w > fit;
+        if (squeeze)
+            text_w = fit;
+        if (x > left && x + key_w + text_w > right) {
+            x = left;
+            rows++;
+        }
+        double y = top + (rows - 1) * row_h;
+        if (out) {
+            fprintf (out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                          "stroke-width=\"3\"%s/><text x=\"%.1f\" y=\"%.1f\" class=\"legend\"",
+                     x, y + 9, x + 16, y + 9, s_km_colours [g % S_KM_COLOURS], s_km_dash (g),
+                     x + key_w, y + 13);
+            if (squeeze)
+                fprintf (out, " textLength=\"%.0f\" lengthAdjust=\"spacingAndGlyphs\"", text_w);
+            fputc ('>', out);
+            coord_render_esc (out, group);
+            fputs ("</text>\n", out);
+        }
+        x += key_w + text_w + gap;
+        g++;
+    }
+    return rows;
+}
+
+//  The index in results of the g-th curve (survival) of results[from ..
+//  to); `to` if there are fewer.
+static size_t
+s_km_curve_at (const json_t *results, size_t from, size_t to, size_t g)
+{
+    for (size_t i = from; i < to; i++)
+        if (!strcmp (coord_render_str (json_array_get (results, i), "statistic"), "survival")
+        &&  g-- == 0)
+            return i;
+    return to;
+}
+
+//  The chart of the curves (`curves` of them, at least one) of results[from
+//  .. to) with their bands, medians and legend.
+static void
+s_km_chart (s_page_t *p, const json_t *results, size_t from, size_t to, size_t curves,
+            const char *column)
+{
+    s_km_axes_t a = { .x0 = HUGE_VAL, .x1 = -HUGE_VAL, .left = S_PAD_L,
+                      .width = S_W - S_PAD_L - S_PAD_R, .height = 300 };
+    for (size_t g = 0; g < curves; g++) {
+        json_t *time = json_object_get (json_array_get (results,
+                                                        s_km_curve_at (results, from, to, g)),
+                                        "time");
+        a.x0 = fmin (a.x0, json_number_value (json_array_get (time, 0)));
+        a.x1 = fmax (a.x1, json_number_value (json_array_get (time, json_array_size (time) - 1)));
+    }
+    if (!(a.x1 > a.x0))
+        a.x1 = a.x0 + 1;
+    //  No legend for the one curve of all records.
+    const char *group = coord_render_str (json_array_get (results, s_km_curve_at (results, from,
+                                                                                  to, 0)), "group");
+    bool keyed = curves > 1 || (group && strcmp (group, "all"));
+    int legend = keyed? s_km_legend (NULL, results, from, to, S_PAD_L, S_W - S_PAD_R, S_PAD_T): 0;
+    a.top = S_PAD_T + legend * 18 + (legend? 8: 0);
+    int h = (int) (a.top + a.height) + S_PAD_B;
+    FILE *out = p->out;
+    fprintf (out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+                  "height=\"%d\" role=\"img\" aria-label=\"Kaplan-Meier curves\">\n"
+                  "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" "
+                  "stroke=\"#bbb\"/>\n", S_W, h, S_W, h, a.left, a.top, a.width, a.height);
+    if (keyed)
+        s_km_legend (out, results, from, to, S_PAD_L, S_W - S_PAD_R, S_PAD_T);
+    //  Survival in quarters, the half dashed (where the medians are read).
+    for (int q = 0; q <= 4; q++) {
+        double y = a.top + (1 - q / 4.0) * a.height;
+        fprintf (out, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"%s\"%s/>"
+                      "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%.2g</text>\n",
+                 a.left, y, a.left + a.width, y, q == 2? "#999": "#e4e4e4",
+                 q == 2? " stroke-dasharray=\"4 3\"": "", a.left - 6, y + 4, q / 4.0);
+    }
+    double step = s_nice_step ((a.x1 - a.x0) / 8), t0 = ceil (a.x0 / step) * step;
+    for (int k = 0; k <= 40 && t0 + k * step <= a.x1 + step * 1e-9; k++) {
+        double x = s_km_at (&a, t0 + k * step);
+        fprintf (out, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#e4e4e4\"/>"
+                      "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%.6g</text>\n",
+                 x, a.top, x, a.top + a.height, x, a.top + a.height + 16, t0 + k * step);
+    }
+    fprintf (out, "<text x=\"%.0f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">",
+             a.left + a.width / 2, h - 6);
+    coord_render_esc (out, column? column: "time");
+    fprintf (out, "</text><text x=\"14\" y=\"%.0f\" class=\"axis\" text-anchor=\"middle\" "
+                  "transform=\"rotate(-90 14 %.0f)\">survival</text>\n",
+             a.top + a.height / 2, a.top + a.height / 2);
+    //  Bands under the curves, fainter as they pile up so that the curves
+    //  stay readable; then the curves; then each median dropped from the
+    //  half line in the colour of its group's curve.
+    double opacity = fmax (0.05, fmin (0.15, 0.45 / (double) curves));
+    for (size_t g = 0; g < curves; g++)
+        s_km_band (out, &a, json_array_get (results, s_km_curve_at (results, from, to, g)),
+                   s_km_colours [g % S_KM_COLOURS], opacity);
+    for (size_t g = 0; g < curves; g++)
+        s_km_steps (out, &a, json_array_get (results, s_km_curve_at (results, from, to, g)), g);
+    for (size_t i = from; i < to; i++) {
+        const json_t *r = json_array_get (results, i);
+        json_t *m = json_object_get (r, "value");
+        if (strcmp (coord_render_str (r, "statistic"), "median_survival") || !json_is_number (m)
+        ||  json_number_value (m) < a.x0 || json_number_value (m) > a.x1)
+            continue;
+        for (size_t g = 0; g < curves; g++) {
+            const json_t *c = json_array_get (results, s_km_curve_at (results, from, to, g));
+            if (s_same (coord_render_str (c, "group"), coord_render_str (r, "group")))
+                fprintf (out, "<line class=\"km-median\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                              "y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"2 2\"/>\n",
+                         s_km_x (&a, m), a.top + a.height / 2, s_km_x (&a, m),
+                         a.top + a.height, s_km_colours [g % S_KM_COLOURS]);
+        }
+    }
+    fputs ("</svg>\n", out);
+}
+
+//  The numbers at risk: a row per curve (`curves`, at least one), a column
+//  per grid time of the first curve (a curve on other times shows those it shares), in a box
+//  that scrolls across rather than widening the page.
+static void
+s_km_at_risk (s_page_t *p, const json_t *results, size_t from, size_t to, size_t curves,
+              const char *column)
+{
+    FILE *out = p->out;
+    json_t *times = json_object_get (json_array_get (results, s_km_curve_at (results, from, to, 0)),
+                                     "time");
+    fprintf (out, "<p class=\"note\">Number at risk at each grid point%s:</p>\n"
+                  "<div class=\"scroll\"><table class=\"grid risk\">\n<tr><th>",
+             p->private? " (noisy, as released)": "");
+    coord_render_esc (out, column? column: "time");
+    fputs ("</th>", out);
+    for (size_t k = 0; k < json_array_size (times); k++) {
+        fputs ("<th>", out);
+        s_html_num (out, json_array_get (times, k), "?");
+        fputs ("</th>", out);
+    }
+    fputs ("</tr>\n", out);
+    for (size_t g = 0; g < curves; g++) {
+        const json_t *r = json_array_get (results, s_km_curve_at (results, from, to, g));
+        json_t *time = json_object_get (r, "time"), *risk = json_object_get (r, "n_risk");
+        json_t *sup = json_object_get (r, "suppressed");
+        const char *group = coord_render_str (r, "group");
+        //  The key as the curve is drawn: solid, dashed or dotted.
+        const char *colour = s_km_colours [g % S_KM_COLOURS];
+        if (g < S_KM_COLOURS)
+            fprintf (out, "<tr><th><span class=\"key\" style=\"background:%s\"></span>", colour);
+        else
+            fprintf (out, "<tr><th><span class=\"key\" style=\"background:repeating-linear-"
+                          "gradient(90deg,%s 0 %dpx,#fff %dpx 6px)\"></span>", colour,
+                     g < 2 * S_KM_COLOURS? 4: 2, g < 2 * S_KM_COLOURS? 4: 2);
+        coord_render_esc (out, group? group: "all");
+        fputs ("</th>", out);
+        //  Both time arrays increase: walk them together.
+        size_t at = 0, n = json_array_size (time);
+        for (size_t k = 0; k < json_array_size (times); k++) {
+            double t = json_number_value (json_array_get (times, k));
+            while (at < n && json_number_value (json_array_get (time, at)) < t)
+                at++;
+            if (at >= n || json_number_value (json_array_get (time, at)) != t) {
+                fputs ("<td></td>", out);
+                continue;
+            }
+            if (json_is_true (json_array_get (sup, at)))
+                fprintf (out, "<td class=\"n dim\" title=\"survival suppressed here: noisy number "
+                              "at risk below %.0f\">", p->min_cell);
+            else
+                fputs ("<td class=\"n\">", out);
+            s_html_num (out, json_array_get (risk, at), "<span class=\"missing\">n/a</span>");
+            fputs ("</td>", out);
+        }
+        fputs ("</tr>\n", out);
+    }
+    fputs ("</table></div>\n", out);
+}
+
+//  A Kaplan-Meier analysis, results[from .. to): its curves (survival),
+//  medians (median_survival) and log-rank test, any of them absent.
+static void
+s_html_km (s_page_t *p, const json_t *results, size_t from, size_t to)
+{
+    FILE *out = p->out;
+    const char *column = coord_render_str (json_array_get (results, from), "column");
+    const char *by = coord_render_str (p->report, "by");
+    size_t curves = 0, medians = 0;
+    bool suppressed = false;
+    for (size_t i = from; i < to; i++) {
+        const json_t *r = json_array_get (results, i);
+        const char *stat = coord_render_str (r, "statistic");
+        curves += !strcmp (stat, "survival");
+        medians += !strcmp (stat, "median_survival");
+        json_t *sup = json_object_get (r, "suppressed");
+        for (size_t k = 0; k < json_array_size (sup); k++)
+            suppressed |= json_is_true (json_array_get (sup, k));
+    }
+    fputs ("<figure><figcaption>Kaplan&ndash;Meier survival", out);
+    if (by) {
+        fputs (" by ", out);
+        coord_render_esc (out, by);
+    }
+    fputs ("</figcaption>\n", out);
+    if (curves) {
+        s_km_chart (p, results, from, to, curves, column);
+        fprintf (out, "<p class=\"note\">Steps: survival at each grid point, held to the next; "
+                      "shaded: its 95%% log-log band (Greenwood's variance%s); dotted: the "
+                      "median, where a curve first reaches 0.5.%s</p>\n",
+                 p->private? ", plus the DP noise's spread from a parametric bootstrap": "",
+                 suppressed? " A curve stops where its noisy number at risk is below the "
+                             "minimum cell (suppressed).": "");
+        s_km_at_risk (p, results, from, to, curves, column);
+    }
+    if (medians) {
+        fputs ("<table class=\"grid\">\n<tr><th>group</th><th>median survival</th>"
+               "<th>95% interval</th></tr>\n", out);
+        for (size_t i = from; i < to; i++) {
+            const json_t *r = json_array_get (results, i);
+            if (strcmp (coord_render_str (r, "statistic"), "median_survival"))
+                continue;
+            const char *group = coord_render_str (r, "group");
+            const char *never = "<span class=\"missing\">not reached</span>";
+            fputs ("<tr><th>", out);
+            coord_render_esc (out, group? group: "all");
+            fputs ("</th><td class=\"n\">", out);
+            s_html_num (out, json_object_get (r, "value"), never);
+            fputs ("</td><td class=\"n\">", out);
+            s_html_num (out, json_object_get (r, "conf_low"), never);
+            fputs (" to ", out);
+            s_html_num (out, json_object_get (r, "conf_high"), never);
+            fputs ("</td></tr>\n", out);
+        }
+        fputs ("</table>\n", out);
+    }
+    for (size_t i = from; i < to; i++) {
+        const json_t *r = json_array_get (results, i);
+        if (strcmp (coord_render_str (r, "statistic"), "logrank"))
+            continue;
+        fputs ("<p>Log-rank test between the groups: &#967;&#178; = ", out);
+        s_html_num (out, json_object_get (r, "chisq"), "n/a");
+        fputs (", df = ", out);
+        s_html_num (out, json_object_get (r, "df"), "?");
+        fputs (", p = ", out);
+        s_html_num (out, json_object_get (r, "p_value"), "n/a");
+        fputs (".</p>\n", out);
+    }
+    s_html_figure_close (p, results, from, to, false);
+}
+
 static void
 s_html_privacy (s_page_t *p)
 {
@@ -1174,6 +1701,21 @@ s_html (const json_t *report, FILE *out)
         else
         if (!strcmp (stat, "correlation"))
             s_html_correlation (&p, results, i);
+        else
+        if (s_is_km (stat)) {
+            //  Curves and medians of one time column, up to its log-rank
+            //  test.
+            bool tested = !strcmp (stat, "logrank");
+            while (!tested && j < n) {
+                const json_t *x = json_array_get (results, j);
+                if (!s_is_km (coord_render_str (x, "statistic"))
+                ||  !s_same (coord_render_str (x, "column"), coord_render_str (r, "column")))
+                    break;
+                tested = !strcmp (coord_render_str (x, "statistic"), "logrank");
+                j++;
+            }
+            s_html_km (&p, results, i, j);
+        }
         else {
             //  A figure this page does not know: its value as a line.
             fputs ("<figure><figcaption>", out);

@@ -10,7 +10,9 @@
     least 90% of 100 runs at epsilon 1, and quantiles are within 5% of the
     public range in at least 90%. Then the quantile tree's least squares,
     suppression, the left-out count, chi-squared on a noisy table, the JSON
-    shape, CSV quoting, the HTML marks, bad input and allocation failures. */
+    shape, CSV quoting, the HTML marks, bad input and allocation failures;
+    km() against R, and its reports as CSV and HTML (curves, bands, the
+    numbers at risk) and their shape checks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1240,6 +1242,578 @@ test_bad_input (void **state)
 }
 
 //  ---------------------------------------------------------------------------
+//  km() reports: CSV, HTML, shape checks
+
+//  The report of a km() query on the lung data split across 3 sites:
+//  privacy off, or at epsilon 1 with each site's seeded noise.
+static json_t *
+s_km_report (const char *text, bool off, uint64_t seed)
+{
+    model_dict_t *dict = model_dict_load (COHORT_SOURCE_DIR "/datasets/lung_dictionary.csv");
+    model_csv_t *csv = NULL;
+    assert_non_null (dict);
+    assert_int_equal (model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/lung.csv", 0), 0);
+    model_records_t *rec = model_records_read (csv, dict, NULL, 0, 100000);
+    assert_non_null (rec);
+    dp_rng_t *rng = off? NULL: dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+    s_plan_t p;
+    s_plan (&p, dict, text, off, 1, 2);
+    int64_t *sum = s_federate (&p.rel, rec, 3, rng);
+    json_t *r = coord_query_results (&p.rel, sum, 3, NULL);
+    if (!r)
+        fail_msg ("%s: %s", text, util_last_error ());
+    json_object_set_new (r, "query", json_string (text));
+    free (sum);
+    s_unplan (&p);
+    dp_rng_destroy (&rng);
+    model_records_destroy (&rec);
+    model_csv_destroy (&csv);
+    model_dict_destroy (&dict);
+    return r;
+}
+
+//  A CSV number as the CSV writes it: empty for null.
+static const char *
+s_csv_of (char *buf, size_t size, const json_t *v)
+{
+    if (json_is_integer (v))
+        snprintf (buf, size, "%lld", (long long) json_integer_value (v));
+    else
+    if (json_is_real (v))
+        snprintf (buf, size, "%.15g", json_real_value (v));
+    else
+        buf [0] = 0;
+    return buf;
+}
+
+//  Every survival and n_risk row of each curve in `report`, and every
+//  median, as the CSV must hold them; the group `raw` written as `shown`.
+static void
+s_km_csv_rows (const char *csv, const json_t *report, const char *raw, const char *shown)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach (json_object_get (report, "results"), i, r) {
+        const char *stat = json_string_value (json_object_get (r, "statistic"));
+        const char *group = json_string_value (json_object_get (r, "group"));
+        if (raw && group && !strcmp (group, raw))
+            group = shown;
+        char want [256], t [32], v [32], lo [32], hi [32];
+        if (!strcmp (stat, "median_survival")) {
+            snprintf (want, sizeof want, "\r\nmedian_survival,time,%s,,%s,%s,%s,false\r\n", group,
+                      s_csv_of (v, sizeof v, json_object_get (r, "value")),
+                      s_csv_of (lo, sizeof lo, json_object_get (r, "conf_low")),
+                      s_csv_of (hi, sizeof hi, json_object_get (r, "conf_high")));
+            s_has (csv, want);
+        }
+        if (strcmp (stat, "survival"))
+            continue;
+        json_t *time = json_object_get (r, "time");
+        for (size_t k = 0; k < json_array_size (time); k++) {
+            snprintf (t, sizeof t, "%.15g", json_number_value (json_array_get (time, k)));
+            bool sup = json_is_true (json_array_get (json_object_get (r, "suppressed"), k));
+            snprintf (want, sizeof want, "\r\nsurvival,time,%s,%s,%s,%s,%s,%s\r\n", group, t,
+                      s_csv_of (v, sizeof v, json_array_get (json_object_get (r, "value"), k)),
+                      s_csv_of (lo, sizeof lo, json_array_get (json_object_get (r, "conf_low"), k)),
+                      s_csv_of (hi, sizeof hi,
+                                json_array_get (json_object_get (r, "conf_high"), k)),
+                      sup? "true": "false");
+            s_has (csv, want);
+            snprintf (want, sizeof want, "\r\nn_risk,time,%s,%s,%s,,,false\r\n", group, t,
+                      s_csv_of (v, sizeof v, json_array_get (json_object_get (r, "n_risk"), k)));
+            s_has (csv, want);
+        }
+    }
+}
+
+static size_t
+s_lines (const char *text)
+{
+    size_t n = 0;
+    for (const char *c = strstr (text, "\r\n"); c; c = strstr (c + 2, "\r\n"))
+        n++;
+    return n;
+}
+
+//  Sets `group` on every result of `report` whose group is `from`.
+static void
+s_regroup (json_t *report, const char *from, const char *group)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach (json_object_get (report, "results"), i, r) {
+        const char *g = json_string_value (json_object_get (r, "group"));
+        if (g && !strcmp (g, from))
+            assert_int_equal (json_object_set_new (r, "group", json_string (group)), 0);
+    }
+}
+
+//  The first curve of `report` suppressed from grid point `from` on, as
+//  DP shows a curve whose noisy number at risk fell below the minimum cell.
+static void
+s_suppress_tail (json_t *report, size_t from)
+{
+    json_t *r = s_find (report, "survival", NULL, NULL, 0);
+    size_t n = json_array_size (json_object_get (r, "time"));
+    json_t *sup = json_array ();
+    for (size_t k = 0; k < n; k++) {
+        json_array_append_new (sup, json_boolean (k >= from));
+        if (k < from)
+            continue;
+        const char *keys [] = { "value", "std_error", "conf_low", "conf_high", "conf_low_log",
+                                "conf_high_log" };
+        for (size_t j = 0; j < 6; j++)
+            json_array_set_new (json_object_get (r, keys [j]), k, json_null ());
+    }
+    json_object_set_new (r, "suppressed", sup);
+}
+
+//  km() as CSV: a row per group and grid time for survival (its log-log
+//  band as ci95) and for the number at risk, a row per median, the
+//  log-rank test in three rows; text quoted as everywhere else.
+static void
+test_km_csv (void **state)
+{
+    (void) state;
+    json_t *r = s_km_report ("km(Surv(time, status) ~ sex, grid=0:1020:30)", true, 0);
+    char *csv = coord_query_csv (r);
+    assert_non_null (csv);
+    assert_true (strncmp (csv, "statistic,column,group,level,value,ci95_low,ci95_high,"
+                               "suppressed\r\nleft_out,,,,0,,,false\r\n", 75) == 0);
+    //  The header, left_out, 2 x 35 survival and n_risk rows, 2 medians
+    //  and 3 log-rank rows.
+    assert_int_equal (s_lines (csv), 2 + 2 * 2 * 35 + 2 + 3);
+    s_km_csv_rows (csv, r, NULL, NULL);
+    //  The start of the curve and the medians, as R's survfit gives them
+    //  on the binned times.
+    s_has (csv, "\r\nsurvival,time,sex=0,0,1,1,1,false\r\n");
+    s_has (csv, "\r\nn_risk,time,sex=0,0,138,,,false\r\n");
+    s_has (csv, "\r\nn_risk,time,sex=1,0,90,,,false\r\n");
+    s_has (csv, "\r\nmedian_survival,time,sex=0,,270,210,330,false\r\n");
+    s_has (csv, "\r\nmedian_survival,time,sex=1,,450,360,540,false\r\n");
+    json_t *lr = s_find (r, "logrank", NULL, NULL, 0);
+    char want [128], v [32];
+    snprintf (want, sizeof want, "\r\nlogrank_chisq,time,,,%s,,,false\r\n",
+              s_csv_of (v, sizeof v, json_object_get (lr, "chisq")));
+    s_has (csv, want);
+    s_has (csv, "\r\nlogrank_df,time,,,1,,,false\r\n");
+    snprintf (want, sizeof want, "\r\nlogrank_p_value,time,,,%s,,,false\r\n",
+              s_csv_of (v, sizeof v, json_object_get (lr, "p_value")));
+    s_has (csv, want);
+    //  Each group's rows, then its median; the test last.
+    const char *order [] = { "\r\nsurvival,time,sex=0,0,", "\r\nn_risk,time,sex=0,1020,",
+                             "\r\nmedian_survival,time,sex=0,", "\r\nsurvival,time,sex=1,0,",
+                             "\r\nmedian_survival,time,sex=1,", "\r\nlogrank_chisq," };
+    for (size_t k = 1; k < 6; k++)
+        assert_true (strstr (csv, order [k - 1]) < strstr (csv, order [k]));
+    free (csv);
+
+    //  A group a spreadsheet would run, with a comma and quotes; a tail
+    //  suppressed: its rows empty and marked.
+    s_regroup (r, "sex=1", "=x, \"y\"");
+    s_suppress_tail (r, 30);
+    csv = coord_query_csv (r);
+    assert_non_null (csv);
+    s_km_csv_rows (csv, r, "=x, \"y\"", "\"'=x, \"\"y\"\"\"");
+    s_has (csv, "\r\nsurvival,time,\"'=x, \"\"y\"\"\",0,1,1,1,false\r\n");
+    s_has (csv, "\r\nsurvival,time,sex=0,900,,,,true\r\n");
+    s_has (csv, "\r\nsurvival,time,sex=0,870,");
+    assert_null (strstr (csv, "\r\nsurvival,time,sex=0,870,,"));
+    free (csv);
+    json_decref (r);
+
+    //  Under DP every row as its JSON says, bands as ci95; this seed
+    //  suppresses the tail of one curve.
+    r = s_km_report ("km(Surv(time, status) ~ sex, grid=0:1020:30)", false, 2);
+    csv = coord_query_csv (r);
+    assert_non_null (csv);
+    s_km_csv_rows (csv, r, NULL, NULL);
+    assert_int_equal (s_lines (csv), 2 + 2 * 2 * 35 + 2 + 3);
+    assert_true (json_is_true (json_array_get (json_object_get (s_find (r, "survival", NULL,
+                                                                         "sex=0", 0),
+                                                                 "suppressed"), 34)));
+    s_has (csv, ",,,,true\r\nsurvival,time,sex=0,1020,,,,true\r\nn_risk,time,sex=0,0,");
+    free (csv);
+    json_decref (r);
+}
+
+//  The n-th (from 0) occurrence of mark in text, or NULL.
+static const char *
+s_nth (const char *text, const char *mark, size_t n)
+{
+    const char *at = strstr (text, mark);
+    while (at && n--)
+        at = strstr (at + 1, mark);
+    return at;
+}
+
+static size_t
+s_count (const char *text, const char *mark)
+{
+    size_t n = 0;
+    for (const char *at = strstr (text, mark); at; at = strstr (at + 1, mark))
+        n++;
+    return n;
+}
+
+//  The plot area of the Kaplan-Meier chart: its top and bottom in pixels.
+static void
+s_km_plot (const char *html, double *top, double *bottom)
+{
+    const char *svg = strstr (html, "aria-label=\"Kaplan-Meier curves\"");
+    assert_non_null (svg);
+    const char *rect = strstr (svg, "<rect x=\"56\" y=\"");
+    assert_non_null (rect);
+    double height;
+    assert_int_equal (sscanf (rect, "<rect x=\"56\" y=\"%lf\" width=\"640\" height=\"%lf\"", top,
+                              &height), 2);
+    *bottom = *top + height;
+}
+
+//  The n-th curve of the chart is a step plot: M, then alternately across
+//  (x growing) and down (survival never rises), inside the plot; again M
+//  after a gap.
+//  Returns where it ends across.
+static double
+s_km_steps_of (const char *html, size_t nth)
+{
+    double top, bottom;
+    s_km_plot (html, &top, &bottom);
+    const char *path = s_nth (html, "<path class=\"km-curve\"", nth);
+    assert_non_null (path);
+    const char *d = strstr (path, " d=\"");
+    assert_non_null (d);
+    d += 4;
+    char *end;
+    assert_true (*d == 'M');
+    double x = strtod (d + 1, &end), y = strtod (end, &end);
+    assert_true (x >= 56 && y >= top - 1e-9 && y <= bottom + 1e-9);
+    char last = 'V';
+    while (*end != '"') {
+        char op = *end;
+        double v = strtod (end + 1, &end);
+        if (op == 'M') {
+            //  On again after a gap (a null), further on and no higher.
+            double w = strtod (end, &end);
+            assert_true (last == 'H' && v > x && w >= y && w <= bottom + 1e-9);
+            x = v;
+            y = w;
+            op = 'V';
+        }
+        else
+        if (op == 'H') {
+            assert_true (last == 'V' && v > x);
+            x = v;
+        }
+        else {
+            assert_true (op == 'V' && last == 'H' && v >= y && v <= bottom + 1e-9);
+            y = v;
+        }
+        last = op;
+    }
+    assert_true (x <= 56 + 640 + 1e-9);
+    return x;
+}
+
+//  The n-th band of the chart, of the curve r on the grid 0:1020 and
+//  banded at every point: up from its log-log band's upper bound at the start,
+//  across and down along conf_high, then back along conf_low, closed.
+static void
+s_km_band_is (const char *html, size_t nth, const json_t *r)
+{
+    double top, bottom;
+    s_km_plot (html, &top, &bottom);
+    json_t *high = json_object_get (r, "conf_high"), *low = json_object_get (r, "conf_low");
+    size_t n = json_array_size (json_object_get (r, "time"));
+    #define S_PX(v) (top + (1 - json_number_value (v)) * (bottom - top))
+    const char *path = s_nth (html, "<path class=\"km-band\"", nth);
+    assert_non_null (path);
+    const char *d = strstr (path, " d=\"");
+    assert_non_null (d);
+    char *end;
+    assert_true (d [4] == 'M');
+    double x = strtod (d + 5, &end), y = strtod (end, &end);
+    assert_true (fabs (x - 56) < 1e-9 && fabs (y - S_PX (json_array_get (high, 0))) < 0.06);
+    json_t *time = json_object_get (r, "time");
+    size_t v = 0, h = 0;
+    while (*end != 'Z') {
+        char op = *end;
+        double at = strtod (end + 1, &end);
+        if (op == 'H') {
+            //  Across to time[1 .. n - 1] and the end again on the way out,
+            //  back to time[n - 1 .. 0].
+            size_t k = h < n? (h + 1 < n? h + 1: n - 1): 2 * n - 1 - h;
+            double want = 56 + json_number_value (json_array_get (time, k)) / 1020 * 640;
+            assert_true (fabs (at - want) < 0.06);
+            h++;
+            continue;
+        }
+        //  The upper edge's n - 1 steps down to high[1 .. n - 1], the drop
+        //  to low[n - 1] at the end, then up to low[n - 2 .. 0] on the way
+        //  back.
+        json_t *want = v < n - 1? json_array_get (high, v + 1): json_array_get (low, 2 * n - 2 - v);
+        assert_true (fabs (at - S_PX (want)) < 0.06);
+        v++;
+    }
+    assert_int_equal (v, 2 * (n - 1) + 1);
+    assert_int_equal (h, 2 * n);
+    #undef S_PX
+}
+
+//  km() as HTML: a step curve and a shaded band per group, a legend, the
+//  axes, the numbers at risk under the plot, the medians and the log-rank
+//  test; group names escaped everywhere.
+static void
+test_km_html (void **state)
+{
+    (void) state;
+    json_t *r = s_km_report ("km(Surv(time, status) ~ sex, grid=0:1020:30)", true, 0);
+    char *html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    s_has (html, "<title>NOT PRIVATE &mdash; Cohort query: km(Surv(time, status) ~ sex, "
+                 "grid=0:1020:30)</title>");
+    s_has (html, "<div class=\"stamp\">NOT PRIVATE");
+    s_has (html, "NOT PRIVATE: exact figures, no noise.");
+    s_has (html, "<figcaption>Kaplan&ndash;Meier survival by sex</figcaption>");
+    assert_int_equal (s_count (html, "<path class=\"km-curve\""), 2);
+    assert_int_equal (s_count (html, "<path class=\"km-band\""), 2);
+    //  Both curves start at survival 1 at time 0 and reach the last grid
+    //  time; each band is closed.
+    double top, bottom;
+    s_km_plot (html, &top, &bottom);
+    char want [160];
+    snprintf (want, sizeof want, " d=\"M56.0 %.1fH", top);
+    assert_true (strstr (s_nth (html, "<path class=\"km-curve\"", 0), want) != NULL);
+    s_has (s_nth (html, "<path class=\"km-band\"", 0), "fill-opacity=\"0.15\"");
+    assert_true (fabs (s_km_steps_of (html, 0) - 696) < 1e-9);
+    assert_true (fabs (s_km_steps_of (html, 1) - 696) < 1e-9);
+    s_km_band_is (html, 0, s_find (r, "survival", NULL, "sex=0", 0));
+    s_km_band_is (html, 1, s_find (r, "survival", NULL, "sex=1", 0));
+    //  Legend and axes: y from 0 to 1, the time column across.
+    s_has (html, "class=\"legend\">sex=0</text>");
+    s_has (html, "class=\"legend\">sex=1</text>");
+    s_has (html, "text-anchor=\"end\">0</text>");
+    s_has (html, "text-anchor=\"end\">1</text>");
+    s_has (html, "class=\"axis\" text-anchor=\"middle\">time</text>");
+    s_has (html, ">survival</text>");
+    //  The numbers at risk, a column per grid time, in a box of their own
+    //  that scrolls, under the plot.
+    const char *risk = strstr (html, "<div class=\"scroll\"><table class=\"grid risk\">");
+    assert_non_null (risk);
+    assert_true (risk > strstr (html, "</svg>"));
+    s_has (risk, "<th>0</th><th>30</th><th>60</th>");
+    s_has (risk, "<th>1020</th></tr>");
+    s_has (risk, "</span>sex=0</th><td class=\"n\">138</td><td class=\"n\">138</td>"
+                 "<td class=\"n\">129</td>");
+    s_has (risk, "</span>sex=1</th><td class=\"n\">90</td>");
+    s_has (html, "<tr><th>sex=0</th><td class=\"n\">270</td><td class=\"n\">210 to 330</td>");
+    s_has (html, "Log-rank test between the groups: &#967;&#178; = 11.16, df = 1, p = ");
+    //  Each median dropped from the half line, in its curve's colour.
+    assert_int_equal (s_count (html, "<line class=\"km-median\""), 2);
+    snprintf (want, sizeof want, "<line class=\"km-median\" x1=\"%.1f\" y1=\"%.1f\" "
+              "x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ff7f0e\"", 56 + 450.0 / 1020 * 640,
+              (top + bottom) / 2, 56 + 450.0 / 1020 * 640, bottom);
+    s_has (html, want);
+    free (html);
+
+    //  Hostile group names are escaped in the legend, the curve's title,
+    //  the numbers at risk and the medians.
+    s_regroup (r, "sex=1", "<b>\"x\"</b>&");
+    html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    assert_null (strstr (html, "<b>"));
+    assert_int_equal (s_count (html, "&lt;b&gt;&quot;x&quot;&lt;/b&gt;&amp;"), 4);
+    s_has (html, want);
+    free (html);
+
+    //  A null inside a curve breaks it (and its band) in two.
+    json_t *gap = json_deep_copy (r);
+    json_t *first = s_find (gap, "survival", NULL, "sex=0", 0);
+    json_array_set_new (json_object_get (first, "value"), 10, json_null ());
+    html = coord_query_html (gap);
+    assert_non_null (html);
+    const char *steps = s_nth (html, "<path class=\"km-curve\"", 0);
+    assert_int_equal (s_count (steps, "M") - s_count (strstr (steps, "</path>"), "M"), 2);
+    const char *band = s_nth (html, "<path class=\"km-band\"", 0);
+    assert_int_equal (s_count (band, "Z") - s_count (strstr (band, "/>"), "Z"), 2);
+    s_km_steps_of (html, 0);
+    free (html);
+    json_decref (gap);
+
+    //  A suppressed tail: the curve stops where its values do, its cells
+    //  of the numbers at risk are marked, and the page says why.
+    s_suppress_tail (r, 30);
+    html = coord_query_html (r);
+    assert_non_null (html);
+    //  Survival at time 870 holds until 900, the first suppressed point.
+    assert_true (fabs (s_km_steps_of (html, 0) - (56 + 900.0 / 1020 * 640)) < 0.06);
+    assert_int_equal (s_count (html, "<td class=\"n dim\""), 5);
+    s_has (html, "A curve stops where its noisy number at risk is below the minimum cell");
+    free (html);
+    json_decref (r);
+
+    //  DP: no stamp, the privacy line, the bands' meaning and the log-rank
+    //  test's note; a lone curve of all records needs no legend.
+    r = s_km_report ("km(Surv(time, status) ~ sex, grid=0:1020:60)", false, 2);
+    html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    assert_null (strstr (html, "NOT PRIVATE"));
+    s_has (html, "&#949; = ");
+    s_has (html, "plus the DP noise's spread from a parametric bootstrap");
+    s_has (html, "read its p-value as approximate");
+    //  No figure here has a bare [lo, hi] under it.
+    assert_null (strstr (html, "[lo, hi] under a figure"));
+    s_has (html, "Number at risk at each grid point (noisy, as released)");
+    s_km_steps_of (html, 0);
+    s_km_steps_of (html, 1);
+    free (html);
+    json_decref (r);
+    r = s_km_report ("km(Surv(time, status) ~ 1, grid=0:1020:60)", false, 3);
+    html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    assert_int_equal (s_count (html, "<path class=\"km-curve\""), 1);
+    assert_null (strstr (html, "class=\"legend\""));
+    assert_null (strstr (html, "Log-rank"));
+    s_has (html, "<figcaption>Kaplan&ndash;Meier survival</figcaption>");
+    free (html);
+
+    //  Twelve curves: the legend wraps, the eleventh and twelfth are
+    //  dashed (line and key); a name longer than a row is squeezed into it.
+    json_t *curve = s_find (r, "survival", NULL, NULL, 0), *results = json_array ();
+    for (int g = 0; g < 12; g++) {
+        json_t *c = json_deep_copy (curve);
+        char name [300];
+        if (g == 11) {
+            memset (name, 'w', sizeof name - 1);
+            name [sizeof name - 1] = 0;
+        }
+        else
+            snprintf (name, sizeof name, "institution=%d", g);
+        json_object_set_new (c, "group", json_string (name));
+        json_array_append_new (results, c);
+    }
+    json_object_set_new (r, "results", results);
+    html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    assert_int_equal (s_count (html, "<path class=\"km-curve\""), 12);
+    assert_int_equal (s_count (html, "fill-opacity=\"0.05\""), 12);
+    assert_int_equal (s_count (html, "stroke-dasharray=\"7 3\""), 2 * 2);
+    assert_int_equal (s_count (html, "style=\"background:repeating-linear-gradient"), 2);
+    s_has (html, "textLength=\"618\" lengthAdjust=\"spacingAndGlyphs\"");
+    //  The plot sits under three rows of legend.
+    s_km_plot (html, &top, &bottom);
+    assert_true (top >= 16 + 3 * 18);
+    free (html);
+    json_decref (r);
+
+    //  Medians or a test alone, and a median that was not reached.
+    r = json_pack ("{s:{s:b}, s:[{s:s, s:s, s:s, s:n, s:i, s:n}, {s:s, s:s, s:f, s:i, s:f}]}",
+                   "privacy", "not_private", 1, "results", "statistic", "median_survival",
+                   "column", "time", "group", "a", "value", "conf_low", 300, "conf_high",
+                   "statistic", "logrank", "column", "time", "chisq", 2.5, "df", 1,
+                   "p_value", 0.11);
+    assert_non_null (r);
+    html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    assert_null (strstr (html, "<svg"));
+    s_has (html, "<tr><th>a</th><td class=\"n\"><span class=\"missing\">not reached</span></td>"
+                 "<td class=\"n\">300 to <span class=\"missing\">not reached</span></td>");
+    s_has (html, "&#967;&#178; = 2.5, df = 1, p = 0.11.");
+    free (html);
+    json_decref (r);
+}
+
+//  The shape of a km() result is checked like any other: a wrong type or
+//  length is refused with its place.
+static void
+test_km_bad_input (void **state)
+{
+    (void) state;
+    #define S_HEAD "{\"privacy\": {}, \"results\": ["
+    #define S_CURVE(members) "{\"statistic\": \"survival\", \"column\": \"time\", " members "}"
+    //  The least a curve needs is accepted.
+    json_error_t err;
+    json_t *r = json_loads (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], "
+                                            "\"n_risk\": [4, 2]") "]}", 0, &err);
+    assert_non_null (r);
+    char *text = coord_query_csv (r);
+    assert_non_null (text);
+    s_has (text, "\r\nsurvival,time,,30,0.5,,,false\r\nn_risk,time,,0,4,,,false\r\n");
+    free (text);
+    text = coord_query_html (r);
+    assert_non_null (text);
+    assert_int_equal (s_count (text, "<path class=\"km-curve\""), 1);
+    assert_null (strstr (text, "km-band"));
+    assert_null (strstr (text, "class=\"legend\""));
+    free (text);
+    //  One curve of a named group gets a legend; so do two of no group.
+    json_object_set_new (json_array_get (json_object_get (r, "results"), 0), "group",
+                         json_string ("sex=1"));
+    text = coord_query_html (r);
+    assert_non_null (text);
+    assert_int_equal (s_count (text, "class=\"legend\">sex=1</text>"), 1);
+    free (text);
+    json_object_del (json_array_get (json_object_get (r, "results"), 0), "group");
+    json_array_append_new (json_object_get (r, "results"),
+                           json_deep_copy (json_array_get (json_object_get (r, "results"), 0)));
+    text = coord_query_html (r);
+    assert_non_null (text);
+    assert_int_equal (s_count (text, "class=\"legend\">all</text>"), 2);
+    free (text);
+    json_decref (r);
+
+    s_refused (S_HEAD S_CURVE ("\"time\": 5, \"value\": [1], \"n_risk\": [4]") "]}",
+               "results[0]: time: expected an array of increasing numbers");
+    s_refused (S_HEAD S_CURVE ("\"time\": [], \"value\": [], \"n_risk\": []") "]}",
+               "results[0]: time");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 0], \"value\": [1, 1], \"n_risk\": [4, 4]") "]}",
+               "results[0]: time");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, null], \"value\": [1, 1], \"n_risk\": [4, 4]") "]}",
+               "results[0]: time");
+    s_refused (S_HEAD "{\"statistic\": \"count\", \"value\": 3}, "
+               S_CURVE ("\"time\": [0, 30], \"value\": [1], \"n_risk\": [4, 2]") "]}",
+               "results[1]: value: expected 2 numbers or nulls, one per time");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5]") "]}",
+               "results[0]: n_risk");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, \"0.5\"], \"n_risk\": [4, 2]")
+               "]}", "results[0]: value");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], \"n_risk\": [4, 2], "
+                               "\"conf_low\": [1, 0.2, 0.1]") "]}", "results[0]: conf_low");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], \"n_risk\": [4, 2], "
+                               "\"conf_high\": {}") "]}", "results[0]: conf_high");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], \"n_risk\": [4, 2], "
+                               "\"std_error\": [0, \"x\"]") "]}", "results[0]: std_error");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], \"n_risk\": [4, 2], "
+                               "\"conf_low_log\": [0]") "]}", "results[0]: conf_low_log");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], \"n_risk\": [4, 2], "
+                               "\"conf_high_log\": null") "]}", "results[0]: conf_high_log");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], \"n_risk\": [4, 2], "
+                               "\"suppressed\": [false]") "]}", "results[0]: suppressed");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], \"n_risk\": [4, 2], "
+                               "\"suppressed\": false") "]}", "results[0]: suppressed");
+    s_refused (S_HEAD S_CURVE ("\"time\": [0, 30], \"value\": [1, 0.5], \"n_risk\": [4, 2], "
+                               "\"group\": 1") "]}", "results[0]: group");
+    s_refused (S_HEAD "{\"statistic\": \"median_survival\", \"conf_low\": 1}]}",
+               "results[0]: value: expected a number or null");
+    s_refused (S_HEAD "{\"statistic\": \"median_survival\", \"value\": 3, \"conf_high\": \"4\"}]}",
+               "results[0]: conf_high");
+    s_refused (S_HEAD "{\"statistic\": \"logrank\", \"chisq\": 1, \"df\": 1.5, \"p_value\": 0.2}]}",
+               "results[0]: df: expected an integer");
+    s_refused (S_HEAD "{\"statistic\": \"logrank\", \"df\": 1, \"p_value\": 0.2}]}",
+               "results[0]: chisq");
+    s_refused (S_HEAD "{\"statistic\": \"logrank\", \"chisq\": 1, \"df\": 1, \"p_value\": []}]}",
+               "results[0]: p_value");
+    #undef S_CURVE
+    #undef S_HEAD
+}
+
+//  ---------------------------------------------------------------------------
 //  Allocation failures
 
 typedef struct {
@@ -1455,6 +2029,39 @@ test_glm_gaussian_matches_r (void **state)
     json_decref (r);
 }
 
+//  km(): every allocation of its results, CSV and HTML fails once, privacy
+//  off and under DP.
+static void
+test_km_out_of_memory (void **state)
+{
+    (void) state;
+    model_dict_t *dict = model_dict_load (COHORT_SOURCE_DIR "/datasets/lung_dictionary.csv");
+    model_csv_t *csv = NULL;
+    assert_non_null (dict);
+    assert_int_equal (model_csv_load (&csv, COHORT_SOURCE_DIR "/datasets/lung.csv", 0), 0);
+    model_records_t *rec = model_records_read (csv, dict, NULL, 0, 100000);
+    assert_non_null (rec);
+    for (int off = 0; off < 2; off++) {
+        s_walk_t w;
+        s_plan (&w.plan, dict, "km(Surv(time, status) ~ sex, grid=0:1020:60)", off, 1, 2);
+        uint64_t seed = 13;
+        dp_rng_t *rng = off? NULL: dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+        w.sum = s_federate (&w.plan.rel, rec, 3, rng);
+        dp_rng_destroy (&rng);
+        assert_true (alloc_walk (s_walk_results, &w) > 0);
+        w.report = coord_query_results (&w.plan.rel, w.sum, 3, NULL);
+        assert_non_null (w.report);
+        assert_true (alloc_walk (s_walk_csv, &w) > 0);
+        assert_true (alloc_walk (s_walk_html, &w) > 0);
+        json_decref (w.report);
+        free (w.sum);
+        s_unplan (&w.plan);
+    }
+    model_records_destroy (&rec);
+    model_csv_destroy (&csv);
+    model_dict_destroy (&dict);
+}
+
 int
 main (void)
 {
@@ -1478,6 +2085,10 @@ main (void)
         cmocka_unit_test (test_html),
         cmocka_unit_test (test_bad_input),
         cmocka_unit_test (test_out_of_memory),
+        cmocka_unit_test (test_km_csv),
+        cmocka_unit_test (test_km_html),
+        cmocka_unit_test (test_km_bad_input),
+        cmocka_unit_test (test_km_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
