@@ -809,15 +809,15 @@ done:
 #define S_KM_DRAWS 400          //  bootstrap draws of the noise per group
 
 //  The events d[b] and exits e[b] (events and censorings) of group g,
-//  bins 0..k (k + 1 of them); noisy ones floored at 0.
+//  bins 0..k (k + 1 of them), as released: noisy ones are not floored here
+//  (flooring each bin would bias the risk sets, their reverse sums,
+//  upward); s_km_curve keeps what it derives in range.
 static void
 s_km_table (const s_ctx_t *c, size_t g, size_t bins, double *d, double *e)
 {
     size_t base = g * c->rel->cells;
     for (size_t b = 0; b < bins; b++) {
         double ev = s_value (c, base + 2 * b), ce = s_value (c, base + 2 * b + 1);
-        ev = ev > 0? ev: 0;
-        ce = ce > 0? ce: 0;
         d [b] = ev;
         e [b] = ev + ce;
     }
@@ -834,17 +834,18 @@ s_km_curve (const double *d, const double *e, size_t bins, double *surv, double 
         n += e [b];
     double s = 1, v = 0;
     for (size_t b = 0; b + 1 < bins; b++) {
-        risk [b] = n;
-        if (n > 0 && d [b] > 0) {
-            double dd = d [b] < n? d [b]: n;
-            s *= 1 - dd / n;
-            v += n > dd? dd / (n * (n - dd)): INFINITY;
+        //  The risk set is the (noisy) sum of the exits still to come,
+        //  never below 0; the events are between 0 and it.
+        double at = n > 0? n: 0;
+        risk [b] = at;
+        double dd = d [b] < 0? 0: d [b] > at? at: d [b];
+        if (at > 0 && dd > 0) {
+            s *= 1 - dd / at;
+            v += at > dd? dd / (at * (at - dd)): INFINITY;
         }
         surv [b] = s;
         green [b] = v;
         n -= e [b];
-        if (n < 0)
-            n = 0;
     }
 }
 
@@ -877,10 +878,8 @@ s_km_group (s_ctx_t *c, size_t g, const char *label, double *d, double *e, doubl
         double *ss = ee + bins, *gg = ss + k, *rr = gg + k;
         for (size_t r = 0; r < S_KM_DRAWS; r++) {
             for (size_t b = 0; b < bins; b++) {
-                double ev = d [b] + gsl_ran_gaussian (c->rng, c->sd);
-                double ce = e [b] - d [b] + gsl_ran_gaussian (c->rng, c->sd);
-                dd [b] = ev > 0? ev: 0;
-                ee [b] = dd [b] + (ce > 0? ce: 0);
+                dd [b] = d [b] + gsl_ran_gaussian (c->rng, c->sd);
+                ee [b] = dd [b] + (e [b] - d [b]) + gsl_ran_gaussian (c->rng, c->sd);
             }
             s_km_curve (dd, ee, bins, ss, gg, rr);
             for (size_t i = 0; i < k; i++)
@@ -904,25 +903,32 @@ s_km_group (s_ctx_t *c, size_t g, const char *label, double *d, double *e, doubl
     json_t *lo = s_arr (c), *hi = s_arr (c), *lo_log = s_arr (c), *hi_log = s_arr (c);
     json_t *suppressed = s_arr (c);
     const double z = 1.959963984540054;
+    double *lo_s = draws, *hi_s = draws + k;
     for (size_t i = 0; i < k; i++) {
         double s = surv [i], v = green [i];
         //  Sampling (Greenwood) and, under DP, the noise: var(S) adds.
         double var_s = s * s * v + noise_var [i];
-        double sd_s = sqrt (var_s);
-        //  The variance of log S and the log-log band from it.
-        double vlog = s > 0? var_s / (s * s): INFINITY;
-        double l1 = s > 0? s * exp (-z * sqrt (vlog)): 0, h1 = s > 0? fmin (1, s * exp (z * sqrt (vlog))): 0;
+        double sd_s = sqrt (var_s), nz = z * sqrt (noise_var [i]);
+        //  Greenwood's bands (log-log, and R's log), widened under DP by
+        //  the noise's 95% spread of S on each side: the noise does not
+        //  shrink with S near 1 as Greenwood's variance does, so it is
+        //  not put through the transforms.
+        double l1 = s > 0? s * exp (-z * sqrt (v)): 0, h1 = s > 0? fmin (1, s * exp (z * sqrt (v))): 0;
         double l2 = s, h2 = s;
         if (s > 0 && s < 1) {
-            double th = log (-log (s)), set = sqrt (vlog) / fabs (log (s));
+            double th = log (-log (s)), set = sqrt (v) / fabs (log (s));
             l2 = exp (-exp (th + z * set));
             h2 = exp (-exp (th - z * set));
         }
+        l1 = fmax (0, l1 - nz), h1 = fmin (1, h1 + nz);
+        l2 = fmax (0, l2 - nz), h2 = fmin (1, h2 + nz);
+        lo_s [i] = l2;
+        hi_s [i] = h2;
         bool small = s_small (c, risk [i]);
         s_push (c, time, s_real (c, q->breaks [i]));
         s_push (c, value, small? s_new (c, json_null ()): s_real (c, s));
         s_push (c, se, small? s_new (c, json_null ()): s_real (c, sd_s));
-        s_push (c, nrisk, s_count (c, risk [i]));
+        s_push (c, nrisk, small? s_new (c, json_null ()): s_count (c, risk [i]));
         s_push (c, lo, small? s_new (c, json_null ()): s_real (c, l2));
         s_push (c, hi, small? s_new (c, json_null ()): s_real (c, h2));
         s_push (c, lo_log, small? s_new (c, json_null ()): s_real (c, l1));
@@ -942,20 +948,9 @@ s_km_group (s_ctx_t *c, size_t g, const char *label, double *d, double *e, doubl
     else
         json_decref (suppressed);
     s_add (c, r);
-    //  The median survival time, with the grid points where the bands
-    //  cross 0.5 as its interval (the log-log band's, as R's
-    //  quantile.survfit does with its own band).
-    double *lo_s = draws, *hi_s = draws + k;
-    for (size_t i = 0; i < k; i++) {
-        double s = surv [i], var_s = s * s * green [i] + noise_var [i];
-        double vlog = s > 0? var_s / (s * s): INFINITY;
-        lo_s [i] = s, hi_s [i] = s;
-        if (s > 0 && s < 1) {
-            double th = log (-log (s)), set = sqrt (vlog) / fabs (log (s));
-            lo_s [i] = exp (-exp (th + z * set));
-            hi_s [i] = exp (-exp (th - z * set));
-        }
-    }
+    //  The median survival time, with the grid points where the log-log
+    //  band crosses 0.5 as its interval (as R's quantile.survfit does with
+    //  its own band).
     json_t *m = s_obj (c);
     s_set (c, m, "statistic", s_str (c, "median_survival"));
     s_set (c, m, "column", s_str (c, c->labels [0]));
