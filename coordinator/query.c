@@ -835,18 +835,48 @@ s_km_curve (const double *d, const double *e, size_t bins, double *surv, double 
     double s = 1, v = 0;
     for (size_t b = 0; b + 1 < bins; b++) {
         //  The risk set is the (noisy) sum of the exits still to come,
-        //  never below 0; the events are between 0 and it.
+        //  never below 0. The events are at most the risk set but are not
+        //  floored at 0: each factor 1 - d/n then stays unbiased under the
+        //  noise (a floor would pull every sparse bin's events up and the
+        //  curve down); the product is kept within [0, 1].
         double at = n > 0? n: 0;
         risk [b] = at;
-        double dd = d [b] < 0? 0: d [b] > at? at: d [b];
-        if (at > 0 && dd > 0) {
+        double dd = d [b] > at? at: d [b];
+        if (at > 0 && dd != 0) {
             s *= 1 - dd / at;
-            v += at > dd? dd / (at * (at - dd)): INFINITY;
+            s = s < 0? 0: s > 1? 1: s;
+            if (dd > 0)
+                v += at > dd? dd / (at * (at - dd)): INFINITY;
         }
         surv [b] = s;
         green [b] = v;
         n -= e [b];
     }
+}
+
+//  The least-squares non-increasing fit of s[0..n-1], in place (pool
+//  adjacent violators): a noisy curve made monotone without the downward
+//  pull of flooring its events. `scratch` holds 2 n numbers.
+static void
+s_km_monotone (double *s, size_t n, double *scratch)
+{
+    double *val = scratch, *len = scratch + n;
+    size_t blocks = 0;
+    for (size_t i = 0; i < n; i++) {
+        val [blocks] = s [i];
+        len [blocks] = 1;
+        blocks++;
+        while (blocks > 1 && val [blocks - 2] < val [blocks - 1]) {
+            double w = len [blocks - 2] + len [blocks - 1];
+            val [blocks - 2] = (val [blocks - 2] * len [blocks - 2]
+                              + val [blocks - 1] * len [blocks - 1]) / w;
+            len [blocks - 2] = w;
+            blocks--;
+        }
+    }
+    for (size_t b = 0, at = 0; b < blocks; b++)
+        for (size_t j = 0; j < (size_t) len [b]; j++)
+            s [at++] = val [b];
 }
 
 //  The first grid point whose value is at most 0.5, or NaN.
@@ -868,6 +898,10 @@ s_km_group (s_ctx_t *c, size_t g, const char *label, double *d, double *e, doubl
     size_t k = q->n_breaks, bins = k + 1;
     s_km_table (c, g, bins, d, e);
     s_km_curve (d, e, bins, surv, green, risk);
+    //  Scratch for the monotone fit: the draws' area, free until the
+    //  bootstrap below.
+    if (!c->off)
+        s_km_monotone (surv, k, draws);
     //  Under DP, the noise's spread of the curve at each grid point, by a
     //  parametric bootstrap over the known noise (post-processing).
     double *noise_var = draws + S_KM_DRAWS * k;
@@ -882,6 +916,7 @@ s_km_group (s_ctx_t *c, size_t g, const char *label, double *d, double *e, doubl
                 ee [b] = dd [b] + (e [b] - d [b]) + gsl_ran_gaussian (c->rng, c->sd);
             }
             s_km_curve (dd, ee, bins, ss, gg, rr);
+            s_km_monotone (ss, k, gg);
             for (size_t i = 0; i < k; i++)
                 draws [r * k + i] = ss [i];
         }
