@@ -152,14 +152,74 @@ s_check_fields (size_t i, const json_t *r, const char **keys, size_t n, size_t r
     return 0;
 }
 
+//  glm(): the fit statistics after the coefficients, in the order the
+//  CSV and the page show them.
+static const char *s_glm_fit [] = {
+    "deviance", "null_deviance", "df_residual", "aic", "iterations", "n"
+};
+static const char *s_glm_fit_label [] = {
+    "residual deviance", "null deviance", "residual degrees of freedom", "AIC",
+    "iterations", "records in the fit (n)"
+};
+#define S_GLM_FIT (sizeof s_glm_fit / sizeof s_glm_fit [0])
+
+static bool
+s_is_glm_fit (const char *stat)
+{
+    for (size_t k = 0; k < S_GLM_FIT; k++)
+        if (!strcmp (stat, s_glm_fit [k]))
+            return true;
+    return false;
+}
+
+//  The test statistic of a coefficient: "t" (gaussian) or "z"; NULL if it
+//  has neither or both.
+static const char *
+s_glm_stat_name (const json_t *r)
+{
+    bool t = json_object_get (r, "t") != NULL, z = json_object_get (r, "z") != NULL;
+    return t == z? NULL: t? "t": "z";
+}
+
+//  A glm() report's result: a coefficient (a term and its numbers), a fit
+//  statistic (a number or null), or an error (a string, and the only
+//  result).
 static int
-s_check_result (size_t i, const json_t *r)
+s_check_glm (size_t i, const json_t *r, const char *stat, size_t results)
+{
+    if (!strcmp (stat, "error")) {
+        if (!json_is_string (json_object_get (r, "value")))
+            return s_bad (i, "error: value: expected a string");
+        return results == 1? 0: s_bad (i, "error: expected as the only result");
+    }
+    if (s_is_glm_fit (stat)) {
+        const char *keys [] = { "value" };
+        return s_check_fields (i, r, keys, 1, 1);
+    }
+    if (strcmp (stat, "coefficient"))
+        return util_error (UTIL_EINPUT, "query report: results[%zu]: statistic: '%s' is not a "
+                           "glm() figure", i, stat);
+    if (!json_is_string (json_object_get (r, "term")))
+        return s_bad (i, "term: expected a string");
+    const char *test = s_glm_stat_name (r);
+    if (!test)
+        return s_bad (i, "coefficient: expected one of t and z");
+    const char *keys [] = { "estimate", "std_error", test, "p_value", "conf_low", "conf_high" };
+    return s_check_fields (i, r, keys, 6, 6);
+}
+
+static int
+s_check_result (size_t i, const json_t *r, bool glm, size_t results)
 {
     if (!json_is_object (r))
         return s_bad (i, "expected an object");
     const char *stat = coord_render_str (r, "statistic");
     if (!stat)
         return s_bad (i, "statistic: expected a string");
+    if (glm)
+        return s_check_glm (i, r, stat, results);
+    if (!strcmp (stat, "coefficient"))
+        return s_bad (i, "coefficient: only in a glm() report (kind \"glm\")");
     json_t *column = json_object_get (r, "column"), *columns = json_object_get (r, "columns");
     json_t *group = json_object_get (r, "group"), *values = json_object_get (r, "values");
     json_t *ci = json_object_get (r, "ci95"), *sup = json_object_get (r, "suppressed");
@@ -231,6 +291,14 @@ s_check_result (size_t i, const json_t *r)
     return 0;
 }
 
+//  The report is a glm()'s (its kind says so).
+static bool
+s_is_glm (const json_t *report)
+{
+    const char *kind = coord_render_str (report, "kind");
+    return kind && !strcmp (kind, "glm");
+}
+
 static int
 s_check (const json_t *report)
 {
@@ -249,10 +317,14 @@ s_check (const json_t *report)
     json_t *notes = json_object_get (report, "notes");
     if (notes && !s_strings (notes, 0))
         return util_error (UTIL_EINPUT, "query report: notes: expected an array of strings");
+    json_t *kind = json_object_get (report, "kind");
+    if (kind && !json_is_string (kind))
+        return util_error (UTIL_EINPUT, "query report: kind: expected a string");
+    bool glm = s_is_glm (report);
     size_t i;
     json_t *r;
     json_array_foreach (results, i, r)
-        if (s_check_result (i, r))
+        if (s_check_result (i, r, glm, json_array_size (results)))
             return -1;
     return 0;
 }
@@ -497,9 +569,58 @@ s_csv_result (FILE *out, const json_t *r)
     return 0;
 }
 
+//  glm(): the regression table in broom's tidy columns (statistic: t or
+//  z), a blank line, then the fit as statistic,value rows: records left
+//  out, the fit statistics in their order, or the error that stopped the
+//  fit (then the table has no rows).
+static int
+s_csv_glm (const json_t *report, FILE *out)
+{
+    json_t *results = json_object_get (report, "results");
+    size_t i;
+    json_t *r;
+    fputs ("term,estimate,std.error,statistic,p.value,conf.low,conf.high\r\n", out);
+    json_array_foreach (results, i, r) {
+        if (strcmp (coord_render_str (r, "statistic"), "coefficient"))
+            continue;
+        const char *keys [] = { "estimate", "std_error", s_glm_stat_name (r), "p_value",
+                                "conf_low", "conf_high" };
+        s_csv_text (out, coord_render_str (r, "term"));
+        for (size_t k = 0; k < 6; k++) {
+            fputc (',', out);
+            s_csv_num (out, json_object_get (r, keys [k]));
+        }
+        fputs ("\r\n", out);
+    }
+    fputs ("\r\nstatistic,value\r\n", out);
+    json_t *left = json_object_get (report, "left_out");
+    if (left) {
+        fputs ("left_out,", out);
+        s_csv_num (out, json_object_get (left, "value"));
+        fputs ("\r\n", out);
+    }
+    for (size_t k = 0; k < S_GLM_FIT; k++)
+        json_array_foreach (results, i, r)
+            if (!strcmp (coord_render_str (r, "statistic"), s_glm_fit [k])) {
+                s_csv_text (out, s_glm_fit [k]);
+                fputc (',', out);
+                s_csv_num (out, json_object_get (r, "value"));
+                fputs ("\r\n", out);
+            }
+    json_array_foreach (results, i, r)
+        if (!strcmp (coord_render_str (r, "statistic"), "error")) {
+            fputs ("error,", out);
+            s_csv_text (out, coord_render_str (r, "value"));
+            fputs ("\r\n", out);
+        }
+    return 0;
+}
+
 static int
 s_csv (const json_t *report, FILE *out)
 {
+    if (s_is_glm (report))
+        return s_csv_glm (report, out);
     fputs ("statistic,column,group,level,value,ci95_low,ci95_high,suppressed\r\n", out);
     json_t *left = json_object_get (report, "left_out");
     if (left)
@@ -1591,6 +1712,165 @@ s_html_km (s_page_t *p, const json_t *results, size_t from, size_t to)
     s_html_figure_close (p, results, from, to, false);
 }
 
+//  ---------------------------------------------------------------------------
+//  glm()
+
+//  The forest plot of the coefficients but the intercept: a row per term,
+//  a point at the estimate and a line over its 95% interval, on one axis
+//  that holds them all and 0 (dashed). Term names longer than the margin
+//  are squeezed into it.
+static void
+s_glm_forest (s_page_t *p, const json_t *results, size_t terms)
+{
+    FILE *out = p->out;
+    const double row_h = 24, char_w = 7, max_label = 220;
+    double lo = 0, hi = 0, label_w = 40;
+    size_t i;
+    json_t *r;
+    json_array_foreach (results, i, r) {
+        const char *term = coord_render_str (r, "term");
+        if (strcmp (coord_render_str (r, "statistic"), "coefficient")
+        ||  !strcmp (term, "(Intercept)"))
+            continue;
+        label_w = fmax (label_w, fmin (max_label, (double) s_chars (term) * char_w));
+        const char *keys [] = { "estimate", "conf_low", "conf_high" };
+        double v;
+        for (size_t k = 0; k < 3; k++)
+            if (coord_render_num (r, keys [k], &v)) {
+                lo = fmin (lo, v);
+                hi = fmax (hi, v);
+            }
+    }
+    double left = 12 + label_w + 12, right = S_W - S_PAD_R;
+    double step = s_nice_step ((hi - lo) / 6);
+    lo = floor (lo / step) * step;
+    hi = ceil (hi / step) * step;
+    if (!(hi > lo))
+        hi = lo + step;
+    double top = S_PAD_T, height = (double) terms * row_h;
+    int h = (int) (top + height) + S_PAD_B;
+    #define S_FX(x) (left + ((x) - lo) / (hi - lo) * (right - left))
+    fprintf (out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+                  "height=\"%d\" role=\"img\" aria-label=\"forest plot\">\n"
+                  "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"#fafafa\" "
+                  "stroke=\"#bbb\"/>\n", S_W, h, S_W, h, left, top, right - left, height);
+    for (int k = 0; k <= 40 && lo + k * step <= hi + step * 1e-9; k++) {
+        double x = S_FX (lo + k * step);
+        fprintf (out, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#e4e4e4\"/>"
+                      "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%.6g</text>\n",
+                 x, top, x, top + height, x, top + height + 16, lo + k * step);
+    }
+    fprintf (out, "<line class=\"forest-zero\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" "
+                  "stroke=\"#666\" stroke-dasharray=\"4 3\"/>\n"
+                  "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">estimate "
+                  "and its 95%% interval</text>\n", S_FX (0), top, S_FX (0), top + height,
+             (left + right) / 2, h - 6);
+    size_t row = 0;
+    json_array_foreach (results, i, r) {
+        const char *term = coord_render_str (r, "term");
+        if (strcmp (coord_render_str (r, "statistic"), "coefficient")
+        ||  !strcmp (term, "(Intercept)"))
+            continue;
+        double y = top + ((double) row++ + 0.5) * row_h, est, cl, ch;
+        fprintf (out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"legend\"",
+                 left - 8, y + 4);
+        if ((double) s_chars (term) * char_w > label_w)
+            fprintf (out, " textLength=\"%.0f\" lengthAdjust=\"spacingAndGlyphs\"", label_w);
+        fputc ('>', out);
+        coord_render_esc (out, term);
+        fputs ("</text>\n", out);
+        if (coord_render_num (r, "conf_low", &cl) && coord_render_num (r, "conf_high", &ch))
+            fprintf (out, "<line class=\"forest-ci\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                          "y2=\"%.1f\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n",
+                     S_FX (cl), y, S_FX (ch), y);
+        if (coord_render_num (r, "estimate", &est)) {
+            fprintf (out, "<circle class=\"forest-est\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+                          "fill=\"#1f77b4\"><title>", S_FX (est), y);
+            coord_render_esc (out, term);
+            fprintf (out, ": %.4g</title></circle>\n", est);
+        }
+        else
+            fprintf (out, "<text x=\"%.1f\" y=\"%.1f\" class=\"sup\">not estimable</text>\n",
+                     left + 6, y + 4);
+    }
+    #undef S_FX
+    fputs ("</svg>\n", out);
+}
+
+//  A glm() report, all of results: the regression table, the forest plot
+//  and the fit statistics; or the error that stopped the fit.
+static void
+s_html_glm (s_page_t *p, const json_t *results)
+{
+    FILE *out = p->out;
+    size_t n = json_array_size (results), terms = 0, plotted = 0;
+    const char *test = "t";
+    for (size_t i = 0; i < n; i++) {
+        const json_t *r = json_array_get (results, i);
+        if (strcmp (coord_render_str (r, "statistic"), "coefficient"))
+            continue;
+        test = s_glm_stat_name (r);
+        terms++;
+        plotted += strcmp (coord_render_str (r, "term"), "(Intercept)") != 0;
+    }
+    fputs ("<figure><figcaption>Regression</figcaption>\n", out);
+    const char *error = coord_render_str (json_array_get (results, 0), "statistic");
+    if (error && !strcmp (error, "error")) {
+        fputs ("<p class=\"missing glm-error\">", out);
+        coord_render_esc (out, coord_render_str (json_array_get (results, 0), "value"));
+        fputs ("</p>\n", out);
+    }
+    if (terms) {
+        fprintf (out, "<table class=\"grid glm\">\n<tr><th>term</th><th>estimate</th>"
+                      "<th>std. error</th><th>%s</th><th>p</th><th>95%% interval</th></tr>\n",
+                 test);
+        const char *na = "<span class=\"missing\">n/a</span>";
+        for (size_t i = 0; i < n; i++) {
+            const json_t *r = json_array_get (results, i);
+            if (strcmp (coord_render_str (r, "statistic"), "coefficient"))
+                continue;
+            fputs ("<tr><th>", out);
+            coord_render_esc (out, coord_render_str (r, "term"));
+            fputs ("</th>", out);
+            const char *keys [] = { "estimate", "std_error", test, "p_value" };
+            for (size_t k = 0; k < 4; k++) {
+                fputs ("<td class=\"n\">", out);
+                s_html_num (out, json_object_get (r, keys [k]), na);
+                fputs ("</td>", out);
+            }
+            fputs ("<td class=\"n\">", out);
+            s_html_num (out, json_object_get (r, "conf_low"), na);
+            fputs (" to ", out);
+            s_html_num (out, json_object_get (r, "conf_high"), na);
+            fputs ("</td></tr>\n", out);
+        }
+        fputs ("</table>\n", out);
+    }
+    if (plotted) {
+        s_glm_forest (p, results, plotted);
+        fprintf (out, "<p class=\"note\">Points: the estimates; lines: their 95%% intervals "
+                      "(%s); dashed: no effect (0). The intercept is in the table only.</p>\n",
+                 p->private? "sampling error plus the DP noise's spread, from a parametric "
+                             "bootstrap": "sampling error");
+    }
+    bool fit = false;
+    for (size_t k = 0; k < S_GLM_FIT; k++)
+        for (size_t i = 0; i < n; i++) {
+            const json_t *r = json_array_get (results, i);
+            if (strcmp (coord_render_str (r, "statistic"), s_glm_fit [k]))
+                continue;
+            if (!fit)
+                fputs ("<table class=\"grid glm-fit\">\n", out);
+            fit = true;
+            fprintf (out, "<tr><th>%s</th><td class=\"n\">", s_glm_fit_label [k]);
+            s_html_num (out, json_object_get (r, "value"), "<span class=\"missing\">n/a</span>");
+            fputs ("</td></tr>\n", out);
+        }
+    if (fit)
+        fputs ("</table>\n", out);
+    s_html_figure_close (p, results, 0, n, false);
+}
+
 static void
 s_html_privacy (s_page_t *p)
 {
@@ -1669,7 +1949,9 @@ s_html (const json_t *report, FILE *out)
     fputs ("<h2>Results</h2>\n", out);
     json_t *results = json_object_get (report, "results");
     size_t n = json_array_size (results);
-    for (size_t i = 0; i < n; ) {
+    if (s_is_glm (report) && n)
+        s_html_glm (&p, results);
+    for (size_t i = 0; i < n && !s_is_glm (report); ) {
         const json_t *r = json_array_get (results, i);
         const char *stat = coord_render_str (r, "statistic");
         size_t j = i + 1;

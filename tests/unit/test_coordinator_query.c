@@ -2062,6 +2062,347 @@ test_km_out_of_memory (void **state)
     model_dict_destroy (&dict);
 }
 
+//  ---------------------------------------------------------------------------
+//  glm() reports: CSV, HTML, shape checks
+
+#define S_GLM_TEXT "glm(glucose ~ age + mass + diabetes, family=gaussian)"
+
+//  The report of S_GLM_TEXT (or `text`) on Pima across 3 sites: privacy off,
+//  or at epsilon 1 with each site's seeded noise.
+static json_t *
+s_glm_report (const char *text, bool off, uint64_t seed)
+{
+    dp_rng_t *rng = off? NULL: dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+    json_t *r = s_query (text, off, 1, 3, rng, NULL);
+    json_object_set_new (r, "query", json_string (text));
+    dp_rng_destroy (&rng);
+    return r;
+}
+
+//  The CSV holds, in order, the tidy table of every coefficient of
+//  `report` (its term written as `shown` when it is `raw`), a blank line,
+//  and the fit statistics; nothing else.
+static void
+s_glm_csv_is (const char *csv, const json_t *report, const char *raw, const char *shown)
+{
+    char want [4096], num [64];
+    size_t at = 0;
+    at += (size_t) snprintf (want + at, sizeof want - at,
+                             "term,estimate,std.error,statistic,p.value,conf.low,conf.high\r\n");
+    size_t i;
+    json_t *r;
+    json_array_foreach (json_object_get (report, "results"), i, r) {
+        if (strcmp (json_string_value (json_object_get (r, "statistic")), "coefficient"))
+            continue;
+        const char *term = json_string_value (json_object_get (r, "term"));
+        at += (size_t) snprintf (want + at, sizeof want - at, "%s",
+                                 raw && !strcmp (term, raw)? shown: term);
+        const char *keys [] = { "estimate", "std_error", "t", "p_value", "conf_low", "conf_high" };
+        for (int k = 0; k < 6; k++)
+            at += (size_t) snprintf (want + at, sizeof want - at, ",%s",
+                                     s_csv_of (num, sizeof num, json_object_get (r, keys [k])));
+        at += (size_t) snprintf (want + at, sizeof want - at, "\r\n");
+    }
+    at += (size_t) snprintf (want + at, sizeof want - at, "\r\nstatistic,value\r\nleft_out,%s\r\n",
+                             s_csv_of (num, sizeof num, json_object_get (json_object_get (
+                                 report, "left_out"), "value")));
+    const char *fit [] = { "deviance", "null_deviance", "df_residual", "aic", "iterations", "n" };
+    for (int k = 0; k < 6; k++)
+        at += (size_t) snprintf (want + at, sizeof want - at, "%s,%s\r\n", fit [k],
+                                 s_csv_of (num, sizeof num, json_object_get (
+                                     s_find (report, fit [k], NULL, NULL, 0), "value")));
+    assert_true (at < sizeof want);
+    assert_string_equal (csv, want);
+}
+
+static void
+test_glm_csv (void **state)
+{
+    (void) state;
+    for (int off = 1; off >= 0; off--) {
+        json_t *r = s_glm_report (S_GLM_TEXT, off, 7);
+        char *csv = coord_query_csv (r);
+        assert_non_null (csv);
+        s_glm_csv_is (csv, r, NULL, NULL);
+        assert_int_equal (s_count (csv, "\r\n"), 1 + 4 + 1 + 1 + 1 + 6);
+        s_has (csv, "\r\n(Intercept),");
+        s_has (csv, "\r\nage,");
+        s_has (csv, "\r\ndiabetes,");
+        //  Exact figures are R's (test_glm_gaussian_matches_r); here the
+        //  first row's estimate read back is the JSON's.
+        const char *row = strstr (csv, "\r\nmass,");
+        assert_non_null (row);
+        s_close (strtod (row + 7, NULL),
+                 s_num (json_object_get (s_find (r, "coefficient", NULL, NULL, 2), "estimate")),
+                 1e-14, "mass estimate");
+        free (csv);
+        //  A term a spreadsheet would run, with a comma and a quote.
+        json_object_set_new (s_find (r, "coefficient", NULL, NULL, 1), "term",
+                             json_string ("=HYPERLINK(\"x\", 1)"));
+        csv = coord_query_csv (r);
+        assert_non_null (csv);
+        s_glm_csv_is (csv, r, "=HYPERLINK(\"x\", 1)", "\"'=HYPERLINK(\"\"x\"\", 1)\"");
+        free (csv);
+        //  A null (not finite) figure is an empty field.
+        json_object_set_new (s_find (r, "coefficient", NULL, NULL, 3), "p_value", json_null ());
+        csv = coord_query_csv (r);
+        assert_non_null (csv);
+        s_glm_csv_is (csv, r, "=HYPERLINK(\"x\", 1)", "\"'=HYPERLINK(\"\"x\"\", 1)\"");
+        free (csv);
+        json_decref (r);
+    }
+    //  A singular design: no coefficient rows, the error's line quoted.
+    json_t *r = s_glm_report ("glm(glucose ~ mass + mass, family=gaussian)", true, 0);
+    char *csv = coord_query_csv (r);
+    assert_non_null (csv);
+    assert_string_equal (csv, "term,estimate,std.error,statistic,p.value,conf.low,conf.high\r\n"
+                              "\r\nstatistic,value\r\nleft_out,16\r\n"
+                              "error,\"glm(): the design is singular (collinear columns, or a "
+                              "level no record has)\"\r\n");
+    free (csv);
+    json_decref (r);
+}
+
+//  The forest plot's x of `value` from its axis: the dashed zero line and
+//  one labelled tick away from it.
+static void
+s_glm_axis (const char *svg, double *x0, double *scale)
+{
+    const char *zero = strstr (svg, "<line class=\"forest-zero\" x1=\"");
+    assert_non_null (zero);
+    assert_int_equal (sscanf (zero, "<line class=\"forest-zero\" x1=\"%lf\"", x0), 1);
+    //  Ticks: <line x1=X .../><text x=X ...>V</text>
+    const char *tick = strstr (svg, "text-anchor=\"middle\">");
+    double x = 0, v = 0;
+    *scale = 0;
+    for (; tick && *scale == 0; tick = strstr (tick + 1, "text-anchor=\"middle\">")) {
+        const char *tx = tick;
+        while (tx > svg && strncmp (tx, "<text x=\"", 9))
+            tx--;
+        if (sscanf (tx, "<text x=\"%lf\"", &x) == 1
+        &&  sscanf (tick + 21, "%lf", &v) == 1 && v != 0)
+            *scale = (x - *x0) / v;
+    }
+    assert_true (*scale > 0);
+}
+
+static void
+test_glm_html (void **state)
+{
+    (void) state;
+    for (int off = 1; off >= 0; off--) {
+        json_t *r = s_glm_report (S_GLM_TEXT, off, 11);
+        char *html = coord_query_html (r);
+        assert_non_null (html);
+        s_html_clean (html);
+        if (off) {
+            s_has (html, "<div class=\"stamp\">NOT PRIVATE");
+            s_has (html, "<p class=\"dp off\">NOT PRIVATE");
+        }
+        else {
+            assert_null (strstr (html, "NOT PRIVATE"));
+            s_has (html, "<p class=\"dp\">&#949; = 1, &#948; = 1e-05");
+            s_has (html, "DP noise's spread");
+        }
+        //  The table: a row per term with its figures; the plot: a point
+        //  and an interval per term but the intercept, each where the axis
+        //  puts it.
+        const char *table = strstr (html, "<table class=\"grid glm\">");
+        assert_non_null (table);
+        s_has (table, "<th>term</th><th>estimate</th><th>std. error</th><th>t</th><th>p</th>"
+                      "<th>95% interval</th>");
+        const char *svg = strstr (html, "aria-label=\"forest plot\"");
+        assert_non_null (svg);
+        assert_true (svg > table);
+        assert_int_equal (s_count (html, "<circle class=\"forest-est\""), 3);
+        assert_int_equal (s_count (html, "<line class=\"forest-ci\""), 3);
+        assert_int_equal (s_count (html, "class=\"forest-zero\""), 1);
+        s_has (svg, "stroke-dasharray=\"4 3\"/>");
+        s_has (svg, "class=\"axis\" text-anchor=\"middle\">estimate and its 95% interval</text>");
+        double x0, scale;
+        s_glm_axis (svg, &x0, &scale);
+        const char *names [] = { "(Intercept)", "age", "mass", "diabetes" };
+        for (size_t j = 0; j < 4; j++) {
+            json_t *c = s_find (r, "coefficient", NULL, NULL, j);
+            assert_string_equal (json_string_value (json_object_get (c, "term")), names [j]);
+            char mark [64];
+            snprintf (mark, sizeof mark, "<tr><th>%s</th><td class=\"n\">", names [j]);
+            s_has (table, mark);
+            if (j == 0) {
+                snprintf (mark, sizeof mark, ">%s</text>", names [j]);
+                assert_null (strstr (svg, mark));
+                continue;
+            }
+            const char *pt = s_nth (html, "<circle class=\"forest-est\"", j - 1);
+            const char *ci = s_nth (html, "<line class=\"forest-ci\"", j - 1);
+            double cx, cy, x1, y1, x2, y2;
+            assert_int_equal (sscanf (pt, "<circle class=\"forest-est\" cx=\"%lf\" cy=\"%lf\"",
+                                      &cx, &cy), 2);
+            assert_int_equal (sscanf (ci, "<line class=\"forest-ci\" x1=\"%lf\" y1=\"%lf\" "
+                                          "x2=\"%lf\" y2=\"%lf\"", &x1, &y1, &x2, &y2), 4);
+            double est = s_num (json_object_get (c, "estimate"));
+            double lo = s_num (json_object_get (c, "conf_low"));
+            double hi = s_num (json_object_get (c, "conf_high"));
+            assert_true (fabs (cx - (x0 + scale * est)) <= 0.2);
+            assert_true (fabs (x1 - (x0 + scale * lo)) <= 0.2);
+            assert_true (fabs (x2 - (x0 + scale * hi)) <= 0.2);
+            assert_true (y1 == cy && y2 == cy && x1 <= cx && cx <= x2);
+            assert_true (cx >= 0 && x2 <= 720);
+            snprintf (mark, sizeof mark, ">%s</text>", names [j]);
+            s_has (svg, mark);
+        }
+        //  Rows from the top in the order of the table.
+        double y [3];
+        for (size_t j = 0; j < 3; j++)
+            assert_int_equal (sscanf (s_nth (html, "<circle class=\"forest-est\"", j),
+                                      "<circle class=\"forest-est\" cx=\"%*f\" cy=\"%lf\"",
+                                      &y [j]), 1);
+        assert_true (y [0] < y [1] && y [1] < y [2]);
+        s_has (html, "<table class=\"grid glm-fit\">");
+        s_has (html, "<tr><th>residual deviance</th><td class=\"n\">");
+        s_has (html, "<tr><th>records in the fit (n)</th><td class=\"n\">");
+        free (html);
+        //  Term names are escaped, in the table and the plot.
+        json_object_set_new (s_find (r, "coefficient", NULL, NULL, 2), "term",
+                             json_string ("<b>mass & \"x\"</b>"));
+        html = coord_query_html (r);
+        assert_non_null (html);
+        assert_null (strstr (html, "<b>mass"));
+        s_has (html, "<tr><th>&lt;b&gt;mass &amp; &quot;x&quot;&lt;/b&gt;</th>");
+        s_has (html, ">&lt;b&gt;mass &amp; &quot;x&quot;&lt;/b&gt;</text>");
+        free (html);
+        //  A coefficient without an estimate or interval: no point, a word.
+        json_t *c = s_find (r, "coefficient", NULL, NULL, 1);
+        json_object_set_new (c, "estimate", json_null ());
+        json_object_set_new (c, "conf_low", json_null ());
+        html = coord_query_html (r);
+        assert_non_null (html);
+        assert_int_equal (s_count (html, "<circle class=\"forest-est\""), 2);
+        assert_int_equal (s_count (html, "<line class=\"forest-ci\""), 2);
+        s_has (html, "not estimable");
+        free (html);
+        json_decref (r);
+    }
+    //  A singular design: its message, no table and no plot.
+    json_t *r = s_glm_report ("glm(glucose ~ mass + mass, family=gaussian)", true, 0);
+    json_object_set_new (json_array_get (json_object_get (r, "results"), 0), "value",
+                         json_string ("glm(): <singular> & \"collinear\""));
+    char *html = coord_query_html (r);
+    assert_non_null (html);
+    s_html_clean (html);
+    s_has (html, "<p class=\"missing glm-error\">glm(): &lt;singular&gt; &amp; "
+                 "&quot;collinear&quot;</p>");
+    assert_null (strstr (html, "<svg"));
+    assert_null (strstr (html, "<table class=\"grid glm\""));
+    free (html);
+    json_decref (r);
+}
+
+static void
+test_glm_bad_input (void **state)
+{
+    (void) state;
+    #define S_HEAD "{\"privacy\": {}, \"kind\": \"glm\", \"results\": ["
+    #define S_COEF(members) "{\"statistic\": \"coefficient\", " members "}"
+    #define S_FULL "\"term\": \"age\", \"estimate\": 1, \"std_error\": 0.5, \"t\": 2, " \
+                   "\"p_value\": 0.05, \"conf_low\": 0, \"conf_high\": 2"
+    //  The least a report needs is accepted.
+    json_error_t err;
+    json_t *r = json_loads (S_HEAD S_COEF (S_FULL) ", {\"statistic\": \"n\", \"value\": 9}]}", 0,
+                            &err);
+    assert_non_null (r);
+    char *text = coord_query_csv (r);
+    assert_string_equal (text, "term,estimate,std.error,statistic,p.value,conf.low,conf.high\r\n"
+                               "age,1,0.5,2,0.05,0,2\r\n\r\nstatistic,value\r\nn,9\r\n");
+    free (text);
+    json_decref (r);
+    //  z instead of t (binomial, poisson) is the statistic column too.
+    r = json_loads (S_HEAD S_COEF ("\"term\": \"age\", \"estimate\": 1, \"std_error\": 0.5, "
+                                   "\"z\": 2, \"p_value\": 0.05, \"conf_low\": 0, "
+                                   "\"conf_high\": 2") "]}", 0, &err);
+    assert_non_null (r);
+    text = coord_query_csv (r);
+    s_has (text, "\r\nage,1,0.5,2,0.05,0,2\r\n");
+    free (text);
+    text = coord_query_html (r);
+    s_has (text, "<th>std. error</th><th>z</th>");
+    free (text);
+    json_decref (r);
+
+    s_refused (S_HEAD S_COEF ("\"estimate\": 1") "]}", "results[0]: term: expected a string");
+    s_refused (S_HEAD S_COEF ("\"term\": 3, \"estimate\": 1") "]}", "results[0]: term");
+    s_refused (S_HEAD "{\"statistic\": \"n\", \"value\": 9}, "
+               S_COEF ("\"term\": \"age\", \"estimate\": \"1\", \"std_error\": 0.5, \"t\": 2, "
+                       "\"p_value\": 0.05, \"conf_low\": 0, \"conf_high\": 2") "]}",
+               "results[1]: estimate: expected a number or null");
+    s_refused (S_HEAD S_COEF ("\"term\": \"age\", \"estimate\": 1, \"t\": 2, \"p_value\": 0.05, "
+                              "\"conf_low\": 0, \"conf_high\": 2") "]}",
+               "results[0]: std_error: expected a number or null");
+    s_refused (S_HEAD S_COEF ("\"term\": \"age\", \"estimate\": 1, \"std_error\": 0.5, "
+                              "\"p_value\": 0.05, \"conf_low\": 0, \"conf_high\": 2") "]}",
+               "results[0]: coefficient: expected one of t and z");
+    s_refused (S_HEAD S_COEF (S_FULL ", \"z\": 2") "]}",
+               "results[0]: coefficient: expected one of t and z");
+    s_refused (S_HEAD S_COEF ("\"term\": \"age\", \"estimate\": 1, \"std_error\": 0.5, "
+                              "\"t\": [2], \"p_value\": 0.05, \"conf_low\": 0, "
+                              "\"conf_high\": 2") "]}", "results[0]: t: expected a number");
+    s_refused (S_HEAD S_COEF ("\"term\": \"age\", \"estimate\": 1, \"std_error\": 0.5, "
+                              "\"t\": 2, \"p_value\": 0.05, \"conf_high\": 2") "]}",
+               "results[0]: conf_low");
+    s_refused (S_HEAD S_COEF ("\"term\": \"age\", \"estimate\": 1, \"std_error\": 0.5, "
+                              "\"t\": 2, \"p_value\": 0.05, \"conf_low\": 0, "
+                              "\"conf_high\": {}") "]}", "results[0]: conf_high");
+    s_refused (S_HEAD S_COEF ("\"term\": \"age\", \"estimate\": 1, \"std_error\": 0.5, "
+                              "\"t\": 2, \"p_value\": true, \"conf_low\": 0, "
+                              "\"conf_high\": 2") "]}", "results[0]: p_value");
+    s_refused (S_HEAD S_COEF (S_FULL) ", {\"statistic\": \"deviance\", \"value\": \"12\"}]}",
+               "results[1]: value: expected a number or null");
+    s_refused (S_HEAD S_COEF (S_FULL) ", {\"statistic\": \"aic\"}]}",
+               "results[1]: value: expected a number or null");
+    s_refused (S_HEAD S_COEF (S_FULL) ", {\"statistic\": \"mean\", \"value\": 3}]}",
+               "results[1]: statistic: 'mean' is not a glm() figure");
+    s_refused (S_HEAD "{\"statistic\": \"error\", \"value\": 5}]}",
+               "results[0]: error: value: expected a string");
+    s_refused (S_HEAD "{\"statistic\": \"error\", \"value\": \"singular\"}, "
+               "{\"statistic\": \"n\", \"value\": 9}]}",
+               "results[0]: error: expected as the only result");
+    s_refused ("{\"privacy\": {}, \"kind\": 5, \"results\": []}", "kind: expected a string");
+    //  A coefficient outside a glm() report.
+    s_refused ("{\"privacy\": {}, \"kind\": \"summary\", \"results\": [" S_COEF (S_FULL) "]}",
+               "results[0]: coefficient: only in a glm() report");
+    s_refused ("{\"privacy\": {}, \"results\": [" S_COEF (S_FULL) "]}",
+               "results[0]: coefficient");
+    #undef S_FULL
+    #undef S_COEF
+    #undef S_HEAD
+}
+
+//  glm(): every allocation of its results, CSV and HTML fails once, privacy
+//  off and under DP; and of the error report's.
+static void
+test_glm_out_of_memory (void **state)
+{
+    (void) state;
+    const char *texts [] = { S_GLM_TEXT, "glm(glucose ~ mass + mass, family=gaussian)" };
+    for (size_t t = 0; t < 2; t++)
+        for (int off = 0; off < 2; off++) {
+            s_walk_t w;
+            s_plan (&w.plan, s_pima.dict, texts [t], off, 1, 2);
+            uint64_t seed = 17 + t;
+            dp_rng_t *rng = off? NULL: dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+            w.sum = s_federate (&w.plan.rel, s_pima.rec, 3, rng);
+            dp_rng_destroy (&rng);
+            assert_true (alloc_walk (s_walk_results, &w) > 0);
+            w.report = coord_query_results (&w.plan.rel, w.sum, 3, NULL);
+            assert_non_null (w.report);
+            assert_true (alloc_walk (s_walk_csv, &w) > 0);
+            assert_true (alloc_walk (s_walk_html, &w) > 0);
+            json_decref (w.report);
+            free (w.sum);
+            s_unplan (&w.plan);
+        }
+}
+
 int
 main (void)
 {
@@ -2089,6 +2430,10 @@ main (void)
         cmocka_unit_test (test_km_html),
         cmocka_unit_test (test_km_bad_input),
         cmocka_unit_test (test_km_out_of_memory),
+        cmocka_unit_test (test_glm_csv),
+        cmocka_unit_test (test_glm_html),
+        cmocka_unit_test (test_glm_bad_input),
+        cmocka_unit_test (test_glm_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
