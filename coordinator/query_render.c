@@ -357,30 +357,9 @@ s_to_string (int (*fn) (const json_t *, FILE *), const json_t *report)
 //  ---------------------------------------------------------------------------
 //  CSV
 
-//  A text field, per RFC 4180: quoted when it holds a comma, a quote or a
-//  line break, quotes doubled. A field a spreadsheet would run as a
-//  formula (=, +, @, a tab or CR first; '-' before anything but a number
-//  or Inf) gets a leading ' inside quotes; plain numbers and "-Inf" stay
-//  as they are, so that R and pandas read them.
-static void
-s_csv_text (FILE *out, const char *text)
-{
-    bool formula = text [0] && (strchr ("=+@\t\r", text [0])
-                                || (text [0] == '-' && !(text [1] >= '0' && text [1] <= '9')
-                                    && text [1] != '.' && strcmp (text, "-Inf")));
-    bool quote = formula || strpbrk (text, ",\"\r\n") != NULL;
-    if (quote)
-        fputc ('"', out);
-    if (formula)
-        fputc ('\'', out);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"')
-            fputc ('"', out);
-        fputc (*p, out);
-    }
-    if (quote)
-        fputc ('"', out);
-}
+//  Text fields go through coord_render_csv_text (render_internal.h) with
+//  signed numbers and "-Inf" left as they are, so that R and pandas read
+//  them.
 
 //  A number: integers as integers, reals to 15 significant digits (as R's
 //  write.csv; the JSON keeps every bit); empty for null or anything else.
@@ -401,13 +380,13 @@ s_csv_line (FILE *out, const char *statistic, const char *column, const char *gr
             const char *level, const json_t *value, const json_t *low, const json_t *high,
             const json_t *suppressed)
 {
-    s_csv_text (out, statistic);
+    coord_render_csv_text (out, statistic, true);
     fputc (',', out);
-    s_csv_text (out, column? column: "");
+    coord_render_csv_text (out, column? column: "", true);
     fputc (',', out);
-    s_csv_text (out, group? group: "");
+    coord_render_csv_text (out, group? group: "", true);
     fputc (',', out);
-    s_csv_text (out, level? level: "");
+    coord_render_csv_text (out, level? level: "", true);
     fputc (',', out);
     s_csv_num (out, value);
     fputc (',', out);
@@ -585,7 +564,7 @@ s_csv_glm (const json_t *report, FILE *out)
             continue;
         const char *keys [] = { "estimate", "std_error", s_glm_stat_name (r), "p_value",
                                 "conf_low", "conf_high" };
-        s_csv_text (out, coord_render_str (r, "term"));
+        coord_render_csv_text (out, coord_render_str (r, "term"), true);
         for (size_t k = 0; k < 6; k++) {
             fputc (',', out);
             s_csv_num (out, json_object_get (r, keys [k]));
@@ -602,7 +581,7 @@ s_csv_glm (const json_t *report, FILE *out)
     for (size_t k = 0; k < S_GLM_FIT; k++)
         json_array_foreach (results, i, r)
             if (!strcmp (coord_render_str (r, "statistic"), s_glm_fit [k])) {
-                s_csv_text (out, s_glm_fit [k]);
+                coord_render_csv_text (out, s_glm_fit [k], true);
                 fputc (',', out);
                 s_csv_num (out, json_object_get (r, "value"));
                 fputs ("\r\n", out);
@@ -610,7 +589,7 @@ s_csv_glm (const json_t *report, FILE *out)
     json_array_foreach (results, i, r)
         if (!strcmp (coord_render_str (r, "statistic"), "error")) {
             fputs ("error,", out);
-            s_csv_text (out, coord_render_str (r, "value"));
+            coord_render_csv_text (out, coord_render_str (r, "value"), true);
             fputs ("\r\n", out);
         }
     return 0;

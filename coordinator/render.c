@@ -123,10 +123,13 @@ s_csv_real (FILE *out, double d)
 
 //  A text cell: quoted when it holds a comma, quote or line break; a cell a
 //  spreadsheet would evaluate (=, +, -, @, tab, CR first) gets a leading '.
-static void
-s_csv_text (FILE *out, const char *text)
+void
+coord_render_csv_text (FILE *out, const char *text, bool signed_numbers)
 {
-    bool formula = strchr ("=+-@\t\r", text [0]) && text [0];
+    bool formula = text [0] && strchr ("=+-@\t\r", text [0])
+                && !(signed_numbers && text [0] == '-'
+                     && ((text [1] >= '0' && text [1] <= '9') || text [1] == '.'
+                         || !strcmp (text, "-Inf")));
     bool quote = formula || strpbrk (text, ",\"\r\n") != NULL;
     if (quote)
         fputc ('"', out);
@@ -149,7 +152,7 @@ static int
 s_csv_value (FILE *out, const json_t *v)
 {
     if (json_is_string (v))
-        s_csv_text (out, json_string_value (v));
+        coord_render_csv_text (out, json_string_value (v), false);
     else
     if (json_is_integer (v))
         fprintf (out, "%lld", (long long) json_integer_value (v));
@@ -189,7 +192,7 @@ s_csv_value (FILE *out, const json_t *v)
             free (joined);
             return util_error (UTIL_ENOMEM, "report: out of memory writing a CSV cell");
         }
-        s_csv_text (out, joined);
+        coord_render_csv_text (out, joined, false);
         free (joined);
     }
     return 0;
@@ -203,7 +206,7 @@ s_csv_fields (FILE *out, const char *prefix, const json_t *obj)
     json_object_foreach ((json_t *) obj, key, v) {
         char name [256];
         snprintf (name, sizeof name, "%s.%s", prefix, key);
-        s_csv_text (out, name);
+        coord_render_csv_text (out, name, false);
         fputc (',', out);
         if (s_csv_value (out, v))
             return -1;
@@ -228,7 +231,7 @@ s_render_csv (const json_t *report, FILE *out)
     fputs ("round,kind,step,status,detail,epsilon_spent,sites_contributed,excluded,rejected", out);
     for (size_t j = 0; j < n_metrics; j++) {
         fputc (',', out);
-        s_csv_text (out, metrics [j]);
+        coord_render_csv_text (out, metrics [j], false);
     }
     fputs ("\r\n", out);
     size_t i;

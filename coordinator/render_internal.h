@@ -1,5 +1,6 @@
-/*  coordinator/render_internal.h - shared by render.c and chart.c (private
-    to coordinator/): report field access and HTML escaping, and the charts. */
+/*  coordinator/render_internal.h - shared by render.c, chart.c and
+    query_render.c (private to coordinator/): report field access, HTML
+    escaping, CSV cells, and the charts. */
 #ifndef COORD_RENDER_INTERNAL_H
 #define COORD_RENDER_INTERNAL_H
 
@@ -11,6 +12,14 @@
 /*  Writes text with &, <, >, ", ' escaped and control characters replaced:
     every string from the report goes through here. */
 void coord_render_esc (FILE *out, const char *text);
+
+/*  Writes text as one RFC 4180 CSV cell: quoted when it holds a comma,
+    quote or line break (quotes doubled), and with a leading ' inside
+    quotes when a spreadsheet would run it as a formula (=, +, -, @, tab,
+    CR first). With `signed_numbers`, text that starts with '-' and a digit
+    or '.', and "-Inf", stays as it is (query levels such as "-5" or
+    "[-Inf,30)" are not formulas). */
+void coord_render_csv_text (FILE *out, const char *text, bool signed_numbers);
 
 /*  obj[key] as a finite number into *out; false if absent or not one. */
 bool coord_render_num (const json_t *obj, const char *key, double *out);
