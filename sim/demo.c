@@ -39,28 +39,36 @@ s_split (const char *file, const char *label, const char *dir, char *const *site
     return sim_split_csv (file, label, SIM_SPLIT_LABEL_SKEW, S_SITES, seed, p, NULL);
 }
 
+//  Runs a study or query definition (text, freed) and writes its report
+//  into dir = DIR/<tag> (sim_write_outputs); *report gets it. 0 or -1.
+static int
+s_run (sim_fed_t *fed, char *text, const sim_demo_t *demo, const char *tag, FILE *progress,
+       char *dir, json_t **report)
+{
+    *report = NULL;
+    if (!text)
+        return -1;
+    int rc = sim_fed_run (fed, text, 600, progress, report);
+    free (text);
+    if (rc)
+        return -1;
+    snprintf (dir, S_PATH_MAX, "%s/%s", demo->out, tag);
+    if (mkdir (dir, 0755) && errno != EEXIST)
+        return util_error (UTIL_EIO, "cannot create %s: %s", dir, strerror (errno));
+    return sim_write_outputs (*report, dir);
+}
+
 //  One study: runs it, writes DIR/<tag>/report.*, prints its summary and
 //  the exact AUC of its model on the pooled test rows `test`.
 static int
 s_study (sim_fed_t *fed, const sim_study_t *study, const sim_demo_t *demo, const char *tag,
          const char *test, size_t n_test, FILE *out)
 {
-    char *text = sim_study_text (study);
-    if (!text)
-        return -1;
     fprintf (out, "\n%s\n", study->name);
     fflush (out);
     json_t *report = NULL;
-    int rc = sim_fed_run (fed, text, 600, demo->progress, &report);
-    free (text);
-    if (rc)
-        return -1;
     char dir [S_PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/%s", demo->out, tag);
-    if (mkdir (dir, 0755) && errno != EEXIST)
-        rc = util_error (UTIL_EIO, "cannot create %s: %s", dir, strerror (errno));
-    else
-        rc = sim_write_outputs (report, dir);
+    int rc = s_run (fed, sim_study_text (study), demo, tag, demo->progress, dir, &report);
     if (rc == 0) {
         sim_summary (report, out);
         char model [S_PATH_MAX + 16];
@@ -126,22 +134,11 @@ s_query (sim_fed_t *fed, const char *expr, const sim_demo_t *demo, const char *t
     coord_query_request_t request = { .expr = expr, .dataset = "pima_diabetes",
                                       .name = tag, .epsilon = 1, .delta = 1e-5,
                                       .min_sites = 2 };
-    char *text = coord_query_definition (&request);
-    if (!text)
-        return -1;
     fprintf (out, "\nquery %s  (pima diabetes, epsilon 1)\n", expr);
     fflush (out);
     json_t *report = NULL;
-    int rc = sim_fed_run (fed, text, 600, NULL, &report);
-    free (text);
-    if (rc)
-        return -1;
     char dir [S_PATH_MAX];
-    snprintf (dir, sizeof dir, "%s/%s", demo->out, tag);
-    if (mkdir (dir, 0755) && errno != EEXIST)
-        rc = util_error (UTIL_EIO, "cannot create %s: %s", dir, strerror (errno));
-    else
-        rc = sim_write_outputs (report, dir);
+    int rc = s_run (fed, coord_query_definition (&request), demo, tag, NULL, dir, &report);
     if (rc == 0) {
         sim_summary (report, out);
         fprintf (out, "  report     %s/report.html (and report.csv, report.json)\n", dir);
