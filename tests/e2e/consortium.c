@@ -346,6 +346,18 @@ e2e_start_coordinator (e2e_t *c)
 }
 
 int
+e2e_start_all (e2e_t *c)
+{
+    E2E_CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start: %s",
+               util_last_error ());
+    for (unsigned i = 0; i < c->sites; i++)
+        if (!c->skip [i] && !sim_fed_running (c->fed, i))
+            E2E_CHECK (e2e_start_site (c, i) == 0, "site %s did not connect: %s", c->names [i],
+                       util_last_error ());
+    return 0;
+}
+
+int
 e2e_start_site (e2e_t *c, unsigned i)
 {
     return sim_fed_start_site (c->fed, i);

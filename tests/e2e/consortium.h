@@ -11,6 +11,7 @@
 #include "sim/launch.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #define E2E_SITES_MAX 8
 
@@ -53,6 +54,17 @@ int e2e_write_study (e2e_t *c, const char *extra, const char *optimizer, double 
     the reason in the error slot. */
 int e2e_start_coordinator (e2e_t *c);
 int e2e_start_site (e2e_t *c, unsigned i);
+
+/*  Starts the coordinator, then every site that is not running and not
+    skipped (c->skip). 0, or -1 after a line on stderr naming what did not
+    start. */
+int e2e_start_all (e2e_t *c);
+
+/*  The scenarios' check: on failure one line "e2e FAIL file:line: ..." on
+    stderr, and the function returns -1. */
+#define E2E_CHECK(cond, ...) do { if (!(cond)) { fprintf (stderr, "e2e FAIL %s:%d: ", \
+    __FILE__, __LINE__); fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); \
+    return -1; } } while (0)
 
 /*  Waits (up to timeout_ms) until `text` appears in DIR/logs/<log>.log. */
 bool e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms);

@@ -46,9 +46,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CHECK(cond, ...) do { if (!(cond)) { fprintf (stderr, "e2e FAIL %s:%d: ", \
-    __FILE__, __LINE__); fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); \
-    return -1; } } while (0)
+#define CHECK E2E_CHECK
 
 static e2e_t s_c;
 
@@ -70,16 +68,6 @@ s_read (const char *path, size_t *len)
     return buf;
 }
 
-static int
-s_start_all (e2e_t *c)
-{
-    CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start");
-    for (unsigned i = 0; i < c->sites; i++)
-        if (!c->skip [i] && !sim_fed_running (c->fed, i))
-            CHECK (e2e_start_site (c, i) == 0, "site %s did not connect: %s", c->names [i],
-                   util_last_error ());
-    return 0;
-}
 
 //  Launches study.cfg, waits for its end; *report gets the report.
 static int
@@ -124,7 +112,7 @@ s_study_field (json_t *report, const char *key)
 static int
 s_impostor (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     char cert [512], server [512], endpoint [64];
     snprintf (cert, sizeof cert, "%s/certs/site-c_secret", c->dir);
@@ -277,7 +265,7 @@ s_no_share (e2e_t *c)
 static int
 s_study (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     CHECK (e2e_write_study (c, NULL, "adam", 0.1, 4, 1, 20, false, 2, 2) == 0, "study.cfg");
     json_t *report;
@@ -322,7 +310,7 @@ s_study (e2e_t *c)
 static int
 s_mlp (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     CHECK (e2e_write_study (c, "    model = mlp\n    hidden = 8\n", "adam", 0.05, 3, 1, 20,
                             false, 2, 0) == 0, "study.cfg");
@@ -367,7 +355,7 @@ s_kill_c_after_step (e2e_t *c, coord_client_t *client, const char *id)
 static int
 s_kill_site (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     CHECK (e2e_write_study (c, NULL, "adam", 0.1, 4, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
@@ -394,7 +382,7 @@ s_kill_two_after_step (e2e_t *c, coord_client_t *client, const char *id)
 static int
 s_quorum (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     CHECK (e2e_write_study (c, NULL, "adam", 0.1, 8, 1, 20, false, 2, 0) == 0, "study.cfg");
     json_t *report;
@@ -419,7 +407,7 @@ static int
 s_budget (e2e_t *c)
 {
     c->budget [2] = 0.5;
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 1, false, 2, 0) == 0, "study.cfg");
     json_t *report;
@@ -688,7 +676,7 @@ static int
 s_with_rogue (e2e_t *c, bool mute, json_t **report)
 {
     c->skip [2] = true;             //  not started as a real site
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     c->skip [2] = false;
     rogue_args_t args = { c, false, mute };
@@ -847,7 +835,7 @@ s_fedavg (e2e_t *c)
     //  ledger is charged for a site-level study of epsilon 10 (one record's
     //  change: about 21, proto_plan_ledger_curve).
     c->budget [2] = 15;
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     //  Privacy off: plain FedAvg (sgd, learning rate 1) over 3 sites.
     if (s_write_site_study (c, 20, 1, true))
@@ -899,7 +887,7 @@ s_acceptance (const char *cohort, const char *source)
     unsigned bits = (unsigned) s_env ("E2E_BITS", 2048);
     if (e2e_setup (c, cohort, source, 3, 2, bits, 60000, true))
         return -1;
-    int rc = s_start_all (c);
+    int rc = e2e_start_all (c);
     json_t *out = json_object ();
     char cmd [2048];
     snprintf (cmd, sizeof cmd, "'%s' train --data '%s' --label malignant --model logistic "

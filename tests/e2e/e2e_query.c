@@ -40,22 +40,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond, ...) do { if (!(cond)) { fprintf (stderr, "e2e FAIL %s:%d: ", \
-    __FILE__, __LINE__); fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); \
-    return -1; } } while (0)
+#define CHECK E2E_CHECK
 
 static e2e_t s_c;
 
-static int
-s_start_all (e2e_t *c)
-{
-    CHECK (e2e_start_coordinator (c) == 0, "coordinator did not start: %s", util_last_error ());
-    for (unsigned i = 0; i < c->sites; i++)
-        if (!sim_fed_running (c->fed, i))
-            CHECK (e2e_start_site (c, i) == 0, "site %s did not connect: %s", c->names [i],
-                   util_last_error ());
-    return 0;
-}
 
 //  Runs one query; *report gets its report whatever happened. 0 when it
 //  completed, else -1 with the reason in the error slot.
@@ -167,7 +155,7 @@ s_same (const json_t *got, const json_t *want, const char *where)
 static int
 s_off (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     const char *queries [] = {
         "summary(mean_radius, worst_area, by=malignant)",
@@ -214,7 +202,7 @@ s_ledger (e2e_t *c, unsigned i)
 static int
 s_dp (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     const char *expr = "summary(mean_radius, by=malignant)";
     json_t *report = NULL;
@@ -252,7 +240,7 @@ s_refusals (e2e_t *c)
 {
     c->budget [2] = 0.3;
     c->allow_privacy_off = false;
-    if (e2e_write_coordinator (c) || s_start_all (c))
+    if (e2e_write_coordinator (c) || e2e_start_all (c))
         return -1;
     json_t *report = NULL;
     //  Refused by the coordinator: nothing offered.
@@ -290,7 +278,7 @@ s_refusals (e2e_t *c)
 static int
 s_km (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     const char *expr = "km(Surv(time, status) ~ sex, grid=0:1020:30)";
     json_t *report = NULL, *pooled = s_pooled_of (c, "data/pooled-lung.csv", expr);
@@ -320,7 +308,7 @@ static int
 s_subset (e2e_t *c)
 {
     c->min_subset [2] = 100000;
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     json_t *report = NULL;
     CHECK (s_query (c, "mean(mean_radius, where=mean_texture > 15)", false, 1, &report) == 0,
@@ -346,7 +334,7 @@ s_subset (e2e_t *c)
 static int
 s_study_bounds (e2e_t *c)
 {
-    if (s_start_all (c))
+    if (e2e_start_all (c))
         return -1;
     CHECK (e2e_write_study (c, "    features = mean_radius, mean_texture, worst_area, "
                             "worst_concave_points\n    scale = bounds\n", "sgd", 1, 4, 1, 2,
