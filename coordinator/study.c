@@ -188,6 +188,7 @@ coord_study_query_check (coord_study_t *self, const model_dict_t *dict, unsigned
     }
     proto_query_destroy (&self->query);
     self->query = query;
+    self->release = release;        //  borrows query, now the study's
     self->min_cell = min_cell;
     return 0;
 }
@@ -256,13 +257,10 @@ s_dictionary_scales (coord_study_t *self, char **features, size_t p, double *mea
 static int
 s_begin_query (coord_study_t *self, char **sites, size_t n_sites)
 {
-    const proto_study_t *d = self->def;
     if (!self->query)
         return util_error (UTIL_EFAIL, "query: not checked against the dictionary");
-    proto_release_t release;
-    if (proto_release_make (&release, self->query, d->privacy_off, d->epsilon, d->delta,
-                            d->min_sites))
-        return -1;
+    //  The release planned when the query was checked: the same text, the
+    //  same quorum, so the same noise.
     json_t *joined = s_json (json_array (), "the query's sites");
     for (size_t i = 0; joined && i < n_sites; i++)
         if (json_array_append_new (joined, json_string (sites [i]))) {
@@ -272,8 +270,7 @@ s_begin_query (coord_study_t *self, char **sites, size_t n_sites)
         }
     if (!joined)
         return -1;
-    self->release = release;
-    proto_release_plan (&release, &self->plan);
+    proto_release_plan (&self->release, &self->plan);
     json_decref (self->sites);
     self->sites = joined;
     snprintf (self->detail, sizeof self->detail, "running");
