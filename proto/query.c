@@ -540,36 +540,28 @@ s_unary (s_parser_t *p)
     if (p->tok == T_LPAREN) {
         //  A parenthesised condition, or a parenthesised term compared:
         //  try the condition first, as R reads it.
+        //  A '(' token holds no string: the copy owns nothing.
         s_parser_t saved = *p;
-        saved.string = NULL;
-        if (p->string && !(saved.string = util_strdup (p->string)))
-            goto fail;
         if (s_next (p) == 0 && (cond = s_cond (p)) && p->tok == T_RPAREN) {
-            free (saved.string);
             if (s_next (p))
                 goto fail;
             p->depth--;
             return cond;
         }
-        if (util_last_code () == UTIL_ENOMEM) {
-            free (saved.string);
+        if (util_last_code () == UTIL_ENOMEM)
             goto fail;
-        }
         //  Not a condition: keep why, in case it is no term either.
         if (cond)
             s_fail (p, p->pos, "expected ')' after the condition, found %s",
                     s_tok_name (p->tok));
         s_cond_free (cond);
         cond = NULL;
-        util_error_saved_t why;
-        util_error_save (&why);
-        size_t why_at = p->fail_at;
+        util_error_save (&paren_error);
+        paren_at = p->fail_at;
         free (p->string);
         *p = saved;
         util_error_clear ();
         at_paren = true;
-        paren_error = why;
-        paren_at = why_at;
     }
     size_t at = p->pos;
     if (!(cond = s_new_cond (PROTO_COND_CMP)) || !(cond->term = s_term (p)))
