@@ -337,6 +337,7 @@ test_value_bits (void **state)
     proto_release_t r;
     assert_int_equal (proto_release_make (&r, q, true, 0, 0, 2), 0);
     unsigned off = proto_release_value_bits (&r);
+    assert_int_equal (off, 23);             //  docs/protocol.md: 70 per 2048-bit plaintext
     assert_true (off < PROTO_VALUE_BITS);
     assert_true (ldexp (1, (int) off - 1) > (double) PROTO_RELEASE_RECORDS_MAX);
     assert_int_equal (proto_release_make (&r, q, false, 0.1, 1e-5, 1), 0);
