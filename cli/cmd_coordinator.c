@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "coordinator/actor.h"
+#include "util/actor.h"
 #include "util/error.h"
 
 #include <czmq.h>
@@ -34,6 +35,6 @@ cli_cmd_coordinator (int argc, char **argv)
     zstr_free (&endpoint);
     while (!zsys_interrupted)
         zclock_sleep (200);
-    zactor_destroy (&actor);
+    util_actor_destroy (&actor);
     return CLI_OK;
 }

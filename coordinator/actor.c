@@ -986,6 +986,6 @@ coord_actor_new (const char *config_path)
     if (!actor)
         return util_error_null (UTIL_ENOMEM, "coordinator: out of memory (actor)");
     if (util_actor_started (actor, "coordinator", NULL))
-        zactor_destroy (&actor);
+        util_actor_destroy (&actor);
     return actor;
 }

@@ -395,7 +395,7 @@ ingest_endpoint_new (const ingest_config_t *cfg, const char *cert_path)
         else
         if (util_last_code () == UTIL_OK || !*util_last_error ())
             util_error (UTIL_EFAIL, "ingest endpoint: started without an address");
-        zactor_destroy (&self->actor);
+        util_actor_destroy (&self->actor);
         zstr_free (&self->address);
         free (self);
         return NULL;
@@ -408,7 +408,7 @@ void
 ingest_endpoint_destroy (ingest_endpoint_t **self_p)
 {
     if (self_p && *self_p) {
-        zactor_destroy (&(*self_p)->actor);
+        util_actor_destroy (&(*self_p)->actor);
         zstr_free (&(*self_p)->address);
         free (*self_p);
         *self_p = NULL;

@@ -1,6 +1,7 @@
 /*  util/actor.c - a czmq actor's start-up answer. */
 #include "actor.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,4 +39,19 @@ util_actor_started (zactor_t *actor, const char *what, char **detail)
     zstr_free (&second);
     zstr_free (&third);
     return rc;
+}
+
+void
+util_actor_destroy (zactor_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sigset_t held, before;
+    sigemptyset (&held);
+    sigaddset (&held, SIGINT);
+    sigaddset (&held, SIGTERM);
+    int masked = pthread_sigmask (SIG_BLOCK, &held, &before) == 0;
+    zactor_destroy (self_p);
+    if (masked)
+        pthread_sigmask (SIG_SETMASK, &before, NULL);
 }
