@@ -34,12 +34,34 @@
                                     in (0, 1) (default 0.25, 0.5, 0.75)
         crosstab(a [, b])           one or two categorical terms
         correlation(a, b, ...)      2..PROTO_QUERY_TERMS_MAX numeric terms
-        glm(y ~ a + b + factor(c), family=gaussian)
-                                    a linear model: term 0 is the outcome, the
-                                    others the predictors; a categorical one
-                                    (factor(x), or a categorical column) is
-                                    coded against its first level, as R does;
-                                    only family=gaussian is released so far
+        glm(y ~ a + b + factor(c) [+ offset(t)], family=gaussian)
+                                    a generalised linear model: term 0 is the
+                                    outcome, the others the predictors; a
+                                    categorical one (factor(x), or a
+                                    categorical column) is coded against its
+                                    first level, as R does. family= gaussian
+                                    (identity link), binomial (logit; the
+                                    outcome's public range within [0, 1]) or
+                                    poisson (log; the outcome's public minimum
+                                    at least 0). offset(t): a numeric term
+                                    added to the linear predictor with
+                                    coefficient 1 (binomial and poisson), not
+                                    a predictor. weights=w: prior weights, a
+                                    numeric column whose public minimum is at
+                                    least 0 (binomial and poisson).
+                                    iterations=N (1..25): the fit's rounds
+                                    (with privacy on, exactly N; off, at most
+                                    N; 0 or absent: the default)
+        coxph(Surv(time, status) ~ a + b + factor(c), grid=W)
+                                    Cox proportional hazards (Breslow ties) on
+                                    times placed on a public grid: terms 0 and
+                                    1 are the time and the status, as in km(),
+                                    the others the covariates (coded as in
+                                    glm(), without an intercept). grid=W (a
+                                    number) is 0:ceiling(hi/W)*W:W over the
+                                    time's public range; grid=lo:hi:step and
+                                    grid=c(...) as in km(). iterations= as in
+                                    glm(). No by=.
         km(Surv(time, status) ~ group, grid=lo:hi:step)
                                     Kaplan-Meier on a public time grid: terms
                                     0 and 1 are the time and the status (an
@@ -101,6 +123,7 @@
 #define PROTO_QUERY_DEPTH_MAX   32      //  nesting of terms and conditions
 #define PROTO_QUERY_LEVELS_DEFAULT 40   //  levels of one categorical term
 #define PROTO_QUERY_HIST_DEFAULT 20     //  histogram bins without breaks=
+#define PROTO_QUERY_ITERATIONS_MAX 25   //  glm() and coxph(): iterations=
 
 typedef enum {
     PROTO_Q_COUNT,
@@ -112,7 +135,8 @@ typedef enum {
     PROTO_Q_CROSSTAB,
     PROTO_Q_CORRELATION,
     PROTO_Q_KM,
-    PROTO_Q_GLM
+    PROTO_Q_GLM,
+    PROTO_Q_COX
 } proto_query_kind_t;
 
 typedef enum { PROTO_FAMILY_GAUSSIAN, PROTO_FAMILY_BINOMIAL, PROTO_FAMILY_POISSON } proto_family_t;
@@ -173,6 +197,9 @@ typedef struct {
     double *breaks;             //  histogram (NULL: default, set by check)
     size_t n_breaks;
     proto_family_t family;      //  glm(): family= (default gaussian)
+    proto_term_t *offset;       //  glm(): offset(term), NULL for none (a numeric term)
+    proto_term_t *weights;      //  glm(): weights=, NULL for none (a numeric column)
+    unsigned iterations;        //  glm(), coxph(): iterations= (0: the default)
     proto_term_t *by;           //  NULL: no grouping
     proto_cond_t *where;        //  NULL: every record
     //  Set by proto_query_check: the dictionary variables read, ascending.
