@@ -8,13 +8,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *s_kind_names [] = {
     "count", "summary", "mean", "var", "histogram", "quantiles", "crosstab", "correlation", "km",
-    "glm"
+    "glm", "coxph"
 };
 #define S_KINDS (sizeof s_kind_names / sizeof s_kind_names [0])
 
@@ -65,6 +66,8 @@ proto_query_destroy (proto_query_t **self_p)
     for (size_t i = 0; i < self->n_terms; i++)
         s_term_free (self->terms [i]);
     free (self->terms);
+    s_term_free (self->offset);
+    s_term_free (self->weights);
     s_term_free (self->by);
     s_cond_free (self->where);
     free (self->probs);
@@ -664,7 +667,52 @@ s_cond (s_parser_t *p)
     return cond;
 }
 
-//  glm()'s formula: term '~' ('1' | term {'+' term}).
+//  Whether the current token is NAME followed by '(' (a call, not a column
+//  of that name).
+static bool
+s_is_call (const s_parser_t *p, const char *name)
+{
+    return s_is_name (p, name) && p->text [p->end + strspn (p->text + p->end, " \t\r\n")] == '(';
+}
+
+//  A formula's right-hand side after '~': item {'+' item}, an item being
+//  '1' (the intercept, always in), offset(term) (glm() only, at most one,
+//  into q->offset) or a term (into q->terms).
+static int
+s_rhs (s_parser_t *p, proto_query_t *q)
+{
+    while (true) {
+        size_t at = p->pos;
+        if (p->tok == T_NUMBER && p->number == 1) {
+            if (s_next (p))
+                return -1;
+        }
+        else
+        if (s_is_call (p, "offset")) {
+            if (q->kind != PROTO_Q_GLM)
+                return s_fail (p, at, "offset() is for glm(family=binomial|poisson)");
+            if (q->offset)
+                return s_fail (p, at, "at most one offset() in a formula");
+            if (s_next (p) || s_expect (p, T_LPAREN, "after offset")
+            ||  !(q->offset = s_term (p)) || s_expect (p, T_RPAREN, "after offset's term"))
+                return -1;
+        }
+        else {
+            if (q->n_terms == PROTO_QUERY_TERMS_MAX)
+                return s_fail (p, at, "at most %d terms in a formula",
+                               PROTO_QUERY_TERMS_MAX - (q->kind == PROTO_Q_GLM? 1: 2));
+            if (!(q->terms [q->n_terms] = s_term (p)))
+                return -1;
+            q->n_terms++;
+        }
+        if (p->tok != T_PLUS)
+            return 0;
+        if (s_next (p))
+            return -1;
+    }
+}
+
+//  glm()'s formula: term '~' rhs.
 static int
 s_glm_formula (s_parser_t *p, proto_query_t *q)
 {
@@ -673,30 +721,22 @@ s_glm_formula (s_parser_t *p, proto_query_t *q)
     q->n_terms = 1;
     if (s_expect (p, T_TILDE, "after glm's outcome"))
         return -1;
-    if (p->tok == T_NUMBER && p->number == 1)
-        return s_next (p);
-    while (true) {
-        if (q->n_terms == PROTO_QUERY_TERMS_MAX)
-            return s_fail (p, p->pos, "at most %d terms in a formula", PROTO_QUERY_TERMS_MAX - 1);
-        if (!(q->terms [q->n_terms] = s_term (p)))
-            return -1;
-        q->n_terms++;
-        if (p->tok != T_PLUS)
-            return 0;
-        if (s_next (p))
-            return -1;
-    }
+    return s_rhs (p, q);
 }
 
-//  km()'s formula: Surv '(' term ',' term ')' '~' ('1' | term). The
-//  time and status become terms 0 and 1, the group by=.
+//  km()'s and coxph()'s formula: Surv '(' term ',' term ')' '~' rhs. The
+//  time and status become terms 0 and 1; km()'s group ('1' for none) is
+//  by=, coxph()'s covariates (at least one) the terms after them.
 static int
 s_formula (s_parser_t *p, proto_query_t *q)
 {
     size_t at = p->pos;
+    bool cox = q->kind == PROTO_Q_COX;
     if (!s_is_name (p, "Surv"))
-        return s_fail (p, at, "km() takes a formula: km(Surv(time, status) ~ group, "
-                       "grid=lo:hi:step)");
+        return s_fail (p, at, cox? "coxph() takes a formula: coxph(Surv(time, status) ~ a + b, "
+                                   "grid=W)"
+                                 : "km() takes a formula: km(Surv(time, status) ~ group, "
+                                   "grid=lo:hi:step)");
     if (s_next (p) || s_expect (p, T_LPAREN, "after Surv"))
         return -1;
     if (!(q->terms [0] = s_term (p)))
@@ -709,11 +749,47 @@ s_formula (s_parser_t *p, proto_query_t *q)
     if (s_expect (p, T_RPAREN, "after Surv's status")
     ||  s_expect (p, T_TILDE, "after Surv(time, status)"))
         return -1;
+    if (cox) {
+        at = p->pos;
+        if (s_rhs (p, q))
+            return -1;
+        if (q->n_terms == 2)
+            return s_fail (p, at, "coxph() needs at least one covariate after '~'");
+        return 0;
+    }
     if (p->tok == T_NUMBER && p->number == 1)
         return s_next (p);
     if (q->by)
         return s_fail (p, p->pos, "a group both after '~' and in by=");
     return (q->by = s_term (p))? 0: -1;
+}
+
+//  coxph()'s grid=: W (a positive width, kept as the one break {W} until
+//  proto_query_check knows the time's range and makes 0:ceiling(hi/W)*W:W),
+//  or breaks as km() takes them.
+static int
+s_cox_grid (s_parser_t *p, double **out, size_t *n_out)
+{
+    if (p->tok != T_NUMBER && p->tok != T_MINUS)
+        return s_breaks (p, out, n_out);
+    //  A number: a width unless ':' follows. Number and '-' tokens hold no
+    //  string, so the copy owns nothing.
+    s_parser_t saved = *p;
+    size_t at = p->pos;
+    double w;
+    if (s_number (p, false, &w))
+        return -1;
+    if (p->tok == T_COLON) {
+        *p = saved;
+        return s_breaks (p, out, n_out);
+    }
+    if (!(w > 0))
+        return s_fail (p, at, "grid=W needs a width W > 0");
+    if (!(*out = util_calloc (1, sizeof **out)))
+        return -1;
+    (*out) [0] = w;
+    *n_out = 1;
+    return 0;
 }
 
 static int
@@ -743,7 +819,19 @@ s_arity (s_parser_t *p, proto_query_t *q)
             if (q->n_terms < 1)
                 return s_fail (p, 0, "glm() takes a formula: glm(y ~ a + b, family=gaussian)");
             if (q->by)
-                return s_fail (p, 0, "glm() takes no by=: put the group in the formula");
+                return s_fail (p, 0, "by= is not available for glm(): put the group in the "
+                               "formula");
+            return 0;
+        case PROTO_Q_COX:
+            if (q->n_terms < 3)
+                return s_fail (p, 0, "coxph() takes a formula: coxph(Surv(time, status) ~ a + b, "
+                               "grid=W)");
+            if (q->by)
+                return s_fail (p, 0, "by= is not available for coxph(): put the group in the "
+                               "formula");
+            if (!q->breaks)
+                return s_fail (p, 0, "coxph() needs its public time grid: grid=W (a width), "
+                               "grid=lo:hi:step or grid=c(...)");
             return 0;
         case PROTO_Q_KM:
             if (q->n_terms != 2)
@@ -767,7 +855,7 @@ s_arity (s_parser_t *p, proto_query_t *q)
         return s_fail (p, 0, "breaks= is for histogram(); use cut(x, breaks) to group");
     if (q->n_terms && q->kind != PROTO_Q_KM && q->terms [0]->kind == PROTO_TERM_COLUMN
     &&  !strcmp (q->terms [0]->column, "Surv"))
-        return s_fail (p, 0, "Surv() goes in km()'s formula");
+        return s_fail (p, 0, "Surv() goes in the formula of km() or coxph()");
     return 0;
 }
 
@@ -788,12 +876,12 @@ proto_query_parse (const char *text)
         goto fail;
     if (p.tok != T_NAME) {
         s_fail (&p, p.pos, "a query starts with a function: count, summary, mean, var, "
-                "histogram, quantiles, crosstab, correlation or km");
+                "histogram, quantiles, crosstab, correlation, km, glm or coxph");
         goto fail;
     }
     if (s_kind (p.string, &q->kind)) {
         s_fail (&p, p.pos, "unknown function '%.64s' (count, summary, mean, var, histogram, "
-                "quantiles, crosstab, correlation, km, glm)", p.string);
+                "quantiles, crosstab, correlation, km, glm, coxph)", p.string);
         goto fail;
     }
     if (s_next (&p) || s_expect (&p, T_LPAREN, "after the function's name"))
@@ -853,31 +941,67 @@ proto_query_parse (const char *text)
                     rc = s_next (&p);
             }
             else
+            if (!strcmp (name, "weights")) {
+                if (q->kind != PROTO_Q_GLM)
+                    rc = s_fail (&p, at, "weights= is for glm()");
+                else
+                if (q->weights)
+                    rc = s_fail (&p, at, "weights= given twice");
+                else
+                if (!(q->weights = s_term (&p)))
+                    rc = -1;
+                else
+                if (q->weights->kind != PROTO_TERM_COLUMN || q->weights->factor)
+                    rc = s_fail (&p, at, "weights= takes a column");
+            }
+            else
+            if (!strcmp (name, "iterations")) {
+                if (q->kind != PROTO_Q_GLM && q->kind != PROTO_Q_COX)
+                    rc = s_fail (&p, at, "iterations= is for glm() and coxph()");
+                else
+                if (q->iterations)
+                    rc = s_fail (&p, at, "iterations= given twice");
+                else
+                if (p.tok != T_NUMBER || p.number != floor (p.number) || p.number < 1
+                ||  p.number > PROTO_QUERY_ITERATIONS_MAX)
+                    rc = s_fail (&p, p.pos, "iterations= takes a whole number from 1 to %d",
+                                 PROTO_QUERY_ITERATIONS_MAX);
+                else {
+                    q->iterations = (unsigned) p.number;
+                    rc = s_next (&p);
+                }
+            }
+            else
             if (!strcmp (name, "breaks") || !strcmp (name, "grid")) {
                 bool grid = !strcmp (name, "grid");
-                if (grid != (q->kind == PROTO_Q_KM))
-                    rc = s_fail (&p, at, grid? "grid= is for km()": "km() takes grid=, not "
-                                 "breaks=");
+                bool timed = q->kind == PROTO_Q_KM || q->kind == PROTO_Q_COX;
+                if (grid != timed)
+                    rc = grid? s_fail (&p, at, "grid= is for km() and coxph()")
+                             : s_fail (&p, at, "%s() takes grid=, not breaks=",
+                                       proto_query_kind_name (q->kind));
                 else
                 if (q->breaks)
                     rc = s_fail (&p, at, "%s= given twice", name);
+                else
+                if (q->kind == PROTO_Q_COX)
+                    rc = s_cox_grid (&p, &q->breaks, &q->n_breaks);
                 else
                     rc = s_breaks (&p, &q->breaks, &q->n_breaks);
             }
             else
                 rc = s_fail (&p, at, "unknown argument '%.64s=' (by=, where=, breaks=, grid=, "
-                             "family=)", name);
+                             "family=, weights=, iterations=)", name);
             free (name);
             if (rc)
                 goto fail;
         }
         else
-        if (q->kind == PROTO_Q_KM || q->kind == PROTO_Q_GLM) {
+        if (q->kind == PROTO_Q_KM || q->kind == PROTO_Q_GLM || q->kind == PROTO_Q_COX) {
             if (q->n_terms) {
                 s_fail (&p, at, "%s() takes one formula", proto_query_kind_name (q->kind));
                 goto fail;
             }
-            if (q->kind == PROTO_Q_KM? s_formula (&p, q): s_glm_formula (&p, q))
+            if (q->kind == PROTO_Q_GLM? s_glm_formula (&p, q): s_formula (&p, q))
                 goto fail;
         }
         else
@@ -1149,6 +1273,105 @@ s_check_cond (s_check_t *c, proto_cond_t *cond)
     return 0;
 }
 
+//  Whether a term is a category before it is checked: factor(x), cut(),
+//  or a categorical column.
+static bool
+s_is_category (const s_check_t *c, const proto_term_t *term)
+{
+    if (term->factor || term->kind == PROTO_TERM_CUT)
+        return true;
+    if (term->kind != PROTO_TERM_COLUMN)
+        return false;
+    const model_var_t *var = model_dict_find (c->dict, term->column);
+    return var && var->type == MODEL_VAR_CATEGORICAL;
+}
+
+static const char *
+s_family_name (proto_family_t family)
+{
+    return family == PROTO_FAMILY_BINOMIAL? "binomial"
+         : family == PROTO_FAMILY_POISSON? "poisson": "gaussian";
+}
+
+//  glm()'s family rules, after its terms are checked: the outcome's range
+//  for binomial and poisson; offset() and weights= only with those two, a
+//  number, weights never below 0.
+static int
+s_check_glm (s_check_t *c, proto_query_t *self)
+{
+    const proto_term_t *y = self->terms [0];
+    const char *family = s_family_name (self->family);
+    bool iterated = self->family != PROTO_FAMILY_GAUSSIAN;
+    if (self->family == PROTO_FAMILY_BINOMIAL && !(y->lo >= 0 && y->hi <= 1)) {
+        char *label = proto_term_label (y);
+        if (label)
+            util_error (UTIL_EINPUT, "query: glm(family=binomial) needs an outcome within "
+                        "[0, 1]; %s ranges over [%g, %g]", label, y->lo, y->hi);
+        free (label);
+        return -1;
+    }
+    if (self->family == PROTO_FAMILY_POISSON && !(y->lo >= 0)) {
+        char *label = proto_term_label (y);
+        if (label)
+            util_error (UTIL_EINPUT, "query: glm(family=poisson) needs an outcome of at least 0; "
+                        "%s ranges over [%g, %g]", label, y->lo, y->hi);
+        free (label);
+        return -1;
+    }
+    if (self->offset) {
+        if (!iterated)
+            return util_error (UTIL_EINPUT, "query: offset() needs family=binomial or poisson; "
+                               "the family is %s", family);
+        if (s_is_category (c, self->offset))
+            return s_label_fail (self->offset, "query: offset(%s) is categorical: an offset is "
+                                 "a number%s", "");
+        if (s_check_term (c, self->offset, false))
+            return -1;
+    }
+    if (self->weights) {
+        proto_term_t *w = self->weights;
+        if (!iterated)
+            return util_error (UTIL_EINPUT, "query: weights= needs family=binomial or poisson; "
+                               "the family is %s", family);
+        if (s_is_category (c, w))
+            return util_error (UTIL_EINPUT, "query: weights=%s is categorical: weights are "
+                               "numbers", w->column);
+        if (s_check_term (c, w, false))
+            return -1;
+        if (!(w->lo >= 0))
+            return util_error (UTIL_EINPUT, "query: weights=%s: the public minimum of %s is %g; "
+                               "weights need a minimum of at least 0", w->column, w->column,
+                               w->lo);
+    }
+    return 0;
+}
+
+//  coxph()'s grid=W, kept as the one break {W} by the parser: the breaks
+//  0, W, 2W, ..., ceiling(hi/W)*W over the time's public maximum hi.
+static int
+s_check_cox_grid (proto_query_t *self)
+{
+    const proto_term_t *time = self->terms [0];
+    double w = self->breaks [0], hi = time->hi;
+    if (!(hi > 0))
+        return s_label_fail (time, "query: coxph(): grid=W runs from 0 up, but the public "
+                             "maximum of %s is not above 0 (give grid=lo:hi:step)%s", "");
+    double k = ceil (hi / w);
+    if (!(k <= (double) (PROTO_QUERY_BREAKS_MAX - 1)))
+        return util_error (UTIL_EINPUT, "query: coxph(): grid=%g over the time's range [0, %g] "
+                           "gives more than %d intervals", w, hi, PROTO_QUERY_BREAKS_MAX - 1);
+    size_t n = (size_t) k + 1;
+    double *b = util_calloc (n, sizeof *b);
+    if (!b)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        b [i] = (double) i * w;
+    free (self->breaks);
+    self->breaks = b;
+    self->n_breaks = n;
+    return 0;
+}
+
 int
 proto_query_check (proto_query_t *self, const model_dict_t *dict, size_t max_levels)
 {
@@ -1158,14 +1381,13 @@ proto_query_check (proto_query_t *self, const model_dict_t *dict, size_t max_lev
     if (!(c.used = util_calloc (n_vars? n_vars: 1, sizeof (bool))))
         return -1;
     bool categorical = self->kind == PROTO_Q_CROSSTAB;
+    //  A model's predictors (glm's after the outcome, coxph's after the
+    //  time and status): factor(x), cut() and categorical columns are
+    //  categories, coded against their first level.
+    size_t predictors = self->kind == PROTO_Q_GLM? 1: self->kind == PROTO_Q_COX? 2: SIZE_MAX;
     for (size_t i = 0; i < self->n_terms; i++) {
         proto_term_t *t = self->terms [i];
-        bool cat = categorical || t->factor
-                || (self->kind == PROTO_Q_GLM && i > 0 && t->kind == PROTO_TERM_CUT);
-        if (self->kind == PROTO_Q_GLM && i > 0 && t->kind == PROTO_TERM_COLUMN) {
-            const model_var_t *var = model_dict_find (dict, t->column);
-            cat = cat || (var && var->type == MODEL_VAR_CATEGORICAL);
-        }
+        bool cat = categorical || t->factor || (i >= predictors && s_is_category (&c, t));
         if (self->kind == PROTO_Q_GLM && i == 0 && t->factor) {
             util_error (UTIL_EINPUT, "query: glm(): the outcome is a number, not a factor()");
             goto done;
@@ -1173,23 +1395,21 @@ proto_query_check (proto_query_t *self, const model_dict_t *dict, size_t max_lev
         if (s_check_term (&c, t, cat))
             goto done;
     }
-    if (self->kind == PROTO_Q_GLM && self->family != PROTO_FAMILY_GAUSSIAN) {
-        util_error (UTIL_EINPUT, "query: glm(): family=%s needs iterated rounds (IRLS), not "
-                    "released yet; family=gaussian is", self->family == PROTO_FAMILY_BINOMIAL
-                    ? "binomial": "poisson");
+    if (self->kind == PROTO_Q_GLM && s_check_glm (&c, self))
         goto done;
-    }
-    if (self->kind == PROTO_Q_KM) {
+    if (self->kind == PROTO_Q_KM || self->kind == PROTO_Q_COX) {
         //  The status is an event (or binary) column: 1 an event, 0 censored.
         const proto_term_t *status = self->terms [1];
         const model_var_t *var = status->kind == PROTO_TERM_COLUMN
                                ? model_dict_var (dict, status->var_index): NULL;
         if (!var || (var->type != MODEL_VAR_EVENT && var->type != MODEL_VAR_BINARY)) {
-            util_error (UTIL_EINPUT, "query: km(): the status in Surv(time, status) must be an "
-                        "event or binary column");
+            util_error (UTIL_EINPUT, "query: %s(): the status in Surv(time, status) must be an "
+                        "event or binary column", proto_query_kind_name (self->kind));
             goto done;
         }
     }
+    if (self->kind == PROTO_Q_COX && self->n_breaks == 1 && s_check_cox_grid (self))
+        goto done;
     if (self->by && s_check_term (&c, self->by, true))
         goto done;
     if (self->where && s_check_cond (&c, self->where))
@@ -1359,9 +1579,15 @@ proto_query_complete (const proto_query_t *self, const double *record)
         if (s_bin (self->breaks, self->n_breaks, x, true, true) < 0)
             return false;
     }
-    //  log() of a derived term that reaches 0 has no value either.
+    //  log() of a derived term that reaches 0 has no value either; nor has
+    //  glm()'s offset.
     for (size_t i = 0; i < self->n_terms; i++) {
         double x = proto_term_eval (self->terms [i], record);
+        if (x != x)
+            return false;
+    }
+    if (self->offset) {
+        double x = proto_term_eval (self->offset, record);
         if (x != x)
             return false;
     }

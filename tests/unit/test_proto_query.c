@@ -30,10 +30,12 @@ static const char s_dict_text [] =
     "inst,categorical,,,1|2|3|10,,institution\n"
     "delta,numeric,-5,3,,,a signed change\n"
     "time,time,0,1100,,days,survival time\n"
-    "status,event,0,1,,,1 = death\n";
+    "status,event,0,1,,,1 = death\n"
+    "before,numeric,-30,0,,days,days before entry\n";
 
 //  Dictionary indexes of the columns above.
-enum { PREGNANT, GLUCOSE, MASS, AGE, DIABETES, SEX, STAGE, INST, DELTA, TIME, STATUS, NVARS };
+enum { PREGNANT, GLUCOSE, MASS, AGE, DIABETES, SEX, STAGE, INST, DELTA, TIME, STATUS, BEFORE,
+       NVARS };
 
 static model_dict_t *s_dict;
 
@@ -273,7 +275,41 @@ test_parse_errors (void **state)
         { "glm()", "glm() takes a formula" },
         { "glm(glucose ~ age, family=weibull)", "family= takes gaussian, binomial or poisson" },
         { "mean(glucose, family=gaussian)", "family= is for glm()" },
-        { "glm(glucose ~ age, by=sex)", "glm() takes no by=" },
+        { "glm(glucose ~ age, by=sex)", "by= is not available for glm()" },
+        { "glm(diabetes ~ age, family=binomial, by=sex)", "by= is not available for glm()" },
+        { "glm(y ~ a + offset(t) + offset(u), family=poisson)", "at most one offset() in a formula" },
+        { "glm(y ~ a + offset(log(t), family=poisson)", "expected ')' after offset's term" },
+        { "glm(y ~ a, iterations=0)", "iterations= takes a whole number from 1 to 25" },
+        { "glm(y ~ a, iterations=26)", "iterations= takes a whole number from 1 to 25" },
+        { "glm(y ~ a, iterations=2.5)", "iterations= takes a whole number from 1 to 25" },
+        { "glm(y ~ a, iterations=-3)", "iterations= takes a whole number from 1 to 25" },
+        { "glm(y ~ a, iterations=x)", "iterations= takes a whole number from 1 to 25" },
+        { "glm(y ~ a, iterations=5, iterations=6)", "iterations= given twice" },
+        { "mean(glucose, iterations=5)", "iterations= is for glm() and coxph()" },
+        { "km(Surv(time, status) ~ 1, grid=0:10:1, iterations=5)", "iterations= is for glm()" },
+        { "mean(glucose, weights=age)", "weights= is for glm()" },
+        { "coxph(Surv(time, status) ~ age, grid=30, weights=age)", "weights= is for glm()" },
+        { "glm(y ~ a, family=poisson, weights=log(w))", "weights= takes a column" },
+        { "glm(y ~ a, family=poisson, weights=factor(w))", "weights= takes a column" },
+        { "glm(y ~ a, family=poisson, weights=w, weights=v)", "weights= given twice" },
+        { "coxph(Surv(time, status) ~ age)", "coxph() needs its public time grid" },
+        { "coxph(Surv(time, status) ~ 1, grid=30)", "coxph() needs at least one covariate" },
+        { "coxph(Surv(time, status) ~ age, grid=30, by=sex)", "by= is not available for coxph()" },
+        { "coxph(by=sex, Surv(time, status) ~ age, grid=30)", "by= is not available for coxph()" },
+        { "coxph(time ~ age, grid=30)", "coxph() takes a formula: coxph(Surv(time, status)" },
+        { "coxph(grid=30)", "coxph() takes a formula" },
+        { "coxph(Surv(time, status) ~ age, Surv(time, status) ~ sex, grid=30)",
+          "coxph() takes one formula" },
+        { "coxph(Surv(time, status) ~ age + offset(log(time)), grid=30)",
+          "offset() is for glm(family=binomial|poisson)" },
+        { "coxph(Surv(time, status) ~ age, grid=0)", "grid=W needs a width W > 0" },
+        { "coxph(Surv(time, status) ~ age, grid=-30)", "grid=W needs a width W > 0" },
+        { "coxph(Surv(time, status) ~ age, grid=30:60)", "expected ':' in lo:hi:step" },
+        { "coxph(Surv(time, status) ~ age, grid=30, grid=60)", "grid= given twice" },
+        { "coxph(Surv(time, status) ~ age, breaks=0:10:1)", "coxph() takes grid=, not breaks=" },
+        { "coxph(Surv(time, status) ~ age, grid=30, family=binomial)", "family= is for glm()" },
+        { "coxph(Surv(time, status) ~ a + b + c + d + e + f + g + h + i + j + k + l + m + n + o, "
+          "grid=30)", "at most 14 terms in a formula" },
         { "glm(glucose ~ factor(log(mass)))", "factor() takes a column" },
         { "glm(glucose ~ age, glucose ~ mass)", "glm() takes one formula" },
         { "km(Surv(time, status) ~ 1)", "km() needs its public time grid" },
@@ -436,7 +472,12 @@ test_check_errors (void **state)
         { "count(where=stage > 'II')", "stage is categorical: compare it with == or !=", 0 },
         { "count(where=cut(age, c(0, 50, 100)) == 3)", "'3' is not a level of cut(age", 0 },
         { "km(Surv(time, age) ~ 1, grid=0:100:10)", "the status in Surv(time, status) must be", 0 },
-        { "glm(diabetes ~ age, family=binomial)", "family=binomial needs iterated rounds", 0 },
+        { "glm(glucose ~ age, family=binomial)", "glm(family=binomial) needs an outcome within "
+          "[0, 1]; glucose ranges over [0, 300]", 0 },
+        { "glm(delta ~ age, family=poisson)", "glm(family=poisson) needs an outcome of at least "
+          "0; delta ranges over [-5, 3]", 0 },
+        { "coxph(Surv(before, status) ~ age, grid=30)", "the public maximum of before is not "
+          "above 0", 0 },
         { "glm(factor(pregnant) ~ age)", "the outcome is a number, not a factor()", 0 },
         { "glm(stage ~ age)", "stage is categorical", 0 },
         { "km(Surv(stage, status) ~ 1, grid=0:100:10)", "stage is categorical", 0 },
@@ -617,6 +658,347 @@ test_complete (void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  glm(family=binomial|poisson), offset(), weights=, iterations=, coxph(),
+//  on the dictionaries of datasets/
+
+static model_dict_t *
+s_dataset_dict (const char *name)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/datasets/%s_dictionary.csv", COHORT_SOURCE_DIR, name);
+    model_dict_t *dict = model_dict_load (path);
+    if (!dict)
+        fail_msg ("%s: %s", path, util_last_error ());
+    return dict;
+}
+
+static proto_query_t *
+s_checked_with (const model_dict_t *dict, const char *text)
+{
+    proto_query_t *q = proto_query_parse (text);
+    if (!q)
+        fail_msg ("%s: %s", text, util_last_error ());
+    if (proto_query_check (q, dict, 0))
+        fail_msg ("%s: %s", text, util_last_error ());
+    return q;
+}
+
+static void
+s_assert_label (const proto_term_t *term, const char *want)
+{
+    char *label = proto_term_label (term);
+    assert_non_null (label);
+    assert_string_equal (label, want);
+    free (label);
+}
+
+static size_t
+s_var (const model_dict_t *dict, const char *name)
+{
+    for (size_t i = 0; i < model_dict_size (dict); i++)
+        if (!strcmp (model_dict_var (dict, i)->name, name))
+            return i;
+    fail_msg ("no column %s", name);
+    return 0;
+}
+
+static bool
+s_uses (const proto_query_t *q, size_t var)
+{
+    for (size_t i = 0; i < q->n_used; i++)
+        if (q->used [i] == var)
+            return true;
+    return false;
+}
+
+static void
+test_models_parse (void **state)
+{
+    (void) state;
+    assert_string_equal (proto_query_kind_name (PROTO_Q_GLM), "glm");
+    assert_string_equal (proto_query_kind_name (PROTO_Q_COX), "coxph");
+
+    proto_query_t *q = proto_query_parse ("glm(y ~ trt + offset(log(weeks)) + lbase, "
+                                          "family=poisson, weights=base, iterations=25)");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_GLM);
+    assert_int_equal (q->family, PROTO_FAMILY_POISSON);
+    //  The offset is not a term: y, trt, lbase.
+    assert_int_equal (q->n_terms, 3);
+    assert_string_equal (q->terms [2]->column, "lbase");
+    assert_non_null (q->offset);
+    assert_int_equal (q->offset->kind, PROTO_TERM_LOG);
+    s_assert_label (q->offset, "log(weeks)");
+    assert_string_equal (q->weights->column, "base");
+    assert_int_equal (q->iterations, 25);
+    proto_query_destroy (&q);
+
+    //  An explicit intercept; the offset alone; no iterations=: 0.
+    q = proto_query_parse ("glm(y ~ 1 + offset(weeks^2), family=binomial)");
+    assert_non_null (q);
+    assert_int_equal (q->n_terms, 1);
+    assert_int_equal (q->family, PROTO_FAMILY_BINOMIAL);
+    s_assert_label (q->offset, "weeks^2");
+    assert_null (q->weights);
+    assert_int_equal (q->iterations, 0);
+    proto_query_destroy (&q);
+    //  A column named offset is a column.
+    q = proto_query_parse ("glm(y ~ offset + a)");
+    assert_non_null (q);
+    assert_int_equal (q->n_terms, 3);
+    assert_null (q->offset);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("coxph(Surv(time, status) ~ age + sex + factor(ph_ecog), grid=30, "
+                           "iterations=1, where=age > 40)");
+    assert_non_null (q);
+    assert_int_equal (q->kind, PROTO_Q_COX);
+    assert_int_equal (q->n_terms, 5);
+    assert_string_equal (q->terms [0]->column, "time");
+    assert_string_equal (q->terms [1]->column, "status");
+    assert_string_equal (q->terms [2]->column, "age");
+    assert_true (q->terms [4]->factor);
+    assert_null (q->by);
+    assert_non_null (q->where);
+    assert_int_equal (q->iterations, 1);
+    //  grid=W: one break, the width, until the check knows the time's range.
+    assert_int_equal (q->n_breaks, 1);
+    assert_true (q->breaks [0] == 30);
+    proto_query_destroy (&q);
+
+    q = proto_query_parse ("coxph(Surv(time, status) ~ age, grid=0:1020:30)");
+    assert_non_null (q);
+    assert_int_equal (q->n_breaks, 35);
+    assert_true (q->breaks [34] == 1020);
+    proto_query_destroy (&q);
+    q = proto_query_parse ("coxph(Surv(time, status) ~ 1 + age, grid=c(0, 365, 730))");
+    assert_non_null (q);
+    assert_int_equal (q->n_terms, 3);
+    assert_int_equal (q->n_breaks, 3);
+    proto_query_destroy (&q);
+    q = proto_query_parse ("coxph(Surv(time, status) ~ age, grid=-10:20:10)");
+    assert_non_null (q);
+    assert_int_equal (q->n_breaks, 4);
+    assert_true (q->breaks [0] == -10);
+    proto_query_destroy (&q);
+}
+
+//  glm() with family=binomial and poisson on Pima, epilepsy and Rotterdam:
+//  a binary or event outcome is a number 0/1; gaussian unchanged.
+static void
+test_glm_families (void **state)
+{
+    (void) state;
+    model_dict_t *pima = s_dataset_dict ("pima_diabetes");
+    proto_query_t *q = s_checked_with (pima, "glm(diabetes ~ pregnant + glucose + pressure + "
+                                       "triceps + insulin + mass + pedigree + age, "
+                                       "family=binomial)");
+    assert_int_equal (q->family, PROTO_FAMILY_BINOMIAL);
+    assert_int_equal (q->n_terms, 9);
+    assert_false (q->terms [0]->categorical);
+    assert_true (q->terms [0]->lo == 0 && q->terms [0]->hi == 1);
+    assert_null (q->offset);
+    assert_null (q->weights);
+    double r [16] = { 0 };
+    r [s_var (pima, "diabetes")] = 1;
+    assert_true (proto_term_eval (q->terms [0], r) == 1);
+    proto_query_destroy (&q);
+    //  Gaussian as before: a binary outcome is a number too, predictors as
+    //  before (factor() a category, a binary column a number).
+    q = s_checked_with (pima, "glm(diabetes ~ glucose + factor(pregnant) + age)");
+    assert_int_equal (q->family, PROTO_FAMILY_GAUSSIAN);
+    assert_false (q->terms [0]->categorical);
+    assert_true (q->terms [2]->categorical);
+    assert_int_equal (q->terms [2]->n_levels, 21);
+    assert_false (q->terms [3]->categorical);
+    proto_query_destroy (&q);
+    model_dict_destroy (&pima);
+
+    model_dict_t *epil = s_dataset_dict ("epilepsy");
+    q = s_checked_with (epil, "glm(y ~ trt + lbase + lage + V4 + offset(log(weeks)), "
+                        "family=poisson, weights=base, iterations=25)");
+    assert_int_equal (q->family, PROTO_FAMILY_POISSON);
+    assert_int_equal (q->n_terms, 5);
+    assert_false (q->terms [1]->categorical);           //  trt, binary: a number
+    s_assert_label (q->offset, "log(weeks)");
+    assert_false (q->offset->categorical);
+    assert_true (q->offset->lo == 0 && fabs (q->offset->hi - log (4)) < 1e-15);
+    assert_int_equal (q->weights->var_index, s_var (epil, "base"));
+    assert_true (q->weights->lo == 0 && q->weights->hi == 300);
+    assert_int_equal (q->iterations, 25);
+    //  The offset's and the weights' columns are read.
+    assert_true (s_uses (q, s_var (epil, "weeks")) && s_uses (q, s_var (epil, "base")));
+    assert_false (s_uses (q, s_var (epil, "age")));
+    double e [10];
+    for (size_t i = 0; i < 10; i++)
+        e [i] = 1;
+    assert_int_equal (model_dict_size (epil), 10);
+    e [s_var (epil, "weeks")] = 2;
+    assert_true (proto_query_complete (q, e));
+    assert_true (fabs (proto_term_eval (q->offset, e) - log (2)) < 1e-15);
+    e [s_var (epil, "age")] = NAN;                      //  not read
+    assert_true (proto_query_complete (q, e));
+    e [s_var (epil, "weeks")] = NAN;                    //  the offset's
+    assert_false (proto_query_complete (q, e));
+    e [s_var (epil, "weeks")] = 2;
+    e [s_var (epil, "base")] = NAN;                     //  the weights'
+    assert_false (proto_query_complete (q, e));
+    proto_query_destroy (&q);
+    //  Poisson's outcome at least 0: the boundary, a minimum of exactly 0.
+    q = s_checked_with (epil, "glm(base ~ trt + offset(weeks), family=poisson, weights=weeks)");
+    assert_true (q->terms [0]->lo == 0);
+    s_assert_label (q->offset, "weeks");
+    proto_query_destroy (&q);
+    model_dict_destroy (&epil);
+
+    model_dict_t *rott = s_dataset_dict ("rotterdam");
+    q = s_checked_with (rott, "glm(death ~ age + size + nodes, family=binomial)");
+    assert_true (q->terms [0]->lo == 0 && q->terms [0]->hi == 1);
+    assert_true (q->terms [2]->categorical);
+    assert_int_equal (q->terms [2]->n_levels, 3);
+    proto_query_destroy (&q);
+    model_dict_destroy (&rott);
+}
+
+//  coxph(): the time, the status and the covariates coded as glm()'s;
+//  grid=W over the time's public range.
+static void
+test_coxph_check (void **state)
+{
+    (void) state;
+    model_dict_t *lung = s_dataset_dict ("lung");
+    proto_query_t *q = s_checked_with (lung, "coxph(Surv(time, status) ~ age + sex + "
+                                       "factor(ph_ecog) + inst + cut(age, c(0, 60, 100)), "
+                                       "grid=30, iterations=10)");
+    assert_int_equal (q->kind, PROTO_Q_COX);
+    assert_int_equal (q->n_terms, 7);
+    assert_false (q->terms [0]->categorical || q->terms [1]->categorical);
+    assert_false (q->terms [2]->categorical);           //  age
+    assert_false (q->terms [3]->categorical);           //  sex, binary: a number
+    assert_true (q->terms [4]->categorical);            //  factor(ph_ecog): 0..4
+    assert_int_equal (q->terms [4]->n_levels, 5);
+    s_assert_label (q->terms [4], "factor(ph_ecog)");
+    assert_true (q->terms [5]->categorical);            //  inst, a categorical column
+    assert_int_equal (q->terms [5]->n_levels, 18);
+    assert_true (q->terms [6]->categorical);            //  cut()
+    assert_int_equal (q->iterations, 10);
+    //  time's public range [0, 1100]: 0, 30, ..., 1110 (ceiling(1100/30) = 37).
+    assert_int_equal (q->n_breaks, 38);
+    assert_true (q->breaks [0] == 0 && q->breaks [1] == 30 && q->breaks [37] == 1110);
+    assert_true (s_uses (q, s_var (lung, "ph_ecog")) && s_uses (q, s_var (lung, "status")));
+    assert_false (s_uses (q, s_var (lung, "meal_cal")));
+    proto_query_destroy (&q);
+
+    //  A width that divides the maximum ends the grid at it; one as wide
+    //  as the range gives one interval, a wider one too.
+    q = s_checked_with (lung, "coxph(Surv(time, status) ~ age, grid=100)");
+    assert_int_equal (q->n_breaks, 12);
+    assert_true (q->breaks [11] == 1100);
+    proto_query_destroy (&q);
+    q = s_checked_with (lung, "coxph(Surv(time, status) ~ age, grid=1100)");
+    assert_int_equal (q->n_breaks, 2);
+    assert_true (q->breaks [0] == 0 && q->breaks [1] == 1100);
+    proto_query_destroy (&q);
+    q = s_checked_with (lung, "coxph(Surv(time, status) ~ age, grid=5000)");
+    assert_int_equal (q->n_breaks, 2);
+    assert_true (q->breaks [1] == 5000);
+    proto_query_destroy (&q);
+    //  The cap: 1100/4096 (exact in binary) gives 4096 intervals.
+    q = s_checked_with (lung, "coxph(Surv(time, status) ~ age, grid=0.2685546875)");
+    assert_int_equal (q->n_breaks, PROTO_QUERY_BREAKS_MAX);
+    assert_true (q->breaks [PROTO_QUERY_BREAKS_MAX - 1] == 1100);
+    proto_query_destroy (&q);
+    //  lo:hi:step and c(...) are kept as written.
+    q = s_checked_with (lung, "coxph(Surv(time, status) ~ age, grid=0:1020:30)");
+    assert_int_equal (q->n_breaks, 35);
+    assert_true (q->breaks [34] == 1020);
+    proto_query_destroy (&q);
+    q = s_checked_with (lung, "coxph(Surv(time, sex) ~ age, grid=c(0, 365, 730))");
+    assert_int_equal (q->n_breaks, 3);
+    proto_query_destroy (&q);
+    model_dict_destroy (&lung);
+
+    model_dict_t *rott = s_dataset_dict ("rotterdam");
+    q = s_checked_with (rott, "coxph(Surv(dtime, death) ~ age + meno + size + grade + nodes + "
+                        "pgr + er + hormon + chemo, grid=365)");
+    assert_int_equal (q->n_terms, 11);
+    assert_true (q->terms [4]->categorical);            //  size
+    assert_false (q->terms [5]->categorical);           //  grade, an integer: a number
+    //  dtime's range [0, 7300]: twenty years.
+    assert_int_equal (q->n_breaks, 21);
+    assert_true (q->breaks [20] == 7300);
+    proto_query_destroy (&q);
+    model_dict_destroy (&rott);
+}
+
+static void
+test_models_check_errors (void **state)
+{
+    (void) state;
+    model_dict_t *dicts [] = {
+        s_dataset_dict ("pima_diabetes"), s_dataset_dict ("epilepsy"), s_dataset_dict ("lung")
+    };
+    enum { PIMA, EPIL, LUNG };
+    static const struct { int dict; const char *text, *needle; } cases [] = {
+        { LUNG, "coxph(Surv(time, status) ~ age + cholesterol, grid=30)",
+          "query: unknown column 'cholesterol' (not in the data dictionary)" },
+        { LUNG, "coxph(Surv(when, status) ~ age, grid=30)", "unknown column 'when'" },
+        { PIMA, "glm(glucose ~ age + mass, family=binomial)",
+          "query: glm(family=binomial) needs an outcome within [0, 1]; glucose ranges over "
+          "[0, 300]" },
+        { PIMA, "glm(pregnant ~ age, family=binomial)", "pregnant ranges over [0, 20]" },
+        { PIMA, "glm(log(mass) ~ age, family=binomial)", "log(mass) ranges over" },
+        { PIMA, "glm(factor(diabetes) ~ age, family=binomial)", "the outcome is a number" },
+        { LUNG, "glm(inst ~ age, family=binomial)", "inst is categorical" },
+        { EPIL, "glm(lbase ~ trt, family=poisson)",
+          "query: glm(family=poisson) needs an outcome of at least 0; lbase ranges over [-3, 3]" },
+        { LUNG, "glm(wt_loss ~ age, family=poisson)", "wt_loss ranges over [-50, 100]" },
+        { EPIL, "glm(y ~ trt + offset(log(weeks)))",
+          "query: offset() needs family=binomial or poisson; the family is gaussian" },
+        { EPIL, "glm(y ~ trt + offset(log(weeks)), family=gaussian)", "offset() needs family=" },
+        { LUNG, "glm(status ~ age + offset(inst), family=binomial)",
+          "query: offset(inst) is categorical: an offset is a number" },
+        { LUNG, "glm(status ~ age + offset(factor(ph_ecog)), family=binomial)",
+          "offset(factor(ph_ecog)) is categorical" },
+        { LUNG, "glm(status ~ age + offset(cut(age, c(0, 50, 100))), family=binomial)",
+          "offset(cut(age, c(0, 50, 100))) is categorical" },
+        { LUNG, "glm(status ~ age + offset(log(wt_loss)), family=binomial)",
+          "the public minimum of wt_loss is -50" },
+        { LUNG, "glm(status ~ age + offset(bogus), family=binomial)", "unknown column 'bogus'" },
+        { LUNG, "glm(status ~ age, family=binomial, weights=wt_loss)",
+          "query: weights=wt_loss: the public minimum of wt_loss is -50; weights need a minimum "
+          "of at least 0" },
+        { EPIL, "glm(y ~ trt, weights=weeks)",
+          "query: weights= needs family=binomial or poisson; the family is gaussian" },
+        { LUNG, "glm(status ~ age, family=binomial, weights=inst)",
+          "query: weights=inst is categorical: weights are numbers" },
+        { LUNG, "glm(status ~ age, family=binomial, weights=bogus)", "unknown column 'bogus'" },
+        { LUNG, "coxph(Surv(time, age) ~ sex, grid=30)",
+          "query: coxph(): the status in Surv(time, status) must be an event or binary column" },
+        { LUNG, "coxph(Surv(time, log(age)) ~ sex, grid=30)", "the status in Surv(time, status)" },
+        { LUNG, "coxph(Surv(inst, status) ~ age, grid=30)", "inst is categorical" },
+        { LUNG, "coxph(Surv(time, status) ~ log(wt_loss), grid=30)",
+          "the public minimum of wt_loss is -50" },
+        { LUNG, "coxph(Surv(time, status) ~ age, grid=0.268)",
+          "query: coxph(): grid=0.268 over the time's range [0, 1100] gives more than 4096 "
+          "intervals" },
+        { LUNG, "coxph(Surv(time, status) ~ age, grid=1e-300)", "more than 4096 intervals" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        proto_query_t *q = proto_query_parse (cases [i].text);
+        if (!q)
+            fail_msg ("%s: %s", cases [i].text, util_last_error ());
+        util_error_clear ();
+        int rc = proto_query_check (q, dicts [cases [i].dict], 0);
+        support_expect_refused (rc == -1, cases [i].text, cases [i].needle);
+        assert_int_equal (util_last_code (), UTIL_EINPUT);
+        proto_query_destroy (&q);
+    }
+    for (size_t i = 0; i < 3; i++)
+        model_dict_destroy (&dicts [i]);
+}
+
+//  --------------------------------------------------------------------------
 //  Out of memory
 
 static bool
@@ -644,6 +1026,11 @@ test_out_of_memory (void **state)
         "crosstab(cut(age, c(-Inf, 30, Inf)), sex, by=stage, "
         "where=(log(mass))^2 > 1 & !(inst %in% c(1, '2')) | (glucose > 3))") > 20);
     assert_true (alloc_walk (s_parse_check, "histogram(log(mass))") > 5);
+    assert_true (alloc_walk (s_parse_check,
+        "glm(diabetes ~ log(mass) + factor(pregnant) + offset(log(mass)), family=binomial, "
+        "weights=glucose, iterations=3)") > 10);
+    assert_true (alloc_walk (s_parse_check,
+        "coxph(Surv(time, status) ~ age + stage + factor(pregnant), grid=30)") > 10);
 }
 
 int
@@ -662,6 +1049,10 @@ main (void)
         cmocka_unit_test (test_eval_histogram),
         cmocka_unit_test (test_eval_where),
         cmocka_unit_test (test_complete),
+        cmocka_unit_test (test_models_parse),
+        cmocka_unit_test (test_glm_families),
+        cmocka_unit_test (test_coxph_check),
+        cmocka_unit_test (test_models_check_errors),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
