@@ -172,6 +172,35 @@ void bench_query_coverage_defaults (bench_query_coverage_options_t *o);
     the sampler's range) or memory runs out. */
 json_t *bench_query_coverage (const bench_query_coverage_options_t *o);
 
+/*  bench_fit_coverage: what DP does to the regression tables and survival
+    curves (issue 13's acceptance), over seeded runs of the Rotterdam and
+    lung data split across sites, each site's discrete Gaussian noise on
+    every round from a deterministic stream: the DP Kaplan-Meier curve of
+    death (365-day grid) within 0.03 of the exact binned curve at every
+    point up to 10 years, its bands holding the exact survival at 5 years;
+    per coefficient of coxph(..., grid=365) and glm(family=binomial), the
+    share of runs whose 95% interval holds the exact (privacy-off)
+    estimate and the median ratio of the interval widths; the same on the
+    lung data (no bar). Post-processing only: no keys, no network. */
+#define BENCH_FIT_RUNS_MAX 1000
+
+typedef struct {
+    const char *datasets;       //  the folder of rotterdam.csv and lung.csv (+ dictionaries)
+    size_t runs;                //  seeded runs, 1..BENCH_FIT_RUNS_MAX
+    unsigned sites;             //  sites the records are split across, 1..64
+    unsigned threshold;         //  the quorum t (the noise divisor), 1..sites
+    double epsilon, delta;      //  each analysis's target
+    uint64_t seed;              //  run i uses seed + i
+} bench_fit_coverage_options_t;
+
+/*  The bundled datasets/, 50 runs, 3 sites with a quorum of 2, epsilon 1,
+    delta 1e-5, seed 1. */
+void bench_fit_coverage_defaults (bench_fit_coverage_options_t *o);
+
+/*  Runs the benchmark. NULL if an option is out of range, the data cannot
+    be read, an analysis cannot be planned or memory runs out. */
+json_t *bench_fit_coverage (const bench_fit_coverage_options_t *o);
+
 /*  bench_query: the wall time of queries end to end (launch to report, as
     an analyst sees it) on one running consortium of real processes on
     loopback (sim/: CURVE, threshold Paillier, the Pima data split across

@@ -2,6 +2,7 @@
     their intervals for the DP noise and disclosure control (query.h). The
     CSV and HTML renderings are in query_render.c. */
 #include "query.h"
+#include "fit.h"
 #include "models/models.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -280,6 +281,8 @@ s_note_free (s_ctx_t *c, json_t *result, char *text)
 static double
 s_value (const s_ctx_t *c, size_t entry)
 {
+    if (proto_fit_is (c->rel))
+        return proto_fit_value (c->rel, c->sum, entry, false);
     return proto_release_value (c->rel, c->sum, entry);
 }
 
@@ -1764,7 +1767,19 @@ coord_query_results (const proto_release_t *rel, const int64_t *sum, unsigned co
         case PROTO_Q_CROSSTAB:    s_counts_crosstab (&c); break;
         case PROTO_Q_QUANTILES:   s_counts_quantiles (&c); break;
         case PROTO_Q_KM:          s_counts_km (&c); break;
-        case PROTO_Q_GLM:         s_glm (&c); break;
+        case PROTO_Q_GLM:
+        case PROTO_Q_COX:
+            if (!proto_fit_is (rel))
+                s_glm (&c);
+            else
+            if (!options || !options->fit) {
+                util_error (UTIL_EINPUT, "query results: a fit without its state");
+                goto fail;
+            }
+            else
+            if (coord_fit_report (options->fit, c.labels, c.rng, c.results, c.notes))
+                c.nomem = true;
+            break;
         default:                  s_moments (&c); break;
     }
     s_set (&c, top, "results", json_incref (c.results));

@@ -67,6 +67,8 @@ typedef struct {
     bool no_suppression;        //  show every figure whatever its count: for
                                 //  coverage studies (bench/), never a report
     const char *dataset;        //  for the report (NULL: not stated)
+    const struct _coord_fit_t *fit; //  an iterative fit's state (coordinator/fit.h):
+                                //  required for glm(binomial|poisson) and coxph()
 } coord_query_options_t;
 
 /*  The results of `release` (its query checked against the dictionary)

@@ -1,6 +1,7 @@
 /*  coordinator/study.c - schedule, global model, accountant and report. */
 #include "study.h"
 #include "query.h"
+#include "fit.h"
 #include "util/alloc.h"
 #include "models/models.h"
 #include "util/error.h"
@@ -50,6 +51,7 @@ struct _coord_study_t {
     //  the release is in, its results.
     proto_query_t *query;
     proto_release_t release;
+    coord_fit_t *fit;               //  an iterative fit's state (coordinator/fit.h)
     unsigned min_cell;
     json_t *results;
     //  A study read through the dictionary (def->bounds): its copy.
@@ -123,6 +125,7 @@ coord_study_destroy (coord_study_t **self_p)
         model_optim_destroy (&s->optim);
         model_mlp_destroy (&s->mlp);
         dp_curve_destroy (&s->spent);
+        coord_fit_destroy (&s->fit);
         proto_query_destroy (&s->query);
         json_decref (s->results);
         model_dict_destroy (&s->dict);
@@ -270,6 +273,11 @@ s_begin_query (coord_study_t *self, char **sites, size_t n_sites)
         }
     if (!joined)
         return -1;
+    coord_fit_destroy (&self->fit);
+    if (proto_fit_is (&self->release) && !(self->fit = coord_fit_new (&self->release))) {
+        json_decref (joined);
+        return -1;
+    }
     proto_release_plan (&self->release, &self->plan);
     json_decref (self->sites);
     self->sites = joined;
@@ -401,7 +409,10 @@ Cohort__RoundKind
 coord_study_next (coord_study_t *self)
 {
     if (self->def->query) {
-        //  A query is one release.
+        //  A query is one release, or an iterative fit's rounds until it
+        //  is over (coordinator/fit.h).
+        if (self->fit)
+            return coord_fit_done (self->fit)? 0: COHORT__ROUND_KIND__ROUND_KIND_QUERY;
         if (self->stage)
             return 0;
         self->stage = 2;
@@ -459,6 +470,12 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
         rs->n_mean = rs->n_std = self->p;
         rs->mean = self->mean;
         rs->std = self->std;
+    }
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY && self->fit) {
+        //  The fit's parameters, borrowed until its next step.
+        size_t n;
+        rs->params = (double *) coord_fit_params (self->fit, &n);
+        rs->n_params = n;
     }
     //  The sites charge their ledgers before their contribution leaves, so
     //  the round counts from its start, whatever happens next.
@@ -622,7 +639,15 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
     if (kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY) {
         if (!self->query || !self->begun)
             return util_error (UTIL_EFAIL, "query round: the query has not begun");
-        coord_query_options_t options = { .min_cell = self->min_cell, .dataset = d->dataset };
+        if (self->fit) {
+            int rc = coord_fit_step (self->fit, v, contributors);
+            if (rc < 0)
+                return -1;
+            if (rc == 0)
+                return 0;               //  another round is due
+        }
+        coord_query_options_t options = { .min_cell = self->min_cell, .dataset = d->dataset,
+                                          .fit = self->fit };
         json_t *results = coord_query_results (&self->release, v, contributors, &options);
         if (!results)
             return -1;
@@ -904,7 +929,7 @@ coord_study_status (const coord_study_t *self)
         "id", self->id, "name", self->def->name, "status", self->status,
         "status_detail", self->detail, "round", (json_int_t) json_array_size (self->rounds),
         "step", (json_int_t) self->step,
-        "steps", (json_int_t) (self->def->query? 1: self->def->steps),
+        "steps", (json_int_t) (self->def->query? self->release.rounds: self->def->steps),
         "epsilon_spent", self->def->privacy_off? json_null (): json_real (self->epsilon));
     if (!status)
         return util_error_null (UTIL_ENOMEM, "status: out of memory");

@@ -1,6 +1,7 @@
 /*  proto/release.c - a query's release: layout, sensitivity, noise, and one
     record's contribution. */
 #include "release.h"
+#include "fit.h"
 #include "util/error.h"
 #include "dp/rational.h"
 
@@ -53,26 +54,47 @@ s_layout (proto_release_t *self, const proto_query_t *q)
             self->kind = PROTO_RELEASE_MOMENTS;
             self->cells = 1 + 2 * m + m * (m - 1) / 2;
             break;
-        case PROTO_Q_GLM: {
-            self->kind = PROTO_RELEASE_MOMENTS;
+        case PROTO_Q_GLM:
+        case PROTO_Q_COX: {
             size_t p = 0;
-            for (size_t j = 1; j < m; j++)
+            for (size_t j = q->kind == PROTO_Q_COX? 2: 1; j < m; j++)
                 p += q->terms [j]->categorical? q->terms [j]->n_levels - 1: 1;
             if (p > PROTO_GLM_COLUMNS_MAX)
-                return util_error (UTIL_EINPUT, "release: glm() codes %zu predictor columns, more "
-                                   "than %d", p, PROTO_GLM_COLUMNS_MAX);
+                return util_error (UTIL_EINPUT, "release: %s() codes %zu predictor columns, "
+                                   "more than %d", proto_query_kind_name (q->kind), p,
+                                   PROTO_GLM_COLUMNS_MAX);
             self->columns = p;
-            self->cells = (p + 2) * (p + 3) / 2;
+            if (q->kind == PROTO_Q_GLM && q->family == PROTO_FAMILY_GAUSSIAN) {
+                self->kind = PROTO_RELEASE_MOMENTS;
+                self->cells = (p + 2) * (p + 3) / 2;
+                break;
+            }
+            //  An iterative fit: proto/fit.h.
+            self->kind = PROTO_RELEASE_FIT;
+            size_t t = q->kind == PROTO_Q_GLM? p + 1: p;
+            if (q->kind == PROTO_Q_GLM)
+                self->cells = t * (t + 1) / 2 + t + 6;
+            else {
+                self->bins = q->n_breaks + 1;
+                //  Capped: bins <= PROTO_QUERY_BREAKS_MAX, t <= 128.
+                self->cells = self->bins * (2 + t + t * (t + 1) / 2) + t + 1;
+            }
+            unsigned maxit = q->kind == PROTO_Q_GLM? PROTO_FIT_GLM_MAXIT: PROTO_FIT_COX_MAXIT;
+            unsigned it = q->iterations? q->iterations: self->off? maxit: PROTO_FIT_DP_ROUNDS;
+            //  Off, one more round than iterations: the last one only tells
+            //  that the fit converged (its deviance).
+            self->rounds = self->off? it + 1: it;
             break;
         }
         default:
             return util_error (UTIL_EINPUT, "release: unknown query kind");
     }
-    self->groups = q->by? q->by->n_levels: 1;
+    self->groups = q->by && self->kind != PROTO_RELEASE_FIT? q->by->n_levels: 1;
     //  Both factors are bounded (levels <= 256, cells <= 4368 or 40 x 40),
     //  so the product cannot overflow; the cap is on the result.
     self->entries = self->groups * self->cells + 1;
-    self->limbs = self->kind == PROTO_RELEASE_MOMENTS && self->off? 2: 1;
+    self->limbs = !self->off? 1: self->kind == PROTO_RELEASE_MOMENTS? 2
+                : self->kind == PROTO_RELEASE_FIT? PROTO_FIT_OFF_LIMBS: 1;
     self->dim = self->entries * self->limbs;
     if (self->dim > PROTO_RELEASE_DIM_MAX)
         return util_error (UTIL_EINPUT, "release: %s over %zu groups needs %zu values, more than "
@@ -88,6 +110,11 @@ s_l2 (const proto_release_t *self, unsigned f)
 {
     if (self->kind == PROTO_RELEASE_COUNTS)
         return self->query->kind == PROTO_Q_QUANTILES? sqrt ((double) PROTO_TREE_DEPTH): 1;
+    if (self->kind == PROTO_RELEASE_FIT && self->bins) {
+        //  coxph: one bin's blocks, E1 and N.
+        size_t t = self->columns;
+        return ldexp (sqrt ((double) (2 + t + t * (t + 1) / 2 + t + 1)), (int) f);
+    }
     return ldexp (sqrt ((double) self->cells), (int) f);
 }
 
@@ -97,7 +124,8 @@ s_epsilon (const proto_release_t *self, uint64_t local, double *epsilon)
     dp_curve_t *curve = dp_curve_new_default ();
     int rc = -1;
     if (curve
-    &&  dp_curve_add_ddg (curve, 1, self->l2, (double) local, self->threshold, self->dim, 1) == 0
+    &&  dp_curve_add_ddg (curve, 1, self->l2, (double) local, self->threshold, self->dim,
+                          self->rounds) == 0
     &&  dp_curve_epsilon (curve, self->delta, DP_CONVERSION_IMPROVED, epsilon, NULL) == 0)
         rc = 0;
     dp_curve_destroy (&curve);
@@ -148,6 +176,7 @@ proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
     memset (self, 0, sizeof *self);
     self->query = query;
     self->off = off;
+    self->rounds = 1;
     self->threshold = threshold;
     if (threshold < 1 || threshold > 64)
         return util_error (UTIL_EINPUT, "release: quorum %u is not in 1..64", threshold);
@@ -158,13 +187,15 @@ proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
     if (s_layout (self, query))
         return -1;
     if (off) {
-        self->frac_bits = self->kind == PROTO_RELEASE_MOMENTS? PROTO_RELEASE_OFF_BITS: 0;
+        self->frac_bits = self->kind == PROTO_RELEASE_MOMENTS? PROTO_RELEASE_OFF_BITS
+                        : self->kind == PROTO_RELEASE_FIT? PROTO_FIT_OFF_FRAC: 0;
         self->l2 = s_l2 (self, self->frac_bits);
         return 0;
     }
     self->epsilon = epsilon;
     self->delta = delta;
-    unsigned f = self->kind == PROTO_RELEASE_MOMENTS? PROTO_RELEASE_FRAC_MAX: 0;
+    bool fixed = self->kind != PROTO_RELEASE_COUNTS;
+    unsigned f = fixed? PROTO_RELEASE_FRAC_MAX: 0;
     while (true) {
         self->frac_bits = f;
         self->l2 = s_l2 (self, f);
@@ -173,7 +204,7 @@ proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
             return util_error_context ("release: calibrating the noise");
         if (rc == 0)
             return 0;
-        if (self->kind != PROTO_RELEASE_MOMENTS || f == PROTO_RELEASE_FRAC_MIN)
+        if (!fixed || f == PROTO_RELEASE_FRAC_MIN)
             return util_error (UTIL_EINPUT, "release: epsilon %g at delta %g needs more noise "
                                "than the sampler's range (raise epsilon)", epsilon, delta);
         f--;
@@ -187,7 +218,7 @@ proto_release_curve (const proto_release_t *self)
     if (!curve || self->off)
         return curve;
     if (dp_curve_add_ddg (curve, 1, self->l2, (double) self->local_sigma2, self->threshold,
-                          self->dim, 1))
+                          self->dim, self->rounds))
         dp_curve_destroy (&curve);
     return curve;
 }
@@ -217,6 +248,8 @@ int
 proto_release_add (const proto_release_t *self, const double *record, int64_t *acc)
 {
     const proto_query_t *q = self->query;
+    if (self->kind == PROTO_RELEASE_FIT)
+        return -1;
     if (!proto_query_complete (q, record)) {
         s_put (self, acc, self->entries - 1, 1);
         return 2;
@@ -334,7 +367,7 @@ proto_release_plan (const proto_release_t *self, proto_plan_t *plan)
     plan->off = self->off;
     plan->threshold = self->threshold;
     plan->kind [COHORT__ROUND_KIND__ROUND_KIND_QUERY] = (proto_plan_kind_t) {
-        .rounds = 1, .q = 1, .l2 = self->l2, .local_sigma2 = self->local_sigma2,
+        .rounds = self->rounds, .q = 1, .l2 = self->l2, .local_sigma2 = self->local_sigma2,
         .dim = self->dim, .ledger_l2 = self->l2
     };
     plan->epsilon = self->epsilon_spent;

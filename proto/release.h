@@ -90,7 +90,10 @@
 #define PROTO_TREE_BRANCH       16
 #define PROTO_TREE_DEPTH        3       //  4096 leaves
 
-typedef enum { PROTO_RELEASE_COUNTS, PROTO_RELEASE_MOMENTS } proto_release_kind_t;
+/*  FIT: an iterative fit, one vector per round at the round's parameters
+    (glm binomial and poisson, coxph): proto/fit.h. */
+typedef enum { PROTO_RELEASE_COUNTS, PROTO_RELEASE_MOMENTS, PROTO_RELEASE_FIT }
+    proto_release_kind_t;
 
 typedef struct {
     const proto_query_t *query; //  borrowed
@@ -101,8 +104,11 @@ typedef struct {
     size_t groups;              //  by='s levels, or 1
     size_t cells;               //  logical entries per group
     size_t entries;             //  logical entries: groups x cells + 1
-    size_t columns;             //  glm(): P, the coded predictors (a numeric term
-                                //  one, a categorical one its levels - 1)
+    size_t columns;             //  glm(), coxph(): P, the coded predictors (a
+                                //  numeric term one, a categorical one its
+                                //  levels - 1)
+    unsigned rounds;            //  rounds: 1, or a fit's (DP: exactly; off: at most)
+    size_t bins;                //  coxph(): grid bins (k + 1)
     unsigned limbs;             //  slots per logical entry (1, or 2 when off)
     size_t dim;                 //  integers in the vector: entries x limbs
     unsigned frac_bits;         //  moments: f (counts: 0)
@@ -118,14 +124,15 @@ typedef struct {
 int proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
                         double epsilon, double delta, unsigned threshold) PROTO_WUR;
 
-/*  The RDP curve (default order grid) of the release: a zero curve when
-    privacy is off. NULL on error. */
+/*  The RDP curve (default order grid) of the release, all its rounds: a
+    zero curve when privacy is off. NULL on error. */
 dp_curve_t *proto_release_curve (const proto_release_t *self);
 
 /*  Adds one record's contribution to acc[0 .. dim-1]. `record` holds one
     value per dictionary variable, clamped to its bounds (NaN: missing);
     see proto_term_eval. Returns 1 if the record was used, 0 if where=
-    left it out, 2 if it was counted as left out (missing). */
+    left it out, 2 if it was counted as left out (missing). Not for fits
+    (proto_fit_add takes the round's parameters): -1. */
 int proto_release_add (const proto_release_t *self, const double *record, int64_t *acc);
 
 /*  Logical entry `entry` (0 .. entries-1) of a summed vector, unscaled:
@@ -137,9 +144,9 @@ double proto_release_value (const proto_release_t *self, const int64_t *sum, siz
     proto_release_value (0 when off). */
 double proto_release_noise_sd (const proto_release_t *self, unsigned contributors);
 
-/*  The release as a study plan of one round of kind QUERY (rounds 1,
-    q 1, its l2, noise and dimension), so that the code that charges
-    ledgers and adds noise for study rounds serves queries unchanged. */
+/*  The release as a study plan of kind QUERY (its rounds, q 1, its l2,
+    noise and dimension), so that the code that charges ledgers and adds
+    noise for study rounds serves queries unchanged. */
 void proto_release_plan (const proto_release_t *self, proto_plan_t *plan);
 
 /*  The value bits of the codec (he/codec.h) a site packs the release with:

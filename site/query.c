@@ -1,5 +1,6 @@
 /*  site/query.c - a site's records for a query, and its contribution. */
 #include "query.h"
+#include "proto/fit.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "ingest/cohort.h"
@@ -36,10 +37,24 @@ done:
     return rc;
 }
 
-void
-site_query_vector (int64_t *v, const model_records_t *records, const proto_release_t *release)
+int
+site_query_vector (int64_t *v, const model_records_t *records, const proto_release_t *release,
+                   const double *params, size_t n_params)
 {
     memset (v, 0, release->dim * sizeof *v);
+    if (!proto_fit_is (release)) {
+        if (n_params)
+            return util_error (UTIL_EINPUT, "round: a %s query takes no parameters, %zu came",
+                               proto_query_kind_name (release->query->kind), n_params);
+        for (size_t i = 0; i < records->rows; i++)
+            (void) proto_release_add (release, records->values + i * records->vars, v);
+        return 0;
+    }
+    if (proto_fit_check_params (release, params, n_params))
+        return -1;
     for (size_t i = 0; i < records->rows; i++)
-        (void) proto_release_add (release, records->values + i * records->vars, v);
+        if (proto_fit_add (release, records->values + i * records->vars, params, n_params,
+                           v) < 0)
+            return -1;
+    return 0;
 }

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "models/records.h"
 #include "proto/release.h"
+#include "util/error.h"
 
 #include <stdint.h>
 
@@ -27,8 +28,12 @@ int site_query_load (model_records_t **out, const site_dataset_t *ds, const mode
                      const char *name);
 
 /*  v[0 .. release->dim - 1] = the sum of every record's contribution
-    (zeroed first). */
-void site_query_vector (int64_t *v, const model_records_t *records,
-                        const proto_release_t *release);
+    (zeroed first); an iterative fit's at the round's parameters (checked
+    with proto_fit_check_params), others with none. 0, or -1 with the
+    reason (a fit that diverged past the fixed-point range; wrong
+    parameters). */
+int site_query_vector (int64_t *v, const model_records_t *records,
+                       const proto_release_t *release, const double *params, size_t n_params)
+    UTIL_WUR;
 
 #endif

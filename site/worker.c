@@ -549,8 +549,12 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         s_reason (self, why, sizeof why, "round: ");
         goto done;
     }
-    if (self->study->query)
-        site_query_vector (v, self->records, &self->release);
+    if (self->study->query) {
+        if (site_query_vector (v, self->records, &self->release, rs->params, rs->n_params)) {
+            s_reason (self, why, sizeof why, "");
+            goto done;
+        }
+    }
     else
     if (site_round_vector (v, self->data, self->study, &self->plan, rs, self->rng)) {
         s_reason (self, why, sizeof why, "");

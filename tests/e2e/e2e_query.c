@@ -15,6 +15,9 @@
                      file says so
       km             Kaplan-Meier on the sites' lung data: privacy off equals
                      the pooled rows, DP completes with bands
+      fit            coxph() on the lung data equals R's (privacy off), glm(
+                     family=binomial) the pooled fit; DP coxph() takes its
+                     planned rounds and the ledgers are charged as reported
       subset         a site's min_subset rule declines a where= that selects
                      too few of its records (noisy count), charged to its ledger
       refusals       refused before anything reaches a site: an unknown
@@ -26,6 +29,7 @@
 */
 #include "consortium.h"
 #include "coordinator/client.h"
+#include "coordinator/fit.h"
 #include "coordinator/query.h"
 #include "dp/ledger.h"
 #include "models/records.h"
@@ -80,6 +84,7 @@ s_pooled_of (e2e_t *c, const char *pooled, const char *expr)
     proto_query_t *q = NULL;
     int64_t *sum = NULL;
     json_t *results = NULL;
+    coord_fit_t *fit = NULL;
     proto_release_t r;
     char data [512];
     snprintf (data, sizeof data, "%s", e2e_path (c, pooled));
@@ -92,11 +97,29 @@ s_pooled_of (e2e_t *c, const char *pooled, const char *expr)
         fprintf (stderr, "e2e: pooled %s: %s\n", expr, util_last_error ());
         goto done;
     }
-    for (size_t i = 0; i < rec->rows; i++)
-        (void) proto_release_add (&r, rec->values + i * rec->vars, sum);
     coord_query_options_t options = { .dataset = "pooled" };
+    if (proto_fit_is (&r)) {
+        //  An iterative fit: its rounds on the pooled rows.
+        if (!(fit = coord_fit_new (&r)))
+            goto done;
+        int rc = 0;
+        while (rc == 0) {
+            size_t n;
+            const double *params = coord_fit_params (fit, &n);
+            memset (sum, 0, r.dim * sizeof *sum);
+            for (size_t i = 0; i < rec->rows; i++)
+                if (proto_fit_add (&r, rec->values + i * rec->vars, params, n, sum) < 0)
+                    goto done;
+            rc = coord_fit_step (fit, sum, 3);
+        }
+        options.fit = fit;
+    }
+    else
+        for (size_t i = 0; i < rec->rows; i++)
+            (void) proto_release_add (&r, rec->values + i * rec->vars, sum);
     results = coord_query_results (&r, sum, 3, &options);
 done:
+    coord_fit_destroy (&fit);
     free (sum);
     proto_query_destroy (&q);
     model_records_destroy (&rec);
@@ -110,6 +133,8 @@ s_pooled (e2e_t *c, const char *expr)
 {
     return s_pooled_of (c, "data/pooled.csv", expr);
 }
+
+static double s_ledger_of (e2e_t *c, unsigned i, const char *dataset);
 
 //  Every number in `got` equals the one in `want` to 1e-9 relative,
 //  recursively (strings and booleans equal).
@@ -187,16 +212,22 @@ s_off (e2e_t *c)
 
 //  The epsilon a site's ledger has spent on the dataset.
 static double
-s_ledger (e2e_t *c, unsigned i)
+s_ledger_of (e2e_t *c, unsigned i, const char *dataset)
 {
     char rel [64];
     snprintf (rel, sizeof rel, "sites/%s.ledger.db", c->names [i]);
     dp_ledger_t *ledger = dp_ledger_open (e2e_path (c, rel));
     double spent = -1;
-    if (!ledger || dp_ledger_epsilon_spent (ledger, "all-studies", "breast_cancer", &spent))
+    if (!ledger || dp_ledger_epsilon_spent (ledger, "all-studies", dataset, &spent))
         spent = -1;
     dp_ledger_destroy (&ledger);
     return spent;
+}
+
+static double
+s_ledger (e2e_t *c, unsigned i)
+{
+    return s_ledger_of (c, i, "breast_cancer");
 }
 
 static int
@@ -301,6 +332,76 @@ s_km (e2e_t *c)
     return 0;
 }
 
+//  Iterative fits. Privacy off: coxph() on the sites' lung data equals R's
+//  coxph(ties = "breslow") on the grid-binned times, and glm(binomial) on
+//  the breast-cancer data equals the same fit on the pooled rows. DP: a
+//  coxph() takes exactly its planned rounds, each site's ledger is charged
+//  what the report says, and every coefficient has an interval.
+static int
+s_fit (e2e_t *c)
+{
+    if (e2e_start_all (c))
+        return -1;
+    json_t *report = NULL, *golden = NULL, *pooled = NULL;
+    const char *cox = "coxph(Surv(time, status) ~ age + sex + ph_ecog, grid=30)";
+    CHECK (s_query_on (c, "lung", cox, true, 0, &report) == 0, "%s: %s", cox,
+           util_last_error ());
+    char path [512];
+    snprintf (path, sizeof path, "%s/tests/fixtures/golden_r.json", c->source);
+    json_error_t err;
+    CHECK ((golden = json_load_file (path, 0, &err)), "%s: %s", path, err.text);
+    json_t *want = json_object_get (json_object_get (json_object_get (json_object_get (
+        golden, "survival"), "lung_cox_breslow_binned30"), "coefficients"), "sex");
+    size_t i;
+    json_t *row;
+    bool seen = false;
+    json_array_foreach (json_object_get (report, "results"), i, row) {
+        const char *term = json_string_value (json_object_get (row, "term"));
+        if (!term || strcmp (term, "sex"))
+            continue;
+        double est = json_number_value (json_object_get (row, "estimate"));
+        double se = json_number_value (json_object_get (row, "std_error"));
+        double w_est = json_number_value (json_object_get (want, "coef"));
+        double w_se = json_number_value (json_object_get (want, "se"));
+        CHECK (fabs (est - w_est) <= 1e-6 * fabs (w_est) && fabs (se - w_se) <= 1e-6 * w_se,
+               "coxph sex: %.12g (se %.12g), R %.12g (%.12g)", est, se, w_est, w_se);
+        seen = true;
+    }
+    CHECK (seen, "coxph: no coefficient for sex");
+    json_decref (report);
+    json_decref (golden);
+    const char *glm = "glm(malignant ~ mean_radius + mean_texture + mean_smoothness, "
+                      "family=binomial)";
+    CHECK ((pooled = s_pooled (c, glm)), "pooled %s", glm);
+    CHECK (s_query (c, glm, true, 0, &report) == 0, "%s: %s", glm, util_last_error ());
+    CHECK (s_same (json_object_get (report, "results"), json_object_get (pooled, "results"), glm),
+           "federated and pooled glm differ");
+    json_decref (report);
+    json_decref (pooled);
+    //  DP: exactly the planned rounds, charged as reported.
+    CHECK (s_query_on (c, "lung", cox, false, 1, &report) == 0, "DP %s: %s", cox,
+           util_last_error ());
+    json_t *job = json_object_get (report, "job");
+    double spent = json_number_value (json_object_get (job, "epsilon_spent"));
+    CHECK (spent > 0.5 && spent <= 1, "epsilon spent %g", spent);
+    //  Every planned round ran: what was charged is the whole plan's.
+    double planned = json_number_value (json_object_get (json_object_get (report, "privacy"),
+                                                         "epsilon"));
+    CHECK (fabs (spent - planned) < 1e-9, "epsilon spent %.12g, the %d rounds planned %.12g",
+           spent, PROTO_FIT_DP_ROUNDS, planned);
+    for (unsigned s = 0; s < c->sites; s++) {
+        double ledger = s_ledger_of (c, s, "lung");
+        CHECK (fabs (ledger - spent) < 1e-9 * fmax (1, spent), "site %s ledger %g, report %g",
+               c->names [s], ledger, spent);
+    }
+    size_t coefs = 0;
+    json_array_foreach (json_object_get (report, "results"), i, row)
+        coefs += json_object_get (row, "conf_low") != NULL;
+    CHECK (coefs == 3, "%zu coefficients with an interval", coefs);
+    json_decref (report);
+    return 0;
+}
+
 //  A site's minimum-subset rule: a where= that selects too few of its
 //  records (on a noisy count) is declined with the reason; a query without
 //  where= is not affected; the check is charged to that site's ledger.
@@ -396,6 +497,7 @@ main (int argc, char **argv)
         { "study_bounds", s_study_bounds },
         { "subset", s_subset },
         { "km", s_km },
+        { "fit", s_fit },
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {
         if (strcmp (scenario, scenarios [i].name))

@@ -1,0 +1,412 @@
+/*  proto/fit.c - an iterative fit's round: layout, bounds, and one record's
+    contribution at the round's parameters. */
+#include "fit.h"
+#include "util/error.h"
+
+#include <math.h>
+#include <string.h>
+
+bool
+proto_fit_is (const proto_release_t *self)
+{
+    return self->kind == PROTO_RELEASE_FIT;
+}
+
+//  T: the coded columns (glm with its intercept).
+static size_t
+s_cols (const proto_release_t *self)
+{
+    return self->query->kind == PROTO_Q_GLM? self->columns + 1: self->columns;
+}
+
+static size_t
+s_tri (size_t t)
+{
+    return t * (t + 1) / 2;
+}
+
+//  coxph: logical entries per bin.
+static size_t
+s_bin_cells (size_t t)
+{
+    return 2 + t + s_tri (t);
+}
+
+size_t
+proto_fit_offset (const proto_release_t *self, proto_fit_block_t block, size_t bin)
+{
+    size_t t = s_cols (self);
+    if (block == PROTO_BLOCK_LEFT)
+        return self->entries - 1;
+    if (self->query->kind == PROTO_Q_GLM) {
+        switch (block) {
+            case PROTO_BLOCK_H:        return 0;
+            case PROTO_BLOCK_G:        return s_tri (t);
+            case PROTO_BLOCK_DEV:      return s_tri (t) + t;
+            case PROTO_BLOCK_NULL_H:   return s_tri (t) + t + 1;
+            case PROTO_BLOCK_NULL_G:   return s_tri (t) + t + 2;
+            case PROTO_BLOCK_NULL_DEV: return s_tri (t) + t + 3;
+            case PROTO_BLOCK_CONST:    return s_tri (t) + t + 4;
+            case PROTO_BLOCK_N:        return s_tri (t) + t + 5;
+            default:                 return self->entries - 1;
+        }
+    }
+    size_t base = bin * s_bin_cells (t), all = self->bins * s_bin_cells (t);
+    switch (block) {
+        case PROTO_BLOCK_R0: return base;
+        case PROTO_BLOCK_R1: return base + 1;
+        case PROTO_BLOCK_R2: return base + 1 + t;
+        case PROTO_BLOCK_D:  return base + 1 + t + s_tri (t);
+        case PROTO_BLOCK_E1: return all;
+        case PROTO_BLOCK_N:  return all + t;
+        default:           return self->entries - 1;
+    }
+}
+
+proto_fit_block_t
+proto_fit_block (const proto_release_t *self, size_t entry)
+{
+    size_t t = s_cols (self);
+    if (entry + 1 >= self->entries)
+        return PROTO_BLOCK_LEFT;
+    if (self->query->kind == PROTO_Q_GLM) {
+        if (entry < s_tri (t))
+            return PROTO_BLOCK_H;
+        if (entry < s_tri (t) + t)
+            return PROTO_BLOCK_G;
+        static const proto_fit_block_t rest [] = {
+            PROTO_BLOCK_DEV, PROTO_BLOCK_NULL_H, PROTO_BLOCK_NULL_G, PROTO_BLOCK_NULL_DEV,
+            PROTO_BLOCK_CONST, PROTO_BLOCK_N
+        };
+        return rest [entry - s_tri (t) - t];
+    }
+    size_t all = self->bins * s_bin_cells (t);
+    if (entry >= all)
+        return entry < all + t? PROTO_BLOCK_E1: PROTO_BLOCK_N;
+    size_t in = entry % s_bin_cells (t);
+    return in == 0? PROTO_BLOCK_R0: in <= t? PROTO_BLOCK_R1: in <= t + s_tri (t)? PROTO_BLOCK_R2
+         : PROTO_BLOCK_D;
+}
+
+size_t
+proto_fit_params (const proto_release_t *self, bool start)
+{
+    if (self->query->kind == PROTO_Q_GLM && start)
+        return 0;
+    return s_cols (self) + 1;
+}
+
+int
+proto_fit_check_params (const proto_release_t *self, const double *params, size_t n)
+{
+    size_t want = s_cols (self) + 1;
+    bool glm = self->query->kind == PROTO_Q_GLM;
+    if (n != want && !(glm && n == 0))
+        return util_error (UTIL_EINPUT, "fit: a round carries %zu parameters; %s() takes %s%zu",
+                           n, proto_query_kind_name (self->query->kind), glm? "0 or ": "", want);
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs (params [i]) <= PROTO_FIT_PARAM_MAX))
+            return util_error (UTIL_EINPUT, "fit: parameter %zu is %g, not a finite number of "
+                               "size at most %g", i + 1, params [i], PROTO_FIT_PARAM_MAX);
+    return 0;
+}
+
+//  Largest |value| over the public range of a numeric term (an offset).
+static double
+s_abs_max (const proto_term_t *term)
+{
+    return term? fmax (fabs (term->lo), fabs (term->hi)): 0;
+}
+
+//  The outcome's public upper bound (poisson).
+static double
+s_y_hi (const proto_release_t *self)
+{
+    const proto_term_t *y = self->query->terms [0];
+    return y->categorical? (double) (y->n_levels - 1): y->hi;
+}
+
+static double
+s_w_hi (const proto_release_t *self)
+{
+    const proto_term_t *w = self->query->weights;
+    return w? fmax (w->hi, 0): 1;
+}
+
+//  DP poisson: mu is clipped to [PROTO_FIT_MU_FLOOR, this].
+static double
+s_mu_hi (const proto_release_t *self)
+{
+    return fmax (s_y_hi (self), 1) * 2;
+}
+
+//  max over integer y in [0, hi] of |y log y - y - lgamma(y + 1)|, which
+//  grows like log(2 pi y) / 2: at y = hi for y >= 1.
+static double
+s_const_bound (double hi)
+{
+    double y = floor (fmax (hi, 1));
+    return fmax (fabs (y * log (y) - y - lgamma (y + 1)), 1);
+}
+
+double
+proto_fit_bound (const proto_release_t *self, proto_fit_block_t block, bool start)
+{
+    const proto_query_t *q = self->query;
+    if (q->kind == PROTO_Q_COX) {
+        double e = exp (PROTO_FIT_COX_CLIP);
+        return block == PROTO_BLOCK_R0 || block == PROTO_BLOCK_R1 || block == PROTO_BLOCK_R2? e: 1;
+    }
+    double w = s_w_hi (self), off = s_abs_max (q->offset);
+    bool binomial = q->family == PROTO_FAMILY_BINOMIAL;
+    double y_hi = s_y_hi (self), mu_hi = s_mu_hi (self);
+    switch (block) {
+        case PROTO_BLOCK_H:
+        case PROTO_BLOCK_NULL_H:
+            return w * (binomial? 0.25: start? y_hi + 0.1: mu_hi);
+        case PROTO_BLOCK_G:
+        case PROTO_BLOCK_NULL_G:
+            if (start)
+                //  R's X'W z_work from mustart: W (eta_s - offset) + w (y - mu_s).
+                return binomial? w * (0.25 * (log (2 * w + 1) + off) + 1)
+                               : w * ((y_hi + 0.1) * (fabs (log (y_hi + 0.1)) + fabs (log (0.1))
+                                                      + off) + 0.1);
+            return w * (binomial? 1: fmax (y_hi, mu_hi));
+        case PROTO_BLOCK_DEV:
+        case PROTO_BLOCK_NULL_DEV:
+            return w * (binomial? PROTO_FIT_DEV_CLIP
+                                : 2 * (y_hi * log (fmax (y_hi, 1) / PROTO_FIT_MU_FLOOR) + mu_hi));
+        case PROTO_BLOCK_CONST:
+            return binomial? 1: w * s_const_bound (y_hi);
+        default:
+            return 1;
+    }
+}
+
+//  One entry: v in the data's units, into logical entry e. Privacy off:
+//  three slots, or -1 past the range. DP: clamped to the block's bound.
+static int
+s_put (const proto_release_t *self, int64_t *acc, size_t e, double v, double bound)
+{
+    if (self->off) {
+        if (!(fabs (v) < PROTO_FIT_OFF_RANGE))
+            return util_error (UTIL_ELIMIT, "fit: a record's contribution (%g) is past the "
+                               "fixed-point range: the fit diverged", v);
+        int64_t x = (int64_t) llround (ldexp (v, PROTO_FIT_OFF_FRAC));
+        int64_t mask = ((int64_t) 1 << PROTO_RELEASE_LIMB_BITS) - 1;
+        acc [3 * e] += x >> (2 * PROTO_RELEASE_LIMB_BITS);
+        acc [3 * e + 1] += (x >> PROTO_RELEASE_LIMB_BITS) & mask;
+        acc [3 * e + 2] += x & mask;
+        return 0;
+    }
+    double u = v / bound;
+    u = isnan (u)? 0: u < -1? -1: u > 1? 1: u;
+    acc [e] += (int64_t) llround (ldexp (u, (int) self->frac_bits));
+    return 0;
+}
+
+//  z: the record's coded columns (glm: 1 first). Returns T.
+static size_t
+s_code (const proto_release_t *self, const double *record, double *z)
+{
+    const proto_query_t *q = self->query;
+    size_t k = 0;
+    if (q->kind == PROTO_Q_GLM)
+        z [k++] = 1;
+    for (size_t j = q->kind == PROTO_Q_GLM? 1: 2; j < q->n_terms; j++) {
+        const proto_term_t *t = q->terms [j];
+        if (!t->categorical) {
+            double x = proto_term_eval (t, record);
+            double u = t->hi > t->lo? (x - t->lo) / (t->hi - t->lo): 0;
+            z [k++] = u < 0? 0: u > 1? 1: u;
+            continue;
+        }
+        size_t level = (size_t) proto_term_eval (t, record);
+        for (size_t l = 1; l < t->n_levels; l++)
+            z [k++] = level == l;
+    }
+    return k;
+}
+
+//  Adds W z z' (upper triangle) at logical entry e.
+static int
+s_put_tri (const proto_release_t *self, int64_t *acc, size_t e, const double *z, size_t t,
+           double w, double bound)
+{
+    for (size_t i = 0; i < t; i++)
+        for (size_t j = i; j < t; j++)
+            if (s_put (self, acc, e++, w * z [i] * z [j], bound))
+                return -1;
+    return 0;
+}
+
+//  The unit deviance w d(y, mu).
+static double
+s_dev (bool binomial, double y, double mu, double w)
+{
+    if (binomial) {
+        double a = y > 0? y * log (y / mu): 0;
+        double b = y < 1? (1 - y) * log ((1 - y) / (1 - mu)): 0;
+        return 2 * w * (a + b);
+    }
+    return 2 * w * ((y > 0? y * log (y / mu): 0) - (y - mu));
+}
+
+//  mu for the linear predictor eta; DP clips poisson's to public range.
+static double
+s_mu (const proto_release_t *self, bool binomial, double eta)
+{
+    if (binomial)
+        return eta >= 0? 1 / (1 + exp (-eta)): exp (eta) / (1 + exp (eta));
+    double mu = exp (eta);
+    if (!self->off)
+        return mu;
+    double hi = s_mu_hi (self);
+    return mu < PROTO_FIT_MU_FLOOR? PROTO_FIT_MU_FLOOR: mu > hi? hi: mu;
+}
+
+//  One model's blocks (H, G, DEV at h, g, dev) for a record at eta (or
+//  at R's mustart when start).
+static int
+s_glm_model (const proto_release_t *self, int64_t *acc, const double *z, size_t t, double y,
+             double w, double offset, bool start, double eta, size_t h, size_t g, size_t dev)
+{
+    bool binomial = self->query->family == PROTO_FAMILY_BINOMIAL;
+    double mu, W, gz;
+    if (start) {
+        //  R's initialize: binomial mustart = (w y + 0.5) / (w + 1),
+        //  poisson y + 0.1; eta = link(mustart); the working response
+        //  z_work = eta - offset + (y - mu) / mu.eta.
+        mu = binomial? (w * y + 0.5) / (w + 1): y + 0.1;
+        double e = binomial? log (mu / (1 - mu)): log (mu);
+        double var = binomial? mu * (1 - mu): mu;
+        W = w * var;
+        gz = W * (e - offset) + w * (y - mu);
+    }
+    else {
+        mu = s_mu (self, binomial, eta);
+        W = w * (binomial? mu * (1 - mu): mu);
+        gz = w * (y - mu);
+    }
+    double bh = proto_fit_bound (self, PROTO_BLOCK_H, start);
+    double bg = proto_fit_bound (self, PROTO_BLOCK_G, start);
+    double bd = proto_fit_bound (self, PROTO_BLOCK_DEV, start);
+    if (s_put_tri (self, acc, h, z, t, W, bh))
+        return -1;
+    for (size_t i = 0; i < t; i++)
+        if (s_put (self, acc, g + i, gz * z [i], bg))
+            return -1;
+    return s_put (self, acc, dev, s_dev (binomial, y, mu, w), bd);
+}
+
+static int
+s_glm_add (const proto_release_t *self, const double *record, const double *params,
+           size_t n_params, int64_t *acc)
+{
+    const proto_query_t *q = self->query;
+    double z [PROTO_GLM_COLUMNS_MAX + 1];
+    size_t t = s_code (self, record, z);
+    bool start = n_params == 0;
+    double y = proto_term_eval (q->terms [0], record);
+    double w = q->weights? proto_term_eval (q->weights, record): 1;
+    double offset = q->offset? proto_term_eval (q->offset, record): 0;
+    w = w > 0? w: 0;
+    bool binomial = q->family == PROTO_FAMILY_BINOMIAL;
+    y = binomial? (y < 0? 0: y > 1? 1: y): (y < 0? 0: y);
+    double eta = offset, eta0 = offset;
+    if (!start) {
+        for (size_t i = 0; i < t; i++)
+            eta += params [i] * z [i];
+        eta0 += params [t];
+    }
+    if (s_glm_model (self, acc, z, t, y, w, offset, start, eta,
+                     proto_fit_offset (self, PROTO_BLOCK_H, 0), proto_fit_offset (self, PROTO_BLOCK_G, 0),
+                     proto_fit_offset (self, PROTO_BLOCK_DEV, 0)))
+        return -1;
+    double one = 1;
+    if (s_glm_model (self, acc, &one, 1, y, w, offset, start, eta0,
+                     proto_fit_offset (self, PROTO_BLOCK_NULL_H, 0),
+                     proto_fit_offset (self, PROTO_BLOCK_NULL_G, 0),
+                     proto_fit_offset (self, PROTO_BLOCK_NULL_DEV, 0)))
+        return -1;
+    double c = binomial? 0: w * ((y > 0? y * log (y): 0) - y - lgamma (y + 1));
+    if (s_put (self, acc, proto_fit_offset (self, PROTO_BLOCK_CONST, 0), c,
+               proto_fit_bound (self, PROTO_BLOCK_CONST, start)))
+        return -1;
+    return s_put (self, acc, proto_fit_offset (self, PROTO_BLOCK_N, 0), 1, 1);
+}
+
+static int
+s_cox_add (const proto_release_t *self, const double *record, const double *params,
+           int64_t *acc)
+{
+    const proto_query_t *q = self->query;
+    double z [PROTO_GLM_COLUMNS_MAX];
+    size_t t = s_code (self, record, z);
+    size_t bin = proto_release_km_bin (q, proto_term_eval (q->terms [0], record));
+    bool event = proto_term_eval (q->terms [1], record) == 1;
+    double eta = -params [t];
+    for (size_t i = 0; i < t; i++)
+        eta += params [i] * z [i];
+    double r = exp (eta);
+    if (!self->off && !(r <= exp (PROTO_FIT_COX_CLIP)))
+        r = exp (PROTO_FIT_COX_CLIP);
+    double b = proto_fit_bound (self, PROTO_BLOCK_R0, false);
+    if (s_put (self, acc, proto_fit_offset (self, PROTO_BLOCK_R0, bin), r, b))
+        return -1;
+    size_t r1 = proto_fit_offset (self, PROTO_BLOCK_R1, bin);
+    for (size_t i = 0; i < t; i++)
+        if (s_put (self, acc, r1 + i, r * z [i], b))
+            return -1;
+    if (s_put_tri (self, acc, proto_fit_offset (self, PROTO_BLOCK_R2, bin), z, t, r, b))
+        return -1;
+    if (event) {
+        if (s_put (self, acc, proto_fit_offset (self, PROTO_BLOCK_D, bin), 1, 1))
+            return -1;
+        size_t e1 = proto_fit_offset (self, PROTO_BLOCK_E1, 0);
+        for (size_t i = 0; i < t; i++)
+            if (s_put (self, acc, e1 + i, z [i], 1))
+                return -1;
+    }
+    return s_put (self, acc, proto_fit_offset (self, PROTO_BLOCK_N, 0), 1, 1);
+}
+
+int
+proto_fit_add (const proto_release_t *self, const double *record, const double *params,
+               size_t n_params, int64_t *acc)
+{
+    const proto_query_t *q = self->query;
+    if (!proto_query_complete (q, record)) {
+        if (s_put (self, acc, self->entries - 1, 1, 1))
+            return -1;
+        return 2;
+    }
+    if (!proto_cond_eval (q->where, record))
+        return 0;
+    int rc = q->kind == PROTO_Q_GLM? s_glm_add (self, record, params, n_params, acc)
+                                   : s_cox_add (self, record, params, acc);
+    return rc? -1: 1;
+}
+
+double
+proto_fit_value (const proto_release_t *self, const int64_t *sum, size_t entry, bool start)
+{
+    if (self->off) {
+        const __int128 limb = (__int128) 1 << PROTO_RELEASE_LIMB_BITS;
+        __int128 v = ((__int128) sum [3 * entry] * limb + sum [3 * entry + 1]) * limb
+                   + sum [3 * entry + 2];
+        return ldexp ((double) v, -PROTO_FIT_OFF_FRAC);
+    }
+    double b = proto_fit_bound (self, proto_fit_block (self, entry), start);
+    return ldexp ((double) sum [entry], -(int) self->frac_bits) * b;
+}
+
+double
+proto_fit_noise_sd (const proto_release_t *self, size_t entry, bool start, unsigned contributors)
+{
+    if (self->off)
+        return 0;
+    double b = proto_fit_bound (self, proto_fit_block (self, entry), start);
+    return ldexp (sqrt ((double) contributors * (double) self->local_sigma2),
+                  -(int) self->frac_bits) * b;
+}
