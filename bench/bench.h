@@ -178,7 +178,7 @@ json_t *bench_query_coverage (const bench_query_coverage_options_t *o);
     every round from a deterministic stream: the DP Kaplan-Meier curve of
     death (365-day grid) within 0.03 of the exact binned curve at every
     point up to 10 years, its bands holding the exact survival at 5 years;
-    per coefficient of coxph(..., grid=365) and glm(family=binomial), the
+    per coefficient of coxph(..., grid=730) and glm(family=binomial), the
     share of runs whose 95% interval holds the exact (privacy-off)
     estimate and the median ratio of the interval widths; the same on the
     lung data (no bar). Post-processing only: no keys, no network. */

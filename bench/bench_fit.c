@@ -70,33 +70,39 @@ s_results (const char *text, const s_data_t *d, const bench_fit_coverage_options
     coord_fit_t *fit = NULL;
     int64_t *sum = NULL, *site = NULL;
     json_t *report = NULL;
-    dp_dgauss_t gauss;
-    dp_rational_t s2;
     if (!q || proto_query_check (q, d->dict, 0)
     ||  proto_release_make (&rel, q, !rng, o->epsilon, o->delta, o->threshold)
     ||  !(sum = util_calloc (rel.dim, sizeof (int64_t)))
     ||  !(site = util_calloc (rel.dim, sizeof (int64_t)))
-    ||  (proto_fit_is (&rel) && !(fit = coord_fit_new (&rel)))
-    ||  (rng && (dp_rational_set (&s2, rel.local_sigma2, 1) || dp_dgauss_init (&gauss, &s2))))
+    ||  (proto_fit_is (&rel) && !(fit = coord_fit_new (&rel))))
         goto done;
     int rc = 0;
     unsigned n_rounds = 0;
     while (rc == 0) {
         size_t n = 0;
         const double *params = fit? coord_fit_params (fit, &n): NULL;
+        Cohort__RoundKind kind = fit? coord_fit_kind (fit): COHORT__ROUND_KIND__ROUND_KIND_QUERY;
+        proto_fit_round_t round = fit? proto_fit_round (&rel, kind, n): PROTO_FIT_FULL;
+        size_t dim = fit? proto_fit_dim (&rel, round): rel.dim;
+        dp_dgauss_t gauss;
+        dp_rational_t s2;
+        uint64_t var = kind == COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP? rel.step_sigma2
+                                                                    : rel.local_sigma2;
+        if (rng && (dp_rational_set (&s2, var, 1) || dp_dgauss_init (&gauss, &s2)))
+            goto done;
         memset (sum, 0, rel.dim * sizeof (int64_t));
         for (unsigned s = 0; s < o->sites; s++) {
             memset (site, 0, rel.dim * sizeof (int64_t));
             size_t from = d->rec->rows * s / o->sites, to = d->rec->rows * (s + 1) / o->sites;
             for (size_t i = from; i < to; i++) {
                 const double *record = d->rec->values + i * d->rec->vars;
-                if (fit? proto_fit_add (&rel, record, params, n, site) < 0
+                if (fit? proto_fit_add (&rel, round, record, params, n, site) < 0
                        : proto_release_add (&rel, record, site) < 0)
                     goto done;
             }
-            if (rng && dp_dgauss_add (&gauss, rng, site, rel.dim))
+            if (rng && dp_dgauss_add (&gauss, rng, site, dim))
                 goto done;
-            for (size_t k = 0; k < rel.dim; k++)
+            for (size_t k = 0; k < dim; k++)
                 sum [k] += site [k];
         }
         n_rounds++;
@@ -323,7 +329,7 @@ bench_fit_coverage (const bench_fit_coverage_options_t *o)
     json_t *r_km = s_km ("km(Surv(dtime, death) ~ 1, grid=0:7300:365)", &rot, o, 3650, 1825,
                          0.03);
     json_t *r_cox = r_km? s_regression ("coxph(Surv(dtime, death) ~ age + meno + factor(size) "
-                                        "+ nodes + hormon + chemo, grid=365)", &rot, o): NULL;
+                                        "+ nodes + hormon + chemo, grid=730)", &rot, o): NULL;
     json_t *r_glm = r_cox? s_regression ("glm(death ~ age + factor(size) + nodes + hormon + "
                                          "chemo + grade, family=binomial)", &rot, o): NULL;
     json_t *l_km = r_glm? s_km ("km(Surv(time, status) ~ 1, grid=0:1020:30)", &lung, o, 730,

@@ -18,6 +18,9 @@
 #define S_DRAWS     200                 //  DP bootstrap draws
 #define S_Z975      1.959963984540054
 #define S_DP_STEP   2.0                 //  DP: the largest step per coefficient (coded units)
+#define S_COX_RISK_SDS 2.0              //  DP: a risk set below this many noise sds is left out
+#define S_FLOOR_GLM 0.2                 //  DP: the information's floor, in noise norms
+#define S_FLOOR_COX 0.1
 
 struct _coord_fit_t {
     const proto_release_t *rel;
@@ -31,7 +34,11 @@ struct _coord_fit_t {
     double *prev;               //  cox: the previous iterate (step halving)
     double *info;               //  t x t: the information of the estimate
     double *last;               //  the last round's logical values
-    bool last_start;
+    proto_fit_round_t last_round;   //  ... and its type
+    double *first;              //  the first round's (DP: its information, D, E1)
+    //  DP: every round's values and the parameters it was taken at, for
+    //  the bootstrap of the whole fit.
+    double *hist, *hist_params;
     unsigned contributors;
     double dev_old, null_old, ll_old;
     //  The outcome.
@@ -144,13 +151,19 @@ coord_fit_new (const proto_release_t *release)
     self->off = release->off;
     self->t = self->glm? release->columns + 1: release->columns;
     self->maxit = self->off? release->rounds - 1: release->rounds;
-    size_t t = self->t;
+    size_t t = self->t, n = release->entries;
     self->params = util_calloc (t + 1, sizeof (double));
     self->prev = util_calloc (t + 1, sizeof (double));
     self->beta = util_calloc (t, sizeof (double));
     self->info = util_calloc (t * t, sizeof (double));
-    self->last = util_calloc (release->entries, sizeof (double));
-    if (!self->params || !self->prev || !self->beta || !self->info || !self->last) {
+    self->last = util_calloc (n, sizeof (double));
+    self->first = util_calloc (n, sizeof (double));
+    if (!self->off) {
+        self->hist = util_calloc (release->rounds * n, sizeof (double));
+        self->hist_params = util_calloc (release->rounds * (t + 1), sizeof (double));
+    }
+    if (!self->params || !self->prev || !self->beta || !self->info || !self->last
+    ||  !self->first || (!self->off && (!self->hist || !self->hist_params))) {
         coord_fit_destroy (&self);
         return util_error_null (UTIL_ENOMEM, "fit: out of memory");
     }
@@ -169,9 +182,19 @@ coord_fit_destroy (coord_fit_t **self_p)
     free (self->beta);
     free (self->info);
     free (self->last);
+    free (self->first);
+    free (self->hist);
+    free (self->hist_params);
     free (self->error);
     free (self);
     *self_p = NULL;
+}
+
+Cohort__RoundKind
+coord_fit_kind (const coord_fit_t *self)
+{
+    return self->rel->step_rounds && self->round > 0? COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP
+                                                    : COHORT__ROUND_KIND__ROUND_KIND_QUERY;
 }
 
 const double *
@@ -199,14 +222,14 @@ s_fail (coord_fit_t *self, char *reason)
 static double
 s_at (const coord_fit_t *self, proto_fit_block_t block, size_t bin, size_t i)
 {
-    return self->last [proto_fit_offset (self->rel, block, bin) + i];
+    return self->last [proto_fit_offset (self->rel, self->last_round, block, bin) + i];
 }
 
-//  Under DP a step (coded units, where every predictor spans [0, 1]) is
-//  shortened to at most S_DP_STEP per coefficient: the noise can make the
-//  information look small in some direction, and an undamped step there
-//  would throw the next round far from the data. Post-processing; the
-//  bootstrap damps its draws alike.
+//  Under DP a step (coded units, where every predictor spans [-1/2, 1/2])
+//  is shortened to at most S_DP_STEP per coefficient: the noise can make
+//  the information look small in some direction, and an undamped step
+//  there would throw the next round far from the data. Post-processing;
+//  the bootstrap damps its draws alike.
 static void
 s_damp (const coord_fit_t *self, double *x)
 {
@@ -215,34 +238,69 @@ s_damp (const coord_fit_t *self, double *x)
     double top = 0;
     for (size_t i = 0; i < self->t; i++)
         top = fmax (top, fabs (x [i]));
-    double cap = S_DP_STEP;
-    if (top > cap)
+    if (top > S_DP_STEP)
         for (size_t i = 0; i < self->t; i++)
-            x [i] *= cap / top;
+            x [i] *= S_DP_STEP / top;
+}
+
+//  The floor of the DP information's eigenvalues: the noise matrix's
+//  expected spectral norm (2 sd sqrt(t) for equal sds; from the entries'
+//  Frobenius norm as their sds differ), times S_FLOOR. Below it a
+//  direction's information is mostly noise; lifting it there is
+//  post-processing, and the bootstrap's draws are lifted alike. glm: the
+//  noise of H's entries. coxph: the information is sum_b D_b S2_b / S0_b
+//  (less the means' outer products), S2_b a suffix sum of the bins' noisy
+//  R2: an entry's noise variance is about sum_b (D_b / S0_b)^2 (bins >= b)
+//  sd^2, from the first round's (noisy) D and S0.
+static double
+s_info_floor (const coord_fit_t *self)
+{
+    if (self->off)
+        return 0;
+    const proto_release_t *rel = self->rel;
+    size_t t = self->t;
+    double f2 = 0;
+    if (self->glm) {
+        size_t e = proto_fit_offset (rel, PROTO_FIT_START, PROTO_BLOCK_H, 0);
+        for (size_t i = 0; i < t; i++)
+            for (size_t j = i; j < t; j++, e++) {
+                double sd = proto_fit_noise_sd (rel, PROTO_FIT_START, e, self->contributors);
+                f2 += (i == j? 1: 2) * sd * sd;
+            }
+    }
+    else {
+        //  The information is D V, V from the global R2 over S0: an
+        //  entry's noise is about D / S0 times R2's.
+        double s0 = 0, d = 0;
+        for (size_t b = 0; b < rel->bins; b++) {
+            s0 += self->first [proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_R0, b)];
+            double db = self->first [proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_D, b)];
+            d += db > 0? db: 0;
+        }
+        double w = d / fmax (s0, 1);
+        size_t e = proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_R2, 0);
+        for (size_t i = 0; i < t; i++)
+            for (size_t j = i; j < t; j++, e++) {
+                double sd = proto_fit_noise_sd (rel, PROTO_FIT_FULL, e, self->contributors);
+                f2 += (i == j? 1: 2) * w * w * sd * sd;
+            }
+    }
+    return (self->glm? S_FLOOR_GLM: S_FLOOR_COX) * 2 * sqrt (f2 / (double) t);
 }
 
 //  ---------------------------------------------------------------------------
 //  glm
 
-//  From values v (logical entries): H (t x t) and G (t) of the round.
+//  From values v of a round of this type: H (t x t, not in a STEP round)
+//  and G (t).
 static void
-s_glm_blocks (const coord_fit_t *self, const double *v, double *h, double *g)
+s_glm_blocks (const coord_fit_t *self, proto_fit_round_t round, const double *v, double *h,
+              double *g)
 {
     size_t t = self->t;
-    s_unpack (v + proto_fit_offset (self->rel, PROTO_BLOCK_H, 0), t, 1, h);
-    memcpy (g, v + proto_fit_offset (self->rel, PROTO_BLOCK_G, 0), t * sizeof *g);
-}
-
-//  The noise floor of the information's eigenvalues under DP: twice the
-//  noise matrix's expected spectral norm (2 sd sqrt(t)), as glm(gaussian).
-static double
-s_info_floor (const coord_fit_t *self, proto_fit_block_t block)
-{
-    if (self->off || !self->glm)
-        return 0;               //  coxph: made positive definite only
-    size_t e = proto_fit_offset (self->rel, block, 0);
-    return 2 * proto_fit_noise_sd (self->rel, e, self->last_start, self->contributors)
-           * sqrt ((double) self->t);
+    if (h && round != PROTO_FIT_STEP)
+        s_unpack (v + proto_fit_offset (self->rel, round, PROTO_BLOCK_H, 0), t, 1, h);
+    memcpy (g, v + proto_fit_offset (self->rel, round, PROTO_BLOCK_G, 0), t * sizeof *g);
 }
 
 static int
@@ -255,10 +313,10 @@ s_glm_step (coord_fit_t *self)
     int rc = -1;
     if (!h || !g || !x)
         goto done;
-    bool start = self->round == 1;
+    bool start = self->last_round == PROTO_FIT_START;
     double dev = s_at (self, PROTO_BLOCK_DEV, 0, 0), null_dev = s_at (self, PROTO_BLOCK_NULL_DEV, 0, 0);
     double nh = s_at (self, PROTO_BLOCK_NULL_H, 0, 0), ng = s_at (self, PROTO_BLOCK_NULL_G, 0, 0);
-    s_glm_blocks (self, self->last, h, g);
+    s_glm_blocks (self, self->last_round, self->last, h, g);
     if (!start) {
         //  This round evaluated the previous estimate: its deviances.
         self->deviance = dev;
@@ -280,19 +338,23 @@ s_glm_step (coord_fit_t *self)
             goto done;
         }
     }
-    //  The step: start, beta = H^-1 X'Wz; later beta += H^-1 score.
-    if (!self->off && s_floor_eigen (h, t, s_info_floor (self, PROTO_BLOCK_H)))
+    //  The step: start, beta = H^-1 X'Wz; later beta += H^-1 score. Under
+    //  DP the information is the first round's, made positive definite.
+    if (self->last_round == PROTO_FIT_STEP)
+        memcpy (h, self->info, t * t * sizeof (double));
+    else
+    if (!self->off && s_floor_eigen (h, t, s_info_floor (self)))
         goto done;
     int s = s_solve (h, g, t, x, NULL);
     if (s < 0)
         goto done;
-    if (s == 0 && !start)
-        s_damp (self, x);
     if (s > 0) {
         rc = s_fail (self, util_strdup ("glm(): the design is singular (collinear columns, or a "
                                         "level no record has)"));
         goto done;
     }
+    if (!start)
+        s_damp (self, x);
     memcpy (self->info, h, t * t * sizeof (double));
     self->dev_old = dev;
     self->null_old = null_dev;
@@ -334,60 +396,106 @@ done:
 //  ---------------------------------------------------------------------------
 //  coxph
 
-//  Breslow's log partial likelihood, score and information from the
-//  per-bin sums `v` (logical values) at the round's beta and shift c.
-//  S0 is floored at 1 (and made non-increasing) and D at 0 under DP, which
-//  is post-processing. Returns -1 when no bin has an event and a risk set.
+//  Breslow's log partial likelihood and score, and (info not NULL, a FULL
+//  round) the information, at the round's beta and shift c: the risk sets'
+//  sums R0, R1 (R2) from v, a round of type `round`; the events D and E1
+//  from v, or from `first` (the first round's, FULL) in a STEP round.
+//  Under DP S0 is floored at 1 and made non-increasing and D floored at 0
+//  (post-processing). 0; -1 when no bin has an event and a risk set; -2 no
+//  memory.
 static int
-s_cox_eval (const coord_fit_t *self, const double *v, const double *beta, double c,
-            double *ll, double *u, double *info)
+s_cox_eval (const coord_fit_t *self, proto_fit_round_t round, const double *v,
+            const double *first, const double *beta, double c, double *ll, double *u,
+            double *info)
 {
     const proto_release_t *rel = self->rel;
     size_t t = self->t, tri = t * (t + 1) / 2;
+    const double *ev = round == PROTO_FIT_STEP? first: v;
     double s0 = 0, *s1 = util_calloc (t, sizeof (double)), *s2 = util_calloc (tri, sizeof (double));
     if (!s1 || !s2) {
         free (s1);
         free (s2);
         return -2;
     }
-    size_t e1 = proto_fit_offset (rel, PROTO_BLOCK_E1, 0);
+    size_t e1 = proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_E1, 0);
     *ll = 0;
     for (size_t i = 0; i < t; i++) {
-        u [i] = v [e1 + i];
-        *ll += beta [i] * v [e1 + i];
+        u [i] = ev [e1 + i];
+        *ll += beta [i] * ev [e1 + i];
     }
-    memset (info, 0, t * t * sizeof *info);
+    if (info)
+        memset (info, 0, t * t * sizeof *info);
     bool any = false;
-    double floor_s0 = 0;
+    double floor_s0 = 0, d_used = 0;
     for (size_t b = rel->bins; b-- > 0; ) {
-        size_t r0 = proto_fit_offset (rel, PROTO_BLOCK_R0, b);
+        size_t r0 = proto_fit_offset (rel, round, PROTO_BLOCK_R0, b);
         s0 += v [r0];
         for (size_t i = 0; i < t; i++)
             s1 [i] += v [r0 + 1 + i];
-        for (size_t k = 0; k < tri; k++)
-            s2 [k] += v [r0 + 1 + t + k];
-        double d = v [proto_fit_offset (rel, PROTO_BLOCK_D, b)];
+        if (info && self->off)
+            for (size_t k = 0; k < tri; k++)
+                s2 [k] += v [r0 + 1 + t + k];
+        double d = ev [proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_D, b)];
         double s0b = s0;
         if (!self->off) {
+            //  A risk set the noise swamps (its sum of exits below
+            //  S_COX_RISK_SDS of its noise: the last bins, where few are
+            //  left) says nothing of beta: its events are left out of the
+            //  estimating equation, as a shorter follow-up would.
+            double sd = proto_fit_noise_sd (rel, round, r0, self->contributors)
+                      * sqrt ((double) (rel->bins - b));
             d = d > 0? d: 0;
             floor_s0 = fmax (floor_s0, fmax (s0b, 1));
             s0b = floor_s0;
+            if (s0b < S_COX_RISK_SDS * sd)
+                continue;
         }
         if (!(d > 0) || !(s0b > 0))
             continue;
         any = true;
         *ll -= d * (log (s0b) + c);
+        //  Under DP the risk set's means and second moments are clamped to
+        //  the coded columns' box (post-processing).
+        double m [PROTO_GLM_COLUMNS_MAX];
+        for (size_t i = 0; i < t; i++) {
+            m [i] = s1 [i] / s0b;
+            if (!self->off)
+                m [i] = m [i] < -0.5? -0.5: m [i] > 0.5? 0.5: m [i];
+        }
+        d_used += d;
         size_t at = 0;
         for (size_t i = 0; i < t; i++) {
-            double mi = s1 [i] / s0b;
-            u [i] -= d * mi;
+            u [i] -= d * m [i];
+            if (!info || !self->off)
+                continue;
             for (size_t j = i; j < t; j++) {
-                double a = d * (s2 [at++] / s0b - mi * s1 [j] / s0b);
+                double q = s2 [at++] / s0b;
+                if (!self->off)
+                    q = q < -0.25? -0.25: q > 0.25? 0.25: q;
+                double a = d * (q - m [i] * m [j]);
                 info [i * t + j] += a;
                 if (j != i)
                     info [j * t + i] += a;
             }
         }
+    }
+    if (info && !self->off && any) {
+        //  DP: the risk sets' covariance is taken as the whole cohort's
+        //  (one global R2, its noise not summed over bins), weighted by
+        //  the events used: sum_b D_b V_b ~ D V.
+        size_t g = proto_fit_offset (rel, round, PROTO_BLOCK_R2, 0);
+        double m [PROTO_GLM_COLUMNS_MAX];
+        for (size_t i = 0; i < t; i++) {
+            m [i] = s1 [i] / floor_s0;
+            m [i] = m [i] < -0.5? -0.5: m [i] > 0.5? 0.5: m [i];
+        }
+        size_t at = 0;
+        for (size_t i = 0; i < t; i++)
+            for (size_t j = i; j < t; j++) {
+                double q = v [g + at++] / floor_s0;
+                q = q < -0.25? -0.25: q > 0.25? 0.25: q;
+                info [i * t + j] = info [j * t + i] = d_used * (q - m [i] * m [j]);
+            }
     }
     free (s1);
     free (s2);
@@ -405,17 +513,23 @@ s_cox_step (coord_fit_t *self)
     if (!u || !info || !x)
         goto done;
     double ll, c = self->params [t];
-    int e = s_cox_eval (self, self->last, self->params, c, &ll, u, info);
+    bool step = self->last_round == PROTO_FIT_STEP;
+    int e = s_cox_eval (self, self->last_round, self->last, self->first, self->params, c, &ll,
+                        u, step? NULL: info);
     if (e == -2)
         goto done;
     if (e < 0) {
-        rc = s_fail (self, util_strdup ("coxph(): no event has a risk set (no events?)"));
+        rc = s_fail (self, util_strdup (self->off
+            ? "coxph(): no event has a risk set (no events?)"
+            : "coxph(): at this privacy level the noise swamps every risk set that has events "
+              "(too few records for this epsilon: a coarser grid=, fewer covariates or a "
+              "larger epsilon)"));
         goto done;
     }
     self->n = s_at (self, PROTO_BLOCK_N, 0, 0);
     self->events = 0;
     for (size_t b = 0; b < rel->bins; b++)
-        self->events += s_at (self, PROTO_BLOCK_D, b, 0);
+        self->events += self->first [proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_D, b)];
     if (self->round == 1)
         self->loglik_null = ll;
     if (self->off && self->round > 1 && ll < self->ll_old
@@ -430,36 +544,38 @@ s_cox_step (coord_fit_t *self)
         goto done;
     }
     memcpy (self->beta, self->params, t * sizeof (double));
-    memcpy (self->info, info, t * t * sizeof (double));
     self->loglik = ll;
-    if (self->off && self->round > 1 && fabs (1 - self->ll_old / ll) <= S_COX_EPS) {
-        self->converged = self->done = true;
-        rc = 1;
-        goto done;
+    if (self->off) {
+        memcpy (self->info, info, t * t * sizeof (double));
+        if (self->round > 1 && fabs (1 - self->ll_old / ll) <= S_COX_EPS) {
+            self->converged = self->done = true;
+            rc = 1;
+            goto done;
+        }
+        if (self->iterations >= self->maxit) {
+            rc = s_fail (self, util_asprintf ("coxph(): the fit did not converge in %u "
+                                              "iterations (a covariate that separates the "
+                                              "events, or a level without events?)",
+                                              self->iterations));
+            goto done;
+        }
     }
-    if (self->off && self->iterations >= self->maxit) {
-        rc = s_fail (self, util_asprintf ("coxph(): the fit did not converge in %u iterations (a "
-                                          "covariate that separates the events, or a level "
-                                          "without events?)", self->iterations));
-        goto done;
-    }
-    if (!self->off) {
-        //  The noisy information, made positive definite, is the
-        //  estimate's.
-        if (s_floor_eigen (info, t, s_info_floor (self, PROTO_BLOCK_R2)))
+    else
+    if (!step) {
+        //  DP: this round's information, made positive definite.
+        if (s_floor_eigen (info, t, s_info_floor (self)))
             goto done;
         memcpy (self->info, info, t * t * sizeof (double));
     }
-    int s = s_solve (info, u, t, x, NULL);
+    int s = s_solve (self->info, u, t, x, NULL);
     if (s < 0)
         goto done;
-    if (s == 0)
-        s_damp (self, x);
     if (s > 0) {
         rc = s_fail (self, util_strdup ("coxph(): the design is singular (collinear covariates, "
                                         "or a level no record has)"));
         goto done;
     }
+    s_damp (self, x);
     memcpy (self->prev, self->params, (t + 1) * sizeof (double));
     self->ll_old = ll;
     //  The new shift keeps exp(z beta - c) near 1: the log of the mean
@@ -502,11 +618,19 @@ coord_fit_step (coord_fit_t *self, const int64_t *sum, unsigned contributors)
     if (self->done)
         return 1;
     const proto_release_t *rel = self->rel;
+    self->last_round = proto_fit_round (rel, coord_fit_kind (self), self->n_params);
     self->round++;
-    self->last_start = self->glm && self->n_params == 0;
     self->contributors = contributors;
-    for (size_t e = 0; e < rel->entries; e++)
-        self->last [e] = proto_fit_value (rel, sum, e, self->last_start);
+    size_t n = proto_fit_entries (rel, self->last_round);
+    for (size_t e = 0; e < n; e++)
+        self->last [e] = proto_fit_value (rel, self->last_round, sum, e);
+    if (self->round == 1)
+        memcpy (self->first, self->last, n * sizeof (double));
+    if (self->hist && self->round <= rel->rounds) {
+        memcpy (self->hist + (self->round - 1) * rel->entries, self->last, n * sizeof (double));
+        memcpy (self->hist_params + (self->round - 1) * (self->t + 1), self->params,
+                (self->t + 1) * sizeof (double));
+    }
     int rc = self->glm? s_glm_step (self): s_cox_step (self);
     if (rc < 0 && !self->error)
         util_error (UTIL_ENOMEM, "fit: out of memory");
@@ -518,11 +642,20 @@ coord_fit_step (coord_fit_t *self, const int64_t *sum, unsigned contributors)
     return rc;
 }
 
+double
+coord_fit_left_out (const coord_fit_t *self, double *sd)
+{
+    size_t e = proto_fit_entries (self->rel, self->last_round) - 1;
+    *sd = proto_fit_noise_sd (self->rel, self->last_round, e, self->contributors);
+    return self->last [e];
+}
+
 //  ---------------------------------------------------------------------------
 //  The report
 
-//  d beta_x / d beta_u (t x t): numeric columns were mapped to [0, 1] by
-//  their public range; glm's intercept absorbs the lower bounds.
+//  d beta_x / d beta_z (t x t): numeric columns were mapped to [-1/2, 1/2]
+//  by their public range, levels to -1/2 and 1/2; glm's intercept absorbs
+//  the shifts.
 static void
 s_jacobian (const coord_fit_t *self, double *a)
 {
@@ -533,64 +666,102 @@ s_jacobian (const coord_fit_t *self, double *a)
         a [k * t + k] = 1, k++;
     for (size_t j = self->glm? 1: 2; j < q->n_terms; j++) {
         const proto_term_t *term = q->terms [j];
+        //  z = (x - lo) / range - 1/2, or a level's indicator - 1/2.
         if (!term->categorical) {
             double range = term->hi > term->lo? term->hi - term->lo: 1;
             a [k * t + k] = 1 / range;
             if (self->glm)
-                a [0 * t + k] = -term->lo / range;
+                a [0 * t + k] = -term->lo / range - 0.5;
             k++;
             continue;
         }
-        for (size_t l = 1; l < term->n_levels; l++, k++)
+        for (size_t l = 1; l < term->n_levels; l++, k++) {
             a [k * t + k] = 1;
+            if (self->glm)
+                a [0 * t + k] = -0.5;
+        }
     }
 }
 
-//  The DP bootstrap: the spread of the last step under draws of the noise
-//  on the last round's sums, added to cov (coded units). The step's
-//  starting point is fixed, so the spread is that of the step itself.
+//  The DP bootstrap of the whole fit: each draw runs the rounds again,
+//  each round's released sums plus a fresh draw of their noise. The first
+//  round gives the draw's information and first iterate; each later round
+//  its score, moved to the draw's own iterate along that information (the
+//  sums were taken at the released iterate; to first order the score at
+//  another is the score less the information times the difference), with
+//  the same flooring and damping. The draws' covariance (coded units) is
+//  added to cov: the noise of every round, as it propagates.
 static int
-s_bootstrap (const coord_fit_t *self, gsl_rng *rng, double *cov)
+s_bootstrap (const coord_fit_t *self, gsl_rng *rng, double *cov, double *bias)
 {
     const proto_release_t *rel = self->rel;
     size_t t = self->t, n = rel->entries;
-    double *v = util_calloc (n, sizeof (double)), *h = util_calloc (t * t, sizeof (double));
-    double *g = util_calloc (t, sizeof (double)), *x = util_calloc (t, sizeof (double));
+    unsigned rounds = self->round;
+    proto_fit_round_t r0 = self->glm? PROTO_FIT_START: PROTO_FIT_FULL;
+    size_t n_step = rel->step_rounds? proto_fit_entries (rel, PROTO_FIT_STEP): 0;
+    double *v = util_calloc (n, sizeof (double)), *f = util_calloc (n, sizeof (double));
+    double *h = util_calloc (t * t, sizeof (double)), *g = util_calloc (t, sizeof (double));
+    double *x = util_calloc (t, sizeof (double)), *b = util_calloc (t, sizeof (double));
     double *mean = util_calloc (t, sizeof (double)), *m2 = util_calloc (t * t, sizeof (double));
-    double *sd = util_calloc (n, sizeof (double));
+    double *sd = util_calloc (n + n_step, sizeof (double));
     int rc = -1;
-    if (!v || !h || !g || !x || !mean || !m2 || !sd)
+    if (!v || !f || !h || !g || !x || !b || !mean || !m2 || !sd)
         goto done;
     for (size_t e = 0; e < n; e++)
-        sd [e] = proto_fit_noise_sd (rel, e, self->last_start, self->contributors);
+        sd [e] = proto_fit_noise_sd (rel, r0, e, self->contributors);
+    for (size_t e = 0; e < n_step; e++)
+        sd [n + e] = proto_fit_noise_sd (rel, PROTO_FIT_STEP, e, self->contributors);
+    double floor = s_info_floor (self);
     size_t good = 0;
-    for (int r = 0; r < S_DRAWS; r++) {
-        for (size_t e = 0; e < n; e++)
-            v [e] = self->last [e] + gsl_ran_gaussian (rng, sd [e]);
-        int s = 0;
-        if (self->glm)
-            s_glm_blocks (self, v, h, g);
-        else {
-            double ll;
-            //  cox: evaluated where the last round was (prev: beta, shift).
-            int e = s_cox_eval (self, v, self->prev, self->prev [t], &ll, g, h);
-            if (e == -2)
+    for (int d = 0; d < S_DRAWS; d++) {
+        bool ok = true;
+        memset (b, 0, t * sizeof (double));
+        for (unsigned r = 0; ok && r < rounds; r++) {
+            bool first = r == 0, full = first || !rel->step_rounds;
+            proto_fit_round_t type = first? r0: full? PROTO_FIT_FULL: PROTO_FIT_STEP;
+            const double *at = self->hist_params + r * (t + 1);
+            const double *hv = self->hist + r * n;
+            size_t m = full? n: n_step;
+            double *dst = first? f: v;
+            for (size_t e = 0; e < m; e++)
+                dst [e] = hv [e] + gsl_ran_gaussian (rng, sd [(full? 0: n) + e]);
+            if (self->glm)
+                s_glm_blocks (self, type, dst, full? h: NULL, g);
+            else {
+                double ll;
+                int e = s_cox_eval (self, type, dst, f, at, at [t], &ll, g, full? h: NULL);
+                if (e == -2)
+                    goto done;
+                if (e < 0) {
+                    ok = false;
+                    break;
+                }
+            }
+            if (full && s_floor_eigen (h, t, floor))
                 goto done;
-            s = e < 0;
+            //  The score at this draw's iterate b, not the round's `at`.
+            if (!(first && self->glm))
+                for (size_t i = 0; i < t; i++)
+                    for (size_t j = 0; j < t; j++)
+                        g [i] -= h [i * t + j] * (b [j] - at [j]);
+            int s = s_solve (h, g, t, x, NULL);
+            if (s < 0)
+                goto done;
+            if (s > 0) {
+                ok = false;
+                break;
+            }
+            if (!(first && self->glm))
+                s_damp (self, x);
+            for (size_t i = 0; i < t; i++)
+                b [i] = first && self->glm? x [i]: b [i] + x [i];
         }
-        if (!s && s_floor_eigen (h, t, s_info_floor (self, self->glm? PROTO_BLOCK_H
-                                                                     : PROTO_BLOCK_R2)))
-            goto done;
-        if (!s && (s = s_solve (h, g, t, x, NULL)) < 0)
-            goto done;
-        if (s)
+        if (!ok)
             continue;
-        if (!(self->glm && self->last_start))
-            s_damp (self, x);
         for (size_t i = 0; i < t; i++) {
-            mean [i] += x [i];
+            mean [i] += b [i];
             for (size_t j = 0; j < t; j++)
-                m2 [i * t + j] += x [i] * x [j];
+                m2 [i * t + j] += b [i] * b [j];
         }
         good++;
     }
@@ -598,9 +769,12 @@ s_bootstrap (const coord_fit_t *self, gsl_rng *rng, double *cov)
         for (size_t j = 0; j < t; j++)
             cov [i * t + j] += (m2 [i * t + j] - mean [i] * mean [j] / (double) good)
                              / (double) (good - 1);
+    for (size_t i = 0; good > 0 && i < t; i++)
+        bias [i] = mean [i] / (double) good - self->beta [i];
     rc = 0;
 done:
-    free (v); free (h); free (g); free (x); free (mean); free (m2); free (sd);
+    free (v); free (f); free (h); free (g); free (x); free (b); free (mean); free (m2);
+    free (sd);
     return rc;
 }
 
@@ -642,9 +816,10 @@ coord_fit_report (const coord_fit_t *self, char *const *labels, gsl_rng *rng, js
     double *cov = util_calloc (t * t, sizeof (double)), *a = util_calloc (t * t, sizeof (double));
     double *tmp = util_calloc (t * t, sizeof (double)), *covx = util_calloc (t * t, sizeof (double));
     double *bx = util_calloc (t, sizeof (double)), *one = util_calloc (t, sizeof (double));
+    double *est = util_calloc (t, sizeof (double)), *bias = util_calloc (t, sizeof (double));
     char **names = util_calloc (t, sizeof (char *));
     int rc = -1;
-    if (!cov || !a || !tmp || !covx || !bx || !one || !names)
+    if (!cov || !a || !tmp || !covx || !bx || !one || !est || !bias || !names)
         goto done;
     //  The sampling covariance: the inverse information.
     if (s_solve (self->info, one, t, tmp, cov) != 0) {
@@ -652,14 +827,16 @@ coord_fit_report (const coord_fit_t *self, char *const *labels, gsl_rng *rng, js
                                         "the information matrix is singular at the estimate"));
         goto done;
     }
-    if (!self->off && rng && s_bootstrap (self, rng, cov))
+    if (!self->off && rng && s_bootstrap (self, rng, cov, bias))
         goto done;
+    for (size_t i = 0; i < t; i++)
+        est [i] = self->beta [i] - bias [i];
     //  To the data's units: beta_x = A beta_u, cov_x = A cov A'.
     s_jacobian (self, a);
     for (size_t i = 0; i < t; i++) {
         bx [i] = 0;
         for (size_t k = 0; k < t; k++)
-            bx [i] += a [i * t + k] * self->beta [k];
+            bx [i] += a [i * t + k] * est [k];
     }
     for (size_t i = 0; i < t; i++)
         for (size_t j = 0; j < t; j++) {
@@ -753,6 +930,7 @@ done:
     for (size_t j = 0; names && j < t; j++)
         free (names [j]);
     free (names);
-    free (cov); free (a); free (tmp); free (covx); free (bx); free (one);
+    free (cov); free (a); free (tmp); free (covx); free (bx); free (one); free (est);
+    free (bias);
     return rc;
 }

@@ -2,6 +2,11 @@
     (proto/fit.h): from each round's summed vector the next parameters,
     and at the end the regression table.
 
+    Privacy off, every round releases every block (proto/fit.h). Under DP
+    the first round releases the information too and every later one the
+    score only: the steps use the first round's information (made
+    positive definite), which moves little while the estimate does.
+
     glm(family=binomial|poisson): R's IRLS. Round 1 is the start (R's
     mustart): beta_1 = H^-1 X'W z_work. Round r > 1 evaluates at beta_r-1:
     its deviance; then beta_r = beta_r-1 + H^-1 score, which is R's weighted
@@ -19,16 +24,20 @@
     log-likelihood falls; the covariance is the inverse information at the
     estimate.
 
-    Under DP every figure's interval adds to the sampling covariance the
-    spread of the last step under the known noise (a parametric bootstrap:
-    200 draws of the noise on the last round's sums), which is
-    post-processing.
+    Under DP every coefficient's interval adds to the sampling covariance
+    the spread of the whole fit under the known noise (a parametric
+    bootstrap: 200 draws, each running the rounds again with fresh noise
+    on every round's released sums, the scores moved to the draw's own
+    iterates to first order), which is post-processing. Steps are damped
+    to at most 2 per coefficient in coded units.
 
     Contents
         coord_fit_new, coord_fit_destroy
+        coord_fit_kind          the next round's kind
         coord_fit_params        the next round's parameters
         coord_fit_step          takes a round's summed vector
         coord_fit_done          no round left
+        coord_fit_left_out      the records left out, and their noise
         coord_fit_report        the results rows and notes
 */
 #ifndef COORD_FIT_H
@@ -47,6 +56,10 @@ typedef struct _coord_fit_t coord_fit_t;
 coord_fit_t *coord_fit_new (const proto_release_t *release);
 void coord_fit_destroy (coord_fit_t **self_p);
 
+/*  The kind of the next round: QUERY (the first, and every round with
+    privacy off), or FIT_STEP (later rounds under DP: the score only). */
+Cohort__RoundKind coord_fit_kind (const coord_fit_t *self);
+
 /*  The parameters of the next round (borrowed until the next step); *n is
     0 for glm's start round. */
 const double *coord_fit_params (const coord_fit_t *self, size_t *n);
@@ -57,6 +70,10 @@ const double *coord_fit_params (const coord_fit_t *self, size_t *n);
 int coord_fit_step (coord_fit_t *self, const int64_t *sum, unsigned contributors);
 
 bool coord_fit_done (const coord_fit_t *self);
+
+/*  The left-out count of the last round (records the query leaves out as
+    missing), and in *sd its noise's standard deviation. */
+double coord_fit_left_out (const coord_fit_t *self, double *sd);
 
 /*  Appends the result rows (coefficients with R's term names, then the
     fit's figures) to `results` and plain-language lines to `notes`;

@@ -169,6 +169,7 @@ typedef struct {
     double sd;                  //  noise sd per logical entry
     gsl_rng *rng;
     char **labels;              //  the terms' labels
+    const coord_fit_t *fit;     //  an iterative fit's state, or NULL
     json_t *results;
     json_t *notes;
     bool nomem;
@@ -281,8 +282,6 @@ s_note_free (s_ctx_t *c, json_t *result, char *text)
 static double
 s_value (const s_ctx_t *c, size_t entry)
 {
-    if (proto_fit_is (c->rel))
-        return proto_fit_value (c->rel, c->sum, entry, false);
     return proto_release_value (c->rel, c->sum, entry);
 }
 
@@ -1696,7 +1695,9 @@ s_privacy (s_ctx_t *c, unsigned contributors)
 static json_t *
 s_left_out (s_ctx_t *c)
 {
-    double n = s_value (c, c->rel->entries - 1), pm = S_Z95 * c->sd;
+    double sd = c->sd;
+    double n = c->fit? coord_fit_left_out (c->fit, &sd): s_value (c, c->rel->entries - 1);
+    double pm = S_Z95 * sd;
     json_t *r = s_obj (c);
     bool small = s_small (c, n);
     s_scalar (c, r, s_count (c, n), n - pm > 0? n - pm: 0, n + pm, small);
@@ -1730,7 +1731,8 @@ coord_query_results (const proto_release_t *rel, const int64_t *sum, unsigned co
         .sd = proto_release_noise_sd (rel, contributors),
         .min_cell = options && options->min_cell? options->min_cell
                                                 : COORD_QUERY_MIN_CELL_DEFAULT,
-        .suppress = !rel->off && !(options && options->no_suppression)
+        .suppress = !rel->off && !(options && options->no_suppression),
+        .fit = options? options->fit: NULL
     };
     json_t *top = NULL;
     char *by = NULL;

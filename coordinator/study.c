@@ -412,7 +412,7 @@ coord_study_next (coord_study_t *self)
         //  A query is one release, or an iterative fit's rounds until it
         //  is over (coordinator/fit.h).
         if (self->fit)
-            return coord_fit_done (self->fit)? 0: COHORT__ROUND_KIND__ROUND_KIND_QUERY;
+            return coord_fit_done (self->fit)? 0: coord_fit_kind (self->fit);
         if (self->stage)
             return 0;
         self->stage = 2;
@@ -471,7 +471,8 @@ coord_study_round_start (coord_study_t *self, Cohort__RoundKind kind, Cohort__Ro
         rs->mean = self->mean;
         rs->std = self->std;
     }
-    if (kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY && self->fit) {
+    if ((kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY
+    ||   kind == COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP) && self->fit) {
         //  The fit's parameters, borrowed until its next step.
         size_t n;
         rs->params = (double *) coord_fit_params (self->fit, &n);
@@ -636,7 +637,8 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
 {
     *metrics = NULL;
     const proto_study_t *d = self->def;
-    if (kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY) {
+    if (kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY
+    ||  kind == COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP) {
         if (!self->query || !self->begun)
             return util_error (UTIL_EFAIL, "query round: the query has not begun");
         if (self->fit) {

@@ -8,10 +8,13 @@
     the step and sends the next parameters. The site never sees another
     site's data or the sums; the coordinator sees only the sums.
 
-    Predictors are coded as glm(family=gaussian)'s (proto/release.h): a
-    numeric term mapped to [0, 1] by its public range, a categorical one 0/1
-    per level but its first. The coefficients travel in that coding; the
-    coordinator maps them back to the data's units at the end.
+    Predictors are coded centred: a numeric term mapped to [0, 1] by its
+    public range, less 1/2; a categorical one 0/1 per level but its first
+    (R's treatment contrasts), less 1/2. Every coded column is then in
+    [-1/2, 1/2], which halves (and for products quarters) the public bound
+    of the entries it is in, and keeps it nearly orthogonal to the
+    intercept. The coefficients travel in that coding; the coordinator maps
+    them back to the data's units at the end (a linear map).
 
     glm() vector (T = 1 + P columns: the intercept and the P coded
     predictors; eta = z beta + offset, prior weight w):
@@ -45,6 +48,17 @@
     Both end with the left-out count (records the query leaves out as
     missing), as every release.
 
+    Rounds (proto_fit_round_t). Privacy off, every round is FULL (glm's
+    first the START round) and the fit stops when it converges. Under DP
+    the fit takes exactly its planned rounds: the first FULL (START), with
+    PROTO_FIT_DP_FULL_SHARE of the budget, then STEP rounds (kind
+    FIT_STEP) that release the score only, sharing the rest: glm G, the
+    deviances, the null model, CONST and N; coxph per bin R0 and R1, and N
+    (D and E1 do not move with beta: the first round's serve). The
+    coordinator keeps the first round's information for the later steps,
+    so the noise goes where the estimate needs it: a STEP vector is a few
+    entries per record instead of O(T^2).
+
     Fixed point. Privacy off: every entry is round(v 2^40), |v| < 2^36 for
     one record, over three slots of 26 bits (the top one signed): exact
     sums to 2^-40 per record. A record whose contribution is past that (a
@@ -59,13 +73,18 @@
 
     Contents
         proto_fit_block_t           the blocks of one round's vector
+        proto_fit_round_t           START, FULL and STEP rounds
         proto_fit_is                is the release an iterative fit?
-        proto_fit_offset            where a block (of a bin) starts
+        proto_fit_layout            its layout (proto_release_make)
+        proto_fit_round             a round's type from its kind
+        proto_fit_entries, proto_fit_dim    a round type's size
+        proto_fit_offset, proto_fit_block   where a block starts; an
+                                    entry's block
         proto_fit_params            parameters a round carries
         proto_fit_check_params      a round's parameters, checked
         proto_fit_add               one record's contribution at the
                                     round's parameters
-        proto_fit_bound             a block's DP bound
+        proto_fit_bound             an entry's DP bound
         proto_fit_value             a summed entry in the data's units
         proto_fit_noise_sd          its noise's standard deviation
 */
@@ -83,9 +102,12 @@
 #define PROTO_FIT_OFF_RANGE     68719476736.0   //  2^36: |one record's entry|
 #define PROTO_FIT_GLM_MAXIT     25      //  R's glm.control(maxit = 25)
 #define PROTO_FIT_COX_MAXIT     20      //  R's coxph.control(iter.max = 20)
-#define PROTO_FIT_DP_ROUNDS     4       //  rounds under DP without iterations=
+#define PROTO_FIT_DP_ROUNDS     3       //  rounds under DP without iterations=
+#define PROTO_FIT_DP_FULL_SHARE 0.7     //  DP: the first (full) round's share of the budget
 #define PROTO_FIT_PARAM_MAX     1e4     //  |a parameter| a site accepts
-#define PROTO_FIT_COX_CLIP      1.0     //  DP: exp(z beta - c) clipped at e^1
+#define PROTO_FIT_COX_CLIP      2.0     //  DP: exp(z beta - c) clipped at e^2
+#define PROTO_FIT_COX_W1        0.5     //  DP: coxph's R1 and E1 blocks' weight (R0, D: 1)
+#define PROTO_FIT_COX_W2        0.25    //  DP: coxph's R2 block's weight
 #define PROTO_FIT_DEV_CLIP      18.420680743952367  //  DP: 2 log(1e4) per unit weight
 #define PROTO_FIT_MU_FLOOR      1e-4    //  DP poisson: mu clipped to [1e-4, ...]
 
@@ -107,46 +129,68 @@ typedef enum {
     PROTO_BLOCK_BLOCKS
 } proto_fit_block_t;
 
+typedef enum {
+    PROTO_FIT_START,            //  glm's first round: R's mustart, no parameters
+    PROTO_FIT_FULL,             //  every block
+    PROTO_FIT_STEP              //  DP's later rounds: the score only
+} proto_fit_round_t;
+
 /*  Whether the release is an iterative fit (glm binomial or poisson,
     coxph): release->rounds rounds at most, each with parameters. */
 bool proto_fit_is (const proto_release_t *self);
 
+/*  Sets a fit release's layout (called by proto_release_make): cells and
+    entries of both round types, rounds, step_rounds. */
+void proto_fit_layout (proto_release_t *self);
+
+/*  The round type of a round of kind `kind` (QUERY or FIT_STEP) carrying
+    n parameters. */
+proto_fit_round_t proto_fit_round (const proto_release_t *self, int kind, size_t n);
+
+/*  Logical entries, and integers, of a round of this type. */
+size_t proto_fit_entries (const proto_release_t *self, proto_fit_round_t round);
+size_t proto_fit_dim (const proto_release_t *self, proto_fit_round_t round);
+
 /*  The first logical entry of `block` (of bin `bin` for coxph's per-bin
-    blocks; ignored otherwise). */
-size_t proto_fit_offset (const proto_release_t *self, proto_fit_block_t block, size_t bin);
+    blocks; ignored otherwise) in a round of this type; the block must be
+    in it. */
+size_t proto_fit_offset (const proto_release_t *self, proto_fit_round_t round,
+                         proto_fit_block_t block, size_t bin);
 
-/*  Parameters a round carries: glm 0 in the start round, T + 1 after it;
-    coxph T + 1. */
-size_t proto_fit_params (const proto_release_t *self, bool start);
+/*  The block that logical entry `entry` of a round of this type is in. */
+proto_fit_block_t proto_fit_block (const proto_release_t *self, proto_fit_round_t round,
+                                   size_t entry);
 
-/*  0 if n parameters fit a round of this release (0 for glm's start round,
-    else proto_fit_params) and each is finite and at most
-    PROTO_FIT_PARAM_MAX in size; -1 with the reason. */
-int proto_fit_check_params (const proto_release_t *self, const double *params, size_t n)
-    PROTO_WUR;
+/*  Parameters a round carries: glm's START 0, otherwise T + 1. */
+size_t proto_fit_params (const proto_release_t *self, proto_fit_round_t round);
 
-/*  Adds one record's contribution at the round's parameters (checked) to
-    acc[0 .. dim-1]. 1 if used, 0 if where= left it out, 2 if counted as
-    left out (missing), -1 (UTIL_ELIMIT) if privacy is off and an entry is
-    past PROTO_FIT_OFF_RANGE (acc is then partly added: discard it). */
-int proto_fit_add (const proto_release_t *self, const double *record, const double *params,
-                   size_t n_params, int64_t *acc);
+/*  0 if n parameters fit a round of this type (proto_fit_params) and each
+    is finite and at most PROTO_FIT_PARAM_MAX in size; -1 with the
+    reason. */
+int proto_fit_check_params (const proto_release_t *self, proto_fit_round_t round,
+                            const double *params, size_t n) PROTO_WUR;
 
-/*  The DP bound of a block, in the data's units (start: glm's start round,
-    whose G block differs). */
-double proto_fit_bound (const proto_release_t *self, proto_fit_block_t block, bool start);
+/*  Adds one record's contribution to a round of this type at its
+    parameters (checked) to acc[0 .. proto_fit_dim-1]. 1 if used, 0 if
+    where= left it out, 2 if counted as left out (missing), -1
+    (UTIL_ELIMIT) if privacy is off and an entry is past
+    PROTO_FIT_OFF_RANGE (acc is then partly added: discard it). */
+int proto_fit_add (const proto_release_t *self, proto_fit_round_t round, const double *record,
+                   const double *params, size_t n_params, int64_t *acc);
 
-/*  The block that logical entry `entry` belongs to. */
-proto_fit_block_t proto_fit_block (const proto_release_t *self, size_t entry);
+/*  The DP bound of logical entry `entry` of a round of this type, in the
+    data's units: its block's bound times the largest |z_i| (|z_i z_j|) of
+    the columns it holds. */
+double proto_fit_bound (const proto_release_t *self, proto_fit_round_t round, size_t entry);
 
-/*  Logical entry `entry` of a summed vector, in the data's units. */
-double proto_fit_value (const proto_release_t *self, const int64_t *sum, size_t entry,
-                        bool start);
+/*  Logical entry `entry` of a summed vector of a round of this type, in
+    the data's units. */
+double proto_fit_value (const proto_release_t *self, proto_fit_round_t round,
+                        const int64_t *sum, size_t entry);
 
-/*  The standard deviation of the noise on logical entry `entry` when
-    `contributors` sites added theirs, in the units of proto_fit_value (0
-    when off). */
-double proto_fit_noise_sd (const proto_release_t *self, size_t entry, bool start,
+/*  The standard deviation of the noise on that entry when `contributors`
+    sites added theirs, in the units of proto_fit_value (0 when off). */
+double proto_fit_noise_sd (const proto_release_t *self, proto_fit_round_t round, size_t entry,
                            unsigned contributors);
 
 #endif

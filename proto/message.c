@@ -135,7 +135,7 @@ proto_validate (const proto_msg_t *m)
         case COHORT__ENVELOPE__BODY_ROUND_START: {
             const Cohort__RoundStart *r = m->round_start;
             if (r->kind < COHORT__ROUND_KIND__ROUND_KIND_TRAIN
-            ||  r->kind > COHORT__ROUND_KIND__ROUND_KIND_QUERY)
+            ||  r->kind > COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP)
                 return util_error (UTIL_EINPUT, "round_start.kind: %d is not a round kind", (int) r->kind);
             if (m->round_id == 0)
                 return util_error (UTIL_EINPUT, "round_start: round_id 0");
@@ -347,6 +347,7 @@ proto_kind_name (Cohort__RoundKind kind)
         case COHORT__ROUND_KIND__ROUND_KIND_EVAL:    return "eval";
         case COHORT__ROUND_KIND__ROUND_KIND_STATS:   return "stats";
         case COHORT__ROUND_KIND__ROUND_KIND_QUERY:   return "query";
+        case COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP: return "fit_step";
         default:                                     return "?";
     }
 }

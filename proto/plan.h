@@ -77,7 +77,7 @@
 #define PROTO_HIST_BINS    10
 #define PROTO_STATS_SHARE  0.30
 #define PROTO_EVAL_SHARE   0.15
-#define PROTO_KINDS        5                //  indexed by Cohort__RoundKind
+#define PROTO_KINDS        6                //  indexed by Cohort__RoundKind
 #define PROTO_Z_CLIP       4.0              //  |standardised value| bound under DP
 #define PROTO_SITE_MASS    1024             //  unit = site: mass M of each histogram
 

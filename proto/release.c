@@ -71,19 +71,7 @@ s_layout (proto_release_t *self, const proto_query_t *q)
             }
             //  An iterative fit: proto/fit.h.
             self->kind = PROTO_RELEASE_FIT;
-            size_t t = q->kind == PROTO_Q_GLM? p + 1: p;
-            if (q->kind == PROTO_Q_GLM)
-                self->cells = t * (t + 1) / 2 + t + 6;
-            else {
-                self->bins = q->n_breaks + 1;
-                //  Capped: bins <= PROTO_QUERY_BREAKS_MAX, t <= 128.
-                self->cells = self->bins * (2 + t + t * (t + 1) / 2) + t + 1;
-            }
-            unsigned maxit = q->kind == PROTO_Q_GLM? PROTO_FIT_GLM_MAXIT: PROTO_FIT_COX_MAXIT;
-            unsigned it = q->iterations? q->iterations: self->off? maxit: PROTO_FIT_DP_ROUNDS;
-            //  Off, one more round than iterations: the last one only tells
-            //  that the fit converged (its deviance).
-            self->rounds = self->off? it + 1: it;
+            proto_fit_layout (self);
             break;
         }
         default:
@@ -96,6 +84,7 @@ s_layout (proto_release_t *self, const proto_query_t *q)
     self->limbs = !self->off? 1: self->kind == PROTO_RELEASE_MOMENTS? 2
                 : self->kind == PROTO_RELEASE_FIT? PROTO_FIT_OFF_LIMBS: 1;
     self->dim = self->entries * self->limbs;
+    self->step_dim = self->step_entries * self->limbs;
     if (self->dim > PROTO_RELEASE_DIM_MAX)
         return util_error (UTIL_EINPUT, "release: %s over %zu groups needs %zu values, more than "
                            "the %zu a release may have (fewer levels in by=, or fewer bins)",
@@ -104,29 +93,47 @@ s_layout (proto_release_t *self, const proto_query_t *q)
     return 0;
 }
 
-//  The L2 sensitivity of one record, in integer units, at f bits.
+//  The L2 sensitivity of one record, in integer units, at f bits (a fit's
+//  full rounds; s_step_l2 its later ones).
 static double
 s_l2 (const proto_release_t *self, unsigned f)
 {
     if (self->kind == PROTO_RELEASE_COUNTS)
         return self->query->kind == PROTO_Q_QUANTILES? sqrt ((double) PROTO_TREE_DEPTH): 1;
-    if (self->kind == PROTO_RELEASE_FIT && self->bins) {
-        //  coxph: one bin's blocks, E1 and N.
-        size_t t = self->columns;
-        return ldexp (sqrt ((double) (2 + t + t * (t + 1) / 2 + t + 1)), (int) f);
-    }
+    if (self->kind == PROTO_RELEASE_FIT)
+        return ldexp (sqrt (self->norm2), (int) f);
     return ldexp (sqrt ((double) self->cells), (int) f);
 }
 
-static int
-s_epsilon (const proto_release_t *self, uint64_t local, double *epsilon)
+static double
+s_step_l2 (const proto_release_t *self, unsigned f)
+{
+    return self->step_rounds? ldexp (sqrt (self->step_norm2), (int) f): 0;
+}
+
+//  The release's curve at local variances `local` (its full rounds) and
+//  `step` (a fit's later rounds). NULL on error.
+static dp_curve_t *
+s_curve (const proto_release_t *self, uint64_t local, uint64_t step)
 {
     dp_curve_t *curve = dp_curve_new_default ();
-    int rc = -1;
     if (curve
-    &&  dp_curve_add_ddg (curve, 1, self->l2, (double) local, self->threshold, self->dim,
-                          self->rounds) == 0
-    &&  dp_curve_epsilon (curve, self->delta, DP_CONVERSION_IMPROVED, epsilon, NULL) == 0)
+    &&  (dp_curve_add_ddg (curve, 1, self->l2, (double) local, self->threshold, self->dim,
+                           self->rounds - self->step_rounds)
+     ||  (self->step_rounds
+      &&  dp_curve_add_ddg (curve, 1, self->step_l2, (double) step, self->threshold,
+                            self->step_dim, self->step_rounds))))
+        dp_curve_destroy (&curve);
+    return curve;
+}
+
+static int
+s_epsilon (const proto_release_t *self, uint64_t local, uint64_t step, double *epsilon)
+{
+    dp_curve_t *curve = s_curve (self, local, step);
+    int rc = -1;
+    if (curve && dp_curve_epsilon (curve, self->delta, DP_CONVERSION_IMPROVED, epsilon,
+                                   NULL) == 0)
         rc = 0;
     dp_curve_destroy (&curve);
     return rc;
@@ -143,30 +150,43 @@ s_local (double sigma, unsigned t)
     return v <= 0.999 * (double) DP_RATIONAL_MAX? (uint64_t) v: 0;
 }
 
-//  The smallest local variance meeting the target at the current l2, by
-//  bisection on sigma. 0, 1 (out of range: try fewer bits) or -1.
+//  The smallest noise meeting the target at the current l2, by bisection on
+//  a scale lambda: sigma = lambda for a single release; a fit under DP
+//  gives its full round PROTO_FIT_DP_FULL_SHARE of the budget (in zCDP
+//  terms, l2^2 / sigma^2) and its later rounds the rest in equal parts, so
+//  sigma = lambda l2 / sqrt(share) per kind. 0, 1 (out of range: try fewer
+//  bits) or -1.
 static int
 s_calibrate (proto_release_t *self)
 {
-    double hi = sqrt (0.99 * (double) DP_RATIONAL_MAX * self->threshold), lo = 0, eps;
-    uint64_t local = s_local (hi, self->threshold);
-    if (!local)
+    double a = 1, b = 0;
+    if (self->step_rounds) {
+        double full = PROTO_FIT_DP_FULL_SHARE;
+        a = self->l2 / sqrt (full);
+        b = self->step_l2 / sqrt ((1 - full) / self->step_rounds);
+    }
+    double top = sqrt (0.99 * (double) DP_RATIONAL_MAX * self->threshold);
+    double hi = top / fmax (a, b), lo = 0, eps;
+    uint64_t local = s_local (hi * a, self->threshold), step = s_local (hi * b, self->threshold);
+    if (!local || (self->step_rounds && !step))
         return util_error (UTIL_EFAIL, "release: no noise in the sampler's range");
-    if (s_epsilon (self, local, &eps))
+    if (s_epsilon (self, local, step, &eps))
         return -1;
     if (eps > self->epsilon)
         return 1;
     for (int i = 0; i < 100 && hi - lo > 1e-9 * hi; i++) {
         double mid = 0.5 * (lo + hi);
-        if (s_epsilon (self, s_local (mid, self->threshold), &eps))
+        if (s_epsilon (self, s_local (mid * a, self->threshold),
+                       s_local (mid * b, self->threshold), &eps))
             return -1;
         if (eps <= self->epsilon)
             hi = mid;
         else
             lo = mid;
     }
-    self->local_sigma2 = s_local (hi, self->threshold);
-    return s_epsilon (self, self->local_sigma2, &self->epsilon_spent);
+    self->local_sigma2 = s_local (hi * a, self->threshold);
+    self->step_sigma2 = self->step_rounds? s_local (hi * b, self->threshold): 0;
+    return s_epsilon (self, self->local_sigma2, self->step_sigma2, &self->epsilon_spent);
 }
 
 int
@@ -190,6 +210,7 @@ proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
         self->frac_bits = self->kind == PROTO_RELEASE_MOMENTS? PROTO_RELEASE_OFF_BITS
                         : self->kind == PROTO_RELEASE_FIT? PROTO_FIT_OFF_FRAC: 0;
         self->l2 = s_l2 (self, self->frac_bits);
+        self->step_l2 = s_step_l2 (self, self->frac_bits);
         return 0;
     }
     self->epsilon = epsilon;
@@ -199,6 +220,7 @@ proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
     while (true) {
         self->frac_bits = f;
         self->l2 = s_l2 (self, f);
+        self->step_l2 = s_step_l2 (self, f);
         int rc = s_calibrate (self);
         if (rc < 0)
             return util_error_context ("release: calibrating the noise");
@@ -214,13 +236,9 @@ proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
 dp_curve_t *
 proto_release_curve (const proto_release_t *self)
 {
-    dp_curve_t *curve = dp_curve_new_default ();
-    if (!curve || self->off)
-        return curve;
-    if (dp_curve_add_ddg (curve, 1, self->l2, (double) self->local_sigma2, self->threshold,
-                          self->dim, self->rounds))
-        dp_curve_destroy (&curve);
-    return curve;
+    if (self->off)
+        return dp_curve_new_default ();
+    return s_curve (self, self->local_sigma2, self->step_sigma2);
 }
 
 //  Adds c in [0, 1] (in units of 2^f) to logical entry e.
@@ -367,9 +385,14 @@ proto_release_plan (const proto_release_t *self, proto_plan_t *plan)
     plan->off = self->off;
     plan->threshold = self->threshold;
     plan->kind [COHORT__ROUND_KIND__ROUND_KIND_QUERY] = (proto_plan_kind_t) {
-        .rounds = self->rounds, .q = 1, .l2 = self->l2, .local_sigma2 = self->local_sigma2,
-        .dim = self->dim, .ledger_l2 = self->l2
+        .rounds = self->rounds - self->step_rounds, .q = 1, .l2 = self->l2,
+        .local_sigma2 = self->local_sigma2, .dim = self->dim, .ledger_l2 = self->l2
     };
+    if (self->step_rounds)
+        plan->kind [COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP] = (proto_plan_kind_t) {
+            .rounds = self->step_rounds, .q = 1, .l2 = self->step_l2,
+            .local_sigma2 = self->step_sigma2, .dim = self->step_dim, .ledger_l2 = self->step_l2
+        };
     plan->epsilon = self->epsilon_spent;
 }
 

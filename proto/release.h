@@ -109,6 +109,14 @@ typedef struct {
                                 //  levels - 1)
     unsigned rounds;            //  rounds: 1, or a fit's (DP: exactly; off: at most)
     size_t bins;                //  coxph(): grid bins (k + 1)
+    //  A fit under DP: its later rounds (kind FIT_STEP) release the score
+    //  only, a shorter vector with noise of its own (proto/fit.h).
+    unsigned step_rounds;       //  rounds - 1 under DP, else 0
+    double norm2;               //  a fit's one record's largest squared norm, in 4^f
+    size_t step_cells, step_entries, step_dim;
+    double step_norm2;
+    double step_l2;
+    uint64_t step_sigma2;
     unsigned limbs;             //  slots per logical entry (1, or 2 when off)
     size_t dim;                 //  integers in the vector: entries x limbs
     unsigned frac_bits;         //  moments: f (counts: 0)

@@ -39,22 +39,24 @@ done:
 
 int
 site_query_vector (int64_t *v, const model_records_t *records, const proto_release_t *release,
-                   const double *params, size_t n_params)
+                   int kind, const double *params, size_t n_params)
 {
-    memset (v, 0, release->dim * sizeof *v);
     if (!proto_fit_is (release)) {
-        if (n_params)
-            return util_error (UTIL_EINPUT, "round: a %s query takes no parameters, %zu came",
-                               proto_query_kind_name (release->query->kind), n_params);
+        if (n_params || kind != COHORT__ROUND_KIND__ROUND_KIND_QUERY)
+            return util_error (UTIL_EINPUT, "round: a %s query takes one query round without "
+                               "parameters", proto_query_kind_name (release->query->kind));
+        memset (v, 0, release->dim * sizeof *v);
         for (size_t i = 0; i < records->rows; i++)
             (void) proto_release_add (release, records->values + i * records->vars, v);
         return 0;
     }
-    if (proto_fit_check_params (release, params, n_params))
+    proto_fit_round_t round = proto_fit_round (release, kind, n_params);
+    if (proto_fit_check_params (release, round, params, n_params))
         return -1;
+    memset (v, 0, proto_fit_dim (release, round) * sizeof *v);
     for (size_t i = 0; i < records->rows; i++)
-        if (proto_fit_add (release, records->values + i * records->vars, params, n_params,
-                           v) < 0)
+        if (proto_fit_add (release, round, records->values + i * records->vars, params,
+                           n_params, v) < 0)
             return -1;
     return 0;
 }

@@ -27,13 +27,14 @@
 int site_query_load (model_records_t **out, const site_dataset_t *ds, const model_dict_t *dict,
                      const char *name);
 
-/*  v[0 .. release->dim - 1] = the sum of every record's contribution
-    (zeroed first); an iterative fit's at the round's parameters (checked
-    with proto_fit_check_params), others with none. 0, or -1 with the
+/*  v = the sum of every record's contribution (zeroed first) to a round of
+    kind `kind`: release->dim integers for a query's one round, an
+    iterative fit's round (proto_fit_dim of its type) at the round's
+    parameters (checked with proto_fit_check_params). 0, or -1 with the
     reason (a fit that diverged past the fixed-point range; wrong
-    parameters). */
+    parameters or kind). */
 int site_query_vector (int64_t *v, const model_records_t *records,
-                       const proto_release_t *release, const double *params, size_t n_params)
-    UTIL_WUR;
+                       const proto_release_t *release, int kind, const double *params,
+                       size_t n_params) UTIL_WUR;
 
 #endif

@@ -505,7 +505,9 @@ s_check_round (site_worker_t *self, const proto_msg_t *msg)
     if (fabs (rs->sampling_rate - k->q) > 1e-12)
         return util_error (UTIL_EINPUT, "round: sampling rate %g differs from the study's %g",
                            rs->sampling_rate, k->q);
-    if ((rs->kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY) != (self->study->query != NULL))
+    bool query_kind = rs->kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY
+                   || rs->kind == COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP;
+    if (query_kind != (self->study->query != NULL))
         return util_error (UTIL_EINPUT, "round: a %s round for a %s", proto_kind_name (rs->kind),
                            self->study->query? "query": "study");
     size_t p = self->data? self->data->p: 0;
@@ -550,7 +552,8 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         goto done;
     }
     if (self->study->query) {
-        if (site_query_vector (v, self->records, &self->release, rs->params, rs->n_params)) {
+        if (site_query_vector (v, self->records, &self->release, rs->kind, rs->params,
+                               rs->n_params)) {
             s_reason (self, why, sizeof why, "");
             goto done;
         }

@@ -106,9 +106,10 @@ s_pooled_of (e2e_t *c, const char *pooled, const char *expr)
         while (rc == 0) {
             size_t n;
             const double *params = coord_fit_params (fit, &n);
+            proto_fit_round_t round = proto_fit_round (&r, coord_fit_kind (fit), n);
             memset (sum, 0, r.dim * sizeof *sum);
             for (size_t i = 0; i < rec->rows; i++)
-                if (proto_fit_add (&r, rec->values + i * rec->vars, params, n, sum) < 0)
+                if (proto_fit_add (&r, round, rec->values + i * rec->vars, params, n, sum) < 0)
                     goto done;
             rc = coord_fit_step (fit, sum, 3);
         }
@@ -378,12 +379,14 @@ s_fit (e2e_t *c)
            "federated and pooled glm differ");
     json_decref (report);
     json_decref (pooled);
-    //  DP: exactly the planned rounds, charged as reported.
-    CHECK (s_query_on (c, "lung", cox, false, 1, &report) == 0, "DP %s: %s", cox,
+    //  DP (228 patients: a coarse grid and epsilon 10, or the noise swamps
+    //  the risk sets): exactly the planned rounds, charged as reported.
+    const char *dp_cox = "coxph(Surv(time, status) ~ age + sex + ph_ecog, grid=180)";
+    CHECK (s_query_on (c, "lung", dp_cox, false, 10, &report) == 0, "DP %s: %s", dp_cox,
            util_last_error ());
     json_t *job = json_object_get (report, "job");
     double spent = json_number_value (json_object_get (job, "epsilon_spent"));
-    CHECK (spent > 0.5 && spent <= 1, "epsilon spent %g", spent);
+    CHECK (spent > 5 && spent <= 10, "epsilon spent %g", spent);
     //  Every planned round ran: what was charged is the whole plan's.
     double planned = json_number_value (json_object_get (json_object_get (report, "privacy"),
                                                          "epsilon"));

@@ -109,28 +109,33 @@ s_run (s_run_t *r, const s_data_t *d, const char *text, unsigned sites, bool off
     int64_t *sum = calloc (rel->dim, sizeof *sum), *site = calloc (rel->dim, sizeof *site);
     assert_non_null (sum);
     assert_non_null (site);
-    dp_dgauss_t gauss;
-    if (!off) {
-        dp_rational_t s2;
-        assert_int_equal (dp_rational_set (&s2, rel->local_sigma2, 1), 0);
-        assert_int_equal (dp_dgauss_init (&gauss, &s2), 0);
-    }
     int rc = 0;
     while (rc == 0) {
         assert_true (r->rounds < rel->rounds);
         size_t n;
         const double *params = coord_fit_params (r->fit, &n);
-        assert_int_equal (proto_fit_check_params (rel, params, n), 0);
+        Cohort__RoundKind kind = coord_fit_kind (r->fit);
+        proto_fit_round_t round = proto_fit_round (rel, kind, n);
+        size_t dim = proto_fit_dim (rel, round);
+        assert_int_equal (proto_fit_check_params (rel, round, params, n), 0);
+        dp_dgauss_t gauss;
+        if (!off) {
+            dp_rational_t s2;
+            uint64_t v = kind == COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP? rel->step_sigma2
+                                                                      : rel->local_sigma2;
+            assert_int_equal (dp_rational_set (&s2, v, 1), 0);
+            assert_int_equal (dp_dgauss_init (&gauss, &s2), 0);
+        }
         memset (sum, 0, rel->dim * sizeof *sum);
         for (unsigned s = 0; s < sites; s++) {
             memset (site, 0, rel->dim * sizeof *site);
             size_t from = d->rec->rows * s / sites, to = d->rec->rows * (s + 1) / sites;
             for (size_t i = from; i < to; i++)
-                assert_true (proto_fit_add (rel, d->rec->values + i * d->rec->vars, params, n,
-                                            site) >= 0);
+                assert_true (proto_fit_add (rel, round, d->rec->values + i * d->rec->vars,
+                                            params, n, site) >= 0);
             if (!off)
-                assert_int_equal (dp_dgauss_add (&gauss, rng, site, rel->dim), 0);
-            for (size_t k = 0; k < rel->dim; k++)
+                assert_int_equal (dp_dgauss_add (&gauss, rng, site, dim), 0);
+            for (size_t k = 0; k < dim; k++)
                 sum [k] += site [k];
         }
         r->rounds++;
