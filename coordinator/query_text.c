@@ -190,11 +190,12 @@ s_model (FILE *out, const json_t *report, const coord_render_model_t *m)
     json_t *results = json_object_get (report, "results");
     const char *ratio = family? family->ratio: NULL, *test = "t";
     int term_w = 12;
-    size_t i;
+    size_t i, terms = 0;
     json_t *r;
     json_array_foreach (results, i, r) {
         if (strcmp (s_str (json_object_get (r, "statistic")), "coefficient"))
             continue;
+        terms++;
         int w = s_chars (s_str (json_object_get (r, "term")));
         term_w = w > term_w? (w < 32? w: 32): term_w;
         if (json_object_get (r, "z"))
@@ -205,17 +206,20 @@ s_model (FILE *out, const json_t *report, const coord_render_model_t *m)
                out);
     else
         fprintf (out, "  %s, %s tests\n", family? family->title: "regression", test);
-    fputs ("  ", out);
-    s_cell (out, "term", term_w, true);
-    if (m->cox)
-        fprintf (out, " %10s  %-24s %10s %10s %8s %10s\n", "HR", "95% interval of HR", "coef",
-                 "se(coef)", "z", "p-value");
-    else {
-        fprintf (out, " %10s %10s %8s %10s  %-24s", "estimate", "std.error", test, "p-value",
-                 "95% interval");
-        if (ratio)
-            fprintf (out, " %10s  %s", ratio, "95% interval");
-        fputc ('\n', out);
+    //  The heading of the table (none for an error alone).
+    if (terms) {
+        fputs ("  ", out);
+        s_cell (out, "term", term_w, true);
+        if (m->cox)
+            fprintf (out, " %10s  %-24s %10s %10s %8s %10s\n", "HR", "95% interval of HR",
+                     "coef", "se(coef)", "z", "p-value");
+        else {
+            fprintf (out, " %10s %10s %8s %10s  %-24s", "estimate", "std.error", test,
+                     "p-value", "95% interval");
+            if (ratio)
+                fprintf (out, " %10s  %s", ratio, "95% interval");
+            fputc ('\n', out);
+        }
     }
     json_array_foreach (results, i, r) {
         const char *stat = s_str (json_object_get (r, "statistic"));

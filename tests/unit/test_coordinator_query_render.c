@@ -699,6 +699,12 @@ test_model_coxph_html (void **state)
                               "left_out,376\r\nerror,coxph(): no convergence in <25> "
                               "iterations\r\n");
     free (csv);
+    char *t = s_text (r);
+    s_has (t, "\n\n  Cox proportional hazards (Breslow ties, times on the public grid), z tests\n"
+              "  error: coxph(): no convergence in <25> iterations\n\n"
+              "  records left out (missing values)    376\n");
+    assert_null (strstr (t, "  term"));
+    free (t);
     json_decref (r);
 }
 
