@@ -7,6 +7,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,22 +153,101 @@ s_check_fields (size_t i, const json_t *r, const char **keys, size_t n, size_t r
     return 0;
 }
 
-//  glm(): the fit statistics after the coefficients, in the order the
-//  CSV and the page show them.
-static const char *s_glm_fit [] = {
+//  ---------------------------------------------------------------------------
+//  Models: glm() and coxph()
+
+static const char *const s_glm_fit [] = {
     "deviance", "null_deviance", "df_residual", "aic", "iterations", "n"
 };
-static const char *s_glm_fit_label [] = {
+static const char *const s_glm_fit_label [] = {
     "residual deviance", "null deviance", "residual degrees of freedom", "AIC",
     "iterations", "records in the fit (n)"
 };
-#define S_GLM_FIT (sizeof s_glm_fit / sizeof s_glm_fit [0])
+static const char *const s_cox_fit [] = {
+    "loglik", "loglik_null", "iterations", "n", "events", "concordance"
+};
+static const char *const s_cox_fit_label [] = {
+    "log-likelihood", "null log-likelihood (no covariates)", "iterations",
+    "records in the fit (n)", "events", "concordance"
+};
+static const coord_render_model_t s_models [] = {
+    { "glm", false, s_glm_fit, s_glm_fit_label, sizeof s_glm_fit / sizeof s_glm_fit [0] },
+    { "coxph", true, s_cox_fit, s_cox_fit_label, sizeof s_cox_fit / sizeof s_cox_fit [0] },
+};
+
+const coord_render_model_t *
+coord_render_model (const json_t *report)
+{
+    const char *kind = coord_render_str (report, "kind");
+    for (size_t k = 0; kind && k < sizeof s_models / sizeof s_models [0]; k++)
+        if (!strcmp (kind, s_models [k].kind))
+            return &s_models [k];
+    return NULL;
+}
+
+static const coord_render_family_t s_families [] = {
+    { "gaussian", "linear regression (gaussian family, identity link)", NULL },
+    { "binomial", "logistic regression (binomial family, logit link)", "odds ratio" },
+    { "poisson", "Poisson regression (poisson family, log link)", "rate ratio" },
+};
+
+int
+coord_render_family (const json_t *report, const coord_render_family_t **family)
+{
+    *family = NULL;
+    const char *text = coord_render_str (report, "query");
+    const coord_render_model_t *m = coord_render_model (report);
+    if (!text || !m || m->cox)
+        return 0;
+    //  The parser, not a scan of the text, so that the family is the one
+    //  the query ran with.
+    proto_query_t *q = proto_query_parse (text);
+    if (!q)
+        return util_last_code () == UTIL_ENOMEM? -1: 0;
+    if (q->kind == PROTO_Q_GLM) {
+        if (q->family == PROTO_FAMILY_BINOMIAL)
+            *family = &s_families [1];
+        else
+        if (q->family == PROTO_FAMILY_POISSON)
+            *family = &s_families [2];
+        else
+            *family = &s_families [0];
+    }
+    proto_query_destroy (&q);
+    return 0;
+}
+
+bool
+coord_render_lr (const json_t *results, double *chisq, size_t *df, double *p)
+{
+    double ll = NAN, ll0 = NAN, v;
+    size_t terms = 0, i;
+    json_t *r;
+    json_array_foreach (results, i, r) {
+        const char *stat = coord_render_str (r, "statistic");
+        if (!stat)
+            continue;
+        terms += !strcmp (stat, "coefficient");
+        if (!strcmp (stat, "loglik") && coord_render_num (r, "value", &v))
+            ll = v;
+        if (!strcmp (stat, "loglik_null") && coord_render_num (r, "value", &v))
+            ll0 = v;
+    }
+    double x = 2 * (ll - ll0);
+    if (!isfinite (x) || terms == 0)
+        return false;
+    *chisq = x;
+    *df = terms;
+    //  Under DP a noisy statistic can be negative: no evidence, p = 1.
+    *p = x > 0? gsl_cdf_chisq_Q (x, (double) terms): 1;
+    return true;
+}
 
 static bool
-s_is_glm_fit (const char *stat)
+s_is_fit (const coord_render_model_t *m, const char *stat)
 {
-    for (size_t k = 0; k < S_GLM_FIT; k++)
-        if (!strcmp (stat, s_glm_fit [k]))
+    for (size_t k = 0; k < m->n_fit; k++)
+        if (!strcmp (stat, m->fit [k]))
             return true;
     return false;
 }
@@ -181,45 +261,51 @@ s_glm_stat_name (const json_t *r)
     return t == z? NULL: t? "t": "z";
 }
 
-//  A glm() report's result: a coefficient (a term and its numbers), a fit
-//  statistic (a number or null), or an error (a string, and the only
-//  result).
+//  A model report's result: a coefficient (a term and its numbers; a
+//  coxph()'s with z and its hazard ratios), a fit statistic (a number or
+//  null), or an error (a string, and the only result).
 static int
-s_check_glm (size_t i, const json_t *r, const char *stat, size_t results)
+s_check_model (size_t i, const json_t *r, const char *stat, size_t results,
+               const coord_render_model_t *m)
 {
     if (!strcmp (stat, "error")) {
         if (!json_is_string (json_object_get (r, "value")))
             return s_bad (i, "error: value: expected a string");
         return results == 1? 0: s_bad (i, "error: expected as the only result");
     }
-    if (s_is_glm_fit (stat)) {
+    if (s_is_fit (m, stat)) {
         const char *keys [] = { "value" };
         return s_check_fields (i, r, keys, 1, 1);
     }
     if (strcmp (stat, "coefficient"))
         return util_error (UTIL_EINPUT, "query report: results[%zu]: statistic: '%s' is not a "
-                           "glm() figure", i, stat);
+                           "%s() figure", i, stat, m->kind);
     if (!json_is_string (json_object_get (r, "term")))
         return s_bad (i, "term: expected a string");
     const char *test = s_glm_stat_name (r);
+    if (m->cox && (!test || strcmp (test, "z")))
+        return s_bad (i, "coefficient: expected z (and no t)");
     if (!test)
         return s_bad (i, "coefficient: expected one of t and z");
-    const char *keys [] = { "estimate", "std_error", test, "p_value", "conf_low", "conf_high" };
-    return s_check_fields (i, r, keys, 6, 6);
+    const char *keys [] = { "estimate", "std_error", test, "p_value", "conf_low", "conf_high",
+                            "hazard_ratio", "hr_conf_low", "hr_conf_high" };
+    size_t n = m->cox? 9: 6;
+    return s_check_fields (i, r, keys, n, n);
 }
 
 static int
-s_check_result (size_t i, const json_t *r, bool glm, size_t results)
+s_check_result (size_t i, const json_t *r, const coord_render_model_t *model, size_t results)
 {
     if (!json_is_object (r))
         return s_bad (i, "expected an object");
     const char *stat = coord_render_str (r, "statistic");
     if (!stat)
         return s_bad (i, "statistic: expected a string");
-    if (glm)
-        return s_check_glm (i, r, stat, results);
+    if (model)
+        return s_check_model (i, r, stat, results, model);
     if (!strcmp (stat, "coefficient"))
-        return s_bad (i, "coefficient: only in a glm() report (kind \"glm\")");
+        return s_bad (i, "coefficient: only in a glm() or coxph() report (kind \"glm\" or "
+                         "\"coxph\")");
     json_t *column = json_object_get (r, "column"), *columns = json_object_get (r, "columns");
     json_t *group = json_object_get (r, "group"), *values = json_object_get (r, "values");
     json_t *ci = json_object_get (r, "ci95"), *sup = json_object_get (r, "suppressed");
@@ -291,14 +377,6 @@ s_check_result (size_t i, const json_t *r, bool glm, size_t results)
     return 0;
 }
 
-//  The report is a glm()'s (its kind says so).
-static bool
-s_is_glm (const json_t *report)
-{
-    const char *kind = coord_render_str (report, "kind");
-    return kind && !strcmp (kind, "glm");
-}
-
 static int
 s_check (const json_t *report)
 {
@@ -320,11 +398,11 @@ s_check (const json_t *report)
     json_t *kind = json_object_get (report, "kind");
     if (kind && !json_is_string (kind))
         return util_error (UTIL_EINPUT, "query report: kind: expected a string");
-    bool glm = s_is_glm (report);
+    const coord_render_model_t *model = coord_render_model (report);
     size_t i;
     json_t *r;
     json_array_foreach (results, i, r)
-        if (s_check_result (i, r, glm, json_array_size (results)))
+        if (s_check_result (i, r, model, json_array_size (results)))
             return -1;
     return 0;
 }
@@ -548,24 +626,28 @@ s_csv_result (FILE *out, const json_t *r)
     return 0;
 }
 
-//  glm(): the regression table in broom's tidy columns (statistic: t or
-//  z), a blank line, then the fit as statistic,value rows: records left
-//  out, the fit statistics in their order, or the error that stopped the
-//  fit (then the table has no rows).
+//  glm() and coxph(): the regression table in broom's tidy columns
+//  (statistic: t or z; coxph() adds its hazard ratios and their interval),
+//  a blank line, then the fit as statistic,value rows: records left out,
+//  the fit statistics in their order, or the error that stopped the fit
+//  (then the table has no rows).
 static int
-s_csv_glm (const json_t *report, FILE *out)
+s_csv_model (const json_t *report, const coord_render_model_t *m, FILE *out)
 {
     json_t *results = json_object_get (report, "results");
     size_t i;
     json_t *r;
-    fputs ("term,estimate,std.error,statistic,p.value,conf.low,conf.high\r\n", out);
+    fputs (m->cox? "term,estimate,std.error,statistic,p.value,conf.low,conf.high,"
+                   "hazard.ratio,hr.conf.low,hr.conf.high\r\n"
+                 : "term,estimate,std.error,statistic,p.value,conf.low,conf.high\r\n", out);
     json_array_foreach (results, i, r) {
         if (strcmp (coord_render_str (r, "statistic"), "coefficient"))
             continue;
         const char *keys [] = { "estimate", "std_error", s_glm_stat_name (r), "p_value",
-                                "conf_low", "conf_high" };
+                                "conf_low", "conf_high", "hazard_ratio", "hr_conf_low",
+                                "hr_conf_high" };
         coord_render_csv_text (out, coord_render_str (r, "term"), true);
-        for (size_t k = 0; k < 6; k++) {
+        for (size_t k = 0; k < (m->cox? 9u: 6u); k++) {
             fputc (',', out);
             s_csv_num (out, json_object_get (r, keys [k]));
         }
@@ -578,10 +660,10 @@ s_csv_glm (const json_t *report, FILE *out)
         s_csv_num (out, json_object_get (left, "value"));
         fputs ("\r\n", out);
     }
-    for (size_t k = 0; k < S_GLM_FIT; k++)
+    for (size_t k = 0; k < m->n_fit; k++)
         json_array_foreach (results, i, r)
-            if (!strcmp (coord_render_str (r, "statistic"), s_glm_fit [k])) {
-                coord_render_csv_text (out, s_glm_fit [k], true);
+            if (!strcmp (coord_render_str (r, "statistic"), m->fit [k])) {
+                coord_render_csv_text (out, m->fit [k], true);
                 fputc (',', out);
                 s_csv_num (out, json_object_get (r, "value"));
                 fputs ("\r\n", out);
@@ -598,8 +680,9 @@ s_csv_glm (const json_t *report, FILE *out)
 static int
 s_csv (const json_t *report, FILE *out)
 {
-    if (s_is_glm (report))
-        return s_csv_glm (report, out);
+    const coord_render_model_t *model = coord_render_model (report);
+    if (model)
+        return s_csv_model (report, model, out);
     fputs ("statistic,column,group,level,value,ci95_low,ci95_high,suppressed\r\n", out);
     json_t *left = json_object_get (report, "left_out");
     if (left)
@@ -638,6 +721,9 @@ static const char s_css [] =
     ".2rem 0;vertical-align:top}th{font-weight:600;color:#444}"
     "table.grid td,table.grid th{border:1px solid #e4e4e4;padding:.25rem .6rem}"
     "table.grid td.n{text-align:right}"
+    "table.glm,table.coxph{font-size:.875rem}table.glm td.n,table.coxph td.n{white-space:nowrap}"
+    "table.glm td,table.glm th,table.coxph td,table.coxph th{padding:.25rem .45rem}"
+    "span.na{color:#999}"
     ".ci{display:block;color:#666;font-size:.8rem;white-space:nowrap}"
     "td.sup{background:repeating-linear-gradient(45deg,#eee,#eee 4px,#fafafa 4px,#fafafa 8px);"
     "color:#777;font-style:italic}"
@@ -665,23 +751,34 @@ static const char s_css [] =
 typedef struct {
     FILE *out;
     const json_t *report;
+    const coord_render_model_t *model;         //  a glm() or coxph() report
+    const coord_render_family_t *family;       //  a glm()'s family, when known
     bool private;
     double min_cell;
     unsigned charts;            //  unique ids for the SVG patterns
 } s_page_t;
 
-//  A number for people: integers as they are, reals to 4 significant
-//  digits (whole numbers from 100000 up); `missing` for null.
+//  A number for people: reals to 4 significant digits (whole numbers from
+//  100000 up to 1e15, beyond which a noisy figure would be a wall of
+//  digits); `missing` for anything not finite.
+static void
+s_html_real (FILE *out, double d, const char *missing)
+{
+    if (!isfinite (d))
+        fputs (missing, out);
+    else
+        fprintf (out, fabs (d) >= 1e5 && fabs (d) < 1e15? "%.0f": "%.4g", d);
+}
+
+//  s_html_real of a JSON number; integers as they are; `missing` for null.
 static void
 s_html_num (FILE *out, const json_t *v, const char *missing)
 {
     if (json_is_integer (v))
         fprintf (out, "%lld", (long long) json_integer_value (v));
     else
-    if (json_is_real (v) && isfinite (json_real_value (v))) {
-        double d = json_real_value (v);
-        fprintf (out, fabs (d) >= 1e5? "%.0f": "%.4g", d);
-    }
+    if (json_is_real (v))
+        s_html_real (out, json_real_value (v), missing);
     else
         fputs (missing, out);
 }
@@ -1692,96 +1789,408 @@ s_html_km (s_page_t *p, const json_t *results, size_t from, size_t to)
 }
 
 //  ---------------------------------------------------------------------------
-//  glm()
+//  glm() and coxph()
+
+//  A missing figure in the model tables: not finite, or null under DP.
+#define S_DASH "<span class=\"na\" title=\"not available\">&mdash;</span>"
+
+//  How far from the reference the forest plot of a log-link model (odds,
+//  rate and hazard ratios) reaches: ratios of 1/1000 to 1000. Beyond, a
+//  ratio says nothing a reader can use, and a noisy interval would flatten
+//  the others.
+#define S_RATIO_CAP 6.907755278982137       //  ln 1000
+//  And of a linear one: far below DBL_MAX, so that spans stay finite.
+#define S_LINEAR_CAP 1e300
+
+//  A term's estimate (k = 0) and interval (1, 2) in the forest plot's
+//  units: the coefficient; for coxph() the log of the hazard ratio (the
+//  coefficient when the ratio is not a positive number, say exp() beyond
+//  a double). NAN where absent or not finite.
+static double
+s_forest_at (const s_page_t *p, const json_t *r, size_t k)
+{
+    static const char *coef [] = { "estimate", "conf_low", "conf_high" };
+    static const char *ratio [] = { "hazard_ratio", "hr_conf_low", "hr_conf_high" };
+    double v;
+    if (p->model->cox && coord_render_num (r, ratio [k], &v) && v > 0)
+        return log (v);
+    return coord_render_num (r, coef [k], &v)? v: NAN;
+}
+
+//  A coefficient the plot shows: every one but the intercept.
+static bool
+s_forest_row (const json_t *r)
+{
+    return !strcmp (coord_render_str (r, "statistic"), "coefficient")
+        && strcmp (coord_render_str (r, "term"), "(Intercept)");
+}
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+//  The axis of the forest plot, in its units: the reference (0), every
+//  estimate and every interval, within a window that keeps a noisy
+//  figure from flattening the rest. The window reaches past the estimates
+//  (and 0) by their spread or four times the median half-width of the
+//  intervals, whichever is more, and never past the cap; an estimate
+//  beyond the cap takes no part. What lies beyond is drawn clipped. -1
+//  (UTIL_ENOMEM) when memory runs out.
+static int
+s_forest_range (const s_page_t *p, const json_t *results, size_t terms, double cap,
+                double *lo, double *hi)
+{
+    double *half = util_calloc (terms, sizeof *half);
+    if (!half)
+        return -1;
+    double vmin = 0, vmax = 0;
+    size_t n = 0, i;
+    json_t *r;
+    json_array_foreach (results, i, r) {
+        if (!s_forest_row (r))
+            continue;
+        double e = s_forest_at (p, r, 0), l = s_forest_at (p, r, 1), h = s_forest_at (p, r, 2);
+        if (!isfinite (e) || fabs (e) > cap)
+            continue;
+        vmin = fmin (vmin, e);
+        vmax = fmax (vmax, e);
+        if (isfinite (l) && isfinite (h) && n < terms)
+            half [n++] = fmax (0, fmax (e - l, h - e));
+    }
+    qsort (half, n, sizeof *half, s_cmp_double);
+    double median = n? (half [(n - 1) / 2] + half [n / 2]) / 2: 0;
+    free (half);
+    double margin = fmax (vmax - vmin, 4 * median);
+    if (!(margin > 0))
+        margin = 1;
+    double wlo = fmax (vmin - margin, -cap), whi = fmin (vmax + margin, cap);
+    *lo = vmin;
+    *hi = vmax;
+    json_array_foreach (results, i, r) {
+        if (!s_forest_row (r))
+            continue;
+        double e = s_forest_at (p, r, 0);
+        for (size_t k = 1; k < 3; k++) {
+            double v = s_forest_at (p, r, k);
+            if (isfinite (v) && isfinite (e) && fabs (e) <= cap) {
+                *lo = fmin (*lo, fmax (v, wlo));
+                *hi = fmax (*hi, fmin (v, whi));
+            }
+        }
+    }
+    return 0;
+}
+
+//  The forest plot's axis across the page.
+typedef struct {
+    double lo, hi;              //  in its units
+    double left, right;         //  on the page
+} s_forest_axis_t;
+
+//  x of u, clamped to the axis.
+static double
+s_forest_x (const s_forest_axis_t *a, double u)
+{
+    double v = fmin (fmax (u, a->lo), a->hi);
+    return a->left + (v - a->lo) / (a->hi - a->lo) * (a->right - a->left);
+}
+
+//  The multiples m[0 .. n_m) of the powers of ten from a to b, into
+//  t[0 .. max). Returns how many.
+static size_t
+s_ratio_set (double a, double b, const double *m, size_t n_m, double *t, size_t max)
+{
+    size_t n = 0;
+    for (int e = (int) floor (log10 (a)) - 1; e <= (int) ceil (log10 (b)) + 1; e++)
+        for (size_t k = 0; k < n_m; k++) {
+            double v = m [k] * pow (10, e);
+            if (v >= a * (1 - 1e-9) && v <= b * (1 + 1e-9) && n < max)
+                t [n++] = v;
+        }
+    return n;
+}
+
+//  Ticks of a ratio axis from exp(lo) to exp(hi), into t[0 .. max):
+//  over a range of a factor 4 or more, 1, 2 and 5 times powers of ten
+//  (1, 1.5, 2, 3, 5 and 7 when those are fewer than 4; powers of ten
+//  alone when there are more than 12); round steps across a narrower
+//  one. Returns how many.
+static size_t
+s_ratio_ticks (double lo, double hi, double *t, size_t max)
+{
+    static const double coarse [] = { 1, 2, 5 }, fine [] = { 1, 1.5, 2, 3, 5, 7 }, tens [] = { 1 };
+    double a = exp (lo), b = exp (hi);
+    size_t n = 0;
+    if (hi - lo >= log (4)) {
+        n = s_ratio_set (a, b, coarse, 3, t, max);
+        if (n < 4)
+            n = s_ratio_set (a, b, fine, 6, t, max);
+        if (n > 12)
+            n = s_ratio_set (a, b, tens, 1, t, max);
+        return n;
+    }
+    double step = s_nice_step ((b - a) / 5);
+    for (double v = ceil (a / step) * step; v <= b * (1 + 1e-9) && n < max; v += step)
+        t [n++] = v;
+    return n;
+}
+
+//  An arrowhead at x pointing away from the axis (`right` or left), for
+//  an interval or estimate beyond it.
+static void
+s_forest_arrow (FILE *out, const char *cls, double x, double y, bool right, bool open)
+{
+    fprintf (out, "<path class=\"%s\" d=\"M%.1f %.1fl%d -5v10z\" fill=\"%s\" stroke=\"#1f77b4\"/>\n",
+             cls, x, y, right? -8: 8, open? "#fff": "#1f77b4");
+}
 
 //  The forest plot of the coefficients but the intercept: a row per term,
 //  a point at the estimate and a line over its 95% interval, on one axis
-//  that holds them all and 0 (dashed). Term names longer than the margin
-//  are squeezed into it.
-static void
-s_glm_forest (s_page_t *p, const json_t *results, size_t terms)
+//  with the reference dashed: 0 for glm() (the coefficient's scale, log
+//  odds or rate ratios for binomial and poisson), a hazard ratio of 1 on a
+//  log axis for coxph(). What lies beyond the axis (s_forest_range) is cut
+//  at its edge with an arrowhead. Term names longer than the margin are
+//  squeezed into it. -1 (UTIL_ENOMEM); *clipped: something was cut.
+static int
+s_forest (s_page_t *p, const json_t *results, size_t terms, bool *clipped)
 {
     FILE *out = p->out;
+    bool cox = p->model->cox;
+    bool ratio = cox || (p->family && p->family->ratio);
     const double row_h = 24, char_w = 7, max_label = 220;
-    double lo = 0, hi = 0, label_w = 40;
+    double label_w = 40;
     size_t i;
     json_t *r;
-    json_array_foreach (results, i, r) {
-        const char *term = coord_render_str (r, "term");
-        if (strcmp (coord_render_str (r, "statistic"), "coefficient")
-        ||  !strcmp (term, "(Intercept)"))
-            continue;
-        label_w = fmax (label_w, fmin (max_label, (double) s_chars (term) * char_w));
-        const char *keys [] = { "estimate", "conf_low", "conf_high" };
-        double v;
-        for (size_t k = 0; k < 3; k++)
-            if (coord_render_num (r, keys [k], &v)) {
-                lo = fmin (lo, v);
-                hi = fmax (hi, v);
-            }
+    json_array_foreach (results, i, r)
+        if (s_forest_row (r))
+            label_w = fmax (label_w, fmin (max_label,
+                                           (double) s_chars (coord_render_str (r, "term")) * char_w));
+    s_forest_axis_t a = { .left = 12 + label_w + 12, .right = S_W - S_PAD_R };
+    if (s_forest_range (p, results, terms, ratio? S_RATIO_CAP: S_LINEAR_CAP, &a.lo, &a.hi))
+        return -1;
+    double ticks [41];
+    size_t n_ticks = 0;
+    if (cox) {
+        //  At least a factor 1.2 across, and a little room at the ends.
+        double d = a.hi - a.lo;
+        if (d < log (1.2)) {
+            a.lo -= (log (1.2) - d) / 2;
+            a.hi += (log (1.2) - d) / 2;
+            d = log (1.2);
+        }
+        a.lo -= d * 0.04;
+        a.hi += d * 0.04;
+        n_ticks = s_ratio_ticks (a.lo, a.hi, ticks, 41);
     }
-    double left = 12 + label_w + 12, right = S_W - S_PAD_R;
-    double step = s_nice_step ((hi - lo) / 6);
-    lo = floor (lo / step) * step;
-    hi = ceil (hi / step) * step;
-    if (!(hi > lo))
-        hi = lo + step;
+    else {
+        double step = s_nice_step ((a.hi - a.lo) / 6);
+        a.lo = floor (a.lo / step) * step;
+        a.hi = ceil (a.hi / step) * step;
+        if (!(a.hi > a.lo))
+            a.hi = a.lo + step;
+        for (; n_ticks < 41 && a.lo + (double) n_ticks * step <= a.hi + step * 1e-9; n_ticks++)
+            ticks [n_ticks] = a.lo + (double) n_ticks * step;
+    }
     double top = S_PAD_T, height = (double) terms * row_h;
     int h = (int) (top + height) + S_PAD_B;
-    #define S_FX(x) (left + ((x) - lo) / (hi - lo) * (right - left))
     fprintf (out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
                   "height=\"%d\" role=\"img\" aria-label=\"forest plot\">\n"
                   "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"#fafafa\" "
-                  "stroke=\"#bbb\"/>\n", S_W, h, S_W, h, left, top, right - left, height);
-    for (int k = 0; k <= 40 && lo + k * step <= hi + step * 1e-9; k++) {
-        double x = S_FX (lo + k * step);
+                  "stroke=\"#bbb\"/>\n", S_W, h, S_W, h, a.left, top, a.right - a.left, height);
+    for (size_t k = 0; k < n_ticks; k++) {
+        double x = s_forest_x (&a, cox? log (ticks [k]): ticks [k]);
         fprintf (out, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#e4e4e4\"/>"
                       "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%.6g</text>\n",
-                 x, top, x, top + height, x, top + height + 16, lo + k * step);
+                 x, top, x, top + height, x, top + height + 16, ticks [k]);
     }
-    fprintf (out, "<line class=\"forest-zero\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" "
+    const char *what = cox? "hazard ratio (log scale)"
+                     : p->family && p->family->ratio? (strcmp (p->family->name, "binomial")
+                                                       ? "estimate (log rate ratio)"
+                                                       : "estimate (log odds ratio)")
+                     : "estimate";
+    fprintf (out, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" "
                   "stroke=\"#666\" stroke-dasharray=\"4 3\"/>\n"
-                  "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">estimate "
-                  "and its 95%% interval</text>\n", S_FX (0), top, S_FX (0), top + height,
-             (left + right) / 2, h - 6);
+                  "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">%s "
+                  "and its 95%% interval</text>\n", cox? "forest-one": "forest-zero",
+             s_forest_x (&a, 0), top, s_forest_x (&a, 0), top + height, (a.left + a.right) / 2,
+             h - 6, what);
     size_t row = 0;
     json_array_foreach (results, i, r) {
-        const char *term = coord_render_str (r, "term");
-        if (strcmp (coord_render_str (r, "statistic"), "coefficient")
-        ||  !strcmp (term, "(Intercept)"))
+        if (!s_forest_row (r))
             continue;
-        double y = top + ((double) row++ + 0.5) * row_h, est, cl, ch;
+        const char *term = coord_render_str (r, "term");
+        double y = top + ((double) row++ + 0.5) * row_h;
+        double e = s_forest_at (p, r, 0), l = s_forest_at (p, r, 1), u = s_forest_at (p, r, 2);
         fprintf (out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"legend\"",
-                 left - 8, y + 4);
+                 a.left - 8, y + 4);
         if ((double) s_chars (term) * char_w > label_w)
             fprintf (out, " textLength=\"%.0f\" lengthAdjust=\"spacingAndGlyphs\"", label_w);
         fputc ('>', out);
         coord_render_esc (out, term);
         fputs ("</text>\n", out);
-        if (coord_render_num (r, "conf_low", &cl) && coord_render_num (r, "conf_high", &ch))
+        if (!isfinite (e)) {
+            fprintf (out, "<text x=\"%.1f\" y=\"%.1f\" class=\"sup\">not estimable</text>\n",
+                     a.left + 6, y + 4);
+            continue;
+        }
+        if (isfinite (l) && isfinite (u)) {
+            double from = fmin (l, u), to = fmax (l, u);
             fprintf (out, "<line class=\"forest-ci\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                           "y2=\"%.1f\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n",
-                     S_FX (cl), y, S_FX (ch), y);
-        if (coord_render_num (r, "estimate", &est)) {
-            fprintf (out, "<circle class=\"forest-est\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
-                          "fill=\"#1f77b4\"><title>", S_FX (est), y);
-            coord_render_esc (out, term);
-            fprintf (out, ": %.4g</title></circle>\n", est);
+                     s_forest_x (&a, from), y, s_forest_x (&a, to), y);
+            if (from < a.lo)
+                s_forest_arrow (out, "forest-clip", a.left, y, false, false);
+            if (to > a.hi)
+                s_forest_arrow (out, "forest-clip", a.right, y, true, false);
+            *clipped |= from < a.lo || to > a.hi;
         }
-        else
-            fprintf (out, "<text x=\"%.1f\" y=\"%.1f\" class=\"sup\">not estimable</text>\n",
-                     left + 6, y + 4);
+        bool off = e < a.lo || e > a.hi;
+        if (off) {
+            //  The estimate itself beyond the axis: an open arrowhead.
+            fprintf (out, "<g><title>");
+            coord_render_esc (out, term);
+            fprintf (out, ": %.4g, beyond the axis</title>\n", cox? exp (e): e);
+            s_forest_arrow (out, "forest-off", e > a.hi? a.right: a.left, y, e > a.hi, true);
+            fputs ("</g>\n", out);
+            *clipped = true;
+            continue;
+        }
+        fprintf (out, "<circle class=\"forest-est\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+                      "fill=\"#1f77b4\"><title>", s_forest_x (&a, e), y);
+        coord_render_esc (out, term);
+        fprintf (out, ": %s%.4g</title></circle>\n", cox? "hazard ratio ": "", cox? exp (e): e);
     }
-    #undef S_FX
     fputs ("</svg>\n", out);
+    return 0;
 }
 
-//  A glm() report, all of results: the regression table, the forest plot
-//  and the fit statistics; or the error that stopped the fit.
+//  A model's figure: `v` or a dash.
 static void
-s_html_glm (s_page_t *p, const json_t *results)
+s_model_cell (FILE *out, const json_t *v)
+{
+    fputs ("<td class=\"n\">", out);
+    s_html_num (out, v, S_DASH);
+    fputs ("</td>", out);
+}
+
+//  An interval's cell: "lo to hi", either a dash when missing.
+static void
+s_model_interval (FILE *out, double lo, double hi)
+{
+    fputs ("<td class=\"n\">", out);
+    s_html_real (out, lo, S_DASH);
+    fputs (" to ", out);
+    s_html_real (out, hi, S_DASH);
+    fputs ("</td>", out);
+}
+
+//  r[key] as a double, NAN when it is not a finite number.
+static double
+s_model_num (const json_t *r, const char *key)
+{
+    double v;
+    return coord_render_num (r, key, &v)? v: NAN;
+}
+
+//  The regression table: a row per coefficient. glm(): term, estimate,
+//  std. error, t or z, p, its interval, and for binomial and poisson the
+//  odds or rate ratio exp(estimate) with its interval. coxph(): term,
+//  hazard ratio and its interval, then coef, se(coef), z and p, as R's
+//  summary.coxph.
+static void
+s_model_table (s_page_t *p, const json_t *results, const char *test)
 {
     FILE *out = p->out;
+    const char *ratio = p->family? p->family->ratio: NULL;
+    if (p->model->cox)
+        fputs ("<table class=\"grid coxph\">\n<tr><th>term</th><th>hazard ratio</th>"
+               "<th>95% interval</th><th>coef</th><th>se(coef)</th><th>z</th><th>p</th></tr>\n",
+               out);
+    else {
+        fprintf (out, "<table class=\"grid glm\">\n<tr><th>term</th><th>estimate</th>"
+                      "<th>std. error</th><th>%s</th><th>p</th><th>95%% interval</th>", test);
+        if (ratio)
+            fprintf (out, "<th>%s</th><th>its 95%% interval</th>", ratio);
+        fputs ("</tr>\n", out);
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach (results, i, r) {
+        if (strcmp (coord_render_str (r, "statistic"), "coefficient"))
+            continue;
+        fputs ("<tr><th>", out);
+        coord_render_esc (out, coord_render_str (r, "term"));
+        fputs ("</th>", out);
+        if (p->model->cox) {
+            s_model_cell (out, json_object_get (r, "hazard_ratio"));
+            s_model_interval (out, s_model_num (r, "hr_conf_low"), s_model_num (r, "hr_conf_high"));
+        }
+        const char *keys [] = { "estimate", "std_error", test, "p_value" };
+        for (size_t k = 0; k < 4; k++)
+            s_model_cell (out, json_object_get (r, keys [k]));
+        if (!p->model->cox) {
+            s_model_interval (out, s_model_num (r, "conf_low"), s_model_num (r, "conf_high"));
+            if (ratio) {
+                fputs ("<td class=\"n\">", out);
+                s_html_real (out, exp (s_model_num (r, "estimate")), S_DASH);
+                fputs ("</td>", out);
+                s_model_interval (out, exp (s_model_num (r, "conf_low")),
+                                  exp (s_model_num (r, "conf_high")));
+            }
+        }
+        fputs ("</tr>\n", out);
+    }
+    fputs ("</table>\n", out);
+}
+
+//  The fit statistics in their order; for coxph() the likelihood-ratio
+//  test after the null log-likelihood when both log-likelihoods are there.
+static void
+s_model_fit (s_page_t *p, const json_t *results)
+{
+    FILE *out = p->out;
+    const coord_render_model_t *m = p->model;
+    bool open = false;
+    for (size_t k = 0; k < m->n_fit; k++) {
+        size_t i;
+        json_t *r;
+        json_array_foreach (results, i, r) {
+            if (strcmp (coord_render_str (r, "statistic"), m->fit [k]))
+                continue;
+            if (!open)
+                fprintf (out, "<table class=\"grid %s-fit\">\n", m->kind);
+            open = true;
+            fprintf (out, "<tr><th>%s</th><td class=\"n\">", m->label [k]);
+            s_html_num (out, json_object_get (r, "value"), S_DASH);
+            fputs ("</td></tr>\n", out);
+            double chisq, pv;
+            size_t df;
+            if (m->cox && !strcmp (m->fit [k], "loglik_null")
+            &&  coord_render_lr (results, &chisq, &df, &pv)) {
+                fputs ("<tr class=\"lr\"><th>likelihood-ratio &#967;&#178; = 2 (log-likelihood "
+                       "&minus; null)</th><td class=\"n\">", out);
+                s_html_real (out, chisq, S_DASH);
+                fprintf (out, " on %zu df, p = ", df);
+                s_html_real (out, pv, S_DASH);
+                fputs ("</td></tr>\n", out);
+            }
+        }
+    }
+    if (open)
+        fputs ("</table>\n", out);
+}
+
+//  A model report, all of results: the regression table, the forest plot
+//  and the fit statistics; or the error that stopped the fit. -1
+//  (UTIL_ENOMEM).
+static int
+s_html_model (s_page_t *p, const json_t *results)
+{
+    FILE *out = p->out;
+    bool cox = p->model->cox;
     size_t n = json_array_size (results), terms = 0, plotted = 0;
     const char *test = "t";
     for (size_t i = 0; i < n; i++) {
@@ -1790,64 +2199,56 @@ s_html_glm (s_page_t *p, const json_t *results)
             continue;
         test = s_glm_stat_name (r);
         terms++;
-        plotted += strcmp (coord_render_str (r, "term"), "(Intercept)") != 0;
+        plotted += s_forest_row (r);
     }
-    fputs ("<figure><figcaption>Regression</figcaption>\n", out);
+    fputs ("<figure><figcaption>", out);
+    if (cox)
+        fputs ("Cox proportional hazards (Breslow ties, times on the public grid)", out);
+    else
+    if (p->family) {
+        fputs ("Regression: ", out);
+        coord_render_esc (out, p->family->title);
+    }
+    else
+        fputs ("Regression", out);
+    fputs ("</figcaption>\n", out);
     const char *error = coord_render_str (json_array_get (results, 0), "statistic");
     if (error && !strcmp (error, "error")) {
-        fputs ("<p class=\"missing glm-error\">", out);
+        fprintf (out, "<p class=\"missing %s-error\">", p->model->kind);
         coord_render_esc (out, coord_render_str (json_array_get (results, 0), "value"));
         fputs ("</p>\n", out);
     }
-    if (terms) {
-        fprintf (out, "<table class=\"grid glm\">\n<tr><th>term</th><th>estimate</th>"
-                      "<th>std. error</th><th>%s</th><th>p</th><th>95%% interval</th></tr>\n",
-                 test);
-        const char *na = "<span class=\"missing\">n/a</span>";
-        for (size_t i = 0; i < n; i++) {
-            const json_t *r = json_array_get (results, i);
-            if (strcmp (coord_render_str (r, "statistic"), "coefficient"))
-                continue;
-            fputs ("<tr><th>", out);
-            coord_render_esc (out, coord_render_str (r, "term"));
-            fputs ("</th>", out);
-            const char *keys [] = { "estimate", "std_error", test, "p_value" };
-            for (size_t k = 0; k < 4; k++) {
-                fputs ("<td class=\"n\">", out);
-                s_html_num (out, json_object_get (r, keys [k]), na);
-                fputs ("</td>", out);
-            }
-            fputs ("<td class=\"n\">", out);
-            s_html_num (out, json_object_get (r, "conf_low"), na);
-            fputs (" to ", out);
-            s_html_num (out, json_object_get (r, "conf_high"), na);
-            fputs ("</td></tr>\n", out);
-        }
-        fputs ("</table>\n", out);
-    }
+    if (terms)
+        s_model_table (p, results, test);
     if (plotted) {
-        s_glm_forest (p, results, plotted);
-        fprintf (out, "<p class=\"note\">Points: the estimates; lines: their 95%% intervals "
-                      "(%s); dashed: no effect (0). The intercept is in the table only.</p>\n",
-                 p->private? "sampling error plus the DP noise's spread, from a parametric "
-                             "bootstrap": "sampling error");
+        bool clipped = false;
+        if (s_forest (p, results, plotted, &clipped))
+            return -1;
+        const char *spread = p->private? "sampling error plus the DP noise's spread, from a "
+                                         "parametric bootstrap": "sampling error";
+        if (cox)
+            fprintf (out, "<p class=\"note\">Points: the hazard ratios, on a log scale; lines: "
+                          "their 95%% intervals (%s); dashed: no effect (a hazard ratio of 1).",
+                     spread);
+        else
+            fprintf (out, "<p class=\"note\">Points: the estimates%s; lines: their 95%% "
+                          "intervals (%s); dashed: no effect (0). The intercept is in the table "
+                          "only.", p->family && p->family->ratio? ", on the scale of the link "
+                                                                   "(the table has the ratios)"
+                                                                 : "", spread);
+        if (clipped)
+            fputs (" Arrowheads: an interval cut at the edge of the axis (filled), an estimate "
+                   "beyond it (open); the table has their figures.", out);
+        fputs ("</p>\n", out);
     }
-    bool fit = false;
-    for (size_t k = 0; k < S_GLM_FIT; k++)
-        for (size_t i = 0; i < n; i++) {
-            const json_t *r = json_array_get (results, i);
-            if (strcmp (coord_render_str (r, "statistic"), s_glm_fit [k]))
-                continue;
-            if (!fit)
-                fputs ("<table class=\"grid glm-fit\">\n", out);
-            fit = true;
-            fprintf (out, "<tr><th>%s</th><td class=\"n\">", s_glm_fit_label [k]);
-            s_html_num (out, json_object_get (r, "value"), "<span class=\"missing\">n/a</span>");
-            fputs ("</td></tr>\n", out);
-        }
-    if (fit)
-        fputs ("</table>\n", out);
+    if (!cox && p->family && p->family->ratio && terms)
+        fprintf (out, "<p class=\"note\">The %s of a term is exp(estimate), with its interval "
+                      "exp(95%% interval); the intercept's is the %s at the reference levels "
+                      "and zero covariates, not a ratio.</p>\n", p->family->ratio,
+                 strcmp (p->family->name, "binomial")? "rate": "odds");
+    s_model_fit (p, results);
     s_html_figure_close (p, results, 0, n, false);
+    return 0;
 }
 
 static void
@@ -1886,7 +2287,10 @@ static int
 s_html (const json_t *report, FILE *out)
 {
     json_t *privacy = json_object_get (report, "privacy");
-    s_page_t p = { .out = out, .report = report, .min_cell = COORD_QUERY_MIN_CELL_DEFAULT };
+    s_page_t p = { .out = out, .report = report, .model = coord_render_model (report),
+                   .min_cell = COORD_QUERY_MIN_CELL_DEFAULT };
+    if (coord_render_family (report, &p.family))
+        return -1;
     //  Anything but an explicit not_private: false is shown as not private.
     p.private = json_is_false (json_object_get (privacy, "not_private"));
     double mc;
@@ -1928,9 +2332,9 @@ s_html (const json_t *report, FILE *out)
     fputs ("<h2>Results</h2>\n", out);
     json_t *results = json_object_get (report, "results");
     size_t n = json_array_size (results);
-    if (s_is_glm (report) && n)
-        s_html_glm (&p, results);
-    for (size_t i = 0; i < n && !s_is_glm (report); ) {
+    if (p.model && n && s_html_model (&p, results))
+        return -1;
+    for (size_t i = 0; i < n && !p.model; ) {
         const json_t *r = json_array_get (results, i);
         const char *stat = coord_render_str (r, "statistic");
         size_t j = i + 1;

@@ -4,8 +4,10 @@
     shown as "?" rather than trusted. */
 #include "query.h"
 #include "render.h"
+#include "render_internal.h"
 #include "util/error.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,6 +121,174 @@ s_survival (FILE *out, const json_t *r)
     }
 }
 
+//  ---------------------------------------------------------------------------
+//  glm() and coxph(): a regression table
+
+//  Characters (not bytes) of UTF-8 text.
+static int
+s_chars (const char *text)
+{
+    int n = 0;
+    for (const char *c = text; *c; c++)
+        n += ((unsigned char) *c & 0xC0) != 0x80;
+    return n;
+}
+
+//  text in `width` columns, right-aligned (left with `left`), counting
+//  the dash as one column; longer text is written whole.
+static void
+s_cell (FILE *out, const char *text, int width, bool left)
+{
+    int pad = width - s_chars (text);
+    if (left)
+        fputs (text, out);
+    for (int k = 0; k < pad; k++)
+        fputc (' ', out);
+    if (!left)
+        fputs (text, out);
+}
+
+//  A figure of a model to 4 significant digits; a dash when it is not a
+//  finite number (null, under DP a std_error that could not be had).
+static const char *
+s_fig (double v, char *buf)
+{
+    if (isfinite (v))
+        snprintf (buf, S_NUM, "%.4g", v);
+    else
+        snprintf (buf, S_NUM, "\u2014");
+    return buf;
+}
+
+static double
+s_get (const json_t *r, const char *key)
+{
+    json_t *v = json_object_get (r, key);
+    return json_is_number (v)? json_number_value (v): NAN;
+}
+
+//  "[lo, hi]", a dash for a missing bound.
+static const char *
+s_pair (double lo, double hi, char *buf, size_t size)
+{
+    char a [S_NUM], b [S_NUM];
+    snprintf (buf, size, "[%s, %s]", s_fig (lo, a), s_fig (hi, b));
+    return buf;
+}
+
+//  The table of a glm() (term, estimate, std. error, t or z, p, interval;
+//  for binomial and poisson the odds or rate ratio and its interval) or a
+//  coxph() (term, hazard ratio and its interval, coef, se(coef), z, p),
+//  then the fit statistics, the likelihood-ratio test of a coxph(), or the
+//  error that stopped the fit. -1 (UTIL_ENOMEM).
+static int
+s_model (FILE *out, const json_t *report, const coord_render_model_t *m)
+{
+    const coord_render_family_t *family;
+    if (coord_render_family (report, &family))
+        return -1;
+    json_t *results = json_object_get (report, "results");
+    const char *ratio = family? family->ratio: NULL, *test = "t";
+    int term_w = 12;
+    size_t i, terms = 0;
+    json_t *r;
+    json_array_foreach (results, i, r) {
+        if (strcmp (s_str (json_object_get (r, "statistic")), "coefficient"))
+            continue;
+        terms++;
+        int w = s_chars (s_str (json_object_get (r, "term")));
+        term_w = w > term_w? (w < 32? w: 32): term_w;
+        if (json_object_get (r, "z"))
+            test = "z";
+    }
+    if (m->cox)
+        fputs ("  Cox proportional hazards (Breslow ties, times on the public grid), z tests\n",
+               out);
+    else
+        fprintf (out, "  %s, %s tests\n", family? family->title: "regression", test);
+    //  The heading of the table (none for an error alone).
+    if (terms) {
+        fputs ("  ", out);
+        s_cell (out, "term", term_w, true);
+        if (m->cox)
+            fprintf (out, " %10s  %-24s %10s %10s %8s %10s\n", "HR", "95% interval of HR",
+                     "coef", "se(coef)", "z", "p-value");
+        else {
+            fprintf (out, " %10s %10s %8s %10s  %-24s", "estimate", "std.error", test,
+                     "p-value", "95% interval");
+            if (ratio)
+                fprintf (out, " %10s  %s", ratio, "95% interval");
+            fputc ('\n', out);
+        }
+    }
+    json_array_foreach (results, i, r) {
+        const char *stat = s_str (json_object_get (r, "statistic"));
+        if (!strcmp (stat, "error"))
+            fprintf (out, "  error: %s\n", s_str (json_object_get (r, "value")));
+        if (strcmp (stat, "coefficient"))
+            continue;
+        char a [S_NUM], ival [2 * S_NUM + 8];
+        fputs ("  ", out);
+        s_cell (out, s_str (json_object_get (r, "term")), term_w, true);
+        if (m->cox) {
+            fputc (' ', out);
+            s_cell (out, s_fig (s_get (r, "hazard_ratio"), a), 10, false);
+            fputs ("  ", out);
+            s_cell (out, s_pair (s_get (r, "hr_conf_low"), s_get (r, "hr_conf_high"), ival,
+                                 sizeof ival), 24, true);
+        }
+        const char *keys [] = { "estimate", "std_error", test, "p_value" };
+        const int widths [] = { 10, 10, 8, 10 };
+        for (size_t k = 0; k < 4; k++) {
+            fputc (' ', out);
+            s_cell (out, s_fig (s_get (r, keys [k]), a), widths [k], false);
+        }
+        if (!m->cox) {
+            fputs ("  ", out);
+            s_cell (out, s_pair (s_get (r, "conf_low"), s_get (r, "conf_high"), ival,
+                                 sizeof ival), 24, true);
+            if (ratio) {
+                fputc (' ', out);
+                s_cell (out, s_fig (exp (s_get (r, "estimate")), a), 10, false);
+                fputs ("  ", out);
+                fputs (s_pair (exp (s_get (r, "conf_low")), exp (s_get (r, "conf_high")), ival,
+                               sizeof ival), out);
+            }
+        }
+        fputc ('\n', out);
+    }
+    //  The records left out, then the fit statistics in their order,
+    //  labelled as the page labels them.
+    bool first = true;
+    json_t *left = json_object_get (report, "left_out");
+    if (left) {
+        char num [S_NUM], ival [2 * S_NUM + 8];
+        s_interval (json_object_get (left, "ci95"), ival, sizeof ival);
+        fprintf (out, "\n  %-36s %s%s%s\n", "records left out (missing values)",
+                 s_num (json_object_get (left, "value"), num), *ival? "  ": "", ival);
+        first = false;
+    }
+    for (size_t k = 0; k < m->n_fit; k++)
+        json_array_foreach (results, i, r) {
+            if (strcmp (s_str (json_object_get (r, "statistic")), m->fit [k]))
+                continue;
+            char num [S_NUM];
+            json_t *v = json_object_get (r, "value");
+            fprintf (out, "%s  %-36s %s\n", first? "\n": "", m->label [k],
+                     json_is_integer (v)? s_num (v, num): s_fig (s_get (r, "value"), num));
+            first = false;
+            double chisq, p;
+            size_t df;
+            if (m->cox && !strcmp (m->fit [k], "loglik_null")
+            &&  coord_render_lr (results, &chisq, &df, &p)) {
+                char x [S_NUM], pv [S_NUM];
+                fprintf (out, "  %-36s %s on %zu df, p-value %s\n", "likelihood-ratio chi-squared",
+                         s_fig (chisq, x), df, s_fig (p, pv));
+            }
+        }
+    return 0;
+}
+
 static void
 s_result (FILE *out, const json_t *r)
 {
@@ -129,24 +299,6 @@ s_result (FILE *out, const json_t *r)
     json_t *ci = json_object_get (r, "ci95");
     if (!strcmp (stat, "survival")) {
         s_survival (out, r);
-        return;
-    }
-    if (!strcmp (stat, "coefficient")) {
-        char ci [2 * S_NUM + 8];
-        json_t *pair = json_pack ("[OO]", json_object_get (r, "conf_low"),
-                                  json_object_get (r, "conf_high"));
-        fprintf (out, "  %-11s %-22.22s %12.6g %10.4g %9.3f %10.3g  %s\n", "coef",
-                 s_str (json_object_get (r, "term")),
-                 json_number_value (json_object_get (r, "estimate")),
-                 json_number_value (json_object_get (r, "std_error")),
-                 json_number_value (json_object_get (r, "t")),
-                 json_number_value (json_object_get (r, "p_value")),
-                 pair? s_interval (pair, ci, sizeof ci): "");
-        json_decref (pair);
-        return;
-    }
-    if (!strcmp (stat, "error")) {
-        fprintf (out, "  %-11s %s\n", "error", s_str (json_object_get (r, "value")));
         return;
     }
     if (!strcmp (stat, "median_survival") || !strcmp (stat, "logrank")) {
@@ -233,6 +385,7 @@ coord_query_text (const json_t *report, FILE *out)
         return util_error (UTIL_EINPUT, "report: not a query report (no results array)");
     json_t *privacy = json_object_get (report, "privacy");
     json_t *job = json_object_get (report, "job");
+    const coord_render_model_t *model = coord_render_model (report);
     fprintf (out, "  query      %s\n", s_str (json_object_get (report, "query")));
     const char *dataset = s_str (json_object_get (report, "dataset"));
     json_t *sites = json_object_get (privacy, "sites");
@@ -249,21 +402,28 @@ coord_query_text (const json_t *report, FILE *out)
         double spent = json_number_value (json_object_get (privacy, "epsilon"));
         double target = json_number_value (json_object_get (privacy, "target_epsilon"));
         fprintf (out, "  privacy    epsilon %.4g of %.4g, delta %.3g, record-level DP; intervals "
-                 "are 95%% for the noise\n", spent, target,
-                 json_number_value (json_object_get (privacy, "delta")));
+                 "are 95%% for the noise%s\n", spent, target,
+                 json_number_value (json_object_get (privacy, "delta")),
+                 model? " and the sampling error": "");
     }
     if (job && strcmp (s_str (json_object_get (job, "status")), "completed"))
         fprintf (out, "  status     %s: %s\n", s_str (json_object_get (job, "status")),
                  s_str (json_object_get (job, "status_detail")));
     fputc ('\n', out);
-    fprintf (out, "  %-11s %-22s %-10s %-14s %12s  %s\n", "statistic", "column", "group", "level",
-             "value", "95% interval");
     size_t i;
     json_t *r;
-    json_array_foreach (json_object_get (report, "results"), i, r)
-        s_result (out, r);
+    if (model) {
+        if (s_model (out, report, model))
+            return -1;
+    }
+    else {
+        fprintf (out, "  %-11s %-22s %-10s %-14s %12s  %s\n", "statistic", "column", "group",
+                 "level", "value", "95% interval");
+        json_array_foreach (json_object_get (report, "results"), i, r)
+            s_result (out, r);
+    }
     json_t *left = json_object_get (report, "left_out");
-    if (left) {
+    if (left && !model) {
         char ival [2 * S_NUM + 8];
         fprintf (out, "  %-11s %-22s %-10s %-14s %12s  %s\n", "left out", "(missing values)", "",
                  "", s_num (json_object_get (left, "value"), num),

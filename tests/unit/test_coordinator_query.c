@@ -2186,6 +2186,16 @@ s_glm_axis (const char *svg, double *x0, double *scale)
     assert_true (*scale > 0);
 }
 
+//  The forest plot's area: its left edge and width.
+static void
+s_plot_area (const char *svg, double *left, double *width)
+{
+    const char *rect = strstr (svg, "<rect x=\"");
+    assert_non_null (rect);
+    assert_int_equal (sscanf (rect, "<rect x=\"%lf\" y=\"%*f\" width=\"%lf\"", left, width), 2);
+    assert_true (*width > 0);
+}
+
 static void
 test_glm_html (void **state)
 {
@@ -2219,8 +2229,10 @@ test_glm_html (void **state)
         assert_int_equal (s_count (html, "class=\"forest-zero\""), 1);
         s_has (svg, "stroke-dasharray=\"4 3\"/>");
         s_has (svg, "class=\"axis\" text-anchor=\"middle\">estimate and its 95% interval</text>");
-        double x0, scale;
+        double x0, scale, left, width;
         s_glm_axis (svg, &x0, &scale);
+        s_plot_area (svg, &left, &width);
+        size_t clipped = 0;
         const char *names [] = { "(Intercept)", "age", "mass", "diabetes" };
         for (size_t j = 0; j < 4; j++) {
             json_t *c = s_find (r, "coefficient", NULL, NULL, j);
@@ -2243,14 +2255,25 @@ test_glm_html (void **state)
             double est = s_num (json_object_get (c, "estimate"));
             double lo = s_num (json_object_get (c, "conf_low"));
             double hi = s_num (json_object_get (c, "conf_high"));
+            //  An interval beyond the axis ends at its edge.
+            double xl = x0 + scale * lo, xh = x0 + scale * hi;
+            clipped += (xl < left - 0.2) + (xh > left + width + 0.2);
             assert_true (fabs (cx - (x0 + scale * est)) <= 0.2);
-            assert_true (fabs (x1 - (x0 + scale * lo)) <= 0.2);
-            assert_true (fabs (x2 - (x0 + scale * hi)) <= 0.2);
+            assert_true (fabs (x1 - fmax (xl, left)) <= 0.2);
+            assert_true (fabs (x2 - fmin (xh, left + width)) <= 0.2);
             assert_true (y1 == cy && y2 == cy && x1 <= cx && cx <= x2);
-            assert_true (cx >= 0 && x2 <= 720);
+            assert_true (cx >= left && x2 <= left + width);
             snprintf (mark, sizeof mark, ">%s</text>", names [j]);
             s_has (svg, mark);
         }
+        //  Exact: nothing clipped. Under DP (this seed) diabetes's
+        //  interval is 45 times the others' and cut at both ends.
+        assert_int_equal (clipped, off? 0: 2);
+        assert_int_equal (s_count (svg, "<path class=\"forest-clip\""), clipped);
+        if (clipped)
+            s_has (html, "Arrowheads: an interval cut at the edge of the axis");
+        else
+            assert_null (strstr (html, "Arrowheads"));
         //  Rows from the top in the order of the table.
         double y [3];
         for (size_t j = 0; j < 3; j++)
@@ -2369,7 +2392,7 @@ test_glm_bad_input (void **state)
     s_refused ("{\"privacy\": {}, \"kind\": 5, \"results\": []}", "kind: expected a string");
     //  A coefficient outside a glm() report.
     s_refused ("{\"privacy\": {}, \"kind\": \"summary\", \"results\": [" S_COEF (S_FULL) "]}",
-               "results[0]: coefficient: only in a glm() report");
+               "results[0]: coefficient: only in a glm() or coxph() report");
     s_refused ("{\"privacy\": {}, \"results\": [" S_COEF (S_FULL) "]}",
                "results[0]: coefficient");
     #undef S_FULL
