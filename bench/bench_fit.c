@@ -169,7 +169,7 @@ s_regression (const char *text, const s_data_t *d, const bench_fit_coverage_opti
     json_t *exact = s_results (text, d, o, NULL, NULL), *out = NULL, *terms = NULL;
     size_t k = 0, i;
     json_t *row;
-    double *ratios = NULL;
+    double *ratios = NULL, *ests = NULL;
     size_t *hits = NULL, *seen = NULL, fails = 0;
     unsigned rounds = 0;
     if (!exact)
@@ -181,9 +181,10 @@ s_regression (const char *text, const s_data_t *d, const bench_fit_coverage_opti
         goto done;
     }
     ratios = util_calloc (k * o->runs, sizeof (double));
+    ests = util_calloc (k * o->runs, sizeof (double));
     hits = util_calloc (k, sizeof (size_t));
     seen = util_calloc (k, sizeof (size_t));
-    if (!ratios || !hits || !seen)
+    if (!ratios || !ests || !hits || !seen)
         goto done;
     for (size_t r = 0; r < o->runs; r++) {
         uint64_t seed = o->seed + r;
@@ -205,6 +206,7 @@ s_regression (const char *text, const s_data_t *d, const bench_fit_coverage_opti
             double width = s_num (row, "conf_high") - s_num (row, "conf_low");
             if (isfinite (lo) && isfinite (hi)) {
                 hits [j] += lo <= est && est <= hi;
+                ests [j * o->runs + seen [j]] = s_num (got, "estimate");
                 ratios [j * o->runs + seen [j]++] = (hi - lo) / width;
             }
             j++;
@@ -222,9 +224,12 @@ s_regression (const char *text, const s_data_t *d, const bench_fit_coverage_opti
         double cover = (double) hits [j] / (double) o->runs;
         least = fmin (least, cover);
         sum_cov += cover;
-        json_t *t = json_pack ("{s:f, s:f, s:o}", "exact_estimate", s_num (row, "estimate"),
+        json_t *t = json_pack ("{s:f, s:f, s:o, s:o}", "exact_estimate", s_num (row, "estimate"),
                                "coverage", cover, "width_ratio_median",
                                seen [j]? json_real (s_median (ratios + j * o->runs, seen [j]))
+                                       : json_null (),
+                               "dp_estimate_median",
+                               seen [j]? json_real (s_median (ests + j * o->runs, seen [j]))
                                        : json_null ());
         if (!t || json_object_set_new (terms, term, t))
             goto done;
@@ -240,6 +245,7 @@ done:
     json_decref (terms);
     json_decref (exact);
     free (ratios);
+    free (ests);
     free (hits);
     free (seen);
     return out;
@@ -332,10 +338,10 @@ bench_fit_coverage (const bench_fit_coverage_options_t *o)
                                         "+ nodes + hormon + chemo, grid=730)", &rot, o): NULL;
     json_t *r_glm = r_cox? s_regression ("glm(death ~ age + factor(size) + nodes + hormon + "
                                          "chemo + grade, family=binomial)", &rot, o): NULL;
-    json_t *l_km = r_glm? s_km ("km(Surv(time, status) ~ 1, grid=0:1020:30)", &lung, o, 730,
-                                365, 0.03): NULL;
+    json_t *l_km = r_glm? s_km ("km(Surv(time, status) ~ 1, grid=0:1080:90)", &lung, o, 720,
+                                360, 0.03): NULL;
     json_t *l_cox = l_km? s_regression ("coxph(Surv(time, status) ~ age + sex + ph_ecog, "
-                                        "grid=90)", &lung, o): NULL;
+                                        "grid=360)", &lung, o): NULL;
     json_t *l_glm = l_cox? s_regression ("glm(status ~ age + sex + ph_ecog, family=binomial)",
                                          &lung, o): NULL;
     if (l_glm)

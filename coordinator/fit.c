@@ -692,7 +692,7 @@ s_jacobian (const coord_fit_t *self, double *a)
 //  the same flooring and damping. The draws' covariance (coded units) is
 //  added to cov: the noise of every round, as it propagates.
 static int
-s_bootstrap (const coord_fit_t *self, gsl_rng *rng, double *cov, double *bias)
+s_bootstrap (const coord_fit_t *self, gsl_rng *rng, double *cov)
 {
     const proto_release_t *rel = self->rel;
     size_t t = self->t, n = rel->entries;
@@ -769,8 +769,6 @@ s_bootstrap (const coord_fit_t *self, gsl_rng *rng, double *cov, double *bias)
         for (size_t j = 0; j < t; j++)
             cov [i * t + j] += (m2 [i * t + j] - mean [i] * mean [j] / (double) good)
                              / (double) (good - 1);
-    for (size_t i = 0; good > 0 && i < t; i++)
-        bias [i] = mean [i] / (double) good - self->beta [i];
     rc = 0;
 done:
     free (v); free (f); free (h); free (g); free (x); free (b); free (mean); free (m2);
@@ -816,10 +814,9 @@ coord_fit_report (const coord_fit_t *self, char *const *labels, gsl_rng *rng, js
     double *cov = util_calloc (t * t, sizeof (double)), *a = util_calloc (t * t, sizeof (double));
     double *tmp = util_calloc (t * t, sizeof (double)), *covx = util_calloc (t * t, sizeof (double));
     double *bx = util_calloc (t, sizeof (double)), *one = util_calloc (t, sizeof (double));
-    double *est = util_calloc (t, sizeof (double)), *bias = util_calloc (t, sizeof (double));
     char **names = util_calloc (t, sizeof (char *));
     int rc = -1;
-    if (!cov || !a || !tmp || !covx || !bx || !one || !est || !bias || !names)
+    if (!cov || !a || !tmp || !covx || !bx || !one || !names)
         goto done;
     //  The sampling covariance: the inverse information.
     if (s_solve (self->info, one, t, tmp, cov) != 0) {
@@ -827,16 +824,14 @@ coord_fit_report (const coord_fit_t *self, char *const *labels, gsl_rng *rng, js
                                         "the information matrix is singular at the estimate"));
         goto done;
     }
-    if (!self->off && rng && s_bootstrap (self, rng, cov, bias))
+    if (!self->off && rng && s_bootstrap (self, rng, cov))
         goto done;
-    for (size_t i = 0; i < t; i++)
-        est [i] = self->beta [i] - bias [i];
     //  To the data's units: beta_x = A beta_u, cov_x = A cov A'.
     s_jacobian (self, a);
     for (size_t i = 0; i < t; i++) {
         bx [i] = 0;
         for (size_t k = 0; k < t; k++)
-            bx [i] += a [i * t + k] * est [k];
+            bx [i] += a [i * t + k] * self->beta [k];
     }
     for (size_t i = 0; i < t; i++)
         for (size_t j = 0; j < t; j++) {
@@ -930,7 +925,6 @@ done:
     for (size_t j = 0; names && j < t; j++)
         free (names [j]);
     free (names);
-    free (cov); free (a); free (tmp); free (covx); free (bx); free (one); free (est);
-    free (bias);
+    free (cov); free (a); free (tmp); free (covx); free (bx); free (one);
     return rc;
 }
