@@ -882,12 +882,19 @@ coord_fit_report (const coord_fit_t *self, char *const *labels, gsl_rng *rng, js
     }
     double n = self->off? self->n: fmax (round (self->n), 0);
     double p = (double) t;
+    //  Under DP the deviances and log-likelihoods rest on sums whose noise
+    //  dwarfs them (a record's deviance is clipped to a public bound that
+    //  is far above a typical one; the log-likelihood adds every bin's
+    //  noisy count times its log risk set): they are not reported.
+    double gone = self->off? 0: NAN;
     if (self->glm) {
         double aic = self->binomial? self->deviance + 2 * p
                                    : self->deviance - 2 * self->aic_const + 2 * p;
         double loglik = self->binomial? -self->deviance / 2: self->aic_const - self->deviance / 2;
-        if (s_value_row (results, "deviance", self->deviance)
-        ||  s_value_row (results, "null_deviance", self->null_deviance)
+        aic += gone;
+        loglik += gone;
+        if (s_value_row (results, "deviance", self->deviance + gone)
+        ||  s_value_row (results, "null_deviance", self->null_deviance + gone)
         ||  s_value_row (results, "df_residual", n - p)
         ||  s_value_row (results, "aic", aic)
         ||  s_value_row (results, "loglik", loglik)
@@ -896,8 +903,8 @@ coord_fit_report (const coord_fit_t *self, char *const *labels, gsl_rng *rng, js
             goto done;
     }
     else
-    if (s_value_row (results, "loglik", self->loglik)
-    ||  s_value_row (results, "loglik_null", self->loglik_null)
+    if (s_value_row (results, "loglik", self->loglik + gone)
+    ||  s_value_row (results, "loglik_null", self->loglik_null + gone)
     ||  s_value_row (results, "iterations", self->iterations)
     ||  s_value_row (results, "n", n)
     ||  s_value_row (results, "events", self->off? self->events: fmax (round (self->events), 0)))
@@ -907,14 +914,20 @@ coord_fit_report (const coord_fit_t *self, char *const *labels, gsl_rng *rng, js
                        "point are tied (Breslow). The concordance is not given: it compares "
                        "records pair by pair, which no summed table holds."))
         goto done;
+    if (!self->off
+    &&  s_note (notes, self->glm? "The deviances, AIC and log-likelihood are not given under DP: "
+                                  "their noise dwarfs them."
+                                : "The log-likelihoods (and so the likelihood-ratio test) are "
+                                  "not given under DP: their noise dwarfs them."))
+        goto done;
     if (!self->off) {
-        char *line = util_asprintf ("Under DP the fit takes exactly %u rounds (each charged), the "
-                                    "last step's estimate is the result, and each std_error adds "
-                                    "to the sampling variance the spread of that step under the "
-                                    "known noise (a parametric bootstrap of %d draws); the "
-                                    "deviance, log-likelihood and counts are noisy, and "
-                                    "contributions were clipped to public bounds "
-                                    "(docs/privacy.md).", self->rel->rounds, S_DRAWS);
+        char *line = util_asprintf ("Under DP the fit takes exactly %u rounds (each charged); "
+                                    "each std_error and interval adds to the sampling variance "
+                                    "the spread of the whole fit under the known noise (a "
+                                    "parametric bootstrap of %d draws that runs every round "
+                                    "again), and contributions were clipped to public bounds "
+                                    "(docs/privacy.md). Counts are noisy.", self->rel->rounds,
+                                    S_DRAWS);
         int bad = s_note (notes, line);
         free (line);
         if (bad)

@@ -157,11 +157,11 @@ s_check_fields (size_t i, const json_t *r, const char **keys, size_t n, size_t r
 //  Models: glm() and coxph()
 
 static const char *const s_glm_fit [] = {
-    "deviance", "null_deviance", "df_residual", "aic", "iterations", "n"
+    "deviance", "null_deviance", "df_residual", "aic", "loglik", "iterations", "n"
 };
 static const char *const s_glm_fit_label [] = {
     "residual deviance", "null deviance", "residual degrees of freedom", "AIC",
-    "iterations", "records in the fit (n)"
+    "log-likelihood", "iterations", "records in the fit (n)"
 };
 static const char *const s_cox_fit [] = {
     "loglik", "loglik_null", "iterations", "n", "events", "concordance"

@@ -45,9 +45,12 @@ proto_fit_layout (proto_release_t *self)
     if (glm) {
         self->cells = s_tri (t) + t + 6;
         self->step_cells = t + 6;
-        //  binomial's CONST is always 0: no record fills it.
-        self->norm2 = (double) (self->cells - binomial);
-        self->step_norm2 = (double) (self->step_cells - binomial);
+        //  The deviances and CONST weigh PROTO_FIT_GLM_WDEV (binomial's
+        //  CONST is always 0: no record fills it).
+        double wd = PROTO_FIT_GLM_WDEV * PROTO_FIT_GLM_WDEV;
+        double rest = 2 * wd + (binomial? 0: wd) + 3;   //  + NULL_H, NULL_G, N
+        self->norm2 = (double) (s_tri (t) + t) + rest;
+        self->step_norm2 = (double) t + rest;
     }
     else {
         //  Capped: bins <= PROTO_QUERY_BREAKS_MAX, t <= 128. A record fills
@@ -261,12 +264,14 @@ s_block_bound (const proto_release_t *self, proto_fit_block_t block, bool start)
 //  units, so a block of weight w has 1/w times the noise of weight 1 and
 //  adds w^2 per entry to the sensitivity's square. coxph's risk-set and
 //  event counts (R0, D) carry its estimate; its covariate sums (R1, E1,
-//  and more so the information's R2) weigh less.
+//  and more so the information's R2) weigh less. glm's deviances and CONST
+//  serve the report only (not the steps): they weigh least.
 static double
 s_weight (const proto_release_t *self, proto_fit_block_t block)
 {
     if (self->query->kind != PROTO_Q_COX)
-        return 1;
+        return block == PROTO_BLOCK_DEV || block == PROTO_BLOCK_NULL_DEV
+            || block == PROTO_BLOCK_CONST? PROTO_FIT_GLM_WDEV: 1;
     return block == PROTO_BLOCK_R1 || block == PROTO_BLOCK_E1? PROTO_FIT_COX_W1
          : block == PROTO_BLOCK_R2? PROTO_FIT_COX_W2: 1;
 }
@@ -436,7 +441,7 @@ s_glm_model (const proto_release_t *self, int64_t *acc, const double *z, size_t 
     for (size_t i = 0; i < t; i++)
         if (s_put (self, acc, g + i, gz * z [i], bg * s_col (self, i), 1))
             return -1;
-    return s_put (self, acc, dev, s_dev (binomial, y, mu, w), bd, 1);
+    return s_put (self, acc, dev, s_dev (binomial, y, mu, w), bd, PROTO_FIT_GLM_WDEV);
 }
 
 static int
@@ -473,7 +478,7 @@ s_glm_add (const proto_release_t *self, proto_fit_round_t round, const double *r
         return -1;
     double c = binomial? 0: w * ((y > 0? y * log (y): 0) - y - lgamma (y + 1));
     if (s_put (self, acc, proto_fit_offset (self, round, PROTO_BLOCK_CONST, 0), c,
-               s_block_bound (self, PROTO_BLOCK_CONST, start), 1))
+               s_block_bound (self, PROTO_BLOCK_CONST, start), PROTO_FIT_GLM_WDEV))
         return -1;
     return s_put (self, acc, proto_fit_offset (self, round, PROTO_BLOCK_N, 0), 1, 1, 1);
 }

@@ -108,6 +108,7 @@
 #define PROTO_FIT_COX_CLIP      2.0     //  DP: exp(z beta - c) clipped at e^2
 #define PROTO_FIT_COX_W1        0.5     //  DP: coxph's R1 and E1 blocks' weight (R0, D: 1)
 #define PROTO_FIT_COX_W2        0.25    //  DP: coxph's R2 block's weight
+#define PROTO_FIT_GLM_WDEV      0.25    //  DP: glm's deviances' and CONST's weight
 #define PROTO_FIT_DEV_CLIP      18.420680743952367  //  DP: 2 log(1e4) per unit weight
 #define PROTO_FIT_MU_FLOOR      1e-4    //  DP poisson: mu clipped to [1e-4, ...]
 

@@ -255,7 +255,9 @@ sim_demo_run (const sim_demo_t *demo, FILE *out)
           || s_study (fed, &mlp, demo, "mlp", test, n_test, out)
           || s_query (fed, "summary(glucose, mass, age, by=diabetes)", demo, "query-summary", out)
           || s_query (fed, "crosstab(diabetes, cut(age, c(-Inf, 30, 40, 50, Inf), right=FALSE))",
-                      demo, "query-crosstab", out)? -1: 0;
+                      demo, "query-crosstab", out)
+          || s_query (fed, "glm(diabetes ~ glucose + mass + age + pedigree, family=binomial)",
+                      demo, "query-glm", out)? -1: 0;
     util_error_saved_t why;
     util_error_save (&why);
     sim_fed_stop (&fed);

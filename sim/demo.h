@@ -7,8 +7,9 @@
         sim_demo_run    deals the keys and certificates, splits the bundled
                         datasets across the hospitals, starts a coordinator
                         and three site processes, runs a DP logistic
-                        regression and a DP MLP, then two DP queries on the
-                        Pima data (a summary and a crosstab, docs/queries.md),
+                        regression and a DP MLP, then three DP queries on the
+                        Pima data (a summary, a crosstab and a logistic
+                        regression table, docs/queries.md),
                         writes their reports, and
                         prints what a person wants to see
 
