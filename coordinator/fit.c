@@ -20,7 +20,7 @@
 #define S_DP_STEP   2.0                 //  DP: the largest step per coefficient (coded units)
 #define S_COX_RISK_SDS 2.0              //  DP: a risk set below this many noise sds is left out
 #define S_FLOOR_GLM 0.2                 //  DP: the information's floor, in noise norms
-#define S_FLOOR_COX 0.1
+#define S_FLOOR_COX 0.05
 
 struct _coord_fit_t {
     const proto_release_t *rel;
