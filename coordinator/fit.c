@@ -245,13 +245,12 @@ s_damp (const coord_fit_t *self, double *x)
 
 //  The floor of the DP information's eigenvalues: the noise matrix's
 //  expected spectral norm (2 sd sqrt(t) for equal sds; from the entries'
-//  Frobenius norm as their sds differ), times S_FLOOR. Below it a
-//  direction's information is mostly noise; lifting it there is
-//  post-processing, and the bootstrap's draws are lifted alike. glm: the
-//  noise of H's entries. coxph: the information is sum_b D_b S2_b / S0_b
-//  (less the means' outer products), S2_b a suffix sum of the bins' noisy
-//  R2: an entry's noise variance is about sum_b (D_b / S0_b)^2 (bins >= b)
-//  sd^2, from the first round's (noisy) D and S0.
+//  Frobenius norm as their sds differ), times S_FLOOR_GLM or S_FLOOR_COX.
+//  Below it a direction's information is mostly noise; lifting it there
+//  is post-processing, and the bootstrap's draws are lifted alike. glm: the
+//  noise of H's entries. coxph: the information is D V, V the global R2
+//  over S0 less the means' outer product, so an entry's noise is about
+//  D / S0 times R2's (D and S0 from the first round).
 static double
 s_info_floor (const coord_fit_t *self)
 {
@@ -269,8 +268,6 @@ s_info_floor (const coord_fit_t *self)
             }
     }
     else {
-        //  The information is D V, V from the global R2 over S0: an
-        //  entry's noise is about D / S0 times R2's.
         double s0 = 0, d = 0;
         for (size_t b = 0; b < rel->bins; b++) {
             s0 += self->first [proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_R0, b)];
