@@ -358,8 +358,8 @@ typedef struct {
     unsigned rounds;
 } s_timed_t;
 
-//  The rounds study `id` ran, from the coordinator's status; -1 if it
-//  cannot be read.
+//  The rounds the job of `report` ran, from the coordinator's status; -1
+//  if they cannot be read.
 static long
 s_rounds (coord_client_t *client, const json_t *report)
 {
@@ -383,13 +383,14 @@ s_completed (const json_t *report)
 {
     json_t *job = json_object_get (report, "job");
     const char *status = json_string_value (json_object_get (job, "status"));
+    const char *detail = json_string_value (json_object_get (job, "status_detail"));
     if (!status || strcmp (status, "completed"))
-        return util_error (UTIL_EFAIL, "%s", status
-                           ? json_string_value (json_object_get (job, "status_detail"))
-                           : "no job status in the report");
+        return util_error (UTIL_EFAIL, "%s: %s", status? status: "no job status in the report",
+                           detail? detail: "no detail");
     json_t *error = s_result (report, "error");
+    const char *why = json_string_value (json_object_get (error, "value"));
     if (error)
-        return util_error (UTIL_EFAIL, "%s", json_string_value (json_object_get (error, "value")));
+        return util_error (UTIL_EFAIL, "%s", why? why: "an error without a reason");
     return 0;
 }
 
@@ -432,8 +433,7 @@ done:
     free (analyst);
     free (text);
     free (ms);
-    return rc? util_error_context ("bench query: %s%s", t->expr, t->off? " (privacy off)": "")
-             : 0;
+    return rc? util_error_context ("%s%s", t->expr, t->off? " (privacy off)": ""): 0;
 }
 
 //  One consortium of o->sites sites on `data` (its dictionary beside it) in
