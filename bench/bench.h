@@ -202,10 +202,18 @@ void bench_fit_coverage_defaults (bench_fit_coverage_options_t *o);
 json_t *bench_fit_coverage (const bench_fit_coverage_options_t *o);
 
 /*  bench_query: the wall time of queries end to end (launch to report, as
-    an analyst sees it) on one running consortium of real processes on
-    loopback (sim/: CURVE, threshold Paillier, the Pima data split across
-    the sites, DP at epsilon 1): summary(glucose, mass, age), a histogram
-    of 1024 bins, and quantiles from the 4,368-node tree. Each query runs
+    an analyst sees it) on running consortia of real processes on loopback
+    (sim/: CURVE, threshold Paillier, the data split across the sites).
+    First the Pima data, DP at epsilon 1: summary(glucose, mass, age), a
+    histogram of 1024 bins, quantiles from the 4,368-node tree, and the
+    10-term glm(diabetes ~ ... + age^2 + mass^2, family=binomial), which
+    takes exactly its planned rounds (glm_rounds; glm_iteration_ms is the
+    wall time over them), and the same fit with privacy off (glm_off_*: it
+    stops when it converges). Then, on a second consortium (one at a time),
+    the lung data: coxph(Surv(time, status) ~ age + sex + ph_ecog, grid=30)
+    with privacy off (cox_privacy), since under DP at epsilon 1 the noise
+    swamps the risk sets of its 228 patients. A fit's rounds are the
+    coordinator's count (its status), alike in every run. Each query runs
     `runs` times; the report gives the median and the fastest. */
 typedef struct {
     bool quick;                 //  512-bit test keys (2048 otherwise)
@@ -216,7 +224,8 @@ typedef struct {
 /*  2048 bits, 3 sites (quorum 2), 5 runs. */
 void bench_query_defaults (bench_query_options_t *o);
 
-/*  Runs the benchmark. NULL if a query fails (its folder is kept and
+/*  Runs the benchmark. NULL if a query fails, a fit's report holds an
+    error, or a fit's rounds differ between runs (the folder is kept and
     named). */
 json_t *bench_query (const bench_query_options_t *o);
 

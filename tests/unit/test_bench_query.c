@@ -9,9 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 #include "bench/bench.h"
+#include "proto/fit.h"
 #include "util/error.h"
 #include "support_cohort.h"
 
@@ -77,8 +79,10 @@ test_refusals (void **state)
     assert_non_null (strstr (util_last_error (), "/nonexistent/dictionary.csv"));
 }
 
-//  bench_query on a quick consortium (512-bit keys, real processes of the
-//  built binary): every figure is there and positive.
+//  bench_query on quick consortia (512-bit keys, real processes of the
+//  built binary): every figure is there and positive; the DP binomial fit
+//  took its planned rounds, the exact ones more than one (a start and a
+//  converged step at least).
 static void
 test_wall_quick (void **state)
 {
@@ -94,12 +98,23 @@ test_wall_quick (void **state)
         fail_msg ("bench_query: %s", util_last_error ());
     const char *keys [] = {
         "keygen_and_setup_s", "query_wall_ms", "query_wall_min_ms", "histogram_1024_bins_wall_ms",
-        "histogram_1024_bins_wall_min_ms", "quantile_tree_wall_ms", "quantile_tree_wall_min_ms"
+        "histogram_1024_bins_wall_min_ms", "quantile_tree_wall_ms", "quantile_tree_wall_min_ms",
+        "glm_wall_ms", "glm_wall_min_ms", "glm_iteration_ms", "glm_off_wall_ms",
+        "glm_off_iteration_ms", "cox_keygen_and_setup_s", "cox_fit_wall_s", "cox_fit_wall_min_s",
+        "cox_iteration_ms"
     };
     for (size_t k = 0; k < sizeof keys / sizeof keys [0]; k++)
         if (!(json_number_value (json_object_get (r, keys [k])) > 0))
             fail_msg ("%s missing or not positive", keys [k]);
     assert_int_equal (json_integer_value (json_object_get (r, "bits")), 512);
+    assert_int_equal (json_integer_value (json_object_get (r, "glm_rounds")), PROTO_FIT_DP_ROUNDS);
+    assert_true (json_integer_value (json_object_get (r, "glm_off_rounds")) >= 2);
+    assert_true (json_integer_value (json_object_get (r, "cox_rounds")) >= 2);
+    assert_string_equal (json_string_value (json_object_get (r, "cox_privacy")), "off");
+    //  Per round is the whole over the rounds.
+    assert_true (fabs (json_real_value (json_object_get (r, "glm_iteration_ms"))
+                       * PROTO_FIT_DP_ROUNDS
+                       - json_real_value (json_object_get (r, "glm_wall_ms"))) < 1e-9);
     json_decref (r);
     o.runs = 0;
     assert_null (bench_query (&o));
