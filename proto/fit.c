@@ -401,7 +401,7 @@ s_mu (const proto_release_t *self, bool binomial, double eta)
     if (binomial)
         return eta >= 0? 1 / (1 + exp (-eta)): exp (eta) / (1 + exp (eta));
     double mu = exp (eta);
-    if (!self->off)
+    if (self->off)
         return mu;
     double hi = s_mu_hi (self);
     return mu < PROTO_FIT_MU_FLOOR? PROTO_FIT_MU_FLOOR: mu > hi? hi: mu;
