@@ -2,7 +2,10 @@
     sensitivity against the worst record (built, not assumed); privacy off
     reproduces pooled sums to double precision (Pima, against R's values in
     datasets' golden file); the noise meets the target epsilon and no
-    more; the left-out count. */
+    more; the left-out count. Iterative fits (proto/fit.h): both noises
+    (the full rounds' and the score-only rounds') meet the target and no
+    more, the budget split between them as planned, and the plan their
+    rounds are charged by. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/fit.h"
 #include "proto/release.h"
 #include "models/records.h"
 #include "util/error.h"
@@ -255,6 +259,198 @@ test_calibration (void **state)
     proto_query_destroy (&q);
 }
 
+//  A query checked against one of the datasets' dictionaries (held for the
+//  test's length: *dict is the caller's).
+static proto_query_t *
+s_query_on (model_dict_t **dict, const char *name, const char *text)
+{
+    char path [512];
+    snprintf (path, sizeof path, COHORT_SOURCE_DIR "/datasets/%s_dictionary.csv", name);
+    if (!*dict && !(*dict = model_dict_load (path)))
+        fail_msg ("%s: %s", path, util_last_error ());
+    proto_query_t *q = proto_query_parse (text);
+    if (!q || proto_query_check (q, *dict, 0))
+        fail_msg ("%s: %s", text, util_last_error ());
+    return q;
+}
+
+//  The epsilon at 1e-5 of a fit's rounds at local variances `local` (its
+//  full rounds) and `step` (its score-only rounds).
+static double
+s_fit_epsilon (const proto_release_t *r, double local, double step)
+{
+    dp_curve_t *c = dp_curve_new_default ();
+    assert_non_null (c);
+    assert_int_equal (dp_curve_add_ddg (c, 1, r->l2, local, r->threshold, r->dim,
+                                        r->rounds - r->step_rounds), 0);
+    if (r->step_rounds)
+        assert_int_equal (dp_curve_add_ddg (c, 1, r->step_l2, step, r->threshold, r->step_dim,
+                                            r->step_rounds), 0);
+    double eps;
+    assert_int_equal (dp_curve_epsilon (c, 1e-5, DP_CONVERSION_IMPROVED, &eps, NULL), 0);
+    dp_curve_destroy (&c);
+    return eps;
+}
+
+//  A fit's noise meets the target with both its kinds of round, and one
+//  unit less of both variances would miss it; the full round takes
+//  PROTO_FIT_DP_FULL_SHARE of the budget in zCDP terms (l2^2 / sigma^2),
+//  the score-only rounds the rest; the ledgers' curve (the plan's) is the
+//  release's.
+static void
+test_fit_calibration (void **state)
+{
+    (void) state;
+    model_dict_t *epil = NULL, *lung = NULL;
+    const struct { const char *dataset, *text; } fits [] = {
+        { NULL, "glm(diabetes ~ glucose + mass + age + cut(pregnant, c(0, 2, 5, 20)), family=binomial)" },
+        { "epilepsy", "glm(y ~ trt + lbase + lage + offset(log(weeks)), family=poisson, "
+                      "weights=weeks, iterations=6)" },
+        { "lung", "coxph(Surv(time, status) ~ age + sex + ph_ecog, grid=30)" },
+    };
+    const double eps [] = { 0.5, 1, 4 };
+    for (size_t i = 0; i < sizeof fits / sizeof fits [0]; i++)
+        for (size_t e = 0; e < 3; e++)
+            for (unsigned t = 1; t <= 3; t += 2) {
+                proto_query_t *q = !fits [i].dataset? s_query (fits [i].text)
+                                 : s_query_on (!strcmp (fits [i].dataset, "lung")? &lung: &epil,
+                                               fits [i].dataset, fits [i].text);
+                proto_release_t r;
+                assert_int_equal (proto_release_make (&r, q, false, eps [e], 1e-5, t), 0);
+                assert_true (proto_fit_is (&r));
+                bool glm = q->kind == PROTO_Q_GLM;
+                assert_int_equal (r.step_rounds, glm? r.rounds - 1: 0);
+                assert_true (r.local_sigma2 >= 1);
+                assert_true (glm? r.step_sigma2 >= 1: r.step_sigma2 == 0);
+                if (!(r.epsilon_spent <= eps [e]))
+                    fail_msg ("%s at %g, t %u: spends %g", fits [i].text, eps [e], t,
+                              r.epsilon_spent);
+                //  What the rounds cost, recomputed from the variances.
+                double at = s_fit_epsilon (&r, (double) r.local_sigma2, (double) r.step_sigma2);
+                assert_true (at == r.epsilon_spent);
+                //  Minimal: both variances a unit (or the bisection's 1e-6)
+                //  less would pass the target.
+                double less = fmax (1, 1e-6 * (double) r.local_sigma2);
+                double less_step = fmax (1, 1e-6 * (double) r.step_sigma2);
+                double over = s_fit_epsilon (&r, (double) r.local_sigma2 - less,
+                                             glm? (double) r.step_sigma2 - less_step: 0);
+                if (!(over > eps [e]))
+                    fail_msg ("%s at %g, t %u: %llu and %llu less also meet it (%g)",
+                              fits [i].text, eps [e], t, (unsigned long long) r.local_sigma2,
+                              (unsigned long long) r.step_sigma2, over);
+                if (glm) {
+                    //  The split: the full round's share of the zCDP rho.
+                    double full = r.l2 * r.l2 / (double) r.local_sigma2;
+                    double step = (double) r.step_rounds * r.step_l2 * r.step_l2
+                                / (double) r.step_sigma2;
+                    double share = full / (full + step);
+                    if (!(fabs (share - PROTO_FIT_DP_FULL_SHARE) < 1e-6))
+                        fail_msg ("%s at %g, t %u: the full round has %.9f of the budget",
+                                  fits [i].text, eps [e], t, share);
+                }
+                //  The curve the ledgers charge, from the release and from
+                //  its plan, gives the same epsilon.
+                dp_curve_t *c = proto_release_curve (&r);
+                double got;
+                assert_int_equal (dp_curve_epsilon (c, 1e-5, DP_CONVERSION_IMPROVED, &got, NULL),
+                                  0);
+                assert_true (got == r.epsilon_spent);
+                dp_curve_destroy (&c);
+                proto_plan_t plan;
+                proto_release_plan (&r, &plan);
+                assert_true (plan.epsilon == r.epsilon_spent);
+                c = proto_plan_ledger_total (&plan);
+                assert_non_null (c);
+                assert_int_equal (dp_curve_epsilon (c, 1e-5, DP_CONVERSION_IMPROVED, &got, NULL),
+                                  0);
+                if (!(fabs (got - r.epsilon_spent) <= 1e-12 * r.epsilon_spent))
+                    fail_msg ("%s at %g, t %u: the ledgers' curve gives %.15g, the release "
+                              "%.15g", fits [i].text, eps [e], t, got, r.epsilon_spent);
+                dp_curve_destroy (&c);
+                //  The noise on an entry: the variance of its kind of round.
+                double sd = proto_fit_noise_sd (&r, glm? PROTO_FIT_START: PROTO_FIT_FULL, 0, t);
+                assert_true (sd > 0);
+                if (glm)
+                    assert_true (proto_fit_noise_sd (&r, PROTO_FIT_STEP, 0, t) > 0);
+                proto_query_destroy (&q);
+            }
+    model_dict_destroy (&epil);
+    model_dict_destroy (&lung);
+}
+
+//  The plan a fit's rounds are charged by: under DP a glm's first round
+//  is a QUERY round and its later ones FIT_STEP rounds, a coxph's every
+//  round a QUERY round; privacy off, the most rounds the fit may take
+//  (one more than its iterations), all QUERY rounds; iterations= sets K.
+static void
+test_fit_plan (void **state)
+{
+    (void) state;
+    model_dict_t *lung = NULL;
+    const struct { const char *text; bool off; uint64_t query, step; } cases [] = {
+        { "glm(diabetes ~ glucose + mass, family=binomial)", false, 1, PROTO_FIT_DP_ROUNDS - 1 },
+        { "glm(diabetes ~ glucose + mass, family=binomial, iterations=5)", false, 1, 4 },
+        { "glm(diabetes ~ glucose + mass, family=binomial, iterations=1)", false, 1, 0 },
+        { "glm(diabetes ~ glucose + mass, family=binomial)", true, PROTO_FIT_GLM_MAXIT + 1, 0 },
+        { "glm(diabetes ~ glucose + mass, family=binomial, iterations=5)", true, 6, 0 },
+        { "coxph(Surv(time, status) ~ age + sex, grid=30)", false, PROTO_FIT_DP_ROUNDS, 0 },
+        { "coxph(Surv(time, status) ~ age + sex, grid=30, iterations=7)", false, 7, 0 },
+        { "coxph(Surv(time, status) ~ age + sex, grid=30)", true, PROTO_FIT_COX_MAXIT + 1, 0 },
+        { "coxph(Surv(time, status) ~ age + sex, grid=30, iterations=2)", true, 3, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        const char *text = cases [i].text;
+        proto_query_t *q = !strncmp (text, "coxph", 5)? s_query_on (&lung, "lung", text)
+                                                      : s_query (text);
+        proto_release_t r;
+        assert_int_equal (proto_release_make (&r, q, cases [i].off, cases [i].off? 0: 1,
+                                              cases [i].off? 0: 1e-5, 2), 0);
+        proto_plan_t plan;
+        proto_release_plan (&r, &plan);
+        const proto_plan_kind_t *k = &plan.kind [COHORT__ROUND_KIND__ROUND_KIND_QUERY];
+        const proto_plan_kind_t *s = &plan.kind [COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP];
+        if (k->rounds != cases [i].query || s->rounds != cases [i].step)
+            fail_msg ("%s (%s): %llu query and %llu step rounds, want %llu and %llu", text,
+                      cases [i].off? "off": "DP", (unsigned long long) k->rounds,
+                      (unsigned long long) s->rounds, (unsigned long long) cases [i].query,
+                      (unsigned long long) cases [i].step);
+        assert_int_equal (r.rounds, cases [i].query + cases [i].step);
+        assert_true (plan.off == cases [i].off);
+        assert_int_equal (plan.threshold, 2);
+        //  Each kind at its own vector, sensitivity and noise.
+        assert_int_equal (k->dim, r.dim);
+        assert_true (k->l2 == r.l2 && k->ledger_l2 == r.l2 && k->q == 1);
+        assert_int_equal (k->local_sigma2, r.local_sigma2);
+        if (s->rounds) {
+            assert_int_equal (s->dim, r.step_dim);
+            assert_true (s->dim < k->dim);
+            assert_true (s->l2 == r.step_l2 && s->ledger_l2 == r.step_l2 && s->q == 1);
+            assert_int_equal (s->local_sigma2, r.step_sigma2);
+        }
+        else
+            assert_true (s->dim == 0 && s->local_sigma2 == 0);
+        //  No other kind of round.
+        for (int kind = 0; kind < PROTO_KINDS; kind++)
+            if (kind != COHORT__ROUND_KIND__ROUND_KIND_QUERY
+            &&  kind != COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP)
+                assert_int_equal (plan.kind [kind].rounds, 0);
+        if (cases [i].off)
+            assert_true (plan.epsilon == 0 && r.local_sigma2 == 0 && r.step_sigma2 == 0);
+        proto_query_destroy (&q);
+    }
+    //  More rounds at the same epsilon: more noise on each.
+    proto_release_t r3, r6;
+    proto_query_t *q3 = s_query ("glm(diabetes ~ glucose, family=binomial)");
+    proto_query_t *q6 = s_query ("glm(diabetes ~ glucose, family=binomial, iterations=6)");
+    assert_int_equal (proto_release_make (&r3, q3, false, 1, 1e-5, 2), 0);
+    assert_int_equal (proto_release_make (&r6, q6, false, 1, 1e-5, 2), 0);
+    assert_true (r6.frac_bits < r3.frac_bits
+                 || (r6.local_sigma2 > r3.local_sigma2 && r6.step_sigma2 > r3.step_sigma2));
+    proto_query_destroy (&q3);
+    proto_query_destroy (&q6);
+    model_dict_destroy (&lung);
+}
+
 static void
 test_refusals (void **state)
 {
@@ -360,6 +556,8 @@ main (void)
         cmocka_unit_test (test_sensitivity),
         cmocka_unit_test (test_off_exact),
         cmocka_unit_test (test_calibration),
+        cmocka_unit_test (test_fit_calibration),
+        cmocka_unit_test (test_fit_plan),
         cmocka_unit_test (test_refusals),
         cmocka_unit_test (test_add),
         cmocka_unit_test (test_value_bits),
