@@ -8,11 +8,16 @@
     coxph(ties = "breslow") (tests/fixtures/golden_r.json,
     golden_rotterdam.json) to 1e-6 relative: coefficients, standard errors,
     deviances, AIC, log-likelihoods, iterations. Under DP (each site's
-    discrete Gaussian noise from a seeded stream): the fit takes exactly its
-    rounds and its intervals hold the exact coefficients most of the time.
-    Then what a fit refuses: a singular design, a fit that does not
-    converge, parameters a site must not take, a contribution past the
-    fixed-point range. */
+    discrete Gaussian noise from a seeded stream): a glm and a coxph take
+    exactly their planned rounds (iterations= too), every coefficient has
+    a finite interval, and a note says the figures are DP's (how often the
+    intervals hold the exact coefficients is bench fit-coverage's). Then
+    how a fit ends without a table: a singular design (a term twice, a
+    level no record has), a fit that has not converged by iterations=, a
+    predictor that separates the outcome; a report before the last round;
+    what is not a fit; and out of memory anywhere in a fit's life
+    (alloc_walk). What a site refuses (parameters, a contribution past the
+    fixed-point range) is test_proto_fit's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -31,6 +36,7 @@
 #include "models/csv.h"
 #include "models/records.h"
 #include "util/error.h"
+#include "alloc_walk.h"
 
 #define S_DELTA 1e-5
 
@@ -325,6 +331,374 @@ test_cox_rotterdam (void **state)
     s_unload (&d);
 }
 
+//  ---------------------------------------------------------------------------
+//  What a fit refuses, and how it ends
+
+//  The report's results are one error row holding `needle`.
+static void
+s_expect_error (const s_run_t *r, const char *text, const char *needle)
+{
+    json_t *results = json_object_get (r->report, "results");
+    const char *value = json_string_value (json_object_get (json_array_get (results, 0),
+                                                            "value"));
+    const char *stat = json_string_value (json_object_get (json_array_get (results, 0),
+                                                           "statistic"));
+    if (json_array_size (results) != 1 || !stat || strcmp (stat, "error") || !value
+    ||  !strstr (value, needle)) {
+        char *js = json_dumps (results, JSON_COMPACT);
+        fail_msg ("%s: want one error row with '%s', got %s", text, needle, js);
+    }
+}
+
+//  Collinear columns: a term twice, a level no record has (where= leaves
+//  only the first of cut()'s levels, so the others' centred columns are
+//  the intercept's), a covariate twice in coxph. Refused at the first
+//  step, with the reason, not a table of nonsense.
+static void
+test_singular (void **state)
+{
+    (void) state;
+    s_data_t d;
+    s_load (&d, "pima_diabetes");
+    const char *glm [] = {
+        "glm(diabetes ~ glucose + glucose, family=binomial)",
+        "glm(diabetes ~ glucose + cut(age, c(18, 30, 50, 100)), family=binomial, where=age <= 30)",
+        "glm(pregnant ~ glucose + mass + mass, family=poisson)",
+    };
+    for (size_t i = 0; i < sizeof glm / sizeof glm [0]; i++) {
+        s_run_t r;
+        s_run (&r, &d, glm [i], 3, true, 0, NULL);
+        assert_int_equal (r.rounds, 1);
+        s_expect_error (&r, glm [i], "glm(): the design is singular");
+        s_unrun (&r);
+    }
+    s_unload (&d);
+    s_load (&d, "lung");
+    s_run_t r;
+    const char *cox = "coxph(Surv(time, status) ~ age + sex + age, grid=30)";
+    s_run (&r, &d, cox, 3, true, 0, NULL);
+    assert_int_equal (r.rounds, 1);
+    s_expect_error (&r, cox, "coxph(): the design is singular");
+    s_unrun (&r);
+    s_unload (&d);
+}
+
+//  Privacy off, iterations= caps the steps: a fit that has not converged
+//  by then says so (R's glm would warn and report it anyway).
+static void
+test_not_converged (void **state)
+{
+    (void) state;
+    s_data_t d;
+    s_load (&d, "pima_diabetes");
+    s_run_t r;
+    const char *glm = "glm(diabetes ~ glucose + mass, family=binomial, iterations=1)";
+    s_run (&r, &d, glm, 3, true, 0, NULL);
+    //  The start, then the round that found the deviance still moving.
+    assert_int_equal (r.rounds, 2);
+    s_expect_error (&r, glm, "glm(): the fit did not converge in 1 iterations");
+    s_unrun (&r);
+    //  R's five iterations fit in five: converged, a table.
+    glm = "glm(diabetes ~ glucose + mass, family=binomial, iterations=5)";
+    s_run (&r, &d, glm, 3, true, 0, NULL);
+    assert_true (json_array_size (json_object_get (r.report, "results")) > 3);
+    assert_non_null (s_row (r.report, "coefficient", "glucose"));
+    s_unrun (&r);
+    s_unload (&d);
+    s_load (&d, "lung");
+    const char *cox = "coxph(Surv(time, status) ~ age + sex, grid=30, iterations=1)";
+    s_run (&r, &d, cox, 3, true, 0, NULL);
+    assert_int_equal (r.rounds, 2);
+    s_expect_error (&r, cox, "coxph(): the fit did not converge in 1 iterations");
+    s_unrun (&r);
+    s_unload (&d);
+}
+
+//  A predictor that separates the outcome (where= keeps low glucose
+//  without diabetes and high glucose with it): the estimate runs off to
+//  infinity, as in R; privacy off the fit stops at its 25 iterations and
+//  says why. Under DP it takes its planned rounds (steps damped) and
+//  reports finite numbers.
+static void
+test_separated (void **state)
+{
+    (void) state;
+    s_data_t d;
+    s_load (&d, "pima_diabetes");
+    s_run_t r;
+    const char *glm = "glm(diabetes ~ glucose + mass, family=binomial, "
+                      "where=(glucose < 100 & diabetes == 0) | (glucose > 150 & diabetes == 1))";
+    s_run (&r, &d, glm, 3, true, 0, NULL);
+    assert_int_equal (r.rounds, PROTO_FIT_GLM_MAXIT + 1);
+    s_expect_error (&r, glm, "did not converge in 25 iterations (a predictor that separates "
+                             "the outcome");
+    s_unrun (&r);
+    uint64_t seed = 13;
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+    assert_non_null (rng);
+    s_run (&r, &d, glm, 3, false, 2, rng);
+    assert_int_equal (r.rounds, r.rel.rounds);
+    json_t *row = s_row (r.report, "coefficient", "glucose");
+    assert_true (isfinite (s_get (row, "estimate")) && isfinite (s_get (row, "std_error")));
+    s_unrun (&r);
+    dp_rng_destroy (&rng);
+    s_unload (&d);
+}
+
+//  Every coefficient row of a report has a finite estimate and a finite,
+//  non-empty interval around it; returns how many there are.
+static size_t
+s_check_intervals (const json_t *report, const char *text)
+{
+    size_t i, n = 0;
+    json_t *row;
+    json_array_foreach (json_object_get (report, "results"), i, row) {
+        const char *stat = json_string_value (json_object_get (row, "statistic"));
+        if (!stat || strcmp (stat, "coefficient"))
+            continue;
+        double est = s_get (row, "estimate"), se = s_get (row, "std_error");
+        double lo = s_get (row, "conf_low"), hi = s_get (row, "conf_high");
+        if (!(isfinite (est) && se > 0 && isfinite (se) && lo < est && est < hi
+              && isfinite (lo) && isfinite (hi)))
+            fail_msg ("%s: %s: estimate %g (se %g) in [%g, %g]", text,
+                      json_string_value (json_object_get (row, "term")), est, se, lo, hi);
+        n++;
+    }
+    return n;
+}
+
+//  A note of the report holding `needle`.
+static bool
+s_has_note (const json_t *report, const char *needle)
+{
+    size_t i;
+    json_t *note;
+    json_array_foreach (json_object_get (report, "notes"), i, note)
+        if (json_string_value (note) && strstr (json_string_value (note), needle))
+            return true;
+    return false;
+}
+
+//  Under DP (each site's discrete Gaussian from a seeded stream) a glm
+//  takes exactly its planned rounds: the start, then score-only rounds;
+//  every coefficient gets a finite interval, and a note says the numbers
+//  are DP's. Likewise a coxph, whose every round is full.
+static void
+test_dp_rounds (void **state)
+{
+    (void) state;
+    uint64_t seed = 2024;
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests (&seed, sizeof seed);
+    assert_non_null (rng);
+    s_data_t d;
+    s_load (&d, "pima_diabetes");
+    const struct { const char *text; unsigned rounds; } glm [] = {
+        { "glm(diabetes ~ glucose + mass + age, family=binomial)", PROTO_FIT_DP_ROUNDS },
+        { "glm(diabetes ~ glucose + mass + age, family=binomial, iterations=5)", 5 },
+    };
+    for (size_t i = 0; i < sizeof glm / sizeof glm [0]; i++) {
+        s_run_t r;
+        s_run (&r, &d, glm [i].text, 3, false, 4, rng);
+        assert_int_equal (r.rel.rounds, glm [i].rounds);
+        assert_int_equal (r.rounds, glm [i].rounds);
+        assert_int_equal (s_check_intervals (r.report, glm [i].text), 4);
+        assert_true (s_get (s_row (r.report, "iterations", NULL), "value") == glm [i].rounds);
+        char want [64];
+        snprintf (want, sizeof want, "Under DP the fit takes exactly %u rounds",
+                  glm [i].rounds);
+        if (!s_has_note (r.report, want))
+            fail_msg ("%s: no note '%s'", glm [i].text, want);
+        assert_false (s_has_note (r.report, "NOT PRIVATE"));
+        s_unrun (&r);
+    }
+    s_unload (&d);
+    s_load (&d, "rotterdam");
+    s_run_t r;
+    const char *cox = "coxph(Surv(dtime, death) ~ age + meno + nodes + hormon, grid=365)";
+    s_run (&r, &d, cox, 3, false, 4, rng);
+    assert_int_equal (r.rounds, PROTO_FIT_DP_ROUNDS);
+    assert_int_equal (s_check_intervals (r.report, cox), 4);
+    assert_true (s_has_note (r.report, "Under DP the fit takes exactly 3 rounds"));
+    s_unrun (&r);
+    s_unload (&d);
+    dp_rng_destroy (&rng);
+}
+
+//  One round's sum of every record at the fit's next parameters.
+static void
+s_round_sum (const s_data_t *d, const proto_release_t *rel, const coord_fit_t *fit,
+             int64_t *sum)
+{
+    size_t n;
+    const double *params = coord_fit_params (fit, &n);
+    proto_fit_round_t round = proto_fit_round (rel, coord_fit_kind (fit), n);
+    memset (sum, 0, rel->dim * sizeof *sum);
+    for (size_t i = 0; i < d->rec->rows; i++)
+        if (proto_fit_add (rel, round, d->rec->values + i * d->rec->vars, params, n, sum) < 0)
+            fail_msg ("round: %s", util_last_error ());
+}
+
+//  The fit's life: what is not a fit is refused; the kind and parameters
+//  of each round; a report before the last round is an error row, not a
+//  table; a step after the end changes nothing.
+static void
+test_lifecycle (void **state)
+{
+    (void) state;
+    s_data_t d;
+    s_load (&d, "pima_diabetes");
+    proto_query_t *q = proto_query_parse ("glm(glucose ~ mass, family=gaussian)");
+    proto_release_t rel;
+    assert_non_null (q);
+    assert_int_equal (proto_query_check (q, d.dict, 0), 0);
+    assert_int_equal (proto_release_make (&rel, q, true, 0, 0, 2), 0);
+    util_error_clear ();
+    assert_null (coord_fit_new (&rel));
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_non_null (strstr (util_last_error (), "not an iterative fit"));
+    assert_null (coord_fit_new (NULL));
+    proto_query_destroy (&q);
+    coord_fit_destroy (NULL);
+
+    q = proto_query_parse ("glm(diabetes ~ glucose + mass, family=binomial)");
+    assert_non_null (q);
+    assert_int_equal (proto_query_check (q, d.dict, 0), 0);
+    assert_int_equal (proto_release_make (&rel, q, false, 1, S_DELTA, 2), 0);
+    coord_fit_t *fit = coord_fit_new (&rel);
+    assert_non_null (fit);
+    assert_false (coord_fit_done (fit));
+    size_t n;
+    coord_fit_params (fit, &n);
+    assert_int_equal (n, 0);
+    assert_int_equal (coord_fit_kind (fit), COHORT__ROUND_KIND__ROUND_KIND_QUERY);
+    int64_t *sum = calloc (rel.dim, sizeof *sum);
+    assert_non_null (sum);
+    s_round_sum (&d, &rel, fit, sum);
+    assert_int_equal (coord_fit_step (fit, sum, 1), 0);
+    //  DP: the later rounds release the score only, at beta and the null
+    //  model's intercept.
+    assert_int_equal (coord_fit_kind (fit), COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP);
+    const double *p = coord_fit_params (fit, &n);
+    assert_int_equal (n, 4);
+    assert_int_equal (proto_fit_check_params (&rel, PROTO_FIT_STEP, p, n), 0);
+    //  The left-out count of that round: Pima's glucose or mass missing.
+    double sd;
+    double left = coord_fit_left_out (fit, &sd);
+    assert_true (sd > 0 && fabs (left - 16) < 8 * sd + 1);
+    //  Reported before its last round: an error row.
+    json_t *results = json_array (), *notes = json_array ();
+    char *labels [3] = { "diabetes", "glucose", "mass" };
+    assert_int_equal (coord_fit_report (fit, labels, NULL, results, notes), 0);
+    assert_int_equal (json_array_size (results), 1);
+    assert_string_equal (json_string_value (json_object_get (json_array_get (results, 0),
+                                                             "value")),
+                         "the fit ended before its last round");
+    assert_int_equal (json_array_size (notes), 0);
+    json_decref (results);
+    json_decref (notes);
+    //  The last rounds; then a step more is a no-op.
+    int rc = 0;
+    unsigned rounds = 1;
+    while (rc == 0) {
+        s_round_sum (&d, &rel, fit, sum);
+        rc = coord_fit_step (fit, sum, 1);
+        rounds++;
+    }
+    assert_int_equal (rc, 1);
+    assert_int_equal (rounds, rel.rounds);
+    assert_true (coord_fit_done (fit));
+    assert_int_equal (coord_fit_step (fit, sum, 1), 1);
+    results = json_array ();
+    notes = json_array ();
+    assert_int_equal (coord_fit_report (fit, labels, NULL, results, notes), 0);
+    //  Three coefficients, then deviance, null deviance, df, AIC, loglik,
+    //  iterations, n; and the DP note.
+    assert_int_equal (json_array_size (results), 3 + 7);
+    assert_int_equal (json_array_size (notes), 1);
+    json_decref (results);
+    json_decref (notes);
+    free (sum);
+    coord_fit_destroy (&fit);
+    assert_null (fit);
+    coord_fit_destroy (&fit);
+    proto_query_destroy (&q);
+    s_unload (&d);
+}
+
+//  Out of memory anywhere in a fit's life (coord_fit_new, every step, the
+//  report with its DP bootstrap) is reported as such and leaks nothing.
+typedef struct {
+    const s_data_t *d;
+    const proto_release_t *rel;
+    char **labels;
+} s_walk_t;
+
+static bool
+s_walk_fit (void *ctx)
+{
+    s_walk_t *w = ctx;
+    coord_fit_t *fit = coord_fit_new (w->rel);
+    if (!fit)
+        return false;
+    int64_t *sum = calloc (w->rel->dim, sizeof *sum);
+    json_t *results = json_array (), *notes = json_array ();
+    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
+    assert_true (sum && results && notes && rng);
+    gsl_rng_set (rng, 7);
+    int rc = 0;
+    while (rc == 0) {
+        s_round_sum (w->d, w->rel, fit, sum);
+        rc = coord_fit_step (fit, sum, 1);
+    }
+    bool ok = rc == 1
+           && coord_fit_report (fit, w->labels, w->rel->off? NULL: rng, results, notes) == 0;
+    if (ok) {
+        //  A table, not an error row.
+        const char *stat = json_string_value (json_object_get (json_array_get (results, 0),
+                                                               "statistic"));
+        assert_true (stat && !strcmp (stat, "coefficient"));
+    }
+    gsl_rng_free (rng);
+    json_decref (results);
+    json_decref (notes);
+    free (sum);
+    coord_fit_destroy (&fit);
+    return ok;
+}
+
+static void
+test_alloc_walk (void **state)
+{
+    (void) state;
+    s_data_t d;
+    s_load (&d, "pima_diabetes");
+    char *labels [3] = { "diabetes", "glucose", "mass" };
+    for (int off = 1; off >= 0; off--) {
+        proto_query_t *q = proto_query_parse ("glm(diabetes ~ glucose + mass, family=binomial)");
+        proto_release_t rel;
+        assert_non_null (q);
+        assert_int_equal (proto_query_check (q, d.dict, 0), 0);
+        assert_int_equal (proto_release_make (&rel, q, off, off? 0: 4, off? 0: S_DELTA, 2), 0);
+        s_walk_t w = { &d, &rel, labels };
+        assert_true (alloc_walk (s_walk_fit, &w) >= 10);
+        proto_query_destroy (&q);
+    }
+    s_unload (&d);
+    s_load (&d, "lung");
+    char *cox_labels [4] = { "time", "status", "age", "sex" };
+    for (int off = 1; off >= 0; off--) {
+        proto_query_t *q = proto_query_parse ("coxph(Surv(time, status) ~ age + sex, grid=90)");
+        proto_release_t rel;
+        assert_non_null (q);
+        assert_int_equal (proto_query_check (q, d.dict, 0), 0);
+        assert_int_equal (proto_release_make (&rel, q, off, off? 0: 10, off? 0: S_DELTA, 2), 0);
+        s_walk_t w = { &d, &rel, cox_labels };
+        assert_true (alloc_walk (s_walk_fit, &w) >= 10);
+        proto_query_destroy (&q);
+    }
+    s_unload (&d);
+}
+
 int
 main (void)
 {
@@ -333,6 +707,12 @@ main (void)
         cmocka_unit_test (test_glm_poisson_epilepsy),
         cmocka_unit_test (test_cox_lung),
         cmocka_unit_test (test_cox_rotterdam),
+        cmocka_unit_test (test_singular),
+        cmocka_unit_test (test_not_converged),
+        cmocka_unit_test (test_separated),
+        cmocka_unit_test (test_dp_rounds),
+        cmocka_unit_test (test_lifecycle),
+        cmocka_unit_test (test_alloc_walk),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
