@@ -20,10 +20,12 @@
                      planned rounds and the ledgers are charged as reported
       subset         a site's min_subset rule declines a where= that selects
                      too few of its records (noisy count), charged to its ledger
-      refusals       refused before anything reaches a site: an unknown
-                     column in where=, a crosstab over too many levels,
-                     privacy off when the consortium does not allow it; a
-                     site whose budget cannot pay declines with the reason
+      refusals       refused before anything reaches a site, and no ledger
+                     charged: an unknown column in where=, a crosstab over
+                     too many levels, privacy off when the consortium does
+                     not allow it, glm(family=binomial) of an outcome not
+                     within [0, 1], coxph() of an unknown column; a site
+                     whose budget cannot pay declines with the reason
     Exit 0 on success; on failure (or with E2E_KEEP set) the consortium
     directory is kept.
 */
@@ -275,21 +277,40 @@ s_refusals (e2e_t *c)
     if (e2e_write_coordinator (c) || e2e_start_all (c))
         return -1;
     json_t *report = NULL;
-    //  Refused by the coordinator: nothing offered.
-    const struct { const char *expr, *needle; bool off; } refused [] = {
-        { "mean(mean_radius, where=cholesterol > 3)", "unknown column 'cholesterol'", false },
-        { "crosstab(cut(mean_radius, 0:40:0.5))", "more levels than", false },
-        { "count()", "does not allow queries with privacy off", true },
-        { "mean(nonsense(", "query:", false },
+    //  Refused by the coordinator: nothing offered. Iterative fits are
+    //  checked as every query is, before their first round: a binomial
+    //  outcome that is not within [0, 1], a column the lung dictionary
+    //  does not have.
+    const struct { const char *dataset, *expr, *needle; bool off; } refused [] = {
+        { "breast_cancer", "mean(mean_radius, where=cholesterol > 3)",
+          "unknown column 'cholesterol'", false },
+        { "breast_cancer", "crosstab(cut(mean_radius, 0:40:0.5))", "more levels than", false },
+        { "breast_cancer", "count()", "does not allow queries with privacy off", true },
+        { "breast_cancer", "mean(nonsense(", "query:", false },
+        { "breast_cancer", "glm(mean_radius ~ mean_texture + mean_smoothness, family=binomial)",
+          "glm(family=binomial) needs an outcome within [0, 1]; mean_radius ranges over "
+          "[0, 40]", false },
+        { "lung", "coxph(Surv(time, status) ~ age + tumour_size, grid=30)",
+          "unknown column 'tumour_size'", false },
     };
     for (size_t k = 0; k < sizeof refused / sizeof refused [0]; k++) {
-        int rc = s_query (c, refused [k].expr, refused [k].off, 1, &report);
+        int rc = s_query_on (c, refused [k].dataset, refused [k].expr, refused [k].off, 1,
+                             &report);
         CHECK (rc == -1 && strstr (util_last_error (), refused [k].needle),
                "%s: %s", refused [k].expr, rc? util_last_error (): "accepted");
         CHECK (report == NULL, "%s: launched", refused [k].expr);
     }
     CHECK (!e2e_wait_log (c, "site-a", "accepted query", 200)
         && !e2e_wait_log (c, "site-a", "declined", 10), "a refused query reached a site");
+    //  No ledger was charged (one that was never charged has no budget set
+    //  yet: -1).
+    for (unsigned s = 0; s < c->sites; s++)
+        for (int k = 0; k < 2; k++) {
+            const char *dataset = k? "lung": "breast_cancer";
+            double spent = s_ledger_of (c, s, dataset);
+            CHECK (spent <= 0, "site %s: a refused query charged %g to %s", c->names [s], spent,
+                   dataset);
+        }
     //  Site c cannot afford epsilon 1: it declines with the reason, and
     //  the two others answer.
     CHECK (s_query (c, "mean(mean_radius)", false, 1, &report) == 0, "%s", util_last_error ());
@@ -301,6 +322,10 @@ s_refusals (e2e_t *c)
     CHECK (why && !strncmp (why, "budget: the query would bring", 29), "reason: %s",
            why? why: "?");
     json_decref (report);
+    //  The ledgers read above are the ones a query charges.
+    for (unsigned s = 0; s < 2; s++)
+        CHECK (s_ledger (c, s) > 0, "site %s: the answered query was not charged",
+               c->names [s]);
     return 0;
 }
 
