@@ -612,9 +612,22 @@ test_lifecycle (void **state)
     notes = json_array ();
     assert_int_equal (coord_fit_report (fit, labels, NULL, results, notes), 0);
     //  Three coefficients, then deviance, null deviance, df, AIC, loglik,
-    //  iterations, n; and the DP note.
+    //  iterations, n (under DP the deviances, AIC and loglik are not
+    //  given: null); the notes say so, and that the fit is DP's.
     assert_int_equal (json_array_size (results), 3 + 7);
-    assert_int_equal (json_array_size (notes), 1);
+    for (size_t i = 3; i < 3 + 7; i++) {
+        const json_t *row = json_array_get (results, i);
+        const char *stat = json_string_value (json_object_get (row, "statistic"));
+        bool given = !strcmp (stat, "df_residual") || !strcmp (stat, "iterations")
+                  || !strcmp (stat, "n");
+        if (given != json_is_number (json_object_get (row, "value")))
+            fail_msg ("DP %s: %s", stat, given? "not given": "given");
+    }
+    assert_int_equal (json_array_size (notes), 2);
+    json_t *holder = json_pack ("{s:O}", "notes", notes);
+    assert_true (s_has_note (holder, "Under DP the fit takes exactly 3 rounds"));
+    assert_true (s_has_note (holder, "not given under DP"));
+    json_decref (holder);
     json_decref (results);
     json_decref (notes);
     free (sum);

@@ -438,14 +438,20 @@ test_fit_plan (void **state)
             assert_true (plan.epsilon == 0 && r.local_sigma2 == 0 && r.step_sigma2 == 0);
         proto_query_destroy (&q);
     }
-    //  More rounds at the same epsilon: more noise on each.
+    //  More rounds at the same epsilon: the full round keeps its share of
+    //  the budget (the same noise), the score-only rounds split theirs
+    //  (5 steps instead of 2: 5/2 times the variance each).
     proto_release_t r3, r6;
     proto_query_t *q3 = s_query ("glm(diabetes ~ glucose, family=binomial)");
     proto_query_t *q6 = s_query ("glm(diabetes ~ glucose, family=binomial, iterations=6)");
     assert_int_equal (proto_release_make (&r3, q3, false, 1, 1e-5, 2), 0);
     assert_int_equal (proto_release_make (&r6, q6, false, 1, 1e-5, 2), 0);
-    assert_true (r6.frac_bits < r3.frac_bits
-                 || (r6.local_sigma2 > r3.local_sigma2 && r6.step_sigma2 > r3.step_sigma2));
+    assert_int_equal (r6.frac_bits, r3.frac_bits);
+    double full = (double) r6.local_sigma2 / (double) r3.local_sigma2;
+    double step = (double) r6.step_sigma2 / (double) r3.step_sigma2;
+    if (!(fabs (full - 1) < 1e-6 && fabs (step - 2.5) < 1e-6))
+        fail_msg ("iterations=6 against 3: full round's variance x %.9f, steps' x %.9f", full,
+                  step);
     proto_query_destroy (&q3);
     proto_query_destroy (&q6);
     model_dict_destroy (&lung);
