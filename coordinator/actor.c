@@ -723,7 +723,8 @@ s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
     bool same = self->n_features == 0 || a->n_features == self->n_features;
     for (size_t i = 0; same && self->n_features && i < a->n_features; i++)
         same = !strcmp (a->features [i], self->features [i]);
-    if (query && (a->n_features || a->train_records))
+    bool off = coord_study_def (self->study)->privacy_off;
+    if (query && (a->n_features || (a->train_records && !off)))
         s_decline (self, slot, "accept: a query's acceptance names no feature and no count");
     else
     if (!query && !a->n_features)
@@ -740,9 +741,16 @@ s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
         s_decline (self, slot, why);
         s_send_error (self, identity, msg->study_id, msg->round_id, why);
     }
+    else
+    if (query && off && coord_study_site_records (self->study, self->sites.site [slot].name,
+                                                  a->train_records)) {
+        const char *why = "coordinator: out of memory taking the acceptance";
+        s_decline (self, slot, why);
+        s_send_error (self, identity, msg->study_id, msg->round_id, why);
+    }
     else {
         self->accepted |= (uint64_t) 1 << slot;
-        self->records += a->train_records;
+        self->records += query? 0: a->train_records;
     }
     if (coord_state_complete (&self->state))
         s_offer_done (self);

@@ -52,6 +52,7 @@ struct _coord_study_t {
     proto_query_t *query;
     proto_release_t release;
     coord_fit_t *fit;               //  an iterative fit's state (coordinator/fit.h)
+    json_t *site_records;           //  privacy off: each site's contributing records
     unsigned min_cell;
     json_t *results;
     //  A study read through the dictionary (def->bounds): its copy.
@@ -126,6 +127,7 @@ coord_study_destroy (coord_study_t **self_p)
         model_mlp_destroy (&s->mlp);
         dp_curve_destroy (&s->spent);
         coord_fit_destroy (&s->fit);
+        json_decref (s->site_records);
         proto_query_destroy (&s->query);
         json_decref (s->results);
         model_dict_destroy (&s->dict);
@@ -193,6 +195,16 @@ coord_study_query_check (coord_study_t *self, const model_dict_t *dict, unsigned
     self->query = query;
     self->release = release;        //  borrows query, now the study's
     self->min_cell = min_cell;
+    return 0;
+}
+
+int
+coord_study_site_records (coord_study_t *self, const char *name, uint64_t records)
+{
+    if (!self->site_records && !(self->site_records = json_object ()))
+        return util_error (UTIL_ENOMEM, "out of memory (site records)");
+    if (json_object_set_new (self->site_records, name, json_integer ((json_int_t) records)))
+        return util_error (UTIL_ENOMEM, "out of memory (site records)");
     return 0;
 }
 
@@ -864,6 +876,13 @@ s_query_report (const coord_study_t *self)
         "epsilon_spent", d->privacy_off? json_null (): json_real (self->epsilon));
     free (started);
     free (finished);
+    //  Privacy off only: each site's contributing records (its records
+    //  that the query reads complete and where= keeps).
+    if (job && d->privacy_off && self->site_records
+    &&  json_object_set (job, "site_records", self->site_records)) {
+        json_decref (job);
+        job = NULL;
+    }
     if (!report || !job || json_object_set_new (report, "job", job)
     ||  json_object_set_new (report, "cohort_report", json_integer (1))) {
         json_decref (report);

@@ -88,6 +88,11 @@ int coord_study_query_check (coord_study_t *self, const model_dict_t *dict,
 int coord_study_use_dictionary (coord_study_t *self, const char *dict_text, size_t len);
 bool coord_study_has_dictionary (const coord_study_t *self);
 
+/*  A query with privacy off: the records site `name` says will contribute
+    (its acceptance's count), for the report's job.site_records. 0, or -1
+    out of memory. */
+int coord_study_site_records (coord_study_t *self, const char *name, uint64_t records);
+
 /*  Records a site that declined (or was left out), with the reason, for the
     report. 0, or -1 (UTIL_ENOMEM) if it could not be recorded. */
 int coord_study_decline (coord_study_t *self, const char *site, const char *reason);

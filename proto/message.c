@@ -122,10 +122,11 @@ proto_validate (const proto_msg_t *m)
                     return util_error (UTIL_EINPUT, "accept.features[%zu]: empty", i);
             }
             //  A study's acceptance has both its features and a count; a
-            //  query's has neither (it discloses nothing of the data).
-            if ((a->n_features == 0) != (a->train_records == 0))
-                return util_error (UTIL_EINPUT, "accept: features and a record count go together "
-                                   "(a study) or neither is given (a query)");
+            //  query's no features (and a count only with privacy off: the
+            //  coordinator checks that).
+            if (a->n_features && a->train_records == 0)
+                return util_error (UTIL_EINPUT, "accept: a study's features come with its record "
+                                   "count");
             if (a->train_records > PROTO_RECORDS_MAX)
                 return util_error (UTIL_EINPUT, "accept: record counts out of range");
             return 0;

@@ -448,8 +448,16 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         return;
     }
     if (study->query) {
-        //  A query's acceptance says nothing of the data: no count.
+        //  A query's acceptance says nothing of the data: no count, but
+        //  with privacy off (nothing is private then) the records that
+        //  will contribute, for the report's per-site counts.
         Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
+        if (study->privacy_off)
+            for (size_t i = 0; i < self->records->rows; i++) {
+                const double *rec = self->records->values + i * self->records->vars;
+                accept.train_records += proto_query_complete (self->query, rec)
+                                     && proto_cond_eval (self->query->where, rec);
+            }
         proto_msg_t out = COHORT__ENVELOPE__INIT;
         out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
         out.accept = &accept;

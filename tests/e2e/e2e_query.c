@@ -15,9 +15,11 @@
                      file says so
       km             Kaplan-Meier on the sites' lung data: privacy off equals
                      the pooled rows, DP completes with bands
-      fit            coxph() on the lung data equals R's (privacy off), glm(
+      fit            coxph() on the lung data equals R's (privacy off), with
+                     each site's contributing records in the report; glm(
                      family=binomial) the pooled fit; DP coxph() takes its
-                     planned rounds and the ledgers are charged as reported
+                     planned rounds, the ledgers are charged as reported, and
+                     no per-site count is in its report
       subset         a site's min_subset rule declines a where= that selects
                      too few of its records (noisy count), charged to its ledger
       refusals       refused before anything reaches a site, and no ledger
@@ -394,6 +396,15 @@ s_fit (e2e_t *c)
         seen = true;
     }
     CHECK (seen, "coxph: no coefficient for sex");
+    //  Privacy off: each site's contributing records, summing to R's n.
+    json_t *per = json_object_get (json_object_get (report, "job"), "site_records");
+    json_int_t all = 0;
+    const char *site;
+    json_t *count;
+    json_object_foreach (per, site, count)
+        all += json_integer_value (count);
+    CHECK (json_object_size (per) == 3 && all == 227, "site_records: %zu sites, %lld records",
+           json_object_size (per), (long long) all);
     json_decref (report);
     json_decref (golden);
     const char *glm = "glm(malignant ~ mean_radius + mean_texture + mean_smoothness, "
@@ -422,6 +433,7 @@ s_fit (e2e_t *c)
         CHECK (fabs (ledger - spent) < 1e-9 * fmax (1, spent), "site %s ledger %g, report %g",
                c->names [s], ledger, spent);
     }
+    CHECK (!json_object_get (job, "site_records"), "DP: a report with per-site counts");
     size_t coefs = 0;
     json_array_foreach (json_object_get (report, "results"), i, row)
         coefs += json_object_get (row, "conf_low") != NULL;
