@@ -639,6 +639,12 @@ coord_fit_step (coord_fit_t *self, const int64_t *sum, unsigned contributors)
     return rc;
 }
 
+size_t
+coord_fit_last_dim (const coord_fit_t *self)
+{
+    return proto_fit_dim (self->rel, self->last_round);
+}
+
 double
 coord_fit_left_out (const coord_fit_t *self, double *sd)
 {

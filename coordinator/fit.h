@@ -38,6 +38,7 @@
         coord_fit_step          takes a round's summed vector
         coord_fit_done          no round left
         coord_fit_left_out      the records left out, and their noise
+        coord_fit_last_dim      the last round's vector's length
         coord_fit_report        the results rows and notes
 */
 #ifndef COORD_FIT_H
@@ -70,6 +71,10 @@ const double *coord_fit_params (const coord_fit_t *self, size_t *n);
 int coord_fit_step (coord_fit_t *self, const int64_t *sum, unsigned contributors);
 
 bool coord_fit_done (const coord_fit_t *self);
+
+/*  The integers of the last round's summed vector (a STEP round's are
+    fewer than release->dim). */
+size_t coord_fit_last_dim (const coord_fit_t *self);
 
 /*  The left-out count of the last round (records the query leaves out as
     missing), and in *sd its noise's standard deviation. */

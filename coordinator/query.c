@@ -1660,10 +1660,10 @@ done:
 //  FNV-1a over the released vector and the query text: the bootstrap's
 //  seed, so that a report follows from its release.
 static unsigned long
-s_seed (const proto_release_t *rel, const int64_t *sum)
+s_seed (const proto_release_t *rel, const int64_t *sum, size_t dim)
 {
     uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < rel->dim; i++)
+    for (size_t i = 0; i < dim; i++)
         for (int b = 0; b < 8; b++) {
             h ^= (uint64_t) ((uint64_t) sum [i] >> (8 * b)) & 0xff;
             h *= 1099511628211ULL;
@@ -1748,7 +1748,8 @@ coord_query_results (const proto_release_t *rel, const int64_t *sum, unsigned co
             util_error (UTIL_ENOMEM, "query results: out of memory (a random generator)");
             goto fail;
         }
-        gsl_rng_set (c.rng, s_seed (rel, sum));
+        //  An iterative fit's last round may be a shorter STEP vector.
+        gsl_rng_set (c.rng, s_seed (rel, sum, c.fit? coord_fit_last_dim (c.fit): rel->dim));
     }
     top = s_obj (&c);
     c.results = s_arr (&c);
