@@ -39,9 +39,11 @@
                     the records that exit in b, and D = their events
         E1          sum of z over the events (T)
         N           records used
-    The risk-set sums of bin b are the sums over bins b..B-1 (the
-    coordinator's suffix sums): each record adds to one bin only. Events in
-    one bin are tied (Breslow). Parameters: beta (T), then the shift c (the
+    Under DP R2 is one global block after the bins instead (its noise is
+    then not summed over bins; the coordinator takes the risk sets'
+    covariance as the cohort's). The risk-set sums of bin b are the sums
+    over bins b..B-1 (the coordinator's suffix sums): each record adds to
+    one bin only. Events in one bin are tied (Breslow). Parameters: beta (T), then the shift c (the
     coordinator keeps exp(z beta - c) near 1; it cancels in every ratio and
     is added back to the log-likelihood).
 
@@ -50,22 +52,24 @@
 
     Rounds (proto_fit_round_t). Privacy off, every round is FULL (glm's
     first the START round) and the fit stops when it converges. Under DP
-    the fit takes exactly its planned rounds: the first FULL (START), with
-    PROTO_FIT_DP_FULL_SHARE of the budget, then STEP rounds (kind
-    FIT_STEP) that release the score only, sharing the rest: glm G, the
-    deviances, the null model, CONST and N; coxph per bin R0 and R1, and N
-    (D and E1 do not move with beta: the first round's serve). The
-    coordinator keeps the first round's information for the later steps,
-    so the noise goes where the estimate needs it: a STEP vector is a few
-    entries per record instead of O(T^2).
+    the fit takes exactly its planned rounds. glm: the first START, with
+    PROTO_FIT_DP_FULL_SHARE of the budget, then STEP rounds (kind FIT_STEP)
+    that release the score only, sharing the rest: G, the deviances, the
+    null model, CONST and N; the coordinator keeps the first round's
+    information for the later steps, so a STEP vector is a few entries per
+    record instead of O(T^2). coxph: every round FULL (its information moves
+    with beta). The STEP layout for coxph (per bin R0 and R1, and N) is
+    defined but not planned.
 
     Fixed point. Privacy off: every entry is round(v 2^40), |v| < 2^36 for
     one record, over three slots of 26 bits (the top one signed): exact
     sums to 2^-40 per record. A record whose contribution is past that (a
     fit that diverged) is an error, not a wrong sum. Under DP each entry is
-    clamped to [-b, b] for a public bound b of its block (proto_fit_bound),
-    divided by b and scaled by 2^f, so each record's vector has L2 norm at
-    most 2^f sqrt(cells): the release's sensitivity. The bounds follow from
+    divided by a public bound b of its block (and column), multiplied by
+    its block's weight w, clamped to [-w, w] and scaled by 2^f
+    (proto_fit_bound gives b / w), so each record's vector has L2 norm at
+    most 2^f sqrt(norm2), norm2 the sum of w^2 over the entries one record
+    can fill: the release's sensitivity. The bounds follow from
     the dictionary (outcome, weights, offset ranges) and the clip constants
     below; poisson's mu and coxph's exp(z beta - c) are clipped to public
     ranges. Clamping keeps the guarantee whatever the data; it only biases
