@@ -1,6 +1,7 @@
 /*  coordinator/fit.c - IRLS and Cox Newton steps from summed rounds, and
     the regression table. */
 #include "fit.h"
+#include "linalg.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -50,12 +51,10 @@ struct _coord_fit_t {
 };
 
 //  ---------------------------------------------------------------------------
-//  Linear algebra on small dense matrices (row-major t x t)
+//  Linear algebra on small dense matrices (coordinator/linalg.h)
 
-//  a := a with its eigenvalues floored at `floor` (and at 1e-9 of the
-//  largest): positive definite. 0 or -1 (no memory).
-static int
-s_floor_eigen (double *a, size_t t, double floor)
+int
+coord_linalg_floor (double *a, size_t t, double floor)
 {
     gsl_matrix *e = gsl_matrix_alloc (t, t), *vec = gsl_matrix_alloc (t, t);
     gsl_vector *val = gsl_vector_alloc (t);
@@ -84,10 +83,8 @@ done:
     return rc;
 }
 
-//  x := a^-1 b, and inv := a^-1 when not NULL. 0, 1 when a is singular
-//  (or nearly: a Cholesky pivot below 1e-7 of the largest), -1 no memory.
-static int
-s_solve (const double *a, const double *b, size_t t, double *x, double *inv)
+int
+coord_linalg_solve (const double *a, const double *b, size_t t, double *x, double *inv)
 {
     gsl_matrix *m = gsl_matrix_alloc (t, t);
     gsl_vector *bv = gsl_vector_alloc (t), *xv = gsl_vector_alloc (t);
@@ -340,9 +337,9 @@ s_glm_step (coord_fit_t *self)
     if (self->last_round == PROTO_FIT_STEP)
         memcpy (h, self->info, t * t * sizeof (double));
     else
-    if (!self->off && s_floor_eigen (h, t, s_info_floor (self)))
+    if (!self->off && coord_linalg_floor (h, t, s_info_floor (self)))
         goto done;
-    int s = s_solve (h, g, t, x, NULL);
+    int s = coord_linalg_solve (h, g, t, x, NULL);
     if (s < 0)
         goto done;
     if (s > 0) {
@@ -560,11 +557,11 @@ s_cox_step (coord_fit_t *self)
     else
     if (!step) {
         //  DP: this round's information, made positive definite.
-        if (s_floor_eigen (info, t, s_info_floor (self)))
+        if (coord_linalg_floor (info, t, s_info_floor (self)))
             goto done;
         memcpy (self->info, info, t * t * sizeof (double));
     }
-    int s = s_solve (self->info, u, t, x, NULL);
+    int s = coord_linalg_solve (self->info, u, t, x, NULL);
     if (s < 0)
         goto done;
     if (s > 0) {
@@ -740,14 +737,14 @@ s_bootstrap (const coord_fit_t *self, gsl_rng *rng, double *cov)
                     break;
                 }
             }
-            if (full && s_floor_eigen (h, t, floor))
+            if (full && coord_linalg_floor (h, t, floor))
                 goto done;
             //  The score at this draw's iterate b, not the round's `at`.
             if (!(first && self->glm))
                 for (size_t i = 0; i < t; i++)
                     for (size_t j = 0; j < t; j++)
                         g [i] -= h [i * t + j] * (b [j] - at [j]);
-            int s = s_solve (h, g, t, x, NULL);
+            int s = coord_linalg_solve (h, g, t, x, NULL);
             if (s < 0)
                 goto done;
             if (s > 0) {
@@ -822,7 +819,7 @@ coord_fit_report (const coord_fit_t *self, char *const *labels, gsl_rng *rng, js
     if (!cov || !a || !tmp || !covx || !bx || !one || !names)
         goto done;
     //  The sampling covariance: the inverse information.
-    if (s_solve (self->info, one, t, tmp, cov) != 0) {
+    if (coord_linalg_solve (self->info, one, t, tmp, cov) != 0) {
         rc = s_row (results, json_pack ("{s:s, s:s}", "statistic", "error", "value",
                                         "the information matrix is singular at the estimate"));
         goto done;

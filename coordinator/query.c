@@ -3,13 +3,13 @@
     CSV and HTML renderings are in query_render.c. */
 #include "query.h"
 #include "fit.h"
+#include "linalg.h"
 #include "models/models.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -1163,65 +1163,28 @@ static int
 s_glm_solve (const gsl_matrix *m, double floor_dp, gsl_vector *beta, gsl_matrix *inv,
              double *rss)
 {
-    bool project = floor_dp > 0;
     size_t k = m->size1 - 1;
-    gsl_matrix *a = gsl_matrix_alloc (k, k);
-    gsl_vector *b = gsl_vector_alloc (k);
+    double *a = util_calloc (k * k, sizeof (double)), *b = util_calloc (k, sizeof (double));
     int rc = -1;
     if (!a || !b)
         goto done;
     for (size_t i = 0; i < k; i++) {
-        gsl_vector_set (b, i, gsl_matrix_get (m, i, k));
+        b [i] = gsl_matrix_get (m, i, k);
         for (size_t j = 0; j < k; j++)
-            gsl_matrix_set (a, i, j, gsl_matrix_get (m, i, j));
+            a [i * k + j] = gsl_matrix_get (m, i, j);
     }
-    if (project) {
-        gsl_matrix *e = gsl_matrix_alloc (k, k), *vec = gsl_matrix_alloc (k, k);
-        gsl_vector *val = gsl_vector_alloc (k);
-        gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc (k);
-        if (e && vec && val && w) {
-            gsl_matrix_memcpy (e, a);
-            gsl_eigen_symmv (e, val, vec, w);
-            double top = gsl_vector_max (val);
-            double floor = fmax (fmax (1e-9 * fabs (top), 1e-12), floor_dp);
-            gsl_matrix_set_zero (a);
-            for (size_t l = 0; l < k; l++) {
-                double lam = fmax (gsl_vector_get (val, l), floor);
-                for (size_t i = 0; i < k; i++)
-                    for (size_t j = 0; j < k; j++)
-                        gsl_matrix_set (a, i, j, gsl_matrix_get (a, i, j) + lam
-                                        * gsl_matrix_get (vec, i, l) * gsl_matrix_get (vec, j, l));
-            }
-        }
-        if (e) gsl_matrix_free (e);
-        if (vec) gsl_matrix_free (vec);
-        if (val) gsl_vector_free (val);
-        if (w) gsl_eigen_symmv_free (w);
-    }
-    gsl_set_error_handler_off ();
-    if (gsl_linalg_cholesky_decomp1 (a))
+    //  beta and inv are GSL's own allocations: contiguous, row-major.
+    if ((floor_dp > 0 && coord_linalg_floor (a, k, floor_dp))
+    ||  coord_linalg_solve (a, b, k, beta->data, inv? inv->data: NULL))
         goto done;
-    //  A near-singular design (collinear columns) is refused too.
-    double dmin = INFINITY, dmax = 0;
-    for (size_t i = 0; i < k; i++) {
-        double d = gsl_matrix_get (a, i, i);
-        dmin = fmin (dmin, d);
-        dmax = fmax (dmax, d);
-    }
-    if (!(dmin > 1e-7 * dmax))
-        goto done;
-    gsl_linalg_cholesky_solve (a, b, beta);
-    if (inv) {
-        gsl_matrix_memcpy (inv, a);
-        gsl_linalg_cholesky_invert (inv);
-    }
-    double bty;
-    gsl_blas_ddot (b, beta, &bty);
+    double bty = 0;
+    for (size_t i = 0; i < k; i++)
+        bty += b [i] * gsl_vector_get (beta, i);
     *rss = gsl_matrix_get (m, k, k) - bty;
     rc = 0;
 done:
-    if (a) gsl_matrix_free (a);
-    if (b) gsl_vector_free (b);
+    free (a);
+    free (b);
     return rc;
 }
 
