@@ -109,6 +109,8 @@
 #define PROTO_FIT_DP_ROUNDS     3       //  rounds under DP without iterations=
 #define PROTO_FIT_DP_FULL_SHARE 0.7     //  DP: the first (full) round's share of the budget
 #define PROTO_FIT_PARAM_MAX     1e4     //  |a parameter| a site accepts
+#define PROTO_FIT_ENTRIES_MAX   65536   //  logical entries of one round: the coordinator
+                                        //  keeps every round's under DP and bootstraps them
 #define PROTO_FIT_COX_CLIP      2.0     //  DP: exp(z beta - c) clipped at e^2
 #define PROTO_FIT_COX_W1        0.5     //  DP: coxph's R1 and E1 blocks' weight (R0, D: 1)
 #define PROTO_FIT_COX_W2        0.25    //  DP: coxph's R2 block's weight

@@ -72,6 +72,13 @@ s_layout (proto_release_t *self, const proto_query_t *q)
             //  An iterative fit: proto/fit.h.
             self->kind = PROTO_RELEASE_FIT;
             proto_fit_layout (self);
+            //  Capped before anything is sized by it: bins <= 4097 and
+            //  t <= 128 keep the product within size_t.
+            if (self->cells + 1 > PROTO_FIT_ENTRIES_MAX)
+                return util_error (UTIL_EINPUT, "release: %s() needs %zu numbers per round, more "
+                                   "than the %d a fit may have (a coarser grid=, or fewer "
+                                   "predictor columns)", proto_query_kind_name (q->kind),
+                                   self->cells + 1, PROTO_FIT_ENTRIES_MAX);
             break;
         }
         default:

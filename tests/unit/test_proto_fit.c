@@ -83,6 +83,46 @@ s_expect_sizes (const char *text, const proto_release_t *r, size_t full, size_t 
     assert_int_equal (r->step_dim, r->step_rounds? step * limbs: 0);
 }
 
+//  A fit whose round would be too long is refused at planning, with the
+//  reason, before anything is sized by it.
+static void
+test_too_long (void **state)
+{
+    (void) state;
+    model_dict_t *lung = s_dict ("lung");
+    //  inst has 18 levels: 17 + 4 columns, a 1-day grid of 1,101 bins.
+    proto_query_t *q = proto_query_parse ("coxph(Surv(time, status) ~ factor(inst) + age + sex "
+                                          "+ ph_ecog + ph_karno, grid=1)");
+    assert_non_null (q);
+    if (proto_query_check (q, lung, 0))
+        fail_msg ("%s", util_last_error ());
+    //  Privacy off: 1,102 bins of 254 entries each.
+    proto_release_t r;
+    assert_int_equal (proto_release_make (&r, q, true, 0, 0, 2), -1);
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_non_null (strstr (util_last_error (), "a coarser grid="));
+    proto_query_destroy (&q);
+    //  Under DP a bin is 23 entries (R2 is global): 3,668 bins are too many.
+    q = proto_query_parse ("coxph(Surv(time, status) ~ factor(inst) + age + sex + ph_ecog "
+                           "+ ph_karno, grid=0.3)");
+    assert_non_null (q);
+    if (proto_query_check (q, lung, 0))
+        fail_msg ("%s", util_last_error ());
+    assert_int_equal (proto_release_make (&r, q, false, 1, S_DELTA, 2), -1);
+    assert_non_null (strstr (util_last_error (), "a coarser grid="));
+    proto_query_destroy (&q);
+    //  The same covariates on a 30-day grid fit.
+    q = proto_query_parse ("coxph(Surv(time, status) ~ factor(inst) + age + sex + ph_ecog "
+                           "+ ph_karno, grid=30)");
+    assert_non_null (q);
+    assert_int_equal (proto_query_check (q, lung, 0), 0);
+    if (proto_release_make (&r, q, true, 0, 0, 2))
+        fail_msg ("%s", util_last_error ());
+    assert_true (r.entries <= PROTO_FIT_ENTRIES_MAX);
+    proto_query_destroy (&q);
+    model_dict_destroy (&lung);
+}
+
 static void
 test_layout_sizes (void **state)
 {
@@ -533,6 +573,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_layout_sizes),
+        cmocka_unit_test (test_too_long),
         cmocka_unit_test (test_offset_block),
         cmocka_unit_test (test_check_params),
         cmocka_unit_test (test_off_range),
