@@ -525,8 +525,13 @@ int
 proto_fit_add (const proto_release_t *self, proto_fit_round_t round, const double *record,
                const double *params, size_t n_params, int64_t *acc)
 {
-    (void) n_params;
     const proto_query_t *q = self->query;
+    //  params is read up to its T + 1st entry: the count is checked here,
+    //  not only by the caller (proto_fit_check_params checks the values).
+    if (n_params != proto_fit_params (self, round))
+        return util_error (UTIL_EINPUT, "fit: a round of %s() takes %zu parameters, not %zu",
+                           proto_query_kind_name (q->kind), proto_fit_params (self, round),
+                           n_params);
     if (!proto_query_complete (q, record)) {
         if (s_put (self, acc, proto_fit_entries (self, round) - 1, 1, 1, 1))
             return -1;

@@ -181,7 +181,8 @@ int proto_fit_check_params (const proto_release_t *self, proto_fit_round_t round
     parameters (checked) to acc[0 .. proto_fit_dim-1]. 1 if used, 0 if
     where= left it out, 2 if counted as left out (missing), -1
     (UTIL_ELIMIT) if privacy is off and an entry is past
-    PROTO_FIT_OFF_RANGE (acc is then partly added: discard it). */
+    PROTO_FIT_OFF_RANGE (acc is then partly added: discard it), or -1
+    (UTIL_EINPUT) if n_params is not the round type's count. */
 int proto_fit_add (const proto_release_t *self, proto_fit_round_t round, const double *record,
                    const double *params, size_t n_params, int64_t *acc);
 

@@ -379,6 +379,11 @@ test_off_range (void **state)
     //  At a moderate coefficient the record is used.
     double params [3] = { 0, 2, 0 };
     assert_int_equal (proto_fit_add (&off, PROTO_FIT_FULL, rec, params, 3, acc), 1);
+    //  A parameter count that is not the round's is refused, not read past.
+    assert_int_equal (proto_fit_add (&off, PROTO_FIT_FULL, rec, params, 2, acc), -1);
+    assert_int_equal (util_last_code (), UTIL_EINPUT);
+    assert_non_null (strstr (util_last_error (), "takes 3 parameters, not 2"));
+    assert_int_equal (proto_fit_add (&off, PROTO_FIT_START, rec, params, 3, acc), -1);
     //  exp(100 / 2) = 5e21 is past 2^36: the fit diverged, not a wrong sum.
     params [1] = 100;
     memset (acc, 0, off.dim * sizeof *acc);
