@@ -180,8 +180,12 @@ json_t *bench_query_coverage (const bench_query_coverage_options_t *o);
     point up to 10 years, its bands holding the exact survival at 5 years;
     per coefficient of coxph(..., grid=730) and glm(family=binomial), the
     share of runs whose 95% interval holds the exact (privacy-off)
-    estimate and the median ratio of the interval widths; the same on the
-    lung data (no bar). Post-processing only: no keys, no network. */
+    estimate and the median ratio of the interval widths, and the DP
+    estimates' root mean square distance from the exact one (dp_rmse)
+    beside the median standard error the intervals state (dp_se_median):
+    a ratio above 1 is an interval narrower than the estimate's spread;
+    the same on the lung data (no bar). Post-processing only: no keys, no
+    network. */
 #define BENCH_FIT_RUNS_MAX 1000
 
 typedef struct {

@@ -224,13 +224,28 @@ s_regression (const char *text, const s_data_t *d, const bench_fit_coverage_opti
         double cover = (double) hits [j] / (double) o->runs;
         least = fmin (least, cover);
         sum_cov += cover;
-        json_t *t = json_pack ("{s:f, s:f, s:o, s:o}", "exact_estimate", s_num (row, "estimate"),
+        //  Calibration: the DP estimates' root mean square distance from
+        //  the exact one against the median standard error the DP
+        //  intervals state (their width / 2 z_0.975); a ratio above 1 is
+        //  an interval narrower than the estimate's real spread.
+        double exact_est = s_num (row, "estimate"), ss = 0;
+        double exact_w = s_num (row, "conf_high") - s_num (row, "conf_low");
+        for (size_t r = 0; r < seen [j]; r++) {
+            double e = ests [j * o->runs + r] - exact_est;
+            ss += e * e;
+        }
+        double rmse = seen [j]? sqrt (ss / (double) seen [j]): NAN;
+        double se = seen [j]? s_median (ratios + j * o->runs, seen [j]) * exact_w
+                              / (2 * 1.959963984540054): NAN;
+        json_t *t = json_pack ("{s:f, s:f, s:o, s:o, s:o, s:o}", "exact_estimate", exact_est,
                                "coverage", cover, "width_ratio_median",
                                seen [j]? json_real (s_median (ratios + j * o->runs, seen [j]))
                                        : json_null (),
                                "dp_estimate_median",
                                seen [j]? json_real (s_median (ests + j * o->runs, seen [j]))
-                                       : json_null ());
+                                       : json_null (),
+                               "dp_rmse", isfinite (rmse)? json_real (rmse): json_null (),
+                               "dp_se_median", isfinite (se)? json_real (se): json_null ());
         if (!t || json_object_set_new (terms, term, t))
             goto done;
         j++;

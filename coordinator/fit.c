@@ -18,10 +18,11 @@
 #define S_COX_EPS   1e-9                //  R's coxph.control(eps)
 #define S_DRAWS     200                 //  DP bootstrap draws
 #define S_Z975      1.959963984540054
-#define S_DP_STEP   2.0                 //  DP: the largest step per coefficient (coded units)
+#define S_DP_STEP   2.0                 //  DP: glm's largest step per coefficient (coded units)
+#define S_DP_STEP_COX 4.0               //  DP: coxph's
 #define S_COX_RISK_SDS 2.0              //  DP: a risk set below this many noise sds is left out
 #define S_FLOOR_GLM 0.2                 //  DP: the information's floor, in noise norms
-#define S_FLOOR_COX 0.05
+#define S_FLOOR_COX 0.02
 
 struct _coord_fit_t {
     const proto_release_t *rel;
@@ -232,12 +233,12 @@ s_damp (const coord_fit_t *self, double *x)
 {
     if (self->off)
         return;
-    double top = 0;
+    double top = 0, most = self->glm? S_DP_STEP: S_DP_STEP_COX;
     for (size_t i = 0; i < self->t; i++)
         top = fmax (top, fabs (x [i]));
-    if (top > S_DP_STEP)
+    if (top > most)
         for (size_t i = 0; i < self->t; i++)
-            x [i] *= S_DP_STEP / top;
+            x [i] *= most / top;
 }
 
 //  The floor of the DP information's eigenvalues: the noise matrix's
@@ -246,8 +247,8 @@ s_damp (const coord_fit_t *self, double *x)
 //  Below it a direction's information is mostly noise; lifting it there
 //  is post-processing, and the bootstrap's draws are lifted alike. glm: the
 //  noise of H's entries. coxph: the information is D V, V the global R2
-//  over S0 less the means' outer product, so an entry's noise is about
-//  D / S0 times R2's (D and S0 from the first round).
+//  over N less the means' outer product, so an entry's noise is about
+//  D / N times R2's (D and N from the first round).
 static double
 s_info_floor (const coord_fit_t *self)
 {
@@ -265,13 +266,13 @@ s_info_floor (const coord_fit_t *self)
             }
     }
     else {
-        double s0 = 0, d = 0;
+        double d = 0;
         for (size_t b = 0; b < rel->bins; b++) {
-            s0 += self->first [proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_R0, b)];
             double db = self->first [proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_D, b)];
             d += db > 0? db: 0;
         }
-        double w = d / fmax (s0, 1);
+        double n = self->first [proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_N, 0)];
+        double w = d / fmax (n, 1);
         size_t e = proto_fit_offset (rel, PROTO_FIT_FULL, PROTO_BLOCK_R2, 0);
         for (size_t i = 0; i < t; i++)
             for (size_t j = i; j < t; j++, e++) {
@@ -476,8 +477,12 @@ s_cox_eval (const coord_fit_t *self, proto_fit_round_t round, const double *v,
     if (info && !self->off && any) {
         //  DP: the risk sets' covariance is taken as the whole cohort's
         //  (one global R2, its noise not summed over bins), weighted by
-        //  the events used: sum_b D_b V_b ~ D V.
+        //  the events used: sum_b D_b V_b ~ D V. Only the first round,
+        //  at beta = 0 and c = 0, is FULL: every weight is 1 there, so
+        //  R2 is the cohort's sum of z z' (proto/fit.c), over the count
+        //  N, and S1 / S0 is the cohort's mean.
         size_t g = proto_fit_offset (rel, round, PROTO_BLOCK_R2, 0);
+        double nn = fmax (v [proto_fit_offset (rel, round, PROTO_BLOCK_N, 0)], 1);
         double m [PROTO_GLM_COLUMNS_MAX];
         for (size_t i = 0; i < t; i++) {
             m [i] = s1 [i] / floor_s0;
@@ -486,7 +491,7 @@ s_cox_eval (const coord_fit_t *self, proto_fit_round_t round, const double *v,
         size_t at = 0;
         for (size_t i = 0; i < t; i++)
             for (size_t j = i; j < t; j++) {
-                double q = v [g + at++] / floor_s0;
+                double q = v [g + at++] / nn;
                 q = q < -0.25? -0.25: q > 0.25? 0.25: q;
                 info [i * t + j] = info [j * t + i] = d_used * (q - m [i] * m [j]);
             }

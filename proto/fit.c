@@ -69,10 +69,10 @@ proto_fit_layout (proto_release_t *self)
     //  Off, one more round than iterations: the last one only tells that
     //  the fit converged (its deviance).
     self->rounds = self->off? it + 1: it;
-    //  coxph's information moves with beta (the risk sets' weights do):
-    //  every round of it is FULL. glm's moves little: its later rounds
-    //  under DP are STEPs.
-    self->step_rounds = self->off || !glm? 0: it - 1;
+    //  Under DP the later rounds are STEPs (the score only): the first
+    //  round's information serves every step. Its noise, not its
+    //  movement with beta, is what limits a DP fit (coxph's too).
+    self->step_rounds = self->off? 0: it - 1;
     self->step_entries = self->step_rounds? self->step_cells + 1: 0;
 }
 
@@ -232,7 +232,11 @@ s_block_bound (const proto_release_t *self, proto_fit_block_t block, bool start)
     const proto_query_t *q = self->query;
     if (q->kind == PROTO_Q_COX) {
         double e = exp (PROTO_FIT_COX_CLIP);
-        return block == PROTO_BLOCK_R0 || block == PROTO_BLOCK_R1 || block == PROTO_BLOCK_R2? e: 1;
+        //  Under DP R2 is released in the first round only, at beta = 0
+        //  and c = 0 where every weight is 1: z z', bound 1 (times the
+        //  columns'), not e^clip.
+        return block == PROTO_BLOCK_R0 || block == PROTO_BLOCK_R1? e
+             : block == PROTO_BLOCK_R2? (self->off? e: 1): 1;
     }
     double w = s_w_hi (self), off = s_abs_max (q->offset);
     bool binomial = q->family == PROTO_FAMILY_BINOMIAL;
@@ -506,7 +510,8 @@ s_cox_add (const proto_release_t *self, proto_fit_round_t round, const double *r
         if (s_put (self, acc, r1 + i, r * z [i], b * s_col (self, i), PROTO_FIT_COX_W1))
             return -1;
     if (round != PROTO_FIT_STEP) {
-        if (s_put_tri (self, acc, proto_fit_offset (self, round, PROTO_BLOCK_R2, bin), z, t, r, b,
+        if (s_put_tri (self, acc, proto_fit_offset (self, round, PROTO_BLOCK_R2, bin), z, t,
+                       self->off? r: 1, s_block_bound (self, PROTO_BLOCK_R2, false),
                        PROTO_FIT_COX_W2))
             return -1;
         if (event) {

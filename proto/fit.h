@@ -57,9 +57,10 @@
     that release the score only, sharing the rest: G, the deviances, the
     null model, CONST and N; the coordinator keeps the first round's
     information for the later steps, so a STEP vector is a few entries per
-    record instead of O(T^2). coxph: every round FULL (its information moves
-    with beta). The STEP layout for coxph (per bin R0 and R1, and N) is
-    defined but not planned.
+    record instead of O(T^2). coxph alike: its first round FULL at beta = 0
+    (R2 there is the cohort's sum of z z', every weight being 1), its later
+    rounds STEPs of per-bin R0 and R1, and N; the coordinator keeps the
+    first round's E1, D and information.
 
     Fixed point. Privacy off: every entry is round(v 2^40), |v| < 2^36 for
     one record, over three slots of 26 bits (the top one signed): exact
@@ -111,7 +112,7 @@
 #define PROTO_FIT_PARAM_MAX     1e4     //  |a parameter| a site accepts
 #define PROTO_FIT_ENTRIES_MAX   65536   //  logical entries of one round: the coordinator
                                         //  keeps every round's under DP and bootstraps them
-#define PROTO_FIT_COX_CLIP      2.0     //  DP: exp(z beta - c) clipped at e^2
+#define PROTO_FIT_COX_CLIP      1.0     //  DP: exp(z beta - c) clipped at e^1
 #define PROTO_FIT_COX_W1        0.5     //  DP: coxph's R1 and E1 blocks' weight (R0, D: 1)
 #define PROTO_FIT_COX_W2        0.25    //  DP: coxph's R2 block's weight
 #define PROTO_FIT_GLM_WDEV      0.25    //  DP: glm's deviances' and CONST's weight

@@ -23,7 +23,8 @@ s_fraction (const json_t *obj, const char *key)
         fail_msg ("%s: not a fraction", key);
 }
 
-//  A regression's block: per term a coverage and a width ratio.
+//  A regression's block: per term a coverage, a width ratio, and the
+//  estimates' spread beside the stated standard error.
 static void
 s_regression (const json_t *r)
 {
@@ -37,6 +38,12 @@ s_regression (const json_t *r)
     json_object_foreach (json_object_get (r, "terms"), term, t) {
         s_fraction (t, "coverage");
         assert_true (json_is_number (json_object_get (t, "exact_estimate")));
+        //  The calibration pair: both positive and finite (no run fails
+        //  on the bundled data).
+        double rmse = json_number_value (json_object_get (t, "dp_rmse"));
+        double se = json_number_value (json_object_get (t, "dp_se_median"));
+        assert_true (rmse > 0 && isfinite (rmse));
+        assert_true (se > 0 && isfinite (se));
         n++;
     }
     assert_true (n >= 3);

@@ -161,7 +161,9 @@ test_layout_sizes (void **state)
                          : 39 * (1 + 6 + 1) + 21 + 6 + 1 + 1;
         s_expect_sizes (cox, &r, full, 39 * (1 + 6) + 1 + 1);
         assert_int_equal (r.rounds, off? PROTO_FIT_COX_MAXIT + 1: PROTO_FIT_DP_ROUNDS);
-        assert_int_equal (r.step_rounds, 0);
+        //  Under DP its later rounds are STEPs (the first round's
+        //  information is kept).
+        assert_int_equal (r.step_rounds, off? 0: PROTO_FIT_DP_ROUNDS - 1);
         proto_query_destroy (&q);
     }
     model_dict_destroy (&pima);
@@ -334,8 +336,8 @@ test_check_params (void **state)
     }
     double edge [4] = { PROTO_FIT_PARAM_MAX, -PROTO_FIT_PARAM_MAX, 0, 0 };
     assert_int_equal (proto_fit_check_params (&off, PROTO_FIT_FULL, edge, 4), 0);
-    //  A score-only round for a fit that has none: privacy off, and a
-    //  coxph under DP (every round of it is full).
+    //  A score-only round for a fit that has none: privacy off (every
+    //  round is full, coxph's as glm's).
     support_expect_refused (proto_fit_check_params (&off, PROTO_FIT_STEP, p, 4) == -1,
                             "step off", "a score-only round for a fit that has none");
     proto_query_destroy (&q_off);
@@ -352,8 +354,9 @@ test_check_params (void **state)
     support_expect_refused (proto_fit_check_params (&cox, PROTO_FIT_FULL, c, 0) == -1,
                             "cox without", "a round carries 0 parameters; this round of "
                             "coxph() takes 3");
-    support_expect_refused (proto_fit_check_params (&cox, PROTO_FIT_STEP, c, 3) == -1,
-                            "cox step", "a score-only round for a fit that has none");
+    //  Under DP its later rounds are score-only: a STEP takes beta and c.
+    assert_int_equal (proto_fit_params (&cox, PROTO_FIT_STEP), 3);
+    assert_int_equal (proto_fit_check_params (&cox, PROTO_FIT_STEP, c, 3), 0);
     proto_query_destroy (&q);
     model_dict_destroy (&pima);
     model_dict_destroy (&lung);
@@ -555,21 +558,65 @@ test_dp_sensitivity (void **state)
         if (!(full >= 0.5 * r.l2))
             fail_msg ("%s: the worst record's norm %.6g is far below l2 %.6g", cases [i].text,
                       full, r.l2);
-        if (glm) {
+        if (glm)
             s_worst (cases [i].text, &r, cases [i].dict, PROTO_FIT_START, r.l2);
-            assert_true (r.step_l2 > 0 && r.step_l2 < r.l2);
-            double step = s_worst (cases [i].text, &r, cases [i].dict, PROTO_FIT_STEP,
-                                   r.step_l2);
-            if (!(step >= 0.5 * r.step_l2))
-                fail_msg ("%s: the worst step norm %.6g is far below %.6g", cases [i].text,
-                          step, r.step_l2);
-        }
-        else
-            assert_true (r.step_l2 == 0);
+        //  Every DP fit's later rounds are STEPs, with a smaller norm.
+        assert_true (r.step_l2 > 0 && r.step_l2 < r.l2);
+        double step = s_worst (cases [i].text, &r, cases [i].dict, PROTO_FIT_STEP, r.step_l2);
+        if (!(step >= 0.5 * r.step_l2))
+            fail_msg ("%s: the worst step norm %.6g is far below %.6g", cases [i].text,
+                      step, r.step_l2);
         proto_query_destroy (&q);
     }
     model_dict_destroy (&pima);
     model_dict_destroy (&epil);
+    model_dict_destroy (&lung);
+}
+
+//  Under DP coxph's R0 and R1 carry exp(z beta - c), clipped at
+//  e^PROTO_FIT_COX_CLIP, and its R2 (released in the first round only,
+//  at beta = 0) the record's z z' whatever the parameters: a bound of 1/4
+//  per entry, not e^clip / 4.
+static void
+test_dp_cox_weights (void **state)
+{
+    (void) state;
+    model_dict_t *lung = s_dict ("lung");
+    proto_release_t r;
+    proto_query_t *q = s_release (&r, lung, "coxph(Surv(time, status) ~ age + sex, grid=30)",
+                                  false);
+    size_t dim = proto_fit_dim (&r, PROTO_FIT_FULL);
+    int64_t *acc = calloc (dim, sizeof *acc);
+    assert_non_null (acc);
+    //  inst, time, status, age, sex, ...: age 100 and sex 1 code to
+    //  z = (1/2, 1/2).
+    double record [16] = { 3, 45, 1, 100, 1, 1, 90, 100, 1175, 0 };
+    const double cases [][3] = { { 0, 0, 0 }, { 4, 4, 0 }, { -4, -4, 0 }, { 1, 0, 0.25 } };
+    for (size_t k = 0; k < sizeof cases / sizeof cases [0]; k++) {
+        memset (acc, 0, dim * sizeof *acc);
+        assert_int_equal (proto_fit_add (&r, PROTO_FIT_FULL, record, cases [k], 3, acc), 1);
+        double eta = 0.5 * cases [k][0] + 0.5 * cases [k][1] - cases [k][2];
+        double w = fmin (exp (eta), exp (PROTO_FIT_COX_CLIP));
+        //  The record fills its exit bin's R0 only.
+        size_t r0 = proto_fit_offset (&r, PROTO_FIT_FULL, PROTO_BLOCK_R0, 0);
+        double got = 0;
+        for (size_t b = 0; b < r.bins; b++)
+            got += proto_fit_value (&r, PROTO_FIT_FULL, acc,
+                                    proto_fit_offset (&r, PROTO_FIT_FULL, PROTO_BLOCK_R0, b));
+        size_t r2 = proto_fit_offset (&r, PROTO_FIT_FULL, PROTO_BLOCK_R2, 0);
+        double tol = 4 * proto_fit_bound (&r, PROTO_FIT_FULL, r0) * ldexp (1, -(int) r.frac_bits);
+        if (!(fabs (got - w) <= tol))
+            fail_msg ("case %zu: R0 %.9g, want %.9g", k, got, w);
+        for (size_t e = r2; e < r2 + 3; e++) {
+            got = proto_fit_value (&r, PROTO_FIT_FULL, acc, e);
+            //  proto_fit_bound is the bound over the block weight.
+            assert_true (proto_fit_bound (&r, PROTO_FIT_FULL, e) == 0.25 / PROTO_FIT_COX_W2);
+            if (!(fabs (got - 0.25) <= 1e-6))
+                fail_msg ("case %zu: R2 entry %zu is %.9g, want z_i z_j = 0.25", k, e - r2, got);
+        }
+    }
+    free (acc);
+    proto_query_destroy (&q);
     model_dict_destroy (&lung);
 }
 
@@ -583,6 +630,7 @@ main (void)
         cmocka_unit_test (test_check_params),
         cmocka_unit_test (test_off_range),
         cmocka_unit_test (test_dp_sensitivity),
+        cmocka_unit_test (test_dp_cox_weights),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
