@@ -494,6 +494,27 @@ test_tight_bound_on_exact_pairs (void **state)
     }
 }
 
+//  The two-point inequality the argument reduces to (docs/privacy.md Sec.
+//  4.6): for a likelihood-ratio pair {y, 1/y}, y >= 1,
+//    phi(1 - q + q y) + y phi(1 - q + q / y) >= 0,   phi(t) = t^a - t^(1-a),
+//  over a grid of rates, orders (integer and fractional) and ratios.
+static void
+test_two_point_inequality (void **state)
+{
+    (void) state;
+    const double orders [] = { 1.01, 1.25, 1.5, 2, 2.5, 3, 5, 10, 28, 100, 256 };
+    for (int qi = 1; qi < 100; qi++)
+        for (size_t o = 0; o < sizeof orders / sizeof orders [0]; o++)
+            for (int k = -6; k <= 7; k++) {
+                long double q = qi / 100.0L, a = orders [o], y = 1 + powl (10, k);
+                long double f = 1 - q + q * y, v = 1 - q + q / y;
+                long double plus = powl (f, a) + y * powl (v, a);
+                long double h = plus - powl (f, 1 - a) - y * powl (v, 1 - a);
+                if (!(h >= -1e-15L * plus))
+                    fail_msg ("q %g alpha %g y %g: h = %Lg", (double) q, (double) a, (double) y, h);
+            }
+}
+
 static void
 test_accountant_names_and_grids (void **state)
 {
@@ -641,6 +662,7 @@ main (void)
         cmocka_unit_test (test_ddg_subsampled_reference),
         cmocka_unit_test (test_tight_references),
         cmocka_unit_test (test_tight_bound_on_exact_pairs),
+        cmocka_unit_test (test_two_point_inequality),
         cmocka_unit_test (test_accountant_names_and_grids),
         cmocka_unit_test (test_curve_lifecycle_and_errors),
         cmocka_unit_test (test_out_of_memory),
