@@ -17,28 +17,49 @@
 #define S_SAMPLE_COUNT_MAX 1000000000L
 
 static const char s_epsilon_usage [] =
-    "usage: cohort privacy epsilon --sampling-rate Q --noise-multiplier Z --steps T\n"
-    "                              --delta D [--conversion classic|improved]\n"
-    "                              [--orders LIST] [--json]\n"
-    "  Epsilon of T Poisson-subsampled Gaussian steps (RDP accountant, Mironov-\n"
-    "  Talwar-Zhang 2019), minimised over the orders, and the optimal order.\n"
+    "usage: cohort privacy epsilon --sampling-rate Q --steps T --delta D\n"
+    "                              [--mechanism gaussian|discrete-gaussian|distributed]\n"
+    "                              [--accountant rdp|conservative|pld]\n"
+    "                              [--noise-multiplier Z] [--l2-sensitivity S2]\n"
+    "                              [--sites N --local-sigma s --dimension d\n"
+    "                               [--l1-sensitivity S1]]\n"
+    "                              [--conversion classic|improved] [--orders LIST] [--json]\n"
+    "  Epsilon of T Poisson-subsampled steps (add/remove neighbours), and for the\n"
+    "  RDP accountants the optimal order.\n"
     "  --sampling-rate Q     in (0, 1]\n"
-    "  --noise-multiplier Z  sigma / L2 sensitivity, > 0\n"
     "  --steps T             >= 1\n"
     "  --delta D             in (0, 1)\n"
+    "  --mechanism M         gaussian (default): --noise-multiplier Z = sigma / L2\n"
+    "                        sensitivity; discrete-gaussian: the same, with\n"
+    "                        --l2-sensitivity S2 in integer units (default 1);\n"
+    "                        distributed: N sites each adding discrete Gaussian\n"
+    "                        noise of standard deviation s to a d-dimensional\n"
+    "                        integer sum of L2 sensitivity S2 and, if given, L1\n"
+    "                        sensitivity S1 (Kairouz-Liu-Steinke 2021)\n"
+    "  --accountant A        rdp (default): tight RDP (Mironov-Talwar-Zhang 2019;\n"
+    "                        exact for the Gaussian, the binomial expansion for\n"
+    "                        symmetric integer noise); conservative: the general\n"
+    "                        Zhu-Wang factor-3 bound; pld: privacy loss\n"
+    "                        distributions (gaussian and discrete-gaussian)\n"
     "  --conversion C        improved (default; Canonne-Kamath-Steinke 2020) or\n"
-    "                        classic (Mironov 2017)\n"
+    "                        classic (Mironov 2017); RDP accountants only\n"
     "  --orders LIST         comma-separated orders and ranges lo:hi:step, e.g.\n"
-    "                        1.1:10.9:0.1,12:63:1 (default: TF Privacy's grid\n"
-    "                        1.25..4.5, 5..63, 128, 256, 512)\n"
+    "                        1.1:10.9:0.1,12:63:1 (default: 1.1..10.9 by 0.1,\n"
+    "                        11..256, 512, 1024); RDP accountants only\n"
     "  --json                one JSON object\n";
 
 static const char s_calibrate_usage [] =
     "usage: cohort privacy calibrate --epsilon E --delta D --sampling-rate Q --steps T\n"
+    "                                [--mechanism gaussian|discrete-gaussian|distributed]\n"
+    "                                [--accountant rdp|conservative|pld]\n"
+    "                                [--l2-sensitivity S2] [--sites N --dimension d\n"
+    "                                 [--l1-sensitivity S1]]\n"
     "                                [--conversion classic|improved] [--orders LIST]\n"
     "                                [--json]\n"
-    "  The smallest noise multiplier (to 1e-9 relative) whose epsilon after T\n"
-    "  steps is at most E; the answer never exceeds the target.\n";
+    "  The smallest noise multiplier (to 1e-9 relative, 1e-6 for pld) whose\n"
+    "  epsilon after T steps is at most E; the answer never exceeds the target.\n"
+    "  For --mechanism distributed it also prints each site's sigma. The options\n"
+    "  are those of `privacy epsilon`.\n";
 
 static const char s_sample_usage [] =
     "usage: cohort privacy sample --distribution discrete-gaussian|discrete-laplace\n"
@@ -57,8 +78,13 @@ s_parse (int argc, char **argv, const char *usage, bool calibrate, dp_schedule_t
          double *target, bool *json)
 {
     *s = (dp_schedule_t) { .conversion = DP_CONVERSION_IMPROVED };
-    const char *conversion = "improved", *orders = NULL;
+    const char *conversion = NULL, *orders = NULL;
+    const char *mechanism = "gaussian", *accountant = "rdp";
+    double l2 = 0, l1 = 0, local_sigma = 0;
+    unsigned sites = 0;
+    size_t dim = 0;
     bool q = false, z = false, steps = false, delta = false, eps = false;
+    bool has_l2 = false, has_l1 = false, has_sigma = false, has_sites = false, has_dim = false;
     const cli_opt_t table [] = {
         { "sampling-rate", CLI_OPT_DOUBLE, &s->sampling_rate, 0, 1, "(]", &q },
         { "noise-multiplier", CLI_OPT_DOUBLE, &s->noise_multiplier, 0, INFINITY, "()", &z },
@@ -66,17 +92,38 @@ s_parse (int argc, char **argv, const char *usage, bool calibrate, dp_schedule_t
         { "delta", CLI_OPT_DOUBLE, &s->delta, 0, 1, "()", &delta },
         { "epsilon", CLI_OPT_DOUBLE, target, 0, INFINITY, "()", &eps },
         { "conversion", CLI_OPT_CHOICE, &conversion, 0, 0, "improved|classic", NULL },
+        { "mechanism", CLI_OPT_CHOICE, &mechanism, 0, 0, "gaussian|discrete-gaussian|distributed",
+          NULL },
+        { "accountant", CLI_OPT_CHOICE, &accountant, 0, 0, "rdp|conservative|pld", NULL },
+        { "l2-sensitivity", CLI_OPT_DOUBLE, &l2, 0, 1e12, "(]", &has_l2 },
+        { "l1-sensitivity", CLI_OPT_DOUBLE, &l1, 0, 1e12, "(]", &has_l1 },
+        { "local-sigma", CLI_OPT_DOUBLE, &local_sigma, 0.5, 1e12, "[]", &has_sigma },
+        { "sites", CLI_OPT_UINT, &sites, 1, 1e6, NULL, &has_sites },
+        { "dimension", CLI_OPT_SIZE, &dim, 1, 1e9, NULL, &has_dim },
         CLI_STRING ("orders", &orders), CLI_FLAG ("json", json),
         CLI_END
     };
     int rc = cli_parse (argc, argv, table, usage);
     if (rc)
         return rc;
+    dp_mechanism_t *m = &s->mechanism;
+    if (dp_mechanism_kind_parse (mechanism, &m->kind)
+    ||  dp_accountant_parse (accountant, &m->accountant)) {
+        //  Unreachable past cli_parse's choice check; kept as a usage error.
+        cli_error ("%s", util_last_error ());
+        return CLI_USAGE;
+    }
+    bool distributed = m->kind == DP_MECHANISM_DISTRIBUTED;
     const char *missing = !q? "--sampling-rate": !steps? "--steps": !delta? "--delta"
                         : calibrate && !eps? "--epsilon"
-                        : !calibrate && !z? "--noise-multiplier": NULL;
+                        : !calibrate && !distributed && !z? "--noise-multiplier"
+                        : distributed && !has_sites? "--sites"
+                        : distributed && !calibrate && !has_sigma? "--local-sigma"
+                        : distributed && !has_l2? "--l2-sensitivity"
+                        : distributed && !has_dim? "--dimension": NULL;
     if (missing) {
-        cli_error ("missing %s (see --help)", missing);
+        cli_error ("missing %s (see --help)%s", missing,
+                   distributed? " for --mechanism distributed": "");
         return CLI_USAGE;
     }
     if (calibrate? z: eps) {
@@ -86,7 +133,48 @@ s_parse (int argc, char **argv, const char *usage, bool calibrate, dp_schedule_t
                                     "`privacy calibrate`)");
         return CLI_USAGE;
     }
-    if (strcmp (conversion, "classic") == 0)
+    //  Options that belong to another mechanism are refused, not ignored.
+    const char *stray = !distributed && has_sites? "--sites"
+                      : !distributed && has_sigma? "--local-sigma"
+                      : !distributed && has_dim? "--dimension"
+                      : !distributed && has_l1? "--l1-sensitivity"
+                      : m->kind == DP_MECHANISM_GAUSSIAN && has_l2? "--l2-sensitivity"
+                      : distributed && z? "--noise-multiplier"
+                      : distributed && calibrate && has_sigma? "--local-sigma": NULL;
+    if (stray) {
+        cli_error ("%s does not apply to --mechanism %s%s", stray, mechanism,
+                   distributed && z? " (give --local-sigma)"
+                   : distributed && calibrate? " (calibrate computes it)": "");
+        return CLI_USAGE;
+    }
+    if (m->accountant == DP_ACCOUNTANT_PLD && (orders || conversion)) {
+        cli_error ("%s applies to the RDP accountants, not --accountant pld",
+                   orders? "--orders": "--conversion");
+        return CLI_USAGE;
+    }
+    if (m->accountant == DP_ACCOUNTANT_PLD && distributed) {
+        cli_error ("--accountant pld covers gaussian and discrete-gaussian; account "
+                   "--mechanism distributed with rdp or conservative");
+        return CLI_USAGE;
+    }
+    if (m->kind == DP_MECHANISM_DISCRETE_GAUSSIAN && m->accountant == DP_ACCOUNTANT_PLD
+    &&  has_l2 && l2 != floor (l2)) {
+        cli_error ("--l2-sensitivity %g: the PLD accountant's discrete Gaussian needs a whole "
+                   "number (a one-dimensional shift)", l2);
+        return CLI_USAGE;
+    }
+    if (distributed && has_l1 && l1 < l2) {
+        cli_error ("--l1-sensitivity %g is below --l2-sensitivity %g: no vector has that", l1, l2);
+        return CLI_USAGE;
+    }
+    m->l2 = has_l2? l2: 0;
+    m->l1 = has_l1? l1: 0;
+    m->sites = sites;
+    m->dim = dim;
+    if (distributed && !calibrate)
+        //  The sum's noise multiplier: sqrt(N) s / S2.
+        s->noise_multiplier = sqrt ((double) sites) * local_sigma / l2;
+    if (conversion && strcmp (conversion, "classic") == 0)
         s->conversion = DP_CONVERSION_CLASSIC;
     double *grid = NULL;
     if (orders && dp_orders_parse (orders, &grid, &s->n_orders)) {
@@ -112,6 +200,14 @@ s_print_json (json_t *o, int precision)
     return CLI_OK;
 }
 
+//  Each site's sigma for the distributed mechanism at the schedule's noise
+//  multiplier: sqrt(N) s = z S2.
+static double
+s_local_sigma (const dp_schedule_t *s)
+{
+    return s->noise_multiplier * s->mechanism.l2 / sqrt ((double) s->mechanism.sites);
+}
+
 //  `privacy epsilon` and `privacy calibrate`: one schedule, its epsilon
 //  for a given noise multiplier, or the noise multiplier for a target.
 static int
@@ -124,6 +220,9 @@ s_schedule (int argc, char **argv, bool calibrate)
                       &s, &target, &json);
     if (rc)
         return rc < 0? CLI_OK: rc;
+    const dp_mechanism_t *m = &s.mechanism;
+    bool rdp = m->accountant != DP_ACCOUNTANT_PLD;
+    bool distributed = m->kind == DP_MECHANISM_DISTRIBUTED;
     const char *conversion = dp_conversion_name (s.conversion);
     if (calibrate? dp_schedule_calibrate (&s, target, &eps, &order)
                  : dp_schedule_epsilon (&s, &eps, &order)) {
@@ -131,24 +230,42 @@ s_schedule (int argc, char **argv, bool calibrate)
         rc = CLI_FAIL;
     }
     else
-    if (json && calibrate)
-        rc = s_print_json (json_pack ("{s:f, s:f, s:f, s:s, s:f, s:f, s:I}",
-                                      "noise_multiplier", s.noise_multiplier, "epsilon", eps,
-                                      "order", order, "conversion", conversion,
-                                      "delta", s.delta, "sampling_rate", s.sampling_rate,
-                                      "steps", (json_int_t) s.steps), 12);
-    else
-    if (json)
-        rc = s_print_json (json_pack ("{s:f, s:f, s:s, s:f, s:f, s:f, s:I, s:s}",
-                                      "epsilon", eps, "order", order, "conversion", conversion,
-                                      "delta", s.delta, "sampling_rate", s.sampling_rate,
-                                      "noise_multiplier", s.noise_multiplier,
-                                      "steps", (json_int_t) s.steps,
-                                      "accountant", "rdp-poisson-subsampled-gaussian"), 10);
+    if (json) {
+        json_t *o = json_object ();
+        bool ok = o != NULL;
+        if (ok && calibrate)
+            ok = json_object_set_new (o, "noise_multiplier", json_real (s.noise_multiplier)) == 0;
+        ok = ok && json_object_set_new (o, "epsilon", json_real (eps)) == 0
+                && json_object_set_new (o, "accountant",
+                                        json_string (dp_accountant_name (m->accountant))) == 0
+                && json_object_set_new (o, "mechanism",
+                                        json_string (dp_mechanism_kind_name (m->kind))) == 0;
+        if (ok && rdp)
+            ok = json_object_set_new (o, "order", json_real (order)) == 0
+              && json_object_set_new (o, "conversion", json_string (conversion)) == 0;
+        ok = ok && json_object_set_new (o, "delta", json_real (s.delta)) == 0
+                && json_object_set_new (o, "sampling_rate", json_real (s.sampling_rate)) == 0
+                && json_object_set_new (o, "steps", json_integer ((json_int_t) s.steps)) == 0;
+        if (ok && !calibrate)
+            ok = json_object_set_new (o, "noise_multiplier", json_real (s.noise_multiplier)) == 0;
+        if (ok && distributed)
+            ok = json_object_set_new (o, "sites", json_integer (m->sites)) == 0
+              && json_object_set_new (o, "local_sigma", json_real (s_local_sigma (&s))) == 0
+              && json_object_set_new (o, "dimension", json_integer ((json_int_t) m->dim)) == 0;
+        if (!ok)
+            json_decref (o);
+        rc = s_print_json (ok? o: NULL, calibrate? 12: 10);
+    }
     else {
         if (calibrate)
             printf ("noise_multiplier %.10g\n", s.noise_multiplier);
-        printf ("epsilon %.7g\norder %g\nconversion %s\n", eps, order, conversion);
+        if (calibrate && distributed)
+            printf ("local_sigma %.10g\n", s_local_sigma (&s));
+        printf ("epsilon %.7g\n", eps);
+        if (rdp)
+            printf ("order %g\nconversion %s\n", order, conversion);
+        printf ("accountant %s\nmechanism %s\n", dp_accountant_name (m->accountant),
+                dp_mechanism_kind_name (m->kind));
     }
     free ((double *) s.orders);
     return rc;
@@ -219,7 +336,7 @@ s_sample (int argc, char **argv)
 }
 
 static const cli_command_t s_privacy [] = {
-    { "epsilon",   "epsilon of a Poisson-subsampled Gaussian schedule (RDP accountant)",
+    { "epsilon",   "epsilon of a Poisson-subsampled schedule (RDP, conservative or PLD accountant)",
       s_epsilon },
     { "calibrate", "smallest noise multiplier meeting a target epsilon", s_calibrate },
     { "sample",    "integers from the exact discrete Gaussian/Laplace sampler", s_sample },

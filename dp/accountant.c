@@ -164,60 +164,151 @@ dp_ddg_tau (double local_sigma2, uint32_t sites)
     return 10 * tau;
 }
 
-//  KLS 2021 Prop 14 / Thm 1: the unsampled Rényi bound at order alpha.
-static double
-s_ddg_unsampled (double l2, double s2, uint32_t sites, size_t dim, double tau, double alpha)
+const char *
+dp_accountant_name (dp_accountant_t accountant)
 {
-    double scale2 = l2 * l2 / ((double) sites * s2);
-    double d = (double) dim;
-    double one = alpha * scale2 / 2 + tau * d;
+    return accountant == DP_ACCOUNTANT_RDP? "rdp"
+         : accountant == DP_ACCOUNTANT_CONSERVATIVE? "conservative"
+         : accountant == DP_ACCOUNTANT_PLD? "pld": "?";
+}
+
+int
+dp_accountant_parse (const char *name, dp_accountant_t *accountant)
+{
+    const dp_accountant_t all [] = {
+        DP_ACCOUNTANT_RDP, DP_ACCOUNTANT_CONSERVATIVE, DP_ACCOUNTANT_PLD
+    };
+    for (size_t i = 0; name && i < sizeof all / sizeof all [0]; i++)
+        if (strcmp (name, dp_accountant_name (all [i])) == 0) {
+            *accountant = all [i];
+            return 0;
+        }
+    return util_error (UTIL_EINPUT, "accountant '%.40s' is not rdp, conservative or pld",
+                       name? name: "(null)");
+}
+
+//  KLS 2021 Prop 14 (Eq. 17): the unsampled Rényi bound at order alpha,
+//  the least of its three forms; the second needs the L1 sensitivity and
+//  is skipped when it is not stated (with l1 = sqrt(d) l2 it equals the
+//  third).
+static double
+s_ddg_unsampled (const dp_ddg_t *m, double tau, double alpha)
+{
+    double ns2 = (double) m->sites * m->local_sigma2;
+    double scale2 = m->l2 * m->l2 / ns2;
+    double d = (double) m->dim;
+    double best = alpha * scale2 / 2 + tau * d;
     double root = sqrt (scale2) + tau * sqrt (d);
-    double two = alpha / 2 * root * root;
-    return one < two? one: two;
+    double three = alpha / 2 * root * root;
+    if (three < best)
+        best = three;
+    if (m->l1 > 0) {
+        double two = alpha / 2 * (scale2 + 2 * m->l1 * tau / sqrt (ns2) + tau * tau * d);
+        if (two < best)
+            best = two;
+    }
+    return best;
+}
+
+//  log of the binomial expansion at integer order a >= 2 (Zhu & Wang 2019;
+//  Mironov, Talwar, Zhang 2019, Sec. 3.3):
+//    (1-q)^(a-1) (a q - q + 1) + w2 C(a,2) q^2 (1-q)^(a-2) e^eps(2)
+//      + w sum_{l=3}^{a} C(a,l) (1-q)^(a-l) q^l e^((l-1) eps(l)),
+//  with w2 = w = 1 for the tight bound (docs/privacy.md, Sec. 4.6) and
+//  w2 = 1, w = 3 for the general one (Zhu & Wang 2019, Thm 6).
+static double
+s_ddg_log_sum (double q, const dp_ddg_t *m, double tau, long a, double weight)
+{
+    double lq = log (q), l1q = log1p (-q);
+    double acc = (double) (a - 1) * l1q + log ((double) a * q - q + 1);
+    double log_coef = log ((double) a * (double) (a - 1) / 2);
+    double e2 = s_ddg_unsampled (m, tau, 2);
+    acc = s_log_add (acc, log_coef + 2 * lq + (double) (a - 2) * l1q + e2);
+    double log_w = log (weight);
+    for (long l = 3; l <= a; l++) {
+        log_coef += log ((double) (a - l + 1)) - log ((double) l);
+        double el = s_ddg_unsampled (m, tau, (double) l);
+        acc = s_log_add (acc, log_w + log_coef + (double) (a - l) * l1q
+                              + (double) l * lq + (double) (l - 1) * el);
+    }
+    return acc;
+}
+
+int
+dp_ddg_check (const dp_ddg_t *m)
+{
+    if (!(m->l2 >= 0) || !isfinite (m->l2))
+        return util_error (UTIL_EINPUT, "L2 sensitivity %g must be finite and >= 0", m->l2);
+    if (!(m->local_sigma2 >= 0.25) || !isfinite (m->local_sigma2))
+        return util_error (UTIL_EINPUT, "local sigma^2 %g must be finite and >= 1/4 (KLS 2021 Thm 1)",
+                           m->local_sigma2);
+    if (m->sites == 0 || m->dim == 0)
+        return util_error (UTIL_EINPUT, "distributed discrete Gaussian needs sites >= 1 and dimension >= 1");
+    //  ||v||_1 >= ||v||_2 for every vector: a smaller stated L1 bound is a
+    //  mistake in the inputs, not a tighter mechanism.
+    if (!(m->l1 == 0 || (m->l1 >= m->l2 && isfinite (m->l1))))
+        return util_error (UTIL_EINPUT, "L1 sensitivity %g must be 0 (not stated) or finite and "
+                           ">= the L2 sensitivity %g", m->l1, m->l2);
+    return 0;
+}
+
+int
+dp_rdp_ddg_with (dp_accountant_t accountant, double q, const dp_ddg_t *m, double alpha,
+                 double *rdp)
+{
+    if (accountant != DP_ACCOUNTANT_RDP && accountant != DP_ACCOUNTANT_CONSERVATIVE)
+        return util_error (UTIL_EINPUT, "the %s accountant has no RDP curve (use rdp or conservative)",
+                           dp_accountant_name (accountant));
+    if (!(q > 0 && q <= 1))
+        return util_error (UTIL_EINPUT, "sampling rate %g outside (0, 1]", q);
+    if (dp_ddg_check (m))
+        return -1;
+    if (!(alpha > 1 && alpha <= DP_ORDER_MAX))
+        return util_error (UTIL_EINPUT, "RDP order %g outside (1, %g]", alpha, DP_ORDER_MAX);
+    double tau = dp_ddg_tau (m->local_sigma2, m->sites);
+    double plain = s_ddg_unsampled (m, tau, alpha);
+    if (q == 1) {
+        *rdp = plain;
+        return 0;
+    }
+    double sampled;
+    if (accountant == DP_ACCOUNTANT_CONSERVATIVE) {
+        //  The general bound at the integer order ceil(alpha): RDP is
+        //  non-decreasing in alpha, so this is an upper bound.
+        long a = (long) ceil (alpha);
+        if (a < 2)
+            a = 2;
+        sampled = s_ddg_log_sum (q, m, tau, a, 3) / (double) (a - 1);
+    }
+    else {
+        //  Integer orders by the expansion; between integers k < alpha < k+1
+        //  by log-convexity of alpha -> (alpha-1) D_alpha (the log of a
+        //  moment generating function; Wang, Balle, Kasiviswanathan 2019,
+        //  as TF Privacy interpolates): (alpha-1) eps(alpha) is at most the
+        //  chord through (k, (k-1) eps(k)) and (k+1, k eps(k+1)), with
+        //  (1, 0) standing for k = 1. Never above the value at k+1.
+        double k = floor (alpha);
+        double upper = s_ddg_log_sum (q, m, tau, (long) (k < 2? 2: k + (k == alpha? 0: 1)), 1);
+        if (k == alpha)
+            sampled = upper / (alpha - 1);
+        else {
+            double lower = k < 2? 0: s_ddg_log_sum (q, m, tau, (long) k, 1);
+            double lambda = alpha - k;
+            sampled = ((1 - lambda) * lower + lambda * upper) / (alpha - 1);
+        }
+    }
+    *rdp = sampled < plain? sampled: plain;
+    if (*rdp < 0)
+        *rdp = 0;           //  rounding only: RDP is non-negative
+    return 0;
 }
 
 int
 dp_rdp_ddg (double q, double l2, double local_sigma2, uint32_t sites, size_t dim,
             double alpha, double *rdp)
 {
-    if (!(q > 0 && q <= 1))
-        return util_error (UTIL_EINPUT, "sampling rate %g outside (0, 1]", q);
-    if (!(l2 >= 0) || !isfinite (l2))
-        return util_error (UTIL_EINPUT, "L2 sensitivity %g must be finite and >= 0", l2);
-    if (!(local_sigma2 >= 0.25) || !isfinite (local_sigma2))
-        return util_error (UTIL_EINPUT, "local sigma^2 %g must be finite and >= 1/4 (KLS 2021 Thm 1)",
-                           local_sigma2);
-    if (sites == 0 || dim == 0)
-        return util_error (UTIL_EINPUT, "distributed discrete Gaussian needs sites >= 1 and dimension >= 1");
-    if (!(alpha > 1 && alpha <= DP_ORDER_MAX))
-        return util_error (UTIL_EINPUT, "RDP order %g outside (1, %g]", alpha, DP_ORDER_MAX);
-    double tau = dp_ddg_tau (local_sigma2, sites);
-    double plain = s_ddg_unsampled (l2, local_sigma2, sites, dim, tau, alpha);
-    if (q == 1) {
-        *rdp = plain;
-        return 0;
-    }
-    //  Zhu & Wang 2019, general upper bound for Poisson subsampling at
-    //  integer order a:
-    //  (1/(a-1)) log[ (1-q)^(a-1) (a q - q + 1) + C(a,2) q^2 (1-q)^(a-2) e^eps(2)
-    //                 + 3 sum_{l=3}^{a} C(a,l) (1-q)^(a-l) q^l e^((l-1) eps(l)) ].
-    long a = (long) ceil (alpha);
-    if (a < 2)
-        a = 2;
-    double lq = log (q), l1q = log1p (-q);
-    double acc = (double) (a - 1) * l1q + log ((double) a * q - q + 1);
-    double log_coef = log ((double) a * (double) (a - 1) / 2);
-    double e2 = s_ddg_unsampled (l2, local_sigma2, sites, dim, tau, 2);
-    acc = s_log_add (acc, log_coef + 2 * lq + (double) (a - 2) * l1q + e2);
-    for (long l = 3; l <= a; l++) {
-        log_coef += log ((double) (a - l + 1)) - log ((double) l);
-        double el = s_ddg_unsampled (l2, local_sigma2, sites, dim, tau, (double) l);
-        acc = s_log_add (acc, log (3.0) + log_coef + (double) (a - l) * l1q
-                              + (double) l * lq + (double) (l - 1) * el);
-    }
-    double sampled = acc / (double) (a - 1);
-    *rdp = sampled < plain? sampled: plain;
-    return 0;
+    dp_ddg_t m = { .l2 = l2, .local_sigma2 = local_sigma2, .sites = sites, .dim = dim };
+    return dp_rdp_ddg_with (DP_ACCOUNTANT_RDP, q, &m, alpha, rdp);
 }
 
 dp_curve_t *
@@ -344,24 +435,32 @@ dp_curve_add_gaussian (dp_curve_t *self, double l2, double sigma)
 }
 
 typedef struct {
-    double q, l2, local_sigma2;
-    uint32_t sites;
-    size_t dim;
-} s_ddg_t;
+    dp_accountant_t accountant;
+    double q;
+    dp_ddg_t m;
+} s_ddg_args_t;
 
 static int
 s_ddg_rdp (const void *args, double order, double *rdp)
 {
-    const s_ddg_t *a = args;
-    return dp_rdp_ddg (a->q, a->l2, a->local_sigma2, a->sites, a->dim, order, rdp);
+    const s_ddg_args_t *a = args;
+    return dp_rdp_ddg_with (a->accountant, a->q, &a->m, order, rdp);
+}
+
+int
+dp_curve_add_ddg_with (dp_curve_t *self, dp_accountant_t accountant, double q,
+                       const dp_ddg_t *m, uint64_t steps)
+{
+    s_ddg_args_t args = { accountant, q, *m };
+    return s_add_steps (self, steps, s_ddg_rdp, &args);
 }
 
 int
 dp_curve_add_ddg (dp_curve_t *self, double q, double l2, double local_sigma2,
                   uint32_t sites, size_t dim, uint64_t steps)
 {
-    s_ddg_t args = { q, l2, local_sigma2, sites, dim };
-    return s_add_steps (self, steps, s_ddg_rdp, &args);
+    dp_ddg_t m = { .l2 = l2, .local_sigma2 = local_sigma2, .sites = sites, .dim = dim };
+    return dp_curve_add_ddg_with (self, DP_ACCOUNTANT_RDP, q, &m, steps);
 }
 
 int

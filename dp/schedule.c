@@ -11,7 +11,7 @@ s_orders (const dp_schedule_t *self, size_t *n)
         return self->orders;
     }
     const double *grid;
-    *n = dp_orders_default (&grid);
+    *n = dp_orders_extended (&grid);
     return grid;
 }
 
@@ -20,9 +20,8 @@ dp_schedule_epsilon (const dp_schedule_t *self, double *epsilon, double *order)
 {
     size_t n;
     const double *orders = s_orders (self, &n);
-    return dp_epsilon_subsampled_gaussian (self->sampling_rate, self->noise_multiplier,
-                                           self->steps, self->delta, orders, n,
-                                           self->conversion, epsilon, order);
+    return dp_epsilon_with (&self->mechanism, self->sampling_rate, self->noise_multiplier,
+                            self->steps, self->delta, orders, n, self->conversion, epsilon, order);
 }
 
 int
@@ -32,10 +31,10 @@ dp_schedule_calibrate (dp_schedule_t *self, double target_epsilon, double *epsil
     size_t n;
     const double *orders = s_orders (self, &n);
     double z;
-    if (dp_calibrate_noise (target_epsilon, self->delta, self->sampling_rate, self->steps,
-                            orders, n, self->conversion, &z)
-    ||  dp_epsilon_subsampled_gaussian (self->sampling_rate, z, self->steps, self->delta,
-                                        orders, n, self->conversion, epsilon, order))
+    if (dp_calibrate_noise_with (&self->mechanism, target_epsilon, self->delta,
+                                 self->sampling_rate, self->steps, orders, n, self->conversion, &z)
+    ||  dp_epsilon_with (&self->mechanism, self->sampling_rate, z, self->steps, self->delta,
+                         orders, n, self->conversion, epsilon, order))
         return -1;
     self->noise_multiplier = z;
     return 0;

@@ -1,6 +1,7 @@
-/*  dp/schedule.h - the privacy of a training schedule: T steps of the
-    Poisson-subsampled Gaussian mechanism (DP-SGD), as `cohort privacy
-    epsilon` and `calibrate` state it.
+/*  dp/schedule.h - the privacy of a training schedule: T steps of a
+    Poisson-subsampled Gaussian, discrete Gaussian or distributed discrete
+    Gaussian mechanism (DP-SGD), as `cohort privacy epsilon` and
+    `calibrate` state it.
 
     Contents
         dp_schedule_t               sampling rate, noise multiplier, steps,
@@ -9,10 +10,12 @@
         dp_schedule_calibrate       the smallest noise multiplier meeting a
                                     target epsilon, and what it attains
 
-    The accounting is dp/calibrate.h's: the RDP of the subsampled Gaussian
-    (Mironov, Talwar, Zhang 2019) summed over the steps, converted to
-    (epsilon, delta) at each order with the chosen conversion (Mironov
-    2017, or Canonne, Kamath, Steinke 2020), minimised over the orders.
+    The accounting is dp/calibrate.h's (dp_epsilon_with): by default the
+    tight RDP of the subsampled mechanism summed over the steps, converted
+    to (epsilon, delta) at each order with the chosen conversion (Mironov
+    2017, or Canonne, Kamath, Steinke 2020), minimised over the orders
+    (by default dp_orders_extended's 347); or the conservative RDP bound;
+    or the PLD accountant (dp/pld.h), which has no orders.
 
     A schedule is a plain value whose orders are borrowed. Errors are -1
     with the reason in the error slot (util/error.h).
@@ -28,8 +31,9 @@ typedef struct {
     uint64_t steps;                 //  T >= 1
     double delta;                   //  in (0, 1)
     const double *orders;           //  the RDP orders (borrowed); NULL:
-    size_t n_orders;                //  dp_orders_default's grid
+    size_t n_orders;                //  dp_orders_extended's grid
     dp_conversion_t conversion;
+    dp_mechanism_t mechanism;       //  zero: Gaussian, tight RDP
 } dp_schedule_t;
 
 /*  The schedule's epsilon at its delta and the order attaining it (order

@@ -191,6 +191,137 @@ test_bad_arguments (void **state)
     assert_non_null (strstr (s_out, "calibrate"));
 }
 
+//  The epsilon of one JSON run, with its accountant checked.
+static double
+s_json_epsilon (const char *args, const char *accountant)
+{
+    assert_int_equal (s_run ("%s --json", args), CLI_OK);
+    json_error_t jerr;
+    json_t *o = json_loads (s_out, 0, &jerr);
+    assert_non_null (o);
+    assert_string_equal (json_string_value (json_object_get (o, "accountant")), accountant);
+    double eps = json_real_value (json_object_get (o, "epsilon"));
+    json_decref (o);
+    return eps;
+}
+
+//  The references through the command line (docs/privacy.md
+//  Sec. 4.6-4.7; the library tests say where they come from), to half a
+//  unit in the 4th decimal they are given with.
+static void
+test_mechanisms_and_accountants (void **state)
+{
+    (void) state;
+    const char *dg = "privacy epsilon --sampling-rate 0.05 --steps 200 --delta 1e-5 "
+                     "--mechanism discrete-gaussian --noise-multiplier 5";
+    assert_true (fabs (s_json_epsilon (dg, "rdp") - 0.5679) <= 5e-5);
+    char line [512];
+    snprintf (line, sizeof line, "%s --accountant conservative", dg);
+    assert_true (fabs (s_json_epsilon (line, "conservative") - 1.5952) <= 5e-5);
+    snprintf (line, sizeof line, "%s --accountant pld", dg);
+    double pld = s_json_epsilon (line, "pld");
+    //  Connect-the-dots PLD: below the RDP bound, above the exact value
+    //  (0.51500 at interval 1e-5, see test_dp_pld).
+    assert_true (pld > 0.5149 && pld < 0.5160);
+    const char *ddg = "privacy epsilon --sampling-rate 0.05 --steps 200 --delta 1e-5 "
+                      "--mechanism distributed --sites 100 --local-sigma 1 --l2-sensitivity 2 "
+                      "--l1-sensitivity 4 --dimension 100";
+    assert_true (fabs (s_json_epsilon (ddg, "rdp") - 0.5717) <= 5e-5);
+    snprintf (line, sizeof line, "%s --accountant conservative", ddg);
+    assert_true (fabs (s_json_epsilon (line, "conservative") - 1.5973) <= 5e-5);
+    //  Text output names the accountant and the mechanism.
+    assert_int_equal (s_run ("%s", ddg), CLI_OK);
+    assert_non_null (strstr (s_out, "epsilon 0.5717196\n"));
+    assert_non_null (strstr (s_out, "accountant rdp\nmechanism distributed\n"));
+    //  The Gaussian (default mechanism) under pld: the reference 5.193,
+    //  against the RDP accountant's 5.632 on dp_accounting's grid.
+    assert_true (fabs (s_json_epsilon ("privacy epsilon --sampling-rate 0.01 --steps 10000 "
+                                       "--delta 1e-5 --noise-multiplier 1.1 --accountant pld",
+                                       "pld") - 5.193) <= 5e-4);
+    //  Calibrate: the distributed mechanism prints the sites' sigma, and
+    //  reaching the target it was asked for.
+    assert_int_equal (s_run ("privacy calibrate --epsilon 0.5717196 --sampling-rate 0.05 --steps 200 "
+                             "--delta 1e-5 --mechanism distributed --sites 100 --l2-sensitivity 2 "
+                             "--l1-sensitivity 4 --dimension 100 --json"), CLI_OK);
+    json_error_t jerr;
+    json_t *o = json_loads (s_out, 0, &jerr);
+    assert_non_null (o);
+    double sigma = json_real_value (json_object_get (o, "local_sigma"));
+    assert_true (fabs (sigma - 1) < 1e-6);
+    assert_true (json_real_value (json_object_get (o, "epsilon")) <= 0.5717196);
+    json_decref (o);
+    assert_int_equal (s_run ("privacy calibrate --epsilon 0.6 --sampling-rate 0.05 --steps 200 "
+                             "--delta 1e-5 --mechanism discrete-gaussian --accountant pld"), CLI_OK);
+    assert_non_null (strstr (s_out, "noise_multiplier "));
+    assert_non_null (strstr (s_out, "accountant pld\n"));
+}
+
+static void
+test_mechanism_errors (void **state)
+{
+    (void) state;
+    const char *base = "privacy epsilon --sampling-rate 0.05 --steps 20 --delta 1e-5";
+    const char *dist = "--mechanism distributed --sites 10 --local-sigma 1 --l2-sensitivity 2 "
+                       "--dimension 5";
+    char line [512];
+    const struct { const char *args, *says; } cases [] = {
+        { "--noise-multiplier 1 --mechanism laplace", "--mechanism" },
+        { "--noise-multiplier 1 --accountant moments", "--accountant" },
+        { "--mechanism distributed --local-sigma 1 --l2-sensitivity 2 --dimension 5",
+          "missing --sites" },
+        { "--mechanism distributed --sites 10 --l2-sensitivity 2 --dimension 5",
+          "missing --local-sigma" },
+        { "--mechanism distributed --sites 10 --local-sigma 1 --dimension 5",
+          "missing --l2-sensitivity" },
+        { "--mechanism distributed --sites 10 --local-sigma 1 --l2-sensitivity 2",
+          "missing --dimension" },
+        { "--mechanism discrete-gaussian", "missing --noise-multiplier" },
+        { "--noise-multiplier 1 --sites 3", "--sites does not apply" },
+        { "--noise-multiplier 1 --local-sigma 3", "--local-sigma does not apply" },
+        { "--noise-multiplier 1 --dimension 3", "--dimension does not apply" },
+        { "--noise-multiplier 1 --l1-sensitivity 3", "--l1-sensitivity does not apply" },
+        { "--noise-multiplier 1 --l2-sensitivity 3", "--l2-sensitivity does not apply" },
+        { "--mechanism discrete-gaussian --noise-multiplier 1 --sites 3", "--sites does not apply" },
+        { "--mechanism distributed --sites 10 --local-sigma 1 --l2-sensitivity 2 --dimension 5 "
+          "--noise-multiplier 2", "--noise-multiplier does not apply" },
+        { "--mechanism distributed --sites 0 --local-sigma 1 --l2-sensitivity 2 --dimension 5",
+          "--sites" },
+        { "--mechanism distributed --sites 10 --local-sigma 0.4 --l2-sensitivity 2 --dimension 5",
+          "--local-sigma" },
+        { "--mechanism distributed --sites 10 --local-sigma 1 --l2-sensitivity 0 --dimension 5",
+          "--l2-sensitivity" },
+        { "--mechanism distributed --sites 10 --local-sigma 1 --l2-sensitivity 2 --dimension 0",
+          "--dimension" },
+        { "--mechanism distributed --sites 10 --local-sigma 1 --l2-sensitivity 2 --dimension 5 "
+          "--l1-sensitivity 1", "--l1-sensitivity 1 is below" },
+        { "--mechanism distributed --sites 10 --local-sigma 1 --l2-sensitivity 2 --dimension 5 "
+          "--l1-sensitivity x", "--l1-sensitivity" },
+        { "--mechanism distributed --sites 10 --local-sigma 1 --l2-sensitivity 2 --dimension 5 "
+          "--accountant pld", "account --mechanism distributed with rdp" },
+        { "--noise-multiplier 1 --accountant pld --orders 2,3", "--orders applies to the RDP" },
+        { "--noise-multiplier 1 --accountant pld --conversion classic",
+          "--conversion applies to the RDP" },
+        { "--mechanism discrete-gaussian --noise-multiplier 1 --l2-sensitivity 1.5 "
+          "--accountant pld", "whole number" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        snprintf (line, sizeof line, "%s %s", base, cases [i].args);
+        s_usage (line, cases [i].says);
+    }
+    //  The distributed mechanism is fine with all of it given.
+    assert_int_equal (s_run ("%s %s", base, dist), CLI_OK);
+    //  calibrate: the sites' sigma is what it computes.
+    s_usage ("privacy calibrate --epsilon 1 --delta 1e-5 --sampling-rate 0.1 --steps 10 "
+             "--mechanism distributed --sites 3 --local-sigma 1 --l2-sensitivity 2 --dimension 5",
+             "calibrate computes it");
+    s_usage ("privacy calibrate --epsilon 1 --delta 1e-5 --sampling-rate 0.1 --steps 10 "
+             "--mechanism distributed --sites 3 --l2-sensitivity 2", "missing --dimension");
+    //  A PLD over its size cap is a failure with the reason, not a crash.
+    assert_int_equal (s_run ("privacy epsilon --sampling-rate 1 --steps 1000000 --delta 1e-5 "
+                             "--noise-multiplier 0.01 --accountant pld"), CLI_FAIL);
+    assert_non_null (strstr (s_err, "buckets"));
+}
+
 int
 main (void)
 {
@@ -199,6 +330,8 @@ main (void)
         cmocka_unit_test (test_calibrate),
         cmocka_unit_test (test_sample),
         cmocka_unit_test (test_bad_arguments),
+        cmocka_unit_test (test_mechanisms_and_accountants),
+        cmocka_unit_test (test_mechanism_errors),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -200,6 +200,117 @@ test_steps (void **state)
     assert_true (steps == 34);
 }
 
+//  The mechanisms and accountants of dp_epsilon_with on the extended grid:
+//  the references (see test_dp_accountant), the Gaussian's RDP
+//  equal to dp_epsilon_subsampled_gaussian, and errors named.
+static void
+test_epsilon_with (void **state)
+{
+    (void) state;
+    const double *grid;
+    size_t n = dp_orders_extended (&grid);
+    double eps, order;
+    dp_mechanism_t dg = { .kind = DP_MECHANISM_DISCRETE_GAUSSIAN };
+    assert_int_equal (dp_epsilon_with (&dg, 0.05, 5, 200, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &eps, &order), 0);
+    assert_true (fabs (eps - 0.5679) <= 5e-5 && order == 28);
+    //  The sensitivity scales sigma with it: the same at l2 = 3.
+    dg.l2 = 3;
+    double eps3;
+    assert_int_equal (dp_epsilon_with (&dg, 0.05, 5, 200, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &eps3, NULL), 0);
+    assert_true (fabs (eps3 - eps) < 1e-9);
+    dp_mechanism_t ddg = { .kind = DP_MECHANISM_DISTRIBUTED, .l2 = 2, .l1 = 4, .sites = 100,
+                           .dim = 100 };
+    //  z = sqrt(100) * 1 / 2 = 5: local sigma 1.
+    assert_int_equal (dp_epsilon_with (&ddg, 0.05, 5, 200, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &eps, NULL), 0);
+    assert_true (fabs (eps - 0.5717) <= 5e-5);
+    ddg.accountant = DP_ACCOUNTANT_CONSERVATIVE;
+    assert_int_equal (dp_epsilon_with (&ddg, 0.05, 5, 200, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &eps, NULL), 0);
+    assert_true (fabs (eps - 1.5973) <= 5e-5);
+    //  Gaussian, tight RDP: MTZ's exact value, the same as before.
+    dp_mechanism_t g = { 0 };
+    double old;
+    assert_int_equal (dp_epsilon_with (&g, 0.01, 1.1, 500, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &eps, NULL), 0);
+    assert_int_equal (dp_epsilon_subsampled_gaussian (0.01, 1.1, 500, 1e-5, grid, n,
+                                                      DP_CONVERSION_IMPROVED, &old, NULL), 0);
+    assert_true (eps == old);
+    //  Gaussian, conservative: above the exact value, also for z < 1/2.
+    g.accountant = DP_ACCOUNTANT_CONSERVATIVE;
+    double general;
+    assert_int_equal (dp_epsilon_with (&g, 0.01, 1.1, 500, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &general, NULL), 0);
+    assert_true (general > eps);
+    assert_int_equal (dp_epsilon_with (&g, 0.01, 0.3, 5, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &general, NULL), 0);
+    //  PLD: no order; not for the distributed mechanism.
+    g.accountant = DP_ACCOUNTANT_PLD;
+    order = -1;
+    assert_int_equal (dp_epsilon_with (&g, 0.01, 1.1, 500, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &eps, &order), 0);
+    assert_true (order == 0 && eps < old);
+    ddg.accountant = DP_ACCOUNTANT_PLD;
+    assert_int_equal (dp_epsilon_with (&ddg, 0.05, 5, 200, 1e-5, grid, n, DP_CONVERSION_IMPROVED,
+                                       &eps, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "distributed"));
+    //  Bad input.
+    ddg.accountant = DP_ACCOUNTANT_RDP;
+    assert_int_equal (dp_epsilon_with (&ddg, 0.05, 5, 0, 1e-5, grid, n, 0, &eps, NULL), -1);
+    assert_int_equal (dp_epsilon_with (&ddg, 0, 5, 10, 1e-5, grid, n, 0, &eps, NULL), -1);
+    assert_int_equal (dp_epsilon_with (&ddg, 0.1, 5, 10, 1, grid, n, 0, &eps, NULL), -1);
+    assert_int_equal (dp_epsilon_with (&ddg, 0.1, NAN, 10, 1e-5, grid, n, 0, &eps, NULL), -1);
+    //  Local sigma^2 = (0.1 * 2)^2 / 100 < 1/4: an error here ...
+    assert_int_equal (dp_epsilon_with (&ddg, 0.1, 0.1, 10, 1e-5, grid, n, 0, &eps, NULL), -1);
+    dp_mechanism_t bad = { .kind = (dp_mechanism_kind_t) 9 };
+    assert_int_equal (dp_epsilon_with (&bad, 0.1, 1, 10, 1e-5, grid, n, 0, &eps, NULL), -1);
+    dp_mechanism_kind_t kind;
+    assert_int_equal (dp_mechanism_kind_parse ("distributed", &kind), 0);
+    assert_int_equal (kind, DP_MECHANISM_DISTRIBUTED);
+    assert_string_equal (dp_mechanism_kind_name (DP_MECHANISM_DISCRETE_GAUSSIAN), "discrete-gaussian");
+    assert_int_equal (dp_mechanism_kind_parse ("laplace", &kind), -1);
+    assert_int_equal (dp_mechanism_kind_parse (NULL, &kind), -1);
+    assert_string_equal (dp_mechanism_kind_name ((dp_mechanism_kind_t) 9), "?");
+}
+
+//  ... while calibration searches past such z (they do not meet the
+//  target), and never overshoots, for every mechanism and accountant.
+static void
+test_calibrate_with (void **state)
+{
+    (void) state;
+    const double *grid;
+    size_t n = dp_orders_extended (&grid);
+    const dp_mechanism_t cases [] = {
+        { .kind = DP_MECHANISM_GAUSSIAN },
+        { .kind = DP_MECHANISM_GAUSSIAN, .accountant = DP_ACCOUNTANT_CONSERVATIVE },
+        { .kind = DP_MECHANISM_GAUSSIAN, .accountant = DP_ACCOUNTANT_PLD },
+        { .kind = DP_MECHANISM_DISCRETE_GAUSSIAN, .l2 = 1 },
+        { .kind = DP_MECHANISM_DISCRETE_GAUSSIAN, .l2 = 1, .accountant = DP_ACCOUNTANT_PLD },
+        { .kind = DP_MECHANISM_DISTRIBUTED, .l2 = 2, .l1 = 4, .sites = 100, .dim = 100 },
+        { .kind = DP_MECHANISM_DISTRIBUTED, .l2 = 2, .sites = 3, .dim = 10,
+          .accountant = DP_ACCOUNTANT_CONSERVATIVE },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases [0]; k++) {
+        double z, eps, below;
+        assert_int_equal (dp_calibrate_noise_with (&cases [k], 1.0, 1e-5, 0.05, 100, grid, n,
+                                                   DP_CONVERSION_IMPROVED, &z), 0);
+        assert_int_equal (dp_epsilon_with (&cases [k], 0.05, z, 100, 1e-5, grid, n,
+                                           DP_CONVERSION_IMPROVED, &eps, NULL), 0);
+        double tol = cases [k].accountant == DP_ACCOUNTANT_PLD? 1e-5: 1e-8;
+        assert_int_equal (dp_epsilon_with (&cases [k], 0.05, z * (1 - tol), 100, 1e-5, grid, n,
+                                           DP_CONVERSION_IMPROVED, &below, NULL), 0);
+        if (!(eps <= 1.0 && below > 1.0))
+            fail_msg ("case %zu: z %.9g gives %.9g, z(1 - %g) gives %.9g", k, z, eps, tol, below);
+    }
+    //  Bad targets and step counts are refused.
+    double z;
+    assert_int_equal (dp_calibrate_noise_with (&cases [5], 0, 1e-5, 1, 1, grid, n, 0, &z), -1);
+    assert_int_equal (dp_calibrate_noise_with (&cases [5], 1, 1e-5, 1, 0, grid, n, 0, &z), -1);
+}
+
 int
 main (void)
 {
@@ -209,6 +320,8 @@ main (void)
         cmocka_unit_test (test_calibrate_reference),
         cmocka_unit_test (test_calibrate_errors),
         cmocka_unit_test (test_steps),
+        cmocka_unit_test (test_epsilon_with),
+        cmocka_unit_test (test_calibrate_with),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -110,6 +110,30 @@ test_calibrate (void **state)
     assert_true (s.noise_multiplier == 1.3);
 }
 
+//  A schedule names its mechanism and accountant; zero is the Gaussian
+//  under tight RDP, on the extended grid.
+static void
+test_mechanism (void **state)
+{
+    (void) state;
+    dp_schedule_t s = { .sampling_rate = 0.05, .noise_multiplier = 5, .steps = 200, .delta = 1e-5,
+                        .mechanism = { .kind = DP_MECHANISM_DISTRIBUTED, .l2 = 2, .l1 = 4,
+                                       .sites = 100, .dim = 100 } };
+    double eps, order;
+    assert_int_equal (dp_schedule_epsilon (&s, &eps, &order), 0);
+    assert_true (fabs (eps - 0.5717) <= 5e-5 && order == 28);
+    s.mechanism.accountant = DP_ACCOUNTANT_CONSERVATIVE;
+    assert_int_equal (dp_schedule_epsilon (&s, &eps, &order), 0);
+    assert_true (fabs (eps - 1.5973) <= 5e-5);
+    s.mechanism = (dp_mechanism_t) { .kind = DP_MECHANISM_DISCRETE_GAUSSIAN,
+                                     .accountant = DP_ACCOUNTANT_PLD };
+    assert_int_equal (dp_schedule_calibrate (&s, 0.6, &eps, &order), 0);
+    assert_true (eps <= 0.6 && order == 0);
+    assert_true (s.noise_multiplier > 4 && s.noise_multiplier < 5);
+    s.mechanism.kind = DP_MECHANISM_DISTRIBUTED;
+    assert_int_equal (dp_schedule_epsilon (&s, &eps, &order), -1);
+}
+
 int
 main (void)
 {
@@ -117,6 +141,7 @@ main (void)
         cmocka_unit_test (test_epsilon),
         cmocka_unit_test (test_epsilon_bad),
         cmocka_unit_test (test_calibrate),
+        cmocka_unit_test (test_mechanism),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
