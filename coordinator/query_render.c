@@ -741,7 +741,7 @@ static const char s_css [] =
     "svg text{font-size:11px;fill:#333}svg .axis{font-size:12px}svg .legend{font-size:12px}"
     "svg .sup{fill:#777;font-style:italic}"
     ".scroll{overflow-x:auto;max-width:100%}"
-    "table.risk th,table.risk td{font-size:.8rem;white-space:nowrap;padding:.15rem .4rem}"
+    "table.grid.risk th,table.grid.risk td{font-size:.7rem;white-space:nowrap;padding:.1rem .2rem}"
     "table.risk th:first-child{position:sticky;left:0;background:#fff;z-index:1}"
     "td.dim{color:#999;font-style:italic}"
     ".key{display:inline-block;width:.9rem;height:.9rem;border-radius:2px;margin-right:.4rem;"
@@ -2356,6 +2356,9 @@ s_html (const json_t *report, FILE *out)
         s_html_cell (out, json_object_get (left, "value"), json_object_get (left, "ci95"),
                      json_object_get (left, "suppressed"));
         fputs ("</tr></table>\n", out);
+        if (p.private && json_is_array (json_object_get (left, "ci95")))
+            fputs ("<p class=\"note\">A noisy count: [lo, hi] under it is its 95% interval for "
+                   "the DP noise, which holds the exact count with 95% probability.</p>\n", out);
     }
     fputs ("<h2>Results</h2>\n", out);
     json_t *results = json_object_get (report, "results");

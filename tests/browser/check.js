@@ -3,8 +3,8 @@
 // JSON, into <pre id="cohort-check">, which the harness reads back with
 // --dump-dom:
 //   viewport      the layout viewport's width (CSS px, without a scrollbar)
-//   height        the page's full height
-//   wide          every element that reaches past the viewport's left or
+//   height        the height of the page's content (its body and margin)
+//   wide          each outermost element that reaches past the viewport's left or
 //                 right edge and is not inside a box that scrolls (or clips)
 //                 sideways within the page; the page itself when it scrolls
 //                 sideways
@@ -16,7 +16,10 @@
     'use strict';
     var root = document.documentElement;
     var vw = root.clientWidth;
-    var found = { viewport: vw, height: root.scrollHeight, wide: [], charts: [] };
+    var body = document.body.getBoundingClientRect ();
+    var height = Math.ceil (body.bottom + window.scrollY
+                            + parseFloat (getComputedStyle (document.body).marginBottom));
+    var found = { viewport: vw, height: height, wide: [], charts: [] };
 
     function describe (e) {
         var s = e.tagName.toLowerCase ();
@@ -38,16 +41,21 @@
         return false;
     }
 
+    // Only the outermost element that is too wide is named: its rows and
+    // cells go with it.
+    var flagged = [];
     var all = document.body.getElementsByTagName ('*');
     for (var i = 0; i < all.length; i++) {
         var e = all [i];
         // A chart's inside is judged with the chart: its box is checked.
         if (e.tagName.toLowerCase () !== 'svg' && e.closest ('svg'))
             continue;
+        if (flagged.some (function (f) { return f.contains (e); }))
+            continue;
         var r = e.getBoundingClientRect ();
         if (r.width === 0 && r.height === 0)
             continue;
-        if ((r.right > vw + 0.5 || r.left < -0.5) && !contained (e))
+        if ((r.right > vw + 0.5 || r.left < -0.5) && !contained (e) && flagged.push (e))
             found.wide.push (describe (e) + ' spans x ' + Math.round (r.left) + ' to '
                              + Math.round (r.right));
     }
