@@ -429,7 +429,7 @@ static const char s_css [] =
     "footer{margin-top:2rem;color:#777;font-size:.85rem}"
     "@page{size:A4;margin:15mm 12mm}"
     "@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}"
-    ".scroll{overflow:visible}table{width:100%}table.rounds{font-size:8pt}"
+    ".scroll{overflow:visible}table.rounds{width:100%;font-size:8pt}"
     "table.rounds td,table.rounds th{padding:.1rem .3rem}"
     "tr,figure,svg,.privacy,.stamp{break-inside:avoid}h2{break-after:avoid}"
     ".privacy,.stamp,tr.failed td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
