@@ -66,6 +66,8 @@ s_py (const s_axes_t *a, double y)
     return S_CHART_H - S_PAD_B - (y - a->y_lo) / span * (S_CHART_H - S_PAD_T - S_PAD_B);
 }
 
+//  The frame, the value grid and the axis labels; the round ticks are
+//  s_round_ticks (or the chart's own).
 static void
 s_chart_open (FILE *out, const char *title, const char *ylabel, const s_axes_t *a)
 {
@@ -83,20 +85,30 @@ s_chart_open (FILE *out, const char *title, const char *ylabel, const s_axes_t *
                       "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%.3g</text>\n",
                  S_PAD_L, py, S_CHART_W - S_PAD_R, py, S_PAD_L - 6, py + 4, y);
     }
-    //  Round ticks: first and last round and up to three between.
-    double first = ceil (a->x_lo), last = floor (a->x_hi);
-    int ticks = last - first + 1 < 5? (int) (last - first + 1): 5;
-    for (int k = 0; k < ticks; k++) {
-        double x = ticks > 1? first + (last - first) * k / (ticks - 1): first;
-        x = floor (x + 0.5);
-        fprintf (out, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.0f</text>\n",
-                 s_px (a, x), S_CHART_H - S_PAD_B + 16, x);
-    }
     fprintf (out, "<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">round</text>\n"
                   "<text x=\"14\" y=\"%d\" class=\"axis\" text-anchor=\"middle\" "
                   "transform=\"rotate(-90 14 %d)\">%s</text>\n",
              (S_CHART_W - S_PAD_R + S_PAD_L) / 2, S_CHART_H - 4, S_CHART_H / 2, S_CHART_H / 2,
              ylabel);
+}
+
+static void
+s_tick (FILE *out, const s_axes_t *a, double x)
+{
+    fprintf (out, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.0f</text>\n",
+             s_px (a, x), S_CHART_H - S_PAD_B + 16, x);
+}
+
+//  Round ticks: first and last round and up to three between.
+static void
+s_round_ticks (FILE *out, const s_axes_t *a)
+{
+    double first = ceil (a->x_lo), last = floor (a->x_hi);
+    int ticks = last - first + 1 < 5? (int) (last - first + 1): 5;
+    for (int k = 0; k < ticks; k++) {
+        double x = ticks > 1? first + (last - first) * k / (ticks - 1): first;
+        s_tick (out, a, floor (x + 0.5));
+    }
 }
 
 static void
@@ -125,65 +137,118 @@ s_last_round (const json_t *rounds)
     return last;
 }
 
-//  The AUC's interval bounds are drawn as a bar on each AUC point, not as
-//  lines of their own.
+//  An evaluation round: a numbered round whose metrics hold a number for
+//  one of the charted names.
 static bool
-s_interval_key (const char *name)
+s_evaluated (const json_t *e, const char **names, size_t n_names, double *round)
 {
-    return !strcmp (name, "auc_low_90") || !strcmp (name, "auc_high_90");
+    json_t *m = json_object_get (e, "metrics");
+    double v;
+    if (!coord_render_num (e, "round", round))
+        return false;
+    for (size_t j = 0; j < n_names; j++)
+        if (coord_render_num (m, names [j], &v))
+            return true;
+    return false;
 }
+
+//  Rounds up to this many evaluations get a tick each.
+#define S_EVAL_TICKS  12
 
 void
 coord_chart_metrics (FILE *out, const json_t *report, const char **all, size_t n_all)
 {
     const char *title = "Evaluation metrics per round";
+    //  Interval bounds (auc_low_90, auc_high_90) are drawn as a bar on
+    //  their metric's points, not as lines of their own.
     const char *names [64];
     size_t n_names = 0;
     for (size_t j = 0; j < n_all && n_names < 64; j++)
-        if (!s_interval_key (all [j]))
+        if (!coord_render_bound (all [j], NULL, NULL, NULL))
             names [n_names++] = all [j];
     json_t *rounds = json_object_get (report, "rounds");
     s_axes_t a = { 1, s_last_round (rounds), 0, 1 };
-    size_t points = 0;
+    size_t evals = 0;
+    double first = 0, last = 0;
+    bool gaps = false;
     size_t i;
     json_t *e;
     json_array_foreach (rounds, i, e) {
         json_t *m = json_object_get (e, "metrics");
-        double v, r;
-        for (size_t j = 0; j < n_names; j++)
-            if (coord_render_num (e, "round", &r) && coord_render_num (m, names [j], &v)) {
-                points++;
-                if (v > a.y_hi)
-                    a.y_hi = ceil (v);
-                if (v < a.y_lo)
-                    a.y_lo = floor (v);
+        double v, r, lo, hi;
+        unsigned level;
+        if (!s_evaluated (e, names, n_names, &r))
+            continue;
+        if (evals++ == 0)
+            first = r;
+        last = r;
+        for (size_t j = 0; j < n_names; j++) {
+            if (!coord_render_num (m, names [j], &v)) {
+                gaps = true;
+                continue;
             }
+            if (coord_render_interval (m, names [j], &lo, &hi, &level)) {
+                v = lo < v? lo: v;
+                a.y_hi = hi > a.y_hi? ceil (hi): a.y_hi;
+            }
+            if (v > a.y_hi)
+                a.y_hi = ceil (v);
+            if (v < a.y_lo)
+                a.y_lo = floor (v);
+        }
     }
-    if (points == 0) {
+    if (evals == 0) {
         s_no_data (out, title, "No evaluation round reported metrics.");
         return;
     }
+    //  One evaluation is a column of points in the middle, not a lone
+    //  point at the right edge of the study's rounds.
+    if (evals == 1) {
+        a.x_lo = first - 1;
+        a.x_hi = first + 1;
+    }
     s_nice_y (&a, false);
     s_chart_open (out, title, "value", &a);
+    if (evals <= S_EVAL_TICKS)
+        json_array_foreach (rounds, i, e) {
+            double r;
+            if (s_evaluated (e, names, n_names, &r))
+                s_tick (out, &a, r);
+        }
+    else
+        s_round_ticks (out, &a);
     for (size_t j = 0; j < n_names; j++) {
         const char *color = s_colors [j % S_COLORS];
-        fprintf (out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
+        //  The line breaks where a round has no value for the metric (an
+        //  AUC left out because a noisy histogram lost a label).
+        fprintf (out, "<path class=\"metric-line\" fill=\"none\" stroke=\"%s\" "
+                      "stroke-width=\"2\" d=\"", color);
+        char move = 'M';
         json_array_foreach (rounds, i, e) {
             double v, r;
-            if (coord_render_num (e, "round", &r) && coord_render_num (json_object_get (e, "metrics"), names [j], &v))
-                fprintf (out, "%.1f,%.1f ", s_px (&a, r), s_py (&a, v));
+            if (!s_evaluated (e, names, n_names, &r))
+                continue;
+            if (!coord_render_num (json_object_get (e, "metrics"), names [j], &v)) {
+                move = 'M';
+                continue;
+            }
+            fprintf (out, "%c%.1f %.1f", move, s_px (&a, r), s_py (&a, v));
+            move = 'L';
         }
         fputs ("\"/>\n", out);
         json_array_foreach (rounds, i, e) {
             double lo, hi, r;
+            unsigned level;
             json_t *m = json_object_get (e, "metrics");
-            if (!strcmp (names [j], "auc") && coord_render_num (e, "round", &r)
-            &&  coord_render_num (m, "auc_low_90", &lo) && coord_render_num (m, "auc_high_90", &hi)
-            &&  lo >= a.y_lo && hi <= a.y_hi)
-                fprintf (out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                              "stroke-width=\"1.5\"><title>auc 90%% interval %.3f to %.3f at "
-                              "round %.0f</title></line>\n", s_px (&a, r), s_py (&a, lo),
-                         s_px (&a, r), s_py (&a, hi), color, lo, hi, r);
+            if (!coord_render_num (e, "round", &r)
+            ||  !coord_render_interval (m, names [j], &lo, &hi, &level))
+                continue;
+            fprintf (out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                          "stroke-width=\"1.5\"><title>", s_px (&a, r), s_py (&a, lo),
+                     s_px (&a, r), s_py (&a, hi), color);
+            coord_render_esc (out, names [j]);
+            fprintf (out, " %u%% interval %.3f to %.3f at round %.0f</title></line>\n",
+                     level, lo, hi, r);
         }
         json_array_foreach (rounds, i, e) {
             double v, r;
@@ -202,7 +267,18 @@ coord_chart_metrics (FILE *out, const json_t *report, const char **all, size_t n
         coord_render_esc (out, names [j]);
         fputs ("</text>\n", out);
     }
-    s_chart_close (out);
+    fputs ("</svg>\n", out);
+    if (evals == 1)
+        fprintf (out, "<p class=\"chart-note\">The study evaluated its model once, in round %.0f, "
+                      "so each metric is one point and there is no curve over the rounds. A "
+                      "study with <code>eval_every</code> = K (<code>--eval-every K</code> for "
+                      "<code>cohort simulate</code>) evaluates every K training steps; each "
+                      "evaluation spends part of &#949;.</p>\n", first);
+    else
+        fprintf (out, "<p class=\"chart-note\">%zu evaluation rounds, from round %.0f to "
+                      "round %.0f%s.</p>\n", evals, first, last,
+                 gaps? "; a gap in a line is a round that did not report that metric": "");
+    fputs ("</figure>\n", out);
 }
 
 void
@@ -232,6 +308,7 @@ coord_chart_epsilon (FILE *out, const json_t *report)
         a.y_hi = 1;
     s_nice_y (&a, false);
     s_chart_open (out, title, "&#949;", &a);
+    s_round_ticks (out, &a);
     if (has_target)
         fprintf (out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d62728\" "
                       "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" class=\"legend\" "
@@ -245,6 +322,11 @@ coord_chart_epsilon (FILE *out, const json_t *report)
         if (coord_render_num (e, "round", &r) && coord_render_num (e, "epsilon_spent", &v))
             fprintf (out, "%.1f,%.1f ", s_px (&a, r), s_py (&a, v));
     fputs ("\"/>\n", out);
+    json_array_foreach (rounds, i, e)
+        if (coord_render_num (e, "round", &r) && coord_render_num (e, "epsilon_spent", &v))
+            fprintf (out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#1f77b4\">"
+                          "<title>&#949; %.4g after round %.0f</title></circle>\n",
+                     s_px (&a, r), s_py (&a, v), v, r);
     s_chart_close (out);
 }
 
@@ -276,6 +358,7 @@ coord_chart_participation (FILE *out, const json_t *report)
         a.y_hi = 1;
     s_nice_y (&a, true);
     s_chart_open (out, title, "sites", &a);
+    s_round_ticks (out, &a);
     //  One bar per round; failed rounds in red.
     double plot_w = S_CHART_W - S_PAD_L - S_PAD_R;
     double bar = plot_w / last * 0.8;

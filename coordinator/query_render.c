@@ -737,16 +737,28 @@ static const char s_css [] =
     "overflow-x:auto}th.across{text-align:center}"
     "figcaption{font-weight:600;margin-bottom:.3rem}"
     "p.dp{color:#1f4e79;font-size:.9rem;margin:.3rem 0}p.dp.off{color:#d00;font-weight:600}"
-    "p.note{font-size:.9rem;margin:.3rem 0}"
+    "p.note{font-size:.9rem;margin:.3rem 0}p.meaning{color:#1f4e79}"
     "svg text{font-size:11px;fill:#333}svg .axis{font-size:12px}svg .legend{font-size:12px}"
     "svg .sup{fill:#777;font-style:italic}"
     ".scroll{overflow-x:auto;max-width:100%}"
-    "table.risk th,table.risk td{font-size:.8rem;white-space:nowrap;padding:.15rem .4rem}"
+    "table.grid.risk th,table.grid.risk td{font-size:.7rem;white-space:nowrap;padding:.1rem .2rem}"
     "table.risk th:first-child{position:sticky;left:0;background:#fff;z-index:1}"
     "td.dim{color:#999;font-style:italic}"
     ".key{display:inline-block;width:.9rem;height:.9rem;border-radius:2px;margin-right:.4rem;"
     "vertical-align:-.1rem}"
-    "footer{margin-top:2rem;color:#777;font-size:.85rem}";
+    "footer{margin-top:2rem;color:#777;font-size:.85rem}"
+    "svg{max-width:100%;height:auto}"
+    //  Printed: A4, the page's own margins; nothing scrolls on paper, so
+    //  boxes show all they hold and the wide tables get smaller type; no
+    //  figure, chart or table row is cut across two pages.
+    "@page{size:A4;margin:15mm 12mm}"
+    "@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}"
+    "figure,.scroll{overflow:visible}figure{padding:.3rem .5rem}"
+    "table.glm,table.coxph{font-size:8pt}"
+    "table.glm td,table.glm th,table.coxph td,table.coxph th{padding:.15rem .25rem}"
+    "table.grid.risk th,table.grid.risk td{font-size:6pt;padding:.05rem .1rem}"
+    "figure,svg,tr,.privacy,.stamp{break-inside:avoid}h2,figcaption{break-after:avoid}"
+    ".privacy,.stamp,td.sup,.key{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
 typedef struct {
     FILE *out;
@@ -831,7 +843,9 @@ s_html_dp (s_page_t *p, bool intervals)
         fprintf (p->out, "; noise: standard deviation %.3g on each released entry", sd);
     if (coord_render_num (privacy, "sites", &sites))
         fprintf (p->out, " (the sum of %.0f sites' shares)", sites);
-    fputs (intervals? ". [lo, hi] under a figure: its 95% interval for the noise.</p>\n"
+    fputs (intervals? ". [lo, hi] under a figure is its 95% interval for the DP noise: the "
+                      "figure computed without noise on the same pooled records lies in it "
+                      "with 95% probability (it says nothing of sampling error).</p>\n"
                      : ".</p>\n", p->out);
 }
 
@@ -1772,6 +1786,10 @@ s_html_km (s_page_t *p, const json_t *results, size_t from, size_t to)
             fputs ("</td></tr>\n", out);
         }
         fputs ("</table>\n", out);
+        fprintf (out, "<p class=\"note\">A median's 95%% interval runs between the grid times "
+                      "where its curve's band crosses 0.5: it holds the sampling error%s, so "
+                      "it widens where few records are still at risk.</p>\n",
+                 p->private? " and the DP noise": "");
     }
     for (size_t i = from; i < to; i++) {
         const json_t *r = json_array_get (results, i);
@@ -2218,8 +2236,18 @@ s_html_model (s_page_t *p, const json_t *results)
         coord_render_esc (out, coord_render_str (json_array_get (results, 0), "value"));
         fputs ("</p>\n", out);
     }
-    if (terms)
+    if (terms) {
         s_model_table (p, results, test);
+        fprintf (out, "<p class=\"note meaning\">Each 95%% interval is the range of %s "
+                      "consistent with the data: it holds the sampling error of the records in "
+                      "the fit%s, and one that spans %s means the data cannot tell whether the "
+                      "term raises or lowers %s.</p>\n",
+                 cox? "hazard ratios": "coefficients",
+                 p->private? " and the spread the DP noise adds (a parametric bootstrap of the "
+                             "whole fit), so it is wider than a fit on the pooled records "
+                             "would give": "",
+                 cox? "1": "0", cox? "the hazard": "the outcome");
+    }
     if (plotted) {
         bool clipped = false;
         if (s_forest (p, results, plotted, &clipped))
@@ -2328,6 +2356,9 @@ s_html (const json_t *report, FILE *out)
         s_html_cell (out, json_object_get (left, "value"), json_object_get (left, "ci95"),
                      json_object_get (left, "suppressed"));
         fputs ("</tr></table>\n", out);
+        if (p.private && json_is_array (json_object_get (left, "ci95")))
+            fputs ("<p class=\"note\">A noisy count: [lo, hi] under it is its 95% interval for "
+                   "the DP noise, which holds the exact count with 95% probability.</p>\n", out);
     }
     fputs ("<h2>Results</h2>\n", out);
     json_t *results = json_object_get (report, "results");

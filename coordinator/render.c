@@ -70,6 +70,63 @@ coord_render_str (const json_t *obj, const char *key)
     return json_is_string (v)? json_string_value (v): NULL;
 }
 
+bool
+coord_render_bound (const char *name, size_t *base_len, bool *high, unsigned *level)
+{
+    const char *sep = strrchr (name, '_');
+    if (!sep || sep == name)
+        return false;
+    //  The level: one or two digits, no leading zero.
+    const char *d = sep + 1;
+    size_t digits = strspn (d, "0123456789");
+    if (digits < 1 || digits > 2 || d [digits] || d [0] == '0')
+        return false;
+    size_t before = (size_t) (sep - name);
+    bool is_high;
+    if (before > 4 && !strncmp (sep - 4, "_low", 4))
+        is_high = false;
+    else
+    if (before > 5 && !strncmp (sep - 5, "_high", 5))
+        is_high = true;
+    else
+        return false;
+    if (base_len)
+        *base_len = before - (is_high? 5: 4);
+    if (high)
+        *high = is_high;
+    if (level)
+        *level = (unsigned) atoi (d);
+    return true;
+}
+
+bool
+coord_render_interval (const json_t *metrics, const char *name, double *lo, double *hi,
+                       unsigned *level)
+{
+    size_t len = strlen (name);
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *) metrics, key, v) {
+        size_t base;
+        bool high;
+        unsigned lvl;
+        if (!coord_render_bound (key, &base, &high, &lvl) || high || base != len
+        ||  strncmp (key, name, len))
+            continue;
+        char other [300];
+        if (snprintf (other, sizeof other, "%s_high_%u", name, lvl) >= (int) sizeof other)
+            return false;
+        double l, h;
+        if (coord_render_num (metrics, key, &l) && coord_render_num (metrics, other, &h) && l <= h) {
+            *lo = l;
+            *hi = h;
+            *level = lvl;
+            return true;
+        }
+    }
+    return false;
+}
+
 //  Collects the distinct metric names of the rounds, in order of first
 //  appearance. Returns the count.
 static size_t
@@ -338,14 +395,21 @@ s_row (FILE *out, const char *label, const json_t *v, const char *missing)
     return 0;
 }
 
+//  Tables sit in a box that scrolls sideways when they are wider than the
+//  page (a long feature list, many metrics); charts shrink with the page.
+//  Printed: A4, the page's own margins, tables wrap instead of scrolling,
+//  and no figure, chart or table row is cut across two pages.
 static const char s_css [] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:60rem;"
     "margin:2rem auto;padding:0 1rem;color:#222;line-height:1.4}"
     "h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;"
     "border-bottom:1px solid #ddd;padding-bottom:.2rem}"
     "table{border-collapse:collapse;margin:.5rem 0}th,td{text-align:left;padding:.2rem .8rem "
-    ".2rem 0;vertical-align:top}th{font-weight:600;color:#444}"
+    ".2rem 0;vertical-align:top;overflow-wrap:break-word}th{font-weight:600;color:#444}"
+    ".scroll{overflow-x:auto;max-width:100%}"
+    "table.rounds{font-size:.875rem}"
     "table.rounds td,table.rounds th{border-bottom:1px solid #eee;padding:.15rem .6rem}"
+    "table.rounds td.n{white-space:nowrap}"
     "tr.failed td{color:#b00020;background:#fff0f0}"
     ".stamp{border:4px solid #d00;color:#d00;font-weight:800;font-size:2rem;letter-spacing:.2rem;"
     "text-align:center;padding:.5rem;margin:1rem 0;transform:rotate(-1deg)}"
@@ -355,10 +419,20 @@ static const char s_css [] =
     ".status-completed{color:#1b7f2a;font-weight:600}.status-failed{color:#b00020;"
     "font-weight:600}.status-running{color:#a06000;font-weight:600}"
     ".missing{color:#b00020;font-style:italic}"
+    ".ci{color:#666;font-size:.85em;white-space:nowrap}"
+    "p.meaning{color:#1f4e79;font-size:.95rem;max-width:48rem}"
+    "p.chart-note{font-size:.9rem;color:#444;margin:.2rem 0 0}"
     "figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}"
+    "svg{max-width:100%;height:auto}"
     "svg text{font-size:11px;fill:#333}svg .axis{font-size:12px}svg .legend{font-size:12px}"
     "svg .fail{fill:#d62728;font-size:12px}"
-    "footer{margin-top:2rem;color:#777;font-size:.85rem}";
+    "footer{margin-top:2rem;color:#777;font-size:.85rem}"
+    "@page{size:A4;margin:15mm 12mm}"
+    "@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}"
+    ".scroll{overflow:visible}table.rounds{width:100%;font-size:8pt}"
+    "table.rounds td,table.rounds th{padding:.1rem .3rem}"
+    "tr,figure,svg,.privacy,.stamp{break-inside:avoid}h2{break-after:avoid}"
+    ".privacy,.stamp,tr.failed td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
 static int
 s_html_study (FILE *out, const json_t *study)
@@ -446,8 +520,55 @@ s_html_privacy (FILE *out, const json_t *privacy, bool private)
     return rc? -1: 0;
 }
 
+//  " [lo, hi]" after a metric that has an interval beside it.
+static void
+s_html_interval (FILE *out, const json_t *metrics, const char *name)
+{
+    double lo, hi;
+    unsigned level;
+    if (coord_render_interval (metrics, name, &lo, &hi, &level))
+        fprintf (out, " <span class=\"ci\" title=\"%u%% interval for the DP noise\">"
+                      "[%.3g, %.3g]</span>", level, lo, hi);
+}
+
+//  What a DP metric's interval means, in one plain sentence, under the
+//  final metrics: the first metric with an interval (the AUC) says it.
+static void
+s_html_meaning (FILE *out, const json_t *final, bool private)
+{
+    if (!private) {
+        fputs ("<p class=\"meaning\">Privacy was off: these are the exact metrics on the sites' "
+               "held-out records, with no noise and no interval.</p>\n", out);
+        return;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *) final, key, v) {
+        double x, lo, hi;
+        unsigned level;
+        if (!coord_render_num (final, key, &x) || !coord_render_interval (final, key, &lo, &hi, &level))
+            continue;
+        fputs ("<p class=\"meaning\">", out);
+        coord_render_esc (out, key);
+        fprintf (out, " (%.3g) was computed from noisy (differentially private) counts of the "
+                      "model's scores on the sites' held-out records; [%.3g, %.3g] is where it "
+                      "lands in %u%% of re-draws of that noise", x, lo, hi, level);
+        //  "Wide" against the metric's own scale: a tenth of [0, 1].
+        if (hi - lo > 0.1)
+            fputs (", wide because the evaluation spends a small share of &#949; on few "
+                   "records, so the noise is as large as many of the counts", out);
+        fputs (". It measures the privacy noise only, not how the model would do on new "
+               "patients.</p>\n", out);
+        return;
+    }
+    fputs ("<p class=\"meaning\">These metrics were computed from noisy (differentially "
+           "private) counts of the model's scores on the sites' held-out records; the report "
+           "gives no interval for them, so a small difference between two studies may be "
+           "noise.</p>\n", out);
+}
+
 static int
-s_html_metrics (FILE *out, const json_t *final)
+s_html_metrics (FILE *out, const json_t *final, bool private)
 {
     int rc = 0;
     fputs ("<h2>Final metrics</h2>\n", out);
@@ -459,18 +580,32 @@ s_html_metrics (FILE *out, const json_t *final)
     const char *key;
     json_t *v;
     json_object_foreach ((json_t *) final, key, v) {
+        //  An interval's bounds are shown beside their metric.
+        double lo, hi;
+        unsigned level;
+        size_t base;
+        if (coord_render_bound (key, &base, NULL, NULL)) {
+            char name [256];
+            snprintf (name, sizeof name, "%.*s", (int) base, key);
+            if (coord_render_interval (final, name, &lo, &hi, &level)
+            &&  json_is_number (json_object_get (final, name)))
+                continue;
+        }
         fputs ("<tr><th>", out);
         coord_render_esc (out, key);
         fputs ("</th><td>", out);
         rc |= s_html_value (out, v, "?");
+        if (json_is_number (v))
+            s_html_interval (out, final, key);
         fputs ("</td></tr>\n", out);
     }
     fputs ("</table>\n", out);
+    s_html_meaning (out, final, private);
     return rc? -1: 0;
 }
 
 static int
-s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_names)
+s_html_rounds (FILE *out, const json_t *rounds, const char **all, size_t n_all)
 {
     int rc = 0;
     fputs ("<h2>Rounds</h2>\n", out);
@@ -478,15 +613,25 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
         fputs ("<p class=\"missing\">No rounds were run.</p>\n", out);
         return 0;
     }
-    fputs ("<table class=\"rounds\">\n<tr><th>round</th><th>kind</th><th>step</th>"
-           "<th>status</th><th>&#949; spent</th><th>sites</th><th>excluded</th>"
+    //  An interval's bounds go in their metric's cell, not in columns of
+    //  their own.
+    const char *names [S_METRICS_MAX];
+    size_t n_names = 0;
+    bool intervals = false;
+    for (size_t j = 0; j < n_all; j++)
+        if (!coord_render_bound (all [j], NULL, NULL, NULL))
+            names [n_names++] = all [j];
+        else
+            intervals = true;
+    fputs ("<div class=\"scroll\"><table class=\"rounds\">\n<thead><tr><th>round</th><th>kind</th>"
+           "<th>step</th><th>status</th><th>&#949; spent</th><th>sites</th><th>excluded</th>"
            "<th>rejected messages</th>", out);
     for (size_t j = 0; j < n_names; j++) {
         fputs ("<th>", out);
         coord_render_esc (out, names [j]);
         fputs ("</th>", out);
     }
-    fputs ("</tr>\n", out);
+    fputs ("</tr></thead>\n<tbody>\n", out);
     size_t i;
     json_t *r;
     json_array_foreach (rounds, i, r) {
@@ -498,7 +643,9 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
         for (const char **c = cols; *c; c++) {
             fputs ("<td>", out);
             json_t *v = json_object_get (r, *c);
-            if (json_is_array (v) && json_array_size (v) == 0)
+            //  Nothing to show is a plain dash (a stats or eval round has
+            //  no step), not a value missing from the report.
+            if ((json_is_array (v) && json_array_size (v) == 0) || !v || json_is_null (v))
                 fputs ("&ndash;", out);
             else
                 rc |= s_html_value (out, v, "&ndash;");
@@ -512,13 +659,19 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **names, size_t n_nam
         }
         json_t *m = json_object_get (r, "metrics");
         for (size_t j = 0; j < n_names; j++) {
-            fputs ("<td>", out);
-            rc |= s_html_value (out, json_object_get (m, names [j]), "");
+            json_t *v = json_object_get (m, names [j]);
+            fputs (json_is_number (v)? "<td class=\"n\">": "<td>", out);
+            rc |= s_html_value (out, v, "");
+            if (json_is_number (v))
+                s_html_interval (out, m, names [j]);
             fputs ("</td>", out);
         }
         fputs ("</tr>\n", out);
     }
-    fputs ("</table>\n", out);
+    fputs ("</tbody></table></div>\n", out);
+    if (intervals)
+        fputs ("<p class=\"chart-note\">[lo, hi] after a metric: its interval for the DP noise "
+               "(see the final metrics).</p>\n", out);
     return rc? -1: 0;
 }
 
@@ -596,7 +749,7 @@ s_render_html (const json_t *report, FILE *out)
                  eps, delta);
 
     if (s_html_study (out, study) || s_html_privacy (out, privacy, private)
-    ||  s_html_metrics (out, json_object_get (report, "final_metrics")))
+    ||  s_html_metrics (out, json_object_get (report, "final_metrics"), private))
         return -1;
 
     fputs ("<h2>Charts</h2>\n", out);

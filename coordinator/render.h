@@ -25,8 +25,12 @@
               fields, a blank line, then one row per round with a header
               row (a column per metric seen in any round);
       "html"  one self-contained HTML5 file: no scripts, no external
-              resources; inline SVG charts of the evaluation metrics, the
-              epsilon spent and the participation per round; a privacy block
+              resources; inline SVG charts of the evaluation metrics (every
+              evaluation round; one evaluation said in words), the epsilon
+              spent and the participation per round; each metric's interval
+              (<metric>_low_<level>, _high_<level>) beside it with one plain
+              sentence on what it means; tables that scroll sideways in
+              their own box; a print style for A4; a privacy block
               that always states epsilon, delta, the accountant, the
               conversion, the unit and the neighbouring relation (or says
               that the report does not state one); "NOT PRIVATE" stamped in

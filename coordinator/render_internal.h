@@ -28,6 +28,19 @@ bool coord_render_num (const json_t *obj, const char *key, double *out);
 /*  obj[key] if it is a string, else NULL. Borrowed. */
 const char *coord_render_str (const json_t *obj, const char *key);
 
+/*  Whether a metric name is the bound of an interval reported beside
+    another metric: "<base>_low_<level>" or "<base>_high_<level>" with
+    level 1..99 in percent ("auc_low_90"). When it is, and the pointers are
+    not NULL: *base_len the length of <base>, *high which bound, *level. */
+bool coord_render_bound (const char *name, size_t *base_len, bool *high, unsigned *level);
+
+/*  The interval reported beside metrics[name]: true with *lo, *hi and
+    *level (percent) when metrics holds "<name>_low_<level>" and
+    "<name>_high_<level>" as numbers, lo <= hi; false (outputs untouched)
+    otherwise. */
+bool coord_render_interval (const json_t *metrics, const char *name, double *lo, double *hi,
+                            unsigned *level);
+
 /*  The three SVG charts of the HTML page. */
 void coord_chart_metrics (FILE *out, const json_t *report, const char **names, size_t n_names);
 void coord_chart_epsilon (FILE *out, const json_t *report);

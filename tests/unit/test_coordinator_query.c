@@ -1123,6 +1123,9 @@ test_html (void **state)
     assert_null (strstr (html, "NOT PRIVATE"));
     s_has (html, "<td class=\"sup\"");
     s_has (html, "<span class=\"ci\" title=\"95% interval for the DP noise\">[");
+    s_has (html, "[lo, hi] under a figure is its 95% interval for the DP noise: the figure "
+                 "computed without noise on the same pooled records lies in it with 95% "
+                 "probability (it says nothing of sampling error).");
     s_has (html, "say &quot;hi&quot;");
     assert_null (strstr (html, "say \"hi\""));
     s_has (html, "Pearson's &#967;&#178;");
@@ -1667,6 +1670,8 @@ test_km_html (void **state)
     //  No figure here has a bare [lo, hi] under it.
     assert_null (strstr (html, "[lo, hi] under a figure"));
     s_has (html, "Number at risk at each grid point (noisy, as released)");
+    s_has (html, "A median's 95% interval runs between the grid times where its curve's band "
+                 "crosses 0.5: it holds the sampling error and the DP noise, so it widens");
     s_km_steps_of (html, 0);
     s_km_steps_of (html, 1);
     free (html);

@@ -349,6 +349,10 @@ test_model_binomial_html (void **state)
     s_has (table, "<tr><th>term</th><th>estimate</th><th>std. error</th><th>z</th><th>p</th>"
                   "<th>95% interval</th><th>odds ratio</th><th>its 95% interval</th></tr>\n");
     assert_null (strstr (html, "<th>t</th>"));
+    //  Privacy off: the intervals hold the sampling error only.
+    s_has (html, "it holds the sampling error of the records in the fit, and one that spans 0 "
+                 "means");
+    assert_null (strstr (html, "the spread the DP noise adds"));
     char want [512], a [32], b [32], c [32], d [32], e [32], f [32], g [32], h [32], k [32];
     for (size_t i = 0; i < S_PIMA; i++) {
         const double *v = s_pima [i].v;
@@ -513,6 +517,13 @@ test_model_binomial_dp (void **state)
         fail_msg ("%s", util_last_error ());
     s_clean (html);
     s_has (html, "<p class=\"dp\">&#949; = 1, &#948; = 1e-05");
+    //  What an interval means, in one sentence under the table.
+    s_has (html, "<p class=\"note meaning\">Each 95% interval is the range of coefficients "
+                 "consistent with the data: it holds the sampling error of the records in the "
+                 "fit and the spread the DP noise adds (a parametric bootstrap of the whole "
+                 "fit), so it is wider than a fit on the pooled records would give, and one "
+                 "that spans 0 means the data cannot tell whether the term raises or lowers "
+                 "the outcome.</p>");
     //  Each missing figure a dash: triceps's four and its odds ratio's
     //  interval; exp() of insulin's bounds and of pedigree's beyond a
     //  double.
@@ -775,6 +786,11 @@ test_model_coxph_dp (void **state)
     if (!html)
         fail_msg ("%s", util_last_error ());
     s_clean (html);
+    s_has (html, "Each 95% interval is the range of hazard ratios consistent with the data: "
+                 "it holds the sampling error of the records in the fit and the spread the DP "
+                 "noise adds");
+    s_has (html, "one that spans 1 means the data cannot tell whether the term raises or "
+                 "lowers the hazard.</p>");
     const char *dash = "<span class=\"na\" title=\"not available\">&mdash;</span>";
     char want [1024];
     snprintf (want, sizeof want, "<tr><th>age</th><td class=\"n\">1.011</td><td class=\"n\">%s "

@@ -144,6 +144,69 @@ test_html_private (void **state)
     json_decref (r);
 }
 
+//  A DP metric with an interval: the interval beside it (final metrics and
+//  rounds), one plain sentence on what it means, no columns of its own for
+//  the bounds; the rounds table scrolls in its own box; the page prints on
+//  A4.
+static void
+test_html_intervals (void **state)
+{
+    (void) state;
+    json_t *r = s_example ();
+    json_t *final = json_object_get (r, "final_metrics");
+    json_object_set_new (final, "auc", json_real (0.991));
+    json_object_set_new (final, "auc_low_90", json_real (0.61));
+    json_object_set_new (final, "auc_high_90", json_real (1.0));
+    json_t *m = json_object_get (json_array_get (json_object_get (r, "rounds"), 19), "metrics");
+    json_object_set_new (m, "auc_low_90", json_real (0.7));
+    json_object_set_new (m, "auc_high_90", json_real (0.99));
+    char *html = s_render (r, "html");
+    assert_non_null (html);
+    assert_non_null (strstr (html, "<tr><th>auc</th><td>0.991 <span class=\"ci\" title=\"90% "
+                                   "interval for the DP noise\">[0.61, 1]</span></td></tr>"));
+    assert_null (strstr (html, "<th>auc_low_90</th>"));
+    assert_null (strstr (html, "<th>auc_high_90</th>"));
+    assert_non_null (strstr (html, "<p class=\"meaning\">auc (0.991) was computed from noisy "
+                                   "(differentially private) counts of the model's scores on the "
+                                   "sites' held-out records; [0.61, 1] is where it lands in 90% "
+                                   "of re-draws of that noise, wide because"));
+    assert_non_null (strstr (html, "not how the model would do on new patients.</p>"));
+    //  The rounds: the interval in the auc cell, no bound columns.
+    assert_non_null (strstr (html, "<td class=\"n\">0.9771 <span class=\"ci\" title=\"90% "
+                                   "interval for the DP noise\">[0.7, 0.99]</span></td>"));
+    assert_non_null (strstr (html, "<th>auc</th><th>accuracy</th><th>log_loss</th></tr></thead>"));
+    assert_non_null (strstr (html, "[lo, hi] after a metric: its interval for the DP noise"));
+    assert_non_null (strstr (html, "<div class=\"scroll\"><table class=\"rounds\">"));
+    //  A stats or eval round has no step: a plain dash.
+    assert_non_null (strstr (html, "<td>eval</td><td>&ndash;</td>"));
+    //  Print: A4, nothing scrolls, charts shrink with the page.
+    assert_non_null (strstr (html, "@page{size:A4;"));
+    assert_non_null (strstr (html, "@media print{"));
+    assert_non_null (strstr (html, ".scroll{overflow:visible}"));
+    assert_non_null (strstr (html, "svg{max-width:100%;height:auto}"));
+    free (html);
+
+    //  A narrow interval is not called wide.
+    json_object_set_new (final, "auc_low_90", json_real (0.95));
+    html = s_render (r, "html");
+    assert_non_null (strstr (html, "of re-draws of that noise. It measures"));
+    assert_null (strstr (html, "wide because"));
+    free (html);
+
+    //  Without an interval the sentence says there is none; privacy off
+    //  says the metrics are exact.
+    json_object_del (final, "auc_low_90");
+    html = s_render (r, "html");
+    assert_non_null (strstr (html, "the report gives no interval for them"));
+    assert_non_null (strstr (html, "<th>auc_high_90</th>"));   //  a lone bound is a metric
+    free (html);
+    json_object_set_new (json_object_get (r, "privacy"), "private", json_false ());
+    html = s_render (r, "html");
+    assert_non_null (strstr (html, "Privacy was off: these are the exact metrics"));
+    free (html);
+    json_decref (r);
+}
+
 static void
 test_html_not_private (void **state)
 {
@@ -356,6 +419,7 @@ main (void)
         cmocka_unit_test (test_json),
         cmocka_unit_test (test_csv),
         cmocka_unit_test (test_html_private),
+        cmocka_unit_test (test_html_intervals),
         cmocka_unit_test (test_html_not_private),
         cmocka_unit_test (test_html_escaping),
         cmocka_unit_test (test_html_edge_cases),
