@@ -184,6 +184,11 @@ s_send (site_worker_t *self, const char *study_id, uint32_t round, proto_msg_t *
                       util_last_error ());
 }
 
+//  The hello, every 2 s, carries what this site's ledger holds for each of
+//  its datasets (cohort budget): the budget and the epsilon spent at its
+//  delta. A dataset never offered has no ledger entry yet: its budget is
+//  the config's and nothing is spent. One the ledger cannot read is left
+//  out rather than guessed.
 static void
 s_hello (site_worker_t *self)
 {
@@ -191,9 +196,35 @@ s_hello (site_worker_t *self)
     hello.role = "site";
     hello.name = self->cfg->name;
     hello.index = self->cfg->index;
+    Cohort__DatasetBudget budget [SITE_DATASETS_MAX];
+    Cohort__DatasetBudget *list [SITE_DATASETS_MAX];
+    for (size_t i = 0; i < self->cfg->n_datasets && i < PROTO_BUDGETS_MAX; i++) {
+        Cohort__DatasetBudget *b = &budget [hello.n_budget];
+        cohort__dataset_budget__init (b);
+        b->dataset = self->cfg->datasets [i].name;
+        if (dp_ledger_budget (self->ledger, SITE_LEDGER_SCOPE, b->dataset,
+                              &b->epsilon_budget, &b->delta) == 0) {
+            if (dp_ledger_epsilon_spent (self->ledger, SITE_LEDGER_SCOPE, b->dataset,
+                                         &b->epsilon_spent))
+                continue;
+        }
+        else
+        if (util_last_code () == UTIL_EREFUSED) {
+            b->epsilon_budget = self->cfg->budget_epsilon;
+            b->delta = self->cfg->budget_delta;
+        }
+        else
+            continue;
+        list [hello.n_budget++] = b;
+    }
+    hello.budget = list;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
     msg.hello = &hello;
+    //  The hello must go whatever the ledger holds: one the decoder would
+    //  refuse (a dataset name too long, registered twice) goes without.
+    if (proto_validate (&msg))
+        hello.n_budget = 0;
     s_send (self, "", 0, &msg);
 }
 
