@@ -56,6 +56,7 @@ struct _site_worker_t {
     ingest_endpoint_t *endpoint;      //  gateways' ingest, if configured
     audit_log_t *audit;             //  this thread's handle, if configured
     char actor [AUDIT_ACTOR_MAX];
+    bool charged;                   //  the ledger changed: say so in a hello now
 };
 
 site_worker_t *
@@ -377,6 +378,7 @@ s_check_subset (site_worker_t *self)
         util_error_context ("budget");
         goto done;
     }
+    self->charged = true;
     dp_rational_t s2;
     dp_dgauss_t gauss;
     int64_t noisy = n;
@@ -614,6 +616,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
             s_reason (self, why, sizeof why, "budget: ");
             goto done;
         }
+        self->charged = true;
         double eps = 0, order = 0;
         bool converted = dp_curve_epsilon (charge, self->cfg->budget_delta,
                                            DP_CONVERSION_IMPROVED, &eps, &order) == 0;
@@ -816,8 +819,10 @@ site_worker_run (site_worker_t *self, volatile bool *stop)
         if (zpoller_terminated (poller))
             break;
         //  Hello doubles as the heartbeat and re-registers after a
-        //  coordinator restart.
-        if (zclock_mono () >= next_hello) {
+        //  coordinator restart; it also goes at once after a ledger charge,
+        //  so that cohort budget is current when a query's report is.
+        if (zclock_mono () >= next_hello || self->charged) {
+            self->charged = false;
             s_hello (self);
             next_hello = zclock_mono () + 2000;
         }
