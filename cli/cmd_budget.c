@@ -66,9 +66,9 @@ s_print (const json_t *answer, FILE *out)
             fprintf (out, " %s", json_string_value (row));
         fputc ('\n', out);
     }
-    fputs ("\n  - Each site keeps its own ledger and refuses what would go over its budget; "
-           "spent is its accountant's total (RDP, converted at the budget's delta), which is "
-           "usually less than the sum of the reports' epsilons.\n", out);
+    fputs ("\n  - Each site keeps its own ledger and refuses what would go over its budget.\n"
+           "  - Spent is the site's accountant's total (RDP, converted at the budget's delta),\n"
+           "    usually less than the sum of the reports' epsilons.\n", out);
 }
 
 int

@@ -105,6 +105,11 @@ def _privacy_attrs(report):
 
 def privacy_line(attrs):
     """The line under every result: what it cost, or that it is not private."""
+    if "silent" in attrs:
+        line = "each site's own ledger, as it last reported it; asking costs no privacy"
+        if attrs["silent"]:
+            line = "no budget reported by: %s\n%s" % (" ".join(attrs["silent"]), line)
+        return line
     if "epsilon" not in attrs:
         return ""
     if attrs.get("not_private"):

@@ -91,6 +91,7 @@ def test_budget_follows_the_ledgers(analyst):
     # step at the budget's delta smaller than 0.7, never nothing).
     assert (gained > 0.05).all() and (gained <= 0.7 + 1e-9).all()
     assert after.attrs["silent"] == []
+    assert "asking costs no privacy" in repr(after)
 
 
 def test_budget_unknown_dataset(analyst):
