@@ -785,10 +785,13 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
 }
 
 //  Takes the feature names of the first site that accepted. 0, or -1
-//  (UTIL_ENOMEM) with nothing taken.
+//  (UTIL_ENOMEM) with nothing taken. A query's acceptance has none, and
+//  nothing is taken (each acceptor would otherwise leave an empty list).
 static int
 s_take_features (self_t *self, const Cohort__StudyAccept *a)
 {
+    if (a->n_features == 0)
+        return 0;
     char **names = util_calloc (a->n_features, sizeof (char *));
     for (size_t i = 0; names && i < a->n_features; i++)
         if (!(names [i] = util_strdup (a->features [i]))) {
