@@ -43,6 +43,7 @@ typedef struct {
     bool terminated;
     model_dict_t *dict;             //  the consortium's data dictionary (NULL: none)
     char *dict_text;                //  ... as offered with every query
+    json_t *budgets;                //  site name -> its last hello's ledger report
 } self_t;
 
 static void
@@ -67,6 +68,7 @@ s_destroy (self_t **self_p)
     coord_config_destroy (&self->cfg);
     model_dict_destroy (&self->dict);
     free (self->dict_text);
+    json_decref (self->budgets);
     free (self);
     *self_p = NULL;
 }
@@ -562,6 +564,8 @@ s_admit (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
     return false;
 }
 
+static void s_keep_budget (self_t *self, const Cohort__Hello *hello);
+
 static void
 s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const char *user_id)
 {
@@ -583,6 +587,103 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
     if (fresh)
         zsys_info ("coordinator: site %s (share %u) connected%s", hello->name, hello->index,
                    self->sites.n > known? "": " again");
+    if (slot >= 0)
+        s_keep_budget (self, hello);
+}
+
+//  ---------------------------------------------------------------------
+//  Budgets (cohort budget): what each site's ledger holds, as its last
+//  hello reported it. The coordinator keeps no ledger of its own and adds
+//  nothing: a site that reported none is listed as silent.
+
+//  Keeps an accepted site's report, replacing its previous one. Out of
+//  memory, the previous report goes too (an old figure is not kept as new).
+static void
+s_keep_budget (self_t *self, const Cohort__Hello *hello)
+{
+    if (!self->budgets && !(self->budgets = json_object ()))
+        return;
+    json_object_del (self->budgets, hello->name);
+    json_t *datasets = json_array ();
+    for (size_t i = 0; datasets && i < hello->n_budget; i++) {
+        const Cohort__DatasetBudget *b = hello->budget [i];
+        if (json_array_append_new (datasets, json_pack ("{s:s,s:f,s:f,s:f}",
+                "dataset", b->dataset, "epsilon_budget", b->epsilon_budget,
+                "epsilon_spent", b->epsilon_spent, "delta", b->delta))) {
+            json_decref (datasets);
+            datasets = NULL;
+        }
+    }
+    if (datasets && hello->n_budget)
+        json_object_set_new (self->budgets, hello->name,
+                             json_pack ("{s:I,s:o}", "at", (json_int_t) zclock_mono (),
+                                        "datasets", datasets));
+    else
+        json_decref (datasets);
+}
+
+static int
+s_budget_order (const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *) a, *y = *(json_t *const *) b;
+    int c = strcmp (json_string_value (json_object_get (x, "dataset")),
+                    json_string_value (json_object_get (y, "dataset")));
+    return c? c: strcmp (json_string_value (json_object_get (x, "site")),
+                         json_string_value (json_object_get (y, "site")));
+}
+
+//  {"budget": [{dataset, site, epsilon_budget, epsilon_spent, epsilon_left,
+//  delta, age_s}, ...] by dataset then site, "silent": [sites that reported
+//  no budget]}, or NULL out of memory.
+static json_t *
+s_budget_answer (self_t *self)
+{
+    json_t *rows = json_array (), *silent = json_array ();
+    json_t **order = util_calloc (COORD_SLOTS * PROTO_BUDGETS_MAX, sizeof *order);
+    size_t n = 0;
+    bool ok = rows && silent && order;
+    int64_t now = zclock_mono ();
+    for (unsigned s = 0; ok && s < self->sites.n; s++) {
+        const char *name = self->sites.site [s].name;
+        json_t *report = self->budgets? json_object_get (self->budgets, name): NULL;
+        if (!report) {
+            ok = !json_array_append_new (silent, json_string (name));
+            continue;
+        }
+        double age = (double) (now - json_integer_value (json_object_get (report, "at"))) / 1e3;
+        size_t i;
+        json_t *b;
+        json_array_foreach (json_object_get (report, "datasets"), i, b) {
+            double budget = json_real_value (json_object_get (b, "epsilon_budget"));
+            double spent = json_real_value (json_object_get (b, "epsilon_spent"));
+            json_t *row = json_pack ("{s:O,s:s,s:O,s:O,s:f,s:O,s:f}",
+                "dataset", json_object_get (b, "dataset"), "site", name,
+                "epsilon_budget", json_object_get (b, "epsilon_budget"),
+                "epsilon_spent", json_object_get (b, "epsilon_spent"),
+                "epsilon_left", spent < budget? budget - spent: 0.0,
+                "delta", json_object_get (b, "delta"), "age_s", age);
+            if (!row || n == COORD_SLOTS * PROTO_BUDGETS_MAX) {
+                json_decref (row);
+                ok = false;
+                break;
+            }
+            order [n++] = row;
+        }
+    }
+    if (ok)
+        qsort (order, n, sizeof *order, s_budget_order);
+    for (size_t i = 0; i < n; i++)
+        if (ok && json_array_append (rows, order [i]))
+            ok = false;
+    for (size_t i = 0; i < n; i++)
+        json_decref (order [i]);
+    free (order);
+    json_t *answer = ok? json_pack ("{s:O,s:O}", "budget", rows, "silent", silent): NULL;
+    json_decref (rows);
+    json_decref (silent);
+    if (!answer)
+        util_error (UTIL_ENOMEM, "budget: out of memory");
+    return answer;
 }
 
 static void
@@ -684,10 +785,13 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
 }
 
 //  Takes the feature names of the first site that accepted. 0, or -1
-//  (UTIL_ENOMEM) with nothing taken.
+//  (UTIL_ENOMEM) with nothing taken. A query's acceptance has none, and
+//  nothing is taken (each acceptor would otherwise leave an empty list).
 static int
 s_take_features (self_t *self, const Cohort__StudyAccept *a)
 {
+    if (a->n_features == 0)
+        return 0;
     char **names = util_calloc (a->n_features, sizeof (char *));
     for (size_t i = 0; names && i < a->n_features; i++)
         if (!(names [i] = util_strdup (a->features [i]))) {
@@ -914,6 +1018,14 @@ s_on_message (self_t *self)
         case COHORT__ENVELOPE__BODY_REPORT_REQUEST: {
             bool report = msg->body_case == COHORT__ENVELOPE__BODY_REPORT_REQUEST;
             json_t *json = s_lookup (self, msg->study_id, report);
+            if (json)
+                s_reply (self, identity, true, json);
+            else
+                s_refuse (self, identity, util_last_error ());
+            break;
+        }
+        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST: {
+            json_t *json = s_budget_answer (self);
             if (json)
                 s_reply (self, identity, true, json);
             else

@@ -163,6 +163,17 @@ coord_client_report (coord_client_t *self, const char *study_id, json_t **report
 }
 
 int
+coord_client_budget (coord_client_t *self, json_t **budget)
+{
+    Cohort__BudgetRequest req = COHORT__BUDGET_REQUEST__INIT;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "";
+    msg.body_case = COHORT__ENVELOPE__BODY_BUDGET_REQUEST;
+    msg.budget_request = &req;
+    return s_request (self, &msg, budget);
+}
+
+int
 coord_client_follow (coord_client_t *self, const char *study_id, double timeout_s,
                      coord_client_progress_fn *progress, void *arg, json_t **final)
 {

@@ -17,6 +17,7 @@
         coord_client_launch         launches a study
         coord_client_status         a study's status
         coord_client_report         a study's report
+        coord_client_budget         every site's privacy budget per dataset
         coord_client_follow         follows a study until it ends
         coord_query_request_t, coord_query_definition, coord_client_query
                                     an analyst's query: its definition, and
@@ -50,6 +51,13 @@ int coord_client_status (coord_client_t *self, const char *study_id, json_t **st
 
 /*  The report JSON (docs/report.md; new reference). */
 int coord_client_report (coord_client_t *self, const char *study_id, json_t **report);
+
+/*  What each site's ledger holds per dataset, as the site last reported it
+    (new reference): {"budget": [{"dataset", "site", "epsilon_budget",
+    "epsilon_spent", "epsilon_left", "delta", "age_s"}, ...] by dataset then
+    site, "silent": [names of connected sites that reported none]}. age_s:
+    seconds since that site's report (sites report every 2 s). */
+int coord_client_budget (coord_client_t *self, json_t **budget);
 
 /*  A query as an analyst asks it (cohort query). */
 typedef struct {

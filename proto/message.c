@@ -71,6 +71,39 @@ s_check_bytes (const char *field, ProtobufCBinaryData data)
     return 0;
 }
 
+//  A site's hello may carry its ledger per dataset: named, at most
+//  PROTO_BUDGETS_MAX of them, only from a site, each dataset once, a budget
+//  in (0, 1e12], a spend in [0, 1e12] and a delta in (0, 1).
+static int
+s_check_budgets (const Cohort__Hello *h)
+{
+    if (h->n_budget && strcmp (h->role, "site"))
+        return util_error (UTIL_EINPUT, "hello.budget: only a site reports a budget");
+    if (h->n_budget > PROTO_BUDGETS_MAX)
+        return util_error (UTIL_EINPUT, "hello.budget: %zu entries, more than %d",
+                           h->n_budget, PROTO_BUDGETS_MAX);
+    for (size_t i = 0; i < h->n_budget; i++) {
+        const Cohort__DatasetBudget *b = h->budget [i];
+        if (s_check_text ("hello.budget.dataset", b->dataset, PROTO_NAME_MAX, 0))
+            return -1;
+        if (!*b->dataset)
+            return util_error (UTIL_EINPUT, "hello.budget[%zu].dataset: empty", i);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp (h->budget [j]->dataset, b->dataset))
+                return util_error (UTIL_EINPUT, "hello.budget[%zu]: dataset '%s' twice",
+                                   i, b->dataset);
+        if (!isfinite (b->epsilon_budget) || !(b->epsilon_budget > 0)
+        ||  b->epsilon_budget > PROTO_PARAM_ABS_MAX)
+            return util_error (UTIL_EINPUT, "hello.budget[%zu].epsilon_budget: not in (0, 1e12]", i);
+        if (!isfinite (b->epsilon_spent) || b->epsilon_spent < 0
+        ||  b->epsilon_spent > PROTO_PARAM_ABS_MAX)
+            return util_error (UTIL_EINPUT, "hello.budget[%zu].epsilon_spent: not in [0, 1e12]", i);
+        if (!isfinite (b->delta) || !(b->delta > 0) || !(b->delta < 1))
+            return util_error (UTIL_EINPUT, "hello.budget[%zu].delta: not in (0, 1)", i);
+    }
+    return 0;
+}
+
 int
 proto_validate (const proto_msg_t *m)
 {
@@ -82,6 +115,7 @@ proto_validate (const proto_msg_t *m)
     int idless = body == COHORT__ENVELOPE__BODY_HELLO || body == COHORT__ENVELOPE__BODY_HEARTBEAT
               || body == COHORT__ENVELOPE__BODY_ERROR || body == COHORT__ENVELOPE__BODY_LAUNCH
               || body == COHORT__ENVELOPE__BODY_STATUS_REQUEST
+              || body == COHORT__ENVELOPE__BODY_BUDGET_REQUEST
               || body == COHORT__ENVELOPE__BODY_REPLY;
     if (s_check_id (m->study_id, idless))
         return -1;
@@ -97,7 +131,7 @@ proto_validate (const proto_msg_t *m)
                 return util_error (UTIL_EINPUT, "hello.name: empty");
             if (!strcmp (h->role, "site") && (h->index < 1 || h->index > 64))
                 return util_error (UTIL_EINPUT, "hello.index: %u outside 1..64", h->index);
-            return 0;
+            return s_check_budgets (h);
         }
         case COHORT__ENVELOPE__BODY_OFFER: {
             const Cohort__StudyOffer *o = m->offer;
@@ -176,6 +210,7 @@ proto_validate (const proto_msg_t *m)
         case COHORT__ENVELOPE__BODY_HEARTBEAT:
         case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
         case COHORT__ENVELOPE__BODY_REPORT_REQUEST:
+        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:
             return 0;
         case COHORT__ENVELOPE__BODY_ERROR:
             return s_check_text ("error.message", m->error->message, PROTO_TEXT_MAX, 0);
@@ -336,6 +371,7 @@ proto_body_name (const proto_msg_t *msg)
         case COHORT__ENVELOPE__BODY_STATUS_REQUEST:  return "status_request";
         case COHORT__ENVELOPE__BODY_REPORT_REQUEST:  return "report_request";
         case COHORT__ENVELOPE__BODY_REPLY:           return "reply";
+        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:  return "budget_request";
         default:                                     return "none";
     }
 }

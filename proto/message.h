@@ -6,7 +6,7 @@
     macros). proto_decode() refuses anything a peer could use to make the
     receiver misbehave: a buffer over PROTO_MSG_MAX, no body, a study id
     that is not 1..PROTO_ID_MAX characters of [A-Za-z0-9_-] (empty allowed
-    only for hello, heartbeat, error, launch and status requests), strings
+    only for hello, heartbeat, error, launch, status and budget requests), strings
     over their limits or with control characters, repeated fields over their
     counts, non-finite doubles, out-of-range rates, deadlines, kinds and
     share indices. Each refusal is one line naming the field.
@@ -49,6 +49,7 @@
 #define PROTO_PARAM_ABS_MAX  1e12                 //  |parameter| bound
 #define PROTO_DEADLINE_MAX   86400000ULL          //  one day, in ms
 #define PROTO_RECORDS_MAX    ((uint64_t) 1 << 40)
+#define PROTO_BUDGETS_MAX    64                   //  datasets in a site's hello
 
 typedef Cohort__Envelope proto_msg_t;
 

@@ -56,6 +56,7 @@ struct _site_worker_t {
     ingest_endpoint_t *endpoint;      //  gateways' ingest, if configured
     audit_log_t *audit;             //  this thread's handle, if configured
     char actor [AUDIT_ACTOR_MAX];
+    bool charged;                   //  the ledger changed: say so in a hello now
 };
 
 site_worker_t *
@@ -184,6 +185,11 @@ s_send (site_worker_t *self, const char *study_id, uint32_t round, proto_msg_t *
                       util_last_error ());
 }
 
+//  The hello, every 2 s, carries what this site's ledger holds for each of
+//  its datasets (cohort budget): the budget and the epsilon spent at its
+//  delta. A dataset never offered has no ledger entry yet: its budget is
+//  the config's and nothing is spent. One the ledger cannot read is left
+//  out rather than guessed.
 static void
 s_hello (site_worker_t *self)
 {
@@ -191,9 +197,35 @@ s_hello (site_worker_t *self)
     hello.role = "site";
     hello.name = self->cfg->name;
     hello.index = self->cfg->index;
+    Cohort__DatasetBudget budget [SITE_DATASETS_MAX];
+    Cohort__DatasetBudget *list [SITE_DATASETS_MAX];
+    for (size_t i = 0; i < self->cfg->n_datasets && i < PROTO_BUDGETS_MAX; i++) {
+        Cohort__DatasetBudget *b = &budget [hello.n_budget];
+        cohort__dataset_budget__init (b);
+        b->dataset = self->cfg->datasets [i].name;
+        if (dp_ledger_budget (self->ledger, SITE_LEDGER_SCOPE, b->dataset,
+                              &b->epsilon_budget, &b->delta) == 0) {
+            if (dp_ledger_epsilon_spent (self->ledger, SITE_LEDGER_SCOPE, b->dataset,
+                                         &b->epsilon_spent))
+                continue;
+        }
+        else
+        if (util_last_code () == UTIL_EREFUSED) {
+            b->epsilon_budget = self->cfg->budget_epsilon;
+            b->delta = self->cfg->budget_delta;
+        }
+        else
+            continue;
+        list [hello.n_budget++] = b;
+    }
+    hello.budget = list;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
     msg.hello = &hello;
+    //  The hello must go whatever the ledger holds: one the decoder would
+    //  refuse (a dataset name too long, registered twice) goes without.
+    if (proto_validate (&msg))
+        hello.n_budget = 0;
     s_send (self, "", 0, &msg);
 }
 
@@ -346,6 +378,7 @@ s_check_subset (site_worker_t *self)
         util_error_context ("budget");
         goto done;
     }
+    self->charged = true;
     dp_rational_t s2;
     dp_dgauss_t gauss;
     int64_t noisy = n;
@@ -583,6 +616,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
             s_reason (self, why, sizeof why, "budget: ");
             goto done;
         }
+        self->charged = true;
         double eps = 0, order = 0;
         bool converted = dp_curve_epsilon (charge, self->cfg->budget_delta,
                                            DP_CONVERSION_IMPROVED, &eps, &order) == 0;
@@ -785,8 +819,10 @@ site_worker_run (site_worker_t *self, volatile bool *stop)
         if (zpoller_terminated (poller))
             break;
         //  Hello doubles as the heartbeat and re-registers after a
-        //  coordinator restart.
-        if (zclock_mono () >= next_hello) {
+        //  coordinator restart; it also goes at once after a ledger charge,
+        //  so that cohort budget is current when a query's report is.
+        if (zclock_mono () >= next_hello || self->charged) {
+            self->charged = false;
             s_hello (self);
             next_hello = zclock_mono () + 2000;
         }

@@ -145,6 +145,76 @@ test_hello_and_text (void **state)
     assert_int_equal (proto_validate (&msg), 0);
 }
 
+//  A site's hello with its ledger per dataset: round trip, then every
+//  refusal (cohort budget, docs/protocol.md).
+static void
+test_hello_budget (void **state)
+{
+    (void) state;
+    Cohort__DatasetBudget b [2] = { COHORT__DATASET_BUDGET__INIT, COHORT__DATASET_BUDGET__INIT };
+    b [0].dataset = "pima"; b [0].epsilon_budget = 4; b [0].epsilon_spent = 1.5;
+    b [0].delta = 1e-5;
+    b [1] = b [0];
+    b [1].dataset = "lung"; b [1].epsilon_spent = 0;
+    Cohort__DatasetBudget *list [2] = { &b [0], &b [1] };
+    Cohort__Hello h = COHORT__HELLO__INIT;
+    h.role = "site"; h.name = "hospital-a"; h.index = 1;
+    h.n_budget = 2; h.budget = list;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
+    msg.hello = &h;
+    size_t len;
+    uint8_t *buf = s_pack (&msg, &len);
+    proto_msg_t *out = proto_decode (buf, len);
+    free (buf);
+    assert_non_null (out);
+    assert_int_equal (out->hello->n_budget, 2);
+    assert_string_equal (out->hello->budget [1]->dataset, "lung");
+    assert_true (out->hello->budget [0]->epsilon_spent == 1.5);
+    assert_true (out->hello->budget [0]->epsilon_budget == 4);
+    assert_true (out->hello->budget [0]->delta == 1e-5);
+    proto_free (&out);
+
+    b [1].dataset = "pima";
+    s_refused (&msg, "hello.budget[1]: dataset 'pima' twice");
+    b [1].dataset = "";
+    s_refused (&msg, "hello.budget[1].dataset: empty");
+    b [1].dataset = "lung";
+    b [1].epsilon_budget = 0;
+    s_refused (&msg, "hello.budget[1].epsilon_budget");
+    b [1].epsilon_budget = NAN;
+    s_refused (&msg, "hello.budget[1].epsilon_budget");
+    b [1].epsilon_budget = 4;
+    b [1].epsilon_spent = -1;
+    s_refused (&msg, "hello.budget[1].epsilon_spent");
+    b [1].epsilon_spent = INFINITY;
+    s_refused (&msg, "hello.budget[1].epsilon_spent");
+    b [1].epsilon_spent = 0;
+    b [1].delta = 1;
+    s_refused (&msg, "hello.budget[1].delta");
+    b [1].delta = 0;
+    s_refused (&msg, "hello.budget[1].delta");
+    b [1].delta = 1e-5;
+    h.role = "analyst";
+    s_refused (&msg, "hello.budget: only a site");
+    h.role = "site";
+    Cohort__DatasetBudget *many [PROTO_BUDGETS_MAX + 1];
+    for (size_t i = 0; i <= PROTO_BUDGETS_MAX; i++)
+        many [i] = &b [0];
+    h.n_budget = PROTO_BUDGETS_MAX + 1; h.budget = many;
+    s_refused (&msg, "hello.budget: 65 entries, more than 64");
+    h.n_budget = 2; h.budget = list;
+    assert_int_equal (proto_validate (&msg), 0);
+
+    //  The analyst's budget request needs no study id.
+    Cohort__BudgetRequest req = COHORT__BUDGET_REQUEST__INIT;
+    proto_msg_t ask = COHORT__ENVELOPE__INIT;
+    ask.body_case = COHORT__ENVELOPE__BODY_BUDGET_REQUEST;
+    ask.budget_request = &req;
+    assert_int_equal (proto_validate (&ask), 0);
+    assert_string_equal (proto_body_name (&ask), "budget_request");
+}
+
 static void
 test_accept_partial_update (void **state)
 {
@@ -285,6 +355,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_round_start_roundtrip),
         cmocka_unit_test (test_hello_and_text),
+        cmocka_unit_test (test_hello_budget),
         cmocka_unit_test (test_accept_partial_update),
         cmocka_unit_test (test_garbage),
         cmocka_unit_test (test_socket_pair),

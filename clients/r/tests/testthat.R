@@ -1,0 +1,4 @@
+library(testthat)
+library(cohort)
+
+test_check("cohort")
