@@ -38,6 +38,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define S_TEST_FRACTION 0.3
 #define S_PATH 4096
@@ -310,9 +311,11 @@ bench_learning (const bench_learning_options_t *o)
         }
     free (fed);
     free (cen);
-    if (!report)
+    //  A failed run's folder stays for a look, unless nothing was written.
+    if (!report && rmdir (dir) != 0)
         util_error_context ("kept %s for a look", dir);
     else
+    if (report)
         nftw (dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
     return report;
 }
