@@ -36,6 +36,7 @@ model_file_destroy (model_file_t **mf_p)
         if (vectors [k])
             gsl_vector_free (vectors [k]);
     model_mlp_destroy (&self->mlp);
+    free (self->privacy);
     free (self);
     *mf_p = NULL;
 }
@@ -230,6 +231,23 @@ s_write_mlp (json_t *root, const model_file_t *mf, bool *ok)
     s_set (root, "mlp", mlp, ok);
 }
 
+//  training.privacy: the mechanism, then the charge and the plan.
+static json_t *
+s_privacy (const model_privacy_t *pv, bool *ok)
+{
+    json_t *j = s_obj ("training.privacy", ok);
+    s_set (j, "mechanism", s_str ("dp-sgd", "training.privacy.mechanism", ok), ok);
+    s_set (j, "epsilon", s_real (pv->epsilon, "training.privacy.epsilon", ok), ok);
+    s_set (j, "delta", s_real (pv->delta, "training.privacy.delta", ok), ok);
+    s_set (j, "noise_multiplier", s_real (pv->noise_multiplier,
+                                          "training.privacy.noise_multiplier", ok), ok);
+    s_set (j, "sampling_rate", s_real (pv->sampling_rate, "training.privacy.sampling_rate", ok),
+           ok);
+    s_set (j, "steps", s_int ((json_int_t) pv->steps, "training.privacy.steps", ok), ok);
+    s_set (j, "clip", s_real (pv->clip, "training.privacy.clip", ok), ok);
+    return j;
+}
+
 char *
 model_file_to_json (const model_file_t *mf)
 {
@@ -284,6 +302,8 @@ model_file_to_json (const model_file_t *mf)
     json_t *training = s_obj ("training", &ok);
     s_set (training, "l2", s_real (mf->l2, "training.l2", &ok), &ok);
     s_set (training, "rows", s_int ((json_int_t) mf->train_rows, "training.rows", &ok), &ok);
+    if (mf->privacy)
+        s_set (training, "privacy", s_privacy (mf->privacy, &ok), &ok);
     s_set (root, "training", training, &ok);
     if (mf->type == MODEL_TYPE_LOGISTIC)
         s_write_logistic (root, mf, &ok);
@@ -517,10 +537,55 @@ s_preprocessing (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     return mf->std? 0: -1;
 }
 
+//  training.privacy: every key required, each value in its range.
+static int
+s_privacy_parse (s_ctx_t *ctx, model_file_t *mf, json_t *j)
+{
+    static const char *const keys [] = {
+        "!mechanism", "!epsilon", "!delta", "!noise_multiplier", "!sampling_rate", "!steps",
+        "!clip", NULL
+    };
+    model_privacy_t pv;
+    if (s_keys (ctx, "training.privacy", j, keys))
+        return -1;
+    const char *mechanism = s_string (ctx, "training.privacy.mechanism",
+                                      json_object_get (j, "mechanism"));
+    if (!mechanism)
+        return -1;
+    if (strcmp (mechanism, "dp-sgd") != 0)
+        return s_bad (ctx, "training.privacy.mechanism", "must be \"dp-sgd\"");
+    if (s_number (ctx, "training.privacy.epsilon", json_object_get (j, "epsilon"), &pv.epsilon)
+    ||  s_number (ctx, "training.privacy.delta", json_object_get (j, "delta"), &pv.delta)
+    ||  s_number (ctx, "training.privacy.noise_multiplier",
+                  json_object_get (j, "noise_multiplier"), &pv.noise_multiplier)
+    ||  s_number (ctx, "training.privacy.sampling_rate", json_object_get (j, "sampling_rate"),
+                  &pv.sampling_rate)
+    ||  s_number (ctx, "training.privacy.clip", json_object_get (j, "clip"), &pv.clip))
+        return -1;
+    if (!(pv.epsilon > 0))
+        return s_bad (ctx, "training.privacy.epsilon", "must be a positive number");
+    if (!(pv.delta > 0 && pv.delta < 1))
+        return s_bad (ctx, "training.privacy.delta", "must be in (0, 1)");
+    if (!(pv.noise_multiplier > 0))
+        return s_bad (ctx, "training.privacy.noise_multiplier", "must be a positive number");
+    if (!(pv.sampling_rate > 0 && pv.sampling_rate <= 1))
+        return s_bad (ctx, "training.privacy.sampling_rate", "must be in (0, 1]");
+    if (!(pv.clip > 0))
+        return s_bad (ctx, "training.privacy.clip", "must be a positive number");
+    json_t *steps = json_object_get (j, "steps");
+    if (!json_is_integer (steps) || json_integer_value (steps) < 1)
+        return s_bad (ctx, "training.privacy.steps", "must be a positive integer");
+    pv.steps = (uint64_t) json_integer_value (steps);
+    if (!(mf->privacy = util_malloc (sizeof *mf->privacy)))
+        return util_error_context ("%s: training.privacy", ctx->name);
+    *mf->privacy = pv;
+    return 0;
+}
+
 static int
 s_training (s_ctx_t *ctx, model_file_t *mf, json_t *j)
 {
-    static const char *const keys [] = { "!l2", "!rows", NULL };
+    static const char *const keys [] = { "!l2", "!rows", "privacy", NULL };
     if (s_keys (ctx, "training", j, keys)
     ||  s_number (ctx, "training.l2", json_object_get (j, "l2"), &mf->l2))
         return -1;
@@ -530,7 +595,8 @@ s_training (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     if (!json_is_integer (rows) || json_integer_value (rows) < 1)
         return s_bad (ctx, "training.rows", "must be a positive integer");
     mf->train_rows = (size_t) json_integer_value (rows);
-    return 0;
+    json_t *privacy = json_object_get (j, "privacy");
+    return privacy? s_privacy_parse (ctx, mf, privacy): 0;
 }
 
 static int

@@ -10,7 +10,8 @@
     other tool: p = sigmoid(intercept + sum coef[c] * x[c]).
 
     The parser is strict: unknown or missing keys, wrong types, non-finite
-    numbers, inconsistent lengths, a non-positive std, more than
+    numbers, inconsistent lengths, a non-positive std, a privacy record
+    (training.privacy, optional) with a value out of its range, more than
     MODEL_FILE_MAX_PARAMS parameters, or original-scale coefficients that
     disagree with the standardised ones are refused with the file name, the
     JSON path of the field and a reason ("m.json: preprocessing.std[2]: must
@@ -39,6 +40,7 @@
 #include "mlp.h"
 
 #include <gsl/gsl_vector.h>
+#include <stdint.h>
 
 #define MODEL_FILE_VERSION    1
 #define MODEL_FILE_MAX_BYTES  ((size_t) 64 << 20)
@@ -48,6 +50,18 @@ typedef enum {
     MODEL_TYPE_LOGISTIC,
     MODEL_TYPE_MLP
 } model_type_t;
+
+/*  The differential privacy a model's training had (central DP-SGD, as
+    `cohort train --epsilon` runs it): the (epsilon, delta) the accountant
+    charged for the plan, and the plan. */
+typedef struct {
+    double epsilon;             //  > 0, spent at delta
+    double delta;               //  in (0, 1)
+    double noise_multiplier;    //  sigma / L2 sensitivity, > 0
+    double sampling_rate;       //  Poisson rate q in (0, 1]
+    uint64_t steps;             //  >= 1
+    double clip;                //  per-example L2 clip, > 0
+} model_privacy_t;
 
 typedef struct {
     model_type_t type;
@@ -62,6 +76,7 @@ typedef struct {
     double clip;                //  > 0: standardised values clamped to [-clip, clip]; 0: none
     double l2;                  //  the penalty it was trained with
     size_t train_rows;          //  rows it was trained on
+    model_privacy_t *privacy;   //  trained with DP-SGD; NULL: no record
     gsl_vector *w;              //  logistic: coefficients then intercept (standardised scale)
     model_mlp_t *mlp;           //  mlp: the network
 } model_file_t;

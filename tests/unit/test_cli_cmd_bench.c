@@ -20,7 +20,8 @@ test_dispatch (void **state)
     assert_non_null (strstr (s_out, "federation"));
     s_usage ("bench nosuch", "unknown command 'nosuch'");
     assert_int_equal (s_run ("bench"), CLI_USAGE);
-    const char *areas [] = { "he", "models", "dp", "ingest", "federation", "query-coverage" };
+    const char *areas [] = { "he", "models", "dp", "ingest", "federation", "query-coverage",
+                             "learning" };
     for (size_t i = 0; i < sizeof areas / sizeof areas [0]; i++) {
         char line [64], want [64];
         snprintf (line, sizeof line, "bench %s --help", areas [i]);
@@ -68,6 +69,10 @@ test_bad_options (void **state)
     s_usage ("bench models --data", "missing value");
     s_usage ("bench query-coverage --runs 0", "--runs");
     s_usage ("bench query-coverage --epsilon 0", "--epsilon");
+    s_usage ("bench learning --seeds 0", "--seeds");
+    s_usage ("bench learning --seeds 1001", "--seeds");
+    s_usage ("bench learning --epsilon 0", "--epsilon");
+    s_usage ("bench learning --split-seed -1", "--split-seed");
 }
 
 static void

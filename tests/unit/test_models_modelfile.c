@@ -217,10 +217,21 @@ typedef struct {
     const char *message;
 } s_edit_t;
 
+//  The privacy record a DP-SGD model carries (sim/dpsgd.h).
+static const model_privacy_t s_privacy = {
+    .epsilon = 0.99, .delta = 1e-5, .noise_multiplier = 8.25, .sampling_rate = 0.2,
+    .steps = 100, .clip = 1
+};
+
 static void
-s_check_edits (model_type_t type, const s_edit_t *edits, size_t n)
+s_check_edits (model_type_t type, bool privacy, const s_edit_t *edits, size_t n)
 {
     model_file_t *mf = s_train (type);
+    if (privacy) {
+        mf->privacy = malloc (sizeof *mf->privacy);
+        assert_non_null (mf->privacy);
+        *mf->privacy = s_privacy;
+    }
     char *text = model_file_to_json (mf);
     for (size_t k = 0; k < n; k++) {
         json_t *root = json_loads (text, 0, NULL);
@@ -300,7 +311,7 @@ test_refusals_logistic (void **state)
         { "logistic.original_scale.coefficients", "bp", "\"x\"", "m.json: logistic.original_scale.coefficients.bp: must be a finite number" },
         { "logistic", "original_scale", NULL, "m.json: logistic: missing key 'original_scale'" },
     };
-    s_check_edits (MODEL_TYPE_LOGISTIC, edits, sizeof edits / sizeof edits [0]);
+    s_check_edits (MODEL_TYPE_LOGISTIC, false, edits, sizeof edits / sizeof edits [0]);
 }
 
 static void
@@ -319,7 +330,57 @@ test_refusals_mlp (void **state)
         { "mlp.parameters", "[0]", "true", "m.json: mlp.parameters[0]: must be a finite number" },
         { "mlp", "weights", "[]", "m.json: mlp: unknown key 'weights'" },
     };
-    s_check_edits (MODEL_TYPE_MLP, edits, sizeof edits / sizeof edits [0]);
+    s_check_edits (MODEL_TYPE_MLP, false, edits, sizeof edits / sizeof edits [0]);
+}
+
+//  training.privacy: written, read back the same, and every bad value
+//  refused with its path.
+static void
+test_privacy (void **state)
+{
+    (void) state;
+    model_file_t *mf = s_train (MODEL_TYPE_LOGISTIC);
+    mf->privacy = malloc (sizeof *mf->privacy);
+    assert_non_null (mf->privacy);
+    *mf->privacy = s_privacy;
+    char *text = model_file_to_json (mf);
+    assert_non_null (text);
+    assert_non_null (strstr (text, "\"mechanism\": \"dp-sgd\""));
+    model_file_t *back = s_reparse (text);
+    assert_non_null (back);
+    assert_non_null (back->privacy);
+    assert_memory_equal (back->privacy, &s_privacy, sizeof s_privacy);
+    free (text);
+    model_file_destroy (&back);
+    //  Without a record the file has none, and reads back without one.
+    free (mf->privacy);
+    mf->privacy = NULL;
+    text = model_file_to_json (mf);
+    assert_null (strstr (text, "privacy"));
+    back = s_reparse (text);
+    assert_non_null (back);
+    assert_null (back->privacy);
+    free (text);
+    model_file_destroy (&back);
+    model_file_destroy (&mf);
+    static const s_edit_t edits [] = {
+        { "training", "privacy", "1", "m.json: training.privacy: must be an object" },
+        { "training.privacy", "extra", "1", "m.json: training.privacy: unknown key 'extra'" },
+        { "training.privacy", "clip", NULL, "m.json: training.privacy: missing key 'clip'" },
+        { "training.privacy", "mechanism", "\"dp-fedavg\"", "m.json: training.privacy.mechanism: must be \"dp-sgd\"" },
+        { "training.privacy", "mechanism", "3", "m.json: training.privacy.mechanism: must be a non-empty string" },
+        { "training.privacy", "epsilon", "0", "m.json: training.privacy.epsilon: must be a positive number" },
+        { "training.privacy", "epsilon", "\"1\"", "m.json: training.privacy.epsilon: must be a finite number" },
+        { "training.privacy", "delta", "0", "m.json: training.privacy.delta: must be in (0, 1)" },
+        { "training.privacy", "delta", "1", "m.json: training.privacy.delta: must be in (0, 1)" },
+        { "training.privacy", "noise_multiplier", "-2", "m.json: training.privacy.noise_multiplier: must be a positive number" },
+        { "training.privacy", "sampling_rate", "0", "m.json: training.privacy.sampling_rate: must be in (0, 1]" },
+        { "training.privacy", "sampling_rate", "1.5", "m.json: training.privacy.sampling_rate: must be in (0, 1]" },
+        { "training.privacy", "steps", "0", "m.json: training.privacy.steps: must be a positive integer" },
+        { "training.privacy", "steps", "2.5", "m.json: training.privacy.steps: must be a positive integer" },
+        { "training.privacy", "clip", "0", "m.json: training.privacy.clip: must be a positive number" },
+    };
+    s_check_edits (MODEL_TYPE_LOGISTIC, true, edits, sizeof edits / sizeof edits [0]);
 }
 
 static void
@@ -456,6 +517,7 @@ main (void)
         cmocka_unit_test (test_clip),
         cmocka_unit_test (test_refusals_logistic),
         cmocka_unit_test (test_refusals_mlp),
+        cmocka_unit_test (test_privacy),
         cmocka_unit_test (test_syntax_and_size),
         cmocka_unit_test (test_writer_refusals),
         cmocka_unit_test (test_out_of_memory),
