@@ -42,7 +42,8 @@ test_every_key (void **state)
         "batch_prove_ms", "batch_verify_ms", "batch_verify_2threads_ms", "batch_ciphertexts",
         "fast_window_bits", "fast_table_mb", "encrypt_products", "fixedbase_mul_us",
         "mpz_mulmod_us", "encrypt_limit_values_per_s", "encrypt_limit_ratio",
-        "encrypt_values_per_s_all_cores", "encrypt_threads"
+        "encrypt_values_per_s_all_cores", "encrypt_threads", "encrypt_values_per_cpu_s",
+        "encrypt_limit_ratio_cpu"
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
         json_t *v = json_object_get (j, keys [i]);
