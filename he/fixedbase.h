@@ -17,8 +17,9 @@
     in Handbook of Applied Cryptography 14.32, with the whole quotient
     q = T m' mod R found by one multiplication): a product is one
     mpn_mul_n for a*b, one for q and one for q*m, then a masked final
-    subtraction (mpn_cnd_swap) — about three n-limb multiplications where
-    mpz_mul + mpz_mod costs about 3.3. Row 0 of the table is held plain,
+    subtraction (mpn_cnd_swap): about 3.2 times one 64-limb mpn_mul_n,
+    where mpz_mul + mpz_mod costs about 3.4 (GMP's public functions have
+    no low-half product, so q costs a full one). Row 0 of the table is held plain,
     the others as g R mod m, so the running product stays plain and
     needs no conversion at the end.
 
