@@ -43,7 +43,7 @@ test_every_key (void **state)
         "fast_window_bits", "fast_table_mb", "encrypt_products", "fixedbase_mul_us",
         "mpz_mulmod_us", "encrypt_limit_values_per_s", "encrypt_limit_ratio",
         "encrypt_values_per_s_all_cores", "encrypt_threads", "encrypt_values_per_cpu_s",
-        "encrypt_limit_ratio_cpu"
+        "encrypt_limit_ratio_cpu", "encrypt_values_per_cpu_s_all_cores"
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
         json_t *v = json_object_get (j, keys [i]);
