@@ -24,6 +24,7 @@
                                         accessors (borrowed)
         he_pubkey_equal                 same n and hs
         he_pubkey_precompute            the fixed-base table of he_encrypt
+        he_pubkey_table                 that table (borrowed), or NULL
         he_encrypt                      fast (DJN) encryption, the default
         he_encrypt_textbook             c = (1 + m n) r^n mod n^2
         he_encrypt_with_exponent        fast encryption with x given (tests)
@@ -46,6 +47,7 @@
 #define HE_PAILLIER_H
 
 #include "he.h"
+#include "fixedbase.h"
 
 #define HE_BITS_DEFAULT 2048
 //  Smallest modulus accepted. Below 2048 bits keys are insecure: only the
@@ -93,10 +95,21 @@ const he_pubkey_t *he_seckey_pubkey (const he_seckey_t *sk);
 mpz_srcptr  he_seckey_p (const he_seckey_t *sk);
 mpz_srcptr  he_seckey_q (const he_seckey_t *sk);
 
-/*  Builds the fixed-base window table for hs (about 16 MB at 2048 bits,
-    37 MB at 3072) so that he_encrypt() costs |n|/16 modular products instead
-    of a full exponentiation. Idempotent. Returns 0 or -1. */
+/*  Builds the fixed-base window table for hs so that he_encrypt() costs
+    about |n|/20 modular products instead of a full exponentiation: the
+    widest digit up to HE_TABLE_WINDOW_MAX bits whose table takes at most
+    HE_TABLE_BYTES_MAX (10-bit digits and 53.5 MB at 2048 bits, 102
+    products; 9 bits and 66.9 MB at 3072; 8 bits and 64 MiB at 4096). The
+    table is read-only once built: threads may encrypt under one key at
+    once. Idempotent. Returns 0 or -1. */
+#define HE_TABLE_WINDOW_MAX 10
+#define HE_TABLE_BYTES_MAX  ((size_t) 64 << 20)
 int he_pubkey_precompute (he_pubkey_t *pk) HE_WUR;
+
+/*  The table he_pubkey_precompute() built (borrowed, lives as long as pk),
+    or NULL before it ran. For reports: its window, size and product count
+    (he/fixedbase.h). */
+const he_fixedbase_t *he_pubkey_table (const he_pubkey_t *pk);
 
 /*  Textbook encryption c = (1 + m n) r^n mod n^2 with 0 <= m < n. If r is
     NULL a uniform unit is drawn; a supplied r must be a unit in (0, n).

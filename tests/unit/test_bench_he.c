@@ -1,11 +1,13 @@
 /*  Unit tests for bench/bench_he.c (insecure 512-bit keys): every
-    documented key is reported, the options are checked at their limits,
+    documented key is reported, the limit is the product count times the
+    product time, the options are checked at their limits,
     and a codec that cannot exist for the key fails naming the part. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <string.h>
 
 #include "bench/bench.h"
@@ -37,7 +39,11 @@ test_every_key (void **state)
         "encrypt_vector_ms", "decrypt_ms", "decrypt_values_per_s", "add_us",
         "partial_decrypt_ms", "combine_ms", "proof_verify_ms", "proof_verify_plain_ms",
         "verify_table_build_s", "proof_prove_ms", "proof_nonce_ms", "proof_prove_prepared_ms",
-        "batch_prove_ms", "batch_verify_ms", "batch_verify_2threads_ms", "batch_ciphertexts"
+        "batch_prove_ms", "batch_verify_ms", "batch_verify_2threads_ms", "batch_ciphertexts",
+        "fast_window_bits", "fast_table_mb", "encrypt_products", "fixedbase_mul_us",
+        "mpz_mulmod_us", "encrypt_limit_values_per_s", "encrypt_limit_ratio",
+        "encrypt_values_per_s_all_cores", "encrypt_threads", "encrypt_values_per_cpu_s",
+        "encrypt_limit_ratio_cpu", "encrypt_values_per_cpu_s_all_cores"
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
         json_t *v = json_object_get (j, keys [i]);
@@ -51,6 +57,20 @@ test_every_key (void **state)
     assert_int_equal (json_integer_value (json_object_get (j, "threshold_t")), 3);
     assert_int_equal (json_integer_value (json_object_get (j, "slot_bits")), 34);
     assert_int_equal (json_integer_value (json_object_get (j, "slots_per_ciphertext")), 511 / 34);
+    //  512 bits: m = n^2 of 1024 bits, 256-bit exponents in 10-bit digits.
+    assert_int_equal (json_integer_value (json_object_get (j, "fast_window_bits")), 10);
+    assert_int_equal (json_integer_value (json_object_get (j, "encrypt_products")), 25);
+    //  The limit is slots / (products x product time); the ratio is the
+    //  achieved rate over it.
+    double limit = json_number_value (json_object_get (j, "encrypt_limit_values_per_s"));
+    double products = json_number_value (json_object_get (j, "encrypt_products"));
+    double mul_us = json_number_value (json_object_get (j, "fixedbase_mul_us"));
+    assert_true (fabs (limit * products * mul_us * 1e-6 / (511 / 34) - 1) < 1e-9);
+    double achieved = json_number_value (json_object_get (j, "encrypt_values_per_s"));
+    double ratio = json_number_value (json_object_get (j, "encrypt_limit_ratio"));
+    assert_true (fabs (ratio * limit / achieved - 1) < 1e-9);
+    long threads = (long) json_integer_value (json_object_get (j, "encrypt_threads"));
+    assert_true (threads >= 1 && threads <= 64);
     json_decref (j);
 }
 

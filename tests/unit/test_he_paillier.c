@@ -126,6 +126,46 @@ s_roundtrip (size_t bits)
     he_seckey_destroy (&sk);
 }
 
+//  At 2048 bits the table has 10-bit digits within the 64 MiB budget, 102
+//  products per encryption, and the fast form built on it equals
+//  (1 + m n) hs^x mod n^2 computed with mpz_powm for x = 0, 1, 2^1024 - 1
+//  and random x. (The modulus need not be a product of primes here.)
+static void
+test_table_2048 (void **state)
+{
+    (void) state;
+    mpz_t n, m, x, c, want;
+    mpz_inits (n, m, x, c, want, NULL);
+    assert_int_equal (he_random_bits (n, 2048), 0);
+    mpz_setbit (n, 2047);
+    mpz_setbit (n, 0);
+    he_pubkey_t *pk = he_pubkey_new (n, NULL);
+    assert_non_null (pk);
+    assert_null (he_pubkey_table (pk));
+    assert_int_equal (he_pubkey_precompute (pk), 0);
+    const he_fixedbase_t *table = he_pubkey_table (pk);
+    assert_non_null (table);
+    assert_int_equal (he_fixedbase_window (table), HE_TABLE_WINDOW_MAX);
+    assert_int_equal (he_fixedbase_products (table), 102);
+    assert_true (he_fixedbase_bytes (table) <= HE_TABLE_BYTES_MAX);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal (he_random_bits (x, 1024), 0);
+        assert_int_equal (he_random_below (m, n), 0);
+        if (i == 0) mpz_set_ui (x, 0);
+        if (i == 1) mpz_set_ui (x, 1);
+        if (i == 2) { mpz_set_ui (x, 0); mpz_setbit (x, 1024); mpz_sub_ui (x, x, 1); }
+        assert_int_equal (he_encrypt_with_exponent (c, pk, m, x), 0);
+        mpz_powm (want, he_pubkey_hs (pk), x, he_pubkey_n2 (pk));
+        mpz_mul (x, m, n);
+        mpz_add_ui (x, x, 1);
+        mpz_mul (want, want, x);
+        mpz_mod (want, want, he_pubkey_n2 (pk));
+        assert_int_equal (mpz_cmp (c, want), 0);
+    }
+    he_pubkey_destroy (&pk);
+    mpz_clears (n, m, x, c, want, NULL);
+}
+
 static void
 test_roundtrip_512 (void **state)  { (void) state; s_roundtrip (512); }
 static void
@@ -360,6 +400,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_iso_vectors),
+        cmocka_unit_test (test_table_2048),
         cmocka_unit_test (test_roundtrip_512),
         cmocka_unit_test (test_roundtrip_1024),
         cmocka_unit_test (test_homomorphic),
