@@ -116,6 +116,45 @@ test_every_bit_is_authenticated (void **state)
     }
 }
 
+//  The per-thread cache of extracted keys: two devices whose secrets share
+//  their first bytes (and so a cache slot), used in turn, each open only
+//  their own frames.
+static void
+test_key_cache_slots (void **state)
+{
+    (void) state;
+    uint8_t other [INGEST_SECRET_LEN];
+    memcpy (other, s_secret, sizeof other);
+    other [INGEST_SECRET_LEN - 1] ^= 0x55;
+    uint8_t frame_a [256], frame_b [256], plain [256];
+    size_t la = 0, lb = 0, plen = 0;
+    ingest_frame_header_t h = s_header (1);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal (ingest_frame_seal (frame_a, sizeof frame_a, &la, &h,
+                                             (const uint8_t *) PAYLOAD, strlen (PAYLOAD),
+                                             s_secret), 0);
+        assert_int_equal (ingest_frame_seal (frame_b, sizeof frame_b, &lb, &h,
+                                             (const uint8_t *) PAYLOAD, strlen (PAYLOAD),
+                                             other), 0);
+        assert_memory_not_equal (frame_a, frame_b, la);
+        ingest_frame_t f;
+        assert_int_equal (ingest_frame_parse (&f, frame_a, la), INGEST_OK);
+        assert_int_equal (ingest_frame_open (plain, sizeof plain, &plen, &f, other),
+                          INGEST_BAD_TAG);
+        assert_int_equal (ingest_frame_open (plain, sizeof plain, &plen, &f, s_secret),
+                          INGEST_OK);
+        assert_int_equal (ingest_frame_parse (&f, frame_b, lb), INGEST_OK);
+        assert_int_equal (ingest_frame_open (plain, sizeof plain, &plen, &f, s_secret),
+                          INGEST_BAD_TAG);
+        assert_int_equal (ingest_frame_open (plain, sizeof plain, &plen, &f, other), INGEST_OK);
+    }
+    //  The first device's frame is still the known answer after the churn.
+    uint8_t want [256];
+    size_t wlen = s_unhex (want, s_kat [1]);
+    assert_int_equal (la, wlen);
+    assert_memory_equal (frame_a, want, wlen);
+}
+
 static void
 test_sizes (void **state)
 {
@@ -269,6 +308,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup (test_known_answer, s_setup),
+        cmocka_unit_test_setup (test_key_cache_slots, s_setup),
         cmocka_unit_test_setup (test_every_bit_is_authenticated, s_setup),
         cmocka_unit_test_setup (test_sizes, s_setup),
         cmocka_unit_test_setup (test_seal_rejects, s_setup),
