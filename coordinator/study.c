@@ -886,7 +886,10 @@ s_model (const coord_study_t *self)
     }
     if (d->impute)
         gsl_vector_memcpy (mf->impute, mf->mean);
-    mf->clip = self->plan.off? 0: PROTO_Z_CLIP;
+    //  Scaled by the dictionary's bounds, the sites clamp every value to
+    //  them before scaling, so [-1, 1] after it: the model clamps there too
+    //  and `cohort predict` maps raw data exactly as the sites did.
+    mf->clip = self->plan.off? 0: d->bounds? 1: PROTO_Z_CLIP;
     mf->l2 = d->l2;
     mf->train_rows = (size_t) self->n_records;
     if (mf->type == MODEL_TYPE_LOGISTIC)
