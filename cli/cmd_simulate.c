@@ -64,7 +64,7 @@ static const char s_usage [] =
     "                      other defaults to 20 steps, q 0.5)\n"
     "  --optimizer NAME    server optimiser: adam (default) or sgd\n"
     "  --learning-rate R   server optimiser step (default 0.2)\n"
-    "  --clip C            L2 clip of each example's gradient (default 1)\n"
+    "  --clip C            L2 clip of each example's gradient (default 0.5)\n"
     "  --eval-every K      evaluation round every K steps and at the end\n"
     "                      (default 0: one evaluation, after the last step;\n"
     "                      each evaluation round spends part of epsilon)\n"

@@ -607,8 +607,9 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
 //  truth; the interval spans the AUCs of the candidates whose range holds
 //  the observed estimate. The replicas use a seeded statistical generator
 //  (not the CSPRNG: nothing here protects anyone), so a report is
-//  reproducible. 0, 1 (no interval) when no candidate holds the estimate,
-//  or -1 out of memory.
+//  reproducible. An estimate beyond the replicas of the grid's last
+//  candidate extends the interval to 1 (first: to 0). 0, 1 (no interval)
+//  when no candidate holds the estimate, or -1 out of memory.
 #define S_BOOT 200
 #define S_THETAS 49
 #define S_THETA_MAX 12.0
@@ -679,13 +680,20 @@ s_auc_interval (const double *pos, const double *neg, double estimate, double si
         if (n < S_BOOT / 2)
             continue;
         qsort (aucs, n, sizeof (double), s_double_cmp);
-        if (estimate < aucs [(size_t) (0.05 * (double) (n - 1))]
-        ||  estimate > aucs [(size_t) ceil (0.95 * (double) (n - 1))])
+        double low = aucs [(size_t) (0.05 * (double) (n - 1))];
+        double high = aucs [(size_t) ceil (0.95 * (double) (n - 1))];
+        //  An estimate beyond the range of the grid's last candidate
+        //  (typically 1 after Norm-Sub emptied every overlapping bin) is
+        //  held by the truths beyond it: the interval reaches 1 (or 0).
+        bool above = t == S_THETAS - 1 && estimate > high;
+        bool below = t == 0 && estimate < low;
+        if ((estimate < low || estimate > high) && !above && !below)
             continue;
-        if (!any || truth.auc < *lo)
-            *lo = truth.auc;
-        if (!any || truth.auc > *hi)
-            *hi = truth.auc;
+        double from = below? 0: truth.auc, to = above? 1: truth.auc;
+        if (!any || from < *lo)
+            *lo = from;
+        if (!any || to > *hi)
+            *hi = to;
         any = true;
     }
     gsl_rng_free (rng);
