@@ -7,6 +7,7 @@
 #include "sim/launch.h"
 #include "sim/simulate.h"
 #include "he/paillier.h"
+#include "proto/study.h"
 #include "util/error.h"
 
 #include <jansson.h>
@@ -31,10 +32,11 @@ static const char s_usage [] =
     "query\n"
     "  --query EXPR        e.g. 'summary(glucose, by=diabetes)' (no --label needed)\n"
     "  --dictionary FILE   the data dictionary (default: DATA_dictionary.csv beside\n"
-    "                      the data, as the bundled datasets have); with a study and\n"
-    "                      --features, the features are scaled by its public bounds\n"
-    "                      and categorical ones one-hot by its levels: no budget is\n"
-    "                      spent on standardisation statistics\n"
+    "                      the data, as the bundled datasets have); a study is read\n"
+    "                      through it (its --features, default every column but the\n"
+    "                      label): scaled by the public bounds with privacy on (no\n"
+    "                      budget spent on standardisation), categorical features\n"
+    "                      one-hot by its levels\n"
     "  (--epsilon and --delta are then the query's; --privacy off for exact results)\n"
     "\n"
     "data\n"
@@ -45,23 +47,29 @@ static const char s_usage [] =
     "  --features A,B,...  feature columns (default: all but the label)\n"
     "  --categorical A,... categorical columns\n"
     "  --missing MODE      drop (default) or impute\n"
-    "  --scale HOW         statistics (default: a DP round estimates each feature's\n"
-    "                      scale) or bounds (the --dictionary's public bounds: no\n"
-    "                      budget spent on it; needs --features)\n"
+    "  --scale HOW         auto (default: bounds when the study is read through the\n"
+    "                      dictionary, else statistics), statistics (a DP round\n"
+    "                      estimates each feature's scale) or bounds (the\n"
+    "                      dictionary's public bounds: no budget spent on it)\n"
     "  --sites N           number of sites (1..64)\n"
     "  --split KIND        iid (default), label-skew or size-skew\n"
     "model\n"
     "  --model TYPE        logistic (default) or mlp\n"
     "  --hidden W,...      MLP hidden widths (default 32,16)\n"
-    "  --steps T           training rounds (default 20)\n"
-    "  --sampling-rate Q   Poisson sampling rate per round (default 0.5: the\n"
-    "                      accountant amplifies small rates weakly, see docs/privacy.md)\n"
+    "  --steps T           training rounds\n"
+    "  --sampling-rate Q   Poisson sampling rate per round\n"
+    "                      (default for both, with privacy on: the schedule the\n"
+    "                      accountant favours for the target, the features and the\n"
+    "                      training rows, docs/privacy.md s.7; with either given the\n"
+    "                      other defaults to 20 steps, q 0.5)\n"
     "  --optimizer NAME    server optimiser: adam (default) or sgd\n"
-    "  --learning-rate R   server optimiser step (default 0.05)\n"
-    "  --clip C            L2 clip of each example's gradient (default 1)\n"
+    "  --learning-rate R   server optimiser step (default 0.2)\n"
+    "  --clip C            L2 clip of each example's gradient (default 0.5)\n"
     "  --eval-every K      evaluation round every K steps and at the end\n"
     "                      (default 0: one evaluation, after the last step;\n"
     "                      each evaluation round spends part of epsilon)\n"
+    "  --eval-share S      the evaluations' share of the budget, 0.01..0.5\n"
+    "                      (default 0.05)\n"
     "privacy\n"
     "  --epsilon E         target epsilon of the study (default 1)\n"
     "  --delta D           target delta (default 1e-5)\n"
@@ -89,14 +97,14 @@ static const char s_usage [] =
 static int
 s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
 {
-    bool eps = false, delta = false, q = false, local = false, every = false;
+    bool eps = false, delta = false, q = false, local = false, every = false, steps = false;
     const char *split = "iid", *privacy = NULL;
     const cli_opt_t table [] = {
         CLI_STRING ("data", &o->data), CLI_STRING ("test", &o->test),
         CLI_STRING ("label", &o->label), CLI_STRING ("features", &o->features),
         CLI_STRING ("categorical", &o->categorical),
         { "missing", CLI_OPT_CHOICE, &o->missing, 0, 0, "drop|impute", NULL },
-        { "scale", CLI_OPT_CHOICE, &o->scale, 0, 0, "statistics|bounds", NULL },
+        { "scale", CLI_OPT_CHOICE, &o->scale, 0, 0, "auto|statistics|bounds", NULL },
         { "sites", CLI_OPT_SIZE, &o->sites, 1, SIM_SPLIT_SITES_MAX, NULL, NULL },
         { "split", CLI_OPT_CHOICE, &split, 0, 0, "iid|label-skew|size-skew", NULL },
         { "model", CLI_OPT_CHOICE, &o->model, 0, 0, "logistic|mlp", NULL },
@@ -105,11 +113,13 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
         { "epsilon", CLI_OPT_DOUBLE, &o->epsilon, 1e-3, 1e3, NULL, &eps },
         { "delta", CLI_OPT_DOUBLE, &o->delta, 1e-300, 0.1, NULL, &delta },
         { "privacy", CLI_OPT_CHOICE, &privacy, 0, 0, "off", NULL },
-        { "steps", CLI_OPT_UINT, &o->steps, 1, 100000, NULL, NULL },
+        { "steps", CLI_OPT_UINT, &o->steps, 1, 100000, NULL, &steps },
         { "sampling-rate", CLI_OPT_DOUBLE, &o->sampling_rate, 1e-6, 1, NULL, &q },
         { "learning-rate", CLI_OPT_DOUBLE, &o->learning_rate, 1e-9, 100, NULL, NULL },
         { "clip", CLI_OPT_DOUBLE, &o->clip, 1e-9, 1e6, NULL, NULL },
         { "eval-every", CLI_OPT_UINT, &o->eval_every, 0, 100000, NULL, &every },
+        { "eval-share", CLI_OPT_DOUBLE, &o->eval_share, PROTO_EVAL_SHARE_MIN,
+          PROTO_EVAL_SHARE_MAX, NULL, NULL },
         { "threshold", CLI_OPT_UINT, &o->threshold, 1, SIM_SPLIT_SITES_MAX, NULL, NULL },
         { "bits", CLI_OPT_UINT, &o->bits, HE_BITS_MIN, 4096, NULL, NULL },
         { "seed", CLI_OPT_U64, &o->seed, 0, 0x7fffffffL, NULL, NULL },
@@ -130,10 +140,6 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
         return rc;
     const char *wrong = !o->data || (!o->label && !o->query) || !o->sites || !o->out
         ? "--data, --label (or --query), --sites and --out are required"
-        : o->dictionary && !o->query && !o->features
-        ? "--dictionary with a study needs --features (the dictionary reads them)"
-        : o->scale && !strcmp (o->scale, "bounds") && (!o->dictionary || !o->features)
-        ? "--scale bounds needs --dictionary and --features"
         : privacy && (eps || delta)? "--privacy off cannot be combined with --epsilon or --delta"
         : local && strcmp (o->unit, "site")
         ? "--local-epochs, --local-learning-rate and --local-batch need --unit site"
@@ -144,6 +150,8 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
         return CLI_USAGE;
     }
     o->privacy_off = privacy != NULL;
+    //  Neither given: the accountant's schedule (sim_options_t).
+    o->choose_schedule = !steps && !q;
     if (strcmp (o->unit, "site") == 0)
         o->sampling_rate = 1;
     if (sim_split_kind_parse (split, &o->split) || sim_check (o)) {

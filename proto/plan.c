@@ -143,7 +143,12 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     double r = sqrt (L + s->epsilon) - sqrt (L);
     double rho = r * r;
     double rho_stats = PROTO_STATS_SHARE * rho;
-    double rho_eval = PROTO_EVAL_SHARE * rho / (double) eval->rounds;
+    //  A study built by hand (not parsed) may leave the share at 0.
+    double share = s->eval_share > 0? s->eval_share: PROTO_EVAL_SHARE_DEFAULT;
+    if (!(share >= PROTO_EVAL_SHARE_MIN && share <= PROTO_EVAL_SHARE_MAX))
+        return util_error (UTIL_EINPUT, "plan: privacy/eval_share %g is outside [%g, %g]", share,
+                           PROTO_EVAL_SHARE_MIN, PROTO_EVAL_SHARE_MAX);
+    double rho_eval = share * rho / (double) eval->rounds;
     if ((stats->rounds && s_local (stats->l2 / sqrt (2 * rho_stats), t, &stats->local_sigma2))
     ||  s_local (eval->l2 / sqrt (2 * rho_eval), t, &eval->local_sigma2))
         return -1;
@@ -179,5 +184,80 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
         return -1;
     plan->noise_multiplier = sqrt ((double) train->local_sigma2 * t) / train->l2;
     plan->epsilon = eps;
+    plan->delta = s->delta;
+    for (int kind = 1; kind < PROTO_KINDS; kind++) {
+        if (!plan->kind [kind].rounds)
+            continue;
+        dp_curve_t *c = proto_plan_curve (plan, (Cohort__RoundKind) kind, plan->kind [kind].rounds);
+        int rc = c? dp_curve_epsilon (c, s->delta, DP_CONVERSION_IMPROVED,
+                                      &plan->part_epsilon [kind], NULL): -1;
+        dp_curve_destroy (&c);
+        if (rc)
+            return util_error_context ("plan: accountant");
+    }
     return 0;
+}
+
+double
+proto_plan_part_epsilon (const proto_plan_t *plan, Cohort__RoundKind kind)
+{
+    return (int) kind > 0 && (int) kind < PROTO_KINDS? plan->part_epsilon [kind]: 0;
+}
+
+int
+proto_plan_choose (proto_plan_choice_t *choice, const proto_study_t *study, size_t p,
+                   unsigned t, uint64_t n_records)
+{
+    memset (choice, 0, sizeof *choice);
+    choice->n_records = n_records;
+    static const double rates [PROTO_CHOOSE_N_RATES] = PROTO_CHOOSE_RATES;
+    static const uint64_t steps [PROTO_CHOOSE_N_STEPS] = PROTO_CHOOSE_STEPS;
+    //  The candidates are calibrated on a copy: the study is only read.
+    proto_study_t s = *study;
+    bool one_rate = study->privacy_off || study->unit == PROTO_UNIT_SITE;
+    double n = n_records? (double) n_records: 1, best = 0;
+    size_t k = 0;
+    for (int i = 0; i < PROTO_CHOOSE_N_RATES; i++) {
+        if ((one_rate && rates [i] != 1)
+        ||  (n_records && rates [i] * n < PROTO_CHOOSE_MIN_BATCH && i > 0))
+            continue;
+        for (int j = 0; j < PROTO_CHOOSE_N_STEPS; j++) {
+            proto_plan_candidate_t *c = &choice->candidate [k++];
+            *c = (proto_plan_candidate_t) { rates [i], steps [j], 0, 0 };
+            if (study->privacy_off)
+                break;              //  nothing to calibrate: the fewest steps
+            s.sampling_rate = rates [i];
+            s.steps = steps [j];
+            proto_plan_t plan;
+            if (proto_plan_make (&plan, &s, p, t)) {
+                if (util_last_code () != UTIL_EINPUT)
+                    return -1;      //  not an unmet target: out of memory, say
+                continue;
+            }
+            c->noise_multiplier = plan.noise_multiplier;
+            c->merit = rates [i] * n * sqrt ((double) steps [j]) / plan.noise_multiplier;
+            if (c->merit > best)
+                best = c->merit;
+        }
+    }
+    choice->n_candidates = k;
+    //  The fewest steps within the slack of the best merit, then the
+    //  larger rate (candidates are in that order of rate, then steps).
+    const proto_plan_candidate_t *pick = NULL;
+    for (size_t c = 0; c < k; c++) {
+        const proto_plan_candidate_t *x = &choice->candidate [c];
+        if (!study->privacy_off && !(x->merit >= (1 - PROTO_CHOOSE_SLACK) * best && best > 0))
+            continue;
+        if (!pick || x->steps < pick->steps)
+            pick = x;
+    }
+    if (!pick)
+        return util_error (UTIL_EINPUT, "plan: epsilon %.4g cannot be met by any schedule of "
+                           "%d to %d steps (raise epsilon)", study->epsilon, (int) steps [0],
+                           (int) steps [PROTO_CHOOSE_N_STEPS - 1]);
+    choice->q = pick->q;
+    choice->steps = pick->steps;
+    s.sampling_rate = pick->q;
+    s.steps = pick->steps;
+    return proto_plan_make (&choice->plan, &s, p, t);
 }

@@ -38,13 +38,32 @@
     (distributed discrete Gaussian, Kairouz-Liu-Steinke 2021); the
     accountant charges dp_rdp_ddg with n = t, including its correction term.
     A study standardised by the data dictionary's public bounds
-    (study->bounds) has no statistics round: its share goes to training.
-    Budget: the statistics round gets PROTO_STATS_SHARE of the zCDP budget
-    rho(epsilon, delta), the evaluations PROTO_EVAL_SHARE together; the
+    (study->bounds, the default when the study is read through the
+    dictionary: proto_study_resolve_scale) has no statistics round: its
+    share goes to training.
+    Budget: the statistics round (when it runs) gets PROTO_STATS_SHARE of
+    the zCDP budget rho(epsilon, delta), the evaluations the study's
+    privacy/eval_share together (default PROTO_EVAL_SHARE_DEFAULT); the
     training noise multiplier is then the smallest z (bisection) for which
     the composed RDP curve converts (improved conversion) to at most the
     target epsilon. Every record is counted in every kind (composition over
     all of them), which is conservative.
+
+    Choosing the schedule (proto_plan_choose): for a target (epsilon,
+    delta) and an expected number N of training records, every candidate
+    sampling rate q in PROTO_CHOOSE_RATES (with q N at least
+    PROTO_CHOOSE_MIN_BATCH when N is known) and step count T in
+    PROTO_CHOOSE_STEPS is calibrated as above, and scored by
+        merit = q N sqrt(T) / z
+    the signal-to-noise ratio of the summed noisy gradient over the run
+    (each step: a signal of about q N clipped gradients against noise of
+    standard deviation z C). The merit is flat where the accountant's
+    composition and amplification are tight (z grows like q sqrt T), and
+    falls where they are loose, so it picks the rate the accountant
+    rewards; among the candidates within PROTO_CHOOSE_SLACK of the best,
+    the fewest steps win (each round costs a secure aggregation, and a
+    floor of PROTO_CHOOSE_STEPS[0] steps is what the optimiser needs),
+    then the larger rate.
 
     Contents
         proto_plan_kind_t           one round kind: rounds, rate, L2, noise
@@ -52,6 +71,10 @@
                                     noise multiplier
         proto_plan_params           the model's parameter count
         proto_plan_make             builds the plan of a study
+        proto_plan_part_epsilon     the epsilon of one round kind alone
+        proto_plan_choice_t, proto_plan_choose
+                                    the schedule (q, steps, z) the
+                                    accountant favours for a target
         proto_plan_curve, proto_plan_total  the RDP the study spends
         proto_plan_ledger_curve, proto_plan_ledger_total
                                     what a site's ledger is charged
@@ -76,7 +99,6 @@
 #define PROTO_STATS_EXP_MIN (-16)           //  bins: [2^-16, 2^-14) .. [2^14, 2^16)
 #define PROTO_HIST_BINS    10
 #define PROTO_STATS_SHARE  0.30
-#define PROTO_EVAL_SHARE   0.15
 #define PROTO_KINDS        6                //  indexed by Cohort__RoundKind
 #define PROTO_Z_CLIP       4.0              //  |standardised value| bound under DP
 #define PROTO_SITE_MASS    1024             //  unit = site: mass M of each histogram
@@ -97,7 +119,36 @@ typedef struct {
     proto_plan_kind_t kind [PROTO_KINDS];
     double noise_multiplier;    //  training sigma / sensitivity (0 when off)
     double epsilon;             //  total planned epsilon at the study's delta
+    double delta;               //  the study's delta (0 when off)
+    //  Each kind's planned rounds alone at delta (0 for a kind that does
+    //  not run, and when off); their sum is above epsilon (composition
+    //  is sublinear in RDP).
+    double part_epsilon [PROTO_KINDS];
 } proto_plan_t;
+
+#define PROTO_CHOOSE_RATES      { 1, 0.5, 0.25, 0.1, 0.05, 0.02, 0.01 }
+#define PROTO_CHOOSE_N_RATES    7
+#define PROTO_CHOOSE_STEPS      { 10, 15, 20, 30, 50, 100, 200 }
+#define PROTO_CHOOSE_N_STEPS    7
+#define PROTO_CHOOSE_MIN_BATCH  64
+#define PROTO_CHOOSE_SLACK      0.05
+
+//  One candidate schedule and its calibration.
+typedef struct {
+    double q;
+    uint64_t steps;
+    double noise_multiplier;    //  0 when the target cannot be met
+    double merit;               //  q N sqrt(T) / z (N = 1 when unknown); 0 when infeasible
+} proto_plan_candidate_t;
+
+typedef struct {
+    proto_plan_t plan;          //  the chosen schedule's plan
+    double q;
+    uint64_t steps;
+    uint64_t n_records;         //  N the merit used (0: unknown)
+    size_t n_candidates;
+    proto_plan_candidate_t candidate [PROTO_CHOOSE_N_RATES * PROTO_CHOOSE_N_STEPS];
+} proto_plan_choice_t;
 
 /*  Parameters of the study's model over n_features inputs (LR: p + 1). */
 size_t proto_plan_params (const proto_study_t *study, size_t n_features);
@@ -107,6 +158,22 @@ size_t proto_plan_params (const proto_study_t *study, size_t n_features);
     fixed-point range). */
 int proto_plan_make (proto_plan_t *plan, const proto_study_t *study, size_t n_features,
                      unsigned threshold) PROTO_WUR;
+
+/*  The epsilon at the study's delta of `kind`'s planned rounds alone
+    (plan->part_epsilon [kind]). */
+double proto_plan_part_epsilon (const proto_plan_t *plan, Cohort__RoundKind kind);
+
+/*  Chooses the study's sampling rate and steps for its (epsilon, delta),
+    model, unit and scale (proto_study_resolve_scale first), n_features
+    and quorum t, as described above; `n_records` is the expected number
+    of training records over the consortium (0 when unknown: no batch
+    floor, merit per record). The study's own steps and sampling_rate are
+    ignored and left as they are. Under unit = site q stays 1 (sites are
+    not sampled) and only the steps are chosen. Privacy off: q 1 and the
+    fewest steps. *choice gets every candidate and the chosen plan. -1
+    with the reason when no candidate meets the target. */
+int proto_plan_choose (proto_plan_choice_t *choice, const proto_study_t *study,
+                       size_t n_features, unsigned threshold, uint64_t n_records) PROTO_WUR;
 
 /*  The RDP curve (default order grid) of `rounds` rounds of `kind`; a zero
     curve when privacy is off. NULL on error. */

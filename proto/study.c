@@ -15,7 +15,7 @@ static const char *s_keys [] = {
     "optimizer", "learning_rate", "l2", "steps", "sampling_rate", "clip", "min_sites",
     "eval_every", "local_epochs", "local_learning_rate", "local_batch", "scale", "privacy", NULL
 };
-static const char *s_privacy_keys [] = { "unit", "epsilon", "delta", "off", NULL };
+static const char *s_privacy_keys [] = { "unit", "epsilon", "delta", "off", "eval_share", NULL };
 static const char *s_query_keys [] = { "name", "dataset", "expr", "min_sites", "privacy", NULL };
 static const char *s_query_privacy_keys [] = { "epsilon", "delta", "off", NULL };
 
@@ -280,9 +280,21 @@ proto_study_parse (const char *text, const char *origin)
     if (s_choice (origin, root, "study/missing", "drop", "impute", &choice))
         goto done;
     s->impute = choice;
-    if (s_choice (origin, root, "study/scale", "statistics", "bounds", &choice))
+    const char *scale = s_get (root, "study/scale");
+    if (!scale || !*scale || !strcmp (scale, "auto"))
+        s->scale = PROTO_SCALE_AUTO;
+    else
+    if (!strcmp (scale, "statistics"))
+        s->scale = PROTO_SCALE_STATISTICS;
+    else
+    if (!strcmp (scale, "bounds"))
+        s->scale = PROTO_SCALE_BOUNDS;
+    else {
+        util_error (UTIL_EINPUT, "%s: study/scale: '%s' is not 'auto', 'statistics' or 'bounds'",
+                    origin, scale);
         goto done;
-    s->bounds = choice;
+    }
+    s->bounds = s->scale == PROTO_SCALE_BOUNDS;
     if (s_choice (origin, root, "study/model", "logistic", "mlp", &choice))
         goto done;
     s->model = choice? PROTO_MODEL_MLP: PROTO_MODEL_LOGISTIC;
@@ -354,7 +366,9 @@ proto_study_parse (const char *text, const char *origin)
     if (s_number (origin, root, "study/eval_every", 0, PROTO_STUDY_STEPS_MAX, 0, 0, &v))
         goto done;
     s->eval_every = (uint64_t) v;
-    if (s_privacy (origin, root, "study", s))
+    if (s_privacy (origin, root, "study", s)
+    ||  s_number (origin, root, "study/privacy/eval_share", PROTO_EVAL_SHARE_MIN,
+                  PROTO_EVAL_SHARE_MAX, 0, PROTO_EVAL_SHARE_DEFAULT, &s->eval_share))
         goto done;
     rc = 0;
 done:
@@ -396,4 +410,11 @@ proto_study_eval_rounds (const proto_study_t *self)
     if (!self->eval_every || self->steps % self->eval_every)
         n++;
     return n;
+}
+
+void
+proto_study_resolve_scale (proto_study_t *self, bool dictionary)
+{
+    if (self->scale == PROTO_SCALE_AUTO)
+        self->bounds = dictionary && !self->privacy_off;
 }

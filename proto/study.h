@@ -21,7 +21,10 @@
         clip = 1.0                  L2 clip C > 0
         min_sites = 2               quorum t, 1..64
         eval_every = 50             0: evaluate only at the end
-        scale = statistics          statistics (default: a DP statistics round
+        scale = auto                auto (default: bounds when the study is
+                                    read through the data dictionary and
+                                    privacy is on, else statistics),
+                                    statistics (a DP statistics round
                                     estimates each feature's scale) or bounds
                                     (the data dictionary's public bounds: no
                                     budget spent, needs the dictionary)
@@ -33,6 +36,9 @@
             epsilon = 1
             delta = 1e-5
             off = false             true: no clipping, no noise, NOT PRIVATE
+            eval_share = 0.05       share of the budget for the evaluation
+                                    rounds together, in [0.01, 0.5]
+                                    (default PROTO_EVAL_SHARE_DEFAULT)
 
     A query (an analyst's statistics, proto/query.h) travels the same way:
 
@@ -55,6 +61,8 @@
         proto_study_eval_after      is a training step followed by an
                                     evaluation?
         proto_study_eval_rounds     how many evaluation rounds run
+        proto_study_resolve_scale   scale = auto decided by whether the
+                                    study is read through the dictionary
 
     A study owns its strings and is the caller's (proto_study_destroy,
     NULL-safe); the text it was parsed from is not kept. Errors are NULL
@@ -70,11 +78,15 @@
 #include <stdint.h>
 
 #define PROTO_STUDY_STEPS_MAX 100000
+#define PROTO_EVAL_SHARE_DEFAULT 0.05
+#define PROTO_EVAL_SHARE_MIN     0.01
+#define PROTO_EVAL_SHARE_MAX     0.5
 #define PROTO_HIDDEN_MAX 3
 
 typedef enum { PROTO_MODEL_LOGISTIC, PROTO_MODEL_MLP } proto_model_t;
 typedef enum { PROTO_OPT_ADAM, PROTO_OPT_SGD } proto_optimizer_t;
 typedef enum { PROTO_UNIT_RECORD, PROTO_UNIT_SITE } proto_unit_t;
+typedef enum { PROTO_SCALE_AUTO, PROTO_SCALE_STATISTICS, PROTO_SCALE_BOUNDS } proto_scale_t;
 
 #define PROTO_LOCAL_EPOCHS_MAX 100
 #define PROTO_LOCAL_BATCH_MAX  1000000
@@ -105,10 +117,17 @@ typedef struct {
     //  A query definition (see below) sets query, and of the rest only
     //  name, dataset, min_sites and the privacy keys.
     char *query;                //  the query's expression; NULL for a study
-    //  scale = bounds: the features are scaled by the data dictionary's
-    //  public bounds and no statistics round runs (proto/plan.h); the
-    //  default, scale = statistics, estimates the scales in a DP round.
+    //  scale as written (auto by default), and what it comes to: bounds
+    //  when the features are scaled by the data dictionary's public bounds
+    //  and no statistics round runs (proto/plan.h), false when a DP
+    //  statistics round estimates the scales. scale = bounds sets it at
+    //  parsing; scale = auto leaves it false until
+    //  proto_study_resolve_scale says the study is read through the
+    //  dictionary.
+    proto_scale_t scale;
     bool bounds;
+    //  privacy/eval_share: the evaluations' share of the budget.
+    double eval_share;
 } proto_study_t;
 
 /*  Parses study.cfg text; `origin` names it in errors. NULL with
@@ -123,5 +142,15 @@ void proto_study_destroy (proto_study_t **self_p);
     many there are in the whole study. */
 int proto_study_eval_after (const proto_study_t *self, uint64_t step);
 uint64_t proto_study_eval_rounds (const proto_study_t *self);
+
+/*  Decides scale = auto once it is known whether the study is read through
+    the consortium's data dictionary (`dictionary`: the coordinator found
+    every feature and the label in it, and offers it with the study; a
+    site got it with the offer). Under auto, bounds is set exactly when
+    `dictionary` holds and privacy is on (with privacy off the exact
+    pooled standardisation costs nothing). scale = statistics and
+    scale = bounds are left as they are. The coordinator and every site
+    call it with the same answer, so they make the same plan. */
+void proto_study_resolve_scale (proto_study_t *self, bool dictionary);
 
 #endif

@@ -485,8 +485,8 @@ sim_study_format (const sim_study_t *s, FILE *f)
           || s_kv (f, 4, "features", s->features, "optional; default all columns but the label")
           || s_kv (f, 4, "categorical", s->categorical, "optional; one-hot encoded columns")
           || s_kv (f, 4, "missing", s->missing, "drop | impute")
-          || (s->scale && s_kv (f, 4, "scale", s->scale, "statistics (a DP round) | bounds "
-                                "(the data dictionary's)"))
+          || (s->scale && s_kv (f, 4, "scale", s->scale, "auto | statistics (a DP round) | "
+                                "bounds (the data dictionary's)"))
           || s_kv (f, 4, "model", s->model, "logistic | mlp");
     if (!rc && strcmp (s->model, "mlp") == 0)
         rc = s_kv (f, 4, "hidden", s->hidden && *s->hidden? s->hidden: "32,16",
@@ -514,7 +514,9 @@ sim_study_format (const sim_study_t *s, FILE *f)
       || s_kvf (f, 8, "epsilon", "target epsilon of the whole study", "%.15g", s->epsilon)
       || s_kvf (f, 8, "delta", NULL, "%.15g", s->delta)
       || s_kv (f, 8, "off", s->privacy_off? "true": "false",
-               "true only for development: report stamped NOT PRIVATE");
+               "true only for development: report stamped NOT PRIVATE")
+      || (s->eval_share > 0 && s_kvf (f, 8, "eval_share", "the evaluations' share of the budget",
+                                      "%.15g", s->eval_share));
     return rc? -1: 0;
 }
 

@@ -99,8 +99,8 @@ typedef struct {
     const char *features;
     const char *categorical;
     const char *missing;            //  drop | impute
-    const char *scale;              //  statistics | bounds (NULL: not written,
-                                    //  statistics)
+    const char *scale;              //  auto | statistics | bounds (NULL: not
+                                    //  written, auto)
     const char *model;              //  logistic | mlp
     const char *hidden;             //  "32,16" (mlp)
     const char *optimizer;          //  adam | sgd
@@ -117,6 +117,7 @@ typedef struct {
     double epsilon;
     double delta;
     bool privacy_off;
+    double eval_share;              //  privacy/eval_share (0: not written, the default)
 } sim_study_t;
 
 /*  The defaults of study-example.cfg (breast-cancer-lr on breast_cancer,

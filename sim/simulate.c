@@ -7,6 +7,7 @@
 #include "he/paillier.h"
 #include "models/csv.h"
 #include "models/modelfile.h"
+#include "proto/plan.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -32,8 +33,15 @@ sim_options_defaults (sim_options_t *o)
     o->optimizer = s.optimizer;
     o->steps = s.steps;
     o->sampling_rate = s.sampling_rate;
-    o->learning_rate = s.learning_rate;
-    o->clip = s.clip;
+    //  Adam's step: the accountant's schedules are short (10 to 20 full
+    //  or half batches at epsilon ~ 1), and 0.2 moves the weights far
+    //  enough in that many steps (docs/privacy.md s.7).
+    o->learning_rate = 0.2;
+    //  Features scaled to [-1, 1] by the dictionary put most per-example
+    //  gradients above 1; a clip of 0.5 kept more of the signal per unit of
+    //  noise (breast cancer, epsilon 1, 40 runs per setting: docs/privacy.md
+    //  s.7).
+    o->clip = 0.5;
     o->epsilon = s.epsilon;
     o->delta = s.delta;
     o->unit = s.unit;
@@ -61,16 +69,22 @@ sim_check (sim_options_t *o)
                            "of sites and the output folder are required");
     if (o->query && !o->label && o->split == SIM_SPLIT_LABEL_SKEW)
         return util_error (UTIL_EINPUT, "simulate: the label-skew split needs --label");
-    if (o->query && !o->dictionary) {
+    if (!o->dictionary) {
         const char *dot = strrchr (o->data, '.');
         size_t stem = dot && !strchr (dot, '/')? (size_t) (dot - o->data): strlen (o->data);
         snprintf (s_dictionary_found, sizeof s_dictionary_found, "%.*s_dictionary.csv",
                   (int) stem, o->data);
-        if (access (s_dictionary_found, R_OK))
+        if (access (s_dictionary_found, R_OK) == 0)
+            o->dictionary = s_dictionary_found;
+        else
+        if (o->query)
             return util_error (UTIL_EINPUT, "simulate: a query needs the data dictionary: give "
                                "--dictionary FILE (no %s)", s_dictionary_found);
-        o->dictionary = s_dictionary_found;
     }
+    if (o->eval_share != 0
+    &&  !(o->eval_share >= PROTO_EVAL_SHARE_MIN && o->eval_share <= PROTO_EVAL_SHARE_MAX))
+        return util_error (UTIL_EINPUT, "simulate: eval share %g is outside [%g, %g]",
+                           o->eval_share, PROTO_EVAL_SHARE_MIN, PROTO_EVAL_SHARE_MAX);
     if (o->sites > SIM_SPLIT_SITES_MAX)
         return util_error (UTIL_ELIMIT, "simulate: %zu sites, at most %d", o->sites,
                            SIM_SPLIT_SITES_MAX);
@@ -89,6 +103,9 @@ sim_check (sim_options_t *o)
     ||  (o->bits < HE_BITS_SECURE && !(o->insecure_test_key && o->bits >= HE_BITS_MIN)))
         return util_error (UTIL_EINPUT, "simulate: %u bits: use 2048, 3072 or 4096%s", o->bits,
                            o->bits < HE_BITS_SECURE? " (smaller keys are for tests only)": "");
+    if (o->scale && !strcmp (o->scale, "bounds") && !o->dictionary)
+        return util_error (UTIL_EINPUT, "simulate: scale bounds needs the data dictionary: give "
+                           "--dictionary FILE");
     if (o->hidden && strcmp (o->model, "mlp"))
         return util_error (UTIL_EINPUT, "simulate: hidden layers need the mlp model");
     return 0;
@@ -110,9 +127,10 @@ s_stem (char *out, size_t size, const char *path)
 }
 
 //  Checks the data file and the label column (if any) before anything is
-//  written.
+//  written. With `columns`, *columns gets every column but the label,
+//  comma-separated (a new string), and *rows the data rows.
 static int
-s_check_data (const char *path, const char *label)
+s_check_data (const char *path, const char *label, char **columns, size_t *rows)
 {
     model_csv_t *csv = NULL;
     if (model_csv_load (&csv, path, 0))
@@ -120,8 +138,36 @@ s_check_data (const char *path, const char *label)
     int rc = label && model_csv_find (csv, label) < 0
            ? util_error (UTIL_EINPUT, "%s:1:1: no label column '%s' in the header", path, label)
            : 0;
+    if (!rc && columns) {
+        size_t len = 1;
+        for (size_t j = 0; j < model_csv_cols (csv); j++)
+            len += strlen (model_csv_header (csv, j)) + 1;
+        char *text = util_calloc (len, 1);
+        for (size_t j = 0; text && j < model_csv_cols (csv); j++) {
+            const char *name = model_csv_header (csv, j);
+            if (label && !strcmp (name, label))
+                continue;
+            if (*text)
+                strcat (text, ",");
+            strcat (text, name);
+        }
+        *columns = text;
+        *rows = model_csv_rows (csv);
+        if (!text)
+            rc = util_error_context ("%s: the feature list", path);
+    }
     model_csv_destroy (&csv);
     return rc;
+}
+
+//  The number of features in a comma-separated list.
+static size_t
+s_count (const char *list)
+{
+    size_t n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    return n;
 }
 
 //  The query of the simulation into DIR/query.cfg.
@@ -175,6 +221,7 @@ s_write_study (const sim_options_t *o, const char *dataset)
     s.local_epochs = o->local_epochs;
     s.local_learning_rate = o->local_learning_rate;
     s.local_batch = o->local_batch;
+    s.eval_share = o->eval_share;
     snprintf (path, sizeof path, "%s/study.cfg", o->out);
     FILE *f = fopen (path, "w");
     if (!f)
@@ -184,6 +231,65 @@ s_write_study (const sim_options_t *o, const char *dataset)
         return bad? util_error_context ("%s", path)
                   : util_error (UTIL_EIO, "cannot write %s", path);
     return 0;
+}
+
+//  With o->choose_schedule: the steps and sampling rate the accountant
+//  favours (proto_plan_choose) for the study o describes, its listed
+//  features (a categorical one counted once: only q and the steps are
+//  taken, and every side then calibrates the noise to the real count) and
+//  `rows` training records, into o. Logs the choice.
+static int
+s_choose (sim_options_t *o, size_t rows)
+{
+    if (!o->choose_schedule || o->query || o->privacy_off)
+        return 0;
+    sim_study_t s;
+    sim_study_defaults (&s);
+    s.name = "schedule";
+    s.dataset = "data";
+    s.label = o->label;
+    s.model = o->model;
+    s.hidden = o->hidden;
+    s.steps = o->steps;
+    s.sampling_rate = o->sampling_rate;
+    s.clip = o->clip;
+    s.min_sites = o->threshold;
+    s.eval_every = o->eval_every;
+    s.epsilon = o->epsilon;
+    s.delta = o->delta;
+    s.privacy_off = o->privacy_off;
+    s.unit = o->unit;
+    s.eval_share = o->eval_share;
+    s.scale = o->scale;
+    char *text = sim_study_text (&s);
+    proto_study_t *study = text? proto_study_parse (text, "simulate"): NULL;
+    free (text);
+    if (!study)
+        return util_error_context ("simulate: choosing the schedule");
+    //  Read through the dictionary when there is one (the coordinator
+    //  decides for good; this is the same rule for the listed features).
+    proto_study_resolve_scale (study, o->dictionary && o->features);
+    size_t p = o->features? s_count (o->features): 1;
+    proto_plan_choice_t *choice = util_calloc (1, sizeof *choice);
+    int rc = choice? proto_plan_choose (choice, study, p, o->threshold, rows): -1;
+    if (rc == 0) {
+        o->steps = (unsigned) choice->steps;
+        o->sampling_rate = choice->q;
+        const proto_plan_t *pl = &choice->plan;
+        if (o->log)
+            fprintf (o->log, "simulate: schedule chosen by the accountant for epsilon %g: q %g, "
+                     "%u steps, noise multiplier %.3g (epsilon alone: statistics %.3g, "
+                     "training %.3g, evaluation %.3g)\n", o->epsilon, o->sampling_rate,
+                     o->steps, pl->noise_multiplier,
+                     pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_STATS],
+                     pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_TRAIN],
+                     pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_EVAL]);
+    }
+    else
+        util_error_context ("simulate: choosing the schedule");
+    free (choice);
+    proto_study_destroy (&study);
+    return rc;
 }
 
 //  Splits `from` across the sites into DIR/data/<site><suffix>.csv.
@@ -209,8 +315,23 @@ int
 sim_prepare (const sim_options_t *o, int port, char ***sites_out)
 {
     *sites_out = NULL;
-    if (s_check_data (o->data, o->label) || (o->test && s_check_data (o->test, o->label)))
+    char *columns = NULL;
+    size_t rows = 0;
+    if (s_check_data (o->data, o->label, &columns, &rows)
+    ||  (o->test && s_check_data (o->test, o->label, NULL, NULL))) {
+        free (columns);
         return -1;
+    }
+    //  A study read through the dictionary lists its features: by default
+    //  every column but the label.
+    const char *features = o->features? o->features
+                          : o->dictionary && !o->query? columns: NULL;
+    sim_options_t chosen = *o;
+    chosen.features = features;
+    if (s_choose (&chosen, rows)) {
+        free (columns);
+        return -1;
+    }
     char **sites = util_calloc (o->sites + 1, sizeof *sites);
     if (!sites)
         return -1;
@@ -267,13 +388,14 @@ sim_prepare (const sim_options_t *o, int port, char ***sites_out)
         fputs (" rows\n", o->log);
     }
     if ((o->test && s_split (o, sites, o->test, "-test", o->seed + 1, counts))
-    ||  s_write_study (o, c.dataset))
+    ||  s_write_study (&chosen, c.dataset))
         goto done;
     *sites_out = sites;
     sites = NULL;
     rc = 0;
 done:
     sim_consortium_free_sites (&sites);
+    free (columns);
     return rc;
 }
 

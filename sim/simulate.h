@@ -42,6 +42,11 @@ typedef struct {
     unsigned steps;
     double sampling_rate, learning_rate, clip;
     unsigned eval_every;
+    double eval_share;              //  the evaluations' share of the budget (0: the
+                                    //  study's default, PROTO_EVAL_SHARE_DEFAULT)
+    bool choose_schedule;           //  steps and sampling_rate chosen by the
+                                    //  accountant (proto_plan_choose) for the
+                                    //  target, the features and the training rows
     const char *unit;               //  record | site (DP-FedAvg)
     unsigned local_epochs;          //  unit = site: local training per round
     double local_learning_rate;
@@ -56,29 +61,36 @@ typedef struct {
     double site_budget;             //  each site's epsilon budget per dataset (0: room
                                     //  for this one study or query)
     const char *query;              //  a query (proto/query.h) instead of a study
-    const char *dictionary;         //  the data dictionary: a query's (NULL: the
-                                    //  data's <stem>_dictionary.csv beside it); for a
-                                    //  study with features, scales them (NULL: none)
+    const char *dictionary;         //  the data dictionary (NULL: the data's
+                                    //  <stem>_dictionary.csv beside it, if any); a
+                                    //  study is read through it and, with privacy
+                                    //  on, scaled by its bounds (scale = auto)
     FILE *log;                      //  what is being done, a line a step (NULL: none)
     FILE *progress;                 //  a study progress line per status (NULL: none)
 } sim_options_t;
 
-/*  Defaults: drop, iid, logistic, adam, 20 steps, q 0.5, lr 0.05, C 1,
+/*  Defaults: drop, iid, logistic, adam, 20 steps, q 0.5 (choose_schedule
+    false; `cohort simulate` sets it unless --steps or --sampling-rate is
+    given), lr 0.2, eval share 0 (the default 0.05), C 0.5,
     (1, 1e-5), unit record (site: 1 local epoch, local lr 0.1, local batch
     32), eval_every 0 (one evaluation, after the last step), 2048 bits,
     seed 1, timeout 1800 s, rounds 30 s. */
 void sim_options_defaults (sim_options_t *o);
 
 /*  Checks the options against each other and fills what follows from them
-    (the threshold; q = 1 under unit = site; with a query, the dictionary
-    found beside the data). A query needs no label (but label-skew does).
+    (the threshold; q = 1 under unit = site; the dictionary found beside
+    the data, which a query needs). A query needs no label (but label-skew
+    does); eval_share is 0 or in [PROTO_EVAL_SHARE_MIN,
+    PROTO_EVAL_SHARE_MAX].
     Returns 0, or -1 with the reason (UTIL_EINPUT) naming the option. */
 int sim_check (sim_options_t *o);
 
 /*  Writes into o->out (created if missing): the consortium (sites site-1
     .. site-N, coordinator on tcp://127.0.0.1:`port`, files replaced), the
     split data in data/<site>.csv (and data/<site>-test.csv with o->test)
-    and study.cfg (with a query: query.cfg, and the dictionary as
+    and study.cfg (with a dictionary and no features: every column of the
+    data but the label; with choose_schedule, the steps and sampling rate
+    of proto_plan_choose for the data's rows and features) (with a query: query.cfg, and the dictionary as
     dictionary.csv, which the coordinator and every site are given). *sites gets the site names (NULL-terminated; free with
     sim_consortium_free_sites). Returns 0 or -1. */
 int sim_prepare (const sim_options_t *o, int port, char ***sites);

@@ -438,6 +438,10 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     self->dataset = site_config_dataset (self->cfg, study->dataset);
     //  A study that comes with the dictionary is read through it.
     bool dictionary = !study->query && msg->offer->dictionary && *msg->offer->dictionary;
+    //  scale = auto: bounds exactly when the coordinator read the study
+    //  through the dictionary (it offers the dictionary then), so both
+    //  make the same plan.
+    proto_study_resolve_scale (study, dictionary);
     char reason [PROTO_TEXT_MAX];
     if (!self->dataset)
         snprintf (reason, sizeof reason, "unknown dataset: '%s' is not registered at this site",

@@ -82,11 +82,16 @@ test_schedule_and_report (void **state)
         json_t *entry = json_object ();
         if (metrics) {
             assert_true (json_real_value (json_object_get (metrics, "auc")) == 1.0);
-            //  The bootstrap interval of the DP AUC brackets the estimate.
+            //  The inverted bootstrap interval of the DP AUC brackets the
+            //  estimate (the candidates are smoothed, so hi is just below
+            //  1), and the report gives its width.
             double lo = json_real_value (json_object_get (metrics, "auc_low_90"));
             double hi = json_real_value (json_object_get (metrics, "auc_high_90"));
+            double width = json_real_value (json_object_get (metrics, "auc_interval_width"));
             assert_true (json_is_real (json_object_get (metrics, "auc_low_90")));
-            assert_true (lo > 0.5 && lo < 1 && hi == 1.0);
+            printf ("# DP AUC 1: interval %.4f to %.4f\n", lo, hi);
+            assert_true (lo > 0.5 && lo < 1 && hi > 0.995 && hi <= 1.0);
+            assert_true (fabs (width - (hi - lo)) < 1e-12);
             json_object_set_new (entry, "metrics", metrics);
         }
         coord_study_record (st, (uint32_t) r + 1, kind, entry);
@@ -405,7 +410,33 @@ test_dictionary (void **state)
     json_t *schema = json_object_get (json_object_get (report, "model"), "features");
     assert_int_equal (json_array_size (schema), 2);
     assert_int_equal (json_array_size (json_object_get (json_array_get (schema, 1), "levels")), 2);
+    //  It carries the scaling: the bounds' middle and half range, and the
+    //  clamp to them.
+    json_t *pre = json_object_get (json_object_get (report, "model"), "preprocessing");
+    assert_true (json_real_value (json_array_get (json_object_get (pre, "mean"), 0)) == 60);
+    assert_true (json_real_value (json_array_get (json_object_get (pre, "std"), 0)) == 40);
+    assert_true (json_number_value (json_object_get (pre, "clip")) == 1);
+    json_t *privacy = json_object_get (report, "privacy");
+    assert_non_null (strstr (json_string_value (json_object_get (privacy, "scale")), "bounds"));
+    assert_true (json_real_value (json_object_get (json_object_get (privacy,
+                 "planned_epsilon_by_part"), "statistics")) == 0);
     json_decref (report);
+    coord_study_destroy (&st);
+
+    //  scale = auto (the default): bounds when read through the
+    //  dictionary, statistics when not.
+    snprintf (text, sizeof text, fmt, "y", "    features = age, stage\n", "auto");
+    assert_non_null (st = coord_study_new ("s", text));
+    assert_int_equal (coord_study_use_dictionary (st, dict, sizeof dict - 1), 1);
+    assert_int_equal (coord_study_begin (st, features, 3, 50, sites, 2), 0);
+    assert_int_equal (coord_study_next (st), COHORT__ROUND_KIND__ROUND_KIND_TRAIN);
+    coord_study_destroy (&st);
+    snprintf (text, sizeof text, fmt, "y", "    features = age, weight\n", "auto");
+    assert_non_null (st = coord_study_new ("s", text));
+    assert_int_equal (coord_study_use_dictionary (st, dict, sizeof dict - 1), 0);
+    char *other [2] = { "age", "weight" };
+    assert_int_equal (coord_study_begin (st, other, 2, 50, sites, 2), 0);
+    assert_int_equal (coord_study_next (st), COHORT__ROUND_KIND__ROUND_KIND_STATS);
     coord_study_destroy (&st);
 
     //  scale = statistics through the dictionary: the statistics round runs.

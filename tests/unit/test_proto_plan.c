@@ -227,6 +227,109 @@ test_plan_site (void **state)
     proto_study_destroy (&record);
 }
 
+//  privacy/eval_share: a smaller share leaves training more (a smaller
+//  noise multiplier) and the evaluation less; each part's epsilon alone
+//  is recorded, below the total's conversion for each part and with the
+//  absent statistics round at 0.
+static void
+test_plan_eval_share (void **state)
+{
+    (void) state;
+    const char *fmt = "study\n    name = t\n    dataset = d\n    label = y\n    steps = 10\n"
+                      "    min_sites = 2\n    sampling_rate = 1\n    scale = bounds\n"
+                      "    privacy\n        epsilon = 1\n        delta = 1e-5\n"
+                      "        eval_share = %g\n";
+    char text [512];
+    proto_plan_t small, large;
+    snprintf (text, sizeof text, fmt, 0.05);
+    proto_study_t *a = proto_study_parse (text, "t.cfg");
+    snprintf (text, sizeof text, fmt, 0.15);
+    proto_study_t *b = proto_study_parse (text, "t.cfg");
+    assert_non_null (a);
+    assert_non_null (b);
+    assert_int_equal (proto_plan_make (&small, a, 30, 2), 0);
+    assert_int_equal (proto_plan_make (&large, b, 30, 2), 0);
+    assert_true (small.noise_multiplier < large.noise_multiplier);
+    int ev = COHORT__ROUND_KIND__ROUND_KIND_EVAL, tr = COHORT__ROUND_KIND__ROUND_KIND_TRAIN;
+    assert_true (small.kind [ev].local_sigma2 > 2 * large.kind [ev].local_sigma2);
+    assert_true (proto_plan_part_epsilon (&small, COHORT__ROUND_KIND__ROUND_KIND_STATS) == 0);
+    double e_tr = proto_plan_part_epsilon (&small, tr), e_ev = proto_plan_part_epsilon (&small, ev);
+    assert_true (e_tr > 0 && e_tr <= small.epsilon);
+    assert_true (e_ev > 0 && e_ev < proto_plan_part_epsilon (&large, ev));
+    //  Composition costs: the parts add to more than the whole.
+    assert_true (e_tr + e_ev > small.epsilon);
+    assert_true (small.delta == 1e-5);
+    printf ("# eval share 0.05: z %.3f, training eps %.3f, eval eps %.3f; 0.15: z %.3f\n",
+            small.noise_multiplier, e_tr, e_ev, large.noise_multiplier);
+    //  A hand-built study with a share out of range is refused.
+    a->eval_share = 0.9;
+    assert_int_equal (proto_plan_make (&small, a, 30, 2), -1);
+    assert_non_null (strstr (util_last_error (), "plan: privacy/eval_share"));
+    proto_study_destroy (&a);
+    proto_study_destroy (&b);
+}
+
+//  proto_plan_choose: every candidate is calibrated, the chosen plan meets
+//  the target and is the fewest-steps candidate within the slack of the
+//  best merit; small batches are left out when N is known; unit = site
+//  keeps q = 1; an impossible target is refused.
+static void
+test_plan_choose (void **state)
+{
+    (void) state;
+    proto_study_t *s = s_study (1, 0.5, 20, 0, "false");
+    proto_plan_choice_t *c = test_malloc (sizeof *c);
+    int rc = proto_plan_choose (c, s, 30, 2, 398);
+    if (rc) printf ("# %s\n", util_last_error ());
+    assert_int_equal (rc, 0);
+    //  The study itself is untouched.
+    assert_int_equal (s->steps, 20);
+    assert_true (s->sampling_rate == 0.5);
+    double best = 0;
+    for (size_t i = 0; i < c->n_candidates; i++) {
+        const proto_plan_candidate_t *x = &c->candidate [i];
+        assert_true (x->q * 398 >= PROTO_CHOOSE_MIN_BATCH);
+        if (x->merit > best)
+            best = x->merit;
+    }
+    //  q in {1, 0.5, 0.25} pass the batch floor at N = 398.
+    assert_int_equal (c->n_candidates, 3 * PROTO_CHOOSE_N_STEPS);
+    const proto_plan_candidate_t *pick = NULL;
+    for (size_t i = 0; i < c->n_candidates; i++)
+        if (c->candidate [i].q == c->q && c->candidate [i].steps == c->steps)
+            pick = &c->candidate [i];
+    assert_non_null (pick);
+    assert_true (pick->merit >= (1 - PROTO_CHOOSE_SLACK) * best);
+    for (size_t i = 0; i < c->n_candidates; i++)
+        if (c->candidate [i].merit >= (1 - PROTO_CHOOSE_SLACK) * best)
+            assert_true (c->candidate [i].steps >= c->steps);
+    assert_true (c->plan.epsilon <= 1 && c->plan.epsilon > 0.9);
+    assert_int_equal (c->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN].rounds, c->steps);
+    assert_true (c->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN].q == c->q);
+    assert_true (fabs (pick->noise_multiplier - c->plan.noise_multiplier) < 1e-12);
+    printf ("# chosen: q %g, %llu steps, z %.3f (merit %.1f of best %.1f)\n", c->q,
+            (unsigned long long) c->steps, c->plan.noise_multiplier, pick->merit, best);
+    //  N unknown: every rate is a candidate.
+    assert_int_equal (proto_plan_choose (c, s, 30, 2, 0), 0);
+    assert_int_equal (c->n_candidates, PROTO_CHOOSE_N_RATES * PROTO_CHOOSE_N_STEPS);
+    //  An impossible target.
+    proto_study_t *tiny = s_study (1e-5, 0.5, 20, 0, "false");
+    assert_int_equal (proto_plan_choose (c, tiny, 30, 2, 398), -1);
+    assert_non_null (strstr (util_last_error (), "cannot be met by any schedule"));
+    proto_study_destroy (&tiny);
+    //  unit = site: sites are not sampled.
+    proto_study_t *site = proto_study_parse ("study\n    name = t\n    dataset = d\n"
+        "    label = y\n    steps = 10\n    min_sites = 2\n    privacy\n        unit = site\n"
+        "        epsilon = 10\n        delta = 1e-5\n", "t.cfg");
+    assert_non_null (site);
+    assert_int_equal (proto_plan_choose (c, site, 5, 2, 3), 0);
+    assert_true (c->q == 1);
+    assert_int_equal (c->n_candidates, PROTO_CHOOSE_N_STEPS);
+    proto_study_destroy (&site);
+    test_free (c);
+    proto_study_destroy (&s);
+}
+
 int
 main (void)
 {
@@ -237,6 +340,8 @@ main (void)
         cmocka_unit_test (test_plan_params),
         cmocka_unit_test (test_plan_site),
         cmocka_unit_test (test_plan_bounds),
+        cmocka_unit_test (test_plan_eval_share),
+        cmocka_unit_test (test_plan_choose),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

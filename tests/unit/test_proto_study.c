@@ -51,7 +51,11 @@ test_full (void **state)
     assert_true (s->clip == 2 && s->l2 == 1);
     assert_int_equal (s->min_sites, 2);
     assert_false (s->privacy_off);
-    assert_false (s->bounds);                   //  scale = statistics by default
+    //  scale = auto by default: statistics until the study is known to be
+    //  read through the dictionary; the default evaluation share.
+    assert_int_equal (s->scale, PROTO_SCALE_AUTO);
+    assert_false (s->bounds);
+    assert_true (s->eval_share == PROTO_EVAL_SHARE_DEFAULT);
     assert_int_equal (proto_study_eval_rounds (s), 4);
     assert_true (proto_study_eval_after (s, 50));
     assert_false (proto_study_eval_after (s, 51));
@@ -103,7 +107,7 @@ test_bad (void **state)
     s_bad ("        off = false\n", "        off = false\n        eps = 2\n", "unknown key");
     s_bad ("features = mean_radius, mean_texture", "features = a,,b", "study/features");
     s_bad ("    clip = 2\n", "    clip = 2\n    scale = guess\n",
-           "study/scale: 'guess' is neither 'statistics' nor 'bounds'");
+           "study/scale: 'guess' is not 'auto', 'statistics' or 'bounds'");
     s_bad ("categorical =", "categorical = a", "study/categorical: leave it empty");
     s_bad ("    name = breast-cancer-lr\n", "", "study/name: missing");
     s_bad ("model = logistic", "model = mlp\n    hidden = 1,2,3,4", "study/hidden");
@@ -230,7 +234,58 @@ test_scale_bounds (void **state)
     if (!s)
         fail_msg ("%s", util_last_error ());
     assert_true (s->bounds);
+    //  An explicit choice is kept whatever the dictionary.
+    proto_study_resolve_scale (s, false);
+    assert_true (s->bounds);
     proto_study_destroy (&s);
+}
+
+//  scale = auto: bounds exactly when read through the dictionary with
+//  privacy on; scale = statistics stays statistics.
+static void
+test_scale_auto (void **state)
+{
+    (void) state;
+    proto_study_t *s = proto_study_parse (s_full, "s.cfg");
+    assert_non_null (s);
+    proto_study_resolve_scale (s, false);
+    assert_false (s->bounds);
+    proto_study_resolve_scale (s, true);
+    assert_true (s->bounds);
+    s->privacy_off = true;
+    proto_study_resolve_scale (s, true);
+    assert_false (s->bounds);                   //  exact pooled statistics cost nothing
+    proto_study_destroy (&s);
+    char text [2048];
+    snprintf (text, sizeof text, "%s", s_full);
+    char *at = strstr (text, "    model = logistic\n");
+    memmove (at + 23, at, strlen (at) + 1);
+    memcpy (at, "    scale = statistics\n", 23);
+    s = proto_study_parse (text, "s.cfg");
+    assert_non_null (s);
+    assert_int_equal (s->scale, PROTO_SCALE_STATISTICS);
+    proto_study_resolve_scale (s, true);
+    assert_false (s->bounds);
+    proto_study_destroy (&s);
+}
+
+//  privacy/eval_share: in [0.01, 0.5], refused outside with the key named.
+static void
+test_eval_share (void **state)
+{
+    (void) state;
+    char text [2048];
+    snprintf (text, sizeof text, "%s        eval_share = 0.2\n", s_full);
+    proto_study_t *s = proto_study_parse (text, "s.cfg");
+    assert_non_null (s);
+    assert_true (s->eval_share == 0.2);
+    proto_study_destroy (&s);
+    const char *bad [] = { "0", "0.009", "0.51", "1", "-0.1", "x", "nan" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        snprintf (text, sizeof text, "%s        eval_share = %s\n", s_full, bad [i]);
+        assert_null (proto_study_parse (text, "s.cfg"));
+        assert_non_null (strstr (util_last_error (), "s.cfg: study/privacy/eval_share: '"));
+    }
 }
 
 //  A query definition: its expression survives ZPL quoting (commas,
@@ -304,6 +359,8 @@ main (void)
         cmocka_unit_test (test_site_unit),
         cmocka_unit_test (test_query),
         cmocka_unit_test (test_scale_bounds),
+        cmocka_unit_test (test_scale_auto),
+        cmocka_unit_test (test_eval_share),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -106,6 +106,26 @@ test_defaults_and_checks (void **state)
     o.unit = "site";
     o.sampling_rate = 1;
     assert_int_equal (sim_check (&o), 0);
+    //  The evaluation share: 0 (the study's default) or in [0.01, 0.5].
+    double shares [] = { 0.005, 0.6, -1 };
+    for (int i = 0; i < 3; i++) {
+        s_options (&o, "d.csv", 3, "x");
+        o.eval_share = shares [i];
+        assert_int_equal (sim_check (&o), -1);
+        assert_non_null (strstr (util_last_error (), "simulate: eval share"));
+    }
+    o.eval_share = 0.5;
+    assert_int_equal (sim_check (&o), 0);
+    //  scale bounds needs a dictionary; the bundled data have theirs beside
+    //  them, found for a study too.
+    s_options (&o, "d.csv", 3, "x");
+    o.scale = "bounds";
+    assert_int_equal (sim_check (&o), -1);
+    assert_non_null (strstr (util_last_error (), "scale bounds needs the data dictionary"));
+    s_options (&o, S_BREAST, 3, "x");
+    assert_int_equal (sim_check (&o), 0);
+    assert_non_null (o.dictionary);
+    assert_non_null (strstr (o.dictionary, "breast_cancer_wisconsin_dictionary.csv"));
 }
 
 static void
@@ -159,6 +179,28 @@ test_prepare (void **state)
     assert_string_equal (zconfig_get (study, "study/privacy/off", ""), "false");
     assert_string_equal (zconfig_get (study, "study/privacy/unit", ""), "record");
     assert_null (zconfig_locate (study, "study/local_epochs"));
+    zconfig_destroy (&study);
+    //  Through the dictionary with the accountant's schedule: every column
+    //  but the label listed, the steps and rate chosen, the share written.
+    s_options (&o, train, 3, out);
+    o.dictionary = COHORT_SOURCE_DIR "/datasets/breast_cancer_wisconsin_dictionary.csv";
+    o.choose_schedule = true;
+    o.eval_share = 0.1;
+    assert_int_equal (s_prepare (&o), 0);
+    study = zconfig_load (path);
+    assert_non_null (study);
+    const char *listed = zconfig_get (study, "study/features", "");
+    assert_non_null (strstr (listed, "mean_radius,mean_texture,"));
+    assert_null (strstr (listed, "malignant"));
+    //  A candidate of proto_plan_choose (which one is the accountant's
+    //  call: test_proto_plan), with at least the minimum batch of rows.
+    int steps = atoi (zconfig_get (study, "study/steps", "0"));
+    double q = atof (zconfig_get (study, "study/sampling_rate", "0"));
+    assert_true (steps == 10 || steps == 15 || steps == 20 || steps == 30 || steps == 50
+                 || steps == 100 || steps == 200);
+    assert_true (q * 398 >= 64 && q <= 1);
+    assert_string_equal (zconfig_get (study, "study/privacy/eval_share", ""), "0.1");
+    assert_null (zconfig_locate (study, "study/scale"));       //  auto
     zconfig_destroy (&study);
     //  unit = site: the local-training keys, q = 1.
     s_options (&o, train, 3, out);
