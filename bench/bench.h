@@ -256,6 +256,8 @@ typedef struct {
     double epsilon, delta;      //  both sides' target
     bool federated;             //  false: central DP-SGD only (seconds, not minutes)
     bool quick;                 //  federated: 512-bit test keys and 2 steps (for tests)
+    bool test_keys;             //  federated: 512-bit test keys, the study as it is
+                                //  (the key size changes no AUC: encryption is exact)
 } bench_learning_options_t;
 
 /*  The bundled datasets/, 20 seeds from 1, split seed 2, (1, 1e-5),

@@ -92,7 +92,8 @@ s_auc (const char *model, const char *test, const char *label, double *auc)
 //  One federated study into dir/fed-<key>-<seed>: its test AUC.
 static int
 s_federated (const bench_learning_options_t *o, const s_dataset_t *ds, const char *dir,
-             const char *train, const char *test, uint64_t seed, double *auc)
+             const char *dictionary, const char *train, const char *test, uint64_t seed,
+             double *auc)
 {
     char out [S_PATH], model [S_PATH + 16];
     snprintf (out, sizeof out, "%s/fed-%s-%llu", dir, ds->key, (unsigned long long) seed);
@@ -101,6 +102,9 @@ s_federated (const bench_learning_options_t *o, const s_dataset_t *ds, const cha
     sim_options_defaults (&so);
     so.data = train;
     so.test = test;
+    //  The public bounds: the study scales by them (no budget on
+    //  standardisation), as central DP-SGD does.
+    so.dictionary = dictionary;
     so.label = ds->label;
     so.sites = 3;
     so.split = SIM_SPLIT_LABEL_SKEW;
@@ -108,8 +112,8 @@ s_federated (const bench_learning_options_t *o, const s_dataset_t *ds, const cha
     so.delta = o->delta;
     so.seed = seed;
     so.out = out;
-    so.bits = o->quick? 512: so.bits;
-    so.insecure_test_key = o->quick;
+    so.bits = o->quick || o->test_keys? 512: so.bits;
+    so.insecure_test_key = o->quick || o->test_keys;
     if (o->quick)
         so.steps = 2;
     json_t *report = NULL;
@@ -251,7 +255,7 @@ s_dataset (const bench_learning_options_t *o, const s_dataset_t *ds, const char 
     for (size_t i = 0; i < o->seeds; i++) {
         uint64_t seed = o->seed + i;
         if (s_central (o, ds, dir, loaded, dict, test, seed, &cen [i], &plan)
-        ||  (o->federated && s_federated (o, ds, dir, train, test, seed, &fed [i])))
+        ||  (o->federated && s_federated (o, ds, dir, dictionary, train, test, seed, &fed [i])))
             goto cleanup;
     }
     char key [128];
@@ -299,7 +303,7 @@ bench_learning (const bench_learning_options_t *o)
         "epsilon", o->epsilon, "delta", o->delta, "seeds", (int) o->seeds,
         "first_seed", (json_int_t) o->seed, "split_seed", (json_int_t) o->split_seed,
         "test_fraction", S_TEST_FRACTION,
-        "federated_paillier_bits", !o->federated? "none": o->quick? "512": "2048",
+        "federated_paillier_bits", !o->federated? "none": o->quick || o->test_keys? "512": "2048",
         "central_sampling_rate", co.sampling_rate, "central_steps", (json_int_t) co.steps,
         "central_clip", co.clip);
     if (!fed || !cen || !report)

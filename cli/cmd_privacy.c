@@ -6,7 +6,9 @@
 #include "cmd.h"
 #include "dp/noise.h"
 #include "dp/schedule.h"
+#include "proto/plan.h"
 #include "util/error.h"
+#include "util/file.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -59,7 +61,19 @@ static const char s_calibrate_usage [] =
     "  The smallest noise multiplier (to 1e-9 relative, 1e-6 for pld) whose\n"
     "  epsilon after T steps is at most E; the answer never exceeds the target.\n"
     "  For --mechanism distributed it also prints each site's sigma. The options\n"
-    "  are those of `privacy epsilon`.\n";
+    "  are those of `privacy epsilon`.\n"
+    "\n"
+    "       cohort privacy calibrate --study study.cfg --features P [--records N]\n"
+    "                                [--threshold T] [--json]\n"
+    "  The plan of a learning study for its (epsilon, delta), model and unit: the\n"
+    "  sampling rate and steps the tight accountant favours (every candidate with\n"
+    "  its noise multiplier and merit q N sqrt(T) / z), the training noise\n"
+    "  multiplier, and the epsilon each part (statistics, training, evaluation)\n"
+    "  would spend alone; the study's own steps and sampling_rate are ignored.\n"
+    "  --features P    the model's input features (after one-hot coding)\n"
+    "  --records N     the training records over the consortium (default 0:\n"
+    "                  unknown, no batch floor)\n"
+    "  --threshold T   the quorum of sites that decrypt (default: min_sites)\n";
 
 static const char s_sample_usage [] =
     "usage: cohort privacy sample --distribution discrete-gaussian|discrete-laplace\n"
@@ -277,9 +291,120 @@ s_epsilon (int argc, char **argv)
     return s_schedule (argc, argv, false);
 }
 
+#define S_STUDY_BYTES_MAX (1 << 20)     //  a study.cfg is a few hundred bytes
+
+//  `privacy calibrate --study`: the plan proto_plan_choose makes, as the
+//  coordinator and `cohort simulate` make it.
+static int
+s_calibrate_study (int argc, char **argv)
+{
+    const char *path = NULL;
+    size_t features = 0, threshold = 0;
+    uint64_t records = 0;
+    bool json = false;
+    const cli_opt_t table [] = {
+        CLI_STRING ("study", &path),
+        { "features", CLI_OPT_SIZE, &features, 1, 100000, NULL, NULL },
+        { "records", CLI_OPT_U64, &records, 0, 1e12, NULL, NULL },
+        { "threshold", CLI_OPT_SIZE, &threshold, 1, PROTO_MAX_PARTIES, NULL, NULL },
+        CLI_FLAG ("json", &json),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, s_calibrate_usage);
+    if (rc)
+        return rc < 0? CLI_OK: rc;
+    if (!path || !features) {
+        cli_error ("privacy calibrate: --study needs --features (the model's input count)");
+        return CLI_USAGE;
+    }
+    char *text = NULL;
+    proto_study_t *study = NULL;
+    proto_plan_choice_t *choice = NULL;
+    if (util_file_read (path, S_STUDY_BYTES_MAX, 0, &text, NULL)
+    ||  !(study = proto_study_parse (text, path))) {
+        cli_error ("privacy calibrate: %s", util_last_error ());
+        free (text);
+        return CLI_FAIL;
+    }
+    free (text);
+    if (study->query) {
+        cli_error ("privacy calibrate: %s is a query, not a learning study", path);
+        proto_study_destroy (&study);
+        return CLI_FAIL;
+    }
+    //  Bounds when scale = auto or bounds: the plan the coordinator makes
+    //  when it reads the study through the dictionary.
+    proto_study_resolve_scale (study, study->scale != PROTO_SCALE_STATISTICS);
+    unsigned t = threshold? (unsigned) threshold: study->min_sites;
+    if (!(choice = calloc (1, sizeof *choice))) {
+        cli_error ("privacy calibrate: out of memory");
+        proto_study_destroy (&study);
+        return CLI_FAIL;
+    }
+    if (proto_plan_choose (choice, study, features, t, records)) {
+        cli_error ("privacy calibrate: %s", util_last_error ());
+        rc = CLI_FAIL;
+        goto done;
+    }
+    const proto_plan_t *pl = &choice->plan;
+    double e_stats = pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_STATS];
+    double e_train = pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_TRAIN];
+    double e_eval = pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
+    if (json) {
+        json_t *cands = json_array ();
+        for (size_t i = 0; cands && i < choice->n_candidates; i++) {
+            const proto_plan_candidate_t *c = &choice->candidate [i];
+            if (json_array_append_new (cands, json_pack ("{s:f, s:I, s:f, s:f}",
+                                       "sampling_rate", c->q, "steps", (json_int_t) c->steps,
+                                       "noise_multiplier", c->noise_multiplier,
+                                       "merit", c->merit))) {
+                json_decref (cands);
+                cands = NULL;
+            }
+        }
+        json_t *o = cands? json_pack ("{s:f, s:f, s:s, s:f, s:I, s:f, s:I, s:{s:f, s:f, s:f}, "
+                                      "s:f, s:o}",
+                                      "epsilon", study->epsilon, "delta", study->delta,
+                                      "accountant", "rdp",
+                                      "sampling_rate", choice->q,
+                                      "steps", (json_int_t) choice->steps,
+                                      "noise_multiplier", pl->noise_multiplier,
+                                      "records", (json_int_t) choice->n_records,
+                                      "epsilon_alone", "statistics", e_stats,
+                                      "training", e_train, "evaluation", e_eval,
+                                      "planned_epsilon", pl->epsilon, "candidates", cands)
+                         : NULL;
+        rc = s_print_json (o, 10);
+    }
+    else {
+        printf ("study %s: epsilon %g, delta %g (tight RDP accountant)\n", study->name,
+                study->epsilon, study->delta);
+        printf ("sampling_rate %g\nsteps %llu\nnoise_multiplier %.6g\n", choice->q,
+                (unsigned long long) choice->steps, pl->noise_multiplier);
+        printf ("planned_epsilon %.6g (alone: statistics %.4g, training %.4g, evaluation %.4g)\n",
+                pl->epsilon, e_stats, e_train, e_eval);
+        printf ("candidates (q, steps, noise multiplier, merit q N sqrt(T) / z):\n");
+        for (size_t i = 0; i < choice->n_candidates; i++) {
+            const proto_plan_candidate_t *c = &choice->candidate [i];
+            if (c->noise_multiplier > 0)
+                printf ("  %-6g %4llu  %10.4g  %10.4g%s\n", c->q, (unsigned long long) c->steps,
+                        c->noise_multiplier, c->merit,
+                        c->q == choice->q && c->steps == choice->steps? "  <- chosen": "");
+        }
+        rc = CLI_OK;
+    }
+done:
+    free (choice);
+    proto_study_destroy (&study);
+    return rc;
+}
+
 static int
 s_calibrate (int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp (argv [i], "--study") || !strncmp (argv [i], "--study=", 8))
+            return s_calibrate_study (argc, argv);
     return s_schedule (argc, argv, true);
 }
 

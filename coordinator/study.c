@@ -987,7 +987,9 @@ coord_study_report (const coord_study_t *self)
         "delta", off? json_null (): json_real (d->delta),
         "target_epsilon", off? json_null (): json_real (d->epsilon),
         "accountant", "RDP of the distributed discrete Gaussian (Kairouz-Liu-Steinke 2021), "
-                      "Poisson subsampling by the general bound of Zhu-Wang 2019",
+                      "Poisson subsampling by the tight binomial expansion for symmetric "
+                      "integer noise (Mironov-Talwar-Zhang 2019, Zhu-Wang 2019; "
+                      "docs/privacy.md 4.6)",
         "conversion", "improved", "unit", d->unit == PROTO_UNIT_SITE? "site": "record",
         "neighbouring", d->unit == PROTO_UNIT_SITE
                         ? "zero-out: one site's entire dataset replaced by nothing (the site "

@@ -15,6 +15,8 @@
 
 #include "cli/cli.h"
 #include "cli_run.h"
+#include "support_dir.h"
+#include "support_file.h"
 
 
 static void
@@ -322,6 +324,54 @@ test_mechanism_errors (void **state)
     assert_non_null (strstr (s_err, "buckets"));
 }
 
+//  `privacy calibrate --study`: the plan of a learning study, as the
+//  coordinator and simulate choose it, and its refusals.
+static void
+test_calibrate_study (void **state)
+{
+    (void) state;
+    const char *cfg = COHORT_SOURCE_DIR "/configs/study-example.cfg";
+    assert_int_equal (s_run ("privacy calibrate --study %s --features 30 --records 398", cfg),
+                      CLI_OK);
+    assert_non_null (strstr (s_out, "noise_multiplier "));
+    assert_non_null (strstr (s_out, "<- chosen"));
+    assert_int_equal (s_run ("privacy calibrate --study %s --features 30 --records 398 --json",
+                             cfg), CLI_OK);
+    json_error_t jerr;
+    json_t *o = json_loads (s_out, 0, &jerr);
+    assert_non_null (o);
+    double eps = json_number_value (json_object_get (o, "planned_epsilon"));
+    double z = json_number_value (json_object_get (o, "noise_multiplier"));
+    double q = json_number_value (json_object_get (o, "sampling_rate"));
+    //  The plan meets the study's target (epsilon 1) and is a real one.
+    assert_true (eps > 0.9 && eps <= 1.0);
+    assert_true (z > 1 && q > 0 && q <= 1);
+    assert_true (json_array_size (json_object_get (o, "candidates")) > 1);
+    json_t *alone = json_object_get (o, "epsilon_alone");
+    assert_true (json_number_value (json_object_get (alone, "training")) <= eps);
+    json_decref (o);
+    //  Refusals: no --features, a missing file, a query, a bad count.
+    assert_int_equal (s_run ("privacy calibrate --study %s", cfg), CLI_USAGE);
+    assert_non_null (strstr (s_err, "--study needs --features"));
+    assert_int_equal (s_run ("privacy calibrate --study /nonexistent/study.cfg --features 3"),
+                      CLI_FAIL);
+    assert_non_null (strstr (s_err, "/nonexistent/study.cfg"));
+    assert_int_equal (s_run ("privacy calibrate --study %s --features 0", cfg), CLI_USAGE);
+    char dir [SUPPORT_DIR_MAX], path [SUPPORT_DIR_MAX + 16];
+    assert_int_equal (support_dir_make (dir, sizeof dir, "calstudy"), 0);
+    snprintf (path, sizeof path, "%s/q.cfg", dir);
+    support_file_write (path, "query\n    dataset = d\n    expr = 'count()'\n"
+                        "    min_sites = 1\n    privacy\n        epsilon = 1\n"
+                        "        delta = 1e-5\n", 0600);
+    assert_int_equal (s_run ("privacy calibrate --study %s --features 3", path), CLI_FAIL);
+    assert_non_null (strstr (s_err, "is a query, not a learning study"));
+    snprintf (path, sizeof path, "%s/bad.cfg", dir);
+    support_file_write (path, "study\n    name = x\n", 0600);
+    assert_int_equal (s_run ("privacy calibrate --study %s --features 3", path), CLI_FAIL);
+    assert_non_null (strstr (s_err, "bad.cfg"));
+    assert_int_equal (support_dir_remove (dir), 0);
+}
+
 int
 main (void)
 {
@@ -332,6 +382,7 @@ main (void)
         cmocka_unit_test (test_bad_arguments),
         cmocka_unit_test (test_mechanisms_and_accountants),
         cmocka_unit_test (test_mechanism_errors),
+        cmocka_unit_test (test_calibrate_study),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
