@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "cmd_ingest.h"
-#include "ingest/fhir.h"
+#include "ingest/fhirtime.h"
 #include "ingest/provision.h"
 #include "site/config.h"
 #include "util/error.h"
@@ -24,7 +24,7 @@ cli_ingest_time (const char *option, const char *text, int64_t *ms)
         *ms = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         return 0;
     }
-    if (ingest_fhir_datetime (text, ms)) {
+    if (ingest_fhirtime_instant (text, ms)) {
         cli_error ("%s: '%s' is not a date and time like 2027-01-01T00:00:00Z", option, text);
         return -1;
     }
