@@ -173,39 +173,56 @@ s_blood_pressure (json_t *root, ingest_observation_t *o)
     return INGEST_OK;
 }
 
-//  True if the JSON under `j` holds a modifierExtension; `where` gets the
-//  element that holds it (a path of at most cap bytes).
+//  True if the JSON under `j` holds a modifierExtension. (Every payload
+//  is walked: no path is built until one is found.)
 static bool
-s_has_modifier (json_t *j, char *where, size_t cap, size_t len)
+s_has_modifier (json_t *j)
 {
+    const char *key;
+    json_t *value;
+    size_t i;
     if (json_is_object (j)) {
-        const char *key;
-        json_t *value;
-        json_object_foreach (j, key, value) {
-            if (strcmp (key, "modifierExtension") == 0)
+        json_object_foreach (j, key, value)
+            if (strcmp (key, "modifierExtension") == 0
+            ||  ((json_is_object (value) || json_is_array (value)) && s_has_modifier (value)))
                 return true;
-            if (!json_is_object (value) && !json_is_array (value))
-                continue;
-            int n = snprintf (where + len, cap - len, "%s%.40s", len? ".": "", key);
-            size_t sub = n > 0 && (size_t) n < cap - len? len + (size_t) n: len;
-            if (s_has_modifier (value, where, cap, sub))
-                return true;
-            where [len] = '\0';
-        }
     }
     else
-    if (json_is_array (j)) {
-        size_t i;
-        json_t *value;
-        json_array_foreach (j, i, value) {
-            int n = snprintf (where + len, cap - len, "[%zu]", i);
-            size_t sub = n > 0 && (size_t) n < cap - len? len + (size_t) n: len;
-            if (s_has_modifier (value, where, cap, sub))
+    if (json_is_array (j))
+        json_array_foreach (j, i, value)
+            if (s_has_modifier (value))
                 return true;
-            where [len] = '\0';
-        }
-    }
     return false;
+}
+
+//  Writes into `where` (cap bytes) the path of the element under `j` that
+//  holds the first modifierExtension; `len` bytes of it are written.
+static void
+s_modifier_path (json_t *j, char *where, size_t cap, size_t len)
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+    if (json_is_object (j)) {
+        if (json_object_get (j, "modifierExtension"))
+            return;
+        json_object_foreach (j, key, value)
+            if (s_has_modifier (value)) {
+                int n = snprintf (where + len, cap - len, "%s%.40s", len? ".": "", key);
+                s_modifier_path (value, where, cap,
+                                 n > 0 && (size_t) n < cap - len? len + (size_t) n: len);
+                return;
+            }
+    }
+    else
+    if (json_is_array (j))
+        json_array_foreach (j, i, value)
+            if (s_has_modifier (value)) {
+                int n = snprintf (where + len, cap - len, "[%zu]", i);
+                s_modifier_path (value, where, cap,
+                                 n > 0 && (size_t) n < cap - len? len + (size_t) n: len);
+                return;
+            }
 }
 
 static bool
@@ -343,10 +360,12 @@ s_check (json_t *root, ingest_observation_t *o, const ingest_patient_t *patient)
     if (!type || strcmp (type, "Observation") != 0)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: resourceType must be \"Observation\"");
     char where [128] = "";
-    if (s_has_modifier (root, where, sizeof where, 0))
+    if (s_has_modifier (root)) {
+        s_modifier_path (root, where, sizeof where, 0);
         return ingest_reject (INGEST_BAD_FHIR, "fhir: %s%smodifierExtension is not understood "
                               "(R4: such a resource must not be processed)", where,
                               where [0]? ".": "");
+    }
     if (json_object_get (root, "implicitRules"))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: implicitRules is a modifier this site does "
                               "not understand");
