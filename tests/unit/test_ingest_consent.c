@@ -664,6 +664,14 @@ test_nested_any_depth (void **state)
     assert_int_equal (ingest_consent_parse (&d, s_with (deep, ""), strlen (s_with (deep, ""))),
                       INGEST_GRANT_OK);
     ingest_consent_destroy (&d);
+    //  One level more is refused.
+    char deeper [4096];
+    support_text_replace (deeper, sizeof deeper, deep, "{\"type\":\"deny\"}",
+                          "{\"type\":\"deny\",\"provision\":[{\"type\":\"deny\"}]}");
+    const char *json = s_with (deeper, "");
+    support_expect_refused (ingest_consent_parse (&d, json, strlen (json))
+                            == INGEST_GRANT_MALFORMED, json, "more than 8 deep");
+    assert_null (d);
 }
 
 //  A permit that names no actor or purpose: the study is any the site runs
