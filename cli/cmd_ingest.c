@@ -6,11 +6,13 @@
 #include "cli.h"
 #include "cmd.h"
 #include "cmd_ingest.h"
-#include "ingest/fhir.h"
+#include "ingest/check.h"
+#include "ingest/fhirtime.h"
 #include "ingest/provision.h"
 #include "site/config.h"
 #include "util/error.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -24,7 +26,7 @@ cli_ingest_time (const char *option, const char *text, int64_t *ms)
         *ms = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         return 0;
     }
-    if (ingest_fhir_datetime (text, ms)) {
+    if (ingest_fhirtime_instant (text, ms)) {
         cli_error ("%s: '%s' is not a date and time like 2027-01-01T00:00:00Z", option, text);
         return -1;
     }
@@ -155,6 +157,73 @@ s_revoke_device (int argc, char **argv)
     return CLI_OK;
 }
 
+#define S_CHECK_FILES 256
+
+//  One verdict: a text line, or one JSON object per line.
+static int
+s_check_print (const char *file, const ingest_check_result_t *v, bool json)
+{
+    if (!json) {
+        printf ("%s: %s (%s)%s%s\n", file, v->accepted? "accepted": "refused",
+                v->resource [0]? v->resource: "unknown", v->reason [0]? ": ": "", v->reason);
+        return 0;
+    }
+    json_t *o = json_pack ("{s:s, s:s, s:s, s:s}", "file", file,
+                           "resource", v->resource [0]? v->resource: "unknown",
+                           "verdict", v->accepted? "accepted": "refused", "reason", v->reason);
+    char *text = o? json_dumps (o, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
+    json_decref (o);
+    if (!text)
+        return util_error (UTIL_EINPUT, "the verdict cannot be printed as JSON (is the file "
+                           "name UTF-8?)");
+    puts (text);
+    free (text);
+    return 0;
+}
+
+static int
+s_check (int argc, char **argv)
+{
+    static const char usage [] =
+        "usage: cohort ingest check FILE... [--patient REF] [--json]\n"
+        "  Runs the site's validators on FHIR Observation, Consent or Bundle JSON\n"
+        "  files, storing nothing, and prints each file's verdict: accepted, or\n"
+        "  refused with the reason (docs/ingest.md). An Observation whose value has\n"
+        "  a comparator is accepted with the reason censored_value.\n"
+        "  --patient REF  the enrolled patient the subjects must name: comma-separated\n"
+        "                 Patient/<id> and system|value identifiers (without it,\n"
+        "                 subjects are checked for form only)\n"
+        "  --json         one object per file: {\"file\", \"resource\", \"verdict\",\n"
+        "                 \"reason\"}\n"
+        "  Exit status: 0 every file accepted, 1 any refused, 2 usage error.\n";
+    const char *patient = NULL;
+    bool json = false;
+    const char *files [S_CHECK_FILES];
+    const cli_opt_t table [] = {
+        CLI_STRING ("patient", &patient), CLI_FLAG ("json", &json), CLI_END
+    };
+    int rc = cli_parse_args (argc, argv, table, usage, files, 1, S_CHECK_FILES);
+    if (rc)
+        return rc < 0? CLI_OK: rc;
+    ingest_check_patient_t who;
+    if (patient && ingest_check_patient_parse (&who, patient)) {
+        cli_error ("ingest check: %s", util_last_error ());
+        return CLI_USAGE;
+    }
+    rc = CLI_OK;
+    for (size_t i = 0; i < S_CHECK_FILES && files [i]; i++) {
+        ingest_check_result_t v;
+        if (ingest_check_file (files [i], patient? &who: NULL, &v)
+        ||  s_check_print (files [i], &v, json)) {
+            cli_error ("ingest check: %s: %s", files [i], util_last_error ());
+            return CLI_FAIL;
+        }
+        if (!v.accepted)
+            rc = CLI_FAIL;
+    }
+    return rc;
+}
+
 static const cli_command_t s_ingest [] = {
     { "storage-keygen",   "create the site storage key", s_storage_keygen },
     { "enroll-device",    "enroll a device and write its secret", s_enroll_device },
@@ -163,6 +232,7 @@ static const cli_command_t s_ingest [] = {
     { "sign-grant",       "sign a FHIR Consent as an authority", cli_ingest_sign_grant },
     { "grant",            "take a signed consent grant", cli_ingest_grant },
     { "select",           "show the patients and records usable for a use", cli_ingest_select },
+    { "check",            "check FHIR files with the site's validators, storing nothing", s_check },
     { NULL, NULL, NULL }
 };
 

@@ -165,7 +165,7 @@ cli_ingest_select (int argc, char **argv)
         "  Prints, as JSON, the patients and the number of records usable for this\n"
         "  site, study and purpose (v3-ActReason code, e.g. HRESCH) at TIME (now).\n";
     const char *store = NULL, *time = NULL;
-    ingest_consent_query_t q = { NULL, NULL, NULL, NULL, 0, NULL };
+    ingest_consent_query_t q = { .patient = NULL };
     const cli_opt_t table [] = {
         CLI_STRING ("store", &store), CLI_STRING ("site", &q.site),
         CLI_STRING ("purpose", &q.purpose), CLI_STRING ("study", &q.study),

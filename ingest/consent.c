@@ -1,9 +1,11 @@
-/*  ingest/consent.c - FHIR R4 Consent grants: parsing, Ed25519 envelopes and
-    the permit/deny decision. */
+/*  ingest/consent.c - FHIR R4 Consent grants: parsing every provision
+    element (or refusing), Ed25519 envelopes and the permit/deny decision
+    (ingest/consent.h). */
 #include "consent.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "fhir.h"
+#include "fhirtime.h"
 #include "ingest_internal.h"
 
 #include <jansson.h>
@@ -15,32 +17,52 @@
 
 #define S_SCOPE_SYSTEM   "http://terminology.hl7.org/CodeSystem/consentscope"
 #define S_PURPOSE_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+#define S_ACTCODE_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+#define S_ROLE_SYSTEM    "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+#define S_ACTION_SYSTEM  "http://terminology.hl7.org/CodeSystem/consentaction"
+#define S_CLASS_SYSTEM   "http://hl7.org/fhir/resource-types"
 #define S_LOINC          "http://loinc.org"
 #define S_DOMAIN         "cohort-consent-v1\n"
+#define S_PATH_MAX       160
+#define S_ITEM_MAX       160        //  longest kept string (a reference, system|code)
 
 //  A period; a missing bound is open.
 typedef struct {
+    bool given;
     bool has_start, has_end;
     int64_t start, end;
 } period_t;
 
+//  A list element of a provision: absent (given false) or 1..64 strings.
 typedef struct {
-    period_t period;
-    size_t ncodes;
-    char **codes;               //  LOINC codes denied
-} deny_t;
+    bool given;
+    size_t n;
+    char **items;
+} list_t;
+
+typedef struct _rule_t rule_t;
+struct _rule_t {
+    bool permit;
+    period_t period;            //  when the use happens
+    period_t data_period;       //  when the data was recorded
+    list_t actors;              //  "Type/id" references
+    list_t actions;             //  consentaction codes
+    list_t labels;              //  "system|code" security labels
+    list_t purposes;            //  v3-ActReason codes
+    list_t classes;             //  resource type names
+    list_t codes;               //  LOINC codes
+    list_t data;                //  "Observation/<id>" instances
+    size_t nchildren;
+    rule_t *children;
+};
 
 struct _ingest_consent_t {
     char *id;
     char *status;
     char *patient;
     int64_t time_ms;
-    bool permit;                //  root provision type
-    period_t period;
-    size_t nactors, npurposes, ndenies;
-    char **actors;
-    char **purposes;
-    deny_t *denies;
+    rule_t root;
+    size_t nrules;              //  rules in the tree, the root included
 };
 
 const char *
@@ -53,11 +75,26 @@ ingest_grant_reason_name (ingest_grant_reason_t reason)
 }
 
 static void
-s_free_list (char **list, size_t n)
+s_list_free (list_t *list)
 {
-    for (size_t i = 0; list && i < n; i++)
-        free (list [i]);
-    free (list);
+    for (size_t i = 0; list->items && i < list->n; i++)
+        free (list->items [i]);
+    free (list->items);
+}
+
+static void
+s_rule_free (rule_t *r)
+{
+    s_list_free (&r->actors);
+    s_list_free (&r->actions);
+    s_list_free (&r->labels);
+    s_list_free (&r->purposes);
+    s_list_free (&r->classes);
+    s_list_free (&r->codes);
+    s_list_free (&r->data);
+    for (size_t i = 0; r->children && i < r->nchildren; i++)
+        s_rule_free (&r->children [i]);
+    free (r->children);
 }
 
 void
@@ -68,11 +105,7 @@ ingest_consent_destroy (ingest_consent_t **self_p)
         free (self->id);
         free (self->status);
         free (self->patient);
-        s_free_list (self->actors, self->nactors);
-        s_free_list (self->purposes, self->npurposes);
-        for (size_t i = 0; self->denies && i < self->ndenies; i++)
-            s_free_list (self->denies [i].codes, self->denies [i].ncodes);
-        free (self->denies);
+        s_rule_free (&self->root);
         free (self);
         *self_p = NULL;
     }
@@ -106,84 +139,377 @@ s_oom (const char *what)
     return INGEST_GRANT_MALFORMED;
 }
 
-static ingest_grant_reason_t
-s_period (json_t *j, period_t *p, const char *where)
+//  An element name fit for a message: at most 40 characters of
+//  [A-Za-z0-9_], anything else shown as '?'. Names are structure, never a
+//  patient's value.
+static const char *
+s_name (char out [48], const char *key)
 {
+    size_t i = 0;
+    for (; key [i] && i < 40; i++)
+        out [i] = (key [i] >= 'a' && key [i] <= 'z') || (key [i] >= 'A' && key [i] <= 'Z')
+               || (key [i] >= '0' && key [i] <= '9') || key [i] == '_'? key [i]: '?';
+    out [i] = '\0';
+    return out;
+}
+
+//  Refuses an element of `obj` (at `path`) not among `known`: an element
+//  this site does not read could change what the consent means. A
+//  primitive's extension holder ("_name") is allowed for a known name.
+static ingest_grant_reason_t
+s_known (json_t *obj, const char *const *known, const char *path)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (obj, key, value) {
+        const char *name = key [0] == '_'? key + 1: key;
+        bool ok = false;
+        for (size_t i = 0; known [i] && !ok; i++)
+            ok = strcmp (name, known [i]) == 0;
+        if (!ok) {
+            char shown [48];
+            return s_bad ("consent: %s has the element '%s', which this site does not read "
+                          "(refused rather than ignored)", path, s_name (shown, key));
+        }
+    }
+    return INGEST_GRANT_OK;
+}
+
+//  Refuses a modifierExtension anywhere under `j` (R4: a resource with a
+//  modifier the reader does not understand must not be processed).
+static ingest_grant_reason_t
+s_modifiers (json_t *j, char *path, size_t len)
+{
+    if (json_is_object (j)) {
+        const char *key;
+        json_t *value;
+        json_object_foreach (j, key, value) {
+            char shown [48];
+            if (strcmp (key, "modifierExtension") == 0)
+                return s_bad ("consent: %s%smodifierExtension is not understood: the consent "
+                              "is refused", path, len? ".": "");
+            int n = snprintf (path + len, S_PATH_MAX - len, "%s%s", len? ".": "",
+                              s_name (shown, key));
+            size_t sub = n > 0 && (size_t) n < S_PATH_MAX - len? len + (size_t) n: len;
+            ingest_grant_reason_t r = s_modifiers (value, path, sub);
+            path [len] = '\0';
+            if (r)
+                return r;
+        }
+    }
+    else
+    if (json_is_array (j)) {
+        size_t i;
+        json_t *value;
+        json_array_foreach (j, i, value) {
+            int n = snprintf (path + len, S_PATH_MAX - len, "[%zu]", i);
+            size_t sub = n > 0 && (size_t) n < S_PATH_MAX - len? len + (size_t) n: len;
+            ingest_grant_reason_t r = s_modifiers (value, path, sub);
+            path [len] = '\0';
+            if (r)
+                return r;
+        }
+    }
+    return INGEST_GRANT_OK;
+}
+
+//  A Period at `path` (may be absent): dateTimes of any R4 precision; a
+//  start takes the first moment its value names and an end the last (R4:
+//  "the end value includes any matching date/time").
+static ingest_grant_reason_t
+s_period (json_t *j, period_t *p, const char *path)
+{
+    static const char *const known [] = { "id", "extension", "start", "end", NULL };
     memset (p, 0, sizeof *p);
     if (!j)
         return INGEST_GRANT_OK;
     if (!json_is_object (j))
-        return s_bad ("consent: %s.period must be an object", where);
+        return s_bad ("consent: %s must be an object", path);
+    ingest_grant_reason_t r = s_known (j, known, path);
+    if (r)
+        return r;
     json_t *start = json_object_get (j, "start"), *end = json_object_get (j, "end");
-    if (start && (!json_is_string (start)
-              ||  ingest_fhir_datetime (json_string_value (start), &p->start)))
-        return s_bad ("consent: %s.period.start must be a dateTime with a zone", where);
-    if (end && (!json_is_string (end) || ingest_fhir_datetime (json_string_value (end), &p->end)))
-        return s_bad ("consent: %s.period.end must be a dateTime with a zone", where);
+    ingest_fhirtime_t t;
+    if (start) {
+        if (!json_is_string (start)
+        ||  ingest_fhirtime_parse (&t, json_string_value (start), INGEST_FHIRTIME_DATETIME))
+            return s_bad ("consent: %s.start must be an R4 dateTime", path);
+        p->start = t.start_ms;
+    }
+    if (end) {
+        if (!json_is_string (end)
+        ||  ingest_fhirtime_parse (&t, json_string_value (end), INGEST_FHIRTIME_DATETIME))
+            return s_bad ("consent: %s.end must be an R4 dateTime", path);
+        p->end = t.end_ms;
+    }
+    p->given = true;
     p->has_start = start != NULL;
     p->has_end = end != NULL;
     if (p->has_start && p->has_end && p->end <= p->start)
-        return s_bad ("consent: %s.period ends before it starts", where);
+        return s_bad ("consent: %s ends before it starts", path);
     return INGEST_GRANT_OK;
 }
 
-//  Copies a bounded, non-empty list of strings picked by `pick` from the
-//  items of array `arr` (the field `what`; `hint` says what each must be)
-//  into *out.
+//  What an item of a list must be: returns the string to keep (in `buf`
+//  or borrowed from the item), or NULL with `buf` holding why not.
+typedef const char *(*s_pick_fn) (json_t *item, char *buf, size_t cap);
+
+//  Copies the list element `key` of provision `p` (at `path`), absent or
+//  1..INGEST_CONSENT_LIST_MAX items each picked by `pick`, into *out.
 static ingest_grant_reason_t
-s_list (json_t *arr, char ***out, size_t *n, const char *(*pick) (json_t *),
-        const char *what, const char *hint)
+s_list (json_t *p, const char *key, list_t *out, s_pick_fn pick, const char *path)
 {
+    json_t *arr = json_object_get (p, key);
+    memset (out, 0, sizeof *out);
+    if (!arr)
+        return INGEST_GRANT_OK;
     if (!json_is_array (arr) || json_array_size (arr) == 0
-    ||  json_array_size (arr) > INGEST_CONSENT_LIST_MAX) {
-        return s_bad ("consent: %s must be an array of 1..%d %s", what,
-                      INGEST_CONSENT_LIST_MAX, hint);
-    }
-    *out = util_calloc (json_array_size (arr), sizeof **out);
-    if (!*out)
-        return s_oom (what);
+    ||  json_array_size (arr) > INGEST_CONSENT_LIST_MAX)
+        return s_bad ("consent: %s.%s must be an array of 1..%d items", path, key,
+                      INGEST_CONSENT_LIST_MAX);
+    out->given = true;
+    if (!(out->items = util_calloc (json_array_size (arr), sizeof *out->items)))
+        return s_oom (key);
     size_t i;
     json_t *item;
     json_array_foreach (arr, i, item) {
-        const char *s = pick (item);
-        if (!s || !*s || strlen (s) > 256)
-            return s_bad ("consent: %s[%zu] must be %s", what, i, hint);
-        if (!((*out) [i] = util_strdup (s)))
-            return s_oom (what);
-        *n = i + 1;
+        char buf [S_ITEM_MAX + 1] = "";
+        const char *s = json_is_object (item)? pick (item, buf, sizeof buf): NULL;
+        if (!s)
+            return s_bad ("consent: %s.%s[%zu] %s", path, key, i,
+                          buf [0]? buf: "is not of the R4 type");
+        if (!(out->items [i] = util_strdup (s)))
+            return s_oom (key);
+        out->n = i + 1;
     }
     return INGEST_GRANT_OK;
 }
 
-static const char *
-s_pick_actor (json_t *a)
+//  "Type/id": a relative literal reference, the type a FHIR resource name,
+//  the id 1..64 of [A-Za-z0-9.-].
+static bool
+s_relative (const char *r)
 {
-    const char *r = json_string_value (json_object_get (json_object_get (a, "reference"),
-                                                        "reference"));
-    return r && (strncmp (r, "Organization/", 13) == 0 || strncmp (r, "ResearchStudy/", 14) == 0)
-           && strchr (r, '/') [1]? r: NULL;
+    const char *slash = r? strchr (r, '/'): NULL;
+    if (!slash || slash == r || r [0] < 'A' || r [0] > 'Z' || slash - r > 64)
+        return false;
+    for (const char *c = r; c < slash; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+            return false;
+    size_t id = strlen (slash + 1);
+    return id >= 1 && id <= 64
+        && strspn (slash + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+           == id;
 }
 
+//  The code of the first coding in `codings` (an array of Coding) from
+//  `system`, or NULL.
 static const char *
-s_pick_purpose (json_t *c)
-{
-    const char *system = json_string_value (json_object_get (c, "system"));
-    return system && strcmp (system, S_PURPOSE_SYSTEM) == 0
-           ? json_string_value (json_object_get (c, "code")): NULL;
-}
-
-//  A CodeableConcept's LOINC code (the first LOINC coding).
-static const char *
-s_pick_loinc (json_t *concept)
+s_coding (json_t *codings, const char *system)
 {
     size_t i;
     json_t *c;
-    json_array_foreach (json_object_get (concept, "coding"), i, c) {
-        const char *system = json_string_value (json_object_get (c, "system"));
-        if (system && strcmp (system, S_LOINC) == 0)
-            return json_string_value (json_object_get (c, "code"));
+    json_array_foreach (codings, i, c) {
+        const char *sys = json_string_value (json_object_get (c, "system"));
+        const char *code = json_string_value (json_object_get (c, "code"));
+        if (sys && code && strcmp (sys, system) == 0)
+            return code;
     }
     return NULL;
+}
+
+static const char *
+s_pick_actor (json_t *a, char *buf, size_t cap)
+{
+    static const char *const known [] = { "id", "extension", "modifierExtension", "role",
+                                          "reference", NULL };
+    const char *bad = NULL;
+    json_t *value;
+    const char *key;
+    json_object_foreach (a, key, value) {
+        bool ok = false;
+        for (size_t i = 0; known [i] && !ok; i++)
+            ok = strcmp (key [0] == '_'? key + 1: key, known [i]) == 0;
+        if (!ok)
+            bad = key;
+    }
+    if (bad) {
+        char shown [48];
+        snprintf (buf, cap, "has the element '%s', which this site does not read",
+                  s_name (shown, bad));
+        return NULL;
+    }
+    json_t *role = json_object_get (a, "role");
+    if (role) {
+        //  The roles of a party that holds or receives the data: the site
+        //  and the study are such parties. Any other role (author,
+        //  informant, ...) would need a reading this site does not have.
+        const char *code = s_coding (json_object_get (role, "coding"), S_ROLE_SYSTEM);
+        if (!code || (strcmp (code, "PRCP") && strcmp (code, "IRCP") && strcmp (code, "CST"))) {
+            snprintf (buf, cap, "role must be a v3-ParticipationType PRCP, IRCP or CST "
+                      "(recipient or custodian): other roles are not understood");
+            return NULL;
+        }
+    }
+    const char *r = json_string_value (json_object_get (json_object_get (a, "reference"),
+                                                        "reference"));
+    if (!s_relative (r)) {
+        snprintf (buf, cap, "reference must be a relative reference \"Type/<id>\"");
+        return NULL;
+    }
+    return r;
+}
+
+static const char *
+s_pick_purpose (json_t *c, char *buf, size_t cap)
+{
+    const char *system = json_string_value (json_object_get (c, "system"));
+    const char *code = json_string_value (json_object_get (c, "code"));
+    if (!system || !code || strcmp (system, S_PURPOSE_SYSTEM) != 0 || !code [0]) {
+        snprintf (buf, cap, "must be a v3-ActReason coding");
+        return NULL;
+    }
+    return code;
+}
+
+static const char *
+s_pick_action (json_t *concept, char *buf, size_t cap)
+{
+    static const char *const actions [] = { "collect", "access", "use", "disclose", "correct",
+                                            NULL };
+    const char *code = s_coding (json_object_get (concept, "coding"), S_ACTION_SYSTEM);
+    for (size_t i = 0; code && actions [i]; i++)
+        if (strcmp (code, actions [i]) == 0)
+            return code;
+    snprintf (buf, cap, "must hold a consentaction coding (collect, access, use, disclose or "
+              "correct)");
+    return NULL;
+}
+
+static const char *
+s_pick_label (json_t *c, char *buf, size_t cap)
+{
+    const char *system = json_string_value (json_object_get (c, "system"));
+    const char *code = json_string_value (json_object_get (c, "code"));
+    if (!system || !code || strlen (system) + strlen (code) + 1 > S_ITEM_MAX) {
+        snprintf (buf, cap, "must be a coding with a system and a code");
+        return NULL;
+    }
+    snprintf (buf, cap, "%s|%s", system, code);
+    return buf;
+}
+
+static const char *
+s_pick_class (json_t *c, char *buf, size_t cap)
+{
+    const char *system = json_string_value (json_object_get (c, "system"));
+    const char *code = json_string_value (json_object_get (c, "code"));
+    if (!system || !code || strcmp (system, S_CLASS_SYSTEM) != 0 || !code [0]) {
+        snprintf (buf, cap, "must be a resource type (%s): profiles and document types are "
+                  "not understood", S_CLASS_SYSTEM);
+        return NULL;
+    }
+    return code;
+}
+
+static const char *
+s_pick_loinc (json_t *concept, char *buf, size_t cap)
+{
+    const char *code = s_coding (json_object_get (concept, "coding"), S_LOINC);
+    if (!code || !code [0]) {
+        snprintf (buf, cap, "must hold a LOINC coding: other code systems are not understood");
+        return NULL;
+    }
+    return code;
+}
+
+static const char *
+s_pick_data (json_t *d, char *buf, size_t cap)
+{
+    const char *meaning = json_string_value (json_object_get (d, "meaning"));
+    const char *r = json_string_value (json_object_get (json_object_get (d, "reference"),
+                                                        "reference"));
+    if (!meaning || strcmp (meaning, "instance") != 0) {
+        snprintf (buf, cap, "meaning must be instance: related, dependents and authoredby "
+                  "are not understood");
+        return NULL;
+    }
+    if (!s_relative (r) || strncmp (r, "Observation/", 12) != 0) {
+        snprintf (buf, cap, "reference must be \"Observation/<id>\": this site holds "
+                  "Observations only");
+        return NULL;
+    }
+    return r;
+}
+
+#define S_DEPTH_MAX 8
+
+//  How much of jansson's message to show: up to its " near '...'", which
+//  quotes the input (and so could quote a patient's value).
+static int
+s_json_why (const char *text)
+{
+    const char *near = strstr (text, " near ");
+    return near? (int) (near - text): (int) strlen (text);
+}
+
+static ingest_grant_reason_t
+s_rule (json_t *p, rule_t *r, ingest_consent_t *c, const char *path, int depth)
+{
+    static const char *const known [] = {
+        "id", "extension", "modifierExtension", "type", "period", "actor", "action",
+        "securityLabel", "purpose", "class", "code", "dataPeriod", "data", "provision", NULL };
+    if (!json_is_object (p))
+        return s_bad ("consent: %s must be an object", path);
+    if (++c->nrules > INGEST_CONSENT_LIST_MAX)
+        return s_bad ("consent: more than %d provisions", INGEST_CONSENT_LIST_MAX);
+    ingest_grant_reason_t rc = s_known (p, known, path);
+    if (rc)
+        return rc;
+    json_t *type = json_object_get (p, "type");
+    const char *t = json_string_value (type);
+    if (type && (!t || (strcmp (t, "permit") && strcmp (t, "deny"))))
+        return s_bad ("consent: %s.type must be permit or deny", path);
+    //  R4 leaves the root's type to the base policy (opt-in: the root
+    //  permits what it describes); a nested rule must say.
+    if (!type && depth > 0)
+        return s_bad ("consent: %s.type is required in a nested provision", path);
+    r->permit = !t || strcmp (t, "permit") == 0;
+    char where [S_PATH_MAX];
+    snprintf (where, sizeof where, "%s.period", path);
+    if ((rc = s_period (json_object_get (p, "period"), &r->period, where)))
+        return rc;
+    snprintf (where, sizeof where, "%s.dataPeriod", path);
+    if ((rc = s_period (json_object_get (p, "dataPeriod"), &r->data_period, where))
+    ||  (rc = s_list (p, "actor", &r->actors, s_pick_actor, path))
+    ||  (rc = s_list (p, "action", &r->actions, s_pick_action, path))
+    ||  (rc = s_list (p, "securityLabel", &r->labels, s_pick_label, path))
+    ||  (rc = s_list (p, "purpose", &r->purposes, s_pick_purpose, path))
+    ||  (rc = s_list (p, "class", &r->classes, s_pick_class, path))
+    ||  (rc = s_list (p, "code", &r->codes, s_pick_loinc, path))
+    ||  (rc = s_list (p, "data", &r->data, s_pick_data, path)))
+        return rc;
+    json_t *nested = json_object_get (p, "provision");
+    if (!nested)
+        return INGEST_GRANT_OK;
+    if (!json_is_array (nested) || json_array_size (nested) == 0
+    ||  json_array_size (nested) > INGEST_CONSENT_LIST_MAX)
+        return s_bad ("consent: %s.provision must be an array of 1..%d provisions", path,
+                      INGEST_CONSENT_LIST_MAX);
+    if (depth + 1 >= S_DEPTH_MAX)
+        return s_bad ("consent: %s nests provisions more than %d deep", path, S_DEPTH_MAX);
+    if (!(r->children = util_calloc (json_array_size (nested), sizeof *r->children)))
+        return s_oom ("provision.provision");
+    size_t i;
+    json_t *d;
+    json_array_foreach (nested, i, d) {
+        char sub [S_PATH_MAX];
+        snprintf (sub, sizeof sub, "%s.provision[%zu]", path, i);
+        r->nchildren = i + 1;
+        if ((rc = s_rule (d, &r->children [i], c, sub, depth + 1)))
+            return rc;
+    }
+    return INGEST_GRANT_OK;
 }
 
 static bool
@@ -195,94 +521,67 @@ s_id_ok (const char *id)
 }
 
 static ingest_grant_reason_t
-s_provision (json_t *p, ingest_consent_t *c)
-{
-    if (!json_is_object (p))
-        return s_bad ("consent: provision is missing");
-    const char *type = json_string_value (json_object_get (p, "type"));
-    if (!type || (strcmp (type, "permit") && strcmp (type, "deny")))
-        return s_bad ("consent: provision.type must be permit or deny");
-    c->permit = strcmp (type, "permit") == 0;
-    ingest_grant_reason_t r;
-    if ((r = s_period (json_object_get (p, "period"), &c->period, "provision"))
-    ||  (r = s_list (json_object_get (p, "actor"), &c->actors, &c->nactors, s_pick_actor,
-                     "provision.actor", "Organization/ or ResearchStudy/ references"))
-    ||  (r = s_list (json_object_get (p, "purpose"), &c->purposes, &c->npurposes,
-                     s_pick_purpose, "provision.purpose", "v3-ActReason codings")))
-        return r;
-    json_t *nested = json_object_get (p, "provision");
-    if (!nested)
-        return INGEST_GRANT_OK;
-    if (!json_is_array (nested) || json_array_size (nested) > INGEST_CONSENT_LIST_MAX)
-        return s_bad ("consent: provision.provision must be an array of at most %d items",
-                      INGEST_CONSENT_LIST_MAX);
-    c->denies = util_calloc (json_array_size (nested) + 1, sizeof *c->denies);
-    if (!c->denies)
-        return s_oom ("provision.provision");
-    size_t i;
-    json_t *d;
-    json_array_foreach (nested, i, d) {
-        char where [48];
-        snprintf (where, sizeof where, "provision.provision[%zu]", i);
-        const char *dtype = json_string_value (json_object_get (d, "type"));
-        if (!dtype || strcmp (dtype, "deny") != 0)
-            return s_bad ("consent: %s.type must be deny (nested permits are not supported)",
-                          where);
-        if (json_object_get (d, "provision"))
-            return s_bad ("consent: %s must not nest further", where);
-        deny_t *deny = &c->denies [c->ndenies++];
-        if ((r = s_period (json_object_get (d, "period"), &deny->period, where)))
-            return r;
-        char what [64];
-        snprintf (what, sizeof what, "%s.code", where);
-        if ((r = s_list (json_object_get (d, "code"), &deny->codes, &deny->ncodes,
-                         s_pick_loinc, what, "LOINC-coded concepts")))
-            return r;
-    }
-    return INGEST_GRANT_OK;
-}
-
-static ingest_grant_reason_t
 s_consent (json_t *root, ingest_consent_t *c)
 {
+    static const char *const known [] = {
+        "resourceType", "id", "meta", "implicitRules", "language", "text", "contained",
+        "extension", "modifierExtension", "identifier", "status", "scope", "category",
+        "patient", "dateTime", "performer", "organization", "sourceAttachment",
+        "sourceReference", "policy", "policyRule", "verification", "provision", NULL };
     if (!json_is_object (root))
         return s_bad ("consent: the resource is not a JSON object");
     const char *type = json_string_value (json_object_get (root, "resourceType"));
     if (!type || strcmp (type, "Consent") != 0)
         return s_bad ("consent: resourceType must be \"Consent\"");
+    char path [S_PATH_MAX] = "";
+    ingest_grant_reason_t r;
+    if ((r = s_modifiers (root, path, 0)) || (r = s_known (root, known, "Consent")))
+        return r;
+    if (json_object_get (root, "implicitRules"))
+        return s_bad ("consent: implicitRules is a modifier this site does not understand");
     const char *id = json_string_value (json_object_get (root, "id"));
     if (!s_id_ok (id))
         return s_bad ("consent: id must be 1..64 of [A-Za-z0-9.-]");
     const char *status = json_string_value (json_object_get (root, "status"));
     static const char *statuses [] = { "draft", "proposed", "active", "rejected", "inactive",
                                        "entered-in-error" };
-    bool known = false;
+    bool known_status = false;
     for (size_t i = 0; status && i < 6; i++)
-        known |= strcmp (status, statuses [i]) == 0;
-    if (!known)
+        known_status |= strcmp (status, statuses [i]) == 0;
+    if (!known_status)
         return s_bad ("consent: status is not a FHIR R4 consent status");
-    bool research = false;
-    size_t i;
-    json_t *coding;
-    json_array_foreach (json_object_get (json_object_get (root, "scope"), "coding"), i, coding) {
-        const char *system = json_string_value (json_object_get (coding, "system"));
-        const char *code = json_string_value (json_object_get (coding, "code"));
-        research |= system && code && strcmp (system, S_SCOPE_SYSTEM) == 0
-                 && strcmp (code, "research") == 0;
+    if (!s_coding (json_object_get (json_object_get (root, "scope"), "coding"), S_SCOPE_SYSTEM)
+    ||  strcmp (s_coding (json_object_get (json_object_get (root, "scope"), "coding"),
+                          S_SCOPE_SYSTEM), "research") != 0)
+        return s_bad ("consent: scope must be consentscope#research");
+    json_t *policy = json_object_get (root, "policyRule");
+    if (policy) {
+        //  The base policy decides what no provision covers. Opt-in (deny
+        //  unless permitted) is how this site reads every consent; an
+        //  opt-out base (permit unless denied) is not honoured.
+        const char *code = s_coding (json_object_get (policy, "coding"), S_ACTCODE_SYSTEM);
+        if (!code || strcmp (code, "OPTIN") != 0)
+            return s_bad ("consent: policyRule must be v3-ActCode OPTIN: other base policies "
+                          "(OPTOUT permits by default) are not honoured");
     }
-    if (!research)
-        return s_bad ("consent: scope must include consentscope#research");
     const char *patient = json_string_value (json_object_get (json_object_get (root, "patient"),
                                                               "reference"));
     if (!patient || strncmp (patient, "Patient/", 8) != 0 || !s_id_ok (patient + 8))
         return s_bad ("consent: patient.reference must be \"Patient/<id>\"");
     json_t *when = json_object_get (root, "dateTime");
-    if (!json_is_string (when) || ingest_fhir_datetime (json_string_value (when), &c->time_ms))
-        return s_bad ("consent: dateTime must be a dateTime with a zone");
+    ingest_fhirtime_t t;
+    if (!json_is_string (when)
+    ||  ingest_fhirtime_parse (&t, json_string_value (when), INGEST_FHIRTIME_DATETIME))
+        return s_bad ("consent: dateTime must be an R4 dateTime (it orders the versions of a "
+                      "consent)");
+    c->time_ms = t.start_ms;
     if (!(c->id = util_strdup (id)) || !(c->status = util_strdup (status))
     ||  !(c->patient = util_strdup (patient)))
         return s_oom ("id, status and patient");
-    return s_provision (json_object_get (root, "provision"), c);
+    json_t *provision = json_object_get (root, "provision");
+    if (!provision)
+        return s_bad ("consent: provision is missing: this site decides from provisions only");
+    return s_rule (provision, &c->root, c, "provision", 0);
 }
 
 ingest_grant_reason_t
@@ -299,8 +598,8 @@ ingest_consent_parse (ingest_consent_t **out, const char *json, size_t len)
         if (json_error_code (&err) == json_error_out_of_memory)
             util_error (UTIL_ENOMEM, "consent: out of memory reading the resource");
         else
-            util_error (UTIL_EINPUT, "consent: line %d column %d: %s", err.line, err.column,
-                        err.text);
+            util_error (UTIL_EINPUT, "consent: line %d column %d: not valid JSON (%.*s)",
+                        err.line, err.column, s_json_why (err.text), err.text);
         return INGEST_GRANT_MALFORMED;
     }
     ingest_consent_t *c = util_calloc (1, sizeof *c);
@@ -449,10 +748,10 @@ done:
 }
 
 static bool
-s_in (const char *s, char **list, size_t n)
+s_in (const char *s, const list_t *list)
 {
-    for (size_t i = 0; s && i < n; i++)
-        if (strcmp (s, list [i]) == 0)
+    for (size_t i = 0; s && i < list->n; i++)
+        if (strcmp (s, list->items [i]) == 0)
             return true;
     return false;
 }
@@ -466,13 +765,143 @@ s_holds (const period_t *p, int64_t t)
 ingest_grant_reason_t
 ingest_consent_in_force (const ingest_consent_t *c, int64_t time_ms)
 {
+    const period_t *p = &c->root.period;
     if (strcmp (c->status, "active") != 0)
         return s_fail (INGEST_GRANT_INACTIVE, "consent %s: status is %s", c->id, c->status);
-    if (c->period.has_start && time_ms < c->period.start)
+    if (p->has_start && time_ms < p->start)
         return s_fail (INGEST_GRANT_NOT_YET_VALID, "consent %s: not valid yet", c->id);
-    if (c->period.has_end && time_ms >= c->period.end)
+    if (p->has_end && time_ms >= p->end)
         return s_fail (INGEST_GRANT_EXPIRED, "consent %s: expired", c->id);
     return INGEST_GRANT_OK;
+}
+
+//  Whether a rule's conditions hold for a use: certainly not, perhaps
+//  (the use is the patient's data as a whole, or the record lacks what
+//  the condition looks at), or certainly.
+typedef enum { S_NO, S_MAYBE, S_YES } s_match_t;
+
+//  Does the record's LOINC code fall under the rule's codes? A panel
+//  (85354-9) holds its components: a deny naming any of its codes covers
+//  it; a permit covers it if it names the panel, or every component.
+static bool
+s_code_match (const rule_t *r, const char *loinc)
+{
+    if (s_in (loinc, &r->codes))
+        return true;
+    const char *const *parts = ingest_fhir_components (loinc);
+    bool all = parts != NULL, any = false;
+    for (size_t i = 0; parts && parts [i]; i++) {
+        bool in = s_in (parts [i], &r->codes);
+        all &= in;
+        any |= in;
+    }
+    return r->permit? all: any;
+}
+
+//  Combines one condition into *m, keeping the first that decided in *why.
+static void
+s_cond (s_match_t *m, const char **why, s_match_t cond, const char *what)
+{
+    if (cond < *m) {
+        if (*m == S_YES || cond == S_NO)
+            *why = what;
+        *m = cond;
+    }
+}
+
+//  `named`: the rules above this one name actors (bit 0) and purposes
+//  (bit 1), which a nested rule that names none inherits.
+static s_match_t
+s_match (const rule_t *r, const ingest_consent_query_t *q, int named, const char **why)
+{
+    bool item = q->loinc != NULL;
+    s_match_t m = S_YES;
+    *why = NULL;
+    if (r->period.given)
+        s_cond (&m, why, s_holds (&r->period, q->time_ms)? S_YES: S_NO,
+                "the time of use is outside its period");
+    //  A permit that names no actor (or no purpose) covers any study the
+    //  site runs for research only when the site is configured so.
+    if (r->actors.given)
+        s_cond (&m, why, s_in (q->site, &r->actors) || s_in (q->study, &r->actors)? S_YES: S_NO,
+                "neither the site nor the study is among its actors");
+    else
+    if (r->permit && !q->open_research && !(named & 1))
+        s_cond (&m, why, S_NO, "it names no actor, and this site does not read that as any of "
+                "its research studies (open_research)");
+    if (r->purposes.given)
+        s_cond (&m, why, s_in (q->purpose, &r->purposes)? S_YES: S_NO,
+                "the purpose is not among its purposes");
+    else
+    if (r->permit && !q->open_research && !(named & 2))
+        s_cond (&m, why, S_NO, "it names no purpose, and this site does not read that as any "
+                "research purpose (open_research)");
+    if (r->actions.given)
+        s_cond (&m, why, s_in (q->action? q->action: "use", &r->actions)? S_YES: S_NO,
+                "the action is not among its actions");
+    //  The records held carry no security label (fhir.h refuses labelled
+    //  Observations); the data as a whole is unknown.
+    if (r->labels.given)
+        s_cond (&m, why, item? S_NO: S_MAYBE, "securityLabel");
+    if (r->classes.given)
+        s_cond (&m, why, !item? S_MAYBE: s_in ("Observation", &r->classes)? S_YES: S_NO,
+                "class does not include Observation");
+    if (r->codes.given)
+        s_cond (&m, why, !item? S_MAYBE: s_code_match (r, q->loinc)? S_YES: S_NO,
+                "the item's LOINC code is not among its codes");
+    if (r->data_period.given)
+        s_cond (&m, why, !item || !q->has_data_time? S_MAYBE
+                       : s_holds (&r->data_period, q->data_time_ms)? S_YES: S_NO,
+                "the record's time is outside its dataPeriod");
+    if (r->data.given)
+        s_cond (&m, why, !item || !q->resource? S_MAYBE: s_in (q->resource, &r->data)? S_YES: S_NO,
+                "the record is not among its data");
+    return m;
+}
+
+//  Whether a rule applies: a permit when its conditions certainly hold, a
+//  deny when they may.
+static bool
+s_applies (const rule_t *r, s_match_t m)
+{
+    return r->permit? m == S_YES: m != S_NO;
+}
+
+//  The decision of a rule that applies: its own type, unless a nested
+//  rule that applies decides otherwise (a deny among them wins). On deny,
+//  `why` (if still empty) says which rule decided.
+static bool
+s_eval (const rule_t *r, const ingest_consent_query_t *q, int named, const char *path,
+        char *why, size_t cap)
+{
+    bool any_deny = false, any_permit = false;
+    named |= (r->actors.given? 1: 0) | (r->purposes.given? 2: 0);
+    for (size_t i = 0; i < r->nchildren; i++) {
+        const rule_t *child = &r->children [i];
+        const char *what;
+        s_match_t m = s_match (child, q, named, &what);
+        if (!s_applies (child, m))
+            continue;
+        char sub [S_PATH_MAX];
+        snprintf (sub, sizeof sub, "%s.provision[%zu]", path, i);
+        if (s_eval (child, q, named, sub, why, cap))
+            any_permit = true;
+        else
+            any_deny = true;
+    }
+    if (any_deny)
+        return false;
+    if (any_permit)
+        return true;
+    if (!r->permit && !why [0]) {
+        const char *what;
+        s_match_t m = s_match (r, q, named, &what);
+        snprintf (why, cap, "%s, a deny, %s%s%s%s", path,
+                  m == S_YES? "covers this use": "may cover the patient's data",
+                  r->codes.given? " (by LOINC code)": "", m == S_MAYBE && what? ": ": "",
+                  m == S_MAYBE && what? what: "");
+    }
+    return r->permit;
 }
 
 ingest_grant_reason_t
@@ -481,25 +910,28 @@ ingest_consent_decide (const ingest_consent_t *c, const ingest_consent_query_t *
     ingest_grant_reason_t r = ingest_consent_in_force (c, q->time_ms);
     if (r != INGEST_GRANT_OK)
         return r;
-    const char *why = NULL;
+    char why [320] = "";
     if (!q->patient || strcmp (q->patient, c->patient) != 0)
-        why = "it is for another patient";
-    else
-    if (!c->permit)
-        why = "its provision is a deny";
-    else
-    if (!s_in (q->site, c->actors, c->nactors) && !s_in (q->study, c->actors, c->nactors))
-        why = "neither the site nor the study is among its actors";
-    else
-    if (!s_in (q->purpose, c->purposes, c->npurposes))
-        why = "the purpose is not among its purposes";
-    for (size_t i = 0; !why && q->loinc && i < c->ndenies; i++)
-        if (s_holds (&c->denies [i].period, q->time_ms)
-        &&  s_in (q->loinc, c->denies [i].codes, c->denies [i].ncodes))
-            why = "a nested provision denies this LOINC code";
-    if (why)
-        return s_fail (INGEST_GRANT_DENIED, "consent %s: denied: %s", c->id, why);
-    return INGEST_GRANT_OK;
+        snprintf (why, sizeof why, "it is for another patient");
+    else {
+        const char *what;
+        s_match_t m = s_match (&c->root, q, 0, &what);
+        if (!s_applies (&c->root, m)) {
+            //  Outside the root rule the opt-in base policy holds: deny.
+            if (m == S_NO)
+                snprintf (why, sizeof why, "provision: %s", what);
+            else
+                snprintf (why, sizeof why, "provision restricts the data (%s), so it cannot "
+                          "permit the patient's data as a whole", what);
+        }
+        else
+        if (s_eval (&c->root, q, 0, "provision", why, sizeof why))
+            return INGEST_GRANT_OK;
+        else
+        if (!why [0])
+            snprintf (why, sizeof why, "its provision is a deny");
+    }
+    return s_fail (INGEST_GRANT_DENIED, "consent %s: denied: %s", c->id, why);
 }
 
 const char *

@@ -8,15 +8,27 @@
           "signature": base64 of Ed25519("cohort-consent-v1\n" || those bytes) }
 
     signed with an audit/key.h signer key; authorities are known by their
-    verifier keys. The Consent (at most INGEST_CONSENT_MAX bytes) must have:
-        resourceType "Consent"; id (1..64 of [A-Za-z0-9.-]); a status;
-        scope coding consentscope#research; patient.reference "Patient/<id>";
-        dateTime (when it was given or changed); provision with type
-        permit or deny, optional period {start, end}, actor[] (each
-        reference "Organization/<site>" or "ResearchStudy/<study>"),
-        purpose[] (v3-ActReason codings), and nested provision[] of type
-        deny with code[] (LOINC codings) and an optional period.
-    docs/ingest.md has an example.
+    verifier keys. The Consent (at most INGEST_CONSENT_MAX bytes) is read
+    whole: every element is either honoured or the consent is refused
+    (MALFORMED) with one line naming the element. It must have
+    resourceType "Consent"; id (1..64 of [A-Za-z0-9.-]); an R4 status;
+    scope consentscope#research; patient.reference "Patient/<id>";
+    dateTime (an R4 dateTime of any precision, ingest/fhirtime.h: it
+    orders versions); a policyRule, if any, of v3-ActCode OPTIN (the base
+    policy is always opt-in: what no provision permits is denied); and a
+    provision. No modifierExtension anywhere, no implicitRules, and no
+    element R4 does not define.
+
+    A provision (the root, and nested ones at most 8 deep, at most 64 in
+    all) may hold: type (permit or deny; required when nested, default
+    permit at the root); period and dataPeriod (Periods of R4 dateTimes);
+    and lists of 1..64 of: actor (role, if given, v3-ParticipationType
+    PRCP, IRCP or CST; reference "Type/<id>"), action (consentaction
+    codes), securityLabel (codings), purpose (v3-ActReason codings), class
+    (resource types, http://hl7.org/fhir/resource-types), code (concepts
+    with a LOINC coding), data (meaning instance, reference
+    "Observation/<id>"), and provision. docs/ingest.md has an example and
+    the decision table.
 
     Contents
         ingest_grant_reason_t       a grant's verdict: ok or one reason
@@ -65,16 +77,26 @@ typedef enum {
 
 typedef struct _ingest_consent_t ingest_consent_t;
 
-/*  What a grant is asked to permit: one patient's data (optionally one
-    LOINC-coded item of it) used at `site` for `study` and `purpose` at
-    `time_ms`. */
+/*  What a grant is asked to permit: one patient's data used at `site`
+    for `study` and `purpose` at `time_ms`; either one record of it (loinc
+    set: the record's LOINC code, and, when known, its effective time and
+    its resource "Observation/<id>") or the patient's data as a whole
+    (loinc NULL). Fields after `loinc` may be left zero. */
 typedef struct {
     const char *patient;        //  "Patient/<id>"
     const char *site;           //  "Organization/<site>"
     const char *study;          //  "ResearchStudy/<study>"
     const char *purpose;        //  v3-ActReason code, e.g. "HRESCH"
-    int64_t time_ms;            //  ms since the Unix epoch
-    const char *loinc;          //  the item's LOINC code, or NULL for any
+    int64_t time_ms;            //  the time of use, ms since the Unix epoch
+    const char *loinc;          //  the record's LOINC code, or NULL: all the data
+    const char *action;         //  consentaction code of the use; NULL: "use"
+    bool has_data_time;         //  data_time_ms is known
+    int64_t data_time_ms;       //  the record's effective time
+    const char *resource;       //  the record "Observation/<id>", or NULL if unknown
+    bool open_research;         //  a permit that names no actor (no purpose)
+                                //  covers any study (research purpose) the
+                                //  site runs: set only when the consortium
+                                //  configuration says so
 } ingest_consent_query_t;
 
 /*  The reason's name ("ok", "malformed", "unsigned", "unknown_authority",
@@ -103,14 +125,17 @@ ingest_grant_reason_t ingest_grant_open (ingest_consent_t **out, const char *env
 char *ingest_grant_sign (const char *json, size_t len, const audit_signer_t *authority);
 
 /*  Decides whether the consent permits the use in `q`: INGEST_GRANT_OK, or
-    INACTIVE, NOT_YET_VALID, EXPIRED or DENIED with the rule that failed in
-    util_last_error (). Permitted means: status active, q->time_ms within
-    the provision's period, the patient matches, the root provision is a
-    permit, one actor is q->site or q->study, and one purpose is
-    q->purpose. A nested deny provision whose period holds q->time_ms then
-    denies the LOINC codes it lists; with q->loinc NULL the question is
-    about the patient as a whole, and such per-item denials are left to the
-    caller to ask item by item. */
+    INACTIVE, NOT_YET_VALID, EXPIRED (status, the root's period) or DENIED
+    with the rule that decided in util_last_error (). The patient must be
+    the consent's. Then, as R4 reads provisions: outside the root rule the
+    opt-in base policy denies; a rule that applies decides by its type
+    unless a nested rule that applies decides otherwise, a deny among
+    several winning. A rule's conditions (each element it has) must all
+    hold; a condition on the data (securityLabel, class, code, dataPeriod,
+    data) cannot be known for the patient's data as a whole, or for a
+    record whose time or resource is not given: such a rule is read
+    against the patient, a permit not applying and a deny applying.
+    docs/ingest.md has the table. */
 ingest_grant_reason_t ingest_consent_decide (const ingest_consent_t *self,
                                          const ingest_consent_query_t *q) INGEST_WUR;
 

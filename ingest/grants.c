@@ -399,7 +399,8 @@ ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_
     int rc = -1, step;
     if (s_current (self, &list, &nlist))
         return -1;
-    if (sqlite3_prepare_v2 (self->db, "SELECT id, patient, loinc FROM records ORDER BY id", -1,
+    if (sqlite3_prepare_v2 (self->db, "SELECT id, patient, loinc, effective_ms FROM records"
+                            " ORDER BY id", -1,
                             &st, NULL) != SQLITE_OK) {
         s_sql_error (self, "reading records (is this an ingest store?)");
         goto done;
@@ -408,6 +409,11 @@ ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_
         ingest_consent_query_t item = *q;
         item.patient = (const char *) sqlite3_column_text (st, 1);
         item.loinc = (const char *) sqlite3_column_text (st, 2);
+        //  The record's time is known; its resource id is not kept in
+        //  clear, so a rule limited to named data reads it as unknown.
+        item.has_data_time = true;
+        item.data_time_ms = sqlite3_column_int64 (st, 3);
+        item.resource = NULL;
         //  Both columns are NOT NULL: no text is out of memory.
         if (!item.patient || !item.loinc) {
             util_error (UTIL_ENOMEM, "%s: out of memory reading records", self->path);

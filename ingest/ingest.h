@@ -5,6 +5,10 @@
         ingest/frame.h      sealed frames: layout, sealing, opening
         ingest/replay.h     the per-device anti-replay window
         ingest/fhir.h       a FHIR R4 Observation checked (LOINC, UCUM)
+        ingest/fhirtime.h   R4 date, dateTime and instant as UTC intervals
+        ingest/ucum.h       the vital signs' UCUM units and conversions
+        ingest/check.h      the validators on exported files (`cohort
+                            ingest check`)
         ingest/store.h      the site's ingest store: devices, sealed
                             records, group commit
         ingest/consent.h    signed FHIR Consent grants, and whether one

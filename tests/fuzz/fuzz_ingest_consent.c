@@ -26,9 +26,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if ((r == INGEST_GRANT_OK) != (c != NULL))
         abort ();
     if (c) {
-        ingest_consent_query_t q = { ingest_consent_patient (c), "Organization/hospital-a",
-                                   "ResearchStudy/sepsis-1", "HRESCH", ingest_consent_time (c),
-                                   "2339-0" };
+        ingest_consent_query_t q = { .patient = ingest_consent_patient (c),
+                                     .site = "Organization/hospital-a",
+                                     .study = "ResearchStudy/sepsis-1", .purpose = "HRESCH",
+                                     .time_ms = ingest_consent_time (c), .loinc = "2339-0" };
         r = ingest_consent_decide (c, &q);
         if (r != INGEST_GRANT_OK && r != INGEST_GRANT_INACTIVE && r != INGEST_GRANT_NOT_YET_VALID
         &&  r != INGEST_GRANT_EXPIRED && r != INGEST_GRANT_DENIED)

@@ -1,6 +1,6 @@
 /*  Unit tests for cli/cmd_ingest.c: `cohort ingest storage-keygen |
     enroll-device | revoke-device | enroll-authority | sign-grant | grant |
-    select`, run as the built binary. */
+    select | check`, run as the built binary. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -258,13 +258,70 @@ test_site_config (void **state)
     assert_int_equal (access (dev2, F_OK), -1);
 }
 
+#define FHIR COHORT_SOURCE_DIR "/tests/fixtures/fhir/"
+
+//  `ingest check`: each verdict, its exit status, and the JSON form.
+static void
+test_check (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (s_run (f, "ingest check --help"), 0);
+    assert_non_null (strstr (f->out, "usage: cohort ingest check FILE..."));
+    //  Usage errors: no file, a bad --patient, an unknown option.
+    assert_int_equal (s_run (f, "ingest check"), 2);
+    assert_int_equal (s_run (f, "ingest check --patient x " FHIR "hl7-r4/Observation-heart-rate.json"),
+                      2);
+    assert_non_null (strstr (f->out, "--patient"));
+    assert_int_equal (s_run (f, "ingest check --nosuch " FHIR "hl7-r4/Observation-heart-rate.json"),
+                      2);
+    //  Accepted: exit 0.
+    assert_int_equal (s_run (f, "ingest check --patient Patient/example "
+                                FHIR "hl7-r4/Observation-heart-rate.json "
+                                FHIR "us-core/uscore-heart-rate.json"), 0);
+    assert_non_null (strstr (f->out, "uscore-heart-rate.json: accepted (Observation)"));
+    //  Accepted, censored: exit 0, the reason says so.
+    assert_int_equal (s_run (f, "ingest check --patient Patient/example "
+                                FHIR "variants/heart-rate-comparator.json"), 0);
+    assert_non_null (strstr (f->out, "accepted (Observation): censored_value"));
+    //  Refused, any one of them: exit 1, with the reason.
+    assert_int_equal (s_run (f, "ingest check --patient Patient/example "
+                                FHIR "hl7-r4/Observation-heart-rate.json "
+                                FHIR "variants/heart-rate-other-patient.json"), 1);
+    assert_non_null (strstr (f->out, "heart-rate-other-patient.json: refused (Observation): "
+                                     "subject_mismatch"));
+    assert_int_equal (s_run (f, "ingest check " FHIR "hl7-r4/Consent-consent-example-basic.json"), 1);
+    assert_non_null (strstr (f->out, "refused (Consent): malformed: consent: scope"));
+    assert_int_equal (s_run (f, "ingest check missing.json"), 1);
+    assert_non_null (strstr (f->out, "missing.json: refused (unknown): unreadable"));
+    //  --json: one object per file.
+    assert_int_equal (s_run (f, "ingest check --json " FHIR "variants/bundle-transaction.json "
+                                FHIR "variants/consent-research-modifier.json"), 1);
+    char *line = strtok (f->out, "\n");
+    json_t *a = json_loads (line, 0, NULL);
+    line = strtok (NULL, "\n");
+    json_t *b = line? json_loads (line, 0, NULL): NULL;
+    assert_non_null (a);
+    assert_non_null (b);
+    assert_string_equal (json_string_value (json_object_get (a, "resource")), "Bundle");
+    assert_string_equal (json_string_value (json_object_get (a, "verdict")), "accepted");
+    assert_string_equal (json_string_value (json_object_get (a, "reason")), "");
+    assert_non_null (strstr (json_string_value (json_object_get (a, "file")),
+                             "bundle-transaction.json"));
+    assert_string_equal (json_string_value (json_object_get (b, "verdict")), "refused");
+    assert_non_null (strstr (json_string_value (json_object_get (b, "reason")),
+                             "modifierExtension"));
+    assert_int_equal (json_object_size (a), 4);
+    json_decref (a);
+    json_decref (b);
+}
+
 int
 main (void)
 {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_help_and_usage), T (test_storage_key), T (test_devices), T (test_grants),
-        T (test_site_config),
+        T (test_site_config), T (test_check),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

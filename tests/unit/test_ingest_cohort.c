@@ -127,10 +127,11 @@ test_rules (void **state)
     assert_non_null (strstr (util_last_error (), "consent: no row of dataset d"));
     assert_int_equal (again->n, 7);
     model_dataset_destroy (&again);
-    //  After the grants' period: nothing.
+    //  After the grants' period (its end includes the second it names):
+    //  nothing.
     assert_int_equal (model_dataset_load (&again, f->csv, &spec, NULL), 0);
     assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, "sepsis",
-                                          1798761600000LL), -1);
+                                          1798761600000LL + 1000), -1);
     model_dataset_destroy (&again);
 }
 

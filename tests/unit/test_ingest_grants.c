@@ -144,7 +144,7 @@ test_authorities_and_rejections (void **state)
                       INGEST_GRANT_MALFORMED);
     //  Expired or not yet valid on arrival; inactive revoking nothing.
     assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
-                      "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-11-22T14:05:00Z",
+                      "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-11-22T14:04:59Z",
                       "Organization/hospital-a", NULL)), INGEST_GRANT_EXPIRED);
     assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
                       "2026-11-01T00:00:00Z", "2026-11-22T14:05:01Z", "2027-01-01T00:00:00Z",
@@ -216,8 +216,9 @@ test_selection (void **state)
     fixture_t *f = *state;
     ingest_grants_t *g = ingest_grants_open (f->path, NULL);
     assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), 0);
-    ingest_consent_query_t q = { NULL, "Organization/hospital-a", "ResearchStudy/sepsis-1",
-                               "HRESCH", NOW, NULL };
+    ingest_consent_query_t q = { .site = "Organization/hospital-a",
+                                 .study = "ResearchStudy/sepsis-1", .purpose = "HRESCH",
+                                 .time_ms = NOW };
     //  No grants: nothing is usable.
     s_expect_records (g, &q, NULL, 0);
     s_expect_patients (g, &q, "");
@@ -226,26 +227,32 @@ test_selection (void **state)
                       "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", "2339-0")),
                       INGEST_GRANT_OK);
     s_expect_records (g, &q, (int64_t []) { 1, 2, 3 }, 3);
+    s_expect_patients (g, &q, "Patient/p-1");
+    //  From then on p-1's data as a whole may hold glucose: p-1 is no
+    //  longer a patient whose data the use may take whole.
     q.time_ms = DEC_1;
     s_expect_records (g, &q, (int64_t []) { 1 }, 1);
-    s_expect_patients (g, &q, "Patient/p-1");
+    s_expect_patients (g, &q, "");
     //  p-2 permits only the study.
     assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
                       "2026-11-01T00:00:00Z", PERIOD, "ResearchStudy/sepsis-1", NULL)),
                       INGEST_GRANT_OK);
     s_expect_records (g, &q, (int64_t []) { 1, 4 }, 2);
-    s_expect_patients (g, &q, "Patient/p-1,Patient/p-2");
+    s_expect_patients (g, &q, "Patient/p-2");
     q.study = "ResearchStudy/other";
     s_expect_records (g, &q, (int64_t []) { 1 }, 1);
     q.site = "Organization/hospital-b";
     s_expect_records (g, &q, NULL, 0);
     s_expect_patients (g, &q, "");
-    q = (ingest_consent_query_t) { NULL, "Organization/hospital-a", "ResearchStudy/sepsis-1",
-                                 "TREAT", NOW, NULL };
+    q = (ingest_consent_query_t) { .site = "Organization/hospital-a",
+                                   .study = "ResearchStudy/sepsis-1", .purpose = "TREAT",
+                                   .time_ms = NOW };
     s_expect_records (g, &q, NULL, 0);
-    //  After the period, nothing.
+    //  After the period (its end includes the second it names), nothing.
     q.purpose = "HRESCH";
-    q.time_ms = JAN_1;
+    q.time_ms = JAN_1 + 999;
+    s_expect_records (g, &q, (int64_t []) { 1, 4 }, 2);
+    q.time_ms = JAN_1 + 1000;
     s_expect_records (g, &q, NULL, 0);
     //  Revocation: a newer inactive version of c-1 removes p-1 from every
     //  later selection.
@@ -271,7 +278,8 @@ test_no_records_table (void **state)
     support_path (path, sizeof path, f->dir, "bare.db");
     ingest_grants_t *g = ingest_grants_open (path, NULL);
     assert_non_null (g);
-    ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
+    ingest_consent_query_t q = { .site = "Organization/hospital-a", .purpose = "HRESCH",
+                                 .time_ms = NOW };
     int64_t *ids = NULL;
     size_t n = 0;
     assert_int_equal (ingest_grants_select_records (g, &q, &ids, &n), -1);
@@ -306,8 +314,9 @@ test_out_of_memory (void **state)
     g = ingest_grants_open (f->path, NULL);
     assert_non_null (g);
     long n;
-    ingest_consent_query_t q = { NULL, "Organization/hospital-a", "ResearchStudy/sepsis-1",
-                               "HRESCH", NOW, NULL };
+    ingest_consent_query_t q = { .site = "Organization/hospital-a",
+                                 .study = "ResearchStudy/sepsis-1", .purpose = "HRESCH",
+                                 .time_ms = NOW };
     const char *consent = s_consent ("c-2", "Patient/p-2", "active", "2026-11-01T00:00:00Z",
                                      PERIOD, "Organization/hospital-a", NULL);
     char *env = ingest_grant_sign (consent, strlen (consent), f->authority);

@@ -423,7 +423,8 @@ test_select (void **state)
     assert_int_equal (ingest_provision_grant (&site, s_path (f, 2, "c.sig"), NOW, &reason,
                                               detail, sizeof detail), 0);
     assert_int_equal (reason, INGEST_GRANT_OK);
-    ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
+    ingest_consent_query_t q = { .site = "Organization/hospital-a", .purpose = "HRESCH",
+                                 .time_ms = NOW };
     ingest_selection_t sel;
     assert_int_equal (ingest_provision_select (f->store, &q, &sel), 0);
     assert_int_equal (sel.n_patients, 1);
@@ -440,7 +441,7 @@ test_select (void **state)
     assert_int_equal (sel.n_patients + sel.n_records, 0);
     ingest_selection_clear (&sel);
     q.site = "Organization/hospital-a";
-    q.time_ms = 1893456000000LL;                //  2030-01-01
+    q.time_ms = 1893456000000LL + 1000;         //  2030-01-01T00:00:01Z
     assert_int_equal (ingest_provision_select (f->store, &q, &sel), 0);
     assert_int_equal (sel.n_patients + sel.n_records, 0);
     ingest_selection_clear (&sel);
@@ -503,7 +504,8 @@ static void
 test_allocation_failures (void **state)
 {
     fixture_t *f = *state;
-    ingest_consent_query_t q = { NULL, "Organization/hospital-a", NULL, "HRESCH", NOW, NULL };
+    ingest_consent_query_t q = { .site = "Organization/hospital-a", .purpose = "HRESCH",
+                                 .time_ms = NOW };
     int done = 0, failed = 0;
     for (long n = 0; !done && n < 1000; n++) {
         char id [32];
