@@ -63,7 +63,7 @@ static const char s_usage [] =
     "                      training rows, docs/privacy.md s.7; with either given the\n"
     "                      other defaults to 20 steps, q 0.5)\n"
     "  --optimizer NAME    server optimiser: adam (default) or sgd\n"
-    "  --learning-rate R   server optimiser step (default 0.2)\n"
+    "  --learning-rate R   server optimiser step (default 0.05)\n"
     "  --clip C            L2 clip of each example's gradient (default 0.5)\n"
     "  --eval-every K      evaluation round every K steps and at the end\n"
     "                      (default 0: one evaluation, after the last step;\n"

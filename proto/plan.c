@@ -241,15 +241,27 @@ proto_plan_choose (proto_plan_choice_t *choice, const proto_study_t *study, size
         }
     }
     choice->n_candidates = k;
-    //  The fewest steps within the slack of the best merit, then the
-    //  larger rate (candidates are in that order of rate, then steps).
+    //  Within the slack of the best merit the accountant has no strong
+    //  preference, the optimiser has: the steps nearest
+    //  PROTO_CHOOSE_STEPS_TARGET (in ratio), then the smaller rate (the
+    //  smallest batch above the floor; candidates are in order of falling
+    //  rate, then rising steps). Privacy off: the fewest steps at q 1.
     const proto_plan_candidate_t *pick = NULL;
+    double pick_far = 0;
     for (size_t c = 0; c < k; c++) {
         const proto_plan_candidate_t *x = &choice->candidate [c];
-        if (!study->privacy_off && !(x->merit >= (1 - PROTO_CHOOSE_SLACK) * best && best > 0))
+        if (study->privacy_off) {
+            if (!pick || x->steps < pick->steps)
+                pick = x;
             continue;
-        if (!pick || x->steps < pick->steps)
+        }
+        if (!(x->merit >= (1 - PROTO_CHOOSE_SLACK) * best && best > 0))
+            continue;
+        double far = fabs (log ((double) x->steps / PROTO_CHOOSE_STEPS_TARGET));
+        if (!pick || far < pick_far - 1e-12 || (fabs (far - pick_far) <= 1e-12 && x->q < pick->q)) {
             pick = x;
+            pick_far = far;
+        }
     }
     if (!pick)
         return util_error (UTIL_EINPUT, "plan: epsilon %.4g cannot be met by any schedule of "

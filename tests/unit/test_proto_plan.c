@@ -300,9 +300,21 @@ test_plan_choose (void **state)
             pick = &c->candidate [i];
     assert_non_null (pick);
     assert_true (pick->merit >= (1 - PROTO_CHOOSE_SLACK) * best);
+    //  No candidate within the slack has steps nearer the target, nor
+    //  as near with a smaller rate.
+    double far = fabs (log ((double) c->steps / PROTO_CHOOSE_STEPS_TARGET));
     for (size_t i = 0; i < c->n_candidates; i++)
-        if (c->candidate [i].merit >= (1 - PROTO_CHOOSE_SLACK) * best)
-            assert_true (c->candidate [i].steps >= c->steps);
+        if (c->candidate [i].merit >= (1 - PROTO_CHOOSE_SLACK) * best) {
+            double f = fabs (log ((double) c->candidate [i].steps / PROTO_CHOOSE_STEPS_TARGET));
+            assert_true (f >= far - 1e-12);
+            if (f <= far + 1e-12)
+                assert_true (c->candidate [i].q >= c->q);
+        }
+    //  398 records at epsilon 1: a quarter batch (the smallest above the
+    //  floor of 64) and 50 steps, measured better than q 1 and 10 steps
+    //  (docs/privacy.md).
+    assert_true (c->q == 0.25);
+    assert_int_equal (c->steps, 50);
     assert_true (c->plan.epsilon <= 1 && c->plan.epsilon > 0.9);
     assert_int_equal (c->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN].rounds, c->steps);
     assert_true (c->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_TRAIN].q == c->q);
