@@ -74,8 +74,8 @@ s_setup (void **state)
     memset (key, 7, sizeof key);
     uint32_t epoch;
     ingest_store_t *ing = ingest_store_open (f->path, key, NULL);
-    if (!ing || ingest_store_enroll (ing, "dev-1", "Patient/p-1", 0, s1, &epoch)
-    ||  ingest_store_enroll (ing, "dev-2", "Patient/p-2", 0, s2, &epoch))
+    if (!ing || ingest_store_enroll (ing, "dev-1", "Patient/p-1", NULL, 0, 0, s1, &epoch)
+    ||  ingest_store_enroll (ing, "dev-2", "Patient/p-2", NULL, 0, 0, s2, &epoch))
         return -1;
     s_ingest (ing, "dev-1", s1, 1, s_observation ("Patient/p-1", "8867-4", "/min", "70"));
     s_ingest (ing, "dev-1", s1, 2, s_observation ("Patient/p-1", "2339-0", "mg/dL", "95"));
@@ -186,7 +186,7 @@ s_expect_records (ingest_grants_t *g, const ingest_consent_query_t *q, const int
 {
     int64_t *ids = NULL;
     size_t n = 99;
-    assert_int_equal (ingest_grants_select_records (g, q, &ids, &n), 0);
+    assert_int_equal (ingest_grants_select_records (g, q, &ids, &n, NULL), 0);
     if (n != nwant)
         fail_msg ("selected %zu records, want %zu", n, nwant);
     for (size_t i = 0; i < n; i++)
@@ -282,7 +282,7 @@ test_no_records_table (void **state)
                                  .time_ms = NOW };
     int64_t *ids = NULL;
     size_t n = 0;
-    assert_int_equal (ingest_grants_select_records (g, &q, &ids, &n), -1);
+    assert_int_equal (ingest_grants_select_records (g, &q, &ids, &n, NULL), -1);
     assert_non_null (strstr (util_last_error (), "ingest store"));
     ingest_grants_destroy (&g);
 }
@@ -358,7 +358,7 @@ test_out_of_memory (void **state)
     rc = -1;
     for (n = 0; n < 200 && rc; n++) {
         util_alloc_fail_after (n);
-        rc = ingest_grants_select_records (g, &q, &ids, &nids);
+        rc = ingest_grants_select_records (g, &q, &ids, &nids, NULL);
         util_alloc_fail_after (-1);
         if (rc)
             assert_int_equal (util_last_code (), UTIL_ENOMEM);

@@ -76,22 +76,22 @@ test_open_and_enroll (void **state)
     assert_non_null (ing);
     uint8_t secret [INGEST_SECRET_LEN], again [INGEST_SECRET_LEN];
     uint32_t epoch = 0;
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
     assert_int_equal (epoch, 1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, again, &epoch), -1);
     assert_non_null (strstr (util_last_error (), "already enrolled"));
-    assert_int_equal (ingest_store_enroll (ing, "dev 2", PATIENT, 0, again, &epoch), -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Person/x", 0, again, &epoch), -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/", 0, again, &epoch), -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p\xc3\xa9", 0, again, &epoch),
+    assert_int_equal (ingest_store_enroll (ing, "dev 2", PATIENT, NULL, 0, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Person/x", NULL, 0, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/", NULL, 0, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p\xc3\xa9", NULL, 0, 0, again, &epoch),
                       -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p 1", 0, again, &epoch), -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, -1, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p 1", NULL, 0, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, NULL, 0, -1, again, &epoch), -1);
     assert_int_equal (ingest_store_revoke (ing, "dev-9"), -1);
     assert_int_equal (ingest_store_revoke (ing, NULL), -1);
     //  Re-enrolling after revocation: a new secret and epoch.
     assert_int_equal (ingest_store_revoke (ing, "dev-1"), 0);
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, again, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, again, &epoch), 0);
     assert_int_equal (epoch, 2);
     assert_memory_not_equal (secret, again, INGEST_SECRET_LEN);
     ingest_store_destroy (&ing);
@@ -104,7 +104,7 @@ test_open_and_enroll (void **state)
     assert_non_null (strstr (util_last_error (), "storage key"));
     ing = ingest_store_open (f->path, f->key, NULL);
     assert_non_null (ing);
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), -1);
     ingest_store_destroy (&ing);
     assert_null (ingest_store_open ("/nonexistent/dir/ingest.db", f->key, NULL));
 }
@@ -117,9 +117,9 @@ test_every_reason (void **state)
     ingest_store_t *ing = ingest_store_open (f->path, f->key, audit);
     uint8_t s1 [INGEST_SECRET_LEN], s2 [INGEST_SECRET_LEN], s3 [INGEST_SECRET_LEN];
     uint32_t e1, e2, e3;
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, s1, &e1), 0);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, 0, s2, &e2), 0);
-    assert_int_equal (ingest_store_enroll (ing, "dev-3", PATIENT, NOW, s3, &e3), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, s1, &e1), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, NULL, 0, 0, s2, &e2), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-3", PATIENT, NULL, 0, NOW, s3, &e3), 0);
     static uint8_t fr [INGEST_FRAME_MAX + 8];
     char *good = strdup (s_observation (PATIENT, "/min"));
     size_t len;
@@ -142,7 +142,7 @@ test_every_reason (void **state)
     assert_int_equal (ingest_store_revoke (ing, "dev-2"), 0);
     len = s_frame (fr, "dev-2", 1, 1, s2, good);
     assert_int_equal (s_submit_one (ing, fr, len), INGEST_REVOKED_DEVICE);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, 0, s2, &e2), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, NULL, 0, 0, s2, &e2), 0);
     assert_int_equal (s_submit_one (ing, fr, len), INGEST_REVOKED_DEVICE);     //  old epoch
     len = s_frame (fr, "dev-2", 2, 1, s2, good);
     assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
@@ -200,7 +200,7 @@ test_batch_and_restart (void **state)
     ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
     uint8_t secret [INGEST_SECRET_LEN];
     uint32_t epoch;
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
     enum { N = 100 };
     static uint8_t buf [N][512];
     const uint8_t *frames [N];
@@ -297,7 +297,7 @@ test_kill_9 (void **state)
     uint8_t secret [INGEST_SECRET_LEN];
     uint32_t epoch;
     ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
     ingest_store_destroy (&ing);
     int fds [2];
     assert_int_equal (pipe (fds), 0);
@@ -379,11 +379,11 @@ test_out_of_memory (void **state)
     assert_non_null (ing);
     uint8_t secret [INGEST_SECRET_LEN], other [INGEST_SECRET_LEN];
     uint32_t epoch = 0;
-    assert_int_equal (ingest_store_enroll (ing, "dev-0", PATIENT, 0, secret, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-0", PATIENT, NULL, 0, 0, secret, &epoch), 0);
     for (int i = 1; i < 17; i++) {
         char id [16];
         snprintf (id, sizeof id, "dev-%d", i);
-        assert_int_equal (ingest_store_enroll (ing, id, PATIENT, 0, other, &epoch), 0);
+        assert_int_equal (ingest_store_enroll (ing, id, PATIENT, NULL, 0, 0, other, &epoch), 0);
     }
     ingest_store_destroy (&ing);
     long n;
