@@ -300,6 +300,10 @@ s_identifiers_load (ingest_store_t *self, device_t *d, const char *text, size_t 
     const char *ids [INGEST_STORE_IDENTIFIERS_MAX];
     size_t n = json_is_array (list)? json_array_size (list): 0;
     int rc = -1;
+    if (!list && json_error_code (&err) == json_error_out_of_memory) {
+        util_error (UTIL_ENOMEM, "%s: out of memory reading device %s", self->path, d->id);
+        goto done;
+    }
     if (!json_is_array (list) || n == 0 || n > INGEST_STORE_IDENTIFIERS_MAX) {
         util_error (UTIL_EFAIL, "%s: device %s: the identifiers are damaged", self->path, d->id);
         goto done;
@@ -389,14 +393,17 @@ s_has_column (ingest_store_t *self, const char *table, const char *column)
 }
 
 //  True if the Observation's value, or a component's, has a comparator.
-//  -1 if the payload is no JSON (it was checked when it was taken, so
-//  that is the site's own failure: out of memory).
+//  -1 if the payload cannot be read (out of memory, or a record that was
+//  JSON when it was taken is not: damage).
 static int
 s_has_comparator (const uint8_t *payload, size_t len)
 {
-    json_t *root = json_loadb ((const char *) payload, len, 0, NULL);
+    json_error_t err;
+    json_t *root = json_loadb ((const char *) payload, len, 0, &err);
     if (!root)
-        return util_error (UTIL_ENOMEM, "out of memory (reading a record's payload)");
+        return json_error_code (&err) == json_error_out_of_memory
+             ? util_error (UTIL_ENOMEM, "out of memory (reading a record's payload)")
+             : util_error (UTIL_EFAIL, "a record's payload is not JSON");
     int found = json_object_get (json_object_get (root, "valueQuantity"), "comparator") != NULL;
     size_t i;
     json_t *c;
@@ -451,8 +458,11 @@ s_migrate_censored (ingest_store_t *self)
             }
             int has = s_has_comparator (self->payload, slen - S_NONCE - INGEST_TAG_LEN);
             OPENSSL_cleanse (self->payload, slen - S_NONCE - INGEST_TAG_LEN);
-            if (has < 0)
+            if (has < 0) {
+                util_error_context ("%s: record %lld (the store cannot be migrated)", self->path,
+                                    (long long) last);
                 goto done;
+            }
             if (has)
                 censored [n++] = last;
         }
