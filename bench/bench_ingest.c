@@ -108,7 +108,7 @@ s_ingest (const char *dir, long n, long batch)
     memset (key, 0x24, sizeof key);
     uint32_t epoch = 0;
     ingest_store_t *ing = ingest_store_open (path, key, NULL);
-    if (!ing || ingest_store_enroll (ing, "dev-0001", "Patient/p-0001", 0, secret, &epoch)) {
+    if (!ing || ingest_store_enroll (ing, "dev-0001", "Patient/p-0001", NULL, 0, 0, secret, &epoch)) {
         ingest_store_destroy (&ing);
         return -1;
     }
@@ -216,7 +216,7 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
         char id [32], patient [32];
         snprintf (id, sizeof id, "dev-%04ld", d);
         snprintf (patient, sizeof patient, "Patient/p-%04ld", d);
-        if (ingest_store_enroll (ing, id, patient, 0, secrets [d], &epoch))
+        if (ingest_store_enroll (ing, id, patient, NULL, 0, 0, secrets [d], &epoch))
             goto done;
     }
     ingest_store_destroy (&ing);

@@ -79,8 +79,19 @@ typedef enum {
     CLI_OPT_UINT,               //  unsigned *: an integer in [min, max]
     CLI_OPT_LONG,               //  long *: an integer in [min, max]
     CLI_OPT_SIZE,               //  size_t *: an integer in [min, max]
-    CLI_OPT_U64                 //  uint64_t *: an integer in [min, max]
+    CLI_OPT_U64,                //  uint64_t *: an integer in [min, max]
+    CLI_OPT_STRINGS             //  cli_strings_t *: a repeatable option, each
+                                //  argument appended; at most `max` of them
+                                //  (1..CLI_STRINGS_MAX)
 } cli_opt_kind_t;
+
+#define CLI_STRINGS_MAX 16
+
+/*  The arguments of a repeatable option, in order (borrowed from argv). */
+typedef struct {
+    const char *items [CLI_STRINGS_MAX];
+    size_t n;
+} cli_strings_t;
 
 typedef struct {
     const char *name;           //  the long option without "--"; NULL ends a table
@@ -98,6 +109,7 @@ typedef struct {
 /*  Rows for the kinds without a range, and the end of a table. */
 #define CLI_STRING(name, out)   { name, CLI_OPT_STRING, out, 0, 0, NULL, NULL }
 #define CLI_FLAG(name, out)     { name, CLI_OPT_FLAG, out, 0, 0, NULL, NULL }
+#define CLI_STRINGS(name, out, most) { name, CLI_OPT_STRINGS, out, 0, most, NULL, NULL }
 #define CLI_END                 { NULL, 0, NULL, 0, 0, NULL, NULL }
 
 #define CLI_OPTS_MAX 64

@@ -61,10 +61,15 @@ s_enroll_device (int argc, char **argv)
     static const char usage [] =
         "usage: cohort ingest enroll-device (--site-config site.cfg | --store DB\n"
         "         --storage-key FILE [--audit LOG]) --device-id ID --patient Patient/REF\n"
-        "         (--secret-out FILE | --provision-dir DIR) [--expires DATETIME]\n"
+        "         [--identifier SYSTEM|VALUE]... (--secret-out FILE | --provision-dir DIR)\n"
+        "         [--expires DATETIME]\n"
         "  Enrolls a device for one patient and writes its new 256-bit secret, once,\n"
         "  for provisioning the device. Re-enrolling a revoked device starts a new\n"
         "  key epoch.\n"
+        "  --identifier S|V    one of the patient's identifiers (repeat, at most 8):\n"
+        "                      the device's Observations may name the patient by it,\n"
+        "                      e.g. urn:ietf:rfc:3986|urn:uuid:<uuid> for urn:uuid:\n"
+        "                      subjects, or an MRN system|value\n"
         "  --site-config FILE  take the store, storage key and audit log from the\n"
         "                      ingest section of site.cfg\n"
         "  --secret-out FILE   the secret alone: 64 hex digits, mode 0600\n"
@@ -73,11 +78,13 @@ s_enroll_device (int argc, char **argv)
         "  --expires DATETIME  e.g. 2027-06-30T00:00:00Z (default: no expiry)\n"
         "  --audit LOG         an existing audit log that records the enrollment\n";
     ingest_site_files_t site = { NULL, NULL, NULL, NULL };
-    ingest_enrollment_t device = { NULL, NULL, 0, NULL, NULL };
+    ingest_enrollment_t device = { .device_id = NULL };
+    cli_strings_t identifiers = { .n = 0 };
     const char *config = NULL, *expires = NULL;
     const cli_opt_t table [] = {
         CLI_STRING ("store", &site.store), CLI_STRING ("storage-key", &site.storage_key),
         CLI_STRING ("device-id", &device.device_id), CLI_STRING ("patient", &device.patient),
+        CLI_STRINGS ("identifier", &identifiers, INGEST_STORE_IDENTIFIERS_MAX),
         CLI_STRING ("secret-out", &device.secret_out), CLI_STRING ("expires", &expires),
         CLI_STRING ("audit", &site.audit), CLI_STRING ("site-config", &config),
         CLI_STRING ("provision-dir", &device.provision_dir),
@@ -102,6 +109,8 @@ s_enroll_device (int argc, char **argv)
     ||  cli_need (cmd, "--patient", device.patient)
     ||  (expires && cli_ingest_time ("--expires", expires, &device.expires_ms)))
         return CLI_USAGE;
+    device.identifiers = identifiers.items;
+    device.n_identifiers = identifiers.n;
     site_config_t *cfg = config? site_config_load (config): NULL;
     if (cfg && cfg->ingest)
         site = (ingest_site_files_t) { cfg->ingest->store, cfg->ingest->storage_key,
@@ -119,8 +128,9 @@ s_enroll_device (int argc, char **argv)
     if (ingest_provision_enroll_device (&site, &device, &epoch, &written))
         cli_error ("%s: %s", cmd, util_last_error ());
     else {
-        printf ("enrolled %s for %s, key epoch %u; secret in %s\n", device.device_id,
-                device.patient, epoch, written);
+        printf ("enrolled %s for %s (%zu identifier%s), key epoch %u; secret in %s\n",
+                device.device_id, device.patient, device.n_identifiers,
+                device.n_identifiers == 1? "": "s", epoch, written);
         rc = CLI_OK;
     }
     free (written);

@@ -161,15 +161,19 @@ cli_ingest_select (int argc, char **argv)
 {
     static const char usage [] =
         "usage: cohort ingest select --store DB --site Organization/ID --purpose CODE\n"
-        "         [--study ResearchStudy/ID] [--time DATETIME]\n"
+        "         [--study ResearchStudy/ID] [--time DATETIME] [--open-research]\n"
         "  Prints, as JSON, the patients and the number of records usable for this\n"
-        "  site, study and purpose (v3-ActReason code, e.g. HRESCH) at TIME (now).\n";
+        "  site, study and purpose (v3-ActReason code, e.g. HRESCH) at TIME (now),\n"
+        "  and the number of records left out as censored (censored_value: a\n"
+        "  value with a comparator).\n"
+        "  --open-research  a research consent naming no study (or no purpose)\n"
+        "                   covers this one, as with ingest/open_research = true\n";
     const char *store = NULL, *time = NULL;
     ingest_consent_query_t q = { .patient = NULL };
     const cli_opt_t table [] = {
         CLI_STRING ("store", &store), CLI_STRING ("site", &q.site),
         CLI_STRING ("purpose", &q.purpose), CLI_STRING ("study", &q.study),
-        CLI_STRING ("time", &time),
+        CLI_STRING ("time", &time), CLI_FLAG ("open-research", &q.open_research),
         CLI_END
     };
     int rc = cli_parse (argc, argv, table, usage);
@@ -190,8 +194,9 @@ cli_ingest_select (int argc, char **argv)
             json_decref (list);
             list = NULL;
         }
-    json_t *out = list? json_pack ("{s:o, s:I}", "patients", list,
-                                   "records", (json_int_t) sel.n_records): NULL;
+    json_t *out = list? json_pack ("{s:o, s:I, s:I}", "patients", list,
+                                   "records", (json_int_t) sel.n_records, "censored_value",
+                                   (json_int_t) sel.n_censored): NULL;
     char *text = out? json_dumps (out, JSON_INDENT (2) | JSON_PRESERVE_ORDER): NULL;
     rc = text? CLI_OK: CLI_FAIL;
     if (text)

@@ -140,6 +140,18 @@ s_store (const cli_opt_t *o, const char *value)
         case CLI_OPT_STRING:
             *(const char **) o->out = value;
             break;
+        case CLI_OPT_STRINGS: {
+            //  Counted before it is stored: the list has room for `max`.
+            cli_strings_t *list = o->out;
+            size_t most = o->max >= 1 && o->max <= CLI_STRINGS_MAX? (size_t) o->max
+                        : CLI_STRINGS_MAX;
+            if (list->n >= most) {
+                cli_error ("%s: given more than %zu times", option, most);
+                return -1;
+            }
+            list->items [list->n++] = value;
+            break;
+        }
         case CLI_OPT_CHOICE:
             if (!s_is_choice (value, o->domain)) {
                 char text [256];

@@ -40,7 +40,8 @@ ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
     char study_ref [300];
     snprintf (study_ref, sizeof study_ref, "ResearchStudy/%s", study);
     ingest_consent_query_t q = { .site = ds->grant_site, .study = study_ref,
-                                 .purpose = INGEST_COHORT_PURPOSE, .time_ms = now_ms };
+                                 .purpose = INGEST_COHORT_PURPOSE, .time_ms = now_ms,
+                                 .open_research = ds->open_research };
     char **patients = NULL;
     size_t np = 0;
     int rc = ingest_grants_select_patients (grants, &q, &patients, &np);

@@ -6,7 +6,9 @@
     whose patient ("p-1" or "Patient/p-1" in that column) has a current
     grant permitting (ResearchStudy/<study name>, purpose HRESCH, i.e.
     research, Organization/<site name>, now) are used, honouring deny,
-    period and revocation. If no row remains the study is declined with
+    period and revocation. A research consent that names no study (or no
+    purpose) counts only for a source with open_research set (the site's
+    ingest/open_research). If no row remains the study is declined with
     the reason. A dataset without a patient_column is used whole.
 
     Contents
@@ -34,6 +36,7 @@ typedef struct {
     const char *patient_column;     //  NULL: every row, no consent filter
     const char *grant_store;        //  the ingest store holding the grants
     const char *grant_site;         //  "Organization/<site name>"
+    bool open_research;             //  ingest_consent_query_t.open_research
 } ingest_cohort_source_t;
 
 /*  Replaces *rows (loaded from csv, one row per CSV record) by the rows

@@ -1,11 +1,11 @@
 /*  ingest/consent.c - FHIR R4 Consent grants: parsing every provision
-    element (or refusing), Ed25519 envelopes and the permit/deny decision
-    (ingest/consent.h). */
+    element (or refusing) and Ed25519 envelopes (ingest/consent.h); the
+    permit/deny decision is in ingest/consent_decide.c. */
 #include "consent.h"
 #include "util/alloc.h"
 #include "util/codec.h"
-#include "fhir.h"
 #include "fhirtime.h"
+#include "consent_internal.h"
 #include "ingest_internal.h"
 
 #include <jansson.h>
@@ -23,47 +23,8 @@
 #define S_CLASS_SYSTEM   "http://hl7.org/fhir/resource-types"
 #define S_LOINC          "http://loinc.org"
 #define S_DOMAIN         "cohort-consent-v1\n"
-#define S_PATH_MAX       160
 #define S_ITEM_MAX       160        //  longest kept string (a reference, system|code)
 
-//  A period; a missing bound is open.
-typedef struct {
-    bool given;
-    bool has_start, has_end;
-    int64_t start, end;
-} period_t;
-
-//  A list element of a provision: absent (given false) or 1..64 strings.
-typedef struct {
-    bool given;
-    size_t n;
-    char **items;
-} list_t;
-
-typedef struct _rule_t rule_t;
-struct _rule_t {
-    bool permit;
-    period_t period;            //  when the use happens
-    period_t data_period;       //  when the data was recorded
-    list_t actors;              //  "Type/id" references
-    list_t actions;             //  consentaction codes
-    list_t labels;              //  "system|code" security labels
-    list_t purposes;            //  v3-ActReason codes
-    list_t classes;             //  resource type names
-    list_t codes;               //  LOINC codes
-    list_t data;                //  "Observation/<id>" instances
-    size_t nchildren;
-    rule_t *children;
-};
-
-struct _ingest_consent_t {
-    char *id;
-    char *status;
-    char *patient;
-    int64_t time_ms;
-    rule_t root;
-    size_t nrules;              //  rules in the tree, the root included
-};
 
 const char *
 ingest_grant_reason_name (ingest_grant_reason_t reason)
@@ -75,7 +36,7 @@ ingest_grant_reason_name (ingest_grant_reason_t reason)
 }
 
 static void
-s_list_free (list_t *list)
+s_list_free (ingest_consent_list_t *list)
 {
     for (size_t i = 0; list->items && i < list->n; i++)
         free (list->items [i]);
@@ -83,7 +44,7 @@ s_list_free (list_t *list)
 }
 
 static void
-s_rule_free (rule_t *r)
+s_rule_free (ingest_consent_rule_t *r)
 {
     s_list_free (&r->actors);
     s_list_free (&r->actions);
@@ -111,13 +72,8 @@ ingest_consent_destroy (ingest_consent_t **self_p)
     }
 }
 
-//  Records the message and returns `reason`.
-static ingest_grant_reason_t
-s_fail (ingest_grant_reason_t reason, const char *fmt, ...)
-    __attribute__((format (printf, 2, 3)));
-
-static ingest_grant_reason_t
-s_fail (ingest_grant_reason_t reason, const char *fmt, ...)
+ingest_grant_reason_t
+ingest_consent_fail (ingest_grant_reason_t reason, const char *fmt, ...)
 {
     //  Malformed is bad input; every other reason is a grant that does not
     //  permit (refused).
@@ -128,7 +84,7 @@ s_fail (ingest_grant_reason_t reason, const char *fmt, ...)
     return reason;
 }
 
-#define s_bad(...) s_fail (INGEST_GRANT_MALFORMED, __VA_ARGS__)
+#define s_bad(...) ingest_consent_fail (INGEST_GRANT_MALFORMED, __VA_ARGS__)
 
 //  Out of memory reading `what`: MALFORMED, with the code kept at
 //  UTIL_ENOMEM (the consent was not judged; nothing in it is wrong).
@@ -188,9 +144,9 @@ s_modifiers (json_t *j, char *path, size_t len)
             if (strcmp (key, "modifierExtension") == 0)
                 return s_bad ("consent: %s%smodifierExtension is not understood: the consent "
                               "is refused", path, len? ".": "");
-            int n = snprintf (path + len, S_PATH_MAX - len, "%s%s", len? ".": "",
+            int n = snprintf (path + len, INGEST_CONSENT_PATH_MAX - len, "%s%s", len? ".": "",
                               s_name (shown, key));
-            size_t sub = n > 0 && (size_t) n < S_PATH_MAX - len? len + (size_t) n: len;
+            size_t sub = n > 0 && (size_t) n < INGEST_CONSENT_PATH_MAX - len? len + (size_t) n: len;
             ingest_grant_reason_t r = s_modifiers (value, path, sub);
             path [len] = '\0';
             if (r)
@@ -202,8 +158,8 @@ s_modifiers (json_t *j, char *path, size_t len)
         size_t i;
         json_t *value;
         json_array_foreach (j, i, value) {
-            int n = snprintf (path + len, S_PATH_MAX - len, "[%zu]", i);
-            size_t sub = n > 0 && (size_t) n < S_PATH_MAX - len? len + (size_t) n: len;
+            int n = snprintf (path + len, INGEST_CONSENT_PATH_MAX - len, "[%zu]", i);
+            size_t sub = n > 0 && (size_t) n < INGEST_CONSENT_PATH_MAX - len? len + (size_t) n: len;
             ingest_grant_reason_t r = s_modifiers (value, path, sub);
             path [len] = '\0';
             if (r)
@@ -217,7 +173,7 @@ s_modifiers (json_t *j, char *path, size_t len)
 //  start takes the first moment its value names and an end the last (R4:
 //  "the end value includes any matching date/time").
 static ingest_grant_reason_t
-s_period (json_t *j, period_t *p, const char *path)
+s_period (json_t *j, ingest_consent_period_t *p, const char *path)
 {
     static const char *const known [] = { "id", "extension", "start", "end", NULL };
     memset (p, 0, sizeof *p);
@@ -257,7 +213,7 @@ typedef const char *(*s_pick_fn) (json_t *item, char *buf, size_t cap);
 //  Copies the list element `key` of provision `p` (at `path`), absent or
 //  1..INGEST_CONSENT_LIST_MAX items each picked by `pick`, into *out.
 static ingest_grant_reason_t
-s_list (json_t *p, const char *key, list_t *out, s_pick_fn pick, const char *path)
+s_list (json_t *p, const char *key, ingest_consent_list_t *out, s_pick_fn pick, const char *path)
 {
     json_t *arr = json_object_get (p, key);
     memset (out, 0, sizeof *out);
@@ -454,7 +410,7 @@ s_json_why (const char *text)
 }
 
 static ingest_grant_reason_t
-s_rule (json_t *p, rule_t *r, ingest_consent_t *c, const char *path, int depth)
+s_rule (json_t *p, ingest_consent_rule_t *r, ingest_consent_t *c, const char *path, int depth)
 {
     static const char *const known [] = {
         "id", "extension", "modifierExtension", "type", "period", "actor", "action",
@@ -475,7 +431,7 @@ s_rule (json_t *p, rule_t *r, ingest_consent_t *c, const char *path, int depth)
     if (!type && depth > 0)
         return s_bad ("consent: %s.type is required in a nested provision", path);
     r->permit = !t || strcmp (t, "permit") == 0;
-    char where [S_PATH_MAX];
+    char where [INGEST_CONSENT_PATH_MAX];
     snprintf (where, sizeof where, "%s.period", path);
     if ((rc = s_period (json_object_get (p, "period"), &r->period, where)))
         return rc;
@@ -503,7 +459,7 @@ s_rule (json_t *p, rule_t *r, ingest_consent_t *c, const char *path, int depth)
     size_t i;
     json_t *d;
     json_array_foreach (nested, i, d) {
-        char sub [S_PATH_MAX];
+        char sub [INGEST_CONSENT_PATH_MAX];
         snprintf (sub, sizeof sub, "%s.provision[%zu]", path, i);
         r->nchildren = i + 1;
         if ((rc = s_rule (d, &r->children [i], c, sub, depth + 1)))
@@ -533,7 +489,7 @@ s_consent (json_t *root, ingest_consent_t *c)
     const char *type = json_string_value (json_object_get (root, "resourceType"));
     if (!type || strcmp (type, "Consent") != 0)
         return s_bad ("consent: resourceType must be \"Consent\"");
-    char path [S_PATH_MAX] = "";
+    char path [INGEST_CONSENT_PATH_MAX] = "";
     ingest_grant_reason_t r;
     if ((r = s_modifiers (root, path, 0)) || (r = s_known (root, known, "Consent")))
         return r;
@@ -745,193 +701,6 @@ done:
     free (msg);
     free (c64);
     return text;
-}
-
-static bool
-s_in (const char *s, const list_t *list)
-{
-    for (size_t i = 0; s && i < list->n; i++)
-        if (strcmp (s, list->items [i]) == 0)
-            return true;
-    return false;
-}
-
-static bool
-s_holds (const period_t *p, int64_t t)
-{
-    return (!p->has_start || t >= p->start) && (!p->has_end || t < p->end);
-}
-
-ingest_grant_reason_t
-ingest_consent_in_force (const ingest_consent_t *c, int64_t time_ms)
-{
-    const period_t *p = &c->root.period;
-    if (strcmp (c->status, "active") != 0)
-        return s_fail (INGEST_GRANT_INACTIVE, "consent %s: status is %s", c->id, c->status);
-    if (p->has_start && time_ms < p->start)
-        return s_fail (INGEST_GRANT_NOT_YET_VALID, "consent %s: not valid yet", c->id);
-    if (p->has_end && time_ms >= p->end)
-        return s_fail (INGEST_GRANT_EXPIRED, "consent %s: expired", c->id);
-    return INGEST_GRANT_OK;
-}
-
-//  Whether a rule's conditions hold for a use: certainly not, perhaps
-//  (the use is the patient's data as a whole, or the record lacks what
-//  the condition looks at), or certainly.
-typedef enum { S_NO, S_MAYBE, S_YES } s_match_t;
-
-//  Does the record's LOINC code fall under the rule's codes? A panel
-//  (85354-9) holds its components: a deny naming any of its codes covers
-//  it; a permit covers it if it names the panel, or every component.
-static bool
-s_code_match (const rule_t *r, const char *loinc)
-{
-    if (s_in (loinc, &r->codes))
-        return true;
-    const char *const *parts = ingest_fhir_components (loinc);
-    bool all = parts != NULL, any = false;
-    for (size_t i = 0; parts && parts [i]; i++) {
-        bool in = s_in (parts [i], &r->codes);
-        all &= in;
-        any |= in;
-    }
-    return r->permit? all: any;
-}
-
-//  Combines one condition into *m, keeping the first that decided in *why.
-static void
-s_cond (s_match_t *m, const char **why, s_match_t cond, const char *what)
-{
-    if (cond < *m) {
-        if (*m == S_YES || cond == S_NO)
-            *why = what;
-        *m = cond;
-    }
-}
-
-//  `named`: the rules above this one name actors (bit 0) and purposes
-//  (bit 1), which a nested rule that names none inherits.
-static s_match_t
-s_match (const rule_t *r, const ingest_consent_query_t *q, int named, const char **why)
-{
-    bool item = q->loinc != NULL;
-    s_match_t m = S_YES;
-    *why = NULL;
-    if (r->period.given)
-        s_cond (&m, why, s_holds (&r->period, q->time_ms)? S_YES: S_NO,
-                "the time of use is outside its period");
-    //  A permit that names no actor (or no purpose) covers any study the
-    //  site runs for research only when the site is configured so.
-    if (r->actors.given)
-        s_cond (&m, why, s_in (q->site, &r->actors) || s_in (q->study, &r->actors)? S_YES: S_NO,
-                "neither the site nor the study is among its actors");
-    else
-    if (r->permit && !q->open_research && !(named & 1))
-        s_cond (&m, why, S_NO, "it names no actor, and this site does not read that as any of "
-                "its research studies (open_research)");
-    if (r->purposes.given)
-        s_cond (&m, why, s_in (q->purpose, &r->purposes)? S_YES: S_NO,
-                "the purpose is not among its purposes");
-    else
-    if (r->permit && !q->open_research && !(named & 2))
-        s_cond (&m, why, S_NO, "it names no purpose, and this site does not read that as any "
-                "research purpose (open_research)");
-    if (r->actions.given)
-        s_cond (&m, why, s_in (q->action? q->action: "use", &r->actions)? S_YES: S_NO,
-                "the action is not among its actions");
-    //  The records held carry no security label (fhir.h refuses labelled
-    //  Observations); the data as a whole is unknown.
-    if (r->labels.given)
-        s_cond (&m, why, item? S_NO: S_MAYBE, "securityLabel");
-    if (r->classes.given)
-        s_cond (&m, why, !item? S_MAYBE: s_in ("Observation", &r->classes)? S_YES: S_NO,
-                "class does not include Observation");
-    if (r->codes.given)
-        s_cond (&m, why, !item? S_MAYBE: s_code_match (r, q->loinc)? S_YES: S_NO,
-                "the item's LOINC code is not among its codes");
-    if (r->data_period.given)
-        s_cond (&m, why, !item || !q->has_data_time? S_MAYBE
-                       : s_holds (&r->data_period, q->data_time_ms)? S_YES: S_NO,
-                "the record's time is outside its dataPeriod");
-    if (r->data.given)
-        s_cond (&m, why, !item || !q->resource? S_MAYBE: s_in (q->resource, &r->data)? S_YES: S_NO,
-                "the record is not among its data");
-    return m;
-}
-
-//  Whether a rule applies: a permit when its conditions certainly hold, a
-//  deny when they may.
-static bool
-s_applies (const rule_t *r, s_match_t m)
-{
-    return r->permit? m == S_YES: m != S_NO;
-}
-
-//  The decision of a rule that applies: its own type, unless a nested
-//  rule that applies decides otherwise (a deny among them wins). On deny,
-//  `why` (if still empty) says which rule decided.
-static bool
-s_eval (const rule_t *r, const ingest_consent_query_t *q, int named, const char *path,
-        char *why, size_t cap)
-{
-    bool any_deny = false, any_permit = false;
-    named |= (r->actors.given? 1: 0) | (r->purposes.given? 2: 0);
-    for (size_t i = 0; i < r->nchildren; i++) {
-        const rule_t *child = &r->children [i];
-        const char *what;
-        s_match_t m = s_match (child, q, named, &what);
-        if (!s_applies (child, m))
-            continue;
-        char sub [S_PATH_MAX];
-        snprintf (sub, sizeof sub, "%s.provision[%zu]", path, i);
-        if (s_eval (child, q, named, sub, why, cap))
-            any_permit = true;
-        else
-            any_deny = true;
-    }
-    if (any_deny)
-        return false;
-    if (any_permit)
-        return true;
-    if (!r->permit && !why [0]) {
-        const char *what;
-        s_match_t m = s_match (r, q, named, &what);
-        snprintf (why, cap, "%s, a deny, %s%s%s%s", path,
-                  m == S_YES? "covers this use": "may cover the patient's data",
-                  r->codes.given? " (by LOINC code)": "", m == S_MAYBE && what? ": ": "",
-                  m == S_MAYBE && what? what: "");
-    }
-    return r->permit;
-}
-
-ingest_grant_reason_t
-ingest_consent_decide (const ingest_consent_t *c, const ingest_consent_query_t *q)
-{
-    ingest_grant_reason_t r = ingest_consent_in_force (c, q->time_ms);
-    if (r != INGEST_GRANT_OK)
-        return r;
-    char why [320] = "";
-    if (!q->patient || strcmp (q->patient, c->patient) != 0)
-        snprintf (why, sizeof why, "it is for another patient");
-    else {
-        const char *what;
-        s_match_t m = s_match (&c->root, q, 0, &what);
-        if (!s_applies (&c->root, m)) {
-            //  Outside the root rule the opt-in base policy holds: deny.
-            if (m == S_NO)
-                snprintf (why, sizeof why, "provision: %s", what);
-            else
-                snprintf (why, sizeof why, "provision restricts the data (%s), so it cannot "
-                          "permit the patient's data as a whole", what);
-        }
-        else
-        if (s_eval (&c->root, q, 0, "provision", why, sizeof why))
-            return INGEST_GRANT_OK;
-        else
-        if (!why [0])
-            snprintf (why, sizeof why, "its provision is a deny");
-    }
-    return s_fail (INGEST_GRANT_DENIED, "consent %s: denied: %s", c->id, why);
 }
 
 const char *

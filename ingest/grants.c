@@ -388,21 +388,48 @@ s_permitted (ingest_consent_t **list, size_t n, const ingest_consent_query_t *q)
     return false;
 }
 
+//  0 if the records table has its censored column; -1 naming what is
+//  wrong otherwise (no records table, or a store not yet migrated).
+static int
+s_records_ready (ingest_grants_t *self)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (self->db, "SELECT name FROM pragma_table_info ('records')", -1, &st,
+                            NULL) != SQLITE_OK)
+        return s_sql_error (self, "reading the schema");
+    int step, columns = 0, censored = 0;
+    while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+        const char *name = (const char *) sqlite3_column_text (st, 0);
+        columns++;
+        censored |= name && strcmp (name, "censored") == 0;
+    }
+    sqlite3_finalize (st);
+    if (step != SQLITE_DONE)
+        return s_sql_error (self, "reading the schema");
+    if (columns == 0)
+        return util_error (UTIL_EINPUT, "%s: no records table (is this an ingest store?)",
+                           self->path);
+    if (!censored)
+        return util_error (UTIL_EINPUT, "%s: the records predate the censored flag: open the "
+                           "store once with its storage key (cohort site, or cohort ingest "
+                           "enroll-device) to migrate it", self->path);
+    return 0;
+}
+
 int
 ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_t *q,
-                            int64_t **ids, size_t *n)
+                              int64_t **ids, size_t *n, size_t *censored)
 {
     ingest_consent_t **list = NULL;
-    size_t nlist = 0, count = 0, cap = 0;
+    size_t nlist = 0, count = 0, cap = 0, ncensored = 0;
     int64_t *out = NULL;
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
-    if (s_current (self, &list, &nlist))
+    if (s_records_ready (self) || s_current (self, &list, &nlist))
         return -1;
-    if (sqlite3_prepare_v2 (self->db, "SELECT id, patient, loinc, effective_ms FROM records"
-                            " ORDER BY id", -1,
-                            &st, NULL) != SQLITE_OK) {
-        s_sql_error (self, "reading records (is this an ingest store?)");
+    if (sqlite3_prepare_v2 (self->db, "SELECT id, patient, loinc, effective_ms, censored"
+                            " FROM records ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+        s_sql_error (self, "reading records");
         goto done;
     }
     while ((step = sqlite3_step (st)) == SQLITE_ROW) {
@@ -421,6 +448,12 @@ ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_
         }
         if (!s_permitted (list, nlist, &item))
             continue;
+        //  A censored reading (a comparator: not an exact value) is
+        //  counted, never selected.
+        if (sqlite3_column_int (st, 4)) {
+            ncensored++;
+            continue;
+        }
         if (count == cap) {
             size_t more = cap? 2 * cap: 256;
             int64_t *grown = util_realloc_array (out, more, sizeof *grown);
@@ -437,6 +470,8 @@ ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_
     }
     *ids = out;
     *n = count;
+    if (censored)
+        *censored = ncensored;
     out = NULL;
     rc = 0;
 done:

@@ -13,8 +13,8 @@
 
     Selection: a record is usable for (site, study, purpose, time) when a
     current grant of its patient permits that use for the record's LOINC
-    code (ingest_consent_decide); a patient is usable when a current grant
-    permits the use at all.
+    code (ingest_consent_decide) and its value is exact (not censored); a
+    patient is usable when a current grant permits the use at all.
 
     Contents
         ingest_grants_t                 the grants of one ingest store
@@ -64,9 +64,13 @@ int ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, 
 
 /*  The records usable for q's site, study, purpose and time (q->patient
     and q->loinc are ignored): sets *ids to a new array (caller frees) of
-    *n record ids (the records table's ids, ascending). Returns 0 or -1. */
+    *n record ids (the records table's ids, ascending). A censored
+    reading (stored with a comparator, ingest/store.h) is never usable:
+    those a grant would permit are counted in *censored (may be NULL).
+    Returns 0 or -1 (also for a store whose records predate the censored
+    flag and that has not been opened with its storage key since). */
 int ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_query_t *q,
-                                int64_t **ids, size_t *n) INGEST_WUR;
+                                  int64_t **ids, size_t *n, size_t *censored) INGEST_WUR;
 
 /*  The patients usable for q's site, study, purpose and time: sets
     *patients to a new array of *n new strings (caller frees each and the

@@ -139,8 +139,8 @@ ingest_provision_enroll_device (const ingest_site_files_t *site, const ingest_en
     uint8_t secret [INGEST_SECRET_LEN];
     int rc = -1;
     if (!store
-    ||  ingest_store_enroll (store, device->device_id, device->patient, device->expires_ms,
-                             secret, epoch))
+    ||  ingest_store_enroll (store, device->device_id, device->patient, device->identifiers,
+                             device->n_identifiers, device->expires_ms, secret, epoch))
         goto done;
     if (device->secret_out? ingest_key_file_write (path, secret)
                           : s_write_provision (path, device, *epoch, secret)) {
@@ -308,7 +308,7 @@ ingest_provision_select (const char *store, const ingest_consent_query_t *q,
     int rc = -1;
     if (grants
     &&  ingest_grants_select_patients (grants, q, &out->patients, &out->n_patients) == 0
-    &&  ingest_grants_select_records (grants, q, &ids, &out->n_records) == 0)
+    &&  ingest_grants_select_records (grants, q, &ids, &out->n_records, &out->n_censored) == 0)
         rc = 0;
     if (rc)
         ingest_selection_clear (out);

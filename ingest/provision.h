@@ -64,13 +64,17 @@ int ingest_provision_storage_key (const char *path) INGEST_WUR;
 
 /*  A device to enroll and where its new secret goes: exactly one of
     `secret_out` (the secret alone, a key file) and `provision_dir` (the
-    provisioning file DIR/<device id>.device above). */
+    provisioning file DIR/<device id>.device above). The patient's
+    identifiers, if any, are what ingest_store_enroll takes; they stay in
+    the store (the provisioning file does not carry them). */
 typedef struct {
     const char *device_id;      //  1..INGEST_DEVICE_ID_MAX of [A-Za-z0-9._-]
     const char *patient;        //  "Patient/<id>"
     int64_t expires_ms;         //  ms since the Unix epoch; 0: no expiry
     const char *secret_out;
     const char *provision_dir;
+    const char *const *identifiers;     //  n_identifiers "system|value", or NULL
+    size_t n_identifiers;
 } ingest_enrollment_t;
 
 /*  Enrolls the device in site's store (the storage key read from
@@ -129,6 +133,8 @@ typedef struct {
     char **patients;            //  "Patient/<id>", sorted
     size_t n_patients;
     size_t n_records;           //  records of theirs the grants permit
+    size_t n_censored;          //  records the grants permit, left out as
+                                //  censored (a value with a comparator)
 } ingest_selection_t;
 
 /*  Fills *out (owned by the caller: ingest_selection_clear) with the

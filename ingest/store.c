@@ -27,6 +27,8 @@ static const char s_check_text [] = "cohort-ingest-storage-key-check";
 typedef struct {
     char id [INGEST_DEVICE_ID_MAX + 1];
     char patient [S_PATIENT_MAX + 1];
+    char *identifiers [INGEST_STORE_IDENTIFIERS_MAX];  //  "system|value", owned
+    size_t n_identifiers;
     uint32_t epoch;
     int64_t expires_ms;
     bool revoked;
@@ -59,11 +61,11 @@ static const char s_schema [] =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, patient TEXT NOT NULL,"
     " epoch INTEGER NOT NULL, expires_ms INTEGER NOT NULL, revoked INTEGER NOT NULL,"
-    " secret BLOB NOT NULL, mark INTEGER);"
+    " secret BLOB NOT NULL, mark INTEGER, identifiers TEXT);"
     "CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY, device TEXT NOT NULL,"
     " epoch INTEGER NOT NULL, seq INTEGER NOT NULL, patient TEXT NOT NULL, loinc TEXT NOT NULL,"
     " effective_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL, sealed BLOB NOT NULL,"
-    " UNIQUE (device, epoch, seq));";
+    " censored INTEGER NOT NULL DEFAULT 0, UNIQUE (device, epoch, seq));";
 
 static int
 s_sql_error (ingest_store_t *self, const char *what)
@@ -198,13 +200,137 @@ s_add (ingest_store_t *self)
     return d;
 }
 
+static void
+s_free_identifiers (device_t *d)
+{
+    for (size_t i = 0; i < d->n_identifiers; i++)
+        free (d->identifiers [i]);
+    memset (d->identifiers, 0, sizeof d->identifiers);
+    d->n_identifiers = 0;
+}
+
+//  One identifier "system|value" (the length already checked): a system
+//  of printable ASCII without '|' or space, then a value of printable
+//  ASCII. True if it is well formed.
+static bool
+s_identifier_ok (const char *text)
+{
+    const char *bar = strchr (text, '|');
+    if (!bar || bar == text || !bar [1])
+        return false;
+    for (const char *c = text; *c; c++)
+        if (*c < 0x20 || *c > 0x7e || (c < bar && *c == ' '))
+            return false;
+    return true;
+}
+
+//  The checks of ingest_store_enroll on n identifiers: the count first,
+//  then each one's length (before reading further), its form, and
+//  duplicates. Messages name an identifier by position, not by value.
+static int
+s_identifiers_check (const char *const *ids, size_t n)
+{
+    if (n > INGEST_STORE_IDENTIFIERS_MAX)
+        return util_error (UTIL_ELIMIT, "a patient has at most %d identifiers, not %zu",
+                           INGEST_STORE_IDENTIFIERS_MAX, n);
+    if (n && !ids)
+        return util_error (UTIL_EINPUT, "identifiers: %zu announced, none given", n);
+    for (size_t i = 0; i < n; i++) {
+        if (!ids [i] || strnlen (ids [i], INGEST_STORE_IDENTIFIER_LEN + 1)
+                        > INGEST_STORE_IDENTIFIER_LEN)
+            return util_error (UTIL_ELIMIT, "identifier %zu: missing, or longer than %d bytes",
+                               i + 1, INGEST_STORE_IDENTIFIER_LEN);
+        if (!s_identifier_ok (ids [i]))
+            return util_error (UTIL_EINPUT, "identifier %zu must be system|value: a system "
+                               "without spaces and a value, both printable ASCII", i + 1);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp (ids [k], ids [i]) == 0)
+                return util_error (UTIL_EINPUT, "identifier %zu repeats identifier %zu", i + 1,
+                                   k + 1);
+    }
+    return 0;
+}
+
+//  Copies n checked identifiers into d (which holds none). 0 or -1.
+static int
+s_set_identifiers (device_t *d, const char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!(d->identifiers [i] = util_strdup (ids [i]))) {
+            s_free_identifiers (d);
+            return -1;
+        }
+        d->n_identifiers = i + 1;
+    }
+    return 0;
+}
+
+//  The identifiers column: a JSON array of strings, or NULL (*text) for
+//  none. 0 or -1 (out of memory).
+static int
+s_identifiers_text (const device_t *d, char **text)
+{
+    *text = NULL;
+    if (d->n_identifiers == 0)
+        return 0;
+    json_t *list = json_array ();
+    for (size_t i = 0; list && i < d->n_identifiers; i++)
+        if (json_array_append_new (list, json_string (d->identifiers [i]))) {
+            json_decref (list);
+            list = NULL;
+        }
+    *text = list? json_dumps (list, JSON_COMPACT): NULL;
+    json_decref (list);
+    return *text? 0: util_error (UTIL_ENOMEM, "out of memory (device %s's identifiers)", d->id);
+}
+
+//  Reads a device row's identifiers column (NULL: none) into d. The text
+//  is capped before it is parsed, the list before it is read.
+static int
+s_identifiers_load (ingest_store_t *self, device_t *d, const char *text, size_t len)
+{
+    if (!text)
+        return 0;
+    //  Printable ASCII escapes to at most two bytes a character.
+    if (len > INGEST_STORE_IDENTIFIERS_MAX * (2 * INGEST_STORE_IDENTIFIER_LEN + 3) + 2)
+        return util_error (UTIL_EFAIL, "%s: device %s: the identifiers are damaged", self->path,
+                           d->id);
+    json_error_t err;
+    json_t *list = json_loadb (text, len, JSON_REJECT_DUPLICATES, &err);
+    const char *ids [INGEST_STORE_IDENTIFIERS_MAX];
+    size_t n = json_is_array (list)? json_array_size (list): 0;
+    int rc = -1;
+    if (!list && json_error_code (&err) == json_error_out_of_memory) {
+        util_error (UTIL_ENOMEM, "%s: out of memory reading device %s", self->path, d->id);
+        goto done;
+    }
+    if (!json_is_array (list) || n == 0 || n > INGEST_STORE_IDENTIFIERS_MAX) {
+        util_error (UTIL_EFAIL, "%s: device %s: the identifiers are damaged", self->path, d->id);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!(ids [i] = json_string_value (json_array_get (list, i)))) {
+            util_error (UTIL_EFAIL, "%s: device %s: the identifiers are damaged", self->path,
+                        d->id);
+            goto done;
+        }
+    if (s_identifiers_check (ids, n)) {
+        util_error_context ("%s: device %s (damaged)", self->path, d->id);
+        goto done;
+    }
+    rc = s_set_identifiers (d, ids, n)? util_error_context ("%s", self->path): 0;
+done:
+    json_decref (list);
+    return rc;
+}
+
 static int
 s_load_devices (ingest_store_t *self)
 {
     sqlite3_stmt *st = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2 (self->db, "SELECT id, patient, epoch, expires_ms, revoked, secret,"
-                            " mark FROM devices", -1, &st, NULL) != SQLITE_OK)
+                            " mark, identifiers FROM devices", -1, &st, NULL) != SQLITE_OK)
         return s_sql_error (self, "reading devices");
     int step;
     while ((step = sqlite3_step (st)) == SQLITE_ROW) {
@@ -231,11 +357,148 @@ s_load_devices (ingest_store_t *self)
             ingest_replay_init (&d->window);
         else
             ingest_replay_restore (&d->window, (uint64_t) sqlite3_column_int64 (st, 6));
+        const char *ids = NULL;
+        if (sqlite3_column_type (st, 7) != SQLITE_NULL
+        &&  !(ids = (const char *) sqlite3_column_text (st, 7))) {
+            util_error (UTIL_ENOMEM, "%s: out of memory reading devices", self->path);
+            goto done;
+        }
+        if (s_identifiers_load (self, d, ids, (size_t) sqlite3_column_bytes (st, 7)))
+            goto done;
     }
     rc = step == SQLITE_DONE? 0: s_sql_error (self, "reading devices");
 done:
     sqlite3_finalize (st);
     return rc;
+}
+
+//  True (1) if `table` has `column`, 0 if not, -1 on error.
+static int
+s_has_column (ingest_store_t *self, const char *table, const char *column)
+{
+    sqlite3_stmt *st = NULL;
+    char sql [64];
+    snprintf (sql, sizeof sql, "PRAGMA table_info (%s)", table);
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return s_sql_error (self, "reading the schema");
+    int found = 0, step = SQLITE_DONE;
+    while (!found && (step = sqlite3_step (st)) == SQLITE_ROW) {
+        const char *name = (const char *) sqlite3_column_text (st, 1);
+        found = name && strcmp (name, column) == 0;
+    }
+    if (!found && step != SQLITE_DONE)
+        found = s_sql_error (self, "reading the schema");
+    sqlite3_finalize (st);
+    return found;
+}
+
+//  True if the Observation's value, or a component's, has a comparator.
+//  -1 if the payload cannot be read (out of memory, or a record that was
+//  JSON when it was taken is not: damage).
+static int
+s_has_comparator (const uint8_t *payload, size_t len)
+{
+    json_error_t err;
+    json_t *root = json_loadb ((const char *) payload, len, 0, &err);
+    if (!root)
+        return json_error_code (&err) == json_error_out_of_memory
+             ? util_error (UTIL_ENOMEM, "out of memory (reading a record's payload)")
+             : util_error (UTIL_EFAIL, "a record's payload is not JSON");
+    int found = json_object_get (json_object_get (root, "valueQuantity"), "comparator") != NULL;
+    size_t i;
+    json_t *c;
+    json_array_foreach (json_object_get (root, "component"), i, c)
+        found |= json_object_get (json_object_get (c, "valueQuantity"), "comparator") != NULL;
+    json_decref (root);
+    return found;
+}
+
+#define S_MIGRATE_STEP 256
+
+//  A store written before records had a censored flag: adds the column
+//  and sets it for every record whose sealed payload has a comparator
+//  (such readings were taken as exact values then). Runs inside the
+//  open's transaction; a record that does not unseal fails the open.
+static int
+s_migrate_censored (ingest_store_t *self)
+{
+    sqlite3_stmt *st = NULL, *up = NULL;
+    int64_t last = 0, censored [S_MIGRATE_STEP];
+    int rc = -1;
+    if (s_exec (self, "ALTER TABLE records ADD COLUMN censored INTEGER NOT NULL DEFAULT 0")
+    ||  s_prepare (self, "SELECT id, device, epoch, seq, sealed FROM records WHERE id > ?"
+                   " ORDER BY id LIMIT ?", &st)
+    ||  s_prepare (self, "UPDATE records SET censored = 1 WHERE id = ?", &up))
+        goto done;
+    //  In steps: the rows are updated only after the step's reads are over.
+    while (true) {
+        size_t rows = 0, n = 0;
+        int step;
+        sqlite3_reset (st);
+        sqlite3_bind_int64 (st, 1, last);
+        sqlite3_bind_int (st, 2, S_MIGRATE_STEP);
+        while ((step = sqlite3_step (st)) == SQLITE_ROW) {
+            rows++;
+            last = sqlite3_column_int64 (st, 0);
+            const char *device = (const char *) sqlite3_column_text (st, 1);
+            size_t slen = (size_t) sqlite3_column_bytes (st, 4);
+            if (!device || !ingest_device_id_ok (device) || slen < S_NONCE + INGEST_TAG_LEN
+            ||  slen - S_NONCE - INGEST_TAG_LEN > INGEST_PAYLOAD_MAX) {
+                util_error (UTIL_EFAIL, "%s: record %lld is damaged: the store cannot be "
+                            "migrated", self->path, (long long) last);
+                goto done;
+            }
+            uint8_t aad [32 + INGEST_DEVICE_ID_MAX];
+            size_t alen = s_record_aad (aad, device, (uint32_t) sqlite3_column_int64 (st, 2),
+                                        (uint64_t) sqlite3_column_int64 (st, 3));
+            if (s_unseal (self, self->payload, sqlite3_column_blob (st, 4), slen, aad, alen)) {
+                util_error_context ("record %lld (the store cannot be migrated)",
+                                    (long long) last);
+                goto done;
+            }
+            int has = s_has_comparator (self->payload, slen - S_NONCE - INGEST_TAG_LEN);
+            OPENSSL_cleanse (self->payload, slen - S_NONCE - INGEST_TAG_LEN);
+            if (has < 0) {
+                util_error_context ("%s: record %lld (the store cannot be migrated)", self->path,
+                                    (long long) last);
+                goto done;
+            }
+            if (has)
+                censored [n++] = last;
+        }
+        if (step != SQLITE_DONE) {
+            s_sql_error (self, "migrating records");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            sqlite3_reset (up);
+            sqlite3_bind_int64 (up, 1, censored [i]);
+            if (sqlite3_step (up) != SQLITE_DONE) {
+                s_sql_error (self, "migrating records");
+                goto done;
+            }
+        }
+        if (rows < S_MIGRATE_STEP)
+            break;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize (st);
+    sqlite3_finalize (up);
+    return rc;
+}
+
+//  Brings a store written by an earlier version to this schema (the
+//  caller's transaction): devices gain identifiers (none), records a
+//  censored flag (read from each payload).
+static int
+s_migrate (ingest_store_t *self)
+{
+    int has = s_has_column (self, "devices", "identifiers");
+    if (has < 0 || (!has && s_exec (self, "ALTER TABLE devices ADD COLUMN identifiers TEXT")))
+        return -1;
+    has = s_has_column (self, "records", "censored");
+    return has < 0? -1: has? 0: s_migrate_censored (self);
 }
 
 //  A new store records a value sealed under its key; later opens must be
@@ -311,10 +574,12 @@ ingest_store_open (const char *path, const uint8_t storage_key [INGEST_STORAGE_K
     if (s_exec (self, "BEGIN IMMEDIATE")
     ||  s_exec (self, s_schema)
     ||  s_check_key (self)
+    ||  s_migrate (self)
     ||  s_exec (self, "COMMIT")
     ||  s_load_devices (self)
     ||  s_prepare (self, "INSERT INTO records (device, epoch, seq, patient, loinc,"
-                   " effective_ms, received_ms, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   " effective_ms, received_ms, sealed, censored)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    &self->insert)
     ||  s_prepare (self, "UPDATE devices SET mark = ? WHERE id = ?", &self->mark)) {
         if (!sqlite3_get_autocommit (self->db))
@@ -336,6 +601,8 @@ ingest_store_destroy (ingest_store_t **self_p)
         EVP_CIPHER_CTX_free (self->seal_ctx);
         OPENSSL_cleanse (self->nonces, sizeof self->nonces);
         EVP_CIPHER_free (self->gcm);
+        for (size_t i = 0; i < self->ndevices; i++)
+            s_free_identifiers (&self->devices [i]);
         if (self->devices)
             OPENSSL_cleanse (self->devices, self->cap * sizeof *self->devices);
         free (self->devices);
@@ -362,7 +629,10 @@ s_audit (ingest_store_t *self, const audit_entry_t *entries, size_t n)
 static int
 s_audit_device (ingest_store_t *self, const char *kind, const device_t *d)
 {
-    json_t *j = json_pack ("{s:s, s:s, s:I, s:I}", "device", d->id, "patient", d->patient,
+    //  The identifiers are counted, not quoted: the log names the patient
+    //  by reference only, as it always has.
+    json_t *j = json_pack ("{s:s, s:s, s:I, s:I, s:I}", "device", d->id, "patient", d->patient,
+                           "identifiers", (json_int_t) d->n_identifiers,
                            "epoch", (json_int_t) d->epoch, "expires_ms",
                            (json_int_t) d->expires_ms);
     char *detail = j? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER): NULL;
@@ -378,7 +648,8 @@ s_audit_device (ingest_store_t *self, const char *kind, const device_t *d)
 
 int
 ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *patient,
-                    int64_t expires_ms, uint8_t secret [INGEST_SECRET_LEN], uint32_t *epoch)
+                     const char *const *identifiers, size_t n, int64_t expires_ms,
+                     uint8_t secret [INGEST_SECRET_LEN], uint32_t *epoch)
 {
     if (!ingest_device_id_ok (device_id))
         return util_error (UTIL_EINPUT, "device id must be 1..%d of [A-Za-z0-9._-]", INGEST_DEVICE_ID_MAX);
@@ -389,6 +660,8 @@ ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *pa
         return util_error (UTIL_EINPUT, "patient must be \"Patient/<id>\", the id 1..64 of [A-Za-z0-9.-]");
     if (expires_ms < 0)
         return util_error (UTIL_EINPUT, "expiry must not be negative");
+    if (s_identifiers_check (identifiers, n))
+        return -1;
     device_t *d = s_find (self, device_id);
     if (d && !d->revoked)
         return util_error (UTIL_EREFUSED, "device '%s' is already enrolled (revoke it first)", device_id);
@@ -401,7 +674,10 @@ ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *pa
     ingest_replay_init (&fresh.window);
     uint8_t sealed [S_SEALED_SECRET], aad [16 + INGEST_DEVICE_ID_MAX];
     sqlite3_stmt *st = NULL;
+    char *ids = NULL;
     int rc = -1;
+    if (s_set_identifiers (&fresh, identifiers, n) || s_identifiers_text (&fresh, &ids))
+        goto done;
     if (RAND_bytes (fresh.secret, INGEST_SECRET_LEN) != 1) {
         util_error (UTIL_ECRYPTO, "OpenSSL RAND_bytes failed");
         goto done;
@@ -413,7 +689,8 @@ ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *pa
     if (s_exec (self, "BEGIN IMMEDIATE"))
         goto done;
     if (sqlite3_prepare_v2 (self->db, "INSERT OR REPLACE INTO devices (id, patient, epoch,"
-                            " expires_ms, revoked, secret, mark) VALUES (?, ?, ?, ?, 0, ?, NULL)",
+                            " expires_ms, revoked, secret, mark, identifiers)"
+                            " VALUES (?, ?, ?, ?, 0, ?, NULL, ?)",
                             -1, &st, NULL) != SQLITE_OK) {
         s_sql_error (self, "enrolling");
         goto done;
@@ -423,6 +700,10 @@ ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *pa
     sqlite3_bind_int64 (st, 3, fresh.epoch);
     sqlite3_bind_int64 (st, 4, fresh.expires_ms);
     sqlite3_bind_blob (st, 5, sealed, sizeof sealed, SQLITE_STATIC);
+    if (ids)
+        sqlite3_bind_text (st, 6, ids, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null (st, 6);
     if (sqlite3_step (st) != SQLITE_DONE) {
         s_sql_error (self, "enrolling");
         goto done;
@@ -431,14 +712,20 @@ ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *pa
         goto done;
     if (!d && !(d = s_add (self)))
         goto done;
+    //  The registry entry takes the new identifiers; the old ones go.
+    s_free_identifiers (d);
     *d = fresh;
+    memset (fresh.identifiers, 0, sizeof fresh.identifiers);
+    fresh.n_identifiers = 0;
     memcpy (secret, fresh.secret, INGEST_SECRET_LEN);
     *epoch = fresh.epoch;
     rc = 0;
 done:
     if (!sqlite3_get_autocommit (self->db))
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    s_free_identifiers (&fresh);
     OPENSSL_cleanse (&fresh, sizeof fresh);
+    free (ids);
     sqlite3_finalize (st);
     return rc;
 }
@@ -511,7 +798,9 @@ s_decide (ingest_store_t *self, const uint8_t *buf, size_t len, int64_t now_ms,
         return r;
     }
     ingest_observation_t obs;
-    r = ingest_fhir_observation_check (&obs, (const char *) self->payload, plen, d->patient);
+    ingest_patient_t who = { d->patient + 8, (const char *const *) d->identifiers,
+                             d->n_identifiers };
+    r = ingest_fhir_observation_for (&obs, (const char *) self->payload, plen, &who);
     if (r != INGEST_OK) {
         OPENSSL_cleanse (self->payload, plen);
         if (ingest_undecided ()) {
@@ -534,6 +823,7 @@ s_decide (ingest_store_t *self, const uint8_t *buf, size_t len, int64_t now_ms,
     sqlite3_bind_int64 (st, 6, obs.effective_ms);
     sqlite3_bind_int64 (st, 7, now_ms);
     sqlite3_bind_blob (st, 8, self->sealed, (int) (S_NONCE + plen + INGEST_TAG_LEN), SQLITE_STATIC);
+    sqlite3_bind_int (st, 9, obs.censored);
     if (sealed || sqlite3_step (st) != SQLITE_DONE) {
         if (!sealed)
             s_sql_error (self, "storing a record");

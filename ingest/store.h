@@ -22,9 +22,20 @@
     the OSCORE K/F rule of RFC 8613 Appendix B.1.1 with K = one batch and
     F = 0, which atomic commits make safe.)
 
+    The registry holds each device's patient: its reference "Patient/<id>"
+    and up to INGEST_STORE_IDENTIFIERS_MAX identifiers ("system|value",
+    e.g. "urn:ietf:rfc:3986|urn:uuid:<uuid>" or an MRN), against which the
+    subject of each Observation the device sends is matched
+    (ingest_fhir_observation_for). A reading with a comparator is stored
+    as it came and marked censored: selection leaves it out
+    (ingest/grants.h). Stores written before these columns existed are
+    migrated when opened: devices get no identifiers, and each record's
+    censored flag is read from its sealed payload.
+
     Contents
         ingest_store_t              an open store
-        ingest_store_open           opens (creates) it under the storage key
+        ingest_store_open           opens (creates, migrates) it under the
+                                    storage key
         ingest_store_enroll         enrolls a device, drawing its secret
         ingest_store_revoke         revokes a device
         ingest_store_submit         decides a batch and commits it durably
@@ -49,6 +60,8 @@
 
 #define INGEST_STORAGE_KEY_LEN 32
 #define INGEST_BATCH_MAX 4096
+#define INGEST_STORE_IDENTIFIERS_MAX 8      //  identifiers of one device's patient
+#define INGEST_STORE_IDENTIFIER_LEN 256     //  bytes of one "system|value"
 
 typedef struct _ingest_store_t ingest_store_t;
 
@@ -63,14 +76,20 @@ ingest_store_t *ingest_store_open (const char *path,
 /*  Closes the store, sets *self_p to NULL. NULL-safe. */
 void ingest_store_destroy (ingest_store_t **self_p);
 
-/*  Enrolls `device_id` for `patient` ("Patient/<id>") until expires_ms (0
-    = no expiry): draws a new 256-bit secret into `secret` (for provisioning
-    the device; the store keeps it sealed) and sets *epoch. Re-enrolling a
-    revoked device starts a new key epoch; an active device cannot be
-    enrolled twice. Returns 0 or -1. */
+/*  Enrolls `device_id` for `patient` ("Patient/<id>") and its n
+    `identifiers` (0..INGEST_STORE_IDENTIFIERS_MAX strings "system|value":
+    a system of 1.. printable ASCII characters without '|' or space, a
+    value of 1.. printable ASCII characters, at most
+    INGEST_STORE_IDENTIFIER_LEN bytes in all, no two alike; NULL when n is
+    0) until expires_ms (0 = no expiry): draws a new 256-bit secret into
+    `secret` (for provisioning the device; the store keeps it sealed) and
+    sets *epoch. Re-enrolling a revoked device starts a new key epoch,
+    with the identifiers given then; an active device cannot be enrolled
+    twice. Returns 0 or -1 naming the fault (an identifier by its
+    position, never its value). */
 int ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *patient,
-                        int64_t expires_ms, uint8_t secret [INGEST_SECRET_LEN],
-                        uint32_t *epoch) INGEST_WUR;
+                         const char *const *identifiers, size_t n, int64_t expires_ms,
+                         uint8_t secret [INGEST_SECRET_LEN], uint32_t *epoch) INGEST_WUR;
 
 /*  Revokes the device: its frames are rejected from now on. Returns 0, or
     -1 if it is not enrolled. */

@@ -31,9 +31,9 @@ static const char *s_ingest_keys [] = {
     "endpoint", "gateways", "store", "storage_key", "audit", "audit_origin", NULL
 };
 
-//  The optional ingest section.
+//  The optional ingest section: the endpoint's config, and open_research.
 static int
-s_ingest (const char *path, zconfig_t *section, ingest_config_t **out)
+s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *open_research)
 {
     ingest_config_t *in = *out = util_calloc (1, sizeof *in);
     if (!in)
@@ -42,9 +42,15 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out)
         int known = 0;
         for (int i = 0; s_ingest_keys [i]; i++)
             known |= !strcmp (zconfig_name (c), s_ingest_keys [i]);
+        known |= !strcmp (zconfig_name (c), "open_research");
         if (!known)
             return util_error (UTIL_EINPUT, "%s: site/ingest/%s: unknown key", path, zconfig_name (c));
     }
+    const char *open_text = zconfig_get (section, "open_research", "false");
+    if (strcmp (open_text, "true") && strcmp (open_text, "false"))
+        return util_error (UTIL_EINPUT, "%s: site/ingest/open_research: '%s' is neither true nor "
+                           "false", path, open_text);
+    *open_research = !strcmp (open_text, "true");
     char **fields [] = { &in->endpoint, &in->gateways, &in->store, &in->storage_key,
                          &in->audit, &in->audit_origin };
     for (int i = 0; s_ingest_keys [i]; i++) {
@@ -190,7 +196,7 @@ site_config_load (const char *path)
         }
     }
     zconfig_t *ingest = zconfig_locate (site, "ingest");
-    if (ingest && s_ingest (path, ingest, &self->ingest))
+    if (ingest && s_ingest (path, ingest, &self->ingest, &self->open_research))
         goto done;
     const char *audit = zconfig_get (site, "audit", NULL);
     const char *origin = zconfig_get (site, "audit_origin", NULL);
@@ -220,6 +226,7 @@ site_config_load (const char *path)
                         "store)", path, d->name);
             goto done;
         }
+        d->open_research = self->open_research;
         if (!(d->grant_store = util_strdup (self->ingest->store))
         ||  !(d->grant_site = util_asprintf ("Organization/%s", self->name))) {
             util_error_context ("%s: dataset %s", path, d->name);

@@ -37,6 +37,10 @@
             audit = hospital-a.audit.db     audit log (audit/log.h)
             audit_origin = cohort.example/hospital-a    optional: create the
                                             log with this origin if missing
+            open_research = false           optional: true lets a research
+                                            consent that names no study (or
+                                            no purpose) cover every study
+                                            (research purpose) this site runs
 
     The worker audits study acceptances and declines, contributions,
     partial decryptions and ledger charges into the audit log: ingest/audit
@@ -44,7 +48,9 @@
 
     With an ingest section, the store also holds the consent grants: a
     dataset with a patient_column is filtered through the grant store
-    (ingest/grants.h) for each study (purpose research, this site, now).
+    (ingest/grants.h) for each study (purpose research, this site, now);
+    ingest/open_research says whether consents that name no study or no
+    purpose count (docs/ingest.md).
 
     Relative paths are taken from the config file's directory.
 
@@ -77,6 +83,7 @@ typedef struct {
     char *patient_column;       //  NULL: every row, no consent filter
     char *grant_store;          //  with patient_column: the ingest store
     char *grant_site;           //  with patient_column: "Organization/<site name>"
+    bool open_research;         //  with patient_column: ingest/open_research
 } site_dataset_t;
 
 typedef struct {
@@ -91,6 +98,7 @@ typedef struct {
     site_dataset_t datasets [SITE_DATASETS_MAX];
     size_t n_datasets;
     ingest_config_t *ingest;   //  NULL without an ingest section
+    bool open_research;         //  ingest/open_research (default false)
     char *audit, *audit_origin;     //  the audit log (NULL: none) and origin
 } site_config_t;
 

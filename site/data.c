@@ -136,8 +136,9 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     }
     //  Only the rows of consenting patients (ingest/cohort.h).
     int64_t now = zclock_time ();
-    ingest_cohort_source_t src = { ds->name, ds->patient_column, ds->grant_store,
-                                   ds->grant_site };
+    ingest_cohort_source_t src = { .name = ds->name, .patient_column = ds->patient_column,
+                                   .grant_store = ds->grant_store, .grant_site = ds->grant_site,
+                                   .open_research = ds->open_research };
     if (ingest_cohort_filter (&all, csv, &src, study->name, now))
         goto done;
     if (ds->test_path) {

@@ -22,8 +22,9 @@ site_query_load (model_records_t **out, const site_dataset_t *ds, const model_di
         goto done;
     }
     //  Consent first: only the rows of consenting patients are read.
-    ingest_cohort_source_t src = { ds->name, ds->patient_column, ds->grant_store,
-                                   ds->grant_site };
+    ingest_cohort_source_t src = { .name = ds->name, .patient_column = ds->patient_column,
+                                   .grant_store = ds->grant_store, .grant_site = ds->grant_site,
+                                   .open_research = ds->open_research };
     if (ingest_cohort_rows (csv, &src, name, zclock_time (), &rows, &n))
         goto done;
     if (!(*out = model_records_read (csv, dict, rows, n, PROTO_RELEASE_RECORDS_MAX))) {

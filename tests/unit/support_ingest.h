@@ -166,7 +166,7 @@ support_ingest_enroll (const support_ingest_site_t *s, const char *device, const
     ingest_store_t *store = ingest_store_open (s->store, s->storage_key, NULL);
     assert_non_null (store);
     uint32_t epoch = 0;
-    assert_int_equal (ingest_store_enroll (store, device, patient, 0, secret, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (store, device, patient, NULL, 0, 0, secret, &epoch), 0);
     ingest_store_destroy (&store);
     return epoch;
 }

@@ -149,6 +149,43 @@ test_devices (void **state)
     assert_non_null (strstr (f->out, "3 entries"));
 }
 
+//  enroll-device --identifier: repeatable up to 8, each checked, the
+//  message naming it by position.
+static void
+test_identifiers (void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal (s_run (f, "ingest enroll-device --help"), 0);
+    assert_non_null (strstr (f->out, "--identifier S|V"));
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-1"
+                                " --patient Patient/p-1 --secret-out d-1.secret"
+                                " --identifier 'urn:ietf:rfc:3986|urn:uuid:9a3f2c1e'"
+                                " --identifier 'http://h.example/mrn|00042'"), 0);
+    assert_non_null (strstr (f->out, "(2 identifiers)"));
+    char many [1024] = "";
+    for (int i = 0; i < 9; i++)
+        snprintf (many + strlen (many), sizeof many - strlen (many),
+                  " --identifier 'http://h.example/mrn|%d'", i);
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
+                                " --patient Patient/p-2 --secret-out d-2.secret%s", many), 2);
+    assert_non_null (strstr (f->out, "--identifier: given more than 8 times"));
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
+                                " --patient Patient/p-2 --secret-out d-2.secret"
+                                " --identifier 'a|1' --identifier 00042"), 1);
+    assert_non_null (strstr (f->out, "identifier 2 must be system|value"));
+    assert_null (strstr (f->out, "00042"));
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
+                                " --patient Patient/p-2 --secret-out d-2.secret"
+                                " --identifier 'a|1' --identifier 'a|1'"), 1);
+    assert_non_null (strstr (f->out, "identifier 2 repeats identifier 1"));
+    //  Nothing was enrolled or written for the refusals.
+    char path [160];
+    assert_int_equal (access (support_path (path, sizeof path, f->dir, "d-2.secret"), F_OK), -1);
+    assert_int_equal (s_run (f, "ingest enroll-device " STORE " --device-id d-2"
+                                " --patient Patient/p-2 --secret-out d-2.secret"), 0);
+    assert_non_null (strstr (f->out, "(0 identifiers), key epoch 1"));
+}
+
 static void
 test_grants (void **state)
 {
@@ -191,6 +228,11 @@ test_grants (void **state)
                                 " --purpose HRESCH --time 2026-11-22T00:00:00Z"), 0);
     assert_non_null (strstr (f->out, "\"Patient/p-1\""));
     assert_non_null (strstr (f->out, "\"records\": 0"));
+    assert_non_null (strstr (f->out, "\"censored_value\": 0"));
+    assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/hospital-a"
+                                " --purpose HRESCH --time 2026-11-22T00:00:00Z --open-research"),
+                      0);
+    assert_non_null (strstr (f->out, "\"Patient/p-1\""));
     assert_int_equal (s_run (f, "ingest select --store site.db --site Organization/hospital-b"
                                 " --purpose HRESCH"), 0);
     assert_non_null (strstr (f->out, "\"patients\": []"));
@@ -320,7 +362,8 @@ main (void)
 {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
-        T (test_help_and_usage), T (test_storage_key), T (test_devices), T (test_grants),
+        T (test_help_and_usage), T (test_storage_key), T (test_devices), T (test_identifiers),
+        T (test_grants),
         T (test_site_config), T (test_check),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -138,6 +138,32 @@ test_kinds (void **state)
     assert_true (v.l == INT64_MAX);
 }
 
+//  A repeatable option keeps every argument in order, up to its most.
+static void
+test_repeated (void **state)
+{
+    (void) state;
+    cli_strings_t ids = { .n = 0 };
+    const char *one = NULL;
+    const cli_opt_t table [] = {
+        CLI_STRINGS ("id", &ids, 3), CLI_STRING ("one", &one), CLI_END
+    };
+    assert_int_equal (s_parse (table, NULL, 0, 0, NULL), CLI_OK);
+    assert_int_equal (ids.n, 0);
+    assert_int_equal (s_parse (table, NULL, 0, 0, "--id", "a|1", "--one", "x", "--id", "b|2",
+                               "--id", "a|1", NULL), CLI_OK);
+    assert_int_equal (ids.n, 3);
+    assert_string_equal (ids.items [0], "a|1");
+    assert_string_equal (ids.items [1], "b|2");
+    assert_string_equal (ids.items [2], "a|1");
+    ids.n = 0;
+    s_wrong (s_parse (table, NULL, 0, 0, "--id", "1", "--id", "2", "--id", "3", "--id", "4",
+                      NULL), "--id: given more than 3 times");
+    assert_int_equal (ids.n, 3);
+    ids.n = 0;
+    s_wrong (s_parse (table, NULL, 0, 0, "--id", NULL), "missing value for");
+}
+
 static void
 test_bad_values (void **state)
 {
@@ -209,6 +235,7 @@ main (void)
         cmocka_unit_test (test_parse_long),
         cmocka_unit_test (test_parse_double),
         cmocka_unit_test (test_kinds),
+        cmocka_unit_test (test_repeated),
         cmocka_unit_test (test_bad_values),
         cmocka_unit_test (test_usage),
         cmocka_unit_test (test_positional),

@@ -135,6 +135,70 @@ test_rules (void **state)
     model_dataset_destroy (&again);
 }
 
+//  A research consent of `patient` that names no actor, or (with
+//  `actor`) no purpose (a static buffer).
+static const char *
+s_open_consent (const char *id, const char *patient, const char *actor)
+{
+    static char buf [2048];
+    char actors [160] = "";
+    if (actor)
+        snprintf (actors, sizeof actors, "\"actor\":[{\"reference\":{\"reference\":"
+                  "\"%s\"}}]", actor);
+    int n = snprintf (buf, sizeof buf,
+        "{\"resourceType\":\"Consent\",\"id\":\"%s\",\"status\":\"active\","
+        "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+        "consentscope\",\"code\":\"research\"}]},\"patient\":{\"reference\":\"%s\"},"
+        "\"dateTime\":\"" DATE "\",\"provision\":{\"type\":\"permit\",\"period\":"
+        "{\"start\":\"2026-11-01T00:00:00Z\",\"end\":\"2027-01-01T00:00:00Z\"},%s}}",
+        id, patient, actor? actors
+        : "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
+          "\"code\":\"HRESCH\"}]");
+    assert_true (n > 0 && (size_t) n < sizeof buf);
+    return buf;
+}
+
+//  The rows of ingest_cohort_rows for the study, as "0,4" (indexes), or
+//  "declined".
+static const char *
+s_rows (fixture_t *f, const ingest_cohort_source_t *ds, const char *study)
+{
+    static char out [64];
+    size_t *rows = NULL, n = 0;
+    if (ingest_cohort_rows (f->csv, ds, study, NOW, &rows, &n)) {
+        assert_null (rows);
+        return "declined";
+    }
+    out [0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf (out + strlen (out), sizeof out - strlen (out), "%s%zu", i? ",": "", rows [i]);
+    free (rows);
+    return out;
+}
+
+//  Research consents that name no study (p-6: no actor) or no purpose
+//  (p-7: this site, no purpose) count only for a source with
+//  open_research, as the site's ingest/open_research sets it.
+static void
+test_open_research (void **state)
+{
+    fixture_t *f = *state;
+    s_grant (f, s_open_consent ("c-6", "Patient/p-6", NULL));
+    s_grant (f, s_open_consent ("c-7", "Patient/p-7", "Organization/hospital-a"));
+    s_grant (f, s_consent ("c-2", "Patient/p-2", "active", DATE, "permit",
+                           "ResearchStudy/sepsis"));
+    ingest_cohort_source_t ds = f->ds;
+    assert_false (ds.open_research);
+    assert_string_equal (s_rows (f, &ds, "sepsis"), "1");
+    assert_string_equal (s_rows (f, &ds, "other"), "declined");
+    ds.open_research = true;
+    assert_string_equal (s_rows (f, &ds, "sepsis"), "1,5,6");
+    assert_string_equal (s_rows (f, &ds, "other"), "5,6");
+    //  The filter reads the same flag.
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, "other", NOW), 0);
+    assert_int_equal (f->rows->n, 2);
+}
+
 static void
 test_no_filter_and_errors (void **state)
 {
@@ -169,6 +233,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_open_research, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_filter_and_errors, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -74,8 +74,8 @@ s_setup (void **state)
     memset (key, 7, sizeof key);
     uint32_t epoch;
     ingest_store_t *ing = ingest_store_open (f->path, key, NULL);
-    if (!ing || ingest_store_enroll (ing, "dev-1", "Patient/p-1", 0, s1, &epoch)
-    ||  ingest_store_enroll (ing, "dev-2", "Patient/p-2", 0, s2, &epoch))
+    if (!ing || ingest_store_enroll (ing, "dev-1", "Patient/p-1", NULL, 0, 0, s1, &epoch)
+    ||  ingest_store_enroll (ing, "dev-2", "Patient/p-2", NULL, 0, 0, s2, &epoch))
         return -1;
     s_ingest (ing, "dev-1", s1, 1, s_observation ("Patient/p-1", "8867-4", "/min", "70"));
     s_ingest (ing, "dev-1", s1, 2, s_observation ("Patient/p-1", "2339-0", "mg/dL", "95"));
@@ -186,7 +186,7 @@ s_expect_records (ingest_grants_t *g, const ingest_consent_query_t *q, const int
 {
     int64_t *ids = NULL;
     size_t n = 99;
-    assert_int_equal (ingest_grants_select_records (g, q, &ids, &n), 0);
+    assert_int_equal (ingest_grants_select_records (g, q, &ids, &n, NULL), 0);
     if (n != nwant)
         fail_msg ("selected %zu records, want %zu", n, nwant);
     for (size_t i = 0; i < n; i++)
@@ -270,6 +270,68 @@ test_selection (void **state)
     ingest_grants_destroy (&g);
 }
 
+//  The records selected for q and the censored ones left out, as
+//  "1,2,3/1" (ids, then the count).
+static void
+s_expect_censored (ingest_grants_t *g, const ingest_consent_query_t *q, const char *want)
+{
+    int64_t *ids = NULL;
+    size_t n = 0, censored = 99;
+    assert_int_equal (ingest_grants_select_records (g, q, &ids, &n, &censored), 0);
+    char got [256] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf (got + strlen (got), sizeof got - strlen (got), "%s%lld", i? ",": "",
+                  (long long) ids [i]);
+    snprintf (got + strlen (got), sizeof got - strlen (got), "/%zu", censored);
+    free (ids);
+    assert_string_equal (got, want);
+}
+
+//  A censored reading (a comparator) is never selected, and is counted
+//  only where a grant would have permitted it.
+static void
+test_censored_left_out (void **state)
+{
+    fixture_t *f = *state;
+    uint8_t key [INGEST_STORAGE_KEY_LEN], s3 [INGEST_SECRET_LEN];
+    memset (key, 7, sizeof key);
+    uint32_t epoch;
+    ingest_store_t *ing = ingest_store_open (f->path, key, NULL);
+    assert_non_null (ing);
+    assert_int_equal (ingest_store_enroll (ing, "dev-3", "Patient/p-1", NULL, 0, 0, s3, &epoch),
+                      0);
+    //  Records 5 and 6: p-1's heart rate "<40" and glucose ">400".
+    char low [1024];
+    const char *tmpl =
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+        "[{\"system\":\"http://loinc.org\",\"code\":\"%s\"}]},\"subject\":"
+        "{\"reference\":\"Patient/p-1\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\","
+        "\"valueQuantity\":{\"value\":%s,\"comparator\":\"%s\",\"system\":"
+        "\"http://unitsofmeasure.org\",\"code\":\"%s\"}}";
+    snprintf (low, sizeof low, tmpl, "8867-4", "40", "<", "/min");
+    s_ingest (ing, "dev-3", s3, 1, low);
+    snprintf (low, sizeof low, tmpl, "2339-0", "400", ">", "mg/dL");
+    s_ingest (ing, "dev-3", s3, 2, low);
+    ingest_store_destroy (&ing);
+    ingest_grants_t *g = ingest_grants_open (f->path, NULL);
+    assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), 0);
+    ingest_consent_query_t q = { .site = "Organization/hospital-a",
+                                 .study = "ResearchStudy/sepsis-1", .purpose = "HRESCH",
+                                 .time_ms = NOW };
+    s_expect_censored (g, &q, "/0");
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1", "Patient/p-1", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", "2339-0")),
+                      INGEST_GRANT_OK);
+    s_expect_censored (g, &q, "1,2,3/2");
+    //  Once glucose is denied, the censored glucose is not counted either.
+    q.time_ms = DEC_1;
+    s_expect_censored (g, &q, "1/1");
+    //  The patient as a whole is still selectable: censoring is per record.
+    q.time_ms = NOW;
+    s_expect_patients (g, &q, "Patient/p-1");
+    ingest_grants_destroy (&g);
+}
+
 static void
 test_no_records_table (void **state)
 {
@@ -282,7 +344,7 @@ test_no_records_table (void **state)
                                  .time_ms = NOW };
     int64_t *ids = NULL;
     size_t n = 0;
-    assert_int_equal (ingest_grants_select_records (g, &q, &ids, &n), -1);
+    assert_int_equal (ingest_grants_select_records (g, &q, &ids, &n, NULL), -1);
     assert_non_null (strstr (util_last_error (), "ingest store"));
     ingest_grants_destroy (&g);
 }
@@ -358,7 +420,7 @@ test_out_of_memory (void **state)
     rc = -1;
     for (n = 0; n < 200 && rc; n++) {
         util_alloc_fail_after (n);
-        rc = ingest_grants_select_records (g, &q, &ids, &nids);
+        rc = ingest_grants_select_records (g, &q, &ids, &nids, NULL);
         util_alloc_fail_after (-1);
         if (rc)
             assert_int_equal (util_last_code (), UTIL_ENOMEM);
@@ -375,7 +437,8 @@ main (void)
 {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests [] = {
-        T (test_authorities_and_rejections), T (test_selection), T (test_no_records_table),
+        T (test_authorities_and_rejections), T (test_selection), T (test_censored_left_out),
+        T (test_no_records_table),
         T (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -116,7 +116,7 @@ test_enroll_secret_file (void **state)
 {
     fixture_t *f = *state;
     const char *out = s_path (f, 0, "d-1.secret");
-    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, out, NULL };
+    ingest_enrollment_t d = { .device_id = "d-1", .patient = "Patient/p-1", .secret_out = out };
     uint32_t epoch = 0;
     char *written = NULL;
     assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, &written), 0);
@@ -146,7 +146,8 @@ static void
 test_enroll_provision_file (void **state)
 {
     fixture_t *f = *state;
-    ingest_enrollment_t d = { "bed-1", "Patient/p-1", 1830297600000LL, NULL, f->prov };
+    ingest_enrollment_t d = { .device_id = "bed-1", .patient = "Patient/p-1",
+                              .expires_ms = 1830297600000LL, .provision_dir = f->prov };
     uint32_t epoch = 0;
     char *written = NULL;
     assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, &written), 0);
@@ -181,7 +182,8 @@ test_enroll_refusals (void **state)
     fixture_t *f = *state;
     uint32_t epoch;
     char *written = (char *) "untouched";
-    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, s_path (f, 0, "s"), f->prov };
+    ingest_enrollment_t d = { .device_id = "d-1", .patient = "Patient/p-1",
+                              .secret_out = s_path (f, 0, "s"), .provision_dir = f->prov };
     //  Both outputs, or neither.
     assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, &written), -1);
     assert_null (written);
@@ -190,7 +192,8 @@ test_enroll_refusals (void **state)
     d.secret_out = NULL;
     assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
     //  A device id that would leave the directory; no id, no patient.
-    ingest_enrollment_t bad = { "../d-1", "Patient/p-1", 0, NULL, f->prov };
+    ingest_enrollment_t bad = { .device_id = "../d-1", .patient = "Patient/p-1",
+                                .provision_dir = f->prov };
     assert_int_equal (ingest_provision_enroll_device (&f->site, &bad, &epoch, NULL), -1);
     assert_non_null (strstr (util_last_error (), "device id"));
     assert_int_equal (access (s_path (f, 0, "d-1.device"), F_OK), -1);
@@ -239,7 +242,8 @@ static void
 test_enroll_write_fails (void **state)
 {
     fixture_t *f = *state;
-    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, s_path (f, 0, "nodir/d-1.secret"), NULL };
+    ingest_enrollment_t d = { .device_id = "d-1", .patient = "Patient/p-1",
+                              .secret_out = s_path (f, 0, "nodir/d-1.secret") };
     uint32_t epoch = 0;
     assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), -1);
     assert_non_null (strstr (util_last_error (), "nodir/d-1.secret: cannot create"));
@@ -256,7 +260,8 @@ test_audited (void **state)
 {
     fixture_t *f = *state;
     ingest_site_files_t site = { f->store, f->key, f->audit, "hospital-a.example/audit" };
-    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, s_path (f, 0, "d-1.secret"), NULL };
+    ingest_enrollment_t d = { .device_id = "d-1", .patient = "Patient/p-1",
+                              .secret_out = s_path (f, 0, "d-1.secret") };
     uint32_t epoch;
     assert_int_equal (ingest_provision_enroll_device (&site, &d, &epoch, NULL), 0);
     site.audit_origin = NULL;
@@ -410,7 +415,8 @@ test_select (void **state)
 {
     fixture_t *f = *state;
     //  A record of p-1 in the store, and p-1's grant.
-    ingest_enrollment_t d = { "d-1", "Patient/p-1", 0, s_path (f, 0, "d-1.secret"), NULL };
+    ingest_enrollment_t d = { .device_id = "d-1", .patient = "Patient/p-1",
+                              .secret_out = s_path (f, 0, "d-1.secret") };
     uint32_t epoch;
     assert_int_equal (ingest_provision_enroll_device (&f->site, &d, &epoch, NULL), 0);
     uint8_t secret [INGEST_SECRET_LEN];
@@ -510,7 +516,8 @@ test_allocation_failures (void **state)
     for (long n = 0; !done && n < 1000; n++) {
         char id [32];
         snprintf (id, sizeof id, "d-%ld", n);
-        ingest_enrollment_t d = { id, "Patient/p-1", 0, NULL, f->prov };
+        ingest_enrollment_t d = { .device_id = id, .patient = "Patient/p-1",
+                                  .provision_dir = f->prov };
         uint32_t epoch;
         char *written = NULL;
         util_alloc_fail_after (n);

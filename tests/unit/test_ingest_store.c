@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ingest/grants.h"
 #include "ingest/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -76,22 +78,22 @@ test_open_and_enroll (void **state)
     assert_non_null (ing);
     uint8_t secret [INGEST_SECRET_LEN], again [INGEST_SECRET_LEN];
     uint32_t epoch = 0;
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
     assert_int_equal (epoch, 1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, again, &epoch), -1);
     assert_non_null (strstr (util_last_error (), "already enrolled"));
-    assert_int_equal (ingest_store_enroll (ing, "dev 2", PATIENT, 0, again, &epoch), -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Person/x", 0, again, &epoch), -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/", 0, again, &epoch), -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p\xc3\xa9", 0, again, &epoch),
+    assert_int_equal (ingest_store_enroll (ing, "dev 2", PATIENT, NULL, 0, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Person/x", NULL, 0, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/", NULL, 0, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p\xc3\xa9", NULL, 0, 0, again, &epoch),
                       -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p 1", 0, again, &epoch), -1);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, -1, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p 1", NULL, 0, 0, again, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, NULL, 0, -1, again, &epoch), -1);
     assert_int_equal (ingest_store_revoke (ing, "dev-9"), -1);
     assert_int_equal (ingest_store_revoke (ing, NULL), -1);
     //  Re-enrolling after revocation: a new secret and epoch.
     assert_int_equal (ingest_store_revoke (ing, "dev-1"), 0);
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, again, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, again, &epoch), 0);
     assert_int_equal (epoch, 2);
     assert_memory_not_equal (secret, again, INGEST_SECRET_LEN);
     ingest_store_destroy (&ing);
@@ -104,7 +106,7 @@ test_open_and_enroll (void **state)
     assert_non_null (strstr (util_last_error (), "storage key"));
     ing = ingest_store_open (f->path, f->key, NULL);
     assert_non_null (ing);
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), -1);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), -1);
     ingest_store_destroy (&ing);
     assert_null (ingest_store_open ("/nonexistent/dir/ingest.db", f->key, NULL));
 }
@@ -117,9 +119,9 @@ test_every_reason (void **state)
     ingest_store_t *ing = ingest_store_open (f->path, f->key, audit);
     uint8_t s1 [INGEST_SECRET_LEN], s2 [INGEST_SECRET_LEN], s3 [INGEST_SECRET_LEN];
     uint32_t e1, e2, e3;
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, s1, &e1), 0);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, 0, s2, &e2), 0);
-    assert_int_equal (ingest_store_enroll (ing, "dev-3", PATIENT, NOW, s3, &e3), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, s1, &e1), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, NULL, 0, 0, s2, &e2), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-3", PATIENT, NULL, 0, NOW, s3, &e3), 0);
     static uint8_t fr [INGEST_FRAME_MAX + 8];
     char *good = strdup (s_observation (PATIENT, "/min"));
     size_t len;
@@ -142,7 +144,7 @@ test_every_reason (void **state)
     assert_int_equal (ingest_store_revoke (ing, "dev-2"), 0);
     len = s_frame (fr, "dev-2", 1, 1, s2, good);
     assert_int_equal (s_submit_one (ing, fr, len), INGEST_REVOKED_DEVICE);
-    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, 0, s2, &e2), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, NULL, 0, 0, s2, &e2), 0);
     assert_int_equal (s_submit_one (ing, fr, len), INGEST_REVOKED_DEVICE);     //  old epoch
     len = s_frame (fr, "dev-2", 2, 1, s2, good);
     assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
@@ -200,7 +202,7 @@ test_batch_and_restart (void **state)
     ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
     uint8_t secret [INGEST_SECRET_LEN];
     uint32_t epoch;
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
     enum { N = 100 };
     static uint8_t buf [N][512];
     const uint8_t *frames [N];
@@ -297,7 +299,7 @@ test_kill_9 (void **state)
     uint8_t secret [INGEST_SECRET_LEN];
     uint32_t epoch;
     ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
-    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, 0, secret, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
     ingest_store_destroy (&ing);
     int fds [2];
     assert_int_equal (pipe (fds), 0);
@@ -379,11 +381,14 @@ test_out_of_memory (void **state)
     assert_non_null (ing);
     uint8_t secret [INGEST_SECRET_LEN], other [INGEST_SECRET_LEN];
     uint32_t epoch = 0;
-    assert_int_equal (ingest_store_enroll (ing, "dev-0", PATIENT, 0, secret, &epoch), 0);
+    //  Two devices' patients have identifiers: loading them allocates too.
+    const char *ids [] = { "urn:ietf:rfc:3986|urn:uuid:1", "http://h.example/mrn|42" };
+    assert_int_equal (ingest_store_enroll (ing, "dev-0", PATIENT, ids, 2, 0, secret, &epoch), 0);
     for (int i = 1; i < 17; i++) {
         char id [16];
         snprintf (id, sizeof id, "dev-%d", i);
-        assert_int_equal (ingest_store_enroll (ing, id, PATIENT, 0, other, &epoch), 0);
+        assert_int_equal (ingest_store_enroll (ing, id, PATIENT, ids, i == 1? 1: 0, 0, other,
+                                               &epoch), 0);
     }
     ingest_store_destroy (&ing);
     long n;
@@ -422,13 +427,284 @@ test_out_of_memory (void **state)
     ingest_store_destroy (&ing);
 }
 
+#define S_UUID "urn:uuid:9a3f2c1e-5b7d-4e8a-9c0f-1d2e3f4a5b6c"
+#define S_URI "urn:ietf:rfc:3986"
+#define S_MRN_SYSTEM "http://hospital-a.example/mrn"
+
+//  A heart rate reading whose subject is `subject` (JSON member text).
+static const char *
+s_with_subject (const char *subject)
+{
+    static char buf [1024];
+    int n = snprintf (buf, sizeof buf,
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+        "[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"subject\":%s,"
+        "\"effectiveDateTime\":\"2026-11-22T14:05:00Z\",\"valueQuantity\":{\"value\":72,"
+        "\"system\":\"http://unitsofmeasure.org\",\"code\":\"/min\"}}", subject);
+    assert_true (n > 0 && (size_t) n < sizeof buf);
+    return buf;
+}
+
+//  The identifiers of a device's patient: urn:uuid: and identifier-only
+//  subjects match them (and persist across a restart), the Patient/<id>
+//  forms still match, anything else is a subject_mismatch; re-enrolling
+//  takes the identifiers given then.
+static void
+test_identifiers (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    const char *ids [] = { S_URI "|" S_UUID, S_MRN_SYSTEM "|00042" };
+    uint8_t secret [INGEST_SECRET_LEN];
+    uint32_t epoch = 0;
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, ids, 2, 0, secret, &epoch), 0);
+    static uint8_t fr [INGEST_FRAME_MAX];
+    const struct { const char *subject; ingest_reason_t want; } cases [] = {
+        { "{\"reference\":\"" S_UUID "\"}", INGEST_OK },
+        { "{\"identifier\":{\"system\":\"" S_MRN_SYSTEM "\",\"value\":\"00042\"}}", INGEST_OK },
+        { "{\"reference\":\"Patient/p-0042\"}", INGEST_OK },
+        { "{\"reference\":\"https://fhir.hospital-a.example/Patient/p-0042/_history/3\"}",
+          INGEST_OK },
+        { "{\"reference\":\"urn:uuid:00000000-0000-4000-8000-000000000000\"}",
+          INGEST_SUBJECT_MISMATCH },
+        { "{\"identifier\":{\"system\":\"" S_MRN_SYSTEM "\",\"value\":\"00043\"}}",
+          INGEST_SUBJECT_MISMATCH },
+        { "{\"identifier\":{\"system\":\"http://other.example/mrn\",\"value\":\"00042\"}}",
+          INGEST_SUBJECT_MISMATCH },
+        { "{\"reference\":\"Patient/p-0043\"}", INGEST_SUBJECT_MISMATCH },
+    };
+    uint64_t seq = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        size_t len = s_frame (fr, "dev-1", epoch, seq, secret, s_with_subject (cases [i].subject));
+        ingest_reason_t r = s_submit_one (ing, fr, len);
+        if (r != cases [i].want)
+            fail_msg ("case %zu: %s, want %s", i, ingest_reason_name (r),
+                      ingest_reason_name (cases [i].want));
+        if (r == INGEST_OK)
+            seq++;
+    }
+    ingest_store_destroy (&ing);
+    //  The identifiers are in the store, not only in memory.
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    size_t len = s_frame (fr, "dev-1", epoch, seq++, secret,
+                          s_with_subject ("{\"reference\":\"" S_UUID "\"}"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    //  Re-enrolled without identifiers: only Patient/<id> matches.
+    assert_int_equal (ingest_store_revoke (ing, "dev-1"), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
+    len = s_frame (fr, "dev-1", epoch, 1, secret,
+                   s_with_subject ("{\"reference\":\"" S_UUID "\"}"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_SUBJECT_MISMATCH);
+    len = s_frame (fr, "dev-1", epoch, 1, secret, s_observation (PATIENT, "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    ingest_store_destroy (&ing);
+}
+
+//  Identifiers the store refuses: too many (counted first), too long,
+//  malformed, repeated; each message names the position, never the value.
+static void
+test_identifiers_refused (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    uint8_t secret [INGEST_SECRET_LEN];
+    uint32_t epoch = 0;
+    const char *many [INGEST_STORE_IDENTIFIERS_MAX + 1];
+    char texts [INGEST_STORE_IDENTIFIERS_MAX + 1][32];
+    for (int i = 0; i <= INGEST_STORE_IDENTIFIERS_MAX; i++) {
+        snprintf (texts [i], sizeof texts [i], "sys|v%d", i);
+        many [i] = texts [i];
+    }
+    assert_int_equal (ingest_store_enroll (ing, "d", PATIENT, many,
+                                           INGEST_STORE_IDENTIFIERS_MAX + 1, 0, secret, &epoch),
+                      -1);
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
+    assert_non_null (strstr (util_last_error (), "at most 8"));
+    //  A count far beyond the list is refused before the list is read.
+    assert_int_equal (ingest_store_enroll (ing, "d", PATIENT, many, SIZE_MAX, 0, secret, &epoch),
+                      -1);
+    assert_int_equal (ingest_store_enroll (ing, "d", PATIENT, NULL, 1, 0, secret, &epoch), -1);
+    //  The longest identifier is taken, one byte more is not.
+    char longest [INGEST_STORE_IDENTIFIER_LEN + 2];
+    memset (longest, 'v', sizeof longest);
+    memcpy (longest, "s|", 2);
+    longest [INGEST_STORE_IDENTIFIER_LEN + 1] = '\0';
+    const char *one [1] = { longest };
+    assert_int_equal (ingest_store_enroll (ing, "d", PATIENT, one, 1, 0, secret, &epoch), -1);
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
+    assert_non_null (strstr (util_last_error (), "identifier 1"));
+    assert_null (strstr (util_last_error (), "vvvv"));
+    longest [INGEST_STORE_IDENTIFIER_LEN] = '\0';
+    assert_int_equal (ingest_store_enroll (ing, "d-long", PATIENT, one, 1, 0, secret, &epoch), 0);
+    const char *bad [] = { "no-bar", "|value", "system|", "my system|v", "s|v\x01", "s|v\xc3\xa9",
+                           "s\t|v" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        const char *list [2] = { "ok|1", bad [i] };
+        if (ingest_store_enroll (ing, "d", PATIENT, list, 2, 0, secret, &epoch) != -1)
+            fail_msg ("identifier '%s' taken", bad [i]);
+        assert_int_equal (util_last_code (), UTIL_EINPUT);
+        assert_non_null (strstr (util_last_error (), "identifier 2 must be system|value"));
+    }
+    const char *twice [] = { "s|1", "s|2", "s|1" };
+    assert_int_equal (ingest_store_enroll (ing, "d", PATIENT, twice, 3, 0, secret, &epoch), -1);
+    assert_non_null (strstr (util_last_error (), "identifier 3 repeats identifier 1"));
+    //  None of the refusals enrolled anything.
+    ingest_store_destroy (&ing);
+    ing = ingest_store_open (f->path, f->key, NULL);
+    static uint8_t fr [INGEST_FRAME_MAX];
+    size_t len = s_frame (fr, "d", 1, 1, secret, s_observation (PATIENT, "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_UNKNOWN_DEVICE);
+    ingest_store_destroy (&ing);
+}
+
+//  Runs one statement on the store file with SQLite itself.
+static void
+s_sql (const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal (sqlite3_open (path, &db), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec (db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg ("%s: %s", sql, err? err: "?");
+    sqlite3_close (db);
+}
+
+//  The censored column of the records, in id order, as "01..." (a static
+//  buffer), or "-" if there is no such column.
+static const char *
+s_censored_column (const char *path)
+{
+    static char out [64];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal (sqlite3_open (path, &db), SQLITE_OK);
+    if (sqlite3_prepare_v2 (db, "SELECT censored FROM records ORDER BY id", -1, &st, NULL)
+        != SQLITE_OK)
+        snprintf (out, sizeof out, "-");
+    else {
+        size_t n = 0;
+        while (sqlite3_step (st) == SQLITE_ROW && n < sizeof out - 1)
+            out [n++] = (char) ('0' + sqlite3_column_int (st, 0));
+        out [n] = '\0';
+    }
+    sqlite3_finalize (st);
+    sqlite3_close (db);
+    return out;
+}
+
+#define S_PANEL_LOW \
+    "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":" \
+    "[{\"system\":\"http://loinc.org\",\"code\":\"85354-9\"}]},\"subject\":" \
+    "{\"reference\":\"Patient/p-0042\"},\"effectiveDateTime\":\"2026-11-22T14:05:00Z\"," \
+    "\"component\":[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":" \
+    "\"8480-6\"}]},\"valueQuantity\":{\"value\":120,\"system\":" \
+    "\"http://unitsofmeasure.org\",\"code\":\"mm[Hg]\"}},{\"code\":{\"coding\":" \
+    "[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]},\"valueQuantity\":" \
+    "{\"value\":40,\"comparator\":\"<\",\"system\":\"http://unitsofmeasure.org\"," \
+    "\"code\":\"mm[Hg]\"}}]}"
+
+//  A reading with a comparator is accepted and stored censored, one
+//  without is not; the flag is in the records table.
+static void
+test_censored (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    uint8_t secret [INGEST_SECRET_LEN];
+    uint32_t epoch = 0;
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
+    static uint8_t fr [INGEST_FRAME_MAX];
+    const char *low =
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":"
+        "[{\"system\":\"http://loinc.org\",\"code\":\"2339-0\"}]},\"subject\":"
+        "{\"reference\":\"Patient/p-0042\"},\"effectiveDateTime\":\"2026-11-22\","
+        "\"valueQuantity\":{\"value\":40,\"comparator\":\"<\",\"system\":"
+        "\"http://unitsofmeasure.org\",\"code\":\"mg/dL\"}}";
+    const char *payloads [] = { s_observation (PATIENT, "/min"), low, S_PANEL_LOW };
+    char copy [3][1024];
+    for (int i = 0; i < 3; i++) {
+        snprintf (copy [i], sizeof copy [i], "%s", payloads [i]);
+        size_t len = s_frame (fr, "dev-1", 1, (uint64_t) i + 1, secret, copy [i]);
+        assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    }
+    ingest_store_destroy (&ing);
+    assert_string_equal (s_censored_column (f->path), "011");
+}
+
+//  A store written before the identifiers and censored columns existed
+//  (made here by dropping them) opens, is migrated in place (devices get
+//  no identifiers; each record's flag is read from its sealed payload),
+//  and works on: the device sends on from its replay mark, records unseal,
+//  and a device can be enrolled with identifiers. Until then, selection
+//  refuses it, naming the remedy.
+static void
+test_old_store (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    uint8_t secret [INGEST_SECRET_LEN], other [INGEST_SECRET_LEN];
+    uint32_t epoch = 0;
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
+    static uint8_t fr [INGEST_FRAME_MAX];
+    //  Stored as the old code stored it: the comparator in the payload.
+    const char *payloads [] = { s_observation (PATIENT, "/min"), S_PANEL_LOW };
+    for (int i = 0; i < 2; i++) {
+        size_t len = s_frame (fr, "dev-1", 1, (uint64_t) i + 1, secret, payloads [i]);
+        assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    }
+    ingest_store_destroy (&ing);
+    s_sql (f->path, "ALTER TABLE records DROP COLUMN censored;"
+                    "ALTER TABLE devices DROP COLUMN identifiers;");
+    assert_string_equal (s_censored_column (f->path), "-");
+    //  Selection without the storage key cannot tell a censored record.
+    ingest_grants_t *g = ingest_grants_open (f->path, NULL);
+    assert_non_null (g);
+    ingest_consent_query_t q = { .site = "Organization/hospital-a", .purpose = "HRESCH",
+                                 .time_ms = NOW };
+    int64_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal (ingest_grants_select_records (g, &q, &rows, &n, NULL), -1);
+    assert_non_null (strstr (util_last_error (), "predate the censored flag"));
+    ingest_grants_destroy (&g);
+
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    assert_string_equal (s_censored_column (f->path), "01");
+    size_t len = s_frame (fr, "dev-1", 1, 2, secret, s_observation (PATIENT, "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_REPLAY);
+    len = s_frame (fr, "dev-1", 1, 3, secret, s_observation (PATIENT, "/min"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    uint8_t out [INGEST_PAYLOAD_MAX];
+    size_t olen = 0;
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 2, out, sizeof out, &olen), 0);
+    assert_int_equal (olen, strlen (S_PANEL_LOW));
+    const char *ids [] = { S_URI "|" S_UUID };
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", PATIENT, ids, 1, 0, other, &epoch), 0);
+    len = s_frame (fr, "dev-2", 1, 1, other, s_with_subject ("{\"reference\":\"" S_UUID "\"}"));
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    ingest_store_destroy (&ing);
+    assert_string_equal (s_censored_column (f->path), "0100");
+    //  Opening again migrates nothing twice.
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    ingest_store_destroy (&ing);
+    assert_string_equal (s_censored_column (f->path), "0100");
+    //  Migrated, selection reads it.
+    g = ingest_grants_open (f->path, NULL);
+    assert_int_equal (ingest_grants_select_records (g, &q, &rows, &n, NULL), 0);
+    free (rows);
+    ingest_grants_destroy (&g);
+}
+
 int
 main (void)
 {
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, support_fixture_teardown)
     const struct CMUnitTest tests [] = {
         T (test_open_and_enroll), T (test_every_reason), T (test_batch_and_restart),
-        T (test_kill_9), T (test_out_of_memory),
+        T (test_kill_9), T (test_out_of_memory), T (test_identifiers),
+        T (test_identifiers_refused), T (test_censored), T (test_old_store),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -305,7 +305,8 @@ s_site_start (fixture_t *f, s_site_t *s)
         char id [16], patient [32];
         snprintf (id, sizeof id, "bed-%d", i);
         snprintf (patient, sizeof patient, "Patient/p-%d", i);
-        ingest_enrollment_t d = { id, patient, 0, NULL, f->prov };
+        ingest_enrollment_t d = { .device_id = id, .patient = patient,
+                                  .provision_dir = f->prov };
         uint32_t epoch;
         assert_int_equal (ingest_provision_enroll_device (&files, &d, &epoch, NULL), 0);
     }

@@ -196,7 +196,23 @@ test_ingest_section (void **state)
     assert_string_equal (cfg->datasets [0].patient_column, "pid");
     assert_string_equal (cfg->datasets [0].grant_store, "/tmp/ingest.db");
     assert_string_equal (cfg->datasets [0].grant_site, "Organization/a");
+    //  open_research is off unless the section says true.
+    assert_false (cfg->open_research);
+    assert_false (cfg->datasets [0].open_research);
     site_config_destroy (&cfg);
+    const char *values [] = { "true", "false" };
+    for (int i = 0; i < 2; i++) {
+        snprintf (text, sizeof text, "%s%s        patient_column = pid\n%s"
+                  "        open_research = %s\n", base, dataset, section, values [i]);
+        assert_non_null (cfg = s_load (text));
+        assert_true (cfg->open_research == (i == 0));
+        assert_true (cfg->datasets [0].open_research == (i == 0));
+        site_config_destroy (&cfg);
+    }
+    snprintf (text, sizeof text, "%s%s%s        open_research = yes\n", base, dataset, section);
+    assert_null (s_load (text));
+    assert_non_null (strstr (util_last_error (), "site/ingest/open_research: 'yes' is neither "
+                             "true nor false"));
     //  Without the section.
     snprintf (text, sizeof text, "%s%s", base, dataset);
     cfg = s_load (text);
