@@ -357,6 +357,14 @@ test_check_params (void **state)
     //  Under DP its later rounds are score-only: a STEP takes beta and c.
     assert_int_equal (proto_fit_params (&cox, PROTO_FIT_STEP), 3);
     assert_int_equal (proto_fit_check_params (&cox, PROTO_FIT_STEP, c, 3), 0);
+    //  One round under DP (iterations=1): no STEP is planned, none taken.
+    proto_release_t one;
+    proto_query_t *q1 = s_release (&one, lung, "coxph(Surv(time, status) ~ age + sex, grid=30, "
+                                   "iterations=1)", false);
+    assert_int_equal (one.step_rounds, 0);
+    support_expect_refused (proto_fit_check_params (&one, PROTO_FIT_STEP, c, 3) == -1,
+                            "cox one round", "a score-only round for a fit that has none");
+    proto_query_destroy (&q1);
     proto_query_destroy (&q);
     model_dict_destroy (&pima);
     model_dict_destroy (&lung);
