@@ -7,6 +7,7 @@
 #include "dp/noise.h"
 #include "dp/schedule.h"
 #include "proto/plan.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -336,7 +337,7 @@ s_calibrate_study (int argc, char **argv)
     //  when it reads the study through the dictionary.
     proto_study_resolve_scale (study, study->scale != PROTO_SCALE_STATISTICS);
     unsigned t = threshold? (unsigned) threshold: study->min_sites;
-    if (!(choice = calloc (1, sizeof *choice))) {
+    if (!(choice = util_calloc (1, sizeof *choice))) {
         cli_error ("privacy calibrate: out of memory");
         proto_study_destroy (&study);
         return CLI_FAIL;

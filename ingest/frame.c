@@ -26,7 +26,7 @@ static const char s_salt [] = "cohort-ingest-v1";
 //  salt (fixed) and the device's secret only, and OpenSSL 3.0 fetches HMAC
 //  by name on every extract (a tenth of an endpoint's time per record). So
 //  each thread keeps the pseudorandom keys of the devices it last saw
-//  (S_PRK_SLOTS, direct-mapped by the secret's first bytes) and runs only
+//  (S_PRK_SLOTS, direct-mapped by the device id) and runs only
 //  Expand per record: the same key and nonce as one-shot HKDF. The cache
 //  holds secrets: it is wiped when a slot is replaced and when the thread
 //  ends.
@@ -158,8 +158,13 @@ s_record_key (uint8_t key [S_KEY_LEN], uint8_t nonce [S_IV_LEN],
     memcpy (info + 8, h->device_id, idlen);
     s_put_be (info + 8 + idlen, h->epoch, 4);
     s_put_be (info + 12 + idlen, h->sequence, 8);
-    //  The device's pseudorandom key: from the cache, or extracted now.
-    prk_slot_t *slot = &ctxs->slots [(secret [0] | (size_t) secret [1] << 8) % S_PRK_SLOTS];
+    //  The device's pseudorandom key: from the cache, or extracted now. The
+    //  slot is chosen by the (public) device id, never by the secret, so
+    //  which cache line is read says nothing of it (FNV-1a).
+    uint32_t hash = 2166136261u;
+    for (size_t i = 0; i < idlen; i++)
+        hash = (hash ^ (uint8_t) h->device_id [i]) * 16777619u;
+    prk_slot_t *slot = &ctxs->slots [hash % S_PRK_SLOTS];
     if (!slot->used || CRYPTO_memcmp (slot->secret, secret, INGEST_SECRET_LEN) != 0) {
         OPENSSL_cleanse (slot, sizeof *slot);
         OSSL_PARAM in [] = {

@@ -116,9 +116,9 @@ test_every_bit_is_authenticated (void **state)
     }
 }
 
-//  The per-thread cache of extracted keys: two devices whose secrets share
-//  their first bytes (and so a cache slot), used in turn, each open only
-//  their own frames.
+//  The per-thread cache of extracted keys: two secrets under one device id
+//  (so one cache slot: a device re-enrolled, or a forged frame), used in
+//  turn, each open only their own frames.
 static void
 test_key_cache_slots (void **state)
 {
