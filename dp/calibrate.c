@@ -231,40 +231,10 @@ int
 dp_calibrate_noise (double target, double delta, double q, uint64_t steps,
                     const double *orders, size_t n, dp_conversion_t conversion, double *z)
 {
-    if (s_check (target, delta, q))
-        return -1;
-    if (steps == 0)
-        return util_error (UTIL_EINPUT, "steps must be >= 1");
-    double eps, hi = 1, lo = 0;
-    //  Grow until feasible; epsilon is non-increasing in z.
-    for (;;) {
-        if (s_epsilon (q, hi, (double) steps, delta, orders, n, conversion, &eps, NULL))
-            return -1;
-        if (eps <= target)
-            break;
-        lo = hi;
-        hi *= 2;
-        if (hi > DP_NOISE_MULTIPLIER_MAX) {
-            if (s_epsilon (q, DP_NOISE_MULTIPLIER_MAX, (double) steps, delta, orders, n,
-                           conversion, &eps, NULL))
-                return -1;
-            return util_error (UTIL_EFAIL, "target epsilon %g is unreachable: even noise multiplier %g "
-                               "gives epsilon %g on this order grid", target,
-                               DP_NOISE_MULTIPLIER_MAX, eps);
-        }
-    }
-    //  Invariant: eps(hi) <= target, and eps(lo) > target (or lo = 0).
-    while (hi - lo > 1e-9 * hi) {
-        double mid = lo + (hi - lo) / 2;
-        if (s_epsilon (q, mid, (double) steps, delta, orders, n, conversion, &eps, NULL))
-            return -1;
-        if (eps <= target)
-            hi = mid;
-        else
-            lo = mid;
-    }
-    *z = hi;
-    return 0;
+    //  The Gaussian under the RDP accountant: MTZ 2019's exact value.
+    const dp_mechanism_t gaussian = { .kind = DP_MECHANISM_GAUSSIAN,
+                                      .accountant = DP_ACCOUNTANT_RDP };
+    return dp_calibrate_noise_with (&gaussian, target, delta, q, steps, orders, n, conversion, z);
 }
 
 int
