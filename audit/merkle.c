@@ -257,11 +257,23 @@ audit_merkle_consistency_verify (uint64_t old_size, uint64_t new_size,
     if (old_size > new_size)
         return util_error (UTIL_ELIMIT, "old tree size %llu is larger than new tree size %llu",
                            (unsigned long long) old_size, (unsigned long long) new_size);
+    //  RFC 9162 s.2.1.4 defines proofs for 0 < old_size < new_size only.
+    //  Outside that range the proof is empty and the heads carry the claim:
+    //  the empty tree's head is MTH({}) = SHA-256(""), whatever the new
+    //  tree (every tree extends it), and trees of equal size must have the
+    //  same head. transparency-dev/merkle refuses old size 0 outright
+    //  ("meaningless"); Cohort accepts the one true claim (docs/audit.md).
     if (old_size == 0 || old_size == new_size) {
         if (proof_len != 0)
             return util_error (UTIL_EINPUT, "consistency proof must be empty for old size %llu",
                                (unsigned long long) old_size);
-        if (old_size && CRYPTO_memcmp (old_root, new_root, AUDIT_HASH_LEN) != 0)
+        audit_hash_t empty;
+        if (old_size == 0 && s_empty_root (empty))
+            return -1;
+        if (old_size == 0 && CRYPTO_memcmp (old_root, empty, AUDIT_HASH_LEN) != 0)
+            return util_error (UTIL_ECRYPTO, "old tree of size 0 has a head that is not the "
+                               "empty-tree hash SHA-256(\"\")");
+        if (old_size == new_size && CRYPTO_memcmp (old_root, new_root, AUDIT_HASH_LEN) != 0)
             return util_error (UTIL_EFAIL, "trees of equal size %llu have different heads",
                                (unsigned long long) old_size);
         return 0;

@@ -97,9 +97,10 @@ int audit_merkle_consistency_proof (audit_hash_t *proof, size_t *proof_len,
 
 /*  RFC 9162 s.2.1.4.2: does `proof` show that the tree of old_size leaves
     with head old_root is a prefix of the tree of new_size leaves with head
-    new_root? Every tree extends the empty tree (old_size 0, empty proof);
-    equal sizes need an empty proof and equal heads. Returns 0 if it does,
-    -1 (with the reason) if not. */
+    new_root? Every tree extends the empty tree: old_size 0 needs an empty
+    proof and old_root = MTH({}) = SHA-256(""). Equal sizes (0 included)
+    need an empty proof and equal heads. Returns 0 if it does, -1 (with the
+    reason) if not. */
 int audit_merkle_consistency_verify (uint64_t old_size, uint64_t new_size,
                                      const audit_hash_t old_root,
                                      const audit_hash_t new_root,

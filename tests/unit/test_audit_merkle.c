@@ -15,6 +15,7 @@
 
 #include "audit/merkle.h"
 #include "support_audit.h"
+#include "support_error.h"
 
 static const struct { const uint8_t *data; size_t len; } s_ct_leaves [8] = {
     { (const uint8_t *) "", 0 },
@@ -345,6 +346,40 @@ test_consistency_every_size (void **state)
                                                        AUDIT_PROOF_MAX + 1), -1);
 }
 
+//  From the empty tree (RFC 9162 s.2.1.4 defines proofs for 0 < m < n
+//  only): the proof is empty, the old head must be MTH({}) = SHA-256(""),
+//  and at sizes (0, 0) the two heads must be the same.
+static void
+test_consistency_from_empty (void **state)
+{
+    (void) state;
+    audit_hash_t empty, other, root5, leaves [5], proof [1];
+    support_audit_hex (empty, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    memcpy (other, empty, AUDIT_HASH_LEN);
+    other [31] ^= 1;
+    s_numbered (leaves, 5);
+    assert_int_equal (audit_merkle_root (root5, leaves, 5), 0);
+    memcpy (proof [0], empty, AUDIT_HASH_LEN);
+    //  (0, 0): both heads the empty-tree hash, and nothing else.
+    assert_int_equal (audit_merkle_consistency_verify (0, 0, empty, empty, proof, 0), 0);
+    support_expect_refused (audit_merkle_consistency_verify (0, 0, empty, other, proof, 0) != 0,
+                            "(0, 0) with different heads", "different heads");
+    support_expect_refused (audit_merkle_consistency_verify (0, 0, other, other, proof, 0) != 0,
+                            "(0, 0) with equal heads that are not MTH({})", "empty-tree hash");
+    support_expect_refused (audit_merkle_consistency_verify (0, 0, other, empty, proof, 0) != 0,
+                            "(0, 0) with the old head wrong", "empty-tree hash");
+    support_expect_refused (audit_merkle_consistency_verify (0, 0, empty, empty, proof, 1) != 0,
+                            "(0, 0) with a proof", "must be empty");
+    //  (0, n): any new head, an old head of MTH({}), no proof.
+    assert_int_equal (audit_merkle_consistency_verify (0, 5, empty, root5, proof, 0), 0);
+    support_expect_refused (audit_merkle_consistency_verify (0, 5, other, root5, proof, 0) != 0,
+                            "(0, 5) with an old head that is not MTH({})", "empty-tree hash");
+    support_expect_refused (audit_merkle_consistency_verify (0, 5, root5, root5, proof, 0) != 0,
+                            "(0, 5) with the new head as the old", "empty-tree hash");
+    support_expect_refused (audit_merkle_consistency_verify (0, 5, empty, root5, proof, 1) != 0,
+                            "(0, 5) with a proof", "must be empty");
+}
+
 int
 main (void)
 {
@@ -356,6 +391,7 @@ main (void)
         cmocka_unit_test (test_inclusion_every_index),
         cmocka_unit_test (test_inclusion_inner_node_is_no_leaf),
         cmocka_unit_test (test_consistency_every_size),
+        cmocka_unit_test (test_consistency_from_empty),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
