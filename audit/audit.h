@@ -7,6 +7,8 @@
         audit/key.h         Ed25519 signer and verifier keys (signed-note
                             text form)
         audit/keypair.h     a signer key and its verifier key on disk
+        audit/note.h        C2SP signed notes: form, known and unknown
+                            signatures
         audit/checkpoint.h  signed tree heads in the C2SP signed-note format
         audit/log.h         the durable log: append, head, proofs,
                             checkpoints, verification

@@ -6,15 +6,19 @@
         <tree size, decimal>\n
         <base64 of the 32-byte tree head MTH>\n
 
-    optionally followed by non-empty extension lines, which are kept in the
-    signature but otherwise ignored. It travels as a signed note (C2SP
-    signed-note): the text, one blank line, then one or more lines
+    optionally followed by non-empty extension lines (any UTF-8 text), which
+    are covered by the signature but otherwise ignored. The origin is 1..255
+    printable ASCII characters without a space at either end, stricter than
+    tlog-checkpoint's "non-empty": it is a Cohort log's origin. It travels
+    as a signed note (C2SP signed-note, audit/note.h): the text, one blank
+    line, then one or more lines
 
         \u2014 <key name> <base64(key id || Ed25519 signature)>\n
 
     ("\u2014" is the em dash, UTF-8 e2 80 94). The signature covers the text
-    including its final newline. A note may carry signatures by other keys;
-    those are checked for form only.
+    including its final newline. Signatures by other keys (a witness's
+    cosignature, keys with UTF-8 names) are checked for form and otherwise
+    ignored, as the signed-note spec requires.
 
     Contents
         audit_checkpoint_t          origin, tree size and tree head
@@ -32,10 +36,9 @@
 #include "audit.h"
 #include "key.h"
 #include "merkle.h"
+#include "note.h"
 
 #define AUDIT_ORIGIN_MAX     255    //  bytes in the origin line
-#define AUDIT_NOTE_MAX      8192    //  bytes in a whole note
-#define AUDIT_NOTE_SIGS_MAX   16    //  signature lines in a note
 
 typedef struct {
     char origin [AUDIT_ORIGIN_MAX + 1];
@@ -52,9 +55,9 @@ int audit_checkpoint_origin_ok (const char *origin);
 char *audit_checkpoint_sign (const audit_checkpoint_t *cp,
                              const audit_signer_t *signer);
 
-/*  Parses the note `text[0:len]`, checks that it carries a valid signature
-    by `verifier` (and that every signature line is well formed), and fills
-    `out` from its checkpoint text. Returns 0, or -1 naming the first thing
+/*  Opens the note `text[0:len]` with audit_note_open against the one key
+    `verifier` (a valid signature by it; every signature line well formed;
+    lines by other keys ignored), and fills `out` from its checkpoint text. Returns 0, or -1 naming the first thing
     that is wrong (line number and field); `out` is untouched on failure. */
 int audit_checkpoint_open (audit_checkpoint_t *out, const char *text, size_t len,
                            const audit_verifier_t *verifier) AUDIT_WUR;

@@ -166,9 +166,12 @@ test_body_rejects (void **state)
     snprintf (body, sizeof body, "o\n5\n%s\n\nx\n", root);
     s_expect_body_rejected (f, body, "must not be empty");
     snprintf (body, sizeof body, "o\n5\n%s\nex\x01t\n", root);
-    s_expect_body_rejected (f, body, "printable");
+    s_expect_body_rejected (f, body, "line 4: control character 0x01");
+    snprintf (body, sizeof body, "o\n5\n%s\nex\xc3t\n", root);
+    s_expect_body_rejected (f, body, "line 4: byte 0xc3 is not valid UTF-8");
+    //  UTF-8 is valid note text, but a Cohort origin is printable ASCII.
     snprintf (body, sizeof body, "caf\xc3\xa9\n5\n%s\n", root);
-    s_expect_body_rejected (f, body, "line 1: byte 0xc3");
+    s_expect_body_rejected (f, body, "line 1: origin must be printable ASCII");
     //  Extension lines are allowed and covered by the signature.
     snprintf (body, sizeof body, "o\n18446744073709551615\n%s\nextension one\n", root);
     uint8_t sig [AUDIT_KEY_ID_LEN + AUDIT_SIGNATURE_LEN];
@@ -180,6 +183,77 @@ test_body_rejects (void **state)
     audit_checkpoint_t out;
     assert_int_equal (audit_checkpoint_open (&out, note, (size_t) len, f->verifier), 0);
     assert_true (out.size == UINT64_MAX);
+}
+
+//  The note of `body` signed by the fixture's key, with `extra` (whole
+//  signature lines) after the signature; returns its length.
+static size_t
+s_note_with (fixture_t *f, char *note, size_t cap, const char *body, const char *extra)
+{
+    uint8_t sig [AUDIT_KEY_ID_LEN + AUDIT_SIGNATURE_LEN];
+    memcpy (sig, audit_signer_keyid (f->signer), AUDIT_KEY_ID_LEN);
+    assert_int_equal (audit_signer_sign (f->signer, sig + AUDIT_KEY_ID_LEN, body, strlen (body)), 0);
+    char sig64 [UTIL_B64_LEN (sizeof sig)];
+    util_b64_encode (sig64, sig, sizeof sig);
+    int len = snprintf (note, cap, "%s\n\xe2\x80\x94 PeterNeumann %s\n%s", body, sig64, extra);
+    assert_true (len > 0 && (size_t) len < cap);
+    return (size_t) len;
+}
+
+//  C2SP signed-note: UTF-8 text is allowed, and signatures by unknown keys
+//  (whatever their names, UTF-8 ones included) are ignored, before or after
+//  the known one; a malformed line is still refused.
+static void
+test_utf8_and_unknown_keys (void **state)
+{
+    fixture_t *f = *state;
+    const char *root = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    char body [512], note [2048];
+    audit_checkpoint_t out;
+    //  A UTF-8 extension line (2-, 3- and 4-byte sequences).
+    snprintf (body, sizeof body, "o\n7\n%s\nt\xc3\xa9moin \xe2\x80\x94 \xf0\x9f\x8c\xb3\n", root);
+    size_t len = s_note_with (f, note, sizeof note, body, "");
+    assert_int_equal (audit_checkpoint_open (&out, note, len, f->verifier), 0);
+    assert_true (out.size == 7);
+    //  Unknown cosigners: a UTF-8 name, a name sharing only the key id, the
+    //  known name with another key id, a long (post-quantum sized) signature.
+    char sig [3997];                    //  3,996 base64 characters: 2,997 bytes
+    memset (sig, 'A', sizeof sig - 1);
+    sig [sizeof sig - 1] = '\0';
+    char extra [4500];
+    snprintf (extra, sizeof extra,
+              "\xe2\x80\x94 t\xc3\xa9moin.example/\xe6\x97\xa5\xe6\x9c\xac AAAAAAAAAAAA\n"
+              "\xe2\x80\x94 Other x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+              "\xe2\x80\x94 PeterNeumann AAAAAAAAAAAA\n"
+              "\xe2\x80\x94 witness.example/pq %s\n", sig);
+    snprintf (body, sizeof body, "o\n7\n%s\n", root);
+    len = s_note_with (f, note, sizeof note, body, "");
+    char big [AUDIT_NOTE_MAX];
+    int n = snprintf (big, sizeof big, "%s%s", note, extra);
+    assert_true (n > 0 && (size_t) n < sizeof big);
+    assert_int_equal (audit_checkpoint_open (&out, big, (size_t) n, f->verifier), 0);
+    //  The unknown lines first, then the known one.
+    const char *sigline = strstr (note, "\n\n") + 2;
+    n = snprintf (big, sizeof big, "%s\n%s%s", body, extra, sigline);
+    assert_int_equal (audit_checkpoint_open (&out, big, (size_t) n, f->verifier), 0);
+    //  Only unknown keys: refused.
+    n = snprintf (big, sizeof big, "%s\n%s", body, extra);
+    support_expect_refused (audit_checkpoint_open (&out, big, (size_t) n, f->verifier) != 0,
+                            "only unknown keys", "no signature by key 'PeterNeumann'");
+    //  Still malformed: an unknown key whose name holds a Unicode space
+    //  (U+3000), or a '+'; a line that is not valid UTF-8.
+    const char *bad [] = {
+        "\xe2\x80\x94 t\xc3\xa9moin\xe3\x80\x80x AAAAAAAA\n", "invalid key name",
+        "\xe2\x80\x94 a+b AAAAAAAA\n", "invalid key name",
+        "\xe2\x80\x94 t\xc3moin AAAAAAAA\n", "not valid UTF-8",
+        "\xe2\x80\x94 t\xed\xa0\x80 AAAAAAAA\n", "not valid UTF-8",       //  a surrogate
+        "\xe2\x80\x94 t\xc0\xaf AAAAAAAA\n", "not valid UTF-8",           //  overlong '/'
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i += 2) {
+        len = s_note_with (f, note, sizeof note, body, bad [i]);
+        support_expect_refused (audit_checkpoint_open (&out, note, len, f->verifier) != 0,
+                                bad [i], bad [i + 1]);
+    }
 }
 
 //  Applies an edit to a good note and expects rejection mentioning `why`.
@@ -232,11 +306,12 @@ test_note_rejects (void **state)
         "\xe2\x80\x94 PeterNeumann\n", "'<name> <signature>'",
         "\xe2\x80\x94\n", "em dash",
         "\xe2\x80\x94  abc\n", "'<name> <signature>'",
-        "\xe2\x80\x94 Peter+Neumann AAAA\n", "invalid character",
+        "\xe2\x80\x94 Peter+Neumann AAAA\n", "invalid key name",
+        "\xe2\x80\x94 Peter\xc2\xa0Neumann AAAAAAAA\n", "invalid key name",
         "\xe2\x80\x94 PeterNeumann AAA\n", "not base64",
         "\xe2\x80\x94 PeterNeumann AAAA\n", "too short",
         "\xe2\x80\x94 PeterNeumann x08goxxx\n", "must be 64 bytes",
-        "\xe2\x80\x94 PeterNeumann x08g\tAAA\n", "not printable",
+        "\xe2\x80\x94 PeterNeumann x08g\tAAA\n", "control character 0x09",
     };
     for (size_t i = 0; i < sizeof lines / sizeof lines [0]; i += 2) {
         memcpy (note, good, body_len + 1);
@@ -258,6 +333,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_sign_open, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_sizes_and_origins, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_utf8_and_unknown_keys, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_body_rejects, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_note_rejects, s_setup, s_teardown),
     };
