@@ -198,6 +198,8 @@ audit_note_open (size_t *text_len, bool *verified, const char *note, size_t len,
     size_t good = 0;
     for (size_t k = 0; k < nkeys; k++)
         good += seen [k];
+    if (nkeys == 0)
+        return util_error (UTIL_EINPUT, "note: no known key to check its %zu signatures with", nsigs);
     if (good == 0 && nkeys == 1)
         return util_error (UTIL_EINPUT, "note: no signature by key '%s'", audit_verifier_name (keys [0]));
     if (good == 0)
