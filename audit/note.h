@@ -17,7 +17,8 @@
         canonical base64 of at least 5 bytes;
       - a line whose key name and key id are those of a known key must
         verify (Ed25519, RFC 8032 s.5.1.7, 64 bytes), or the whole note is
-        refused; a repeat line for a key already checked is skipped;
+        refused; a repeated line is verified again (Go's note.Open skips
+        it);
       - lines of unknown keys are ignored: a key that shares only the name
         or only the id with a known key is unknown (the spec's "MUST ignore
         signatures from unknown keys");
