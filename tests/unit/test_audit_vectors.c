@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit/checkpoint.h"
 #include "audit/key.h"
@@ -264,12 +265,14 @@ s_walk (const char *dir, void (*fn) (tally_t *, const char *, json_t *), tally_t
     for (int i = 0; i < n; i++) {
         const char *name = names [i]->d_name;
         char path [1024];
+        struct stat st;
         snprintf (path, sizeof path, "%s/%s", dir, name);
         size_t len = strlen (name);
         if (name [0] == '.')
             ;
         else
-        if (names [i]->d_type == DT_DIR)
+        if (names [i]->d_type == DT_DIR
+        ||  (names [i]->d_type == DT_UNKNOWN && stat (path, &st) == 0 && S_ISDIR (st.st_mode)))
             s_walk (path, fn, t);
         else
         if (len > 5 && strcmp (name + len - 5, ".json") == 0) {
