@@ -1,5 +1,6 @@
 /*  coordinator/totp.c - TOTP enrolments, replay and rate limit state, sessions. */
 #include "totp.h"
+#include "config.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "util/error.h"
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define S_KEY_Z85   40                  //  a CURVE public key in Z85
@@ -189,6 +191,39 @@ done:
     if (util_sqlite_exec (self->db, self->path, rc? "ROLLBACK": "COMMIT"))
         rc = -1;
     return rc;
+}
+
+char *
+coord_totp_enrol_new (const char *cfg_path, const char *name, const char *public_key,
+                      util_totp_hash_t hash, unsigned digits, bool replace)
+{
+    coord_config_t *cfg = coord_config_load (cfg_path);
+    coord_totp_t *self = NULL;
+    util_totp_key_t key;
+    memset (&key, 0, sizeof key);
+    char *uri = NULL;
+    if (!cfg)
+        goto done;
+    if (!cfg->totp) {
+        util_error (UTIL_EINPUT, "%s: coordinator/totp: missing: TOTP is off (name its store, "
+                    "e.g. totp = totp.db)", cfg_path);
+        goto done;
+    }
+    //  The URI first: a secret is not stored that its analyst cannot get.
+    if (!(self = coord_totp_open (cfg->totp, true))
+    ||  util_totp_new_secret (&key, hash, digits)
+    ||  !(uri = util_totp_uri (&key, cfg->name, name)))
+        goto done;
+    if (coord_totp_enrol (self, name, public_key, &key, replace, (int64_t) time (NULL))) {
+        util_cleanse (uri, strlen (uri));
+        free (uri);
+        uri = NULL;
+    }
+done:
+    util_totp_key_clear (&key);
+    coord_totp_destroy (&self);
+    coord_config_destroy (&cfg);
+    return uri;
 }
 
 //  ---------------------------------------------------------------------

@@ -20,7 +20,9 @@
         coord_totp_t            an open store
         coord_totp_policy_t     the rate limit and session lifetime
         coord_totp_open         opens (or creates) the store, checking its mode
-        coord_totp_enrol        stores a new secret for a name and key
+        coord_totp_enrol        stores a secret for a name and key
+        coord_totp_enrol_new    a new secret, stored as coordinator.cfg says,
+                                and its otpauth:// URI
         coord_totp_check        a request's code or session, judged
         coord_totp_verdict_name the reason word of an audit entry
         coord_totp_destroy      closes, wiping the sessions
@@ -62,6 +64,17 @@ void coord_totp_destroy (coord_totp_t **self_p);
     secret is new), else refused (UTIL_EREFUSED). 0 or -1. */
 int coord_totp_enrol (coord_totp_t *self, const char *name, const char *public_key,
                       const util_totp_key_t *key, bool replace, int64_t now) UTIL_WUR;
+
+/*  The enrolment as an administrator runs it (cohort admin totp-enrol):
+    reads coordinator.cfg at `cfg_path` for its store (`totp`, which must
+    be set) and its name (the URI's issuer), draws a new secret from the
+    CSPRNG (UTIL_TOTP_SECRET_BYTES), enrols `name` with `public_key` as
+    coord_totp_enrol does (creating the store, mode 0600, if missing), and
+    returns the otpauth://totp/ URI for the analyst's authenticator (issuer
+    the consortium's name, label `name`): a new string the caller wipes and
+    frees. NULL with the reason. */
+char *coord_totp_enrol_new (const char *cfg_path, const char *name, const char *public_key,
+                            util_totp_hash_t hash, unsigned digits, bool replace);
 
 typedef enum {
     COORD_TOTP_OK,              //  a fresh right code, or a live session
