@@ -92,7 +92,7 @@ coord_client_set_totp (coord_client_t *self, const char *code)
     if (!code || !*code)
         return 0;
     size_t len = strnlen (code, UTIL_TOTP_CODE_MAX + 1);
-    if (len < 6 || len > UTIL_TOTP_CODE_MAX || strspn (code, "0123456789") != len)
+    if ((len != 6 && len != 8) || strspn (code, "0123456789") != len)
         return util_error (UTIL_EINPUT, "totp: a code is 6 or 8 digits");
     memcpy (self->code, code, len + 1);
     return 0;

@@ -55,7 +55,7 @@ coord_client_t *coord_client_new (const char *analyst_cfg_path);
 void coord_client_destroy (coord_client_t **self_p);
 
 /*  The TOTP code (6 or 8 digits; NULL or "" for none) the next request
-    carries. 0, or -1 with UTIL_EINPUT when it is not 6 to 8 digits (the
+    carries. 0, or -1 with UTIL_EINPUT when it is not 6 or 8 digits (the
     message does not quote it). */
 int coord_client_set_totp (coord_client_t *self, const char *code) UTIL_WUR;
 
