@@ -168,7 +168,9 @@ coord_totp_enrol (coord_totp_t *self, const char *name, const char *public_key,
         goto done;
     if (sqlite3_bind_text (st, 1, name, -1, SQLITE_TRANSIENT) != SQLITE_OK
     ||  sqlite3_bind_text (st, 2, public_key, -1, SQLITE_TRANSIENT) != SQLITE_OK
-    ||  sqlite3_bind_blob (st, 3, key->secret, (int) key->secret_len, SQLITE_TRANSIENT)
+    //  Bound in place (SQLITE_STATIC: the key outlives the statement), so
+    //  that no unwiped copy of the secret is made here.
+    ||  sqlite3_bind_blob (st, 3, key->secret, (int) key->secret_len, SQLITE_STATIC)
         != SQLITE_OK
     ||  sqlite3_bind_text (st, 4, util_totp_hash_name (key->hash), -1, SQLITE_STATIC)
         != SQLITE_OK
