@@ -8,6 +8,7 @@
 
 int cli_cmd_bench  (int argc, char **argv);
 int cli_cmd_keygen (int argc, char **argv);
+int cli_cmd_admin_totp_enrol (int argc, char **argv);   //  cmd_admin_totp.c
 int cli_cmd_demo   (int argc, char **argv);
 int cli_cmd_train    (int argc, char **argv);
 int cli_cmd_predict  (int argc, char **argv);
@@ -23,5 +24,6 @@ int cli_cmd_simulate (int argc, char **argv);
 int cli_cmd_report (int argc, char **argv);
 int cli_cmd_query (int argc, char **argv);
 int cli_cmd_budget (int argc, char **argv);
+int cli_cmd_admin  (int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
     the coordinator, which passes on what each site's ledger reported). */
 #include "cli.h"
 #include "cmd.h"
+#include "analyst.h"
 #include "coordinator/client.h"
 #include "util/error.h"
 
@@ -12,6 +13,7 @@
 
 static const char s_usage [] =
     "usage: cohort budget [--dataset NAME] [--json] [--analyst analyst.cfg]\n"
+    "                     [--totp CODE]\n"
     "Prints, per dataset and site, the epsilon budget the site grants, what its ledger\n"
     "has spent (the accountant's total at the budget's delta) and what is left, as each\n"
     "site last reported it to the coordinator (every 2 s; docs/analysts.md).\n"
@@ -20,6 +22,7 @@ static const char s_usage [] =
     "                  epsilon_left, delta, age_s}, ...], \"silent\": [sites that\n"
     "                  reported no budget]}\n"
     "  --analyst FILE  analyst.cfg (default ./analyst.cfg)\n"
+    CLI_TOTP_USAGE
     "Exit 0 on success, 1 when the coordinator could not be asked or the dataset is\n"
     "unknown, 2 on a usage error.\n";
 
@@ -74,18 +77,19 @@ s_print (const json_t *answer, FILE *out)
 int
 cli_cmd_budget (int argc, char **argv)
 {
-    const char *analyst = "analyst.cfg", *dataset = NULL;
+    const char *analyst = "analyst.cfg", *dataset = NULL, *totp = NULL;
     bool json = false;
     const cli_opt_t table [] = {
         CLI_STRING ("dataset", &dataset),
         CLI_FLAG ("json", &json),
         CLI_STRING ("analyst", &analyst),
+        CLI_STRING ("totp", &totp),
         CLI_END
     };
     int rc = cli_parse (argc, argv, table, s_usage);
     if (rc != CLI_OK)
         return rc < 0? CLI_OK: rc;
-    coord_client_t *client = coord_client_new (analyst);
+    coord_client_t *client = cli_analyst_client (analyst, totp);
     json_t *answer = NULL;
     rc = CLI_FAIL;
     if (!client || coord_client_budget (client, &answer)

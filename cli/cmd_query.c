@@ -3,6 +3,7 @@
     coordinator/render.h the printing). */
 #include "cli.h"
 #include "cmd.h"
+#include "analyst.h"
 #include "coordinator/client.h"
 #include "coordinator/render.h"
 #include "sim/simulate.h"
@@ -15,7 +16,7 @@
 static const char s_usage [] =
     "usage: cohort query EXPR --dataset NAME [--epsilon E] [--delta D] [--privacy on|off]\n"
     "                    [--min-sites T] [--name NAME] [--json] [--out DIR]\n"
-    "                    [--analyst analyst.cfg] [--timeout S]\n"
+    "                    [--analyst analyst.cfg] [--timeout S] [--totp CODE]\n"
     "Runs one statistical query over the consortium and prints its results, each with\n"
     "its 95% interval for the differential-privacy noise (docs/queries.md).\n"
     "  EXPR            e.g. 'summary(glucose, by=diabetes, where=age >= 50)'; also count(),\n"
@@ -36,6 +37,7 @@ static const char s_usage [] =
     "  --out DIR       also write DIR/report.json, report.csv and report.html\n"
     "  --analyst FILE  analyst.cfg (default ./analyst.cfg)\n"
     "  --timeout S     give up after S seconds (default 600)\n"
+    CLI_TOTP_USAGE
     "Exit 0 when the query completed, 1 when it was refused or failed (with the reason),\n"
     "2 on a usage error.\n";
 
@@ -43,7 +45,7 @@ int
 cli_cmd_query (int argc, char **argv)
 {
     const char *analyst = "analyst.cfg", *dataset = NULL, *privacy = "on", *name = NULL;
-    const char *out = NULL, *expr = NULL;
+    const char *out = NULL, *expr = NULL, *totp = NULL;
     double epsilon = 1, delta = 1e-5, timeout = 600;
     unsigned min_sites = 2;
     bool json = false;
@@ -57,6 +59,7 @@ cli_cmd_query (int argc, char **argv)
         CLI_FLAG ("json", &json),
         CLI_STRING ("out", &out),
         CLI_STRING ("analyst", &analyst),
+        CLI_STRING ("totp", &totp),
         { "timeout", CLI_OPT_DOUBLE, &timeout, 1, 86400, NULL, NULL },
         CLI_END
     };
@@ -69,7 +72,7 @@ cli_cmd_query (int argc, char **argv)
         .expr = expr, .dataset = dataset, .name = name, .epsilon = epsilon, .delta = delta,
         .off = !strcmp (privacy, "off"), .min_sites = min_sites
     };
-    coord_client_t *client = coord_client_new (analyst);
+    coord_client_t *client = cli_analyst_client (analyst, totp);
     char *id = NULL;
     json_t *report = NULL;
     rc = CLI_FAIL;

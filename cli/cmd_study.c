@@ -3,6 +3,7 @@
     (coordinator/client.h does the talking). */
 #include "cli.h"
 #include "cmd.h"
+#include "analyst.h"
 #include "coordinator/client.h"
 #include "coordinator/render.h"
 #include "util/error.h"
@@ -19,20 +20,25 @@
 
 static const char s_launch_usage [] =
     "usage: cohort study launch STUDY.cfg [--analyst analyst.cfg] [--wait]\n"
+    "                           [--totp CODE]\n"
     "Sends the study definition to the coordinator and prints the study id.\n"
     "  --analyst FILE  analyst.cfg (default ./analyst.cfg)\n"
     "  --wait          follow the study to its end (progress on stderr when it is a\n"
-    "                  terminal: round k/N, epsilon spent); exit 1 if it failed\n";
+    "                  terminal: round k/N, epsilon spent); exit 1 if it failed\n"
+    CLI_TOTP_USAGE;
 
 static const char s_status_usage [] =
-    "usage: cohort study status [ID] [--analyst analyst.cfg]\n"
-    "Prints the status JSON of study ID (default: the current or latest study).\n";
+    "usage: cohort study status [ID] [--analyst analyst.cfg] [--totp CODE]\n"
+    "Prints the status JSON of study ID (default: the current or latest study).\n"
+    CLI_TOTP_USAGE;
 
 static const char s_report_usage [] =
     "usage: cohort report ID [--format json|csv|html] [--out FILE] [--analyst analyst.cfg]\n"
+    "                        [--totp CODE]\n"
     "Fetches the report of study ID (docs/report.md) and writes it to FILE or stdout.\n"
     "  --format F      json (default), csv (spreadsheets) or html (one self-contained\n"
-    "                  page with charts; docs/report.md)\n";
+    "                  page with charts; docs/report.md)\n"
+    CLI_TOTP_USAGE;
 
 //  A progress bar on a terminal; stops on Ctrl-C.
 static int
@@ -84,10 +90,11 @@ s_wait (coord_client_t *client, const char *id)
 static int
 s_launch (int argc, char **argv)
 {
-    const char *analyst = S_ANALYST_DEFAULT, *file = NULL;
+    const char *analyst = S_ANALYST_DEFAULT, *file = NULL, *totp = NULL;
     bool wait = false;
     const cli_opt_t table [] = {
         CLI_STRING ("analyst", &analyst), CLI_FLAG ("wait", &wait),
+        CLI_STRING ("totp", &totp),
         CLI_END
     };
     int rc = cli_parse_args (argc, argv, table, s_launch_usage, &file, 1, 1);
@@ -98,7 +105,7 @@ s_launch (int argc, char **argv)
         cli_error ("%s", util_last_error ());
         return CLI_FAIL;
     }
-    coord_client_t *client = coord_client_new (analyst);
+    coord_client_t *client = cli_analyst_client (analyst, totp);
     char *id = NULL;
     rc = CLI_FAIL;
     if (!client || coord_client_launch (client, text, &id))
@@ -117,12 +124,14 @@ s_launch (int argc, char **argv)
 static int
 s_status (int argc, char **argv)
 {
-    const char *analyst = S_ANALYST_DEFAULT, *id = NULL;
-    const cli_opt_t table [] = { CLI_STRING ("analyst", &analyst), CLI_END };
+    const char *analyst = S_ANALYST_DEFAULT, *id = NULL, *totp = NULL;
+    const cli_opt_t table [] = {
+        CLI_STRING ("analyst", &analyst), CLI_STRING ("totp", &totp), CLI_END
+    };
     int rc = cli_parse_args (argc, argv, table, s_status_usage, &id, 0, 1);
     if (rc != CLI_OK)
         return rc < 0? CLI_OK: rc;
-    coord_client_t *client = coord_client_new (analyst);
+    coord_client_t *client = cli_analyst_client (analyst, totp);
     json_t *status = NULL;
     if (!client || coord_client_status (client, id, &status)) {
         cli_error ("%s", util_last_error ());
@@ -151,8 +160,10 @@ int
 cli_cmd_report (int argc, char **argv)
 {
     const char *analyst = S_ANALYST_DEFAULT, *format = "json", *out = NULL, *id = NULL;
+    const char *totp = NULL;
     const cli_opt_t table [] = {
         CLI_STRING ("analyst", &analyst),
+        CLI_STRING ("totp", &totp),
         { "format", CLI_OPT_CHOICE, &format, 0, 0, "json|csv|html", NULL },
         CLI_STRING ("out", &out),
         CLI_END
@@ -160,7 +171,7 @@ cli_cmd_report (int argc, char **argv)
     int rc = cli_parse_args (argc, argv, table, s_report_usage, &id, 1, 1);
     if (rc != CLI_OK)
         return rc < 0? CLI_OK: rc;
-    coord_client_t *client = coord_client_new (analyst);
+    coord_client_t *client = cli_analyst_client (analyst, totp);
     json_t *report = NULL;
     if (!client || coord_client_report (client, id, &report)) {
         cli_error ("%s", util_last_error ());

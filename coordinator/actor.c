@@ -10,6 +10,7 @@
 #include "sites.h"
 #include "state.h"
 #include "study.h"
+#include "totp.h"
 #include "audit/log.h"
 #include "he/keyfile.h"
 #include "proto/curve.h"
@@ -17,6 +18,7 @@
 
 #include <openssl/crypto.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     zsock_t *pipe;
@@ -46,6 +48,7 @@ typedef struct {
     char *dict_text;                //  ... as offered with every query
     json_t *budgets;                //  site name -> its last hello's ledger report
     audit_log_t *audit;             //  refusals and alerts (coordinator.cfg audit)
+    coord_totp_t *totp;             //  analysts' second factor (NULL: TOTP off)
 } self_t;
 
 static void
@@ -72,6 +75,7 @@ s_destroy (self_t **self_p)
     free (self->dict_text);
     json_decref (self->budgets);
     audit_log_destroy (&self->audit);
+    coord_totp_destroy (&self->totp);
     free (self);
     *self_p = NULL;
 }
@@ -125,6 +129,10 @@ s_new (zsock_t *pipe, const char *config_path)
         goto fail;
     self->audit = audit_log_open (self->cfg->audit, self->cfg->audit_origin);
     if (!self->audit)
+        goto fail;
+    //  Created empty when missing: then every analyst is refused until
+    //  enrolled (cohort admin totp-enrol), never let in without a code.
+    if (self->cfg->totp && !(self->totp = coord_totp_open (self->cfg->totp, true)))
         goto fail;
     self->server = proto_server_new (self->cfg->endpoint, self->cfg->cert, self->cfg->allowlist);
     if (!self->server)
@@ -1000,6 +1008,79 @@ done:
     return answer;
 }
 
+//  With TOTP on, an analyst request (launch, status, report, budget)
+//  passes only with a fresh right code or a live session of the key that
+//  sent it (coordinator/totp.h). A refusal answers {"error", "totp": the
+//  reason} and is an audit entry "totp.refused" with that reason; the wrong
+//  code that starts a cooling-off is also "totp.locked". true: go on.
+static bool
+s_totp_admit (self_t *self, zframe_t *identity, const char *user_id, const proto_msg_t *msg)
+{
+    const char *code, *session;
+    switch (msg->body_case) {
+        case COHORT__ENVELOPE__BODY_LAUNCH:
+            code = msg->launch->totp, session = msg->launch->totp_session;
+            break;
+        case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
+            code = msg->status_request->totp, session = msg->status_request->totp_session;
+            break;
+        case COHORT__ENVELOPE__BODY_REPORT_REQUEST:
+            code = msg->report_request->totp, session = msg->report_request->totp_session;
+            break;
+        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:
+            code = msg->budget_request->totp, session = msg->budget_request->totp_session;
+            break;
+        default:
+            return true;
+    }
+    if (!self->totp)
+        return true;
+    coord_totp_policy_t policy = { self->cfg->totp_max_failures, self->cfg->totp_cooloff_s,
+                                   self->cfg->totp_session_s };
+    coord_totp_result_t r;
+    int64_t now = (int64_t) time (NULL);
+    const char *why = NULL;
+    char text [160];
+    if (coord_totp_check (self->totp, &r, user_id, code, session, now, &policy)) {
+        zsys_error ("coordinator: %s", util_last_error ());
+        r.verdict = COORD_TOTP_MISSING;
+        r.name [0] = '\0';
+        why = "totp: the coordinator cannot check codes now (its TOTP store failed)";
+    }
+    else
+    if (r.verdict == COORD_TOTP_OK)
+        return true;
+    else
+    if (r.verdict == COORD_TOTP_MISSING)
+        why = "totp: this request needs a TOTP code (--totp CODE, or COHORT_TOTP)";
+    else
+    if (r.verdict == COORD_TOTP_UNENROLLED)
+        why = "totp: this key is not enrolled for TOTP (cohort admin totp-enrol)";
+    else
+    if (r.verdict == COORD_TOTP_WRONG)
+        why = "totp: wrong code";
+    else
+    if (r.verdict == COORD_TOTP_REPLAYED)
+        why = "totp: this code was used already (wait for the next one)";
+    else {
+        snprintf (text, sizeof text, "totp: too many wrong codes; refused for another %lld s",
+                  (long long) (r.locked_until - now));
+        why = text;
+    }
+    char actor [COORD_TOTP_NAME_MAX + 64];
+    snprintf (actor, sizeof actor, r.name [0]? "analyst:%s": "key:%s",
+              r.name [0]? r.name: user_id);
+    const char *reason = coord_totp_verdict_name (r.verdict);
+    if (r.locked_now)
+        s_audit (self, "totp.locked", actor, json_pack ("{s:I, s:I}", "failures",
+                 (json_int_t) policy.max_failures, "until", (json_int_t) r.locked_until));
+    s_audit (self, "totp.refused", actor, json_pack ("{s:s, s:s}", "reason", reason,
+             "request", proto_body_name (msg)));
+    zsys_warning ("coordinator: refused %s from %s: %s", proto_body_name (msg), actor, why);
+    s_reply (self, identity, false, json_pack ("{s:s, s:s}", "error", why, "totp", reason));
+    return false;
+}
+
 static void
 s_on_message (self_t *self)
 {
@@ -1011,6 +1092,11 @@ s_on_message (self_t *self)
         zsys_warning ("coordinator: dropped a message: %s", util_last_error ());
         if (identity)
             s_send_error (self, identity, "", 0, util_last_error ());
+        zframe_destroy (&identity);
+        return;
+    }
+    if (!s_totp_admit (self, identity, user_id, msg)) {
+        proto_free (&msg);
         zframe_destroy (&identity);
         return;
     }

@@ -3,10 +3,13 @@
 #include "util/alloc.h"
 #include "util/config.h"
 #include "util/error.h"
+#include "util/codec.h"
+#include "util/totp.h"
 #include "proto/curve.h"
 #include "proto/message.h"
 
 #include <czmq.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +17,10 @@ struct _coord_client_t {
     zsock_t *sock;
     int timeout_ms;
     char *path;                 //  analyst.cfg, to connect again
+    char code [UTIL_TOTP_CODE_MAX + 1];     //  for the next request ("": none)
+    char session [PROTO_TOTP_SESSION_LEN + 1];
+    coord_client_totp_fn *prompt;
+    void *prompt_arg;
 };
 
 //  Connects self->sock as analyst.cfg at self->path says.
@@ -65,7 +72,37 @@ coord_client_new (const char *path)
     coord_client_t *self = util_calloc (1, sizeof *self);
     if (!self || !(self->path = util_strdup (path)) || s_connect (self))
         coord_client_destroy (&self);
+    //  The session a code opens at the coordinator, presented instead of a
+    //  code by this client's later requests (coordinator/totp.h).
+    uint8_t token [PROTO_TOTP_SESSION_LEN / 2];
+    if (self && RAND_bytes (token, sizeof token) != 1) {
+        util_error (UTIL_ECRYPTO, "%s: the CSPRNG failed (TOTP session)", path);
+        coord_client_destroy (&self);
+    }
+    if (self)
+        util_hex_encode (self->session, token, sizeof token);
+    util_cleanse (token, sizeof token);
     return self;
+}
+
+int
+coord_client_set_totp (coord_client_t *self, const char *code)
+{
+    util_cleanse (self->code, sizeof self->code);
+    if (!code || !*code)
+        return 0;
+    size_t len = strnlen (code, UTIL_TOTP_CODE_MAX + 1);
+    if ((len != 6 && len != 8) || strspn (code, "0123456789") != len)
+        return util_error (UTIL_EINPUT, "totp: a code is 6 or 8 digits");
+    memcpy (self->code, code, len + 1);
+    return 0;
+}
+
+void
+coord_client_set_totp_prompt (coord_client_t *self, coord_client_totp_fn *prompt, void *arg)
+{
+    self->prompt = prompt;
+    self->prompt_arg = arg;
 }
 
 void
@@ -74,15 +111,44 @@ coord_client_destroy (coord_client_t **self_p)
     if (self_p && *self_p) {
         zsock_destroy (&(*self_p)->sock);
         free ((*self_p)->path);
+        util_cleanse (*self_p, sizeof **self_p);
         free (*self_p);
         *self_p = NULL;
     }
 }
 
-//  Sends msg and waits for the reply; *json gets the parsed answer.
+static int s_request_once (coord_client_t *self, proto_msg_t *msg, json_t **json,
+                           bool *no_code);
+
+//  Sends msg (one of the four analyst requests, whose totp fields are
+//  *code and *session) with this client's code and session, and waits for
+//  the reply; *json gets the parsed answer. The code goes once: a request
+//  refused for want of one is sent again with the prompt's code.
 static int
-s_request (coord_client_t *self, proto_msg_t *msg, json_t **json)
+s_request (coord_client_t *self, proto_msg_t *msg, char **code, char **session, json_t **json)
 {
+    *session = self->session;
+    *code = self->code;
+    bool no_code = false;
+    int rc = s_request_once (self, msg, json, &no_code);
+    util_cleanse (self->code, sizeof self->code);
+    if (rc && no_code && self->prompt) {
+        char entered [UTIL_TOTP_CODE_MAX + 2] = "";
+        rc = self->prompt (entered, sizeof entered, self->prompt_arg)
+          || coord_client_set_totp (self, entered)
+           ? -1: s_request_once (self, msg, json, &no_code);
+        util_cleanse (self->code, sizeof self->code);
+        util_cleanse (entered, sizeof entered);
+    }
+    *code = (char *) "";
+    *session = (char *) "";
+    return rc;
+}
+
+static int
+s_request_once (coord_client_t *self, proto_msg_t *msg, json_t **json, bool *no_code)
+{
+    *no_code = false;
     if (proto_send (self->sock, NULL, msg))
         return util_error_context ("request");
     while (true) {
@@ -112,6 +178,8 @@ s_request (coord_client_t *self, proto_msg_t *msg, json_t **json)
             return util_error (UTIL_EINPUT, "coordinator: unreadable answer: %s", err.text);
         if (!ok) {
             const char *why = json_string_value (json_object_get (answer, "error"));
+            const char *totp = json_string_value (json_object_get (answer, "totp"));
+            *no_code = totp && !strcmp (totp, "missing");
             util_error (UTIL_EREFUSED, "coordinator: %s", why? why: "request refused");
             json_decref (answer);
             return -1;
@@ -131,7 +199,7 @@ coord_client_launch (coord_client_t *self, const char *study_cfg_text, char **st
     msg.body_case = COHORT__ENVELOPE__BODY_LAUNCH;
     msg.launch = &launch;
     json_t *answer;
-    if (s_request (self, &msg, &answer))
+    if (s_request (self, &msg, &launch.totp, &launch.totp_session, &answer))
         return -1;
     const char *id = json_string_value (json_object_get (answer, "id"));
     int rc = !id? util_error (UTIL_EINPUT, "coordinator: the answer has no study id")
@@ -148,7 +216,7 @@ coord_client_status (coord_client_t *self, const char *study_id, json_t **status
     msg.study_id = (char *) (study_id? study_id: "");
     msg.body_case = COHORT__ENVELOPE__BODY_STATUS_REQUEST;
     msg.status_request = &req;
-    return s_request (self, &msg, status);
+    return s_request (self, &msg, &req.totp, &req.totp_session, status);
 }
 
 int
@@ -159,7 +227,7 @@ coord_client_report (coord_client_t *self, const char *study_id, json_t **report
     msg.study_id = (char *) (study_id? study_id: "");
     msg.body_case = COHORT__ENVELOPE__BODY_REPORT_REQUEST;
     msg.report_request = &req;
-    return s_request (self, &msg, report);
+    return s_request (self, &msg, &req.totp, &req.totp_session, report);
 }
 
 int
@@ -170,7 +238,7 @@ coord_client_budget (coord_client_t *self, json_t **budget)
     msg.study_id = "";
     msg.body_case = COHORT__ENVELOPE__BODY_BUDGET_REQUEST;
     msg.budget_request = &req;
-    return s_request (self, &msg, budget);
+    return s_request (self, &msg, &req.totp, &req.totp_session, budget);
 }
 
 int

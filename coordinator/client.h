@@ -7,6 +7,14 @@
         cert = certs/analyst.secret
         timeout_ms = 30000          optional: how long to wait for an answer
 
+    With TOTP on at the coordinator, a request carries a code: the one set
+    with coord_client_set_totp goes with the next request only (a code is
+    good once), and with it the client's session, 32 random bytes drawn
+    when it is made, which every later request of this client presents
+    instead of a code (coordinator/totp.h). A request refused for a missing
+    code asks the prompt set with coord_client_set_totp_prompt, if any, for
+    a code, and is sent once more with it.
+
     Each call sends one request and waits for the answer. Errors come back
     as -1 / NULL with the reason in the error slot (util/error.h): no
     answer in time is UTIL_EIO, the coordinator's refusal UTIL_EREFUSED.
@@ -19,6 +27,8 @@
         coord_client_report         a study's report
         coord_client_budget         every site's privacy budget per dataset
         coord_client_follow         follows a study until it ends
+        coord_client_set_totp       the TOTP code of the next request
+        coord_client_set_totp_prompt   where a code comes from when asked
         coord_query_request_t, coord_query_definition, coord_client_query
                                     an analyst's query: its definition, and
                                     launch, follow and report in one call
@@ -31,8 +41,11 @@
 #ifndef COORD_CLIENT_H
 #define COORD_CLIENT_H
 
+#include "util/error.h"
+
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct _coord_client_t coord_client_t;
 
@@ -40,6 +53,21 @@ typedef struct _coord_client_t coord_client_t;
     the reason. */
 coord_client_t *coord_client_new (const char *analyst_cfg_path);
 void coord_client_destroy (coord_client_t **self_p);
+
+/*  The TOTP code (6 or 8 digits; NULL or "" for none) the next request
+    carries. 0, or -1 with UTIL_EINPUT when it is not 6 or 8 digits (the
+    message does not quote it). */
+int coord_client_set_totp (coord_client_t *self, const char *code) UTIL_WUR;
+
+/*  Called when the coordinator refuses a request for want of a TOTP code:
+    writes a code (NUL-terminated, at most size - 1 characters) into
+    `code` and returns 0, or returns -1 (with the reason in the error
+    slot) to give up. */
+typedef int (coord_client_totp_fn) (char *code, size_t size, void *arg);
+
+/*  Sets (or, with NULL, clears) the prompt for a code. */
+void coord_client_set_totp_prompt (coord_client_t *self, coord_client_totp_fn *prompt,
+                                   void *arg);
 
 /*  Sends the study definition (study.cfg text); *study_id is a new string. */
 int coord_client_launch (coord_client_t *self, const char *study_cfg_text, char **study_id);

@@ -15,6 +15,11 @@ static const char *s_keys [] = {
     "audit", "audit_origin", NULL
 };
 
+//  TOTP's keys (coordinator/totp.h), known besides s_keys.
+static const char *s_totp_keys [] = {
+    "totp", "totp_max_failures", "totp_cooloff_s", "totp_session_s", NULL
+};
+
 //  An optional whole number in lo..hi (fallback when absent).
 static int
 s_whole (const char *path, zconfig_t *section, const char *key, unsigned long long lo,
@@ -47,6 +52,27 @@ s_default_origin (const char *name)
     return origin;
 }
 
+//  The TOTP store (absent: TOTP is off) and its limits.
+static int
+s_totp (const char *path, zconfig_t *section, coord_config_t *self)
+{
+    const char *totp = zconfig_get (section, "totp", NULL);
+    if (totp && !*totp)
+        return util_error (UTIL_EINPUT, "%s: coordinator/totp: is empty (leave it out to turn "
+                           "TOTP off)", path);
+    if (totp && !(self->totp = util_config_path (path, totp)))
+        return util_error_context ("%s: coordinator/totp", path);
+    unsigned long long failures, cooloff, session;
+    if (s_whole (path, section, "totp_max_failures", 1, 1000, "5", &failures)
+    ||  s_whole (path, section, "totp_cooloff_s", 1, 86400, "300", &cooloff)
+    ||  s_whole (path, section, "totp_session_s", 0, 86400, "900", &session))
+        return -1;
+    self->totp_max_failures = (unsigned) failures;
+    self->totp_cooloff_s = (unsigned) cooloff;
+    self->totp_session_s = (unsigned) session;
+    return 0;
+}
+
 coord_config_t *
 coord_config_load (const char *path)
 {
@@ -68,6 +94,8 @@ coord_config_load (const char *path)
         int known = 0;
         for (int i = 0; s_keys [i]; i++)
             known |= !strcmp (zconfig_name (c), s_keys [i]);
+        for (int i = 0; s_totp_keys [i]; i++)
+            known |= !strcmp (zconfig_name (c), s_totp_keys [i]);
         if (!known) {
             util_error (UTIL_EINPUT, "%s: coordinator/%s: unknown key (a coordinator holds no key share)",
                         path, zconfig_name (c));
@@ -117,6 +145,8 @@ coord_config_load (const char *path)
         util_error_context ("%s: coordinator/audit", path);
         goto done;
     }
+    if (s_totp (path, section, self))
+        goto done;
     const char *off = zconfig_get (section, "allow_privacy_off", "false");
     if (strcmp (off, "true") && strcmp (off, "false")) {
         util_error (UTIL_EINPUT, "%s: coordinator/allow_privacy_off: '%s' is neither 'true' nor "
@@ -140,6 +170,7 @@ coord_config_destroy (coord_config_t **self_p)
         free (s->name); free (s->endpoint); free (s->cert); free (s->allowlist);
         free (s->journal); free (s->public_key); free (s->verify_key);
         free (s->dictionary);
+        free (s->totp);
         free (s->audit); free (s->audit_origin);
         free (s);
         *self_p = NULL;

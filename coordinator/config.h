@@ -17,6 +17,16 @@
                                             as suppressed (0..1000000, default 5)
         max_levels = 40                     optional: most levels of one categorical
                                             term in a query (2..256, default 40)
+        totp = totp.db                      optional: the TOTP enrolments (coordinator/
+                                            totp.h). Set: every analyst request needs
+                                            a code (docs/analysts.md); absent: TOTP off
+        totp_max_failures = 5               optional: wrong codes in a window before a
+                                            cooling-off (1..1000, default 5)
+        totp_cooloff_s = 300                optional: that window and the cooling-off
+                                            (1..86400 s, default 300)
+        totp_session_s = 900                optional: how long a code's session lives
+                                            after its last use (0..86400 s, default
+                                            900; 0: every request needs a new code)
         audit = coordinator.audit.db        optional: the audit log of refusals and
                                             alerts (audit/log.h; default this name
                                             beside the config)
@@ -46,6 +56,8 @@ typedef struct {
     char *name, *endpoint, *cert, *allowlist, *journal, *public_key, *verify_key;
     uint64_t round_timeout_ms;
     char *dictionary;           //  NULL: none (queries are refused)
+    char *totp;                 //  the TOTP store (NULL: TOTP is off)
+    unsigned totp_max_failures, totp_cooloff_s, totp_session_s;
     bool allow_privacy_off;
     unsigned min_cell, max_levels;
     char *audit, *audit_origin; //  the audit log and its origin (always set)

@@ -104,6 +104,31 @@ s_check_budgets (const Cohort__Hello *h)
     return 0;
 }
 
+//  An analyst request's second factor: a code of 6 to 8 digits (its
+//  length against the enrolment is the coordinator's check), and a session
+//  of PROTO_TOTP_SESSION_LEN lower-case hex digits; each may be absent
+//  (empty). The code's digits are not quoted back: it may be a guess.
+static int
+s_check_totp (const char *body, const char *code, const char *session)
+{
+    size_t len = code? strnlen (code, 9): 0;
+    if (len && (len < 6 || len > 8))
+        return util_error (UTIL_EINPUT, "%s.totp: not 6 to 8 digits", body);
+    for (size_t i = 0; i < len; i++)
+        if (code [i] < '0' || code [i] > '9')
+            return util_error (UTIL_EINPUT, "%s.totp: not a digit at offset %zu", body, i);
+    len = session? strnlen (session, PROTO_TOTP_SESSION_LEN + 1): 0;
+    if (len && len != PROTO_TOTP_SESSION_LEN)
+        return util_error (UTIL_EINPUT, "%s.totp_session: not %d hex digits", body,
+                           PROTO_TOTP_SESSION_LEN);
+    for (size_t i = 0; i < len; i++)
+        if (!((session [i] >= '0' && session [i] <= '9')
+        ||    (session [i] >= 'a' && session [i] <= 'f')))
+            return util_error (UTIL_EINPUT, "%s.totp_session: not a lower-case hex digit at "
+                               "offset %zu", body, i);
+    return 0;
+}
+
 int
 proto_validate (const proto_msg_t *m)
 {
@@ -208,14 +233,21 @@ proto_validate (const proto_msg_t *m)
             return s_check_text ("round_result.detail", r->detail, PROTO_TEXT_MAX, 0);
         }
         case COHORT__ENVELOPE__BODY_HEARTBEAT:
-        case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
-        case COHORT__ENVELOPE__BODY_REPORT_REQUEST:
-        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:
             return 0;
+        case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
+            return s_check_totp ("status_request", m->status_request->totp,
+                                 m->status_request->totp_session);
+        case COHORT__ENVELOPE__BODY_REPORT_REQUEST:
+            return s_check_totp ("report_request", m->report_request->totp,
+                                 m->report_request->totp_session);
+        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:
+            return s_check_totp ("budget_request", m->budget_request->totp,
+                                 m->budget_request->totp_session);
         case COHORT__ENVELOPE__BODY_ERROR:
             return s_check_text ("error.message", m->error->message, PROTO_TEXT_MAX, 0);
         case COHORT__ENVELOPE__BODY_LAUNCH:
-            if (s_check_text ("launch.study_cfg", m->launch->study_cfg, PROTO_CFG_MAX, 1))
+            if (s_check_text ("launch.study_cfg", m->launch->study_cfg, PROTO_CFG_MAX, 1)
+            ||  s_check_totp ("launch", m->launch->totp, m->launch->totp_session))
                 return -1;
             return *m->launch->study_cfg? 0: util_error (UTIL_EINPUT, "launch.study_cfg: empty");
         case COHORT__ENVELOPE__BODY_REPLY:

@@ -50,6 +50,7 @@
 #define PROTO_DEADLINE_MAX   86400000ULL          //  one day, in ms
 #define PROTO_RECORDS_MAX    ((uint64_t) 1 << 40)
 #define PROTO_BUDGETS_MAX    64                   //  datasets in a site's hello
+#define PROTO_TOTP_SESSION_LEN 64                 //  hex digits of an analyst's TOTP session
 
 typedef Cohort__Envelope proto_msg_t;
 

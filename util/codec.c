@@ -1,4 +1,4 @@
-/*  util/codec.c - hex and base64. */
+/*  util/codec.c - hex, base64 and base32. */
 #include "codec.h"
 #include "alloc.h"
 
@@ -131,6 +131,89 @@ util_b64_decode (uint8_t *out, size_t cap, size_t *out_len, const char *text,
     size_t n = 0;
     if (s_b64_decode (out, cap, &n, text, text_len)) {
         //  What was decoded before the fault may be part of a key.
+        util_cleanse (out, cap);
+        return -1;
+    }
+    *out_len = n;
+    return 0;
+}
+
+static const char s_b32 [] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+void
+util_b32_encode (char *out, const uint8_t *data, size_t len)
+{
+    //  Five bits at a time, most significant first (RFC 4648 s.6).
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        acc = (acc << 8 | data [i]) & 0xfff;
+        bits += 8;
+        while (bits >= 5) {
+            bits -= 5;
+            *out++ = s_b32 [(acc >> bits) & 31];
+        }
+    }
+    if (bits)
+        *out++ = s_b32 [(acc << (5 - bits)) & 31];
+    *out = '\0';
+}
+
+static int
+s_b32_value (char c)
+{
+    return c >= 'A' && c <= 'Z'? c - 'A': c >= '2' && c <= '7'? c - '2' + 26: -1;
+}
+
+static int
+s_b32_decode (uint8_t *out, size_t cap, size_t *out_len, const char *text, size_t text_len)
+{
+    //  Padding, if any, closes the last group of 8; the characters before
+    //  it are the data.
+    size_t data_len = text_len;
+    while (data_len > 0 && text [data_len - 1] == '=')
+        data_len--;
+    size_t pad = text_len - data_len;
+    //  Characters of a last group that leave whole bytes, and the padding
+    //  RFC 4648 s.6 puts after them.
+    static const int tail_pad [8] = { 0, -1, 6, -1, 4, 3, -1, 1 };
+    size_t tail = data_len % 8;
+    if (tail_pad [tail] < 0)
+        return util_error (UTIL_EINPUT, "base32 length %zu leaves a partial byte", data_len);
+    if (pad && (size_t) tail_pad [tail] != pad)
+        return util_error (UTIL_EINPUT, "base32 padding: %zu '=' where %d belong", pad,
+                           tail_pad [tail]);
+    size_t need = data_len / 8 * 5 + (tail * 5) / 8;
+    if (need > cap)
+        return util_error (UTIL_ELIMIT, "base32 value of %zu bytes, more than %zu", need, cap);
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < data_len; i++) {
+        int v = s_b32_value (text [i]);
+        if (v < 0)
+            return util_error (UTIL_EINPUT, "invalid base32 character at offset %zu", i);
+        acc = (acc << 5 | (uint32_t) v) & 0xffff;     //  at most 12 bits are pending
+        bits += 5;
+        if (bits >= 8) {
+            bits -= 8;
+            out [n++] = (uint8_t) (acc >> bits);
+        }
+    }
+    //  Canonical form: the bits past the last byte must be zero.
+    if (acc & ((1u << bits) - 1))
+        return util_error (UTIL_EINPUT, "base32 is not canonical (stray bits at the end)");
+    *out_len = n;
+    return 0;
+}
+
+int
+util_b32_decode (uint8_t *out, size_t cap, size_t *out_len, const char *text,
+                 size_t text_len)
+{
+    size_t n = 0;
+    if (s_b32_decode (out, cap, &n, text, text_len)) {
+        //  What was decoded before the fault may be part of a secret.
         util_cleanse (out, cap);
         return -1;
     }

@@ -1,11 +1,15 @@
-/*  util/codec.h - text encodings of bytes: lower-case hex and canonical
-    base64 (RFC 4648 s.4, with padding), and a guard for quoting untrusted
-    text in messages.
+/*  util/codec.h - text encodings of bytes: lower-case hex, canonical
+    base64 (RFC 4648 s.4, with padding) and base32 (RFC 4648 s.6, the
+    alphabet of TOTP secrets), and a guard for quoting untrusted text in
+    messages.
 
     Contents
         util_hex_encode / util_hex_decode       2 characters a byte
         UTIL_B64_LEN, util_b64_encode           4 characters per 3 bytes
         util_b64_decode                         strict: one encoding a value
+        UTIL_B32_LEN, util_b32_encode           8 characters per 5 bytes,
+                                                unpadded
+        util_b32_decode                         strict, padding optional
         util_printable                          '?' for every byte outside
                                                 printable ASCII
 
@@ -41,6 +45,23 @@ void util_b64_encode (char *out, const uint8_t *data, size_t len);
     encoding. Sets *out_len. Returns 0, or -1 with UTIL_EINPUT (not canonical
     base64) or UTIL_ELIMIT (does not fit). */
 int util_b64_decode (uint8_t *out, size_t cap, size_t *out_len, const char *text,
+                     size_t text_len) UTIL_WUR;
+
+/*  Base32 (RFC 4648 s.6, upper-case alphabet A-Z 2-7) without padding, as
+    otpauth:// URIs carry a secret: ceil(8*len/5) characters and a NUL into
+    `out`, which holds UTIL_B32_LEN(len) bytes. */
+#define UTIL_B32_LEN(len) (((len) * 8 + 4) / 5 + 1)
+void util_b32_encode (char *out, const uint8_t *data, size_t len);
+
+/*  Decodes exactly `text_len` characters of base32 into `out` (capacity
+    `cap`): upper-case alphabet only, no whitespace, padding either absent
+    or exactly what RFC 4648 s.6 puts there, a length a whole number of
+    bytes leaves (0, 2, 4, 5 or 7 characters past the last full 8), and the
+    unused trailing bits zero, so every value has exactly one unpadded
+    encoding. Sets *out_len. Returns 0, or -1 with UTIL_EINPUT naming the
+    first bad offset, or UTIL_ELIMIT (does not fit); `out` is wiped on
+    failure. */
+int util_b32_decode (uint8_t *out, size_t cap, size_t *out_len, const char *text,
                      size_t text_len) UTIL_WUR;
 
 /*  Replaces every byte of `s` outside printable ASCII with '?', so that a

@@ -13,7 +13,10 @@
                         and code carried across threads
         util/config.h   ZPL config files, bounded (util_config_read), and
                         paths relative to them (util_config_path)
-        util/codec.h    lower-case hex and canonical base64 (RFC 4648)
+        util/codec.h    lower-case hex, canonical base64 and base32
+                        (RFC 4648)
+        util/totp.h     one-time passwords: HOTP (RFC 4226), TOTP
+                        (RFC 6238), otpauth:// URIs
         util/sqlite.h   a durable SQLite open: WAL, synchronous = FULL,
                         a busy timeout (util_sqlite_open, util_sqlite_exec)
 
@@ -31,5 +34,6 @@
 #include "util/error.h"
 #include "util/file.h"
 #include "util/sqlite.h"
+#include "util/totp.h"
 
 #endif

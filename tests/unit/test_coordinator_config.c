@@ -102,6 +102,44 @@ test_bad (void **state)
     assert_non_null (strstr (util_last_error (), "cannot read"));
 }
 
+static void
+test_totp (void **state)
+{
+    (void) state;
+    //  Absent: TOTP is off, and the limits have their defaults.
+    coord_config_t *cfg = s_load (s_good);
+    assert_non_null (cfg);
+    assert_null (cfg->totp);
+    assert_int_equal (cfg->totp_max_failures, 5);
+    assert_int_equal (cfg->totp_cooloff_s, 300);
+    assert_int_equal (cfg->totp_session_s, 900);
+    coord_config_destroy (&cfg);
+    char text [2048];
+    support_text_replace (text, sizeof text, s_good, "    round_timeout_ms = 5000\n",
+                          "    round_timeout_ms = 5000\n    totp = totp.db\n"
+                          "    totp_max_failures = 1\n    totp_cooloff_s = 86400\n"
+                          "    totp_session_s = 0\n");
+    assert_non_null (cfg = s_load (text));
+    assert_string_equal (cfg->totp, "/tmp/totp.db");
+    assert_int_equal (cfg->totp_max_failures, 1);
+    assert_int_equal (cfg->totp_cooloff_s, 86400);
+    assert_int_equal (cfg->totp_session_s, 0);
+    coord_config_destroy (&cfg);
+    //  Each limit's bounds, on both sides, and an empty store.
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    totp = \"\"",
+           "coordinator/totp: is empty (leave it out to turn TOTP off)");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    totp_max_failures = 0",
+           "coordinator/totp_max_failures: '0' is not in 1..1000");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    totp_max_failures = 1001",
+           "coordinator/totp_max_failures: '1001' is not in 1..1000");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    totp_cooloff_s = 0",
+           "coordinator/totp_cooloff_s: '0' is not in 1..86400");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    totp_session_s = 86401",
+           "coordinator/totp_session_s: '86401' is not in 0..86400");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    totp_sessions = 1",
+           "coordinator/totp_sessions: unknown key");
+}
+
 //  Every allocation of a load fails in turn: NULL with UTIL_ENOMEM and a
 //  reason naming the file, nothing leaked (the sanitizer build checks),
 //  until the load succeeds and gives the same config as without failures.
@@ -139,6 +177,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_good),
         cmocka_unit_test (test_bad),
+        cmocka_unit_test (test_totp),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,85 @@ test_hello_and_text (void **state)
     s_refused (&msg, "decline.reason: longer than 1024");
     reason [PROTO_TEXT_MAX] = 0;
     assert_int_equal (proto_validate (&msg), 0);
+}
+
+//  The analyst requests' TOTP code and session: round trip, the bounds on
+//  both sides, and every refusal, for each of the four requests.
+static void
+test_totp_fields (void **state)
+{
+    (void) state;
+    static const char *session =
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    Cohort__Launch launch = COHORT__LAUNCH__INIT;
+    Cohort__StatusRequest status = COHORT__STATUS_REQUEST__INIT;
+    Cohort__ReportRequest report = COHORT__REPORT_REQUEST__INIT;
+    Cohort__BudgetRequest budget = COHORT__BUDGET_REQUEST__INIT;
+    launch.study_cfg = "study\n";
+    for (int which = 0; which < 4; which++) {
+        proto_msg_t msg = COHORT__ENVELOPE__INIT;
+        char **code, **sess;
+        const char *name;
+        if (which == 0) {
+            msg.body_case = COHORT__ENVELOPE__BODY_LAUNCH;
+            msg.launch = &launch;
+            code = &launch.totp, sess = &launch.totp_session, name = "launch";
+        }
+        else
+        if (which == 1) {
+            msg.body_case = COHORT__ENVELOPE__BODY_STATUS_REQUEST;
+            msg.status_request = &status;
+            code = &status.totp, sess = &status.totp_session, name = "status_request";
+        }
+        else
+        if (which == 2) {
+            msg.study_id = "s1";
+            msg.body_case = COHORT__ENVELOPE__BODY_REPORT_REQUEST;
+            msg.report_request = &report;
+            code = &report.totp, sess = &report.totp_session, name = "report_request";
+        }
+        else {
+            msg.body_case = COHORT__ENVELOPE__BODY_BUDGET_REQUEST;
+            msg.budget_request = &budget;
+            code = &budget.totp, sess = &budget.totp_session, name = "budget_request";
+        }
+        //  Absent, 6 and 8 digits, with a session: round trip.
+        static const char *good [] = { "", "123456", "12345678" };
+        for (int g = 0; g < 3; g++) {
+            *code = (char *) good [g];
+            *sess = (char *) (g == 2? session: "");
+            uint8_t *buf;
+            size_t len;
+            assert_int_equal (proto_encode (&msg, &buf, &len), 0);
+            proto_msg_t *back = proto_decode (buf, len);
+            free (buf);
+            assert_non_null (back);
+            const char *got = which == 0? back->launch->totp: which == 1
+                            ? back->status_request->totp: which == 2
+                            ? back->report_request->totp: back->budget_request->totp;
+            assert_string_equal (got, good [g]);
+            proto_free (&back);
+        }
+        char why [128];
+        static const struct { const char *code, *session, *why; } bad [] = {
+            { "12345",     "", "totp: not 6 to 8 digits" },
+            { "123456789", "", "totp: not 6 to 8 digits" },
+            { "12a456",    "", "totp: not a digit at offset 2" },
+            { "",          "0011", "totp_session: not 64 hex digits" },
+            { "",          "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0",
+                           "totp_session: not 64 hex digits" },
+            { "",          "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff",
+                           "totp_session: not a lower-case hex digit at offset 20" },
+        };
+        for (size_t b = 0; b < sizeof bad / sizeof bad [0]; b++) {
+            *code = (char *) bad [b].code;
+            *sess = (char *) bad [b].session;
+            snprintf (why, sizeof why, "%s.%s", name, bad [b].why);
+            s_refused (&msg, why);
+        }
+        *code = (char *) "";
+        *sess = (char *) "";
+    }
 }
 
 //  A site's hello with its ledger per dataset: round trip, then every
@@ -356,6 +436,7 @@ main (void)
         cmocka_unit_test (test_round_start_roundtrip),
         cmocka_unit_test (test_hello_and_text),
         cmocka_unit_test (test_hello_budget),
+        cmocka_unit_test (test_totp_fields),
         cmocka_unit_test (test_accept_partial_update),
         cmocka_unit_test (test_garbage),
         cmocka_unit_test (test_socket_pair),

@@ -47,15 +47,22 @@ class Analyst:
     cohort_bin the binary; default ``$COHORT_BIN``, else ``cohort`` on PATH
     min_sites  sites that must answer (default: the command's, 2)
     timeout    seconds a query may take (default: the command's, 600)
+    totp       where the analyst's TOTP code comes from when the coordinator
+               asks for one (docs/analysts.md): a function returning the
+               current code, called before each command (a code is good for
+               one command only), or a code as a string, for the next command
+               only. Default: none here; ``$COHORT_TOTP`` reaches the command
+               as it is, and on a terminal the command asks.
     """
 
     def __init__(self, config=None, dataset=None, cohort_bin=None, min_sites=None,
-                 timeout=None):
+                 timeout=None, totp=None):
         self.config = config or os.environ.get("COHORT_ANALYST") or "analyst.cfg"
         self.dataset = dataset or os.environ.get("COHORT_DATASET")
         self.cohort_bin = cohort_bin
         self.min_sites = min_sites
         self.timeout = timeout
+        self.totp = totp
 
     def __repr__(self):
         return "Analyst(config=%r, dataset=%r)" % (self.config, self.dataset)
@@ -63,12 +70,21 @@ class Analyst:
     def _bin(self):
         return cohort_bin(self.cohort_bin)
 
+    def _totp_args(self):
+        """``--totp CODE`` for the next command, or nothing; a string code
+        is used once."""
+        code = self.totp() if callable(self.totp) else self.totp
+        if not callable(self.totp):
+            self.totp = None
+        return ["--totp", str(code)] if code else []
+
     def _query(self, expr, epsilon, delta, privacy, dataset, out=None):
         dataset = dataset or self.dataset
         if not dataset:
             raise CohortError("cohort: error: query: --dataset is required (give dataset= "
                               "or set it on the Analyst)")
         args = ["query", expr, "--dataset", dataset, "--analyst", self.config, "--json"]
+        args += self._totp_args()
         if privacy:
             args += ["--epsilon", repr(float(epsilon)), "--delta", repr(float(delta))]
         else:
@@ -321,7 +337,7 @@ def budget(analyst, dataset=None):
     ledger has spent and what is left, as each site last reported it
     (``cohort budget``). Asking costs no privacy. Sites that reported no
     budget are in ``attrs["silent"]``."""
-    args = ["budget", "--json", "--analyst", analyst.config]
+    args = ["budget", "--json", "--analyst", analyst.config] + analyst._totp_args()
     if dataset:
         args += ["--dataset", dataset]
     answer = json.loads(run(analyst._bin(), args, timeout=(analyst.timeout or 60) + 30))

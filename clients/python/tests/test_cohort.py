@@ -171,3 +171,17 @@ def test_import_without_pandas(analyst):
                           capture_output=True, text=True, env=dict(os.environ))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Rows False"
+
+
+def test_totp_code_sources():
+    """A code string goes with the next command only; a function is asked
+    for each command; without either, nothing is added (COHORT_TOTP reaches
+    the command through the environment)."""
+    a = cohort.Analyst(config="x.cfg", totp="123456")
+    assert a._totp_args() == ["--totp", "123456"]
+    assert a._totp_args() == []
+    codes = iter(["111111", "22222222"])
+    b = cohort.Analyst(config="x.cfg", totp=lambda: next(codes))
+    assert b._totp_args() == ["--totp", "111111"]
+    assert b._totp_args() == ["--totp", "22222222"]
+    assert cohort.Analyst(config="x.cfg")._totp_args() == []

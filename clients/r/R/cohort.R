@@ -15,6 +15,11 @@
 #'   `cohort` on the PATH.
 #' @param min_sites sites that must answer (default: the command's, 2).
 #' @param timeout seconds a query may take (default: the command's, 600).
+#' @param totp where the analyst's TOTP code comes from when the coordinator
+#'   asks for one (docs/analysts.md): a function returning the current code,
+#'   called before each command (a code is good for one command only), or a
+#'   code as a string. Default: none here; `$COHORT_TOTP` reaches the command
+#'   as it is, and on a terminal the command asks.
 #' @return An object of class `cohort_analyst`.
 #' @examples
 #' a <- cohort_analyst("consortium/analyst.cfg", dataset = "pima")
@@ -23,10 +28,10 @@
 cohort_analyst <- function(config = Sys.getenv("COHORT_ANALYST", "analyst.cfg"),
                            dataset = Sys.getenv("COHORT_DATASET", ""),
                            cohort_bin = Sys.getenv("COHORT_BIN", "cohort"),
-                           min_sites = NULL, timeout = NULL) {
+                           min_sites = NULL, timeout = NULL, totp = NULL) {
     structure(list(config = config, dataset = if (nzchar(dataset)) dataset else NULL,
                    cohort_bin = cohort_bin, min_sites = min_sites, timeout = timeout,
-                   local = NULL),
+                   totp = totp, local = NULL),
               class = "cohort_analyst")
 }
 
@@ -66,12 +71,20 @@ cohort_run <- function(analyst, args) {
     paste(readLines(out, warn = FALSE), collapse = "\n")
 }
 
+#  `--totp CODE` when the analyst has a code source (a function is asked
+#  for each command), else nothing.
+cohort_totp_args <- function(analyst) {
+    code <- if (is.function(analyst$totp)) analyst$totp() else analyst$totp
+    if (is.null(code) || !nzchar(code)) character(0) else c("--totp", as.character(code))
+}
+
 cohort_query_json <- function(analyst, expr, epsilon, delta, privacy, data, out = NULL) {
     dataset <- if (!is.null(data)) data else analyst$dataset
     if (is.null(dataset))
         stop(cohort_error(paste("cohort: error: query: --dataset is required",
                                 "(give data = or set it on the analyst)")))
-    args <- c("query", expr, "--dataset", dataset, "--analyst", analyst$config, "--json")
+    args <- c("query", expr, "--dataset", dataset, "--analyst", analyst$config, "--json",
+              cohort_totp_args(analyst))
     args <- c(args, if (isTRUE(privacy))
                         c("--epsilon", format(epsilon, digits = 17),
                           "--delta", format(delta, digits = 17))
@@ -342,7 +355,7 @@ plot.cohort_km <- function(x, xlab = "time", ylab = "survival", main = NULL, ...
 #' }
 #' @export
 cohort_budget <- function(analyst, data = NULL) {
-    args <- c("budget", "--json", "--analyst", analyst$config)
+    args <- c("budget", "--json", "--analyst", analyst$config, cohort_totp_args(analyst))
     if (!is.null(data)) args <- c(args, "--dataset", data)
     answer <- jsonlite::fromJSON(cohort_run(analyst, args), simplifyVector = FALSE)
     rows <- answer$budget

@@ -129,3 +129,18 @@ test_that("a missing binary is a cohort_error", {
     e <- caught(cohort_budget(b))
     expect_match(conditionMessage(e), "cannot run /nonexistent/cohort")
 })
+
+test_that("the TOTP code goes to the command as --totp, a function asked each time", {
+    expect_equal(cohort:::cohort_totp_args(cohort_analyst("x.cfg")), character(0))
+    expect_equal(cohort:::cohort_totp_args(cohort_analyst("x.cfg", totp = "123456")),
+                 c("--totp", "123456"))
+    codes <- c("111111", "22222222")
+    k <- 0
+    b <- cohort_analyst("x.cfg", totp = function() { k <<- k + 1; codes[k] })
+    expect_equal(cohort:::cohort_totp_args(b), c("--totp", "111111"))
+    expect_equal(cohort:::cohort_totp_args(b), c("--totp", "22222222"))
+    #  With TOTP off at the coordinator a code is not asked for, and ignored.
+    c2 <- cohort_analyst(a$config, dataset = "data", cohort_bin = a$cohort_bin,
+                         totp = "123456")
+    expect_s3_class(cohort_budget(c2), "cohort_budget")
+})
