@@ -472,8 +472,7 @@ s_has_comparator (const uint8_t *payload, size_t len)
 
 //  The place of record `id` from a row whose columns 1..3 are device,
 //  epoch, seq and 5..7 patient, loinc, effective_ms (device checked by
-//  the caller). 0, or -1 naming the row (a damaged row: those columns are
-//  NOT NULL).
+//  the caller). 0, or -1 naming the row.
 static int
 s_place (ingest_store_t *self, sqlite3_stmt *st, int64_t id, const char *device, s_place_t *p)
 {
@@ -483,8 +482,11 @@ s_place (ingest_store_t *self, sqlite3_stmt *st, int64_t id, const char *device,
     p->patient = (const char *) sqlite3_column_text (st, 5);
     p->loinc = (const char *) sqlite3_column_text (st, 6);
     p->effective_ms = sqlite3_column_int64 (st, 7);
-    if (!p->patient || strlen (p->patient) > S_PATIENT_MAX || !p->loinc
-    ||  strlen (p->loinc) > 15)
+    //  Both columns are NOT NULL: no text is out of memory.
+    if (!p->patient || !p->loinc)
+        return util_error (UTIL_ENOMEM, "%s: out of memory reading record %lld", self->path,
+                           (long long) id);
+    if (strlen (p->patient) > S_PATIENT_MAX || strlen (p->loinc) > 15)
         return util_error (UTIL_EFAIL, "%s: record %lld is damaged (its patient or code)",
                            self->path, (long long) id);
     return 0;
@@ -578,12 +580,15 @@ s_seal_version (ingest_store_t *self, int *version)
     int step = sqlite3_step (st), rc = 0;
     *version = 1;
     if (step == SQLITE_ROW) {
-        *version = sqlite3_column_int (st, 0);
-        if (sqlite3_column_type (st, 0) != SQLITE_INTEGER || *version < 1
-        ||  *version > S_SEAL_VERSION)
-            rc = util_error (UTIL_EINPUT, "%s: seal version %s is not one this build reads "
-                             "(1..%d)", self->path, sqlite3_column_type (st, 0) == SQLITE_INTEGER
-                             ? "given" : "damaged", S_SEAL_VERSION);
+        sqlite3_int64 v = sqlite3_column_int64 (st, 0);
+        if (sqlite3_column_type (st, 0) != SQLITE_INTEGER)
+            rc = util_error (UTIL_EINPUT, "%s: the seal version is damaged", self->path);
+        else
+        if (v < 1 || v > S_SEAL_VERSION)
+            rc = util_error (UTIL_EINPUT, "%s: seal version %lld is not one this build reads "
+                             "(1..%d)", self->path, (long long) v, S_SEAL_VERSION);
+        else
+            *version = (int) v;
     }
     else
     if (step != SQLITE_DONE)
@@ -726,8 +731,11 @@ s_migrate (ingest_store_t *self)
         return -1;
     if (version == S_SEAL_VERSION)
         return 0;
+    char sql [80];
+    snprintf (sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES ('seal_version', %d)",
+              S_SEAL_VERSION);
     return s_reseal_devices (self, version) || s_reseal_records (self, version)
-        || s_exec (self, "INSERT OR REPLACE INTO meta VALUES ('seal_version', 2)")? -1: 0;
+        || s_exec (self, sql)? -1: 0;
 }
 
 //  A new store records a value sealed under its key; later opens must be

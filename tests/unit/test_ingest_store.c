@@ -844,8 +844,8 @@ test_seal_version_migration (void **state)
     //  A seal version this build does not know is refused.
     s_sql (f->path, "INSERT INTO meta VALUES ('seal_version', 3)");
     assert_null (ingest_store_open (f->path, f->key, NULL));
-    assert_non_null (strstr (util_last_error (), "seal version given is not one this build "
-                             "reads (1..2)"));
+    assert_non_null (strstr (util_last_error (), "seal version 3 is not one this build reads "
+                             "(1..2)"));
 }
 
 //  The sealed record binds its patient: moved to another patient's row
