@@ -15,7 +15,7 @@ s_compare (const void *a, const void *b)
 
 int
 ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
-                    const char *study, int64_t now_ms, size_t **rows, size_t *count)
+                    const proto_study_t *study, int64_t now_ms, size_t **rows, size_t *count)
 {
     *rows = NULL;
     *count = 0;
@@ -37,10 +37,13 @@ ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
     ingest_grants_t *grants = ingest_grants_open (ds->grant_store, NULL);
     if (!grants)
         return util_error_context ("consent");
-    char study_ref [300];
-    snprintf (study_ref, sizeof study_ref, "ResearchStudy/%s", study);
-    ingest_consent_query_t q = { .site = ds->grant_site, .study = study_ref,
-                                 .purpose = INGEST_COHORT_PURPOSE, .time_ms = now_ms,
+    //  The study as its definition declares it (a FHIR id, checked by
+    //  proto_study_parse), never its free-text name.
+    char study_ref [100];
+    snprintf (study_ref, sizeof study_ref, "ResearchStudy/%s", study->id? study->id: "");
+    const char *purpose = study->purpose? study->purpose: PROTO_STUDY_PURPOSE_DEFAULT;
+    ingest_consent_query_t q = { .site = ds->grant_site, .study = study->id? study_ref: NULL,
+                                 .purpose = purpose, .time_ms = now_ms,
                                  .open_research = ds->open_research };
     char **patients = NULL;
     size_t np = 0;
@@ -65,7 +68,8 @@ ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
     if (k == 0) {
         free (idx);
         return util_error (UTIL_EREFUSED, "consent: no row of dataset %s belongs to a patient whose "
-                           "grant permits %s (purpose research) at %s", ds->name, study_ref,
+                           "grant permits %s (purpose %s) at %s", ds->name,
+                           study->id? study_ref: "a study without an id", purpose,
                            ds->grant_site);
     }
     *rows = idx;
@@ -75,7 +79,8 @@ ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
 
 int
 ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
-                      const ingest_cohort_source_t *ds, const char *study, int64_t now_ms)
+                      const ingest_cohort_source_t *ds, const proto_study_t *study,
+                      int64_t now_ms)
 {
     if (!ds->patient_column)
         return 0;

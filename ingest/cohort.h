@@ -4,9 +4,13 @@
     A dataset in site.cfg that names a patient_column is filtered through
     the grant store (ingest/grants.h, in the ingest store file): only rows
     whose patient ("p-1" or "Patient/p-1" in that column) has a current
-    grant permitting (ResearchStudy/<study name>, purpose HRESCH, i.e.
-    research, Organization/<site name>, now) are used, honouring deny,
-    period and revocation. A research consent that names no study (or no
+    grant permitting (ResearchStudy/<the study's id>, the study's purpose,
+    Organization/<site name>, now) are used, honouring deny, period and
+    revocation, and no current grant of the patient denies it. The study
+    is named by the id and purpose its definition declares (study/id,
+    study/purpose, proto/study.h), never by its free-text name: a study
+    without an id is permitted only by consents that name the site, or
+    no actor at all. A research consent that names no study (or no
     purpose) counts only for a source with open_research set (the site's
     ingest/open_research). If no row remains the study is declined with
     the reason. A dataset without a patient_column is used whole.
@@ -27,8 +31,7 @@
 #include "ingest.h"
 #include "models/csv.h"
 #include "models/dataset.h"
-
-#define INGEST_COHORT_PURPOSE "HRESCH"
+#include "proto/study.h"
 
 /*  Where the consent of a dataset's rows is looked up (from site.cfg). */
 typedef struct {
@@ -40,12 +43,13 @@ typedef struct {
 } ingest_cohort_source_t;
 
 /*  Replaces *rows (loaded from csv, one row per CSV record) by the rows
-    whose patient consents to `study` at the dataset's site at now_ms.
+    whose patient consents to `study` (its id and purpose) at the
+    dataset's site at now_ms.
     Nothing happens for a dataset without a patient_column. Returns 0, or
     -1 with the decline reason in util_last_error () (store unreadable, no
     such column, no row left). */
 int ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
-                          const ingest_cohort_source_t *ds, const char *study,
+                          const ingest_cohort_source_t *ds, const proto_study_t *study,
                           int64_t now_ms) INGEST_WUR;
 
 /*  The same choice as indexes: *rows gets a new array (free) of the *count
@@ -53,7 +57,7 @@ int ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
     without a patient_column). 0, or -1 with the decline reason, *rows
     NULL. */
 int ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
-                        const char *study, int64_t now_ms, size_t **rows, size_t *count)
-    INGEST_WUR;
+                        const proto_study_t *study, int64_t now_ms, size_t **rows,
+                        size_t *count) INGEST_WUR;
 
 #endif

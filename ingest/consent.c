@@ -368,13 +368,28 @@ s_pick_class (json_t *c, char *buf, size_t cap)
     return code;
 }
 
+//  A concept's one LOINC code. Two different LOINC codings in one concept
+//  are refused, not read as the first: a deny would otherwise withhold
+//  one code and silently let the other through.
 static const char *
 s_pick_loinc (json_t *concept, char *buf, size_t cap)
 {
-    const char *code = s_coding (json_object_get (concept, "coding"), S_LOINC);
+    json_t *codings = json_object_get (concept, "coding");
+    const char *code = s_coding (codings, S_LOINC);
     if (!code || !code [0]) {
         snprintf (buf, cap, "must hold a LOINC coding: other code systems are not understood");
         return NULL;
+    }
+    size_t i;
+    json_t *c;
+    json_array_foreach (codings, i, c) {
+        const char *sys = json_string_value (json_object_get (c, "system"));
+        const char *other = json_string_value (json_object_get (c, "code"));
+        if (sys && other && strcmp (sys, S_LOINC) == 0 && strcmp (other, code) != 0) {
+            snprintf (buf, cap, "coding[%zu] is a second LOINC code: a concept holds one (give "
+                      "each code its own concept)", i);
+            return NULL;
+        }
     }
     return code;
 }

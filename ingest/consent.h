@@ -40,6 +40,7 @@
         ingest_grant_open           a signed grant checked, then parsed
         ingest_grant_sign           signs Consent bytes into a grant
         ingest_consent_decide       does the consent permit a use?
+        ingest_consent_denies       does one of its deny rules cover a use?
         ingest_consent_in_force     is it in force at a time?
         ingest_consent_id, ingest_consent_patient, ingest_consent_status,
         ingest_consent_time         its fields (borrowed)
@@ -138,6 +139,18 @@ char *ingest_grant_sign (const char *json, size_t len, const audit_signer_t *aut
     docs/ingest.md has the table. */
 ingest_grant_reason_t ingest_consent_decide (const ingest_consent_t *self,
                                          const ingest_consent_query_t *q) INGEST_WUR;
+
+/*  Whether the consent, in force at q->time_ms and of q's patient, denies
+    the use by a deny rule that covers it, not merely by the opt-in base
+    policy (a use outside its root rule is not denied by it). The root is
+    read broadly: a permit that names no actor or no purpose covers any
+    study and purpose here (whatever q->open_research says), because what
+    its nested denies withhold, the patient withholds from all research.
+    Nested rules are read as ingest_consent_decide reads them. Several
+    grants of one patient combine as "a deny wins" (ingest/grants.h):
+    this is how a grant that denies a code for any research stops a
+    permit another grant gives. */
+bool ingest_consent_denies (const ingest_consent_t *self, const ingest_consent_query_t *q);
 
 /*  Whether the consent is in force at time_ms: INGEST_GRANT_OK, or
     INACTIVE (status not active), NOT_YET_VALID or EXPIRED. */

@@ -74,9 +74,11 @@ s_cond (s_match_t *m, const char **why, s_match_t cond, const char *what)
 
 //  `named`: the rules above this one name actors (bit 0) and purposes
 //  (bit 1), which a nested rule that names none inherits.
+//  `broad`: read a permit that names no actor or purpose as covering any
+//  (as open_research does), to find the scope a consent's denies have.
 static s_match_t
 s_match (const ingest_consent_rule_t *r, const ingest_consent_query_t *q, int named,
-         const char **why)
+         bool broad, const char **why)
 {
     bool item = q->loinc != NULL;
     s_match_t m = S_YES;
@@ -90,14 +92,14 @@ s_match (const ingest_consent_rule_t *r, const ingest_consent_query_t *q, int na
         s_cond (&m, why, s_in (q->site, &r->actors) || s_in (q->study, &r->actors)? S_YES: S_NO,
                 "neither the site nor the study is among its actors");
     else
-    if (r->permit && !q->open_research && !(named & 1))
+    if (r->permit && !q->open_research && !broad && !(named & 1))
         s_cond (&m, why, S_NO, "it names no actor, and this site does not read that as any of "
                 "its research studies (open_research)");
     if (r->purposes.given)
         s_cond (&m, why, s_in (q->purpose, &r->purposes)? S_YES: S_NO,
                 "the purpose is not among its purposes");
     else
-    if (r->permit && !q->open_research && !(named & 2))
+    if (r->permit && !q->open_research && !broad && !(named & 2))
         s_cond (&m, why, S_NO, "it names no purpose, and this site does not read that as any "
                 "research purpose (open_research)");
     if (r->actions.given)
@@ -143,7 +145,7 @@ s_eval (const ingest_consent_rule_t *r, const ingest_consent_query_t *q, int nam
     for (size_t i = 0; i < r->nchildren; i++) {
         const ingest_consent_rule_t *child = &r->children [i];
         const char *what;
-        s_match_t m = s_match (child, q, named, &what);
+        s_match_t m = s_match (child, q, named, false, &what);
         if (!s_applies (child, m))
             continue;
         char sub [INGEST_CONSENT_PATH_MAX];
@@ -159,7 +161,7 @@ s_eval (const ingest_consent_rule_t *r, const ingest_consent_query_t *q, int nam
         return true;
     if (!r->permit && !why [0]) {
         const char *what;
-        s_match_t m = s_match (r, q, named, &what);
+        s_match_t m = s_match (r, q, named, false, &what);
         snprintf (why, cap, "%s, a deny, %s%s%s%s", path,
                   m == S_YES? "covers this use": "may cover the patient's data",
                   r->codes.given? " (by LOINC code)": "", m == S_MAYBE && what? ": ": "",
@@ -179,7 +181,7 @@ ingest_consent_decide (const ingest_consent_t *c, const ingest_consent_query_t *
         snprintf (why, sizeof why, "it is for another patient");
     else {
         const char *what;
-        s_match_t m = s_match (&c->root, q, 0, &what);
+        s_match_t m = s_match (&c->root, q, 0, false, &what);
         if (!s_applies (&c->root, m)) {
             //  Outside the root rule the opt-in base policy holds: deny.
             if (m == S_NO)
@@ -196,4 +198,22 @@ ingest_consent_decide (const ingest_consent_t *c, const ingest_consent_query_t *
             snprintf (why, sizeof why, "its provision is a deny");
     }
     return ingest_consent_fail (INGEST_GRANT_DENIED, "consent %s: denied: %s", c->id, why);
+}
+
+bool
+ingest_consent_denies (const ingest_consent_t *c, const ingest_consent_query_t *q)
+{
+    if (ingest_consent_in_force (c, q->time_ms) != INGEST_GRANT_OK
+    ||  !q->patient || strcmp (q->patient, c->patient) != 0)
+        return false;
+    //  The root read broadly: a consent whose permit names no study still
+    //  speaks for the patient where it denies. Nested rules are read as
+    //  ingest_consent_decide reads them, so a deny's permit exceptions
+    //  count only where they would permit.
+    const char *what;
+    s_match_t m = s_match (&c->root, q, 0, true, &what);
+    if (!s_applies (&c->root, m) && !(c->root.permit && m == S_MAYBE))
+        return false;
+    char why [320] = "";
+    return !s_eval (&c->root, q, 0, "provision", why, sizeof why);
 }

@@ -158,19 +158,21 @@ done:
     return rc;
 }
 
-//  The stored version of consent `id`: sets *date_ms and *patient (caller
-//  frees) and returns 1, or returns 0 if there is none, -1 on error.
+//  The stored version of consent `id`: sets *date_ms, *patient (caller
+//  frees) and *active (its status is active) and returns 1, or returns 0
+//  if there is none, -1 on error.
 static int
-s_stored (ingest_grants_t *self, const char *id, int64_t *date_ms, char **patient)
+s_stored (ingest_grants_t *self, const char *id, int64_t *date_ms, char **patient, bool *active)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (self->db, "SELECT date_ms, patient FROM grants WHERE id = ?", -1,
-                            &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (self->db, "SELECT date_ms, patient, status = 'active' FROM grants"
+                            " WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
         return s_sql_error (self, "reading grants");
     sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
     int step = sqlite3_step (st), rc = 0;
     if (step == SQLITE_ROW) {
         *date_ms = sqlite3_column_int64 (st, 0);
+        *active = sqlite3_column_int (st, 2) != 0;
         //  patient is NOT NULL: no text is out of memory.
         const char *p = (const char *) sqlite3_column_text (st, 1);
         rc = !p? util_error (UTIL_ENOMEM, "%s: out of memory reading grants", self->path)
@@ -197,15 +199,20 @@ s_add (ingest_grants_t *self, const char *envelope, size_t len, int64_t now_ms,
         return r;
     int64_t held_ms = 0;
     char *held_patient = NULL;
+    bool held_active = false;
     sqlite3_stmt *st = NULL;
-    int held = s_stored (self, ingest_consent_id (c), &held_ms, &held_patient);
+    int held = s_stored (self, ingest_consent_id (c), &held_ms, &held_patient, &held_active);
     bool active = strcmp (ingest_consent_status (c), "active") == 0;
     r = INGEST_GRANT_MALFORMED;
     if (held < 0)
         goto done;
+    //  Versions are ordered by their dateTime, not by when they arrive: a
+    //  revocation held stops every version dated at or before it, even
+    //  one that arrives after it.
     if (held && ingest_consent_time (c) <= held_ms) {
-        util_error (UTIL_EREFUSED, "grant %s: a version dated at or after this one is already held",
-                    ingest_consent_id (c));
+        util_error (UTIL_EREFUSED, "grant %s: a version dated at or after this one is already "
+                    "held%s", ingest_consent_id (c),
+                    held_active? "": " (a revocation: the consent stays revoked)");
         r = INGEST_GRANT_SUPERSEDED;
         goto done;
     }
@@ -215,12 +222,8 @@ s_add (ingest_grants_t *self, const char *envelope, size_t len, int64_t now_ms,
     }
     if (active && (r = ingest_consent_in_force (c, now_ms)) != INGEST_GRANT_OK)
         goto done;
-    if (!active && !held) {
-        util_error (UTIL_EREFUSED, "grant %s: status %s revokes nothing held", ingest_consent_id (c),
-                    ingest_consent_status (c));
-        r = INGEST_GRANT_INACTIVE;
-        goto done;
-    }
+    //  A revocation of a version not (yet) held is kept all the same,
+    //  under the consent's id: the grant it revokes may arrive later.
     r = INGEST_GRANT_MALFORMED;
     if (sqlite3_prepare_v2 (self->db, "INSERT OR REPLACE INTO grants VALUES (?, ?, ?, ?, ?)",
                             -1, &st, NULL) != SQLITE_OK) {
@@ -370,7 +373,8 @@ s_free_current (ingest_consent_t **list, size_t n)
     free (list);
 }
 
-//  Does any grant of q->patient permit the use? `list` is sorted by patient.
+//  Does a grant of q->patient permit the use, and none of them deny it
+//  (ingest_consent_denies)? `list` is sorted by patient.
 static bool
 s_permitted (ingest_consent_t **list, size_t n, const ingest_consent_query_t *q)
 {
@@ -382,10 +386,15 @@ s_permitted (ingest_consent_t **list, size_t n, const ingest_consent_query_t *q)
         else
             hi = mid;
     }
+    bool permit = false;
     for (size_t i = lo; i < n && strcmp (ingest_consent_patient (list [i]), q->patient) == 0; i++)
+        //  A grant that permits the use does not deny it.
         if (ingest_consent_decide (list [i], q) == INGEST_GRANT_OK)
-            return true;
-    return false;
+            permit = true;
+        else
+        if (ingest_consent_denies (list [i], q))
+            return false;
+    return permit;
 }
 
 //  0 if the records table has its censored column; -1 naming what is
@@ -493,13 +502,13 @@ ingest_grants_select_patients (ingest_grants_t *self, const ingest_consent_query
     int rc = out? 0: -1;
     for (size_t i = 0; rc == 0 && i < nlist; i++) {
         const char *patient = ingest_consent_patient (list [i]);
-        //  The list is sorted: a patient already taken is the last one taken.
-        if (count && strcmp (out [count - 1], patient) == 0)
+        //  The list is sorted: a patient already decided is the one before.
+        if (i && strcmp (ingest_consent_patient (list [i - 1]), patient) == 0)
             continue;
         ingest_consent_query_t item = *q;
         item.patient = patient;
         item.loinc = NULL;
-        if (ingest_consent_decide (list [i], &item) != INGEST_GRANT_OK)
+        if (!s_permitted (list, nlist, &item))
             continue;
         if (!(out [count] = util_strdup (patient)))
             rc = -1;

@@ -5,16 +5,20 @@
     key (audit/key.h); only grants it signed are taken (ingest/consent.h).
 
     Versions: grants with the same Consent id are versions of one consent;
-    the site keeps the newest by dateTime. A newer version with status
-    inactive is a revocation and takes effect for every later selection.
-    An active grant already expired or not yet valid when it arrives, an
-    inactive one that revokes nothing, and a version not newer than the
-    one held are rejected with a reason.
+    the site keeps the newest by dateTime, whatever the order they arrive
+    in. A version whose status is not active is a revocation and takes
+    effect for every later selection; it is kept even when no version of
+    its consent is held yet, so that a grant dated before it that arrives
+    after it is superseded: the consent stays revoked. An active grant
+    already expired or not yet valid when it arrives, and a version not
+    newer than the one held, are rejected with a reason.
 
     Selection: a record is usable for (site, study, purpose, time) when a
     current grant of its patient permits that use for the record's LOINC
-    code (ingest_consent_decide) and its value is exact (not censored); a
-    patient is usable when a current grant permits the use at all.
+    code (ingest_consent_decide), no current grant of the patient denies
+    it (ingest_consent_denies: a deny wins), and its value is exact (not
+    censored); a patient is usable when a current grant permits the use of
+    the patient's data as a whole and none denies it.
 
     Contents
         ingest_grants_t                 the grants of one ingest store
@@ -54,8 +58,8 @@ int ingest_grants_enroll_authority (ingest_grants_t *self, const char *verifier_
 /*  Takes a signed grant envelope received at now_ms and decides it: sets
     *reason to INGEST_GRANT_OK (stored) or to why it was rejected
     (malformed, unsigned, unknown_authority, bad_signature, expired,
-    not_yet_valid, inactive: revokes nothing, or superseded; the error slot
-    has the detail) and returns 0; the decision is audited. Returns -1,
+    not_yet_valid, or superseded; the error slot has the detail) and
+    returns 0; the decision is audited. Returns -1,
     storing and auditing nothing, when the grant could not be decided: out
     of memory, or the store or the audit log failed (it may be sent
     again). */

@@ -22,6 +22,11 @@
 #define S_NONCE_POOL 256           //  nonces drawn per RAND_bytes call
 #define S_PATIENT_MAX 80
 #define S_SEALED_SECRET (S_NONCE + INGEST_SECRET_LEN + INGEST_TAG_LEN)
+#define S_AAD_MAX 256               //  the longest associated data below
+//  What the associated data of sealed records and device secrets binds
+//  (meta 'seal_version'): 1, the device and place only; 2, the patient
+//  too (and a record's code and time). A store without the row is at 1.
+#define S_SEAL_VERSION 2
 static const char s_check_text [] = "cohort-ingest-storage-key-check";
 
 typedef struct {
@@ -138,30 +143,75 @@ s_unseal (ingest_store_t *self, uint8_t *out, const uint8_t *in, size_t len,
     return 0;
 }
 
-//  AAD of a device's sealed secret: "device" || id || epoch.
-static size_t
-s_device_aad (uint8_t *aad, const char *id, uint32_t epoch)
+//  Appends a string and its terminating 0 to the AAD at *at.
+static void
+s_aad_text (uint8_t *aad, size_t *at, const char *text)
 {
-    size_t len = strlen (id);
-    memcpy (aad, "device", 6);
-    memcpy (aad + 6, id, len);
-    for (int i = 0; i < 4; i++)
-        aad [6 + len + i] = (uint8_t) (epoch >> (24 - 8 * i));
-    return 10 + len;
+    size_t len = strlen (text) + 1;
+    memcpy (aad + *at, text, len);
+    *at += len;
 }
 
-//  AAD of a record: "record" || id || 0 || epoch || sequence.
-static size_t
-s_record_aad (uint8_t *aad, const char *id, uint32_t epoch, uint64_t seq)
+//  Appends `bytes` big-endian bytes of v.
+static void
+s_aad_int (uint8_t *aad, size_t *at, uint64_t v, int bytes)
 {
-    size_t len = strlen (id);
-    memcpy (aad, "record", 6);
-    memcpy (aad + 6, id, len + 1);
-    for (int i = 0; i < 4; i++)
-        aad [7 + len + i] = (uint8_t) (epoch >> (24 - 8 * i));
-    for (int i = 0; i < 8; i++)
-        aad [11 + len + i] = (uint8_t) (seq >> (56 - 8 * i));
-    return 19 + len;
+    for (int i = 0; i < bytes; i++)
+        aad [(*at)++] = (uint8_t) (v >> (8 * (bytes - 1 - i)));
+}
+
+//  AAD of a device's sealed secret. Version 1: "device" || id || epoch;
+//  version 2: "device2" || id || 0 || patient || 0 || epoch, so that a
+//  secret moved to another patient's device row does not open.
+static size_t
+s_device_aad (uint8_t aad [S_AAD_MAX], int version, const char *id, const char *patient,
+              uint32_t epoch)
+{
+    size_t at = 0;
+    if (version < 2) {
+        memcpy (aad, "device", 6);
+        memcpy (aad + 6, id, strlen (id));
+        at = 6 + strlen (id);
+    }
+    else {
+        s_aad_text (aad, &at, "device2");
+        s_aad_text (aad, &at, id);
+        s_aad_text (aad, &at, patient);
+    }
+    s_aad_int (aad, &at, epoch, 4);
+    return at;
+}
+
+//  Where a record sits: its row's clear columns, which its AAD binds.
+typedef struct {
+    const char *device, *patient, *loinc;
+    uint32_t epoch;
+    uint64_t seq;
+    int64_t effective_ms;
+} s_place_t;
+
+//  AAD of a record. Version 1: "record" || device || 0 || epoch ||
+//  sequence; version 2: "record2" || device || 0 || patient || 0 || loinc
+//  || 0 || epoch || sequence || effective time, so that a sealed record
+//  moved to another patient's row (or given another code or time) does
+//  not open.
+static size_t
+s_record_aad (uint8_t aad [S_AAD_MAX], int version, const s_place_t *p)
+{
+    size_t at = 0;
+    s_aad_text (aad, &at, version < 2? "record": "record2");
+    if (version < 2)
+        at--;       //  version 1 has no 0 after its label
+    s_aad_text (aad, &at, p->device);
+    if (version >= 2) {
+        s_aad_text (aad, &at, p->patient);
+        s_aad_text (aad, &at, p->loinc);
+    }
+    s_aad_int (aad, &at, p->epoch, 4);
+    s_aad_int (aad, &at, p->seq, 8);
+    if (version >= 2)
+        s_aad_int (aad, &at, (uint64_t) p->effective_ms, 8);
+    return at;
 }
 
 static device_t *
@@ -349,10 +399,15 @@ s_load_devices (ingest_store_t *self)
         d->epoch = (uint32_t) sqlite3_column_int64 (st, 2);
         d->expires_ms = sqlite3_column_int64 (st, 3);
         d->revoked = sqlite3_column_int (st, 4) != 0;
-        uint8_t aad [16 + INGEST_DEVICE_ID_MAX];
+        //  Loaded after s_migrate: every secret is at the current version.
+        uint8_t aad [S_AAD_MAX];
         if (s_unseal (self, d->secret, sqlite3_column_blob (st, 5), S_SEALED_SECRET, aad,
-                      s_device_aad (aad, d->id, d->epoch)))
+                      s_device_aad (aad, S_SEAL_VERSION, d->id, d->patient, d->epoch))) {
+            util_error (UTIL_EFAIL, "%s: device %s: its secret does not open: it was sealed for "
+                        "another device row (patient or epoch changed) or under another key",
+                        self->path, d->id);
             goto done;
+        }
         if (sqlite3_column_type (st, 6) == SQLITE_NULL)
             ingest_replay_init (&d->window);
         else
@@ -415,19 +470,41 @@ s_has_comparator (const uint8_t *payload, size_t len)
 
 #define S_MIGRATE_STEP 256
 
+//  The place of record `id` from a row whose columns 1..3 are device,
+//  epoch, seq and 5..7 patient, loinc, effective_ms (device checked by
+//  the caller). 0, or -1 naming the row.
+static int
+s_place (ingest_store_t *self, sqlite3_stmt *st, int64_t id, const char *device, s_place_t *p)
+{
+    p->device = device;
+    p->epoch = (uint32_t) sqlite3_column_int64 (st, 2);
+    p->seq = (uint64_t) sqlite3_column_int64 (st, 3);
+    p->patient = (const char *) sqlite3_column_text (st, 5);
+    p->loinc = (const char *) sqlite3_column_text (st, 6);
+    p->effective_ms = sqlite3_column_int64 (st, 7);
+    //  Both columns are NOT NULL: no text is out of memory.
+    if (!p->patient || !p->loinc)
+        return util_error (UTIL_ENOMEM, "%s: out of memory reading record %lld", self->path,
+                           (long long) id);
+    if (strlen (p->patient) > S_PATIENT_MAX || strlen (p->loinc) > 15)
+        return util_error (UTIL_EFAIL, "%s: record %lld is damaged (its patient or code)",
+                           self->path, (long long) id);
+    return 0;
+}
+
 //  A store written before records had a censored flag: adds the column
 //  and sets it for every record whose sealed payload has a comparator
 //  (such readings were taken as exact values then). Runs inside the
 //  open's transaction; a record that does not unseal fails the open.
 static int
-s_migrate_censored (ingest_store_t *self)
+s_migrate_censored (ingest_store_t *self, int version)
 {
     sqlite3_stmt *st = NULL, *up = NULL;
     int64_t last = 0, censored [S_MIGRATE_STEP];
     int rc = -1;
     if (s_exec (self, "ALTER TABLE records ADD COLUMN censored INTEGER NOT NULL DEFAULT 0")
-    ||  s_prepare (self, "SELECT id, device, epoch, seq, sealed FROM records WHERE id > ?"
-                   " ORDER BY id LIMIT ?", &st)
+    ||  s_prepare (self, "SELECT id, device, epoch, seq, sealed, patient, loinc, effective_ms"
+                   " FROM records WHERE id > ? ORDER BY id LIMIT ?", &st)
     ||  s_prepare (self, "UPDATE records SET censored = 1 WHERE id = ?", &up))
         goto done;
     //  In steps: the rows are updated only after the step's reads are over.
@@ -448,9 +525,13 @@ s_migrate_censored (ingest_store_t *self)
                             "migrated", self->path, (long long) last);
                 goto done;
             }
-            uint8_t aad [32 + INGEST_DEVICE_ID_MAX];
-            size_t alen = s_record_aad (aad, device, (uint32_t) sqlite3_column_int64 (st, 2),
-                                        (uint64_t) sqlite3_column_int64 (st, 3));
+            s_place_t place;
+            uint8_t aad [S_AAD_MAX];
+            if (s_place (self, st, last, device, &place)) {
+                util_error_context ("the store cannot be migrated");
+                goto done;
+            }
+            size_t alen = s_record_aad (aad, version, &place);
             if (s_unseal (self, self->payload, sqlite3_column_blob (st, 4), slen, aad, alen)) {
                 util_error_context ("record %lld (the store cannot be migrated)",
                                     (long long) last);
@@ -488,17 +569,173 @@ done:
     return rc;
 }
 
+//  The store's seal version (meta 'seal_version'; 1 when there is none)
+//  into *version. 0 or -1.
+static int
+s_seal_version (ingest_store_t *self, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    if (s_prepare (self, "SELECT value FROM meta WHERE key = 'seal_version'", &st))
+        return -1;
+    int step = sqlite3_step (st), rc = 0;
+    *version = 1;
+    if (step == SQLITE_ROW) {
+        sqlite3_int64 v = sqlite3_column_int64 (st, 0);
+        if (sqlite3_column_type (st, 0) != SQLITE_INTEGER)
+            rc = util_error (UTIL_EINPUT, "%s: the seal version is damaged", self->path);
+        else
+        if (v < 1 || v > S_SEAL_VERSION)
+            rc = util_error (UTIL_EINPUT, "%s: seal version %lld is not one this build reads "
+                             "(1..%d)", self->path, (long long) v, S_SEAL_VERSION);
+        else
+            *version = (int) v;
+    }
+    else
+    if (step != SQLITE_DONE)
+        rc = s_sql_error (self, "reading meta");
+    sqlite3_finalize (st);
+    return rc;
+}
+
+//  Re-seals every device secret from seal version `from` to
+//  S_SEAL_VERSION (the caller's transaction). A secret that does not open
+//  fails the migration, naming its device.
+static int
+s_reseal_devices (ingest_store_t *self, int from)
+{
+    sqlite3_stmt *st = NULL, *up = NULL;
+    uint8_t secret [INGEST_SECRET_LEN], sealed [S_SEALED_SECRET], aad [S_AAD_MAX];
+    char id [INGEST_DEVICE_ID_MAX + 1] = "";
+    int rc = -1, step;
+    if (s_prepare (self, "SELECT id, patient, epoch, secret FROM devices WHERE id > ?"
+                   " ORDER BY id LIMIT 1", &st)
+    ||  s_prepare (self, "UPDATE devices SET secret = ? WHERE id = ?", &up))
+        goto done;
+    //  One row at a time: each update runs with no read open on the table.
+    while (sqlite3_reset (st), sqlite3_bind_text (st, 1, id, -1, SQLITE_TRANSIENT),
+           (step = sqlite3_step (st)) == SQLITE_ROW) {
+        const char *text = (const char *) sqlite3_column_text (st, 0);
+        const char *patient = (const char *) sqlite3_column_text (st, 1);
+        uint32_t epoch = (uint32_t) sqlite3_column_int64 (st, 2);
+        if (!text || !ingest_device_id_ok (text) || !patient || strlen (patient) > S_PATIENT_MAX
+        ||  sqlite3_column_bytes (st, 3) != S_SEALED_SECRET) {
+            util_error (UTIL_EFAIL, "%s: a device row is damaged: the store cannot be migrated",
+                        self->path);
+            goto done;
+        }
+        snprintf (id, sizeof id, "%s", text);
+        if (s_unseal (self, secret, sqlite3_column_blob (st, 3), S_SEALED_SECRET, aad,
+                      s_device_aad (aad, from, id, patient, epoch))) {
+            util_error (UTIL_EFAIL, "%s: device %s: its secret does not open (a damaged or "
+                        "moved row): the store cannot be migrated", self->path, id);
+            goto done;
+        }
+        int sealed_ok = s_seal (self, sealed, secret, INGEST_SECRET_LEN, aad,
+                                s_device_aad (aad, S_SEAL_VERSION, id, patient, epoch));
+        OPENSSL_cleanse (secret, sizeof secret);
+        if (sealed_ok)
+            goto done;
+        sqlite3_reset (st);
+        sqlite3_reset (up);
+        sqlite3_bind_blob (up, 1, sealed, sizeof sealed, SQLITE_STATIC);
+        sqlite3_bind_text (up, 2, id, -1, SQLITE_STATIC);
+        if (sqlite3_step (up) != SQLITE_DONE) {
+            s_sql_error (self, "migrating devices");
+            goto done;
+        }
+    }
+    rc = step == SQLITE_DONE? 0: s_sql_error (self, "migrating devices");
+done:
+    OPENSSL_cleanse (secret, sizeof secret);
+    sqlite3_finalize (st);
+    sqlite3_finalize (up);
+    return rc;
+}
+
+//  Re-seals every record from seal version `from` to S_SEAL_VERSION (the
+//  caller's transaction), one row at a time through the store's scratch
+//  buffers. A record that does not open fails the migration, naming its
+//  row.
+static int
+s_reseal_records (ingest_store_t *self, int from)
+{
+    sqlite3_stmt *st = NULL, *up = NULL;
+    uint8_t aad [S_AAD_MAX];
+    int64_t last = 0;
+    int rc = -1, step;
+    if (s_prepare (self, "SELECT id, device, epoch, seq, sealed, patient, loinc, effective_ms"
+                   " FROM records WHERE id > ? ORDER BY id LIMIT 1", &st)
+    ||  s_prepare (self, "UPDATE records SET sealed = ? WHERE id = ?", &up))
+        goto done;
+    while (sqlite3_reset (st), sqlite3_bind_int64 (st, 1, last),
+           (step = sqlite3_step (st)) == SQLITE_ROW) {
+        last = sqlite3_column_int64 (st, 0);
+        const char *device = (const char *) sqlite3_column_text (st, 1);
+        size_t slen = (size_t) sqlite3_column_bytes (st, 4);
+        s_place_t place;
+        if (!device || !ingest_device_id_ok (device) || slen < S_NONCE + INGEST_TAG_LEN
+        ||  slen - S_NONCE - INGEST_TAG_LEN > INGEST_PAYLOAD_MAX) {
+            util_error (UTIL_EFAIL, "%s: record %lld is damaged: the store cannot be migrated",
+                        self->path, (long long) last);
+            goto done;
+        }
+        if (s_place (self, st, last, device, &place)) {
+            util_error_context ("the store cannot be migrated");
+            goto done;
+        }
+        size_t plen = slen - S_NONCE - INGEST_TAG_LEN;
+        if (s_unseal (self, self->payload, sqlite3_column_blob (st, 4), slen, aad,
+                      s_record_aad (aad, from, &place))) {
+            util_error (UTIL_EFAIL, "%s: record %lld does not open (a damaged or moved row): "
+                        "the store cannot be migrated", self->path, (long long) last);
+            goto done;
+        }
+        int sealed = s_seal (self, self->sealed, self->payload, plen, aad,
+                             s_record_aad (aad, S_SEAL_VERSION, &place));
+        OPENSSL_cleanse (self->payload, plen);
+        //  The place's strings belong to the read: done with them.
+        sqlite3_reset (st);
+        if (sealed)
+            goto done;
+        sqlite3_reset (up);
+        sqlite3_bind_blob (up, 1, self->sealed, (int) slen, SQLITE_STATIC);
+        sqlite3_bind_int64 (up, 2, last);
+        if (sqlite3_step (up) != SQLITE_DONE) {
+            s_sql_error (self, "migrating records");
+            goto done;
+        }
+    }
+    rc = step == SQLITE_DONE? 0: s_sql_error (self, "migrating records");
+done:
+    sqlite3_finalize (st);
+    sqlite3_finalize (up);
+    return rc;
+}
+
 //  Brings a store written by an earlier version to this schema (the
 //  caller's transaction): devices gain identifiers (none), records a
-//  censored flag (read from each payload).
+//  censored flag (read from each payload), and every sealed value is
+//  sealed again at S_SEAL_VERSION (binding the patient) and the version
+//  recorded. A new store only records the version.
 static int
 s_migrate (ingest_store_t *self)
 {
+    int version = 0;
     int has = s_has_column (self, "devices", "identifiers");
     if (has < 0 || (!has && s_exec (self, "ALTER TABLE devices ADD COLUMN identifiers TEXT")))
         return -1;
+    if (s_seal_version (self, &version))
+        return -1;
     has = s_has_column (self, "records", "censored");
-    return has < 0? -1: has? 0: s_migrate_censored (self);
+    if (has < 0 || (!has && s_migrate_censored (self, version)))
+        return -1;
+    if (version == S_SEAL_VERSION)
+        return 0;
+    char sql [80];
+    snprintf (sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES ('seal_version', %d)",
+              S_SEAL_VERSION);
+    return s_reseal_devices (self, version) || s_reseal_records (self, version)
+        || s_exec (self, sql)? -1: 0;
 }
 
 //  A new store records a value sealed under its key; later opens must be
@@ -672,7 +909,7 @@ ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *pa
     fresh.epoch = d? d->epoch + 1: 1;
     fresh.expires_ms = expires_ms;
     ingest_replay_init (&fresh.window);
-    uint8_t sealed [S_SEALED_SECRET], aad [16 + INGEST_DEVICE_ID_MAX];
+    uint8_t sealed [S_SEALED_SECRET], aad [S_AAD_MAX];
     sqlite3_stmt *st = NULL;
     char *ids = NULL;
     int rc = -1;
@@ -683,7 +920,7 @@ ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *pa
         goto done;
     }
     if (s_seal (self, sealed, fresh.secret, INGEST_SECRET_LEN, aad,
-                s_device_aad (aad, fresh.id, fresh.epoch)))
+                s_device_aad (aad, S_SEAL_VERSION, fresh.id, fresh.patient, fresh.epoch)))
         goto done;
     //  One transaction: the enrollment stands only if its audit entry does.
     if (s_exec (self, "BEGIN IMMEDIATE"))
@@ -809,8 +1046,9 @@ s_decide (ingest_store_t *self, const uint8_t *buf, size_t len, int64_t now_ms,
         }
         return r;
     }
-    uint8_t aad [32 + INGEST_DEVICE_ID_MAX];
-    size_t alen = s_record_aad (aad, d->id, d->epoch, h->sequence);
+    uint8_t aad [S_AAD_MAX];
+    s_place_t place = { d->id, d->patient, obs.loinc, d->epoch, h->sequence, obs.effective_ms };
+    size_t alen = s_record_aad (aad, S_SEAL_VERSION, &place);
     int sealed = s_seal (self, self->sealed, self->payload, plen, aad, alen);
     OPENSSL_cleanse (self->payload, plen);
     sqlite3_stmt *st = self->insert;
@@ -953,9 +1191,9 @@ ingest_store_record_payload (ingest_store_t *self, const char *device_id, uint64
     int rc = -1;
     if (!ingest_device_id_ok (device_id))
         return util_error (UTIL_EINPUT, "%s: invalid device id", self->path);
-    if (sqlite3_prepare_v2 (self->db, "SELECT epoch, sealed FROM records WHERE device = ? AND"
-                            " seq = ? ORDER BY epoch DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-        return s_sql_error (self, "reading a record");
+    if (s_prepare (self, "SELECT id, device, epoch, seq, sealed, patient, loinc, effective_ms"
+                   " FROM records WHERE device = ? AND seq = ? ORDER BY epoch DESC LIMIT 1", &st))
+        return -1;
     sqlite3_bind_text (st, 1, device_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 2, (sqlite3_int64) sequence);
     if (sqlite3_step (st) != SQLITE_ROW) {
@@ -963,17 +1201,27 @@ ingest_store_record_payload (ingest_store_t *self, const char *device_id, uint64
                     (unsigned long long) sequence);
         goto done;
     }
-    size_t slen = (size_t) sqlite3_column_bytes (st, 1);
+    int64_t id = sqlite3_column_int64 (st, 0);
+    size_t slen = (size_t) sqlite3_column_bytes (st, 4);
     if (slen < S_NONCE + INGEST_TAG_LEN || slen - S_NONCE - INGEST_TAG_LEN > cap) {
         util_error (UTIL_ELIMIT, "%s: record %s/%llu is damaged or too large", self->path, device_id,
                     (unsigned long long) sequence);
         goto done;
     }
-    uint8_t aad [32 + INGEST_DEVICE_ID_MAX];
-    size_t alen = s_record_aad (aad, device_id, (uint32_t) sqlite3_column_int64 (st, 0),
-                                sequence);
-    if (s_unseal (self, out, sqlite3_column_blob (st, 1), slen, aad, alen))
+    s_place_t place;
+    uint8_t aad [S_AAD_MAX];
+    if (s_place (self, st, id, device_id, &place))
         goto done;
+    //  The row's clear patient, code and time are bound: a record moved to
+    //  another patient's row (or relabelled) does not open. The message
+    //  names the row, never what it holds.
+    if (s_unseal (self, out, sqlite3_column_blob (st, 4), slen, aad,
+                  s_record_aad (aad, S_SEAL_VERSION, &place))) {
+        util_error (UTIL_EFAIL, "%s: record %lld (%s/%llu) does not open: it was sealed for "
+                    "another row (its patient, code or time was changed) or under another key",
+                    self->path, (long long) id, device_id, (unsigned long long) sequence);
+        goto done;
+    }
     *len = slen - S_NONCE - INGEST_TAG_LEN;
     rc = 0;
 done:

@@ -7,7 +7,11 @@
     the devices' replay high-water marks, in one durable transaction (group
     commit). Only after it returns may the caller acknowledge the frames,
     so nothing acknowledged is ever lost. Records stay sealed at rest under
-    the site storage key (AES-256-GCM, a fresh random nonce per record).
+    the site storage key (AES-256-GCM, a fresh random nonce per record),
+    each bound by its associated data to its row: device, epoch, sequence,
+    patient, LOINC code and effective time (a device's sealed secret to its
+    id, patient and epoch), so a sealed value moved to another patient's
+    row, or relabelled, does not open.
 
     Decision order per frame: parse (malformed_frame, too_large), device
     (unknown_device, revoked_device: revoked or past its enrollment
@@ -30,7 +34,10 @@
     as it came and marked censored: selection leaves it out
     (ingest/grants.h). Stores written before these columns existed are
     migrated when opened: devices get no identifiers, and each record's
-    censored flag is read from its sealed payload.
+    censored flag is read from its sealed payload. A store sealed before
+    the patient was bound (seal version 1, no meta 'seal_version') has every
+    secret and record sealed again, in the open's transaction; a value that
+    does not open at its own row fails the open, naming the row.
 
     Contents
         ingest_store_t              an open store
@@ -112,7 +119,9 @@ uint64_t ingest_store_record_count (ingest_store_t *self);
 
 /*  Unseals the payload of the record with this device id and sequence into
     `out` (capacity cap >= INGEST_PAYLOAD_MAX), setting *len. Returns 0, or -1
-    if there is no such record or it does not authenticate. */
+    if there is no such record or it does not authenticate at its row (one
+    line naming the record's id, device and sequence, never its patient or
+    value). */
 int ingest_store_record_payload (ingest_store_t *self, const char *device_id,
                                 uint64_t sequence, uint8_t *out, size_t cap,
                                 size_t *len) INGEST_WUR;

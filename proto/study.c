@@ -13,10 +13,12 @@
 static const char *s_keys [] = {
     "name", "dataset", "label", "features", "categorical", "missing", "model", "hidden",
     "optimizer", "learning_rate", "l2", "steps", "sampling_rate", "clip", "min_sites",
-    "eval_every", "local_epochs", "local_learning_rate", "local_batch", "scale", "privacy", NULL
+    "eval_every", "local_epochs", "local_learning_rate", "local_batch", "scale", "privacy",
+    "id", "purpose", NULL
 };
 static const char *s_privacy_keys [] = { "unit", "epsilon", "delta", "off", "eval_share", NULL };
-static const char *s_query_keys [] = { "name", "dataset", "expr", "min_sites", "privacy", NULL };
+static const char *s_query_keys [] = { "name", "dataset", "expr", "min_sites", "privacy", "id",
+                                       "purpose", NULL };
 static const char *s_query_privacy_keys [] = { "epsilon", "delta", "off", NULL };
 
 static int
@@ -198,6 +200,47 @@ s_privacy (const char *origin, zconfig_t *root, const char *section, proto_study
     return 0;
 }
 
+//  The healthcare-research purposes of use a study may declare
+//  (v3-ActReason: HRESCH, the default, first, and the codes under it).
+static const char *s_purposes [] = {
+    PROTO_STUDY_PURPOSE_DEFAULT, "BIORCH", "CLINTRCH", "CLINTRCHNPC", "CLINTRCHPC",
+    "PRECLINTRCH", "DSRCH", "POARCH", "TRANSRCH", NULL
+};
+
+//  section/id and section/purpose: what the patients' consents must name
+//  for the study to use their data (ingest/cohort.h). id, if given, is a
+//  FHIR id (1..64 of [A-Za-z0-9.-]); purpose is one of s_purposes
+//  (default PROTO_STUDY_PURPOSE_DEFAULT).
+static int
+s_consent_use (const char *origin, zconfig_t *root, const char *section, proto_study_t *s)
+{
+    char path [32];
+    snprintf (path, sizeof path, "%s/id", section);
+    const char *id = s_get (root, path);
+    if (id && *id) {
+        size_t len = strlen (id);
+        if (len > 64 || strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                    "0123456789.-") != len)
+            return util_error (UTIL_EINPUT, "%s: %s: a study id is 1..64 of [A-Za-z0-9.-] (the "
+                               "ResearchStudy id its consents name)", origin, path);
+        if (!(s->id = util_strdup (id)))
+            return util_error_context ("%s: %s", origin, path);
+    }
+    snprintf (path, sizeof path, "%s/purpose", section);
+    const char *purpose = s_get (root, path);
+    s->purpose = s_purposes [0];
+    if (!purpose || !*purpose)
+        return 0;
+    for (size_t i = 0; s_purposes [i]; i++)
+        if (strcmp (purpose, s_purposes [i]) == 0) {
+            s->purpose = s_purposes [i];
+            return 0;
+        }
+    return util_error (UTIL_EINPUT, "%s: %s: '%s' is not a v3-ActReason healthcare-research "
+                       "code (HRESCH, BIORCH, CLINTRCH, CLINTRCHNPC, CLINTRCHPC, PRECLINTRCH, "
+                       "DSRCH, POARCH, TRANSRCH)", origin, path, purpose);
+}
+
 //  A query definition: name, dataset, expr, min_sites and privacy.
 static int
 s_parse_query (const char *origin, zconfig_t *root, proto_study_t *s)
@@ -231,6 +274,8 @@ s_parse_query (const char *origin, zconfig_t *root, proto_study_t *s)
     s->min_sites = (unsigned) v;
     s->steps = 0;
     s->sampling_rate = 1;
+    if (s_consent_use (origin, root, "query", s))
+        return -1;
     return s_privacy (origin, root, "query", s);
 }
 
@@ -264,7 +309,8 @@ proto_study_parse (const char *text, const char *origin)
         goto done;
     if (s_name (origin, root, "study/name", &s->name)
     ||  s_name (origin, root, "study/dataset", &s->dataset)
-    ||  s_name (origin, root, "study/label", &s->label))
+    ||  s_name (origin, root, "study/label", &s->label)
+    ||  s_consent_use (origin, root, "study", s))
         goto done;
     const char *features = s_get (root, "study/features");
     if (features && *features
@@ -387,6 +433,7 @@ proto_study_destroy (proto_study_t **self_p)
         free (s->dataset);
         free (s->label);
         free (s->query);
+        free (s->id);
         for (size_t i = 0; i < s->n_features; i++)
             free (s->features [i]);
         free (s->features);

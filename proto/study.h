@@ -4,6 +4,16 @@
 
     study
         name = ...                  1..128 characters
+        id = sepsis-1               optional: the ResearchStudy id patients'
+                                    consents name (1..64 of [A-Za-z0-9.-]);
+                                    without it only consents that name the
+                                    site (or none, open_research) count
+        purpose = HRESCH            optional (default HRESCH): the v3-ActReason
+                                    healthcare-research purpose of use the
+                                    consents must name: HRESCH, BIORCH,
+                                    CLINTRCH, CLINTRCHNPC, CLINTRCHPC,
+                                    PRECLINTRCH, DSRCH, POARCH or TRANSRCH
+                                    (ingest/cohort.h)
         dataset = ...               the name sites registered their data under
         label = ...
         features = a,b,c            optional; default every column but the label
@@ -44,6 +54,7 @@
 
     query
         name = ...                  optional (default "query")
+        id, purpose                 as for a study
         dataset = ...
         expr = "summary(glucose, by=diabetes)"     1..4096 characters
         min_sites = 2
@@ -82,6 +93,7 @@
 #define PROTO_EVAL_SHARE_MIN     0.01
 #define PROTO_EVAL_SHARE_MAX     0.5
 #define PROTO_HIDDEN_MAX 3
+#define PROTO_STUDY_PURPOSE_DEFAULT "HRESCH"
 
 typedef enum { PROTO_MODEL_LOGISTIC, PROTO_MODEL_MLP } proto_model_t;
 typedef enum { PROTO_OPT_ADAM, PROTO_OPT_SGD } proto_optimizer_t;
@@ -128,6 +140,11 @@ typedef struct {
     bool bounds;
     //  privacy/eval_share: the evaluations' share of the budget.
     double eval_share;
+    //  What the consents of the patients must name (ingest/cohort.h): the
+    //  ResearchStudy id (NULL: none given) and the purpose of use (a
+    //  static string, never NULL after parsing).
+    char *id;
+    const char *purpose;
 } proto_study_t;
 
 /*  Parses study.cfg text; `origin` names it in errors. NULL with

@@ -139,7 +139,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     ingest_cohort_source_t src = { .name = ds->name, .patient_column = ds->patient_column,
                                    .grant_store = ds->grant_store, .grant_site = ds->grant_site,
                                    .open_research = ds->open_research };
-    if (ingest_cohort_filter (&all, csv, &src, study->name, now))
+    if (ingest_cohort_filter (&all, csv, &src, study, now))
         goto done;
     if (ds->test_path) {
         if (model_csv_load (&test_csv, ds->test_path, 0)
@@ -147,7 +147,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
             util_error_context ("test dataset");
             goto done;
         }
-        if (ingest_cohort_filter (&self->test, test_csv, &src, study->name, now))
+        if (ingest_cohort_filter (&self->test, test_csv, &src, study, now))
             goto done;
         self->train = all;
         all = NULL;

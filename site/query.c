@@ -11,7 +11,7 @@
 
 int
 site_query_load (model_records_t **out, const site_dataset_t *ds, const model_dict_t *dict,
-                 const char *name)
+                 const proto_study_t *q)
 {
     *out = NULL;
     model_csv_t *csv = NULL;
@@ -25,7 +25,7 @@ site_query_load (model_records_t **out, const site_dataset_t *ds, const model_di
     ingest_cohort_source_t src = { .name = ds->name, .patient_column = ds->patient_column,
                                    .grant_store = ds->grant_store, .grant_site = ds->grant_site,
                                    .open_research = ds->open_research };
-    if (ingest_cohort_rows (csv, &src, name, zclock_time (), &rows, &n))
+    if (ingest_cohort_rows (csv, &src, q, zclock_time (), &rows, &n))
         goto done;
     if (!(*out = model_records_read (csv, dict, rows, n, PROTO_RELEASE_RECORDS_MAX))) {
         util_error_context ("dataset %s", ds->name);

@@ -17,15 +17,16 @@
 #include "config.h"
 #include "models/records.h"
 #include "proto/release.h"
+#include "proto/study.h"
 #include "util/error.h"
 
 #include <stdint.h>
 
 /*  Reads the dataset at ds->path through `dict`, keeping the rows whose
-    patient consents to the query `name` (ingest/cohort.h), at most
-    PROTO_RELEASE_RECORDS_MAX of them. */
+    patient consents to the query `q` (its id and purpose, ingest/cohort.h),
+    at most PROTO_RELEASE_RECORDS_MAX of them. */
 int site_query_load (model_records_t **out, const site_dataset_t *ds, const model_dict_t *dict,
-                     const char *name);
+                     const proto_study_t *q);
 
 /*  v = the sum of every record's contribution (zeroed first) to a round of
     kind `kind`: release->dim integers for a query's one round, an

@@ -416,7 +416,7 @@ s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
     if (he_codec_init (&self->query_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
                        proto_release_value_bits (&self->release), PROTO_MAX_PARTIES))
         return util_error_context ("codec");
-    return site_query_load (&self->records, self->dataset, self->dict, q->name);
+    return site_query_load (&self->records, self->dataset, self->dict, q);
 }
 
 static void

@@ -289,7 +289,8 @@ s_consent (void)
     long want = 0;
     for (long i = 0; i < train; i++)
         want += i % 100 >= 1 && i % 100 <= 29;
-    snprintf (extra, sizeof extra, "    features = %s\n", features);
+    //  The consents name the study by the id its definition declares.
+    snprintf (extra, sizeof extra, "    id = e2e-lr\n    features = %s\n", features);
     CHECK (e2e_write_study (&s_c, extra, "adam", 0.1, 2, 1, 20, false, 1, 0) == 0, "study.cfg");
     CHECK (s_cohort (out, sizeof out, "study launch study.cfg --analyst analyst.cfg --wait")
            == 0, "study launch: %s", out);
@@ -301,7 +302,7 @@ s_consent (void)
            want);
     //  The same data for a study nobody consented to: declined.
     char cmd [700];
-    snprintf (cmd, sizeof cmd, "sed -i 's/name = e2e-lr/name = e2e-other/' '%s'",
+    snprintf (cmd, sizeof cmd, "sed -i 's/id = e2e-lr/id = e2e-other/' '%s'",
               e2e_path (&s_c, "study.cfg"));
     CHECK (system (cmd) == 0, "sed");
     s_cohort (out, sizeof out, "study launch study.cfg --analyst analyst.cfg --wait");

@@ -34,6 +34,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         if (r != INGEST_GRANT_OK && r != INGEST_GRANT_INACTIVE && r != INGEST_GRANT_NOT_YET_VALID
         &&  r != INGEST_GRANT_EXPIRED && r != INGEST_GRANT_DENIED)
             abort ();
+        //  A consent that permits a use does not deny it.
+        if (r == INGEST_GRANT_OK && ingest_consent_denies (c, &q))
+            abort ();
+        q.loinc = NULL;
+        if (ingest_consent_decide (c, &q) == INGEST_GRANT_OK && ingest_consent_denies (c, &q))
+            abort ();
         ingest_consent_destroy (&c);
     }
     return 0;

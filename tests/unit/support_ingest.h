@@ -63,11 +63,13 @@ typedef struct {
     const char *start, *end;    //  provision.period ["2026-01-01T00:00:00Z",
                                 //  "2030-01-01T00:00:00Z"]
     const char *actor;          //  the one actor ["Organization/hospital-a"]
-    const char *deny;           //  a LOINC code denied from 2026-12-01, [none]
+    const char *deny;           //  a LOINC code denied from deny_from, [none]
+    const char *deny_from;      //  ["2026-12-01T00:00:00Z"]
+    const char *purpose;        //  the one v3-ActReason purpose ["HRESCH"]
 } support_consent_t;
 
-//  Writes into out (size bytes) a FHIR R4 Consent of scope research and
-//  purpose HRESCH with the fields of c. Returns out. A text that does not
+//  Writes into out (size bytes) a FHIR R4 Consent of scope research with
+//  the fields of c. Returns out. A text that does not
 //  fit fails the test.
 static inline char *
 support_consent (char *out, size_t size, const support_consent_t *c)
@@ -76,8 +78,9 @@ support_consent (char *out, size_t size, const support_consent_t *c)
     char nested [256] = "";
     if (c->deny)
         snprintf (nested, sizeof nested, ",\"provision\":[{\"type\":\"deny\",\"period\":"
-                  "{\"start\":\"2026-12-01T00:00:00Z\"},\"code\":[{\"coding\":[{\"system\":"
-                  "\"http://loinc.org\",\"code\":\"%s\"}]}]}]", c->deny);
+                  "{\"start\":\"%s\"},\"code\":[{\"coding\":[{\"system\":"
+                  "\"http://loinc.org\",\"code\":\"%s\"}]}]}]",
+                  S_OR (c->deny_from, "2026-12-01T00:00:00Z"), c->deny);
     int n = snprintf (out, size,
         "{\"resourceType\":\"Consent\",\"id\":\"%s\",\"status\":\"%s\","
         "\"scope\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
@@ -85,11 +88,11 @@ support_consent (char *out, size_t size, const support_consent_t *c)
         "\"dateTime\":\"%s\",\"provision\":{\"type\":\"%s\",\"period\":"
         "{\"start\":\"%s\",\"end\":\"%s\"},\"actor\":[{\"reference\":{\"reference\":\"%s\"}}],"
         "\"purpose\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\","
-        "\"code\":\"HRESCH\"}]%s}}",
+        "\"code\":\"%s\"}]%s}}",
         S_OR (c->id, "c-1"), S_OR (c->status, "active"), S_OR (c->patient, "Patient/p-1"),
         S_OR (c->date, "2026-11-01T00:00:00Z"), S_OR (c->type, "permit"),
         S_OR (c->start, "2026-01-01T00:00:00Z"), S_OR (c->end, "2030-01-01T00:00:00Z"),
-        S_OR (c->actor, "Organization/hospital-a"), nested);
+        S_OR (c->actor, "Organization/hospital-a"), S_OR (c->purpose, "HRESCH"), nested);
 #undef S_OR
     assert_true (n > 0 && (size_t) n < size);
     return out;

@@ -1,7 +1,9 @@
 /*  Unit tests for ingest/cohort.c: a dataset's rows filtered through the
-    grant store for (study, research, site, time): permits for the site or
+    grant store for (study id, purpose, site, time): permits for the site or
     the study, other sites, deny provisions, revocation, patients without a
-    grant, both patient spellings; no patient column; every error. */
+    grant, both patient spellings; the study named by its declared id and
+    purpose, never its name; a code denied; no patient column; every
+    error. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +20,13 @@
 #include "support_ingest.h"
 
 #define NOW SUPPORT_INGEST_NOW
+
+//  A study as proto_study_parse leaves it: a name, perhaps an id, and
+//  its purpose.
+#define STUDY(name_, id_, purpose_) \
+    (&(proto_study_t) { .name = (char *) (name_), .id = (char *) (id_), .purpose = (purpose_) })
+#define SEPSIS STUDY ("sepsis", "sepsis", "HRESCH")
+#define OTHER  STUDY ("other", "other", "HRESCH")
 
 typedef struct {
     char dir [SUPPORT_DIR_MAX], path [128];
@@ -104,7 +113,7 @@ test_rules (void **state)
                            "Organization/hospital-a"));
     s_grant (f, s_consent ("c-6", "Patient/p-6", "active", DATE, "deny",
                            "Organization/hospital-a"));
-    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &f->ds, "sepsis", NOW), 0);
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &f->ds, SEPSIS, NOW), 0);
     assert_int_equal (f->rows->n, 3);
     double x [3];
     for (size_t i = 0; i < 3; i++)
@@ -117,20 +126,20 @@ test_rules (void **state)
     s_grant (f, s_consent ("c-1", "Patient/p-1", "inactive", "2026-11-10T00:00:00Z", "permit",
                            "Organization/hospital-a"));
     assert_int_equal (model_dataset_load (&again, f->csv, &spec, NULL), 0);
-    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, "sepsis", NOW), 0);
+    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, SEPSIS, NOW), 0);
     assert_int_equal (again->n, 1);
     assert_true (gsl_matrix_get (again->X, 0, 0) == 2);
     model_dataset_destroy (&again);
     //  Another study: no row left, declined with the reason.
     assert_int_equal (model_dataset_load (&again, f->csv, &spec, NULL), 0);
-    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, "other", NOW), -1);
+    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, OTHER, NOW), -1);
     assert_non_null (strstr (util_last_error (), "consent: no row of dataset d"));
     assert_int_equal (again->n, 7);
     model_dataset_destroy (&again);
     //  After the grants' period (its end includes the second it names):
     //  nothing.
     assert_int_equal (model_dataset_load (&again, f->csv, &spec, NULL), 0);
-    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, "sepsis",
+    assert_int_equal (ingest_cohort_filter (&again, f->csv, &f->ds, SEPSIS,
                                           1798761600000LL + 1000), -1);
     model_dataset_destroy (&again);
 }
@@ -161,7 +170,7 @@ s_open_consent (const char *id, const char *patient, const char *actor)
 //  The rows of ingest_cohort_rows for the study, as "0,4" (indexes), or
 //  "declined".
 static const char *
-s_rows (fixture_t *f, const ingest_cohort_source_t *ds, const char *study)
+s_rows (fixture_t *f, const ingest_cohort_source_t *ds, const proto_study_t *study)
 {
     static char out [64];
     size_t *rows = NULL, n = 0;
@@ -189,14 +198,50 @@ test_open_research (void **state)
                            "ResearchStudy/sepsis"));
     ingest_cohort_source_t ds = f->ds;
     assert_false (ds.open_research);
-    assert_string_equal (s_rows (f, &ds, "sepsis"), "1");
-    assert_string_equal (s_rows (f, &ds, "other"), "declined");
+    assert_string_equal (s_rows (f, &ds, SEPSIS), "1");
+    assert_string_equal (s_rows (f, &ds, OTHER), "declined");
     ds.open_research = true;
-    assert_string_equal (s_rows (f, &ds, "sepsis"), "1,5,6");
-    assert_string_equal (s_rows (f, &ds, "other"), "5,6");
+    assert_string_equal (s_rows (f, &ds, SEPSIS), "1,5,6");
+    assert_string_equal (s_rows (f, &ds, OTHER), "5,6");
     //  The filter reads the same flag.
-    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, "other", NOW), 0);
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, OTHER, NOW), 0);
     assert_int_equal (f->rows->n, 2);
+}
+
+//  The study is the id and purpose its definition declares: a consent
+//  naming ResearchStudy/sepsis does not reach a study merely named
+//  "sepsis" (no id), nor one with that id for another purpose; a consent
+//  that permits the study but denies a code keeps the patient's rows out
+//  (a dataset's rows carry no LOINC code, so the deny may cover them).
+static void
+test_study_binding (void **state)
+{
+    fixture_t *f = *state;
+    //  p-1: this site (HRESCH); p-2: the study (HRESCH); p-3: the study for
+    //  clinical-trial research; p-4: the study, glucose denied from now.
+    s_grant (f, s_consent ("c-1", "Patient/p-1", "active", DATE, "permit",
+                           "Organization/hospital-a"));
+    s_grant (f, s_consent ("c-2", "Patient/p-2", "active", DATE, "permit",
+                           "ResearchStudy/sepsis"));
+    static char buf [2048];
+    support_consent_t c = { .id = "c-3", .patient = "Patient/p-3", .date = DATE,
+                            .actor = "ResearchStudy/sepsis", .purpose = "CLINTRCH" };
+    s_grant (f, support_consent (buf, sizeof buf, &c));
+    c = (support_consent_t) { .id = "c-4", .patient = "Patient/p-4", .date = DATE,
+                              .actor = "ResearchStudy/sepsis", .deny = "2339-0",
+                              .deny_from = "2026-11-01T00:00:00Z" };
+    s_grant (f, support_consent (buf, sizeof buf, &c));
+    assert_string_equal (s_rows (f, &f->ds, SEPSIS), "0,1,4");
+    //  The name is not the id: only the site's permit counts.
+    assert_string_equal (s_rows (f, &f->ds, STUDY ("sepsis", NULL, "HRESCH")), "0,4");
+    assert_string_equal (s_rows (f, &f->ds, STUDY ("other", "sepsis", "HRESCH")), "0,1,4");
+    //  The declared purpose must be the consents' purpose.
+    assert_string_equal (s_rows (f, &f->ds, STUDY ("sepsis", "sepsis", "CLINTRCH")), "2");
+    assert_string_equal (s_rows (f, &f->ds, STUDY ("sepsis", "sepsis", "DSRCH")), "declined");
+    assert_non_null (strstr (util_last_error (), "grant permits ResearchStudy/sepsis (purpose "
+                             "DSRCH) at Organization/hospital-a"));
+    assert_string_equal (s_rows (f, &f->ds, STUDY ("x", NULL, "DSRCH")), "declined");
+    assert_non_null (strstr (util_last_error (), "a study without an id (purpose DSRCH)"));
 }
 
 static void
@@ -205,25 +250,25 @@ test_no_filter_and_errors (void **state)
     fixture_t *f = *state;
     ingest_cohort_source_t ds = f->ds;
     ds.patient_column = NULL;
-    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, "sepsis", NOW), 0);
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, SEPSIS, NOW), 0);
     assert_int_equal (f->rows->n, 7);
     ds = f->ds;
     ds.patient_column = "patient";
-    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, "sepsis", NOW), -1);
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, SEPSIS, NOW), -1);
     assert_non_null (strstr (util_last_error (), "no patient column 'patient'"));
     ds = f->ds;
     ds.grant_store = "/nonexistent/dir/ingest.db";
-    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, "sepsis", NOW), -1);
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &ds, SEPSIS, NOW), -1);
     assert_non_null (strstr (util_last_error (), "consent: "));
     //  No grant at all: declined.
-    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &f->ds, "sepsis", NOW), -1);
+    assert_int_equal (ingest_cohort_filter (&f->rows, f->csv, &f->ds, SEPSIS, NOW), -1);
     assert_non_null (strstr (util_last_error (), "no row"));
     //  Rows that do not match the records.
     model_dataset_t *two = NULL;
     size_t idx [2] = { 0, 1 };
     two = model_dataset_subset (f->rows, idx, 2);
     assert_non_null (two);
-    assert_int_equal (ingest_cohort_filter (&two, f->csv, &f->ds, "sepsis", NOW), -1);
+    assert_int_equal (ingest_cohort_filter (&two, f->csv, &f->ds, SEPSIS, NOW), -1);
     assert_non_null (strstr (util_last_error (), "2 rows loaded from 7 records"));
     model_dataset_destroy (&two);
 }
@@ -234,6 +279,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_rules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_open_research, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_study_binding, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_filter_and_errors, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -391,6 +391,12 @@ test_parse_rejects (void **state)
     s_expect_malformed ("\"system\":\"http://loinc.org\",\"code\":\"2339-0\"",
                         "\"system\":\"http://snomed.info/sct\",\"code\":\"2339-0\"",
                         "provision.provision[0].code[0]");
+    //  Two LOINC codes in one concept: refused, lest a deny withhold only
+    //  the first. The same code twice, or beside another system, is one.
+    s_expect_malformed ("\"system\":\"http://loinc.org\",\"code\":\"2339-0\"}",
+                        "\"system\":\"http://loinc.org\",\"code\":\"2339-0\"},"
+                        "{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}",
+                        "provision.provision[0].code[0] coding[1] is a second LOINC code");
     s_expect_malformed ("\"provision\":[{\"type\":\"deny\"",
                         "\"provision\":\"x\",\"_type\":[{\"type\":\"deny\"",
                         "provision.provision must be an array");
@@ -693,6 +699,64 @@ test_open_research (void **state)
     ingest_consent_destroy (&c);
 }
 
+//  ingest_consent_denies: a deny rule that covers the use, as against the
+//  base policy. A permit for one study with a nested deny of glucose
+//  denies glucose for that study only; a root deny denies what it names;
+//  a permit that names no actor (read broadly) withholds its denied code
+//  from every study even where the site reads it as permitting nothing.
+static void
+test_denies (void **state)
+{
+    (void) state;
+    ingest_consent_query_t q = { .patient = "Patient/p-0042", .site = "Organization/hospital-b",
+                                 .study = "ResearchStudy/sepsis-1", .purpose = "HRESCH",
+                                 .time_ms = T_START, .loinc = "2339-0" };
+    const char *deny_glucose = ",\"provision\":[{\"type\":\"deny\",\"code\":[" LOINC ("2339-0")
+                               "]}]";
+    char study [1024];
+    snprintf (study, sizeof study, "{\"type\":\"permit\",\"actor\":[{\"reference\":"
+              "{\"reference\":\"ResearchStudy/sepsis-1\"}}],\"purpose\":[{\"system\":"
+              "\"http://terminology.hl7.org/CodeSystem/v3-ActReason\",\"code\":\"HRESCH\"}]%s}",
+              deny_glucose);
+    ingest_consent_t *c = s_parse_ok (s_with (study, ""));
+    assert_int_equal (ingest_consent_decide (c, &q), DENIED);
+    assert_true (ingest_consent_denies (c, &q));
+    q.loinc = "8867-4";
+    assert_int_equal (ingest_consent_decide (c, &q), OK);
+    assert_false (ingest_consent_denies (c, &q));
+    //  The data as a whole may hold glucose: denied by the rule.
+    q.loinc = NULL;
+    assert_true (ingest_consent_denies (c, &q));
+    //  Another study is outside the consent: not permitted, not denied.
+    q.study = "ResearchStudy/other";
+    q.loinc = "2339-0";
+    assert_int_equal (ingest_consent_decide (c, &q), DENIED);
+    assert_false (ingest_consent_denies (c, &q));
+    //  Another patient, or out of force: nothing.
+    q.study = "ResearchStudy/sepsis-1";
+    q.patient = "Patient/p-1";
+    assert_false (ingest_consent_denies (c, &q));
+    q.patient = "Patient/p-0042";
+    q.time_ms = 1000;
+    ingest_consent_destroy (&c);
+    c = s_parse_ok (s_with ("{\"type\":\"deny\",\"period\":{\"start\":\"2026-01-01\"}}",
+                            ""));
+    assert_false (ingest_consent_denies (c, &q));
+    q.time_ms = T_START;
+    assert_true (ingest_consent_denies (c, &q));
+    ingest_consent_destroy (&c);
+    //  A permit that names no actor: this site does not read it as
+    //  permitting (no open_research), but its deny speaks for the patient.
+    char broad [512];
+    snprintf (broad, sizeof broad, "{\"type\":\"permit\"%s}", deny_glucose);
+    c = s_parse_ok (s_with (broad, ""));
+    assert_int_equal (ingest_consent_decide (c, &q), DENIED);
+    assert_true (ingest_consent_denies (c, &q));
+    q.loinc = "8867-4";
+    assert_false (ingest_consent_denies (c, &q));
+    ingest_consent_destroy (&c);
+}
+
 //  What the parser refuses: every unknown element, a modifierExtension
 //  anywhere, implicitRules, a base policy other than opt-in, and each
 //  element's values it cannot read.
@@ -944,6 +1008,7 @@ main (void)
         cmocka_unit_test (test_restrict_security_label),
         cmocka_unit_test (test_nested_any_depth),
         cmocka_unit_test (test_open_research),
+        cmocka_unit_test (test_denies),
         cmocka_unit_test (test_refuses_unknown),
         cmocka_unit_test (test_grants),
         cmocka_unit_test (test_reason_names),

@@ -142,16 +142,17 @@ test_authorities_and_rejections (void **state)
     assert_int_equal (s_add (g, f->authority, s_consent ("c-1", "Patient/p-2", "active",
                       "2026-11-02T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
                       INGEST_GRANT_MALFORMED);
-    //  Expired or not yet valid on arrival; inactive revoking nothing.
+    //  Expired or not yet valid on arrival.
     assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
                       "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-11-22T14:04:59Z",
                       "Organization/hospital-a", NULL)), INGEST_GRANT_EXPIRED);
     assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
                       "2026-11-01T00:00:00Z", "2026-11-22T14:05:01Z", "2027-01-01T00:00:00Z",
                       "Organization/hospital-a", NULL)), INGEST_GRANT_NOT_YET_VALID);
+    //  A revocation of a version not held is kept (test_revocation_any_order).
     assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "inactive",
                       "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
-                      INGEST_GRANT_INACTIVE);
+                      INGEST_GRANT_OK);
     //  Unsigned, tampered and malformed envelopes.
     const char *unsigned_env = "{\"consent\":\"e30=\"}";
     assert_int_equal (s_decide (g, unsigned_env, strlen (unsigned_env)),
@@ -166,10 +167,10 @@ test_authorities_and_rejections (void **state)
     ingest_grants_destroy (&g);
     ingest_grants_destroy (&g);
     assert_null (g);
-    //  Every decision was audited: 1 authority, 1 accepted, 11 rejected.
+    //  Every decision was audited: 1 authority, 2 accepted, 10 rejected.
     assert_int_equal (support_audit_count (audit, "authority.enroll"), 1);
-    assert_int_equal (support_audit_count (audit, "grant.accept"), 1);
-    assert_int_equal (support_audit_count (audit, "grant.reject"), 11);
+    assert_int_equal (support_audit_count (audit, "grant.accept"), 2);
+    assert_int_equal (support_audit_count (audit, "grant.reject"), 10);
     audit_log_destroy (&audit);
     //  Authorities persist.
     g = ingest_grants_open (f->path, NULL);
@@ -267,6 +268,104 @@ test_selection (void **state)
                       "2026-11-21T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
                       INGEST_GRANT_OK);
     s_expect_records (g, &q, (int64_t []) { 1, 2, 3, 4 }, 4);
+    ingest_grants_destroy (&g);
+}
+
+//  Grant and revocation in either order: p-1's grant arrives before its
+//  revocation, p-2's after it; both stay revoked, through replays of
+//  either and a restart. A version dated after the revocation grants
+//  again.
+static void
+test_revocation_any_order (void **state)
+{
+    fixture_t *f = *state;
+    ingest_grants_t *g = ingest_grants_open (f->path, NULL);
+    assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), 0);
+    ingest_consent_query_t q = { .site = "Organization/hospital-a",
+                                 .study = "ResearchStudy/sepsis-1", .purpose = "HRESCH",
+                                 .time_ms = NOW };
+#define GRANT(id, patient) s_consent (id, patient, "active", "2026-11-01T00:00:00Z", PERIOD, \
+                                      "Organization/hospital-a", NULL)
+#define REVOKE(id, patient) s_consent (id, patient, "inactive", "2026-11-10T00:00:00Z", \
+                                       PERIOD, "Organization/hospital-a", NULL)
+    assert_int_equal (s_add (g, f->authority, GRANT ("c-1", "Patient/p-1")), INGEST_GRANT_OK);
+    s_expect_patients (g, &q, "Patient/p-1");
+    assert_int_equal (s_add (g, f->authority, REVOKE ("c-1", "Patient/p-1")), INGEST_GRANT_OK);
+    s_expect_patients (g, &q, "");
+    //  The revocation first: kept, and the grant it revokes superseded.
+    assert_int_equal (s_add (g, f->authority, REVOKE ("c-2", "Patient/p-2")), INGEST_GRANT_OK);
+    assert_int_equal (s_add (g, f->authority, GRANT ("c-2", "Patient/p-2")),
+                      INGEST_GRANT_SUPERSEDED);
+    assert_non_null (strstr (util_last_error (), "grant c-2: a version dated at or after this "
+                             "one is already held (a revocation: the consent stays revoked)"));
+    s_expect_patients (g, &q, "");
+    s_expect_records (g, &q, NULL, 0);
+    //  Replays of either, before and after a restart, change nothing.
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal (s_add (g, f->authority, GRANT ("c-1", "Patient/p-1")),
+                          INGEST_GRANT_SUPERSEDED);
+        assert_int_equal (s_add (g, f->authority, REVOKE ("c-1", "Patient/p-1")),
+                          INGEST_GRANT_SUPERSEDED);
+        assert_int_equal (s_add (g, f->authority, GRANT ("c-2", "Patient/p-2")),
+                          INGEST_GRANT_SUPERSEDED);
+        assert_int_equal (s_add (g, f->authority, REVOKE ("c-2", "Patient/p-2")),
+                          INGEST_GRANT_SUPERSEDED);
+        s_expect_patients (g, &q, "");
+        ingest_grants_destroy (&g);
+        g = ingest_grants_open (f->path, NULL);
+        assert_non_null (g);
+    }
+    //  A revocation cannot move a held consent to another patient.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-1", "active",
+                      "2026-11-20T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_MALFORMED);
+    //  A later version grants again.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
+                      "2026-11-20T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_OK);
+    s_expect_patients (g, &q, "Patient/p-2");
+    s_expect_records (g, &q, (int64_t []) { 4 }, 1);
+#undef GRANT
+#undef REVOKE
+    ingest_grants_destroy (&g);
+}
+
+//  Denials by LOINC code are honoured: a grant that permits the study but
+//  denies glucose excludes p-1's glucose readings, not the heart rate;
+//  and a separate grant that denies a code wins over another grant's
+//  permit (for the study it names only).
+static void
+test_code_denied (void **state)
+{
+    fixture_t *f = *state;
+    ingest_grants_t *g = ingest_grants_open (f->path, NULL);
+    assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), 0);
+    ingest_consent_query_t q = { .site = "Organization/hospital-a",
+                                 .study = "ResearchStudy/sepsis-1", .purpose = "HRESCH",
+                                 .time_ms = NOW };
+    static char buf [4096];
+    support_consent_t c = { .id = "c-1", .patient = "Patient/p-1", .actor = "ResearchStudy/sepsis-1",
+                            .deny = "2339-0", .deny_from = "2026-11-01T00:00:00Z" };
+    assert_int_equal (s_add (g, f->authority, support_consent (buf, sizeof buf, &c)),
+                      INGEST_GRANT_OK);
+    s_expect_records (g, &q, (int64_t []) { 1 }, 1);
+    //  p-2: the site's permit, then a grant that permits sepsis-1 but for
+    //  heart rate.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_OK);
+    s_expect_records (g, &q, (int64_t []) { 1, 4 }, 2);
+    s_expect_patients (g, &q, "Patient/p-2");
+    c = (support_consent_t) { .id = "c-3", .patient = "Patient/p-2",
+                              .actor = "ResearchStudy/sepsis-1", .deny = "8867-4",
+                              .deny_from = "2026-11-01T00:00:00Z" };
+    assert_int_equal (s_add (g, f->authority, support_consent (buf, sizeof buf, &c)),
+                      INGEST_GRANT_OK);
+    s_expect_records (g, &q, (int64_t []) { 1 }, 1);
+    s_expect_patients (g, &q, "");
+    q.study = "ResearchStudy/other";
+    s_expect_records (g, &q, (int64_t []) { 4 }, 1);
+    s_expect_patients (g, &q, "Patient/p-2");
     ingest_grants_destroy (&g);
 }
 
@@ -438,7 +537,7 @@ main (void)
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests [] = {
         T (test_authorities_and_rejections), T (test_selection), T (test_censored_left_out),
-        T (test_no_records_table),
+        T (test_no_records_table), T (test_revocation_any_order), T (test_code_denied),
         T (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -16,6 +16,8 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <openssl/evp.h>
+#include <malloc.h>
 
 #include "ingest/grants.h"
 #include "ingest/store.h"
@@ -697,6 +699,294 @@ test_old_store (void **state)
     ingest_grants_destroy (&g);
 }
 
+//  Seals `plain` as the store's seal version 1 did (AES-256-GCM, nonce ||
+//  ciphertext || tag, the AAD given) into out; returns its length. Written
+//  here from the format, independently of ingest/store.c.
+static size_t
+s_seal_v1 (uint8_t *out, const uint8_t key [32], const uint8_t *aad, size_t alen,
+           const uint8_t *plain, size_t len, uint8_t nonce_byte)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+    int n = 0;
+    memset (out, nonce_byte, 12);
+    assert_int_equal (EVP_EncryptInit_ex (ctx, EVP_aes_256_gcm (), NULL, key, out), 1);
+    assert_int_equal (EVP_EncryptUpdate (ctx, NULL, &n, aad, (int) alen), 1);
+    assert_int_equal (EVP_EncryptUpdate (ctx, out + 12, &n, plain, (int) len), 1);
+    assert_int_equal (EVP_EncryptFinal_ex (ctx, out + 12 + n, &n), 1);
+    assert_int_equal (EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_GET_TAG, 16, out + 12 + len), 1);
+    EVP_CIPHER_CTX_free (ctx);
+    return 12 + len + 16;
+}
+
+//  Rewrites the store at path as seal version 1 wrote it: dev-1's secret
+//  under "device" || id || epoch, record `seq` i+1 of dev-1 (epoch 1)
+//  holding payloads [i] under "record" || id || 0 || epoch || sequence,
+//  and no seal_version row.
+static void
+s_downgrade_v1 (const char *path, const uint8_t key [32], const uint8_t *secret,
+                const char *const *payloads, size_t n)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    uint8_t aad [64], sealed [INGEST_PAYLOAD_MAX + 28];
+    assert_int_equal (sqlite3_open (path, &db), SQLITE_OK);
+    //  "device" "dev-1" 00 00 00 01
+    memcpy (aad, "devicedev-1\0\0\0\1", 15);
+    size_t len = s_seal_v1 (sealed, key, aad, 15, secret, INGEST_SECRET_LEN, 0xd0);
+    assert_int_equal (sqlite3_prepare_v2 (db, "UPDATE devices SET secret = ? WHERE id = 'dev-1'",
+                                          -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_blob (st, 1, sealed, (int) len, SQLITE_TRANSIENT);
+    assert_int_equal (sqlite3_step (st), SQLITE_DONE);
+    sqlite3_finalize (st);
+    for (size_t i = 0; i < n; i++) {
+        //  "record" "dev-1" 00 | epoch 00 00 00 01 | sequence (8 bytes)
+        memcpy (aad, "recorddev-1\0\0\0\0\1\0\0\0\0\0\0\0", 24);
+        aad [23] = (uint8_t) (i + 1);
+        len = s_seal_v1 (sealed, key, aad, 24, (const uint8_t *) payloads [i],
+                         strlen (payloads [i]), (uint8_t) i);
+        assert_int_equal (sqlite3_prepare_v2 (db, "UPDATE records SET sealed = ? WHERE"
+                                              " device = 'dev-1' AND seq = ?", -1, &st, NULL),
+                          SQLITE_OK);
+        sqlite3_bind_blob (st, 1, sealed, (int) len, SQLITE_TRANSIENT);
+        sqlite3_bind_int64 (st, 2, (sqlite3_int64) i + 1);
+        assert_int_equal (sqlite3_step (st), SQLITE_DONE);
+        assert_int_equal (sqlite3_changes (db), 1);
+        sqlite3_finalize (st);
+    }
+    assert_int_equal (sqlite3_exec (db, "DELETE FROM meta WHERE key = 'seal_version'", NULL,
+                                    NULL, NULL), SQLITE_OK);
+    sqlite3_close (db);
+}
+
+//  The meta seal_version of the store, or 0 if none.
+static int
+s_seal_version (const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int v = 0;
+    assert_int_equal (sqlite3_open (path, &db), SQLITE_OK);
+    if (sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = 'seal_version'", -1, &st,
+                            NULL) == SQLITE_OK && sqlite3_step (st) == SQLITE_ROW)
+        v = sqlite3_column_int (st, 0);
+    sqlite3_finalize (st);
+    sqlite3_close (db);
+    return v;
+}
+
+//  A store sealed at version 1 (the device and place only) opens and is
+//  migrated in place: its secret and records are sealed again binding the
+//  patient, the version recorded once; the device sends on and its
+//  records read back. A version-1 record that does not open at its own
+//  row fails the migration naming the row.
+static void
+test_seal_version_migration (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    ingest_store_destroy (&ing);
+    assert_int_equal (s_seal_version (f->path), 2);
+    ing = ingest_store_open (f->path, f->key, NULL);
+    uint8_t secret [INGEST_SECRET_LEN];
+    uint32_t epoch = 0;
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, secret, &epoch), 0);
+    static uint8_t fr [INGEST_FRAME_MAX];
+    static char payloads [2][1024];
+    const char *list [2] = { payloads [0], payloads [1] };
+    snprintf (payloads [0], sizeof payloads [0], "%s", s_observation (PATIENT, "/min"));
+    snprintf (payloads [1], sizeof payloads [1], "%s", S_PANEL_LOW);
+    for (int i = 0; i < 2; i++) {
+        size_t len = s_frame (fr, "dev-1", 1, (uint64_t) i + 1, secret, payloads [i]);
+        assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    }
+    ingest_store_destroy (&ing);
+    s_downgrade_v1 (f->path, f->key, secret, list, 2);
+    assert_int_equal (s_seal_version (f->path), 0);
+
+    ing = ingest_store_open (f->path, f->key, NULL);
+    if (!ing)
+        fail_msg ("%s", util_last_error ());
+    assert_int_equal (s_seal_version (f->path), 2);
+    uint8_t out [INGEST_PAYLOAD_MAX];
+    size_t olen = 0;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal (ingest_store_record_payload (ing, "dev-1", (uint64_t) i + 1, out,
+                                                      sizeof out, &olen), 0);
+        assert_int_equal (olen, strlen (payloads [i]));
+        assert_memory_equal (out, payloads [i], olen);
+    }
+    //  The secret was carried over: the device sends on from its mark.
+    size_t len = s_frame (fr, "dev-1", 1, 2, secret, payloads [0]);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_REPLAY);
+    len = s_frame (fr, "dev-1", 1, 3, secret, payloads [0]);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    ingest_store_destroy (&ing);
+    //  Opening again migrates nothing twice.
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 3, out, sizeof out, &olen), 0);
+    ingest_store_destroy (&ing);
+
+    //  A version-1 store whose two records were swapped between rows.
+    s_sql (f->path, "DELETE FROM records WHERE seq = 3");
+    s_downgrade_v1 (f->path, f->key, secret, list, 2);
+    s_sql (f->path, "CREATE TABLE swap AS SELECT seq, sealed FROM records;"
+                    "UPDATE records SET sealed = (SELECT sealed FROM swap"
+                    " WHERE swap.seq = 3 - records.seq);"
+                    "DROP TABLE swap;");
+    assert_null (ingest_store_open (f->path, f->key, NULL));
+    assert_non_null (strstr (util_last_error (), "record 1 does not open (a damaged or moved "
+                             "row): the store cannot be migrated"));
+    assert_null (strchr (util_last_error (), '\n'));
+    //  Nothing was changed: still version 1.
+    assert_int_equal (s_seal_version (f->path), 0);
+    //  A seal version this build does not know is refused.
+    s_sql (f->path, "INSERT INTO meta VALUES ('seal_version', 3)");
+    assert_null (ingest_store_open (f->path, f->key, NULL));
+    assert_non_null (strstr (util_last_error (), "seal version 3 is not one this build reads "
+                             "(1..2)"));
+}
+
+//  The sealed record binds its patient: moved to another patient's row
+//  (its patient column changed) it does not open, with one line naming
+//  the row and neither patient nor value; a device row moved to another
+//  patient stops the store from opening, naming the device.
+static void
+test_record_binds_patient (void **state)
+{
+    fixture_t *f = *state;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    uint8_t s1 [INGEST_SECRET_LEN], s2 [INGEST_SECRET_LEN];
+    uint32_t epoch = 0;
+    assert_int_equal (ingest_store_enroll (ing, "dev-1", PATIENT, NULL, 0, 0, s1, &epoch), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-2", "Patient/p-0043", NULL, 0, 0, s2,
+                                           &epoch), 0);
+    static uint8_t fr [INGEST_FRAME_MAX];
+    static char p1 [1024], p2 [1024];
+    snprintf (p1, sizeof p1, "%s", s_observation (PATIENT, "/min"));
+    snprintf (p2, sizeof p2, "%s", s_observation ("Patient/p-0043", "/min"));
+    size_t len = s_frame (fr, "dev-1", 1, 1, s1, p1);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    len = s_frame (fr, "dev-2", 1, 1, s2, p2);
+    assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    uint8_t out [INGEST_PAYLOAD_MAX];
+    size_t olen = 0;
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 1, out, sizeof out, &olen), 0);
+    //  Record 1 moved to p-0043's row; then its code changed instead.
+    s_sql (f->path, "UPDATE records SET patient = 'Patient/p-0043' WHERE id = 1");
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 1, out, sizeof out, &olen), -1);
+    const char *why = util_last_error ();
+    assert_non_null (strstr (why, "record 1 (dev-1/1) does not open: it was sealed for another "
+                             "row"));
+    assert_null (strstr (why, "p-0043"));
+    assert_null (strstr (why, "p-0042"));
+    assert_null (strchr (why, '\n'));
+    s_sql (f->path, "UPDATE records SET patient = '" PATIENT "', loinc = '2339-0' WHERE id = 1");
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 1, out, sizeof out, &olen), -1);
+    s_sql (f->path, "UPDATE records SET loinc = '8867-4' WHERE id = 1");
+    assert_int_equal (ingest_store_record_payload (ing, "dev-1", 1, out, sizeof out, &olen), 0);
+    //  The sealed value itself copied into the other patient's row.
+    s_sql (f->path, "UPDATE records SET sealed = (SELECT sealed FROM records WHERE id = 1)"
+                    " WHERE id = 2");
+    assert_int_equal (ingest_store_record_payload (ing, "dev-2", 1, out, sizeof out, &olen), -1);
+    assert_non_null (strstr (util_last_error (), "record 2 (dev-2/1) does not open"));
+    ingest_store_destroy (&ing);
+    //  A device row given another patient: its secret does not open.
+    s_sql (f->path, "UPDATE devices SET patient = 'Patient/p-0043' WHERE id = 'dev-1'");
+    assert_null (ingest_store_open (f->path, f->key, NULL));
+    assert_non_null (strstr (util_last_error (), "device dev-1: its secret does not open"));
+}
+
+//  The allocator as the library code linked into this test sees it
+//  (-Wl,--wrap=free,--wrap=realloc, tests/unit/CMakeLists.txt): while
+//  secrets are armed, every block freed or handed to realloc (which may
+//  move it and free the old block unwiped) is searched for them first.
+#define S_ARMED_MAX 64
+static const uint8_t *s_armed [S_ARMED_MAX];
+static size_t s_narmed;
+static size_t s_found;              //  blocks that still held a secret
+
+void __real_free (void *p);
+void *__real_realloc (void *p, size_t size);
+
+static void
+s_search (void *p)
+{
+    if (!p || s_narmed == 0)
+        return;
+    size_t size = malloc_usable_size (p);
+    for (size_t i = 0; i < s_narmed; i++)
+        if (size >= INGEST_SECRET_LEN && memmem (p, size, s_armed [i], INGEST_SECRET_LEN))
+            s_found++;
+}
+
+void
+__wrap_free (void *p)
+{
+    s_search (p);
+    __real_free (p);
+}
+
+void *
+__wrap_realloc (void *p, size_t size)
+{
+    s_search (p);
+    return __real_realloc (p, size);
+}
+
+//  Device secrets never reach free or realloc unwiped: 40 devices grow
+//  the registry twice (16, 32, 64), each sends a frame (the key cache
+//  holds its secret), one is enrolled again (its old secret replaced),
+//  and the store is closed; the storage key is armed too.
+static void
+test_secrets_wiped (void **state)
+{
+    fixture_t *f = *state;
+    enum { N = 40 };
+    static uint8_t secrets [N + 1][INGEST_SECRET_LEN];
+    static uint8_t fr [INGEST_FRAME_MAX];
+    s_found = 0;
+    s_narmed = 0;
+    s_armed [s_narmed++] = f->key;
+    ingest_store_t *ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    uint32_t epoch = 0;
+    char id [16];
+    for (int i = 0; i < N; i++) {
+        snprintf (id, sizeof id, "dev-%d", i);
+        assert_int_equal (ingest_store_enroll (ing, id, PATIENT, NULL, 0, 0, secrets [i],
+                                               &epoch), 0);
+        s_armed [s_narmed++] = secrets [i];
+        size_t len = s_frame (fr, id, 1, 1, secrets [i], s_observation (PATIENT, "/min"));
+        assert_int_equal (s_submit_one (ing, fr, len), INGEST_OK);
+    }
+    assert_int_equal (ingest_store_revoke (ing, "dev-0"), 0);
+    assert_int_equal (ingest_store_enroll (ing, "dev-0", PATIENT, NULL, 0, 0, secrets [N],
+                                           &epoch), 0);
+    s_armed [s_narmed++] = secrets [N];
+    ingest_store_destroy (&ing);
+    //  Opened again: the registry is loaded (and grows) from the rows.
+    ing = ingest_store_open (f->path, f->key, NULL);
+    assert_non_null (ing);
+    ingest_store_destroy (&ing);
+    size_t found = s_found;
+    s_narmed = 0;
+    assert_int_equal (found, 0);
+    //  The search works: a block holding a secret is found.
+    s_armed [s_narmed++] = secrets [1];
+    uint8_t *copy = util_malloc (INGEST_SECRET_LEN);
+    assert_non_null (copy);
+    //  Byte by byte through volatile: a memcpy just before free is a dead
+    //  store the compiler may drop.
+    for (size_t i = 0; i < INGEST_SECRET_LEN; i++)
+        ((volatile uint8_t *) copy) [i] = secrets [1][i];
+    free (copy);
+    assert_int_equal (s_found, 1);
+    s_narmed = 0;
+    s_found = 0;
+}
+
 int
 main (void)
 {
@@ -705,6 +995,7 @@ main (void)
         T (test_open_and_enroll), T (test_every_reason), T (test_batch_and_restart),
         T (test_kill_9), T (test_out_of_memory), T (test_identifiers),
         T (test_identifiers_refused), T (test_censored), T (test_old_store),
+        T (test_seal_version_migration), T (test_record_binds_patient), T (test_secrets_wiped),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

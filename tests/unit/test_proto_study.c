@@ -349,6 +349,48 @@ test_query (void **state)
     }
 }
 
+//  id and purpose: what the consents must name. id is optional (a FHIR
+//  id), purpose defaults to HRESCH and is a healthcare-research code;
+//  each bad value is refused naming the key. A query takes them too.
+static void
+test_consent_use (void **state)
+{
+    (void) state;
+    proto_study_t *s = proto_study_parse (s_full, "s.cfg");
+    assert_non_null (s);
+    assert_null (s->id);
+    assert_string_equal (s->purpose, PROTO_STUDY_PURPOSE_DEFAULT);
+    proto_study_destroy (&s);
+    char text [2048];
+    support_text_replace (text, sizeof text, s_full, "    dataset = ",
+                          "    id = sepsis-1.v2\n    purpose = CLINTRCH\n    dataset = ");
+    s = proto_study_parse (text, "s.cfg");
+    if (!s)
+        fail_msg ("%s", util_last_error ());
+    assert_string_equal (s->id, "sepsis-1.v2");
+    assert_string_equal (s->purpose, "CLINTRCH");
+    proto_study_destroy (&s);
+    s_bad ("    dataset = ", "    id = sepsis 1\n    dataset = ", "study/id: a study id is 1..64");
+    s_bad ("    dataset = ", "    id = ResearchStudy/x\n    dataset = ", "study/id");
+    s_bad ("    dataset = ", "    id = 12345678901234567890123456789012345678901234567890123456"
+           "789012345\n    dataset = ", "study/id");
+    s_bad ("    dataset = ", "    purpose = TREAT\n    dataset = ",
+           "study/purpose: 'TREAT' is not a v3-ActReason healthcare-research code");
+    s_bad ("    dataset = ", "    purpose = hresch\n    dataset = ", "study/purpose");
+    s = proto_study_parse ("query\n    id = q-7\n    purpose = DSRCH\n    dataset = d\n"
+                           "    expr = 'count()'\n    min_sites = 1\n    privacy\n"
+                           "        off = true\n", "q.cfg");
+    if (!s)
+        fail_msg ("%s", util_last_error ());
+    assert_string_equal (s->id, "q-7");
+    assert_string_equal (s->purpose, "DSRCH");
+    proto_study_destroy (&s);
+    assert_null (proto_study_parse ("query\n    purpose = HMARKT\n    dataset = d\n"
+                                    "    expr = 'count()'\n    min_sites = 1\n    privacy\n"
+                                    "        off = true\n", "q.cfg"));
+    assert_non_null (strstr (util_last_error (), "q.cfg: query/purpose: 'HMARKT'"));
+}
+
 int
 main (void)
 {
@@ -358,6 +400,7 @@ main (void)
         cmocka_unit_test (test_mlp_and_off),
         cmocka_unit_test (test_site_unit),
         cmocka_unit_test (test_query),
+        cmocka_unit_test (test_consent_use),
         cmocka_unit_test (test_scale_bounds),
         cmocka_unit_test (test_scale_auto),
         cmocka_unit_test (test_eval_share),
