@@ -10,6 +10,7 @@
 #include "sites.h"
 #include "state.h"
 #include "study.h"
+#include "audit/log.h"
 #include "he/keyfile.h"
 #include "proto/curve.h"
 #include "proto/message.h"
@@ -44,6 +45,7 @@ typedef struct {
     model_dict_t *dict;             //  the consortium's data dictionary (NULL: none)
     char *dict_text;                //  ... as offered with every query
     json_t *budgets;                //  site name -> its last hello's ledger report
+    audit_log_t *audit;             //  refusals and alerts (coordinator.cfg audit)
 } self_t;
 
 static void
@@ -69,6 +71,7 @@ s_destroy (self_t **self_p)
     model_dict_destroy (&self->dict);
     free (self->dict_text);
     json_decref (self->budgets);
+    audit_log_destroy (&self->audit);
     free (self);
     *self_p = NULL;
 }
@@ -120,6 +123,9 @@ s_new (zsock_t *pipe, const char *config_path)
     self->journal = coord_journal_open (self->cfg->journal);
     if (!self->journal)
         goto fail;
+    self->audit = audit_log_open (self->cfg->audit, self->cfg->audit_origin);
+    if (!self->audit)
+        goto fail;
     self->server = proto_server_new (self->cfg->endpoint, self->cfg->cert, self->cfg->allowlist);
     if (!self->server)
         goto fail;
@@ -132,6 +138,21 @@ s_new (zsock_t *pipe, const char *config_path)
 fail:
     s_destroy (&self);
     return NULL;
+}
+
+//  One audit entry: `kind` (e.g. "auth.refused"), who (`actor`: a role and
+//  name, or "key:<z85>" when no name is known) and `detail`, a JSON object
+//  that this call takes (NULL: {}). An entry that cannot be written is
+//  reported on stderr: a refusal still happens without it.
+static void
+s_audit (self_t *self, const char *kind, const char *actor, json_t *detail)
+{
+    char *text = json_dumps (detail? detail: json_object (), JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref (detail);
+    audit_entry_t entry = { 0, kind, actor && *actor? actor: "unknown", text? text: "{}" };
+    if (audit_log_append (self->audit, &entry, NULL) < 0)
+        fprintf (stderr, "coordinator: audit log: %s\n", util_last_error ());
+    free (text);
 }
 
 static void
@@ -188,6 +209,7 @@ s_reply (self_t *self, zframe_t *identity, bool ok, json_t *json)
 static void
 s_refuse (self_t *self, zframe_t *identity, const char *reason)
 {
+    s_audit (self, "request.refused", "analyst", json_pack ("{s:s}", "reason", reason));
     s_reply (self, identity, false, json_pack ("{s:s}", "error", reason));
 }
 
@@ -532,6 +554,11 @@ s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg, co
     const char *site = slot >= 0? self->sites.site [slot].name: "(unknown)";
     zsys_warning ("coordinator: rejected %s from %s (study %s round %u): %s",
                   proto_body_name (msg), site, msg->study_id, msg->round_id, why);
+    char actor [AUDIT_ACTOR_MAX];
+    snprintf (actor, sizeof actor, "site:%s", site);
+    s_audit (self, "message.rejected", actor,
+             json_pack ("{s:s, s:s, s:i, s:s}", "message", proto_body_name (msg),
+                        "study", msg->study_id, "round", (int) msg->round_id, "reason", why));
     if (self->entry && self->study && !strcmp (msg->study_id, coord_study_id (self->study))) {
         json_t *item = json_pack ("{s:s, s:s, s:i, s:s}", "site", site, "message",
                                   proto_body_name (msg), "round", (int) msg->round_id,

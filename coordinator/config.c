@@ -11,7 +11,8 @@
 
 static const char *s_keys [] = {
     "name", "endpoint", "cert", "allowlist", "journal", "public_key", "verify_key",
-    "round_timeout_ms", "dictionary", "allow_privacy_off", "min_cell", "max_levels", NULL
+    "round_timeout_ms", "dictionary", "allow_privacy_off", "min_cell", "max_levels",
+    "audit", "audit_origin", NULL
 };
 
 //  An optional whole number in lo..hi (fallback when absent).
@@ -28,6 +29,22 @@ s_whole (const char *path, zconfig_t *section, const char *key, unsigned long lo
                            key, text, lo, hi);
     *out = v;
     return 0;
+}
+
+//  "cohort/<name>/coordinator" with the name's characters that an origin
+//  line may not hold (audit_checkpoint_origin_ok) replaced by '-'.
+static char *
+s_default_origin (const char *name)
+{
+    size_t len = strlen (name);
+    char *origin = util_malloc (len + sizeof "cohort//coordinator");
+    if (!origin)
+        return NULL;
+    snprintf (origin, len + sizeof "cohort//coordinator", "cohort/%s/coordinator", name);
+    for (char *c = origin; *c; c++)
+        if (*c <= ' ' || *c > '~' || *c == '+')
+            *c = '-';
+    return origin;
 }
 
 coord_config_t *
@@ -85,6 +102,21 @@ coord_config_load (const char *path)
         util_error_context ("%s: coordinator/dictionary", path);
         goto done;
     }
+    //  The audit log: refusals and alerts (audit/log.h). Default: beside the
+    //  journal, origin "cohort/<name>/coordinator".
+    const char *audit = zconfig_get (section, "audit", NULL);
+    const char *origin = zconfig_get (section, "audit_origin", NULL);
+    if (audit && !*audit) {
+        util_error (UTIL_EINPUT, "%s: coordinator/audit: is empty", path);
+        goto done;
+    }
+    self->audit = audit? util_config_path (path, audit): util_config_path (path, "coordinator.audit.db");
+    self->audit_origin = origin? util_strdup (origin): NULL;
+    if (!self->audit || (origin && !self->audit_origin)
+    ||  (!origin && !(self->audit_origin = s_default_origin (self->name)))) {
+        util_error_context ("%s: coordinator/audit", path);
+        goto done;
+    }
     const char *off = zconfig_get (section, "allow_privacy_off", "false");
     if (strcmp (off, "true") && strcmp (off, "false")) {
         util_error (UTIL_EINPUT, "%s: coordinator/allow_privacy_off: '%s' is neither 'true' nor "
@@ -108,6 +140,7 @@ coord_config_destroy (coord_config_t **self_p)
         free (s->name); free (s->endpoint); free (s->cert); free (s->allowlist);
         free (s->journal); free (s->public_key); free (s->verify_key);
         free (s->dictionary);
+        free (s->audit); free (s->audit_origin);
         free (s);
         *self_p = NULL;
     }

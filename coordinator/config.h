@@ -17,6 +17,10 @@
                                             as suppressed (0..1000000, default 5)
         max_levels = 40                     optional: most levels of one categorical
                                             term in a query (2..256, default 40)
+        audit = coordinator.audit.db        optional: the audit log of refusals and
+                                            alerts (audit/log.h; default this name
+                                            beside the config)
+        audit_origin = cohort/NAME/coordinator  optional: its checkpoint origin line
 
     Relative paths are taken from the config file's directory. There is no
     key-share entry: the coordinator never holds one, and unknown keys are
@@ -44,6 +48,7 @@ typedef struct {
     char *dictionary;           //  NULL: none (queries are refused)
     bool allow_privacy_off;
     unsigned min_cell, max_levels;
+    char *audit, *audit_origin; //  the audit log and its origin (always set)
 } coord_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason" on error
