@@ -10,8 +10,13 @@
 #include "util/error.h"
 #include "util/file.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 static int
 s_keygen (int argc, char **argv)
@@ -228,12 +233,149 @@ s_prove (int argc, char **argv)
     return rc;
 }
 
+//  --since T: milliseconds since the Unix epoch (digits), a UTC time
+//  YYYY-MM-DDTHH:MM:SSZ, or a span back from now_ms (digits and one of
+//  s, m, h, d). 0 or -1 with the reason.
+static int
+s_since (const char *text, int64_t now_ms, int64_t *since)
+{
+    size_t len = strlen (text);
+    size_t digits = strspn (text, "0123456789");
+    if (digits && digits == len && digits <= 15) {
+        *since = strtoll (text, NULL, 10);
+        return 0;
+    }
+    if (digits && digits <= 9 && digits + 1 == len && strchr ("smhd", text [len - 1])) {
+        static const int64_t unit [] = { 1000, 60000, 3600000, 86400000 };
+        int64_t n = strtoll (text, NULL, 10);
+        *since = now_ms - n * unit [strchr ("smhd", text [len - 1]) - "smhd"];
+        return 0;
+    }
+    struct tm tm = { 0 };
+    char tail = 0;
+    if (len == 20 && sscanf (text, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon,
+                             &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail) == 7
+    &&  tail == 'Z' && text [4] == '-' && text [7] == '-' && text [10] == 'T'
+    &&  tm.tm_year >= 1970 && tm.tm_mon >= 1 && tm.tm_mon <= 12 && tm.tm_mday >= 1
+    &&  tm.tm_mday <= 31 && tm.tm_hour <= 23 && tm.tm_min <= 59 && tm.tm_sec <= 60) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        *since = (int64_t) timegm (&tm) * 1000;
+        return 0;
+    }
+    return util_error (UTIL_EINPUT, "--since: '%s' is neither milliseconds since the epoch, "
+                       "a UTC time like 2026-01-31T08:00:00Z, nor a span like 90s, 15m, 2h, 7d",
+                       text);
+}
+
+//  An entry's time as a UTC text.
+static void
+s_utc (char *out, size_t size, int64_t ms)
+{
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    char date [32];
+    strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf (out, size, "%s.%03dZ", date, (int) (ms % 1000));
+}
+
+static int
+s_alerts (int argc, char **argv)
+{
+    static const char usage [] =
+        "usage: cohort audit alerts --log FILE [--since T] [--json]\n"
+        "  Lists the alerts (entries of kind alert.*) of an audit log: the\n"
+        "  coordinator's (coordinator.cfg audit) or a site's (site.cfg ingest/audit).\n"
+        "  One line each: time (UTC), kind, who, and the figures as JSON.\n"
+        "  --since T  only alerts at or after T: milliseconds since the epoch, a UTC\n"
+        "             time (2026-01-31T08:00:00Z), or a span back from now (90s,\n"
+        "             15m, 2h, 7d)\n"
+        "  --json     a JSON array of {index, time_ms, kind, actor, detail}\n";
+    const char *path = NULL, *since_text = NULL;
+    bool json = false;
+    const cli_opt_t table [] = {
+        CLI_STRING ("log", &path), CLI_STRING ("since", &since_text),
+        CLI_FLAG ("json", &json),
+        CLI_END
+    };
+    int rc = cli_parse (argc, argv, table, usage);
+    if (rc)
+        return rc < 0? CLI_OK: rc;
+    if (cli_need ("audit alerts", "--log", path))
+        return CLI_USAGE;
+    int64_t since = 0;
+    if (since_text && s_since (since_text, (int64_t) time (NULL) * 1000, &since)) {
+        cli_error ("audit alerts: %s", util_last_error ());
+        return CLI_USAGE;
+    }
+    audit_log_t *log = audit_log_open (path, NULL);
+    json_t *list = json? json_array (): NULL;
+    rc = CLI_FAIL;
+    if (!log || (json && !list)) {
+        cli_error ("audit alerts: %s", log? "out of memory": util_last_error ());
+        goto done;
+    }
+    uint64_t n = audit_log_size (log);
+    for (uint64_t i = 0; i < n; i++) {
+        char *text = audit_log_entry_json (log, i);
+        json_t *entry = text? json_loads (text, 0, NULL): NULL;
+        free (text);
+        const char *kind = json_string_value (json_object_get (entry, "kind"));
+        const char *actor = json_string_value (json_object_get (entry, "actor"));
+        const char *detail = json_string_value (json_object_get (entry, "detail"));
+        json_int_t at = json_integer_value (json_object_get (entry, "time_ms"));
+        if (!entry || !kind || !actor || !detail) {
+            json_decref (entry);
+            cli_error ("audit alerts: %s: entry %llu cannot be read", path,
+                       (unsigned long long) i);
+            goto done;
+        }
+        if (strncmp (kind, "alert.", 6) || at < since) {
+            json_decref (entry);
+            continue;
+        }
+        if (json) {
+            //  The detail as the object it is (stored as its exact text).
+            json_t *object = json_loads (detail, 0, NULL);
+            if (!object || json_object_set_new (entry, "detail", object)
+            ||  json_array_append (list, entry)) {
+                json_decref (entry);
+                cli_error ("audit alerts: %s: entry %llu: its detail is not JSON", path,
+                           (unsigned long long) i);
+                goto done;
+            }
+        }
+        else {
+            char when [64];
+            s_utc (when, sizeof when, at);
+            printf ("%s  %-24s %s  %s\n", when, kind, actor, detail);
+        }
+        json_decref (entry);
+    }
+    if (json) {
+        char *text = json_dumps (list, JSON_INDENT (2));
+        if (!text) {
+            cli_error ("audit alerts: out of memory");
+            goto done;
+        }
+        puts (text);
+        free (text);
+    }
+    rc = CLI_OK;
+done:
+    json_decref (list);
+    audit_log_destroy (&log);
+    return rc;
+}
+
 static const cli_command_t s_audit [] = {
     { "keygen",     "create an Ed25519 checkpoint signing key", s_keygen },
     { "append",     "append one entry to a log", s_append },
     { "checkpoint", "sign the log's head and store the checkpoint", s_checkpoint },
     { "verify",     "recompute the log and check every checkpoint", s_verify },
     { "prove",      "print an inclusion or consistency proof (JSON)", s_prove },
+    { "alerts",     "list the alerts in a log (anomaly detection)", s_alerts },
     { NULL, NULL, NULL }
 };
 

@@ -1,6 +1,7 @@
 /*  coordinator/actor.c - sockets, analysts and the round loop. */
 #include "actor.h"
 #include "aggregate.h"
+#include "alerts.h"
 #include "config.h"
 #include "util/actor.h"
 #include "util/alloc.h"
@@ -49,6 +50,7 @@ typedef struct {
     json_t *budgets;                //  site name -> its last hello's ledger report
     audit_log_t *audit;             //  refusals and alerts (coordinator.cfg audit)
     coord_totp_t *totp;             //  analysts' second factor (NULL: TOTP off)
+    coord_alerts_t *alerts;         //  anomaly detectors, rate limits (alerts.h)
 } self_t;
 
 static void
@@ -76,6 +78,7 @@ s_destroy (self_t **self_p)
     json_decref (self->budgets);
     audit_log_destroy (&self->audit);
     coord_totp_destroy (&self->totp);
+    coord_alerts_destroy (&self->alerts);
     free (self);
     *self_p = NULL;
 }
@@ -134,10 +137,15 @@ s_new (zsock_t *pipe, const char *config_path)
     //  enrolled (cohort admin totp-enrol), never let in without a code.
     if (self->cfg->totp && !(self->totp = coord_totp_open (self->cfg->totp, true)))
         goto fail;
+    coord_alerts_config_t alerts;
+    if (coord_alerts_config_load (&alerts, config_path)
+    ||  !(self->alerts = coord_alerts_new (&alerts)))
+        goto fail;
     self->server = proto_server_new (self->cfg->endpoint, self->cfg->cert, self->cfg->allowlist);
     if (!self->server)
         goto fail;
-    self->poller = zpoller_new (pipe, proto_server_sock (self->server), NULL);
+    self->poller = zpoller_new (pipe, proto_server_sock (self->server),
+                                proto_server_refusals (self->server), NULL);
     if (!self->poller) {
         util_error (UTIL_ENOMEM, "coordinator: out of memory (poller)");
         goto fail;
@@ -161,6 +169,41 @@ s_audit (self_t *self, const char *kind, const char *actor, json_t *detail)
     if (audit_log_append (self->audit, &entry, NULL) < 0)
         fprintf (stderr, "coordinator: audit log: %s\n", util_last_error ());
     free (text);
+}
+
+//  ---------------------------------------------------------------------
+//  Anomaly detection (alerts.h): the detectors' entries go to the audit log.
+
+static void
+s_alerts_flush (self_t *self)
+{
+    json_t *entry;
+    while ((entry = coord_alerts_next (self->alerts))) {
+        const char *kind = json_string_value (json_object_get (entry, "kind"));
+        const char *actor = json_string_value (json_object_get (entry, "actor"));
+        json_t *detail = json_object_get (entry, "detail");
+        if (!strncmp (kind, "alert.", 6)) {
+            char *text = json_dumps (detail, JSON_COMPACT | JSON_SORT_KEYS);
+            zsys_warning ("coordinator: %s %s %s", kind, actor, text? text: "");
+            free (text);
+        }
+        s_audit (self, kind, actor, json_incref (detail));
+        json_decref (entry);
+    }
+}
+
+//  Refused handshakes, as the ZAP handler reported them.
+static void
+s_on_refusals (self_t *self)
+{
+    proto_refusal_t r;
+    while (proto_server_refusal (self->server, &r) == 0) {
+        if (r.dropped)
+            zsys_warning ("coordinator: %llu refused handshakes were not reported (a flood)",
+                          (unsigned long long) r.dropped);
+        coord_alerts_auth_failed (self->alerts, zclock_time (), r.key, r.address, r.reason);
+    }
+    s_alerts_flush (self);
 }
 
 static void
@@ -722,8 +765,10 @@ s_budget_answer (self_t *self)
 }
 
 static void
-s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
+s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text, const char *user_id)
 {
+    char analyst [PROTO_Z85_KEY_LEN + 8];
+    snprintf (analyst, sizeof analyst, "key:%s", *user_id? user_id: "unknown");
     if (self->study && !coord_study_finished (self->study)) {
         s_refuse (self, identity, "busy: another study is running");
         return;
@@ -745,6 +790,14 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
         return;
     }
     const proto_study_t *def = coord_study_def (study);
+    char over [PROTO_TEXT_MAX + 1];
+    if (coord_alerts_admit (self->alerts, zclock_time (), analyst, coord_study_is_query (study),
+                            over, sizeof over)) {
+        coord_study_destroy (&study);
+        s_alerts_flush (self);
+        s_refuse (self, identity, over);
+        return;
+    }
     if (coord_study_is_query (study)) {
         //  Checked here, so that a wrong column or an unaffordable size is
         //  the analyst's error before anything reaches a site.
@@ -815,6 +868,9 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text)
     for (unsigned i = 0; i < self->sites.n; i++)
         s_send (self, self->sites.site [i].identity, id, 0, &msg);
     zsys_info ("coordinator: study %s (%s) offered to %u sites", id, def->name, self->sites.n);
+    coord_alerts_launched (self->alerts, zclock_time (), analyst, def->query, self->dict,
+                           self->cfg->max_levels, def->privacy_off? 0: def->epsilon);
+    s_alerts_flush (self);
     s_journal (self);
     s_reply (self, identity, true, answer);
 }
@@ -950,6 +1006,9 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
         snprintf (why, sizeof why, "%s", util_last_error ());
     if (*why) {
         zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
+        coord_alerts_proof_failed (self->alerts, zclock_time (), self->sites.site [slot].name,
+                                   why);
+        s_alerts_flush (self);
         json_t *item = json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
                                   "reason", why);
         if (!item || json_array_append_new (json_object_get (self->entry, "excluded"), item))
@@ -1125,7 +1184,7 @@ s_on_message (self_t *self)
                           msg->round_id, msg->error->message);
             break;
         case COHORT__ENVELOPE__BODY_LAUNCH:
-            s_on_launch (self, identity, msg->launch->study_cfg);
+            s_on_launch (self, identity, msg->launch->study_cfg, user_id);
             break;
         case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
         case COHORT__ENVELOPE__BODY_REPORT_REQUEST: {
@@ -1195,6 +1254,9 @@ coord_actor (zsock_t *pipe, void *args)
         void *which = zpoller_wait (poller, timeout);
         if (which == pipe)
             s_on_pipe (self);
+        else
+        if (which && which == proto_server_refusals (self->server))
+            s_on_refusals (self);
         else
         if (which)
             s_on_message (self);

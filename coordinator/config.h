@@ -34,7 +34,8 @@
 
     Relative paths are taken from the config file's directory. There is no
     key-share entry: the coordinator never holds one, and unknown keys are
-    refused.
+    refused. An `alerts` section beside `coordinator` sets the anomaly
+    detectors and rate limits; it is read by coordinator/alerts.h.
 
     Contents
         coord_config_t          the file, checked

@@ -6,6 +6,7 @@
 #include "util/codec.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "alerts.h"
 #include "grants.h"
 
 #include <czmq.h>
@@ -35,6 +36,7 @@ typedef struct {
     audit_log_t *audit;
     ingest_store_t *ingest;
     ingest_grants_t *grants;          //  the store's grants, for grant requests
+    ingest_alerts_t *alerts;          //  rejection spikes per device
     //  The requests of one group commit and their frames.
     zmsg_t *msgs [S_GROUP_MSGS];
     size_t nmsgs;
@@ -72,6 +74,7 @@ s_server_close (s_server_t *s)
     zsock_destroy (&s->router);
     zactor_destroy (&s->auth);
     ingest_grants_destroy (&s->grants);
+    ingest_alerts_destroy (&s->alerts);
     ingest_store_destroy (&s->ingest);
     audit_log_destroy (&s->audit);
     free (s->frames);
@@ -104,6 +107,11 @@ s_server_open (s_server_t *s, const ingest_config_t *cfg, const char *cert_path)
         goto done;
     s->grants = ingest_grants_open (cfg->store, s->audit);
     if (!s->grants)
+        goto done;
+    s->alerts = ingest_alerts_new (cfg->alert_rejects? cfg->alert_rejects: INGEST_ALERTS_REJECTS,
+                                   cfg->alert_window_s? cfg->alert_window_s
+                                                      : INGEST_ALERTS_WINDOW_S, s->audit);
+    if (!s->alerts)
         goto done;
     s->auth = zactor_new (zauth, NULL);
     if (!s->auth || zstr_sendx (s->auth, "CURVE", cfg->gateways, NULL) || zsock_wait (s->auth)) {
@@ -194,6 +202,9 @@ s_flush (s_server_t *s)
     }
     if (rc)
         zsys_error ("ingest: not committed, gateways will resend: %s", util_last_error ());
+    //  Frames not decided (resend) are skipped by the detector.
+    ingest_alerts_frames (s->alerts, zclock_time (), s->frames, s->lens, s->reasons,
+                          s->nframes);
     size_t at = 0;
     for (size_t i = 0; i < s->nmsgs; i++) {
         size_t n = zmsg_size (s->msgs [i]) - 2;

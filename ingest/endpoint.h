@@ -9,7 +9,8 @@
     handshake and never reaches the store. ZMQ_MAXMSGSIZE is
     INGEST_ENDPOINT_PART_MAX per message part: a larger part drops the
     connection; a frame between INGEST_FRAME_MAX and that limit is answered
-    too_large.
+    too_large. Rejected frames are counted per device, and a spike is an
+    alert in the audit log (ingest/alerts.h).
 
     Wire protocol (gateway DEALER <-> site ROUTER), multipart messages:
 
@@ -70,6 +71,9 @@
     connect, their allowlist, the store and its key, the audit log. */
 typedef struct {
     char *endpoint, *gateways, *store, *storage_key, *audit, *audit_origin;
+    //  Rejection spikes per device (ingest/alerts.h; site.cfg site/alerts):
+    //  0 takes the default.
+    unsigned alert_rejects, alert_window_s;
 } ingest_config_t;
 
 typedef struct _ingest_endpoint_t ingest_endpoint_t;

@@ -70,8 +70,31 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *ope
 static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
-    "dictionary", "min_subset", NULL
+    "dictionary", "min_subset", "alerts", NULL
 };
+
+//  The optional alerts section (ingest/alerts.h): rejection spikes per
+//  device at the ingest endpoint, so it needs an ingest section.
+static int
+s_alerts (const char *path, zconfig_t *site, zconfig_t *section, ingest_config_t *in)
+{
+    for (zconfig_t *c = zconfig_child (section); c; c = zconfig_next (c))
+        if (strcmp (zconfig_name (c), "ingest_rejects") && strcmp (zconfig_name (c), "ingest_window_s"))
+            return util_error (UTIL_EINPUT, "%s: site/alerts/%s: unknown key", path, zconfig_name (c));
+    if (!in)
+        return util_error (UTIL_EINPUT, "%s: site/alerts: watches the ingest endpoint: there is no "
+                           "ingest section", path);
+    double rejects, window;
+    if (s_number (path, site, "alerts/ingest_rejects", 1, 100000, "20", &rejects)
+    ||  s_number (path, site, "alerts/ingest_window_s", 1, 86400, "60", &window))
+        return -1;
+    if (rejects != floor (rejects) || window != floor (window))
+        return util_error (UTIL_EINPUT, "%s: site/alerts: ingest_rejects and ingest_window_s are "
+                           "whole numbers", path);
+    in->alert_rejects = (unsigned) rejects;
+    in->alert_window_s = (unsigned) window;
+    return 0;
+}
 
 site_config_t *
 site_config_load (const char *path)
@@ -197,6 +220,9 @@ site_config_load (const char *path)
     }
     zconfig_t *ingest = zconfig_locate (site, "ingest");
     if (ingest && s_ingest (path, ingest, &self->ingest, &self->open_research))
+        goto done;
+    zconfig_t *alerts = zconfig_locate (site, "alerts");
+    if (alerts && s_alerts (path, site, alerts, self->ingest))
         goto done;
     const char *audit = zconfig_get (site, "audit", NULL);
     const char *origin = zconfig_get (site, "audit_origin", NULL);

@@ -171,14 +171,21 @@ s_stream (void)
                "--json", &status);
     CHECK (!j && status == 1, "the stranger gateway was answered (%d)", status);
     //  The site logs its counts when it stops; the audit log verifies and
-    //  holds the 4 enrollments and 36 rejections.
+    //  holds the 4 enrollments, 36 rejections, and one alert: the revoked
+    //  device's 20 refused frames within a second are a spike
+    //  (ingest/alerts.h, 20 within 60 s by default).
     CHECK (e2e_kill_site (&s_c, 0, false) == 0, "%s", util_last_error ());
     CHECK (e2e_wait_log (&s_c, "site-a", "ingest: accepted 360, bad_tag 5, replay 7", 5000),
            "the site's counts");
     static char out [8192];
     CHECK (s_cohort (out, sizeof out, "audit verify --log sites/site-a.audit.db") == 0,
            "audit verify: %s", out);
-    CHECK (strstr (out, "40 entries"), "audit entries: %s", out);
+    CHECK (strstr (out, "41 entries"), "audit entries: %s", out);
+    CHECK (s_cohort (out, sizeof out, "audit alerts --log sites/site-a.audit.db") == 0,
+           "audit alerts: %s", out);
+    CHECK (strstr (out, "alert.ingest_rejects") && strstr (out, "device:bed-4")
+        && strstr (out, "\"revoked_device\":20") && !strstr (out, "device:bed-1"),
+           "the revoked device's alert: %s", out);
     return 0;
 }
 

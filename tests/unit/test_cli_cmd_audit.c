@@ -246,6 +246,67 @@ test_prove (void **state)
     assert_int_equal (s_run (f, "prove --log missing.db --index 0"), 1);
 }
 
+//  `audit alerts`: only alert.* entries, --since in each form, --json
+//  with the detail as an object, and each bad --since refused.
+static void
+test_alerts (void **state)
+{
+    fixture_t *f = *state;
+    //  The fixture's 12 entries are not alerts: none listed.
+    assert_int_equal (s_run (f, "alerts --log audit.db"), 0);
+    assert_string_equal (f->out, "");
+    assert_int_equal (s_run (f, "append --log audit.db --kind alert.auth_failures"
+                                " --actor key:abc --time-ms 1700000000000"
+                                " --detail '{\"failures\":10,\"key\":\"abc\"}'"), 0);
+    assert_int_equal (s_run (f, "append --log audit.db --kind ratelimit.refused"
+                                " --actor key:abc --time-ms 1700000001000 --detail '{}'"), 0);
+    assert_int_equal (s_run (f, "append --log audit.db --kind alert.differencing"
+                                " --actor key:def --time-ms 1700000060000"
+                                " --detail '{\"column\":\"age\"}'"), 0);
+    assert_int_equal (s_run (f, "alerts --log audit.db"), 0);
+    assert_non_null (strstr (f->out, "2023-11-14T22:13:20.000Z  alert.auth_failures"));
+    assert_non_null (strstr (f->out, "key:abc  {\"failures\":10,\"key\":\"abc\"}"));
+    assert_non_null (strstr (f->out, "alert.differencing"));
+    assert_null (strstr (f->out, "ratelimit"));
+    assert_null (strstr (f->out, "ingest.reject"));
+    //  --since: milliseconds, a UTC time, a span back from now.
+    assert_int_equal (s_run (f, "alerts --log audit.db --since 1700000000001"), 0);
+    assert_null (strstr (f->out, "auth_failures"));
+    assert_non_null (strstr (f->out, "alert.differencing"));
+    assert_int_equal (s_run (f, "alerts --log audit.db --since 2023-11-14T22:14:20Z"), 0);
+    assert_non_null (strstr (f->out, "alert.differencing"));
+    assert_int_equal (s_run (f, "alerts --log audit.db --since 2023-11-14T22:14:21Z"), 0);
+    assert_string_equal (f->out, "");
+    assert_int_equal (s_run (f, "alerts --log audit.db --since 1h"), 0);
+    assert_string_equal (f->out, "");
+    assert_int_equal (s_run (f, "alerts --log audit.db --since 36500d"), 0);
+    assert_non_null (strstr (f->out, "alert.auth_failures"));
+    //  --json: an array, the detail an object.
+    assert_int_equal (s_run (f, "alerts --log audit.db --json"), 0);
+    json_error_t jerr;
+    json_t *j = json_loads (f->out, 0, &jerr);
+    assert_non_null (j);
+    assert_int_equal (json_array_size (j), 2);
+    json_t *first = json_array_get (j, 0);
+    assert_string_equal (json_string_value (json_object_get (first, "kind")),
+                         "alert.auth_failures");
+    assert_int_equal (json_integer_value (json_object_get (first, "index")), 12);
+    assert_int_equal (json_integer_value (json_object_get (
+        json_object_get (first, "detail"), "failures")), 10);
+    json_decref (j);
+    //  Bad input, one line each.
+    static const char *bad [] = { "x", "1y", "-5m", "2027-13-01T00:00:00Z",
+                                  "2027-01-15 08:00:00Z", "2027-01-15T08:00:00" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        assert_int_equal (s_run (f, "alerts --log audit.db --since '%s'", bad [i]), 2);
+        assert_non_null (strstr (f->out, "--since"));
+    }
+    assert_int_equal (s_run (f, "alerts"), 2);
+    assert_int_equal (s_run (f, "alerts --log missing.db"), 1);
+    assert_int_equal (s_run (f, "alerts --help"), 0);
+    assert_non_null (strstr (f->out, "usage: cohort audit alerts"));
+}
+
 int
 main (void)
 {
@@ -253,7 +314,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         T (test_help_and_usage), T (test_keygen), T (test_append_and_checkpoint_errors),
         T (test_verify_good), T (test_tamper_changed_byte), T (test_tamper_removed),
-        T (test_tamper_reordered), T (test_tamper_truncated), T (test_prove),
+        T (test_tamper_reordered), T (test_tamper_truncated), T (test_prove), T (test_alerts),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

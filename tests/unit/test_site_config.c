@@ -171,6 +171,42 @@ test_audit (void **state)
     assert_non_null (strstr (util_last_error (), "the audit log is ingest/audit"));
 }
 
+//  The alerts section (ingest/alerts.h): defaults, values, bad values, and
+//  refused without an ingest section.
+static void
+test_alerts (void **state)
+{
+    (void) state;
+    char text [4096];
+    snprintf (text, sizeof text, "%s%s", s_good, s_ingest);
+    site_config_t *cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_int_equal (cfg->ingest->alert_rejects, 0);        //  0: the endpoint's default
+    site_config_destroy (&cfg);
+    snprintf (text, sizeof text, "%s%s    alerts\n        ingest_rejects = 5\n", s_good, s_ingest);
+    cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_int_equal (cfg->ingest->alert_rejects, 5);
+    assert_int_equal (cfg->ingest->alert_window_s, 60);
+    site_config_destroy (&cfg);
+    static const char *bad [] [2] = {
+        { "ingest_rejects = 0", "alerts/ingest_rejects: '0' is not a number in [1, 100000]" },
+        { "ingest_window_s = 86401", "alerts/ingest_window_s" },
+        { "ingest_window_s = 1.5", "whole numbers" },
+        { "colour = red", "site/alerts/colour: unknown key" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        snprintf (text, sizeof text, "%s%s    alerts\n        %s\n", s_good, s_ingest, bad [i] [0]);
+        assert_null (s_load (text));
+        if (!strstr (util_last_error (), bad [i] [1]))
+            print_error ("%s\n", util_last_error ());
+        assert_non_null (strstr (util_last_error (), bad [i] [1]));
+    }
+    snprintf (text, sizeof text, "%s    alerts\n        ingest_rejects = 5\n", s_good);
+    assert_null (s_load (text));
+    assert_non_null (strstr (util_last_error (), "site/alerts: watches the ingest endpoint"));
+}
+
 static void
 test_ingest_section (void **state)
 {
@@ -337,6 +373,7 @@ main (void)
         cmocka_unit_test (test_good),
         cmocka_unit_test (test_bad),
         cmocka_unit_test (test_audit),
+        cmocka_unit_test (test_alerts),
         cmocka_unit_test (test_ingest_section),
         cmocka_unit_test (test_out_of_memory),
         cmocka_unit_test (test_dictionary_key),
