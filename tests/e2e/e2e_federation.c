@@ -625,6 +625,7 @@ s_rogue (zsock_t *pipe, void *args)
             accept.n_features = n;
             accept.features = features;
             accept.train_records = 100;
+            accept.records_noise_sigma2 = plan.count_sigma2;
             proto_msg_t reply = COHORT__ENVELOPE__INIT;
             reply.study_id = msg->study_id;
             reply.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
