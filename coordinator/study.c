@@ -389,7 +389,7 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
         goto done;
     }
     //  The sites' noisy record counts left with their acceptances: they
-    //  count from here (docs/privacy.md 7.3).
+    //  count from here (docs/privacy.md s.7, "The record count").
     if (s_spend_count (self, &plan))
         goto done;
     self->plan = plan;
@@ -917,6 +917,8 @@ s_model (const coord_study_t *self)
     //  and `cohort predict` maps raw data exactly as the sites did.
     mf->clip = self->plan.off? 0: d->bounds? 1: PROTO_Z_CLIP;
     mf->l2 = d->l2;
+    //  The sites' counts as they sent them: noisy under DP at record level
+    //  (docs/privacy.md 7), the number of sites' 1s under unit = site.
     mf->train_rows = (size_t) self->n_records;
     if (mf->type == MODEL_TYPE_LOGISTIC)
         gsl_vector_memcpy (mf->w, s_released (self));

@@ -58,8 +58,9 @@
     the composed curve the training noise is calibrated against, so the
     whole schedule, count included, stays within the study's epsilon; each
     site charges it to its ledger before the acceptance leaves
-    (docs/privacy.md 7.3). Under unit = site no count is sent, and with
-    privacy off the exact count goes (nothing is private then).
+    (docs/privacy.md s.7, "The record count"). Under unit = site no count
+    is sent, and with privacy off the exact count goes (nothing is private
+    then).
 
     Choosing the schedule (proto_plan_choose): for a target (epsilon,
     delta) and an expected number N of training records, every candidate

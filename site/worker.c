@@ -398,13 +398,14 @@ done:
     return rc;
 }
 
-//  The training-record count a study's acceptance carries (proto/plan.h,
-//  docs/privacy.md 7.3): under unit = site none (1 stands in: site-level DP
-//  covers the dataset's size), with privacy off the exact count (nothing is
-//  private then), else the count plus a discrete Gaussian of the plan's
-//  count_sigma2, charged to the ledger (durably) before it is drawn. The
-//  noisy count is clamped to [1, PROTO_RECORDS_MAX] (post-processing). 0,
-//  or -1 with the decline reason.
+//  The training-record count a study's acceptance carries (proto/plan.h;
+//  docs/privacy.md s.7, "The record count"): under unit = site none (1
+//  stands in: site-level DP covers the dataset's size), with privacy off
+//  the exact count (nothing is private then), else the count plus a
+//  discrete Gaussian of the plan's count_sigma2, charged to the ledger
+//  (durably) before it is drawn. The noisy count is clamped to
+//  [1, PROTO_RECORDS_MAX] (post-processing). 0, or -1 with the decline
+//  reason.
 static int
 s_study_records (site_worker_t *self, uint64_t *records, uint64_t *sigma2)
 {
