@@ -624,7 +624,8 @@ model_dataset_split (const model_dataset_t *ds, double test_fraction, unsigned l
                 tr [n_tr++] = order [r];
     }
     if (n_tr == 0 || n_te == 0) {
-        util_error (UTIL_EINPUT, "split of %zu rows at %g leaves an empty side", ds->n, test_fraction);
+        //  Without the row count: at a site this is a decline reason.
+        util_error (UTIL_EINPUT, "split at %g leaves an empty side (too few rows)", test_fraction);
         goto cleanup;
     }
     qsort (tr, n_tr, sizeof *tr, s_size_cmp);
