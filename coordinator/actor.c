@@ -907,6 +907,19 @@ s_decline (self_t *self, int slot, const char *reason)
         zsys_error ("coordinator: %s", util_last_error ());
 }
 
+//  A study's acceptance carries its record count noised as the study's plan
+//  says (proto/plan.h: the variance is public, from the study text): true
+//  if so. A query's carries none.
+static bool
+s_count_noised (self_t *self, const Cohort__StudyAccept *a)
+{
+    uint64_t sigma2 = 0;
+    if (!coord_study_is_query (self->study)
+    &&  proto_plan_count_sigma2 (coord_study_def (self->study), &sigma2))
+        return false;
+    return a->records_noise_sigma2 == sigma2;
+}
+
 static void
 s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
@@ -924,6 +937,10 @@ s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
     else
     if (!query && !a->n_features)
         s_decline (self, slot, "accept: a study's acceptance names its features");
+    else
+    if (!s_count_noised (self, a))
+        s_decline (self, slot, "accept: its record count is not noised as the study's plan "
+                   "says (records_noise_sigma2)");
     else
     if (!same)
         s_decline (self, slot, "features: its columns differ from the other sites'");

@@ -301,6 +301,20 @@ s_begin_query (coord_study_t *self, char **sites, size_t n_sites)
     return 0;
 }
 
+//  Adds the acceptances' noisy record counts (plan->count_sigma2) to what
+//  the study has spent. 0, or -1 with the reason.
+static int
+s_spend_count (coord_study_t *self, const proto_plan_t *plan)
+{
+    dp_curve_t *c = proto_plan_count_curve (plan);
+    int rc = !c || dp_curve_add (self->spent, c);
+    dp_curve_destroy (&c);
+    if (!rc && plan->count_sigma2)
+        rc = dp_curve_epsilon (self->spent, self->def->delta, DP_CONVERSION_IMPROVED,
+                               &self->epsilon, NULL);
+    return rc? util_error_context ("accountant"): 0;
+}
+
 int
 coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_records,
                    char **sites, size_t n_sites)
@@ -374,6 +388,10 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
         util_error_context ("optimiser");
         goto done;
     }
+    //  The sites' noisy record counts left with their acceptances: they
+    //  count from here (docs/privacy.md s.7, "The record count").
+    if (s_spend_count (self, &plan))
+        goto done;
     self->plan = plan;
     self->features = names;
     self->p = p;
@@ -899,6 +917,8 @@ s_model (const coord_study_t *self)
     //  and `cohort predict` maps raw data exactly as the sites did.
     mf->clip = self->plan.off? 0: d->bounds? 1: PROTO_Z_CLIP;
     mf->l2 = d->l2;
+    //  The sites' counts as they sent them: noisy under DP at record level
+    //  (docs/privacy.md 7), the number of sites' 1s under unit = site.
     mf->train_rows = (size_t) self->n_records;
     if (mf->type == MODEL_TYPE_LOGISTIC)
         gsl_vector_memcpy (mf->w, s_released (self));
@@ -1002,10 +1022,11 @@ coord_study_report (const coord_study_t *self)
     //  each kind of round's planned epsilon alone (docs/privacy.md s.7).
     if (privacy && !off && self->begun) {
         const proto_plan_t *pl = &self->plan;
-        json_t *parts = json_pack ("{s:f, s:f, s:f}",
+        json_t *parts = json_pack ("{s:f, s:f, s:f, s:f}",
             "statistics", pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_STATS],
             "training", pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_TRAIN],
-            "evaluation", pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_EVAL]);
+            "evaluation", pl->part_epsilon [COHORT__ROUND_KIND__ROUND_KIND_EVAL],
+            "record_count", pl->count_epsilon);
         if (!parts
         ||  json_object_set_new (privacy, "planned_epsilon_by_part", parts)
         ||  json_object_set_new (privacy, "planned_epsilon", json_real (pl->epsilon))

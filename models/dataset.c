@@ -225,12 +225,14 @@ s_listed (const char *name, const char *const *list, size_t n)
     return false;
 }
 
-//  Builds a schema from the spec, taking categorical levels from the data.
+//  Builds a schema from the spec, taking categorical levels from the data
+//  (the rows listed in pick, or every row when pick is NULL).
 static model_schema_t *
-s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
+s_schema_from_data (const model_csv_t *csv, const size_t *pick, size_t n_pick,
+                    const model_load_spec_t *spec)
 {
     const char *file = model_csv_name (csv);
-    size_t rows = model_csv_rows (csv);
+    size_t rows = pick? n_pick: model_csv_rows (csv);
     for (size_t c = 0; c < spec->n_categorical; c++)
         if ((spec->label && strcmp (spec->categorical [c], spec->label) == 0)
         ||  (!spec->features? model_csv_find (csv, spec->categorical [c]) < 0
@@ -257,7 +259,8 @@ s_schema_from_data (const model_csv_t *csv, const model_load_spec_t *spec)
         }
         size_t n_levels = 0;
         if (s_listed (name, spec->categorical, spec->n_categorical))
-            for (size_t i = 0; i < rows; i++) {
+            for (size_t r = 0; r < rows; r++) {
+                size_t i = pick? pick [r]: r;
                 const char *v = model_csv_cell (csv, i, (size_t) j);
                 if (model_is_missing (v))
                     continue;
@@ -295,6 +298,8 @@ s_label (const model_csv_t *csv, const model_load_spec_t *spec, size_t i, size_t
     const char *v = model_csv_cell (csv, i, j);
     const char *file = model_csv_name (csv);
     size_t line = model_csv_line (csv, i, j), col = model_csv_column (csv, i, j);
+    //  The messages say where, never what the cell holds: they can leave a
+    //  site (a decline reason), and a cell is a patient's value.
     if (model_is_missing (v))
         return util_error (UTIL_EINPUT, "%s:%zu:%zu: missing label in column '%s'",
                            file, line, col, spec->label);
@@ -305,21 +310,24 @@ s_label (const model_csv_t *csv, const model_load_spec_t *spec, size_t i, size_t
         if (strcmp (v, spec->negative) == 0)
             *out = 0;
         else
-            return util_error (UTIL_EINPUT, "%s:%zu:%zu: label '%s' is neither '%s' nor '%s'",
-                               file, line, col, v, spec->positive, spec->negative);
+            return util_error (UTIL_EINPUT, "%s:%zu:%zu: the label in column '%s' is neither "
+                               "'%s' nor '%s'", file, line, col, spec->label, spec->positive,
+                               spec->negative);
         return 0;
     }
     double x;
     if (model_parse_number (v, &x) || (x != 0 && x != 1))
-        return util_error (UTIL_EINPUT, "%s:%zu:%zu: label '%s' in column '%s' is not 0 or 1",
-                           file, line, col, v, spec->label);
+        return util_error (UTIL_EINPUT, "%s:%zu:%zu: the label in column '%s' is not 0 or 1",
+                           file, line, col, spec->label);
     *out = x;
     return 0;
 }
 
-//  Fills row i of X from the table. Returns 0 or -1.
+//  Fills row r of X from table row i. Returns 0 or -1. The messages (an
+//  error, a row's problem) name the file, line, column and feature, never
+//  the cell's text (STYLE rule 15).
 static int
-s_row (model_dataset_t *ds, const model_csv_t *csv, const long *col_of, size_t i)
+s_row (model_dataset_t *ds, const model_csv_t *csv, const long *col_of, size_t r, size_t i)
 {
     const model_schema_t *schema = ds->schema;
     const char *file = model_csv_name (csv);
@@ -331,34 +339,35 @@ s_row (model_dataset_t *ds, const model_csv_t *csv, const long *col_of, size_t i
         size_t width = f->n_levels? f->n_levels: 1;
         if (model_is_missing (v)) {
             for (size_t l = 0; l < width; l++)
-                gsl_matrix_set (ds->X, i, c + l, NAN);
+                gsl_matrix_set (ds->X, r, c + l, NAN);
         }
         else
         if (f->n_levels) {
             size_t hit = f->n_levels;
             for (size_t l = 0; l < f->n_levels; l++) {
                 bool is = strcmp (f->levels [l], v) == 0;
-                gsl_matrix_set (ds->X, i, c + l, is? 1.0: 0.0);
+                gsl_matrix_set (ds->X, r, c + l, is? 1.0: 0.0);
                 if (is)
                     hit = l;
             }
             if (hit == f->n_levels) {
                 for (size_t l = 0; l < width; l++)
-                    gsl_matrix_set (ds->X, i, c + l, NAN);
-                if (!ds->problem [i]
-                &&  !(ds->problem [i] = util_asprintf ("%s:%zu:%zu: unknown category '%s' in column '%s'",
-                                                       file, model_csv_line (csv, i, j),
-                                                       model_csv_column (csv, i, j), v, f->name)))
+                    gsl_matrix_set (ds->X, r, c + l, NAN);
+                if (!ds->problem [r]
+                &&  !(ds->problem [r] = util_asprintf ("%s:%zu:%zu: column '%s': not one of "
+                                                       "its categories", file,
+                                                       model_csv_line (csv, i, j),
+                                                       model_csv_column (csv, i, j), f->name)))
                     return util_error_context ("%s:%zu", file, model_csv_line (csv, i, j));
             }
         }
         else {
             double x;
             if (model_parse_number (v, &x))
-                return util_error (UTIL_EINPUT, "%s:%zu:%zu: '%s' in column '%s' is not a number",
+                return util_error (UTIL_EINPUT, "%s:%zu:%zu: column '%s': not a number",
                                    file, model_csv_line (csv, i, j),
-                                   model_csv_column (csv, i, j), v, f->name);
-            gsl_matrix_set (ds->X, i, c, x);
+                                   model_csv_column (csv, i, j), f->name);
+            gsl_matrix_set (ds->X, r, c, x);
         }
         c += width;
     }
@@ -369,9 +378,20 @@ int
 model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
                     const model_load_spec_t *spec, const model_schema_t *schema)
 {
+    return model_dataset_load_rows (out, csv, NULL, 0, spec, schema);
+}
+
+int
+model_dataset_load_rows (model_dataset_t **out, const model_csv_t *csv, const size_t *pick,
+                         size_t n_pick, const model_load_spec_t *spec,
+                         const model_schema_t *schema)
+{
     *out = NULL;
     const char *file = model_csv_name (csv);
-    size_t rows = model_csv_rows (csv);
+    size_t rows = pick? n_pick: model_csv_rows (csv);
+    for (size_t k = 0; pick && k < n_pick; k++)
+        if (pick [k] >= model_csv_rows (csv))
+            return util_error (UTIL_EINPUT, "%s: a listed row is past the table's end", file);
     if ((spec->positive == NULL) != (spec->negative == NULL))
         return util_error (UTIL_EINPUT, "%s: give both label values or neither", file);
     if (spec->positive && strcmp (spec->positive, spec->negative) == 0)
@@ -383,10 +403,11 @@ model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
             return util_error (UTIL_EINPUT, "%s:1:1: no label column '%s' in the header", file, spec->label);
     }
     if (rows == 0)
-        return util_error (UTIL_EINPUT, "%s:2:1: no data rows after the header", file);
+        return util_error (UTIL_EINPUT, pick? "%s: no data rows listed"
+                                            : "%s:2:1: no data rows after the header", file);
     model_schema_t *own = NULL;
     if (!schema) {
-        own = s_schema_from_data (csv, spec);
+        own = s_schema_from_data (csv, pick, n_pick, spec);
         if (!own)
             return -1;
         schema = own;
@@ -413,15 +434,16 @@ model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
     ds = s_dataset_new (schema, rows, spec->label != NULL);
     if (!ds)
         goto cleanup;
-    for (size_t i = 0; i < rows; i++) {
-        ds->lines [i] = model_csv_line (csv, i, 0);
-        if (s_row (ds, csv, col_of, i))
+    for (size_t r = 0; r < rows; r++) {
+        size_t i = pick? pick [r]: r;
+        ds->lines [r] = model_csv_line (csv, i, 0);
+        if (s_row (ds, csv, col_of, r, i))
             goto cleanup;
         if (spec->label) {
             double y = 0;
             if (s_label (csv, spec, i, (size_t) label_col, &y))
                 goto cleanup;
-            gsl_vector_set (ds->y, i, y);
+            gsl_vector_set (ds->y, r, y);
         }
     }
     *out = ds;
@@ -602,7 +624,8 @@ model_dataset_split (const model_dataset_t *ds, double test_fraction, unsigned l
                 tr [n_tr++] = order [r];
     }
     if (n_tr == 0 || n_te == 0) {
-        util_error (UTIL_EINPUT, "split of %zu rows at %g leaves an empty side", ds->n, test_fraction);
+        //  Without the row count: at a site this is a decline reason.
+        util_error (UTIL_EINPUT, "split at %g leaves an empty side (too few rows)", test_fraction);
         goto cleanup;
     }
     qsort (tr, n_tr, sizeof *tr, s_size_cmp);

@@ -22,6 +22,7 @@
         model_dataset_t                     X, y, source lines, row problems
         model_load_spec_t                   label, classes, features to load
         model_dataset_load                  a dataset from a CSV table
+        model_dataset_load_rows             ... from the listed rows only
         model_dataset_subset                the rows listed
         model_dataset_destroy               frees a dataset
         model_dataset_column_stats          per-column mean and std
@@ -110,10 +111,24 @@ void model_schema_destroy (model_schema_t **schema_p);
     line:column and reason): a missing label or feature column, the label
     used as a feature, a non-numeric value, a missing or invalid label, a
     categorical name that is not a feature, too many levels, no data rows.
+    An error or a row's problem names the file, line, column and feature,
+    never the cell's text: it may leave a site as a decline reason (the
+    line and column are enough for the site's operator to find the cell).
     On success *out is new and owned by the caller. */
 int model_dataset_load (model_dataset_t **out, const model_csv_t *csv,
                         const model_load_spec_t *spec,
                         const model_schema_t *schema) MODEL_WUR;
+
+/*  model_dataset_load over the table rows listed in pick (n_pick of them,
+    each below model_csv_rows, in the order given); pick NULL is every row.
+    The rows not listed are never parsed: a site lists its consenting
+    patients' rows (ingest/cohort.h), so no other row's value is read, and
+    none can fail the load. Row r of the dataset is table row pick [r];
+    its `lines` entry is that row's source line. -1 if a listed row is past
+    the table or none is listed. */
+int model_dataset_load_rows (model_dataset_t **out, const model_csv_t *csv, const size_t *pick,
+                             size_t n_pick, const model_load_spec_t *spec,
+                             const model_schema_t *schema) MODEL_WUR;
 
 void model_dataset_destroy (model_dataset_t **ds_p);
 

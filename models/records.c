@@ -27,11 +27,13 @@ model_records_read (const model_csv_t *csv, const model_dict_t *dict, const size
     size_t rows = pick? n_pick: model_csv_rows (csv), vars = model_dict_size (dict);
     for (size_t k = 0; pick && k < n_pick; k++)
         if (pick [k] >= model_csv_rows (csv))
-            return util_error_null (UTIL_EINPUT, "%s: row %zu of %zu", model_csv_name (csv),
-                                    pick [k], model_csv_rows (csv));
+            return util_error_null (UTIL_EINPUT, "%s: a listed row is past the table's end",
+                                    model_csv_name (csv));
+    //  Neither message holds a count of the data's rows, nor a cell: both
+    //  can leave a site as a decline reason.
     if (rows > max_rows)
-        return util_error_null (UTIL_ELIMIT, "%s: %zu rows, more than the %zu allowed",
-                                model_csv_name (csv), rows, max_rows);
+        return util_error_null (UTIL_ELIMIT, "%s: more rows than the %zu allowed",
+                                model_csv_name (csv), max_rows);
     long *column = NULL;
     model_records_t *self = util_calloc (1, sizeof *self);
     if (!self

@@ -287,8 +287,8 @@ s_put (const proto_release_t *self, int64_t *acc, size_t e, double v, double bou
 {
     if (self->off) {
         if (!(fabs (v) < PROTO_FIT_OFF_RANGE))
-            return util_error (UTIL_ELIMIT, "fit: a record's contribution (%g) is past the "
-                               "fixed-point range: the fit diverged", v);
+            return util_error (UTIL_ELIMIT, "fit: a record's contribution is past the "
+                               "fixed-point range: the fit diverged");
         int64_t x = (int64_t) llround (ldexp (v, PROTO_FIT_OFF_FRAC));
         int64_t mask = ((int64_t) 1 << PROTO_RELEASE_LIMB_BITS) - 1;
         acc [3 * e] += x >> (2 * PROTO_RELEASE_LIMB_BITS);

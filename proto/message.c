@@ -4,10 +4,12 @@
 #include "util/error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 //  Bounded text: at most max bytes, no control characters except (when
 //  multiline) newline, carriage return and tab.
@@ -188,6 +190,8 @@ proto_validate (const proto_msg_t *m)
                                    "count");
             if (a->train_records > PROTO_RECORDS_MAX)
                 return util_error (UTIL_EINPUT, "accept: record counts out of range");
+            if (a->records_noise_sigma2 > PROTO_SIGMA2_MAX)
+                return util_error (UTIL_EINPUT, "accept: records_noise_sigma2 out of range");
             return 0;
         }
         case COHORT__ENVELOPE__BODY_DECLINE:
@@ -326,6 +330,35 @@ proto_free (proto_msg_t **msg_p)
     }
 }
 
+//  COHORT_WIRE_TRACE (proto/message.h): appends one record of `len` bytes
+//  to the trace file, if one is set. A debugging hook: failures are logged
+//  once per process and never stop the message.
+static void
+s_trace (const char *way, const uint8_t *data, size_t len)
+{
+    const char *path = getenv ("COHORT_WIRE_TRACE");
+    if (!path || !*path)
+        return;
+    static bool warned = false;
+    char head [64];
+    int n = snprintf (head, sizeof head, "cohort-wire %s %zu\n", way, len);
+    size_t size = (size_t) n + len + 1;
+    uint8_t *record = util_malloc (size);
+    int fd = record? open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600): -1;
+    if (record) {
+        memcpy (record, head, (size_t) n);
+        memcpy (record + n, data, len);
+        record [size - 1] = '\n';
+    }
+    if ((fd < 0 || write (fd, record, size) != (ssize_t) size)
+    &&  !__atomic_exchange_n (&warned, true, __ATOMIC_RELAXED))
+        zsys_warning ("COHORT_WIRE_TRACE %s: cannot append: %s", path,
+                      record? strerror (errno): "out of memory");
+    if (fd >= 0)
+        close (fd);
+    free (record);
+}
+
 int
 proto_send (zsock_t *sock, zframe_t *identity, const proto_msg_t *msg)
 {
@@ -333,6 +366,7 @@ proto_send (zsock_t *sock, zframe_t *identity, const proto_msg_t *msg)
     size_t len;
     if (proto_encode (msg, &buf, &len))
         return -1;
+    s_trace ("send", buf, len);
     zmsg_t *zmsg = zmsg_new ();
     if (identity)
         zmsg_append (zmsg, &(zframe_t *) { zframe_dup (identity) });
@@ -375,6 +409,7 @@ proto_recv_user (zsock_t *sock, zframe_t **identity, char *user_id, size_t size)
         util_error (UTIL_EINPUT, "message: %zu frames, expected 1", zmsg_size (zmsg));
     else {
         zframe_t *frame = zmsg_first (zmsg);
+        s_trace ("recv", zframe_data (frame), zframe_size (frame));
         msg = proto_decode (zframe_data (frame), zframe_size (frame));
         const char *user = user_id? zframe_meta (frame, "User-Id"): NULL;
         if (user && size)

@@ -21,6 +21,16 @@
         proto_recv, proto_recv_user receives one (and its CURVE key)
         proto_body_name, proto_kind_name    names for logs
 
+    Debugging the wire: with the environment variable COHORT_WIRE_TRACE set
+    to a file, proto_send and proto_recv append every encoded message they
+    send or receive (before CURVE encryption, after its decryption) to that
+    file, one record each: the line "cohort-wire send|recv <bytes>\n", the
+    encoded bytes, then "\n". One write per record on an O_APPEND file, so
+    several processes may share one trace. It is off unless set; a trace
+    that cannot be written is logged once and the message goes anyway. The
+    marker test (tests/e2e/e2e_leak.c) reads it to check that nothing from
+    a site's data is on the wire.
+
     A message from proto_decode or proto_recv is the caller's (proto_free,
     NULL-safe; only for decoded messages, not for one built with the __INIT
     macros), as are proto_encode's buffer (free) and a received identity
@@ -49,6 +59,7 @@
 #define PROTO_PARAM_ABS_MAX  1e12                 //  |parameter| bound
 #define PROTO_DEADLINE_MAX   86400000ULL          //  one day, in ms
 #define PROTO_RECORDS_MAX    ((uint64_t) 1 << 40)
+#define PROTO_SIGMA2_MAX     ((uint64_t) 1 << 40)  //  a noise variance (DP_RATIONAL_MAX)
 #define PROTO_BUDGETS_MAX    64                   //  datasets in a site's hello
 #define PROTO_TOTP_SESSION_LEN 64                 //  hex digits of an analyst's TOTP session
 

@@ -51,10 +51,22 @@ s_curve (const proto_plan_t *plan, Cohort__RoundKind kind, uint64_t rounds, bool
     return curve;
 }
 
+dp_curve_t *
+proto_plan_count_curve (const proto_plan_t *plan)
+{
+    dp_curve_t *curve = dp_curve_new_default ();
+    if (curve && plan->count_sigma2
+    &&  dp_curve_add_gaussian (curve, 1, sqrt ((double) plan->count_sigma2))) {
+        util_error_context ("plan: accountant");
+        dp_curve_destroy (&curve);
+    }
+    return curve;
+}
+
 static dp_curve_t *
 s_total (const proto_plan_t *plan, bool ledger)
 {
-    dp_curve_t *total = dp_curve_new_default ();
+    dp_curve_t *total = proto_plan_count_curve (plan);
     for (int kind = 1; total && kind < PROTO_KINDS; kind++) {
         dp_curve_t *c = s_curve (plan, (Cohort__RoundKind) kind, plan->kind [kind].rounds, ledger);
         if (!c || dp_curve_add (total, c))
@@ -98,6 +110,25 @@ s_epsilon (const proto_plan_t *plan, double delta, double *epsilon)
     int rc = dp_curve_epsilon (total, delta, DP_CONVERSION_IMPROVED, epsilon, NULL);
     dp_curve_destroy (&total);
     return rc? util_error_context ("plan: accountant"): 0;
+}
+
+int
+proto_plan_count_sigma2 (const proto_study_t *s, uint64_t *sigma2)
+{
+    *sigma2 = 0;
+    if (s->privacy_off || s->unit != PROTO_UNIT_RECORD)
+        return 0;
+    //  rho(epsilon, delta) as in proto_plan_make. The count has sensitivity
+    //  1 and is sent by one site alone, so all of its variance is that
+    //  site's: rho_count = 1 / (2 sigma^2).
+    double L = log (1 / s->delta);
+    double r = sqrt (L + s->epsilon) - sqrt (L);
+    double v = ceil (1 / (2 * PROTO_COUNT_SHARE * r * r));
+    if (!(v >= 1 && v <= (double) DP_RATIONAL_MAX))
+        return util_error (UTIL_EINPUT, "plan: the record count's noise variance %.3g passes "
+                           "the sampler's range 2^40 (raise epsilon)", v);
+    *sigma2 = (uint64_t) v;
+    return 0;
 }
 
 int
@@ -149,6 +180,8 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
         return util_error (UTIL_EINPUT, "plan: privacy/eval_share %g is outside [%g, %g]", share,
                            PROTO_EVAL_SHARE_MIN, PROTO_EVAL_SHARE_MAX);
     double rho_eval = share * rho / (double) eval->rounds;
+    if (proto_plan_count_sigma2 (s, &plan->count_sigma2))
+        return -1;
     if ((stats->rounds && s_local (stats->l2 / sqrt (2 * rho_stats), t, &stats->local_sigma2))
     ||  s_local (eval->l2 / sqrt (2 * rho_eval), t, &eval->local_sigma2))
         return -1;
@@ -185,6 +218,14 @@ proto_plan_make (proto_plan_t *plan, const proto_study_t *s, size_t p, unsigned 
     plan->noise_multiplier = sqrt ((double) train->local_sigma2 * t) / train->l2;
     plan->epsilon = eps;
     plan->delta = s->delta;
+    if (plan->count_sigma2) {
+        dp_curve_t *c = proto_plan_count_curve (plan);
+        int rc = c? dp_curve_epsilon (c, s->delta, DP_CONVERSION_IMPROVED,
+                                      &plan->count_epsilon, NULL): -1;
+        dp_curve_destroy (&c);
+        if (rc)
+            return util_error_context ("plan: accountant");
+    }
     for (int kind = 1; kind < PROTO_KINDS; kind++) {
         if (!plan->kind [kind].rounds)
             continue;

@@ -49,6 +49,19 @@
     target epsilon. Every record is counted in every kind (composition over
     all of them), which is conservative.
 
+    The record count (record level, privacy on): each site's acceptance
+    carries its number of training records plus a discrete Gaussian of
+    variance count_sigma2 (sent in clear by that site alone, so the whole
+    variance is its own, not sigma^2 / t), L2 sensitivity 1: the
+    coordinator's N for the gradient scale and the prior. It gets
+    PROTO_COUNT_SHARE of the zCDP budget rho(epsilon, delta) and is part of
+    the composed curve the training noise is calibrated against, so the
+    whole schedule, count included, stays within the study's epsilon; each
+    site charges it to its ledger before the acceptance leaves
+    (docs/privacy.md s.7, "The record count"). Under unit = site no count
+    is sent, and with privacy off the exact count goes (nothing is private
+    then).
+
     Choosing the schedule (proto_plan_choose): for a target (epsilon,
     delta) and an expected number N of training records, every candidate
     sampling rate q in PROTO_CHOOSE_RATES (with q N at least
@@ -80,6 +93,8 @@
         proto_plan_curve, proto_plan_total  the RDP the study spends
         proto_plan_ledger_curve, proto_plan_ledger_total
                                     what a site's ledger is charged
+        proto_plan_count_sigma2, proto_plan_count_curve
+                                    the noisy record count: its noise, its RDP
         proto_z                     a value standardised as the sites use it
 
     A plan is a plain value. The curves returned are the caller's
@@ -104,6 +119,7 @@
 #define PROTO_KINDS        6                //  indexed by Cohort__RoundKind
 #define PROTO_Z_CLIP       4.0              //  |standardised value| bound under DP
 #define PROTO_SITE_MASS    1024             //  unit = site: mass M of each histogram
+#define PROTO_COUNT_SHARE  0.02             //  of rho: the noisy record count
 
 typedef struct {
     uint64_t rounds;            //  planned rounds of this kind
@@ -126,6 +142,11 @@ typedef struct {
     //  not run, and when off); their sum is above epsilon (composition
     //  is sublinear in RDP).
     double part_epsilon [PROTO_KINDS];
+    //  The acceptance's noisy record count: each site's discrete Gaussian
+    //  variance (0: no noise; the count is exact with privacy off and not
+    //  sent under unit = site), and its epsilon alone at delta.
+    uint64_t count_sigma2;
+    double count_epsilon;
 } proto_plan_t;
 
 #define PROTO_CHOOSE_RATES      { 1, 0.5, 0.25, 0.1, 0.05, 0.02, 0.01 }
@@ -183,8 +204,21 @@ int proto_plan_choose (proto_plan_choice_t *choice, const proto_study_t *study,
 dp_curve_t *proto_plan_curve (const proto_plan_t *plan, Cohort__RoundKind kind,
                               uint64_t rounds);
 
-/*  The curve of the whole planned schedule. NULL on error. */
+/*  The curve of the whole planned schedule, the noisy record count
+    included. NULL on error. */
 dp_curve_t *proto_plan_total (const proto_plan_t *plan);
+
+/*  The variance count_sigma2 of the acceptance's noisy record count for
+    study s (0 when privacy is off or unit = site): what proto_plan_make
+    sets, without the rest of the plan, for the coordinator to check each
+    acceptance against. 0, or -1 if it passes the sampler's range. */
+int proto_plan_count_sigma2 (const proto_study_t *s, uint64_t *sigma2) PROTO_WUR;
+
+/*  The curve of the acceptance's noisy record count (a discrete Gaussian
+    of variance count_sigma2, L2 sensitivity 1, at record level and for a
+    site's ledger alike); a zero curve when the plan has none. NULL on
+    error. */
+dp_curve_t *proto_plan_count_curve (const proto_plan_t *plan);
 
 /*  A standardised value as the sites train and evaluate on it: missing
     values become 0 (the global mean); under DP the value is clamped to
@@ -213,7 +247,9 @@ proto_z (double x, double mean, double std, bool clamp)
     for the clipped delta (two vectors within l2 of 0), and sqrt 2 l2 for
     the normalised histograms (two nonnegative vectors of norm <= l2 are
     within sqrt 2 l2). The ledger curves use those bounds, so a site-level
-    study never under-charges the records' budget. NULL on error. */
+    study never under-charges the records' budget. The ledger total
+    includes the noisy record count (proto_plan_count_curve). NULL on
+    error. */
 dp_curve_t *proto_plan_ledger_curve (const proto_plan_t *plan, Cohort__RoundKind kind,
                                      uint64_t rounds);
 dp_curve_t *proto_plan_ledger_total (const proto_plan_t *plan);

@@ -103,6 +103,18 @@ s_clamp (model_dataset_t *ds, const model_dict_t *dict)
     }
 }
 
+//  The consenting rows of `csv` (every row for a dataset without a
+//  patient_column) into *rows: ingest/cohort.h. 0 or -1 with the reason.
+static int
+s_consenting (const model_csv_t *csv, const site_dataset_t *ds, const proto_study_t *study,
+              int64_t now, size_t **rows, size_t *n)
+{
+    ingest_cohort_source_t src = { .name = ds->name, .patient_column = ds->patient_column,
+                                   .grant_store = ds->grant_store, .grant_site = ds->grant_site,
+                                   .open_research = ds->open_research };
+    return ingest_cohort_rows (csv, &src, study, now, rows, n);
+}
+
 int
 site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t *study,
                 const model_dict_t *dict)
@@ -111,6 +123,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     model_csv_t *csv = NULL, *test_csv = NULL;
     model_dataset_t *all = NULL;
     model_schema_t *schema = NULL;
+    size_t *rows = NULL, n_rows = 0;
     site_data_t *self = util_calloc (1, sizeof *self);
     int rc = -1;
     if (!self) {
@@ -130,25 +143,25 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     };
     if (dict && !(schema = s_dictionary_schema (study, dict)))
         goto done;
-    if (model_dataset_load (&all, csv, &spec, schema)) {
+    //  Consent first: only the rows of consenting patients are parsed into
+    //  the training arrays; no other row's value is read, and none can fail
+    //  the load or shape a decline reason.
+    int64_t now = zclock_time ();
+    if (s_consenting (csv, ds, study, now, &rows, &n_rows))
+        goto done;
+    if (model_dataset_load_rows (&all, csv, rows, n_rows, &spec, schema)) {
         util_error_context ("dataset");
         goto done;
     }
-    //  Only the rows of consenting patients (ingest/cohort.h).
-    int64_t now = zclock_time ();
-    ingest_cohort_source_t src = { .name = ds->name, .patient_column = ds->patient_column,
-                                   .grant_store = ds->grant_store, .grant_site = ds->grant_site,
-                                   .open_research = ds->open_research };
-    if (ingest_cohort_filter (&all, csv, &src, study, now))
-        goto done;
     if (ds->test_path) {
+        free (rows);
+        rows = NULL;
         if (model_csv_load (&test_csv, ds->test_path, 0)
-        ||  model_dataset_load (&self->test, test_csv, &spec, all->schema)) {
+        ||  s_consenting (test_csv, ds, study, now, &rows, &n_rows)
+        ||  model_dataset_load_rows (&self->test, test_csv, rows, n_rows, &spec, all->schema)) {
             util_error_context ("test dataset");
             goto done;
         }
-        if (ingest_cohort_filter (&self->test, test_csv, &src, study, now))
-            goto done;
         self->train = all;
         all = NULL;
     }
@@ -176,6 +189,7 @@ site_data_load (site_data_t **out, const site_dataset_t *ds, const proto_study_t
     self->p = self->train->schema->n_cols;
     rc = 0;
 done:
+    free (rows);
     model_schema_destroy (&schema);
     model_csv_destroy (&csv);
     model_csv_destroy (&test_csv);

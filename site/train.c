@@ -56,8 +56,8 @@ s_sums (int64_t *out, const model_dataset_t *ds)
     for (size_t j = 0; j < 2 * p && !rc; j++) {
         double v = ldexp (s [j], PROTO_OFF_BITS);
         if (!(fabs (v) < ldexp (1, PROTO_VALUE_BITS - 2)))
-            rc = util_error (UTIL_ELIMIT, "stats: feature %zu: sum %g too large for the fixed-point range",
-                             j % p, s [j]);
+            rc = util_error (UTIL_ELIMIT, "stats: feature %zu: sum too large for the fixed-point range",
+                             j % p);
         else
             out [j] = (int64_t) llround (v);
     }

@@ -398,6 +398,55 @@ done:
     return rc;
 }
 
+//  The training-record count a study's acceptance carries (proto/plan.h;
+//  docs/privacy.md s.7, "The record count"): under unit = site none (1
+//  stands in: site-level DP covers the dataset's size), with privacy off
+//  the exact count (nothing is private then), else the count plus a
+//  discrete Gaussian of the plan's count_sigma2, charged to the ledger
+//  (durably) before it is drawn. The noisy count is clamped to
+//  [1, PROTO_RECORDS_MAX] (post-processing). 0, or -1 with the decline
+//  reason.
+static int
+s_study_records (site_worker_t *self, uint64_t *records, uint64_t *sigma2)
+{
+    const proto_study_t *study = self->study;
+    uint64_t n = self->data->train->n;
+    *sigma2 = 0;
+    if (study->privacy_off) {
+        *records = n;
+        return 0;
+    }
+    if (study->unit == PROTO_UNIT_SITE || !self->plan.count_sigma2) {
+        *records = 1;
+        return 0;
+    }
+    char label [200];
+    snprintf (label, sizeof label, "study %s record count", self->study_id);
+    dp_curve_t *charge = proto_plan_count_curve (&self->plan);
+    int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
+                                       charge, label): -1;
+    dp_curve_destroy (&charge);
+    if (rc)
+        return util_error_context ("budget");
+    self->charged = true;
+    s_audit (self, "budget.charge", json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f}",
+                                               "study", self->study_id, "kind", "record_count",
+                                               "dataset", self->dataset->name, "label", label,
+                                               "noise_sigma2",
+                                               (json_int_t) self->plan.count_sigma2,
+                                               "epsilon", self->plan.count_epsilon));
+    dp_rational_t s2;
+    dp_dgauss_t gauss;
+    int64_t noisy = (int64_t) n;
+    if (dp_rational_set (&s2, self->plan.count_sigma2, 1) || dp_dgauss_init (&gauss, &s2)
+    ||  dp_dgauss_add (&gauss, self->rng, &noisy, 1))
+        return util_error_context ("noise");
+    *records = noisy < 1? 1: (uint64_t) noisy > PROTO_RECORDS_MAX? PROTO_RECORDS_MAX
+                                                                   : (uint64_t) noisy;
+    *sigma2 = self->plan.count_sigma2;
+    return 0;
+}
+
 static int
 s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
 {
@@ -512,20 +561,24 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
     accept.n_features = self->data->p;
     accept.features = site_data_features (self->data);
-    //  Site-level DP protects the site's whole dataset, its size included:
-    //  the count is then not disclosed (1 stands in; the coordinator does
-    //  not use it under unit = site). Record level (and privacy off) send it.
-    accept.train_records = study->unit == PROTO_UNIT_SITE && !study->privacy_off
-                         ? 1: self->data->train->n;
+    //  No exact count leaves under DP (s_study_records).
+    if (s_study_records (self, &accept.train_records, &accept.records_noise_sigma2)) {
+        s_reason (self, reason, sizeof reason, "");
+        s_decline (self, id, reason);
+        s_forget (self);
+        return;
+    }
     proto_msg_t out = COHORT__ENVELOPE__INIT;
     out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
     out.accept = &accept;
     s_send (self, id, 0, &out);
-    s_audit (self, "study.accept", json_pack ("{s:s, s:s, s:s, s:I, s:f}", "study", id,
+    s_audit (self, "study.accept", json_pack ("{s:s, s:s, s:s, s:I, s:I, s:f}", "study", id,
                                               "name", study->name,
                                               "dataset", self->dataset->name,
                                               "train_records",
                                               (json_int_t) self->data->train->n,
+                                              "train_records_sent",
+                                              (json_int_t) accept.train_records,
                                               "planned_epsilon", self->plan.epsilon));
     zsys_info ("site %s: accepted study %s (%s): %zu training rows, %zu test rows, noise "
                "multiplier %.4f, planned epsilon %.4f", self->cfg->name, id, study->name,

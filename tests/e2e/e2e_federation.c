@@ -20,6 +20,9 @@
       budget         a site whose budget is too small declines with the reason
       bad_partial    a site with a corrupted share: its partial decryptions
                      fail their proofs and are excluded
+      exact_count    a site whose acceptance carries an exact record count
+                     (not noised as the plan says) is left out with the
+                     reason; the study completes with the two others
       fedavg         privacy unit = site: plain FedAvg (privacy off) reaches
                      test AUC >= 0.97; a site-level DP study completes within
                      its epsilon; a site whose ledger cannot take the
@@ -560,6 +563,7 @@ typedef struct {
     e2e_t *c;
     volatile bool done;
     bool mute;                      //  contributes, never answers a decryption request
+    bool exact;                     //  its acceptance carries an exact record count
 } rogue_args_t;
 
 static void
@@ -625,6 +629,7 @@ s_rogue (zsock_t *pipe, void *args)
             accept.n_features = n;
             accept.features = features;
             accept.train_records = 100;
+            accept.records_noise_sigma2 = a->exact? 0: plan.count_sigma2;
             proto_msg_t reply = COHORT__ENVELOPE__INIT;
             reply.study_id = msg->study_id;
             reply.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
@@ -729,16 +734,17 @@ done:
 }
 
 //  Starts the consortium with site-c played by a rogue (s_rogue; `mute`:
-//  it never answers a decryption request), runs a 3-step study and checks
-//  it completed. *report: the report.
+//  it never answers a decryption request; `exact`: its acceptance carries
+//  an exact record count), runs a 3-step study and checks it completed.
+//  *report: the report.
 static int
-s_with_rogue (e2e_t *c, bool mute, json_t **report)
+s_with_rogue (e2e_t *c, bool mute, bool exact, json_t **report)
 {
     c->skip [2] = true;             //  not started as a real site
     if (e2e_start_all (c))
         return -1;
     c->skip [2] = false;
-    rogue_args_t args = { c, false, mute };
+    rogue_args_t args = { c, false, mute, exact };
     zactor_t *rogue = zactor_new (s_rogue, &args);
     CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
            "the rogue did not connect");
@@ -756,7 +762,7 @@ static int
 s_late_dup (e2e_t *c)
 {
     json_t *report;
-    if (s_with_rogue (c, false, &report))
+    if (s_with_rogue (c, false, false, &report))
         return -1;
     size_t i, k, late = 0, dup = 0;
     json_t *round, *r;
@@ -780,7 +786,7 @@ static int
 s_mute (e2e_t *c)
 {
     json_t *report;
-    if (s_with_rogue (c, true, &report))
+    if (s_with_rogue (c, true, false, &report))
         return -1;
     size_t i;
     json_t *round;
@@ -790,6 +796,32 @@ s_mute (e2e_t *c)
                (long long) json_integer_value (json_object_get (round, "sites_contributed")));
     CHECK (e2e_wait_log (c, "coordinator", "more sites for partial decryptions", 1000),
            "the coordinator never asked more sites");
+    json_decref (report);
+    return 0;
+}
+
+//  No exact count leaves a site under DP: an acceptance whose record count
+//  is not noised as the study's plan says (records_noise_sigma2 0 at record
+//  level) leaves that site out with the reason, and the study completes
+//  with the two honest sites.
+static int
+s_exact_count (e2e_t *c)
+{
+    json_t *report;
+    if (s_with_rogue (c, false, true, &report))
+        return -1;
+    json_t *declined = json_object_get (json_object_get (report, "study"), "declined");
+    const char *who = json_string_value (json_object_get (json_array_get (declined, 0), "site"));
+    const char *why = json_string_value (json_object_get (json_array_get (declined, 0),
+                                                          "reason"));
+    CHECK (json_array_size (declined) == 1 && who && !strcmp (who, "site-c"), "declined: %s",
+           who? who: "none");
+    CHECK (why && strstr (why, "record count is not noised"), "reason: %s", why? why: "?");
+    size_t i;
+    json_t *round;
+    json_array_foreach (json_object_get (report, "rounds"), i, round)
+        CHECK (json_integer_value (json_object_get (round, "sites_contributed")) == 2,
+               "round %zu: not the two honest sites", i + 1);
     json_decref (report);
     return 0;
 }
@@ -997,6 +1029,7 @@ main (int argc, char **argv)
         { "quorum", s_quorum, 4000 },
         { "late_dup", s_late_dup, 10000 },
         { "mute", s_mute, 3000 },
+        { "exact_count", s_exact_count, 10000 },
         { "budget", s_budget, 10000 },
         { "bad_partial", s_bad_partial, 10000 },
         { "fedavg", s_fedavg, 10000 },

@@ -33,6 +33,10 @@ test_schedule_and_report (void **state)
     assert_int_equal (coord_study_begin (st, features, 2, 100, sites, 2), 0);
     const proto_plan_t *plan = coord_study_plan (st);
     assert_true (plan->epsilon <= 5 && plan->epsilon > 4);
+    //  The sites' noisy record counts left with their acceptances: spent
+    //  from the start (their epsilon alone), and in the report's parts.
+    assert_true (plan->count_sigma2 > 0 && plan->count_epsilon > 0);
+    assert_true (fabs (coord_study_epsilon (st) - plan->count_epsilon) < 1e-12);
 
     Cohort__RoundKind expect [] = {
         COHORT__ROUND_KIND__ROUND_KIND_STATS, COHORT__ROUND_KIND__ROUND_KIND_TRAIN,
@@ -96,7 +100,8 @@ test_schedule_and_report (void **state)
         }
         coord_study_record (st, (uint32_t) r + 1, kind, entry);
     }
-    assert_true (coord_study_epsilon (st) > 0 && coord_study_epsilon (st) <= 5);
+    //  Every planned round ran: the spend is the plan's, count included.
+    assert_true (fabs (coord_study_epsilon (st) - plan->epsilon) < 1e-9);
     assert_false (coord_study_finished (st));
     coord_study_finish (st, "completed", "all rounds completed");
     assert_true (coord_study_finished (st));
@@ -108,6 +113,8 @@ test_schedule_and_report (void **state)
     json_t *privacy = json_object_get (report, "privacy");
     assert_true (json_is_true (json_object_get (privacy, "private")));
     assert_true (json_is_null (json_object_get (privacy, "stamp")));
+    json_t *parts = json_object_get (privacy, "planned_epsilon_by_part");
+    assert_true (json_real_value (json_object_get (parts, "record_count")) == plan->count_epsilon);
     assert_int_equal (json_array_size (json_object_get (report, "rounds")), 6);
     json_t *model = json_object_get (report, "model");
     assert_true (json_is_object (model));

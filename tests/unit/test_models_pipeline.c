@@ -132,7 +132,7 @@ test_scoring_reports_rows (void **state)
     char *why [4];
     assert_int_equal (model_score (mf, ds, "p.csv", s, why), 2);
     assert_null (why [0]);
-    assert_string_equal (why [1], "p.csv:3:1: unknown category 'w' in column 'c'");
+    assert_string_equal (why [1], "p.csv:3:1: column 'c': not one of its categories");
     assert_string_equal (why [2], "p.csv:4: missing value in column 'a' (the model was "
                                   "trained to drop incomplete rows)");
     assert_null (why [3]);

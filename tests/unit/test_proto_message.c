@@ -312,6 +312,12 @@ test_accept_partial_update (void **state)
     a.train_records = PROTO_RECORDS_MAX + 1;
     s_refused (&msg, "record counts out of range");
     a.train_records = 10;
+    //  The count's noise variance: up to the sampler's 2^40, both sides.
+    a.records_noise_sigma2 = PROTO_SIGMA2_MAX;
+    assert_int_equal (proto_validate (&msg), 0);
+    a.records_noise_sigma2 = PROTO_SIGMA2_MAX + 1;
+    s_refused (&msg, "accept: records_noise_sigma2 out of range");
+    a.records_noise_sigma2 = 0;
     features [1] = "";
     s_refused (&msg, "accept.features[1]: empty");
     //  A query's acceptance: no features, and a count only with privacy

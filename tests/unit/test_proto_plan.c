@@ -78,6 +78,78 @@ test_plan_off (void **state)
     proto_study_destroy (&s);
 }
 
+
+//  The acceptance's noisy record count: PROTO_COUNT_SHARE of rho(epsilon,
+//  delta) as a discrete Gaussian of sensitivity 1 (rho = 1 / (2 sigma^2)),
+//  the same from proto_plan_count_sigma2 and proto_plan_make; its curve is
+//  in the total the training is calibrated against (and in the ledgers'),
+//  so the whole schedule with it still meets the target; none with privacy
+//  off; an epsilon so small that its variance passes 2^40 is refused.
+static void
+test_plan_count (void **state)
+{
+    (void) state;
+    proto_study_t *s = s_study (1, 0.05, 200, 50, "false");
+    proto_plan_t plan;
+    assert_int_equal (proto_plan_make (&plan, s, 30, 2), 0);
+    double L = log (1e5), r = sqrt (L + 1) - sqrt (L);
+    uint64_t want = (uint64_t) ceil (1 / (2 * PROTO_COUNT_SHARE * r * r));
+    assert_int_equal (plan.count_sigma2, want);
+    uint64_t alone = 0;
+    assert_int_equal (proto_plan_count_sigma2 (s, &alone), 0);
+    assert_int_equal (alone, want);
+    //  About 1200 at epsilon 1, delta 1e-5: a standard deviation of ~35
+    //  records at each site.
+    assert_true (want > 1000 && want < 1400);
+    //  Its curve: a Gaussian with rho = 1 / (2 sigma^2).
+    dp_curve_t *count = proto_plan_count_curve (&plan);
+    assert_non_null (count);
+    for (size_t i = 0; i < dp_curve_size (count); i++) {
+        double rho = dp_curve_rdp (count) [i] / dp_curve_orders (count) [i];
+        assert_true (fabs (rho - 1 / (2.0 * (double) want)) < 1e-12);
+    }
+    assert_true (plan.count_epsilon > 0 && plan.count_epsilon < 0.2 * plan.epsilon);
+    //  The total holds it: without it the schedule spends less.
+    dp_curve_t *total = proto_plan_total (&plan), *ledger = proto_plan_ledger_total (&plan);
+    proto_plan_t none = plan;
+    none.count_sigma2 = 0;
+    dp_curve_t *without = proto_plan_total (&none);
+    double with_eps, without_eps, ledger_eps;
+    assert_int_equal (dp_curve_epsilon (total, 1e-5, DP_CONVERSION_IMPROVED, &with_eps, NULL), 0);
+    assert_int_equal (dp_curve_epsilon (without, 1e-5, DP_CONVERSION_IMPROVED, &without_eps,
+                                        NULL), 0);
+    assert_int_equal (dp_curve_epsilon (ledger, 1e-5, DP_CONVERSION_IMPROVED, &ledger_eps, NULL),
+                      0);
+    assert_true (fabs (with_eps - plan.epsilon) < 1e-12 && with_eps <= 1);
+    assert_true (without_eps < with_eps);
+    assert_true (fabs (ledger_eps - with_eps) < 1e-12);
+    printf ("# eps 1: count sigma^2 %llu, its epsilon alone %.4f, the schedule %.4f without it\n",
+            (unsigned long long) want, plan.count_epsilon, without_eps);
+    dp_curve_destroy (&count);
+    dp_curve_destroy (&total);
+    dp_curve_destroy (&ledger);
+    dp_curve_destroy (&without);
+    proto_study_destroy (&s);
+    //  Privacy off: none, and a zero curve.
+    s = s_study (1, 1, 10, 0, "true");
+    assert_int_equal (proto_plan_make (&plan, s, 5, 1), 0);
+    assert_int_equal (plan.count_sigma2, 0);
+    assert_int_equal (proto_plan_count_sigma2 (s, &alone), 0);
+    assert_int_equal (alone, 0);
+    count = proto_plan_count_curve (&plan);
+    assert_non_null (count);
+    for (size_t i = 0; i < dp_curve_size (count); i++)
+        assert_true (dp_curve_rdp (count) [i] == 0);
+    dp_curve_destroy (&count);
+    proto_study_destroy (&s);
+    //  A tiny epsilon: the count's variance passes the sampler's range.
+    s = s_study (1e-6, 1, 1, 0, "false");
+    assert_int_equal (proto_plan_count_sigma2 (s, &alone), -1);
+    assert_non_null (strstr (util_last_error (), "plan: the record count's noise variance"));
+    assert_int_equal (alone, 0);
+    proto_study_destroy (&s);
+}
+
 static void
 test_plan_impossible (void **state)
 {
@@ -218,11 +290,18 @@ test_plan_site (void **state)
         assert_true (dp_curve_rdp (one) [i] == dp_curve_rdp (same) [i]);
     dp_curve_destroy (&one);
     dp_curve_destroy (&same);
-    //  The statistics and evaluations are noisier under unit = site, so the
-    //  training rounds get less budget: a larger noise multiplier.
-    assert_true (sp.noise_multiplier > rp.noise_multiplier);
-    printf ("# site eps 10: z %.4f (record q=1: %.4f), stats sigma^2/t %llu\n",
-            sp.noise_multiplier, rp.noise_multiplier, (unsigned long long) st->local_sigma2);
+    //  Only record level sends a (noisy) record count: its share of the
+    //  budget leaves training a little less, so a noise multiplier a little
+    //  above the site level's (whose statistics and evaluations only differ
+    //  by rounding).
+    assert_int_equal (sp.count_sigma2, 0);
+    assert_true (sp.count_epsilon == 0);
+    assert_true (rp.count_sigma2 > 0 && rp.count_epsilon > 0);
+    assert_true (rp.noise_multiplier > sp.noise_multiplier
+                 && rp.noise_multiplier < 1.05 * sp.noise_multiplier);
+    printf ("# site eps 10: z %.4f (record q=1: %.4f, its count sigma^2 %llu), stats "
+            "sigma^2/t %llu\n", sp.noise_multiplier, rp.noise_multiplier,
+            (unsigned long long) rp.count_sigma2, (unsigned long long) st->local_sigma2);
     proto_study_destroy (&site);
     proto_study_destroy (&record);
 }
@@ -348,6 +427,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_plan_meets_target),
         cmocka_unit_test (test_plan_off),
+        cmocka_unit_test (test_plan_count),
         cmocka_unit_test (test_plan_impossible),
         cmocka_unit_test (test_plan_params),
         cmocka_unit_test (test_plan_site),

@@ -235,7 +235,9 @@ s_offer (const char *study_id, const char *text)
     return s_ask (study_id, 0, &msg);
 }
 
-//  The offer is accepted, with the CSV's features and row count.
+//  The offer is accepted, with the CSV's features and its row count: exact
+//  with privacy off, else noised with the plan's variance (a count of at
+//  least 1).
 static void
 s_accepted (const char *study_id, const char *text)
 {
@@ -244,7 +246,16 @@ s_accepted (const char *study_id, const char *text)
     assert_int_equal (answer->accept->n_features, S_FEATURES);
     assert_string_equal (answer->accept->features [0], "x1");
     assert_string_equal (answer->accept->features [1], "x2");
-    assert_int_equal (answer->accept->train_records, S_ROWS);
+    proto_study_t *study = proto_study_parse (text, "test");
+    assert_non_null (study);
+    uint64_t sigma2 = 0;
+    assert_int_equal (proto_plan_count_sigma2 (study, &sigma2), 0);
+    assert_int_equal (answer->accept->records_noise_sigma2, sigma2);
+    if (study->privacy_off)
+        assert_int_equal (answer->accept->train_records, S_ROWS);
+    else
+        assert_true (sigma2 > 0 && answer->accept->train_records >= 1);
+    proto_study_destroy (&study);
     proto_free (&answer);
 }
 
@@ -908,6 +919,45 @@ test_round_over_budget (void **state)
     s_restart_flow ();
 }
 
+
+//  j) No exact count leaves under DP: a record-level study's acceptance
+//  carries the row count plus a discrete Gaussian of the plan's
+//  count_sigma2 (charged to the ledger, once per acceptance, before it
+//  leaves), so over a few acceptances the counts are not all the exact 6;
+//  with privacy off the exact count goes and nothing is charged.
+static void
+test_accept_count (void **state)
+{
+    (void) state;
+    char text [1024];
+    proto_plan_t plan;
+    s_plan (&plan, s_study (text, sizeof text, "wards", 1, false));
+    assert_true (plan.count_sigma2 > 0);
+    double spent;
+    long before, after;
+    size_t exact = 0;
+    for (int i = 0; i < 8; i++) {
+        s_ledger ("flow", &spent, &before);
+        char id [32];
+        snprintf (id, sizeof id, "count-%d", i);
+        proto_msg_t *answer = s_offer (id, text);
+        assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_ACCEPT);
+        assert_int_equal (answer->accept->records_noise_sigma2, plan.count_sigma2);
+        assert_true (answer->accept->train_records >= 1);
+        exact += answer->accept->train_records == S_ROWS;
+        proto_free (&answer);
+        s_ledger ("flow", &spent, &after);
+        assert_int_equal (after, before + 1);
+    }
+    //  sigma ~ 35: P(one draw is 0) < 0.012.
+    assert_true (exact < 8);
+    s_study (text, sizeof text, "wards", 1, true);
+    s_ledger ("flow", &spent, &before);
+    s_accepted ("count-off", text);
+    s_ledger ("flow", &spent, &after);
+    assert_int_equal (after, before);
+}
+
 int
 main (void)
 {
@@ -923,6 +973,7 @@ main (void)
         cmocka_unit_test (test_round_sampling_rate),
         cmocka_unit_test (test_budget_edge),
         cmocka_unit_test (test_round_over_budget),
+        cmocka_unit_test (test_accept_count),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
