@@ -7,6 +7,7 @@
         audit/key.h         Ed25519 signer and verifier keys (signed-note
                             text form)
         audit/keypair.h     a signer key and its verifier key on disk
+        audit/note.h        C2SP signed notes around any text
         audit/checkpoint.h  signed tree heads in the C2SP signed-note format
         audit/log.h         the durable log: append, head, proofs,
                             checkpoints, verification
