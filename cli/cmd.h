@@ -23,5 +23,6 @@ int cli_cmd_simulate (int argc, char **argv);
 int cli_cmd_report (int argc, char **argv);
 int cli_cmd_query (int argc, char **argv);
 int cli_cmd_budget (int argc, char **argv);
+int cli_cmd_admin  (int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /*  proto/message.c - envelope validation, encoding and socket helpers. */
 #include "message.h"
+#include "rolecert.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -104,6 +105,15 @@ s_check_budgets (const Cohort__Hello *h)
     return 0;
 }
 
+//  A role certificate (proto/rolecert.h) as a request or hello carries it:
+//  text of at most PROTO_ROLECERT_MAX bytes, lines allowed. The coordinator
+//  checks its signature and fields (empty: none sent, it refuses).
+static int
+s_check_role_cert (const char *field, const char *text)
+{
+    return s_check_text (field, text, PROTO_ROLECERT_MAX, 1);
+}
+
 int
 proto_validate (const proto_msg_t *m)
 {
@@ -131,6 +141,8 @@ proto_validate (const proto_msg_t *m)
                 return util_error (UTIL_EINPUT, "hello.name: empty");
             if (!strcmp (h->role, "site") && (h->index < 1 || h->index > 64))
                 return util_error (UTIL_EINPUT, "hello.index: %u outside 1..64", h->index);
+            if (s_check_role_cert ("hello.role_cert", h->role_cert))
+                return -1;
             return s_check_budgets (h);
         }
         case COHORT__ENVELOPE__BODY_OFFER: {
@@ -208,14 +220,18 @@ proto_validate (const proto_msg_t *m)
             return s_check_text ("round_result.detail", r->detail, PROTO_TEXT_MAX, 0);
         }
         case COHORT__ENVELOPE__BODY_HEARTBEAT:
-        case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
-        case COHORT__ENVELOPE__BODY_REPORT_REQUEST:
-        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:
             return 0;
+        case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
+            return s_check_role_cert ("status_request.role_cert", m->status_request->role_cert);
+        case COHORT__ENVELOPE__BODY_REPORT_REQUEST:
+            return s_check_role_cert ("report_request.role_cert", m->report_request->role_cert);
+        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:
+            return s_check_role_cert ("budget_request.role_cert", m->budget_request->role_cert);
         case COHORT__ENVELOPE__BODY_ERROR:
             return s_check_text ("error.message", m->error->message, PROTO_TEXT_MAX, 0);
         case COHORT__ENVELOPE__BODY_LAUNCH:
-            if (s_check_text ("launch.study_cfg", m->launch->study_cfg, PROTO_CFG_MAX, 1))
+            if (s_check_text ("launch.study_cfg", m->launch->study_cfg, PROTO_CFG_MAX, 1)
+            ||  s_check_role_cert ("launch.role_cert", m->launch->role_cert))
                 return -1;
             return *m->launch->study_cfg? 0: util_error (UTIL_EINPUT, "launch.study_cfg: empty");
         case COHORT__ENVELOPE__BODY_REPLY:

@@ -4,6 +4,7 @@
 #include "audit/note.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,51 @@ proto_rolecert_open (const char *text, size_t len, const audit_verifier_t *admin
         proto_rolecert_destroy (&cert);
     }
     return cert;
+}
+
+char *
+proto_rolecert_read (const char *path, const audit_signer_t *signer,
+                     const audit_verifier_t *admin, uint64_t now, proto_rolecert_t **cert)
+{
+    char *text = NULL;
+    size_t len = 0;
+    char *line = NULL;
+    char *want = NULL;
+    proto_rolecert_t *opened = NULL;
+    if (util_file_read (path, PROTO_ROLECERT_MAX, 0, &text, &len))
+        return NULL;
+    if (strlen (text) != len) {
+        util_error (UTIL_EINPUT, "%s: role certificate: a NUL byte in the file", path);
+        goto fail;
+    }
+    if (admin && !(opened = proto_rolecert_open (text, len, admin, now))) {
+        util_error_context ("%s", path);
+        goto fail;
+    }
+    //  The signer line names the key this identity signs with: it must be
+    //  the key it was given.
+    line = audit_signer_verifier_text (signer);
+    want = line? util_asprintf ("\nsigner %s\n", line): NULL;
+    if (!want)
+        goto fail;
+    if (!strstr (text, want)) {
+        util_error (UTIL_EINPUT, "%s: role certificate: its signer is not the key '%s' (a "
+                    "certificate for another identity?)", path, audit_signer_name (signer));
+        goto fail;
+    }
+    free (line);
+    free (want);
+    if (cert)
+        *cert = opened;
+    else
+        proto_rolecert_destroy (&opened);
+    return text;
+fail:
+    free (line);
+    free (want);
+    free (text);
+    proto_rolecert_destroy (&opened);
+    return NULL;
 }
 
 void

@@ -36,6 +36,8 @@
         proto_rolecert_issue        the fields signed by the admin: note text
         proto_rolecert_open         a note checked and parsed
         proto_rolecert_destroy      frees
+        proto_rolecert_read         an identity's certificate file, checked
+                                    against its signing key (and the admin's)
         proto_revocations_t         a revocation list
         proto_revocations_issue     serials and names signed: note text
         proto_revocations_open      a list checked and parsed
@@ -102,6 +104,15 @@ proto_rolecert_t *proto_rolecert_open (const char *text, size_t len, const audit
 
 /*  Frees the certificate and its signer key, sets *self_p NULL. NULL-safe. */
 void proto_rolecert_destroy (proto_rolecert_t **self_p);
+
+/*  Reads the certificate file `path` an identity presents (at most
+    PROTO_ROLECERT_MAX bytes) and checks that its signer line is the
+    verifier of `signer` (the identity's own signing key); with `admin`, also
+    that it opens (proto_rolecert_open at `now`), and then sets *cert (when
+    not NULL) to it. Returns the file's text (the caller frees it), or NULL
+    with "<path>: <what>" (UTIL_EIO when it cannot be read). */
+char *proto_rolecert_read (const char *path, const audit_signer_t *signer,
+                           const audit_verifier_t *admin, uint64_t now, proto_rolecert_t **cert);
 
 /*  Revocation list: a signed note `cohort-revocations/v1`, `consortium
     <name>`, `issued <unix s>`, then lines `revoke <serial> <name>`. */
