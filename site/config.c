@@ -180,8 +180,6 @@ site_config_load (const char *path)
         goto done;
     }
     self->allow_privacy_off = !strcmp (off, "true");
-    if (s_role (path, site, self))
-        goto done;
     const char *dictionary = zconfig_get (site, "dictionary", NULL);
     if (dictionary && !*dictionary) {
         util_error (UTIL_EINPUT, "%s: site/dictionary: is empty", path);
@@ -282,6 +280,9 @@ site_config_load (const char *path)
             goto done;
         }
     }
+    //  Last: the text is checked before any file it names is read.
+    if (s_role (path, site, self))
+        goto done;
     rc = 0;
 done:
     zconfig_destroy (&root);
