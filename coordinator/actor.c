@@ -641,6 +641,14 @@ s_site_cert_ok (self_t *self, zframe_t *identity, const Cohort__Hello *hello, co
     s_role_refused (self, user_id, cert, "hello", why);
     proto_rolecert_destroy (&cert);
     s_send_error (self, identity, "", 0, why);
+    //  A known connection whose certificate no longer holds (revoked,
+    //  expired) is a site no more: its further messages come from no slot.
+    int slot = coord_sites_slot (&self->sites, identity);
+    if (slot >= 0) {
+        zsys_warning ("coordinator: site %s (share %u) dropped: its certificate no longer holds",
+                      self->sites.site [slot].name, self->sites.site [slot].index);
+        zframe_destroy (&self->sites.site [slot].identity);
+    }
     return false;
 }
 

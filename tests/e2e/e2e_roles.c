@@ -15,6 +15,8 @@
                        list again)
       observer         an observer reads a query's status and report but
                        cannot launch
+      revoked_site     a site revoked while connected is dropped at its next
+                       hello and takes no part in the next study
     Every refusal at the coordinator is an audit entry (role.refused) in its
     log, which each scenario counts. Exit 0 on success; on failure (or with
     E2E_KEEP set) the consortium directory is kept.
@@ -280,6 +282,26 @@ s_revoked (e2e_t *c)
 }
 
 static int
+s_revoked_site (e2e_t *c)
+{
+    if (e2e_start_all (c))
+        return -1;
+    static char out [65536];
+    int rc = s_cohort (c, out, sizeof out, "admin revoke site-c --admin-key keys/admin.key "
+                       "--list revocations.note");
+    CHECK (rc == 0, "admin revoke (exit %d): %s", rc, out);
+    //  Sites say hello every 2 s.
+    CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) dropped", 10000),
+           "site-c was not dropped");
+    CHECK (s_refusals (c, "is revoked") >= 1, "no audit entry for site-c's hello");
+    //  Three sites required, two left: the offer fails with the reason.
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 1, 1, 20, false, 3, 0) == 0, "study.cfg");
+    rc = s_cohort (c, out, sizeof out, "study launch study.cfg --wait");
+    CHECK (rc == 1 && strstr (out, "2 of 3 required sites accepted"), "study (exit %d): %s", rc, out);
+    return 0;
+}
+
+static int
 s_observer (e2e_t *c)
 {
     if (e2e_start_all (c))
@@ -334,6 +356,7 @@ main (int argc, char **argv)
         { "squat", s_squat },
         { "revoked", s_revoked },
         { "observer", s_observer },
+        { "revoked_site", s_revoked_site },
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {
         if (strcmp (scenario, scenarios [i].name))
