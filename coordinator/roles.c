@@ -100,6 +100,12 @@ coord_roles_check (coord_roles_t *self, const char *text, const char *user_id)
         util_error_copy (why, sizeof why);
         return util_error_null (UTIL_EREFUSED, "%s", why);
     }
+    //  The admin key is named after its consortium (sim/admin.h).
+    if (strcmp (cert->consortium, audit_verifier_name (self->admin)) != 0) {
+        util_error (UTIL_EREFUSED, "role certificate: '%s' is for consortium '%s', not '%s'",
+                    cert->name, cert->consortium, audit_verifier_name (self->admin));
+        goto refused;
+    }
     if (!user_id || strcmp (cert->curve, user_id) != 0) {
         util_error (UTIL_EREFUSED, "role certificate: '%s' names another CURVE key than the "
                     "connection's", cert->name);

@@ -5,8 +5,9 @@
     and, optionally, its revocation list (revocations). Every hello and
     every analyst request carries the sender's role certificate. It is
     accepted when it opens with the admin's key now (signature, fields,
-    not expired), names the CURVE key the connection authenticated with,
-    and is not on the revocation list; then the role decides:
+    not expired), names the admin key's consortium (the key is named after
+    it) and the CURVE key the connection authenticated with, and is not on
+    the revocation list; then the role decides:
 
         site        joins as a site: only the name and share index it names
         analyst     launches studies and queries; reads status, reports, budgets

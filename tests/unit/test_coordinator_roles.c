@@ -91,6 +91,22 @@ test_check (void **state)
     support_expect_refused (coord_roles_check (roles, old, KEY_A) == NULL, "expired", "expired at");
     assert_int_equal (util_last_code (), UTIL_EREFUSED);
     free (old);
+    //  A certificate the admin signed for another consortium.
+    audit_signer_t *admin = support_role_admin (support_dir_group);
+    audit_signer_t *own = audit_signer_generate ("ana");
+    char *line = audit_signer_verifier_text (own);
+    audit_verifier_t *signer = audit_verifier_parse (line, strlen (line));
+    free (line);
+    audit_signer_destroy (&own);
+    proto_rolecert_t other = { PROTO_ROLE_ANALYST, "elsewhere", "ana", 0, KEY_A, signer, 7,
+                               UINT64_MAX };
+    char *note = signer? proto_rolecert_issue (&other, admin): NULL;
+    assert_non_null (note);
+    support_expect_refused (coord_roles_check (roles, note, KEY_A) == NULL, "consortium",
+                            "'ana' is for consortium 'elsewhere', not 'test-consortium'");
+    free (note);
+    audit_verifier_destroy (&signer);
+    audit_signer_destroy (&admin);
     char *at = strstr (text, "name ana");
     at [5] = 'x';
     support_expect_refused (coord_roles_check (roles, text, KEY_A) == NULL, "tampered",
