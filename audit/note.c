@@ -2,6 +2,7 @@
 #include "note.h"
 #include "audit_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define S_DASH "\xe2\x80\x94 "        //  em dash and a space
@@ -163,10 +164,17 @@ int
 audit_note_open (size_t *text_len, bool *verified, const char *note, size_t len,
                  const audit_verifier_t *const *keys, size_t nkeys)
 {
+    return audit_note_open_max (AUDIT_NOTE_MAX, text_len, verified, note, len, keys, nkeys);
+}
+
+int
+audit_note_open_max (size_t max, size_t *text_len, bool *verified, const char *note, size_t len,
+                     const audit_verifier_t *const *keys, size_t nkeys)
+{
     if (nkeys > AUDIT_NOTE_KEYS_MAX)
         return util_error (UTIL_ELIMIT, "note: more than %d known keys", AUDIT_NOTE_KEYS_MAX);
-    if (len == 0 || len > AUDIT_NOTE_MAX)
-        return util_error (UTIL_EINPUT, "note: size %zu is not within 1..%d bytes", len, AUDIT_NOTE_MAX);
+    if (len == 0 || len > max)
+        return util_error (UTIL_EINPUT, "note: size %zu is not within 1..%zu bytes", len, max);
     if (note [len - 1] != '\n')
         return util_error (UTIL_EINPUT, "note: must end with a newline");
     if (s_check_text (note, len))
@@ -211,4 +219,51 @@ audit_note_open (size_t *text_len, bool *verified, const char *note, size_t len,
     if (verified)
         memcpy (verified, seen, nkeys * sizeof *verified);
     return 0;
+}
+
+//  Checks the text: 1.. lines of printable ASCII, none empty, ending in a
+//  newline. Returns 0 or -1 naming the line.
+static int
+s_text_ok (const char *text, size_t len)
+{
+    if (len == 0 || text [len - 1] != '\n')
+        return util_error (UTIL_EINPUT, "note: text must be non-empty and end with a newline");
+    size_t lineno = 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) text [i];
+        if (c == '\n') {
+            if (i == 0 || text [i - 1] == '\n')
+                return util_error (UTIL_EINPUT, "note line %zu: empty line in the text", lineno);
+            lineno++;
+        }
+        else
+        if (c < 0x20 || c > 0x7e)
+            return util_error (UTIL_EINPUT, "note line %zu: byte 0x%02x is not printable ASCII",
+                               lineno, c);
+    }
+    return 0;
+}
+
+char *
+audit_note_sign (const char *text, size_t len, const audit_signer_t *signer)
+{
+    if (!text || s_text_ok (text, len))
+        return NULL;
+    uint8_t sig [AUDIT_KEY_ID_LEN + AUDIT_SIGNATURE_LEN];
+    memcpy (sig, audit_signer_keyid (signer), AUDIT_KEY_ID_LEN);
+    if (audit_signer_sign (signer, sig + AUDIT_KEY_ID_LEN, text, len))
+        return NULL;
+    char sig64 [UTIL_B64_LEN (sizeof sig)];
+    util_b64_encode (sig64, sig, sizeof sig);
+    //  text, blank line, dash, name, space, signature, newline, NUL
+    size_t cap = len + 1 + S_DASH_LEN + strlen (audit_signer_name (signer)) + 1
+               + strlen (sig64) + 2;
+    char *note = util_malloc (cap);
+    if (!note) {
+        util_error_context ("signing a note");
+        return NULL;
+    }
+    memcpy (note, text, len);
+    snprintf (note + len, cap - len, "\n%s%s %s\n", S_DASH, audit_signer_name (signer), sig64);
+    return note;
 }

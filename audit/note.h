@@ -33,8 +33,11 @@
         AUDIT_NOTE_MAX, AUDIT_NOTE_SIGS_MAX, AUDIT_NOTE_KEYS_MAX
                                                 the limits
         audit_note_open                         checks a note against known keys
+        audit_note_open_max                     ... with the caller's size limit
+        audit_note_sign                         a text as a note signed by one key
 
-    Keys are borrowed; nothing is allocated. Errors are -1 with the reason
+    Keys are borrowed; audit_note_open allocates nothing, and the note
+    audit_note_sign returns is the caller's (free). Errors are -1 with the reason
     in the error slot (util/error.h): one line naming the note line and what
     is wrong with it.
 */
@@ -60,5 +63,17 @@
     one verifies; -1 otherwise, with *text_len and verified untouched. */
 int audit_note_open (size_t *text_len, bool *verified, const char *note, size_t len,
                      const audit_verifier_t *const *keys, size_t nkeys) AUDIT_WUR;
+
+/*  The same with a caller's size limit instead of AUDIT_NOTE_MAX (a long
+    list, such as a consortium's revocations). The text is only read. */
+int audit_note_open_max (size_t max, size_t *text_len, bool *verified, const char *note,
+                         size_t len, const audit_verifier_t *const *keys, size_t nkeys) AUDIT_WUR;
+
+/*  Signs `text[0:len]` with `signer` and returns the note (text, blank line,
+    signature line; the caller frees it), or NULL if the text is empty, does
+    not end in a newline, has an empty line or a byte that is not printable
+    ASCII (UTIL_EINPUT naming the line), or signing fails. Cohort signs only
+    printable ASCII texts (role certificates, revocation lists). */
+char *audit_note_sign (const char *text, size_t len, const audit_signer_t *signer);
 
 #endif

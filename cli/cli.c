@@ -28,7 +28,7 @@ static const cli_command_t s_commands [] = {
     { "report", "fetch a study's report (analyst)", cli_cmd_report },
     { "query",  "run a statistical query over the consortium (analyst)", cli_cmd_query },
     { "budget", "privacy budget spent and left per dataset and site (analyst)", cli_cmd_budget },
-    { "admin",  "enrol an analyst or admin for TOTP (consortium admin)", cli_cmd_admin },
+    { "admin",  "role certificates (grant, revoke, list) and TOTP enrolment (consortium admin)", cli_cmd_admin },
     { "simulate", "run one study on a throwaway consortium of local processes", cli_cmd_simulate },
     { NULL, NULL, NULL }
 };

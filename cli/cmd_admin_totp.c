@@ -138,16 +138,3 @@ cli_cmd_admin_totp_enrol (int argc, char **argv)
     free (uri);
     return rc;
 }
-
-//  `cohort admin`: role certificates (grant, revoke, list) are another
-//  file's; this branch's table holds the TOTP enrolment alone.
-int
-cli_cmd_admin (int argc, char **argv)
-{
-    static const cli_command_t kinds [] = {
-        { "totp-enrol", "enrol an analyst or admin for TOTP (otpauth:// URI, QR code)",
-          cli_cmd_admin_totp_enrol },
-        { NULL, NULL, NULL }
-    };
-    return cli_dispatch ("cohort admin", kinds, argc, argv);
-}

@@ -36,8 +36,10 @@ static const char s_consortium_usage [] =
     "                                 [--dictionary FILE] [--force]\n"
     "\n"
     "Creates a consortium: a t-of-N threshold Paillier key, CURVE certificates for the\n"
-    "coordinator, each site and one analyst, and configs that reference them. Writes:\n"
+    "coordinator, each site, one analyst and one observer, the consortium admin's key\n"
+    "and a role certificate per identity, and configs that reference them. Writes:\n"
     "  coordinator.cfg, analyst.cfg   configs of the coordinator and the analyst\n"
+    "  observer.cfg                   an observer's: reads reports, launches nothing\n"
     "  sites/<name>.cfg               one config per site (edit its dataset block)\n"
     "  study-example.cfg              a study to start from\n"
     "  dictionary.csv                 the data dictionary every site config names\n"
@@ -46,13 +48,20 @@ static const char s_consortium_usage [] =
     "  certs/<x>.pub, certs/<x>.secret  CURVE certificates (secrets mode 0600)\n"
     "  certs/allowed/                 public certs the coordinator admits\n"
     "  keys/paillier.pub, keys/verify.key, keys/share-<i>.key (0600; site i's share)\n"
+    "  keys/admin.key (0600), keys/admin.pub   the consortium admin's Ed25519 key: keep\n"
+    "                                 admin.key offline (cohort admin grant|revoke)\n"
+    "  keys/<x>.sign (0600), keys/<x>.sign.pub  each identity's Ed25519 signing key\n"
+    "  certs/<x>.role                 each identity's role certificate (site with its\n"
+    "                                 name and share index, analyst, observer)\n"
+    "  revocations.note               the revocation list (empty; cohort admin revoke)\n"
     "\n"
     "  --sites LIST        site names, comma-separated (letters, digits, '-', '_');\n"
     "                      their order gives the share indexes 1..N\n"
     "  --threshold T       sites needed to decrypt (1..N)\n"
     "  --bits B            modulus size: 2048 (default), 3072 or 4096\n"
     "  --out DIR           output directory (created if missing)\n"
-    "  --name NAME         consortium name (default demo-consortium)\n"
+    "  --name NAME         consortium name (default demo-consortium): it names the\n"
+    "                      admin key, so no space or '+'\n"
     "  --endpoint URL      where the coordinator listens (default tcp://127.0.0.1:7600)\n"
     "  --dictionary FILE   copy this data dictionary (checked first); default: an\n"
     "                      example with the Pima diabetes columns\n"
@@ -180,9 +189,10 @@ s_consortium (int argc, char **argv)
         }
     }
     if (rc == CLI_OK)
-        printf ("wrote the consortium into %s: coordinator.cfg, analyst.cfg, %zu site configs "
-                "in sites/, study-example.cfg, dictionary.csv, certs/ and keys/\n", c.out,
-                c.n_sites);
+        printf ("wrote the consortium into %s: coordinator.cfg, analyst.cfg, observer.cfg, %zu "
+                "site configs in sites/, study-example.cfg, dictionary.csv, revocations.note, "
+                "certs/ (CURVE and role certificates) and keys/ (keep keys/admin.key offline)\n",
+                c.out, c.n_sites);
     sim_consortium_free_sites (&c.sites);
     return rc;
 }

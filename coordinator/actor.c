@@ -8,6 +8,7 @@
 #include "util/error.h"
 #include "util/file.h"
 #include "journal.h"
+#include "roles.h"
 #include "sites.h"
 #include "state.h"
 #include "study.h"
@@ -51,6 +52,7 @@ typedef struct {
     audit_log_t *audit;             //  refusals and alerts (coordinator.cfg audit)
     coord_totp_t *totp;             //  analysts' second factor (NULL: TOTP off)
     coord_alerts_t *alerts;         //  anomaly detectors, rate limits (alerts.h)
+    coord_roles_t *roles;           //  the admin's key and revocation list
 } self_t;
 
 static void
@@ -79,6 +81,7 @@ s_destroy (self_t **self_p)
     audit_log_destroy (&self->audit);
     coord_totp_destroy (&self->totp);
     coord_alerts_destroy (&self->alerts);
+    coord_roles_destroy (&self->roles);
     free (self);
     *self_p = NULL;
 }
@@ -127,6 +130,9 @@ s_new (zsock_t *pipe, const char *config_path)
             goto fail;
         }
     }
+    self->roles = coord_roles_new (self->cfg->admin_key, self->cfg->revocations);
+    if (!self->roles)
+        goto fail;
     self->journal = coord_journal_open (self->cfg->journal);
     if (!self->journal)
         goto fail;
@@ -642,12 +648,118 @@ s_admit (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
     return false;
 }
 
+//  ---------------------------------------------------------------------
+//  Roles (coordinator/roles.h): every hello and analyst request carries a
+//  role certificate; a refusal is answered and audited ("role.refused").
+
+//  Audits a refusal: by the certificate's role and name when it opened,
+//  else by the connection's CURVE key.
+static void
+s_role_refused (self_t *self, const char *user_id, const proto_rolecert_t *cert,
+                const char *request, const char *why)
+{
+    char actor [AUDIT_ACTOR_MAX];
+    if (cert)
+        snprintf (actor, sizeof actor, "%s:%s", proto_role_name (cert->role), cert->name);
+    else
+        snprintf (actor, sizeof actor, "key:%s", user_id);
+    zsys_warning ("coordinator: refused %s from %s: %s", request, actor, why);
+    s_audit (self, "role.refused", actor, json_pack ("{s:s, s:s}", "request", request,
+                                                     "reason", why));
+}
+
+//  A site's hello: the certificate must be a site's, and name the name and
+//  the share index the hello claims. Returns true to go on.
+static bool
+s_site_cert_ok (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const char *user_id)
+{
+    char why [UTIL_ERROR_MAX];
+    proto_rolecert_t *cert = coord_roles_check (self->roles, hello->role_cert, user_id);
+    if (!cert)
+        util_error_copy (why, sizeof why);
+    else
+    if (cert->role != PROTO_ROLE_SITE)
+        snprintf (why, sizeof why, "role certificate: '%s' is an %s, not a site: it cannot join "
+                  "as one", cert->name, proto_role_name (cert->role));
+    else
+    if (strcmp (cert->name, hello->name) || cert->index != hello->index)
+        snprintf (why, sizeof why, "role certificate: names site '%s' with share %u, not '%.128s' "
+                  "with share %u", cert->name, (unsigned) cert->index, hello->name, hello->index);
+    else {
+        proto_rolecert_destroy (&cert);
+        return true;
+    }
+    s_role_refused (self, user_id, cert, "hello", why);
+    proto_rolecert_destroy (&cert);
+    s_send_error (self, identity, "", 0, why);
+    //  A known connection whose certificate no longer holds (revoked,
+    //  expired) is a site no more: its further messages come from no slot.
+    int slot = coord_sites_slot (&self->sites, identity);
+    if (slot >= 0) {
+        zsys_warning ("coordinator: site %s (share %u) dropped: its certificate no longer holds",
+                      self->sites.site [slot].name, self->sites.site [slot].index);
+        zframe_destroy (&self->sites.site [slot].identity);
+    }
+    return false;
+}
+
+//  An analyst request: launching needs an analyst's certificate, reading
+//  (status, report, budget) an analyst's, observer's or admin's. Returns
+//  true to go on; else the request is refused and audited.
+static bool
+s_request_cert_ok (self_t *self, zframe_t *identity, const proto_msg_t *msg, const char *user_id)
+{
+    const char *text = "";
+    bool launch = false;
+    switch (msg->body_case) {
+        case COHORT__ENVELOPE__BODY_LAUNCH:
+            text = msg->launch->role_cert;
+            launch = true;
+            break;
+        case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
+            text = msg->status_request->role_cert;
+            break;
+        case COHORT__ENVELOPE__BODY_REPORT_REQUEST:
+            text = msg->report_request->role_cert;
+            break;
+        case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:
+            text = msg->budget_request->role_cert;
+            break;
+        default:
+            break;
+    }
+    char why [UTIL_ERROR_MAX];
+    proto_rolecert_t *cert = coord_roles_check (self->roles, text, user_id);
+    if (!cert)
+        util_error_copy (why, sizeof why);
+    else
+    if (launch && cert->role != PROTO_ROLE_ANALYST)
+        snprintf (why, sizeof why, "role certificate: '%s' is a%s %s: only analysts launch studies "
+                  "and queries", cert->name, cert->role == PROTO_ROLE_OBSERVER
+                  || cert->role == PROTO_ROLE_ADMIN? "n": "", proto_role_name (cert->role));
+    else
+    if (!launch && !coord_roles_may_read (cert->role))
+        snprintf (why, sizeof why, "role certificate: '%s' is a %s: only analysts, observers and "
+                  "admins read status, reports and budgets", cert->name,
+                  proto_role_name (cert->role));
+    else {
+        proto_rolecert_destroy (&cert);
+        return true;
+    }
+    s_role_refused (self, user_id, cert, proto_body_name (msg), why);
+    proto_rolecert_destroy (&cert);
+    s_reply (self, identity, false, json_pack ("{s:s}", "error", why));
+    return false;
+}
+
 static void s_keep_budget (self_t *self, const Cohort__Hello *hello);
 
 static void
 s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const char *user_id)
 {
     if (strcmp (hello->role, "site"))
+        return;
+    if (!s_site_cert_ok (self, identity, hello, user_id))
         return;
     unsigned known = self->sites.n;
     const char *why;
@@ -1171,12 +1283,19 @@ s_on_message (self_t *self)
         zframe_destroy (&identity);
         return;
     }
-    if (!s_totp_admit (self, identity, user_id, msg)) {
+    //  An analyst request: first the role certificate, then the second
+    //  factor (a key without the role spends no TOTP attempt).
+    int slot = coord_sites_slot (&self->sites, identity);
+    bool request = msg->body_case == COHORT__ENVELOPE__BODY_LAUNCH
+                || msg->body_case == COHORT__ENVELOPE__BODY_STATUS_REQUEST
+                || msg->body_case == COHORT__ENVELOPE__BODY_REPORT_REQUEST
+                || msg->body_case == COHORT__ENVELOPE__BODY_BUDGET_REQUEST;
+    if ((request && !s_request_cert_ok (self, identity, msg, user_id))
+    ||  !s_totp_admit (self, identity, user_id, msg)) {
         proto_free (&msg);
         zframe_destroy (&identity);
         return;
     }
-    int slot = coord_sites_slot (&self->sites, identity);
     switch (msg->body_case) {
         case COHORT__ENVELOPE__BODY_HELLO:
             s_on_hello (self, identity, msg->hello, user_id);

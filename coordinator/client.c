@@ -7,6 +7,7 @@
 #include "util/totp.h"
 #include "proto/curve.h"
 #include "proto/message.h"
+#include "proto/rolecert.h"
 
 #include <czmq.h>
 #include <openssl/rand.h>
@@ -21,7 +22,34 @@ struct _coord_client_t {
     char session [PROTO_TOTP_SESSION_LEN + 1];
     coord_client_totp_fn *prompt;
     void *prompt_arg;
+    char *role_cert;            //  its role certificate, sent with each request
 };
+
+//  Reads analyst/role_cert, checked against analyst/sign_key (the key the
+//  certificate names must be this analyst's), into self->role_cert.
+static int
+s_role_cert (coord_client_t *self, zconfig_t *root)
+{
+    const char *path = self->path;
+    const char *cert = zconfig_get (root, "analyst/role_cert", NULL);
+    const char *key = zconfig_get (root, "analyst/sign_key", NULL);
+    if (!cert || !*cert || !key || !*key)
+        return util_error (UTIL_EINPUT, "%s: analyst/%s: missing (role certificates are required: "
+                           "cohort keygen consortium or cohort admin grant makes them)", path,
+                           !cert || !*cert? "role_cert": "sign_key");
+    char *cert_path = util_config_path (path, cert);
+    char *key_path = util_config_path (path, key);
+    audit_signer_t *signer = key_path? audit_signer_load (key_path): NULL;
+    char *text = signer && cert_path? proto_rolecert_read (cert_path, signer, NULL, 0, NULL): NULL;
+    audit_signer_destroy (&signer);
+    free (cert_path);
+    free (key_path);
+    if (!text)
+        return util_error_context ("%s", path);
+    free (self->role_cert);
+    self->role_cert = text;
+    return 0;
+}
 
 //  Connects self->sock as analyst.cfg at self->path says.
 static int
@@ -45,6 +73,9 @@ s_connect (coord_client_t *self)
     else
     if (*end || ms < 100 || ms > 86400000)
         util_error (UTIL_EINPUT, "%s: analyst/timeout_ms: '%s' is not in 100..86400000", path, timeout);
+    else
+    if (s_role_cert (self, root))
+        ;
     else {
         char *server_path = util_config_path (path, server);
         char *cert_path = util_config_path (path, cert);
@@ -111,6 +142,7 @@ coord_client_destroy (coord_client_t **self_p)
     if (self_p && *self_p) {
         zsock_destroy (&(*self_p)->sock);
         free ((*self_p)->path);
+        free ((*self_p)->role_cert);
         util_cleanse (*self_p, sizeof **self_p);
         free (*self_p);
         *self_p = NULL;
@@ -194,6 +226,7 @@ coord_client_launch (coord_client_t *self, const char *study_cfg_text, char **st
 {
     Cohort__Launch launch = COHORT__LAUNCH__INIT;
     launch.study_cfg = (char *) study_cfg_text;
+    launch.role_cert = self->role_cert;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.study_id = "";
     msg.body_case = COHORT__ENVELOPE__BODY_LAUNCH;
@@ -212,6 +245,7 @@ int
 coord_client_status (coord_client_t *self, const char *study_id, json_t **status)
 {
     Cohort__StatusRequest req = COHORT__STATUS_REQUEST__INIT;
+    req.role_cert = self->role_cert;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.study_id = (char *) (study_id? study_id: "");
     msg.body_case = COHORT__ENVELOPE__BODY_STATUS_REQUEST;
@@ -223,6 +257,7 @@ int
 coord_client_report (coord_client_t *self, const char *study_id, json_t **report)
 {
     Cohort__ReportRequest req = COHORT__REPORT_REQUEST__INIT;
+    req.role_cert = self->role_cert;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.study_id = (char *) (study_id? study_id: "");
     msg.body_case = COHORT__ENVELOPE__BODY_REPORT_REQUEST;
@@ -234,6 +269,7 @@ int
 coord_client_budget (coord_client_t *self, json_t **budget)
 {
     Cohort__BudgetRequest req = COHORT__BUDGET_REQUEST__INIT;
+    req.role_cert = self->role_cert;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.study_id = "";
     msg.body_case = COHORT__ENVELOPE__BODY_BUDGET_REQUEST;

@@ -12,7 +12,7 @@
 static const char *s_keys [] = {
     "name", "endpoint", "cert", "allowlist", "journal", "public_key", "verify_key",
     "round_timeout_ms", "dictionary", "allow_privacy_off", "min_cell", "max_levels",
-    "audit", "audit_origin", NULL
+    "audit", "audit_origin", "admin_key", "revocations", NULL
 };
 
 //  TOTP's keys (coordinator/totp.h), known besides s_keys.
@@ -116,6 +116,24 @@ coord_config_load (const char *path)
             goto done;
         }
     }
+    //  Role certificates (coordinator/roles.h): there is no running without.
+    const char *admin = zconfig_get (section, "admin_key", NULL);
+    if (!admin || !*admin) {
+        util_error (UTIL_EINPUT, "%s: coordinator/admin_key: missing (the consortium admin's "
+                    "verifier key: role certificates are required; cohort keygen consortium "
+                    "writes keys/admin.pub)", path);
+        goto done;
+    }
+    const char *revocations = zconfig_get (section, "revocations", NULL);
+    if (revocations && !*revocations) {
+        util_error (UTIL_EINPUT, "%s: coordinator/revocations: is empty", path);
+        goto done;
+    }
+    if (!(self->admin_key = util_config_path (path, admin))
+    ||  (revocations && !(self->revocations = util_config_path (path, revocations)))) {
+        util_error_context ("%s: coordinator/admin_key", path);
+        goto done;
+    }
     unsigned long long ms, min_cell, max_levels;
     if (s_whole (path, section, "round_timeout_ms", 100, 86400000ULL, "30000", &ms)
     ||  s_whole (path, section, "min_cell", 0, 1000000, "5", &min_cell)
@@ -172,6 +190,7 @@ coord_config_destroy (coord_config_t **self_p)
         free (s->dictionary);
         free (s->totp);
         free (s->audit); free (s->audit_origin);
+        free (s->admin_key); free (s->revocations);
         free (s);
         *self_p = NULL;
     }

@@ -31,6 +31,11 @@
                                             alerts (audit/log.h; default this name
                                             beside the config)
         audit_origin = cohort/NAME/coordinator  optional: its checkpoint origin line
+        admin_key = keys/admin.pub          the consortium admin's verifier key: it
+                                            signs every role certificate
+                                            (coordinator/roles.h)
+        revocations = revocations.note      optional: the admin's revocation list,
+                                            read again whenever it changes
 
     Relative paths are taken from the config file's directory. There is no
     key-share entry: the coordinator never holds one, and unknown keys are
@@ -62,6 +67,8 @@ typedef struct {
     bool allow_privacy_off;
     unsigned min_cell, max_levels;
     char *audit, *audit_origin; //  the audit log and its origin (always set)
+    char *admin_key;            //  the admin's verifier key (role certificates)
+    char *revocations;          //  the revocation list; NULL: none
 } coord_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason" on error

@@ -1,5 +1,6 @@
 /*  proto/message.c - envelope validation, encoding and socket helpers. */
 #include "message.h"
+#include "rolecert.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -131,6 +132,15 @@ s_check_totp (const char *body, const char *code, const char *session)
     return 0;
 }
 
+//  A role certificate (proto/rolecert.h) as a request or hello carries it:
+//  text of at most PROTO_ROLECERT_MAX bytes, lines allowed. The coordinator
+//  checks its signature and fields (empty: none sent, it refuses).
+static int
+s_check_role_cert (const char *field, const char *text)
+{
+    return s_check_text (field, text, PROTO_ROLECERT_MAX, 1);
+}
+
 int
 proto_validate (const proto_msg_t *m)
 {
@@ -158,6 +168,8 @@ proto_validate (const proto_msg_t *m)
                 return util_error (UTIL_EINPUT, "hello.name: empty");
             if (!strcmp (h->role, "site") && (h->index < 1 || h->index > 64))
                 return util_error (UTIL_EINPUT, "hello.index: %u outside 1..64", h->index);
+            if (s_check_role_cert ("hello.role_cert", h->role_cert))
+                return -1;
             return s_check_budgets (h);
         }
         case COHORT__ENVELOPE__BODY_OFFER: {
@@ -239,18 +251,22 @@ proto_validate (const proto_msg_t *m)
         case COHORT__ENVELOPE__BODY_HEARTBEAT:
             return 0;
         case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
-            return s_check_totp ("status_request", m->status_request->totp,
-                                 m->status_request->totp_session);
+            return s_check_role_cert ("status_request.role_cert", m->status_request->role_cert)
+                || s_check_totp ("status_request", m->status_request->totp,
+                                 m->status_request->totp_session)? -1: 0;
         case COHORT__ENVELOPE__BODY_REPORT_REQUEST:
-            return s_check_totp ("report_request", m->report_request->totp,
-                                 m->report_request->totp_session);
+            return s_check_role_cert ("report_request.role_cert", m->report_request->role_cert)
+                || s_check_totp ("report_request", m->report_request->totp,
+                                 m->report_request->totp_session)? -1: 0;
         case COHORT__ENVELOPE__BODY_BUDGET_REQUEST:
-            return s_check_totp ("budget_request", m->budget_request->totp,
-                                 m->budget_request->totp_session);
+            return s_check_role_cert ("budget_request.role_cert", m->budget_request->role_cert)
+                || s_check_totp ("budget_request", m->budget_request->totp,
+                                 m->budget_request->totp_session)? -1: 0;
         case COHORT__ENVELOPE__BODY_ERROR:
             return s_check_text ("error.message", m->error->message, PROTO_TEXT_MAX, 0);
         case COHORT__ENVELOPE__BODY_LAUNCH:
             if (s_check_text ("launch.study_cfg", m->launch->study_cfg, PROTO_CFG_MAX, 1)
+            ||  s_check_role_cert ("launch.role_cert", m->launch->role_cert)
             ||  s_check_totp ("launch", m->launch->totp, m->launch->totp_session))
                 return -1;
             return *m->launch->study_cfg? 0: util_error (UTIL_EINPUT, "launch.study_cfg: empty");

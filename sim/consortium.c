@@ -1,6 +1,7 @@
 /*  sim/consortium.c - a consortium on disk: threshold Paillier key (he/),
     CURVE certificates (czmq zcert), allowlist and ZPL configs. */
 #include "consortium.h"
+#include "admin.h"
 #include "he/keyfile.h"
 #include "models/dictionary.h"
 #include "proto/curve.h"
@@ -50,8 +51,10 @@ sim_consortium_check_site (const char *name)
                         "(use letters, digits, '-' and '_', starting with a letter or digit)",
                         name, i + 1, ch >= 32 && ch < 127? ch: '?');
     }
-    //  These name the coordinator's and the analyst's certificates.
-    if (strcmp (name, "coordinator") == 0 || strcmp (name, "analyst") == 0)
+    //  These name the coordinator's, the analyst's, the observer's and the
+    //  admin's certificates and keys.
+    if (strcmp (name, "coordinator") == 0 || strcmp (name, "analyst") == 0
+    ||  strcmp (name, "observer") == 0 || strcmp (name, "admin") == 0)
         return util_error (UTIL_EINPUT, "site name '%s' is reserved", name);
     return 0;
 }
@@ -176,7 +179,11 @@ s_check_free (const sim_consortium_t *c)
     const char *fixed [] = {
         "coordinator.cfg", "analyst.cfg", "study-example.cfg", "keys/paillier.pub",
         "keys/verify.key", "certs/coordinator.pub", "certs/coordinator.secret",
-        "certs/analyst.pub", "certs/analyst.secret", "certs/allowed/analyst.pub", NULL
+        "certs/analyst.pub", "certs/analyst.secret", "certs/allowed/analyst.pub",
+        "observer.cfg", "certs/observer.pub", "certs/observer.secret",
+        "certs/allowed/observer.pub", "keys/admin.key", "keys/admin.pub", "revocations.note",
+        "certs/analyst.role", "certs/observer.role", "keys/analyst.sign", "keys/analyst.sign.pub",
+        "keys/observer.sign", "keys/observer.sign.pub", NULL
     };
     char path [S_PATH_MAX];
     if (c->dictionary) {
@@ -191,7 +198,8 @@ s_check_free (const sim_consortium_t *c)
     }
     for (size_t i = 0; i < c->n_sites; i++) {
         const char *fmt [] = { "%s/sites/%s.cfg", "%s/certs/%s.pub", "%s/certs/%s.secret",
-                               "%s/certs/allowed/%s.pub", NULL };
+                               "%s/certs/allowed/%s.pub", "%s/certs/%s.role", "%s/keys/%s.sign",
+                               "%s/keys/%s.sign.pub", NULL };
         for (const char **f = fmt; *f; f++) {
             snprintf (path, sizeof path, *f, c->out, c->sites [i]);
             if (access (path, F_OK) == 0)
@@ -209,9 +217,10 @@ exists:
 
 //  Saves a new CURVE certificate as certs/<name>.pub and certs/<name>.secret
 //  (0600, created with that mode before czmq writes into it), and copies the
-//  public part to certs/allowed/<name>.pub when `allow`.
+//  public part to certs/allowed/<name>.pub when `allow`. Its public key
+//  (Z85) goes into `key` when not NULL.
 static int
-s_cert (const sim_consortium_t *c, const char *name, const char *role, bool allow)
+s_cert (const sim_consortium_t *c, const char *name, const char *role, bool allow, char key [41])
 {
     zcert_t *cert = zcert_new ();
     if (!cert)
@@ -243,10 +252,35 @@ s_cert (const sim_consortium_t *c, const char *name, const char *role, bool allo
             goto cleanup;
         }
     }
+    if (key)
+        snprintf (key, 41, "%s", zcert_public_txt (cert));
     rc = 0;
 cleanup:
     proto_cert_destroy (&cert);
     return rc;
+}
+
+//  An identity's signing key (keys/<name>.sign, 0600, and .sign.pub) and its
+//  role certificate certs/<name>.role, signed by the admin.
+static int
+s_identity (const sim_consortium_t *c, const audit_signer_t *admin, proto_role_t role,
+            const char *name, unsigned index, const char *curve)
+{
+    char key [S_PATH_MAX], pub [S_PATH_MAX], cert [S_PATH_MAX];
+    snprintf (key, sizeof key, "%s/keys/%s.sign", c->out, name);
+    snprintf (pub, sizeof pub, "%s/keys/%s.sign.pub", c->out, name);
+    snprintf (cert, sizeof cert, "%s/certs/%s.role", c->out, name);
+    audit_signer_t *signer = sim_admin_keypair (name, key, pub, c->force);
+    char *line = signer? audit_signer_verifier_text (signer): NULL;
+    audit_verifier_t *verifier = line? audit_verifier_parse (line, strlen (line)): NULL;
+    free (line);
+    audit_signer_destroy (&signer);
+    if (!verifier)
+        return util_error_context ("keygen");
+    sim_grant_t g = { role, name, index, curve, verifier, 0, cert, c->force };
+    int rc = sim_admin_grant (admin, &g, NULL);
+    audit_verifier_destroy (&verifier);
+    return rc? util_error_context ("keygen"): 0;
 }
 
 //  A ZPL value: bare when it is a plain token, else double-quoted. Values
@@ -352,6 +386,8 @@ s_coordinator_cfg (FILE *f, const void *arg)
           || s_kv (f, 4, "journal", "coordinator.db", "SQLite journal of studies and rounds")
           || s_kv (f, 4, "public_key", "keys/paillier.pub", "threshold Paillier public key")
           || s_kv (f, 4, "verify_key", "keys/verify.key", "checks the sites' decryption proofs")
+          || s_kv (f, 4, "admin_key", "keys/admin.pub", "consortium admin: signs role certificates")
+          || s_kv (f, 4, "revocations", "revocations.note", "revoked role certificates (signed)")
           || s_kvf (f, 4, "round_timeout_ms", "a round's deadline for updates", "%u",
                     c->round_timeout_ms)
           || (c->dictionary
@@ -370,7 +406,25 @@ s_analyst_cfg (FILE *f, const void *arg)
            "analyst\n", f);
     int rc = s_kv (f, 4, "coordinator", c->endpoint, "where the coordinator listens")
           || s_kv (f, 4, "coordinator_cert", "certs/coordinator.pub", "coordinator's public cert")
-          || s_kv (f, 4, "cert", "certs/analyst.secret", "the analyst's CURVE certificate");
+          || s_kv (f, 4, "cert", "certs/analyst.secret", "the analyst's CURVE certificate")
+          || s_kv (f, 4, "role_cert", "certs/analyst.role", "its role certificate (analyst)")
+          || s_kv (f, 4, "sign_key", "keys/analyst.sign", "its Ed25519 signing key (keep 0600)");
+    return rc? -1: 0;
+}
+
+static int
+s_observer_cfg (FILE *f, const void *arg)
+{
+    const sim_consortium_t *c = ((const s_which_t *) arg)->c;
+    fputs ("#   An observer: reads status, reports and budgets (cohort report, cohort\n"
+           "#   study status, cohort budget --config observer.cfg), launches nothing.\n"
+           "#   Paths are relative to this file's directory.\n"
+           "analyst\n", f);
+    int rc = s_kv (f, 4, "coordinator", c->endpoint, "where the coordinator listens")
+          || s_kv (f, 4, "coordinator_cert", "certs/coordinator.pub", "coordinator's public cert")
+          || s_kv (f, 4, "cert", "certs/observer.secret", "the observer's CURVE certificate")
+          || s_kv (f, 4, "role_cert", "certs/observer.role", "its role certificate (observer)")
+          || s_kv (f, 4, "sign_key", "keys/observer.sign", "its Ed25519 signing key (keep 0600)");
     return rc? -1: 0;
 }
 
@@ -394,6 +448,11 @@ s_site_cfg (FILE *f, const void *arg)
         return -1;
     snprintf (path, sizeof path, "../certs/%s.secret", name);
     rc = s_kv (f, 4, "cert", path, "this site's CURVE certificate (secret)");
+    snprintf (path, sizeof path, "../certs/%s.role", name);
+    rc = rc || s_kv (f, 4, "role_cert", path, "its role certificate (site, name, index)");
+    snprintf (path, sizeof path, "../keys/%s.sign", name);
+    rc = rc || s_kv (f, 4, "sign_key", path, "its Ed25519 signing key (keep 0600)")
+            || s_kv (f, 4, "admin_key", "../keys/admin.pub", "consortium admin: signs role certificates");
     snprintf (path, sizeof path, "../keys/share-%zu.key", site + 1);
     rc = rc || s_kv (f, 4, "share", path, "this site's key share (keep 0600)")
             || s_kv (f, 4, "public_key", "../keys/paillier.pub", "threshold Paillier public key");
@@ -571,6 +630,12 @@ sim_consortium_write (const sim_consortium_t *c)
             if (strcmp (c->sites [i], c->sites [j]) == 0)
                 return util_error (UTIL_EINPUT, "keygen: site '%s' is listed twice", c->sites [i]);
     }
+    //  The consortium's name names its admin key (audit/key.h rules).
+    size_t nlen = c->name? strlen (c->name): 0;
+    if (nlen == 0 || nlen > AUDIT_KEY_NAME_MAX || strcspn (c->name, " +") != nlen)
+        return util_error (UTIL_EINPUT, "keygen: consortium name '%s': must be 1..%d characters "
+                           "without space or '+' (it names the admin key)", c->name? c->name: "",
+                           AUDIT_KEY_NAME_MAX);
     //  Refuse values no config can hold before the slow key generation.
     const char *values [] = { c->name, c->endpoint, c->dataset, NULL };
     for (size_t d = 0; d < c->n_extra; d++)
@@ -600,15 +665,28 @@ sim_consortium_write (const sim_consortium_t *c)
                              c->force);
     char name [SIM_SITE_NAME_MAX + 32];
 
-    rc = rc || s_cert (c, "coordinator", "coordinator", false)
-            || s_cert (c, "analyst", "analyst", true);
+    char curve [41];
+    char path [S_PATH_MAX], pub [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/keys/admin.key", c->out);
+    snprintf (pub, sizeof pub, "%s/keys/admin.pub", c->out);
+    audit_signer_t *admin = rc? NULL: sim_admin_keypair (c->name, path, pub, c->force);
+    snprintf (path, sizeof path, "%s/revocations.note", c->out);
+    rc = rc || !admin || sim_admin_revocations_init (admin, path, c->force)
+            || s_cert (c, "coordinator", "coordinator", false, NULL)
+            || s_cert (c, "analyst", "analyst", true, curve)
+            || s_identity (c, admin, PROTO_ROLE_ANALYST, "analyst", 0, curve)
+            || s_cert (c, "observer", "observer", true, curve)
+            || s_identity (c, admin, PROTO_ROLE_OBSERVER, "observer", 0, curve);
     for (size_t i = 0; i < c->n_sites && rc == 0; i++)
-        rc = s_cert (c, c->sites [i], "site", true);
+        rc = s_cert (c, c->sites [i], "site", true, curve)
+          || s_identity (c, admin, PROTO_ROLE_SITE, c->sites [i], (unsigned) i + 1, curve);
+    audit_signer_destroy (&admin);
 
     s_which_t all = { c, 0 };
     rc = rc || s_write (c->out, "coordinator.cfg", s_text (s_coordinator_cfg, &all), 0644,
                         c->force)
             || s_write (c->out, "analyst.cfg", s_text (s_analyst_cfg, &all), 0644, c->force)
+            || s_write (c->out, "observer.cfg", s_text (s_observer_cfg, &all), 0644, c->force)
             || s_write (c->out, "study-example.cfg", s_text (s_study_cfg, &all), 0644,
                         c->force);
     for (size_t i = 0; i < c->n_sites && rc == 0; i++) {

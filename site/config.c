@@ -4,12 +4,15 @@
 #include "util/error.h"
 #include "util/config.h"
 #include "site.h"
+#include "proto/curve.h"
+#include "proto/rolecert.h"
 
 #include <czmq.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int
 s_number (const char *path, zconfig_t *section, const char *key, double lo, double hi,
@@ -70,7 +73,7 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *ope
 static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
-    "dictionary", "min_subset", "alerts", NULL
+    "dictionary", "min_subset", "alerts", "role_cert", "sign_key", "admin_key", NULL
 };
 
 //  The optional alerts section (ingest/alerts.h): rejection spikes per
@@ -93,6 +96,50 @@ s_alerts (const char *path, zconfig_t *site, zconfig_t *section, ingest_config_t
                            "whole numbers", path);
     in->alert_rejects = (unsigned) rejects;
     in->alert_window_s = (unsigned) window;
+    return 0;
+}
+
+//  The role certificate (proto/rolecert.h): site/role_cert, checked against
+//  site/admin_key (it opens now), site/sign_key (it names this key), the
+//  site's name and share index, and the CURVE key of site/cert.
+static int
+s_role (const char *path, zconfig_t *site, site_config_t *self)
+{
+    const char *keys [] = { "role_cert", "sign_key", "admin_key" };
+    char **fields [] = { &self->role_cert, &self->sign_key, &self->admin_key };
+    for (int i = 0; i < 3; i++) {
+        const char *value = zconfig_get (site, keys [i], NULL);
+        if (!value || !*value)
+            return util_error (UTIL_EINPUT, "%s: site/%s: missing (role certificates are required: "
+                               "cohort keygen consortium or cohort admin grant makes them)", path,
+                               keys [i]);
+        if (!(*fields [i] = util_config_path (path, value)))
+            return util_error_context ("%s: site/%s", path, keys [i]);
+    }
+    self->admin = audit_verifier_load (self->admin_key);
+    if (!self->admin)
+        return util_error_context ("%s: site/admin_key", path);
+    audit_signer_t *signer = audit_signer_load (self->sign_key);
+    if (!signer)
+        return util_error_context ("%s: site/sign_key", path);
+    self->role_cert_text = proto_rolecert_read (self->role_cert, signer, self->admin,
+                                                (uint64_t) time (NULL), &self->role);
+    audit_signer_destroy (&signer);
+    if (!self->role_cert_text)
+        return util_error_context ("%s: site/role_cert", path);
+    const proto_rolecert_t *r = self->role;
+    if (r->role != PROTO_ROLE_SITE || strcmp (r->name, self->name) || r->index != self->index)
+        return util_error (UTIL_EINPUT, "%s: site/role_cert: %s is for %s '%s' (share %u), not for "
+                           "site '%s' (share %u)", path, self->role_cert, proto_role_name (r->role),
+                           r->name, (unsigned) r->index, self->name, self->index);
+    zcert_t *cert = proto_cert_load ("site/cert", self->cert);
+    if (!cert)
+        return util_error_context ("%s", path);
+    bool same = strcmp (zcert_public_txt (cert), r->curve) == 0;
+    proto_cert_destroy (&cert);
+    if (!same)
+        return util_error (UTIL_EINPUT, "%s: site/role_cert: %s names another CURVE key than "
+                           "site/cert %s", path, self->role_cert, self->cert);
     return 0;
 }
 
@@ -259,6 +306,9 @@ site_config_load (const char *path)
             goto done;
         }
     }
+    //  Last: the text is checked before any file it names is read.
+    if (s_role (path, site, self))
+        goto done;
     rc = 0;
 done:
     zconfig_destroy (&root);
@@ -275,6 +325,9 @@ site_config_destroy (site_config_t **self_p)
         free (s->name); free (s->coordinator); free (s->coordinator_cert); free (s->cert);
         free (s->share); free (s->public_key); free (s->ledger);
         free (s->audit); free (s->audit_origin); free (s->dictionary);
+        free (s->role_cert); free (s->sign_key); free (s->admin_key); free (s->role_cert_text);
+        proto_rolecert_destroy (&s->role);
+        audit_verifier_destroy (&s->admin);
         for (size_t i = 0; i < s->n_datasets; i++) {
             free (s->datasets [i].name);
             free (s->datasets [i].path);

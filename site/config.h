@@ -6,6 +6,12 @@
         coordinator = tcp://127.0.0.1:7600
         coordinator_cert = ../certs/coordinator.pub
         cert = ../certs/hospital-a.secret
+        role_cert = ../certs/hospital-a.role    its role certificate (proto/rolecert.h):
+                                            a site's, naming this name, index and
+                                            cert's CURVE key, signed by admin_key
+        sign_key = ../keys/hospital-a.sign  its Ed25519 signing key (0600), the
+                                            one the certificate names
+        admin_key = ../keys/admin.pub       the consortium admin's verifier key
         share = ../keys/share-1.key
         public_key = ../keys/paillier.pub
         ledger = hospital-a.ledger.db       dp/ ledger (SQLite)
@@ -70,6 +76,8 @@
 #define SITE_CONFIG_H
 
 #include "ingest/endpoint.h"
+#include "audit/key.h"
+#include "proto/rolecert.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -100,6 +108,10 @@ typedef struct {
     ingest_config_t *ingest;   //  NULL without an ingest section
     bool open_research;         //  ingest/open_research (default false)
     char *audit, *audit_origin;     //  the audit log (NULL: none) and origin
+    char *role_cert, *sign_key, *admin_key;     //  paths (role certificates)
+    char *role_cert_text;           //  the certificate as the hello presents it
+    proto_rolecert_t *role;         //  ... opened and checked at load time
+    audit_verifier_t *admin;        //  the admin's verifier key
 } site_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason". */

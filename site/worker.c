@@ -197,6 +197,7 @@ s_hello (site_worker_t *self)
     hello.role = "site";
     hello.name = self->cfg->name;
     hello.index = self->cfg->index;
+    hello.role_cert = self->cfg->role_cert_text;
     Cohort__DatasetBudget budget [SITE_DATASETS_MAX];
     Cohort__DatasetBudget *list [SITE_DATASETS_MAX];
     for (size_t i = 0; i < self->cfg->n_datasets && i < PROTO_BUDGETS_MAX; i++) {

@@ -1,5 +1,6 @@
 /*  tests/e2e/consortium.c - set-up and process control for e2e tests. */
 #include "consortium.h"
+#include "sim/admin.h"
 #include "sim/consortium.h"
 #include "util/error.h"
 
@@ -19,17 +20,39 @@ e2e_path (e2e_t *c, const char *rel)
     return buf [k];
 }
 
+//  A CURVE certificate certs/NAME (and NAME_secret), allowlisted when
+//  `allowed`, and the identity's signing key keys/NAME.sign and role
+//  certificate certs/NAME.role (role, share index) signed by the admin
+//  key keys/admin.key (role 0: no role certificate, the coordinator's).
 static int
-s_cert (e2e_t *c, const char *name, bool allowed)
+s_cert (e2e_t *c, const char *name, bool allowed, proto_role_t role, unsigned index)
 {
     zcert_t *cert = zcert_new ();
-    char path [512];
+    char path [512], pub [512];
     snprintf (path, sizeof path, "%s/certs/%s", c->dir, name);
     int rc = zcert_save (cert, path);
     if (allowed) {
         snprintf (path, sizeof path, "%s/certs/allowed/%s.pub", c->dir, name);
         rc |= zcert_save_public (cert, path);
     }
+    if (role == 0) {
+        zcert_destroy (&cert);
+        return rc;
+    }
+    audit_signer_t *admin = audit_signer_load (e2e_path (c, "keys/admin.key"));
+    snprintf (path, sizeof path, "%s/keys/%s.sign", c->dir, name);
+    snprintf (pub, sizeof pub, "%s/keys/%s.sign.pub", c->dir, name);
+    audit_signer_t *signer = admin? sim_admin_keypair (name, path, pub, false): NULL;
+    audit_verifier_t *verifier = signer? audit_verifier_load (pub): NULL;
+    snprintf (path, sizeof path, "%s/certs/%s.role", c->dir, name);
+    sim_grant_t g = { role, name, index, zcert_public_txt (cert), verifier, 1, path, false };
+    if (!verifier || sim_admin_grant (admin, &g, NULL)) {
+        fprintf (stderr, "e2e: role certificate of %s: %s\n", name, util_last_error ());
+        rc = -1;
+    }
+    audit_verifier_destroy (&verifier);
+    audit_signer_destroy (&signer);
+    audit_signer_destroy (&admin);
     zcert_destroy (&cert);
     return rc;
 }
@@ -189,6 +212,9 @@ e2e_write_site (e2e_t *c, unsigned i)
                 "    coordinator = tcp://127.0.0.1:%u\n"
                 "    coordinator_cert = ../certs/coordinator\n"
                 "    cert = ../certs/%s_secret\n"
+                "    role_cert = ../certs/%s.role\n"
+                "    sign_key = ../keys/%s.sign\n"
+                "    admin_key = ../keys/admin.pub\n"
                 "    share = ../keys/share-%u.key\n"
                 "    public_key = ../keys/paillier.pub\n"
                 "    ledger = %s.ledger.db\n"
@@ -205,7 +231,8 @@ e2e_write_site (e2e_t *c, unsigned i)
                 "        name = breast_cancer\n"
                 "        path = ../data/%s.csv\n"
                 "        test_path = ../data/%s-test.csv\n",
-             c->names [i], i + 1, c->port, c->names [i], i + 1, c->names [i], c->min_subset [i],
+             c->names [i], i + 1, c->port, c->names [i], c->names [i], c->names [i], i + 1,
+             c->names [i], c->min_subset [i],
              c->budget [i],
              c->names [i], c->names [i], c->names [i]);
 
@@ -264,13 +291,25 @@ e2e_setup (e2e_t *c, const char *cohort, const char *source, unsigned sites,
         fprintf (stderr, "e2e: keygen: %s\n", util_last_error ());
         return -1;
     }
-    if (s_cert (c, "coordinator", false) || s_cert (c, "analyst", true)
-    ||  s_cert (c, "stranger", false))
+    //  The consortium admin (its key named after the consortium, "e2e"), an
+    //  empty revocation list, and a role certificate for every identity.
+    audit_signer_t *admin = sim_admin_keypair ("e2e", e2e_path (c, "keys/admin.key"),
+                                               e2e_path (c, "keys/admin.pub"), false);
+    int rc = admin? sim_admin_revocations_init (admin, e2e_path (c, "revocations.note"), false): -1;
+    audit_signer_destroy (&admin);
+    if (rc) {
+        fprintf (stderr, "e2e: admin key: %s\n", util_last_error ());
+        return -1;
+    }
+    if (s_cert (c, "coordinator", false, 0, 0)
+    ||  s_cert (c, "analyst", true, PROTO_ROLE_ANALYST, 0)
+    ||  s_cert (c, "observer", true, PROTO_ROLE_OBSERVER, 0)
+    ||  s_cert (c, "stranger", false, PROTO_ROLE_ANALYST, 0))
         return -1;
     for (unsigned i = 0; i < sites; i++) {
         snprintf (c->names [i], sizeof c->names [i], "site-%c", 'a' + i);
         c->budget [i] = 100;
-        if (s_cert (c, c->names [i], true))
+        if (s_cert (c, c->names [i], true, PROTO_ROLE_SITE, i + 1))
             return -1;
     }
     if (s_split (c, label_skew) || s_lung (c))
@@ -304,6 +343,8 @@ e2e_write_coordinator (e2e_t *c)
                 "    journal = coordinator.db\n"
                 "    public_key = keys/paillier.pub\n"
                 "    verify_key = keys/verify.key\n"
+                "    admin_key = keys/admin.pub\n"
+                "    revocations = revocations.note\n"
                 "    round_timeout_ms = %u\n"
                 "    dictionary = dictionary.csv\n"
                 "    allow_privacy_off = %s\n", c->timeout_ms,
@@ -314,8 +355,8 @@ e2e_write_coordinator (e2e_t *c)
 static int
 s_write_analysts (e2e_t *c)
 {
-    const char *who [] = { "analyst", "stranger" };
-    for (int i = 0; i < 2; i++) {
+    const char *who [] = { "analyst", "stranger", "observer" };
+    for (int i = 0; i < 3; i++) {
         char rel [64];
         snprintf (rel, sizeof rel, "%s.cfg", who [i]);
         FILE *f = fopen (e2e_path (c, rel), "w");
@@ -325,7 +366,10 @@ s_write_analysts (e2e_t *c)
                     "    coordinator = tcp://127.0.0.1:%u\n"
                     "    coordinator_cert = certs/coordinator\n"
                     "    cert = certs/%s_secret\n"
-                    "    timeout_ms = %d\n", c->port, who [i], i? 2000: 20000);
+                    "    role_cert = certs/%s.role\n"
+                    "    sign_key = keys/%s.sign\n"
+                    "    timeout_ms = %d\n", c->port, who [i], who [i], who [i],
+                    i == 1? 2000: 20000);
         if (fclose (f))
             return -1;
     }

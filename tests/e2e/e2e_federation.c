@@ -125,6 +125,9 @@ s_impostor (e2e_t *c)
     CHECK (sock, "client: %s", util_last_error ());
     Cohort__Hello hello = COHORT__HELLO__INIT;
     hello.role = "site"; hello.name = "site-a"; hello.index = 1;
+    //  site-c's own role certificate: it names site-c, share 3.
+    char *role_cert = s_read (e2e_path (c, "certs/site-c.role"), NULL);
+    hello.role_cert = role_cert;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.study_id = "";
     msg.body_case = COHORT__ENVELOPE__BODY_HELLO;
@@ -133,10 +136,12 @@ s_impostor (e2e_t *c)
     zsock_set_rcvtimeo (sock, 10000);
     proto_msg_t *reply = proto_recv (sock, NULL);
     CHECK (reply && reply->body_case == COHORT__ENVELOPE__BODY_ERROR, "no refusal");
-    CHECK (strstr (reply->error->message, "does not match"), "reply: %s", reply->error->message);
+    CHECK (strstr (reply->error->message, "names site 'site-c' with share 3, not 'site-a'"),
+           "reply: %s", reply->error->message);
     proto_free (&reply);
     zsock_destroy (&sock);
-    CHECK (e2e_wait_log (c, "coordinator", "refused hello as 'site-a'", 5000), "no log line");
+    free (role_cert);
+    CHECK (e2e_wait_log (c, "coordinator", "refused hello from site:site-c", 5000), "no log line");
     //  The real site-a still takes part.
     CHECK (e2e_write_study (c, NULL, "adam", 0.1, 1, 1, 20, false, 3, 0) == 0, "study.cfg");
     json_t *report;
@@ -580,6 +585,7 @@ s_rogue (zsock_t *pipe, void *args)
     zsock_t *sock = proto_client_new (endpoint, cert, server);
     he_pubkey_t *pk = he_keyfile_load_public (e2e_path (c, "keys/paillier.pub"));
     he_share_t *share = he_keyfile_load_share (e2e_path (c, "keys/share-3.key"));
+    char *role_cert = NULL;
     he_codec_t codec;
     if (!sock || !pk || !share
     ||  he_codec_init (&codec, he_pubkey_bits (pk), PROTO_FRAC_BITS, PROTO_VALUE_BITS,
@@ -587,6 +593,8 @@ s_rogue (zsock_t *pipe, void *args)
         goto done;
     Cohort__Hello hello = COHORT__HELLO__INIT;
     hello.role = "site"; hello.name = "site-c"; hello.index = 3;
+    role_cert = s_read (e2e_path (c, "certs/site-c.role"), NULL);
+    hello.role_cert = role_cert;
     proto_msg_t out = COHORT__ENVELOPE__INIT;
     out.study_id = "";
     out.body_case = COHORT__ENVELOPE__BODY_HELLO;
@@ -728,6 +736,7 @@ s_rogue (zsock_t *pipe, void *args)
     zpoller_destroy (&poller);
 done:
     a->done = true;
+    free (role_cert);
     he_share_destroy (&share);
     he_pubkey_destroy (&pk);
     zsock_destroy (&sock);

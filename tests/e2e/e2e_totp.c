@@ -163,18 +163,6 @@ s_audited (e2e_t *c, const char *kind, const char *detail)
 }
 
 static int
-s_write_cfg (e2e_t *c, const char *name, const char *cert)
-{
-    FILE *f = fopen (e2e_path (c, name), "w");
-    CHECK (f, "%s: cannot write", name);
-    fprintf (f, "analyst\n    coordinator = tcp://127.0.0.1:%u\n"
-                "    coordinator_cert = certs/coordinator\n    cert = %s\n"
-                "    timeout_ms = 20000\n", c->port, cert);
-    CHECK (fclose (f) == 0, "%s: cannot write", name);
-    return 0;
-}
-
-static int
 s_codes (e2e_t *c)
 {
     if (s_enrol (c, ""))
@@ -233,10 +221,9 @@ s_codes (e2e_t *c)
     CHECK (e2e_start_coordinator (c) == 0, "restart: %s", util_last_error ());
     CHECK (s_ask (c, "analyst.cfg", next) == -1 && strstr (util_last_error (), "used already"),
            "a replay after a restart: %s", util_last_error ());
-    //  A key that is not enrolled (a site's, allowlisted) is refused.
-    if (s_write_cfg (c, "site-as-analyst.cfg", "certs/site-a_secret"))
-        return -1;
-    CHECK (s_ask (c, "site-as-analyst.cfg", now) == -1 && strstr (util_last_error (),
+    //  A key that is not enrolled (the observer's: allowlisted, with a valid
+    //  role certificate that may read budgets) is refused.
+    CHECK (s_ask (c, "observer.cfg", now) == -1 && strstr (util_last_error (),
            "not enrolled"), "an unenrolled key: %s", util_last_error ());
     //  Every refusal is in the audit log with its reason.
     CHECK (s_audited (c, "totp.refused", "\"reason\":\"missing\"") >= 1, "no missing entry");

@@ -309,6 +309,53 @@ test_limits (void **state)
     assert_int_equal (audit_note_open (&text_len, NULL, note, len, keys, 1), 0);
 }
 
+//  audit_note_sign: the signed-note specification's example (C2SP
+//  signed-note, "Example"): Go's note package signs the text with this key
+//  to exactly this note, and it opens.
+static void
+test_sign_known_answer (void **state)
+{
+    fixture_t *f = *state;
+    char *note = audit_note_sign (s_text, strlen (s_text), f->signer);
+    assert_non_null (note);
+    char expect [1024];
+    snprintf (expect, sizeof expect, "%s\n%s", s_text, f->sigline);
+    assert_string_equal (note, expect);
+    size_t text_len = 0;
+    const audit_verifier_t *keys [] = { f->peter };
+    assert_int_equal (audit_note_open (&text_len, NULL, note, strlen (note), keys, 1), 0);
+    assert_int_equal (text_len, strlen (s_text));
+    free (note);
+}
+
+//  Cohort signs printable ASCII lines only; anything else is refused.
+static void
+test_sign_rejects (void **state)
+{
+    fixture_t *f = *state;
+    const char *texts [] = { "", "no newline", "a\n\nb\n", "\n", "tab\there\n", "caf\xc3\xa9\n" };
+    const char *needles [] = { "non-empty", "non-empty", "line 2: empty line", "line 1: empty line",
+                               "not printable", "not printable" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts [0]; i++)
+        support_expect_refused (audit_note_sign (texts [i], strlen (texts [i]), f->signer) == NULL,
+                                texts [i], needles [i]);
+}
+
+//  audit_note_open_max: the caller's limit replaces AUDIT_NOTE_MAX.
+static void
+test_open_max (void **state)
+{
+    fixture_t *f = *state;
+    char *note = audit_note_sign (s_text, strlen (s_text), f->signer);
+    assert_non_null (note);
+    size_t len = strlen (note), text_len = 0;
+    const audit_verifier_t *keys [] = { f->peter };
+    support_expect_refused (audit_note_open_max (len - 1, &text_len, NULL, note, len, keys, 1) != 0,
+                            "open_max", "is not within");
+    assert_int_equal (audit_note_open_max (len, &text_len, NULL, note, len, keys, 1), 0);
+    free (note);
+}
+
 int
 main (void)
 {
@@ -318,6 +365,9 @@ main (void)
         cmocka_unit_test_setup_teardown (test_known_key_must_verify, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_malformed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_limits, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sign_known_answer, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sign_rejects, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_open_max, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

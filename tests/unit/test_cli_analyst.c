@@ -14,6 +14,8 @@
 #include "util/error.h"
 #include "support_curve.h"
 #include "support_dir.h"
+#include "support_file.h"
+#include "support_role.h"
 
 static char s_dir [SUPPORT_DIR_MAX];
 static char s_cfg [SUPPORT_DIR_MAX + 32];
@@ -24,14 +26,17 @@ s_setup (void **state)
     (void) state;
     if (support_dir_make (s_dir, sizeof s_dir, "clianalyst"))
         return -1;
+    char key [SUPPORT_CURVE_KEY_TEXT];
     support_curve_cert (s_dir, "coordinator", NULL, NULL);
-    support_curve_cert (s_dir, "analyst", NULL, NULL);
+    support_curve_cert (s_dir, "analyst", NULL, key);
+    support_role_cert (s_dir, "analyst", PROTO_ROLE_ANALYST, 0, key, 1);
     snprintf (s_cfg, sizeof s_cfg, "%s/analyst.cfg", s_dir);
     FILE *f = fopen (s_cfg, "w");
     if (!f)
         return -1;
     fprintf (f, "analyst\n    coordinator = tcp://127.0.0.1:1\n"
-                "    coordinator_cert = coordinator\n    cert = analyst_secret\n");
+                "    coordinator_cert = coordinator\n    cert = analyst_secret\n"
+                "    role_cert = analyst.role\n    sign_key = analyst.sign\n");
     return fclose (f);
 }
 

@@ -45,7 +45,7 @@ s_config (const char *extra)
     assert_non_null (f);
     fprintf (f, "coordinator\n    name = demo consortium\n    endpoint = tcp://127.0.0.1:1\n"
                 "    cert = c\n    allowlist = a\n    journal = j.db\n    public_key = p\n"
-                "    verify_key = v\n%s", extra);
+                "    verify_key = v\n    admin_key = admin.pub\n%s", extra);
     assert_int_equal (fclose (f), 0);
 }
 

@@ -17,6 +17,7 @@
 #include "support_dir.h"
 #include "support_file.h"
 #include "support_ingest.h"
+#include "support_role.h"
 
 typedef support_cohort_fixture_t fixture_t;
 #define s_run support_cohort_in
@@ -256,16 +257,17 @@ test_site_config (void **state)
     fixture_t *f = *state;
     const char *site =
         "site\n    name = a\n    index = 1\n    coordinator = tcp://127.0.0.1:1\n"
-        "    coordinator_cert = c.pub\n    cert = s_secret\n    share = s.key\n"
+        "    coordinator_cert = c.pub\n%s    share = s.key\n"
         "    public_key = p.pub\n    ledger = l.db\n"
         "    budget\n        epsilon = 1\n        delta = 1e-5\n%s";
-    char text [1024];
-    snprintf (text, sizeof text, site,
+    char text [4096], role [2048];
+    support_role_site (f->dir, "a", 1, role, sizeof role);
+    snprintf (text, sizeof text, site, role,
               "    ingest\n        endpoint = tcp://127.0.0.1:7700\n        gateways = gw\n"
               "        store = site.db\n        storage_key = storage.key\n"
               "        audit = audit.db\n        audit_origin = hospital-a.example/audit\n");
     support_file_put (f->dir, "site.cfg", text, 0600);
-    snprintf (text, sizeof text, site, "");
+    snprintf (text, sizeof text, site, role, "");
     support_file_put (f->dir, "plain.cfg", text, 0600);
     char prov [200], dev1 [220], dev2 [220];
     support_path (prov, sizeof prov, f->dir, "prov");

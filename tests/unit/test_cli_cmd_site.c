@@ -16,6 +16,7 @@
 #include "cli_run.h"
 #include "support_dir.h"
 #include "support_file.h"
+#include "support_role.h"
 
 
 static void
@@ -35,13 +36,14 @@ test_site (void **state)
 static void
 s_check_cfg (const char *dir, const char *dictionary)
 {
-    char text [1024];
+    char text [4096], role [2048];
+    support_role_site (dir, "a", 1, role, sizeof role);
     snprintf (text, sizeof text,
               "site\n    name = a\n    index = 1\n    coordinator = tcp://127.0.0.1:1\n"
-              "    coordinator_cert = c.pub\n    cert = s.secret\n    share = s.key\n"
+              "    coordinator_cert = c.pub\n%s    share = s.key\n"
               "    public_key = p.pub\n    ledger = l.db\n%s"
               "    budget\n        epsilon = 1\n        delta = 1e-5\n"
-              "    dataset\n        name = pima\n        path = data.csv\n", dictionary);
+              "    dataset\n        name = pima\n        path = data.csv\n", role, dictionary);
     support_file_put (dir, "a.cfg", text, 0600);
 }
 

@@ -16,6 +16,7 @@
 #include "support_curve.h"
 #include "support_dir.h"
 #include "support_file.h"
+#include "support_role.h"
 
 //  Writes analyst.cfg; returns its path (a static buffer).
 static const char *
@@ -31,8 +32,11 @@ static void
 test_client (void **state)
 {
     (void) state;
-    support_curve_cert (support_dir_group, "analyst", NULL, NULL);
+    char key [SUPPORT_CURVE_KEY_TEXT];
+    support_curve_cert (support_dir_group, "analyst", NULL, key);
     support_curve_cert (support_dir_group, "coordinator", NULL, NULL);
+    support_role_cert (support_dir_group, "analyst", PROTO_ROLE_ANALYST, 0, key, 1);
+    support_role_cert (support_dir_group, "other", PROTO_ROLE_ANALYST, 0, key, 1);
 
     assert_null (coord_client_new ("/nonexistent/analyst.cfg"));
     assert_non_null (strstr (util_last_error (), "cannot read"));
@@ -42,14 +46,42 @@ test_client (void **state)
                                           "    coordinator_cert = coordinator\n"
                                           "    cert = analyst_secret\n    timeout_ms = 5\n")));
     assert_non_null (strstr (util_last_error (), "timeout_ms"));
+    //  An older config without role certificates names the key it lacks;
+    //  a certificate that is missing, or names another signing key, is refused.
     assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n"
                                           "    coordinator_cert = coordinator\n"
-                                          "    cert = missing_secret\n")));
+                                          "    cert = analyst_secret\n")));
+    assert_non_null (strstr (util_last_error (), "analyst/role_cert: missing (role certificates "
+                             "are required"));
+    assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n"
+                                          "    coordinator_cert = coordinator\n"
+                                          "    cert = analyst_secret\n    role_cert = analyst.role\n")));
+    assert_non_null (strstr (util_last_error (), "analyst/sign_key: missing"));
+    assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n"
+                                          "    coordinator_cert = coordinator\n"
+                                          "    cert = analyst_secret\n    role_cert = nowhere.role\n"
+                                          "    sign_key = analyst.sign\n")));
+    assert_non_null (strstr (util_last_error (), "nowhere.role: cannot open"));
+    assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n"
+                                          "    coordinator_cert = coordinator\n"
+                                          "    cert = analyst_secret\n    role_cert = analyst.role\n"
+                                          "    sign_key = nowhere.sign\n")));
+    assert_non_null (strstr (util_last_error (), "nowhere.sign"));
+    assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n"
+                                          "    coordinator_cert = coordinator\n"
+                                          "    cert = analyst_secret\n    role_cert = analyst.role\n"
+                                          "    sign_key = other.sign\n")));
+    assert_non_null (strstr (util_last_error (), "its signer is not the key 'other'"));
+    assert_null (coord_client_new (s_cfg ("analyst\n    coordinator = tcp://127.0.0.1:1\n"
+                                          "    coordinator_cert = coordinator\n"
+                                          "    cert = missing_secret\n    role_cert = analyst.role\n"
+                                          "    sign_key = analyst.sign\n")));
     assert_non_null (strstr (util_last_error (), "cannot read certificate"));
 
     coord_client_t *client = coord_client_new (s_cfg ("analyst\n"
         "    coordinator = tcp://127.0.0.1:9\n    coordinator_cert = coordinator\n"
-        "    cert = analyst_secret\n    timeout_ms = 300\n"));
+        "    cert = analyst_secret\n    timeout_ms = 300\n    role_cert = analyst.role\n"
+        "    sign_key = analyst.sign\n"));
     assert_non_null (client);
     json_t *status = NULL;
     assert_int_equal (coord_client_status (client, NULL, &status), -1);

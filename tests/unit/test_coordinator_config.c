@@ -26,6 +26,7 @@ static const char *s_good =
     "    journal = coordinator.db\n"
     "    public_key = /abs/paillier.pub\n"
     "    verify_key = keys/verify.key\n"
+    "    admin_key = keys/admin.pub\n"
     "    round_timeout_ms = 5000\n";
 
 static coord_config_t *
@@ -54,13 +55,17 @@ test_good (void **state)
     assert_false (cfg->allow_privacy_off);
     assert_int_equal (cfg->min_cell, 5);
     assert_int_equal (cfg->max_levels, 40);
+    assert_string_equal (cfg->admin_key, "/tmp/keys/admin.pub");
+    assert_null (cfg->revocations);
     coord_config_destroy (&cfg);
     assert_null (cfg);
     char text [2048];
     support_text_replace (text, sizeof text, s_good, "    round_timeout_ms = 5000\n",
                           "    round_timeout_ms = 5000\n    dictionary = dict.csv\n"
-                          "    allow_privacy_off = true\n    min_cell = 0\n    max_levels = 256\n");
+                          "    allow_privacy_off = true\n    min_cell = 0\n    max_levels = 256\n"
+                          "    revocations = revocations.note\n");
     assert_non_null (cfg = s_load (text));
+    assert_string_equal (cfg->revocations, "/tmp/revocations.note");
     assert_string_equal (cfg->dictionary, "/tmp/dict.csv");
     assert_true (cfg->allow_privacy_off);
     assert_int_equal (cfg->min_cell, 0);
@@ -85,6 +90,11 @@ test_bad (void **state)
            "coordinator/share: unknown key (a coordinator holds no key share)");
     s_bad ("    name = demo\n", "", "coordinator/name: missing");
     s_bad ("    verify_key = keys/verify.key\n", "", "coordinator/verify_key: missing");
+    //  An older config without role certificates names the key it lacks.
+    s_bad ("    admin_key = keys/admin.pub\n", "", "coordinator/admin_key: missing (the consortium "
+           "admin's verifier key: role certificates are required");
+    s_bad ("    admin_key = keys/admin.pub\n", "    admin_key = keys/admin.pub\n    revocations = \"\"\n",
+           "coordinator/revocations: is empty");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 99", "round_timeout_ms");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 86400001", "round_timeout_ms");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5s", "round_timeout_ms");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "proto/message.h"
+#include "proto/rolecert.h"
 #include "util/error.h"
 #include "alloc_walk.h"
 
@@ -227,6 +228,65 @@ test_totp_fields (void **state)
 
 //  A site's hello with its ledger per dataset: round trip, then every
 //  refusal (cohort budget, docs/protocol.md).
+//  The role certificate a hello and every analyst request carry (field 5):
+//  text of at most PROTO_ROLECERT_MAX bytes, lines allowed, no other
+//  control character; it survives a round trip.
+static void
+test_role_cert (void **state)
+{
+    (void) state;
+    static char cert [PROTO_ROLECERT_MAX + 2];
+    memset (cert, 'x', sizeof cert - 1);
+    cert [sizeof cert - 1] = 0;
+    Cohort__Hello h = COHORT__HELLO__INIT;
+    h.role = "site"; h.name = "a"; h.index = 1;
+    Cohort__Launch l = COHORT__LAUNCH__INIT;
+    l.study_cfg = "study\n";
+    Cohort__StatusRequest st = COHORT__STATUS_REQUEST__INIT;
+    Cohort__ReportRequest re = COHORT__REPORT_REQUEST__INIT;
+    Cohort__BudgetRequest bu = COHORT__BUDGET_REQUEST__INIT;
+    char **fields [] = { &h.role_cert, &l.role_cert, &st.role_cert, &re.role_cert, &bu.role_cert };
+    const char *names [] = { "hello.role_cert", "launch.role_cert", "status_request.role_cert",
+                             "report_request.role_cert", "budget_request.role_cert" };
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.study_id = "s-1";
+    for (int i = 0; i < 5; i++) {
+        msg.body_case = i == 0? COHORT__ENVELOPE__BODY_HELLO: i == 1? COHORT__ENVELOPE__BODY_LAUNCH
+                      : i == 2? COHORT__ENVELOPE__BODY_STATUS_REQUEST
+                      : i == 3? COHORT__ENVELOPE__BODY_REPORT_REQUEST
+                      : COHORT__ENVELOPE__BODY_BUDGET_REQUEST;
+        msg.hello = &h;
+        if (i == 1) msg.launch = &l;
+        if (i == 2) msg.status_request = &st;
+        if (i == 3) msg.report_request = &re;
+        if (i == 4) msg.budget_request = &bu;
+        //  One byte over, then exactly the limit.
+        cert [PROTO_ROLECERT_MAX] = 'x';
+        *fields [i] = cert;
+        char want [128];
+        snprintf (want, sizeof want, "%s: longer than %d bytes", names [i], PROTO_ROLECERT_MAX);
+        s_refused (&msg, want);
+        cert [PROTO_ROLECERT_MAX] = 0;
+        cert [3] = '\n';
+        assert_int_equal (proto_validate (&msg), 0);
+        cert [3] = 0x01;
+        s_refused (&msg, names [i]);
+        cert [3] = 'x';
+        uint8_t *buf;
+        size_t len;
+        assert_int_equal (proto_encode (&msg, &buf, &len), 0);
+        proto_msg_t *out = proto_decode (buf, len);
+        assert_non_null (out);
+        const char *got = i == 0? out->hello->role_cert: i == 1? out->launch->role_cert
+                        : i == 2? out->status_request->role_cert
+                        : i == 3? out->report_request->role_cert: out->budget_request->role_cert;
+        assert_string_equal (got, cert);
+        proto_free (&out);
+        free (buf);
+        *fields [i] = "";
+    }
+}
+
 static void
 test_hello_budget (void **state)
 {
@@ -443,6 +503,7 @@ main (void)
         cmocka_unit_test (test_hello_and_text),
         cmocka_unit_test (test_hello_budget),
         cmocka_unit_test (test_totp_fields),
+        cmocka_unit_test (test_role_cert),
         cmocka_unit_test (test_accept_partial_update),
         cmocka_unit_test (test_garbage),
         cmocka_unit_test (test_socket_pair),

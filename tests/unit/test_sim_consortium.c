@@ -11,9 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim/consortium.h"
+#include "audit/key.h"
+#include "proto/rolecert.h"
 #include "util/error.h"
 #include "he/he.h"
 #include "he/keyfile.h"
@@ -45,6 +48,8 @@ test_site_names (void **state)
     assert_int_equal (sim_consortium_check_site ("a\nb"), -1);
     assert_int_equal (sim_consortium_check_site ("coordinator"), -1);
     assert_int_equal (sim_consortium_check_site ("analyst"), -1);
+    assert_int_equal (sim_consortium_check_site ("observer"), -1);
+    assert_int_equal (sim_consortium_check_site ("admin"), -1);
 
     char **names = NULL;
     size_t n = 0;
@@ -93,6 +98,43 @@ s_mode (const char *dir, const char *name, unsigned mode)
     struct stat st;
     assert_int_equal (stat (support_path (path, sizeof path, dir, name), &st), 0);
     assert_int_equal (st.st_mode & 0777, mode);
+}
+
+//  The role certificate `section`/role_cert of the config `cfg` in `dir`:
+//  opens with `section`/admin_key (or the coordinator's keys/admin.pub),
+//  says role, name, index and the CURVE key `curve`, and names the key in
+//  `section`/sign_key.
+static void
+s_role (const char *dir, zconfig_t *cfg, const char *section, proto_role_t role, const char *name,
+        unsigned index, const char *curve)
+{
+    char key [64], path [512], admin_path [512], sign [512];
+    snprintf (key, sizeof key, "%s/admin_key", section);
+    const char *admin_rel = zconfig_get (cfg, key, NULL);
+    if (admin_rel)
+        snprintf (admin_path, sizeof admin_path, "%s/%s", dir, admin_rel);
+    else
+        snprintf (admin_path, sizeof admin_path, "%s/keys/admin.pub", dir);
+    audit_verifier_t *admin = audit_verifier_load (admin_path);
+    assert_non_null (admin);
+    snprintf (key, sizeof key, "%s/role_cert", section);
+    snprintf (path, sizeof path, "%s/%s", dir, zconfig_get (cfg, key, ""));
+    snprintf (key, sizeof key, "%s/sign_key", section);
+    snprintf (sign, sizeof sign, "%s/%s", dir, zconfig_get (cfg, key, ""));
+    audit_signer_t *signer = audit_signer_load (sign);
+    assert_non_null (signer);
+    proto_rolecert_t *cert = NULL;
+    char *text = proto_rolecert_read (path, signer, admin, (uint64_t) time (NULL), &cert);
+    assert_non_null (text);
+    assert_int_equal (cert->role, role);
+    assert_string_equal (cert->name, name);
+    assert_int_equal (cert->index, index);
+    assert_string_equal (cert->curve, curve);
+    assert_string_equal (cert->consortium, "demo-consortium");
+    proto_rolecert_destroy (&cert);
+    free (text);
+    audit_signer_destroy (&signer);
+    audit_verifier_destroy (&admin);
 }
 
 static void
@@ -172,6 +214,10 @@ test_writes_a_consortium (void **state)
         assert_non_null (cert);
         assert_non_null (zcertstore_lookup (store, zcert_public_txt (cert)));
         assert_string_equal (zcert_meta (cert, "name"), sites [i]);
+        //  Its role certificate: a site's, its name and share, its CURVE key,
+        //  its signing key, signed by the admin key the config names.
+        s_role (sitedir, cfg, "site", PROTO_ROLE_SITE, sites [i], (unsigned) i + 1,
+                zcert_public_txt (cert));
         zcert_destroy (&cert);
         snprintf (path, sizeof path, "%s/%s", sitedir,
                   zconfig_get (cfg, "site/coordinator_cert", ""));
@@ -188,8 +234,40 @@ test_writes_a_consortium (void **state)
     assert_non_null (analyst);
     assert_non_null (zcertstore_lookup (store, zcert_public_txt (analyst)));
     assert_null (zcertstore_lookup (store, zcert_public_txt (coord)));
+    s_role (out, cfg, "analyst", PROTO_ROLE_ANALYST, "analyst", 0, zcert_public_txt (analyst));
     zcert_destroy (&analyst);
     zconfig_destroy (&cfg);
+    //  The observer likewise, with its own certificate (an analyst config).
+    cfg = s_config (out, "observer.cfg");
+    snprintf (path, sizeof path, "%s/%s", out, zconfig_get (cfg, "analyst/cert", ""));
+    zcert_t *observer = zcert_load (path);
+    assert_non_null (observer);
+    assert_non_null (zcertstore_lookup (store, zcert_public_txt (observer)));
+    s_role (out, cfg, "analyst", PROTO_ROLE_OBSERVER, "observer", 0, zcert_public_txt (observer));
+    zcert_destroy (&observer);
+    zconfig_destroy (&cfg);
+    //  The coordinator names the admin's key and an empty revocation list.
+    s_mode (out, "keys/admin.key", 0600);
+    s_mode (out, "keys/admin.pub", 0644);
+    s_mode (out, "keys/analyst.sign", 0600);
+    s_mode (out, "keys/hospital-a.sign", 0600);
+    cfg = s_config (out, "coordinator.cfg");
+    assert_string_equal (zconfig_get (cfg, "coordinator/admin_key", ""), "keys/admin.pub");
+    assert_string_equal (zconfig_get (cfg, "coordinator/revocations", ""), "revocations.note");
+    zconfig_destroy (&cfg);
+    snprintf (path, sizeof path, "%s/keys/admin.pub", out);
+    audit_verifier_t *admin = audit_verifier_load (path);
+    assert_non_null (admin);
+    assert_string_equal (audit_verifier_name (admin), "demo-consortium");
+    snprintf (path, sizeof path, "%s/revocations.note", out);
+    char *text = support_file_read (path, NULL);
+    proto_revocations_t *list = proto_revocations_open (text, strlen (text), admin);
+    assert_non_null (list);
+    assert_int_equal (proto_revocations_count (list), 0);
+    assert_string_equal (proto_revocations_consortium (list), "demo-consortium");
+    proto_revocations_destroy (&list);
+    free (text);
+    audit_verifier_destroy (&admin);
     zcertstore_destroy (&store);
     zcert_destroy (&coord);
 
@@ -246,6 +324,13 @@ test_writes_a_consortium (void **state)
     c.n_sites = 3;
     c.name = "say \"hi\"";
     assert_int_equal (sim_consortium_write (&c), -1);
+    //  The consortium's name names its admin key: no space, no '+'.
+    const char *names [] = { "two words", "a+b", "" };
+    for (int i = 0; i < 3; i++) {
+        c.name = names [i];
+        assert_int_equal (sim_consortium_write (&c), -1);
+        assert_non_null (strstr (util_last_error (), "it names the admin key"));
+    }
     //  An unwritable directory.
     c.name = "x";
     c.out = "/nonexistent/dir/c";

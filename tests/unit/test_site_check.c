@@ -20,6 +20,7 @@
 #include "alloc_walk.h"
 #include "support_dir.h"
 #include "support_file.h"
+#include "support_role.h"
 
 #define S_DATA COHORT_SOURCE_DIR "/datasets/"
 
@@ -229,7 +230,7 @@ test_skip_and_rows (void **state)
 static const char *s_site =
     "site\n"
     "    name = a\n    index = 1\n    coordinator = tcp://127.0.0.1:1\n"
-    "    coordinator_cert = c.pub\n    cert = s.secret\n    share = s.key\n"
+    "    coordinator_cert = c.pub\n%s    share = s.key\n"
     "    public_key = p.pub\n    ledger = l.db\n"
     "%s"
     "    budget\n        epsilon = 1\n        delta = 1e-5\n"
@@ -241,11 +242,12 @@ static void
 s_site_cfg (char *cfg, size_t size, const char *dir, const char *dictionary,
             const char *datasets)
 {
-    char sites [256], text [2048];
+    char sites [256], text [4096], role [2048];
     support_path (sites, sizeof sites, dir, "sites");
     if (access (sites, F_OK))
         assert_int_equal (mkdir (sites, 0700), 0);
-    snprintf (text, sizeof text, s_site, dictionary, datasets);
+    support_role_site (dir, "a", 1, role, sizeof role);
+    snprintf (text, sizeof text, s_site, role, dictionary, datasets);
     support_path (cfg, size, sites, "a.cfg");
     support_file_write (cfg, text, 0600);
 }

@@ -12,8 +12,10 @@
 #include "site/config.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "support_dir.h"
 #include "support_error.h"
 #include "support_file.h"
+#include "support_role.h"
 #include "alloc_walk.h"
 
 static const char *s_good =
@@ -38,11 +40,51 @@ static const char *s_good =
     "        path = /data/p.csv\n"
     "        test_fraction = 0.25\n";
 
+//  The role certificate lines (support_role.h) of site hospital-a (share 2)
+//  and site a (share 1) in the group's folder; the configs below name them
+//  by a placeholder cert line, replaced when the file is written.
+static char s_dir [SUPPORT_DIR_MAX];
+static char s_role_hospital [2048], s_role_a [2048];
+
+static int
+s_group_setup (void **state)
+{
+    (void) state;
+    if (support_dir_make (s_dir, sizeof s_dir, "sitecfg"))
+        return -1;
+    support_role_site (s_dir, "hospital-a", 2, s_role_hospital, sizeof s_role_hospital);
+    support_role_site (s_dir, "a", 1, s_role_a, sizeof s_role_a);
+    return 0;
+}
+
+static int
+s_group_teardown (void **state)
+{
+    (void) state;
+    return support_dir_remove (s_dir);
+}
+
+//  Writes `text` to a new temporary config, its placeholder cert line
+//  replaced by the role lines; path[64] gets its name.
+static void
+s_temp (char *path, const char *text)
+{
+    static char full [8192];
+    if (strstr (text, "    cert = ../certs/a.secret\n"))
+        support_text_replace (full, sizeof full, text, "    cert = ../certs/a.secret\n", s_role_hospital);
+    else
+    if (strstr (text, "    cert = s_secret\n"))
+        support_text_replace (full, sizeof full, text, "    cert = s_secret\n", s_role_a);
+    else
+        snprintf (full, sizeof full, "%s", text);
+    support_file_temp (path, 64, "sitecfg", full);
+}
+
 static site_config_t *
 s_load (const char *text)
 {
     char path [64];
-    support_file_temp (path, sizeof path, "sitecfg", text);
+    s_temp (path, text);
     site_config_t *cfg = site_config_load (path);
     unlink (path);
     return cfg;
@@ -120,6 +162,82 @@ test_bad (void **state)
     assert_null (site_config_load (path));
     assert_non_null (strstr (util_last_error (), "larger than"));
     unlink (path);
+}
+
+//  The role certificate keys: an older config without them, and every
+//  file that is missing, unreadable or does not fit, refused in one line.
+static void
+test_role (void **state)
+{
+    (void) state;
+    char text [8192], lines [2048], path [64];
+    //  What the certificate says is kept.
+    site_config_t *cfg = s_load (s_good);
+    assert_non_null (cfg);
+    assert_non_null (cfg->role);
+    assert_int_equal (cfg->role->role, PROTO_ROLE_SITE);
+    assert_string_equal (cfg->role->name, "hospital-a");
+    assert_int_equal (cfg->role->index, 2);
+    assert_non_null (strstr (cfg->role_cert_text, "cohort-role/v1\n"));
+    assert_non_null (cfg->admin);
+    site_config_destroy (&cfg);
+    //  An older config: each key missing is named.
+    const char *keys [] = { "role_cert", "sign_key", "admin_key" };
+    for (int i = 0; i < 3; i++) {
+        char from [256], *at, *end;
+        snprintf (from, sizeof from, "    %s = ", keys [i]);
+        at = strstr (s_role_hospital, from);
+        end = strchr (at, '\n');
+        snprintf (lines, sizeof lines, "%.*s%s", (int) (at - s_role_hospital), s_role_hospital, end + 1);
+        support_text_replace (text, sizeof text, s_good, "    cert = ../certs/a.secret\n", lines);
+        snprintf (from, sizeof from, "site/%s: missing (role certificates are required", keys [i]);
+        support_expect_refused (s_load (text) == NULL, keys [i], from);
+    }
+    //  Files that are not there, or not what they should be.
+    struct { const char *from, *to, *needle; } bad [] = {
+        { "hospital-a.role", "nowhere.role", "site/role_cert: " },
+        { "admin.pub", "nowhere.pub", "site/admin_key: " },
+        { "hospital-a.sign", "nowhere.sign", "site/sign_key: " },
+        { "hospital-a.role", "a.role", "site/role_cert: " },                //  a's cert: signer differs
+        { "hospital-a.sign", "a.sign", "its signer is not the key 'a'" },
+        { "admin.pub", "hospital-a.role", "site/admin_key" },
+        { "hospital-a_secret", "a_secret", "names another CURVE key than site/cert" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        support_text_replace (lines, sizeof lines, s_role_hospital, bad [i].from, bad [i].to);
+        support_text_replace (text, sizeof text, s_good, "    cert = ../certs/a.secret\n", lines);
+        support_file_temp (path, sizeof path, "sitecfg", text);
+        cfg = site_config_load (path);
+        support_expect_refused (cfg == NULL, bad [i].to, bad [i].needle);
+        assert_non_null (strstr (util_last_error (), path));
+        unlink (path);
+    }
+    //  a's own certificate and key for site hospital-a: another name and share.
+    snprintf (lines, sizeof lines, "%s", s_role_a);
+    support_text_replace (text, sizeof text, s_good, "    cert = ../certs/a.secret\n", lines);
+    support_expect_refused (s_load (text) == NULL, "a's certificate",
+                            "is for site 'a' (share 1), not for site 'hospital-a' (share 2)");
+    //  A tampered certificate, an expired one, and an analyst's.
+    char file [512];
+    char *note = support_file_read (support_path (file, sizeof file, s_dir, "hospital-a.role"), NULL);
+    char *at = strstr (note, "index 2");
+    at [6] = '3';
+    support_file_write (support_path (file, sizeof file, s_dir, "tampered.role"), note, 0644);
+    free (note);
+    support_text_replace (lines, sizeof lines, s_role_hospital, "hospital-a.role", "tampered.role");
+    support_text_replace (text, sizeof text, s_good, "    cert = ../certs/a.secret\n", lines);
+    support_expect_refused (s_load (text) == NULL, "tampered", "does not verify");
+    char key [SUPPORT_CURVE_KEY_TEXT];
+    support_curve_cert (s_dir, "old", NULL, key);
+    support_role_cert (s_dir, "old", PROTO_ROLE_SITE, 2, key, 0);
+    snprintf (lines, sizeof lines, "    cert = %s/old_secret\n    role_cert = %s/old.role\n"
+              "    sign_key = %s/old.sign\n    admin_key = %s/admin.pub\n", s_dir, s_dir, s_dir, s_dir);
+    char renamed [4096];
+    support_text_replace (renamed, sizeof renamed, s_good, "name = hospital-a", "name = old");
+    support_text_replace (text, sizeof text, renamed, "    cert = ../certs/a.secret\n", lines);
+    support_expect_refused (s_load (text) == NULL, "expired", "expired at");
+    support_role_cert (s_dir, "old", PROTO_ROLE_ANALYST, 0, key, 1);
+    support_expect_refused (s_load (text) == NULL, "analyst", "is for analyst 'old' (share 0)");
 }
 
 static const char *s_ingest =
@@ -304,7 +422,7 @@ test_out_of_memory (void **state)
         "        store = ingest.db\n        storage_key = storage.key\n"
         "        audit = audit.db\n        audit_origin = cohort.example/a\n";
     char path [64];
-    support_file_temp (path, sizeof path, "sitecfg", text);
+    s_temp (path, text);
     assert_true (alloc_walk (s_load_walk, path) >= 20);
     site_config_t *cfg = site_config_load (path);
     unlink (path);
@@ -361,7 +479,7 @@ test_dictionary_key (void **state)
     support_text_replace (text, sizeof text, s_good, ledger,
                           "    ledger = a.ledger.db\n    dictionary = ../dictionary.csv\n");
     char path [64];
-    support_file_temp (path, sizeof path, "sitecfg", text);
+    s_temp (path, text);
     assert_true (alloc_walk (s_dictionary_walk, path) >= 10);
     unlink (path);
 }
@@ -372,11 +490,12 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_good),
         cmocka_unit_test (test_bad),
+        cmocka_unit_test (test_role),
         cmocka_unit_test (test_audit),
         cmocka_unit_test (test_alerts),
         cmocka_unit_test (test_ingest_section),
         cmocka_unit_test (test_out_of_memory),
         cmocka_unit_test (test_dictionary_key),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
 }

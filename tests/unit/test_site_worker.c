@@ -47,6 +47,7 @@
 #include "site/worker.h"
 #include "util/error.h"
 #include "support_curve.h"
+#include "support_role.h"
 #include "support_dir.h"
 #include "support_file.h"
 #include "support_he.h"
@@ -100,8 +101,9 @@ static volatile bool s_stop;
 #define s_path(out, size, name) support_path (out, size, support_dir_group, name)
 
 //  Writes <name>.cfg (ledger <name>.db) for site `site` with the budget
-//  epsilon `budget` (text, as the operator writes it) and returns its path
-//  (static).
+//  epsilon `budget` (text, as the operator writes it), and a role
+//  certificate <site>.role for that site and index on a's CURVE key, and
+//  returns its path (static).
 static const char *
 s_cfg_budget (const char *name, unsigned index, const char *share, const char *endpoint,
               const char *site, const char *budget)
@@ -110,15 +112,17 @@ s_cfg_budget (const char *name, unsigned index, const char *share, const char *e
     char file [100];
     snprintf (file, sizeof file, "%s.cfg", name);
     s_path (path, sizeof path, file);
+    support_role_cert (support_dir_group, site, PROTO_ROLE_SITE, index, s_fed.site_key, 1);
     FILE *f = fopen (path, "w");
     assert_non_null (f);
     fprintf (f, "site\n    name = %s\n    index = %u\n    coordinator = %s\n"
                 "    coordinator_cert = coordinator\n    cert = a_secret\n    share = %s\n"
+                "    role_cert = %s.role\n    sign_key = %s.sign\n    admin_key = admin.pub\n"
                 "    public_key = paillier.pub\n    ledger = %s.db\n"
                 "    allow_privacy_off = true\n    budget\n"
                 "        epsilon = %s\n        delta = %g\n"
                 "    dataset\n        name = wards\n        path = wards.csv\n",
-             site, index, endpoint, share, name, budget, S_BUDGET_DELTA);
+             site, index, endpoint, share, site, site, name, budget, S_BUDGET_DELTA);
     assert_int_equal (fclose (f), 0);
     return path;
 }
@@ -549,6 +553,19 @@ test_hello (void **state)
     assert_string_equal (s_fed.hello->hello->role, "site");
     assert_string_equal (s_fed.hello->hello->name, "a");
     assert_int_equal (s_fed.hello->hello->index, 1);
+    //  The hello presents the site's role certificate: signed by the admin,
+    //  for site a with share 1 on the site's CURVE key.
+    char path [300];
+    audit_verifier_t *admin = audit_verifier_load (s_path (path, sizeof path, "admin.pub"));
+    const char *text = s_fed.hello->hello->role_cert;
+    proto_rolecert_t *cert = proto_rolecert_open (text, strlen (text), admin, 0);
+    assert_non_null (cert);
+    assert_int_equal (cert->role, PROTO_ROLE_SITE);
+    assert_string_equal (cert->name, "a");
+    assert_int_equal (cert->index, 1);
+    assert_string_equal (cert->curve, s_fed.site_key);
+    proto_rolecert_destroy (&cert);
+    audit_verifier_destroy (&admin);
     assert_string_equal (s_fed.hello->study_id, "");
     assert_string_equal (s_fed.user, s_fed.site_key);
 }
