@@ -17,6 +17,7 @@
 #include "he/keyfile.h"
 #include "proto/curve.h"
 #include "proto/message.h"
+#include "proto/signed.h"
 
 #include <openssl/crypto.h>
 #include <string.h>
@@ -53,6 +54,11 @@ typedef struct {
     coord_totp_t *totp;             //  analysts' second factor (NULL: TOTP off)
     coord_alerts_t *alerts;         //  anomaly detectors, rate limits (alerts.h)
     coord_roles_t *roles;           //  the admin's key and revocation list
+    //  Each known site's role certificate (its last hello's), by slot: its
+    //  key checks the site's updates, its text goes with them to the sites
+    //  asked to decrypt (site/verify.h).
+    proto_rolecert_t *site_role [COORD_SLOTS];
+    char *site_role_text [COORD_SLOTS];
 } self_t;
 
 static void
@@ -82,6 +88,10 @@ s_destroy (self_t **self_p)
     coord_totp_destroy (&self->totp);
     coord_alerts_destroy (&self->alerts);
     coord_roles_destroy (&self->roles);
+    for (size_t i = 0; i < COORD_SLOTS; i++) {
+        proto_rolecert_destroy (&self->site_role [i]);
+        free (self->site_role_text [i]);
+    }
     free (self);
     *self_p = NULL;
 }
@@ -495,6 +505,7 @@ s_request_partials (self_t *self, uint64_t mask)
     coord_state_extend (&self->state, mask);
     Cohort__DecryptRequest dr = COHORT__DECRYPT_REQUEST__INIT;
     dr.aggregate = (ProtobufCBinaryData) { self->request_len, self->request };
+    dr.n_contributions = coord_agg_contributions (self->agg, &dr.contributions);
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_DECRYPT_REQUEST;
     msg.decrypt_request = &dr;
@@ -671,7 +682,8 @@ s_role_refused (self_t *self, const char *user_id, const proto_rolecert_t *cert,
 //  A site's hello: the certificate must be a site's, and name the name and
 //  the share index the hello claims. Returns true to go on.
 static bool
-s_site_cert_ok (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const char *user_id)
+s_site_cert_ok (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const char *user_id,
+                proto_rolecert_t **out)
 {
     char why [UTIL_ERROR_MAX];
     proto_rolecert_t *cert = coord_roles_check (self->roles, hello->role_cert, user_id);
@@ -686,7 +698,7 @@ s_site_cert_ok (self_t *self, zframe_t *identity, const Cohort__Hello *hello, co
         snprintf (why, sizeof why, "role certificate: names site '%s' with share %u, not '%.128s' "
                   "with share %u", cert->name, (unsigned) cert->index, hello->name, hello->index);
     else {
-        proto_rolecert_destroy (&cert);
+        *out = cert;
         return true;
     }
     s_role_refused (self, user_id, cert, "hello", why);
@@ -706,6 +718,24 @@ s_site_cert_ok (self_t *self, zframe_t *identity, const Cohort__Hello *hello, co
 //  An analyst request: launching needs an analyst's certificate, reading
 //  (status, report, budget) an analyst's, observer's or admin's. Returns
 //  true to go on; else the request is refused and audited.
+//  The analyst's signature of the study (proto/signed.h), checked as the
+//  sites will check it, so that a launch they would refuse is refused
+//  here, at once. 0 or -1 with the reason.
+static int
+s_study_sig_check (const Cohort__Launch *launch, const proto_rolecert_t *cert)
+{
+    if (launch->study_sig.len != PROTO_SIG_LEN || launch->nonce.len != PROTO_NONCE_LEN)
+        return util_error (UTIL_EREFUSED, "launch: the study is not signed (an analyst signs "
+                           "each study with the key its role certificate names: analyst.cfg "
+                           "sign_key)");
+    proto_study_sig_t sig;
+    sig.signed_at = launch->signed_at;
+    memcpy (sig.nonce, launch->nonce.data, PROTO_NONCE_LEN);
+    memcpy (sig.sig, launch->study_sig.data, PROTO_SIG_LEN);
+    return proto_study_verify (&sig, cert->signer, launch->study_cfg, (uint64_t) time (NULL),
+                               PROTO_STUDY_MAX_AGE_S);
+}
+
 static bool
 s_request_cert_ok (self_t *self, zframe_t *identity, const proto_msg_t *msg, const char *user_id)
 {
@@ -738,6 +768,9 @@ s_request_cert_ok (self_t *self, zframe_t *identity, const proto_msg_t *msg, con
                   "and queries", cert->name, cert->role == PROTO_ROLE_OBSERVER
                   || cert->role == PROTO_ROLE_ADMIN? "n": "", proto_role_name (cert->role));
     else
+    if (launch && s_study_sig_check (msg->launch, cert))
+        util_error_copy (why, sizeof why);
+    else
     if (!launch && !coord_roles_may_read (cert->role))
         snprintf (why, sizeof why, "role certificate: '%s' is a %s: only analysts, observers and "
                   "admins read status, reports and budgets", cert->name,
@@ -754,12 +787,30 @@ s_request_cert_ok (self_t *self, zframe_t *identity, const proto_msg_t *msg, con
 
 static void s_keep_budget (self_t *self, const Cohort__Hello *hello);
 
+//  Keeps a site's certificate (takes *cert) for its slot. Out of memory,
+//  the slot keeps none: the site's updates are then refused until its
+//  next hello.
+static void
+s_keep_role (self_t *self, int slot, const char *text, proto_rolecert_t **cert)
+{
+    if (self->site_role_text [slot] && !strcmp (self->site_role_text [slot], text))
+        return;
+    free (self->site_role_text [slot]);
+    proto_rolecert_destroy (&self->site_role [slot]);
+    self->site_role_text [slot] = util_strdup (text);
+    if (self->site_role_text [slot]) {
+        self->site_role [slot] = *cert;
+        *cert = NULL;
+    }
+}
+
 static void
 s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const char *user_id)
 {
     if (strcmp (hello->role, "site"))
         return;
-    if (!s_site_cert_ok (self, identity, hello, user_id))
+    proto_rolecert_t *cert = NULL;
+    if (!s_site_cert_ok (self, identity, hello, user_id, &cert))
         return;
     unsigned known = self->sites.n;
     const char *why;
@@ -777,8 +828,11 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
     if (fresh)
         zsys_info ("coordinator: site %s (share %u) connected%s", hello->name, hello->index,
                    self->sites.n > known? "": " again");
-    if (slot >= 0)
+    if (slot >= 0) {
         s_keep_budget (self, hello);
+        s_keep_role (self, slot, hello->role_cert, &cert);
+    }
+    proto_rolecert_destroy (&cert);
 }
 
 //  ---------------------------------------------------------------------
@@ -877,8 +931,9 @@ s_budget_answer (self_t *self)
 }
 
 static void
-s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text, const char *user_id)
+s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, const char *user_id)
 {
+    const char *cfg_text = launch->study_cfg;
     char analyst [PROTO_Z85_KEY_LEN + 8];
     snprintf (analyst, sizeof analyst, "key:%s", *user_id? user_id: "unknown");
     if (self->study && !coord_study_finished (self->study)) {
@@ -901,6 +956,7 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text, const char 
         s_refuse (self, identity, util_last_error ());
         return;
     }
+    coord_study_set_threshold (study, he_verify_threshold (self->vk));
     const proto_study_t *def = coord_study_def (study);
     char over [PROTO_TEXT_MAX + 1];
     if (coord_alerts_admit (self->alerts, zclock_time (), analyst, coord_study_is_query (study),
@@ -970,6 +1026,10 @@ s_on_launch (self_t *self, zframe_t *identity, const char *cfg_text, const char 
                        zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
     Cohort__StudyOffer offer = COHORT__STUDY_OFFER__INIT;
     offer.study_cfg = (char *) cfg_text;
+    offer.analyst_cert = launch->role_cert;
+    offer.study_sig = launch->study_sig;
+    offer.signed_at = launch->signed_at;
+    offer.nonce = launch->nonce;
     offer.threshold = def->min_sites;
     offer.sites = self->sites.n > def->min_sites? self->sites.n: def->min_sites;
     if (coord_study_is_query (study) || coord_study_has_dictionary (study))
@@ -1109,7 +1169,16 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
         return;
     coord_state_mark (&self->state, (unsigned) slot);
     ProtobufCBinaryData data = msg->update->ciphertexts;
-    if (coord_agg_add (self->agg, data.data, data.len))
+    ProtobufCBinaryData sig = msg->update->signature;
+    const coord_site_t *site = &self->sites.site [slot];
+    if (!self->site_role [slot])
+        s_reject (self, identity, slot, msg, "update: this site's role certificate is not held "
+                  "(out of memory at its hello)");
+    else
+    if (proto_update_verify (sig.data, sig.len, self->site_role [slot]->signer, msg->study_id,
+                             msg->round_id, site->index, data.data, data.len)
+    ||  coord_agg_add_signed (self->agg, site->index, data.data, data.len, sig.data, sig.len,
+                              self->site_role_text [slot]))
         s_reject (self, identity, slot, msg, util_last_error ());
     else
         self->contributors |= (uint64_t) 1 << slot;
@@ -1320,7 +1389,7 @@ s_on_message (self_t *self)
                           msg->round_id, msg->error->message);
             break;
         case COHORT__ENVELOPE__BODY_LAUNCH:
-            s_on_launch (self, identity, msg->launch->study_cfg, user_id);
+            s_on_launch (self, identity, msg->launch, user_id);
             break;
         case COHORT__ENVELOPE__BODY_STATUS_REQUEST:
         case COHORT__ENVELOPE__BODY_REPORT_REQUEST: {

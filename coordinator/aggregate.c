@@ -17,6 +17,10 @@ struct _coord_agg_t {
     mpz_t *partials [HE_PARTIES_MAX];   //  verified, per party
     unsigned valid;
     unsigned seen [HE_PARTIES_MAX + 1]; //  indices that answered (valid or not)
+    //  The signed updates kept for the decryption request.
+    Cohort__Contribution kept [HE_PARTIES_MAX];
+    Cohort__Contribution *kept_p [HE_PARTIES_MAX];
+    size_t n_kept;
 };
 
 coord_agg_t *
@@ -52,6 +56,11 @@ coord_agg_destroy (coord_agg_t **self_p)
         free (self->acc);
         for (unsigned k = 0; k < self->valid; k++)
             he_vector_free (&self->partials [k], self->ncts);
+        for (size_t k = 0; k < self->n_kept; k++) {
+            free (self->kept [k].ciphertexts.data);
+            free (self->kept [k].signature.data);
+            free (self->kept [k].role_cert);
+        }
         free (self);
         *self_p = NULL;
     }
@@ -72,6 +81,50 @@ coord_agg_add (coord_agg_t *self, const uint8_t *buf, size_t len)
     he_vector_free (&cts, n);
     self->contributors++;
     return 0;
+}
+
+int
+coord_agg_add_signed (coord_agg_t *self, unsigned index, const uint8_t *buf, size_t len,
+                      const uint8_t *sig, size_t sig_len, const char *role_cert)
+{
+    if (self->n_kept == HE_PARTIES_MAX)
+        return util_error (UTIL_ELIMIT, "update: more than %d updates in a round", HE_PARTIES_MAX);
+    for (size_t k = 0; k < self->n_kept; k++)
+        if (self->kept [k].index == index)
+            return util_error (UTIL_EINPUT, "update: a second update from share %u", index);
+    Cohort__Contribution *c = &self->kept [self->n_kept];
+    cohort__contribution__init (c);
+    c->index = index;
+    c->ciphertexts.data = util_malloc (len? len: 1);
+    c->signature.data = util_malloc (sig_len? sig_len: 1);
+    c->role_cert = util_strdup (role_cert? role_cert: "");
+    int rc = c->ciphertexts.data && c->signature.data && c->role_cert? 0
+           : util_error_context ("update");
+    if (!rc) {
+        memcpy (c->ciphertexts.data, buf, len);
+        c->ciphertexts.len = len;
+        if (sig_len)
+            memcpy (c->signature.data, sig, sig_len);
+        c->signature.len = sig_len;
+        rc = coord_agg_add (self, buf, len);
+    }
+    if (rc) {
+        free (c->ciphertexts.data);
+        free (c->signature.data);
+        free (c->role_cert);
+        cohort__contribution__init (c);
+        return -1;
+    }
+    self->kept_p [self->n_kept] = c;
+    self->n_kept++;
+    return 0;
+}
+
+size_t
+coord_agg_contributions (const coord_agg_t *self, Cohort__Contribution ***out)
+{
+    *out = (Cohort__Contribution **) self->kept_p;
+    return self->n_kept;
 }
 
 unsigned

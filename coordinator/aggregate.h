@@ -11,6 +11,8 @@
         coord_agg_t                 one round's aggregate
         coord_agg_new               an empty aggregate of `count` values
         coord_agg_add               adds one site's serialised vector
+        coord_agg_add_signed        ... and keeps it, signed, for the request
+        coord_agg_contributions     the kept updates (the decrypt request's)
         coord_agg_contributors      vectors added
         coord_agg_serialize         the aggregate, for a decrypt request
         coord_agg_add_partial       checks and keeps one site's partials
@@ -29,6 +31,7 @@
 #include "he/codec.h"
 #include "he/serial.h"
 #include "he/threshold.h"
+#include "proto/message.h"
 
 #include <stdint.h>
 
@@ -43,6 +46,18 @@ void coord_agg_destroy (coord_agg_t **self_p);
 /*  Adds one site's serialised vector. Refuses (-1, with the reason in
     util_last_error ()) a malformed vector or one of the wrong length. */
 int coord_agg_add (coord_agg_t *self, const uint8_t *buf, size_t len);
+
+/*  Adds one site's serialised vector as coord_agg_add does, and keeps a
+    copy of it with its signature (already checked by the caller) and the
+    site's role certificate, for the decryption request
+    (coord_agg_contributions; site/verify.h). A second vector from the same
+    index is refused. 0 or -1. */
+int coord_agg_add_signed (coord_agg_t *self, unsigned index, const uint8_t *buf, size_t len,
+                          const uint8_t *sig, size_t sig_len, const char *role_cert);
+
+/*  The kept contributions (borrowed, valid while the aggregate lives), in
+    the order they were added; returns their number. */
+size_t coord_agg_contributions (const coord_agg_t *self, Cohort__Contribution ***out);
 
 /*  Vectors added so far. */
 unsigned coord_agg_contributors (const coord_agg_t *self);

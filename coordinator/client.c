@@ -8,6 +8,7 @@
 #include "proto/curve.h"
 #include "proto/message.h"
 #include "proto/rolecert.h"
+#include "proto/signed.h"
 
 #include <czmq.h>
 #include <openssl/rand.h>
@@ -23,6 +24,7 @@ struct _coord_client_t {
     coord_client_totp_fn *prompt;
     void *prompt_arg;
     char *role_cert;            //  its role certificate, sent with each request
+    audit_signer_t *signer;     //  signs each study it launches (proto/signed.h)
 };
 
 //  Reads analyst/role_cert, checked against analyst/sign_key (the key the
@@ -41,13 +43,16 @@ s_role_cert (coord_client_t *self, zconfig_t *root)
     char *key_path = util_config_path (path, key);
     audit_signer_t *signer = key_path? audit_signer_load (key_path): NULL;
     char *text = signer && cert_path? proto_rolecert_read (cert_path, signer, NULL, 0, NULL): NULL;
-    audit_signer_destroy (&signer);
     free (cert_path);
     free (key_path);
-    if (!text)
+    if (!text) {
+        audit_signer_destroy (&signer);
         return util_error_context ("%s", path);
+    }
     free (self->role_cert);
     self->role_cert = text;
+    audit_signer_destroy (&self->signer);
+    self->signer = signer;
     return 0;
 }
 
@@ -143,6 +148,7 @@ coord_client_destroy (coord_client_t **self_p)
         zsock_destroy (&(*self_p)->sock);
         free ((*self_p)->path);
         free ((*self_p)->role_cert);
+        audit_signer_destroy (&(*self_p)->signer);
         util_cleanse (*self_p, sizeof **self_p);
         free (*self_p);
         *self_p = NULL;
@@ -227,6 +233,12 @@ coord_client_launch (coord_client_t *self, const char *study_cfg_text, char **st
     Cohort__Launch launch = COHORT__LAUNCH__INIT;
     launch.study_cfg = (char *) study_cfg_text;
     launch.role_cert = self->role_cert;
+    proto_study_sig_t sig;
+    if (proto_study_sign (&sig, self->signer, study_cfg_text))
+        return -1;
+    launch.study_sig = (ProtobufCBinaryData) { PROTO_SIG_LEN, sig.sig };
+    launch.signed_at = sig.signed_at;
+    launch.nonce = (ProtobufCBinaryData) { PROTO_NONCE_LEN, sig.nonce };
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.study_id = "";
     msg.body_case = COHORT__ENVELOPE__BODY_LAUNCH;

@@ -23,6 +23,7 @@ struct _coord_study_t {
     char *id, *cfg;
     proto_study_t *def;
     proto_plan_t plan;
+    unsigned divisor;               //  the key's threshold: the noise divisor (0: min_sites)
     bool begun, finished, standardised;
     char status [16];               //  running, completed, failed
     char detail [UTIL_ERROR_MAX];   //  one line
@@ -166,6 +167,20 @@ coord_study_is_query (const coord_study_t *self)
     return self->def->query != NULL;
 }
 
+//  The noise divisor: the key's threshold, as every site uses it (site
+//  s_on_offer), or min_sites before coord_study_set_threshold.
+static unsigned
+s_divisor (const coord_study_t *self)
+{
+    return self->divisor? self->divisor: self->def->min_sites;
+}
+
+void
+coord_study_set_threshold (coord_study_t *self, unsigned t)
+{
+    self->divisor = t;
+}
+
 int
 coord_study_query_check (coord_study_t *self, const model_dict_t *dict, unsigned max_levels,
                          unsigned min_cell)
@@ -187,7 +202,7 @@ coord_study_query_check (coord_study_t *self, const model_dict_t *dict, unsigned
     proto_release_t release;
     const proto_study_t *d = self->def;
     if (proto_release_make (&release, query, d->privacy_off, d->epsilon, d->delta,
-                            d->min_sites)) {
+                            s_divisor (self))) {
         proto_query_destroy (&query);
         return -1;
     }
@@ -325,7 +340,7 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
     //  so a failure leaves the study as it was (not begun).
     const proto_study_t *d = self->def;
     proto_plan_t plan;
-    if (proto_plan_make (&plan, d, p, d->min_sites))
+    if (proto_plan_make (&plan, d, p, s_divisor (self)))
         return -1;
     size_t n = plan.n_params;
     char **names = util_calloc (p, sizeof (char *));

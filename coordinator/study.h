@@ -53,6 +53,11 @@ typedef struct _coord_study_t coord_study_t;
 coord_study_t *coord_study_new (const char *id, const char *cfg_text);
 void coord_study_destroy (coord_study_t **self_p);
 
+/*  The key's threshold t: each site's noise is 1/t of the study's (sites
+    take t from their share, not from the study text), so the plan is
+    made with it. Set before coord_study_query_check and coord_study_begin. */
+void coord_study_set_threshold (coord_study_t *self, unsigned t);
+
 const char *coord_study_id (const coord_study_t *self);
 const char *coord_study_cfg (const coord_study_t *self);
 const proto_study_t *coord_study_def (const coord_study_t *self);

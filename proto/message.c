@@ -1,6 +1,8 @@
 /*  proto/message.c - envelope validation, encoding and socket helpers. */
 #include "message.h"
+#include "plan.h"
 #include "rolecert.h"
+#include "signed.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -141,6 +143,48 @@ s_check_role_cert (const char *field, const char *text)
     return s_check_text (field, text, PROTO_ROLECERT_MAX, 1);
 }
 
+//  A study signature's fields as Launch and StudyOffer carry them: absent
+//  (the receiver refuses an unsigned study, saying so) or 64 and 16 bytes.
+static int
+s_check_study_sig (const char *body, ProtobufCBinaryData sig, ProtobufCBinaryData nonce)
+{
+    if (sig.len && sig.len != PROTO_SIG_LEN)
+        return util_error (UTIL_EINPUT, "%s.study_sig: %zu bytes, not %d", body, sig.len,
+                           PROTO_SIG_LEN);
+    if (nonce.len && nonce.len != PROTO_NONCE_LEN)
+        return util_error (UTIL_EINPUT, "%s.nonce: %zu bytes, not %d", body, nonce.len,
+                           PROTO_NONCE_LEN);
+    return 0;
+}
+
+//  A decryption request's contributions: at most PROTO_MAX_PARTIES, each
+//  with a share index, ciphertexts, a 64-byte signature and a certificate.
+static int
+s_check_contributions (const Cohort__DecryptRequest *d)
+{
+    if (d->n_contributions > PROTO_MAX_PARTIES)
+        return util_error (UTIL_EINPUT, "decrypt_request.contributions: %zu, at most %d",
+                           d->n_contributions, PROTO_MAX_PARTIES);
+    for (size_t i = 0; i < d->n_contributions; i++) {
+        const Cohort__Contribution *c = d->contributions [i];
+        char field [64];
+        snprintf (field, sizeof field, "decrypt_request.contributions[%zu]", i);
+        if (c->index < 1 || c->index > PROTO_MAX_PARTIES)
+            return util_error (UTIL_EINPUT, "%s.index: %u outside 1..%d", field, c->index,
+                               PROTO_MAX_PARTIES);
+        if (c->signature.len != PROTO_SIG_LEN)
+            return util_error (UTIL_EINPUT, "%s.signature: %zu bytes, not %d", field,
+                               c->signature.len, PROTO_SIG_LEN);
+        snprintf (field, sizeof field, "decrypt_request.contributions[%zu].ciphertexts", i);
+        if (s_check_bytes (field, c->ciphertexts))
+            return -1;
+        snprintf (field, sizeof field, "decrypt_request.contributions[%zu].role_cert", i);
+        if (s_check_role_cert (field, c->role_cert))
+            return -1;
+    }
+    return 0;
+}
+
 int
 proto_validate (const proto_msg_t *m)
 {
@@ -180,7 +224,8 @@ proto_validate (const proto_msg_t *m)
             if (o->threshold < 1 || o->threshold > 64 || o->sites < o->threshold || o->sites > 64)
                 return util_error (UTIL_EINPUT, "offer: threshold %u / sites %u out of range",
                                    o->threshold, o->sites);
-            return 0;
+            return s_check_role_cert ("offer.analyst_cert", o->analyst_cert)
+                || s_check_study_sig ("offer", o->study_sig, o->nonce);
         }
         case COHORT__ENVELOPE__BODY_ACCEPT: {
             const Cohort__StudyAccept *a = m->accept;
@@ -232,9 +277,13 @@ proto_validate (const proto_msg_t *m)
             return 0;
         }
         case COHORT__ENVELOPE__BODY_UPDATE:
+            if (m->update->signature.len && m->update->signature.len != PROTO_SIG_LEN)
+                return util_error (UTIL_EINPUT, "update.signature: %zu bytes, not %d",
+                                   m->update->signature.len, PROTO_SIG_LEN);
             return s_check_bytes ("update.ciphertexts", m->update->ciphertexts);
         case COHORT__ENVELOPE__BODY_DECRYPT_REQUEST:
-            return s_check_bytes ("decrypt_request.aggregate", m->decrypt_request->aggregate);
+            return s_check_bytes ("decrypt_request.aggregate", m->decrypt_request->aggregate)
+                || s_check_contributions (m->decrypt_request);
         case COHORT__ENVELOPE__BODY_PARTIAL: {
             const Cohort__PartialDecryption *p = m->partial;
             if (p->share_index < 1 || p->share_index > 64)
@@ -267,6 +316,7 @@ proto_validate (const proto_msg_t *m)
         case COHORT__ENVELOPE__BODY_LAUNCH:
             if (s_check_text ("launch.study_cfg", m->launch->study_cfg, PROTO_CFG_MAX, 1)
             ||  s_check_role_cert ("launch.role_cert", m->launch->role_cert)
+            ||  s_check_study_sig ("launch", m->launch->study_sig, m->launch->nonce)
             ||  s_check_totp ("launch", m->launch->totp, m->launch->totp_session))
                 return -1;
             return *m->launch->study_cfg? 0: util_error (UTIL_EINPUT, "launch.study_cfg: empty");

@@ -452,7 +452,9 @@ s_site_cfg (FILE *f, const void *arg)
     rc = rc || s_kv (f, 4, "role_cert", path, "its role certificate (site, name, index)");
     snprintf (path, sizeof path, "../keys/%s.sign", name);
     rc = rc || s_kv (f, 4, "sign_key", path, "its Ed25519 signing key (keep 0600)")
-            || s_kv (f, 4, "admin_key", "../keys/admin.pub", "consortium admin: signs role certificates");
+            || s_kv (f, 4, "admin_key", "../keys/admin.pub", "consortium admin: signs role certificates")
+            || s_kv (f, 4, "revocations", "../revocations.note",
+                     "revoked certificates (signed by the admin), read at each offer");
     snprintf (path, sizeof path, "../keys/share-%zu.key", site + 1);
     rc = rc || s_kv (f, 4, "share", path, "this site's key share (keep 0600)")
             || s_kv (f, 4, "public_key", "../keys/paillier.pub", "threshold Paillier public key");

@@ -73,7 +73,8 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *ope
 static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
-    "dictionary", "min_subset", "alerts", "role_cert", "sign_key", "admin_key", NULL
+    "dictionary", "min_subset", "alerts", "role_cert", "sign_key", "admin_key",
+    "revocations", "study_max_age_s", NULL
 };
 
 //  The optional alerts section (ingest/alerts.h): rejection spikes per
@@ -220,6 +221,19 @@ site_config_load (const char *path)
         goto done;
     }
     self->min_subset = (uint64_t) min_subset;
+    double max_age;
+    if (s_number (path, site, "study_max_age_s", 60, 604800, "3600", &max_age))
+        goto done;
+    self->study_max_age_s = (uint64_t) max_age;
+    const char *revocations = zconfig_get (site, "revocations", NULL);
+    if (revocations && !*revocations) {
+        util_error (UTIL_EINPUT, "%s: site/revocations: is empty", path);
+        goto done;
+    }
+    if (revocations && !(self->revocations = util_config_path (path, revocations))) {
+        util_error_context ("%s: site/revocations", path);
+        goto done;
+    }
     zconfig_t *budget = zconfig_locate (site, "budget");
     if (!budget) {
         util_error (UTIL_EINPUT, "%s: site/budget: missing", path);
@@ -326,6 +340,7 @@ site_config_destroy (site_config_t **self_p)
         free (s->share); free (s->public_key); free (s->ledger);
         free (s->audit); free (s->audit_origin); free (s->dictionary);
         free (s->role_cert); free (s->sign_key); free (s->admin_key); free (s->role_cert_text);
+        free (s->revocations);
         proto_rolecert_destroy (&s->role);
         audit_verifier_destroy (&s->admin);
         for (size_t i = 0; i < s->n_datasets; i++) {

@@ -12,6 +12,11 @@
         sign_key = ../keys/hospital-a.sign  its Ed25519 signing key (0600), the
                                             one the certificate names
         admin_key = ../keys/admin.pub       the consortium admin's verifier key
+        revocations = ../revocations.note   optional: the admin's revocation list,
+                                            read at each offer; certificates on it
+                                            (analysts, other sites) are refused
+        study_max_age_s = 3600              optional: a study's signature older than
+                                            this is refused (60..604800)
         share = ../keys/share-1.key
         public_key = ../keys/paillier.pub
         ledger = hospital-a.ledger.db       dp/ ledger (SQLite)
@@ -112,6 +117,8 @@ typedef struct {
     char *role_cert_text;           //  the certificate as the hello presents it
     proto_rolecert_t *role;         //  ... opened and checked at load time
     audit_verifier_t *admin;        //  the admin's verifier key
+    char *revocations;              //  the revocation list's path (NULL: none)
+    uint64_t study_max_age_s;       //  a study signature's window (proto/signed.h)
 } site_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason". */

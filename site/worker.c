@@ -17,11 +17,14 @@
 #include "he/serial.h"
 #include "proto/curve.h"
 #include "proto/message.h"
+#include "proto/signed.h"
+#include "verify.h"
 
 #include <czmq.h>
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 //  The ledger scope: one budget per dataset across every study.
 #define SITE_LEDGER_SCOPE "all-studies"
@@ -55,6 +58,11 @@ struct _site_worker_t {
     he_nonce_t *nonce;
     ingest_endpoint_t *endpoint;      //  gateways' ingest, if configured
     audit_log_t *audit;             //  this thread's handle, if configured
+    audit_signer_t *signer;         //  signs this site's updates (site.cfg sign_key)
+    site_peers_t *peers;            //  other sites' certificates (site/verify.h)
+    proto_replay_t *replay;         //  study nonces accepted (proto/signed.h)
+    proto_revocations_t *revocations;   //  as read at the last offer (NULL: none)
+    uint8_t own_digest [PROTO_DIGEST_LEN];  //  of the update sent this round
     char actor [AUDIT_ACTOR_MAX];
     bool charged;                   //  the ledger changed: say so in a hello now
 };
@@ -105,6 +113,13 @@ site_worker_new (const char *config_path)
             goto fail;
         }
         snprintf (self->actor, sizeof self->actor, "site:%s", self->cfg->name);
+    }
+    self->signer = audit_signer_load (self->cfg->sign_key);
+    self->peers = self->signer? site_peers_new (self->cfg->admin): NULL;
+    self->replay = self->peers? proto_replay_new (self->cfg->study_max_age_s): NULL;
+    if (!self->replay) {
+        util_error_context ("%s", self->cfg->sign_key);
+        goto fail;
     }
     self->rng = dp_rng_new ();
     self->sock = proto_client_new (self->cfg->coordinator, self->cfg->cert,
@@ -164,6 +179,10 @@ site_worker_destroy (site_worker_t **self_p)
         he_nonce_destroy (&self->nonce);
         ingest_endpoint_destroy (&self->endpoint);
         audit_log_destroy (&self->audit);
+        audit_signer_destroy (&self->signer);
+        site_peers_destroy (&self->peers);
+        proto_replay_destroy (&self->replay);
+        proto_revocations_destroy (&self->revocations);
         zsock_destroy (&self->sock);
         dp_rng_destroy (&self->rng);
         dp_ledger_destroy (&self->ledger);
@@ -460,13 +479,48 @@ s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
     if (!(self->query = proto_query_parse (q->query))
     ||  proto_query_check (self->query, self->dict, PROTO_QUERY_LEVELS_DEFAULT)
     ||  proto_release_make (&self->release, self->query, q->privacy_off, q->epsilon, q->delta,
-                            q->min_sites))
+                            he_share_threshold (self->share)))
         return -1;
     proto_release_plan (&self->release, &self->plan);
     if (he_codec_init (&self->query_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
                        proto_release_value_bits (&self->release), PROTO_MAX_PARTIES))
         return util_error_context ("codec");
     return site_query_load (&self->records, self->dataset, self->dict, q);
+}
+
+//  An offer's analyst certificate and signature (site/verify.h), against
+//  the revocation list as it is now (site.cfg revocations, read again at
+//  each offer; one that cannot be read refuses every offer). 0 to go on;
+//  -1 when the offer was declined, with an audit entry.
+static int
+s_check_offer (site_worker_t *self, const proto_msg_t *msg)
+{
+    char reason [PROTO_TEXT_MAX] = "", analyst [AUDIT_KEY_NAME_MAX + 2] = "?";
+    if (self->cfg->revocations) {
+        size_t len = 0;
+        char *text = NULL;
+        proto_revocations_t *list = util_file_read (self->cfg->revocations, PROTO_REVOCATIONS_MAX,
+                                                    0, &text, &len)? NULL
+                                  : proto_revocations_open (text, len, self->cfg->admin);
+        free (text);
+        if (!list)
+            s_reason (self, reason, sizeof reason, "revocations: ");
+        else {
+            proto_revocations_destroy (&self->revocations);
+            self->revocations = list;
+            site_peers_set_revocations (self->peers, list);
+        }
+    }
+    if (!*reason && site_verify_offer (self->peers, self->replay, msg->offer,
+                                       (uint64_t) time (NULL), self->cfg->study_max_age_s,
+                                       analyst, sizeof analyst))
+        s_reason (self, reason, sizeof reason, "");
+    if (!*reason)
+        return 0;
+    s_audit (self, "study.refused", json_pack ("{s:s, s:s, s:s}", "study", msg->study_id,
+                                               "analyst", analyst, "reason", reason));
+    s_decline (self, msg->study_id, reason);
+    return -1;
 }
 
 static void
@@ -476,6 +530,8 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         zsys_info ("site %s: study %s replaced by a new offer", self->cfg->name, self->study_id);
     s_forget (self);
     const char *id = msg->study_id;
+    if (s_check_offer (self, msg))
+        return;
     proto_study_t *study = proto_study_parse (msg->offer->study_cfg, "offer");
     if (!study) {
         char why [PROTO_TEXT_MAX];
@@ -505,6 +561,12 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         snprintf (reason, sizeof reason, "offer: quorum %u differs from the study's min_sites %u",
                   msg->offer->threshold, study->min_sites);
     else
+    if (study->min_sites < he_share_threshold (self->share))
+        snprintf (reason, sizeof reason, "offer: min_sites %u is below the key's threshold %u "
+                  "(a sum of fewer sites cannot be decrypted, and each site's noise is 1/%u of "
+                  "the study's)", study->min_sites, he_share_threshold (self->share),
+                  he_share_threshold (self->share));
+    else
     if (study->query) {
         if (s_prepare_query (self, msg->offer) || s_check_budget (self) || s_check_subset (self))
             s_reason (self, reason, sizeof reason, "");
@@ -522,7 +584,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     if (site_data_load (&self->data, self->dataset, study, self->dict))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (proto_plan_make (&self->plan, study, self->data->p, study->min_sites))
+    if (proto_plan_make (&self->plan, study, self->data->p, he_share_threshold (self->share)))
         s_reason (self, reason, sizeof reason, "");
     else
     if (s_check_budget (self))
@@ -713,8 +775,17 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         s_reason (self, why, sizeof why, "encrypt: ");
         goto done;
     }
+    uint8_t sig [PROTO_SIG_LEN];
+    if (proto_update_sign (sig, self->signer, self->study_id, msg->round_id,
+                           he_share_index (self->share), buf, len)
+    ||  proto_update_digest (self->own_digest, buf, len)) {
+        free (buf);
+        s_reason (self, why, sizeof why, "");
+        goto done;
+    }
     Cohort__Update update = COHORT__UPDATE__INIT;
     update.ciphertexts = (ProtobufCBinaryData) { len, buf };
+    update.signature = (ProtobufCBinaryData) { sizeof sig, sig };
     proto_msg_t out = COHORT__ENVELOPE__INIT;
     out.body_case = COHORT__ENVELOPE__BODY_UPDATE;
     out.update = &update;
@@ -769,9 +840,15 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         s_reason (self, why, sizeof why, "");
         goto done;
     }
-    if (n != self->expected_cts) {
-        snprintf (why, sizeof why, "decrypt: %zu ciphertexts, this site contributed %zu", n,
-                  self->expected_cts);
+    site_decrypt_ctx_t ctx = { self->study_id, msg->round_id, self->study->min_sites,
+                               he_share_index (self->share), self->own_digest,
+                               self->expected_cts };
+    if (site_verify_request (self->peers, self->pk, msg->decrypt_request, &ctx,
+                             (const mpz_t *) cts, n, (uint64_t) time (NULL))) {
+        s_reason (self, why, sizeof why, "");
+        s_audit (self, "decrypt.refused", json_pack ("{s:s, s:I, s:s}", "study", self->study_id,
+                                                     "round", (json_int_t) msg->round_id,
+                                                     "reason", why));
         goto done;
     }
     parts = util_calloc (n, sizeof (mpz_t));

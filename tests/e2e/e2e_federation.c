@@ -39,6 +39,7 @@
 #include "proto/curve.h"
 #include "proto/message.h"
 #include "proto/plan.h"
+#include "proto/signed.h"
 
 #include <czmq.h>
 #include <ctype.h>
@@ -587,7 +588,11 @@ s_rogue (zsock_t *pipe, void *args)
     he_share_t *share = he_keyfile_load_share (e2e_path (c, "keys/share-3.key"));
     char *role_cert = NULL;
     he_codec_t codec;
-    if (!sock || !pk || !share
+    //  It signs its updates as site-c (proto/signed.h): the coordinator
+    //  takes no unsigned update.
+    audit_signer_t *signer = audit_signer_load (e2e_path (c, "keys/site-c.sign"));
+    uint8_t previous_sig [PROTO_SIG_LEN];
+    if (!sock || !pk || !share || !signer
     ||  he_codec_init (&codec, he_pubkey_bits (pk), PROTO_FRAC_BITS, PROTO_VALUE_BITS,
                        PROTO_MAX_PARTIES))
         goto done;
@@ -666,12 +671,18 @@ s_rogue (zsock_t *pipe, void *args)
                 //  Late: the previous round's update again, under its round.
                 if (previous) {
                     update.ciphertexts = (ProtobufCBinaryData) { previous_len, previous };
+                    update.signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, previous_sig };
                     reply.round_id = previous_round;
                     if (proto_send (sock, NULL, &reply))
                         fprintf (stderr, "rogue: %s\n", util_last_error ());
                 }
                 //  Then the update, twice.
+                uint8_t sig [PROTO_SIG_LEN];
+                if (proto_update_sign (sig, signer, msg->study_id, msg->round_id, 3, buf, len))
+                    fprintf (stderr, "rogue: %s\n", util_last_error ());
                 update.ciphertexts = (ProtobufCBinaryData) { len, buf };
+                update.signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, sig };
+                memcpy (previous_sig, sig, PROTO_SIG_LEN);
                 reply.round_id = msg->round_id;
                 for (int k = 0; k < 2; k++)
                     if (proto_send (sock, NULL, &reply))
@@ -736,6 +747,7 @@ s_rogue (zsock_t *pipe, void *args)
     zpoller_destroy (&poller);
 done:
     a->done = true;
+    audit_signer_destroy (&signer);
     free (role_cert);
     he_share_destroy (&share);
     he_pubkey_destroy (&pk);

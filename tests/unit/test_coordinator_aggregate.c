@@ -190,6 +190,51 @@ s_new_walk (void *unused)
 
 //  Each allocation of a new aggregate fails in turn: NULL with UTIL_ENOMEM
 //  and nothing leaked, before the mpz array is initialised.
+//  Signed updates are kept for the decryption request, in order, with
+//  their signatures and certificates; a share's second update and a bad
+//  vector are refused and keep nothing; the sum is the same as unsigned.
+static void
+test_signed (void **state)
+{
+    (void) state;
+    enum { N = 20 };
+    int64_t a [N], b [N], out [N];
+    for (int i = 0; i < N; i++) {
+        a [i] = i;
+        b [i] = 100 - i;
+    }
+    coord_agg_t *agg = coord_agg_new (s_pk, s_vk, &s_codec, N);
+    uint8_t *ba, *bb, sig [64];
+    size_t la, lb;
+    memset (sig, 7, sizeof sig);
+    s_vector (a, N, &ba, &la);
+    s_vector (b, N, &bb, &lb);
+    Cohort__Contribution **list;
+    assert_int_equal (coord_agg_contributions (agg, &list), 0);
+    assert_int_equal (coord_agg_add_signed (agg, 3, ba, la, sig, sizeof sig, "cert-c"), 0);
+    assert_int_equal (coord_agg_add_signed (agg, 3, bb, lb, sig, sizeof sig, "cert-c"), -1);
+    assert_non_null (strstr (util_last_error (), "a second update from share 3"));
+    assert_int_equal (coord_agg_add_signed (agg, 1, bb, lb - 1, sig, sizeof sig, "cert-a"), -1);
+    assert_int_equal (coord_agg_contributions (agg, &list), 1);
+    assert_int_equal (coord_agg_add_signed (agg, 1, bb, lb, sig, sizeof sig, "cert-a"), 0);
+    assert_int_equal (coord_agg_contributions (agg, &list), 2);
+    assert_int_equal (coord_agg_contributors (agg), 2);
+    assert_int_equal (list [0]->index, 3);
+    assert_int_equal (list [1]->index, 1);
+    assert_memory_equal (list [0]->ciphertexts.data, ba, la);
+    assert_int_equal (list [1]->ciphertexts.len, lb);
+    assert_memory_equal (list [1]->signature.data, sig, sizeof sig);
+    assert_string_equal (list [1]->role_cert, "cert-a");
+    s_partial (agg, 0, GOOD, 0);
+    s_partial (agg, 1, GOOD, 0);
+    assert_int_equal (coord_agg_combine (agg, out), 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal (out [i], 100);
+    free (ba);
+    free (bb);
+    coord_agg_destroy (&agg);
+}
+
 static void
 test_new_out_of_memory (void **state)
 {
@@ -202,6 +247,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_sum_and_exclusion),
+        cmocka_unit_test (test_signed),
         cmocka_unit_test (test_new_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

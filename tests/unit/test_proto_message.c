@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "proto/message.h"
+#include "proto/plan.h"
+#include "proto/signed.h"
 #include "proto/rolecert.h"
 #include "util/error.h"
 #include "alloc_walk.h"
@@ -407,6 +409,77 @@ test_accept_partial_update (void **state)
     s_refused (&msg, "update.ciphertexts: empty");
     u.ciphertexts = (ProtobufCBinaryData) { 4, bytes };
     assert_int_equal (proto_validate (&msg), 0);
+    uint8_t sig [PROTO_SIG_LEN + 1] = { 0 };
+    u.signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, sig };
+    assert_int_equal (proto_validate (&msg), 0);
+    u.signature.len = PROTO_SIG_LEN - 1;
+    s_refused (&msg, "update.signature: 63 bytes, not 64");
+}
+
+//  Signed studies and the decryption request's contributions (proto/signed.h).
+static void
+test_signed_fields (void **state)
+{
+    (void) state;
+    uint8_t bytes [PROTO_SIG_LEN + 1] = { 1, 2, 3, 4 };
+    Cohort__Launch l = COHORT__LAUNCH__INIT;
+    l.study_cfg = "study\n";
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_LAUNCH;
+    msg.launch = &l;
+    assert_int_equal (proto_validate (&msg), 0);
+    l.study_sig = (ProtobufCBinaryData) { PROTO_SIG_LEN, bytes };
+    l.nonce = (ProtobufCBinaryData) { PROTO_NONCE_LEN, bytes };
+    assert_int_equal (proto_validate (&msg), 0);
+    l.study_sig.len = 65;
+    s_refused (&msg, "launch.study_sig: 65 bytes, not 64");
+    l.study_sig.len = 64;
+    l.nonce.len = 15;
+    s_refused (&msg, "launch.nonce: 15 bytes, not 16");
+
+    Cohort__StudyOffer o = COHORT__STUDY_OFFER__INIT;
+    o.study_cfg = "study\n";
+    o.threshold = 2;
+    o.sites = 3;
+    o.nonce = (ProtobufCBinaryData) { 3, bytes };
+    msg.study_id = "s";
+    msg.body_case = COHORT__ENVELOPE__BODY_OFFER;
+    msg.offer = &o;
+    s_refused (&msg, "offer.nonce: 3 bytes, not 16");
+    o.nonce.len = 0;
+    assert_int_equal (proto_validate (&msg), 0);
+
+    Cohort__Contribution c = COHORT__CONTRIBUTION__INIT;
+    Cohort__Contribution *list [PROTO_MAX_PARTIES + 1];
+    for (size_t i = 0; i <= PROTO_MAX_PARTIES; i++)
+        list [i] = &c;
+    c.index = 1;
+    c.ciphertexts = (ProtobufCBinaryData) { 4, bytes };
+    c.signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, bytes };
+    c.role_cert = "cohort-role/v1\n";
+    Cohort__DecryptRequest d = COHORT__DECRYPT_REQUEST__INIT;
+    d.aggregate = (ProtobufCBinaryData) { 4, bytes };
+    d.n_contributions = 2;
+    d.contributions = list;
+    msg.body_case = COHORT__ENVELOPE__BODY_DECRYPT_REQUEST;
+    msg.decrypt_request = &d;
+    assert_int_equal (proto_validate (&msg), 0);
+    d.n_contributions = PROTO_MAX_PARTIES + 1;
+    s_refused (&msg, "decrypt_request.contributions: 65, at most 64");
+    d.n_contributions = 2;
+    c.index = 0;
+    s_refused (&msg, "decrypt_request.contributions[0].index: 0 outside 1..64");
+    c.index = 65;
+    s_refused (&msg, "index: 65 outside");
+    c.index = 1;
+    c.signature.len = 10;
+    s_refused (&msg, "decrypt_request.contributions[0].signature: 10 bytes, not 64");
+    c.signature.len = PROTO_SIG_LEN;
+    c.ciphertexts.len = 0;
+    s_refused (&msg, "decrypt_request.contributions[0].ciphertexts: empty");
+    c.ciphertexts.len = 4;
+    c.role_cert = "";
+    assert_int_equal (proto_validate (&msg), 0);
 }
 
 static void
@@ -505,6 +578,7 @@ main (void)
         cmocka_unit_test (test_totp_fields),
         cmocka_unit_test (test_role_cert),
         cmocka_unit_test (test_accept_partial_update),
+        cmocka_unit_test (test_signed_fields),
         cmocka_unit_test (test_garbage),
         cmocka_unit_test (test_socket_pair),
         cmocka_unit_test (test_out_of_memory),

@@ -43,6 +43,7 @@
 #include "proto/curve.h"
 #include "proto/message.h"
 #include "proto/plan.h"
+#include "proto/signed.h"
 #include "proto/study.h"
 #include "site/worker.h"
 #include "util/error.h"
@@ -94,6 +95,15 @@ static struct {
     site_worker_t *worker;
     pthread_t thread;
     bool running;
+    audit_signer_t *analyst;        //  signs the offers (proto/signed.h)
+    char *analyst_cert;
+    audit_signer_t *other;          //  site b (share 2): the other summed update
+    char *other_cert;
+    char *site_cert;                //  the running worker's role certificate (its hello's)
+    unsigned site_index;
+    uint8_t *own;                   //  the site's last update, as it sent it
+    size_t own_len;
+    uint8_t own_sig [PROTO_SIG_LEN];
 } s_fed;
 
 static volatile bool s_stop;
@@ -226,17 +236,35 @@ s_ask (const char *study_id, uint32_t round, proto_msg_t *msg)
     return answer;
 }
 
+//  An offer of `text` with quorum `threshold`, carrying `sig` (NULL: none)
+//  and the certificate `cert` as the analyst's.
 static proto_msg_t *
-s_offer (const char *study_id, const char *text)
+s_offer_signed (const char *study_id, const char *text, unsigned threshold,
+                const proto_study_sig_t *sig, const char *cert)
 {
     Cohort__StudyOffer offer = COHORT__STUDY_OFFER__INIT;
     offer.study_cfg = (char *) text;
-    offer.threshold = 2;
+    offer.threshold = threshold;
     offer.sites = 2;
+    offer.analyst_cert = (char *) cert;
+    if (sig) {
+        offer.study_sig = (ProtobufCBinaryData) { PROTO_SIG_LEN, (uint8_t *) sig->sig };
+        offer.signed_at = sig->signed_at;
+        offer.nonce = (ProtobufCBinaryData) { PROTO_NONCE_LEN, (uint8_t *) sig->nonce };
+    }
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_OFFER;
     msg.offer = &offer;
     return s_ask (study_id, 0, &msg);
+}
+
+//  An offer signed by the analyst, as a coordinator passes it on.
+static proto_msg_t *
+s_offer (const char *study_id, const char *text)
+{
+    proto_study_sig_t sig;
+    assert_int_equal (proto_study_sign (&sig, s_fed.analyst, text), 0);
+    return s_offer_signed (study_id, text, 2, &sig, s_fed.analyst_cert);
 }
 
 //  The offer is accepted, with the CSV's features and its row count: exact
@@ -310,26 +338,101 @@ s_contribute (mpz_t **cts, const char *study_id, uint32_t round, Cohort__RoundKi
     ProtobufCBinaryData data = answer->update->ciphertexts;
     assert_int_equal (he_vector_deserialize (cts, &n, s_fed.pk, data.data, data.len,
                                              HE_VECTOR_MAX), 0);
+    //  Kept, with its signature, for the decryption request.
+    assert_int_equal (answer->update->signature.len, PROTO_SIG_LEN);
+    free (s_fed.own);
+    s_fed.own = malloc (data.len);
+    memcpy (s_fed.own, data.data, data.len);
+    s_fed.own_len = data.len;
+    memcpy (s_fed.own_sig, answer->update->signature.data, PROTO_SIG_LEN);
     assert_int_equal (n, he_codec_plaintexts (&s_fed.codec, plan->kind [kind].dim));
     proto_free (&answer);
     return n;
 }
 
-//  Asks the site to decrypt `count` ciphertexts.
+//  Asks the site to decrypt `count` ciphertexts, as the sum of two signed
+//  updates (site/verify.h): the site's last one and site b's, which is
+//  made here as the aggregate divided by the site's (so that their product
+//  is the aggregate), signed with b's key for this study and round.
+//  How s_decrypt_as builds the request: honestly (BOTH), with the site's
+//  update alone (OWN_ONLY), with b's update left out of the aggregate
+//  (NOT_PRODUCT: the aggregate is the site's update), or with b's
+//  signature forged (FORGED).
+enum { BOTH, OWN_ONLY, NOT_PRODUCT, FORGED };
+
 static proto_msg_t *
-s_decrypt (const char *study_id, uint32_t round, const mpz_t *cts, size_t count)
+s_decrypt_as (int mode, const char *study_id, uint32_t round, const mpz_t *cts, size_t count)
 {
     uint8_t *buf;
     size_t len;
     assert_int_equal (he_vector_serialize (&buf, &len, s_fed.pk, cts, count), 0);
+    mpz_t *own = NULL, *other = calloc (count + 1, sizeof (mpz_t));
+    size_t m = 0;
+    if (s_fed.own)
+        assert_int_equal (he_vector_deserialize (&own, &m, s_fed.pk, s_fed.own, s_fed.own_len,
+                                                 HE_VECTOR_MAX), 0);
+    for (size_t i = 0; i < count; i++) {
+        mpz_init_set_ui (other [i], 1);
+        if (i < m) {
+            assert_true (mpz_invert (other [i], own [i], he_pubkey_n2 (s_fed.pk)));
+            he_add (other [i], s_fed.pk, other [i], cts [i]);
+        }
+    }
+    uint8_t *obuf = NULL, osig [PROTO_SIG_LEN];
+    size_t olen = 0;
+    if (count) {
+        assert_int_equal (he_vector_serialize (&obuf, &olen, s_fed.pk, other, count), 0);
+        assert_int_equal (proto_update_sign (osig, s_fed.other, study_id, round, 2, obuf, olen),
+                          0);
+        if (mode == FORGED)
+            osig [7] ^= 1;
+    }
+    Cohort__Contribution c [2] = { COHORT__CONTRIBUTION__INIT, COHORT__CONTRIBUTION__INIT };
+    Cohort__Contribution *list [2] = { &c [0], &c [1] };
+    c [0].index = s_fed.site_index;
+    c [0].ciphertexts = (ProtobufCBinaryData) { s_fed.own_len, s_fed.own };
+    c [0].signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, s_fed.own_sig };
+    c [0].role_cert = s_fed.site_cert;
+    c [1].index = 2;
+    c [1].ciphertexts = (ProtobufCBinaryData) { olen, obuf };
+    c [1].signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, osig };
+    c [1].role_cert = s_fed.other_cert;
     Cohort__DecryptRequest dr = COHORT__DECRYPT_REQUEST__INIT;
     dr.aggregate = (ProtobufCBinaryData) { len, buf };
+    if (s_fed.own && count) {
+        dr.n_contributions = mode == OWN_ONLY? 1: 2;
+        dr.contributions = list;
+    }
+    if (mode == NOT_PRODUCT)
+        dr.aggregate = (ProtobufCBinaryData) { s_fed.own_len, s_fed.own };
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_DECRYPT_REQUEST;
     msg.decrypt_request = &dr;
     proto_msg_t *answer = s_ask (study_id, round, &msg);
     free (buf);
+    free (obuf);
+    for (size_t i = 0; i < count; i++)
+        mpz_clear (other [i]);
+    free (other);
+    he_vector_free (&own, m);
     return answer;
+}
+
+static proto_msg_t *
+s_decrypt (const char *study_id, uint32_t round, const mpz_t *cts, size_t count)
+{
+    return s_decrypt_as (BOTH, study_id, round, cts, count);
+}
+
+//  An error whose message begins with `text`.
+static void
+s_expect_error_prefix (proto_msg_t **answer_p, const char *text)
+{
+    proto_msg_t *answer = *answer_p;
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_ERROR);
+    if (strncmp (answer->error->message, text, strlen (text)))
+        fail_msg ("error '%s' does not begin with '%s'", answer->error->message, text);
+    proto_free (answer_p);
 }
 
 static void
@@ -396,6 +499,18 @@ s_setup (void **state)
                           0600);
     support_he_key_write (support_dir_group, "share-1.key",
                           he_keyfile_format_share (s_fed.shares [0]), 0600);
+    //  The analyst who signs the offers, and site b, whose update is
+    //  summed with the site's in each decryption request.
+    char path [300];
+    size_t len;
+    support_role_cert (support_dir_group, "analyst", PROTO_ROLE_ANALYST, 0, s_fed.site_key, 1);
+    s_fed.analyst = audit_signer_load (s_path (path, sizeof path, "analyst.sign"));
+    s_fed.analyst_cert = support_file_read (s_path (path, sizeof path, "analyst.role"), &len);
+    support_role_cert (support_dir_group, "b", PROTO_ROLE_SITE, 2, s_fed.site_key, 1);
+    s_fed.other = audit_signer_load (s_path (path, sizeof path, "b.sign"));
+    s_fed.other_cert = support_file_read (s_path (path, sizeof path, "b.role"), &len);
+    assert_non_null (s_fed.analyst);
+    assert_non_null (s_fed.other);
     support_file_put (support_dir_group, "wards.csv", S_CSV, 0644);
 
     char secret [300];
@@ -414,6 +529,8 @@ s_setup (void **state)
     s_fed.running = true;
     s_fed.hello = s_recv (S_WAIT_MS, s_fed.user, sizeof s_fed.user);
     assert_non_null (s_fed.hello);
+    s_fed.site_cert = strdup (s_fed.hello->hello->role_cert);
+    s_fed.site_index = s_fed.hello->hello->index;
     return 0;
 }
 
@@ -432,6 +549,14 @@ s_teardown (void **state)
     zpoller_destroy (&s_fed.poller);
     proto_server_destroy (&s_fed.server);
     support_he_keys_destroy (&s_fed.pk, &s_fed.vk, &s_fed.shares, 2);
+    audit_signer_destroy (&s_fed.analyst);
+    audit_signer_destroy (&s_fed.other);
+    free (s_fed.analyst_cert);
+    free (s_fed.other_cert);
+    free (s_fed.own);
+    s_fed.own = NULL;
+    free (s_fed.site_cert);
+    s_fed.site_cert = NULL;
     return support_dir_group_teardown (state);
 }
 
@@ -458,6 +583,11 @@ s_restart (const char *cfg, const char *site)
         proto_msg_t *msg = s_recv ((int) (until - zclock_mono ()), NULL, 0);
         bool hello = msg && msg->body_case == COHORT__ENVELOPE__BODY_HELLO
                   && strcmp (msg->hello->name, site) == 0;
+        if (hello) {
+            free (s_fed.site_cert);
+            s_fed.site_cert = strdup (msg->hello->role_cert);
+            s_fed.site_index = msg->hello->index;
+        }
         proto_free (&msg);
         if (hello)
             return;
@@ -717,6 +847,84 @@ test_decrypt_once (void **state)
 //  f) With privacy off, the statistics round carries the plan's number of
 //  ciphertexts, and the site's partial with the test's own (share 2)
 //  decrypts to the exact sums of the CSV.
+//  f) What the site checks of the coordinator (issue 14). Offers: without
+//  the analyst's signature, with the text changed after signing, with a
+//  site's certificate as the analyst's, sent a second time (a replay), and
+//  with min_sites below the key's threshold, are declined. Decryption
+//  requests: the site's update alone, an aggregate that is not the product
+//  of the signed updates, and a forged signature on the other update are
+//  refused, each round's one decryption spent; the honest request then
+//  answers.
+static void
+test_signed_refusals (void **state)
+{
+    (void) state;
+    char text [1024], low [1024];
+    s_study (text, sizeof text, "wards", 1, false);
+    proto_study_sig_t sig;
+    assert_int_equal (proto_study_sign (&sig, s_fed.analyst, text), 0);
+    proto_msg_t *answer = s_offer_signed ("unsigned", text, 2, NULL, s_fed.analyst_cert);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_non_null (strstr (answer->decline->reason, "without its analyst's certificate and "
+                                                     "signature"));
+    proto_free (&answer);
+    //  Changed in flight: min_sites 2 -> 1.
+    snprintf (low, sizeof low, "%s", text);
+    char *m = strstr (low, "min_sites = 2");
+    assert_non_null (m);
+    m [12] = '1';
+    answer = s_offer_signed ("changed", low, 1, &sig, s_fed.analyst_cert);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_non_null (strstr (answer->decline->reason, "study signature: does not verify"));
+    proto_free (&answer);
+    //  A site's certificate (b's), its own key signing.
+    proto_study_sig_t by_site;
+    assert_int_equal (proto_study_sign (&by_site, s_fed.other, text), 0);
+    answer = s_offer_signed ("by-site", text, 2, &by_site, s_fed.other_cert);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_non_null (strstr (answer->decline->reason, "'b' is a site, not an analyst"));
+    proto_free (&answer);
+    //  Accepted once; the same signature again is a replay.
+    answer = s_offer_signed ("first", text, 2, &sig, s_fed.analyst_cert);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_ACCEPT);
+    proto_free (&answer);
+    answer = s_offer_signed ("again", text, 2, &sig, s_fed.analyst_cert);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_non_null (strstr (answer->decline->reason, "a replay"));
+    proto_free (&answer);
+    //  Signed, but min_sites 1 under a 2-of-2 key.
+    proto_study_sig_t low_sig;
+    assert_int_equal (proto_study_sign (&low_sig, s_fed.analyst, low), 0);
+    answer = s_offer_signed ("low", low, 1, &low_sig, s_fed.analyst_cert);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_non_null (strstr (answer->decline->reason, "min_sites 1 is below the key's threshold 2"));
+    proto_free (&answer);
+
+    proto_plan_t plan;
+    s_plan (&plan, text);
+    s_accepted ("checked", text);
+    mpz_t *cts, *parts = NULL;
+    size_t n = s_contribute (&cts, "checked", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    answer = s_decrypt_as (OWN_ONLY, "checked", 1, (const mpz_t *) cts, n);
+    s_expect_error (&answer, "decrypt: the aggregate sums 1 signed updates, the study needs at "
+                             "least 2");
+    he_vector_free (&cts, n);
+    n = s_contribute (&cts, "checked", 2, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &plan);
+    mpz_t one;
+    mpz_init_set_ui (one, 1);
+    he_add_plain (cts [0], s_fed.pk, cts [0], one);
+    mpz_clear (one);
+    answer = s_decrypt_as (NOT_PRODUCT, "checked", 2, (const mpz_t *) cts, n);
+    s_expect_error_prefix (&answer, "decrypt: the aggregate is not the product of the 2 signed "
+                                    "updates");
+    he_vector_free (&cts, n);
+    n = s_contribute (&cts, "checked", 3, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &plan);
+    answer = s_decrypt_as (FORGED, "checked", 3, (const mpz_t *) cts, n);
+    s_expect_error_prefix (&answer, "decrypt: share 2: update signature: does not verify");
+    he_vector_free (&cts, n);
+    (void) parts;
+}
+
 static void
 test_contribution_decrypts (void **state)
 {
@@ -986,6 +1194,7 @@ main (void)
         cmocka_unit_test (test_round_refused),
         cmocka_unit_test (test_decrypt_wrong_count),
         cmocka_unit_test (test_decrypt_once),
+        cmocka_unit_test (test_signed_refusals),
         cmocka_unit_test (test_contribution_decrypts),
         cmocka_unit_test (test_round_sampling_rate),
         cmocka_unit_test (test_budget_edge),
