@@ -8,13 +8,25 @@
     evaluation and the report fall out. round_overhead_ms then subtracts the
     local gradient time of a round (the clipped per-example gradient sum of
     the consortium's whole Poisson batch, timed in this process: an upper
-    bound, since the sites compute in parallel). */
+    bound, since the sites compute in parallel).
+
+    verify_aggregate_ms_<k>_sites is what a site spends checking one
+    decryption request before it decrypts (site/verify.h): k certificates
+    (opened once, then cached, as across a study's rounds), k Ed25519
+    signatures, k SHA-256 digests and the product of k ciphertext vectors
+    against the aggregate, for the demo's LR update (31 values) under the
+    simulations' own public key; the median of the repetitions. */
 #include "bench.h"
 #include "models/csv.h"
 #include "models/dataset.h"
 #include "models/logistic.h"
 #include "models/models.h"
 #include "sim/simulate.h"
+#include "site/verify.h"
+#include "he/codec.h"
+#include "he/keyfile.h"
+#include "he/serial.h"
+#include "proto/plan.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -132,6 +144,120 @@ cleanup:
     return ms;
 }
 
+static int
+s_cmp (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+//  A certificate for site k (share k + 1) signed by `admin`. NULL on failure.
+static char *
+s_site_cert (const audit_signer_t *admin, const audit_signer_t *key, unsigned k)
+{
+    char *line = audit_signer_verifier_text (key);
+    proto_rolecert_t c;
+    memset (&c, 0, sizeof c);
+    c.role = PROTO_ROLE_SITE;
+    snprintf (c.consortium, sizeof c.consortium, "bench");
+    snprintf (c.name, sizeof c.name, "site-%u", k + 1);
+    c.index = k + 1;
+    snprintf (c.curve, sizeof c.curve, "%s", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
+    c.signer = line? audit_verifier_parse (line, strlen (line)): NULL;
+    c.serial = k + 1;
+    c.not_after = (uint64_t) time (NULL) + 86400;
+    char *note = c.signer? proto_rolecert_issue (&c, admin): NULL;
+    audit_verifier_destroy (&c.signer);
+    free (line);
+    return note;
+}
+
+//  Median milliseconds of site_verify_request for `sites` signed updates of
+//  `dim` values under pk; -1 on failure (the reason in the error slot).
+static double
+s_verify_ms (const he_pubkey_t *pk, unsigned sites, size_t dim, unsigned reps)
+{
+    enum { MAX = PROTO_MAX_PARTIES };
+    he_codec_t codec;
+    if (sites > MAX || reps > 64
+    ||  he_codec_init (&codec, he_pubkey_bits (pk), PROTO_FRAC_BITS, PROTO_VALUE_BITS, MAX))
+        return -1;
+    size_t n = he_codec_plaintexts (&codec, dim);
+    audit_signer_t *admin = audit_signer_generate ("bench");
+    char *line = admin? audit_signer_verifier_text (admin): NULL;
+    audit_verifier_t *admin_v = line? audit_verifier_parse (line, strlen (line)): NULL;
+    free (line);
+    site_peers_t *peers = admin_v? site_peers_new (admin_v): NULL;
+    int64_t *v = calloc (dim, sizeof (int64_t));
+    mpz_t *agg = calloc (n, sizeof (mpz_t)), *cts = calloc (n, sizeof (mpz_t));
+    Cohort__Contribution *c = calloc (sites, sizeof *c), **list = calloc (sites, sizeof *list);
+    uint8_t (*sig) [PROTO_SIG_LEN] = calloc (sites, PROTO_SIG_LEN);
+    uint8_t own [PROTO_DIGEST_LEN];
+    double ms [64], result = -1;
+    int ok = peers && v && agg && cts && c && list && sig;
+    for (size_t j = 0; ok && j < n; j++) {
+        mpz_init_set_ui (agg [j], 1);
+        mpz_init (cts [j]);
+    }
+    for (unsigned k = 0; ok && k < sites; k++) {
+        for (size_t i = 0; i < dim; i++)
+            v [i] = (int64_t) (k * 1000 + i);
+        audit_signer_t *key = audit_signer_generate ("site");
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        char *cert = key? s_site_cert (admin, key, k): NULL;
+        ok = cert && he_codec_encrypt (cts, pk, v, dim, &codec) == 0
+          && he_vector_serialize (&buf, &len, pk, cts, n) == 0
+          && proto_update_sign (sig [k], key, "bench", 1, k + 1, buf, len) == 0;
+        if (ok)
+            he_vector_accumulate (agg, pk, cts, n);
+        cohort__contribution__init (&c [k]);
+        c [k].index = k + 1;
+        c [k].ciphertexts = (ProtobufCBinaryData) { len, buf };
+        c [k].signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, sig [k] };
+        c [k].role_cert = cert;
+        list [k] = &c [k];
+        if (ok && k == 0)
+            ok = proto_update_digest (own, buf, len) == 0;
+        audit_signer_destroy (&key);
+    }
+    Cohort__DecryptRequest req = COHORT__DECRYPT_REQUEST__INIT;
+    req.n_contributions = sites;
+    req.contributions = list;
+    site_decrypt_ctx_t ctx = { "bench", 1, sites, 1, own, n };
+    //  The first check opens the certificates (once per study); then timed.
+    ok = ok && site_verify_request (peers, pk, &req, &ctx, (const mpz_t *) agg, n,
+                                    (uint64_t) time (NULL)) == 0;
+    for (unsigned r = 0; ok && r < reps; r++) {
+        double t0 = bench_now ();
+        ok = site_verify_request (peers, pk, &req, &ctx, (const mpz_t *) agg, n,
+                                  (uint64_t) time (NULL)) == 0;
+        ms [r] = (bench_now () - t0) * 1e3;
+    }
+    if (ok) {
+        qsort (ms, reps, sizeof ms [0], s_cmp);
+        result = ms [reps / 2];
+    }
+    for (unsigned k = 0; c && k < sites; k++) {
+        free (c [k].ciphertexts.data);
+        free (c [k].role_cert);
+    }
+    for (size_t j = 0; ok && agg && cts && j < n; j++) {
+        mpz_clear (agg [j]);
+        mpz_clear (cts [j]);
+    }
+    free (agg);
+    free (cts);
+    free (c);
+    free (list);
+    free (sig);
+    free (v);
+    site_peers_destroy (&peers);
+    audit_verifier_destroy (&admin_v);
+    audit_signer_destroy (&admin);
+    return result;
+}
+
 void
 bench_federation_defaults (bench_federation_options_t *o)
 {
@@ -185,11 +311,25 @@ bench_federation (const bench_federation_options_t *o)
     //  30 % evaluation hold-out.
     double local_ms = s_local_gradient_ms (COHORT_DATASETS_DIR "/breast_cancer_wisconsin.csv",
                                            (size_t) (0.5 * 569 * 0.7 + 0.5), quick? 0.01: 0.5);
+    //  The site's check of a decryption request, under the runs' own key.
+    char key [4200];
+    snprintf (key, sizeof key, "%s/lr-long/keys/paillier.pub", dir);
+    he_pubkey_t *pk = he_keyfile_load_public (key);
+    if (pk && he_pubkey_precompute (pk)) {
+        he_pubkey_destroy (&pk);
+    }
+    double verify3 = pk? s_verify_ms (pk, 3, 31, quick? 5: 21): -1;
+    double verify20 = pk? s_verify_ms (pk, 20, 31, quick? 5: 21): -1;
+    he_pubkey_destroy (&pk);
+    if (verify3 < 0 || verify20 < 0) {
+        util_error_context ("verify_aggregate");
+        return s_kept (dir);
+    }
     json_t *report = NULL;
     if (local_ms >= 0) {
         char rss_many_key [64];
         snprintf (rss_many_key, sizeof rss_many_key, "coordinator_rss_mb_%zu_sites", many);
-        report = json_pack ("{s:s,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
+        report = json_pack ("{s:s,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
             "paillier_bits", quick? "512": "2048", "sites", 3,
             "round_overhead_ms", lr_round_ms - local_ms,
             "lr_round_ms", lr_round_ms,
@@ -197,7 +337,9 @@ bench_federation (const bench_federation_options_t *o)
             "mlp_round_ms", mlp_round_ms,
             "study_wall_s", lr_l,
             "coordinator_rss_mb_3_sites", rss3,
-            rss_many_key, rss_many);
+            rss_many_key, rss_many,
+            "verify_aggregate_ms_3_sites", verify3,
+            "verify_aggregate_ms_20_sites", verify20);
         if (!report)
             util_error (UTIL_ENOMEM, "out of memory building the report");
     }

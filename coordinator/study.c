@@ -966,9 +966,10 @@ s_query_report (const coord_study_t *self)
                                 "results");
     char *started = s_iso (self->started);
     char *finished = self->finished? s_iso (self->ended): NULL;
-    json_t *job = json_pack ("{s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:s?, s:s?, s:o}",
+    json_t *job = json_pack ("{s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:i, s:s?, s:s?, s:o}",
         "id", self->id, "name", d->name, "status", self->status, "status_detail", self->detail,
-        "sites", self->sites, "declined", self->declined, "threshold", (int) d->min_sites,
+        "sites", self->sites, "declined", self->declined, "threshold", (int) s_divisor (self),
+        "min_sites", (int) d->min_sites,
         "started", started, "finished", finished,
         "epsilon_spent", d->privacy_off? json_null (): json_real (self->epsilon));
     free (started);
@@ -1006,10 +1007,11 @@ coord_study_report (const coord_study_t *self)
     //  A NULL for any value (out of memory) makes json_pack fail, and it
     //  then releases every reference an "o" gave it: the report is whole
     //  or there is none.
-    json_t *study = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:s, s:o, s:f}",
+    json_t *study = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:O, s:O, s:i, s:i, s:s, s:o, s:f}",
         "id", self->id, "name", d->name, "status", self->status, "status_detail", self->detail,
         "dataset", d->dataset, "label", d->label, "features", features,
-        "sites", self->sites, "declined", self->declined, "threshold", (int) d->min_sites,
+        "sites", self->sites, "declined", self->declined, "threshold", (int) s_divisor (self),
+        "min_sites", (int) d->min_sites,
         "started", started, "finished", !self->finished? json_null ()
                                         : finished? json_string (finished): NULL,
         "wall_s", wall);

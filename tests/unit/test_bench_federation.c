@@ -28,7 +28,8 @@ test_quick (void **state)
     //  of two runs, which load on the machine can make of any sign.
     const char *positive [] = {
         "local_gradient_ms", "study_wall_s",
-        "coordinator_rss_mb_3_sites", "coordinator_rss_mb_4_sites"
+        "coordinator_rss_mb_3_sites", "coordinator_rss_mb_4_sites",
+        "verify_aggregate_ms_3_sites", "verify_aggregate_ms_20_sites"
     };
     for (size_t k = 0; k < sizeof positive / sizeof positive [0]; k++)
         assert_true (json_number_value (json_object_get (r, positive [k])) > 0);
