@@ -1176,8 +1176,16 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
                   "(out of memory at its hello)");
     else
     if (proto_update_verify (sig.data, sig.len, self->site_role [slot]->signer, msg->study_id,
-                             msg->round_id, site->index, data.data, data.len)
-    ||  coord_agg_add_signed (self->agg, site->index, data.data, data.len, sig.data, sig.len,
+                             msg->round_id, site->index, data.data, data.len)) {
+        //  A signature that fails counts as a failed proof (alerts.h).
+        char why [UTIL_ERROR_MAX];
+        util_error_copy (why, sizeof why);
+        coord_alerts_proof_failed (self->alerts, zclock_time (), site->name, why);
+        s_alerts_flush (self);
+        s_reject (self, identity, slot, msg, why);
+    }
+    else
+    if (coord_agg_add_signed (self->agg, site->index, data.data, data.len, sig.data, sig.len,
                               self->site_role_text [slot]))
         s_reject (self, identity, slot, msg, util_last_error ());
     else

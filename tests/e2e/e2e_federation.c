@@ -20,6 +20,9 @@
       budget         a site whose budget is too small declines with the reason
       bad_partial    a site with a corrupted share: its partial decryptions
                      fail their proofs and are excluded
+      forged         a rogue signs its updates with a key of its own: the
+                     coordinator rejects them all and each round completes
+                     with the two others
       exact_count    a site whose acceptance carries an exact record count
                      (not noised as the plan says) is left out with the
                      reason; the study completes with the two others
@@ -570,6 +573,7 @@ typedef struct {
     volatile bool done;
     bool mute;                      //  contributes, never answers a decryption request
     bool exact;                     //  its acceptance carries an exact record count
+    bool forged;                    //  signs its updates with a key of its own making
 } rogue_args_t;
 
 static void
@@ -590,7 +594,8 @@ s_rogue (zsock_t *pipe, void *args)
     he_codec_t codec;
     //  It signs its updates as site-c (proto/signed.h): the coordinator
     //  takes no unsigned update.
-    audit_signer_t *signer = audit_signer_load (e2e_path (c, "keys/site-c.sign"));
+    audit_signer_t *signer = a->forged? audit_signer_generate ("site-c")
+                           : audit_signer_load (e2e_path (c, "keys/site-c.sign"));
     uint8_t previous_sig [PROTO_SIG_LEN];
     if (!sock || !pk || !share || !signer
     ||  he_codec_init (&codec, he_pubkey_bits (pk), PROTO_FRAC_BITS, PROTO_VALUE_BITS,
@@ -759,13 +764,13 @@ done:
 //  an exact record count), runs a 3-step study and checks it completed.
 //  *report: the report.
 static int
-s_with_rogue (e2e_t *c, bool mute, bool exact, json_t **report)
+s_with_rogue_as (e2e_t *c, rogue_args_t args, json_t **report)
 {
     c->skip [2] = true;             //  not started as a real site
     if (e2e_start_all (c))
         return -1;
     c->skip [2] = false;
-    rogue_args_t args = { c, false, mute, exact };
+    args.c = c;
     zactor_t *rogue = zactor_new (s_rogue, &args);
     CHECK (e2e_wait_log (c, "coordinator", "site site-c (share 3) connected", 20000),
            "the rogue did not connect");
@@ -776,6 +781,39 @@ s_with_rogue (e2e_t *c, bool mute, bool exact, json_t **report)
         return -1;
     CHECK (!strcmp (s_study_field (*report, "status"), "completed"), "status %s: %s",
            s_study_field (*report, "status"), s_study_field (*report, "status_detail"));
+    return 0;
+}
+
+static int
+s_with_rogue (e2e_t *c, bool mute, bool exact, json_t **report)
+{
+    rogue_args_t args = { c, false, mute, exact, false };
+    return s_with_rogue_as (c, args, report);
+}
+
+//  A rogue whose updates are signed with a key its certificate does not
+//  name: the coordinator rejects every one of them (so none reaches a
+//  decryption request), and each round completes with the two others.
+static int
+s_forged (e2e_t *c)
+{
+    json_t *report;
+    rogue_args_t args = { c, false, false, false, true };
+    if (s_with_rogue_as (c, args, &report))
+        return -1;
+    size_t i, k, forged = 0;
+    json_t *round, *r;
+    json_array_foreach (json_object_get (report, "rounds"), i, round) {
+        CHECK (json_integer_value (json_object_get (round, "sites_contributed")) == 2,
+               "round %zu: %lld contributors", i + 1,
+               (long long) json_integer_value (json_object_get (round, "sites_contributed")));
+        json_array_foreach (json_object_get (round, "rejected"), k, r) {
+            const char *reason = json_string_value (json_object_get (r, "reason"));
+            forged += reason && strstr (reason, "update signature: does not verify") != NULL;
+        }
+    }
+    CHECK (forged >= 3, "%zu forged updates rejected", forged);
+    json_decref (report);
     return 0;
 }
 
@@ -1051,6 +1089,7 @@ main (int argc, char **argv)
         { "late_dup", s_late_dup, 10000 },
         { "mute", s_mute, 3000 },
         { "exact_count", s_exact_count, 10000 },
+        { "forged", s_forged, 10000 },
         { "budget", s_budget, 10000 },
         { "bad_partial", s_bad_partial, 10000 },
         { "fedavg", s_fedavg, 10000 },
