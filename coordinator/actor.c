@@ -286,6 +286,8 @@ s_refuse (self_t *self, zframe_t *identity, const char *reason)
 static void s_next_round (self_t *self);
 static void s_request_partials (self_t *self, uint64_t mask);
 static void s_decrypt_done (self_t *self);
+static void s_collect_done (self_t *self);
+static void s_decrypt_progress (self_t *self);
 
 static void
 s_journal (self_t *self)
@@ -452,19 +454,49 @@ s_next_round (self_t *self)
     }
     rs.deadline_ms = self->cfg->round_timeout_ms;
     self->contributors = 0;
+    //  Only the accepted sites heard from lately take part; one that comes
+    //  back (its hellos resume) takes part again from the next round.
+    uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
+                                      (int64_t) self->cfg->liveness_timeout_ms);
     coord_state_enter (&self->state, coord_study_id (self->study), round, COORD_PHASE_COLLECT,
-                       self->accepted, zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
+                       self->accepted & live,
+                       zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_ROUND_START;
     msg.round_start = &rs;
     for (unsigned i = 0; i < self->sites.n; i++)
-        if (self->accepted >> i & 1)
+        if (self->state.participants >> i & 1)
             s_send (self, self->sites.site [i].identity, coord_study_id (self->study), round, &msg);
+    //  Nobody to wait for: the round closes now (and fails for want of sites).
+    if (coord_state_complete (&self->state))
+        s_collect_done (self);
+}
+
+//  The round's report entry names the accepted sites that contributed and
+//  those that did not (down, silent or rejected).
+static void
+s_entry_sites (self_t *self)
+{
+    json_t *in = json_array (), *out = json_array ();
+    for (unsigned i = 0; in && out && i < self->sites.n; i++) {
+        if (!(self->accepted >> i & 1))
+            continue;
+        json_t *list = self->contributors >> i & 1? in: out;
+        if (json_array_append_new (list, json_string (self->sites.site [i].name))) {
+            json_decref (in);
+            in = NULL;
+        }
+    }
+    if (!in || !out || json_object_set_new (self->entry, "contributors", in)
+    ||  json_object_set_new (self->entry, "missing", out))
+        zsys_error ("coordinator: round %u: the contributors are not in the report: out of "
+                    "memory", self->state.round);
 }
 
 static void
 s_collect_done (self_t *self)
 {
+    s_entry_sites (self);
     unsigned got = coord_agg_contributors (self->agg);
     unsigned need = coord_study_def (self->study)->min_sites;
     char detail [256];
@@ -592,6 +624,38 @@ s_check_deadline (self_t *self)
         s_collect_done (self);
     else
         s_decrypt_done (self);
+}
+
+//  A participant of the current phase silent for liveness_timeout_ms is
+//  down: the phase stops waiting for it (and closes when everyone left has
+//  answered), so that a dead site costs a round the liveness timeout, not
+//  the whole deadline. It takes part again once its hellos resume.
+static void
+s_check_liveness (self_t *self)
+{
+    if (self->state.phase == COORD_PHASE_IDLE)
+        return;
+    uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
+                                      (int64_t) self->cfg->liveness_timeout_ms);
+    uint64_t down = self->state.participants & ~self->state.answered & ~live;
+    if (!down)
+        return;
+    for (unsigned i = 0; i < self->sites.n; i++)
+        if (down >> i & 1)
+            zsys_warning ("coordinator: site %s (share %u) is down (silent for %llu ms or "
+                          "more): round %u goes on without it", self->sites.site [i].name,
+                          self->sites.site [i].index,
+                          (unsigned long long) self->cfg->liveness_timeout_ms, self->state.round);
+    self->state.participants &= ~down;
+    if (!coord_state_complete (&self->state))
+        return;
+    if (self->state.phase == COORD_PHASE_OFFER)
+        s_offer_done (self);
+    else
+    if (self->state.phase == COORD_PHASE_COLLECT)
+        s_collect_done (self);
+    else
+        s_decrypt_progress (self);
 }
 
 //  A third of the decrypt deadline passed without t verified partials:
@@ -815,8 +879,16 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
     unsigned known = self->sites.n;
     const char *why;
     bool fresh;
+    bool duplicate = false;
     int slot = coord_sites_hello (&self->sites, self->cfg->allowlist, hello->name, hello->index,
-                                  user_id, identity, &why, &fresh);
+                                  user_id, identity, &why, &fresh, zclock_mono (),
+                                  (int64_t) self->cfg->liveness_timeout_ms, &duplicate);
+    if (duplicate) {
+        char actor [AUDIT_ACTOR_MAX];
+        snprintf (actor, sizeof actor, "site:%s", hello->name);
+        s_audit (self, "site.duplicate", actor, json_pack ("{s:i, s:s}", "share_index",
+                                                           (int) hello->index, "reason", why));
+    }
     if (slot < 0) {
         zsys_warning ("coordinator: refused hello as '%s' (share %u): %s", hello->name,
                       hello->index, why);
@@ -1363,6 +1435,7 @@ s_on_message (self_t *self)
     //  An analyst request: first the role certificate, then the second
     //  factor (a key without the role spends no TOTP attempt).
     int slot = coord_sites_slot (&self->sites, identity);
+    coord_sites_seen (&self->sites, slot, zclock_mono ());
     bool request = msg->body_case == COHORT__ENVELOPE__BODY_LAUNCH
                 || msg->body_case == COHORT__ENVELOPE__BODY_STATUS_REQUEST
                 || msg->body_case == COHORT__ENVELOPE__BODY_REPORT_REQUEST
@@ -1476,6 +1549,7 @@ coord_actor (zsock_t *pipe, void *args)
         else
         if (zpoller_terminated (poller))
             break;
+        s_check_liveness (self);
         s_check_escalation (self);
         s_check_deadline (self);
     }

@@ -11,7 +11,7 @@
 
 static const char *s_keys [] = {
     "name", "endpoint", "cert", "allowlist", "journal", "public_key", "verify_key",
-    "round_timeout_ms", "dictionary", "allow_privacy_off", "min_cell", "max_levels",
+    "round_timeout_ms", "liveness_timeout_ms", "dictionary", "allow_privacy_off", "min_cell", "max_levels",
     "audit", "audit_origin", "admin_key", "revocations", NULL
 };
 
@@ -134,12 +134,14 @@ coord_config_load (const char *path)
         util_error_context ("%s: coordinator/admin_key", path);
         goto done;
     }
-    unsigned long long ms, min_cell, max_levels;
+    unsigned long long ms, live, min_cell, max_levels;
     if (s_whole (path, section, "round_timeout_ms", 100, 86400000ULL, "30000", &ms)
+    ||  s_whole (path, section, "liveness_timeout_ms", 1000, 86400000ULL, "6000", &live)
     ||  s_whole (path, section, "min_cell", 0, 1000000, "5", &min_cell)
     ||  s_whole (path, section, "max_levels", 2, 256, "40", &max_levels))
         goto done;
     self->round_timeout_ms = ms;
+    self->liveness_timeout_ms = live;
     self->min_cell = (unsigned) min_cell;
     self->max_levels = (unsigned) max_levels;
     const char *dictionary = zconfig_get (section, "dictionary", NULL);

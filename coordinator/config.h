@@ -9,6 +9,11 @@
         public_key = keys/paillier.pub
         verify_key = keys/verify.key
         round_timeout_ms = 30000            optional (default 30000, 100..86400000)
+        liveness_timeout_ms = 6000          optional: a site silent this long (it says
+                                            hello every 2 s) is down: rounds go on
+                                            without it, and a second process with its
+                                            certificate is refused while it is alive
+                                            (default 6000, 1000..86400000)
         dictionary = dictionary.csv         optional: the consortium's data dictionary
                                             (models/dictionary.h); queries need it
         allow_privacy_off = false           optional: accept queries with privacy off
@@ -61,6 +66,7 @@
 typedef struct {
     char *name, *endpoint, *cert, *allowlist, *journal, *public_key, *verify_key;
     uint64_t round_timeout_ms;
+    uint64_t liveness_timeout_ms;
     char *dictionary;           //  NULL: none (queries are refused)
     char *totp;                 //  the TOTP store (NULL: TOTP is off)
     unsigned totp_max_failures, totp_cooloff_s, totp_session_s;

@@ -34,10 +34,12 @@ s_name_matches_key (const char *allowlist, const char *name, const char *user_id
 int
 coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
                    unsigned index, const char *user_id, zframe_t *identity, const char **why,
-                   bool *fresh)
+                   bool *fresh, int64_t now, int64_t live_ms, bool *duplicate)
 {
     if (fresh)
         *fresh = false;
+    if (duplicate)
+        *duplicate = false;
     if (!s_name_matches_key (allowlist, name, user_id)) {
         *why = "hello: the site name does not match the certificate it connected with";
         return -1;
@@ -58,7 +60,16 @@ coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
     //  The periodic hello of a connection already known changes nothing.
     if (i < self->n && zframe_eq (self->site [i].identity, identity)) {
         self->site [i].index = index;
+        self->site [i].last_seen = now;
         return (int) i;
+    }
+    if (i < self->n && live_ms > 0 && self->site [i].identity
+    &&  now - self->site [i].last_seen < live_ms) {
+        *why = "hello: this site is connected already (a second process with its certificate?): "
+               "refused while its connection is alive";
+        if (duplicate)
+            *duplicate = true;
+        return -1;
     }
     zframe_t *copy = zframe_dup (identity);
     if (!copy) {
@@ -72,9 +83,27 @@ coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *name,
     self->site [i].index = index;
     zframe_destroy (&self->site [i].identity);
     self->site [i].identity = copy;
+    self->site [i].last_seen = now;
     if (fresh)
         *fresh = true;
     return (int) i;
+}
+
+void
+coord_sites_seen (coord_sites_t *self, int slot, int64_t now)
+{
+    if (slot >= 0 && (unsigned) slot < self->n)
+        self->site [slot].last_seen = now;
+}
+
+uint64_t
+coord_sites_live (const coord_sites_t *self, int64_t now, int64_t live_ms)
+{
+    uint64_t live = 0;
+    for (unsigned i = 0; i < self->n; i++)
+        if (self->site [i].identity && now - self->site [i].last_seen < live_ms)
+            live |= (uint64_t) 1 << i;
+    return live;
 }
 
 void

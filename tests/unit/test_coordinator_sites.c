@@ -35,34 +35,57 @@ test_hello (void **state)
     const char *why = NULL;
     bool fresh = false;
     assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why,
-                                         &fresh), 0);
+                                         &fresh, 0, 0, NULL), 0);
     assert_true (fresh);                //  its first hello
     assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why,
-                                         &fresh), 0);
+                                         &fresh, 0, 0, NULL), 0);
     assert_false (fresh);               //  the periodic hello of the same connection
     assert_int_equal (coord_sites_slot (&sites, ia), 0);
     assert_int_equal (coord_sites_slot (&sites, ib), -1);
     //  site-b's key under site-a's name, or a name that leaves the directory.
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 2, kb, ib, &why, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 2, kb, ib, &why, NULL, 0, 0, NULL), -1);
     assert_non_null (strstr (why, "does not match the certificate"));
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "../site-b", 2, kb, ib, &why, NULL), -1);
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, ".site-b", 2, kb, ib, &why, NULL), -1);
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "", 2, kb, ib, &why, NULL), -1);
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-c", 2, kb, ib, &why, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "../site-b", 2, kb, ib, &why, NULL, 0, 0, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, ".site-b", 2, kb, ib, &why, NULL, 0, 0, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "", 2, kb, ib, &why, NULL, 0, 0, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-c", 2, kb, ib, &why, NULL, 0, 0, NULL), -1);
     //  Another site may not claim site-a's share index.
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 1, kb, ib, &why, NULL), -1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 1, kb, ib, &why, NULL, 0, 0, NULL), -1);
     assert_string_equal (why, "hello: that share index belongs to another site");
-    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 2, kb, ib, &why, NULL), 1);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-b", 2, kb, ib, &why, NULL, 0, 0, NULL), 1);
     assert_int_equal (sites.n, 2);
     //  site-a reconnects: same slot, the new identity.
     assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia2, &why,
-                                         &fresh), 0);
+                                         &fresh, 0, 0, NULL), 0);
     assert_true (fresh);                //  a new connection: it restarted
     assert_int_equal (sites.n, 2);
     assert_int_equal (coord_sites_slot (&sites, ia2), 0);
     assert_int_equal (coord_sites_slot (&sites, ia), -1);
     assert_int_equal (sites.site [1].index, 2);
     assert_string_equal (sites.site [1].name, "site-b");
+    //  Liveness: site-a spoke at 1000 ms; with a 6 s window a second
+    //  process with its certificate (identity ia) is refused at 5000 ms and
+    //  site-a keeps its connection; once it has been silent for 6 s the
+    //  other connection takes the slot (a restarted site).
+    bool duplicate = false;
+    coord_sites_seen (&sites, 0, 1000);
+    coord_sites_seen (&sites, 1, 4000);
+    assert_int_equal (coord_sites_live (&sites, 5000, 6000), 3);
+    assert_int_equal (coord_sites_live (&sites, 8000, 6000), 2);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why,
+                                         &fresh, 5000, 6000, &duplicate), -1);
+    assert_true (duplicate);
+    assert_non_null (strstr (why, "connected already"));
+    assert_int_equal (coord_sites_slot (&sites, ia2), 0);
+    //  The periodic hello of the live connection still goes through.
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia2, &why,
+                                         &fresh, 5500, 6000, &duplicate), 0);
+    assert_false (duplicate);
+    assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why,
+                                         &fresh, 11600, 6000, &duplicate), 0);
+    assert_false (duplicate);
+    assert_true (fresh);
+    assert_int_equal (coord_sites_slot (&sites, ia), 0);
     coord_sites_clear (&sites);
     assert_null (sites.site [0].identity);
     zframe_destroy (&ia);
@@ -85,7 +108,7 @@ test_bound (void **state)
         snprintf (name, sizeof name, "s%u", i);
         zcert_t *cert;
         const char *key = s_enrol (name, &cert);
-        int slot = coord_sites_hello (&sites, support_dir_group, name, i + 1, key, id, &why, NULL);
+        int slot = coord_sites_hello (&sites, support_dir_group, name, i + 1, key, id, &why, NULL, 0, 0, NULL);
         if (i < COORD_SLOTS)
             assert_int_equal (slot, (int) i);
         else {
