@@ -46,6 +46,7 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *ope
         for (int i = 0; s_ingest_keys [i]; i++)
             known |= !strcmp (zconfig_name (c), s_ingest_keys [i]);
         known |= !strcmp (zconfig_name (c), "open_research");
+        known |= !strcmp (zconfig_name (c), "queue");
         if (!known)
             return util_error (UTIL_EINPUT, "%s: site/ingest/%s: unknown key", path, zconfig_name (c));
     }
@@ -54,6 +55,14 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *ope
         return util_error (UTIL_EINPUT, "%s: site/ingest/open_research: '%s' is neither true nor "
                            "false", path, open_text);
     *open_research = !strcmp (open_text, "true");
+    char fallback [16];
+    double queue;
+    snprintf (fallback, sizeof fallback, "%d", INGEST_ENDPOINT_QUEUE_DEFAULT);
+    if (s_number (path, section, "queue", 1, INGEST_ENDPOINT_QUEUE_MAX, fallback, &queue))
+        return -1;
+    if (queue != floor (queue))
+        return util_error (UTIL_EINPUT, "%s: site/ingest/queue: not a whole number", path);
+    in->queue = (unsigned) queue;
     char **fields [] = { &in->endpoint, &in->gateways, &in->store, &in->storage_key,
                          &in->audit, &in->audit_origin };
     for (int i = 0; s_ingest_keys [i]; i++) {

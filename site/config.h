@@ -54,6 +54,9 @@
             audit = hospital-a.audit.db     audit log (audit/log.h)
             audit_origin = cohort.example/hospital-a    optional: create the
                                             log with this origin if missing
+            queue = 64                      optional: requests held per gateway
+                                            connection (1..4096; a gateway keeps
+                                            at most this many in flight)
             open_research = false           optional: true lets a research
                                             consent that names no study (or
                                             no purpose) cover every study

@@ -420,6 +420,22 @@ test_ingest_section (void **state)
     assert_null (s_load (text));
     assert_non_null (strstr (util_last_error (), "site/ingest/open_research: 'yes' is neither "
                              "true nor false"));
+    //  ingest/queue: requests held per gateway, 64 by default, 1..4096.
+    snprintf (text, sizeof text, "%s%s%s", base, dataset, section);
+    assert_non_null (cfg = s_load (text));
+    assert_int_equal (cfg->ingest->queue, INGEST_ENDPOINT_QUEUE_DEFAULT);
+    site_config_destroy (&cfg);
+    snprintf (text, sizeof text, "%s%s%s        queue = 4096\n", base, dataset, section);
+    assert_non_null (cfg = s_load (text));
+    assert_int_equal (cfg->ingest->queue, INGEST_ENDPOINT_QUEUE_MAX);
+    site_config_destroy (&cfg);
+    const char *queues [] = { "0", "4097", "100000", "2.5" };
+    for (int i = 0; i < 4; i++) {
+        snprintf (text, sizeof text, "%s%s%s        queue = %s\n", base, dataset, section,
+                  queues [i]);
+        assert_null (s_load (text));
+        assert_non_null (strstr (util_last_error (), "queue"));
+    }
     //  Without the section.
     snprintf (text, sizeof text, "%s%s", base, dataset);
     cfg = s_load (text);
