@@ -240,7 +240,7 @@ s_acked (const char *dir, long n, long batch, long window, long devices, size_t 
             goto done;
     }
     ingest_config_t cfg = { "tcp://127.0.0.1:*", allow, store, keyfile, audit,
-                                 "bench.example/ingest", 0, 0 };
+                                 "bench.example/ingest", 0, 0, 0 };
     snprintf (path, sizeof path, "%s_secret", site_cert);
     ep = ingest_endpoint_new (&cfg, path);
     gw = ep? ingest_gateway_new (ingest_endpoint_address (ep), gw_cert, site_cert): NULL;

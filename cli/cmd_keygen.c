@@ -24,7 +24,7 @@ static const char s_threshold_usage [] =
     "                      its site and delete it here\n"
     "\n"
     "  --sites N           number of sites (1..64)\n"
-    "  --threshold T       sites needed to decrypt (1..N)\n"
+    "  --threshold T       sites needed to decrypt (2..N)\n"
     "  --bits B            modulus size: 2048 (default), 3072 or 4096\n"
     "  --out DIR           output directory (created if missing)\n"
     "  --force             replace existing key files in DIR\n"
@@ -57,7 +57,7 @@ static const char s_consortium_usage [] =
     "\n"
     "  --sites LIST        site names, comma-separated (letters, digits, '-', '_');\n"
     "                      their order gives the share indexes 1..N\n"
-    "  --threshold T       sites needed to decrypt (1..N)\n"
+    "  --threshold T       sites needed to decrypt (2..N)\n"
     "  --bits B            modulus size: 2048 (default), 3072 or 4096\n"
     "  --out DIR           output directory (created if missing)\n"
     "  --name NAME         consortium name (default demo-consortium): it names the\n"
@@ -99,6 +99,11 @@ s_threshold (int argc, char **argv)
     if (!sites || !threshold || !out) {
         cli_error ("keygen threshold: --sites, --threshold and --out are required");
         fputs (s_threshold_usage, stderr);
+        return CLI_USAGE;
+    }
+    if (threshold < HE_THRESHOLD_MIN) {
+        cli_error ("keygen threshold: threshold must be at least %d (with 1, any one site could "
+                   "decrypt every other site's update alone)", HE_THRESHOLD_MIN);
         return CLI_USAGE;
     }
     if (threshold > sites) {
@@ -172,6 +177,12 @@ s_consortium (int argc, char **argv)
         cli_error ("%s", util_last_error ());
         return CLI_USAGE;
     }
+    if (threshold < HE_THRESHOLD_MIN) {
+        cli_error ("keygen consortium: threshold must be at least %d (with 1, any one site could "
+                   "decrypt every other site's update alone)", HE_THRESHOLD_MIN);
+        rc = CLI_USAGE;
+    }
+    else
     if (threshold > c.n_sites) {
         cli_error ("keygen consortium: --threshold %u is more than the %zu sites", threshold,
                    c.n_sites);

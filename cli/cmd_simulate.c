@@ -51,7 +51,7 @@ static const char s_usage [] =
     "                      dictionary, else statistics), statistics (a DP round\n"
     "                      estimates each feature's scale) or bounds (the\n"
     "                      dictionary's public bounds: no budget spent on it)\n"
-    "  --sites N           number of sites (1..64)\n"
+    "  --sites N           number of sites (2..64: the key's threshold is at least 2)\n"
     "  --split KIND        iid (default), label-skew or size-skew\n"
     "model\n"
     "  --model TYPE        logistic (default) or mlp\n"

@@ -343,6 +343,11 @@ coord_study_begin (coord_study_t *self, char **features, size_t p, uint64_t n_re
     if (proto_plan_make (&plan, d, p, s_divisor (self)))
         return -1;
     size_t n = plan.n_params;
+    //  Checked before anything of that size is allocated: a round start
+    //  could not carry more (proto/message.h).
+    if (n > PROTO_PARAMS_MAX)
+        return util_error (UTIL_ELIMIT, "study: the model has %zu parameters, a round carries at "
+                           "most %zu", n, PROTO_PARAMS_MAX);
     char **names = util_calloc (p, sizeof (char *));
     double *mean = util_calloc (p, sizeof (double));
     double *std = util_calloc (p, sizeof (double));

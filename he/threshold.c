@@ -49,9 +49,12 @@ s_check_params (const mpz_t n, unsigned parties, unsigned threshold)
         return util_error (UTIL_EINPUT, "threshold key: modulus of %zu bits is not acceptable", bits);
     if (parties < 1 || parties > HE_PARTIES_MAX)
         return util_error (UTIL_EINPUT, "threshold key: %u parties; need 1..%d", parties, HE_PARTIES_MAX);
-    if (threshold < 1 || threshold > parties)
-        return util_error (UTIL_EINPUT, "threshold key: threshold %u; need 1..%u (parties)",
-                           threshold, parties);
+    if (threshold < HE_THRESHOLD_MIN)
+        return util_error (UTIL_EINPUT, "threshold key: threshold must be at least %d (with %u "
+                           "one share decrypts alone)", HE_THRESHOLD_MIN, threshold);
+    if (threshold > parties)
+        return util_error (UTIL_EINPUT, "threshold key: threshold %u; need %d..%u (parties)",
+                           threshold, HE_THRESHOLD_MIN, parties);
     return 0;
 }
 
@@ -195,9 +198,12 @@ he_threshold_keygen (he_pubkey_t **pk, he_verify_t **vk, he_share_t ***shares,
     if (bits < HE_BITS_MIN || bits > HE_BITS_MAX || bits % 64)
         return util_error (UTIL_EINPUT, "key size %zu bits: need a multiple of 64 in [%d, %d]",
                            bits, HE_BITS_MIN, HE_BITS_MAX);
-    if (parties < 1 || parties > HE_PARTIES_MAX || threshold < 1 || threshold > parties)
-        return util_error (UTIL_EINPUT, "need 1 <= threshold (%u) <= parties (%u) <= %d",
-                           threshold, parties, HE_PARTIES_MAX);
+    if (threshold < HE_THRESHOLD_MIN)
+        return util_error (UTIL_EINPUT, "threshold must be at least %d (with %u one share "
+                           "decrypts alone)", HE_THRESHOLD_MIN, threshold);
+    if (parties < 1 || parties > HE_PARTIES_MAX || threshold > parties)
+        return util_error (UTIL_EINPUT, "need %d <= threshold (%u) <= parties (%u) <= %d",
+                           HE_THRESHOLD_MIN, threshold, parties, HE_PARTIES_MAX);
     int rc = -1;
     mpz_t p, q, n, m, nm, d, t, v, delta, x, *coef = NULL, *vks = NULL;
     mpz_inits (p, q, n, m, nm, d, t, v, delta, x, NULL);

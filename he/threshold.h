@@ -56,6 +56,10 @@
 #include "paillier.h"
 
 #define HE_PARTIES_MAX 64       //  Delta = l! stays a small integer
+//  The smallest threshold dealt or loaded: with t = 1 any one share
+//  decrypts alone, so one site (or the coordinator with one site) reads
+//  every other site's update.
+#define HE_THRESHOLD_MIN 2
 #define HE_BATCH_MAX   (1u << 20)   //  partial decryptions under one batched proof
 
 typedef struct _he_share_t  he_share_t;     //  one party's secret share
@@ -72,7 +76,7 @@ void he_proof_clear (he_proof_t *proof);
 
 /*  Deals a fresh key: *pk (the public key, with hs for fast encryption),
     *vk (verification keys) and shares[0..parties-1] (share i+1 each; the
-    caller destroys each and frees the array). 1 <= threshold <= parties <=
+    caller destroys each and frees the array). HE_THRESHOLD_MIN <= threshold <= parties <=
     HE_PARTIES_MAX; bits as for he_keygen. Safe-prime generation dominates
     the time. Returns 0, or -1 with nothing allocated. */
 int he_threshold_keygen (he_pubkey_t **pk, he_verify_t **vk, he_share_t ***shares,

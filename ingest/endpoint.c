@@ -1,6 +1,7 @@
 /*  ingest/endpoint.c - the CURVE ingest endpoint actor. */
 #include "endpoint.h"
 #include "proto/curve.h"
+#include "proto/message.h"
 #include "util/actor.h"
 #include "util/alloc.h"
 #include "util/codec.h"
@@ -127,8 +128,13 @@ s_server_open (s_server_t *s, const ingest_config_t *cfg, const char *cert_path)
     zsock_set_zap_domain (s->router, "cohort-ingest");
     zsock_set_curve_server (s->router, 1);
     zsock_set_router_handover (s->router, 1);
-    zsock_set_sndhwm (s->router, 100000);
-    zsock_set_rcvhwm (s->router, 100000);
+    //  The requests held per gateway connection, received and answers
+    //  waiting: site.cfg ingest/queue (INGEST_ENDPOINT_QUEUE_DEFAULT). A
+    //  full receive queue stops reading from that gateway (TCP pushes
+    //  back); nothing is buffered beyond it.
+    int queue = cfg->queue? (int) cfg->queue: INGEST_ENDPOINT_QUEUE_DEFAULT;
+    zsock_set_sndhwm (s->router, queue);
+    zsock_set_rcvhwm (s->router, queue);
     zcert_apply (cert, s->router);
     if (zsock_bind (s->router, "%s", cfg->endpoint) < 0) {
         util_error (UTIL_EIO, "ingest: cannot bind '%s': %s", cfg->endpoint, zmq_strerror (zmq_errno ()));
@@ -252,6 +258,40 @@ s_grant (s_server_t *s, zmsg_t *msg)
     zmsg_destroy (&msg);
 }
 
+//  Refuses a request of `frames` parts, over INGEST_ENDPOINT_FRAMES_MAX
+//  (msg holds its first parts: identity, id, ...; consumed): answered
+//  [ id ] [ INGEST_ENDPOINT_REFUSED ] [ reason ], and logged.
+static void
+s_refuse (s_server_t *s, zmsg_t *msg, size_t frames)
+{
+    char reason [128];
+    snprintf (reason, sizeof reason, "a request of %zu frames: at most %d a request", frames - 2,
+              INGEST_ENDPOINT_FRAMES_MAX);
+    zsys_warning ("ingest: refused %s", reason);
+    zframe_t *identity = zmsg_pop (msg);
+    zframe_t *id = zmsg_pop (msg);
+    zframe_t *parts [] = { zframe_new (INGEST_ENDPOINT_REFUSED, strlen (INGEST_ENDPOINT_REFUSED)),
+                           zframe_new (reason, strlen (reason)) };
+    s_reply (s, &identity, &id, parts, 2, "a refused request");
+    zmsg_destroy (&msg);
+}
+
+//  Receives the next request, keeping at most its identity, its id and
+//  INGEST_ENDPOINT_FRAMES_MAX frames (proto_recv_frames): a longer one is
+//  refused. NULL when there is none to take.
+static zmsg_t *
+s_recv (s_server_t *s)
+{
+    size_t frames;
+    zmsg_t *msg = proto_recv_frames (s->router, 2 + INGEST_ENDPOINT_FRAMES_MAX, &frames);
+    if (msg && frames > 2 + INGEST_ENDPOINT_FRAMES_MAX) {
+        s_refuse (s, msg, frames);
+        //  Nothing to group: an empty request is answered empty.
+        return zmsg_new ();
+    }
+    return msg;
+}
+
 //  Takes one request off the router into the group. A message without an
 //  id part is not a request: it is dropped. A grant request is decided at
 //  once, after the frames gathered before it.
@@ -356,12 +396,12 @@ s_actor (zsock_t *pipe, void *args)
         void *which = zpoller_wait (poller, -1);
         if (which == s->router) {
             //  Everything already waiting joins this group commit.
-            zmsg_t *msg = zmsg_recv (s->router);
+            zmsg_t *msg = s_recv (s);
             while (msg) {
                 if (s_take (s, msg))
                     zsys_error ("%s", util_last_error ());
                 msg = s->nframes < INGEST_BATCH_MAX
-                   && (zsock_events (s->router) & ZMQ_POLLIN)? zmsg_recv (s->router): NULL;
+                   && (zsock_events (s->router) & ZMQ_POLLIN)? s_recv (s): NULL;
             }
             s_flush (s);
         }

@@ -21,8 +21,23 @@
     gateway can keep several requests in flight. `reasons` holds one byte
     per frame, in order: a ingest_reason_t (0 = accepted), or
     INGEST_ENDPOINT_RESEND (255) when the store could not commit: that frame
-    was not stored and the gateway must send it again. A request of more
-    than INGEST_BATCH_MAX frames is committed in several transactions.
+    was not stored and the gateway must send it again.
+
+    A request of more than INGEST_ENDPOINT_FRAMES_MAX frames is refused
+    whole (read frame by frame and dropped, never held: proto_recv_frames),
+    nothing of it stored, and logged:
+
+        answer:   [ request id ] [ "cohort-refused-1" ] [ reason ]
+
+    Queues: the endpoint holds at most `queue` requests per gateway
+    connection (ZMQ_RCVHWM; site.cfg ingest/queue, default
+    INGEST_ENDPOINT_QUEUE_DEFAULT, at most INGEST_ENDPOINT_QUEUE_MAX), and
+    as many answers waiting (ZMQ_SNDHWM). A full receive queue stops
+    reading from that gateway (TCP pushes back) rather than buffering; a
+    gateway keeps at most that many requests in flight, or its answers
+    may be dropped. Memory per gateway is then at most queue x
+    INGEST_ENDPOINT_FRAMES_MAX x INGEST_ENDPOINT_PART_MAX in libzmq, and
+    one group commit (below) in the endpoint.
 
     A grant request carries one signed consent grant (the envelope that
     `cohort ingest grant --file consent.json.sig` reads, ingest/consent.h):
@@ -66,6 +81,10 @@
 #define INGEST_ENDPOINT_PART_MAX (2 * INGEST_FRAME_MAX)
 #define INGEST_ENDPOINT_RESEND 255
 #define INGEST_ENDPOINT_GRANT "cohort-grant-1"
+#define INGEST_ENDPOINT_REFUSED "cohort-refused-1"
+#define INGEST_ENDPOINT_FRAMES_MAX INGEST_BATCH_MAX   //  frames in one request
+#define INGEST_ENDPOINT_QUEUE_DEFAULT 64             //  requests per gateway
+#define INGEST_ENDPOINT_QUEUE_MAX 4096
 
 /*  The ingest section of a site's config (site/config.h): where gateways
     connect, their allowlist, the store and its key, the audit log. */
@@ -74,6 +93,9 @@ typedef struct {
     //  Rejection spikes per device (ingest/alerts.h; site.cfg site/alerts):
     //  0 takes the default.
     unsigned alert_rejects, alert_window_s;
+    //  Requests held per gateway connection (ZMQ_RCVHWM and SNDHWM; site.cfg
+    //  ingest/queue): 0 takes INGEST_ENDPOINT_QUEUE_DEFAULT.
+    unsigned queue;
 } ingest_config_t;
 
 typedef struct _ingest_endpoint_t ingest_endpoint_t;

@@ -1,6 +1,7 @@
 /*  ingest/gateway.c - a gateway's connection to a site's ingest endpoint. */
 #include "gateway.h"
 #include "proto/curve.h"
+#include "proto/message.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "endpoint.h"
@@ -37,8 +38,10 @@ ingest_gateway_new (const char *endpoint, const char *cert_path, const char *ing
     //  without one (a site that refuses this gateway) a send gives up.
     zsock_set_immediate (self->sock, 1);
     zsock_set_sndtimeo (self->sock, INGEST_GATEWAY_SEND_TIMEOUT_MS);
-    zsock_set_sndhwm (self->sock, 100000);
-    zsock_set_rcvhwm (self->sock, 100000);
+    //  Requests waiting to go, and answers waiting to be read: bounded, a
+    //  full queue makes a send wait (and give up after its timeout).
+    zsock_set_sndhwm (self->sock, INGEST_GATEWAY_QUEUE);
+    zsock_set_rcvhwm (self->sock, INGEST_GATEWAY_QUEUE);
     zcert_apply (cert, self->sock);
     zsock_set_curve_serverkey (self->sock, zcert_public_txt (site));
     proto_cert_destroy (&cert);
@@ -71,12 +74,16 @@ int
 ingest_gateway_send (ingest_gateway_t *self, uint64_t id, const uint8_t *const *frames,
                    const size_t *lens, size_t n)
 {
+    if (n > INGEST_ENDPOINT_FRAMES_MAX)
+        return util_error (UTIL_ELIMIT, "gateway: a request of %zu frames: at most %d a request",
+                           n, INGEST_ENDPOINT_FRAMES_MAX);
     void *handle = zsock_resolve (self->sock);
     int more = n? ZMQ_SNDMORE: 0;
     if (zmq_send (handle, &id, sizeof id, more) < 0)
         return util_error (UTIL_EIO, "gateway: send: %s", zmq_errno () == EAGAIN
-                           ? "no connection to the site (is this gateway's certificate in the "
-                             "site's allowlist, and the site certificate right?)"
+                           ? "the queue to the site is full, or there is no connection (is this "
+                             "gateway's certificate in the site's allowlist, and the site "
+                             "certificate right?)"
                            : zmq_strerror (zmq_errno ()));
     for (size_t i = 0; i < n; i++)
         if (zmq_send (handle, frames [i], lens [i], i + 1 < n? ZMQ_SNDMORE: 0) < 0)
@@ -93,12 +100,24 @@ ingest_gateway_recv (ingest_gateway_t *self, int timeout_ms, uint64_t *id, uint8
                            zpoller_terminated (self->poller)? " (interrupted)"
                            : " (is this gateway's certificate in the site's allowlist, and "
                              "the site certificate right?)");
-    zmsg_t *msg = zmsg_recv (self->sock);
+    //  An answer has two parts, a refusal three (ingest/endpoint.h).
+    size_t frames;
+    zmsg_t *msg = proto_recv_frames (self->sock, 3, &frames);
     int rc = -1;
     zframe_t *idf = msg? zmsg_first (msg): NULL;
     zframe_t *rf = msg? zmsg_next (msg): NULL;
-    if (!msg || zmsg_size (msg) != 2 || zframe_size (idf) != sizeof *id
-    ||  zframe_size (rf) > cap)
+    zframe_t *why = msg? zmsg_next (msg): NULL;
+    if (msg && frames == 3 && zframe_size (idf) == sizeof *id
+    &&  zframe_streq (rf, INGEST_ENDPOINT_REFUSED)) {
+        uint64_t refused;
+        memcpy (&refused, zframe_data (idf), sizeof refused);
+        util_error (UTIL_EREFUSED, "gateway: the site refused request %llu: %.*s",
+                    (unsigned long long) refused,
+                    (int) (zframe_size (why) < 200? zframe_size (why): 200),
+                    (const char *) zframe_data (why));
+    }
+    else
+    if (!msg || frames != 2 || zframe_size (idf) != sizeof *id || zframe_size (rf) > cap)
         util_error (UTIL_EINPUT, "gateway: a malformed answer");
     else {
         memcpy (id, zframe_data (idf), sizeof *id);
@@ -130,7 +149,8 @@ ingest_gateway_grant (ingest_gateway_t *self, const uint8_t *envelope, size_t le
                                zpoller_terminated (self->poller)? " (interrupted)"
                                : " (is this gateway's certificate in the site's allowlist, "
                                  "and the site certificate right?)");
-        zmsg_t *msg = zmsg_recv (self->sock);
+        size_t frames;
+        zmsg_t *msg = proto_recv_frames (self->sock, 4, &frames);
         zframe_t *idf = msg? zmsg_first (msg): NULL;
         if (!msg || zframe_size (idf) != sizeof id || memcmp (zframe_data (idf), &id, sizeof id)) {
             zmsg_destroy (&msg);
@@ -140,7 +160,7 @@ ingest_gateway_grant (ingest_gateway_t *self, const uint8_t *envelope, size_t le
         zframe_t *code = zmsg_next (msg);
         zframe_t *text = zmsg_next (msg);
         int rc = -1;
-        if (zmsg_size (msg) != 4 || !zframe_streq (mf, INGEST_ENDPOINT_GRANT)
+        if (frames != 4 || !zframe_streq (mf, INGEST_ENDPOINT_GRANT)
         ||  zframe_size (code) != 1
         ||  (zframe_data (code) [0] >= INGEST_GRANT_REASON_COUNT
              && zframe_data (code) [0] != INGEST_ENDPOINT_RESEND))

@@ -24,6 +24,7 @@
 #include "ingest.h"
 
 #define INGEST_GATEWAY_SEND_TIMEOUT_MS 5000
+#define INGEST_GATEWAY_QUEUE 1024           //  requests waiting to go, answers to read
 
 typedef struct _ingest_gateway_t ingest_gateway_t;
 
@@ -37,14 +38,17 @@ ingest_gateway_t *ingest_gateway_new (const char *endpoint, const char *cert_pat
 /*  Disconnects, sets *self_p NULL. NULL-safe. */
 void ingest_gateway_destroy (ingest_gateway_t **self_p);
 
-/*  Queues request `id` holding n (0..) frames. Returns 0, or -1 if it
-    cannot be queued within INGEST_GATEWAY_SEND_TIMEOUT_MS (no connection). */
+/*  Queues request `id` holding n (0..INGEST_ENDPOINT_FRAMES_MAX) frames.
+    Returns 0, or -1 if n is over that, or if it cannot be queued within
+    INGEST_GATEWAY_SEND_TIMEOUT_MS (no connection, or INGEST_GATEWAY_QUEUE
+    requests already waiting). */
 int ingest_gateway_send (ingest_gateway_t *self, uint64_t id, const uint8_t *const *frames,
                        const size_t *lens, size_t n) INGEST_WUR;
 
 /*  Waits up to timeout_ms for the next answer: sets *id and writes its n
     reasons (ingest_reason_t, or INGEST_ENDPOINT_RESEND) into reasons (capacity
-    cap). Returns 0, or -1 on timeout or a malformed answer. */
+    cap). Returns 0, or -1 on timeout, a malformed answer, or a request
+    the site refused whole (UTIL_EREFUSED, its reason: ingest/endpoint.h). */
 int ingest_gateway_recv (ingest_gateway_t *self, int timeout_ms, uint64_t *id, uint8_t *reasons,
                        size_t cap, size_t *n) INGEST_WUR;
 

@@ -459,20 +459,16 @@ proto_recv_user (zsock_t *sock, zframe_t **identity, char *user_id, size_t size)
         user_id [0] = 0;
     if (identity)
         *identity = NULL;
-    zmsg_t *zmsg = zmsg_recv (sock);
-    if (!zmsg) {
-        //  A receive timeout (ZMQ_RCVTIMEO) is EAGAIN: nothing arrived in time.
-        if (zmq_errno () == EAGAIN)
-            util_error (UTIL_EIO, "receive: nothing arrived in time");
-        else
-            util_error (UTIL_EFAIL, "receive: interrupted");
+    //  The body, after the routing identity on a ROUTER.
+    size_t head = identity? 1: 0, frames;
+    zmsg_t *zmsg = proto_recv_frames (sock, head + 1, &frames);
+    if (!zmsg)
         return NULL;
-    }
     if (identity)
         *identity = zmsg_pop (zmsg);
     proto_msg_t *msg = NULL;
-    if (zmsg_size (zmsg) != 1)
-        util_error (UTIL_EINPUT, "message: %zu frames, expected 1", zmsg_size (zmsg));
+    if (frames != head + 1)
+        util_error (UTIL_EINPUT, "message: %zu frames, expected 1", frames - head);
     else {
         zframe_t *frame = zmsg_first (zmsg);
         s_trace ("recv", zframe_data (frame), zframe_size (frame));
@@ -482,6 +478,39 @@ proto_recv_user (zsock_t *sock, zframe_t **identity, char *user_id, size_t size)
             snprintf (user_id, size, "%s", user);
     }
     zmsg_destroy (&zmsg);
+    return msg;
+}
+
+zmsg_t *
+proto_recv_frames (zsock_t *sock, size_t max_frames, size_t *frames)
+{
+    *frames = 0;
+    zmsg_t *msg = zmsg_new ();
+    bool more = true;
+    while (more) {
+        zframe_t *frame = zframe_recv (sock);
+        if (!frame) {
+            //  The parts of a message arrive together: only the first
+            //  receive can fail, on an interrupt or a timeout.
+            if (*frames)
+                break;
+            zmsg_destroy (&msg);
+            //  A receive timeout (ZMQ_RCVTIMEO) is EAGAIN: nothing arrived in time.
+            if (zmq_errno () == EAGAIN)
+                util_error (UTIL_EIO, "receive: nothing arrived in time");
+            else
+                util_error (UTIL_EFAIL, "receive: interrupted");
+            return NULL;
+        }
+        more = zframe_more (frame);
+        (*frames)++;
+        if (msg && zmsg_size (msg) < max_frames)
+            zmsg_append (msg, &frame);
+        else
+            zframe_destroy (&frame);
+    }
+    if (!msg)
+        util_error (UTIL_ENOMEM, "receive: out of memory");
     return msg;
 }
 

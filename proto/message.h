@@ -19,6 +19,8 @@
         proto_free                  frees a decoded message
         proto_send                  sends one (after the ROUTER identity)
         proto_recv, proto_recv_user receives one (and its CURVE key)
+        proto_recv_frames           receives a multipart message, keeping
+                                    at most a given number of its frames
         proto_body_name, proto_kind_name    names for logs
 
     Debugging the wire: with the environment variable COHORT_WIRE_TRACE set
@@ -93,6 +95,18 @@ proto_msg_t *proto_recv (zsock_t *sock, zframe_t **identity);
     authenticated the sender with, copied into user_id[size] ("" if the
     socket is not a CURVE server). */
 proto_msg_t *proto_recv_user (zsock_t *sock, zframe_t **identity, char *user_id, size_t size);
+
+/*  Receives one multipart message frame by frame, keeping at most
+    `max_frames` (>= 1) of its frames, in order: the others are read and
+    dropped one at a time, so a peer cannot make the receiver hold more
+    than that (ZMQ_MAXMSGSIZE bounds each frame, not their number).
+    *frames gets how many frames the message had: more than max_frames
+    means the caller refuses it, still holding the first ones (a ROUTER's
+    routing identity, a request id) to answer with. Every receive path
+    of the federation and of the ingest endpoint goes through here.
+    Returns the message (the caller's, zmsg_destroy), or NULL with the
+    reason when nothing was received (interrupted, a receive timeout). */
+zmsg_t *proto_recv_frames (zsock_t *sock, size_t max_frames, size_t *frames);
 
 /*  Name of a body case for logs ("update", "partial", ...). */
 const char *proto_body_name (const proto_msg_t *msg);

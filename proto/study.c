@@ -193,10 +193,8 @@ s_privacy (const char *origin, zconfig_t *root, const char *section, proto_study
     snprintf (eps, sizeof eps, "%s/privacy/epsilon", section);
     snprintf (delta, sizeof delta, "%s/privacy/delta", section);
     if (s_number (origin, root, eps, 1e-6, 1e4, !s->privacy_off, 0, &s->epsilon)
-    ||  s_number (origin, root, delta, 1e-300, 0.5, !s->privacy_off, 0, &s->delta))
+    ||  s_number (origin, root, delta, 1e-300, PROTO_DELTA_MAX, !s->privacy_off, 0, &s->delta))
         return -1;
-    if (!s->privacy_off && !(s->delta < 1))
-        return util_error (UTIL_EINPUT, "%s: %s: must be below 1", origin, delta);
     return 0;
 }
 

@@ -44,7 +44,8 @@
         privacy
             unit = record           record (DP-FedSGD, default) or site (DP-FedAvg)
             epsilon = 1
-            delta = 1e-5
+            delta = 1e-5            in (0, PROTO_DELTA_MAX = 0.01]; each site
+                                    also needs delta <= 1/(10 x its records)
             off = false             true: no clipping, no noise, NOT PRIVATE
             eval_share = 0.05       share of the budget for the evaluation
                                     rounds together, in [0.01, 0.5]
@@ -89,6 +90,10 @@
 #include <stdint.h>
 
 #define PROTO_STUDY_STEPS_MAX 100000
+//  The largest delta a study (or a site's budget) may name: beyond it a
+//  delta is no privacy guarantee (delta must be far below one record's
+//  share 1/n; each site also declines delta > 1/(10 n), site/policy.h).
+#define PROTO_DELTA_MAX 0.01
 #define PROTO_EVAL_SHARE_DEFAULT 0.05
 #define PROTO_EVAL_SHARE_MIN     0.01
 #define PROTO_EVAL_SHARE_MAX     0.5

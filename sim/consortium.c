@@ -140,7 +140,11 @@ int
 sim_keys_write (const char *dir, const char *prefix, unsigned sites, unsigned threshold,
                 unsigned bits, bool force)
 {
-    if (!sites || sites > HE_PARTIES_MAX || !threshold || threshold > sites)
+    if (threshold < HE_THRESHOLD_MIN)
+        return util_error (UTIL_EINPUT, "keygen: threshold must be at least %d (with %u, one site "
+                           "could decrypt every other site's update alone)", HE_THRESHOLD_MIN,
+                           threshold);
+    if (!sites || sites > HE_PARTIES_MAX || threshold > sites)
         return util_error (UTIL_EINPUT, "keygen: threshold %u of %u sites is not possible",
                            threshold, sites);
     he_pubkey_t *pk = NULL;
@@ -622,8 +626,11 @@ s_dictionary_text (const sim_consortium_t *c)
 int
 sim_consortium_write (const sim_consortium_t *c)
 {
-    if (!c->n_sites || c->n_sites > HE_PARTIES_MAX || !c->threshold
-    ||  c->threshold > c->n_sites)
+    if (c->threshold < HE_THRESHOLD_MIN)
+        return util_error (UTIL_EINPUT, "keygen: threshold must be at least %d (with %u, one site "
+                           "could decrypt every other site's update alone)", HE_THRESHOLD_MIN,
+                           c->threshold);
+    if (!c->n_sites || c->n_sites > HE_PARTIES_MAX || c->threshold > c->n_sites)
         return util_error (UTIL_EINPUT, "keygen: threshold %u of %zu sites is not possible", c->threshold, c->n_sites);
     for (size_t i = 0; i < c->n_sites; i++) {
         if (sim_consortium_check_site (c->sites [i]))

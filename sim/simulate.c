@@ -5,6 +5,7 @@
 #include "coordinator/client.h"
 #include "coordinator/render.h"
 #include "he/paillier.h"
+#include "he/threshold.h"
 #include "models/csv.h"
 #include "models/modelfile.h"
 #include "proto/plan.h"
@@ -95,8 +96,18 @@ sim_check (sim_options_t *o)
     if (site && o->sampling_rate != 1)
         return util_error (UTIL_EINPUT, "simulate: the sampling rate must be 1 with unit site "
                            "(sites are not sampled)");
+    //  A threshold of 1 would let any one site decrypt alone: a
+    //  consortium has at least two sites (he/threshold.h).
+    if (o->sites < HE_THRESHOLD_MIN)
+        return util_error (UTIL_EINPUT, "simulate: %zu site: the threshold key needs at least %d "
+                           "(threshold must be at least %d)", o->sites, HE_THRESHOLD_MIN,
+                           HE_THRESHOLD_MIN);
     if (!o->threshold)
-        o->threshold = o->sites >= 2? 2: 1;
+        o->threshold = HE_THRESHOLD_MIN;
+    if (o->threshold < HE_THRESHOLD_MIN)
+        return util_error (UTIL_EINPUT, "simulate: threshold must be at least %d (with %u, one "
+                           "site could decrypt every other site's update alone)",
+                           HE_THRESHOLD_MIN, o->threshold);
     if (o->threshold > o->sites)
         return util_error (UTIL_EINPUT, "simulate: threshold %u is more than the %zu sites",
                            o->threshold, o->sites);

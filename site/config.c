@@ -46,6 +46,7 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *ope
         for (int i = 0; s_ingest_keys [i]; i++)
             known |= !strcmp (zconfig_name (c), s_ingest_keys [i]);
         known |= !strcmp (zconfig_name (c), "open_research");
+        known |= !strcmp (zconfig_name (c), "queue");
         if (!known)
             return util_error (UTIL_EINPUT, "%s: site/ingest/%s: unknown key", path, zconfig_name (c));
     }
@@ -54,6 +55,14 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *ope
         return util_error (UTIL_EINPUT, "%s: site/ingest/open_research: '%s' is neither true nor "
                            "false", path, open_text);
     *open_research = !strcmp (open_text, "true");
+    char fallback [16];
+    double queue;
+    snprintf (fallback, sizeof fallback, "%d", INGEST_ENDPOINT_QUEUE_DEFAULT);
+    if (s_number (path, section, "queue", 1, INGEST_ENDPOINT_QUEUE_MAX, fallback, &queue))
+        return -1;
+    if (queue != floor (queue))
+        return util_error (UTIL_EINPUT, "%s: site/ingest/queue: not a whole number", path);
+    in->queue = (unsigned) queue;
     char **fields [] = { &in->endpoint, &in->gateways, &in->store, &in->storage_key,
                          &in->audit, &in->audit_origin };
     for (int i = 0; s_ingest_keys [i]; i++) {
@@ -73,9 +82,44 @@ s_ingest (const char *path, zconfig_t *section, ingest_config_t **out, bool *ope
 static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
-    "dictionary", "min_subset", "alerts", "role_cert", "sign_key", "admin_key",
+    "dictionary", "min_subset", "alerts", "role_cert", "sign_key", "admin_key", "policy",
     "revocations", "study_max_age_s", NULL
 };
+
+//  The optional policy section (site/policy.h): each cap a whole number in
+//  1..its protocol limit, the documented default when left out.
+static int
+s_policy (const char *path, zconfig_t *site, site_policy_t *policy)
+{
+    site_policy_default (policy);
+    zconfig_t *section = zconfig_locate (site, "policy");
+    if (!section)
+        return 0;
+    static const char *keys [] = { "max_params", "max_steps", "max_features", "max_hidden" };
+    uint64_t *fields [] = { &policy->max_params, &policy->max_steps, &policy->max_features,
+                            &policy->max_hidden };
+    const double max [] = { SITE_POLICY_PARAMS_MAX, SITE_POLICY_STEPS_MAX,
+                            SITE_POLICY_FEATURES_MAX, SITE_POLICY_HIDDEN_MAX };
+    for (zconfig_t *c = zconfig_child (section); c; c = zconfig_next (c)) {
+        int known = 0;
+        for (int i = 0; i < 4; i++)
+            known |= !strcmp (zconfig_name (c), keys [i]);
+        if (!known)
+            return util_error (UTIL_EINPUT, "%s: site/policy/%s: unknown key", path, zconfig_name (c));
+    }
+    for (int i = 0; i < 4; i++) {
+        char key [64], fallback [32];
+        double v;
+        snprintf (key, sizeof key, "policy/%s", keys [i]);
+        snprintf (fallback, sizeof fallback, "%llu", (unsigned long long) *fields [i]);
+        if (s_number (path, site, key, 1, max [i], fallback, &v))
+            return -1;
+        if (v != floor (v))
+            return util_error (UTIL_EINPUT, "%s: site/%s: not a whole number", path, key);
+        *fields [i] = (uint64_t) v;
+    }
+    return 0;
+}
 
 //  The optional alerts section (ingest/alerts.h): rejection spikes per
 //  device at the ingest endpoint, so it needs an ingest section.
@@ -240,7 +284,8 @@ site_config_load (const char *path)
         goto done;
     }
     if (s_number (path, budget, "epsilon", 1e-6, 1e4, NULL, &self->budget_epsilon)
-    ||  s_number (path, budget, "delta", 1e-300, 0.5, NULL, &self->budget_delta))
+    ||  s_number (path, budget, "delta", 1e-300, PROTO_DELTA_MAX, NULL, &self->budget_delta)
+    ||  s_policy (path, site, &self->policy))
         goto done;
     for (zconfig_t *c = zconfig_child (site); c; c = zconfig_next (c)) {
         if (strcmp (zconfig_name (c), "dataset"))

@@ -32,7 +32,18 @@
         audit_origin = cohort.example/hospital-a    section: the audit log
         budget
             epsilon = 4                     the site's total for each dataset
-            delta = 1e-5
+            delta = 1e-5                    in (0, 0.01]; a dataset of n records
+                                            also needs delta <= 1/(10 n)
+                                            (site/policy.h)
+        policy                              optional: caps on what a study may
+                                            ask of this site (site/policy.h),
+                                            checked before anything of that
+                                            size is allocated
+            max_params = 1000000            model parameters (1..4194304)
+            max_steps = 10000               training steps (1..100000)
+            max_features = 1024             model inputs after one-hot
+                                            encoding (1..4096)
+            max_hidden = 1024               widest MLP hidden layer (1..4096)
         dataset                             one section per dataset
             name = breast_cancer
             path = ../data/hospital-a.csv
@@ -48,6 +59,9 @@
             audit = hospital-a.audit.db     audit log (audit/log.h)
             audit_origin = cohort.example/hospital-a    optional: create the
                                             log with this origin if missing
+            queue = 64                      optional: requests held per gateway
+                                            connection (1..4096; a gateway keeps
+                                            at most this many in flight)
             open_research = false           optional: true lets a research
                                             consent that names no study (or
                                             no purpose) cover every study
@@ -83,6 +97,7 @@
 #include "ingest/endpoint.h"
 #include "audit/key.h"
 #include "proto/rolecert.h"
+#include "policy.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -108,6 +123,7 @@ typedef struct {
     uint64_t min_subset;        //  a query's where= must select at least this
                                 //  many records here, on a noisy count (0: no rule)
     double budget_epsilon, budget_delta;
+    site_policy_t policy;           //  the policy section, defaults filled in
     site_dataset_t datasets [SITE_DATASETS_MAX];
     size_t n_datasets;
     ingest_config_t *ingest;   //  NULL without an ingest section

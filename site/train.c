@@ -102,25 +102,24 @@ s_stats (int64_t *out, const model_dataset_t *ds, bool site)
     }
 }
 
-//  Per-example gradients of the rows of Z, one row each in G (rows x n).
+//  The per-example gradients of a training round are computed, clipped
+//  and summed a chunk of sampled rows at a time, so that the gradient
+//  matrix (rows x parameters) never holds more than this many doubles
+//  (32 MiB) however many rows are sampled: the sum is the same.
+#define S_GRADIENT_CELLS ((size_t) 1 << 22)
+
+//  Per-example gradients of the rows of Z, one row each in G (rows of Z x
+//  n), at the round's parameters: mlp for an MLP (its parameters set),
+//  w for logistic regression.
 static int
-s_gradients (double *G, const proto_study_t *study, const proto_plan_t *plan,
-             const gsl_matrix *Z, const gsl_vector *y, const double *params)
+s_gradients (gsl_matrix *G, const model_mlp_t *mlp, const gsl_vector *w, const gsl_matrix *Z,
+             const gsl_vector *y)
 {
-    size_t k = Z->size1, n = plan->n_params;
-    gsl_matrix_view Gv = gsl_matrix_view_array (G, k, n);
-    gsl_vector_const_view w = gsl_vector_const_view_array (params, n);
-    if (study->model == PROTO_MODEL_LOGISTIC) {
-        model_lr_per_example (&Gv.matrix, &w.vector, Z, y);
+    if (!mlp) {
+        model_lr_per_example (G, w, Z, y);
         return 0;
     }
-    model_mlp_t *mlp = model_mlp_new (Z->size2, study->hidden, study->n_hidden, MODEL_ACT_RELU);
-    if (!mlp)
-        return util_error_context ("model");
-    gsl_vector_memcpy (model_mlp_params (mlp), &w.vector);
-    int rc = model_mlp_per_example (mlp, &Gv.matrix, Z, y);
-    model_mlp_destroy (&mlp);
-    return rc? util_error_context ("model"): 0;
+    return model_mlp_per_example (mlp, G, Z, y)? util_error_context ("model"): 0;
 }
 
 //  unit = site: the site's whole model delta after its local epochs,
@@ -153,7 +152,7 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
 {
     if (study->unit == PROTO_UNIT_SITE)
         return s_train_site (out, ds, study, plan, rs, rng);
-    size_t n = plan->n_params;
+    size_t n = plan->n_params, p = ds->X->size2;
     memset (out, 0, n * sizeof (int64_t));
     //  Poisson sampling: each row independently with probability q, from
     //  53 uniform bits of the CSPRNG.
@@ -174,32 +173,51 @@ s_train (int64_t *out, const model_dataset_t *ds, const proto_study_t *study,
         free (idx);
         return 0;
     }
-    gsl_matrix *Z = model_matrix_new (k, ds->X->size2, false);
-    gsl_vector *y = model_vector_new (k, false);
-    //  k rows of n gradients: k * n checked before it is allocated.
-    size_t cells;
-    double *G = NULL;
+    //  n <= the site's policy/max_params <= SITE_POLICY_PARAMS_MAX =
+    //  S_GRADIENT_CELLS (site/policy.h): a chunk holds one row at least.
+    size_t chunk = S_GRADIENT_CELLS / n;
+    if (chunk == 0)
+        chunk = 1;
+    if (chunk > k)
+        chunk = k;
+    gsl_matrix *Z = model_matrix_new (chunk, p, false);
+    gsl_vector *y = model_vector_new (chunk, false);
+    //  Not zeroed: s_gradients writes every cell of the rows it is given.
+    gsl_matrix *G = model_matrix_new (chunk, n, false);
+    gsl_vector_const_view w = gsl_vector_const_view_array (rs->params, n);
+    model_mlp_t *mlp = NULL;
     int rc = 0;
-    //  Not zeroed: s_gradients writes every cell.
-    size_t bytes;
-    if (!Z || !y || util_size_mul (&cells, k, n) || util_size_mul (&bytes, cells, sizeof (double))
-    ||  !(G = util_malloc (bytes)))
-        rc = util_error_context ("gradient (%zu sampled rows, %zu parameters)", k, n);
-    for (size_t r = 0; !rc && r < k; r++) {
-        for (size_t j = 0; j < ds->X->size2; j++) {
-            gsl_matrix_set (Z, r, j, proto_z (gsl_matrix_get (ds->X, idx [r], j), rs->mean [j],
-                                              rs->std [j], !plan->off));
-        }
-        gsl_vector_set (y, r, gsl_vector_get (ds->y, idx [r]));
+    if (!Z || !y || !G)
+        rc = util_error_context ("gradient (%zu sampled rows, %zu parameters)", chunk, n);
+    else
+    if (study->model == PROTO_MODEL_MLP) {
+        if (!(mlp = model_mlp_new (p, study->hidden, study->n_hidden, MODEL_ACT_RELU)))
+            rc = util_error_context ("model");
+        else
+            gsl_vector_memcpy (model_mlp_params (mlp), &w.vector);
     }
-    free (idx);
     //  Privacy off: a clip no gradient of standardised data reaches.
     double clip = study->privacy_off? 1e6: study->clip;
-    if (!rc)
-        rc = s_gradients (G, study, plan, Z, y, rs->params);
-    if (!rc && dp_clip_sum_fixed (G, k, n, clip, PROTO_FRAC_BITS, out))
-        rc = util_error_context ("gradient");
-    free (G);
+    for (size_t at = 0; !rc && at < k; at += chunk) {
+        size_t m = k - at < chunk? k - at: chunk;
+        for (size_t r = 0; r < m; r++) {
+            for (size_t j = 0; j < p; j++)
+                gsl_matrix_set (Z, r, j, proto_z (gsl_matrix_get (ds->X, idx [at + r], j),
+                                                  rs->mean [j], rs->std [j], !plan->off));
+            gsl_vector_set (y, r, gsl_vector_get (ds->y, idx [at + r]));
+        }
+        gsl_matrix_view Zm = gsl_matrix_submatrix (Z, 0, 0, m, p);
+        gsl_vector_view ym = gsl_vector_subvector (y, 0, m);
+        gsl_matrix_view Gm = gsl_matrix_submatrix (G, 0, 0, m, n);
+        rc = s_gradients (&Gm.matrix, mlp, &w.vector, &Zm.matrix, &ym.vector);
+        //  G's rows are contiguous (tda == n): m x n, row-major.
+        if (!rc && dp_clip_sum_fixed (G->data, m, n, clip, PROTO_FRAC_BITS, out))
+            rc = util_error_context ("gradient");
+    }
+    free (idx);
+    model_mlp_destroy (&mlp);
+    if (G)
+        gsl_matrix_free (G);
     if (Z)
         gsl_matrix_free (Z);
     if (y)

@@ -5,6 +5,7 @@
 #include "util/file.h"
 #include "config.h"
 #include "data.h"
+#include "policy.h"
 #include "ingest/endpoint.h"
 #include "site.h"
 #include "train.h"
@@ -485,7 +486,10 @@ s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
     if (he_codec_init (&self->query_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
                        proto_release_value_bits (&self->release), PROTO_MAX_PARTIES))
         return util_error_context ("codec");
-    return site_query_load (&self->records, self->dataset, self->dict, q);
+    if (site_query_load (&self->records, self->dataset, self->dict, q))
+        return -1;
+    return q->privacy_off? 0: site_policy_check_delta (q->delta, self->cfg->budget_delta,
+                                                        self->records->rows);
 }
 
 //  An offer's analyst certificate and signature (site/verify.h), against
@@ -567,6 +571,11 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                   "the study's)", study->min_sites, he_share_threshold (self->share),
                   he_share_threshold (self->share));
     else
+    //  The caps on what the study sizes, before anything of that size is
+    //  allocated (site/policy.h).
+    if (site_policy_check_study (&self->cfg->policy, study))
+        s_reason (self, reason, sizeof reason, "");
+    else
     if (study->query) {
         if (s_prepare_query (self, msg->offer) || s_check_budget (self) || s_check_subset (self))
             s_reason (self, reason, sizeof reason, "");
@@ -582,6 +591,12 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         s_reason (self, reason, sizeof reason, "");
     else
     if (site_data_load (&self->data, self->dataset, study, self->dict))
+        s_reason (self, reason, sizeof reason, "");
+    else
+    if (site_policy_check_model (&self->cfg->policy, study, self->data->p)
+    ||  (!study->privacy_off
+         && site_policy_check_delta (study->delta, self->cfg->budget_delta,
+                                     self->data->train->n)))
         s_reason (self, reason, sizeof reason, "");
     else
     if (proto_plan_make (&self->plan, study, self->data->p, he_share_threshold (self->share)))

@@ -7,6 +7,9 @@
                      the allowlisted analyst does
       impostor       an allowlisted site claiming another site's name is refused
       mlp            a small DP MLP study completes
+      huge_mlp       a huge MLP is declined by every site with the policy
+                     reason (site.cfg policy/max_params), nobody crashes,
+                     and a small study runs after it
       study          a DP study completes; the coordinator's files (every
                      one of them there to be read) hold no key share
       kill_site      a site killed mid-study: rounds complete with t sites
@@ -377,14 +380,13 @@ s_bounds (e2e_t *c)
     return 0;
 }
 
-//  A small DP MLP study end to end.
+//  Writes study.cfg: a DP MLP of `hidden` widths ("8", "1024,1024").
 static int
-s_mlp (e2e_t *c)
+s_write_mlp (e2e_t *c, const char *hidden)
 {
-    if (e2e_start_all (c))
-        return -1;
-    CHECK (e2e_write_study (c, "    model = mlp\n    hidden = 8\n", "adam", 0.05, 3, 1, 20,
-                            false, 2, 0) == 0, "study.cfg");
+    char extra [128];
+    snprintf (extra, sizeof extra, "    model = mlp\n    hidden = %s\n", hidden);
+    CHECK (e2e_write_study (c, extra, "adam", 0.05, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
     //  e2e_write_study wrote `model = logistic` first; drop that line.
     char *text = s_read (e2e_path (c, "study.cfg"), NULL);
     const char *line = "    model = logistic\n";
@@ -395,6 +397,15 @@ s_mlp (e2e_t *c)
     fputs (text, f);
     fclose (f);
     free (text);
+    return 0;
+}
+
+//  A small DP MLP study end to end.
+static int
+s_mlp (e2e_t *c)
+{
+    if (e2e_start_all (c) || s_write_mlp (c, "8"))
+        return -1;
     json_t *report;
     if (s_run_study (c, &report, NULL, NULL))
         return -1;
@@ -402,6 +413,49 @@ s_mlp (e2e_t *c)
            s_study_field (report, "status"), s_study_field (report, "status_detail"));
     json_t *model = json_object_get (report, "model");
     CHECK (!strcmp (json_string_value (json_object_get (model, "type")), "mlp"), "model type");
+    json_decref (report);
+    return 0;
+}
+
+//  A huge MLP (two layers of 1024 units: over a million parameters
+//  whatever the inputs; issue 14 crashed a site with one, exit 139): every
+//  site declines it with the policy reason of its default max_params,
+//  before allocating anything of that size, and the report says so. No
+//  process dies, and the same sites then run a small study to the end.
+static int
+s_huge_mlp (e2e_t *c)
+{
+    if (e2e_start_all (c) || s_write_mlp (c, "1024,1024"))
+        return -1;
+    json_t *report;
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    const char *status = s_study_field (report, "status");
+    CHECK (status && strcmp (status, "completed") && strcmp (status, "running"),
+           "status %s: %s", status, s_study_field (report, "status_detail"));
+    const char *why = "policy: the model has at least 1052673 parameters, this site allows at "
+                      "most 1000000 (site.cfg policy/max_params)";
+    json_t *declined = json_object_get (json_object_get (report, "study"), "declined");
+    CHECK (json_array_size (declined) == c->sites, "%zu of %u sites declined",
+           json_array_size (declined), c->sites);
+    for (size_t i = 0; i < json_array_size (declined); i++) {
+        json_t *d = json_array_get (declined, i);
+        const char *reason = json_string_value (json_object_get (d, "reason"));
+        CHECK (reason && !strcmp (reason, why), "site %s declined with: %s",
+               json_string_value (json_object_get (d, "site")), reason? reason: "(none)");
+    }
+    json_decref (report);
+    for (unsigned i = 0; i < c->sites; i++) {
+        CHECK (sim_fed_running (c->fed, i), "site %s is not running (see its log)", c->names [i]);
+        CHECK (e2e_wait_log (c, c->names [i], why, 1000), "site %s did not log the decline",
+               c->names [i]);
+    }
+    CHECK (sim_fed_running (c->fed, SIM_FED_COORDINATOR), "the coordinator is not running");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.1, 3, 1, 20, false, 2, 0) == 0, "study.cfg");
+    if (s_run_study (c, &report, NULL, NULL))
+        return -1;
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "after the huge one: %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
     json_decref (report);
     return 0;
 }
@@ -1084,6 +1138,7 @@ main (int argc, char **argv)
         { "study", s_study, 10000 },
         { "impostor", s_impostor, 10000 },
         { "mlp", s_mlp, 10000 },
+        { "huge_mlp", s_huge_mlp, 10000 },
         { "kill_site", s_kill_site, 4000 },
         { "quorum", s_quorum, 4000 },
         { "late_dup", s_late_dup, 10000 },

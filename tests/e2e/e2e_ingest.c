@@ -289,6 +289,9 @@ s_consent (void)
     if (s_grant (0, "inactive", "2026-02-01T00:00:00Z", "ResearchStudy/e2e-lr"))
         return -1;
     CHECK (e2e_start_site (&s_c, 0) == 0, "the site did not start");
+    //  The key's threshold is at least 2 (he/threshold.h): site-b, without
+    //  a consent filter, makes the quorum.
+    CHECK (e2e_start_site (&s_c, 1) == 0, "site-b did not start");
     unsigned port;
     if (s_ingest_port (&port))
         return -1;
@@ -298,7 +301,7 @@ s_consent (void)
         want += i % 100 >= 1 && i % 100 <= 29;
     //  The consents name the study by the id its definition declares.
     snprintf (extra, sizeof extra, "    id = e2e-lr\n    features = %s\n", features);
-    CHECK (e2e_write_study (&s_c, extra, "adam", 0.1, 2, 1, 20, false, 1, 0) == 0, "study.cfg");
+    CHECK (e2e_write_study (&s_c, extra, "adam", 0.1, 2, 1, 20, false, 2, 0) == 0, "study.cfg");
     CHECK (s_cohort (out, sizeof out, "study launch study.cfg --analyst analyst.cfg --wait")
            == 0, "study launch: %s", out);
     char text [128];
@@ -401,7 +404,7 @@ main (int argc, char **argv)
         return 2;
     }
     zsys_init ();
-    if (e2e_setup (&s_c, argv [2], argv [3], 1, 1, 512, 20000, false)) {
+    if (e2e_setup (&s_c, argv [2], argv [3], 2, 2, 512, 20000, false)) {
         fprintf (stderr, "e2e: setup failed\n");
         (void) e2e_teardown (&s_c, true);   //  failed already; reports are printed
         return 1;

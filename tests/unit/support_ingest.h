@@ -156,7 +156,7 @@ support_ingest_site_make (support_ingest_site_t *s, const char *dir)
     strcat (line, "\n");
     support_file_write (s->key, line, 0600);
     s->cfg = (ingest_config_t) { (char *) "tcp://127.0.0.1:*", s->gateways, s->store, s->key,
-                                 s->audit, (char *) "hospital-a.example/audit", 0, 0 };
+                                 s->audit, (char *) "hospital-a.example/audit", 0, 0, 0 };
 }
 
 //  Enrolls `device` for `patient` (no expiry) in the site's store, making

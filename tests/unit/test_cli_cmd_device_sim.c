@@ -98,7 +98,7 @@ test_provisioning_files (void **state)
     assert_int_equal (s_run (f, run, 2), 1);
     assert_non_null (strstr (f->out, "holds 1 .device files"));
     assert_int_equal (s_run (f, run, 1), 1);
-    assert_non_null (strstr (f->out, "no connection to the site"));
+    assert_non_null (strstr (f->out, "there is no connection"));
 }
 
 int

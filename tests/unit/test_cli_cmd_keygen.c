@@ -80,15 +80,19 @@ test_bad_command_lines (void **state)
     (void) state;
     assert_int_equal (s_keygen ("--sites 3 --threshold 2"), CLI_USAGE);           //  no --out
     assert_int_equal (s_keygen ("--sites 3 --threshold 4 --out /tmp/x"), CLI_USAGE);
-    assert_int_equal (s_keygen ("--sites 0 --threshold 1 --out /tmp/x"), CLI_USAGE);
-    assert_int_equal (s_keygen ("--sites 65 --threshold 1 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_keygen ("--sites 0 --threshold 2 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_keygen ("--sites 65 --threshold 2 --out /tmp/x"), CLI_USAGE);
+    //  A threshold of 1 lets any one site decrypt alone: refused.
+    assert_int_equal (s_keygen ("--sites 3 --threshold 1 --bits 512 --insecure-test-key "
+                                "--out /tmp/x"), CLI_USAGE);
+    assert_non_null (strstr (s_err, "keygen threshold: threshold must be at least 2"));
     assert_int_equal (s_keygen ("--sites 3 --threshold 2 --bits 1024 --out /tmp/x"), CLI_USAGE);
     assert_int_equal (s_keygen ("--sites 3 --threshold 2 --bits 2050 --out /tmp/x"), CLI_USAGE);
     assert_int_equal (s_keygen ("--sites 3 --threshold 2 --bits abc --out /tmp/x"), CLI_USAGE);
     assert_int_equal (s_keygen ("--sites 3 --threshold 2 --out /tmp/x extra"), CLI_USAGE);
     assert_int_equal (s_keygen ("--nosuch"), CLI_USAGE);
     assert_int_equal (s_keygen ("--help"), CLI_OK);
-    assert_int_equal (s_keygen ("--sites 2 --threshold 1 --bits 512 --insecure-test-key "
+    assert_int_equal (s_keygen ("--sites 2 --threshold 2 --bits 512 --insecure-test-key "
                                 "--out /nonexistent/dir/keys"), CLI_FAIL);
     assert_int_equal (s_run ("keygen nosuch"), CLI_USAGE);
 }
@@ -127,10 +131,13 @@ test_consortium_bad_command_lines (void **state)
     assert_int_equal (s_consortium ("--sites a,b --out /tmp/x"), CLI_USAGE);      //  no --threshold
     assert_int_equal (s_consortium ("--sites a,b --threshold 3 --bits 512 --insecure-test-key "
                                     "--out /tmp/x"), CLI_USAGE);
-    assert_int_equal (s_consortium ("--sites a,a --threshold 1 --out /tmp/x"), CLI_USAGE);
-    assert_int_equal (s_consortium ("--sites a,../b --threshold 1 --out /tmp/x"), CLI_USAGE);
-    assert_int_equal (s_consortium ("--sites a,,b --threshold 1 --out /tmp/x"), CLI_USAGE);
-    assert_int_equal (s_consortium ("--sites a,analyst --threshold 1 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,a --threshold 2 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,../b --threshold 2 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,,b --threshold 2 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,analyst --threshold 2 --out /tmp/x"), CLI_USAGE);
+    assert_int_equal (s_consortium ("--sites a,b --threshold 1 --bits 512 --insecure-test-key "
+                                    "--out /tmp/x"), CLI_USAGE);
+    assert_non_null (strstr (s_err, "keygen consortium: threshold must be at least 2"));
     assert_int_equal (s_consortium ("--sites a,b --threshold 0 --out /tmp/x"), CLI_USAGE);
     assert_int_equal (s_consortium ("--sites a,b --threshold 2 --bits 1024 --out /tmp/x"),
                       CLI_USAGE);
@@ -143,7 +150,7 @@ test_consortium_bad_command_lines (void **state)
     assert_int_equal (s_consortium ("--sites a,b --threshold 2 --out /tmp/x extra"), CLI_USAGE);
     assert_int_equal (s_consortium ("--nosuch"), CLI_USAGE);
     assert_int_equal (s_consortium ("--help"), CLI_OK);
-    assert_int_equal (s_consortium ("--sites a,b --threshold 1 --bits 512 --insecure-test-key "
+    assert_int_equal (s_consortium ("--sites a,b --threshold 2 --bits 512 --insecure-test-key "
                                     "--out /nonexistent/dir/cons"), CLI_FAIL);
 }
 
@@ -197,7 +204,7 @@ test_consortium_dictionary (void **state)
     assert_non_null (strstr (s_err, "lung.csv:1:1: header: 10 columns"));
     snprintf (path, sizeof path, "%s/consdict2/keys/share-1.key", support_dir_group);
     assert_int_equal (access (path, F_OK), -1);
-    snprintf (args, sizeof args, "--sites north --threshold 1 --out %s/consdict2 --dictionary",
+    snprintf (args, sizeof args, "--sites north,south --threshold 2 --out %s/consdict2 --dictionary",
               support_dir_group);
     assert_int_equal (s_consortium (args), CLI_USAGE);
 }

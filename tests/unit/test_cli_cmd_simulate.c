@@ -104,13 +104,17 @@ test_options_reach_the_study (void **state)
     assert_string_equal (s_get ("study.cfg", "study/clip"), "0.5");
     assert_string_equal (s_get ("study.cfg", "study/missing"), "impute");
     assert_string_equal (s_get ("study.cfg", "study/features"), "a,b");
-    //  Without --eval-every: one evaluation, at the end; a single site is
-    //  its own quorum; unit site makes q = 1.
+    //  A single site would hold a 1-of-1 key: refused (threshold >= 2).
     snprintf (line, sizeof line, "--data %s --label malignant --sites 1 --out %s/out --bits 512 "
+              "--insecure-test-key --prepare-only", S_BREAST, support_dir_group);
+    assert_int_equal (s_run ("simulate %s", line), CLI_USAGE);
+    //  Without --eval-every: one evaluation, at the end; the quorum is the
+    //  key's threshold, 2; unit site makes q = 1.
+    snprintf (line, sizeof line, "--data %s --label malignant --sites 3 --out %s/out --bits 512 "
               "--insecure-test-key --unit site --local-epochs 3 --prepare-only", S_BREAST, support_dir_group);
     assert_int_equal (s_run ("simulate %s", line), CLI_OK);
     assert_string_equal (s_get ("study.cfg", "study/eval_every"), "0");
-    assert_string_equal (s_get ("study.cfg", "study/min_sites"), "1");
+    assert_string_equal (s_get ("study.cfg", "study/min_sites"), "2");
     assert_string_equal (s_get ("study.cfg", "study/sampling_rate"), "1");
     assert_string_equal (s_get ("study.cfg", "study/local_epochs"), "3");
     snprintf (line, sizeof line, "--data %s --label malignant --sites 2 --out %s/out --bits 512 "

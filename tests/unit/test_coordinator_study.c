@@ -173,6 +173,19 @@ test_privacy_off (void **state)
     assert_int_equal (coord_study_begin (st, features, 1, 10, sites, 1), -1);
     assert_non_null (strstr (util_last_error (), "plan"));
     coord_study_destroy (&st);
+    //  A model over PROTO_PARAMS_MAX parameters (that no round start could
+    //  carry) is refused before anything of its size is allocated:
+    //  4096 x 2 + 4096 x 4097 x 2 + 4097 = 33574913 over one input.
+    st = coord_study_new ("s4", "study\n    name = u\n    dataset = d\n    label = y\n"
+                          "    model = mlp\n    hidden = 4096,4096,4096\n    steps = 1\n"
+                          "    sampling_rate = 1\n    min_sites = 1\n    privacy\n"
+                          "        off = true\n");
+    assert_non_null (st);
+    assert_int_equal (coord_study_begin (st, features, 1, 10, sites, 1), -1);
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
+    assert_string_equal (util_last_error (), "study: the model has 33574913 parameters, a round "
+                         "carries at most 4194304");
+    coord_study_destroy (&st);
 }
 
 //  The statistics round picks the fullest pair of neighbouring bins: a

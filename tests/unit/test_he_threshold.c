@@ -1229,11 +1229,19 @@ test_bad_parameters (void **state)
     assert_null (vk);
     assert_null (sh);
     assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, 3, 0), -1);
+    //  Threshold 1: one share would decrypt alone (HE_THRESHOLD_MIN).
+    assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, 3, 1), -1);
+    assert_non_null (strstr (util_last_error (), "threshold must be at least 2"));
+    assert_null (pk);
     assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, HE_PARTIES_MAX + 1, 2), -1);
     assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 500, 3, 2), -1);
     mpz_t x;
     mpz_init (x);
     const he_share_t *s1 = s_shares [0];
+    //  A share or verification keys of a threshold-1 key are not loaded.
+    assert_null (he_share_new (he_pubkey_n (s_pk), PARTIES, 1, 1,
+                               he_share_secret (s1), he_share_v (s1), he_share_vi (s1)));
+    assert_non_null (strstr (util_last_error (), "threshold must be at least 2"));
     assert_null (he_share_new (he_pubkey_n (s_pk), PARTIES, THRESHOLD, 0,
                                he_share_secret (s1), he_share_v (s1), he_share_vi (s1)));
     assert_null (he_share_new (he_pubkey_n (s_pk), PARTIES, THRESHOLD, PARTIES + 1,

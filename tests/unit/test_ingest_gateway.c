@@ -124,8 +124,69 @@ test_errors (void **state)
     ingest_gateway_t *gw = ingest_gateway_new ("tcp://127.0.0.1:1", f->s.gw_secret, f->s.site);
     assert_non_null (gw);
     assert_int_equal (ingest_gateway_send (gw, 1, NULL, NULL, 0), -1);
-    assert_non_null (strstr (util_last_error (), "no connection to the site"));
+    assert_non_null (strstr (util_last_error (), "there is no connection"));
+    //  More frames than a request may hold: refused before anything goes.
+    assert_int_equal (ingest_gateway_send (gw, 2, NULL, NULL, INGEST_ENDPOINT_FRAMES_MAX + 1),
+                      -1);
+    assert_int_equal (util_last_code (), UTIL_ELIMIT);
+    assert_non_null (strstr (util_last_error (), "a request of 4097 frames: at most 4096"));
     ingest_gateway_destroy (&gw);
+}
+
+//  A request of more frames than INGEST_ENDPOINT_FRAMES_MAX, sent by a
+//  gateway that does not check (a raw CURVE DEALER with an allowed key):
+//  refused whole with the reason, nothing stored; the endpoint then
+//  serves the next request as before.
+static void
+test_too_many_frames (void **state)
+{
+    fixture_t *f = *state;
+    ingest_endpoint_t *ep = s_endpoint (f);
+    zcert_t *cert = zcert_load (f->s.gw_secret), *site = zcert_load (f->s.site);
+    assert_true (cert && site);
+    zsock_t *raw = zsock_new (ZMQ_DEALER);
+    assert_non_null (raw);
+    zcert_apply (cert, raw);
+    zsock_set_curve_serverkey (raw, zcert_public_txt (site));
+    zsock_set_rcvtimeo (raw, 10000);
+    assert_int_equal (zsock_connect (raw, "%s", ingest_endpoint_address (ep)), 0);
+    uint64_t id = 42;
+    void *handle = zsock_resolve (raw);
+    assert_true (zmq_send (handle, &id, sizeof id, ZMQ_SNDMORE) > 0);
+    for (int i = 0; i < INGEST_ENDPOINT_FRAMES_MAX + 1; i++)
+        assert_true (zmq_send (handle, "x", 1, i < INGEST_ENDPOINT_FRAMES_MAX? ZMQ_SNDMORE: 0)
+                     == 1);
+    zmsg_t *answer = zmsg_recv (raw);
+    assert_non_null (answer);
+    assert_int_equal (zmsg_size (answer), 3);
+    zframe_t *idf = zmsg_first (answer);
+    assert_int_equal (zframe_size (idf), sizeof id);
+    assert_memory_equal (zframe_data (idf), &id, sizeof id);
+    assert_true (zframe_streq (zmsg_next (answer), INGEST_ENDPOINT_REFUSED));
+    char *reason = zframe_strdup (zmsg_next (answer));
+    assert_string_equal (reason, "a request of 4097 frames: at most 4096 a request");
+    free (reason);
+    zmsg_destroy (&answer);
+    zsock_destroy (&raw);
+    zcert_destroy (&cert);
+    zcert_destroy (&site);
+    uint64_t counts [INGEST_REASON_COUNT];
+    assert_int_equal (ingest_endpoint_counts (ep, counts), 0);
+    for (int r = 0; r < INGEST_REASON_COUNT; r++)
+        assert_int_equal (counts [r], 0);
+    //  A gateway's request is answered as before.
+    ingest_gateway_t *gw = s_gateway (f, ep, f->s.gw_secret);
+    uint8_t frame [1024];
+    const uint8_t *ptr = frame;
+    size_t len = s_frame (frame, f, 1), n;
+    uint8_t reasons [4];
+    assert_int_equal (ingest_gateway_send (gw, 5, &ptr, &len, 1), 0);
+    assert_int_equal (ingest_gateway_recv (gw, 10000, &id, reasons, sizeof reasons, &n), 0);
+    assert_int_equal (id, 5);
+    assert_int_equal (n, 1);
+    assert_int_equal (reasons [0], INGEST_OK);
+    ingest_gateway_destroy (&gw);
+    ingest_endpoint_destroy (&ep);
 }
 
 //  A grant request: accepted, the same again superseded, one with an altered
@@ -220,6 +281,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_grant, s_setup, support_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_grant_refused_gateway, s_setup, support_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_requests_in_flight, s_setup, support_fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_too_many_frames, s_setup, support_fixture_teardown),
         cmocka_unit_test_setup_teardown (test_errors, s_setup, support_fixture_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -474,7 +474,7 @@ test_grant_remote (void **state)
     support_path (site_secret, sizeof site_secret, f->dir, "site_secret");
     support_path (gw_secret, sizeof gw_secret, f->dir, "gw_secret");
     ingest_config_t cfg = { (char *) "tcp://127.0.0.1:*", gateways, f->store, f->key, f->audit,
-                            (char *) "hospital-a.example/audit", 0, 0 };
+                            (char *) "hospital-a.example/audit", 0, 0, 0 };
     ingest_endpoint_t *ep = ingest_endpoint_new (&cfg, site_secret);
     assert_non_null (ep);
     const char *at = ingest_endpoint_address (ep);

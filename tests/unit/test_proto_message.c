@@ -517,6 +517,35 @@ test_socket_pair (void **state)
     zstr_sendx (a, "x", "y", NULL);
     assert_null (proto_recv (b, NULL));
     assert_non_null (strstr (util_last_error (), "2 frames"));
+    //  Many frames: read one at a time, at most max_frames kept, every one
+    //  counted; the next message is received whole after it.
+    void *handle = zsock_resolve (a);
+    for (int i = 0; i < 10000; i++)
+        assert_true (zmq_send (handle, &i, sizeof i, i + 1 < 10000? ZMQ_SNDMORE: 0) > 0);
+    zstr_sendx (a, "after", NULL);
+    size_t frames = 0;
+    zmsg_t *kept = proto_recv_frames (b, 3, &frames);
+    assert_non_null (kept);
+    assert_int_equal (frames, 10000);
+    assert_int_equal (zmsg_size (kept), 3);
+    int first;
+    memcpy (&first, zframe_data (zmsg_first (kept)), sizeof first);
+    assert_int_equal (first, 0);
+    zmsg_destroy (&kept);
+    kept = proto_recv_frames (b, 3, &frames);
+    assert_int_equal (frames, 1);
+    assert_true (zframe_streq (zmsg_first (kept), "after"));
+    zmsg_destroy (&kept);
+    //  proto_recv refuses such a message, naming its count.
+    for (int i = 0; i < 10000; i++)
+        assert_true (zmq_send (handle, &i, sizeof i, i + 1 < 10000? ZMQ_SNDMORE: 0) > 0);
+    assert_null (proto_recv (b, NULL));
+    assert_non_null (strstr (util_last_error (), "message: 10000 frames, expected 1"));
+    //  Nothing to receive before the timeout.
+    zsock_set_rcvtimeo (b, 10);
+    assert_null (proto_recv_frames (b, 3, &frames));
+    assert_int_equal (frames, 0);
+    assert_non_null (strstr (util_last_error (), "nothing arrived in time"));
     zsock_destroy (&a);
     zsock_destroy (&b);
 }

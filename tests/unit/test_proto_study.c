@@ -103,6 +103,10 @@ test_bad (void **state)
     s_bad ("off = false", "off = maybe", "study/privacy/off");
     s_bad ("epsilon = 1", "epsilon = -1", "study/privacy/epsilon");
     s_bad ("delta = 1e-5", "delta = 0.9", "study/privacy/delta");
+    //  delta up to PROTO_DELTA_MAX (0.01): 0.5 or 0.02 is no guarantee.
+    s_bad ("delta = 1e-5", "delta = 0.5", "study/privacy/delta: '0.5' is not a number in [1e-300, 0.01]");
+    s_bad ("delta = 1e-5", "delta = 0.0100001", "study/privacy/delta");
+    s_bad ("delta = 1e-5", "delta = 0", "study/privacy/delta");
     s_bad ("    clip = 2\n", "    clip = 2\n    colour = red\n", "study/colour: unknown key");
     s_bad ("        off = false\n", "        off = false\n        eps = 2\n", "unknown key");
     s_bad ("features = mean_radius, mean_texture", "features = a,,b", "study/features");

@@ -311,7 +311,11 @@ test_writes_a_consortium (void **state)
     assert_int_equal (sim_consortium_write (&c), -1);
     c.threshold = 0;
     assert_int_equal (sim_consortium_write (&c), -1);
+    //  A threshold of 1 lets any one site decrypt alone.
     c.threshold = 1;
+    assert_int_equal (sim_consortium_write (&c), -1);
+    assert_non_null (strstr (util_last_error (), "threshold must be at least 2"));
+    c.threshold = 2;
     char *bad [] = { "a", "a", NULL };
     c.sites = bad;
     c.n_sites = 2;

@@ -76,9 +76,15 @@ test_defaults_and_checks (void **state)
     assert_string_equal (o.unit, "record");
     assert_int_equal (sim_check (&o), 0);
     assert_int_equal (o.threshold, 2);              //  filled in
+    //  One site would hold a 1-of-1 key, and a threshold of 1 lets any one
+    //  site decrypt alone: both refused.
     s_options (&o, "d.csv", 1, "x");
-    assert_int_equal (sim_check (&o), 0);
-    assert_int_equal (o.threshold, 1);
+    assert_int_equal (sim_check (&o), -1);
+    assert_non_null (strstr (util_last_error (), "threshold must be at least 2"));
+    s_options (&o, "d.csv", 3, "x");
+    o.threshold = 1;
+    assert_int_equal (sim_check (&o), -1);
+    assert_non_null (strstr (util_last_error (), "simulate: threshold must be at least 2"));
     //  Each refusal names what is wrong.
     struct { const char *why; } want [] = {
         { "required" }, { "at most 64" }, { "unit 'group'" }, { "must be 1 with unit site" },

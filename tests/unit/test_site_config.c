@@ -142,6 +142,8 @@ test_bad (void **state)
     s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    min_subset = -1\n", "min_subset");
     s_bad ("epsilon = 4", "epsilon = 0", "epsilon");
     s_bad ("delta = 1e-5", "delta = 0.9", "delta");
+    //  Above PROTO_DELTA_MAX: no budget a dataset could live with.
+    s_bad ("delta = 1e-5", "delta = 0.02", "delta: '0.02' is not a number in [1e-300, 0.01]");
     s_bad ("    budget\n        epsilon = 4\n        delta = 1e-5\n", "", "site/budget: missing");
     s_bad ("        test_fraction = 0.25\n", "        test_fraction = 0.95\n", "test_fraction");
     s_bad ("        test_path = ../data/a-test.csv\n",
@@ -162,6 +164,57 @@ test_bad (void **state)
     assert_null (site_config_load (path));
     assert_non_null (strstr (util_last_error (), "larger than"));
     unlink (path);
+}
+
+//  The policy section (site/policy.h): its defaults when it is left out,
+//  each cap read, and each refusal in one line naming the key.
+static void
+test_policy (void **state)
+{
+    (void) state;
+    site_config_t *cfg = s_load (s_good);
+    assert_non_null (cfg);
+    assert_int_equal (cfg->policy.max_params, SITE_POLICY_PARAMS_DEFAULT);
+    assert_int_equal (cfg->policy.max_steps, SITE_POLICY_STEPS_DEFAULT);
+    assert_int_equal (cfg->policy.max_features, SITE_POLICY_FEATURES_DEFAULT);
+    assert_int_equal (cfg->policy.max_hidden, SITE_POLICY_HIDDEN_DEFAULT);
+    site_config_destroy (&cfg);
+    char text [4096];
+    const char *at = "    dataset\n        name = bc\n";
+    support_text_replace (text, sizeof text, s_good, at,
+                          "    policy\n        max_params = 4194304\n        max_steps = 1\n"
+                          "        max_features = 4096\n        max_hidden = 16\n"
+                          "    dataset\n        name = bc\n");
+    cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_int_equal (cfg->policy.max_params, SITE_POLICY_PARAMS_MAX);
+    assert_int_equal (cfg->policy.max_steps, 1);
+    assert_int_equal (cfg->policy.max_features, SITE_POLICY_FEATURES_MAX);
+    assert_int_equal (cfg->policy.max_hidden, 16);
+    site_config_destroy (&cfg);
+    //  One key set, the others their defaults.
+    support_text_replace (text, sizeof text, s_good, at,
+                          "    policy\n        max_steps = 50\n    dataset\n        name = bc\n");
+    cfg = s_load (text);
+    assert_non_null (cfg);
+    assert_int_equal (cfg->policy.max_steps, 50);
+    assert_int_equal (cfg->policy.max_params, SITE_POLICY_PARAMS_DEFAULT);
+    site_config_destroy (&cfg);
+    struct { const char *lines, *needle; } bad [] = {
+        { "        max_params = 0\n", "policy/max_params: '0' is not a number in [1, 4.1943e+06]" },
+        { "        max_params = 4194305\n", "policy/max_params: '4194305' is not a number" },
+        { "        max_steps = 100001\n", "policy/max_steps: '100001' is not a number" },
+        { "        max_features = 4097\n", "policy/max_features: '4097' is not a number" },
+        { "        max_hidden = 0\n", "policy/max_hidden: '0' is not a number" },
+        { "        max_hidden = 2.5\n", "site/policy/max_hidden: not a whole number" },
+        { "        max_layers = 2\n", "site/policy/max_layers: unknown key" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        char lines [256];
+        snprintf (lines, sizeof lines, "    policy\n%s    dataset\n        name = bc\n",
+                  bad [i].lines);
+        s_bad (at, lines, bad [i].needle);
+    }
 }
 
 //  The role certificate keys: an older config without them, and every
@@ -367,6 +420,22 @@ test_ingest_section (void **state)
     assert_null (s_load (text));
     assert_non_null (strstr (util_last_error (), "site/ingest/open_research: 'yes' is neither "
                              "true nor false"));
+    //  ingest/queue: requests held per gateway, 64 by default, 1..4096.
+    snprintf (text, sizeof text, "%s%s%s", base, dataset, section);
+    assert_non_null (cfg = s_load (text));
+    assert_int_equal (cfg->ingest->queue, INGEST_ENDPOINT_QUEUE_DEFAULT);
+    site_config_destroy (&cfg);
+    snprintf (text, sizeof text, "%s%s%s        queue = 4096\n", base, dataset, section);
+    assert_non_null (cfg = s_load (text));
+    assert_int_equal (cfg->ingest->queue, INGEST_ENDPOINT_QUEUE_MAX);
+    site_config_destroy (&cfg);
+    const char *queues [] = { "0", "4097", "100000", "2.5" };
+    for (int i = 0; i < 4; i++) {
+        snprintf (text, sizeof text, "%s%s%s        queue = %s\n", base, dataset, section,
+                  queues [i]);
+        assert_null (s_load (text));
+        assert_non_null (strstr (util_last_error (), "queue"));
+    }
     //  Without the section.
     snprintf (text, sizeof text, "%s%s", base, dataset);
     cfg = s_load (text);
@@ -490,6 +559,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_good),
         cmocka_unit_test (test_bad),
+        cmocka_unit_test (test_policy),
         cmocka_unit_test (test_role),
         cmocka_unit_test (test_audit),
         cmocka_unit_test (test_alerts),

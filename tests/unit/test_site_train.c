@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp/clip.h"
+#include "models/mlp.h"
 #include "site/fedavg.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -295,6 +297,62 @@ test_site_delta (void **state)
 //  the gradients) and of an evaluation round fails in turn: -1 with
 //  UTIL_ENOMEM, nothing leaked (the sanitizer build checks), until the
 //  round succeeds.
+//  A training round's gradients are computed a chunk of rows at a time
+//  (at most 2^22 doubles of gradient at once): for an MLP of 2105345
+//  parameters that is one row a chunk, and the sum is the same as the
+//  whole batch's, clipped and summed at once, computed here.
+static void
+test_gradient_chunks (void **state)
+{
+    (void) state;
+    proto_study_t *study = proto_study_parse (
+        "study\n    name = s\n    dataset = d\n    label = y\n    model = mlp\n"
+        "    hidden = 2048,1024\n    steps = 1\n    sampling_rate = 1\n    clip = 1\n"
+        "    min_sites = 2\n    privacy\n        epsilon = 10\n        delta = 1e-5\n", "s.cfg");
+    assert_non_null (study);
+    proto_plan_t plan;
+    assert_int_equal (proto_plan_make (&plan, study, 2, 2), 0);
+    size_t n = plan.n_params;
+    assert_int_equal (n, 2105345);
+    model_mlp_t *mlp = model_mlp_new (2, study->hidden, study->n_hidden, MODEL_ACT_RELU);
+    assert_non_null (mlp);
+    model_mlp_init (mlp, 7);
+    gsl_vector *w = model_mlp_params (mlp);
+    double mean [2] = { 0, 0 }, std [2] = { 1, 1 };
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    s_round (&rs, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, w->data, mean, std);
+    rs.n_params = n;
+    int64_t *got = calloc (n, sizeof *got), *want = calloc (n, sizeof *want);
+    gsl_matrix *G = gsl_matrix_alloc (3, n), *Z = gsl_matrix_alloc (3, 2);
+    gsl_vector *y = gsl_vector_alloc (3);
+    assert_true (got && want && G && Z && y);
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 3);
+    assert_int_equal (site_round_vector (got, s_data, study, &plan, &rs, rng), 0);
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t j = 0; j < 2; j++)
+            gsl_matrix_set (Z, i, j, proto_z (gsl_matrix_get (s_data->train->X, i, j), 0, 1, true));
+        gsl_vector_set (y, i, gsl_vector_get (s_data->train->y, i));
+    }
+    assert_int_equal (model_mlp_per_example (mlp, G, Z, y), 0);
+    assert_int_equal (dp_clip_sum_fixed (G->data, 3, n, 1, PROTO_FRAC_BITS, want), 0);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (got [i] != want [i])
+            fail_msg ("coordinate %zu: %lld, the whole batch's %lld", i, (long long) got [i],
+                      (long long) want [i]);
+        nonzero += got [i] != 0;
+    }
+    assert_true (nonzero > 1000);
+    dp_rng_destroy (&rng);
+    gsl_vector_free (y);
+    gsl_matrix_free (Z);
+    gsl_matrix_free (G);
+    free (got);
+    free (want);
+    model_mlp_destroy (&mlp);
+    proto_study_destroy (&study);
+}
+
 static void
 test_out_of_memory (void **state)
 {
@@ -334,6 +392,7 @@ main (void)
         cmocka_unit_test (test_sums_when_off),
         cmocka_unit_test (test_site_histograms),
         cmocka_unit_test (test_site_delta),
+        cmocka_unit_test (test_gradient_chunks),
         cmocka_unit_test (test_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

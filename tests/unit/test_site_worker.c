@@ -1183,6 +1183,135 @@ test_accept_count (void **state)
     assert_int_equal (after, before);
 }
 
+//  k) The site's policy (site/policy.h), checked before anything the
+//  study sizes is allocated: an MLP over max_params (the default cap),
+//  more steps than max_steps and a hidden layer wider than max_hidden
+//  (caps set in site.cfg) are declined with the policy reason; a delta
+//  above 1/(10 x records) is declined without naming the record count,
+//  and so is a site whose own budget delta is. Nothing is charged.
+#define S_MANY_ROWS 2000
+
+static void
+s_decline_with (const char *study_id, const char *text, const char *reason)
+{
+    proto_msg_t *answer = s_offer (study_id, text);
+    if (answer->body_case != COHORT__ENVELOPE__BODY_DECLINE)
+        fail_msg ("%s: not declined (%s)", study_id, proto_body_name (answer));
+    if (strcmp (answer->decline->reason, reason))
+        fail_msg ("%s: declined with '%s', expected '%s'", study_id, answer->decline->reason,
+                  reason);
+    proto_free (&answer);
+}
+
+//  The flow's config <name>.cfg with `extra` appended to its site section
+//  (after the wards dataset), and many.csv of S_MANY_ROWS rows (the wards
+//  layout) beside it.
+static const char *
+s_cfg_extra (const char *name, const char *site, const char *budget, const char *extra)
+{
+    const char *path = s_cfg_budget (name, 1, "share-1.key", proto_server_endpoint (s_fed.server),
+                                     site, budget);
+    FILE *f = fopen (path, "a");
+    assert_non_null (f);
+    fputs (extra, f);
+    assert_int_equal (fclose (f), 0);
+    char csv [300];
+    f = fopen (s_path (csv, sizeof csv, "many.csv"), "w");
+    assert_non_null (f);
+    fputs ("x1,x2,label\n", f);
+    for (int i = 0; i < S_MANY_ROWS; i++)
+        fprintf (f, "%d,%d.5,%d\n", i % 7, i % 3, i % 2);
+    assert_int_equal (fclose (f), 0);
+    return path;
+}
+
+//  A record-level study of the wards layout over `dataset` with the model
+//  lines `model` ("logistic", "mlp\n    hidden = 8"), `steps` and `delta`.
+static const char *
+s_policy_study (char *buf, size_t size, const char *dataset, const char *model, int steps,
+                const char *delta)
+{
+    snprintf (buf, size, "study\n    name = flow\n    dataset = %s\n    label = label\n"
+                         "    model = %s\n    optimizer = sgd\n    learning_rate = 0.1\n"
+                         "    steps = %d\n    sampling_rate = 0.5\n    clip = 1\n"
+                         "    min_sites = 2\n    eval_every = 0\n    privacy\n"
+                         "        epsilon = 1\n        delta = %s\n",
+              dataset, model, steps, delta);
+    return buf;
+}
+
+static void
+test_decline_policy (void **state)
+{
+    (void) state;
+    char text [1024];
+    double spent;
+    long before, after;
+    s_ledger ("flow", &spent, &before);
+    //  The default max_params: an MLP of two layers of 1024 units (each
+    //  within the default max_hidden) has over a million parameters
+    //  whatever its inputs.
+    s_decline_with ("huge", s_policy_study (text, sizeof text, "wards",
+                                            "mlp\n    hidden = 1024,1024", 2, "1e-5"),
+                    "policy: the model has at least 1052673 parameters, this site allows at "
+                    "most 1000000 (site.cfg policy/max_params)");
+
+    s_restart (s_cfg_extra ("policy", "policy", "20",
+                            "    policy\n        max_steps = 1\n        max_hidden = 8\n"
+                            "        max_params = 4\n"
+                            "    dataset\n        name = many\n        path = many.csv\n"),
+               "policy");
+    //  Two steps where one is allowed.
+    s_decline_with ("steps", s_policy_study (text, sizeof text, "wards", "logistic", 2, "1e-5"),
+                    "policy: the study has 2 training steps, this site allows at most 1 "
+                    "(site.cfg policy/max_steps)");
+    s_decline_with ("wide", s_policy_study (text, sizeof text, "wards", "mlp\n    hidden = 4,16",
+                                            1, "1e-5"),
+                    "policy: hidden layer 2 has 16 units, this site allows at most 8 (site.cfg "
+                    "policy/max_hidden)");
+    //  Logistic regression over the two features has 3 parameters, within
+    //  4; an MLP of one unit over them has 5, known only once the data is
+    //  read (over one input it would have 4).
+    s_decline_with ("five", s_policy_study (text, sizeof text, "wards", "mlp\n    hidden = 1", 1,
+                                            "1e-5"),
+                    "policy: the model has 5 parameters, this site allows at most 4 (site.cfg "
+                    "policy/max_params)");
+    s_accepted ("small", s_policy_study (text, sizeof text, "wards", "logistic", 1, "1e-5"));
+    //  2000 records: delta 1e-4 is above 1/20000 and 5e-5 is not. The
+    //  reason does not say how many records there are.
+    s_decline_with ("delta", s_policy_study (text, sizeof text, "many", "logistic", 1, "1e-4"),
+                    "privacy: delta 0.0001 is too large for this dataset (delta must be at most "
+                    "1/(10 x records))");
+    proto_msg_t *answer = s_offer ("delta-edge", s_policy_study (text, sizeof text, "many",
+                                                                 "logistic", 1, "5e-5"));
+    if (answer->body_case != COHORT__ENVELOPE__BODY_ACCEPT)
+        fail_msg ("delta 1/(10 x records) not accepted: %s", answer->body_case ==
+                  COHORT__ENVELOPE__BODY_DECLINE? answer->decline->reason: "?");
+    proto_free (&answer);
+
+    //  The site's own budget delta, too large for 2000 records.
+    const char *path = s_cfg_extra ("loose", "loose", "20",
+                                    "    dataset\n        name = many\n        path = many.csv\n");
+    char cfg [300], loose [8192], tighter [8192];
+    snprintf (cfg, sizeof cfg, "%s", path);
+    FILE *f = fopen (cfg, "r");
+    assert_non_null (f);
+    size_t len = fread (loose, 1, sizeof loose - 1, f);
+    fclose (f);
+    loose [len] = 0;
+    support_text_replace (tighter, sizeof tighter, loose, "delta = 1e-05", "delta = 0.001");
+    support_file_put (support_dir_group, "loose.cfg", tighter, 0600);
+    s_restart (cfg, "loose");
+    s_decline_with ("budget-delta", s_policy_study (text, sizeof text, "many", "logistic", 1,
+                                                    "1e-5"),
+                    "privacy: this site's budget delta 0.001 is too large for this dataset "
+                    "(site.cfg budget/delta must be at most 1/(10 x records))");
+    s_restart_flow ();
+    //  The flow's site, declining the huge study, charged nothing.
+    s_ledger ("flow", &spent, &after);
+    assert_int_equal (after, before);
+}
+
 int
 main (void)
 {
@@ -1200,6 +1329,7 @@ main (void)
         cmocka_unit_test (test_budget_edge),
         cmocka_unit_test (test_round_over_budget),
         cmocka_unit_test (test_accept_count),
+        cmocka_unit_test (test_decline_policy),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
