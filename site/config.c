@@ -83,7 +83,7 @@ static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
     "dictionary", "min_subset", "alerts", "role_cert", "sign_key", "admin_key", "policy",
-    "revocations", "study_max_age_s", NULL
+    "revocations", "study_max_age_s", "state", NULL
 };
 
 //  The optional policy section (site/policy.h): each cap a whole number in
@@ -268,6 +268,17 @@ site_config_load (const char *path)
     double max_age;
     if (s_number (path, site, "study_max_age_s", 60, 604800, "3600", &max_age))
         goto done;
+    //  The accepted study's file (site/state.h): beside the ledger unless named.
+    const char *state = zconfig_get (site, "state", NULL);
+    if (state && !*state) {
+        util_error (UTIL_EINPUT, "%s: site/state: is empty", path);
+        goto done;
+    }
+    self->state = state? util_config_path (path, state): util_asprintf ("%s.state", self->ledger);
+    if (!self->state) {
+        util_error_context ("%s: site/state", path);
+        goto done;
+    }
     self->study_max_age_s = (uint64_t) max_age;
     const char *revocations = zconfig_get (site, "revocations", NULL);
     if (revocations && !*revocations) {
@@ -386,6 +397,7 @@ site_config_destroy (site_config_t **self_p)
         free (s->audit); free (s->audit_origin); free (s->dictionary);
         free (s->role_cert); free (s->sign_key); free (s->admin_key); free (s->role_cert_text);
         free (s->revocations);
+        free (s->state);
         proto_rolecert_destroy (&s->role);
         audit_verifier_destroy (&s->admin);
         for (size_t i = 0; i < s->n_datasets; i++) {

@@ -15,6 +15,9 @@
         revocations = ../revocations.note   optional: the admin's revocation list,
                                             read at each offer; certificates on it
                                             (analysts, other sites) are refused
+        state = hospital-a.state            optional: the accepted study, kept so that
+                                            a restarted site rejoins it (site/state.h;
+                                            default: the ledger's path + ".state")
         study_max_age_s = 3600              optional: a study's signature older than
                                             this is refused (60..604800)
         share = ../keys/share-1.key
@@ -135,6 +138,7 @@ typedef struct {
     audit_verifier_t *admin;        //  the admin's verifier key
     char *revocations;              //  the revocation list's path (NULL: none)
     uint64_t study_max_age_s;       //  a study signature's window (proto/signed.h)
+    char *state;                    //  the accepted study's file (site/state.h)
 } site_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason". */

@@ -19,6 +19,7 @@
 #include "proto/curve.h"
 #include "proto/message.h"
 #include "proto/signed.h"
+#include "state.h"
 #include "verify.h"
 
 #include <czmq.h>
@@ -26,6 +27,8 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
+
+_Static_assert (SITE_STATE_KINDS >= PROTO_KINDS, "site/state.h counts every round kind");
 
 //  The ledger scope: one budget per dataset across every study.
 #define SITE_LEDGER_SCOPE "all-studies"
@@ -64,6 +67,8 @@ struct _site_worker_t {
     proto_replay_t *replay;         //  study nonces accepted (proto/signed.h)
     proto_revocations_t *revocations;   //  as read at the last offer (NULL: none)
     uint8_t own_digest [PROTO_DIGEST_LEN];  //  of the update sent this round
+    site_state_t *state;            //  the accepted study, kept (site/state.h)
+    bool rejoining;                 //  rebuilding it after a restart: nothing is sent
     char actor [AUDIT_ACTOR_MAX];
     bool charged;                   //  the ledger changed: say so in a hello now
 };
@@ -115,6 +120,9 @@ site_worker_new (const char *config_path)
         }
         snprintf (self->actor, sizeof self->actor, "site:%s", self->cfg->name);
     }
+    self->state = site_state_open (self->cfg->state);
+    if (!self->state)
+        goto fail;
     self->signer = audit_signer_load (self->cfg->sign_key);
     self->peers = self->signer? site_peers_new (self->cfg->admin): NULL;
     self->replay = self->peers? proto_replay_new (self->cfg->study_max_age_s): NULL;
@@ -184,6 +192,7 @@ site_worker_destroy (site_worker_t **self_p)
         site_peers_destroy (&self->peers);
         proto_replay_destroy (&self->replay);
         proto_revocations_destroy (&self->revocations);
+        site_state_destroy (&self->state);
         zsock_destroy (&self->sock);
         dp_rng_destroy (&self->rng);
         dp_ledger_destroy (&self->ledger);
@@ -287,6 +296,13 @@ s_decline (site_worker_t *self, const char *study_id, const char *reason)
     //  auditing can overwrite.
     char text [PROTO_TEXT_MAX + 1];
     snprintf (text, sizeof text, "%s", reason);
+    if (self->rejoining) {
+        //  The coordinator is not asking: the site tried to rejoin.
+        zsys_warning ("site %s: cannot rejoin study %s: %s", self->cfg->name, study_id, text);
+        s_audit (self, "study.rejoin_failed", json_pack ("{s:s, s:s}", "study", study_id,
+                                                         "reason", text));
+        return;
+    }
     zsys_info ("site %s: declined study %s: %s", self->cfg->name, study_id, text);
     Cohort__StudyDecline decline = COHORT__STUDY_DECLINE__INIT;
     decline.reason = text;
@@ -515,10 +531,18 @@ s_check_offer (site_worker_t *self, const proto_msg_t *msg)
             site_peers_set_revocations (self->peers, list);
         }
     }
-    if (!*reason && site_verify_offer (self->peers, self->replay, msg->offer,
-                                       (uint64_t) time (NULL), self->cfg->study_max_age_s,
+    //  Rejoining, the signature's age and nonce were checked at acceptance:
+    //  a set of its own and no age limit; the certificate and the signature
+    //  are checked again.
+    proto_replay_t *fresh = self->rejoining? proto_replay_new (UINT32_MAX): NULL;
+    if (!*reason && self->rejoining && !fresh)
+        snprintf (reason, sizeof reason, "the site ran out of memory");
+    if (!*reason && site_verify_offer (self->peers, fresh? fresh: self->replay, msg->offer,
+                                       (uint64_t) time (NULL),
+                                       fresh? UINT32_MAX: self->cfg->study_max_age_s,
                                        analyst, sizeof analyst))
         s_reason (self, reason, sizeof reason, "");
+    proto_replay_destroy (&fresh);
     if (!*reason)
         return 0;
     s_audit (self, "study.refused", json_pack ("{s:s, s:s, s:s}", "study", msg->study_id,
@@ -527,12 +551,29 @@ s_check_offer (site_worker_t *self, const proto_msg_t *msg)
     return -1;
 }
 
+//  Keeps the accepted offer (site/state.h) before the acceptance leaves, so
+//  that a restart finds it. A site that cannot keep it still takes part
+//  (it could not rejoin after a restart), and says so in its log.
+static void
+s_keep_offer (site_worker_t *self, const proto_msg_t *msg)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (proto_encode (msg, &buf, &len)
+    ||  site_state_accept (self->state, msg->study_id, buf, len))
+        zsys_error ("site %s: study %s is not kept for a restart: %s", self->cfg->name,
+                    msg->study_id, util_last_error ());
+    free (buf);
+}
+
 static void
 s_on_offer (site_worker_t *self, const proto_msg_t *msg)
 {
     if (self->study)
         zsys_info ("site %s: study %s replaced by a new offer", self->cfg->name, self->study_id);
     s_forget (self);
+    if (!self->rejoining && site_state_forget (self->state, NULL))
+        zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
     const char *id = msg->study_id;
     if (s_check_offer (self, msg))
         return;
@@ -577,7 +618,8 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         s_reason (self, reason, sizeof reason, "");
     else
     if (study->query) {
-        if (s_prepare_query (self, msg->offer) || s_check_budget (self) || s_check_subset (self))
+        if (s_prepare_query (self, msg->offer)
+        ||  (!self->rejoining && (s_check_budget (self) || s_check_subset (self))))
             s_reason (self, reason, sizeof reason, "");
         else
             reason [0] = 0;
@@ -602,7 +644,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     if (proto_plan_make (&self->plan, study, self->data->p, he_share_threshold (self->share)))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (s_check_budget (self))
+    if (!self->rejoining && s_check_budget (self))
         s_reason (self, reason, sizeof reason, "");
     else
         reason [0] = 0;
@@ -611,6 +653,9 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         s_forget (self);
         return;
     }
+    //  Rejoining: the study is rebuilt; nothing is charged or sent again.
+    if (self->rejoining)
+        return;
     if (study->query) {
         //  A query's acceptance says nothing of the data: no count, but
         //  with privacy off (nothing is private then) the records that
@@ -625,6 +670,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         proto_msg_t out = COHORT__ENVELOPE__INIT;
         out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
         out.accept = &accept;
+        s_keep_offer (self, msg);
         s_send (self, id, 0, &out);
         s_audit (self, "query.accept", json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f}", "query", id,
                                                   "expr", study->query,
@@ -649,6 +695,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     proto_msg_t out = COHORT__ENVELOPE__INIT;
     out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
     out.accept = &accept;
+    s_keep_offer (self, msg);
     s_send (self, id, 0, &out);
     s_audit (self, "study.accept", json_pack ("{s:s, s:s, s:s, s:I, s:I, s:f}", "study", id,
                                               "name", study->name,
@@ -814,6 +861,10 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     free (buf);
     self->last_round = msg->round_id;
     self->done [rs->kind]++;
+    uint64_t done [SITE_STATE_KINDS] = { 0 };
+    memcpy (done, self->done, sizeof self->done);
+    if (site_state_round (self->state, self->study_id, msg->round_id, done))
+        zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
     self->expected_cts = ncts;
     s_prepare_nonce (self);
 done:
@@ -940,6 +991,8 @@ s_on_message (site_worker_t *self)
             if (self->study && !strcmp (msg->study_id, self->study_id) && msg->round_result->final) {
                 zsys_info ("site %s: study %s ended: %s", self->cfg->name, self->study_id,
                            msg->round_result->detail);
+                if (site_state_forget (self->state, self->study_id))
+                    zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
                 s_forget (self);
             }
             break;
@@ -952,9 +1005,51 @@ s_on_message (site_worker_t *self)
     proto_free (&msg);
 }
 
+//  After a restart: the study the site had accepted (site/state.h) is
+//  rebuilt from its kept offer, and the site goes on from the round after
+//  the last one it contributed to. One that cannot be rebuilt (its dataset
+//  or certificate changed, say) is forgotten, with the reason logged and
+//  audited.
+static void
+s_rejoin (site_worker_t *self)
+{
+    char id [PROTO_ID_MAX + 1];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    uint32_t round = 0;
+    uint64_t done [SITE_STATE_KINDS];
+    int rc = site_state_current (self->state, id, sizeof id, &buf, &len, &round, done);
+    if (rc <= 0) {
+        if (rc < 0)
+            zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
+        return;
+    }
+    proto_msg_t *msg = proto_decode (buf, len);
+    free (buf);
+    if (msg && msg->body_case == COHORT__ENVELOPE__BODY_OFFER && !strcmp (msg->study_id, id)) {
+        self->rejoining = true;
+        s_on_offer (self, msg);
+        self->rejoining = false;
+    }
+    else
+        zsys_error ("site %s: the kept offer of study %s does not decode", self->cfg->name, id);
+    if (self->study && !strcmp (self->study_id, id)) {
+        self->last_round = round;
+        memcpy (self->done, done, sizeof self->done);
+        zsys_info ("site %s: rejoined study %s after round %u", self->cfg->name, id, round);
+        s_audit (self, "study.rejoin", json_pack ("{s:s, s:I}", "study", id,
+                                                  "last_round", (json_int_t) round));
+    }
+    else
+    if (site_state_forget (self->state, id))
+        zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
+    proto_free (&msg);
+}
+
 int
 site_worker_run (site_worker_t *self, volatile bool *stop)
 {
+    s_rejoin (self);
     s_hello (self);
     zsys_info ("site %s: connecting to %s", self->cfg->name, self->cfg->coordinator);
     zpoller_t *poller = zpoller_new (self->sock, NULL);

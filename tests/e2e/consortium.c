@@ -6,6 +6,10 @@
 
 #include <czmq.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +353,8 @@ e2e_write_coordinator (e2e_t *c)
                 "    dictionary = dictionary.csv\n"
                 "    allow_privacy_off = %s\n", c->timeout_ms,
              c->allow_privacy_off? "true": "false");
+    if (c->liveness_ms)
+        fprintf (f, "    liveness_timeout_ms = %u\n", c->liveness_ms);
     return fclose (f);
 }
 
@@ -478,4 +484,27 @@ e2e_teardown (e2e_t *c, bool keep)
     if (system (cmd))
         fprintf (stderr, "e2e: could not remove %s\n", c->dir);
     return rc;
+}
+
+int
+e2e_spawn (e2e_t *c, const char *role, const char *cfg, const char *log)
+{
+    char path [512], logpath [512];
+    snprintf (path, sizeof path, "%s/%s", c->dir, cfg);
+    snprintf (logpath, sizeof logpath, "%s/logs/%s.log", c->dir, log);
+    pid_t parent = getpid ();
+    fflush (NULL);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid () != parent)
+            _exit (127);
+        int out = open (logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (out < 0 || dup2 (out, 1) < 0 || dup2 (out, 2) < 0)
+            _exit (127);
+        char *argv [] = { "cohort", (char *) role, "--config", path, NULL };
+        execv (c->cohort, argv);
+        _exit (127);
+    }
+    return pid < 0? -1: (int) pid;
 }

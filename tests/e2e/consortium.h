@@ -27,6 +27,7 @@ typedef struct {
     unsigned long min_subset [E2E_SITES_MAX];   //  site.cfg min_subset (0: none)
     bool skip [E2E_SITES_MAX];      //  sites e2e_start_all leaves alone
     bool allow_privacy_off;         //  coordinator.cfg's (default true)
+    unsigned liveness_ms;           //  coordinator.cfg liveness_timeout_ms (0: its default)
     sim_fed_t *fed;                 //  the processes
 } e2e_t;
 
@@ -65,6 +66,12 @@ int e2e_start_all (e2e_t *c);
 #define E2E_CHECK(cond, ...) do { if (!(cond)) { fprintf (stderr, "e2e FAIL %s:%d: ", \
     __FILE__, __LINE__); fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); \
     return -1; } } while (0)
+
+/*  Starts `cohort ROLE --config DIR/CFG` outside the launcher (a second
+    process with a site's config, a site against a coordinator the test
+    plays), its output appended to DIR/logs/<log>.log; it dies with this
+    process. Returns its pid, or -1. */
+int e2e_spawn (e2e_t *c, const char *role, const char *cfg, const char *log);
 
 /*  Waits (up to timeout_ms) until `text` appears in DIR/logs/<log>.log. */
 bool e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms);

@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,31 +75,6 @@ s_read (const char *path)
     if (buf)
         buf [n] = 0;
     return buf;
-}
-
-//  Starts `cohort site --config DIR/sites/NAME.cfg`, its output appended
-//  to DIR/logs/NAME.log; it dies with this process.
-static pid_t
-s_spawn_site (unsigned i)
-{
-    char cfg [512], log [512];
-    snprintf (cfg, sizeof cfg, "%s/sites/%s.cfg", s_c.dir, s_c.names [i]);
-    snprintf (log, sizeof log, "%s/logs/%s.log", s_c.dir, s_c.names [i]);
-    pid_t parent = getpid ();
-    fflush (NULL);
-    pid_t pid = fork ();
-    if (pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid () != parent)
-            _exit (127);
-        int out = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (out < 0 || dup2 (out, 1) < 0 || dup2 (out, 2) < 0)
-            _exit (127);
-        char *argv [] = { "cohort", "site", "--config", cfg, NULL };
-        execv (s_c.cohort, argv);
-        _exit (127);
-    }
-    return pid;
 }
 
 //  Adds an audit log to site i's config (after its ledger line).
@@ -524,8 +498,11 @@ s_fake_start (fake_t *f)
     f->analyst = audit_signer_load (e2e_path (&s_c, "keys/analyst.sign"));
     f->analyst_cert = s_read (e2e_path (&s_c, "certs/analyst.role"));
     CHECK (f->pk && f->vk && f->analyst && f->analyst_cert, "keys: %s", util_last_error ());
-    for (unsigned i = 0; i < S_SITES; i++)
-        f->pid [i] = s_spawn_site (i);
+    for (unsigned i = 0; i < S_SITES; i++) {
+        char cfg [64];
+        snprintf (cfg, sizeof cfg, "sites/%s.cfg", s_c.names [i]);
+        f->pid [i] = e2e_spawn (&s_c, "site", cfg, s_c.names [i]);
+    }
     int hellos = 0;
     while (hellos < S_SITES) {
         int slot;
