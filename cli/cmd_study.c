@@ -19,12 +19,14 @@
 #define S_STUDY_MAX       65536         //  the coordinator's cap on a study text
 
 static const char s_launch_usage [] =
-    "usage: cohort study launch STUDY.cfg [--analyst analyst.cfg] [--wait]\n"
+    "usage: cohort study launch STUDY.cfg [--analyst analyst.cfg] [--wait [--timeout S]]\n"
     "                           [--totp CODE]\n"
     "Sends the study definition to the coordinator and prints the study id.\n"
     "  --analyst FILE  analyst.cfg (default ./analyst.cfg)\n"
     "  --wait          follow the study to its end (progress on stderr when it is a\n"
     "                  terminal: round k/N, epsilon spent); exit 1 if it failed\n"
+    "  --timeout S     with --wait: give up after S seconds, saying where the study\n"
+    "                  was (default 21600, 6 hours; the study itself goes on)\n"
     CLI_TOTP_USAGE;
 
 static const char s_status_usage [] =
@@ -68,11 +70,11 @@ s_progress (const json_t *status, void *arg)
 
 //  Follows a study until it ends. Returns CLI_OK when it completed.
 static int
-s_wait (coord_client_t *client, const char *id)
+s_wait (coord_client_t *client, const char *id, double timeout_s)
 {
     bool tty = isatty (STDERR_FILENO);
     json_t *status = NULL;
-    int rc = coord_client_follow (client, id, 0, s_progress, &tty, &status);
+    int rc = coord_client_follow (client, id, timeout_s, s_progress, &tty, &status);
     if (tty)
         fputc ('\n', stderr);
     if (rc) {
@@ -91,15 +93,21 @@ static int
 s_launch (int argc, char **argv)
 {
     const char *analyst = S_ANALYST_DEFAULT, *file = NULL, *totp = NULL;
-    bool wait = false;
+    bool wait = false, timed = false;
+    double timeout_s = 21600;
     const cli_opt_t table [] = {
         CLI_STRING ("analyst", &analyst), CLI_FLAG ("wait", &wait),
+        { "timeout", CLI_OPT_DOUBLE, &timeout_s, 1, 30 * 86400.0, NULL, &timed },
         CLI_STRING ("totp", &totp),
         CLI_END
     };
     int rc = cli_parse_args (argc, argv, table, s_launch_usage, &file, 1, 1);
     if (rc != CLI_OK)
         return rc < 0? CLI_OK: rc;
+    if (timed && !wait) {
+        cli_error ("study launch: --timeout goes with --wait");
+        return CLI_USAGE;
+    }
     char *text = NULL;
     if (util_file_read (file, S_STUDY_MAX, 0, &text, NULL)) {
         cli_error ("%s", util_last_error ());
@@ -113,7 +121,7 @@ s_launch (int argc, char **argv)
     else {
         printf ("%s\n", id);
         fflush (stdout);
-        rc = wait? s_wait (client, id): CLI_OK;
+        rc = wait? s_wait (client, id, timeout_s): CLI_OK;
     }
     free (id);
     free (text);

@@ -298,13 +298,19 @@ coord_client_follow (coord_client_t *self, const char *study_id, double timeout_
     //  Often at first (a query ends in well under a second), then every
     //  COORD_CLIENT_POLL_MS.
     int wait_ms = COORD_CLIENT_POLL_FIRST_MS;
+    //  Where the study was last seen, for the message when time runs out.
+    char seen [160] = "no status was answered";
     while (true) {
         json_t *status = NULL;
         if (coord_client_status (self, study_id, &status)) {
             //  No answer in time: the coordinator answers between rounds, so
             //  it may be busy. The late answer would be taken for the next
             //  request's, so the next one goes over a fresh connection.
-            if (!until || util_last_code () != UTIL_EIO || zclock_mono () > until)
+            if (until && zclock_mono () > until)
+                return util_error (UTIL_EFAIL, "study %s did not finish within %.0f s (waiting "
+                                   "for the coordinator's answer; %s)", study_id, timeout_s,
+                                   seen);
+            if (!until || util_last_code () != UTIL_EIO)
                 return util_error_context ("status of study %s", study_id);
             if (progress && progress (NULL, arg))
                 return -1;
@@ -314,6 +320,9 @@ coord_client_follow (coord_client_t *self, const char *study_id, double timeout_
         }
         const char *state = json_string_value (json_object_get (status, "status"));
         bool over = state && (strcmp (state, "completed") == 0 || strcmp (state, "failed") == 0);
+        snprintf (seen, sizeof seen, "last seen %s at round %lld of %lld", state? state: "?",
+                  (long long) json_integer_value (json_object_get (status, "step")),
+                  (long long) json_integer_value (json_object_get (status, "steps")));
         if (progress && progress (status, arg)) {
             json_decref (status);
             return -1;
@@ -324,8 +333,8 @@ coord_client_follow (coord_client_t *self, const char *study_id, double timeout_
         }
         json_decref (status);
         if (until && zclock_mono () > until)
-            return util_error (UTIL_EFAIL, "study %s did not finish within %.0f s", study_id,
-                               timeout_s);
+            return util_error (UTIL_EFAIL, "study %s did not finish within %.0f s (%s; it goes "
+                               "on at the coordinator)", study_id, timeout_s, seen);
         zclock_sleep (wait_ms);
         wait_ms = wait_ms * 2 < COORD_CLIENT_POLL_MS? wait_ms * 2: COORD_CLIENT_POLL_MS;
     }

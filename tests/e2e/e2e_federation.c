@@ -609,6 +609,20 @@ s_rejoin (e2e_t *c)
         waitpid (s_rejoin_dup, NULL, 0);
     }
     json_decref (report);
+    //  `study launch --wait` gives up after --timeout, saying where the
+    //  study was (the study goes on).
+    char cmd [2048];
+    snprintf (cmd, sizeof cmd, "'%s' study launch '%s' --analyst '%s' --wait --timeout 1 2>&1",
+              c->cohort, e2e_path (c, "study.cfg"), e2e_path (c, "analyst.cfg"));
+    FILE *p = popen (cmd, "r");
+    char out [4096];
+    size_t n = p? fread (out, 1, sizeof out - 1, p): 0;
+    out [n] = 0;
+    int status = p? pclose (p): -1;
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1, "study launch --wait --timeout 1 "
+           "exited %d: %s", status, out);
+    CHECK (strstr (out, "did not finish within 1 s (last seen running at round"),
+           "no timeout message: %s", out);
     return 0;
 }
 

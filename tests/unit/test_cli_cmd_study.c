@@ -25,6 +25,9 @@ test_study (void **state)
     s_usage ("study status a b", "usage: cohort study status");
     assert_int_equal (s_run ("study launch --help"), CLI_OK);
     assert_non_null (strstr (s_out, "--wait"));
+    assert_non_null (strstr (s_out, "--timeout S"));
+    s_usage ("study launch x.cfg --timeout 5", "--timeout goes with --wait");
+    s_usage ("study launch x.cfg --wait --timeout 0", "--timeout");
     assert_int_equal (s_run ("study launch /nonexistent-study.cfg"), CLI_FAIL);
     assert_non_null (strstr (s_err, "/nonexistent-study.cfg: cannot open"));
     assert_int_equal (s_run ("study status --analyst /nonexistent-analyst.cfg"), CLI_FAIL);
