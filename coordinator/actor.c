@@ -59,6 +59,11 @@ typedef struct {
     //  asked to decrypt (site/verify.h).
     proto_rolecert_t *site_role [COORD_SLOTS];
     char *site_role_text [COORD_SLOTS];
+    //  A study resumed after a restart (s_resume): the sites it waits for
+    //  before it redoes the round in flight, and until when.
+    char resume_names [COORD_SLOTS][PROTO_NAME_MAX + 1];
+    size_t resume_n;
+    int64_t resume_until;           //  0: nothing to resume
 } self_t;
 
 static void
@@ -95,6 +100,8 @@ s_destroy (self_t **self_p)
     free (self);
     *self_p = NULL;
 }
+
+static void s_resume (self_t *self);
 
 static self_t *
 s_new (zsock_t *pipe, const char *config_path)
@@ -166,6 +173,7 @@ s_new (zsock_t *pipe, const char *config_path)
         util_error (UTIL_ENOMEM, "coordinator: out of memory (poller)");
         goto fail;
     }
+    s_resume (self);
     return self;
 fail:
     s_destroy (&self);
@@ -379,6 +387,37 @@ s_fail_round (self_t *self, const char *reason)
     s_finish (self, "failed", detail);
 }
 
+//  Journals how the study began (its features, N, its sites), for a
+//  restart to rebuild it (s_resume). A failure is logged: the study goes on
+//  but cannot be resumed.
+static void
+s_journal_begin (self_t *self, char **names, size_t n)
+{
+    json_t *features = json_array (), *sites = json_array ();
+    for (size_t i = 0; features && i < self->n_features; i++)
+        if (json_array_append_new (features, json_string (self->features [i]))) {
+            json_decref (features);
+            features = NULL;
+        }
+    for (size_t i = 0; sites && i < n; i++)
+        if (json_array_append_new (sites, json_string (names [i]))) {
+            json_decref (sites);
+            sites = NULL;
+        }
+    char *f = features? json_dumps (features, JSON_COMPACT): NULL;
+    char *t = sites? json_dumps (sites, JSON_COMPACT): NULL;
+    if (!f || !t)
+        zsys_error ("coordinator: study %s: its start is not journalled: out of memory",
+                    coord_study_id (self->study));
+    else
+    if (coord_journal_begin (self->journal, coord_study_id (self->study), f, self->records, t))
+        zsys_error ("coordinator: %s", util_last_error ());
+    free (f);
+    free (t);
+    json_decref (features);
+    json_decref (sites);
+}
+
 static void
 s_offer_done (self_t *self)
 {
@@ -401,6 +440,7 @@ s_offer_done (self_t *self)
         s_finish (self, "failed", util_last_error ());
         return;
     }
+    s_journal_begin (self, names, n);
     const proto_plan_t *plan = coord_study_plan (self->study);
     if (coord_study_is_query (self->study))
         zsys_info ("coordinator: query %s: %zu sites, planned epsilon %.4f",
@@ -577,10 +617,15 @@ s_decrypt_done (self_t *self)
     size_t dim = coord_study_dim (self->study, self->kind);
     int64_t *values = util_calloc (dim, sizeof (int64_t));
     json_t *metrics = NULL;
-    int rc = !values
-          || coord_agg_combine (self->agg, values)
-          || coord_study_apply (self->study, self->kind, values,
-                                coord_agg_contributors (self->agg), &metrics);
+    int rc = !values || coord_agg_combine (self->agg, values);
+    //  Kept before they are applied, so that a restart can rebuild the
+    //  study from its rounds (s_resume).
+    if (!rc && coord_journal_sums (self->journal, coord_study_id (self->study),
+                                   self->state.round, (int) self->kind,
+                                   coord_agg_contributors (self->agg), values, dim))
+        zsys_error ("coordinator: %s", util_last_error ());
+    rc = rc || coord_study_apply (self->study, self->kind, values,
+                                  coord_agg_contributors (self->agg), &metrics);
     free (values);
     if (rc) {
         snprintf (detail, sizeof detail, "round %u: %s", self->state.round, util_last_error ());
@@ -1510,6 +1555,189 @@ s_on_pipe (self_t *self)
     zstr_free (&command);
 }
 
+//  ---------------------------------------------------------------------
+//  Resuming after a restart. The journal holds each running study's
+//  definition, how it began and every finished round's decrypted sums: the
+//  study is rebuilt by replaying them (coord_study_round_start charges the
+//  accountant as it did, coord_study_apply moves the model as it did), and
+//  once its sites are back the round that was in flight is run again under
+//  the same round id. Each site answers it from what it already charged
+//  (site/worker.c: the update it sent for that round, sent again), so the
+//  report's epsilon is what the sites' ledgers hold.
+
+typedef struct {
+    coord_study_t *study;
+    uint32_t last;
+} s_replay_t;
+
+static int
+s_replay_round (uint32_t round, int kind, unsigned contributors, const int64_t *sums, size_t n,
+                const char *entry, void *arg)
+{
+    s_replay_t *r = arg;
+    Cohort__RoundKind next = coord_study_next (r->study);
+    if ((int) next != kind)
+        return util_error (UTIL_EINPUT, "journal: round %u was a %s round, the study's schedule "
+                           "says %s", round, proto_kind_name ((Cohort__RoundKind) kind),
+                           next? proto_kind_name (next): "that it is over");
+    if (n != coord_study_dim (r->study, next))
+        return util_error (UTIL_EINPUT, "journal: round %u holds %zu sums, not %zu", round, n,
+                           coord_study_dim (r->study, next));
+    Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
+    json_t *metrics = NULL;
+    if (coord_study_round_start (r->study, next, &rs)
+    ||  coord_study_apply (r->study, next, sums, contributors, &metrics))
+        return -1;
+    json_decref (metrics);
+    json_t *e = json_loads (entry, 0, NULL);
+    if (!e)
+        return util_error (UTIL_EINPUT, "journal: round %u's report entry is damaged", round);
+    if (!coord_study_record (r->study, round, next, e))
+        return -1;
+    r->last = round;
+    return 0;
+}
+
+//  Rebuilds the running study the journal holds, if any; its round in
+//  flight is run again once its sites are back (s_check_resume). A study
+//  that cannot be rebuilt is marked failed, saying why.
+static void
+s_resume (self_t *self)
+{
+    char *id = NULL, *cfg = NULL, *features = NULL, *sites = NULL;
+    uint64_t records = 0;
+    json_t *fj = NULL, *sj = NULL;
+    char why [UTIL_ERROR_MAX] = "";
+    if (coord_journal_running (self->journal, &id)) {
+        zsys_error ("coordinator: %s", util_last_error ());
+        return;
+    }
+    if (!id)
+        return;
+    coord_study_t *study = NULL;
+    if (coord_journal_definition (self->journal, id, &cfg) || !cfg
+    ||  !(study = coord_study_new (id, cfg))) {
+        if (cfg)
+            util_error_copy (why, sizeof why);
+        else
+            snprintf (why, sizeof why, "journal: its definition cannot be read");
+        goto done;
+    }
+    coord_study_set_threshold (study, he_verify_threshold (self->vk));
+    int dict = coord_study_is_query (study)
+             ? coord_study_query_check (study, self->dict, self->cfg->max_levels,
+                                        self->cfg->min_cell)
+             : coord_study_use_dictionary (study, self->dict_text,
+                                           self->dict_text? strlen (self->dict_text): 0);
+    if (dict < 0 || coord_journal_begun (self->journal, id, &features, &records, &sites)) {
+        util_error_copy (why, sizeof why);
+        goto done;
+    }
+    if (!features || !sites) {
+        snprintf (why, sizeof why, "the coordinator restarted while the study was being "
+                  "offered: launch it again");
+        goto done;
+    }
+    fj = json_loads (features, 0, NULL);
+    sj = json_loads (sites, 0, NULL);
+    size_t p = json_array_size (fj), n = json_array_size (sj);
+    if (!json_is_array (fj) || !json_is_array (sj) || n == 0 || n > COORD_SLOTS
+    ||  p > PROTO_FEATURES_MAX) {
+        snprintf (why, sizeof why, "journal: how the study began is damaged");
+        goto done;
+    }
+    char *fnames [PROTO_FEATURES_MAX], *snames [COORD_SLOTS];
+    for (size_t i = 0; i < p; i++)
+        fnames [i] = (char *) json_string_value (json_array_get (fj, i));
+    for (size_t i = 0; i < n; i++)
+        snames [i] = (char *) json_string_value (json_array_get (sj, i));
+    bool whole = true;
+    for (size_t i = 0; i < p; i++)
+        whole &= fnames [i] != NULL;
+    for (size_t i = 0; i < n; i++)
+        whole &= snames [i] != NULL && strlen (snames [i]) <= PROTO_NAME_MAX;
+    if (!whole) {
+        snprintf (why, sizeof why, "journal: how the study began is damaged");
+        goto done;
+    }
+    s_replay_t r = { study, 0 };
+    if (coord_study_begin (study, fnames, p, records, snames, n)
+    ||  coord_journal_replay (self->journal, id, s_replay_round, &r)) {
+        util_error_copy (why, sizeof why);
+        goto done;
+    }
+    //  Kept as they were at the start (the features and N the sites gave).
+    self->features = util_calloc (p? p: 1, sizeof (char *));
+    for (size_t i = 0; self->features && i < p; i++)
+        if ((self->features [i] = util_strdup (fnames [i])))
+            self->n_features++;
+    self->records = records;
+    if (!self->features || self->n_features != p) {
+        util_error_copy (why, sizeof why);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        snprintf (self->resume_names [i], sizeof self->resume_names [i], "%s", snames [i]);
+    self->resume_n = n;
+    self->resume_until = zclock_mono () + (int64_t) self->cfg->round_timeout_ms;
+    self->state.round = r.last;
+    self->study = study;
+    study = NULL;
+    zsys_info ("coordinator: resumed study %s after round %u: waiting for its %zu sites to "
+               "run round %u again", id, r.last, n, r.last + 1);
+    s_audit (self, "study.resumed", "coordinator", json_pack ("{s:s, s:I}", "study", id,
+                                                              "last_round", (json_int_t) r.last));
+done:
+    if (*why && study) {
+        char detail [UTIL_ERROR_MAX + 64];
+        snprintf (detail, sizeof detail, "the coordinator restarted and could not resume it: %s",
+                  why);
+        zsys_error ("coordinator: study %s: %s", id, detail);
+        coord_study_finish (study, "failed", detail);
+        coord_study_t *keep = self->study;
+        self->study = study;
+        s_journal (self);
+        self->study = keep;
+    }
+    else
+    if (*why)
+        zsys_error ("coordinator: study %s: could not be resumed: %s", id, why);
+    coord_study_destroy (&study);
+    json_decref (fj);
+    json_decref (sj);
+    free (id);
+    free (cfg);
+    free (features);
+    free (sites);
+}
+
+//  A resumed study starts again once every one of its sites is back, or
+//  when min_sites of them are and the round deadline has passed.
+static void
+s_check_resume (self_t *self)
+{
+    if (!self->resume_until || !self->study)
+        return;
+    uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
+                                      (int64_t) self->cfg->liveness_timeout_ms);
+    uint64_t accepted = 0;
+    size_t back = 0;
+    for (size_t k = 0; k < self->resume_n; k++)
+        for (unsigned i = 0; i < self->sites.n; i++)
+            if (!strcmp (self->sites.site [i].name, self->resume_names [k])) {
+                accepted |= (uint64_t) 1 << i;
+                back += live >> i & 1;
+            }
+    bool late = zclock_mono () > self->resume_until;
+    if (back < self->resume_n && !late)
+        return;
+    self->resume_until = 0;
+    self->accepted = accepted;
+    zsys_info ("coordinator: study %s: %zu of its %zu sites are back: round %u again",
+               coord_study_id (self->study), back, self->resume_n, self->state.round + 1);
+    s_next_round (self);
+}
+
 void
 coord_actor (zsock_t *pipe, void *args)
 {
@@ -1549,6 +1777,7 @@ coord_actor (zsock_t *pipe, void *args)
         else
         if (zpoller_terminated (poller))
             break;
+        s_check_resume (self);
         s_check_liveness (self);
         s_check_escalation (self);
         s_check_deadline (self);

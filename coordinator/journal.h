@@ -11,6 +11,11 @@
         coord_journal_round     records a finished round
         coord_journal_report    a stored report
         coord_journal_latest    the most recent study's id
+        coord_journal_begin     how a study began (features, N, sites)
+        coord_journal_sums      a finished round's decrypted sums
+        coord_journal_running   the study a restart resumes
+        coord_journal_definition, coord_journal_begun, coord_journal_replay
+                                what it needs to rebuild it
         coord_journal_destroy   closes
 
     The journal is the caller's (coord_journal_destroy, NULL-safe), and so
@@ -19,6 +24,11 @@
 */
 #ifndef COORD_JOURNAL_H
 #define COORD_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define COORD_JOURNAL_SUMS_MAX (1 << 22)    //  values of one round's sums
 
 typedef struct _coord_journal_t coord_journal_t;
 
@@ -45,5 +55,38 @@ int coord_journal_report (coord_journal_t *self, const char *study_id, char **re
 /*  The id of the most recently started study into *study_id: a new string,
     or NULL if the journal holds no study. 0 or -1, as above. */
 int coord_journal_latest (coord_journal_t *self, char **study_id);
+
+/*  How a study began: its features (a JSON array), the declared training
+    records and its sites' names (a JSON array). 0 or -1. */
+int coord_journal_begin (coord_journal_t *self, const char *study_id, const char *features_json,
+                         uint64_t records, const char *sites_json);
+
+/*  A finished round's decrypted sums (n values, at most
+    COORD_JOURNAL_SUMS_MAX; noised, DP outputs: docs/threat-model.md), its
+    kind and its number of contributors, before it is applied. 0 or -1. */
+int coord_journal_sums (coord_journal_t *self, const char *study_id, unsigned round, int kind,
+                        unsigned contributors, const int64_t *sums, size_t n);
+
+/*  The most recent study still "running" into *study_id (new string, NULL
+    when none). 0 or -1. */
+int coord_journal_running (coord_journal_t *self, char **study_id);
+
+/*  A study's definition (new string, NULL when unknown). 0 or -1. */
+int coord_journal_definition (coord_journal_t *self, const char *study_id, char **cfg_text);
+
+/*  How it began (new strings, NULL when it had not begun). 0 or -1. */
+int coord_journal_begun (coord_journal_t *self, const char *study_id, char **features_json,
+                         uint64_t *records, char **sites_json);
+
+/*  Calls fn for each round of the study that finished ok and whose sums
+    are kept, in round order: its id, kind, contributors, sums (n values,
+    borrowed) and report entry (JSON text, borrowed). Stops at fn's first
+    non-zero return and returns it; 0 when all went; -1 on a read error or
+    a damaged row. */
+typedef int (coord_journal_round_fn) (uint32_t round, int kind, unsigned contributors,
+                                      const int64_t *sums, size_t n, const char *entry,
+                                      void *arg);
+int coord_journal_replay (coord_journal_t *self, const char *study_id, coord_journal_round_fn *fn,
+                          void *arg);
 
 #endif

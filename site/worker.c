@@ -68,6 +68,13 @@ struct _site_worker_t {
     proto_revocations_t *revocations;   //  as read at the last offer (NULL: none)
     uint8_t own_digest [PROTO_DIGEST_LEN];  //  of the update sent this round
     site_state_t *state;            //  the accepted study, kept (site/state.h)
+    //  The last update sent and the last aggregate decrypted: a coordinator
+    //  that restarted runs its round in flight again, and gets the same.
+    uint8_t *last_update;
+    size_t last_update_len;
+    uint8_t last_sig [PROTO_SIG_LEN];
+    int last_kind;
+    uint8_t decrypted_digest [PROTO_DIGEST_LEN];
     bool rejoining;                 //  rebuilding it after a restart: nothing is sent
     char actor [AUDIT_ACTOR_MAX];
     bool charged;                   //  the ledger changed: say so in a hello now
@@ -175,6 +182,9 @@ s_forget (site_worker_t *self)
     model_dict_destroy (&self->dict);
     self->study_id [0] = 0;
     self->dataset = NULL;
+    free (self->last_update);
+    self->last_update = NULL;
+    self->last_update_len = 0;
     self->last_round = self->decrypted_round = 0;
     memset (self->done, 0, sizeof self->done);
 }
@@ -753,9 +763,35 @@ s_prepare_nonce (site_worker_t *self)
         zsys_warning ("site %s: proof nonce: %s", self->cfg->name, util_last_error ());
 }
 
+//  The round this site contributed to last, asked again (a coordinator that
+//  restarted runs its round in flight again under the same id): the same
+//  update goes again, charged once. True when it was sent.
+static bool
+s_resend (site_worker_t *self, const proto_msg_t *msg)
+{
+    if (!self->study || strcmp (msg->study_id, self->study_id) || !self->last_update
+    ||  msg->round_id != self->last_round || (int) msg->round_start->kind != self->last_kind)
+        return false;
+    Cohort__Update update = COHORT__UPDATE__INIT;
+    update.ciphertexts = (ProtobufCBinaryData) { self->last_update_len, self->last_update };
+    update.signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, self->last_sig };
+    proto_msg_t out = COHORT__ENVELOPE__INIT;
+    out.body_case = COHORT__ENVELOPE__BODY_UPDATE;
+    out.update = &update;
+    s_send (self, self->study_id, msg->round_id, &out);
+    zsys_info ("site %s: study %s round %u asked again (the coordinator restarted): the same "
+               "update goes again, not charged again", self->cfg->name, self->study_id,
+               msg->round_id);
+    s_audit (self, "round.resent", json_pack ("{s:s, s:I}", "study", self->study_id,
+                                              "round", (json_int_t) msg->round_id));
+    return true;
+}
+
 static void
 s_on_round (site_worker_t *self, const proto_msg_t *msg)
 {
+    if (s_resend (self, msg))
+        return;
     if (s_check_round (self, msg)) {
         char why [PROTO_TEXT_MAX];
         s_reason (self, why, sizeof why, "");
@@ -858,7 +894,11 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
                                                     "kind", proto_kind_name (rs->kind),
                                                     "ciphertexts", (json_int_t) ncts,
                                                     "bytes", (json_int_t) len));
-    free (buf);
+    free (self->last_update);
+    self->last_update = buf;
+    self->last_update_len = len;
+    memcpy (self->last_sig, sig, PROTO_SIG_LEN);
+    self->last_kind = (int) rs->kind;
     self->last_round = msg->round_id;
     self->done [rs->kind]++;
     uint64_t done [SITE_STATE_KINDS] = { 0 };
@@ -884,13 +924,22 @@ done:
 static void
 s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
 {
+    //  Once per round; the same aggregate again is answered again (the
+    //  coordinator restarted): its partial decryption is the same.
+    uint8_t digest [PROTO_DIGEST_LEN];
+    ProtobufCBinaryData a = msg->decrypt_request->aggregate;
+    bool again = self->decrypted_round == msg->round_id
+              && proto_update_digest (digest, a.data, a.len) == 0
+              && memcmp (digest, self->decrypted_digest, PROTO_DIGEST_LEN) == 0;
     if (!self->study || strcmp (msg->study_id, self->study_id)
-    ||  msg->round_id != self->last_round || self->decrypted_round == msg->round_id) {
+    ||  msg->round_id != self->last_round || (self->decrypted_round == msg->round_id && !again)) {
         s_error_to (self, msg->study_id, msg->round_id, "decrypt: only the aggregate of the "
                     "current round this site contributed to is decrypted, once");
         return;
     }
     self->decrypted_round = msg->round_id;
+    if (proto_update_digest (self->decrypted_digest, a.data, a.len))
+        memset (self->decrypted_digest, 0, PROTO_DIGEST_LEN);
     mpz_t *cts = NULL, *parts = NULL;
     he_nonce_t *nonce = NULL;
     he_proof_t proof;

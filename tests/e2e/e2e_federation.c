@@ -27,6 +27,9 @@
                      and restarted: it finishes within 3x the undisturbed
                      time, site-c rejoins and contributes again, a second
                      process with site-a's certificate is refused
+      resume         the coordinator killed at a random step of a 100-step study
+                     and restarted: the study resumes and completes, and the
+                     report's epsilon equals every site's ledger
       forged         a rogue signs its updates with a key of its own: the
                      coordinator rejects them all and each round completes
                      with the two others
@@ -54,6 +57,7 @@
 #include <czmq.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -623,6 +627,89 @@ s_rejoin (e2e_t *c)
            "exited %d: %s", status, out);
     CHECK (strstr (out, "did not finish within 1 s (last seen running at round"),
            "no timeout message: %s", out);
+    return 0;
+}
+
+//  Rewrites coordinator.cfg to listen on the port it got at its first
+//  start, so that a restart takes the same one (the sites' configs name it).
+static int
+s_pin_port (e2e_t *c)
+{
+    char *text = s_read (e2e_path (c, "coordinator.cfg"), NULL);
+    char *star = text? strstr (text, "tcp://127.0.0.1:*"): NULL;
+    if (!star) {
+        free (text);
+        return -1;
+    }
+    FILE *f = fopen (e2e_path (c, "coordinator.cfg"), "w");
+    if (!f) {
+        free (text);
+        return -1;
+    }
+    fprintf (f, "%.*stcp://127.0.0.1:%u%s", (int) (star - text), text, c->port,
+             star + strlen ("tcp://127.0.0.1:*"));
+    free (text);
+    return fclose (f);
+}
+
+//  Issue 15's acceptance: the coordinator is killed (SIGKILL) at a random
+//  step of a 100-step study and started again: it resumes the study from
+//  its journal, runs the round in flight again under the same id (the
+//  sites send the update they already charged), the study completes, and
+//  the report's epsilon equals what every site's ledger holds.
+static int
+s_resume (e2e_t *c)
+{
+    if (e2e_start_all (c))
+        return -1;
+    CHECK (s_pin_port (c) == 0, "coordinator.cfg: cannot pin the port");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.05, 100, 1, 20, false, 2, 0) == 0, "study.cfg");
+    coord_client_t *client = coord_client_new (e2e_path (c, "analyst.cfg"));
+    CHECK (client, "analyst: %s", util_last_error ());
+    char *text = s_read (e2e_path (c, "study.cfg"), NULL), *id = NULL;
+    CHECK (coord_client_launch (client, text, &id) == 0, "launch: %s", util_last_error ());
+    free (text);
+    json_int_t at = 5 + (json_int_t) (zclock_time () % 50);
+    CHECK (s_wait_step (client, id, at), "the study did not reach step %lld", (long long) at);
+    coord_client_destroy (&client);
+    CHECK (sim_fed_kill (c->fed, SIM_FED_COORDINATOR, true) == 0, "kill the coordinator");
+    fprintf (stderr, "e2e resume: the coordinator killed at step %lld\n", (long long) at);
+    CHECK (sim_fed_start_coordinator (c->fed, (int) c->port) == (int) c->port,
+           "restart: %s", util_last_error ());
+    CHECK (e2e_wait_log (c, "coordinator", "resumed study", 10000), "the study was not resumed");
+    client = coord_client_new (e2e_path (c, "analyst.cfg"));
+    CHECK (client, "analyst: %s", util_last_error ());
+    json_t *status = NULL;
+    CHECK (coord_client_follow (client, id, 150, NULL, NULL, &status) == 0, "follow: %s",
+           util_last_error ());
+    json_decref (status);
+    json_t *report = NULL, *budget = NULL;
+    CHECK (coord_client_report (client, id, &report) == 0, "report: %s", util_last_error ());
+    CHECK (!strcmp (s_study_field (report, "status"), "completed"), "status %s: %s",
+           s_study_field (report, "status"), s_study_field (report, "status_detail"));
+    double eps = json_number_value (json_object_get (json_object_get (report, "privacy"),
+                                                     "epsilon"));
+    CHECK (eps > 0, "the report has no privacy.epsilon");
+    //  The sites report their ledgers in their hellos (every 2 s).
+    zclock_sleep (2500);
+    CHECK (coord_client_budget (client, &budget) == 0, "budget: %s", util_last_error ());
+    size_t i, checked = 0;
+    json_t *row;
+    json_array_foreach (json_object_get (budget, "budget"), i, row) {
+        if (strcmp (json_string_value (json_object_get (row, "dataset")), "breast_cancer"))
+            continue;
+        double spent = json_number_value (json_object_get (row, "epsilon_spent"));
+        fprintf (stderr, "e2e resume: %s's ledger %.6f, the report %.6f\n",
+                 json_string_value (json_object_get (row, "site")), spent, eps);
+        CHECK (fabs (spent - eps) <= 1e-6 * eps, "%s's ledger holds %.9f, the report says %.9f",
+               json_string_value (json_object_get (row, "site")), spent, eps);
+        checked++;
+    }
+    CHECK (checked == 3, "%zu sites' ledgers", checked);
+    json_decref (budget);
+    json_decref (report);
+    coord_client_destroy (&client);
+    free (id);
     return 0;
 }
 
@@ -1275,6 +1362,7 @@ main (int argc, char **argv)
         { "exact_count", s_exact_count, 10000 },
         { "forged", s_forged, 10000 },
         { "rejoin", s_rejoin, 30000 },
+        { "resume", s_resume, 10000 },
         { "budget", s_budget, 10000 },
         { "bad_partial", s_bad_partial, 10000 },
         { "fedavg", s_fedavg, 10000 },
