@@ -3,6 +3,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "config.h"
 #include "data.h"
 #include "ingest/endpoint.h"
@@ -18,6 +19,7 @@
 #include "proto/curve.h"
 #include "proto/message.h"
 #include "proto/signed.h"
+#include "metrics.h"
 #include "verify.h"
 
 #include <czmq.h>
@@ -65,6 +67,7 @@ struct _site_worker_t {
     uint8_t own_digest [PROTO_DIGEST_LEN];  //  of the update sent this round
     char actor [AUDIT_ACTOR_MAX];
     bool charged;                   //  the ledger changed: say so in a hello now
+    site_metrics_t *metrics;        //  for the operator's Prometheus (metrics.h)
 };
 
 site_worker_t *
@@ -75,6 +78,9 @@ site_worker_new (const char *config_path)
         return NULL;
     self->cfg = site_config_load (config_path);
     if (!self->cfg)
+        goto fail;
+    //  Structured logs from here on, when asked for (util/log.h).
+    if (self->cfg->log_format == UTIL_LOG_JSON && util_log_json ("site"))
         goto fail;
     self->pk = he_keyfile_load_public (self->cfg->public_key);
     self->share = self->pk? he_keyfile_load_share (self->cfg->share): NULL;
@@ -121,6 +127,9 @@ site_worker_new (const char *config_path)
         util_error_context ("%s", self->cfg->sign_key);
         goto fail;
     }
+    self->metrics = site_metrics_new (self->cfg->metrics, self->cfg->metrics_allow_remote);
+    if (!self->metrics)
+        goto fail;
     self->rng = dp_rng_new ();
     self->sock = proto_client_new (self->cfg->coordinator, self->cfg->cert,
                                    self->cfg->coordinator_cert);
@@ -183,6 +192,7 @@ site_worker_destroy (site_worker_t **self_p)
         site_peers_destroy (&self->peers);
         proto_replay_destroy (&self->replay);
         proto_revocations_destroy (&self->revocations);
+        site_metrics_destroy (&self->metrics);
         zsock_destroy (&self->sock);
         dp_rng_destroy (&self->rng);
         dp_ledger_destroy (&self->ledger);
@@ -236,7 +246,15 @@ s_hello (site_worker_t *self)
         }
         else
             continue;
+        site_metrics_budget (self->metrics, b->dataset, b->epsilon_budget, b->epsilon_spent);
         list [hello.n_budget++] = b;
+    }
+    uint64_t counts [INGEST_REASON_COUNT];
+    if (self->endpoint && self->metrics) {
+        if (ingest_endpoint_counts (self->endpoint, counts) == 0)
+            site_metrics_ingest (self->metrics, counts);
+        else
+            zsys_warning ("site %s: metrics: %s", self->cfg->name, util_last_error ());
     }
     hello.budget = list;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
@@ -280,8 +298,9 @@ s_error_to (site_worker_t *self, const char *study_id, uint32_t round, const cha
 }
 
 static void
-s_decline (site_worker_t *self, const char *study_id, const char *reason)
+s_decline (site_worker_t *self, const char *study_id, site_decline_t class, const char *reason)
 {
+    site_metrics_declined (self->metrics, class);
     //  A copy first: `reason` may be the error slot, which sending and
     //  auditing can overwrite.
     char text [PROTO_TEXT_MAX + 1];
@@ -519,7 +538,7 @@ s_check_offer (site_worker_t *self, const proto_msg_t *msg)
         return 0;
     s_audit (self, "study.refused", json_pack ("{s:s, s:s, s:s}", "study", msg->study_id,
                                                "analyst", analyst, "reason", reason));
-    s_decline (self, msg->study_id, reason);
+    s_decline (self, msg->study_id, SITE_DECLINED_SIGNATURE, reason);
     return -1;
 }
 
@@ -536,7 +555,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     if (!study) {
         char why [PROTO_TEXT_MAX];
         s_reason (self, why, sizeof why, "");
-        s_decline (self, id, why);
+        s_decline (self, id, site_metrics_decline_class (why, SITE_DECLINED_INVALID), why);
         return;
     }
     self->study = study;
@@ -549,9 +568,14 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     //  make the same plan.
     proto_study_resolve_scale (study, dictionary);
     char reason [PROTO_TEXT_MAX];
-    if (!self->dataset)
+    //  The decline's class for the metrics (metrics.h): the branch's, or
+    //  the one its reason's prefix names (budget:, policy:, dictionary:).
+    site_decline_t class = SITE_DECLINED_QUORUM;
+    if (!self->dataset) {
+        class = SITE_DECLINED_DATASET;
         snprintf (reason, sizeof reason, "unknown dataset: '%s' is not registered at this site",
                   study->dataset);
+    }
     else
     if (study->privacy_off && !self->cfg->allow_privacy_off)
         snprintf (reason, sizeof reason, "privacy: this site does not take part in studies "
@@ -568,31 +592,37 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                   he_share_threshold (self->share));
     else
     if (study->query) {
-        if (s_prepare_query (self, msg->offer) || s_check_budget (self) || s_check_subset (self))
+        class = SITE_DECLINED_INVALID;
+        if (s_prepare_query (self, msg->offer)
+        ||  (class = SITE_DECLINED_BUDGET, s_check_budget (self))
+        ||  (class = SITE_DECLINED_POLICY, s_check_subset (self)))
             s_reason (self, reason, sizeof reason, "");
         else
             reason [0] = 0;
     }
     else
-    if (study->bounds && !dictionary)
+    if ((class = SITE_DECLINED_INVALID, study->bounds && !dictionary))
         snprintf (reason, sizeof reason, "study/scale: bounds, but the offer came without the "
                   "data dictionary");
     else
-    if (dictionary && s_offered_dictionary (self, msg->offer->dictionary))
+    if ((class = SITE_DECLINED_DICTIONARY, dictionary)
+    &&  s_offered_dictionary (self, msg->offer->dictionary))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (site_data_load (&self->data, self->dataset, study, self->dict))
+    if ((class = SITE_DECLINED_DATA, site_data_load (&self->data, self->dataset, study,
+                                                     self->dict)))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (proto_plan_make (&self->plan, study, self->data->p, he_share_threshold (self->share)))
+    if ((class = SITE_DECLINED_INVALID, proto_plan_make (&self->plan, study, self->data->p,
+                                                         he_share_threshold (self->share))))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (s_check_budget (self))
+    if ((class = SITE_DECLINED_BUDGET, s_check_budget (self)))
         s_reason (self, reason, sizeof reason, "");
     else
         reason [0] = 0;
     if (*reason) {
-        s_decline (self, id, reason);
+        s_decline (self, id, site_metrics_decline_class (reason, class), reason);
         s_forget (self);
         return;
     }
@@ -617,6 +647,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                                                   "kind", proto_query_kind_name (self->query->kind),
                                                   "records", (json_int_t) self->records->rows,
                                                   "planned_epsilon", self->plan.epsilon));
+        site_metrics_accepted (self->metrics, true);
         zsys_info ("site %s: accepted query %s (%s): %zu records, planned epsilon %.4f",
                    self->cfg->name, id, study->query, self->records->rows, self->plan.epsilon);
         return;
@@ -627,7 +658,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     //  No exact count leaves under DP (s_study_records).
     if (s_study_records (self, &accept.train_records, &accept.records_noise_sigma2)) {
         s_reason (self, reason, sizeof reason, "");
-        s_decline (self, id, reason);
+        s_decline (self, id, site_metrics_decline_class (reason, SITE_DECLINED_BUDGET), reason);
         s_forget (self);
         return;
     }
@@ -643,6 +674,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                                               "train_records_sent",
                                               (json_int_t) accept.train_records,
                                               "planned_epsilon", self->plan.epsilon));
+    site_metrics_accepted (self->metrics, false);
     zsys_info ("site %s: accepted study %s (%s): %zu training rows, %zu test rows, noise "
                "multiplier %.4f, planned epsilon %.4f", self->cfg->name, id, study->name,
                self->data->train->n, self->data->test? self->data->test->n: 0,
@@ -797,6 +829,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
                                                     "ciphertexts", (json_int_t) ncts,
                                                     "bytes", (json_int_t) len));
     free (buf);
+    site_metrics_contributed (self->metrics, proto_kind_name (rs->kind));
     self->last_round = msg->round_id;
     self->done [rs->kind]++;
     self->expected_cts = ncts;
@@ -820,6 +853,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
 {
     if (!self->study || strcmp (msg->study_id, self->study_id)
     ||  msg->round_id != self->last_round || self->decrypted_round == msg->round_id) {
+        site_metrics_decryption (self->metrics, SITE_DECRYPT_REFUSED);
         s_error_to (self, msg->study_id, msg->round_id, "decrypt: only the aggregate of the "
                     "current round this site contributed to is decrypted, once");
         return;
@@ -835,6 +869,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     //  The reason is copied out of the error slot when it is set: the
     //  clean-up below may fail in turn and overwrite the slot.
     char why [UTIL_ERROR_MAX] = "";
+    site_decrypt_t result = SITE_DECRYPT_ERROR;
     ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
     if (he_vector_deserialize (&cts, &n, self->pk, agg.data, agg.len, self->expected_cts)) {
         s_reason (self, why, sizeof why, "");
@@ -845,6 +880,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
                                self->expected_cts };
     if (site_verify_request (self->peers, self->pk, msg->decrypt_request, &ctx,
                              (const mpz_t *) cts, n, (uint64_t) time (NULL))) {
+        result = SITE_DECRYPT_REFUSED;
         s_reason (self, why, sizeof why, "");
         s_audit (self, "decrypt.refused", json_pack ("{s:s, s:I, s:s}", "study", self->study_id,
                                                      "round", (json_int_t) msg->round_id,
@@ -880,6 +916,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         out.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
         out.partial = &pd;
         s_send (self, self->study_id, msg->round_id, &out);
+        result = SITE_DECRYPT_ANSWERED;
         s_audit (self, "round.partial_decryption", json_pack ("{s:s, s:I, s:i, s:I}",
                                                         "study", self->study_id,
                                                         "round", (json_int_t) msg->round_id,
@@ -888,6 +925,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
                                                         "ciphertexts", (json_int_t) n));
     }
 done:
+    site_metrics_decryption (self->metrics, result);
     he_nonce_destroy (&nonce);
     if (parts) {
         for (size_t i = 0; i < n; i++)
