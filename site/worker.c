@@ -249,8 +249,10 @@ s_hello (site_worker_t *self)
         site_metrics_budget (self->metrics, b->dataset, b->epsilon_budget, b->epsilon_spent);
         list [hello.n_budget++] = b;
     }
+    //  The ingest counts are a round trip to the endpoint's actor: only
+    //  for a listener that serves them.
     uint64_t counts [INGEST_REASON_COUNT];
-    if (self->endpoint && self->metrics) {
+    if (self->endpoint && self->cfg->metrics) {
         if (ingest_endpoint_counts (self->endpoint, counts) == 0)
             site_metrics_ingest (self->metrics, counts);
         else
