@@ -7,7 +7,9 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "journal.h"
+#include "metrics.h"
 #include "roles.h"
 #include "sites.h"
 #include "state.h"
@@ -64,6 +66,8 @@ typedef struct {
     char resume_names [COORD_SLOTS][PROTO_NAME_MAX + 1];
     size_t resume_n;
     int64_t resume_until;           //  0: nothing to resume
+    coord_metrics_t *metrics;       //  for the operator's Prometheus (metrics.h)
+    int64_t round_started;          //  zclock_mono() at the current round's start
 } self_t;
 
 static void
@@ -93,6 +97,7 @@ s_destroy (self_t **self_p)
     coord_totp_destroy (&self->totp);
     coord_alerts_destroy (&self->alerts);
     coord_roles_destroy (&self->roles);
+    coord_metrics_destroy (&self->metrics);
     for (size_t i = 0; i < COORD_SLOTS; i++) {
         proto_rolecert_destroy (&self->site_role [i]);
         free (self->site_role_text [i]);
@@ -112,6 +117,9 @@ s_new (zsock_t *pipe, const char *config_path)
     self->pipe = pipe;
     self->cfg = coord_config_load (config_path);
     if (!self->cfg)
+        goto fail;
+    //  Structured logs from here on, when asked for (util/log.h).
+    if (self->cfg->log_format == UTIL_LOG_JSON && util_log_json ("coordinator"))
         goto fail;
     self->pk = he_keyfile_load_public (self->cfg->public_key);
     if (!self->pk)
@@ -163,6 +171,9 @@ s_new (zsock_t *pipe, const char *config_path)
     coord_alerts_config_t alerts;
     if (coord_alerts_config_load (&alerts, config_path)
     ||  !(self->alerts = coord_alerts_new (&alerts)))
+        goto fail;
+    self->metrics = coord_metrics_new (self->cfg->metrics, self->cfg->metrics_allow_remote);
+    if (!self->metrics)
         goto fail;
     self->server = proto_server_new (self->cfg->endpoint, self->cfg->cert, self->cfg->allowlist);
     if (!self->server)
@@ -225,6 +236,8 @@ s_on_refusals (self_t *self)
         if (r.dropped)
             zsys_warning ("coordinator: %llu refused handshakes were not reported (a flood)",
                           (unsigned long long) r.dropped);
+        for (uint64_t k = 0; k <= r.dropped; k++)
+            coord_metrics_handshake_refused (self->metrics);
         coord_alerts_auth_failed (self->alerts, zclock_time (), r.key, r.address, r.reason);
     }
     s_alerts_flush (self);
@@ -280,16 +293,31 @@ s_reply (self_t *self, zframe_t *identity, bool ok, json_t *json)
     free (text);
 }
 
-//  Refuses an analyst's request with `reason` (may be the error slot).
+//  Refuses an analyst's request with `reason` (may be the error slot),
+//  counted under `why` (COORD_REFUSAL_INTERNAL when the error slot says out
+//  of memory).
 static void
-s_refuse (self_t *self, zframe_t *identity, const char *reason)
+s_refuse (self_t *self, zframe_t *identity, coord_refusal_t why, const char *reason)
 {
+    coord_metrics_refused (self->metrics, util_last_code () == UTIL_ENOMEM
+                                          && reason == util_last_error ()
+                                          ? COORD_REFUSAL_INTERNAL: why);
     s_audit (self, "request.refused", "analyst", json_pack ("{s:s}", "reason", reason));
     s_reply (self, identity, false, json_pack ("{s:s}", "error", reason));
 }
 
 //  ---------------------------------------------------------------------
 //  Study flow
+
+//  The sites connected now (metrics.h): the slots that hold a connection.
+static void
+s_sites_gauge (self_t *self)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < self->sites.n; i++)
+        n += self->sites.site [i].identity != NULL;
+    coord_metrics_sites (self->metrics, n);
+}
 
 static void s_next_round (self_t *self);
 static void s_request_partials (self_t *self, uint64_t mask);
@@ -358,6 +386,7 @@ s_finish (self_t *self, const char *status, const char *reason)
     char detail [UTIL_ERROR_MAX];
     snprintf (detail, sizeof detail, "%s", reason);
     coord_study_finish (self->study, status, detail);
+    coord_metrics_study (self->metrics, coord_study_is_query (self->study), status);
     zsys_info ("coordinator: study %s %s: %s", coord_study_id (self->study), status, detail);
     s_broadcast_result (self, !strcmp (status, "completed"), detail, true);
     coord_state_enter (&self->state, "", 0, COORD_PHASE_IDLE, 0, 0);
@@ -371,6 +400,8 @@ s_fail_round (self_t *self, const char *reason)
     //  A copy: `reason` may be the error slot, which the journal can overwrite.
     char detail [UTIL_ERROR_MAX];
     snprintf (detail, sizeof detail, "%s", reason);
+    coord_metrics_round (self->metrics, proto_kind_name (self->kind), false,
+                         (double) (zclock_mono () - self->round_started) / 1e3);
     //  The round's entry, or a new one if it was given up (out of memory).
     json_t *entry = self->entry? self->entry: json_object ();
     self->entry = NULL;
@@ -498,6 +529,7 @@ s_next_round (self_t *self)
     //  back (its hellos resume) takes part again from the next round.
     uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
                                       (int64_t) self->cfg->liveness_timeout_ms);
+    self->round_started = zclock_mono ();
     coord_state_enter (&self->state, coord_study_id (self->study), round, COORD_PHASE_COLLECT,
                        self->accepted & live,
                        zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
@@ -651,6 +683,8 @@ s_decrypt_done (self_t *self)
         s_fail_round (self, detail);
         return;
     }
+    coord_metrics_round (self->metrics, proto_kind_name (self->kind), true,
+                         (double) (zclock_mono () - self->round_started) / 1e3);
     s_journal_round (self, entry, "ok");
     s_journal (self);
     s_broadcast_result (self, true, "round completed", false);
@@ -724,8 +758,10 @@ s_check_escalation (self_t *self)
 //  Messages
 
 static void
-s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg, const char *reason)
+s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
+          coord_reject_t class, const char *reason)
 {
+    coord_metrics_rejected (self->metrics, proto_body_name (msg), class);
     char why [UTIL_ERROR_MAX];
     snprintf (why, sizeof why, "%s", reason);
     const char *site = slot >= 0? self->sites.site [slot].name: "(unknown)";
@@ -762,9 +798,17 @@ s_admit (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
                     self->sites.site [slot].name);
         return false;
     }
+    //  The state machine's verdicts and their classes.
+    coord_reject_t class = verdict == COORD_REJECT_LATE? COORD_REJECTED_LATE
+                         : verdict == COORD_REJECT_FUTURE? COORD_REJECTED_FUTURE
+                         : verdict == COORD_REJECT_DUPLICATE? COORD_REJECTED_DUPLICATE
+                         : verdict == COORD_REJECT_STUDY? COORD_REJECTED_OTHER_STUDY
+                         : verdict == COORD_REJECT_STRANGER? COORD_REJECTED_NOT_PARTICIPANT
+                         : COORD_REJECTED_WRONG_PHASE;
     char why [256];
-    s_reject (self, identity, slot, msg, coord_verdict_text (verdict, &self->state,
-                                                             msg->round_id, why, sizeof why));
+    s_reject (self, identity, slot, msg, class, coord_verdict_text (verdict, &self->state,
+                                                                    msg->round_id, why,
+                                                                    sizeof why));
     return false;
 }
 
@@ -811,6 +855,7 @@ s_site_cert_ok (self_t *self, zframe_t *identity, const Cohort__Hello *hello, co
         return true;
     }
     s_role_refused (self, user_id, cert, "hello", why);
+    coord_metrics_rejected (self->metrics, "hello", COORD_REJECTED_ROLE);
     proto_rolecert_destroy (&cert);
     s_send_error (self, identity, "", 0, why);
     //  A known connection whose certificate no longer holds (revoked,
@@ -820,6 +865,7 @@ s_site_cert_ok (self_t *self, zframe_t *identity, const Cohort__Hello *hello, co
         zsys_warning ("coordinator: site %s (share %u) dropped: its certificate no longer holds",
                       self->sites.site [slot].name, self->sites.site [slot].index);
         zframe_destroy (&self->sites.site [slot].identity);
+        s_sites_gauge (self);
     }
     return false;
 }
@@ -889,6 +935,7 @@ s_request_cert_ok (self_t *self, zframe_t *identity, const proto_msg_t *msg, con
         return true;
     }
     s_role_refused (self, user_id, cert, proto_body_name (msg), why);
+    coord_metrics_refused (self->metrics, COORD_REFUSAL_ROLE);
     proto_rolecert_destroy (&cert);
     s_reply (self, identity, false, json_pack ("{s:s}", "error", why));
     return false;
@@ -937,6 +984,7 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
     if (slot < 0) {
         zsys_warning ("coordinator: refused hello as '%s' (share %u): %s", hello->name,
                       hello->index, why);
+        coord_metrics_rejected (self->metrics, "hello", COORD_REJECTED_IDENTITY);
         s_send_error (self, identity, "", 0, why);
     }
     else
@@ -948,6 +996,7 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
     if (slot >= 0) {
         s_keep_budget (self, hello);
         s_keep_role (self, slot, hello->role_cert, &cert);
+        s_sites_gauge (self);
     }
     proto_rolecert_destroy (&cert);
 }
@@ -1054,12 +1103,12 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
     char analyst [PROTO_Z85_KEY_LEN + 8];
     snprintf (analyst, sizeof analyst, "key:%s", *user_id? user_id: "unknown");
     if (self->study && !coord_study_finished (self->study)) {
-        s_refuse (self, identity, "busy: another study is running");
+        s_refuse (self, identity, COORD_REFUSAL_BUSY, "busy: another study is running");
         return;
     }
     zuuid_t *uuid = zuuid_new ();
     if (!uuid) {
-        s_refuse (self, identity, "the coordinator is out of memory");
+        s_refuse (self, identity, COORD_REFUSAL_INTERNAL, "the coordinator is out of memory");
         return;
     }
     char id [16];
@@ -1070,7 +1119,7 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
             *c = 'x';
     coord_study_t *study = coord_study_new (id, cfg_text);
     if (!study) {
-        s_refuse (self, identity, util_last_error ());
+        s_refuse (self, identity, COORD_REFUSAL_INVALID, util_last_error ());
         return;
     }
     coord_study_set_threshold (study, he_verify_threshold (self->vk));
@@ -1080,7 +1129,7 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
                             over, sizeof over)) {
         coord_study_destroy (&study);
         s_alerts_flush (self);
-        s_refuse (self, identity, over);
+        s_refuse (self, identity, COORD_REFUSAL_RATE_LIMIT, over);
         return;
     }
     if (coord_study_is_query (study)) {
@@ -1098,7 +1147,7 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
             char copy [PROTO_TEXT_MAX + 1];
             snprintf (copy, sizeof copy, "%s", why);
             coord_study_destroy (&study);
-            s_refuse (self, identity, copy);
+            s_refuse (self, identity, COORD_REFUSAL_INVALID, copy);
             return;
         }
     }
@@ -1108,7 +1157,7 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
         char copy [PROTO_TEXT_MAX + 1];
         snprintf (copy, sizeof copy, "%s", util_last_error ());
         coord_study_destroy (&study);
-        s_refuse (self, identity, copy);
+        s_refuse (self, identity, COORD_REFUSAL_INVALID, copy);
         return;
     }
     unsigned t = he_verify_threshold (self->vk), l = he_verify_parties (self->vk);
@@ -1117,14 +1166,14 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
         snprintf (why, sizeof why, "study/min_sites: %u is outside %u..%u (the key needs %u "
                   "of %u shares)", def->min_sites, t, l, t, l);
         coord_study_destroy (&study);
-        s_refuse (self, identity, why);
+        s_refuse (self, identity, COORD_REFUSAL_INVALID, why);
         return;
     }
     //  The answer first: a study is not launched that its analyst is not told of.
     json_t *answer = json_pack ("{s:s}", "id", id);
     if (!answer) {
         coord_study_destroy (&study);
-        s_refuse (self, identity, "the coordinator is out of memory");
+        s_refuse (self, identity, COORD_REFUSAL_INTERNAL, "the coordinator is out of memory");
         return;
     }
     coord_study_destroy (&self->study);
@@ -1157,6 +1206,7 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
     for (unsigned i = 0; i < self->sites.n; i++)
         s_send (self, self->sites.site [i].identity, id, 0, &msg);
     zsys_info ("coordinator: study %s (%s) offered to %u sites", id, def->name, self->sites.n);
+    coord_metrics_study (self->metrics, coord_study_is_query (study), NULL);
     coord_alerts_launched (self->alerts, zclock_time (), analyst, def->query, self->dict,
                            self->cfg->max_levels, def->privacy_off? 0: def->epsilon);
     s_alerts_flush (self);
@@ -1278,8 +1328,9 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
     if (slot >= 0 && self->study && !strcmp (msg->study_id, coord_study_id (self->study))
     &&  msg->round_id == self->state.round && (self->contributors >> slot & 1)) {
         char why [128];
-        s_reject (self, identity, slot, msg, coord_verdict_text (COORD_REJECT_DUPLICATE,
-                  &self->state, msg->round_id, why, sizeof why));
+        s_reject (self, identity, slot, msg, COORD_REJECTED_DUPLICATE,
+                  coord_verdict_text (COORD_REJECT_DUPLICATE, &self->state, msg->round_id, why,
+                                      sizeof why));
         return;
     }
     if (!s_admit (self, identity, slot, msg, COORD_PHASE_COLLECT))
@@ -1289,8 +1340,8 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
     ProtobufCBinaryData sig = msg->update->signature;
     const coord_site_t *site = &self->sites.site [slot];
     if (!self->site_role [slot])
-        s_reject (self, identity, slot, msg, "update: this site's role certificate is not held "
-                  "(out of memory at its hello)");
+        s_reject (self, identity, slot, msg, COORD_REJECTED_NO_CERTIFICATE, "update: this site's "
+                  "role certificate is not held (out of memory at its hello)");
     else
     if (proto_update_verify (sig.data, sig.len, self->site_role [slot]->signer, msg->study_id,
                              msg->round_id, site->index, data.data, data.len)) {
@@ -1299,12 +1350,12 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
         util_error_copy (why, sizeof why);
         coord_alerts_proof_failed (self->alerts, zclock_time (), site->name, why);
         s_alerts_flush (self);
-        s_reject (self, identity, slot, msg, why);
+        s_reject (self, identity, slot, msg, COORD_REJECTED_SIGNATURE, why);
     }
     else
     if (coord_agg_add_signed (self->agg, site->index, data.data, data.len, sig.data, sig.len,
                               self->site_role_text [slot]))
-        s_reject (self, identity, slot, msg, util_last_error ());
+        s_reject (self, identity, slot, msg, COORD_REJECTED_MALFORMED, util_last_error ());
     else
         self->contributors |= (uint64_t) 1 << slot;
     if (coord_state_complete (&self->state))
@@ -1320,14 +1371,18 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
     const Cohort__PartialDecryption *p = msg->partial;
     char why [600];
     why [0] = 0;
+    coord_exclusion_t class = COORD_EXCLUDED_SHARE_INDEX;
     if (p->share_index != self->sites.site [slot].index)
         snprintf (why, sizeof why, "partial: share index %u is not this site's (%u)",
                   p->share_index, self->sites.site [slot].index);
     else
     if (coord_agg_add_partial (self->agg, p->share_index, msg->study_id, msg->round_id,
-                               p->partials.data, p->partials.len, p->proof.data, p->proof.len))
+                               p->partials.data, p->partials.len, p->proof.data, p->proof.len)) {
+        class = util_last_code () == UTIL_ECRYPTO? COORD_EXCLUDED_PROOF: COORD_EXCLUDED_MALFORMED;
         snprintf (why, sizeof why, "%s", util_last_error ());
+    }
     if (*why) {
+        coord_metrics_excluded (self->metrics, class);
         zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
         coord_alerts_proof_failed (self->alerts, zclock_time (), self->sites.site [slot].name,
                                    why);
@@ -1459,6 +1514,7 @@ s_totp_admit (self_t *self, zframe_t *identity, const char *user_id, const proto
     s_audit (self, "totp.refused", actor, json_pack ("{s:s, s:s}", "reason", reason,
              "request", proto_body_name (msg)));
     zsys_warning ("coordinator: refused %s from %s: %s", proto_body_name (msg), actor, why);
+    coord_metrics_refused (self->metrics, COORD_REFUSAL_TOTP);
     s_reply (self, identity, false, json_pack ("{s:s, s:s}", "error", why, "totp", reason));
     return false;
 }
@@ -1524,7 +1580,7 @@ s_on_message (self_t *self)
             if (json)
                 s_reply (self, identity, true, json);
             else
-                s_refuse (self, identity, util_last_error ());
+                s_refuse (self, identity, COORD_REFUSAL_NOT_FOUND, util_last_error ());
             break;
         }
         case COHORT__ENVELOPE__BODY_BUDGET_REQUEST: {
@@ -1532,7 +1588,7 @@ s_on_message (self_t *self)
             if (json)
                 s_reply (self, identity, true, json);
             else
-                s_refuse (self, identity, util_last_error ());
+                s_refuse (self, identity, COORD_REFUSAL_NOT_FOUND, util_last_error ());
             break;
         }
         default:

@@ -3,6 +3,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/config.h"
+#include "util/metrics_server.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -11,8 +12,9 @@
 
 static const char *s_keys [] = {
     "name", "endpoint", "cert", "allowlist", "journal", "public_key", "verify_key",
-    "round_timeout_ms", "liveness_timeout_ms", "dictionary", "allow_privacy_off", "min_cell", "max_levels",
-    "audit", "audit_origin", "admin_key", "revocations", NULL
+    "round_timeout_ms", "liveness_timeout_ms", "dictionary", "allow_privacy_off", "min_cell",
+    "max_levels", "audit", "audit_origin", "admin_key", "revocations", "metrics",
+    "metrics_allow_remote", "log_format", NULL
 };
 
 //  TOTP's keys (coordinator/totp.h), known besides s_keys.
@@ -174,6 +176,12 @@ coord_config_load (const char *path)
         goto done;
     }
     self->allow_privacy_off = !strcmp (off, "true");
+    //  Observability (docs/operations.md): the metrics listener and the
+    //  log format.
+    if (util_metrics_server_config (&self->metrics, &self->metrics_allow_remote, path, section,
+                                    "coordinator")
+    ||  util_log_config (&self->log_format, path, section, "coordinator"))
+        goto done;
     rc = 0;
 done:
     zconfig_destroy (&root);
@@ -193,6 +201,7 @@ coord_config_destroy (coord_config_t **self_p)
         free (s->totp);
         free (s->audit); free (s->audit_origin);
         free (s->admin_key); free (s->revocations);
+        free (s->metrics);
         free (s);
         *self_p = NULL;
     }

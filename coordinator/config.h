@@ -41,6 +41,11 @@
                                             (coordinator/roles.h)
         revocations = revocations.note      optional: the admin's revocation list,
                                             read again whenever it changes
+        metrics = 127.0.0.1:9464            optional: serve metrics for Prometheus
+                                            here (util/metrics_server.h; absent: off)
+        metrics_allow_remote = false        optional: true lets metrics name a
+                                            non-loopback address (it is unauthenticated)
+        log_format = text                   optional: text or json (util/log.h)
 
     Relative paths are taken from the config file's directory. There is no
     key-share entry: the coordinator never holds one, and unknown keys are
@@ -59,9 +64,10 @@
 #ifndef COORD_CONFIG_H
 #define COORD_CONFIG_H
 
-#include <stdint.h>
+#include "util/log.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct {
     char *name, *endpoint, *cert, *allowlist, *journal, *public_key, *verify_key;
@@ -75,6 +81,9 @@ typedef struct {
     char *audit, *audit_origin; //  the audit log and its origin (always set)
     char *admin_key;            //  the admin's verifier key (role certificates)
     char *revocations;          //  the revocation list; NULL: none
+    char *metrics;              //  the metrics listener's address (NULL: off)
+    bool metrics_allow_remote;  //  ... may be a non-loopback one
+    util_log_format_t log_format;   //  text or json
 } coord_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason" on error

@@ -3,6 +3,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/config.h"
+#include "util/metrics_server.h"
 #include "site.h"
 #include "proto/curve.h"
 #include "proto/rolecert.h"
@@ -83,7 +84,8 @@ static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
     "dictionary", "min_subset", "alerts", "role_cert", "sign_key", "admin_key", "policy",
-    "revocations", "study_max_age_s", "state", NULL
+    "revocations", "study_max_age_s", "state", "metrics", "metrics_allow_remote", "log_format",
+    NULL
 };
 
 //  The optional policy section (site/policy.h): each cap a whole number in
@@ -280,6 +282,12 @@ site_config_load (const char *path)
         goto done;
     }
     self->study_max_age_s = (uint64_t) max_age;
+    //  Observability (docs/operations.md): the metrics listener and the
+    //  log format.
+    if (util_metrics_server_config (&self->metrics, &self->metrics_allow_remote, path, site,
+                                    "site")
+    ||  util_log_config (&self->log_format, path, site, "site"))
+        goto done;
     const char *revocations = zconfig_get (site, "revocations", NULL);
     if (revocations && !*revocations) {
         util_error (UTIL_EINPUT, "%s: site/revocations: is empty", path);
@@ -398,6 +406,7 @@ site_config_destroy (site_config_t **self_p)
         free (s->role_cert); free (s->sign_key); free (s->admin_key); free (s->role_cert_text);
         free (s->revocations);
         free (s->state);
+        free (s->metrics);
         proto_rolecert_destroy (&s->role);
         audit_verifier_destroy (&s->admin);
         for (size_t i = 0; i < s->n_datasets; i++) {

@@ -20,6 +20,11 @@
                                             default: the ledger's path + ".state")
         study_max_age_s = 3600              optional: a study's signature older than
                                             this is refused (60..604800)
+        metrics = 127.0.0.1:9464            optional: serve metrics for Prometheus
+                                            here (util/metrics_server.h; absent: off)
+        metrics_allow_remote = false        optional: true lets metrics name a
+                                            non-loopback address (it is unauthenticated)
+        log_format = text                   optional: text or json (util/log.h)
         share = ../keys/share-1.key
         public_key = ../keys/paillier.pub
         ledger = hospital-a.ledger.db       dp/ ledger (SQLite)
@@ -101,6 +106,7 @@
 #include "audit/key.h"
 #include "proto/rolecert.h"
 #include "policy.h"
+#include "util/log.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -139,6 +145,9 @@ typedef struct {
     char *revocations;              //  the revocation list's path (NULL: none)
     uint64_t study_max_age_s;       //  a study signature's window (proto/signed.h)
     char *state;                    //  the accepted study's file (site/state.h)
+    char *metrics;                  //  the metrics listener's address (NULL: off)
+    bool metrics_allow_remote;      //  ... may be a non-loopback one
+    util_log_format_t log_format;   //  text or json
 } site_config_t;
 
 /*  Loads and checks the file. NULL with "path: key: reason". */

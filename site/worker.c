@@ -3,6 +3,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "config.h"
 #include "data.h"
 #include "policy.h"
@@ -20,6 +21,7 @@
 #include "proto/message.h"
 #include "proto/signed.h"
 #include "state.h"
+#include "metrics.h"
 #include "verify.h"
 
 #include <czmq.h>
@@ -78,6 +80,7 @@ struct _site_worker_t {
     bool rejoining;                 //  rebuilding it after a restart: nothing is sent
     char actor [AUDIT_ACTOR_MAX];
     bool charged;                   //  the ledger changed: say so in a hello now
+    site_metrics_t *metrics;        //  for the operator's Prometheus (metrics.h)
 };
 
 site_worker_t *
@@ -88,6 +91,9 @@ site_worker_new (const char *config_path)
         return NULL;
     self->cfg = site_config_load (config_path);
     if (!self->cfg)
+        goto fail;
+    //  Structured logs from here on, when asked for (util/log.h).
+    if (self->cfg->log_format == UTIL_LOG_JSON && util_log_json ("site"))
         goto fail;
     self->pk = he_keyfile_load_public (self->cfg->public_key);
     self->share = self->pk? he_keyfile_load_share (self->cfg->share): NULL;
@@ -137,6 +143,9 @@ site_worker_new (const char *config_path)
         util_error_context ("%s", self->cfg->sign_key);
         goto fail;
     }
+    self->metrics = site_metrics_new (self->cfg->metrics, self->cfg->metrics_allow_remote);
+    if (!self->metrics)
+        goto fail;
     self->rng = dp_rng_new ();
     self->sock = proto_client_new (self->cfg->coordinator, self->cfg->cert,
                                    self->cfg->coordinator_cert);
@@ -203,6 +212,7 @@ site_worker_destroy (site_worker_t **self_p)
         proto_replay_destroy (&self->replay);
         proto_revocations_destroy (&self->revocations);
         site_state_destroy (&self->state);
+        site_metrics_destroy (&self->metrics);
         zsock_destroy (&self->sock);
         dp_rng_destroy (&self->rng);
         dp_ledger_destroy (&self->ledger);
@@ -256,7 +266,17 @@ s_hello (site_worker_t *self)
         }
         else
             continue;
+        site_metrics_budget (self->metrics, b->dataset, b->epsilon_budget, b->epsilon_spent);
         list [hello.n_budget++] = b;
+    }
+    //  The ingest counts are a round trip to the endpoint's actor: only
+    //  for a listener that serves them.
+    uint64_t counts [INGEST_REASON_COUNT];
+    if (self->endpoint && self->cfg->metrics) {
+        if (ingest_endpoint_counts (self->endpoint, counts) == 0)
+            site_metrics_ingest (self->metrics, counts);
+        else
+            zsys_warning ("site %s: metrics: %s", self->cfg->name, util_last_error ());
     }
     hello.budget = list;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
@@ -300,12 +320,14 @@ s_error_to (site_worker_t *self, const char *study_id, uint32_t round, const cha
 }
 
 static void
-s_decline (site_worker_t *self, const char *study_id, const char *reason)
+s_decline (site_worker_t *self, const char *study_id, site_decline_t class, const char *reason)
 {
     //  A copy first: `reason` may be the error slot, which sending and
     //  auditing can overwrite.
     char text [PROTO_TEXT_MAX + 1];
     snprintf (text, sizeof text, "%s", reason);
+    if (!self->rejoining)
+        site_metrics_declined (self->metrics, class);
     if (self->rejoining) {
         //  The coordinator is not asking: the site tried to rejoin.
         zsys_warning ("site %s: cannot rejoin study %s: %s", self->cfg->name, study_id, text);
@@ -557,7 +579,7 @@ s_check_offer (site_worker_t *self, const proto_msg_t *msg)
         return 0;
     s_audit (self, "study.refused", json_pack ("{s:s, s:s, s:s}", "study", msg->study_id,
                                                "analyst", analyst, "reason", reason));
-    s_decline (self, msg->study_id, reason);
+    s_decline (self, msg->study_id, SITE_DECLINED_SIGNATURE, reason);
     return -1;
 }
 
@@ -591,7 +613,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     if (!study) {
         char why [PROTO_TEXT_MAX];
         s_reason (self, why, sizeof why, "");
-        s_decline (self, id, why);
+        s_decline (self, id, site_metrics_decline_class (why, SITE_DECLINED_INVALID), why);
         return;
     }
     self->study = study;
@@ -604,9 +626,14 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     //  make the same plan.
     proto_study_resolve_scale (study, dictionary);
     char reason [PROTO_TEXT_MAX];
-    if (!self->dataset)
+    //  The decline's class for the metrics (metrics.h): the branch's, or
+    //  the one its reason's prefix names (budget:, policy:, dictionary:).
+    site_decline_t class = SITE_DECLINED_QUORUM;
+    if (!self->dataset) {
+        class = SITE_DECLINED_DATASET;
         snprintf (reason, sizeof reason, "unknown dataset: '%s' is not registered at this site",
                   study->dataset);
+    }
     else
     if (study->privacy_off && !self->cfg->allow_privacy_off)
         snprintf (reason, sizeof reason, "privacy: this site does not take part in studies "
@@ -624,42 +651,48 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     else
     //  The caps on what the study sizes, before anything of that size is
     //  allocated (site/policy.h).
-    if (site_policy_check_study (&self->cfg->policy, study))
+    if ((class = SITE_DECLINED_POLICY, site_policy_check_study (&self->cfg->policy, study)))
         s_reason (self, reason, sizeof reason, "");
     else
     if (study->query) {
+        class = SITE_DECLINED_INVALID;
         if (s_prepare_query (self, msg->offer)
-        ||  (!self->rejoining && (s_check_budget (self) || s_check_subset (self))))
+        ||  (!self->rejoining && ((class = SITE_DECLINED_BUDGET, s_check_budget (self))
+                                  || (class = SITE_DECLINED_POLICY, s_check_subset (self)))))
             s_reason (self, reason, sizeof reason, "");
         else
             reason [0] = 0;
     }
     else
-    if (study->bounds && !dictionary)
+    if ((class = SITE_DECLINED_INVALID, study->bounds && !dictionary))
         snprintf (reason, sizeof reason, "study/scale: bounds, but the offer came without the "
                   "data dictionary");
     else
-    if (dictionary && s_offered_dictionary (self, msg->offer->dictionary))
+    if ((class = SITE_DECLINED_DICTIONARY, dictionary)
+    &&  s_offered_dictionary (self, msg->offer->dictionary))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (site_data_load (&self->data, self->dataset, study, self->dict))
+    if ((class = SITE_DECLINED_DATA, site_data_load (&self->data, self->dataset, study,
+                                                     self->dict)))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (site_policy_check_model (&self->cfg->policy, study, self->data->p)
-    ||  (!study->privacy_off
-         && site_policy_check_delta (study->delta, self->cfg->budget_delta,
-                                     self->data->train->n)))
+    if ((class = SITE_DECLINED_POLICY,
+         site_policy_check_model (&self->cfg->policy, study, self->data->p)
+         || (!study->privacy_off
+             && site_policy_check_delta (study->delta, self->cfg->budget_delta,
+                                         self->data->train->n))))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (proto_plan_make (&self->plan, study, self->data->p, he_share_threshold (self->share)))
+    if ((class = SITE_DECLINED_INVALID, proto_plan_make (&self->plan, study, self->data->p,
+                                                         he_share_threshold (self->share))))
         s_reason (self, reason, sizeof reason, "");
     else
-    if (!self->rejoining && s_check_budget (self))
+    if ((class = SITE_DECLINED_BUDGET, !self->rejoining && s_check_budget (self)))
         s_reason (self, reason, sizeof reason, "");
     else
         reason [0] = 0;
     if (*reason) {
-        s_decline (self, id, reason);
+        s_decline (self, id, site_metrics_decline_class (reason, class), reason);
         s_forget (self);
         return;
     }
@@ -688,6 +721,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                                                   "kind", proto_query_kind_name (self->query->kind),
                                                   "records", (json_int_t) self->records->rows,
                                                   "planned_epsilon", self->plan.epsilon));
+        site_metrics_accepted (self->metrics, true);
         zsys_info ("site %s: accepted query %s (%s): %zu records, planned epsilon %.4f",
                    self->cfg->name, id, study->query, self->records->rows, self->plan.epsilon);
         return;
@@ -698,7 +732,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     //  No exact count leaves under DP (s_study_records).
     if (s_study_records (self, &accept.train_records, &accept.records_noise_sigma2)) {
         s_reason (self, reason, sizeof reason, "");
-        s_decline (self, id, reason);
+        s_decline (self, id, site_metrics_decline_class (reason, SITE_DECLINED_BUDGET), reason);
         s_forget (self);
         return;
     }
@@ -715,6 +749,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                                               "train_records_sent",
                                               (json_int_t) accept.train_records,
                                               "planned_epsilon", self->plan.epsilon));
+    site_metrics_accepted (self->metrics, false);
     zsys_info ("site %s: accepted study %s (%s): %zu training rows, %zu test rows, noise "
                "multiplier %.4f, planned epsilon %.4f", self->cfg->name, id, study->name,
                self->data->train->n, self->data->test? self->data->test->n: 0,
@@ -899,6 +934,7 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     self->last_update_len = len;
     memcpy (self->last_sig, sig, PROTO_SIG_LEN);
     self->last_kind = (int) rs->kind;
+    site_metrics_contributed (self->metrics, proto_kind_name (rs->kind));
     self->last_round = msg->round_id;
     self->done [rs->kind]++;
     uint64_t done [SITE_STATE_KINDS] = { 0 };
@@ -933,6 +969,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
               && memcmp (digest, self->decrypted_digest, PROTO_DIGEST_LEN) == 0;
     if (!self->study || strcmp (msg->study_id, self->study_id)
     ||  msg->round_id != self->last_round || (self->decrypted_round == msg->round_id && !again)) {
+        site_metrics_decryption (self->metrics, SITE_DECRYPT_REFUSED);
         s_error_to (self, msg->study_id, msg->round_id, "decrypt: only the aggregate of the "
                     "current round this site contributed to is decrypted, once");
         return;
@@ -950,6 +987,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     //  The reason is copied out of the error slot when it is set: the
     //  clean-up below may fail in turn and overwrite the slot.
     char why [UTIL_ERROR_MAX] = "";
+    site_decrypt_t result = SITE_DECRYPT_ERROR;
     ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
     if (he_vector_deserialize (&cts, &n, self->pk, agg.data, agg.len, self->expected_cts)) {
         s_reason (self, why, sizeof why, "");
@@ -960,6 +998,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
                                self->expected_cts };
     if (site_verify_request (self->peers, self->pk, msg->decrypt_request, &ctx,
                              (const mpz_t *) cts, n, (uint64_t) time (NULL))) {
+        result = SITE_DECRYPT_REFUSED;
         s_reason (self, why, sizeof why, "");
         s_audit (self, "decrypt.refused", json_pack ("{s:s, s:I, s:s}", "study", self->study_id,
                                                      "round", (json_int_t) msg->round_id,
@@ -995,6 +1034,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         out.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
         out.partial = &pd;
         s_send (self, self->study_id, msg->round_id, &out);
+        result = SITE_DECRYPT_ANSWERED;
         s_audit (self, "round.partial_decryption", json_pack ("{s:s, s:I, s:i, s:I}",
                                                         "study", self->study_id,
                                                         "round", (json_int_t) msg->round_id,
@@ -1003,6 +1043,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
                                                         "ciphertexts", (json_int_t) n));
     }
 done:
+    site_metrics_decryption (self->metrics, result);
     he_nonce_destroy (&nonce);
     if (parts) {
         for (size_t i = 0; i < n; i++)

@@ -19,6 +19,13 @@
                         (RFC 6238), otpauth:// URIs
         util/sqlite.h   a durable SQLite open: WAL, synchronous = FULL,
                         a busy timeout (util_sqlite_open, util_sqlite_exec)
+        util/metrics.h  counters, gauges and histograms in the Prometheus
+                        text format (util_metrics_counter, util_metric_add,
+                        util_metrics_render)
+        util/metrics_server.h   the metrics listener over HTTP
+                        (libmicrohttpd), loopback unless allowed
+        util/log.h      structured logs: czmq's log lines as JSON objects
+                        (util_log_config, util_log_json)
 
     util/ includes no other room of Cohort. Every function that can fail
     returns -1 (or NULL) and leaves the reason in the error slot
@@ -33,6 +40,9 @@
 #include "util/config.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/log.h"
+#include "util/metrics.h"
+#include "util/metrics_server.h"
 #include "util/sqlite.h"
 #include "util/totp.h"
 

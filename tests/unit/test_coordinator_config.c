@@ -57,14 +57,21 @@ test_good (void **state)
     assert_int_equal (cfg->max_levels, 40);
     assert_string_equal (cfg->admin_key, "/tmp/keys/admin.pub");
     assert_null (cfg->revocations);
+    //  Observability's defaults: no metrics listener, text logs.
+    assert_null (cfg->metrics);
+    assert_false (cfg->metrics_allow_remote);
+    assert_int_equal (cfg->log_format, UTIL_LOG_TEXT);
     coord_config_destroy (&cfg);
     assert_null (cfg);
     char text [2048];
     support_text_replace (text, sizeof text, s_good, "    round_timeout_ms = 5000\n",
                           "    round_timeout_ms = 5000\n    dictionary = dict.csv\n"
                           "    allow_privacy_off = true\n    min_cell = 0\n    max_levels = 256\n"
-                          "    revocations = revocations.note\n");
+                          "    revocations = revocations.note\n"
+                          "    metrics = [::1]:9464\n    log_format = json\n");
     assert_non_null (cfg = s_load (text));
+    assert_string_equal (cfg->metrics, "[::1]:9464");
+    assert_int_equal (cfg->log_format, UTIL_LOG_JSON);
     assert_string_equal (cfg->revocations, "/tmp/revocations.note");
     assert_string_equal (cfg->dictionary, "/tmp/dict.csv");
     assert_true (cfg->allow_privacy_off);
@@ -108,6 +115,15 @@ test_bad (void **state)
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    allow_privacy_off = yes",
            "coordinator/allow_privacy_off: 'yes' is neither");
     s_bad ("    name = demo\n", "    name = \"demo\n", "not valid ZPL");
+    //  The metrics listener: loopback unless allowed; the log format.
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    metrics = 0.0.0.0:9464",
+           "coordinator/metrics: '0.0.0.0' is not a loopback address");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    metrics = 127.0.0.1",
+           "coordinator/metrics: '127.0.0.1' is not ADDRESS:PORT");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    metrics_allow_remote = 1",
+           "coordinator/metrics_allow_remote: '1' is neither");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    log_format = xml",
+           "coordinator/log_format: 'xml' is neither 'text' nor 'json'");
     assert_null (coord_config_load ("/nonexistent/coordinator.cfg"));
     assert_non_null (strstr (util_last_error (), "cannot read"));
 }

@@ -112,8 +112,21 @@ test_good (void **state)
     assert_null (site_config_dataset (cfg, "other"));
     assert_null (cfg->audit);
     assert_null (cfg->audit_origin);
+    //  Observability's defaults: no metrics listener, text logs.
+    assert_null (cfg->metrics);
+    assert_int_equal (cfg->log_format, UTIL_LOG_TEXT);
     site_config_destroy (&cfg);
     assert_null (cfg);
+    site_config_destroy (&cfg);
+    //  Set: a remote address needs its consent.
+    char text [4096];
+    support_text_replace (text, sizeof text, s_good, "    ledger = a.ledger.db\n",
+                          "    ledger = a.ledger.db\n    metrics = 10.0.0.5:9464\n"
+                          "    metrics_allow_remote = true\n    log_format = json\n");
+    assert_non_null (cfg = s_load (text));
+    assert_string_equal (cfg->metrics, "10.0.0.5:9464");
+    assert_true (cfg->metrics_allow_remote);
+    assert_int_equal (cfg->log_format, UTIL_LOG_JSON);
     site_config_destroy (&cfg);
 }
 
@@ -130,6 +143,10 @@ static void
 test_bad (void **state)
 {
     (void) state;
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.ledger.db\n    metrics = 10.0.0.5:9464\n",
+           "site/metrics: '10.0.0.5' is not a loopback address");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.ledger.db\n    log_format = JSON\n",
+           "site/log_format: 'JSON' is neither 'text' nor 'json'");
     s_bad ("index = 2", "index = 0", "index");
     s_bad ("index = 2", "index = 65", "index");
     s_bad ("index = 2", "index = 1.5", "whole number");

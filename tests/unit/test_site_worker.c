@@ -746,7 +746,25 @@ test_round_refused (void **state)
     mpz_t *cts;
     size_t n = s_contribute (&cts, "replay", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
     he_vector_free (&cts, n);
+    //  The same round asked again (a coordinator that restarted runs its
+    //  round in flight again): the same update, and no second charge.
+    double spent, spent_again;
+    long charges, charges_again;
+    s_ledger ("flow", &spent, &charges);
+    uint8_t *first = malloc (s_fed.own_len);
+    size_t first_len = s_fed.own_len;
+    memcpy (first, s_fed.own, first_len);
     answer = s_round ("replay", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_UPDATE);
+    assert_int_equal (answer->update->ciphertexts.len, first_len);
+    assert_memory_equal (answer->update->ciphertexts.data, first, first_len);
+    proto_free (&answer);
+    free (first);
+    s_ledger ("flow", &spent_again, &charges_again);
+    assert_int_equal (charges_again, charges);
+    assert_true (spent_again == spent);
+    //  Round 1 as another kind is not that round.
+    answer = s_round ("replay", 1, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &plan);
     s_expect_error (&answer, "round: round 1 already passed (last 1)");
     //  The plan has one statistics round.
     answer = s_round ("replay", 2, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
@@ -829,8 +847,19 @@ test_decrypt_once (void **state)
     //  Its own round: a proven partial decryption.
     answer = s_decrypt ("once", 1, (const mpz_t *) cts, n);
     s_expect_partial (&answer, &parts, "once", 1, cts, n);
+    //  Once: the same aggregate again (a coordinator that restarted) gets
+    //  the same partials; any other aggregate of the round is refused.
+    mpz_t *again = NULL;
+    answer = s_decrypt ("once", 1, (const mpz_t *) cts, n);
+    s_expect_partial (&answer, &again, "once", 1, cts, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal (mpz_cmp (again [i], parts [i]), 0);
+    he_vector_free (&again, n);
     he_vector_free (&parts, n);
-    //  Once.
+    mpz_t one;
+    mpz_init_set_ui (one, 1);
+    he_add_plain (cts [0], s_fed.pk, cts [0], one);
+    mpz_clear (one);
     answer = s_decrypt ("once", 1, (const mpz_t *) cts, n);
     s_expect_error (&answer, S_REFUSED);
     he_vector_free (&cts, n);
