@@ -1,6 +1,7 @@
 /*  cli/cmd_site.c - `cohort site --config site.cfg`: runs a site worker
-    until SIGINT or SIGTERM; `cohort site check`: the site's datasets
-    against the consortium's data dictionary (site/check.h). */
+    until SIGINT or SIGTERM (draining the round in flight), re-reading
+    site.cfg on SIGHUP; `cohort site check`: the site's doctor
+    (site/check.h). */
 #include "cli.h"
 #include "util/error.h"
 #include "cmd.h"
@@ -8,6 +9,7 @@
 #include "site/worker.h"
 
 #include <czmq.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +20,10 @@ static const char s_usage [] =
     "noised, encrypted updates and partial decryptions of round aggregates.\n"
     "With an ingest section in site.cfg it also serves gateways: sealed vital-sign\n"
     "records over CURVE, acknowledged once durable (docs/ingest.md).\n"
-    "Stops on SIGINT or SIGTERM.\n"
+    "SIGHUP re-reads site.cfg (the budget, datasets and policy keys; a file that\n"
+    "does not load, or changes what needs a restart, is not applied: the log says\n"
+    "why). SIGINT or SIGTERM stops it: the round in flight is finished (its\n"
+    "decryption answered, up to 3 s) or abandoned, and the exit status is 0.\n"
     "  --config FILE   site.cfg (ZPL; see docs/protocol.md)\n"
     "\n"
     "`cohort site check --help`: check the datasets against the data dictionary.\n";
@@ -56,6 +61,16 @@ s_check (int argc, char **argv)
     return found? CLI_FAIL: CLI_OK;
 }
 
+//  Set by SIGHUP, cleared by the worker when it has re-read its config.
+static volatile sig_atomic_t s_reload;
+
+static void
+s_on_hup (int sig)
+{
+    (void) sig;
+    s_reload = 1;
+}
+
 int
 cli_cmd_site (int argc, char **argv)
 {
@@ -70,7 +85,12 @@ cli_cmd_site (int argc, char **argv)
         cli_error ("%s", util_last_error ());
         return CLI_FAIL;
     }
-    rc = site_worker_run (worker, NULL);
+    //  No SA_RESTART: the poll returns at once, and the worker reloads.
+    struct sigaction hup = { .sa_handler = s_on_hup };
+    sigemptyset (&hup.sa_mask);
+    sigaction (SIGHUP, &hup, NULL);
+    rc = site_worker_run (worker, NULL, &s_reload);
+    signal (SIGHUP, SIG_DFL);
     site_worker_destroy (&worker);
     return rc? CLI_FAIL: CLI_OK;
 }
