@@ -187,6 +187,40 @@ s_signals (e2e_t *c)
     return 0;
 }
 
+static int
+s_doctor (e2e_t *c)
+{
+    if (e2e_start_all (c))
+        return -1;
+    char out [32768];
+    //  A site as set up: every line ok (or warn), exit 0, the handshake made.
+    int rc = s_cohort (c, out, sizeof out, "site check --config sites/site-a.cfg");
+    CHECK (rc == 0, "site check exit %d:\n%s", rc, out);
+    CHECK (strstr (out, "ok   coordinator tcp://127.0.0.1:"), "no handshake line:\n%s", out);
+    CHECK (strstr (out, "CURVE handshake with this site's certificate succeeded"), "%s", out);
+    CHECK (strstr (out, "ok   key share: index 1 of 3 (any 2 decrypt)"), "%s", out);
+    CHECK (strstr (out, " clock: 20"), "%s", out);
+    CHECK (!strstr (out, "FAIL"), "%s", out);
+    //  A key share group and others can read: FAIL naming it.
+    char share [300];
+    snprintf (share, sizeof share, "%s", e2e_path (c, "keys/share-1.key"));
+    CHECK (chmod (share, 0644) == 0, "chmod");
+    rc = s_cohort (c, out, sizeof out, "site check --config sites/site-a.cfg");
+    CHECK (chmod (share, 0600) == 0, "chmod");
+    CHECK (rc == 1, "exit %d with a readable share", rc);
+    CHECK (strstr (out, "FAIL key share ") && strstr (out, "share-1.key: mode 0644: group or "
+           "others can read it"), "%s", out);
+    //  The coordinator stopped: FAIL, within the timeout.
+    CHECK (sim_fed_kill (c->fed, SIM_FED_COORDINATOR, false) == 0, "coordinator did not stop");
+    int64_t t0 = zclock_mono ();
+    rc = s_cohort (c, out, sizeof out, "site check --config sites/site-a.cfg --timeout-ms 1500");
+    int64_t ms = zclock_mono () - t0;
+    CHECK (rc == 1, "exit %d without a coordinator", rc);
+    CHECK (strstr (out, "FAIL coordinator: no handshake with tcp://127.0.0.1:"), "%s", out);
+    CHECK (ms < 5000, "the check took %lld ms", (long long) ms);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -203,6 +237,7 @@ main (int argc, char **argv)
         int (*run) (e2e_t *);
     } scenarios [] = {
         { "signals", s_signals },
+        { "doctor", s_doctor },
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {
         if (strcmp (scenario, scenarios [i].name))
