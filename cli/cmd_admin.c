@@ -1,5 +1,6 @@
 /*  cli/cmd_admin.c - `cohort admin grant | revoke | list`: the consortium
-    admin's role certificates and revocation list (sim/admin.h). */
+    admin's role certificates and revocation list (sim/admin.h); `cohort
+    admin backup`: an online copy of one of our SQLite files (util/sqlite.h). */
 #include "cli.h"
 #include "cmd.h"
 #include "proto/curve.h"
@@ -7,6 +8,7 @@
 #include "proto/rolecert.h"
 #include "sim/admin.h"
 #include "util/error.h"
+#include "util/sqlite.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -54,6 +56,20 @@ static const char s_list_usage [] =
     "  --list FILE         the revocation list (revocations.note)\n"
     "  --certs DIR         where the certificates are (default: certs beside --list,\n"
     "                      else ./certs)\n";
+
+static const char s_backup_usage [] =
+    "usage: cohort admin backup --db FILE --out FILE\n"
+    "\n"
+    "Copies one of Cohort's SQLite files (a site's ledger, ingest store or audit log,\n"
+    "the coordinator's journal, a TOTP store) while it is in use: SQLite's online\n"
+    "backup, one consistent snapshot, taken without stopping the service. The copy is\n"
+    "written to a temporary file beside --out, checked (PRAGMA integrity_check),\n"
+    "synced and then put in place, mode 0600: it holds what the original holds (key\n"
+    "material of the ingest store included), so keep it as carefully. An existing\n"
+    "--out is never replaced (docs/deploy.md, \"Backups\").\n"
+    "\n"
+    "  --db FILE           the database to copy (opened read-only, never created)\n"
+    "  --out FILE          the copy to write (must not exist)\n";
 
 //  The certificates folder: --certs, else certs beside `list`.
 static void
@@ -218,6 +234,25 @@ s_list (int argc, char **argv)
     return CLI_OK;
 }
 
+static int
+s_backup (int argc, char **argv)
+{
+    const char *db = NULL, *out = NULL;
+    const cli_opt_t table [] = { CLI_STRING ("db", &db), CLI_STRING ("out", &out), CLI_END };
+    int rc = cli_parse (argc, argv, table, s_backup_usage);
+    if (rc != CLI_OK)
+        return rc < 0? CLI_OK: rc;
+    if (cli_need ("admin backup", "--db", db) || cli_need ("admin backup", "--out", out))
+        return CLI_USAGE;
+    long pages = 0;
+    if (util_sqlite_backup (db, out, &pages)) {
+        cli_error ("admin backup: %s", util_last_error ());
+        return CLI_FAIL;
+    }
+    printf ("backed up %s to %s: %ld pages, integrity ok, mode 0600\n", db, out, pages);
+    return CLI_OK;
+}
+
 int
 cli_cmd_admin (int argc, char **argv)
 {
@@ -225,6 +260,8 @@ cli_cmd_admin (int argc, char **argv)
         { "grant", "issue a role certificate (site, analyst, observer, admin)", s_grant },
         { "revoke", "add a certificate to the revocation list", s_revoke },
         { "list", "the certificates and the revocation list", s_list },
+        { "backup", "an online copy of a ledger, store, audit log or journal (SQLite)",
+          s_backup },
         { "totp-enrol", "enrol an analyst or admin for TOTP (otpauth:// URI, QR code)",
           cli_cmd_admin_totp_enrol },
         { NULL, NULL, NULL }

@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "he/paillier.h"
 #include "he/threshold.h"
+#include "sim/bundle.h"
 #include "sim/consortium.h"
 #include "util/error.h"
 
@@ -33,7 +34,7 @@ static const char s_threshold_usage [] =
 static const char s_consortium_usage [] =
     "usage: cohort keygen consortium --sites a,b,c --threshold T [--bits B] --out DIR\n"
     "                                 [--name NAME] [--endpoint tcp://HOST:PORT]\n"
-    "                                 [--dictionary FILE] [--force]\n"
+    "                                 [--dictionary FILE] [--bin PATH] [--force]\n"
     "\n"
     "Creates a consortium: a t-of-N threshold Paillier key, CURVE certificates for the\n"
     "coordinator, each site, one analyst and one observer, the consortium admin's key\n"
@@ -54,6 +55,10 @@ static const char s_consortium_usage [] =
     "  certs/<x>.role                 each identity's role certificate (site with its\n"
     "                                 name and share index, analyst, observer)\n"
     "  revocations.note               the revocation list (empty; cohort admin revoke)\n"
+    "  bundles/<site>/                what each site's operator installs: etc/ (site.cfg\n"
+    "                                 for /etc/cohort/<site>, its certificates and keys,\n"
+    "                                 secrets 0600), cohort-site-<site>.service (a\n"
+    "                                 hardened systemd unit) and README.md (docs/deploy.md)\n"
     "\n"
     "  --sites LIST        site names, comma-separated (letters, digits, '-', '_');\n"
     "                      their order gives the share indexes 1..N\n"
@@ -151,7 +156,7 @@ s_consortium (int argc, char **argv)
         { "bits", CLI_OPT_UINT, &bits, HE_BITS_MIN, 4096, NULL, NULL },
         CLI_STRING ("out", &c.out), CLI_STRING ("name", &c.name),
         CLI_STRING ("endpoint", &c.endpoint), CLI_FLAG ("force", &c.force),
-        CLI_STRING ("dictionary", &c.dictionary_path),
+        CLI_STRING ("dictionary", &c.dictionary_path), CLI_STRING ("bin", &c.bin),
         CLI_FLAG ("insecure-test-key", &insecure),
         CLI_END
     };
@@ -191,6 +196,13 @@ s_consortium (int argc, char **argv)
     c.threshold = threshold;
     c.bits = bits;
     c.dictionary = true;
+    c.bundles = true;
+    if (rc == CLI_OK && sim_bundle_check (&c)) {
+        //  A bad --bin is the command line's; existing files are not.
+        bool usage = util_last_code () != UTIL_EREFUSED;
+        cli_error ("%s%s", usage? "keygen consortium: ": "", util_last_error ());
+        rc = usage? CLI_USAGE: CLI_FAIL;
+    }
     if (rc == CLI_OK) {
         fprintf (stderr, "keygen: dealing a %u-of-%zu threshold key, %u bits "
                  "(safe primes: this can take a minute)...\n", c.threshold, c.n_sites, c.bits);
@@ -202,7 +214,8 @@ s_consortium (int argc, char **argv)
     if (rc == CLI_OK)
         printf ("wrote the consortium into %s: coordinator.cfg, analyst.cfg, observer.cfg, %zu "
                 "site configs in sites/, study-example.cfg, dictionary.csv, revocations.note, "
-                "certs/ (CURVE and role certificates) and keys/ (keep keys/admin.key offline)\n",
+                "certs/ (CURVE and role certificates), keys/ (keep keys/admin.key offline) and "
+                "a bundle per site in bundles/ (give each site its own, and only its own)\n",
                 c.out, c.n_sites);
     sim_consortium_free_sites (&c.sites);
     return rc;

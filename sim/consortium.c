@@ -2,6 +2,7 @@
     CURVE certificates (czmq zcert), allowlist and ZPL configs. */
 #include "consortium.h"
 #include "admin.h"
+#include "bundle.h"
 #include "he/keyfile.h"
 #include "models/dictionary.h"
 #include "proto/curve.h"
@@ -33,6 +34,7 @@ sim_consortium_defaults (sim_consortium_t *c)
     c->budget_epsilon = 4;
     c->budget_delta = 1e-5;
     c->round_timeout_ms = 30000;
+    c->bin = SIM_BUNDLE_BIN;
 }
 
 int
@@ -432,42 +434,86 @@ s_observer_cfg (FILE *f, const void *arg)
     return rc? -1: 0;
 }
 
+//  Where a site's config points: the consortium's own layout (relative to
+//  sites/) or an installed bundle's (sim/bundle.h). Each path is written
+//  as given.
+static void
+s_site_paths_consortium (sim_site_paths_t *p, const sim_consortium_t *c, size_t site)
+{
+    const char *name = c->sites [site];
+    memset (p, 0, sizeof *p);
+    snprintf (p->coordinator_cert, sizeof p->coordinator_cert, "../certs/coordinator.pub");
+    snprintf (p->cert, sizeof p->cert, "../certs/%s.secret", name);
+    snprintf (p->role_cert, sizeof p->role_cert, "../certs/%s.role", name);
+    snprintf (p->sign_key, sizeof p->sign_key, "../keys/%s.sign", name);
+    snprintf (p->admin_key, sizeof p->admin_key, "../keys/admin.pub");
+    snprintf (p->revocations, sizeof p->revocations, "../revocations.note");
+    snprintf (p->share, sizeof p->share, "../keys/share-%zu.key", site + 1);
+    snprintf (p->public_key, sizeof p->public_key, "../keys/paillier.pub");
+    snprintf (p->ledger, sizeof p->ledger, "%s.ledger.db", name);
+    snprintf (p->dictionary, sizeof p->dictionary, "../dictionary.csv");
+    snprintf (p->data_dir, sizeof p->data_dir, "../data/%s", name);
+    p->data_prefixed = true;
+}
+
+typedef struct {
+    const sim_consortium_t *c;
+    size_t site;
+    const sim_site_paths_t *paths;
+} s_site_t;
+
+//  A dataset's file: <data_dir>-<tail>.csv in the consortium's layout
+//  (../data/<site>-<dataset>.csv), <data_dir>/<tail>.csv in a bundle's.
+static void
+s_data_path (char *out, size_t size, const sim_site_paths_t *p, const char *tail)
+{
+    if (p->data_prefixed)
+        snprintf (out, size, "%s%s%s.csv", p->data_dir, *tail? "-": "", tail);
+    else
+        snprintf (out, size, "%s/%s.csv", p->data_dir, tail);
+}
+
 static int
 s_site_cfg (FILE *f, const void *arg)
 {
-    const sim_consortium_t *c = ((const s_which_t *) arg)->c;
-    size_t site = ((const s_which_t *) arg)->site;
-    const char *name = c->sites [site];
+    const s_site_t *w = arg;
+    const sim_consortium_t *c = w->c;
+    const sim_site_paths_t *p = w->paths;
+    const char *name = c->sites [w->site];
     char path [S_PATH_MAX];
-    fprintf (f, "#   Site worker %s (cohort site --config sites/%s.cfg). Copy this file with\n"
-                "#   its certificate, its key share and the public keys to the site's host.\n"
-                "#   Paths are relative to this file's directory.\n"
-                "site\n", name, name);
+    if (p->data_prefixed)
+        fprintf (f, "#   Site worker %s (cohort site --config sites/%s.cfg). Copy this file with\n"
+                    "#   its certificate, its key share and the public keys to the site's host.\n"
+                    "#   Paths are relative to this file's directory.\n", name, name);
+    else
+        fprintf (f, "#   Site worker %s, as installed from its bundle (README.md beside it):\n"
+                    "#   cohort site --config %s. Configuration and keys are read\n"
+                    "#   from its folder, the ledger and audit log written in its state\n"
+                    "#   directory; edit the dataset block to name this site's data.\n",
+                 name, p->self);
+    fputs ("site\n", f);
     int rc = s_kv (f, 4, "name", name, "how the consortium knows this site")
-          || s_kvf (f, 4, "index", "its threshold share index (1..parties)", "%zu", site + 1)
+          || s_kvf (f, 4, "index", "its threshold share index (1..parties)", "%zu", w->site + 1)
           || s_kv (f, 4, "coordinator", c->endpoint, "DEALER connects out to it")
-          || s_kv (f, 4, "coordinator_cert", "../certs/coordinator.pub",
-                   "coordinator's public cert");
-    if (rc)
-        return -1;
-    snprintf (path, sizeof path, "../certs/%s.secret", name);
-    rc = s_kv (f, 4, "cert", path, "this site's CURVE certificate (secret)");
-    snprintf (path, sizeof path, "../certs/%s.role", name);
-    rc = rc || s_kv (f, 4, "role_cert", path, "its role certificate (site, name, index)");
-    snprintf (path, sizeof path, "../keys/%s.sign", name);
-    rc = rc || s_kv (f, 4, "sign_key", path, "its Ed25519 signing key (keep 0600)")
-            || s_kv (f, 4, "admin_key", "../keys/admin.pub", "consortium admin: signs role certificates")
-            || s_kv (f, 4, "revocations", "../revocations.note",
-                     "revoked certificates (signed by the admin), read at each offer");
-    snprintf (path, sizeof path, "../keys/share-%zu.key", site + 1);
-    rc = rc || s_kv (f, 4, "share", path, "this site's key share (keep 0600)")
-            || s_kv (f, 4, "public_key", "../keys/paillier.pub", "threshold Paillier public key");
-    snprintf (path, sizeof path, "%s.ledger.db", name);
-    rc = rc || s_kv (f, 4, "ledger", path, "privacy budget ledger (SQLite)")
-            || s_kv (f, 4, "allow_privacy_off", c->allow_privacy_off? "true": "false",
+          || s_kv (f, 4, "coordinator_cert", p->coordinator_cert, "coordinator's public cert")
+          || s_kv (f, 4, "cert", p->cert, "this site's CURVE certificate (secret)")
+          || s_kv (f, 4, "role_cert", p->role_cert, "its role certificate (site, name, index)")
+          || s_kv (f, 4, "sign_key", p->sign_key, "its Ed25519 signing key (keep 0600)")
+          || s_kv (f, 4, "admin_key", p->admin_key, "consortium admin: signs role certificates")
+          || s_kv (f, 4, "revocations", p->revocations,
+                   "revoked certificates (signed by the admin), read at each offer")
+          || s_kv (f, 4, "share", p->share, "this site's key share (keep 0600)")
+          || s_kv (f, 4, "public_key", p->public_key, "threshold Paillier public key")
+          || s_kv (f, 4, "ledger", p->ledger, "privacy budget ledger (SQLite)");
+    if (!rc && *p->audit) {
+        snprintf (path, sizeof path, "%s/%s", c->name, name);
+        rc = s_kv (f, 4, "audit", p->audit, "this site's audit log (SQLite)")
+          || s_kv (f, 4, "audit_origin", path, "the log's name, made with it");
+    }
+    rc = rc || s_kv (f, 4, "allow_privacy_off", c->allow_privacy_off? "true": "false",
                      "accept development studies without privacy");
     if (!rc && c->dictionary)
-        rc = s_kv (f, 4, "dictionary", "../dictionary.csv",
+        rc = s_kv (f, 4, "dictionary", p->dictionary,
                    "the consortium's data dictionary (cohort site check)");
     if (rc)
         return -1;
@@ -481,10 +527,13 @@ s_site_cfg (FILE *f, const void *arg)
     fputs ("    #   A dataset this site offers (repeat the block for more).\n"
            "    dataset\n", f);
     rc = s_kv (f, 8, "name", c->dataset, "studies refer to datasets by name");
-    snprintf (path, sizeof path, "../data/%s.csv", name);
+    s_data_path (path, sizeof path, p, p->data_prefixed? "": c->dataset);
     rc = rc || s_kv (f, 8, "path", path, "CSV with a header line");
     if (c->test_files) {
-        snprintf (path, sizeof path, "../data/%s-test.csv", name);
+        char tail [SIM_SITE_NAME_MAX + 16];
+        snprintf (tail, sizeof tail, "%s%s", p->data_prefixed? "": c->dataset,
+                  p->data_prefixed? "test": "-test");
+        s_data_path (path, sizeof path, p, tail);
         rc = rc || s_kv (f, 8, "test_path", path, "held-out rows for evaluation")
                 || s_kv (f, 8, "test_fraction", "0", "no fraction of path held out");
     }
@@ -493,12 +542,24 @@ s_site_cfg (FILE *f, const void *arg)
                          "hold out this fraction of path for evaluation (seeded)");
     for (size_t d = 0; d < c->n_extra && !rc; d++) {
         fputs ("    dataset\n", f);
-        snprintf (path, sizeof path, "../data/%s-%s.csv", name, c->extra_datasets [d]);
+        s_data_path (path, sizeof path, p, c->extra_datasets [d]);
         rc = s_kv (f, 8, "name", c->extra_datasets [d], NULL)
           || s_kv (f, 8, "path", path, NULL)
           || s_kv (f, 8, "test_fraction", "0.3", NULL);
     }
     return rc? -1: 0;
+}
+
+char *
+sim_consortium_site_cfg (const sim_consortium_t *c, size_t site, const sim_site_paths_t *paths)
+{
+    sim_site_paths_t own;
+    if (!paths) {
+        s_site_paths_consortium (&own, c, site);
+        paths = &own;
+    }
+    s_site_t w = { c, site, paths };
+    return s_text (s_site_cfg, &w);
 }
 
 static int
@@ -663,6 +724,8 @@ sim_consortium_write (const sim_consortium_t *c)
     ||  s_mkdir (c->out, "certs/allowed", 0755) || s_mkdir (c->out, "keys", 0700)
     ||  s_mkdir (c->out, "sites", 0755))
         return -1;
+    if (c->bundles && sim_bundle_check (c))
+        return -1;
     if (!c->force && s_check_free (c))
         return -1;
     //  The dictionary is read and checked before the slow key generation.
@@ -700,13 +763,15 @@ sim_consortium_write (const sim_consortium_t *c)
                         c->force);
     for (size_t i = 0; i < c->n_sites && rc == 0; i++) {
         snprintf (name, sizeof name, "sites/%s.cfg", c->sites [i]);
-        s_which_t one = { c, i };
-        rc = s_write (c->out, name, s_text (s_site_cfg, &one), 0644, c->force);
+        rc = s_write (c->out, name, sim_consortium_site_cfg (c, i, NULL), 0644, c->force);
     }
     if (rc == 0 && dictionary) {
         rc = s_write (c->out, "dictionary.csv", dictionary, 0644, c->force);
         dictionary = NULL;          //  s_write consumed it
     }
     free (dictionary);
+    //  Last: a bundle copies the files written above.
+    for (size_t i = 0; i < c->n_sites && rc == 0 && c->bundles; i++)
+        rc = sim_bundle_write (c, i);
     return rc? -1: 0;
 }

@@ -9,6 +9,10 @@
         sim_consortium_t            what a consortium is made of (defaults:
                                     sim_consortium_defaults)
         sim_consortium_write        keys, certificates and configs into a folder
+                                    (and with `bundles`, a site bundle each:
+                                    sim/bundle.h)
+        sim_site_paths_t            where a site.cfg points
+        sim_consortium_site_cfg     a site's site.cfg text
         sim_consortium_parse_sites  "a,b,c" into checked site names
         sim_consortium_check_site   is a site name safe?
         sim_consortium_free_sites   frees a parsed site list
@@ -56,11 +60,30 @@ typedef struct {
     const char *dictionary_path;    //  with dictionary: this file, copied as it is
                                     //  once models/dictionary.h accepts it; NULL:
                                     //  model_dict_example ()
+    bool bundles;                   //  write bundles/<site>/ (sim/bundle.h)
+    const char *bin;                //  the bundles' units run this binary
+                                    //  (absolute; default SIM_BUNDLE_BIN)
 } sim_consortium_t;
+
+//  The binary a bundle's systemd unit runs unless told otherwise.
+#define SIM_BUNDLE_BIN "/usr/local/bin/cohort"
+
+/*  Where a site.cfg points (each path written as it is). data_dir is the
+    folder of the dataset files: with data_prefixed, a file is
+    <data_dir>-<dataset>.csv (the consortium's ../data/<site>.csv), else
+    <data_dir>/<dataset>.csv. audit empty: no audit key. self: the
+    config's own installed path (a bundle's comment). */
+typedef struct {
+    char coordinator_cert [512], cert [512], role_cert [512], sign_key [512], admin_key [512];
+    char revocations [512], share [512], public_key [512], ledger [512], audit [512];
+    char dictionary [512], data_dir [512], self [512];
+    bool data_prefixed;
+} sim_site_paths_t;
 
 /*  Fills `c` with the defaults (name demo-consortium, endpoint
     tcp://127.0.0.1:7600, dataset breast_cancer, budget (4, 1e-5),
-    threshold 2, 2048 bits, round timeout 30000 ms, no dictionary). */
+    threshold 2, 2048 bits, round timeout 30000 ms, no dictionary, no
+    bundles, bin SIM_BUNDLE_BIN). */
 void sim_consortium_defaults (sim_consortium_t *c);
 
 /*  Checks that `name` is a safe site name: 1..SIM_SITE_NAME_MAX characters
@@ -89,6 +112,12 @@ int sim_keys_write (const char *dir, const char *prefix, unsigned sites, unsigne
     dictionary file that cannot be read or is not a dictionary is refused
     before the key generation too, with its reason. */
 int sim_consortium_write (const sim_consortium_t *c);
+
+/*  The site.cfg of site number `site` (0-based) of `c` as a new string
+    (caller frees), its paths from `paths`, or with NULL the consortium's
+    own layout (relative to DIR/sites/). NULL on error. */
+char *sim_consortium_site_cfg (const sim_consortium_t *c, size_t site,
+                               const sim_site_paths_t *paths);
 
 /*  A study definition (study.cfg). Strings may be NULL or "" for the
     optional keys (features, categorical, hidden). */

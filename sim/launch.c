@@ -370,6 +370,38 @@ sim_fed_running (sim_fed_t *self, size_t which)
 }
 
 int
+sim_fed_signal (sim_fed_t *self, size_t which, int sig)
+{
+    pid_t *pid = s_pid (self, which);
+    if (!pid || *pid <= 0 || kill (*pid, sig))
+        return util_error (UTIL_EINPUT, "no such process to signal");
+    return 0;
+}
+
+int
+sim_fed_terminate (sim_fed_t *self, size_t which, double wait_s, int *code)
+{
+    pid_t *pid = s_pid (self, which);
+    if (!pid || *pid <= 0)
+        return util_error (UTIL_EINPUT, "no such process to stop");
+    kill (*pid, SIGTERM);
+    double until = s_now () + wait_s;
+    while (s_now () <= until) {
+        int status = 0;
+        pid_t r = waitpid (*pid, &status, WNOHANG);
+        if (r == *pid) {
+            *pid = -1;
+            *code = WIFEXITED (status)? WEXITSTATUS (status)
+                  : 128 + (WIFSIGNALED (status)? WTERMSIG (status): 0);
+            return 0;
+        }
+        s_sleep_ms (10);
+    }
+    s_stop (pid, SIGKILL, S_STOP_WAIT_S);
+    return util_error (UTIL_EFAIL, "did not stop within %.0f s of SIGTERM: killed", wait_s);
+}
+
+int
 sim_fed_kill (sim_fed_t *self, size_t which, bool hard)
 {
     pid_t *pid = s_pid (self, which);

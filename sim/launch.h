@@ -67,6 +67,16 @@ int sim_fed_start_site (sim_fed_t *self, size_t i);
     (reaping it, if it has exited). */
 bool sim_fed_running (sim_fed_t *self, size_t which);
 
+/*  Sends `sig` to the coordinator (SIM_FED_COORDINATOR) or site `which`
+    (a SIGHUP to reload, say). 0, or -1 when it is not running. */
+int sim_fed_signal (sim_fed_t *self, size_t which, int sig);
+
+/*  Sends SIGTERM and waits up to wait_s for the process to exit: 0 with
+    its exit status in *code (a death by signal is 128 + the signal), or
+    -1 when it did not exit in time (it is then killed) or is not
+    running. */
+int sim_fed_terminate (sim_fed_t *self, size_t which, double wait_s, int *code);
+
 /*  Sends SIGTERM (SIGKILL when `hard`) to the coordinator
     (SIM_FED_COORDINATOR) or site `which` and reaps it. Nothing happens for
     a process that is not running. Returns 0, or -1 (with the reason) if it

@@ -436,3 +436,64 @@ site_config_dataset (const site_config_t *self, const char *name)
             return &self->datasets [i];
     return NULL;
 }
+
+//  Two optional strings are the same.
+static bool
+s_same (const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp (a, b) == 0);
+}
+
+int
+site_config_reload (site_config_t *fresh, site_config_t *running, const char *path)
+{
+    //  What the worker opened at start: its identity, its keys, its
+    //  connections and its files.
+    struct { const char *key, *a, *b; } keys [] = {
+        { "name", fresh->name, running->name },
+        { "coordinator", fresh->coordinator, running->coordinator },
+        { "coordinator_cert", fresh->coordinator_cert, running->coordinator_cert },
+        { "cert", fresh->cert, running->cert },
+        { "share", fresh->share, running->share },
+        { "public_key", fresh->public_key, running->public_key },
+        { "ledger", fresh->ledger, running->ledger },
+        { "audit", fresh->audit, running->audit },
+        { "audit_origin", fresh->audit_origin, running->audit_origin },
+        { "role_cert", fresh->role_cert, running->role_cert },
+        { "role_cert (its contents)", fresh->role_cert_text, running->role_cert_text },
+        { "sign_key", fresh->sign_key, running->sign_key },
+        { "admin_key", fresh->admin_key, running->admin_key },
+        { "state", fresh->state, running->state },
+        { "metrics", fresh->metrics, running->metrics },
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++)
+        if (!s_same (keys [i].a, keys [i].b))
+            return util_error (UTIL_EREFUSED, "%s: site/%s changed: that needs a restart", path,
+                               keys [i].key);
+    if (fresh->index != running->index)
+        return util_error (UTIL_EREFUSED, "%s: site/index changed: that needs a restart", path);
+    if (fresh->study_max_age_s != running->study_max_age_s)
+        return util_error (UTIL_EREFUSED, "%s: site/study_max_age_s changed: that needs a restart "
+                           "(it sizes the replay window)", path);
+    const ingest_config_t *a = fresh->ingest, *b = running->ingest;
+    if ((a == NULL) != (b == NULL)
+    ||  (a && (!s_same (a->endpoint, b->endpoint) || !s_same (a->gateways, b->gateways)
+           ||  !s_same (a->store, b->store) || !s_same (a->storage_key, b->storage_key)
+           ||  !s_same (a->audit, b->audit) || !s_same (a->audit_origin, b->audit_origin)
+           ||  a->alert_rejects != b->alert_rejects || a->alert_window_s != b->alert_window_s)))
+        return util_error (UTIL_EREFUSED, "%s: site/ingest changed: that needs a restart", path);
+    //  The objects the worker lent out at start (the admin's key to its
+    //  peers' checks) stay the ones it lent: the fresh config takes them
+    //  over, equal as they are by the checks above.
+    site_config_t *old = running;
+    audit_verifier_t *admin = fresh->admin;
+    fresh->admin = old->admin;
+    old->admin = admin;
+    proto_rolecert_t *role = fresh->role;
+    fresh->role = old->role;
+    old->role = role;
+    ingest_config_t *ingest = fresh->ingest;
+    fresh->ingest = old->ingest;
+    old->ingest = ingest;
+    return 0;
+}

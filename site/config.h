@@ -92,6 +92,7 @@
         site_config_t           the whole file, checked
         site_config_load        reads and checks site.cfg
         site_config_dataset     the dataset registered under a name
+        site_config_reload      may a re-read config replace the running one?
         site_config_destroy     frees
 
     A config owns all its strings, its datasets' and its ingest section's
@@ -153,6 +154,19 @@ typedef struct {
 /*  Loads and checks the file. NULL with "path: key: reason". */
 site_config_t *site_config_load (const char *path);
 void site_config_destroy (site_config_t **self_p);
+
+/*  Checks that `fresh` (the file read again on SIGHUP) changes only what
+    a running worker can take on: the budget, the datasets, the policy keys
+    (allow_privacy_off, min_subset, dictionary, revocations,
+    ingest/open_research). Anything the worker opened or connected with at
+    start (name, index, coordinator, certificates and keys, ledger, audit,
+    study_max_age_s, the ingest section) must be unchanged. On success the
+    objects `running` lent out at start (the admin's verifier key, the role
+    certificate, the ingest section) move to `fresh` and `running` gets
+    fresh's equal copies, so `running` can be destroyed. Returns 0, or -1
+    with UTIL_EREFUSED and "path: site/<key> changed: that needs a
+    restart" (nothing moved). `running` is changed only on success. */
+int site_config_reload (site_config_t *fresh, site_config_t *running, const char *path);
 
 /*  The dataset registered under `name`, or NULL. */
 const site_dataset_t *site_config_dataset (const site_config_t *self, const char *name);

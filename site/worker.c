@@ -36,6 +36,7 @@ _Static_assert (SITE_STATE_KINDS >= PROTO_KINDS, "site/state.h counts every roun
 #define SITE_LEDGER_SCOPE "all-studies"
 
 struct _site_worker_t {
+    char *config_path;              //  read again by site_worker_reload
     site_config_t *cfg;
     he_pubkey_t *pk;
     he_share_t *share;
@@ -81,6 +82,7 @@ struct _site_worker_t {
     char actor [AUDIT_ACTOR_MAX];
     bool charged;                   //  the ledger changed: say so in a hello now
     site_metrics_t *metrics;        //  for the operator's Prometheus (metrics.h)
+    bool stopping;                  //  draining: no new study or round
 };
 
 site_worker_t *
@@ -89,6 +91,8 @@ site_worker_new (const char *config_path)
     site_worker_t *self = util_calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    if (!(self->config_path = util_strdup (config_path)))
+        goto fail;
     self->cfg = site_config_load (config_path);
     if (!self->cfg)
         goto fail;
@@ -219,6 +223,7 @@ site_worker_destroy (site_worker_t **self_p)
         he_share_destroy (&self->share);
         he_pubkey_destroy (&self->pk);
         site_config_destroy (&self->cfg);
+        free (self->config_path);
         free (self);
         *self_p = NULL;
     }
@@ -601,6 +606,12 @@ s_keep_offer (site_worker_t *self, const proto_msg_t *msg)
 static void
 s_on_offer (site_worker_t *self, const proto_msg_t *msg)
 {
+    if (self->stopping) {
+        //  The study in progress is left as it is: its round in flight
+        //  may still be decrypted before the worker stops.
+        s_decline (self, msg->study_id, SITE_DECLINED_INTERNAL, "the site is stopping");
+        return;
+    }
     if (self->study)
         zsys_info ("site %s: study %s replaced by a new offer", self->cfg->name, self->study_id);
     s_forget (self);
@@ -635,11 +646,11 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                   study->dataset);
     }
     else
-    if (study->privacy_off && !self->cfg->allow_privacy_off)
+    if ((class = SITE_DECLINED_PRIVACY_OFF, study->privacy_off && !self->cfg->allow_privacy_off))
         snprintf (reason, sizeof reason, "privacy: this site does not take part in studies "
                   "with privacy off (allow_privacy_off = false)");
     else
-    if (msg->offer->threshold != study->min_sites)
+    if ((class = SITE_DECLINED_QUORUM, msg->offer->threshold != study->min_sites))
         snprintf (reason, sizeof reason, "offer: quorum %u differs from the study's min_sites %u",
                   msg->offer->threshold, study->min_sites);
     else
@@ -825,6 +836,10 @@ s_resend (site_worker_t *self, const proto_msg_t *msg)
 static void
 s_on_round (site_worker_t *self, const proto_msg_t *msg)
 {
+    if (self->stopping) {
+        s_error_to (self, msg->study_id, msg->round_id, "round: the site is stopping");
+        return;
+    }
     if (s_resend (self, msg))
         return;
     if (s_check_round (self, msg)) {
@@ -1137,7 +1152,61 @@ s_rejoin (site_worker_t *self)
 }
 
 int
-site_worker_run (site_worker_t *self, volatile bool *stop)
+site_worker_reload (site_worker_t *self)
+{
+    site_config_t *fresh = site_config_load (self->config_path);
+    if (!fresh)
+        return -1;
+    int rc = -1;
+    //  The study or query in progress keeps its dataset.
+    const site_dataset_t *dataset = NULL;
+    if (self->dataset && !(dataset = site_config_dataset (fresh, self->dataset->name))) {
+        util_error (UTIL_EREFUSED, "%s: dataset %s is in use by study %s: remove it once that "
+                    "ends", self->config_path, self->dataset->name, self->study_id);
+        goto done;
+    }
+    //  A budget the ledger holds never changes (dp/ledger.h): a new one
+    //  would refuse every later offer on that dataset.
+    for (size_t i = 0; i < fresh->n_datasets; i++) {
+        double eps, delta;
+        const char *name = fresh->datasets [i].name;
+        if (dp_ledger_budget (self->ledger, SITE_LEDGER_SCOPE, name, &eps, &delta))
+            continue;
+        if (eps != fresh->budget_epsilon || delta != fresh->budget_delta) {
+            util_error (UTIL_EREFUSED, "%s: budget: dataset %s's budget is fixed in the ledger "
+                        "at epsilon %g, delta %g (a budget once used never changes)",
+                        self->config_path, name, eps, delta);
+            goto done;
+        }
+    }
+    if (site_config_reload (fresh, self->cfg, self->config_path))
+        goto done;
+    site_config_t *old = self->cfg;
+    self->cfg = fresh;
+    self->dataset = dataset;
+    fresh = old;
+    zsys_info ("site %s: reloaded %s: budget epsilon %g delta %g, %zu dataset%s",
+               self->cfg->name, self->config_path, self->cfg->budget_epsilon,
+               self->cfg->budget_delta, self->cfg->n_datasets,
+               self->cfg->n_datasets == 1? "": "s");
+    //  The next hello says what changed (cohort budget).
+    self->charged = true;
+    rc = 0;
+done:
+    site_config_destroy (&fresh);
+    return rc;
+}
+
+//  A round this site contributed to whose aggregate it has not decrypted
+//  yet: stopping now would leave the coordinator one share short.
+static bool
+s_round_in_flight (const site_worker_t *self)
+{
+    return self->study && self->last_round && self->decrypted_round != self->last_round;
+}
+
+int
+site_worker_run (site_worker_t *self, volatile bool *stop, volatile sig_atomic_t *reload)
 {
     s_rejoin (self);
     s_hello (self);
@@ -1145,18 +1214,51 @@ site_worker_run (site_worker_t *self, volatile bool *stop)
     zpoller_t *poller = zpoller_new (self->sock, NULL);
     if (!poller)
         return util_error (UTIL_ENOMEM, "site %s: out of memory (poller)", self->cfg->name);
-    int64_t next_hello = zclock_mono () + 2000;
-    while (!(stop && *stop) && !zsys_interrupted) {
-        void *which = zpoller_wait (poller, 500);
+    //  The loop itself decides when to stop (it may drain after a signal).
+    zpoller_set_nonstop (poller, true);
+    int64_t next_hello = zclock_mono () + 2000, drain_until = 0;
+    while (true) {
+        if (!self->stopping && ((stop && *stop) || zsys_interrupted)) {
+            self->stopping = true;
+            if (!s_round_in_flight (self)) {
+                zsys_info ("site %s: stopping: no round in flight", self->cfg->name);
+                break;
+            }
+            drain_until = zclock_mono () + SITE_DRAIN_MS;
+            zsys_info ("site %s: stopping: waiting up to %d s for the decryption of round %u of "
+                       "study %s", self->cfg->name, SITE_DRAIN_MS / 1000, self->last_round,
+                       self->study_id);
+        }
+        if (self->stopping) {
+            if (!s_round_in_flight (self)) {
+                zsys_info ("site %s: stopping: round %u of study %s finished", self->cfg->name,
+                           self->last_round, self->study_id);
+                break;
+            }
+            if (zclock_mono () >= drain_until) {
+                zsys_info ("site %s: stopping: round %u of study %s abandoned (no decryption "
+                           "request within %d s; its ledger charge stands)", self->cfg->name,
+                           self->last_round, self->study_id, SITE_DRAIN_MS / 1000);
+                break;
+            }
+        }
+        if (reload && *reload) {
+            *reload = 0;
+            if (site_worker_reload (self))
+                zsys_warning ("site %s: reload refused, the running config stays: %s",
+                              self->cfg->name, util_last_error ());
+        }
+        void *which = zpoller_wait (poller, self->stopping? 100: 500);
         if (which)
             s_on_message (self);
         else
-        if (zpoller_terminated (poller))
-            break;
+        if (zpoller_terminated (poller) && !zsys_interrupted && !(reload && *reload)
+        &&  !(stop && *stop))
+            break;              //  the context is gone
         //  Hello doubles as the heartbeat and re-registers after a
         //  coordinator restart; it also goes at once after a ledger charge,
         //  so that cohort budget is current when a query's report is.
-        if (zclock_mono () >= next_hello || self->charged) {
+        if (!self->stopping && (zclock_mono () >= next_hello || self->charged)) {
             self->charged = false;
             s_hello (self);
             next_hello = zclock_mono () + 2000;

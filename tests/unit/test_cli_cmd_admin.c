@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <czmq.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,8 @@ test_help (void **state)
     assert_int_equal (s_run ("admin --help"), CLI_OK);
     assert_non_null (strstr (s_out, "grant"));
     assert_non_null (strstr (s_out, "revoke"));
-    const char *cmds [] = { "grant", "revoke", "list" };
-    for (int i = 0; i < 3; i++) {
+    const char *cmds [] = { "grant", "revoke", "list", "backup" };
+    for (int i = 0; i < 4; i++) {
         assert_int_equal (s_run ("admin %s --help", cmds [i]), CLI_OK);
         assert_non_null (strstr (s_out, "usage: cohort admin"));
         assert_non_null (strstr (s_out, cmds [i]));
@@ -185,6 +186,34 @@ test_revoke_list (void **state)
     s_fails (line, "broken.note");
 }
 
+//  `admin backup`: a ledger copied, mode 0600, an existing --out refused,
+//  the command-line errors.
+static void
+test_backup (void **state)
+{
+    (void) state;
+    char db [512], out [512], line [2048];
+    support_path (db, sizeof db, D, "ledger.db");
+    support_path (out, sizeof out, D, "ledger-copy.db");
+    sqlite3 *h = NULL;
+    assert_int_equal (sqlite3_open (db, &h), SQLITE_OK);
+    assert_int_equal (sqlite3_exec (h, "PRAGMA journal_mode = WAL; CREATE TABLE t (x); "
+                                    "INSERT INTO t VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+    snprintf (line, sizeof line, "admin backup --db %s --out %s", db, out);
+    assert_int_equal (s_run ("%s", line), CLI_OK);
+    sqlite3_close (h);
+    assert_non_null (strstr (s_out, "integrity ok"));
+    struct stat st;
+    assert_int_equal (stat (out, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    s_fails (line, "already exists");
+    s_usage ("admin backup", "--db is required");
+    snprintf (line, sizeof line, "admin backup --db %s", db);
+    s_usage (line, "--out is required");
+    snprintf (line, sizeof line, "admin backup --db %s/nowhere.db --out %s/x.db", D, D);
+    s_fails (line, "nowhere.db");
+}
+
 int
 main (void)
 {
@@ -192,6 +221,7 @@ main (void)
         cmocka_unit_test (test_help),
         cmocka_unit_test (test_grant),
         cmocka_unit_test (test_revoke_list),
+        cmocka_unit_test (test_backup),
     };
     return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }

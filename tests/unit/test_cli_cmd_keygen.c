@@ -179,10 +179,13 @@ test_consortium_dictionary (void **state)
     char *pima = support_file_read (COHORT_SOURCE_DIR "/datasets/pima_diabetes.csv", NULL);
     support_file_put (path, "north.csv", pima, 0600);
     free (pima);
-    assert_int_equal (s_run ("site check --config %s/sites/north.cfg", dir), CLI_OK);
+    assert_int_equal (s_run ("site check --offline --config %s/sites/north.cfg", dir), CLI_OK);
+    assert_non_null (strstr (s_out, "ok   key share: index 1 of 2"));
+    assert_null (strstr (s_out, "FAIL"));
     assert_non_null (strstr (s_out, "768 rows, 9 columns: clean"));
     //  The south site has no data yet: a finding.
-    assert_int_equal (s_run ("site check --config %s/sites/south.cfg", dir), CLI_FAIL);
+    assert_int_equal (s_run ("site check --offline --config %s/sites/south.cfg", dir), CLI_FAIL);
+    assert_non_null (strstr (s_out, "FAIL datasets: 1 finding"));
     assert_non_null (strstr (s_out, "south.csv: cannot be read"));
 
     //  --dictionary: copied as it is once it is checked.

@@ -69,19 +69,26 @@ test_site_check (void **state)
     assert_int_equal (s_run ("site --help"), CLI_OK);
     assert_non_null (strstr (s_out, "cohort site check --help"));
 
-    //  Clean: exit 0, the report on stdout.
+    //  Clean data: the report on stdout and its ok line. (This config has
+    //  no key share: the doctor says so, and exits 1; a whole site that
+    //  passes is in tests/e2e/e2e_site.c, doctor.)
     support_file_put (dir, "data.csv", "glucose,inst\n100,1\n,NA\n", 0644);
     s_check_cfg (dir, "    dictionary = dictionary.csv\n");
-    assert_int_equal (s_run ("site check --config %s/a.cfg", dir), CLI_OK);
+    assert_int_equal (s_run ("site check --offline --config %s/a.cfg", dir), CLI_FAIL);
     assert_non_null (strstr (s_out, ": 2 rows, 2 columns: clean\n"));
     assert_non_null (strstr (s_out, "clean: 1 file, no findings\n"));
+    assert_non_null (strstr (s_out, "\nok   datasets: every file clean"));
+    assert_non_null (strstr (s_out, "\nFAIL key share "));
+    assert_non_null (strstr (s_out, "s.key: No such file or directory\n"));
+    assert_non_null (strstr (s_out, "\nwarn coordinator tcp://127.0.0.1:1: not asked (--offline)"));
     assert_string_equal (s_err, "");
 
     //  Findings: exit 1, each on its line, no value printed.
     support_file_put (dir, "data.csv",
                       "glucose,inst,other\n-1,9,x\n999,1,x\n1000,1,x\n12o,1,x\n", 0644);
-    assert_int_equal (s_run ("site check --config %s/a.cfg", dir), CLI_FAIL);
+    assert_int_equal (s_run ("site check --offline --config %s/a.cfg", dir), CLI_FAIL);
     assert_non_null (strstr (s_out, "    column glucose: 1 value below min 0, 2 above max 300\n"));
+    assert_non_null (strstr (s_out, "FAIL datasets: 4 findings against the dictionary"));
     assert_non_null (strstr (s_out, "    column glucose: 1 value does not read as numeric "
                              "(row 4)\n"));
     assert_non_null (strstr (s_out, "    column inst: 1 value is not a level (row 1)\n"));
@@ -91,22 +98,25 @@ test_site_check (void **state)
     assert_null (strstr (s_out, "12o"));
 
     //  --dictionary replaces the key; a dictionary or config that does not
-    //  load, or none at all: exit 2 with the reason.
+    //  load: a FAIL line with the reason; none at all: a warning.
     s_check_cfg (dir, "    dictionary = nonexistent.csv\n");
-    assert_int_equal (s_run ("site check --config %s/a.cfg", dir), CLI_USAGE);
-    assert_non_null (strstr (s_err, "nonexistent.csv: cannot open"));
-    assert_int_equal (s_run ("site check --config %s/a.cfg --dictionary %s", dir, dict),
+    assert_int_equal (s_run ("site check --offline --config %s/a.cfg", dir), CLI_FAIL);
+    assert_non_null (strstr (s_out, "FAIL datasets: "));
+    assert_non_null (strstr (s_out, "nonexistent.csv: cannot open"));
+    assert_int_equal (s_run ("site check --offline --config %s/a.cfg --dictionary %s", dir, dict),
                       CLI_FAIL);
     assert_non_null (strstr (s_out, "column other: not in the dictionary"));
     s_check_cfg (dir, "");
-    assert_int_equal (s_run ("site check --config %s/a.cfg", dir), CLI_USAGE);
-    assert_non_null (strstr (s_err, "no dictionary to check against"));
-    assert_int_equal (s_run ("site check --config %s/a.cfg --dictionary %s/a.cfg", dir, dir),
-                      CLI_USAGE);
-    assert_non_null (strstr (s_err, "a.cfg:1:1: header"));
+    assert_int_equal (s_run ("site check --offline --config %s/a.cfg", dir), CLI_FAIL);
+    assert_non_null (strstr (s_out, "warn datasets: no dictionary to check them against"));
+    assert_int_equal (s_run ("site check --offline --config %s/a.cfg --dictionary %s/a.cfg", dir,
+                             dir), CLI_FAIL);
+    assert_non_null (strstr (s_out, "a.cfg:1:1: header"));
     assert_int_equal (s_run ("site check --config /nonexistent.cfg --dictionary %s", dict),
-                      CLI_USAGE);
-    assert_non_null (strstr (s_err, "cannot read the config file"));
+                      CLI_FAIL);
+    assert_non_null (strstr (s_out, "FAIL config: "));
+    assert_non_null (strstr (s_out, "cannot read the config file"));
+    s_usage ("site check --config x.cfg --timeout-ms 5", "--timeout-ms");
     assert_int_equal (support_dir_remove (dir), 0);
 }
 

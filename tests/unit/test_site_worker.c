@@ -475,7 +475,7 @@ static void *
 s_worker_thread (void *args)
 {
     (void) args;
-    site_worker_run (s_fed.worker, &s_stop);
+    site_worker_run (s_fed.worker, &s_stop, NULL);
     return NULL;
 }
 
@@ -665,12 +665,68 @@ test_start_refusals (void **state)
     site_worker_t *worker = site_worker_new (s_cfg ("start", 1, "share-1.key", nowhere));
     assert_non_null (worker);
     volatile bool stop = true;
-    assert_int_equal (site_worker_run (worker, &stop), 0);
+    assert_int_equal (site_worker_run (worker, &stop, NULL), 0);
     site_worker_destroy (&worker);
     assert_null (worker);
     site_worker_destroy (&worker);
 
     support_he_keys_destroy (&pk2, &vk2, &shares2, 2);
+}
+
+//  SIGHUP's reload: a new budget and a new dataset are taken on; a file
+//  that does not load, a key that needs a restart, a budget the ledger
+//  already holds otherwise, each is refused with its reason and the
+//  running config stays (a later good reload still works).
+static void
+test_reload (void **state)
+{
+    (void) state;
+    const char *path = s_cfg_budget ("reload", 1, "share-1.key", "tcp://127.0.0.1:9", "a", "4");
+    site_worker_t *worker = site_worker_new (path);
+    assert_non_null (worker);
+    //  Edits of the file as started (the role certificate stays the same).
+    char *text = support_file_read (path, NULL);
+    char six [4096], edit [4200], share [300];
+    support_text_replace (six, sizeof six, text, "epsilon = 4", "epsilon = 6");
+    //  A new budget (no dataset used yet), then a second dataset.
+    support_file_write (path, six, 0644);
+    assert_int_equal (site_worker_reload (worker), 0);
+    snprintf (edit, sizeof edit, "%s    dataset\n        name = more\n        path = wards.csv\n",
+              six);
+    support_file_write (path, edit, 0644);
+    assert_int_equal (site_worker_reload (worker), 0);
+    //  A file that does not load.
+    support_file_write (path, "site\n    name = a\n", 0644);
+    assert_int_equal (site_worker_reload (worker), -1);
+    assert_non_null (strstr (util_last_error (), "reload.cfg"));
+    //  What needs a restart: the coordinator, the share, the index.
+    support_file_write (path, support_text_replace (edit, sizeof edit, six, "127.0.0.1:9",
+                                                    "127.0.0.1:10"), 0644);
+    assert_int_equal (site_worker_reload (worker), -1);
+    assert_int_equal (util_last_code (), UTIL_EREFUSED);
+    assert_non_null (strstr (util_last_error (), "site/coordinator changed: that needs a restart"));
+    char *key = support_file_read (s_path (share, sizeof share, "share-1.key"), NULL);
+    support_file_write (s_path (share, sizeof share, "share-copy.key"), key, 0600);
+    free (key);
+    support_file_write (path, support_text_replace (edit, sizeof edit, six, "share-1.key",
+                                                    "share-copy.key"), 0644);
+    assert_int_equal (site_worker_reload (worker), -1);
+    assert_non_null (strstr (util_last_error (), "site/share changed"));
+    //  A budget the ledger holds is fixed.
+    dp_ledger_t *ledger = dp_ledger_open (s_path (share, sizeof share, "reload.db"));
+    assert_non_null (ledger);
+    assert_int_equal (dp_ledger_set_budget (ledger, "all-studies", "wards", 6, S_BUDGET_DELTA), 0);
+    dp_ledger_destroy (&ledger);
+    support_file_write (path, support_text_replace (edit, sizeof edit, six, "epsilon = 6",
+                                                    "epsilon = 7"), 0644);
+    assert_int_equal (site_worker_reload (worker), -1);
+    assert_non_null (strstr (util_last_error (), "dataset wards's budget is fixed in the ledger "
+                                                 "at epsilon 6"));
+    //  The running config is whole: the same budget again loads.
+    support_file_write (path, six, 0644);
+    assert_int_equal (site_worker_reload (worker), 0);
+    free (text);
+    site_worker_destroy (&worker);
 }
 
 //  a) The site announces itself with its name and share index, over
@@ -1346,6 +1402,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_start_refusals),
+        cmocka_unit_test (test_reload),
         cmocka_unit_test (test_hello),
         cmocka_unit_test (test_decline_unknown_dataset),
         cmocka_unit_test (test_decline_budget),
