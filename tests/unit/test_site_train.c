@@ -326,7 +326,8 @@ test_gradient_chunks (void **state)
     gsl_matrix *G = gsl_matrix_alloc (3, n), *Z = gsl_matrix_alloc (3, 2);
     gsl_vector *y = gsl_vector_alloc (3);
     assert_true (got && want && G && Z && y);
-    dp_rng_t *rng = dp_rng_new_seeded_for_tests ("t", 3);
+    static const char seed [] = "gradient chunks";
+    dp_rng_t *rng = dp_rng_new_seeded_for_tests (seed, sizeof seed - 1);
     assert_int_equal (site_round_vector (got, s_data, study, &plan, &rs, rng), 0);
     for (size_t i = 0; i < 3; i++) {
         for (size_t j = 0; j < 2; j++)
