@@ -1302,6 +1302,12 @@ s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
     else {
         self->accepted |= (uint64_t) 1 << slot;
         self->records += query? 0: a->train_records;
+        //  Only a noised count goes into the contribution table.
+        if (!query && a->records_noise_sigma2
+        &&  coord_study_site_count (self->study, self->sites.site [slot].name,
+                                    a->train_records))
+            zsys_error ("coordinator: study %s: %s's count is not in the report: %s",
+                        msg->study_id, self->sites.site [slot].name, util_last_error ());
     }
     if (coord_state_complete (&self->state))
         s_offer_done (self);

@@ -54,6 +54,7 @@ struct _coord_study_t {
     proto_release_t release;
     coord_fit_t *fit;               //  an iterative fit's state (coordinator/fit.h)
     json_t *site_records;           //  privacy off: each site's contributing records
+    json_t *site_counts;            //  each site's noisy training-record count (DP)
     unsigned min_cell;
     json_t *results;
     //  A study read through the dictionary (def->bounds): its copy.
@@ -129,6 +130,7 @@ coord_study_destroy (coord_study_t **self_p)
         dp_curve_destroy (&s->spent);
         coord_fit_destroy (&s->fit);
         json_decref (s->site_records);
+        json_decref (s->site_counts);
         proto_query_destroy (&s->query);
         json_decref (s->results);
         model_dict_destroy (&s->dict);
@@ -221,6 +223,72 @@ coord_study_site_records (coord_study_t *self, const char *name, uint64_t record
     if (json_object_set_new (self->site_records, name, json_integer ((json_int_t) records)))
         return util_error (UTIL_ENOMEM, "out of memory (site records)");
     return 0;
+}
+
+int
+coord_study_site_count (coord_study_t *self, const char *name, uint64_t records)
+{
+    if (!self->site_counts && !(self->site_counts = json_object ()))
+        return util_error (UTIL_ENOMEM, "out of memory (site counts)");
+    if (json_object_set_new (self->site_counts, name, json_integer ((json_int_t) records)))
+        return util_error (UTIL_ENOMEM, "out of memory (site counts)");
+    return 0;
+}
+
+//  The report's contribution table: per site of the study, the rounds it
+//  contributed to, its noisy record count (DP; null when none was noised)
+//  and the epsilon this study charged its ledger: the record count and
+//  the rounds it took part in, each at the plan's ledger curve, as the
+//  site's own ledger composes them (null with privacy off). NULL out of
+//  memory.
+static json_t *
+s_contributions (const coord_study_t *self)
+{
+    json_t *table = json_array ();
+    size_t i, j, k;
+    json_t *site, *round, *name;
+    json_array_foreach (self->sites, i, site) {
+        const char *who = json_string_value (site);
+        if (!table || !who)
+            break;
+        json_int_t rounds = 0;
+        dp_curve_t *curve = NULL;
+        bool priced = !self->def->privacy_off && self->begun;
+        if (priced && self->plan.count_sigma2)
+            curve = proto_plan_count_curve (&self->plan);
+        else
+        if (priced)
+            curve = dp_curve_new_default ();
+        json_array_foreach (self->rounds, j, round) {
+            bool in = false;
+            json_array_foreach (json_object_get (round, "contributors"), k, name)
+                in |= json_string_value (name) && !strcmp (json_string_value (name), who);
+            if (!in)
+                continue;
+            rounds++;
+            const char *kind = json_string_value (json_object_get (round, "kind"));
+            for (int r = 1; curve && kind && r < PROTO_KINDS; r++)
+                if (!strcmp (kind, proto_kind_name ((Cohort__RoundKind) r))) {
+                    dp_curve_t *c = proto_plan_ledger_curve (&self->plan, (Cohort__RoundKind) r, 1);
+                    if (!c || dp_curve_add (curve, c))
+                        dp_curve_destroy (&curve);
+                    dp_curve_destroy (&c);
+                }
+        }
+        double eps = 0;
+        bool has_eps = curve && dp_curve_epsilon (curve, self->def->delta,
+                                                   DP_CONVERSION_IMPROVED, &eps, NULL) == 0;
+        dp_curve_destroy (&curve);
+        json_t *count = self->site_counts? json_object_get (self->site_counts, who): NULL;
+        json_t *row = json_pack ("{s:s, s:I, s:O, s:o}", "site", who, "rounds_contributed",
+                                 rounds, "records_dp", count? count: json_null (),
+                                 "epsilon", has_eps? json_real (eps): json_null ());
+        if (!row || json_array_append_new (table, row)) {
+            json_decref (table);
+            table = NULL;
+        }
+    }
+    return table;
 }
 
 int
@@ -1060,8 +1128,9 @@ coord_study_report (const coord_study_t *self)
             privacy = NULL;
         }
     }
-    json_t *report = json_pack ("{s:i, s:o, s:o, s:O, s:o, s:o}",
+    json_t *report = json_pack ("{s:i, s:o, s:o, s:O, s:o, s:o, s:o}",
         "cohort_report", 1, "study", study, "privacy", privacy, "rounds", self->rounds,
+        "contributions", s_contributions (self),
         "final_metrics", self->final_metrics? json_incref (self->final_metrics): json_null (),
         "model", self->standardised? s_model (self): json_null ());
     if (!report)

@@ -98,6 +98,11 @@ bool coord_study_has_dictionary (const coord_study_t *self);
     out of memory. */
 int coord_study_site_records (coord_study_t *self, const char *name, uint64_t records);
 
+/*  A study's site's training-record count as its acceptance carried it
+    (noised under DP: proto/plan.h), for the report's contribution table.
+    0, or -1 (UTIL_ENOMEM). */
+int coord_study_site_count (coord_study_t *self, const char *name, uint64_t records);
+
 /*  Records a site that declined (or was left out), with the reason, for the
     report. 0, or -1 (UTIL_ENOMEM) if it could not be recorded. */
 int coord_study_decline (coord_study_t *self, const char *site, const char *reason);

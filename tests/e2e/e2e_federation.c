@@ -502,6 +502,22 @@ s_kill_site (e2e_t *c)
     json_array_foreach (rounds, i, round)
         with_two += json_integer_value (json_object_get (round, "sites_contributed")) == 2;
     CHECK (with_two >= 1, "no round completed with 2 sites");
+    //  The contribution table: site-c, killed, took part in fewer rounds
+    //  and its ledger was charged less than site-a's.
+    json_t *line, *a = NULL, *cc = NULL;
+    json_array_foreach (json_object_get (report, "contributions"), i, line) {
+        const char *who = json_string_value (json_object_get (line, "site"));
+        a = who && !strcmp (who, "site-a")? line: a;
+        cc = who && !strcmp (who, "site-c")? line: cc;
+    }
+    CHECK (a && cc, "the contribution table lacks site-a or site-c");
+    CHECK (json_integer_value (json_object_get (cc, "rounds_contributed"))
+           < json_integer_value (json_object_get (a, "rounds_contributed")),
+           "site-c's rounds are not fewer than site-a's");
+    CHECK (json_number_value (json_object_get (cc, "epsilon"))
+           < json_number_value (json_object_get (a, "epsilon")),
+           "site-c's epsilon is not below site-a's");
+    CHECK (json_is_integer (json_object_get (a, "records_dp")), "site-a's records_dp");
     json_decref (report);
     return 0;
 }
@@ -706,6 +722,19 @@ s_resume (e2e_t *c)
                  json_string_value (json_object_get (row, "site")), spent, eps);
         CHECK (fabs (spent - eps) <= 1e-6 * eps, "%s's ledger holds %.9f, the report says %.9f",
                json_string_value (json_object_get (row, "site")), spent, eps);
+        //  The contribution table's row of the site says the same.
+        size_t k;
+        json_t *line, *mine = NULL;
+        json_array_foreach (json_object_get (report, "contributions"), k, line)
+            if (!strcmp (json_string_value (json_object_get (line, "site")),
+                         json_string_value (json_object_get (row, "site"))))
+                mine = line;
+        CHECK (mine && json_integer_value (json_object_get (mine, "rounds_contributed")) > 0,
+               "no contribution row for %s", json_string_value (json_object_get (row, "site")));
+        double charged = json_number_value (json_object_get (mine, "epsilon"));
+        CHECK (fabs (charged - spent) <= 1e-6 * spent, "%s's contribution row says epsilon %.9f, "
+               "its ledger %.9f", json_string_value (json_object_get (row, "site")), charged,
+               spent);
         checked++;
     }
     CHECK (checked == 3, "%zu sites' ledgers", checked);
