@@ -719,6 +719,37 @@ s_html_model (FILE *out, const json_t *model)
     return rc? -1: 0;
 }
 
+//  The contribution table (docs/report.md): one row per site.
+static int
+s_html_contributions (FILE *out, const json_t *rows, bool private)
+{
+    if (!json_is_array (rows) || json_array_size (rows) == 0)
+        return 0;
+    fputs ("<h2>Contributions</h2>\n<p>Each site's part in this study: the rounds its update "
+           "went into, its training records as it declared them", out);
+    fputs (private? " (noised: never an exact count)": "", out);
+    fputs (private? ", and the privacy budget this study took from its own ledger.</p>\n"
+                  : ".</p>\n", out);
+    fputs ("<div class=\"scroll\"><table>\n<tr><th>Site</th><th>Rounds</th><th>Records "
+           "(DP)</th><th>&#949; charged</th></tr>\n", out);
+    size_t i;
+    json_t *row;
+    int rc = 0;
+    json_array_foreach (rows, i, row) {
+        fputs ("<tr><td>", out);
+        rc |= s_html_value (out, json_object_get (row, "site"), "?");
+        fputs ("</td><td>", out);
+        rc |= s_html_value (out, json_object_get (row, "rounds_contributed"), "?");
+        fputs ("</td><td>", out);
+        rc |= s_html_value (out, json_object_get (row, "records_dp"), "not sent");
+        fputs ("</td><td>", out);
+        rc |= s_html_value (out, json_object_get (row, "epsilon"), private? "?": "none");
+        fputs ("</td></tr>\n", out);
+    }
+    fputs ("</table></div>\n", out);
+    return rc? -1: 0;
+}
+
 static int
 s_render_html (const json_t *report, FILE *out)
 {
@@ -758,7 +789,8 @@ s_render_html (const json_t *report, FILE *out)
     coord_chart_metrics (out, report, names, n_names);
     coord_chart_epsilon (out, report);
     coord_chart_participation (out, report);
-    if (s_html_rounds (out, rounds, names, n_names)
+    if (s_html_contributions (out, json_object_get (report, "contributions"), private)
+    ||  s_html_rounds (out, rounds, names, n_names)
     ||  s_html_model (out, json_object_get (report, "model")))
         return -1;
     fputs ("<footer>Written by Cohort from a version 1 report (cohort_report: 1).</footer>\n"
