@@ -309,14 +309,14 @@ s_refuse (self_t *self, zframe_t *identity, coord_refusal_t why, const char *rea
 //  ---------------------------------------------------------------------
 //  Study flow
 
-//  The sites connected now (metrics.h): the slots that hold a connection.
+//  The sites connected now (metrics.h): those heard from within the
+//  liveness timeout (a site that died without a word drops out of it).
 static void
 s_sites_gauge (self_t *self)
 {
-    unsigned n = 0;
-    for (unsigned i = 0; i < self->sites.n; i++)
-        n += self->sites.site [i].identity != NULL;
-    coord_metrics_sites (self->metrics, n);
+    uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
+                                      (int64_t) self->cfg->liveness_timeout_ms);
+    coord_metrics_sites (self->metrics, (unsigned) __builtin_popcountll (live));
 }
 
 static void s_next_round (self_t *self);
@@ -1841,6 +1841,7 @@ coord_actor (zsock_t *pipe, void *args)
             break;
         s_check_resume (self);
         s_check_liveness (self);
+        s_sites_gauge (self);
         s_check_escalation (self);
         s_check_deadline (self);
     }
