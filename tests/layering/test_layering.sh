@@ -120,7 +120,7 @@ s_bad ()
     got="$(printf '%s\n' "$out" | grep -c '^[^ ]*:[0-9]*: ' || true)"
     if [ "$rc" -ne 1 ]; then
         s_fail "$file + \"$inc\": exit $rc, expected 1"$'\n'"$out"
-    elif ! printf '%s\n' "$out" | grep -qF -- "$want"; then
+    elif ! grep -qF -- "$want" <<< "$out"; then
         s_fail "$file + \"$inc\": expected the line"$'\n'"  $want"$'\n'"got:"$'\n'"$out"
     elif [ "$got" -ne 1 ]; then
         s_fail "$file + \"$inc\": $got violations printed, expected 1"$'\n'"$out"
@@ -170,7 +170,7 @@ cp -a "$work/base" "$work/case"
 mkdir -p "$work/case/gadgets"
 printf '#include <stdio.h>\n' > "$work/case/gadgets/gadget.c"
 s_run "$work/case"
-if [ "$rc" -ne 1 ] || ! printf '%s\n' "$out" | grep -qF "gadgets/gadget.c:1: gadgets/ is not a room"; then
+if [ "$rc" -ne 1 ] || ! grep -qF "gadgets/gadget.c:1: gadgets/ is not a room" <<< "$out"; then
     s_fail "a file in an unknown folder: exit $rc"$'\n'"$out"
 fi
 
@@ -193,7 +193,7 @@ fi
 # --help prints the table and exits 0; a bad argument exits 2.
 cases=$((cases + 1))
 rc=0; out="$("$script" --help)" || rc=$?
-if [ "$rc" -ne 0 ] || ! printf '%s\n' "$out" | grep -qE '^  site/ +-> util he dp models audit proto ingest$'; then
+if [ "$rc" -ne 0 ] || ! grep -qE '^  site/ +-> util he dp models audit proto ingest$' <<< "$out"; then
     s_fail "--help: exit $rc"$'\n'"$out"
 fi
 rc=0; "$script" "$work/no-such-dir" > /dev/null 2>&1 || rc=$?
