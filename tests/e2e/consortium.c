@@ -508,3 +508,17 @@ e2e_spawn (e2e_t *c, const char *role, const char *cfg, const char *log)
     }
     return pid < 0? -1: (int) pid;
 }
+
+char *
+e2e_read (const char *path)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc (1, 1 << 20);
+    size_t n = buf? fread (buf, 1, (1 << 20) - 1, f): 0;
+    fclose (f);
+    if (buf)
+        buf [n] = 0;
+    return buf;
+}

@@ -67,6 +67,10 @@ int e2e_start_all (e2e_t *c);
     __FILE__, __LINE__); fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); \
     return -1; } } while (0)
 
+/*  The text of a file (at most 1 MiB - 1 bytes, NUL-terminated; the caller
+    frees it), or NULL if it cannot be read. */
+char *e2e_read (const char *path);
+
 /*  Starts `cohort ROLE --config DIR/CFG` outside the launcher (a second
     process with a site's config, a site against a coordinator the test
     plays), its output appended to DIR/logs/<log>.log; it dies with this

@@ -63,20 +63,6 @@ typedef struct {
     char *analyst_cert;
 } fake_t;
 
-static char *
-s_read (const char *path)
-{
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = calloc (1, 1 << 20);
-    size_t n = buf? fread (buf, 1, (1 << 20) - 1, f): 0;
-    fclose (f);
-    if (buf)
-        buf [n] = 0;
-    return buf;
-}
-
 //  Adds an audit log to site i's config (after its ledger line).
 static int
 s_site_audit (unsigned i)
@@ -84,7 +70,7 @@ s_site_audit (unsigned i)
     char rel [64], path [512];
     snprintf (rel, sizeof rel, "sites/%s.cfg", s_c.names [i]);
     snprintf (path, sizeof path, "%s", e2e_path (&s_c, rel));
-    char *text = s_read (path);
+    char *text = e2e_read (path);
     char *at = text? strstr (text, "    allow_privacy_off"): NULL;
     if (!at)
         return -1;
@@ -384,7 +370,7 @@ s_dishonest (fake_t *f)
 {
     //  The study, as the analyst signs it: 3 steps, min_sites 3.
     CHECK (e2e_write_study (&s_c, NULL, "sgd", 0.1, 3, 0.5, 5, false, 3, 0) == 0, "study.cfg");
-    char *text = s_read (e2e_path (&s_c, "study.cfg"));
+    char *text = e2e_read (e2e_path (&s_c, "study.cfg"));
     CHECK (text && strstr (text, "min_sites = 3"), "study.cfg has no min_sites = 3");
     proto_study_sig_t sig, low_sig;
     CHECK (proto_study_sign (&sig, f->analyst, text) == 0, "sign: %s", util_last_error ());
@@ -496,7 +482,7 @@ s_fake_start (fake_t *f)
     f->pk = he_keyfile_load_public (e2e_path (&s_c, "keys/paillier.pub"));
     f->vk = he_keyfile_load_verify (e2e_path (&s_c, "keys/verify.key"));
     f->analyst = audit_signer_load (e2e_path (&s_c, "keys/analyst.sign"));
-    f->analyst_cert = s_read (e2e_path (&s_c, "certs/analyst.role"));
+    f->analyst_cert = e2e_read (e2e_path (&s_c, "certs/analyst.role"));
     CHECK (f->pk && f->vk && f->analyst && f->analyst_cert, "keys: %s", util_last_error ());
     for (unsigned i = 0; i < S_SITES; i++) {
         char cfg [64];

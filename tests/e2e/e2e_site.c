@@ -81,20 +81,6 @@ s_wait_budget (e2e_t *c, const char *site, double epsilon, double wait_s)
     return false;
 }
 
-static char *
-s_read (const char *path)
-{
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = calloc (1, 1 << 20);
-    size_t n = buf? fread (buf, 1, (1 << 20) - 1, f): 0;
-    fclose (f);
-    if (buf)
-        buf [n] = 0;
-    return buf;
-}
-
 static int
 s_write (const char *path, const char *text)
 {
@@ -137,7 +123,7 @@ s_signals (e2e_t *c)
     CHECK (s_wait_budget (c, a, 42, 5), "cohort budget does not show site a's new budget 42 "
            "(shows %g)", s_budget_of (c, a));
     //  A file that does not load: refused in one line, the site serves on.
-    char *good = s_read (site_a);
+    char *good = e2e_read (site_a);
     CHECK (good, "read site a's config");
     CHECK (s_write (site_a, "site\n    name = site-a\n") == 0, "write");
     CHECK (sim_fed_signal (c->fed, 0, SIGHUP) == 0, "SIGHUP");
