@@ -25,6 +25,36 @@
 #include <string.h>
 #include <time.h>
 
+//  Studies and queries running at once (coordinator.cfg max_running may
+//  set fewer).
+#define COORD_RUNS_MAX 32
+
+//  One study or query: its own state machine, aggregate, deadlines and
+//  report entry. Messages find their run by the study id they carry.
+typedef struct {
+    coord_study_t *study;
+    coord_state_t state;
+    Cohort__RoundKind kind;
+    he_codec_t round_codec;         //  the current round's (a query's may be narrower)
+    coord_agg_t *agg;
+    coord_set_t accepted, contributors;
+    char **features;
+    size_t n_features;
+    uint64_t records;
+    json_t *entry;                  //  the current round's report entry
+    uint8_t *request;               //  the decryption request's aggregate, while decrypting
+    size_t request_len;
+    int64_t escalate_at;            //  then ask every contributor not asked yet (0: done)
+    int64_t round_started;          //  zclock_mono() at the current round's start
+    int64_t finished_at;            //  zclock_mono() when it ended (0: running)
+    char analyst [PROTO_Z85_KEY_LEN + 8];   //  who launched it ("key:<z85>"), for quotas
+    //  Resumed after a restart (s_resume): the sites it waits for before it
+    //  redoes the round in flight, and until when.
+    char (*resume_names) [PROTO_NAME_MAX + 1];
+    size_t resume_n;
+    int64_t resume_until;           //  0: nothing to resume
+} run_t;
+
 typedef struct {
     zsock_t *pipe;
     coord_config_t *cfg;
@@ -33,21 +63,9 @@ typedef struct {
     he_pubkey_t *pk;
     he_verify_t *vk;
     he_codec_t codec;
-    he_codec_t round_codec;         //  the current round's (a query's may be narrower)
     coord_journal_t *journal;
     coord_sites_t sites;
-    coord_study_t *study;           //  the current or last study
-    coord_state_t state;
-    Cohort__RoundKind kind;
-    coord_agg_t *agg;
-    uint64_t accepted, contributors;
-    char **features;
-    size_t n_features;
-    uint64_t records;
-    json_t *entry;                  //  the current round's report entry
-    uint8_t *request;               //  the decryption request's aggregate, while decrypting
-    size_t request_len;
-    int64_t escalate_at;            //  then ask every contributor not asked yet (0: done)
+    run_t *runs [COORD_RUNS_MAX];   //  running studies and queries, and lately ended ones
     bool terminated;
     model_dict_t *dict;             //  the consortium's data dictionary (NULL: none)
     char *dict_text;                //  ... as offered with every query
@@ -61,14 +79,67 @@ typedef struct {
     //  asked to decrypt (site/verify.h).
     proto_rolecert_t *site_role [COORD_SLOTS];
     char *site_role_text [COORD_SLOTS];
-    //  A study resumed after a restart (s_resume): the sites it waits for
-    //  before it redoes the round in flight, and until when.
-    char resume_names [COORD_SLOTS][PROTO_NAME_MAX + 1];
-    size_t resume_n;
-    int64_t resume_until;           //  0: nothing to resume
     coord_metrics_t *metrics;       //  for the operator's Prometheus (metrics.h)
-    int64_t round_started;          //  zclock_mono() at the current round's start
 } self_t;
+
+static void
+s_run_destroy (run_t **run_p)
+{
+    run_t *run = *run_p;
+    if (!run)
+        return;
+    for (size_t i = 0; i < run->n_features; i++)
+        free (run->features [i]);
+    free (run->features);
+    json_decref (run->entry);
+    free (run->request);
+    free (run->resume_names);
+    coord_agg_destroy (&run->agg);
+    coord_study_destroy (&run->study);
+    free (run);
+    *run_p = NULL;
+}
+
+//  The run of study `id`, or NULL.
+static run_t *
+s_run (self_t *self, const char *id)
+{
+    for (size_t i = 0; i < COORD_RUNS_MAX; i++)
+        if (self->runs [i] && !strcmp (coord_study_id (self->runs [i]->study), id))
+            return self->runs [i];
+    return NULL;
+}
+
+//  A free place for a new run: an empty one, else the one that ended
+//  longest ago (COORD_RUNS_MAX when every run is still running).
+static size_t
+s_free_run (self_t *self)
+{
+    size_t oldest = COORD_RUNS_MAX;
+    for (size_t i = 0; i < COORD_RUNS_MAX; i++) {
+        if (!self->runs [i])
+            return i;
+        if (self->runs [i]->finished_at
+        &&  (oldest == COORD_RUNS_MAX
+             || self->runs [i]->finished_at < self->runs [oldest]->finished_at))
+            oldest = i;
+    }
+    if (oldest < COORD_RUNS_MAX)
+        s_run_destroy (&self->runs [oldest]);
+    return oldest;
+}
+
+//  Running studies and queries (all, or only `analyst`'s when not NULL).
+static unsigned
+s_running (self_t *self, const char *analyst)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < COORD_RUNS_MAX; i++)
+        if (self->runs [i] && !self->runs [i]->finished_at
+        &&  (!analyst || !strcmp (self->runs [i]->analyst, analyst)))
+            n++;
+    return n;
+}
 
 static void
 s_destroy (self_t **self_p)
@@ -77,13 +148,8 @@ s_destroy (self_t **self_p)
     if (!self)
         return;
     coord_sites_clear (&self->sites);
-    for (size_t i = 0; i < self->n_features; i++)
-        free (self->features [i]);
-    free (self->features);
-    json_decref (self->entry);
-    free (self->request);
-    coord_agg_destroy (&self->agg);
-    coord_study_destroy (&self->study);
+    for (size_t i = 0; i < COORD_RUNS_MAX; i++)
+        s_run_destroy (&self->runs [i]);
     coord_journal_destroy (&self->journal);
     zpoller_destroy (&self->poller);
     proto_server_destroy (&self->server);
@@ -314,21 +380,21 @@ s_refuse (self_t *self, zframe_t *identity, coord_refusal_t why, const char *rea
 static void
 s_sites_gauge (self_t *self)
 {
-    uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
-                                      (int64_t) self->cfg->liveness_timeout_ms);
-    coord_metrics_sites (self->metrics, (unsigned) __builtin_popcountll (live));
+    coord_set_t live = coord_sites_live (&self->sites, zclock_mono (),
+                                         (int64_t) self->cfg->liveness_timeout_ms);
+    coord_metrics_sites (self->metrics, coord_set_count (live));
 }
 
-static void s_next_round (self_t *self);
-static void s_request_partials (self_t *self, uint64_t mask);
-static void s_decrypt_done (self_t *self);
-static void s_collect_done (self_t *self);
-static void s_decrypt_progress (self_t *self);
+static void s_next_round (self_t *self, run_t *run);
+static void s_request_partials (self_t *self, run_t *run, coord_set_t mask);
+static void s_decrypt_done (self_t *self, run_t *run);
+static void s_collect_done (self_t *self, run_t *run);
+static void s_decrypt_progress (self_t *self, run_t *run);
 
 static void
-s_journal (self_t *self)
+s_journal (self_t *self, run_t *run)
 {
-    json_t *report = coord_study_report (self->study);
+    json_t *report = coord_study_report (run->study);
     char *text = report? json_dumps (report, JSON_COMPACT | JSON_REAL_PRECISION (17)): NULL;
     //  A study's report has its status under "study", a query's under "job".
     json_t *status = json_object_get (json_object_get (report, "study"), "status");
@@ -336,11 +402,11 @@ s_journal (self_t *self)
         status = json_object_get (json_object_get (report, "job"), "status");
     if (!text)
         zsys_error ("coordinator: study %s: not journalled: out of memory",
-                    coord_study_id (self->study));
+                    coord_study_id (run->study));
     else
-    if (coord_journal_study (self->journal, coord_study_id (self->study),
-                             coord_study_def (self->study)->name, json_string_value (status),
-                             coord_study_cfg (self->study), text))
+    if (coord_journal_study (self->journal, coord_study_id (run->study),
+                             coord_study_def (run->study)->name, json_string_value (status),
+                             coord_study_cfg (run->study), text))
         zsys_error ("coordinator: %s", util_last_error ());
     free (text);
     json_decref (report);
@@ -349,84 +415,85 @@ s_journal (self_t *self)
 //  Journals a finished round's entry (borrowed, NULL when it could not be
 //  recorded); a failure is logged, the study goes on.
 static void
-s_journal_round (self_t *self, const json_t *entry, const char *status)
+s_journal_round (self_t *self, run_t *run, const json_t *entry, const char *status)
 {
     char *text = entry? json_dumps (entry, JSON_COMPACT): NULL;
     if (!text)
         zsys_error ("coordinator: study %s round %u: not journalled: out of memory",
-                    coord_study_id (self->study), self->state.round);
+                    coord_study_id (run->study), run->state.round);
     else
-    if (coord_journal_round (self->journal, coord_study_id (self->study), self->state.round,
-                             proto_kind_name (self->kind), status,
-                             coord_study_epsilon (self->study), text))
+    if (coord_journal_round (self->journal, coord_study_id (run->study), run->state.round,
+                             proto_kind_name (run->kind), status,
+                             coord_study_epsilon (run->study), text))
         zsys_error ("coordinator: %s", util_last_error ());
     free (text);
 }
 
 static void
-s_broadcast_result (self_t *self, bool ok, const char *detail, bool final)
+s_broadcast_result (self_t *self, run_t *run, bool ok, const char *detail, bool final)
 {
     Cohort__RoundResult rr = COHORT__ROUND_RESULT__INIT;
     rr.ok = ok;
     rr.detail = (char *) detail;
-    rr.epsilon_spent = coord_study_epsilon (self->study);
+    rr.epsilon_spent = coord_study_epsilon (run->study);
     rr.final = final;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_ROUND_RESULT;
     msg.round_result = &rr;
     for (unsigned i = 0; i < self->sites.n; i++)
-        if (self->accepted >> i & 1)
-            s_send (self, self->sites.site [i].identity, coord_study_id (self->study),
-                    self->state.round, &msg);
+        if (coord_set_has (run->accepted, i))
+            s_send (self, self->sites.site [i].identity, coord_study_id (run->study),
+                    run->state.round, &msg);
 }
 
 static void
-s_finish (self_t *self, const char *status, const char *reason)
+s_finish (self_t *self, run_t *run, const char *status, const char *reason)
 {
     char detail [UTIL_ERROR_MAX];
     snprintf (detail, sizeof detail, "%s", reason);
-    coord_study_finish (self->study, status, detail);
-    coord_metrics_study (self->metrics, coord_study_is_query (self->study), status);
-    zsys_info ("coordinator: study %s %s: %s", coord_study_id (self->study), status, detail);
-    s_broadcast_result (self, !strcmp (status, "completed"), detail, true);
-    coord_state_enter (&self->state, "", 0, COORD_PHASE_IDLE, 0, 0);
-    coord_agg_destroy (&self->agg);
-    s_journal (self);
+    coord_study_finish (run->study, status, detail);
+    coord_metrics_study (self->metrics, coord_study_is_query (run->study), status);
+    zsys_info ("coordinator: study %s %s: %s", coord_study_id (run->study), status, detail);
+    s_broadcast_result (self, run, !strcmp (status, "completed"), detail, true);
+    coord_state_enter (&run->state, "", 0, COORD_PHASE_IDLE, (coord_set_t) { { 0 } }, 0);
+    coord_agg_destroy (&run->agg);
+    run->finished_at = zclock_mono ();
+    s_journal (self, run);
 }
 
 static void
-s_fail_round (self_t *self, const char *reason)
+s_fail_round (self_t *self, run_t *run, const char *reason)
 {
     //  A copy: `reason` may be the error slot, which the journal can overwrite.
     char detail [UTIL_ERROR_MAX];
     snprintf (detail, sizeof detail, "%s", reason);
-    coord_metrics_round (self->metrics, proto_kind_name (self->kind), false,
-                         (double) (zclock_mono () - self->round_started) / 1e3);
+    coord_metrics_round (self->metrics, proto_kind_name (run->kind), false,
+                         (double) (zclock_mono () - run->round_started) / 1e3);
     //  The round's entry, or a new one if it was given up (out of memory).
-    json_t *entry = self->entry? self->entry: json_object ();
-    self->entry = NULL;
+    json_t *entry = run->entry? run->entry: json_object ();
+    run->entry = NULL;
     if (entry && (json_object_set_new (entry, "status", json_string ("failed"))
               ||  json_object_set_new (entry, "detail", json_string (detail)))) {
         json_decref (entry);
         entry = NULL;
     }
-    entry = coord_study_record (self->study, self->state.round, self->kind, entry);
+    entry = coord_study_record (run->study, run->state.round, run->kind, entry);
     if (!entry)
         zsys_error ("coordinator: study %s round %u: the failed round is not in the report: "
-                    "out of memory", coord_study_id (self->study), self->state.round);
-    s_journal_round (self, entry, "failed");
-    s_finish (self, "failed", detail);
+                    "out of memory", coord_study_id (run->study), run->state.round);
+    s_journal_round (self, run, entry, "failed");
+    s_finish (self, run, "failed", detail);
 }
 
 //  Journals how the study began (its features, N, its sites), for a
 //  restart to rebuild it (s_resume). A failure is logged: the study goes on
 //  but cannot be resumed.
 static void
-s_journal_begin (self_t *self, char **names, size_t n)
+s_journal_begin (self_t *self, run_t *run, char **names, size_t n)
 {
     json_t *features = json_array (), *sites = json_array ();
-    for (size_t i = 0; features && i < self->n_features; i++)
-        if (json_array_append_new (features, json_string (self->features [i]))) {
+    for (size_t i = 0; features && i < run->n_features; i++)
+        if (json_array_append_new (features, json_string (run->features [i]))) {
             json_decref (features);
             features = NULL;
         }
@@ -439,9 +506,9 @@ s_journal_begin (self_t *self, char **names, size_t n)
     char *t = sites? json_dumps (sites, JSON_COMPACT): NULL;
     if (!f || !t)
         zsys_error ("coordinator: study %s: its start is not journalled: out of memory",
-                    coord_study_id (self->study));
+                    coord_study_id (run->study));
     else
-    if (coord_journal_begin (self->journal, coord_study_id (self->study), f, self->records, t))
+    if (coord_journal_begin (self->journal, coord_study_id (run->study), f, run->records, t))
         zsys_error ("coordinator: %s", util_last_error ());
     free (f);
     free (t);
@@ -450,259 +517,259 @@ s_journal_begin (self_t *self, char **names, size_t n)
 }
 
 static void
-s_offer_done (self_t *self)
+s_offer_done (self_t *self, run_t *run)
 {
-    const proto_study_t *def = coord_study_def (self->study);
-    unsigned accepted = (unsigned) __builtin_popcountll (self->accepted);
+    const proto_study_t *def = coord_study_def (run->study);
+    unsigned accepted = coord_set_count (run->accepted);
     char detail [256];
     if (accepted < def->min_sites) {
         snprintf (detail, sizeof detail, "offer: %u of %u required sites accepted",
                   accepted, def->min_sites);
-        s_finish (self, "failed", detail);
+        s_finish (self, run, "failed", detail);
         return;
     }
     char *names [COORD_SLOTS];
     size_t n = 0;
     for (unsigned i = 0; i < self->sites.n; i++)
-        if (self->accepted >> i & 1)
+        if (coord_set_has (run->accepted, i))
             names [n++] = self->sites.site [i].name;
-    if (coord_study_begin (self->study, self->features, self->n_features, self->records,
+    if (coord_study_begin (run->study, run->features, run->n_features, run->records,
                            names, n)) {
-        s_finish (self, "failed", util_last_error ());
+        s_finish (self, run, "failed", util_last_error ());
         return;
     }
-    s_journal_begin (self, names, n);
-    const proto_plan_t *plan = coord_study_plan (self->study);
-    if (coord_study_is_query (self->study))
+    s_journal_begin (self, run, names, n);
+    const proto_plan_t *plan = coord_study_plan (run->study);
+    if (coord_study_is_query (run->study))
         zsys_info ("coordinator: query %s: %zu sites, planned epsilon %.4f",
-                   coord_study_id (self->study), n, plan->epsilon);
+                   coord_study_id (run->study), n, plan->epsilon);
     else
         zsys_info ("coordinator: study %s: %zu sites, N = %llu, noise multiplier %.4f, "
-                   "planned epsilon %.4f", coord_study_id (self->study), n,
-                   (unsigned long long) self->records, plan->noise_multiplier, plan->epsilon);
-    s_next_round (self);
+                   "planned epsilon %.4f", coord_study_id (run->study), n,
+                   (unsigned long long) run->records, plan->noise_multiplier, plan->epsilon);
+    s_next_round (self, run);
 }
 
 static void
-s_next_round (self_t *self)
+s_next_round (self_t *self, run_t *run)
 {
-    Cohort__RoundKind kind = coord_study_next (self->study);
+    Cohort__RoundKind kind = coord_study_next (run->study);
     if (!kind) {
-        s_finish (self, "completed", "all rounds completed");
+        s_finish (self, run, "completed", "all rounds completed");
         return;
     }
-    uint32_t round = self->state.round + 1;
-    self->kind = kind;
+    uint32_t round = run->state.round + 1;
+    run->kind = kind;
     //  The round's aggregate and report entry: without them (out of memory)
     //  it cannot run, and the study ends.
-    coord_agg_destroy (&self->agg);
-    json_decref (self->entry);
-    self->round_codec = self->codec;
-    unsigned bits = coord_study_value_bits (self->study);
+    coord_agg_destroy (&run->agg);
+    json_decref (run->entry);
+    run->round_codec = self->codec;
+    unsigned bits = coord_study_value_bits (run->study);
     if (bits != self->codec.value_bits
-    &&  he_codec_init (&self->round_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS, bits,
+    &&  he_codec_init (&run->round_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS, bits,
                        PROTO_MAX_PARTIES)) {
-        s_finish (self, "failed", util_last_error ());
+        s_finish (self, run, "failed", util_last_error ());
         return;
     }
-    self->agg = coord_agg_new (self->pk, self->vk, &self->round_codec,
-                               coord_study_dim (self->study, kind));
-    self->entry = json_pack ("{s:[], s:[]}", "rejected", "excluded");
-    if (!self->agg || !self->entry) {
-        json_decref (self->entry);
-        self->entry = NULL;
+    run->agg = coord_agg_new (self->pk, self->vk, &run->round_codec,
+                               coord_study_dim (run->study, kind));
+    run->entry = json_pack ("{s:[], s:[]}", "rejected", "excluded");
+    if (!run->agg || !run->entry) {
+        json_decref (run->entry);
+        run->entry = NULL;
         char detail [128];
         snprintf (detail, sizeof detail, "round %u: the coordinator is out of memory", round);
-        s_finish (self, "failed", detail);
+        s_finish (self, run, "failed", detail);
         return;
     }
     Cohort__RoundStart rs = COHORT__ROUND_START__INIT;
-    if (coord_study_round_start (self->study, kind, &rs)) {
-        json_decref (self->entry);
-        self->entry = NULL;
-        s_finish (self, "failed", util_last_error ());
+    if (coord_study_round_start (run->study, kind, &rs)) {
+        json_decref (run->entry);
+        run->entry = NULL;
+        s_finish (self, run, "failed", util_last_error ());
         return;
     }
     rs.deadline_ms = self->cfg->round_timeout_ms;
-    self->contributors = 0;
+    run->contributors = (coord_set_t) { { 0 } };
     //  Only the accepted sites heard from lately take part; one that comes
     //  back (its hellos resume) takes part again from the next round.
-    uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
-                                      (int64_t) self->cfg->liveness_timeout_ms);
-    self->round_started = zclock_mono ();
-    coord_state_enter (&self->state, coord_study_id (self->study), round, COORD_PHASE_COLLECT,
-                       self->accepted & live,
+    coord_set_t live = coord_sites_live (&self->sites, zclock_mono (),
+                                         (int64_t) self->cfg->liveness_timeout_ms);
+    run->round_started = zclock_mono ();
+    coord_state_enter (&run->state, coord_study_id (run->study), round, COORD_PHASE_COLLECT,
+                       coord_set_and (run->accepted, live),
                        zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_ROUND_START;
     msg.round_start = &rs;
     for (unsigned i = 0; i < self->sites.n; i++)
-        if (self->state.participants >> i & 1)
-            s_send (self, self->sites.site [i].identity, coord_study_id (self->study), round, &msg);
+        if (coord_set_has (run->state.participants, i))
+            s_send (self, self->sites.site [i].identity, coord_study_id (run->study), round, &msg);
     //  Nobody to wait for: the round closes now (and fails for want of sites).
-    if (coord_state_complete (&self->state))
-        s_collect_done (self);
+    if (coord_state_complete (&run->state))
+        s_collect_done (self, run);
 }
 
 //  The round's report entry names the accepted sites that contributed and
 //  those that did not (down, silent or rejected).
 static void
-s_entry_sites (self_t *self)
+s_entry_sites (self_t *self, run_t *run)
 {
     json_t *in = json_array (), *out = json_array ();
     for (unsigned i = 0; in && out && i < self->sites.n; i++) {
-        if (!(self->accepted >> i & 1))
+        if (!coord_set_has (run->accepted, i))
             continue;
-        json_t *list = self->contributors >> i & 1? in: out;
+        json_t *list = coord_set_has (run->contributors, i)? in: out;
         if (json_array_append_new (list, json_string (self->sites.site [i].name))) {
             json_decref (in);
             in = NULL;
         }
     }
-    if (!in || !out || json_object_set_new (self->entry, "contributors", in)
-    ||  json_object_set_new (self->entry, "missing", out))
+    if (!in || !out || json_object_set_new (run->entry, "contributors", in)
+    ||  json_object_set_new (run->entry, "missing", out))
         zsys_error ("coordinator: round %u: the contributors are not in the report: out of "
-                    "memory", self->state.round);
+                    "memory", run->state.round);
 }
 
 static void
-s_collect_done (self_t *self)
+s_collect_done (self_t *self, run_t *run)
 {
-    s_entry_sites (self);
-    unsigned got = coord_agg_contributors (self->agg);
-    unsigned need = coord_study_def (self->study)->min_sites;
+    s_entry_sites (self, run);
+    unsigned got = coord_agg_contributors (run->agg);
+    unsigned need = coord_study_def (run->study)->min_sites;
     char detail [256];
     if (got < need) {
         snprintf (detail, sizeof detail, "round %u: %u of %u required sites answered",
-                  self->state.round, got, need);
-        s_fail_round (self, detail);
+                  run->state.round, got, need);
+        s_fail_round (self, run, detail);
         return;
     }
     uint8_t *buf;
     size_t len;
-    if (coord_agg_serialize (self->agg, &buf, &len)) {
-        s_fail_round (self, util_last_error ());
+    if (coord_agg_serialize (run->agg, &buf, &len)) {
+        s_fail_round (self, run, util_last_error ());
         return;
     }
-    free (self->request);
-    self->request = buf;
-    self->request_len = len;
+    free (run->request);
+    run->request = buf;
+    run->request_len = len;
     //  Only t contributors are asked at first, starting at a slot that
     //  rotates with the round so that the work spreads; more are asked
     //  when a partial fails its proof or a third of the deadline passes
     //  without t verified partials (docs/protocol.md).
-    uint64_t first = coord_state_pick (self->contributors, he_verify_threshold (self->vk),
-                                       self->sites.n? self->state.round % self->sites.n: 0,
+    coord_set_t first = coord_state_pick (run->contributors, he_verify_threshold (self->vk),
+                                       self->sites.n? run->state.round % self->sites.n: 0,
                                        self->sites.n);
     int64_t now = zclock_mono ();
-    coord_state_enter (&self->state, coord_study_id (self->study), self->state.round,
+    coord_state_enter (&run->state, coord_study_id (run->study), run->state.round,
                        COORD_PHASE_DECRYPT, first, now + (int64_t) self->cfg->round_timeout_ms);
-    self->escalate_at = now + (int64_t) self->cfg->round_timeout_ms / 3;
-    s_request_partials (self, first);
+    run->escalate_at = now + (int64_t) self->cfg->round_timeout_ms / 3;
+    s_request_partials (self, run, first);
 }
 
 //  Sends the stored decryption request to the sites in `mask` and makes
 //  them participants of the decrypt phase.
 static void
-s_request_partials (self_t *self, uint64_t mask)
+s_request_partials (self_t *self, run_t *run, coord_set_t mask)
 {
-    coord_state_extend (&self->state, mask);
+    coord_state_extend (&run->state, mask);
     Cohort__DecryptRequest dr = COHORT__DECRYPT_REQUEST__INIT;
-    dr.aggregate = (ProtobufCBinaryData) { self->request_len, self->request };
-    dr.n_contributions = coord_agg_contributions (self->agg, &dr.contributions);
+    dr.aggregate = (ProtobufCBinaryData) { run->request_len, run->request };
+    dr.n_contributions = coord_agg_contributions (run->agg, &dr.contributions);
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_DECRYPT_REQUEST;
     msg.decrypt_request = &dr;
     for (unsigned i = 0; i < self->sites.n; i++)
-        if (mask >> i & 1)
-            s_send (self, self->sites.site [i].identity, coord_study_id (self->study),
-                    self->state.round, &msg);
+        if (coord_set_has (mask, i))
+            s_send (self, self->sites.site [i].identity, coord_study_id (run->study),
+                    run->state.round, &msg);
 }
 
 //  Asks more contributors when those asked cannot give t verified
 //  partials any more; fails the round when nobody is left to ask.
 static void
-s_decrypt_progress (self_t *self)
+s_decrypt_progress (self_t *self, run_t *run)
 {
-    unsigned valid = coord_agg_valid_partials (self->agg);
-    uint64_t more = coord_state_more (&self->state, self->contributors, valid,
+    unsigned valid = coord_agg_valid_partials (run->agg);
+    coord_set_t more = coord_state_more (&run->state, run->contributors, valid,
                                       he_verify_threshold (self->vk), self->sites.n);
-    if (valid >= he_verify_threshold (self->vk) || (!more && coord_state_complete (&self->state)))
-        s_decrypt_done (self);
+    if (valid >= he_verify_threshold (self->vk) || (coord_set_empty (more) && coord_state_complete (&run->state)))
+        s_decrypt_done (self, run);
     else
-    if (more)
-        s_request_partials (self, more);
+    if (!coord_set_empty (more))
+        s_request_partials (self, run, more);
 }
 
 static void
-s_decrypt_done (self_t *self)
+s_decrypt_done (self_t *self, run_t *run)
 {
-    unsigned valid = coord_agg_valid_partials (self->agg);
+    unsigned valid = coord_agg_valid_partials (run->agg);
     unsigned need = he_verify_threshold (self->vk);
     char detail [256];
     if (valid < need) {
         snprintf (detail, sizeof detail, "round %u: %u of %u required partial decryptions "
-                  "verified", self->state.round, valid, need);
-        s_fail_round (self, detail);
+                  "verified", run->state.round, valid, need);
+        s_fail_round (self, run, detail);
         return;
     }
-    size_t dim = coord_study_dim (self->study, self->kind);
+    size_t dim = coord_study_dim (run->study, run->kind);
     int64_t *values = util_calloc (dim, sizeof (int64_t));
     json_t *metrics = NULL;
-    int rc = !values || coord_agg_combine (self->agg, values);
+    int rc = !values || coord_agg_combine (run->agg, values);
     //  Kept before they are applied, so that a restart can rebuild the
     //  study from its rounds (s_resume).
-    if (!rc && coord_journal_sums (self->journal, coord_study_id (self->study),
-                                   self->state.round, (int) self->kind,
-                                   coord_agg_contributors (self->agg), values, dim))
+    if (!rc && coord_journal_sums (self->journal, coord_study_id (run->study),
+                                   run->state.round, (int) run->kind,
+                                   coord_agg_contributors (run->agg), values, dim))
         zsys_error ("coordinator: %s", util_last_error ());
-    rc = rc || coord_study_apply (self->study, self->kind, values,
-                                  coord_agg_contributors (self->agg), &metrics);
+    rc = rc || coord_study_apply (run->study, run->kind, values,
+                                  coord_agg_contributors (run->agg), &metrics);
     free (values);
     if (rc) {
-        snprintf (detail, sizeof detail, "round %u: %s", self->state.round, util_last_error ());
-        s_fail_round (self, detail);
+        snprintf (detail, sizeof detail, "round %u: %s", run->state.round, util_last_error ());
+        s_fail_round (self, run, detail);
         return;
     }
-    int bad = json_object_set_new (self->entry, "status", json_string ("ok"));
-    bad |= json_object_set_new (self->entry, "sites_contributed",
-                                json_integer (coord_agg_contributors (self->agg)));
+    int bad = json_object_set_new (run->entry, "status", json_string ("ok"));
+    bad |= json_object_set_new (run->entry, "sites_contributed",
+                                json_integer (coord_agg_contributors (run->agg)));
     if (metrics)
-        bad |= json_object_set_new (self->entry, "metrics", metrics);
+        bad |= json_object_set_new (run->entry, "metrics", metrics);
     json_t *entry = NULL;
     if (bad)
-        json_decref (self->entry);
+        json_decref (run->entry);
     else
-        entry = coord_study_record (self->study, self->state.round, self->kind, self->entry);
-    self->entry = NULL;
+        entry = coord_study_record (run->study, run->state.round, run->kind, run->entry);
+    run->entry = NULL;
     if (!entry) {
         //  The round's result would be missing from the report: the study
         //  cannot go on from it.
         snprintf (detail, sizeof detail, "round %u: the coordinator is out of memory "
-                  "recording the round", self->state.round);
-        s_fail_round (self, detail);
+                  "recording the round", run->state.round);
+        s_fail_round (self, run, detail);
         return;
     }
-    coord_metrics_round (self->metrics, proto_kind_name (self->kind), true,
-                         (double) (zclock_mono () - self->round_started) / 1e3);
-    s_journal_round (self, entry, "ok");
-    s_journal (self);
-    s_broadcast_result (self, true, "round completed", false);
-    s_next_round (self);
+    coord_metrics_round (self->metrics, proto_kind_name (run->kind), true,
+                         (double) (zclock_mono () - run->round_started) / 1e3);
+    s_journal_round (self, run, entry, "ok");
+    s_journal (self, run);
+    s_broadcast_result (self, run, true, "round completed", false);
+    s_next_round (self, run);
 }
 
 static void
-s_check_deadline (self_t *self)
+s_check_deadline (self_t *self, run_t *run)
 {
-    if (self->state.phase == COORD_PHASE_IDLE || zclock_mono () < self->state.deadline)
+    if (run->state.phase == COORD_PHASE_IDLE || zclock_mono () < run->state.deadline)
         return;
-    if (self->state.phase == COORD_PHASE_OFFER)
-        s_offer_done (self);
+    if (run->state.phase == COORD_PHASE_OFFER)
+        s_offer_done (self, run);
     else
-    if (self->state.phase == COORD_PHASE_COLLECT)
-        s_collect_done (self);
+    if (run->state.phase == COORD_PHASE_COLLECT)
+        s_collect_done (self, run);
     else
-        s_decrypt_done (self);
+        s_decrypt_done (self, run);
 }
 
 //  A participant of the current phase silent for liveness_timeout_ms is
@@ -710,47 +777,48 @@ s_check_deadline (self_t *self)
 //  answered), so that a dead site costs a round the liveness timeout, not
 //  the whole deadline. It takes part again once its hellos resume.
 static void
-s_check_liveness (self_t *self)
+s_check_liveness (self_t *self, run_t *run)
 {
-    if (self->state.phase == COORD_PHASE_IDLE)
+    if (run->state.phase == COORD_PHASE_IDLE)
         return;
-    uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
-                                      (int64_t) self->cfg->liveness_timeout_ms);
-    uint64_t down = self->state.participants & ~self->state.answered & ~live;
-    if (!down)
+    coord_set_t live = coord_sites_live (&self->sites, zclock_mono (),
+                                         (int64_t) self->cfg->liveness_timeout_ms);
+    coord_set_t down = coord_set_minus (coord_set_minus (run->state.participants,
+                                                         run->state.answered), live);
+    if (coord_set_empty (down))
         return;
     for (unsigned i = 0; i < self->sites.n; i++)
-        if (down >> i & 1)
+        if (coord_set_has (down, i))
             zsys_warning ("coordinator: site %s (share %u) is down (silent for %llu ms or "
                           "more): round %u goes on without it", self->sites.site [i].name,
                           self->sites.site [i].index,
-                          (unsigned long long) self->cfg->liveness_timeout_ms, self->state.round);
-    self->state.participants &= ~down;
-    if (!coord_state_complete (&self->state))
+                          (unsigned long long) self->cfg->liveness_timeout_ms, run->state.round);
+    run->state.participants = coord_set_minus (run->state.participants, down);
+    if (!coord_state_complete (&run->state))
         return;
-    if (self->state.phase == COORD_PHASE_OFFER)
-        s_offer_done (self);
+    if (run->state.phase == COORD_PHASE_OFFER)
+        s_offer_done (self, run);
     else
-    if (self->state.phase == COORD_PHASE_COLLECT)
-        s_collect_done (self);
+    if (run->state.phase == COORD_PHASE_COLLECT)
+        s_collect_done (self, run);
     else
-        s_decrypt_progress (self);
+        s_decrypt_progress (self, run);
 }
 
 //  A third of the decrypt deadline passed without t verified partials:
 //  every contributor not asked yet is asked now.
 static void
-s_check_escalation (self_t *self)
+s_check_escalation (self_t *self, run_t *run)
 {
-    if (self->state.phase != COORD_PHASE_DECRYPT || !self->escalate_at
-    ||  zclock_mono () < self->escalate_at)
+    if (run->state.phase != COORD_PHASE_DECRYPT || !run->escalate_at
+    ||  zclock_mono () < run->escalate_at)
         return;
-    self->escalate_at = 0;
-    uint64_t more = self->contributors & ~self->state.participants;
-    if (more) {
+    run->escalate_at = 0;
+    coord_set_t more = coord_set_minus (run->contributors, run->state.participants);
+    if (!coord_set_empty (more)) {
         zsys_info ("coordinator: round %u: asking %d more sites for partial decryptions",
-                   self->state.round, __builtin_popcountll (more));
-        s_request_partials (self, more);
+                   run->state.round, coord_set_count (more));
+        s_request_partials (self, run, more);
     }
 }
 
@@ -772,31 +840,37 @@ s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
     s_audit (self, "message.rejected", actor,
              json_pack ("{s:s, s:s, s:i, s:s}", "message", proto_body_name (msg),
                         "study", msg->study_id, "round", (int) msg->round_id, "reason", why));
-    if (self->entry && self->study && !strcmp (msg->study_id, coord_study_id (self->study))) {
+    run_t *run = s_run (self, msg->study_id);
+    if (run && run->entry) {
         json_t *item = json_pack ("{s:s, s:s, s:i, s:s}", "site", site, "message",
                                   proto_body_name (msg), "round", (int) msg->round_id,
                                   "reason", why);
-        if (!item || json_array_append_new (json_object_get (self->entry, "rejected"), item))
+        if (!item || json_array_append_new (json_object_get (run->entry, "rejected"), item))
             zsys_error ("coordinator: round %u: the rejection of %s's %s is not in the report: "
                         "out of memory", msg->round_id, site, proto_body_name (msg));
     }
     s_send_error (self, identity, msg->study_id, msg->round_id, why);
 }
 
-static bool
+//  The run a site's message of phase `phase` belongs to, or NULL when the
+//  message is rejected (answered, counted, audited) or quietly dropped.
+static run_t *
 s_admit (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
          coord_phase_t phase)
 {
-    coord_verdict_t verdict = coord_state_check (&self->state, msg->study_id, msg->round_id,
+    run_t *run = s_run (self, msg->study_id);
+    coord_state_t none = { 0 };
+    coord_state_t *state = run? &run->state: &none;
+    coord_verdict_t verdict = coord_state_check (state, msg->study_id, msg->round_id,
                                                  phase, slot < 0? COORD_SLOTS: (unsigned) slot);
     if (verdict == COORD_OK)
-        return true;
+        return run;
     if (verdict == COORD_SPARE) {
         //  Asked, then not needed: nothing went wrong, nothing to report.
-        coord_state_drop_spare (&self->state, (unsigned) slot);
+        coord_state_drop_spare (state, (unsigned) slot);
         zsys_debug ("coordinator: round %u: %s's partial was not needed", msg->round_id,
                     self->sites.site [slot].name);
-        return false;
+        return NULL;
     }
     //  The state machine's verdicts and their classes.
     coord_reject_t class = verdict == COORD_REJECT_LATE? COORD_REJECTED_LATE
@@ -806,10 +880,10 @@ s_admit (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
                          : verdict == COORD_REJECT_STRANGER? COORD_REJECTED_NOT_PARTICIPANT
                          : COORD_REJECTED_WRONG_PHASE;
     char why [256];
-    s_reject (self, identity, slot, msg, class, coord_verdict_text (verdict, &self->state,
+    s_reject (self, identity, slot, msg, class, coord_verdict_text (verdict, state,
                                                                     msg->round_id, why,
                                                                     sizeof why));
-    return false;
+    return NULL;
 }
 
 //  ---------------------------------------------------------------------
@@ -1102,8 +1176,25 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
     const char *cfg_text = launch->study_cfg;
     char analyst [PROTO_Z85_KEY_LEN + 8];
     snprintf (analyst, sizeof analyst, "key:%s", *user_id? user_id: "unknown");
-    if (self->study && !coord_study_finished (self->study)) {
-        s_refuse (self, identity, COORD_REFUSAL_BUSY, "busy: another study is running");
+    //  Quotas: how many run at once, in all and per analyst key.
+    char busy [200] = "";
+    if (s_running (self, NULL) >= self->cfg->max_running)
+        snprintf (busy, sizeof busy, "busy: %u studies and queries are running, the most this "
+                  "coordinator runs at once (coordinator.cfg max_running): launch it again when "
+                  "one has ended", self->cfg->max_running);
+    else
+    if (s_running (self, analyst) >= self->cfg->max_running_per_analyst)
+        snprintf (busy, sizeof busy, "busy: %u of your studies and queries are running, the "
+                  "most one analyst runs at once (coordinator.cfg max_running_per_analyst): "
+                  "launch it again when one has ended", self->cfg->max_running_per_analyst);
+    size_t free_slot = COORD_RUNS_MAX;
+    if (!*busy)
+        free_slot = s_free_run (self);
+    if (!*busy && free_slot == COORD_RUNS_MAX)
+        snprintf (busy, sizeof busy, "busy: too many studies and queries ended in the last "
+                  "seconds; launch it again shortly");
+    if (*busy) {
+        s_refuse (self, identity, COORD_REFUSAL_BUSY, busy);
         return;
     }
     zuuid_t *uuid = zuuid_new ();
@@ -1176,19 +1267,17 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
         s_refuse (self, identity, COORD_REFUSAL_INTERNAL, "the coordinator is out of memory");
         return;
     }
-    coord_study_destroy (&self->study);
-    self->study = study;
-    for (size_t i = 0; i < self->n_features; i++)
-        free (self->features [i]);
-    free (self->features);
-    self->features = NULL;
-    self->n_features = 0;
-    self->records = 0;
-    self->accepted = 0;
-    uint64_t offered = 0;
-    for (unsigned i = 0; i < self->sites.n; i++)
-        offered |= (uint64_t) 1 << i;
-    coord_state_enter (&self->state, id, 0, COORD_PHASE_OFFER, offered,
+    run_t *run = util_calloc (1, sizeof *run);
+    if (!run) {
+        json_decref (answer);
+        coord_study_destroy (&study);
+        s_refuse (self, identity, COORD_REFUSAL_INTERNAL, "the coordinator is out of memory");
+        return;
+    }
+    run->study = study;
+    snprintf (run->analyst, sizeof run->analyst, "%s", analyst);
+    self->runs [free_slot] = run;
+    coord_state_enter (&run->state, id, 0, COORD_PHASE_OFFER, coord_set_first (self->sites.n),
                        zclock_mono () + (int64_t) self->cfg->round_timeout_ms);
     Cohort__StudyOffer offer = COHORT__STUDY_OFFER__INIT;
     offer.study_cfg = (char *) cfg_text;
@@ -1210,7 +1299,7 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
     coord_alerts_launched (self->alerts, zclock_time (), analyst, def->query, self->dict,
                            self->cfg->max_levels, def->privacy_off? 0: def->epsilon);
     s_alerts_flush (self);
-    s_journal (self);
+    s_journal (self, run);
     s_reply (self, identity, true, answer);
 }
 
@@ -1218,7 +1307,7 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
 //  (UTIL_ENOMEM) with nothing taken. A query's acceptance has none, and
 //  nothing is taken (each acceptor would otherwise leave an empty list).
 static int
-s_take_features (self_t *self, const Cohort__StudyAccept *a)
+s_take_features (run_t *run, const Cohort__StudyAccept *a)
 {
     if (a->n_features == 0)
         return 0;
@@ -1232,17 +1321,17 @@ s_take_features (self_t *self, const Cohort__StudyAccept *a)
         }
     if (!names)
         return -1;
-    self->features = names;
-    self->n_features = a->n_features;
+    run->features = names;
+    run->n_features = a->n_features;
     return 0;
 }
 
 //  Records a site's decline (or exclusion) for the report; a failure to
 //  record it (out of memory) is logged.
 static void
-s_decline (self_t *self, int slot, const char *reason)
+s_decline (self_t *self, run_t *run, int slot, const char *reason)
 {
-    if (coord_study_decline (self->study, self->sites.site [slot].name, reason))
+    if (coord_study_decline (run->study, self->sites.site [slot].name, reason))
         zsys_error ("coordinator: %s", util_last_error ());
 }
 
@@ -1250,11 +1339,11 @@ s_decline (self_t *self, int slot, const char *reason)
 //  says (proto/plan.h: the variance is public, from the study text): true
 //  if so. A query's carries none.
 static bool
-s_count_noised (self_t *self, const Cohort__StudyAccept *a)
+s_count_noised (run_t *run, const Cohort__StudyAccept *a)
 {
     uint64_t sigma2 = 0;
-    if (!coord_study_is_query (self->study)
-    &&  proto_plan_count_sigma2 (coord_study_def (self->study), &sigma2))
+    if (!coord_study_is_query (run->study)
+    &&  proto_plan_count_sigma2 (coord_study_def (run->study), &sigma2))
         return false;
     return a->records_noise_sigma2 == sigma2;
 }
@@ -1262,68 +1351,70 @@ s_count_noised (self_t *self, const Cohort__StudyAccept *a)
 static void
 s_on_accept (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
-    if (!s_admit (self, identity, slot, msg, COORD_PHASE_OFFER))
+    run_t *run = s_admit (self, identity, slot, msg, COORD_PHASE_OFFER);
+    if (!run)
         return;
-    coord_state_mark (&self->state, (unsigned) slot);
+    coord_state_mark (&run->state, (unsigned) slot);
     const Cohort__StudyAccept *a = msg->accept;
-    bool query = coord_study_is_query (self->study);
-    bool same = self->n_features == 0 || a->n_features == self->n_features;
-    for (size_t i = 0; same && self->n_features && i < a->n_features; i++)
-        same = !strcmp (a->features [i], self->features [i]);
-    bool off = coord_study_def (self->study)->privacy_off;
+    bool query = coord_study_is_query (run->study);
+    bool same = run->n_features == 0 || a->n_features == run->n_features;
+    for (size_t i = 0; same && run->n_features && i < a->n_features; i++)
+        same = !strcmp (a->features [i], run->features [i]);
+    bool off = coord_study_def (run->study)->privacy_off;
     if (query && (a->n_features || (a->train_records && !off)))
-        s_decline (self, slot, "accept: a query's acceptance names no feature and no count");
+        s_decline (self, run, slot, "accept: a query's acceptance names no feature and no count");
     else
     if (!query && !a->n_features)
-        s_decline (self, slot, "accept: a study's acceptance names its features");
+        s_decline (self, run, slot, "accept: a study's acceptance names its features");
     else
-    if (!s_count_noised (self, a))
-        s_decline (self, slot, "accept: its record count is not noised as the study's plan "
+    if (!s_count_noised (run, a))
+        s_decline (self, run, slot, "accept: its record count is not noised as the study's plan "
                    "says (records_noise_sigma2)");
     else
     if (!same)
-        s_decline (self, slot, "features: its columns differ from the other sites'");
+        s_decline (self, run, slot, "features: its columns differ from the other sites'");
     else
-    if (!self->n_features && s_take_features (self, a)) {
+    if (!run->n_features && s_take_features (run, a)) {
         //  Out of memory: the site is left out of this study, and told.
         const char *why = "coordinator: out of memory taking the acceptance";
         zsys_error ("coordinator: study %s: %s of %s", msg->study_id, why,
                     self->sites.site [slot].name);
-        s_decline (self, slot, why);
+        s_decline (self, run, slot, why);
         s_send_error (self, identity, msg->study_id, msg->round_id, why);
     }
     else
-    if (query && off && coord_study_site_records (self->study, self->sites.site [slot].name,
+    if (query && off && coord_study_site_records (run->study, self->sites.site [slot].name,
                                                   a->train_records)) {
         const char *why = "coordinator: out of memory taking the acceptance";
-        s_decline (self, slot, why);
+        s_decline (self, run, slot, why);
         s_send_error (self, identity, msg->study_id, msg->round_id, why);
     }
     else {
-        self->accepted |= (uint64_t) 1 << slot;
-        self->records += query? 0: a->train_records;
+        coord_set_add (&run->accepted, (unsigned) slot);
+        run->records += query? 0: a->train_records;
         //  Only a noised count goes into the contribution table.
         if (!query && a->records_noise_sigma2
-        &&  coord_study_site_count (self->study, self->sites.site [slot].name,
+        &&  coord_study_site_count (run->study, self->sites.site [slot].name,
                                     a->train_records))
             zsys_error ("coordinator: study %s: %s's count is not in the report: %s",
                         msg->study_id, self->sites.site [slot].name, util_last_error ());
     }
-    if (coord_state_complete (&self->state))
-        s_offer_done (self);
+    if (coord_state_complete (&run->state))
+        s_offer_done (self, run);
 }
 
 static void
 s_on_decline (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
-    if (!s_admit (self, identity, slot, msg, COORD_PHASE_OFFER))
+    run_t *run = s_admit (self, identity, slot, msg, COORD_PHASE_OFFER);
+    if (!run)
         return;
-    coord_state_mark (&self->state, (unsigned) slot);
+    coord_state_mark (&run->state, (unsigned) slot);
     zsys_info ("coordinator: site %s declined: %s", self->sites.site [slot].name,
                msg->decline->reason);
-    s_decline (self, slot, msg->decline->reason);
-    if (coord_state_complete (&self->state))
-        s_offer_done (self);
+    s_decline (self, run, slot, msg->decline->reason);
+    if (coord_state_complete (&run->state))
+        s_offer_done (self, run);
 }
 
 static void
@@ -1331,17 +1422,18 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
     //  A second update for the current round is a duplicate, whichever
     //  phase the round has reached.
-    if (slot >= 0 && self->study && !strcmp (msg->study_id, coord_study_id (self->study))
-    &&  msg->round_id == self->state.round && (self->contributors >> slot & 1)) {
+    run_t *run = s_run (self, msg->study_id);
+    if (slot >= 0 && run && msg->round_id == run->state.round
+    &&  coord_set_has (run->contributors, (unsigned) slot)) {
         char why [128];
         s_reject (self, identity, slot, msg, COORD_REJECTED_DUPLICATE,
-                  coord_verdict_text (COORD_REJECT_DUPLICATE, &self->state, msg->round_id, why,
+                  coord_verdict_text (COORD_REJECT_DUPLICATE, &run->state, msg->round_id, why,
                                       sizeof why));
         return;
     }
-    if (!s_admit (self, identity, slot, msg, COORD_PHASE_COLLECT))
+    if (!(run = s_admit (self, identity, slot, msg, COORD_PHASE_COLLECT)))
         return;
-    coord_state_mark (&self->state, (unsigned) slot);
+    coord_state_mark (&run->state, (unsigned) slot);
     ProtobufCBinaryData data = msg->update->ciphertexts;
     ProtobufCBinaryData sig = msg->update->signature;
     const coord_site_t *site = &self->sites.site [slot];
@@ -1359,21 +1451,22 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
         s_reject (self, identity, slot, msg, COORD_REJECTED_SIGNATURE, why);
     }
     else
-    if (coord_agg_add_signed (self->agg, site->index, data.data, data.len, sig.data, sig.len,
+    if (coord_agg_add_signed (run->agg, site->index, data.data, data.len, sig.data, sig.len,
                               self->site_role_text [slot]))
         s_reject (self, identity, slot, msg, COORD_REJECTED_MALFORMED, util_last_error ());
     else
-        self->contributors |= (uint64_t) 1 << slot;
-    if (coord_state_complete (&self->state))
-        s_collect_done (self);
+        coord_set_add (&run->contributors, (unsigned) slot);
+    if (coord_state_complete (&run->state))
+        s_collect_done (self, run);
 }
 
 static void
 s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
-    if (!s_admit (self, identity, slot, msg, COORD_PHASE_DECRYPT))
+    run_t *run = s_admit (self, identity, slot, msg, COORD_PHASE_DECRYPT);
+    if (!run)
         return;
-    coord_state_mark (&self->state, (unsigned) slot);
+    coord_state_mark (&run->state, (unsigned) slot);
     const Cohort__PartialDecryption *p = msg->partial;
     char why [600];
     why [0] = 0;
@@ -1382,7 +1475,7 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
         snprintf (why, sizeof why, "partial: share index %u is not this site's (%u)",
                   p->share_index, self->sites.site [slot].index);
     else
-    if (coord_agg_add_partial (self->agg, p->share_index, msg->study_id, msg->round_id,
+    if (coord_agg_add_partial (run->agg, p->share_index, msg->study_id, msg->round_id,
                                p->partials.data, p->partials.len, p->proof.data, p->proof.len)) {
         class = util_last_code () == UTIL_ECRYPTO? COORD_EXCLUDED_PROOF: COORD_EXCLUDED_MALFORMED;
         snprintf (why, sizeof why, "%s", util_last_error ());
@@ -1395,28 +1488,32 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
         s_alerts_flush (self);
         json_t *item = json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
                                   "reason", why);
-        if (!item || json_array_append_new (json_object_get (self->entry, "excluded"), item))
+        if (!item || json_array_append_new (json_object_get (run->entry, "excluded"), item))
             zsys_error ("coordinator: round %u: the exclusion of %s is not in the report: "
                         "out of memory", msg->round_id, self->sites.site [slot].name);
     }
     //  Combine as soon as t partials have verified; ask more sites when
     //  a partial failed and those asked cannot make up t.
-    s_decrypt_progress (self);
+    s_decrypt_progress (self, run);
 }
 
-//  The report (or status) of the study asked for: the current one, or one
-//  from the journal ("" asks for the latest). NULL with the reason: no such
-//  study, the journal cannot be read, out of memory.
+//  The report (or status) of the study asked for: a running one (or one
+//  lately ended) as it stands, else as the journal holds it ("" asks for
+//  the latest launched). NULL with the reason: no such study, the journal
+//  cannot be read, out of memory.
 static json_t *
 s_lookup (self_t *self, const char *study_id, bool report)
 {
-    if (self->study && (!*study_id || !strcmp (study_id, coord_study_id (self->study))))
-        return report? coord_study_report (self->study): coord_study_status (self->study);
     char *latest = NULL, *text = NULL;
     json_t *stored = NULL, *answer = NULL;
     if (!*study_id && coord_journal_latest (self->journal, &latest))
         goto done;
     const char *id = *study_id? study_id: latest;
+    run_t *run = id? s_run (self, id): NULL;
+    if (run) {
+        answer = report? coord_study_report (run->study): coord_study_status (run->study);
+        goto done;
+    }
     if (id && coord_journal_report (self->journal, id, &text))
         goto done;
     if (!text) {
@@ -1664,19 +1761,19 @@ s_replay_round (uint32_t round, int kind, unsigned contributors, const int64_t *
 //  flight is run again once its sites are back (s_check_resume). A study
 //  that cannot be rebuilt is marked failed, saying why.
 static void
-s_resume (self_t *self)
+s_resume_one (self_t *self, char *id)
 {
-    char *id = NULL, *cfg = NULL, *features = NULL, *sites = NULL;
+    char *cfg = NULL, *features = NULL, *sites = NULL;
     uint64_t records = 0;
     json_t *fj = NULL, *sj = NULL;
     char why [UTIL_ERROR_MAX] = "";
-    if (coord_journal_running (self->journal, &id)) {
-        zsys_error ("coordinator: %s", util_last_error ());
-        return;
-    }
-    if (!id)
-        return;
     coord_study_t *study = NULL;
+    run_t *run = util_calloc (1, sizeof *run);
+    size_t place = s_free_run (self);
+    if (!run || place == COORD_RUNS_MAX) {
+        snprintf (why, sizeof why, "%s", run? "too many running studies": "out of memory");
+        goto done;
+    }
     if (coord_journal_definition (self->journal, id, &cfg) || !cfg
     ||  !(study = coord_study_new (id, cfg))) {
         if (cfg)
@@ -1729,22 +1826,25 @@ s_resume (self_t *self)
         goto done;
     }
     //  Kept as they were at the start (the features and N the sites gave).
-    self->features = util_calloc (p? p: 1, sizeof (char *));
-    for (size_t i = 0; self->features && i < p; i++)
-        if ((self->features [i] = util_strdup (fnames [i])))
-            self->n_features++;
-    self->records = records;
-    if (!self->features || self->n_features != p) {
-        util_error_copy (why, sizeof why);
+    run->features = util_calloc (p? p: 1, sizeof (char *));
+    for (size_t i = 0; run->features && i < p; i++)
+        if ((run->features [i] = util_strdup (fnames [i])))
+            run->n_features++;
+    run->records = records;
+    run->resume_names = util_calloc (n, sizeof *run->resume_names);
+    if (!run->features || run->n_features != p || !run->resume_names) {
+        snprintf (why, sizeof why, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++)
-        snprintf (self->resume_names [i], sizeof self->resume_names [i], "%s", snames [i]);
-    self->resume_n = n;
-    self->resume_until = zclock_mono () + (int64_t) self->cfg->round_timeout_ms;
-    self->state.round = r.last;
-    self->study = study;
+        snprintf (run->resume_names [i], sizeof run->resume_names [i], "%s", snames [i]);
+    run->resume_n = n;
+    run->resume_until = zclock_mono () + (int64_t) self->cfg->round_timeout_ms;
+    run->state.round = r.last;
+    run->study = study;
     study = NULL;
+    self->runs [place] = run;
+    run = NULL;
     zsys_info ("coordinator: resumed study %s after round %u: waiting for its %zu sites to "
                "run round %u again", id, r.last, n, r.last + 1);
     s_audit (self, "study.resumed", "coordinator", json_pack ("{s:s, s:I}", "study", id,
@@ -1756,48 +1856,69 @@ done:
                   why);
         zsys_error ("coordinator: study %s: %s", id, detail);
         coord_study_finish (study, "failed", detail);
-        coord_study_t *keep = self->study;
-        self->study = study;
-        s_journal (self);
-        self->study = keep;
+        run_t failed = { .study = study };
+        s_journal (self, &failed);
     }
     else
     if (*why)
         zsys_error ("coordinator: study %s: could not be resumed: %s", id, why);
+    s_run_destroy (&run);
     coord_study_destroy (&study);
     json_decref (fj);
     json_decref (sj);
-    free (id);
     free (cfg);
     free (features);
     free (sites);
 }
 
+//  Rebuilds every running study the journal holds (at most COORD_RUNS_MAX);
+//  each one's round in flight is run again once its sites are back
+//  (s_check_resume).
+static void
+s_resume (self_t *self)
+{
+    char *ids [COORD_RUNS_MAX];
+    size_t n = 0;
+    while (n < COORD_RUNS_MAX) {
+        if (coord_journal_running (self->journal, (unsigned) n, &ids [n])) {
+            zsys_error ("coordinator: %s", util_last_error ());
+            break;
+        }
+        if (!ids [n])
+            break;
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        s_resume_one (self, ids [i]);
+        free (ids [i]);
+    }
+}
+
 //  A resumed study starts again once every one of its sites is back, or
 //  when min_sites of them are and the round deadline has passed.
 static void
-s_check_resume (self_t *self)
+s_check_resume (self_t *self, run_t *run)
 {
-    if (!self->resume_until || !self->study)
+    if (!run->resume_until || !run->study)
         return;
-    uint64_t live = coord_sites_live (&self->sites, zclock_mono (),
-                                      (int64_t) self->cfg->liveness_timeout_ms);
-    uint64_t accepted = 0;
+    coord_set_t live = coord_sites_live (&self->sites, zclock_mono (),
+                                         (int64_t) self->cfg->liveness_timeout_ms);
+    coord_set_t accepted = { { 0 } };
     size_t back = 0;
-    for (size_t k = 0; k < self->resume_n; k++)
+    for (size_t k = 0; k < run->resume_n; k++)
         for (unsigned i = 0; i < self->sites.n; i++)
-            if (!strcmp (self->sites.site [i].name, self->resume_names [k])) {
-                accepted |= (uint64_t) 1 << i;
-                back += live >> i & 1;
+            if (!strcmp (self->sites.site [i].name, run->resume_names [k])) {
+                coord_set_add (&accepted, i);
+                back += coord_set_has (live, i);
             }
-    bool late = zclock_mono () > self->resume_until;
-    if (back < self->resume_n && !late)
+    bool late = zclock_mono () > run->resume_until;
+    if (back < run->resume_n && !late)
         return;
-    self->resume_until = 0;
-    self->accepted = accepted;
+    run->resume_until = 0;
+    run->accepted = accepted;
     zsys_info ("coordinator: study %s: %zu of its %zu sites are back: round %u again",
-               coord_study_id (self->study), back, self->resume_n, self->state.round + 1);
-    s_next_round (self);
+               coord_study_id (run->study), back, run->resume_n, run->state.round + 1);
+    s_next_round (self, run);
 }
 
 void
@@ -1818,15 +1939,19 @@ coord_actor (zsock_t *pipe, void *args)
     zstr_send (pipe, "OK");
     zpoller_t *poller = self->poller;
     while (!self->terminated) {
-        int timeout = 1000;
-        if (self->state.phase != COORD_PHASE_IDLE) {
-            int64_t until = self->state.deadline;
-            if (self->state.phase == COORD_PHASE_DECRYPT && self->escalate_at
-            &&  self->escalate_at < until)
-                until = self->escalate_at;
-            int64_t left = until - zclock_mono ();
-            timeout = left < 0? 0: left < 1000? (int) left + 1: 1000;
+        //  Wake for the nearest deadline of any run, at least once a second.
+        int64_t now = zclock_mono (), until = now + 1000;
+        for (size_t i = 0; i < COORD_RUNS_MAX; i++) {
+            const run_t *run = self->runs [i];
+            if (!run || run->state.phase == COORD_PHASE_IDLE)
+                continue;
+            if (run->state.deadline < until)
+                until = run->state.deadline;
+            if (run->state.phase == COORD_PHASE_DECRYPT && run->escalate_at
+            &&  run->escalate_at < until)
+                until = run->escalate_at;
         }
+        int timeout = until <= now? 0: (int) (until - now) + 1;
         void *which = zpoller_wait (poller, timeout);
         if (which == pipe)
             s_on_pipe (self);
@@ -1839,11 +1964,16 @@ coord_actor (zsock_t *pipe, void *args)
         else
         if (zpoller_terminated (poller))
             break;
-        s_check_resume (self);
-        s_check_liveness (self);
         s_sites_gauge (self);
-        s_check_escalation (self);
-        s_check_deadline (self);
+        for (size_t i = 0; i < COORD_RUNS_MAX; i++) {
+            run_t *run = self->runs [i];
+            if (!run || run->finished_at)
+                continue;
+            s_check_resume (self, run);
+            s_check_liveness (self, run);
+            s_check_escalation (self, run);
+            s_check_deadline (self, run);
+        }
     }
     s_destroy (&self);
     //  czmq's actor threads are detached: the caller may go on to exit (and

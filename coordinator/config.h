@@ -14,6 +14,12 @@
                                             without it, and a second process with its
                                             certificate is refused while it is alive
                                             (default 6000, 1000..86400000)
+        max_running = 16                    optional: studies and queries running at
+                                            once (1..32, default 16)
+        max_running_per_analyst = 4         optional: of them, launched by one analyst
+                                            key (1..32, default 4); the hourly launch
+                                            quotas are [alerts] queries_per_hour and
+                                            launches_per_hour (alerts.h)
         dictionary = dictionary.csv         optional: the consortium's data dictionary
                                             (models/dictionary.h); queries need it
         allow_privacy_off = false           optional: accept queries with privacy off
@@ -73,6 +79,7 @@ typedef struct {
     char *name, *endpoint, *cert, *allowlist, *journal, *public_key, *verify_key;
     uint64_t round_timeout_ms;
     uint64_t liveness_timeout_ms;
+    unsigned max_running, max_running_per_analyst;
     char *dictionary;           //  NULL: none (queries are refused)
     char *totp;                 //  the TOTP store (NULL: TOTP is off)
     unsigned totp_max_failures, totp_cooloff_s, totp_session_s;

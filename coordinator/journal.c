@@ -5,6 +5,7 @@
 #include "util/sqlite.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -181,10 +182,12 @@ coord_journal_sums (coord_journal_t *self, const char *study_id, unsigned round,
 }
 
 int
-coord_journal_running (coord_journal_t *self, char **study_id)
+coord_journal_running (coord_journal_t *self, unsigned nth, char **study_id)
 {
-    return s_text (self, "SELECT id FROM studies WHERE status = 'running'"
-                         " ORDER BY started DESC, rowid DESC LIMIT 1", NULL, study_id);
+    char sql [160];
+    snprintf (sql, sizeof sql, "SELECT id FROM studies WHERE status = 'running'"
+              " ORDER BY started DESC, rowid DESC LIMIT 1 OFFSET %u", nth);
+    return s_text (self, sql, NULL, study_id);
 }
 
 int

@@ -13,7 +13,7 @@
         coord_journal_latest    the most recent study's id
         coord_journal_begin     how a study began (features, N, sites)
         coord_journal_sums      a finished round's decrypted sums
-        coord_journal_running   the study a restart resumes
+        coord_journal_running   the studies a restart resumes
         coord_journal_definition, coord_journal_begun, coord_journal_replay
                                 what it needs to rebuild it
         coord_journal_destroy   closes
@@ -67,9 +67,9 @@ int coord_journal_begin (coord_journal_t *self, const char *study_id, const char
 int coord_journal_sums (coord_journal_t *self, const char *study_id, unsigned round, int kind,
                         unsigned contributors, const int64_t *sums, size_t n);
 
-/*  The most recent study still "running" into *study_id (new string, NULL
-    when none). 0 or -1. */
-int coord_journal_running (coord_journal_t *self, char **study_id);
+/*  The nth (from 0) most recently started study still "running" into
+    *study_id (new string, NULL when there is no nth). 0 or -1. */
+int coord_journal_running (coord_journal_t *self, unsigned nth, char **study_id);
 
 /*  A study's definition (new string, NULL when unknown). 0 or -1. */
 int coord_journal_definition (coord_journal_t *self, const char *study_id, char **cfg_text);

@@ -96,13 +96,13 @@ coord_sites_seen (coord_sites_t *self, int slot, int64_t now)
         self->site [slot].last_seen = now;
 }
 
-uint64_t
+coord_set_t
 coord_sites_live (const coord_sites_t *self, int64_t now, int64_t live_ms)
 {
-    uint64_t live = 0;
+    coord_set_t live = { { 0 } };
     for (unsigned i = 0; i < self->n; i++)
         if (self->site [i].identity && now - self->site [i].last_seen < live_ms)
-            live |= (uint64_t) 1 << i;
+            coord_set_add (&live, i);
     return live;
 }
 

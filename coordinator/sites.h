@@ -62,7 +62,7 @@ int coord_sites_hello (coord_sites_t *self, const char *allowlist, const char *n
 void coord_sites_seen (coord_sites_t *self, int slot, int64_t now);
 
 /*  The slots whose connection spoke within live_ms before `now`. */
-uint64_t coord_sites_live (const coord_sites_t *self, int64_t now, int64_t live_ms);
+coord_set_t coord_sites_live (const coord_sites_t *self, int64_t now, int64_t live_ms);
 
 /*  Drops every identity (the names stay). */
 void coord_sites_clear (coord_sites_t *self);

@@ -6,18 +6,18 @@
 
 void
 coord_state_enter (coord_state_t *self, const char *study_id, uint32_t round,
-                   coord_phase_t phase, uint64_t participants, int64_t deadline)
+                   coord_phase_t phase, coord_set_t participants, int64_t deadline)
 {
     if (self->phase == COORD_PHASE_DECRYPT) {
         memcpy (self->spare_study, self->study_id, sizeof self->spare_study);
         self->spare_round = self->round;
-        self->spare = self->participants & ~self->answered;
+        self->spare = coord_set_minus (self->participants, self->answered);
     }
     snprintf (self->study_id, sizeof self->study_id, "%s", study_id);
     self->round = round;
     self->phase = phase;
     self->participants = participants;
-    self->answered = 0;
+    self->answered = (coord_set_t) { { 0 } };
     self->deadline = deadline;
 }
 
@@ -25,12 +25,12 @@ coord_verdict_t
 coord_state_check (const coord_state_t *self, const char *study_id, uint32_t round,
                    coord_phase_t phase, unsigned slot)
 {
-    if (phase == COORD_PHASE_DECRYPT && slot < COORD_SLOTS && self->spare >> slot & 1
+    if (phase == COORD_PHASE_DECRYPT && coord_set_has (self->spare, slot)
     &&  round == self->spare_round && !strcmp (study_id, self->spare_study))
         return COORD_SPARE;
     if (self->phase == COORD_PHASE_IDLE || strcmp (study_id, self->study_id))
         return COORD_REJECT_STUDY;
-    if (slot >= COORD_SLOTS || !(self->participants >> slot & 1))
+    if (!coord_set_has (self->participants, slot))
         return COORD_REJECT_STRANGER;
     if (round < self->round)
         return COORD_REJECT_LATE;
@@ -38,68 +38,67 @@ coord_state_check (const coord_state_t *self, const char *study_id, uint32_t rou
         return COORD_REJECT_FUTURE;
     if (phase != self->phase)
         return COORD_REJECT_PHASE;
-    if (self->answered >> slot & 1)
+    if (coord_set_has (self->answered, slot))
         return COORD_REJECT_DUPLICATE;
     return COORD_OK;
 }
 
 void
-coord_state_extend (coord_state_t *self, uint64_t more)
+coord_state_extend (coord_state_t *self, coord_set_t more)
 {
-    self->participants |= more;
+    self->participants = coord_set_or (self->participants, more);
 }
 
 void
 coord_state_drop_spare (coord_state_t *self, unsigned slot)
 {
-    if (slot < COORD_SLOTS)
-        self->spare &= ~((uint64_t) 1 << slot);
+    coord_set_del (&self->spare, slot);
 }
 
-uint64_t
-coord_state_pick (uint64_t from, unsigned count, unsigned start, unsigned n)
+coord_set_t
+coord_state_pick (coord_set_t from, unsigned count, unsigned start, unsigned n)
 {
-    uint64_t mask = 0;
+    coord_set_t mask = { { 0 } };
     if (n > COORD_SLOTS)
         n = COORD_SLOTS;
     for (unsigned k = 0; k < n && count; k++) {
         unsigned i = (start + k) % n;
-        if (from >> i & 1) {
-            mask |= (uint64_t) 1 << i;
+        if (coord_set_has (from, i)) {
+            coord_set_add (&mask, i);
             count--;
         }
     }
     return mask;
 }
 
-uint64_t
-coord_state_more (const coord_state_t *self, uint64_t contributors, unsigned valid,
+coord_set_t
+coord_state_more (const coord_state_t *self, coord_set_t contributors, unsigned valid,
                   unsigned need, unsigned n)
 {
-    unsigned waiting = (unsigned) __builtin_popcountll (self->participants & ~self->answered);
+    unsigned waiting = coord_set_count (coord_set_minus (self->participants, self->answered));
     if (valid + waiting >= need)
-        return 0;
-    return coord_state_pick (contributors & ~self->participants, need - valid - waiting,
+        return (coord_set_t) { { 0 } };
+    return coord_state_pick (coord_set_minus (contributors, self->participants),
+                             need - valid - waiting,
                              n? self->round % n: 0, n);
 }
 
 void
 coord_state_mark (coord_state_t *self, unsigned slot)
 {
-    if (slot < COORD_SLOTS)
-        self->answered |= (uint64_t) 1 << slot;
+    coord_set_add (&self->answered, slot);
 }
 
 bool
 coord_state_complete (const coord_state_t *self)
 {
-    return (self->answered & self->participants) == self->participants;
+    return coord_set_empty (coord_set_minus (self->participants, self->answered));
 }
 
 unsigned
 coord_state_answers (const coord_state_t *self)
 {
-    return (unsigned) __builtin_popcountll (self->answered);
+    return coord_set_count (self->answered);
 }
 
 const char *

@@ -1,4 +1,4 @@
-/*  site/state.c - the accepted study, kept durably (site/state.h). */
+/*  site/state.c - the accepted studies, kept durably (site/state.h). */
 #include "state.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -62,11 +62,11 @@ site_state_accept (site_state_t *self, const char *id, const uint8_t *offer, siz
     if (len > SITE_STATE_OFFER_MAX)
         return util_error (UTIL_ELIMIT, "%s: an offer of %zu bytes, at most %zu", self->path, len,
                            SITE_STATE_OFFER_MAX);
-    if (util_sqlite_exec (self->db, self->path, "BEGIN IMMEDIATE; DELETE FROM studies"))
+    if (util_sqlite_exec (self->db, self->path, "BEGIN IMMEDIATE"))
         return -1;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (self->db, "INSERT INTO studies (id, offer) VALUES (?, ?)", -1, &st,
-                            NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2 (self->db, "INSERT OR REPLACE INTO studies (id, offer) VALUES (?, ?)",
+                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_blob (st, 2, offer, (int) len, SQLITE_STATIC);
     }
@@ -112,15 +112,16 @@ site_state_forget (site_state_t *self, const char *id)
 }
 
 int
-site_state_current (site_state_t *self, char *id, size_t size, uint8_t **offer, size_t *len,
-                    uint32_t *round, uint64_t *done)
+site_state_current (site_state_t *self, unsigned nth, char *id, size_t size, uint8_t **offer,
+                    size_t *len, uint32_t *round, uint64_t *done)
 {
     *offer = NULL;
     *len = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (self->db, "SELECT id, offer, round, done FROM studies LIMIT 1", -1,
-                            &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (self->db, "SELECT id, offer, round, done FROM studies ORDER BY rowid"
+                            " LIMIT 1 OFFSET ?", -1, &st, NULL) != SQLITE_OK)
         return util_sqlite_fail (self->db, self->path, "read the accepted study");
+    sqlite3_bind_int64 (st, 1, (sqlite3_int64) nth);
     int rc = sqlite3_step (st);
     if (rc == SQLITE_DONE) {
         sqlite3_finalize (st);

@@ -1,5 +1,5 @@
-/*  site/state.h - the study a site has accepted, kept durably, so that a
-    site that restarts rejoins it from the next round instead of answering
+/*  site/state.h - the studies a site has accepted, kept durably, so that a
+    site that restarts rejoins them from the next round instead of answering
     "not a study this site accepted" (issue 15; docs/protocol.md, "Sites
     that die and come back").
 
@@ -8,7 +8,7 @@
     envelope: the study text, the analyst's signature and certificate, the
     dictionary), the last round the site contributed to and how many rounds
     of each kind it has contributed (the plan's limits). A restarted site
-    reads it back, checks the offer again as it did when it accepted (but
+    reads them back, checks each offer again as it did when it accepted (but
     for the signature's age and the replay window, which the first
     acceptance passed), rebuilds the study and goes on from the next round:
     nothing is charged twice, since the ledger was charged for each round
@@ -20,7 +20,7 @@
         site_state_accept       records an accepted study
         site_state_round        records a contribution
         site_state_forget       the study ended, or was replaced
-        site_state_current      the study to rejoin, if any
+        site_state_current      the studies to rejoin, one by one
         site_state_destroy      closes
 
     Errors are -1 with the reason in the error slot ("<path>: ...").
@@ -40,8 +40,9 @@ site_state_t *site_state_open (const char *path);
 void site_state_destroy (site_state_t **self_p);
 
 /*  Records study `id` as accepted, with its offer (len bytes, at most
-    SITE_STATE_OFFER_MAX), at round 0; replaces any study held before (a
-    site takes part in one at a time). Durable when it returns 0. */
+    SITE_STATE_OFFER_MAX), at round 0, beside the others held (a site takes
+    part in several at once); a study held under the same id is replaced.
+    Durable when it returns 0. */
 int site_state_accept (site_state_t *self, const char *id, const uint8_t *offer, size_t len);
 
 /*  Records that the site contributed to `round` of study `id`, with its
@@ -51,10 +52,11 @@ int site_state_round (site_state_t *self, const char *id, uint32_t round, const 
 /*  Forgets study `id` (NULL: any). */
 int site_state_forget (site_state_t *self, const char *id);
 
-/*  The study held, if any: 1 with its id (in id[size]), its offer (*offer,
-    the caller frees), the last round and the counts; 0 when none; -1 on
-    error (a row that does not read back is an error, not "none"). */
-int site_state_current (site_state_t *self, char *id, size_t size, uint8_t **offer, size_t *len,
-                        uint32_t *round, uint64_t *done);
+/*  The nth (from 0, in the order accepted) study held: 1 with its id (in
+    id[size]), its offer (*offer, the caller frees), the last round and the
+    counts; 0 when there is no nth; -1 on error (a row that does not read
+    back is an error, not "none"). */
+int site_state_current (site_state_t *self, unsigned nth, char *id, size_t size,
+                        uint8_t **offer, size_t *len, uint32_t *round, uint64_t *done);
 
 #endif

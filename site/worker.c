@@ -35,31 +35,48 @@ _Static_assert (SITE_STATE_KINDS >= PROTO_KINDS, "site/state.h counts every roun
 //  The ledger scope: one budget per dataset across every study.
 #define SITE_LEDGER_SCOPE "all-studies"
 
+//  Studies and queries a site takes part in at once (site.cfg max_running
+//  may set fewer).
+#define SITE_RUNS_MAX 32
+
+//  One accepted study or query: its plan, data and rounds. Messages find
+//  theirs by the study id they carry.
+typedef struct {
+    char study_id [PROTO_ID_MAX + 1];
+    proto_study_t *study;
+    proto_plan_t plan;
+    site_data_t *data;
+    const site_dataset_t *dataset;
+    //  A query: the dictionary it came with, its checked tree, its release
+    //  and the records it reads.
+    model_dict_t *dict;
+    proto_query_t *query;
+    proto_release_t release;
+    he_codec_t query_codec;         //  a query's release's (proto_release_value_bits)
+    model_records_t *records;
+    uint32_t last_round, decrypted_round;
+    uint64_t done [PROTO_KINDS];
+    size_t expected_cts;
+    uint8_t own_digest [PROTO_DIGEST_LEN];  //  of the update sent this round
+    //  The last update sent and the last aggregate decrypted: a coordinator
+    //  that restarted runs its round in flight again, and gets the same.
+    uint8_t *last_update;
+    size_t last_update_len;
+    uint8_t last_sig [PROTO_SIG_LEN];
+    int last_kind;
+    uint8_t decrypted_digest [PROTO_DIGEST_LEN];
+} run_t;
+
 struct _site_worker_t {
     char *config_path;              //  read again by site_worker_reload
     site_config_t *cfg;
     he_pubkey_t *pk;
     he_share_t *share;
     he_codec_t codec;
-    he_codec_t query_codec;         //  a query's release's (proto_release_value_bits)
     dp_ledger_t *ledger;
     dp_rng_t *rng;
     zsock_t *sock;
-    //  The study in progress.
-    char study_id [PROTO_ID_MAX + 1];
-    proto_study_t *study;
-    proto_plan_t plan;
-    site_data_t *data;
-    const site_dataset_t *dataset;
-    //  A query in progress: the dictionary it came with, its checked tree,
-    //  its release and the records it reads.
-    model_dict_t *dict;
-    proto_query_t *query;
-    proto_release_t release;
-    model_records_t *records;
-    uint32_t last_round, decrypted_round;
-    uint64_t done [PROTO_KINDS];
-    size_t expected_cts;
+    run_t *runs [SITE_RUNS_MAX];    //  the studies and queries in progress
     //  The proof nonce prepared for the next decryption request (secret;
     //  spent by one proof).
     he_nonce_t *nonce;
@@ -69,16 +86,8 @@ struct _site_worker_t {
     site_peers_t *peers;            //  other sites' certificates (site/verify.h)
     proto_replay_t *replay;         //  study nonces accepted (proto/signed.h)
     proto_revocations_t *revocations;   //  as read at the last offer (NULL: none)
-    uint8_t own_digest [PROTO_DIGEST_LEN];  //  of the update sent this round
-    site_state_t *state;            //  the accepted study, kept (site/state.h)
-    //  The last update sent and the last aggregate decrypted: a coordinator
-    //  that restarted runs its round in flight again, and gets the same.
-    uint8_t *last_update;
-    size_t last_update_len;
-    uint8_t last_sig [PROTO_SIG_LEN];
-    int last_kind;
-    uint8_t decrypted_digest [PROTO_DIGEST_LEN];
-    bool rejoining;                 //  rebuilding it after a restart: nothing is sent
+    site_state_t *state;            //  the accepted studies, kept (site/state.h)
+    bool rejoining;                 //  rebuilding one after a restart: nothing is sent
     char actor [AUDIT_ACTOR_MAX];
     bool charged;                   //  the ledger changed: say so in a hello now
     site_metrics_t *metrics;        //  for the operator's Prometheus (metrics.h)
@@ -186,20 +195,47 @@ s_audit (site_worker_t *self, const char *kind, json_t *detail)
 }
 
 static void
-s_forget (site_worker_t *self)
+s_run_destroy (run_t **run_p)
 {
-    proto_study_destroy (&self->study);
-    site_data_destroy (&self->data);
-    model_records_destroy (&self->records);
-    proto_query_destroy (&self->query);
-    model_dict_destroy (&self->dict);
-    self->study_id [0] = 0;
-    self->dataset = NULL;
-    free (self->last_update);
-    self->last_update = NULL;
-    self->last_update_len = 0;
-    self->last_round = self->decrypted_round = 0;
-    memset (self->done, 0, sizeof self->done);
+    run_t *run = *run_p;
+    if (!run)
+        return;
+    proto_study_destroy (&run->study);
+    site_data_destroy (&run->data);
+    model_records_destroy (&run->records);
+    proto_query_destroy (&run->query);
+    model_dict_destroy (&run->dict);
+    free (run->last_update);
+    free (run);
+    *run_p = NULL;
+}
+
+//  The run of study `id`, or NULL.
+static run_t *
+s_run (site_worker_t *self, const char *id)
+{
+    for (size_t i = 0; i < SITE_RUNS_MAX; i++)
+        if (self->runs [i] && !strcmp (self->runs [i]->study_id, id))
+            return self->runs [i];
+    return NULL;
+}
+
+//  Forgets study `id`'s run, if there is one.
+static void
+s_forget (site_worker_t *self, const char *id)
+{
+    for (size_t i = 0; i < SITE_RUNS_MAX; i++)
+        if (self->runs [i] && !strcmp (self->runs [i]->study_id, id))
+            s_run_destroy (&self->runs [i]);
+}
+
+static unsigned
+s_runs (const site_worker_t *self)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < SITE_RUNS_MAX; i++)
+        n += self->runs [i] != NULL;
+    return n;
 }
 
 void
@@ -207,7 +243,8 @@ site_worker_destroy (site_worker_t **self_p)
 {
     if (self_p && *self_p) {
         site_worker_t *self = *self_p;
-        s_forget (self);
+        for (size_t i = 0; i < SITE_RUNS_MAX; i++)
+            s_run_destroy (&self->runs [i]);
         he_nonce_destroy (&self->nonce);
         ingest_endpoint_destroy (&self->endpoint);
         audit_log_destroy (&self->audit);
@@ -351,18 +388,48 @@ s_decline (site_worker_t *self, const char *study_id, site_decline_t class, cons
                                                "reason", text));
 }
 
-//  Checks the whole planned schedule against the ledger. 0 if it fits,
-//  else -1 with the decline reason.
+//  Adds to `curve` what the other studies and queries in progress on
+//  `dataset` may still charge: the rounds their plans allow and they have
+//  not run yet. An offer is checked against what is spent plus this, so
+//  that studies accepted together never overrun the budget between them.
+//  0 or -1.
 static int
-s_check_budget (site_worker_t *self)
+s_add_reserved (site_worker_t *self, const char *dataset, dp_curve_t *curve)
 {
-    if (self->plan.off)
+    for (size_t i = 0; i < SITE_RUNS_MAX; i++) {
+        const run_t *other = self->runs [i];
+        if (!other || other->plan.off || !other->dataset || strcmp (other->dataset->name, dataset))
+            continue;
+        for (int kind = 1; kind < PROTO_KINDS; kind++) {
+            uint64_t rounds = other->plan.kind [kind].rounds;
+            if (rounds <= other->done [kind])
+                continue;
+            dp_curve_t *left = proto_plan_ledger_curve (&other->plan, (Cohort__RoundKind) kind,
+                                                        rounds - other->done [kind]);
+            int rc = left? dp_curve_add (curve, left): -1;
+            dp_curve_destroy (&left);
+            if (rc)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+//  Checks the whole planned schedule, with what the other studies in
+//  progress may still charge, against the ledger. 0 if it fits, else -1
+//  with the decline reason.
+static int
+s_check_budget (site_worker_t *self, run_t *run)
+{
+    if (run->plan.off)
         return 0;
-    const char *dataset = self->dataset->name;
+    const char *dataset = run->dataset->name;
     if (dp_ledger_set_budget (self->ledger, SITE_LEDGER_SCOPE, dataset,
                               self->cfg->budget_epsilon, self->cfg->budget_delta))
         return util_error_context ("budget");
-    dp_curve_t *total = proto_plan_ledger_total (&self->plan);
+    dp_curve_t *total = proto_plan_ledger_total (&run->plan);
+    if (total && s_add_reserved (self, dataset, total))
+        dp_curve_destroy (&total);
     bool exceed = true;
     double after = 0, spent = 0;
     int rc = total? dp_ledger_would_exceed (self->ledger, SITE_LEDGER_SCOPE, dataset, total,
@@ -374,8 +441,10 @@ s_check_budget (site_worker_t *self)
         return util_error_context ("budget");
     if (exceed)
         return util_error (UTIL_EREFUSED, "budget: the %s would bring dataset %s to epsilon %.4g "
-                           "(already spent %.4g) over this site's budget %.4g at delta %g",
-                           self->study->query? "query": "study", dataset, after, spent,
+                           "(already spent %.4g%s) over this site's budget %.4g at delta %g",
+                           run->study->query? "query": "study", dataset, after, spent,
+                           s_runs (self)? ", with what the studies in progress may still spend"
+                                        : "",
                            self->cfg->budget_epsilon, self->cfg->budget_delta);
     return 0;
 }
@@ -385,9 +454,9 @@ s_check_budget (site_worker_t *self)
 //  and the records of consenting patients. 0, or -1 with the decline
 //  reason.
 //  The dictionary an offer came with, checked against this site's copy
-//  (if its config names one), into self->dict. 0, or -1 with the reason.
+//  (if its config names one), into run->dict. 0, or -1 with the reason.
 static int
-s_offered_dictionary (site_worker_t *self, const char *text)
+s_offered_dictionary (site_worker_t *self, run_t *run, const char *text)
 {
     if (self->cfg->dictionary) {
         //  This site keeps its own copy of the agreed dictionary: the
@@ -402,7 +471,7 @@ s_offered_dictionary (site_worker_t *self, const char *text)
             return util_error (UTIL_EREFUSED, "dictionary: the offered data dictionary differs "
                                "from this site's copy (site.cfg: dictionary)");
     }
-    return (self->dict = model_dict_parse ("offered dictionary", text, strlen (text)))? 0: -1;
+    return (run->dict = model_dict_parse ("offered dictionary", text, strlen (text)))? 0: -1;
 }
 
 //  The site's minimum-subset rule (site.cfg min_subset) for a query with
@@ -413,29 +482,29 @@ s_offered_dictionary (site_worker_t *self, const char *text)
 //  check is charged to the ledger first (a Gaussian count, sensitivity 1),
 //  after the whole query's budget check. 0 to go on, or -1 with the reason.
 static int
-s_check_subset (site_worker_t *self)
+s_check_subset (site_worker_t *self, run_t *run)
 {
-    const proto_query_t *q = self->query;
-    if (!self->cfg->min_subset || !q->where || self->plan.off)
+    const proto_query_t *q = run->query;
+    if (!self->cfg->min_subset || !q->where || run->plan.off)
         return 0;
     int64_t n = 0;
-    const model_records_t *r = self->records;
+    const model_records_t *r = run->records;
     for (size_t i = 0; i < r->rows; i++) {
         const double *rec = r->values + i * r->vars;
         n += proto_query_complete (q, rec) && proto_cond_eval (q->where, rec);
     }
     //  In records: the release's noise on one count, without its fixed point.
-    double sigma2 = ceil (ldexp ((double) self->release.local_sigma2 * self->release.threshold,
-                                 -2 * (int) self->release.frac_bits));
+    double sigma2 = ceil (ldexp ((double) run->release.local_sigma2 * run->release.threshold,
+                                 -2 * (int) run->release.frac_bits));
     sigma2 = sigma2 < 1? 1: sigma2;
     dp_curve_t *check = dp_curve_new_default ();
-    dp_curve_t *both = proto_plan_ledger_total (&self->plan);
+    dp_curve_t *both = proto_plan_ledger_total (&run->plan);
     int rc = -1;
     bool exceed = true;
     double after = 0;
     if (!check || !both || dp_curve_add_gaussian (check, 1, sqrt (sigma2))
-    ||  dp_curve_add (both, check)
-    ||  dp_ledger_would_exceed (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name, both,
+    ||  dp_curve_add (both, check) || s_add_reserved (self, run->dataset->name, both)
+    ||  dp_ledger_would_exceed (self->ledger, SITE_LEDGER_SCOPE, run->dataset->name, both,
                                 &exceed, &after)) {
         util_error_context ("budget");
         goto done;
@@ -443,12 +512,12 @@ s_check_subset (site_worker_t *self)
     if (exceed) {
         util_error (UTIL_EREFUSED, "budget: the query and its where= size check would bring "
                     "dataset %s to epsilon %.4g, over this site's budget %.4g",
-                    self->dataset->name, after, self->cfg->budget_epsilon);
+                    run->dataset->name, after, self->cfg->budget_epsilon);
         goto done;
     }
     char label [200];
-    snprintf (label, sizeof label, "query %s where= size check", self->study_id);
-    if (dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name, check, label)) {
+    snprintf (label, sizeof label, "query %s where= size check", run->study_id);
+    if (dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, run->dataset->name, check, label)) {
         util_error_context ("budget");
         goto done;
     }
@@ -481,68 +550,68 @@ done:
 //  [1, PROTO_RECORDS_MAX] (post-processing). 0, or -1 with the decline
 //  reason.
 static int
-s_study_records (site_worker_t *self, uint64_t *records, uint64_t *sigma2)
+s_study_records (site_worker_t *self, run_t *run, uint64_t *records, uint64_t *sigma2)
 {
-    const proto_study_t *study = self->study;
-    uint64_t n = self->data->train->n;
+    const proto_study_t *study = run->study;
+    uint64_t n = run->data->train->n;
     *sigma2 = 0;
     if (study->privacy_off) {
         *records = n;
         return 0;
     }
-    if (study->unit == PROTO_UNIT_SITE || !self->plan.count_sigma2) {
+    if (study->unit == PROTO_UNIT_SITE || !run->plan.count_sigma2) {
         *records = 1;
         return 0;
     }
     char label [200];
-    snprintf (label, sizeof label, "study %s record count", self->study_id);
-    dp_curve_t *charge = proto_plan_count_curve (&self->plan);
-    int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
+    snprintf (label, sizeof label, "study %s record count", run->study_id);
+    dp_curve_t *charge = proto_plan_count_curve (&run->plan);
+    int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, run->dataset->name,
                                        charge, label): -1;
     dp_curve_destroy (&charge);
     if (rc)
         return util_error_context ("budget");
     self->charged = true;
     s_audit (self, "budget.charge", json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f}",
-                                               "study", self->study_id, "kind", "record_count",
-                                               "dataset", self->dataset->name, "label", label,
+                                               "study", run->study_id, "kind", "record_count",
+                                               "dataset", run->dataset->name, "label", label,
                                                "noise_sigma2",
-                                               (json_int_t) self->plan.count_sigma2,
-                                               "epsilon", self->plan.count_epsilon));
+                                               (json_int_t) run->plan.count_sigma2,
+                                               "epsilon", run->plan.count_epsilon));
     dp_rational_t s2;
     dp_dgauss_t gauss;
     int64_t noisy = (int64_t) n;
-    if (dp_rational_set (&s2, self->plan.count_sigma2, 1) || dp_dgauss_init (&gauss, &s2)
+    if (dp_rational_set (&s2, run->plan.count_sigma2, 1) || dp_dgauss_init (&gauss, &s2)
     ||  dp_dgauss_add (&gauss, self->rng, &noisy, 1))
         return util_error_context ("noise");
     *records = noisy < 1? 1: (uint64_t) noisy > PROTO_RECORDS_MAX? PROTO_RECORDS_MAX
                                                                    : (uint64_t) noisy;
-    *sigma2 = self->plan.count_sigma2;
+    *sigma2 = run->plan.count_sigma2;
     return 0;
 }
 
 static int
-s_prepare_query (site_worker_t *self, const Cohort__StudyOffer *offer)
+s_prepare_query (site_worker_t *self, run_t *run, const Cohort__StudyOffer *offer)
 {
-    const proto_study_t *q = self->study;
+    const proto_study_t *q = run->study;
     const char *text = offer->dictionary;
     if (!text || !*text)
         return util_error (UTIL_EINPUT, "dictionary: the query came without the data dictionary");
-    if (s_offered_dictionary (self, text))
+    if (s_offered_dictionary (self, run, text))
         return -1;
-    if (!(self->query = proto_query_parse (q->query))
-    ||  proto_query_check (self->query, self->dict, PROTO_QUERY_LEVELS_DEFAULT)
-    ||  proto_release_make (&self->release, self->query, q->privacy_off, q->epsilon, q->delta,
+    if (!(run->query = proto_query_parse (q->query))
+    ||  proto_query_check (run->query, run->dict, PROTO_QUERY_LEVELS_DEFAULT)
+    ||  proto_release_make (&run->release, run->query, q->privacy_off, q->epsilon, q->delta,
                             he_share_threshold (self->share)))
         return -1;
-    proto_release_plan (&self->release, &self->plan);
-    if (he_codec_init (&self->query_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
-                       proto_release_value_bits (&self->release), PROTO_MAX_PARTIES))
+    proto_release_plan (&run->release, &run->plan);
+    if (he_codec_init (&run->query_codec, he_pubkey_bits (self->pk), PROTO_FRAC_BITS,
+                       proto_release_value_bits (&run->release), PROTO_MAX_PARTIES))
         return util_error_context ("codec");
-    if (site_query_load (&self->records, self->dataset, self->dict, q))
+    if (site_query_load (&run->records, run->dataset, run->dict, q))
         return -1;
     return q->privacy_off? 0: site_policy_check_delta (q->delta, self->cfg->budget_delta,
-                                                        self->records->rows);
+                                                        run->records->rows);
 }
 
 //  An offer's analyst certificate and signature (site/verify.h), against
@@ -612,24 +681,38 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         s_decline (self, msg->study_id, SITE_DECLINED_INTERNAL, "the site is stopping");
         return;
     }
-    if (self->study)
-        zsys_info ("site %s: study %s replaced by a new offer", self->cfg->name, self->study_id);
-    s_forget (self);
-    if (!self->rejoining && site_state_forget (self->state, NULL))
-        zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
     const char *id = msg->study_id;
+    if (s_run (self, id)) {
+        zsys_info ("site %s: study %s offered again: the one held is replaced", self->cfg->name,
+                   id);
+        s_forget (self, id);
+    }
+    if (!self->rejoining && site_state_forget (self->state, id))
+        zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
+    size_t place = 0;
+    while (place < SITE_RUNS_MAX && self->runs [place])
+        place++;
+    if (place == SITE_RUNS_MAX) {
+        char why [160];
+        snprintf (why, sizeof why, "busy: this site takes part in %d studies and queries at "
+                  "once, its most", SITE_RUNS_MAX);
+        s_decline (self, id, SITE_DECLINED_POLICY, why);
+        return;
+    }
     if (s_check_offer (self, msg))
         return;
     proto_study_t *study = proto_study_parse (msg->offer->study_cfg, "offer");
-    if (!study) {
+    run_t *run = study? util_calloc (1, sizeof *run): NULL;
+    if (!run) {
         char why [PROTO_TEXT_MAX];
         s_reason (self, why, sizeof why, "");
         s_decline (self, id, site_metrics_decline_class (why, SITE_DECLINED_INVALID), why);
+        proto_study_destroy (&study);
         return;
     }
-    self->study = study;
-    snprintf (self->study_id, sizeof self->study_id, "%s", id);
-    self->dataset = site_config_dataset (self->cfg, study->dataset);
+    run->study = study;
+    snprintf (run->study_id, sizeof run->study_id, "%s", id);
+    run->dataset = site_config_dataset (self->cfg, study->dataset);
     //  A study that comes with the dictionary is read through it.
     bool dictionary = !study->query && msg->offer->dictionary && *msg->offer->dictionary;
     //  scale = auto: bounds exactly when the coordinator read the study
@@ -640,7 +723,7 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     //  The decline's class for the metrics (metrics.h): the branch's, or
     //  the one its reason's prefix names (budget:, policy:, dictionary:).
     site_decline_t class = SITE_DECLINED_QUORUM;
-    if (!self->dataset) {
+    if (!run->dataset) {
         class = SITE_DECLINED_DATASET;
         snprintf (reason, sizeof reason, "unknown dataset: '%s' is not registered at this site",
                   study->dataset);
@@ -667,9 +750,9 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     else
     if (study->query) {
         class = SITE_DECLINED_INVALID;
-        if (s_prepare_query (self, msg->offer)
-        ||  (!self->rejoining && ((class = SITE_DECLINED_BUDGET, s_check_budget (self))
-                                  || (class = SITE_DECLINED_POLICY, s_check_subset (self)))))
+        if (s_prepare_query (self, run, msg->offer)
+        ||  (!self->rejoining && ((class = SITE_DECLINED_BUDGET, s_check_budget (self, run))
+                                  || (class = SITE_DECLINED_POLICY, s_check_subset (self, run)))))
             s_reason (self, reason, sizeof reason, "");
         else
             reason [0] = 0;
@@ -680,33 +763,34 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
                   "data dictionary");
     else
     if ((class = SITE_DECLINED_DICTIONARY, dictionary)
-    &&  s_offered_dictionary (self, msg->offer->dictionary))
+    &&  s_offered_dictionary (self, run, msg->offer->dictionary))
         s_reason (self, reason, sizeof reason, "");
     else
-    if ((class = SITE_DECLINED_DATA, site_data_load (&self->data, self->dataset, study,
-                                                     self->dict)))
+    if ((class = SITE_DECLINED_DATA, site_data_load (&run->data, run->dataset, study,
+                                                     run->dict)))
         s_reason (self, reason, sizeof reason, "");
     else
     if ((class = SITE_DECLINED_POLICY,
-         site_policy_check_model (&self->cfg->policy, study, self->data->p)
+         site_policy_check_model (&self->cfg->policy, study, run->data->p)
          || (!study->privacy_off
              && site_policy_check_delta (study->delta, self->cfg->budget_delta,
-                                         self->data->train->n))))
+                                         run->data->train->n))))
         s_reason (self, reason, sizeof reason, "");
     else
-    if ((class = SITE_DECLINED_INVALID, proto_plan_make (&self->plan, study, self->data->p,
+    if ((class = SITE_DECLINED_INVALID, proto_plan_make (&run->plan, study, run->data->p,
                                                          he_share_threshold (self->share))))
         s_reason (self, reason, sizeof reason, "");
     else
-    if ((class = SITE_DECLINED_BUDGET, !self->rejoining && s_check_budget (self)))
+    if ((class = SITE_DECLINED_BUDGET, !self->rejoining && s_check_budget (self, run)))
         s_reason (self, reason, sizeof reason, "");
     else
         reason [0] = 0;
     if (*reason) {
         s_decline (self, id, site_metrics_decline_class (reason, class), reason);
-        s_forget (self);
+        s_run_destroy (&run);
         return;
     }
+    self->runs [place] = run;
     //  Rejoining: the study is rebuilt; nothing is charged or sent again.
     if (self->rejoining)
         return;
@@ -716,10 +800,10 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         //  will contribute, for the report's per-site counts.
         Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
         if (study->privacy_off)
-            for (size_t i = 0; i < self->records->rows; i++) {
-                const double *rec = self->records->values + i * self->records->vars;
-                accept.train_records += proto_query_complete (self->query, rec)
-                                     && proto_cond_eval (self->query->where, rec);
+            for (size_t i = 0; i < run->records->rows; i++) {
+                const double *rec = run->records->values + i * run->records->vars;
+                accept.train_records += proto_query_complete (run->query, rec)
+                                     && proto_cond_eval (run->query->where, rec);
             }
         proto_msg_t out = COHORT__ENVELOPE__INIT;
         out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
@@ -728,23 +812,23 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         s_send (self, id, 0, &out);
         s_audit (self, "query.accept", json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f}", "query", id,
                                                   "expr", study->query,
-                                                  "dataset", self->dataset->name,
-                                                  "kind", proto_query_kind_name (self->query->kind),
-                                                  "records", (json_int_t) self->records->rows,
-                                                  "planned_epsilon", self->plan.epsilon));
+                                                  "dataset", run->dataset->name,
+                                                  "kind", proto_query_kind_name (run->query->kind),
+                                                  "records", (json_int_t) run->records->rows,
+                                                  "planned_epsilon", run->plan.epsilon));
         site_metrics_accepted (self->metrics, true);
         zsys_info ("site %s: accepted query %s (%s): %zu records, planned epsilon %.4f",
-                   self->cfg->name, id, study->query, self->records->rows, self->plan.epsilon);
+                   self->cfg->name, id, study->query, run->records->rows, run->plan.epsilon);
         return;
     }
     Cohort__StudyAccept accept = COHORT__STUDY_ACCEPT__INIT;
-    accept.n_features = self->data->p;
-    accept.features = site_data_features (self->data);
+    accept.n_features = run->data->p;
+    accept.features = site_data_features (run->data);
     //  No exact count leaves under DP (s_study_records).
-    if (s_study_records (self, &accept.train_records, &accept.records_noise_sigma2)) {
+    if (s_study_records (self, run, &accept.train_records, &accept.records_noise_sigma2)) {
         s_reason (self, reason, sizeof reason, "");
         s_decline (self, id, site_metrics_decline_class (reason, SITE_DECLINED_BUDGET), reason);
-        s_forget (self);
+        s_forget (self, id);
         return;
     }
     proto_msg_t out = COHORT__ENVELOPE__INIT;
@@ -754,31 +838,31 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
     s_send (self, id, 0, &out);
     s_audit (self, "study.accept", json_pack ("{s:s, s:s, s:s, s:I, s:I, s:f}", "study", id,
                                               "name", study->name,
-                                              "dataset", self->dataset->name,
+                                              "dataset", run->dataset->name,
                                               "train_records",
-                                              (json_int_t) self->data->train->n,
+                                              (json_int_t) run->data->train->n,
                                               "train_records_sent",
                                               (json_int_t) accept.train_records,
-                                              "planned_epsilon", self->plan.epsilon));
+                                              "planned_epsilon", run->plan.epsilon));
     site_metrics_accepted (self->metrics, false);
     zsys_info ("site %s: accepted study %s (%s): %zu training rows, %zu test rows, noise "
                "multiplier %.4f, planned epsilon %.4f", self->cfg->name, id, study->name,
-               self->data->train->n, self->data->test? self->data->test->n: 0,
-               self->plan.noise_multiplier, self->plan.epsilon);
+               run->data->train->n, run->data->test? run->data->test->n: 0,
+               run->plan.noise_multiplier, run->plan.epsilon);
 }
 
 //  Checks a round start against this site's own plan. 0 or -1 + reason.
 static int
-s_check_round (site_worker_t *self, const proto_msg_t *msg)
+s_check_round (run_t *run, const proto_msg_t *msg)
 {
     const Cohort__RoundStart *rs = msg->round_start;
-    if (!self->study || strcmp (msg->study_id, self->study_id))
+    if (!run)
         return util_error (UTIL_EINPUT, "round: not a study this site accepted");
-    if (msg->round_id <= self->last_round)
+    if (msg->round_id <= run->last_round)
         return util_error (UTIL_EREFUSED, "round: round %u already passed (last %u)", msg->round_id,
-                           self->last_round);
-    const proto_plan_kind_t *k = &self->plan.kind [rs->kind];
-    if (self->done [rs->kind] >= k->rounds)
+                           run->last_round);
+    const proto_plan_kind_t *k = &run->plan.kind [rs->kind];
+    if (run->done [rs->kind] >= k->rounds)
         return util_error (UTIL_ELIMIT, "round: a %s round beyond the %llu accepted", proto_kind_name (rs->kind),
                            (unsigned long long) k->rounds);
     if (fabs (rs->sampling_rate - k->q) > 1e-12)
@@ -786,15 +870,15 @@ s_check_round (site_worker_t *self, const proto_msg_t *msg)
                            rs->sampling_rate, k->q);
     bool query_kind = rs->kind == COHORT__ROUND_KIND__ROUND_KIND_QUERY
                    || rs->kind == COHORT__ROUND_KIND__ROUND_KIND_FIT_STEP;
-    if (query_kind != (self->study->query != NULL))
+    if (query_kind != (run->study->query != NULL))
         return util_error (UTIL_EINPUT, "round: a %s round for a %s", proto_kind_name (rs->kind),
-                           self->study->query? "query": "study");
-    size_t p = self->data? self->data->p: 0;
+                           run->study->query? "query": "study");
+    size_t p = run->data? run->data->p: 0;
     bool model = rs->kind == COHORT__ROUND_KIND__ROUND_KIND_TRAIN
               || rs->kind == COHORT__ROUND_KIND__ROUND_KIND_EVAL;
-    if (model && (rs->n_params != self->plan.n_params || rs->n_mean != p))
+    if (model && (rs->n_params != run->plan.n_params || rs->n_mean != p))
         return util_error (UTIL_EINPUT, "round: %zu parameters and %zu means, expected %zu and %zu",
-                           rs->n_params, rs->n_mean, self->plan.n_params, p);
+                           rs->n_params, rs->n_mean, run->plan.n_params, p);
     return 0;
 }
 
@@ -813,22 +897,22 @@ s_prepare_nonce (site_worker_t *self)
 //  restarted runs its round in flight again under the same id): the same
 //  update goes again, charged once. True when it was sent.
 static bool
-s_resend (site_worker_t *self, const proto_msg_t *msg)
+s_resend (site_worker_t *self, run_t *run, const proto_msg_t *msg)
 {
-    if (!self->study || strcmp (msg->study_id, self->study_id) || !self->last_update
-    ||  msg->round_id != self->last_round || (int) msg->round_start->kind != self->last_kind)
+    if (!run || !run->last_update
+    ||  msg->round_id != run->last_round || (int) msg->round_start->kind != run->last_kind)
         return false;
     Cohort__Update update = COHORT__UPDATE__INIT;
-    update.ciphertexts = (ProtobufCBinaryData) { self->last_update_len, self->last_update };
-    update.signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, self->last_sig };
+    update.ciphertexts = (ProtobufCBinaryData) { run->last_update_len, run->last_update };
+    update.signature = (ProtobufCBinaryData) { PROTO_SIG_LEN, run->last_sig };
     proto_msg_t out = COHORT__ENVELOPE__INIT;
     out.body_case = COHORT__ENVELOPE__BODY_UPDATE;
     out.update = &update;
-    s_send (self, self->study_id, msg->round_id, &out);
+    s_send (self, run->study_id, msg->round_id, &out);
     zsys_info ("site %s: study %s round %u asked again (the coordinator restarted): the same "
-               "update goes again, not charged again", self->cfg->name, self->study_id,
+               "update goes again, not charged again", self->cfg->name, run->study_id,
                msg->round_id);
-    s_audit (self, "round.resent", json_pack ("{s:s, s:I}", "study", self->study_id,
+    s_audit (self, "round.resent", json_pack ("{s:s, s:I}", "study", run->study_id,
                                               "round", (json_int_t) msg->round_id));
     return true;
 }
@@ -840,19 +924,20 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         s_error_to (self, msg->study_id, msg->round_id, "round: the site is stopping");
         return;
     }
-    if (s_resend (self, msg))
+    run_t *run = s_run (self, msg->study_id);
+    if (s_resend (self, run, msg))
         return;
-    if (s_check_round (self, msg)) {
+    if (s_check_round (run, msg)) {
         char why [PROTO_TEXT_MAX];
         s_reason (self, why, sizeof why, "");
         s_error_to (self, msg->study_id, msg->round_id, why);
         return;
     }
     const Cohort__RoundStart *rs = msg->round_start;
-    const proto_plan_kind_t *k = &self->plan.kind [rs->kind];
+    const proto_plan_kind_t *k = &run->plan.kind [rs->kind];
     int64_t *v = util_calloc (k->dim, sizeof (int64_t));
     mpz_t *cts = NULL;
-    const he_codec_t *codec = self->study->query? &self->query_codec: &self->codec;
+    const he_codec_t *codec = run->study->query? &run->query_codec: &self->codec;
     size_t ncts = he_codec_plaintexts (codec, k->dim);
     char why [600] = "";
     dp_curve_t *charge = NULL;
@@ -860,25 +945,25 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         s_reason (self, why, sizeof why, "round: ");
         goto done;
     }
-    if (self->study->query) {
-        if (site_query_vector (v, self->records, &self->release, rs->kind, rs->params,
+    if (run->study->query) {
+        if (site_query_vector (v, run->records, &run->release, rs->kind, rs->params,
                                rs->n_params)) {
             s_reason (self, why, sizeof why, "");
             goto done;
         }
     }
     else
-    if (site_round_vector (v, self->data, self->study, &self->plan, rs, self->rng)) {
+    if (site_round_vector (v, run->data, run->study, &run->plan, rs, self->rng)) {
         s_reason (self, why, sizeof why, "");
         goto done;
     }
-    if (!self->plan.off) {
+    if (!run->plan.off) {
         //  Charged (durably) before anything noised leaves this site.
         char label [200];
-        snprintf (label, sizeof label, "study %s round %u %s", self->study_id, msg->round_id,
+        snprintf (label, sizeof label, "study %s round %u %s", run->study_id, msg->round_id,
                   proto_kind_name (rs->kind));
-        charge = proto_plan_ledger_curve (&self->plan, rs->kind, 1);
-        int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, self->dataset->name,
+        charge = proto_plan_ledger_curve (&run->plan, rs->kind, 1);
+        int rc = charge? dp_ledger_charge (self->ledger, SITE_LEDGER_SCOPE, run->dataset->name,
                                            charge, label): -1;
         if (rc) {
             s_reason (self, why, sizeof why, "budget: ");
@@ -888,10 +973,10 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         double eps = 0, order = 0;
         bool converted = dp_curve_epsilon (charge, self->cfg->budget_delta,
                                            DP_CONVERSION_IMPROVED, &eps, &order) == 0;
-        json_t *d = json_pack ("{s:s, s:I, s:s, s:s, s:s, s:I}", "study", self->study_id,
+        json_t *d = json_pack ("{s:s, s:I, s:s, s:s, s:s, s:I}", "study", run->study_id,
                                "round", (json_int_t) msg->round_id,
                                "kind", proto_kind_name (rs->kind),
-                               "dataset", self->dataset->name, "label", label,
+                               "dataset", run->dataset->name, "label", label,
                                "curve_orders", (json_int_t) dp_curve_size (charge));
         if (d && converted
         &&  (json_object_set_new (d, "epsilon", json_real (eps))
@@ -924,9 +1009,9 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
         goto done;
     }
     uint8_t sig [PROTO_SIG_LEN];
-    if (proto_update_sign (sig, self->signer, self->study_id, msg->round_id,
+    if (proto_update_sign (sig, self->signer, run->study_id, msg->round_id,
                            he_share_index (self->share), buf, len)
-    ||  proto_update_digest (self->own_digest, buf, len)) {
+    ||  proto_update_digest (run->own_digest, buf, len)) {
         free (buf);
         s_reason (self, why, sizeof why, "");
         goto done;
@@ -937,26 +1022,26 @@ s_on_round (site_worker_t *self, const proto_msg_t *msg)
     proto_msg_t out = COHORT__ENVELOPE__INIT;
     out.body_case = COHORT__ENVELOPE__BODY_UPDATE;
     out.update = &update;
-    s_send (self, self->study_id, msg->round_id, &out);
+    s_send (self, run->study_id, msg->round_id, &out);
     s_audit (self, "round.contribution", json_pack ("{s:s, s:I, s:s, s:I, s:I}",
-                                                    "study", self->study_id,
+                                                    "study", run->study_id,
                                                     "round", (json_int_t) msg->round_id,
                                                     "kind", proto_kind_name (rs->kind),
                                                     "ciphertexts", (json_int_t) ncts,
                                                     "bytes", (json_int_t) len));
-    free (self->last_update);
-    self->last_update = buf;
-    self->last_update_len = len;
-    memcpy (self->last_sig, sig, PROTO_SIG_LEN);
-    self->last_kind = (int) rs->kind;
+    free (run->last_update);
+    run->last_update = buf;
+    run->last_update_len = len;
+    memcpy (run->last_sig, sig, PROTO_SIG_LEN);
+    run->last_kind = (int) rs->kind;
     site_metrics_contributed (self->metrics, proto_kind_name (rs->kind));
-    self->last_round = msg->round_id;
-    self->done [rs->kind]++;
+    run->last_round = msg->round_id;
+    run->done [rs->kind]++;
     uint64_t done [SITE_STATE_KINDS] = { 0 };
-    memcpy (done, self->done, sizeof self->done);
-    if (site_state_round (self->state, self->study_id, msg->round_id, done))
+    memcpy (done, run->done, sizeof run->done);
+    if (site_state_round (self->state, run->study_id, msg->round_id, done))
         zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
-    self->expected_cts = ncts;
+    run->expected_cts = ncts;
     s_prepare_nonce (self);
 done:
     //  The noised vector is wiped: only its encryption leaves.
@@ -979,19 +1064,19 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     //  coordinator restarted): its partial decryption is the same.
     uint8_t digest [PROTO_DIGEST_LEN];
     ProtobufCBinaryData a = msg->decrypt_request->aggregate;
-    bool again = self->decrypted_round == msg->round_id
+    run_t *run = s_run (self, msg->study_id);
+    bool again = run && run->decrypted_round == msg->round_id
               && proto_update_digest (digest, a.data, a.len) == 0
-              && memcmp (digest, self->decrypted_digest, PROTO_DIGEST_LEN) == 0;
-    if (!self->study || strcmp (msg->study_id, self->study_id)
-    ||  msg->round_id != self->last_round || (self->decrypted_round == msg->round_id && !again)) {
+              && memcmp (digest, run->decrypted_digest, PROTO_DIGEST_LEN) == 0;
+    if (!run || msg->round_id != run->last_round || (run->decrypted_round == msg->round_id && !again)) {
         site_metrics_decryption (self->metrics, SITE_DECRYPT_REFUSED);
         s_error_to (self, msg->study_id, msg->round_id, "decrypt: only the aggregate of the "
                     "current round this site contributed to is decrypted, once");
         return;
     }
-    self->decrypted_round = msg->round_id;
-    if (proto_update_digest (self->decrypted_digest, a.data, a.len))
-        memset (self->decrypted_digest, 0, PROTO_DIGEST_LEN);
+    run->decrypted_round = msg->round_id;
+    if (proto_update_digest (run->decrypted_digest, a.data, a.len))
+        memset (run->decrypted_digest, 0, PROTO_DIGEST_LEN);
     mpz_t *cts = NULL, *parts = NULL;
     he_nonce_t *nonce = NULL;
     he_proof_t proof;
@@ -1004,18 +1089,18 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     char why [UTIL_ERROR_MAX] = "";
     site_decrypt_t result = SITE_DECRYPT_ERROR;
     ProtobufCBinaryData agg = msg->decrypt_request->aggregate;
-    if (he_vector_deserialize (&cts, &n, self->pk, agg.data, agg.len, self->expected_cts)) {
+    if (he_vector_deserialize (&cts, &n, self->pk, agg.data, agg.len, run->expected_cts)) {
         s_reason (self, why, sizeof why, "");
         goto done;
     }
-    site_decrypt_ctx_t ctx = { self->study_id, msg->round_id, self->study->min_sites,
-                               he_share_index (self->share), self->own_digest,
-                               self->expected_cts };
+    site_decrypt_ctx_t ctx = { run->study_id, msg->round_id, run->study->min_sites,
+                               he_share_index (self->share), run->own_digest,
+                               run->expected_cts };
     if (site_verify_request (self->peers, self->pk, msg->decrypt_request, &ctx,
                              (const mpz_t *) cts, n, (uint64_t) time (NULL))) {
         result = SITE_DECRYPT_REFUSED;
         s_reason (self, why, sizeof why, "");
-        s_audit (self, "decrypt.refused", json_pack ("{s:s, s:I, s:s}", "study", self->study_id,
+        s_audit (self, "decrypt.refused", json_pack ("{s:s, s:I, s:s}", "study", run->study_id,
                                                      "round", (json_int_t) msg->round_id,
                                                      "reason", why));
         goto done;
@@ -1033,7 +1118,7 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     //  One batched proof for the whole vector, bound to this study and round.
     nonce = self->nonce? self->nonce: he_nonce_new (self->share);
     self->nonce = NULL;
-    if (!*why && (!nonce || he_batch_prove (&proof, self->share, &nonce, self->study_id,
+    if (!*why && (!nonce || he_batch_prove (&proof, self->share, &nonce, run->study_id,
                                             msg->round_id, (const mpz_t *) cts,
                                             (const mpz_t *) parts, n)))
         s_reason (self, why, sizeof why, "");
@@ -1048,10 +1133,10 @@ s_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         proto_msg_t out = COHORT__ENVELOPE__INIT;
         out.body_case = COHORT__ENVELOPE__BODY_PARTIAL;
         out.partial = &pd;
-        s_send (self, self->study_id, msg->round_id, &out);
+        s_send (self, run->study_id, msg->round_id, &out);
         result = SITE_DECRYPT_ANSWERED;
         s_audit (self, "round.partial_decryption", json_pack ("{s:s, s:I, s:i, s:I}",
-                                                        "study", self->study_id,
+                                                        "study", run->study_id,
                                                         "round", (json_int_t) msg->round_id,
                                                         "share_index",
                                                         (int) pd.share_index,
@@ -1093,12 +1178,12 @@ s_on_message (site_worker_t *self)
             s_on_decrypt (self, msg);
             break;
         case COHORT__ENVELOPE__BODY_ROUND_RESULT:
-            if (self->study && !strcmp (msg->study_id, self->study_id) && msg->round_result->final) {
-                zsys_info ("site %s: study %s ended: %s", self->cfg->name, self->study_id,
+            if (s_run (self, msg->study_id) && msg->round_result->final) {
+                zsys_info ("site %s: study %s ended: %s", self->cfg->name, msg->study_id,
                            msg->round_result->detail);
-                if (site_state_forget (self->state, self->study_id))
+                if (site_state_forget (self->state, msg->study_id))
                     zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
-                s_forget (self);
+                s_forget (self, msg->study_id);
             }
             break;
         case COHORT__ENVELOPE__BODY_ERROR:
@@ -1110,7 +1195,7 @@ s_on_message (site_worker_t *self)
     proto_free (&msg);
 }
 
-//  After a restart: the study the site had accepted (site/state.h) is
+//  After a restart: each study the site had accepted (site/state.h) is
 //  rebuilt from its kept offer, and the site goes on from the round after
 //  the last one it contributed to. One that cannot be rebuilt (its dataset
 //  or certificate changed, say) is forgotten, with the reason logged and
@@ -1118,37 +1203,44 @@ s_on_message (site_worker_t *self)
 static void
 s_rejoin (site_worker_t *self)
 {
-    char id [PROTO_ID_MAX + 1];
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    uint32_t round = 0;
-    uint64_t done [SITE_STATE_KINDS];
-    int rc = site_state_current (self->state, id, sizeof id, &buf, &len, &round, done);
-    if (rc <= 0) {
-        if (rc < 0)
+    unsigned nth = 0;
+    while (nth < SITE_RUNS_MAX) {
+        char id [PROTO_ID_MAX + 1];
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        uint32_t round = 0;
+        uint64_t done [SITE_STATE_KINDS];
+        int rc = site_state_current (self->state, nth, id, sizeof id, &buf, &len, &round, done);
+        if (rc <= 0) {
+            if (rc < 0)
+                zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
+            return;
+        }
+        proto_msg_t *msg = proto_decode (buf, len);
+        free (buf);
+        if (msg && msg->body_case == COHORT__ENVELOPE__BODY_OFFER && !strcmp (msg->study_id, id)) {
+            self->rejoining = true;
+            s_on_offer (self, msg);
+            self->rejoining = false;
+        }
+        else
+            zsys_error ("site %s: the kept offer of study %s does not decode", self->cfg->name, id);
+        run_t *run = s_run (self, id);
+        if (run) {
+            run->last_round = round;
+            memcpy (run->done, done, sizeof run->done);
+            zsys_info ("site %s: rejoined study %s after round %u", self->cfg->name, id, round);
+            s_audit (self, "study.rejoin", json_pack ("{s:s, s:I}", "study", id,
+                                                      "last_round", (json_int_t) round));
+            nth++;
+        }
+        else
+        if (site_state_forget (self->state, id)) {
             zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
-        return;
+            nth++;              //  not forgotten: past it
+        }
+        proto_free (&msg);
     }
-    proto_msg_t *msg = proto_decode (buf, len);
-    free (buf);
-    if (msg && msg->body_case == COHORT__ENVELOPE__BODY_OFFER && !strcmp (msg->study_id, id)) {
-        self->rejoining = true;
-        s_on_offer (self, msg);
-        self->rejoining = false;
-    }
-    else
-        zsys_error ("site %s: the kept offer of study %s does not decode", self->cfg->name, id);
-    if (self->study && !strcmp (self->study_id, id)) {
-        self->last_round = round;
-        memcpy (self->done, done, sizeof self->done);
-        zsys_info ("site %s: rejoined study %s after round %u", self->cfg->name, id, round);
-        s_audit (self, "study.rejoin", json_pack ("{s:s, s:I}", "study", id,
-                                                  "last_round", (json_int_t) round));
-    }
-    else
-    if (site_state_forget (self->state, id))
-        zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
-    proto_free (&msg);
 }
 
 int
@@ -1158,12 +1250,14 @@ site_worker_reload (site_worker_t *self)
     if (!fresh)
         return -1;
     int rc = -1;
-    //  The study or query in progress keeps its dataset.
-    const site_dataset_t *dataset = NULL;
-    if (self->dataset && !(dataset = site_config_dataset (fresh, self->dataset->name))) {
-        util_error (UTIL_EREFUSED, "%s: dataset %s is in use by study %s: remove it once that "
-                    "ends", self->config_path, self->dataset->name, self->study_id);
-        goto done;
+    //  The studies and queries in progress keep their datasets.
+    for (size_t i = 0; i < SITE_RUNS_MAX; i++) {
+        const run_t *run = self->runs [i];
+        if (run && run->dataset && !site_config_dataset (fresh, run->dataset->name)) {
+            util_error (UTIL_EREFUSED, "%s: dataset %s is in use by study %s: remove it once "
+                        "that ends", self->config_path, run->dataset->name, run->study_id);
+            goto done;
+        }
     }
     //  A budget the ledger holds never changes (dp/ledger.h): a new one
     //  would refuse every later offer on that dataset.
@@ -1183,7 +1277,9 @@ site_worker_reload (site_worker_t *self)
         goto done;
     site_config_t *old = self->cfg;
     self->cfg = fresh;
-    self->dataset = dataset;
+    for (size_t i = 0; i < SITE_RUNS_MAX; i++)
+        if (self->runs [i] && self->runs [i]->dataset)
+            self->runs [i]->dataset = site_config_dataset (fresh, self->runs [i]->dataset->name);
     fresh = old;
     zsys_info ("site %s: reloaded %s: budget epsilon %g delta %g, %zu dataset%s",
                self->cfg->name, self->config_path, self->cfg->budget_epsilon,
@@ -1198,11 +1294,17 @@ done:
 }
 
 //  A round this site contributed to whose aggregate it has not decrypted
-//  yet: stopping now would leave the coordinator one share short.
-static bool
+//  yet: stopping now would leave the coordinator one share short. The
+//  first such run, or NULL.
+static const run_t *
 s_round_in_flight (const site_worker_t *self)
 {
-    return self->study && self->last_round && self->decrypted_round != self->last_round;
+    for (size_t i = 0; i < SITE_RUNS_MAX; i++) {
+        const run_t *run = self->runs [i];
+        if (run && run->last_round && run->decrypted_round != run->last_round)
+            return run;
+    }
+    return NULL;
 }
 
 int
@@ -1225,20 +1327,21 @@ site_worker_run (site_worker_t *self, volatile bool *stop, volatile sig_atomic_t
                 break;
             }
             drain_until = zclock_mono () + SITE_DRAIN_MS;
+            const run_t *run = s_round_in_flight (self);
             zsys_info ("site %s: stopping: waiting up to %d s for the decryption of round %u of "
-                       "study %s", self->cfg->name, SITE_DRAIN_MS / 1000, self->last_round,
-                       self->study_id);
+                       "study %s", self->cfg->name, SITE_DRAIN_MS / 1000, run->last_round,
+                       run->study_id);
         }
         if (self->stopping) {
-            if (!s_round_in_flight (self)) {
-                zsys_info ("site %s: stopping: round %u of study %s finished", self->cfg->name,
-                           self->last_round, self->study_id);
+            const run_t *run = s_round_in_flight (self);
+            if (!run) {
+                zsys_info ("site %s: stopping: the rounds in flight finished", self->cfg->name);
                 break;
             }
             if (zclock_mono () >= drain_until) {
                 zsys_info ("site %s: stopping: round %u of study %s abandoned (no decryption "
                            "request within %d s; its ledger charge stands)", self->cfg->name,
-                           self->last_round, self->study_id, SITE_DRAIN_MS / 1000);
+                           run->last_round, run->study_id, SITE_DRAIN_MS / 1000);
                 break;
             }
         }

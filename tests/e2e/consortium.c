@@ -355,6 +355,8 @@ e2e_write_coordinator (e2e_t *c)
              c->allow_privacy_off? "true": "false");
     if (c->liveness_ms)
         fprintf (f, "    liveness_timeout_ms = %u\n", c->liveness_ms);
+    if (c->per_analyst)
+        fprintf (f, "    max_running_per_analyst = %u\n", c->per_analyst);
     return fclose (f);
 }
 

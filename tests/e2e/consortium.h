@@ -28,6 +28,7 @@ typedef struct {
     bool skip [E2E_SITES_MAX];      //  sites e2e_start_all leaves alone
     bool allow_privacy_off;         //  coordinator.cfg's (default true)
     unsigned liveness_ms;           //  coordinator.cfg liveness_timeout_ms (0: its default)
+    unsigned per_analyst;           //  coordinator.cfg max_running_per_analyst (0: default)
     sim_fed_t *fed;                 //  the processes
 } e2e_t;
 

@@ -36,6 +36,11 @@
       exact_count    a site whose acceptance carries an exact record count
                      (not noised as the plan says) is left out with the
                      reason; the study completes with the two others
+      concurrent     two studies and a query launched together all complete,
+                     the two studies' rounds interleaved; a fourth launch over
+                     the analyst's quota (max_running_per_analyst 3) is
+                     refused; each site's ledger holds what the three charged
+                     (composed: at least the largest, at most their sum)
       fedavg         privacy unit = site: plain FedAvg (privacy off) reaches
                      test AUC >= 0.97; a site-level DP study completes within
                      its epsilon; a site whose ledger cannot take the
@@ -745,6 +750,117 @@ s_resume (e2e_t *c)
     return 0;
 }
 
+//  The epsilon a finished study's or query's report says it spent.
+static double
+s_report_epsilon (json_t *report)
+{
+    json_t *job = json_object_get (report, "job");
+    if (job)
+        return json_number_value (json_object_get (job, "epsilon_spent"));
+    return json_number_value (json_object_get (json_object_get (report, "privacy"), "epsilon"));
+}
+
+static const char *
+s_report_status (json_t *report)
+{
+    json_t *job = json_object_get (report, "job");
+    return json_string_value (json_object_get (job? job: json_object_get (report, "study"),
+                                               "status"));
+}
+
+//  Issue 15: two studies and a query at once.
+static int
+s_concurrent (e2e_t *c)
+{
+    c->per_analyst = 3;
+    CHECK (e2e_write_coordinator (c) == 0, "coordinator.cfg");
+    if (e2e_start_all (c))
+        return -1;
+    CHECK (e2e_write_study (c, NULL, "adam", 0.05, 60, 1, 20, false, 2, 0) == 0, "study.cfg");
+    coord_client_t *client = coord_client_new (e2e_path (c, "analyst.cfg"));
+    CHECK (client, "analyst: %s", util_last_error ());
+    char *text = s_read (e2e_path (c, "study.cfg"), NULL), *ids [3] = { NULL, NULL, NULL };
+    coord_query_request_t q = { .expr = "summary(mean_radius, by=malignant)",
+                                .dataset = "breast_cancer", .epsilon = 1, .delta = 1e-6,
+                                .min_sites = 2 };
+    char *query = coord_query_definition (&q);
+    CHECK (text && query, "study texts");
+    CHECK (coord_client_launch (client, text, &ids [0]) == 0, "launch A: %s", util_last_error ());
+    CHECK (coord_client_launch (client, text, &ids [1]) == 0, "launch B: %s", util_last_error ());
+    CHECK (coord_client_launch (client, query, &ids [2]) == 0, "launch the query: %s",
+           util_last_error ());
+    char *fourth = NULL;
+    CHECK (coord_client_launch (client, text, &fourth) != 0, "a fourth launch was not refused");
+    CHECK (strstr (util_last_error (), "max_running_per_analyst"), "refusal: %s",
+           util_last_error ());
+    free (text);
+    free (query);
+    //  Until all three have ended: were the two studies ever both past
+    //  their first step at once?
+    bool together = false, running = true;
+    int64_t end = zclock_mono () + 150000;
+    while (running && zclock_mono () < end) {
+        running = false;
+        json_int_t steps [2] = { 0, 0 };
+        bool both = true;
+        for (int k = 0; k < 3; k++) {
+            json_t *status = NULL;
+            CHECK (coord_client_status (client, ids [k], &status) == 0, "status: %s",
+                   util_last_error ());
+            const char *state = json_string_value (json_object_get (status, "status"));
+            bool on = state && !strcmp (state, "running");
+            running |= on;
+            if (k < 2) {
+                steps [k] = json_integer_value (json_object_get (status, "step"));
+                both &= on;
+            }
+            json_decref (status);
+        }
+        together |= both && steps [0] > 0 && steps [1] > 0;
+        zclock_sleep (20);
+    }
+    CHECK (!running, "not all three ended within 150 s");
+    CHECK (together, "the two studies never ran at once");
+    double sum = 0, largest = 0;
+    for (int k = 0; k < 3; k++) {
+        json_t *report = NULL;
+        CHECK (coord_client_report (client, ids [k], &report) == 0, "report: %s",
+               util_last_error ());
+        const char *state = s_report_status (report);
+        CHECK (state && !strcmp (state, "completed"), "%s %s: %s", ids [k], state? state: "?",
+               json_string_value (json_object_get (json_object_get (report, k < 2? "study": "job"),
+                                                   "status_detail")));
+        double eps = s_report_epsilon (report);
+        CHECK (eps > 0, "%s spent no epsilon", ids [k]);
+        fprintf (stderr, "e2e concurrent: %s completed, epsilon %.6f\n", ids [k], eps);
+        sum += eps;
+        largest = eps > largest? eps: largest;
+        json_decref (report);
+        free (ids [k]);
+    }
+    //  The sites report their ledgers in their hellos (every 2 s).
+    zclock_sleep (2500);
+    json_t *budget = NULL;
+    CHECK (coord_client_budget (client, &budget) == 0, "budget: %s", util_last_error ());
+    size_t i, checked = 0;
+    json_t *row;
+    json_array_foreach (json_object_get (budget, "budget"), i, row) {
+        if (strcmp (json_string_value (json_object_get (row, "dataset")), "breast_cancer"))
+            continue;
+        double spent = json_number_value (json_object_get (row, "epsilon_spent"));
+        fprintf (stderr, "e2e concurrent: %s's ledger %.6f (largest %.6f, sum %.6f)\n",
+                 json_string_value (json_object_get (row, "site")), spent, largest, sum);
+        CHECK (spent >= largest * (1 - 1e-9) && spent <= sum * (1 + 1e-9),
+               "%s's ledger holds %.9f, outside [%.9f, %.9f]",
+               json_string_value (json_object_get (row, "site")), spent, largest, sum);
+        checked++;
+    }
+    CHECK (checked == 3, "%zu sites' ledgers", checked);
+    json_decref (budget);
+    coord_client_destroy (&client);
+    return 0;
+}
+
 static void
 s_kill_two_after_step (e2e_t *c, coord_client_t *client, const char *id)
 {
@@ -1398,6 +1514,7 @@ main (int argc, char **argv)
         { "budget", s_budget, 10000 },
         { "bad_partial", s_bad_partial, 10000 },
         { "fedavg", s_fedavg, 10000 },
+        { "concurrent", s_concurrent, 10000 },
         { "bounds", s_bounds, 10000 },
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios [0]; i++) {

@@ -50,6 +50,8 @@ test_good (void **state)
     assert_string_equal (cfg->cert, "/tmp/certs/coordinator.secret");
     assert_string_equal (cfg->public_key, "/abs/paillier.pub");
     assert_int_equal (cfg->round_timeout_ms, 5000);
+    assert_int_equal (cfg->max_running, 16);
+    assert_int_equal (cfg->max_running_per_analyst, 4);
     //  The query settings' defaults.
     assert_null (cfg->dictionary);
     assert_false (cfg->allow_privacy_off);
@@ -106,6 +108,12 @@ test_bad (void **state)
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 86400001", "round_timeout_ms");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5s", "round_timeout_ms");
     s_bad ("coordinator\n", "site\n", "no 'coordinator' section");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    max_running = 0",
+           "max_running");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    max_running = 33",
+           "max_running");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    max_running_per_analyst = 0",
+           "max_running_per_analyst");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    min_cell = -1",
            "coordinator/min_cell: '-1' is not in 0..1000000");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    max_levels = 1",

@@ -70,8 +70,8 @@ test_hello (void **state)
     bool duplicate = false;
     coord_sites_seen (&sites, 0, 1000);
     coord_sites_seen (&sites, 1, 4000);
-    assert_int_equal (coord_sites_live (&sites, 5000, 6000), 3);
-    assert_int_equal (coord_sites_live (&sites, 8000, 6000), 2);
+    assert_int_equal (coord_sites_live (&sites, 5000, 6000).w [0], 3);
+    assert_int_equal (coord_sites_live (&sites, 8000, 6000).w [0], 2);
     assert_int_equal (coord_sites_hello (&sites, support_dir_group, "site-a", 1, ka, ia, &why,
                                          &fresh, 5000, 6000, &duplicate), -1);
     assert_true (duplicate);

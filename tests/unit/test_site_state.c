@@ -29,7 +29,7 @@ test_round_trip (void **state)
     size_t len;
     uint32_t round;
     uint64_t done [SITE_STATE_KINDS], counts [SITE_STATE_KINDS] = { 0, 2, 1, 1, 0, 0, 0, 7 };
-    assert_int_equal (site_state_current (s, id, sizeof id, &offer, &len, &round, done), 0);
+    assert_int_equal (site_state_current (s, 0, id, sizeof id, &offer, &len, &round, done), 0);
     const uint8_t bytes [] = { 0x0a, 0x03, 's', '1', 0, 0xff };
     assert_int_equal (site_state_accept (s, "s1", bytes, sizeof bytes), 0);
     assert_int_equal (site_state_round (s, "s1", 4, counts), 0);
@@ -37,27 +37,36 @@ test_round_trip (void **state)
     assert_null (s);
     //  What a restarted site reads back.
     s = site_state_open (path);
-    assert_int_equal (site_state_current (s, id, sizeof id, &offer, &len, &round, done), 1);
+    assert_int_equal (site_state_current (s, 0, id, sizeof id, &offer, &len, &round, done), 1);
     assert_string_equal (id, "s1");
     assert_int_equal (len, sizeof bytes);
     assert_memory_equal (offer, bytes, sizeof bytes);
     free (offer);
     assert_int_equal (round, 4);
     assert_memory_equal (done, counts, sizeof counts);
-    //  Another study replaces it; its counts start at zero.
+    //  Another study is held beside it; its counts start at zero.
     assert_int_equal (site_state_accept (s, "s2", bytes, 3), 0);
-    assert_int_equal (site_state_current (s, id, sizeof id, &offer, &len, &round, done), 1);
+    assert_int_equal (site_state_current (s, 1, id, sizeof id, &offer, &len, &round, done), 1);
     assert_string_equal (id, "s2");
     assert_int_equal (round, 0);
     assert_int_equal (done [1], 0);
     free (offer);
-    //  A round for a study not held changes nothing; forgetting empties.
-    assert_int_equal (site_state_round (s, "s1", 9, counts), 0);
-    assert_int_equal (site_state_current (s, id, sizeof id, &offer, &len, &round, done), 1);
+    assert_int_equal (site_state_current (s, 2, id, sizeof id, &offer, &len, &round, done), 0);
+    //  A round for a study not held changes nothing; forgetting one keeps
+    //  the other; the same id accepted again starts afresh.
+    assert_int_equal (site_state_round (s, "s3", 9, counts), 0);
+    assert_int_equal (site_state_forget (s, "s1"), 0);
+    assert_int_equal (site_state_current (s, 0, id, sizeof id, &offer, &len, &round, done), 1);
+    assert_string_equal (id, "s2");
+    assert_int_equal (round, 0);
+    free (offer);
+    assert_int_equal (site_state_round (s, "s2", 3, counts), 0);
+    assert_int_equal (site_state_accept (s, "s2", bytes, 3), 0);
+    assert_int_equal (site_state_current (s, 0, id, sizeof id, &offer, &len, &round, done), 1);
     assert_int_equal (round, 0);
     free (offer);
     assert_int_equal (site_state_forget (s, "s2"), 0);
-    assert_int_equal (site_state_current (s, id, sizeof id, &offer, &len, &round, done), 0);
+    assert_int_equal (site_state_current (s, 0, id, sizeof id, &offer, &len, &round, done), 0);
     assert_null (offer);
     site_state_destroy (&s);
     site_state_destroy (&s);
@@ -85,12 +94,12 @@ test_refusals (void **state)
     size_t len;
     uint32_t round;
     uint64_t done [SITE_STATE_KINDS];
-    assert_int_equal (site_state_current (s, id, sizeof id, &offer, &len, &round, done), -1);
+    assert_int_equal (site_state_current (s, 0, id, sizeof id, &offer, &len, &round, done), -1);
     assert_non_null (strstr (util_last_error (), "round counts are damaged"));
     assert_null (offer);
     assert_int_equal (sqlite3_exec (db, "UPDATE studies SET done = '', offer = x''", NULL, NULL,
                                     NULL), SQLITE_OK);
-    assert_int_equal (site_state_current (s, id, sizeof id, &offer, &len, &round, done), -1);
+    assert_int_equal (site_state_current (s, 0, id, sizeof id, &offer, &len, &round, done), -1);
     assert_non_null (strstr (util_last_error (), "row is damaged"));
     sqlite3_close (db);
     site_state_destroy (&s);

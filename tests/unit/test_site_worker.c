@@ -1397,6 +1397,97 @@ test_decline_policy (void **state)
     assert_int_equal (after, before);
 }
 
+//  Tells the site that a study ended (round_result, final).
+static void
+s_end (const char *study_id)
+{
+    Cohort__RoundResult rr = COHORT__ROUND_RESULT__INIT;
+    rr.ok = true;
+    rr.detail = "all rounds completed";
+    rr.final = true;
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_ROUND_RESULT;
+    msg.round_result = &rr;
+    msg.study_id = (char *) study_id;
+    assert_int_equal (proto_send (proto_server_sock (s_fed.server), s_fed.identity, &msg), 0);
+}
+
+//  Issue 15: two studies at once, each with its own rounds and decryption;
+//  an offer that fits the budget alone but not with what a study in
+//  progress may still spend is declined, and accepted once that study ended.
+static void
+test_two_at_once (void **state)
+{
+    (void) state;
+    char one [1024], two [1024], big [1024];
+    proto_plan_t plan_one, plan_two;
+    s_plan (&plan_one, s_study (one, sizeof one, "wards", 1, false));
+    s_plan (&plan_two, s_study (two, sizeof two, "wards", 1, false));
+    s_accepted ("first", one);
+    s_accepted ("second", two);
+    mpz_t *cts1, *cts2, *parts = NULL;
+    size_t n1 = s_contribute (&cts1, "first", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan_one);
+    proto_msg_t *answer = s_decrypt ("first", 1, (const mpz_t *) cts1, n1);
+    s_expect_partial (&answer, &parts, "first", 1, cts1, n1);
+    he_vector_free (&parts, n1);
+    //  Each study's rounds are its own: "second" starts at round 1 while
+    //  "first" is at round 1, and "first" goes on to round 2 after it.
+    size_t n2 = s_contribute (&cts2, "second", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan_two);
+    answer = s_decrypt ("second", 1, (const mpz_t *) cts2, n2);
+    s_expect_partial (&answer, &parts, "second", 1, cts2, n2);
+    he_vector_free (&parts, n2);
+    he_vector_free (&cts2, n2);
+    he_vector_free (&cts1, n1);
+    answer = s_decrypt ("first", 2, NULL, 0);
+    s_expect_error (&answer, S_REFUSED);
+    n1 = s_contribute (&cts1, "first", 2, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &plan_one);
+    answer = s_decrypt ("first", 2, (const mpz_t *) cts1, n1);
+    s_expect_partial (&answer, &parts, "first", 2, cts1, n1);
+    he_vector_free (&parts, n1);
+    he_vector_free (&cts1, n1);
+    //  A study of epsilon e whose whole plan fits beside what is spent, but
+    //  not beside a second one like it still in progress ("big" accepted
+    //  and not run yet): the second is declined, saying why.
+    char path [300];
+    dp_ledger_t *ledger = dp_ledger_open (s_path (path, sizeof path, "flow.db"));
+    assert_non_null (ledger);
+    double e = 0;
+    for (double try = 1; try < S_BUDGET_EPSILON && !e; try += 0.5) {
+        proto_plan_t plan;
+        s_plan (&plan, s_study (big, sizeof big, "wards", try, false));
+        dp_curve_t *one_more = dp_ledger_spent (ledger, "all-studies", "wards");
+        dp_curve_t *plan_curve = proto_plan_ledger_total (&plan);
+        assert_non_null (one_more);
+        assert_non_null (plan_curve);
+        double alone = 0, beside = 0;
+        assert_int_equal (dp_curve_add (one_more, plan_curve), 0);
+        assert_int_equal (dp_curve_epsilon (one_more, S_BUDGET_DELTA, DP_CONVERSION_IMPROVED,
+                                            &alone, NULL), 0);
+        assert_int_equal (dp_curve_add (one_more, plan_curve), 0);
+        assert_int_equal (dp_curve_epsilon (one_more, S_BUDGET_DELTA, DP_CONVERSION_IMPROVED,
+                                            &beside, NULL), 0);
+        //  Margins on both sides: the two studies in progress add a little.
+        if (alone < S_BUDGET_EPSILON - 1 && beside > S_BUDGET_EPSILON + 1)
+            e = try;
+        dp_curve_destroy (&one_more);
+        dp_curve_destroy (&plan_curve);
+    }
+    dp_ledger_destroy (&ledger);
+    assert_true (e > 0);
+    s_study (big, sizeof big, "wards", e, false);
+    s_accepted ("big", big);
+    answer = s_offer ("third", big);
+    assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_DECLINE);
+    assert_non_null (strstr (answer->decline->reason, "studies in progress"));
+    proto_free (&answer);
+    s_end ("big");
+    s_end ("first");
+    s_end ("second");
+    //  Ended: nothing is reserved for them any more.
+    s_accepted ("fourth", big);
+    s_end ("fourth");
+}
+
 int
 main (void)
 {
@@ -1416,6 +1507,7 @@ main (void)
         cmocka_unit_test (test_round_over_budget),
         cmocka_unit_test (test_accept_count),
         cmocka_unit_test (test_decline_policy),
+        cmocka_unit_test (test_two_at_once),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
