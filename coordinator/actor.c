@@ -658,9 +658,15 @@ s_collect_done (self_t *self, run_t *run)
     //  rotates with the round so that the work spreads; more are asked
     //  when a partial fails its proof or a third of the deadline passes
     //  without t verified partials (docs/protocol.md).
+    //  Studies running at once start from different slots too: the
+    //  rotation point is offset by a number taken from the study id.
+    unsigned offset = 0;
+    for (const char *c = coord_study_id (run->study); *c; c++)
+        offset = offset * 31 + (unsigned char) *c;
     coord_set_t first = coord_state_pick (run->contributors, he_verify_threshold (self->vk),
-                                       self->sites.n? run->state.round % self->sites.n: 0,
-                                       self->sites.n);
+                                          self->sites.n? (run->state.round + offset)
+                                                         % self->sites.n: 0,
+                                          self->sites.n);
     int64_t now = zclock_mono ();
     coord_state_enter (&run->state, coord_study_id (run->study), run->state.round,
                        COORD_PHASE_DECRYPT, first, now + (int64_t) self->cfg->round_timeout_ms);
