@@ -15,7 +15,8 @@ static const char s_usage [] =
     "usage: cohort device-sim --gateway-cert FILE --site ENDPOINT --site-cert FILE\n"
     "         --provision-dir DIR --devices N --rate R --duration S\n"
     "         [--inject-replays K] [--inject-bad-tags K] [--inject-bad-fhir K]\n"
-    "         [--batch B] [--window W] [--timeout-ms T] [--seed X] [--json]\n"
+    "         [--batch B] [--window W] [--timeout-ms T] [--seed X]\n"
+    "         [--acked-log FILE] [--json]\n"
     "Streams sealed FHIR R4 vital-sign Observations (heart rate 8867-4, SpO2\n"
     "2708-6/59408-5, body temperature 8310-5, blood pressure 85354-9, glucose\n"
     "2339-0) for N devices enrolled at a site, as one gateway, and prints the\n"
@@ -34,9 +35,13 @@ static const char s_usage [] =
     "  --batch B             frames per request (default 64)\n"
     "  --window W            requests in flight (default 8)\n"
     "  --timeout-ms T        give up when the site has not answered for T ms\n"
-    "                        (default 10000)\n"
+    "                        (default 10000; exit 1, and the frames not answered\n"
+    "                        were not acknowledged: send them again)\n"
     "  --seed X              seed of the simulated values (default 1; a simulation\n"
     "                        generator, never used for keys or nonces)\n"
+    "  --acked-log FILE      append \"<device id> <sequence>\" for every frame the\n"
+    "                        site accepted, a line each, synced to disk before\n"
+    "                        the next answer is read (created 0600 if need be)\n"
     "  --json                one JSON object on stdout\n";
 
 //  Parses the options into cfg and *json. Returns CLI_OK, -1 after --help,
@@ -51,6 +56,7 @@ s_parse (int argc, char **argv, sim_devices_config_t *cfg, bool *json)
         CLI_STRING ("gateway-cert", &cfg->gateway_cert), CLI_STRING ("site", &cfg->endpoint),
         CLI_STRING ("site-cert", &cfg->site_cert),
         CLI_STRING ("provision-dir", &cfg->provision_dir),
+        CLI_STRING ("acked-log", &cfg->acked_log),
         { "devices", CLI_OPT_LONG, &cfg->devices, 1, SIM_DEVICES_MAX, NULL, &given [0] },
         { "rate", CLI_OPT_DOUBLE, &cfg->rate, SIM_RATE_MIN, SIM_RATE_MAX, NULL, &given [1] },
         { "duration", CLI_OPT_DOUBLE, &cfg->duration, SIM_DURATION_MIN, SIM_DURATION_MAX, NULL,

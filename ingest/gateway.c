@@ -70,6 +70,14 @@ ingest_gateway_destroy (ingest_gateway_t **self_p)
     }
 }
 
+void
+ingest_gateway_set_send_timeout (ingest_gateway_t *self, int timeout_ms)
+{
+    zsock_set_sndtimeo (self->sock, timeout_ms < 1? 1
+                        : timeout_ms > INGEST_GATEWAY_SEND_TIMEOUT_MS
+                        ? INGEST_GATEWAY_SEND_TIMEOUT_MS: timeout_ms);
+}
+
 int
 ingest_gateway_send (ingest_gateway_t *self, uint64_t id, const uint8_t *const *frames,
                    const size_t *lens, size_t n)

@@ -7,6 +7,7 @@
     Contents
         ingest_gateway_t        a connection to a site's ingest endpoint
         ingest_gateway_new      connects (CURVE, pinning the site's key)
+        ingest_gateway_set_send_timeout  how long a send may wait
         ingest_gateway_send     queues a request of frames
         ingest_gateway_recv     waits for the next answer
         ingest_gateway_grant    delivers a signed grant, waits for its
@@ -35,13 +36,20 @@ typedef struct _ingest_gateway_t ingest_gateway_t;
 ingest_gateway_t *ingest_gateway_new (const char *endpoint, const char *cert_path,
                                   const char *ingest_cert_path);
 
+/*  Sets how long ingest_gateway_send may wait to queue a request (1 ms to
+    INGEST_GATEWAY_SEND_TIMEOUT_MS, the default; a value outside is taken
+    as the nearer end): a gateway
+    whose site has stopped answering learns it from a send within this
+    time, not only from the answers it waits for. */
+void ingest_gateway_set_send_timeout (ingest_gateway_t *self, int timeout_ms);
+
 /*  Disconnects, sets *self_p NULL. NULL-safe. */
 void ingest_gateway_destroy (ingest_gateway_t **self_p);
 
 /*  Queues request `id` holding n (0..INGEST_ENDPOINT_FRAMES_MAX) frames.
     Returns 0, or -1 if n is over that, or if it cannot be queued within
-    INGEST_GATEWAY_SEND_TIMEOUT_MS (no connection, or INGEST_GATEWAY_QUEUE
-    requests already waiting). */
+    the send timeout (INGEST_GATEWAY_SEND_TIMEOUT_MS unless set lower; no
+    connection, or INGEST_GATEWAY_QUEUE requests already waiting). */
 int ingest_gateway_send (ingest_gateway_t *self, uint64_t id, const uint8_t *const *frames,
                        const size_t *lens, size_t n) INGEST_WUR;
 

@@ -10,6 +10,7 @@
 #include <czmq.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define S_PROVISION_FILE_MAX 4096       //  a provisioning file is ~250 bytes
 #define S_READINGS_MAX ((long) 1 << 40) //  keeps the injection schedule's
@@ -301,6 +303,22 @@ sim_devices_check (const sim_devices_config_t *cfg)
     return 0;
 }
 
+//  The identity of one frame sent: which device, which sequence number.
+typedef struct {
+    long device;
+    uint64_t sequence;
+} s_sent_t;
+
+//  A request in flight, for the acked log: its id (0: the slot is free)
+//  and its frames, named in order in its slot of s_run_t.sent.
+typedef struct {
+    uint64_t id;
+    size_t n;
+} s_request_t;
+
+//  "<device id> <sequence>\n": an id, a space, 20 digits, a newline.
+#define S_ACKED_LINE_MAX (INGEST_DEVICE_ID_MAX + 22)
+
 typedef struct {
     const sim_devices_config_t *cfg;
     sim_devices_result_t *result;
@@ -319,6 +337,13 @@ typedef struct {
     int64_t last_answer;                //  zclock_mono () of the last answer
     uint8_t last [SIM_FRAME_CAP];       //  the last good frame (to replay)
     size_t last_len;
+    s_sent_t last_sent;                 //  and its identity
+    //  With an acked log: the requests in flight (window slots) and the
+    //  frames of each (batch per slot), and one answer's lines.
+    int acked_fd;                       //  -1: no acked log
+    s_request_t *requests;
+    s_sent_t *sent;
+    char *lines;
 } s_run_t;
 
 //  Is an injection of kind k due? The K of each kind are spread evenly
@@ -344,10 +369,10 @@ s_more (const s_run_t *r)
 }
 
 //  Writes the next frame due into out: an injection, else a good reading
-//  if fewer than `due` were sent. Sets *len (0: nothing due). Returns 0
-//  or -1.
+//  if fewer than `due` were sent. Sets *len (0: nothing due) and *sent,
+//  its identity. Returns 0 or -1.
 static int
-s_next_frame (s_run_t *r, long due, uint8_t *out, size_t *len)
+s_next_frame (s_run_t *r, long due, uint8_t *out, size_t *len, s_sent_t *sent)
 {
     sim_device_t *d = &r->devices [r->next_device];
     int64_t wall = zclock_time ();
@@ -355,6 +380,7 @@ s_next_frame (s_run_t *r, long due, uint8_t *out, size_t *len)
     if (s_due (r, SIM_INJECT_REPLAY)) {
         memcpy (out, r->last, r->last_len);
         *len = r->last_len;
+        *sent = r->last_sent;
         r->result->injected [SIM_INJECT_REPLAY]++;
         return 0;
     }
@@ -364,6 +390,7 @@ s_next_frame (s_run_t *r, long due, uint8_t *out, size_t *len)
         return 0;
     if (sim_device_seal (out, SIM_FRAME_CAP, len, d, r->rng, wall, k == SIM_INJECT_BAD_FHIR))
         return -1;
+    *sent = (s_sent_t) { r->next_device, d->sequence };
     r->next_device = (r->next_device + 1) % r->cfg->devices;
     if (k == SIM_INJECT_BAD_TAG)
         out [*len - 1] ^= 0x5a;         //  the tag is the frame's last bytes
@@ -372,9 +399,21 @@ s_next_frame (s_run_t *r, long due, uint8_t *out, size_t *len)
     else {
         memcpy (r->last, out, *len);
         r->last_len = *len;
+        r->last_sent = *sent;
         r->result->readings++;
     }
     return 0;
+}
+
+//  The slot of the request in flight with this id (0: a free slot), or
+//  -1 if there is none (only with an acked log).
+static long
+s_slot (const s_run_t *r, uint64_t id)
+{
+    for (long k = 0; k < r->cfg->window; k++)
+        if (r->requests [k].id == id)
+            return k;
+    return -1;
 }
 
 //  Sends requests of what is due while the window allows. Returns 0 or -1.
@@ -382,10 +421,13 @@ static int
 s_send (s_run_t *r, long due)
 {
     while (r->inflight < r->cfg->window) {
+        //  Fewer than `window` requests are in flight: a slot is free.
+        long slot = r->requests? s_slot (r, 0): -1;
+        s_sent_t scratch, *sent = slot >= 0? r->sent + slot * r->cfg->batch: NULL;
         size_t n = 0, len = 0;
         while ((long) n < r->cfg->batch) {
             uint8_t *out = r->frames + n * SIM_FRAME_CAP;
-            if (s_next_frame (r, due, out, &len))
+            if (s_next_frame (r, due, out, &len, sent? &sent [n]: &scratch))
                 return -1;
             if (!len)
                 break;
@@ -394,11 +436,58 @@ s_send (s_run_t *r, long due)
         }
         if (n == 0)
             return 0;
-        if (ingest_gateway_send (r->gateway, r->next_id++, r->ptrs, r->lens, n))
+        if (slot >= 0)
+            r->requests [slot] = (s_request_t) { r->next_id, n };
+        if (ingest_gateway_send (r->gateway, r->next_id++, r->ptrs, r->lens, n)) {
+            //  A site that answered before and now takes nothing has
+            //  stopped: what it did not answer was not acknowledged.
+            if (r->result->answered > 0)
+                util_error_context ("%s stopped taking requests, %ld frames sent are not "
+                                    "acknowledged (send them again)", r->cfg->endpoint,
+                                    r->result->frames_sent - r->result->answered);
             return -1;
+        }
         r->inflight++;
         r->result->frames_sent += (long) n;
     }
+    return 0;
+}
+
+//  Appends the frames of request `id` that the site accepted (its n
+//  answers in reasons) to the acked log and syncs it, then frees the
+//  request's slot. Returns 0, or -1 if the answer matches no request in
+//  flight (its id or its number of frames) or the log cannot be written.
+static int
+s_acked (s_run_t *r, uint64_t id, const uint8_t *reasons, size_t n)
+{
+    long slot = id? s_slot (r, id): -1;
+    if (slot < 0 || r->requests [slot].n != n)
+        return util_error (UTIL_EINPUT, "%s answered request %llu with %zu reasons, which "
+                           "matches no request in flight", r->cfg->endpoint,
+                           (unsigned long long) id, n);
+    const s_sent_t *sent = r->sent + slot * r->cfg->batch;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        if (reasons [i] == INGEST_OK)
+            //  At most S_ACKED_LINE_MAX bytes a line, batch lines: it fits.
+            len += (size_t) snprintf (r->lines + len, S_ACKED_LINE_MAX + 1, "%s %llu\n",
+                                      r->devices [sent [i].device].id,
+                                      (unsigned long long) sent [i].sequence);
+    r->requests [slot].id = 0;
+    for (size_t at = 0; at < len; ) {
+        ssize_t w = write (r->acked_fd, r->lines + at, len - at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return util_error (UTIL_EIO, "acked log '%s': write: %s", r->cfg->acked_log,
+                               w? strerror (errno): "nothing written");
+        at += (size_t) w;
+    }
+    //  Synced before the next answer is read: a line on disk is an
+    //  acknowledgement received, whenever this process stops.
+    if (len && fsync (r->acked_fd))
+        return util_error (UTIL_EIO, "acked log '%s': fsync: %s", r->cfg->acked_log,
+                           strerror (errno));
     return 0;
 }
 
@@ -411,6 +500,8 @@ s_collect (s_run_t *r)
     uint64_t id;
     size_t n;
     if (ingest_gateway_recv (r->gateway, 20, &id, r->reasons, INGEST_BATCH_MAX, &n) == 0) {
+        if (r->acked_fd >= 0 && s_acked (r, id, r->reasons, n))
+            return -1;
         for (size_t i = 0; i < n; i++)
             if (r->reasons [i] < INGEST_REASON_COUNT)
                 r->result->answers [r->reasons [i]]++;
@@ -422,12 +513,19 @@ s_collect (s_run_t *r)
         return 0;
     }
     if (zsys_interrupted)
-        return util_error (UTIL_EFAIL, "interrupted");
-    if (zclock_mono () - r->last_answer > r->cfg->timeout_ms)
-        return util_error (UTIL_EIO, "no answer from %s within %ld ms (is this gateway's "
-                           "certificate in the site's allowlist, and the site's certificate "
-                           "the right one?)", r->cfg->endpoint, r->cfg->timeout_ms);
-    return 0;
+        return util_error (UTIL_EFAIL, "interrupted: %ld frames sent are not acknowledged (send "
+                           "them again)", r->result->frames_sent - r->result->answered);
+    if (zclock_mono () - r->last_answer <= r->cfg->timeout_ms)
+        return 0;
+    //  A site that answered before and then fell silent has stopped (or
+    //  its connection has): what it did not answer was not acknowledged.
+    if (r->result->answered > 0)
+        return util_error (UTIL_EIO, "%s stopped answering: no answer for %ld ms, %ld frames "
+                           "sent are not acknowledged (send them again)", r->cfg->endpoint,
+                           r->cfg->timeout_ms, r->result->frames_sent - r->result->answered);
+    return util_error (UTIL_EIO, "no answer from %s within %ld ms (is this gateway's "
+                       "certificate in the site's allowlist, and the site's certificate "
+                       "the right one?)", r->cfg->endpoint, r->cfg->timeout_ms);
 }
 
 int
@@ -438,7 +536,7 @@ sim_devices_run (const sim_devices_config_t *cfg, sim_devices_result_t *result)
         return -1;
     model_init ();                      //  GSL reports, never aborts
     zsys_init ();
-    s_run_t r = { .cfg = cfg, .result = result, .next_id = 1 };
+    s_run_t r = { .cfg = cfg, .result = result, .next_id = 1, .acked_fd = -1 };
     r.total = lround ((double) cfg->devices * cfg->rate * cfg->duration);
     int rc = -1;
     if (!(r.devices = sim_devices_load (cfg->provision_dir, (size_t) cfg->devices)))
@@ -453,12 +551,30 @@ sim_devices_run (const sim_devices_config_t *cfg, sim_devices_result_t *result)
             util_error (UTIL_ENOMEM, "out of memory");
         goto done;
     }
+    if (cfg->acked_log) {
+        //  window x batch identities: both are capped (sim_devices_check).
+        r.requests = util_calloc ((size_t) cfg->window, sizeof *r.requests);
+        r.sent = util_calloc ((size_t) cfg->window * (size_t) cfg->batch, sizeof *r.sent);
+        r.lines = util_malloc ((size_t) cfg->batch * S_ACKED_LINE_MAX + 1);
+        if (!r.requests || !r.sent || !r.lines)
+            goto done;
+        r.acked_fd = open (cfg->acked_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (r.acked_fd < 0) {
+            util_error (UTIL_EIO, "acked log '%s': %s", cfg->acked_log, strerror (errno));
+            goto done;
+        }
+    }
     gsl_rng_set (r.rng, (unsigned long) cfg->seed);
     uint64_t start = (uint64_t) zclock_time () * 1000;
     for (long i = 0; i < cfg->devices; i++)
         r.devices [i].sequence = start;
     if (!(r.gateway = ingest_gateway_new (cfg->endpoint, cfg->gateway_cert, cfg->site_cert)))
         goto done;
+    //  A send waits no longer than an answer would: a site gone mid-run is
+    //  noticed within the timeout either way.
+    ingest_gateway_set_send_timeout (r.gateway, cfg->timeout_ms < INGEST_GATEWAY_SEND_TIMEOUT_MS
+                                                ? (int) cfg->timeout_ms
+                                                : INGEST_GATEWAY_SEND_TIMEOUT_MS);
     r.started = r.last_answer = zclock_mono ();
     while (s_more (&r) || r.inflight > 0) {
         //  Readings fall due at the configured rate since the start.
@@ -484,6 +600,12 @@ done:
     free (r.ptrs);
     free (r.lens);
     free (r.reasons);
+    free (r.requests);
+    free (r.sent);
+    free (r.lines);
+    if (r.acked_fd >= 0 && close (r.acked_fd) && rc == 0)
+        rc = util_error (UTIL_EIO, "acked log '%s': close: %s", cfg->acked_log,
+                         strerror (errno));
     util_cleanse (r.last, sizeof r.last);
     return rc;
 }

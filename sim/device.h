@@ -15,6 +15,13 @@
         sim_devices_run         streams it and counts the answers
         sim_devices_result_t    what was sent and how the site answered
 
+    With an acked log (sim_devices_config_t.acked_log) the run appends one
+    line "<device id> <sequence>\n" (sequence in decimal) for every frame
+    the site answered accepted, and fsyncs the file before it reads the
+    next answer: a line there is a record the site acknowledged as
+    committed, so a test can check the site's store against it after a
+    crash. Only complete lines (ending in a newline) count.
+
     Readings take turns through heart rate (LOINC 8867-4, /min), SpO2
     (2708-6 and 59408-5, %), body temperature (8310-5, Cel), glucose
     (2339-0, mg/dL) and the blood-pressure panel (85354-9 with 8480-6 and
@@ -119,6 +126,8 @@ typedef struct {
     long window;                //  1..SIM_WINDOW_MAX
     long timeout_ms;            //  give up after this long without an answer
     uint64_t seed;              //  of the simulated values
+    const char *acked_log;      //  NULL, or the file the accepted frames are
+                                //  appended to (created 0600 if need be)
 } sim_devices_config_t;
 
 /*  What a run sent and how the site answered. */
@@ -126,7 +135,8 @@ typedef struct {
     long frames_sent;           //  frames in all requests
     long readings;              //  good readings among them
     long injected [SIM_INJECT_COUNT];
-    long answered;              //  frames answered
+    long answered;              //  frames answered (frames_sent - answered:
+                                //  sent and not acknowledged)
     double seconds;             //  wall time of the run
     uint64_t answers [INGEST_REASON_COUNT];     //  per reason (INGEST_OK: accepted)
     uint64_t not_committed;     //  frames the site could not commit
@@ -141,9 +151,12 @@ int sim_devices_check (const sim_devices_config_t *cfg) UTIL_WUR;
     every frame is answered. Fills *result (also on failure, with what was
     done). Returns 0 once every frame was answered; the caller reads
     result->not_committed (frames the site must be sent again). Returns -1
-    if the configuration or a provisioning file is invalid, the gateway
-    cannot connect or send, the site does not answer within timeout_ms
-    (for instance when this gateway is not in its allowlist), or the
+    if the configuration or a provisioning file is invalid, the acked log
+    cannot be opened, written or synced, the gateway cannot connect or
+    send, the site does not answer within timeout_ms (for instance when
+    this gateway is not in its allowlist, or the site stopped mid-run: the
+    frames sent and not answered were then not acknowledged, and are not
+    in the acked log), an answer does not match its request, or the
     process is interrupted (czmq's zsys_interrupted). Switches GSL's abort
     handler off (model_init). */
 int sim_devices_run (const sim_devices_config_t *cfg, sim_devices_result_t *result) UTIL_WUR;

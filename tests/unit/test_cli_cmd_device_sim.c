@@ -51,6 +51,7 @@ test_usage (void **state)
     assert_non_null (strstr (f->out, "usage: cohort device-sim"));
     assert_non_null (strstr (f->out, "--inject-bad-fhir"));
     assert_non_null (strstr (f->out, "--seed"));
+    assert_non_null (strstr (f->out, "--acked-log FILE"));
     assert_int_equal (s_run (f, "device-sim"), 2);
     assert_int_equal (s_run (f, BASE " --devices 1 --rate 1"), 2);
     assert_non_null (strstr (f->out, "--duration"));
@@ -99,6 +100,12 @@ test_provisioning_files (void **state)
     assert_non_null (strstr (f->out, "holds 1 .device files"));
     assert_int_equal (s_run (f, run, 1), 1);
     assert_non_null (strstr (f->out, "there is no connection"));
+    //  An acked log that cannot be opened (a directory): one line naming it,
+    //  before anything is sent; one without a name is a usage error.
+    assert_int_equal (s_run (f, BASE " --devices 1 --rate 1 --duration 1 --acked-log prov"), 1);
+    assert_non_null (strstr (f->out, "cohort: error: device-sim: acked log 'prov': "));
+    assert_null (strstr (f->out, "connection"));
+    assert_int_equal (s_run (f, BASE " --devices 1 --rate 1 --duration 1 --acked-log"), 2);
 }
 
 int

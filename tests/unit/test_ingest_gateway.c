@@ -125,6 +125,14 @@ test_errors (void **state)
     assert_non_null (gw);
     assert_int_equal (ingest_gateway_send (gw, 1, NULL, NULL, 0), -1);
     assert_non_null (strstr (util_last_error (), "there is no connection"));
+    //  A shorter send timeout; a value below 1 ms is taken as 1 ms (-1 would
+    //  be libzmq's "wait for ever"): the send still gives up.
+    int timeouts [] = { 100, -1, 0 };
+    for (size_t i = 0; i < 3; i++) {
+        ingest_gateway_set_send_timeout (gw, timeouts [i]);
+        assert_int_equal (ingest_gateway_send (gw, 1, NULL, NULL, 0), -1);
+        assert_non_null (strstr (util_last_error (), "there is no connection"));
+    }
     //  More frames than a request may hold: refused before anything goes.
     assert_int_equal (ingest_gateway_send (gw, 2, NULL, NULL, INGEST_ENDPOINT_FRAMES_MAX + 1),
                       -1);

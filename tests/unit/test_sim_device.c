@@ -377,6 +377,75 @@ test_run (void **state)
     ingest_endpoint_destroy (&s.ep);
 }
 
+//  The acked log: one line "<device> <sequence>" per accepted frame (the
+//  injected faults are not acknowledged), appended run after run, each a
+//  record the store holds; a log that cannot be opened fails the run.
+static void
+test_acked_log (void **state)
+{
+    fixture_t *f = *state;
+    s_site_t s;
+    s_site_start (f, &s);
+    char acked [160];
+    support_path (acked, sizeof acked, f->dir, "acked.log");
+    sim_devices_config_t c = s_config (f->prov);
+    c.endpoint = ingest_endpoint_address (s.ep);
+    c.gateway_cert = s.files.gw_secret;
+    c.site_cert = s.files.site;
+    c.devices = 3;
+    c.rate = 50;
+    c.duration = 0.2;
+    c.inject [SIM_INJECT_REPLAY] = 2;
+    c.inject [SIM_INJECT_BAD_TAG] = 3;
+    c.inject [SIM_INJECT_BAD_FHIR] = 1;
+    c.batch = 4;
+    c.window = 3;
+    c.acked_log = acked;
+    sim_devices_result_t r;
+    assert_int_equal (sim_devices_run (&c, &r), 0);
+    assert_int_equal (r.answers [INGEST_OK], 30);
+    c.inject [SIM_INJECT_REPLAY] = c.inject [SIM_INJECT_BAD_TAG] = 0;
+    c.inject [SIM_INJECT_BAD_FHIR] = 0;
+    c.duration = 0.1;
+    assert_int_equal (sim_devices_run (&c, &r), 0);
+    assert_int_equal (r.answers [INGEST_OK], 15);
+    struct stat st;
+    assert_int_equal (stat (acked, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600);
+    //  Not to be opened as a file: a directory.
+    c.acked_log = f->prov;
+    assert_int_equal (sim_devices_run (&c, &r), -1);
+    assert_non_null (strstr (util_last_error (), "acked log"));
+    assert_int_equal (r.frames_sent, 0);
+    ingest_endpoint_destroy (&s.ep);
+    //  45 lines, each a record of the store, no two alike, and per device
+    //  in increasing sequence.
+    ingest_store_t *store = ingest_store_open (s.files.store, s.files.storage_key, NULL);
+    assert_non_null (store);
+    FILE *in = fopen (acked, "r");
+    assert_non_null (in);
+    char device [80];
+    unsigned long long seq, last [3] = { 0, 0, 0 };
+    int lines = 0;
+    uint8_t payload [INGEST_PAYLOAD_MAX];
+    size_t len;
+    while (fscanf (in, "%79s %llu\n", device, &seq) == 2) {
+        lines++;
+        assert_true (!strcmp (device, "bed-1") || !strcmp (device, "bed-2")
+                  || !strcmp (device, "bed-3"));
+        int d = device [4] - '1';
+        assert_true (seq > last [d]);
+        last [d] = seq;
+        assert_int_equal (ingest_store_record_payload (store, device, seq, payload,
+                                                       sizeof payload, &len), 0);
+    }
+    assert_true (feof (in));
+    fclose (in);
+    assert_int_equal (lines, 45);
+    assert_int_equal (ingest_store_record_count (store), 45);
+    ingest_store_destroy (&store);
+}
+
 //  A site that takes the connection but never answers: the run gives up
 //  after the timeout, having sent what was due.
 static void
@@ -455,7 +524,7 @@ main (void)
 #define T(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests [] = {
         T (test_load), T (test_load_bad_fields), T (test_readings), T (test_seeded),
-        T (test_seal), T (test_check), T (test_run), T (test_silent_site),
+        T (test_seal), T (test_check), T (test_run), T (test_acked_log), T (test_silent_site),
         T (test_allocation_failures),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
