@@ -5,6 +5,7 @@
 #include "util/file.h"
 #include "util/log.h"
 #include "config.h"
+#include "contrib.h"
 #include "data.h"
 #include "policy.h"
 #include "ingest/endpoint.h"
@@ -785,6 +786,10 @@ s_on_offer (site_worker_t *self, const proto_msg_t *msg)
         s_reason (self, reason, sizeof reason, "");
     else
         reason [0] = 0;
+    //  Whose records it uses, under which grant: kept before it is answered.
+    if (!*reason && !self->rejoining && (class = SITE_DECLINED_INTERNAL,
+        site_contrib_record (self->cfg, run->dataset, study, msg, self->audit)))
+        s_reason (self, reason, sizeof reason, "");
     if (*reason) {
         s_decline (self, id, site_metrics_decline_class (reason, class), reason);
         s_run_destroy (&run);
@@ -1182,6 +1187,10 @@ s_on_message (site_worker_t *self)
                 zsys_info ("site %s: study %s ended: %s", self->cfg->name, msg->study_id,
                            msg->round_result->detail);
                 if (site_state_forget (self->state, msg->study_id))
+                    zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
+                const run_t *ended = s_run (self, msg->study_id);
+                if (site_contrib_end (ended->dataset, msg->study_id, ended->last_round,
+                                      msg->round_result))
                     zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
                 s_forget (self, msg->study_id);
             }
