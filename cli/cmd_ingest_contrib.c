@@ -108,7 +108,7 @@ cli_ingest_contributions (int argc, char **argv)
         "usage: cohort ingest contributions --patient ID (--config site.cfg |\n"
         "         --store DB --audit LOG) [--json]\n"
         "  Lists, for one patient, each study and query that used their records at\n"
-        "  this site (the patient's right of access; docs/ingest.md): when it was\n"
+        "  this site (the patient's right of access; docs/operations.md): when it was\n"
         "  accepted, which study (id, name, kind, analyst), for which purpose, under\n"
         "  which consent grant (id, when granted), whether that grant has since been\n"
         "  revoked (and when), and the last round and end. Nothing leaves the site.\n"

@@ -1,7 +1,8 @@
 /*  ingest/contrib.h - per-patient contribution records: which studies and
     queries used which patient's records at this site, when, and under
-    which consent grant (the patient's right of access; docs/ingest.md,
-    "Contributions"). Local to the site: nothing here is ever sent.
+    which consent grant (the patient's right of access; docs/operations.md,
+    "Patients' right of access"). Local to the site: nothing here is ever
+    sent.
 
     The records live in the ingest store's SQLite file, beside the grants
     they name (ingest/grants.h), in two tables:
