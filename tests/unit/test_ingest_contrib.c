@@ -4,7 +4,8 @@
     grant left out), a query's kind and expression, an offer accepted again
     under the same id, the end, a revocation shown, the audit entries (no
     patient reference in clear), and bad input: patient references, a
-    missing column, no audit log, a store that is not an ingest store. */
+    missing column, no audit log, a store that is not an ingest store; out
+    of memory at each allocation. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "ingest/contrib.h"
+#include "util/alloc.h"
 #include "util/error.h"
 #include "util/sqlite.h"
 #include "support_audit.h"
@@ -342,6 +344,53 @@ test_bad_input (void **state)
     ingest_contrib_list_clear (NULL);
 }
 
+//  Out of memory at each allocation in turn of a record and a read: -1
+//  with UTIL_ENOMEM, nothing recorded or shown short, nothing leaked (the
+//  sanitizer build checks), until each succeeds.
+static void
+test_out_of_memory (void **state)
+{
+    fixture_t *f = *state;
+    s_grant (f, s_consent ("c-1", "Patient/p-1", "active", "2026-11-01T00:00:00Z",
+                           "Organization/hospital-a"));
+    s_grant (f, s_consent ("c-3", "Patient/p-3", "active", "2026-11-01T00:00:00Z",
+                           "Organization/hospital-a"));
+    int rc = -1;
+    long n;
+    for (n = 0; n < 400 && rc; n++) {
+        util_alloc_fail_after (n);
+        rc = s_record (f, "s-1", SEPSIS, "alice", NOW);
+        util_alloc_fail_after (-1);
+        if (rc) {
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            ingest_contrib_list_t list;
+            s_read (f, "p-1", &list);
+            assert_int_equal (list.n, 0);
+        }
+    }
+    assert_int_equal (rc, 0);
+    assert_true (n > 5);
+    assert_int_equal (ingest_contrib_end (f->store, "s-1", 2, true, "done", NOW), 0);
+    ingest_contrib_list_t list;
+    rc = -1;
+    for (n = 0; n < 400 && rc; n++) {
+        util_alloc_fail_after (n);
+        rc = ingest_contrib_read (f->store, f->audit, NULL, "tester", "p-3", &list);
+        util_alloc_fail_after (-1);
+        if (rc) {
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+            assert_int_equal (list.n, 0);
+            assert_null (list.uses);
+        }
+    }
+    assert_int_equal (rc, 0);
+    assert_true (n > 5);
+    assert_int_equal (list.n, 1);
+    assert_int_equal (list.uses [0].n_grants, 1);
+    assert_string_equal (list.uses [0].detail, "done");
+    ingest_contrib_list_clear (&list);
+}
+
 int
 main (void)
 {
@@ -351,6 +400,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_revocation_shown, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_audit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_input, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_out_of_memory, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

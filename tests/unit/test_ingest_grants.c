@@ -509,7 +509,7 @@ test_no_records_table (void **state)
 }
 
 //  Out of memory at each allocation in turn of an open, a grant taken and
-//  both selections: NULL, -1 or malformed with UTIL_ENOMEM, nothing leaked
+//  the three selections: NULL, -1 or malformed with UTIL_ENOMEM, nothing leaked
 //  (the sanitizer build checks), nothing stored and nothing selected short,
 //  until each succeeds with the answer it gives with memory.
 static bool
@@ -588,6 +588,21 @@ test_out_of_memory (void **state)
     assert_true (n > 2);                //  the walk reached its allocations
     assert_int_equal (nids, 4);
     free (ids);
+    ingest_grant_use_t *uses = NULL;
+    size_t nuses = 0;
+    rc = -1;
+    for (n = 0; n < 200 && rc; n++) {
+        util_alloc_fail_after (n);
+        rc = ingest_grants_select_grants (g, &q, &uses, &nuses);
+        util_alloc_fail_after (-1);
+        if (rc)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_int_equal (rc, 0);
+    assert_true (n > 10);
+    assert_int_equal (nuses, 2);
+    assert_string_equal (uses [1].grant, "c-2");
+    ingest_grant_uses_free (uses, nuses);
     ingest_grants_destroy (&g);
 }
 
