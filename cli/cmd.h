@@ -2,7 +2,8 @@
     takes argv from its own name and returns the process exit code (CLI_OK,
     CLI_FAIL, CLI_USAGE: cli/cli.h). `cohort report` is in cmd_study.c with
     the analyst's other commands, and `cohort ingest` is split over
-    cmd_ingest.c and cmd_ingest_grant.c (cli/cmd_ingest.h). */
+    cmd_ingest.c, cmd_ingest_grant.c and cmd_ingest_contrib.c
+    (cli/cmd_ingest.h). */
 #ifndef CLI_CMD_H
 #define CLI_CMD_H
 

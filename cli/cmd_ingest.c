@@ -243,6 +243,8 @@ static const cli_command_t s_ingest [] = {
     { "grant",            "take a signed consent grant", cli_ingest_grant },
     { "select",           "show the patients and records usable for a use", cli_ingest_select },
     { "check",            "check FHIR files with the site's validators, storing nothing", s_check },
+    { "contributions",    "which studies used a patient's records, under which grant",
+      cli_ingest_contributions },
     { NULL, NULL, NULL }
 };
 

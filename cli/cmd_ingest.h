@@ -1,13 +1,15 @@
 /*  cli/cmd_ingest.h - shared by the files of `cohort ingest`:
-    cli/cmd_ingest.c (dispatch, the storage key, devices) and
-    cli/cmd_ingest_grant.c (authorities, grants, selection).
+    cli/cmd_ingest.c (dispatch, the storage key, devices),
+    cli/cmd_ingest_grant.c (authorities, grants, selection) and
+    cli/cmd_ingest_contrib.c (a patient's contribution records).
 
     Contents
         cli_ingest_time                 a date-and-time option in ms
         cli_ingest_enroll_authority,    the grant-side subcommands (exit
         cli_ingest_sign_grant,          codes as cli/cmd.h)
         cli_ingest_grant,
-        cli_ingest_select
+        cli_ingest_select,
+        cli_ingest_contributions        (cli/cmd_ingest_contrib.c)
 */
 #ifndef CLI_CMD_INGEST_H
 #define CLI_CMD_INGEST_H
@@ -25,5 +27,8 @@ int cli_ingest_enroll_authority (int argc, char **argv);
 int cli_ingest_sign_grant (int argc, char **argv);
 int cli_ingest_grant (int argc, char **argv);
 int cli_ingest_select (int argc, char **argv);
+
+/*  `cohort ingest contributions`, in cli/cmd_ingest_contrib.c. */
+int cli_ingest_contributions (int argc, char **argv);
 
 #endif

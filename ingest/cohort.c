@@ -13,6 +13,19 @@ s_compare (const void *a, const void *b)
     return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+void
+ingest_cohort_use (ingest_consent_query_t *q, char *ref, size_t cap,
+                   const ingest_cohort_source_t *ds, const proto_study_t *study, int64_t now_ms)
+{
+    //  The study as its definition declares it (a FHIR id, checked by
+    //  proto_study_parse), never its free-text name.
+    snprintf (ref, cap, "ResearchStudy/%s", study->id? study->id: "");
+    *q = (ingest_consent_query_t) { .site = ds->grant_site, .study = study->id? ref: NULL,
+                                    .purpose = study->purpose? study->purpose
+                                                             : PROTO_STUDY_PURPOSE_DEFAULT,
+                                    .time_ms = now_ms, .open_research = ds->open_research };
+}
+
 int
 ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
                     const proto_study_t *study, int64_t now_ms, size_t **rows, size_t *count)
@@ -37,14 +50,10 @@ ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
     ingest_grants_t *grants = ingest_grants_open (ds->grant_store, NULL);
     if (!grants)
         return util_error_context ("consent");
-    //  The study as its definition declares it (a FHIR id, checked by
-    //  proto_study_parse), never its free-text name.
     char study_ref [100];
-    snprintf (study_ref, sizeof study_ref, "ResearchStudy/%s", study->id? study->id: "");
-    const char *purpose = study->purpose? study->purpose: PROTO_STUDY_PURPOSE_DEFAULT;
-    ingest_consent_query_t q = { .site = ds->grant_site, .study = study->id? study_ref: NULL,
-                                 .purpose = purpose, .time_ms = now_ms,
-                                 .open_research = ds->open_research };
+    ingest_consent_query_t q;
+    ingest_cohort_use (&q, study_ref, sizeof study_ref, ds, study, now_ms);
+    const char *purpose = q.purpose;
     char **patients = NULL;
     size_t np = 0;
     int rc = ingest_grants_select_patients (grants, &q, &patients, &np);

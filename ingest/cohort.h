@@ -19,6 +19,7 @@
         ingest_cohort_source_t  where a dataset's consent is looked up
         ingest_cohort_filter    keeps the rows whose patient consents
         ingest_cohort_rows      the indexes of those rows
+        ingest_cohort_use       the use each patient's consent is judged for
 
     The source's strings and the table are borrowed. A filtered dataset
     replaces the caller's *rows (the old one destroyed) and is the caller's;
@@ -29,6 +30,7 @@
 #define INGEST_COHORT_H
 
 #include "ingest.h"
+#include "consent.h"
 #include "models/csv.h"
 #include "models/dataset.h"
 #include "proto/study.h"
@@ -59,5 +61,15 @@ int ingest_cohort_filter (model_dataset_t **rows, const model_csv_t *csv,
 int ingest_cohort_rows (const model_csv_t *csv, const ingest_cohort_source_t *ds,
                         const proto_study_t *study, int64_t now_ms, size_t **rows,
                         size_t *count) INGEST_WUR;
+
+/*  The use `study` makes of ds's rows at now_ms, as every patient's consent
+    is judged for it (above): *q gets ds's site and open_research, the
+    study as its definition declares it ("ResearchStudy/<id>", written into
+    ref, of cap bytes; NULL for a study without an id), its purpose
+    (PROTO_STUDY_PURPOSE_DEFAULT when it declares none) and the time;
+    q->patient and q->loinc are NULL. */
+void ingest_cohort_use (ingest_consent_query_t *q, char *ref, size_t cap,
+                        const ingest_cohort_source_t *ds, const proto_study_t *study,
+                        int64_t now_ms);
 
 #endif

@@ -301,11 +301,13 @@ ingest_grants_add (ingest_grants_t *self, const char *envelope, size_t len, int6
     return 0;
 }
 
+//  By patient, then by id (ids are unique: the order is total).
 static int
 s_by_patient (const void *a, const void *b)
 {
-    return strcmp (ingest_consent_patient (*(ingest_consent_t *const *) a),
-                   ingest_consent_patient (*(ingest_consent_t *const *) b));
+    const ingest_consent_t *x = *(ingest_consent_t *const *) a, *y = *(ingest_consent_t *const *) b;
+    int c = strcmp (ingest_consent_patient (x), ingest_consent_patient (y));
+    return c? c: strcmp (ingest_consent_id (x), ingest_consent_id (y));
 }
 
 //  Opens every held grant again (so that a grant whose authority is no
@@ -522,6 +524,62 @@ ingest_grants_select_patients (ingest_grants_t *self, const ingest_consent_query
     }
     else {
         *patients = out;
+        *n = count;
+    }
+    s_free_current (list, nlist);
+    return rc;
+}
+
+void
+ingest_grant_uses_free (ingest_grant_use_t *uses, size_t n)
+{
+    for (size_t i = 0; uses && i < n; i++) {
+        free (uses [i].patient);
+        free (uses [i].grant);
+    }
+    free (uses);
+}
+
+int
+ingest_grants_select_grants (ingest_grants_t *self, const ingest_consent_query_t *q,
+                             ingest_grant_use_t **uses, size_t *n)
+{
+    ingest_consent_t **list = NULL;
+    size_t nlist = 0, count = 0;
+    if (s_current (self, &list, &nlist))
+        return -1;
+    //  At most one pair per grant held.
+    ingest_grant_use_t *out = util_calloc (nlist + 1, sizeof *out);
+    int rc = out? 0: -1;
+    for (size_t i = 0; rc == 0 && i < nlist; ) {
+        const char *patient = ingest_consent_patient (list [i]);
+        size_t end = i;
+        while (end < nlist && strcmp (ingest_consent_patient (list [end]), patient) == 0)
+            end++;
+        ingest_consent_query_t item = *q;
+        item.patient = patient;
+        item.loinc = NULL;
+        //  The grants of one patient are list[i .. end), sorted by id.
+        if (s_permitted (list, nlist, &item))
+            for (size_t k = i; rc == 0 && k < end; k++) {
+                if (ingest_consent_decide (list [k], &item) != INGEST_GRANT_OK)
+                    continue;
+                ingest_grant_use_t *u = &out [count];
+                u->granted_ms = ingest_consent_time (list [k]);
+                if (!(u->patient = util_strdup (patient))
+                ||  !(u->grant = util_strdup (ingest_consent_id (list [k])))) {
+                    free (u->patient);
+                    rc = -1;
+                }
+                else
+                    count++;
+            }
+        i = end;
+    }
+    if (rc)
+        ingest_grant_uses_free (out, count);
+    else {
+        *uses = out;
         *n = count;
     }
     s_free_current (list, nlist);

@@ -27,11 +27,15 @@
         ingest_grants_add               takes a signed grant, or rejects it
         ingest_grants_select_records    the records usable for a use
         ingest_grants_select_patients   the patients usable for a use
+        ingest_grant_use_t              a patient and a grant that permits a use
+        ingest_grants_select_grants     those pairs for a use
+        ingest_grant_uses_free          frees them
         ingest_grants_destroy           closes
 
     The handle is the caller's (ingest_grants_destroy, NULL-safe); the audit
     log is borrowed and must outlive it. The selections are new arrays the
-    caller frees (and each patient string). Errors are -1 / NULL with the
+    caller frees (and each patient string; ingest_grant_uses_free for the
+    pairs). Errors are -1 / NULL with the
     reason in the error slot (util/error.h).
 */
 #ifndef INGEST_GRANTS_H
@@ -81,5 +85,24 @@ int ingest_grants_select_records (ingest_grants_t *self, const ingest_consent_qu
     array), sorted. Returns 0 or -1. */
 int ingest_grants_select_patients (ingest_grants_t *self, const ingest_consent_query_t *q,
                                  char ***patients, size_t *n) INGEST_WUR;
+
+/*  A patient usable for a use and one current grant of theirs that
+    permits it (ingest_grants_select_grants). Strings owned by the array. */
+typedef struct {
+    char *patient;              //  "Patient/<id>"
+    char *grant;                //  the Consent's id
+    int64_t granted_ms;         //  the version's dateTime (ms since the Unix epoch)
+} ingest_grant_use_t;
+
+/*  The patients of ingest_grants_select_patients for q, each with every
+    current grant of theirs that permits the use (one pair per grant; a
+    patient is listed only when no grant of theirs denies it): sets *uses
+    to a new array of *n pairs sorted by patient, then grant id (free with
+    ingest_grant_uses_free). Returns 0 or -1. */
+int ingest_grants_select_grants (ingest_grants_t *self, const ingest_consent_query_t *q,
+                                 ingest_grant_use_t **uses, size_t *n) INGEST_WUR;
+
+/*  Frees n pairs and the array. NULL-safe. */
+void ingest_grant_uses_free (ingest_grant_use_t *uses, size_t n);
 
 #endif

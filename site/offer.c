@@ -400,6 +400,10 @@ site_offer_take (site_worker_t *self, const proto_msg_t *msg)
         site_worker_reason (self, reason, sizeof reason, "");
     else
         reason [0] = 0;
+    //  Whose records it uses, under which grant: kept before it is answered.
+    if (!*reason && !self->rejoining && (class = SITE_DECLINED_INTERNAL,
+        site_contrib_record (self->cfg, run->dataset, study, msg, self->audit)))
+        site_worker_reason (self, reason, sizeof reason, "");
     if (*reason) {
         site_worker_decline (self, id, site_metrics_decline_class (reason, class), reason);
         site_run_destroy (&run);

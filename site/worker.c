@@ -320,6 +320,10 @@ s_on_message (site_worker_t *self)
                            msg->round_result->detail);
                 if (site_state_forget (self->state, msg->study_id))
                     zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
+                const run_t *ended = site_run_find (self, msg->study_id);
+                if (site_contrib_end (ended->dataset, msg->study_id, ended->last_round,
+                                      msg->round_result))
+                    zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
                 site_run_forget (self, msg->study_id);
             }
             break;

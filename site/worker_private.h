@@ -20,6 +20,7 @@
 #include "util/file.h"
 #include "util/log.h"
 #include "config.h"
+#include "contrib.h"
 #include "data.h"
 #include "policy.h"
 #include "ingest/endpoint.h"

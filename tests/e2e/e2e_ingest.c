@@ -10,7 +10,10 @@
 
     consent: a dataset with a patient_column at a site with signed grants;
     a study trains on exactly the consenting patients' rows (a revocation
-    honoured) and a study nobody consented to is declined with the reason.
+    honoured) and a study nobody consented to is declined with the reason;
+    `cohort ingest contributions` then shows a patient the study that used
+    their rows and the grant, a later revocation of that grant, and no use
+    for a patient who had revoked before or never consented.
 
     kill: nothing acknowledged is lost. A `cohort device-sim` streams
     (bad tags among the readings, so the audit log is written too) with
@@ -515,6 +518,14 @@ s_grant (int i, const char *status, const char *date, const char *actor)
     return 0;
 }
 
+//  A string member of o, or "" when there is none.
+static const char *
+s_str (const json_t *o, const char *key)
+{
+    const char *text = json_string_value (json_object_get (o, key));
+    return text? text: "";
+}
+
 //  Consent in the federation: the site trains only on the rows of
 //  consenting patients, and declines a study nobody consented to.
 static int
@@ -561,6 +572,39 @@ s_consent (void)
     snprintf (text, sizeof text, "(e2e-lr): %ld training rows", want);
     CHECK (e2e_wait_log (&s_c, "site-a", text, 1000), "the site did not train on %ld rows",
            want);
+    //  The patients' right of access: p-1's rows were used under grant
+    //  c-1 (in force); p-0 had revoked before the study and p-50 never
+    //  consented: no use. Once p-2 revokes, the use stays and the
+    //  revocation is shown. The study's end is recorded.
+    CHECK (e2e_wait_log (&s_c, "site-a", "ended:", 10000), "the study did not end at the site");
+    const char *contrib = "ingest contributions --config sites/site-a.cfg --patient";
+    snprintf (extra, sizeof extra, "%s p-1", contrib);
+    CHECK (s_cohort (out, sizeof out, extra) == 0
+        && strstr (out, "Patient/p-1: 1 use of their records at this site\n")
+        && strstr (out, " \"e2e-lr\"\n    analyst analyst, dataset breast_cancer, purpose "
+                        "HRESCH, for ResearchStudy/e2e-lr\n")
+        && strstr (out, "under grant c-1 (granted 2026-01-01T00:00:00Z): in force\n")
+        && strstr (out, "    completed "), "contributions of p-1: %s", out);
+    for (int i = 0; i < 2; i++) {
+        snprintf (extra, sizeof extra, "%s p-%d", contrib, i? 50: 0);
+        CHECK (s_cohort (out, sizeof out, extra) == 0 && strstr (out, "no study or query used"),
+               "contributions of p-%d: %s", i? 50: 0, out);
+    }
+    if (s_grant (2, "inactive", "2026-03-01T00:00:00Z", "ResearchStudy/e2e-lr"))
+        return -1;
+    snprintf (extra, sizeof extra, "%s Patient/p-2 --json", contrib);
+    CHECK (s_cohort (out, sizeof out, extra) == 0, "contributions of p-2: %s", out);
+    json_t *seen_p2 = json_loads (out, 0, NULL);
+    json_t *use = json_array_get (json_object_get (seen_p2, "uses"), 0);
+    json_t *grant = json_array_get (json_object_get (use, "grants"), 0);
+    bool shown = json_array_size (json_object_get (seen_p2, "uses")) == 1
+              && !strcmp (s_str (use, "kind"), "study")
+              && !strcmp (s_str (use, "status"), "completed")
+              && !strcmp (s_str (grant, "id"), "c-2")
+              && json_is_true (json_object_get (grant, "revoked"))
+              && !strcmp (s_str (grant, "revoked_at"), "2026-03-01T00:00:00Z");
+    json_decref (seen_p2);
+    CHECK (shown, "the revocation of p-2 is not shown: %s", out);
     //  The same data for a study nobody consented to: declined.
     char cmd [700];
     snprintf (cmd, sizeof cmd, "sed -i 's/id = e2e-lr/id = e2e-other/' '%s'",
@@ -611,7 +655,7 @@ s_consent (void)
     CHECK (sscanf (out, "ok: %*s %ld entries", &n) == 1 && n > 0, "audit verify: %s", out);
     const char *kinds [] = { "study.accept", "round.contribution", "round.partial_decryption",
                              "budget.charge", "study.decline" };
-    long seen [5] = { 0 }, grants [2] = { 0 };
+    long seen [5] = { 0 }, grants [2] = { 0 }, recorded = 0, reads = 0;
     for (long i = 0; i < n; i++) {
         char args [128];
         snprintf (args, sizeof args, "audit prove --log sites/site-a.audit.db --index %ld", i);
@@ -629,6 +673,18 @@ s_consent (void)
                 CHECK (strstr (detail, "\"study\":\"") && !strstr (detail, "p-1"),
                        "%s detail: %s", kind, detail);
             }
+        //  The use recorded once (counts only), each lookup audited without
+        //  the patient in clear.
+        if (!strcmp (kind, "contributions.record")) {
+            recorded++;
+            CHECK (strstr (detail, "\"patients\":29,") && !strstr (detail, "p-"),
+                   "record detail: %s", detail);
+        }
+        if (!strcmp (kind, "contributions.read")) {
+            reads++;
+            CHECK (strstr (detail, "patient_sha256") && !strstr (detail, "p-"),
+                   "read detail: %s", detail);
+        }
         if (!strcmp (kind, "grant.accept") || !strcmp (kind, "grant.reject"))
             grants [kind [6] == 'r']++;
         if (!strcmp (kind, "study.decline"))
@@ -642,6 +698,8 @@ s_consent (void)
     CHECK (seen [0] == 1 && seen [4] == 1, "accept %ld, decline %ld", seen [0], seen [4]);
     CHECK (grants [0] == 1 && grants [1] == 2, "endpoint grants: accept %ld, reject %ld",
            grants [0], grants [1]);
+    CHECK (recorded == 1 && reads == 4, "contributions: recorded %ld, read %ld", recorded,
+           reads);
     CHECK (seen [1] >= 3 && seen [2] == seen [1] && seen [3] == seen [1] + 1,
            "contributions %ld, partials %ld, charges %ld", seen [1], seen [2], seen [3]);
     return 0;

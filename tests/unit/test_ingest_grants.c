@@ -271,6 +271,66 @@ test_selection (void **state)
     ingest_grants_destroy (&g);
 }
 
+//  The (patient, grant) pairs behind a selection: every grant that permits
+//  the use, none that does not, nobody a grant denies.
+static void
+s_expect_grants (ingest_grants_t *g, const ingest_consent_query_t *q, const char *want)
+{
+    ingest_grant_use_t *uses = NULL;
+    size_t n = 99;
+    assert_int_equal (ingest_grants_select_grants (g, q, &uses, &n), 0);
+    char got [256] = "";
+    for (size_t i = 0; i < n; i++) {
+        char one [64];
+        snprintf (one, sizeof one, "%s%s:%s@%lld", i? ",": "", uses [i].patient, uses [i].grant,
+                  (long long) (uses [i].granted_ms / 86400000LL));
+        strcat (got, one);
+    }
+    ingest_grant_uses_free (uses, n);
+    assert_string_equal (got, want);
+}
+
+static void
+test_select_grants (void **state)
+{
+    fixture_t *f = *state;
+    ingest_grants_t *g = ingest_grants_open (f->path, NULL);
+    assert_int_equal (ingest_grants_enroll_authority (g, f->vkey), 0);
+    ingest_consent_query_t q = { .site = "Organization/hospital-a",
+                                 .study = "ResearchStudy/sepsis-1", .purpose = "HRESCH",
+                                 .time_ms = NOW };
+    s_expect_grants (g, &q, "");
+    //  p-1: two grants that permit (listed by id), one for another site.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1b", "Patient/p-1", "active",
+                      "2026-11-02T00:00:00Z", PERIOD, "ResearchStudy/sepsis-1", NULL)),
+                      INGEST_GRANT_OK);
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1a", "Patient/p-1", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_OK);
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1c", "Patient/p-1", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-b", NULL)),
+                      INGEST_GRANT_OK);
+    //  p-2: a grant that denies glucose from December 1st.
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-2", "Patient/p-2", "active",
+                      "2026-11-01T00:00:00Z", PERIOD, "Organization/hospital-a", "2339-0")),
+                      INGEST_GRANT_OK);
+    //  Days since the epoch: 2026-11-01 is day 20758.
+    s_expect_grants (g, &q, "Patient/p-1:c-1a@20758,Patient/p-1:c-1b@20759,"
+                     "Patient/p-2:c-2@20758");
+    q.time_ms = DEC_1;
+    s_expect_grants (g, &q, "Patient/p-1:c-1a@20758,Patient/p-1:c-1b@20759");
+    //  One revoked: the other still permits.
+    q.time_ms = NOW;
+    assert_int_equal (s_add (g, f->authority, s_consent ("c-1a", "Patient/p-1", "inactive",
+                      "2026-11-20T00:00:00Z", PERIOD, "Organization/hospital-a", NULL)),
+                      INGEST_GRANT_OK);
+    s_expect_grants (g, &q, "Patient/p-1:c-1b@20759,Patient/p-2:c-2@20758");
+    q.study = "ResearchStudy/other";
+    s_expect_grants (g, &q, "Patient/p-2:c-2@20758");
+    ingest_grant_uses_free (NULL, 0);
+    ingest_grants_destroy (&g);
+}
+
 //  Grant and revocation in either order: p-1's grant arrives before its
 //  revocation, p-2's after it; both stay revoked, through replays of
 //  either and a restart. A version dated after the revocation grants
@@ -449,7 +509,7 @@ test_no_records_table (void **state)
 }
 
 //  Out of memory at each allocation in turn of an open, a grant taken and
-//  both selections: NULL, -1 or malformed with UTIL_ENOMEM, nothing leaked
+//  the three selections: NULL, -1 or malformed with UTIL_ENOMEM, nothing leaked
 //  (the sanitizer build checks), nothing stored and nothing selected short,
 //  until each succeeds with the answer it gives with memory.
 static bool
@@ -528,6 +588,21 @@ test_out_of_memory (void **state)
     assert_true (n > 2);                //  the walk reached its allocations
     assert_int_equal (nids, 4);
     free (ids);
+    ingest_grant_use_t *uses = NULL;
+    size_t nuses = 0;
+    rc = -1;
+    for (n = 0; n < 200 && rc; n++) {
+        util_alloc_fail_after (n);
+        rc = ingest_grants_select_grants (g, &q, &uses, &nuses);
+        util_alloc_fail_after (-1);
+        if (rc)
+            assert_int_equal (util_last_code (), UTIL_ENOMEM);
+    }
+    assert_int_equal (rc, 0);
+    assert_true (n > 10);
+    assert_int_equal (nuses, 2);
+    assert_string_equal (uses [1].grant, "c-2");
+    ingest_grant_uses_free (uses, nuses);
     ingest_grants_destroy (&g);
 }
 
@@ -538,7 +613,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         T (test_authorities_and_rejections), T (test_selection), T (test_censored_left_out),
         T (test_no_records_table), T (test_revocation_any_order), T (test_code_denied),
-        T (test_out_of_memory),
+        T (test_out_of_memory), T (test_select_grants),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
