@@ -618,8 +618,8 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
     if (!*busy)
         free_slot = coord_run_place (self);
     if (!*busy && free_slot == COORD_RUNS_MAX)
-        snprintf (busy, sizeof busy, "busy: too many studies and queries ended in the last "
-                  "seconds; launch it again shortly");
+        snprintf (busy, sizeof busy, "busy: %d studies and queries are running or resuming; "
+                  "launch it again when one has ended", COORD_RUNS_MAX);
     if (*busy) {
         s_refuse (self, identity, COORD_REFUSAL_BUSY, busy);
         return;
