@@ -242,7 +242,7 @@ s_on_refusals (self_t *self)
 
 void
 coord_actor_send (self_t *self, zframe_t *identity, const char *study_id, uint32_t round,
-        proto_msg_t *msg)
+                  proto_msg_t *msg)
 {
     msg->study_id = (char *) (study_id? study_id: "");
     msg->round_id = round;
@@ -253,7 +253,7 @@ coord_actor_send (self_t *self, zframe_t *identity, const char *study_id, uint32
 
 void
 coord_actor_send_error (self_t *self, zframe_t *identity, const char *study_id, uint32_t round,
-              const char *reason)
+                        const char *reason)
 {
     //  A copy: `reason` may be the error slot, which validation can overwrite.
     char text [PROTO_TEXT_MAX + 1];
@@ -330,7 +330,7 @@ s_role_refused (self_t *self, const char *user_id, const proto_rolecert_t *cert,
         snprintf (actor, sizeof actor, "key:%s", user_id);
     zsys_warning ("coordinator: refused %s from %s: %s", request, actor, why);
     coord_actor_audit (self, "role.refused", actor, json_pack ("{s:s, s:s}", "request", request,
-                                                     "reason", why));
+                                                               "reason", why));
 }
 
 //  A site's hello: the certificate must be a site's, and name the name and
@@ -479,8 +479,9 @@ s_on_hello (self_t *self, zframe_t *identity, const Cohort__Hello *hello, const 
     if (duplicate) {
         char actor [AUDIT_ACTOR_MAX];
         snprintf (actor, sizeof actor, "site:%s", hello->name);
-        coord_actor_audit (self, "site.duplicate", actor, json_pack ("{s:i, s:s}", "share_index",
-                                                           (int) hello->index, "reason", why));
+        coord_actor_audit (self, "site.duplicate", actor,
+                           json_pack ("{s:i, s:s}", "share_index", (int) hello->index,
+                                      "reason", why));
     }
     if (slot < 0) {
         zsys_warning ("coordinator: refused hello as '%s' (share %u): %s", hello->name,
@@ -846,9 +847,9 @@ s_totp_admit (self_t *self, zframe_t *identity, const char *user_id, const proto
     const char *reason = coord_totp_verdict_name (r.verdict);
     if (r.locked_now)
         coord_actor_audit (self, "totp.locked", actor, json_pack ("{s:I, s:I}", "failures",
-                 (json_int_t) policy.max_failures, "until", (json_int_t) r.locked_until));
+                           (json_int_t) policy.max_failures, "until", (json_int_t) r.locked_until));
     coord_actor_audit (self, "totp.refused", actor, json_pack ("{s:s, s:s}", "reason", reason,
-             "request", proto_body_name (msg)));
+                       "request", proto_body_name (msg)));
     zsys_warning ("coordinator: refused %s from %s: %s", proto_body_name (msg), actor, why);
     coord_metrics_refused (self->metrics, COORD_REFUSAL_TOTP);
     s_reply (self, identity, false, json_pack ("{s:s, s:s}", "error", why, "totp", reason));
@@ -929,7 +930,7 @@ s_on_message (self_t *self)
         }
         default:
             coord_actor_send_error (self, identity, msg->study_id, msg->round_id,
-                          "unexpected message for a coordinator");
+                                    "unexpected message for a coordinator");
     }
     proto_free (&msg);
     zframe_destroy (&identity);

@@ -67,7 +67,7 @@ s_broadcast_result (self_t *self, run_t *run, bool ok, const char *detail, bool 
     for (unsigned i = 0; i < self->sites.n; i++)
         if (coord_set_has (run->accepted, i))
             coord_actor_send (self, self->sites.site [i].identity, coord_study_id (run->study),
-                    run->state.round, &msg);
+                              run->state.round, &msg);
 }
 
 static void
@@ -229,7 +229,8 @@ s_next_round (self_t *self, run_t *run)
     msg.round_start = &rs;
     for (unsigned i = 0; i < self->sites.n; i++)
         if (coord_set_has (run->state.participants, i))
-            coord_actor_send (self, self->sites.site [i].identity, coord_study_id (run->study), round, &msg);
+            coord_actor_send (self, self->sites.site [i].identity, coord_study_id (run->study),
+                              round, &msg);
     //  Nobody to wait for: the round closes now (and fails for want of sites).
     if (coord_state_complete (&run->state))
         s_collect_done (self, run);
@@ -313,7 +314,7 @@ s_request_partials (self_t *self, run_t *run, coord_set_t mask)
     for (unsigned i = 0; i < self->sites.n; i++)
         if (coord_set_has (mask, i))
             coord_actor_send (self, self->sites.site [i].identity, coord_study_id (run->study),
-                    run->state.round, &msg);
+                              run->state.round, &msg);
 }
 
 //  Asks more contributors when those asked cannot give t verified
@@ -324,7 +325,8 @@ s_decrypt_progress (self_t *self, run_t *run)
     unsigned valid = coord_agg_valid_partials (run->agg);
     coord_set_t more = coord_state_more (&run->state, run->contributors, valid,
                                       he_verify_threshold (self->vk), self->sites.n);
-    if (valid >= he_verify_threshold (self->vk) || (coord_set_empty (more) && coord_state_complete (&run->state)))
+    if (valid >= he_verify_threshold (self->vk)
+    ||  (coord_set_empty (more) && coord_state_complete (&run->state)))
         s_decrypt_done (self, run);
     else
     if (!coord_set_empty (more))
@@ -388,18 +390,29 @@ s_decrypt_done (self_t *self, run_t *run)
     s_next_round (self, run);
 }
 
+//  Closes the current phase: its deadline passed (decrypt: combine what
+//  verified, or fail), or every participant left has answered (decrypt:
+//  ask more sites if t have not verified).
 static void
-s_check_deadline (self_t *self, run_t *run)
+s_close_phase (self_t *self, run_t *run, bool deadline)
 {
-    if (run->state.phase == COORD_PHASE_IDLE || zclock_mono () < run->state.deadline)
-        return;
     if (run->state.phase == COORD_PHASE_OFFER)
         s_offer_done (self, run);
     else
     if (run->state.phase == COORD_PHASE_COLLECT)
         s_collect_done (self, run);
     else
+    if (deadline)
         s_decrypt_done (self, run);
+    else
+        s_decrypt_progress (self, run);
+}
+
+static void
+s_check_deadline (self_t *self, run_t *run)
+{
+    if (run->state.phase != COORD_PHASE_IDLE && zclock_mono () >= run->state.deadline)
+        s_close_phase (self, run, true);
 }
 
 //  A participant of the current phase silent for liveness_timeout_ms is
@@ -424,15 +437,8 @@ s_check_liveness (self_t *self, run_t *run)
                           self->sites.site [i].index,
                           (unsigned long long) self->cfg->liveness_timeout_ms, run->state.round);
     run->state.participants = coord_set_minus (run->state.participants, down);
-    if (!coord_state_complete (&run->state))
-        return;
-    if (run->state.phase == COORD_PHASE_OFFER)
-        s_offer_done (self, run);
-    else
-    if (run->state.phase == COORD_PHASE_COLLECT)
-        s_collect_done (self, run);
-    else
-        s_decrypt_progress (self, run);
+    if (coord_state_complete (&run->state))
+        s_close_phase (self, run, false);
 }
 
 //  A third of the decrypt deadline passed without t verified partials:
@@ -468,8 +474,9 @@ s_reject (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg,
     char actor [AUDIT_ACTOR_MAX];
     snprintf (actor, sizeof actor, "site:%s", site);
     coord_actor_audit (self, "message.rejected", actor,
-             json_pack ("{s:s, s:s, s:i, s:s}", "message", proto_body_name (msg),
-                        "study", msg->study_id, "round", (int) msg->round_id, "reason", why));
+                       json_pack ("{s:s, s:s, s:i, s:s}", "message", proto_body_name (msg),
+                                  "study", msg->study_id, "round", (int) msg->round_id,
+                                  "reason", why));
     run_t *run = coord_run_find (self, msg->study_id);
     if (run && run->entry) {
         json_t *item = json_pack ("{s:s, s:s, s:i, s:s}", "site", site, "message",
@@ -843,8 +850,8 @@ s_resume_one (self_t *self, char *id)
     run = NULL;
     zsys_info ("coordinator: resumed study %s after round %u: waiting for its %zu sites to "
                "run round %u again", id, r.last, n, r.last + 1);
-    coord_actor_audit (self, "study.resumed", "coordinator", json_pack ("{s:s, s:I}", "study", id,
-                                                              "last_round", (json_int_t) r.last));
+    coord_actor_audit (self, "study.resumed", "coordinator",
+                       json_pack ("{s:s, s:I}", "study", id, "last_round", (json_int_t) r.last));
 done:
     if (*why && study) {
         char detail [UTIL_ERROR_MAX + 64];

@@ -58,8 +58,8 @@ s_check_budget (site_worker_t *self, run_t *run)
         return util_error (UTIL_EREFUSED, "budget: the %s would bring dataset %s to epsilon %.4g "
                            "(already spent %.4g%s) over this site's budget %.4g at delta %g",
                            run->study->query? "query": "study", dataset, after, spent,
-                           site_run_count (self)? ", with what the studies in progress may still spend"
-                                        : "",
+                           site_run_count (self)
+                           ? ", with what the studies in progress may still spend": "",
                            self->cfg->budget_epsilon, self->cfg->budget_delta);
     return 0;
 }
@@ -188,11 +188,13 @@ s_study_records (site_worker_t *self, run_t *run, uint64_t *records, uint64_t *s
         return util_error_context ("budget");
     self->charged = true;
     site_worker_audit (self, "budget.charge", json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f}",
-                                               "study", run->study_id, "kind", "record_count",
-                                               "dataset", run->dataset->name, "label", label,
-                                               "noise_sigma2",
-                                               (json_int_t) run->plan.count_sigma2,
-                                               "epsilon", run->plan.count_epsilon));
+                                                         "study", run->study_id,
+                                                         "kind", "record_count",
+                                                         "dataset", run->dataset->name,
+                                                         "label", label,
+                                                         "noise_sigma2",
+                                                         (json_int_t) run->plan.count_sigma2,
+                                                         "epsilon", run->plan.count_epsilon));
     dp_rational_t s2;
     dp_dgauss_t gauss;
     int64_t noisy = (int64_t) n;
@@ -267,7 +269,7 @@ s_check_offer (site_worker_t *self, const proto_msg_t *msg)
     if (!*reason)
         return 0;
     site_worker_audit (self, "study.refused", json_pack ("{s:s, s:s, s:s}", "study", msg->study_id,
-                                               "analyst", analyst, "reason", reason));
+                                                         "analyst", analyst, "reason", reason));
     site_worker_decline (self, msg->study_id, SITE_DECLINED_SIGNATURE, reason);
     return -1;
 }
@@ -285,6 +287,17 @@ s_keep_offer (site_worker_t *self, const proto_msg_t *msg)
         zsys_error ("site %s: study %s is not kept for a restart: %s", self->cfg->name,
                     msg->study_id, util_last_error ());
     free (buf);
+}
+
+//  Keeps the offer (s_keep_offer), then sends the acceptance.
+static void
+s_accept (site_worker_t *self, const proto_msg_t *msg, Cohort__StudyAccept *accept)
+{
+    proto_msg_t out = COHORT__ENVELOPE__INIT;
+    out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
+    out.accept = accept;
+    s_keep_offer (self, msg);
+    site_worker_send (self, msg->study_id, 0, &out);
 }
 
 void
@@ -321,7 +334,8 @@ site_offer_take (site_worker_t *self, const proto_msg_t *msg)
     if (!run) {
         char why [PROTO_TEXT_MAX];
         site_worker_reason (self, why, sizeof why, "");
-        site_worker_decline (self, id, site_metrics_decline_class (why, SITE_DECLINED_INVALID), why);
+        site_worker_decline (self, id, site_metrics_decline_class (why, SITE_DECLINED_INVALID),
+                             why);
         proto_study_destroy (&study);
         return;
     }
@@ -424,17 +438,13 @@ site_offer_take (site_worker_t *self, const proto_msg_t *msg)
                 accept.train_records += proto_query_complete (run->query, rec)
                                      && proto_cond_eval (run->query->where, rec);
             }
-        proto_msg_t out = COHORT__ENVELOPE__INIT;
-        out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
-        out.accept = &accept;
-        s_keep_offer (self, msg);
-        site_worker_send (self, id, 0, &out);
-        site_worker_audit (self, "query.accept", json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f}", "query", id,
-                                                  "expr", study->query,
-                                                  "dataset", run->dataset->name,
-                                                  "kind", proto_query_kind_name (run->query->kind),
-                                                  "records", (json_int_t) run->records->rows,
-                                                  "planned_epsilon", run->plan.epsilon));
+        s_accept (self, msg, &accept);
+        site_worker_audit (self, "query.accept",
+                           json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f}", "query", id,
+                                      "expr", study->query, "dataset", run->dataset->name,
+                                      "kind", proto_query_kind_name (run->query->kind),
+                                      "records", (json_int_t) run->records->rows,
+                                      "planned_epsilon", run->plan.epsilon));
         site_metrics_accepted (self->metrics, true);
         zsys_info ("site %s: accepted query %s (%s): %zu records, planned epsilon %.4f",
                    self->cfg->name, id, study->query, run->records->rows, run->plan.epsilon);
@@ -446,23 +456,21 @@ site_offer_take (site_worker_t *self, const proto_msg_t *msg)
     //  No exact count leaves under DP (s_study_records).
     if (s_study_records (self, run, &accept.train_records, &accept.records_noise_sigma2)) {
         site_worker_reason (self, reason, sizeof reason, "");
-        site_worker_decline (self, id, site_metrics_decline_class (reason, SITE_DECLINED_BUDGET), reason);
+        site_worker_decline (self, id, site_metrics_decline_class (reason, SITE_DECLINED_BUDGET),
+                             reason);
         site_run_forget (self, id);
         return;
     }
-    proto_msg_t out = COHORT__ENVELOPE__INIT;
-    out.body_case = COHORT__ENVELOPE__BODY_ACCEPT;
-    out.accept = &accept;
-    s_keep_offer (self, msg);
-    site_worker_send (self, id, 0, &out);
-    site_worker_audit (self, "study.accept", json_pack ("{s:s, s:s, s:s, s:I, s:I, s:f}", "study", id,
-                                              "name", study->name,
-                                              "dataset", run->dataset->name,
-                                              "train_records",
-                                              (json_int_t) run->data->train->n,
-                                              "train_records_sent",
-                                              (json_int_t) accept.train_records,
-                                              "planned_epsilon", run->plan.epsilon));
+    s_accept (self, msg, &accept);
+    site_worker_audit (self, "study.accept", json_pack ("{s:s, s:s, s:s, s:I, s:I, s:f}",
+                                                        "study", id,
+                                                        "name", study->name,
+                                                        "dataset", run->dataset->name,
+                                                        "train_records",
+                                                        (json_int_t) run->data->train->n,
+                                                        "train_records_sent",
+                                                        (json_int_t) accept.train_records,
+                                                        "planned_epsilon", run->plan.epsilon));
     site_metrics_accepted (self->metrics, false);
     zsys_info ("site %s: accepted study %s (%s): %zu training rows, %zu test rows, noise "
                "multiplier %.4f, planned epsilon %.4f", self->cfg->name, id, study->name,

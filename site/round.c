@@ -15,8 +15,8 @@ s_check_round (run_t *run, const proto_msg_t *msg)
                            run->last_round);
     const proto_plan_kind_t *k = &run->plan.kind [rs->kind];
     if (run->done [rs->kind] >= k->rounds)
-        return util_error (UTIL_ELIMIT, "round: a %s round beyond the %llu accepted", proto_kind_name (rs->kind),
-                           (unsigned long long) k->rounds);
+        return util_error (UTIL_ELIMIT, "round: a %s round beyond the %llu accepted",
+                           proto_kind_name (rs->kind), (unsigned long long) k->rounds);
     if (fabs (rs->sampling_rate - k->q) > 1e-12)
         return util_error (UTIL_EINPUT, "round: sampling rate %g differs from the study's %g",
                            rs->sampling_rate, k->q);
@@ -65,7 +65,7 @@ s_resend (site_worker_t *self, run_t *run, const proto_msg_t *msg)
                "update goes again, not charged again", self->cfg->name, run->study_id,
                msg->round_id);
     site_worker_audit (self, "round.resent", json_pack ("{s:s, s:I}", "study", run->study_id,
-                                              "round", (json_int_t) msg->round_id));
+                                                        "round", (json_int_t) msg->round_id));
     return true;
 }
 
@@ -176,11 +176,11 @@ site_round_on_start (site_worker_t *self, const proto_msg_t *msg)
     out.update = &update;
     site_worker_send (self, run->study_id, msg->round_id, &out);
     site_worker_audit (self, "round.contribution", json_pack ("{s:s, s:I, s:s, s:I, s:I}",
-                                                    "study", run->study_id,
-                                                    "round", (json_int_t) msg->round_id,
-                                                    "kind", proto_kind_name (rs->kind),
-                                                    "ciphertexts", (json_int_t) ncts,
-                                                    "bytes", (json_int_t) len));
+                                                              "study", run->study_id,
+                                                              "round", (json_int_t) msg->round_id,
+                                                              "kind", proto_kind_name (rs->kind),
+                                                              "ciphertexts", (json_int_t) ncts,
+                                                              "bytes", (json_int_t) len));
     free (run->last_update);
     run->last_update = buf;
     run->last_update_len = len;
@@ -220,10 +220,11 @@ site_round_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
     bool again = run && run->decrypted_round == msg->round_id
               && proto_update_digest (digest, a.data, a.len) == 0
               && memcmp (digest, run->decrypted_digest, PROTO_DIGEST_LEN) == 0;
-    if (!run || msg->round_id != run->last_round || (run->decrypted_round == msg->round_id && !again)) {
+    if (!run || msg->round_id != run->last_round
+    ||  (run->decrypted_round == msg->round_id && !again)) {
         site_metrics_decryption (self->metrics, SITE_DECRYPT_REFUSED);
-        site_worker_error_to (self, msg->study_id, msg->round_id, "decrypt: only the aggregate of the "
-                    "current round this site contributed to is decrypted, once");
+        site_worker_error_to (self, msg->study_id, msg->round_id, "decrypt: only the aggregate "
+                              "of the current round this site contributed to is decrypted, once");
         return;
     }
     run->decrypted_round = msg->round_id;
@@ -252,9 +253,10 @@ site_round_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
                              (const mpz_t *) cts, n, (uint64_t) time (NULL))) {
         result = SITE_DECRYPT_REFUSED;
         site_worker_reason (self, why, sizeof why, "");
-        site_worker_audit (self, "decrypt.refused", json_pack ("{s:s, s:I, s:s}", "study", run->study_id,
-                                                     "round", (json_int_t) msg->round_id,
-                                                     "reason", why));
+        site_worker_audit (self, "decrypt.refused", json_pack ("{s:s, s:I, s:s}",
+                                                               "study", run->study_id,
+                                                               "round", (json_int_t) msg->round_id,
+                                                               "reason", why));
         goto done;
     }
     parts = util_calloc (n, sizeof (mpz_t));
@@ -287,12 +289,11 @@ site_round_on_decrypt (site_worker_t *self, const proto_msg_t *msg)
         out.partial = &pd;
         site_worker_send (self, run->study_id, msg->round_id, &out);
         result = SITE_DECRYPT_ANSWERED;
-        site_worker_audit (self, "round.partial_decryption", json_pack ("{s:s, s:I, s:i, s:I}",
-                                                        "study", run->study_id,
-                                                        "round", (json_int_t) msg->round_id,
-                                                        "share_index",
-                                                        (int) pd.share_index,
-                                                        "ciphertexts", (json_int_t) n));
+        site_worker_audit (self, "round.partial_decryption",
+                           json_pack ("{s:s, s:I, s:i, s:I}", "study", run->study_id,
+                                      "round", (json_int_t) msg->round_id,
+                                      "share_index", (int) pd.share_index,
+                                      "ciphertexts", (json_int_t) n));
     }
 done:
     site_metrics_decryption (self->metrics, result);

@@ -26,8 +26,8 @@ site_worker_new (const char *config_path)
         goto fail;
     }
     if (he_share_index (self->share) != self->cfg->index) {
-        util_error (UTIL_EFAIL, "%s: share index %u, but the config says index = %u", self->cfg->share,
-                    he_share_index (self->share), self->cfg->index);
+        util_error (UTIL_EFAIL, "%s: share index %u, but the config says index = %u",
+                    self->cfg->share, he_share_index (self->share), self->cfg->index);
         goto fail;
     }
     if (he_pubkey_precompute (self->pk) || he_share_precompute (self->share)
@@ -270,7 +270,8 @@ site_worker_error_to (site_worker_t *self, const char *study_id, uint32_t round,
 }
 
 void
-site_worker_decline (site_worker_t *self, const char *study_id, site_decline_t class, const char *reason)
+site_worker_decline (site_worker_t *self, const char *study_id, site_decline_t class,
+                     const char *reason)
 {
     //  A copy first: `reason` may be the error slot, which sending and
     //  auditing can overwrite.
@@ -282,7 +283,7 @@ site_worker_decline (site_worker_t *self, const char *study_id, site_decline_t c
         //  The coordinator is not asking: the site tried to rejoin.
         zsys_warning ("site %s: cannot rejoin study %s: %s", self->cfg->name, study_id, text);
         site_worker_audit (self, "study.rejoin_failed", json_pack ("{s:s, s:s}", "study", study_id,
-                                                         "reason", text));
+                                                                   "reason", text));
         return;
     }
     zsys_info ("site %s: declined study %s: %s", self->cfg->name, study_id, text);
@@ -293,7 +294,7 @@ site_worker_decline (site_worker_t *self, const char *study_id, site_decline_t c
     msg.decline = &decline;
     site_worker_send (self, study_id, 0, &msg);
     site_worker_audit (self, "study.decline", json_pack ("{s:s, s:s}", "study", study_id,
-                                               "reason", text));
+                                                         "reason", text));
 }
 
 static void
@@ -372,7 +373,7 @@ s_rejoin (site_worker_t *self)
             memcpy (run->done, done, sizeof run->done);
             zsys_info ("site %s: rejoined study %s after round %u", self->cfg->name, id, round);
             site_worker_audit (self, "study.rejoin", json_pack ("{s:s, s:I}", "study", id,
-                                                      "last_round", (json_int_t) round));
+                                                                "last_round", (json_int_t) round));
             nth++;
         }
         else
