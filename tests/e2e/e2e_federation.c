@@ -37,10 +37,12 @@
                      (not noised as the plan says) is left out with the
                      reason; the study completes with the two others
       concurrent     two studies and a query launched together all complete,
-                     the two studies' rounds interleaved; a fourth launch over
-                     the analyst's quota (max_running_per_analyst 3) is
-                     refused; each site's ledger holds what the three charged
-                     (composed: at least the largest, at most their sum)
+                     the two studies' rounds interleaved, the coordinator
+                     killed (SIGKILL) and restarted in the middle, both
+                     studies resumed; a fourth launch over the analyst's
+                     quota (max_running_per_analyst 3) is refused; each
+                     site's ledger holds what the three charged (composed:
+                     at least the largest, at most their sum)
       fedavg         privacy unit = site: plain FedAvg (privacy off) reaches
                      test AUC >= 0.97; a site-level DP study completes within
                      its epsilon; a site whose ledger cannot take the
@@ -776,7 +778,8 @@ s_concurrent (e2e_t *c)
     CHECK (e2e_write_coordinator (c) == 0, "coordinator.cfg");
     if (e2e_start_all (c))
         return -1;
-    CHECK (e2e_write_study (c, NULL, "adam", 0.05, 60, 1, 20, false, 2, 0) == 0, "study.cfg");
+    CHECK (s_pin_port (c) == 0, "coordinator.cfg: cannot pin the port");
+    CHECK (e2e_write_study (c, NULL, "adam", 0.05, 100, 1, 20, false, 2, 0) == 0, "study.cfg");
     coord_client_t *client = coord_client_new (e2e_path (c, "analyst.cfg"));
     CHECK (client, "analyst: %s", util_last_error ());
     char *text = s_read (e2e_path (c, "study.cfg"), NULL), *ids [3] = { NULL, NULL, NULL };
@@ -795,6 +798,21 @@ s_concurrent (e2e_t *c)
            util_last_error ());
     free (text);
     free (query);
+    //  The coordinator killed (SIGKILL) while both studies run, and
+    //  restarted: it resumes every study still running.
+    CHECK (s_wait_step (client, ids [0], 5) && s_wait_step (client, ids [1], 5),
+           "the studies did not reach step 5");
+    coord_client_destroy (&client);
+    CHECK (sim_fed_kill (c->fed, SIM_FED_COORDINATOR, true) == 0, "kill the coordinator");
+    CHECK (sim_fed_start_coordinator (c->fed, (int) c->port) == (int) c->port,
+           "restart: %s", util_last_error ());
+    char line [80];
+    for (int k = 0; k < 2; k++) {
+        snprintf (line, sizeof line, "resumed study %s", ids [k]);
+        CHECK (e2e_wait_log (c, "coordinator", line, 10000), "study %s was not resumed", ids [k]);
+    }
+    client = coord_client_new (e2e_path (c, "analyst.cfg"));
+    CHECK (client, "analyst: %s", util_last_error ());
     //  Until all three have ended: were the two studies ever both past
     //  their first step at once?
     bool together = false, running = true;
