@@ -31,7 +31,8 @@ static const char s_launch_usage [] =
 
 static const char s_status_usage [] =
     "usage: cohort study status [ID] [--analyst analyst.cfg] [--totp CODE]\n"
-    "Prints the status JSON of study ID (default: the current or latest study).\n"
+    "Prints the status JSON of study ID (default: the latest launched, with\n"
+    "\"running\": every study and query running now).\n"
     CLI_TOTP_USAGE;
 
 static const char s_report_usage [] =

@@ -731,6 +731,31 @@ s_on_launch (self_t *self, zframe_t *identity, const Cohort__Launch *launch, con
     s_reply (self, identity, true, answer);
 }
 
+//  Adds "running": [{id, name, kind, status, round}, ...] of the runs in
+//  progress to a status answer. 0, or -1 (UTIL_ENOMEM).
+static int
+s_add_running (self_t *self, json_t *answer)
+{
+    json_t *list = json_array ();
+    for (size_t i = 0; list && i < COORD_RUNS_MAX; i++) {
+        const run_t *run = self->runs [i];
+        if (!run || run->finished_at)
+            continue;
+        json_t *item = json_pack ("{s:s, s:s, s:s, s:s, s:I}", "id", coord_study_id (run->study),
+                                  "name", coord_study_def (run->study)->name,
+                                  "kind", coord_study_is_query (run->study)? "query": "study",
+                                  "status", run->resume_until? "resuming": "running",
+                                  "round", (json_int_t) run->state.round);
+        if (json_array_append_new (list, item)) {
+            json_decref (list);
+            list = NULL;
+        }
+    }
+    if (!list || json_object_set_new (answer, "running", list))
+        return util_error (UTIL_ENOMEM, "status: out of memory");
+    return 0;
+}
+
 //  The report (or status) of the study asked for: a running one (or one
 //  lately ended) as it stands, else as the journal holds it ("" asks for
 //  the latest launched). NULL with the reason: no such study, the journal
@@ -776,6 +801,12 @@ s_lookup (self_t *self, const char *study_id, bool report)
     if (!answer)
         util_error (UTIL_ENOMEM, "status: out of memory");
 done:
+    //  Asked without an id, the status also lists every study and query
+    //  running now (several run at once).
+    if (answer && !report && !*study_id && s_add_running (self, answer)) {
+        json_decref (answer);
+        answer = NULL;
+    }
     free (latest);
     free (text);
     json_decref (stored);

@@ -798,6 +798,18 @@ s_concurrent (e2e_t *c)
            util_last_error ());
     free (text);
     free (query);
+    //  Asked without an id, the status lists the two studies running
+    //  (and the query, unless it has ended already).
+    json_t *latest = NULL;
+    CHECK (coord_client_status (client, NULL, &latest) == 0, "status: %s", util_last_error ());
+    json_t *list = json_object_get (latest, "running");
+    size_t listed = 0, k;
+    json_t *item;
+    json_array_foreach (list, k, item)
+        for (int j = 0; j < 2; j++)
+            listed += !strcmp (json_string_value (json_object_get (item, "id")), ids [j]);
+    CHECK (listed == 2, "the status lists %zu of the two studies running", listed);
+    json_decref (latest);
     //  The coordinator killed (SIGKILL) while both studies run, and
     //  restarted: it resumes every study still running.
     CHECK (s_wait_step (client, ids [0], 5) && s_wait_step (client, ids [1], 5),
