@@ -324,6 +324,7 @@ static void s_request_partials (self_t *self, uint64_t mask);
 static void s_decrypt_done (self_t *self);
 static void s_collect_done (self_t *self);
 static void s_decrypt_progress (self_t *self);
+static coord_agg_failed_fn s_on_excluded;
 
 static void
 s_journal (self_t *self)
@@ -624,6 +625,16 @@ s_request_partials (self_t *self, uint64_t mask)
 static void
 s_decrypt_progress (self_t *self)
 {
+    //  Queued partials are verified together on the pool, once the
+    //  messages already waiting are read (the main loop comes back here):
+    //  partials that arrived together are checked side by side. Past the
+    //  deadline they are checked at once.
+    if (self->agg && coord_agg_pending (self->agg)) {
+        if ((zsock_events (proto_server_sock (self->server)) & ZMQ_POLLIN)
+        &&  zclock_mono () < self->state.deadline)
+            return;
+        coord_agg_verify_pending (self->agg, self->cfg->verify_threads, s_on_excluded, self);
+    }
     unsigned valid = coord_agg_valid_partials (self->agg);
     uint64_t more = coord_state_more (&self->state, self->contributors, valid,
                                       he_verify_threshold (self->vk), self->sites.n);
@@ -1368,6 +1379,31 @@ s_on_update (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
         s_collect_done (self);
 }
 
+//  Reports that `slot`'s partials are excluded from the round, and why.
+static void
+s_exclude (self_t *self, int slot, coord_exclusion_t class, const char *why)
+{
+    coord_metrics_excluded (self->metrics, class);
+    zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
+    coord_alerts_proof_failed (self->alerts, zclock_time (), self->sites.site [slot].name, why);
+    s_alerts_flush (self);
+    json_t *item = json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
+                              "reason", why);
+    if (!item || json_array_append_new (json_object_get (self->entry, "excluded"), item))
+        zsys_error ("coordinator: round %u: the exclusion of %s is not in the report: "
+                    "out of memory", self->state.round, self->sites.site [slot].name);
+}
+
+//  coord_agg_verify_pending's report of a partial whose proof failed (the
+//  tag is the slot it came from).
+static void
+s_on_excluded (int tag, unsigned index, int code, const char *reason, void *arg)
+{
+    (void) index;
+    s_exclude ((self_t *) arg, tag, code == UTIL_ECRYPTO? COORD_EXCLUDED_PROOF
+                                                        : COORD_EXCLUDED_MALFORMED, reason);
+}
+
 static void
 s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
@@ -1382,25 +1418,17 @@ s_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg
         snprintf (why, sizeof why, "partial: share index %u is not this site's (%u)",
                   p->share_index, self->sites.site [slot].index);
     else
-    if (coord_agg_add_partial (self->agg, p->share_index, msg->study_id, msg->round_id,
-                               p->partials.data, p->partials.len, p->proof.data, p->proof.len)) {
+    if (coord_agg_queue_partial (self->agg, p->share_index, slot, msg->study_id, msg->round_id,
+                                 p->partials.data, p->partials.len, p->proof.data,
+                                 p->proof.len)) {
         class = util_last_code () == UTIL_ECRYPTO? COORD_EXCLUDED_PROOF: COORD_EXCLUDED_MALFORMED;
         snprintf (why, sizeof why, "%s", util_last_error ());
     }
-    if (*why) {
-        coord_metrics_excluded (self->metrics, class);
-        zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
-        coord_alerts_proof_failed (self->alerts, zclock_time (), self->sites.site [slot].name,
-                                   why);
-        s_alerts_flush (self);
-        json_t *item = json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
-                                  "reason", why);
-        if (!item || json_array_append_new (json_object_get (self->entry, "excluded"), item))
-            zsys_error ("coordinator: round %u: the exclusion of %s is not in the report: "
-                        "out of memory", msg->round_id, self->sites.site [slot].name);
-    }
-    //  Combine as soon as t partials have verified; ask more sites when
-    //  a partial failed and those asked cannot make up t.
+    if (*why)
+        s_exclude (self, slot, class, why);
+    //  Combine as soon as t partials have verified (s_decrypt_progress
+    //  verifies what is queued); ask more sites when a partial failed and
+    //  those asked cannot make up t.
     s_decrypt_progress (self);
 }
 
@@ -1843,6 +1871,8 @@ coord_actor (zsock_t *pipe, void *args)
         s_check_liveness (self);
         s_sites_gauge (self);
         s_check_escalation (self);
+        if (self->state.phase == COORD_PHASE_DECRYPT && self->agg && coord_agg_pending (self->agg))
+            s_decrypt_progress (self);
         s_check_deadline (self);
     }
     s_destroy (&self);

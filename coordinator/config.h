@@ -14,6 +14,10 @@
                                             without it, and a second process with its
                                             certificate is refused while it is alive
                                             (default 6000, 1000..86400000)
+        verify_threads = 4                  optional: threads that verify partial
+                                            decryption proofs side by side
+                                            (coordinator/aggregate.h; 1..64, default
+                                            the online CPUs, at most 64)
         dictionary = dictionary.csv         optional: the consortium's data dictionary
                                             (models/dictionary.h); queries need it
         allow_privacy_off = false           optional: accept queries with privacy off
@@ -69,10 +73,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define COORD_VERIFY_THREADS_MAX 64
+
 typedef struct {
     char *name, *endpoint, *cert, *allowlist, *journal, *public_key, *verify_key;
     uint64_t round_timeout_ms;
     uint64_t liveness_timeout_ms;
+    unsigned verify_threads;    //  the proof-verification pool's size, 1..64
     char *dictionary;           //  NULL: none (queries are refused)
     char *totp;                 //  the TOTP store (NULL: TOTP is off)
     unsigned totp_max_failures, totp_cooloff_s, totp_session_s;
