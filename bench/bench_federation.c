@@ -15,7 +15,15 @@
     (opened once, then cached, as across a study's rounds), k Ed25519
     signatures, k SHA-256 digests and the product of k ciphertext vectors
     against the aggregate, for the demo's LR update (31 values) under the
-    simulations' own public key; the median of the repetitions. */
+    simulations' own public key; the median of the repetitions.
+
+    round_ms_at_50_sites_threshold_2 and _26 are the LR round at 50 sites
+    with a 2-of-50 and a 26-of-50 key (the same difference of two runs;
+    at 4 sites, thresholds 2 and 3, when quick: the keys name what was
+    run). status_p50_ms is the median latency of `study status` requests
+    (sim_fed_status_ms: the analyst client over CURVE, one after another)
+    against the coordinator of the first of those runs, its status_sites
+    sites still connected, after its study. */
 #include "bench.h"
 #include "models/csv.h"
 #include "models/dataset.h"
@@ -56,7 +64,7 @@ s_kept (const char *dir)
 //  completed, else -1 naming the run.
 static int
 s_simulate (const char *dir, const char *name, size_t sites, unsigned steps,
-            const char *model, bool quick)
+            const char *model, bool quick, unsigned threshold, unsigned probes)
 {
     char out [4096];
     snprintf (out, sizeof out, "%s/%s", dir, name);
@@ -77,6 +85,8 @@ s_simulate (const char *dir, const char *name, size_t sites, unsigned steps,
     o.timeout_s = 1800;
     o.round_timeout_ms = 600000;
     o.sites = sites;
+    o.threshold = threshold;
+    o.status_probes = probes;
     o.steps = steps;
     o.model = model;
     o.hidden = strcmp (model, "mlp") == 0? "64": NULL;
@@ -277,22 +287,34 @@ bench_federation (const bench_federation_options_t *o)
     unsigned lr_long = quick? 3: 10, lr_short = quick? 1: 2;
     unsigned mlp_long = quick? 2: 3, mlp_short = 1;
     size_t many = quick? 4: 20;
+    //  The wide runs: the LR round at 50 sites (4 when quick) with a
+    //  threshold of 2 and of a majority (26 of 50, 3 of 4), where the
+    //  coordinator verifies t proofs a round. The status requests are
+    //  timed after the first one, its sites still connected.
+    size_t wide = quick? 4: 50;
+    unsigned t_low = 2, t_high = (unsigned) wide / 2 + 1;
+    unsigned wide_long = quick? 2: 3, wide_short = 1, probes = quick? 20: 200;
     //  The many-site run measures memory only: one step.
     struct {
         const char *name;
         size_t sites;
         unsigned steps;
         const char *model;
+        unsigned threshold, probes;
     } runs [] = {
-        { "lr-long",   3,    lr_long,   "logistic" },
-        { "lr-short",  3,    lr_short,  "logistic" },
-        { "mlp-long",  3,    mlp_long,  "mlp" },
-        { "mlp-short", 3,    mlp_short, "mlp" },
-        { "lr-many",   many, 1,         "logistic" },
+        { "lr-long",    3,    lr_long,    "logistic", 0,      0 },
+        { "lr-short",   3,    lr_short,   "logistic", 0,      0 },
+        { "mlp-long",   3,    mlp_long,   "mlp",      0,      0 },
+        { "mlp-short",  3,    mlp_short,  "mlp",      0,      0 },
+        { "lr-many",    many, 1,          "logistic", 0,      0 },
+        { "wide-low-long",   wide, wide_long,  "logistic", t_low,  probes },
+        { "wide-low-short",  wide, wide_short, "logistic", t_low,  0 },
+        { "wide-high-long",  wide, wide_long,  "logistic", t_high, 0 },
+        { "wide-high-short", wide, wide_short, "logistic", t_high, 0 },
     };
     for (size_t r = 0; r < sizeof runs / sizeof runs [0]; r++)
         if (s_simulate (dir, runs [r].name, runs [r].sites, runs [r].steps, runs [r].model,
-                        quick))
+                        quick, runs [r].threshold, runs [r].probes))
             return s_kept (dir);
     double lr_l = s_read (dir, "lr-long", "report.json", "study", "wall_s");
     double lr_s = s_read (dir, "lr-short", "report.json", "study", "wall_s");
@@ -300,11 +322,20 @@ bench_federation (const bench_federation_options_t *o)
     double mlp_s = s_read (dir, "mlp-short", "report.json", "study", "wall_s");
     double rss3 = s_read (dir, "lr-long", "run.json", NULL, "coordinator_rss_mb");
     double rss_many = s_read (dir, "lr-many", "run.json", NULL, "coordinator_rss_mb");
-    if (lr_l < 0 || lr_s < 0 || mlp_l < 0 || mlp_s < 0 || rss3 < 0 || rss_many < 0) {
+    double wide_wall [4];
+    for (size_t k = 0; k < 4; k++)
+        wide_wall [k] = s_read (dir, runs [5 + k].name, "report.json", "study", "wall_s");
+    double status_p50 = s_read (dir, "wide-low-long", "run.json", NULL, "status_p50_ms");
+    if (lr_l < 0 || lr_s < 0 || mlp_l < 0 || mlp_s < 0 || rss3 < 0 || rss_many < 0
+    ||  wide_wall [0] < 0 || wide_wall [1] < 0 || wide_wall [2] < 0 || wide_wall [3] < 0
+    ||  status_p50 < 0) {
         util_error (UTIL_EFAIL, "a report lacks study.wall_s or run.json lacks "
-                    "coordinator_rss_mb");
+                    "coordinator_rss_mb or status_p50_ms");
         return s_kept (dir);
     }
+    double wide_low_ms = (wide_wall [0] - wide_wall [1]) / (double) (wide_long - wide_short) * 1e3;
+    double wide_high_ms = (wide_wall [2] - wide_wall [3]) / (double) (wide_long - wide_short)
+                        * 1e3;
     double lr_round_ms = (lr_l - lr_s) / (double) (lr_long - lr_short) * 1e3;
     double mlp_round_ms = (mlp_l - mlp_s) / (double) (mlp_long - mlp_short) * 1e3;
     //  The consortium's expected batch: q x the 569 rows less each site's
@@ -340,6 +371,15 @@ bench_federation (const bench_federation_options_t *o)
             rss_many_key, rss_many,
             "verify_aggregate_ms_3_sites", verify3,
             "verify_aggregate_ms_20_sites", verify20);
+        char low_key [64], high_key [64];
+        snprintf (low_key, sizeof low_key, "round_ms_at_%zu_sites_threshold_%u", wide, t_low);
+        snprintf (high_key, sizeof high_key, "round_ms_at_%zu_sites_threshold_%u", wide, t_high);
+        if (report
+        &&  (bench_set (&report, low_key, json_real (wide_low_ms))
+        ||   bench_set (&report, high_key, json_real (wide_high_ms))
+        ||   bench_set (&report, "status_p50_ms", json_real (status_p50))
+        ||   bench_set (&report, "status_sites", json_integer ((json_int_t) wide))))
+            report = NULL;
         if (!report)
             util_error (UTIL_ENOMEM, "out of memory building the report");
     }

@@ -538,6 +538,68 @@ sim_fed_coordinator_rss_mb (const sim_fed_t *self)
     return mb;
 }
 
+double
+sim_fed_coordinator_cpu_s (const sim_fed_t *self)
+{
+    if (!self || self->coordinator <= 0)
+        return -1;
+    char path [64], text [1024];
+    snprintf (path, sizeof path, "/proc/%ld/stat", (long) self->coordinator);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return -1;
+    size_t len = fread (text, 1, sizeof text - 1, f);
+    fclose (f);
+    text [len] = 0;
+    //  proc(5): after "pid (comm) " come state and fields 4..; utime and
+    //  stime are fields 14 and 15, in clock ticks. comm may hold spaces:
+    //  the fields start after its last ')'.
+    const char *p = strrchr (text, ')');
+    unsigned long long utime, stime;
+    if (!p || sscanf (p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                      &utime, &stime) != 2)
+        return -1;
+    long hz = sysconf (_SC_CLK_TCK);
+    return hz > 0? (double) (utime + stime) / (double) hz: -1;
+}
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+int
+sim_fed_status_ms (sim_fed_t *self, const char *study_id, unsigned n, double *p50_ms,
+                   double *max_ms)
+{
+    if (n < 1 || n > SIM_STATUS_PROBES_MAX)
+        return util_error (UTIL_EINPUT, "status probes: %u, need 1..%d", n,
+                           SIM_STATUS_PROBES_MAX);
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/analyst.cfg", self->dir);
+    double *ms = util_calloc (n, sizeof *ms);
+    coord_client_t *client = ms? coord_client_new (path): NULL;
+    int rc = client? 0: util_error_context ("analyst");
+    for (unsigned i = 0; rc == 0 && i < n; i++) {
+        json_t *status = NULL;
+        double t0 = s_now ();
+        if (coord_client_status (client, study_id, &status))
+            rc = util_error_context ("status request %u", i + 1);
+        ms [i] = (s_now () - t0) * 1e3;
+        json_decref (status);
+    }
+    if (rc == 0) {
+        qsort (ms, n, sizeof *ms, s_cmp_double);
+        *p50_ms = n % 2? ms [n / 2]: (ms [n / 2 - 1] + ms [n / 2]) / 2;
+        *max_ms = ms [n - 1];
+    }
+    coord_client_destroy (&client);
+    free (ms);
+    return rc;
+}
+
 int
 sim_fed_stop (sim_fed_t **self_p)
 {

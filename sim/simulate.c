@@ -87,6 +87,10 @@ sim_check (sim_options_t *o)
     &&  !(o->eval_share >= PROTO_EVAL_SHARE_MIN && o->eval_share <= PROTO_EVAL_SHARE_MAX))
         return util_error (UTIL_EINPUT, "simulate: eval share %g is outside [%g, %g]",
                            o->eval_share, PROTO_EVAL_SHARE_MIN, PROTO_EVAL_SHARE_MAX);
+    if (o->verify_threads > 64 || o->status_probes > SIM_STATUS_PROBES_MAX)
+        return util_error (UTIL_EINPUT, "simulate: verify threads %u (0..64) or status probes "
+                           "%u (0..%d) out of range", o->verify_threads, o->status_probes,
+                           SIM_STATUS_PROBES_MAX);
     if (o->sites > SIM_SPLIT_SITES_MAX)
         return util_error (UTIL_ELIMIT, "simulate: %zu sites, at most %d", o->sites,
                            SIM_SPLIT_SITES_MAX);
@@ -379,6 +383,7 @@ sim_prepare (const sim_options_t *o, int port, char ***sites_out)
                      : o->privacy_off? 1: (site? 4: 2) * o->epsilon;
     c.budget_delta = o->privacy_off? 1e-5: 2 * o->delta;
     c.round_timeout_ms = o->round_timeout_ms;
+    c.verify_threads = o->verify_threads;
     if (o->log)
         fprintf (o->log, "simulate: dealing a %u-of-%zu threshold key (%u bits) and "
                  "certificates...\n", o->threshold, o->sites, o->bits);
@@ -511,12 +516,25 @@ sim_summary (const json_t *report, FILE *out)
 
 //  DIR/run.json: what the report does not hold about the run itself.
 static int
-s_write_run (const sim_options_t *o, int port, double seconds, double rss_mb)
+s_write_run (const sim_options_t *o, int port, double seconds, sim_fed_t *fed)
 {
     char path [S_PATH_MAX];
     snprintf (path, sizeof path, "%s/run.json", o->out);
-    json_t *run = json_pack ("{s:i,s:i,s:f,s:f}", "sites", (int) o->sites, "port", port,
-                             "launch_to_report_s", seconds, "coordinator_rss_mb", rss_mb);
+    json_t *run = json_pack ("{s:i,s:i,s:f,s:f,s:f}", "sites", (int) o->sites, "port", port,
+                             "launch_to_report_s", seconds,
+                             "coordinator_rss_mb", sim_fed_coordinator_rss_mb (fed),
+                             "coordinator_cpu_s", sim_fed_coordinator_cpu_s (fed));
+    //  With the sites still connected: the analyst's status requests, one
+    //  after another through the real client.
+    double p50, max;
+    if (run && o->status_probes) {
+        if (sim_fed_status_ms (fed, "", o->status_probes, &p50, &max)
+        ||  json_object_set_new (run, "status_p50_ms", json_real (p50))
+        ||  json_object_set_new (run, "status_max_ms", json_real (max))) {
+            json_decref (run);
+            return util_error_context ("%s: status requests", path);
+        }
+    }
     int rc = run && json_dump_file (run, path, JSON_INDENT (2) | JSON_PRESERVE_ORDER) == 0
            ? 0: util_error (UTIL_EIO, "cannot write %s", path);
     json_decref (run);
@@ -558,7 +576,7 @@ sim_run (const sim_options_t *o, json_t **report)
     double t0 = (double) zclock_mono () / 1e3;
     if (!fed || sim_fed_run (fed, study, o->timeout_s, o->progress, report))
         goto done;
-    if (s_write_run (o, port, (double) zclock_mono () / 1e3 - t0, sim_fed_coordinator_rss_mb (fed))
+    if (s_write_run (o, port, (double) zclock_mono () / 1e3 - t0, fed)
     ||  sim_write_outputs (*report, o->out))
         goto done;
     const char *status = json_string_value (json_object_get (

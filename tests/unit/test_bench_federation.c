@@ -29,15 +29,18 @@ test_quick (void **state)
     const char *positive [] = {
         "local_gradient_ms", "study_wall_s",
         "coordinator_rss_mb_3_sites", "coordinator_rss_mb_4_sites",
-        "verify_aggregate_ms_3_sites", "verify_aggregate_ms_20_sites"
+        "verify_aggregate_ms_3_sites", "verify_aggregate_ms_20_sites", "status_p50_ms"
     };
     for (size_t k = 0; k < sizeof positive / sizeof positive [0]; k++)
         assert_true (json_number_value (json_object_get (r, positive [k])) > 0);
-    const char *numbers [] = { "lr_round_ms", "mlp_round_ms", "round_overhead_ms" };
+    const char *numbers [] = { "lr_round_ms", "mlp_round_ms", "round_overhead_ms",
+                               "round_ms_at_4_sites_threshold_2",
+                               "round_ms_at_4_sites_threshold_3" };
     for (size_t k = 0; k < sizeof numbers / sizeof numbers [0]; k++)
         assert_true (json_is_number (json_object_get (r, numbers [k])));
     assert_string_equal (json_string_value (json_object_get (r, "paillier_bits")), "512");
     assert_int_equal (json_integer_value (json_object_get (r, "sites")), 3);
+    assert_int_equal (json_integer_value (json_object_get (r, "status_sites")), 4);
     json_decref (r);
 }
 
