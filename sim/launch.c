@@ -22,6 +22,10 @@
 
 #define S_LISTEN_WAIT_S   20.0
 #define S_JOIN_WAIT_S     30.0
+//  Sites started together share this host's cores: each loads its key
+//  share and builds its fixed-base tables (about 1.4 s of CPU at 2048 bits,
+//  docs/scale.md), so the wait for all of them grows with their number.
+#define S_JOIN_WAIT_PER_SITE_S 3.0
 #define S_STOP_WAIT_S     5.0
 #define S_PATH_MAX        4096
 
@@ -302,7 +306,7 @@ s_spawn_site (sim_fed_t *self, size_t i, size_t *before)
 
 //  Waits until site i's join is logged once more than `before`.
 static int
-s_wait_joined (sim_fed_t *self, size_t i, size_t before, double until)
+s_wait_joined (sim_fed_t *self, size_t i, size_t before, double until, double wait_s)
 {
     char text [200];
     s_joined_text (self, i, text, sizeof text);
@@ -312,7 +316,7 @@ s_wait_joined (sim_fed_t *self, size_t i, size_t before, double until)
             return -1;
         if (s_now () > until)
             return util_error (UTIL_EFAIL, "site %s did not join the coordinator within %.0f s "
-                               "(see %s/logs/)", self->names [i], S_JOIN_WAIT_S, self->dir);
+                               "(see %s/logs/)", self->names [i], wait_s, self->dir);
         s_sleep_ms (20);
     }
     return 0;
@@ -324,7 +328,7 @@ sim_fed_start_site (sim_fed_t *self, size_t i)
     size_t before;
     if (s_spawn_site (self, i, &before))
         return -1;
-    return s_wait_joined (self, i, before, s_now () + S_JOIN_WAIT_S);
+    return s_wait_joined (self, i, before, s_now () + S_JOIN_WAIT_S, S_JOIN_WAIT_S);
 }
 
 //  Sends `sig` to one process and waits up to `wait_s` for it; true if it
@@ -431,9 +435,10 @@ sim_fed_start (const char *dir, int port, char *const *sites, size_t n_sites)
             free (before);
             goto fail;
         }
-    double until = s_now () + S_JOIN_WAIT_S;
+    double wait_s = S_JOIN_WAIT_S + S_JOIN_WAIT_PER_SITE_S * (double) n_sites;
+    double until = s_now () + wait_s;
     for (size_t i = 0; i < n_sites; i++)
-        if (s_wait_joined (self, i, before [i], until)) {
+        if (s_wait_joined (self, i, before [i], until, wait_s)) {
             free (before);
             goto fail;
         }

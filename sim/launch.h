@@ -90,8 +90,10 @@ int sim_fed_kill (sim_fed_t *self, size_t which, bool hard);
     to wait_s seconds. */
 bool sim_fed_logged (const sim_fed_t *self, const char *log, const char *text, double wait_s);
 
-/*  sim_fed_new, then the coordinator on `port`, then every site. NULL
-    (after stopping whatever it started) on failure. */
+/*  sim_fed_new, then the coordinator on `port`, then every site, started
+    together and waited for (30 s, and 3 s more per site: they share the
+    host's cores while they load their keys). NULL (after stopping
+    whatever it started) on failure. */
 sim_fed_t *sim_fed_start (const char *dir, int port, char *const *sites, size_t n_sites);
 
 /*  Launches the study (study.cfg text) with DIR/analyst.cfg, follows it
