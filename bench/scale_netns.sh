@@ -21,7 +21,7 @@
 #       --verify-threads V  the coordinator's proof-verification threads
 #                       (default: its online CPUs)
 #       --trace         record the coordinator's wire traffic (COHORT_WIRE_TRACE)
-#                       and print its bytes per round
+#                       and print its bytes during the study
 #       --keep          keep the working folder (it is printed)
 #
 #   The binary is $COHORT_BIN, else build/cli/cohort beside this script.
@@ -194,14 +194,35 @@ cpu_s () { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$CPID/stat"; }
 metric () {   # the value of a metric line starting with $1
     curl -s --max-time 5 "http://$COORD_IP:9464/metrics" | awk -v k="$1" 'index($0, k) == 1 { print $2 }'
 }
+#   The sites' CPU time together (user + system), and the coordinator's
+#   traffic so far (with --trace: the bytes of every message it sent or
+#   received, before CURVE).
+sites_cpu_s () {
+    local p total=0
+    for p in "${SITE_PIDS[@]}"; do
+        total=$(awk -v t="$total" '{ printf "%.2f", t + ($14 + $15) / 100 }' "/proc/$p/stat")
+    done
+    echo "$total"
+}
+wire_bytes () {
+    if [ "$TRACE" = 1 ]; then
+        grep -a -E '^cohort-wire (send|recv) [0-9]+$' "$TRACE_FILE" | awk '{ b += $3 } END { print b + 0 }'
+    else
+        echo null
+    fi
+}
 A=(--analyst "$C/analyst.cfg")
 CPU0=$(cpu_s)
+SCPU0=$(sites_cpu_s)
+B0=$(wire_bytes)
 
 #   The LR study.
 t0=$(now_ms)
 ID=$("$COHORT" study launch "$C/study.cfg" "${A[@]}" --wait --timeout 3600)
 STUDY_MS=$(( $(now_ms) - t0 ))
 CPU1=$(cpu_s)
+SCPU1=$(sites_cpu_s)
+B1=$(wire_bytes)
 "$COHORT" report "$ID" "${A[@]}" > "$C/report.json"
 STATUS=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['study']['status'])" "$C/report.json")
 SUM=$(metric 'cohort_coordinator_round_duration_seconds_sum{kind="train"}')
@@ -228,9 +249,8 @@ QSTATUS=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['job']
 
 RSS_MB=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$CPID/status")
 BYTES=null
-if [ "$TRACE" = 1 ]; then
-    BYTES=$(awk '/^cohort-wire (send|recv) [0-9]+$/ { b += $3 } END { print b + 0 }' "$TRACE_FILE" 2>/dev/null || echo null)
-fi
+[ "$TRACE" = 1 ] && BYTES=$(( B1 - B0 ))
+SITES_CPU=$(awk -v a="$SCPU0" -v b="$SCPU1" 'BEGIN { printf "%.2f", b - a }')
 
 out () { printf '%-34s %s\n' "$1" "$2"; }
 out sites "$N"
@@ -252,11 +272,12 @@ out query_ms "$QUERY_MS"
 out coordinator_cpu_s_query "$(awk -v a="$CPU2" -v b="$CPU3" 'BEGIN { printf "%.2f", b - a }')"
 out coordinator_cpu_s_total "$CPU3"
 out coordinator_rss_mb "$RSS_MB"
-out coordinator_wire_bytes "$BYTES"
-printf '{"sites":%s,"threshold":%s,"paillier_bits":%s,"keygen_and_prepare_ms":%s,"site_startup_ms":%s,"site_startup_cpu_s":%s,"site_rss_mb":%s,"all_sites_startup_ms":%s,"study_status":"%s","study_ms":%s,"train_round_ms":%s,"train_rounds":%s,"coordinator_cpu_s_study":%s,"status_cli_p50_ms":%s,"query_status":"%s","query_ms":%s,"coordinator_cpu_s_query":%s,"coordinator_cpu_s_total":%s,"coordinator_rss_mb":%s,"coordinator_wire_bytes":%s}\n' \
+out coordinator_wire_bytes_study "$BYTES"
+out sites_cpu_s_study "$SITES_CPU"
+printf '{"sites":%s,"threshold":%s,"paillier_bits":%s,"keygen_and_prepare_ms":%s,"site_startup_ms":%s,"site_startup_cpu_s":%s,"site_rss_mb":%s,"all_sites_startup_ms":%s,"study_status":"%s","study_ms":%s,"train_round_ms":%s,"train_rounds":%s,"coordinator_cpu_s_study":%s,"status_cli_p50_ms":%s,"query_status":"%s","query_ms":%s,"coordinator_cpu_s_query":%s,"coordinator_cpu_s_total":%s,"coordinator_rss_mb":%s,"coordinator_wire_bytes_study":%s,"sites_cpu_s_study":%s}\n' \
     "$N" "$THRESHOLD" "$BITS" "$KEYGEN_MS" "$SITE_STARTUP_MS" "$SITE_CPU_S" "$SITE_RSS_MB" \
     "$ALL_STARTUP_MS" "$STATUS" "$STUDY_MS" "$ROUND_MS" "${CNT:-0}" \
     "$(awk -v a="$CPU0" -v b="$CPU1" 'BEGIN { printf "%.2f", b - a }')" "$STATUS_P50_MS" \
     "$QSTATUS" "$QUERY_MS" "$(awk -v a="$CPU2" -v b="$CPU3" 'BEGIN { printf "%.2f", b - a }')" \
-    "$CPU3" "$RSS_MB" "$BYTES"
+    "$CPU3" "$RSS_MB" "$BYTES" "$SITES_CPU"
 [ "$STATUS" = completed ] && [ "$QSTATUS" = completed ]

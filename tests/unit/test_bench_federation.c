@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench/bench.h"
 #include "util/error.h"
@@ -41,6 +42,17 @@ test_quick (void **state)
     assert_string_equal (json_string_value (json_object_get (r, "paillier_bits")), "512");
     assert_int_equal (json_integer_value (json_object_get (r, "sites")), 3);
     assert_int_equal (json_integer_value (json_object_get (r, "status_sites")), 4);
+    //  The pool's figure is named by its threads (one a CPU, at least 2).
+    assert_true (json_number_value (json_object_get (r, "verify_partials_ms_3_threads_1")) > 0);
+    const char *key;
+    json_t *value;
+    int pooled = 0;
+    json_object_foreach (r, key, value)
+        if (!strncmp (key, "verify_partials_ms_3_threads_", 29) && strcmp (key + 29, "1")) {
+            assert_true (json_number_value (value) > 0);
+            pooled++;
+        }
+    assert_int_equal (pooled, 1);
     json_decref (r);
 }
 
