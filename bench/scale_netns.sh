@@ -181,9 +181,13 @@ t0=$(now_ms)
 for i in $(seq 2 "$N"); do start_site "$i"; done
 deadline=$(( $(date +%s) + 60 + 3 * N ))
 while [ "$(connected)" -lt "$N" ]; do
-    if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$CPID" 2>/dev/null; then
+    #   A refused hello (above the coordinator's site cap, say) is final.
+    if grep -q "refused hello" "$C/logs/coordinator.log" \
+    || [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 "$CPID" 2>/dev/null; then
         echo "scale_netns: $(connected) of $N sites joined; the coordinator says:" >&2
-        grep -E "^[EW]:" "$C/logs/coordinator.log" | sort | uniq -c | sort -rn | head -5 >&2
+        grep -E "^[EW]:" "$C/logs/coordinator.log" | sed 's/^[EW]: [-0-9]* [:0-9]* //' \
+            | sed "s/'site-[0-9]*' (share [0-9]*)/'site-K' (share K)/" | sort | uniq -c \
+            | sort -rn | head -5 >&2
         exit 1
     fi
     sleep 0.1

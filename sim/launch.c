@@ -606,6 +606,52 @@ sim_fed_status_ms (sim_fed_t *self, const char *study_id, unsigned n, double *p5
 }
 
 int
+sim_fed_metric (int port, const char *name, double *value)
+{
+    enum { ANSWER_MAX = 1 << 20 };
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = port > 0 && port < 65536? socket (AF_INET, SOCK_STREAM, 0): -1;
+    char *text = util_malloc (ANSWER_MAX + 1);
+    int rc = fd >= 0 && text? 0: util_error (UTIL_EIO, "metrics: no socket or memory");
+    if (!rc && connect (fd, (struct sockaddr *) &a, sizeof a))
+        rc = util_error (UTIL_EIO, "metrics: cannot connect to 127.0.0.1:%d: %s", port,
+                         strerror (errno));
+    const char request [] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (!rc && write (fd, request, sizeof request - 1) != (ssize_t) (sizeof request - 1))
+        rc = util_error (UTIL_EIO, "metrics: cannot send the request");
+    size_t len = 0;
+    ssize_t got;
+    //  HTTP/1.0: the server closes the connection after its answer.
+    while (!rc && len < ANSWER_MAX && (got = read (fd, text + len, ANSWER_MAX - len)) > 0)
+        len += (size_t) got;
+    if (!rc && len == ANSWER_MAX)
+        rc = util_error (UTIL_ELIMIT, "metrics: an answer over %d bytes", ANSWER_MAX);
+    const char *line = NULL;
+    if (!rc) {
+        text [len] = 0;
+        size_t n = strlen (name);
+        for (const char *p = text; p && *p; p = strchr (p, '\n'), p = p? p + 1: NULL)
+            if (!strncmp (p, name, n) && p [n] == ' ') {
+                line = p + n + 1;
+                break;
+            }
+        if (!line)
+            rc = util_error (UTIL_EINPUT, "metrics: no line '%s' on 127.0.0.1:%d", name, port);
+    }
+    if (!rc) {
+        char *end;
+        *value = strtod (line, &end);
+        if (end == line)
+            rc = util_error (UTIL_EINPUT, "metrics: '%s' has no number", name);
+    }
+    if (fd >= 0)
+        close (fd);
+    free (text);
+    return rc;
+}
+
+int
 sim_fed_stop (sim_fed_t **self_p)
 {
     if (!self_p || !*self_p)

@@ -20,6 +20,7 @@
         sim_fed_coordinator_rss_mb  the coordinator's peak memory
         sim_fed_coordinator_cpu_s   the coordinator's CPU time
         sim_fed_status_ms           the latency of status requests
+        sim_fed_metric              one value from a metrics endpoint
         sim_fed_stop                stops everything and frees
 
     The processes run this program (/proc/self/exe) unless the environment
@@ -122,6 +123,13 @@ double sim_fed_coordinator_cpu_s (const sim_fed_t *self);
     refused or unanswered). */
 int sim_fed_status_ms (sim_fed_t *self, const char *study_id, unsigned n, double *p50_ms,
                        double *max_ms);
+
+/*  Reads the metrics a process serves on 127.0.0.1:`port` (GET /metrics,
+    util/metrics_server.h) and puts into *value the value of the first line
+    that begins with `name` (the metric's name with its labels, as
+    exposed). 0, or -1 with the reason (nothing listening, no such line,
+    an answer over 1 MiB). */
+int sim_fed_metric (int port, const char *name, double *value);
 
 /*  Stops every process (SIGTERM, then SIGKILL after 5 s) and frees. Safe
     with NULL; sets *self_p to NULL. Returns 0, or -1 (with the reason) if a

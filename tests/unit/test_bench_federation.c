@@ -25,18 +25,18 @@ test_quick (void **state)
     json_t *r = bench_federation (&o);
     if (!r)
         fail_msg ("bench_federation: %s", util_last_error ());
-    //  Durations and sizes are positive; per-round figures are differences
-    //  of two runs, which load on the machine can make of any sign.
+    //  Durations and sizes are positive; per-round figures that are
+    //  differences of two runs (lr_, mlp_round_ms) can be of any sign
+    //  under load; the wide runs' rounds are timed by the coordinator.
     const char *positive [] = {
         "local_gradient_ms", "study_wall_s",
         "coordinator_rss_mb_3_sites", "coordinator_rss_mb_4_sites",
-        "verify_aggregate_ms_3_sites", "verify_aggregate_ms_20_sites", "status_p50_ms"
+        "verify_aggregate_ms_3_sites", "verify_aggregate_ms_20_sites", "status_p50_ms",
+        "round_ms_at_4_sites_threshold_2", "round_ms_at_4_sites_threshold_3"
     };
     for (size_t k = 0; k < sizeof positive / sizeof positive [0]; k++)
         assert_true (json_number_value (json_object_get (r, positive [k])) > 0);
-    const char *numbers [] = { "lr_round_ms", "mlp_round_ms", "round_overhead_ms",
-                               "round_ms_at_4_sites_threshold_2",
-                               "round_ms_at_4_sites_threshold_3" };
+    const char *numbers [] = { "lr_round_ms", "mlp_round_ms", "round_overhead_ms" };
     for (size_t k = 0; k < sizeof numbers / sizeof numbers [0]; k++)
         assert_true (json_is_number (json_object_get (r, numbers [k])));
     assert_string_equal (json_string_value (json_object_get (r, "paillier_bits")), "512");
