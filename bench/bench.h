@@ -132,9 +132,11 @@ json_t *bench_ingest (const bench_ingest_options_t *o);
     regression study on the breast cancer data. */
 typedef struct {
     bool quick;                 //  512-bit test keys, 1 to 3 steps, 3 and 4 sites
+                                //  (the wide runs: 4 sites instead of 50)
 } bench_federation_options_t;
 
-/*  Not quick: 2048-bit keys, 3 sites, then 20. */
+/*  Not quick: 2048-bit keys, 3 sites, then 20, then 50 (thresholds 2 and
+    26). */
 void bench_federation_defaults (bench_federation_options_t *o);
 
 /*  Runs the benchmark. NULL if a simulation fails (its directory is kept
@@ -159,7 +161,7 @@ typedef struct {
     const char *data;           //  the Pima CSV
     const char *dictionary;     //  its data dictionary
     size_t runs;                //  seeded runs, 1..BENCH_QUERY_RUNS_MAX
-    unsigned sites;             //  sites the records are split across, 1..64
+    unsigned sites;             //  sites the records are split across, 1..256
     unsigned threshold;         //  the quorum t (the noise divisor), 1..sites
     double epsilon, delta;      //  each query's target
     uint64_t seed;              //  run i uses seed + i
@@ -193,7 +195,7 @@ json_t *bench_query_coverage (const bench_query_coverage_options_t *o);
 typedef struct {
     const char *datasets;       //  the folder of rotterdam.csv and lung.csv (+ dictionaries)
     size_t runs;                //  seeded runs, 1..BENCH_FIT_RUNS_MAX
-    unsigned sites;             //  sites the records are split across, 1..64
+    unsigned sites;             //  sites the records are split across, 1..256
     unsigned threshold;         //  the quorum t (the noise divisor), 1..sites
     double epsilon, delta;      //  each analysis's target
     uint64_t seed;              //  run i uses seed + i

@@ -15,7 +15,22 @@
     (opened once, then cached, as across a study's rounds), k Ed25519
     signatures, k SHA-256 digests and the product of k ciphertext vectors
     against the aggregate, for the demo's LR update (31 values) under the
-    simulations' own public key; the median of the repetitions. */
+    simulations' own public key; the median of the repetitions.
+
+    round_ms_at_50_sites_threshold_2 and _26 are the LR training round at
+    50 sites with a 2-of-50 and a 26-of-50 key: the mean of the study's 4
+    training rounds by the coordinator's own clock (its
+    cohort_coordinator_round_duration_seconds, read from its metrics
+    endpoint; 2 rounds at 4 sites, thresholds 2 and 3, when quick: the
+    keys name what was run). status_p50_ms is the median latency of `study status` requests
+    (sim_fed_status_ms: the analyst client over CURVE, one after another)
+    against the coordinator of the first of those runs, its status_sites
+    sites still connected, after its study.
+
+    verify_partials_ms_26_threads_1 and _threads_<cpus> time the
+    coordinator's proof checks of one decrypt phase at 26 of 50 (3 of 4
+    when quick) in this process (coord_agg_verify_pending on one thread,
+    then on one a CPU, at least 2), under the 26-of-50 run's keys. */
 #include "bench.h"
 #include "models/csv.h"
 #include "models/dataset.h"
@@ -23,6 +38,7 @@
 #include "models/models.h"
 #include "sim/simulate.h"
 #include "site/verify.h"
+#include "coordinator/aggregate.h"
 #include "he/codec.h"
 #include "he/keyfile.h"
 #include "he/serial.h"
@@ -33,6 +49,7 @@
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int
 s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -56,7 +73,7 @@ s_kept (const char *dir)
 //  completed, else -1 naming the run.
 static int
 s_simulate (const char *dir, const char *name, size_t sites, unsigned steps,
-            const char *model, bool quick)
+            const char *model, bool quick, unsigned threshold, unsigned probes)
 {
     char out [4096];
     snprintf (out, sizeof out, "%s/%s", dir, name);
@@ -77,6 +94,10 @@ s_simulate (const char *dir, const char *name, size_t sites, unsigned steps,
     o.timeout_s = 1800;
     o.round_timeout_ms = 600000;
     o.sites = sites;
+    o.threshold = threshold;
+    o.status_probes = probes;
+    //  The wide runs time their rounds by the coordinator's own clock.
+    o.round_metrics = threshold != 0;
     o.steps = steps;
     o.model = model;
     o.hidden = strcmp (model, "mlp") == 0? "64": NULL;
@@ -258,6 +279,102 @@ s_verify_ms (const he_pubkey_t *pk, unsigned sites, size_t dim, unsigned reps)
     return result;
 }
 
+//  Milliseconds for coord_agg_verify_pending to check the batched proofs
+//  of shares 1..t of the LR update's aggregate on `threads` threads (the
+//  median of `reps`), under the keys of the run in dir/name (its share
+//  files are all there): the coordinator's proof work of one decrypt phase,
+//  away from the sites' processes. *ms[0] with 1 thread, *ms[1] with
+//  `threads`. 0 or -1.
+static int
+s_pool_ms (const char *dir, const char *name, unsigned t, unsigned threads, unsigned reps,
+           double ms [2])
+{
+    enum { DIM = 31, REPS_MAX = 9 };
+    char path [4200];
+    snprintf (path, sizeof path, "%s/%s/keys/paillier.pub", dir, name);
+    he_pubkey_t *pk = he_keyfile_load_public (path);
+    snprintf (path, sizeof path, "%s/%s/keys/verify.key", dir, name);
+    he_verify_t *vk = pk? he_keyfile_load_verify (path): NULL;
+    he_codec_t codec;
+    //  As the coordinator sets its verifier up (coordinator/actor.c).
+    int rc = vk && reps >= 1 && reps <= REPS_MAX && t <= HE_PARTIES_MAX
+          && !he_verify_precompute (vk) && !he_verify_set_threads (vk, 2)
+          && !he_codec_init (&codec, he_pubkey_bits (pk), PROTO_FRAC_BITS, PROTO_VALUE_BITS,
+                             PROTO_MAX_PARTIES)? 0: -1;
+    int64_t v [DIM];
+    for (size_t i = 0; i < DIM; i++)
+        v [i] = (int64_t) i - 15;
+    size_t n = rc? 0: he_codec_plaintexts (&codec, DIM);
+    mpz_t *cts = calloc (n? n: 1, sizeof (mpz_t)), *parts = calloc (n? n: 1, sizeof (mpz_t));
+    uint8_t *update = NULL, **pb = calloc (t, sizeof *pb), **fb = calloc (t, sizeof *fb);
+    size_t ulen = 0, *pl = calloc (t, sizeof *pl), *fl = calloc (t, sizeof *fl);
+    if (!rc && (!cts || !parts || !pb || !fb || !pl || !fl))
+        rc = util_error (UTIL_ENOMEM, "out of memory");
+    if (rc)
+        n = 0;
+    for (size_t j = 0; j < n; j++)
+        mpz_inits (cts [j], parts [j], NULL);
+    if (!rc && (he_codec_encrypt (cts, pk, v, DIM, &codec)
+            ||  he_vector_serialize (&update, &ulen, pk, cts, n)))
+        rc = -1;
+    //  Every share's partials and batched proof, made once.
+    for (unsigned k = 0; !rc && k < t; k++) {
+        snprintf (path, sizeof path, "%s/%s/keys/share-%u.key", dir, name, k + 1);
+        he_share_t *share = he_keyfile_load_share (path);
+        he_nonce_t *nonce = share? he_nonce_new (share): NULL;
+        he_proof_t proof;
+        he_proof_init (&proof);
+        rc = nonce? 0: -1;
+        for (size_t j = 0; !rc && j < n; j++)
+            rc = he_partial_decrypt (parts [j], share, cts [j]);
+        if (!rc && (he_batch_prove (&proof, share, &nonce, "bench", 1, (const mpz_t *) cts,
+                                    (const mpz_t *) parts, n)
+                ||  he_vector_serialize (&pb [k], &pl [k], pk, parts, n)
+                ||  he_proofs_serialize (&fb [k], &fl [k], pk, &proof, 1)))
+            rc = -1;
+        he_nonce_destroy (&nonce);
+        he_proof_clear (&proof);
+        he_share_destroy (&share);
+    }
+    for (int w = 0; !rc && w < 2; w++) {
+        double runs [REPS_MAX];
+        for (unsigned r = 0; !rc && r < reps; r++) {
+            coord_agg_t *agg = coord_agg_new (pk, vk, &codec, DIM);
+            rc = agg && !coord_agg_add (agg, update, ulen)? 0: -1;
+            for (unsigned k = 0; !rc && k < t; k++)
+                rc = coord_agg_queue_partial (agg, k + 1, 0, "bench", 1, pb [k], pl [k], fb [k],
+                                              fl [k]);
+            double t0 = bench_now ();
+            if (!rc && coord_agg_verify_pending (agg, w? threads: 1, NULL, NULL) != t)
+                rc = util_error (UTIL_EFAIL, "a partial of share 1..%u did not verify", t);
+            runs [r] = (bench_now () - t0) * 1e3;
+            coord_agg_destroy (&agg);
+        }
+        if (!rc) {
+            qsort (runs, reps, sizeof runs [0], s_cmp);
+            ms [w] = runs [reps / 2];
+        }
+    }
+    for (unsigned k = 0; k < t; k++) {
+        if (pb)
+            free (pb [k]);
+        if (fb)
+            free (fb [k]);
+    }
+    for (size_t j = 0; j < n; j++)
+        mpz_clears (cts [j], parts [j], NULL);
+    free (cts);
+    free (parts);
+    free (update);
+    free (pb);
+    free (fb);
+    free (pl);
+    free (fl);
+    he_verify_destroy (&vk);
+    he_pubkey_destroy (&pk);
+    return rc? util_error_context ("verify pool"): 0;
+}
+
 void
 bench_federation_defaults (bench_federation_options_t *o)
 {
@@ -277,22 +394,32 @@ bench_federation (const bench_federation_options_t *o)
     unsigned lr_long = quick? 3: 10, lr_short = quick? 1: 2;
     unsigned mlp_long = quick? 2: 3, mlp_short = 1;
     size_t many = quick? 4: 20;
+    //  The wide runs: the LR round at 50 sites (4 when quick) with a
+    //  threshold of 2 and of a majority (26 of 50, 3 of 4), where the
+    //  coordinator verifies t proofs a round. The status requests are
+    //  timed after the first one, its sites still connected.
+    size_t wide = quick? 4: 50;
+    unsigned t_low = 2, t_high = (unsigned) wide / 2 + 1;
+    unsigned wide_steps = quick? 2: 4, probes = quick? 20: 200;
     //  The many-site run measures memory only: one step.
     struct {
         const char *name;
         size_t sites;
         unsigned steps;
         const char *model;
+        unsigned threshold, probes;
     } runs [] = {
-        { "lr-long",   3,    lr_long,   "logistic" },
-        { "lr-short",  3,    lr_short,  "logistic" },
-        { "mlp-long",  3,    mlp_long,  "mlp" },
-        { "mlp-short", 3,    mlp_short, "mlp" },
-        { "lr-many",   many, 1,         "logistic" },
+        { "lr-long",    3,    lr_long,    "logistic", 0,      0 },
+        { "lr-short",   3,    lr_short,   "logistic", 0,      0 },
+        { "mlp-long",   3,    mlp_long,   "mlp",      0,      0 },
+        { "mlp-short",  3,    mlp_short,  "mlp",      0,      0 },
+        { "lr-many",    many, 1,          "logistic", 0,      0 },
+        { "wide-low",   wide, wide_steps, "logistic", t_low,  probes },
+        { "wide-high",  wide, wide_steps, "logistic", t_high, 0 },
     };
     for (size_t r = 0; r < sizeof runs / sizeof runs [0]; r++)
         if (s_simulate (dir, runs [r].name, runs [r].sites, runs [r].steps, runs [r].model,
-                        quick))
+                        quick, runs [r].threshold, runs [r].probes))
             return s_kept (dir);
     double lr_l = s_read (dir, "lr-long", "report.json", "study", "wall_s");
     double lr_s = s_read (dir, "lr-short", "report.json", "study", "wall_s");
@@ -300,9 +427,20 @@ bench_federation (const bench_federation_options_t *o)
     double mlp_s = s_read (dir, "mlp-short", "report.json", "study", "wall_s");
     double rss3 = s_read (dir, "lr-long", "run.json", NULL, "coordinator_rss_mb");
     double rss_many = s_read (dir, "lr-many", "run.json", NULL, "coordinator_rss_mb");
-    if (lr_l < 0 || lr_s < 0 || mlp_l < 0 || mlp_s < 0 || rss3 < 0 || rss_many < 0) {
+    double wide_low_ms = s_read (dir, "wide-low", "run.json", NULL, "train_round_ms");
+    double wide_high_ms = s_read (dir, "wide-high", "run.json", NULL, "train_round_ms");
+    double status_p50 = s_read (dir, "wide-low", "run.json", NULL, "status_p50_ms");
+    //  The coordinator's proof checks of one decrypt phase at the high
+    //  threshold, one thread against the pool.
+    long cpus = sysconf (_SC_NPROCESSORS_ONLN);
+    unsigned pool_threads = cpus < 2? 2: cpus > 64? 64: (unsigned) cpus;
+    double pool_ms [2];
+    if (s_pool_ms (dir, "wide-high", t_high, pool_threads, quick? 1: 3, pool_ms))
+        return s_kept (dir);
+    if (lr_l < 0 || lr_s < 0 || mlp_l < 0 || mlp_s < 0 || rss3 < 0 || rss_many < 0
+    ||  wide_low_ms < 0 || wide_high_ms < 0 || status_p50 < 0) {
         util_error (UTIL_EFAIL, "a report lacks study.wall_s or run.json lacks "
-                    "coordinator_rss_mb");
+                    "coordinator_rss_mb, train_round_ms or status_p50_ms");
         return s_kept (dir);
     }
     double lr_round_ms = (lr_l - lr_s) / (double) (lr_long - lr_short) * 1e3;
@@ -340,6 +478,23 @@ bench_federation (const bench_federation_options_t *o)
             rss_many_key, rss_many,
             "verify_aggregate_ms_3_sites", verify3,
             "verify_aggregate_ms_20_sites", verify20);
+        char low_key [64], high_key [64];
+        snprintf (low_key, sizeof low_key, "round_ms_at_%zu_sites_threshold_%u", wide, t_low);
+        snprintf (high_key, sizeof high_key, "round_ms_at_%zu_sites_threshold_%u", wide, t_high);
+        if (report
+        &&  (bench_set (&report, low_key, json_real (wide_low_ms))
+        ||   bench_set (&report, high_key, json_real (wide_high_ms))
+        ||   bench_set (&report, "status_p50_ms", json_real (status_p50))
+        ||   bench_set (&report, "status_sites", json_integer ((json_int_t) wide))))
+            report = NULL;
+        char serial_key [64], pool_key [64];
+        snprintf (serial_key, sizeof serial_key, "verify_partials_ms_%u_threads_1", t_high);
+        snprintf (pool_key, sizeof pool_key, "verify_partials_ms_%u_threads_%u", t_high,
+                  pool_threads);
+        if (report
+        &&  (bench_set (&report, serial_key, json_real (pool_ms [0]))
+        ||   bench_set (&report, pool_key, json_real (pool_ms [1]))))
+            report = NULL;
         if (!report)
             util_error (UTIL_ENOMEM, "out of memory building the report");
     }

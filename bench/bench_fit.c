@@ -12,6 +12,7 @@
 #include "coordinator/query.h"
 #include "dp/discrete.h"
 #include "dp/random.h"
+#include "proto/plan.h"
 #include "models/csv.h"
 #include "models/records.h"
 #include "util/alloc.h"
@@ -336,10 +337,10 @@ done:
 json_t *
 bench_fit_coverage (const bench_fit_coverage_options_t *o)
 {
-    if (o->runs < 1 || o->runs > BENCH_FIT_RUNS_MAX || o->sites < 1 || o->sites > 64
-    ||  o->threshold < 1 || o->threshold > o->sites)
-        return util_error_null (UTIL_EINPUT, "bench fit-coverage: 1..%d runs, 1..64 sites and "
-                                "a quorum of 1..sites", BENCH_FIT_RUNS_MAX);
+    if (o->runs < 1 || o->runs > BENCH_FIT_RUNS_MAX || o->sites < 1
+    ||  o->sites > PROTO_MAX_PARTIES || o->threshold < 1 || o->threshold > o->sites)
+        return util_error_null (UTIL_EINPUT, "bench fit-coverage: 1..%d runs, 1..%d sites and "
+                                "a quorum of 1..sites", BENCH_FIT_RUNS_MAX, PROTO_MAX_PARTIES);
     s_data_t rot, lung;
     json_t *report = NULL;
     if (s_load (&rot, o->datasets, "rotterdam") || s_load (&lung, o->datasets, "lung")) {

@@ -12,6 +12,7 @@
 #include "coordinator/query.h"
 #include "dp/discrete.h"
 #include "dp/random.h"
+#include "proto/plan.h"
 #include "models/csv.h"
 #include "models/records.h"
 #include "sim/consortium.h"
@@ -195,10 +196,10 @@ typedef struct {
 json_t *
 bench_query_coverage (const bench_query_coverage_options_t *o)
 {
-    if (o->runs < 1 || o->runs > BENCH_QUERY_RUNS_MAX || o->sites < 1 || o->sites > 64
-    ||  o->threshold < 1 || o->threshold > o->sites)
-        return util_error_null (UTIL_EINPUT, "query-coverage: runs 1..%d, sites 1..64 and a "
-                                "quorum of 1..sites", BENCH_QUERY_RUNS_MAX);
+    if (o->runs < 1 || o->runs > BENCH_QUERY_RUNS_MAX || o->sites < 1
+    ||  o->sites > PROTO_MAX_PARTIES || o->threshold < 1 || o->threshold > o->sites)
+        return util_error_null (UTIL_EINPUT, "query-coverage: runs 1..%d, sites 1..%d and a "
+                                "quorum of 1..sites", BENCH_QUERY_RUNS_MAX, PROTO_MAX_PARTIES);
     double t0 = bench_now ();
     json_t *report = NULL;
     model_csv_t *csv = NULL;
@@ -467,8 +468,9 @@ s_start (const bench_query_options_t *o, const char *dir, const char *data, doub
 json_t *
 bench_query (const bench_query_options_t *o)
 {
-    if (o->sites < 2 || o->sites > 16 || o->runs < 1 || o->runs > 100)
-        return util_error_null (UTIL_EINPUT, "bench query: 2..16 sites and 1..100 runs");
+    if (o->sites < 2 || o->sites > PROTO_MAX_PARTIES || o->runs < 1 || o->runs > 100)
+        return util_error_null (UTIL_EINPUT, "bench query: 2..%d sites and 1..100 runs",
+                                PROTO_MAX_PARTIES);
     char dir [] = "/tmp/cohort-bench-query-XXXXXX";
     if (!mkdtemp (dir))
         return util_error_null (UTIL_EIO, "bench query: cannot create a folder in /tmp");

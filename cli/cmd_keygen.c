@@ -24,7 +24,7 @@ static const char s_threshold_usage [] =
     "  share-<i>.key       the secret share of site i, mode 0600: move each to\n"
     "                      its site and delete it here\n"
     "\n"
-    "  --sites N           number of sites (1..64)\n"
+    "  --sites N           number of sites (1..256)\n"
     "  --threshold T       sites needed to decrypt (2..N)\n"
     "  --bits B            modulus size: 2048 (default), 3072 or 4096\n"
     "  --out DIR           output directory (created if missing)\n"

@@ -6,6 +6,7 @@
 #include "analyst.h"
 #include "coordinator/client.h"
 #include "coordinator/render.h"
+#include "proto/plan.h"
 #include "sim/simulate.h"
 #include "util/error.h"
 
@@ -54,7 +55,7 @@ cli_cmd_query (int argc, char **argv)
         { "epsilon", CLI_OPT_DOUBLE, &epsilon, 0, 100, "(]", NULL },
         { "delta", CLI_OPT_DOUBLE, &delta, 0, 0.1, "()", NULL },
         { "privacy", CLI_OPT_CHOICE, &privacy, 0, 0, "on|off", NULL },
-        { "min-sites", CLI_OPT_UINT, &min_sites, 1, 64, NULL, NULL },
+        { "min-sites", CLI_OPT_UINT, &min_sites, 1, PROTO_MAX_PARTIES, NULL, NULL },
         CLI_STRING ("name", &name),
         CLI_FLAG ("json", &json),
         CLI_STRING ("out", &out),

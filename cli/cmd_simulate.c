@@ -51,7 +51,7 @@ static const char s_usage [] =
     "                      dictionary, else statistics), statistics (a DP round\n"
     "                      estimates each feature's scale) or bounds (the\n"
     "                      dictionary's public bounds: no budget spent on it)\n"
-    "  --sites N           number of sites (2..64: the key's threshold is at least 2)\n"
+    "  --sites N           number of sites (2..256: the key's threshold is at least 2)\n"
     "  --split KIND        iid (default), label-skew or size-skew\n"
     "model\n"
     "  --model TYPE        logistic (default) or mlp\n"
@@ -89,6 +89,8 @@ static const char s_usage [] =
     "  --seed S            seed of the data split (default 1)\n"
     "  --timeout S         give up after S seconds (default 1800)\n"
     "  --round-timeout MS  the coordinator's deadline per round (default 30000)\n"
+    "  --verify-threads N  the coordinator's proof-verification threads (1..64;\n"
+    "                      default: its online CPUs)\n"
     "  --prepare-only      write the consortium, data and study.cfg, then stop\n"
     "  --insecure-test-key allow --bits below 2048 (tests only)\n"
     "  --out DIR           output directory (created if missing)\n";
@@ -125,6 +127,7 @@ s_parse (int argc, char **argv, sim_options_t *o, bool *prepare_only)
         { "seed", CLI_OPT_U64, &o->seed, 0, 0x7fffffffL, NULL, NULL },
         { "timeout", CLI_OPT_DOUBLE, &o->timeout_s, 1, 86400, NULL, NULL },
         { "round-timeout", CLI_OPT_UINT, &o->round_timeout_ms, 100, 86400000, NULL, NULL },
+        { "verify-threads", CLI_OPT_UINT, &o->verify_threads, 1, 64, NULL, NULL },
         { "unit", CLI_OPT_CHOICE, &o->unit, 0, 0, "record|site", NULL },
         { "local-epochs", CLI_OPT_UINT, &o->local_epochs, 1, 100, NULL, &local },
         { "local-learning-rate", CLI_OPT_DOUBLE, &o->local_learning_rate, 1e-9, 100, NULL,

@@ -16,6 +16,9 @@
         coord_agg_contributors      vectors added
         coord_agg_serialize         the aggregate, for a decrypt request
         coord_agg_add_partial       checks and keeps one site's partials
+        coord_agg_queue_partial     decodes one site's partials, to verify later
+        coord_agg_pending           partials queued, not verified yet
+        coord_agg_verify_pending    verifies the queued partials on a pool
         coord_agg_valid_partials    verified partials
         coord_agg_combine           the plaintext sums
         coord_agg_destroy           frees
@@ -69,10 +72,44 @@ int coord_agg_serialize (coord_agg_t *self, uint8_t **out, size_t *len);
     one batched proof (he_batch_verify, bound to study_id and round). 0 if
     it verifies (the partials are kept for combining), -1 (with the reason)
     otherwise: the share is excluded for the round. A second partial from
-    the same index is refused. */
+    the same index is refused. The same as coord_agg_queue_partial then
+    coord_agg_verify_pending on this thread, for one partial. */
 int coord_agg_add_partial (coord_agg_t *self, unsigned index, const char *study_id,
                            uint32_t round, const uint8_t *partials, size_t plen,
                            const uint8_t *proof, size_t prlen);
+
+/*  Decodes party `index`'s partial decryptions of the aggregate and its one
+    batched proof, checks their shape (one partial per ciphertext, one
+    proof), and queues them for coord_agg_verify_pending; `tag` is the
+    caller's (it is handed back if the proof fails). 0 if queued; -1 with
+    the reason (UTIL_EINPUT or UTIL_ELIMIT: malformed, an index outside the
+    key, a second answer from the same index), the share then being
+    excluded for the round. Nothing is verified here. */
+int coord_agg_queue_partial (coord_agg_t *self, unsigned index, int tag, const char *study_id,
+                             uint32_t round, const uint8_t *partials, size_t plen,
+                             const uint8_t *proof, size_t prlen);
+
+/*  Partials queued and not verified yet. */
+unsigned coord_agg_pending (const coord_agg_t *self);
+
+/*  Called by coord_agg_verify_pending, on the caller's thread and in queue
+    order, for each queued partial whose proof does not verify: its tag and
+    index, the error code (UTIL_ECRYPTO for a wrong proof) and the reason
+    (borrowed for the call). */
+typedef void (coord_agg_failed_fn) (int tag, unsigned index, int code, const char *reason,
+                                    void *arg);
+
+/*  Verifies every queued partial (he_batch_verify, bound to the study id
+    and round each was queued with) on up to `threads` threads (1..64; the
+    caller's thread is one of them, and no more are started than there are
+    partials), so that partials that arrive together are checked side by
+    side. Those that verify are kept for combining in queue order, exactly
+    as coord_agg_add_partial one after another would keep them; each one
+    that fails is handed to `failed` (may be NULL) and excluded. The queue
+    is empty afterwards. Returns how many verified in this call. A thread
+    that cannot be started leaves its share of the work to the others. */
+unsigned coord_agg_verify_pending (coord_agg_t *self, unsigned threads,
+                                   coord_agg_failed_fn *failed, void *arg);
 
 /*  Verified partials so far. */
 unsigned coord_agg_valid_partials (const coord_agg_t *self);

@@ -9,13 +9,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *s_keys [] = {
     "name", "endpoint", "cert", "allowlist", "journal", "public_key", "verify_key",
     "round_timeout_ms", "liveness_timeout_ms", "max_running",
     "max_running_per_analyst", "dictionary", "allow_privacy_off", "min_cell",
     "max_levels", "audit", "audit_origin", "admin_key", "revocations", "metrics",
-    "metrics_allow_remote", "log_format", NULL
+    "metrics_allow_remote", "log_format", "verify_threads", NULL
 };
 
 //  TOTP's keys (coordinator/totp.h), known besides s_keys.
@@ -137,11 +138,18 @@ coord_config_load (const char *path)
         util_error_context ("%s: coordinator/admin_key", path);
         goto done;
     }
-    unsigned long long ms, live, min_cell, max_levels, running, per_analyst;
+    unsigned long long ms, live, min_cell, max_levels, running, per_analyst, threads;
+    //  One verifying thread per online CPU unless the file says otherwise.
+    long cpus = sysconf (_SC_NPROCESSORS_ONLN);
+    char cpus_text [24];
+    snprintf (cpus_text, sizeof cpus_text, "%ld", cpus < 1? 1: cpus > COORD_VERIFY_THREADS_MAX
+                                                 ? COORD_VERIFY_THREADS_MAX: cpus);
     if (s_whole (path, section, "round_timeout_ms", 100, 86400000ULL, "30000", &ms)
     ||  s_whole (path, section, "liveness_timeout_ms", 1000, 86400000ULL, "6000", &live)
     ||  s_whole (path, section, "max_running", 1, 32, "16", &running)
     ||  s_whole (path, section, "max_running_per_analyst", 1, 32, "4", &per_analyst)
+    ||  s_whole (path, section, "verify_threads", 1, COORD_VERIFY_THREADS_MAX, cpus_text,
+                 &threads)
     ||  s_whole (path, section, "min_cell", 0, 1000000, "5", &min_cell)
     ||  s_whole (path, section, "max_levels", 2, 256, "40", &max_levels))
         goto done;
@@ -149,6 +157,7 @@ coord_config_load (const char *path)
     self->liveness_timeout_ms = live;
     self->max_running = (unsigned) running;
     self->max_running_per_analyst = (unsigned) per_analyst;
+    self->verify_threads = (unsigned) threads;
     self->min_cell = (unsigned) min_cell;
     self->max_levels = (unsigned) max_levels;
     const char *dictionary = zconfig_get (section, "dictionary", NULL);

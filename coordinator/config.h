@@ -20,6 +20,10 @@
                                             key (1..32, default 4); the hourly launch
                                             quotas are [alerts] queries_per_hour and
                                             launches_per_hour (alerts.h)
+        verify_threads = 4                  optional: threads that verify partial
+                                            decryption proofs side by side
+                                            (coordinator/aggregate.h; 1..64, default
+                                            the online CPUs, at most 64)
         dictionary = dictionary.csv         optional: the consortium's data dictionary
                                             (models/dictionary.h); queries need it
         allow_privacy_off = false           optional: accept queries with privacy off
@@ -75,11 +79,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define COORD_VERIFY_THREADS_MAX 64
+
 typedef struct {
     char *name, *endpoint, *cert, *allowlist, *journal, *public_key, *verify_key;
     uint64_t round_timeout_ms;
     uint64_t liveness_timeout_ms;
     unsigned max_running, max_running_per_analyst;
+    unsigned verify_threads;    //  the proof-verification pool's size, 1..64
     char *dictionary;           //  NULL: none (queries are refused)
     char *totp;                 //  the TOTP store (NULL: TOTP is off)
     unsigned totp_max_failures, totp_cooloff_s, totp_session_s;

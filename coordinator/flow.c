@@ -14,6 +14,13 @@ static void s_request_partials (self_t *self, run_t *run, coord_set_t mask);
 static void s_decrypt_done (self_t *self, run_t *run);
 static void s_collect_done (self_t *self, run_t *run);
 static void s_decrypt_progress (self_t *self, run_t *run);
+static coord_agg_failed_fn s_on_excluded;
+
+//  What s_on_excluded needs: the actor and the run whose partials failed.
+typedef struct {
+    self_t *self;
+    run_t *run;
+} s_excluded_t;
 
 void
 coord_flow_journal (self_t *self, run_t *run)
@@ -322,6 +329,17 @@ s_request_partials (self_t *self, run_t *run, coord_set_t mask)
 static void
 s_decrypt_progress (self_t *self, run_t *run)
 {
+    //  Queued partials are verified together on the pool, once the
+    //  messages already waiting are read (the main loop comes back here,
+    //  coord_flow_tick): partials that arrived together are checked side
+    //  by side. Past the deadline they are checked at once.
+    if (run->agg && coord_agg_pending (run->agg)) {
+        if ((zsock_events (proto_server_sock (self->server)) & ZMQ_POLLIN)
+        &&  zclock_mono () < run->state.deadline)
+            return;
+        s_excluded_t ctx = { self, run };
+        coord_agg_verify_pending (run->agg, self->cfg->verify_threads, s_on_excluded, &ctx);
+    }
     unsigned valid = coord_agg_valid_partials (run->agg);
     coord_set_t more = coord_state_more (&run->state, run->contributors, valid,
                                       he_verify_threshold (self->vk), self->sites.n);
@@ -680,6 +698,32 @@ coord_flow_on_update (self_t *self, zframe_t *identity, int slot, const proto_ms
         s_collect_done (self, run);
 }
 
+//  Reports that `slot`'s partials are excluded from run's round, and why.
+static void
+s_exclude (self_t *self, run_t *run, int slot, coord_exclusion_t class, const char *why)
+{
+    coord_metrics_excluded (self->metrics, class);
+    zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
+    coord_alerts_proof_failed (self->alerts, zclock_time (), self->sites.site [slot].name, why);
+    coord_actor_alerts_flush (self);
+    json_t *item = json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
+                              "reason", why);
+    if (!item || json_array_append_new (json_object_get (run->entry, "excluded"), item))
+        zsys_error ("coordinator: round %u: the exclusion of %s is not in the report: "
+                    "out of memory", run->state.round, self->sites.site [slot].name);
+}
+
+//  coord_agg_verify_pending's report of a partial whose proof failed (the
+//  tag is the slot it came from).
+static void
+s_on_excluded (int tag, unsigned index, int code, const char *reason, void *arg)
+{
+    (void) index;
+    s_excluded_t *ctx = arg;
+    s_exclude (ctx->self, ctx->run, tag, code == UTIL_ECRYPTO? COORD_EXCLUDED_PROOF
+                                                             : COORD_EXCLUDED_MALFORMED, reason);
+}
+
 void
 coord_flow_on_partial (self_t *self, zframe_t *identity, int slot, const proto_msg_t *msg)
 {
@@ -695,25 +739,17 @@ coord_flow_on_partial (self_t *self, zframe_t *identity, int slot, const proto_m
         snprintf (why, sizeof why, "partial: share index %u is not this site's (%u)",
                   p->share_index, self->sites.site [slot].index);
     else
-    if (coord_agg_add_partial (run->agg, p->share_index, msg->study_id, msg->round_id,
-                               p->partials.data, p->partials.len, p->proof.data, p->proof.len)) {
+    if (coord_agg_queue_partial (run->agg, p->share_index, slot, msg->study_id, msg->round_id,
+                                 p->partials.data, p->partials.len, p->proof.data,
+                                 p->proof.len)) {
         class = util_last_code () == UTIL_ECRYPTO? COORD_EXCLUDED_PROOF: COORD_EXCLUDED_MALFORMED;
         snprintf (why, sizeof why, "%s", util_last_error ());
     }
-    if (*why) {
-        coord_metrics_excluded (self->metrics, class);
-        zsys_warning ("coordinator: excluded %s: %s", self->sites.site [slot].name, why);
-        coord_alerts_proof_failed (self->alerts, zclock_time (), self->sites.site [slot].name,
-                                   why);
-        coord_actor_alerts_flush (self);
-        json_t *item = json_pack ("{s:s, s:s}", "site", self->sites.site [slot].name,
-                                  "reason", why);
-        if (!item || json_array_append_new (json_object_get (run->entry, "excluded"), item))
-            zsys_error ("coordinator: round %u: the exclusion of %s is not in the report: "
-                        "out of memory", msg->round_id, self->sites.site [slot].name);
-    }
-    //  Combine as soon as t partials have verified; ask more sites when
-    //  a partial failed and those asked cannot make up t.
+    if (*why)
+        s_exclude (self, run, slot, class, why);
+    //  Combine as soon as t partials have verified (s_decrypt_progress
+    //  verifies what is queued); ask more sites when a partial failed and
+    //  those asked cannot make up t.
     s_decrypt_progress (self, run);
 }
 
@@ -930,5 +966,9 @@ coord_flow_tick (self_t *self, run_t *run)
     s_check_resume (self, run);
     s_check_liveness (self, run);
     s_check_escalation (self, run);
+    //  Partials queued while more messages were waiting: verified now,
+    //  before the deadline may close the round.
+    if (run->state.phase == COORD_PHASE_DECRYPT && run->agg && coord_agg_pending (run->agg))
+        s_decrypt_progress (self, run);
     s_check_deadline (self, run);
 }

@@ -4,6 +4,7 @@
 #include "query.h"
 #include "fit.h"
 #include "linalg.h"
+#include "proto/plan.h"
 #include "models/models.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -1684,9 +1685,9 @@ coord_query_results (const proto_release_t *rel, const int64_t *sum, unsigned co
 {
     if (!rel || !rel->query || !sum)
         return util_error_null (UTIL_EINPUT, "query results: no release or no sum");
-    if (contributors < 1 || contributors > 64)
+    if (contributors < 1 || contributors > PROTO_MAX_PARTIES)
         return util_error_null (UTIL_EINPUT, "query results: %u contributing sites is not in "
-                                "1..64", contributors);
+                                "1..%d", contributors, PROTO_MAX_PARTIES);
     model_init ();                      //  GSL reports, never aborts
     const proto_query_t *q = rel->query;
     s_ctx_t c = {

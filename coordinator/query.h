@@ -74,7 +74,7 @@ typedef struct {
 /*  The results of `release` (its query checked against the dictionary)
     from the summed vector sum[0 .. release->dim - 1] (an iterative fit's:
     its last round's, coord_fit_last_dim, with options->fit) to which
-    `contributors` (1..64) sites added their noise. NULL with UTIL_EINPUT
+    `contributors` (1..PROTO_MAX_PARTIES) sites added their noise. NULL with UTIL_EINPUT
     for a missing argument or a contributor count out of range, or
     UTIL_ENOMEM. */
 json_t *coord_query_results (const proto_release_t *release, const int64_t *sum,

@@ -1,6 +1,7 @@
 /*  he/serial.c - wire serialisation; see serial.h for the layouts. */
 #include "serial.h"
 #include "he_internal.h"
+#include "threshold.h"
 #include "util/alloc.h"
 
 #include <stdlib.h>
@@ -180,6 +181,12 @@ he_vector_free (mpz_t **cts, size_t count)
 }
 
 #define PROOF_E_BYTES 32
+//  The widest response z of a proof: z = r + e Delta s_i < 2^(|n^2| + |Delta|
+//  + 2 x 256 + 1) (he/threshold.c, its nonce), so for `bits` of n at most
+//  bits / 4 bytes for n^2 and (|Delta| + 513) / 8 more, with |Delta| <=
+//  HE_DELTA_BITS_MAX at the most parties. (At 64 parties 128 bytes were
+//  room enough; at 100, |Delta| = 525 bits, they are not.)
+#define S_ZWIDTH_MAX(bits) ((bits) / 4 + (HE_DELTA_BITS_MAX + 513 + 7) / 8 + 1)
 
 int
 he_proofs_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk,
@@ -197,7 +204,7 @@ he_proofs_serialize (uint8_t **out, size_t *len, const he_pubkey_t *pk,
         if (w > zwidth)
             zwidth = w;
     }
-    if (zwidth > bits / 4 + 128)
+    if (zwidth > S_ZWIDTH_MAX (bits))
         return util_error (UTIL_ELIMIT, "proof response too large for a %zu-bit key", bits);
     size_t item = PROOF_E_BYTES + zwidth;
     //  count <= 2^20 and item <= 2^12: the size cannot wrap.
@@ -242,7 +249,7 @@ he_proofs_deserialize (he_proof_t **proofs, size_t *count, const he_pubkey_t *pk
         max_count = HE_VECTOR_MAX;
     if (n > max_count)
         return util_error (UTIL_ELIMIT, "proof vector: count %zu exceeds the limit %zu", n, max_count);
-    if (zwidth < 1 || zwidth > bits / 4 + 128)
+    if (zwidth < 1 || zwidth > S_ZWIDTH_MAX (bits))
         return util_error (UTIL_EINPUT, "proof vector: response width %zu out of range", zwidth);
     size_t item = PROOF_E_BYTES + zwidth;
     //  n <= 2^20 and item <= 2^12, so n * item cannot overflow.

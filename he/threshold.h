@@ -55,7 +55,14 @@
 #include "he.h"
 #include "paillier.h"
 
-#define HE_PARTIES_MAX 64       //  Delta = l! stays a small integer
+/*  At most 256 parties: Delta = l! has 1,684 bits at l = 256 (296 at 64,
+    525 at 100). Delta enters every exponent that touches a share: a partial
+    decryption is c^(2 Delta s_i), and a proof's nonce and response carry
+    |n^2| + |Delta| + 512 bits, so a proof at l = 256 costs about 1.3 times
+    one at l = 64 (docs/scale.md). HE_DELTA_BITS_MAX bounds |Delta| for the
+    serialised response (he/serial.c). */
+#define HE_PARTIES_MAX 256
+#define HE_DELTA_BITS_MAX 1684  //  bits of HE_PARTIES_MAX! (256! < 2^1684)
 //  The smallest threshold dealt or loaded: with t = 1 any one share
 //  decrypts alone, so one site (or the coordinator with one site) reads
 //  every other site's update.

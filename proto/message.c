@@ -210,8 +210,9 @@ proto_validate (const proto_msg_t *m)
                 return util_error (UTIL_EINPUT, "hello.role: '%s' is neither 'site' nor 'analyst'", h->role);
             if (!*h->name)
                 return util_error (UTIL_EINPUT, "hello.name: empty");
-            if (!strcmp (h->role, "site") && (h->index < 1 || h->index > 64))
-                return util_error (UTIL_EINPUT, "hello.index: %u outside 1..64", h->index);
+            if (!strcmp (h->role, "site") && (h->index < 1 || h->index > PROTO_MAX_PARTIES))
+                return util_error (UTIL_EINPUT, "hello.index: %u outside 1..%d", h->index,
+                                   PROTO_MAX_PARTIES);
             if (s_check_role_cert ("hello.role_cert", h->role_cert))
                 return -1;
             return s_check_budgets (h);
@@ -221,7 +222,8 @@ proto_validate (const proto_msg_t *m)
             if (s_check_text ("offer.study_cfg", o->study_cfg, PROTO_CFG_MAX, 1)
             ||  s_check_text ("offer.dictionary", o->dictionary, PROTO_DICT_MAX, 1))
                 return -1;
-            if (o->threshold < 1 || o->threshold > 64 || o->sites < o->threshold || o->sites > 64)
+            if (o->threshold < 1 || o->threshold > PROTO_MAX_PARTIES || o->sites < o->threshold
+            ||  o->sites > PROTO_MAX_PARTIES)
                 return util_error (UTIL_EINPUT, "offer: threshold %u / sites %u out of range",
                                    o->threshold, o->sites);
             return s_check_role_cert ("offer.analyst_cert", o->analyst_cert)
@@ -286,8 +288,9 @@ proto_validate (const proto_msg_t *m)
                 || s_check_contributions (m->decrypt_request);
         case COHORT__ENVELOPE__BODY_PARTIAL: {
             const Cohort__PartialDecryption *p = m->partial;
-            if (p->share_index < 1 || p->share_index > 64)
-                return util_error (UTIL_EINPUT, "partial.share_index: %u outside 1..64", p->share_index);
+            if (p->share_index < 1 || p->share_index > PROTO_MAX_PARTIES)
+                return util_error (UTIL_EINPUT, "partial.share_index: %u outside 1..%d",
+                                   p->share_index, PROTO_MAX_PARTIES);
             return s_check_bytes ("partial.partials", p->partials)
                 || s_check_bytes ("partial.proof", p->proof);
         }

@@ -111,7 +111,13 @@
 #define PROTO_FRAC_BITS    12              //  training gradients
 #define PROTO_OFF_BITS     8               //  privacy-off statistics
 #define PROTO_VALUE_BITS   48
-#define PROTO_MAX_PARTIES  64
+//  Share indices on the wire (1..PROTO_MAX_PARTIES) and the codec's
+//  headroom: every codec sums at most this many vectors, so its guard bits
+//  are ceil(log2 256) = 8 and a slot is 48 + 8 bits (36 slots a 2048-bit
+//  plaintext; 37 at the former 64). Sites and coordinator use this one
+//  constant, never the key's party count, so their layouts always agree
+//  (docs/scale.md: why not per key). Equal to HE_PARTIES_MAX.
+#define PROTO_MAX_PARTIES  256
 #define PROTO_STATS_BINS   16               //  per sign, two octaves each
 #define PROTO_STATS_EXP_MIN (-16)           //  bins: [2^-16, 2^-14) .. [2^14, 2^16)
 #define PROTO_HIST_BINS    10

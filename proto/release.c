@@ -2,6 +2,7 @@
     record's contribution. */
 #include "release.h"
 #include "fit.h"
+#include "plan.h"
 #include "util/error.h"
 #include "dp/rational.h"
 
@@ -205,8 +206,9 @@ proto_release_make (proto_release_t *self, const proto_query_t *query, bool off,
     self->off = off;
     self->rounds = 1;
     self->threshold = threshold;
-    if (threshold < 1 || threshold > 64)
-        return util_error (UTIL_EINPUT, "release: quorum %u is not in 1..64", threshold);
+    if (threshold < 1 || threshold > PROTO_MAX_PARTIES)
+        return util_error (UTIL_EINPUT, "release: quorum %u is not in 1..%d", threshold,
+                           PROTO_MAX_PARTIES);
     if (!off && !(epsilon > 0 && epsilon <= 100))
         return util_error (UTIL_EINPUT, "release: epsilon %g is not in (0, 100]", epsilon);
     if (!off && !(delta > 0 && delta < 0.1))

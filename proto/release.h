@@ -125,7 +125,7 @@ typedef struct {
     double epsilon_spent;       //  what the release costs at delta (0 when off)
 } proto_release_t;
 
-/*  Plans the release of a checked query for quorum t (1..64). Without
+/*  Plans the release of a checked query for quorum t (1..PROTO_MAX_PARTIES). Without
     `off`, epsilon in (0, 100] and delta in (0, 0.1). 0, or -1 with the
     reason: a vector over PROTO_RELEASE_DIM_MAX integers, or a target the
     sampler's range cannot meet. */

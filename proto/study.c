@@ -1,6 +1,7 @@
 /*  proto/study.c - strict parsing of study.cfg. */
 #include "study.h"
 #include "query.h"
+#include "plan.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -265,7 +266,7 @@ s_parse_query (const char *origin, zconfig_t *root, proto_study_t *s)
     if (!(s->query = util_strdup (expr)))
         return util_error_context ("%s", origin);
     double v;
-    if (s_number (origin, root, "query/min_sites", 1, 64, 1, 0, &v))
+    if (s_number (origin, root, "query/min_sites", 1, PROTO_MAX_PARTIES, 1, 0, &v))
         return -1;
     if (v != floor (v))
         return util_error (UTIL_EINPUT, "%s: query/min_sites: not a whole number", origin);
@@ -404,7 +405,7 @@ proto_study_parse (const char *text, const char *origin)
     if (s_local (origin, root, s))
         goto done;
     if (s_number (origin, root, "study/clip", 1e-9, 1e6, 0, 1, &s->clip)
-    ||  s_number (origin, root, "study/min_sites", 1, 64, 1, 0, &v))
+    ||  s_number (origin, root, "study/min_sites", 1, PROTO_MAX_PARTIES, 1, 0, &v))
         goto done;
     s->min_sites = (unsigned) v;
     if (s_number (origin, root, "study/eval_every", 0, PROTO_STUDY_STEPS_MAX, 0, 0, &v))

@@ -29,7 +29,7 @@
         sampling_rate = 0.05        Poisson rate q in (0, 1]; unit = site: must be 1
                                     (the default there)
         clip = 1.0                  L2 clip C > 0
-        min_sites = 2               quorum t, 1..64
+        min_sites = 2               quorum t, 1..256
         eval_every = 50             0: evaluate only at the end
         scale = auto                auto (default: bounds when the study is
                                     read through the data dictionary and

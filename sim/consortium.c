@@ -396,6 +396,11 @@ s_coordinator_cfg (FILE *f, const void *arg)
           || s_kv (f, 4, "revocations", "revocations.note", "revoked role certificates (signed)")
           || s_kvf (f, 4, "round_timeout_ms", "a round's deadline for updates", "%u",
                     c->round_timeout_ms)
+          || (c->verify_threads
+              && s_kvf (f, 4, "verify_threads", "threads verifying decryption proofs", "%u",
+                        c->verify_threads))
+          || (c->metrics
+              && s_kv (f, 4, "metrics", c->metrics, "serves metrics for Prometheus here"))
           || (c->dictionary
               && s_kv (f, 4, "dictionary", "dictionary.csv", "the data dictionary queries use"))
           || s_kv (f, 4, "allow_privacy_off", c->allow_privacy_off? "true": "false",

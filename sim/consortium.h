@@ -55,6 +55,9 @@ typedef struct {
     double budget_epsilon;          //  each site's total budget
     double budget_delta;
     unsigned round_timeout_ms;
+    unsigned verify_threads;        //  coordinator.cfg's verify_threads (0: not
+                                    //  written, the coordinator's default)
+    const char *metrics;            //  coordinator.cfg's metrics address (NULL: none)
     bool dictionary;                //  write dictionary.csv, and give every site
                                     //  config `dictionary = ../dictionary.csv`
     const char *dictionary_path;    //  with dictionary: this file, copied as it is

@@ -22,6 +22,10 @@
 
 #define S_LISTEN_WAIT_S   20.0
 #define S_JOIN_WAIT_S     30.0
+//  Sites started together share this host's cores: each loads its key
+//  share and builds its fixed-base tables (about 1.4 s of CPU at 2048 bits,
+//  docs/scale.md), so the wait for all of them grows with their number.
+#define S_JOIN_WAIT_PER_SITE_S 3.0
 #define S_STOP_WAIT_S     5.0
 #define S_PATH_MAX        4096
 
@@ -302,7 +306,7 @@ s_spawn_site (sim_fed_t *self, size_t i, size_t *before)
 
 //  Waits until site i's join is logged once more than `before`.
 static int
-s_wait_joined (sim_fed_t *self, size_t i, size_t before, double until)
+s_wait_joined (sim_fed_t *self, size_t i, size_t before, double until, double wait_s)
 {
     char text [200];
     s_joined_text (self, i, text, sizeof text);
@@ -312,7 +316,7 @@ s_wait_joined (sim_fed_t *self, size_t i, size_t before, double until)
             return -1;
         if (s_now () > until)
             return util_error (UTIL_EFAIL, "site %s did not join the coordinator within %.0f s "
-                               "(see %s/logs/)", self->names [i], S_JOIN_WAIT_S, self->dir);
+                               "(see %s/logs/)", self->names [i], wait_s, self->dir);
         s_sleep_ms (20);
     }
     return 0;
@@ -324,7 +328,7 @@ sim_fed_start_site (sim_fed_t *self, size_t i)
     size_t before;
     if (s_spawn_site (self, i, &before))
         return -1;
-    return s_wait_joined (self, i, before, s_now () + S_JOIN_WAIT_S);
+    return s_wait_joined (self, i, before, s_now () + S_JOIN_WAIT_S, S_JOIN_WAIT_S);
 }
 
 //  Sends `sig` to one process and waits up to `wait_s` for it; true if it
@@ -431,9 +435,10 @@ sim_fed_start (const char *dir, int port, char *const *sites, size_t n_sites)
             free (before);
             goto fail;
         }
-    double until = s_now () + S_JOIN_WAIT_S;
+    double wait_s = S_JOIN_WAIT_S + S_JOIN_WAIT_PER_SITE_S * (double) n_sites;
+    double until = s_now () + wait_s;
     for (size_t i = 0; i < n_sites; i++)
-        if (s_wait_joined (self, i, before [i], until)) {
+        if (s_wait_joined (self, i, before [i], until, wait_s)) {
             free (before);
             goto fail;
         }
@@ -536,6 +541,114 @@ sim_fed_coordinator_rss_mb (const sim_fed_t *self)
     }
     fclose (f);
     return mb;
+}
+
+double
+sim_fed_coordinator_cpu_s (const sim_fed_t *self)
+{
+    if (!self || self->coordinator <= 0)
+        return -1;
+    char path [64], text [1024];
+    snprintf (path, sizeof path, "/proc/%ld/stat", (long) self->coordinator);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return -1;
+    size_t len = fread (text, 1, sizeof text - 1, f);
+    fclose (f);
+    text [len] = 0;
+    //  proc(5): after "pid (comm) " come state and fields 4..; utime and
+    //  stime are fields 14 and 15, in clock ticks. comm may hold spaces:
+    //  the fields start after its last ')'.
+    const char *p = strrchr (text, ')');
+    unsigned long long utime, stime;
+    if (!p || sscanf (p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                      &utime, &stime) != 2)
+        return -1;
+    long hz = sysconf (_SC_CLK_TCK);
+    return hz > 0? (double) (utime + stime) / (double) hz: -1;
+}
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+int
+sim_fed_status_ms (sim_fed_t *self, const char *study_id, unsigned n, double *p50_ms,
+                   double *max_ms)
+{
+    if (n < 1 || n > SIM_STATUS_PROBES_MAX)
+        return util_error (UTIL_EINPUT, "status probes: %u, need 1..%d", n,
+                           SIM_STATUS_PROBES_MAX);
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/analyst.cfg", self->dir);
+    double *ms = util_calloc (n, sizeof *ms);
+    coord_client_t *client = ms? coord_client_new (path): NULL;
+    int rc = client? 0: util_error_context ("analyst");
+    for (unsigned i = 0; rc == 0 && i < n; i++) {
+        json_t *status = NULL;
+        double t0 = s_now ();
+        if (coord_client_status (client, study_id, &status))
+            rc = util_error_context ("status request %u", i + 1);
+        ms [i] = (s_now () - t0) * 1e3;
+        json_decref (status);
+    }
+    if (rc == 0) {
+        qsort (ms, n, sizeof *ms, s_cmp_double);
+        *p50_ms = n % 2? ms [n / 2]: (ms [n / 2 - 1] + ms [n / 2]) / 2;
+        *max_ms = ms [n - 1];
+    }
+    coord_client_destroy (&client);
+    free (ms);
+    return rc;
+}
+
+int
+sim_fed_metric (int port, const char *name, double *value)
+{
+    enum { ANSWER_MAX = 1 << 20 };
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = port > 0 && port < 65536? socket (AF_INET, SOCK_STREAM, 0): -1;
+    char *text = util_malloc (ANSWER_MAX + 1);
+    int rc = fd >= 0 && text? 0: util_error (UTIL_EIO, "metrics: no socket or memory");
+    if (!rc && connect (fd, (struct sockaddr *) &a, sizeof a))
+        rc = util_error (UTIL_EIO, "metrics: cannot connect to 127.0.0.1:%d: %s", port,
+                         strerror (errno));
+    const char request [] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (!rc && write (fd, request, sizeof request - 1) != (ssize_t) (sizeof request - 1))
+        rc = util_error (UTIL_EIO, "metrics: cannot send the request");
+    size_t len = 0;
+    ssize_t got;
+    //  HTTP/1.0: the server closes the connection after its answer.
+    while (!rc && len < ANSWER_MAX && (got = read (fd, text + len, ANSWER_MAX - len)) > 0)
+        len += (size_t) got;
+    if (!rc && len == ANSWER_MAX)
+        rc = util_error (UTIL_ELIMIT, "metrics: an answer over %d bytes", ANSWER_MAX);
+    const char *line = NULL;
+    if (!rc) {
+        text [len] = 0;
+        size_t n = strlen (name);
+        for (const char *p = text; p && *p; p = strchr (p, '\n'), p = p? p + 1: NULL)
+            if (!strncmp (p, name, n) && p [n] == ' ') {
+                line = p + n + 1;
+                break;
+            }
+        if (!line)
+            rc = util_error (UTIL_EINPUT, "metrics: no line '%s' on 127.0.0.1:%d", name, port);
+    }
+    if (!rc) {
+        char *end;
+        *value = strtod (line, &end);
+        if (end == line)
+            rc = util_error (UTIL_EINPUT, "metrics: '%s' has no number", name);
+    }
+    if (fd >= 0)
+        close (fd);
+    free (text);
+    return rc;
 }
 
 int

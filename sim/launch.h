@@ -18,6 +18,9 @@
         sim_fed_logged              waits for a line in a process's log
         sim_fed_run                 launches a study, follows it, fetches its report
         sim_fed_coordinator_rss_mb  the coordinator's peak memory
+        sim_fed_coordinator_cpu_s   the coordinator's CPU time
+        sim_fed_status_ms           the latency of status requests
+        sim_fed_metric              one value from a metrics endpoint
         sim_fed_stop                stops everything and frees
 
     The processes run this program (/proc/self/exe) unless the environment
@@ -88,8 +91,10 @@ int sim_fed_kill (sim_fed_t *self, size_t which, bool hard);
     to wait_s seconds. */
 bool sim_fed_logged (const sim_fed_t *self, const char *log, const char *text, double wait_s);
 
-/*  sim_fed_new, then the coordinator on `port`, then every site. NULL
-    (after stopping whatever it started) on failure. */
+/*  sim_fed_new, then the coordinator on `port`, then every site, started
+    together and waited for (30 s, and 3 s more per site: they share the
+    host's cores while they load their keys). NULL (after stopping
+    whatever it started) on failure. */
 sim_fed_t *sim_fed_start (const char *dir, int port, char *const *sites, size_t n_sites);
 
 /*  Launches the study (study.cfg text) with DIR/analyst.cfg, follows it
@@ -103,6 +108,28 @@ int sim_fed_run (sim_fed_t *self, const char *study_text, double timeout_s, FILE
 /*  Peak resident memory of the coordinator so far (VmHWM), in MiB; -1 if
     it cannot be read. */
 double sim_fed_coordinator_rss_mb (const sim_fed_t *self);
+
+/*  CPU time (user + system) the coordinator has used so far, in seconds;
+    -1 if it cannot be read (/proc/<pid>/stat). */
+double sim_fed_coordinator_cpu_s (const sim_fed_t *self);
+
+#define SIM_STATUS_PROBES_MAX 10000
+
+/*  Sends `n` (1..SIM_STATUS_PROBES_MAX) status requests for study
+    `study_id` ("" for the latest) with DIR/analyst.cfg, one after another
+    on one connection (the real client: CURVE, the analyst's role
+    certificate), and times each from send to answer: *p50_ms gets the
+    median and *max_ms the largest. 0, or -1 with the reason (a request
+    refused or unanswered). */
+int sim_fed_status_ms (sim_fed_t *self, const char *study_id, unsigned n, double *p50_ms,
+                       double *max_ms);
+
+/*  Reads the metrics a process serves on 127.0.0.1:`port` (GET /metrics,
+    util/metrics_server.h) and puts into *value the value of the first line
+    that begins with `name` (the metric's name with its labels, as
+    exposed). 0, or -1 with the reason (nothing listening, no such line,
+    an answer over 1 MiB). */
+int sim_fed_metric (int port, const char *name, double *value);
 
 /*  Stops every process (SIGTERM, then SIGKILL after 5 s) and frees. Safe
     with NULL; sets *self_p to NULL. Returns 0, or -1 (with the reason) if a

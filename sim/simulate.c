@@ -87,6 +87,10 @@ sim_check (sim_options_t *o)
     &&  !(o->eval_share >= PROTO_EVAL_SHARE_MIN && o->eval_share <= PROTO_EVAL_SHARE_MAX))
         return util_error (UTIL_EINPUT, "simulate: eval share %g is outside [%g, %g]",
                            o->eval_share, PROTO_EVAL_SHARE_MIN, PROTO_EVAL_SHARE_MAX);
+    if (o->verify_threads > 64 || o->status_probes > SIM_STATUS_PROBES_MAX)
+        return util_error (UTIL_EINPUT, "simulate: verify threads %u (0..64) or status probes "
+                           "%u (0..%d) out of range", o->verify_threads, o->status_probes,
+                           SIM_STATUS_PROBES_MAX);
     if (o->sites > SIM_SPLIT_SITES_MAX)
         return util_error (UTIL_ELIMIT, "simulate: %zu sites, at most %d", o->sites,
                            SIM_SPLIT_SITES_MAX);
@@ -323,8 +327,17 @@ s_split (const sim_options_t *o, char *const *sites, const char *from, const cha
     return rc;
 }
 
+//  sim_prepare with the coordinator's metrics on `metrics` (NULL: none).
+static int s_prepare (const sim_options_t *o, int port, const char *metrics, char ***sites_out);
+
 int
 sim_prepare (const sim_options_t *o, int port, char ***sites_out)
+{
+    return s_prepare (o, port, NULL, sites_out);
+}
+
+static int
+s_prepare (const sim_options_t *o, int port, const char *metrics, char ***sites_out)
 {
     *sites_out = NULL;
     char *columns = NULL;
@@ -379,6 +392,8 @@ sim_prepare (const sim_options_t *o, int port, char ***sites_out)
                      : o->privacy_off? 1: (site? 4: 2) * o->epsilon;
     c.budget_delta = o->privacy_off? 1e-5: 2 * o->delta;
     c.round_timeout_ms = o->round_timeout_ms;
+    c.verify_threads = o->verify_threads;
+    c.metrics = metrics;
     if (o->log)
         fprintf (o->log, "simulate: dealing a %u-of-%zu threshold key (%u bits) and "
                  "certificates...\n", o->threshold, o->sites, o->bits);
@@ -511,12 +526,40 @@ sim_summary (const json_t *report, FILE *out)
 
 //  DIR/run.json: what the report does not hold about the run itself.
 static int
-s_write_run (const sim_options_t *o, int port, double seconds, double rss_mb)
+s_write_run (const sim_options_t *o, int port, int metrics_port, double seconds, sim_fed_t *fed)
 {
     char path [S_PATH_MAX];
     snprintf (path, sizeof path, "%s/run.json", o->out);
-    json_t *run = json_pack ("{s:i,s:i,s:f,s:f}", "sites", (int) o->sites, "port", port,
-                             "launch_to_report_s", seconds, "coordinator_rss_mb", rss_mb);
+    json_t *run = json_pack ("{s:i,s:i,s:f,s:f,s:f}", "sites", (int) o->sites, "port", port,
+                             "launch_to_report_s", seconds,
+                             "coordinator_rss_mb", sim_fed_coordinator_rss_mb (fed),
+                             "coordinator_cpu_s", sim_fed_coordinator_cpu_s (fed));
+    //  With the sites still connected: the analyst's status requests, one
+    //  after another through the real client.
+    double p50, max;
+    if (run && o->status_probes) {
+        if (sim_fed_status_ms (fed, "", o->status_probes, &p50, &max)
+        ||  json_object_set_new (run, "status_p50_ms", json_real (p50))
+        ||  json_object_set_new (run, "status_max_ms", json_real (max))) {
+            json_decref (run);
+            return util_error_context ("%s: status requests", path);
+        }
+    }
+    //  The training rounds' mean duration, as the coordinator timed them
+    //  (coordinator/metrics.c).
+    double sum, count;
+    if (run && metrics_port > 0) {
+        if (sim_fed_metric (metrics_port, "cohort_coordinator_round_duration_seconds_sum"
+                            "{kind=\"train\"}", &sum)
+        ||  sim_fed_metric (metrics_port, "cohort_coordinator_round_duration_seconds_count"
+                            "{kind=\"train\"}", &count)
+        ||  !(count > 0)
+        ||  json_object_set_new (run, "train_round_ms", json_real (sum / count * 1e3))
+        ||  json_object_set_new (run, "train_rounds", json_integer ((json_int_t) count))) {
+            json_decref (run);
+            return util_error_context ("%s: the coordinator's round durations", path);
+        }
+    }
     int rc = run && json_dump_file (run, path, JSON_INDENT (2) | JSON_PRESERVE_ORDER) == 0
            ? 0: util_error (UTIL_EIO, "cannot write %s", path);
     json_decref (run);
@@ -543,8 +586,11 @@ sim_run (const sim_options_t *o, json_t **report)
     if (mkdir (o->out, 0700) && errno != EEXIST)
         return util_error (UTIL_EIO, "cannot create %s: %s", o->out, strerror (errno));
     int port = sim_free_port ();
-    char **sites = NULL;
-    if (port < 0 || sim_prepare (o, port, &sites))
+    int metrics_port = o->round_metrics? sim_free_port (): 0;
+    char **sites = NULL, metrics [64];
+    snprintf (metrics, sizeof metrics, "127.0.0.1:%d", metrics_port);
+    if (port < 0 || metrics_port < 0
+    ||  s_prepare (o, port, o->round_metrics? metrics: NULL, &sites))
         return -1;
     char *study = s_read_study (o->out, o->query != NULL);
     sim_fed_t *fed = NULL;
@@ -558,7 +604,7 @@ sim_run (const sim_options_t *o, json_t **report)
     double t0 = (double) zclock_mono () / 1e3;
     if (!fed || sim_fed_run (fed, study, o->timeout_s, o->progress, report))
         goto done;
-    if (s_write_run (o, port, (double) zclock_mono () / 1e3 - t0, sim_fed_coordinator_rss_mb (fed))
+    if (s_write_run (o, port, metrics_port, (double) zclock_mono () / 1e3 - t0, fed)
     ||  sim_write_outputs (*report, o->out))
         goto done;
     const char *status = json_string_value (json_object_get (

@@ -57,6 +57,15 @@ typedef struct {
     uint64_t seed;
     double timeout_s;
     unsigned round_timeout_ms;      //  the coordinator's deadline per round
+    unsigned verify_threads;        //  the coordinator's proof-verification threads
+                                    //  (0: its default, the online CPUs)
+    unsigned status_probes;         //  after the study, time this many status
+                                    //  requests (0: none; at most
+                                    //  SIM_STATUS_PROBES_MAX) for run.json
+    bool round_metrics;             //  the coordinator serves metrics on a free
+                                    //  loopback port, and run.json gets
+                                    //  train_round_ms: its training rounds' mean
+                                    //  duration by its own clock
     const char *out;
     double site_budget;             //  each site's epsilon budget per dataset (0: room
                                     //  for this one study or query)
@@ -98,7 +107,9 @@ int sim_prepare (const sim_options_t *o, int port, char ***sites);
 /*  Runs the whole simulation: prepares o->out, starts a coordinator and the
     sites on a free port, runs the study, writes o->out/report.json,
     report.html, model.json and run.json (sites, port, launch to report
-    time, the coordinator's peak memory), and stops the processes.
+    time, the coordinator's peak memory and CPU time, and with status_probes
+    the median and largest status latency; with round_metrics the training
+    rounds' mean duration), and stops the processes.
     *report gets the report (new reference) when one was fetched, whatever
     the study's status. Returns 0 when the study completed, else -1. */
 int sim_run (const sim_options_t *o, json_t **report);

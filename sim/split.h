@@ -41,7 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_SPLIT_SITES_MAX 64
+#define SIM_SPLIT_SITES_MAX 256     //  = HE_PARTIES_MAX: one site per share
 
 typedef enum {
     SIM_SPLIT_IID,

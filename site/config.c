@@ -7,6 +7,7 @@
 #include "site.h"
 #include "proto/curve.h"
 #include "proto/rolecert.h"
+#include "proto/plan.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -237,7 +238,7 @@ site_config_load (const char *path)
         util_error (UTIL_ELIMIT, "%s: site/name: longer than 128 characters", path);
         goto done;
     }
-    if (s_number (path, site, "index", 1, 64, NULL, &v))
+    if (s_number (path, site, "index", 1, PROTO_MAX_PARTIES, NULL, &v))
         goto done;
     self->index = (unsigned) v;
     if (v != floor (v)) {

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench/bench.h"
 #include "util/error.h"
@@ -24,12 +25,14 @@ test_quick (void **state)
     json_t *r = bench_federation (&o);
     if (!r)
         fail_msg ("bench_federation: %s", util_last_error ());
-    //  Durations and sizes are positive; per-round figures are differences
-    //  of two runs, which load on the machine can make of any sign.
+    //  Durations and sizes are positive; per-round figures that are
+    //  differences of two runs (lr_, mlp_round_ms) can be of any sign
+    //  under load; the wide runs' rounds are timed by the coordinator.
     const char *positive [] = {
         "local_gradient_ms", "study_wall_s",
         "coordinator_rss_mb_3_sites", "coordinator_rss_mb_4_sites",
-        "verify_aggregate_ms_3_sites", "verify_aggregate_ms_20_sites"
+        "verify_aggregate_ms_3_sites", "verify_aggregate_ms_20_sites", "status_p50_ms",
+        "round_ms_at_4_sites_threshold_2", "round_ms_at_4_sites_threshold_3"
     };
     for (size_t k = 0; k < sizeof positive / sizeof positive [0]; k++)
         assert_true (json_number_value (json_object_get (r, positive [k])) > 0);
@@ -38,6 +41,18 @@ test_quick (void **state)
         assert_true (json_is_number (json_object_get (r, numbers [k])));
     assert_string_equal (json_string_value (json_object_get (r, "paillier_bits")), "512");
     assert_int_equal (json_integer_value (json_object_get (r, "sites")), 3);
+    assert_int_equal (json_integer_value (json_object_get (r, "status_sites")), 4);
+    //  The pool's figure is named by its threads (one a CPU, at least 2).
+    assert_true (json_number_value (json_object_get (r, "verify_partials_ms_3_threads_1")) > 0);
+    const char *key;
+    json_t *value;
+    int pooled = 0;
+    json_object_foreach (r, key, value)
+        if (!strncmp (key, "verify_partials_ms_3_threads_", 29) && strcmp (key + 29, "1")) {
+            assert_true (json_number_value (value) > 0);
+            pooled++;
+        }
+    assert_int_equal (pooled, 1);
     json_decref (r);
 }
 

@@ -75,7 +75,7 @@ test_grant (void **state)
     snprintf (line, sizeof line, "admin grant analyst ana --index 2 --curve-key %s/ana "
               "--admin-key %s/admin.key --out %s/a.role", D, D, D);
     s_usage (line, "--index is for sites only");
-    snprintf (line, sizeof line, "admin grant site ana --index 65 --curve-key %s/ana "
+    snprintf (line, sizeof line, "admin grant site ana --index 257 --curve-key %s/ana "
               "--admin-key %s/admin.key --out %s/a.role", D, D, D);
     s_usage (line, "--index");
     snprintf (line, sizeof line, "admin grant analyst ana --days 0 --curve-key %s/ana "

@@ -57,7 +57,7 @@ test_bad_options (void **state)
     s_usage ("bench he --values 0", "--values");
     s_usage ("bench he --values 10000001", "--values");
     s_usage ("bench he --sites x", "--sites");
-    s_usage ("bench he --sites 65", "--sites");
+    s_usage ("bench he --sites 257", "--sites");
     s_usage ("bench he --value-bits 70", "--value-bits");
     s_usage ("bench he --frac-bits -1", "--frac-bits");
     s_usage ("bench ingest --entries 0", "--entries");

@@ -28,7 +28,7 @@ test_refusals (void **state)
         "--data d.csv --label y --out x",
         "--data d.csv --label y --sites 3",
         "--data d.csv --label y --sites 0 --out x",
-        "--data d.csv --label y --sites 65 --out x",
+        "--data d.csv --label y --sites 257 --out x",
         "--data d.csv --label y --sites 3 --out x --split random",
         "--data d.csv --label y --sites 3 --out x --model tree",
         "--data d.csv --label y --sites 3 --out x --optimizer lbfgs",

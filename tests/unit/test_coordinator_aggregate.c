@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,11 +236,219 @@ test_signed (void **state)
     coord_agg_destroy (&agg);
 }
 
+//  The verification pool: the same partials, queued and verified on four
+//  threads, give exactly what one check after another gives: the same
+//  partials kept in the same order, the same sum, and the bad ones (a
+//  corrupted partial, a proof for another round) excluded with the same
+//  reasons, handed back with their tags.
+typedef struct {
+    unsigned n;
+    int tag [8];
+    unsigned index [8];
+    int code [8];
+    char reason [8][UTIL_ERROR_MAX];
+} s_failures_t;
+
+static void
+s_on_failed (int tag, unsigned index, int code, const char *reason, void *arg)
+{
+    s_failures_t *f = arg;
+    assert_true (f->n < 8);
+    f->tag [f->n] = tag;
+    f->index [f->n] = index;
+    f->code [f->n] = code;
+    snprintf (f->reason [f->n], UTIL_ERROR_MAX, "%s", reason);
+    f->n++;
+}
+
+//  Share `share`'s partials of agg's aggregate and its batched proof, as
+//  bytes, for study "st" (round 3; 4 for OTHER_ROUND; CORRUPT flips the
+//  last partial after proving).
+static void
+s_partial_bytes (coord_agg_t *agg, const he_pubkey_t *pk, const he_share_t *share, int mode,
+                 uint8_t **pb, size_t *pl, uint8_t **fb, size_t *fl)
+{
+    uint8_t *abuf;
+    size_t alen, n;
+    assert_int_equal (coord_agg_serialize (agg, &abuf, &alen), 0);
+    mpz_t *cts;
+    assert_int_equal (he_vector_deserialize (&cts, &n, pk, abuf, alen, 100), 0);
+    mpz_t *parts = malloc (n * sizeof (mpz_t));
+    assert_non_null (parts);
+    he_proof_t proof;
+    he_proof_init (&proof);
+    for (size_t i = 0; i < n; i++) {
+        mpz_init (parts [i]);
+        assert_int_equal (he_partial_decrypt (parts [i], share, cts [i]), 0);
+    }
+    he_nonce_t *nonce = he_nonce_new (share);
+    assert_int_equal (he_batch_prove (&proof, share, &nonce, "st", mode == OTHER_ROUND? 4: 3,
+                                      (const mpz_t *) cts, (const mpz_t *) parts, n), 0);
+    if (mode == CORRUPT)
+        he_mul_scalar (parts [n - 1], pk, parts [n - 1], (mpz_srcptr) parts [n - 1]);
+    assert_int_equal (he_vector_serialize (pb, pl, pk, parts, n), 0);
+    assert_int_equal (he_proofs_serialize (fb, fl, pk, &proof, 1), 0);
+    for (size_t i = 0; i < n; i++)
+        mpz_clear (parts [i]);
+    free (parts);
+    he_proof_clear (&proof);
+    free (abuf);
+    he_vector_free (&cts, n);
+}
+
+static void
+test_pool_matches_serial (void **state)
+{
+    (void) state;
+    enum { L = 8, T = 5, N = 80 };
+    he_pubkey_t *pk = NULL;
+    he_verify_t *vk = NULL;
+    he_share_t **sh = NULL;
+    assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, L, T), 0);
+    int64_t v [N], serial_out [N], pool_out [N];
+    coord_agg_t *serial = coord_agg_new (pk, vk, &s_codec, N);
+    coord_agg_t *pool = coord_agg_new (pk, vk, &s_codec, N);
+    assert_non_null (serial);
+    assert_non_null (pool);
+    size_t ncts = he_codec_plaintexts (&s_codec, N);
+    assert_true (ncts >= 2);
+    mpz_t *cts = malloc (ncts * sizeof (mpz_t));
+    assert_non_null (cts);
+    for (size_t j = 0; j < ncts; j++)
+        mpz_init (cts [j]);
+    for (int k = 0; k < L; k++) {
+        for (int i = 0; i < N; i++)
+            v [i] = (int64_t) k * 1000 - i;
+        uint8_t *buf;
+        size_t len;
+        assert_int_equal (he_codec_encrypt (cts, pk, v, N, &s_codec), 0);
+        assert_int_equal (he_vector_serialize (&buf, &len, pk, cts, ncts), 0);
+        assert_int_equal (coord_agg_add (serial, buf, len), 0);
+        assert_int_equal (coord_agg_add (pool, buf, len), 0);
+        free (buf);
+    }
+    for (size_t j = 0; j < ncts; j++)
+        mpz_clear (cts [j]);
+    free (cts);
+    //  Every share answers; share 3's partial is corrupted and share 6
+    //  proved for another round.
+    s_failures_t serial_fail = { 0 }, pool_fail = { 0 };
+    unsigned serial_ok = 0;
+    assert_int_equal (coord_agg_verify_pending (pool, 4, s_on_failed, &pool_fail), 0);
+    for (int k = 0; k < L; k++) {
+        int mode = k == 2? CORRUPT: k == 5? OTHER_ROUND: GOOD;
+        uint8_t *pb, *fb;
+        size_t pl, fl;
+        s_partial_bytes (serial, pk, sh [k], mode, &pb, &pl, &fb, &fl);
+        unsigned index = he_share_index (sh [k]);
+        if (coord_agg_add_partial (serial, index, "st", 3, pb, pl, fb, fl) == 0)
+            serial_ok++;
+        else {
+            assert_int_equal (util_last_code (), UTIL_ECRYPTO);
+            s_on_failed (k, index, util_last_code (), util_last_error (), &serial_fail);
+        }
+        assert_int_equal (coord_agg_queue_partial (pool, index, 100 + k, "st", 3, pb, pl, fb,
+                                                   fl), 0);
+        //  A second answer, or a truncated one, is refused when queued.
+        assert_int_equal (coord_agg_queue_partial (pool, index, 0, "st", 3, pb, pl, fb, fl), -1);
+        assert_non_null (strstr (util_last_error (), "second answer"));
+        free (pb);
+        free (fb);
+    }
+    assert_int_equal (serial_ok, L - 2);
+    assert_int_equal (coord_agg_pending (pool), L);
+    assert_int_equal (coord_agg_valid_partials (pool), 0);
+    assert_int_equal (coord_agg_verify_pending (pool, 4, s_on_failed, &pool_fail), L - 2);
+    assert_int_equal (coord_agg_pending (pool), 0);
+    assert_int_equal (coord_agg_valid_partials (pool), L - 2);
+    assert_int_equal (pool_fail.n, 2);
+    assert_int_equal (serial_fail.n, 2);
+    for (unsigned f = 0; f < 2; f++) {
+        assert_int_equal (pool_fail.tag [f], 100 + serial_fail.tag [f]);
+        assert_int_equal (pool_fail.index [f], serial_fail.index [f]);
+        assert_int_equal (pool_fail.code [f], UTIL_ECRYPTO);
+        assert_string_equal (pool_fail.reason [f], serial_fail.reason [f]);
+        assert_non_null (strstr (pool_fail.reason [f], "proof does not verify"));
+    }
+    assert_int_equal (pool_fail.index [0], 3);
+    assert_int_equal (pool_fail.index [1], 6);
+    //  Nothing queued: nothing to do.
+    assert_int_equal (coord_agg_verify_pending (pool, 4, s_on_failed, &pool_fail), 0);
+    assert_int_equal (pool_fail.n, 2);
+    assert_int_equal (coord_agg_combine (serial, serial_out), 0);
+    assert_int_equal (coord_agg_combine (pool, pool_out), 0);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal (pool_out [i], serial_out [i]);
+        //  sum over k of (1000 k - i) = 1000 L (L - 1) / 2 - L i.
+        assert_int_equal (pool_out [i], (int64_t) 1000 * L * (L - 1) / 2 - (int64_t) L * i);
+    }
+    coord_agg_destroy (&serial);
+    coord_agg_destroy (&pool);
+    support_he_keys_destroy (&pk, &vk, &sh, L);
+}
+
+//  Partials left queued are freed with the aggregate; one partial on many
+//  threads is checked on the caller's own.
+static void
+test_pool_edges (void **state)
+{
+    (void) state;
+    enum { N = 20 };
+    int64_t a [N], out [N];
+    for (int i = 0; i < N; i++)
+        a [i] = i;
+    coord_agg_t *agg = coord_agg_new (s_pk, s_vk, &s_codec, N);
+    uint8_t *buf, *pb, *fb;
+    size_t len, pl, fl;
+    s_vector (a, N, &buf, &len);
+    assert_int_equal (coord_agg_add (agg, buf, len), 0);
+    free (buf);
+    for (int k = 0; k < 2; k++) {
+        s_partial_bytes (agg, s_pk, s_shares [k], GOOD, &pb, &pl, &fb, &fl);
+        assert_int_equal (coord_agg_queue_partial (agg, he_share_index (s_shares [k]), k, "st", 3,
+                                                   pb, pl, fb, fl), 0);
+        if (k == 0)
+            assert_int_equal (coord_agg_verify_pending (agg, 64, NULL, NULL), 1);
+        free (pb);
+        free (fb);
+    }
+    //  An index outside the key, and a malformed proof, are refused.
+    s_partial_bytes (agg, s_pk, s_shares [2], GOOD, &pb, &pl, &fb, &fl);
+    assert_int_equal (coord_agg_queue_partial (agg, 4, 0, "st", 3, pb, pl, fb, fl), -1);
+    assert_non_null (strstr (util_last_error (), "outside 1..3"));
+    assert_int_equal (coord_agg_queue_partial (agg, 3, 0, "st", 3, pb, pl, fb, fl - 1), -1);
+    assert_non_null (strstr (util_last_error (), "proof from share 3"));
+    free (pb);
+    free (fb);
+    assert_int_equal (coord_agg_pending (agg), 1);
+    assert_int_equal (coord_agg_valid_partials (agg), 1);
+    coord_agg_destroy (&agg);
+    //  Verified, then combined.
+    agg = coord_agg_new (s_pk, s_vk, &s_codec, N);
+    s_vector (a, N, &buf, &len);
+    assert_int_equal (coord_agg_add (agg, buf, len), 0);
+    free (buf);
+    for (int k = 0; k < 2; k++) {
+        s_partial_bytes (agg, s_pk, s_shares [k], GOOD, &pb, &pl, &fb, &fl);
+        assert_int_equal (coord_agg_queue_partial (agg, he_share_index (s_shares [k]), k, "st", 3,
+                                                   pb, pl, fb, fl), 0);
+        free (pb);
+        free (fb);
+    }
+    assert_int_equal (coord_agg_verify_pending (agg, 2, NULL, NULL), 2);
+    assert_int_equal (coord_agg_combine (agg, out), 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal (out [i], i);
+    coord_agg_destroy (&agg);
+}
+
 static void
 test_new_out_of_memory (void **state)
 {
     (void) state;
-    assert_int_equal (alloc_walk (s_new_walk, NULL), 2);
+    //  The aggregate, its ciphertexts and six arrays sized by the key's
+    //  parties.
+    assert_int_equal (alloc_walk (s_new_walk, NULL), 8);
 }
 
 int
@@ -248,6 +457,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_sum_and_exclusion),
         cmocka_unit_test (test_signed),
+        cmocka_unit_test (test_pool_matches_serial),
+        cmocka_unit_test (test_pool_edges),
         cmocka_unit_test (test_new_out_of_memory),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

@@ -63,6 +63,9 @@ test_good (void **state)
     assert_null (cfg->metrics);
     assert_false (cfg->metrics_allow_remote);
     assert_int_equal (cfg->log_format, UTIL_LOG_TEXT);
+    //  One proof-verifying thread per online CPU (at most 64).
+    long cpus = sysconf (_SC_NPROCESSORS_ONLN);
+    assert_int_equal (cfg->verify_threads, cpus < 1? 1: cpus > 64? 64: cpus);
     coord_config_destroy (&cfg);
     assert_null (cfg);
     char text [2048];
@@ -70,8 +73,10 @@ test_good (void **state)
                           "    round_timeout_ms = 5000\n    dictionary = dict.csv\n"
                           "    allow_privacy_off = true\n    min_cell = 0\n    max_levels = 256\n"
                           "    revocations = revocations.note\n"
-                          "    metrics = [::1]:9464\n    log_format = json\n");
+                          "    metrics = [::1]:9464\n    log_format = json\n"
+                          "    verify_threads = 64\n");
     assert_non_null (cfg = s_load (text));
+    assert_int_equal (cfg->verify_threads, 64);
     assert_string_equal (cfg->metrics, "[::1]:9464");
     assert_int_equal (cfg->log_format, UTIL_LOG_JSON);
     assert_string_equal (cfg->revocations, "/tmp/revocations.note");
@@ -105,6 +110,10 @@ test_bad (void **state)
     s_bad ("    admin_key = keys/admin.pub\n", "    admin_key = keys/admin.pub\n    revocations = \"\"\n",
            "coordinator/revocations: is empty");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 99", "round_timeout_ms");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    verify_threads = 0",
+           "verify_threads");
+    s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5000\n    verify_threads = 65",
+           "verify_threads");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 86400001", "round_timeout_ms");
     s_bad ("round_timeout_ms = 5000", "round_timeout_ms = 5s", "round_timeout_ms");
     s_bad ("coordinator\n", "site\n", "no 'coordinator' section");

@@ -1209,7 +1209,7 @@ test_bad_input (void **state)
     assert_int_equal (util_last_code (), UTIL_EINPUT);
     assert_null (coord_query_results (&p.rel, sum, 0, NULL));
     assert_non_null (strstr (util_last_error (), "0 contributing sites"));
-    assert_null (coord_query_results (&p.rel, sum, 65, NULL));
+    assert_null (coord_query_results (&p.rel, sum, 257, NULL));
     assert_int_equal (util_last_code (), UTIL_EINPUT);
     s_unplan (&p);
 

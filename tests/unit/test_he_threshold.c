@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "he/he_internal.h"
+#include "he/serial.h"
 #include "he/threshold.h"
 #include "util/error.h"
 #include "alloc_walk.h"
@@ -1217,6 +1218,114 @@ test_homomorphic_sum_then_threshold (void **state)
     mpz_clears (agg, m, NULL);
 }
 
+//  A consortium of `parties` (up to HE_PARTIES_MAX): Delta = l! is then
+//  hundreds of bits (525 at 100, 1684 at 256). The last t parties decrypt
+//  a sum (the largest Lagrange coefficients), each proves its partials
+//  with one batched proof that survives serialisation (the response grows
+//  with |Delta|), and a wrong partial is still caught.
+static void
+s_many_parties (unsigned parties, unsigned threshold)
+{
+    he_pubkey_t *pk = NULL;
+    he_verify_t *vk = NULL;
+    he_share_t **sh = NULL;
+    assert_int_equal (he_threshold_keygen (&pk, &vk, &sh, 512, parties, threshold), 0);
+    assert_int_equal (he_verify_parties (vk), parties);
+    mpz_t agg, m, x, cts [2];
+    mpz_inits (agg, m, x, cts [0], cts [1], NULL);
+    //  Every party adds 7: the aggregate holds 7 l.
+    mpz_t *each = calloc (parties, sizeof (mpz_t));
+    assert_non_null (each);
+    mpz_set_ui (m, 7);
+    for (unsigned i = 0; i < parties; i++) {
+        mpz_init (each [i]);
+        assert_int_equal (he_encrypt (each [i], pk, m), 0);
+    }
+    assert_int_equal (he_sum (agg, pk, (const mpz_t *) each, parties), 0);
+    for (unsigned i = 0; i < parties; i++)
+        mpz_clear (each [i]);
+    free (each);
+    mpz_set (cts [0], agg);
+    mpz_set_ui (m, 12345);
+    assert_int_equal (he_encrypt (cts [1], pk, m), 0);
+    mpz_t *col0 = calloc (threshold, sizeof (mpz_t)), *col1 = calloc (threshold, sizeof (mpz_t));
+    unsigned *idx = calloc (threshold, sizeof *idx);
+    assert_non_null (col0);
+    assert_non_null (col1);
+    assert_non_null (idx);
+    for (unsigned k = 0; k < threshold; k++) {
+        unsigned index = parties - threshold + 1 + k;
+        const he_share_t *share = sh [index - 1];
+        idx [k] = index;
+        mpz_init (col0 [k]);
+        mpz_init (col1 [k]);
+        assert_int_equal (he_partial_decrypt (col0 [k], share, cts [0]), 0);
+        assert_int_equal (he_partial_decrypt (col1 [k], share, cts [1]), 0);
+        //  The first and the last of them prove, through the wire format.
+        if (k && k + 1 < threshold)
+            continue;
+        mpz_t parts [2];
+        mpz_init_set (parts [0], col0 [k]);
+        mpz_init_set (parts [1], col1 [k]);
+        he_proof_t proof, *back = NULL;
+        he_proof_init (&proof);
+        he_nonce_t *nonce = he_nonce_new (share);
+        assert_int_equal (he_batch_prove (&proof, share, &nonce, "many", 1,
+                                          (const mpz_t *) cts, (const mpz_t *) parts, 2), 0);
+        uint8_t *buf = NULL;
+        size_t len = 0, n = 0;
+        assert_int_equal (he_proofs_serialize (&buf, &len, pk, &proof, 1), 0);
+        assert_int_equal (he_proofs_deserialize (&back, &n, pk, buf, len, 1), 0);
+        assert_int_equal (n, 1);
+        assert_int_equal (he_batch_verify (vk, index, "many", 1, (const mpz_t *) cts,
+                                           (const mpz_t *) parts, 2, &back [0]), 0);
+        //  Another party's index, or a wrong partial, does not verify.
+        assert_int_equal (he_batch_verify (vk, index == 1? 2: index - 1, "many", 1,
+                                           (const mpz_t *) cts, (const mpz_t *) parts, 2,
+                                           &back [0]), -1);
+        mpz_mul (parts [1], parts [1], parts [1]);
+        mpz_mod (parts [1], parts [1], he_pubkey_n2 (pk));
+        assert_int_equal (he_batch_verify (vk, index, "many", 1, (const mpz_t *) cts,
+                                           (const mpz_t *) parts, 2, &back [0]), -1);
+        assert_int_equal (util_last_code (), UTIL_ECRYPTO);
+        he_proofs_free (&back, n);
+        free (buf);
+        he_proof_clear (&proof);
+        mpz_clears (parts [0], parts [1], NULL);
+    }
+    assert_int_equal (he_combine (x, vk, idx, (const mpz_t *) col0, threshold), 0);
+    assert_int_equal (mpz_get_ui (x), 7ul * parties);
+    assert_int_equal (he_combine (x, vk, idx, (const mpz_t *) col1, threshold), 0);
+    assert_int_equal (mpz_get_ui (x), 12345);
+    for (unsigned k = 0; k < threshold; k++)
+        mpz_clears (col0 [k], col1 [k], NULL);
+    free (col0);
+    free (col1);
+    free (idx);
+    mpz_clears (agg, m, x, cts [0], cts [1], NULL);
+    support_he_keys_destroy (&pk, &vk, &sh, parties);
+}
+
+static void
+test_hundred_parties (void **state)
+{
+    (void) state;
+    s_many_parties (100, 51);
+}
+
+static void
+test_most_parties (void **state)
+{
+    (void) state;
+    s_many_parties (HE_PARTIES_MAX, 2);
+    //  Delta = HE_PARTIES_MAX! fits the serialised response's bound.
+    mpz_t d;
+    mpz_init (d);
+    mpz_fac_ui (d, HE_PARTIES_MAX);
+    assert_int_equal (mpz_sizeinbase (d, 2), HE_DELTA_BITS_MAX);
+    mpz_clear (d);
+}
+
 static void
 test_bad_parameters (void **state)
 {
@@ -1346,6 +1455,8 @@ main (void)
         cmocka_unit_test (test_combine_bad_indices),
         cmocka_unit_test (test_combine_inconsistent_partials),
         cmocka_unit_test (test_homomorphic_sum_then_threshold),
+        cmocka_unit_test (test_hundred_parties),
+        cmocka_unit_test (test_most_parties),
         cmocka_unit_test (test_bad_parameters),
         cmocka_unit_test (test_out_of_memory),
     };

@@ -467,7 +467,7 @@ test_refusals (void **state)
     support_expect_refused (proto_release_make (&r, q, false, 1, 0.5, 2) == -1, "delta",
                             "delta 0.5 is not in (0, 0.1)");
     support_expect_refused (proto_release_make (&r, q, false, 1, 1e-5, 0) == -1, "t 0",
-                            "quorum 0 is not in 1..64");
+                            "quorum 0 is not in 1..256");
     proto_query_destroy (&q);
     //  Fifty-five moments at 8 bits: even the sampler's largest variance
     //  cannot reach epsilon 1e-4.

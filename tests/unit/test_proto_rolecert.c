@@ -239,7 +239,7 @@ test_site_without_index (void **state)
 {
     fixture_t *f = *state;
     s_expect_text_refused (f, s_text (f, "site", NULL, 0, NULL, 0),
-                           "role certificate: line 5: a site needs 'index <1..64>'");
+                           "role certificate: line 5: a site needs 'index <1..256>'");
 }
 
 static void
@@ -254,12 +254,12 @@ static void
 test_index_out_of_range (void **state)
 {
     fixture_t *f = *state;
-    const char *bad [] = { "0", "65", "-1", "03", "1x", "18446744073709551616" };
+    const char *bad [] = { "0", "257", "-1", "03", "1x", "18446744073709551616" };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++)
         s_expect_text_refused (f, s_text (f, "site", bad [i], 0, NULL, 0),
-                               "line 5: index must be 1..64");
+                               "line 5: index must be 1..256");
     //  Both ends of the range.
-    const char *good [] = { "1", "64" };
+    const char *good [] = { "1", "256" };
     for (size_t i = 0; i < 2; i++) {
         char *text = s_text (f, "site", good [i], 0, NULL, 0);
         char *note = audit_note_sign (text, strlen (text), f->admin);

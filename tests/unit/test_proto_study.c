@@ -88,7 +88,7 @@ test_bad (void **state)
     s_bad ("steps = 200", "steps = 2.5", "not a whole number");
     s_bad ("steps = 200", "steps = many", "study/steps");
     s_bad ("sampling_rate = 0.05", "sampling_rate = 1.5", "study/sampling_rate");
-    s_bad ("min_sites = 2", "min_sites = 65", "study/min_sites");
+    s_bad ("min_sites = 2", "min_sites = 257", "study/min_sites");
     s_bad ("missing = impute", "missing = guess", "study/missing");
     s_bad ("model = logistic", "model = forest", "study/model");
     s_bad ("categorical =", "categorical = a", "study/categorical");

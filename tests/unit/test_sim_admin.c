@@ -83,7 +83,7 @@ test_grant_revoke_list (void **state)
     bad.role = PROTO_ROLE_SITE;
     bad.out = s_path ("certs/bad.role");
     support_expect_refused (sim_admin_grant (admin, &bad, NULL) == -1, "site without index",
-                            "grant 'ana': role certificate: line 5: index must be 1..64");
+                            "grant 'ana': role certificate: line 5: index must be 1..256");
     assert_int_equal (access (s_path ("certs/bad.role"), F_OK), -1);
     bad = g;
     bad.curve = "short";

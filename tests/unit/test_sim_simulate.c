@@ -87,7 +87,7 @@ test_defaults_and_checks (void **state)
     assert_non_null (strstr (util_last_error (), "simulate: threshold must be at least 2"));
     //  Each refusal names what is wrong.
     struct { const char *why; } want [] = {
-        { "required" }, { "at most 64" }, { "unit 'group'" }, { "must be 1 with unit site" },
+        { "required" }, { "at most 256" }, { "unit 'group'" }, { "must be 1 with unit site" },
         { "threshold 4 is more than the 3 sites" }, { "1024 bits" }, { "2050 bits" },
         { "hidden layers need the mlp model" }, { "512 bits" },
     };
@@ -95,7 +95,7 @@ test_defaults_and_checks (void **state)
         s_options (&o, "d.csv", 3, "x");
         switch (i) {
             case 0: o.label = NULL; break;
-            case 1: o.sites = 65; break;
+            case 1: o.sites = 257; break;
             case 2: o.unit = "group"; break;
             case 3: o.unit = "site"; break;
             case 4: o.threshold = 4; break;

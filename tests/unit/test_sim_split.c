@@ -84,10 +84,10 @@ test_iid_and_size_skew (void **state)
     s_sizes (a, 3, sizes, 3);
     assert_int_equal (sizes [0] + sizes [1] + sizes [2], 3);
     assert_true (sizes [0] && sizes [1] && sizes [2]);
-    //  64 sites allowed, 65 and 0 not; fewer rows than sites refused.
-    assert_int_equal (sim_split_assign (a, ROWS, NULL, 0, 64, SIM_SPLIT_IID, 9), 0);
-    assert_int_equal (sim_split_assign (a, ROWS, NULL, 0, 65, SIM_SPLIT_IID, 9), -1);
-    assert_non_null (strstr (util_last_error (), "65 sites"));
+    //  256 sites allowed, 257 and 0 not; fewer rows than sites refused.
+    assert_int_equal (sim_split_assign (a, ROWS, NULL, 0, 256, SIM_SPLIT_IID, 9), 0);
+    assert_int_equal (sim_split_assign (a, ROWS, NULL, 0, 257, SIM_SPLIT_IID, 9), -1);
+    assert_non_null (strstr (util_last_error (), "257 sites"));
     assert_int_equal (sim_split_assign (a, ROWS, NULL, 0, 0, SIM_SPLIT_IID, 9), -1);
     assert_int_equal (sim_split_assign (a, 2, NULL, 0, 3, SIM_SPLIT_IID, 9), -1);
     assert_non_null (strstr (util_last_error (), "2 rows cannot give each of 3 sites"));

@@ -148,7 +148,7 @@ test_bad (void **state)
     s_bad ("    ledger = a.ledger.db\n", "    ledger = a.ledger.db\n    log_format = JSON\n",
            "site/log_format: 'JSON' is neither 'text' nor 'json'");
     s_bad ("index = 2", "index = 0", "index");
-    s_bad ("index = 2", "index = 65", "index");
+    s_bad ("index = 2", "index = 257", "index");
     s_bad ("index = 2", "index = 1.5", "whole number");
     s_bad ("    ledger = a.ledger.db\n", "", "site/ledger: missing");
     s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    colour = red\n", "unknown key");
