@@ -647,6 +647,56 @@ test_out_of_memory (void **state)
     dp_curve_destroy (&a.curve);
 }
 
+//  The per-step cache of the distributed discrete Gaussian: the same
+//  mechanism added again gives exactly the values a first computation
+//  gave, and a mechanism that differs in any one input is not confused
+//  with it.
+static void
+test_ddg_cache (void **state)
+{
+    (void) state;
+    dp_ddg_t base = { .l2 = 2, .l1 = 0, .local_sigma2 = 0.5, .sites = 3, .dim = 31 };
+    dp_ddg_t other [5] = { base, base, base, base, base };
+    other [0].l2 = 2.5;
+    other [1].l1 = 8;
+    other [2].local_sigma2 = 1;
+    other [3].sites = 4;
+    other [4].dim = 2;
+    dp_curve_t *first = dp_curve_new_default (), *again = dp_curve_new_default ();
+    assert_non_null (first);
+    assert_non_null (again);
+    assert_int_equal (dp_curve_add_ddg_with (first, DP_ACCOUNTANT_RDP, 0.05, &base, 7), 0);
+    assert_int_equal (dp_curve_add_ddg_with (again, DP_ACCOUNTANT_RDP, 0.05, &base, 7), 0);
+    size_t n = dp_curve_size (first);
+    assert_memory_equal (dp_curve_rdp (first), dp_curve_rdp (again), n * sizeof (double));
+    //  Seven steps are seven times one.
+    dp_curve_t *one = dp_curve_new_default ();
+    assert_non_null (one);
+    assert_int_equal (dp_curve_add_ddg_with (one, DP_ACCOUNTANT_RDP, 0.05, &base, 1), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_true (dp_curve_rdp (first) [i] == 7 * dp_curve_rdp (one) [i]);
+    for (int k = 0; k < 6; k++) {
+        dp_curve_t *c = dp_curve_new_default ();
+        assert_non_null (c);
+        const dp_ddg_t *m = k < 5? &other [k]: &base;
+        double q = k < 5? 0.05: 0.06;
+        dp_accountant_t acc = DP_ACCOUNTANT_RDP;
+        assert_int_equal (dp_curve_add_ddg_with (c, acc, q, m, 1), 0);
+        assert_memory_not_equal (dp_curve_rdp (c), dp_curve_rdp (one), n * sizeof (double));
+        dp_curve_destroy (&c);
+    }
+    //  Another accountant for the same mechanism is not the cached one.
+    dp_curve_t *loose = dp_curve_new_default ();
+    assert_non_null (loose);
+    assert_int_equal (dp_curve_add_ddg_with (loose, DP_ACCOUNTANT_CONSERVATIVE, 0.05, &base, 1),
+                      0);
+    assert_memory_not_equal (dp_curve_rdp (loose), dp_curve_rdp (one), n * sizeof (double));
+    dp_curve_destroy (&loose);
+    dp_curve_destroy (&one);
+    dp_curve_destroy (&first);
+    dp_curve_destroy (&again);
+}
+
 int
 main (void)
 {
@@ -666,6 +716,7 @@ main (void)
         cmocka_unit_test (test_accountant_names_and_grids),
         cmocka_unit_test (test_curve_lifecycle_and_errors),
         cmocka_unit_test (test_out_of_memory),
+        cmocka_unit_test (test_ddg_cache),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
