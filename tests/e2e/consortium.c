@@ -489,10 +489,9 @@ e2e_teardown (e2e_t *c, bool keep)
 }
 
 int
-e2e_spawn (e2e_t *c, const char *role, const char *cfg, const char *log)
+e2e_spawn_argv (e2e_t *c, char *const *argv, const char *log)
 {
-    char path [512], logpath [512];
-    snprintf (path, sizeof path, "%s/%s", c->dir, cfg);
+    char logpath [512];
     snprintf (logpath, sizeof logpath, "%s/logs/%s.log", c->dir, log);
     pid_t parent = getpid ();
     fflush (NULL);
@@ -504,11 +503,19 @@ e2e_spawn (e2e_t *c, const char *role, const char *cfg, const char *log)
         int out = open (logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (out < 0 || dup2 (out, 1) < 0 || dup2 (out, 2) < 0)
             _exit (127);
-        char *argv [] = { "cohort", (char *) role, "--config", path, NULL };
         execv (c->cohort, argv);
         _exit (127);
     }
     return pid < 0? -1: (int) pid;
+}
+
+int
+e2e_spawn (e2e_t *c, const char *role, const char *cfg, const char *log)
+{
+    char path [512];
+    snprintf (path, sizeof path, "%s/%s", c->dir, cfg);
+    char *argv [] = { "cohort", (char *) role, "--config", path, NULL };
+    return e2e_spawn_argv (c, argv, log);
 }
 
 char *

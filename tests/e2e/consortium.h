@@ -78,6 +78,10 @@ char *e2e_read (const char *path);
     process. Returns its pid, or -1. */
 int e2e_spawn (e2e_t *c, const char *role, const char *cfg, const char *log);
 
+/*  The same for any `cohort` command line (argv[0] "cohort"), its output
+    appended to DIR/logs/<log>.log. Returns its pid, or -1. */
+int e2e_spawn_argv (e2e_t *c, char *const *argv, const char *log);
+
 /*  Waits (up to timeout_ms) until `text` appears in DIR/logs/<log>.log. */
 bool e2e_wait_log (e2e_t *c, const char *log, const char *text, int timeout_ms);
 

@@ -678,6 +678,29 @@ s_pin_port (e2e_t *c)
     return fclose (f);
 }
 
+//  Each site's ledger spent on breast_cancer as its hellos report it (after
+//  2.5 s, so that every site has said hello since the last charge): up to
+//  E2E_SITES_MAX names (borrowed from *budget, which the caller frees) and
+//  figures; *n of them.
+static int
+s_ledgers (coord_client_t *client, json_t **budget, const char **names, double *spent,
+           size_t *n)
+{
+    zclock_sleep (2500);
+    CHECK (coord_client_budget (client, budget) == 0, "budget: %s", util_last_error ());
+    size_t i;
+    json_t *row;
+    *n = 0;
+    json_array_foreach (json_object_get (*budget, "budget"), i, row) {
+        if (strcmp (json_string_value (json_object_get (row, "dataset")), "breast_cancer")
+        ||  *n == E2E_SITES_MAX)
+            continue;
+        names [*n] = json_string_value (json_object_get (row, "site"));
+        spent [(*n)++] = json_number_value (json_object_get (row, "epsilon_spent"));
+    }
+    return 0;
+}
+
 //  Issue 15's acceptance: the coordinator is killed (SIGKILL) at a random
 //  step of a 100-step study and started again: it resumes the study from
 //  its journal, runs the round in flight again under the same id (the
@@ -716,33 +739,28 @@ s_resume (e2e_t *c)
     double eps = json_number_value (json_object_get (json_object_get (report, "privacy"),
                                                      "epsilon"));
     CHECK (eps > 0, "the report has no privacy.epsilon");
-    //  The sites report their ledgers in their hellos (every 2 s).
-    zclock_sleep (2500);
-    CHECK (coord_client_budget (client, &budget) == 0, "budget: %s", util_last_error ());
-    size_t i, checked = 0;
-    json_t *row;
-    json_array_foreach (json_object_get (budget, "budget"), i, row) {
-        if (strcmp (json_string_value (json_object_get (row, "dataset")), "breast_cancer"))
-            continue;
-        double spent = json_number_value (json_object_get (row, "epsilon_spent"));
-        fprintf (stderr, "e2e resume: %s's ledger %.6f, the report %.6f\n",
-                 json_string_value (json_object_get (row, "site")), spent, eps);
+    const char *names [E2E_SITES_MAX];
+    double ledger [E2E_SITES_MAX];
+    size_t checked = 0;
+    if (s_ledgers (client, &budget, names, ledger, &checked))
+        return -1;
+    for (size_t i = 0; i < checked; i++) {
+        double spent = ledger [i];
+        fprintf (stderr, "e2e resume: %s's ledger %.6f, the report %.6f\n", names [i], spent,
+                 eps);
         CHECK (fabs (spent - eps) <= 1e-6 * eps, "%s's ledger holds %.9f, the report says %.9f",
-               json_string_value (json_object_get (row, "site")), spent, eps);
+               names [i], spent, eps);
         //  The contribution table's row of the site says the same.
         size_t k;
         json_t *line, *mine = NULL;
         json_array_foreach (json_object_get (report, "contributions"), k, line)
-            if (!strcmp (json_string_value (json_object_get (line, "site")),
-                         json_string_value (json_object_get (row, "site"))))
+            if (!strcmp (json_string_value (json_object_get (line, "site")), names [i]))
                 mine = line;
         CHECK (mine && json_integer_value (json_object_get (mine, "rounds_contributed")) > 0,
-               "no contribution row for %s", json_string_value (json_object_get (row, "site")));
+               "no contribution row for %s", names [i]);
         double charged = json_number_value (json_object_get (mine, "epsilon"));
         CHECK (fabs (charged - spent) <= 1e-6 * spent, "%s's contribution row says epsilon %.9f, "
-               "its ledger %.9f", json_string_value (json_object_get (row, "site")), charged,
-               spent);
-        checked++;
+               "its ledger %.9f", names [i], charged, spent);
     }
     CHECK (checked == 3, "%zu sites' ledgers", checked);
     json_decref (budget);
@@ -868,22 +886,18 @@ s_concurrent (e2e_t *c)
         json_decref (report);
         free (ids [k]);
     }
-    //  The sites report their ledgers in their hellos (every 2 s).
-    zclock_sleep (2500);
     json_t *budget = NULL;
-    CHECK (coord_client_budget (client, &budget) == 0, "budget: %s", util_last_error ());
-    size_t i, checked = 0;
-    json_t *row;
-    json_array_foreach (json_object_get (budget, "budget"), i, row) {
-        if (strcmp (json_string_value (json_object_get (row, "dataset")), "breast_cancer"))
-            continue;
-        double spent = json_number_value (json_object_get (row, "epsilon_spent"));
+    const char *names [E2E_SITES_MAX];
+    double ledger [E2E_SITES_MAX];
+    size_t checked = 0;
+    if (s_ledgers (client, &budget, names, ledger, &checked))
+        return -1;
+    for (size_t i = 0; i < checked; i++) {
         fprintf (stderr, "e2e concurrent: %s's ledger %.6f (largest %.6f, sum %.6f)\n",
-                 json_string_value (json_object_get (row, "site")), spent, largest, sum);
-        CHECK (spent >= largest * (1 - 1e-9) && spent <= sum * (1 + 1e-9),
-               "%s's ledger holds %.9f, outside [%.9f, %.9f]",
-               json_string_value (json_object_get (row, "site")), spent, largest, sum);
-        checked++;
+                 names [i], ledger [i], largest, sum);
+        CHECK (ledger [i] >= largest * (1 - 1e-9) && ledger [i] <= sum * (1 + 1e-9),
+               "%s's ledger holds %.9f, outside [%.9f, %.9f]", names [i], ledger [i], largest,
+               sum);
     }
     CHECK (checked == 3, "%zu sites' ledgers", checked);
     json_decref (budget);

@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -241,13 +240,12 @@ s_nth_port (int start, unsigned *port)
 static pid_t
 s_sim_start (unsigned port, int cycle)
 {
-    char site [64], seed [16], cert [512], scert [512], prov [512], log [512], acked [512];
+    char site [64], seed [16], cert [512], scert [512], prov [512], acked [512];
     snprintf (site, sizeof site, "tcp://127.0.0.1:%u", port);
     snprintf (seed, sizeof seed, "%d", cycle + 1);
     snprintf (cert, sizeof cert, "%s/certs/gw-1_secret", s_c.dir);
     snprintf (scert, sizeof scert, "%s/certs/site-a", s_c.dir);
     snprintf (prov, sizeof prov, "%s/prov", s_c.dir);
-    snprintf (log, sizeof log, "%s/logs/device-sim.log", s_c.dir);
     snprintf (acked, sizeof acked, "%s/acked.log", s_c.dir);
     //  3 devices x 300 readings/s; 3000 bad tags spread over the 54,000
     //  readings of 60 s: a rejection (an audit entry) every 18 readings.
@@ -256,20 +254,7 @@ s_sim_start (unsigned port, int cycle)
                       "--rate", "300", "--duration", "60", "--inject-bad-tags", "3000",
                       "--batch", "16", "--window", "8", "--timeout-ms", "500",
                       "--seed", seed, "--acked-log", acked, NULL };
-    pid_t parent = getpid ();
-    fflush (NULL);
-    pid_t pid = fork ();
-    if (pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid () != parent)
-            _exit (127);
-        int out = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (out < 0 || dup2 (out, 1) < 0 || dup2 (out, 2) < 0)
-            _exit (127);
-        execv (s_c.cohort, argv);
-        _exit (127);
-    }
-    return pid;
+    return e2e_spawn_argv (&s_c, argv, "device-sim");
 }
 
 //  The size of a file (0 if it does not exist).
