@@ -332,9 +332,14 @@ s_decrypt_progress (self_t *self, run_t *run)
     //  Queued partials are verified together on the pool, once the
     //  messages already waiting are read (the main loop comes back here,
     //  coord_flow_tick): partials that arrived together are checked side
-    //  by side. Past the deadline they are checked at once.
-    if (run->agg && coord_agg_pending (run->agg)) {
-        if ((zsock_events (proto_server_sock (self->server)) & ZMQ_POLLIN)
+    //  by side. They are checked at once when they are all the round still
+    //  needs (no later message can add to the batch then; a busy socket
+    //  does not hold them back), or past the deadline.
+    unsigned pending = run->agg? coord_agg_pending (run->agg): 0;
+    if (pending) {
+        bool enough = coord_agg_valid_partials (run->agg) + pending
+                   >= he_verify_threshold (self->vk);
+        if (!enough && (zsock_events (proto_server_sock (self->server)) & ZMQ_POLLIN)
         &&  zclock_mono () < run->state.deadline)
             return;
         s_excluded_t ctx = { self, run };

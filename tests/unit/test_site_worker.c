@@ -1488,6 +1488,39 @@ test_two_at_once (void **state)
     s_end ("fourth");
 }
 
+//  A site takes part in at most 32 studies at once: the next offer is
+//  declined as busy, and accepted again once one has ended.
+static void
+test_busy (void **state)
+{
+    (void) state;
+    char text [1024], id [32];
+    s_study (text, sizeof text, "wards", 1, true);      //  privacy off: nothing reserved
+    int accepted = 0, declined = -1;
+    for (int i = 0; i < 40 && declined < 0; i++) {
+        snprintf (id, sizeof id, "many-%d", i);
+        proto_msg_t *answer = s_offer (id, text);
+        if (answer->body_case == COHORT__ENVELOPE__BODY_DECLINE) {
+            assert_int_equal (strncmp (answer->decline->reason, "busy: ", 6), 0);
+            assert_non_null (strstr (answer->decline->reason, "32 studies"));
+            declined = i;
+        }
+        else {
+            assert_int_equal (answer->body_case, COHORT__ENVELOPE__BODY_ACCEPT);
+            accepted++;
+        }
+        proto_free (&answer);
+    }
+    assert_true (declined > 0 && accepted == declined && accepted <= 32);
+    s_end ("many-0");
+    s_accepted ("many-again", text);
+    s_end ("many-again");
+    for (int i = 1; i < accepted; i++) {
+        snprintf (id, sizeof id, "many-%d", i);
+        s_end (id);
+    }
+}
+
 int
 main (void)
 {
@@ -1508,6 +1541,7 @@ main (void)
         cmocka_unit_test (test_accept_count),
         cmocka_unit_test (test_decline_policy),
         cmocka_unit_test (test_two_at_once),
+        cmocka_unit_test (test_busy),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
