@@ -494,10 +494,23 @@ test_tight_bound_on_exact_pairs (void **state)
     }
 }
 
-//  The two-point inequality the argument reduces to (docs/privacy.md Sec.
-//  4.6): for a likelihood-ratio pair {y, 1/y}, y >= 1,
-//    phi(1 - q + q y) + y phi(1 - q + q / y) >= 0,   phi(t) = t^a - t^(1-a),
-//  over a grid of rates, orders (integer and fractional) and ratios.
+//  The two-point lemma of docs/privacy.md Sec. 4.6: for a likelihood-ratio
+//  pair {y, 1/y}, y >= 1 (a randomized-response pair, p = 1 / (1 + y)),
+//    h = phi(1 - q + q y) + y phi(1 - q + q / y) >= 0,   phi(t) = t^a - t^(1-a),
+//  over a grid of rates, orders (integer and fractional) and ratios. The
+//  proof's identity is checked too: with K(t) = log cosh t, beta = log(y)/2,
+//  gamma = log((1 - q + q y) / (q + (1 - q) y)) / 2, c = (beta + gamma) / 2,
+//  w = (beta - gamma) / 2, k = 2a - 1 and J(t) = K(t + w) - K(t - w),
+//    log R - log A = k J(c) - J(k c),
+//  where R and A are the remove and add sums on the pair (the common factor
+//  1 / (1 + y) cancels).
+static long double
+s_log_cosh (long double t)
+{
+    t = fabsl (t);
+    return t + log1pl (expl (-2 * t)) - logl (2);
+}
+
 static void
 test_two_point_inequality (void **state)
 {
@@ -506,12 +519,24 @@ test_two_point_inequality (void **state)
     for (int qi = 1; qi < 100; qi++)
         for (size_t o = 0; o < sizeof orders / sizeof orders [0]; o++)
             for (int k = -6; k <= 7; k++) {
-                long double q = qi / 100.0L, a = orders [o], y = 1 + powl (10, k);
+                long double q = qi / 100.0L, a = orders [o], ym1 = powl (10, k), y = 1 + ym1;
                 long double f = 1 - q + q * y, v = 1 - q + q / y;
                 long double plus = powl (f, a) + y * powl (v, a);
-                long double h = plus - powl (f, 1 - a) - y * powl (v, 1 - a);
+                long double minus = powl (f, 1 - a) + y * powl (v, 1 - a);
+                long double h = plus - minus;
                 if (!(h >= -1e-15L * plus))
                     fail_msg ("q %g alpha %g y %g: h = %Lg", (double) q, (double) a, (double) y, h);
+                long double beta = log1pl (ym1) / 2;
+                long double gamma = (log1pl (q * ym1) - log1pl ((1 - q) * ym1)) / 2;
+                long double c = (beta + gamma) / 2, w = (beta - gamma) / 2, kk = 2 * a - 1;
+                long double jc = s_log_cosh (c + w) - s_log_cosh (c - w);
+                long double jkc = s_log_cosh (kk * c + w) - s_log_cosh (kk * c - w);
+                long double lhs = logl (plus) - logl (minus), rhs = kk * jc - jkc;
+                long double scale = 1 + fabsl (logl (plus)) + fabsl (logl (minus)) + kk * fabsl (jc)
+                                  + fabsl (jkc);
+                if (!(c >= 0 && w >= 0 && fabsl (lhs - rhs) <= 1e-13L * scale))
+                    fail_msg ("q %g alpha %g y %g: log R - log A = %.12Lg, k J(c) - J(kc) = %.12Lg",
+                              (double) q, (double) a, (double) y, lhs, rhs);
             }
 }
 
