@@ -5,6 +5,7 @@
 #include "util/alloc.h"
 #include "models/models.h"
 #include "util/error.h"
+#include "dp/auc_interval.h"
 #include "dp/postprocess.h"
 #include "models/metrics.h"
 #include "models/modelfile.h"
@@ -12,8 +13,6 @@
 #include "proto/message.h"
 
 #include <czmq.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -696,114 +695,11 @@ s_apply_stats (coord_study_t *self, const int64_t *v, unsigned contributors)
     self->standardised = true;
 }
 
-//  A 90% interval for the DP AUC by inverting a parametric bootstrap test
-//  (post-processing of the released histograms and the public sigma, so
-//  it costs no privacy). The estimate (Norm-Sub, then the histogram AUC)
-//  is biased towards 0.5 when the noise is comparable to the counts, so
-//  an interval centred on it (the percentile bootstrap this replaces)
-//  misses the truth far more often than it says. Instead, candidate
-//  truths are built from the Norm-Sub histograms (pos, neg) by exponential
-//  tilting (DiCiccio and Romano 1990; Efron 1981): each bin lightly
-//  smoothed (S_TILT_FLOOR of the mean bin), then pos(b) exp(theta b / (B -
-//  1)) and neg(b) exp(-theta b / (B - 1)), each rescaled to its own total,
-//  so the candidate's AUC rises with theta. For each theta on S_THETAS
-//  points of [-S_THETA_MAX, S_THETA_MAX], S_BOOT replicas of the round
-//  (fresh Gaussian noise of the round's total sigma in every bin, Norm-Sub
-//  again, the AUC) give the estimator's 5th and 95th percentiles under that
-//  truth; the interval spans the AUCs of the candidates whose range holds
-//  the observed estimate. The replicas use a seeded statistical generator
-//  (not the CSPRNG: nothing here protects anyone), so a report is
-//  reproducible. An estimate beyond the replicas of the grid's last
-//  candidate extends the interval to 1 (first: to 0). 0, 1 (no interval)
-//  when no candidate holds the estimate, or -1 out of memory.
-#define S_BOOT 200
-#define S_THETAS 49
-#define S_THETA_MAX 12.0
-#define S_TILT_FLOOR 0.02
-
 //  A finite number, or null (JSON has no NaN; json_real refuses one).
 static json_t *
 s_finite (double x)
 {
     return isfinite (x)? json_real (x): json_null ();
-}
-
-static int
-s_double_cmp (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
-
-//  x tilted by theta as above into out, keeping x's total.
-static void
-s_tilt (double *out, const double *x, double theta)
-{
-    double total = 0, sum = 0;
-    for (int b = 0; b < PROTO_HIST_BINS; b++)
-        total += x [b];
-    double floor = S_TILT_FLOOR * total / PROTO_HIST_BINS + 1e-9;
-    for (int b = 0; b < PROTO_HIST_BINS; b++) {
-        out [b] = (x [b] + floor) * exp (theta * b / (PROTO_HIST_BINS - 1));
-        sum += out [b];
-    }
-    for (int b = 0; b < PROTO_HIST_BINS; b++)
-        out [b] *= total / sum;
-}
-
-static int
-s_auc_interval (const double *pos, const double *neg, double estimate, double sigma,
-                uint64_t seed, double *lo, double *hi)
-{
-    gsl_rng *rng = gsl_rng_alloc (gsl_rng_mt19937);
-    if (!rng)
-        return util_error (UTIL_ENOMEM, "eval round: out of memory (AUC interval)");
-    gsl_rng_set (rng, 20261122 + seed);
-    double aucs [S_BOOT];
-    bool any = false;
-    for (int t = 0; t < S_THETAS; t++) {
-        double theta = -S_THETA_MAX + 2 * S_THETA_MAX * t / (S_THETAS - 1);
-        double tp [PROTO_HIST_BINS], tn [PROTO_HIST_BINS];
-        s_tilt (tp, pos, theta);
-        s_tilt (tn, neg, -theta);
-        model_metrics_t truth;
-        if (model_metrics_from_histogram (&truth, NULL, tp, tn, PROTO_HIST_BINS)
-        ||  !isfinite (truth.auc))
-            continue;
-        size_t n = 0;
-        for (int r = 0; r < S_BOOT; r++) {
-            double p [PROTO_HIST_BINS], q [PROTO_HIST_BINS];
-            for (int b = 0; b < PROTO_HIST_BINS; b++) {
-                p [b] = tp [b] + gsl_ran_gaussian (rng, sigma);
-                q [b] = tn [b] + gsl_ran_gaussian (rng, sigma);
-            }
-            model_metrics_t m;
-            if (dp_norm_sub (p, PROTO_HIST_BINS) == 0 && dp_norm_sub (q, PROTO_HIST_BINS) == 0
-            &&  model_metrics_from_histogram (&m, NULL, p, q, PROTO_HIST_BINS) == 0
-            &&  isfinite (m.auc))
-                aucs [n++] = m.auc;
-        }
-        if (n < S_BOOT / 2)
-            continue;
-        qsort (aucs, n, sizeof (double), s_double_cmp);
-        double low = aucs [(size_t) (0.05 * (double) (n - 1))];
-        double high = aucs [(size_t) ceil (0.95 * (double) (n - 1))];
-        //  An estimate beyond the range of the grid's last candidate
-        //  (typically 1 after Norm-Sub emptied every overlapping bin) is
-        //  held by the truths beyond it: the interval reaches 1 (or 0).
-        bool above = t == S_THETAS - 1 && estimate > high;
-        bool below = t == 0 && estimate < low;
-        if ((estimate < low || estimate > high) && !above && !below)
-            continue;
-        double from = below? 0: truth.auc, to = above? 1: truth.auc;
-        if (!any || from < *lo)
-            *lo = from;
-        if (!any || to > *hi)
-            *hi = to;
-        any = true;
-    }
-    gsl_rng_free (rng);
-    return any? 0: 1;
 }
 
 int
@@ -879,9 +775,10 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
     }
     else {
         double pos [PROTO_HIST_BINS], neg [PROTO_HIST_BINS];
+        double raw_pos [PROTO_HIST_BINS], raw_neg [PROTO_HIST_BINS];
         for (int b = 0; b < PROTO_HIST_BINS; b++) {
-            pos [b] = (double) v [b];
-            neg [b] = (double) v [PROTO_HIST_BINS + b];
+            pos [b] = raw_pos [b] = (double) v [b];
+            neg [b] = raw_neg [b] = (double) v [PROTO_HIST_BINS + b];
         }
         //  The noisy histograms through Norm-Sub (post-processing): the
         //  noise in the many near-empty bins no longer drags the AUC
@@ -899,16 +796,22 @@ coord_study_apply (coord_study_t *self, Cohort__RoundKind kind, const int64_t *v
         if (!out)
             return util_error (UTIL_ENOMEM, "eval round: out of memory (metrics)");
         const proto_plan_kind_t *k = &self->plan.kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL];
+        //  The 90% interval covers the exact AUC of the evaluated rows,
+        //  binning included, from the released counts (before Norm-Sub)
+        //  and the round's public sigma: post-processing (dp/auc_interval.h).
         double lo = 0, hi = 0;
         int interval = self->plan.off || !isfinite (m.auc)? 1
-                     : s_auc_interval (pos, neg, m.auc, sqrt ((double) contributors
-                                                       * (double) k->local_sigma2),
-                                       self->step, &lo, &hi);
-        if (interval < 0
-        ||  (interval == 0 && (json_object_set_new (out, "auc_low_90", json_real (lo))
-                           ||  json_object_set_new (out, "auc_high_90", json_real (hi))
-                           ||  json_object_set_new (out, "auc_interval_width",
-                                                    json_real (hi - lo))))) {
+                     : dp_auc_interval (&lo, &hi, raw_pos, raw_neg, PROTO_HIST_BINS,
+                                        sqrt ((double) contributors * (double) k->local_sigma2),
+                                        0.1);
+        if (interval < 0) {
+            json_decref (out);
+            return util_error_context ("eval round: AUC interval");
+        }
+        if (interval == 0 && (json_object_set_new (out, "auc_low_90", json_real (lo))
+                          ||  json_object_set_new (out, "auc_high_90", json_real (hi))
+                          ||  json_object_set_new (out, "auc_interval_width",
+                                                   json_real (hi - lo)))) {
             json_decref (out);
             return util_error (UTIL_ENOMEM, "eval round: out of memory (metrics)");
         }

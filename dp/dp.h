@@ -16,6 +16,8 @@
         dp/schedule.h       a DP-SGD schedule's epsilon and calibration
         dp/ledger.h         the persistent (study, dataset) budget (SQLite)
         dp/postprocess.h    Norm-Sub for noisy histograms
+        dp/auc_interval.h   a confidence interval for the exact AUC behind
+                            two noisy score histograms
         dp/harness.h        a stochastic tester of a mechanism's DP claim
 
     Contents

@@ -13,6 +13,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "coordinator/study.h"
+#include "dp/auc_interval.h"
 
 static const char *s_cfg =
     "study\n    name = unit\n    dataset = d\n    label = y\n    steps = 3\n"
@@ -86,15 +87,26 @@ test_schedule_and_report (void **state)
         json_t *entry = json_object ();
         if (metrics) {
             assert_true (json_real_value (json_object_get (metrics, "auc")) == 1.0);
-            //  The inverted bootstrap interval of the DP AUC brackets the
-            //  estimate (the candidates are smoothed, so hi is just below
-            //  1), and the report gives its width.
+            //  The interval of the exact AUC (dp/auc_interval.h), from
+            //  the released counts before Norm-Sub and the plan's sigma
+            //  for 2 contributors: exactly what dp_auc_interval says
+            //  (the study passes the raw counts), up to 1, the truth.
             double lo = json_real_value (json_object_get (metrics, "auc_low_90"));
             double hi = json_real_value (json_object_get (metrics, "auc_high_90"));
             double width = json_real_value (json_object_get (metrics, "auc_interval_width"));
             assert_true (json_is_real (json_object_get (metrics, "auc_low_90")));
             printf ("# DP AUC 1: interval %.4f to %.4f\n", lo, hi);
-            assert_true (lo > 0.5 && lo < 1 && hi > 0.995 && hi <= 1.0);
+            double pos [PROTO_HIST_BINS], neg [PROTO_HIST_BINS], want_lo, want_hi;
+            for (int b = 0; b < PROTO_HIST_BINS; b++) {
+                pos [b] = (double) v [b];
+                neg [b] = (double) v [PROTO_HIST_BINS + b];
+            }
+            double sigma = sqrt (2.0 * (double) plan->kind [COHORT__ROUND_KIND__ROUND_KIND_EVAL]
+                                                      .local_sigma2);
+            assert_int_equal (dp_auc_interval (&want_lo, &want_hi, pos, neg, PROTO_HIST_BINS,
+                                               sigma, 0.1), 0);
+            assert_true (lo == want_lo && hi == want_hi);
+            assert_true (lo > 0 && lo < 1 && hi == 1.0);
             assert_true (fabs (width - (hi - lo)) < 1e-12);
             json_object_set_new (entry, "metrics", metrics);
         }
