@@ -5,6 +5,7 @@
     order. Anything else aborts. */
 #include "ingest/jsontree.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
