@@ -1,8 +1,10 @@
-/*  ingest/fhir.c - FHIR R4 vital-sign Observation validation (jansson). */
+/*  ingest/fhir.c - FHIR R4 vital-sign Observation validation (on the tree
+    of ingest/jsontree.h). */
 #include "fhir.h"
 #include "fhirtime.h"
 #include "frame.h"
 #include "ucum.h"
+#include "jsontree.h"
 #include "ingest_internal.h"
 
 #include <jansson.h>
@@ -51,16 +53,16 @@ ingest_fhir_components (const char *loinc)
 //  of specs[0..n). Returns the spec, or NULL; *ambiguous if two codings
 //  name different vital signs.
 static const vital_spec_t *
-s_match (json_t *code, const vital_spec_t *specs, size_t n, bool *ambiguous)
+s_match (const ingest_json_t *code, const vital_spec_t *specs, size_t n, bool *ambiguous)
 {
-    json_t *coding = json_object_get (code, "coding");
+    const ingest_json_t *coding = ingest_json_get (code, "coding");
     const vital_spec_t *found = NULL;
     size_t i;
-    json_t *c;
+    const ingest_json_t *c;
     *ambiguous = false;
-    json_array_foreach (coding, i, c) {
-        const char *system = json_string_value (json_object_get (c, "system"));
-        const char *value = json_string_value (json_object_get (c, "code"));
+    for (i = 0, c = ingest_json_elements (coding); c; c = c->next, i++) {
+        const char *system = ingest_json_string (ingest_json_get (c, "system"));
+        const char *value = ingest_json_string (ingest_json_get (c, "code"));
         if (!system || !value || strcmp (system, S_LOINC) != 0)
             continue;
         for (size_t k = 0; k < n; k++)
@@ -77,24 +79,24 @@ s_match (json_t *code, const vital_spec_t *specs, size_t n, bool *ambiguous)
 //  Checks a valueQuantity against `spec` and converts it to the canonical
 //  unit; `where` names it in messages, which never show the value.
 static ingest_reason_t
-s_quantity (json_t *q, const vital_spec_t *spec, const char *where, double *value,
+s_quantity (const ingest_json_t *q, const vital_spec_t *spec, const char *where, double *value,
             ingest_observation_t *o)
 {
-    if (!json_is_object (q))
+    if (!ingest_json_is_object (q))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: %s.valueQuantity is missing", where);
-    json_t *v = json_object_get (q, "value");
-    if (!json_is_number (v) || !isfinite (json_number_value (v)))
+    const ingest_json_t *v = ingest_json_get (q, "value");
+    if (!ingest_json_is_number (v) || !isfinite (ingest_json_number (v)))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: %s.valueQuantity.value must be a number",
                               where);
-    json_t *cmp = json_object_get (q, "comparator");
-    const char *comparator = json_string_value (cmp);
+    const ingest_json_t *cmp = ingest_json_get (q, "comparator");
+    const char *comparator = ingest_json_string (cmp);
     if (cmp && (!comparator || (strcmp (comparator, "<") && strcmp (comparator, "<=")
                              && strcmp (comparator, ">=") && strcmp (comparator, ">"))))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: %s.valueQuantity.comparator must be <, "
                               "<=, >= or >", where);
-    json_t *sys = json_object_get (q, "system"), *code = json_object_get (q, "code");
-    const char *system = json_string_value (sys);
-    const char *unit = json_string_value (code);
+    const ingest_json_t *sys = ingest_json_get (q, "system"), *code = ingest_json_get (q, "code");
+    const char *system = ingest_json_string (sys);
+    const char *unit = ingest_json_string (code);
     if ((sys && !system) || (code && !unit))
         return ingest_reject (INGEST_UNIT_MISMATCH, "fhir: %s.valueQuantity.system and .code "
                               "must be strings", where);
@@ -108,14 +110,14 @@ s_quantity (json_t *q, const vital_spec_t *spec, const char *where, double *valu
     if (!unit) {
         //  No code: the unit text serves if it is itself a UCUM code of
         //  the right kind ("mm[Hg]"; not "mmHg", "C" or "bpm").
-        unit = json_string_value (json_object_get (q, "unit"));
+        unit = ingest_json_string (ingest_json_get (q, "unit"));
         field = "unit";
         if (!unit)
             return ingest_reject (INGEST_UNIT_MISMATCH, "fhir: %s.valueQuantity has no unit "
                                   "(code or unit)", where);
     }
     double canonical;
-    if (ingest_ucum_convert (&canonical, unit, spec->kind, json_number_value (v)))
+    if (ingest_ucum_convert (&canonical, unit, spec->kind, ingest_json_number (v)))
         return ingest_reject (INGEST_UNIT_MISMATCH, "fhir: %s.valueQuantity.%s '%.*s' is not a "
                               "UCUM unit for LOINC %s (want %s or an equal unit)", where, field,
                               INGEST_UCUM_MAX, unit, spec->code,
@@ -134,31 +136,31 @@ s_quantity (json_t *q, const vital_spec_t *spec, const char *where, double *valu
 
 //  The blood-pressure panel: exactly one systolic and one diastolic.
 static ingest_reason_t
-s_blood_pressure (json_t *root, ingest_observation_t *o)
+s_blood_pressure (const ingest_json_t *root, ingest_observation_t *o)
 {
-    if (json_object_get (root, "valueQuantity"))
+    if (ingest_json_get (root, "valueQuantity"))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: a blood-pressure panel (85354-9) carries "
                               "its values in component[], not valueQuantity");
-    json_t *components = json_object_get (root, "component");
-    if (!json_is_array (components))
+    const ingest_json_t *components = ingest_json_get (root, "component");
+    if (!ingest_json_is_array (components))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: component[] is missing for 85354-9");
     bool have_sys = false, have_dia = false;
     size_t i;
-    json_t *c;
-    json_array_foreach (components, i, c) {
+    const ingest_json_t *c;
+    for (i = 0, c = ingest_json_elements (components); c; c = c->next, i++) {
         char where [32];
         snprintf (where, sizeof where, "component[%zu]", i);
         bool ambiguous;
-        const vital_spec_t *spec = s_match (json_object_get (c, "code"), &s_systolic, 1,
+        const vital_spec_t *spec = s_match (ingest_json_get (c, "code"), &s_systolic, 1,
                                             &ambiguous);
         bool sys = spec != NULL;
         if (!spec)
-            spec = s_match (json_object_get (c, "code"), &s_diastolic, 1, &ambiguous);
+            spec = s_match (ingest_json_get (c, "code"), &s_diastolic, 1, &ambiguous);
         if (!spec)
             continue;
         if ((sys && have_sys) || (!sys && have_dia))
             return ingest_reject (INGEST_BAD_FHIR, "fhir: %s repeats LOINC %s", where, spec->code);
-        ingest_reason_t r = s_quantity (json_object_get (c, "valueQuantity"), spec, where,
+        ingest_reason_t r = s_quantity (ingest_json_get (c, "valueQuantity"), spec, where,
                                         sys? &o->value: &o->diastolic, o);
         if (r != INGEST_OK)
             return r;
@@ -176,20 +178,20 @@ s_blood_pressure (json_t *root, ingest_observation_t *o)
 //  True if the JSON under `j` holds a modifierExtension. (Every payload
 //  is walked: no path is built until one is found.)
 static bool
-s_has_modifier (json_t *j)
+s_has_modifier (const ingest_json_t *j)
 {
     const char *key;
-    json_t *value;
+    const ingest_json_t *value;
     size_t i;
-    if (json_is_object (j)) {
-        json_object_foreach (j, key, value)
+    if (ingest_json_is_object (j)) {
+        for (value = ingest_json_members (j); value && (key = value->key); value = value->next)
             if (strcmp (key, "modifierExtension") == 0
-            ||  ((json_is_object (value) || json_is_array (value)) && s_has_modifier (value)))
+            ||  ((ingest_json_is_object (value) || ingest_json_is_array (value)) && s_has_modifier (value)))
                 return true;
     }
     else
-    if (json_is_array (j))
-        json_array_foreach (j, i, value)
+    if (ingest_json_is_array (j))
+        for (i = 0, value = ingest_json_elements (j); value; value = value->next, i++)
             if (s_has_modifier (value))
                 return true;
     return false;
@@ -198,15 +200,15 @@ s_has_modifier (json_t *j)
 //  Writes into `where` (cap bytes) the path of the element under `j` that
 //  holds the first modifierExtension; `len` bytes of it are written.
 static void
-s_modifier_path (json_t *j, char *where, size_t cap, size_t len)
+s_modifier_path (const ingest_json_t *j, char *where, size_t cap, size_t len)
 {
     const char *key;
-    json_t *value;
+    const ingest_json_t *value;
     size_t i;
-    if (json_is_object (j)) {
-        if (json_object_get (j, "modifierExtension"))
+    if (ingest_json_is_object (j)) {
+        if (ingest_json_get (j, "modifierExtension"))
             return;
-        json_object_foreach (j, key, value)
+        for (value = ingest_json_members (j); value && (key = value->key); value = value->next)
             if (s_has_modifier (value)) {
                 int n = snprintf (where + len, cap - len, "%s%.40s", len? ".": "", key);
                 s_modifier_path (value, where, cap,
@@ -215,8 +217,8 @@ s_modifier_path (json_t *j, char *where, size_t cap, size_t len)
             }
     }
     else
-    if (json_is_array (j))
-        json_array_foreach (j, i, value)
+    if (ingest_json_is_array (j))
+        for (i = 0, value = ingest_json_elements (j); value; value = value->next, i++)
             if (s_has_modifier (value)) {
                 int n = snprintf (where + len, cap - len, "[%zu]", i);
                 s_modifier_path (value, where, cap,
@@ -251,24 +253,24 @@ s_id_ok (const char *id, size_t len)
 
 //  The subject against the patient (NULL: form only). Never shows a value.
 static ingest_reason_t
-s_subject (json_t *subject, const ingest_patient_t *patient)
+s_subject (const ingest_json_t *subject, const ingest_patient_t *patient)
 {
-    if (!json_is_object (subject))
+    if (!ingest_json_is_object (subject))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: subject is missing");
-    const char *type = json_string_value (json_object_get (subject, "type"));
-    if (json_object_get (subject, "type") && (!type || strcmp (type, "Patient") != 0))
+    const char *type = ingest_json_string (ingest_json_get (subject, "type"));
+    if (ingest_json_get (subject, "type") && (!type || strcmp (type, "Patient") != 0))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: subject.type must be Patient");
-    json_t *ref = json_object_get (subject, "reference");
-    json_t *ident = json_object_get (subject, "identifier");
-    if (ref && !json_is_string (ref))
+    const ingest_json_t *ref = ingest_json_get (subject, "reference");
+    const ingest_json_t *ident = ingest_json_get (subject, "identifier");
+    if (ref && !ingest_json_is_string (ref))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: subject.reference must be a string");
     if (!ref && !ident)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: subject has neither a reference nor an "
                               "identifier");
     bool match = true;
     if (ident) {
-        const char *system = json_string_value (json_object_get (ident, "system"));
-        const char *value = json_string_value (json_object_get (ident, "value"));
+        const char *system = ingest_json_string (ingest_json_get (ident, "system"));
+        const char *value = ingest_json_string (ingest_json_get (ident, "value"));
         if (!system || !value || !system [0] || !value [0]
         ||  strlen (system) + strlen (value) + 1 > S_IDENTIFIER_MAX)
             return ingest_reject (INGEST_BAD_FHIR, "fhir: subject.identifier needs a system and "
@@ -276,7 +278,7 @@ s_subject (json_t *subject, const ingest_patient_t *patient)
         match = !patient || s_identifier_in (patient, system, value);
     }
     if (ref) {
-        const char *r = json_string_value (ref);
+        const char *r = ingest_json_string (ref);
         if (strncmp (r, "urn:uuid:", 9) == 0 || strncmp (r, "urn:oid:", 8) == 0) {
             match &= !patient || s_identifier_in (patient, S_URI, r);
         }
@@ -312,35 +314,35 @@ s_subject (json_t *subject, const ingest_patient_t *patient)
 //  effective[x]: dateTime (any precision: its start), instant, or a
 //  Period's start.
 static ingest_reason_t
-s_effective (json_t *root, int64_t *ms)
+s_effective (const ingest_json_t *root, int64_t *ms)
 {
-    json_t *dt = json_object_get (root, "effectiveDateTime");
-    json_t *inst = json_object_get (root, "effectiveInstant");
-    json_t *period = json_object_get (root, "effectivePeriod");
+    const ingest_json_t *dt = ingest_json_get (root, "effectiveDateTime");
+    const ingest_json_t *inst = ingest_json_get (root, "effectiveInstant");
+    const ingest_json_t *period = ingest_json_get (root, "effectivePeriod");
     ingest_fhirtime_t t;
     if ((dt != NULL) + (inst != NULL) + (period != NULL)
-      + (json_object_get (root, "effectiveTiming") != NULL) > 1)
+      + (ingest_json_get (root, "effectiveTiming") != NULL) > 1)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: more than one effective[x]");
     if (dt) {
-        if (!json_is_string (dt)
-        ||  ingest_fhirtime_parse (&t, json_string_value (dt), INGEST_FHIRTIME_DATETIME))
+        if (!ingest_json_is_string (dt)
+        ||  ingest_fhirtime_parse (&t, ingest_json_string (dt), INGEST_FHIRTIME_DATETIME))
             return ingest_reject (INGEST_BAD_FHIR, "fhir: effectiveDateTime must be an R4 "
                                   "dateTime (YYYY[-MM[-DD[Thh:mm:ss[.f]zone]]])");
     }
     else
     if (inst) {
-        if (!json_is_string (inst)
-        ||  ingest_fhirtime_parse (&t, json_string_value (inst), INGEST_FHIRTIME_INSTANT))
+        if (!ingest_json_is_string (inst)
+        ||  ingest_fhirtime_parse (&t, ingest_json_string (inst), INGEST_FHIRTIME_INSTANT))
             return ingest_reject (INGEST_BAD_FHIR, "fhir: effectiveInstant must be an R4 instant "
                                   "(date, time with seconds, zone)");
     }
     else
     if (period) {
-        json_t *start = json_object_get (period, "start");
-        if (!json_is_object (period) || !start)
+        const ingest_json_t *start = ingest_json_get (period, "start");
+        if (!ingest_json_is_object (period) || !start)
             return ingest_reject (INGEST_BAD_FHIR, "fhir: effectivePeriod.start is required");
-        if (!json_is_string (start)
-        ||  ingest_fhirtime_parse (&t, json_string_value (start), INGEST_FHIRTIME_DATETIME))
+        if (!ingest_json_is_string (start)
+        ||  ingest_fhirtime_parse (&t, ingest_json_string (start), INGEST_FHIRTIME_DATETIME))
             return ingest_reject (INGEST_BAD_FHIR, "fhir: effectivePeriod.start must be an R4 "
                                   "dateTime");
     }
@@ -352,11 +354,11 @@ s_effective (json_t *root, int64_t *ms)
 }
 
 static ingest_reason_t
-s_check (json_t *root, ingest_observation_t *o, const ingest_patient_t *patient)
+s_check (const ingest_json_t *root, ingest_observation_t *o, const ingest_patient_t *patient)
 {
-    if (!json_is_object (root))
+    if (!ingest_json_is_object (root))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: the payload is not a JSON object");
-    const char *type = json_string_value (json_object_get (root, "resourceType"));
+    const char *type = ingest_json_string (ingest_json_get (root, "resourceType"));
     if (!type || strcmp (type, "Observation") != 0)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: resourceType must be \"Observation\"");
     char where [128] = "";
@@ -366,30 +368,30 @@ s_check (json_t *root, ingest_observation_t *o, const ingest_patient_t *patient)
                               "(R4: such a resource must not be processed)", where,
                               where [0]? ".": "");
     }
-    if (json_object_get (root, "implicitRules"))
+    if (ingest_json_get (root, "implicitRules"))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: implicitRules is a modifier this site does "
                               "not understand");
-    if (json_object_get (json_object_get (root, "meta"), "security"))
+    if (ingest_json_get (ingest_json_get (root, "meta"), "security"))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: meta.security: security-labelled "
                               "Observations are not taken");
-    json_t *id = json_object_get (root, "id");
-    if (id && (!json_is_string (id)
-           ||  !s_id_ok (json_string_value (id), strlen (json_string_value (id)))))
+    const ingest_json_t *id = ingest_json_get (root, "id");
+    if (id && (!ingest_json_is_string (id)
+           ||  !s_id_ok (ingest_json_string (id), strlen (ingest_json_string (id)))))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: id must be 1..64 of [A-Za-z0-9.-]");
-    const char *status = json_string_value (json_object_get (root, "status"));
+    const char *status = ingest_json_string (ingest_json_get (root, "status"));
     if (!status || (strcmp (status, "final") && strcmp (status, "amended")
                  && strcmp (status, "corrected") && strcmp (status, "preliminary")))
         return ingest_reject (INGEST_BAD_FHIR, "fhir: status must be final, amended, corrected or "
                               "preliminary");
     bool ambiguous;
-    const vital_spec_t *spec = s_match (json_object_get (root, "code"), s_vitals,
+    const vital_spec_t *spec = s_match (ingest_json_get (root, "code"), s_vitals,
                                         sizeof s_vitals / sizeof s_vitals [0], &ambiguous);
     if (!spec)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: code.coding has no supported LOINC code");
     if (ambiguous)
         return ingest_reject (INGEST_BAD_FHIR, "fhir: code.coding names two different vital "
                               "signs");
-    ingest_reason_t r = s_subject (json_object_get (root, "subject"), patient);
+    ingest_reason_t r = s_subject (ingest_json_get (root, "subject"), patient);
     if (r == INGEST_OK)
         r = s_effective (root, &o->effective_ms);
     if (r != INGEST_OK)
@@ -397,11 +399,11 @@ s_check (json_t *root, ingest_observation_t *o, const ingest_patient_t *patient)
     o->vital = spec->vital;
     snprintf (o->loinc, sizeof o->loinc, "%s", spec->code);
     if (id)
-        snprintf (o->id, sizeof o->id, "%s", json_string_value (id));
+        snprintf (o->id, sizeof o->id, "%s", ingest_json_string (id));
     if (spec->vital == INGEST_VITAL_BLOOD_PRESSURE)
         return s_blood_pressure (root, o);
     o->diastolic = 0;
-    return s_quantity (json_object_get (root, "valueQuantity"), spec, "Observation",
+    return s_quantity (ingest_json_get (root, "valueQuantity"), spec, "Observation",
                        &o->value, o);
 }
 
@@ -412,23 +414,39 @@ ingest_fhir_observation_for (ingest_observation_t *out, const char *json, size_t
     if (len > INGEST_PAYLOAD_MAX)
         return ingest_reject (INGEST_TOO_LARGE, "fhir: payload of %zu bytes exceeds %d", len,
                               INGEST_PAYLOAD_MAX);
-    json_error_t err;
-    json_t *root = json_loadb (json, len, JSON_REJECT_DUPLICATES, &err);
-    if (!root && json_error_code (&err) == json_error_out_of_memory) {
-        util_error (UTIL_ENOMEM, "fhir: out of memory reading the payload");
-        return INGEST_BAD_FHIR;
-    }
-    if (!root) {
-        //  jansson's " near '...'" would quote the payload.
-        const char *near = strstr (err.text, " near ");
-        return ingest_reject (INGEST_BAD_FHIR, "fhir: line %d column %d: not valid JSON (%.*s)",
-                              err.line, err.column,
-                              near? (int) (near - err.text): (int) strlen (err.text), err.text);
+    //  The scanner reads a plain payload without allocating; whatever it
+    //  declines, jansson reads (or refuses, with its own message), and the
+    //  checks run on the same tree either way (ingest/jsontree.h).
+    ingest_jsontree_t tree;
+    const ingest_json_t *root = NULL;
+    json_t *doc = NULL;
+    if (ingest_jsontree_scan (&tree, json, len, &root)) {
+        ingest_jsontree_release (&tree);
+        json_error_t err;
+        doc = json_loadb (json, len, JSON_REJECT_DUPLICATES, &err);
+        if (!doc && json_error_code (&err) == json_error_out_of_memory) {
+            util_error (UTIL_ENOMEM, "fhir: out of memory reading the payload");
+            return INGEST_BAD_FHIR;
+        }
+        if (!doc) {
+            //  jansson's " near '...'" would quote the payload.
+            const char *near = strstr (err.text, " near ");
+            return ingest_reject (INGEST_BAD_FHIR, "fhir: line %d column %d: not valid JSON "
+                                  "(%.*s)", err.line, err.column,
+                                  near? (int) (near - err.text): (int) strlen (err.text),
+                                  err.text);
+        }
+        if (ingest_jsontree_from (&tree, doc, &root)) {
+            json_decref (doc);
+            util_error (UTIL_ENOMEM, "fhir: out of memory reading the payload");
+            return INGEST_BAD_FHIR;
+        }
     }
     ingest_observation_t o;
     memset (&o, 0, sizeof o);
     ingest_reason_t r = s_check (root, &o, patient);
-    json_decref (root);
+    ingest_jsontree_release (&tree);
+    json_decref (doc);
     if (r == INGEST_OK)
         *out = o;
     return r;

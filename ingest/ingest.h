@@ -5,6 +5,8 @@
         ingest/frame.h      sealed frames: layout, sealing, opening
         ingest/replay.h     the per-device anti-replay window
         ingest/fhir.h       a FHIR R4 Observation checked (LOINC, UCUM)
+        ingest/jsontree.h   the read-only JSON tree the checks read; an
+                            allocation-free scanner for plain payloads
         ingest/fhirtime.h   R4 date, dateTime and instant as UTC intervals
         ingest/ucum.h       the vital signs' UCUM units and conversions
         ingest/check.h      the validators on exported files (`cohort

@@ -50,6 +50,8 @@ struct _ingest_store_t {
     audit_log_t *audit;
     device_t *devices;                  //  all enrolled devices
     size_t ndevices, cap;
+    uint32_t *index;                    //  1 + a device's place, by its id's hash; 0 empty
+    size_t index_cap;                   //  a power of 2
     uint64_t counts [INGEST_REASON_COUNT];
     sqlite3_stmt *insert;
     sqlite3_stmt *mark;
@@ -214,20 +216,47 @@ s_record_aad (uint8_t aad [S_AAD_MAX], int version, const s_place_t *p)
     return at;
 }
 
+//  FNV-1a of a device id: where it sits in the index (the id is public).
+static uint32_t
+s_hash (const char *id)
+{
+    uint32_t h = 2166136261u;
+    for (; *id; id++)
+        h = (h ^ (uint8_t) *id) * 16777619u;
+    return h;
+}
+
 static device_t *
 s_find (ingest_store_t *self, const char *id)
 {
-    //  A linear scan: the frames of one batch come from few devices, and the
-    //  registry of one site is small next to the cost of a commit.
-    for (size_t i = 0; i < self->ndevices; i++)
-        if (strcmp (self->devices [i].id, id) == 0)
-            return &self->devices [i];
+    //  Every frame looks its device up: an open-addressed index (linear
+    //  probing), at most half full, instead of a scan of the registry.
+    if (!self->index)
+        return NULL;
+    size_t mask = self->index_cap - 1;
+    for (size_t at = s_hash (id) & mask; self->index [at]; at = (at + 1) & mask) {
+        device_t *d = &self->devices [self->index [at] - 1];
+        if (strcmp (d->id, id) == 0)
+            return d;
+    }
     return NULL;
 }
 
-//  A new zeroed device at the end of the registry, or NULL (UTIL_ENOMEM).
+//  Puts devices [i] into the index, which has room.
+static void
+s_index_put (ingest_store_t *self, size_t i)
+{
+    size_t mask = self->index_cap - 1;
+    size_t at = s_hash (self->devices [i].id) & mask;
+    while (self->index [at])
+        at = (at + 1) & mask;
+    self->index [at] = (uint32_t) i + 1;
+}
+
+//  A new zeroed device named `id` (valid, not in the registry) at the end
+//  of the registry, or NULL (UTIL_ENOMEM).
 static device_t *
-s_add (ingest_store_t *self)
+s_add (ingest_store_t *self, const char *id)
 {
     if (self->ndevices == self->cap) {
         //  Not realloc: the old array holds device secrets, and is wiped
@@ -245,8 +274,24 @@ s_add (ingest_store_t *self)
         self->devices = grown;
         self->cap = cap;
     }
+    if (2 * (self->ndevices + 1) > self->index_cap) {
+        //  Kept at most half full; rebuilt at twice the size (a registry
+        //  of n devices holds fewer than UINT32_MAX: each is a row).
+        size_t cap = self->index_cap? 2 * self->index_cap: 64;
+        uint32_t *index = util_calloc (cap, sizeof *index);
+        if (!index)
+            return util_error_null (UTIL_ENOMEM, "%s: out of memory (an index of %zu devices)",
+                                    self->path, cap);
+        free (self->index);
+        self->index = index;
+        self->index_cap = cap;
+        for (size_t i = 0; i < self->ndevices; i++)
+            s_index_put (self, i);
+    }
     device_t *d = &self->devices [self->ndevices++];
     memset (d, 0, sizeof *d);
+    snprintf (d->id, sizeof d->id, "%s", id);
+    s_index_put (self, self->ndevices - 1);
     return d;
 }
 
@@ -391,10 +436,9 @@ s_load_devices (ingest_store_t *self)
             util_error (UTIL_EFAIL, "%s: a device row is damaged", self->path);
             goto done;
         }
-        device_t *d = s_add (self);
+        device_t *d = s_add (self, id);
         if (!d)
             goto done;
-        snprintf (d->id, sizeof d->id, "%s", id);
         snprintf (d->patient, sizeof d->patient, "%s", patient);
         d->epoch = (uint32_t) sqlite3_column_int64 (st, 2);
         d->expires_ms = sqlite3_column_int64 (st, 3);
@@ -843,6 +887,7 @@ ingest_store_destroy (ingest_store_t **self_p)
         if (self->devices)
             OPENSSL_cleanse (self->devices, self->cap * sizeof *self->devices);
         free (self->devices);
+        free (self->index);
         free (self->payload);
         free (self->sealed);
         free (self->path);
@@ -947,7 +992,7 @@ ingest_store_enroll (ingest_store_t *self, const char *device_id, const char *pa
     }
     if (s_audit_device (self, "device.enroll", &fresh) || s_exec (self, "COMMIT"))
         goto done;
-    if (!d && !(d = s_add (self)))
+    if (!d && !(d = s_add (self, fresh.id)))
         goto done;
     //  The registry entry takes the new identifiers; the old ones go.
     s_free_identifiers (d);
