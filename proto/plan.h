@@ -161,7 +161,7 @@ typedef struct {
 #define PROTO_CHOOSE_N_STEPS    7
 #define PROTO_CHOOSE_MIN_BATCH  64
 #define PROTO_CHOOSE_SLACK      0.05
-#define PROTO_CHOOSE_STEPS_TARGET 50.0      //  the steps preferred within the slack
+#define PROTO_CHOOSE_STEPS_TARGET 100.0      //  the steps preferred within the slack
 
 //  One candidate schedule and its calibration.
 typedef struct {

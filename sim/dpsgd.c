@@ -22,7 +22,7 @@ sim_dpsgd_defaults (sim_dpsgd_options_t *o)
     //  both the breast cancer and the Pima data (docs/privacy.md, "Central
     //  DP-SGD reference").
     *o = (sim_dpsgd_options_t) {
-        .epsilon = 1, .delta = 1e-5, .clip = 1, .sampling_rate = 0.2, .steps = 100,
+        .epsilon = 1, .delta = 1e-5, .clip = 0.1, .sampling_rate = 0.2, .steps = 100,
         .lr = 0.05, .l2 = 0, .missing = MODEL_MISSING_DROP
     };
 }

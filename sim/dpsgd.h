@@ -82,7 +82,7 @@ typedef struct {
     uint64_t sigma2;            //  the discrete Gaussian's variance, integer units
 } sim_dpsgd_plan_t;
 
-/*  Target (1, 1e-5), C 1, q 0.2, T 100, lr 0.05, l2 0, drop. */
+/*  Target (1, 1e-5), C 0.1, q 0.2, T 100, lr 0.05, l2 0, drop. */
 void sim_dpsgd_defaults (sim_dpsgd_options_t *o);
 
 /*  Checks the options and plans the noise for a model of n_params
