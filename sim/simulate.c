@@ -502,8 +502,10 @@ sim_summary (const json_t *report, FILE *out)
                  json_number_value (json_object_get (final, "log_loss")),
                  private? "DP estimate": "from score histograms");
     if (json_is_number (auc) && json_is_number (lo) && json_is_number (hi))
-        fprintf (out, "             90%% interval of the estimate %.3f to %.3f (DP noise)\n",
-                 json_number_value (lo), json_number_value (hi));
+        fprintf (out, "             90%% interval for the exact AUC %.3f to %.3f (DP noise and "
+                 "binning)%s\n", json_number_value (lo), json_number_value (hi),
+                 json_number_value (hi) - json_number_value (lo) > 0.9
+                 ? ": uninformative, too few held-out rows for the evaluation's share" : "");
     else
     if (private && final && json_is_null (auc))
         fputs ("  test AUC   n/a (DP estimate: after the noise one label's score histogram is\n"

@@ -360,7 +360,7 @@ test_summary (void **state)
     assert_non_null (strstr (text, "test AUC   0.9000 (accuracy 0.8000, log-loss 0.4000; DP estimate)"));
     assert_non_null (strstr (text, "epsilon 1.000 of 1, delta 1e-05 (record"));
     assert_non_null (strstr (text, "wall time  12.5 s"));
-    assert_non_null (strstr (text, "90% interval of the estimate 0.750 to 0.980"));
+    assert_non_null (strstr (text, "90% interval for the exact AUC 0.750 to 0.980 (DP noise and binning)\n"));
     free (text);
     //  Norm-Sub left one label empty: the AUC is null, and the summary says why.
     json_object_set_new (json_object_get (report, "final_metrics"), "auc", json_null ());
