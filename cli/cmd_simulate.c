@@ -211,14 +211,16 @@ cli_cmd_simulate (int argc, char **argv)
         snprintf (model, sizeof model, "%s/model.json", o.out);
         sim_scored_t scored;
         model_metrics_t m;
-        if (o.test && sim_score (&scored, model, o.test, o.label) == 0) {
+        //  Only a model this run wrote (a failed study leaves none).
+        if (rc == CLI_OK && o.test && sim_score (&scored, model, o.test, o.label) == 0) {
             if (sim_evaluate (&m, &scored) == 0)
                 printf ("  exact      AUC %.4f, accuracy %.4f on all of %s (computed here, "
                         "not private: a check of the estimate above)\n", m.auc, m.accuracy,
                         o.test);
             sim_scored_clear (&scored);
         }
-        printf ("  report     %s/report.html (and report.json, model.json)\n", o.out);
+        printf ("  report     %s/report.html (and report.json%s)\n", o.out,
+                rc == CLI_OK? ", model.json": "");
     }
     json_decref (report);
     return rc;

@@ -459,9 +459,16 @@ sim_write_outputs (const json_t *report, const char *dir)
     ||  s_write_report (report, dir, "report.html", "html"))
         return -1;
     json_t *model = json_object_get (report, "model");
-    if (!json_is_object (model))
+    char path [S_PATH_MAX];
+    snprintf (path, sizeof path, "%s/model.json", dir);
+    if (!json_is_object (model)) {
+        //  An earlier run's model would read as this study's.
+        if (remove (path) != 0 && errno != ENOENT)
+            return util_error (UTIL_EIO, "the report holds no model, and the earlier %s cannot "
+                               "be removed: %s", path, strerror (errno));
         return util_error (UTIL_EINPUT, "the report holds no model: %s/model.json not written",
                            dir);
+    }
     //  Through the model-file parser, so that what is saved is a model
     //  `cohort predict` reads.
     char *text = json_dumps (model, JSON_COMPACT | JSON_REAL_PRECISION (17));
@@ -469,8 +476,6 @@ sim_write_outputs (const json_t *report, const char *dir)
         return util_error (UTIL_ENOMEM, "out of memory writing %s/model.json", dir);
     model_file_t *mf = model_file_parse ("report model", text, strlen (text));
     free (text);
-    char path [S_PATH_MAX];
-    snprintf (path, sizeof path, "%s/model.json", dir);
     int rc = mf && model_file_save (mf, path) == 0? 0: -1;
     if (mf && rc)
         util_error_context ("%s", path);
@@ -493,6 +498,15 @@ sim_summary (const json_t *report, FILE *out)
     const char *detail = json_string_value (json_object_get (study, "status_detail"));
     fprintf (out, "  status     %s%s%s\n", status? status: "?", detail && *detail? ": ": "",
              detail? detail: "");
+    //  Why sites said no (a rerun in the same --out keeps their ledgers,
+    //  so a spent budget is the usual reason).
+    json_t *declined = json_object_get (study, "declined");
+    for (size_t i = 0; i < json_array_size (declined); i++) {
+        json_t *d = json_array_get (declined, i);
+        const char *site = json_string_value (json_object_get (d, "site"));
+        const char *reason = json_string_value (json_object_get (d, "reason"));
+        fprintf (out, "  declined   %s: %s\n", site? site: "?", reason? reason: "?");
+    }
     json_t *auc = json_object_get (final, "auc");
     bool private = json_is_true (json_object_get (privacy, "private"));
     json_t *lo = json_object_get (final, "auc_low_90"), *hi = json_object_get (final, "auc_high_90");

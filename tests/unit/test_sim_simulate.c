@@ -368,7 +368,58 @@ test_summary (void **state)
     sim_summary (report, out);
     fclose (out);
     assert_non_null (strstr (text, "test AUC   n/a (DP estimate"));
+    assert_null (strstr (text, "declined"));
     free (text);
+    //  A site's decline is shown with its reason.
+    json_object_set_new (report, "study", json_pack ("{s:s, s:s, s:[{s:s, s:s}]}", "status",
+                         "failed", "status_detail", "offer: 0 of 2 required sites accepted",
+                         "declined", "site", "site-2", "reason", "budget: spent"));
+    out = open_memstream (&text, &size);
+    sim_summary (report, out);
+    fclose (out);
+    assert_non_null (strstr (text, "  declined   site-2: budget: spent\n"));
+    free (text);
+    json_decref (report);
+}
+
+//  A report without a model (a failed study) writes report.json and
+//  report.html and removes an earlier run's model.json, which would
+//  otherwise read as this study's.
+static void
+test_outputs_without_model (void **state)
+{
+    (void) state;
+    char dir [] = "/tmp/cohort-test-outputs-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char model [256];
+    snprintf (model, sizeof model, "%s/model.json", dir);
+    FILE *f = fopen (model, "w");
+    assert_non_null (f);
+    fputs ("{\"format\": \"cohort-model\"}", f);
+    fclose (f);
+    json_t *report = json_loads ("{\"cohort_report\": 1,"
+                                 " \"study\": {\"name\": \"s\", \"status\": \"failed\","
+                                 " \"status_detail\": \"offer: 0 of 2 required sites accepted\"},"
+                                 " \"privacy\": {\"private\": true}, \"rounds\": []}", 0, NULL);
+    assert_non_null (report);
+    assert_int_equal (sim_write_outputs (report, dir), -1);
+    assert_non_null (strstr (util_last_error (), "the report holds no model"));
+    assert_int_equal (access (model, F_OK), -1);
+    char path [256];
+    snprintf (path, sizeof path, "%s/report.json", dir);
+    assert_int_equal (access (path, F_OK), 0);
+    remove (path);
+    snprintf (path, sizeof path, "%s/report.html", dir);
+    assert_int_equal (access (path, F_OK), 0);
+    remove (path);
+    //  No earlier model: the same error, nothing else.
+    assert_int_equal (sim_write_outputs (report, dir), -1);
+    assert_non_null (strstr (util_last_error (), "the report holds no model"));
+    snprintf (path, sizeof path, "%s/report.json", dir);
+    remove (path);
+    snprintf (path, sizeof path, "%s/report.html", dir);
+    remove (path);
+    assert_int_equal (rmdir (dir), 0);
     json_decref (report);
 }
 
@@ -383,6 +434,7 @@ main (void)
         cmocka_unit_test (test_prepare),
         cmocka_unit_test (test_run),
         cmocka_unit_test (test_summary),
+        cmocka_unit_test (test_outputs_without_model),
     };
     return cmocka_run_group_tests (tests, support_dir_group_setup, support_dir_group_teardown);
 }
