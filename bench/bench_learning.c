@@ -6,9 +6,11 @@
     Per dataset the hold-out is made once (sim_split_holdout, split_seed);
     then run i (seed + i) trains
       federated  `cohort simulate` as the library runs it (sim/simulate.h):
-                 3 sites, label-skew, (epsilon, delta), the study's own
-                 defaults for everything else, the 70% as --data and the 30%
-                 as --test; real coordinator and site processes on loopback;
+                 3 sites, label-skew, (epsilon, delta), the schedule the
+                 tight accountant chooses (as `cohort simulate` does without
+                 --steps or --sampling-rate), the study's own defaults for
+                 everything else, the 70% as --data and the 30% as --test;
+                 real coordinator and site processes on loopback;
       central    DP-SGD on the whole 70% (sim/dpsgd.h) at the same
                  (epsilon, delta) with its defaults, the noise from a
                  deterministic stream seeded with the run's seed (so a
@@ -112,6 +114,9 @@ s_federated (const bench_learning_options_t *o, const s_dataset_t *ds, const cha
     so.delta = o->delta;
     so.seed = seed;
     so.out = out;
+    //  The schedule `cohort simulate` picks when neither --steps nor
+    //  --sampling-rate is given: the tight accountant's (proto_plan_choose).
+    so.choose_schedule = !o->quick;
     so.bits = o->quick || o->test_keys? 512: so.bits;
     so.insecure_test_key = o->quick || o->test_keys;
     if (o->quick)

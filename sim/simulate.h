@@ -80,7 +80,7 @@ typedef struct {
 
 /*  Defaults: drop, iid, logistic, adam, 20 steps, q 0.5 (choose_schedule
     false; `cohort simulate` sets it unless --steps or --sampling-rate is
-    given), lr 0.2, eval share 0 (the default 0.05), C 0.5,
+    given), lr 0.05, eval share 0 (the default 0.05), C 0.1,
     (1, 1e-5), unit record (site: 1 local epoch, local lr 0.1, local batch
     32), eval_every 0 (one evaluation, after the last step), 2048 bits,
     seed 1, timeout 1800 s, rounds 30 s. */
