@@ -160,12 +160,16 @@ coord_chart_metrics (FILE *out, const json_t *report, const char **all, size_t n
 {
     const char *title = "Evaluation metrics per round";
     //  Interval bounds (auc_low_90, auc_high_90) are drawn as a bar on
-    //  their metric's points, not as lines of their own.
+    //  their metric's points, not as lines of their own; an interval's
+    //  width (auc_interval_width) is not a metric to plot either.
     const char *names [64];
     size_t n_names = 0;
-    for (size_t j = 0; j < n_all && n_names < 64; j++)
-        if (!coord_render_bound (all [j], NULL, NULL, NULL))
+    for (size_t j = 0; j < n_all && n_names < 64; j++) {
+        size_t len = strlen (all [j]), tail = strlen ("_interval_width");
+        bool width = len > tail && strcmp (all [j] + len - tail, "_interval_width") == 0;
+        if (!width && !coord_render_bound (all [j], NULL, NULL, NULL))
             names [n_names++] = all [j];
+    }
     json_t *rounds = json_object_get (report, "rounds");
     s_axes_t a = { 1, s_last_round (rounds), 0, 1 };
     size_t evals = 0;

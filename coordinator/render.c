@@ -527,8 +527,8 @@ s_html_interval (FILE *out, const json_t *metrics, const char *name)
     double lo, hi;
     unsigned level;
     if (coord_render_interval (metrics, name, &lo, &hi, &level))
-        fprintf (out, " <span class=\"ci\" title=\"%u%% interval for the DP noise\">"
-                      "[%.3g, %.3g]</span>", level, lo, hi);
+        fprintf (out, " <span class=\"ci\" title=\"%u%% interval for the exact value (DP "
+                      "noise and binning)\">[%.3g, %.3g]</span>", level, lo, hi);
 }
 
 //  What a DP metric's interval means, in one plain sentence, under the
@@ -551,13 +551,20 @@ s_html_meaning (FILE *out, const json_t *final, bool private)
         fputs ("<p class=\"meaning\">", out);
         coord_render_esc (out, key);
         fprintf (out, " (%.3g) was computed from noisy (differentially private) counts of the "
-                      "model's scores on the sites' held-out records; [%.3g, %.3g] is where it "
-                      "lands in %u%% of re-draws of that noise", x, lo, hi, level);
-        //  "Wide" against the metric's own scale: a tenth of [0, 1].
+                      "model's scores on the sites' held-out records; with %u%% confidence its "
+                      "exact value on those records lies in [%.3g, %.3g], allowing for that "
+                      "noise and for the binning of the scores", x, level, lo, hi);
+        //  "Wide" against the metric's own scale: a tenth of [0, 1]; nine
+        //  tenths say nothing at all.
+        if (hi - lo > 0.9)
+            fputs (": so wide that it says nothing, because the evaluation spends a small "
+                   "share of &#949; on few records (a larger eval_share, or more held-out "
+                   "records, narrows it)", out);
+        else
         if (hi - lo > 0.1)
             fputs (", wide because the evaluation spends a small share of &#949; on few "
                    "records, so the noise is as large as many of the counts", out);
-        fputs (". It measures the privacy noise only, not how the model would do on new "
+        fputs (". It describes those held-out records only, not how the model would do on new "
                "patients.</p>\n", out);
         return;
     }
@@ -670,8 +677,9 @@ s_html_rounds (FILE *out, const json_t *rounds, const char **all, size_t n_all)
     }
     fputs ("</tbody></table></div>\n", out);
     if (intervals)
-        fputs ("<p class=\"chart-note\">[lo, hi] after a metric: its interval for the DP noise "
-               "(see the final metrics).</p>\n", out);
+        fputs ("<p class=\"chart-note\">[lo, hi] after a metric: its interval for the exact "
+               "value, allowing for the DP noise and the binning (see the final metrics).</p>\n",
+               out);
     return rc? -1: 0;
 }
 

@@ -163,19 +163,22 @@ test_html_intervals (void **state)
     char *html = s_render (r, "html");
     assert_non_null (html);
     assert_non_null (strstr (html, "<tr><th>auc</th><td>0.991 <span class=\"ci\" title=\"90% "
-                                   "interval for the DP noise\">[0.61, 1]</span></td></tr>"));
+                                   "interval for the exact value (DP noise and binning)\">"
+                                   "[0.61, 1]</span></td></tr>"));
     assert_null (strstr (html, "<th>auc_low_90</th>"));
     assert_null (strstr (html, "<th>auc_high_90</th>"));
     assert_non_null (strstr (html, "<p class=\"meaning\">auc (0.991) was computed from noisy "
                                    "(differentially private) counts of the model's scores on the "
-                                   "sites' held-out records; [0.61, 1] is where it lands in 90% "
-                                   "of re-draws of that noise, wide because"));
+                                   "sites' held-out records; with 90% confidence its exact value "
+                                   "on those records lies in [0.61, 1], allowing for that noise "
+                                   "and for the binning of the scores, wide because"));
     assert_non_null (strstr (html, "not how the model would do on new patients.</p>"));
     //  The rounds: the interval in the auc cell, no bound columns.
     assert_non_null (strstr (html, "<td class=\"n\">0.9771 <span class=\"ci\" title=\"90% "
-                                   "interval for the DP noise\">[0.7, 0.99]</span></td>"));
+                                   "interval for the exact value (DP noise and binning)\">"
+                                   "[0.7, 0.99]</span></td>"));
     assert_non_null (strstr (html, "<th>auc</th><th>accuracy</th><th>log_loss</th></tr></thead>"));
-    assert_non_null (strstr (html, "[lo, hi] after a metric: its interval for the DP noise"));
+    assert_non_null (strstr (html, "[lo, hi] after a metric: its interval for the exact value"));
     assert_non_null (strstr (html, "<div class=\"scroll\"><table class=\"rounds\">"));
     //  A stats or eval round has no step: a plain dash.
     assert_non_null (strstr (html, "<td>eval</td><td>&ndash;</td>"));
@@ -189,9 +192,25 @@ test_html_intervals (void **state)
     //  A narrow interval is not called wide.
     json_object_set_new (final, "auc_low_90", json_real (0.95));
     html = s_render (r, "html");
-    assert_non_null (strstr (html, "of re-draws of that noise. It measures"));
+    assert_non_null (strstr (html, "binning of the scores. It describes"));
     assert_null (strstr (html, "wide because"));
     free (html);
+
+    //  An interval of nearly all of [0, 1] is said to say nothing.
+    json_object_set_new (final, "auc_low_90", json_real (0.0));
+    json_object_set_new (final, "auc_interval_width", json_real (1.0));
+    json_object_set_new (m, "auc_interval_width", json_real (0.29));
+    html = s_render (r, "html");
+    assert_non_null (strstr (html, "so wide that it says nothing"));
+    assert_null (strstr (html, "wide because"));
+    //  Its width is a row of the table, not a line of the chart.
+    assert_non_null (strstr (html, "<th>auc_interval_width</th>"));
+    assert_null (strstr (html, "class=\"legend\">auc_interval_width</text>"));
+    assert_non_null (strstr (html, "class=\"legend\">auc</text>"));
+    free (html);
+    json_object_del (m, "auc_interval_width");
+    json_object_set_new (final, "auc_low_90", json_real (0.95));
+    json_object_del (final, "auc_interval_width");
 
     //  Without an interval the sentence says there is none; privacy off
     //  says the metrics are exact.
