@@ -62,7 +62,7 @@ bench_learning_defaults (bench_learning_options_t *o)
 {
     *o = (bench_learning_options_t) {
         .datasets = COHORT_DATASETS_DIR, .seeds = 20, .seed = 1, .split_seed = 2,
-        .epsilon = 1, .delta = 1e-5, .federated = true, .quick = false
+        .epsilon = 1, .delta = 1e-5, .federated = true, .quick = false, .threshold = 2
     };
 }
 
@@ -109,6 +109,7 @@ s_federated (const bench_learning_options_t *o, const s_dataset_t *ds, const cha
     so.dictionary = dictionary;
     so.label = ds->label;
     so.sites = 3;
+    so.threshold = o->threshold;
     so.split = SIM_SPLIT_LABEL_SKEW;
     so.epsilon = o->epsilon;
     so.delta = o->delta;
@@ -289,6 +290,9 @@ cleanup:
 json_t *
 bench_learning (const bench_learning_options_t *o)
 {
+    if (o->threshold < 2 || o->threshold > 3)
+        return util_error_null (UTIL_EINPUT, "threshold %u: must be 2 or 3 (3 sites)",
+                                o->threshold);
     if (o->seeds < 1 || o->seeds > BENCH_LEARNING_SEEDS_MAX)
         return util_error_null (UTIL_EINPUT, "seeds %zu: must be in [1, %d]", o->seeds,
                                 BENCH_LEARNING_SEEDS_MAX);
@@ -304,11 +308,12 @@ bench_learning (const bench_learning_options_t *o)
     double *cen = util_calloc (o->seeds, sizeof (double));
     sim_dpsgd_options_t co;
     sim_dpsgd_defaults (&co);
-    json_t *report = json_pack ("{s:f,s:f,s:i,s:I,s:I,s:f,s:s,s:f,s:I,s:f}",
+    json_t *report = json_pack ("{s:f,s:f,s:i,s:I,s:I,s:f,s:s,s:i,s:f,s:I,s:f}",
         "epsilon", o->epsilon, "delta", o->delta, "seeds", (int) o->seeds,
         "first_seed", (json_int_t) o->seed, "split_seed", (json_int_t) o->split_seed,
         "test_fraction", S_TEST_FRACTION,
         "federated_paillier_bits", !o->federated? "none": o->quick || o->test_keys? "512": "2048",
+        "federated_threshold", (int) o->threshold,
         "central_sampling_rate", co.sampling_rate, "central_steps", (json_int_t) co.steps,
         "central_clip", co.clip);
     if (!fed || !cen || !report)

@@ -269,7 +269,8 @@ s_query (int argc, char **argv)
 
 static const char s_learning_usage [] =
     "usage: cohort bench learning [--seeds N] [--seed S] [--split-seed S] [--epsilon E]\n"
-    "                             [--central-only] [--test-keys] [--quick] [--json]\n"
+    "                             [--threshold T] [--central-only] [--test-keys] [--quick]\n"
+    "                             [--json]\n"
     "  Test AUC of private logistic regression over seeded runs on a stratified\n"
     "  70/30 hold-out of the breast cancer and the Pima data: the federated study\n"
     "  (`cohort simulate`: 3 sites, label-skew, --data the 70%, --test the 30%)\n"
@@ -280,6 +281,10 @@ static const char s_learning_usage [] =
     "  --split-seed S  the 70/30 hold-out (default 2: the breast cancer split whose\n"
     "                  non-private AUC, 0.997, issue 16 quotes; 1 gives 0.986)\n"
     "  --epsilon E     both sides' epsilon (default 1)\n"
+    "  --threshold T   federated: the key's threshold, 2 (default: each site adds\n"
+    "                  half the noise variance, so one colluding site is covered;\n"
+    "                  3/2 of central DP-SGD's variance in all) or 3 (a third each:\n"
+    "                  central's variance, and every round needs all three sites)\n"
     "  --central-only  central DP-SGD only (seconds)\n"
     "  --test-keys     federated: 512-bit test keys (4 times faster; encryption\n"
     "                  is exact, so no AUC changes)\n"
@@ -297,6 +302,7 @@ s_learning (int argc, char **argv)
         { "seed", CLI_OPT_U64, &o.seed, 0, (double) INT64_MAX / 2, NULL, NULL },
         { "split-seed", CLI_OPT_U64, &o.split_seed, 0, (double) INT64_MAX / 2, NULL, NULL },
         { "epsilon", CLI_OPT_DOUBLE, &o.epsilon, 0, 100, "(]", NULL },
+        { "threshold", CLI_OPT_UINT, &o.threshold, 2, 3, NULL, NULL },
         CLI_FLAG ("central-only", &central_only), CLI_FLAG ("test-keys", &o.test_keys),
         CLI_FLAG ("quick", &o.quick),
         CLI_FLAG ("json", &json),

@@ -59,8 +59,10 @@ test_quick (void **state)
     bench_learning_defaults (&o);
     assert_int_equal (o.seeds, 20);
     assert_true (o.federated && !o.quick);
+    assert_int_equal (o.threshold, 2);
     o.seeds = 2;
     o.quick = true;
+    o.threshold = 3;            //  every site's noise counted: each adds a third
     json_t *r = bench_learning (&o);
     if (!r)
         fail_msg ("bench_learning: %s", util_last_error ());
@@ -78,6 +80,7 @@ test_quick (void **state)
     assert_true (s_num (r, "breast_cancer", "pooled_nonprivate_auc") > 0.99);
     assert_string_equal (json_string_value (json_object_get (r, "federated_paillier_bits")),
                          "512");
+    assert_int_equal (json_integer_value (json_object_get (r, "federated_threshold")), 3);
     json_decref (r);
 }
 
@@ -116,6 +119,10 @@ test_refusals (void **state)
     o.delta = 1;
     assert_null (bench_learning (&o));
     assert_non_null (strstr (util_last_error (), "delta 1"));
+    bench_learning_defaults (&o);
+    o.threshold = 4;
+    assert_null (bench_learning (&o));
+    assert_string_equal (util_last_error (), "threshold 4: must be 2 or 3 (3 sites)");
     bench_learning_defaults (&o);
     o.federated = false;
     o.datasets = "/nonexistent";
