@@ -407,3 +407,17 @@ ingest_json_number (const ingest_json_t *j)
 {
     return ingest_json_is_number (j)? j->number: 0;
 }
+
+bool
+ingest_json_equal (const ingest_json_t *a, const ingest_json_t *b)
+{
+    for (; a && b; a = a->next, b = b->next) {
+        if (a->type != b->type || (a->key == NULL) != (b->key == NULL)
+        ||  (a->key && strcmp (a->key, b->key))
+        ||  (a->type == INGEST_JSON_STRING && strcmp (a->string, b->string))
+        ||  (a->type == INGEST_JSON_NUMBER && memcmp (&a->number, &b->number, sizeof a->number))
+        ||  !ingest_json_equal (a->child, b->child))
+            return false;
+    }
+    return a == NULL && b == NULL;
+}

@@ -102,5 +102,9 @@ bool ingest_json_is_number (const ingest_json_t *j);
 /*  A number's value (json_number_value: an integer as a double); 0 for
     anything else. */
 double ingest_json_number (const ingest_json_t *j);
+/*  1 if a and b, with the siblings after them, are the same values in the
+    same order: types, names, strings, numbers to the bit (for the tests
+    and the fuzz target that hold the scanner to jansson). */
+bool ingest_json_equal (const ingest_json_t *a, const ingest_json_t *b);
 
 #endif

@@ -11,20 +11,6 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static bool
-s_equal (const ingest_json_t *a, const ingest_json_t *b)
-{
-    for (; a && b; a = a->next, b = b->next) {
-        if (a->type != b->type || (a->key == NULL) != (b->key == NULL)
-        ||  (a->key && strcmp (a->key, b->key))
-        ||  (a->type == INGEST_JSON_STRING && strcmp (a->string, b->string))
-        ||  (a->type == INGEST_JSON_NUMBER && memcmp (&a->number, &b->number, sizeof a->number))
-        ||  !s_equal (a->child, b->child))
-            return false;
-    }
-    return a == NULL && b == NULL;
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -33,7 +19,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     bool taken = ingest_jsontree_scan (&scanned, (const char *) data, size, &a) == 0;
     json_t *doc = json_loadb ((const char *) data, size, JSON_REJECT_DUPLICATES, NULL);
     if (taken) {
-        if (!doc || ingest_jsontree_from (&loaded, doc, &b) || !s_equal (a, b))
+        if (!doc || ingest_jsontree_from (&loaded, doc, &b) || !ingest_json_equal (a, b))
             abort ();
         ingest_jsontree_release (&loaded);
     }

@@ -18,20 +18,6 @@
 
 #define FIXTURES COHORT_SOURCE_DIR "/tests/fixtures/fhir"
 
-static bool
-s_equal (const ingest_json_t *a, const ingest_json_t *b)
-{
-    for (; a && b; a = a->next, b = b->next) {
-        if (a->type != b->type || (a->key == NULL) != (b->key == NULL)
-        ||  (a->key && strcmp (a->key, b->key))
-        ||  (a->type == INGEST_JSON_STRING && strcmp (a->string, b->string))
-        ||  (a->type == INGEST_JSON_NUMBER && memcmp (&a->number, &b->number, sizeof a->number))
-        ||  !s_equal (a->child, b->child))
-            return false;
-    }
-    return a == NULL && b == NULL;
-}
-
 //  Scans `json`; if taken, jansson must take it too, as the same tree.
 //  Returns whether the scanner took it.
 static bool
@@ -45,7 +31,7 @@ s_scan_agrees (const char *json, size_t len)
         if (!doc)
             fail_msg ("scanned, but jansson refuses: %.*s", (int) len, json);
         assert_int_equal (ingest_jsontree_from (&loaded, doc, &b), 0);
-        if (!s_equal (a, b))
+        if (!ingest_json_equal (a, b))
             fail_msg ("trees differ: %.*s", (int) len, json);
         ingest_jsontree_release (&loaded);
     }
@@ -233,6 +219,43 @@ test_fixtures_agree (void **state)
     assert_true (taken > 0);
 }
 
+//  ingest_json_equal, which the agreement checks rest on, tells trees
+//  apart by each thing it compares.
+static void
+test_equal (void **state)
+{
+    (void) state;
+    const char *base = "{\"a\":[1,\"x\",{\"b\":null}]}";
+    const char *other [] = {
+        "{\"a\":[2,\"x\",{\"b\":null}]}",           //  a number
+        "{\"a\":[-0.0,\"x\",{\"b\":null}]}",        //  0 against -0 (to the bit)
+        "{\"a\":[1,\"y\",{\"b\":null}]}",           //  a string
+        "{\"a\":[1,\"x\",{\"c\":null}]}",           //  a name
+        "{\"a\":[1,\"x\",{\"b\":false}]}",          //  a type
+        "{\"a\":[1,\"x\",{\"b\":null},3]}",         //  one more element
+        "{\"a\":[1,\"x\"]}",                          //  one fewer
+        "{\"a\":[1,\"x\",[null]]}",                   //  an array for an object
+    };
+    ingest_jsontree_t t, u;
+    const ingest_json_t *a, *b;
+    assert_int_equal (ingest_jsontree_scan (&t, base, strlen (base), &a), 0);
+    assert_int_equal (ingest_jsontree_scan (&u, base, strlen (base), &b), 0);
+    assert_true (ingest_json_equal (a, b));
+    ingest_jsontree_release (&u);
+    for (size_t i = 0; i < sizeof other / sizeof other [0]; i++) {
+        const char *o = i == 1? "{\"a\":[0,\"x\",{\"b\":null}]}": base;
+        const ingest_json_t *c;
+        ingest_jsontree_t v, w;
+        assert_int_equal (ingest_jsontree_scan (&v, other [i], strlen (other [i]), &b), 0);
+        assert_int_equal (ingest_jsontree_scan (&w, o, strlen (o), &c), 0);
+        if (ingest_json_equal (c, b))
+            fail_msg ("equal: %s and %s", o, other [i]);
+        ingest_jsontree_release (&v);
+        ingest_jsontree_release (&w);
+    }
+    ingest_jsontree_release (&t);
+}
+
 int
 main (void)
 {
@@ -242,6 +265,7 @@ main (void)
         cmocka_unit_test (test_limits),
         cmocka_unit_test (test_from_jansson),
         cmocka_unit_test (test_fixtures_agree),
+        cmocka_unit_test (test_equal),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
