@@ -266,9 +266,9 @@ typedef struct {
 } bench_learning_options_t;
 
 /*  The bundled datasets/, 20 seeds from 1, split seed 2, (1, 1e-5),
-    federated, not quick, threshold 2 (`cohort simulate`'s default). Split seed 2 is the breast cancer hold-out whose
-    non-private AUC, 0.997, is the one issue 16 quotes (seed 1 gives 0.986:
-    a harder 30%). */
+    federated, not quick, threshold 2 (`cohort simulate`'s default). Split
+    seed 2 is the breast cancer hold-out whose non-private AUC, 0.997, is
+    the one issue 16 quotes (seed 1 gives 0.986: a harder 30%). */
 void bench_learning_defaults (bench_learning_options_t *o);
 
 /*  Runs the benchmark. NULL if an option is out of range, a dataset cannot

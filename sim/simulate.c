@@ -44,8 +44,9 @@ sim_options_defaults (sim_options_t *o)
     //  gradient, so each sampled record pulls with the same weight and the
     //  noise (proportional to the clip) shrinks with it; Adam is blind to
     //  the common scale. 0.1 beat 0.5 and 1 on breast cancer and Pima
-    //  (epsilon 1, 60 runs per setting: docs/privacy.md s.7); below it the
-    //  fixed point's rounding (sqrt(d)/2 units of 2^-12) starts to count.
+    //  (epsilon 1; central DP-SGD, 100 runs per setting on the bench's
+    //  hold-out and 40 on each of four others: docs/privacy.md s.7); below
+    //  it the fixed point's rounding (sqrt(d)/2 units of 2^-12) counts.
     o->clip = 0.1;
     o->epsilon = s.epsilon;
     o->delta = s.delta;

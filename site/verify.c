@@ -137,8 +137,8 @@ site_verify_request (site_peers_t *peers, const he_pubkey_t *pk, const Cohort__D
 {
     size_t k = req->n_contributions;
     if (k < ctx->min_sites)
-        return util_error (UTIL_EREFUSED, "decrypt: the aggregate sums %zu signed updates, the "
-                           "study needs at least %u", k, ctx->min_sites);
+        return util_error (UTIL_EREFUSED, "decrypt: the aggregate sums %zu signed update%s, the "
+                           "study needs at least %u", k, k == 1? "": "s", ctx->min_sites);
     if (k > PROTO_MAX_PARTIES)
         return util_error (UTIL_EREFUSED, "decrypt: %zu updates, at most %d", k, PROTO_MAX_PARTIES);
     if (n != ctx->expected_cts)

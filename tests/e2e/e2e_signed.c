@@ -416,7 +416,7 @@ s_dishonest (fake_t *f)
         && s_ask (f, 1, "signed", 1, ab, ab_len, 3, upd, len, sigs) == 0
         && s_ask (f, 2, "signed", 1, b_alone, b_len, 7, upd, len, sigs) == 0, "ask");
     const char *refusals [S_SITES] = {
-        "decrypt: the aggregate sums 1 signed updates, the study needs at least 3",
+        "decrypt: the aggregate sums 1 signed update, the study needs at least 3",
         "decrypt: the aggregate sums 2 signed updates, the study needs at least 3",
         "decrypt: the aggregate is not the product of the 3 signed updates",
     };

@@ -197,7 +197,7 @@ test_refusals (void **state)
     s_round (&r);
     //  Only site 1's update, as the aggregate: too few.
     r.req.n_contributions = 1;
-    s_refused (s_check (peers, &r, 0), "sums 1 signed updates, the study needs at least 2");
+    s_refused (s_check (peers, &r, 0), "sums 1 signed update, the study needs at least 2");
     //  Two of three, but the aggregate is the three's: not the product.
     r.req.n_contributions = 2;
     s_refused (s_check (peers, &r, 0), "is not the product of the 2 signed updates");

@@ -991,7 +991,7 @@ test_signed_refusals (void **state)
     mpz_t *cts, *parts = NULL;
     size_t n = s_contribute (&cts, "checked", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
     answer = s_decrypt_as (OWN_ONLY, "checked", 1, (const mpz_t *) cts, n);
-    s_expect_error (&answer, "decrypt: the aggregate sums 1 signed updates, the study needs at "
+    s_expect_error (&answer, "decrypt: the aggregate sums 1 signed update, the study needs at "
                              "least 2");
     he_vector_free (&cts, n);
     n = s_contribute (&cts, "checked", 2, COHORT__ROUND_KIND__ROUND_KIND_TRAIN, &plan);
