@@ -347,11 +347,12 @@ s_pick_label (json_t *c, char *buf, size_t cap)
 {
     const char *system = json_string_value (json_object_get (c, "system"));
     const char *code = json_string_value (json_object_get (c, "code"));
-    if (!system || !code || strlen (system) + strlen (code) + 1 > S_ITEM_MAX) {
+    int n = system && code && strlen (system) + strlen (code) + 1 <= S_ITEM_MAX
+          ? snprintf (buf, cap, "%s|%s", system, code): -1;
+    if (n < 0 || (size_t) n >= cap) {
         snprintf (buf, cap, "must be a coding with a system and a code");
         return NULL;
     }
-    snprintf (buf, cap, "%s|%s", system, code);
     return buf;
 }
 

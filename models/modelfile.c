@@ -414,7 +414,7 @@ s_vector (s_ctx_t *ctx, const char *path, json_t *j, size_t n, int positive)
         return NULL;
     }
     for (size_t k = 0; k < n; k++) {
-        double x;
+        double x = 0;               //  set by s_number (zeroed for -O3's flow analysis)
         char where [96];
         snprintf (where, sizeof where, "%s[%zu]", path, k);
         if (s_number (ctx, where, json_array_get (j, k), &x)
@@ -605,7 +605,7 @@ s_logistic (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     static const char *const keys [] = { "!intercept", "!coefficients", "!original_scale", NULL };
     static const char *const okeys [] = { "!intercept", "!coefficients", NULL };
     size_t p = mf->schema->n_cols;
-    double b, b0;
+    double b = 0, b0 = 0;
     if (s_keys (ctx, "logistic", j, keys)
     ||  s_number (ctx, "logistic.intercept", json_object_get (j, "intercept"), &b))
         return -1;
@@ -629,7 +629,7 @@ s_logistic (s_ctx_t *ctx, model_file_t *mf, json_t *j)
     int rc = -1;
     json_t *o = json_object_get (j, "original_scale");
     json_t *named = json_object_get (o, "coefficients");
-    double v;
+    double v = 0;
     if (s_keys (ctx, "logistic.original_scale", o, okeys)
     ||  s_number (ctx, "logistic.original_scale.intercept", json_object_get (o, "intercept"), &v))
         goto done;

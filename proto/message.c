@@ -431,8 +431,8 @@ s_trace (const char *way, const uint8_t *data, size_t len)
 int
 proto_send (zsock_t *sock, zframe_t *identity, const proto_msg_t *msg)
 {
-    uint8_t *buf;
-    size_t len;
+    uint8_t *buf = NULL;            //  set by proto_encode (zeroed for -O3's flow analysis)
+    size_t len = 0;
     if (proto_encode (msg, &buf, &len))
         return -1;
     s_trace ("send", buf, len);

@@ -297,7 +297,7 @@ proto_study_parse (const char *text, const char *origin)
         util_error_context ("%s", origin);
         return NULL;
     }
-    int rc = -1, choice;
+    int rc = -1, choice = 0;        //  choice: set by s_choice (zeroed for -O3)
     double v;
     if (query) {
         rc = s_parse_query (origin, root, s);

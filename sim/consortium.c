@@ -131,8 +131,12 @@ s_write (const char *dir, const char *name, char *text, unsigned mode, bool forc
     if (!text)
         return util_error_context ("keygen: %s", name);
     char path [S_PATH_MAX];
-    snprintf (path, sizeof path, "%s/%s", dir, name);
-    int rc = he_keyfile_write (path, text, mode, force);
+    int n = snprintf (path, sizeof path, "%s/%s", dir, name);
+    //  A cut path would put a key share somewhere else.
+    int rc = n < 0 || (size_t) n >= sizeof path
+           ? util_error (UTIL_ELIMIT, "keygen: %s/%s: path longer than %d bytes", dir, name,
+                         S_PATH_MAX - 1)
+           : he_keyfile_write (path, text, mode, force);
     OPENSSL_cleanse (text, strlen (text));
     free (text);
     return rc;

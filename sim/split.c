@@ -113,7 +113,7 @@ sim_split_assign (size_t *assignment, size_t rows, const size_t *labels, size_t 
     if (!rng)
         goto cleanup;
     size_t counts [SIM_SPLIT_SITES_MAX], per_site [SIM_SPLIT_SITES_MAX] = { 0 };
-    double weights [SIM_SPLIT_SITES_MAX];
+    double weights [SIM_SPLIT_SITES_MAX] = { 0 };
     if (kind == SIM_SPLIT_LABEL_SKEW) {
         for (size_t r = 0; r < rows; r++)
             if (labels [r] >= n_labels) {
