@@ -85,7 +85,7 @@ static const char *s_keys [] = {
     "name", "index", "coordinator", "coordinator_cert", "cert", "share", "public_key",
     "ledger", "allow_privacy_off", "budget", "dataset", "ingest", "audit", "audit_origin",
     "dictionary", "min_subset", "alerts", "role_cert", "sign_key", "admin_key", "policy",
-    "revocations", "study_max_age_s", "state", "metrics", "metrics_allow_remote", "log_format",
+    "revocations", "study_max_age_s", "study_idle_s", "state", "metrics", "metrics_allow_remote", "log_format",
     NULL
 };
 
@@ -268,8 +268,9 @@ site_config_load (const char *path)
         goto done;
     }
     self->min_subset = (uint64_t) min_subset;
-    double max_age;
-    if (s_number (path, site, "study_max_age_s", 60, 604800, "3600", &max_age))
+    double max_age, idle;
+    if (s_number (path, site, "study_max_age_s", 60, 604800, "3600", &max_age)
+    ||  s_number (path, site, "study_idle_s", 1, 2592000, "86400", &idle))
         goto done;
     //  The accepted study's file (site/state.h): beside the ledger unless named.
     const char *state = zconfig_get (site, "state", NULL);
@@ -283,6 +284,7 @@ site_config_load (const char *path)
         goto done;
     }
     self->study_max_age_s = (uint64_t) max_age;
+    self->study_idle_s = (uint64_t) idle;
     //  Observability (docs/operations.md): the metrics listener and the
     //  log format.
     if (util_metrics_server_config (&self->metrics, &self->metrics_allow_remote, path, site,

@@ -20,6 +20,10 @@
                                             default: the ledger's path + ".state")
         study_max_age_s = 3600              optional: a study's signature older than
                                             this is refused (60..604800)
+        study_idle_s = 86400                optional: a study the coordinator has not
+                                            spoken of for this long is abandoned:
+                                            its slot and the budget it reserved are
+                                            freed, its charges stand (1..2592000)
         metrics = 127.0.0.1:9464            optional: serve metrics for Prometheus
                                             here (util/metrics_server.h; absent: off)
         metrics_allow_remote = false        optional: true lets metrics name a
@@ -145,6 +149,7 @@ typedef struct {
     audit_verifier_t *admin;        //  the admin's verifier key
     char *revocations;              //  the revocation list's path (NULL: none)
     uint64_t study_max_age_s;       //  a study signature's window (proto/signed.h)
+    uint64_t study_idle_s;          //  a run silent this long is abandoned
     char *state;                    //  the accepted study's file (site/state.h)
     char *metrics;                  //  the metrics listener's address (NULL: off)
     bool metrics_allow_remote;      //  ... may be a non-loopback one

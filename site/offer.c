@@ -340,6 +340,7 @@ site_offer_take (site_worker_t *self, const proto_msg_t *msg)
         return;
     }
     run->study = study;
+    run->seen_ms = zclock_mono ();
     snprintf (run->study_id, sizeof run->study_id, "%s", id);
     run->dataset = site_config_dataset (self->cfg, study->dataset);
     //  A study that comes with the dictionary is read through it.

@@ -305,6 +305,10 @@ s_on_message (site_worker_t *self)
         zsys_warning ("site %s: dropped a message: %s", self->cfg->name, util_last_error ());
         return;
     }
+    //  The coordinator still speaks of this study (site_worker_expire).
+    run_t *seen = msg->study_id? site_run_find (self, msg->study_id): NULL;
+    if (seen)
+        seen->seen_ms = zclock_mono ();
     switch (msg->body_case) {
         case COHORT__ENVELOPE__BODY_OFFER:
             site_offer_take (self, msg);
@@ -335,6 +339,36 @@ s_on_message (site_worker_t *self)
             break;
     }
     proto_free (&msg);
+}
+
+void
+site_worker_expire (site_worker_t *self, int64_t now_ms)
+{
+    int64_t idle_ms = (int64_t) self->cfg->study_idle_s * 1000;
+    for (size_t i = 0; i < SITE_RUNS_MAX; i++) {
+        run_t *run = self->runs [i];
+        if (!run || now_ms - run->seen_ms <= idle_ms)
+            continue;
+        int64_t silent_s = (now_ms - run->seen_ms) / 1000;
+        zsys_warning ("site %s: study %s abandoned: no word from the coordinator for %lld s "
+                      "(site.cfg study_idle_s %llu); its slot and reserved budget are freed, "
+                      "its ledger charges stand", self->cfg->name, run->study_id,
+                      (long long) silent_s, (unsigned long long) self->cfg->study_idle_s);
+        site_worker_audit (self, "study.abandoned",
+                           json_pack ("{s:s, s:I, s:I, s:I}", "study", run->study_id,
+                                      "last_round", (json_int_t) run->last_round,
+                                      "idle_s", (json_int_t) silent_s,
+                                      "study_idle_s", (json_int_t) self->cfg->study_idle_s));
+        if (site_state_forget (self->state, run->study_id))
+            zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
+        //  The patients' record of the use ends here too.
+        Cohort__RoundResult ended = COHORT__ROUND_RESULT__INIT;
+        ended.ok = false;
+        ended.detail = "abandoned by the site: no word from the coordinator";
+        if (site_contrib_end (run->dataset, run->study_id, run->last_round, &ended))
+            zsys_error ("site %s: %s", self->cfg->name, util_last_error ());
+        site_run_destroy (&self->runs [i]);
+    }
 }
 
 //  After a restart: each study the site had accepted (site/state.h) is
@@ -496,6 +530,8 @@ site_worker_run (site_worker_t *self, volatile bool *stop, volatile sig_atomic_t
         void *which = zpoller_wait (poller, self->stopping? 100: 500);
         if (which)
             s_on_message (self);
+        if (!self->stopping)
+            site_worker_expire (self, zclock_mono ());
         else
         if (zpoller_terminated (poller) && !zsys_interrupted && !(reload && *reload)
         &&  !(stop && *stop))

@@ -81,6 +81,7 @@ typedef struct {
     uint8_t last_sig [PROTO_SIG_LEN];
     int last_kind;
     uint8_t decrypted_digest [PROTO_DIGEST_LEN];
+    int64_t seen_ms;                //  zclock_mono of the coordinator's last word on it
 } run_t;
 
 struct _site_worker_t {
@@ -111,6 +112,12 @@ struct _site_worker_t {
 };
 
 /*  worker.c */
+
+/*  Abandons every run the coordinator has not spoken of for more than
+    site.cfg study_idle_s at `now_ms` (zclock_mono): logged, audited
+    (study.abandoned), its state row and run forgotten, so its slot and the
+    budget its plan reserved are free again; its ledger charges stand. */
+void site_worker_expire (site_worker_t *self, int64_t now_ms);
 
 /*  Frees a run and what it holds; NULL-safe. */
 void site_run_destroy (run_t **run_p);

@@ -101,6 +101,7 @@ test_good (void **state)
     assert_string_equal (cfg->share, "/tmp/../keys/share-2.key");
     assert_false (cfg->allow_privacy_off);
     assert_int_equal (cfg->min_subset, 0);
+    assert_int_equal (cfg->study_idle_s, 86400);
     assert_true (cfg->budget_epsilon == 4);
     assert_int_equal (cfg->n_datasets, 2);
     const site_dataset_t *d = site_config_dataset (cfg, "pima");
@@ -157,6 +158,10 @@ test_bad (void **state)
     s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    min_subset = 2.5\n",
            "site/min_subset: not a whole number");
     s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    min_subset = -1\n", "min_subset");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    study_idle_s = 0\n",
+           "study_idle_s: '0' is not a number in [1, 2.592e+06]");
+    s_bad ("    ledger = a.ledger.db\n", "    ledger = a.db\n    study_idle_s = 2592001\n",
+           "study_idle_s: '2592001' is not a number in [1, 2.592e+06]");
     s_bad ("epsilon = 4", "epsilon = 0", "epsilon");
     s_bad ("delta = 1e-5", "delta = 0.9", "delta");
     //  Above PROTO_DELTA_MAX: no budget a dataset could live with.

@@ -1488,6 +1488,47 @@ test_two_at_once (void **state)
     s_end ("fourth");
 }
 
+//  The coordinator speaks of a study without changing it (a round result
+//  that is not final).
+static void
+s_mention (const char *study_id)
+{
+    Cohort__RoundResult rr = COHORT__ROUND_RESULT__INIT;
+    rr.ok = true;
+    rr.detail = "still running";
+    proto_msg_t msg = COHORT__ENVELOPE__INIT;
+    msg.body_case = COHORT__ENVELOPE__BODY_ROUND_RESULT;
+    msg.round_result = &rr;
+    msg.study_id = (char *) study_id;
+    assert_int_equal (proto_send (proto_server_sock (s_fed.server), s_fed.identity, &msg), 0);
+}
+
+//  A study the coordinator has not spoken of for study_idle_s is abandoned
+//  (its slot and reservation freed): a later round of it is refused as not
+//  accepted, while a study it kept speaking of goes on.
+static void
+test_idle_abandoned (void **state)
+{
+    (void) state;
+    char text [1024];
+    proto_plan_t plan;
+    s_restart (s_cfg_extra ("idle", "idle", "20", "    study_idle_s = 1\n"), "idle");
+    s_plan (&plan, s_study (text, sizeof text, "wards", 1, false));
+    s_accepted ("quiet", text);
+    s_accepted ("talking", text);
+    for (int i = 0; i < 8; i++) {
+        zclock_sleep (300);
+        s_mention ("talking");
+    }
+    proto_msg_t *answer = s_round ("quiet", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    s_expect_error (&answer, "round: not a study this site accepted");
+    mpz_t *cts;
+    size_t n = s_contribute (&cts, "talking", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
+    he_vector_free (&cts, n);
+    s_end ("talking");
+    s_restart_flow ();
+}
+
 //  A site takes part in at most 32 studies at once: the next offer is
 //  declined as busy, and accepted again once one has ended.
 static void
@@ -1542,6 +1583,7 @@ main (void)
         cmocka_unit_test (test_decline_policy),
         cmocka_unit_test (test_two_at_once),
         cmocka_unit_test (test_busy),
+        cmocka_unit_test (test_idle_abandoned),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
