@@ -1397,19 +1397,27 @@ test_decline_policy (void **state)
     assert_int_equal (after, before);
 }
 
-//  Tells the site that a study ended (round_result, final).
+//  A round result for a study: `final` tells the site it ended; one that
+//  is not final only speaks of it (the study goes on unchanged).
 static void
-s_end (const char *study_id)
+s_result (const char *study_id, bool final, const char *detail)
 {
     Cohort__RoundResult rr = COHORT__ROUND_RESULT__INIT;
     rr.ok = true;
-    rr.detail = "all rounds completed";
-    rr.final = true;
+    rr.detail = (char *) detail;
+    rr.final = final;
     proto_msg_t msg = COHORT__ENVELOPE__INIT;
     msg.body_case = COHORT__ENVELOPE__BODY_ROUND_RESULT;
     msg.round_result = &rr;
     msg.study_id = (char *) study_id;
     assert_int_equal (proto_send (proto_server_sock (s_fed.server), s_fed.identity, &msg), 0);
+}
+
+//  Tells the site that a study ended (round_result, final).
+static void
+s_end (const char *study_id)
+{
+    s_result (study_id, true, "all rounds completed");
 }
 
 //  Issue 15: two studies at once, each with its own rounds and decryption;
@@ -1488,21 +1496,6 @@ test_two_at_once (void **state)
     s_end ("fourth");
 }
 
-//  The coordinator speaks of a study without changing it (a round result
-//  that is not final).
-static void
-s_mention (const char *study_id)
-{
-    Cohort__RoundResult rr = COHORT__ROUND_RESULT__INIT;
-    rr.ok = true;
-    rr.detail = "still running";
-    proto_msg_t msg = COHORT__ENVELOPE__INIT;
-    msg.body_case = COHORT__ENVELOPE__BODY_ROUND_RESULT;
-    msg.round_result = &rr;
-    msg.study_id = (char *) study_id;
-    assert_int_equal (proto_send (proto_server_sock (s_fed.server), s_fed.identity, &msg), 0);
-}
-
 //  A study the coordinator has not spoken of for study_idle_s is abandoned
 //  (its slot and reservation freed): a later round of it is refused as not
 //  accepted, while a study it kept speaking of goes on.
@@ -1518,7 +1511,7 @@ test_idle_abandoned (void **state)
     s_accepted ("talking", text);
     for (int i = 0; i < 8; i++) {
         zclock_sleep (300);
-        s_mention ("talking");
+        s_result ("talking", false, "still running");
     }
     proto_msg_t *answer = s_round ("quiet", 1, COHORT__ROUND_KIND__ROUND_KIND_STATS, &plan);
     s_expect_error (&answer, "round: not a study this site accepted");
